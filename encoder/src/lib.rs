@@ -1,0 +1,1 @@
+//! floe-encoder (work in progress).
