@@ -1,0 +1,432 @@
+/// The state behind the `Staking` object (version 1): the pools, the committees and the epoch
+/// state machine (EpochChangeSync -> EpochChangeDone -> NextParamsSelected -> next epoch).
+module floe::staking_inner;
+
+use floe::apportionment;
+use floe::bls_aggregate;
+use floe::committee::{Self, Committee};
+use floe::epoch_parameters::{Self, EpochParams};
+use floe::events;
+use floe::messages;
+use floe::staked_wal::{Self, StakedWal};
+use floe::staking_pool::{Self, StakingPool};
+use floe::storage_node::{Self, StorageNodeCap};
+use floe::system::System;
+use std::string::String;
+use sui::balance;
+use sui::clock::Clock;
+use sui::coin::Coin;
+use sui::object_table::{Self, ObjectTable};
+use wal::wal::WAL;
+
+/// The operation is not allowed in the current epoch state.
+const EWrongEpochState: u64 = 0;
+/// Too early: the epoch's time for this step has not come.
+const ETooEarly: u64 = 1;
+/// No node has stake for the next epoch.
+const ENoStake: u64 = 2;
+/// No pool with this node id.
+const EPoolNotFound: u64 = 3;
+/// The stake amount is zero.
+const EZeroStake: u64 = 4;
+/// The proof of possession does not verify.
+const EInvalidProofOfPossession: u64 = 5;
+/// The sync report is for another epoch than the current one.
+const EInvalidSyncEpoch: u64 = 6;
+/// The node already reported for this epoch.
+const EDuplicateSyncDone: u64 = 7;
+/// The node is not in the current committee.
+const ENotInCommittee: u64 = 8;
+/// The stake is not withdrawing or its withdrawal epoch has not come.
+const ENotWithdrawable: u64 = 9;
+/// The stake was never counted in a committee: withdraw it directly.
+const EWithdrawDirectly: u64 = 10;
+/// The system object is at another epoch than the staking object.
+const EEpochMismatch: u64 = 11;
+/// The stake is already withdrawing.
+const EAlreadyWithdrawing: u64 = 12;
+
+/// Where the epoch change stands.
+public enum EpochState has copy, drop, store {
+    /// The epoch started; nodes holding this much shard weight reported their shards received.
+    EpochChangeSync(u16),
+    /// The change finished at this time (ms).
+    EpochChangeDone(u64),
+    /// The next committee and parameters are selected.
+    NextParamsSelected,
+}
+
+/// Staking state, version 1.
+public struct StakingInnerV1 has store {
+    n_shards: u16,
+    epoch_duration_ms: u64,
+    max_committee_size: u16,
+    epoch: u32,
+    epoch_start_ms: u64,
+    pools: ObjectTable<ID, StakingPool>,
+    pool_ids: vector<ID>,
+    committee: Committee,
+    previous_committee: Committee,
+    next_committee: Option<Committee>,
+    next_epoch_params: Option<EpochParams>,
+    epoch_state: EpochState,
+}
+
+/// The state at epoch 0: no pools, no committee; the first change may come at once.
+public(package) fun new(
+    n_shards: u16,
+    epoch_duration_ms: u64,
+    max_committee_size: u16,
+    ctx: &mut TxContext,
+): StakingInnerV1 {
+    StakingInnerV1 {
+        n_shards,
+        epoch_duration_ms,
+        max_committee_size,
+        epoch: 0,
+        epoch_start_ms: 0,
+        pools: object_table::new(ctx),
+        pool_ids: vector[],
+        committee: committee::empty(),
+        previous_committee: committee::empty(),
+        next_committee: option::none(),
+        next_epoch_params: option::none(),
+        epoch_state: EpochState::EpochChangeDone(0),
+    }
+}
+
+// === Nodes ===
+
+/// Registers a node as a committee candidate; its BLS key must come with a proof of possession
+/// by the sender for the current epoch. Returns the node's capability.
+public(package) fun register_candidate(
+    self: &mut StakingInnerV1,
+    name: String,
+    network_address: String,
+    public_key: vector<u8>,
+    proof_of_possession: vector<u8>,
+    commission_rate: u16,
+    storage_price: u64,
+    write_price: u64,
+    node_capacity: u64,
+    ctx: &mut TxContext,
+): StorageNodeCap {
+    let pool = staking_pool::new(
+        name,
+        network_address,
+        public_key,
+        commission_rate,
+        storage_price,
+        write_price,
+        node_capacity,
+        self.epoch,
+        ctx,
+    );
+    assert!(
+        messages::verify_proof_of_possession(self.epoch, ctx.sender(), public_key, proof_of_possession),
+        EInvalidProofOfPossession,
+    );
+    let node_id = pool.node_id();
+    self.pools.add(node_id, pool);
+    self.pool_ids.push_back(node_id);
+    events::emit_staking_pool_registered(self.epoch, node_id, commission_rate);
+    storage_node::new(node_id, ctx)
+}
+
+/// Sets the node's commission rate from two epochs on.
+public(package) fun set_next_commission(self: &mut StakingInnerV1, cap: &StorageNodeCap, rate: u16) {
+    let epoch = self.epoch + 2;
+    self.pool_mut(cap.node_id()).set_next_commission(rate, epoch);
+}
+
+/// Pays out the node's collected commission.
+public(package) fun collect_commission(
+    self: &mut StakingInnerV1,
+    cap: &StorageNodeCap,
+    ctx: &mut TxContext,
+): Coin<WAL> {
+    let epoch = self.epoch;
+    let commission = self.pool_mut(cap.node_id()).collect_commission();
+    events::emit_commission_collected(epoch, cap.node_id(), commission.value());
+    commission.into_coin(ctx)
+}
+
+/// Sets the node's storage price vote.
+public(package) fun set_storage_price_vote(self: &mut StakingInnerV1, cap: &StorageNodeCap, price: u64) {
+    self.pool_mut(cap.node_id()).set_storage_price_vote(price)
+}
+
+/// Sets the node's write price vote.
+public(package) fun set_write_price_vote(self: &mut StakingInnerV1, cap: &StorageNodeCap, price: u64) {
+    self.pool_mut(cap.node_id()).set_write_price_vote(price)
+}
+
+/// Sets the node's capacity vote.
+public(package) fun set_node_capacity_vote(self: &mut StakingInnerV1, cap: &StorageNodeCap, capacity: u64) {
+    self.pool_mut(cap.node_id()).set_node_capacity_vote(capacity)
+}
+
+/// Sets the node's network address.
+public(package) fun set_network_address(self: &mut StakingInnerV1, cap: &StorageNodeCap, address: String) {
+    self.pool_mut(cap.node_id()).set_network_address(address)
+}
+
+// === Stake ===
+
+/// Stakes `to_stake` with `node_id`. It counts from the next epoch, or the one after when the
+/// next committee is already selected.
+public(package) fun stake_with_pool(
+    self: &mut StakingInnerV1,
+    to_stake: Coin<WAL>,
+    node_id: ID,
+    ctx: &mut TxContext,
+): StakedWal {
+    let amount = to_stake.value();
+    assert!(amount > 0, EZeroStake);
+    let activation_epoch = if (self.epoch_state == EpochState::NextParamsSelected) {
+        self.epoch + 2
+    } else {
+        self.epoch + 1
+    };
+    self.pool_mut(node_id).add_pending_stake(amount, activation_epoch);
+    let staked = staked_wal::mint(node_id, to_stake.into_balance(), activation_epoch, ctx);
+    events::emit_staked(self.epoch, node_id, object::id(&staked), amount, activation_epoch);
+    staked
+}
+
+/// Whether `staked` was never counted by a committee selection, so it can be withdrawn at once.
+public fun can_withdraw_early(self: &StakingInnerV1, staked: &StakedWal): bool {
+    let activation = staked.activation_epoch();
+    staked.is_staked() && activation > self.epoch &&
+        !(activation == self.epoch + 1 && self.epoch_state == EpochState::NextParamsSelected)
+}
+
+/// Asks to withdraw `staked`: it leaves the pool at the next epoch, or the one after when the
+/// node is in the already selected next committee.
+public(package) fun request_withdraw_stake(self: &mut StakingInnerV1, staked: &mut StakedWal) {
+    assert!(staked.is_staked(), EAlreadyWithdrawing);
+    assert!(!self.can_withdraw_early(staked), EWithdrawDirectly);
+    let node_id = staked.node_id();
+    let in_next = self.epoch_state == EpochState::NextParamsSelected &&
+        self.next_committee.borrow().contains(&node_id);
+    let withdraw_epoch = if (in_next) self.epoch + 2 else self.epoch + 1;
+    let epoch = self.epoch;
+    self.pool_mut(node_id).add_pending_withdrawal(staked.value(), staked.activation_epoch(), withdraw_epoch);
+    staked.set_withdrawing(withdraw_epoch);
+    events::emit_withdrawal_requested(epoch, node_id, object::id(staked), staked.value(), withdraw_epoch);
+}
+
+/// Withdraws `staked`: principal plus rewards once its withdrawal epoch has come, or the
+/// principal alone for stake no committee has counted yet.
+public(package) fun withdraw_stake(
+    self: &mut StakingInnerV1,
+    staked: StakedWal,
+    ctx: &mut TxContext,
+): Coin<WAL> {
+    let node_id = staked.node_id();
+    let staked_id = object::id(&staked);
+    let principal = staked.value();
+    let epoch = self.epoch;
+    let mut payout = if (self.can_withdraw_early(&staked)) {
+        let activation = staked.activation_epoch();
+        self.pool_mut(node_id).remove_pending_stake(principal, activation);
+        balance::zero()
+    } else {
+        let withdraw_epoch = staked.withdraw_epoch();
+        assert!(withdraw_epoch.is_some_and!(|e| *e <= epoch), ENotWithdrawable);
+        let activation = staked.activation_epoch();
+        self.pool_mut(node_id).withdraw_rewards(principal, activation, withdraw_epoch.destroy_some())
+    };
+    payout.join(staked.into_balance());
+    events::emit_withdrawn(epoch, node_id, staked_id, principal, payout.value());
+    payout.into_coin(ctx)
+}
+
+// === Epoch change ===
+
+/// Ends the voting for the next epoch: selects the committee by stake (at most
+/// `max_committee_size` nodes), apportions the shards by D'Hondt and takes the parameters from
+/// the stake-weighted votes. Allowed half an epoch after the change finished (at once in epoch 0).
+public(package) fun voting_end(self: &mut StakingInnerV1, clock: &Clock) {
+    let done_at = match (self.epoch_state) {
+        EpochState::EpochChangeDone(at) => at,
+        _ => abort EWrongEpochState,
+    };
+    assert!(self.epoch == 0 || clock.timestamp_ms() >= self.epoch_start_ms + self.epoch_duration_ms / 2, ETooEarly);
+    let _ = done_at;
+    let next_epoch = self.epoch + 1;
+
+    // Candidates with stake, largest first (ties: earlier registration).
+    let mut ids = vector[];
+    let mut stakes = vector[];
+    self.pool_ids.do_ref!(|id| {
+        let stake = self.pools.borrow(*id).stake_at_epoch(next_epoch);
+        if (stake > 0) {
+            let mut j = stakes.length();
+            ids.push_back(*id);
+            stakes.push_back(stake);
+            while (j > 0 && stakes[j - 1] < stakes[j]) {
+                ids.swap(j - 1, j);
+                stakes.swap(j - 1, j);
+                j = j - 1;
+            };
+        }
+    });
+    assert!(!ids.is_empty(), ENoStake);
+    while (ids.length() > (self.max_committee_size as u64)) {
+        ids.pop_back();
+        stakes.pop_back();
+    };
+    let counts = apportionment::dhondt(self.n_shards, &stakes);
+    let next = self.committee.transition(ids, counts, self.n_shards);
+
+    let mut storage_votes = vector[];
+    let mut write_votes = vector[];
+    let mut capacity_votes = vector[];
+    let mut weights = vector[];
+    next.node_ids().do!(|id| {
+        let pool = self.pools.borrow(id);
+        let weight = next.weight(&id);
+        storage_votes.push_back(pool.storage_price_vote());
+        write_votes.push_back(pool.write_price_vote());
+        // A node's capacity vote, scaled to the whole network by its share of the shards.
+        capacity_votes.push_back(
+            (((pool.node_capacity_vote() as u128) * (self.n_shards as u128) / (weight as u128)) as u64),
+        );
+        weights.push_back(weight);
+    });
+    let params = epoch_parameters::new(
+        apportionment::quorum_above(capacity_votes, weights, self.n_shards),
+        apportionment::quorum_below(storage_votes, weights, self.n_shards),
+        apportionment::quorum_below(write_votes, weights, self.n_shards),
+    );
+    events::emit_epoch_parameters_selected(
+        self.epoch,
+        next_epoch,
+        params.capacity(),
+        params.storage_price(),
+        params.write_price(),
+    );
+    self.next_committee = option::some(next);
+    self.next_epoch_params = option::some(params);
+    self.epoch_state = EpochState::NextParamsSelected;
+}
+
+/// Starts the next epoch: hands the system the new BLS committee and parameters, pays the ended
+/// epoch's rewards to its committee's pools in proportion to their shards (the rounding rest
+/// rolls over), and advances every pool. Allowed one epoch after the current one started (at
+/// once in epoch 0).
+public(package) fun initiate_epoch_change(self: &mut StakingInnerV1, system: &mut System, clock: &Clock) {
+    assert!(self.epoch_state == EpochState::NextParamsSelected, EWrongEpochState);
+    assert!(self.epoch == 0 || clock.timestamp_ms() >= self.epoch_start_ms + self.epoch_duration_ms, ETooEarly);
+    assert!(system.epoch() == self.epoch, EEpochMismatch);
+    let next = self.next_committee.extract();
+    let params = self.next_epoch_params.extract();
+    let new_epoch = self.epoch + 1;
+
+    let mut members = vector[];
+    next.node_ids().do!(|id| {
+        let pool = self.pools.borrow(id);
+        members.push_back(bls_aggregate::new_member(*pool.public_key(), next.weight(&id), id));
+    });
+    let mut rewards = system.advance_epoch(bls_aggregate::new_committee(new_epoch, members), &params);
+
+    let total_rewards = rewards.value();
+    let ended = self.committee;
+    let ended_epoch = self.epoch;
+    let pool_ids = self.pool_ids;
+    pool_ids.do!(|id| {
+        let weight = ended.weight(&id);
+        let share = ((total_rewards as u128) * (weight as u128) / (self.n_shards as u128)) as u64;
+        let pool = self.pools.borrow_mut(id);
+        let commission = pool.advance_epoch(new_epoch, rewards.split(share));
+        if (weight > 0) events::emit_rewards_distributed(ended_epoch, id, share, commission);
+    });
+    system.add_rewards_to_current_epoch(rewards);
+
+    self.previous_committee = ended;
+    self.committee = next;
+    self.epoch = new_epoch;
+    self.epoch_start_ms = clock.timestamp_ms();
+    self.epoch_state = EpochState::EpochChangeSync(0);
+    events::emit_epoch_change_start(new_epoch);
+}
+
+/// A node of the current committee reports it holds its shards for `epoch`. Once nodes holding
+/// a quorum of shards reported, the epoch change is done.
+public(package) fun epoch_sync_done(
+    self: &mut StakingInnerV1,
+    cap: &mut StorageNodeCap,
+    epoch: u32,
+    clock: &Clock,
+) {
+    assert!(epoch == self.epoch, EInvalidSyncEpoch);
+    let synced = match (self.epoch_state) {
+        EpochState::EpochChangeSync(weight) => weight,
+        _ => abort EWrongEpochState,
+    };
+    assert!(cap.last_epoch_sync_done() < epoch, EDuplicateSyncDone);
+    let node_id = cap.node_id();
+    assert!(self.committee.contains(&node_id), ENotInCommittee);
+    cap.set_last_epoch_sync_done(epoch);
+    let weight = synced + self.committee.weight(&node_id);
+    events::emit_shards_received(epoch, node_id, self.committee.shards(&node_id));
+    if (bls_aggregate::is_quorum(weight, self.n_shards)) {
+        self.epoch_state = EpochState::EpochChangeDone(clock.timestamp_ms());
+        events::emit_epoch_change_done(epoch);
+    } else {
+        self.epoch_state = EpochState::EpochChangeSync(weight);
+    }
+}
+
+// === Accessors ===
+
+fun pool_mut(self: &mut StakingInnerV1, node_id: ID): &mut StakingPool {
+    assert!(self.pools.contains(node_id), EPoolNotFound);
+    self.pools.borrow_mut(node_id)
+}
+
+/// The pool of `node_id`.
+public fun pool(self: &StakingInnerV1, node_id: ID): &StakingPool {
+    assert!(self.pools.contains(node_id), EPoolNotFound);
+    self.pools.borrow(node_id)
+}
+
+/// The current epoch.
+public fun epoch(self: &StakingInnerV1): u32 { self.epoch }
+
+/// The epoch state.
+public fun epoch_state(self: &StakingInnerV1): EpochState { self.epoch_state }
+
+/// The current committee.
+public fun committee(self: &StakingInnerV1): &Committee { &self.committee }
+
+/// The previous epoch's committee.
+public fun previous_committee(self: &StakingInnerV1): &Committee { &self.previous_committee }
+
+/// The selected next committee, if any.
+public fun next_committee(self: &StakingInnerV1): &Option<Committee> { &self.next_committee }
+
+/// The selected next parameters, if any.
+public fun next_epoch_params(self: &StakingInnerV1): &Option<EpochParams> { &self.next_epoch_params }
+
+/// The number of shards.
+public fun n_shards(self: &StakingInnerV1): u16 { self.n_shards }
+
+/// The node ids of all registered pools, in registration order.
+public fun pool_ids(self: &StakingInnerV1): &vector<ID> { &self.pool_ids }
+
+/// Whether the state is EpochChangeSync.
+public fun is_epoch_sync(self: &StakingInnerV1): bool {
+    match (self.epoch_state) { EpochState::EpochChangeSync(_) => true, _ => false }
+}
+
+/// Whether the state is EpochChangeDone.
+public fun is_epoch_change_done(self: &StakingInnerV1): bool {
+    match (self.epoch_state) { EpochState::EpochChangeDone(_) => true, _ => false }
+}
+
+/// Whether the state is NextParamsSelected.
+public fun is_next_params_selected(self: &StakingInnerV1): bool {
+    self.epoch_state == EpochState::NextParamsSelected
+}
