@@ -284,3 +284,50 @@ public fun epoch_change_done(epoch: u32): EpochChangeDone { EpochChangeDone { ep
 public fun shards_received(epoch: u32, node_id: ID, shards: vector<u16>): ShardsReceived {
     ShardsReceived { epoch, node_id, shards }
 }
+
+#[test_only]
+public fun epoch_parameters_selected(
+    epoch: u32,
+    next_epoch: u32,
+    total_capacity_size: u64,
+    storage_price_per_unit_size: u64,
+    write_price_per_unit_size: u64,
+): EpochParametersSelected {
+    EpochParametersSelected { epoch, next_epoch, total_capacity_size, storage_price_per_unit_size, write_price_per_unit_size }
+}
+
+#[test_only]
+public fun staked(epoch: u32, node_id: ID, staked_wal_id: ID, amount: u64, activation_epoch: u32): Staked {
+    Staked { epoch, node_id, staked_wal_id, amount, activation_epoch }
+}
+
+#[test_only]
+public fun withdrawal_requested(
+    epoch: u32,
+    node_id: ID,
+    staked_wal_id: ID,
+    principal: u64,
+    withdraw_epoch: u32,
+): WithdrawalRequested {
+    WithdrawalRequested { epoch, node_id, staked_wal_id, principal, withdraw_epoch }
+}
+
+#[test_only]
+public fun withdrawn(epoch: u32, node_id: ID, staked_wal_id: ID, principal: u64, amount: u64): Withdrawn {
+    Withdrawn { epoch, node_id, staked_wal_id, principal, amount }
+}
+
+#[test_only]
+public fun commission_collected(epoch: u32, node_id: ID, amount: u64): CommissionCollected {
+    CommissionCollected { epoch, node_id, amount }
+}
+
+#[test_only]
+public fun rewards_distributed(epoch: u32, node_id: ID, amount: u64, commission: u64): RewardsDistributed {
+    RewardsDistributed { epoch, node_id, amount, commission }
+}
+
+#[test_only]
+public fun staking_pool_registered(epoch: u32, node_id: ID, commission_rate: u16): StakingPoolRegistered {
+    StakingPoolRegistered { epoch, node_id, commission_rate }
+}

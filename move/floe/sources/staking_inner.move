@@ -248,12 +248,8 @@ public(package) fun withdraw_stake(
 /// `max_committee_size` nodes), apportions the shards by D'Hondt and takes the parameters from
 /// the stake-weighted votes. Allowed half an epoch after the change finished (at once in epoch 0).
 public(package) fun voting_end(self: &mut StakingInnerV1, clock: &Clock) {
-    let done_at = match (self.epoch_state) {
-        EpochState::EpochChangeDone(at) => at,
-        _ => abort EWrongEpochState,
-    };
+    assert!(self.is_epoch_change_done(), EWrongEpochState);
     assert!(self.epoch == 0 || clock.timestamp_ms() >= self.epoch_start_ms + self.epoch_duration_ms / 2, ETooEarly);
-    let _ = done_at;
     let next_epoch = self.epoch + 1;
 
     // Candidates with stake, largest first (ties: earlier registration).
@@ -353,7 +349,7 @@ public(package) fun initiate_epoch_change(self: &mut StakingInnerV1, system: &mu
 }
 
 /// A node of the current committee reports it holds its shards for `epoch`. Once nodes holding
-/// a quorum of shards reported, the epoch change is done.
+/// a quorum of shards reported, the epoch change is done; later reports are recorded too.
 public(package) fun epoch_sync_done(
     self: &mut StakingInnerV1,
     cap: &mut StorageNodeCap,
@@ -361,21 +357,22 @@ public(package) fun epoch_sync_done(
     clock: &Clock,
 ) {
     assert!(epoch == self.epoch, EInvalidSyncEpoch);
-    let synced = match (self.epoch_state) {
-        EpochState::EpochChangeSync(weight) => weight,
-        _ => abort EWrongEpochState,
-    };
     assert!(cap.last_epoch_sync_done() < epoch, EDuplicateSyncDone);
     let node_id = cap.node_id();
     assert!(self.committee.contains(&node_id), ENotInCommittee);
     cap.set_last_epoch_sync_done(epoch);
-    let weight = synced + self.committee.weight(&node_id);
     events::emit_shards_received(epoch, node_id, self.committee.shards(&node_id));
-    if (bls_aggregate::is_quorum(weight, self.n_shards)) {
-        self.epoch_state = EpochState::EpochChangeDone(clock.timestamp_ms());
-        events::emit_epoch_change_done(epoch);
-    } else {
-        self.epoch_state = EpochState::EpochChangeSync(weight);
+    match (self.epoch_state) {
+        EpochState::EpochChangeSync(synced) => {
+            let weight = synced + self.committee.weight(&node_id);
+            if (bls_aggregate::is_quorum(weight, self.n_shards)) {
+                self.epoch_state = EpochState::EpochChangeDone(clock.timestamp_ms());
+                events::emit_epoch_change_done(epoch);
+            } else {
+                self.epoch_state = EpochState::EpochChangeSync(weight);
+            }
+        },
+        _ => {},
     }
 }
 

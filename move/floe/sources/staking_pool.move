@@ -203,11 +203,12 @@ public(package) fun withdraw_rewards(
     self.rewards_pool.split(rewards.min(available))
 }
 
-/// The pool's stake counted for `epoch` (the next one): active stake plus stake activating then,
-/// minus stake leaving then (valued at the latest rate).
+/// The pool's stake counted for `epoch` (a future one): active stake plus stake activating by
+/// then, minus stake leaving by then (valued at the latest rate).
 public fun stake_at_epoch(self: &StakingPool, epoch: u32): u64 {
     let mut stake = self.wal_balance;
-    if (self.pending_stake.contains(&epoch)) stake = stake + *self.pending_stake.get(&epoch);
+    let (activations, amounts) = self.pending_stake.into_keys_values();
+    activations.zip_do!(amounts, |activation, amount| if (activation <= epoch) stake = stake + amount);
     let latest = *self.exchange_rates.borrow(self.latest_epoch);
     self.pending_withdrawals.do_ref!(|w| {
         if (w.withdraw_epoch <= epoch) {
