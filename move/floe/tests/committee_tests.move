@@ -193,3 +193,27 @@ fun initialize_rejects_more_than_1000_epochs_ahead() {
     init::initialize(cap, 10, 1_000, 1_001, 3, scenario.ctx());
     scenario.end();
 }
+
+#[test]
+fun state_accessors_report_what_was_set() {
+    assert!(floe::encoding::rs2() == 1);
+    let c = floe::test_committee::committee(1);
+    let key = sui::bls12381::g1_from_bytes(&bls_vectors::public_keys()[0]);
+    assert!(c.members()[0].member_public_key() == &key);
+    assert!(sui::group_ops::bytes(c.total_aggregated_key()).length() == 48);
+
+    let ctx = &mut tx_context::dummy();
+    let (mut staking, system, caps, clock) = floe::test_nodes::setup(10, ctx);
+    let staked = floe::test_nodes::stake_all(&mut staking, &caps, ctx);
+    assert!(staking.inner().epoch_state() == staking.inner().epoch_state());
+    assert!(staking.inner().next_epoch_params().is_none());
+    staking.voting_end(&clock);
+    let params = *staking.inner().next_epoch_params().borrow();
+    assert!(params.storage_price() == 30 && params.write_price() == 3);
+    assert!(staking.inner().pool(caps[0].node_id()).latest_epoch() == 0);
+    std::unit_test::destroy(staked);
+    std::unit_test::destroy(staking);
+    std::unit_test::destroy(system);
+    std::unit_test::destroy(caps);
+    clock.destroy_for_testing();
+}
