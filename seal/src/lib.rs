@@ -1,0 +1,61 @@
+//! floe-seal: threshold identity-based encryption for floe's private blobs, in the style of
+//! Seal — Boneh–Franklin IBE over BLS12-381 as a KEM, Shamir t-of-n sharing over independent key
+//! servers, AES-256-GCM for the data, and Seal's versioned BCS object format.
+//!
+//! ```
+//! use floe_seal::{decrypt, encrypt, user_keys_from_master_keys, Identity, KeyServer, MasterKey,
+//!                 ObjectId, Payload};
+//!
+//! let mut rng = rand::thread_rng();
+//! // Three key servers, each with its own master key and on-chain object id.
+//! let masters: Vec<(ObjectId, MasterKey)> =
+//!     (1..=3u8).map(|i| (ObjectId([i; 32]), MasterKey::generate(&mut rng))).collect();
+//! let servers: Vec<KeyServer> = masters
+//!     .iter()
+//!     .map(|(id, master)| KeyServer { object_id: *id, public_key: master.public_key() })
+//!     .collect();
+//!
+//! // Encrypt under "policy package ‖ inner id" so any 2 of the 3 servers can release it.
+//! let identity = Identity::new(ObjectId([9; 32]), b"owner address".to_vec());
+//! let (object, _data_key) = encrypt(
+//!     &mut rng,
+//!     &identity,
+//!     &servers,
+//!     2,
+//!     Payload::Aes256Gcm { data: b"private blob", aad: None },
+//! )?;
+//! let bytes = object.to_bytes();
+//!
+//! // Later: two servers approved the policy and returned their user keys.
+//! let keys = user_keys_from_master_keys(&identity, &masters[1..]);
+//! let object = floe_seal::EncryptedObject::from_bytes(&bytes)?;
+//! assert_eq!(decrypt(&object, &keys)?, b"private blob");
+//! # Ok::<(), floe_seal::SealError>(())
+//! ```
+//!
+//! Large files go through [`encrypt_to_writer`] / [`decrypt_from_reader`], which stream the
+//! chunked format of [`chunked`]. A key server is built on [`MasterKey::derive_user_key`],
+//! [`MasterKey::proof_of_possession`] and [`EphemeralPublicKey::encrypt`]; a client checks what it
+//! receives with [`PublicKey::verify_user_key`] after [`EphemeralSecret::decrypt`].
+
+pub mod chunked;
+pub mod curve;
+pub mod dem;
+pub mod elgamal;
+pub mod error;
+pub mod gf256;
+pub mod ibe;
+pub mod identity;
+pub mod key_schedule;
+pub mod object;
+pub mod sealing;
+pub mod shamir;
+pub mod stream;
+
+pub use elgamal::{EncryptedUserKey, EphemeralPublicKey, EphemeralSecret, EphemeralVerificationKey};
+pub use error::{Result, SealError};
+pub use ibe::{MasterKey, ProofOfPossession, PublicKey, UserKey, hash_identity};
+pub use identity::{Identity, ObjectId};
+pub use object::{Ciphertext, EncryptedObject, Header, IbeEncryptions};
+pub use sealing::{DataKey, KeyServer, Payload, UserKeys, decrypt, encrypt, user_keys_from_master_keys};
+pub use stream::{decrypt_from_reader, encrypt_to_writer};
