@@ -1,0 +1,383 @@
+//! Merkle trees over Blake2b-256, with inclusion proofs.
+//!
+//! A leaf is `H(0x00 ‖ data)`, an inner node `H(0x01 ‖ left ‖ right)`. A level with an odd number
+//! of nodes is padded with an *empty* node, 32 zero bytes that are not hashed. The root of a tree
+//! with no leaves is the empty node; the root of a single leaf is that leaf's hash.
+//!
+//! ```
+//! use floe_encoder::merkle::MerkleTree;
+//!
+//! let leaves: Vec<Vec<u8>> = (0u8..5).map(|i| vec![i; 10]).collect();
+//! let tree = MerkleTree::build(leaves.iter().map(|leaf| leaf.as_slice()));
+//! let proof = tree.proof(3).unwrap();
+//! assert!(proof.verify(&tree.root(), 5, &leaves[3], 3).is_ok());
+//! assert!(proof.verify(&tree.root(), 5, &leaves[2], 3).is_err());
+//! ```
+
+use blake2b_simd::{
+    Params,
+    many::{HashManyJob, hash_many},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::config::DIGEST_LEN;
+
+/// A 32-byte digest.
+pub type Digest = [u8; DIGEST_LEN];
+
+const LEAF_PREFIX: u8 = 0x00;
+const INNER_PREFIX: u8 = 0x01;
+const EMPTY: Digest = [0; DIGEST_LEN];
+/// Inputs hashed per SIMD batch: large enough to fill the lanes, small enough to stay in cache.
+const BATCH: usize = 64;
+
+/// A node of a Merkle tree. BCS: `Empty` is the byte 0, `Digest` the byte 1 and 32 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Node {
+    /// Padding, and the root of an empty tree: hashes as 32 zero bytes.
+    Empty,
+    /// A Blake2b-256 digest.
+    Digest(Digest),
+}
+
+impl Node {
+    /// The bytes that enter a parent's hash.
+    pub const fn bytes(&self) -> Digest {
+        match self {
+            Self::Empty => EMPTY,
+            Self::Digest(digest) => *digest,
+        }
+    }
+}
+
+fn params() -> Params {
+    let mut params = Params::new();
+    params.hash_length(DIGEST_LEN);
+    params
+}
+
+/// Blake2b-256 of `data`.
+pub fn blake2b256(data: &[u8]) -> Digest {
+    to_digest(params().hash(data).as_bytes())
+}
+
+fn to_digest(bytes: &[u8]) -> Digest {
+    bytes.try_into().expect("hash length is 32")
+}
+
+/// The hash of a leaf holding `data`.
+pub fn leaf_hash(data: &[u8]) -> Digest {
+    params().to_state().update(&[LEAF_PREFIX]).update(data).finalize().as_bytes().try_into().expect("32 bytes")
+}
+
+/// The hash of an inner node with the given children.
+pub fn inner_hash(left: &Digest, right: &Digest) -> Digest {
+    let mut input = [0u8; 1 + 2 * DIGEST_LEN];
+    input[0] = INNER_PREFIX;
+    input[1..1 + DIGEST_LEN].copy_from_slice(left);
+    input[1 + DIGEST_LEN..].copy_from_slice(right);
+    blake2b256(&input)
+}
+
+/// Hashes `prefix ‖ item` for each `item_len`-byte item of `items` into `out`, several inputs per
+/// SIMD pass. This is the hot loop of encoding: every symbol of the expanded matrix and every inner
+/// node goes through it.
+pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
+    debug_assert_eq!(items.len(), item_len * out.len());
+    let params = params();
+    let stride = item_len + 1;
+    let mut scratch = vec![0u8; stride * BATCH.min(out.len())];
+    for (items, out) in items.chunks(item_len * BATCH).zip(out.chunks_mut(BATCH)) {
+        for (slot, item) in scratch.chunks_exact_mut(stride).zip(items.chunks_exact(item_len)) {
+            slot[0] = prefix;
+            slot[1..].copy_from_slice(item);
+        }
+        let mut jobs: Vec<HashManyJob<'_>> =
+            scratch.chunks_exact(stride).take(out.len()).map(|input| HashManyJob::new(&params, input)).collect();
+        hash_many(jobs.iter_mut());
+        for (digest, job) in out.iter_mut().zip(&jobs) {
+            *digest = to_digest(job.to_hash().as_bytes());
+        }
+    }
+}
+
+/// Leaf hashes of consecutive `symbol_size`-byte symbols.
+pub(crate) fn hash_leaves(symbols: &[u8], symbol_size: usize, out: &mut [Digest]) {
+    hash_prefixed_items(LEAF_PREFIX, symbols, symbol_size, out);
+}
+
+/// The root over precomputed leaf hashes, without keeping the tree.
+pub(crate) fn root_of_leaf_hashes(leaves: &[Digest]) -> Node {
+    match leaves.len() {
+        0 => Node::Empty,
+        1 => Node::Digest(leaves[0]),
+        _ => {
+            let mut level = leaves.to_vec();
+            while level.len() > 1 {
+                level = next_level(level);
+            }
+            Node::Digest(level[0])
+        }
+    }
+}
+
+/// Hashes pairs of `level` (padded with an empty node when odd) into the level above.
+fn next_level(mut level: Vec<Digest>) -> Vec<Digest> {
+    if level.len() % 2 == 1 {
+        level.push(EMPTY);
+    }
+    let mut parents = vec![EMPTY; level.len() / 2];
+    hash_prefixed_items(INNER_PREFIX, level.as_flattened(), 2 * DIGEST_LEN, &mut parents);
+    parents
+}
+
+/// The number of siblings on a path from a leaf to the root: `ceil(log2(n_leaves))`.
+pub const fn path_length(n_leaves: usize) -> usize {
+    if n_leaves <= 1 { 0 } else { (n_leaves - 1).ilog2() as usize + 1 }
+}
+
+/// A Merkle tree kept whole, to produce inclusion proofs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MerkleTree {
+    /// Level 0 is the leaves; each level excludes its padding node.
+    levels: Vec<Vec<Digest>>,
+}
+
+impl MerkleTree {
+    /// Builds the tree over the given leaf data.
+    pub fn build<'a>(leaves: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        Self::from_leaf_hashes(leaves.into_iter().map(leaf_hash).collect())
+    }
+
+    /// Builds the tree over consecutive `symbol_size`-byte symbols.
+    pub fn build_from_symbols(symbols: &[u8], symbol_size: usize) -> Self {
+        let mut leaves = vec![EMPTY; symbols.len() / symbol_size];
+        hash_leaves(symbols, symbol_size, &mut leaves);
+        Self::from_leaf_hashes(leaves)
+    }
+
+    /// Builds the tree over precomputed leaf hashes.
+    pub fn from_leaf_hashes(leaves: Vec<Digest>) -> Self {
+        let mut levels = vec![leaves];
+        while levels.last().expect("at least the leaves").len() > 1 {
+            let level = levels.last().expect("at least the leaves").clone();
+            levels.push(next_level(level));
+        }
+        Self { levels }
+    }
+
+    /// The number of leaves.
+    pub fn n_leaves(&self) -> usize {
+        self.levels[0].len()
+    }
+
+    /// The root hash.
+    pub fn root(&self) -> Node {
+        match self.levels.last().expect("at least the leaves").as_slice() {
+            [] => Node::Empty,
+            [root] => Node::Digest(*root),
+            _ => unreachable!("levels are built up to a single node"),
+        }
+    }
+
+    /// The inclusion proof of leaf `index`.
+    pub fn proof(&self, index: usize) -> Result<MerkleProof, MerkleProofError> {
+        let n_leaves = self.n_leaves();
+        if index >= n_leaves {
+            return Err(MerkleProofError::LeafIndexOutOfBounds { index, n_leaves });
+        }
+        let mut path = Vec::with_capacity(path_length(n_leaves));
+        let mut position = index;
+        for level in &self.levels[..self.levels.len() - 1] {
+            let sibling = position ^ 1;
+            path.push(level.get(sibling).map_or(Node::Empty, |digest| Node::Digest(*digest)));
+            position /= 2;
+        }
+        Ok(MerkleProof { path })
+    }
+}
+
+/// The siblings on the path from a leaf to the root, bottom up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MerkleProof {
+    path: Vec<Node>,
+}
+
+impl MerkleProof {
+    /// A proof from its sibling path.
+    pub fn new(path: Vec<Node>) -> Self {
+        Self { path }
+    }
+
+    /// The sibling path.
+    pub fn path(&self) -> &[Node] {
+        &self.path
+    }
+
+    /// Checks that `leaf_data` is leaf `index` of the `n_leaves`-leaf tree with root `root`.
+    pub fn verify(&self, root: &Node, n_leaves: usize, leaf_data: &[u8], index: usize) -> Result<(), MerkleProofError> {
+        self.verify_leaf_hash(root, n_leaves, &leaf_hash(leaf_data), index)
+    }
+
+    /// Like [`verify`](Self::verify), for a leaf whose hash is already known.
+    pub fn verify_leaf_hash(
+        &self,
+        root: &Node,
+        n_leaves: usize,
+        leaf: &Digest,
+        index: usize,
+    ) -> Result<(), MerkleProofError> {
+        if index >= n_leaves {
+            return Err(MerkleProofError::LeafIndexOutOfBounds { index, n_leaves });
+        }
+        let expected = path_length(n_leaves);
+        if self.path.len() != expected {
+            return Err(MerkleProofError::WrongPathLength { len: self.path.len(), expected });
+        }
+        let mut current = *leaf;
+        let mut position = index;
+        for sibling in &self.path {
+            current = if position % 2 == 0 {
+                inner_hash(&current, &sibling.bytes())
+            } else {
+                inner_hash(&sibling.bytes(), &current)
+            };
+            position /= 2;
+        }
+        if Node::Digest(current) == *root { Ok(()) } else { Err(MerkleProofError::RootMismatch) }
+    }
+}
+
+/// Why an inclusion proof was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MerkleProofError {
+    /// The leaf index is outside the tree.
+    #[error("leaf index {index} is out of bounds for a tree of {n_leaves} leaves")]
+    LeafIndexOutOfBounds {
+        /// The index asked for.
+        index: usize,
+        /// The tree's leaf count.
+        n_leaves: usize,
+    },
+    /// The path does not have `ceil(log2(n_leaves))` siblings.
+    #[error("the proof has {len} siblings, a tree of this size needs {expected}")]
+    WrongPathLength {
+        /// Siblings in the proof.
+        len: usize,
+        /// Siblings needed.
+        expected: usize,
+    },
+    /// The path leads to a different root.
+    #[error("the proof leads to a different root")]
+    RootMismatch,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deliberately naive tree: the definition, level by level, with explicit padding.
+    fn reference_root(leaves: &[Vec<u8>]) -> Node {
+        if leaves.is_empty() {
+            return Node::Empty;
+        }
+        let mut level: Vec<Digest> = leaves.iter().map(|leaf| {
+            let mut input = vec![0u8];
+            input.extend_from_slice(leaf);
+            blake2b256(&input)
+        }).collect();
+        while level.len() > 1 {
+            if level.len() % 2 == 1 {
+                level.push([0; 32]);
+            }
+            level = level.chunks(2).map(|pair| {
+                let mut input = vec![1u8];
+                input.extend_from_slice(&pair[0]);
+                input.extend_from_slice(&pair[1]);
+                blake2b256(&input)
+            }).collect();
+        }
+        Node::Digest(level[0])
+    }
+
+    fn leaves(n: usize) -> Vec<Vec<u8>> {
+        (0..n).map(|i| (0..(i % 7 + 1)).map(|j| (i * 31 + j) as u8).collect()).collect()
+    }
+
+    #[test]
+    fn every_proof_verifies_for_every_leaf_count_from_1_to_70() {
+        for n in 1..=70 {
+            let leaves = leaves(n);
+            let tree = MerkleTree::build(leaves.iter().map(Vec::as_slice));
+            assert_eq!(tree.root(), reference_root(&leaves), "n={n}");
+            for (i, leaf) in leaves.iter().enumerate() {
+                let proof = tree.proof(i).unwrap();
+                assert_eq!(proof.path().len(), path_length(n));
+                proof.verify(&tree.root(), n, leaf, i).unwrap();
+                // The same proof does not vouch for another position or other data.
+                if n > 1 {
+                    assert!(proof.verify(&tree.root(), n, leaf, (i + 1) % n).is_err(), "n={n} i={i}");
+                }
+                assert_eq!(proof.verify(&tree.root(), n, b"not a leaf", i), Err(MerkleProofError::RootMismatch));
+            }
+        }
+    }
+
+    #[test]
+    fn fast_root_equals_the_tree_root() {
+        for n in 0..=70 {
+            let leaves = leaves(n);
+            let hashes: Vec<Digest> = leaves.iter().map(|leaf| leaf_hash(leaf)).collect();
+            assert_eq!(root_of_leaf_hashes(&hashes), reference_root(&leaves), "n={n}");
+        }
+    }
+
+    #[test]
+    fn batched_leaf_hashing_equals_one_at_a_time() {
+        for symbol_size in [2usize, 6, 64, 127, 128, 604] {
+            let symbols: Vec<u8> = (0..symbol_size * 150).map(|i| (i * 7) as u8).collect();
+            let mut batched = vec![[0; 32]; 150];
+            hash_leaves(&symbols, symbol_size, &mut batched);
+            for (digest, symbol) in batched.iter().zip(symbols.chunks(symbol_size)) {
+                assert_eq!(*digest, leaf_hash(symbol));
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_single_leaf_roots() {
+        assert_eq!(MerkleTree::build(std::iter::empty()).root(), Node::Empty);
+        let tree = MerkleTree::build([b"x".as_slice()]);
+        assert_eq!(tree.root(), Node::Digest(leaf_hash(b"x")));
+        assert!(tree.proof(0).unwrap().path().is_empty());
+        assert!(matches!(tree.proof(1), Err(MerkleProofError::LeafIndexOutOfBounds { index: 1, n_leaves: 1 })));
+    }
+
+    #[test]
+    fn tampered_or_truncated_proofs_are_refused() {
+        let leaves = leaves(9);
+        let tree = MerkleTree::build(leaves.iter().map(Vec::as_slice));
+        let proof = tree.proof(4).unwrap();
+        let mut path = proof.path().to_vec();
+        path.pop();
+        assert_eq!(
+            MerkleProof::new(path).verify(&tree.root(), 9, &leaves[4], 4),
+            Err(MerkleProofError::WrongPathLength { len: 3, expected: 4 })
+        );
+        let mut path = proof.path().to_vec();
+        path[1] = Node::Digest([7; 32]);
+        assert_eq!(MerkleProof::new(path).verify(&tree.root(), 9, &leaves[4], 4), Err(MerkleProofError::RootMismatch));
+    }
+
+    #[test]
+    fn padding_sibling_is_an_empty_node_in_the_proof_bcs() {
+        let leaves = leaves(3);
+        let tree = MerkleTree::build(leaves.iter().map(Vec::as_slice));
+        let proof = tree.proof(2).unwrap();
+        assert_eq!(proof.path()[0], Node::Empty);
+        let bytes = bcs::to_bytes(&proof).unwrap();
+        assert_eq!(bytes[0], 2); // two siblings
+        assert_eq!(bytes[1], 0); // the first is Empty
+        assert_eq!(bcs::from_bytes::<MerkleProof>(&bytes).unwrap(), proof);
+    }
+}

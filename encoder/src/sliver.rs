@@ -1,0 +1,225 @@
+//! Slivers: the rows (primary) and columns (secondary) of the encoded blob that shards store.
+//!
+//! A sliver's hash is the Merkle root over its *expansion*: the sliver encoded on the orthogonal
+//! axis to all `n` symbols, i.e. the full row or column of the expanded matrix. That lets a node
+//! holding one sliver hand out single symbols of orthogonal slivers with a proof against the
+//! metadata ([`crate::recovery`]).
+//!
+//! ```
+//! use floe_encoder::{EncodingConfig, SliverType, encode};
+//!
+//! let config = EncodingConfig::new(7).unwrap();
+//! let encoded = encode(&config, b"some bytes to store").unwrap();
+//! let pair = &encoded.pairs[2];
+//! assert_eq!(pair.primary.axis(), SliverType::Primary);
+//! assert!(encoded.metadata.verify_sliver(&config, &pair.secondary).is_ok());
+//! let bytes = pair.primary.to_bcs();
+//! let back = floe_encoder::Sliver::from_bcs(SliverType::Primary, &bytes).unwrap();
+//! assert_eq!(back, pair.primary);
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    EncodingConfig, SliverIndex, SliverPairIndex, SliverType,
+    code::Code,
+    error::SliverError,
+    merkle::{self, MerkleTree, Node},
+};
+
+/// One sliver: `axis`, position, and its symbols.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sliver {
+    axis: SliverType,
+    index: SliverIndex,
+    symbol_size: u16,
+    data: Vec<u8>,
+}
+
+/// The wire form (BCS): `{ symbols: { data: bytes, symbol_size: u16 }, index: u16 }`, as Walrus
+/// sends slivers. The axis travels outside (in the URL, or by position in a pair).
+#[derive(Serialize, Deserialize)]
+struct WireSliver {
+    symbols: WireSymbols,
+    index: u16,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireSymbols {
+    data: Vec<u8>,
+    symbol_size: u16,
+}
+
+impl Sliver {
+    /// A sliver from its parts; the symbol size must be positive and even and divide the data.
+    pub fn new(axis: SliverType, index: SliverIndex, symbol_size: u16, data: Vec<u8>) -> Result<Self, SliverError> {
+        if symbol_size == 0 || symbol_size % 2 != 0 {
+            return Err(SliverError::InvalidSymbolSize(symbol_size));
+        }
+        if data.len() % usize::from(symbol_size) != 0 {
+            return Err(SliverError::RaggedData { len: data.len(), symbol_size });
+        }
+        Ok(Self { axis, index, symbol_size, data })
+    }
+
+    /// Decodes the BCS wire form of a sliver of `axis`.
+    pub fn from_bcs(axis: SliverType, bytes: &[u8]) -> Result<Self, SliverError> {
+        let wire: WireSliver = bcs::from_bytes(bytes).map_err(|err| SliverError::Malformed(err.to_string()))?;
+        Self::new(axis, SliverIndex(wire.index), wire.symbols.symbol_size, wire.symbols.data)
+    }
+
+    /// The BCS wire form.
+    pub fn to_bcs(&self) -> Vec<u8> {
+        let wire = WireSliverRef { symbols: WireSymbolsRef { data: &self.data, symbol_size: self.symbol_size }, index: self.index.0 };
+        bcs::to_bytes(&wire).expect("BCS of bytes and integers cannot fail")
+    }
+
+    /// Primary (a row) or secondary (a column).
+    pub fn axis(&self) -> SliverType {
+        self.axis
+    }
+
+    /// Position on its axis.
+    pub fn index(&self) -> SliverIndex {
+        self.index
+    }
+
+    /// The pair this sliver belongs to.
+    pub fn pair_index(&self, n_shards: u16) -> SliverPairIndex {
+        self.index.pair_index(self.axis, n_shards)
+    }
+
+    /// Bytes per symbol.
+    pub fn symbol_size(&self) -> u16 {
+        self.symbol_size
+    }
+
+    /// Number of symbols.
+    pub fn n_symbols(&self) -> usize {
+        self.data.len() / usize::from(self.symbol_size)
+    }
+
+    /// The raw symbols, concatenated.
+    pub fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Symbol `i`.
+    pub fn symbol(&self, i: usize) -> Option<&[u8]> {
+        let size = usize::from(self.symbol_size);
+        self.data.get(i * size..(i + 1) * size)
+    }
+
+    /// Checks index range and symbol count for `config` (not the contents).
+    pub fn check_shape(&self, config: &EncodingConfig) -> Result<(), SliverError> {
+        if self.index.0 >= config.n_shards() {
+            return Err(SliverError::IndexOutOfRange { index: self.index, n_shards: config.n_shards() });
+        }
+        let expected = usize::from(config.sliver_symbols(self.axis));
+        if self.n_symbols() != expected {
+            return Err(SliverError::WrongSymbolCount { axis: self.axis, actual: self.n_symbols(), expected });
+        }
+        Ok(())
+    }
+
+    /// All `n` symbols of the sliver's row or column of the expanded matrix.
+    /// The shape must have been checked.
+    pub(crate) fn expansion(&self, config: &EncodingConfig) -> Vec<u8> {
+        let k = usize::from(config.sliver_symbols(self.axis));
+        Code::new(k, config.n_shards_usize(), usize::from(self.symbol_size)).expand(&self.data)
+    }
+
+    /// The sliver's hash, the Merkle root over its expansion. The shape must have been checked.
+    pub fn hash(&self, config: &EncodingConfig) -> Node {
+        let expansion = self.expansion(config);
+        let size = usize::from(self.symbol_size);
+        let mut leaves = vec![[0u8; 32]; config.n_shards_usize()];
+        merkle::hash_leaves(&expansion, size, &mut leaves);
+        merkle::root_of_leaf_hashes(&leaves)
+    }
+
+    /// The Merkle tree over the expansion, and the expansion, for handing out recovery symbols.
+    pub(crate) fn expansion_tree(&self, config: &EncodingConfig) -> (Vec<u8>, MerkleTree) {
+        let expansion = self.expansion(config);
+        let tree = MerkleTree::build_from_symbols(&expansion, usize::from(self.symbol_size));
+        (expansion, tree)
+    }
+}
+
+#[derive(Serialize)]
+struct WireSliverRef<'a> {
+    symbols: WireSymbolsRef<'a>,
+    index: u16,
+}
+
+#[derive(Serialize)]
+struct WireSymbolsRef<'a> {
+    #[serde(with = "serde_bytes_ref")]
+    data: &'a [u8],
+    symbol_size: u16,
+}
+
+/// Serializes a byte slice as BCS `vector<u8>` (length-prefixed), like `Vec<u8>` does.
+mod serde_bytes_ref {
+    pub(super) fn serialize<S: serde::Serializer>(data: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(data)
+    }
+}
+
+/// What one shard stores of a blob: primary sliver `p` and secondary sliver `n - 1 - p`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliverPair {
+    /// Primary sliver `p`.
+    pub primary: Sliver,
+    /// Secondary sliver `n - 1 - p`.
+    pub secondary: Sliver,
+}
+
+impl SliverPair {
+    /// The pair's index, from its primary sliver.
+    pub fn index(&self) -> SliverPairIndex {
+        SliverPairIndex(self.primary.index.0)
+    }
+
+    /// The sliver of `axis`.
+    pub fn sliver(&self, axis: SliverType) -> &Sliver {
+        match axis {
+            SliverType::Primary => &self.primary,
+            SliverType::Secondary => &self.secondary,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bcs_is_data_then_symbol_size_then_index() {
+        let sliver = Sliver::new(SliverType::Secondary, SliverIndex(0x0102), 2, vec![9, 8, 7, 6]).unwrap();
+        assert_eq!(sliver.to_bcs(), vec![4, 9, 8, 7, 6, 2, 0, 0x02, 0x01]);
+        assert_eq!(Sliver::from_bcs(SliverType::Secondary, &sliver.to_bcs()).unwrap(), sliver);
+    }
+
+    #[test]
+    fn malformed_slivers_are_refused_with_the_reason() {
+        assert_eq!(Sliver::new(SliverType::Primary, SliverIndex(0), 3, vec![0; 6]), Err(SliverError::InvalidSymbolSize(3)));
+        assert_eq!(
+            Sliver::new(SliverType::Primary, SliverIndex(0), 4, vec![0; 6]),
+            Err(SliverError::RaggedData { len: 6, symbol_size: 4 })
+        );
+        assert!(matches!(Sliver::from_bcs(SliverType::Primary, &[200]), Err(SliverError::Malformed(_))));
+        // Trailing garbage after a valid sliver is refused too.
+        let mut bytes = Sliver::new(SliverType::Primary, SliverIndex(1), 2, vec![1, 2]).unwrap().to_bcs();
+        bytes.push(0);
+        assert!(matches!(Sliver::from_bcs(SliverType::Primary, &bytes), Err(SliverError::Malformed(_))));
+        let config = EncodingConfig::new(4).unwrap();
+        let short = Sliver::new(SliverType::Primary, SliverIndex(1), 2, vec![1, 2]).unwrap();
+        assert_eq!(
+            short.check_shape(&config),
+            Err(SliverError::WrongSymbolCount { axis: SliverType::Primary, actual: 1, expected: 3 })
+        );
+        let far = Sliver::new(SliverType::Primary, SliverIndex(4), 2, vec![0; 6]).unwrap();
+        assert_eq!(far.check_shape(&config), Err(SliverError::IndexOutOfRange { index: SliverIndex(4), n_shards: 4 }));
+    }
+}
