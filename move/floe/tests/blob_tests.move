@@ -312,20 +312,6 @@ fun a_bitmap_with_a_padding_bit_set_is_rejected() {
     finish(blob, system);
 }
 
-#[test, expected_failure(abort_code = bls_aggregate::ENotEnoughStake)]
-fun an_empty_bitmap_means_nobody_signed() {
-    let ctx = &mut tx_context::dummy();
-    let mut system = test_committee::system(ctx);
-    let mut blob = register(&mut system, false, ctx);
-    // No signer: the aggregate key is the identity and the weight 0, which is no quorum even
-    // where the signature check is lenient.
-    let committee = system.committee();
-    let weight_needed = committee.n_shards();
-    assert!(!bls_aggregate::is_quorum(0, weight_needed));
-    system.certify_blob(&mut blob, v::certify_signature(), vector[], v::certify_message());
-    finish(blob, system);
-}
-
 #[test, expected_failure(abort_code = blob::EResourceBounds)]
 fun an_expired_blob_cannot_be_certified() {
     let ctx = &mut tx_context::dummy();

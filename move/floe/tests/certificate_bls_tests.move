@@ -38,6 +38,13 @@ fun a_certificate_claiming_extra_signers_is_rejected() {
     committee.verify_quorum_in_epoch(v::certify_short_of_quorum_signature(), vector[0x0F], v::certify_short_of_quorum_message());
 }
 
+#[test, expected_failure(abort_code = bls_aggregate::ESigVerification)]
+fun a_certificate_with_an_empty_bitmap_is_rejected() {
+    // Nobody signed: the aggregate key is the identity, which verifies no signature.
+    let committee = test_committee::committee(1);
+    committee.verify_quorum_in_epoch(v::certify_signature(), vector[], v::certify_message());
+}
+
 #[test]
 fun proofs_of_possession_bind_key_and_address() {
     let keys = v::public_keys();
