@@ -33,6 +33,8 @@ fun encoded_length_counts_metadata_and_both_sliver_kinds() {
     assert!(encoding::encoded_blob_length(1000, 1, 10) == 10_680);
     assert!(encoding::encoded_blob_length(0, 1, 10) == 6_720 + 10 * 11 * 2);
     // n = 1000, 1 MiB: symbol size ceil(1048576 / (334 * 667)) = 5 -> 6.
+    // The minimum storage at n = 1000, the same figure the Rust encoder's tests pin.
+    assert!(encoding::encoded_blob_length(0, 1, 1000) == 66_034_000);
     let metadata = 1000 * (1000 * 64 + 32);
     assert!(encoding::encoded_blob_length(1_048_576, 1, 1000) == metadata + 1000 * 1001 * 6);
 }
