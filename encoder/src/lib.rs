@@ -1,6 +1,8 @@
 //! floe-encoder (work in progress).
 pub mod bft;
 pub mod blob_id;
+pub mod bls;
+pub mod certificate;
 mod code;
 pub mod config;
 pub mod encode;
@@ -8,6 +10,7 @@ pub mod error;
 pub mod index;
 pub mod mapping;
 pub mod merkle;
+pub mod messages;
 pub mod metadata;
 pub mod sliver;
 pub mod inconsistency;
