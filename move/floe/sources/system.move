@@ -73,6 +73,17 @@ public fun reserve_space_for_epochs(
     self.inner_mut().reserve_space_for_epochs(storage_amount, start_epoch, end_epoch, payment, ctx)
 }
 
+/// Extends a reservation by `extended_epochs` past its end epoch, paying from `payment`.
+public fun extend_storage(
+    self: &mut System,
+    storage: &mut Storage,
+    extended_epochs: u32,
+    payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+) {
+    self.inner_mut().extend_storage(storage, extended_epochs, payment, ctx)
+}
+
 // === Blobs ===
 
 /// Registers a blob on `storage`, paying the write fee from `write_payment`; returns the `Blob`.

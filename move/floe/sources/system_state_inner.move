@@ -112,6 +112,19 @@ public(package) fun reserve_space_for_epochs(
     storage_resource::create_storage(start_epoch, end_epoch, storage_amount, ctx)
 }
 
+/// Extends `storage` by `extended_epochs` past its end epoch, paid from `payment`.
+public(package) fun extend_storage(
+    self: &mut SystemStateInnerV1,
+    storage: &mut Storage,
+    extended_epochs: u32,
+    payment: &mut Coin<WAL>,
+    ctx: &mut TxContext,
+) {
+    let start = storage.end_epoch();
+    let extension = self.reserve_space_for_epochs(storage.size(), start, start + extended_epochs, payment, ctx);
+    storage.fuse_periods(extension);
+}
+
 /// Registers a blob on `storage`; the write fee (write price × units) goes to the current
 /// epoch's rewards.
 public(package) fun register_blob(

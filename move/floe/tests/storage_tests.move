@@ -155,6 +155,34 @@ fun reserve_space_for_later_epochs_leaves_the_current_epoch_free() {
 }
 
 #[test]
+fun extend_storage_buys_the_epochs_after_its_end() {
+    let ctx = &mut tx_context::dummy();
+    let mut system = test_committee::system(ctx);
+    let mut payment = test_committee::wal(1_000, ctx);
+    let mut storage = system.reserve_space(1_048_576, 3, &mut payment, ctx);
+    system.extend_storage(&mut storage, 2, &mut payment, ctx);
+    assert!(storage.start_epoch() == 1 && storage.end_epoch() == 6 && storage.size() == 1_048_576);
+    // 1 unit x 5 FROST x (3 + 2) epochs.
+    assert!(payment.value() == 1_000 - 25);
+    assert!(system.inner().future_accounting().ring_lookup(4).used_capacity() == 1_048_576);
+    storage.destroy();
+    destroy(payment);
+    destroy(system);
+}
+
+#[test, expected_failure(abort_code = system_state_inner::EInvalidEpochsAhead)]
+fun an_expired_reservation_cannot_be_extended() {
+    let ctx = &mut tx_context::dummy();
+    let mut system = test_committee::system(ctx);
+    let mut payment = test_committee::wal(1_000, ctx);
+    let mut storage = system.reserve_space(1_048_576, 1, &mut payment, ctx);
+    test_committee::advance(&mut system);
+    test_committee::advance(&mut system);
+    system.extend_storage(&mut storage, 2, &mut payment, ctx);
+    abort_with(storage, payment, system)
+}
+
+#[test]
 fun storage_units_round_up_to_whole_mebibytes() {
     assert!(system_state_inner::storage_units(1) == 1);
     assert!(system_state_inner::storage_units(1_048_576) == 1);
