@@ -1,1 +1,192 @@
-fn main() {}
+//! Encoder benchmark: prints one line per figure.
+//!
+//! `cargo bench -p floe-encoder --bench encoding` (add `-- --quick` for 1 and 16 MiB only).
+//! Figures: encode (slivers + metadata + blob id) and decode (from the systematic primary slivers,
+//! and from a random set of n - 2f primary slivers, both with the default consistency check) for
+//! n = 10, 100, 1000 and 1, 16, 128 MiB; peak heap during encode relative to blob + slivers;
+//! recovery of one primary and one secondary sliver at n = 1000; and one Reed-Solomon codeword of
+//! the n = 1000 primary code with reed-solomon-simd versus reed-solomon-erasure's GF(2^16) codec.
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    hint::black_box,
+    sync::atomic::{AtomicUsize, Ordering},
+    time::{Duration, Instant},
+};
+
+use floe_encoder::{
+    EncodingConfig, SliverIndex, SliverType, decode::BlobDecoder, encode, recovery,
+};
+
+/// Counts live heap bytes and their peak, to measure the encoder's memory.
+struct CountingAllocator;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const MIB: usize = 1 << 20;
+
+fn blob(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect()
+}
+
+/// The best of `runs` timings of `f`.
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let out = f();
+        best = best.min(start.elapsed());
+        last = Some(out);
+    }
+    (best, last.expect("at least one run"))
+}
+
+fn rate(bytes: usize, time: Duration) -> f64 {
+    bytes as f64 / MIB as f64 / time.as_secs_f64()
+}
+
+fn main() {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let sizes: &[usize] = if quick { &[1, 16] } else { &[1, 16, 128] };
+    println!("threads: {}", rayon::current_num_threads());
+    for n in [10u16, 100, 1000] {
+        let config = EncodingConfig::new(n).unwrap();
+        for &mib in sizes {
+            let len = mib * MIB;
+            if len as u64 > config.max_blob_size() {
+                println!("n={n:<5} {mib:>4} MiB: over the maximum blob size of {} bytes, skipped", config.max_blob_size());
+                continue;
+            }
+            let data = blob(len);
+            let runs = if mib >= 128 { 2 } else { 3 };
+            PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+            let (encode_time, encoded) = best_of(runs, || encode(&config, &data).unwrap());
+            let peak = PEAK.load(Ordering::Relaxed);
+            let sliver_bytes: usize = encoded.pairs.iter().map(|p| p.primary.data().len() + p.secondary.data().len()).sum();
+            println!(
+                "encode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   peak heap {:.2}x (blob + slivers = {} MiB)",
+                encode_time.as_secs_f64() * 1e3,
+                rate(len, encode_time),
+                peak as f64 / (len + sliver_bytes) as f64,
+                (len + sliver_bytes) / MIB,
+            );
+            let decoder = BlobDecoder::new(&config, &encoded.metadata);
+            let rows = usize::from(config.n_rows());
+            let systematic: Vec<_> = encoded.pairs[..rows].iter().map(|p| p.primary.clone()).collect();
+            let (time, out) = best_of(runs, || decoder.decode(systematic.clone()).unwrap());
+            assert!(out == data);
+            println!("decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (systematic primary slivers, each verified)", time.as_secs_f64() * 1e3, rate(len, time));
+            // Every other sliver from the end: mostly parity rows, so Reed-Solomon decoding runs.
+            let mixed: Vec<_> = encoded.pairs.iter().rev().step_by(2).take(rows).map(|p| p.primary.clone()).collect();
+            let mixed = if mixed.len() == rows { mixed } else { encoded.pairs[usize::from(n) - rows..].iter().map(|p| p.primary.clone()).collect() };
+            let (time, out) = best_of(runs, || decoder.decode(mixed.clone()).unwrap());
+            assert!(out == data);
+            println!("decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (n-2f mostly parity primary slivers, verified, consistency check)", time.as_secs_f64() * 1e3, rate(len, time));
+            let verified: Vec<_> = mixed
+                .iter()
+                .map(|s| floe_encoder::decode::VerifiedSliver::new(&config, &encoded.metadata, s.clone()).unwrap())
+                .collect();
+            let (time, _) = best_of(runs, || decoder.decode_verified(verified.clone()).unwrap());
+            println!("decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (same slivers, verified on download, consistency check)", time.as_secs_f64() * 1e3, rate(len, time));
+
+            if n == 1000 {
+                bench_recovery(&config, &encoded, mib);
+            }
+        }
+    }
+    compare_codecs();
+}
+
+fn bench_recovery(config: &EncodingConfig, encoded: &floe_encoder::EncodedBlob, mib: usize) {
+    for axis in [SliverType::Primary, SliverType::Secondary] {
+        let target = SliverIndex(5);
+        let source_axis = axis.orthogonal();
+        let (produce, symbols) = best_of(1, || {
+            encoded
+                .pairs
+                .iter()
+                .map(|pair| recovery::recovery_symbols(config, pair.sliver(source_axis), &[target]).unwrap().remove(0))
+                .collect::<Vec<_>>()
+        });
+        let (time, sliver) = best_of(3, || recover_sliver(config, encoded, axis, target, symbols.clone()));
+        println!(
+            "recover n=1000 {mib:>4} MiB: {axis:<9} sliver ({} B) in {:>7.1} ms from {} symbols (producing one symbol: {:.2} ms per source sliver)",
+            sliver.data().len(),
+            time.as_secs_f64() * 1e3,
+            config.sliver_symbols(axis),
+            produce.as_secs_f64() * 1e3 / 1000.0,
+        );
+    }
+}
+
+fn recover_sliver(
+    config: &EncodingConfig,
+    encoded: &floe_encoder::EncodedBlob,
+    axis: SliverType,
+    target: SliverIndex,
+    symbols: Vec<floe_encoder::recovery::RecoverySymbol>,
+) -> floe_encoder::Sliver {
+    recovery::recover_sliver(config, &encoded.metadata, axis, target, symbols).unwrap()
+}
+
+/// One codeword of the n = 1000 primary code (334 source symbols to 1000) at the 16 MiB symbol
+/// size, with both codecs.
+fn compare_codecs() {
+    let (k, n, symbol) = (334usize, 1000usize, 76usize);
+    let source: Vec<Vec<u8>> = (0..k).map(|i| blob(symbol + i % 3).into_iter().take(symbol).collect()).collect();
+    let (simd, _) = best_of(20, || {
+        let mut encoder = reed_solomon_simd::ReedSolomonEncoder::new(k, n - k, symbol).unwrap();
+        for shard in &source {
+            encoder.add_original_shard(shard).unwrap();
+        }
+        let result = encoder.encode().unwrap();
+        black_box(result.recovery_iter().count())
+    });
+    let codec = reed_solomon_erasure::galois_16::ReedSolomon::new(k, n - k).unwrap();
+    let (erasure, _) = best_of(3, || {
+        let mut shards: Vec<Vec<[u8; 2]>> = source
+            .iter()
+            .map(|s| s.chunks_exact(2).map(|c| [c[0], c[1]]).collect())
+            .chain((0..n - k).map(|_| vec![[0u8; 2]; symbol / 2]))
+            .collect();
+        codec.encode(&mut shards).unwrap();
+        black_box(shards.len())
+    });
+    println!(
+        "codec   k=334 n=1000 76-byte symbols: reed-solomon-simd {:.3} ms, reed-solomon-erasure GF(2^16) {:.1} ms ({:.0}x slower)",
+        simd.as_secs_f64() * 1e3,
+        erasure.as_secs_f64() * 1e3,
+        erasure.as_secs_f64() / simd.as_secs_f64()
+    );
+}
