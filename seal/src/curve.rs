@@ -14,9 +14,9 @@ use std::fmt;
 use std::ptr;
 
 use blst::{
-    BLST_ERROR, blst_bendian_from_fp12, blst_final_exp, blst_fp12,
-    blst_fp12_is_equal, blst_hash_to_g1, blst_miller_loop, blst_p1, blst_p1_add_or_double,
-    blst_p1_affine, blst_p1_affine_in_g1, blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_compress,
+    BLST_ERROR, blst_bendian_from_fp12, blst_final_exp, blst_fp12, blst_fp12_is_equal,
+    blst_hash_to_g1, blst_miller_loop, blst_p1, blst_p1_add_or_double, blst_p1_affine,
+    blst_p1_affine_in_g1, blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_compress,
     blst_p1_from_affine, blst_p1_generator, blst_p1_is_equal, blst_p1_mult, blst_p1_to_affine,
     blst_p1_uncompress, blst_p2, blst_p2_affine, blst_p2_affine_in_g2, blst_p2_affine_is_inf,
     blst_p2_compress, blst_p2_from_affine, blst_p2_generator, blst_p2_is_equal, blst_p2_mult,
@@ -100,7 +100,11 @@ impl Scalar {
             blst_scalar_from_bendian(&mut out, bytes.as_ptr());
             blst_sk_check(&out)
         };
-        if in_range { Ok(Self(out.b)) } else { Err(EncodingFault::ScalarOutOfRange) }
+        if in_range {
+            Ok(Self(out.b))
+        } else {
+            Err(EncodingFault::ScalarOutOfRange)
+        }
     }
 
     /// Builds a scalar from a small non-zero integer (used by known-answer tests).
@@ -392,10 +396,22 @@ mod tests {
         let mut infinity = [0u8; G1_LENGTH];
         infinity[0] = 0xc0;
         assert_eq!(G1::from_bytes(&infinity), Err(EncodingFault::Identity));
-        assert_eq!(G1::from_bytes(&[0xff; G1_LENGTH]), Err(EncodingFault::NotOnCurve));
-        assert_eq!(G2::from_bytes(&[0x11; G2_LENGTH]), Err(EncodingFault::NotOnCurve));
-        assert_eq!(Scalar::from_be_bytes(&[0; 32]), Err(EncodingFault::ScalarOutOfRange));
-        assert_eq!(Scalar::from_be_bytes(&[0xff; 32]), Err(EncodingFault::ScalarOutOfRange));
+        assert_eq!(
+            G1::from_bytes(&[0xff; G1_LENGTH]),
+            Err(EncodingFault::NotOnCurve)
+        );
+        assert_eq!(
+            G2::from_bytes(&[0x11; G2_LENGTH]),
+            Err(EncodingFault::NotOnCurve)
+        );
+        assert_eq!(
+            Scalar::from_be_bytes(&[0; 32]),
+            Err(EncodingFault::ScalarOutOfRange)
+        );
+        assert_eq!(
+            Scalar::from_be_bytes(&[0xff; 32]),
+            Err(EncodingFault::ScalarOutOfRange)
+        );
     }
 
     #[test]

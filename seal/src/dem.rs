@@ -36,7 +36,10 @@ pub fn encrypt(key: &[u8; KEY_LENGTH], message: &[u8], aad: &[u8]) -> Vec<u8> {
 
 /// Decrypts ciphertext ‖ tag produced by [`encrypt`] with the same key and aad.
 pub fn decrypt(key: &[u8; KEY_LENGTH], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-    let body_len = ciphertext.len().checked_sub(TAG_LENGTH).ok_or(SealError::AuthenticationFailed)?;
+    let body_len = ciphertext
+        .len()
+        .checked_sub(TAG_LENGTH)
+        .ok_or(SealError::AuthenticationFailed)?;
     let (body, tag) = ciphertext.split_at(body_len);
     let mut buffer = body.to_vec();
     Aes256Gcm16::new(key.into())
@@ -55,12 +58,27 @@ mod tests {
         let sealed = encrypt(&key, b"payload", b"aad");
         assert_eq!(sealed.len(), 7 + TAG_LENGTH);
         assert_eq!(decrypt(&key, &sealed, b"aad").unwrap(), b"payload");
-        assert!(matches!(decrypt(&key, &sealed, b"aaX"), Err(SealError::AuthenticationFailed)));
-        assert!(matches!(decrypt(&[8; KEY_LENGTH], &sealed, b"aad"), Err(SealError::AuthenticationFailed)));
+        assert!(matches!(
+            decrypt(&key, &sealed, b"aaX"),
+            Err(SealError::AuthenticationFailed)
+        ));
+        assert!(matches!(
+            decrypt(&[8; KEY_LENGTH], &sealed, b"aad"),
+            Err(SealError::AuthenticationFailed)
+        ));
         let mut flipped = sealed.clone();
         flipped[0] ^= 1;
-        assert!(matches!(decrypt(&key, &flipped, b"aad"), Err(SealError::AuthenticationFailed)));
-        assert!(matches!(decrypt(&key, &sealed[..10], b"aad"), Err(SealError::AuthenticationFailed)));
-        assert!(matches!(decrypt(&key, &[], b"aad"), Err(SealError::AuthenticationFailed)));
+        assert!(matches!(
+            decrypt(&key, &flipped, b"aad"),
+            Err(SealError::AuthenticationFailed)
+        ));
+        assert!(matches!(
+            decrypt(&key, &sealed[..10], b"aad"),
+            Err(SealError::AuthenticationFailed)
+        ));
+        assert!(matches!(
+            decrypt(&key, &[], b"aad"),
+            Err(SealError::AuthenticationFailed)
+        ));
     }
 }

@@ -64,7 +64,10 @@ impl EphemeralPublicKey {
     pub fn from_bytes(bytes: &[u8; G1_LENGTH]) -> Result<Self> {
         G1::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding { what: "ephemeral encryption key", fault })
+            .map_err(|fault| SealError::BadEncoding {
+                what: "ephemeral encryption key",
+                fault,
+            })
     }
 
     /// The 48-byte compressed encoding.
@@ -78,7 +81,10 @@ impl EphemeralVerificationKey {
     pub fn from_bytes(bytes: &[u8; G2_LENGTH]) -> Result<Self> {
         G2::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding { what: "ephemeral verification key", fault })
+            .map_err(|fault| SealError::BadEncoding {
+                what: "ephemeral verification key",
+                fault,
+            })
     }
 
     /// The 96-byte compressed encoding.
@@ -95,8 +101,16 @@ impl EncryptedUserKey {
 
     /// Parses the wire form.
     pub fn from_bytes(bytes: &[[u8; G1_LENGTH]; 2]) -> Result<Self> {
-        let parse = |b| G1::from_bytes(b).map_err(|fault| SealError::BadEncoding { what: "encrypted user key", fault });
-        Ok(Self { ephemeral: parse(&bytes[0])?, masked: parse(&bytes[1])? })
+        let parse = |b| {
+            G1::from_bytes(b).map_err(|fault| SealError::BadEncoding {
+                what: "encrypted user key",
+                fault,
+            })
+        };
+        Ok(Self {
+            ephemeral: parse(&bytes[0])?,
+            masked: parse(&bytes[1])?,
+        })
     }
 }
 
@@ -117,7 +131,10 @@ mod tests {
         let wire = EncryptedUserKey::from_bytes(&encrypted.to_bytes()).unwrap();
         let recovered = secret.decrypt(&wire);
         assert_eq!(recovered, key);
-        master.public_key().verify_user_key(b"full id", &recovered, ObjectId::default()).unwrap();
+        master
+            .public_key()
+            .verify_user_key(b"full id", &recovered, ObjectId::default())
+            .unwrap();
         let (other, _, _) = EphemeralSecret::generate(&mut rng);
         assert_ne!(other.decrypt(&wire), key);
     }

@@ -55,16 +55,20 @@ impl MasterKey {
             .expand(&index.to_be_bytes(), &mut wide)
             .expect("64 bytes is a valid HKDF-SHA3-256 output length");
         // Zero has probability 2^-255; map it to one so the function stays total.
-        Self(Scalar::from_wide_be_bytes(&wide).unwrap_or_else(|| {
-            Scalar::from_u64(1).expect("one is a non-zero scalar")
-        }))
+        Self(
+            Scalar::from_wide_be_bytes(&wide)
+                .unwrap_or_else(|| Scalar::from_u64(1).expect("one is a non-zero scalar")),
+        )
     }
 
     /// Parses a 32-byte big-endian master key.
     pub fn from_bytes(bytes: &[u8; SCALAR_LENGTH]) -> Result<Self> {
         Scalar::from_be_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding { what: "master key", fault })
+            .map_err(|fault| SealError::BadEncoding {
+                what: "master key",
+                fault,
+            })
     }
 
     /// The 32-byte big-endian encoding.
@@ -98,7 +102,10 @@ impl PublicKey {
     pub fn from_bytes(bytes: &[u8; G2_LENGTH]) -> Result<Self> {
         G2::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding { what: "public key", fault })
+            .map_err(|fault| SealError::BadEncoding {
+                what: "public key",
+                fault,
+            })
     }
 
     /// The compressed 96-byte encoding.
@@ -111,14 +118,26 @@ impl PublicKey {
     pub fn verify_user_key(&self, full_id: &[u8], key: &UserKey, server: ObjectId) -> Result<()> {
         let left = Gt::pairing(&key.0, &G2::generator());
         let right = Gt::pairing(&hash_identity(full_id), &self.0);
-        if left == right { Ok(()) } else { Err(SealError::InvalidUserKey { server }) }
+        if left == right {
+            Ok(())
+        } else {
+            Err(SealError::InvalidUserKey { server })
+        }
     }
 
     /// Client side: checks a proof of possession made by [`MasterKey::proof_of_possession`].
-    pub fn verify_proof_of_possession(&self, message: &[u8], proof: &ProofOfPossession) -> Result<()> {
+    pub fn verify_proof_of_possession(
+        &self,
+        message: &[u8],
+        proof: &ProofOfPossession,
+    ) -> Result<()> {
         let left = Gt::pairing(&proof.0, &G2::generator());
         let right = Gt::pairing(&pop_point(self, message), &self.0);
-        if left == right { Ok(()) } else { Err(SealError::InvalidProofOfPossession) }
+        if left == right {
+            Ok(())
+        } else {
+            Err(SealError::InvalidProofOfPossession)
+        }
     }
 
     pub(crate) fn point(&self) -> &G2 {
@@ -127,7 +146,10 @@ impl PublicKey {
 }
 
 fn pop_point(public_key: &PublicKey, message: &[u8]) -> G1 {
-    G1::hash_to(&[DST_POP, &public_key.to_bytes(), message].concat(), HASH_TO_G1_DST)
+    G1::hash_to(
+        &[DST_POP, &public_key.to_bytes(), message].concat(),
+        HASH_TO_G1_DST,
+    )
 }
 
 /// A user key for one identity from one key server (a point in G1).
@@ -139,7 +161,10 @@ impl UserKey {
     pub fn from_bytes(bytes: &[u8; G1_LENGTH]) -> Result<Self> {
         G1::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding { what: "user key", fault })
+            .map_err(|fault| SealError::BadEncoding {
+                what: "user key",
+                fault,
+            })
     }
 
     /// The compressed 48-byte encoding.
@@ -165,7 +190,10 @@ impl ProofOfPossession {
     pub fn from_bytes(bytes: &[u8; G1_LENGTH]) -> Result<Self> {
         G1::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding { what: "proof of possession", fault })
+            .map_err(|fault| SealError::BadEncoding {
+                what: "proof of possession",
+                fault,
+            })
     }
 
     /// The compressed 48-byte encoding.
@@ -184,7 +212,12 @@ pub struct ShareSlot {
 }
 
 /// Per-share key: SHA3-256(DST_KDF ‖ GT ‖ U ‖ H1(id) ‖ server id ‖ share index).
-pub fn share_key(pairing: &Gt, nonce: &G2, identity_point: &G1, slot: &ShareSlot) -> [u8; KEY_LENGTH] {
+pub fn share_key(
+    pairing: &Gt,
+    nonce: &G2,
+    identity_point: &G1,
+    slot: &ShareSlot,
+) -> [u8; KEY_LENGTH] {
     let mut hash = Sha3_256::new();
     hash.update(DST_KDF);
     hash.update(pairing.to_bytes());
@@ -225,16 +258,17 @@ pub fn encrypt_shares(
     Ok((nonce, encrypted))
 }
 
-/// Decrypts one share with the user key of its server.
+/// Decrypts one share with the user key of its server; `identity_point` is
+/// [`hash_identity`] of the full id (computed once by the caller for all shares).
 pub fn decrypt_share(
     nonce: &G2,
     encrypted: &[u8; KEY_LENGTH],
     user_key: &UserKey,
     slot: &ShareSlot,
-    full_id: &[u8],
+    identity_point: &G1,
 ) -> [u8; KEY_LENGTH] {
     let pairing = Gt::pairing(user_key.point(), nonce);
-    xor(encrypted, &share_key(&pairing, nonce, &hash_identity(full_id), slot))
+    xor(encrypted, &share_key(&pairing, nonce, identity_point, slot))
 }
 
 /// XOR of two 32-byte strings.
@@ -254,12 +288,20 @@ mod tests {
         let other = MasterKey::generate(&mut rng);
         let key = master.derive_user_key(b"identity");
         let server = ObjectId([1; 32]);
-        master.public_key().verify_user_key(b"identity", &key, server).unwrap();
+        master
+            .public_key()
+            .verify_user_key(b"identity", &key, server)
+            .unwrap();
         assert!(matches!(
             master.public_key().verify_user_key(b"another", &key, server),
             Err(SealError::InvalidUserKey { server: s }) if s == server
         ));
-        assert!(other.public_key().verify_user_key(b"identity", &key, server).is_err());
+        assert!(
+            other
+                .public_key()
+                .verify_user_key(b"identity", &key, server)
+                .is_err()
+        );
     }
 
     #[test]
@@ -267,24 +309,46 @@ mod tests {
         let mut rng = thread_rng();
         let master = MasterKey::generate(&mut rng);
         let proof = master.proof_of_possession(b"server object id");
-        master.public_key().verify_proof_of_possession(b"server object id", &proof).unwrap();
-        assert!(master.public_key().verify_proof_of_possession(b"other", &proof).is_err());
+        master
+            .public_key()
+            .verify_proof_of_possession(b"server object id", &proof)
+            .unwrap();
+        assert!(
+            master
+                .public_key()
+                .verify_proof_of_possession(b"other", &proof)
+                .is_err()
+        );
         let other = MasterKey::generate(&mut rng).public_key();
-        assert!(other.verify_proof_of_possession(b"server object id", &proof).is_err());
+        assert!(
+            other
+                .verify_proof_of_possession(b"server object id", &proof)
+                .is_err()
+        );
     }
 
     #[test]
     fn share_decrypts_with_the_user_key_and_not_with_another_slot() {
         let mut rng = thread_rng();
         let master = MasterKey::generate(&mut rng);
-        let slot = ShareSlot { server: ObjectId([3; 32]), index: 1 };
+        let slot = ShareSlot {
+            server: ObjectId([3; 32]),
+            index: 1,
+        };
         let r = Scalar::random(&mut rng);
         let (nonce, encrypted) =
             encrypt_shares(&r, &[[42; 32]], &[master.public_key()], &[slot], b"id").unwrap();
         let key = master.derive_user_key(b"id");
-        assert_eq!(decrypt_share(&nonce, &encrypted[0], &key, &slot, b"id"), [42; 32]);
+        let point = hash_identity(b"id");
+        assert_eq!(
+            decrypt_share(&nonce, &encrypted[0], &key, &slot, &point),
+            [42; 32]
+        );
         let moved = ShareSlot { index: 2, ..slot };
-        assert_ne!(decrypt_share(&nonce, &encrypted[0], &key, &moved, b"id"), [42; 32]);
+        assert_ne!(
+            decrypt_share(&nonce, &encrypted[0], &key, &moved, &point),
+            [42; 32]
+        );
     }
 
     #[test]

@@ -52,10 +52,14 @@ pub mod sealing;
 pub mod shamir;
 pub mod stream;
 
-pub use elgamal::{EncryptedUserKey, EphemeralPublicKey, EphemeralSecret, EphemeralVerificationKey};
+pub use elgamal::{
+    EncryptedUserKey, EphemeralPublicKey, EphemeralSecret, EphemeralVerificationKey,
+};
 pub use error::{Result, SealError};
 pub use ibe::{MasterKey, ProofOfPossession, PublicKey, UserKey, hash_identity};
 pub use identity::{Identity, ObjectId};
 pub use object::{Ciphertext, EncryptedObject, Header, IbeEncryptions};
-pub use sealing::{DataKey, KeyServer, Payload, UserKeys, decrypt, encrypt, user_keys_from_master_keys};
+pub use sealing::{
+    DataKey, KeyServer, Payload, UserKeys, decrypt, encrypt, user_keys_from_master_keys,
+};
 pub use stream::{decrypt_from_reader, encrypt_to_writer};

@@ -69,15 +69,57 @@ impl<'de> Deserialize<'de> for NonceBytes {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{G2_LENGTH} nonce bytes")
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<NonceBytes, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<NonceBytes, A::Error> {
                 let mut out = [0u8; G2_LENGTH];
                 for (i, byte) in out.iter_mut().enumerate() {
-                    *byte = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(i, &self))?;
+                    *byte = seq
+                        .next_element()?
+                        .ok_or_else(|| de::Error::invalid_length(i, &self))?;
                 }
                 Ok(NonceBytes(out))
             }
         }
         deserializer.deserialize_tuple(G2_LENGTH, NonceVisitor)
+    }
+}
+
+/// Serde glue that moves `Vec<u8>` blobs as one byte string: the same BCS bytes as a `u8`
+/// sequence (length prefix then the bytes) but copied at once instead of element by element.
+mod blob_bytes {
+    use std::fmt;
+
+    use serde::de::{SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        struct BlobVisitor;
+        impl<'de> Visitor<'de> for BlobVisitor {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(bytes.to_vec())
+            }
+            fn visit_byte_buf<E>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(bytes)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(byte) = seq.next_element()? {
+                    out.push(byte);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_byte_buf(BlobVisitor)
     }
 }
 
@@ -101,6 +143,7 @@ pub enum Ciphertext {
     /// Seal's single-shot AES-256-GCM: ciphertext ‖ tag.
     Aes256Gcm {
         /// Ciphertext followed by the 16-byte tag.
+        #[serde(with = "blob_bytes")]
         blob: Vec<u8>,
         /// Associated data, authenticated but not encrypted (None and empty are equivalent).
         aad: Option<Vec<u8>>,
@@ -108,6 +151,7 @@ pub enum Ciphertext {
     /// Seal's HMAC-SHA3-256 counter mode for on-chain decryption; parsed but not decrypted here.
     Hmac256Ctr {
         /// Ciphertext.
+        #[serde(with = "blob_bytes")]
         blob: Vec<u8>,
         /// Associated data.
         aad: Option<Vec<u8>>,
@@ -123,6 +167,7 @@ pub enum Ciphertext {
         /// Associated data, bound into every chunk.
         aad: Option<Vec<u8>>,
         /// The sealed chunks, concatenated.
+        #[serde(with = "blob_bytes")]
         blob: Vec<u8>,
     },
 }
@@ -174,14 +219,22 @@ impl Header {
     /// one encrypted share per service, inner id within [`MAX_INNER_ID_LENGTH`].
     pub fn validate(&self) -> Result<()> {
         if self.version != FORMAT_VERSION {
-            return Err(SealError::UnsupportedVersion { version: self.version });
+            return Err(SealError::UnsupportedVersion {
+                version: self.version,
+            });
         }
         let servers = self.services.len();
         if servers > MAX_SERVERS {
-            return Err(SealError::TooManyServers { servers, max: MAX_SERVERS });
+            return Err(SealError::TooManyServers {
+                servers,
+                max: MAX_SERVERS,
+            });
         }
         if self.threshold == 0 || usize::from(self.threshold) > servers {
-            return Err(SealError::InvalidThreshold { threshold: self.threshold, servers });
+            return Err(SealError::InvalidThreshold {
+                threshold: self.threshold,
+                servers,
+            });
         }
         if self.id.len() > MAX_INNER_ID_LENGTH {
             return Err(SealError::FieldTooLong {
@@ -199,9 +252,14 @@ impl Header {
                 return Err(SealError::DuplicateShareIndex { index: *index });
             }
         }
-        let IbeEncryptions::BonehFranklinBls12381 { encrypted_shares, .. } = &self.encrypted_shares;
+        let IbeEncryptions::BonehFranklinBls12381 {
+            encrypted_shares, ..
+        } = &self.encrypted_shares;
         if encrypted_shares.len() != servers {
-            return Err(SealError::ShareCountMismatch { services: servers, shares: encrypted_shares.len() });
+            return Err(SealError::ShareCountMismatch {
+                services: servers,
+                shares: encrypted_shares.len(),
+            });
         }
         Ok(())
     }
@@ -254,7 +312,10 @@ mod tests {
     fn layout_is_flat_bcs_in_seal_order() {
         let object = EncryptedObject {
             header: header(),
-            ciphertext: Ciphertext::Aes256Gcm { blob: vec![8; 3], aad: Some(vec![1]) },
+            ciphertext: Ciphertext::Aes256Gcm {
+                blob: vec![8; 3],
+                aad: Some(vec![1]),
+            },
         };
         let bytes = object.to_bytes();
         let mut expected = vec![0u8];
@@ -272,27 +333,48 @@ mod tests {
         expected.extend([0, 3, 8, 8, 8, 1, 1, 1]);
         assert_eq!(bytes, expected);
         assert_eq!(EncryptedObject::from_bytes(&bytes).unwrap(), object);
-        assert!(matches!(EncryptedObject::from_bytes(&[bytes.as_slice(), &[0]].concat()), Err(SealError::Malformed(_))));
+        assert!(matches!(
+            EncryptedObject::from_bytes(&[bytes.as_slice(), &[0]].concat()),
+            Err(SealError::Malformed(_))
+        ));
     }
 
     #[test]
     fn validation_rejects_structural_faults() {
         let mut bad = header();
         bad.version = 1;
-        assert!(matches!(bad.validate(), Err(SealError::UnsupportedVersion { version: 1 })));
+        assert!(matches!(
+            bad.validate(),
+            Err(SealError::UnsupportedVersion { version: 1 })
+        ));
         let mut bad = header();
         bad.threshold = 3;
-        assert!(matches!(bad.validate(), Err(SealError::InvalidThreshold { threshold: 3, servers: 2 })));
+        assert!(matches!(
+            bad.validate(),
+            Err(SealError::InvalidThreshold {
+                threshold: 3,
+                servers: 2
+            })
+        ));
         let mut bad = header();
         bad.services[1].1 = 1;
-        assert!(matches!(bad.validate(), Err(SealError::DuplicateShareIndex { index: 1 })));
+        assert!(matches!(
+            bad.validate(),
+            Err(SealError::DuplicateShareIndex { index: 1 })
+        ));
         let mut bad = header();
         bad.services[0].1 = 0;
         assert!(matches!(bad.validate(), Err(SealError::ZeroShareIndex)));
         let mut bad = header();
         bad.services.pop();
         bad.threshold = 1;
-        assert!(matches!(bad.validate(), Err(SealError::ShareCountMismatch { services: 1, shares: 2 })));
+        assert!(matches!(
+            bad.validate(),
+            Err(SealError::ShareCountMismatch {
+                services: 1,
+                shares: 2
+            })
+        ));
         header().validate().unwrap();
     }
 }

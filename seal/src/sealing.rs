@@ -81,14 +81,29 @@ pub fn encrypt<R: RngCore + CryptoRng>(
                 aad: aad.map(<[u8]>::to_vec),
             }
         }
-        Payload::Aes256GcmChunked { data, aad, chunk_size } => {
+        Payload::Aes256GcmChunked {
+            data,
+            aad,
+            chunk_size,
+        } => {
             chunked::check_chunk_size(chunk_size)?;
             let len = chunked::ciphertext_len(data.len() as u64, chunk_size);
             check_blob_length(len)?;
             let mut blob = Vec::with_capacity(len as usize);
             let (mut source, aad_bytes) = (data, aad.unwrap_or_default());
-            chunked::encrypt_stream(&key, chunk_size, aad_bytes, data.len() as u64, &mut source, &mut blob)?;
-            Ciphertext::Aes256GcmChunked { chunk_size, aad: aad.map(<[u8]>::to_vec), blob }
+            chunked::encrypt_stream(
+                &key,
+                chunk_size,
+                aad_bytes,
+                data.len() as u64,
+                &mut source,
+                &mut blob,
+            )?;
+            Ciphertext::Aes256GcmChunked {
+                chunk_size,
+                aad: aad.map(<[u8]>::to_vec),
+                blob,
+            }
         }
         Payload::Plain => Ciphertext::Plain,
     };
@@ -103,20 +118,37 @@ pub fn decrypt(object: &EncryptedObject, user_keys: &UserKeys) -> Result<Vec<u8>
         Ciphertext::Aes256Gcm { blob, aad } => {
             dem::decrypt(&key, blob, aad.as_deref().unwrap_or_default())
         }
-        Ciphertext::Aes256GcmChunked { chunk_size, aad, blob } => {
+        Ciphertext::Aes256GcmChunked {
+            chunk_size,
+            aad,
+            blob,
+        } => {
             let mut out = Vec::with_capacity(blob.len());
             let aad = aad.as_deref().unwrap_or_default();
-            chunked::decrypt_stream(&key, *chunk_size, aad, blob.len() as u64, &mut blob.as_slice(), &mut out)?;
+            chunked::decrypt_stream(
+                &key,
+                *chunk_size,
+                aad,
+                blob.len() as u64,
+                &mut blob.as_slice(),
+                &mut out,
+            )?;
             Ok(out)
         }
         Ciphertext::Plain => Ok(key.to_vec()),
-        Ciphertext::Hmac256Ctr { .. } => Err(SealError::UnsupportedCiphertext { kind: "Hmac256Ctr" }),
+        Ciphertext::Hmac256Ctr { .. } => {
+            Err(SealError::UnsupportedCiphertext { kind: "Hmac256Ctr" })
+        }
     }
 }
 
 pub(crate) fn check_blob_length(len: u64) -> Result<()> {
     if len > MAX_BLOB_LENGTH {
-        return Err(SealError::FieldTooLong { field: "ciphertext", len, max: MAX_BLOB_LENGTH });
+        return Err(SealError::FieldTooLong {
+            field: "ciphertext",
+            len,
+            max: MAX_BLOB_LENGTH,
+        });
     }
     Ok(())
 }
@@ -129,7 +161,10 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
     threshold: u8,
 ) -> Result<(Header, DataKey)> {
     if servers.len() > MAX_SERVERS {
-        return Err(SealError::TooManyServers { servers: servers.len(), max: MAX_SERVERS });
+        return Err(SealError::TooManyServers {
+            servers: servers.len(),
+            max: MAX_SERVERS,
+        });
     }
     if identity.inner.len() > MAX_INNER_ID_LENGTH {
         return Err(SealError::FieldTooLong {
@@ -145,18 +180,37 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
     let slots: Vec<ShareSlot> = servers
         .iter()
         .zip(&shares)
-        .map(|(server, share)| ShareSlot { server: server.object_id, index: share.index })
+        .map(|(server, share)| ShareSlot {
+            server: server.object_id,
+            index: share.index,
+        })
         .collect();
     let public_keys: Vec<PublicKey> = servers.iter().map(|server| server.public_key).collect();
     let share_values: Vec<[u8; KEY_LENGTH]> = shares.iter().map(|share| share.value).collect();
     let randomness = Scalar::random(rng);
-    let (nonce, encrypted_shares) =
-        ibe::encrypt_shares(&randomness, &share_values, &public_keys, &slots, &identity.full_id())?;
+    let (nonce, encrypted_shares) = ibe::encrypt_shares(
+        &randomness,
+        &share_values,
+        &public_keys,
+        &slots,
+        &identity.full_id(),
+    )?;
 
     let server_ids: Vec<ObjectId> = servers.iter().map(|server| server.object_id).collect();
-    let randomness_key =
-        derive_key(KeyPurpose::EncryptedRandomness, &base_key, &encrypted_shares, threshold, &server_ids);
-    let data_key = derive_key(KeyPurpose::Dem, &base_key, &encrypted_shares, threshold, &server_ids);
+    let randomness_key = derive_key(
+        KeyPurpose::EncryptedRandomness,
+        &base_key,
+        &encrypted_shares,
+        threshold,
+        &server_ids,
+    );
+    let data_key = derive_key(
+        KeyPurpose::Dem,
+        &base_key,
+        &encrypted_shares,
+        threshold,
+        &server_ids,
+    );
     let header = Header {
         version: FORMAT_VERSION,
         package_id: identity.package,
@@ -175,10 +229,16 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
 /// Recovers the data key of a header from user keys, verifying the nonce.
 pub(crate) fn open_key(header: &Header, user_keys: &UserKeys) -> Result<DataKey> {
     header.validate()?;
-    let IbeEncryptions::BonehFranklinBls12381 { nonce, encrypted_shares, encrypted_randomness } =
-        &header.encrypted_shares;
-    let nonce = G2::from_bytes(&nonce.0).map_err(|fault| SealError::BadEncoding { what: "nonce", fault })?;
-    let full_id = header.identity().full_id();
+    let IbeEncryptions::BonehFranklinBls12381 {
+        nonce,
+        encrypted_shares,
+        encrypted_randomness,
+    } = &header.encrypted_shares;
+    let nonce = G2::from_bytes(&nonce.0).map_err(|fault| SealError::BadEncoding {
+        what: "nonce",
+        fault,
+    })?;
+    let identity_point = ibe::hash_identity(&header.identity().full_id());
 
     // Only `threshold` shares are needed; each costs a pairing, so stop there.
     let threshold = usize::from(header.threshold);
@@ -189,14 +249,26 @@ pub(crate) fn open_key(header: &Header, user_keys: &UserKeys) -> Result<DataKey>
         .filter_map(|(i, (server, _))| user_keys.get(server).map(|key| (i, key)))
         .collect();
     if usable.len() < threshold {
-        return Err(SealError::NotEnoughKeys { available: usable.len(), threshold: header.threshold });
+        return Err(SealError::NotEnoughKeys {
+            available: usable.len(),
+            threshold: header.threshold,
+        });
     }
     let shares: Vec<Share> = usable[..threshold]
         .iter()
         .map(|&(i, key)| {
             let (server, index) = header.services[i];
             let slot = ShareSlot { server, index };
-            Share { index, value: ibe::decrypt_share(&nonce, &encrypted_shares[i], key, &slot, &full_id) }
+            Share {
+                index,
+                value: ibe::decrypt_share(
+                    &nonce,
+                    &encrypted_shares[i],
+                    key,
+                    &slot,
+                    &identity_point,
+                ),
+            }
         })
         .collect();
     let base_key = shamir::combine(&shares)?;
@@ -214,7 +286,13 @@ pub(crate) fn open_key(header: &Header, user_keys: &UserKeys) -> Result<DataKey>
     if G2::generator().mul(&randomness) != nonce {
         return Err(SealError::NonceMismatch);
     }
-    Ok(derive_key(KeyPurpose::Dem, &base_key, encrypted_shares, header.threshold, &server_ids))
+    Ok(derive_key(
+        KeyPurpose::Dem,
+        &base_key,
+        encrypted_shares,
+        header.threshold,
+        &server_ids,
+    ))
 }
 
 /// The user keys of `servers` for `identity`, for callers that hold the master keys
@@ -224,5 +302,8 @@ pub fn user_keys_from_master_keys(
     servers: &[(ObjectId, crate::ibe::MasterKey)],
 ) -> UserKeys {
     let full_id = identity.full_id();
-    servers.iter().map(|(id, master)| (*id, master.derive_user_key(&full_id))).collect()
+    servers
+        .iter()
+        .map(|(id, master)| (*id, master.derive_user_key(&full_id)))
+        .collect()
 }

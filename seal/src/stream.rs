@@ -43,7 +43,11 @@ pub fn encrypt_to_writer<R: RngCore + CryptoRng>(
     let blob_len = chunked::ciphertext_len(plaintext_len, chunk_size);
     check_blob_length(blob_len)?;
     if let Some(aad) = aad.filter(|aad| aad.len() > MAX_AAD_LENGTH) {
-        return Err(SealError::FieldTooLong { field: "aad", len: aad.len() as u64, max: MAX_AAD_LENGTH as u64 });
+        return Err(SealError::FieldTooLong {
+            field: "aad",
+            len: aad.len() as u64,
+            max: MAX_AAD_LENGTH as u64,
+        });
     }
     let (header, key) = seal_key(rng, identity, servers, threshold)?;
     let mut prefix = bcs::to_bytes(&header)?;
@@ -52,7 +56,14 @@ pub fn encrypt_to_writer<R: RngCore + CryptoRng>(
     prefix.extend_from_slice(&bcs::to_bytes(&aad)?);
     write_uleb128(&mut prefix, blob_len);
     writer.write_all(&prefix)?;
-    chunked::encrypt_stream(&key, chunk_size, aad.unwrap_or_default(), plaintext_len, reader, writer)?;
+    chunked::encrypt_stream(
+        &key,
+        chunk_size,
+        aad.unwrap_or_default(),
+        plaintext_len,
+        reader,
+        writer,
+    )?;
     writer.flush()?;
     Ok(key)
 }
@@ -85,14 +96,33 @@ pub fn decrypt_from_reader(
             let aad = input.option_bytes("aad")?;
             let blob_len = input.uleb128("ciphertext length")?;
             if blob_len > MAX_BLOB_LENGTH {
-                return Err(SealError::FieldTooLong { field: "ciphertext", len: blob_len, max: MAX_BLOB_LENGTH });
+                return Err(SealError::FieldTooLong {
+                    field: "ciphertext",
+                    len: blob_len,
+                    max: MAX_BLOB_LENGTH,
+                });
             }
             let key = open_key(&header, user_keys)?;
-            chunked::decrypt_stream(&key, chunk_size, aad.as_deref().unwrap_or_default(), blob_len, input.inner, writer)?
+            chunked::decrypt_stream(
+                &key,
+                chunk_size,
+                aad.as_deref().unwrap_or_default(),
+                blob_len,
+                input.inner,
+                writer,
+            )?
         }
-        tag => return Err(SealError::Malformed(format!("unknown ciphertext kind {tag}"))),
+        tag => {
+            return Err(SealError::Malformed(format!(
+                "unknown ciphertext kind {tag}"
+            )));
+        }
     };
-    if input.at_end()? { Ok(written) } else { Err(SealError::TrailingData) }
+    if input.at_end()? {
+        Ok(written)
+    } else {
+        Err(SealError::TrailingData)
+    }
 }
 
 /// BCS's ULEB128 length encoding.
@@ -115,10 +145,14 @@ struct BcsReader<'a, R: Read> {
 
 impl<R: Read> BcsReader<'_, R> {
     fn fill(&mut self, buffer: &mut [u8]) -> Result<()> {
-        self.inner.read_exact(buffer).map_err(|error| match error.kind() {
-            ErrorKind::UnexpectedEof => SealError::Malformed("object ends inside its header".into()),
-            _ => SealError::Io(error),
-        })
+        self.inner
+            .read_exact(buffer)
+            .map_err(|error| match error.kind() {
+                ErrorKind::UnexpectedEof => {
+                    SealError::Malformed("object ends inside its header".into())
+                }
+                _ => SealError::Io(error),
+            })
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
@@ -139,16 +173,22 @@ impl<R: Read> BcsReader<'_, R> {
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
                 if byte == 0 && shift > 0 {
-                    return Err(SealError::Malformed(format!("non-canonical length of {field}")));
+                    return Err(SealError::Malformed(format!(
+                        "non-canonical length of {field}"
+                    )));
                 }
                 return if value > u64::from(u32::MAX) {
-                    Err(SealError::Malformed(format!("length of {field} overflows u32")))
+                    Err(SealError::Malformed(format!(
+                        "length of {field} overflows u32"
+                    )))
                 } else {
                     Ok(value)
                 };
             }
         }
-        Err(SealError::Malformed(format!("length of {field} overflows u32")))
+        Err(SealError::Malformed(format!(
+            "length of {field} overflows u32"
+        )))
     }
 
     fn bytes(&mut self, len: u64, field: &'static str, max: u64) -> Result<Vec<u8>> {
@@ -169,14 +209,19 @@ impl<R: Read> BcsReader<'_, R> {
         match self.u8()? {
             0 => Ok(None),
             1 => Ok(Some(self.length_prefixed(field, MAX_AAD_LENGTH)?)),
-            tag => Err(SealError::Malformed(format!("option tag {tag} for {field}"))),
+            tag => Err(SealError::Malformed(format!(
+                "option tag {tag} for {field}"
+            ))),
         }
     }
 
     fn count(&mut self, field: &'static str) -> Result<usize> {
         let len = self.uleb128(field)?;
         if len > MAX_SERVERS as u64 {
-            return Err(SealError::TooManyServers { servers: len as usize, max: MAX_SERVERS });
+            return Err(SealError::TooManyServers {
+                servers: len as usize,
+                max: MAX_SERVERS,
+            });
         }
         Ok(len as usize)
     }
@@ -194,7 +239,9 @@ impl<R: Read> BcsReader<'_, R> {
         let threshold = self.u8()?;
         let kem = self.uleb128("key encapsulation kind")?;
         if kem != 0 {
-            return Err(SealError::Malformed(format!("unknown key encapsulation kind {kem}")));
+            return Err(SealError::Malformed(format!(
+                "unknown key encapsulation kind {kem}"
+            )));
         }
         let nonce = NonceBytes(self.array::<G2_LENGTH>()?);
         let encrypted_shares = (0..self.count("encrypted shares")?)
@@ -207,7 +254,11 @@ impl<R: Read> BcsReader<'_, R> {
             id,
             services,
             threshold,
-            encrypted_shares: IbeEncryptions::BonehFranklinBls12381 { nonce, encrypted_shares, encrypted_randomness },
+            encrypted_shares: IbeEncryptions::BonehFranklinBls12381 {
+                nonce,
+                encrypted_shares,
+                encrypted_randomness,
+            },
         };
         header.validate()?;
         Ok(header)
@@ -239,10 +290,14 @@ mod tests {
             write_uleb128(&mut ours, len as u64);
             let bcs_vector = bcs::to_bytes(&vec![0u8; len]).unwrap();
             assert_eq!(ours, bcs_vector[..bcs_vector.len() - len], "len {len}");
-            let mut reader = BcsReader { inner: &mut ours.as_slice() };
+            let mut reader = BcsReader {
+                inner: &mut ours.as_slice(),
+            };
             assert_eq!(reader.uleb128("test").unwrap(), len as u64);
         }
-        let mut reader = BcsReader { inner: &mut [0x80u8, 0x00].as_slice() };
+        let mut reader = BcsReader {
+            inner: &mut [0x80u8, 0x00].as_slice(),
+        };
         assert!(matches!(reader.uleb128("x"), Err(SealError::Malformed(_))));
     }
 }

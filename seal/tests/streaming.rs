@@ -7,7 +7,8 @@ use std::io::{self, Read, Write};
 
 use floe_seal::chunked::ciphertext_len;
 use floe_seal::{
-    Ciphertext, EncryptedObject, Payload, SealError, decrypt, decrypt_from_reader, encrypt, encrypt_to_writer,
+    Ciphertext, EncryptedObject, Payload, SealError, decrypt, decrypt_from_reader, encrypt,
+    encrypt_to_writer,
 };
 use proptest::prelude::*;
 use rand::thread_rng;
@@ -32,7 +33,11 @@ fn seal_stream(committee: &Committee, data: &[u8], chunk_size: u32, aad: Option<
 
 fn open_stream(committee: &Committee, bytes: &[u8]) -> Result<Vec<u8>, SealError> {
     let mut out = Vec::new();
-    decrypt_from_reader(&mut &bytes[..], &committee.keys(&identity(), &[1, 2]), &mut out)?;
+    decrypt_from_reader(
+        &mut &bytes[..],
+        &committee.keys(&identity(), &[1, 2]),
+        &mut out,
+    )?;
     Ok(out)
 }
 
@@ -43,13 +48,20 @@ fn streamed_objects_are_ordinary_encrypted_objects() {
     let bytes = seal_stream(&committee, &data, 4096, Some(b"blob"));
     let object = EncryptedObject::from_bytes(&bytes).unwrap();
     match &object.ciphertext {
-        Ciphertext::Aes256GcmChunked { chunk_size: 4096, aad: Some(aad), blob } => {
+        Ciphertext::Aes256GcmChunked {
+            chunk_size: 4096,
+            aad: Some(aad),
+            blob,
+        } => {
             assert_eq!(aad, b"blob");
             assert_eq!(blob.len() as u64, ciphertext_len(10_000, 4096));
         }
         other => panic!("unexpected ciphertext {}", other.kind()),
     }
-    assert_eq!(decrypt(&object, &committee.keys(&identity(), &[0, 2])).unwrap(), data);
+    assert_eq!(
+        decrypt(&object, &committee.keys(&identity(), &[0, 2])).unwrap(),
+        data
+    );
     assert_eq!(open_stream(&committee, &bytes).unwrap(), data);
 }
 
@@ -62,11 +74,24 @@ fn the_stream_reader_also_opens_single_shot_objects() {
         &identity(),
         &committee.servers(),
         2,
-        Payload::Aes256Gcm { data: b"small", aad: None },
+        Payload::Aes256Gcm {
+            data: b"small",
+            aad: None,
+        },
     )
     .unwrap();
-    assert_eq!(open_stream(&committee, &object.to_bytes()).unwrap(), b"small");
-    let (plain, _) = encrypt(&mut rng, &identity(), &committee.servers(), 2, Payload::Plain).unwrap();
+    assert_eq!(
+        open_stream(&committee, &object.to_bytes()).unwrap(),
+        b"small"
+    );
+    let (plain, _) = encrypt(
+        &mut rng,
+        &identity(),
+        &committee.servers(),
+        2,
+        Payload::Plain,
+    )
+    .unwrap();
     assert!(matches!(
         open_stream(&committee, &plain.to_bytes()),
         Err(SealError::UnsupportedCiphertext { kind: "Plain" })
@@ -79,14 +104,26 @@ fn truncated_and_extended_streams_fail() {
     let data = vec![0xabu8; 5000];
     let bytes = seal_stream(&committee, &data, 1024, None);
     let header_and_half = &bytes[..bytes.len() / 2];
-    assert!(matches!(open_stream(&committee, header_and_half), Err(SealError::TruncatedStream { .. })));
-    assert!(matches!(open_stream(&committee, &bytes[..40]), Err(SealError::Malformed(_))));
+    assert!(matches!(
+        open_stream(&committee, header_and_half),
+        Err(SealError::TruncatedStream { .. })
+    ));
+    assert!(matches!(
+        open_stream(&committee, &bytes[..40]),
+        Err(SealError::Malformed(_))
+    ));
     let extended = [bytes.as_slice(), b"x"].concat();
-    assert!(matches!(open_stream(&committee, &extended), Err(SealError::TrailingData)));
+    assert!(matches!(
+        open_stream(&committee, &extended),
+        Err(SealError::TrailingData)
+    ));
     let mut flipped = bytes.clone();
     let last = flipped.len() - 1;
     flipped[last] ^= 1;
-    assert!(matches!(open_stream(&committee, &flipped), Err(SealError::ChunkAuthenticationFailed { chunk: 4 })));
+    assert!(matches!(
+        open_stream(&committee, &flipped),
+        Err(SealError::ChunkAuthenticationFailed { chunk: 4 })
+    ));
 }
 
 #[test]
@@ -103,7 +140,13 @@ fn a_short_source_is_reported_not_padded() {
         &mut &[0u8; 4000][..],
         &mut io::sink(),
     );
-    assert!(matches!(result, Err(SealError::PlaintextLengthMismatch { declared: 5000, actual: 4000 })));
+    assert!(matches!(
+        result,
+        Err(SealError::PlaintextLengthMismatch {
+            declared: 5000,
+            actual: 4000
+        })
+    ));
 }
 
 /// A writer that records the largest single write it receives.
@@ -137,7 +180,11 @@ fn large_inputs_are_processed_one_chunk_at_a_time() {
         &mut sink,
     )
     .unwrap();
-    assert!(sink.0 <= 64 * 1024 + 16, "largest write {} exceeds one sealed chunk", sink.0);
+    assert!(
+        sink.0 <= 64 * 1024 + 16,
+        "largest write {} exceeds one sealed chunk",
+        sink.0
+    );
     assert!(sink.1 > len);
 }
 

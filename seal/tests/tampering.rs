@@ -5,7 +5,8 @@ mod support;
 use floe_seal::curve::{G2, Scalar};
 use floe_seal::object::NonceBytes;
 use floe_seal::{
-    Ciphertext, EncryptedObject, IbeEncryptions, ObjectId, Payload, SealError, UserKeys, decrypt, encrypt,
+    Ciphertext, EncryptedObject, IbeEncryptions, ObjectId, Payload, SealError, UserKeys, decrypt,
+    encrypt,
 };
 use rand::thread_rng;
 use support::{Committee, identity};
@@ -25,12 +26,18 @@ fn fixture(payload: Payload<'_>) -> Fixture {
 }
 
 fn single_shot() -> Fixture {
-    fixture(Payload::Aes256Gcm { data: b"secret blob contents", aad: Some(b"blob id") })
+    fixture(Payload::Aes256Gcm {
+        data: b"secret blob contents",
+        aad: Some(b"blob id"),
+    })
 }
 
 fn shares_of(object: &mut EncryptedObject) -> (&mut NonceBytes, &mut Vec<[u8; 32]>, &mut [u8; 32]) {
-    let IbeEncryptions::BonehFranklinBls12381 { nonce, encrypted_shares, encrypted_randomness } =
-        &mut object.header.encrypted_shares;
+    let IbeEncryptions::BonehFranklinBls12381 {
+        nonce,
+        encrypted_shares,
+        encrypted_randomness,
+    } = &mut object.header.encrypted_shares;
     (nonce, encrypted_shares, encrypted_randomness)
 }
 
@@ -44,7 +51,10 @@ fn expect_nonce_mismatch(object: &EncryptedObject, keys: &UserKeys, what: &str) 
 #[test]
 fn untampered_fixture_decrypts() {
     let f = single_shot();
-    assert_eq!(decrypt(&f.object, &f.keys).unwrap(), b"secret blob contents");
+    assert_eq!(
+        decrypt(&f.object, &f.keys).unwrap(),
+        b"secret blob contents"
+    );
 }
 
 #[test]
@@ -61,11 +71,11 @@ fn a_tampered_share_fails_the_nonce_check() {
 fn a_tampered_nonce_fails() {
     let mut f = single_shot();
     let other = G2::generator().mul(&Scalar::random(&mut thread_rng()));
-    shares_of(&mut f.object).0 .0 = other.to_bytes();
+    shares_of(&mut f.object).0.0 = other.to_bytes();
     expect_nonce_mismatch(&f.object, &f.keys, "valid but different nonce");
 
     let mut f = single_shot();
-    shares_of(&mut f.object).0 .0[10] ^= 0x40;
+    shares_of(&mut f.object).0.0[10] ^= 0x40;
     match decrypt(&f.object, &f.keys) {
         Err(SealError::BadEncoding { what: "nonce", .. }) => {}
         other => panic!("garbled nonce: expected BadEncoding(nonce), got {other:?}"),
@@ -104,15 +114,30 @@ fn tampered_header_fields_fail() {
 
     let mut f = single_shot();
     f.object.header.version = 1;
-    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::UnsupportedVersion { version: 1 })));
+    assert!(matches!(
+        decrypt(&f.object, &f.keys),
+        Err(SealError::UnsupportedVersion { version: 1 })
+    ));
 
     let mut f = single_shot();
     f.object.header.threshold = 4;
-    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::InvalidThreshold { threshold: 4, servers: 3 })));
+    assert!(matches!(
+        decrypt(&f.object, &f.keys),
+        Err(SealError::InvalidThreshold {
+            threshold: 4,
+            servers: 3
+        })
+    ));
 
     let mut f = single_shot();
     shares_of(&mut f.object).1.pop();
-    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::ShareCountMismatch { services: 3, shares: 2 })));
+    assert!(matches!(
+        decrypt(&f.object, &f.keys),
+        Err(SealError::ShareCountMismatch {
+            services: 3,
+            shares: 2
+        })
+    ));
 }
 
 #[test]
@@ -121,19 +146,29 @@ fn tampered_ciphertext_or_aad_fails_authentication() {
     if let Ciphertext::Aes256Gcm { blob, .. } = &mut f.object.ciphertext {
         blob[0] ^= 0x80;
     }
-    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::AuthenticationFailed)));
+    assert!(matches!(
+        decrypt(&f.object, &f.keys),
+        Err(SealError::AuthenticationFailed)
+    ));
 
     let mut f = single_shot();
     if let Ciphertext::Aes256Gcm { aad, .. } = &mut f.object.ciphertext {
         *aad = Some(b"another blob id".to_vec());
     }
-    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::AuthenticationFailed)));
+    assert!(matches!(
+        decrypt(&f.object, &f.keys),
+        Err(SealError::AuthenticationFailed)
+    ));
 }
 
 #[test]
 fn tampered_chunked_ciphertext_names_the_chunk() {
     let data = vec![0x33u8; 100];
-    let payload = Payload::Aes256GcmChunked { data: &data, aad: Some(b"aad"), chunk_size: 32 };
+    let payload = Payload::Aes256GcmChunked {
+        data: &data,
+        aad: Some(b"aad"),
+        chunk_size: 32,
+    };
     let f = fixture(payload);
     assert_eq!(decrypt(&f.object, &f.keys).unwrap(), data);
 
@@ -141,19 +176,28 @@ fn tampered_chunked_ciphertext_names_the_chunk() {
     if let Ciphertext::Aes256GcmChunked { blob, .. } = &mut flipped.ciphertext {
         blob[2 * 48 + 3] ^= 1; // inside chunk 2 (sealed chunks are 48 bytes)
     }
-    assert!(matches!(decrypt(&flipped, &f.keys), Err(SealError::ChunkAuthenticationFailed { chunk: 2 })));
+    assert!(matches!(
+        decrypt(&flipped, &f.keys),
+        Err(SealError::ChunkAuthenticationFailed { chunk: 2 })
+    ));
 
     let mut truncated = f.object.clone();
     if let Ciphertext::Aes256GcmChunked { blob, .. } = &mut truncated.ciphertext {
         blob.truncate(3 * 48); // drop the final chunk
     }
-    assert!(matches!(decrypt(&truncated, &f.keys), Err(SealError::ChunkAuthenticationFailed { chunk: 2 })));
+    assert!(matches!(
+        decrypt(&truncated, &f.keys),
+        Err(SealError::ChunkAuthenticationFailed { chunk: 2 })
+    ));
 
     let mut resized = f.object.clone();
     if let Ciphertext::Aes256GcmChunked { chunk_size, .. } = &mut resized.ciphertext {
         *chunk_size = 16;
     }
-    assert!(matches!(decrypt(&resized, &f.keys), Err(SealError::ChunkAuthenticationFailed { chunk: 0 })));
+    assert!(matches!(
+        decrypt(&resized, &f.keys),
+        Err(SealError::ChunkAuthenticationFailed { chunk: 0 })
+    ));
 }
 
 #[test]
@@ -163,7 +207,12 @@ fn a_flipped_byte_anywhere_in_the_serialized_object_is_detected() {
     for position in 0..bytes.len() {
         let mut altered = bytes.clone();
         altered[position] ^= 0x01;
-        let outcome = EncryptedObject::from_bytes(&altered).and_then(|object| decrypt(&object, &f.keys));
-        assert!(outcome.is_err(), "flip at byte {position} of {} went unnoticed", bytes.len());
+        let outcome =
+            EncryptedObject::from_bytes(&altered).and_then(|object| decrypt(&object, &f.keys));
+        assert!(
+            outcome.is_err(),
+            "flip at byte {position} of {} went unnoticed",
+            bytes.len()
+        );
     }
 }

@@ -21,7 +21,10 @@ impl Committee {
     pub fn servers(&self) -> Vec<KeyServer> {
         self.masters
             .iter()
-            .map(|(id, master)| KeyServer { object_id: *id, public_key: master.public_key() })
+            .map(|(id, master)| KeyServer {
+                object_id: *id,
+                public_key: master.public_key(),
+            })
             .collect()
     }
 
@@ -30,7 +33,12 @@ impl Committee {
         let full_id = identity.full_id();
         positions
             .iter()
-            .map(|&i| (self.masters[i].0, self.masters[i].1.derive_user_key(&full_id)))
+            .map(|&i| {
+                (
+                    self.masters[i].0,
+                    self.masters[i].1.derive_user_key(&full_id),
+                )
+            })
             .collect()
     }
 }
