@@ -80,7 +80,7 @@ impl Checkpoint {
     }
 }
 
-fn bcs_of<'a>(bcs: Option<&'a proto::Bcs>) -> Option<&'a [u8]> {
+fn bcs_of(bcs: Option<&proto::Bcs>) -> Option<&[u8]> {
     bcs.and_then(|b| b.value.as_deref())
 }
 

@@ -61,7 +61,7 @@ pub async fn select_coins(
             })
         })
         .collect();
-    coins.sort_by(|a, b| b.balance.cmp(&a.balance));
+    coins.sort_by_key(|c| std::cmp::Reverse(c.balance));
     let mut chosen = Vec::new();
     let mut total: u64 = 0;
     for coin in coins.iter() {

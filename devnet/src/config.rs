@@ -1,0 +1,76 @@
+//! The devnet's configuration: where it keeps its state, what genesis creates, gas and the
+//! checkpoint cadence.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+
+/// An account funded at genesis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisAccount {
+    /// The account's address.
+    pub address: Address,
+    /// One SUI coin per entry, with that many MIST.
+    pub sui_coins: Vec<u64>,
+}
+
+/// What genesis creates. Stored in the data directory on first start; a restart reuses the
+/// stored genesis whatever the configuration says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisConfig {
+    /// The chain name reported by `GetServiceInfo`.
+    pub chain: String,
+    /// Funded accounts.
+    pub accounts: Vec<GenesisAccount>,
+    /// The reference gas price.
+    pub reference_gas_price: u64,
+    /// What every transaction is charged, in MIST.
+    pub gas_charge: u64,
+    /// Genesis timestamp in ms since the Unix epoch (0 = the wall clock at genesis).
+    pub timestamp_ms: u64,
+}
+
+impl Default for GenesisConfig {
+    fn default() -> Self {
+        Self {
+            chain: "floe-devnet".into(),
+            accounts: Vec::new(),
+            reference_gas_price: 1_000,
+            gas_charge: 1_000_000,
+            timestamp_ms: 0,
+        }
+    }
+}
+
+/// How to run a devnet.
+#[derive(Debug, Clone)]
+pub struct DevnetConfig {
+    /// Where redb and the deployment description live.
+    pub data_dir: PathBuf,
+    /// Used only when `data_dir` holds no chain yet.
+    pub genesis: GenesisConfig,
+    /// An empty checkpoint is sealed when none was sealed for this long (keeps subscribers'
+    /// idle watchdogs happy).
+    pub checkpoint_interval: Duration,
+    /// Where to listen; port 0 picks a free port.
+    pub listen: std::net::SocketAddr,
+}
+
+impl DevnetConfig {
+    /// A configuration with defaults: loopback on a random port, a checkpoint every second.
+    pub fn new(data_dir: impl Into<PathBuf>, genesis: GenesisConfig) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            genesis,
+            checkpoint_interval: Duration::from_secs(1),
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+
+    /// The deployment description file the devnet writes.
+    pub fn deployment_path(&self) -> PathBuf {
+        self.data_dir.join("deployment.json")
+    }
+}

@@ -1,0 +1,162 @@
+//! The parts of the Sui framework (package `0x2`) that floe's flows call: `coin`, `pay` and
+//! `transfer`, with the same aborts as the Move source (`balance::ENonZero = 0`,
+//! `balance::ENotEnough = 2`, `balance::EOverflow = 1`).
+
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
+
+use crate::native::{CallError, MoveCallContext, NativePackage, Value};
+
+/// `balance::ENonZero`: destroying a non-zero balance.
+pub const E_NON_ZERO: u64 = 0;
+/// `balance::EOverflow`: a join would overflow u64.
+pub const E_OVERFLOW: u64 = 1;
+/// `balance::ENotEnough`: splitting more than the balance holds.
+pub const E_NOT_ENOUGH: u64 = 2;
+
+/// The BCS layout of `0x2::coin::Coin<T>`: `{ id: UID, balance: Balance<T> { value: u64 } }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoinValue {
+    /// The coin's object id.
+    pub id: Address,
+    /// Its balance.
+    pub value: u64,
+}
+
+/// The natively implemented Sui framework package.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SuiFramework;
+
+const FUNCTIONS: &[(&str, &str)] = &[
+    ("coin", "split"),
+    ("coin", "join"),
+    ("coin", "value"),
+    ("coin", "zero"),
+    ("coin", "destroy_zero"),
+    ("pay", "split"),
+    ("pay", "split_and_transfer"),
+    ("pay", "join"),
+    ("transfer", "public_transfer"),
+    ("transfer", "public_share_object"),
+    ("transfer", "public_freeze_object"),
+];
+
+fn balance_abort(function: &str, code: u64) -> CallError {
+    CallError::Abort {
+        module: Identifier::from_static("balance"),
+        function: Identifier::new(function).expect("framework function names are identifiers"),
+        code,
+        package: Some(Address::TWO),
+    }
+}
+
+fn coin_type(call: &MoveCallContext<'_>) -> Result<StructTag, CallError> {
+    match call.type_args() {
+        [t] => Ok(StructTag::coin(t.clone())),
+        other => Err(CallError::Argument {
+            index: 0,
+            reason: format!("{}::{} takes one type argument, got {}", call.module(), call.function(), other.len()),
+        }),
+    }
+}
+
+fn read_coin(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<CoinValue, CallError> {
+    let tag = coin_type(call)?;
+    call.expect_type(args, index, &tag)?;
+    call.read(args, index)
+}
+
+/// Splits `amount` off the coin at `index` into a new coin value.
+fn split(call: &mut MoveCallContext<'_>, args: &[Value], index: u16, amount: u64) -> Result<Value, CallError> {
+    let mut coin = read_coin(call, args, index)?;
+    if coin.value < amount {
+        return Err(balance_abort("split", E_NOT_ENOUGH));
+    }
+    coin.value -= amount;
+    call.write(args, index, &coin)?;
+    let id = call.new_id();
+    let tag = coin_type(call)?;
+    call.create(id, tag, true, &CoinValue { id, value: amount })
+}
+
+/// Moves the whole balance of the coin at `from` into the coin at `into`, deleting `from`.
+fn join(call: &mut MoveCallContext<'_>, args: &[Value], into: u16, from: u16) -> Result<(), CallError> {
+    let mut target = read_coin(call, args, into)?;
+    let source = read_coin(call, args, from)?;
+    if source.id == target.id {
+        return Err(CallError::Argument { index: from, reason: "cannot join a coin with itself".into() });
+    }
+    target.value = target.value.checked_add(source.value).ok_or_else(|| balance_abort("join", E_OVERFLOW))?;
+    call.write(args, into, &target)?;
+    call.delete(args, from)
+}
+
+fn require_store(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<(), CallError> {
+    let object_type = call.object_type(args, index)?;
+    if !call.has_store(args, index)? {
+        return Err(CallError::Argument { index, reason: format!("{object_type} does not have store") });
+    }
+    match call.type_args() {
+        [TypeTag::Struct(t)] if **t == object_type => Ok(()),
+        _ => Err(CallError::Argument {
+            index,
+            reason: format!("object of type {object_type} does not match the type argument"),
+        }),
+    }
+}
+
+impl NativePackage for SuiFramework {
+    fn has_function(&self, module: &str, function: &str) -> bool {
+        FUNCTIONS.contains(&(module, function))
+    }
+
+    fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        let module = call.module().to_owned();
+        let function = call.function().to_owned();
+        match (module.as_str(), function.as_str()) {
+            ("coin", "split") => {
+                let amount = call.pure(args, 1)?;
+                Ok(vec![split(call, args, 0, amount)?])
+            }
+            ("coin", "join") | ("pay", "join") => join(call, args, 0, 1).map(|()| vec![]),
+            ("coin", "value") => Ok(vec![Value::pure(&read_coin(call, args, 0)?.value)]),
+            ("coin", "zero") => {
+                let id = call.new_id();
+                let tag = coin_type(call)?;
+                Ok(vec![call.create(id, tag, true, &CoinValue { id, value: 0 })?])
+            }
+            ("coin", "destroy_zero") => {
+                if read_coin(call, args, 0)?.value != 0 {
+                    return Err(balance_abort("destroy_zero", E_NON_ZERO));
+                }
+                call.delete(args, 0).map(|()| vec![])
+            }
+            ("pay", "split") => {
+                let amount = call.pure(args, 1)?;
+                let coin = split(call, args, 0, amount)?;
+                let sender = call.sender();
+                call.transfer(&[coin], 0, sender).map(|()| vec![])
+            }
+            ("pay", "split_and_transfer") => {
+                let amount = call.pure(args, 1)?;
+                let recipient: Address = call.pure(args, 2)?;
+                let coin = split(call, args, 0, amount)?;
+                call.transfer(&[coin], 0, recipient).map(|()| vec![])
+            }
+            ("transfer", "public_transfer") => {
+                require_store(call, args, 0)?;
+                let recipient: Address = call.pure(args, 1)?;
+                call.transfer(args, 0, recipient).map(|()| vec![])
+            }
+            ("transfer", "public_share_object") => {
+                require_store(call, args, 0)?;
+                call.share(args, 0).map(|()| vec![])
+            }
+            ("transfer", "public_freeze_object") => {
+                require_store(call, args, 0)?;
+                call.freeze(args, 0).map(|()| vec![])
+            }
+            _ => Err(call.abort(u64::MAX)),
+        }
+    }
+}

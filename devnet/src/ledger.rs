@@ -1,0 +1,392 @@
+//! The chain itself: current objects, executed transactions and sealed checkpoints, kept in
+//! memory for reads and written through to the store one checkpoint at a time.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sui_sdk_types::{
+    Address, CheckpointContents, CheckpointSummary, CheckpointTransactionInfo, Digest, GasCostSummary,
+    Object, Owner, StructTag, Transaction, TransactionEffects, TransactionEvents, UserSignature,
+};
+use tokio::sync::watch;
+
+use crate::admission::{GasSchedule, Packages, Rejection, admit};
+use crate::config::{DevnetConfig, GenesisConfig};
+use crate::execution::execute;
+use crate::genesis::genesis_transaction;
+use crate::store::{CheckpointRecord, CheckpointWrite, Store, StoreError, TransactionRecord};
+
+/// Why `ExecuteTransaction` did not execute a transaction.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    /// Refused before execution; nothing changed.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// Executed but could not be persisted; nothing changed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why the ledger could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored genesis description is unreadable.
+    #[error("stored genesis description is malformed: {0}")]
+    Genesis(String),
+}
+
+#[derive(Debug, Default)]
+struct LedgerState {
+    objects: HashMap<Address, Object>,
+    /// Address-owned objects by owner, ordered by id for stable pagination.
+    owned: HashMap<Address, BTreeSet<Address>>,
+    transactions: HashMap<Digest, Arc<TransactionRecord>>,
+    checkpoints: Vec<Arc<CheckpointRecord>>,
+    last_seal: Option<Instant>,
+}
+
+impl LedgerState {
+    fn put(&mut self, object: Object) {
+        let id = object.object_id();
+        if let Some(old) = self.objects.get(&id)
+            && let Owner::Address(owner) = old.owner()
+            && let Some(set) = self.owned.get_mut(owner)
+        {
+            set.remove(&id);
+        }
+        if let Owner::Address(owner) = object.owner() {
+            self.owned.entry(*owner).or_default().insert(id);
+        }
+        self.objects.insert(id, object);
+    }
+
+    fn remove(&mut self, id: &Address) {
+        if let Some(old) = self.objects.remove(id)
+            && let Owner::Address(owner) = old.owner()
+            && let Some(set) = self.owned.get_mut(owner)
+        {
+            set.remove(id);
+        }
+    }
+}
+
+/// The devnet's chain state.
+pub struct Ledger {
+    state: RwLock<LedgerState>,
+    store: Store,
+    packages: Packages,
+    genesis: GenesisConfig,
+    tip: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("chain", &self.genesis.chain).field("tip", &*self.tip.borrow()).finish()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// Whether `object_type` matches `filter`: a filter without type parameters matches every
+/// instantiation of the struct.
+pub(crate) fn type_matches(object_type: &StructTag, filter: &StructTag) -> bool {
+    if filter.type_params().is_empty() {
+        object_type.address() == filter.address()
+            && object_type.module() == filter.module()
+            && object_type.name() == filter.name()
+    } else {
+        object_type == filter
+    }
+}
+
+impl Ledger {
+    /// Opens the chain in `config.data_dir`, running genesis if it holds none.
+    pub fn open(config: &DevnetConfig, packages: Packages) -> Result<Arc<Self>, OpenError> {
+        let store = Store::open(&config.data_dir)?;
+        let loaded = store.load()?;
+        let mut state = LedgerState::default();
+        let genesis = match &loaded.genesis {
+            Some(bytes) => serde_json::from_slice(bytes).map_err(|e| OpenError::Genesis(e.to_string()))?,
+            None => config.genesis.clone(),
+        };
+        for object in loaded.objects {
+            state.put(object);
+        }
+        for record in loaded.transactions {
+            state.transactions.insert(record.transaction.digest(), Arc::new(record));
+        }
+        state.checkpoints = loaded.checkpoints.into_iter().map(Arc::new).collect();
+        let tip = state.checkpoints.len().saturating_sub(1) as u64;
+        let ledger = Arc::new(Self {
+            state: RwLock::new(state),
+            store,
+            packages,
+            genesis: genesis.clone(),
+            tip: watch::Sender::new(tip),
+        });
+        if loaded.genesis.is_none() {
+            let timestamp_ms = if genesis.timestamp_ms == 0 { now_ms() } else { genesis.timestamp_ms };
+            let record = genesis_transaction(&genesis, timestamp_ms);
+            let written = record.output_objects.clone();
+            let bytes = serde_json::to_vec(&genesis).expect("genesis config serializes");
+            let mut state = ledger.write_state();
+            ledger.seal(&mut state, vec![record], &written, &[], timestamp_ms, Some(&bytes))?;
+        }
+        Ok(ledger)
+    }
+
+    fn write_state(&self) -> std::sync::RwLockWriteGuard<'_, LedgerState> {
+        // A panic while holding the lock cannot leave half-applied state: state is only changed
+        // after the store commit succeeded, in infallible steps.
+        self.state.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn read_state(&self) -> RwLockReadGuard<'_, LedgerState> {
+        self.state.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The gas parameters.
+    pub fn gas(&self) -> GasSchedule {
+        GasSchedule { reference_gas_price: self.genesis.reference_gas_price, charge: self.genesis.gas_charge }
+    }
+
+    /// The chain name.
+    pub fn chain(&self) -> &str {
+        &self.genesis.chain
+    }
+
+    /// The chain id: the base58 digest of checkpoint 0.
+    pub fn chain_id(&self) -> String {
+        self.read_state().checkpoints[0].summary.digest().to_string()
+    }
+
+    /// The current epoch.
+    pub fn epoch(&self) -> u64 {
+        self.read_state().checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0)
+    }
+
+    /// The newest sealed checkpoint.
+    pub fn tip(&self) -> u64 {
+        *self.tip.borrow()
+    }
+
+    /// A receiver that sees the tip advance.
+    pub fn watch_tip(&self) -> watch::Receiver<u64> {
+        self.tip.subscribe()
+    }
+
+    /// The current version of an object.
+    pub fn object(&self, id: &Address) -> Option<Object> {
+        self.read_state().objects.get(id).cloned()
+    }
+
+    /// Objects owned by `owner` matching `filter`, ids strictly after `after`, at most `limit`;
+    /// also says whether more remain.
+    pub fn owned_objects(
+        &self,
+        owner: &Address,
+        filter: Option<&StructTag>,
+        after: Option<Address>,
+        limit: usize,
+    ) -> (Vec<Object>, bool) {
+        let state = self.read_state();
+        let Some(ids) = state.owned.get(owner) else { return (Vec::new(), false) };
+        let range = match after {
+            Some(after) => ids.range((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
+            None => ids.range(..),
+        };
+        let mut page = Vec::new();
+        for id in range {
+            let object = &state.objects[id];
+            let matches = match (filter, object.as_struct()) {
+                (None, _) => true,
+                (Some(f), Some(s)) => type_matches(s.object_type(), f),
+                (Some(_), None) => false,
+            };
+            if matches {
+                if page.len() == limit {
+                    return (page, true);
+                }
+                page.push(object.clone());
+            }
+        }
+        (page, false)
+    }
+
+    /// The total balance of `Coin<coin_type>` objects `owner` holds.
+    pub fn balance(&self, owner: &Address, coin_type: &StructTag) -> u64 {
+        let wanted = StructTag::coin(sui_sdk_types::TypeTag::Struct(Box::new(coin_type.clone())));
+        let state = self.read_state();
+        let Some(ids) = state.owned.get(owner) else { return 0 };
+        ids.iter()
+            .filter_map(|id| state.objects.get(id))
+            .filter(|o| o.as_struct().is_some_and(|s| s.object_type() == &wanted))
+            .filter_map(sui_sdk_types::framework::Coin::try_from_object)
+            .fold(0u64, |sum, coin| sum.saturating_add(coin.balance()))
+    }
+
+    /// How many transactions the chain holds (genesis included).
+    pub fn transaction_count(&self) -> usize {
+        self.read_state().transactions.len()
+    }
+
+    /// An executed transaction.
+    pub fn transaction(&self, digest: &Digest) -> Option<Arc<TransactionRecord>> {
+        self.read_state().transactions.get(digest).cloned()
+    }
+
+    /// A sealed checkpoint with its transactions.
+    pub fn checkpoint(&self, sequence_number: u64) -> Option<(Arc<CheckpointRecord>, Vec<Arc<TransactionRecord>>)> {
+        let state = self.read_state();
+        let checkpoint = state.checkpoints.get(usize::try_from(sequence_number).ok()?)?.clone();
+        let transactions = checkpoint.transactions.iter().filter_map(|d| state.transactions.get(d).cloned()).collect();
+        Some((checkpoint, transactions))
+    }
+
+    /// Runs admission and execution without committing anything (`SimulateTransaction`).
+    pub fn simulate(&self, transaction: &Transaction) -> Result<TransactionRecord, Rejection> {
+        let state = self.read_state();
+        let lookup = |id: &Address| state.objects.get(id).cloned();
+        let timestamp_ms = now_ms();
+        let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
+        let admitted = admit_unsigned(transaction, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?;
+        let execution = execute(admitted, &self.packages, self.gas());
+        Ok(TransactionRecord {
+            transaction: transaction.clone(),
+            signatures: Vec::new(),
+            effects: TransactionEffects::V2(Box::new(execution.effects)),
+            events: TransactionEvents(execution.events),
+            checkpoint: 0,
+            index: 0,
+            timestamp_ms,
+            input_objects: execution.outcome.inputs,
+            output_objects: execution.outcome.written,
+        })
+    }
+
+    /// Executes a signed transaction and seals it into its own checkpoint before returning. A
+    /// transaction executed before is answered from the ledger.
+    pub fn execute(
+        &self,
+        transaction: Transaction,
+        signatures: Vec<UserSignature>,
+    ) -> Result<Arc<TransactionRecord>, ExecuteError> {
+        let digest = transaction.digest();
+        let mut state = self.write_state();
+        if let Some(existing) = state.transactions.get(&digest) {
+            return Ok(existing.clone());
+        }
+        let timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms());
+        let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
+        let admitted = {
+            let lookup = |id: &Address| state.objects.get(id).cloned();
+            admit(&transaction, &signatures, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?
+        };
+        let execution = execute(admitted, &self.packages, self.gas());
+        let record = TransactionRecord {
+            transaction,
+            signatures,
+            effects: TransactionEffects::V2(Box::new(execution.effects)),
+            events: TransactionEvents(execution.events),
+            checkpoint: 0,
+            index: 0,
+            timestamp_ms,
+            input_objects: execution.outcome.inputs,
+            output_objects: execution.outcome.written.clone(),
+        };
+        self.seal(&mut state, vec![record], &execution.outcome.written, &execution.outcome.deleted, timestamp_ms, None)?;
+        Ok(state.transactions[&digest].clone())
+    }
+
+    /// Seals an empty checkpoint if none was sealed for `interval`.
+    pub fn seal_if_idle(&self, interval: Duration) -> Result<(), StoreError> {
+        let mut state = self.write_state();
+        if state.last_seal.is_some_and(|t| t.elapsed() < interval) {
+            return Ok(());
+        }
+        let timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms());
+        self.seal(&mut state, Vec::new(), &[], &[], timestamp_ms, None)
+    }
+
+    fn seal(
+        &self,
+        state: &mut LedgerState,
+        mut transactions: Vec<TransactionRecord>,
+        written: &[Object],
+        deleted: &[Address],
+        timestamp_ms: u64,
+        genesis: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let sequence_number = state.checkpoints.len() as u64;
+        let previous = state.checkpoints.last().map(|c| &c.summary);
+        let mut rolling = previous.map(|p| p.epoch_rolling_gas_cost_summary.clone()).unwrap_or_default();
+        for (index, record) in transactions.iter_mut().enumerate() {
+            record.checkpoint = sequence_number;
+            record.index = index as u64;
+            record.timestamp_ms = timestamp_ms;
+            let TransactionEffects::V2(effects) = &record.effects else { continue };
+            rolling = GasCostSummary::new(
+                rolling.computation_cost + effects.gas_used.computation_cost,
+                rolling.storage_cost + effects.gas_used.storage_cost,
+                rolling.storage_rebate + effects.gas_used.storage_rebate,
+                rolling.non_refundable_storage_fee + effects.gas_used.non_refundable_storage_fee,
+            );
+        }
+        let contents = CheckpointContents::new_v1(
+            transactions
+                .iter()
+                .map(|r| CheckpointTransactionInfo::new(r.transaction.digest(), r.effects.digest(), r.signatures.clone()))
+                .collect(),
+        );
+        let summary = CheckpointSummary {
+            epoch: previous.map_or(0, |p| p.epoch),
+            sequence_number,
+            network_total_transactions: previous.map_or(0, |p| p.network_total_transactions)
+                + transactions.len() as u64,
+            content_digest: contents.digest(),
+            previous_digest: previous.map(CheckpointSummary::digest),
+            epoch_rolling_gas_cost_summary: rolling,
+            timestamp_ms,
+            checkpoint_commitments: Vec::new(),
+            end_of_epoch_data: None,
+            version_specific_data: Vec::new(),
+        };
+        let record = CheckpointRecord {
+            summary,
+            contents,
+            transactions: transactions.iter().map(|r| r.transaction.digest()).collect(),
+        };
+        self.store.commit(&CheckpointWrite { checkpoint: &record, transactions: &transactions, written, deleted }, genesis)?;
+        for object in written {
+            state.put(object.clone());
+        }
+        for id in deleted {
+            state.remove(id);
+        }
+        for transaction in transactions {
+            state.transactions.insert(transaction.transaction.digest(), Arc::new(transaction));
+        }
+        state.checkpoints.push(Arc::new(record));
+        state.last_seal = Some(Instant::now());
+        self.tip.send_replace(sequence_number);
+        Ok(())
+    }
+}
+
+/// Admission for simulation: every check but the signature.
+fn admit_unsigned(
+    transaction: &Transaction,
+    objects: &dyn Fn(&Address) -> Option<Object>,
+    packages: &Packages,
+    gas: GasSchedule,
+    epoch: u64,
+    timestamp_ms: u64,
+) -> Result<crate::admission::Admitted, Rejection> {
+    crate::admission::admit_checked(transaction, None, objects, packages, gas, epoch, timestamp_ms)
+}

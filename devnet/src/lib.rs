@@ -1,0 +1,45 @@
+//! floe-devnet: an embedded single-process Sui chain serving the part of the Sui gRPC API v2
+//! that floe uses. Real signed transactions go in; effects, events and checkpoints come out;
+//! Move packages are plugged in as native Rust implementations ([`NativePackage`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use floe_chain::{ChainClient, Keypair};
+//! use floe_devnet::{Devnet, DevnetConfig, GenesisAccount, GenesisConfig};
+//!
+//! let alice = Keypair::from_secret_bytes([1; 32]);
+//! let genesis = GenesisConfig {
+//!     accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![5_000_000_000] }],
+//!     ..GenesisConfig::default()
+//! };
+//! let dir = tempfile::tempdir().unwrap();
+//! let devnet = Devnet::start(DevnetConfig::new(dir.path(), genesis)).await.unwrap();
+//!
+//! let client = ChainClient::new(&devnet.url()).unwrap();
+//! let sui = sui_sdk_types::StructTag::sui();
+//! assert_eq!(client.balance(alice.address(), &sui).await.unwrap(), 5_000_000_000);
+//! devnet.shutdown().await;
+//! # }
+//! ```
+
+mod admission;
+mod config;
+mod execution;
+mod framework;
+mod genesis;
+mod ledger;
+mod native;
+mod render;
+mod server;
+mod service;
+mod store;
+mod working_set;
+
+pub use admission::{GasSchedule, Packages, Rejection};
+pub use config::{DevnetConfig, GenesisAccount, GenesisConfig};
+pub use framework::{CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework};
+pub use ledger::{ExecuteError, Ledger, OpenError};
+pub use native::{CallError, MoveCallContext, NativePackage, Value};
+pub use server::{Devnet, DevnetError, FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE, packages_with};
+pub use store::{CheckpointRecord, StoreError, TransactionRecord};
+pub use working_set::WorkingSet;

@@ -1,0 +1,92 @@
+//! Turning ledger records into the gRPC API's messages, projected through the caller's read
+//! mask (or the method's documented default).
+
+use prost_types::FieldMask;
+use sui_rpc::field::FieldMaskTree;
+use sui_rpc::merge::Merge;
+use sui_rpc::proto::sui::rpc::v2 as proto;
+use sui_rpc::proto::timestamp_ms_to_proto;
+use sui_sdk_types::Object;
+
+use crate::store::{CheckpointRecord, TransactionRecord};
+
+/// The read mask to apply: the caller's, or `default` when absent or empty.
+pub(crate) fn mask_or(mask: Option<&FieldMask>, default: &str) -> FieldMaskTree {
+    match mask {
+        Some(m) if !m.paths.is_empty() => FieldMaskTree::from_field_mask(m),
+        _ => FieldMask { paths: default.split(',').map(str::to_owned).collect() }.into(),
+    }
+}
+
+/// An object, with `balance` filled for coins.
+pub(crate) fn object(object: &Object, mask: &FieldMaskTree) -> proto::Object {
+    let mut message = proto::Object::merge_from(object.clone(), mask);
+    if mask.contains(proto::Object::BALANCE_FIELD.name) {
+        message.balance = sui_sdk_types::framework::Coin::try_from_object(object).map(|c| c.balance());
+    }
+    message
+}
+
+/// An executed transaction.
+pub(crate) fn executed(record: &TransactionRecord, mask: &FieldMaskTree) -> proto::ExecutedTransaction {
+    let mut full = proto::ExecutedTransaction::default();
+    full.digest = Some(record.transaction.digest().to_string());
+    if mask.contains(proto::ExecutedTransaction::TRANSACTION_FIELD.name) {
+        full.transaction = Some(proto::Transaction::from(record.transaction.clone()));
+    }
+    if mask.contains(proto::ExecutedTransaction::SIGNATURES_FIELD.name) {
+        full.signatures = record.signatures.iter().cloned().map(proto::UserSignature::from).collect();
+    }
+    if mask.contains(proto::ExecutedTransaction::EFFECTS_FIELD.name) {
+        full.effects = Some(proto::TransactionEffects::from(record.effects.clone()));
+    }
+    if mask.contains(proto::ExecutedTransaction::EVENTS_FIELD.name) && !record.events.0.is_empty() {
+        full.events = Some(proto::TransactionEvents::from(record.events.clone()));
+    }
+    full.checkpoint = Some(record.checkpoint);
+    full.timestamp = Some(timestamp_ms_to_proto(record.timestamp_ms));
+    full.transaction_index = Some(record.index);
+    if mask.contains(proto::ExecutedTransaction::OBJECTS_FIELD.name) {
+        let wildcard = FieldMaskTree::new_wildcard();
+        let mut set = proto::ObjectSet::default();
+        set.objects = record
+            .input_objects
+            .iter()
+            .chain(&record.output_objects)
+            .map(|o| object(o, &wildcard))
+            .collect();
+        full.objects = Some(set);
+    }
+    proto::ExecutedTransaction::merge_from(&full, mask)
+}
+
+/// A checkpoint with its transactions.
+pub(crate) fn checkpoint(
+    record: &CheckpointRecord,
+    transactions: &[std::sync::Arc<TransactionRecord>],
+    mask: &FieldMaskTree,
+) -> proto::Checkpoint {
+    let mut full = proto::Checkpoint::default();
+    full.merge(&record.summary, &FieldMaskTree::new_wildcard());
+    full.merge(record.contents.clone(), &FieldMaskTree::new_wildcard());
+    if let Some(submask) = mask.subtree(proto::Checkpoint::TRANSACTIONS_FIELD.name) {
+        full.transactions = transactions.iter().map(|t| executed(t, &submask)).collect();
+    }
+    if let Some(submask) = mask.subtree(proto::Checkpoint::OBJECTS_FIELD.name) {
+        let object_mask = submask.subtree(proto::ObjectSet::OBJECTS_FIELD.name).unwrap_or_else(FieldMaskTree::new_wildcard);
+        let mut objects: Vec<&Object> =
+            transactions.iter().flat_map(|t| t.input_objects.iter().chain(&t.output_objects)).collect();
+        objects.sort_by_key(|o| (o.object_id(), o.version()));
+        objects.dedup_by_key(|o| (o.object_id(), o.version()));
+        let mut set = proto::ObjectSet::default();
+        set.objects = objects.into_iter().map(|o| object(o, &object_mask)).collect();
+        full.objects = Some(set);
+    }
+    let mut projected = proto::Checkpoint::merge_from(&full, mask);
+    // Transactions and objects were already projected with their submasks.
+    projected.transactions = std::mem::take(&mut full.transactions);
+    if mask.subtree(proto::Checkpoint::OBJECTS_FIELD.name).is_some() {
+        projected.objects = full.objects.take();
+    }
+    projected
+}

@@ -1,0 +1,163 @@
+//! Running the devnet: open the ledger, serve gRPC on a socket, seal empty checkpoints on a
+//! timer, write the deployment description, and shut down cleanly.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use floe_chain::{Deployment, DeploymentError, Packages};
+use sui_rpc::proto::sui::rpc::v2 as proto;
+use sui_sdk_types::Address;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::admission::Packages as NativePackages;
+use crate::config::DevnetConfig;
+use crate::framework::SuiFramework;
+use crate::ledger::{Ledger, OpenError};
+use crate::service::DevnetService;
+
+/// Where the devnet registers floe's packages. Readable fixed ids; a real network has hashes.
+pub const WAL_PACKAGE: Address = Address::from_static("0xa1");
+/// See [`WAL_PACKAGE`].
+pub const FLOE_PACKAGE: Address = Address::from_static("0xf1");
+/// See [`WAL_PACKAGE`].
+pub const SEAL_PACKAGE: Address = Address::from_static("0x5e");
+
+/// Why the devnet did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DevnetError {
+    /// The ledger could not open.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The deployment description could not be written.
+    #[error(transparent)]
+    Deployment(#[from] DeploymentError),
+}
+
+/// The packages a devnet runs with: the Sui framework at `0x2`, plus any given.
+pub fn packages_with(extra: impl IntoIterator<Item = (Address, Arc<dyn crate::NativePackage>)>) -> NativePackages {
+    let mut packages: NativePackages = HashMap::new();
+    packages.insert(Address::TWO, Arc::new(SuiFramework));
+    packages.extend(extra);
+    packages
+}
+
+/// A running devnet.
+#[derive(Debug)]
+pub struct Devnet {
+    ledger: Arc<Ledger>,
+    addr: SocketAddr,
+    deployment: Deployment,
+    closing: watch::Sender<bool>,
+    server: JoinHandle<Result<(), tonic::transport::Error>>,
+    ticker: JoinHandle<()>,
+}
+
+impl Devnet {
+    /// Starts a devnet with the Sui framework only.
+    pub async fn start(config: DevnetConfig) -> Result<Self, DevnetError> {
+        Self::start_with(config, packages_with([])).await
+    }
+
+    /// Starts a devnet with the given native packages.
+    pub async fn start_with(config: DevnetConfig, packages: NativePackages) -> Result<Self, DevnetError> {
+        let ledger = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || Ledger::open(&config, packages))
+                .await
+                .expect("ledger open does not panic")?
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| DevnetError::Bind { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| DevnetError::Bind { addr: config.listen, source })?;
+        let deployment = Deployment {
+            chain_id: ledger.chain_id(),
+            rpc_url: format!("http://{addr}"),
+            packages: Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
+            // Created by the floe genesis once the Move mirrors exist; zero until then.
+            system_object: Address::ZERO,
+            staking_object: Address::ZERO,
+        };
+        deployment.save(&config.deployment_path())?;
+
+        let (closing, closing_rx) = watch::channel(false);
+        let service = DevnetService { ledger: ledger.clone(), closing: closing_rx.clone() };
+        let mut shutdown = closing_rx.clone();
+        let server = tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(proto::ledger_service_server::LedgerServiceServer::new(service.clone()))
+                .add_service(proto::state_service_server::StateServiceServer::new(service.clone()))
+                .add_service(
+                    proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(service.clone()),
+                )
+                .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
+                .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
+                    let _ = shutdown.wait_for(|closing| *closing).await;
+                }),
+        );
+        let ticker = {
+            let ledger = ledger.clone();
+            let interval = config.checkpoint_interval;
+            tokio::spawn(async move {
+                let mut timer = tokio::time::interval(interval / 2);
+                loop {
+                    timer.tick().await;
+                    let ledger = ledger.clone();
+                    let sealed = tokio::task::spawn_blocking(move || ledger.seal_if_idle(interval)).await;
+                    if let Ok(Err(e)) = sealed {
+                        tracing::error!(error = %e, "sealing an empty checkpoint failed");
+                    }
+                }
+            })
+        };
+        tracing::info!(%addr, chain_id = %deployment.chain_id, "devnet serving");
+        Ok(Self { ledger, addr, deployment, closing, server, ticker })
+    }
+
+    /// The gRPC endpoint, `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The deployment description it wrote.
+    pub fn deployment(&self) -> &Deployment {
+        &self.deployment
+    }
+
+    /// The ledger, for in-process inspection.
+    pub fn ledger(&self) -> &Arc<Ledger> {
+        &self.ledger
+    }
+
+    /// Stops serving and waits until the store is closed, so the data directory can be reopened.
+    pub async fn shutdown(self) {
+        let _ = self.closing.send(true);
+        self.ticker.abort();
+        let _ = self.ticker.await;
+        match self.server.await {
+            Ok(Err(e)) => tracing::warn!(error = %e, "devnet server ended with an error"),
+            Err(e) => tracing::warn!(error = %e, "devnet server task failed"),
+            Ok(Ok(())) => {}
+        }
+        // Wait for in-flight blocking work to release the ledger before returning.
+        let ledger = self.ledger;
+        while Arc::strong_count(&ledger) > 1 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The gRPC services: the subset of Sui's API v2 that floe uses, answered from the ledger.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use sui_rpc::proto::google::rpc::Status as RpcStatus;
+use sui_rpc::proto::sui::rpc::v2 as proto;
+use sui_rpc::proto::timestamp_ms_to_proto;
+use sui_sdk_types::{Address, Digest, StructTag, Transaction, UserSignature};
+use tonic::codegen::BoxStream;
+use tonic::{Request, Response, Status};
+use tokio::sync::watch;
+
+use crate::admission::Rejection;
+use crate::ledger::{ExecuteError, Ledger};
+use crate::render;
+
+const DEFAULT_PAGE_SIZE: u32 = 50;
+const MAX_PAGE_SIZE: u32 = 1000;
+
+/// Implements the gRPC services over one ledger.
+#[derive(Debug, Clone)]
+pub(crate) struct DevnetService {
+    pub ledger: Arc<Ledger>,
+    /// Flips to `true` when the server shuts down, ending open subscriptions.
+    pub closing: watch::Receiver<bool>,
+}
+
+fn invalid(what: &str, detail: impl std::fmt::Display) -> Status {
+    Status::invalid_argument(format!("invalid {what}: {detail}"))
+}
+
+fn parse_address(field: &str, value: Option<&String>) -> Result<Address, Status> {
+    let value = value.ok_or_else(|| Status::invalid_argument(format!("missing {field}")))?;
+    Address::from_str(value).map_err(|e| invalid(field, format!("{value:?}: {e}")))
+}
+
+fn parse_struct_tag(field: &str, value: &str) -> Result<StructTag, Status> {
+    StructTag::from_str(value).map_err(|e| invalid(field, format!("{value:?}: {e}")))
+}
+
+fn rejection_status(rejection: &Rejection) -> Status {
+    Status::new(rejection.code(), rejection.to_string())
+}
+
+fn decode_transaction(transaction: Option<&proto::Transaction>) -> Result<Transaction, Status> {
+    let transaction = transaction.ok_or_else(|| Status::invalid_argument("missing transaction"))?;
+    Transaction::try_from(transaction).map_err(|e| invalid("transaction", e))
+}
+
+#[tonic::async_trait]
+impl proto::ledger_service_server::LedgerService for DevnetService {
+    async fn get_service_info(
+        &self,
+        _request: Request<proto::GetServiceInfoRequest>,
+    ) -> Result<Response<proto::GetServiceInfoResponse>, Status> {
+        let tip = self.ledger.tip();
+        let timestamp = self.ledger.checkpoint(tip).map(|(c, _)| c.summary.timestamp_ms).unwrap_or(0);
+        let mut info = proto::GetServiceInfoResponse::default();
+        info.chain_id = Some(self.ledger.chain_id());
+        info.chain = Some(self.ledger.chain().to_owned());
+        info.epoch = Some(self.ledger.epoch());
+        info.checkpoint_height = Some(tip);
+        info.timestamp = Some(timestamp_ms_to_proto(timestamp));
+        info.lowest_available_checkpoint = Some(0);
+        info.lowest_available_checkpoint_objects = Some(0);
+        info.server = Some(format!("floe-devnet/{}", env!("CARGO_PKG_VERSION")));
+        Ok(Response::new(info))
+    }
+
+    async fn get_epoch(
+        &self,
+        request: Request<proto::GetEpochRequest>,
+    ) -> Result<Response<proto::GetEpochResponse>, Status> {
+        let current = self.ledger.epoch();
+        if let Some(asked) = request.get_ref().epoch
+            && asked != current
+        {
+            return Err(Status::not_found(format!("epoch {asked} not available, current epoch is {current}")));
+        }
+        let mut epoch = proto::Epoch::default();
+        epoch.epoch = Some(current);
+        epoch.reference_gas_price = Some(self.ledger.gas().reference_gas_price);
+        epoch.first_checkpoint = Some(0);
+        let mut response = proto::GetEpochResponse::default();
+        response.epoch = Some(epoch);
+        Ok(Response::new(response))
+    }
+
+    async fn get_object(
+        &self,
+        request: Request<proto::GetObjectRequest>,
+    ) -> Result<Response<proto::GetObjectResponse>, Status> {
+        let request = request.into_inner();
+        let mask = render::mask_or(request.read_mask.as_ref(), "object_id,version,digest");
+        let object = self.lookup(&request).map_err(|s| Status::new(s.code.into(), s.message))?;
+        let mut response = proto::GetObjectResponse::default();
+        response.object = Some(render::object(&object, &mask));
+        Ok(Response::new(response))
+    }
+
+    async fn batch_get_objects(
+        &self,
+        request: Request<proto::BatchGetObjectsRequest>,
+    ) -> Result<Response<proto::BatchGetObjectsResponse>, Status> {
+        let request = request.into_inner();
+        let mask = render::mask_or(request.read_mask.as_ref(), "object_id,version,digest");
+        let objects = request
+            .requests
+            .iter()
+            .map(|item| match self.lookup(item) {
+                Ok(object) => proto::GetObjectResult::new_object(render::object(&object, &mask)),
+                Err(status) => proto::GetObjectResult::new_error(status),
+            })
+            .collect();
+        Ok(Response::new(proto::BatchGetObjectsResponse::new(objects)))
+    }
+
+    async fn get_transaction(
+        &self,
+        request: Request<proto::GetTransactionRequest>,
+    ) -> Result<Response<proto::GetTransactionResponse>, Status> {
+        let request = request.into_inner();
+        let text = request.digest.as_deref().ok_or_else(|| Status::invalid_argument("missing digest"))?;
+        let digest = Digest::from_str(text).map_err(|e| invalid("digest", format!("{text:?}: {e}")))?;
+        let record = self
+            .ledger
+            .transaction(&digest)
+            .ok_or_else(|| Status::not_found(format!("transaction {digest} not found")))?;
+        let mask = render::mask_or(request.read_mask.as_ref(), "digest");
+        Ok(Response::new(proto::GetTransactionResponse::new(render::executed(&record, &mask))))
+    }
+
+    async fn get_checkpoint(
+        &self,
+        request: Request<proto::GetCheckpointRequest>,
+    ) -> Result<Response<proto::GetCheckpointResponse>, Status> {
+        let request = request.into_inner();
+        let sequence_number = match &request.checkpoint_id {
+            None => self.ledger.tip(),
+            Some(proto::get_checkpoint_request::CheckpointId::SequenceNumber(n)) => *n,
+            Some(proto::get_checkpoint_request::CheckpointId::Digest(text)) => {
+                let digest = Digest::from_str(text).map_err(|e| invalid("checkpoint digest", format!("{text:?}: {e}")))?;
+                (0..=self.ledger.tip())
+                    .rev()
+                    .find(|n| self.ledger.checkpoint(*n).is_some_and(|(c, _)| c.summary.digest() == digest))
+                    .ok_or_else(|| Status::not_found(format!("checkpoint {digest} not found")))?
+            }
+            Some(_) => return Err(Status::invalid_argument("unknown checkpoint id kind")),
+        };
+        let (checkpoint, transactions) = self.ledger.checkpoint(sequence_number).ok_or_else(|| {
+            Status::not_found(format!("checkpoint {sequence_number} not found, the tip is {}", self.ledger.tip()))
+        })?;
+        let mask = render::mask_or(request.read_mask.as_ref(), "sequence_number,digest");
+        let mut response = proto::GetCheckpointResponse::default();
+        response.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask));
+        Ok(Response::new(response))
+    }
+}
+
+impl DevnetService {
+    fn lookup(&self, request: &proto::GetObjectRequest) -> Result<sui_sdk_types::Object, RpcStatus> {
+        let status = |code: tonic::Code, message: String| RpcStatus { code: code as i32, message, ..Default::default() };
+        let id = parse_address("object_id", request.object_id.as_ref())
+            .map_err(|s| status(s.code(), s.message().to_owned()))?;
+        let object = self
+            .ledger
+            .object(&id)
+            .ok_or_else(|| status(tonic::Code::NotFound, format!("object {id} not found")))?;
+        match request.version {
+            Some(version) if version != object.version() => Err(status(
+                tonic::Code::NotFound,
+                format!("object {id} version {version} not available, the devnet keeps only the current version {}", object.version()),
+            )),
+            _ => Ok(object),
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl proto::state_service_server::StateService for DevnetService {
+    async fn list_owned_objects(
+        &self,
+        request: Request<proto::ListOwnedObjectsRequest>,
+    ) -> Result<Response<proto::ListOwnedObjectsResponse>, Status> {
+        let request = request.into_inner();
+        let owner = parse_address("owner", request.owner.as_ref())?;
+        let filter = match request.object_type.as_deref() {
+            Some(t) if !t.is_empty() => Some(parse_struct_tag("object_type", t)?),
+            _ => None,
+        };
+        let page_size = request.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE) as usize;
+        let after = match request.page_token.as_deref() {
+            None | Some([]) => None,
+            Some(token) => Some(Address::from_bytes(token).map_err(|_| invalid("page_token", "not one of ours"))?),
+        };
+        let (objects, more) = self.ledger.owned_objects(&owner, filter.as_ref(), after, page_size);
+        let mask = render::mask_or(request.read_mask.as_ref(), "object_id,version,object_type");
+        let mut response = proto::ListOwnedObjectsResponse::default();
+        if more && let Some(last) = objects.last() {
+            response.next_page_token = Some(last.object_id().as_bytes().to_vec().into());
+        }
+        response.objects = objects.iter().map(|o| render::object(o, &mask)).collect();
+        Ok(Response::new(response))
+    }
+
+    async fn get_balance(
+        &self,
+        request: Request<proto::GetBalanceRequest>,
+    ) -> Result<Response<proto::GetBalanceResponse>, Status> {
+        let request = request.into_inner();
+        let owner = parse_address("owner", request.owner.as_ref())?;
+        let coin_type = request.coin_type.as_deref().ok_or_else(|| Status::invalid_argument("missing coin_type"))?;
+        let coin_type = parse_struct_tag("coin_type", coin_type)?;
+        let total = self.ledger.balance(&owner, &coin_type);
+        let mut balance = proto::Balance::default();
+        balance.coin_type = Some(coin_type.to_string());
+        balance.balance = Some(total);
+        balance.coin_balance = Some(total);
+        // Address balances do not exist on the devnet; zero keeps clients on the coin path.
+        balance.address_balance = Some(0);
+        let mut response = proto::GetBalanceResponse::default();
+        response.balance = Some(balance);
+        Ok(Response::new(response))
+    }
+}
+
+#[tonic::async_trait]
+impl proto::transaction_execution_service_server::TransactionExecutionService for DevnetService {
+    async fn execute_transaction(
+        &self,
+        request: Request<proto::ExecuteTransactionRequest>,
+    ) -> Result<Response<proto::ExecuteTransactionResponse>, Status> {
+        let request = request.into_inner();
+        let transaction = decode_transaction(request.transaction.as_ref())?;
+        let signatures = request
+            .signatures
+            .iter()
+            .enumerate()
+            .map(|(i, s)| UserSignature::try_from(s).map_err(|e| invalid(&format!("signature {i}"), e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ledger = self.ledger.clone();
+        let record = tokio::task::spawn_blocking(move || ledger.execute(transaction, signatures))
+            .await
+            .map_err(|e| Status::internal(format!("execution task failed: {e}")))?
+            .map_err(|e| match e {
+                ExecuteError::Rejected(rejection) => rejection_status(&rejection),
+                ExecuteError::Store(e) => Status::internal(e.to_string()),
+            })?;
+        let mask = render::mask_or(request.read_mask.as_ref(), "effects.status,checkpoint");
+        let mut response = proto::ExecuteTransactionResponse::default();
+        response.transaction = Some(render::executed(&record, &mask));
+        Ok(Response::new(response))
+    }
+
+    async fn simulate_transaction(
+        &self,
+        request: Request<proto::SimulateTransactionRequest>,
+    ) -> Result<Response<proto::SimulateTransactionResponse>, Status> {
+        let request = request.into_inner();
+        if request.do_gas_selection == Some(true) {
+            return Err(Status::unimplemented("gas selection is not supported by the devnet; give gas objects"));
+        }
+        let transaction = decode_transaction(request.transaction.as_ref())?;
+        let record = self.ledger.simulate(&transaction).map_err(|r| rejection_status(&r))?;
+        let mask = render::mask_or(request.read_mask.as_ref(), "*");
+        let mut response = proto::SimulateTransactionResponse::default();
+        let mut executed = render::executed(&record, &mask);
+        executed.checkpoint = None;
+        executed.timestamp = None;
+        response.transaction = Some(executed);
+        Ok(Response::new(response))
+    }
+}
+
+#[tonic::async_trait]
+impl proto::subscription_service_server::SubscriptionService for DevnetService {
+    async fn subscribe_checkpoints(
+        &self,
+        request: Request<proto::SubscribeCheckpointsRequest>,
+    ) -> Result<Response<BoxStream<proto::SubscribeCheckpointsResponse>>, Status> {
+        let request = request.into_inner();
+        if request.filter.is_some() {
+            return Err(Status::unimplemented("filtered checkpoint subscriptions are not supported by the devnet"));
+        }
+        let mask = render::mask_or(request.read_mask.as_ref(), "sequence_number,digest");
+        let ledger = self.ledger.clone();
+        let tip = ledger.watch_tip();
+        let closing = self.closing.clone();
+        // Starts with the next checkpoint; each is read from the ledger, so none is skipped
+        // however far the subscriber lags.
+        let next = ledger.tip() + 1;
+        let stream = futures::stream::unfold(
+            (ledger, tip, closing, next, mask),
+            |(ledger, mut tip, mut closing, next, mask)| async move {
+                loop {
+                    if *closing.borrow() {
+                        return None;
+                    }
+                    if let Some((checkpoint, transactions)) = ledger.checkpoint(next) {
+                        let mut frame = proto::SubscribeCheckpointsResponse::default();
+                        frame.cursor = Some(next);
+                        frame.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask));
+                        return Some((Ok(frame), (ledger, tip, closing, next + 1, mask)));
+                    }
+                    tokio::select! {
+                        changed = tip.changed() => if changed.is_err() { return None },
+                        _ = closing.changed() => return None,
+                    }
+                }
+            },
+        );
+        Ok(Response::new(Box::pin(stream)))
+    }
+}
