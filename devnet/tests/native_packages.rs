@@ -1,0 +1,268 @@
+//! A Move package plugged in natively: shared objects with version checks, read-only shared
+//! inputs, results passed between commands, events, aborts located in the package, plus
+//! simulation, batch reads and owned-object pagination over gRPC.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{COIN, Net};
+use floe_chain::{ChainClient, ClientError, Keypair};
+use floe_devnet::{CallError, Devnet, MoveCallContext, NativePackage, Value, packages_with};
+use serde::{Deserialize, Serialize};
+use sui_rpc::field::FieldMaskUtil;
+use sui_rpc::proto::sui::rpc::v2 as proto;
+use sui_sdk_types::{Address, Identifier, Owner, StructTag};
+use sui_transaction_builder::{Function, ObjectInput};
+
+const PACKAGE: Address = Address::from_static("0xc0");
+const E_TOO_HIGH: u64 = 7;
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Counter {
+    id: Address,
+    value: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Token {
+    id: Address,
+    serial: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Incremented {
+    counter: Address,
+    value: u64,
+}
+
+fn tag(name: &str) -> StructTag {
+    StructTag::new(PACKAGE, Identifier::from_static("counter"), Identifier::new(name).unwrap(), vec![])
+}
+
+/// `0xc0::counter`: a shared counter and a transferable token.
+struct CounterPackage;
+
+impl NativePackage for CounterPackage {
+    fn has_function(&self, module: &str, function: &str) -> bool {
+        module == "counter" && ["create", "increment", "assert_below", "mint_token"].contains(&function)
+    }
+
+    fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        match call.function() {
+            "create" => {
+                let id = call.new_id();
+                let counter = call.create(id, tag("Counter"), false, &Counter { id, value: 0 })?;
+                call.share(&[counter], 0)?;
+                Ok(vec![])
+            }
+            "increment" => {
+                call.expect_type(args, 0, &tag("Counter"))?;
+                let mut counter: Counter = call.read(args, 0)?;
+                counter.value += 1;
+                call.write(args, 0, &counter)?;
+                call.emit(tag("Incremented"), &Incremented { counter: counter.id, value: counter.value });
+                Ok(vec![])
+            }
+            "assert_below" => {
+                let counter: Counter = call.read(args, 0)?;
+                let limit: u64 = call.pure(args, 1)?;
+                if counter.value >= limit {
+                    return Err(call.abort(E_TOO_HIGH));
+                }
+                Ok(vec![])
+            }
+            "mint_token" => {
+                let serial: u64 = call.pure(args, 0)?;
+                let id = call.new_id();
+                Ok(vec![call.create(id, tag("Token"), true, &Token { id, serial })?])
+            }
+            _ => Err(call.abort(u64::MAX)),
+        }
+    }
+}
+
+async fn start() -> Net {
+    let alice = Keypair::from_secret_bytes([0xa1; 32]);
+    let bob = Keypair::from_secret_bytes([0xb0; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let packages = packages_with([(PACKAGE, Arc::new(CounterPackage) as Arc<dyn NativePackage>)]);
+    let devnet = Devnet::start_with(common::config(dir.path(), &alice, &bob), packages).await.unwrap();
+    let client = ChainClient::new(&devnet.url()).unwrap();
+    Net { devnet, client, alice, bob, dir }
+}
+
+fn function(name: &'static str) -> Function {
+    Function::new(PACKAGE, Identifier::from_static("counter"), Identifier::from_static(name))
+}
+
+/// Creates a shared counter; returns its id and initial shared version.
+async fn create_counter(net: &Net) -> (Address, u64) {
+    let (mut tx, _) = net.builder(&net.alice).await;
+    tx.move_call(function("create"), vec![]);
+    let executed = net.run(&net.alice, tx).await.unwrap();
+    let created = executed.created();
+    assert_eq!(created.len(), 1);
+    let Owner::Shared(initial) = created[0].owner else { panic!("counter not shared: {:?}", created[0].owner) };
+    assert_eq!(initial, executed.effects.lamport_version);
+    (*created[0].reference.object_id(), initial)
+}
+
+async fn increment(net: &Net, counter: Address, initial: u64, mutable: bool) -> Result<floe_chain::Executed, ClientError> {
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, mutable));
+    tx.move_call(function("increment"), vec![shared]);
+    net.run(&net.alice, tx).await
+}
+
+#[tokio::test]
+async fn shared_counter_increments_emit_events_and_bump_versions() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    let executed = increment(&net, counter, initial, true).await.unwrap();
+    assert_eq!(executed.events.len(), 1);
+    let event = &executed.events[0];
+    assert_eq!(event.type_, tag("Incremented"));
+    assert_eq!(event.sender, net.alice.address());
+    let decoded: Incremented = bcs::from_bytes(&event.contents).unwrap();
+    assert_eq!(decoded, Incremented { counter, value: 1 });
+
+    let object = net.client.get_object(counter).await.unwrap();
+    assert_eq!(object.version(), executed.effects.lamport_version);
+    assert_eq!(object.owner(), &Owner::Shared(initial));
+    let stored: Counter = bcs::from_bytes(object.as_struct().unwrap().contents()).unwrap();
+    assert_eq!(stored.value, 1);
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_initial_shared_version_is_refused() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    let err = increment(&net, counter, initial + 5, true).await.unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::InvalidArgument), "{err}");
+    assert!(err.to_string().contains("initial shared version"), "{err}");
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn read_only_shared_input_is_not_bumped_and_cannot_be_written() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    let version = net.client.get_object(counter).await.unwrap().version();
+
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, false));
+    let limit = tx.pure(&10u64);
+    tx.move_call(function("assert_below"), vec![shared, limit]);
+    let executed = net.run(&net.alice, tx).await.unwrap();
+    assert!(executed.reference_of(&counter).is_none());
+    assert_eq!(executed.effects.unchanged_consensus_objects.len(), 1);
+    assert_eq!(net.client.get_object(counter).await.unwrap().version(), version);
+
+    let err = increment(&net, counter, initial, false).await.unwrap_err();
+    assert!(matches!(&err, ClientError::ExecutionFailed(_)), "{err}");
+    assert_eq!(net.client.get_object(counter).await.unwrap().version(), version);
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn abort_in_a_native_package_names_package_module_and_function() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    increment(&net, counter, initial, true).await.unwrap();
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, false));
+    let limit = tx.pure(&1u64);
+    tx.move_call(function("assert_below"), vec![shared, limit]);
+    let abort = net.run(&net.alice, tx).await.unwrap_err().move_abort().unwrap();
+    assert_eq!(abort.code, E_TOO_HIGH);
+    assert_eq!(abort.package, PACKAGE);
+    assert_eq!(abort.module, "counter");
+    assert_eq!(abort.function.as_deref(), Some("assert_below"));
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn results_flow_between_commands_and_owned_objects_filter_by_type() {
+    let net = start().await;
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let one = tx.pure(&1u64);
+    let first = tx.move_call(function("mint_token"), vec![one]);
+    let two = tx.pure(&2u64);
+    let second = tx.move_call(function("mint_token"), vec![two]);
+    let bob = tx.pure(&net.bob.address());
+    tx.transfer_objects(vec![first, second], bob);
+    net.run(&net.alice, tx).await.unwrap();
+
+    let tokens = net.client.owned_objects(net.bob.address(), Some(&tag("Token"))).await.unwrap();
+    let mut serials: Vec<u64> =
+        tokens.iter().map(|t| bcs::from_bytes::<Token>(t.as_struct().unwrap().contents()).unwrap().serial).collect();
+    serials.sort();
+    assert_eq!(serials, vec![1, 2]);
+    // Bob's SUI coin is not a Token.
+    assert_eq!(net.client.owned_objects(net.bob.address(), None).await.unwrap().len(), 3);
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn simulation_reports_effects_without_changing_state() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    let version = net.client.get_object(counter).await.unwrap().version();
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, true));
+    tx.move_call(function("increment"), vec![shared]);
+    let tx = tx.try_build().unwrap();
+    let request = proto::SimulateTransactionRequest::default()
+        .with_transaction(proto::Transaction::from(tx))
+        .with_read_mask(prost_types::FieldMask::from_paths(["effects.status", "events.bcs"]));
+    let response = net.client.rpc().execution_client().simulate_transaction(request).await.unwrap().into_inner();
+    let executed = response.transaction.unwrap();
+    assert_eq!(executed.effects.unwrap().status.unwrap().success, Some(true));
+    assert!(executed.events.is_some());
+    assert_eq!(net.client.get_object(counter).await.unwrap().version(), version);
+    assert_eq!(net.sui(net.alice.address()).await, 3 * COIN - common::CHARGE, "simulation charges no gas");
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn batch_reads_report_missing_objects_per_item() {
+    let net = start().await;
+    let coins = net.client.owned_objects(net.alice.address(), None).await.unwrap();
+    let missing = Address::from_static("0xdead");
+    let results = net.client.get_objects(&[coins[0].object_id(), missing]).await.unwrap();
+    assert_eq!(results[0].as_ref().unwrap(), &coins[0]);
+    assert!(matches!(results[1], Err(ClientError::ObjectNotFound(id)) if id == missing));
+    assert!(matches!(net.client.get_object(missing).await, Err(ClientError::ObjectNotFound(_))));
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn owned_objects_paginate_with_opaque_tokens_and_report_coin_balances() {
+    let net = start().await;
+    let mut state = net.client.rpc().state_client();
+    let mut token = None;
+    let mut seen = Vec::new();
+    loop {
+        let mut request = proto::ListOwnedObjectsRequest::default()
+            .with_owner(net.alice.address().to_string())
+            .with_page_size(1u32)
+            .with_read_mask(prost_types::FieldMask::from_paths(["object_id", "balance"]));
+        request.page_token = token.take();
+        let page = state.list_owned_objects(request).await.unwrap().into_inner();
+        assert!(page.objects.len() <= 1);
+        for object in &page.objects {
+            assert_eq!(object.balance, Some(COIN));
+            seen.push(object.object_id.clone().unwrap());
+        }
+        match page.next_page_token {
+            Some(next) => token = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 3);
+    seen.dedup();
+    assert_eq!(seen.len(), 3);
+    net.devnet.shutdown().await;
+}
