@@ -59,11 +59,13 @@ fn blob(len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// The best of `runs` timings of `f`.
+/// The best of `runs` timings of `f`. The previous run's output is dropped before the next run
+/// starts, so heap peaks measure one run.
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     let mut best = Duration::MAX;
     let mut last = None;
     for _ in 0..runs {
+        drop(last.take());
         let start = Instant::now();
         let out = f();
         best = best.min(start.elapsed());

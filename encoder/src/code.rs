@@ -2,7 +2,26 @@
 //! to `n`, over GF(2^16) with the Leopard FFT (reed-solomon-simd). Source symbols keep their
 //! indices `0..k`; parity symbols are `k..n`.
 
+use core::cell::RefCell;
+
 use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
+
+thread_local! {
+    /// The last codec each thread used: rows and columns of one blob share a shape, and building
+    /// a codec allocates its work buffers.
+    static CODE: RefCell<Option<Code>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's codec for `(k, n, symbol_size)`, reusing it when the shape matches.
+pub(crate) fn with_code<R>(k: usize, n: usize, symbol_size: usize, f: impl FnOnce(&mut Code) -> R) -> R {
+    CODE.with_borrow_mut(|slot| {
+        let code = match slot {
+            Some(code) if (code.k, code.n, code.symbol_size) == (k, n, symbol_size) => code,
+            _ => slot.insert(Code::new(k, n, symbol_size)),
+        };
+        f(code)
+    })
+}
 
 /// A reusable encoder/decoder for one `(k, n, symbol_size)` shape. Creating the codec allocates
 /// its work buffers, so hot loops keep one per thread.
@@ -42,11 +61,10 @@ impl Code {
         }
     }
 
-    /// The `n - k` parity symbols of `source`, concatenated.
-    pub(crate) fn parity(&mut self, source: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity((self.n - self.k) * self.symbol_size);
-        self.encode_parity(source, |_, symbol| out.extend_from_slice(symbol));
-        out
+    /// Writes the `n - k` parity symbols of `source`, concatenated, into `out`.
+    pub(crate) fn parity_into(&mut self, source: &[u8], out: &mut [u8]) {
+        let size = self.symbol_size;
+        self.encode_parity(source, |i, symbol| out[i * size..(i + 1) * size].copy_from_slice(symbol));
     }
 
     /// All `n` symbols of the codeword of `source`, concatenated.

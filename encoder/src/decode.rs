@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::{
     EncodingConfig, SliverIndex, SliverType,
-    code::Code,
+    code::with_code,
     error::{DecodeError, SliverError},
     metadata::VerifiedBlobMetadata,
     sliver::Sliver,
@@ -151,13 +151,12 @@ impl<'a> BlobDecoder<'a> {
         if missing.iter().any(|m| *m) {
             let restored: Vec<Vec<u8>> = (0..columns)
                 .into_par_iter()
-                .map_init(
-                    || Code::new(rows, n, symbol),
-                    |code, column| {
-                        let offset = column * symbol;
+                .map(|column| {
+                    let offset = column * symbol;
+                    with_code(rows, n, symbol, |code| {
                         code.decode(slivers.iter().map(|s| (s.index().as_usize(), &s.data()[offset..offset + symbol])))
-                    },
-                )
+                    })
+                })
                 .collect();
             matrix.par_chunks_mut(row_len).enumerate().filter(|(row, _)| missing[*row]).for_each(|(row, dest)| {
                 for (column, column_symbols) in restored.iter().enumerate() {
@@ -178,20 +177,17 @@ impl<'a> BlobDecoder<'a> {
         let row_len = columns * symbol;
         let all_systematic = slivers.iter().all(|s| s.index().as_usize() < columns);
         let mut matrix = vec![0u8; rows * row_len];
-        matrix.par_chunks_mut(row_len).enumerate().for_each_init(
-            || Code::new(columns, n, symbol),
-            |code, (row, dest)| {
-                let offset = row * symbol;
-                let symbols = slivers.iter().map(|s| (s.index().as_usize(), &s.data()[offset..offset + symbol]));
-                if all_systematic {
-                    for (column, data) in symbols {
-                        dest[column * symbol..(column + 1) * symbol].copy_from_slice(data);
-                    }
-                } else {
-                    dest.copy_from_slice(&code.decode(symbols));
+        matrix.par_chunks_mut(row_len).enumerate().for_each(|(row, dest)| {
+            let offset = row * symbol;
+            let symbols = slivers.iter().map(|s| (s.index().as_usize(), &s.data()[offset..offset + symbol]));
+            if all_systematic {
+                for (column, data) in symbols {
+                    dest[column * symbol..(column + 1) * symbol].copy_from_slice(data);
                 }
-            },
-        );
+            } else {
+                dest.copy_from_slice(&with_code(columns, n, symbol, |code| code.decode(symbols)));
+            }
+        });
         matrix.truncate(self.unencoded_len());
         matrix
     }

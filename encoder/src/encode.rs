@@ -21,15 +21,23 @@ use rayon::prelude::*;
 
 use crate::{
     EncodingConfig, EncodingType, SliverIndex, SliverType,
-    code::Code,
+    code::with_code,
     error::EncodeError,
     merkle::{self, Digest, Node},
     metadata::{BlobMetadata, SliverPairMetadata, VerifiedBlobMetadata},
     sliver::{Sliver, SliverPair},
 };
 
-/// Columns processed per parallel step of the column pass; bounds the parity held in flight.
-const COLUMN_CHUNK: usize = 64;
+/// Rows or columns extended per parallel step at most; their parity buffers are reused from
+/// step to step.
+const MAX_CHUNK: usize = 64;
+/// Bytes of parity held in flight at most (at least two rows or columns per step).
+const PARITY_BUDGET: usize = 32 << 20;
+
+/// How many sources of `parity_len` bytes of parity to extend per step.
+fn chunk_len(parity_len: usize) -> usize {
+    (PARITY_BUDGET / parity_len.max(1)).clamp(2, MAX_CHUNK)
+}
 
 /// An encoded blob: its metadata (with the blob id) and one sliver pair per shard, indexed by
 /// sliver pair.
@@ -138,15 +146,21 @@ impl Shape {
     /// `columns..n` at the row's position.
     fn extend_rows(&self, primary: &[Vec<u8>], secondary: &mut [Vec<u8>]) {
         let (n, columns, symbol) = (self.n, self.columns, self.symbol);
-        let parities: Vec<Vec<u8>> = primary[..self.rows]
-            .par_iter()
-            .map_init(|| Code::new(columns, n, symbol), |code, row| code.parity(row))
-            .collect();
-        secondary[columns..].par_iter_mut().enumerate().for_each(|(p, sliver)| {
-            for (row, dest) in sliver.chunks_exact_mut(symbol).enumerate() {
-                dest.copy_from_slice(&parities[row][p * symbol..(p + 1) * symbol]);
-            }
-        });
+        let parity_len = (n - columns) * symbol;
+        let chunk = chunk_len(parity_len).min(self.rows);
+        let mut parities = vec![vec![0u8; parity_len]; chunk];
+        for (chunk_index, rows) in primary[..self.rows].chunks(chunk).enumerate() {
+            parities.par_iter_mut().zip(rows).for_each(|(parity, row)| {
+                with_code(columns, n, symbol, |code| code.parity_into(row, parity));
+            });
+            let first = chunk_index * chunk;
+            secondary[columns..].par_iter_mut().enumerate().for_each(|(p, sliver)| {
+                for (offset, parity) in parities[..rows.len()].iter().enumerate() {
+                    let row = first + offset;
+                    sliver[row * symbol..(row + 1) * symbol].copy_from_slice(&parity[p * symbol..(p + 1) * symbol]);
+                }
+            });
+        }
     }
 
     /// Extends each of the `n` columns to `n` symbols. Returns the leaf hashes of the whole
@@ -156,36 +170,35 @@ impl Shape {
         let (n, rows, columns, symbol) = (self.n, self.rows, self.columns, self.symbol);
         let mut leaves = vec![[0u8; 32]; n * n];
         let mut roots = vec![Node::Empty; n];
-        for (chunk_index, (leaf_chunk, root_chunk)) in
-            leaves.chunks_mut(n * COLUMN_CHUNK).zip(roots.chunks_mut(COLUMN_CHUNK)).enumerate()
-        {
-            let first = chunk_index * COLUMN_CHUNK;
-            let parities: Vec<Option<Vec<u8>>> = leaf_chunk
+        let parity_len = (n - rows) * symbol;
+        let chunk = chunk_len(parity_len);
+        let mut parities = vec![vec![0u8; parity_len]; chunk];
+        for (chunk_index, (leaf_chunk, root_chunk)) in leaves.chunks_mut(n * chunk).zip(roots.chunks_mut(chunk)).enumerate() {
+            let first = chunk_index * chunk;
+            let chunk_len = root_chunk.len();
+            leaf_chunk
                 .par_chunks_mut(n)
                 .zip(root_chunk.par_iter_mut())
+                .zip(parities.par_iter_mut())
                 .enumerate()
-                .map_init(
-                    || Code::new(rows, n, symbol),
-                    |code, (offset, (column_leaves, root))| {
-                        let column = first + offset;
-                        let source = &secondary[column];
-                        let parity = code.parity(source);
-                        merkle::hash_leaves(source, symbol, &mut column_leaves[..rows]);
-                        merkle::hash_leaves(&parity, symbol, &mut column_leaves[rows..]);
-                        *root = merkle::root_of_leaf_hashes(column_leaves);
-                        (column < columns).then_some(parity)
-                    },
-                )
-                .collect();
-            primary[rows..].par_iter_mut().enumerate().for_each(|(parity_row, sliver)| {
-                for (offset, parity) in parities.iter().enumerate() {
-                    if let Some(parity) = parity {
+                .for_each(|(offset, ((column_leaves, root), parity))| {
+                    let source = &secondary[first + offset];
+                    with_code(rows, n, symbol, |code| code.parity_into(source, parity));
+                    merkle::hash_leaves(source, symbol, &mut column_leaves[..rows]);
+                    merkle::hash_leaves(parity, symbol, &mut column_leaves[rows..]);
+                    *root = merkle::root_of_leaf_hashes(column_leaves);
+                });
+            // Only the systematic columns' parity is stored, in primary slivers rows..n.
+            let stored = chunk_len.min(columns.saturating_sub(first));
+            if stored > 0 {
+                primary[rows..].par_iter_mut().enumerate().for_each(|(parity_row, sliver)| {
+                    for (offset, parity) in parities[..stored].iter().enumerate() {
                         let column = first + offset;
                         sliver[column * symbol..(column + 1) * symbol]
                             .copy_from_slice(&parity[parity_row * symbol..(parity_row + 1) * symbol]);
                     }
-                }
-            });
+                });
+            }
         }
         (leaves, roots)
     }
@@ -211,6 +224,7 @@ impl Shape {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code::Code;
 
     /// The definition, written plainly: build the whole expanded matrix, hash rows and columns.
     fn reference_metadata(config: &EncodingConfig, blob: &[u8]) -> BlobMetadata {

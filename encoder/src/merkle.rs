@@ -28,8 +28,17 @@ pub type Digest = [u8; DIGEST_LEN];
 const LEAF_PREFIX: u8 = 0x00;
 const INNER_PREFIX: u8 = 0x01;
 const EMPTY: Digest = [0; DIGEST_LEN];
-/// Inputs hashed per SIMD batch: large enough to fill the lanes, small enough to stay in cache.
-const BATCH: usize = 64;
+/// Inputs hashed per SIMD pass at most: enough to fill the lanes several times over.
+const MAX_BATCH: usize = 64;
+/// Inputs hashed per SIMD pass at least: the four lanes of AVX2.
+const MIN_BATCH: usize = 4;
+/// Bytes of prefixed input staged per pass: small enough to stay in the L2 cache.
+const STAGING_BYTES: usize = 128 * 1024;
+
+thread_local! {
+    /// Per-thread staging buffer, reused so hashing never allocates in the hot loop.
+    static STAGING: core::cell::RefCell<Vec<u8>> = const { core::cell::RefCell::new(Vec::new()) };
+}
 
 /// A node of a Merkle tree. BCS: `Empty` is the byte 0, `Digest` the byte 1 and 32 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,19 +95,23 @@ pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out
     debug_assert_eq!(items.len(), item_len * out.len());
     let params = params();
     let stride = item_len + 1;
-    let mut scratch = vec![0u8; stride * BATCH.min(out.len())];
-    for (items, out) in items.chunks(item_len * BATCH).zip(out.chunks_mut(BATCH)) {
-        for (slot, item) in scratch.chunks_exact_mut(stride).zip(items.chunks_exact(item_len)) {
-            slot[0] = prefix;
-            slot[1..].copy_from_slice(item);
+    let batch = (STAGING_BYTES / stride).clamp(MIN_BATCH, MAX_BATCH);
+    STAGING.with_borrow_mut(|staging| {
+        staging.resize(stride * batch, 0);
+        for (items, out) in items.chunks(item_len * batch).zip(out.chunks_mut(batch)) {
+            for (slot, item) in staging.chunks_exact_mut(stride).zip(items.chunks_exact(item_len)) {
+                slot[0] = prefix;
+                slot[1..].copy_from_slice(item);
+            }
+            let mut jobs: [HashManyJob<'_>; MAX_BATCH] = core::array::from_fn(|i| {
+                HashManyJob::new(&params, staging.get(i * stride..(i + 1) * stride).unwrap_or(&[]))
+            });
+            hash_many(jobs[..out.len()].iter_mut());
+            for (digest, job) in out.iter_mut().zip(&jobs) {
+                *digest = to_digest(job.to_hash().as_bytes());
+            }
         }
-        let mut jobs: Vec<HashManyJob<'_>> =
-            scratch.chunks_exact(stride).take(out.len()).map(|input| HashManyJob::new(&params, input)).collect();
-        hash_many(jobs.iter_mut());
-        for (digest, job) in out.iter_mut().zip(&jobs) {
-            *digest = to_digest(job.to_hash().as_bytes());
-        }
-    }
+    });
 }
 
 /// Leaf hashes of consecutive `symbol_size`-byte symbols.

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     EncodingConfig, SliverIndex, SliverType,
-    code::Code,
+    code::with_code,
     error::{RecoveryError, SliverError},
     inconsistency::InconsistencyProof,
     merkle::MerkleProof,
@@ -175,7 +175,8 @@ pub(crate) fn decode_target(
 ) -> Sliver {
     let symbol_size = metadata.symbol_size(config);
     let k = usize::from(config.sliver_symbols(target_axis));
-    let mut code = Code::new(k, config.n_shards_usize(), usize::from(symbol_size));
-    let data = code.decode(symbols.iter().map(|s| (s.source_index.as_usize(), s.data.as_slice())));
+    let data = with_code(k, config.n_shards_usize(), usize::from(symbol_size), |code| {
+        code.decode(symbols.iter().map(|s| (s.source_index.as_usize(), s.data.as_slice())))
+    });
     Sliver::new(target_axis, target_index, symbol_size, data).expect("whole symbols")
 }

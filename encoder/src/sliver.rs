@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     EncodingConfig, SliverIndex, SliverPairIndex, SliverType,
-    code::Code,
+    code::with_code,
     error::SliverError,
     merkle::{self, MerkleTree, Node},
 };
@@ -126,7 +126,7 @@ impl Sliver {
     /// The shape must have been checked.
     pub(crate) fn expansion(&self, config: &EncodingConfig) -> Vec<u8> {
         let k = usize::from(config.sliver_symbols(self.axis));
-        Code::new(k, config.n_shards_usize(), usize::from(self.symbol_size)).expand(&self.data)
+        with_code(k, config.n_shards_usize(), usize::from(self.symbol_size), |code| code.expand(&self.data))
     }
 
     /// The sliver's hash, the Merkle root over its expansion. The shape must have been checked.
