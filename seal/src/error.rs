@@ -69,6 +69,19 @@ pub enum SealError {
         "recombined shares do not match the nonce (tampered share, nonce or header, or a wrong user key)"
     )]
     NonceMismatch,
+    /// Share consistency check: a share does not lie on the polynomial through the others, so
+    /// different sets of t servers would recover different keys (a malicious encryptor).
+    #[error("share {index} is inconsistent with the other shares (the encryptor cheated)")]
+    InconsistentShares {
+        /// The index of the first share off the polynomial.
+        index: u8,
+    },
+    /// Share consistency check: no public key given for a server the object lists.
+    #[error("no public key given for key server {server}")]
+    MissingPublicKey {
+        /// The server without a public key.
+        server: ObjectId,
+    },
     /// A user key failed the pairing check against its key server's public key.
     #[error("user key from key server {server} is not valid for this identity and public key")]
     InvalidUserKey {

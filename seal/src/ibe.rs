@@ -271,6 +271,23 @@ pub fn decrypt_share(
     xor(encrypted, &share_key(&pairing, nonce, identity_point, slot))
 }
 
+/// Re-derives a share from the encryption randomness and the server's public key, as the
+/// encryptor did (used to check that all shares lie on one polynomial).
+pub fn decrypt_share_with_randomness(
+    randomness: &Scalar,
+    encrypted: &[u8; KEY_LENGTH],
+    public_key: &PublicKey,
+    slot: &ShareSlot,
+    identity_point: &G1,
+) -> [u8; KEY_LENGTH] {
+    let pairing = Gt::pairing(&identity_point.mul(randomness), public_key.point());
+    let nonce = G2::generator().mul(randomness);
+    xor(
+        encrypted,
+        &share_key(&pairing, &nonce, identity_point, slot),
+    )
+}
+
 /// XOR of two 32-byte strings.
 pub(crate) fn xor(a: &[u8; KEY_LENGTH], b: &[u8; KEY_LENGTH]) -> [u8; KEY_LENGTH] {
     std::array::from_fn(|i| a[i] ^ b[i])

@@ -38,6 +38,8 @@
 //! [`MasterKey::proof_of_possession`] and [`EphemeralPublicKey::encrypt`]; a client checks what it
 //! receives with [`PublicKey::verify_user_key`] after [`EphemeralSecret::decrypt`].
 
+#![warn(missing_docs)]
+
 pub mod chunked;
 pub mod curve;
 pub mod dem;
@@ -60,6 +62,7 @@ pub use ibe::{MasterKey, ProofOfPossession, PublicKey, UserKey, hash_identity};
 pub use identity::{Identity, ObjectId};
 pub use object::{Ciphertext, EncryptedObject, Header, IbeEncryptions};
 pub use sealing::{
-    DataKey, KeyServer, Payload, UserKeys, decrypt, encrypt, user_keys_from_master_keys,
+    DataKey, KeyServer, Payload, UserKeys, decrypt, decrypt_checking_consistency, decrypt_with_key,
+    encrypt, user_keys_from_master_keys,
 };
 pub use stream::{decrypt_from_reader, encrypt_to_writer};

@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use rand::{CryptoRng, RngCore};
 
 use crate::chunked;
-use crate::curve::{G2, Scalar};
+use crate::curve::{G1, G2, Scalar};
 use crate::dem;
 use crate::error::{Result, SealError};
+use crate::gf256::Gf256;
 use crate::ibe::{self, KEY_LENGTH, PublicKey, ShareSlot, UserKey};
 use crate::identity::{Identity, ObjectId};
 use crate::key_schedule::{KeyPurpose, derive_key};
@@ -113,10 +114,14 @@ pub fn encrypt<R: RngCore + CryptoRng>(
 /// Decrypts an object with user keys for at least `threshold` of its shares. For a
 /// [`Ciphertext::Plain`] object the result is the 32-byte data key.
 pub fn decrypt(object: &EncryptedObject, user_keys: &UserKeys) -> Result<Vec<u8>> {
-    let key = open_key(&object.header, user_keys)?;
-    match &object.ciphertext {
+    decrypt_with_key(&object.ciphertext, &open_key(&object.header, user_keys)?)
+}
+
+/// Decrypts a ciphertext with its data key (what `seal-cli symmetric-decrypt` does in Seal).
+pub fn decrypt_with_key(ciphertext: &Ciphertext, key: &DataKey) -> Result<Vec<u8>> {
+    match ciphertext {
         Ciphertext::Aes256Gcm { blob, aad } => {
-            dem::decrypt(&key, blob, aad.as_deref().unwrap_or_default())
+            dem::decrypt(key, blob, aad.as_deref().unwrap_or_default())
         }
         Ciphertext::Aes256GcmChunked {
             chunk_size,
@@ -126,7 +131,7 @@ pub fn decrypt(object: &EncryptedObject, user_keys: &UserKeys) -> Result<Vec<u8>
             let mut out = Vec::with_capacity(blob.len());
             let aad = aad.as_deref().unwrap_or_default();
             chunked::decrypt_stream(
-                &key,
+                key,
                 *chunk_size,
                 aad,
                 blob.len() as u64,
@@ -228,6 +233,72 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
 
 /// Recovers the data key of a header from user keys, verifying the nonce.
 pub(crate) fn open_key(header: &Header, user_keys: &UserKeys) -> Result<DataKey> {
+    Ok(recover(header, user_keys)?.data_key(header))
+}
+
+/// Like [`decrypt`], but first checks that every share of the object, including those of servers
+/// whose keys were not used, lies on one polynomial, so that any t servers would have recovered
+/// the same data. This guards against an adversarial encryptor (e.g. when several parties must
+/// read the same plaintext); it costs one pairing per listed share. `servers` must include the
+/// public key of every server the object lists.
+pub fn decrypt_checking_consistency(
+    object: &EncryptedObject,
+    user_keys: &UserKeys,
+    servers: &[KeyServer],
+) -> Result<Vec<u8>> {
+    let recovered = recover(&object.header, user_keys)?;
+    let IbeEncryptions::BonehFranklinBls12381 {
+        encrypted_shares, ..
+    } = &object.header.encrypted_shares;
+    for ((server, index), encrypted) in object.header.services.iter().zip(encrypted_shares) {
+        let public_key = servers
+            .iter()
+            .find(|known| known.object_id == *server)
+            .ok_or(SealError::MissingPublicKey { server: *server })?
+            .public_key;
+        let slot = ShareSlot {
+            server: *server,
+            index: *index,
+        };
+        let share = ibe::decrypt_share_with_randomness(
+            &recovered.randomness,
+            encrypted,
+            &public_key,
+            &slot,
+            &recovered.identity_point,
+        );
+        if shamir::evaluate_at(&recovered.shares, Gf256(*index))? != share {
+            return Err(SealError::InconsistentShares { index: *index });
+        }
+    }
+    decrypt_with_key(&object.ciphertext, &recovered.data_key(&object.header))
+}
+
+/// What a successful recombination yields.
+struct Recovered {
+    base_key: [u8; KEY_LENGTH],
+    randomness: Scalar,
+    shares: Vec<Share>,
+    identity_point: G1,
+}
+
+impl Recovered {
+    fn data_key(&self, header: &Header) -> DataKey {
+        let IbeEncryptions::BonehFranklinBls12381 {
+            encrypted_shares, ..
+        } = &header.encrypted_shares;
+        derive_key(
+            KeyPurpose::Dem,
+            &self.base_key,
+            encrypted_shares,
+            header.threshold,
+            &header.server_ids(),
+        )
+    }
+}
+
+/// Decrypts t shares, recombines the base key and checks it against the nonce.
+fn recover(header: &Header, user_keys: &UserKeys) -> Result<Recovered> {
     header.validate()?;
     let IbeEncryptions::BonehFranklinBls12381 {
         nonce,
@@ -259,40 +330,31 @@ pub(crate) fn open_key(header: &Header, user_keys: &UserKeys) -> Result<DataKey>
         .map(|&(i, key)| {
             let (server, index) = header.services[i];
             let slot = ShareSlot { server, index };
-            Share {
-                index,
-                value: ibe::decrypt_share(
-                    &nonce,
-                    &encrypted_shares[i],
-                    key,
-                    &slot,
-                    &identity_point,
-                ),
-            }
+            let value =
+                ibe::decrypt_share(&nonce, &encrypted_shares[i], key, &slot, &identity_point);
+            Share { index, value }
         })
         .collect();
     let base_key = shamir::combine(&shares)?;
 
-    let server_ids = header.server_ids();
     let randomness_key = derive_key(
         KeyPurpose::EncryptedRandomness,
         &base_key,
         encrypted_shares,
         header.threshold,
-        &server_ids,
+        &header.server_ids(),
     );
     let randomness = Scalar::from_be_bytes(&ibe::xor(encrypted_randomness, &randomness_key))
         .map_err(|_| SealError::NonceMismatch)?;
     if G2::generator().mul(&randomness) != nonce {
         return Err(SealError::NonceMismatch);
     }
-    Ok(derive_key(
-        KeyPurpose::Dem,
-        &base_key,
-        encrypted_shares,
-        header.threshold,
-        &server_ids,
-    ))
+    Ok(Recovered {
+        base_key,
+        randomness,
+        shares,
+        identity_point,
+    })
 }
 
 /// The user keys of `servers` for `identity`, for callers that hold the master keys
