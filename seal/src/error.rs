@@ -106,6 +106,9 @@ pub enum SealError {
     /// Single-shot AES-256-GCM tag check failed.
     #[error("AES-256-GCM authentication failed (ciphertext, aad or key altered)")]
     AuthenticationFailed,
+    /// The `Hmac256Ctr` MAC did not verify.
+    #[error("HMAC-SHA3-256 MAC verification failed (ciphertext, aad or key altered)")]
+    MacVerificationFailed,
     /// A chunk of a streamed ciphertext failed its tag check.
     #[error("AES-256-GCM authentication failed on chunk {chunk} (altered, reordered or truncated)")]
     ChunkAuthenticationFailed {

@@ -46,6 +46,7 @@ pub mod dem;
 pub mod elgamal;
 pub mod error;
 pub mod gf256;
+pub mod hmac_ctr;
 pub mod ibe;
 pub mod identity;
 pub mod key_schedule;
@@ -65,4 +66,4 @@ pub use sealing::{
     DataKey, KeyServer, Payload, UserKeys, decrypt, decrypt_checking_consistency, decrypt_with_key,
     encrypt, user_keys_from_master_keys,
 };
-pub use stream::{decrypt_from_reader, encrypt_to_writer};
+pub use stream::{decrypt_from_reader, encrypt_to_writer, read_header};

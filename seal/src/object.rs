@@ -148,7 +148,7 @@ pub enum Ciphertext {
         /// Associated data, authenticated but not encrypted (None and empty are equivalent).
         aad: Option<Vec<u8>>,
     },
-    /// Seal's HMAC-SHA3-256 counter mode for on-chain decryption; parsed but not decrypted here.
+    /// Seal's HMAC-SHA3-256 counter mode, decryptable on chain (see [`crate::hmac_ctr`]).
     Hmac256Ctr {
         /// Ciphertext.
         #[serde(with = "blob_bytes")]

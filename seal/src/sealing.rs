@@ -16,6 +16,7 @@ use crate::curve::{G1, G2, Scalar};
 use crate::dem;
 use crate::error::{Result, SealError};
 use crate::gf256::Gf256;
+use crate::hmac_ctr;
 use crate::ibe::{self, KEY_LENGTH, PublicKey, ShareSlot, UserKey};
 use crate::identity::{Identity, ObjectId};
 use crate::key_schedule::{KeyPurpose, derive_key};
@@ -59,6 +60,13 @@ pub enum Payload<'a> {
         aad: Option<&'a [u8]>,
         /// Plaintext bytes per chunk.
         chunk_size: u32,
+    },
+    /// Seal's HMAC-SHA3-256 counter mode, which Move code can decrypt on chain.
+    Hmac256Ctr {
+        /// The data.
+        data: &'a [u8],
+        /// Associated data (stored in the clear, authenticated).
+        aad: Option<&'a [u8]>,
     },
     /// No data: the object only encapsulates the returned [`DataKey`].
     Plain,
@@ -106,6 +114,15 @@ pub fn encrypt<R: RngCore + CryptoRng>(
                 blob,
             }
         }
+        Payload::Hmac256Ctr { data, aad } => {
+            check_blob_length(data.len() as u64)?;
+            let (blob, mac) = hmac_ctr::encrypt(&key, data, aad.unwrap_or_default());
+            Ciphertext::Hmac256Ctr {
+                blob,
+                aad: aad.map(<[u8]>::to_vec),
+                mac,
+            }
+        }
         Payload::Plain => Ciphertext::Plain,
     };
     Ok((EncryptedObject { header, ciphertext }, key))
@@ -141,8 +158,8 @@ pub fn decrypt_with_key(ciphertext: &Ciphertext, key: &DataKey) -> Result<Vec<u8
             Ok(out)
         }
         Ciphertext::Plain => Ok(key.to_vec()),
-        Ciphertext::Hmac256Ctr { .. } => {
-            Err(SealError::UnsupportedCiphertext { kind: "Hmac256Ctr" })
+        Ciphertext::Hmac256Ctr { blob, aad, mac } => {
+            hmac_ctr::decrypt(key, blob, mac, aad.as_deref().unwrap_or_default())
         }
     }
 }

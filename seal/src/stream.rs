@@ -4,7 +4,8 @@
 //! is [`Ciphertext::Aes256GcmChunked`], encrypting the source chunk by chunk; the result can also
 //! be read back whole with [`EncryptedObject::from_bytes`]. [`decrypt_from_reader`] reads the
 //! header incrementally, recovers the data key, then decrypts chunk by chunk. Single-shot
-//! `Aes256Gcm` objects are accepted too (their blob is read whole, as that format requires).
+//! `Aes256Gcm` and `Hmac256Ctr` objects are accepted too (their blob is read whole, as those formats
+//! require).
 
 use std::io::{ErrorKind, Read, Write};
 
@@ -14,6 +15,7 @@ use crate::chunked::{self, MAX_CHUNK_SIZE};
 use crate::curve::G2_LENGTH;
 use crate::dem;
 use crate::error::{Result, SealError};
+use crate::hmac_ctr;
 use crate::ibe::KEY_LENGTH;
 use crate::identity::{Identity, OBJECT_ID_LENGTH, ObjectId};
 use crate::object::{
@@ -88,7 +90,17 @@ pub fn decrypt_from_reader(
             writer.write_all(&plaintext)?;
             plaintext.len() as u64
         }
-        1 => return Err(SealError::UnsupportedCiphertext { kind: "Hmac256Ctr" }),
+        1 => {
+            let blob_len = input.uleb128("ciphertext length")?;
+            let blob = input.bytes(blob_len, "single-shot ciphertext", MAX_SINGLE_SHOT_BLOB)?;
+            let aad = input.option_bytes("aad")?;
+            let mac = input.array::<KEY_LENGTH>()?;
+            let key = open_key(&header, user_keys)?;
+            let plaintext =
+                hmac_ctr::decrypt(&key, &blob, &mac, aad.as_deref().unwrap_or_default())?;
+            writer.write_all(&plaintext)?;
+            plaintext.len() as u64
+        }
         2 => return Err(SealError::UnsupportedCiphertext { kind: "Plain" }),
         3 => {
             let chunk_size = u32::from_le_bytes(input.array::<4>()?);
@@ -123,6 +135,13 @@ pub fn decrypt_from_reader(
     } else {
         Err(SealError::TrailingData)
     }
+}
+
+/// Reads only the header of an encrypted object (identity, key servers, threshold, encrypted
+/// shares), leaving `reader` at the start of the ciphertext. A client uses it to learn which
+/// policy and servers to ask before fetching keys, and to recognize a floe-sealed blob.
+pub fn read_header(reader: &mut impl Read) -> Result<Header> {
+    BcsReader { inner: reader }.header()
 }
 
 /// BCS's ULEB128 length encoding.

@@ -165,3 +165,26 @@ fn seal_single_shot_aes_gcm_regression_vector() {
         message
     );
 }
+
+#[test]
+fn seal_hmac_ctr_regression_vector() {
+    let key: [u8; 32] =
+        hex::decode("5bfdfd7c814903f1311bebacfffa3c001cbeb1cbb3275baa9aafe21fadd9f396")
+            .unwrap()
+            .try_into()
+            .unwrap();
+    let message: &[u8] = b"The difference between a Miracle and a Fact is exactly the difference between a mermaid and a seal.";
+    let aad: &[u8] = b"Mark Twain";
+    let ciphertext = "feadb8c8f781036f86b6a9f436cac6f9f68ba8fc8b8444f0331a5820f78580f32034f698f7ce15f25defae1749f0131c0a8b8c5e751b96aacf507d0dbd4d7790440d196a339fcb8498ca7dd236014e353729b7aa2cf524284a8d2305d2378494eadd6f";
+    let mac = "85d498365972c3dc7a53f94232f9cb10dcc94eff064d6835d41d7a7536b47b51";
+    let (ours, our_mac) = floe_seal::hmac_ctr::encrypt(&key, message, aad);
+    assert_eq!(
+        (hex(&ours), hex(&our_mac)),
+        (ciphertext.to_string(), mac.to_string())
+    );
+    let mac: [u8; 32] = hex::decode(mac).unwrap().try_into().unwrap();
+    assert_eq!(
+        floe_seal::hmac_ctr::decrypt(&key, &hex::decode(ciphertext).unwrap(), &mac, aad).unwrap(),
+        message
+    );
+}

@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use floe_seal::chunked::ciphertext_len;
 use floe_seal::{
     Ciphertext, EncryptedObject, Payload, SealError, decrypt, decrypt_from_reader, encrypt,
-    encrypt_to_writer,
+    encrypt_to_writer, read_header,
 };
 use proptest::prelude::*;
 use rand::thread_rng;
@@ -95,6 +95,26 @@ fn the_stream_reader_also_opens_single_shot_objects() {
     assert!(matches!(
         open_stream(&committee, &plain.to_bytes()),
         Err(SealError::UnsupportedCiphertext { kind: "Plain" })
+    ));
+}
+
+#[test]
+fn the_header_can_be_read_alone() {
+    let committee = Committee::new(&mut thread_rng(), 3);
+    let bytes = seal_stream(&committee, &[1u8; 3000], 1024, None);
+    let mut reader = &bytes[..];
+    let header = read_header(&mut reader).unwrap();
+    assert_eq!(header.identity(), identity());
+    assert_eq!(header.threshold, 2);
+    assert_eq!(
+        header.server_ids(),
+        committee.masters.iter().map(|m| m.0).collect::<Vec<_>>()
+    );
+    // The reader now sits on the ciphertext kind tag (3 = chunked).
+    assert_eq!(reader[0], 3);
+    assert!(matches!(
+        read_header(&mut &b"not a sealed object"[..]),
+        Err(SealError::UnsupportedVersion { .. })
     ));
 }
 
