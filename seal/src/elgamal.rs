@@ -10,7 +10,8 @@ use rand::{CryptoRng, RngCore};
 
 use crate::curve::{G1, G1_LENGTH, G2, G2_LENGTH, Scalar};
 use crate::error::{Result, SealError};
-use crate::ibe::UserKey;
+use crate::ibe::{PublicKey, UserKey};
+use crate::identity::ObjectId;
 
 /// The requester's ephemeral secret.
 #[derive(Debug, Clone, Copy)]
@@ -44,9 +45,24 @@ impl EphemeralSecret {
         )
     }
 
-    /// Client side: recovers the user key (verify it before use).
+    /// Client side: recovers the user key (verify it before use, or use
+    /// [`EphemeralSecret::decrypt_and_verify`]).
     pub fn decrypt(&self, encrypted: &EncryptedUserKey) -> UserKey {
         UserKey::from_point(encrypted.masked.sub(&encrypted.ephemeral.mul(&self.0)))
+    }
+
+    /// Client side: recovers the user key a key server sent and checks it against that
+    /// server's public key for `full_id`, the only safe way to accept a key from the network.
+    pub fn decrypt_and_verify(
+        &self,
+        encrypted: &EncryptedUserKey,
+        full_id: &[u8],
+        public_key: &PublicKey,
+        server: ObjectId,
+    ) -> Result<UserKey> {
+        let key = self.decrypt(encrypted);
+        public_key.verify_user_key(full_id, &key, server)?;
+        Ok(key)
     }
 }
 
@@ -118,7 +134,6 @@ impl EncryptedUserKey {
 mod tests {
     use super::*;
     use crate::ibe::MasterKey;
-    use crate::identity::ObjectId;
     use rand::thread_rng;
 
     #[test]
@@ -137,5 +152,17 @@ mod tests {
             .unwrap();
         let (other, _, _) = EphemeralSecret::generate(&mut rng);
         assert_ne!(other.decrypt(&wire), key);
+        let server = ObjectId([5; 32]);
+        let public_key = master.public_key();
+        assert_eq!(
+            secret
+                .decrypt_and_verify(&wire, b"full id", &public_key, server)
+                .unwrap(),
+            key
+        );
+        assert!(matches!(
+            other.decrypt_and_verify(&wire, b"full id", &public_key, server),
+            Err(SealError::InvalidUserKey { server: s }) if s == server
+        ));
     }
 }

@@ -116,9 +116,9 @@ impl PublicKey {
     /// Client side: checks `e(usk, g2) = e(H1(id), pk)`, i.e. that the key server returned the
     /// right user key. `server` only names the server in the error.
     pub fn verify_user_key(&self, full_id: &[u8], key: &UserKey, server: ObjectId) -> Result<()> {
-        let left = Gt::pairing(&key.0, &G2::generator());
-        let right = Gt::pairing(&hash_identity(full_id), &self.0);
-        if left == right {
+        if !key.0.is_identity()
+            && Gt::pairings_equal(&key.0, &G2::generator(), &hash_identity(full_id), &self.0)
+        {
             Ok(())
         } else {
             Err(SealError::InvalidUserKey { server })
@@ -131,9 +131,12 @@ impl PublicKey {
         message: &[u8],
         proof: &ProofOfPossession,
     ) -> Result<()> {
-        let left = Gt::pairing(&proof.0, &G2::generator());
-        let right = Gt::pairing(&pop_point(self, message), &self.0);
-        if left == right {
+        if Gt::pairings_equal(
+            &proof.0,
+            &G2::generator(),
+            &pop_point(self, message),
+            &self.0,
+        ) {
             Ok(())
         } else {
             Err(SealError::InvalidProofOfPossession)

@@ -224,3 +224,39 @@ proptest! {
         prop_assert_eq!(decrypt(&single, &committee.keys(&identity(), &[2, 1])).unwrap(), data);
     }
 }
+
+/// One committee and one streamed object shared by the robustness properties below.
+fn fixture() -> &'static (Committee, Vec<u8>) {
+    static FIXTURE: std::sync::OnceLock<(Committee, Vec<u8>)> = std::sync::OnceLock::new();
+    FIXTURE.get_or_init(|| {
+        let committee = Committee::new(&mut thread_rng(), 3);
+        let bytes = seal_stream(&committee, &[0x5a; 700], 256, Some(b"aad"));
+        (committee, bytes)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn arbitrary_bytes_are_refused_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..800)) {
+        let (committee, _) = fixture();
+        prop_assert!(open_stream(committee, &bytes).is_err());
+        prop_assert!(EncryptedObject::from_bytes(&bytes).is_err());
+    }
+
+    #[test]
+    fn a_flipped_bit_never_yields_other_data_and_truncation_is_refused(position in any::<prop::sample::Index>(), bit in 0u8..8, cut in any::<prop::sample::Index>()) {
+        let (committee, bytes) = fixture();
+        prop_assert_eq!(open_stream(committee, bytes).unwrap(), vec![0x5a; 700]);
+        let mut flipped = bytes.clone();
+        flipped[position.index(bytes.len())] ^= 1 << bit;
+        // Refused, or (only when the flip hit the share index of a server whose key is not
+        // used, which Seal's format does not bind) the very same plaintext: never other data.
+        match open_stream(committee, &flipped) {
+            Err(_) => {}
+            Ok(plaintext) => prop_assert_eq!(plaintext, vec![0x5a; 700]),
+        }
+        prop_assert!(open_stream(committee, &bytes[..cut.index(bytes.len())]).is_err());
+    }
+}
