@@ -36,7 +36,13 @@
 //! Large files go through [`encrypt_to_writer`] / [`decrypt_from_reader`], which stream the
 //! chunked format of [`chunked`]. A key server is built on [`MasterKey::derive_user_key`],
 //! [`MasterKey::proof_of_possession`] and [`EphemeralPublicKey::encrypt`]; a client checks what it
-//! receives with [`PublicKey::verify_user_key`] after [`EphemeralSecret::decrypt`].
+//! receives with [`EphemeralSecret::decrypt_and_verify`].
+//!
+//! Compatibility: identities, H1, the per-share KDF, `derive_key`, the GT serialization (blst's
+//! big-endian Fp12 layout, as fastcrypto writes it), the fixed-IV `Aes256Gcm` and `Hmac256Ctr`
+//! DEMs and the BCS object layout version 0 are Seal's, so objects decrypt across the two (the
+//! known-answer tests open an object made by Seal's TypeScript SDK). The chunked ciphertext
+//! (enum tag 3) is floe's own extension; Seal cannot read it.
 
 #![warn(missing_docs)]
 

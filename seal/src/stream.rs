@@ -1,11 +1,12 @@
 //! Sealing and opening objects as byte streams, so large files never sit whole in memory.
 //!
-//! [`encrypt_to_writer`] writes exactly the BCS bytes of an [`EncryptedObject`] whose ciphertext
-//! is [`Ciphertext::Aes256GcmChunked`], encrypting the source chunk by chunk; the result can also
-//! be read back whole with [`EncryptedObject::from_bytes`]. [`decrypt_from_reader`] reads the
-//! header incrementally, recovers the data key, then decrypts chunk by chunk. Single-shot
-//! `Aes256Gcm` and `Hmac256Ctr` objects are accepted too (their blob is read whole, as those formats
-//! require).
+//! [`encrypt_to_writer`] writes exactly the BCS bytes of an
+//! [`EncryptedObject`](crate::EncryptedObject) whose ciphertext is
+//! [`Ciphertext::Aes256GcmChunked`], encrypting the source chunk by chunk; the result can also be
+//! read back whole with [`EncryptedObject::from_bytes`](crate::EncryptedObject::from_bytes).
+//! [`decrypt_from_reader`] reads the header incrementally, recovers the data key, then decrypts
+//! chunk by chunk. Single-shot `Aes256Gcm` and `Hmac256Ctr` objects are accepted too (their blob
+//! is read whole, as those formats require).
 
 use std::io::{ErrorKind, Read, Write};
 
