@@ -18,7 +18,8 @@ impl Gf256 {
     /// The multiplicative identity.
     pub const ONE: Self = Self(1);
 
-    /// Multiplicative inverse; `None` for zero. Computed as a^254 (Fermat), branch-free in `a`.
+    /// Multiplicative inverse; `None` for zero. Computed as a^254 (Fermat) with constant-time
+    /// multiplications (only share indices, which are public, are ever inverted).
     pub fn inverse(self) -> Option<Self> {
         if self == Self::ZERO {
             return None;
