@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use crate::{
     EncodingConfig, SliverIndex, SliverType,
-    code::with_code,
+    code::{batch_width, decode_batch},
     error::{DecodeError, SliverError},
     metadata::VerifiedBlobMetadata,
     sliver::Sliver,
@@ -149,20 +149,28 @@ impl<'a> BlobDecoder<'a> {
             }
         }
         if missing.iter().any(|m| *m) {
-            let restored: Vec<Vec<u8>> = (0..columns)
+            // Decode the columns in batches; each batch restores a segment of every missing row.
+            let width = batch_width(symbol);
+            let segments: Vec<Vec<(usize, Vec<u8>)>> = (0..columns)
+                .step_by(width)
+                .collect::<Vec<_>>()
                 .into_par_iter()
-                .map(|column| {
-                    let offset = column * symbol;
-                    with_code(rows, n, symbol, |code| {
-                        code.decode(slivers.iter().map(|s| (s.index().as_usize(), &s.data()[offset..offset + symbol])))
-                    })
+                .map(|first| {
+                    let last = (first + width).min(columns);
+                    let given: Vec<(usize, &[u8])> =
+                        slivers.iter().map(|s| (s.index().as_usize(), &s.data()[first * symbol..last * symbol])).collect();
+                    let mut restored = Vec::new();
+                    decode_batch(rows, n, symbol, last - first, &given, |row, segment| restored.push((row, segment.to_vec())));
+                    restored
                 })
                 .collect();
-            matrix.par_chunks_mut(row_len).enumerate().filter(|(row, _)| missing[*row]).for_each(|(row, dest)| {
-                for (column, column_symbols) in restored.iter().enumerate() {
-                    dest[column * symbol..(column + 1) * symbol].copy_from_slice(&column_symbols[row * symbol..(row + 1) * symbol]);
+            let mut matrix_rows: Vec<&mut [u8]> = matrix.chunks_mut(row_len).collect();
+            for (batch, restored) in segments.into_iter().enumerate() {
+                let offset = batch * width * symbol;
+                for (row, segment) in restored {
+                    matrix_rows[row][offset..offset + segment.len()].copy_from_slice(&segment);
                 }
-            });
+            }
         }
         matrix.truncate(self.unencoded_len());
         matrix
@@ -175,18 +183,26 @@ impl<'a> BlobDecoder<'a> {
             (self.config.n_shards_usize(), usize::from(self.config.n_rows()), usize::from(self.config.n_columns()));
         let symbol = usize::from(slivers[0].symbol_size());
         let row_len = columns * symbol;
-        let all_systematic = slivers.iter().all(|s| s.index().as_usize() < columns);
         let mut matrix = vec![0u8; rows * row_len];
-        matrix.par_chunks_mut(row_len).enumerate().for_each(|(row, dest)| {
-            let offset = row * symbol;
-            let symbols = slivers.iter().map(|s| (s.index().as_usize(), &s.data()[offset..offset + symbol]));
-            if all_systematic {
-                for (column, data) in symbols {
-                    dest[column * symbol..(column + 1) * symbol].copy_from_slice(data);
+        // Systematic columns are copied; the missing ones are decoded in batches of rows.
+        let width = batch_width(symbol);
+        matrix.par_chunks_mut(width * row_len).enumerate().for_each(|(batch, dest)| {
+            let first = batch * width;
+            let last = (first + width).min(rows);
+            for sliver in slivers.iter().filter(|s| s.index().as_usize() < columns) {
+                let column = sliver.index().as_usize();
+                for (row, dest_row) in dest.chunks_exact_mut(row_len).enumerate() {
+                    let at = (first + row) * symbol;
+                    dest_row[column * symbol..(column + 1) * symbol].copy_from_slice(&sliver.data()[at..at + symbol]);
                 }
-            } else {
-                dest.copy_from_slice(&with_code(columns, n, symbol, |code| code.decode(symbols)));
             }
+            let given: Vec<(usize, &[u8])> =
+                slivers.iter().map(|s| (s.index().as_usize(), &s.data()[first * symbol..last * symbol])).collect();
+            decode_batch(columns, n, symbol, last - first, &given, |column, symbols| {
+                for (dest_row, data) in dest.chunks_exact_mut(row_len).zip(symbols.chunks_exact(symbol)) {
+                    dest_row[column * symbol..(column + 1) * symbol].copy_from_slice(data);
+                }
+            });
         });
         matrix.truncate(self.unencoded_len());
         matrix

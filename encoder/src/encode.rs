@@ -23,7 +23,7 @@ use crate::{
     EncodingConfig, EncodingType, SliverIndex, SliverType,
     code::with_code,
     error::EncodeError,
-    merkle::{self, Digest, Node},
+    merkle::{self, Node, StreamingRoot},
     metadata::{BlobMetadata, SliverPairMetadata, VerifiedBlobMetadata},
     sliver::{Sliver, SliverPair},
 };
@@ -58,9 +58,7 @@ pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, Encod
     let mut primary = shape.systematic_rows(blob);
     let mut secondary = shape.systematic_columns(blob);
     shape.extend_rows(&primary, &mut secondary);
-    let (column_leaves, column_roots) = shape.extend_columns(&secondary, &mut primary);
-    let row_roots = shape.row_roots(&column_leaves);
-    drop(column_leaves);
+    let (row_roots, column_roots) = shape.extend_columns(&secondary, &mut primary);
 
     let n = shape.n;
     let hashes = (0..n)
@@ -163,20 +161,23 @@ impl Shape {
         }
     }
 
-    /// Extends each of the `n` columns to `n` symbols. Returns the leaf hashes of the whole
-    /// expanded matrix (column-major) and each column's root. Parity of the systematic columns
-    /// fills primary slivers `rows..n`; parity of parity is hashed and dropped.
-    fn extend_columns(&self, secondary: &[Vec<u8>], primary: &mut [Vec<u8>]) -> (Vec<Digest>, Vec<Node>) {
+    /// Extends each of the `n` columns to `n` symbols and returns the roots of every row and
+    /// every column of the expanded matrix. Each symbol is hashed once; its leaf hash enters its
+    /// column's tree at once and its row's tree as the columns go by, so at most one chunk of
+    /// columns' leaf hashes is held. Parity of the systematic columns fills primary slivers
+    /// `rows..n`; parity of parity is hashed and dropped.
+    fn extend_columns(&self, secondary: &[Vec<u8>], primary: &mut [Vec<u8>]) -> (Vec<Node>, Vec<Node>) {
         let (n, rows, columns, symbol) = (self.n, self.rows, self.columns, self.symbol);
-        let mut leaves = vec![[0u8; 32]; n * n];
-        let mut roots = vec![Node::Empty; n];
         let parity_len = (n - rows) * symbol;
         let chunk = chunk_len(parity_len);
         let mut parities = vec![vec![0u8; parity_len]; chunk];
-        for (chunk_index, (leaf_chunk, root_chunk)) in leaves.chunks_mut(n * chunk).zip(roots.chunks_mut(chunk)).enumerate() {
+        let mut chunk_leaves = vec![[0u8; 32]; n * chunk];
+        let mut column_roots = vec![Node::Empty; n];
+        let mut row_trees = vec![StreamingRoot::default(); n];
+        for (chunk_index, root_chunk) in column_roots.chunks_mut(chunk).enumerate() {
             let first = chunk_index * chunk;
             let chunk_len = root_chunk.len();
-            leaf_chunk
+            chunk_leaves
                 .par_chunks_mut(n)
                 .zip(root_chunk.par_iter_mut())
                 .zip(parities.par_iter_mut())
@@ -188,6 +189,11 @@ impl Shape {
                     merkle::hash_leaves(parity, symbol, &mut column_leaves[rows..]);
                     *root = merkle::root_of_leaf_hashes(column_leaves);
                 });
+            row_trees.par_iter_mut().enumerate().for_each(|(row, tree)| {
+                for column_leaves in chunk_leaves.chunks_exact(n).take(chunk_len) {
+                    tree.push(column_leaves[row]);
+                }
+            });
             // Only the systematic columns' parity is stored, in primary slivers rows..n.
             let stored = chunk_len.min(columns.saturating_sub(first));
             if stored > 0 {
@@ -200,24 +206,8 @@ impl Shape {
                 });
             }
         }
-        (leaves, roots)
-    }
-
-    /// Each row's root, from the column-major leaf hashes.
-    fn row_roots(&self, column_leaves: &[Digest]) -> Vec<Node> {
-        let n = self.n;
-        (0..n)
-            .into_par_iter()
-            .map_init(
-                || vec![[0u8; 32]; n],
-                |row_leaves, row| {
-                    for (column, leaf) in row_leaves.iter_mut().enumerate() {
-                        *leaf = column_leaves[column * n + row];
-                    }
-                    merkle::root_of_leaf_hashes(row_leaves)
-                },
-            )
-            .collect()
+        let row_roots = row_trees.par_iter().map(StreamingRoot::root).collect();
+        (row_roots, column_roots)
     }
 }
 

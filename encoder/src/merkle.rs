@@ -144,6 +144,57 @@ fn next_level(mut level: Vec<Digest>) -> Vec<Digest> {
     parents
 }
 
+/// A Merkle root computed from leaf hashes pushed one at a time, keeping only one pending node
+/// per level: the encoder builds every row's tree this way while it walks the columns, instead
+/// of holding all `n * n` leaf hashes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StreamingRoot {
+    /// `pending[h]` is a finished node of height `h` waiting for its right sibling.
+    pending: Vec<Option<Digest>>,
+    n_leaves: usize,
+}
+
+impl StreamingRoot {
+    /// Adds the next leaf hash.
+    pub(crate) fn push(&mut self, leaf: Digest) {
+        self.n_leaves += 1;
+        let mut carry = leaf;
+        for slot in self.pending.iter_mut() {
+            match slot.take() {
+                Some(left) => carry = inner_hash(&left, &carry),
+                None => {
+                    *slot = Some(carry);
+                    return;
+                }
+            }
+        }
+        self.pending.push(Some(carry));
+    }
+
+    /// The root, as [`MerkleTree`] defines it: a level's odd last node pairs with an empty node.
+    pub(crate) fn root(&self) -> Node {
+        let mut carry: Option<Digest> = None;
+        let mut level_len = self.n_leaves;
+        for slot in &self.pending {
+            if level_len <= 1 {
+                break;
+            }
+            carry = match (*slot, carry) {
+                (Some(left), Some(right)) => Some(inner_hash(&left, &right)),
+                (Some(last), None) | (None, Some(last)) => Some(inner_hash(&last, &EMPTY)),
+                (None, None) => None,
+            };
+            level_len = level_len.div_ceil(2);
+        }
+        match (self.n_leaves, carry) {
+            (0, _) => Node::Empty,
+            (_, Some(root)) => Node::Digest(root),
+            // A full tree of 2^h leaves: the root is the single pending node.
+            (_, None) => Node::Digest(self.pending.iter().rev().find_map(|slot| *slot).expect("at least one leaf")),
+        }
+    }
+}
+
 /// The number of siblings on a path from a leaf to the root: `ceil(log2(n_leaves))`.
 pub const fn path_length(n_leaves: usize) -> usize {
     if n_leaves <= 1 { 0 } else { (n_leaves - 1).ilog2() as usize + 1 }
@@ -342,6 +393,18 @@ mod tests {
             let leaves = leaves(n);
             let hashes: Vec<Digest> = leaves.iter().map(|leaf| leaf_hash(leaf)).collect();
             assert_eq!(root_of_leaf_hashes(&hashes), reference_root(&leaves), "n={n}");
+        }
+    }
+
+    #[test]
+    fn streaming_root_equals_the_tree_root_for_every_leaf_count() {
+        for n in 0..=300 {
+            let hashes: Vec<Digest> = (0..n).map(|i: usize| leaf_hash(&i.to_le_bytes())).collect();
+            let mut streaming = StreamingRoot::default();
+            for hash in &hashes {
+                streaming.push(*hash);
+            }
+            assert_eq!(streaming.root(), root_of_leaf_hashes(&hashes), "n={n}");
         }
     }
 
