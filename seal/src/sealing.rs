@@ -21,8 +21,8 @@ use crate::ibe::{self, KEY_LENGTH, PublicKey, ShareSlot, UserKey};
 use crate::identity::{Identity, ObjectId};
 use crate::key_schedule::{KeyPurpose, derive_key};
 use crate::object::{
-    Ciphertext, EncryptedObject, FORMAT_VERSION, Header, IbeEncryptions, MAX_BLOB_LENGTH,
-    MAX_INNER_ID_LENGTH, MAX_SERVERS, NonceBytes,
+    Ciphertext, EncryptedObject, FORMAT_VERSION, Header, IbeEncryptions, MAX_AAD_LENGTH,
+    MAX_BLOB_LENGTH, MAX_INNER_ID_LENGTH, MAX_SERVERS, NonceBytes,
 };
 use crate::shamir::{self, Share};
 
@@ -81,6 +81,13 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     threshold: u8,
     payload: Payload<'_>,
 ) -> Result<(EncryptedObject, DataKey)> {
+    let aad = match payload {
+        Payload::Aes256Gcm { aad, .. }
+        | Payload::Aes256GcmChunked { aad, .. }
+        | Payload::Hmac256Ctr { aad, .. } => aad,
+        Payload::Plain => None,
+    };
+    check_aad_length(aad)?;
     let (header, key) = seal_key(rng, identity, servers, threshold)?;
     let ciphertext = match payload {
         Payload::Aes256Gcm { data, aad } => {
@@ -161,6 +168,18 @@ pub fn decrypt_with_key(ciphertext: &Ciphertext, key: &DataKey) -> Result<Vec<u8
         Ciphertext::Hmac256Ctr { blob, aad, mac } => {
             hmac_ctr::decrypt(key, blob, mac, aad.as_deref().unwrap_or_default())
         }
+    }
+}
+
+/// Keeps every object readable by the streaming reader, which bounds the aad it buffers.
+pub(crate) fn check_aad_length(aad: Option<&[u8]>) -> Result<()> {
+    match aad {
+        Some(aad) if aad.len() > MAX_AAD_LENGTH => Err(SealError::FieldTooLong {
+            field: "aad",
+            len: aad.len() as u64,
+            max: MAX_AAD_LENGTH as u64,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -23,7 +23,9 @@ use crate::object::{
     Ciphertext, Header, IbeEncryptions, MAX_AAD_LENGTH, MAX_BLOB_LENGTH, MAX_INNER_ID_LENGTH,
     MAX_SERVERS, NonceBytes,
 };
-use crate::sealing::{DataKey, KeyServer, UserKeys, check_blob_length, open_key, seal_key};
+use crate::sealing::{
+    DataKey, KeyServer, UserKeys, check_aad_length, check_blob_length, open_key, seal_key,
+};
 
 /// Largest single-shot (`Aes256Gcm`) blob [`decrypt_from_reader`] will buffer.
 pub const MAX_SINGLE_SHOT_BLOB: u64 = 256 * 1024 * 1024;
@@ -45,13 +47,7 @@ pub fn encrypt_to_writer<R: RngCore + CryptoRng>(
     chunked::check_chunk_size(chunk_size)?;
     let blob_len = chunked::ciphertext_len(plaintext_len, chunk_size);
     check_blob_length(blob_len)?;
-    if let Some(aad) = aad.filter(|aad| aad.len() > MAX_AAD_LENGTH) {
-        return Err(SealError::FieldTooLong {
-            field: "aad",
-            len: aad.len() as u64,
-            max: MAX_AAD_LENGTH as u64,
-        });
-    }
+    check_aad_length(aad)?;
     let (header, key) = seal_key(rng, identity, servers, threshold)?;
     let mut prefix = bcs::to_bytes(&header)?;
     prefix.push(Ciphertext::CHUNKED_TAG);

@@ -153,6 +153,24 @@ fn invalid_parameters_are_refused_before_encrypting() {
             Err(SealError::InvalidThreshold { threshold: t, servers: 3 }) if t == threshold
         ));
     }
+    let big_aad = vec![0u8; 64 * 1024 + 1];
+    assert!(matches!(
+        encrypt(
+            &mut rng,
+            &identity(),
+            &servers,
+            2,
+            Payload::Aes256Gcm {
+                data: b"",
+                aad: Some(&big_aad)
+            }
+        ),
+        Err(SealError::FieldTooLong {
+            field: "aad",
+            len: 65537,
+            max: 65536
+        })
+    ));
     let too_many = vec![servers[0]; 256];
     assert!(matches!(
         encrypt(&mut rng, &identity(), &too_many, 2, Payload::Plain),
