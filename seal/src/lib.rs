@@ -45,8 +45,11 @@
 //! (enum tag 3) is floe's own extension; Seal cannot read it.
 
 #![warn(missing_docs)]
+// Only the curve wrapper may call into blst's C API.
+#![deny(unsafe_code)]
 
 pub mod chunked;
+#[allow(unsafe_code)]
 pub mod curve;
 pub mod dem;
 pub mod elgamal;
