@@ -11,6 +11,9 @@ const MAX_MAX_EPOCHS_AHEAD: u32 = 1000;
 /// A parameter is zero or out of range.
 const EInvalidParameter: u64 = 0;
 
+/// The smallest shard count the encoding supports (`f = (n - 1) / 3` must be at least 1).
+const MIN_N_SHARDS: u16 = 4;
+
 /// The right to initialize floe, once.
 public struct InitCap has key, store {
     id: UID,
@@ -37,7 +40,8 @@ public fun initialize(
     max_committee_size: u16,
     ctx: &mut TxContext,
 ) {
-    assert!(n_shards > 0 && epoch_duration_ms > 0 && max_committee_size > 0, EInvalidParameter);
+    // Fewer than 4 shards tolerate no faulty shard, and the RS2 code has no redundancy.
+    assert!(n_shards >= MIN_N_SHARDS && epoch_duration_ms > 0 && max_committee_size > 0, EInvalidParameter);
     assert!(max_epochs_ahead > 0 && max_epochs_ahead <= MAX_MAX_EPOCHS_AHEAD, EInvalidParameter);
     let InitCap { id } = cap;
     id.delete();

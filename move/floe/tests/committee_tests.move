@@ -185,6 +185,16 @@ fun initialize_rejects_zero_shards() {
 }
 
 #[test, expected_failure(abort_code = init::EInvalidParameter)]
+fun initialize_rejects_three_shards() {
+    let mut scenario = test_scenario::begin(@0xAD);
+    init::init_for_testing(scenario.ctx());
+    scenario.next_tx(@0xAD);
+    let cap = scenario.take_from_sender<InitCap>();
+    init::initialize(cap, 3, 1_000, 5, 3, scenario.ctx());
+    scenario.end();
+}
+
+#[test, expected_failure(abort_code = init::EInvalidParameter)]
 fun initialize_rejects_more_than_1000_epochs_ahead() {
     let mut scenario = test_scenario::begin(@0xAD);
     init::init_for_testing(scenario.ctx());
