@@ -13,6 +13,10 @@ use crate::keys::{KeyError, Keypair};
 
 /// How long `execute` waits for the transaction's checkpoint.
 const CHECKPOINT_WAIT: Duration = Duration::from_secs(30);
+/// How often `execute` asks whether the transaction is checkpointed yet.
+const CHECKPOINT_POLL: Duration = Duration::from_millis(50);
+/// The fields `execute` reads from an executed transaction.
+const EXECUTED_FIELDS: &[&str] = &["digest", "effects.bcs", "events.bcs", "checkpoint"];
 /// Page size for listing owned objects.
 const PAGE_SIZE: u32 = 500;
 
@@ -304,6 +308,9 @@ impl ChainClient {
 
     /// Executes a signed transaction and waits until it is in a checkpoint. A transaction that
     /// executed but failed (e.g. a Move abort) is returned as [`ClientError::ExecutionFailed`].
+    ///
+    /// Waiting polls `GetTransaction` rather than opening a checkpoint subscription per call:
+    /// thousands of short-lived subscriptions on one HTTP/2 connection trip h2's reset limit.
     pub async fn execute(
         &self,
         transaction: &Transaction,
@@ -314,55 +321,48 @@ impl ChainClient {
         let request = proto::ExecuteTransactionRequest::default()
             .with_transaction(proto::Transaction::from(transaction.clone()))
             .with_signatures(signatures.into_iter().map(proto::UserSignature::from).collect::<Vec<_>>())
-            .with_read_mask(mask(&["digest", "effects.bcs", "events.bcs", "checkpoint"]));
-        let response = self
+            .with_read_mask(mask(EXECUTED_FIELDS));
+        let executed = self
             .rpc
             .clone()
-            .execute_transaction_and_wait_for_checkpoint(request, CHECKPOINT_WAIT)
+            .execution_client()
+            .execute_transaction(request)
             .await
-            .map_err(|e| match e {
-                sui_rpc::client::ExecuteAndWaitError::RpcError(status) => {
-                    ClientError::rpc(CALL, status)
-                }
-                sui_rpc::client::ExecuteAndWaitError::CheckpointTimeout(_) => {
-                    ClientError::CheckpointTimeout { digest, waited: CHECKPOINT_WAIT }
-                }
-                other => ClientError::malformed(CALL, other.to_string()),
-            })?
-            .into_inner();
-        let executed = response
+            .map_err(|s| ClientError::rpc(CALL, s))?
+            .into_inner()
             .transaction
             .ok_or_else(|| ClientError::malformed(CALL, "no transaction in the answer"))?;
-        let effects_bcs = executed
-            .effects
-            .as_ref()
-            .and_then(|e| e.bcs.as_ref())
-            .and_then(|b| b.value.as_ref())
-            .ok_or_else(|| ClientError::malformed(CALL, "no effects bcs"))?;
-        let effects = bcs::from_bytes(effects_bcs)
-            .ok()
-            .and_then(effects_v2)
-            .ok_or_else(|| ClientError::malformed(CALL, "effects bcs is not v2 effects"))?;
-        let events = match executed.events.as_ref().and_then(|e| e.bcs.as_ref()) {
-            Some(b) => {
-                let events: sui_sdk_types::TransactionEvents =
-                    bcs::from_bytes(b.value.as_deref().unwrap_or_default())
-                        .map_err(|e| ClientError::malformed(CALL, format!("events bcs: {e}")))?;
-                events.0
-            }
-            None => Vec::new(),
+        let executed = match executed.checkpoint {
+            Some(_) => executed,
+            None => self.wait_for_checkpoint(digest).await?,
         };
-        if let sui_sdk_types::ExecutionStatus::Failure { error, command } = &effects.status {
-            return Err(ClientError::ExecutionFailed(Box::new(ExecutionFailure {
-                digest,
-                command: *command,
-                error: error.clone(),
-            })));
+        decode_executed(CALL, &executed, digest)
+    }
+
+    /// Polls `GetTransaction` until the transaction is in a checkpoint.
+    async fn wait_for_checkpoint(&self, digest: Digest) -> Result<proto::ExecutedTransaction, ClientError> {
+        const CALL: &str = "GetTransaction";
+        let deadline = tokio::time::Instant::now() + CHECKPOINT_WAIT;
+        let mut ledger = self.rpc.clone().ledger_client();
+        loop {
+            let request = proto::GetTransactionRequest::new(&digest).with_read_mask(mask(EXECUTED_FIELDS));
+            match ledger.get_transaction(request).await {
+                Ok(response) => {
+                    if let Some(executed) = response.into_inner().transaction
+                        && executed.checkpoint.is_some()
+                    {
+                        return Ok(executed);
+                    }
+                }
+                // Not indexed yet.
+                Err(status) if status.code() == tonic::Code::NotFound => {}
+                Err(status) => return Err(ClientError::rpc(CALL, status)),
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::CheckpointTimeout { digest, waited: CHECKPOINT_WAIT });
+            }
+            tokio::time::sleep(CHECKPOINT_POLL).await;
         }
-        let checkpoint = executed
-            .checkpoint
-            .ok_or_else(|| ClientError::malformed(CALL, "no checkpoint in the answer"))?;
-        Ok(Executed { digest, checkpoint, effects, events })
     }
 
     /// One checkpoint with its transactions, effects and events; `None` if it does not exist yet.
@@ -381,4 +381,35 @@ impl ChainClient {
             Err(status) => Err(ClientError::rpc("GetCheckpoint", status)),
         }
     }
+}
+
+/// Decodes effects and events of an executed transaction; a failed execution becomes an error.
+fn decode_executed(
+    call: &'static str,
+    executed: &proto::ExecutedTransaction,
+    digest: Digest,
+) -> Result<Executed, ClientError> {
+    let effects_bcs = executed
+        .effects
+        .as_ref()
+        .and_then(|e| e.bcs.as_ref())
+        .and_then(|b| b.value.as_ref())
+        .ok_or_else(|| ClientError::malformed(call, "no effects bcs"))?;
+    let effects = bcs::from_bytes(effects_bcs)
+        .ok()
+        .and_then(effects_v2)
+        .ok_or_else(|| ClientError::malformed(call, "effects bcs is not v2 effects"))?;
+    let events = match executed.events.as_ref().and_then(|e| e.bcs.as_ref()) {
+        Some(b) => {
+            let events: sui_sdk_types::TransactionEvents = bcs::from_bytes(b.value.as_deref().unwrap_or_default())
+                .map_err(|e| ClientError::malformed(call, format!("events bcs: {e}")))?;
+            events.0
+        }
+        None => Vec::new(),
+    };
+    if let sui_sdk_types::ExecutionStatus::Failure { error, command } = &effects.status {
+        return Err(ClientError::ExecutionFailed(Box::new(ExecutionFailure { digest, command: *command, error: error.clone() })));
+    }
+    let checkpoint = executed.checkpoint.ok_or_else(|| ClientError::malformed(call, "no checkpoint in the answer"))?;
+    Ok(Executed { digest, checkpoint, effects, events })
 }
