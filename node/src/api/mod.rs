@@ -1,0 +1,69 @@
+//! The HTTP API, in the shape of the Walrus storage-node API (axum): metadata and slivers as BCS,
+//! confirmations, attestations, status and health as JSON in a `{"success": {"code", "data"}}`
+//! envelope, errors as `{"error": {"code", "message"}}`.
+//!
+//! | method | path | body / answer |
+//! |---|---|---|
+//! | GET | `/v1/health` | JSON [`crate::Health`] |
+//! | GET, PUT | `/v1/blobs/{blob_id}/metadata` | BCS `BlobMetadata` in; BCS `{blob_id, metadata}` out |
+//! | GET, PUT | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}` | BCS sliver |
+//! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON `{"signed": SignedMessageJson}` |
+//! | GET | `/v1/blobs/{blob_id}/confirmation/deletable/{object_id}` | same |
+//! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=&target_sliver=` | BCS `Vec<RecoverySymbol>` |
+//! | POST | `/v1/blobs/{blob_id}/inconsistencyProof/{primary\|secondary}` | BCS proof in; JSON `SignedMessageJson` out |
+//! | GET | `/v1/blobs/{blob_id}/status` | JSON [`crate::blob_info::BlobStatus`] |
+
+mod response;
+mod routes;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+pub use self::response::SignedMessageJson;
+use crate::node::StorageNode;
+
+/// The API's router over `node`.
+pub fn router(node: Arc<StorageNode>) -> Router {
+    Router::new()
+        .route("/v1/health", get(routes::health))
+        .route("/v1/blobs/{blob_id}/metadata", get(routes::get_metadata).put(routes::put_metadata))
+        .route("/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}", get(routes::get_sliver).put(routes::put_sliver))
+        .route("/v1/blobs/{blob_id}/confirmation/permanent", get(routes::confirm_permanent))
+        .route("/v1/blobs/{blob_id}/confirmation/deletable/{object_id}", get(routes::confirm_deletable))
+        .route("/v1/blobs/{blob_id}/recoverySymbols", get(routes::recovery_symbols))
+        .route("/v1/blobs/{blob_id}/inconsistencyProof/{sliver_type}", post(routes::inconsistency_proof))
+        .route("/v1/blobs/{blob_id}/status", get(routes::status))
+        // Each body-taking route enforces its own limit (see `crate::limits`).
+        .layer(DefaultBodyLimit::disable())
+        .with_state(node)
+}
+
+/// A running API server.
+#[derive(Debug)]
+pub struct Server {
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// The serving task; abort it to stop the server.
+    pub task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// The base URL of the server, e.g. `http://127.0.0.1:9185`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+/// Serves `node` on `listener` in a background task.
+pub fn serve(listener: TcpListener, node: Arc<StorageNode>) -> std::io::Result<Server> {
+    let address = listener.local_addr()?;
+    let app = router(node);
+    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(Server { address, task })
+}

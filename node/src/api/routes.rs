@@ -1,0 +1,153 @@
+//! The handlers: parse the path, read the body within its limit, run the node's logic on the
+//! blocking pool (redb commits and sliver hashing block), and shape the answer.
+
+use std::{collections::HashMap, str::FromStr, sync::Arc};
+
+use axum::{
+    body::Body,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
+};
+use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
+
+use super::response::{ApiError, SignedMessageJson, bcs_body, read_body, success};
+use crate::{blob_info::ObjectId, error::NodeError, limits, node::{Stored, StorageNode}};
+
+type Node = State<Arc<StorageNode>>;
+
+fn parse<T: FromStr>(text: &str, what: &'static str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse().map_err(|error: T::Err| ApiError::BadPath { what, reason: format!("{text:?}: {error}") })
+}
+
+fn blob_id(text: &str) -> Result<BlobId, ApiError> {
+    parse(text, "blob id")
+}
+
+fn pair_index(text: &str) -> Result<SliverPairIndex, ApiError> {
+    parse::<u16>(text, "sliver pair index").map(SliverPairIndex)
+}
+
+/// Runs blocking node logic off the async executor.
+async fn blocking<T: Send + 'static>(
+    node: Arc<StorageNode>,
+    work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || work(&node))
+        .await
+        .map_err(|error| NodeError::Task(error.to_string()))?
+        .map_err(ApiError::from)
+}
+
+fn stored_status(stored: Stored) -> StatusCode {
+    match stored {
+        Stored::New => StatusCode::CREATED,
+        Stored::AlreadyPresent => StatusCode::OK,
+    }
+}
+
+pub(super) async fn health(State(node): Node) -> Response {
+    success(StatusCode::OK, node.health())
+}
+
+pub(super) async fn get_metadata(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    let metadata = blocking(node, move |node| node.metadata(&id)).await?;
+    Ok(bcs_body(StatusCode::OK, metadata.to_bcs_with_id()))
+}
+
+pub(super) async fn put_metadata(
+    State(node): Node,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    let limit = limits::max_metadata_body(&node.committee().1);
+    let bytes = read_body(&headers, body, limit, "metadata").await?;
+    let stored = blocking(node, move |node| node.store_metadata(&id, &bytes)).await?;
+    let status = stored_status(stored);
+    Ok(success(status, format!("metadata of blob {id} stored")))
+}
+
+pub(super) async fn get_sliver(
+    State(node): Node,
+    Path((id, pair, axis)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
+    let sliver = blocking(node, move |node| node.sliver(&id, pair, axis)).await?;
+    Ok(bcs_body(StatusCode::OK, sliver.to_bcs()))
+}
+
+pub(super) async fn put_sliver(
+    State(node): Node,
+    Path((id, pair, axis)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
+    let limit = limits::max_sliver_body(&node.committee().1);
+    let bytes = read_body(&headers, body, limit, "sliver").await?;
+    let stored = blocking(node, move |node| node.store_sliver(&id, pair, axis, &bytes)).await?;
+    Ok(success(stored_status(stored), format!("{axis} sliver of pair {pair} of blob {id} stored")))
+}
+
+async fn confirm(node: Arc<StorageNode>, id: BlobId, persistence: BlobPersistence) -> Result<Response, ApiError> {
+    let signed = blocking(node, move |node| node.confirmation(&id, persistence)).await?;
+    Ok(success(StatusCode::OK, serde_json::json!({ "signed": SignedMessageJson::from(&signed) })))
+}
+
+pub(super) async fn confirm_permanent(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
+    confirm(node, blob_id(&id)?, BlobPersistence::Permanent).await
+}
+
+pub(super) async fn confirm_deletable(
+    State(node): Node,
+    Path((id, object_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let object_id: ObjectId = parse(&object_id, "object id")?;
+    confirm(node, blob_id(&id)?, BlobPersistence::Deletable { object_id: object_id.0 }).await
+}
+
+pub(super) async fn recovery_symbols(
+    State(node): Node,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    let target_axis = query
+        .get("target_type")
+        .ok_or_else(|| NodeError::BadQuery("missing target_type (primary or secondary)".into()))?
+        .parse::<SliverType>()
+        .map_err(|error| NodeError::BadQuery(error.to_string()))?;
+    let target = query
+        .get("target_sliver")
+        .ok_or_else(|| NodeError::BadQuery("missing target_sliver (a sliver index)".into()))?;
+    let target = target
+        .parse::<u16>()
+        .map(SliverIndex)
+        .map_err(|error| NodeError::BadQuery(format!("target_sliver {target:?}: {error}")))?;
+    let symbols = blocking(node, move |node| node.recovery_symbols(&id, target_axis, target)).await?;
+    Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&symbols).expect("BCS of plain data cannot fail")))
+}
+
+pub(super) async fn inconsistency_proof(
+    State(node): Node,
+    Path((id, axis)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let (id, axis) = (blob_id(&id)?, parse::<SliverType>(&axis, "sliver type")?);
+    let limit = limits::max_inconsistency_proof_body(&node.committee().1);
+    let bytes = read_body(&headers, body, limit, "inconsistency proof").await?;
+    let signed = blocking(node, move |node| node.attest_invalid(&id, axis, &bytes)).await?;
+    Ok(success(StatusCode::OK, SignedMessageJson::from(&signed)))
+}
+
+pub(super) async fn status(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    Ok(success(StatusCode::OK, node.status(&id)))
+}

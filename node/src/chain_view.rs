@@ -1,0 +1,173 @@
+//! The node's view of the chain, as two narrow traits: [`ChainView`] answers the questions the
+//! node asks while serving requests, [`ChainFeed`] receives the state changes the chain follower
+//! reads from checkpoints. [`crate::InMemoryChain`] implements both; tests drive it directly, and
+//! the follower will feed it (or another implementation) from `BlobRegistered`, `BlobCertified`,
+//! `BlobDeleted`, `InvalidBlobID` and epoch-change events.
+//!
+//! ```
+//! use floe_encoder::{ShardIndex, bls::BlsSecretKey};
+//! use floe_node::{ChainFeed, ChainView, InMemoryChain, chain_view::{Committee, CommitteeMember}};
+//!
+//! let key = BlsSecretKey::from_seed(&[1; 32]);
+//! let member = CommitteeMember {
+//!     public_key: key.public_key(),
+//!     shards: (0..4).map(ShardIndex).collect(),
+//!     http_address: "http://127.0.0.1:9185".into(),
+//! };
+//! let chain = InMemoryChain::new(Committee::new(1, 4, vec![member]).unwrap());
+//! assert_eq!(chain.current_epoch(), 1);
+//! assert_eq!(chain.committee().shards_of(&key.public_key()).len(), 4);
+//! ```
+
+use std::sync::Arc;
+
+use floe_encoder::{BlobId, EncodingConfig, Epoch, ShardIndex, bls::BlsPublicKey};
+
+use crate::blob_info::{BlobInfo, ObjectId};
+
+/// One storage node of a committee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitteeMember {
+    /// The node's BLS key, which signs its confirmations.
+    pub public_key: BlsPublicKey,
+    /// The shards it holds; its weight is their number.
+    pub shards: Vec<ShardIndex>,
+    /// Base URL of its HTTP API, e.g. `http://10.0.0.1:9185`.
+    pub http_address: String,
+}
+
+impl CommitteeMember {
+    /// The member's weight in quorums: its number of shards.
+    pub fn weight(&self) -> usize {
+        self.shards.len()
+    }
+}
+
+/// The storage committee of one epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committee {
+    epoch: Epoch,
+    n_shards: u16,
+    members: Vec<CommitteeMember>,
+}
+
+/// Why a committee description was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommitteeError {
+    /// A shard index is not below the shard count.
+    #[error("shard {shard} is out of range for {n_shards} shards")]
+    ShardOutOfRange {
+        /// The shard.
+        shard: ShardIndex,
+        /// The shard count.
+        n_shards: u16,
+    },
+    /// Two members (or one member twice) hold the same shard.
+    #[error("shard {0} is assigned more than once")]
+    DuplicateShard(ShardIndex),
+    /// Some shard has no holder.
+    #[error("shard {0} is assigned to no member")]
+    UnassignedShard(ShardIndex),
+    /// The shard count is not one the encoding supports.
+    #[error("unsupported shard count: {0}")]
+    Encoding(#[from] floe_encoder::error::EncodeError),
+}
+
+impl Committee {
+    /// A committee whose members hold every shard of `0..n_shards` exactly once.
+    pub fn new(epoch: Epoch, n_shards: u16, members: Vec<CommitteeMember>) -> Result<Self, CommitteeError> {
+        EncodingConfig::new(n_shards)?;
+        let mut seen = vec![false; usize::from(n_shards)];
+        for shard in members.iter().flat_map(|member| &member.shards) {
+            let slot = seen
+                .get_mut(shard.as_usize())
+                .ok_or(CommitteeError::ShardOutOfRange { shard: *shard, n_shards })?;
+            if std::mem::replace(slot, true) {
+                return Err(CommitteeError::DuplicateShard(*shard));
+            }
+        }
+        if let Some(missing) = seen.iter().position(|held| !held) {
+            let missing = u16::try_from(missing).expect("below n_shards");
+            return Err(CommitteeError::UnassignedShard(ShardIndex(missing)));
+        }
+        Ok(Self { epoch, n_shards, members })
+    }
+
+    /// The epoch this committee serves.
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// The number of shards `n`.
+    pub fn n_shards(&self) -> u16 {
+        self.n_shards
+    }
+
+    /// The encoding parameters for `n` shards.
+    pub fn encoding_config(&self) -> EncodingConfig {
+        EncodingConfig::new(self.n_shards).expect("checked in Committee::new")
+    }
+
+    /// The members, in the chain's order (the order of certificate bitmaps).
+    pub fn members(&self) -> &[CommitteeMember] {
+        &self.members
+    }
+
+    /// The shards held by the member with `public_key` (none if it is not a member), sorted.
+    pub fn shards_of(&self, public_key: &BlsPublicKey) -> Vec<ShardIndex> {
+        let mut shards: Vec<ShardIndex> = self
+            .members
+            .iter()
+            .filter(|member| member.public_key == *public_key)
+            .flat_map(|member| member.shards.iter().copied())
+            .collect();
+        shards.sort();
+        shards
+    }
+
+    /// The member holding `shard`.
+    pub fn holder_of(&self, shard: ShardIndex) -> Option<&CommitteeMember> {
+        self.members.iter().find(|member| member.shards.contains(&shard))
+    }
+}
+
+/// What the node asks the chain while serving. Implementations must answer from local state
+/// (no I/O): every API request consults it.
+pub trait ChainView: Send + Sync + 'static {
+    /// The current epoch.
+    fn current_epoch(&self) -> Epoch;
+
+    /// The committee of the current epoch: members, their keys, shards and addresses.
+    fn committee(&self) -> Arc<Committee>;
+
+    /// The chain's state of `blob_id`, or `None` if it was never registered.
+    fn blob_info(&self, blob_id: &BlobId) -> Option<BlobInfo>;
+}
+
+impl std::fmt::Debug for dyn ChainView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ChainView(epoch {})", self.current_epoch())
+    }
+}
+
+/// The state changes the chain follower applies, one method per kind of event. Each must be
+/// idempotent: a follower restarted from a checkpoint replays events it already applied.
+pub trait ChainFeed: Send + Sync + 'static {
+    /// `BlobRegistered`: object `object_id` registers `blob_id` until `end_epoch`.
+    fn blob_registered(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch, deletable: bool);
+
+    /// `BlobCertified`: the certificate for `object_id` was accepted in `epoch`.
+    fn blob_certified(&self, blob_id: BlobId, object_id: ObjectId, epoch: Epoch);
+
+    /// `BlobExtended` (or a certification with a new end epoch): `object_id` now ends at `end_epoch`.
+    fn blob_extended(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch);
+
+    /// `BlobDeleted`: the deletable object `object_id` was deleted.
+    fn blob_deleted(&self, blob_id: BlobId, object_id: ObjectId);
+
+    /// `InvalidBlobID`: `blob_id` was proven inconsistently encoded.
+    fn blob_invalidated(&self, blob_id: BlobId);
+
+    /// The epoch changed: a new committee (with its shard assignment) takes over.
+    fn epoch_changed(&self, committee: Committee);
+}

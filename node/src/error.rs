@@ -1,0 +1,195 @@
+//! Why the node refused a request: one variant per reason, each naming the blob, shard, sliver or
+//! limit involved. The HTTP layer maps each to a status code ([`NodeError::kind`]).
+
+use floe_encoder::{
+    BlobId, Epoch, ShardIndex, SliverIndex, SliverPairIndex, SliverType,
+    error::{MetadataError, RecoveryError, SliverError},
+};
+
+use crate::store::StoreError;
+
+/// A sliver a node should hold for a blob but does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingSliver {
+    /// The shard that should store it.
+    pub shard: ShardIndex,
+    /// The pair the shard stores.
+    pub pair: SliverPairIndex,
+    /// Primary or secondary.
+    pub axis: SliverType,
+}
+
+impl std::fmt::Display for MissingSliver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} sliver of pair {} (shard {})", self.axis, self.pair, self.shard)
+    }
+}
+
+fn list(missing: &[MissingSliver]) -> String {
+    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// The broad class of a refusal, which decides the HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The request is malformed or its content is wrong (400).
+    BadRequest,
+    /// The chain does not allow it (403).
+    Forbidden,
+    /// The thing asked for is not here (404).
+    NotFound,
+    /// The node is not ready for it yet (409).
+    Conflict,
+    /// The node failed (500).
+    Internal,
+}
+
+/// Why the node refused or failed a request.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The chain has no live registration of the blob.
+    #[error("blob {blob_id} is not registered on chain in epoch {epoch}: {reason}")]
+    NotRegistered {
+        /// The blob.
+        blob_id: BlobId,
+        /// The current epoch.
+        epoch: Epoch,
+        /// Never registered, expired, deleted, or not with this persistence.
+        reason: &'static str,
+    },
+    /// The blob id was proven inconsistently encoded.
+    #[error("blob {0} was invalidated on chain (inconsistently encoded)")]
+    Invalid(BlobId),
+    /// A pair index beyond the shard count.
+    #[error("sliver pair {pair} is out of range for {n_shards} shards")]
+    PairOutOfRange {
+        /// The pair.
+        pair: SliverPairIndex,
+        /// The shard count.
+        n_shards: u16,
+    },
+    /// The pair is stored on a shard this node does not hold.
+    #[error("sliver pair {pair} of blob {blob_id} belongs to shard {shard}, which this node does not hold in epoch {epoch}")]
+    ForeignShard {
+        /// The blob.
+        blob_id: BlobId,
+        /// The pair.
+        pair: SliverPairIndex,
+        /// The shard the pair maps to.
+        shard: ShardIndex,
+        /// The current epoch.
+        epoch: Epoch,
+    },
+    /// The metadata body is not BCS metadata.
+    #[error("malformed metadata body: {0}")]
+    MalformedMetadata(MetadataError),
+    /// The metadata does not belong to the blob id (or the committee size).
+    #[error("metadata refused for blob {blob_id}: {source}")]
+    WrongMetadata {
+        /// The blob.
+        blob_id: BlobId,
+        /// What was wrong.
+        source: MetadataError,
+    },
+    /// Slivers can be checked only against stored metadata.
+    #[error("metadata of blob {0} is not stored here yet: PUT the metadata before its slivers")]
+    MetadataFirst(BlobId),
+    /// The sliver body is not a BCS sliver.
+    #[error("malformed {axis} sliver body: {source}")]
+    MalformedSliver {
+        /// The axis from the URL.
+        axis: SliverType,
+        /// What was wrong.
+        source: SliverError,
+    },
+    /// The sliver's own index is not the one of the pair in the URL.
+    #[error("{axis} sliver has index {actual}, but pair {pair} holds {axis} sliver {expected}")]
+    WrongSliverIndex {
+        /// The axis.
+        axis: SliverType,
+        /// The pair in the URL.
+        pair: SliverPairIndex,
+        /// The index the pair holds.
+        expected: SliverIndex,
+        /// The index in the body.
+        actual: SliverIndex,
+    },
+    /// The sliver does not match the metadata.
+    #[error("{axis} sliver of pair {pair} of blob {blob_id} does not match the metadata: {source}")]
+    WrongSliver {
+        /// The blob.
+        blob_id: BlobId,
+        /// The pair.
+        pair: SliverPairIndex,
+        /// The axis.
+        axis: SliverType,
+        /// What was wrong.
+        source: SliverError,
+    },
+    /// Nothing stored under this name.
+    #[error("{what} of blob {blob_id} is not stored on this node")]
+    NotStored {
+        /// What was asked for.
+        what: String,
+        /// The blob.
+        blob_id: BlobId,
+    },
+    /// A confirmation was asked before every sliver of the node's shards was stored.
+    #[error("blob {blob_id} is not fully stored here yet; missing {}: {}", missing.len(), list(missing))]
+    MissingSlivers {
+        /// The blob.
+        blob_id: BlobId,
+        /// What is missing.
+        missing: Vec<MissingSliver>,
+    },
+    /// A query parameter is missing or wrong.
+    #[error("bad query: {0}")]
+    BadQuery(String),
+    /// The inconsistency proof body is not BCS.
+    #[error("malformed inconsistency proof: {0}")]
+    MalformedProof(String),
+    /// The proof is about the other axis than the URL says.
+    #[error("the inconsistency proof targets a {actual} sliver, the URL says {expected}")]
+    ProofAxisMismatch {
+        /// The axis in the URL.
+        expected: SliverType,
+        /// The axis in the proof.
+        actual: SliverType,
+    },
+    /// The proof does not show an inconsistency.
+    #[error("inconsistency proof for blob {blob_id} refused: {source}")]
+    ProofRejected {
+        /// The blob.
+        blob_id: BlobId,
+        /// Why.
+        source: RecoveryError,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A blocking task panicked or was cancelled.
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+impl NodeError {
+    /// The class of the refusal.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotRegistered { .. } | Self::Invalid(_) | Self::ForeignShard { .. } => ErrorKind::Forbidden,
+            Self::PairOutOfRange { .. }
+            | Self::MalformedMetadata(_)
+            | Self::WrongMetadata { .. }
+            | Self::MalformedSliver { .. }
+            | Self::WrongSliverIndex { .. }
+            | Self::WrongSliver { .. }
+            | Self::BadQuery(_)
+            | Self::MalformedProof(_)
+            | Self::ProofAxisMismatch { .. }
+            | Self::ProofRejected { .. } => ErrorKind::BadRequest,
+            Self::NotStored { .. } => ErrorKind::NotFound,
+            Self::MetadataFirst(_) | Self::MissingSlivers { .. } => ErrorKind::Conflict,
+            Self::Store(_) | Self::Task(_) => ErrorKind::Internal,
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The floe storage node, minus its chain follower: crash-safe sliver storage in redb, the
+//! node's view of the chain as a trait, the Walrus-shaped HTTP API, and recovery of missing
+//! slivers from peers.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use floe_encoder::{EncodingConfig, ShardIndex, bls::BlsSecretKey, encode, mapping};
+//! use floe_node::{ChainFeed, InMemoryChain, StorageNode, Store, blob_info::ObjectId};
+//! use floe_node::chain_view::{Committee, CommitteeMember};
+//! use floe_encoder::messages::BlobPersistence;
+//!
+//! // A one-node committee of 4 shards, at epoch 1.
+//! let key = BlsSecretKey::from_seed(&[3; 32]);
+//! let member = CommitteeMember {
+//!     public_key: key.public_key(),
+//!     shards: (0..4).map(ShardIndex).collect(),
+//!     http_address: "http://127.0.0.1:9185".into(),
+//! };
+//! let chain = Arc::new(InMemoryChain::new(Committee::new(1, 4, vec![member]).unwrap()));
+//! let dir = tempfile::tempdir().unwrap();
+//! let node = StorageNode::new(chain.clone(), Store::open(dir.path()).unwrap(), key.clone());
+//!
+//! // A client encodes a blob and registers it on chain; the node then accepts its data.
+//! let config = EncodingConfig::new(4).unwrap();
+//! let encoded = encode(&config, b"hello, floe").unwrap();
+//! let blob_id = *encoded.metadata.blob_id();
+//! chain.blob_registered(blob_id, ObjectId([9; 32]), 5, false);
+//! node.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+//! for pair in &encoded.pairs {
+//!     for sliver in [&pair.primary, &pair.secondary] {
+//!         node.store_sliver(&blob_id, pair.index(), sliver.axis(), &sliver.to_bcs()).unwrap();
+//!     }
+//! }
+//! // Everything of its shards is stored: it signs a confirmation a client can aggregate.
+//! let signed = node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
+//! assert!(signed.verify(&key.public_key()).is_ok());
+//! ```
+//!
+//! Modules: [`store`] (redb), [`blob_info`] (per-blob chain state), [`chain_view`] (the traits
+//! the follower feeds), [`node`] (request logic), [`api`] (HTTP), [`recovery`] and
+//! [`peer_client`] (rebuilding slivers from peers), [`limits`] (every bound), [`error`].
+
+pub mod api;
+pub mod blob_info;
+pub mod chain_view;
+pub mod error;
+mod in_memory_chain;
+pub mod limits;
+pub mod node;
+pub mod peer_client;
+pub mod recovery;
+pub mod store;
+
+pub use chain_view::{ChainFeed, ChainView};
+pub use error::NodeError;
+pub use in_memory_chain::InMemoryChain;
+pub use node::{Health, StorageNode, Stored};
+pub use store::Store;

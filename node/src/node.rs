@@ -1,0 +1,348 @@
+//! The storage node's request logic, independent of HTTP: what it accepts, checks, stores, signs
+//! and serves. Every method is synchronous (redb and the encoder are blocking work); the HTTP
+//! layer runs them on tokio's blocking pool.
+
+use std::{sync::Arc, time::Instant};
+
+use floe_encoder::{
+    BlobId, EncodingConfig, ShardIndex, Sliver, SliverIndex, SliverPairIndex, SliverType,
+    bls::{BlsPublicKey, BlsSecretKey},
+    inconsistency::InconsistencyProof,
+    mapping,
+    messages::{BlobPersistence, InvalidBlobIdMessage, SignedMessage, StorageConfirmation},
+    metadata::{BlobMetadata, VerifiedBlobMetadata},
+    recovery::{self, RecoverySymbol},
+};
+use serde::Serialize;
+
+use crate::{
+    blob_info::{BlobInfo, BlobStatus},
+    chain_view::{ChainView, Committee},
+    error::{MissingSliver, NodeError},
+    store::Store,
+};
+
+/// Whether a write stored something new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored now (HTTP 201).
+    New,
+    /// It was already stored (HTTP 200).
+    AlreadyPresent,
+}
+
+/// The node's state as `GET /v1/health` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Seconds since the node started.
+    pub uptime_secs: u64,
+    /// The current epoch.
+    pub epoch: u32,
+    /// The node's BLS public key, base64.
+    pub public_key: String,
+    /// The committee's shard count.
+    pub n_shards: u16,
+    /// The shards this node holds in the current epoch.
+    pub owned_shards: Vec<u16>,
+}
+
+/// A storage node: its store, its view of the chain and its signing key.
+#[derive(Debug)]
+pub struct StorageNode {
+    chain: Arc<dyn ChainView>,
+    store: Store,
+    key: BlsSecretKey,
+    started: Instant,
+}
+
+impl StorageNode {
+    /// A node signing with `key`, storing in `store`, seeing the chain through `chain`.
+    pub fn new(chain: Arc<dyn ChainView>, store: Store, key: BlsSecretKey) -> Self {
+        Self { chain, store, key, started: Instant::now() }
+    }
+
+    /// The node's BLS public key.
+    pub fn public_key(&self) -> BlsPublicKey {
+        self.key.public_key()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The chain view.
+    pub fn chain(&self) -> &Arc<dyn ChainView> {
+        &self.chain
+    }
+
+    /// The current committee and the encoding parameters of its shard count.
+    pub fn committee(&self) -> (Arc<Committee>, EncodingConfig) {
+        let committee = self.chain.committee();
+        let config = committee.encoding_config();
+        (committee, config)
+    }
+
+    /// The shards this node holds in the current epoch.
+    pub fn owned_shards(&self) -> Vec<ShardIndex> {
+        self.chain.committee().shards_of(&self.key.public_key())
+    }
+
+    /// The chain's state of a blob that must be live (registered, not expired, not invalid).
+    fn registered(&self, blob_id: &BlobId) -> Result<BlobInfo, NodeError> {
+        let epoch = self.chain.current_epoch();
+        let info = self.chain.blob_info(blob_id).ok_or(NodeError::NotRegistered {
+            blob_id: *blob_id,
+            epoch,
+            reason: "no Blob object was ever registered for it",
+        })?;
+        if info.invalid {
+            return Err(NodeError::Invalid(*blob_id));
+        }
+        if !info.is_registered(epoch) {
+            return Err(NodeError::NotRegistered {
+                blob_id: *blob_id,
+                epoch,
+                reason: "every registration has expired or was deleted",
+            });
+        }
+        Ok(info)
+    }
+
+    /// Checks `body` (BCS metadata) against `blob_id` and stores it.
+    pub fn store_metadata(&self, blob_id: &BlobId, body: &[u8]) -> Result<Stored, NodeError> {
+        let info = self.registered(blob_id)?;
+        let (_, config) = self.committee();
+        let metadata = BlobMetadata::from_bcs(body).map_err(NodeError::MalformedMetadata)?;
+        let verified = metadata
+            .verify(&config, blob_id)
+            .map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })?;
+        // Remember the chain state first: garbage collection finds data through it.
+        self.store.put_blob_info(blob_id, &info)?;
+        Ok(if self.store.put_metadata(blob_id, verified.metadata())? { Stored::New } else { Stored::AlreadyPresent })
+    }
+
+    /// The stored metadata, re-verified against its blob id (the disk is not trusted blindly).
+    pub fn metadata(&self, blob_id: &BlobId) -> Result<VerifiedBlobMetadata, NodeError> {
+        let (_, config) = self.committee();
+        let metadata = self
+            .store
+            .metadata(blob_id)?
+            .ok_or_else(|| NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id })?;
+        metadata.verify(&config, blob_id).map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })
+    }
+
+    fn check_pair(&self, pair: SliverPairIndex, n_shards: u16) -> Result<(), NodeError> {
+        if pair.0 >= n_shards { Err(NodeError::PairOutOfRange { pair, n_shards }) } else { Ok(()) }
+    }
+
+    /// Checks `body` (a BCS sliver of `axis`) for pair `pair` of `blob_id` and stores it in the
+    /// shard the pair maps to, which this node must hold.
+    pub fn store_sliver(
+        &self,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        body: &[u8],
+    ) -> Result<Stored, NodeError> {
+        self.registered(blob_id)?;
+        let (committee, config) = self.committee();
+        self.check_pair(pair, config.n_shards())?;
+        let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
+        if !committee.shards_of(&self.key.public_key()).contains(&shard) {
+            return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: committee.epoch() });
+        }
+        let metadata = match self.metadata(blob_id) {
+            Err(NodeError::NotStored { .. }) => return Err(NodeError::MetadataFirst(*blob_id)),
+            other => other?,
+        };
+        let sliver = Sliver::from_bcs(axis, body).map_err(|source| NodeError::MalformedSliver { axis, source })?;
+        let expected = pair.sliver_index(axis, config.n_shards());
+        if sliver.index() != expected {
+            return Err(NodeError::WrongSliverIndex { axis, pair, expected, actual: sliver.index() });
+        }
+        metadata
+            .verify_sliver(&config, &sliver)
+            .map_err(|source| NodeError::WrongSliver { blob_id: *blob_id, pair, axis, source })?;
+        Ok(if self.store.put_sliver(shard, blob_id, &sliver)? { Stored::New } else { Stored::AlreadyPresent })
+    }
+
+    /// The stored sliver of `axis` of pair `pair`.
+    pub fn sliver(&self, blob_id: &BlobId, pair: SliverPairIndex, axis: SliverType) -> Result<Sliver, NodeError> {
+        let (_, config) = self.committee();
+        self.check_pair(pair, config.n_shards())?;
+        let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
+        self.store
+            .sliver(shard, axis, blob_id)?
+            .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })
+    }
+
+    /// The slivers of `blob_id` this node should store in the current epoch but does not.
+    pub fn missing_slivers(&self, blob_id: &BlobId) -> Result<Vec<MissingSliver>, NodeError> {
+        let (committee, config) = self.committee();
+        let mut missing = Vec::new();
+        for shard in committee.shards_of(&self.key.public_key()) {
+            let pair = mapping::pair_for_shard(shard, blob_id, config.n_shards());
+            // Walrus' recovery order: secondary slivers first, they need fewer symbols.
+            for axis in crate::recovery::RECOVERY_ORDER {
+                if !self.store.has_sliver(shard, axis, blob_id)? {
+                    missing.push(MissingSliver { shard, pair, axis });
+                }
+            }
+        }
+        Ok(missing)
+    }
+
+    /// Signs "I store all my slivers of `blob_id`" for the current epoch, only if the blob is
+    /// registered with `persistence` and every sliver of this node's shards is stored.
+    pub fn confirmation(&self, blob_id: &BlobId, persistence: BlobPersistence) -> Result<SignedMessage, NodeError> {
+        let info = self.registered(blob_id)?;
+        let epoch = self.chain.current_epoch();
+        if !info.is_registered_as(&persistence, epoch) {
+            return Err(NodeError::NotRegistered {
+                blob_id: *blob_id,
+                epoch,
+                reason: match persistence {
+                    BlobPersistence::Permanent => "it has no live permanent registration",
+                    BlobPersistence::Deletable { .. } => "that deletable Blob object is not registered for it",
+                },
+            });
+        }
+        if self.store.metadata(blob_id)?.is_none() {
+            return Err(NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id });
+        }
+        let missing = self.missing_slivers(blob_id)?;
+        if !missing.is_empty() {
+            return Err(NodeError::MissingSlivers { blob_id: *blob_id, missing });
+        }
+        Ok(StorageConfirmation { epoch, blob_id: *blob_id, persistence }.sign(&self.key))
+    }
+
+    /// One recovery symbol for sliver `target_index` of `target_axis` from every orthogonal
+    /// sliver this node stores for its shards, each with its Merkle proof.
+    pub fn recovery_symbols(
+        &self,
+        blob_id: &BlobId,
+        target_axis: SliverType,
+        target_index: SliverIndex,
+    ) -> Result<Vec<RecoverySymbol>, NodeError> {
+        let (committee, config) = self.committee();
+        if target_index.0 >= config.n_shards() {
+            return Err(NodeError::BadQuery(format!(
+                "target sliver {target_index} is out of range for {} shards",
+                config.n_shards()
+            )));
+        }
+        if self.chain.blob_info(blob_id).is_some_and(|info| info.invalid) {
+            return Err(NodeError::Invalid(*blob_id));
+        }
+        let source_axis = target_axis.orthogonal();
+        let mut symbols = Vec::new();
+        for shard in committee.shards_of(&self.key.public_key()) {
+            if let Some(sliver) = self.store.sliver(shard, source_axis, blob_id)? {
+                let mut produced = recovery::recovery_symbols(&config, &sliver, &[target_index]).map_err(|error| {
+                    NodeError::Store(crate::store::StoreError::Corrupt {
+                        what: "sliver",
+                        blob_id: *blob_id,
+                        reason: error.to_string(),
+                    })
+                })?;
+                symbols.append(&mut produced);
+            }
+        }
+        if symbols.is_empty() {
+            return Err(NodeError::NotStored {
+                what: format!("every {source_axis} sliver (the sources of recovery symbols)"),
+                blob_id: *blob_id,
+            });
+        }
+        Ok(symbols)
+    }
+
+    /// Checks an inconsistency proof (BCS) against the stored metadata and, if it holds, signs
+    /// "`blob_id` is invalid" for the current epoch.
+    pub fn attest_invalid(&self, blob_id: &BlobId, axis: SliverType, body: &[u8]) -> Result<SignedMessage, NodeError> {
+        let proof: InconsistencyProof =
+            bcs::from_bytes(body).map_err(|error| NodeError::MalformedProof(error.to_string()))?;
+        if proof.target_axis() != axis {
+            return Err(NodeError::ProofAxisMismatch { expected: axis, actual: proof.target_axis() });
+        }
+        let (_, config) = self.committee();
+        let metadata = self.metadata(blob_id)?;
+        proof.verify(&config, &metadata).map_err(|source| NodeError::ProofRejected { blob_id: *blob_id, source })?;
+        Ok(InvalidBlobIdMessage { epoch: self.chain.current_epoch(), blob_id: *blob_id }.sign(&self.key))
+    }
+
+    /// The blob's lifecycle state according to the chain.
+    pub fn status(&self, blob_id: &BlobId) -> BlobStatus {
+        let epoch = self.chain.current_epoch();
+        self.chain.blob_info(blob_id).map_or(BlobStatus::Nonexistent, |info| info.status(epoch))
+    }
+
+    /// Uptime, epoch, key and shards.
+    pub fn health(&self) -> Health {
+        use base64::Engine as _;
+        let committee = self.chain.committee();
+        Health {
+            uptime_secs: self.started.elapsed().as_secs(),
+            epoch: committee.epoch(),
+            public_key: base64::engine::general_purpose::STANDARD.encode(self.key.public_key().to_bytes()),
+            n_shards: committee.n_shards(),
+            owned_shards: committee.shards_of(&self.key.public_key()).iter().map(|shard| shard.0).collect(),
+        }
+    }
+
+    /// Brings the stored state of `blob_id` in line with the chain (the follower calls this after
+    /// feeding an event about it): records the chain's view, and deletes the blob's data once
+    /// nothing pays for it any more (deleted, expired or invalid). Returns whether data was deleted.
+    pub fn sync_blob(&self, blob_id: &BlobId) -> Result<bool, NodeError> {
+        let Some(info) = self.chain.blob_info(blob_id) else {
+            return Ok(false);
+        };
+        self.store.put_blob_info(blob_id, &info)?;
+        if info.is_dead(self.chain.current_epoch()) {
+            self.store.delete_blob_data(blob_id)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Runs [`sync_blob`](Self::sync_blob) over every blob the node has data for (at an epoch
+    /// change, to drop expired blobs). Returns the blobs whose data was deleted.
+    pub fn collect_garbage(&self) -> Result<Vec<BlobId>, NodeError> {
+        let mut deleted = Vec::new();
+        for blob_id in self.store.blob_ids()? {
+            if self.sync_blob(&blob_id)? {
+                deleted.push(blob_id);
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Keeps the proof that `blob_id` is inconsistently encoded.
+    pub(crate) fn keep_inconsistency_proof(&self, blob_id: &BlobId, proof: &InconsistencyProof) -> Result<(), NodeError> {
+        Ok(self.store.put_inconsistency_proof(blob_id, proof)?)
+    }
+
+    /// Stores metadata already verified elsewhere (by recovery).
+    pub(crate) fn store_verified_metadata(&self, metadata: &VerifiedBlobMetadata) -> Result<(), NodeError> {
+        if let Some(info) = self.chain.blob_info(metadata.blob_id()) {
+            self.store.put_blob_info(metadata.blob_id(), &info)?;
+        }
+        self.store.put_metadata(metadata.blob_id(), metadata.metadata())?;
+        Ok(())
+    }
+
+    /// Stores a recovered sliver (its hash was checked by recovery) in `shard`.
+    pub(crate) fn store_recovered_sliver(&self, shard: ShardIndex, blob_id: &BlobId, sliver: &Sliver) -> Result<(), NodeError> {
+        self.store.put_sliver(shard, blob_id, sliver)?;
+        Ok(())
+    }
+
+    /// Whether the blob is certified and live, the precondition of recovery.
+    pub(crate) fn is_certified(&self, blob_id: &BlobId) -> bool {
+        let epoch = self.chain.current_epoch();
+        self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
+    }
+}

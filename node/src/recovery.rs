@@ -1,0 +1,287 @@
+//! Recovery of a certified blob's missing slivers from peers, as a library function the chain
+//! follower drives after `BlobCertified`: fetch the metadata from a peer if it is not stored,
+//! then for each sliver this node's shards lack (secondary first, they need fewer symbols) ask
+//! peers for recovery symbols with bounded concurrency and retries, verify every symbol against
+//! the metadata, rebuild the sliver and store it. If valid symbols rebuild a sliver that does not
+//! match the metadata, the blob was encoded wrongly: the inconsistency proof is stored and
+//! returned, for the node to gather attestations with.
+
+use std::{sync::Arc, time::Duration};
+
+use backon::{ExponentialBuilder, Retryable};
+use floe_encoder::{
+    BlobId, EncodingConfig, SliverType,
+    error::RecoveryError,
+    inconsistency::InconsistencyProof,
+    metadata::VerifiedBlobMetadata,
+    recovery::{RecoverySymbol, recover_sliver},
+};
+use futures::{StreamExt, stream};
+
+use crate::{
+    error::{MissingSliver, NodeError},
+    limits,
+    node::StorageNode,
+    peer_client::{PeerClient, PeerError},
+};
+
+/// How recovery talks to peers.
+#[derive(Debug, Clone)]
+pub struct RecoverySettings {
+    /// Peers asked at once.
+    pub concurrency: usize,
+    /// Attempts per request, the first included.
+    pub attempts: usize,
+    /// The first pause between attempts (doubling).
+    pub retry_delay: Duration,
+}
+
+impl Default for RecoverySettings {
+    fn default() -> Self {
+        Self {
+            concurrency: limits::RECOVERY_CONCURRENCY,
+            attempts: limits::RECOVERY_ATTEMPTS,
+            retry_delay: limits::RECOVERY_RETRY_DELAY,
+        }
+    }
+}
+
+/// What a recovery run did.
+#[derive(Debug, Default)]
+pub struct RecoveryOutcome {
+    /// Whether the metadata had to be fetched from a peer.
+    pub fetched_metadata: bool,
+    /// The slivers rebuilt and stored.
+    pub recovered: Vec<MissingSliver>,
+    /// Set when the blob turned out to be inconsistently encoded (the proof is also stored).
+    pub inconsistency: Option<InconsistencyProof>,
+}
+
+/// Why recovery could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryFailure {
+    /// Only certified blobs are recovered: before that, the writer is still uploading.
+    #[error("blob {0} is not certified on chain; only certified blobs are recovered")]
+    NotCertified(BlobId),
+    /// No peer gave valid metadata.
+    #[error("no peer gave valid metadata for blob {blob_id}: {}", errors.join("; "))]
+    NoMetadata {
+        /// The blob.
+        blob_id: BlobId,
+        /// Each peer's failure.
+        errors: Vec<String>,
+    },
+    /// Peers gave too few valid symbols for a sliver.
+    #[error("recovering the {sliver} of blob {blob_id}: {got} valid symbols from peers, {needed} needed ({})", errors.join("; "))]
+    NotEnoughSymbols {
+        /// The blob.
+        blob_id: BlobId,
+        /// The sliver.
+        sliver: MissingSliver,
+        /// Distinct valid symbols gathered.
+        got: usize,
+        /// Symbols needed.
+        needed: usize,
+        /// Failures along the way.
+        errors: Vec<String>,
+    },
+    /// The node's own storage failed.
+    #[error(transparent)]
+    Node(#[from] NodeError),
+}
+
+async fn blocking<T: Send + 'static>(
+    node: &Arc<StorageNode>,
+    work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, NodeError> {
+    let node = node.clone();
+    tokio::task::spawn_blocking(move || work(&node)).await.map_err(|error| NodeError::Task(error.to_string()))?
+}
+
+/// Recovers every sliver of `blob_id` that this node's shards lack, from the nodes at `peers`
+/// (base URLs such as `http://127.0.0.1:9185`).
+pub async fn recover_blob(
+    node: &Arc<StorageNode>,
+    client: &PeerClient,
+    peers: &[String],
+    blob_id: BlobId,
+    settings: &RecoverySettings,
+) -> Result<RecoveryOutcome, RecoveryFailure> {
+    if !node.is_certified(&blob_id) {
+        return Err(RecoveryFailure::NotCertified(blob_id));
+    }
+    let (_, config) = node.committee();
+    let mut outcome = RecoveryOutcome::default();
+    let metadata = match blocking(node, move |node| node.metadata(&blob_id)).await {
+        Ok(metadata) => metadata,
+        Err(NodeError::NotStored { .. }) => {
+            let metadata = fetch_metadata(client, peers, &config, &blob_id, settings).await?;
+            let to_store = metadata.clone();
+            blocking(node, move |node| node.store_verified_metadata(&to_store)).await?;
+            outcome.fetched_metadata = true;
+            metadata
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let missing = blocking(node, move |node| node.missing_slivers(&blob_id)).await?;
+    for sliver in missing {
+        let symbols = gather_symbols(node, client, peers, &config, &metadata, sliver, settings).await?;
+        let (config, metadata_for_decode) = (config, metadata.clone());
+        let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
+        let rebuilt = tokio::task::spawn_blocking(move || {
+            recover_sliver(&config, &metadata_for_decode, sliver.axis, target_index, symbols)
+        })
+        .await
+        .map_err(|error| NodeError::Task(error.to_string()))?;
+        match rebuilt {
+            Ok(rebuilt) => {
+                blocking(node, move |node| node.store_recovered_sliver(sliver.shard, &blob_id, &rebuilt)).await?;
+                outcome.recovered.push(sliver);
+            }
+            Err(RecoveryError::InconsistentEncoding(proof)) => {
+                tracing::warn!(%blob_id, %sliver, "blob is inconsistently encoded; keeping the proof");
+                let kept = (*proof).clone();
+                blocking(node, move |node| node.keep_inconsistency_proof(&blob_id, &kept)).await?;
+                outcome.inconsistency = Some(*proof);
+                // The blob will be invalidated: nothing else of it is worth rebuilding.
+                break;
+            }
+            Err(error) => {
+                // Symbols were verified one by one, so only a count shortfall can land here.
+                return Err(RecoveryFailure::NotEnoughSymbols {
+                    blob_id,
+                    sliver,
+                    got: 0,
+                    needed: usize::from(config.sliver_symbols(sliver.axis)),
+                    errors: vec![error.to_string()],
+                });
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+fn backoff(settings: &RecoverySettings) -> ExponentialBuilder {
+    ExponentialBuilder::default()
+        .with_min_delay(settings.retry_delay)
+        .with_max_times(settings.attempts.saturating_sub(1))
+}
+
+async fn fetch_metadata(
+    client: &PeerClient,
+    peers: &[String],
+    config: &EncodingConfig,
+    blob_id: &BlobId,
+    settings: &RecoverySettings,
+) -> Result<VerifiedBlobMetadata, RecoveryFailure> {
+    let mut errors = Vec::new();
+    for peer in peers {
+        let attempt = || client.metadata(peer, config, blob_id);
+        match attempt.retry(backoff(settings)).when(PeerError::is_transient).await {
+            Ok(metadata) => return Ok(metadata),
+            Err(error) => errors.push(error.to_string()),
+        }
+    }
+    Err(RecoveryFailure::NoMetadata { blob_id: *blob_id, errors })
+}
+
+/// Collects distinct, verified symbols for `sliver` until there are enough: first from this
+/// node's own orthogonal slivers, then from peers, `settings.concurrency` at a time.
+async fn gather_symbols(
+    node: &Arc<StorageNode>,
+    client: &PeerClient,
+    peers: &[String],
+    config: &EncodingConfig,
+    metadata: &VerifiedBlobMetadata,
+    sliver: MissingSliver,
+    settings: &RecoverySettings,
+) -> Result<Vec<RecoverySymbol>, RecoveryFailure> {
+    let blob_id = *metadata.blob_id();
+    let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
+    let mut gathered = Gathered {
+        config,
+        metadata,
+        sliver,
+        needed: usize::from(config.sliver_symbols(sliver.axis)),
+        seen: vec![false; config.n_shards_usize()],
+        chosen: Vec::new(),
+        errors: Vec::new(),
+    };
+
+    // Our own slivers of other shards may help (e.g. secondaries rebuilt a moment ago).
+    let axis = sliver.axis;
+    if let Ok(own) = blocking(node, move |node| node.recovery_symbols(&blob_id, axis, target_index)).await {
+        gathered.accept(own, "this node");
+    }
+    let mut requests = stream::iter(peers)
+        .map(|peer| async move {
+            let attempt = || client.recovery_symbols(peer, config, &blob_id, sliver.axis, target_index);
+            (peer, attempt.retry(backoff(settings)).when(PeerError::is_transient).await)
+        })
+        .buffer_unordered(settings.concurrency.max(1));
+    while !gathered.is_complete() {
+        let Some((peer, answer)) = requests.next().await else { break };
+        match answer {
+            Ok(symbols) => gathered.accept(symbols, peer),
+            Err(error) => gathered.errors.push(error.to_string()),
+        }
+    }
+    if !gathered.is_complete() {
+        return Err(RecoveryFailure::NotEnoughSymbols {
+            blob_id,
+            sliver,
+            got: gathered.chosen.len(),
+            needed: gathered.needed,
+            errors: gathered.errors,
+        });
+    }
+    for error in &gathered.errors {
+        tracing::debug!(%blob_id, %sliver, "ignored during recovery: {error}");
+    }
+    Ok(gathered.chosen)
+}
+
+/// Symbols gathered so far for one sliver: distinct sources, each verified.
+struct Gathered<'a> {
+    config: &'a EncodingConfig,
+    metadata: &'a VerifiedBlobMetadata,
+    sliver: MissingSliver,
+    needed: usize,
+    seen: Vec<bool>,
+    chosen: Vec<RecoverySymbol>,
+    errors: Vec<String>,
+}
+
+impl Gathered<'_> {
+    fn is_complete(&self) -> bool {
+        self.chosen.len() >= self.needed
+    }
+
+    /// Keeps the valid symbols of a new source; notes why the others were dropped.
+    fn accept(&mut self, symbols: Vec<RecoverySymbol>, from: &str) {
+        let target_index = self.sliver.pair.sliver_index(self.sliver.axis, self.config.n_shards());
+        for symbol in symbols {
+            if self.is_complete() {
+                return;
+            }
+            if symbol.target_axis() != self.sliver.axis || symbol.target_index() != target_index {
+                self.errors.push(format!(
+                    "{from} sent a symbol for {} sliver {}",
+                    symbol.target_axis(),
+                    symbol.target_index()
+                ));
+                continue;
+            }
+            if let Err(error) = symbol.verify(self.config, self.metadata) {
+                self.errors.push(format!("{from}: {error}"));
+                continue;
+            }
+            if !std::mem::replace(&mut self.seen[symbol.source_index().as_usize()], true) {
+                self.chosen.push(symbol);
+            }
+        }
+    }
+}
+
+/// The primary and secondary axes in recovery order.
+pub const RECOVERY_ORDER: [SliverType; 2] = [SliverType::Secondary, SliverType::Primary];

@@ -1,0 +1,255 @@
+//! Crash-safe storage in one redb database: a table of metadata, a table of per-blob chain state,
+//! a table of inconsistency proofs, and two tables per shard (`shard-{i}/primary-slivers`,
+//! `shard-{i}/secondary-slivers`), all keyed by blob id.
+//!
+//! Every write is its own redb write transaction committed with immediate durability, so a call
+//! that returned `Ok` survives a crash; the API replies only after it returns.
+//!
+//! ```
+//! use floe_encoder::{EncodingConfig, ShardIndex, SliverType, encode};
+//! use floe_node::Store;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let config = EncodingConfig::new(4).unwrap();
+//! let encoded = encode(&config, b"kept across restarts").unwrap();
+//! let blob_id = *encoded.metadata.blob_id();
+//! {
+//!     let store = Store::open(dir.path()).unwrap();
+//!     assert!(store.put_metadata(&blob_id, encoded.metadata.metadata()).unwrap());
+//!     store.put_sliver(ShardIndex(2), &blob_id, &encoded.pairs[0].primary).unwrap();
+//! }
+//! let store = Store::open(dir.path()).unwrap();
+//! assert_eq!(store.sliver(ShardIndex(2), SliverType::Primary, &blob_id).unwrap().as_ref(), Some(&encoded.pairs[0].primary));
+//! ```
+
+use std::path::Path;
+
+use floe_encoder::{
+    BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata,
+};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
+
+use crate::blob_info::BlobInfo;
+
+/// The database file inside the node's storage directory.
+pub const DATABASE_FILE: &str = "node.redb";
+
+const METADATA: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("metadata");
+const BLOB_INFO: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("blob-info");
+const INCONSISTENCY_PROOFS: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("inconsistency-proofs");
+const SHARD_TABLE_PREFIX: &str = "shard-";
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed (I/O, corruption detected by redb, ...).
+    #[error("storage database error: {0}")]
+    Database(#[from] redb::Error),
+    /// Bytes on disk do not decode: the file was damaged or written by something else.
+    #[error("stored {what} of blob {blob_id} does not decode: {reason}")]
+    Corrupt {
+        /// What was read.
+        what: &'static str,
+        /// The blob.
+        blob_id: BlobId,
+        /// The decoding error.
+        reason: String,
+    },
+    /// The storage directory cannot be created.
+    #[error("cannot create storage directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                Self::Database(error.into())
+            }
+        }
+    )*};
+}
+from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+fn shard_table_name(shard: ShardIndex, axis: SliverType) -> String {
+    format!("{SHARD_TABLE_PREFIX}{}/{}-slivers", shard.0, axis.as_str())
+}
+
+/// The node's persistent storage.
+#[derive(Debug)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Opens (or creates) the store in directory `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
+        let db = Database::create(dir.join(DATABASE_FILE))?;
+        // Create the fixed tables up front, so readers never meet a missing one.
+        let txn = db.begin_write()?;
+        for table in [METADATA, BLOB_INFO, INCONSISTENCY_PROOFS] {
+            txn.open_table(table)?;
+        }
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    fn get(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(table) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(table.get(key.0.as_slice())?.map(|value| value.value().to_vec()))
+    }
+
+    /// Inserts `value` unless the key is present; returns whether it was inserted.
+    fn insert_new(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId, value: &[u8]) -> Result<bool, StoreError> {
+        let txn = self.db.begin_write()?;
+        let inserted = {
+            let mut table = txn.open_table(table)?;
+            let present = table.get(key.0.as_slice())?.is_some();
+            if !present {
+                table.insert(key.0.as_slice(), value)?;
+            }
+            !present
+        };
+        txn.commit()?;
+        Ok(inserted)
+    }
+
+    /// Stores metadata (already verified by the caller); `false` if it was already stored.
+    pub fn put_metadata(&self, blob_id: &BlobId, metadata: &BlobMetadata) -> Result<bool, StoreError> {
+        self.insert_new(METADATA, blob_id, &metadata.to_bcs())
+    }
+
+    /// The stored metadata of `blob_id` (as stored: the caller re-verifies if it must).
+    pub fn metadata(&self, blob_id: &BlobId) -> Result<Option<BlobMetadata>, StoreError> {
+        self.get(METADATA, blob_id)?
+            .map(|bytes| {
+                BlobMetadata::from_bcs(&bytes).map_err(|error| StoreError::Corrupt {
+                    what: "metadata",
+                    blob_id: *blob_id,
+                    reason: error.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Stores a sliver (already verified) in `shard`'s table of its axis; `false` if present.
+    pub fn put_sliver(&self, shard: ShardIndex, blob_id: &BlobId, sliver: &Sliver) -> Result<bool, StoreError> {
+        let name = shard_table_name(shard, sliver.axis());
+        self.insert_new(TableDefinition::new(&name), blob_id, &sliver.to_bcs())
+    }
+
+    /// The sliver of `axis` that `shard` stores for `blob_id`.
+    pub fn sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<Option<Sliver>, StoreError> {
+        let name = shard_table_name(shard, axis);
+        self.get(TableDefinition::new(&name), blob_id)?
+            .map(|bytes| {
+                Sliver::from_bcs(axis, &bytes).map_err(|error| StoreError::Corrupt {
+                    what: "sliver",
+                    blob_id: *blob_id,
+                    reason: error.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Whether `shard` stores the sliver of `axis` for `blob_id`.
+    pub fn has_sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<bool, StoreError> {
+        let name = shard_table_name(shard, axis);
+        let txn = self.db.begin_read()?;
+        let table: redb::ReadOnlyTable<&[u8], &[u8]> = match txn.open_table(TableDefinition::new(&name)) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(table.get(blob_id.0.as_slice())?.is_some())
+    }
+
+    /// Records the chain's state of `blob_id` as the node last saw it.
+    pub fn put_blob_info(&self, blob_id: &BlobId, info: &BlobInfo) -> Result<(), StoreError> {
+        let bytes = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
+        let txn = self.db.begin_write()?;
+        txn.open_table(BLOB_INFO)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The recorded chain state of `blob_id`.
+    pub fn blob_info(&self, blob_id: &BlobId) -> Result<Option<BlobInfo>, StoreError> {
+        self.get(BLOB_INFO, blob_id)?
+            .map(|bytes| {
+                bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
+                    what: "blob info",
+                    blob_id: *blob_id,
+                    reason: error.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Every blob id with a recorded chain state, in id order.
+    pub fn blob_ids(&self) -> Result<Vec<BlobId>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOB_INFO)?;
+        let mut ids = Vec::new();
+        for entry in table.iter()? {
+            let (key, _) = entry?;
+            // Keys are always written from 32-byte ids; anything else is not ours to serve.
+            if let Ok(id) = <[u8; 32]>::try_from(key.value()) {
+                ids.push(BlobId(id));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Keeps an inconsistency proof found while recovering `blob_id`.
+    pub fn put_inconsistency_proof(&self, blob_id: &BlobId, proof: &InconsistencyProof) -> Result<(), StoreError> {
+        let bytes = bcs::to_bytes(proof).expect("BCS of plain data cannot fail");
+        let txn = self.db.begin_write()?;
+        txn.open_table(INCONSISTENCY_PROOFS)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The inconsistency proof kept for `blob_id`.
+    pub fn inconsistency_proof(&self, blob_id: &BlobId) -> Result<Option<InconsistencyProof>, StoreError> {
+        self.get(INCONSISTENCY_PROOFS, blob_id)?
+            .map(|bytes| {
+                bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
+                    what: "inconsistency proof",
+                    blob_id: *blob_id,
+                    reason: error.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// Deletes the blob's metadata and every sliver of it in every shard, in one transaction.
+    /// The recorded chain state stays, so the node remembers why the data is gone.
+    pub fn delete_blob_data(&self, blob_id: &BlobId) -> Result<(), StoreError> {
+        let key = blob_id.0.as_slice();
+        let txn = self.db.begin_write()?;
+        let shard_tables: Vec<String> = txn
+            .list_tables()?
+            .map(|handle| handle.name().to_owned())
+            .filter(|name| name.starts_with(SHARD_TABLE_PREFIX))
+            .collect();
+        for name in &shard_tables {
+            txn.open_table(TableDefinition::<&[u8], &[u8]>::new(name))?.remove(key)?;
+        }
+        txn.open_table(METADATA)?.remove(key)?;
+        txn.commit()?;
+        Ok(())
+    }
+}
