@@ -21,12 +21,20 @@ pub struct MissingSliver {
 
 impl std::fmt::Display for MissingSliver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} sliver of pair {} (shard {})", self.axis, self.pair, self.shard)
+        write!(
+            f,
+            "{} sliver of pair {} (shard {})",
+            self.axis, self.pair, self.shard
+        )
     }
 }
 
 fn list(missing: &[MissingSliver]) -> String {
-    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    missing
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The broad class of a refusal, which decides the HTTP status.
@@ -69,7 +77,9 @@ pub enum NodeError {
         n_shards: u16,
     },
     /// The pair is stored on a shard this node does not hold.
-    #[error("sliver pair {pair} of blob {blob_id} belongs to shard {shard}, which this node does not hold in epoch {epoch}")]
+    #[error(
+        "sliver pair {pair} of blob {blob_id} belongs to shard {shard}, which this node does not hold in epoch {epoch}"
+    )]
     ForeignShard {
         /// The blob.
         blob_id: BlobId,
@@ -176,7 +186,9 @@ impl NodeError {
     /// The class of the refusal.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::NotRegistered { .. } | Self::Invalid(_) | Self::ForeignShard { .. } => ErrorKind::Forbidden,
+            Self::NotRegistered { .. } | Self::Invalid(_) | Self::ForeignShard { .. } => {
+                ErrorKind::Forbidden
+            }
             Self::PairOutOfRange { .. }
             | Self::MalformedMetadata(_)
             | Self::WrongMetadata { .. }

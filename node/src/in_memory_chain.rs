@@ -28,18 +28,29 @@ struct State {
 impl InMemoryChain {
     /// A chain at `committee`'s epoch with no blobs.
     pub fn new(committee: Committee) -> Self {
-        Self { state: RwLock::new(State { committee: Arc::new(committee), blobs: HashMap::new() }) }
+        Self {
+            state: RwLock::new(State {
+                committee: Arc::new(committee),
+                blobs: HashMap::new(),
+            }),
+        }
     }
 
     fn update(&self, blob_id: BlobId, change: impl FnOnce(&mut BlobInfo)) {
         // A poisoned lock means a panic mid-update elsewhere; the map itself is still consistent
         // because every change is a single call on one entry.
-        let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
         change(state.blobs.entry(blob_id).or_default());
     }
 
     fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
-        f(&self.state.read().unwrap_or_else(|poison| poison.into_inner()))
+        f(&self
+            .state
+            .read()
+            .unwrap_or_else(|poison| poison.into_inner()))
     }
 }
 
@@ -58,7 +69,13 @@ impl ChainView for InMemoryChain {
 }
 
 impl ChainFeed for InMemoryChain {
-    fn blob_registered(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch, deletable: bool) {
+    fn blob_registered(
+        &self,
+        blob_id: BlobId,
+        object_id: ObjectId,
+        end_epoch: Epoch,
+        deletable: bool,
+    ) {
         self.update(blob_id, |info| {
             if !info.objects.contains_key(&object_id) {
                 info.register(object_id, end_epoch, deletable);
@@ -83,7 +100,10 @@ impl ChainFeed for InMemoryChain {
     }
 
     fn epoch_changed(&self, committee: Committee) {
-        let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self
+            .state
+            .write()
+            .unwrap_or_else(|poison| poison.into_inner());
         if committee.epoch() >= state.committee.epoch() {
             state.committee = Arc::new(committee);
         }
