@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use floe_chain::{ChainClient, Keypair, SelectedCoin, select_gas, transaction_for};
+use floe_chain::{ChainClient, Keypair, SelectedCoin, StreamPolicy, select_gas, transaction_for};
 use floe_devnet::{Devnet, DevnetConfig, GenesisAccount, GenesisConfig};
 use futures::StreamExt;
 
@@ -71,7 +71,9 @@ async fn main() {
 
     let tip = client.service_info().await.expect("service info").checkpoint_height;
     let start = Instant::now();
-    let mut stream = Box::pin(client.checkpoints_from(0));
+    // Errors surface instead of being retried forever.
+    let policy = StreamPolicy { max_attempts: Some(5), ..StreamPolicy::default() };
+    let mut stream = Box::pin(client.checkpoints_from_with(0, policy));
     let mut expected = 0;
     let mut transactions = 0;
     while expected <= tip {

@@ -90,6 +90,8 @@ impl Devnet {
         };
         deployment.save(&config.deployment_path())?;
 
+        // Without TCP_NODELAY small responses wait for delayed ACKs (~40 ms per call).
+        let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (closing, closing_rx) = watch::channel(false);
         let service = DevnetService { ledger: ledger.clone(), closing: closing_rx.clone() };
         let mut shutdown = closing_rx.clone();
@@ -101,7 +103,7 @@ impl Devnet {
                     proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(service.clone()),
                 )
                 .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
-                .serve_with_incoming_shutdown(tonic::transport::server::TcpIncoming::from(listener), async move {
+                .serve_with_incoming_shutdown(incoming, async move {
                     let _ = shutdown.wait_for(|closing| *closing).await;
                 }),
         );
