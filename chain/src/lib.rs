@@ -29,6 +29,7 @@ mod checkpoint_stream;
 mod client;
 mod deployment;
 mod executed;
+pub mod floe;
 mod keys;
 mod payment;
 

@@ -1,0 +1,170 @@
+//! Seal access-policy objects and key-server registrations (`floe_seal::allowlist`,
+//! `floe_seal::subscription`, `floe_seal::key_server`).
+
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
+
+use super::move_type::{MoveType, move_types};
+use crate::deployment::Packages;
+
+/// `floe_seal::allowlist::Allowlist` (shared): addresses allowed to decrypt keys under its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowlist {
+    /// The shared object's UID, the prefix of its key ids.
+    pub id: Address,
+    /// The package version that created it.
+    pub version: u64,
+    /// A name for people.
+    pub name: String,
+    /// The allowed addresses.
+    pub list: Vec<Address>,
+}
+
+/// `floe_seal::allowlist::AllowlistCap`: administers one allowlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowlistCap {
+    /// The capability's UID.
+    pub id: Address,
+    /// The allowlist it administers.
+    pub allowlist_id: Address,
+}
+
+/// `floe_seal::key_server::KeyServer`: a registered key server and its IBE master public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyServer {
+    /// The object's UID, the server's id in Seal objects.
+    pub id: Address,
+    /// A name for people.
+    pub name: String,
+    /// Where the server answers.
+    pub url: String,
+    /// 0 = Boneh-Franklin on BLS12-381.
+    pub key_type: u8,
+    /// The master public key (96-byte compressed G2).
+    pub public_key: Vec<u8>,
+}
+
+/// `floe_seal::subscription::Service<T>` (shared): subscriptions for a fee in coin `T`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// The shared object's UID, the prefix of its key ids.
+    pub id: Address,
+    /// The fee, in the smallest unit of `T`.
+    pub fee: u64,
+    /// How long a subscription lasts (ms).
+    pub ttl_ms: u64,
+    /// Who receives the fees.
+    pub owner: Address,
+    /// A name for people.
+    pub name: String,
+}
+
+impl Service {
+    /// The struct tag `Service<coin_type>` of a deployment.
+    pub fn struct_tag_for(packages: &Packages, coin_type: TypeTag) -> StructTag {
+        StructTag::new(
+            packages.seal,
+            Identifier::from_static(Self::MODULE),
+            Identifier::from_static(Self::NAME),
+            vec![coin_type],
+        )
+    }
+}
+
+/// `floe_seal::subscription::ServiceCap`: administers one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceCap {
+    /// The capability's UID.
+    pub id: Address,
+    /// The service it administers.
+    pub service_id: Address,
+}
+
+/// `floe_seal::subscription::Subscription`: a paid subscription to a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// The object's UID.
+    pub id: Address,
+    /// The service subscribed to.
+    pub service_id: Address,
+    /// When it started (ms).
+    pub created_at_ms: u64,
+}
+
+move_types!(Seal;
+    "allowlist" => Allowlist,
+    "allowlist" => AllowlistCap,
+    "key_server" => KeyServer,
+    "subscription" => Service,
+    "subscription" => ServiceCap,
+    "subscription" => Subscription,
+);
+
+/// The name of an allowlist's dynamic field marking a published blob: the blob id `String`
+/// (the field's value is the byte 1).
+pub type AllowlistBlobName = String;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::floe::move_type::assert_bcs_round_trip;
+
+    #[test]
+    fn allowlist_bytes_are_id_version_name_list() {
+        let allowlist = Allowlist {
+            id: Address::new([1; 32]),
+            version: 1,
+            name: "team".into(),
+            list: vec![Address::new([0xa0; 32])],
+        };
+        let bytes = assert_bcs_round_trip(&allowlist);
+        let mut expected = vec![1; 32];
+        expected.extend(1u64.to_le_bytes());
+        expected.extend(b"\x04team");
+        expected.push(1);
+        expected.extend([0xa0; 32]);
+        assert_eq!(bytes, expected);
+    }
+
+    #[test]
+    fn caps_and_subscription_layouts() {
+        let cap = AllowlistCap { id: Address::new([1; 32]), allowlist_id: Address::new([2; 32]) };
+        assert_eq!(assert_bcs_round_trip(&cap).len(), 64);
+        let cap = ServiceCap { id: Address::new([3; 32]), service_id: Address::new([4; 32]) };
+        assert_eq!(&assert_bcs_round_trip(&cap)[32..], &[4; 32]);
+        let subscription =
+            Subscription { id: Address::new([5; 32]), service_id: Address::new([6; 32]), created_at_ms: 77 };
+        assert_eq!(&assert_bcs_round_trip(&subscription)[64..], &77u64.to_le_bytes());
+    }
+
+    #[test]
+    fn key_server_and_service_round_trip() {
+        let server = KeyServer {
+            id: Address::new([7; 32]),
+            name: "ks".into(),
+            url: "http://127.0.0.1:2024".into(),
+            key_type: 0,
+            public_key: vec![0xb0; 96],
+        };
+        let bytes = assert_bcs_round_trip(&server);
+        assert_eq!(bytes[32 + 3 + 22], 0); // key type after name and url
+        assert_eq!(bytes[32 + 3 + 22 + 1], 96);
+        let service = Service {
+            id: Address::new([8; 32]),
+            fee: 10,
+            ttl_ms: 1_000,
+            owner: Address::new([9; 32]),
+            name: "s".into(),
+        };
+        let bytes = assert_bcs_round_trip(&service);
+        assert_eq!(bytes.len(), 32 + 8 + 8 + 32 + 2);
+    }
+
+    #[test]
+    fn service_tag_carries_the_coin_type() {
+        let packages = Packages { wal: Address::ZERO, floe: Address::ZERO, seal: Address::new([0x5e; 32]) };
+        let tag = Service::struct_tag_for(&packages, TypeTag::Struct(Box::new(StructTag::sui())));
+        assert!(Service::is_named_by(&packages, &tag));
+        assert_eq!(tag.type_params().len(), 1);
+    }
+}

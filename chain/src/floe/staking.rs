@@ -1,0 +1,149 @@
+//! The shared Staking object and its inner state (`floe::staking`, `floe::staking_inner`), and
+//! the capability a storage node operates with (`floe::storage_node`).
+
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+
+use super::committee::{Committee, EpochParams};
+use super::framework::{DynamicField, Table};
+use super::move_type::move_types;
+
+/// `floe::staking::Staking`: a thin facade; the state is the [`StakingInnerV1`] in the dynamic
+/// field named by `version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Staking {
+    /// The shared object's UID.
+    pub id: Address,
+    /// The inner state's version (1), also its dynamic-field name.
+    pub version: u64,
+}
+
+/// `floe::staking_inner::EpochState`: where the epoch change stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EpochState {
+    /// Nodes are receiving their shards; the value is the weight that reported done so far.
+    EpochChangeSync(u16),
+    /// The change completed at this time (ms).
+    EpochChangeDone(u64),
+    /// `voting_end` selected the next committee and parameters.
+    NextParamsSelected,
+}
+
+/// `floe::staking_inner::StakingInnerV1`: pools, committees and the epoch state machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakingInnerV1 {
+    /// The number of shards.
+    pub n_shards: u16,
+    /// Epoch duration in ms.
+    pub epoch_duration_ms: u64,
+    /// The largest committee `voting_end` selects.
+    pub max_committee_size: u16,
+    /// The current epoch.
+    pub epoch: u32,
+    /// When the current epoch started (ms).
+    pub epoch_start_ms: u64,
+    /// `ObjectTable<ID, StakingPool>`: every registered pool.
+    pub pools: Table,
+    /// Pool ids in registration order.
+    pub pool_ids: Vec<Address>,
+    /// The current committee.
+    pub committee: Committee,
+    /// The committee of the previous epoch.
+    pub previous_committee: Committee,
+    /// The selected next committee, between `voting_end` and the epoch change.
+    pub next_committee: Option<Committee>,
+    /// The selected next parameters, likewise.
+    pub next_epoch_params: Option<EpochParams>,
+    /// The epoch state.
+    pub epoch_state: EpochState,
+}
+
+/// `floe::storage_node::StorageNodeCap`: what a node operator holds to act for its pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageNodeCap {
+    /// The capability's UID.
+    pub id: Address,
+    /// The node (pool) it acts for.
+    pub node_id: Address,
+    /// The last epoch the node reported `epoch_sync_done` for.
+    pub last_epoch_sync_done: u32,
+}
+
+move_types!(Floe;
+    "staking" => Staking,
+    "staking_inner" => EpochState,
+    "staking_inner" => StakingInnerV1,
+    "storage_node" => StorageNodeCap,
+);
+
+/// The dynamic-field object holding the Staking state (`Field<u64, StakingInnerV1>`).
+pub type StakingStateField = DynamicField<u64, StakingInnerV1>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::floe::move_type::assert_bcs_round_trip;
+
+    pub(crate) fn inner() -> StakingInnerV1 {
+        let committee =
+            Committee { shards: [(Address::new([7; 32]), vec![0u16, 1, 2])].into_iter().collect() };
+        StakingInnerV1 {
+            n_shards: 3,
+            epoch_duration_ms: 60_000,
+            max_committee_size: 10,
+            epoch: 1,
+            epoch_start_ms: 1_000,
+            pools: Table { id: Address::new([8; 32]), size: 1 },
+            pool_ids: vec![Address::new([7; 32])],
+            committee: committee.clone(),
+            previous_committee: Committee { shards: Default::default() },
+            next_committee: Some(committee),
+            next_epoch_params: Some(EpochParams {
+                total_capacity_size: 1 << 30,
+                storage_price_per_unit_size: 5,
+                write_price_per_unit_size: 1,
+            }),
+            epoch_state: EpochState::NextParamsSelected,
+        }
+    }
+
+    #[test]
+    fn epoch_state_variants_are_indexed_in_declaration_order() {
+        assert_eq!(assert_bcs_round_trip(&EpochState::EpochChangeSync(0x0203)), vec![0, 3, 2]);
+        assert_eq!(assert_bcs_round_trip(&EpochState::EpochChangeDone(9)), vec![1, 9, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(assert_bcs_round_trip(&EpochState::NextParamsSelected), vec![2]);
+    }
+
+    #[test]
+    fn staking_inner_round_trips_and_starts_with_its_parameters() {
+        let bytes = assert_bcs_round_trip(&inner());
+        let mut head = vec![3, 0];
+        head.extend(60_000u64.to_le_bytes());
+        head.extend([10, 0, 1, 0, 0, 0]);
+        head.extend(1_000u64.to_le_bytes());
+        head.extend([8; 32]);
+        head.extend(1u64.to_le_bytes());
+        assert_eq!(&bytes[..head.len()], &head);
+        assert_eq!(bytes.last(), Some(&2));
+    }
+
+    #[test]
+    fn facade_cap_and_field_layouts() {
+        let staking = Staking { id: Address::new([4; 32]), version: 1 };
+        let bytes = assert_bcs_round_trip(&staking);
+        assert_eq!(&bytes[32..], &1u64.to_le_bytes());
+
+        let cap = StorageNodeCap {
+            id: Address::new([1; 32]),
+            node_id: Address::new([2; 32]),
+            last_epoch_sync_done: 5,
+        };
+        let bytes = assert_bcs_round_trip(&cap);
+        assert_eq!(bytes.len(), 68);
+        assert_eq!(&bytes[64..], &[5, 0, 0, 0]);
+
+        let field = StakingStateField { id: Address::new([3; 32]), name: 1, value: inner() };
+        let bytes = assert_bcs_round_trip(&field);
+        assert_eq!(&bytes[32..40], &1u64.to_le_bytes());
+    }
+}

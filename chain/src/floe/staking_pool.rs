@@ -1,0 +1,147 @@
+//! A storage node's staking pool (`floe::staking_pool`): its identity, votes, commission and
+//! share accounting.
+
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+
+use super::framework::{Table, VecMap};
+use super::move_type::move_types;
+
+/// `floe::staking_pool::VotingParams`: a node's votes for the next epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VotingParams {
+    /// FROST per 1 MiB unit per epoch.
+    pub storage_price: u64,
+    /// FROST per 1 MiB unit, once.
+    pub write_price: u64,
+    /// The capacity the node offers, in encoded bytes.
+    pub node_capacity: u64,
+}
+
+/// `floe::staking_pool::ExchangeRate`: WAL per share at an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeRate {
+    /// The pool's WAL.
+    pub wal_amount: u64,
+    /// The pool's shares.
+    pub share_amount: u64,
+}
+
+/// `floe::staking_pool::CommissionChange`: a commission rate that takes effect at an epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommissionChange {
+    /// The new rate in basis points.
+    pub rate: u16,
+    /// The epoch it takes effect.
+    pub epoch: u32,
+}
+
+/// `floe::staking_pool::PendingWithdrawal`: stake leaving the pool at an epoch change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingWithdrawal {
+    /// The epoch the stake leaves.
+    pub withdraw_epoch: u32,
+    /// The epoch the stake had activated.
+    pub activation_epoch: u32,
+    /// The staked principal.
+    pub principal: u64,
+}
+
+/// `floe::staking_pool::StakingPool`: one storage node; its object id is the node id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StakingPool {
+    /// The pool's UID, which is the node id.
+    pub id: Address,
+    /// The node's name.
+    pub name: String,
+    /// Where the node serves (host:port or URL).
+    pub network_address: String,
+    /// The node's BLS public key (48 bytes).
+    pub public_key: Vec<u8>,
+    /// The node's votes.
+    pub voting_params: VotingParams,
+    /// The commission rate in basis points.
+    pub commission_rate: u16,
+    /// A rate change not yet in effect.
+    pub next_commission: Option<CommissionChange>,
+    /// The last epoch the pool was advanced to.
+    pub latest_epoch: u32,
+    /// WAL backing the active shares.
+    pub wal_balance: u64,
+    /// Active shares.
+    pub share_amount: u64,
+    /// Stake activating, by activation epoch.
+    pub pending_stake: VecMap<u32, u64>,
+    /// Withdrawals due at coming epoch changes.
+    pub pending_withdrawals: Vec<PendingWithdrawal>,
+    /// `Table<u32, ExchangeRate>`: the rate recorded at each epoch change.
+    pub exchange_rates: Table,
+    /// `Balance<WAL>`: rewards held for stakers.
+    pub rewards_pool: u64,
+    /// `Balance<WAL>`: commission the operator can collect.
+    pub commission: u64,
+}
+
+move_types!(Floe;
+    "staking_pool" => VotingParams,
+    "staking_pool" => ExchangeRate,
+    "staking_pool" => CommissionChange,
+    "staking_pool" => PendingWithdrawal,
+    "staking_pool" => StakingPool,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::floe::move_type::assert_bcs_round_trip;
+
+    pub(crate) fn pool() -> StakingPool {
+        StakingPool {
+            id: Address::new([0x90; 32]),
+            name: "n0".into(),
+            network_address: "127.0.0.1:9100".into(),
+            public_key: vec![0x95; 48],
+            voting_params: VotingParams { storage_price: 5, write_price: 1, node_capacity: 1 << 30 },
+            commission_rate: 500,
+            next_commission: Some(CommissionChange { rate: 100, epoch: 4 }),
+            latest_epoch: 2,
+            wal_balance: 1_000,
+            share_amount: 900,
+            pending_stake: [(3u32, 50u64)].into_iter().collect(),
+            pending_withdrawals: vec![PendingWithdrawal {
+                withdraw_epoch: 3,
+                activation_epoch: 1,
+                principal: 20,
+            }],
+            exchange_rates: Table { id: Address::new([0x91; 32]), size: 3 },
+            rewards_pool: 7,
+            commission: 2,
+        }
+    }
+
+    #[test]
+    fn pool_round_trips_and_starts_with_id_name_address() {
+        let bytes = assert_bcs_round_trip(&pool());
+        assert_eq!(&bytes[..32], &[0x90; 32]);
+        assert_eq!(&bytes[32..35], b"\x02n0");
+        assert_eq!(bytes[35], 14);
+        // ... and ends with the exchange-rate table, then the two balances.
+        let tail = &bytes[bytes.len() - 56..];
+        assert_eq!(&tail[..32], &[0x91; 32]);
+        assert_eq!(&tail[32..40], &3u64.to_le_bytes());
+        assert_eq!(&tail[40..48], &7u64.to_le_bytes());
+        assert_eq!(&tail[48..], &2u64.to_le_bytes());
+    }
+
+    #[test]
+    fn small_pool_records_have_their_move_layouts() {
+        let votes = VotingParams { storage_price: 1, write_price: 2, node_capacity: 3 };
+        assert_eq!(assert_bcs_round_trip(&votes).len(), 24);
+        let rate = ExchangeRate { wal_amount: 10, share_amount: 8 };
+        assert_eq!(assert_bcs_round_trip(&rate)[8], 8);
+        let change = CommissionChange { rate: 0x0102, epoch: 5 };
+        assert_eq!(assert_bcs_round_trip(&change), vec![2, 1, 5, 0, 0, 0]);
+        let withdrawal = PendingWithdrawal { withdraw_epoch: 3, activation_epoch: 1, principal: 9 };
+        assert_eq!(assert_bcs_round_trip(&withdrawal), vec![3, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0]);
+    }
+}
