@@ -2,12 +2,12 @@
 //! memory for reads and written through to the store one checkpoint at a time.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sui_sdk_types::{
-    Address, CheckpointContents, CheckpointSummary, CheckpointTransactionInfo, Digest, GasCostSummary,
-    Object, Owner, StructTag, Transaction, TransactionEffects, TransactionEvents, UserSignature,
+    Address, Digest, Object, Owner, StructTag, Transaction, TransactionEffects, TransactionEvents,
+    UserSignature,
 };
 use tokio::sync::watch;
 
@@ -15,10 +15,11 @@ use crate::admission::{GasSchedule, Packages, Rejection, admit};
 use crate::config::{DevnetConfig, GenesisConfig};
 use crate::execution::execute;
 use crate::genesis::genesis_transaction;
+use crate::sealing::build_checkpoint;
 use crate::store::{CheckpointRecord, CheckpointWrite, Store, StoreError, TransactionRecord};
 
 /// Why `ExecuteTransaction` did not execute a transaction.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ExecuteError {
     /// Refused before execution; nothing changed.
     #[error(transparent)]
@@ -81,6 +82,8 @@ pub struct Ledger {
     packages: Packages,
     genesis: GenesisConfig,
     tip: watch::Sender<u64>,
+    /// Held by whoever seals a checkpoint: one writer at a time.
+    writer: Mutex<()>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -129,14 +132,14 @@ impl Ledger {
             packages,
             genesis: genesis.clone(),
             tip: watch::Sender::new(tip),
+            writer: Mutex::new(()),
         });
         if loaded.genesis.is_none() {
             let timestamp_ms = if genesis.timestamp_ms == 0 { now_ms() } else { genesis.timestamp_ms };
             let record = genesis_transaction(&genesis, timestamp_ms);
             let written = record.output_objects.clone();
             let bytes = serde_json::to_vec(&genesis).expect("genesis config serializes");
-            let mut state = ledger.write_state();
-            ledger.seal(&mut state, vec![record], &written, &[], timestamp_ms, Some(&bytes))?;
+            ledger.seal(vec![record], &written, &[], timestamp_ms, Some(&bytes))?;
         }
         Ok(ledger)
     }
@@ -270,99 +273,134 @@ impl Ledger {
         })
     }
 
-    /// Executes a signed transaction and seals it into its own checkpoint before returning. A
-    /// transaction executed before is answered from the ledger.
+    /// Executes one signed transaction; see [`Ledger::execute_batch`].
     pub fn execute(
         &self,
         transaction: Transaction,
         signatures: Vec<UserSignature>,
     ) -> Result<Arc<TransactionRecord>, ExecuteError> {
-        let digest = transaction.digest();
-        let mut state = self.write_state();
-        if let Some(existing) = state.transactions.get(&digest) {
-            return Ok(existing.clone());
+        self.execute_batch(vec![(transaction, signatures)]).pop().expect("one result per transaction")
+    }
+
+    /// Executes signed transactions in order, each seeing the effects of the ones before it, and
+    /// seals all that executed into one checkpoint (one durable store commit) before returning.
+    /// Returns one result per transaction; a transaction executed before is answered from the
+    /// ledger. If the commit fails, nothing of the batch is applied.
+    pub fn execute_batch(
+        &self,
+        batch: Vec<(Transaction, Vec<UserSignature>)>,
+    ) -> Vec<Result<Arc<TransactionRecord>, ExecuteError>> {
+        enum Slot {
+            Done(Result<Arc<TransactionRecord>, ExecuteError>),
+            New(usize),
         }
-        let timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms());
-        let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
-        let admitted = {
-            let lookup = |id: &Address| state.objects.get(id).cloned();
-            admit(&transaction, &signatures, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slots = Vec::with_capacity(batch.len());
+        let mut records: Vec<TransactionRecord> = Vec::new();
+        // Objects written (Some) or deleted (None) by earlier transactions of the batch.
+        let mut overlay: HashMap<Address, Option<Object>> = HashMap::new();
+        let mut in_batch: HashMap<Digest, usize> = HashMap::new();
+        let timestamp_ms;
+        {
+            let state = self.read_state();
+            timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms());
+            let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
+            for (transaction, signatures) in batch {
+                let digest = transaction.digest();
+                if let Some(existing) = state.transactions.get(&digest) {
+                    slots.push(Slot::Done(Ok(existing.clone())));
+                    continue;
+                }
+                if let Some(&index) = in_batch.get(&digest) {
+                    slots.push(Slot::New(index));
+                    continue;
+                }
+                let admitted = {
+                    let lookup = |id: &Address| match overlay.get(id) {
+                        Some(object) => object.clone(),
+                        None => state.objects.get(id).cloned(),
+                    };
+                    admit(&transaction, &signatures, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)
+                };
+                let admitted = match admitted {
+                    Ok(admitted) => admitted,
+                    Err(rejection) => {
+                        slots.push(Slot::Done(Err(rejection.into())));
+                        continue;
+                    }
+                };
+                let execution = execute(admitted, &self.packages, self.gas());
+                for object in &execution.outcome.written {
+                    overlay.insert(object.object_id(), Some(object.clone()));
+                }
+                for id in &execution.outcome.deleted {
+                    overlay.insert(*id, None);
+                }
+                in_batch.insert(digest, records.len());
+                slots.push(Slot::New(records.len()));
+                records.push(TransactionRecord {
+                    transaction,
+                    signatures,
+                    effects: TransactionEffects::V2(Box::new(execution.effects)),
+                    events: TransactionEvents(execution.events),
+                    checkpoint: 0,
+                    index: 0,
+                    timestamp_ms,
+                    input_objects: execution.outcome.inputs,
+                    output_objects: execution.outcome.written,
+                });
+            }
+        }
+        let sealed = if records.is_empty() {
+            Ok(Vec::new())
+        } else {
+            let written: Vec<Object> = overlay.values().flatten().cloned().collect();
+            let deleted: Vec<Address> = overlay.iter().filter(|(_, o)| o.is_none()).map(|(id, _)| *id).collect();
+            let digests: Vec<Digest> = records.iter().map(|r| r.transaction.digest()).collect();
+            self.seal(records, &written, &deleted, timestamp_ms, None).map(|()| digests)
         };
-        let execution = execute(admitted, &self.packages, self.gas());
-        let record = TransactionRecord {
-            transaction,
-            signatures,
-            effects: TransactionEffects::V2(Box::new(execution.effects)),
-            events: TransactionEvents(execution.events),
-            checkpoint: 0,
-            index: 0,
-            timestamp_ms,
-            input_objects: execution.outcome.inputs,
-            output_objects: execution.outcome.written.clone(),
-        };
-        self.seal(&mut state, vec![record], &execution.outcome.written, &execution.outcome.deleted, timestamp_ms, None)?;
-        Ok(state.transactions[&digest].clone())
+        let state = self.read_state();
+        slots
+            .into_iter()
+            .map(|slot| match (slot, &sealed) {
+                (Slot::Done(result), _) => result,
+                (Slot::New(index), Ok(digests)) => Ok(state.transactions[&digests[index]].clone()),
+                (Slot::New(_), Err(e)) => Err(ExecuteError::Store(e.clone())),
+            })
+            .collect()
     }
 
     /// Seals an empty checkpoint if none was sealed for `interval`.
     pub fn seal_if_idle(&self, interval: Duration) -> Result<(), StoreError> {
-        let mut state = self.write_state();
-        if state.last_seal.is_some_and(|t| t.elapsed() < interval) {
-            return Ok(());
-        }
-        let timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms());
-        self.seal(&mut state, Vec::new(), &[], &[], timestamp_ms, None)
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let timestamp_ms = {
+            let state = self.read_state();
+            if state.last_seal.is_some_and(|t| t.elapsed() < interval) {
+                return Ok(());
+            }
+            state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms())
+        };
+        self.seal(Vec::new(), &[], &[], timestamp_ms, None)
     }
 
+    /// Builds the next checkpoint, commits it durably, then applies it to memory. Callers hold
+    /// `writer` (or run before the ledger is shared), so the tip cannot move meanwhile; readers
+    /// are only blocked while memory is updated, not during the commit.
     fn seal(
         &self,
-        state: &mut LedgerState,
         mut transactions: Vec<TransactionRecord>,
         written: &[Object],
         deleted: &[Address],
         timestamp_ms: u64,
         genesis: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        let sequence_number = state.checkpoints.len() as u64;
-        let previous = state.checkpoints.last().map(|c| &c.summary);
-        let mut rolling = previous.map(|p| p.epoch_rolling_gas_cost_summary.clone()).unwrap_or_default();
-        for (index, record) in transactions.iter_mut().enumerate() {
-            record.checkpoint = sequence_number;
-            record.index = index as u64;
-            record.timestamp_ms = timestamp_ms;
-            let TransactionEffects::V2(effects) = &record.effects else { continue };
-            rolling = GasCostSummary::new(
-                rolling.computation_cost + effects.gas_used.computation_cost,
-                rolling.storage_cost + effects.gas_used.storage_cost,
-                rolling.storage_rebate + effects.gas_used.storage_rebate,
-                rolling.non_refundable_storage_fee + effects.gas_used.non_refundable_storage_fee,
-            );
-        }
-        let contents = CheckpointContents::new_v1(
-            transactions
-                .iter()
-                .map(|r| CheckpointTransactionInfo::new(r.transaction.digest(), r.effects.digest(), r.signatures.clone()))
-                .collect(),
-        );
-        let summary = CheckpointSummary {
-            epoch: previous.map_or(0, |p| p.epoch),
-            sequence_number,
-            network_total_transactions: previous.map_or(0, |p| p.network_total_transactions)
-                + transactions.len() as u64,
-            content_digest: contents.digest(),
-            previous_digest: previous.map(CheckpointSummary::digest),
-            epoch_rolling_gas_cost_summary: rolling,
-            timestamp_ms,
-            checkpoint_commitments: Vec::new(),
-            end_of_epoch_data: None,
-            version_specific_data: Vec::new(),
-        };
-        let record = CheckpointRecord {
-            summary,
-            contents,
-            transactions: transactions.iter().map(|r| r.transaction.digest()).collect(),
+        let record = {
+            let state = self.read_state();
+            build_checkpoint(state.checkpoints.last().map(|c| &c.summary), &mut transactions, timestamp_ms)
         };
         self.store.commit(&CheckpointWrite { checkpoint: &record, transactions: &transactions, written, deleted }, genesis)?;
+        let sequence_number = record.summary.sequence_number;
+        let mut state = self.write_state();
         for object in written {
             state.put(object.clone());
         }
@@ -374,6 +412,7 @@ impl Ledger {
         }
         state.checkpoints.push(Arc::new(record));
         state.last_seal = Some(Instant::now());
+        drop(state);
         self.tip.send_replace(sequence_number);
         Ok(())
     }

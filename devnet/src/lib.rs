@@ -30,6 +30,8 @@ mod genesis;
 mod ledger;
 mod native;
 mod render;
+mod sealing;
+mod sequencer;
 mod server;
 mod service;
 mod store;

@@ -15,6 +15,7 @@ use crate::admission::Packages as NativePackages;
 use crate::config::DevnetConfig;
 use crate::framework::SuiFramework;
 use crate::ledger::{Ledger, OpenError};
+use crate::sequencer::Sequencer;
 use crate::service::DevnetService;
 
 /// Where the devnet registers floe's packages. Readable fixed ids; a real network has hashes.
@@ -59,7 +60,7 @@ pub struct Devnet {
     deployment: Deployment,
     closing: watch::Sender<bool>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
-    ticker: JoinHandle<()>,
+    sequencer: Sequencer,
 }
 
 impl Devnet {
@@ -93,7 +94,8 @@ impl Devnet {
         // Without TCP_NODELAY small responses wait for delayed ACKs (~40 ms per call).
         let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (closing, closing_rx) = watch::channel(false);
-        let service = DevnetService { ledger: ledger.clone(), closing: closing_rx.clone() };
+        let (sequencer, submitter) = Sequencer::start(ledger.clone(), config.checkpoint_interval);
+        let service = DevnetService { ledger: ledger.clone(), submitter, closing: closing_rx.clone() };
         let mut shutdown = closing_rx.clone();
         let server = tokio::spawn(
             tonic::transport::Server::builder()
@@ -107,23 +109,8 @@ impl Devnet {
                     let _ = shutdown.wait_for(|closing| *closing).await;
                 }),
         );
-        let ticker = {
-            let ledger = ledger.clone();
-            let interval = config.checkpoint_interval;
-            tokio::spawn(async move {
-                let mut timer = tokio::time::interval(interval / 2);
-                loop {
-                    timer.tick().await;
-                    let ledger = ledger.clone();
-                    let sealed = tokio::task::spawn_blocking(move || ledger.seal_if_idle(interval)).await;
-                    if let Ok(Err(e)) = sealed {
-                        tracing::error!(error = %e, "sealing an empty checkpoint failed");
-                    }
-                }
-            })
-        };
         tracing::info!(%addr, chain_id = %deployment.chain_id, "devnet serving");
-        Ok(Self { ledger, addr, deployment, closing, server, ticker })
+        Ok(Self { ledger, addr, deployment, closing, server, sequencer })
     }
 
     /// The gRPC endpoint, `http://127.0.0.1:port`.
@@ -149,13 +136,14 @@ impl Devnet {
     /// Stops serving and waits until the store is closed, so the data directory can be reopened.
     pub async fn shutdown(self) {
         let _ = self.closing.send(true);
-        self.ticker.abort();
-        let _ = self.ticker.await;
         match self.server.await {
             Ok(Err(e)) => tracing::warn!(error = %e, "devnet server ended with an error"),
             Err(e) => tracing::warn!(error = %e, "devnet server task failed"),
             Ok(Ok(())) => {}
         }
+        // The server's services held the last submitters; the sequencer now winds down.
+        let sequencer = self.sequencer;
+        let _ = tokio::task::spawn_blocking(move || sequencer.join()).await;
         // Wait for in-flight blocking work to release the ledger before returning.
         let ledger = self.ledger;
         while Arc::strong_count(&ledger) > 1 {

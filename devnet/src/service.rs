@@ -22,6 +22,8 @@ const MAX_PAGE_SIZE: u32 = 1000;
 #[derive(Debug, Clone)]
 pub(crate) struct DevnetService {
     pub ledger: Arc<Ledger>,
+    /// Where `ExecuteTransaction` queues transactions.
+    pub submitter: crate::sequencer::Submitter,
     /// Flips to `true` when the server shuts down, ending open subscriptions.
     pub closing: watch::Receiver<bool>,
 }
@@ -239,10 +241,11 @@ impl proto::transaction_execution_service_server::TransactionExecutionService fo
             .enumerate()
             .map(|(i, s)| UserSignature::try_from(s).map_err(|e| invalid(&format!("signature {i}"), e)))
             .collect::<Result<Vec<_>, _>>()?;
-        let ledger = self.ledger.clone();
-        let record = tokio::task::spawn_blocking(move || ledger.execute(transaction, signatures))
+        let record = self
+            .submitter
+            .submit(transaction, signatures)
             .await
-            .map_err(|e| Status::internal(format!("execution task failed: {e}")))?
+            .ok_or_else(|| Status::unavailable("the devnet is shutting down"))?
             .map_err(|e| match e {
                 ExecuteError::Rejected(rejection) => rejection_status(&rejection),
                 ExecuteError::Store(e) => Status::internal(e.to_string()),

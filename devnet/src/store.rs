@@ -18,7 +18,7 @@ const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const GENESIS_KEY: &str = "genesis";
 
 /// A storage failure.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// redb reported an error.
     #[error("devnet store at {path}: {reason}")]
