@@ -12,6 +12,48 @@
 //!   Move signature takes it, and return the results so calls compose into one PTB.
 //!
 //! `move/README.md` is the contract these types follow.
+//!
+//! ```
+//! use floe_chain::Packages;
+//! use floe_chain::floe::events::EpochChangeStart;
+//! use floe_chain::floe::{FloeCalls, FloeEvent, MoveType, NewBlob, SharedObject};
+//! use floe_encoder::{BlobId, EncodingType, merkle::Node};
+//! use sui_sdk_types::{Address, Digest, StructTag};
+//! use sui_transaction_builder::{ObjectInput, TransactionBuilder};
+//!
+//! let packages = Packages {
+//!     wal: Address::from_static("0xa1"),
+//!     floe: Address::from_static("0xf1"),
+//!     seal: Address::from_static("0x5e"),
+//! };
+//!
+//! // Decoding: floe's events by type tag, anything else kept as Unknown.
+//! let tag = EpochChangeStart::struct_tag(&packages);
+//! let event = FloeEvent::decode(&packages, &tag, &5u32.to_le_bytes()).unwrap();
+//! assert_eq!(event, FloeEvent::EpochChangeStart(EpochChangeStart { epoch: 5 }));
+//! assert!(FloeEvent::decode(&packages, &StructTag::gas_coin(), &[1, 2]).unwrap().is_unknown());
+//!
+//! // Calls: reserve storage, register a blob on it and keep the blob, in one transaction.
+//! let system = SharedObject::new(Address::from_static("0x51"), 3);
+//! let staking = SharedObject::new(Address::from_static("0x52"), 3);
+//! let calls = FloeCalls::new(&packages, system, staking);
+//! let sender = Address::from_static("0xee");
+//! let mut tx = TransactionBuilder::new();
+//! let wal = tx.object(ObjectInput::owned(Address::from_static("0xc0"), 7, Digest::ZERO));
+//! let storage = calls.reserve_space(&mut tx, 10_680, 2, wal);
+//! let root_hash = [7; 32];
+//! let blob_id = BlobId::derive(EncodingType::RS2, 1000, &Node::Digest(root_hash));
+//! let new_blob = NewBlob { blob_id, root_hash, size: 1000, encoding_type: 1, deletable: false };
+//! let blob = calls.register_blob(&mut tx, storage, &new_blob, wal);
+//! let owner = tx.pure(&sender);
+//! tx.transfer_objects(vec![blob], owner);
+//! tx.set_sender(sender);
+//! tx.add_gas_objects([ObjectInput::owned(Address::from_static("0x6a"), 1, Digest::ZERO)]);
+//! tx.set_gas_price(1_000);
+//! tx.set_gas_budget(10_000_000);
+//! let transaction = tx.try_build().unwrap();
+//! # let _ = transaction;
+//! ```
 
 pub mod blob;
 pub mod calls;

@@ -121,3 +121,52 @@ fn string(builder: &mut TransactionBuilder, value: &str) -> Argument {
 
 #[cfg(test)]
 pub(crate) mod inspect;
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::bls::BlsSignature;
+    use sui_sdk_types::{Digest, MoveStruct, ObjectData, StructTag};
+
+    use super::*;
+    use crate::floe::test_vectors;
+
+    fn object(owner: Owner) -> Object {
+        let mut contents = vec![0x51; 32];
+        contents.extend(1u64.to_le_bytes());
+        let data = MoveStruct::new(StructTag::sui(), false, 9, contents).expect("contents start with an id");
+        Object::new(ObjectData::Struct(data), owner, Digest::ZERO, 0)
+    }
+
+    #[test]
+    fn shared_object_from_a_shared_chain_object() {
+        let shared = SharedObject::from_object(&object(Owner::Shared(4))).unwrap();
+        assert_eq!(shared, SharedObject::new(Address::new([0x51; 32]), 4));
+    }
+
+    #[test]
+    fn owned_chain_object_is_not_shared() {
+        let err = SharedObject::from_object(&object(Owner::Address(Address::ZERO))).unwrap_err();
+        assert_eq!(err.id, Address::new([0x51; 32]));
+        assert!(err.to_string().contains("not shared"), "{err}");
+        assert!(SharedObject::from_object(&object(Owner::Immutable)).is_err());
+    }
+
+    #[test]
+    fn clock_is_object_six_shared_at_version_one() {
+        assert_eq!(SharedObject::CLOCK.id, Address::from_static("0x6"));
+        assert_eq!(SharedObject::CLOCK.initial_shared_version, 1);
+    }
+
+    #[test]
+    fn certificate_bytes_from_an_encoder_certificate() {
+        let certificate = Certificate {
+            signers: vec![0, 1, 2],
+            message: test_vectors::certify_message(),
+            signature: BlsSignature::from_bytes(&test_vectors::certify_signature()).unwrap(),
+        };
+        let bytes = CertificateBytes::from(&certificate);
+        assert_eq!(bytes.signers_bitmap, vec![7]);
+        assert_eq!(bytes.signature, test_vectors::certify_signature());
+        assert_eq!(bytes.message, test_vectors::certify_message());
+    }
+}
