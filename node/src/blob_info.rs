@@ -49,8 +49,7 @@ impl FromStr for ObjectId {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let digits = text.strip_prefix("0x").unwrap_or(text);
         let mut bytes = [0u8; 32];
-        hex::decode_to_slice(digits, &mut bytes)
-            .map_err(|_| ObjectIdParseError(text.to_owned()))?;
+        hex::decode_to_slice(digits, &mut bytes).map_err(|_| ObjectIdParseError(text.to_owned()))?;
         Ok(Self(bytes))
     }
 }
@@ -78,14 +77,7 @@ pub struct BlobInfo {
 impl BlobInfo {
     /// A `Blob` object `object_id` was registered, ending at `end_epoch`.
     pub fn register(&mut self, object_id: ObjectId, end_epoch: Epoch, deletable: bool) {
-        self.objects.insert(
-            object_id,
-            BlobObject {
-                deletable,
-                end_epoch,
-                certified_epoch: None,
-            },
-        );
+        self.objects.insert(object_id, BlobObject { deletable, end_epoch, certified_epoch: None });
     }
 
     /// The certificate of `object_id` was accepted in `epoch`. Unknown objects are ignored: a
@@ -115,9 +107,7 @@ impl BlobInfo {
 
     fn live(&self, epoch: Epoch) -> impl Iterator<Item = (&ObjectId, &BlobObject)> {
         let valid = !self.invalid;
-        self.objects
-            .iter()
-            .filter(move |(_, object)| valid && object.end_epoch > epoch)
+        self.objects.iter().filter(move |(_, object)| valid && object.end_epoch > epoch)
     }
 
     /// Some live object pays for the blob in `epoch`.
@@ -127,8 +117,7 @@ impl BlobInfo {
 
     /// Some live object is certified.
     pub fn is_certified(&self, epoch: Epoch) -> bool {
-        self.live(epoch)
-            .any(|(_, object)| object.certified_epoch.is_some())
+        self.live(epoch).any(|(_, object)| object.certified_epoch.is_some())
     }
 
     /// The registration a confirmation of `persistence` refers to is live in `epoch`: any
@@ -136,9 +125,9 @@ impl BlobInfo {
     pub fn is_registered_as(&self, persistence: &BlobPersistence, epoch: Epoch) -> bool {
         match persistence {
             BlobPersistence::Permanent => self.live(epoch).any(|(_, object)| !object.deletable),
-            BlobPersistence::Deletable { object_id } => self
-                .live(epoch)
-                .any(|(id, object)| object.deletable && id.0 == *object_id),
+            BlobPersistence::Deletable { object_id } => {
+                self.live(epoch).any(|(id, object)| object.deletable && id.0 == *object_id)
+            }
         }
     }
 
@@ -164,10 +153,8 @@ impl BlobInfo {
         }
         let deletable_counts = DeletableCounts {
             count_deletable_total: live.iter().filter(|o| o.deletable).count() as u32,
-            count_deletable_certified: live
-                .iter()
-                .filter(|o| o.deletable && o.certified_epoch.is_some())
-                .count() as u32,
+            count_deletable_certified: live.iter().filter(|o| o.deletable && o.certified_epoch.is_some()).count()
+                as u32,
         };
         let initial_certified_epoch = live.iter().filter_map(|o| o.certified_epoch).min();
         let permanent: Vec<&&BlobObject> = live.iter().filter(|o| !o.deletable).collect();
@@ -178,10 +165,7 @@ impl BlobInfo {
                 deletable_counts,
                 initial_certified_epoch,
             },
-            None => BlobStatus::Deletable {
-                initial_certified_epoch,
-                deletable_counts,
-            },
+            None => BlobStatus::Deletable { initial_certified_epoch, deletable_counts },
         }
     }
 }
@@ -256,17 +240,12 @@ mod tests {
         let expected = BlobStatus::Permanent {
             end_epoch: 9,
             is_certified: false,
-            deletable_counts: DeletableCounts {
-                count_deletable_total: 1,
-                count_deletable_certified: 1,
-            },
+            deletable_counts: DeletableCounts { count_deletable_total: 1, count_deletable_certified: 1 },
             initial_certified_epoch: Some(2),
         };
         assert_eq!(info.status(3), expected);
         assert_eq!(info.status(9), BlobStatus::Nonexistent);
-        let text: ObjectId = "0x0101010101010101010101010101010101010101010101010101010101010101"
-            .parse()
-            .unwrap();
+        let text: ObjectId = "0x0101010101010101010101010101010101010101010101010101010101010101".parse().unwrap();
         assert_eq!(text, ObjectId([1; 32]));
         assert!("0x12".parse::<ObjectId>().is_err());
     }

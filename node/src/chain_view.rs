@@ -75,20 +75,12 @@ pub enum CommitteeError {
 
 impl Committee {
     /// A committee whose members hold every shard of `0..n_shards` exactly once.
-    pub fn new(
-        epoch: Epoch,
-        n_shards: u16,
-        members: Vec<CommitteeMember>,
-    ) -> Result<Self, CommitteeError> {
+    pub fn new(epoch: Epoch, n_shards: u16, members: Vec<CommitteeMember>) -> Result<Self, CommitteeError> {
         EncodingConfig::new(n_shards)?;
         let mut seen = vec![false; usize::from(n_shards)];
         for shard in members.iter().flat_map(|member| &member.shards) {
-            let slot = seen
-                .get_mut(shard.as_usize())
-                .ok_or(CommitteeError::ShardOutOfRange {
-                    shard: *shard,
-                    n_shards,
-                })?;
+            let slot =
+                seen.get_mut(shard.as_usize()).ok_or(CommitteeError::ShardOutOfRange { shard: *shard, n_shards })?;
             if std::mem::replace(slot, true) {
                 return Err(CommitteeError::DuplicateShard(*shard));
             }
@@ -97,11 +89,7 @@ impl Committee {
             let missing = u16::try_from(missing).expect("below n_shards");
             return Err(CommitteeError::UnassignedShard(ShardIndex(missing)));
         }
-        Ok(Self {
-            epoch,
-            n_shards,
-            members,
-        })
+        Ok(Self { epoch, n_shards, members })
     }
 
     /// The epoch this committee serves.
@@ -136,11 +124,18 @@ impl Committee {
         shards
     }
 
-    /// The member holding `shard`.
-    pub fn holder_of(&self, shard: ShardIndex) -> Option<&CommitteeMember> {
+    /// The HTTP addresses of every member but the one with `own_key`: the peers to recover from.
+    pub fn peer_addresses(&self, own_key: &BlsPublicKey) -> Vec<String> {
         self.members
             .iter()
-            .find(|member| member.shards.contains(&shard))
+            .filter(|member| member.public_key != *own_key && !member.shards.is_empty())
+            .map(|member| member.http_address.clone())
+            .collect()
+    }
+
+    /// The member holding `shard`.
+    pub fn holder_of(&self, shard: ShardIndex) -> Option<&CommitteeMember> {
+        self.members.iter().find(|member| member.shards.contains(&shard))
     }
 }
 
@@ -167,13 +162,7 @@ impl std::fmt::Debug for dyn ChainView {
 /// idempotent: a follower restarted from a checkpoint replays events it already applied.
 pub trait ChainFeed: Send + Sync + 'static {
     /// `BlobRegistered`: object `object_id` registers `blob_id` until `end_epoch`.
-    fn blob_registered(
-        &self,
-        blob_id: BlobId,
-        object_id: ObjectId,
-        end_epoch: Epoch,
-        deletable: bool,
-    );
+    fn blob_registered(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch, deletable: bool);
 
     /// `BlobCertified`: the certificate for `object_id` was accepted in `epoch`.
     fn blob_certified(&self, blob_id: BlobId, object_id: ObjectId, epoch: Epoch);

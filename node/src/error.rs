@@ -21,20 +21,12 @@ pub struct MissingSliver {
 
 impl std::fmt::Display for MissingSliver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} sliver of pair {} (shard {})",
-            self.axis, self.pair, self.shard
-        )
+        write!(f, "{} sliver of pair {} (shard {})", self.axis, self.pair, self.shard)
     }
 }
 
 fn list(missing: &[MissingSliver]) -> String {
-    missing
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+    missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// The broad class of a refusal, which decides the HTTP status.
@@ -152,6 +144,9 @@ pub enum NodeError {
         /// What is missing.
         missing: Vec<MissingSliver>,
     },
+    /// The node holds no shard in the current epoch, so it has nothing to confirm.
+    #[error("this node holds no shards in epoch {0} and confirms nothing")]
+    NoShards(Epoch),
     /// A query parameter is missing or wrong.
     #[error("bad query: {0}")]
     BadQuery(String),
@@ -186,7 +181,7 @@ impl NodeError {
     /// The class of the refusal.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::NotRegistered { .. } | Self::Invalid(_) | Self::ForeignShard { .. } => {
+            Self::NotRegistered { .. } | Self::Invalid(_) | Self::ForeignShard { .. } | Self::NoShards(_) => {
                 ErrorKind::Forbidden
             }
             Self::PairOutOfRange { .. }

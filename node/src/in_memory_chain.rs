@@ -28,29 +28,18 @@ struct State {
 impl InMemoryChain {
     /// A chain at `committee`'s epoch with no blobs.
     pub fn new(committee: Committee) -> Self {
-        Self {
-            state: RwLock::new(State {
-                committee: Arc::new(committee),
-                blobs: HashMap::new(),
-            }),
-        }
+        Self { state: RwLock::new(State { committee: Arc::new(committee), blobs: HashMap::new() }) }
     }
 
     fn update(&self, blob_id: BlobId, change: impl FnOnce(&mut BlobInfo)) {
         // A poisoned lock means a panic mid-update elsewhere; the map itself is still consistent
         // because every change is a single call on one entry.
-        let mut state = self
-            .state
-            .write()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
         change(state.blobs.entry(blob_id).or_default());
     }
 
     fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
-        f(&self
-            .state
-            .read()
-            .unwrap_or_else(|poison| poison.into_inner()))
+        f(&self.state.read().unwrap_or_else(|poison| poison.into_inner()))
     }
 }
 
@@ -69,13 +58,7 @@ impl ChainView for InMemoryChain {
 }
 
 impl ChainFeed for InMemoryChain {
-    fn blob_registered(
-        &self,
-        blob_id: BlobId,
-        object_id: ObjectId,
-        end_epoch: Epoch,
-        deletable: bool,
-    ) {
+    fn blob_registered(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch, deletable: bool) {
         self.update(blob_id, |info| {
             if !info.objects.contains_key(&object_id) {
                 info.register(object_id, end_epoch, deletable);
@@ -100,12 +83,46 @@ impl ChainFeed for InMemoryChain {
     }
 
     fn epoch_changed(&self, committee: Committee) {
-        let mut state = self
-            .state
-            .write()
-            .unwrap_or_else(|poison| poison.into_inner());
+        let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
         if committee.epoch() >= state.committee.epoch() {
             state.committee = Arc::new(committee);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::{ShardIndex, bls::BlsSecretKey};
+
+    use super::*;
+    use crate::chain_view::CommitteeMember;
+
+    fn committee(epoch: Epoch) -> Committee {
+        let member = CommitteeMember {
+            public_key: BlsSecretKey::from_seed(&[1; 32]).public_key(),
+            shards: (0..4).map(ShardIndex).collect(),
+            http_address: "http://127.0.0.1:1".into(),
+        };
+        Committee::new(epoch, 4, vec![member]).unwrap()
+    }
+
+    #[test]
+    fn replayed_events_change_nothing_and_epochs_never_go_back() {
+        let chain = InMemoryChain::new(committee(2));
+        let (blob, object) = (BlobId([7; 32]), ObjectId([8; 32]));
+        chain.blob_registered(blob, object, 5, false);
+        chain.blob_certified(blob, object, 2);
+        let before = chain.blob_info(&blob).unwrap();
+        // A follower restarted from an older checkpoint replays both events.
+        chain.blob_registered(blob, object, 5, false);
+        chain.blob_certified(blob, object, 3);
+        assert_eq!(chain.blob_info(&blob).unwrap(), before);
+        assert!(before.is_certified(2));
+        chain.blob_extended(blob, object, 9);
+        assert_eq!(chain.blob_info(&blob).unwrap().end_epoch(2), Some(9));
+        chain.epoch_changed(committee(1));
+        assert_eq!(chain.current_epoch(), 2);
+        chain.epoch_changed(committee(3));
+        assert_eq!(chain.current_epoch(), 3);
     }
 }

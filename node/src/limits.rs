@@ -51,8 +51,7 @@ pub fn max_metadata_body(config: &EncodingConfig) -> usize {
 /// as a primary sliver needs (`n - f`), each at most the maximum symbol size.
 pub fn max_inconsistency_proof_body(config: &EncodingConfig) -> usize {
     let symbols = usize::from(config.sliver_symbols(SliverType::Primary));
-    symbols * (usize::from(MAX_SYMBOL_SIZE) + RECOVERY_SYMBOL_OVERHEAD)
-        + INCONSISTENCY_PROOF_HEADROOM
+    symbols * (usize::from(MAX_SYMBOL_SIZE) + RECOVERY_SYMBOL_OVERHEAD) + INCONSISTENCY_PROOF_HEADROOM
 }
 
 /// Peers asked for recovery symbols at once while recovering one sliver.

@@ -59,12 +59,7 @@ pub struct StorageNode {
 impl StorageNode {
     /// A node signing with `key`, storing in `store`, seeing the chain through `chain`.
     pub fn new(chain: Arc<dyn ChainView>, store: Store, key: BlsSecretKey) -> Self {
-        Self {
-            chain,
-            store,
-            key,
-            started: Instant::now(),
-        }
+        Self { chain, store, key, started: Instant::now() }
     }
 
     /// The node's BLS public key.
@@ -97,14 +92,11 @@ impl StorageNode {
     /// The chain's state of a blob that must be live (registered, not expired, not invalid).
     fn registered(&self, blob_id: &BlobId) -> Result<BlobInfo, NodeError> {
         let epoch = self.chain.current_epoch();
-        let info = self
-            .chain
-            .blob_info(blob_id)
-            .ok_or(NodeError::NotRegistered {
-                blob_id: *blob_id,
-                epoch,
-                reason: "no Blob object was ever registered for it",
-            })?;
+        let info = self.chain.blob_info(blob_id).ok_or(NodeError::NotRegistered {
+            blob_id: *blob_id,
+            epoch,
+            reason: "no Blob object was ever registered for it",
+        })?;
         if info.invalid {
             return Err(NodeError::Invalid(*blob_id));
         }
@@ -123,20 +115,12 @@ impl StorageNode {
         let info = self.registered(blob_id)?;
         let (_, config) = self.committee();
         let metadata = BlobMetadata::from_bcs(body).map_err(NodeError::MalformedMetadata)?;
-        let verified =
-            metadata
-                .verify(&config, blob_id)
-                .map_err(|source| NodeError::WrongMetadata {
-                    blob_id: *blob_id,
-                    source,
-                })?;
+        let verified = metadata
+            .verify(&config, blob_id)
+            .map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })?;
         // Remember the chain state first: garbage collection finds data through it.
         self.store.put_blob_info(blob_id, &info)?;
-        Ok(if self.store.put_metadata(blob_id, verified.metadata())? {
-            Stored::New
-        } else {
-            Stored::AlreadyPresent
-        })
+        Ok(if self.store.put_metadata(blob_id, verified.metadata())? { Stored::New } else { Stored::AlreadyPresent })
     }
 
     /// The stored metadata, re-verified against its blob id (the disk is not trusted blindly).
@@ -145,24 +129,12 @@ impl StorageNode {
         let metadata = self
             .store
             .metadata(blob_id)?
-            .ok_or_else(|| NodeError::NotStored {
-                what: "metadata".into(),
-                blob_id: *blob_id,
-            })?;
-        metadata
-            .verify(&config, blob_id)
-            .map_err(|source| NodeError::WrongMetadata {
-                blob_id: *blob_id,
-                source,
-            })
+            .ok_or_else(|| NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id })?;
+        metadata.verify(&config, blob_id).map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })
     }
 
     fn check_pair(&self, pair: SliverPairIndex, n_shards: u16) -> Result<(), NodeError> {
-        if pair.0 >= n_shards {
-            Err(NodeError::PairOutOfRange { pair, n_shards })
-        } else {
-            Ok(())
-        }
+        if pair.0 >= n_shards { Err(NodeError::PairOutOfRange { pair, n_shards }) } else { Ok(()) }
     }
 
     /// Checks `body` (a BCS sliver of `axis`) for pair `pair` of `blob_id` and stores it in the
@@ -179,59 +151,47 @@ impl StorageNode {
         self.check_pair(pair, config.n_shards())?;
         let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
         if !committee.shards_of(&self.key.public_key()).contains(&shard) {
-            return Err(NodeError::ForeignShard {
-                blob_id: *blob_id,
-                pair,
-                shard,
-                epoch: committee.epoch(),
-            });
+            return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: committee.epoch() });
         }
         let metadata = match self.metadata(blob_id) {
             Err(NodeError::NotStored { .. }) => return Err(NodeError::MetadataFirst(*blob_id)),
             other => other?,
         };
-        let sliver = Sliver::from_bcs(axis, body)
-            .map_err(|source| NodeError::MalformedSliver { axis, source })?;
+        let sliver = Sliver::from_bcs(axis, body).map_err(|source| NodeError::MalformedSliver { axis, source })?;
         let expected = pair.sliver_index(axis, config.n_shards());
         if sliver.index() != expected {
-            return Err(NodeError::WrongSliverIndex {
-                axis,
-                pair,
-                expected,
-                actual: sliver.index(),
-            });
+            return Err(NodeError::WrongSliverIndex { axis, pair, expected, actual: sliver.index() });
         }
-        metadata
-            .verify_sliver(&config, &sliver)
-            .map_err(|source| NodeError::WrongSliver {
-                blob_id: *blob_id,
-                pair,
-                axis,
-                source,
-            })?;
-        Ok(if self.store.put_sliver(shard, blob_id, &sliver)? {
-            Stored::New
-        } else {
-            Stored::AlreadyPresent
-        })
+        metadata.verify_sliver(&config, &sliver).map_err(|source| NodeError::WrongSliver {
+            blob_id: *blob_id,
+            pair,
+            axis,
+            source,
+        })?;
+        Ok(if self.store.put_sliver(shard, blob_id, &sliver)? { Stored::New } else { Stored::AlreadyPresent })
     }
 
     /// The stored sliver of `axis` of pair `pair`.
-    pub fn sliver(
-        &self,
-        blob_id: &BlobId,
-        pair: SliverPairIndex,
-        axis: SliverType,
-    ) -> Result<Sliver, NodeError> {
+    pub fn sliver(&self, blob_id: &BlobId, pair: SliverPairIndex, axis: SliverType) -> Result<Sliver, NodeError> {
         let (_, config) = self.committee();
         self.check_pair(pair, config.n_shards())?;
         let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
         self.store
             .sliver(shard, axis, blob_id)?
-            .ok_or_else(|| NodeError::NotStored {
-                what: format!("{axis} sliver of pair {pair}"),
-                blob_id: *blob_id,
-            })
+            .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })
+    }
+
+    /// Whether the metadata of `blob_id` is stored.
+    pub fn has_metadata(&self, blob_id: &BlobId) -> Result<bool, NodeError> {
+        Ok(self.store.metadata(blob_id)?.is_some())
+    }
+
+    /// Whether the sliver of `axis` of pair `pair` is stored.
+    pub fn has_sliver(&self, blob_id: &BlobId, pair: SliverPairIndex, axis: SliverType) -> Result<bool, NodeError> {
+        let (_, config) = self.committee();
+        self.check_pair(pair, config.n_shards())?;
+        let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
+        Ok(self.store.has_sliver(shard, axis, blob_id)?)
     }
 
     /// The slivers of `blob_id` this node should store in the current epoch but does not.
@@ -252,11 +212,7 @@ impl StorageNode {
 
     /// Signs "I store all my slivers of `blob_id`" for the current epoch, only if the blob is
     /// registered with `persistence` and every sliver of this node's shards is stored.
-    pub fn confirmation(
-        &self,
-        blob_id: &BlobId,
-        persistence: BlobPersistence,
-    ) -> Result<SignedMessage, NodeError> {
+    pub fn confirmation(&self, blob_id: &BlobId, persistence: BlobPersistence) -> Result<SignedMessage, NodeError> {
         let info = self.registered(blob_id)?;
         let epoch = self.chain.current_epoch();
         if !info.is_registered_as(&persistence, epoch) {
@@ -265,31 +221,21 @@ impl StorageNode {
                 epoch,
                 reason: match persistence {
                     BlobPersistence::Permanent => "it has no live permanent registration",
-                    BlobPersistence::Deletable { .. } => {
-                        "that deletable Blob object is not registered for it"
-                    }
+                    BlobPersistence::Deletable { .. } => "that deletable Blob object is not registered for it",
                 },
             });
         }
+        if self.owned_shards().is_empty() {
+            return Err(NodeError::NoShards(epoch));
+        }
         if self.store.metadata(blob_id)?.is_none() {
-            return Err(NodeError::NotStored {
-                what: "metadata".into(),
-                blob_id: *blob_id,
-            });
+            return Err(NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id });
         }
         let missing = self.missing_slivers(blob_id)?;
         if !missing.is_empty() {
-            return Err(NodeError::MissingSlivers {
-                blob_id: *blob_id,
-                missing,
-            });
+            return Err(NodeError::MissingSlivers { blob_id: *blob_id, missing });
         }
-        Ok(StorageConfirmation {
-            epoch,
-            blob_id: *blob_id,
-            persistence,
-        }
-        .sign(&self.key))
+        Ok(StorageConfirmation { epoch, blob_id: *blob_id, persistence }.sign(&self.key))
     }
 
     /// One recovery symbol for sliver `target_index` of `target_axis` from every orthogonal
@@ -307,25 +253,20 @@ impl StorageNode {
                 config.n_shards()
             )));
         }
-        if self
-            .chain
-            .blob_info(blob_id)
-            .is_some_and(|info| info.invalid)
-        {
+        if self.chain.blob_info(blob_id).is_some_and(|info| info.invalid) {
             return Err(NodeError::Invalid(*blob_id));
         }
         let source_axis = target_axis.orthogonal();
         let mut symbols = Vec::new();
         for shard in committee.shards_of(&self.key.public_key()) {
             if let Some(sliver) = self.store.sliver(shard, source_axis, blob_id)? {
-                let mut produced = recovery::recovery_symbols(&config, &sliver, &[target_index])
-                    .map_err(|error| {
-                        NodeError::Store(crate::store::StoreError::Corrupt {
-                            what: "sliver",
-                            blob_id: *blob_id,
-                            reason: error.to_string(),
-                        })
-                    })?;
+                let mut produced = recovery::recovery_symbols(&config, &sliver, &[target_index]).map_err(|error| {
+                    NodeError::Store(crate::store::StoreError::Corrupt {
+                        what: "sliver",
+                        blob_id: *blob_id,
+                        reason: error.to_string(),
+                    })
+                })?;
                 symbols.append(&mut produced);
             }
         }
@@ -340,41 +281,22 @@ impl StorageNode {
 
     /// Checks an inconsistency proof (BCS) against the stored metadata and, if it holds, signs
     /// "`blob_id` is invalid" for the current epoch.
-    pub fn attest_invalid(
-        &self,
-        blob_id: &BlobId,
-        axis: SliverType,
-        body: &[u8],
-    ) -> Result<SignedMessage, NodeError> {
+    pub fn attest_invalid(&self, blob_id: &BlobId, axis: SliverType, body: &[u8]) -> Result<SignedMessage, NodeError> {
         let proof: InconsistencyProof =
             bcs::from_bytes(body).map_err(|error| NodeError::MalformedProof(error.to_string()))?;
         if proof.target_axis() != axis {
-            return Err(NodeError::ProofAxisMismatch {
-                expected: axis,
-                actual: proof.target_axis(),
-            });
+            return Err(NodeError::ProofAxisMismatch { expected: axis, actual: proof.target_axis() });
         }
         let (_, config) = self.committee();
         let metadata = self.metadata(blob_id)?;
-        proof
-            .verify(&config, &metadata)
-            .map_err(|source| NodeError::ProofRejected {
-                blob_id: *blob_id,
-                source,
-            })?;
-        Ok(InvalidBlobIdMessage {
-            epoch: self.chain.current_epoch(),
-            blob_id: *blob_id,
-        }
-        .sign(&self.key))
+        proof.verify(&config, &metadata).map_err(|source| NodeError::ProofRejected { blob_id: *blob_id, source })?;
+        Ok(InvalidBlobIdMessage { epoch: self.chain.current_epoch(), blob_id: *blob_id }.sign(&self.key))
     }
 
     /// The blob's lifecycle state according to the chain.
     pub fn status(&self, blob_id: &BlobId) -> BlobStatus {
         let epoch = self.chain.current_epoch();
-        self.chain
-            .blob_info(blob_id)
-            .map_or(BlobStatus::Nonexistent, |info| info.status(epoch))
+        self.chain.blob_info(blob_id).map_or(BlobStatus::Nonexistent, |info| info.status(epoch))
     }
 
     /// Uptime, epoch, key and shards.
@@ -384,14 +306,9 @@ impl StorageNode {
         Health {
             uptime_secs: self.started.elapsed().as_secs(),
             epoch: committee.epoch(),
-            public_key: base64::engine::general_purpose::STANDARD
-                .encode(self.key.public_key().to_bytes()),
+            public_key: base64::engine::general_purpose::STANDARD.encode(self.key.public_key().to_bytes()),
             n_shards: committee.n_shards(),
-            owned_shards: committee
-                .shards_of(&self.key.public_key())
-                .iter()
-                .map(|shard| shard.0)
-                .collect(),
+            owned_shards: committee.shards_of(&self.key.public_key()).iter().map(|shard| shard.0).collect(),
         }
     }
 
@@ -432,15 +349,11 @@ impl StorageNode {
     }
 
     /// Stores metadata already verified elsewhere (by recovery).
-    pub(crate) fn store_verified_metadata(
-        &self,
-        metadata: &VerifiedBlobMetadata,
-    ) -> Result<(), NodeError> {
+    pub(crate) fn store_verified_metadata(&self, metadata: &VerifiedBlobMetadata) -> Result<(), NodeError> {
         if let Some(info) = self.chain.blob_info(metadata.blob_id()) {
             self.store.put_blob_info(metadata.blob_id(), &info)?;
         }
-        self.store
-            .put_metadata(metadata.blob_id(), metadata.metadata())?;
+        self.store.put_metadata(metadata.blob_id(), metadata.metadata())?;
         Ok(())
     }
 
@@ -458,8 +371,6 @@ impl StorageNode {
     /// Whether the blob is certified and live, the precondition of recovery.
     pub(crate) fn is_certified(&self, blob_id: &BlobId) -> bool {
         let epoch = self.chain.current_epoch();
-        self.chain
-            .blob_info(blob_id)
-            .is_some_and(|info| info.is_certified(epoch))
+        self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
     }
 }

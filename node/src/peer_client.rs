@@ -3,8 +3,8 @@
 //! verified against the blob id here, symbols are verified by the caller against the metadata.
 
 use floe_encoder::{
-    BlobId, EncodingConfig, SliverIndex, SliverType, config::MAX_SYMBOL_SIZE,
-    metadata::BlobMetadata, metadata::VerifiedBlobMetadata, recovery::RecoverySymbol,
+    BlobId, EncodingConfig, SliverIndex, SliverType, config::MAX_SYMBOL_SIZE, metadata::BlobMetadata,
+    metadata::VerifiedBlobMetadata, recovery::RecoverySymbol,
 };
 
 use crate::limits;
@@ -83,37 +83,21 @@ impl PeerClient {
 
     /// GETs `url` and reads at most `limit` bytes of a successful answer.
     async fn get_bounded(&self, url: &str, limit: usize) -> Result<Vec<u8>, PeerError> {
-        let transport = |source| PeerError::Transport {
-            url: url.to_owned(),
-            source,
-        };
+        let transport = |source| PeerError::Transport { url: url.to_owned(), source };
         let mut response = self.http.get(url).send().await.map_err(transport)?;
         let status = response.status();
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
             let message: String = text.chars().take(1024).collect();
-            return Err(PeerError::Status {
-                url: url.to_owned(),
-                status: status.as_u16(),
-                message,
-            });
+            return Err(PeerError::Status { url: url.to_owned(), status: status.as_u16(), message });
         }
-        if response
-            .content_length()
-            .is_some_and(|length| length > limit as u64)
-        {
-            return Err(PeerError::TooLarge {
-                url: url.to_owned(),
-                limit,
-            });
+        if response.content_length().is_some_and(|length| length > limit as u64) {
+            return Err(PeerError::TooLarge { url: url.to_owned(), limit });
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             if body.len() + chunk.len() > limit {
-                return Err(PeerError::TooLarge {
-                    url: url.to_owned(),
-                    limit,
-                });
+                return Err(PeerError::TooLarge { url: url.to_owned(), limit });
             }
             body.extend_from_slice(&chunk);
         }
@@ -127,31 +111,15 @@ impl PeerClient {
         config: &EncodingConfig,
         blob_id: &BlobId,
     ) -> Result<VerifiedBlobMetadata, PeerError> {
-        let url = format!(
-            "{}/v1/blobs/{blob_id}/metadata",
-            base_url.trim_end_matches('/')
-        );
-        let bytes = self
-            .get_bounded(&url, 32 + limits::max_metadata_body(config))
-            .await?;
-        let invalid = |reason: String| PeerError::Invalid {
-            url: url.clone(),
-            reason,
-        };
-        let (id, metadata) = bytes
-            .split_at_checked(32)
-            .ok_or_else(|| invalid("shorter than a blob id".into()))?;
+        let url = format!("{}/v1/blobs/{blob_id}/metadata", base_url.trim_end_matches('/'));
+        let bytes = self.get_bounded(&url, 32 + limits::max_metadata_body(config)).await?;
+        let invalid = |reason: String| PeerError::Invalid { url: url.clone(), reason };
+        let (id, metadata) = bytes.split_at_checked(32).ok_or_else(|| invalid("shorter than a blob id".into()))?;
         if id != blob_id.0 {
-            return Err(invalid(format!(
-                "answer is for blob {:?}",
-                BlobId(id.try_into().expect("32 bytes"))
-            )));
+            return Err(invalid(format!("answer is for blob {:?}", BlobId(id.try_into().expect("32 bytes")))));
         }
-        let metadata =
-            BlobMetadata::from_bcs(metadata).map_err(|error| invalid(error.to_string()))?;
-        metadata
-            .verify(config, blob_id)
-            .map_err(|error| invalid(error.to_string()))
+        let metadata = BlobMetadata::from_bcs(metadata).map_err(|error| invalid(error.to_string()))?;
+        metadata.verify(config, blob_id).map_err(|error| invalid(error.to_string()))
     }
 
     /// The recovery symbols the node at `base_url` offers for sliver `target_index` of
@@ -169,13 +137,8 @@ impl PeerClient {
             base_url.trim_end_matches('/')
         );
         // At most one symbol per shard.
-        let limit = config.n_shards_usize()
-            * (usize::from(MAX_SYMBOL_SIZE) + limits::RECOVERY_SYMBOL_OVERHEAD)
-            + 16;
+        let limit = config.n_shards_usize() * (usize::from(MAX_SYMBOL_SIZE) + limits::RECOVERY_SYMBOL_OVERHEAD) + 16;
         let bytes = self.get_bounded(&url, limit).await?;
-        bcs::from_bytes(&bytes).map_err(|error| PeerError::Invalid {
-            url,
-            reason: error.to_string(),
-        })
+        bcs::from_bytes(&bytes).map_err(|error| PeerError::Invalid { url, reason: error.to_string() })
     }
 }

@@ -85,6 +85,16 @@ pub enum RecoveryFailure {
         /// Failures along the way.
         errors: Vec<String>,
     },
+    /// Decoding the gathered symbols failed.
+    #[error("rebuilding the {sliver} of blob {blob_id} failed: {source}")]
+    Rebuild {
+        /// The blob.
+        blob_id: BlobId,
+        /// The sliver.
+        sliver: MissingSliver,
+        /// The decoder's error.
+        source: RecoveryError,
+    },
     /// The node's own storage failed.
     #[error(transparent)]
     Node(#[from] NodeError),
@@ -95,9 +105,7 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, NodeError> {
     let node = node.clone();
-    tokio::task::spawn_blocking(move || work(&node))
-        .await
-        .map_err(|error| NodeError::Task(error.to_string()))?
+    tokio::task::spawn_blocking(move || work(&node)).await.map_err(|error| NodeError::Task(error.to_string()))?
 }
 
 /// Recovers every sliver of `blob_id` that this node's shards lack, from the nodes at `peers`
@@ -127,50 +135,30 @@ pub async fn recover_blob(
     };
     let missing = blocking(node, move |node| node.missing_slivers(&blob_id)).await?;
     for sliver in missing {
-        let symbols =
-            gather_symbols(node, client, peers, &config, &metadata, sliver, settings).await?;
+        let symbols = gather_symbols(node, client, peers, &config, &metadata, sliver, settings).await?;
         let (config, metadata_for_decode) = (config, metadata.clone());
         let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
         let rebuilt = tokio::task::spawn_blocking(move || {
-            recover_sliver(
-                &config,
-                &metadata_for_decode,
-                sliver.axis,
-                target_index,
-                symbols,
-            )
+            recover_sliver(&config, &metadata_for_decode, sliver.axis, target_index, symbols)
         })
         .await
         .map_err(|error| NodeError::Task(error.to_string()))?;
         match rebuilt {
             Ok(rebuilt) => {
-                blocking(node, move |node| {
-                    node.store_recovered_sliver(sliver.shard, &blob_id, &rebuilt)
-                })
-                .await?;
+                blocking(node, move |node| node.store_recovered_sliver(sliver.shard, &blob_id, &rebuilt)).await?;
                 outcome.recovered.push(sliver);
             }
             Err(RecoveryError::InconsistentEncoding(proof)) => {
                 tracing::warn!(%blob_id, %sliver, "blob is inconsistently encoded; keeping the proof");
                 let kept = (*proof).clone();
-                blocking(node, move |node| {
-                    node.keep_inconsistency_proof(&blob_id, &kept)
-                })
-                .await?;
+                blocking(node, move |node| node.keep_inconsistency_proof(&blob_id, &kept)).await?;
                 outcome.inconsistency = Some(*proof);
                 // The blob will be invalidated: nothing else of it is worth rebuilding.
                 break;
             }
-            Err(error) => {
-                // Symbols were verified one by one, so only a count shortfall can land here.
-                return Err(RecoveryFailure::NotEnoughSymbols {
-                    blob_id,
-                    sliver,
-                    got: 0,
-                    needed: usize::from(config.sliver_symbols(sliver.axis)),
-                    errors: vec![error.to_string()],
-                });
-            }
+            // Symbols were verified one by one and counted, so this is not expected; report it
+            // as it is rather than guess.
+            Err(source) => return Err(RecoveryFailure::Rebuild { blob_id, sliver, source }),
         }
     }
     Ok(outcome)
@@ -192,19 +180,12 @@ async fn fetch_metadata(
     let mut errors = Vec::new();
     for peer in peers {
         let attempt = || client.metadata(peer, config, blob_id);
-        match attempt
-            .retry(backoff(settings))
-            .when(PeerError::is_transient)
-            .await
-        {
+        match attempt.retry(backoff(settings)).when(PeerError::is_transient).await {
             Ok(metadata) => return Ok(metadata),
             Err(error) => errors.push(error.to_string()),
         }
     }
-    Err(RecoveryFailure::NoMetadata {
-        blob_id: *blob_id,
-        errors,
-    })
+    Err(RecoveryFailure::NoMetadata { blob_id: *blob_id, errors })
 }
 
 /// Collects distinct, verified symbols for `sliver` until there are enough: first from this
@@ -232,24 +213,13 @@ async fn gather_symbols(
 
     // Our own slivers of other shards may help (e.g. secondaries rebuilt a moment ago).
     let axis = sliver.axis;
-    if let Ok(own) = blocking(node, move |node| {
-        node.recovery_symbols(&blob_id, axis, target_index)
-    })
-    .await
-    {
+    if let Ok(own) = blocking(node, move |node| node.recovery_symbols(&blob_id, axis, target_index)).await {
         gathered.accept(own, "this node");
     }
     let mut requests = stream::iter(peers)
         .map(|peer| async move {
-            let attempt =
-                || client.recovery_symbols(peer, config, &blob_id, sliver.axis, target_index);
-            (
-                peer,
-                attempt
-                    .retry(backoff(settings))
-                    .when(PeerError::is_transient)
-                    .await,
-            )
+            let attempt = || client.recovery_symbols(peer, config, &blob_id, sliver.axis, target_index);
+            (peer, attempt.retry(backoff(settings)).when(PeerError::is_transient).await)
         })
         .buffer_unordered(settings.concurrency.max(1));
     while !gathered.is_complete() {
@@ -294,10 +264,7 @@ impl Gathered<'_> {
 
     /// Keeps the valid symbols of a new source; notes why the others were dropped.
     fn accept(&mut self, symbols: Vec<RecoverySymbol>, from: &str) {
-        let target_index = self
-            .sliver
-            .pair
-            .sliver_index(self.sliver.axis, self.config.n_shards());
+        let target_index = self.sliver.pair.sliver_index(self.sliver.axis, self.config.n_shards());
         for symbol in symbols {
             if self.is_complete() {
                 return;

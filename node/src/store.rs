@@ -24,10 +24,7 @@
 
 use std::path::Path;
 
-use floe_encoder::{
-    BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof,
-    metadata::BlobMetadata,
-};
+use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
 use crate::blob_info::BlobInfo;
@@ -37,8 +34,7 @@ pub const DATABASE_FILE: &str = "node.redb";
 
 const METADATA: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("metadata");
 const BLOB_INFO: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("blob-info");
-const INCONSISTENCY_PROOFS: TableDefinition<'static, &[u8], &[u8]> =
-    TableDefinition::new("inconsistency-proofs");
+const INCONSISTENCY_PROOFS: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("inconsistency-proofs");
 const SHARD_TABLE_PREFIX: &str = "shard-";
 
 /// Why the store failed.
@@ -76,13 +72,7 @@ macro_rules! from_redb {
         }
     )*};
 }
-from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
 fn shard_table_name(shard: ShardIndex, axis: SliverType) -> String {
     format!("{SHARD_TABLE_PREFIX}{}/{}-slivers", shard.0, axis.as_str())
@@ -97,10 +87,8 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in directory `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
         let db = Database::create(dir.join(DATABASE_FILE))?;
         // Create the fixed tables up front, so readers never meet a missing one.
         let txn = db.begin_write()?;
@@ -111,20 +99,14 @@ impl Store {
         Ok(Self { db })
     }
 
-    fn get(
-        &self,
-        table: TableDefinition<'_, &[u8], &[u8]>,
-        key: &BlobId,
-    ) -> Result<Option<Vec<u8>>, StoreError> {
+    fn get(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(table) {
             Ok(table) => table,
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
             Err(error) => return Err(error.into()),
         };
-        Ok(table
-            .get(key.0.as_slice())?
-            .map(|value| value.value().to_vec()))
+        Ok(table.get(key.0.as_slice())?.map(|value| value.value().to_vec()))
     }
 
     /// Inserts `value` unless the key is present; returns whether it was inserted.
@@ -148,11 +130,7 @@ impl Store {
     }
 
     /// Stores metadata (already verified by the caller); `false` if it was already stored.
-    pub fn put_metadata(
-        &self,
-        blob_id: &BlobId,
-        metadata: &BlobMetadata,
-    ) -> Result<bool, StoreError> {
+    pub fn put_metadata(&self, blob_id: &BlobId, metadata: &BlobMetadata) -> Result<bool, StoreError> {
         self.insert_new(METADATA, blob_id, &metadata.to_bcs())
     }
 
@@ -170,23 +148,13 @@ impl Store {
     }
 
     /// Stores a sliver (already verified) in `shard`'s table of its axis; `false` if present.
-    pub fn put_sliver(
-        &self,
-        shard: ShardIndex,
-        blob_id: &BlobId,
-        sliver: &Sliver,
-    ) -> Result<bool, StoreError> {
+    pub fn put_sliver(&self, shard: ShardIndex, blob_id: &BlobId, sliver: &Sliver) -> Result<bool, StoreError> {
         let name = shard_table_name(shard, sliver.axis());
         self.insert_new(TableDefinition::new(&name), blob_id, &sliver.to_bcs())
     }
 
     /// The sliver of `axis` that `shard` stores for `blob_id`.
-    pub fn sliver(
-        &self,
-        shard: ShardIndex,
-        axis: SliverType,
-        blob_id: &BlobId,
-    ) -> Result<Option<Sliver>, StoreError> {
+    pub fn sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<Option<Sliver>, StoreError> {
         let name = shard_table_name(shard, axis);
         self.get(TableDefinition::new(&name), blob_id)?
             .map(|bytes| {
@@ -200,20 +168,14 @@ impl Store {
     }
 
     /// Whether `shard` stores the sliver of `axis` for `blob_id`.
-    pub fn has_sliver(
-        &self,
-        shard: ShardIndex,
-        axis: SliverType,
-        blob_id: &BlobId,
-    ) -> Result<bool, StoreError> {
+    pub fn has_sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<bool, StoreError> {
         let name = shard_table_name(shard, axis);
         let txn = self.db.begin_read()?;
-        let table: redb::ReadOnlyTable<&[u8], &[u8]> =
-            match txn.open_table(TableDefinition::new(&name)) {
-                Ok(table) => table,
-                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
-                Err(error) => return Err(error.into()),
-            };
+        let table: redb::ReadOnlyTable<&[u8], &[u8]> = match txn.open_table(TableDefinition::new(&name)) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(error) => return Err(error.into()),
+        };
         Ok(table.get(blob_id.0.as_slice())?.is_some())
     }
 
@@ -221,8 +183,7 @@ impl Store {
     pub fn put_blob_info(&self, blob_id: &BlobId, info: &BlobInfo) -> Result<(), StoreError> {
         let bytes = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
         let txn = self.db.begin_write()?;
-        txn.open_table(BLOB_INFO)?
-            .insert(blob_id.0.as_slice(), bytes.as_slice())?;
+        txn.open_table(BLOB_INFO)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
         txn.commit()?;
         Ok(())
     }
@@ -256,24 +217,16 @@ impl Store {
     }
 
     /// Keeps an inconsistency proof found while recovering `blob_id`.
-    pub fn put_inconsistency_proof(
-        &self,
-        blob_id: &BlobId,
-        proof: &InconsistencyProof,
-    ) -> Result<(), StoreError> {
+    pub fn put_inconsistency_proof(&self, blob_id: &BlobId, proof: &InconsistencyProof) -> Result<(), StoreError> {
         let bytes = bcs::to_bytes(proof).expect("BCS of plain data cannot fail");
         let txn = self.db.begin_write()?;
-        txn.open_table(INCONSISTENCY_PROOFS)?
-            .insert(blob_id.0.as_slice(), bytes.as_slice())?;
+        txn.open_table(INCONSISTENCY_PROOFS)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
         txn.commit()?;
         Ok(())
     }
 
     /// The inconsistency proof kept for `blob_id`.
-    pub fn inconsistency_proof(
-        &self,
-        blob_id: &BlobId,
-    ) -> Result<Option<InconsistencyProof>, StoreError> {
+    pub fn inconsistency_proof(&self, blob_id: &BlobId) -> Result<Option<InconsistencyProof>, StoreError> {
         self.get(INCONSISTENCY_PROOFS, blob_id)?
             .map(|bytes| {
                 bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
@@ -296,8 +249,7 @@ impl Store {
             .filter(|name| name.starts_with(SHARD_TABLE_PREFIX))
             .collect();
         for name in &shard_tables {
-            txn.open_table(TableDefinition::<&[u8], &[u8]>::new(name))?
-                .remove(key)?;
+            txn.open_table(TableDefinition::<&[u8], &[u8]>::new(name))?.remove(key)?;
         }
         txn.open_table(METADATA)?.remove(key)?;
         txn.commit()?;

@@ -14,36 +14,24 @@ use floe_encoder::{
 use floe_node::{ChainFeed, blob_info::ObjectId, limits};
 
 /// A pair index whose shard node `node` holds, and one it does not.
-fn own_and_foreign_pair(
-    cluster: &Cluster,
-    blob_id: &floe_encoder::BlobId,
-    node: usize,
-) -> (u16, u16) {
+fn own_and_foreign_pair(cluster: &Cluster, blob_id: &floe_encoder::BlobId, node: usize) -> (u16, u16) {
     let n = cluster.config.n_shards();
-    let own = (0..n)
-        .find(|p| cluster.holder_of_pair(blob_id, *p) == node)
-        .unwrap();
-    let foreign = (0..n)
-        .find(|p| cluster.holder_of_pair(blob_id, *p) != node)
-        .unwrap();
+    let own = (0..n).find(|p| cluster.holder_of_pair(blob_id, *p) == node).unwrap();
+    let foreign = (0..n).find(|p| cluster.holder_of_pair(blob_id, *p) != node).unwrap();
     (own, foreign)
 }
 
 #[tokio::test]
 async fn health_reports_epoch_key_and_owned_shards() {
     let cluster = cluster(&[4, 3, 3]).await;
-    let (status, body) = cluster
-        .get_json(&format!("{}/v1/health", cluster.nodes[1].url()))
-        .await;
+    let (status, body) = cluster.get_json(&format!("{}/v1/health", cluster.nodes[1].url())).await;
     assert_eq!(status, 200);
     let data = &body["success"]["data"];
     assert_eq!(body["success"]["code"], 200);
     assert_eq!(data["epoch"], EPOCH);
     assert_eq!(data["nShards"], 10);
     assert_eq!(data["ownedShards"], serde_json::json!([4, 5, 6]));
-    let key = STANDARD
-        .decode(data["publicKey"].as_str().unwrap())
-        .unwrap();
+    let key = STANDARD.decode(data["publicKey"].as_str().unwrap()).unwrap();
     assert_eq!(key, cluster.nodes[1].key.public_key().to_bytes());
 }
 
@@ -55,19 +43,17 @@ async fn metadata_is_stored_once_and_served_with_its_blob_id() {
     cluster.register(blob_id, 1);
     let url = cluster.blob_url(0, &blob_id, "metadata");
     let bcs = encoded.metadata.metadata().to_bcs();
+    let status_url = cluster.blob_url(0, &blob_id, "metadata/status");
+    assert_eq!(cluster.get_json(&status_url).await.1["success"]["data"], "nonexistent");
     assert_eq!(cluster.put(&url, bcs.clone()).await.0, 201);
     let (status, body) = cluster.put(&url, bcs).await;
-    assert_eq!(
-        status, 200,
-        "second PUT reports it was already there: {body}"
-    );
+    assert_eq!(status, 200, "second PUT reports it was already there: {body}");
+    assert_eq!(cluster.get_json(&status_url).await.1["success"]["data"], "stored");
     let (status, bytes) = cluster.get_bytes(&url).await;
     assert_eq!(status, 200);
     assert_eq!(bytes, encoded.metadata.to_bcs_with_id());
     // A node that never got it says so.
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(1, &blob_id, "metadata"))
-        .await;
+    let (status, body) = cluster.get_json(&cluster.blob_url(1, &blob_id, "metadata")).await;
     assert_eq!(status, 404);
     assert!(message(&body).contains("metadata"), "{body}");
 }
@@ -82,17 +68,15 @@ async fn slivers_round_trip_through_the_node_holding_their_shard() {
     for pair in &encoded.pairs {
         let holder = cluster.holder_of_pair(&blob_id, pair.index().0);
         for axis in [SliverType::Primary, SliverType::Secondary] {
-            let url = cluster.blob_url(
-                holder,
-                &blob_id,
-                &format!("slivers/{}/{axis}", pair.index()),
-            );
+            let url = cluster.blob_url(holder, &blob_id, &format!("slivers/{}/{axis}", pair.index()));
             let (status, bytes) = cluster.get_bytes(&url).await;
             assert_eq!(status, 200);
-            assert_eq!(
-                floe_encoder::Sliver::from_bcs(axis, &bytes).unwrap(),
-                *pair.sliver(axis)
-            );
+            assert_eq!(floe_encoder::Sliver::from_bcs(axis, &bytes).unwrap(), *pair.sliver(axis));
+            let (status, body) = cluster.get_json(&format!("{url}/status")).await;
+            assert_eq!((status, body["success"]["data"].as_str()), (200, Some("stored")));
+            let elsewhere = (holder + 1) % 3;
+            let url = cluster.blob_url(elsewhere, &blob_id, &format!("slivers/{}/{axis}/status", pair.index()));
+            assert_eq!(cluster.get_json(&url).await.1["success"]["data"], "nonexistent");
         }
     }
     // Storing the same sliver again is acknowledged as already present.
@@ -107,42 +91,24 @@ async fn data_of_unregistered_blobs_is_refused() {
     let cluster = cluster(&[4, 3, 3]).await;
     let encoded = cluster.encode(500, 3);
     let blob_id = *encoded.metadata.blob_id();
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "metadata"),
-            encoded.metadata.metadata().to_bcs(),
-        )
-        .await;
+    let (status, body) =
+        cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
     assert_eq!(status, 403);
     assert!(message(&body).contains("not registered"), "{body}");
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "slivers/0/primary"),
-            encoded.pairs[0].primary.to_bcs(),
-        )
-        .await;
+    let (status, body) =
+        cluster.put(&cluster.blob_url(0, &blob_id, "slivers/0/primary"), encoded.pairs[0].primary.to_bcs()).await;
     assert_eq!(status, 403, "{body}");
     // Deleted or invalidated registrations are refused as well.
-    cluster
-        .chain
-        .blob_registered(blob_id, ObjectId([5; 32]), 10, true);
+    cluster.chain.blob_registered(blob_id, ObjectId([5; 32]), 10, true);
     cluster.chain.blob_deleted(blob_id, ObjectId([5; 32]));
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "metadata"),
-            encoded.metadata.metadata().to_bcs(),
-        )
-        .await;
+    let (status, body) =
+        cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
     assert_eq!(status, 403);
     assert!(message(&body).contains("expired or was deleted"), "{body}");
     cluster.register(blob_id, 1);
     cluster.chain.blob_invalidated(blob_id);
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "metadata"),
-            encoded.metadata.metadata().to_bcs(),
-        )
-        .await;
+    let (status, body) =
+        cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
     assert_eq!(status, 403);
     assert!(message(&body).contains("invalidated"), "{body}");
 }
@@ -156,17 +122,10 @@ async fn slivers_of_shards_the_node_does_not_hold_are_refused() {
     cluster.upload(&encoded, &[0]).await;
     let (_, foreign) = own_and_foreign_pair(&cluster, &blob_id, 0);
     let url = cluster.blob_url(0, &blob_id, &format!("slivers/{foreign}/primary"));
-    let (status, body) = cluster
-        .put(&url, encoded.pairs[usize::from(foreign)].primary.to_bcs())
-        .await;
+    let (status, body) = cluster.put(&url, encoded.pairs[usize::from(foreign)].primary.to_bcs()).await;
     assert_eq!(status, 403);
     assert!(message(&body).contains("does not hold"), "{body}");
-    let (status, _) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "slivers/10/primary"),
-            vec![0],
-        )
-        .await;
+    let (status, _) = cluster.put(&cluster.blob_url(0, &blob_id, "slivers/10/primary"), vec![0]).await;
     assert_eq!(status, 400, "pair 10 of 10 is out of range");
 }
 
@@ -183,28 +142,14 @@ async fn corrupted_or_misplaced_slivers_are_refused_and_nothing_is_stored() {
     let (status, body) = cluster.put(&url, good.to_bcs()).await;
     assert_eq!(status, 409, "slivers need the metadata first: {body}");
     assert!(message(&body).contains("PUT the metadata"), "{body}");
-    cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "metadata"),
-            encoded.metadata.metadata().to_bcs(),
-        )
-        .await;
+    cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
 
     let mut data = good.data().to_vec();
     data[3] ^= 0x40;
-    let corrupted = floe_encoder::Sliver::new(
-        SliverType::Secondary,
-        good.index(),
-        good.symbol_size(),
-        data,
-    )
-    .unwrap();
+    let corrupted = floe_encoder::Sliver::new(SliverType::Secondary, good.index(), good.symbol_size(), data).unwrap();
     let (status, body) = cluster.put(&url, corrupted.to_bcs()).await;
     assert_eq!(status, 400);
-    assert!(
-        message(&body).contains("does not match the metadata"),
-        "{body}"
-    );
+    assert!(message(&body).contains("does not match the metadata"), "{body}");
 
     // The right bytes under another pair's index.
     let other = &encoded.pairs[usize::from((own + 1) % 10)].secondary;
@@ -217,11 +162,7 @@ async fn corrupted_or_misplaced_slivers_are_refused_and_nothing_is_stored() {
     let (status, _) = cluster.put(&url_primary, good.to_bcs()).await;
     assert_eq!(status, 400);
 
-    assert_eq!(
-        cluster.get_bytes(&url).await.0,
-        404,
-        "no refused sliver was stored"
-    );
+    assert_eq!(cluster.get_bytes(&url).await.0, 404, "no refused sliver was stored");
     assert_eq!(cluster.put(&url, good.to_bcs()).await.0, 201);
 }
 
@@ -245,35 +186,17 @@ async fn metadata_of_another_blob_or_malformed_bcs_is_refused() {
     assert_eq!(status, 400);
     assert!(message(&body).contains("expected 10"), "{body}");
 
-    cluster
-        .put(&url, encoded.metadata.metadata().to_bcs())
-        .await;
+    cluster.put(&url, encoded.metadata.metadata().to_bcs()).await;
     let (own, _) = own_and_foreign_pair(&cluster, &blob_id, 0);
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, &format!("slivers/{own}/primary")),
-            vec![0xff; 3],
-        )
-        .await;
+    let (status, body) =
+        cluster.put(&cluster.blob_url(0, &blob_id, &format!("slivers/{own}/primary")), vec![0xff; 3]).await;
     assert_eq!(status, 400);
-    assert!(
-        message(&body).contains("malformed primary sliver"),
-        "{body}"
-    );
-    let (status, body) = cluster
-        .put(&cluster.blob_url(0, &blob_id, "slivers/x/primary"), vec![])
-        .await;
+    assert!(message(&body).contains("malformed primary sliver"), "{body}");
+    let (status, body) = cluster.put(&cluster.blob_url(0, &blob_id, "slivers/x/primary"), vec![]).await;
     assert_eq!(status, 400);
     assert!(message(&body).contains("sliver pair index"), "{body}");
-    let response = cluster
-        .http
-        .get(format!(
-            "{}/v1/blobs/short/metadata",
-            cluster.nodes[0].url()
-        ))
-        .send()
-        .await
-        .unwrap();
+    let response =
+        cluster.http.get(format!("{}/v1/blobs/short/metadata", cluster.nodes[0].url())).send().await.unwrap();
     assert_eq!(response.status(), 400);
 }
 
@@ -284,30 +207,16 @@ async fn bodies_over_their_limit_get_413() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     let metadata_limit = limits::max_metadata_body(&cluster.config);
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "metadata"),
-            vec![0; metadata_limit + 1],
-        )
-        .await;
+    let (status, body) = cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), vec![0; metadata_limit + 1]).await;
     assert_eq!(status, 413);
-    assert!(
-        message(&body).contains(&format!("limit of {metadata_limit} bytes")),
-        "{body}"
-    );
+    assert!(message(&body).contains(&format!("limit of {metadata_limit} bytes")), "{body}");
     let sliver_limit = limits::max_sliver_body(&cluster.config);
-    let (status, body) = cluster
-        .put(
-            &cluster.blob_url(0, &blob_id, "slivers/0/primary"),
-            vec![0; sliver_limit + 1],
-        )
-        .await;
+    let (status, body) =
+        cluster.put(&cluster.blob_url(0, &blob_id, "slivers/0/primary"), vec![0; sliver_limit + 1]).await;
     assert_eq!(status, 413);
     assert!(message(&body).contains("sliver body"), "{body}");
     // A chunked body without a declared length is cut off at the limit too.
-    let chunks = futures::stream::iter(
-        (0..=metadata_limit / 1000).map(|_| Ok::<_, std::io::Error>(vec![0u8; 1000])),
-    );
+    let chunks = futures::stream::iter((0..=metadata_limit / 1000).map(|_| Ok::<_, std::io::Error>(vec![0u8; 1000])));
     let response = cluster
         .http
         .put(cluster.blob_url(0, &blob_id, "metadata"))
@@ -329,22 +238,12 @@ async fn confirmation_is_signed_only_once_every_sliver_of_the_nodes_shards_is_st
     assert_eq!(status, 404, "no metadata yet: {body}");
 
     // Everything but one secondary sliver of node 2.
-    cluster
-        .put(
-            &cluster.blob_url(2, &blob_id, "metadata"),
-            encoded.metadata.metadata().to_bcs(),
-        )
-        .await;
-    let own: Vec<u16> = (0..10)
-        .filter(|p| cluster.holder_of_pair(&blob_id, *p) == 2)
-        .collect();
+    cluster.put(&cluster.blob_url(2, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
+    let own: Vec<u16> = (0..10).filter(|p| cluster.holder_of_pair(&blob_id, *p) == 2).collect();
     for (i, pair) in own.iter().enumerate() {
         let pair_slivers = &encoded.pairs[usize::from(*pair)];
         cluster
-            .put(
-                &cluster.blob_url(2, &blob_id, &format!("slivers/{pair}/primary")),
-                pair_slivers.primary.to_bcs(),
-            )
+            .put(&cluster.blob_url(2, &blob_id, &format!("slivers/{pair}/primary")), pair_slivers.primary.to_bcs())
             .await;
         if i > 0 {
             cluster
@@ -357,68 +256,32 @@ async fn confirmation_is_signed_only_once_every_sliver_of_the_nodes_shards_is_st
     }
     let (status, body) = cluster.get_json(&url).await;
     assert_eq!(status, 409);
-    assert!(
-        message(&body).contains(&format!("missing 1: secondary sliver of pair {}", own[0])),
-        "{body}"
-    );
+    assert!(message(&body).contains(&format!("missing 1: secondary sliver of pair {}", own[0])), "{body}");
 
     let last = &encoded.pairs[usize::from(own[0])].secondary;
-    cluster
-        .put(
-            &cluster.blob_url(2, &blob_id, &format!("slivers/{}/secondary", own[0])),
-            last.to_bcs(),
-        )
-        .await;
+    cluster.put(&cluster.blob_url(2, &blob_id, &format!("slivers/{}/secondary", own[0])), last.to_bcs()).await;
     let (status, body) = cluster.get_json(&url).await;
     assert_eq!(status, 200, "{body}");
     let signed = &body["success"]["data"]["signed"];
-    let message_bytes = STANDARD
-        .decode(signed["serializedMessage"].as_str().unwrap())
-        .unwrap();
-    let signature = BlsSignature::from_bytes(
-        &STANDARD
-            .decode(signed["signature"].as_str().unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    cluster.nodes[2]
-        .key
-        .public_key()
-        .verify(&message_bytes, &signature)
-        .unwrap();
+    let message_bytes = STANDARD.decode(signed["serializedMessage"].as_str().unwrap()).unwrap();
+    let signature = BlsSignature::from_bytes(&STANDARD.decode(signed["signature"].as_str().unwrap()).unwrap()).unwrap();
+    cluster.nodes[2].key.public_key().verify(&message_bytes, &signature).unwrap();
     let confirmation = StorageConfirmation::from_bytes(&message_bytes).unwrap();
-    assert_eq!(
-        confirmation,
-        StorageConfirmation {
-            epoch: EPOCH,
-            blob_id,
-            persistence: BlobPersistence::Permanent
-        }
-    );
+    assert_eq!(confirmation, StorageConfirmation { epoch: EPOCH, blob_id, persistence: BlobPersistence::Permanent });
 
     // A deletable confirmation names a registered deletable object, not just any.
     let deletable = ObjectId([0x77; 32]);
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(2, &blob_id, &format!("confirmation/deletable/{deletable}")))
-        .await;
+    let (status, body) =
+        cluster.get_json(&cluster.blob_url(2, &blob_id, &format!("confirmation/deletable/{deletable}"))).await;
     assert_eq!(status, 403, "{body}");
     cluster.chain.blob_registered(blob_id, deletable, 10, true);
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(2, &blob_id, &format!("confirmation/deletable/{deletable}")))
-        .await;
+    let (status, body) =
+        cluster.get_json(&cluster.blob_url(2, &blob_id, &format!("confirmation/deletable/{deletable}"))).await;
     assert_eq!(status, 200, "{body}");
-    let bytes = STANDARD
-        .decode(
-            body["success"]["data"]["signed"]["serializedMessage"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
+    let bytes = STANDARD.decode(body["success"]["data"]["signed"]["serializedMessage"].as_str().unwrap()).unwrap();
     assert_eq!(
         StorageConfirmation::from_bytes(&bytes).unwrap().persistence,
-        BlobPersistence::Deletable {
-            object_id: deletable.0
-        }
+        BlobPersistence::Deletable { object_id: deletable.0 }
     );
 }
 
@@ -432,55 +295,28 @@ async fn recovery_symbols_carry_proofs_and_rebuild_a_sliver() {
     let target = SliverIndex(6);
     let mut symbols = Vec::new();
     for node in 0..3 {
-        let url = cluster.blob_url(
-            node,
-            &blob_id,
-            "recoverySymbols?target_type=primary&target_sliver=6",
-        );
+        let url = cluster.blob_url(node, &blob_id, "recoverySymbols?target_type=primary&target_sliver=6");
         let (status, bytes) = cluster.get_bytes(&url).await;
         assert_eq!(status, 200);
         let batch: Vec<RecoverySymbol> = bcs::from_bytes(&bytes).unwrap();
-        assert_eq!(
-            batch.len(),
-            cluster.nodes[node].shards.len(),
-            "one symbol per shard held"
-        );
+        assert_eq!(batch.len(), cluster.nodes[node].shards.len(), "one symbol per shard held");
         for symbol in &batch {
             symbol.verify(&cluster.config, &encoded.metadata).unwrap();
             assert_eq!(symbol.source_axis(), SliverType::Secondary);
         }
         symbols.extend(batch);
     }
-    let rebuilt = recover_sliver(
-        &cluster.config,
-        &encoded.metadata,
-        SliverType::Primary,
-        target,
-        symbols,
-    )
-    .unwrap();
+    let rebuilt = recover_sliver(&cluster.config, &encoded.metadata, SliverType::Primary, target, symbols).unwrap();
     assert_eq!(rebuilt, encoded.pairs[6].primary);
 
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(
-            0,
-            &blob_id,
-            "recoverySymbols?target_type=diagonal&target_sliver=1",
-        ))
-        .await;
+    let (status, body) =
+        cluster.get_json(&cluster.blob_url(0, &blob_id, "recoverySymbols?target_type=diagonal&target_sliver=1")).await;
     assert_eq!(status, 400);
     assert!(message(&body).contains("unknown sliver type"), "{body}");
-    let (status, _) = cluster
-        .get_json(&cluster.blob_url(
-            0,
-            &blob_id,
-            "recoverySymbols?target_type=primary&target_sliver=10",
-        ))
-        .await;
+    let (status, _) =
+        cluster.get_json(&cluster.blob_url(0, &blob_id, "recoverySymbols?target_type=primary&target_sliver=10")).await;
     assert_eq!(status, 400);
-    let (status, _) = cluster
-        .get_json(&cluster.blob_url(0, &blob_id, "recoverySymbols?target_type=primary"))
-        .await;
+    let (status, _) = cluster.get_json(&cluster.blob_url(0, &blob_id, "recoverySymbols?target_type=primary")).await;
     assert_eq!(status, 400);
 }
 
@@ -495,20 +331,12 @@ async fn an_inconsistency_proof_that_proves_nothing_is_refused() {
     let symbols: Vec<RecoverySymbol> = encoded.pairs[..4]
         .iter()
         .map(|pair| {
-            floe_encoder::recovery::recovery_symbols(&cluster.config, &pair.primary, &[target])
-                .unwrap()
-                .remove(0)
+            floe_encoder::recovery::recovery_symbols(&cluster.config, &pair.primary, &[target]).unwrap().remove(0)
         })
         .collect();
     let proof = InconsistencyProof::new(SliverType::Secondary, target, symbols);
     let url = cluster.blob_url(0, &blob_id, "inconsistencyProof/secondary");
-    let response = cluster
-        .http
-        .post(&url)
-        .body(bcs::to_bytes(&proof).unwrap())
-        .send()
-        .await
-        .unwrap();
+    let response = cluster.http.post(&url).body(bcs::to_bytes(&proof).unwrap()).send().await.unwrap();
     assert_eq!(response.status(), 400);
     let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     assert!(message(&body).contains("no inconsistency"), "{body}");
@@ -519,18 +347,8 @@ async fn an_inconsistency_proof_that_proves_nothing_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        response.status(),
-        400,
-        "axis in the URL must match the proof"
-    );
-    let response = cluster
-        .http
-        .post(&url)
-        .body(vec![9, 9, 9])
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(response.status(), 400, "axis in the URL must match the proof");
+    let response = cluster.http.post(&url).body(vec![9, 9, 9]).send().await.unwrap();
     assert_eq!(response.status(), 400, "malformed BCS");
 }
 
@@ -544,9 +362,7 @@ async fn status_follows_the_chain() {
     assert_eq!(status, 200);
     assert_eq!(body["success"]["data"], "nonexistent");
     cluster.register(blob_id, 1);
-    cluster
-        .chain
-        .blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
     let (_, body) = cluster.get_json(&url).await;
     let permanent = &body["success"]["data"]["permanent"];
     assert_eq!(permanent["endEpoch"], 10);
@@ -556,4 +372,21 @@ async fn status_follows_the_chain() {
     cluster.chain.blob_invalidated(blob_id);
     let (_, body) = cluster.get_json(&url).await;
     assert_eq!(body["success"]["data"], "invalid");
+}
+
+#[tokio::test]
+async fn a_node_without_shards_in_the_epoch_confirms_nothing() {
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(600, 13);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let outsider =
+        floe_node::StorageNode::new(cluster.chain.clone(), floe_node::Store::open(dir.path()).unwrap(), common::key(9));
+    outsider.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+    let error = outsider.confirmation(&blob_id, BlobPersistence::Permanent).unwrap_err();
+    assert!(matches!(error, floe_node::NodeError::NoShards(EPOCH)), "{error}");
+    let own_pair = &encoded.pairs[0];
+    let error = outsider.store_sliver(&blob_id, own_pair.index(), SliverType::Primary, &own_pair.primary.to_bcs());
+    assert!(matches!(error, Err(floe_node::NodeError::ForeignShard { .. })));
 }

@@ -11,17 +11,14 @@ use floe_encoder::{
     messages::{BlobPersistence, InvalidBlobIdMessage},
 };
 use floe_node::{
-    ChainFeed,
+    ChainFeed, ChainView,
     blob_info::ObjectId,
     peer_client::PeerClient,
     recovery::{RecoveryFailure, RecoverySettings, recover_blob},
 };
 
 fn fast() -> RecoverySettings {
-    RecoverySettings {
-        retry_delay: Duration::from_millis(5),
-        ..RecoverySettings::default()
-    }
+    RecoverySettings { retry_delay: Duration::from_millis(5), ..RecoverySettings::default() }
 }
 
 /// A loopback address nobody listens on.
@@ -39,20 +36,15 @@ async fn a_node_that_missed_the_upload_recovers_every_sliver_of_its_shards() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster
-        .chain
-        .blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
     let lagging = &cluster.nodes[2].node;
     assert_eq!(lagging.missing_slivers(&blob_id).unwrap().len(), 6);
 
-    let peers = vec![
-        dead_peer().await,
-        cluster.nodes[0].url(),
-        cluster.nodes[1].url(),
-    ];
-    let outcome = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast())
-        .await
-        .unwrap();
+    // The committee's addresses of the other members, behind a peer that is down.
+    let mut peers = vec![dead_peer().await];
+    peers.extend(cluster.chain.committee().peer_addresses(&cluster.nodes[2].key.public_key()));
+    assert_eq!(peers.len(), 3);
+    let outcome = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
     assert!(outcome.fetched_metadata);
     assert_eq!(outcome.recovered.len(), 6);
     assert!(outcome.inconsistency.is_none());
@@ -60,21 +52,14 @@ async fn a_node_that_missed_the_upload_recovers_every_sliver_of_its_shards() {
     for pair in &encoded.pairs {
         if cluster.holder_of_pair(&blob_id, pair.index().0) == 2 {
             for axis in [SliverType::Primary, SliverType::Secondary] {
-                assert_eq!(
-                    lagging.sliver(&blob_id, pair.index(), axis).unwrap(),
-                    *pair.sliver(axis)
-                );
+                assert_eq!(lagging.sliver(&blob_id, pair.index(), axis).unwrap(), *pair.sliver(axis));
             }
         }
     }
-    let signed = lagging
-        .confirmation(&blob_id, BlobPersistence::Permanent)
-        .unwrap();
+    let signed = lagging.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
     signed.verify(&cluster.nodes[2].key.public_key()).unwrap();
     // A second run has nothing left to do.
-    let again = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast())
-        .await
-        .unwrap();
+    let again = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
     assert!(!again.fetched_metadata && again.recovered.is_empty());
 }
 
@@ -86,19 +71,8 @@ async fn uncertified_blobs_are_not_recovered() {
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
     let peers = vec![cluster.nodes[0].url()];
-    let error = recover_blob(
-        &cluster.nodes[2].node,
-        &PeerClient::new(),
-        &peers,
-        blob_id,
-        &fast(),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(error, RecoveryFailure::NotCertified(id) if id == blob_id),
-        "{error}"
-    );
+    let error = recover_blob(&cluster.nodes[2].node, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap_err();
+    assert!(matches!(error, RecoveryFailure::NotCertified(id) if id == blob_id), "{error}");
 }
 
 #[tokio::test]
@@ -108,48 +82,19 @@ async fn too_few_peers_is_reported_with_the_symbol_count() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster
-        .chain
-        .blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
     // Node 1 holds 3 shards; a secondary sliver needs n - 2f = 4 symbols.
     let peers = vec![cluster.nodes[1].url()];
-    let error = recover_blob(
-        &cluster.nodes[2].node,
-        &PeerClient::new(),
-        &peers,
-        blob_id,
-        &fast(),
-    )
-    .await
-    .unwrap_err();
+    let error = recover_blob(&cluster.nodes[2].node, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap_err();
     match error {
-        RecoveryFailure::NotEnoughSymbols {
-            got,
-            needed,
-            sliver,
-            ..
-        } => {
+        RecoveryFailure::NotEnoughSymbols { got, needed, sliver, .. } => {
             assert_eq!((got, needed, sliver.axis), (3, 4, SliverType::Secondary));
         }
         other => panic!("expected NotEnoughSymbols, got {other}"),
     }
     // Nothing was stored but the metadata, fetched from the peer.
-    assert_eq!(
-        cluster.nodes[2]
-            .node
-            .missing_slivers(&blob_id)
-            .unwrap()
-            .len(),
-        6
-    );
-    assert!(
-        cluster.nodes[2]
-            .node
-            .store()
-            .metadata(&blob_id)
-            .unwrap()
-            .is_some()
-    );
+    assert_eq!(cluster.nodes[2].node.missing_slivers(&blob_id).unwrap().len(), 6);
+    assert!(cluster.nodes[2].node.store().metadata(&blob_id).unwrap().is_some());
 }
 
 #[tokio::test]
@@ -157,40 +102,21 @@ async fn recovering_an_inconsistently_encoded_blob_yields_a_proof_other_nodes_at
     let cluster = cluster(&[4, 3, 3]).await;
     // The altered primary sliver is one node 2 must recover.
     let probe = inconsistent_blob(&cluster.config, 5000, 34, 0);
-    let pair = (0..10u16)
-        .find(|p| cluster.holder_of_pair(probe.metadata.blob_id(), *p) == 2)
-        .unwrap();
+    let pair = (0..10u16).find(|p| cluster.holder_of_pair(probe.metadata.blob_id(), *p) == 2).unwrap();
     let encoded = inconsistent_blob(&cluster.config, 5000, 34, usize::from(pair));
     let blob_id = *encoded.metadata.blob_id();
-    assert_eq!(
-        cluster.holder_of_pair(&blob_id, pair),
-        2,
-        "the altered pair still maps to node 2"
-    );
+    assert_eq!(cluster.holder_of_pair(&blob_id, pair), 2, "the altered pair still maps to node 2");
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster
-        .chain
-        .blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
 
     let peers = vec![cluster.nodes[0].url(), cluster.nodes[1].url()];
     let lagging = &cluster.nodes[2].node;
-    let outcome = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast())
-        .await
-        .unwrap();
-    let proof = outcome
-        .inconsistency
-        .expect("the rebuilt sliver contradicts the metadata");
+    let outcome = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
+    let proof = outcome.inconsistency.expect("the rebuilt sliver contradicts the metadata");
     assert_eq!(proof.target_axis(), SliverType::Primary);
     assert_eq!(proof.target_index().0, pair);
-    assert_eq!(
-        lagging
-            .store()
-            .inconsistency_proof(&blob_id)
-            .unwrap()
-            .as_ref(),
-        Some(&proof)
-    );
+    assert_eq!(lagging.store().inconsistency_proof(&blob_id).unwrap().as_ref(), Some(&proof));
 
     let response = cluster
         .http
@@ -203,22 +129,10 @@ async fn recovering_an_inconsistently_encoded_blob_yields_a_proof_other_nodes_at
     let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     use base64::Engine as _;
     let decode = |field: &str| {
-        base64::engine::general_purpose::STANDARD
-            .decode(body["success"]["data"][field].as_str().unwrap())
-            .unwrap()
+        base64::engine::general_purpose::STANDARD.decode(body["success"]["data"][field].as_str().unwrap()).unwrap()
     };
     let message = decode("serializedMessage");
     let signature = floe_encoder::bls::BlsSignature::from_bytes(&decode("signature")).unwrap();
-    cluster.nodes[0]
-        .key
-        .public_key()
-        .verify(&message, &signature)
-        .unwrap();
-    assert_eq!(
-        InvalidBlobIdMessage::from_bytes(&message).unwrap(),
-        InvalidBlobIdMessage {
-            epoch: EPOCH,
-            blob_id
-        }
-    );
+    cluster.nodes[0].key.public_key().verify(&message, &signature).unwrap();
+    assert_eq!(InvalidBlobIdMessage::from_bytes(&message).unwrap(), InvalidBlobIdMessage { epoch: EPOCH, blob_id });
 }

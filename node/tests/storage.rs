@@ -14,18 +14,13 @@ async fn a_node_restarted_on_the_same_directory_serves_everything_it_acknowledge
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1, 2]).await;
-    let before = cluster.nodes[1]
-        .node
-        .confirmation(&blob_id, BlobPersistence::Permanent)
-        .unwrap();
+    let before = cluster.nodes[1].node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
 
     let node = cluster.nodes.remove(1);
     let node = restart(node, cluster.chain.clone()).await;
     cluster.nodes.insert(1, node);
 
-    let (status, bytes) = cluster
-        .get_bytes(&cluster.blob_url(1, &blob_id, "metadata"))
-        .await;
+    let (status, bytes) = cluster.get_bytes(&cluster.blob_url(1, &blob_id, "metadata")).await;
     assert_eq!(status, 200);
     assert_eq!(bytes, encoded.metadata.to_bcs_with_id());
     for pair in &encoded.pairs {
@@ -33,29 +28,16 @@ async fn a_node_restarted_on_the_same_directory_serves_everything_it_acknowledge
             continue;
         }
         for axis in [SliverType::Primary, SliverType::Secondary] {
-            let (status, bytes) = cluster
-                .get_bytes(&cluster.blob_url(
-                    1,
-                    &blob_id,
-                    &format!("slivers/{}/{axis}", pair.index()),
-                ))
-                .await;
+            let (status, bytes) =
+                cluster.get_bytes(&cluster.blob_url(1, &blob_id, &format!("slivers/{}/{axis}", pair.index()))).await;
             assert_eq!(status, 200);
             assert_eq!(bytes, pair.sliver(axis).to_bcs());
         }
     }
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(1, &blob_id, "confirmation/permanent"))
-        .await;
+    let (status, body) = cluster.get_json(&cluster.blob_url(1, &blob_id, "confirmation/permanent")).await;
     assert_eq!(status, 200, "{body}");
-    let after = cluster.nodes[1]
-        .node
-        .confirmation(&blob_id, BlobPersistence::Permanent)
-        .unwrap();
-    assert_eq!(
-        after, before,
-        "BLS signatures are deterministic: the same confirmation"
-    );
+    let after = cluster.nodes[1].node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
+    assert_eq!(after, before, "BLS signatures are deterministic: the same confirmation");
 }
 
 #[tokio::test]
@@ -67,27 +49,12 @@ async fn deleting_the_last_deletable_object_deletes_the_blobs_data() {
     cluster.chain.blob_registered(blob_id, object, 10, true);
     cluster.upload(&encoded, &[0, 1, 2]).await;
     let node = &cluster.nodes[0].node;
-    assert!(
-        !node.sync_blob(&blob_id).unwrap(),
-        "a live blob keeps its data"
-    );
-    assert_eq!(
-        cluster
-            .get_bytes(&cluster.blob_url(0, &blob_id, "metadata"))
-            .await
-            .0,
-        200
-    );
+    assert!(!node.sync_blob(&blob_id).unwrap(), "a live blob keeps its data");
+    assert_eq!(cluster.get_bytes(&cluster.blob_url(0, &blob_id, "metadata")).await.0, 200);
 
     cluster.chain.blob_deleted(blob_id, object);
     assert!(node.sync_blob(&blob_id).unwrap());
-    assert_eq!(
-        cluster
-            .get_bytes(&cluster.blob_url(0, &blob_id, "metadata"))
-            .await
-            .0,
-        404
-    );
+    assert_eq!(cluster.get_bytes(&cluster.blob_url(0, &blob_id, "metadata")).await.0, 404);
     assert!(node.missing_slivers(&blob_id).unwrap().len() == 2 * cluster.nodes[0].shards.len());
     for pair in 0..10u16 {
         if cluster.holder_of_pair(&blob_id, pair) == 0 {
@@ -99,13 +66,7 @@ async fn deleting_the_last_deletable_object_deletes_the_blobs_data() {
     let info = node.store().blob_info(&blob_id).unwrap().unwrap();
     assert!(info.objects.is_empty());
     // Other nodes keep theirs until they sync.
-    assert_eq!(
-        cluster
-            .get_bytes(&cluster.blob_url(1, &blob_id, "metadata"))
-            .await
-            .0,
-        200
-    );
+    assert_eq!(cluster.get_bytes(&cluster.blob_url(1, &blob_id, "metadata")).await.0, 200);
 }
 
 #[tokio::test]
@@ -114,35 +75,21 @@ async fn expired_blobs_are_collected_at_the_epoch_change_and_live_ones_stay() {
     let short = cluster.encode(300, 23);
     let long = cluster.encode(300, 24);
     let (short_id, long_id) = (*short.metadata.blob_id(), *long.metadata.blob_id());
-    cluster
-        .chain
-        .blob_registered(short_id, ObjectId([1; 32]), EPOCH + 1, false);
-    cluster
-        .chain
-        .blob_registered(long_id, ObjectId([2; 32]), EPOCH + 5, false);
+    cluster.chain.blob_registered(short_id, ObjectId([1; 32]), EPOCH + 1, false);
+    cluster.chain.blob_registered(long_id, ObjectId([2; 32]), EPOCH + 5, false);
     cluster.upload(&short, &[0]).await;
     cluster.upload(&long, &[0]).await;
     let node = &cluster.nodes[0].node;
     assert!(node.collect_garbage().unwrap().is_empty());
 
     let committee = cluster.chain.committee();
-    let next = Committee::new(
-        EPOCH + 1,
-        committee.n_shards(),
-        committee.members().to_vec(),
-    )
-    .unwrap();
+    let next = Committee::new(EPOCH + 1, committee.n_shards(), committee.members().to_vec()).unwrap();
     cluster.chain.epoch_changed(next);
     assert_eq!(node.collect_garbage().unwrap(), vec![short_id]);
     assert!(node.store().metadata(&short_id).unwrap().is_none());
     assert!(node.store().metadata(&long_id).unwrap().is_some());
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(0, &short_id, "status"))
-        .await;
-    assert_eq!(
-        (status, body["success"]["data"].clone()),
-        (200, serde_json::json!("nonexistent"))
-    );
+    let (status, body) = cluster.get_json(&cluster.blob_url(0, &short_id, "status")).await;
+    assert_eq!((status, body["success"]["data"].clone()), (200, serde_json::json!("nonexistent")));
 }
 
 #[tokio::test]
@@ -153,17 +100,8 @@ async fn an_invalidated_blob_loses_its_data_and_gets_no_confirmation() {
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1, 2]).await;
     cluster.chain.blob_invalidated(blob_id);
-    let (status, body) = cluster
-        .get_json(&cluster.blob_url(2, &blob_id, "confirmation/permanent"))
-        .await;
+    let (status, body) = cluster.get_json(&cluster.blob_url(2, &blob_id, "confirmation/permanent")).await;
     assert_eq!(status, 403, "{body}");
     assert!(cluster.nodes[2].node.sync_blob(&blob_id).unwrap());
-    assert!(
-        cluster.nodes[2]
-            .node
-            .store()
-            .metadata(&blob_id)
-            .unwrap()
-            .is_none()
-    );
+    assert!(cluster.nodes[2].node.store().metadata(&blob_id).unwrap().is_none());
 }

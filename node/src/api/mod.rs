@@ -6,7 +6,9 @@
 //! |---|---|---|
 //! | GET | `/v1/health` | JSON [`crate::Health`] |
 //! | GET, PUT | `/v1/blobs/{blob_id}/metadata` | BCS `BlobMetadata` in; BCS `{blob_id, metadata}` out |
+//! | GET | `/v1/blobs/{blob_id}/metadata/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET, PUT | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}` | BCS sliver |
+//! | GET | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON `{"signed": SignedMessageJson}` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/deletable/{object_id}` | same |
 //! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=&target_sliver=` | BCS `Vec<RecoverySymbol>` |
@@ -32,30 +34,17 @@ use crate::node::StorageNode;
 pub fn router(node: Arc<StorageNode>) -> Router {
     Router::new()
         .route("/v1/health", get(routes::health))
-        .route(
-            "/v1/blobs/{blob_id}/metadata",
-            get(routes::get_metadata).put(routes::put_metadata),
-        )
+        .route("/v1/blobs/{blob_id}/metadata", get(routes::get_metadata).put(routes::put_metadata))
+        .route("/v1/blobs/{blob_id}/metadata/status", get(routes::metadata_status))
+        .route("/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}/status", get(routes::sliver_status))
         .route(
             "/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}",
             get(routes::get_sliver).put(routes::put_sliver),
         )
-        .route(
-            "/v1/blobs/{blob_id}/confirmation/permanent",
-            get(routes::confirm_permanent),
-        )
-        .route(
-            "/v1/blobs/{blob_id}/confirmation/deletable/{object_id}",
-            get(routes::confirm_deletable),
-        )
-        .route(
-            "/v1/blobs/{blob_id}/recoverySymbols",
-            get(routes::recovery_symbols),
-        )
-        .route(
-            "/v1/blobs/{blob_id}/inconsistencyProof/{sliver_type}",
-            post(routes::inconsistency_proof),
-        )
+        .route("/v1/blobs/{blob_id}/confirmation/permanent", get(routes::confirm_permanent))
+        .route("/v1/blobs/{blob_id}/confirmation/deletable/{object_id}", get(routes::confirm_deletable))
+        .route("/v1/blobs/{blob_id}/recoverySymbols", get(routes::recovery_symbols))
+        .route("/v1/blobs/{blob_id}/inconsistencyProof/{sliver_type}", post(routes::inconsistency_proof))
         .route("/v1/blobs/{blob_id}/status", get(routes::status))
         // Each body-taking route enforces its own limit (see `crate::limits`).
         .layer(DefaultBodyLimit::disable())

@@ -21,12 +21,7 @@ pub(crate) fn success<T: Serialize>(status: StatusCode, data: T) -> Response {
 
 /// A BCS body.
 pub(crate) fn bcs_body(status: StatusCode, bytes: Vec<u8>) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/octet-stream")],
-        bytes,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
 }
 
 /// A signed message as JSON: both fields base64 (standard alphabet, padded).
@@ -56,11 +51,7 @@ pub(crate) enum ApiError {
     Node(#[from] NodeError),
     /// A body over its limit.
     #[error("{what} body of {size} bytes exceeds the limit of {limit} bytes")]
-    TooLarge {
-        what: &'static str,
-        size: String,
-        limit: usize,
-    },
+    TooLarge { what: &'static str, size: String, limit: usize },
     /// A path segment that does not parse.
     #[error("bad {what} in path: {reason}")]
     BadPath { what: &'static str, reason: String },
@@ -99,19 +90,9 @@ pub(crate) async fn read_body(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
     if let Some(size) = declared.filter(|size| *size > limit as u64) {
-        return Err(ApiError::TooLarge {
-            what,
-            size: size.to_string(),
-            limit,
-        });
+        return Err(ApiError::TooLarge { what, size: size.to_string(), limit });
     }
     // Without a declared length (chunked), the limit is enforced while reading; a failure here is
     // either that or a broken connection, and nobody reads the answer to the latter.
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::TooLarge {
-            what,
-            size: "more".into(),
-            limit,
-        })
+    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::TooLarge { what, size: "more".into(), limit })
 }

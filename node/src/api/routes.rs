@@ -25,10 +25,7 @@ fn parse<T: FromStr>(text: &str, what: &'static str) -> Result<T, ApiError>
 where
     T::Err: std::fmt::Display,
 {
-    text.parse().map_err(|error: T::Err| ApiError::BadPath {
-        what,
-        reason: format!("{text:?}: {error}"),
-    })
+    text.parse().map_err(|error: T::Err| ApiError::BadPath { what, reason: format!("{text:?}: {error}") })
 }
 
 fn blob_id(text: &str) -> Result<BlobId, ApiError> {
@@ -61,10 +58,7 @@ pub(super) async fn health(State(node): Node) -> Response {
     success(StatusCode::OK, node.health())
 }
 
-pub(super) async fn get_metadata(
-    State(node): Node,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub(super) async fn get_metadata(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let metadata = blocking(node, move |node| node.metadata(&id)).await?;
     Ok(bcs_body(StatusCode::OK, metadata.to_bcs_with_id()))
@@ -88,11 +82,7 @@ pub(super) async fn get_sliver(
     State(node): Node,
     Path((id, pair, axis)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (id, pair, axis) = (
-        blob_id(&id)?,
-        pair_index(&pair)?,
-        parse::<SliverType>(&axis, "sliver type")?,
-    );
+    let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
     let sliver = blocking(node, move |node| node.sliver(&id, pair, axis)).await?;
     Ok(bcs_body(StatusCode::OK, sliver.to_bcs()))
 }
@@ -103,36 +93,19 @@ pub(super) async fn put_sliver(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let (id, pair, axis) = (
-        blob_id(&id)?,
-        pair_index(&pair)?,
-        parse::<SliverType>(&axis, "sliver type")?,
-    );
+    let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
     let limit = limits::max_sliver_body(&node.committee().1);
     let bytes = read_body(&headers, body, limit, "sliver").await?;
     let stored = blocking(node, move |node| node.store_sliver(&id, pair, axis, &bytes)).await?;
-    Ok(success(
-        stored_status(stored),
-        format!("{axis} sliver of pair {pair} of blob {id} stored"),
-    ))
+    Ok(success(stored_status(stored), format!("{axis} sliver of pair {pair} of blob {id} stored")))
 }
 
-async fn confirm(
-    node: Arc<StorageNode>,
-    id: BlobId,
-    persistence: BlobPersistence,
-) -> Result<Response, ApiError> {
+async fn confirm(node: Arc<StorageNode>, id: BlobId, persistence: BlobPersistence) -> Result<Response, ApiError> {
     let signed = blocking(node, move |node| node.confirmation(&id, persistence)).await?;
-    Ok(success(
-        StatusCode::OK,
-        serde_json::json!({ "signed": SignedMessageJson::from(&signed) }),
-    ))
+    Ok(success(StatusCode::OK, serde_json::json!({ "signed": SignedMessageJson::from(&signed) })))
 }
 
-pub(super) async fn confirm_permanent(
-    State(node): Node,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub(super) async fn confirm_permanent(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
     confirm(node, blob_id(&id)?, BlobPersistence::Permanent).await
 }
 
@@ -141,14 +114,7 @@ pub(super) async fn confirm_deletable(
     Path((id, object_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let object_id: ObjectId = parse(&object_id, "object id")?;
-    confirm(
-        node,
-        blob_id(&id)?,
-        BlobPersistence::Deletable {
-            object_id: object_id.0,
-        },
-    )
-    .await
+    confirm(node, blob_id(&id)?, BlobPersistence::Deletable { object_id: object_id.0 }).await
 }
 
 pub(super) async fn recovery_symbols(
@@ -169,14 +135,8 @@ pub(super) async fn recovery_symbols(
         .parse::<u16>()
         .map(SliverIndex)
         .map_err(|error| NodeError::BadQuery(format!("target_sliver {target:?}: {error}")))?;
-    let symbols = blocking(node, move |node| {
-        node.recovery_symbols(&id, target_axis, target)
-    })
-    .await?;
-    Ok(bcs_body(
-        StatusCode::OK,
-        bcs::to_bytes(&symbols).expect("BCS of plain data cannot fail"),
-    ))
+    let symbols = blocking(node, move |node| node.recovery_symbols(&id, target_axis, target)).await?;
+    Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&symbols).expect("BCS of plain data cannot fail")))
 }
 
 pub(super) async fn inconsistency_proof(
@@ -192,10 +152,26 @@ pub(super) async fn inconsistency_proof(
     Ok(success(StatusCode::OK, SignedMessageJson::from(&signed)))
 }
 
-pub(super) async fn status(
-    State(node): Node,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+pub(super) async fn status(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     Ok(success(StatusCode::OK, node.status(&id)))
+}
+
+fn stored_on_node(stored: bool) -> &'static str {
+    if stored { "stored" } else { "nonexistent" }
+}
+
+pub(super) async fn metadata_status(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    let stored = blocking(node, move |node| node.has_metadata(&id)).await?;
+    Ok(success(StatusCode::OK, stored_on_node(stored)))
+}
+
+pub(super) async fn sliver_status(
+    State(node): Node,
+    Path((id, pair, axis)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
+    let stored = blocking(node, move |node| node.has_sliver(&id, pair, axis)).await?;
+    Ok(success(StatusCode::OK, stored_on_node(stored)))
 }
