@@ -60,6 +60,8 @@ pub mod calls;
 pub mod committee;
 pub mod events;
 pub mod framework;
+#[cfg(test)]
+mod layout_contract;
 pub mod messages;
 pub mod move_type;
 pub mod objects;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
 
+use super::framework::DynamicField;
 use super::move_type::{MoveType, move_types};
 use crate::deployment::Packages;
 
@@ -100,9 +101,9 @@ move_types!(Seal;
     "subscription" => Subscription,
 );
 
-/// The name of an allowlist's dynamic field marking a published blob: the blob id `String`
-/// (the field's value is the byte 1).
-pub type AllowlistBlobName = String;
+/// The dynamic field an allowlist holds for each published blob
+/// (`Field<String, u8>`: name the blob id string, value 1).
+pub type AllowlistBlobField = DynamicField<String, u8>;
 
 #[cfg(test)]
 mod tests {
@@ -158,6 +159,13 @@ mod tests {
         };
         let bytes = assert_bcs_round_trip(&service);
         assert_eq!(bytes.len(), 32 + 8 + 8 + 32 + 2);
+    }
+
+    #[test]
+    fn published_blob_field_is_id_name_and_one() {
+        let field = AllowlistBlobField { id: Address::new([2; 32]), name: "blob".into(), value: 1 };
+        let bytes = assert_bcs_round_trip(&field);
+        assert_eq!(&bytes[32..], b"\x04blob\x01");
     }
 
     #[test]
