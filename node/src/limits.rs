@@ -54,6 +54,21 @@ pub fn max_inconsistency_proof_body(config: &EncodingConfig) -> usize {
     symbols * (usize::from(MAX_SYMBOL_SIZE) + RECOVERY_SYMBOL_OVERHEAD) + INCONSISTENCY_PROOF_HEADROOM
 }
 
+/// The largest recovery-symbols answer a node builds or a recovering node reads.
+pub const MAX_RECOVERY_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many target slivers one recovery-symbols request may name: as many as keep the answer
+/// within [`MAX_RECOVERY_RESPONSE_BYTES`] even from a node holding all `n` shards (at least one).
+pub fn max_recovery_targets(config: &EncodingConfig, symbol_size: u16) -> usize {
+    let per_target = config.n_shards_usize() * (usize::from(symbol_size) + RECOVERY_SYMBOL_OVERHEAD);
+    (MAX_RECOVERY_RESPONSE_BYTES / per_target).clamp(1, config.n_shards_usize())
+}
+
+/// The largest recovery-symbols answer for `targets` target slivers (one symbol per shard each).
+pub fn max_recovery_response(config: &EncodingConfig, symbol_size: u16, targets: usize) -> usize {
+    targets * config.n_shards_usize() * (usize::from(symbol_size) + RECOVERY_SYMBOL_OVERHEAD) + 16
+}
+
 /// Peers asked for recovery symbols at once while recovering one sliver.
 pub const RECOVERY_CONCURRENCY: usize = 8;
 

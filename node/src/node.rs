@@ -19,6 +19,7 @@ use crate::{
     blob_info::{BlobInfo, BlobStatus},
     chain_view::{ChainView, Committee},
     error::{MissingSliver, NodeError},
+    limits,
     store::Store,
 };
 
@@ -238,29 +239,42 @@ impl StorageNode {
         Ok(StorageConfirmation { epoch, blob_id: *blob_id, persistence }.sign(&self.key))
     }
 
-    /// One recovery symbol for sliver `target_index` of `target_axis` from every orthogonal
-    /// sliver this node stores for its shards, each with its Merkle proof.
+    /// One recovery symbol for each target sliver of `target_axis` from every orthogonal sliver
+    /// this node stores for its shards, each with its Merkle proof. Each source sliver is expanded
+    /// once for all targets, so batching targets saves the peer most of the work. The number of
+    /// targets is bounded by [`limits::max_recovery_targets`] so the answer stays bounded.
     pub fn recovery_symbols(
         &self,
         blob_id: &BlobId,
         target_axis: SliverType,
-        target_index: SliverIndex,
+        targets: &[SliverIndex],
     ) -> Result<Vec<RecoverySymbol>, NodeError> {
         let (committee, config) = self.committee();
-        if target_index.0 >= config.n_shards() {
+        if let Some(bad) = targets.iter().find(|target| target.0 >= config.n_shards()) {
             return Err(NodeError::BadQuery(format!(
-                "target sliver {target_index} is out of range for {} shards",
+                "target sliver {bad} is out of range for {} shards",
                 config.n_shards()
             )));
         }
+        if targets.is_empty() {
+            return Err(NodeError::BadQuery("no target sliver given".into()));
+        }
         if self.chain.blob_info(blob_id).is_some_and(|info| info.invalid) {
             return Err(NodeError::Invalid(*blob_id));
+        }
+        let metadata = self.metadata(blob_id)?;
+        let max_targets = limits::max_recovery_targets(&config, metadata.symbol_size(&config));
+        if targets.len() > max_targets {
+            return Err(NodeError::BadQuery(format!(
+                "{} target slivers asked at once; at most {max_targets} for this blob's symbol size",
+                targets.len()
+            )));
         }
         let source_axis = target_axis.orthogonal();
         let mut symbols = Vec::new();
         for shard in committee.shards_of(&self.key.public_key()) {
             if let Some(sliver) = self.store.sliver(shard, source_axis, blob_id)? {
-                let mut produced = recovery::recovery_symbols(&config, &sliver, &[target_index]).map_err(|error| {
+                let mut produced = recovery::recovery_symbols(&config, &sliver, targets).map_err(|error| {
                     NodeError::Store(crate::store::StoreError::Corrupt {
                         what: "sliver",
                         blob_id: *blob_id,

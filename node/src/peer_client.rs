@@ -3,8 +3,8 @@
 //! verified against the blob id here, symbols are verified by the caller against the metadata.
 
 use floe_encoder::{
-    BlobId, EncodingConfig, SliverIndex, SliverType, config::MAX_SYMBOL_SIZE, metadata::BlobMetadata,
-    metadata::VerifiedBlobMetadata, recovery::RecoverySymbol,
+    BlobId, EncodingConfig, SliverIndex, SliverType, metadata::BlobMetadata, metadata::VerifiedBlobMetadata,
+    recovery::RecoverySymbol,
 };
 
 use crate::limits;
@@ -122,22 +122,23 @@ impl PeerClient {
         metadata.verify(config, blob_id).map_err(|error| invalid(error.to_string()))
     }
 
-    /// The recovery symbols the node at `base_url` offers for sliver `target_index` of
-    /// `target_axis` (unverified: check each against the metadata).
+    /// The recovery symbols the node at `base_url` offers for the `targets` slivers of
+    /// `target_axis` of a blob with `symbol_size` (unverified: check each against the metadata).
     pub async fn recovery_symbols(
         &self,
         base_url: &str,
         config: &EncodingConfig,
         blob_id: &BlobId,
+        symbol_size: u16,
         target_axis: SliverType,
-        target_index: SliverIndex,
+        targets: &[SliverIndex],
     ) -> Result<Vec<RecoverySymbol>, PeerError> {
+        let list = targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
         let url = format!(
-            "{}/v1/blobs/{blob_id}/recoverySymbols?target_type={target_axis}&target_sliver={target_index}",
+            "{}/v1/blobs/{blob_id}/recoverySymbols?target_type={target_axis}&target_sliver={list}",
             base_url.trim_end_matches('/')
         );
-        // At most one symbol per shard.
-        let limit = config.n_shards_usize() * (usize::from(MAX_SYMBOL_SIZE) + limits::RECOVERY_SYMBOL_OVERHEAD) + 16;
+        let limit = limits::max_recovery_response(config, symbol_size, targets.len());
         let bytes = self.get_bounded(&url, limit).await?;
         bcs::from_bytes(&bytes).map_err(|error| PeerError::Invalid { url, reason: error.to_string() })
     }

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
-    BlobId, EncodingConfig, SliverType,
+    BlobId, EncodingConfig, SliverIndex, SliverType,
     error::RecoveryError,
     inconsistency::InconsistencyProof,
     metadata::VerifiedBlobMetadata,
@@ -134,34 +134,57 @@ pub async fn recover_blob(
         Err(error) => return Err(error.into()),
     };
     let missing = blocking(node, move |node| node.missing_slivers(&blob_id)).await?;
-    for sliver in missing {
-        let symbols = gather_symbols(node, client, peers, &config, &metadata, sliver, settings).await?;
-        let (config, metadata_for_decode) = (config, metadata.clone());
-        let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
-        let rebuilt = tokio::task::spawn_blocking(move || {
-            recover_sliver(&config, &metadata_for_decode, sliver.axis, target_index, symbols)
-        })
-        .await
-        .map_err(|error| NodeError::Task(error.to_string()))?;
-        match rebuilt {
-            Ok(rebuilt) => {
-                blocking(node, move |node| node.store_recovered_sliver(sliver.shard, &blob_id, &rebuilt)).await?;
+    let max_batch = limits::max_recovery_targets(&config, metadata.symbol_size(&config));
+    // Secondary slivers first: they need fewer symbols, and once rebuilt they are sources for
+    // this node's own primary slivers.
+    for axis in RECOVERY_ORDER {
+        let wanted: Vec<MissingSliver> = missing.iter().filter(|sliver| sliver.axis == axis).copied().collect();
+        for batch in wanted.chunks(max_batch) {
+            let symbols = gather_symbols(node, client, peers, &config, &metadata, axis, batch, settings).await?;
+            for (sliver, symbols) in batch.iter().copied().zip(symbols) {
+                if let Some(proof) = rebuild(node, &config, &metadata, sliver, symbols).await? {
+                    outcome.inconsistency = Some(proof);
+                    // The blob will be invalidated: nothing else of it is worth rebuilding.
+                    return Ok(outcome);
+                }
                 outcome.recovered.push(sliver);
             }
-            Err(RecoveryError::InconsistentEncoding(proof)) => {
-                tracing::warn!(%blob_id, %sliver, "blob is inconsistently encoded; keeping the proof");
-                let kept = (*proof).clone();
-                blocking(node, move |node| node.keep_inconsistency_proof(&blob_id, &kept)).await?;
-                outcome.inconsistency = Some(*proof);
-                // The blob will be invalidated: nothing else of it is worth rebuilding.
-                break;
-            }
-            // Symbols were verified one by one and counted, so this is not expected; report it
-            // as it is rather than guess.
-            Err(source) => return Err(RecoveryFailure::Rebuild { blob_id, sliver, source }),
         }
     }
     Ok(outcome)
+}
+
+/// Rebuilds `sliver` from verified symbols and stores it; returns the inconsistency proof (also
+/// stored) when the symbols rebuild something the metadata does not commit to.
+async fn rebuild(
+    node: &Arc<StorageNode>,
+    config: &EncodingConfig,
+    metadata: &VerifiedBlobMetadata,
+    sliver: MissingSliver,
+    symbols: Vec<RecoverySymbol>,
+) -> Result<Option<InconsistencyProof>, RecoveryFailure> {
+    let blob_id = *metadata.blob_id();
+    let (config, metadata) = (*config, metadata.clone());
+    let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
+    let rebuilt =
+        tokio::task::spawn_blocking(move || recover_sliver(&config, &metadata, sliver.axis, target_index, symbols))
+            .await
+            .map_err(|error| NodeError::Task(error.to_string()))?;
+    match rebuilt {
+        Ok(rebuilt) => {
+            blocking(node, move |node| node.store_recovered_sliver(sliver.shard, &blob_id, &rebuilt)).await?;
+            Ok(None)
+        }
+        Err(RecoveryError::InconsistentEncoding(proof)) => {
+            tracing::warn!(%blob_id, %sliver, "blob is inconsistently encoded; keeping the proof");
+            let kept = (*proof).clone();
+            blocking(node, move |node| node.keep_inconsistency_proof(&blob_id, &kept)).await?;
+            Ok(Some(*proof))
+        }
+        // Symbols were verified one by one and counted, so this is not expected; report it as
+        // it is rather than guess.
+        Err(source) => Err(RecoveryFailure::Rebuild { blob_id, sliver, source }),
+    }
 }
 
 fn backoff(settings: &RecoverySettings) -> ExponentialBuilder {
@@ -188,101 +211,125 @@ async fn fetch_metadata(
     Err(RecoveryFailure::NoMetadata { blob_id: *blob_id, errors })
 }
 
-/// Collects distinct, verified symbols for `sliver` until there are enough: first from this
-/// node's own orthogonal slivers, then from peers, `settings.concurrency` at a time.
+/// Collects, for each sliver of `batch` (all of `axis`), distinct verified symbols until there
+/// are enough: first from this node's own orthogonal slivers, then from peers, each asked once
+/// for the whole batch, `settings.concurrency` peers at a time.
+#[allow(clippy::too_many_arguments)]
 async fn gather_symbols(
     node: &Arc<StorageNode>,
     client: &PeerClient,
     peers: &[String],
     config: &EncodingConfig,
     metadata: &VerifiedBlobMetadata,
-    sliver: MissingSliver,
+    axis: SliverType,
+    batch: &[MissingSliver],
     settings: &RecoverySettings,
-) -> Result<Vec<RecoverySymbol>, RecoveryFailure> {
+) -> Result<Vec<Vec<RecoverySymbol>>, RecoveryFailure> {
     let blob_id = *metadata.blob_id();
-    let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
-    let mut gathered = Gathered {
-        config,
-        metadata,
-        sliver,
-        needed: usize::from(config.sliver_symbols(sliver.axis)),
-        seen: vec![false; config.n_shards_usize()],
-        chosen: Vec::new(),
-        errors: Vec::new(),
-    };
+    let symbol_size = metadata.symbol_size(config);
+    let targets: Vec<SliverIndex> =
+        batch.iter().map(|sliver| sliver.pair.sliver_index(axis, config.n_shards())).collect();
+    let mut gathered = Gathered::new(config, metadata, axis, &targets);
 
-    // Our own slivers of other shards may help (e.g. secondaries rebuilt a moment ago).
-    let axis = sliver.axis;
-    if let Ok(own) = blocking(node, move |node| node.recovery_symbols(&blob_id, axis, target_index)).await {
+    if let Ok(own) = {
+        let targets = targets.clone();
+        blocking(node, move |node| node.recovery_symbols(&blob_id, axis, &targets)).await
+    } {
         gathered.accept(own, "this node");
     }
+    let targets = &targets;
     let mut requests = stream::iter(peers)
         .map(|peer| async move {
-            let attempt = || client.recovery_symbols(peer, config, &blob_id, sliver.axis, target_index);
+            let attempt = || client.recovery_symbols(peer, config, &blob_id, symbol_size, axis, targets);
             (peer, attempt.retry(backoff(settings)).when(PeerError::is_transient).await)
         })
         .buffer_unordered(settings.concurrency.max(1));
     while !gathered.is_complete() {
-        let Some((peer, answer)) = requests.next().await else {
-            break;
-        };
+        let Some((peer, answer)) = requests.next().await else { break };
         match answer {
             Ok(symbols) => gathered.accept(symbols, peer),
             Err(error) => gathered.errors.push(error.to_string()),
         }
     }
-    if !gathered.is_complete() {
+    for error in &gathered.errors {
+        tracing::debug!(%blob_id, "ignored during recovery: {error}");
+    }
+    if let Some(position) = gathered.chosen.iter().position(|chosen| chosen.len() < gathered.needed) {
         return Err(RecoveryFailure::NotEnoughSymbols {
             blob_id,
-            sliver,
-            got: gathered.chosen.len(),
+            sliver: batch[position],
+            got: gathered.chosen[position].len(),
             needed: gathered.needed,
             errors: gathered.errors,
         });
     }
-    for error in &gathered.errors {
-        tracing::debug!(%blob_id, %sliver, "ignored during recovery: {error}");
-    }
     Ok(gathered.chosen)
 }
 
-/// Symbols gathered so far for one sliver: distinct sources, each verified.
+/// Symbols gathered so far for a batch of target slivers of one axis: distinct sources per
+/// target, each verified.
 struct Gathered<'a> {
     config: &'a EncodingConfig,
     metadata: &'a VerifiedBlobMetadata,
-    sliver: MissingSliver,
+    axis: SliverType,
     needed: usize,
-    seen: Vec<bool>,
-    chosen: Vec<RecoverySymbol>,
+    /// Position in the batch of each target sliver index, if it is one.
+    slot_of: Vec<Option<usize>>,
+    /// Per target: which sources were taken.
+    seen: Vec<Vec<bool>>,
+    chosen: Vec<Vec<RecoverySymbol>>,
     errors: Vec<String>,
 }
 
-impl Gathered<'_> {
+impl<'a> Gathered<'a> {
+    fn new(
+        config: &'a EncodingConfig,
+        metadata: &'a VerifiedBlobMetadata,
+        axis: SliverType,
+        targets: &[SliverIndex],
+    ) -> Self {
+        let n = config.n_shards_usize();
+        let mut slot_of = vec![None; n];
+        for (position, target) in targets.iter().enumerate() {
+            slot_of[target.as_usize()] = Some(position);
+        }
+        Self {
+            config,
+            metadata,
+            axis,
+            needed: usize::from(config.sliver_symbols(axis)),
+            slot_of,
+            seen: vec![vec![false; n]; targets.len()],
+            chosen: vec![Vec::new(); targets.len()],
+            errors: Vec::new(),
+        }
+    }
+
     fn is_complete(&self) -> bool {
-        self.chosen.len() >= self.needed
+        self.chosen.iter().all(|chosen| chosen.len() >= self.needed)
     }
 
     /// Keeps the valid symbols of a new source; notes why the others were dropped.
     fn accept(&mut self, symbols: Vec<RecoverySymbol>, from: &str) {
-        let target_index = self.sliver.pair.sliver_index(self.sliver.axis, self.config.n_shards());
         for symbol in symbols {
-            if self.is_complete() {
-                return;
-            }
-            if symbol.target_axis() != self.sliver.axis || symbol.target_index() != target_index {
+            let slot = self.slot_of.get(symbol.target_index().as_usize()).copied().flatten();
+            let Some(slot) = slot.filter(|_| symbol.target_axis() == self.axis) else {
                 self.errors.push(format!(
-                    "{from} sent a symbol for {} sliver {}",
+                    "{from} sent a symbol for {} sliver {}, which was not asked",
                     symbol.target_axis(),
                     symbol.target_index()
                 ));
+                continue;
+            };
+            if self.chosen[slot].len() >= self.needed {
                 continue;
             }
             if let Err(error) = symbol.verify(self.config, self.metadata) {
                 self.errors.push(format!("{from}: {error}"));
                 continue;
             }
-            if !std::mem::replace(&mut self.seen[symbol.source_index().as_usize()], true) {
-                self.chosen.push(symbol);
+            if !std::mem::replace(&mut self.seen[slot][symbol.source_index().as_usize()], true) {
+                self.chosen[slot].push(symbol);
             }
         }
     }

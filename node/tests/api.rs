@@ -309,6 +309,19 @@ async fn recovery_symbols_carry_proofs_and_rebuild_a_sliver() {
     let rebuilt = recover_sliver(&cluster.config, &encoded.metadata, SliverType::Primary, target, symbols).unwrap();
     assert_eq!(rebuilt, encoded.pairs[6].primary);
 
+    // Several targets in one request: one symbol per shard held and per target.
+    let url = cluster.blob_url(0, &blob_id, "recoverySymbols?target_type=secondary&target_sliver=1,8");
+    let (status, bytes) = cluster.get_bytes(&url).await;
+    assert_eq!(status, 200);
+    let batch: Vec<RecoverySymbol> = bcs::from_bytes(&bytes).unwrap();
+    assert_eq!(batch.len(), 2 * cluster.nodes[0].shards.len());
+    assert!(batch.iter().all(|symbol| symbol.source_axis() == SliverType::Primary));
+    assert_eq!(batch.iter().filter(|symbol| symbol.target_index() == SliverIndex(8)).count(), 4);
+    let too_many = "recoverySymbols?target_type=secondary&target_sliver=0,1,2,3,4,5,6,7,8,9,0";
+    let (status, body) = cluster.get_json(&cluster.blob_url(0, &blob_id, too_many)).await;
+    assert_eq!(status, 400);
+    assert!(message(&body).contains("at most 10"), "{body}");
+
     let (status, body) =
         cluster.get_json(&cluster.blob_url(0, &blob_id, "recoverySymbols?target_type=diagonal&target_sliver=1")).await;
     assert_eq!(status, 400);

@@ -11,7 +11,7 @@
 //! | GET | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON `{"signed": SignedMessageJson}` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/deletable/{object_id}` | same |
-//! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=&target_sliver=` | BCS `Vec<RecoverySymbol>` |
+//! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=primary&target_sliver=3,17` | BCS `Vec<RecoverySymbol>` |
 //! | POST | `/v1/blobs/{blob_id}/inconsistencyProof/{primary\|secondary}` | BCS proof in; JSON `SignedMessageJson` out |
 //! | GET | `/v1/blobs/{blob_id}/status` | JSON [`crate::blob_info::BlobStatus`] |
 

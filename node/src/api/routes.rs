@@ -128,14 +128,19 @@ pub(super) async fn recovery_symbols(
         .ok_or_else(|| NodeError::BadQuery("missing target_type (primary or secondary)".into()))?
         .parse::<SliverType>()
         .map_err(|error| NodeError::BadQuery(error.to_string()))?;
-    let target = query
+    let targets = query
         .get("target_sliver")
-        .ok_or_else(|| NodeError::BadQuery("missing target_sliver (a sliver index)".into()))?;
-    let target = target
-        .parse::<u16>()
-        .map(SliverIndex)
-        .map_err(|error| NodeError::BadQuery(format!("target_sliver {target:?}: {error}")))?;
-    let symbols = blocking(node, move |node| node.recovery_symbols(&id, target_axis, target)).await?;
+        .ok_or_else(|| NodeError::BadQuery("missing target_sliver (sliver indices, comma-separated)".into()))?;
+    let targets = targets
+        .split(',')
+        .map(|target| {
+            target
+                .parse::<u16>()
+                .map(SliverIndex)
+                .map_err(|error| NodeError::BadQuery(format!("target_sliver {target:?}: {error}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let symbols = blocking(node, move |node| node.recovery_symbols(&id, target_axis, &targets)).await?;
     Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&symbols).expect("BCS of plain data cannot fail")))
 }
 
