@@ -121,6 +121,8 @@ fn string(builder: &mut TransactionBuilder, value: &str) -> Argument {
 
 #[cfg(test)]
 pub(crate) mod inspect;
+#[cfg(test)]
+mod signature_contract;
 
 #[cfg(test)]
 mod tests {
