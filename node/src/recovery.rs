@@ -55,6 +55,8 @@ pub struct RecoveryOutcome {
     pub recovered: Vec<MissingSliver>,
     /// Set when the blob turned out to be inconsistently encoded (the proof is also stored).
     pub inconsistency: Option<InconsistencyProof>,
+    /// Peer failures and rejected symbols met along the way (recovery went on without them).
+    pub peer_errors: Vec<String>,
 }
 
 /// Why recovery could not finish.
@@ -140,7 +142,9 @@ pub async fn recover_blob(
     for axis in RECOVERY_ORDER {
         let wanted: Vec<MissingSliver> = missing.iter().filter(|sliver| sliver.axis == axis).copied().collect();
         for batch in wanted.chunks(max_batch) {
-            let symbols = gather_symbols(node, client, peers, &config, &metadata, axis, batch, settings).await?;
+            let (symbols, mut errors) =
+                gather_symbols(node, client, peers, &config, &metadata, axis, batch, settings).await?;
+            outcome.peer_errors.append(&mut errors);
             for (sliver, symbols) in batch.iter().copied().zip(symbols) {
                 if let Some(proof) = rebuild(node, &config, &metadata, sliver, symbols).await? {
                     outcome.inconsistency = Some(proof);
@@ -224,7 +228,7 @@ async fn gather_symbols(
     axis: SliverType,
     batch: &[MissingSliver],
     settings: &RecoverySettings,
-) -> Result<Vec<Vec<RecoverySymbol>>, RecoveryFailure> {
+) -> Result<(Vec<Vec<RecoverySymbol>>, Vec<String>), RecoveryFailure> {
     let blob_id = *metadata.blob_id();
     let symbol_size = metadata.symbol_size(config);
     let targets: Vec<SliverIndex> =
@@ -251,9 +255,6 @@ async fn gather_symbols(
             Err(error) => gathered.errors.push(error.to_string()),
         }
     }
-    for error in &gathered.errors {
-        tracing::debug!(%blob_id, "ignored during recovery: {error}");
-    }
     if let Some(position) = gathered.chosen.iter().position(|chosen| chosen.len() < gathered.needed) {
         return Err(RecoveryFailure::NotEnoughSymbols {
             blob_id,
@@ -263,7 +264,10 @@ async fn gather_symbols(
             errors: gathered.errors,
         });
     }
-    Ok(gathered.chosen)
+    for error in &gathered.errors {
+        tracing::debug!(%blob_id, "ignored during recovery: {error}");
+    }
+    Ok((gathered.chosen, gathered.errors))
 }
 
 /// Symbols gathered so far for a batch of target slivers of one axis: distinct sources per

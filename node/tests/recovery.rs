@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use common::{EPOCH, cluster, inconsistent_blob};
 use floe_encoder::{
-    SliverType,
+    SliverIndex, SliverType,
     messages::{BlobPersistence, InvalidBlobIdMessage},
+    recovery::RecoverySymbol,
 };
 use floe_node::{
     ChainFeed, ChainView,
@@ -135,4 +136,57 @@ async fn recovering_an_inconsistently_encoded_blob_yields_a_proof_other_nodes_at
     let signature = floe_encoder::bls::BlsSignature::from_bytes(&decode("signature")).unwrap();
     cluster.nodes[0].key.public_key().verify(&message, &signature).unwrap();
     assert_eq!(InvalidBlobIdMessage::from_bytes(&message).unwrap(), InvalidBlobIdMessage { epoch: EPOCH, blob_id });
+}
+
+/// A peer that answers every recovery-symbols request with symbols of another blob: well-formed,
+/// with proofs, but against the wrong metadata.
+async fn lying_peer(symbols: Vec<RecoverySymbol>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let body = bcs::to_bytes(&symbols).unwrap();
+    let app = axum::Router::new()
+        .route("/v1/blobs/{blob_id}/recoverySymbols", axum::routing::get(move || async move { body.clone() }));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn symbols_that_fail_their_proofs_are_dropped_and_recovery_goes_on() {
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(3000, 35);
+    let other = cluster.encode(3000, 36);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    cluster.upload(&encoded, &[0, 1]).await;
+    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    // The first secondary sliver node 2 will ask for; the liar offers symbols for all of them.
+    let targets: Vec<SliverIndex> = cluster.nodes[2]
+        .node
+        .missing_slivers(&blob_id)
+        .unwrap()
+        .iter()
+        .filter(|sliver| sliver.axis == SliverType::Secondary)
+        .map(|sliver| sliver.pair.sliver_index(SliverType::Secondary, 10))
+        .collect();
+    let forged: Vec<RecoverySymbol> = other
+        .pairs
+        .iter()
+        .flat_map(|pair| floe_encoder::recovery::recovery_symbols(&cluster.config, &pair.primary, &targets).unwrap())
+        .collect();
+    let peers = vec![lying_peer(forged).await, cluster.nodes[0].url(), cluster.nodes[1].url()];
+    // One peer at a time, the liar first: its answer is certainly read.
+    let settings = RecoverySettings { concurrency: 1, ..fast() };
+    let outcome = recover_blob(&cluster.nodes[2].node, &PeerClient::new(), &peers, blob_id, &settings).await.unwrap();
+    assert_eq!(outcome.recovered.len(), 6);
+    assert!(cluster.nodes[2].node.missing_slivers(&blob_id).unwrap().is_empty());
+    let rejected = outcome.peer_errors.iter().filter(|error| error.contains("bad proof")).count();
+    assert_eq!(rejected, 10 * targets.len(), "every forged symbol was rejected: {:?}", outcome.peer_errors);
+    for pair in &encoded.pairs {
+        if cluster.holder_of_pair(&blob_id, pair.index().0) == 2 {
+            assert_eq!(
+                cluster.nodes[2].node.sliver(&blob_id, pair.index(), SliverType::Secondary).unwrap(),
+                pair.secondary
+            );
+        }
+    }
 }
