@@ -1,10 +1,13 @@
 //! Throughput of the devnet through floe-chain's client over gRPC on loopback:
 //! executed-and-checkpointed transactions per second (SUI split+transfer PTBs from several
 //! accounts in parallel, each waiting for its checkpoint), and the rate at which a subscriber
-//! streams those checkpoints back from sequence 0, checking there is no gap.
+//! streams those checkpoints back from sequence 0, checking there is no gap; meanwhile a live
+//! subscriber follows the chain and must see every checkpoint in order.
 //!
 //! Run: `cargo bench -p floe-devnet --bench throughput` (env `FLOE_BENCH_TXS`, `FLOE_BENCH_ACCOUNTS`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use floe_chain::{ChainClient, Keypair, SelectedCoin, StreamPolicy, select_gas, transaction_for};
@@ -52,6 +55,23 @@ async fn main() {
     let client = ChainClient::new(&devnet.url()).expect("client");
     let recipient = Keypair::from_secret_bytes([0xee; 32]).address();
 
+    // A live subscriber follows the chain while the transactions run, checking for gaps.
+    let first_live = client.service_info().await.expect("service info").checkpoint_height + 1;
+    let seen = Arc::new(AtomicU64::new(first_live - 1));
+    let follower = {
+        let seen = seen.clone();
+        let mut live = Box::pin(client.checkpoints_from_with(first_live, StreamPolicy { max_attempts: Some(5), ..StreamPolicy::default() }));
+        tokio::spawn(async move {
+            let mut expected = first_live;
+            while let Some(checkpoint) = live.next().await {
+                let checkpoint = checkpoint.expect("live checkpoint");
+                assert_eq!(checkpoint.sequence_number, expected, "gap or repeat in the live stream");
+                seen.store(expected, Ordering::SeqCst);
+                expected += 1;
+            }
+        })
+    };
+
     let per_account = total / accounts;
     let start = Instant::now();
     let tasks: Vec<_> = keys
@@ -70,6 +90,17 @@ async fn main() {
     );
 
     let tip = client.service_info().await.expect("service info").checkpoint_height;
+    let caught_up = Instant::now();
+    while seen.load(Ordering::SeqCst) < tip {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    println!(
+        "live subscriber: {} checkpoints in order without gaps, caught up with the tip {:.1} ms after the last execution",
+        tip + 1 - first_live,
+        caught_up.elapsed().as_secs_f64() * 1e3
+    );
+    follower.abort();
+
     let start = Instant::now();
     // Errors surface instead of being retried forever.
     let policy = StreamPolicy { max_attempts: Some(5), ..StreamPolicy::default() };
