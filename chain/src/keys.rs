@@ -194,6 +194,18 @@ mod tests {
     }
 
     #[test]
+    fn keystore_file_round_trips_and_missing_file_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sui.keystore");
+        let store = Keystore { keys: vec![Keypair::from_secret_bytes([5; 32])] };
+        store.save(&path).unwrap();
+        let back = Keystore::load(&path).unwrap();
+        assert_eq!(back.keys[0].address(), store.keys[0].address());
+        let err = Keystore::load(&dir.path().join("absent")).unwrap_err();
+        assert!(err.to_string().contains("absent"), "{err}");
+    }
+
+    #[test]
     fn keystore_with_a_bad_entry_names_its_index() {
         let good = Keypair::generate().to_keystore_entry();
         let text = format!("[\"{good}\", \"not-base64!\"]");
