@@ -371,15 +371,13 @@ impl StorageNode {
         Ok(())
     }
 
-    /// Stores a recovered sliver (its hash was checked by recovery) in `shard`.
-    pub(crate) fn store_recovered_sliver(
+    /// Stores recovered slivers (their hashes were checked by recovery), each in its shard.
+    pub(crate) fn store_recovered_slivers(
         &self,
-        shard: ShardIndex,
         blob_id: &BlobId,
-        sliver: &Sliver,
+        slivers: &[(ShardIndex, Sliver)],
     ) -> Result<(), NodeError> {
-        self.store.put_sliver(shard, blob_id, sliver)?;
-        Ok(())
+        Ok(self.store.put_slivers(blob_id, slivers)?)
     }
 
     /// Whether the blob is certified and live, the precondition of recovery.

@@ -10,7 +10,7 @@ use std::{sync::Arc, time::Duration};
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
-    BlobId, EncodingConfig, SliverIndex, SliverType,
+    BlobId, EncodingConfig, ShardIndex, Sliver, SliverIndex, SliverType,
     error::RecoveryError,
     inconsistency::InconsistencyProof,
     metadata::VerifiedBlobMetadata,
@@ -145,49 +145,58 @@ pub async fn recover_blob(
             let (symbols, mut errors) =
                 gather_symbols(node, client, peers, &config, &metadata, axis, batch, settings).await?;
             outcome.peer_errors.append(&mut errors);
-            for (sliver, symbols) in batch.iter().copied().zip(symbols) {
-                if let Some(proof) = rebuild(node, &config, &metadata, sliver, symbols).await? {
-                    outcome.inconsistency = Some(proof);
-                    // The blob will be invalidated: nothing else of it is worth rebuilding.
-                    return Ok(outcome);
-                }
-                outcome.recovered.push(sliver);
+            let (mut stored, inconsistency) = rebuild(node, &config, &metadata, batch, symbols).await?;
+            outcome.recovered.append(&mut stored);
+            if inconsistency.is_some() {
+                outcome.inconsistency = inconsistency;
+                // The blob will be invalidated: nothing else of it is worth rebuilding.
+                return Ok(outcome);
             }
         }
     }
     Ok(outcome)
 }
 
-/// Rebuilds `sliver` from verified symbols and stores it; returns the inconsistency proof (also
-/// stored) when the symbols rebuild something the metadata does not commit to.
+/// Rebuilds the slivers of `batch` from verified symbols and stores them in one transaction.
+/// Stops at the first sliver the symbols rebuild into something the metadata does not commit
+/// to, and returns its inconsistency proof (also stored) with the slivers stored before it.
 async fn rebuild(
     node: &Arc<StorageNode>,
     config: &EncodingConfig,
     metadata: &VerifiedBlobMetadata,
-    sliver: MissingSliver,
-    symbols: Vec<RecoverySymbol>,
-) -> Result<Option<InconsistencyProof>, RecoveryFailure> {
+    batch: &[MissingSliver],
+    symbols: Vec<Vec<RecoverySymbol>>,
+) -> Result<(Vec<MissingSliver>, Option<InconsistencyProof>), RecoveryFailure> {
     let blob_id = *metadata.blob_id();
-    let (config, metadata) = (*config, metadata.clone());
-    let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
-    let rebuilt =
-        tokio::task::spawn_blocking(move || recover_sliver(&config, &metadata, sliver.axis, target_index, symbols))
-            .await
-            .map_err(|error| NodeError::Task(error.to_string()))?;
-    match rebuilt {
-        Ok(rebuilt) => {
-            blocking(node, move |node| node.store_recovered_sliver(sliver.shard, &blob_id, &rebuilt)).await?;
-            Ok(None)
+    let (config, metadata, batch_owned) = (*config, metadata.clone(), batch.to_vec());
+    let decoded = tokio::task::spawn_blocking(move || {
+        let mut rebuilt = Vec::new();
+        for (sliver, symbols) in batch_owned.into_iter().zip(symbols) {
+            let target_index = sliver.pair.sliver_index(sliver.axis, config.n_shards());
+            match recover_sliver(&config, &metadata, sliver.axis, target_index, symbols) {
+                Ok(data) => rebuilt.push((sliver, data)),
+                Err(error) => return (rebuilt, Some((sliver, error))),
+            }
         }
-        Err(RecoveryError::InconsistentEncoding(proof)) => {
+        (rebuilt, None)
+    })
+    .await
+    .map_err(|error| NodeError::Task(error.to_string()))?;
+    let (rebuilt, failure) = decoded;
+    let stored: Vec<MissingSliver> = rebuilt.iter().map(|(sliver, _)| *sliver).collect();
+    let to_store: Vec<(ShardIndex, Sliver)> = rebuilt.into_iter().map(|(sliver, data)| (sliver.shard, data)).collect();
+    blocking(node, move |node| node.store_recovered_slivers(&blob_id, &to_store)).await?;
+    match failure {
+        None => Ok((stored, None)),
+        Some((sliver, RecoveryError::InconsistentEncoding(proof))) => {
             tracing::warn!(%blob_id, %sliver, "blob is inconsistently encoded; keeping the proof");
             let kept = (*proof).clone();
             blocking(node, move |node| node.keep_inconsistency_proof(&blob_id, &kept)).await?;
-            Ok(Some(*proof))
+            Ok((stored, Some(*proof)))
         }
         // Symbols were verified one by one and counted, so this is not expected; report it as
         // it is rather than guess.
-        Err(source) => Err(RecoveryFailure::Rebuild { blob_id, sliver, source }),
+        Some((sliver, source)) => Err(RecoveryFailure::Rebuild { blob_id, sliver, source }),
     }
 }
 

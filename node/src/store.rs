@@ -153,6 +153,22 @@ impl Store {
         self.insert_new(TableDefinition::new(&name), blob_id, &sliver.to_bcs())
     }
 
+    /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so
+    /// a batch costs one durable commit; slivers already present are left as they are.
+    pub fn put_slivers(&self, blob_id: &BlobId, slivers: &[(ShardIndex, Sliver)]) -> Result<(), StoreError> {
+        let key = blob_id.0.as_slice();
+        let txn = self.db.begin_write()?;
+        for (shard, sliver) in slivers {
+            let name = shard_table_name(*shard, sliver.axis());
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+            if table.get(key)?.is_none() {
+                table.insert(key, sliver.to_bcs().as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
     /// The sliver of `axis` that `shard` stores for `blob_id`.
     pub fn sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<Option<Sliver>, StoreError> {
         let name = shard_table_name(shard, axis);
