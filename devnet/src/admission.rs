@@ -12,6 +12,7 @@ use sui_sdk_types::{
     Transaction, TransactionExpiration, TransactionKind, UserSignature, Version,
 };
 
+use crate::framework::{CLOCK, ClockValue};
 use crate::native::{NativePackage, Value};
 use crate::working_set::WorkingSet;
 
@@ -323,7 +324,15 @@ pub(crate) fn admit_checked(
                     }
                 }
                 let mutable = matches!(shared.mutability(), Mutability::Mutable);
+                if id == CLOCK && mutable {
+                    return Err(Rejection::WrongOwner { id, reason: "the Clock can only be read (&Clock)".into() });
+                }
                 working_set.load(object, mutable).expect("shared objects are structs");
+                if id == CLOCK {
+                    // The Clock reads the time of the checkpoint being built, as consensus sets it.
+                    let now = ClockValue { id, timestamp_ms };
+                    working_set.entry_mut(&id).contents = bcs::to_bytes(&now).expect("clock serializes");
+                }
                 Value::Object(id)
             }
             _ => return Err(Rejection::Unsupported("receiving and funds-withdrawal inputs".into())),

@@ -23,6 +23,23 @@ pub struct CoinValue {
     pub value: u64,
 }
 
+/// The id of the shared `0x2::clock::Clock` object.
+pub const CLOCK: Address = Address::from_static("0x6");
+
+/// The BCS layout of `0x2::clock::Clock`: `{ id: UID, timestamp_ms: u64 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockValue {
+    /// Always [`CLOCK`].
+    pub id: Address,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+}
+
+/// The struct tag `0x2::clock::Clock`.
+pub fn clock_type() -> StructTag {
+    StructTag::new(Address::TWO, Identifier::from_static("clock"), Identifier::from_static("Clock"), vec![])
+}
+
 /// The natively implemented Sui framework package.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SuiFramework;
@@ -39,6 +56,7 @@ const FUNCTIONS: &[(&str, &str)] = &[
     ("transfer", "public_transfer"),
     ("transfer", "public_share_object"),
     ("transfer", "public_freeze_object"),
+    ("clock", "timestamp_ms"),
 ];
 
 fn balance_abort(function: &str, code: u64) -> CallError {
@@ -155,6 +173,11 @@ impl NativePackage for SuiFramework {
             ("transfer", "public_freeze_object") => {
                 require_store(call, args, 0)?;
                 call.freeze(args, 0).map(|()| vec![])
+            }
+            ("clock", "timestamp_ms") => {
+                call.expect_type(args, 0, &clock_type())?;
+                let clock: ClockValue = call.read(args, 0)?;
+                Ok(vec![Value::pure(&clock.timestamp_ms)])
             }
             _ => Err(call.abort(u64::MAX)),
         }

@@ -1,4 +1,5 @@
-//! Genesis: the first transaction of the chain, creating the funded accounts' SUI coins.
+//! Genesis: the first transaction of the chain, creating the funded accounts' SUI coins and the
+//! shared Clock (`0x6`).
 
 use sui_sdk_types::{
     Address, ChangedObject, Digest, ExecutionStatus, GasCostSummary, GasPayment, GenesisObject,
@@ -8,7 +9,7 @@ use sui_sdk_types::{
 };
 
 use crate::config::GenesisConfig;
-use crate::framework::CoinValue;
+use crate::framework::{CLOCK, ClockValue, CoinValue, clock_type};
 use crate::store::TransactionRecord;
 
 /// The version every genesis object starts at, as on Sui.
@@ -30,6 +31,9 @@ pub(crate) fn genesis_transaction(config: &GenesisConfig, timestamp_ms: u64) -> 
             genesis_objects.push(GenesisObject::new(ObjectData::Struct(data), Owner::Address(account.address)));
         }
     }
+    let clock = bcs::to_bytes(&ClockValue { id: CLOCK, timestamp_ms }).expect("clock serializes");
+    let clock = MoveStruct::new(clock_type(), false, GENESIS_VERSION, clock).expect("clock starts with its id");
+    genesis_objects.push(GenesisObject::new(ObjectData::Struct(clock), Owner::Shared(GENESIS_VERSION)));
     let transaction = Transaction {
         kind: TransactionKind::Genesis(GenesisTransaction { objects: genesis_objects.clone() }),
         sender: Address::ZERO,

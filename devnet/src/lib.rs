@@ -39,7 +39,7 @@ mod working_set;
 
 pub use admission::{GasSchedule, Packages, Rejection};
 pub use config::{DevnetConfig, GenesisAccount, GenesisConfig};
-pub use framework::{CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework};
+pub use framework::{CLOCK, ClockValue, CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework, clock_type};
 pub use ledger::{ExecuteError, Ledger, OpenError};
 pub use native::{CallError, MoveCallContext, NativePackage, Value};
 pub use server::{Devnet, DevnetError, FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE, packages_with};

@@ -45,7 +45,7 @@ struct CounterPackage;
 
 impl NativePackage for CounterPackage {
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "counter" && ["create", "increment", "assert_below", "mint_token"].contains(&function)
+        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp"].contains(&function)
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -76,6 +76,12 @@ impl NativePackage for CounterPackage {
                 let serial: u64 = call.pure(args, 0)?;
                 let id = call.new_id();
                 Ok(vec![call.create(id, tag("Token"), true, &Token { id, serial })?])
+            }
+            "stamp" => {
+                call.expect_type(args, 0, &floe_devnet::clock_type())?;
+                let clock: floe_devnet::ClockValue = call.read(args, 0)?;
+                call.emit(tag("Stamped"), &clock.timestamp_ms);
+                Ok(vec![])
             }
             _ => Err(call.abort(u64::MAX)),
         }
@@ -264,5 +270,30 @@ async fn owned_objects_paginate_with_opaque_tokens_and_report_coin_balances() {
     assert_eq!(seen.len(), 3);
     seen.dedup();
     assert_eq!(seen.len(), 3);
+    net.devnet.shutdown().await;
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[tokio::test]
+async fn the_shared_clock_reads_the_current_time_and_cannot_be_taken_mutably() {
+    let net = start().await;
+    let before = now_ms();
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let clock = tx.object(ObjectInput::shared(floe_devnet::CLOCK, 1, false));
+    tx.move_call(function("stamp"), vec![clock]);
+    let executed = net.run(&net.alice, tx).await.unwrap();
+    let after = now_ms();
+    let stamped: u64 = bcs::from_bytes(&executed.events[0].contents).unwrap();
+    assert!(before <= stamped && stamped <= after, "{before} <= {stamped} <= {after}");
+
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let clock = tx.object(ObjectInput::shared(floe_devnet::CLOCK, 1, true));
+    tx.move_call(function("stamp"), vec![clock]);
+    let err = net.run(&net.alice, tx).await.unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::InvalidArgument), "{err}");
+    assert!(err.to_string().contains("Clock"), "{err}");
     net.devnet.shutdown().await;
 }
