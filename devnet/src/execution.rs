@@ -9,7 +9,7 @@ use sui_sdk_types::{
 
 use crate::admission::{Admitted, GasSchedule, Packages};
 use crate::framework::CoinValue;
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, MoveCallContext, ObjectLookup, Value};
 use crate::working_set::{Outcome, WorkingSet};
 
 /// What executing one transaction produced.
@@ -28,14 +28,13 @@ fn arg_error(argument: usize, kind: CommandArgumentError) -> ExecutionError {
 }
 
 /// Executes an admitted transaction. Never fails: failures become a failed status.
-pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule) -> Execution {
+pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule, objects: ObjectLookup<'_>) -> Execution {
     let Admitted { digest, programmable, mut working_set, inputs, gas_coins } = admitted;
-    let lamport = working_set.max_input_version() + 1;
     let gas_id = gas_coins[0];
     smash_and_charge(&mut working_set, &gas_coins, gas.charge);
 
     let snapshot = working_set.clone();
-    let status = match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id) {
+    let status = match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id, objects) {
         Ok(()) => ExecutionStatus::Success,
         Err(failure) => {
             let (command, error) = *failure;
@@ -44,6 +43,8 @@ pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule)
         }
     };
     let events = std::mem::take(&mut working_set.events);
+    // Computed after execution: dynamic fields loaded on the way count as inputs too.
+    let lamport = working_set.max_input_version() + 1;
     let outcome = working_set.finish(lamport);
     let mut dependencies: Vec<Digest> =
         outcome.inputs.iter().map(|o| o.previous_transaction()).collect();
@@ -86,11 +87,12 @@ fn run(
     inputs: &[Value],
     packages: &Packages,
     gas_id: Address,
+    objects: ObjectLookup<'_>,
 ) -> Result<(), Failure> {
     let mut results: Vec<Vec<Value>> = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
         working_set.command = index as u16;
-        let produced = run_command(working_set, command, inputs, &results, packages, gas_id)
+        let produced = run_command(working_set, command, inputs, &results, packages, gas_id, objects)
             .map_err(|e| Box::new((Some(index as u64), e)))?;
         working_set.mark_results(&produced);
         results.push(produced);
@@ -169,6 +171,7 @@ fn run_command(
     results: &[Vec<Value>],
     packages: &Packages,
     gas_id: Address,
+    objects: ObjectLookup<'_>,
 ) -> Result<Vec<Value>, ExecutionError> {
     match command {
         Command::SplitCoins(split) => {
@@ -250,6 +253,7 @@ fn run_command(
             let package = packages.get(&call.package).expect("admission checked the package exists");
             let mut context = MoveCallContext {
                 working_set,
+                objects,
                 package: call.package,
                 module: call.module.clone(),
                 function: call.function.clone(),

@@ -259,7 +259,7 @@ impl Ledger {
         let timestamp_ms = now_ms();
         let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
         let admitted = admit_unsigned(transaction, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?;
-        let execution = execute(admitted, &self.packages, self.gas());
+        let execution = execute(admitted, &self.packages, self.gas(), &lookup);
         Ok(TransactionRecord {
             transaction: transaction.clone(),
             signatures: Vec::new(),
@@ -315,21 +315,19 @@ impl Ledger {
                     slots.push(Slot::New(index));
                     continue;
                 }
-                let admitted = {
+                let execution = {
                     let lookup = |id: &Address| match overlay.get(id) {
                         Some(object) => object.clone(),
                         None => state.objects.get(id).cloned(),
                     };
-                    admit(&transaction, &signatures, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)
-                };
-                let admitted = match admitted {
-                    Ok(admitted) => admitted,
-                    Err(rejection) => {
-                        slots.push(Slot::Done(Err(rejection.into())));
-                        continue;
+                    match admit(&transaction, &signatures, &lookup, &self.packages, self.gas(), epoch, timestamp_ms) {
+                        Ok(admitted) => execute(admitted, &self.packages, self.gas(), &lookup),
+                        Err(rejection) => {
+                            slots.push(Slot::Done(Err(rejection.into())));
+                            continue;
+                        }
                     }
                 };
-                let execution = execute(admitted, &self.packages, self.gas());
                 for object in &execution.outcome.written {
                     overlay.insert(object.object_id(), Some(object.clone()));
                 }

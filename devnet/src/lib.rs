@@ -24,6 +24,7 @@
 
 mod admission;
 mod config;
+mod dynamic_field;
 mod execution;
 mod framework;
 mod genesis;
@@ -39,6 +40,7 @@ mod working_set;
 
 pub use admission::{GasSchedule, Packages, Rejection};
 pub use config::{DevnetConfig, GenesisAccount, GenesisConfig};
+pub use dynamic_field::{E_FIELD_ALREADY_EXISTS, E_FIELD_DOES_NOT_EXIST, E_FIELD_TYPE_MISMATCH, Field, field_id, field_type};
 pub use framework::{CLOCK, ClockValue, CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework, clock_type};
 pub use ledger::{ExecuteError, Ledger, OpenError};
 pub use native::{CallError, MoveCallContext, NativePackage, Value};

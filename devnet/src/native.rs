@@ -59,15 +59,29 @@ pub trait NativePackage: Send + Sync + 'static {
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError>;
 }
 
-/// What a native function sees of the transaction: its arguments' objects, the sender, and the
-/// means to create objects and emit events.
-#[derive(Debug)]
+/// Reads the current version of any object (the ledger plus earlier transactions of the batch).
+pub(crate) type ObjectLookup<'a> = &'a dyn Fn(&Address) -> Option<sui_sdk_types::Object>;
+
+/// What a native function sees of the transaction: its arguments' objects, the sender, dynamic
+/// fields, and the means to create objects and emit events.
 pub struct MoveCallContext<'a> {
     pub(crate) working_set: &'a mut WorkingSet,
+    pub(crate) objects: ObjectLookup<'a>,
     pub(crate) package: Address,
     pub(crate) module: Identifier,
     pub(crate) function: Identifier,
     pub(crate) type_args: Vec<TypeTag>,
+}
+
+impl std::fmt::Debug for MoveCallContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MoveCallContext")
+            .field("package", &self.package)
+            .field("module", &self.module)
+            .field("function", &self.function)
+            .field("type_args", &self.type_args)
+            .finish()
+    }
 }
 
 impl MoveCallContext<'_> {
@@ -263,6 +277,6 @@ impl MoveCallContext<'_> {
     }
 }
 
-fn arg_error(index: u16, reason: String) -> CallError {
+pub(crate) fn arg_error(index: u16, reason: String) -> CallError {
     CallError::Argument { index, reason }
 }

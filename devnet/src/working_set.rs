@@ -89,6 +89,11 @@ impl WorkingSet {
         Some(())
     }
 
+    /// Whether the working set has an entry (live or deleted) for `id`.
+    pub(crate) fn contains(&self, id: &Address) -> bool {
+        self.entries.contains_key(id)
+    }
+
     pub(crate) fn fresh_id(&mut self) -> Address {
         let id = Address::derive_id(self.tx_digest, self.created);
         self.created += 1;

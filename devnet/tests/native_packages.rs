@@ -12,7 +12,7 @@ use floe_devnet::{CallError, Devnet, MoveCallContext, NativePackage, Value, pack
 use serde::{Deserialize, Serialize};
 use sui_rpc::field::FieldMaskUtil;
 use sui_rpc::proto::sui::rpc::v2 as proto;
-use sui_sdk_types::{Address, Identifier, Owner, StructTag};
+use sui_sdk_types::{Address, Identifier, Owner, StructTag, TypeTag};
 use sui_transaction_builder::{Function, ObjectInput};
 
 const PACKAGE: Address = Address::from_static("0xc0");
@@ -40,12 +40,21 @@ fn tag(name: &str) -> StructTag {
     StructTag::new(PACKAGE, Identifier::from_static("counter"), Identifier::new(name).unwrap(), vec![])
 }
 
+fn string_type() -> TypeTag {
+    TypeTag::Struct(Box::new(StructTag::new(
+        Address::from_static("0x1"),
+        Identifier::from_static("string"),
+        Identifier::from_static("String"),
+        vec![],
+    )))
+}
+
 /// `0xc0::counter`: a shared counter and a transferable token.
 struct CounterPackage;
 
 impl NativePackage for CounterPackage {
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp"].contains(&function)
+        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote"].contains(&function)
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -76,6 +85,24 @@ impl NativePackage for CounterPackage {
                 let serial: u64 = call.pure(args, 0)?;
                 let id = call.new_id();
                 Ok(vec![call.create(id, tag("Token"), true, &Token { id, serial })?])
+            }
+            "note" => {
+                let counter = call.expect_type(args, 0, &tag("Counter"))?;
+                let key: u64 = call.pure(args, 1)?;
+                let text: String = call.pure(args, 2)?;
+                if call.has_field(counter, &TypeTag::U64, &key) {
+                    call.set_field(counter, TypeTag::U64, &key, string_type(), &text)
+                } else {
+                    call.add_field(counter, TypeTag::U64, &key, string_type(), &text)
+                }
+                .map(|()| vec![])
+            }
+            "unnote" => {
+                let counter = call.expect_type(args, 0, &tag("Counter"))?;
+                let key: u64 = call.pure(args, 1)?;
+                let text: String = call.remove_field(counter, TypeTag::U64, &key, string_type())?;
+                call.emit(tag("Unnoted"), &text);
+                Ok(vec![])
             }
             "stamp" => {
                 call.expect_type(args, 0, &floe_devnet::clock_type())?;
@@ -295,5 +322,48 @@ async fn the_shared_clock_reads_the_current_time_and_cannot_be_taken_mutably() {
     let err = net.run(&net.alice, tx).await.unwrap_err();
     assert_eq!(err.code(), Some(tonic::Code::InvalidArgument), "{err}");
     assert!(err.to_string().contains("Clock"), "{err}");
+    net.devnet.shutdown().await;
+}
+
+async fn note(net: &Net, counter: Address, initial: u64, key: u64, text: &str) -> Result<floe_chain::Executed, ClientError> {
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, true));
+    let key = tx.pure(&key);
+    let text = tx.pure(&text.to_owned());
+    tx.move_call(function("note"), vec![shared, key, text]);
+    net.run(&net.alice, tx).await
+}
+
+async fn unnote(net: &Net, counter: Address, initial: u64, key: u64) -> Result<floe_chain::Executed, ClientError> {
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, true));
+    let key = tx.pure(&key);
+    tx.move_call(function("unnote"), vec![shared, key]);
+    net.run(&net.alice, tx).await
+}
+
+#[tokio::test]
+async fn dynamic_fields_are_child_objects_added_updated_and_removed() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    let field = floe_devnet::field_id(counter, &TypeTag::U64, &7u64);
+
+    let added = note(&net, counter, initial, 7, "first").await.unwrap();
+    assert!(added.created().iter().any(|o| *o.reference.object_id() == field && o.owner == Owner::Object(counter)));
+    note(&net, counter, initial, 7, "second").await.unwrap();
+    let object = net.client.get_object(field).await.unwrap();
+    assert_eq!(object.owner(), &Owner::Object(counter));
+    assert_eq!(object.as_struct().unwrap().object_type(), &floe_devnet::field_type(TypeTag::U64, string_type()));
+    let stored: floe_devnet::Field<u64, String> = bcs::from_bytes(object.as_struct().unwrap().contents()).unwrap();
+    assert_eq!(stored, floe_devnet::Field { id: field, name: 7, value: "second".to_owned() });
+
+    let removed = unnote(&net, counter, initial, 7).await.unwrap();
+    assert_eq!(bcs::from_bytes::<String>(&removed.events[0].contents).unwrap(), "second");
+    assert!(removed.deleted().contains(&field));
+    assert!(matches!(net.client.get_object(field).await, Err(ClientError::ObjectNotFound(_))));
+
+    let abort = unnote(&net, counter, initial, 7).await.unwrap_err().move_abort().unwrap();
+    assert_eq!(abort.code, floe_devnet::E_FIELD_DOES_NOT_EXIST);
+    assert_eq!((abort.package, abort.module.as_str()), (Address::TWO, "dynamic_field"));
     net.devnet.shutdown().await;
 }
