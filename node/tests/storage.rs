@@ -105,3 +105,41 @@ async fn an_invalidated_blob_loses_its_data_and_gets_no_confirmation() {
     assert!(cluster.nodes[2].node.sync_blob(&blob_id).unwrap());
     assert!(cluster.nodes[2].node.store().metadata(&blob_id).unwrap().is_none());
 }
+
+/// Set in the child process of the crash test: the directory to write into before aborting.
+const CRASH_DIR_VAR: &str = "FLOE_NODE_CRASH_TEST_DIR";
+
+fn crash_test_blob() -> floe_encoder::EncodedBlob {
+    let config = floe_encoder::EncodingConfig::new(7).unwrap();
+    floe_encoder::encode(&config, &common::blob(5000, 41)).unwrap()
+}
+
+#[test]
+fn writes_acknowledged_before_a_crash_survive_it() {
+    let encoded = crash_test_blob();
+    let blob_id = *encoded.metadata.blob_id();
+    if let Ok(dir) = std::env::var(CRASH_DIR_VAR) {
+        // The child: write, report each acknowledged write, then die without any cleanup.
+        let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
+        store.put_metadata(&blob_id, encoded.metadata.metadata()).unwrap();
+        for (i, pair) in encoded.pairs.iter().enumerate() {
+            store.put_sliver(floe_encoder::ShardIndex(i as u16), &blob_id, &pair.primary).unwrap();
+        }
+        println!("acknowledged");
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "writes_acknowledged_before_a_crash_survive_it", "--nocapture", "--test-threads=1"])
+        .env(CRASH_DIR_VAR, dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the child aborted");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("acknowledged"), "the child finished its writes");
+    let store = floe_node::Store::open(dir.path()).unwrap();
+    assert_eq!(store.metadata(&blob_id).unwrap().as_ref(), Some(encoded.metadata.metadata()));
+    for (i, pair) in encoded.pairs.iter().enumerate() {
+        let stored = store.sliver(floe_encoder::ShardIndex(i as u16), SliverType::Primary, &blob_id).unwrap();
+        assert_eq!(stored.as_ref(), Some(&pair.primary));
+    }
+}
