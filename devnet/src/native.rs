@@ -253,6 +253,36 @@ impl MoveCallContext<'_> {
         Ok(())
     }
 
+    /// Wraps object argument `index` into another object: it leaves the store as an object
+    /// (its data lives on inside the wrapper, which the native writes itself).
+    pub fn wrap(&mut self, args: &[Value], index: u16) -> Result<(), CallError> {
+        self.delete(args, index)?;
+        let id = self.object_id_unchecked(args, index);
+        self.working_set.entry_mut(&id).wrapped = true;
+        Ok(())
+    }
+
+    /// Brings a previously wrapped object back as an object with its old `id` (e.g. storage
+    /// taken out of a deleted blob). Like [`Self::create`], it must then be placed.
+    pub fn unwrap_object<T: Serialize>(
+        &mut self,
+        id: Address,
+        object_type: StructTag,
+        has_public_transfer: bool,
+        value: &T,
+    ) -> Result<Value, CallError> {
+        let created = self.create(id, object_type, has_public_transfer, value)?;
+        self.working_set.entry_mut(&id).unwrapped = true;
+        Ok(created)
+    }
+
+    fn object_id_unchecked(&self, args: &[Value], index: u16) -> Address {
+        match &args[index as usize] {
+            Value::Object(id) => *id,
+            Value::Pure(_) => unreachable!("checked by the caller"),
+        }
+    }
+
     /// Emits an event of type `event_type` with the BCS of `value`.
     pub fn emit<T: Serialize>(&mut self, event_type: StructTag, value: &T) {
         let contents = bcs::to_bytes(value).expect("BCS serialization of Move values does not fail");

@@ -24,6 +24,10 @@ pub(crate) struct Entry {
     pub deleted: bool,
     /// For created objects: the command and result slot that produced it.
     pub origin: Option<(u16, u16)>,
+    /// Deleted because it was wrapped into another object (Sui reports no id operation).
+    pub wrapped: bool,
+    /// Created by unwrapping an object that existed before, wrapped (keeps its id).
+    pub unwrapped: bool,
 }
 
 /// The transaction-local view of the object store.
@@ -84,6 +88,8 @@ impl WorkingSet {
             mutable,
             deleted: false,
             origin: None,
+            wrapped: false,
+            unwrapped: false,
         };
         self.entries.insert(object.object_id(), entry);
         Some(())
@@ -101,15 +107,20 @@ impl WorkingSet {
     }
 
     pub(crate) fn create(&mut self, id: Address, type_: StructTag, has_public_transfer: bool, contents: Vec<u8>) {
+        // An object wrapped earlier in this transaction and brought back keeps its prior state,
+        // so the net effect is a mutation.
+        let before = self.entries.remove(&id).and_then(|e| e.before);
         let entry = Entry {
             type_,
             has_public_transfer,
             contents,
             owner: None,
-            before: None,
+            before,
             mutable: true,
             deleted: false,
             origin: None,
+            wrapped: false,
+            unwrapped: false,
         };
         self.entries.insert(id, entry);
     }
@@ -194,7 +205,7 @@ impl WorkingSet {
                         object_id: *id,
                         input_state,
                         output_state: ObjectOut::NotExist,
-                        id_operation: IdOperation::Deleted,
+                        id_operation: if entry.wrapped { IdOperation::None } else { IdOperation::Deleted },
                     });
                 }
                 continue;
@@ -212,7 +223,11 @@ impl WorkingSet {
                 object_id: *id,
                 input_state,
                 output_state: ObjectOut::ObjectWrite { digest: object.digest(), owner },
-                id_operation: if entry.before.is_some() { IdOperation::None } else { IdOperation::Created },
+                id_operation: if entry.before.is_some() || entry.unwrapped {
+                    IdOperation::None
+                } else {
+                    IdOperation::Created
+                },
             });
             outcome.written.push(object);
         }

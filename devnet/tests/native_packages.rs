@@ -31,6 +31,12 @@ struct Token {
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct TokenBox {
+    id: Address,
+    token: Token,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct Incremented {
     counter: Address,
     value: u64,
@@ -54,7 +60,7 @@ struct CounterPackage;
 
 impl NativePackage for CounterPackage {
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote"].contains(&function)
+        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote", "box_token", "unbox_token"].contains(&function)
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -103,6 +109,23 @@ impl NativePackage for CounterPackage {
                 let text: String = call.remove_field(counter, TypeTag::U64, &key, string_type())?;
                 call.emit(tag("Unnoted"), &text);
                 Ok(vec![])
+            }
+            "box_token" => {
+                call.expect_type(args, 0, &tag("Token"))?;
+                let token: Token = call.read(args, 0)?;
+                call.wrap(args, 0)?;
+                let id = call.new_id();
+                let boxed = call.create(id, tag("TokenBox"), true, &TokenBox { id, token })?;
+                let sender = call.sender();
+                call.transfer(&[boxed], 0, sender).map(|()| vec![])
+            }
+            "unbox_token" => {
+                call.expect_type(args, 0, &tag("TokenBox"))?;
+                let boxed: TokenBox = call.read(args, 0)?;
+                call.delete(args, 0)?;
+                let token = call.unwrap_object(boxed.token.id, tag("Token"), true, &boxed.token)?;
+                let sender = call.sender();
+                call.transfer(&[token], 0, sender).map(|()| vec![])
             }
             "stamp" => {
                 call.expect_type(args, 0, &floe_devnet::clock_type())?;
@@ -365,5 +388,40 @@ async fn dynamic_fields_are_child_objects_added_updated_and_removed() {
     let abort = unnote(&net, counter, initial, 7).await.unwrap_err().move_abort().unwrap();
     assert_eq!(abort.code, floe_devnet::E_FIELD_DOES_NOT_EXIST);
     assert_eq!((abort.package, abort.module.as_str()), (Address::TWO, "dynamic_field"));
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrapping_and_unwrapping_keep_the_object_id_without_id_operations() {
+    use sui_sdk_types::{IdOperation, ObjectOut};
+    let net = start().await;
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let serial = tx.pure(&9u64);
+    let token = tx.move_call(function("mint_token"), vec![serial]);
+    let me = tx.pure(&net.alice.address());
+    tx.transfer_objects(vec![token], me);
+    let minted = net.run(&net.alice, tx).await.unwrap();
+    let token = minted.created()[0].reference.clone();
+
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let input = tx.object(ObjectInput::owned(*token.object_id(), token.version(), *token.digest()));
+    tx.move_call(function("box_token"), vec![input]);
+    let boxed = net.run(&net.alice, tx).await.unwrap();
+    let change = boxed.effects.changed_objects.iter().find(|c| c.object_id == *token.object_id()).unwrap();
+    assert!(matches!(change.output_state, ObjectOut::NotExist));
+    assert_eq!(change.id_operation, IdOperation::None, "wrapped, not deleted");
+    assert!(matches!(net.client.get_object(*token.object_id()).await, Err(ClientError::ObjectNotFound(_))));
+    let boxed_ref = boxed.created()[0].reference.clone();
+
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let input = tx.object(ObjectInput::owned(*boxed_ref.object_id(), boxed_ref.version(), *boxed_ref.digest()));
+    tx.move_call(function("unbox_token"), vec![input]);
+    let unboxed = net.run(&net.alice, tx).await.unwrap();
+    let change = unboxed.effects.changed_objects.iter().find(|c| c.object_id == *token.object_id()).unwrap();
+    assert!(matches!(change.output_state, ObjectOut::ObjectWrite { .. }));
+    assert_eq!(change.id_operation, IdOperation::None, "unwrapped, not created");
+    let back = net.client.get_object(*token.object_id()).await.unwrap();
+    assert_eq!(bcs::from_bytes::<Token>(back.as_struct().unwrap().contents()).unwrap().serial, 9);
+    assert!(unboxed.deleted().contains(boxed_ref.object_id()));
     net.devnet.shutdown().await;
 }
