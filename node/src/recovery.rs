@@ -242,27 +242,37 @@ async fn gather_symbols(
     let symbol_size = metadata.symbol_size(config);
     let targets: Vec<SliverIndex> =
         batch.iter().map(|sliver| sliver.pair.sliver_index(axis, config.n_shards())).collect();
-    let mut gathered = Gathered::new(config, metadata, axis, &targets);
+    let mut gathered = Gathered::new(config, axis, &targets);
 
+    // Our own slivers of the other axis may help (e.g. secondaries rebuilt a moment ago); the
+    // node has none of them at all in the usual case, which is no error.
     if let Ok(own) = {
         let targets = targets.clone();
         blocking(node, move |node| node.recovery_symbols(&blob_id, axis, &targets)).await
     } {
+        let (own, mut errors) = verified(*config, Arc::new(metadata.clone()), own, "this node".into()).await;
+        gathered.errors.append(&mut errors);
         gathered.accept(own, "this node");
     }
     let targets = &targets;
+    let shared_metadata = Arc::new(metadata.clone());
     let mut requests = stream::iter(peers)
-        .map(|peer| async move {
-            let attempt = || client.recovery_symbols(peer, config, &blob_id, symbol_size, axis, targets);
-            (peer, attempt.retry(backoff(settings)).when(PeerError::is_transient).await)
+        .map(|peer| {
+            let metadata = shared_metadata.clone();
+            async move {
+                let attempt = || client.recovery_symbols(peer, config, &blob_id, symbol_size, axis, targets);
+                match attempt.retry(backoff(settings)).when(PeerError::is_transient).await {
+                    // Checked on the blocking pool, and for several peers at once.
+                    Ok(symbols) => verified(*config, metadata, symbols, peer.clone()).await,
+                    Err(error) => (Vec::new(), vec![error.to_string()]),
+                }
+            }
         })
         .buffer_unordered(settings.concurrency.max(1));
     while !gathered.is_complete() {
-        let Some((peer, answer)) = requests.next().await else { break };
-        match answer {
-            Ok(symbols) => gathered.accept(symbols, peer),
-            Err(error) => gathered.errors.push(error.to_string()),
-        }
+        let Some((symbols, mut errors)) = requests.next().await else { break };
+        gathered.errors.append(&mut errors);
+        gathered.accept(symbols, "peer");
     }
     if let Some(position) = gathered.chosen.iter().position(|chosen| chosen.len() < gathered.needed) {
         return Err(RecoveryFailure::NotEnoughSymbols {
@@ -279,11 +289,36 @@ async fn gather_symbols(
     Ok((gathered.chosen, gathered.errors))
 }
 
+/// Checks every symbol against the metadata on the blocking pool; returns the valid ones and
+/// why the others were refused.
+async fn verified(
+    config: EncodingConfig,
+    metadata: Arc<VerifiedBlobMetadata>,
+    symbols: Vec<RecoverySymbol>,
+    from: String,
+) -> (Vec<RecoverySymbol>, Vec<String>) {
+    let check = move || {
+        let mut errors = Vec::new();
+        let valid = symbols
+            .into_iter()
+            .filter(|symbol| match symbol.verify(&config, &metadata) {
+                Ok(()) => true,
+                Err(error) => {
+                    errors.push(format!("{from}: {error}"));
+                    false
+                }
+            })
+            .collect();
+        (valid, errors)
+    };
+    tokio::task::spawn_blocking(check)
+        .await
+        .unwrap_or_else(|error| (Vec::new(), vec![format!("symbol verification task failed: {error}")]))
+}
+
 /// Symbols gathered so far for a batch of target slivers of one axis: distinct sources per
 /// target, each verified.
-struct Gathered<'a> {
-    config: &'a EncodingConfig,
-    metadata: &'a VerifiedBlobMetadata,
+struct Gathered {
     axis: SliverType,
     needed: usize,
     /// Position in the batch of each target sliver index, if it is one.
@@ -294,21 +329,14 @@ struct Gathered<'a> {
     errors: Vec<String>,
 }
 
-impl<'a> Gathered<'a> {
-    fn new(
-        config: &'a EncodingConfig,
-        metadata: &'a VerifiedBlobMetadata,
-        axis: SliverType,
-        targets: &[SliverIndex],
-    ) -> Self {
+impl Gathered {
+    fn new(config: &EncodingConfig, axis: SliverType, targets: &[SliverIndex]) -> Self {
         let n = config.n_shards_usize();
         let mut slot_of = vec![None; n];
         for (position, target) in targets.iter().enumerate() {
             slot_of[target.as_usize()] = Some(position);
         }
         Self {
-            config,
-            metadata,
             axis,
             needed: usize::from(config.sliver_symbols(axis)),
             slot_of,
@@ -322,7 +350,7 @@ impl<'a> Gathered<'a> {
         self.chosen.iter().all(|chosen| chosen.len() >= self.needed)
     }
 
-    /// Keeps the valid symbols of a new source; notes why the others were dropped.
+    /// Keeps the (already verified) symbols of a new source for the targets they help.
     fn accept(&mut self, symbols: Vec<RecoverySymbol>, from: &str) {
         for symbol in symbols {
             let slot = self.slot_of.get(symbol.target_index().as_usize()).copied().flatten();
@@ -335,10 +363,6 @@ impl<'a> Gathered<'a> {
                 continue;
             };
             if self.chosen[slot].len() >= self.needed {
-                continue;
-            }
-            if let Err(error) = symbol.verify(self.config, self.metadata) {
-                self.errors.push(format!("{from}: {error}"));
                 continue;
             }
             if !std::mem::replace(&mut self.seen[slot][symbol.source_index().as_usize()], true) {
