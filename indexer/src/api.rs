@@ -1,0 +1,225 @@
+//! The explorer HTTP API: JSON over axum, lists paged with `?cursor=&limit=` and answered as
+//! `{"items": [...], "next_cursor": "..."}`. Ids in paths and filters are validated and
+//! normalized (blob ids as base64url text, addresses as 0x-prefixed 64 hex digits) before they
+//! reach SQL.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /v1/blobs?owner=&cursor=&limit=` | blobs, newest registration first |
+//! | `GET /v1/blobs/{blob_id}` | the Blob objects with that blob id |
+//! | `GET /v1/objects/{object_id}` | one Blob object |
+//! | `GET /v1/events?kind=&blob_id=&tx=&object_id=&node_id=&cursor=&limit=` | events, newest first |
+//! | `GET /v1/epochs?cursor=&limit=` | epochs, newest first |
+//! | `GET /v1/committee?epoch=` | members with shards and pools (default: latest epoch) |
+//! | `GET /v1/pools` | staking pools |
+//! | `GET /v1/stakes?owner=&node_id=&cursor=&limit=` | stakes, newest first |
+//! | `GET /v1/totals` | stored bytes, blob count, WAL staked, last checkpoint |
+
+use std::str::FromStr;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use floe_encoder::BlobId;
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+
+use crate::db::{DbConnection, DbError, Pool};
+use crate::queries::{self, EventFilter, MAX_PAGE, PageRequest};
+
+/// A request the API refused or could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A parameter is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Nothing has that id.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    /// The blocking query task died.
+    #[error("query task: {0}")]
+    Task(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Db(_) | Self::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// The explorer API over a pool of database connections.
+pub fn router(pool: Pool) -> Router {
+    Router::new()
+        .route("/v1/blobs", get(list_blobs))
+        .route("/v1/blobs/{blob_id}", get(blobs_by_blob_id))
+        .route("/v1/objects/{object_id}", get(blob_by_object))
+        .route("/v1/events", get(list_events))
+        .route("/v1/epochs", get(list_epochs))
+        .route("/v1/committee", get(committee))
+        .route("/v1/pools", get(list_pools))
+        .route("/v1/stakes", get(list_stakes))
+        .route("/v1/totals", get(totals))
+        .with_state(pool)
+}
+
+/// Runs a query on a pooled connection off the async runtime (diesel is blocking).
+async fn run<T: Send + 'static>(
+    pool: Pool,
+    query: impl FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(DbError::from)?;
+        query(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::Task(e.to_string()))?
+}
+
+fn address(name: &str, text: &str) -> Result<String, ApiError> {
+    Address::from_str(text)
+        .map(|a| a.to_string())
+        .map_err(|_| ApiError::BadRequest(format!("{name} {text:?} is not a 0x-prefixed hex address")))
+}
+
+fn blob_id(text: &str) -> Result<String, ApiError> {
+    BlobId::from_str(text)
+        .map(|id| id.to_string())
+        .map_err(|e| ApiError::BadRequest(format!("blob id {text:?}: {e}")))
+}
+
+/// `?cursor=&limit=` alone. (Every parameter struct names its own fields: serde's flatten
+/// would read numbers from query strings as text.)
+#[derive(Debug, Default, Deserialize)]
+struct PageParams {
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+fn page_request(cursor: Option<&str>, limit: Option<i64>) -> Result<PageRequest, ApiError> {
+        let before = match cursor {
+            Some(text) => Some(
+                text.parse::<i64>()
+                    .ok()
+                    .filter(|c| *c >= 0)
+                    .ok_or_else(|| ApiError::BadRequest(format!("cursor {text:?} is not one this API returned")))?,
+            ),
+            None => None,
+        };
+        let limit = limit.unwrap_or(queries::DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::BadRequest(format!("limit {limit} is outside 1..={MAX_PAGE}")));
+        }
+        Ok(PageRequest { before, limit })
+}
+
+#[derive(Debug, Deserialize)]
+struct BlobParams {
+    owner: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_blobs(State(pool): State<Pool>, Query(params): Query<BlobParams>) -> Result<Response, ApiError> {
+    let owner = params.owner.as_deref().map(|o| address("owner", o)).transpose()?;
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    let result = run(pool, move |c| Ok(queries::blobs(c, owner.as_deref(), page)?)).await?;
+    Ok(Json(result).into_response())
+}
+
+async fn blobs_by_blob_id(State(pool): State<Pool>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    let rows = run(pool, move |c| {
+        let rows = queries::blobs_by_blob_id(c, &id)?;
+        if rows.is_empty() { Err(ApiError::NotFound(format!("blob {id}"))) } else { Ok(rows) }
+    })
+    .await?;
+    Ok(Json(rows).into_response())
+}
+
+async fn blob_by_object(State(pool): State<Pool>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = address("object id", &id)?;
+    let row = run(pool, move |c| {
+        queries::blob_by_object_id(c, &id)?.ok_or_else(|| ApiError::NotFound(format!("blob object {id}")))
+    })
+    .await?;
+    Ok(Json(row).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct EventParams {
+    kind: Option<String>,
+    blob_id: Option<String>,
+    tx: Option<String>,
+    object_id: Option<String>,
+    node_id: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_events(State(pool): State<Pool>, Query(params): Query<EventParams>) -> Result<Response, ApiError> {
+    let filter = EventFilter {
+        kind: params.kind,
+        blob_id: params.blob_id.as_deref().map(blob_id).transpose()?,
+        tx_digest: params.tx,
+        object_id: params.object_id.as_deref().map(|o| address("object_id", o)).transpose()?,
+        node_id: params.node_id.as_deref().map(|n| address("node_id", n)).transpose()?,
+    };
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    let result = run(pool, move |c| Ok(queries::events(c, &filter, page)?)).await?;
+    Ok(Json(result).into_response())
+}
+
+async fn list_epochs(State(pool): State<Pool>, Query(params): Query<PageParams>) -> Result<Response, ApiError> {
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    Ok(Json(run(pool, move |c| Ok(queries::epochs(c, page)?)).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct CommitteeParams {
+    epoch: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommitteeAnswer {
+    epoch: Option<i64>,
+    members: Vec<queries::CommitteeMember>,
+}
+
+async fn committee(State(pool): State<Pool>, Query(params): Query<CommitteeParams>) -> Result<Response, ApiError> {
+    let (epoch, members) = run(pool, move |c| Ok(queries::committee(c, params.epoch)?)).await?;
+    Ok(Json(CommitteeAnswer { epoch, members }).into_response())
+}
+
+async fn list_pools(State(pool): State<Pool>) -> Result<Response, ApiError> {
+    Ok(Json(run(pool, |c| Ok(queries::pools(c)?)).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct StakeParams {
+    owner: Option<String>,
+    node_id: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_stakes(State(pool): State<Pool>, Query(params): Query<StakeParams>) -> Result<Response, ApiError> {
+    let owner = params.owner.as_deref().map(|o| address("owner", o)).transpose()?;
+    let node_id = params.node_id.as_deref().map(|n| address("node_id", n)).transpose()?;
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    let result = run(pool, move |c| Ok(queries::stakes(c, owner.as_deref(), node_id.as_deref(), page)?)).await?;
+    Ok(Json(result).into_response())
+}
+
+async fn totals(State(pool): State<Pool>) -> Result<Response, ApiError> {
+    Ok(Json(run(pool, |c| Ok(queries::totals(c)?)).await?).into_response())
+}
