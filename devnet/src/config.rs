@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, GenesisObject};
 
 /// An account funded at genesis.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +56,13 @@ pub struct DevnetConfig {
     pub checkpoint_interval: Duration,
     /// Where to listen; port 0 picks a free port.
     pub listen: std::net::SocketAddr,
+    /// More objects genesis creates (with version 1 in their data), e.g. what native packages'
+    /// `init` functions would create. Used only when `data_dir` holds no chain yet.
+    pub genesis_objects: Vec<GenesisObject>,
+    /// The `System` and `Staking` object ids written to the deployment description.
+    pub system_object: Address,
+    /// See [`DevnetConfig::system_object`].
+    pub staking_object: Address,
 }
 
 impl DevnetConfig {
@@ -66,6 +73,9 @@ impl DevnetConfig {
             genesis,
             checkpoint_interval: Duration::from_secs(1),
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            genesis_objects: Vec::new(),
+            system_object: Address::ZERO,
+            staking_object: Address::ZERO,
         }
     }
 

@@ -15,8 +15,13 @@ use crate::store::TransactionRecord;
 /// The version every genesis object starts at, as on Sui.
 const GENESIS_VERSION: u64 = 1;
 
-/// Builds the genesis transaction and the objects it creates.
-pub(crate) fn genesis_transaction(config: &GenesisConfig, timestamp_ms: u64) -> TransactionRecord {
+/// Builds the genesis transaction and the objects it creates: the configured SUI coins, the
+/// Clock, then `extra` (e.g. the objects of packages' `init`).
+pub(crate) fn genesis_transaction(
+    config: &GenesisConfig,
+    extra: &[GenesisObject],
+    timestamp_ms: u64,
+) -> TransactionRecord {
     // Ids are derived from the chain name so two devnets with different names do not share ids.
     let seed = Digest::new(sui_sdk_types::hash::Hasher::digest(config.chain.as_bytes()).into_inner());
     let mut counter = 0;
@@ -34,6 +39,7 @@ pub(crate) fn genesis_transaction(config: &GenesisConfig, timestamp_ms: u64) -> 
     let clock = bcs::to_bytes(&ClockValue { id: CLOCK, timestamp_ms }).expect("clock serializes");
     let clock = MoveStruct::new(clock_type(), false, GENESIS_VERSION, clock).expect("clock starts with its id");
     genesis_objects.push(GenesisObject::new(ObjectData::Struct(clock), Owner::Shared(GENESIS_VERSION)));
+    genesis_objects.extend_from_slice(extra);
     let transaction = Transaction {
         kind: TransactionKind::Genesis(GenesisTransaction { objects: genesis_objects.clone() }),
         sender: Address::ZERO,

@@ -136,7 +136,7 @@ impl Ledger {
         });
         if loaded.genesis.is_none() {
             let timestamp_ms = if genesis.timestamp_ms == 0 { now_ms() } else { genesis.timestamp_ms };
-            let record = genesis_transaction(&genesis, timestamp_ms);
+            let record = genesis_transaction(&genesis, &config.genesis_objects, timestamp_ms);
             let written = record.output_objects.clone();
             let bytes = serde_json::to_vec(&genesis).expect("genesis config serializes");
             ledger.seal(vec![record], &written, &[], timestamp_ms, Some(&bytes))?;

@@ -85,9 +85,8 @@ impl Devnet {
             chain_id: ledger.chain_id(),
             rpc_url: format!("http://{addr}"),
             packages: Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
-            // Created by the floe genesis once the Move mirrors exist; zero until then.
-            system_object: Address::ZERO,
-            staking_object: Address::ZERO,
+            system_object: config.system_object,
+            staking_object: config.staking_object,
         };
         deployment.save(&config.deployment_path())?;
 

@@ -425,3 +425,29 @@ async fn wrapping_and_unwrapping_keep_the_object_id_without_id_operations() {
     assert!(unboxed.deleted().contains(boxed_ref.object_id()));
     net.devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn genesis_creates_configured_objects_and_names_them_in_the_deployment() {
+    use sui_sdk_types::{GenesisObject, MoveStruct, ObjectData};
+    let alice = Keypair::from_secret_bytes([0xa1; 32]);
+    let bob = Keypair::from_secret_bytes([0xb0; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let id = Address::from_static("0x5157e3");
+    let contents = bcs::to_bytes(&Counter { id, value: 41 }).unwrap();
+    let data = MoveStruct::new(tag("Counter"), false, 1, contents).unwrap();
+    let mut config = common::config(dir.path(), &alice, &bob);
+    config.genesis_objects = vec![GenesisObject::new(ObjectData::Struct(data), Owner::Shared(1))];
+    config.system_object = id;
+    let packages = packages_with([(PACKAGE, Arc::new(CounterPackage) as Arc<dyn NativePackage>)]);
+    let devnet = Devnet::start_with(config.clone(), packages).await.unwrap();
+    let client = ChainClient::new(&devnet.url()).unwrap();
+    let net = Net { devnet, client, alice, bob, dir };
+
+    let deployment = floe_chain::Deployment::load(&config.deployment_path()).unwrap();
+    assert_eq!(deployment.system_object, id);
+    assert_eq!(deployment.rpc_url, net.devnet.url());
+    increment(&net, id, 1, true).await.unwrap();
+    let counter: Counter = bcs::from_bytes(net.client.get_object(id).await.unwrap().as_struct().unwrap().contents()).unwrap();
+    assert_eq!(counter.value, 42);
+    net.devnet.shutdown().await;
+}
