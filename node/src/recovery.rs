@@ -200,6 +200,17 @@ async fn rebuild(
     }
 }
 
+/// [`recover_blob`] from every other member of the current committee that holds shards.
+pub async fn recover_from_committee(
+    node: &Arc<StorageNode>,
+    client: &PeerClient,
+    blob_id: BlobId,
+    settings: &RecoverySettings,
+) -> Result<RecoveryOutcome, RecoveryFailure> {
+    let peers = node.chain().committee().peer_addresses(&node.public_key());
+    recover_blob(node, client, &peers, blob_id, settings).await
+}
+
 fn backoff(settings: &RecoverySettings) -> ExponentialBuilder {
     ExponentialBuilder::default()
         .with_min_delay(settings.retry_delay)

@@ -15,7 +15,7 @@ use floe_node::{
     ChainFeed, ChainView,
     blob_info::ObjectId,
     peer_client::PeerClient,
-    recovery::{RecoveryFailure, RecoverySettings, recover_blob},
+    recovery::{RecoveryFailure, RecoverySettings, recover_blob, recover_from_committee},
 };
 
 fn fast() -> RecoverySettings {
@@ -62,6 +62,20 @@ async fn a_node_that_missed_the_upload_recovers_every_sliver_of_its_shards() {
     // A second run has nothing left to do.
     let again = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
     assert!(!again.fetched_metadata && again.recovered.is_empty());
+}
+
+#[tokio::test]
+async fn a_node_recovers_from_the_committee_it_sees_on_chain() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let encoded = cluster.encode(7000, 37);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    cluster.upload(&encoded, &[0, 1, 2]).await;
+    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    let outcome = recover_from_committee(&cluster.nodes[3].node, &PeerClient::new(), blob_id, &fast()).await.unwrap();
+    assert_eq!(outcome.recovered.len(), 4);
+    assert!(outcome.peer_errors.is_empty(), "{:?}", outcome.peer_errors);
+    cluster.nodes[3].node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
 }
 
 #[tokio::test]
