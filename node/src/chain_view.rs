@@ -4,6 +4,13 @@
 //! the follower will feed it (or another implementation) from `BlobRegistered`, `BlobCertified`,
 //! `BlobDeleted`, `InvalidBlobID` and epoch-change events.
 //!
+//! After feeding an event, the follower brings the node's storage in line with it:
+//! - `blob_deleted`, `blob_invalidated`: [`crate::StorageNode::sync_blob`] (drops the data when
+//!   nothing pays for the blob any more);
+//! - `epoch_changed`: [`crate::StorageNode::collect_garbage`] (drops expired blobs);
+//! - `blob_certified`: if [`crate::StorageNode::missing_slivers`] is not empty,
+//!   [`crate::recovery::recover_from_committee`].
+//!
 //! ```
 //! use floe_encoder::{ShardIndex, bls::BlsSecretKey};
 //! use floe_node::{ChainFeed, ChainView, InMemoryChain, chain_view::{Committee, CommitteeMember}};

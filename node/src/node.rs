@@ -13,7 +13,7 @@ use floe_encoder::{
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::{self, RecoverySymbol},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     blob_info::{BlobInfo, BlobStatus},
@@ -33,7 +33,7 @@ pub enum Stored {
 }
 
 /// The node's state as `GET /v1/health` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     /// Seconds since the node started.
