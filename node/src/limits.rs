@@ -80,3 +80,11 @@ pub const RECOVERY_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// How long one request to a peer may take.
 pub const PEER_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The longest a request may wait for its blob's registration to reach the node
+/// (`?wait_millis=`): the node sees a registration only once its follower has read the
+/// checkpoint, which may trail the client's transaction.
+pub const MAX_REGISTRATION_WAIT: Duration = Duration::from_secs(30);
+
+/// How often a waiting request looks at the chain view again.
+pub const REGISTRATION_POLL_INTERVAL: Duration = Duration::from_millis(50);

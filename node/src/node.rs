@@ -111,6 +111,15 @@ impl StorageNode {
         Ok(info)
     }
 
+    /// Whether `blob_id` is registered and live (with `persistence`, if given) in the current epoch.
+    pub fn is_registered(&self, blob_id: &BlobId, persistence: Option<&BlobPersistence>) -> bool {
+        let epoch = self.chain.current_epoch();
+        self.chain.blob_info(blob_id).is_some_and(|info| match persistence {
+            Some(persistence) => info.is_registered_as(persistence, epoch),
+            None => info.is_registered(epoch),
+        })
+    }
+
     /// Checks `body` (BCS metadata) against `blob_id` and stores it.
     pub fn store_metadata(&self, blob_id: &BlobId, body: &[u8]) -> Result<Stored, NodeError> {
         let info = self.registered(blob_id)?;

@@ -403,3 +403,30 @@ async fn a_node_without_shards_in_the_epoch_confirms_nothing() {
     let error = outsider.store_sliver(&blob_id, own_pair.index(), SliverType::Primary, &own_pair.primary.to_bcs());
     assert!(matches!(error, Err(floe_node::NodeError::ForeignShard { .. })));
 }
+
+#[tokio::test]
+async fn uploads_may_wait_for_the_registration_to_reach_the_node() {
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(800, 14);
+    let blob_id = *encoded.metadata.blob_id();
+    let body = encoded.metadata.metadata().to_bcs();
+    // Never registered: a short wait ends in the usual refusal, after the wait.
+    let started = std::time::Instant::now();
+    let (status, _) = cluster.put(&cluster.blob_url(0, &blob_id, "metadata?wait_millis=150"), body.clone()).await;
+    assert_eq!(status, 403);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150));
+    let (status, body_json) =
+        cluster.put(&cluster.blob_url(0, &blob_id, "metadata?wait_millis=soon"), body.clone()).await;
+    assert_eq!(status, 400, "{body_json}");
+
+    // The registration arrives while the request waits.
+    let url = cluster.blob_url(0, &blob_id, "metadata?wait_millis=5000");
+    let request = cluster.http.put(url).body(body).send();
+    let chain = cluster.chain.clone();
+    let register = async move {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        chain.blob_registered(blob_id, ObjectId([1; 32]), 10, false);
+    };
+    let (response, ()) = tokio::join!(request, register);
+    assert_eq!(response.unwrap().status(), 201);
+}

@@ -14,6 +14,10 @@
 //! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=primary&target_sliver=3,17` | BCS `Vec<RecoverySymbol>` |
 //! | POST | `/v1/blobs/{blob_id}/inconsistencyProof/{primary\|secondary}` | BCS proof in; JSON `SignedMessageJson` out |
 //! | GET | `/v1/blobs/{blob_id}/status` | JSON [`crate::blob_info::BlobStatus`] |
+//!
+//! PUT metadata, PUT sliver and GET confirmation take `?wait_millis=N`: the request waits up to
+//! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
+//! registration, which reaches it through its chain follower, before it is judged.
 
 mod response;
 mod routes;

@@ -1,7 +1,7 @@
 //! The handlers: parse the path, read the body within its limit, run the node's logic on the
 //! blocking pool (redb commits and sliver hashing block), and shape the answer.
 
-use std::{collections::HashMap, str::FromStr, sync::Arc};
+use std::{collections::HashMap, str::FromStr, sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -64,15 +64,35 @@ pub(super) async fn get_metadata(State(node): Node, Path(id): Path<String>) -> R
     Ok(bcs_body(StatusCode::OK, metadata.to_bcs_with_id()))
 }
 
+/// With `?wait_millis=N`, waits up to `N` ms (at most [`limits::MAX_REGISTRATION_WAIT`]) for
+/// the chain view to show the blob registered; the request then proceeds either way and is
+/// refused as usual if it still is not.
+async fn wait_for_registration(
+    node: &StorageNode,
+    blob_id: &BlobId,
+    persistence: Option<&BlobPersistence>,
+    query: &HashMap<String, String>,
+) -> Result<(), ApiError> {
+    let Some(wait) = query.get("wait_millis") else { return Ok(()) };
+    let wait = wait.parse::<u64>().map_err(|error| NodeError::BadQuery(format!("wait_millis {wait:?}: {error}")))?;
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(wait).min(limits::MAX_REGISTRATION_WAIT);
+    while !node.is_registered(blob_id, persistence) && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(limits::REGISTRATION_POLL_INTERVAL).await;
+    }
+    Ok(())
+}
+
 pub(super) async fn put_metadata(
     State(node): Node,
     Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let limit = limits::max_metadata_body(&node.committee().1);
     let bytes = read_body(&headers, body, limit, "metadata").await?;
+    wait_for_registration(&node, &id, None, &query).await?;
     let stored = blocking(node, move |node| node.store_metadata(&id, &bytes)).await?;
     let status = stored_status(stored);
     Ok(success(status, format!("metadata of blob {id} stored")))
@@ -90,31 +110,44 @@ pub(super) async fn get_sliver(
 pub(super) async fn put_sliver(
     State(node): Node,
     Path((id, pair, axis)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
     let limit = limits::max_sliver_body(&node.committee().1);
     let bytes = read_body(&headers, body, limit, "sliver").await?;
+    wait_for_registration(&node, &id, None, &query).await?;
     let stored = blocking(node, move |node| node.store_sliver(&id, pair, axis, &bytes)).await?;
     Ok(success(stored_status(stored), format!("{axis} sliver of pair {pair} of blob {id} stored")))
 }
 
-async fn confirm(node: Arc<StorageNode>, id: BlobId, persistence: BlobPersistence) -> Result<Response, ApiError> {
+async fn confirm(
+    node: Arc<StorageNode>,
+    id: BlobId,
+    persistence: BlobPersistence,
+    query: HashMap<String, String>,
+) -> Result<Response, ApiError> {
+    wait_for_registration(&node, &id, Some(&persistence), &query).await?;
     let signed = blocking(node, move |node| node.confirmation(&id, persistence)).await?;
     Ok(success(StatusCode::OK, serde_json::json!({ "signed": SignedMessageJson::from(&signed) })))
 }
 
-pub(super) async fn confirm_permanent(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {
-    confirm(node, blob_id(&id)?, BlobPersistence::Permanent).await
+pub(super) async fn confirm_permanent(
+    State(node): Node,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    confirm(node, blob_id(&id)?, BlobPersistence::Permanent, query).await
 }
 
 pub(super) async fn confirm_deletable(
     State(node): Node,
     Path((id, object_id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let object_id: ObjectId = parse(&object_id, "object id")?;
-    confirm(node, blob_id(&id)?, BlobPersistence::Deletable { object_id: object_id.0 }).await
+    confirm(node, blob_id(&id)?, BlobPersistence::Deletable { object_id: object_id.0 }, query).await
 }
 
 pub(super) async fn recovery_symbols(
