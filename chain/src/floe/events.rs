@@ -277,6 +277,28 @@ impl FloeEvent {
         Self::decode(packages, &event.type_, &event.contents)
     }
 
+    /// The epoch the event was emitted in (for `RewardsDistributed`, the epoch the rewards were
+    /// earned in); `None` for `Initialized` and unknown events, which carry none.
+    pub fn epoch(&self) -> Option<u32> {
+        Some(match self {
+            Self::BlobRegistered(e) => e.epoch,
+            Self::BlobCertified(e) => e.epoch,
+            Self::BlobDeleted(e) => e.epoch,
+            Self::InvalidBlobID(e) => e.epoch,
+            Self::EpochChangeStart(e) => e.epoch,
+            Self::EpochChangeDone(e) => e.epoch,
+            Self::ShardsReceived(e) => e.epoch,
+            Self::EpochParametersSelected(e) => e.epoch,
+            Self::StakingPoolRegistered(e) => e.epoch,
+            Self::Staked(e) => e.epoch,
+            Self::WithdrawalRequested(e) => e.epoch,
+            Self::Withdrawn(e) => e.epoch,
+            Self::CommissionCollected(e) => e.epoch,
+            Self::RewardsDistributed(e) => e.epoch,
+            Self::Initialized(_) | Self::Unknown { .. } => return None,
+        })
+    }
+
     /// Whether the event is not one of floe's.
     pub fn is_unknown(&self) -> bool {
         matches!(self, Self::Unknown { .. })
@@ -444,6 +466,17 @@ mod tests {
         assert_eq!(tag.module().as_str(), "init");
         let decoded = FloeEvent::decode(&packages, &tag, &bcs::to_bytes(&initialized).unwrap()).unwrap();
         assert_eq!(decoded, FloeEvent::Initialized(initialized));
+    }
+
+    #[test]
+    fn every_floe_event_but_initialized_reports_its_epoch() {
+        assert_eq!(FloeEvent::BlobRegistered(registered()).epoch(), Some(1));
+        let rewards = RewardsDistributed { epoch: 6, node_id: id(1), amount: 1, commission: 0 };
+        assert_eq!(FloeEvent::RewardsDistributed(rewards).epoch(), Some(6));
+        let initialized = Initialized { system_id: id(1), staking_id: id(2) };
+        assert_eq!(FloeEvent::Initialized(initialized).epoch(), None);
+        let unknown = FloeEvent::Unknown { type_tag: StructTag::gas_coin(), bytes: vec![] };
+        assert_eq!(unknown.epoch(), None);
     }
 
     #[test]

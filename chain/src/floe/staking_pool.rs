@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
-use super::framework::{Table, VecMap};
+use super::framework::{DynamicField, Table, VecMap};
 use super::move_type::move_types;
 
 /// `floe::staking_pool::VotingParams`: a node's votes for the next epoch.
@@ -90,6 +90,9 @@ move_types!(Floe;
     "staking_pool" => StakingPool,
 );
 
+/// An entry of a pool's exchange-rate table (`Field<u32, ExchangeRate>`, named by the epoch).
+pub type ExchangeRateField = DynamicField<u32, ExchangeRate>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +134,18 @@ mod tests {
         assert_eq!(&tail[32..40], &3u64.to_le_bytes());
         assert_eq!(&tail[40..48], &7u64.to_le_bytes());
         assert_eq!(&tail[48..], &2u64.to_le_bytes());
+    }
+
+    #[test]
+    fn exchange_rate_entry_is_id_epoch_rate() {
+        let entry = ExchangeRateField {
+            id: Address::new([1; 32]),
+            name: 4,
+            value: ExchangeRate { wal_amount: 10, share_amount: 8 },
+        };
+        let bytes = assert_bcs_round_trip(&entry);
+        assert_eq!(&bytes[32..36], &[4, 0, 0, 0]);
+        assert_eq!(bytes.len(), 32 + 4 + 16);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! extending and deleting blobs, invalidating blob ids; and `init::initialize`.
 
 use floe_encoder::BlobId;
+use floe_encoder::metadata::BlobMetadata;
 use sui_sdk_types::Address;
 use sui_transaction_builder::{Argument, TransactionBuilder};
 
@@ -36,6 +37,20 @@ pub struct NewBlob {
     pub encoding_type: u8,
     /// Whether the owner may delete the blob before it expires.
     pub deletable: bool,
+}
+
+impl NewBlob {
+    /// The registration of an encoded blob, from its metadata: the id derived from it, its
+    /// Merkle root, unencoded length and encoding type.
+    pub fn from_metadata(metadata: &BlobMetadata, deletable: bool) -> Self {
+        Self {
+            blob_id: metadata.compute_blob_id(),
+            root_hash: metadata.root_hash().bytes(),
+            size: metadata.unencoded_length(),
+            encoding_type: metadata.encoding_type().as_u8(),
+            deletable,
+        }
+    }
 }
 
 impl FloeCalls {
@@ -371,6 +386,26 @@ mod tests {
         assert_eq!(built[2].args, vec![system(false), owned_arg(0xb2)]);
         assert_eq!(built[3].args.len(), 4);
         assert_eq!(built[3].args[2], Arg::Pure(vec![1, 9]));
+    }
+
+    #[test]
+    fn new_blob_from_encoder_metadata_commits_to_its_derivation() {
+        use floe_encoder::{EncodingConfig, encode, merkle::blake2b256};
+
+        use crate::floe::blob::BlobIdDerivation;
+
+        let config = EncodingConfig::new(10).unwrap();
+        let encoded = encode(&config, &[7u8; 1000]).unwrap();
+        let blob = NewBlob::from_metadata(encoded.metadata.metadata(), true);
+        assert_eq!(&blob.blob_id, encoded.metadata.blob_id());
+        assert_eq!((blob.size, blob.encoding_type, blob.deletable), (1000, 1, true));
+        // What register_blob will check on chain: the id is the hash of the derivation.
+        let derivation = BlobIdDerivation {
+            encoding_type: blob.encoding_type,
+            size: blob.size,
+            root_hash: blob.root_hash,
+        };
+        assert_eq!(blake2b256(&bcs::to_bytes(&derivation).unwrap()), blob.blob_id.0);
     }
 
     #[test]
