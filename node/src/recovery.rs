@@ -17,6 +17,7 @@ use floe_encoder::{
     recovery::{RecoverySymbol, recover_sliver},
 };
 use futures::{StreamExt, stream};
+use rand::seq::SliceRandom;
 
 use crate::{
     error::{MissingSliver, NodeError},
@@ -34,6 +35,9 @@ pub struct RecoverySettings {
     pub attempts: usize,
     /// The first pause between attempts (doubling).
     pub retry_delay: Duration,
+    /// Ask peers in a random order, so nodes recovering at once spread their load; `false` asks
+    /// them in the order given.
+    pub shuffle_peers: bool,
 }
 
 impl Default for RecoverySettings {
@@ -42,6 +46,7 @@ impl Default for RecoverySettings {
             concurrency: limits::RECOVERY_CONCURRENCY,
             attempts: limits::RECOVERY_ATTEMPTS,
             retry_delay: limits::RECOVERY_RETRY_DELAY,
+            shuffle_peers: true,
         }
     }
 }
@@ -267,7 +272,11 @@ async fn gather_symbols(
     }
     let targets = &targets;
     let shared_metadata = Arc::new(metadata.clone());
-    let mut requests = stream::iter(peers)
+    let mut order: Vec<&String> = peers.iter().collect();
+    if settings.shuffle_peers {
+        order.shuffle(&mut rand::thread_rng());
+    }
+    let mut requests = stream::iter(order)
         .map(|peer| {
             let metadata = shared_metadata.clone();
             async move {
