@@ -11,6 +11,7 @@
 //! supplied by the chain and take no argument.
 
 mod blob;
+mod resolve;
 mod seal;
 mod staking;
 mod system;
@@ -20,6 +21,7 @@ use floe_encoder::certificate::Certificate;
 use sui_sdk_types::{Address, Identifier, Object, Owner};
 use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
 
+pub use resolve::ResolveError;
 pub use seal::{KeyServerRegistration, SealCalls};
 pub use staking::NodeRegistration;
 pub use system::{FloeCalls, InitParams, NewBlob, initialize};
