@@ -10,8 +10,11 @@
 //! - Call builders ([`FloeCalls`], [`SealCalls`], [`WalCalls`]) that append the `MoveCall` of
 //!   each public or entry function to a `TransactionBuilder`, encoding every argument as the
 //!   Move signature takes it, and return the results so calls compose into one PTB.
+//!   [`FloeCalls::resolve`] reads the initial shared versions of System and Staking, which the
+//!   deployment description does not carry.
 //!
-//! `move/README.md` is the contract these types follow.
+//! `move/README.md` is the contract these types follow; the tests read the Move sources and
+//! check every mirror's fields and every builder's arguments against them.
 //!
 //! ```
 //! use floe_chain::Packages;
