@@ -143,3 +143,28 @@ fn writes_acknowledged_before_a_crash_survive_it() {
         assert_eq!(stored.as_ref(), Some(&pair.primary));
     }
 }
+
+#[tokio::test]
+async fn a_server_shut_down_gracefully_releases_its_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = cluster(&[4]).await;
+    let node = std::sync::Arc::new(floe_node::StorageNode::new(
+        cluster.chain.clone(),
+        floe_node::Store::open(dir.path()).unwrap(),
+        common::key(0),
+    ));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = floe_node::api::serve_until(listener, node.clone(), async move {
+        let _ = stopped.await;
+    })
+    .unwrap();
+    let health = format!("{}/v1/health", server.url());
+    assert_eq!(cluster.http.get(&health).send().await.unwrap().status(), 200);
+    stop.send(()).unwrap();
+    server.task.await.unwrap().unwrap();
+    assert!(cluster.http.get(&health).send().await.is_err(), "nobody listens any more");
+    assert_eq!(std::sync::Arc::strong_count(&node), 1);
+    drop(node);
+    floe_node::Store::open(dir.path()).expect("the database is closed and can be reopened");
+}

@@ -60,7 +60,8 @@ pub fn router(node: Arc<StorageNode>) -> Router {
 pub struct Server {
     /// The address it listens on.
     pub address: SocketAddr,
-    /// The serving task; abort it to stop the server.
+    /// The serving task. Stop a server started with [`serve_until`] through its shutdown signal:
+    /// aborting the task leaves open connections (and their hold on the node) alive.
     pub task: JoinHandle<std::io::Result<()>>,
 }
 
@@ -71,10 +72,20 @@ impl Server {
     }
 }
 
-/// Serves `node` on `listener` in a background task.
+/// Serves `node` on `listener` in a background task, for the life of the process.
 pub fn serve(listener: TcpListener, node: Arc<StorageNode>) -> std::io::Result<Server> {
+    serve_until(listener, node, std::future::pending())
+}
+
+/// Serves `node` on `listener` in a background task until `shutdown` completes; requests in
+/// flight then finish (their writes are committed) before the task ends.
+pub fn serve_until(
+    listener: TcpListener,
+    node: Arc<StorageNode>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Server> {
     let address = listener.local_addr()?;
     let app = router(node);
-    let task = tokio::spawn(async move { axum::serve(listener, app).await });
+    let task = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
     Ok(Server { address, task })
 }

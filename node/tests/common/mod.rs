@@ -18,6 +18,7 @@ pub const EPOCH: u32 = 1;
 pub struct TestNode {
     pub node: Arc<StorageNode>,
     pub server: Server,
+    pub stop: tokio::sync::oneshot::Sender<()>,
     pub dir: TempDir,
     pub key: BlsSecretKey,
     pub shards: Vec<ShardIndex>,
@@ -62,8 +63,8 @@ pub async fn cluster(shards_per_node: &[u16]) -> Cluster {
     for (i, (listener, shards)) in listeners.into_iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         let node = Arc::new(StorageNode::new(chain.clone(), Store::open(dir.path()).unwrap(), key(i)));
-        let server = api::serve(listener, node.clone()).unwrap();
-        nodes.push(TestNode { node, server, dir, key: key(i), shards });
+        let (server, stop) = serve(listener, node.clone());
+        nodes.push(TestNode { node, server, stop, dir, key: key(i), shards });
     }
     Cluster { chain, nodes, config: EncodingConfig::new(n).unwrap(), http: reqwest::Client::new() }
 }
@@ -137,18 +138,28 @@ pub fn message(body: &serde_json::Value) -> String {
     body["error"]["message"].as_str().unwrap_or_default().to_owned()
 }
 
+/// Serves `node` until the returned sender fires.
+fn serve(listener: TcpListener, node: Arc<StorageNode>) -> (Server, tokio::sync::oneshot::Sender<()>) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = api::serve_until(listener, node, async move {
+        let _ = stopped.await;
+    })
+    .unwrap();
+    (server, stop)
+}
+
 /// Stops `node`'s server, closes its store and reopens the same directory in a new node
 /// on a new port.
 pub async fn restart(node: TestNode, chain: Arc<InMemoryChain>) -> TestNode {
-    let TestNode { node, server, dir, key, shards } = node;
-    server.task.abort();
-    let _ = server.task.await;
+    let TestNode { node, server, stop, dir, key, shards } = node;
+    stop.send(()).unwrap();
+    server.task.await.unwrap().unwrap();
     assert_eq!(Arc::strong_count(&node), 1, "the server released the node");
     drop(node);
     let node = Arc::new(StorageNode::new(chain, Store::open(dir.path()).unwrap(), key.clone()));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = api::serve(listener, node.clone()).unwrap();
-    TestNode { node, server, dir, key, shards }
+    let (server, stop) = serve(listener, node.clone());
+    TestNode { node, server, stop, dir, key, shards }
 }
 
 /// A blob whose writer lied: primary sliver `pair` is altered and the metadata commits to the
