@@ -231,8 +231,11 @@ pub(crate) fn admit_checked(
                     });
                 }
             }
-            Command::SplitCoins(_) | Command::MergeCoins(_) | Command::TransferObjects(_) => {}
-            _ => return Err(Rejection::Unsupported("commands other than MoveCall, SplitCoins, MergeCoins, TransferObjects".into())),
+            Command::SplitCoins(_)
+            | Command::MergeCoins(_)
+            | Command::TransferObjects(_)
+            | Command::MakeMoveVector(_) => {}
+            _ => return Err(Rejection::Unsupported("Publish and Upgrade".into())),
         }
     }
 

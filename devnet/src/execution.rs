@@ -160,8 +160,49 @@ fn pure_u64(value: &Value, position: usize) -> Result<u64, ExecutionError> {
         Value::Pure(bytes) => {
             bcs::from_bytes(bytes).map_err(|_| arg_error(position, CommandArgumentError::InvalidBcsBytes))
         }
-        Value::Object(_) => Err(arg_error(position, CommandArgumentError::TypeMismatch)),
+        Value::Object(_) | Value::Objects(_) => Err(arg_error(position, CommandArgumentError::TypeMismatch)),
     }
+}
+
+/// BCS of a vector: ULEB128 length, then the elements.
+fn bcs_vector(elements: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut len = elements.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    for element in elements {
+        out.extend_from_slice(element);
+    }
+    out
+}
+
+/// `MakeMoveVec`: pure elements become one pure vector value, objects a vector of objects.
+fn make_vector(working_set: &WorkingSet, values: Vec<Value>) -> Result<Value, ExecutionError> {
+    if values.iter().all(|v| matches!(v, Value::Pure(_))) {
+        let elements: Vec<Vec<u8>> =
+            values.into_iter().map(|v| if let Value::Pure(bytes) = v { bytes } else { unreachable!() }).collect();
+        return Ok(Value::Pure(bcs_vector(&elements)));
+    }
+    let mut ids = Vec::with_capacity(values.len());
+    for (i, value) in values.into_iter().enumerate() {
+        match value {
+            Value::Object(id) if working_set.is_live(&id) => ids.push(id),
+            Value::Object(_) => return Err(arg_error(i, CommandArgumentError::InvalidValueUsage)),
+            _ => return Err(arg_error(i, CommandArgumentError::TypeMismatch)),
+        }
+    }
+    let first_type = ids.first().map(|id| working_set.entry(id).type_.clone());
+    if let Some(i) = ids.iter().position(|id| Some(&working_set.entry(id).type_) != first_type.as_ref()) {
+        return Err(arg_error(i, CommandArgumentError::TypeMismatch));
+    }
+    Ok(Value::Objects(ids))
 }
 
 fn run_command(
@@ -223,7 +264,9 @@ fn run_command(
             let recipient = match resolve(&transfer.address, position, inputs, results, gas_id)? {
                 Value::Pure(bytes) => bcs::from_bytes::<Address>(&bytes)
                     .map_err(|_| arg_error(position, CommandArgumentError::InvalidBcsBytes))?,
-                Value::Object(_) => return Err(arg_error(position, CommandArgumentError::TypeMismatch)),
+                Value::Object(_) | Value::Objects(_) => {
+                    return Err(arg_error(position, CommandArgumentError::TypeMismatch));
+                }
             };
             for (i, object) in transfer.objects.iter().enumerate() {
                 let Value::Object(id) = resolve(object, i, inputs, results, gas_id)? else {
@@ -275,6 +318,15 @@ fn run_command(
                     arg_error(index as usize, CommandArgumentError::TypeMismatch)
                 }
             })
+        }
+        Command::MakeMoveVector(make) => {
+            let values = make
+                .elements
+                .iter()
+                .enumerate()
+                .map(|(i, a)| resolve(a, i, inputs, results, gas_id))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(vec![make_vector(working_set, values)?])
         }
         _ => Err(ExecutionError::FeatureNotYetSupported),
     }

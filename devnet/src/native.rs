@@ -15,6 +15,8 @@ pub enum Value {
     Object(Address),
     /// A plain Move value as BCS bytes (pure inputs, or values returned by calls).
     Pure(Vec<u8>),
+    /// A vector of objects built by `MakeMoveVec`, in order.
+    Objects(Vec<Address>),
 }
 
 impl Value {
@@ -138,6 +140,7 @@ impl MoveCallContext<'_> {
                 reason: format!("pure value does not decode: {e}"),
             }),
             Some(Value::Object(id)) => Err(arg_error(index, format!("expected a pure value, got object {id}"))),
+            Some(Value::Objects(_)) => Err(arg_error(index, "expected a pure value, got a vector of objects".into())),
             None => Err(arg_error(index, "missing".into())),
         }
     }
@@ -148,7 +151,22 @@ impl MoveCallContext<'_> {
             Some(Value::Object(id)) if self.working_set.is_live(id) => Ok(*id),
             Some(Value::Object(id)) => Err(arg_error(index, format!("object {id} was already consumed"))),
             Some(Value::Pure(_)) => Err(arg_error(index, "expected an object, got a pure value".into())),
+            Some(Value::Objects(_)) => Err(arg_error(index, "expected an object, got a vector of objects".into())),
             None => Err(arg_error(index, "missing".into())),
+        }
+    }
+
+    /// The objects of a `vector<T>` argument built with `MakeMoveVec`, as single-object values
+    /// usable with the other accessors (`&elements, i`).
+    pub fn object_vector(&self, args: &[Value], index: u16) -> Result<Vec<Value>, CallError> {
+        match args.get(index as usize) {
+            Some(Value::Objects(ids)) => {
+                if let Some(gone) = ids.iter().find(|id| !self.working_set.is_live(id)) {
+                    return Err(arg_error(index, format!("object {gone} was already consumed")));
+                }
+                Ok(ids.iter().map(|id| Value::Object(*id)).collect())
+            }
+            _ => Err(arg_error(index, "expected a vector of objects".into())),
         }
     }
 
@@ -279,7 +297,7 @@ impl MoveCallContext<'_> {
     fn object_id_unchecked(&self, args: &[Value], index: u16) -> Address {
         match &args[index as usize] {
             Value::Object(id) => *id,
-            Value::Pure(_) => unreachable!("checked by the caller"),
+            Value::Pure(_) | Value::Objects(_) => unreachable!("checked by the caller"),
         }
     }
 

@@ -60,7 +60,7 @@ struct CounterPackage;
 
 impl NativePackage for CounterPackage {
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote", "box_token", "unbox_token"].contains(&function)
+        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote", "box_token", "unbox_token", "sum", "burn_tokens"].contains(&function)
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -126,6 +126,20 @@ impl NativePackage for CounterPackage {
                 let token = call.unwrap_object(boxed.token.id, tag("Token"), true, &boxed.token)?;
                 let sender = call.sender();
                 call.transfer(&[token], 0, sender).map(|()| vec![])
+            }
+            "sum" => {
+                let values: Vec<u64> = call.pure(args, 0)?;
+                call.emit(tag("Summed"), &values.iter().sum::<u64>());
+                Ok(vec![])
+            }
+            "burn_tokens" => {
+                let tokens = call.object_vector(args, 0)?;
+                for i in 0..tokens.len() {
+                    call.expect_type(&tokens, i as u16, &tag("Token"))?;
+                    call.delete(&tokens, i as u16)?;
+                }
+                call.emit(tag("Burned"), &(tokens.len() as u64));
+                Ok(vec![])
             }
             "stamp" => {
                 call.expect_type(args, 0, &floe_devnet::clock_type())?;
@@ -449,5 +463,26 @@ async fn genesis_creates_configured_objects_and_names_them_in_the_deployment() {
     increment(&net, id, 1, true).await.unwrap();
     let counter: Counter = bcs::from_bytes(net.client.get_object(id).await.unwrap().as_struct().unwrap().contents()).unwrap();
     assert_eq!(counter.value, 42);
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn make_move_vec_builds_pure_and_object_vectors() {
+    let net = start().await;
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let values: Vec<_> = [3u64, 4, 5].iter().map(|v| tx.pure(v)).collect();
+    let vector = tx.make_move_vec(Some(TypeTag::U64), values);
+    tx.move_call(function("sum"), vec![vector]);
+    let one = tx.pure(&1u64);
+    let first = tx.move_call(function("mint_token"), vec![one]);
+    let two = tx.pure(&2u64);
+    let second = tx.move_call(function("mint_token"), vec![two]);
+    let tokens = tx.make_move_vec(None, vec![first, second]);
+    tx.move_call(function("burn_tokens"), vec![tokens]);
+    let executed = net.run(&net.alice, tx).await.unwrap();
+    assert_eq!(bcs::from_bytes::<u64>(&executed.events[0].contents).unwrap(), 12);
+    assert_eq!(bcs::from_bytes::<u64>(&executed.events[1].contents).unwrap(), 2);
+    // Minted and burnt in the same transaction: nothing is left behind.
+    assert!(executed.created().is_empty());
     net.devnet.shutdown().await;
 }
