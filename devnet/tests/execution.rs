@@ -260,3 +260,31 @@ async fn resubmitting_an_executed_transaction_returns_the_same_result() {
     assert_eq!(net.sui(net.bob.address()).await, COIN + 9);
     net.devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn payment_merges_coins_and_splits_the_exact_amount() {
+    let net = start().await;
+    let (mut tx, gas) = net.builder(&net.alice).await;
+    let amount = COIN + COIN / 2;
+    // Gas is set aside, so the payment needs both remaining coins.
+    let coins = floe_chain::select_coins(&net.client, net.alice.address(), &StructTag::sui(), amount, &[*gas.reference.object_id()])
+        .await
+        .unwrap();
+    assert_eq!(coins.len(), 2);
+    assert!(coins.iter().all(|c| c.reference.object_id() != gas.reference.object_id()));
+    let payment = floe_chain::split_payment(&mut tx, &coins, amount);
+    let bob = tx.pure(&net.bob.address());
+    tx.transfer_objects(vec![payment], bob);
+    net.run(&net.alice, tx).await.unwrap();
+    assert_eq!(net.sui(net.bob.address()).await, COIN + amount);
+    assert_eq!(net.sui(net.alice.address()).await, 3 * COIN - amount - CHARGE);
+
+    let err = floe_chain::select_coins(&net.client, net.bob.address(), &StructTag::sui(), 100 * COIN, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, floe_chain::PaymentError::InsufficientBalance { needed, available, .. } if needed == 100 * COIN && available == COIN + amount),
+        "{err}"
+    );
+    net.devnet.shutdown().await;
+}
