@@ -302,7 +302,14 @@ fn run_command(
                 function: call.function.clone(),
                 type_args: call.type_arguments.clone(),
             };
-            package.call(&mut context, &args).map_err(|e| match e {
+            // A panicking native must not take the sequencer down: the transaction fails and
+            // is rolled back like any other failure.
+            let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| package.call(&mut context, &args)))
+                .unwrap_or_else(|_| {
+                    tracing::error!(package = %call.package, module = %call.module, function = %call.function, "native Move function panicked");
+                    Err(CallError::Panicked)
+                });
+            called.map_err(|e| match e {
                 CallError::Abort { module, function, code, package } => ExecutionError::MoveAbort {
                     location: MoveLocation {
                         package: package.unwrap_or(call.package),
@@ -317,6 +324,7 @@ fn run_command(
                     tracing::debug!(%reason, index, "move call argument rejected");
                     arg_error(index as usize, CommandArgumentError::TypeMismatch)
                 }
+                CallError::Panicked => ExecutionError::InvariantViolation,
             })
         }
         Command::MakeMoveVector(make) => {

@@ -49,6 +49,9 @@ pub enum CallError {
         /// What was wrong.
         reason: String,
     },
+    /// The native implementation panicked (a bug in it); reported as an invariant violation.
+    #[error("the native implementation panicked")]
+    Panicked,
 }
 
 /// A Move package implemented natively.

@@ -60,7 +60,7 @@ struct CounterPackage;
 
 impl NativePackage for CounterPackage {
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote", "box_token", "unbox_token", "sum", "burn_tokens"].contains(&function)
+        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote", "box_token", "unbox_token", "sum", "burn_tokens", "explode"].contains(&function)
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -141,6 +141,7 @@ impl NativePackage for CounterPackage {
                 call.emit(tag("Burned"), &(tokens.len() as u64));
                 Ok(vec![])
             }
+            "explode" => panic!("a bug in a native package"),
             "stamp" => {
                 call.expect_type(args, 0, &floe_devnet::clock_type())?;
                 let clock: floe_devnet::ClockValue = call.read(args, 0)?;
@@ -484,5 +485,23 @@ async fn make_move_vec_builds_pure_and_object_vectors() {
     assert_eq!(bcs::from_bytes::<u64>(&executed.events[1].contents).unwrap(), 2);
     // Minted and burnt in the same transaction: nothing is left behind.
     assert!(executed.created().is_empty());
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_panicking_native_fails_its_transaction_and_the_devnet_carries_on() {
+    let net = start().await;
+    let (counter, initial) = create_counter(&net).await;
+    let (mut tx, _) = net.builder(&net.alice).await;
+    let shared = tx.object(ObjectInput::shared(counter, initial, true));
+    tx.move_call(function("increment"), vec![shared]);
+    tx.move_call(function("explode"), vec![]);
+    let err = net.run(&net.alice, tx).await.unwrap_err();
+    let ClientError::ExecutionFailed(failure) = &err else { panic!("expected an execution failure, got {err}") };
+    assert_eq!(failure.error, sui_sdk_types::ExecutionError::InvariantViolation);
+    // The increment before the panic was rolled back; the next transaction runs normally.
+    increment(&net, counter, initial, true).await.unwrap();
+    let stored: Counter = bcs::from_bytes(net.client.get_object(counter).await.unwrap().as_struct().unwrap().contents()).unwrap();
+    assert_eq!(stored.value, 1);
     net.devnet.shutdown().await;
 }
