@@ -11,10 +11,10 @@ use sui_sdk_types::Address;
 
 use crate::checkpoint::{IndexedCheckpoint, ObjectState, owner_text};
 use crate::db::{DbConnection, DbError, with_connection};
-use crate::ingest::IngestError;
+use crate::ingest::{IngestError, PIPELINE};
 use crate::mapping::{Change, map_event};
-use crate::rows::{BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow};
-use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes};
+use crate::rows::{BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow, TotalsRow};
+use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals};
 
 /// Rows per multi-row INSERT; stays under SQLite's 32,766 and PostgreSQL's 65,535 bind
 /// parameters with the widest table (15 columns).
@@ -27,20 +27,24 @@ const STAKED: &str = "staked";
 const WITHDRAWING: &str = "withdrawing";
 const WITHDRAWN: &str = "withdrawn";
 
-/// A row loaded or created by the batch, with whether it must be inserted or updated.
+/// A row loaded or created by the batch: its state before the batch (if it existed) decides
+/// between insert and update, and gives the running totals their delta.
 #[derive(Debug)]
 struct Tracked<T> {
     row: T,
-    existed: bool,
+    original: Option<T>,
     dirty: bool,
 }
 
-impl<T> Tracked<T> {
+impl<T: Clone> Tracked<T> {
     fn loaded(row: T) -> Self {
-        Self { row, existed: true, dirty: false }
+        Self { original: Some(row.clone()), row, dirty: false }
     }
+}
+
+impl<T> Tracked<T> {
     fn created(row: T) -> Self {
-        Self { row, existed: false, dirty: true }
+        Self { row, original: None, dirty: true }
     }
     fn edit(&mut self) -> &mut T {
         self.dirty = true;
@@ -409,6 +413,14 @@ impl Batch {
         for chunk in self.events.chunks(INSERT_CHUNK) {
             with_connection!(conn, c => diesel::insert_into(events::table).values(chunk).execute(c))?;
         }
+        let mut delta = [0i64; 3];
+        for tracked in self.blobs.values().filter(|t| t.dirty) {
+            let (after, before) = (counted(Some(&tracked.row)), counted(tracked.original.as_ref()));
+            for k in 0..3 {
+                delta[k] += after[k] - before[k];
+            }
+        }
+        add_to_totals(conn, delta)?;
         let (new_blobs, changed_blobs) = split(self.blobs.into_values());
         for chunk in new_blobs.chunks(INSERT_CHUNK) {
             with_connection!(conn, c => diesel::insert_into(blobs::table).values(chunk).execute(c))?;
@@ -463,12 +475,42 @@ impl Batch {
     }
 }
 
+/// What a blob adds to the totals: stored bytes, count, certified count.
+fn counted(row: Option<&BlobRow>) -> [i64; 3] {
+    match row {
+        Some(blob) if !blob.deleted => [blob.size, 1, i64::from(blob.certified_epoch.is_some())],
+        _ => [0; 3],
+    }
+}
+
+fn add_to_totals(conn: &mut DbConnection, [bytes, count, certified]: [i64; 3]) -> Result<(), DbError> {
+    if bytes == 0 && count == 0 && certified == 0 {
+        return Ok(());
+    }
+    let current: Option<TotalsRow> = with_connection!(conn, c => totals::table
+        .find(PIPELINE)
+        .select(TotalsRow::as_select())
+        .first(c)
+        .optional())?;
+    let exists = current.is_some();
+    let mut row = current.unwrap_or_else(|| TotalsRow { pipeline: PIPELINE.to_owned(), ..TotalsRow::default() });
+    row.stored_bytes += bytes;
+    row.blob_count += count;
+    row.certified_count += certified;
+    if exists {
+        with_connection!(conn, c => diesel::update(totals::table.find(PIPELINE)).set(&row).execute(c))?;
+    } else {
+        with_connection!(conn, c => diesel::insert_into(totals::table).values(&row).execute(c))?;
+    }
+    Ok(())
+}
+
 /// Splits dirty rows into those to insert and those to update.
 fn split<T>(tracked: impl Iterator<Item = Tracked<T>>) -> (Vec<T>, Vec<T>) {
     let mut inserts = Vec::new();
     let mut updates = Vec::new();
     for t in tracked.filter(|t| t.dirty) {
-        if t.existed { updates.push(t.row) } else { inserts.push(t.row) }
+        if t.original.is_some() { updates.push(t.row) } else { inserts.push(t.row) }
     }
     (inserts, updates)
 }

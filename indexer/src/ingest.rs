@@ -115,17 +115,14 @@ pub(crate) fn write_checkpoints(
 ) -> Result<Applied, IngestError> {
     let watermark = read_watermark(conn)?;
     let committed = watermark.as_ref().and_then(|w| u64::try_from(w.checkpoint).ok());
-    let fresh: Vec<IndexedCheckpoint> = checkpoints
-        .iter()
-        .filter(|c| committed.is_none_or(|w| c.sequence_number > w))
-        .cloned()
-        .collect();
-    let skipped = checkpoints.len() - fresh.len();
+    // Already committed checkpoints lead the batch; anything older later on is a gap below.
+    let skipped = checkpoints.iter().take_while(|c| committed.is_some_and(|w| c.sequence_number <= w)).count();
+    let fresh = &checkpoints[skipped..];
     let Some(last) = fresh.last() else {
         return Ok(Applied { skipped, ..Applied::default() });
     };
     let mut previous = committed;
-    for checkpoint in &fresh {
+    for checkpoint in fresh {
         if let Some(p) = previous {
             if checkpoint.sequence_number != p + 1 {
                 return Err(IngestError::Gap { expected_after: p, got: checkpoint.sequence_number });
@@ -134,7 +131,7 @@ pub(crate) fn write_checkpoints(
         previous = Some(checkpoint.sequence_number);
     }
     let next_event_id = watermark.as_ref().map_or(0, |w| w.next_event_id);
-    let batch = Batch::stage(conn, packages, &fresh, next_event_id)?;
+    let batch = Batch::stage(conn, packages, fresh, next_event_id)?;
     let events = batch.events.len();
     batch.write(conn)?;
     let new_watermark = Watermark {

@@ -7,8 +7,10 @@ use diesel::sql_types::BigInt;
 use serde::Serialize;
 
 use crate::db::{DbConnection, DbError, with_connection};
-use crate::rows::{BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow, Watermark};
-use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes, watermarks};
+use crate::rows::{
+    BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow, TotalsRow, Watermark,
+};
+use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals, watermarks};
 
 /// Rows per page when the caller does not say.
 pub const DEFAULT_PAGE: i64 = 50;
@@ -239,16 +241,15 @@ pub fn watermark(conn: &mut DbConnection) -> Result<Option<Watermark>, DbError> 
         .optional())?)
 }
 
-/// Network-wide totals. `SUM` is cast because PostgreSQL sums BIGINT as NUMERIC.
+/// Network-wide totals: blob figures from the running totals the ingester keeps, stake summed
+/// over the (few) pools. `SUM` is cast because PostgreSQL sums BIGINT as NUMERIC.
 pub fn totals(conn: &mut DbConnection) -> Result<Totals, DbError> {
-    let (stored_bytes, blob_count, certified_count) = with_connection!(conn, c => blobs::table
-        .filter(blobs::deleted.eq(false))
-        .select((
-            sql::<BigInt>("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
-            sql::<BigInt>("COUNT(*)"),
-            sql::<BigInt>("COUNT(certified_epoch)"),
-        ))
-        .first::<(i64, i64, i64)>(c))?;
+    let blob_totals: Option<TotalsRow> = with_connection!(conn, c => totals::table
+        .find(crate::ingest::PIPELINE)
+        .select(TotalsRow::as_select())
+        .first(c)
+        .optional())?;
+    let TotalsRow { stored_bytes, blob_count, certified_count, .. } = blob_totals.unwrap_or_default();
     let wal_staked = with_connection!(conn, c => pools::table
         .select(sql::<BigInt>("CAST(COALESCE(SUM(staked), 0) AS BIGINT)"))
         .first::<i64>(c))?;

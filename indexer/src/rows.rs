@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes, watermarks};
+use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals, watermarks};
 
 /// How far the pipeline has committed: every row of checkpoints up to `checkpoint` is written.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
@@ -19,6 +19,20 @@ pub struct Watermark {
     pub timestamp_ms: i64,
     /// The id the next event row gets.
     pub next_event_id: i64,
+}
+
+/// Running totals over blobs that are not deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = totals)]
+pub struct TotalsRow {
+    /// The pipeline's name ([`crate::PIPELINE`]).
+    pub pipeline: String,
+    /// Sum of their unencoded sizes.
+    pub stored_bytes: i64,
+    /// How many there are.
+    pub blob_count: i64,
+    /// How many of them are certified.
+    pub certified_count: i64,
 }
 
 /// One event of an indexed transaction.

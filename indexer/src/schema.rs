@@ -14,6 +14,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Running totals over the blobs table.
+    totals (pipeline) {
+        pipeline -> Text,
+        stored_bytes -> BigInt,
+        blob_count -> BigInt,
+        certified_count -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Every event of every indexed transaction.
     events (id) {
         id -> BigInt,
@@ -114,6 +124,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     watermarks,
+    totals,
     events,
     blobs,
     epochs,

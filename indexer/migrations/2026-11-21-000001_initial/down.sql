@@ -5,4 +5,5 @@ DROP TABLE committee_members;
 DROP TABLE epochs;
 DROP TABLE blobs;
 DROP TABLE events;
+DROP TABLE totals;
 DROP TABLE watermarks;

@@ -12,6 +12,15 @@ CREATE TABLE watermarks (
     next_event_id BIGINT NOT NULL
 );
 
+-- Running totals over the blobs table, kept by the ingester in the batch's transaction so the
+-- explorer does not sum the whole table per request.
+CREATE TABLE totals (
+    pipeline TEXT PRIMARY KEY NOT NULL,
+    stored_bytes BIGINT NOT NULL,
+    blob_count BIGINT NOT NULL,
+    certified_count BIGINT NOT NULL
+);
+
 -- Every event of every indexed transaction, floe's decoded and anyone else's as unknown.
 CREATE TABLE events (
     id BIGINT PRIMARY KEY NOT NULL,

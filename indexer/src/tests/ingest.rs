@@ -90,6 +90,8 @@ fn blob_lifecycle(backend: Backend) {
     assert_eq!(row.end_epoch, 9);
     assert_eq!(row.updated_checkpoint, 4);
     assert!(!row.deleted);
+    let totals = crate::queries::totals(&mut conn).unwrap();
+    assert_eq!((totals.stored_bytes, totals.blob_count, totals.certified_count), (1000, 1, 1));
 
     // Register a deletable blob and delete it in the same checkpoint.
     let reg_b = chain.tx(bob, vec![floe_event(&registered(b, 2, true))], vec![written(b, bob)]);
@@ -104,6 +106,8 @@ fn blob_lifecycle(backend: Backend) {
     let burn = chain.tx(bob, vec![], vec![deleted(a)]);
     ingester.apply(&[chain.checkpoint(vec![burn])]).unwrap();
     assert!(blob(&mut conn, a).deleted);
+    let totals = crate::queries::totals(&mut conn).unwrap();
+    assert_eq!((totals.stored_bytes, totals.blob_count, totals.certified_count), (0, 0, 0), "{totals:?}");
 
     let kinds: Vec<String> = all_events(&mut conn).into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, ["BlobRegistered", "BlobCertified", "BlobCertified", "BlobRegistered", "BlobDeleted"]);
