@@ -27,6 +27,25 @@ const STAKED: &str = "staked";
 const WITHDRAWING: &str = "withdrawing";
 const WITHDRAWN: &str = "withdrawn";
 
+/// Inserts many rows: binary `COPY` on PostgreSQL (several times faster than multi-row
+/// INSERTs there), multi-row INSERTs of [`INSERT_CHUNK`] rows on SQLite.
+macro_rules! bulk_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Postgres(c) => {
+                if !$rows.is_empty() {
+                    diesel::copy_from($table).from_insertable($rows).execute(c)?;
+                }
+            }
+            DbConnection::Sqlite(c) => {
+                for chunk in $rows.chunks(INSERT_CHUNK) {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+        }
+    };
+}
+
 /// A row loaded or created by the batch: its state before the batch (if it existed) decides
 /// between insert and update, and gives the running totals their delta.
 #[derive(Debug)]
@@ -410,9 +429,7 @@ impl Batch {
 
     /// Writes every staged row.
     pub(crate) fn write(self, conn: &mut DbConnection) -> Result<(), DbError> {
-        for chunk in self.events.chunks(INSERT_CHUNK) {
-            with_connection!(conn, c => diesel::insert_into(events::table).values(chunk).execute(c))?;
-        }
+        bulk_insert!(conn, events::table, &self.events);
         let mut delta = [0i64; 3];
         for tracked in self.blobs.values().filter(|t| t.dirty) {
             let (after, before) = (counted(Some(&tracked.row)), counted(tracked.original.as_ref()));
@@ -422,9 +439,7 @@ impl Batch {
         }
         add_to_totals(conn, delta)?;
         let (new_blobs, changed_blobs) = split(self.blobs.into_values());
-        for chunk in new_blobs.chunks(INSERT_CHUNK) {
-            with_connection!(conn, c => diesel::insert_into(blobs::table).values(chunk).execute(c))?;
-        }
+        bulk_insert!(conn, blobs::table, &new_blobs);
         for row in &changed_blobs {
             with_connection!(conn, c => diesel::update(blobs::table.find(&row.object_id)).set(row).execute(c))?;
         }

@@ -37,7 +37,7 @@ pub struct TotalsRow {
 
 /// One event of an indexed transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
-#[diesel(table_name = events)]
+#[diesel(table_name = events, treat_none_as_default_value = false)]
 pub struct EventRow {
     /// Gapless id in chain order (checkpoint, transaction, event); the pagination cursor.
     pub id: i64,
@@ -70,7 +70,7 @@ pub struct EventRow {
 
 /// One Blob object.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
-#[diesel(table_name = blobs, treat_none_as_null = true)]
+#[diesel(table_name = blobs, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct BlobRow {
     /// The Blob object id.
     pub object_id: String,
