@@ -408,7 +408,8 @@ fn decode_executed(
         None => Vec::new(),
     };
     if let sui_sdk_types::ExecutionStatus::Failure { error, command } = &effects.status {
-        return Err(ClientError::ExecutionFailed(Box::new(ExecutionFailure { digest, command: *command, error: error.clone() })));
+        let failure = ExecutionFailure { digest, command: *command, error: error.clone(), effects: effects.clone() };
+        return Err(ClientError::ExecutionFailed(Box::new(failure)));
     }
     let checkpoint = executed.checkpoint.ok_or_else(|| ClientError::malformed(call, "no checkpoint in the answer"))?;
     Ok(Executed { digest, checkpoint, effects, events })

@@ -92,9 +92,16 @@ pub struct ExecutionFailure {
     pub command: Option<u64>,
     /// The error Sui reported.
     pub error: ExecutionError,
+    /// The effects: the gas charge, and the new versions of the gas coin and mutable inputs.
+    pub effects: TransactionEffectsV2,
 }
 
 impl ExecutionFailure {
+    /// The new reference of `id` (e.g. the gas coin, charged even though the transaction failed).
+    pub fn reference_of(&self, id: &Address) -> Option<ObjectReference> {
+        written_objects(&self.effects).into_iter().find(|o| o.reference.object_id() == id).map(|o| o.reference)
+    }
+
     /// The Move abort code and location `(package, module, function name)`, if this was an abort.
     pub fn move_abort(&self) -> Option<MoveAbort> {
         match &self.error {

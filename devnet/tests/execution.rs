@@ -145,11 +145,13 @@ async fn move_abort_rolls_back_everything_but_gas_and_reports_code_and_location(
     assert_eq!(abort.function.as_deref(), Some("split"));
     let ClientError::ExecutionFailed(failure) = &err else { unreachable!() };
     assert_eq!(failure.command, Some(2));
+    let charged_gas = failure.reference_of(gas.reference.object_id()).expect("the failure carries the new gas reference");
 
     assert_eq!(net.sui(net.bob.address()).await, COIN, "the first transfer must be rolled back");
     assert_eq!(net.sui(net.alice.address()).await, before - CHARGE, "gas is still charged");
     let gas_now = net.client.get_object(*gas.reference.object_id()).await.unwrap();
     assert_eq!(gas_now.version(), gas.reference.version() + 1);
+    assert_eq!((gas_now.version(), gas_now.digest()), (charged_gas.version(), *charged_gas.digest()));
     net.devnet.shutdown().await;
 }
 
