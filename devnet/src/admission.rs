@@ -194,7 +194,12 @@ pub(crate) fn admit_checked(
     timestamp_ms: u64,
 ) -> Result<Admitted, Rejection> {
     let TransactionKind::ProgrammableTransaction(programmable) = &transaction.kind else {
-        return Err(Rejection::NotProgrammable(format!("{:?}", std::mem::discriminant(&transaction.kind))));
+        let kind = match &transaction.kind {
+            TransactionKind::Genesis(_) => "a genesis transaction",
+            TransactionKind::ChangeEpoch(_) | TransactionKind::EndOfEpoch(_) => "an epoch-change transaction",
+            _ => "a system transaction",
+        };
+        return Err(Rejection::NotProgrammable(kind.into()));
     };
     let sender = transaction.sender;
     if let Some(signatures) = signatures {

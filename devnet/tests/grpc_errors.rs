@@ -88,3 +88,19 @@ async fn epoch_and_checkpoint_queries_report_the_chain_state() {
     assert_eq!(by_digest.sequence_number, latest.sequence_number);
     net.devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn system_transactions_cannot_be_submitted() {
+    let net = start().await;
+    let genesis = sui_sdk_types::Transaction {
+        kind: sui_sdk_types::TransactionKind::Genesis(sui_sdk_types::GenesisTransaction { objects: vec![] }),
+        sender: net.alice.address(),
+        gas_payment: sui_sdk_types::GasPayment { objects: vec![], owner: net.alice.address(), price: 1_000, budget: 1 },
+        expiration: sui_sdk_types::TransactionExpiration::None,
+    };
+    let err = net.client.sign_and_execute(&genesis, &net.alice).await.unwrap_err();
+    assert_eq!(err.code(), Some(tonic::Code::InvalidArgument), "{err}");
+    assert!(err.to_string().contains("only programmable transactions"), "{err}");
+    assert!(err.to_string().contains("genesis"), "{err}");
+    net.devnet.shutdown().await;
+}
