@@ -189,6 +189,16 @@ impl Ledger {
         self.read_state().objects.get(id).cloned()
     }
 
+    /// An object at a given version, current or past.
+    pub fn object_at(&self, id: &Address, version: u64) -> Result<Option<Object>, StoreError> {
+        if let Some(current) = self.object(id)
+            && current.version() == version
+        {
+            return Ok(Some(current));
+        }
+        self.store.object_version(*id, version)
+    }
+
     /// Objects owned by `owner` matching `filter`, ids strictly after `after`, at most `limit`;
     /// also says whether more remain.
     pub fn owned_objects(

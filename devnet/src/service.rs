@@ -165,16 +165,13 @@ impl DevnetService {
         let status = |code: tonic::Code, message: String| RpcStatus { code: code as i32, message, ..Default::default() };
         let id = parse_address("object_id", request.object_id.as_ref())
             .map_err(|s| status(s.code(), s.message().to_owned()))?;
-        let object = self
-            .ledger
-            .object(&id)
-            .ok_or_else(|| status(tonic::Code::NotFound, format!("object {id} not found")))?;
         match request.version {
-            Some(version) if version != object.version() => Err(status(
-                tonic::Code::NotFound,
-                format!("object {id} version {version} not available, the devnet keeps only the current version {}", object.version()),
-            )),
-            _ => Ok(object),
+            None => self.ledger.object(&id).ok_or_else(|| status(tonic::Code::NotFound, format!("object {id} not found"))),
+            Some(version) => self
+                .ledger
+                .object_at(&id, version)
+                .map_err(|e| status(tonic::Code::Internal, e.to_string()))?
+                .ok_or_else(|| status(tonic::Code::NotFound, format!("object {id} version {version} not found"))),
         }
     }
 }

@@ -14,6 +14,8 @@ use sui_sdk_types::{
 const OBJECTS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("objects");
 const TRANSACTIONS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("transactions");
 const CHECKPOINTS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("checkpoints");
+/// Every version ever written, keyed by id followed by the big-endian version.
+const OBJECT_VERSIONS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("object_versions");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const GENESIS_KEY: &str = "genesis";
 
@@ -171,6 +173,12 @@ impl Store {
             for id in write.deleted {
                 objects.remove(id.as_bytes()).map_err(|e| self.fail(e))?;
             }
+            let mut versions = txn.open_table(OBJECT_VERSIONS).map_err(|e| self.fail(e))?;
+            for object in write.written {
+                versions
+                    .insert(version_key(object.object_id(), object.version()).as_slice(), encode(object).as_slice())
+                    .map_err(|e| self.fail(e))?;
+            }
             let mut transactions = txn.open_table(TRANSACTIONS).map_err(|e| self.fail(e))?;
             for record in write.transactions {
                 let digest = record.transaction.digest();
@@ -187,6 +195,28 @@ impl Store {
         }
         txn.commit().map_err(|e| self.fail(e))
     }
+}
+
+impl Store {
+    /// A past (or current) version of an object, if it was ever written.
+    pub(crate) fn object_version(&self, id: Address, version: u64) -> Result<Option<Object>, StoreError> {
+        let read = self.db.begin_read().map_err(|e| self.fail(e))?;
+        let table = match read.open_table(OBJECT_VERSIONS) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(self.fail(e)),
+        };
+        match table.get(version_key(id, version).as_slice()).map_err(|e| self.fail(e))? {
+            Some(bytes) => decode(bytes.value(), || format!("object {id} version {version}")).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+fn version_key(id: Address, version: u64) -> Vec<u8> {
+    let mut key = id.as_bytes().to_vec();
+    key.extend_from_slice(&version.to_be_bytes());
+    key
 }
 
 fn hex_of(bytes: &[u8]) -> String {

@@ -290,3 +290,32 @@ async fn payment_merges_coins_and_splits_the_exact_amount() {
     );
     net.devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn past_object_versions_stay_readable() {
+    use sui_rpc::proto::sui::rpc::v2 as proto;
+    let net = start().await;
+    let (mut tx, gas) = net.builder(&net.alice).await;
+    let gas_arg = tx.gas();
+    let amount = tx.pure(&77u64);
+    let coin = tx.split_coins(gas_arg, vec![amount]);
+    let bob = tx.pure(&net.bob.address());
+    tx.transfer_objects(coin, bob);
+    net.run(&net.alice, tx).await.unwrap();
+
+    let mut ledger = net.client.rpc().ledger_client();
+    let mut request = proto::GetObjectRequest::new(gas.reference.object_id());
+    request.version = Some(gas.reference.version());
+    request.read_mask = Some(prost_types::FieldMask { paths: vec!["version".into(), "digest".into(), "balance".into()] });
+    let old = ledger.get_object(request).await.unwrap().into_inner().object.unwrap();
+    assert_eq!(old.version, Some(gas.reference.version()));
+    assert_eq!(old.digest, Some(gas.reference.digest().to_string()));
+    assert_eq!(old.balance, Some(gas.balance));
+
+    let mut missing = proto::GetObjectRequest::new(gas.reference.object_id());
+    missing.version = Some(999);
+    let status = ledger.get_object(missing).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
+    assert!(status.message().contains("version 999"), "{}", status.message());
+    net.devnet.shutdown().await;
+}
