@@ -53,7 +53,11 @@ impl IntoResponse for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Db(_) | Self::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(serde_json::json!({ "error": self.to_string() }))).into_response()
+        (
+            status,
+            Json(serde_json::json!({ "error": self.to_string() })),
+        )
+            .into_response()
     }
 }
 
@@ -86,9 +90,9 @@ async fn run<T: Send + 'static>(
 }
 
 fn address(name: &str, text: &str) -> Result<String, ApiError> {
-    Address::from_str(text)
-        .map(|a| a.to_string())
-        .map_err(|_| ApiError::BadRequest(format!("{name} {text:?} is not a 0x-prefixed hex address")))
+    Address::from_str(text).map(|a| a.to_string()).map_err(|_| {
+        ApiError::BadRequest(format!("{name} {text:?} is not a 0x-prefixed hex address"))
+    })
 }
 
 fn blob_id(text: &str) -> Result<String, ApiError> {
@@ -106,20 +110,24 @@ struct PageParams {
 }
 
 fn page_request(cursor: Option<&str>, limit: Option<i64>) -> Result<PageRequest, ApiError> {
-        let before = match cursor {
-            Some(text) => Some(
-                text.parse::<i64>()
-                    .ok()
-                    .filter(|c| *c >= 0)
-                    .ok_or_else(|| ApiError::BadRequest(format!("cursor {text:?} is not one this API returned")))?,
-            ),
-            None => None,
-        };
-        let limit = limit.unwrap_or(queries::DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::BadRequest(format!("limit {limit} is outside 1..={MAX_PAGE}")));
-        }
-        Ok(PageRequest { before, limit })
+    let before = match cursor {
+        Some(text) => Some(
+            text.parse::<i64>()
+                .ok()
+                .filter(|c| *c >= 0)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!("cursor {text:?} is not one this API returned"))
+                })?,
+        ),
+        None => None,
+    };
+    let limit = limit.unwrap_or(queries::DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit {limit} is outside 1..={MAX_PAGE}"
+        )));
+    }
+    Ok(PageRequest { before, limit })
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,27 +137,48 @@ struct BlobParams {
     limit: Option<i64>,
 }
 
-async fn list_blobs(State(pool): State<Pool>, Query(params): Query<BlobParams>) -> Result<Response, ApiError> {
-    let owner = params.owner.as_deref().map(|o| address("owner", o)).transpose()?;
+async fn list_blobs(
+    State(pool): State<Pool>,
+    Query(params): Query<BlobParams>,
+) -> Result<Response, ApiError> {
+    let owner = params
+        .owner
+        .as_deref()
+        .map(|o| address("owner", o))
+        .transpose()?;
     let page = page_request(params.cursor.as_deref(), params.limit)?;
-    let result = run(pool, move |c| Ok(queries::blobs(c, owner.as_deref(), page)?)).await?;
+    let result = run(pool, move |c| {
+        Ok(queries::blobs(c, owner.as_deref(), page)?)
+    })
+    .await?;
     Ok(Json(result).into_response())
 }
 
-async fn blobs_by_blob_id(State(pool): State<Pool>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn blobs_by_blob_id(
+    State(pool): State<Pool>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let rows = run(pool, move |c| {
         let rows = queries::blobs_by_blob_id(c, &id)?;
-        if rows.is_empty() { Err(ApiError::NotFound(format!("blob {id}"))) } else { Ok(rows) }
+        if rows.is_empty() {
+            Err(ApiError::NotFound(format!("blob {id}")))
+        } else {
+            Ok(rows)
+        }
     })
     .await?;
     Ok(Json(rows).into_response())
 }
 
-async fn blob_by_object(State(pool): State<Pool>, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn blob_by_object(
+    State(pool): State<Pool>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = address("object id", &id)?;
     let row = run(pool, move |c| {
-        queries::blob_by_object_id(c, &id)?.ok_or_else(|| ApiError::NotFound(format!("blob object {id}")))
+        queries::blob_by_object_id(c, &id)?
+            .ok_or_else(|| ApiError::NotFound(format!("blob object {id}")))
     })
     .await?;
     Ok(Json(row).into_response())
@@ -166,20 +195,34 @@ struct EventParams {
     limit: Option<i64>,
 }
 
-async fn list_events(State(pool): State<Pool>, Query(params): Query<EventParams>) -> Result<Response, ApiError> {
+async fn list_events(
+    State(pool): State<Pool>,
+    Query(params): Query<EventParams>,
+) -> Result<Response, ApiError> {
     let filter = EventFilter {
         kind: params.kind,
         blob_id: params.blob_id.as_deref().map(blob_id).transpose()?,
         tx_digest: params.tx,
-        object_id: params.object_id.as_deref().map(|o| address("object_id", o)).transpose()?,
-        node_id: params.node_id.as_deref().map(|n| address("node_id", n)).transpose()?,
+        object_id: params
+            .object_id
+            .as_deref()
+            .map(|o| address("object_id", o))
+            .transpose()?,
+        node_id: params
+            .node_id
+            .as_deref()
+            .map(|n| address("node_id", n))
+            .transpose()?,
     };
     let page = page_request(params.cursor.as_deref(), params.limit)?;
     let result = run(pool, move |c| Ok(queries::events(c, &filter, page)?)).await?;
     Ok(Json(result).into_response())
 }
 
-async fn list_epochs(State(pool): State<Pool>, Query(params): Query<PageParams>) -> Result<Response, ApiError> {
+async fn list_epochs(
+    State(pool): State<Pool>,
+    Query(params): Query<PageParams>,
+) -> Result<Response, ApiError> {
     let page = page_request(params.cursor.as_deref(), params.limit)?;
     Ok(Json(run(pool, move |c| Ok(queries::epochs(c, page)?)).await?).into_response())
 }
@@ -195,7 +238,10 @@ struct CommitteeAnswer {
     members: Vec<queries::CommitteeMember>,
 }
 
-async fn committee(State(pool): State<Pool>, Query(params): Query<CommitteeParams>) -> Result<Response, ApiError> {
+async fn committee(
+    State(pool): State<Pool>,
+    Query(params): Query<CommitteeParams>,
+) -> Result<Response, ApiError> {
     let (epoch, members) = run(pool, move |c| Ok(queries::committee(c, params.epoch)?)).await?;
     Ok(Json(CommitteeAnswer { epoch, members }).into_response())
 }
@@ -212,11 +258,30 @@ struct StakeParams {
     limit: Option<i64>,
 }
 
-async fn list_stakes(State(pool): State<Pool>, Query(params): Query<StakeParams>) -> Result<Response, ApiError> {
-    let owner = params.owner.as_deref().map(|o| address("owner", o)).transpose()?;
-    let node_id = params.node_id.as_deref().map(|n| address("node_id", n)).transpose()?;
+async fn list_stakes(
+    State(pool): State<Pool>,
+    Query(params): Query<StakeParams>,
+) -> Result<Response, ApiError> {
+    let owner = params
+        .owner
+        .as_deref()
+        .map(|o| address("owner", o))
+        .transpose()?;
+    let node_id = params
+        .node_id
+        .as_deref()
+        .map(|n| address("node_id", n))
+        .transpose()?;
     let page = page_request(params.cursor.as_deref(), params.limit)?;
-    let result = run(pool, move |c| Ok(queries::stakes(c, owner.as_deref(), node_id.as_deref(), page)?)).await?;
+    let result = run(pool, move |c| {
+        Ok(queries::stakes(
+            c,
+            owner.as_deref(),
+            node_id.as_deref(),
+            page,
+        )?)
+    })
+    .await?;
     Ok(Json(result).into_response())
 }
 

@@ -29,13 +29,22 @@ pub enum FollowError {
 
 /// Indexes checkpoints from `client` forever, starting one past the watermark (or at `first` on
 /// an empty database). Returns only on an error; every committed batch stays committed.
-pub async fn follow(client: &ChainClient, mut ingester: Ingester, first: u64, policy: StreamPolicy) -> FollowError {
+pub async fn follow(
+    client: &ChainClient,
+    mut ingester: Ingester,
+    first: u64,
+    policy: StreamPolicy,
+) -> FollowError {
     let start = match ingester.next_checkpoint(first) {
         Ok(start) => start,
         Err(e) => return e.into(),
     };
     tracing::info!(start, "indexer following the chain");
-    let mut batches = std::pin::pin!(client.checkpoints_from_with(start, policy).ready_chunks(MAX_BATCH_CHECKPOINTS));
+    let mut batches = std::pin::pin!(
+        client
+            .checkpoints_from_with(start, policy)
+            .ready_chunks(MAX_BATCH_CHECKPOINTS)
+    );
     while let Some(items) = batches.next().await {
         let mut checkpoints = Vec::with_capacity(items.len());
         let mut failure = None;

@@ -152,7 +152,10 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
     };
     let row = bare(name);
     match decoded {
-        FloeEvent::Unknown { bytes, .. } => MappedEvent { fields: json!({ "contents": hex::encode(bytes) }), ..row },
+        FloeEvent::Unknown { bytes, .. } => MappedEvent {
+            fields: json!({ "contents": hex::encode(bytes) }),
+            ..row
+        },
         FloeEvent::BlobRegistered(e) => {
             let blob_id = e.blob_id.to_string();
             MappedEvent {
@@ -195,7 +198,9 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
                 fields: fields_of(&e, Some(&blob_id)),
                 object_id: Some(e.object_id),
                 blob_id: Some(blob_id),
-                change: Some(Change::BlobDeleted { object_id: e.object_id }),
+                change: Some(Change::BlobDeleted {
+                    object_id: e.object_id,
+                }),
                 ..row
             }
         }
@@ -204,7 +209,9 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             MappedEvent {
                 epoch: Some(e.epoch.into()),
                 fields: fields_of(&e, Some(&blob_id)),
-                change: Some(Change::BlobIdInvalid { blob_id: blob_id.clone() }),
+                change: Some(Change::BlobIdInvalid {
+                    blob_id: blob_id.clone(),
+                }),
                 blob_id: Some(blob_id),
                 ..row
             }
@@ -225,7 +232,11 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::ShardsReceived { epoch: e.epoch, node_id: e.node_id, shards: e.shards }),
+            change: Some(Change::ShardsReceived {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                shards: e.shards,
+            }),
             ..row
         },
         FloeEvent::EpochParametersSelected(e) => MappedEvent {
@@ -243,7 +254,11 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::PoolRegistered { epoch: e.epoch, node_id: e.node_id, commission_rate: e.commission_rate }),
+            change: Some(Change::PoolRegistered {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                commission_rate: e.commission_rate,
+            }),
             ..row
         },
         FloeEvent::Staked(e) => MappedEvent {
@@ -264,7 +279,10 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             node_id: Some(e.node_id),
             object_id: Some(e.staked_wal_id),
             fields: fields_of(&e, None),
-            change: Some(Change::WithdrawalRequested { staked_wal_id: e.staked_wal_id, withdraw_epoch: e.withdraw_epoch }),
+            change: Some(Change::WithdrawalRequested {
+                staked_wal_id: e.staked_wal_id,
+                withdraw_epoch: e.withdraw_epoch,
+            }),
             ..row
         },
         FloeEvent::Withdrawn(e) => MappedEvent {
@@ -284,16 +302,26 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::CommissionCollected { node_id: e.node_id, amount: e.amount }),
+            change: Some(Change::CommissionCollected {
+                node_id: e.node_id,
+                amount: e.amount,
+            }),
             ..row
         },
         FloeEvent::RewardsDistributed(e) => MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::RewardsDistributed { node_id: e.node_id, amount: e.amount, commission: e.commission }),
+            change: Some(Change::RewardsDistributed {
+                node_id: e.node_id,
+                amount: e.amount,
+                commission: e.commission,
+            }),
             ..row
         },
-        FloeEvent::Initialized(e) => MappedEvent { fields: fields_of(&e, None), ..row },
+        FloeEvent::Initialized(e) => MappedEvent {
+            fields: fields_of(&e, None),
+            ..row
+        },
     }
 }

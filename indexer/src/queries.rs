@@ -8,9 +8,12 @@ use serde::Serialize;
 
 use crate::db::{DbConnection, DbError, with_connection};
 use crate::rows::{
-    BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow, TotalsRow, Watermark,
+    BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow,
+    TotalsRow, Watermark,
 };
-use crate::schema::{blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals, watermarks};
+use crate::schema::{
+    blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals, watermarks,
+};
 
 /// Rows per page when the caller does not say.
 pub const DEFAULT_PAGE: i64 = 50;
@@ -31,8 +34,15 @@ impl<T> Page<T> {
     fn from_rows(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Self {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(0));
-        let next_cursor = if more { rows.last().map(|r| key(r).to_string()) } else { None };
-        Self { items: rows, next_cursor }
+        let next_cursor = if more {
+            rows.last().map(|r| key(r).to_string())
+        } else {
+            None
+        };
+        Self {
+            items: rows,
+            next_cursor,
+        }
     }
 }
 
@@ -47,7 +57,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { before: None, limit: DEFAULT_PAGE }
+        Self {
+            before: None,
+            limit: DEFAULT_PAGE,
+        }
     }
 }
 
@@ -106,12 +119,21 @@ pub fn blobs_by_blob_id(conn: &mut DbConnection, blob_id: &str) -> Result<Vec<Bl
 }
 
 /// The blob object `object_id`.
-pub fn blob_by_object_id(conn: &mut DbConnection, object_id: &str) -> Result<Option<BlobRow>, DbError> {
-    Ok(with_connection!(conn, c => blobs::table.find(object_id).select(BlobRow::as_select()).first(c).optional())?)
+pub fn blob_by_object_id(
+    conn: &mut DbConnection,
+    object_id: &str,
+) -> Result<Option<BlobRow>, DbError> {
+    Ok(
+        with_connection!(conn, c => blobs::table.find(object_id).select(BlobRow::as_select()).first(c).optional())?,
+    )
 }
 
 /// Blobs newest first, all or those of one owner.
-pub fn blobs(conn: &mut DbConnection, owner: Option<&str>, page: PageRequest) -> Result<Page<BlobRow>, DbError> {
+pub fn blobs(
+    conn: &mut DbConnection,
+    owner: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<BlobRow>, DbError> {
     let rows = with_connection!(conn, c => {
         let mut query = blobs::table.select(BlobRow::as_select()).into_boxed();
         if let Some(owner) = owner {
@@ -126,7 +148,11 @@ pub fn blobs(conn: &mut DbConnection, owner: Option<&str>, page: PageRequest) ->
 }
 
 /// Events newest first, filtered.
-pub fn events(conn: &mut DbConnection, filter: &EventFilter, page: PageRequest) -> Result<Page<EventRow>, DbError> {
+pub fn events(
+    conn: &mut DbConnection,
+    filter: &EventFilter,
+    page: PageRequest,
+) -> Result<Page<EventRow>, DbError> {
     let rows = with_connection!(conn, c => {
         let mut query = events::table.select(EventRow::as_select()).into_boxed();
         if let Some(kind) = &filter.kind {
@@ -166,14 +192,19 @@ pub fn epochs(conn: &mut DbConnection, page: PageRequest) -> Result<Page<EpochRo
 
 /// The committee of `epoch` (default: the latest epoch any node reported shards for), with
 /// each member's shards and pool.
-pub fn committee(conn: &mut DbConnection, epoch: Option<i64>) -> Result<(Option<i64>, Vec<CommitteeMember>), DbError> {
+pub fn committee(
+    conn: &mut DbConnection,
+    epoch: Option<i64>,
+) -> Result<(Option<i64>, Vec<CommitteeMember>), DbError> {
     let epoch = match epoch {
         Some(e) => Some(e),
         None => with_connection!(conn, c => committee_members::table
             .select(diesel::dsl::max(committee_members::epoch))
             .first::<Option<i64>>(c))?,
     };
-    let Some(epoch) = epoch else { return Ok((None, Vec::new())) };
+    let Some(epoch) = epoch else {
+        return Ok((None, Vec::new()));
+    };
     let members: Vec<CommitteeMemberRow> = with_connection!(conn, c => committee_members::table
         .filter(committee_members::epoch.eq(epoch))
         .order(committee_members::node_id)
@@ -192,8 +223,15 @@ pub fn committee(conn: &mut DbConnection, epoch: Option<i64>) -> Result<(Option<
     let members = members
         .into_iter()
         .map(|member| CommitteeMember {
-            shards: shards.iter().filter(|s| s.node_id == member.node_id).map(|s| s.shard).collect(),
-            pool: member_pools.iter().find(|p| p.node_id == member.node_id).cloned(),
+            shards: shards
+                .iter()
+                .filter(|s| s.node_id == member.node_id)
+                .map(|s| s.shard)
+                .collect(),
+            pool: member_pools
+                .iter()
+                .find(|p| p.node_id == member.node_id)
+                .cloned(),
             member,
         })
         .collect();
@@ -249,7 +287,12 @@ pub fn totals(conn: &mut DbConnection) -> Result<Totals, DbError> {
         .select(TotalsRow::as_select())
         .first(c)
         .optional())?;
-    let TotalsRow { stored_bytes, blob_count, certified_count, .. } = blob_totals.unwrap_or_default();
+    let TotalsRow {
+        stored_bytes,
+        blob_count,
+        certified_count,
+        ..
+    } = blob_totals.unwrap_or_default();
     let wal_staked = with_connection!(conn, c => pools::table
         .select(sql::<BigInt>("CAST(COALESCE(SUM(staked), 0) AS BIGINT)"))
         .first::<i64>(c))?;

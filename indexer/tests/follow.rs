@@ -9,7 +9,11 @@ use floe_indexer::{DatabaseUrl, DbConnection, Ingester, follow};
 use sui_sdk_types::Address;
 
 fn packages() -> Packages {
-    Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::new([0x5e; 32]) }
+    Packages {
+        wal: Address::new([0xa1; 32]),
+        floe: Address::new([0xf1; 32]),
+        seal: Address::new([0x5e; 32]),
+    }
 }
 
 fn ingester(url: &DatabaseUrl) -> Ingester {
@@ -36,7 +40,10 @@ async fn wait_for(url: &DatabaseUrl, checkpoint: u64) -> u64 {
 async fn follows_the_devnet_and_resumes_after_a_kill() {
     let alice = Keypair::from_secret_bytes([0xa1; 32]);
     let genesis = GenesisConfig {
-        accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![5_000_000_000] }],
+        accounts: vec![GenesisAccount {
+            address: alice.address(),
+            sui_coins: vec![5_000_000_000],
+        }],
         ..GenesisConfig::default()
     };
     let chain_dir = tempfile::tempdir().unwrap();
@@ -44,7 +51,10 @@ async fn follows_the_devnet_and_resumes_after_a_kill() {
     config.checkpoint_interval = Duration::from_millis(100);
     let devnet = Devnet::start(config).await.unwrap();
     let client = ChainClient::new(&devnet.url()).unwrap();
-    let policy = StreamPolicy { max_attempts: Some(3), ..StreamPolicy::default() };
+    let policy = StreamPolicy {
+        max_attempts: Some(3),
+        ..StreamPolicy::default()
+    };
 
     let db_dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::in_data_dir(db_dir.path());
@@ -60,8 +70,14 @@ async fn follows_the_devnet_and_resumes_after_a_kill() {
 
     let mut restarted = ingester(&url);
     let resume = restarted.next_checkpoint(0).unwrap();
-    assert!(resume > reached, "resumes past the observed watermark {reached}, at {resume}");
-    assert_eq!(Some(resume - 1), restarted.watermark().unwrap().map(|w| w.checkpoint as u64));
+    assert!(
+        resume > reached,
+        "resumes past the observed watermark {reached}, at {resume}"
+    );
+    assert_eq!(
+        Some(resume - 1),
+        restarted.watermark().unwrap().map(|w| w.checkpoint as u64)
+    );
     let running = {
         let client = client.clone();
         tokio::spawn(async move { follow(&client, restarted, 0, policy).await })
