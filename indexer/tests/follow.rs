@@ -88,3 +88,66 @@ async fn follows_the_devnet_and_resumes_after_a_kill() {
     let _ = running.await;
     devnet.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_effects_become_object_changes_with_owners() {
+    use floe_chain::{select_gas, transaction_for};
+    use floe_indexer::{IndexedCheckpoint, ObjectState};
+    use sui_sdk_types::Owner;
+
+    let (alice, bob) = (
+        Keypair::from_secret_bytes([0xa1; 32]),
+        Keypair::from_secret_bytes([0xb0; 32]),
+    );
+    let genesis = GenesisConfig {
+        accounts: vec![GenesisAccount {
+            address: alice.address(),
+            sui_coins: vec![5_000_000_000],
+        }],
+        ..GenesisConfig::default()
+    };
+    let chain_dir = tempfile::tempdir().unwrap();
+    let devnet = Devnet::start(DevnetConfig::new(chain_dir.path(), genesis))
+        .await
+        .unwrap();
+    let client = ChainClient::new(&devnet.url()).unwrap();
+    let budget = 50_000_000;
+    let gas = select_gas(&client, alice.address(), budget).await.unwrap();
+    let price = client.reference_gas_price().await.unwrap();
+    let mut tx = transaction_for(alice.address(), &gas, price, budget);
+    let amount = tx.pure(&1_000u64);
+    let gas_coin = tx.gas();
+    let coin = tx.split_coins(gas_coin, vec![amount]);
+    let recipient = tx.pure(&bob.address());
+    tx.transfer_objects(coin, recipient);
+    let executed = client
+        .sign_and_execute(&tx.try_build().unwrap(), &alice)
+        .await
+        .unwrap();
+
+    let checkpoint = client
+        .get_checkpoint(executed.checkpoint)
+        .await
+        .unwrap()
+        .unwrap();
+    let indexed = IndexedCheckpoint::from(&checkpoint);
+    assert_eq!(indexed.sequence_number, executed.checkpoint);
+    assert_eq!(indexed.timestamp_ms, checkpoint.timestamp_ms());
+    let tx = indexed
+        .transactions
+        .iter()
+        .find(|t| t.digest == executed.digest.to_string())
+        .unwrap();
+    assert!(tx.succeeded);
+    assert_eq!(tx.sender, alice.address());
+    let owners: Vec<ObjectState> = tx.object_changes.iter().map(|c| c.state).collect();
+    assert!(
+        owners.contains(&ObjectState::Written(Owner::Address(bob.address()))),
+        "{owners:?}"
+    );
+    assert!(
+        owners.contains(&ObjectState::Written(Owner::Address(alice.address()))),
+        "gas stays alice's: {owners:?}"
+    );
+    devnet.shutdown().await;
+}
