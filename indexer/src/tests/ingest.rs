@@ -3,8 +3,9 @@
 
 use diesel::prelude::*;
 use floe_chain::floe::events::{
-    BlobCertified, BlobDeleted, BlobRegistered, EpochChangeStart, EpochParametersSelected,
-    InvalidBlobID, ShardsReceived, Staked, StakingPoolRegistered, WithdrawalRequested,
+    BlobCertified, BlobDeleted, BlobRegistered, CommissionCollected, EpochChangeStart,
+    EpochParametersSelected, InvalidBlobID, RewardsDistributed, ShardsReceived, Staked,
+    StakingPoolRegistered, WithdrawalRequested, Withdrawn,
 };
 use floe_encoder::BlobId;
 use sui_sdk_types::{Address, Owner};
@@ -26,6 +27,32 @@ on_both_backends! {
     crash_mid_batch_resumes_from_watermark_exactly_once => crash_resume;
     replaying_applied_checkpoints_changes_nothing => replay;
     a_gap_is_refused_and_writes_nothing => gap;
+    withdrawals_rewards_and_invalid_blob_ids_update_their_rows => withdrawals_and_invalid_ids;
+}
+
+#[test]
+fn database_urls_name_their_backend() {
+    use crate::db::DatabaseUrl;
+    assert!(matches!(
+        DatabaseUrl::parse("postgres://u@h/db").unwrap(),
+        DatabaseUrl::Postgres(_)
+    ));
+    assert!(matches!(
+        DatabaseUrl::parse("postgresql://h/db").unwrap(),
+        DatabaseUrl::Postgres(_)
+    ));
+    assert_eq!(
+        DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+        DatabaseUrl::Sqlite("/tmp/x.db".into())
+    );
+    assert_eq!(
+        DatabaseUrl::parse("data/indexer.sqlite").unwrap(),
+        DatabaseUrl::Sqlite("data/indexer.sqlite".into())
+    );
+    for bad in ["", "mysql://h/db", "sqlite://"] {
+        let err = DatabaseUrl::parse(bad).unwrap_err();
+        assert!(err.to_string().contains("postgres://"), "{bad}: {err}");
+    }
 }
 
 fn blob_id(byte: u8) -> BlobId {
@@ -489,4 +516,105 @@ fn gap(backend: Backend) {
     // Owner text of non-address owners.
     assert_eq!(crate::checkpoint::owner_text(&Owner::Shared(3)), "shared");
     let _ = ObjectState::Wrapped;
+}
+
+fn withdrawals_and_invalid_ids(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut ingester = db.ingester();
+    let mut chain = ChainBuilder::new();
+    let (node, carol, stake) = (addr(0x40), addr(0xc0), addr(0x55));
+    let (x, y, z) = (addr(0x0c), addr(0x0d), addr(0x0e));
+    let staked = Staked {
+        epoch: 1,
+        node_id: node,
+        staked_wal_id: stake,
+        amount: 9_000,
+        activation_epoch: 2,
+    };
+    let txs = vec![
+        chain.tx(
+            carol,
+            vec![floe_event(&staked)],
+            vec![written(stake, carol)],
+        ),
+        // Two objects share blob id 7; another has blob id 8.
+        chain.tx(
+            carol,
+            vec![floe_event(&registered(x, 7, false))],
+            vec![written(x, carol)],
+        ),
+        chain.tx(
+            carol,
+            vec![floe_event(&registered(y, 7, false))],
+            vec![written(y, carol)],
+        ),
+        chain.tx(
+            carol,
+            vec![floe_event(&registered(z, 8, false))],
+            vec![written(z, carol)],
+        ),
+    ];
+    let cp1 = chain.checkpoint(txs);
+    ingester.apply(&[cp1]).unwrap();
+
+    let rewards = RewardsDistributed {
+        epoch: 2,
+        node_id: node,
+        amount: 300,
+        commission: 30,
+    };
+    let collected = CommissionCollected {
+        epoch: 3,
+        node_id: node,
+        amount: 20,
+    };
+    let withdrawn = Withdrawn {
+        epoch: 3,
+        node_id: node,
+        staked_wal_id: stake,
+        principal: 9_000,
+        amount: 9_270,
+    };
+    let invalid = InvalidBlobID {
+        epoch: 3,
+        blob_id: blob_id(7),
+    };
+    let txs = vec![
+        chain.tx(
+            node,
+            vec![floe_event(&rewards), floe_event(&collected)],
+            vec![],
+        ),
+        chain.tx(carol, vec![floe_event(&withdrawn)], vec![deleted(stake)]),
+        chain.tx(node, vec![floe_event(&invalid)], vec![]),
+    ];
+    let cp2 = chain.checkpoint(txs);
+    ingester.apply(&[cp2]).unwrap();
+
+    let mut conn = db.connect();
+    let pool_row: PoolRow =
+        with_connection!(&mut conn, c => pools::table.select(PoolRow::as_select()).first(c))
+            .unwrap();
+    assert_eq!(
+        (
+            pool_row.staked,
+            pool_row.rewards,
+            pool_row.commission_earned,
+            pool_row.commission_collected
+        ),
+        (0, 300, 30, 20)
+    );
+    let stake_row: StakeRow =
+        with_connection!(&mut conn, c => stakes::table.select(StakeRow::as_select()).first(c))
+            .unwrap();
+    assert_eq!(
+        (
+            stake_row.state.as_str(),
+            stake_row.withdrawn_amount,
+            stake_row.owner
+        ),
+        ("withdrawn", Some(9_270), None)
+    );
+    assert!(blob(&mut conn, x).invalid && blob(&mut conn, y).invalid);
+    assert!(!blob(&mut conn, z).invalid);
 }
