@@ -32,6 +32,7 @@ pub mod mapping;
 pub mod queries;
 pub mod rows;
 pub mod schema;
+pub mod service;
 #[cfg(test)]
 mod tests;
 
@@ -41,3 +42,4 @@ pub use checkpoint::{
 pub use db::{ConnectionManager, DatabaseUrl, DbConnection, DbError, Pool};
 pub use follow::{FollowError, follow};
 pub use ingest::{Applied, IngestError, Ingester, MAX_BATCH_CHECKPOINTS, PIPELINE};
+pub use service::{IndexerConfig, IndexerService, ServiceError};

@@ -151,3 +151,63 @@ async fn real_effects_become_object_changes_with_owners() {
     );
     devnet.shutdown().await;
 }
+
+/// One HTTP/1.1 GET over a plain socket; returns the status line and the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: indexer\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.lines().next().unwrap().to_owned(), body.to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_indexes_and_serves_the_explorer_api_over_http() {
+    use floe_indexer::{IndexerConfig, IndexerService};
+
+    let alice = Keypair::from_secret_bytes([0xa1; 32]);
+    let genesis = GenesisConfig {
+        accounts: vec![GenesisAccount {
+            address: alice.address(),
+            sui_coins: vec![5_000_000_000],
+        }],
+        ..GenesisConfig::default()
+    };
+    let chain_dir = tempfile::tempdir().unwrap();
+    let mut config = DevnetConfig::new(chain_dir.path(), genesis);
+    config.checkpoint_interval = Duration::from_millis(100);
+    let devnet = Devnet::start(config).await.unwrap();
+    let db_dir = tempfile::tempdir().unwrap();
+    let service = IndexerService::start(IndexerConfig {
+        database: DatabaseUrl::in_data_dir(db_dir.path()),
+        rpc_url: devnet.url(),
+        packages: packages(),
+        first_checkpoint: 0,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        stream_policy: StreamPolicy::default(),
+    })
+    .await
+    .unwrap();
+
+    let mut indexed = None;
+    for _ in 0..200 {
+        let (status, body) = http_get(service.addr(), "/v1/totals").await;
+        assert!(status.contains("200"), "{status}: {body}");
+        let totals: serde_json::Value = serde_json::from_str(&body).unwrap();
+        if totals["checkpoint"].as_i64().is_some_and(|c| c >= 3) {
+            indexed = Some(totals);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let totals = indexed.expect("the API reports checkpoint 3 within 10 s");
+    assert_eq!(totals["blob_count"], 0);
+    let (status, body) = http_get(service.addr(), "/v1/blobs?limit=0").await;
+    assert!(status.contains("400"), "{status}: {body}");
+    assert!(!service.follower_stopped());
+    assert!(service.stop().await.is_none());
+    devnet.shutdown().await;
+}
