@@ -24,7 +24,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use floe_encoder::BlobId;
 use serde::{Deserialize, Serialize};
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, Digest};
 
 use crate::db::{DbConnection, DbError, Pool};
 use crate::queries::{self, EventFilter, MAX_PAGE, PageRequest};
@@ -92,6 +92,14 @@ async fn run<T: Send + 'static>(
 fn address(name: &str, text: &str) -> Result<String, ApiError> {
     Address::from_str(text).map(|a| a.to_string()).map_err(|_| {
         ApiError::BadRequest(format!("{name} {text:?} is not a 0x-prefixed hex address"))
+    })
+}
+
+fn digest(text: &str) -> Result<String, ApiError> {
+    Digest::from_str(text).map(|d| d.to_string()).map_err(|_| {
+        ApiError::BadRequest(format!(
+            "transaction digest {text:?} is not base58 of 32 bytes"
+        ))
     })
 }
 
@@ -202,7 +210,7 @@ async fn list_events(
     let filter = EventFilter {
         kind: params.kind,
         blob_id: params.blob_id.as_deref().map(blob_id).transpose()?,
-        tx_digest: params.tx,
+        tx_digest: params.tx.as_deref().map(digest).transpose()?,
         object_id: params
             .object_id
             .as_deref()

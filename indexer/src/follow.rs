@@ -1,14 +1,19 @@
 //! Following the chain: checkpoints from floe-chain's gapless stream, resumed one past the
-//! watermark, written in batches of whatever has already arrived (up to
-//! [`MAX_BATCH_CHECKPOINTS`]): large batches while backfilling, one checkpoint at a time once
-//! caught up.
+//! watermark. A reader task fetches checkpoints into a bounded queue while the writer commits;
+//! each commit takes everything queued (up to [`MAX_BATCH_CHECKPOINTS`]), so batches grow while
+//! the indexer is behind and shrink to one checkpoint once it has caught up.
 
 use floe_chain::{ChainClient, ClientError, StreamPolicy};
 use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::checkpoint::IndexedCheckpoint;
 use crate::db::DbError;
 use crate::ingest::{IngestError, Ingester, MAX_BATCH_CHECKPOINTS};
+
+/// Checkpoints fetched ahead of the writer at most.
+pub const READ_AHEAD: usize = 2 * MAX_BATCH_CHECKPOINTS;
 
 /// Following stopped.
 #[derive(Debug, thiserror::Error)]
@@ -22,9 +27,18 @@ pub enum FollowError {
     /// Reading the watermark failed.
     #[error("watermark: {0}")]
     Db(#[from] DbError),
-    /// The blocking writer task died.
-    #[error("writer task: {0}")]
+    /// The reader or writer task died, or the stream ended.
+    #[error("indexer task: {0}")]
     Task(String),
+}
+
+/// Aborts the reader task when following stops for any reason, including being dropped.
+struct Reader(JoinHandle<()>);
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Indexes checkpoints from `client` forever, starting one past the watermark (or at `first` on
@@ -40,21 +54,39 @@ pub async fn follow(
         Err(e) => return e.into(),
     };
     tracing::info!(start, "indexer following the chain");
-    let mut batches = std::pin::pin!(
-        client
-            .checkpoints_from_with(start, policy)
-            .ready_chunks(MAX_BATCH_CHECKPOINTS)
-    );
-    while let Some(items) = batches.next().await {
-        let mut checkpoints = Vec::with_capacity(items.len());
+    let (sender, mut queue) = mpsc::channel(READ_AHEAD);
+    let stream = client.checkpoints_from_with(start, policy);
+    let _reader = Reader(tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        while let Some(item) = stream.next().await {
+            let failed = item.is_err();
+            if sender
+                .send(item.map(|c| IndexedCheckpoint::from(&c)))
+                .await
+                .is_err()
+                || failed
+            {
+                break;
+            }
+        }
+    }));
+    loop {
+        let Some(item) = queue.recv().await else {
+            return FollowError::Task("checkpoint stream ended".to_owned());
+        };
+        let mut checkpoints = Vec::new();
         let mut failure = None;
-        for item in items {
+        let mut next = Some(item);
+        while let Some(item) = next.take() {
             match item {
-                Ok(checkpoint) => checkpoints.push(IndexedCheckpoint::from(&checkpoint)),
+                Ok(checkpoint) => checkpoints.push(checkpoint),
                 Err(e) => {
                     failure = Some(e);
                     break;
                 }
+            }
+            if checkpoints.len() < MAX_BATCH_CHECKPOINTS {
+                next = queue.try_recv().ok();
             }
         }
         // Commit what arrived before a stream error, then report the error.
@@ -75,5 +107,4 @@ pub async fn follow(
             return e.into();
         }
     }
-    FollowError::Task("checkpoint stream ended".to_owned())
 }

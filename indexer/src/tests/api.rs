@@ -176,6 +176,8 @@ fn explorer(backend: Backend) {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, body) = get(&app, "/v1/blobs/not-a-blob-id").await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, body) = get(&app, "/v1/events?tx=nope").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let (status, _) = get(&app, "/v1/objects/0xzz").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, _) = get(&app, &format!("/v1/objects/{}", addr(0x99))).await;
