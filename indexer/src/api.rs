@@ -96,11 +96,16 @@ fn address(name: &str, text: &str) -> Result<String, ApiError> {
 }
 
 fn digest(text: &str) -> Result<String, ApiError> {
-    Digest::from_str(text).map(|d| d.to_string()).map_err(|_| {
-        ApiError::BadRequest(format!(
-            "transaction digest {text:?} is not base58 of 32 bytes"
-        ))
-    })
+    // The parser accepts short base58 strings; a real digest prints back as itself.
+    Digest::from_str(text)
+        .ok()
+        .map(|d| d.to_string())
+        .filter(|printed| printed == text)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "transaction digest {text:?} is not base58 of 32 bytes"
+            ))
+        })
 }
 
 fn blob_id(text: &str) -> Result<String, ApiError> {
