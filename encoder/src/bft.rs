@@ -25,11 +25,13 @@ pub const fn min_correct(n_shards: u16) -> u16 {
 }
 
 /// Whether `weight` shards out of `n_shards` form a quorum: `3w >= 2n + 1`.
+#[allow(clippy::int_plus_one)] // written as the protocol states it
 pub const fn is_quorum(weight: u64, n_shards: u16) -> bool {
     3 * weight >= 2 * n_shards as u64 + 1
 }
 
 /// Whether `weight` shards out of `n_shards` contain at least one correct shard: `3w >= n + 1`.
+#[allow(clippy::int_plus_one)] // written as the protocol states it
 pub const fn is_one_correct(weight: u64, n_shards: u16) -> bool {
     3 * weight >= n_shards as u64 + 1
 }
@@ -45,7 +47,7 @@ mod tests {
             let quorum = (0..=n).find(|w| is_quorum(u64::from(*w), n)).unwrap();
             let one_correct = (0..=n).find(|w| is_one_correct(u64::from(*w), n)).unwrap();
             // Any quorum outweighs the faulty shards twice over, and any one-correct set outweighs them.
-            assert!(quorum >= 2 * f + 1 && one_correct > f, "n={n}");
+            assert!(quorum > 2 * f && one_correct > f, "n={n}");
             // Two quorums always intersect in more than f shards.
             assert!(2 * quorum - n > f, "n={n}");
             if n % 3 == 1 {

@@ -217,6 +217,7 @@ mod tests {
     use crate::code::Code;
 
     /// The definition, written plainly: build the whole expanded matrix, hash rows and columns.
+    #[allow(clippy::needless_range_loop)] // indices mirror the matrix definition
     fn reference_metadata(config: &EncodingConfig, blob: &[u8]) -> BlobMetadata {
         let symbol = usize::from(config.symbol_size_for(blob.len() as u64).unwrap());
         let (n, rows, columns) = (config.n_shards_usize(), usize::from(config.n_rows()), usize::from(config.n_columns()));
