@@ -14,13 +14,15 @@
 //! | `GET /v1/pools` | staking pools |
 //! | `GET /v1/stakes?owner=&node_id=&cursor=&limit=` | stakes, newest first |
 //! | `GET /v1/totals` | stored bytes, blob count, WAL staked, last checkpoint |
+//! | `GET /v1/api` | the OpenAPI 3.1 description of all of these ([`OPENAPI_JSON`]) |
+//! | `GET /` | the explorer web page ([`EXPLORER_HTML`]): static HTML calling this API |
 
 use std::str::FromStr;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
 use floe_encoder::BlobId;
 use serde::{Deserialize, Serialize};
@@ -61,19 +63,54 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The explorer API over a pool of database connections.
+/// The OpenAPI 3.1 description served at `GET /v1/api`, written by hand; a test keeps its
+/// paths equal to [`paths`] and checks live answers against its schemas.
+pub const OPENAPI_JSON: &str = include_str!("api/openapi.json");
+
+/// The explorer page served at `GET /`: one static file (inline CSS, vanilla JS), so the
+/// explorer needs no build step.
+pub const EXPLORER_HTML: &str = include_str!("api/explorer.html");
+
+/// Every route with its handler: the router is built from this list and [`paths`] reads it,
+/// so the OpenAPI test sees exactly what is served.
+fn routes() -> [(&'static str, MethodRouter<Pool>); 11] {
+    [
+        ("/", get(explorer_page)),
+        ("/v1/api", get(openapi)),
+        ("/v1/blobs", get(list_blobs)),
+        ("/v1/blobs/{blob_id}", get(blobs_by_blob_id)),
+        ("/v1/objects/{object_id}", get(blob_by_object)),
+        ("/v1/events", get(list_events)),
+        ("/v1/epochs", get(list_epochs)),
+        ("/v1/committee", get(committee)),
+        ("/v1/pools", get(list_pools)),
+        ("/v1/stakes", get(list_stakes)),
+        ("/v1/totals", get(totals)),
+    ]
+}
+
+/// The paths the router serves (all with GET), in axum's `{param}` syntax, which is also
+/// OpenAPI's.
+pub fn paths() -> Vec<&'static str> {
+    routes().into_iter().map(|(path, _)| path).collect()
+}
+
+/// The explorer API and page over a pool of database connections.
 pub fn router(pool: Pool) -> Router {
-    Router::new()
-        .route("/v1/blobs", get(list_blobs))
-        .route("/v1/blobs/{blob_id}", get(blobs_by_blob_id))
-        .route("/v1/objects/{object_id}", get(blob_by_object))
-        .route("/v1/events", get(list_events))
-        .route("/v1/epochs", get(list_epochs))
-        .route("/v1/committee", get(committee))
-        .route("/v1/pools", get(list_pools))
-        .route("/v1/stakes", get(list_stakes))
-        .route("/v1/totals", get(totals))
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
         .with_state(pool)
+}
+
+async fn explorer_page() -> Html<&'static str> {
+    Html(EXPLORER_HTML)
+}
+
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response()
 }
 
 /// Runs a query on a pooled connection off the async runtime (diesel is blocking).

@@ -4,3 +4,4 @@
 mod api;
 mod fixtures;
 mod ingest;
+mod openapi;
