@@ -10,6 +10,8 @@ thread_local! {
     /// The last codec each thread used: rows and columns of one blob share a shape, and building
     /// a codec allocates its work buffers.
     static CODE: RefCell<Option<Code>> = const { RefCell::new(None) };
+    /// Packed shards of the last batch decode, reused so large batches are not fresh pages.
+    static PACKED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with this thread's codec for `(k, n, symbol_size)`, reusing it when the shape matches.
@@ -70,9 +72,15 @@ impl Code {
     /// All `n` symbols of the codeword of `source`, concatenated.
     pub(crate) fn expand(&mut self, source: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.n * self.symbol_size);
+        self.expand_into(source, &mut out);
+        out
+    }
+
+    /// Like [`expand`](Self::expand), into a reused buffer.
+    pub(crate) fn expand_into(&mut self, source: &[u8], out: &mut Vec<u8>) {
+        out.clear();
         out.extend_from_slice(source);
         self.encode_parity(source, |_, symbol| out.extend_from_slice(symbol));
-        out
     }
 
     /// The `k` source symbols, concatenated, from at least `k` symbols given by codeword index.
@@ -180,24 +188,25 @@ pub(crate) fn decode_batch(
     let slot = slot_len(symbol_size);
     // Batches are padded to the full width so every call has the same shape and reuses the codec.
     let full_width = batch_width(symbol_size).max(width);
-    let packed: Vec<(usize, Vec<u8>)> = given
-        .iter()
-        .take(k)
-        .map(|(index, symbols)| {
-            let mut shard = vec![0u8; full_width * slot];
+    let shard_len = full_width * slot;
+    let mut unpacked = vec![0u8; width * symbol_size];
+    PACKED.with_borrow_mut(|packed| {
+        let given = &given[..given.len().min(k)];
+        packed.clear();
+        packed.resize(given.len() * shard_len, 0);
+        for ((_, symbols), shard) in given.iter().zip(packed.chunks_exact_mut(shard_len)) {
             for (symbol, slot_bytes) in symbols.chunks_exact(symbol_size).zip(shard.chunks_exact_mut(slot)) {
                 pack(symbol, slot_bytes);
             }
-            (*index, shard)
-        })
-        .collect();
-    let mut unpacked = vec![0u8; width * symbol_size];
-    with_code(k, n, full_width * slot, |code| {
-        code.restore_missing(packed.iter().map(|(index, shard)| (*index, shard.as_slice())), |index, shard| {
-            for (symbol, slot_bytes) in unpacked.chunks_exact_mut(symbol_size).zip(shard.chunks_exact(slot)) {
-                unpack(slot_bytes, symbol);
-            }
-            restore(index, &unpacked);
+        }
+        let shards = given.iter().map(|(index, _)| *index).zip(packed.chunks_exact(shard_len));
+        with_code(k, n, shard_len, |code| {
+            code.restore_missing(shards, |index, shard| {
+                for (symbol, slot_bytes) in unpacked.chunks_exact_mut(symbol_size).zip(shard.chunks_exact(slot)) {
+                    unpack(slot_bytes, symbol);
+                }
+                restore(index, &unpacked);
+            });
         });
     });
 }

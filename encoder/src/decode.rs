@@ -25,7 +25,7 @@ use crate::{
     code::{batch_width, decode_batch},
     error::{DecodeError, SliverError},
     metadata::VerifiedBlobMetadata,
-    sliver::Sliver,
+    sliver::{Sliver, expansion_root},
 };
 
 /// A sliver known to match the metadata of the blob it is decoded for.
@@ -234,20 +234,28 @@ impl<'a> BlobDecoder<'a> {
         let symbol_size = self.metadata.symbol_size(self.config);
         let symbol = usize::from(symbol_size);
         let columns = usize::from(self.config.n_columns());
-        let bad = (0..n_systematic).into_par_iter().filter(|i| !was_given[*i]).find_first(|&i| {
-            let mut data = vec![0u8; usize::from(self.config.sliver_symbols(axis)) * symbol];
-            match axis {
-                SliverType::Primary => copy_padded(blob, i * columns * symbol, &mut data),
-                SliverType::Secondary => {
-                    for (row, dest) in data.chunks_exact_mut(symbol).enumerate() {
-                        copy_padded(blob, row * columns * symbol + i * symbol, dest);
+        let sliver_len = usize::from(self.config.sliver_symbols(axis)) * symbol;
+        let bad = (0..n_systematic)
+            .into_par_iter()
+            .filter(|i| !was_given[*i])
+            .map_init(
+                || vec![0u8; sliver_len],
+                |data, i| {
+                    match axis {
+                        SliverType::Primary => copy_padded(blob, i * columns * symbol, data),
+                        SliverType::Secondary => {
+                            for (row, dest) in data.chunks_exact_mut(symbol).enumerate() {
+                                copy_padded(blob, row * columns * symbol + i * symbol, dest);
+                            }
+                        }
                     }
-                }
-            }
-            let index = SliverIndex(u16::try_from(i).expect("below n_shards"));
-            let sliver = Sliver::new(axis, index, symbol_size, data).expect("whole symbols");
-            Some(&sliver.hash(self.config)) != self.metadata.sliver_hash(axis, index)
-        });
+                    let index = SliverIndex(u16::try_from(i).expect("below n_shards"));
+                    let matches = Some(&expansion_root(self.config, axis, symbol, data)) == self.metadata.sliver_hash(axis, index);
+                    (i, matches)
+                },
+            )
+            .find_first(|(_, matches)| !matches)
+            .map(|(i, _)| i);
         match bad {
             Some(i) => Err(DecodeError::InconsistentEncoding { axis, index: SliverIndex(u16::try_from(i).expect("below n")) }),
             None => Ok(()),
@@ -255,9 +263,10 @@ impl<'a> BlobDecoder<'a> {
     }
 }
 
-/// Copies `len` bytes of `blob` from `start` into `dest`, zero beyond the blob's end.
+/// Fills `dest` with the bytes of `blob` from `start`, and zeros beyond the blob's end.
 fn copy_padded(blob: &[u8], start: usize, dest: &mut [u8]) {
     let start = start.min(blob.len());
     let end = (start + dest.len()).min(blob.len());
     dest[..end - start].copy_from_slice(&blob[start..end]);
+    dest[end - start..].fill(0);
 }

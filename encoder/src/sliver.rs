@@ -131,11 +131,7 @@ impl Sliver {
 
     /// The sliver's hash, the Merkle root over its expansion. The shape must have been checked.
     pub fn hash(&self, config: &EncodingConfig) -> Node {
-        let expansion = self.expansion(config);
-        let size = usize::from(self.symbol_size);
-        let mut leaves = vec![[0u8; 32]; config.n_shards_usize()];
-        merkle::hash_leaves(&expansion, size, &mut leaves);
-        merkle::root_of_leaf_hashes(&leaves)
+        expansion_root(config, self.axis, usize::from(self.symbol_size), &self.data)
     }
 
     /// The Merkle tree over the expansion, and the expansion, for handing out recovery symbols.
@@ -144,6 +140,25 @@ impl Sliver {
         let tree = MerkleTree::build_from_symbols(&expansion, usize::from(self.symbol_size));
         (expansion, tree)
     }
+}
+
+thread_local! {
+    /// Per-thread buffers for hashing expansions, reused across slivers.
+    static EXPANSION: core::cell::RefCell<(Vec<u8>, Vec<merkle::Digest>)> =
+        const { core::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// The hash of the sliver of `axis` holding `data`: the Merkle root over its expansion.
+pub(crate) fn expansion_root(config: &EncodingConfig, axis: SliverType, symbol_size: usize, data: &[u8]) -> Node {
+    let k = usize::from(config.sliver_symbols(axis));
+    let n = config.n_shards_usize();
+    EXPANSION.with_borrow_mut(|(expansion, leaves)| {
+        with_code(k, n, symbol_size, |code| code.expand_into(data, expansion));
+        leaves.clear();
+        leaves.resize(n, [0; 32]);
+        merkle::hash_leaves(expansion, symbol_size, leaves);
+        merkle::root_of_leaf_hashes(leaves)
+    })
 }
 
 #[derive(Serialize)]
