@@ -1,0 +1,184 @@
+//! `floe blob-id`: a file's blob id, computed offline exactly as the store path computes it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use floe_encoder::EncodingConfig;
+use floe_encoder::config::MIN_N_SHARDS;
+use floe_encoder::encode::compute_metadata;
+use floe_encoder::error::EncodeError;
+use serde::Serialize;
+
+/// The shard count used when `--n-shards` is not given (the size of Walrus's mainnet committee).
+pub const DEFAULT_N_SHARDS: u16 = 1000;
+
+/// Arguments of `floe blob-id`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BlobIdArgs {
+    /// The file whose blob id to compute.
+    pub file: PathBuf,
+    /// Shards of the committee the blob is encoded for (at least 4).
+    #[arg(long, default_value_t = DEFAULT_N_SHARDS)]
+    pub n_shards: u16,
+}
+
+/// Why a blob id could not be computed; each message says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobIdError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {reason}; check that the path names a readable file")]
+    Unreadable {
+        /// The path given.
+        path: PathBuf,
+        /// What the OS said (kept in the message, not as a source, so it is printed once).
+        reason: std::io::Error,
+    },
+    /// The path is a directory.
+    #[error("{path} is a directory; give the path of a file")]
+    Directory {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Fewer shards than the code needs.
+    #[error("--n-shards {n_shards} is too small: the code needs at least {min} shards; pass --n-shards {min} or more")]
+    TooFewShards {
+        /// The shard count asked for.
+        n_shards: u16,
+        /// [`MIN_N_SHARDS`].
+        min: u16,
+    },
+    /// The codec cannot serve the shard count for another reason.
+    #[error("--n-shards {n_shards} is not supported ({reason}); pick another shard count")]
+    UnsupportedShards {
+        /// The shard count asked for.
+        n_shards: u16,
+        /// The encoder's reason.
+        reason: String,
+    },
+    /// The file is larger than the shard count can encode.
+    #[error(
+        "{file} has {size} bytes, more than the {max_blob_size} bytes {n_shards} shards can encode; \
+         pass a larger --n-shards (the limit grows with the square of the shard count)"
+    )]
+    TooLarge {
+        /// The file's label.
+        file: String,
+        /// Its size.
+        size: u64,
+        /// The shard count asked for.
+        n_shards: u16,
+        /// The largest blob for that shard count.
+        max_blob_size: u64,
+    },
+}
+
+/// What `floe blob-id` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BlobIdReport {
+    /// The file, as named on the command line.
+    pub file: String,
+    /// The blob id, base64url without padding (as URLs and the HTTP API show it).
+    pub blob_id: String,
+    /// The blob id as a decimal `u256` (as Move and explorers show it).
+    pub blob_id_u256: String,
+    /// The file's size in bytes.
+    pub size: u64,
+    /// The encoded size in bytes the chain charges storage for.
+    pub encoded_size: u64,
+    /// The shard count the id was computed for.
+    pub n_shards: u16,
+}
+
+fn config_for(n_shards: u16) -> Result<EncodingConfig, BlobIdError> {
+    if n_shards < MIN_N_SHARDS {
+        return Err(BlobIdError::TooFewShards { n_shards, min: MIN_N_SHARDS });
+    }
+    EncodingConfig::new(n_shards).map_err(|e| BlobIdError::UnsupportedShards { n_shards, reason: e.to_string() })
+}
+
+fn too_large(file: &str, size: u64, config: &EncodingConfig) -> BlobIdError {
+    BlobIdError::TooLarge {
+        file: file.to_owned(),
+        size,
+        n_shards: config.n_shards(),
+        max_blob_size: config.max_blob_size(),
+    }
+}
+
+impl BlobIdReport {
+    /// Computes the report for `bytes`, labelled `file`, at `n_shards` shards.
+    pub fn compute(file: impl Into<String>, bytes: &[u8], n_shards: u16) -> Result<Self, BlobIdError> {
+        let file = file.into();
+        let config = config_for(n_shards)?;
+        let size = bytes.len() as u64;
+        let encode_error = |e: EncodeError| match e {
+            EncodeError::BlobTooLarge { .. } => too_large(&file, size, &config),
+            EncodeError::UnsupportedShardCount { reason, .. } => {
+                BlobIdError::UnsupportedShards { n_shards, reason: reason.to_owned() }
+            }
+        };
+        let encoded_size = config.encoded_blob_length(size).map_err(encode_error)?;
+        let metadata = compute_metadata(&config, bytes).map_err(encode_error)?;
+        let id = metadata.blob_id();
+        Ok(Self { blob_id: id.to_string(), blob_id_u256: id.to_u256_decimal(), size, encoded_size, n_shards, file })
+    }
+
+    /// Reads `path` and computes its report. The size is checked before reading, so a file too
+    /// large for the shard count is refused without loading it.
+    pub fn of_file(path: &Path, n_shards: u16) -> Result<Self, BlobIdError> {
+        let config = config_for(n_shards)?;
+        let unreadable = |reason| BlobIdError::Unreadable { path: path.to_owned(), reason };
+        let meta = std::fs::metadata(path).map_err(unreadable)?;
+        if meta.is_dir() {
+            return Err(BlobIdError::Directory { path: path.to_owned() });
+        }
+        let label = path.display().to_string();
+        if meta.len() > config.max_blob_size() {
+            return Err(too_large(&label, meta.len(), &config));
+        }
+        let bytes = std::fs::read(path).map_err(unreadable)?;
+        Self::compute(label, &bytes, n_shards)
+    }
+}
+
+impl fmt::Display for BlobIdReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "file:           {}", self.file)?;
+        writeln!(f, "blob id:        {}", self.blob_id)?;
+        writeln!(f, "blob id (u256): {}", self.blob_id_u256)?;
+        writeln!(f, "size:           {} bytes", self.size)?;
+        write!(f, "encoded size:   {} bytes ({} shards)", self.encoded_size, self.n_shards)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_matches_the_encoder() {
+        let bytes = b"some bytes".repeat(50);
+        let report = BlobIdReport::compute("x", &bytes, 10).unwrap();
+        let config = EncodingConfig::new(10).unwrap();
+        let metadata = compute_metadata(&config, &bytes).unwrap();
+        assert_eq!(report.blob_id, metadata.blob_id().to_string());
+        assert_eq!(report.blob_id_u256, metadata.blob_id().to_u256_decimal());
+        assert_eq!(report.encoded_size, config.encoded_blob_length(500).unwrap());
+    }
+
+    #[test]
+    fn three_shards_are_refused_with_the_minimum() {
+        let error = BlobIdReport::compute("x", b"abc", 3).unwrap_err();
+        assert!(matches!(error, BlobIdError::TooFewShards { n_shards: 3, min: 4 }), "{error}");
+        assert!(error.to_string().contains("--n-shards 4"), "{error}");
+    }
+
+    #[test]
+    fn blob_above_the_shard_limit_is_refused_with_both_sizes() {
+        let config = EncodingConfig::new(4).unwrap();
+        let size = config.max_blob_size() + 1;
+        let error = BlobIdReport::compute("big.bin", &vec![0; usize::try_from(size).unwrap()], 4).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains(&size.to_string()) && text.contains(&config.max_blob_size().to_string()), "{text}");
+    }
+}

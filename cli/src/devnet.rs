@@ -1,0 +1,94 @@
+//! `floe devnet`: the embedded chain (floe-devnet) as a server on loopback until Ctrl-C.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use floe_devnet::{Devnet, DevnetConfig, GenesisConfig};
+use serde::Serialize;
+
+use crate::Output;
+
+/// The port `floe devnet` listens on when `--port` is not given.
+pub const DEFAULT_DEVNET_PORT: u16 = 9000;
+
+/// Arguments of `floe devnet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DevnetArgs {
+    /// Where the chain state and deployment.json live (created if missing; reused on restart).
+    #[arg(long)]
+    pub data_dir: PathBuf,
+    /// The loopback port to serve gRPC on (0: any free port).
+    #[arg(long, default_value_t = DEFAULT_DEVNET_PORT)]
+    pub port: u16,
+    /// A JSON `GenesisConfig` (chain name, funded accounts, gas); used only for a new chain.
+    #[arg(long)]
+    pub genesis: Option<PathBuf>,
+    /// Seal an empty checkpoint after this many idle milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub checkpoint_interval_ms: u64,
+}
+
+impl DevnetArgs {
+    /// The devnet configuration these arguments describe.
+    pub fn config(&self) -> anyhow::Result<DevnetConfig> {
+        let genesis = match &self.genesis {
+            None => GenesisConfig::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the genesis file {}", path.display()))?;
+                serde_json::from_str(&text).with_context(|| {
+                    format!("{} is not a genesis configuration (chain, accounts, gas); fix the JSON", path.display())
+                })?
+            }
+        };
+        let mut config = DevnetConfig::new(&self.data_dir, genesis);
+        config.listen = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        config.checkpoint_interval = Duration::from_millis(self.checkpoint_interval_ms.max(1));
+        Ok(config)
+    }
+}
+
+/// What `floe devnet` prints once it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DevnetStarted {
+    /// The gRPC endpoint to give clients, nodes and the indexer.
+    pub rpc_url: String,
+    /// The chain id.
+    pub chain_id: String,
+    /// The deployment description file (package and object ids).
+    pub deployment_file: PathBuf,
+}
+
+impl fmt::Display for DevnetStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "floe devnet serving")?;
+        writeln!(f, "rpc url:         {}", self.rpc_url)?;
+        writeln!(f, "chain id:        {}", self.chain_id)?;
+        writeln!(f, "deployment file: {}", self.deployment_file.display())?;
+        write!(f, "press Ctrl-C to stop")
+    }
+}
+
+/// Runs the devnet until Ctrl-C.
+pub async fn run(args: &DevnetArgs, output: Output) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let deployment_file = config.deployment_path();
+    let devnet = Devnet::start(config).await.with_context(|| {
+        format!(
+            "starting the devnet in {} on port {} (is the port taken? try --port 0)",
+            args.data_dir.display(),
+            args.port
+        )
+    })?;
+    output.emit(&DevnetStarted {
+        rpc_url: devnet.url(),
+        chain_id: devnet.deployment().chain_id.clone(),
+        deployment_file,
+    })?;
+    let stopped = tokio::signal::ctrl_c().await.context("waiting for Ctrl-C");
+    devnet.shutdown().await;
+    stopped
+}

@@ -1,0 +1,110 @@
+//! `floe indexer`: floe-indexer's follower and explorer API in one process until Ctrl-C.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use floe_chain::{Deployment, Packages, StreamPolicy};
+use floe_devnet::{FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE};
+use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
+use serde::Serialize;
+
+use crate::Output;
+
+/// Where the explorer listens when `--listen` is not given.
+pub const DEFAULT_EXPLORER_LISTEN: &str = "127.0.0.1:9100";
+
+/// How often the command checks that the follower is still running.
+const FOLLOWER_CHECK: Duration = Duration::from_millis(500);
+
+/// Arguments of `floe indexer`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct IndexerArgs {
+    /// The Sui gRPC v2 endpoint to follow, e.g. the URL `floe devnet` prints.
+    #[arg(long)]
+    pub rpc: String,
+    /// `postgres://...` or a SQLite path; default: indexer.sqlite under --data-dir.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Where the default SQLite database lives (created if missing).
+    #[arg(long, default_value = "floe-indexer")]
+    pub data_dir: PathBuf,
+    /// Where the explorer page and API listen (port 0: any free port).
+    #[arg(long, default_value = DEFAULT_EXPLORER_LISTEN)]
+    pub listen: SocketAddr,
+    /// A deployment.json naming floe's package ids; default: the ids the floe devnet uses.
+    #[arg(long)]
+    pub deployment: Option<PathBuf>,
+    /// The first checkpoint to index when the database is empty.
+    #[arg(long, default_value_t = 0)]
+    pub first_checkpoint: u64,
+}
+
+impl IndexerArgs {
+    /// The indexer configuration these arguments describe.
+    pub fn config(&self) -> anyhow::Result<IndexerConfig> {
+        let database = match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url).with_context(|| {
+                format!("--database-url {url:?}: give postgres://..., sqlite://PATH or a file path")
+            })?,
+            None => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
+                DatabaseUrl::in_data_dir(&self.data_dir)
+            }
+        };
+        let packages = match &self.deployment {
+            Some(path) => Deployment::load(path).context("reading --deployment")?.packages,
+            None => Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
+        };
+        Ok(IndexerConfig {
+            database,
+            rpc_url: self.rpc.clone(),
+            packages,
+            first_checkpoint: self.first_checkpoint,
+            listen: self.listen,
+            stream_policy: StreamPolicy::default(),
+        })
+    }
+}
+
+/// What `floe indexer` prints once it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexerStarted {
+    /// The explorer web page; the JSON API is under `/v1/`.
+    pub explorer_url: String,
+    /// The chain endpoint followed.
+    pub rpc_url: String,
+}
+
+impl fmt::Display for IndexerStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "floe indexer following {}", self.rpc_url)?;
+        writeln!(f, "explorer: {}", self.explorer_url)?;
+        write!(f, "press Ctrl-C to stop")
+    }
+}
+
+/// Runs the indexer until Ctrl-C, or fails when the follower gives up on the chain.
+pub async fn run(args: &IndexerArgs, output: Output) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let service = IndexerService::start(config)
+        .await
+        .with_context(|| format!("starting the indexer (is {} taken? try --listen 127.0.0.1:0)", args.listen))?;
+    output.emit(&IndexerStarted { explorer_url: format!("http://{}/", service.addr()), rpc_url: args.rpc.clone() })?;
+    let mut check = tokio::time::interval(FOLLOWER_CHECK);
+    loop {
+        tokio::select! {
+            signal = tokio::signal::ctrl_c() => {
+                service.stop().await;
+                return signal.context("waiting for Ctrl-C");
+            }
+            _ = check.tick() => if service.follower_stopped() {
+                let reason = service.stop().await.map(|e| e.to_string()).unwrap_or_else(|| "no reason given".into());
+                bail!("the indexer stopped following {}: {reason}; check that the endpoint is up", args.rpc);
+            }
+        }
+    }
+}
