@@ -1,5 +1,5 @@
 //! The two backends behind one connection type: SQLite (a file, the default) and PostgreSQL
-//! (`postgres://...`). Queries are written once and compiled for both by [`with_connection!`],
+//! (`postgres://...`). Queries are written once and compiled for both by `with_connection!`,
 //! which hands the body each backend's concrete connection, so every diesel feature (batch
 //! inserts, `ON CONFLICT`) is available on both without a lowest-common-denominator backend.
 

@@ -1,7 +1,8 @@
 //! floe-indexer: follows the chain checkpoint by checkpoint, keeps a relational picture of floe
 //! (blobs, events, epochs, committee, pools, stakes) in SQLite or PostgreSQL with diesel, and
-//! serves it to explorers over HTTP. Each batch of checkpoints is committed together with the
-//! watermark, so a restart resumes with nothing lost and nothing doubled.
+//! serves it to explorers over HTTP ([`api`]: JSON under `/v1`, its OpenAPI description at
+//! `/v1/api`, and an explorer web page at `/`). Each batch of checkpoints is committed together
+//! with the watermark, so a restart resumes with nothing lost and nothing doubled.
 //!
 //! ```
 //! use floe_chain::Packages;

@@ -1,5 +1,5 @@
 //! From floe's typed events ([`floe_chain::floe::FloeEvent`]) to the indexer's row-level model:
-//! the searchable keys of each event row and the [`Change`] it makes to the domain tables. This
+//! the searchable keys of each event row and the `Change` it makes to the domain tables. This
 //! is the only module that knows the chain crate's event types.
 
 use floe_chain::Packages;

@@ -405,6 +405,7 @@ fn explorer_page_is_served_and_calls_documented_paths_only() {
         "/v1/events",
         "/v1/epochs",
         "/v1/committee",
+        "/v1/pools",
         "/v1/stakes",
         "/v1/totals",
         "/v1/api",
