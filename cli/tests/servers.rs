@@ -1,0 +1,97 @@
+//! `floe devnet` and `floe indexer` run as processes: they print where they serve, answer
+//! there, and are killed at the end.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Stdio};
+
+use floe_chain::ChainClient;
+
+/// A spawned `floe` that is killed when the test ends, pass or fail.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `floe --json ARGS` and returns it with the first JSON object it prints.
+fn spawn_json(args: &[&str]) -> (Running, serde_json::Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
+        .arg("--json")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the floe binary runs");
+    let stdout = child.stdout.take().unwrap();
+    let running = Running(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    assert!(!line.is_empty(), "floe {args:?} exited before printing");
+    (running, serde_json::from_str(&line).expect("the first line is a JSON object"))
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devnet_serves_the_chain_on_the_url_it_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_devnet, started) = spawn_json(&["devnet", "--data-dir", dir.path().to_str().unwrap(), "--port", "0"]);
+    let url = started["rpc_url"].as_str().unwrap();
+    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{started}");
+    let deployment = std::path::PathBuf::from(started["deployment_file"].as_str().unwrap());
+    assert_eq!(deployment, dir.path().join("deployment.json"));
+    assert!(deployment.is_file());
+
+    let info = ChainClient::new(url).unwrap().service_info().await.unwrap();
+    assert_eq!(info.chain, "floe-devnet");
+    assert_eq!(info.chain_id, started["chain_id"].as_str().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
+    let chain_dir = tempfile::tempdir().unwrap();
+    let (_devnet, devnet) = spawn_json(&["devnet", "--data-dir", chain_dir.path().to_str().unwrap(), "--port", "0"]);
+    let rpc = devnet["rpc_url"].as_str().unwrap();
+    let index_dir = tempfile::tempdir().unwrap();
+    let (_indexer, started) = spawn_json(&[
+        "indexer",
+        "--rpc",
+        rpc,
+        "--data-dir",
+        index_dir.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--deployment",
+        devnet["deployment_file"].as_str().unwrap(),
+    ]);
+    let explorer = started["explorer_url"].as_str().unwrap();
+    let addr = explorer.strip_prefix("http://").and_then(|rest| rest.strip_suffix('/')).expect("http://ADDR/");
+    assert!(!addr.ends_with(":0"), "{started}");
+
+    let page = http_get(addr, "/");
+    assert!(page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.to_lowercase().contains("<html"), "{page}");
+    let epochs = http_get(addr, "/v1/epochs");
+    assert!(epochs.contains(" 200 "), "{epochs}");
+    assert!(index_dir.path().join("indexer.sqlite").is_file());
+}
+
+#[test]
+fn indexer_refuses_a_database_url_it_cannot_use() {
+    let out = Command::new(env!("CARGO_BIN_EXE_floe"))
+        .args(["indexer", "--rpc", "http://127.0.0.1:1", "--database-url", "ftp://somewhere"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("ftp://somewhere") && stderr.contains("postgres://"), "{stderr}");
+}
