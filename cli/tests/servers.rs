@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use floe_chain::ChainClient;
 
@@ -30,7 +31,10 @@ fn spawn_json(args: &[&str]) -> (Running, serde_json::Value) {
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     assert!(!line.is_empty(), "floe {args:?} exited before printing");
-    (running, serde_json::from_str(&line).expect("the first line is a JSON object"))
+    (
+        running,
+        serde_json::from_str(&line).expect("the first line is a JSON object"),
+    )
 }
 
 fn http_get(addr: &str, path: &str) -> String {
@@ -44,9 +48,18 @@ fn http_get(addr: &str, path: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devnet_serves_the_chain_on_the_url_it_prints() {
     let dir = tempfile::tempdir().unwrap();
-    let (_devnet, started) = spawn_json(&["devnet", "--data-dir", dir.path().to_str().unwrap(), "--port", "0"]);
+    let (_devnet, started) = spawn_json(&[
+        "devnet",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--port",
+        "0",
+    ]);
     let url = started["rpc_url"].as_str().unwrap();
-    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{started}");
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{started}"
+    );
     let deployment = std::path::PathBuf::from(started["deployment_file"].as_str().unwrap());
     assert_eq!(deployment, dir.path().join("deployment.json"));
     assert!(deployment.is_file());
@@ -59,7 +72,15 @@ async fn devnet_serves_the_chain_on_the_url_it_prints() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
     let chain_dir = tempfile::tempdir().unwrap();
-    let (_devnet, devnet) = spawn_json(&["devnet", "--data-dir", chain_dir.path().to_str().unwrap(), "--port", "0"]);
+    let (_devnet, devnet) = spawn_json(&[
+        "devnet",
+        "--data-dir",
+        chain_dir.path().to_str().unwrap(),
+        "--port",
+        "0",
+        "--checkpoint-interval-ms",
+        "100",
+    ]);
     let rpc = devnet["rpc_url"].as_str().unwrap();
     let index_dir = tempfile::tempdir().unwrap();
     let (_indexer, started) = spawn_json(&[
@@ -74,24 +95,57 @@ async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
         devnet["deployment_file"].as_str().unwrap(),
     ]);
     let explorer = started["explorer_url"].as_str().unwrap();
-    let addr = explorer.strip_prefix("http://").and_then(|rest| rest.strip_suffix('/')).expect("http://ADDR/");
+    let addr = explorer
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .expect("http://ADDR/");
     assert!(!addr.ends_with(":0"), "{started}");
 
     let page = http_get(addr, "/");
-    assert!(page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"),
+        "{page}"
+    );
     assert!(page.to_lowercase().contains("<html"), "{page}");
-    let epochs = http_get(addr, "/v1/epochs");
-    assert!(epochs.contains(" 200 "), "{epochs}");
     assert!(index_dir.path().join("indexer.sqlite").is_file());
+
+    // The devnet seals a checkpoint every 100 ms; the follower must get at least one into SQL.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let response = http_get(addr, "/v1/totals");
+        let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+        assert!(head.contains(" 200 "), "{response}");
+        let totals: serde_json::Value = serde_json::from_str(body).expect("totals are JSON");
+        if totals["checkpoint"]
+            .as_i64()
+            .is_some_and(|checkpoint| checkpoint >= 1)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no checkpoint indexed in 30 s: {totals}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]
 fn indexer_refuses_a_database_url_it_cannot_use() {
     let out = Command::new(env!("CARGO_BIN_EXE_floe"))
-        .args(["indexer", "--rpc", "http://127.0.0.1:1", "--database-url", "ftp://somewhere"])
+        .args([
+            "indexer",
+            "--rpc",
+            "http://127.0.0.1:1",
+            "--database-url",
+            "ftp://somewhere",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("ftp://somewhere") && stderr.contains("postgres://"), "{stderr}");
+    assert!(
+        stderr.contains("ftp://somewhere") && stderr.contains("postgres://"),
+        "{stderr}"
+    );
 }
