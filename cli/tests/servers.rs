@@ -149,3 +149,36 @@ fn indexer_refuses_a_database_url_it_cannot_use() {
         "{stderr}"
     );
 }
+
+#[test]
+fn devnet_stops_cleanly_on_ctrl_c_and_restarts_on_the_same_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "devnet",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--port",
+        "0",
+    ];
+    let (mut first, started) = spawn_json(&args);
+    let interrupted = Command::new("kill")
+        .args(["-INT", &first.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = first.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "floe devnet still running 20 s after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after Ctrl-C: {status}");
+
+    let (_second, restarted) = spawn_json(&args);
+    assert_eq!(restarted["chain_id"], started["chain_id"]);
+}
