@@ -86,12 +86,13 @@ pub async fn run(args: &DevnetArgs, output: Output) -> anyhow::Result<()> {
             args.port
         )
     })?;
+    let mut interrupt = crate::interrupt::Interrupt::install()?;
     output.emit(&DevnetStarted {
         rpc_url: devnet.url(),
         chain_id: devnet.deployment().chain_id.clone(),
         deployment_file,
     })?;
-    let stopped = tokio::signal::ctrl_c().await.context("waiting for Ctrl-C");
+    let stopped = interrupt.wait().await;
     devnet.shutdown().await;
     stopped
 }

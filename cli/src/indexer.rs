@@ -108,6 +108,7 @@ pub async fn run(args: &IndexerArgs, output: Output) -> anyhow::Result<()> {
             args.listen
         )
     })?;
+    let mut interrupt = crate::interrupt::Interrupt::install()?;
     output.emit(&IndexerStarted {
         explorer_url: format!("http://{}/", service.addr()),
         rpc_url: args.rpc.clone(),
@@ -115,9 +116,9 @@ pub async fn run(args: &IndexerArgs, output: Output) -> anyhow::Result<()> {
     let mut check = tokio::time::interval(FOLLOWER_CHECK);
     loop {
         tokio::select! {
-            signal = tokio::signal::ctrl_c() => {
+            signal = interrupt.wait() => {
                 service.stop().await;
-                return signal.context("waiting for Ctrl-C");
+                return signal;
             }
             _ = check.tick() => if service.follower_stopped() {
                 let reason = service.stop().await.map(|e| e.to_string()).unwrap_or_else(|| "no reason given".into());

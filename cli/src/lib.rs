@@ -17,6 +17,7 @@ pub mod blob_id;
 pub mod command;
 pub mod devnet;
 pub mod indexer;
+pub mod interrupt;
 pub mod output;
 
 pub use command::{Cli, Command, run};
