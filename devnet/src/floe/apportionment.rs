@@ -1,0 +1,1 @@
+//! `floe::apportionment` natively: D'Hondt shard apportionment. (Being written.)
