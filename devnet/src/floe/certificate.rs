@@ -1,2 +1,354 @@
-//! `floe::bls_aggregate` and `floe::messages` natively: certificate checks with real BLS.
-//! (Being written.)
+//! `floe::bls_aggregate` and `floe::messages` natively: checking a committee's aggregate
+//! certificate with real BLS12-381 (min-pk, through floe-encoder's blst wrapper) and parsing the
+//! signed message, with the Move modules' aborts in their order: bitmap, signature, threshold,
+//! header, intent type, body.
+
+use floe_chain::floe::committee::BlsCommittee;
+use floe_encoder::BlobId;
+use floe_encoder::bls::{BlsPublicKey, BlsSignature};
+use sui_sdk_types::{Address, Identifier};
+
+use super::abort_in;
+use crate::native::CallError;
+
+const BLS: &str = "bls_aggregate";
+const MESSAGES: &str = "messages";
+/// `bls_aggregate::EInvalidBitmap`.
+const E_INVALID_BITMAP: u64 = 0;
+/// `bls_aggregate::ESigVerification`.
+const E_SIG_VERIFICATION: u64 = 1;
+/// `bls_aggregate::ENotEnoughStake`.
+const E_NOT_ENOUGH_STAKE: u64 = 2;
+/// `messages::EInvalidAppId`.
+const E_INVALID_APP_ID: u64 = 0;
+/// `messages::EIncorrectIntentVersion`.
+const E_INCORRECT_INTENT_VERSION: u64 = 1;
+/// `messages::EIncorrectEpoch`.
+const E_INCORRECT_EPOCH: u64 = 2;
+/// `messages::EIncorrectIntentType`.
+const E_INCORRECT_INTENT_TYPE: u64 = 3;
+/// `messages::EInvalidPersistenceType`.
+const E_INVALID_PERSISTENCE_TYPE: u64 = 4;
+/// `messages::ETrailingBytes`.
+const E_TRAILING_BYTES: u64 = 5;
+/// `messages::EMessageTooShort`.
+const E_MESSAGE_TOO_SHORT: u64 = 6;
+/// `0x2::bcs::EOutOfRange`: a body too short for the value peeled from it.
+const E_BCS_OUT_OF_RANGE: u64 = 0;
+
+/// Intent type of a storage confirmation.
+const BLOB_CERT_MSG_TYPE: u8 = 1;
+/// Intent type of an invalid-blob-id attestation.
+const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
+const INTENT_VERSION: u8 = 0;
+const APP_ID: u8 = 3;
+/// Intent type, version, app id and the u32 epoch.
+const HEADER_LEN: usize = 7;
+
+/// The weight a certificate must carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Threshold {
+    /// 3w >= 2n + 1 (`verify_quorum_in_epoch`).
+    Quorum,
+    /// 3w >= n + 1 (`verify_one_correct_node_in_epoch`).
+    OneCorrectNode,
+}
+
+impl Threshold {
+    fn function(self) -> &'static str {
+        match self {
+            Self::Quorum => "verify_quorum_in_epoch",
+            Self::OneCorrectNode => "verify_one_correct_node_in_epoch",
+        }
+    }
+
+    fn is_met(self, weight: u64, n_shards: u16) -> bool {
+        let n = n_shards as u64;
+        match self {
+            Self::Quorum => 3 * weight > 2 * n,
+            Self::OneCorrectNode => 3 * weight > n,
+        }
+    }
+}
+
+/// `messages::CertifiedMessage`: a message whose certificate verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CertifiedMessage {
+    intent_type: u8,
+    cert_epoch: u32,
+    body: Vec<u8>,
+}
+
+/// `messages::BlobPersistenceType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Persistence {
+    /// Byte 0.
+    Permanent,
+    /// Byte 1, then the Blob object id.
+    Deletable(Address),
+}
+
+/// `messages::CertifiedBlobMessage`: a verified storage confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CertifiedBlobMessage {
+    pub epoch: u32,
+    pub blob_id: BlobId,
+    pub persistence: Persistence,
+}
+
+/// Verifies a certificate of `committee` over `message` with the given threshold and parses the
+/// message header against the committee's epoch (`verify_quorum_in_epoch` /
+/// `verify_one_correct_node_in_epoch`).
+pub(crate) fn verify_in_epoch(
+    committee: &BlsCommittee,
+    signature: &[u8],
+    signers_bitmap: &[u8],
+    message: &[u8],
+    threshold: Threshold,
+) -> Result<CertifiedMessage, CallError> {
+    let weight = verify_certificate_and_weight(committee, signature, signers_bitmap, message)?;
+    if !threshold.is_met(weight, committee.n_shards) {
+        return Err(abort_in(BLS, threshold.function(), E_NOT_ENOUGH_STAKE));
+    }
+    new_certified_message(message, committee.epoch)
+}
+
+/// Checks the bitmap and the aggregate signature; returns the signers' weight.
+fn verify_certificate_and_weight(
+    committee: &BlsCommittee,
+    signature: &[u8],
+    signers_bitmap: &[u8],
+    message: &[u8],
+) -> Result<u64, CallError> {
+    const FUNCTION: &str = "verify_certificate_and_weight";
+    let n_members = committee.members.len();
+    if signers_bitmap.len() > n_members.div_ceil(8) {
+        return Err(abort_in(BLS, FUNCTION, E_INVALID_BITMAP));
+    }
+    let signed = |i: usize| signers_bitmap.get(i / 8).is_some_and(|byte| (byte >> (i % 8)) & 1 == 1);
+    // Bits past the last member must be clear.
+    if (n_members..signers_bitmap.len() * 8).any(signed) {
+        return Err(abort_in(BLS, FUNCTION, E_INVALID_BITMAP));
+    }
+    let signers: Vec<_> = committee.members.iter().enumerate().filter(|(i, _)| signed(*i)).map(|(_, m)| m).collect();
+    let weight = signers.iter().map(|member| member.weight as u64).sum();
+    // Move sums the non-signers' keys and subtracts them from the total; the signers' sum is the
+    // same point. No signer leaves the identity, which verifies nothing.
+    let keys: Result<Vec<BlsPublicKey>, _> =
+        signers.iter().map(|member| BlsPublicKey::from_bytes(&member.public_key.bytes)).collect();
+    let verified = keys
+        .ok()
+        .and_then(|keys| BlsPublicKey::aggregate(&keys).ok())
+        .zip(BlsSignature::from_bytes(signature).ok())
+        .is_some_and(|(key, signature)| key.verify(message, &signature).is_ok());
+    if !verified {
+        return Err(abort_in(BLS, FUNCTION, E_SIG_VERIFICATION));
+    }
+    Ok(weight)
+}
+
+/// Parses the header and checks version, app id and epoch (`messages::new_certified_message`).
+fn new_certified_message(message: &[u8], epoch: u32) -> Result<CertifiedMessage, CallError> {
+    const FUNCTION: &str = "new_certified_message";
+    let Some((header, body)) = message.split_first_chunk::<HEADER_LEN>() else {
+        return Err(abort_in(MESSAGES, FUNCTION, E_MESSAGE_TOO_SHORT));
+    };
+    let [intent_type, intent_version, app_id, e0, e1, e2, e3] = *header;
+    if intent_version != INTENT_VERSION {
+        return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_VERSION));
+    }
+    if app_id != APP_ID {
+        return Err(abort_in(MESSAGES, FUNCTION, E_INVALID_APP_ID));
+    }
+    let cert_epoch = u32::from_le_bytes([e0, e1, e2, e3]);
+    if cert_epoch != epoch {
+        return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_EPOCH));
+    }
+    Ok(CertifiedMessage { intent_type, cert_epoch, body: body.to_vec() })
+}
+
+/// A reader over a message body that aborts like `sui::bcs` when it runs short.
+struct Peeler<'a>(&'a [u8]);
+
+impl Peeler<'_> {
+    fn take<const N: usize>(&mut self, function: &'static str) -> Result<[u8; N], CallError> {
+        let Some((value, rest)) = self.0.split_first_chunk::<N>() else {
+            return Err(CallError::Abort {
+                module: Identifier::from_static("bcs"),
+                function: Identifier::from_static(function),
+                code: E_BCS_OUT_OF_RANGE,
+                package: Some(Address::TWO),
+            });
+        };
+        self.0 = rest;
+        Ok(*value)
+    }
+}
+
+/// Reads a storage confirmation body: blob id, then the persistence type
+/// (`messages::certify_blob_message`).
+pub(crate) fn certify_blob_message(message: CertifiedMessage) -> Result<CertifiedBlobMessage, CallError> {
+    const FUNCTION: &str = "certify_blob_message";
+    if message.intent_type != BLOB_CERT_MSG_TYPE {
+        return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_TYPE));
+    }
+    let mut body = Peeler(&message.body);
+    let blob_id = BlobId(body.take::<32>("peel_u256")?);
+    let persistence = match body.take::<1>("peel_u8")? {
+        [0] => Persistence::Permanent,
+        [1] => Persistence::Deletable(Address::new(body.take::<32>("peel_address")?)),
+        _ => return Err(abort_in(MESSAGES, FUNCTION, E_INVALID_PERSISTENCE_TYPE)),
+    };
+    if !body.0.is_empty() {
+        return Err(abort_in(MESSAGES, FUNCTION, E_TRAILING_BYTES));
+    }
+    Ok(CertifiedBlobMessage { epoch: message.cert_epoch, blob_id, persistence })
+}
+
+/// Reads an invalid-blob-id body: the blob id only (`messages::invalid_blob_id_message`).
+pub(crate) fn invalid_blob_id_message(message: CertifiedMessage) -> Result<BlobId, CallError> {
+    const FUNCTION: &str = "invalid_blob_id_message";
+    if message.intent_type != INVALID_BLOB_ID_MSG_TYPE {
+        return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_TYPE));
+    }
+    let mut body = Peeler(&message.body);
+    let blob_id = BlobId(body.take::<32>("peel_u256")?);
+    if !body.0.is_empty() {
+        return Err(abort_in(MESSAGES, FUNCTION, E_TRAILING_BYTES));
+    }
+    Ok(blob_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_chain::floe::committee::BlsCommitteeMember;
+    use floe_chain::floe::framework::G1Element;
+    use floe_encoder::bls::BlsSecretKey;
+    use floe_encoder::messages::{BlobPersistence, InvalidBlobIdMessage, StorageConfirmation};
+
+    use super::*;
+
+    /// Four members with weights 3, 3, 2, 2 (10 shards) in `epoch`.
+    fn committee(epoch: u32) -> (Vec<BlsSecretKey>, BlsCommittee) {
+        let keys: Vec<_> = (0..4u8).map(|i| BlsSecretKey::from_seed(&[i + 1; 32])).collect();
+        let members = keys
+            .iter()
+            .zip([3u16, 3, 2, 2])
+            .enumerate()
+            .map(|(i, (key, weight))| BlsCommitteeMember {
+                public_key: G1Element { bytes: key.public_key().to_bytes().to_vec() },
+                weight,
+                node_id: Address::new([i as u8; 32]),
+            })
+            .collect();
+        let total = BlsPublicKey::aggregate(&keys.iter().map(BlsSecretKey::public_key).collect::<Vec<_>>()).unwrap();
+        let committee = BlsCommittee {
+            members,
+            n_shards: 10,
+            epoch,
+            total_aggregated_key: G1Element { bytes: total.to_bytes().to_vec() },
+        };
+        (keys, committee)
+    }
+
+    fn sign(keys: &[BlsSecretKey], signers: &[usize], message: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let signatures: Vec<_> = signers.iter().map(|&i| keys[i].sign(message)).collect();
+        let mut bitmap = vec![0u8];
+        for &i in signers {
+            bitmap[0] |= 1 << i;
+        }
+        (BlsSignature::aggregate(&signatures).unwrap().to_bytes().to_vec(), bitmap)
+    }
+
+    fn confirmation(epoch: u32) -> Vec<u8> {
+        StorageConfirmation { epoch, blob_id: BlobId([9; 32]), persistence: BlobPersistence::Permanent }.to_bytes()
+    }
+
+    #[test]
+    fn quorum_certificate_yields_the_confirmed_blob() {
+        let (keys, committee) = committee(4);
+        let message = confirmation(4);
+        // Weights 3 + 3 + 2 = 8 of 10: 24 >= 21.
+        let (signature, bitmap) = sign(&keys, &[0, 1, 2], &message);
+        let certified = verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::Quorum).unwrap();
+        let blob = certify_blob_message(certified).unwrap();
+        assert_eq!(
+            blob,
+            CertifiedBlobMessage { epoch: 4, blob_id: BlobId([9; 32]), persistence: Persistence::Permanent }
+        );
+    }
+
+    #[test]
+    fn certificate_with_one_shard_short_of_quorum_is_rejected() {
+        let (keys, committee) = committee(4);
+        let message = confirmation(4);
+        // Weights 3 + 3 = 6 of 10, one shard short: 3 * 6 = 18 < 2 * 10 + 1 (7 would make 21).
+        let (signature, bitmap) = sign(&keys, &[0, 1], &message);
+        let err = verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::Quorum).unwrap_err();
+        assert_eq!(err, abort_in(BLS, "verify_quorum_in_epoch", E_NOT_ENOUGH_STAKE));
+        // The same signers are more than one correct node.
+        assert!(verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::OneCorrectNode).is_ok());
+    }
+
+    #[test]
+    fn bitmap_and_signature_are_checked_before_the_header() {
+        let (keys, committee) = committee(4);
+        let message = confirmation(5); // wrong epoch, but the bitmap fails first
+        let (signature, _) = sign(&keys, &[0, 1, 2], &message);
+        let at = |code| abort_in(BLS, "verify_certificate_and_weight", code);
+        assert_eq!(verify_in_epoch(&committee, &signature, &[7, 0], &message, Threshold::Quorum).unwrap_err(), at(0));
+        assert_eq!(verify_in_epoch(&committee, &signature, &[0x17], &message, Threshold::Quorum).unwrap_err(), at(0));
+        // A signer missing from the bitmap breaks the aggregate signature.
+        assert_eq!(verify_in_epoch(&committee, &signature, &[3], &message, Threshold::Quorum).unwrap_err(), at(1));
+        assert_eq!(verify_in_epoch(&committee, &[0; 96], &[7], &message, Threshold::Quorum).unwrap_err(), at(1));
+        assert_eq!(verify_in_epoch(&committee, &signature, &[], &message, Threshold::Quorum).unwrap_err(), at(1));
+        let err = verify_in_epoch(&committee, &signature, &[7], &message, Threshold::Quorum).unwrap_err();
+        assert_eq!(err, abort_in(MESSAGES, "new_certified_message", E_INCORRECT_EPOCH));
+    }
+
+    #[test]
+    fn header_and_body_aborts_follow_the_move_order() {
+        let (keys, committee) = committee(4);
+        let check = |message: Vec<u8>| {
+            let (signature, bitmap) = sign(&keys, &[0, 1, 2, 3], &message);
+            verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::Quorum)
+                .and_then(certify_blob_message)
+                .unwrap_err()
+        };
+        let base = confirmation(4);
+        let header = |code| abort_in(MESSAGES, "new_certified_message", code);
+        let body = |code| abort_in(MESSAGES, "certify_blob_message", code);
+        assert_eq!(check(base[..6].to_vec()), header(E_MESSAGE_TOO_SHORT));
+        let mut bad = base.clone();
+        bad[1] = 1;
+        bad[2] = 9; // both wrong: the version is checked first
+        assert_eq!(check(bad), header(E_INCORRECT_INTENT_VERSION));
+        let mut bad = base.clone();
+        bad[2] = 9;
+        assert_eq!(check(bad), header(E_INVALID_APP_ID));
+        let invalid = InvalidBlobIdMessage { epoch: 4, blob_id: BlobId([9; 32]) }.to_bytes();
+        assert_eq!(check(invalid), body(E_INCORRECT_INTENT_TYPE));
+        let mut bad = base.clone();
+        *bad.last_mut().unwrap() = 2;
+        assert_eq!(check(bad), body(E_INVALID_PERSISTENCE_TYPE));
+        let mut bad = base.clone();
+        bad.push(0);
+        assert_eq!(check(bad), body(E_TRAILING_BYTES));
+        let short = base[..HEADER_LEN + 10].to_vec();
+        assert!(matches!(check(short), CallError::Abort { code: E_BCS_OUT_OF_RANGE, package: Some(_), .. }));
+    }
+
+    #[test]
+    fn invalid_blob_id_attestation_needs_one_correct_node() {
+        let (keys, committee) = committee(4);
+        let message = InvalidBlobIdMessage { epoch: 4, blob_id: BlobId([5; 32]) }.to_bytes();
+        // Weight 2 of 10: 6 < 11.
+        let (signature, bitmap) = sign(&keys, &[3], &message);
+        let err = verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::OneCorrectNode).unwrap_err();
+        assert_eq!(err, abort_in(BLS, "verify_one_correct_node_in_epoch", E_NOT_ENOUGH_STAKE));
+        // Weight 2 + 2 = 4: 12 >= 11.
+        let (signature, bitmap) = sign(&keys, &[2, 3], &message);
+        let certified = verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::OneCorrectNode).unwrap();
+        assert_eq!(invalid_blob_id_message(certified).unwrap(), BlobId([5; 32]));
+    }
+}
