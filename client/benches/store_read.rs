@@ -1,0 +1,143 @@
+//! Store and read through real storage nodes on loopback, next to encoding and decoding alone.
+//!
+//! `cargo bench -p floe-client --bench store_read` prints one line per figure. The nodes are
+//! floe-node instances in this process with an in-memory chain (registration is instant, no Sui
+//! transaction is timed), so "store" is encode + upload of metadata and slivers (each verified
+//! by its node) + confirmations + certificate aggregation, and "read" is metadata + primary
+//! slivers (each verified) + decode with the consistency check. Nodes and client share the
+//! machine's cores. `FLOE_BENCH_SHARDS` (default 100) and `FLOE_BENCH_NODES` (default 10) set the
+//! committee; `FLOE_BENCH_MIB` (default "1,16,64") the blob sizes.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use floe_client::{FloeClient, NoProgress, Settings, StorageCommittee, StorageMember};
+use floe_encoder::{
+    EncodingConfig, ShardIndex, bls::BlsSecretKey, decode::BlobDecoder, encode, messages::BlobPersistence,
+};
+use floe_node::{
+    ChainFeed, InMemoryChain, StorageNode, Store, api,
+    blob_info::ObjectId,
+    chain_view::{Committee, CommitteeMember},
+};
+use tokio::net::TcpListener;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn blob(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1]).collect()
+}
+
+fn best_of<T>(runs: usize, mut run: impl FnMut() -> (Duration, T)) -> Duration {
+    (0..runs).map(|_| run().0).min().expect("at least one run")
+}
+
+fn mib_per_s(len: usize, time: Duration) -> f64 {
+    len as f64 / (1 << 20) as f64 / time.as_secs_f64()
+}
+
+fn main() {
+    let n_shards: u16 = env_or("FLOE_BENCH_SHARDS", 100);
+    let n_nodes: u16 = env_or("FLOE_BENCH_NODES", 10);
+    let sizes: Vec<usize> =
+        env_or("FLOE_BENCH_MIB", "1,16,64".to_owned()).split(',').filter_map(|size| size.trim().parse().ok()).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let dirs: Vec<tempfile::TempDir> = (0..n_nodes).map(|_| tempfile::tempdir().expect("temp dir")).collect();
+    let (chain, committee) = runtime.block_on(start_nodes(n_shards, n_nodes, &dirs));
+    let settings = Settings { quorum_grace: Duration::from_secs(30), ..Settings::default() };
+    let client = FloeClient::with_committee(committee, settings);
+    let config = EncodingConfig::new(n_shards).expect("shard count");
+    println!("store/read benchmark: n = {n_shards} shards on {n_nodes} local nodes, best of 2 runs");
+    for (round, mib) in sizes.into_iter().enumerate() {
+        let len = mib << 20;
+        let data = blob(len);
+        let encode_time = best_of(2, || {
+            let start = Instant::now();
+            let encoded = encode(&config, &data).expect("encode");
+            (start.elapsed(), encoded)
+        });
+        let store_time = best_of(2, || {
+            // A fresh blob id per run, so every run uploads everything again.
+            let mut data = data.clone();
+            data[0] = data[0].wrapping_add(1 + round as u8);
+            let start = Instant::now();
+            let encoded = encode(&config, &data).expect("encode");
+            chain.blob_registered(*encoded.metadata.blob_id(), ObjectId([7; 32]), 100, false);
+            runtime
+                .block_on(client.upload(&encoded, BlobPersistence::Permanent, &NoProgress))
+                .expect("upload reaches a quorum");
+            (start.elapsed(), ())
+        });
+        let encoded = encode(&config, &data).expect("encode");
+        let blob_id = *encoded.metadata.blob_id();
+        chain.blob_registered(blob_id, ObjectId([8; 32]), 100, false);
+        runtime.block_on(client.upload(&encoded, BlobPersistence::Permanent, &NoProgress)).expect("upload");
+        let rows = usize::from(config.n_rows());
+        let decode_time = best_of(2, || {
+            let slivers = encoded.pairs[..rows].iter().map(|pair| pair.primary.clone()).collect::<Vec<_>>();
+            let start = Instant::now();
+            let decoded = BlobDecoder::new(&config, &encoded.metadata).decode(slivers).expect("decode");
+            (start.elapsed(), decoded)
+        });
+        let read_time = best_of(2, || {
+            let start = Instant::now();
+            let read = runtime.block_on(client.read(&blob_id, &NoProgress)).expect("read");
+            let elapsed = start.elapsed();
+            assert!(read == data, "read back different bytes");
+            (elapsed, ())
+        });
+        println!(
+            "{mib:>3} MiB: encode {:>7.1} ms ({:>5.0} MiB/s) | store {:>7.1} ms = {:.2}x encode | decode (verified) {:>7.1} ms | read {:>7.1} ms = {:.2}x decode ({:.0} MiB/s)",
+            encode_time.as_secs_f64() * 1e3,
+            mib_per_s(len, encode_time),
+            store_time.as_secs_f64() * 1e3,
+            store_time.as_secs_f64() / encode_time.as_secs_f64(),
+            decode_time.as_secs_f64() * 1e3,
+            read_time.as_secs_f64() * 1e3,
+            read_time.as_secs_f64() / decode_time.as_secs_f64(),
+            mib_per_s(len, read_time),
+        );
+    }
+}
+
+/// Starts `n_nodes` nodes sharing `n_shards` shards in consecutive ranges.
+async fn start_nodes(
+    n_shards: u16,
+    n_nodes: u16,
+    dirs: &[tempfile::TempDir],
+) -> (Arc<InMemoryChain>, StorageCommittee) {
+    let mut listeners = Vec::new();
+    let (mut chain_members, mut client_members) = (Vec::new(), Vec::new());
+    for i in 0..n_nodes {
+        let shards: Vec<ShardIndex> = (u32::from(i) * u32::from(n_shards) / u32::from(n_nodes)
+            ..u32::from(i + 1) * u32::from(n_shards) / u32::from(n_nodes))
+            .map(|shard| ShardIndex(shard as u16))
+            .collect();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let key = BlsSecretKey::from_seed(&[i as u8 + 1; 32]);
+        chain_members.push(CommitteeMember {
+            public_key: key.public_key(),
+            shards: shards.clone(),
+            http_address: url.clone(),
+        });
+        client_members.push(StorageMember {
+            node_id: [i as u8; 32],
+            name: format!("node-{i}"),
+            public_key: key.public_key(),
+            shards,
+            url,
+        });
+        listeners.push((listener, key));
+    }
+    let chain = Arc::new(InMemoryChain::new(Committee::new(1, n_shards, chain_members).expect("committee")));
+    for ((listener, key), dir) in listeners.into_iter().zip(dirs) {
+        let node = Arc::new(StorageNode::new(chain.clone(), Store::open(dir.path()).expect("store"), key));
+        api::serve(listener, node).expect("serve");
+    }
+    (chain, StorageCommittee::new(1, n_shards, client_members).expect("client committee"))
+}

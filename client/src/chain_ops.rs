@@ -1,0 +1,349 @@
+//! The client's transactions on Sui: registering a blob (buying its storage in WAL), certifying
+//! it, and the owner's blob operations (delete, extend, burn, attributes), plus the reads they
+//! need (system state, committee, `Blob` objects).
+
+use floe_chain::{
+    ChainClient, ClientError, Deployment, Keypair, PaymentError, coin_struct,
+    floe::{
+        CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ResolveError,
+        blob::Blob,
+        framework::{DynamicField, VecMap},
+        state::{FloeReader, StateError},
+        system::SystemStateInnerV1,
+        wal::wal_type,
+    },
+    select_coins, select_gas, split_payment, transaction_for,
+};
+use floe_encoder::{EncodingConfig, certificate::Certificate, metadata::BlobMetadata};
+use sui_sdk_types::{Address, Identifier, ObjectData, ObjectReference, TypeTag};
+use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
+
+use crate::committee::{CommitteeError, StorageCommittee};
+
+/// Storage is sold in units of 1 MiB of encoded size.
+pub const BYTES_PER_UNIT: u64 = 1024 * 1024;
+/// The name of the `Blob`'s dynamic field holding its attributes.
+const ATTRIBUTES_FIELD: &[u8] = b"attributes";
+/// The default gas budget of one floe transaction, in MIST.
+pub const DEFAULT_GAS_BUDGET: u64 = 500_000_000;
+
+/// Why a chain operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// Reading floe's state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The System or Staking object could not be resolved.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// The sender cannot pay.
+    #[error("{0}; get WAL (and SUI for gas) into this account, or store for fewer epochs")]
+    Payment(#[from] PaymentError),
+    /// The chain refused or failed the call.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The committee on chain is unusable.
+    #[error("the committee on chain is unusable: {0}")]
+    Committee(#[from] CommitteeError),
+    /// A transaction needs a key and none was given.
+    #[error("this operation signs a transaction: give a key (--key suiprivkey... or a keystore)")]
+    NoSigner,
+    /// The transaction could not be built.
+    #[error("building the transaction: {0}")]
+    Build(String),
+    /// The chain's answer lacks something the call must produce.
+    #[error("unexpected chain answer: {0}")]
+    Unexpected(String),
+    /// The object is not a floe `Blob`.
+    #[error("object {id} is not a floe Blob: {reason}")]
+    NotABlob {
+        /// The object.
+        id: Address,
+        /// Why.
+        reason: String,
+    },
+    /// The blob is too large for the committee.
+    #[error("blob of {size} bytes cannot be stored: {reason}")]
+    TooLarge {
+        /// Its size.
+        size: u64,
+        /// The encoder's reason.
+        reason: String,
+    },
+}
+
+/// What storing a blob of some size costs, in FROST (10^-9 WAL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Price {
+    /// The encoded size the chain charges for.
+    pub encoded_length: u64,
+    /// 1 MiB units of encoded size.
+    pub units: u64,
+    /// Epochs bought.
+    pub epochs: u32,
+    /// `units x storage price x epochs`.
+    pub storage_cost: u64,
+    /// `units x write price`, once.
+    pub write_cost: u64,
+}
+
+impl Price {
+    /// The price of `blob_len` bytes for `epochs` epochs under `system`'s prices.
+    pub fn of(
+        system: &SystemStateInnerV1,
+        config: &EncodingConfig,
+        blob_len: u64,
+        epochs: u32,
+    ) -> Result<Self, ChainError> {
+        let encoded_length = config
+            .encoded_blob_length(blob_len)
+            .map_err(|error| ChainError::TooLarge { size: blob_len, reason: error.to_string() })?;
+        let units = encoded_length.div_ceil(BYTES_PER_UNIT);
+        let storage_cost = units.saturating_mul(system.storage_price_per_unit_size).saturating_mul(u64::from(epochs));
+        let write_cost = units.saturating_mul(system.write_price_per_unit_size);
+        Ok(Self { encoded_length, units, epochs, storage_cost, write_cost })
+    }
+
+    /// Everything paid.
+    pub fn total(&self) -> u64 {
+        self.storage_cost.saturating_add(self.write_cost)
+    }
+}
+
+/// A freshly registered blob.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    /// The `Blob` object.
+    pub object: ObjectReference,
+    /// Its end epoch.
+    pub end_epoch: u32,
+}
+
+/// floe on one chain, optionally with a key to sign with.
+#[derive(Debug, Clone)]
+pub struct ChainAccess {
+    client: ChainClient,
+    reader: FloeReader,
+    calls: FloeCalls,
+    signer: Option<Keypair>,
+    gas_budget: u64,
+}
+
+impl ChainAccess {
+    /// Connects to `deployment`'s RPC endpoint and resolves its shared objects.
+    pub async fn connect(deployment: Deployment, signer: Option<Keypair>) -> Result<Self, ChainError> {
+        let client = ChainClient::new(&deployment.rpc_url)?;
+        let calls = FloeCalls::resolve(&client, &deployment).await?;
+        let reader = FloeReader::new(client.clone(), deployment);
+        Ok(Self { client, reader, calls, signer, gas_budget: DEFAULT_GAS_BUDGET })
+    }
+
+    /// The same access with another gas budget per transaction.
+    pub fn with_gas_budget(self, gas_budget: u64) -> Self {
+        Self { gas_budget, ..self }
+    }
+
+    /// The chain client.
+    pub fn client(&self) -> &ChainClient {
+        &self.client
+    }
+
+    /// The deployment.
+    pub fn deployment(&self) -> &Deployment {
+        self.reader.deployment()
+    }
+
+    /// The signer's address, if there is a signer.
+    pub fn sender(&self) -> Option<Address> {
+        self.signer.as_ref().map(Keypair::address)
+    }
+
+    /// The System's state (epoch, prices, capacity).
+    pub async fn system(&self) -> Result<SystemStateInnerV1, ChainError> {
+        Ok(self.reader.system().await?)
+    }
+
+    /// The current storage committee.
+    pub async fn committee(&self) -> Result<StorageCommittee, ChainError> {
+        Ok(StorageCommittee::from_chain(&self.reader.committee().await?)?)
+    }
+
+    /// The sender's WAL balance in FROST.
+    pub async fn wal_balance(&self, owner: Address) -> Result<u64, ChainError> {
+        Ok(self.client.balance(owner, &wal_type(&self.deployment().packages)).await?)
+    }
+
+    /// The `Blob` object `id` and its current reference.
+    pub async fn blob(&self, id: Address) -> Result<(Blob, ObjectReference), ChainError> {
+        let object = self.client.get_object(id).await?;
+        let ObjectData::Struct(data) = object.data() else {
+            return Err(ChainError::NotABlob { id, reason: "it is a package".into() });
+        };
+        if !<Blob as MoveType>::is_named_by(&self.deployment().packages, data.object_type()) {
+            return Err(ChainError::NotABlob { id, reason: format!("its type is {}", data.object_type()) });
+        }
+        let blob =
+            bcs::from_bytes(data.contents()).map_err(|error| ChainError::NotABlob { id, reason: error.to_string() })?;
+        Ok((blob, ObjectReference::new(id, object.version(), object.digest())))
+    }
+
+    /// The attributes (key-value metadata) of blob `id`, in insertion order; none if it has none.
+    pub async fn attributes(&self, id: Address) -> Result<Vec<(String, String)>, ChainError> {
+        let name = bcs::to_bytes(ATTRIBUTES_FIELD).expect("BCS of bytes cannot fail");
+        let field_id = id.derive_dynamic_child_id(&TypeTag::Vector(Box::new(TypeTag::U8)), &name);
+        let object = match self.client.get_object(field_id).await {
+            Ok(object) => object,
+            Err(ClientError::ObjectNotFound(_)) => return Ok(Vec::new()),
+            Err(error) => return Err(error.into()),
+        };
+        let ObjectData::Struct(data) = object.data() else {
+            return Err(ChainError::Unexpected(format!("attributes field {field_id} of blob {id} is a package")));
+        };
+        let field: DynamicField<Vec<u8>, VecMap<String, String>> = bcs::from_bytes(data.contents())
+            .map_err(|error| ChainError::Unexpected(format!("attributes of blob {id} do not decode: {error}")))?;
+        Ok(field.value.contents.into_iter().map(|entry| (entry.key, entry.value)).collect())
+    }
+
+    fn signer(&self) -> Result<&Keypair, ChainError> {
+        self.signer.as_ref().ok_or(ChainError::NoSigner)
+    }
+
+    /// A builder with the sender and a gas coin set.
+    async fn builder(&self) -> Result<TransactionBuilder, ChainError> {
+        let sender = self.signer()?.address();
+        let gas = select_gas(&self.client, sender, self.gas_budget).await?;
+        let price = self.client.reference_gas_price().await?;
+        Ok(transaction_for(sender, &gas, price, self.gas_budget))
+    }
+
+    async fn execute(&self, builder: TransactionBuilder) -> Result<floe_chain::Executed, ChainError> {
+        let transaction = builder.try_build().map_err(|error| ChainError::Build(error.to_string()))?;
+        Ok(self.client.sign_and_execute(&transaction, self.signer()?).await?)
+    }
+
+    /// Splits `amount` FROST of WAL off the sender's coins into a new coin argument.
+    async fn wal_payment(&self, builder: &mut TransactionBuilder, amount: u64) -> Result<Argument, ChainError> {
+        let sender = self.signer()?.address();
+        let coins = select_coins(&self.client, sender, &wal_type(&self.deployment().packages), amount, &[]).await?;
+        Ok(split_payment(builder, &coins, amount))
+    }
+
+    /// `0x2::coin::destroy_zero<WAL>`: the payment coin is spent exactly, so it is dropped
+    /// instead of leaving an empty coin object with the sender.
+    fn destroy_zero_wal(&self, builder: &mut TransactionBuilder, coin: Argument) {
+        let wal = TypeTag::Struct(Box::new(wal_type(&self.deployment().packages)));
+        let function =
+            Function::new(Address::TWO, Identifier::from_static("coin"), Identifier::from_static("destroy_zero"))
+                .with_type_args(vec![wal]);
+        builder.move_call(function, vec![coin]);
+    }
+
+    /// One transaction: reserve storage for `price`, register the blob on it, keep the `Blob`.
+    pub async fn register(
+        &self,
+        metadata: &BlobMetadata,
+        price: &Price,
+        deletable: bool,
+    ) -> Result<Registered, ChainError> {
+        let sender = self.signer()?.address();
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, price.total()).await?;
+        let storage = self.calls.reserve_space(&mut builder, price.encoded_length, price.epochs, payment);
+        let blob =
+            self.calls.register_blob(&mut builder, storage, &NewBlob::from_metadata(metadata, deletable), payment);
+        let owner = builder.pure(&sender);
+        builder.transfer_objects(vec![blob], owner);
+        self.destroy_zero_wal(&mut builder, payment);
+        let executed = self.execute(builder).await?;
+        let packages = &self.deployment().packages;
+        let registered = executed
+            .events
+            .iter()
+            .find_map(|event| match FloeEvent::from_event(packages, event) {
+                Ok(FloeEvent::BlobRegistered(registered)) => Some(registered),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                ChainError::Unexpected(format!("transaction {} emitted no BlobRegistered", executed.digest))
+            })?;
+        let object = executed.reference_of(&registered.object_id).ok_or_else(|| {
+            ChainError::Unexpected(format!(
+                "transaction {} did not write Blob {}",
+                executed.digest, registered.object_id
+            ))
+        })?;
+        Ok(Registered { object, end_epoch: registered.end_epoch })
+    }
+
+    /// Certifies the blob with `certificate`, then hands it to `recipient` if one is given.
+    pub async fn certify(
+        &self,
+        blob: &ObjectReference,
+        certificate: &Certificate,
+        recipient: Option<Address>,
+    ) -> Result<(), ChainError> {
+        let mut builder = self.builder().await?;
+        let blob = owned(&mut builder, blob);
+        self.calls.certify_blob(&mut builder, blob, &CertificateBytes::from(certificate));
+        if let Some(recipient) = recipient {
+            let recipient = builder.pure(&recipient);
+            builder.transfer_objects(vec![blob], recipient);
+        }
+        self.execute(builder).await.map(drop)
+    }
+
+    /// Deletes the deletable blob `id` (its storage returns to the sender).
+    pub async fn delete(&self, id: Address) -> Result<(), ChainError> {
+        let (_, reference) = self.blob(id).await?;
+        let sender = self.signer()?.address();
+        let mut builder = self.builder().await?;
+        let blob = owned(&mut builder, &reference);
+        let storage = self.calls.delete_blob(&mut builder, blob);
+        let owner = builder.pure(&sender);
+        builder.transfer_objects(vec![storage], owner);
+        self.execute(builder).await.map(drop)
+    }
+
+    /// Extends the certified blob `id` by `epochs`, paying in WAL. Returns the price paid.
+    pub async fn extend(&self, id: Address, epochs: u32) -> Result<u64, ChainError> {
+        let (blob, reference) = self.blob(id).await?;
+        let system = self.system().await?;
+        let units = blob.storage.storage_size.div_ceil(BYTES_PER_UNIT);
+        let cost = units.saturating_mul(system.storage_price_per_unit_size).saturating_mul(u64::from(epochs));
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, cost).await?;
+        let blob = owned(&mut builder, &reference);
+        self.calls.extend_blob(&mut builder, blob, epochs, payment);
+        self.destroy_zero_wal(&mut builder, payment);
+        self.execute(builder).await?;
+        Ok(cost)
+    }
+
+    /// Drops the expired blob `id`.
+    pub async fn burn_expired(&self, id: Address) -> Result<(), ChainError> {
+        let (_, reference) = self.blob(id).await?;
+        let mut builder = self.builder().await?;
+        let blob = owned(&mut builder, &reference);
+        self.calls.burn_expired_blob(&mut builder, blob);
+        self.execute(builder).await.map(drop)
+    }
+
+    /// Sets attribute `key` of blob `id` to `value`.
+    pub async fn set_attribute(&self, id: Address, key: &str, value: &str) -> Result<(), ChainError> {
+        let (_, reference) = self.blob(id).await?;
+        let mut builder = self.builder().await?;
+        let blob = owned(&mut builder, &reference);
+        self.calls.insert_or_update_attribute(&mut builder, blob, key, value);
+        self.execute(builder).await.map(drop)
+    }
+
+    /// The sender's WAL coin type `Coin<WAL>`, for listing.
+    pub fn wal_coin_type(&self) -> sui_sdk_types::StructTag {
+        coin_struct(&wal_type(&self.deployment().packages))
+    }
+}
+
+fn owned(builder: &mut TransactionBuilder, reference: &ObjectReference) -> Argument {
+    builder.object(ObjectInput::owned(*reference.object_id(), reference.version(), *reference.digest()))
+}

@@ -1,0 +1,333 @@
+//! [`FloeClient`]: the SDK's entry point. It reads blobs from a committee, and with a chain
+//! connection and a key it stores them (encode, pay and register, upload, certify), checks their
+//! status, and runs the owner's blob operations.
+
+use std::sync::{Arc, RwLock};
+
+use floe_chain::{Deployment, Keypair, floe::blob::Blob};
+use floe_encoder::{BlobId, EncodedBlob, Epoch, certificate::Certificate, encode, messages::BlobPersistence};
+use sui_sdk_types::Address;
+
+use crate::{
+    chain_ops::{ChainAccess, ChainError, Price},
+    committee::StorageCommittee,
+    node_api::{NodeBlobStatus, NodeClient},
+    progress::{Progress, ProgressEvent},
+    read::{self, ReadError},
+    settings::Settings,
+    upload::{self, UploadError},
+};
+
+/// Why a store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The blob cannot be encoded for this committee.
+    #[error("cannot encode a blob of {size} bytes for {n_shards} shards: {reason}")]
+    Encode {
+        /// The blob's size.
+        size: usize,
+        /// The committee's shard count.
+        n_shards: u16,
+        /// The encoder's reason.
+        reason: String,
+    },
+    /// A chain step failed.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// Too few nodes confirmed; the blob stays registered but uncertified.
+    #[error("blob {blob_id} is registered (object {object_id}) but not certified: {source}")]
+    Upload {
+        /// The blob.
+        blob_id: BlobId,
+        /// The registered `Blob` object, to retry with.
+        object_id: Address,
+        /// Why.
+        source: UploadError,
+    },
+    /// Zero epochs asked for.
+    #[error("a blob must be stored for at least one epoch")]
+    ZeroEpochs,
+}
+
+/// How to store a blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Epochs to pay for, from the current one.
+    pub epochs: u32,
+    /// Whether the owner may delete it early.
+    pub deletable: bool,
+    /// Who gets the `Blob` object (default: the sender).
+    pub send_object_to: Option<Address>,
+    /// Store and pay even if the blob is already certified for long enough.
+    pub force: bool,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { epochs: 1, deletable: false, send_object_to: None, force: false }
+    }
+}
+
+/// What a store did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreOutcome {
+    /// A new `Blob` object was registered and certified.
+    NewlyCreated {
+        /// The certified blob object as on chain.
+        blob: Blob,
+        /// What was paid.
+        price: Price,
+    },
+    /// The blob was already certified until at least the asked end epoch; nothing was paid.
+    AlreadyCertified {
+        /// The blob.
+        blob_id: BlobId,
+        /// The end epoch nodes of at least f+1 shards report.
+        end_epoch: Epoch,
+    },
+}
+
+impl StoreOutcome {
+    /// The blob id.
+    pub fn blob_id(&self) -> BlobId {
+        match self {
+            Self::NewlyCreated { blob, .. } => blob.blob_id,
+            Self::AlreadyCertified { blob_id, .. } => *blob_id,
+        }
+    }
+
+    /// The answer in the shape of Walrus' publisher (`newlyCreated` / `alreadyCertified`).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::NewlyCreated { blob, price } => serde_json::json!({ "newlyCreated": {
+                "blobObject": blob_json(blob),
+                "resourceOperation": { "registerFromScratch": {
+                    "encodedLength": price.encoded_length, "epochsAhead": price.epochs } },
+                "cost": price.total(),
+            }}),
+            Self::AlreadyCertified { blob_id, end_epoch } => serde_json::json!({ "alreadyCertified": {
+                "blobId": blob_id.to_string(), "endEpoch": end_epoch } }),
+        }
+    }
+}
+
+/// A `Blob` object as JSON (Walrus' `blobObject` shape).
+pub fn blob_json(blob: &Blob) -> serde_json::Value {
+    serde_json::json!({
+        "id": blob.id.to_string(),
+        "registeredEpoch": blob.registered_epoch,
+        "blobId": blob.blob_id.to_string(),
+        "size": blob.size,
+        "encodingType": if blob.encoding_type == 1 { "RS2".to_owned() } else { blob.encoding_type.to_string() },
+        "certifiedEpoch": blob.certified_epoch,
+        "storage": {
+            "id": blob.storage.id.to_string(),
+            "startEpoch": blob.storage.start_epoch,
+            "endEpoch": blob.storage.end_epoch,
+            "storageSize": blob.storage.storage_size,
+        },
+        "deletable": blob.deletable,
+    })
+}
+
+/// What the committee says about a blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReport {
+    /// The status reported by the largest shard weight, if that weight includes a correct node
+    /// (`3w >= n + 1`); `None` when the nodes disagree too much or too few answered.
+    pub status: Option<NodeBlobStatus>,
+    /// Shards behind `status`.
+    pub weight: u64,
+    /// Shards that answered at all.
+    pub answered: u64,
+    /// The latest end epoch until which the blob is certified permanently, by f+1 shards.
+    pub certified_until: Option<Epoch>,
+}
+
+/// The floe client.
+#[derive(Debug)]
+pub struct FloeClient {
+    http: reqwest::Client,
+    settings: Settings,
+    committee: RwLock<Arc<StorageCommittee>>,
+    chain: Option<ChainAccess>,
+}
+
+impl FloeClient {
+    /// A client of a fixed committee, without a chain: it reads, and uploads blobs registered by
+    /// other means.
+    pub fn with_committee(committee: StorageCommittee, settings: Settings) -> Self {
+        Self { http: reqwest::Client::new(), settings, committee: RwLock::new(Arc::new(committee)), chain: None }
+    }
+
+    /// A client of `deployment`, signing with `signer` when given (reads need no key).
+    pub async fn connect(
+        deployment: Deployment,
+        signer: Option<Keypair>,
+        settings: Settings,
+    ) -> Result<Self, ChainError> {
+        let chain = ChainAccess::connect(deployment, signer).await?;
+        Self::with_chain(chain, settings).await
+    }
+
+    /// A client over an established chain access.
+    pub async fn with_chain(chain: ChainAccess, settings: Settings) -> Result<Self, ChainError> {
+        let committee = chain.committee().await?;
+        let mut client = Self::with_committee(committee, settings);
+        client.chain = Some(chain);
+        Ok(client)
+    }
+
+    /// The chain access, if connected.
+    pub fn chain(&self) -> Option<&ChainAccess> {
+        self.chain.as_ref()
+    }
+
+    fn chain_or_err(&self) -> Result<&ChainAccess, ChainError> {
+        self.chain.as_ref().ok_or_else(|| ChainError::Unexpected("this client has no chain connection".into()))
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The committee in use.
+    pub fn committee(&self) -> Arc<StorageCommittee> {
+        self.committee.read().unwrap_or_else(|poison| poison.into_inner()).clone()
+    }
+
+    /// Re-reads the committee from the chain if it is not of `epoch` (no-op without a chain).
+    pub async fn refresh_committee(&self, epoch: Option<Epoch>) -> Result<Arc<StorageCommittee>, ChainError> {
+        let current = self.committee();
+        let Some(chain) = &self.chain else { return Ok(current) };
+        if epoch.is_some_and(|epoch| epoch == current.epoch()) {
+            return Ok(current);
+        }
+        let fresh = Arc::new(chain.committee().await?);
+        *self.committee.write().unwrap_or_else(|poison| poison.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
+
+    /// Reads blob `blob_id`, verified against its id.
+    pub async fn read(&self, blob_id: &BlobId, progress: &dyn Progress) -> Result<Vec<u8>, ReadError> {
+        let committee = self.committee();
+        let first = read::read(&committee, blob_id, &self.settings, &self.http, progress).await;
+        // After an epoch change the old committee may no longer serve; retry with the new one.
+        if first.is_err()
+            && let Ok(fresh) = self.refresh_committee(None).await
+            && fresh.epoch() != committee.epoch()
+        {
+            return read::read(&fresh, blob_id, &self.settings, &self.http, progress).await;
+        }
+        first
+    }
+
+    /// Uploads an encoded blob, registered on chain with `persistence`, to the committee and
+    /// returns the certificate of a quorum of confirmations.
+    pub async fn upload(
+        &self,
+        encoded: &EncodedBlob,
+        persistence: BlobPersistence,
+        progress: &dyn Progress,
+    ) -> Result<Certificate, UploadError> {
+        let committee = self.committee();
+        upload::upload(&committee, encoded, persistence, &self.settings, &self.http, progress).await
+    }
+
+    /// Asks every node for the blob's status and weighs the answers by shards.
+    pub async fn status(&self, blob_id: &BlobId) -> StatusReport {
+        let committee = self.committee();
+        // Built up front (not in a stream combinator) so the future stays `Send` for any lifetime.
+        let requests: Vec<_> = committee
+            .members()
+            .iter()
+            .enumerate()
+            .map(|(index, member)| {
+                let node = NodeClient::new(self.http.clone(), &member.url);
+                let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
+                async move { node.status(&blob_id, timeout).await.ok().map(|status| (weight, status)) }
+            })
+            .collect();
+        let answers: Vec<(u64, NodeBlobStatus)> =
+            futures::future::join_all(requests).await.into_iter().flatten().collect();
+        let answered = answers.iter().map(|(weight, _)| weight).sum();
+        let mut tally: Vec<(NodeBlobStatus, u64)> = Vec::new();
+        for (weight, status) in &answers {
+            match tally.iter_mut().find(|(seen, _)| seen == status) {
+                Some((_, total)) => *total += weight,
+                None => tally.push((*status, *weight)),
+            }
+        }
+        let best =
+            tally.into_iter().max_by_key(|(_, weight)| *weight).filter(|(_, weight)| committee.is_one_correct(*weight));
+        let mut certified: Vec<(Epoch, u64)> = answers
+            .iter()
+            .filter_map(|(weight, status)| match status {
+                NodeBlobStatus::Permanent { end_epoch, is_certified: true, .. } => Some((*end_epoch, *weight)),
+                _ => None,
+            })
+            .collect();
+        certified.sort_unstable_by_key(|(end_epoch, _)| std::cmp::Reverse(*end_epoch));
+        let mut behind = 0;
+        let certified_until = certified.into_iter().find_map(|(end_epoch, weight)| {
+            behind += weight;
+            committee.is_one_correct(behind).then_some(end_epoch)
+        });
+        StatusReport {
+            status: best.map(|(status, _)| status),
+            weight: best.map_or(0, |(_, weight)| weight),
+            answered,
+            certified_until,
+        }
+    }
+
+    /// Stores `blob`: encodes it, pays for and registers it, uploads it, certifies it. A
+    /// permanent blob already certified until the asked end epoch is not paid for again.
+    pub async fn store(
+        &self,
+        blob: Vec<u8>,
+        options: &StoreOptions,
+        progress: &dyn Progress,
+    ) -> Result<StoreOutcome, StoreError> {
+        if options.epochs == 0 {
+            return Err(StoreError::ZeroEpochs);
+        }
+        let chain = self.chain_or_err()?;
+        let system = chain.system().await?;
+        let committee = self.refresh_committee(Some(system.epoch())).await?;
+        let config = *committee.config();
+        let size = blob.len();
+        let encoded = tokio::task::spawn_blocking(move || encode(&config, &blob))
+            .await
+            .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?
+            .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?;
+        let blob_id = *encoded.metadata.blob_id();
+        progress.event(ProgressEvent::Encoded { blob_id, slivers: 2 * u64::from(config.n_shards()) });
+
+        let wanted_end = system.epoch().saturating_add(options.epochs);
+        if !options.deletable && !options.force {
+            if let Some(end_epoch) = self.status(&blob_id).await.certified_until.filter(|end| *end >= wanted_end) {
+                progress.event(ProgressEvent::AlreadyCertified { blob_id });
+                return Ok(StoreOutcome::AlreadyCertified { blob_id, end_epoch });
+            }
+        }
+
+        let price = Price::of(&system, &config, size as u64, options.epochs)?;
+        let registered = chain.register(encoded.metadata.metadata(), &price, options.deletable).await?;
+        let object_id = *registered.object.object_id();
+        progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
+        let persistence = if options.deletable {
+            BlobPersistence::Deletable { object_id: object_id.into_inner() }
+        } else {
+            BlobPersistence::Permanent
+        };
+        let certificate = upload::upload(&committee, &encoded, persistence, &self.settings, &self.http, progress)
+            .await
+            .map_err(|source| StoreError::Upload { blob_id, object_id, source })?;
+        chain.certify(&registered.object, &certificate, options.send_object_to).await?;
+        progress.event(ProgressEvent::Certified);
+        let (blob, _) = chain.blob(object_id).await?;
+        Ok(StoreOutcome::NewlyCreated { blob, price })
+    }
+}

@@ -1,0 +1,237 @@
+//! The client's view of the storage committee: who holds which shards, under which BLS key, at
+//! which URL, in the on-chain member order that signer bitmaps refer to.
+//!
+//! ```
+//! use floe_client::committee::{StorageCommittee, StorageMember};
+//! use floe_encoder::{BlobId, ShardIndex, SliverPairIndex, bls::BlsSecretKey};
+//!
+//! let member = |i: u8, shards: std::ops::Range<u16>| StorageMember {
+//!     node_id: [i; 32],
+//!     name: format!("node-{i}"),
+//!     public_key: BlsSecretKey::from_seed(&[i; 32]).public_key(),
+//!     shards: shards.map(ShardIndex).collect(),
+//!     url: format!("http://127.0.0.1:{}", 9000 + u16::from(i)),
+//! };
+//! let committee = StorageCommittee::new(3, 10, vec![member(0, 0..4), member(1, 4..7), member(2, 7..10)]).unwrap();
+//! // Which node stores pair 0 of a blob depends on the blob id (the rotation spreads the load).
+//! let holder = committee.holder_of_pair(&BlobId([0; 32]), SliverPairIndex(0));
+//! assert_eq!(holder, 0);
+//! assert!(committee.is_quorum(7) && !committee.is_quorum(6));
+//! ```
+
+use floe_chain::floe::state::CommitteeInfo;
+use floe_encoder::{
+    BlobId, EncodingConfig, Epoch, ShardIndex, SliverPairIndex, bft,
+    bls::BlsPublicKey,
+    certificate::{self, CertificateError},
+    mapping,
+};
+
+/// One storage node of the committee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageMember {
+    /// The node id on chain (its staking pool's object id).
+    pub node_id: [u8; 32],
+    /// The node's name, for messages.
+    pub name: String,
+    /// The key its storage confirmations are signed with.
+    pub public_key: BlsPublicKey,
+    /// The shards it holds this epoch.
+    pub shards: Vec<ShardIndex>,
+    /// The base URL of its HTTP API, e.g. `http://127.0.0.1:9185`.
+    pub url: String,
+}
+
+/// Why a committee description is unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommitteeError {
+    /// The shard count is not one the encoding supports.
+    #[error("a committee of {0} shards cannot encode blobs: {1}")]
+    BadShardCount(u16, String),
+    /// A shard is held by nobody or by two members.
+    #[error("shard {shard} is held by {holders} members, expected exactly one")]
+    BadShardAssignment {
+        /// The shard.
+        shard: u16,
+        /// How many members claim it.
+        holders: usize,
+    },
+    /// A member names a shard beyond the shard count.
+    #[error("member {member} holds shard {shard}, but the committee has only {n_shards} shards")]
+    ShardOutOfRange {
+        /// The member's name.
+        member: String,
+        /// The shard.
+        shard: u16,
+        /// The shard count.
+        n_shards: u16,
+    },
+    /// The certificate committee could not be built.
+    #[error(transparent)]
+    Certificate(#[from] CertificateError),
+}
+
+/// The storage committee of one epoch.
+#[derive(Debug, Clone)]
+pub struct StorageCommittee {
+    epoch: Epoch,
+    config: EncodingConfig,
+    members: Vec<StorageMember>,
+    /// `holder[shard]` = index of the member holding it.
+    holder: Vec<usize>,
+    certificate_committee: certificate::Committee,
+}
+
+impl StorageCommittee {
+    /// A committee of `n_shards` shards at `epoch`; `members` in on-chain (bitmap) order. Every
+    /// shard must be held by exactly one member.
+    pub fn new(epoch: Epoch, n_shards: u16, members: Vec<StorageMember>) -> Result<Self, CommitteeError> {
+        let config = EncodingConfig::new(n_shards)
+            .map_err(|error| CommitteeError::BadShardCount(n_shards, error.to_string()))?;
+        let mut holders: Vec<Vec<usize>> = vec![Vec::new(); usize::from(n_shards)];
+        for (index, member) in members.iter().enumerate() {
+            for shard in &member.shards {
+                let slot = holders.get_mut(shard.as_usize()).ok_or_else(|| CommitteeError::ShardOutOfRange {
+                    member: member.name.clone(),
+                    shard: shard.0,
+                    n_shards,
+                })?;
+                slot.push(index);
+            }
+        }
+        let holder = holders
+            .iter()
+            .enumerate()
+            .map(|(shard, held)| match held.as_slice() {
+                [one] => Ok(*one),
+                _ => Err(CommitteeError::BadShardAssignment { shard: shard as u16, holders: held.len() }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let certificate_members = members
+            .iter()
+            .map(|member| certificate::CommitteeMember {
+                public_key: member.public_key,
+                weight: member.shards.len() as u16,
+                node_id: member.node_id,
+            })
+            .collect();
+        let certificate_committee = certificate::Committee::new(epoch, certificate_members)?;
+        Ok(Self { epoch, config, members, holder, certificate_committee })
+    }
+
+    /// The committee the chain reports ([`floe_chain::floe::state::FloeReader::committee`]).
+    pub fn from_chain(info: &CommitteeInfo) -> Result<Self, CommitteeError> {
+        let members = info
+            .members
+            .iter()
+            .map(|member| StorageMember {
+                node_id: member.node_id.into_inner(),
+                name: member.name.clone(),
+                public_key: member.public_key,
+                shards: member.shards.clone(),
+                url: member.http_url(),
+            })
+            .collect();
+        Self::new(info.epoch, info.n_shards, members)
+    }
+
+    /// The epoch.
+    pub fn epoch(&self) -> Epoch {
+        self.epoch
+    }
+
+    /// The encoding parameters for this committee's shard count.
+    pub fn config(&self) -> &EncodingConfig {
+        &self.config
+    }
+
+    /// The number of shards.
+    pub fn n_shards(&self) -> u16 {
+        self.config.n_shards()
+    }
+
+    /// The members in bitmap order.
+    pub fn members(&self) -> &[StorageMember] {
+        &self.members
+    }
+
+    /// The committee as certificates see it.
+    pub fn certificate_committee(&self) -> &certificate::Committee {
+        &self.certificate_committee
+    }
+
+    /// The index of the member holding `shard`.
+    pub fn holder_of_shard(&self, shard: ShardIndex) -> usize {
+        self.holder[shard.as_usize()]
+    }
+
+    /// The index of the member storing `pair` of `blob_id`.
+    pub fn holder_of_pair(&self, blob_id: &BlobId, pair: SliverPairIndex) -> usize {
+        self.holder_of_shard(mapping::shard_for_pair(pair, blob_id, self.n_shards()))
+    }
+
+    /// The pairs of `blob_id` that member `member` stores.
+    pub fn pairs_of_member(&self, blob_id: &BlobId, member: usize) -> Vec<SliverPairIndex> {
+        self.members[member]
+            .shards
+            .iter()
+            .map(|shard| mapping::pair_for_shard(*shard, blob_id, self.n_shards()))
+            .collect()
+    }
+
+    /// The shard weight of member `member`.
+    pub fn weight(&self, member: usize) -> u64 {
+        self.members[member].shards.len() as u64
+    }
+
+    /// Whether `weight` shards are a quorum (`3w >= 2n + 1`): enough to certify.
+    pub fn is_quorum(&self, weight: u64) -> bool {
+        bft::is_quorum(weight, self.n_shards())
+    }
+
+    /// Whether `weight` shards include at least one correct one (`3w >= n + 1`).
+    pub fn is_one_correct(&self, weight: u64) -> bool {
+        bft::is_one_correct(weight, self.n_shards())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::bls::BlsSecretKey;
+
+    use super::*;
+
+    fn member(i: u8, shards: &[u16]) -> StorageMember {
+        StorageMember {
+            node_id: [i; 32],
+            name: format!("n{i}"),
+            public_key: BlsSecretKey::from_seed(&[i; 32]).public_key(),
+            shards: shards.iter().copied().map(ShardIndex).collect(),
+            url: String::new(),
+        }
+    }
+
+    #[test]
+    fn every_pair_maps_to_the_member_whose_pairs_list_it() {
+        let committee =
+            StorageCommittee::new(1, 10, vec![member(0, &[0, 5, 9]), member(1, &[1, 2, 3, 4, 6, 7, 8])]).unwrap();
+        let blob_id = BlobId([0x37; 32]);
+        for member in 0..2 {
+            for pair in committee.pairs_of_member(&blob_id, member) {
+                assert_eq!(committee.holder_of_pair(&blob_id, pair), member);
+            }
+        }
+        let total: usize = (0..2).map(|m| committee.pairs_of_member(&blob_id, m).len()).sum();
+        assert_eq!(total, 10);
+    }
+
+    #[test]
+    fn a_shard_held_twice_or_never_is_refused_with_its_index() {
+        let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2]), member(1, &[2])]).unwrap_err();
+        assert_eq!(error, CommitteeError::BadShardAssignment { shard: 2, holders: 2 });
+        let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2])]).unwrap_err();
+        assert_eq!(error, CommitteeError::BadShardAssignment { shard: 3, holders: 0 });
+        let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2, 3, 4])]).unwrap_err();
+        assert!(matches!(error, CommitteeError::ShardOutOfRange { shard: 4, .. }), "{error}");
+    }
+}

@@ -1,0 +1,116 @@
+//! The aggregator: blobs by id or by `Blob` object, whole or by byte range.
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use floe_encoder::BlobId;
+use sui_sdk_types::Address;
+
+use super::{
+    ApiError,
+    range::{self, RangeRequest},
+};
+use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
+
+/// Blob attributes served as response headers when a blob is fetched by object id; others are
+/// not, so a blob's owner cannot set arbitrary headers on the aggregator's answers.
+const HEADER_ATTRIBUTES: &[&str] =
+    &["content-type", "content-encoding", "content-disposition", "content-language", "cache-control"];
+
+fn read_error(error: ReadError) -> ApiError {
+    let status = match error {
+        ReadError::NotFound(_) => StatusCode::NOT_FOUND,
+        ReadError::Decode { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ReadError::NoMetadata { .. } | ReadError::NotEnoughSlivers { .. } => StatusCode::BAD_GATEWAY,
+    };
+    ApiError::new(status, error.to_string())
+}
+
+/// Answers with `blob`, or the part `headers` ask for.
+fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
+    let len = blob.len() as u64;
+    let requested = range::parse(headers.get(header::RANGE).and_then(|value| value.to_str().ok()), len);
+    let (status, body, content_range) = match requested {
+        RangeRequest::Whole => (StatusCode::OK, blob, None),
+        RangeRequest::Part(part) => {
+            let content_range = format!("bytes {}-{}/{len}", part.start, part.end - 1);
+            let body = blob[part.start as usize..part.end as usize].to_vec();
+            (StatusCode::PARTIAL_CONTENT, body, Some(content_range))
+        }
+        RangeRequest::Unsatisfiable => {
+            let mut response = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                format!("the range asked for is outside the blob's {len} bytes"),
+            )
+            .into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return response;
+        }
+    };
+    let mut response = (status, Body::from(body)).into_response();
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    // A blob id names its content forever.
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{blob_id}\"")) {
+        response_headers.insert(header::ETAG, etag);
+    }
+    if let Some(value) = content_range.and_then(|text| HeaderValue::from_str(&text).ok()) {
+        response_headers.insert(header::CONTENT_RANGE, value);
+    }
+    for (name, value) in extra {
+        response_headers.insert(name, value);
+    }
+    response
+}
+
+/// `GET /v1/blobs/{blob_id}`.
+pub(super) async fn by_blob_id(
+    State(client): State<Arc<FloeClient>>,
+    Path(blob_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let blob_id: BlobId = blob_id
+        .parse()
+        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {blob_id:?}: {error}")))?;
+    let blob = client.read(&blob_id, &NoProgress).await.map_err(read_error)?;
+    Ok(answer(blob, &blob_id, &headers, Vec::new()))
+}
+
+/// `GET /v1/blobs/by-object-id/{object_id}`.
+pub(super) async fn by_object_id(
+    State(client): State<Arc<FloeClient>>,
+    Path(object_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let object_id: Address = object_id
+        .parse()
+        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad object id {object_id:?}: {error}")))?;
+    let chain = client.chain().ok_or_else(|| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this aggregator has no chain connection to look objects up")
+    })?;
+    let (blob, _) =
+        chain.blob(object_id).await.map_err(|error| ApiError::new(StatusCode::NOT_FOUND, error.to_string()))?;
+    let attributes =
+        chain.attributes(object_id).await.map_err(|error| ApiError::new(StatusCode::BAD_GATEWAY, error.to_string()))?;
+    let extra = attributes
+        .into_iter()
+        .filter(|(key, _)| HEADER_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str()))
+        .filter_map(|(key, value)| {
+            Some((
+                HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()).ok()?,
+                HeaderValue::from_str(&value).ok()?,
+            ))
+        })
+        .collect();
+    let data = client.read(&blob.blob_id, &NoProgress).await.map_err(read_error)?;
+    Ok(answer(data, &blob.blob_id, &headers, extra))
+}

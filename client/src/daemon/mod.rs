@@ -1,0 +1,113 @@
+//! The HTTP daemon in the shape of Walrus' publisher and aggregator, so Walrus-style clients work
+//! unchanged:
+//!
+//! | method | path | what |
+//! |---|---|---|
+//! | GET | `/v1/blobs/{blob_id}` | the blob's bytes; `Range: bytes=...` for a part (206) |
+//! | GET | `/v1/blobs/by-object-id/{object_id}` | the blob of a `Blob` object, with its `content-type` (and other allow-listed) attributes as headers |
+//! | PUT | `/v1/blobs?epochs=N&deletable=true&permanent=true&send_object_to=0x..&force=true` | stores the body; answers `{"newlyCreated": ...}` or `{"alreadyCertified": ...}` |
+//!
+//! Blobs are deletable by default, as in Walrus since v1.33; `permanent=true` stores a
+//! permanent blob (one already certified for long enough is then not paid for again). The
+//! publisher needs a client with a chain connection and a key; without one, `PUT` answers 503.
+//! Errors are JSON `{"error": {"code", "message"}}`.
+
+mod aggregator;
+mod publisher;
+pub(crate) mod range;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+    Json, Router,
+    extract::DefaultBodyLimit,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::{client::FloeClient, settings::DEFAULT_MAX_PUBLISH_BODY};
+
+/// What the daemon serves and its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaemonSettings {
+    /// The largest blob `PUT /v1/blobs` accepts, in bytes (413 beyond).
+    pub max_body: usize,
+    /// Whether `PUT /v1/blobs` is served (the publisher role).
+    pub publisher: bool,
+    /// Whether `GET /v1/blobs/...` is served (the aggregator role).
+    pub aggregator: bool,
+}
+
+impl Default for DaemonSettings {
+    fn default() -> Self {
+        Self { max_body: DEFAULT_MAX_PUBLISH_BODY, publisher: true, aggregator: true }
+    }
+}
+
+/// The daemon's router over `client`.
+pub fn router(client: Arc<FloeClient>, settings: DaemonSettings) -> Router {
+    let mut router = Router::new();
+    if settings.aggregator {
+        router = router
+            .route("/v1/blobs/{blob_id}", get(aggregator::by_blob_id))
+            .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id));
+    }
+    if settings.publisher {
+        router = router.route("/v1/blobs", axum::routing::put(publisher::store));
+    }
+    router.layer(DefaultBodyLimit::max(settings.max_body)).with_state(client)
+}
+
+/// A running daemon.
+#[derive(Debug)]
+pub struct Daemon {
+    /// The address it listens on.
+    pub address: SocketAddr,
+    /// The serving task.
+    pub task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Daemon {
+    /// The base URL, e.g. `http://127.0.0.1:31415`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+}
+
+/// Serves the daemon on `listener` in a background task until `shutdown` completes.
+pub fn serve(
+    listener: TcpListener,
+    client: Arc<FloeClient>,
+    settings: DaemonSettings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Daemon> {
+    let address = listener.local_addr()?;
+    let app = router(client, settings);
+    let task = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
+    Ok(Daemon { address, task })
+}
+
+/// An error answer: status and message, as `{"error": {"code", "message"}}`.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::warn!(status = %self.status, message = %self.message, "request failed");
+        }
+        let body = serde_json::json!({ "error": { "code": self.status.as_u16(), "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,109 @@
+//! The publisher: `PUT /v1/blobs` stores the request body.
+
+use std::{collections::HashMap, sync::Arc};
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Query, State},
+    http::StatusCode,
+};
+use sui_sdk_types::Address;
+
+use super::ApiError;
+use crate::{
+    chain_ops::ChainError,
+    client::{FloeClient, StoreError, StoreOptions},
+    progress::NoProgress,
+};
+
+fn flag(query: &HashMap<String, String>, name: &str) -> Result<Option<bool>, ApiError> {
+    query
+        .get(name)
+        .map(|value| match value.as_str() {
+            "" | "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(ApiError::new(StatusCode::BAD_REQUEST, format!("{name}={other:?}: expected true or false"))),
+        })
+        .transpose()
+}
+
+/// Reads the store options from the query: `epochs` (default 1), `deletable` / `permanent`
+/// (deletable by default), `send_object_to`, `force`.
+fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
+    let epochs = match query.get("epochs") {
+        None => 1,
+        Some(text) => text.parse::<u32>().ok().filter(|epochs| *epochs > 0).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("epochs={text:?}: expected a positive number of epochs"))
+        })?,
+    };
+    let deletable = match (flag(query, "deletable")?, flag(query, "permanent")?) {
+        (Some(true), Some(true)) => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "a blob cannot be both deletable and permanent"));
+        }
+        (_, Some(true)) => false,
+        (Some(deletable), _) => deletable,
+        (None, _) => true,
+    };
+    let send_object_to = query
+        .get("send_object_to")
+        .map(|text| {
+            text.parse::<Address>().map_err(|error| {
+                ApiError::new(StatusCode::BAD_REQUEST, format!("send_object_to={text:?} is not an address: {error}"))
+            })
+        })
+        .transpose()?;
+    Ok(StoreOptions { epochs, deletable, send_object_to, force: flag(query, "force")?.unwrap_or(false) })
+}
+
+fn store_error(error: StoreError) -> ApiError {
+    let status = match &error {
+        StoreError::Encode { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        StoreError::ZeroEpochs => StatusCode::BAD_REQUEST,
+        StoreError::Chain(ChainError::Payment(_) | ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::Chain(ChainError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+        StoreError::Chain(_) | StoreError::Upload { .. } => StatusCode::BAD_GATEWAY,
+    };
+    ApiError::new(status, error.to_string())
+}
+
+/// `PUT /v1/blobs`.
+pub(super) async fn store(
+    State(client): State<Arc<FloeClient>>,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let options = options(&query)?;
+    if client.chain().and_then(|chain| chain.sender()).is_none() {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this daemon has no key to pay for storage with"));
+    }
+    let outcome = client.store(body.to_vec(), &options, &NoProgress).await.map_err(store_error)?;
+    Ok(Json(outcome.to_json()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect()
+    }
+
+    #[test]
+    fn blobs_are_deletable_for_one_epoch_unless_asked_otherwise() {
+        let default = options(&query(&[])).unwrap();
+        assert_eq!((default.epochs, default.deletable, default.force), (1, true, false));
+        let permanent = options(&query(&[("permanent", "true"), ("epochs", "5")])).unwrap();
+        assert_eq!((permanent.epochs, permanent.deletable), (5, false));
+        assert!(!options(&query(&[("deletable", "false")])).unwrap().deletable);
+    }
+
+    #[test]
+    fn contradictory_or_malformed_options_are_refused_by_name() {
+        let error = options(&query(&[("deletable", "true"), ("permanent", "true")])).unwrap_err();
+        assert!(error.message.contains("both"), "{}", error.message);
+        assert!(options(&query(&[("epochs", "0")])).unwrap_err().message.contains("epochs"));
+        assert!(options(&query(&[("send_object_to", "bob")])).unwrap_err().message.contains("send_object_to"));
+        assert!(options(&query(&[("force", "yes")])).unwrap_err().message.contains("force"));
+    }
+}

@@ -1,0 +1,44 @@
+//! floe's client SDK: store files on a committee of storage nodes and read them back, the
+//! owner's blob operations on Sui, and the publisher/aggregator HTTP daemon.
+//!
+//! A store encodes the file, pays for and registers it in one transaction, uploads metadata and
+//! slivers to the nodes, gathers their signed confirmations into a certificate and posts it on
+//! chain; a read fetches verified metadata and slivers and decodes. Every node answer is
+//! verified, so nodes that are down or lie cost only retries.
+//!
+//! ```no_run
+//! # async fn example(deployment: floe_chain::Deployment, key: floe_chain::Keypair) -> Result<(), Box<dyn std::error::Error>> {
+//! use floe_client::{FloeClient, NoProgress, Settings, StoreOptions};
+//!
+//! let client = FloeClient::connect(deployment, Some(key), Settings::default()).await?;
+//! let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+//! let outcome = client.store(b"hello, floe".to_vec(), &options, &NoProgress).await?;
+//! let blob_id = outcome.blob_id();
+//! assert_eq!(client.read(&blob_id, &NoProgress).await?, b"hello, floe");
+//! # Ok(()) }
+//! ```
+//!
+//! Without a chain, a [`FloeClient::with_committee`] reads from a known committee and uploads
+//! blobs registered by other means ([`FloeClient::upload`]).
+//!
+//! Modules by concept: [`committee`] (who stores what), [`node_api`] (one node's HTTP API),
+//! `upload` and `read` (the two data paths), [`chain_ops`] (transactions), [`client`] (the
+//! facade), [`daemon`] (publisher and aggregator), [`progress`], [`settings`].
+
+pub mod chain_ops;
+pub mod client;
+pub mod committee;
+pub mod daemon;
+pub mod node_api;
+pub mod progress;
+mod read;
+pub mod settings;
+mod upload;
+
+pub use chain_ops::{ChainAccess, ChainError, Price};
+pub use client::{FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome};
+pub use committee::{StorageCommittee, StorageMember};
+pub use progress::{NoProgress, Progress, ProgressEvent};
+pub use read::ReadError;
+pub use settings::Settings;
+pub use upload::UploadError;

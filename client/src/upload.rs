@@ -1,0 +1,191 @@
+//! Distributing an encoded, registered blob to the committee and gathering the signed storage
+//! confirmations into a certificate.
+//!
+//! Every node gets the metadata, then the two slivers of each pair its shards store, then is
+//! asked for its confirmation. Requests are bounded overall and per node; a request a node
+//! refuses because it has not yet seen the registration (its chain follower trails the client)
+//! or fails to answer is retried with exponential backoff. Once the confirming nodes hold a
+//! quorum of shards the slower ones get a short grace period, then the certificate is built:
+//! nodes that missed the upload recover their slivers from the others after certification.
+
+use std::sync::Arc;
+
+use backon::{ExponentialBuilder, Retryable};
+use floe_encoder::{
+    EncodedBlob, SliverType,
+    certificate::{Certificate, CertificateError},
+    messages::{BlobPersistence, SignedMessage, StorageConfirmation},
+};
+use futures::{StreamExt, TryStreamExt, stream::FuturesUnordered};
+use tokio::sync::Semaphore;
+
+use crate::{
+    committee::StorageCommittee,
+    node_api::{NodeApiError, NodeClient},
+    progress::{Progress, ProgressEvent},
+    settings::Settings,
+};
+
+/// Why an upload did not end in a certificate.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    /// Too few nodes confirmed.
+    #[error(
+        "nodes holding {weight} of {n_shards} shards confirmed storage, {needed} are needed for a certificate; failures: {failures}"
+    )]
+    NotEnoughConfirmations {
+        /// Shards confirmed.
+        weight: u64,
+        /// Shards needed.
+        needed: u64,
+        /// All shards.
+        n_shards: u16,
+        /// What went wrong with the other nodes, one per node.
+        failures: String,
+    },
+    /// The confirmations do not aggregate (cannot happen with verified confirmations of one
+    /// committee, but named rather than unwrapped).
+    #[error("aggregating confirmations: {0}")]
+    Aggregate(#[from] CertificateError),
+}
+
+/// The smallest weight that is a quorum of `n_shards`.
+pub(crate) fn quorum_weight(committee: &StorageCommittee) -> u64 {
+    (0..=u64::from(committee.n_shards())).find(|weight| committee.is_quorum(*weight)).unwrap_or(u64::MAX)
+}
+
+/// Uploads `encoded` (already registered with `persistence`) to `committee` and returns the
+/// certificate of a quorum of confirmations for the committee's epoch.
+pub(crate) async fn upload(
+    committee: &StorageCommittee,
+    encoded: &EncodedBlob,
+    persistence: BlobPersistence,
+    settings: &Settings,
+    http: &reqwest::Client,
+    progress: &dyn Progress,
+) -> Result<Certificate, UploadError> {
+    let global = Arc::new(Semaphore::new(settings.max_concurrent_requests.max(1)));
+    let total_slivers = 2 * u64::from(committee.n_shards());
+    let stored = std::sync::atomic::AtomicU64::new(0);
+    let expected = StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata.blob_id(), persistence };
+    let job =
+        MemberUpload { committee, encoded, expected, settings, http, global, progress, stored: &stored, total_slivers };
+    let mut tasks: FuturesUnordered<_> = (0..committee.members().len())
+        .map(|member| {
+            let job = &job;
+            async move { (member, job.run(member).await) }
+        })
+        .collect();
+
+    let needed = quorum_weight(committee);
+    let (mut weight, mut confirmations, mut failures) = (0u64, Vec::new(), Vec::new());
+    let mut grace_deadline = None;
+    loop {
+        let next = match grace_deadline {
+            Some(deadline) => match tokio::time::timeout_at(deadline, tasks.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
+            None => tasks.next().await,
+        };
+        let Some((member, result)) = next else { break };
+        match result {
+            Ok(signed) => {
+                weight += committee.weight(member);
+                confirmations.push((member as u16, signed));
+                progress.event(ProgressEvent::Confirmed { weight, needed });
+                if committee.is_quorum(weight) && grace_deadline.is_none() {
+                    grace_deadline = Some(tokio::time::Instant::now() + settings.quorum_grace);
+                }
+            }
+            Err(error) => {
+                tracing::warn!(node = %committee.members()[member].name, %error, "node did not confirm");
+                failures.push(format!("{}: {error}", committee.members()[member].name));
+            }
+        }
+    }
+    if !committee.is_quorum(weight) {
+        let failures = if failures.is_empty() { "none reported".to_owned() } else { failures.join("; ") };
+        return Err(UploadError::NotEnoughConfirmations { weight, needed, n_shards: committee.n_shards(), failures });
+    }
+    Ok(Certificate::aggregate(committee.certificate_committee(), confirmations)?)
+}
+
+/// What every member's upload shares.
+#[derive(Clone)]
+struct MemberUpload<'a> {
+    committee: &'a StorageCommittee,
+    encoded: &'a EncodedBlob,
+    expected: StorageConfirmation,
+    settings: &'a Settings,
+    http: &'a reqwest::Client,
+    global: Arc<Semaphore>,
+    progress: &'a dyn Progress,
+    stored: &'a std::sync::atomic::AtomicU64,
+    total_slivers: u64,
+}
+
+impl MemberUpload<'_> {
+    fn policy(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.settings.retry_delay)
+            .with_max_times(self.settings.store_attempts.saturating_sub(1))
+    }
+
+    /// Runs `request` under the global limit, retrying transient failures.
+    async fn with_retries<T, F, Fut>(&self, request: F) -> Result<T, NodeApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, NodeApiError>>,
+    {
+        let mut request = request;
+        (|| {
+            let attempt = request();
+            let global = self.global.clone();
+            async move {
+                // The semaphore is never closed, so acquiring only waits.
+                let _permit = global.acquire_owned().await.ok();
+                attempt.await
+            }
+        })
+        .retry(self.policy())
+        .when(NodeApiError::is_transient)
+        .await
+    }
+
+    /// Metadata, then the member's slivers, then its confirmation.
+    async fn run(&self, member: usize) -> Result<SignedMessage, NodeApiError> {
+        let info = &self.committee.members()[member];
+        let node = NodeClient::new(self.http.clone(), &info.url);
+        let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
+        let metadata = &self.encoded.metadata;
+        self.with_retries(|| node.put_metadata(metadata, wait, timeout)).await?;
+
+        let blob_id = *metadata.blob_id();
+        let slivers = self
+            .committee
+            .pairs_of_member(&blob_id, member)
+            .into_iter()
+            .flat_map(|pair| [(pair, SliverType::Primary), (pair, SliverType::Secondary)]);
+        // The requests are built up front (not in a stream combinator's closure) so the future
+        // stays `Send` for any lifetime, as an axum handler needs.
+        let requests: Vec<_> = slivers
+            .map(|(pair, axis)| {
+                let node = &node;
+                async move {
+                    let sliver = self.encoded.pairs[pair.as_usize()].sliver(axis);
+                    self.with_retries(|| node.put_sliver(&blob_id, pair, sliver, wait, timeout)).await?;
+                    let done = self.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });
+                    Ok::<_, NodeApiError>(())
+                }
+            })
+            .collect();
+        futures::stream::iter(requests)
+            .buffer_unordered(self.settings.max_requests_per_node.max(1))
+            .try_collect::<()>()
+            .await?;
+
+        self.with_retries(|| node.confirmation(&self.expected, &info.public_key, wait, timeout)).await
+    }
+}
