@@ -61,6 +61,7 @@ pub mod identity;
 pub mod key_schedule;
 pub mod object;
 pub mod sealing;
+pub mod session;
 pub mod shamir;
 pub mod stream;
 
