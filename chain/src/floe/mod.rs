@@ -72,6 +72,7 @@ pub mod seal;
 pub mod staked_wal;
 pub mod staking;
 pub mod staking_pool;
+pub mod state;
 pub mod storage;
 pub mod system;
 #[cfg(test)]

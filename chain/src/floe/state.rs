@@ -1,0 +1,244 @@
+//! Reading floe's on-chain state from any endpoint: the System and Staking inner states (behind
+//! their versioned dynamic fields), staking pools, and the storage committee as clients and
+//! nodes need it — each member's BLS key, shards and network address, in signer-bitmap order.
+//!
+//! ```no_run
+//! # async fn example(deployment: floe_chain::Deployment) -> Result<(), floe_chain::floe::state::StateError> {
+//! use floe_chain::ChainClient;
+//! use floe_chain::floe::state::FloeReader;
+//!
+//! let client = ChainClient::new(&deployment.rpc_url).unwrap();
+//! let reader = FloeReader::new(client, deployment);
+//! let committee = reader.committee().await?;
+//! for member in &committee.members {
+//!     println!("{} holds {} shards at {}", member.name, member.shards.len(), member.http_url());
+//! }
+//! let system = reader.system().await?;
+//! println!("storage costs {} FROST per MiB per epoch", system.storage_price_per_unit_size);
+//! # Ok(()) }
+//! ```
+
+use floe_encoder::ShardIndex;
+use floe_encoder::bls::BlsPublicKey;
+use serde::de::DeserializeOwned;
+use sui_sdk_types::{Address, ObjectData, TypeTag};
+
+use super::framework::DynamicField;
+use super::staking::StakingInnerV1;
+use super::staking_pool::StakingPool;
+use super::system::SystemStateInnerV1;
+use crate::client::{ChainClient, ClientError};
+use crate::deployment::Deployment;
+
+/// The inner-state version this code reads (the dynamic field name under System and Staking).
+pub const INNER_VERSION: u64 = 1;
+
+/// Why floe's state could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The endpoint failed or does not have the object.
+    #[error("reading {what}: {source}")]
+    Read {
+        /// What was being read.
+        what: String,
+        /// The client's error.
+        source: ClientError,
+    },
+    /// The object exists but its contents are not what floe's Move package writes.
+    #[error("{what} does not decode: {reason}")]
+    Decode {
+        /// What was being read.
+        what: String,
+        /// Why it does not decode.
+        reason: String,
+    },
+    /// The System and Staking views disagree (read between two transactions of an epoch change,
+    /// or a broken deployment).
+    #[error("inconsistent committee: {0}")]
+    Inconsistent(String),
+}
+
+/// The storage committee of one epoch, as clients and nodes use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitteeInfo {
+    /// The epoch it serves.
+    pub epoch: u32,
+    /// The total number of shards.
+    pub n_shards: u16,
+    /// The members in `BlsCommittee` order: member i is bit i of a signer bitmap.
+    pub members: Vec<MemberInfo>,
+}
+
+impl CommitteeInfo {
+    /// The member holding `shard`.
+    pub fn holder_of(&self, shard: ShardIndex) -> Option<&MemberInfo> {
+        self.members.iter().find(|member| member.shards.contains(&shard))
+    }
+
+    /// The position of the member with this BLS key (its bit in a signer bitmap).
+    pub fn position_of(&self, public_key: &BlsPublicKey) -> Option<usize> {
+        self.members.iter().position(|member| &member.public_key == public_key)
+    }
+}
+
+/// One storage node of a committee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInfo {
+    /// The node id (its staking pool's object id).
+    pub node_id: Address,
+    /// The node's name.
+    pub name: String,
+    /// The key its confirmations are signed with.
+    pub public_key: BlsPublicKey,
+    /// The shards it holds this epoch, ascending.
+    pub shards: Vec<ShardIndex>,
+    /// The network address it registered (a URL, or `host:port` meaning plain HTTP).
+    pub network_address: String,
+}
+
+impl MemberInfo {
+    /// The base URL of the node's HTTP API.
+    pub fn http_url(&self) -> String {
+        let address = self.network_address.trim_end_matches('/');
+        if address.starts_with("http://") || address.starts_with("https://") {
+            address.to_owned()
+        } else {
+            format!("http://{address}")
+        }
+    }
+}
+
+/// Reads floe's state for one deployment.
+#[derive(Debug, Clone)]
+pub struct FloeReader {
+    client: ChainClient,
+    deployment: Deployment,
+}
+
+impl FloeReader {
+    /// A reader of `deployment`'s objects through `client`.
+    pub fn new(client: ChainClient, deployment: Deployment) -> Self {
+        Self { client, deployment }
+    }
+
+    /// The client used.
+    pub fn client(&self) -> &ChainClient {
+        &self.client
+    }
+
+    /// The deployment read.
+    pub fn deployment(&self) -> &Deployment {
+        &self.deployment
+    }
+
+    /// The System's inner state (committee, capacity, prices, accounting).
+    pub async fn system(&self) -> Result<SystemStateInnerV1, StateError> {
+        self.inner(self.deployment.system_object, "System").await
+    }
+
+    /// The Staking's inner state (epoch, epoch state, committee shards, pools table).
+    pub async fn staking(&self) -> Result<StakingInnerV1, StateError> {
+        self.inner(self.deployment.staking_object, "Staking").await
+    }
+
+    /// A staking pool by node id (the pool's object id).
+    pub async fn pool(&self, node_id: Address) -> Result<StakingPool, StateError> {
+        self.decode_object(node_id, || format!("staking pool {node_id}")).await
+    }
+
+    /// The current committee: the System's BLS committee (keys, order) joined with the shard
+    /// assignment Staking keeps and each node's pool (name, network address).
+    pub async fn committee(&self) -> Result<CommitteeInfo, StateError> {
+        let (system, staking) = futures::try_join!(self.system(), self.staking())?;
+        let bls = system.committee;
+        if bls.epoch != staking.epoch {
+            return Err(StateError::Inconsistent(format!(
+                "System's committee is for epoch {}, Staking is at epoch {}",
+                bls.epoch, staking.epoch
+            )));
+        }
+        let pools = futures::future::try_join_all(bls.members.iter().map(|member| self.pool(member.node_id))).await?;
+        let mut members = Vec::with_capacity(bls.members.len());
+        for (member, pool) in bls.members.iter().zip(pools) {
+            let public_key = BlsPublicKey::from_bytes(&member.public_key.bytes).map_err(|e| StateError::Decode {
+                what: format!("public key of node {}", member.node_id),
+                reason: e.to_string(),
+            })?;
+            let shards = staking
+                .committee
+                .shards
+                .contents
+                .iter()
+                .find(|entry| entry.key == member.node_id)
+                .map(|entry| entry.value.iter().copied().map(ShardIndex).collect::<Vec<_>>())
+                .ok_or_else(|| StateError::Inconsistent(format!("node {} has no shards in Staking", member.node_id)))?;
+            if shards.len() != usize::from(member.weight) {
+                return Err(StateError::Inconsistent(format!(
+                    "node {} has weight {} in System but {} shards in Staking",
+                    member.node_id,
+                    member.weight,
+                    shards.len()
+                )));
+            }
+            let mut shards = shards;
+            shards.sort_unstable();
+            members.push(MemberInfo {
+                node_id: member.node_id,
+                name: pool.name,
+                public_key,
+                shards,
+                network_address: pool.network_address,
+            });
+        }
+        Ok(CommitteeInfo { epoch: bls.epoch, n_shards: bls.n_shards, members })
+    }
+
+    async fn inner<V: DeserializeOwned>(&self, parent: Address, name: &str) -> Result<V, StateError> {
+        let key = bcs::to_bytes(&INNER_VERSION).expect("u64 serializes");
+        let field_id = parent.derive_dynamic_child_id(&TypeTag::U64, &key);
+        let field: DynamicField<u64, V> =
+            self.decode_object(field_id, || format!("{name} {parent} inner state (field {field_id})")).await?;
+        Ok(field.value)
+    }
+
+    async fn decode_object<T: DeserializeOwned>(
+        &self,
+        id: Address,
+        what: impl Fn() -> String,
+    ) -> Result<T, StateError> {
+        let object = self.client.get_object(id).await.map_err(|source| StateError::Read { what: what(), source })?;
+        let ObjectData::Struct(data) = object.data() else {
+            return Err(StateError::Decode { what: what(), reason: "it is a package, not an object".into() });
+        };
+        bcs::from_bytes(data.contents()).map_err(|e| StateError::Decode { what: what(), reason: e.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(address: &str) -> MemberInfo {
+        MemberInfo {
+            node_id: Address::ZERO,
+            name: "n".into(),
+            public_key: floe_encoder::bls::BlsSecretKey::from_seed(&[1; 32]).public_key(),
+            shards: vec![ShardIndex(1), ShardIndex(3)],
+            network_address: address.into(),
+        }
+    }
+
+    #[test]
+    fn host_and_port_addresses_mean_plain_http() {
+        assert_eq!(member("127.0.0.1:9185").http_url(), "http://127.0.0.1:9185");
+        assert_eq!(member("https://node.example/").http_url(), "https://node.example");
+    }
+
+    #[test]
+    fn shards_are_found_with_their_holder() {
+        let committee = CommitteeInfo { epoch: 1, n_shards: 4, members: vec![member("a:1")] };
+        assert_eq!(committee.holder_of(ShardIndex(3)).map(|m| m.name.as_str()), Some("n"));
+        assert!(committee.holder_of(ShardIndex(2)).is_none());
+        assert_eq!(committee.position_of(&committee.members[0].public_key), Some(0));
+    }
+}
