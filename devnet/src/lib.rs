@@ -32,6 +32,7 @@ mod genesis;
 mod ledger;
 mod native;
 mod render;
+mod seal;
 mod sealing;
 mod sequencer;
 mod server;
@@ -46,6 +47,7 @@ pub use floe::{FloeGenesis, FloeGenesisError, FloePackage, WalPackage, floe_pack
 pub use framework::{CLOCK, ClockValue, CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework, clock_type};
 pub use ledger::{ExecuteError, Ledger, OpenError};
 pub use native::{CallError, MoveCallContext, NativePackage, Value};
+pub use seal::SealPackage;
 pub use server::{Devnet, DevnetError, FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE, packages_with};
 pub use store::{CheckpointRecord, StoreError, TransactionRecord};
 pub use working_set::WorkingSet;
