@@ -1,0 +1,124 @@
+//! Reads succeed while some nodes lie: a node serving metadata of another blob or corrupted
+//! slivers is caught by verification and its answers are replaced by other nodes'.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+    routing::get,
+};
+use common::{blob, cluster};
+use floe_client::{FloeClient, NoProgress, StorageCommittee};
+use floe_encoder::{EncodingConfig, encode, messages::BlobPersistence};
+use tokio::net::TcpListener;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lie {
+    Metadata,
+    Slivers,
+    Both,
+}
+
+struct Liar {
+    honest: String,
+    lie: Lie,
+    http: reqwest::Client,
+    /// Metadata of some other blob, sent as if it were the one asked for.
+    other_metadata: Vec<u8>,
+}
+
+async fn metadata(State(liar): State<Arc<Liar>>, Path(id): Path<String>) -> (StatusCode, Vec<u8>) {
+    let honest = liar.http.get(format!("{}/v1/blobs/{id}/metadata", liar.honest)).send().await.unwrap();
+    let mut body = honest.bytes().await.unwrap().to_vec();
+    if liar.lie != Lie::Slivers {
+        body.truncate(32);
+        body.extend_from_slice(&liar.other_metadata);
+    }
+    (StatusCode::OK, body)
+}
+
+async fn sliver(
+    State(liar): State<Arc<Liar>>,
+    Path((id, pair, axis)): Path<(String, String, String)>,
+) -> (StatusCode, Bytes) {
+    let url = format!("{}/v1/blobs/{id}/slivers/{pair}/{axis}", liar.honest);
+    let honest = liar.http.get(url).send().await.unwrap();
+    let status = StatusCode::from_u16(honest.status().as_u16()).unwrap();
+    let mut body = honest.bytes().await.unwrap().to_vec();
+    if liar.lie != Lie::Metadata && status.is_success() {
+        // The last data byte: the BCS ends with the symbol size and the index (2 bytes each).
+        let last = body.len() - 5;
+        body[last] ^= 0xa5;
+    }
+    (status, Bytes::from(body))
+}
+
+/// A server in front of an honest node that lies as told.
+async fn liar(honest: String, lie: Lie) -> String {
+    let other = encode(&EncodingConfig::new(10).unwrap(), b"some other blob").unwrap();
+    let state = Arc::new(Liar {
+        honest,
+        lie,
+        http: reqwest::Client::new(),
+        other_metadata: other.metadata.metadata().to_bcs(),
+    });
+    let app = Router::new()
+        .route("/v1/blobs/{id}/metadata", get(metadata))
+        .route("/v1/blobs/{id}/slivers/{pair}/{axis}", get(sliver))
+        .with_state(state);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// The committee with the given members reached through liars.
+async fn with_liars(committee: &StorageCommittee, liars: &[(usize, Lie)]) -> FloeClient {
+    let mut members = committee.members().to_vec();
+    for (index, lie) in liars {
+        members[*index].url = liar(members[*index].url.clone(), *lie).await;
+    }
+    let committee = StorageCommittee::new(committee.epoch(), committee.n_shards(), members).unwrap();
+    FloeClient::with_committee(committee, common::quick_settings())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_serving_corrupted_slivers_and_wrong_metadata_does_not_stop_a_read() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let honest = cluster.client();
+    let data = blob(50_000, 3);
+    let encoded = encode(honest.committee().config(), &data).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 3);
+    honest.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+
+    // Node 0 holds f = 3 of the 10 shards and lies about everything.
+    let client = with_liars(&honest.committee(), &[(0, Lie::Both)]).await;
+    for _ in 0..4 {
+        assert_eq!(client.read(&blob_id, &NoProgress).await.unwrap(), data);
+    }
+    // Slivers only: the primary slivers of node 0 fail verification and others replace them.
+    let client = with_liars(&honest.committee(), &[(0, Lie::Slivers)]).await;
+    assert_eq!(client.read(&blob_id, &NoProgress).await.unwrap(), data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_is_taken_only_from_a_node_whose_answer_matches_the_blob_id() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let honest = cluster.client();
+    let data = blob(10_000, 8);
+    let encoded = encode(honest.committee().config(), &data).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 8);
+    honest.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    // Three of four nodes send another blob's metadata; only node 3 tells the truth.
+    let client = with_liars(&honest.committee(), &[(0, Lie::Metadata), (1, Lie::Metadata), (2, Lie::Metadata)]).await;
+    for _ in 0..4 {
+        assert_eq!(client.read(&blob_id, &NoProgress).await.unwrap(), data);
+    }
+}

@@ -1,0 +1,124 @@
+//! The client's data paths against real storage nodes (floe-node over loopback, with an
+//! in-memory chain standing in for Sui): upload to a certificate, read back, status.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{EPOCH, blob, cluster};
+use floe_client::{NoProgress, ReadError, UploadError};
+use floe_encoder::{
+    EncodingConfig,
+    certificate::Threshold,
+    encode,
+    messages::{BlobPersistence, StorageConfirmation},
+};
+use floe_node::{ChainFeed, blob_info::ObjectId};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blobs_of_0_1_and_3_mib_bytes_upload_to_a_valid_certificate_and_read_back_identical() {
+    let cluster = cluster(&[8, 8, 8, 8, 8]).await;
+    let client = cluster.client();
+    let config = EncodingConfig::new(40).unwrap();
+    for (len, seed) in [(0, 1), (1, 2), (3 << 20, 3)] {
+        let data = blob(len, seed);
+        let encoded = encode(&config, &data).unwrap();
+        let blob_id = *encoded.metadata.blob_id();
+        cluster.register(blob_id, seed);
+        let certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+        let committee = client.committee();
+        certificate.verify(committee.certificate_committee(), Threshold::Quorum).unwrap();
+        let expected = StorageConfirmation { epoch: EPOCH, blob_id, persistence: BlobPersistence::Permanent };
+        assert_eq!(certificate.message, expected.to_bytes());
+        let read = client.read(&blob_id, &NoProgress).await.unwrap();
+        assert_eq!(read.len(), len);
+        assert!(read == data, "blob of {len} bytes read back different");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_stored_with_f_nodes_down_reads_back_identical() {
+    // 40 shards tolerate f = 13 faulty; nodes 5 and 6 hold 10 of them.
+    let mut cluster = cluster(&[6, 6, 6, 6, 6, 5, 5]).await;
+    cluster.stop(5).await;
+    cluster.stop(6).await;
+    let client = cluster.client();
+    let data = blob(200_000, 7);
+    let encoded = encode(client.committee().config(), &data).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 7);
+    let certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    assert_eq!(certificate.signers, vec![0, 1, 2, 3, 4]);
+    assert_eq!(client.read(&blob_id, &NoProgress).await.unwrap(), data);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_to_too_few_live_nodes_fails_naming_the_weight_and_the_failures() {
+    let mut cluster = cluster(&[3, 3, 2, 2]).await;
+    // 10 shards need 7 for a quorum; with 5 shards down at most 5 confirm.
+    cluster.stop(0).await;
+    cluster.stop(2).await;
+    let mut client_settings = common::quick_settings();
+    client_settings.store_attempts = 2;
+    let client = floe_client::FloeClient::with_committee(cluster.committee(), client_settings);
+    let encoded = encode(client.committee().config(), &blob(1000, 1)).unwrap();
+    cluster.register(*encoded.metadata.blob_id(), 1);
+    let error = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap_err();
+    let UploadError::NotEnoughConfirmations { weight, needed, ref failures, .. } = error else {
+        panic!("unexpected error {error}")
+    };
+    assert_eq!((weight, needed), (5, 7));
+    assert!(failures.contains("node-0") && failures.contains("node-2"), "{failures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_waits_for_a_registration_that_reaches_the_nodes_late() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    let encoded = encode(client.committee().config(), &blob(5000, 9)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    let chain = cluster.chain.clone();
+    // The chain follower sees the registration a second after the client starts uploading.
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        chain.blob_registered(blob_id, ObjectId([9; 32]), 10, false);
+    });
+    let certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    assert_eq!(certificate.signers.len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deletable_blobs_are_confirmed_for_their_object() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    let encoded = encode(client.committee().config(), &blob(3000, 4)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.chain.blob_registered(blob_id, ObjectId([0x44; 32]), 10, true);
+    let persistence = BlobPersistence::Deletable { object_id: [0x44; 32] };
+    let certificate = client.upload(&encoded, persistence, &NoProgress).await.unwrap();
+    let expected = StorageConfirmation { epoch: EPOCH, blob_id, persistence };
+    assert_eq!(certificate.message, expected.to_bytes());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_nobody_stored_is_not_found() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    let blob_id = *encode(client.committee().config(), b"never stored").unwrap().metadata.blob_id();
+    let error = client.read(&blob_id, &NoProgress).await.unwrap_err();
+    assert!(matches!(error, ReadError::NotFound(id) if id == blob_id), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_reports_certification_backed_by_one_correct_node() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    let encoded = encode(client.committee().config(), &blob(100, 5)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    assert_eq!(client.status(&blob_id).await.certified_until, None);
+    cluster.register(blob_id, 5);
+    let report = client.status(&blob_id).await;
+    assert_eq!((report.certified_until, report.weight, report.answered), (None, 10, 10));
+    cluster.chain.blob_certified(blob_id, ObjectId([5; 32]), EPOCH);
+    assert_eq!(client.status(&blob_id).await.certified_until, Some(10));
+}
