@@ -300,3 +300,38 @@ fun a_public_key_of_the_wrong_length_is_rejected() {
     let server = key_server::register(b"ks".to_string(), b"u".to_string(), 0, x"0102", ctx);
     destroy(server);
 }
+
+// === Twins of the devnet's scenarios (devnet/tests/seal_policies.rs) ===
+
+#[test, expected_failure(abort_code = owner_policy::ENoAccess)]
+fun a_key_id_shorter_than_an_address_is_nobodys() {
+    let ctx = tx_context::new_from_hint(ALICE, 0, 0, 0, 0);
+    owner_policy::seal_approve_for_testing(x"010203", &ctx);
+}
+
+#[test, expected_failure(abort_code = allowlist::ENoAccess)]
+fun a_removed_account_is_denied() {
+    let mut scenario = test_scenario::begin(ADMIN);
+    let cap = allowlist::create_allowlist(b"team".to_string(), scenario.ctx());
+    scenario.next_tx(ADMIN);
+    let mut list = scenario.take_shared<Allowlist>();
+    list.add(&cap, BOB);
+    let id = with_nonce(object::id(&list).to_bytes(), b"doc-1");
+    let bob = tx_context::new_from_hint(BOB, 1, 0, 0, 0);
+    allowlist::seal_approve_for_testing(id, &list, &bob);
+    list.remove(&cap, BOB);
+    allowlist::seal_approve_for_testing(id, &list, &bob);
+    abort 99
+}
+
+#[test, expected_failure(abort_code = 0, location = sui::dynamic_field)]
+fun publishing_a_blob_twice_is_rejected() {
+    let mut scenario = test_scenario::begin(ADMIN);
+    let cap = allowlist::create_allowlist(b"list".to_string(), scenario.ctx());
+    scenario.next_tx(ADMIN);
+    let mut list = scenario.take_shared<Allowlist>();
+    list.publish(&cap, b"blob-a".to_string());
+    list.publish(&cap, b"blob-a".to_string());
+    abort 99
+}
+
