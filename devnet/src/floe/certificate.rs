@@ -3,6 +3,9 @@
 //! signed message, with the Move modules' aborts in their order: bitmap, signature, threshold,
 //! header, intent type, body.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use floe_chain::floe::committee::BlsCommittee;
 use floe_encoder::BlobId;
 use floe_encoder::bls::{BlsPublicKey, BlsSignature};
@@ -134,10 +137,8 @@ fn verify_certificate_and_weight(
     let weight = signers.iter().map(|member| member.weight as u64).sum();
     // Move sums the non-signers' keys and subtracts them from the total; the signers' sum is the
     // same point. No signer leaves the identity, which verifies nothing.
-    let keys: Result<Vec<BlsPublicKey>, _> =
-        signers.iter().map(|member| BlsPublicKey::from_bytes(&member.public_key.bytes)).collect();
+    let keys: Option<Vec<BlsPublicKey>> = signers.iter().map(|member| parsed_key(&member.public_key.bytes)).collect();
     let verified = keys
-        .ok()
         .and_then(|keys| BlsPublicKey::aggregate(&keys).ok())
         .zip(BlsSignature::from_bytes(signature).ok())
         .is_some_and(|(key, signature)| key.verify(message, &signature).is_ok());
@@ -145,6 +146,28 @@ fn verify_certificate_and_weight(
         return Err(abort_in(BLS, FUNCTION, E_SIG_VERIFICATION));
     }
     Ok(weight)
+}
+
+/// Most committee keys kept parsed; a committee has at most a few hundred members.
+const KEY_CACHE_LIMIT: usize = 4096;
+
+/// A committee member's key, parsed and validated (a subgroup check, ~0.1 ms) once and then
+/// reused: every certificate of an epoch is checked against the same keys. `None` for bytes that
+/// are not a valid key, which no certificate can verify against.
+fn parsed_key(bytes: &[u8]) -> Option<BlsPublicKey> {
+    static CACHE: OnceLock<Mutex<HashMap<Vec<u8>, BlsPublicKey>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    // A poisoned cache only means another thread panicked mid-insert; its entries are whole.
+    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(key) = cache.get(bytes) {
+        return Some(*key);
+    }
+    let key = BlsPublicKey::from_bytes(bytes).ok()?;
+    if cache.len() >= KEY_CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(bytes.to_vec(), key);
+    Some(key)
 }
 
 /// Parses the header and checks version, app id and epoch (`messages::new_certified_message`).
