@@ -63,6 +63,34 @@ pub struct DevnetConfig {
     pub system_object: Address,
     /// See [`DevnetConfig::system_object`].
     pub staking_object: Address,
+    /// Storage nodes that register and stake on the first start and form the committee of
+    /// epoch 1 (see [`CommitteeGenesis`](crate::CommitteeGenesis)). Used only when `data_dir`
+    /// holds no chain yet.
+    pub genesis_nodes: Vec<crate::GenesisNode>,
+    /// How floe's epochs advance (when the chain has floe's System and Staking).
+    pub epochs: EpochSchedule,
+}
+
+/// How the devnet drives floe's epochs; see [`Devnet::advance_epoch`](crate::Devnet::advance_epoch)
+/// for changing epochs on demand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpochSchedule {
+    /// Run `voting_end` half an epoch in and `initiate_epoch_change` at the epoch's end (the
+    /// duration is the Staking object's), as system transactions. Off: epochs change only on
+    /// demand or by transactions anyone sends.
+    pub auto_advance: bool,
+    /// Report `epoch_sync_done` for the genesis nodes, as their operators, as soon as an epoch
+    /// starts: for networks without running storage nodes. Off (as on Walrus): the next epoch
+    /// waits until nodes holding a quorum of shards report themselves.
+    pub complete_sync: bool,
+    /// How often the schedule is looked at.
+    pub poll: Duration,
+}
+
+impl Default for EpochSchedule {
+    fn default() -> Self {
+        Self { auto_advance: true, complete_sync: false, poll: Duration::from_millis(100) }
+    }
 }
 
 impl DevnetConfig {
@@ -76,6 +104,8 @@ impl DevnetConfig {
             genesis_objects: Vec::new(),
             system_object: Address::ZERO,
             staking_object: Address::ZERO,
+            genesis_nodes: Vec::new(),
+            epochs: EpochSchedule::default(),
         }
     }
 

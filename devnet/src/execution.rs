@@ -30,8 +30,12 @@ fn arg_error(argument: usize, kind: CommandArgumentError) -> ExecutionError {
 /// Executes an admitted transaction. Never fails: failures become a failed status.
 pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule, objects: ObjectLookup<'_>) -> Execution {
     let Admitted { digest, programmable, mut working_set, inputs, gas_coins } = admitted;
-    let gas_id = gas_coins[0];
-    smash_and_charge(&mut working_set, &gas_coins, gas.charge);
+    // System transactions (see `system_transaction`) come without gas and are not charged.
+    let charge = if gas_coins.is_empty() { 0 } else { gas.charge };
+    let gas_id = gas_coins.first().copied().unwrap_or(Address::ZERO);
+    if !gas_coins.is_empty() {
+        smash_and_charge(&mut working_set, &gas_coins, charge);
+    }
 
     let snapshot = working_set.clone();
     let status = match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id, objects) {
@@ -53,7 +57,7 @@ pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule,
     let effects = TransactionEffectsV2 {
         status,
         epoch: working_set.epoch,
-        gas_used: GasCostSummary::new(gas.charge, 0, 0, 0),
+        gas_used: GasCostSummary::new(charge, 0, 0, 0),
         transaction_digest: digest,
         gas_object_index: outcome.changed.iter().position(|c| c.object_id == gas_id).map(|i| i as u32),
         events_digest: (!events.is_empty()).then(|| TransactionEvents(events.clone()).digest()),

@@ -15,7 +15,7 @@ use crate::admission::{GasSchedule, Packages, Rejection, admit};
 use crate::config::{DevnetConfig, GenesisConfig};
 use crate::execution::execute;
 use crate::genesis::genesis_transaction;
-use crate::sealing::build_checkpoint;
+use crate::sealing::{build_checkpoint, next_epoch};
 use crate::store::{CheckpointRecord, CheckpointWrite, Store, StoreError, TransactionRecord};
 
 /// Why `ExecuteTransaction` did not execute a transaction.
@@ -84,6 +84,9 @@ pub struct Ledger {
     tip: watch::Sender<u64>,
     /// Held by whoever seals a checkpoint: one writer at a time.
     writer: Mutex<()>,
+    /// How far the chain's clock runs ahead of the wall clock, in ms: moved forward to end an
+    /// epoch on demand (see [`Ledger::advance_clock`]).
+    clock_offset_ms: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -125,6 +128,7 @@ impl Ledger {
             state.transactions.insert(record.transaction.digest(), Arc::new(record));
         }
         state.checkpoints = loaded.checkpoints.into_iter().map(Arc::new).collect();
+        let loaded_last_timestamp = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms);
         let tip = state.checkpoints.len().saturating_sub(1) as u64;
         let ledger = Arc::new(Self {
             state: RwLock::new(state),
@@ -133,13 +137,17 @@ impl Ledger {
             genesis: genesis.clone(),
             tip: watch::Sender::new(tip),
             writer: Mutex::new(()),
+            // A chain whose clock was advanced keeps its time across restarts.
+            clock_offset_ms: std::sync::atomic::AtomicU64::new(
+                loaded_last_timestamp.saturating_sub(now_ms()),
+            ),
         });
         if loaded.genesis.is_none() {
             let timestamp_ms = if genesis.timestamp_ms == 0 { now_ms() } else { genesis.timestamp_ms };
             let record = genesis_transaction(&genesis, &config.genesis_objects, timestamp_ms);
             let written = record.output_objects.clone();
             let bytes = serde_json::to_vec(&genesis).expect("genesis config serializes");
-            ledger.seal(vec![record], &written, &[], timestamp_ms, Some(&bytes))?;
+            ledger.seal(vec![record], &written, &[], timestamp_ms, Some(&bytes), false)?;
         }
         Ok(ledger)
     }
@@ -169,9 +177,20 @@ impl Ledger {
         self.read_state().checkpoints[0].summary.digest().to_string()
     }
 
-    /// The current epoch.
+    /// The current epoch: that of the next checkpoint to be sealed.
     pub fn epoch(&self) -> u64 {
-        self.read_state().checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0)
+        self.read_state().checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0)
+    }
+
+    /// The chain's current time in ms: the wall clock plus any advance.
+    pub fn now_ms(&self) -> u64 {
+        now_ms() + self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves the chain's clock `ms` ahead of where it is (the Clock object and checkpoint
+    /// timestamps follow), e.g. to end an epoch on demand without waiting for it.
+    pub fn advance_clock(&self, ms: u64) {
+        self.clock_offset_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The newest sealed checkpoint.
@@ -266,8 +285,8 @@ impl Ledger {
     pub fn simulate(&self, transaction: &Transaction) -> Result<TransactionRecord, Rejection> {
         let state = self.read_state();
         let lookup = |id: &Address| state.objects.get(id).cloned();
-        let timestamp_ms = now_ms();
-        let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
+        let timestamp_ms = self.now_ms();
+        let epoch = state.checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0);
         let admitted = admit_unsigned(transaction, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?;
         let execution = execute(admitted, &self.packages, self.gas(), &lookup);
         Ok(TransactionRecord {
@@ -313,8 +332,8 @@ impl Ledger {
         let timestamp_ms;
         {
             let state = self.read_state();
-            timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms());
-            let epoch = state.checkpoints.last().map(|c| c.summary.epoch).unwrap_or(0);
+            timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(self.now_ms());
+            let epoch = state.checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0);
             for (transaction, signatures) in batch {
                 let digest = transaction.digest();
                 if let Some(existing) = state.transactions.get(&digest) {
@@ -365,7 +384,7 @@ impl Ledger {
             let written: Vec<Object> = overlay.values().flatten().cloned().collect();
             let deleted: Vec<Address> = overlay.iter().filter(|(_, o)| o.is_none()).map(|(id, _)| *id).collect();
             let digests: Vec<Digest> = records.iter().map(|r| r.transaction.digest()).collect();
-            self.seal(records, &written, &deleted, timestamp_ms, None).map(|()| digests)
+            self.seal(records, &written, &deleted, timestamp_ms, None, false).map(|()| digests)
         };
         let state = self.read_state();
         slots
@@ -378,6 +397,51 @@ impl Ledger {
             .collect()
     }
 
+    /// Executes a system transaction (see [`crate::system_transaction`]) as `sender` and, if it
+    /// succeeds, seals it alone into a checkpoint, which ends the epoch when `ends_epoch` is set.
+    /// A system transaction that fails leaves no trace (the devnet only records the end-of-epoch
+    /// work that happened, as Sui does); its status comes back as the error.
+    pub(crate) fn execute_system(
+        &self,
+        sender: Address,
+        programmable: sui_sdk_types::ProgrammableTransaction,
+        ends_epoch: bool,
+    ) -> Result<Arc<TransactionRecord>, crate::system_transaction::SystemTransactionError> {
+        use crate::system_transaction::SystemTransactionError;
+        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let transaction = crate::system_transaction::system_transaction(sender, programmable);
+        let digest = transaction.digest();
+        let (record, deleted) = {
+            let state = self.read_state();
+            let timestamp_ms = state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(self.now_ms());
+            let epoch = state.checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0);
+            let lookup = |id: &Address| state.objects.get(id).cloned();
+            let admitted = crate::system_transaction::admit_system(&transaction, &lookup, epoch, timestamp_ms)
+                .map_err(|e| SystemTransactionError::Rejected(e.into()))?;
+            let execution = execute(admitted, &self.packages, self.gas(), &lookup);
+            if let sui_sdk_types::ExecutionStatus::Failure { error, command } = execution.effects.status {
+                return Err(SystemTransactionError::Failed { error, command });
+            }
+            let record = TransactionRecord {
+                transaction,
+                signatures: Vec::new(),
+                effects: TransactionEffects::V2(Box::new(execution.effects)),
+                events: TransactionEvents(execution.events),
+                checkpoint: 0,
+                index: 0,
+                timestamp_ms,
+                input_objects: execution.outcome.inputs,
+                output_objects: execution.outcome.written,
+            };
+            (record, execution.outcome.deleted)
+        };
+        let written = record.output_objects.clone();
+        let timestamp_ms = record.timestamp_ms;
+        self.seal(vec![record], &written, &deleted, timestamp_ms, None, ends_epoch)
+            .map_err(|e| SystemTransactionError::Rejected(e.into()))?;
+        Ok(self.read_state().transactions[&digest].clone())
+    }
+
     /// Seals an empty checkpoint if none was sealed for `interval`.
     pub fn seal_if_idle(&self, interval: Duration) -> Result<(), StoreError> {
         let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
@@ -386,9 +450,9 @@ impl Ledger {
             if state.last_seal.is_some_and(|t| t.elapsed() < interval) {
                 return Ok(());
             }
-            state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(now_ms())
+            state.checkpoints.last().map_or(0, |c| c.summary.timestamp_ms).max(self.now_ms())
         };
-        self.seal(Vec::new(), &[], &[], timestamp_ms, None)
+        self.seal(Vec::new(), &[], &[], timestamp_ms, None, false)
     }
 
     /// Builds the next checkpoint, commits it durably, then applies it to memory. Callers hold
@@ -401,10 +465,11 @@ impl Ledger {
         deleted: &[Address],
         timestamp_ms: u64,
         genesis: Option<&[u8]>,
+        ends_epoch: bool,
     ) -> Result<(), StoreError> {
         let record = {
             let state = self.read_state();
-            build_checkpoint(state.checkpoints.last().map(|c| &c.summary), &mut transactions, timestamp_ms)
+            build_checkpoint(state.checkpoints.last().map(|c| &c.summary), &mut transactions, timestamp_ms, ends_epoch)
         };
         self.store.commit(&CheckpointWrite { checkpoint: &record, transactions: &transactions, written, deleted }, genesis)?;
         let sequence_number = record.summary.sequence_number;

@@ -2,17 +2,20 @@
 //! transactions, chained to the previous one by digest.
 
 use sui_sdk_types::{
-    CheckpointContents, CheckpointSummary, CheckpointTransactionInfo, GasCostSummary, TransactionEffects,
+    CheckpointContents, CheckpointSummary, CheckpointTransactionInfo, EndOfEpochData, GasCostSummary,
+    TransactionEffects,
 };
 
 use crate::store::{CheckpointRecord, TransactionRecord};
 
 /// The checkpoint after `previous` holding `transactions`, whose checkpoint number, index and
-/// timestamp are filled in.
+/// timestamp are filled in. A checkpoint that `ends_epoch` carries end-of-epoch data, as the
+/// last checkpoint of a Sui epoch does; the checkpoints after it are in the next epoch.
 pub(crate) fn build_checkpoint(
     previous: Option<&CheckpointSummary>,
     transactions: &mut [TransactionRecord],
     timestamp_ms: u64,
+    ends_epoch: bool,
 ) -> CheckpointRecord {
     let sequence_number = previous.map_or(0, |p| p.sequence_number + 1);
     let mut rolling = previous.map(|p| p.epoch_rolling_gas_cost_summary.clone()).unwrap_or_default();
@@ -35,7 +38,7 @@ pub(crate) fn build_checkpoint(
             .collect(),
     );
     let summary = CheckpointSummary {
-        epoch: previous.map_or(0, |p| p.epoch),
+        epoch: previous.map_or(0, next_epoch),
         sequence_number,
         network_total_transactions: previous.map_or(0, |p| p.network_total_transactions) + transactions.len() as u64,
         content_digest: contents.digest(),
@@ -43,8 +46,17 @@ pub(crate) fn build_checkpoint(
         epoch_rolling_gas_cost_summary: rolling,
         timestamp_ms,
         checkpoint_commitments: Vec::new(),
-        end_of_epoch_data: None,
+        end_of_epoch_data: ends_epoch.then(|| EndOfEpochData {
+            next_epoch_committee: Vec::new(),
+            next_epoch_protocol_version: 1,
+            epoch_commitments: Vec::new(),
+        }),
         version_specific_data: Vec::new(),
     };
     CheckpointRecord { summary, contents, transactions: transactions.iter().map(|r| r.transaction.digest()).collect() }
+}
+
+/// The epoch of the checkpoint after `previous`: the next one after an end-of-epoch checkpoint.
+pub(crate) fn next_epoch(previous: &CheckpointSummary) -> u64 {
+    previous.epoch + u64::from(previous.end_of_epoch_data.is_some())
 }

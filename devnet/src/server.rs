@@ -42,6 +42,9 @@ pub enum DevnetError {
     /// The deployment description could not be written.
     #[error(transparent)]
     Deployment(#[from] DeploymentError),
+    /// The genesis committee could not be registered, staked or selected.
+    #[error(transparent)]
+    CommitteeGenesis(#[from] crate::floe::CommitteeGenesisError),
 }
 
 /// The packages a devnet runs with: the Sui framework at `0x2`, plus any given.
@@ -61,6 +64,8 @@ pub struct Devnet {
     closing: watch::Sender<bool>,
     server: JoinHandle<Result<(), tonic::transport::Error>>,
     sequencer: Sequencer,
+    /// Follows floe's epoch schedule when the chain has floe's System and Staking.
+    epochs: Option<crate::floe::EpochDriver>,
 }
 
 impl Devnet {
@@ -77,6 +82,15 @@ impl Devnet {
                 .await
                 .expect("ledger open does not panic")?
         };
+        let has_floe = config.staking_object != Address::ZERO && config.system_object != Address::ZERO;
+        if has_floe && !config.genesis_nodes.is_empty() {
+            let (ledger, config) = (ledger.clone(), config.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::floe::run_committee_genesis(&ledger, config.system_object, config.staking_object, &config.genesis_nodes)
+            })
+            .await
+            .expect("committee genesis does not panic")?;
+        }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|source| DevnetError::Bind { addr: config.listen, source })?;
@@ -108,8 +122,18 @@ impl Devnet {
                     let _ = shutdown.wait_for(|closing| *closing).await;
                 }),
         );
+        let epochs = has_floe.then(|| {
+            let operators = config.genesis_nodes.iter().map(|n| n.operator).collect();
+            crate::floe::EpochDriver::start(
+                ledger.clone(),
+                config.system_object,
+                config.staking_object,
+                config.epochs.clone(),
+                operators,
+            )
+        });
         tracing::info!(%addr, chain_id = %deployment.chain_id, "devnet serving");
-        Ok(Self { ledger, addr, deployment, closing, server, sequencer })
+        Ok(Self { ledger, addr, deployment, closing, server, sequencer, epochs })
     }
 
     /// The gRPC endpoint, `http://127.0.0.1:port`.
@@ -132,8 +156,26 @@ impl Devnet {
         &self.ledger
     }
 
+    /// Ends floe's current epoch now, without waiting for its time: the chain's clock moves to
+    /// the epoch's end and the devnet runs `voting_end` (if not run yet) and
+    /// `initiate_epoch_change` as a system transaction. Returns the new epoch. Refused while the
+    /// current epoch's change is still waiting for the nodes' `epoch_sync_done` reports.
+    pub async fn advance_epoch(&self) -> Result<u32, crate::floe::EpochAdvanceError> {
+        let (system, staking) = (self.deployment.system_object, self.deployment.staking_object);
+        if system == Address::ZERO || staking == Address::ZERO {
+            return Err(crate::floe::EpochAdvanceError::NoFloe);
+        }
+        let ledger = self.ledger.clone();
+        tokio::task::spawn_blocking(move || crate::floe::advance_now(&ledger, system, staking))
+            .await
+            .expect("the epoch change does not panic")
+    }
+
     /// Stops serving and waits until the store is closed, so the data directory can be reopened.
     pub async fn shutdown(self) {
+        if let Some(epochs) = self.epochs {
+            let _ = tokio::task::spawn_blocking(move || epochs.stop()).await;
+        }
         let _ = self.closing.send(true);
         match self.server.await {
             Ok(Err(e)) => tracing::warn!(error = %e, "devnet server ended with an error"),

@@ -28,13 +28,19 @@ mod accounting;
 mod apportionment;
 mod blob;
 mod certificate;
+mod committee;
 mod encoding;
+mod epoch;
+mod epoch_driver;
+mod genesis_committee;
 mod genesis_state;
 mod init;
 mod staked_wal;
 mod staking;
+mod staking_pool;
 mod storage_resource;
 mod system;
+mod system_calls;
 mod wal;
 
 use std::sync::Arc;
@@ -47,6 +53,10 @@ use crate::framework::CoinValue;
 use crate::native::{CallError, MoveCallContext, NativePackage, Value, arg_error};
 use crate::server::{FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE};
 
+pub use epoch_driver::EpochAdvanceError;
+pub(crate) use epoch_driver::{EpochDriver, advance_now};
+pub use genesis_committee::{CommitteeGenesis, CommitteeGenesisError, GenesisNode, LocalnetNodeKeys};
+pub(crate) use genesis_committee::run as run_committee_genesis;
 pub use genesis_state::{FloeGenesis, FloeGenesisError};
 pub use wal::WalPackage;
 

@@ -535,3 +535,55 @@ fun a_withdrawing_stake_cannot_be_split() {
     let part = s0.split(1, ctx);
     destroy(part); destroy(s0); destroy(staked); destroy(staking); destroy(system); destroy(caps); clock.destroy_for_testing();
 }
+
+// === Twins of the devnet's staking scenarios (devnet/tests/staking/) ===
+
+#[test]
+fun sync_reports_finish_the_change_once_a_quorum_of_shards_reported() {
+    let ctx = &mut tx_context::dummy();
+    let (mut staking, mut system, mut caps, mut clock) = test_nodes::setup(10, ctx);
+    let staked = test_nodes::stake_all(&mut staking, &caps, ctx);
+    staking.voting_end(&clock);
+    staking.initiate_epoch_change(&mut system, &clock);
+    // Nodes 0 and 1 hold 3 shards each: 6 of 10 is not a quorum; node 2's 2 more make 8.
+    staking.epoch_sync_done(&mut caps[0], 1, &clock);
+    staking.epoch_sync_done(&mut caps[1], 1, &clock);
+    assert!(staking.inner().is_epoch_sync());
+    staking.epoch_sync_done(&mut caps[2], 1, &clock);
+    assert!(staking.inner().is_epoch_change_done());
+    assert!(event::events_by_type<events::EpochChangeDone>() == vector[events::epoch_change_done(1)]);
+    let received = event::events_by_type<events::ShardsReceived>();
+    assert!(received.length() == 3 && received[2] == events::shards_received(1, caps[2].node_id(), staking.inner().committee().shards(&caps[2].node_id())));
+    // A late report is still recorded.
+    staking.epoch_sync_done(&mut caps[3], 1, &clock);
+    assert!(caps[3].last_epoch_sync_done() == 1);
+    clock.increment_for_testing(1);
+    destroy(staked); destroy(staking); destroy(system); destroy(caps); clock.destroy_for_testing();
+}
+
+#[test]
+fun a_new_stake_moves_only_the_shards_it_needs() {
+    let ctx = &mut tx_context::dummy();
+    let (mut staking, mut system, mut caps, mut clock) = test_nodes::setup(10, ctx);
+    let staked = test_nodes::stake_all(&mut staking, &caps, ctx);
+    test_nodes::change_epoch(&mut staking, &mut system, &mut caps, &mut clock);
+    let before = *staking.inner().committee();
+    // Node 3 triples its stake (200 -> 600 of 1400): D'Hondt 2/2/1/5.
+    let more = staking.stake_with_pool(coin::mint_for_testing(400, ctx), caps[3].node_id(), ctx);
+    test_nodes::change_epoch(&mut staking, &mut system, &mut caps, &mut clock);
+    let after = *staking.inner().committee();
+    let weights = vector[2, 2, 1, 5];
+    let mut i = 0;
+    while (i < 4) {
+        let node = caps[i].node_id();
+        let (old, new) = (before.shards(&node), after.shards(&node));
+        assert!(new.length() == weights[i]);
+        if (new.length() <= old.length()) {
+            new.do_ref!(|s| assert!(old.contains(s)));
+        } else {
+            old.do_ref!(|s| assert!(new.contains(s)));
+        };
+        i = i + 1;
+    };
+    destroy(more); destroy(staked); destroy(staking); destroy(system); destroy(caps); clock.destroy_for_testing();
+}
