@@ -1,10 +1,11 @@
 //! The node's view of the chain, as two narrow traits: [`ChainView`] answers the questions the
 //! node asks while serving requests, [`ChainFeed`] receives the state changes the chain follower
-//! reads from checkpoints. [`crate::InMemoryChain`] implements both; tests drive it directly, and
-//! the follower will feed it (or another implementation) from `BlobRegistered`, `BlobCertified`,
-//! `BlobDeleted`, `InvalidBlobID` and epoch-change events.
+//! reads from checkpoints. [`crate::InMemoryChain`] implements both and tests drive it directly;
+//! a running node sees the chain through [`crate::chain_state::ChainState`], which
+//! [`crate::follower`] fills from `BlobRegistered`, `BlobCertified`, `BlobDeleted`,
+//! `InvalidBlobID` and epoch-change events, one checkpoint per transaction.
 //!
-//! After feeding an event, the follower brings the node's storage in line with it:
+//! After applying an event, the follower brings the node's storage in line with it:
 //! - `blob_deleted`, `blob_invalidated`: [`crate::StorageNode::sync_blob`] (drops the data when
 //!   nothing pays for the blob any more);
 //! - `epoch_changed`: [`crate::StorageNode::collect_garbage`] (drops expired blobs);
@@ -157,6 +158,11 @@ pub trait ChainView: Send + Sync + 'static {
 
     /// The chain's state of `blob_id`, or `None` if it was never registered.
     fn blob_info(&self, blob_id: &BlobId) -> Option<BlobInfo>;
+
+    /// The first checkpoint not yet reflected in this view, for views fed by a follower.
+    fn next_checkpoint(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl std::fmt::Debug for dyn ChainView {

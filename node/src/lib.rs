@@ -1,6 +1,6 @@
-//! The floe storage node, minus its chain follower: crash-safe sliver storage in redb, the
-//! node's view of the chain as a trait, the Walrus-shaped HTTP API, and recovery of missing
-//! slivers from peers.
+//! The floe storage node: crash-safe sliver storage in redb, the node's view of the chain (a
+//! trait, fed from checkpoints by the chain follower), the Walrus-shaped HTTP API, recovery of
+//! missing slivers from peers, and a runner that starts it all from a config file.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -37,18 +37,27 @@
 //! ```
 //!
 //! Modules: [`store`] (redb), [`blob_info`] (per-blob chain state), [`chain_view`] (the traits
-//! the follower feeds), [`node`] (request logic), [`api`] (HTTP), [`recovery`] and
-//! [`peer_client`] (rebuilding slivers from peers), [`limits`] (every bound), [`error`].
+//! the node reads the chain through), [`chain_state`] (the persisted view the follower writes),
+//! [`follower`] (checkpoints to state changes and duties), [`duties`] (recovery and epoch sync
+//! in the background), [`chain_committee`] (the committee read from the chain), [`node`]
+//! (request logic), [`api`] (HTTP), [`recovery`] and [`peer_client`] (rebuilding slivers from
+//! peers), [`config`] (the TOML file), [`runner`] (a whole node), [`limits`], [`error`].
 
 pub mod api;
 pub mod blob_info;
+pub mod chain_committee;
+pub mod chain_state;
 pub mod chain_view;
+pub mod config;
+pub mod duties;
 pub mod error;
+pub mod follower;
 mod in_memory_chain;
 pub mod limits;
 pub mod node;
 pub mod peer_client;
 pub mod recovery;
+pub mod runner;
 pub mod store;
 
 pub use chain_view::{ChainFeed, ChainView};

@@ -46,6 +46,10 @@ pub struct Health {
     pub n_shards: u16,
     /// The shards this node holds in the current epoch.
     pub owned_shards: Vec<u16>,
+    /// The first checkpoint the node has not applied yet: every transaction in an earlier
+    /// checkpoint is reflected in its answers. Absent when the node does not follow a chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_checkpoint: Option<u64>,
 }
 
 /// A storage node: its store, its view of the chain and its signing key.
@@ -332,6 +336,7 @@ impl StorageNode {
             public_key: base64::engine::general_purpose::STANDARD.encode(self.key.public_key().to_bytes()),
             n_shards: committee.n_shards(),
             owned_shards: committee.shards_of(&self.key.public_key()).iter().map(|shard| shard.0).collect(),
+            next_checkpoint: self.chain.next_checkpoint(),
         }
     }
 

@@ -272,15 +272,17 @@ async fn gather_symbols(
     }
     let targets = &targets;
     let shared_metadata = Arc::new(metadata.clone());
-    let mut order: Vec<&String> = peers.iter().collect();
+    // Owned peer URLs: a stream of borrowed ones makes the future lose `Send` for every lifetime,
+    // and the duty worker spawns recoveries as tasks.
+    let mut order: Vec<String> = peers.to_vec();
     if settings.shuffle_peers {
         order.shuffle(&mut rand::thread_rng());
     }
     let mut requests = stream::iter(order)
-        .map(|peer| {
+        .map(|peer: String| {
             let metadata = shared_metadata.clone();
             async move {
-                let attempt = || client.recovery_symbols(peer, config, &blob_id, symbol_size, axis, targets);
+                let attempt = || client.recovery_symbols(&peer, config, &blob_id, symbol_size, axis, targets);
                 match attempt.retry(backoff(settings)).when(PeerError::is_transient).await {
                     // Checked on the blocking pool, and for several peers at once.
                     Ok(symbols) => verified(*config, metadata, symbols, peer.clone()).await,

@@ -22,7 +22,7 @@
 //! assert_eq!(store.sliver(ShardIndex(2), SliverType::Primary, &blob_id).unwrap().as_ref(), Some(&encoded.pairs[0].primary));
 //! ```
 
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
@@ -81,7 +81,9 @@ fn shard_table_name(shard: ShardIndex, axis: SliverType) -> String {
 /// The node's persistent storage.
 #[derive(Debug)]
 pub struct Store {
-    db: Database,
+    // Shared with the chain follower's state (`crate::chain_state`), whose tables live in the
+    // same file so one transaction can cover both.
+    db: Arc<Database>,
 }
 
 impl Store {
@@ -96,7 +98,12 @@ impl Store {
             txn.open_table(table)?;
         }
         txn.commit()?;
-        Ok(Self { db })
+        Ok(Self { db: Arc::new(db) })
+    }
+
+    /// The database itself, for the chain state's tables.
+    pub(crate) fn database(&self) -> Arc<Database> {
+        self.db.clone()
     }
 
     fn get(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {

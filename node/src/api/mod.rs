@@ -18,6 +18,18 @@
 //! PUT metadata, PUT sliver and GET confirmation take `?wait_millis=N`: the request waits up to
 //! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
 //! registration, which reaches it through its chain follower, before it is judged.
+//!
+//! ## Uploading right after registering (the client's contract)
+//! A node learns of a registration only when its follower applies the checkpoint holding the
+//! `register_blob` transaction, a moment after the client saw the transaction executed. So:
+//! - a client uploading at once passes `?wait_millis=N` (a few seconds) on every PUT and on the
+//!   confirmation GET; the node answers as soon as it has seen the registration, or after `N` ms
+//!   with the usual refusal;
+//! - without `wait_millis`, a blob the node has not seen registered is refused at once with
+//!   **403** and a message saying it is not registered; that answer is retryable, since the
+//!   node may simply be behind;
+//! - `GET /v1/health` reports `nextCheckpoint`: once it exceeds the checkpoint of the client's
+//!   transaction (floe-chain's `Executed::checkpoint`), the node's answers reflect it.
 
 mod response;
 mod routes;

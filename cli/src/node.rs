@@ -1,0 +1,115 @@
+//! `floe node --config FILE`: one storage node (floe-node) serving its API and following the
+//! chain until Ctrl-C. `floe node --print-config` prints a commented-out starting point.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use floe_node::config::NodeConfig;
+use floe_node::runner;
+use serde::Serialize;
+
+use crate::Output;
+
+/// How often the command checks that the node's follower is still running.
+const FOLLOWER_CHECK: Duration = Duration::from_millis(500);
+
+/// An example configuration, printed by `--print-config`.
+pub const EXAMPLE_CONFIG: &str = r#"# floe storage node. Relative paths are relative to this file.
+data_dir = "node-0"
+listen = "127.0.0.1:9185"
+# The URL registered on chain for this node (default: http://<listen>).
+public_url = "http://127.0.0.1:9185"
+# The deployment description `floe devnet` writes into its data directory.
+deployment = "devnet/deployment.json"
+# rpc_url = "http://127.0.0.1:9000"   # overrides the deployment's endpoint
+# BLS key: a 32-byte seed in hex, inline or in a file (bls_key = { file = "bls.seed" }).
+bls_key = { seed = "0101010101010101010101010101010101010101010101010101010101010101" }
+# Operator account (suiprivkey1..., or a sui.keystore file) for epoch_sync_done; optional.
+# sui_key = { file = "sui.keystore" }
+
+[limits]
+parallel_recoveries = 4
+recovery_peer_concurrency = 8
+recovery_request_attempts = 3
+recovery_attempts = 6
+recovery_retry_delay_ms = 500
+"#;
+
+/// Arguments of `floe node`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NodeArgs {
+    /// The node's TOML configuration file.
+    #[arg(long, required_unless_present = "print_config")]
+    pub config: Option<PathBuf>,
+    /// Print an example configuration and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// What `floe node` prints once it serves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NodeStarted {
+    /// The base URL of the node's API.
+    pub url: String,
+    /// The node's BLS public key, base64.
+    pub public_key: String,
+    /// The current epoch.
+    pub epoch: u32,
+    /// The shards it holds in that epoch.
+    pub shards: Vec<u16>,
+}
+
+impl fmt::Display for NodeStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "floe storage node serving")?;
+        writeln!(f, "api:        {}", self.url)?;
+        writeln!(f, "public key: {}", self.public_key)?;
+        writeln!(
+            f,
+            "epoch:      {} ({} shards held)",
+            self.epoch,
+            self.shards.len()
+        )?;
+        write!(f, "press Ctrl-C to stop")
+    }
+}
+
+/// Runs the node until Ctrl-C, or fails when its follower gives up on the chain.
+pub async fn run(args: &NodeArgs, output: Output) -> anyhow::Result<()> {
+    if args.print_config {
+        print!("{EXAMPLE_CONFIG}");
+        return Ok(());
+    }
+    let path = args.config.as_ref().context("--config FILE is required")?;
+    let config = NodeConfig::load(path)?;
+    let mut interrupt = crate::interrupt::Interrupt::install()?;
+    let running = runner::start(&config).await.with_context(|| {
+        format!(
+            "starting the node of {} (is the chain up, and {} free?)",
+            path.display(),
+            config.listen
+        )
+    })?;
+    let health = running.node().health();
+    output.emit(&NodeStarted {
+        url: running.url(),
+        public_key: health.public_key,
+        epoch: health.epoch,
+        shards: health.owned_shards,
+    })?;
+    let mut check = tokio::time::interval(FOLLOWER_CHECK);
+    loop {
+        tokio::select! {
+            signal = interrupt.wait() => {
+                running.stop().await?;
+                return signal;
+            }
+            _ = check.tick() => if running.follower_stopped() {
+                let reason = running.stop().await.err().map(|e| e.to_string()).unwrap_or_else(|| "no reason given".into());
+                bail!("the node stopped following the chain: {reason}; check that the endpoint is up");
+            }
+        }
+    }
+}

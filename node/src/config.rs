@@ -1,0 +1,229 @@
+//! The node's configuration file (TOML): its keys, where it listens and stores, which chain it
+//! follows, and its limits. Relative paths are relative to the file's directory.
+//!
+//! ```
+//! use floe_node::config::NodeConfig;
+//!
+//! let config: NodeConfig = toml::from_str(r#"
+//!     data_dir = "node-0"
+//!     listen = "127.0.0.1:9185"
+//!     public_url = "http://127.0.0.1:9185"
+//!     deployment = "devnet/deployment.json"
+//!     bls_key = { seed = "0101010101010101010101010101010101010101010101010101010101010101" }
+//!
+//!     [limits]
+//!     parallel_recoveries = 2
+//! "#).unwrap();
+//! let key = config.bls_secret_key().unwrap();
+//! assert_eq!(key.public_key(), floe_encoder::bls::BlsSecretKey::from_seed(&[1; 32]).public_key());
+//! assert_eq!(config.limits.parallel_recoveries, 2);
+//! assert!(config.sui_keypair().unwrap().is_none());
+//! ```
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use floe_chain::{Deployment, DeploymentError, Keypair};
+use floe_encoder::bls::BlsSecretKey;
+use serde::{Deserialize, Serialize};
+
+use crate::{duties::DutySettings, limits, recovery::RecoverySettings};
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("node config {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for a node configuration.
+    #[error("node config {path}: {source}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// The TOML error, with line and column.
+        source: Box<toml::de::Error>,
+    },
+    /// A key could not be loaded.
+    #[error("{which} key: {reason}")]
+    Key {
+        /// `bls_key` or `sui_key`.
+        which: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The deployment description could not be loaded.
+    #[error(transparent)]
+    Deployment(#[from] DeploymentError),
+}
+
+/// A secret key given in the file itself or in a file of its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum KeySource {
+    /// BLS: 64 hex digits, the seed the key is derived from (`BlsSecretKey::from_seed`).
+    /// Sui: a `suiprivkey1…` string.
+    Seed(String),
+    /// A file holding the same text as `seed` (surrounding whitespace ignored). For a Sui key,
+    /// a `sui.keystore` file also works: its first key is used.
+    File(PathBuf),
+}
+
+impl KeySource {
+    fn text(&self, base: &Path, which: &'static str) -> Result<String, ConfigError> {
+        match self {
+            Self::Seed(text) => Ok(text.trim().to_owned()),
+            Self::File(path) => std::fs::read_to_string(base.join(path))
+                .map(|text| text.trim().to_owned())
+                .map_err(|error| ConfigError::Key { which, reason: format!("{}: {error}", path.display()) }),
+        }
+    }
+}
+
+/// The node's limits; every field has a default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeLimits {
+    /// Blobs recovered at once.
+    pub parallel_recoveries: usize,
+    /// Peers asked at once while recovering one blob.
+    pub recovery_peer_concurrency: usize,
+    /// Attempts per peer request.
+    pub recovery_request_attempts: usize,
+    /// Attempts at recovering one blob.
+    pub recovery_attempts: usize,
+    /// The first pause between recovery attempts, in milliseconds (doubling).
+    pub recovery_retry_delay_ms: u64,
+}
+
+impl Default for NodeLimits {
+    fn default() -> Self {
+        let duties = DutySettings::default();
+        Self {
+            parallel_recoveries: duties.parallel_recoveries,
+            recovery_peer_concurrency: limits::RECOVERY_CONCURRENCY,
+            recovery_request_attempts: limits::RECOVERY_ATTEMPTS,
+            recovery_attempts: duties.recovery_attempts,
+            recovery_retry_delay_ms: duties.recovery_retry_delay.as_millis() as u64,
+        }
+    }
+}
+
+impl NodeLimits {
+    /// The duty worker's settings these limits give.
+    pub fn duty_settings(&self) -> DutySettings {
+        DutySettings {
+            parallel_recoveries: self.parallel_recoveries.max(1),
+            recovery: RecoverySettings {
+                concurrency: self.recovery_peer_concurrency.max(1),
+                attempts: self.recovery_request_attempts.max(1),
+                ..RecoverySettings::default()
+            },
+            recovery_attempts: self.recovery_attempts.max(1),
+            recovery_retry_delay: std::time::Duration::from_millis(self.recovery_retry_delay_ms),
+            ..DutySettings::default()
+        }
+    }
+}
+
+/// A storage node's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Where the node keeps its database (created if missing).
+    pub data_dir: PathBuf,
+    /// Where the HTTP API listens (port 0: any free port).
+    pub listen: SocketAddr,
+    /// The base URL others reach the API at, as registered on chain (checked against the
+    /// committee at start-up; a mismatch is logged). Defaults to `http://{listen}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The deployment description (`deployment.json`, as `floe devnet` writes it).
+    pub deployment: PathBuf,
+    /// The gRPC endpoint to follow, if not the deployment's `rpc_url`.
+    #[serde(default)]
+    pub rpc_url: Option<String>,
+    /// The BLS key confirmations are signed with.
+    pub bls_key: KeySource,
+    /// The operator account's key, for the node's own transactions (`epoch_sync_done`).
+    /// Without it the node follows and serves but does not report epoch syncs.
+    #[serde(default)]
+    pub sui_key: Option<KeySource>,
+    /// The limits.
+    #[serde(default)]
+    pub limits: NodeLimits,
+    /// The directory relative paths are resolved against (the config file's); not in the file.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+impl NodeConfig {
+    /// Reads a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        let mut config: Self = toml::from_str(&text)
+            .map_err(|source| ConfigError::Parse { path: path.display().to_string(), source: Box::new(source) })?;
+        config.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(config)
+    }
+
+    /// The configuration as TOML text (what [`NodeConfig::load`] reads back).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a node config always serializes")
+    }
+
+    /// `path` resolved against the config file's directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        self.base_dir.join(path)
+    }
+
+    /// The BLS secret key.
+    pub fn bls_secret_key(&self) -> Result<BlsSecretKey, ConfigError> {
+        let text = self.bls_key.text(&self.base_dir, "bls_key")?;
+        let digits = text.strip_prefix("0x").unwrap_or(&text);
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(digits, &mut seed).map_err(|error| ConfigError::Key {
+            which: "bls_key",
+            reason: format!("expected 64 hex digits (a 32-byte seed), got {} characters: {error}", digits.len()),
+        })?;
+        Ok(BlsSecretKey::from_seed(&seed))
+    }
+
+    /// The operator's Sui key, if configured.
+    pub fn sui_keypair(&self) -> Result<Option<Keypair>, ConfigError> {
+        let Some(source) = &self.sui_key else { return Ok(None) };
+        let text = source.text(&self.base_dir, "sui_key")?;
+        let key = if text.starts_with('[') {
+            floe_chain::Keystore::from_json(&text).ok().and_then(|store| store.keys.into_iter().next())
+        } else if text.starts_with("suiprivkey") {
+            Keypair::from_suiprivkey(&text).ok()
+        } else {
+            Keypair::from_keystore_entry(&text).ok()
+        };
+        key.map(Some).ok_or(ConfigError::Key {
+            which: "sui_key",
+            reason: "expected suiprivkey1…, a sui.keystore entry or a sui.keystore file".into(),
+        })
+    }
+
+    /// The deployment description.
+    pub fn load_deployment(&self) -> Result<Deployment, ConfigError> {
+        let mut deployment = Deployment::load(&self.resolve(&self.deployment))?;
+        if let Some(url) = &self.rpc_url {
+            deployment.rpc_url = url.clone();
+        }
+        Ok(deployment)
+    }
+
+    /// The data directory, resolved.
+    pub fn data_dir(&self) -> PathBuf {
+        self.resolve(&self.data_dir)
+    }
+}

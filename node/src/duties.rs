@@ -1,0 +1,325 @@
+//! The duty worker: does in the background the work checkpoints left for the node
+//! ([`Duty`]), which stays recorded in the [`ChainState`] until done, so a restart resumes it.
+//!
+//! - [`Duty::Recover`]: recovers the slivers of a certified blob that the node's shards lack
+//!   ([`crate::recovery::recover_from_committee`]), a bounded number of blobs at a time, retried
+//!   with exponential backoff while peers cannot help yet. If recovery proves the blob
+//!   inconsistently encoded, the node signs its invalid-blob-id attestation (the proof is kept
+//!   in the store, and every peer signs the same on `POST .../inconsistencyProof`). Gathering
+//!   2f+1 attestations into a certificate and submitting `invalidate_blob_id` is not done here
+//!   yet: any party holding the proof can do it through the peers' API.
+//! - [`Duty::EpochSyncDone`]: once no recovery is pending, reports `staking::epoch_sync_done`
+//!   with the node's `StorageNodeCap` ([`EpochSyncReporter`]).
+//!
+//! A duty that still fails after its retries is given up for this run (logged) and tried again
+//! after a restart, except recoveries of blobs that are no longer certified, which are dropped.
+
+use std::{collections::HashSet, sync::Arc, time::Duration};
+
+use backon::{ExponentialBuilder, Retryable};
+use floe_chain::{
+    ChainClient, ClientError, Deployment, Keypair, PaymentError,
+    floe::{FloeCalls, MoveType, ResolveError, staking::StorageNodeCap},
+    select_gas, transaction_for,
+};
+use floe_encoder::{BlobId, Epoch};
+use sui_sdk_types::ObjectData;
+use sui_transaction_builder::ObjectInput;
+use tokio::{
+    sync::{Notify, watch},
+    task::JoinSet,
+};
+
+use crate::{
+    chain_state::{ChainState, Duty},
+    follower::stopped,
+    node::StorageNode,
+    peer_client::PeerClient,
+    recovery::{RecoveryFailure, RecoverySettings, recover_from_committee},
+};
+
+/// The gas budget of an `epoch_sync_done` transaction, in MIST.
+pub const EPOCH_SYNC_GAS_BUDGET: u64 = 50_000_000;
+
+/// How the duty worker paces itself.
+#[derive(Debug, Clone)]
+pub struct DutySettings {
+    /// Blobs recovered at once.
+    pub parallel_recoveries: usize,
+    /// How recovery talks to peers (per request).
+    pub recovery: RecoverySettings,
+    /// Attempts at recovering one blob, the first included.
+    pub recovery_attempts: usize,
+    /// The first pause between attempts (doubling).
+    pub recovery_retry_delay: Duration,
+    /// Attempts at reporting `epoch_sync_done`.
+    pub epoch_sync_attempts: usize,
+}
+
+impl Default for DutySettings {
+    fn default() -> Self {
+        Self {
+            parallel_recoveries: 4,
+            recovery: RecoverySettings::default(),
+            recovery_attempts: 6,
+            recovery_retry_delay: Duration::from_millis(500),
+            epoch_sync_attempts: 5,
+        }
+    }
+}
+
+/// How a duty ended.
+enum Ended {
+    /// Done, or pointless now: remove it.
+    Finished,
+    /// Failed after its retries: keep it for the next run.
+    GivenUp,
+}
+
+/// Why `epoch_sync_done` could not be reported.
+#[derive(Debug, thiserror::Error)]
+pub enum EpochSyncError {
+    /// The chain could not be read or the transaction failed.
+    #[error(transparent)]
+    Chain(#[from] ClientError),
+    /// System or Staking could not be resolved.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// No gas.
+    #[error(transparent)]
+    Gas(#[from] PaymentError),
+    /// The node's account holds no `StorageNodeCap`.
+    #[error("account {0} holds no StorageNodeCap; is this node registered as a candidate?")]
+    NoCap(sui_sdk_types::Address),
+    /// The capability does not decode.
+    #[error("StorageNodeCap {id} does not decode: {reason}")]
+    BadCap {
+        /// The object.
+        id: sui_sdk_types::Address,
+        /// Why.
+        reason: String,
+    },
+    /// The transaction could not be built.
+    #[error("building the transaction: {0}")]
+    Build(String),
+}
+
+impl EpochSyncError {
+    /// Worth another attempt: the chain did not answer (an abort or a missing cap will not change).
+    fn is_transient(&self) -> bool {
+        match self {
+            Self::Chain(error) => error.move_abort().is_none(),
+            Self::Resolve(_) | Self::Gas(_) => true,
+            Self::NoCap(_) | Self::BadCap { .. } | Self::Build(_) => false,
+        }
+    }
+}
+
+/// Reports `staking::epoch_sync_done` for the node, signing with its Sui key.
+#[derive(Debug, Clone)]
+pub struct EpochSyncReporter {
+    client: ChainClient,
+    deployment: Deployment,
+    key: Keypair,
+}
+
+impl EpochSyncReporter {
+    /// A reporter for the node whose operator account is `key`'s.
+    pub fn new(client: ChainClient, deployment: Deployment, key: Keypair) -> Self {
+        Self { client, deployment, key }
+    }
+
+    /// Calls `epoch_sync_done(epoch)` with the account's `StorageNodeCap`, unless the cap shows
+    /// it was already reported. Returns whether a transaction was sent.
+    pub async fn report(&self, epoch: Epoch) -> Result<bool, EpochSyncError> {
+        let owner = self.key.address();
+        let cap_type = StorageNodeCap::struct_tag(&self.deployment.packages);
+        let caps = self.client.owned_objects(owner, Some(&cap_type)).await?;
+        let object = caps.first().ok_or(EpochSyncError::NoCap(owner))?;
+        let ObjectData::Struct(data) = object.data() else {
+            return Err(EpochSyncError::BadCap { id: object.object_id(), reason: "not a Move object".into() });
+        };
+        let cap: StorageNodeCap = bcs::from_bytes(data.contents())
+            .map_err(|error| EpochSyncError::BadCap { id: object.object_id(), reason: error.to_string() })?;
+        if cap.last_epoch_sync_done >= epoch {
+            return Ok(false);
+        }
+        let calls = FloeCalls::resolve(&self.client, &self.deployment).await?;
+        let gas = select_gas(&self.client, owner, EPOCH_SYNC_GAS_BUDGET).await?;
+        let price = self.client.reference_gas_price().await?;
+        let mut builder = transaction_for(owner, &gas, price, EPOCH_SYNC_GAS_BUDGET);
+        let cap_argument = builder.object(ObjectInput::owned(object.object_id(), object.version(), object.digest()));
+        calls.epoch_sync_done(&mut builder, cap_argument, epoch);
+        let transaction = builder.try_build().map_err(|error| EpochSyncError::Build(error.to_string()))?;
+        self.client.sign_and_execute(&transaction, &self.key).await?;
+        Ok(true)
+    }
+}
+
+/// Works through the node's duties until shut down.
+#[derive(Debug)]
+pub struct DutyWorker {
+    state: Arc<ChainState>,
+    node: Arc<StorageNode>,
+    peers: PeerClient,
+    settings: DutySettings,
+    epoch_sync: Option<EpochSyncReporter>,
+    wake: Arc<Notify>,
+}
+
+impl DutyWorker {
+    /// A worker for `node`, whose duties `state` records; `wake` is signalled by the follower
+    /// when it records new ones. Without `epoch_sync`, epoch-sync duties are dropped (logged).
+    pub fn new(
+        state: Arc<ChainState>,
+        node: Arc<StorageNode>,
+        settings: DutySettings,
+        epoch_sync: Option<EpochSyncReporter>,
+        wake: Arc<Notify>,
+    ) -> Self {
+        Self { state, node, peers: PeerClient::new(), settings, epoch_sync, wake }
+    }
+
+    /// Runs until `shutdown` turns true; duties in progress are then abandoned (they stay
+    /// recorded and resume after a restart).
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let mut running: JoinSet<(Duty, Ended)> = JoinSet::new();
+        let mut busy: HashSet<Duty> = HashSet::new();
+        let mut given_up: HashSet<Duty> = HashSet::new();
+        loop {
+            this.schedule(&mut running, &mut busy, &given_up);
+            tokio::select! {
+                () = stopped(&mut shutdown) => return,
+                () = this.wake.notified() => {}
+                Some(joined) = running.join_next() => match joined {
+                    Ok((duty, ended)) => {
+                        busy.remove(&duty);
+                        match ended {
+                            Ended::Finished => {
+                                if let Err(error) = this.state.finish(&duty) {
+                                    tracing::warn!(?duty, %error, "cannot mark the duty done");
+                                    given_up.insert(duty);
+                                }
+                            }
+                            Ended::GivenUp => {
+                                given_up.insert(duty);
+                            }
+                        }
+                    }
+                    Err(error) => tracing::error!(%error, "a duty task failed"),
+                },
+            }
+        }
+    }
+
+    /// Starts the recorded duties that may start now.
+    fn schedule(
+        self: &Arc<Self>,
+        running: &mut JoinSet<(Duty, Ended)>,
+        busy: &mut HashSet<Duty>,
+        given_up: &HashSet<Duty>,
+    ) {
+        let duties = match self.state.duties() {
+            Ok(duties) => duties,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the pending duties");
+                return;
+            }
+        };
+        let recoveries_pending = duties.iter().any(|duty| matches!(duty, Duty::Recover(_)) && !given_up.contains(duty));
+        for duty in duties {
+            if busy.contains(&duty) || given_up.contains(&duty) {
+                continue;
+            }
+            let may_start = match duty {
+                Duty::Recover(_) => {
+                    busy.iter().filter(|duty| matches!(duty, Duty::Recover(_))).count()
+                        < self.settings.parallel_recoveries.max(1)
+                }
+                // The node reports its epoch synced once it holds its shards' data.
+                Duty::EpochSyncDone(_) => !recoveries_pending,
+            };
+            if may_start {
+                busy.insert(duty);
+                let this = self.clone();
+                running.spawn(async move {
+                    let ended = match duty {
+                        Duty::Recover(blob_id) => this.recover(blob_id).await,
+                        Duty::EpochSyncDone(epoch) => this.report_epoch_sync(epoch).await,
+                    };
+                    (duty, ended)
+                });
+            }
+        }
+    }
+
+    async fn recover(&self, blob_id: BlobId) -> Ended {
+        let attempt = || recover_from_committee(&self.node, &self.peers, blob_id, &self.settings.recovery);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.settings.recovery_retry_delay)
+            .with_max_times(self.settings.recovery_attempts.saturating_sub(1));
+        let result = attempt
+            .retry(backoff)
+            .when(|failure| {
+                matches!(failure, RecoveryFailure::NoMetadata { .. } | RecoveryFailure::NotEnoughSymbols { .. })
+            })
+            .notify(|failure, delay| tracing::debug!(%blob_id, %failure, ?delay, "recovery will be retried"))
+            .await;
+        match result {
+            Ok(outcome) => {
+                if !outcome.recovered.is_empty() {
+                    tracing::info!(%blob_id, slivers = outcome.recovered.len(), "slivers recovered from peers");
+                }
+                if let Some(proof) = outcome.inconsistency {
+                    self.attest_invalid(blob_id, &proof).await;
+                }
+                Ended::Finished
+            }
+            // Deleted, expired or invalidated meanwhile: nothing to recover.
+            Err(RecoveryFailure::NotCertified(_)) => Ended::Finished,
+            Err(failure) => {
+                tracing::error!(%blob_id, %failure, "recovery given up until the next restart");
+                Ended::GivenUp
+            }
+        }
+    }
+
+    /// Signs "this blob is invalid" over the proof recovery found, as the node would for a peer.
+    async fn attest_invalid(&self, blob_id: BlobId, proof: &floe_encoder::inconsistency::InconsistencyProof) {
+        let body = bcs::to_bytes(proof).expect("BCS of plain data cannot fail");
+        let axis = proof.target_axis();
+        let node = self.node.clone();
+        match tokio::task::spawn_blocking(move || node.attest_invalid(&blob_id, axis, &body)).await {
+            Ok(Ok(_signed)) => tracing::warn!(
+                %blob_id,
+                "blob is inconsistently encoded; this node signed its invalid-blob-id attestation \
+                 (aggregating a certificate for invalidate_blob_id is left to whoever holds the proof)"
+            ),
+            Ok(Err(error)) => tracing::error!(%blob_id, %error, "cannot attest the inconsistency"),
+            Err(error) => tracing::error!(%blob_id, %error, "attestation task failed"),
+        }
+    }
+
+    async fn report_epoch_sync(&self, epoch: Epoch) -> Ended {
+        let Some(reporter) = &self.epoch_sync else {
+            tracing::info!(epoch, "no Sui key configured: epoch_sync_done not reported");
+            return Ended::Finished;
+        };
+        let backoff = ExponentialBuilder::default().with_max_times(self.settings.epoch_sync_attempts.saturating_sub(1));
+        match (|| reporter.report(epoch)).retry(backoff).when(EpochSyncError::is_transient).await {
+            Ok(sent) => {
+                tracing::info!(epoch, sent, "epoch_sync_done reported");
+                Ended::Finished
+            }
+            Err(error) if error.is_transient() => {
+                tracing::error!(epoch, %error, "epoch_sync_done given up until the next restart");
+                Ended::GivenUp
+            }
+            Err(error) => {
+                tracing::error!(epoch, %error, "epoch_sync_done refused; not retried");
+                Ended::Finished
+            }
+        }
+    }
+}

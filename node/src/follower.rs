@@ -1,0 +1,357 @@
+//! The chain follower: reads every checkpoint from the node's cursor on (floe-chain's gapless
+//! stream), turns floe's events into [`ChainChange`]s and [`Duty`]s, applies each checkpoint to
+//! the [`ChainState`] in one transaction, then brings the node's storage in line:
+//!
+//! | event | state change | afterwards |
+//! |---|---|---|
+//! | `BlobRegistered` | the blob's object is registered | the API accepts its metadata and slivers |
+//! | `BlobCertified` (also extensions) | certified, end epoch extended | duty: recover missing slivers |
+//! | `BlobDeleted`, `InvalidBlobID` | object removed / blob invalid | `sync_blob` drops dead data |
+//! | `EpochChangeStart`, `EpochChangeDone` | the committee read from the chain | `collect_garbage`; duties: `epoch_sync_done` if a member, recovery of every certified blob if it gained shards |
+//!
+//! The committee is read through a [`CommitteeSource`] (the chain's System and Staking objects
+//! in production, anything in tests) when an event names an epoch newer than the node's.
+//!
+//! ```no_run
+//! # async fn example(
+//! #     client: floe_chain::ChainClient,
+//! #     packages: floe_chain::Packages,
+//! #     state: std::sync::Arc<floe_node::chain_state::ChainState>,
+//! #     node: std::sync::Arc<floe_node::StorageNode>,
+//! #     committees: std::sync::Arc<dyn floe_node::follower::CommitteeSource>,
+//! # ) {
+//! use floe_node::follower::Follower;
+//!
+//! let (stop, stopped) = tokio::sync::watch::channel(false);
+//! let follower = Follower::new(client, packages, state, node, committees);
+//! let task = tokio::spawn(follower.run(stopped));
+//! // ... later:
+//! stop.send_replace(true);
+//! task.await.unwrap().unwrap();
+//! # }
+//! ```
+
+use std::{collections::BTreeSet, sync::Arc, time::Duration};
+
+use backon::{ExponentialBuilder, Retryable};
+use floe_chain::{
+    ChainClient, Checkpoint, ClientError, Packages, StreamPolicy,
+    floe::{DecodeError, FloeEvent},
+};
+use floe_encoder::{BlobId, Epoch};
+use futures::{StreamExt, future::BoxFuture};
+use tokio::sync::{Notify, watch};
+
+use crate::{
+    blob_info::ObjectId,
+    chain_state::{ChainChange, ChainState, ChainStateError, Duty},
+    chain_view::ChainView,
+    chain_view::Committee,
+    node::StorageNode,
+};
+
+/// Attempts at reading a new epoch's committee before the follower gives up.
+pub const COMMITTEE_READ_ATTEMPTS: usize = 8;
+
+/// The first pause between committee reads (doubling, at most [`COMMITTEE_READ_MAX_DELAY`]).
+pub const COMMITTEE_READ_DELAY: Duration = Duration::from_millis(200);
+
+/// The longest pause between committee reads.
+pub const COMMITTEE_READ_MAX_DELAY: Duration = Duration::from_secs(5);
+
+/// Why the committee could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("reading the committee: {0}")]
+pub struct CommitteeSourceError(pub String);
+
+/// Where the follower reads the current committee when the epoch changes.
+pub trait CommitteeSource: Send + Sync + 'static {
+    /// The chain's current committee, with every member's shards and HTTP address.
+    fn current(&self) -> BoxFuture<'_, Result<Committee, CommitteeSourceError>>;
+}
+
+impl std::fmt::Debug for dyn CommitteeSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitteeSource")
+    }
+}
+
+/// Why following stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// The checkpoint stream gave up (after its retry policy) or sent an undecodable checkpoint.
+    #[error("checkpoint stream: {0}")]
+    Chain(#[from] ClientError),
+    /// An event has a floe type but not its layout: the deployment and this node disagree.
+    #[error("checkpoint {sequence_number}: {source}")]
+    Decode {
+        /// The checkpoint.
+        sequence_number: u64,
+        /// The decoding error (names the type).
+        source: DecodeError,
+    },
+    /// The committee of a new epoch could not be read.
+    #[error("checkpoint {sequence_number} starts epoch {epoch}: {source}")]
+    Committee {
+        /// The checkpoint.
+        sequence_number: u64,
+        /// The epoch the event names.
+        epoch: Epoch,
+        /// The last failure.
+        source: CommitteeSourceError,
+    },
+    /// The chain state could not be written.
+    #[error("applying checkpoint {sequence_number}: {source}")]
+    State {
+        /// The checkpoint.
+        sequence_number: u64,
+        /// The storage error.
+        source: ChainStateError,
+    },
+    /// The stream ended, which a checkpoint stream never does on its own.
+    #[error("the checkpoint stream ended")]
+    Ended,
+    /// A blocking task panicked.
+    #[error("follower task failed: {0}")]
+    Task(String),
+}
+
+/// What one checkpoint means for the node.
+#[derive(Debug, Default)]
+struct Plan {
+    changes: Vec<ChainChange>,
+    duties: BTreeSet<Duty>,
+    /// Blobs whose stored data may have to go (deleted or invalidated).
+    to_sync: BTreeSet<BlobId>,
+    committee_changed: bool,
+}
+
+/// Follows the chain for one node.
+#[derive(Debug)]
+pub struct Follower {
+    client: ChainClient,
+    packages: Packages,
+    state: Arc<ChainState>,
+    node: Arc<StorageNode>,
+    committees: Arc<dyn CommitteeSource>,
+    duties_added: Arc<Notify>,
+    policy: StreamPolicy,
+}
+
+impl Follower {
+    /// A follower of `client`'s chain for floe's `packages`, writing to `state` and acting on
+    /// `node` (which must read the chain through the same `state`).
+    pub fn new(
+        client: ChainClient,
+        packages: Packages,
+        state: Arc<ChainState>,
+        node: Arc<StorageNode>,
+        committees: Arc<dyn CommitteeSource>,
+    ) -> Self {
+        Self {
+            client,
+            packages,
+            state,
+            node,
+            committees,
+            duties_added: Arc::new(Notify::new()),
+            policy: StreamPolicy::default(),
+        }
+    }
+
+    /// Retries the checkpoint stream with `policy` instead of forever.
+    pub fn with_stream_policy(mut self, policy: StreamPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Signalled whenever a checkpoint recorded new duties (the duty worker waits on it).
+    pub fn with_duty_signal(mut self, signal: Arc<Notify>) -> Self {
+        self.duties_added = signal;
+        self
+    }
+
+    /// Follows until `shutdown` turns true (then returns `Ok` after the checkpoint at hand is
+    /// applied) or following fails.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), FollowError> {
+        let start = self.state.next_checkpoint();
+        tracing::info!(start, "storage node following the chain");
+        let stream = self.client.checkpoints_from_with(start, self.policy);
+        let mut stream = std::pin::pin!(stream);
+        loop {
+            tokio::select! {
+                () = stopped(&mut shutdown) => return Ok(()),
+                item = stream.next() => match item {
+                    Some(Ok(checkpoint)) => self.apply(&checkpoint).await?,
+                    Some(Err(error)) => return Err(error.into()),
+                    None => return Err(FollowError::Ended),
+                },
+            }
+        }
+    }
+
+    async fn apply(&self, checkpoint: &Checkpoint) -> Result<(), FollowError> {
+        let sequence_number = checkpoint.sequence_number;
+        let plan = self.plan(checkpoint).await?;
+        let state = self.state.clone();
+        let changes = plan.changes;
+        let duties: Vec<Duty> = plan.duties.into_iter().collect();
+        let has_duties = !duties.is_empty();
+        tokio::task::spawn_blocking(move || state.apply_checkpoint(sequence_number, &changes, &duties))
+            .await
+            .map_err(|error| FollowError::Task(error.to_string()))?
+            .map_err(|source| FollowError::State { sequence_number, source })?;
+        if has_duties {
+            self.duties_added.notify_one();
+        }
+        if !plan.to_sync.is_empty() || plan.committee_changed {
+            let node = self.node.clone();
+            let (to_sync, collect) = (plan.to_sync, plan.committee_changed);
+            // A failure here only delays the deletion: the runner collects garbage at start.
+            let done = tokio::task::spawn_blocking(move || sync_storage(&node, &to_sync, collect)).await;
+            if let Err(error) = done {
+                tracing::warn!(sequence_number, %error, "syncing storage after a checkpoint failed");
+            }
+        }
+        Ok(())
+    }
+
+    async fn plan(&self, checkpoint: &Checkpoint) -> Result<Plan, FollowError> {
+        let sequence_number = checkpoint.sequence_number;
+        let mut committee = self.state.committee();
+        let mut plan = Plan::default();
+        for transaction in checkpoint.transactions.iter().filter(|transaction| transaction.succeeded()) {
+            for event in &transaction.events {
+                let event = FloeEvent::from_event(&self.packages, event)
+                    .map_err(|source| FollowError::Decode { sequence_number, source })?;
+                match event {
+                    FloeEvent::BlobRegistered(e) => plan.changes.push(ChainChange::Registered {
+                        blob_id: e.blob_id,
+                        object_id: object_id(e.object_id),
+                        end_epoch: e.end_epoch,
+                        deletable: e.deletable,
+                    }),
+                    FloeEvent::BlobCertified(e) => {
+                        plan.changes.push(ChainChange::Certified {
+                            blob_id: e.blob_id,
+                            object_id: object_id(e.object_id),
+                            epoch: e.epoch,
+                            end_epoch: e.end_epoch,
+                        });
+                        // An extension needs no data, but a node that missed the original
+                        // upload learns here that it is certified; the duty checks first.
+                        plan.duties.insert(Duty::Recover(e.blob_id));
+                    }
+                    FloeEvent::BlobDeleted(e) => {
+                        plan.changes
+                            .push(ChainChange::Deleted { blob_id: e.blob_id, object_id: object_id(e.object_id) });
+                        plan.to_sync.insert(e.blob_id);
+                    }
+                    FloeEvent::InvalidBlobID(e) => {
+                        plan.changes.push(ChainChange::Invalidated { blob_id: e.blob_id });
+                        plan.to_sync.insert(e.blob_id);
+                        plan.duties.remove(&Duty::Recover(e.blob_id));
+                    }
+                    FloeEvent::EpochChangeStart(e) if e.epoch > committee.epoch() => {
+                        self.change_committee(sequence_number, e.epoch, &mut committee, &mut plan).await?;
+                    }
+                    FloeEvent::EpochChangeDone(e) if e.epoch > committee.epoch() => {
+                        self.change_committee(sequence_number, e.epoch, &mut committee, &mut plan).await?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Reads the committee of `epoch` (or later) and plans the switch to it.
+    async fn change_committee(
+        &self,
+        sequence_number: u64,
+        epoch: Epoch,
+        committee: &mut Arc<Committee>,
+        plan: &mut Plan,
+    ) -> Result<(), FollowError> {
+        let new = self.committee_of(sequence_number, epoch).await?;
+        let own_key = self.node.public_key();
+        let before: BTreeSet<_> = committee.shards_of(&own_key).into_iter().collect();
+        let after: BTreeSet<_> = new.shards_of(&own_key).into_iter().collect();
+        tracing::info!(
+            sequence_number,
+            epoch = new.epoch(),
+            shards = after.len(),
+            "new committee; this node holds {} shards (was {})",
+            after.len(),
+            before.len()
+        );
+        if !after.is_empty() && new.epoch() > committee.epoch() {
+            plan.duties.insert(Duty::EpochSyncDone(new.epoch()));
+        }
+        if !after.is_subset(&before) {
+            // Shards gained: their slivers of every certified blob are rebuilt from peers.
+            for blob_id in self.state.certified_blobs() {
+                plan.duties.insert(Duty::Recover(blob_id));
+            }
+        }
+        *committee = Arc::new(new.clone());
+        plan.changes.push(ChainChange::CommitteeChanged(new));
+        plan.committee_changed = true;
+        Ok(())
+    }
+
+    async fn committee_of(&self, sequence_number: u64, epoch: Epoch) -> Result<Committee, FollowError> {
+        let read = || async {
+            let committee = self.committees.current().await?;
+            if committee.epoch() < epoch {
+                return Err(CommitteeSourceError(format!(
+                    "the chain still shows the committee of epoch {}, expected {epoch} or later",
+                    committee.epoch()
+                )));
+            }
+            Ok(committee)
+        };
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(COMMITTEE_READ_DELAY)
+            .with_max_delay(COMMITTEE_READ_MAX_DELAY)
+            .with_max_times(COMMITTEE_READ_ATTEMPTS - 1);
+        read.retry(backoff)
+            .notify(|error, delay| tracing::debug!(%error, ?delay, "retrying the committee read"))
+            .await
+            .map_err(|source| FollowError::Committee { sequence_number, epoch, source })
+    }
+}
+
+/// Completes once `shutdown` turns true (or its sender is gone). The watch guard is dropped at
+/// once: held across an await it would make the caller's future lose `Send`.
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+fn object_id(address: sui_sdk_types::Address) -> ObjectId {
+    ObjectId(address.into_inner())
+}
+
+/// Drops the data of blobs that died in a checkpoint and, after an epoch change, of every blob
+/// that expired.
+fn sync_storage(node: &StorageNode, blobs: &BTreeSet<BlobId>, collect_garbage: bool) {
+    for blob_id in blobs {
+        // Only blobs the node holds data for have a recorded state in its store.
+        match node.store().blob_info(blob_id) {
+            Ok(Some(_)) => match node.sync_blob(blob_id) {
+                Ok(true) => tracing::info!(%blob_id, "blob data deleted: nothing pays for it any more"),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%blob_id, %error, "syncing blob storage failed"),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%blob_id, %error, "reading the stored blob state failed"),
+        }
+    }
+    if collect_garbage {
+        match node.collect_garbage() {
+            Ok(deleted) if !deleted.is_empty() => tracing::info!(count = deleted.len(), "expired blobs deleted"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "garbage collection failed"),
+        }
+    }
+}
