@@ -288,7 +288,6 @@ fn invalidate_blob_id(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
 /// the new current entry's, total capacity `max(params' capacity, used)`, prices `params`'.
 /// Returns the ended epoch's rewards in FROST, for the caller to distribute (and roll the rest
 /// over with [`add_rewards_to_current_epoch`]).
-#[allow(dead_code)] // called by the staking natives
 pub(crate) fn advance_epoch(
     call: &mut MoveCallContext<'_>,
     args: &[Value],
@@ -312,7 +311,6 @@ pub(crate) fn advance_epoch(
 
 /// Adds `rewards` FROST to the current epoch's accounting entry (rewards left undistributed roll
 /// over; `system_state_inner::add_rewards_to_current_epoch`). The System is argument `index`.
-#[allow(dead_code)] // called by the staking natives
 pub(crate) fn add_rewards_to_current_epoch(
     call: &mut MoveCallContext<'_>,
     args: &[Value],
@@ -328,7 +326,6 @@ pub(crate) fn add_rewards_to_current_epoch(
 
 /// The current epoch of the System at argument `index` (`system::epoch`), e.g. to check that
 /// Staking and System agree.
-#[allow(dead_code)] // called by the staking natives
 pub(crate) fn epoch(call: &mut MoveCallContext<'_>, args: &[Value], index: u16) -> Result<u32, CallError> {
     Ok(load(call, args, index, Access::Read)?.1.epoch())
 }
