@@ -182,6 +182,17 @@ impl Ledger {
         self.read_state().checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0)
     }
 
+    /// The sequence number of the current epoch's first checkpoint: the one after the last
+    /// end-of-epoch checkpoint (0 in the first epoch).
+    pub fn first_checkpoint_of_epoch(&self) -> u64 {
+        let state = self.read_state();
+        state
+            .checkpoints
+            .iter()
+            .rposition(|c| c.summary.end_of_epoch_data.is_some())
+            .map_or(0, |last_end| last_end as u64 + 1)
+    }
+
     /// The chain's current time in ms: the wall clock plus any advance.
     pub fn now_ms(&self) -> u64 {
         now_ms() + self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed)

@@ -83,7 +83,7 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
         let mut epoch = proto::Epoch::default();
         epoch.epoch = Some(current);
         epoch.reference_gas_price = Some(self.ledger.gas().reference_gas_price);
-        epoch.first_checkpoint = Some(0);
+        epoch.first_checkpoint = Some(self.ledger.first_checkpoint_of_epoch());
         let mut response = proto::GetEpochResponse::default();
         response.epoch = Some(epoch);
         Ok(Response::new(response))

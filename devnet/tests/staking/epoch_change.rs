@@ -134,6 +134,15 @@ async fn the_devnet_changes_epochs_on_demand_and_reports_them_in_get_epoch() {
     assert_eq!(net.staking().await.epoch, 3);
     assert_eq!(net.system().await.committee.epoch, 3);
     assert_eq!(net.client.service_info().await.unwrap().epoch, 3);
+    // GetEpoch names the epoch's first checkpoint: the one after the checkpoint that ended 2.
+    let request = sui_rpc::proto::sui::rpc::v2::GetEpochRequest::default();
+    let response = net.client.rpc().ledger_client().get_epoch(request).await.unwrap().into_inner();
+    let epoch = response.epoch.unwrap();
+    assert_eq!(epoch.epoch, Some(3));
+    let first = epoch.first_checkpoint.unwrap();
+    let ledger = net.devnet.ledger();
+    assert!(ledger.checkpoint(first - 1).unwrap().0.summary.end_of_epoch_data.is_some());
+    assert_eq!(ledger.checkpoint(first).unwrap().0.summary.epoch, 3);
 }
 
 #[tokio::test]
