@@ -431,7 +431,7 @@ impl Ledger {
                 .map_err(|e| SystemTransactionError::Rejected(e.into()))?;
             let execution = execute(admitted, &self.packages, self.gas(), &lookup);
             if let sui_sdk_types::ExecutionStatus::Failure { error, command } = execution.effects.status {
-                return Err(SystemTransactionError::Failed { error, command });
+                return Err(SystemTransactionError::Failed { error: Box::new(error), command });
             }
             let record = TransactionRecord {
                 transaction,

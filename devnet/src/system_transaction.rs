@@ -26,7 +26,7 @@ pub enum SystemTransactionError {
     #[error("failed in command {command:?}: {error:?}")]
     Failed {
         /// What failed.
-        error: sui_sdk_types::ExecutionError,
+        error: Box<sui_sdk_types::ExecutionError>,
         /// The failing command.
         command: Option<u64>,
     },

@@ -82,7 +82,25 @@ pub struct LocalnetNodeKeys {
     pub operator: Keypair,
 }
 
-/// floe's genesis with a staked committee; see the module docs.
+/// floe's genesis with a staked committee: on the devnet's first start the nodes register,
+/// stake and become the committee of epoch 1 (by system transactions running the same natives
+/// as any user).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use floe_devnet::{CommitteeGenesis, Devnet, DevnetConfig, GenesisConfig, floe_packages, packages_with};
+///
+/// // 4 nodes over 100 shards, 10-minute epochs, node i serving at http://127.0.0.1:9185+i.
+/// let (genesis, keys) = CommitteeGenesis::localnet(4, 100, 600_000, 9185, [7; 32], &[]).unwrap();
+/// let dir = tempfile::tempdir().unwrap();
+/// let mut config = DevnetConfig::new(dir.path(), GenesisConfig::default());
+/// genesis.configure(&mut config);
+/// let devnet = Devnet::start_with(config, packages_with(floe_packages())).await.unwrap();
+/// assert_eq!(devnet.ledger().epoch(), 1);
+/// assert_eq!(keys.len(), 4); // BLS keys to sign confirmations, operator keys to send transactions
+/// devnet.shutdown().await;
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitteeGenesis {
     /// floe's objects at epoch 0, with each node's stake as a WAL coin of its operator.
