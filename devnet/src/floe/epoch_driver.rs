@@ -146,8 +146,9 @@ enum Step {
 }
 
 fn due(inner: &StakingInnerV1, now: u64) -> Step {
-    // Epoch 0 has no committee: the first change is the genesis' (or someone's) to make.
-    if inner.epoch == 0 {
+    // Epoch 0 has no committee: the first change is the genesis' (or someone's) to make. A
+    // chain without pools (a signing committee written at genesis) has nobody to select.
+    if inner.epoch == 0 || inner.pool_ids.is_empty() {
         return Step::Wait;
     }
     let half = inner.epoch_start_ms + inner.epoch_duration_ms / 2;
@@ -316,7 +317,7 @@ mod tests {
                 id: Address::ZERO,
                 size: 0,
             },
-            pool_ids: vec![],
+            pool_ids: vec![Address::ZERO],
             committee: Committee {
                 shards: VecMap::default(),
             },
@@ -351,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn a_syncing_epoch_waits_for_reports_and_epoch_zero_for_genesis() {
+    fn a_syncing_epoch_waits_for_reports_and_a_chain_without_pools_or_committee_waits() {
         assert_eq!(
             due(&inner(3, EpochState::EpochChangeSync(4)), 99_999),
             Step::Sync
@@ -360,5 +361,10 @@ mod tests {
             due(&inner(0, EpochState::EpochChangeDone(0)), 99_999),
             Step::Wait
         );
+        let without_pools = StakingInnerV1 {
+            pool_ids: vec![],
+            ..inner(3, EpochState::EpochChangeDone(0))
+        };
+        assert_eq!(due(&without_pools, 99_999), Step::Wait);
     }
 }
