@@ -442,7 +442,7 @@ mod tests {
         let state = ChainState::open(&store, committee(1, &[0, 1])).unwrap();
         let (blob_id, object_id) = (BlobId([3; 32]), ObjectId([4; 32]));
         let register = ChainChange::Registered { blob_id, object_id, end_epoch: 4, deletable: true };
-        state.apply_checkpoint(0, &[register.clone()], &[]).unwrap();
+        state.apply_checkpoint(0, std::slice::from_ref(&register), &[]).unwrap();
         let again = state.apply_checkpoint(0, &[register], &[]).unwrap_err();
         assert!(matches!(again, ChainStateError::OutOfOrder { expected: 1, given: 0 }), "{again}");
         let skipped = state.apply_checkpoint(2, &[], &[]).unwrap_err();
