@@ -5,7 +5,7 @@ use std::time::Duration;
 use prost_types::FieldMask;
 use sui_rpc::field::FieldMaskUtil;
 use sui_rpc::proto::sui::rpc::v2 as proto;
-use sui_sdk_types::{Address, Digest, Object, StructTag, Transaction, UserSignature};
+use sui_sdk_types::{Address, Digest, Object, StructTag, Transaction, TransactionEffectsV2, UserSignature};
 
 use crate::checkpoint::{Checkpoint, CheckpointDecodeError};
 use crate::executed::{Executed, ExecutionFailure, effects_v2};
@@ -363,6 +363,46 @@ impl ChainClient {
             }
             tokio::time::sleep(CHECKPOINT_POLL).await;
         }
+    }
+
+    /// Simulates `transaction` without a signature and without committing anything (the node's
+    /// `SimulateTransaction`): its effects, or [`ClientError::ExecutionFailed`] when it would
+    /// fail (e.g. a Move abort). A key server asks this to evaluate a `seal_approve*` call.
+    pub async fn simulate(&self, transaction: &Transaction) -> Result<TransactionEffectsV2, ClientError> {
+        const CALL: &str = "SimulateTransaction";
+        let request = proto::SimulateTransactionRequest::default()
+            .with_transaction(proto::Transaction::from(transaction.clone()))
+            .with_read_mask(mask(&["effects.bcs"]));
+        let executed = self
+            .rpc
+            .clone()
+            .execution_client()
+            .simulate_transaction(request)
+            .await
+            .map_err(|s| ClientError::rpc(CALL, s))?
+            .into_inner()
+            .transaction
+            .ok_or_else(|| ClientError::malformed(CALL, "no transaction in the answer"))?;
+        let effects_bcs = executed
+            .effects
+            .as_ref()
+            .and_then(|e| e.bcs.as_ref())
+            .and_then(|b| b.value.as_ref())
+            .ok_or_else(|| ClientError::malformed(CALL, "no effects bcs"))?;
+        let effects = bcs::from_bytes(effects_bcs)
+            .ok()
+            .and_then(effects_v2)
+            .ok_or_else(|| ClientError::malformed(CALL, "effects bcs is not v2 effects"))?;
+        if let sui_sdk_types::ExecutionStatus::Failure { error, command } = &effects.status {
+            let failure = ExecutionFailure {
+                digest: transaction.digest(),
+                command: *command,
+                error: error.clone(),
+                effects: effects.clone(),
+            };
+            return Err(ClientError::ExecutionFailed(Box::new(failure)));
+        }
+        Ok(effects)
     }
 
     /// One checkpoint with its transactions, effects and events; `None` if it does not exist yet.

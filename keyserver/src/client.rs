@@ -1,0 +1,299 @@
+//! The client side: ask t-of-n key servers for the user keys of the ids a PTB approves, in
+//! parallel, stopping as soon as `threshold` servers answered; verify every key against its
+//! server's public key (a pairing check) before using it; then decrypt.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use floe_chain::ChainClient;
+use floe_chain::floe::seal::KeyServer as KeyServerObject;
+use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
+use floe_seal::session::SessionKey;
+use floe_seal::{EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, ObjectId, PublicKey, UserKeys, decrypt};
+use futures::StreamExt as _;
+use futures::stream::FuturesUnordered;
+use sui_sdk_types::{Address, ProgrammableTransaction};
+
+use crate::api::{ErrorResponse, FetchKeyRequest, FetchKeyResponse, ServiceResponse};
+use crate::limits::CLIENT_TIMEOUT;
+use crate::ptb::{PtbError, check_ptb};
+
+/// A key server as a client knows it, from its on-chain `KeyServer` object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyServerInfo {
+    /// The `KeyServer` object id (the server's id in encrypted objects).
+    pub object_id: Address,
+    /// Where it answers.
+    pub url: String,
+    /// Its IBE master public key.
+    pub public_key: PublicKey,
+}
+
+/// One server that did not deliver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerFailure {
+    /// The server's URL.
+    pub url: String,
+    /// What went wrong (its status and error message, or the transport error).
+    pub reason: String,
+}
+
+/// Why keys could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// The threshold is 0 or above the number of servers.
+    #[error("threshold {threshold} is invalid for {servers} key servers")]
+    InvalidThreshold {
+        /// The threshold asked for.
+        threshold: usize,
+        /// The servers given.
+        servers: usize,
+    },
+    /// The PTB is not a key request (checked before anything is sent).
+    #[error("the PTB is not a key request: {0}")]
+    Ptb(#[from] PtbError),
+    /// Too many servers refused or failed.
+    #[error(
+        "only {answered} of {servers} key servers released valid keys, {threshold} needed: {}",
+        describe(.failures)
+    )]
+    NotEnoughServers {
+        /// Servers that released valid keys.
+        answered: usize,
+        /// Servers asked.
+        servers: usize,
+        /// The threshold.
+        threshold: usize,
+        /// Each failure.
+        failures: Vec<ServerFailure>,
+    },
+    /// The object names a key server the caller did not supply.
+    #[error("the object is encrypted to key server {0}, which is not in the given list")]
+    UnknownServer(Address),
+    /// A server's registration could not be read or is malformed.
+    #[error("key server {object_id}: {reason}")]
+    Registration {
+        /// The `KeyServer` object.
+        object_id: Address,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Combining the keys or the data decryption failed.
+    #[error(transparent)]
+    Decrypt(#[from] floe_seal::SealError),
+}
+
+fn describe(failures: &[ServerFailure]) -> String {
+    failures.iter().map(|f| format!("{}: {}", f.url, f.reason)).collect::<Vec<_>>().join("; ")
+}
+
+/// The user keys fetched, by full identity, each with the keys of the servers that answered.
+#[derive(Debug, Clone, Default)]
+pub struct FetchedKeys(BTreeMap<Vec<u8>, UserKeys>);
+
+impl FetchedKeys {
+    /// The keys for one identity, usable with [`floe_seal::decrypt`].
+    pub fn for_identity(&self, identity: &Identity) -> Option<&UserKeys> {
+        self.0.get(&identity.full_id())
+    }
+
+    /// How many identities have keys.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no identity has keys.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl KeyServerInfo {
+    /// Reads a server's registration from the chain.
+    pub async fn from_chain(chain: &ChainClient, object_id: Address) -> Result<Self, FetchError> {
+        let registration = |reason: String| FetchError::Registration { object_id, reason };
+        let object = chain.get_object(object_id).await.map_err(|e| registration(e.to_string()))?;
+        let contents = object.as_struct().ok_or_else(|| registration("not a Move object".into()))?.contents();
+        let server: KeyServerObject =
+            bcs::from_bytes(contents).map_err(|e| registration(format!("not a KeyServer: {e}")))?;
+        let bytes: [u8; G2_LENGTH] = server
+            .public_key
+            .as_slice()
+            .try_into()
+            .map_err(|_| registration(format!("public key has {} bytes", server.public_key.len())))?;
+        let public_key = PublicKey::from_bytes(&bytes).map_err(|e| registration(e.to_string()))?;
+        Ok(Self { object_id, url: server.url, public_key })
+    }
+
+    /// Asks the server for its proof of possession and checks it against the registered public
+    /// key, so a registration pointing at someone else's URL is caught.
+    pub async fn verify_service(&self, http: &reqwest::Client) -> Result<(), FetchError> {
+        let registration = |reason: String| FetchError::Registration { object_id: self.object_id, reason };
+        let answer = http
+            .get(format!("{}/v1/service", self.url))
+            .timeout(CLIENT_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| registration(e.to_string()))?;
+        let body = answer.bytes().await.map_err(|e| registration(e.to_string()))?;
+        let service: ServiceResponse =
+            serde_json::from_slice(&body).map_err(|e| registration(format!("bad /v1/service answer: {e}")))?;
+        if service.service_id != self.object_id {
+            return Err(registration(format!("the server says it is {}", service.service_id)));
+        }
+        let pop = BASE64.decode(&service.pop).map_err(|e| registration(e.to_string()))?;
+        let pop: [u8; G1_LENGTH] =
+            pop.as_slice().try_into().map_err(|_| registration(format!("proof has {} bytes", pop.len())))?;
+        let pop = floe_seal::ProofOfPossession::from_bytes(&pop).map_err(|e| registration(e.to_string()))?;
+        self.public_key
+            .verify_proof_of_possession(self.object_id.as_bytes(), &pop)
+            .map_err(|e| registration(e.to_string()))
+    }
+}
+
+/// Fetches the user keys for every id `ptb` asks for from `threshold` of `servers`, asking all
+/// in parallel and dropping the slower requests once `threshold` answered with valid keys.
+pub async fn fetch_keys(
+    http: &reqwest::Client,
+    servers: &[KeyServerInfo],
+    threshold: usize,
+    session: &SessionKey,
+    ptb: &ProgrammableTransaction,
+) -> Result<FetchedKeys, FetchError> {
+    if threshold == 0 || threshold > servers.len() {
+        return Err(FetchError::InvalidThreshold { threshold, servers: servers.len() });
+    }
+    let request = check_ptb(ptb)?;
+    let package = ObjectId(request.package.into_inner());
+    let full_ids: Vec<Vec<u8>> = request.ids.iter().map(|id| Identity::new(package, id.clone()).full_id()).collect();
+    let ptb_bytes = bcs::to_bytes(ptb).expect("BCS of a PTB does not fail");
+
+    let mut pending: FuturesUnordered<_> = servers
+        .iter()
+        .map(|server| {
+            let (secret, request) = signed_request(session, &ptb_bytes);
+            let full_ids = &full_ids;
+            async move {
+                fetch_from(http, server, secret, &request, full_ids)
+                    .await
+                    .map(|keys| (server.object_id, keys))
+                    .map_err(|reason| ServerFailure { url: server.url.clone(), reason })
+            }
+        })
+        .collect();
+    let mut answered: Vec<(Address, Vec<floe_seal::UserKey>)> = Vec::new();
+    let mut failures = Vec::new();
+    while let Some(result) = pending.next().await {
+        match result {
+            Ok(keys) => answered.push(keys),
+            Err(failure) => failures.push(failure),
+        }
+        if answered.len() >= threshold {
+            break;
+        }
+        if servers.len() - failures.len() < threshold {
+            return Err(FetchError::NotEnoughServers {
+                answered: answered.len(),
+                servers: servers.len(),
+                threshold,
+                failures,
+            });
+        }
+    }
+    drop(pending);
+    let mut fetched = FetchedKeys::default();
+    for (server, keys) in answered {
+        for (full_id, key) in full_ids.iter().zip(keys) {
+            fetched.0.entry(full_id.clone()).or_default().insert(ObjectId(server.into_inner()), key);
+        }
+    }
+    Ok(fetched)
+}
+
+/// Fetches the keys for `object` from its key servers (which must be among `servers`) and
+/// decrypts it. `ptb` must approve the object's id.
+pub async fn fetch_and_decrypt(
+    http: &reqwest::Client,
+    servers: &[KeyServerInfo],
+    session: &SessionKey,
+    ptb: &ProgrammableTransaction,
+    object: &EncryptedObject,
+) -> Result<Vec<u8>, FetchError> {
+    let header = &object.header;
+    let mut chosen = Vec::new();
+    for (id, _) in &header.services {
+        let address = Address::new(id.0);
+        let server = servers.iter().find(|s| s.object_id == address).ok_or(FetchError::UnknownServer(address))?;
+        if !chosen.contains(server) {
+            chosen.push(server.clone());
+        }
+    }
+    let threshold = usize::from(header.threshold).min(chosen.len());
+    let keys = fetch_keys(http, &chosen, threshold, session, ptb).await?;
+    let identity = Identity::new(header.package_id, header.id.clone());
+    let keys = keys.for_identity(&identity).cloned().unwrap_or_default();
+    Ok(decrypt(object, &keys)?)
+}
+
+/// A fresh ephemeral key and the signed request body for one server.
+fn signed_request(session: &SessionKey, ptb_bytes: &[u8]) -> (EphemeralSecret, FetchKeyRequest) {
+    let (secret, enc_key, enc_vk) = EphemeralSecret::generate(&mut rand::thread_rng());
+    let (enc_key, enc_vk) = (enc_key.to_bytes(), enc_vk.to_bytes());
+    let signature = session.sign_request(ptb_bytes, &enc_key, &enc_vk);
+    let request = FetchKeyRequest {
+        ptb: BASE64.encode(ptb_bytes),
+        enc_key: BASE64.encode(enc_key),
+        enc_verification_key: BASE64.encode(enc_vk),
+        request_signature: BASE64.encode(signature.inner()),
+        certificate: session.certificate(),
+    };
+    (secret, request)
+}
+
+/// One server's keys for `full_ids`, in that order, each decrypted and verified.
+async fn fetch_from(
+    http: &reqwest::Client,
+    server: &KeyServerInfo,
+    secret: EphemeralSecret,
+    request: &FetchKeyRequest,
+    full_ids: &[Vec<u8>],
+) -> Result<Vec<floe_seal::UserKey>, String> {
+    let body = serde_json::to_vec(request).expect("requests serialize");
+    let answer = http
+        .post(format!("{}/v1/fetch_key", server.url))
+        .timeout(CLIENT_TIMEOUT)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    let status = answer.status();
+    let bytes = answer.bytes().await.map_err(|e| format!("reading the answer failed: {e}"))?;
+    if !status.is_success() {
+        return Err(match serde_json::from_slice::<ErrorResponse>(&bytes) {
+            Ok(error) => format!("{status} {}: {}", error.error, error.message),
+            Err(_) => format!("{status}: {}", String::from_utf8_lossy(&bytes)),
+        });
+    }
+    let response: FetchKeyResponse = serde_json::from_slice(&bytes).map_err(|e| format!("malformed answer: {e}"))?;
+    let server_id = ObjectId(server.object_id.into_inner());
+    full_ids
+        .iter()
+        .map(|full_id| {
+            let entry = response
+                .decryption_keys
+                .iter()
+                .find(|k| BASE64.decode(&k.id).is_ok_and(|id| id == *full_id))
+                .ok_or_else(|| "the answer lacks a key for a requested id".to_owned())?;
+            let point = |text: &str| -> Result<[u8; G1_LENGTH], String> {
+                let bytes = BASE64.decode(text).map_err(|e| format!("encrypted key is not base64: {e}"))?;
+                bytes.as_slice().try_into().map_err(|_| format!("encrypted key part has {} bytes", bytes.len()))
+            };
+            let encrypted =
+                EncryptedUserKey::from_bytes(&[point(&entry.encrypted_key[0])?, point(&entry.encrypted_key[1])?])
+                    .map_err(|e| e.to_string())?;
+            secret.decrypt_and_verify(&encrypted, full_id, &server.public_key, server_id).map_err(|e| e.to_string())
+        })
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! floe-keyserver: a Seal-style key server for floe's private blobs, and its client.
+//!
+//! A key server holds one IBE master key, registered on chain as a `floe_seal::key_server::
+//! KeyServer` object ([`register_key_server`]). A user who wants the key for identity
+//! `package ‖ id` sends ([`fetch_keys`]) a PTB of `seal_approve*` calls, a session certificate
+//! signed once by their wallet, and a fresh ephemeral ElGamal key, all signed by the session
+//! key. The server ([`KeyServer`]) checks the PTB's shape, the certificate and the signature,
+//! rate-limits per user, refuses while its view of the chain is stale, simulates the PTB on the
+//! chain as the user, and only if no call aborts returns each user key encrypted to the
+//! ephemeral key. The client stops at `t` answers and checks every key with a pairing.
+//!
+//! The PTB check alone, as the server runs it:
+//!
+//! ```
+//! use floe_keyserver::{PtbError, check_ptb};
+//! use sui_sdk_types::{Address, Argument, Command, Identifier, Input, MoveCall, ProgrammableTransaction};
+//!
+//! let package = Address::from_static("0x5e");
+//! let call = |function: &'static str| Command::MoveCall(MoveCall {
+//!     package,
+//!     module: Identifier::from_static("owner_policy"),
+//!     function: Identifier::from_static(function),
+//!     type_arguments: vec![],
+//!     arguments: vec![Argument::Input(0)],
+//! });
+//! let id = bcs::to_bytes(&b"inner id".to_vec()).unwrap();
+//! let ptb = ProgrammableTransaction { inputs: vec![Input::Pure(id)], commands: vec![call("seal_approve")] };
+//! let request = check_ptb(&ptb).unwrap();
+//! assert_eq!((request.package, request.ids), (package, vec![b"inner id".to_vec()]));
+//!
+//! // Anything but seal_approve* is refused before the chain is asked.
+//! let sneaky = ProgrammableTransaction { commands: vec![call("transfer")], ..ptb };
+//! assert!(matches!(check_ptb(&sneaky), Err(PtbError::NotApproval { .. })));
+//! ```
+//!
+//! HTTP API: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health` (bodies in [`api`]);
+//! refusals are JSON `{error, message}` with 400, 403, 413, 429 or 503.
+
+pub mod api;
+mod client;
+mod error;
+mod freshness;
+pub mod limits;
+mod policy;
+mod ptb;
+mod rate_limit;
+mod registration;
+mod server;
+
+pub use client::{FetchError, FetchedKeys, KeyServerInfo, ServerFailure, fetch_and_decrypt, fetch_keys};
+pub use error::RequestError;
+pub use ptb::{APPROVE_PREFIX, KeyRequestPtb, PtbError, check_ptb};
+pub use registration::{REGISTRATION_GAS_BUDGET, RegistrationError, register_key_server};
+pub use server::{KeyServer, KeyServerConfig};

@@ -1,0 +1,56 @@
+//! The policy check: the key request's PTB, simulated on the chain as the certificate's user.
+//! If no `seal_approve*` call aborts, the policy grants the keys.
+
+use floe_chain::{ChainClient, ClientError, PaymentError, select_gas};
+use sui_sdk_types::{
+    Address, GasPayment, ProgrammableTransaction, Transaction, TransactionExpiration, TransactionKind,
+};
+
+use crate::error::RequestError;
+use crate::limits::SIMULATION_GAS_BUDGET;
+
+/// Simulates `ptb` with `user` as the sender; `Ok` when every call returned.
+pub(crate) async fn evaluate(
+    client: &ChainClient,
+    ptb: ProgrammableTransaction,
+    user: Address,
+    gas_price: u64,
+) -> Result<(), RequestError> {
+    // A full node checks gas even in a simulation; any SUI coin of the user's will do, and
+    // nothing is charged.
+    let gas = select_gas(client, user, SIMULATION_GAS_BUDGET).await.map_err(|e| match e {
+        PaymentError::InsufficientBalance { available, .. } => RequestError::InvalidParameter(format!(
+            "user {user} needs a SUI coin of at least {SIMULATION_GAS_BUDGET} MIST for the policy simulation, \
+             the largest holds {available}"
+        )),
+        PaymentError::Client(e) => RequestError::ChainUnavailable(e.to_string()),
+    })?;
+    let transaction = Transaction {
+        kind: TransactionKind::ProgrammableTransaction(ptb),
+        sender: user,
+        gas_payment: GasPayment {
+            objects: vec![gas.reference],
+            owner: user,
+            price: gas_price,
+            budget: SIMULATION_GAS_BUDGET,
+        },
+        expiration: TransactionExpiration::None,
+    };
+    match client.simulate(&transaction).await {
+        Ok(_) => Ok(()),
+        Err(ClientError::ExecutionFailed(failure)) => Err(RequestError::NoAccess(match failure.move_abort() {
+            Some(abort) => format!("the policy aborted with {abort}"),
+            None => format!("the policy call failed: {:?}", failure.error),
+        })),
+        Err(e) => match e.code() {
+            Some(code) if is_input_problem(code) => Err(RequestError::InvalidParameter(e.to_string())),
+            _ => Err(RequestError::ChainUnavailable(e.to_string())),
+        },
+    }
+}
+
+/// Answers meaning "these inputs cannot be evaluated" (object missing, stale version, unknown
+/// function) rather than "the chain is down".
+fn is_input_problem(code: tonic::Code) -> bool {
+    matches!(code, tonic::Code::InvalidArgument | tonic::Code::NotFound | tonic::Code::FailedPrecondition)
+}

@@ -1,0 +1,56 @@
+//! Registering a key server on chain: `key_server::register_and_transfer` makes a `KeyServer`
+//! object with the server's name, URL and IBE public key, owned by the operator.
+
+use floe_chain::floe::{KeyServerRegistration, SealCalls};
+use floe_chain::{ChainClient, ClientError, Keypair, Packages, PaymentError, select_gas, transaction_for};
+use floe_seal::PublicKey;
+use sui_sdk_types::Address;
+
+/// The gas budget of the registration transaction.
+pub const REGISTRATION_GAS_BUDGET: u64 = 50_000_000;
+
+/// Why a registration failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    /// The operator cannot pay gas.
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    /// The transaction failed or the chain could not be reached.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The transaction succeeded but created no object.
+    #[error("the registration transaction {0} created no KeyServer object")]
+    NothingCreated(String),
+}
+
+/// Registers a key server under `packages.seal` and returns its `KeyServer` object id, which
+/// the server then reports at `/v1/service` and encrypted objects name.
+pub async fn register_key_server(
+    chain: &ChainClient,
+    packages: &Packages,
+    operator: &Keypair,
+    name: &str,
+    url: &str,
+    public_key: &PublicKey,
+) -> Result<Address, RegistrationError> {
+    let gas = select_gas(chain, operator.address(), REGISTRATION_GAS_BUDGET).await?;
+    let price = chain.reference_gas_price().await?;
+    let mut builder = transaction_for(operator.address(), &gas, price, REGISTRATION_GAS_BUDGET);
+    let registration = KeyServerRegistration {
+        name: name.to_owned(),
+        url: url.to_owned(),
+        key_type: 0,
+        public_key: public_key.to_bytes().to_vec(),
+    };
+    SealCalls::new(packages).register_key_server_and_transfer(&mut builder, &registration);
+    let transaction = builder.try_build().map_err(|e| ClientError::Malformed {
+        call: "register_and_transfer",
+        reason: format!("transaction does not build: {e}"),
+    })?;
+    let executed = chain.sign_and_execute(&transaction, operator).await?;
+    executed
+        .created()
+        .first()
+        .map(|o| *o.reference.object_id())
+        .ok_or_else(|| RegistrationError::NothingCreated(executed.digest.to_string()))
+}

@@ -1,0 +1,241 @@
+//! The HTTP service: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health`.
+//!
+//! A fetch is checked in order of cost: body and PTB shape, the session certificate and the
+//! request signature (pure CPU), then the per-user rate limit, then the chain (staleness of the
+//! server's view, then the policy simulation). Only when the simulation succeeds are user keys
+//! derived, and they leave the server only encrypted to the request's ephemeral key.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use floe_chain::ChainClient;
+use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
+use floe_seal::{EphemeralPublicKey, EphemeralVerificationKey, Identity, MasterKey, ObjectId};
+use sui_sdk_types::{Address, Ed25519Signature, ProgrammableTransaction};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::{DecryptionKey, FetchKeyRequest, FetchKeyResponse, ServiceResponse};
+use crate::error::RequestError;
+use crate::freshness::{ChainView, now_ms};
+use crate::limits::{DEFAULT_MAX_STALENESS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, MAX_REQUEST_BYTES};
+use crate::policy;
+use crate::ptb::check_ptb;
+use crate::rate_limit::RateLimiter;
+
+/// How a key server runs.
+#[derive(Clone)]
+pub struct KeyServerConfig {
+    /// The IBE master secret key.
+    pub master_key: MasterKey,
+    /// The server's `KeyServer` object id on chain (registered with this key's public key).
+    pub object_id: Address,
+    /// The full node to simulate policies on.
+    pub chain: ChainClient,
+    /// Refuse requests while the newest checkpoint seen is older than this.
+    pub max_staleness: Duration,
+    /// Sustained requests per second per user.
+    pub rate_per_second: u32,
+    /// Burst per user.
+    pub rate_burst: u32,
+}
+
+impl std::fmt::Debug for KeyServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the master key.
+        f.debug_struct("KeyServerConfig")
+            .field("object_id", &self.object_id)
+            .field("chain", &self.chain)
+            .field("max_staleness", &self.max_staleness)
+            .field("rate_per_second", &self.rate_per_second)
+            .field("rate_burst", &self.rate_burst)
+            .finish()
+    }
+}
+
+impl KeyServerConfig {
+    /// A configuration with the default staleness bound and rate limits.
+    pub fn new(master_key: MasterKey, object_id: Address, chain: ChainClient) -> Self {
+        Self {
+            master_key,
+            object_id,
+            chain,
+            max_staleness: DEFAULT_MAX_STALENESS,
+            rate_per_second: DEFAULT_RATE_PER_SECOND,
+            rate_burst: DEFAULT_RATE_BURST,
+        }
+    }
+}
+
+struct ServerState {
+    master_key: MasterKey,
+    object_id: Address,
+    pop: String,
+    chain: ChainClient,
+    view: Arc<ChainView>,
+    max_staleness: Duration,
+    limiter: RateLimiter,
+}
+
+/// A running key server.
+#[derive(Debug)]
+pub struct KeyServer {
+    addr: SocketAddr,
+    closing: watch::Sender<bool>,
+    server: JoinHandle<std::io::Result<()>>,
+    watcher: JoinHandle<()>,
+}
+
+impl KeyServer {
+    /// Serves on `listener` until [`KeyServer::shutdown`]. Starts following the chain at once;
+    /// requests are answered once a fresh checkpoint has been read.
+    pub fn serve(listener: TcpListener, config: KeyServerConfig) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let (view, watcher) = ChainView::watch(config.chain.clone());
+        let pop = config.master_key.proof_of_possession(config.object_id.as_bytes());
+        let state = Arc::new(ServerState {
+            master_key: config.master_key,
+            object_id: config.object_id,
+            pop: BASE64.encode(pop.to_bytes()),
+            chain: config.chain,
+            view,
+            max_staleness: config.max_staleness,
+            limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
+        });
+        let app = Router::new()
+            .route("/v1/service", get(service))
+            .route("/v1/fetch_key", post(fetch_key))
+            .route("/health", get(|| async { "ok" }))
+            .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+            .with_state(state);
+        let (closing, mut closing_rx) = watch::channel(false);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = closing_rx.wait_for(|c| *c).await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "key server serving");
+        Ok(Self { addr, closing, server, watcher })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and waits for the server to finish.
+    pub async fn shutdown(self) {
+        let _ = self.closing.send(true);
+        self.watcher.abort();
+        if let Ok(Err(e)) = self.server.await {
+            tracing::warn!(error = %e, "key server ended with an error");
+        }
+    }
+}
+
+async fn service(State(state): State<Arc<ServerState>>) -> Json<ServiceResponse> {
+    Json(ServiceResponse { service_id: state.object_id, pop: state.pop.clone() })
+}
+
+async fn fetch_key(State(state): State<Arc<ServerState>>, body: Bytes) -> Result<Json<FetchKeyResponse>, RequestError> {
+    let request: FetchKeyRequest = serde_json::from_slice(&body)
+        .map_err(|e| RequestError::Malformed(format!("body is not a fetch_key request: {e}")))?;
+    let checked = CheckedRequest::parse(&request)?;
+    let user = request.certificate.user;
+    let now = now_ms();
+    request.certificate.verify(checked.package, now).map_err(RequestError::InvalidCertificate)?;
+    request
+        .certificate
+        .verify_request(&checked.ptb_bytes, &checked.enc_key_bytes, &checked.enc_vk_bytes, &checked.signature)
+        .map_err(RequestError::InvalidSignature)?;
+    if !state.limiter.allow(user, Instant::now()) {
+        return Err(RequestError::RateLimited {
+            user,
+            per_second: state.limiter.per_second(),
+            burst: state.limiter.burst(),
+        });
+    }
+    let observed = state.view.fresh(now, state.max_staleness)?;
+    policy::evaluate(&state.chain, checked.ptb, user, observed.gas_price).await?;
+
+    let package = ObjectId(checked.package.into_inner());
+    let mut rng = rand::thread_rng();
+    let decryption_keys = checked
+        .ids
+        .into_iter()
+        .map(|inner| {
+            let full_id = Identity::new(package, inner).full_id();
+            let key = state.master_key.derive_user_key(&full_id);
+            let [ephemeral, masked] = checked.enc_key.encrypt(&mut rng, &key).to_bytes();
+            DecryptionKey {
+                id: BASE64.encode(&full_id),
+                encrypted_key: [BASE64.encode(ephemeral), BASE64.encode(masked)],
+            }
+        })
+        .collect();
+    tracing::debug!(%user, checkpoint = observed.checkpoint, "released keys");
+    Ok(Json(FetchKeyResponse { decryption_keys }))
+}
+
+/// A request whose encodings and PTB shape are valid.
+struct CheckedRequest {
+    ptb: ProgrammableTransaction,
+    ptb_bytes: Vec<u8>,
+    package: Address,
+    ids: Vec<Vec<u8>>,
+    enc_key: EphemeralPublicKey,
+    enc_key_bytes: Vec<u8>,
+    enc_vk_bytes: Vec<u8>,
+    signature: Ed25519Signature,
+}
+
+fn base64_field(field: &str, text: &str) -> Result<Vec<u8>, RequestError> {
+    BASE64.decode(text).map_err(|e| RequestError::Malformed(format!("{field} is not base64: {e}")))
+}
+
+fn fixed<const N: usize>(field: &str, bytes: &[u8]) -> Result<[u8; N], RequestError> {
+    bytes.try_into().map_err(|_| RequestError::Malformed(format!("{field} has {} bytes, expected {N}", bytes.len())))
+}
+
+impl CheckedRequest {
+    fn parse(request: &FetchKeyRequest) -> Result<Self, RequestError> {
+        let ptb_bytes = base64_field("ptb", &request.ptb)?;
+        let ptb: ProgrammableTransaction = bcs::from_bytes(&ptb_bytes)
+            .map_err(|e| RequestError::Malformed(format!("ptb is not a BCS ProgrammableTransaction: {e}")))?;
+        let shape = check_ptb(&ptb)?;
+        let enc_key_bytes = base64_field("enc_key", &request.enc_key)?;
+        let enc_key = EphemeralPublicKey::from_bytes(&fixed::<G1_LENGTH>("enc_key", &enc_key_bytes)?)
+            .map_err(|e| RequestError::Malformed(format!("enc_key: {e}")))?;
+        let enc_vk_bytes = base64_field("enc_verification_key", &request.enc_verification_key)?;
+        EphemeralVerificationKey::from_bytes(&fixed::<G2_LENGTH>("enc_verification_key", &enc_vk_bytes)?)
+            .map_err(|e| RequestError::Malformed(format!("enc_verification_key: {e}")))?;
+        let signature_bytes = base64_field("request_signature", &request.request_signature)?;
+        let signature = Ed25519Signature::new(fixed::<64>("request_signature", &signature_bytes)?);
+        Ok(Self {
+            ptb,
+            ptb_bytes,
+            package: shape.package,
+            ids: shape.ids,
+            enc_key,
+            enc_key_bytes,
+            enc_vk_bytes,
+            signature,
+        })
+    }
+}
