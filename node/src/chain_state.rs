@@ -376,6 +376,14 @@ impl ChainState {
         Ok(duties)
     }
 
+    /// Records `duty` outside a checkpoint (e.g. at start-up); recording it twice keeps one.
+    pub fn add_duty(&self, duty: &Duty) -> Result<(), ChainStateError> {
+        let txn = self.db.begin_write()?;
+        txn.open_table(DUTIES)?.insert(duty.key().as_slice(), ())?;
+        txn.commit()?;
+        Ok(())
+    }
+
     /// Marks `duty` done (or given up): it is not resumed after a restart.
     pub fn finish(&self, duty: &Duty) -> Result<(), ChainStateError> {
         let txn = self.db.begin_write()?;

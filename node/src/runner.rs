@@ -25,7 +25,7 @@ use tokio::{
 use crate::{
     api,
     chain_committee::ChainCommittee,
-    chain_state::{ChainState, ChainStateError},
+    chain_state::{ChainState, ChainStateError, Duty},
     chain_view::ChainView,
     config::{ConfigError, NodeConfig},
     duties::{DutyWorker, EpochSyncReporter},
@@ -154,6 +154,11 @@ pub async fn start_with(
     .await
     .map_err(|error| RunError::Task(error.to_string()))??;
     let node = Arc::new(StorageNode::new(state.clone(), store, key));
+    // A member reports its sync for the epoch it starts in too (the genesis epoch included); the
+    // reporter skips it if its capability shows it was done.
+    if !node.owned_shards().is_empty() {
+        state.add_duty(&Duty::EpochSyncDone(state.current_epoch()))?;
+    }
     collect_garbage_at_start(&node).await;
     check_public_url(config, &node, &state, &listener);
 
