@@ -6,6 +6,13 @@ use crate::Output;
 use crate::blob_id::{BlobIdArgs, BlobIdReport};
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
+use crate::{
+    blob_commands::{ExtendArgs, ObjectArgs, SetAttributeArgs, StatusArgs},
+    daemon::DaemonArgs,
+    info::InfoArgs,
+    read::ReadArgs,
+    store::StoreArgs,
+};
 
 /// floe: a decentralized blob store on Sui.
 #[derive(Debug, Parser)]
@@ -31,6 +38,26 @@ pub enum Command {
     Devnet(DevnetArgs),
     /// Index a chain into SQL and serve the explorer until Ctrl-C.
     Indexer(IndexerArgs),
+    /// Store files: pay in WAL, upload to the storage nodes, certify on chain.
+    Store(StoreArgs),
+    /// Read a blob by its id, verified, to stdout or a file.
+    Read(ReadArgs),
+    /// Show what the storage nodes report about a blob.
+    Status(StatusArgs),
+    /// Delete a deletable blob you own (its storage returns to you).
+    Delete(ObjectArgs),
+    /// Extend a certified blob you own by some epochs (pays in WAL).
+    Extend(ExtendArgs),
+    /// Drop an expired Blob object you own.
+    BurnExpired(ObjectArgs),
+    /// Set an attribute (e.g. content-type) on a blob you own.
+    SetAttribute(SetAttributeArgs),
+    /// List a blob's attributes.
+    Attributes(ObjectArgs),
+    /// Show the current epoch, prices and storage committee.
+    Info(InfoArgs),
+    /// Serve the publisher and aggregator HTTP API until Ctrl-C.
+    Daemon(DaemonArgs),
 }
 
 /// Runs a parsed command line.
@@ -46,6 +73,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BlobId(args) => output.emit(&BlobIdReport::of_file(&args.file, args.n_shards)?),
         Command::Devnet(args) => runtime()?.block_on(crate::devnet::run(args, output)),
         Command::Indexer(args) => runtime()?.block_on(crate::indexer::run(args, output)),
+        Command::Store(args) => runtime()?.block_on(crate::store::run(args, output)),
+        Command::Read(args) => runtime()?.block_on(crate::read::run(args, output)),
+        Command::Status(args) => runtime()?.block_on(crate::blob_commands::status(args, output)),
+        Command::Delete(args) => runtime()?.block_on(crate::blob_commands::delete(args, output)),
+        Command::Extend(args) => runtime()?.block_on(crate::blob_commands::extend(args, output)),
+        Command::BurnExpired(args) => runtime()?.block_on(crate::blob_commands::burn_expired(args, output)),
+        Command::SetAttribute(args) => runtime()?.block_on(crate::blob_commands::set_attribute(args, output)),
+        Command::Attributes(args) => runtime()?.block_on(crate::blob_commands::attributes(args, output)),
+        Command::Info(args) => runtime()?.block_on(crate::info::run(args, output)),
+        Command::Daemon(args) => runtime()?.block_on(crate::daemon::run(args, output)),
     }
 }
 

@@ -13,12 +13,19 @@
 //! println!("{report}");
 //! ```
 
+pub mod account;
+pub mod blob_commands;
 pub mod blob_id;
 pub mod command;
+pub mod daemon;
 pub mod devnet;
 pub mod indexer;
+pub mod info;
 pub mod interrupt;
 pub mod output;
+pub mod progress_bars;
+pub mod read;
+pub mod store;
 
 pub use command::{Cli, Command, run};
 pub use output::Output;
