@@ -1,0 +1,145 @@
+//! What a local network is made of: sizes, ports, epoch length, and the seed every key is
+//! derived from (so a restart on the same data directory finds the same keys).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use floe_chain::Keypair;
+use floe_encoder::bls::BlsSecretKey;
+use floe_seal::MasterKey;
+
+/// Storage nodes by default, as on a small real committee.
+pub const DEFAULT_NODES: usize = 10;
+/// Shards by default.
+pub const DEFAULT_SHARDS: u16 = 100;
+/// Key servers by default.
+pub const DEFAULT_KEY_SERVERS: usize = 3;
+/// Epoch length by default: long enough that a blob stored for a few epochs outlives a
+/// demonstration, short enough to see epochs change in an afternoon.
+pub const DEFAULT_EPOCH_DURATION: Duration = Duration::from_secs(60 * 60);
+/// SUI (in MIST) the funded user account gets, split in coins so transactions can run in parallel.
+pub const USER_SUI_COINS: [u64; 4] = [250_000_000_000_000; 4];
+/// WAL (in FROST) the funded user account gets.
+pub const USER_WAL_COINS: [u64; 4] = [250_000_000_000_000_000; 4];
+/// WAL (in FROST) each genesis node stakes: equal stakes give equal shares of the shards.
+pub const NODE_STAKE: u64 = 1_000_000_000_000_000;
+
+/// Fixed ports of the command-line local network, so that node addresses registered on chain
+/// stay valid across restarts. Tests use [`Ports::ephemeral`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ports {
+    /// The devnet's gRPC port.
+    pub rpc: u16,
+    /// Node `i` listens on `first_node + i`.
+    pub first_node: u16,
+    /// The publisher/aggregator.
+    pub daemon: u16,
+    /// The indexer's explorer.
+    pub indexer: u16,
+    /// Key server `i` listens on `first_key_server + i`.
+    pub first_key_server: u16,
+}
+
+impl Default for Ports {
+    fn default() -> Self {
+        Self {
+            rpc: 9000,
+            first_node: 9185,
+            daemon: 31415,
+            indexer: 8080,
+            first_key_server: 9300,
+        }
+    }
+}
+
+impl Ports {
+    /// Every service on a free port picked by the OS (a network that is not restarted).
+    pub fn ephemeral() -> Self {
+        Self {
+            rpc: 0,
+            first_node: 0,
+            daemon: 0,
+            indexer: 0,
+            first_key_server: 0,
+        }
+    }
+
+    pub(crate) fn at(port: u16, offset: usize) -> SocketAddr {
+        let port = if port == 0 {
+            0
+        } else {
+            port + u16::try_from(offset).expect("few services")
+        };
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
+    }
+}
+
+/// A local network's configuration.
+#[derive(Debug, Clone)]
+pub struct LocalnetConfig {
+    /// Where every component keeps its state (`devnet/`, `node-<i>/`, `indexer.db`).
+    pub data_dir: PathBuf,
+    /// Storage nodes.
+    pub n_nodes: usize,
+    /// Shards, spread over the nodes by stake (equal stakes: equal shares).
+    pub n_shards: u16,
+    /// Epoch length; epochs change by themselves once nodes holding a quorum have synced.
+    pub epoch_duration: Duration,
+    /// Seal key servers (0: none).
+    pub key_servers: usize,
+    /// Whether to run the indexer (SQLite under the data directory).
+    pub indexer: bool,
+    /// Ports.
+    pub ports: Ports,
+    /// Every key is derived from this seed.
+    pub seed: [u8; 32],
+}
+
+impl LocalnetConfig {
+    /// The default network (10 nodes, 100 shards, 3 key servers, indexer) under `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            n_nodes: DEFAULT_NODES,
+            n_shards: DEFAULT_SHARDS,
+            epoch_duration: DEFAULT_EPOCH_DURATION,
+            key_servers: DEFAULT_KEY_SERVERS,
+            indexer: true,
+            ports: Ports::default(),
+            seed: *b"floe localnet, for testing only!",
+        }
+    }
+
+    fn derive(&self, purpose: &str, index: usize) -> [u8; 32] {
+        let mut input = self.seed.to_vec();
+        input.extend_from_slice(purpose.as_bytes());
+        input.extend_from_slice(&(index as u64).to_le_bytes());
+        sui_sdk_types::hash::Hasher::digest(&input).into_inner()
+    }
+
+    /// The funded user account.
+    pub fn user_key(&self) -> Keypair {
+        Keypair::from_secret_bytes(self.derive("user", 0))
+    }
+
+    /// Node `i`'s BLS seed (its key is `BlsSecretKey::from_seed` of it).
+    pub(crate) fn node_bls_seed(&self, i: usize) -> [u8; 32] {
+        self.derive("node-bls", i)
+    }
+
+    /// Node `i`'s BLS key.
+    pub fn node_bls_key(&self, i: usize) -> BlsSecretKey {
+        BlsSecretKey::from_seed(&self.node_bls_seed(i))
+    }
+
+    /// Node `i`'s operator account.
+    pub fn node_operator(&self, i: usize) -> Keypair {
+        Keypair::from_secret_bytes(self.derive("node-operator", i))
+    }
+
+    /// Key server `i`'s master key.
+    pub fn key_server_master_key(&self, i: usize) -> MasterKey {
+        MasterKey::derive_from_seed(&self.seed, i as u64)
+    }
+}

@@ -1,0 +1,489 @@
+//! Starting, observing and stopping a whole local network in one process.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use floe_chain::floe::InitParams;
+use floe_chain::floe::state::FloeReader;
+use floe_chain::{ChainClient, Deployment, Keypair};
+use floe_client::daemon::{self, Daemon, DaemonSettings};
+use floe_client::{FloeClient, Settings};
+use floe_devnet::{
+    CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig,
+    GenesisNode,
+};
+use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
+use floe_keyserver::{KeyServer, KeyServerConfig};
+use floe_node::chain_committee::ChainCommittee;
+use floe_node::config::{KeySource, NodeConfig, NodeLimits};
+use floe_node::runner::{self, RunningNode};
+use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{LocalnetConfig, NODE_STAKE, Ports, USER_SUI_COINS, USER_WAL_COINS};
+
+/// Why the local network could not start or a component could not be (re)started.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalnetError {
+    /// A port is taken (another localnet running?).
+    #[error(
+        "cannot listen on {addr}: {source} (is another floe localnet running? stop it or pick other ports)"
+    )]
+    Listen {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Files under the data directory.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The genesis committee could not be built.
+    #[error("genesis: {0}")]
+    Genesis(#[from] floe_devnet::CommitteeGenesisError),
+    /// The devnet failed.
+    #[error("devnet: {0}")]
+    Devnet(#[from] floe_devnet::DevnetError),
+    /// A storage node failed.
+    #[error("storage node {index}: {source}")]
+    Node {
+        /// Which node.
+        index: usize,
+        /// What failed.
+        source: runner::RunError,
+    },
+    /// The publisher/aggregator's client could not connect.
+    #[error("publisher/aggregator: {0}")]
+    Client(#[from] floe_client::ChainError),
+    /// The indexer failed.
+    #[error("indexer: {0}")]
+    Indexer(#[from] floe_indexer::ServiceError),
+    /// A key server failed.
+    #[error("key server {index}: {reason}")]
+    KeyServer {
+        /// Which key server.
+        index: usize,
+        /// What failed.
+        reason: String,
+    },
+    /// No such node.
+    #[error("there is no node {0}")]
+    NoSuchNode(usize),
+}
+
+/// A key server registered on chain, remembered across restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyServerEntry {
+    /// Its `KeyServer` object.
+    pub object_id: Address,
+    /// Its URL.
+    pub url: String,
+}
+
+/// A running local network; see the crate docs.
+#[derive(Debug)]
+pub struct Localnet {
+    config: LocalnetConfig,
+    devnet: Devnet,
+    node_configs: Vec<NodeConfig>,
+    nodes: Vec<Option<RunningNode>>,
+    daemon: Daemon,
+    daemon_stop: watch::Sender<bool>,
+    indexer: Option<IndexerService>,
+    key_servers: Vec<KeyServer>,
+    key_server_entries: Vec<KeyServerEntry>,
+}
+
+impl Localnet {
+    /// Starts (or, on a data directory that holds one, resumes) the network `config` describes.
+    pub async fn start(config: LocalnetConfig) -> Result<Self, LocalnetError> {
+        create_dir(&config.data_dir)?;
+        let ports = config.ports;
+
+        // Bind every node's port first: their URLs go into the genesis committee.
+        let mut node_listeners = Vec::with_capacity(config.n_nodes);
+        for i in 0..config.n_nodes {
+            node_listeners.push(bind(Ports::at(ports.first_node, i)).await?);
+        }
+        let node_urls: Vec<String> = node_listeners
+            .iter()
+            .map(|l| l.local_addr().map(|a| format!("http://{a}")))
+            .collect::<Result<_, _>>()
+            .map_err(|source| LocalnetError::Listen {
+                addr: Ports::at(ports.first_node, 0),
+                source,
+            })?;
+
+        let devnet = start_devnet(&config, &node_urls).await?;
+        let deployment = devnet.deployment().clone();
+
+        let mut node_configs = Vec::with_capacity(config.n_nodes);
+        let mut nodes = Vec::with_capacity(config.n_nodes);
+        for (i, listener) in node_listeners.into_iter().enumerate() {
+            let node_config = node_config(&config, i, &node_urls[i], &devnet)?;
+            let running = start_node(&node_config, listener, &deployment)
+                .await
+                .map_err(|source| LocalnetError::Node { index: i, source })?;
+            node_configs.push(node_config);
+            nodes.push(Some(running));
+        }
+
+        let (daemon, daemon_stop) = start_daemon(&config, &deployment).await?;
+        let indexer = if config.indexer {
+            Some(start_indexer(&config, &deployment).await?)
+        } else {
+            None
+        };
+        let (key_servers, key_server_entries) = start_key_servers(&config, &deployment).await?;
+        Ok(Self {
+            config,
+            devnet,
+            node_configs,
+            nodes,
+            daemon,
+            daemon_stop,
+            indexer,
+            key_servers,
+            key_server_entries,
+        })
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &LocalnetConfig {
+        &self.config
+    }
+
+    /// The devnet (the chain).
+    pub fn devnet(&self) -> &Devnet {
+        &self.devnet
+    }
+
+    /// Where floe lives on the devnet.
+    pub fn deployment(&self) -> &Deployment {
+        self.devnet.deployment()
+    }
+
+    /// The deployment description file the devnet wrote.
+    pub fn deployment_path(&self) -> PathBuf {
+        self.config.data_dir.join("devnet").join("deployment.json")
+    }
+
+    /// The chain's gRPC endpoint.
+    pub fn rpc_url(&self) -> String {
+        self.devnet.url()
+    }
+
+    /// The publisher/aggregator's base URL.
+    pub fn daemon_url(&self) -> String {
+        self.daemon.url()
+    }
+
+    /// The indexer's explorer URL, if it runs.
+    pub fn indexer_url(&self) -> Option<String> {
+        self.indexer
+            .as_ref()
+            .map(|indexer| format!("http://{}", indexer.addr()))
+    }
+
+    /// The key servers (object id and URL), in order.
+    pub fn key_servers(&self) -> &[KeyServerEntry] {
+        &self.key_server_entries
+    }
+
+    /// The funded user account (SUI for gas, WAL for storage).
+    pub fn user_key(&self) -> Keypair {
+        self.config.user_key()
+    }
+
+    /// The storage nodes' API URLs, in node order.
+    pub fn node_urls(&self) -> Vec<String> {
+        self.node_configs
+            .iter()
+            .map(|c| c.public_url.clone().unwrap_or_default())
+            .collect()
+    }
+
+    /// Node `index`, if it is running.
+    pub fn node(&self, index: usize) -> Option<&RunningNode> {
+        self.nodes.get(index).and_then(Option::as_ref)
+    }
+
+    /// The number of nodes (running or stopped).
+    pub fn n_nodes(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// A client signing as the funded user.
+    pub async fn client(&self) -> Result<FloeClient, LocalnetError> {
+        Ok(FloeClient::connect(
+            self.deployment().clone(),
+            Some(self.user_key()),
+            Settings::default(),
+        )
+        .await?)
+    }
+
+    /// A chain client of the devnet.
+    pub fn chain(&self) -> ChainClient {
+        ChainClient::new(&self.rpc_url()).expect("the devnet URL is valid")
+    }
+
+    /// Stops node `index` (its data stays on disk).
+    pub async fn stop_node(&mut self, index: usize) -> Result<(), LocalnetError> {
+        let slot = self
+            .nodes
+            .get_mut(index)
+            .ok_or(LocalnetError::NoSuchNode(index))?;
+        if let Some(node) = slot.take() {
+            node.stop()
+                .await
+                .map_err(|source| LocalnetError::Node { index, source })?;
+        }
+        Ok(())
+    }
+
+    /// Starts node `index` again on its address, from its data on disk.
+    pub async fn restart_node(&mut self, index: usize) -> Result<(), LocalnetError> {
+        let config = self
+            .node_configs
+            .get(index)
+            .ok_or(LocalnetError::NoSuchNode(index))?
+            .clone();
+        self.stop_node(index).await?;
+        let listener = bind(config.listen).await?;
+        let running = start_node(&config, listener, self.devnet.deployment())
+            .await
+            .map_err(|source| LocalnetError::Node { index, source })?;
+        self.nodes[index] = Some(running);
+        Ok(())
+    }
+
+    /// Stops everything, the chain last, and waits until the data directory is closed.
+    pub async fn shutdown(self) {
+        for server in self.key_servers {
+            server.shutdown().await;
+        }
+        self.daemon_stop.send_replace(true);
+        let _ = self.daemon.task.await;
+        drop(self.indexer);
+        for (index, node) in self.nodes.into_iter().enumerate() {
+            if let Some(node) = node
+                && let Err(error) = node.stop().await
+            {
+                tracing::warn!(index, %error, "node stopped with an error");
+            }
+        }
+        self.devnet.shutdown().await;
+    }
+}
+
+fn create_dir(path: &std::path::Path) -> Result<(), LocalnetError> {
+    std::fs::create_dir_all(path).map_err(|source| LocalnetError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+async fn start_node(
+    config: &NodeConfig,
+    listener: TcpListener,
+    deployment: &Deployment,
+) -> Result<RunningNode, runner::RunError> {
+    let reader = FloeReader::new(ChainClient::new(&deployment.rpc_url)?, deployment.clone());
+    runner::start_with(config, listener, Arc::new(ChainCommittee::new(reader))).await
+}
+
+async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, LocalnetError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| LocalnetError::Listen { addr, source })
+}
+
+/// The devnet with floe's packages and, on a fresh data directory, a committee of the nodes at
+/// `node_urls` (equal stakes), the funded user and SUI for every operator.
+async fn start_devnet(
+    config: &LocalnetConfig,
+    node_urls: &[String],
+) -> Result<Devnet, LocalnetError> {
+    let user = config.user_key().address();
+    let nodes = node_urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            GenesisNode::new(
+                &format!("node-{i}"),
+                url,
+                &config.node_bls_key(i),
+                config.node_operator(i).address(),
+                NODE_STAKE,
+            )
+        })
+        .collect();
+    let params = InitParams {
+        n_shards: config.n_shards,
+        epoch_duration_ms: u64::try_from(config.epoch_duration.as_millis()).unwrap_or(u64::MAX),
+        max_epochs_ahead: 104,
+        max_committee_size: u16::try_from(config.n_nodes.max(1)).unwrap_or(u16::MAX),
+    };
+    let genesis = CommitteeGenesis::new(&params, &[(user, USER_WAL_COINS.to_vec())], nodes)?;
+    let chain = GenesisConfig {
+        chain: "floe-localnet".into(),
+        accounts: vec![GenesisAccount {
+            address: user,
+            sui_coins: USER_SUI_COINS.to_vec(),
+        }],
+        ..GenesisConfig::default()
+    };
+    let mut devnet_config = DevnetConfig::new(config.data_dir.join("devnet"), chain);
+    devnet_config.listen = Ports::at(config.ports.rpc, 0);
+    devnet_config.epochs = EpochSchedule {
+        auto_advance: true,
+        complete_sync: false,
+        ..EpochSchedule::default()
+    };
+    genesis.configure(&mut devnet_config);
+    Ok(Devnet::start_with(
+        devnet_config,
+        floe_devnet::packages_with(floe_devnet::floe_packages()),
+    )
+    .await?)
+}
+
+/// Node `i`'s configuration, also written to `node-<i>/node.toml` so that the same node can be
+/// run alone with `floe node --config`.
+fn node_config(
+    config: &LocalnetConfig,
+    i: usize,
+    url: &str,
+    devnet: &Devnet,
+) -> Result<NodeConfig, LocalnetError> {
+    let dir = config.data_dir.join(format!("node-{i}"));
+    create_dir(&dir)?;
+    let listen = url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("a URL made from a socket address");
+    let operator = config
+        .node_operator(i)
+        .to_suiprivkey()
+        .expect("an Ed25519 key encodes");
+    let node_config = NodeConfig {
+        data_dir: dir.join("db"),
+        listen,
+        public_url: Some(url.to_owned()),
+        deployment: config.data_dir.join("devnet").join("deployment.json"),
+        rpc_url: Some(devnet.url()),
+        bls_key: KeySource::Seed(hex::encode(config.node_bls_seed(i))),
+        sui_key: Some(KeySource::Seed(operator)),
+        limits: NodeLimits::default(),
+        base_dir: PathBuf::new(),
+    };
+    let path = dir.join("node.toml");
+    std::fs::write(&path, node_config.to_toml())
+        .map_err(|source| LocalnetError::Io { path, source })?;
+    Ok(node_config)
+}
+
+async fn start_daemon(
+    config: &LocalnetConfig,
+    deployment: &Deployment,
+) -> Result<(Daemon, watch::Sender<bool>), LocalnetError> {
+    let client = FloeClient::connect(
+        deployment.clone(),
+        Some(config.user_key()),
+        Settings::default(),
+    )
+    .await?;
+    let listener = bind(Ports::at(config.ports.daemon, 0)).await?;
+    let (stop, mut stopped) = watch::channel(false);
+    let addr = Ports::at(config.ports.daemon, 0);
+    let daemon = daemon::serve(
+        listener,
+        Arc::new(client),
+        DaemonSettings::default(),
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        },
+    )
+    .map_err(|source| LocalnetError::Listen { addr, source })?;
+    Ok((daemon, stop))
+}
+
+async fn start_indexer(
+    config: &LocalnetConfig,
+    deployment: &Deployment,
+) -> Result<IndexerService, LocalnetError> {
+    Ok(IndexerService::start(IndexerConfig {
+        database: DatabaseUrl::Sqlite(config.data_dir.join("indexer.db")),
+        rpc_url: deployment.rpc_url.clone(),
+        packages: deployment.packages,
+        first_checkpoint: 0,
+        listen: Ports::at(config.ports.indexer, 0),
+        stream_policy: Default::default(),
+    })
+    .await?)
+}
+
+/// Key servers, registered on chain on the first start (their object ids are kept in
+/// `key-servers.json`), serving on their ports.
+async fn start_key_servers(
+    config: &LocalnetConfig,
+    deployment: &Deployment,
+) -> Result<(Vec<KeyServer>, Vec<KeyServerEntry>), LocalnetError> {
+    let chain = ChainClient::new(&deployment.rpc_url).expect("the devnet URL is valid");
+    let path = config.data_dir.join("key-servers.json");
+    let mut known: Vec<KeyServerEntry> = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let mut servers = Vec::with_capacity(config.key_servers);
+    let mut entries = Vec::with_capacity(config.key_servers);
+    for i in 0..config.key_servers {
+        let listener = bind(Ports::at(config.ports.first_key_server, i)).await?;
+        let url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|source| LocalnetError::Io {
+                path: path.clone(),
+                source
+            })?
+        );
+        let master_key = config.key_server_master_key(i);
+        let object_id = match known.get(i) {
+            Some(entry) if entry.url == url => entry.object_id,
+            _ => floe_keyserver::register_key_server(
+                &chain,
+                &deployment.packages,
+                &config.user_key(),
+                &format!("key-server-{i}"),
+                &url,
+                &master_key.public_key(),
+            )
+            .await
+            .map_err(|e| LocalnetError::KeyServer {
+                index: i,
+                reason: e.to_string(),
+            })?,
+        };
+        let server = KeyServer::serve(
+            listener,
+            KeyServerConfig::new(master_key, object_id, chain.clone()),
+        )
+        .map_err(|e| LocalnetError::KeyServer {
+            index: i,
+            reason: e.to_string(),
+        })?;
+        servers.push(server);
+        entries.push(KeyServerEntry { object_id, url });
+    }
+    known.clone_from(&entries);
+    let json = serde_json::to_vec_pretty(&known).expect("entries serialize");
+    std::fs::write(&path, json).map_err(|source| LocalnetError::Io { path, source })?;
+    Ok((servers, entries))
+}

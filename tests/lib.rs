@@ -1,0 +1,75 @@
+//! What floe's end-to-end tests share: a small local network in a temporary directory.
+//!
+//! ```no_run
+//! # #[tokio::main] async fn main() {
+//! let net = floe_tests::TestNet::start(floe_tests::SMALL).await;
+//! let client = net.localnet.client().await.unwrap();
+//! # let _ = client;
+//! net.shutdown().await;
+//! # }
+//! ```
+
+use floe_localnet::{Localnet, LocalnetConfig, Ports};
+use rand::{RngCore, SeedableRng};
+
+/// The size of a test network.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// Storage nodes.
+    pub nodes: usize,
+    /// Shards.
+    pub shards: u16,
+}
+
+/// The default local network: 10 nodes sharing 100 shards (f = 33 shards, 3 whole nodes).
+pub const DEFAULT: Shape = Shape {
+    nodes: 10,
+    shards: 100,
+};
+/// A smaller network for tests about one behaviour: 4 nodes, 12 shards (f = 3 shards, 1 node).
+pub const SMALL: Shape = Shape {
+    nodes: 4,
+    shards: 12,
+};
+
+/// A local network of test size, its directory removed when dropped.
+#[derive(Debug)]
+pub struct TestNet {
+    /// The network.
+    pub localnet: Localnet,
+    dir: tempfile::TempDir,
+}
+
+impl TestNet {
+    /// Starts a network of `shape` on free ports without key servers or indexer.
+    pub async fn start(shape: Shape) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut config = LocalnetConfig::new(dir.path());
+        config.ports = Ports::ephemeral();
+        config.n_nodes = shape.nodes;
+        config.n_shards = shape.shards;
+        config.key_servers = 0;
+        config.indexer = false;
+        let localnet = Localnet::start(config)
+            .await
+            .expect("the local network starts");
+        Self { localnet, dir }
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Stops everything.
+    pub async fn shutdown(self) {
+        self.localnet.shutdown().await;
+    }
+}
+
+/// `len` bytes of deterministic noise (incompressible, unlike zeros).
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    bytes
+}
