@@ -17,10 +17,7 @@ async fn a_blob_stored_with_f_nodes_down_reads_back_with_another_f_down() {
     net.localnet.stop_node(0).await.unwrap();
     let client = net.localnet.client().await.unwrap();
     let blob = random_bytes(300_000, 11);
-    let stored = client
-        .store(blob.clone(), &StoreOptions::default(), &NoProgress)
-        .await
-        .unwrap();
+    let stored = client.store(blob.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
 
     net.localnet.restart_node(0).await.unwrap();
     net.localnet.stop_node(3).await.unwrap();
@@ -34,14 +31,7 @@ async fn a_node_that_missed_the_upload_recovers_its_slivers_after_certification(
     let mut net = TestNet::start(SMALL).await;
     net.localnet.stop_node(1).await.unwrap();
     let client = net.localnet.client().await.unwrap();
-    let stored = client
-        .store(
-            random_bytes(200_000, 12),
-            &StoreOptions::default(),
-            &NoProgress,
-        )
-        .await
-        .unwrap();
+    let stored = client.store(random_bytes(200_000, 12), &StoreOptions::default(), &NoProgress).await.unwrap();
     let blob_id = stored.blob_id();
 
     net.localnet.restart_node(1).await.unwrap();
@@ -52,11 +42,7 @@ async fn a_node_that_missed_the_upload_recovers_its_slivers_after_certification(
         if missing.is_empty() && node.has_metadata(&blob_id).unwrap() {
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "node 1 still misses {} slivers",
-            missing.len()
-        );
+        assert!(tokio::time::Instant::now() < deadline, "node 1 still misses {} slivers", missing.len());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Its slivers are the real ones: they verify against the metadata when read from it alone
@@ -70,45 +56,24 @@ async fn a_node_that_missed_the_upload_recovers_its_slivers_after_certification(
 async fn a_deleted_blob_is_no_longer_served() {
     let net = TestNet::start(SMALL).await;
     let client = net.localnet.client().await.unwrap();
-    let options = StoreOptions {
-        deletable: true,
-        ..StoreOptions::default()
-    };
-    let stored = client
-        .store(random_bytes(50_000, 13), &options, &NoProgress)
-        .await
-        .unwrap();
+    let options = StoreOptions { deletable: true, ..StoreOptions::default() };
+    let stored = client.store(random_bytes(50_000, 13), &options, &NoProgress).await.unwrap();
     let blob_id = stored.blob_id();
-    let floe_client::StoreOutcome::NewlyCreated { blob, .. } = stored else {
-        panic!("a new blob")
-    };
+    let floe_client::StoreOutcome::NewlyCreated { blob, .. } = stored else { panic!("a new blob") };
     client.read(&blob_id, &NoProgress).await.unwrap();
 
     client.chain().unwrap().delete(blob.id).await.unwrap();
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let served = (0..net.localnet.n_nodes())
-            .filter(|i| {
-                net.localnet
-                    .node(*i)
-                    .unwrap()
-                    .node()
-                    .has_metadata(&blob_id)
-                    .unwrap()
-            })
+            .filter(|i| net.localnet.node(*i).unwrap().node().has_metadata(&blob_id).unwrap())
             .count();
         if served == 0 {
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{served} nodes still hold the deleted blob"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "{served} nodes still hold the deleted blob");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        client.read(&blob_id, &NoProgress).await.is_err(),
-        "a deleted blob was read"
-    );
+    assert!(client.read(&blob_id, &NoProgress).await.is_err(), "a deleted blob was read");
     net.shutdown().await;
 }

@@ -22,15 +22,9 @@ pub struct Shape {
 }
 
 /// The default local network: 10 nodes sharing 100 shards (f = 33 shards, 3 whole nodes).
-pub const DEFAULT: Shape = Shape {
-    nodes: 10,
-    shards: 100,
-};
+pub const DEFAULT: Shape = Shape { nodes: 10, shards: 100 };
 /// A smaller network for tests about one behaviour: 4 nodes, 12 shards (f = 3 shards, 1 node).
-pub const SMALL: Shape = Shape {
-    nodes: 4,
-    shards: 12,
-};
+pub const SMALL: Shape = Shape { nodes: 4, shards: 12 };
 
 /// A local network of test size, its directory removed when dropped.
 #[derive(Debug)]
@@ -50,9 +44,7 @@ impl TestNet {
         config.n_shards = shape.shards;
         config.key_servers = 0;
         config.indexer = false;
-        let localnet = Localnet::start(config)
-            .await
-            .expect("the local network starts");
+        let localnet = Localnet::start(config).await.expect("the local network starts");
         Self { localnet, dir }
     }
 

@@ -12,20 +12,10 @@ async fn files_of_0_b_1_b_and_a_few_mib_read_back_identical_under_their_offline_
     let config = EncodingConfig::new(DEFAULT.shards).unwrap();
     for (seed, len) in [(1, 0), (2, 1), (3, 3 * 1024 * 1024 + 17)] {
         let blob = random_bytes(len, seed);
-        let stored = client
-            .store(blob.clone(), &StoreOptions::default(), &NoProgress)
-            .await
-            .unwrap();
-        assert!(
-            matches!(stored, StoreOutcome::NewlyCreated { .. }),
-            "{len} B: {stored:?}"
-        );
+        let stored = client.store(blob.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
+        assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{len} B: {stored:?}");
         let offline = floe_encoder::encode::compute_metadata(&config, &blob).unwrap();
-        assert_eq!(
-            stored.blob_id(),
-            *offline.blob_id(),
-            "{len} B: blob id differs from the offline one"
-        );
+        assert_eq!(stored.blob_id(), *offline.blob_id(), "{len} B: blob id differs from the offline one");
         let read = client.read(&stored.blob_id(), &NoProgress).await.unwrap();
         assert_eq!(read.len(), len);
         assert!(read == blob, "{len} B: the blob read back differs");
@@ -40,25 +30,12 @@ async fn storing_a_certified_blob_again_pays_nothing() {
     let chain = client.chain().unwrap();
     let user = net.localnet.user_key().address();
     let blob = random_bytes(100_000, 7);
-    let first = client
-        .store(blob.clone(), &StoreOptions::default(), &NoProgress)
-        .await
-        .unwrap();
+    let first = client.store(blob.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
     assert!(matches!(first, StoreOutcome::NewlyCreated { .. }));
     let balance = chain.wal_balance(user).await.unwrap();
-    let second = client
-        .store(blob, &StoreOptions::default(), &NoProgress)
-        .await
-        .unwrap();
-    assert!(
-        matches!(second, StoreOutcome::AlreadyCertified { .. }),
-        "{second:?}"
-    );
+    let second = client.store(blob, &StoreOptions::default(), &NoProgress).await.unwrap();
+    assert!(matches!(second, StoreOutcome::AlreadyCertified { .. }), "{second:?}");
     assert_eq!(second.blob_id(), first.blob_id());
-    assert_eq!(
-        chain.wal_balance(user).await.unwrap(),
-        balance,
-        "the second store paid"
-    );
+    assert_eq!(chain.wal_balance(user).await.unwrap(), balance, "the second store paid");
     net.shutdown().await;
 }

@@ -43,34 +43,18 @@ pub struct Ports {
 
 impl Default for Ports {
     fn default() -> Self {
-        Self {
-            rpc: 9000,
-            first_node: 9185,
-            daemon: 31415,
-            indexer: 8080,
-            first_key_server: 9300,
-        }
+        Self { rpc: 9000, first_node: 9185, daemon: 31415, indexer: 8080, first_key_server: 9300 }
     }
 }
 
 impl Ports {
     /// Every service on a free port picked by the OS (a network that is not restarted).
     pub fn ephemeral() -> Self {
-        Self {
-            rpc: 0,
-            first_node: 0,
-            daemon: 0,
-            indexer: 0,
-            first_key_server: 0,
-        }
+        Self { rpc: 0, first_node: 0, daemon: 0, indexer: 0, first_key_server: 0 }
     }
 
     pub(crate) fn at(port: u16, offset: usize) -> SocketAddr {
-        let port = if port == 0 {
-            0
-        } else {
-            port + u16::try_from(offset).expect("few services")
-        };
+        let port = if port == 0 { 0 } else { port + u16::try_from(offset).expect("few services") };
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
     }
 }

@@ -27,7 +27,7 @@ mod config;
 mod network;
 
 pub use config::{
-    DEFAULT_EPOCH_DURATION, DEFAULT_KEY_SERVERS, DEFAULT_NODES, DEFAULT_SHARDS, LocalnetConfig,
-    NODE_STAKE, Ports, USER_SUI_COINS, USER_WAL_COINS,
+    DEFAULT_EPOCH_DURATION, DEFAULT_KEY_SERVERS, DEFAULT_NODES, DEFAULT_SHARDS, LocalnetConfig, NODE_STAKE, Ports,
+    USER_SUI_COINS, USER_WAL_COINS,
 };
 pub use network::{KeyServerEntry, Localnet, LocalnetError};

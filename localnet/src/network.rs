@@ -8,10 +8,7 @@ use floe_chain::floe::state::FloeReader;
 use floe_chain::{ChainClient, Deployment, Keypair};
 use floe_client::daemon::{self, Daemon, DaemonSettings};
 use floe_client::{FloeClient, Settings};
-use floe_devnet::{
-    CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig,
-    GenesisNode,
-};
+use floe_devnet::{CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig, GenesisNode};
 use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
 use floe_keyserver::{KeyServer, KeyServerConfig};
 use floe_node::chain_committee::ChainCommittee;
@@ -28,9 +25,7 @@ use crate::config::{LocalnetConfig, NODE_STAKE, Ports, USER_SUI_COINS, USER_WAL_
 #[derive(Debug, thiserror::Error)]
 pub enum LocalnetError {
     /// A port is taken (another localnet running?).
-    #[error(
-        "cannot listen on {addr}: {source} (is another floe localnet running? stop it or pick other ports)"
-    )]
+    #[error("cannot listen on {addr}: {source} (is another floe localnet running? stop it or pick other ports)")]
     Listen {
         /// The address.
         addr: std::net::SocketAddr,
@@ -116,10 +111,7 @@ impl Localnet {
             .iter()
             .map(|l| l.local_addr().map(|a| format!("http://{a}")))
             .collect::<Result<_, _>>()
-            .map_err(|source| LocalnetError::Listen {
-                addr: Ports::at(ports.first_node, 0),
-                source,
-            })?;
+            .map_err(|source| LocalnetError::Listen { addr: Ports::at(ports.first_node, 0), source })?;
 
         let devnet = start_devnet(&config, &node_urls).await?;
         let deployment = devnet.deployment().clone();
@@ -136,23 +128,9 @@ impl Localnet {
         }
 
         let (daemon, daemon_stop) = start_daemon(&config, &deployment).await?;
-        let indexer = if config.indexer {
-            Some(start_indexer(&config, &deployment).await?)
-        } else {
-            None
-        };
+        let indexer = if config.indexer { Some(start_indexer(&config, &deployment).await?) } else { None };
         let (key_servers, key_server_entries) = start_key_servers(&config, &deployment).await?;
-        Ok(Self {
-            config,
-            devnet,
-            node_configs,
-            nodes,
-            daemon,
-            daemon_stop,
-            indexer,
-            key_servers,
-            key_server_entries,
-        })
+        Ok(Self { config, devnet, node_configs, nodes, daemon, daemon_stop, indexer, key_servers, key_server_entries })
     }
 
     /// The configuration it runs with.
@@ -187,9 +165,7 @@ impl Localnet {
 
     /// The indexer's explorer URL, if it runs.
     pub fn indexer_url(&self) -> Option<String> {
-        self.indexer
-            .as_ref()
-            .map(|indexer| format!("http://{}", indexer.addr()))
+        self.indexer.as_ref().map(|indexer| format!("http://{}", indexer.addr()))
     }
 
     /// The key servers (object id and URL), in order.
@@ -204,10 +180,7 @@ impl Localnet {
 
     /// The storage nodes' API URLs, in node order.
     pub fn node_urls(&self) -> Vec<String> {
-        self.node_configs
-            .iter()
-            .map(|c| c.public_url.clone().unwrap_or_default())
-            .collect()
+        self.node_configs.iter().map(|c| c.public_url.clone().unwrap_or_default()).collect()
     }
 
     /// Node `index`, if it is running.
@@ -222,12 +195,7 @@ impl Localnet {
 
     /// A client signing as the funded user.
     pub async fn client(&self) -> Result<FloeClient, LocalnetError> {
-        Ok(FloeClient::connect(
-            self.deployment().clone(),
-            Some(self.user_key()),
-            Settings::default(),
-        )
-        .await?)
+        Ok(FloeClient::connect(self.deployment().clone(), Some(self.user_key()), Settings::default()).await?)
     }
 
     /// A chain client of the devnet.
@@ -237,25 +205,16 @@ impl Localnet {
 
     /// Stops node `index` (its data stays on disk).
     pub async fn stop_node(&mut self, index: usize) -> Result<(), LocalnetError> {
-        let slot = self
-            .nodes
-            .get_mut(index)
-            .ok_or(LocalnetError::NoSuchNode(index))?;
+        let slot = self.nodes.get_mut(index).ok_or(LocalnetError::NoSuchNode(index))?;
         if let Some(node) = slot.take() {
-            node.stop()
-                .await
-                .map_err(|source| LocalnetError::Node { index, source })?;
+            node.stop().await.map_err(|source| LocalnetError::Node { index, source })?;
         }
         Ok(())
     }
 
     /// Starts node `index` again on its address, from its data on disk.
     pub async fn restart_node(&mut self, index: usize) -> Result<(), LocalnetError> {
-        let config = self
-            .node_configs
-            .get(index)
-            .ok_or(LocalnetError::NoSuchNode(index))?
-            .clone();
+        let config = self.node_configs.get(index).ok_or(LocalnetError::NoSuchNode(index))?.clone();
         self.stop_node(index).await?;
         let listener = bind(config.listen).await?;
         let running = start_node(&config, listener, self.devnet.deployment())
@@ -285,10 +244,7 @@ impl Localnet {
 }
 
 fn create_dir(path: &std::path::Path) -> Result<(), LocalnetError> {
-    std::fs::create_dir_all(path).map_err(|source| LocalnetError::Io {
-        path: path.to_owned(),
-        source,
-    })
+    std::fs::create_dir_all(path).map_err(|source| LocalnetError::Io { path: path.to_owned(), source })
 }
 
 async fn start_node(
@@ -301,17 +257,12 @@ async fn start_node(
 }
 
 async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, LocalnetError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| LocalnetError::Listen { addr, source })
+    TcpListener::bind(addr).await.map_err(|source| LocalnetError::Listen { addr, source })
 }
 
 /// The devnet with floe's packages and, on a fresh data directory, a committee of the nodes at
 /// `node_urls` (equal stakes), the funded user and SUI for every operator.
-async fn start_devnet(
-    config: &LocalnetConfig,
-    node_urls: &[String],
-) -> Result<Devnet, LocalnetError> {
+async fn start_devnet(config: &LocalnetConfig, node_urls: &[String]) -> Result<Devnet, LocalnetError> {
     let user = config.user_key().address();
     let nodes = node_urls
         .iter()
@@ -335,45 +286,23 @@ async fn start_devnet(
     let genesis = CommitteeGenesis::new(&params, &[(user, USER_WAL_COINS.to_vec())], nodes)?;
     let chain = GenesisConfig {
         chain: "floe-localnet".into(),
-        accounts: vec![GenesisAccount {
-            address: user,
-            sui_coins: USER_SUI_COINS.to_vec(),
-        }],
+        accounts: vec![GenesisAccount { address: user, sui_coins: USER_SUI_COINS.to_vec() }],
         ..GenesisConfig::default()
     };
     let mut devnet_config = DevnetConfig::new(config.data_dir.join("devnet"), chain);
     devnet_config.listen = Ports::at(config.ports.rpc, 0);
-    devnet_config.epochs = EpochSchedule {
-        auto_advance: true,
-        complete_sync: false,
-        ..EpochSchedule::default()
-    };
+    devnet_config.epochs = EpochSchedule { auto_advance: true, complete_sync: false, ..EpochSchedule::default() };
     genesis.configure(&mut devnet_config);
-    Ok(Devnet::start_with(
-        devnet_config,
-        floe_devnet::packages_with(floe_devnet::floe_packages()),
-    )
-    .await?)
+    Ok(Devnet::start_with(devnet_config, floe_devnet::packages_with(floe_devnet::floe_packages())).await?)
 }
 
 /// Node `i`'s configuration, also written to `node-<i>/node.toml` so that the same node can be
 /// run alone with `floe node --config`.
-fn node_config(
-    config: &LocalnetConfig,
-    i: usize,
-    url: &str,
-    devnet: &Devnet,
-) -> Result<NodeConfig, LocalnetError> {
+fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) -> Result<NodeConfig, LocalnetError> {
     let dir = config.data_dir.join(format!("node-{i}"));
     create_dir(&dir)?;
-    let listen = url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("a URL made from a socket address");
-    let operator = config
-        .node_operator(i)
-        .to_suiprivkey()
-        .expect("an Ed25519 key encodes");
+    let listen = url.trim_start_matches("http://").parse().expect("a URL made from a socket address");
+    let operator = config.node_operator(i).to_suiprivkey().expect("an Ed25519 key encodes");
     let node_config = NodeConfig {
         data_dir: dir.join("db"),
         listen,
@@ -386,8 +315,7 @@ fn node_config(
         base_dir: PathBuf::new(),
     };
     let path = dir.join("node.toml");
-    std::fs::write(&path, node_config.to_toml())
-        .map_err(|source| LocalnetError::Io { path, source })?;
+    std::fs::write(&path, node_config.to_toml()).map_err(|source| LocalnetError::Io { path, source })?;
     Ok(node_config)
 }
 
@@ -395,31 +323,18 @@ async fn start_daemon(
     config: &LocalnetConfig,
     deployment: &Deployment,
 ) -> Result<(Daemon, watch::Sender<bool>), LocalnetError> {
-    let client = FloeClient::connect(
-        deployment.clone(),
-        Some(config.user_key()),
-        Settings::default(),
-    )
-    .await?;
+    let client = FloeClient::connect(deployment.clone(), Some(config.user_key()), Settings::default()).await?;
     let listener = bind(Ports::at(config.ports.daemon, 0)).await?;
     let (stop, mut stopped) = watch::channel(false);
     let addr = Ports::at(config.ports.daemon, 0);
-    let daemon = daemon::serve(
-        listener,
-        Arc::new(client),
-        DaemonSettings::default(),
-        async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        },
-    )
+    let daemon = daemon::serve(listener, Arc::new(client), DaemonSettings::default(), async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })
     .map_err(|source| LocalnetError::Listen { addr, source })?;
     Ok((daemon, stop))
 }
 
-async fn start_indexer(
-    config: &LocalnetConfig,
-    deployment: &Deployment,
-) -> Result<IndexerService, LocalnetError> {
+async fn start_indexer(config: &LocalnetConfig, deployment: &Deployment) -> Result<IndexerService, LocalnetError> {
     Ok(IndexerService::start(IndexerConfig {
         database: DatabaseUrl::Sqlite(config.data_dir.join("indexer.db")),
         rpc_url: deployment.rpc_url.clone(),
@@ -439,20 +354,15 @@ async fn start_key_servers(
 ) -> Result<(Vec<KeyServer>, Vec<KeyServerEntry>), LocalnetError> {
     let chain = ChainClient::new(&deployment.rpc_url).expect("the devnet URL is valid");
     let path = config.data_dir.join("key-servers.json");
-    let mut known: Vec<KeyServerEntry> = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default();
+    let mut known: Vec<KeyServerEntry> =
+        std::fs::read(&path).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).unwrap_or_default();
     let mut servers = Vec::with_capacity(config.key_servers);
     let mut entries = Vec::with_capacity(config.key_servers);
     for i in 0..config.key_servers {
         let listener = bind(Ports::at(config.ports.first_key_server, i)).await?;
         let url = format!(
             "http://{}",
-            listener.local_addr().map_err(|source| LocalnetError::Io {
-                path: path.clone(),
-                source
-            })?
+            listener.local_addr().map_err(|source| LocalnetError::Io { path: path.clone(), source })?
         );
         let master_key = config.key_server_master_key(i);
         let object_id = match known.get(i) {
@@ -466,19 +376,10 @@ async fn start_key_servers(
                 &master_key.public_key(),
             )
             .await
-            .map_err(|e| LocalnetError::KeyServer {
-                index: i,
-                reason: e.to_string(),
-            })?,
+            .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?,
         };
-        let server = KeyServer::serve(
-            listener,
-            KeyServerConfig::new(master_key, object_id, chain.clone()),
-        )
-        .map_err(|e| LocalnetError::KeyServer {
-            index: i,
-            reason: e.to_string(),
-        })?;
+        let server = KeyServer::serve(listener, KeyServerConfig::new(master_key, object_id, chain.clone()))
+            .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?;
         servers.push(server);
         entries.push(KeyServerEntry { object_id, url });
     }
