@@ -6,6 +6,7 @@ use crate::Output;
 use crate::blob_id::{BlobIdArgs, BlobIdReport};
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
+use crate::keyserver::KeyserverArgs;
 use crate::{
     blob_commands::{ExtendArgs, ObjectArgs, SetAttributeArgs, StatusArgs},
     daemon::DaemonArgs,
@@ -38,6 +39,9 @@ pub enum Command {
     Devnet(DevnetArgs),
     /// Index a chain into SQL and serve the explorer until Ctrl-C.
     Indexer(IndexerArgs),
+    /// Run a Seal-style key server for private blobs until Ctrl-C (registers it on chain first
+    /// unless --object-id is given).
+    Keyserver(KeyserverArgs),
     /// Store files: pay in WAL, upload to the storage nodes, certify on chain.
     Store(StoreArgs),
     /// Read a blob by its id, verified, to stdout or a file.
@@ -73,6 +77,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BlobId(args) => output.emit(&BlobIdReport::of_file(&args.file, args.n_shards)?),
         Command::Devnet(args) => runtime()?.block_on(crate::devnet::run(args, output)),
         Command::Indexer(args) => runtime()?.block_on(crate::indexer::run(args, output)),
+        Command::Keyserver(args) => runtime()?.block_on(crate::keyserver::run(args, output)),
         Command::Store(args) => runtime()?.block_on(crate::store::run(args, output)),
         Command::Read(args) => runtime()?.block_on(crate::read::run(args, output)),
         Command::Status(args) => runtime()?.block_on(crate::blob_commands::status(args, output)),

@@ -22,6 +22,7 @@ pub mod devnet;
 pub mod indexer;
 pub mod info;
 pub mod interrupt;
+pub mod keyserver;
 pub mod output;
 pub mod progress_bars;
 pub mod read;
