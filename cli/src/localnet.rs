@@ -1,0 +1,185 @@
+//! `floe localnet`: a whole network on this machine (devnet, storage nodes, publisher/aggregator,
+//! indexer, key servers), a first store and read to show it works, then serving until Ctrl-C.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use floe_client::{NoProgress, StoreOptions};
+use floe_localnet::{Localnet, LocalnetConfig, Ports};
+use serde::Serialize;
+
+use crate::Output;
+
+/// Arguments of `floe localnet`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LocalnetArgs {
+    /// Where everything keeps its state (reused on restart: blobs stored survive).
+    #[arg(long, default_value = "floe-localnet")]
+    pub data_dir: PathBuf,
+    /// Storage nodes.
+    #[arg(long, default_value_t = floe_localnet::DEFAULT_NODES)]
+    pub nodes: usize,
+    /// Shards over the nodes.
+    #[arg(long, default_value_t = floe_localnet::DEFAULT_SHARDS)]
+    pub shards: u16,
+    /// Epoch length in seconds.
+    #[arg(long, default_value_t = floe_localnet::DEFAULT_EPOCH_DURATION.as_secs())]
+    pub epoch_secs: u64,
+    /// Seal key servers.
+    #[arg(long, default_value_t = floe_localnet::DEFAULT_KEY_SERVERS)]
+    pub key_servers: usize,
+    /// Do not run the indexer.
+    #[arg(long)]
+    pub no_indexer: bool,
+    /// Use free ports picked by the OS instead of the fixed ones (a network that will not be
+    /// restarted from its data directory).
+    #[arg(long)]
+    pub any_ports: bool,
+    /// Skip the first store and read.
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+impl LocalnetArgs {
+    fn config(&self) -> LocalnetConfig {
+        let mut config = LocalnetConfig::new(&self.data_dir);
+        config.n_nodes = self.nodes;
+        config.n_shards = self.shards;
+        config.epoch_duration = Duration::from_secs(self.epoch_secs.max(1));
+        config.key_servers = self.key_servers;
+        config.indexer = !self.no_indexer;
+        if self.any_ports {
+            config.ports = Ports::ephemeral();
+        }
+        config
+    }
+}
+
+/// What `floe localnet` prints once everything serves.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalnetStarted {
+    /// The chain's gRPC endpoint.
+    pub rpc_url: String,
+    /// The deployment description the other commands take (`--deployment`).
+    pub deployment_file: PathBuf,
+    /// A keystore holding the funded account's key (`--keystore`).
+    pub keystore_file: PathBuf,
+    /// The funded account.
+    pub address: String,
+    /// Its key, `suiprivkey1...` (`--key`).
+    pub key: String,
+    /// The publisher/aggregator.
+    pub daemon_url: String,
+    /// The explorer, if the indexer runs.
+    pub explorer_url: Option<String>,
+    /// The storage nodes.
+    pub node_urls: Vec<String>,
+    /// The key servers.
+    pub key_server_urls: Vec<String>,
+    /// The first store and read, unless skipped.
+    pub demo: Option<Demo>,
+}
+
+/// The first store and read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Demo {
+    /// The blob stored.
+    pub blob_id: String,
+    /// Its size.
+    pub size: usize,
+    /// Milliseconds to store (encode, pay, upload, certify).
+    pub store_ms: u128,
+    /// Milliseconds to read it back (verified).
+    pub read_ms: u128,
+    /// Where the aggregator serves it.
+    pub url: String,
+}
+
+impl fmt::Display for LocalnetStarted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "floe localnet serving ({} storage nodes)", self.node_urls.len())?;
+        writeln!(f, "rpc url:           {}", self.rpc_url)?;
+        writeln!(f, "publisher/aggr.:   {}", self.daemon_url)?;
+        if let Some(url) = &self.explorer_url {
+            writeln!(f, "explorer:          {url}")?;
+        }
+        writeln!(f, "storage nodes:     {}", self.node_urls.join(" "))?;
+        if !self.key_server_urls.is_empty() {
+            writeln!(f, "key servers:       {}", self.key_server_urls.join(" "))?;
+        }
+        writeln!(f, "deployment file:   {}", self.deployment_file.display())?;
+        writeln!(f, "funded account:    {}", self.address)?;
+        writeln!(f, "its key:           {}", self.key)?;
+        if let Some(demo) = &self.demo {
+            writeln!(
+                f,
+                "stored {} bytes as blob {} in {} ms and read it back in {} ms",
+                demo.size, demo.blob_id, demo.store_ms, demo.read_ms
+            )?;
+            writeln!(f, "  curl {}", demo.url)?;
+        }
+        writeln!(
+            f,
+            "try:  floe store FILE --deployment {} --keystore {}",
+            self.deployment_file.display(),
+            self.keystore_file.display()
+        )?;
+        write!(f, "press Ctrl-C to stop")
+    }
+}
+
+/// Runs the local network until Ctrl-C.
+pub async fn run(args: &LocalnetArgs, output: Output) -> anyhow::Result<()> {
+    let config = args.config();
+    let localnet = Localnet::start(config.clone())
+        .await
+        .with_context(|| format!("starting the local network in {}", args.data_dir.display()))?;
+    let mut interrupt = crate::interrupt::Interrupt::install()?;
+    let user = localnet.user_key();
+    let keystore_file = args.data_dir.join("sui.keystore");
+    floe_chain::Keystore { keys: vec![user.clone()] }
+        .save(&keystore_file)
+        .with_context(|| format!("writing {}", keystore_file.display()))?;
+    let demo = if args.no_demo { None } else { Some(demo(&localnet).await?) };
+    output.emit(&LocalnetStarted {
+        rpc_url: localnet.rpc_url(),
+        deployment_file: localnet.deployment_path(),
+        keystore_file,
+        address: user.address().to_string(),
+        key: user.to_suiprivkey().context("encoding the funded key")?,
+        daemon_url: localnet.daemon_url(),
+        explorer_url: localnet.indexer_url(),
+        node_urls: localnet.node_urls(),
+        key_server_urls: localnet.key_servers().iter().map(|k| k.url.clone()).collect(),
+        demo,
+    })?;
+    let stopped = interrupt.wait().await;
+    localnet.shutdown().await;
+    stopped
+}
+
+/// Stores a small text and reads it back through the SDK, as a user would check the network.
+async fn demo(localnet: &Localnet) -> anyhow::Result<Demo> {
+    let client = localnet.client().await.context("connecting a client to the local network")?;
+    let text = format!("hello from floe, stored at {:?}\n", std::time::SystemTime::now());
+    let started = Instant::now();
+    let stored = client
+        .store(text.clone().into_bytes(), &StoreOptions::default(), &NoProgress)
+        .await
+        .context("the first store on the local network failed")?;
+    let store_ms = started.elapsed().as_millis();
+    let blob_id = stored.blob_id();
+    let started = Instant::now();
+    let read = client.read(&blob_id, &NoProgress).await.context("reading the first blob back failed")?;
+    let read_ms = started.elapsed().as_millis();
+    anyhow::ensure!(read == text.as_bytes(), "the blob read back differs from the one stored");
+    Ok(Demo {
+        blob_id: blob_id.to_string(),
+        size: text.len(),
+        store_ms,
+        read_ms,
+        url: format!("{}/v1/blobs/{blob_id}", localnet.daemon_url()),
+    })
+}
