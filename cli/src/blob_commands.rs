@@ -47,8 +47,9 @@ pub struct SetAttributeArgs {
     /// The blob and the chain.
     #[command(flatten)]
     pub blob: ObjectArgs,
-    /// The attribute's key, e.g. content-type.
-    pub key: String,
+    /// The attribute's key, e.g. content-type (`key` is taken by `--key`).
+    #[arg(value_name = "KEY")]
+    pub attribute: String,
     /// Its value, e.g. image/png.
     pub value: String,
 }
@@ -74,11 +75,9 @@ impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "blob {}", self.blob_id)?;
         match &self.status {
-            Some(status) => writeln!(
-                f,
-                "  status:  {status} (nodes holding {} of {} shards)",
-                self.weight, self.n_shards
-            )?,
+            Some(status) => {
+                writeln!(f, "  status:  {status} (nodes holding {} of {} shards)", self.weight, self.n_shards)?
+            }
             None => writeln!(
                 f,
                 "  status:  unknown: too few nodes agree ({} of {} shards answered)",
@@ -137,16 +136,9 @@ async fn chain(args: &ObjectArgs) -> anyhow::Result<floe_client::ChainAccess> {
 
 /// `floe delete`.
 pub async fn delete(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
-    chain(args)
-        .await?
-        .delete(args.object_id)
-        .await
-        .with_context(|| {
-            format!(
-                "deleting {}: only deletable, unexpired blobs you own can be deleted",
-                args.object_id
-            )
-        })?;
+    chain(args).await?.delete(args.object_id).await.with_context(|| {
+        format!("deleting {}: only deletable, unexpired blobs you own can be deleted", args.object_id)
+    })?;
     output.emit(&Done {
         action: "deleted".into(),
         object_id: args.object_id.to_string(),
@@ -156,16 +148,9 @@ pub async fn delete(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
 
 /// `floe extend`.
 pub async fn extend(args: &ExtendArgs, output: Output) -> anyhow::Result<()> {
-    let cost = chain(&args.blob)
-        .await?
-        .extend(args.blob.object_id, args.epochs)
-        .await
-        .with_context(|| {
-            format!(
-                "extending {}: only certified, unexpired blobs you own can be extended",
-                args.blob.object_id
-            )
-        })?;
+    let cost = chain(&args.blob).await?.extend(args.blob.object_id, args.epochs).await.with_context(|| {
+        format!("extending {}: only certified, unexpired blobs you own can be extended", args.blob.object_id)
+    })?;
     output.emit(&Done {
         action: format!("extended by {} epochs", args.epochs),
         object_id: args.blob.object_id.to_string(),
@@ -179,12 +164,7 @@ pub async fn burn_expired(args: &ObjectArgs, output: Output) -> anyhow::Result<(
         .await?
         .burn_expired(args.object_id)
         .await
-        .with_context(|| {
-            format!(
-                "burning {}: only expired blobs can be burnt",
-                args.object_id
-            )
-        })?;
+        .with_context(|| format!("burning {}: only expired blobs can be burnt", args.object_id))?;
     output.emit(&Done {
         action: "burnt".into(),
         object_id: args.object_id.to_string(),
@@ -194,18 +174,11 @@ pub async fn burn_expired(args: &ObjectArgs, output: Output) -> anyhow::Result<(
 
 /// `floe set-attribute`.
 pub async fn set_attribute(args: &SetAttributeArgs, output: Output) -> anyhow::Result<()> {
-    chain(&args.blob)
-        .await?
-        .set_attribute(args.blob.object_id, &args.key, &args.value)
-        .await
-        .with_context(|| {
-            format!(
-                "setting attribute {} of {}: is it a Blob object you own?",
-                args.key, args.blob.object_id
-            )
-        })?;
+    chain(&args.blob).await?.set_attribute(args.blob.object_id, &args.attribute, &args.value).await.with_context(
+        || format!("setting attribute {} of {}: is it a Blob object you own?", args.attribute, args.blob.object_id),
+    )?;
     output.emit(&Done {
-        action: format!("set {}={} on", args.key, args.value),
+        action: format!("set {}={} on", args.attribute, args.value),
         object_id: args.blob.object_id.to_string(),
         details: serde_json::Value::Null,
     })
@@ -214,14 +187,9 @@ pub async fn set_attribute(args: &SetAttributeArgs, output: Output) -> anyhow::R
 /// `floe attributes`.
 pub async fn attributes(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
     let deployment = args.account.deployment()?;
-    let chain = floe_client::ChainAccess::connect(deployment, None)
-        .await
-        .context("cannot reach the chain")?;
+    let chain = floe_client::ChainAccess::connect(deployment, None).await.context("cannot reach the chain")?;
     let attributes = chain.attributes(args.object_id).await?;
-    let details = attributes
-        .into_iter()
-        .map(|(key, value)| (key, serde_json::Value::String(value)))
-        .collect();
+    let details = attributes.into_iter().map(|(key, value)| (key, serde_json::Value::String(value))).collect();
     output.emit(&Done {
         action: "attributes of".into(),
         object_id: args.object_id.to_string(),
