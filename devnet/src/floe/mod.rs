@@ -60,10 +60,14 @@ pub(crate) use genesis_committee::run as run_committee_genesis;
 pub use genesis_state::{FloeGenesis, FloeGenesisError};
 pub use wal::WalPackage;
 
-/// The native packages of floe at the devnet's fixed ids (WAL at `0xa1`, floe at `0xf1`), for
-/// [`packages_with`](crate::packages_with).
+/// The native packages of floe at the devnet's fixed ids (WAL at `0xa1`, floe at `0xf1`, the
+/// Seal policies at `0x5e`), for [`packages_with`](crate::packages_with).
 pub fn floe_packages() -> Vec<(Address, Arc<dyn NativePackage>)> {
-    vec![(WAL_PACKAGE, Arc::new(WalPackage)), (FLOE_PACKAGE, Arc::new(FloePackage))]
+    vec![
+        (WAL_PACKAGE, Arc::new(WalPackage)),
+        (FLOE_PACKAGE, Arc::new(FloePackage)),
+        (SEAL_PACKAGE, Arc::new(crate::SealPackage)),
+    ]
 }
 
 /// The package ids of the devnet's deployment.
