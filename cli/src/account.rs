@@ -46,16 +46,12 @@ impl AccountArgs {
         let Some(path) = &self.keystore else {
             return Ok(None);
         };
-        let keystore = Keystore::load(path)
-            .with_context(|| format!("cannot load the keystore {}", path.display()))?;
+        let keystore = Keystore::load(path).with_context(|| format!("cannot load the keystore {}", path.display()))?;
         let key = match &self.address {
-            Some(address) => keystore.find(address).with_context(|| {
-                format!("the keystore {} has no key for {address}", path.display())
-            })?,
-            None => keystore
-                .keys
-                .first()
-                .with_context(|| format!("the keystore {} is empty", path.display()))?,
+            Some(address) => keystore
+                .find(address)
+                .with_context(|| format!("the keystore {} has no key for {address}", path.display()))?,
+            None => keystore.keys.first().with_context(|| format!("the keystore {} is empty", path.display()))?,
         };
         Ok(Some(key.clone()))
     }

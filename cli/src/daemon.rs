@@ -47,34 +47,18 @@ impl fmt::Display for DaemonStarted {
 
 /// Serves until Ctrl-C.
 pub async fn run(args: &DaemonArgs, output: Output) -> anyhow::Result<()> {
-    let signer = if args.aggregator_only {
-        None
-    } else {
-        Some(args.account.required_signer()?)
-    };
+    let signer = if args.aggregator_only { None } else { Some(args.account.required_signer()?) };
     let client = Arc::new(args.account.client(signer).await?);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {}; is the port taken? try --listen 127.0.0.1:0",
-                args.listen
-            )
-        })?;
+        .with_context(|| format!("cannot listen on {}; is the port taken? try --listen 127.0.0.1:0", args.listen))?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let settings = DaemonSettings {
-        max_body: args.max_body_size,
-        publisher: !args.aggregator_only,
-        aggregator: true,
-    };
+    let settings = DaemonSettings { max_body: args.max_body_size, publisher: !args.aggregator_only, aggregator: true };
     let daemon = floe_client::daemon::serve(listener, client, settings, async move {
         let _ = stopped.await;
     })?;
-    output.emit(&DaemonStarted {
-        url: daemon.url(),
-        publisher: !args.aggregator_only,
-    })?;
+    output.emit(&DaemonStarted { url: daemon.url(), publisher: !args.aggregator_only })?;
     let result = interrupt.wait().await;
     let _ = stop.send(());
     daemon.task.await.context("the daemon task failed")??;

@@ -52,29 +52,17 @@ pub struct InfoReport {
 
 impl fmt::Display for InfoReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "epoch {}: {} shards (tolerates {} faulty)",
-            self.epoch, self.n_shards, self.max_faulty
-        )?;
+        writeln!(f, "epoch {}: {} shards (tolerates {} faulty)", self.epoch, self.n_shards, self.max_faulty)?;
         writeln!(
             f,
             "price:    {} FROST per MiB (encoded) per epoch + {} FROST per MiB once",
             self.storage_price_per_unit, self.write_price_per_unit
         )?;
-        writeln!(
-            f,
-            "capacity: {} of {} bytes used",
-            self.used_capacity, self.total_capacity
-        )?;
+        writeln!(f, "capacity: {} of {} bytes used", self.used_capacity, self.total_capacity)?;
         writeln!(f, "largest blob: {} bytes", self.max_blob_size)?;
         write!(f, "committee of {}:", self.committee.len())?;
         for member in &self.committee {
-            write!(
-                f,
-                "\n  {:<16} {:>5} shards  {}  {}",
-                member.name, member.shards, member.url, member.node_id
-            )?;
+            write!(f, "\n  {:<16} {:>5} shards  {}  {}", member.name, member.shards, member.url, member.node_id)?;
         }
         Ok(())
     }

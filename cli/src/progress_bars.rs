@@ -41,16 +41,15 @@ impl Progress for Bars {
                 self.bar.set_message(format!("encoded {blob_id}"));
             }
             ProgressEvent::AlreadyCertified { .. } => self.bar.set_message("already certified"),
-            ProgressEvent::Registered { object_id } => self
-                .bar
-                .set_message(format!("registered {object_id}; uploading")),
+            ProgressEvent::Registered { object_id } => {
+                self.bar.set_message(format!("registered {object_id}; uploading"))
+            }
             ProgressEvent::SliverStored { done, total } => {
                 self.bar.set_length(total);
                 self.bar.set_position(done);
             }
             ProgressEvent::Confirmed { weight, needed } => {
-                self.bar
-                    .set_message(format!("{weight}/{needed} shards confirmed"));
+                self.bar.set_message(format!("{weight}/{needed} shards confirmed"));
             }
             ProgressEvent::Certified => self.bar.set_message("certified"),
             ProgressEvent::SliverFetched { done, needed } => {

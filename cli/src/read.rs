@@ -34,11 +34,7 @@ pub struct ReadReport {
 
 impl fmt::Display for ReadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "wrote {} bytes of blob {} to {}",
-            self.size, self.blob_id, self.file
-        )
+        write!(f, "wrote {} bytes of blob {} to {}", self.size, self.blob_id, self.file)
     }
 }
 
@@ -51,8 +47,7 @@ pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
     let data = data.with_context(|| format!("reading blob {}", args.blob_id))?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &data)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            std::fs::write(path, &data).with_context(|| format!("cannot write {}", path.display()))?;
             output.emit(&ReadReport {
                 blob_id: args.blob_id.to_string(),
                 size: data.len(),

@@ -54,29 +54,18 @@ impl fmt::Display for StoreReport {
                 f,
                 "  stored until epoch {} ({})",
                 blob["storage"]["endEpoch"],
-                if blob["deletable"] == true {
-                    "deletable"
-                } else {
-                    "permanent"
-                }
+                if blob["deletable"] == true { "deletable" } else { "permanent" }
             )?;
             write!(f, "  cost:        {} FROST", created["cost"])
         } else {
-            write!(
-                f,
-                "  already certified until epoch {}; nothing paid",
-                self.outcome["alreadyCertified"]["endEpoch"]
-            )
+            write!(f, "  already certified until epoch {}; nothing paid", self.outcome["alreadyCertified"]["endEpoch"])
         }
     }
 }
 
 /// Stores every file in turn.
 pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
-    let client = args
-        .account
-        .client(Some(args.account.required_signer()?))
-        .await?;
+    let client = args.account.client(Some(args.account.required_signer()?)).await?;
     let options = StoreOptions {
         epochs: args.epochs,
         deletable: args.deletable,
@@ -84,13 +73,11 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
         force: args.force,
     };
     for file in &args.files {
-        let data = std::fs::read(file)
-            .with_context(|| format!("cannot read {}; check the path", file.display()))?;
+        let data = std::fs::read(file).with_context(|| format!("cannot read {}; check the path", file.display()))?;
         let bars = Bars::new(&file.display().to_string(), output == Output::Text);
         let outcome = client.store(data, &options, &bars).await;
         bars.finish();
-        let outcome: StoreOutcome =
-            outcome.with_context(|| format!("storing {}", file.display()))?;
+        let outcome: StoreOutcome = outcome.with_context(|| format!("storing {}", file.display()))?;
         output.emit(&StoreReport {
             file: file.display().to_string(),
             blob_id: outcome.blob_id().to_string(),
