@@ -7,6 +7,8 @@ use crate::blob_id::{BlobIdArgs, BlobIdReport};
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
+use crate::localnet::LocalnetArgs;
+use crate::node::NodeArgs;
 use crate::{
     blob_commands::{ExtendArgs, ObjectArgs, SetAttributeArgs, StatusArgs},
     daemon::DaemonArgs,
@@ -14,7 +16,6 @@ use crate::{
     read::ReadArgs,
     store::StoreArgs,
 };
-use crate::node::NodeArgs;
 
 /// floe: a decentralized blob store on Sui.
 #[derive(Debug, Parser)]
@@ -36,6 +37,9 @@ pub struct Cli {
 pub enum Command {
     /// Compute a file's blob id offline, with its size and encoded size.
     BlobId(BlobIdArgs),
+    /// Run a whole local network (chain, storage nodes, publisher/aggregator, indexer, key
+    /// servers), store and read a first blob, and serve until Ctrl-C.
+    Localnet(LocalnetArgs),
     /// Run the embedded local chain as a server until Ctrl-C.
     Devnet(DevnetArgs),
     /// Index a chain into SQL and serve the explorer until Ctrl-C.
@@ -71,13 +75,10 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let output = Output::from_flag(cli.json);
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .with_max_level(cli.log_level)
-        .init();
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(colour).with_max_level(cli.log_level).init();
     match &cli.command {
         Command::BlobId(args) => output.emit(&BlobIdReport::of_file(&args.file, args.n_shards)?),
+        Command::Localnet(args) => runtime()?.block_on(crate::localnet::run(args, output)),
         Command::Devnet(args) => runtime()?.block_on(crate::devnet::run(args, output)),
         Command::Indexer(args) => runtime()?.block_on(crate::indexer::run(args, output)),
         Command::Keyserver(args) => runtime()?.block_on(crate::keyserver::run(args, output)),
@@ -96,7 +97,5 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }

@@ -23,6 +23,7 @@ pub mod indexer;
 pub mod info;
 pub mod interrupt;
 pub mod keyserver;
+pub mod localnet;
 pub mod node;
 pub mod output;
 pub mod progress_bars;
