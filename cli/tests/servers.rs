@@ -1,4 +1,4 @@
-//! `floe devnet` and `floe indexer` run as processes: they print where they serve, answer
+//! `floe devnet`, `floe indexer` and `floe localnet` run as processes: they print where they serve, answer
 //! there, and are killed at the end.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -181,4 +181,48 @@ fn devnet_stops_cleanly_on_ctrl_c_and_restarts_on_the_same_chain() {
 
     let (_second, restarted) = spawn_json(&args);
     assert_eq!(restarted["chain_id"], started["chain_id"]);
+}
+
+#[test]
+fn localnet_stores_and_reads_a_first_blob_serves_it_and_stops_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("net");
+    let (mut net, started) = spawn_json(&[
+        "localnet",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--any-ports",
+        "--nodes",
+        "4",
+        "--shards",
+        "12",
+        "--key-servers",
+        "1",
+        "--no-indexer",
+    ]);
+    assert_eq!(started["node_urls"].as_array().unwrap().len(), 4, "{started}");
+    assert_eq!(started["key_server_urls"].as_array().unwrap().len(), 1, "{started}");
+    assert!(std::path::Path::new(started["deployment_file"].as_str().unwrap()).is_file());
+    assert!(started["key"].as_str().unwrap().starts_with("suiprivkey1"));
+
+    // The first blob is served by the aggregator under the id printed.
+    let demo = &started["demo"];
+    let daemon = started["daemon_url"].as_str().unwrap().trim_start_matches("http://");
+    let response = http_get(daemon, &format!("/v1/blobs/{}", demo["blob_id"].as_str().unwrap()));
+    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap();
+    assert!(body.starts_with("hello from floe"), "{body}");
+    assert_eq!(body.len() as u64, demo["size"].as_u64().unwrap());
+
+    let interrupted = Command::new("kill").args(["-INT", &net.0.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = net.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "floe localnet still running 30 s after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status after Ctrl-C: {status}");
 }
