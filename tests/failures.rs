@@ -1,6 +1,6 @@
 //! The promises that hold when parts of the network fail: f nodes down during a store and
-//! during a read, a node that missed an upload rebuilding its slivers from its peers, and a
-//! deleted blob no longer being served.
+//! during a read, a node that missed an upload (or was restarted during it) ending up with its
+//! slivers, and a deleted blob no longer being served.
 
 use std::time::Duration;
 
@@ -75,5 +75,32 @@ async fn a_deleted_blob_is_no_longer_served() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(client.read(&blob_id, &NoProgress).await.is_err(), "a deleted blob was read");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_mid_upload_ends_up_with_all_its_slivers() {
+    let mut net = TestNet::start(SMALL).await;
+    let client = std::sync::Arc::new(net.localnet.client().await.unwrap());
+    let blob = random_bytes(3 * 1024 * 1024, 14);
+    let store = {
+        let (client, blob) = (client.clone(), blob.clone());
+        tokio::spawn(async move { client.store(blob, &StoreOptions::default(), &NoProgress).await })
+    };
+    // Whatever point of the upload the restart hits (before, during or after node 2's share),
+    // the store completes and node 2 ends up holding its slivers, by the client's retries or by
+    // recovery from its peers after certification.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    net.localnet.restart_node(2).await.unwrap();
+    let stored = store.await.unwrap().unwrap();
+    let blob_id = stored.blob_id();
+
+    let node = net.localnet.node(2).unwrap().node().clone();
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    while !(node.has_metadata(&blob_id).unwrap() && node.missing_slivers(&blob_id).unwrap().is_empty()) {
+        assert!(tokio::time::Instant::now() < deadline, "node 2 never got its slivers back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(client.read(&blob_id, &NoProgress).await.unwrap() == blob);
     net.shutdown().await;
 }
