@@ -37,12 +37,18 @@ pub struct TestNet {
 impl TestNet {
     /// Starts a network of `shape` on free ports without key servers or indexer.
     pub async fn start(shape: Shape) -> Self {
+        Self::start_with_key_servers(shape, 0).await
+    }
+
+    /// Starts a network of `shape` with `key_servers` Seal key servers (registered on chain) and
+    /// no indexer.
+    pub async fn start_with_key_servers(shape: Shape, key_servers: usize) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut config = LocalnetConfig::new(dir.path());
         config.ports = Ports::ephemeral();
         config.n_nodes = shape.nodes;
         config.n_shards = shape.shards;
-        config.key_servers = 0;
+        config.key_servers = key_servers;
         config.indexer = false;
         let localnet = Localnet::start(config).await.expect("the local network starts");
         Self { localnet, dir }

@@ -106,6 +106,14 @@ impl Keypair {
     }
 }
 
+/// Signing raw digests makes a `Keypair` a wallet ([`SuiSigner`], by sui-crypto's blanket
+/// implementation): it can sign personal messages, such as a Seal session certificate.
+impl sui_crypto::Signer<UserSignature> for Keypair {
+    fn try_sign(&self, message: &[u8]) -> Result<UserSignature, sui_crypto::SignatureError> {
+        self.secret.try_sign(message)
+    }
+}
+
 /// The Sui CLI keystore file: a JSON array of base64 `flag || secret` entries.
 #[derive(Debug, Clone, Default)]
 pub struct Keystore {

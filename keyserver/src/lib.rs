@@ -42,6 +42,7 @@ mod error;
 mod freshness;
 pub mod limits;
 mod policy;
+pub mod private_blob;
 mod ptb;
 mod rate_limit;
 mod registration;

@@ -92,7 +92,7 @@ pub struct Localnet {
     daemon: Daemon,
     daemon_stop: watch::Sender<bool>,
     indexer: Option<IndexerService>,
-    key_servers: Vec<KeyServer>,
+    key_servers: Vec<Option<KeyServer>>,
     key_server_entries: Vec<KeyServerEntry>,
 }
 
@@ -130,6 +130,7 @@ impl Localnet {
         let (daemon, daemon_stop) = start_daemon(&config, &deployment).await?;
         let indexer = if config.indexer { Some(start_indexer(&config, &deployment).await?) } else { None };
         let (key_servers, key_server_entries) = start_key_servers(&config, &deployment).await?;
+        let key_servers = key_servers.into_iter().map(Some).collect();
         Ok(Self { config, devnet, node_configs, nodes, daemon, daemon_stop, indexer, key_servers, key_server_entries })
     }
 
@@ -224,9 +225,21 @@ impl Localnet {
         Ok(())
     }
 
+    /// Stops key server `index` (its entry stays in [`Self::key_servers`]; requests to it fail).
+    pub async fn stop_key_server(&mut self, index: usize) -> Result<(), LocalnetError> {
+        let server = self.key_servers.get_mut(index).ok_or(LocalnetError::KeyServer {
+            index,
+            reason: format!("there are only {} key servers", self.key_server_entries.len()),
+        })?;
+        if let Some(server) = server.take() {
+            server.shutdown().await;
+        }
+        Ok(())
+    }
+
     /// Stops everything, the chain last, and waits until the data directory is closed.
     pub async fn shutdown(self) {
-        for server in self.key_servers {
+        for server in self.key_servers.into_iter().flatten() {
             server.shutdown().await;
         }
         self.daemon_stop.send_replace(true);

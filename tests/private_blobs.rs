@@ -1,0 +1,187 @@
+//! Private blobs end to end on a local network with 3 key servers, threshold 2: data sealed for
+//! an owner or an allowlist is stored as an ordinary blob (nodes see only ciphertext), read back,
+//! and opened by whoever the policy admits, even with one key server down.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use floe_chain::floe::{SealCalls, SharedObject};
+use floe_chain::{ChainClient, Executed, Keypair, select_gas, transaction_for};
+use floe_client::{NoProgress, StoreOptions};
+use floe_keyserver::private_blob::{Policy, PrivateBlobError, open_blob, seal_blob};
+use floe_keyserver::{FetchError, KeyServerInfo};
+use floe_seal::session::SessionKey;
+use floe_tests::{SMALL, TestNet, random_bytes};
+use sui_sdk_types::{Address, Owner};
+use sui_transaction_builder::{ObjectInput, TransactionBuilder};
+
+const THRESHOLD: u8 = 2;
+const BUDGET: u64 = 50_000_000;
+
+struct Private {
+    net: TestNet,
+    chain: ChainClient,
+    seal: SealCalls,
+    servers: Vec<KeyServerInfo>,
+    http: reqwest::Client,
+    user: Keypair,
+    bob: Keypair,
+}
+
+impl Private {
+    async fn start() -> Self {
+        let net = TestNet::start_with_key_servers(SMALL, 3).await;
+        let chain = net.localnet.chain();
+        let seal = SealCalls::new(&net.localnet.deployment().packages);
+        let mut servers = Vec::new();
+        for entry in net.localnet.key_servers() {
+            servers.push(KeyServerInfo::from_chain(&chain, entry.object_id).await.unwrap());
+        }
+        let user = net.localnet.user_key();
+        let bob = Keypair::from_secret_bytes([0xb0; 32]);
+        let this = Self { net, chain, seal, servers, http: reqwest::Client::new(), user, bob };
+        // Key servers simulate the approval as the reader, which needs a SUI coin for gas.
+        let bob = this.bob.address();
+        this.run(|tx| {
+            let amount = tx.pure(&1_000_000_000u64);
+            let gas = tx.gas();
+            let coin = tx.split_coins(gas, vec![amount]).remove(0);
+            let to = tx.pure(&bob);
+            tx.transfer_objects(vec![coin], to);
+        })
+        .await;
+        this
+    }
+
+    /// Signs and executes what `build` adds, as the funded user.
+    async fn run(&self, build: impl FnOnce(&mut TransactionBuilder)) -> Executed {
+        let gas = select_gas(&self.chain, self.user.address(), BUDGET).await.unwrap();
+        let price = self.chain.reference_gas_price().await.unwrap();
+        let mut tx = transaction_for(self.user.address(), &gas, price, BUDGET);
+        build(&mut tx);
+        self.chain.sign_and_execute(&tx.try_build().unwrap(), &self.user).await.unwrap()
+    }
+
+    /// Seals `data` for `policy` and stores the sealed bytes; returns what the nodes hold.
+    async fn store_sealed(&self, policy: &Policy, data: &[u8]) -> floe_encoder::BlobId {
+        let sealed =
+            seal_blob(&mut rand::thread_rng(), self.seal.package, policy, &self.servers, THRESHOLD, data).unwrap();
+        let client = self.net.localnet.client().await.unwrap();
+        client.store(sealed, &StoreOptions::default(), &NoProgress).await.unwrap().blob_id()
+    }
+
+    /// Reads the blob back and tries to open it as `reader`.
+    async fn open(
+        &self,
+        reader: &Keypair,
+        policy: &Policy,
+        blob_id: &floe_encoder::BlobId,
+    ) -> Result<Vec<u8>, PrivateBlobError> {
+        let client = self.net.localnet.client().await.unwrap();
+        let bytes = client.read(blob_id, &NoProgress).await.unwrap();
+        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let session =
+            SessionKey::create(reader, reader.address(), self.seal.package, 10, now_ms, &mut rand::thread_rng())
+                .unwrap();
+        open_blob(&self.http, &self.servers, &session, &self.seal, policy, &bytes).await
+    }
+}
+
+fn assert_refused(result: Result<Vec<u8>, PrivateBlobError>) {
+    match result {
+        Err(PrivateBlobError::Fetch(FetchError::NotEnoughServers { answered: 0, failures, .. })) => {
+            assert!(failures.iter().all(|f| f.reason.contains("NoAccess")), "{failures:?} should all say NoAccess");
+        }
+        other => panic!("expected every key server to refuse with NoAccess, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_only_blob_is_stored_as_ciphertext_and_opens_only_for_its_owner() {
+    let net = Private::start().await;
+    let data = random_bytes(200_000, 11);
+    let owner = Policy::Owner(net.user.address());
+    let blob_id = net.store_sealed(&owner, &data).await;
+
+    // What the nodes and the aggregator serve is the sealed object, not the plaintext.
+    let stored = net.net.localnet.client().await.unwrap().read(&blob_id, &NoProgress).await.unwrap();
+    assert_ne!(stored, data);
+    assert!(!stored.windows(64).any(|w| w == &data[..64]), "a plaintext run appears in the stored blob");
+    let served = net.http.get(format!("{}/v1/blobs/{blob_id}", net.net.localnet.daemon_url())).send().await.unwrap();
+    assert_eq!(served.bytes().await.unwrap().as_ref(), stored.as_slice(), "the aggregator serves the ciphertext");
+
+    assert_eq!(net.open(&net.user, &owner, &blob_id).await.unwrap(), data);
+    assert_refused(net.open(&net.bob, &owner, &blob_id).await);
+    // Claiming the blob is under bob's own owner policy does not match its identity.
+    let err = net.open(&net.bob, &Policy::Owner(net.bob.address()), &blob_id).await.unwrap_err();
+    assert!(matches!(err, PrivateBlobError::WrongPolicy { .. }), "{err}");
+    net.net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowlist_blob_opens_for_a_member_until_removed() {
+    let net = Private::start().await;
+    let user = net.user.address();
+    let created = net
+        .run(|tx| {
+            let cap = net.seal.create_allowlist(tx, "team");
+            let me = tx.pure(&user);
+            tx.transfer_objects(vec![cap], me);
+        })
+        .await;
+    let list = created
+        .created()
+        .iter()
+        .find_map(|o| match o.owner {
+            Owner::Shared(v) => Some(SharedObject::new(*o.reference.object_id(), v)),
+            _ => None,
+        })
+        .unwrap();
+    let cap = *created.created().iter().find(|o| o.owner == Owner::Address(user)).unwrap().reference.object_id();
+    let policy = Policy::Allowlist(list);
+    let data = b"the team's plans".to_vec();
+    let blob_id = net.store_sealed(&policy, &data).await;
+    // The reader finds the policy from the sealed identity.
+    assert_eq!(Policy::resolve(&net.chain, list.id.as_bytes(), net.bob.address()).await.unwrap(), policy);
+
+    assert_refused(net.open(&net.bob, &policy, &blob_id).await);
+    let admin = |add: bool, bob: Address| {
+        let net = &net;
+        async move {
+            let cap_object = net.chain.get_object(cap).await.unwrap();
+            net.run(|tx| {
+                let cap = tx.object(ObjectInput::owned(cap, cap_object.version(), cap_object.digest()));
+                if add {
+                    net.seal.allowlist_add(tx, &list, cap, bob);
+                } else {
+                    net.seal.allowlist_remove(tx, &list, cap, bob);
+                }
+            })
+            .await;
+        }
+    };
+    admin(true, net.bob.address()).await;
+    assert_eq!(net.open(&net.bob, &policy, &blob_id).await.unwrap(), data);
+    admin(false, net.bob.address()).await;
+    assert_refused(net.open(&net.bob, &policy, &blob_id).await);
+    net.net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_key_server_down_still_opens_and_two_down_fail_clearly() {
+    let mut net = Private::start().await;
+    let owner = Policy::Owner(net.user.address());
+    let data = random_bytes(10_000, 12);
+    let blob_id = net.store_sealed(&owner, &data).await;
+    net.net.localnet.stop_key_server(0).await.unwrap();
+    assert_eq!(net.open(&net.user, &owner, &blob_id).await.unwrap(), data);
+    net.net.localnet.stop_key_server(1).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let err = net.open(&net.user, &owner, &blob_id).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, PrivateBlobError::Fetch(FetchError::NotEnoughServers { threshold: 2, servers: 3, .. })),
+        "{text}"
+    );
+    assert!(text.contains("of 3 key servers released valid keys, 2 needed"), "{text}");
+    net.net.shutdown().await;
+}
