@@ -1,13 +1,15 @@
 //! Private blobs end to end on a local network with 3 key servers, threshold 2: data sealed for
-//! an owner or an allowlist is stored as an ordinary blob (nodes see only ciphertext), read back,
-//! and opened by whoever the policy admits, even with one key server down.
+//! an owner, an allowlist, a subscription service or a time lock is stored as an ordinary blob
+//! (nodes see only ciphertext), read back, and opened by whoever the policy admits, even with one
+//! key server down.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use floe_chain::floe::{SealCalls, SharedObject};
 use floe_chain::{ChainClient, Executed, Keypair, select_gas, transaction_for};
 use floe_client::{NoProgress, StoreOptions};
-use floe_keyserver::private_blob::{Policy, PrivateBlobError, open_blob, seal_blob};
+use floe_keyserver::access::PolicyAccount;
+use floe_keyserver::private_blob::{Approval, Policy, PrivateBlobError, open_blob, seal_blob};
 use floe_keyserver::{FetchError, KeyServerInfo};
 use floe_seal::session::SessionKey;
 use floe_tests::{SMALL, TestNet, random_bytes};
@@ -69,20 +71,35 @@ impl Private {
         client.store(sealed, &StoreOptions::default(), &NoProgress).await.unwrap().blob_id()
     }
 
-    /// Reads the blob back and tries to open it as `reader`.
+    /// Reads the blob back and tries to open it as `reader`, presenting what `policy` asks of
+    /// the reader.
     async fn open(
         &self,
         reader: &Keypair,
         policy: &Policy,
         blob_id: &floe_encoder::BlobId,
     ) -> Result<Vec<u8>, PrivateBlobError> {
+        let packages = &self.net.localnet.deployment().packages;
+        let approval = Approval::for_reader(&self.chain, packages, policy.clone(), reader.address()).await?;
+        self.open_with(reader, &approval, blob_id).await
+    }
+
+    async fn open_with(
+        &self,
+        reader: &Keypair,
+        approval: &Approval,
+        blob_id: &floe_encoder::BlobId,
+    ) -> Result<Vec<u8>, PrivateBlobError> {
         let client = self.net.localnet.client().await.unwrap();
         let bytes = client.read(blob_id, &NoProgress).await.unwrap();
-        let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
         let session =
-            SessionKey::create(reader, reader.address(), self.seal.package, 10, now_ms, &mut rand::thread_rng())
+            SessionKey::create(reader, reader.address(), self.seal.package, 10, now_ms(), &mut rand::thread_rng())
                 .unwrap();
-        open_blob(&self.http, &self.servers, &session, &self.seal, policy, &bytes).await
+        open_blob(&self.http, &self.servers, &session, &self.seal, approval, &bytes).await
+    }
+
+    fn account<'a>(&'a self, key: &'a Keypair) -> PolicyAccount<'a> {
+        PolicyAccount::new(&self.chain, &self.net.localnet.deployment().packages, key)
     }
 }
 
@@ -141,7 +158,8 @@ async fn an_allowlist_blob_opens_for_a_member_until_removed() {
     let data = b"the team's plans".to_vec();
     let blob_id = net.store_sealed(&policy, &data).await;
     // The reader finds the policy from the sealed identity.
-    assert_eq!(Policy::resolve(&net.chain, list.id.as_bytes(), net.bob.address()).await.unwrap(), policy);
+    let packages = &net.net.localnet.deployment().packages;
+    assert_eq!(Policy::resolve(&net.chain, packages, list.id.as_bytes(), net.bob.address()).await.unwrap(), policy);
 
     assert_refused(net.open(&net.bob, &policy, &blob_id).await);
     let admin = |add: bool, bob: Address| {
@@ -183,5 +201,69 @@ async fn one_key_server_down_still_opens_and_two_down_fail_clearly() {
         "{text}"
     );
     assert!(text.contains("of 3 key servers released valid keys, 2 needed"), "{text}");
+    net.net.shutdown().await;
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_blob_opens_after_purchase_until_the_subscription_expires() {
+    let net = Private::start().await;
+    let packages = net.net.localnet.deployment().packages;
+    const TTL_MS: u64 = 6_000;
+    // A service paid in SUI, run by the user; bob buys access.
+    let sui = sui_sdk_types::TypeTag::Struct(Box::new(sui_sdk_types::StructTag::sui()));
+    let created = net.account(&net.user).create_service(&sui, 1_000, TTL_MS, "news").await.unwrap();
+    let policy = Policy::Subscription { service: created.object, coin_type: sui };
+    let data = random_bytes(50_000, 13);
+    let blob_id = net.store_sealed(&policy, &data).await;
+    let sealed_id = {
+        let bytes = net.net.localnet.client().await.unwrap().read(&blob_id, &NoProgress).await.unwrap();
+        floe_keyserver::private_blob::parse_sealed(&bytes).unwrap().header.id
+    };
+    // The reader finds the service from the sealed identity alone.
+    assert_eq!(Policy::resolve(&net.chain, &packages, &sealed_id, net.bob.address()).await.unwrap(), policy);
+
+    // Before buying: bob has nothing to present, and presenting the owner's subscription fails.
+    let err = net.open(&net.bob, &policy, &blob_id).await.unwrap_err();
+    assert!(matches!(err, PrivateBlobError::NoSubscription { .. }), "{err}");
+    net.account(&net.user).subscribe(created.object.id).await.unwrap();
+    let users = Approval::for_reader(&net.chain, &packages, policy.clone(), net.user.address()).await.unwrap();
+    let err = net.open_with(&net.bob, &users, &blob_id).await.unwrap_err();
+    assert!(matches!(err, PrivateBlobError::Fetch(FetchError::NotEnoughServers { answered: 0, .. })), "{err}");
+
+    let balance_before = net.chain.balance(net.user.address(), &sui_sdk_types::StructTag::sui()).await.unwrap();
+    let subscription = net.account(&net.bob).subscribe(created.object.id).await.unwrap();
+    assert_eq!(subscription.service_id, created.object.id);
+    let balance_after = net.chain.balance(net.user.address(), &sui_sdk_types::StructTag::sui()).await.unwrap();
+    assert_eq!(balance_after, balance_before + 1_000, "the fee goes to the service owner");
+    assert_eq!(net.open(&net.bob, &policy, &blob_id).await.unwrap(), data);
+
+    // After expiry (chain clock), the same subscription is refused.
+    while now_ms() <= subscription.created_at_ms + TTL_MS + 200 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_refused(net.open(&net.bob, &policy, &blob_id).await);
+    net.net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_locked_blob_opens_for_anyone_once_its_time_has_come() {
+    let net = Private::start().await;
+    let unlock_ms = now_ms() + 4_000;
+    let policy = Policy::TimeLock { unlock_ms };
+    let data = b"sealed bids: 42 WAL".to_vec();
+    let blob_id = net.store_sealed(&policy, &data).await;
+    assert_refused(net.open(&net.bob, &policy, &blob_id).await);
+    // A reader claiming another unlock time does not match the sealed identity.
+    let err = net.open(&net.bob, &Policy::TimeLock { unlock_ms: 1 }, &blob_id).await.unwrap_err();
+    assert!(matches!(err, PrivateBlobError::WrongPolicy { .. }), "{err}");
+    while now_ms() <= unlock_ms + 200 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(net.open(&net.bob, &policy, &blob_id).await.unwrap(), data);
+    assert_eq!(net.open(&net.user, &policy, &blob_id).await.unwrap(), data);
     net.net.shutdown().await;
 }

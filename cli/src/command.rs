@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::Output;
+use crate::access::{AllowlistArgs, ServiceArgs, SubscribeArgs};
 use crate::blob_id::{BlobIdArgs, BlobIdReport};
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
@@ -47,10 +48,17 @@ pub enum Command {
     /// Run a Seal-style key server for private blobs until Ctrl-C (registers it on chain first
     /// unless --object-id is given).
     Keyserver(KeyserverArgs),
-    /// Store files: pay in WAL, upload to the storage nodes, certify on chain.
+    /// Store files: pay in WAL, upload to the storage nodes, certify on chain (with --encrypt,
+    /// sealed first so only an access policy's readers can open them).
     Store(StoreArgs),
-    /// Read a blob by its id, verified, to stdout or a file.
+    /// Read a blob by its id, verified, to stdout or a file; sealed blobs are opened with your key.
     Read(ReadArgs),
+    /// Create an allowlist or change who is on it (for `--policy allowlist:<id>`).
+    Allowlist(AllowlistArgs),
+    /// Create or show a subscription service (for `--policy subscription:<id>`).
+    Service(ServiceArgs),
+    /// Buy a subscription to a service, which opens the blobs sealed for it until it expires.
+    Subscribe(SubscribeArgs),
     /// Show what the storage nodes report about a blob.
     Status(StatusArgs),
     /// Delete a deletable blob you own (its storage returns to you).
@@ -84,6 +92,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keyserver(args) => runtime()?.block_on(crate::keyserver::run(args, output)),
         Command::Store(args) => runtime()?.block_on(crate::store::run(args, output)),
         Command::Read(args) => runtime()?.block_on(crate::read::run(args, output)),
+        Command::Allowlist(args) => runtime()?.block_on(crate::access::allowlist(args, output)),
+        Command::Service(args) => runtime()?.block_on(crate::access::service(args, output)),
+        Command::Subscribe(args) => runtime()?.block_on(crate::access::subscribe(args, output)),
         Command::Status(args) => runtime()?.block_on(crate::blob_commands::status(args, output)),
         Command::Delete(args) => runtime()?.block_on(crate::blob_commands::delete(args, output)),
         Command::Extend(args) => runtime()?.block_on(crate::blob_commands::extend(args, output)),

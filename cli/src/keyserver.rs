@@ -164,7 +164,7 @@ pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
             bail!("give --object-id of a registered KeyServer, or --operator-key to register one")
         }
     };
-    let mut config = KeyServerConfig::new(master.clone(), object_id, chain);
+    let mut config = KeyServerConfig::new(master, object_id, chain);
     config.max_staleness = Duration::from_secs(args.max_staleness_secs);
     config.rate_per_second = args.rate_per_second;
     config.rate_burst = args.rate_burst;

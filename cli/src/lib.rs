@@ -13,6 +13,7 @@
 //! println!("{report}");
 //! ```
 
+pub mod access;
 pub mod account;
 pub mod blob_commands;
 pub mod blob_id;
@@ -26,6 +27,7 @@ pub mod keyserver;
 pub mod localnet;
 pub mod node;
 pub mod output;
+pub mod private_blob;
 pub mod progress_bars;
 pub mod read;
 pub mod store;

@@ -1,4 +1,5 @@
-//! `floe read BLOB_ID [-o FILE]`: fetches, verifies and decodes a blob.
+//! `floe read BLOB_ID [-o FILE]`: fetches, verifies and decodes a blob, and opens it when it is
+//! a sealed private blob and the reader's key is given.
 
 use std::{fmt, io::Write as _, path::PathBuf};
 
@@ -6,6 +7,7 @@ use anyhow::Context as _;
 use floe_encoder::BlobId;
 use serde::Serialize;
 
+use crate::private_blob::{PolicySpec, Read, open_if_sealed};
 use crate::{Output, account::AccountArgs, progress_bars::Bars};
 
 /// Arguments of `floe read`.
@@ -16,7 +18,14 @@ pub struct ReadArgs {
     /// Write the blob to this file instead of stdout.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
-    /// The chain (no key needed).
+    /// Write a sealed blob as stored, without opening it.
+    #[arg(long, conflicts_with = "policy")]
+    pub raw: bool,
+    /// The policy a sealed blob is opened under (as for `floe store --policy`); default: found
+    /// from the sealed identity.
+    #[arg(long)]
+    pub policy: Option<PolicySpec>,
+    /// The chain, and for sealed blobs the reader's key (plain blobs need none).
     #[command(flatten)]
     pub account: AccountArgs,
 }
@@ -30,11 +39,18 @@ pub struct ReadReport {
     pub size: usize,
     /// Where.
     pub file: String,
+    /// The policy a sealed blob was opened under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opened_under: Option<String>,
 }
 
 impl fmt::Display for ReadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wrote {} bytes of blob {} to {}", self.size, self.blob_id, self.file)
+        write!(f, "wrote {} bytes of blob {} to {}", self.size, self.blob_id, self.file)?;
+        if let Some(policy) = &self.opened_under {
+            write!(f, " (opened under the {policy})")?;
+        }
+        Ok(())
     }
 }
 
@@ -45,6 +61,16 @@ pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
     let data = client.read(&args.blob_id, &bars).await;
     bars.finish();
     let data = data.with_context(|| format!("reading blob {}", args.blob_id))?;
+    let (data, opened_under) = match args.raw {
+        true => (data, None),
+        false => {
+            let signer = args.account.signer()?;
+            match open_if_sealed(&args.account.deployment()?, signer.as_ref(), args.policy.as_ref(), data).await? {
+                Read::Plain(data) => (data, None),
+                Read::Opened { data, policy } => (data, Some(policy)),
+            }
+        }
+    };
     match &args.out {
         Some(path) => {
             std::fs::write(path, &data).with_context(|| format!("cannot write {}", path.display()))?;
@@ -52,6 +78,7 @@ pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
                 blob_id: args.blob_id.to_string(),
                 size: data.len(),
                 file: path.display().to_string(),
+                opened_under,
             })
         }
         None => {

@@ -1,4 +1,5 @@
-//! `floe store FILE...`: pays for, uploads and certifies each file; prints its blob id.
+//! `floe store FILE...`: pays for, uploads and certifies each file (sealed first with
+//! `--encrypt`); prints its blob id.
 
 use std::{fmt, path::PathBuf};
 
@@ -7,6 +8,7 @@ use floe_client::{StoreOptions, StoreOutcome};
 use serde::Serialize;
 use sui_sdk_types::Address;
 
+use crate::private_blob::{SealArgs, SealedReport, Sealer};
 use crate::{Output, account::AccountArgs, progress_bars::Bars};
 
 /// Arguments of `floe store`.
@@ -27,6 +29,9 @@ pub struct StoreArgs {
     /// Send the Blob object to this address instead of keeping it.
     #[arg(long)]
     pub send_object_to: Option<Address>,
+    /// Private blobs: seal each file for an access policy before storing it.
+    #[command(flatten)]
+    pub seal: SealArgs,
     /// The chain and key.
     #[command(flatten)]
     pub account: AccountArgs,
@@ -41,12 +46,18 @@ pub struct StoreReport {
     pub blob_id: String,
     /// The outcome in the publisher's JSON shape (`newlyCreated` / `alreadyCertified`).
     pub outcome: serde_json::Value,
+    /// How the file was sealed (`--encrypt` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<SealedReport>,
 }
 
 impl fmt::Display for StoreReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.file)?;
         writeln!(f, "  blob id:     {}", self.blob_id)?;
+        if let Some(sealed) = &self.sealed {
+            writeln!(f, "{sealed}")?;
+        }
         if let Some(created) = self.outcome.get("newlyCreated") {
             let blob = &created["blobObject"];
             writeln!(f, "  object:      {}", blob["id"].as_str().unwrap_or("?"))?;
@@ -65,7 +76,12 @@ impl fmt::Display for StoreReport {
 
 /// Stores every file in turn.
 pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
-    let client = args.account.client(Some(args.account.required_signer()?)).await?;
+    let signer = args.account.required_signer()?;
+    let sealer = match args.seal.encrypt {
+        true => Some(Sealer::new(&args.seal, &args.account.deployment()?, &args.account.deployment, &signer).await?),
+        false => None,
+    };
+    let client = args.account.client(Some(signer)).await?;
     let options = StoreOptions {
         epochs: args.epochs,
         deletable: args.deletable,
@@ -74,6 +90,13 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
     };
     for file in &args.files {
         let data = std::fs::read(file).with_context(|| format!("cannot read {}; check the path", file.display()))?;
+        let (data, sealed) = match &sealer {
+            Some(sealer) => {
+                let (bytes, report) = sealer.seal(&data).with_context(|| format!("sealing {}", file.display()))?;
+                (bytes, Some(report))
+            }
+            None => (data, None),
+        };
         let bars = Bars::new(&file.display().to_string(), output == Output::Text);
         let outcome = client.store(data, &options, &bars).await;
         bars.finish();
@@ -82,6 +105,7 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
             file: file.display().to_string(),
             blob_id: outcome.blob_id().to_string(),
             outcome: outcome.to_json(),
+            sealed,
         })?;
     }
     Ok(())

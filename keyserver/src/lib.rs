@@ -36,6 +36,7 @@
 //! HTTP API: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health` (bodies in [`api`]);
 //! refusals are JSON `{error, message}` with 400, 403, 413, 429 or 503.
 
+pub mod access;
 pub mod api;
 mod client;
 mod error;
