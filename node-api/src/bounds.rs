@@ -1,0 +1,101 @@
+//! How large each body of the API can be: pure functions of the committee size (and, for
+//! answers about one blob, its symbol size). The node refuses larger request bodies with 413
+//! before reading them in full; the client stops reading an answer once it passes its bound.
+//!
+//! The largest sliver a committee of `n` shards can produce is a primary sliver of `n - f`
+//! symbols of the maximum symbol size; metadata holds two hashes per shard. Anything larger than
+//! the bound plus a small headroom cannot be valid.
+
+use floe_encoder::{EncodingConfig, SliverType, config::MAX_SYMBOL_SIZE};
+
+/// Bytes of a blob id, which precedes the metadata in a GET metadata answer.
+pub const BLOB_ID_BYTES: usize = 32;
+
+/// Bytes allowed for a JSON answer (a confirmation, a status, a success or error message).
+pub const MAX_JSON_ANSWER: usize = 16 * 1024;
+
+/// Bytes allowed above the largest possible sliver, for the BCS framing (a length prefix, the
+/// symbol size and the index take 9 bytes) with generous slack.
+pub const SLIVER_BODY_HEADROOM: usize = 4 * 1024;
+
+/// Bytes allowed above the metadata's hashes, for its BCS framing (version, encoding type,
+/// length and the vector's length prefix take at most 14 bytes).
+pub const METADATA_BODY_HEADROOM: usize = 1024;
+
+/// BCS bytes of one hash in the metadata: the `Empty`/`Digest` tag and 32 bytes.
+const METADATA_HASH_BYTES: usize = 33;
+
+/// Upper bound of a recovery symbol's BCS size beyond its data: axis, two indices, two length
+/// prefixes, and a Merkle path of at most 17 nodes (enough for 2^16 leaves) of 33 bytes each.
+pub const RECOVERY_SYMBOL_OVERHEAD: usize = 1 + 2 + 2 + 6 + 17 * 33;
+
+/// Bytes allowed above an inconsistency proof's symbols.
+pub const INCONSISTENCY_PROOF_HEADROOM: usize = 1024;
+
+/// The largest recovery-symbols answer a node builds or a recovering node reads.
+pub const MAX_RECOVERY_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The largest `PUT .../slivers/...` body a node of this committee size accepts.
+pub fn max_sliver_body(config: &EncodingConfig) -> usize {
+    config.sliver_len(SliverType::Primary, MAX_SYMBOL_SIZE) + SLIVER_BODY_HEADROOM
+}
+
+/// The largest valid `GET .../slivers/{pair}/{axis}` answer for a blob of `symbol_size`.
+pub fn max_sliver_answer(config: &EncodingConfig, axis: SliverType, symbol_size: u16) -> usize {
+    config.sliver_len(axis, symbol_size) + SLIVER_BODY_HEADROOM
+}
+
+/// The largest `PUT .../metadata` body a node of this committee size accepts.
+pub fn max_metadata_body(config: &EncodingConfig) -> usize {
+    config.n_shards_usize() * 2 * METADATA_HASH_BYTES + METADATA_BODY_HEADROOM
+}
+
+/// The largest valid `GET .../metadata` answer: the blob id, then the metadata.
+pub fn max_metadata_answer(config: &EncodingConfig) -> usize {
+    BLOB_ID_BYTES + max_metadata_body(config)
+}
+
+/// The largest `POST .../inconsistencyProof/...` body: a proof carries at most as many symbols
+/// as a primary sliver needs (`n - f`), each at most the maximum symbol size.
+pub fn max_inconsistency_proof_body(config: &EncodingConfig) -> usize {
+    let symbols = usize::from(config.sliver_symbols(SliverType::Primary));
+    symbols * (usize::from(MAX_SYMBOL_SIZE) + RECOVERY_SYMBOL_OVERHEAD) + INCONSISTENCY_PROOF_HEADROOM
+}
+
+/// How many target slivers one recovery-symbols request may name: as many as keep the answer
+/// within [`MAX_RECOVERY_RESPONSE_BYTES`] even from a node holding all `n` shards (at least one).
+pub fn max_recovery_targets(config: &EncodingConfig, symbol_size: u16) -> usize {
+    let per_target = config.n_shards_usize() * (usize::from(symbol_size) + RECOVERY_SYMBOL_OVERHEAD);
+    (MAX_RECOVERY_RESPONSE_BYTES / per_target).clamp(1, config.n_shards_usize())
+}
+
+/// The largest recovery-symbols answer for `targets` target slivers (one symbol per shard each).
+pub fn max_recovery_response(config: &EncodingConfig, symbol_size: u16, targets: usize) -> usize {
+    targets * config.n_shards_usize() * (usize::from(symbol_size) + RECOVERY_SYMBOL_OVERHEAD) + 16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_largest_recovery_batch_fits_the_response_bound() {
+        let config = EncodingConfig::new(1000).unwrap();
+        let targets = max_recovery_targets(&config, MAX_SYMBOL_SIZE);
+        assert!(targets >= 1);
+        if targets > 1 {
+            assert!(max_recovery_response(&config, MAX_SYMBOL_SIZE, targets) <= MAX_RECOVERY_RESPONSE_BYTES + 16);
+        }
+        // Small symbols: every target fits in one request.
+        assert_eq!(max_recovery_targets(&EncodingConfig::new(10).unwrap(), 16), 10);
+    }
+
+    #[test]
+    fn a_sliver_answer_bound_is_within_the_upload_bound() {
+        let config = EncodingConfig::new(10).unwrap();
+        for axis in [SliverType::Primary, SliverType::Secondary] {
+            assert!(max_sliver_answer(&config, axis, MAX_SYMBOL_SIZE) <= max_sliver_body(&config));
+        }
+        assert_eq!(max_metadata_answer(&config), 32 + 10 * 66 + METADATA_BODY_HEADROOM);
+    }
+}

@@ -1,0 +1,207 @@
+//! [`NodeClient`]: a typed client of one storage node's API. Every answer is untrusted: reads
+//! are bounded by the largest valid answer ([`crate::bounds`]), metadata is verified against the
+//! blob id, slivers against the metadata, and confirmations against the member's BLS key and the
+//! exact message the caller expects. Recovery symbols are returned as decoded; the caller checks
+//! each against the metadata (a bad symbol costs one symbol, not the whole answer).
+
+use std::time::Duration;
+
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use floe_encoder::{
+    BlobId, EncodingConfig, Sliver, SliverIndex, SliverPairIndex, SliverType,
+    bls::{BlsPublicKey, BlsSignature},
+    decode::VerifiedSliver,
+    messages::{SignedMessage, StorageConfirmation},
+    metadata::{BlobMetadata, VerifiedBlobMetadata},
+    recovery::RecoverySymbol,
+};
+use serde::Deserialize;
+
+use crate::{
+    answer::{bounded, json, transport},
+    bounds::{self, BLOB_ID_BYTES, MAX_JSON_ANSWER},
+    error::NodeApiError,
+    paths,
+    status::NodeBlobStatus,
+};
+
+/// A client of one node's API. Cheap to clone: clones share the connection pool.
+#[derive(Debug, Clone)]
+pub struct NodeClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignedJson {
+    serialized_message: String,
+    signature: String,
+}
+
+#[derive(Deserialize)]
+struct ConfirmationJson {
+    signed: SignedJson,
+}
+
+impl NodeClient {
+    /// A client of the node at `base_url` (e.g. `http://127.0.0.1:9185`) over `http`.
+    pub fn new(http: reqwest::Client, base_url: &str) -> Self {
+        Self { http, base: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// The node's base URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn url_of(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, url: &str, limit: usize, timeout: Duration) -> Result<Vec<u8>, NodeApiError> {
+        let response = self.http.get(url).timeout(timeout).send().await.map_err(transport(url))?;
+        bounded(url, response, limit).await
+    }
+
+    async fn put(&self, url: &str, body: Vec<u8>, timeout: Duration) -> Result<(), NodeApiError> {
+        let response = self.http.put(url).timeout(timeout).body(body).send().await.map_err(transport(url))?;
+        bounded(url, response, MAX_JSON_ANSWER).await.map(drop)
+    }
+
+    /// `PUT /v1/blobs/{id}/metadata`; the node waits up to `wait` for the registration.
+    pub async fn put_metadata(
+        &self,
+        metadata: &VerifiedBlobMetadata,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Result<(), NodeApiError> {
+        let path = paths::metadata(metadata.blob_id());
+        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
+        self.put(&url, metadata.metadata().to_bcs(), timeout + wait).await
+    }
+
+    /// `PUT /v1/blobs/{id}/slivers/{pair}/{axis}`; the node waits up to `wait` for the registration.
+    pub async fn put_sliver(
+        &self,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        sliver: &Sliver,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Result<(), NodeApiError> {
+        let path = paths::sliver(blob_id, pair, sliver.axis());
+        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
+        self.put(&url, sliver.to_bcs(), timeout + wait).await
+    }
+
+    /// `GET /v1/blobs/{id}/metadata`, verified against `blob_id` for this committee size.
+    pub async fn metadata(
+        &self,
+        config: &EncodingConfig,
+        blob_id: &BlobId,
+        timeout: Duration,
+    ) -> Result<VerifiedBlobMetadata, NodeApiError> {
+        let url = self.url_of(&paths::metadata(blob_id));
+        let bytes = self.get(&url, bounds::max_metadata_answer(config), timeout).await?;
+        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
+        let (id, metadata) =
+            bytes.split_at_checked(BLOB_ID_BYTES).ok_or_else(|| invalid("shorter than a blob id".into()))?;
+        if id != blob_id.0 {
+            return Err(invalid(format!("answer is for blob {}", BlobId(id.try_into().expect("32 bytes")))));
+        }
+        let metadata = BlobMetadata::from_bcs(metadata).map_err(|error| invalid(error.to_string()))?;
+        metadata.verify(config, blob_id).map_err(|error| invalid(error.to_string()))
+    }
+
+    /// `GET /v1/blobs/{id}/slivers/{pair}/{axis}`, checked against `metadata` (shape, index and
+    /// hash). Verification re-encodes the sliver, so it runs on the blocking pool.
+    pub async fn sliver(
+        &self,
+        config: &EncodingConfig,
+        metadata: &VerifiedBlobMetadata,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        timeout: Duration,
+    ) -> Result<VerifiedSliver, NodeApiError> {
+        let url = self.url_of(&paths::sliver(metadata.blob_id(), pair, axis));
+        let limit = bounds::max_sliver_answer(config, axis, metadata.symbol_size(config));
+        let bytes = self.get(&url, limit, timeout).await?;
+        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
+        let sliver = Sliver::from_bcs(axis, &bytes).map_err(|error| invalid(error.to_string()))?;
+        let expected = pair.sliver_index(axis, config.n_shards());
+        if sliver.index() != expected {
+            return Err(invalid(format!("{axis} sliver has index {}, pair {pair} holds {expected}", sliver.index())));
+        }
+        let (config, metadata) = (*config, metadata.clone());
+        tokio::task::spawn_blocking(move || VerifiedSliver::new(&config, &metadata, sliver))
+            .await
+            .map_err(|error| invalid(format!("verification task failed: {error}")))?
+            .map_err(|error| invalid(error.to_string()))
+    }
+
+    /// `GET /v1/blobs/{id}/recoverySymbols`: the symbols the node offers for the `targets`
+    /// slivers of `target_axis` of a blob with `symbol_size`, read within the bound for that
+    /// many targets. Not verified: check each against the metadata
+    /// ([`RecoverySymbol::verify`]).
+    pub async fn recovery_symbols(
+        &self,
+        config: &EncodingConfig,
+        blob_id: &BlobId,
+        symbol_size: u16,
+        target_axis: SliverType,
+        targets: &[SliverIndex],
+        timeout: Duration,
+    ) -> Result<Vec<RecoverySymbol>, NodeApiError> {
+        let list = targets.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+        let url = format!(
+            "{}?{}={target_axis}&{}={list}",
+            self.url_of(&paths::recovery_symbols(blob_id)),
+            paths::TARGET_TYPE,
+            paths::TARGET_SLIVER
+        );
+        let limit = bounds::max_recovery_response(config, symbol_size, targets.len());
+        let bytes = self.get(&url, limit, timeout).await?;
+        bcs::from_bytes(&bytes).map_err(|error| NodeApiError::Invalid { url, reason: error.to_string() })
+    }
+
+    /// `GET /v1/blobs/{id}/confirmation/...`: the node's signed storage confirmation, checked to
+    /// be exactly `expected` and signed by `key`; the node waits up to `wait` for the registration.
+    pub async fn confirmation(
+        &self,
+        expected: &StorageConfirmation,
+        key: &BlsPublicKey,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Result<SignedMessage, NodeApiError> {
+        let path = paths::confirmation(&expected.blob_id, &expected.persistence);
+        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
+        let bytes = self.get(&url, MAX_JSON_ANSWER, timeout + wait).await?;
+        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
+        let answer: ConfirmationJson = json(&url, &bytes)?;
+        let serialized = STANDARD
+            .decode(&answer.signed.serialized_message)
+            .map_err(|error| invalid(format!("serializedMessage is not base64: {error}")))?;
+        let signature = STANDARD
+            .decode(&answer.signed.signature)
+            .map_err(|error| invalid(format!("signature is not base64: {error}")))
+            .and_then(|bytes| BlsSignature::from_bytes(&bytes).map_err(|error| invalid(error.to_string())))?;
+        if serialized != expected.to_bytes() {
+            let got = StorageConfirmation::from_bytes(&serialized)
+                .map_or_else(|error| format!("unparsable ({error})"), |message| format!("{message:?}"));
+            return Err(invalid(format!("confirmation is {got}, expected {expected:?}")));
+        }
+        let signed = SignedMessage { serialized, signature };
+        signed
+            .verify(key)
+            .map_err(|error| invalid(format!("signature does not verify with the member key: {error}")))?;
+        Ok(signed)
+    }
+
+    /// `GET /v1/blobs/{id}/status`.
+    pub async fn status(&self, blob_id: &BlobId, timeout: Duration) -> Result<NodeBlobStatus, NodeApiError> {
+        let url = self.url_of(&paths::status(blob_id));
+        let bytes = self.get(&url, MAX_JSON_ANSWER, timeout).await?;
+        json(&url, &bytes)
+    }
+}

@@ -1,0 +1,76 @@
+//! Why a request to a storage node failed.
+
+/// Why a request to a storage node failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeApiError {
+    /// No answer (connection refused, reset, timeout, ...).
+    #[error("request to {url} failed: {source}")]
+    Transport {
+        /// The URL.
+        url: String,
+        /// The transport error.
+        source: reqwest::Error,
+    },
+    /// The node answered with an error status.
+    #[error("{url} answered {status}: {message}")]
+    Status {
+        /// The URL.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The node's error message (or body text).
+        message: String,
+    },
+    /// The answer is larger than any valid one.
+    #[error("{url} sent more than the {limit} bytes a valid answer can have")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The bound.
+        limit: usize,
+    },
+    /// The answer does not decode or does not verify: the node is faulty or lying.
+    #[error("{url} sent an invalid answer: {reason}")]
+    Invalid {
+        /// The URL.
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+impl NodeApiError {
+    /// The node may answer differently if asked again soon: no answer, a server failure, or a
+    /// refusal because it has not yet seen the blob's registration (403) or all its slivers (409).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Status { status, .. } => *status >= 500 || matches!(*status, 403 | 409 | 429),
+            Self::TooLarge { .. } | Self::Invalid { .. } => false,
+        }
+    }
+
+    /// The HTTP status, if the node answered with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_registered_yet_and_server_failures_are_transient_lies_are_not() {
+        let status = |status| NodeApiError::Status { url: String::new(), status, message: String::new() };
+        assert!(status(403).is_transient() && status(409).is_transient() && status(503).is_transient());
+        assert!(!status(400).is_transient() && !status(404).is_transient());
+        assert!(!NodeApiError::Invalid { url: String::new(), reason: String::new() }.is_transient());
+        assert!(!NodeApiError::TooLarge { url: String::new(), limit: 1 }.is_transient());
+        assert_eq!(status(409).status(), Some(409));
+        assert_eq!(NodeApiError::TooLarge { url: String::new(), limit: 1 }.status(), None);
+    }
+}

@@ -1,0 +1,132 @@
+//! The routes of the storage-node API, one function per route. A client passes typed values
+//! (`paths::metadata(&blob_id)`); the server's router passes a [`Capture`] for each parameter
+//! (`paths::metadata(Capture("blob_id"))` is `/v1/blobs/{blob_id}/metadata`), so both sides
+//! build their paths from the same definition.
+
+use std::fmt;
+
+use floe_encoder::{BlobId, SliverPairIndex, SliverType, messages::BlobPersistence};
+
+/// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
+/// node may wait for the blob's registration before judging the request.
+pub const WAIT_MILLIS: &str = "wait_millis";
+/// Query parameter of GET recovery symbols: the axis of the target slivers.
+pub const TARGET_TYPE: &str = "target_type";
+/// Query parameter of GET recovery symbols: the target sliver indices, comma-separated.
+pub const TARGET_SLIVER: &str = "target_sliver";
+
+/// A path parameter as the router captures it: displays as `{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capture(pub &'static str);
+
+impl fmt::Display for Capture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{}}}", self.0)
+    }
+}
+
+/// What may stand for a path parameter of type `T`: a `T` (or a reference to one), or the
+/// router's [`Capture`].
+pub trait Param<T>: fmt::Display {}
+
+impl<T> Param<T> for Capture {}
+impl<T, P: Param<T> + ?Sized> Param<T> for &P {}
+impl Param<BlobId> for BlobId {}
+impl Param<SliverPairIndex> for SliverPairIndex {}
+impl Param<SliverType> for SliverType {}
+impl Param<ObjectIdHex> for ObjectIdHex {}
+
+/// A Sui object id as the deletable-confirmation route takes it: `0x` and 64 lowercase hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectIdHex(pub [u8; 32]);
+
+impl fmt::Display for ObjectIdHex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("0x")?;
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
+
+/// `GET /v1/health`.
+pub fn health() -> String {
+    "/v1/health".to_owned()
+}
+
+/// `GET, PUT /v1/blobs/{blob_id}/metadata`.
+pub fn metadata(blob_id: impl Param<BlobId>) -> String {
+    format!("/v1/blobs/{blob_id}/metadata")
+}
+
+/// `GET /v1/blobs/{blob_id}/metadata/status`.
+pub fn metadata_status(blob_id: impl Param<BlobId>) -> String {
+    format!("/v1/blobs/{blob_id}/metadata/status")
+}
+
+/// `GET, PUT /v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}`.
+pub fn sliver(blob_id: impl Param<BlobId>, pair: impl Param<SliverPairIndex>, axis: impl Param<SliverType>) -> String {
+    format!("/v1/blobs/{blob_id}/slivers/{pair}/{axis}")
+}
+
+/// `GET /v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}/status`.
+pub fn sliver_status(
+    blob_id: impl Param<BlobId>,
+    pair: impl Param<SliverPairIndex>,
+    axis: impl Param<SliverType>,
+) -> String {
+    format!("/v1/blobs/{blob_id}/slivers/{pair}/{axis}/status")
+}
+
+/// `GET /v1/blobs/{blob_id}/confirmation/permanent`.
+pub fn confirmation_permanent(blob_id: impl Param<BlobId>) -> String {
+    format!("/v1/blobs/{blob_id}/confirmation/permanent")
+}
+
+/// `GET /v1/blobs/{blob_id}/confirmation/deletable/{object_id}`.
+pub fn confirmation_deletable(blob_id: impl Param<BlobId>, object_id: impl Param<ObjectIdHex>) -> String {
+    format!("/v1/blobs/{blob_id}/confirmation/deletable/{object_id}")
+}
+
+/// The confirmation route for a blob stored with `persistence`.
+pub fn confirmation(blob_id: &BlobId, persistence: &BlobPersistence) -> String {
+    match persistence {
+        BlobPersistence::Permanent => confirmation_permanent(blob_id),
+        BlobPersistence::Deletable { object_id } => confirmation_deletable(blob_id, ObjectIdHex(*object_id)),
+    }
+}
+
+/// `GET /v1/blobs/{blob_id}/recoverySymbols` (with [`TARGET_TYPE`] and [`TARGET_SLIVER`]).
+pub fn recovery_symbols(blob_id: impl Param<BlobId>) -> String {
+    format!("/v1/blobs/{blob_id}/recoverySymbols")
+}
+
+/// `POST /v1/blobs/{blob_id}/inconsistencyProof/{sliver_type}`.
+pub fn inconsistency_proof(blob_id: impl Param<BlobId>, axis: impl Param<SliverType>) -> String {
+    format!("/v1/blobs/{blob_id}/inconsistencyProof/{axis}")
+}
+
+/// `GET /v1/blobs/{blob_id}/status`.
+pub fn status(blob_id: impl Param<BlobId>) -> String {
+    format!("/v1/blobs/{blob_id}/status")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_built_from_values_matches_its_router_template() {
+        let blob_id = BlobId([7; 32]);
+        let template = sliver(Capture("blob_id"), Capture("pair_index"), Capture("sliver_type"));
+        assert_eq!(template, "/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}");
+        let concrete = sliver(&blob_id, SliverPairIndex(3), SliverType::Secondary);
+        assert_eq!(concrete, format!("/v1/blobs/{blob_id}/slivers/3/secondary"));
+    }
+
+    #[test]
+    fn deletable_confirmations_name_the_object_in_lowercase_hex() {
+        let blob_id = BlobId([1; 32]);
+        let path = confirmation(&blob_id, &BlobPersistence::Deletable { object_id: [0xab; 32] });
+        assert_eq!(path, format!("/v1/blobs/{blob_id}/confirmation/deletable/0x{}", "ab".repeat(32)));
+        assert_eq!(confirmation(&blob_id, &BlobPersistence::Permanent), confirmation_permanent(&blob_id));
+    }
+}
