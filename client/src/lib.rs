@@ -21,9 +21,10 @@
 //! Without a chain, a [`FloeClient::with_committee`] reads from a known committee and uploads
 //! blobs registered by other means ([`FloeClient::upload`]).
 //!
-//! Modules by concept: [`committee`] (who stores what), [`node_api`] (one node's HTTP API),
-//! `upload` and `read` (the two data paths), [`chain_ops`] (transactions), [`client`] (the
-//! facade), [`daemon`] (publisher and aggregator), [`progress`], [`settings`].
+//! Modules by concept: [`committee`] (who stores what), [`node_api`] (one node's HTTP API,
+//! floe-node-api's client re-exported), `upload` and `read` (the two data paths), [`chain_ops`]
+//! (transactions), [`client`] (the facade), [`daemon`] (publisher and aggregator),
+//! [`progress`], [`settings`].
 
 pub mod chain_ops;
 pub mod client;
