@@ -12,9 +12,9 @@ use floe_node::{
     ChainFeed, InMemoryChain, StorageNode, Store, api,
     blob_info::ObjectId,
     chain_view::{Committee, CommitteeMember},
-    peer_client::PeerClient,
     recovery::{RecoverySettings, recover_blob},
 };
+use floe_node_api::NodeClient;
 use futures::{StreamExt, stream};
 
 /// Sliver uploads in flight at once.
@@ -115,10 +115,10 @@ async fn main() {
 
     chain.blob_certified(blob_id, ObjectId([1; 32]), 1);
     let lagging = &nodes[n_nodes - 1];
-    let peers: Vec<String> = uploaded.iter().map(|member| member.http_address.clone()).collect();
+    let peers: Vec<NodeClient> =
+        uploaded.iter().map(|member| NodeClient::new(http.clone(), &member.http_address)).collect();
     let started = Instant::now();
-    let outcome =
-        recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &RecoverySettings::default()).await.unwrap();
+    let outcome = recover_blob(lagging, &peers, blob_id, &RecoverySettings::default()).await.unwrap();
     let recovery_time = started.elapsed();
     let own_shards = members[n_nodes - 1].shards.len();
     let recovered_bytes = own_shards

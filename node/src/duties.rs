@@ -34,7 +34,6 @@ use crate::{
     chain_state::{ChainState, Duty},
     follower::stopped,
     node::StorageNode,
-    peer_client::PeerClient,
     recovery::{RecoveryFailure, RecoverySettings, recover_from_committee},
 };
 
@@ -161,7 +160,8 @@ impl EpochSyncReporter {
 pub struct DutyWorker {
     state: Arc<ChainState>,
     node: Arc<StorageNode>,
-    peers: PeerClient,
+    /// The connection pool recovery reaches peers through.
+    http: reqwest::Client,
     settings: DutySettings,
     epoch_sync: Option<EpochSyncReporter>,
     wake: Arc<Notify>,
@@ -177,7 +177,7 @@ impl DutyWorker {
         epoch_sync: Option<EpochSyncReporter>,
         wake: Arc<Notify>,
     ) -> Self {
-        Self { state, node, peers: PeerClient::new(), settings, epoch_sync, wake }
+        Self { state, node, http: reqwest::Client::new(), settings, epoch_sync, wake }
     }
 
     /// Runs until `shutdown` turns true; duties in progress are then abandoned (they stay
@@ -255,7 +255,7 @@ impl DutyWorker {
     }
 
     async fn recover(&self, blob_id: BlobId) -> Ended {
-        let attempt = || recover_from_committee(&self.node, &self.peers, blob_id, &self.settings.recovery);
+        let attempt = || recover_from_committee(&self.node, &self.http, blob_id, &self.settings.recovery);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.settings.recovery_retry_delay)
             .with_max_times(self.settings.recovery_attempts.saturating_sub(1));

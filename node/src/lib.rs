@@ -40,8 +40,9 @@
 //! the node reads the chain through), [`chain_state`] (the persisted view the follower writes),
 //! [`follower`] (checkpoints to state changes and duties), [`duties`] (recovery and epoch sync
 //! in the background), [`chain_committee`] (the committee read from the chain), [`node`]
-//! (request logic), [`api`] (HTTP), [`recovery`] and [`peer_client`] (rebuilding slivers from
-//! peers), [`config`] (the TOML file), [`runner`] (a whole node), [`limits`], [`error`].
+//! (request logic), [`api`] (HTTP, on the routes of floe-node-api), [`recovery`] (rebuilding
+//! slivers from peers, through floe-node-api's client), [`config`] (the TOML file), [`runner`]
+//! (a whole node), [`limits`], [`error`].
 
 pub mod api;
 pub mod blob_info;
@@ -55,7 +56,6 @@ pub mod follower;
 mod in_memory_chain;
 pub mod limits;
 pub mod node;
-pub mod peer_client;
 pub mod recovery;
 pub mod runner;
 pub mod store;

@@ -16,6 +16,7 @@ use floe_encoder::{
     metadata::VerifiedBlobMetadata,
     recovery::{RecoverySymbol, recover_sliver},
 };
+use floe_node_api::{NodeApiError, NodeClient};
 use futures::{StreamExt, stream};
 use rand::seq::SliceRandom;
 
@@ -23,7 +24,6 @@ use crate::{
     error::{MissingSliver, NodeError},
     limits,
     node::StorageNode,
-    peer_client::{PeerClient, PeerError},
 };
 
 /// How recovery talks to peers.
@@ -115,12 +115,11 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || work(&node)).await.map_err(|error| NodeError::Task(error.to_string()))?
 }
 
-/// Recovers every sliver of `blob_id` that this node's shards lack, from the nodes at `peers`
-/// (base URLs such as `http://127.0.0.1:9185`).
+/// Recovers every sliver of `blob_id` that this node's shards lack, from the nodes `peers`
+/// (clients of their APIs; each request may take [`limits::PEER_REQUEST_TIMEOUT`]).
 pub async fn recover_blob(
     node: &Arc<StorageNode>,
-    client: &PeerClient,
-    peers: &[String],
+    peers: &[NodeClient],
     blob_id: BlobId,
     settings: &RecoverySettings,
 ) -> Result<RecoveryOutcome, RecoveryFailure> {
@@ -132,7 +131,7 @@ pub async fn recover_blob(
     let metadata = match blocking(node, move |node| node.metadata(&blob_id)).await {
         Ok(metadata) => metadata,
         Err(NodeError::NotStored { .. }) => {
-            let metadata = fetch_metadata(client, peers, &config, &blob_id, settings).await?;
+            let metadata = fetch_metadata(peers, &config, &blob_id, settings).await?;
             let to_store = metadata.clone();
             blocking(node, move |node| node.store_verified_metadata(&to_store)).await?;
             outcome.fetched_metadata = true;
@@ -147,8 +146,7 @@ pub async fn recover_blob(
     for axis in RECOVERY_ORDER {
         let wanted: Vec<MissingSliver> = missing.iter().filter(|sliver| sliver.axis == axis).copied().collect();
         for batch in wanted.chunks(max_batch) {
-            let (symbols, mut errors) =
-                gather_symbols(node, client, peers, &config, &metadata, axis, batch, settings).await?;
+            let (symbols, mut errors) = gather_symbols(node, peers, &config, &metadata, axis, batch, settings).await?;
             outcome.peer_errors.append(&mut errors);
             let (mut stored, inconsistency) = rebuild(node, &config, &metadata, batch, symbols).await?;
             outcome.recovered.append(&mut stored);
@@ -205,15 +203,17 @@ async fn rebuild(
     }
 }
 
-/// [`recover_blob`] from every other member of the current committee that holds shards.
+/// [`recover_blob`] from every other member of the current committee that holds shards,
+/// reached over `http`.
 pub async fn recover_from_committee(
     node: &Arc<StorageNode>,
-    client: &PeerClient,
+    http: &reqwest::Client,
     blob_id: BlobId,
     settings: &RecoverySettings,
 ) -> Result<RecoveryOutcome, RecoveryFailure> {
-    let peers = node.chain().committee().peer_addresses(&node.public_key());
-    recover_blob(node, client, &peers, blob_id, settings).await
+    let addresses = node.chain().committee().peer_addresses(&node.public_key());
+    let peers: Vec<NodeClient> = addresses.iter().map(|address| NodeClient::new(http.clone(), address)).collect();
+    recover_blob(node, &peers, blob_id, settings).await
 }
 
 fn backoff(settings: &RecoverySettings) -> ExponentialBuilder {
@@ -223,16 +223,15 @@ fn backoff(settings: &RecoverySettings) -> ExponentialBuilder {
 }
 
 async fn fetch_metadata(
-    client: &PeerClient,
-    peers: &[String],
+    peers: &[NodeClient],
     config: &EncodingConfig,
     blob_id: &BlobId,
     settings: &RecoverySettings,
 ) -> Result<VerifiedBlobMetadata, RecoveryFailure> {
     let mut errors = Vec::new();
     for peer in peers {
-        let attempt = || client.metadata(peer, config, blob_id);
-        match attempt.retry(backoff(settings)).when(PeerError::is_transient).await {
+        let attempt = || peer.metadata(config, blob_id, limits::PEER_REQUEST_TIMEOUT);
+        match attempt.retry(backoff(settings)).when(NodeApiError::is_transient).await {
             Ok(metadata) => return Ok(metadata),
             Err(error) => errors.push(error.to_string()),
         }
@@ -246,8 +245,7 @@ async fn fetch_metadata(
 #[allow(clippy::too_many_arguments)]
 async fn gather_symbols(
     node: &Arc<StorageNode>,
-    client: &PeerClient,
-    peers: &[String],
+    peers: &[NodeClient],
     config: &EncodingConfig,
     metadata: &VerifiedBlobMetadata,
     axis: SliverType,
@@ -272,20 +270,22 @@ async fn gather_symbols(
     }
     let targets = &targets;
     let shared_metadata = Arc::new(metadata.clone());
-    // Owned peer URLs: a stream of borrowed ones makes the future lose `Send` for every lifetime,
-    // and the duty worker spawns recoveries as tasks.
-    let mut order: Vec<String> = peers.to_vec();
+    // Owned peer clients (cheap clones): a stream of borrowed ones makes the future lose `Send`
+    // for every lifetime, and the duty worker spawns recoveries as tasks.
+    let mut order: Vec<NodeClient> = peers.to_vec();
     if settings.shuffle_peers {
         order.shuffle(&mut rand::thread_rng());
     }
     let mut requests = stream::iter(order)
-        .map(|peer: String| {
+        .map(|peer: NodeClient| {
             let metadata = shared_metadata.clone();
             async move {
-                let attempt = || client.recovery_symbols(&peer, config, &blob_id, symbol_size, axis, targets);
-                match attempt.retry(backoff(settings)).when(PeerError::is_transient).await {
+                let attempt = || {
+                    peer.recovery_symbols(config, &blob_id, symbol_size, axis, targets, limits::PEER_REQUEST_TIMEOUT)
+                };
+                match attempt.retry(backoff(settings)).when(NodeApiError::is_transient).await {
                     // Checked on the blocking pool, and for several peers at once.
-                    Ok(symbols) => verified(*config, metadata, symbols, peer.clone()).await,
+                    Ok(symbols) => verified(*config, metadata, symbols, peer.url().to_owned()).await,
                     Err(error) => (Vec::new(), vec![error.to_string()]),
                 }
             }

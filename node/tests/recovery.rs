@@ -14,12 +14,18 @@ use floe_encoder::{
 use floe_node::{
     ChainFeed, ChainView,
     blob_info::ObjectId,
-    peer_client::PeerClient,
     recovery::{RecoveryFailure, RecoverySettings, recover_blob, recover_from_committee},
 };
+use floe_node_api::NodeClient;
 
 fn fast() -> RecoverySettings {
     RecoverySettings { retry_delay: Duration::from_millis(5), ..RecoverySettings::default() }
+}
+
+/// Clients of the nodes at `urls`, sharing one connection pool.
+fn clients(urls: &[String]) -> Vec<NodeClient> {
+    let http = reqwest::Client::new();
+    urls.iter().map(|url| NodeClient::new(http.clone(), url)).collect()
 }
 
 /// A loopback address nobody listens on.
@@ -45,7 +51,7 @@ async fn a_node_that_missed_the_upload_recovers_every_sliver_of_its_shards() {
     let mut peers = vec![dead_peer().await];
     peers.extend(cluster.chain.committee().peer_addresses(&cluster.nodes[2].key.public_key()));
     assert_eq!(peers.len(), 3);
-    let outcome = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
+    let outcome = recover_blob(lagging, &clients(&peers), blob_id, &fast()).await.unwrap();
     assert!(outcome.fetched_metadata);
     assert_eq!(outcome.recovered.len(), 6);
     assert!(outcome.inconsistency.is_none());
@@ -60,7 +66,7 @@ async fn a_node_that_missed_the_upload_recovers_every_sliver_of_its_shards() {
     let signed = lagging.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
     signed.verify(&cluster.nodes[2].key.public_key()).unwrap();
     // A second run has nothing left to do.
-    let again = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
+    let again = recover_blob(lagging, &clients(&peers), blob_id, &fast()).await.unwrap();
     assert!(!again.fetched_metadata && again.recovered.is_empty());
 }
 
@@ -72,7 +78,8 @@ async fn a_node_recovers_from_the_committee_it_sees_on_chain() {
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1, 2]).await;
     cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
-    let outcome = recover_from_committee(&cluster.nodes[3].node, &PeerClient::new(), blob_id, &fast()).await.unwrap();
+    let outcome =
+        recover_from_committee(&cluster.nodes[3].node, &reqwest::Client::new(), blob_id, &fast()).await.unwrap();
     assert_eq!(outcome.recovered.len(), 4);
     assert!(outcome.peer_errors.is_empty(), "{:?}", outcome.peer_errors);
     cluster.nodes[3].node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
@@ -86,7 +93,7 @@ async fn uncertified_blobs_are_not_recovered() {
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
     let peers = vec![cluster.nodes[0].url()];
-    let error = recover_blob(&cluster.nodes[2].node, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap_err();
+    let error = recover_blob(&cluster.nodes[2].node, &clients(&peers), blob_id, &fast()).await.unwrap_err();
     assert!(matches!(error, RecoveryFailure::NotCertified(id) if id == blob_id), "{error}");
 }
 
@@ -100,7 +107,7 @@ async fn too_few_peers_is_reported_with_the_symbol_count() {
     cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
     // Node 1 holds 3 shards; a secondary sliver needs n - 2f = 4 symbols.
     let peers = vec![cluster.nodes[1].url()];
-    let error = recover_blob(&cluster.nodes[2].node, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap_err();
+    let error = recover_blob(&cluster.nodes[2].node, &clients(&peers), blob_id, &fast()).await.unwrap_err();
     match error {
         RecoveryFailure::NotEnoughSymbols { got, needed, sliver, .. } => {
             assert_eq!((got, needed, sliver.axis), (3, 4, SliverType::Secondary));
@@ -127,7 +134,7 @@ async fn recovering_an_inconsistently_encoded_blob_yields_a_proof_other_nodes_at
 
     let peers = vec![cluster.nodes[0].url(), cluster.nodes[1].url()];
     let lagging = &cluster.nodes[2].node;
-    let outcome = recover_blob(lagging, &PeerClient::new(), &peers, blob_id, &fast()).await.unwrap();
+    let outcome = recover_blob(lagging, &clients(&peers), blob_id, &fast()).await.unwrap();
     let proof = outcome.inconsistency.expect("the rebuilt sliver contradicts the metadata");
     assert_eq!(proof.target_axis(), SliverType::Primary);
     assert_eq!(proof.target_index().0, pair);
@@ -190,7 +197,7 @@ async fn symbols_that_fail_their_proofs_are_dropped_and_recovery_goes_on() {
     let peers = vec![lying_peer(forged).await, cluster.nodes[0].url(), cluster.nodes[1].url()];
     // One peer at a time, the liar first: its answer is certainly read.
     let settings = RecoverySettings { concurrency: 1, shuffle_peers: false, ..fast() };
-    let outcome = recover_blob(&cluster.nodes[2].node, &PeerClient::new(), &peers, blob_id, &settings).await.unwrap();
+    let outcome = recover_blob(&cluster.nodes[2].node, &clients(&peers), blob_id, &settings).await.unwrap();
     assert_eq!(outcome.recovered.len(), 6);
     assert!(cluster.nodes[2].node.missing_slivers(&blob_id).unwrap().is_empty());
     let rejected = outcome.peer_errors.iter().filter(|error| error.contains("bad proof")).count();

@@ -2,6 +2,9 @@
 //! confirmations, attestations, status and health as JSON in a `{"success": {"code", "data"}}`
 //! envelope, errors as `{"error": {"code", "message"}}`.
 //!
+//! The paths and query parameters are defined once, in floe-node-api's `paths`; the size bounds
+//! in its `bounds` (re-exported by [`crate::limits`]).
+//!
 //! | method | path | body / answer |
 //! |---|---|---|
 //! | GET | `/v1/health` | JSON [`crate::Health`] |
@@ -41,27 +44,26 @@ use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post},
 };
+use floe_node_api::paths::{self, Capture};
 use tokio::{net::TcpListener, task::JoinHandle};
 
 pub use self::response::SignedMessageJson;
 use crate::node::StorageNode;
 
-/// The API's router over `node`.
+/// The API's router over `node`, on the paths floe-node-api defines (its client builds the same).
 pub fn router(node: Arc<StorageNode>) -> Router {
+    let (blob_id, pair, axis) = (Capture("blob_id"), Capture("pair_index"), Capture("sliver_type"));
     Router::new()
-        .route("/v1/health", get(routes::health))
-        .route("/v1/blobs/{blob_id}/metadata", get(routes::get_metadata).put(routes::put_metadata))
-        .route("/v1/blobs/{blob_id}/metadata/status", get(routes::metadata_status))
-        .route("/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}/status", get(routes::sliver_status))
-        .route(
-            "/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}",
-            get(routes::get_sliver).put(routes::put_sliver),
-        )
-        .route("/v1/blobs/{blob_id}/confirmation/permanent", get(routes::confirm_permanent))
-        .route("/v1/blobs/{blob_id}/confirmation/deletable/{object_id}", get(routes::confirm_deletable))
-        .route("/v1/blobs/{blob_id}/recoverySymbols", get(routes::recovery_symbols))
-        .route("/v1/blobs/{blob_id}/inconsistencyProof/{sliver_type}", post(routes::inconsistency_proof))
-        .route("/v1/blobs/{blob_id}/status", get(routes::status))
+        .route(&paths::health(), get(routes::health))
+        .route(&paths::metadata(blob_id), get(routes::get_metadata).put(routes::put_metadata))
+        .route(&paths::metadata_status(blob_id), get(routes::metadata_status))
+        .route(&paths::sliver_status(blob_id, pair, axis), get(routes::sliver_status))
+        .route(&paths::sliver(blob_id, pair, axis), get(routes::get_sliver).put(routes::put_sliver))
+        .route(&paths::confirmation_permanent(blob_id), get(routes::confirm_permanent))
+        .route(&paths::confirmation_deletable(blob_id, Capture("object_id")), get(routes::confirm_deletable))
+        .route(&paths::recovery_symbols(blob_id), get(routes::recovery_symbols))
+        .route(&paths::inconsistency_proof(blob_id, axis), post(routes::inconsistency_proof))
+        .route(&paths::status(blob_id), get(routes::status))
         // Each body-taking route enforces its own limit (see `crate::limits`).
         .layer(DefaultBodyLimit::disable())
         .with_state(node)

@@ -10,6 +10,7 @@ use axum::{
     response::Response,
 };
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
+use floe_node_api::paths::{TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS};
 
 use super::response::{ApiError, SignedMessageJson, bcs_body, read_body, success};
 use crate::{
@@ -73,8 +74,8 @@ async fn wait_for_registration(
     persistence: Option<&BlobPersistence>,
     query: &HashMap<String, String>,
 ) -> Result<(), ApiError> {
-    let Some(wait) = query.get("wait_millis") else { return Ok(()) };
-    let wait = wait.parse::<u64>().map_err(|error| NodeError::BadQuery(format!("wait_millis {wait:?}: {error}")))?;
+    let Some(wait) = query.get(WAIT_MILLIS) else { return Ok(()) };
+    let wait = wait.parse::<u64>().map_err(|error| NodeError::BadQuery(format!("{WAIT_MILLIS} {wait:?}: {error}")))?;
     let deadline = tokio::time::Instant::now() + Duration::from_millis(wait).min(limits::MAX_REGISTRATION_WAIT);
     while !node.is_registered(blob_id, persistence) && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(limits::REGISTRATION_POLL_INTERVAL).await;
@@ -157,20 +158,20 @@ pub(super) async fn recovery_symbols(
 ) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let target_axis = query
-        .get("target_type")
-        .ok_or_else(|| NodeError::BadQuery("missing target_type (primary or secondary)".into()))?
+        .get(TARGET_TYPE)
+        .ok_or_else(|| NodeError::BadQuery(format!("missing {TARGET_TYPE} (primary or secondary)")))?
         .parse::<SliverType>()
         .map_err(|error| NodeError::BadQuery(error.to_string()))?;
     let targets = query
-        .get("target_sliver")
-        .ok_or_else(|| NodeError::BadQuery("missing target_sliver (sliver indices, comma-separated)".into()))?;
+        .get(TARGET_SLIVER)
+        .ok_or_else(|| NodeError::BadQuery(format!("missing {TARGET_SLIVER} (sliver indices, comma-separated)")))?;
     let targets = targets
         .split(',')
         .map(|target| {
             target
                 .parse::<u16>()
                 .map(SliverIndex)
-                .map_err(|error| NodeError::BadQuery(format!("target_sliver {target:?}: {error}")))
+                .map_err(|error| NodeError::BadQuery(format!("{TARGET_SLIVER} {target:?}: {error}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
     let symbols = blocking(node, move |node| node.recovery_symbols(&id, target_axis, &targets)).await?;
