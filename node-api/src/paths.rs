@@ -118,7 +118,7 @@ mod tests {
         let blob_id = BlobId([7; 32]);
         let template = sliver(Capture("blob_id"), Capture("pair_index"), Capture("sliver_type"));
         assert_eq!(template, "/v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}");
-        let concrete = sliver(&blob_id, SliverPairIndex(3), SliverType::Secondary);
+        let concrete = sliver(blob_id, SliverPairIndex(3), SliverType::Secondary);
         assert_eq!(concrete, format!("/v1/blobs/{blob_id}/slivers/3/secondary"));
     }
 
@@ -127,6 +127,6 @@ mod tests {
         let blob_id = BlobId([1; 32]);
         let path = confirmation(&blob_id, &BlobPersistence::Deletable { object_id: [0xab; 32] });
         assert_eq!(path, format!("/v1/blobs/{blob_id}/confirmation/deletable/0x{}", "ab".repeat(32)));
-        assert_eq!(confirmation(&blob_id, &BlobPersistence::Permanent), confirmation_permanent(&blob_id));
+        assert_eq!(confirmation(&blob_id, &BlobPersistence::Permanent), confirmation_permanent(blob_id));
     }
 }
