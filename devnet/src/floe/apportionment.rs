@@ -20,10 +20,7 @@ pub(crate) fn dhondt(n_seats: u16, stakes: &[u64]) -> Result<Vec<u16>, CallError
     if total == 0 {
         return Err(abort_in(MODULE, "dhondt", E_NO_STAKE));
     }
-    let mut seats: Vec<u16> = stakes
-        .iter()
-        .map(|s| (u128::from(*s) * u128::from(n_seats) / total) as u16)
-        .collect();
+    let mut seats: Vec<u16> = stakes.iter().map(|s| (u128::from(*s) * u128::from(n_seats) / total) as u16).collect();
     let assigned: u64 = seats.iter().map(|s| u64::from(*s)).sum();
     for _ in assigned..u64::from(n_seats) {
         let mut best = 0;
@@ -42,30 +39,17 @@ pub(crate) fn dhondt(n_seats: u16, stakes: &[u64]) -> Result<Vec<u16>, CallError
 
 /// The lowest vote such that members holding a quorum (3w >= 2n+1) of the weight voted at or
 /// below it (prices: a quorum accepts it).
-pub(crate) fn quorum_below(
-    votes: &[u64],
-    weights: &[u16],
-    n_shards: u16,
-) -> Result<u64, CallError> {
+pub(crate) fn quorum_below(votes: &[u64], weights: &[u16], n_shards: u16) -> Result<u64, CallError> {
     quorum_vote(votes, weights, n_shards, true)
 }
 
 /// The highest vote such that members holding a quorum of the weight voted at or above it
 /// (capacity: a quorum offers it).
-pub(crate) fn quorum_above(
-    votes: &[u64],
-    weights: &[u16],
-    n_shards: u16,
-) -> Result<u64, CallError> {
+pub(crate) fn quorum_above(votes: &[u64], weights: &[u16], n_shards: u16) -> Result<u64, CallError> {
     quorum_vote(votes, weights, n_shards, false)
 }
 
-fn quorum_vote(
-    votes: &[u64],
-    weights: &[u16],
-    n_shards: u16,
-    ascending: bool,
-) -> Result<u64, CallError> {
+fn quorum_vote(votes: &[u64], weights: &[u16], n_shards: u16, ascending: bool) -> Result<u64, CallError> {
     // Move aborts inside its private helper, so Sui reports that function.
     let function = "quorum_vote";
     if votes.len() != weights.len() {
@@ -121,25 +105,13 @@ mod tests {
     #[test]
     fn quorum_below_is_the_lowest_price_a_quorum_accepts() {
         // weights 3/3/2/2 of 10: a quorum needs 7.
-        assert_eq!(
-            quorum_below(&[10, 40, 20, 30], &[3, 3, 2, 2], 10).unwrap(),
-            30
-        );
-        assert_eq!(
-            quorum_above(&[10, 40, 20, 30], &[3, 3, 2, 2], 10).unwrap(),
-            20
-        );
+        assert_eq!(quorum_below(&[10, 40, 20, 30], &[3, 3, 2, 2], 10).unwrap(), 30);
+        assert_eq!(quorum_above(&[10, 40, 20, 30], &[3, 3, 2, 2], 10).unwrap(), 20);
     }
 
     #[test]
     fn votes_and_weights_must_pair_up() {
-        assert_eq!(
-            quorum_below(&[1], &[1, 2], 3).unwrap_err(),
-            abort_in(MODULE, "quorum_vote", E_LENGTH_MISMATCH)
-        );
-        assert_eq!(
-            quorum_above(&[], &[], 3).unwrap_err(),
-            abort_in(MODULE, "quorum_vote", E_NO_STAKE)
-        );
+        assert_eq!(quorum_below(&[1], &[1, 2], 3).unwrap_err(), abort_in(MODULE, "quorum_vote", E_LENGTH_MISMATCH));
+        assert_eq!(quorum_above(&[], &[], 3).unwrap_err(), abort_in(MODULE, "quorum_vote", E_NO_STAKE));
     }
 }

@@ -31,11 +31,7 @@ pub(crate) fn transition(
         .iter()
         .zip(counts)
         .map(|(id, count)| {
-            let old = current
-                .shards
-                .get(id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let old = current.shards.get(id).map(Vec::as_slice).unwrap_or_default();
             let kept: Vec<u16> = old.iter().take(usize::from(*count)).copied().collect();
             for shard in &kept {
                 taken[usize::from(*shard)] = true;
@@ -88,9 +84,7 @@ mod tests {
     }
 
     fn empty() -> Committee {
-        Committee {
-            shards: VecMap::default(),
-        }
+        Committee { shards: VecMap::default() }
     }
 
     #[test]
@@ -109,18 +103,10 @@ mod tests {
         let old1 = first.shards.get(&id(1)).unwrap();
         let old2 = first.shards.get(&id(2)).unwrap();
         assert_eq!(next.shards.get(&id(1)).unwrap(), &old1[..3].to_vec());
-        assert!(
-            old2.iter()
-                .all(|s| next.shards.get(&id(2)).unwrap().contains(s))
-        );
+        assert!(old2.iter().all(|s| next.shards.get(&id(2)).unwrap().contains(s)));
         assert_eq!(weight(&next, &id(3)), 0);
         assert_eq!(weight(&next, &id(4)), 2);
-        let mut all: Vec<u16> = next
-            .shards
-            .contents
-            .iter()
-            .flat_map(|e| e.value.clone())
-            .collect();
+        let mut all: Vec<u16> = next.shards.contents.iter().flat_map(|e| e.value.clone()).collect();
         all.sort_unstable();
         assert_eq!(all, (0..10).collect::<Vec<u16>>());
     }
@@ -128,9 +114,6 @@ mod tests {
     #[test]
     fn shard_counts_must_add_up_to_the_shard_count() {
         let err = transition(&empty(), &[id(1)], &[3], 4).unwrap_err();
-        assert_eq!(
-            err,
-            abort_in("committee", "transition", E_INVALID_SHARD_COUNTS)
-        );
+        assert_eq!(err, abort_in("committee", "transition", E_INVALID_SHARD_COUNTS));
     }
 }

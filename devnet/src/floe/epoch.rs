@@ -19,9 +19,7 @@ use sui_sdk_types::Address;
 use crate::native::{CallError, MoveCallContext, Value};
 
 use super::staking::{StakingState, clock_ms, codes::*, read_cap};
-use super::{
-    abort_in, apportionment, committee, overflow, require_mutable, staking_pool, system, tag,
-};
+use super::{abort_in, apportionment, committee, overflow, require_mutable, staking_pool, system, tag};
 
 const INNER: &str = "staking_inner";
 /// `bls_aggregate::EInvalidPublicKey`.
@@ -64,35 +62,21 @@ pub(super) fn voting_end(call: &mut MoveCallContext<'_>, args: &[Value]) -> Resu
     let counts = apportionment::dhondt(inner.n_shards, &stakes)?;
     let next = committee::transition(&inner.committee, &ids, &counts, inner.n_shards)?;
 
-    let (mut storage_votes, mut write_votes, mut capacity_votes, mut weights) =
-        (vec![], vec![], vec![], vec![]);
+    let (mut storage_votes, mut write_votes, mut capacity_votes, mut weights) = (vec![], vec![], vec![], vec![]);
     for id in committee::node_ids(&next) {
         let pool = state.pool(call, id)?;
         let weight = committee::weight(&next, &id);
         storage_votes.push(pool.voting_params.storage_price);
         write_votes.push(pool.voting_params.write_price);
         // A node's capacity vote, scaled to the whole network by its share of the shards.
-        let scaled = u128::from(pool.voting_params.node_capacity) * u128::from(inner.n_shards)
-            / u128::from(weight);
+        let scaled = u128::from(pool.voting_params.node_capacity) * u128::from(inner.n_shards) / u128::from(weight);
         capacity_votes.push(u64::try_from(scaled).map_err(|_| overflow("scaled capacity vote"))?);
         weights.push(weight);
     }
     let params = EpochParams {
-        total_capacity_size: apportionment::quorum_above(
-            &capacity_votes,
-            &weights,
-            inner.n_shards,
-        )?,
-        storage_price_per_unit_size: apportionment::quorum_below(
-            &storage_votes,
-            &weights,
-            inner.n_shards,
-        )?,
-        write_price_per_unit_size: apportionment::quorum_below(
-            &write_votes,
-            &weights,
-            inner.n_shards,
-        )?,
+        total_capacity_size: apportionment::quorum_above(&capacity_votes, &weights, inner.n_shards)?,
+        storage_price_per_unit_size: apportionment::quorum_below(&storage_votes, &weights, inner.n_shards)?,
+        write_price_per_unit_size: apportionment::quorum_below(&write_votes, &weights, inner.n_shards)?,
     };
     call.emit(
         tag::<EpochParametersSelected>(),
@@ -112,36 +96,27 @@ pub(super) fn voting_end(call: &mut MoveCallContext<'_>, args: &[Value]) -> Resu
 
 /// `bls_aggregate::new_member` and `new_committee`: the members' keys must be 48-byte points
 /// with non-zero weight; the committee's key is their sum.
-pub(crate) fn bls_committee(
-    epoch: u32,
-    members: Vec<BlsCommitteeMember>,
-) -> Result<BlsCommittee, CallError> {
+pub(crate) fn bls_committee(epoch: u32, members: Vec<BlsCommitteeMember>) -> Result<BlsCommittee, CallError> {
     let mut keys = Vec::with_capacity(members.len());
     let mut n_shards: u64 = 0;
     for member in &members {
         if member.public_key.bytes.len() != 48 {
-            return Err(abort_in(
-                "bls_aggregate",
-                "new_member",
-                E_INVALID_MEMBER_KEY,
-            ));
+            return Err(abort_in("bls_aggregate", "new_member", E_INVALID_MEMBER_KEY));
         }
         if member.weight == 0 {
             return Err(abort_in("bls_aggregate", "new_member", E_INVALID_WEIGHT));
         }
         // `g1_from_bytes` aborts on bytes that are not a point (in the framework's group_ops).
-        let key =
-            BlsPublicKey::from_bytes(&member.public_key.bytes).map_err(|_| CallError::Abort {
-                module: sui_sdk_types::Identifier::from_static("group_ops"),
-                function: sui_sdk_types::Identifier::from_static("from_bytes"),
-                code: 1,
-                package: Some(Address::TWO),
-            })?;
+        let key = BlsPublicKey::from_bytes(&member.public_key.bytes).map_err(|_| CallError::Abort {
+            module: sui_sdk_types::Identifier::from_static("group_ops"),
+            function: sui_sdk_types::Identifier::from_static("from_bytes"),
+            code: 1,
+            package: Some(Address::TWO),
+        })?;
         keys.push(key);
         n_shards += u64::from(member.weight);
     }
-    let n_shards = u16::try_from(n_shards)
-        .map_err(|_| abort_in("bls_aggregate", "new_committee", E_INVALID_WEIGHT))?;
+    let n_shards = u16::try_from(n_shards).map_err(|_| abort_in("bls_aggregate", "new_committee", E_INVALID_WEIGHT))?;
     let total = if keys.is_empty() {
         // The compressed G1 identity, as `g1_identity()` serializes.
         let mut identity = vec![0u8; 48];
@@ -149,36 +124,21 @@ pub(crate) fn bls_committee(
         identity
     } else {
         BlsPublicKey::aggregate(keys.iter())
-            .map_err(|e| CallError::Argument {
-                index: 0,
-                reason: format!("aggregating committee keys: {e}"),
-            })?
+            .map_err(|e| CallError::Argument { index: 0, reason: format!("aggregating committee keys: {e}") })?
             .to_bytes()
             .to_vec()
     };
-    Ok(BlsCommittee {
-        members,
-        n_shards,
-        epoch,
-        total_aggregated_key: G1Element { bytes: total },
-    })
+    Ok(BlsCommittee { members, n_shards, epoch, total_aggregated_key: G1Element { bytes: total } })
 }
 
 /// `staking::initiate_epoch_change(&mut Staking, &mut System, &Clock)`.
-pub(super) fn initiate_epoch_change(
-    call: &mut MoveCallContext<'_>,
-    args: &[Value],
-) -> Result<(), CallError> {
+pub(super) fn initiate_epoch_change(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallError> {
     let mut state = StakingState::load(call, args, true)?;
     require_mutable(call, args, 1)?;
     let now = clock_ms(call, args, 2)?;
     let inner = &state.inner;
     if inner.epoch_state != EpochState::NextParamsSelected {
-        return Err(abort_in(
-            INNER,
-            "initiate_epoch_change",
-            E_WRONG_EPOCH_STATE,
-        ));
+        return Err(abort_in(INNER, "initiate_epoch_change", E_WRONG_EPOCH_STATE));
     }
     if inner.epoch != 0 && now < inner.epoch_start_ms + inner.epoch_duration_ms {
         return Err(abort_in(INNER, "initiate_epoch_change", E_TOO_EARLY));
@@ -186,25 +146,15 @@ pub(super) fn initiate_epoch_change(
     if system::epoch(call, args, 1)? != inner.epoch {
         return Err(abort_in(INNER, "initiate_epoch_change", E_EPOCH_MISMATCH));
     }
-    let next = state
-        .inner
-        .next_committee
-        .take()
-        .expect("NextParamsSelected has a next committee");
-    let params = state
-        .inner
-        .next_epoch_params
-        .take()
-        .expect("NextParamsSelected has next parameters");
+    let next = state.inner.next_committee.take().expect("NextParamsSelected has a next committee");
+    let params = state.inner.next_epoch_params.take().expect("NextParamsSelected has next parameters");
     let new_epoch = state.inner.epoch + 1;
 
     let mut members = Vec::new();
     for id in committee::node_ids(&next) {
         let pool = state.pool(call, id)?;
         members.push(BlsCommitteeMember {
-            public_key: G1Element {
-                bytes: pool.public_key.clone(),
-            },
+            public_key: G1Element { bytes: pool.public_key.clone() },
             weight: committee::weight(&next, &id),
             node_id: id,
         });
@@ -226,12 +176,7 @@ pub(super) fn initiate_epoch_change(
         if weight > 0 {
             call.emit(
                 tag::<RewardsDistributed>(),
-                &RewardsDistributed {
-                    epoch: ended_epoch,
-                    node_id: id,
-                    amount: share,
-                    commission,
-                },
+                &RewardsDistributed { epoch: ended_epoch, node_id: id, amount: share, commission },
             );
         }
     }
@@ -242,18 +187,12 @@ pub(super) fn initiate_epoch_change(
     state.inner.epoch_start_ms = now;
     state.inner.epoch_state = EpochState::EpochChangeSync(0);
     state.save(call)?;
-    call.emit(
-        tag::<EpochChangeStart>(),
-        &EpochChangeStart { epoch: new_epoch },
-    );
+    call.emit(tag::<EpochChangeStart>(), &EpochChangeStart { epoch: new_epoch });
     Ok(())
 }
 
 /// `staking::epoch_sync_done(&mut Staking, &mut StorageNodeCap, epoch, &Clock)`.
-pub(super) fn epoch_sync_done(
-    call: &mut MoveCallContext<'_>,
-    args: &[Value],
-) -> Result<(), CallError> {
+pub(super) fn epoch_sync_done(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallError> {
     let mut state = StakingState::load(call, args, true)?;
     let mut cap = read_cap(call, args, 1)?;
     require_mutable(call, args, 1)?;
@@ -272,14 +211,7 @@ pub(super) fn epoch_sync_done(
     cap.last_epoch_sync_done = epoch;
     call.write(args, 1, &cap)?;
     let weight = shards.len() as u16;
-    call.emit(
-        tag::<ShardsReceived>(),
-        &ShardsReceived {
-            epoch,
-            node_id: cap.node_id,
-            shards,
-        },
-    );
+    call.emit(tag::<ShardsReceived>(), &ShardsReceived { epoch, node_id: cap.node_id, shards });
     if let EpochState::EpochChangeSync(synced) = inner.epoch_state {
         let synced = synced + weight;
         // Quorum, in the protocol's form: 3w >= 2n + 1.

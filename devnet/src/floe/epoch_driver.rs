@@ -52,11 +52,7 @@ pub(crate) fn epoch_change_ptb(
     if with_voting_end {
         ptb.floe_call("staking", "voting_end", vec![staking, clock]);
     }
-    ptb.floe_call(
-        "staking",
-        "initiate_epoch_change",
-        vec![staking, system, clock],
-    );
+    ptb.floe_call("staking", "initiate_epoch_change", vec![staking, system, clock]);
     Some(ptb)
 }
 
@@ -91,12 +87,7 @@ pub enum EpochAdvanceError {
     Failed(String),
 }
 
-fn run_step(
-    ledger: &Ledger,
-    sender: Address,
-    ptb: Ptb,
-    ends_epoch: bool,
-) -> Result<(), EpochAdvanceError> {
+fn run_step(ledger: &Ledger, sender: Address, ptb: Ptb, ends_epoch: bool) -> Result<(), EpochAdvanceError> {
     ledger
         .execute_system(sender, ptb.finish(ledger.tip()), ends_epoch)
         .map(|_| ())
@@ -106,19 +97,11 @@ fn run_step(
 /// Ends the current epoch now: moves the chain's clock to the epoch's end if it is not there
 /// yet, then runs `voting_end` (unless done already) and `initiate_epoch_change`. Returns the
 /// new epoch.
-pub(crate) fn advance_now(
-    ledger: &Ledger,
-    system: Address,
-    staking: Address,
-) -> Result<u32, EpochAdvanceError> {
+pub(crate) fn advance_now(ledger: &Ledger, system: Address, staking: Address) -> Result<u32, EpochAdvanceError> {
     let inner = read_staking(ledger, staking).ok_or(EpochAdvanceError::NoFloe)?;
     let with_voting_end = match inner.epoch_state {
         EpochState::EpochChangeSync(synced) => {
-            return Err(EpochAdvanceError::WaitingForSync {
-                epoch: inner.epoch,
-                synced,
-                n_shards: inner.n_shards,
-            });
+            return Err(EpochAdvanceError::WaitingForSync { epoch: inner.epoch, synced, n_shards: inner.n_shards });
         }
         EpochState::EpochChangeDone(_) => true,
         EpochState::NextParamsSelected => false,
@@ -130,8 +113,7 @@ pub(crate) fn advance_now(
             ledger.advance_clock(end - now);
         }
     }
-    let ptb = epoch_change_ptb(ledger, system, staking, with_voting_end)
-        .ok_or(EpochAdvanceError::NoFloe)?;
+    let ptb = epoch_change_ptb(ledger, system, staking, with_voting_end).ok_or(EpochAdvanceError::NoFloe)?;
     run_step(ledger, Address::ZERO, ptb, true)?;
     Ok(inner.epoch + 1)
 }
@@ -155,13 +137,9 @@ fn due(inner: &StakingInnerV1, now: u64) -> Step {
     let end = inner.epoch_start_ms + inner.epoch_duration_ms;
     match inner.epoch_state {
         EpochState::EpochChangeSync(_) => Step::Sync,
-        EpochState::EpochChangeDone(_) if now >= end => Step::EpochChange {
-            with_voting_end: true,
-        },
+        EpochState::EpochChangeDone(_) if now >= end => Step::EpochChange { with_voting_end: true },
         EpochState::EpochChangeDone(_) if now >= half => Step::VotingEnd,
-        EpochState::NextParamsSelected if now >= end => Step::EpochChange {
-            with_voting_end: false,
-        },
+        EpochState::NextParamsSelected if now >= end => Step::EpochChange { with_voting_end: false },
         _ => Step::Wait,
     }
 }
@@ -175,39 +153,24 @@ fn report_sync(
     inner: &StakingInnerV1,
 ) -> Result<(), EpochAdvanceError> {
     for operator in operators {
-        let (caps, _) =
-            ledger.owned_objects(operator, Some(&tag::<StorageNodeCap>()), None, usize::MAX);
+        let (caps, _) = ledger.owned_objects(operator, Some(&tag::<StorageNodeCap>()), None, usize::MAX);
         for object in caps {
-            let Some(cap) = object
-                .as_struct()
-                .and_then(|s| bcs::from_bytes::<StorageNodeCap>(s.contents()).ok())
+            let Some(cap) = object.as_struct().and_then(|s| bcs::from_bytes::<StorageNodeCap>(s.contents()).ok())
             else {
                 continue;
             };
-            if cap.last_epoch_sync_done >= inner.epoch
-                || inner.committee.shards.get(&cap.node_id).is_none()
-            {
+            if cap.last_epoch_sync_done >= inner.epoch || inner.committee.shards.get(&cap.node_id).is_none() {
                 continue;
             }
             let mut ptb = Ptb::default();
-            let staking_arg = ptb.shared(
-                &ledger.object(&staking).ok_or(EpochAdvanceError::NoFloe)?,
-                true,
-            );
-            let clock = ptb.shared(
-                &ledger.object(&CLOCK).ok_or(EpochAdvanceError::NoFloe)?,
-                false,
-            );
+            let staking_arg = ptb.shared(&ledger.object(&staking).ok_or(EpochAdvanceError::NoFloe)?, true);
+            let clock = ptb.shared(&ledger.object(&CLOCK).ok_or(EpochAdvanceError::NoFloe)?, false);
             let (Some(staking_arg), Some(clock)) = (staking_arg, clock) else {
                 return Err(EpochAdvanceError::NoFloe);
             };
             let cap_arg = ptb.owned(&object);
             let epoch = ptb.pure(&inner.epoch);
-            ptb.floe_call(
-                "staking",
-                "epoch_sync_done",
-                vec![staking_arg, cap_arg, epoch, clock],
-            );
+            ptb.floe_call("staking", "epoch_sync_done", vec![staking_arg, cap_arg, epoch, clock]);
             run_step(ledger, *operator, ptb, false)?;
         }
     }
@@ -229,15 +192,11 @@ fn tick(
         Step::Wait => Ok(()),
         Step::Sync if schedule.complete_sync => report_sync(ledger, staking, operators, &inner),
         Step::Sync => Ok(()),
-        Step::VotingEnd if schedule.auto_advance => run_step(
-            ledger,
-            Address::ZERO,
-            voting_end_ptb(ledger, staking).ok_or(EpochAdvanceError::NoFloe)?,
-            false,
-        ),
+        Step::VotingEnd if schedule.auto_advance => {
+            run_step(ledger, Address::ZERO, voting_end_ptb(ledger, staking).ok_or(EpochAdvanceError::NoFloe)?, false)
+        }
         Step::EpochChange { with_voting_end } if schedule.auto_advance => {
-            let ptb = epoch_change_ptb(ledger, system, staking, with_voting_end)
-                .ok_or(EpochAdvanceError::NoFloe)?;
+            let ptb = epoch_change_ptb(ledger, system, staking, with_voting_end).ok_or(EpochAdvanceError::NoFloe)?;
             run_step(ledger, Address::ZERO, ptb, true)
         }
         Step::VotingEnd | Step::EpochChange { .. } => Ok(()),
@@ -313,17 +272,10 @@ mod tests {
             max_committee_size: 10,
             epoch,
             epoch_start_ms: 10_000,
-            pools: Table {
-                id: Address::ZERO,
-                size: 0,
-            },
+            pools: Table { id: Address::ZERO, size: 0 },
             pool_ids: vec![Address::ZERO],
-            committee: Committee {
-                shards: VecMap::default(),
-            },
-            previous_committee: Committee {
-                shards: VecMap::default(),
-            },
+            committee: Committee { shards: VecMap::default() },
+            previous_committee: Committee { shards: VecMap::default() },
             next_committee: None,
             next_epoch_params: None,
             epoch_state: state,
@@ -335,36 +287,17 @@ mod tests {
         let done = inner(3, EpochState::EpochChangeDone(10_100));
         assert_eq!(due(&done, 10_499), Step::Wait);
         assert_eq!(due(&done, 10_500), Step::VotingEnd);
-        assert_eq!(
-            due(&done, 11_000),
-            Step::EpochChange {
-                with_voting_end: true
-            }
-        );
+        assert_eq!(due(&done, 11_000), Step::EpochChange { with_voting_end: true });
         let selected = inner(3, EpochState::NextParamsSelected);
         assert_eq!(due(&selected, 10_999), Step::Wait);
-        assert_eq!(
-            due(&selected, 11_000),
-            Step::EpochChange {
-                with_voting_end: false
-            }
-        );
+        assert_eq!(due(&selected, 11_000), Step::EpochChange { with_voting_end: false });
     }
 
     #[test]
     fn a_syncing_epoch_waits_for_reports_and_a_chain_without_pools_or_committee_waits() {
-        assert_eq!(
-            due(&inner(3, EpochState::EpochChangeSync(4)), 99_999),
-            Step::Sync
-        );
-        assert_eq!(
-            due(&inner(0, EpochState::EpochChangeDone(0)), 99_999),
-            Step::Wait
-        );
-        let without_pools = StakingInnerV1 {
-            pool_ids: vec![],
-            ..inner(3, EpochState::EpochChangeDone(0))
-        };
+        assert_eq!(due(&inner(3, EpochState::EpochChangeSync(4)), 99_999), Step::Sync);
+        assert_eq!(due(&inner(0, EpochState::EpochChangeDone(0)), 99_999), Step::Wait);
+        let without_pools = StakingInnerV1 { pool_ids: vec![], ..inner(3, EpochState::EpochChangeDone(0)) };
         assert_eq!(due(&without_pools, 99_999), Step::Wait);
     }
 }

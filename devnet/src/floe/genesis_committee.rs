@@ -49,13 +49,7 @@ pub struct GenesisNode {
 
 impl GenesisNode {
     /// A node with BLS key `key` run by `operator`, with the proof of possession for epoch 0.
-    pub fn new(
-        name: &str,
-        network_address: &str,
-        key: &BlsSecretKey,
-        operator: Address,
-        stake: u64,
-    ) -> Self {
+    pub fn new(name: &str, network_address: &str, key: &BlsSecretKey, operator: Address, stake: u64) -> Self {
         let proof = ProofOfPossessionMessage::prove(0, operator.into_inner(), key);
         Self {
             name: name.to_owned(),
@@ -140,16 +134,11 @@ impl CommitteeGenesis {
         nodes: Vec<GenesisNode>,
     ) -> Result<Self, CommitteeGenesisError> {
         if let Some(node) = nodes.iter().find(|n| n.stake == 0) {
-            return Err(CommitteeGenesisError::ZeroStake {
-                name: node.name.clone(),
-            });
+            return Err(CommitteeGenesisError::ZeroStake { name: node.name.clone() });
         }
         let mut accounts = wal_accounts.to_vec();
         accounts.extend(nodes.iter().map(|n| (n.operator, vec![n.stake])));
-        Ok(Self {
-            floe: FloeGenesis::new(params, &accounts)?,
-            nodes,
-        })
+        Ok(Self { floe: FloeGenesis::new(params, &accounts)?, nodes })
     }
 
     /// A local network of `n_nodes` equal nodes over `n_shards` shards, keys derived from
@@ -197,16 +186,8 @@ impl CommitteeGenesis {
     pub fn configure(&self, config: &mut DevnetConfig) {
         self.floe.configure(config);
         for node in &self.nodes {
-            if !config
-                .genesis
-                .accounts
-                .iter()
-                .any(|a| a.address == node.operator)
-            {
-                config.genesis.accounts.push(GenesisAccount {
-                    address: node.operator,
-                    sui_coins: vec![OPERATOR_SUI],
-                });
+            if !config.genesis.accounts.iter().any(|a| a.address == node.operator) {
+                config.genesis.accounts.push(GenesisAccount { address: node.operator, sui_coins: vec![OPERATOR_SUI] });
             }
         }
         config.genesis_nodes = self.nodes.clone();
@@ -214,10 +195,7 @@ impl CommitteeGenesis {
 }
 
 fn failed(step: String, reason: impl ToString) -> CommitteeGenesisError {
-    CommitteeGenesisError::Step {
-        step,
-        reason: reason.to_string(),
-    }
+    CommitteeGenesisError::Step { step, reason: reason.to_string() }
 }
 
 fn execute(
@@ -227,9 +205,7 @@ fn execute(
     ptb: Ptb,
     ends_epoch: bool,
 ) -> Result<std::sync::Arc<crate::store::TransactionRecord>, CommitteeGenesisError> {
-    ledger
-        .execute_system(sender, ptb.finish(ledger.tip()), ends_epoch)
-        .map_err(|e| failed(step.to_owned(), e))
+    ledger.execute_system(sender, ptb.finish(ledger.tip()), ends_epoch).map_err(|e| failed(step.to_owned(), e))
 }
 
 /// Registers and stakes `nodes` and starts epoch 1 with them, if the Staking object is still at
@@ -247,16 +223,13 @@ pub(crate) fn run(
         return Ok(());
     }
     let object = |id: Address, what: &str| {
-        ledger
-            .object(&id)
-            .ok_or_else(|| failed(what.to_owned(), format!("object {id} is missing")))
+        ledger.object(&id).ok_or_else(|| failed(what.to_owned(), format!("object {id} is missing")))
     };
     for node in nodes {
         let step = format!("register {}", node.name);
         let mut ptb = Ptb::default();
-        let staking_arg = ptb
-            .shared(&object(staking, &step)?, true)
-            .ok_or_else(|| failed(step.clone(), "Staking is not shared"))?;
+        let staking_arg =
+            ptb.shared(&object(staking, &step)?, true).ok_or_else(|| failed(step.clone(), "Staking is not shared"))?;
         let args = vec![
             staking_arg,
             ptb.pure(&node.name),
@@ -280,34 +253,19 @@ pub(crate) fn run(
             .ok_or_else(|| failed(step.clone(), "no StakingPoolRegistered event"))?;
 
         let step = format!("stake with {}", node.name);
-        let (coins, _) =
-            ledger.owned_objects(&node.operator, Some(&wal_coin_type()), None, usize::MAX);
+        let (coins, _) = ledger.owned_objects(&node.operator, Some(&wal_coin_type()), None, usize::MAX);
         let coin = coins
             .iter()
-            .find(|c| {
-                sui_sdk_types::framework::Coin::try_from_object(c)
-                    .is_some_and(|c| c.balance() == node.stake)
-            })
+            .find(|c| sui_sdk_types::framework::Coin::try_from_object(c).is_some_and(|c| c.balance() == node.stake))
             .ok_or_else(|| {
-                failed(
-                    step.clone(),
-                    format!(
-                        "operator {} has no WAL coin of {}",
-                        node.operator, node.stake
-                    ),
-                )
+                failed(step.clone(), format!("operator {} has no WAL coin of {}", node.operator, node.stake))
             })?;
         let mut ptb = Ptb::default();
-        let staking_arg = ptb
-            .shared(&object(staking, &step)?, true)
-            .ok_or_else(|| failed(step.clone(), "Staking is not shared"))?;
+        let staking_arg =
+            ptb.shared(&object(staking, &step)?, true).ok_or_else(|| failed(step.clone(), "Staking is not shared"))?;
         let coin_arg = ptb.owned(coin);
         let node_id = ptb.pure(&registered.node_id);
-        let staked = ptb.floe_call(
-            "staking",
-            "stake_with_pool",
-            vec![staking_arg, coin_arg, node_id],
-        );
+        let staked = ptb.floe_call("staking", "stake_with_pool", vec![staking_arg, coin_arg, node_id]);
         ptb.transfer(vec![staked], node.operator);
         execute(ledger, &step, node.operator, ptb, false)?;
     }

@@ -15,15 +15,7 @@ pub(crate) const E_NOT_STAKED: u64 = 1;
 /// `staked_wal::EIncompatibleStakedWal`.
 pub(crate) const E_INCOMPATIBLE_STAKED_WAL: u64 = 2;
 
-const FUNCTIONS: &[&str] = &[
-    "split",
-    "join",
-    "node_id",
-    "value",
-    "activation_epoch",
-    "is_staked",
-    "withdraw_epoch",
-];
+const FUNCTIONS: &[&str] = &["split", "join", "node_id", "value", "activation_epoch", "is_staked", "withdraw_epoch"];
 
 pub(super) fn has_function(function: &str) -> bool {
     FUNCTIONS.contains(&function)
@@ -41,10 +33,7 @@ fn withdraw_epoch(staked: &StakedWal) -> Option<u32> {
     }
 }
 
-pub(super) fn call(
-    call: &mut MoveCallContext<'_>,
-    args: &[Value],
-) -> Result<Vec<Value>, CallError> {
+pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
     let staked = read(call, args, 0)?;
     // Owned, so the call context can be borrowed mutably in the arms.
     let function = call.function().to_owned();
@@ -60,11 +49,7 @@ pub(super) fn call(
     }
 }
 
-fn split(
-    call: &mut MoveCallContext<'_>,
-    args: &[Value],
-    mut staked: StakedWal,
-) -> Result<Value, CallError> {
+fn split(call: &mut MoveCallContext<'_>, args: &[Value], mut staked: StakedWal) -> Result<Value, CallError> {
     require_mutable(call, args, 0)?;
     let amount: u64 = call.pure(args, 1)?;
     if staked.state != StakedWalState::Staked {
@@ -76,20 +61,11 @@ fn split(
     staked.principal -= amount;
     call.write(args, 0, &staked)?;
     let id = call.new_id();
-    let part = StakedWal {
-        id,
-        principal: amount,
-        state: StakedWalState::Staked,
-        ..staked
-    };
+    let part = StakedWal { id, principal: amount, state: StakedWalState::Staked, ..staked };
     call.create(id, tag::<StakedWal>(), true, &part)
 }
 
-fn join(
-    call: &mut MoveCallContext<'_>,
-    args: &[Value],
-    mut staked: StakedWal,
-) -> Result<(), CallError> {
+fn join(call: &mut MoveCallContext<'_>, args: &[Value], mut staked: StakedWal) -> Result<(), CallError> {
     require_mutable(call, args, 0)?;
     let other = read(call, args, 1)?;
     require_mutable(call, args, 1)?;
@@ -100,10 +76,7 @@ fn join(
         return Err(abort_in(MODULE, "join", E_INCOMPATIBLE_STAKED_WAL));
     }
     if staked.id == other.id {
-        return Err(CallError::Argument {
-            index: 1,
-            reason: "cannot join a stake with itself".into(),
-        });
+        return Err(CallError::Argument { index: 1, reason: "cannot join a stake with itself".into() });
     }
     // `balance::join` aborts on overflow; a supply of 5e18 FROST cannot reach it.
     staked.principal += other.principal;

@@ -3,9 +3,7 @@
 //! [`super::epoch`]. Pools sit in the inner state's `ObjectTable<ID, StakingPool>` as dynamic
 //! object fields, so each pool object keeps its id (the node id) and can be read by it.
 
-use floe_chain::floe::events::{
-    CommissionCollected, Staked, StakingPoolRegistered, WithdrawalRequested, Withdrawn,
-};
+use floe_chain::floe::events::{CommissionCollected, Staked, StakingPoolRegistered, WithdrawalRequested, Withdrawn};
 use floe_chain::floe::staked_wal::{StakedWal, StakedWalState};
 use floe_chain::floe::staking::{EpochState, Staking, StakingInnerV1, StorageNodeCap};
 use floe_chain::floe::staking_pool::{StakingPool, VotingParams};
@@ -81,19 +79,14 @@ pub(super) fn has_function(function: &str) -> bool {
     FUNCTIONS.contains(&function)
 }
 
-pub(super) fn call(
-    call: &mut MoveCallContext<'_>,
-    args: &[Value],
-) -> Result<Vec<Value>, CallError> {
+pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
     // Owned, so the call context can be borrowed mutably in the arms.
     let function = call.function().to_owned();
     match function.as_str() {
         "register_candidate" => register_candidate(call, args).map(|cap| vec![cap]),
         "set_next_commission" => {
             let rate: u16 = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, epoch| {
-                staking_pool::set_next_commission(pool, rate, epoch + 2)
-            })
+            with_pool_of_cap(call, args, |pool, epoch| staking_pool::set_next_commission(pool, rate, epoch + 2))
         }
         "collect_commission" => collect_commission(call, args).map(|coin| vec![coin]),
         "set_storage_price_vote" => {
@@ -119,9 +112,7 @@ pub(super) fn call(
         }
         "set_network_address" => {
             let address: String = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, _| {
-                staking_pool::set_network_address(pool, address)
-            })
+            with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_address(pool, address))
         }
         "stake_with_pool" => stake_with_pool(call, args).map(|staked| vec![staked]),
         "request_withdraw_stake" => request_withdraw_stake(call, args).map(|()| vec![]),
@@ -129,10 +120,7 @@ pub(super) fn call(
         "can_withdraw_early" => {
             let state = StakingState::load(call, args, false)?;
             let staked = read_staked_wal(call, args, 1)?;
-            Ok(vec![Value::pure(&can_withdraw_early(
-                &state.inner,
-                &staked,
-            ))])
+            Ok(vec![Value::pure(&can_withdraw_early(&state.inner, &staked))])
         }
         "voting_end" => epoch::voting_end(call, args).map(|()| vec![]),
         "initiate_epoch_change" => epoch::initiate_epoch_change(call, args).map(|()| vec![]),
@@ -153,20 +141,13 @@ pub(crate) struct StakingState {
 }
 
 fn inner_field_type() -> sui_sdk_types::StructTag {
-    field_type(
-        TypeTag::U64,
-        TypeTag::Struct(Box::new(tag::<StakingInnerV1>())),
-    )
+    field_type(TypeTag::U64, TypeTag::Struct(Box::new(tag::<StakingInnerV1>())))
 }
 
 impl StakingState {
     /// Reads the Staking object at argument 0 (`&mut` when `mutable`) and its inner state,
     /// checking the version as `staking::inner`/`inner_mut` do.
-    pub(crate) fn load(
-        call: &mut MoveCallContext<'_>,
-        args: &[Value],
-        mutable: bool,
-    ) -> Result<Self, CallError> {
+    pub(crate) fn load(call: &mut MoveCallContext<'_>, args: &[Value], mutable: bool) -> Result<Self, CallError> {
         call.expect_type(args, 0, &tag::<Staking>())?;
         if mutable {
             require_mutable(call, args, 0)?;
@@ -177,43 +158,26 @@ impl StakingState {
             return Err(abort_in("staking", function, E_WRONG_VERSION));
         }
         let id = field_id(staking.id, &TypeTag::U64, &VERSION);
-        if !call.load_child(staking.id, id, mutable)
-            || call.working_set.entry(&id).type_ != inner_field_type()
-        {
+        if !call.load_child(staking.id, id, mutable) || call.working_set.entry(&id).type_ != inner_field_type() {
             return Err(CallError::Argument {
                 index: 0,
                 reason: format!("staking object {} has no inner state", staking.id),
             });
         }
         let field: Field<u64, StakingInnerV1> = call.read_object(id)?;
-        Ok(Self {
-            staking_id: staking.id,
-            inner: field.value,
-            mutable,
-        })
+        Ok(Self { staking_id: staking.id, inner: field.value, mutable })
     }
 
     /// Writes the inner state back.
     pub(crate) fn save(&self, call: &mut MoveCallContext<'_>) -> Result<(), CallError> {
         debug_assert!(self.mutable, "a read-only staking state is never saved");
         let id = field_id(self.staking_id, &TypeTag::U64, &VERSION);
-        call.write_object(
-            id,
-            &Field {
-                id,
-                name: VERSION,
-                value: &self.inner,
-            },
-        )
+        call.write_object(id, &Field { id, name: VERSION, value: &self.inner })
     }
 
     /// The pool of `node_id` (`staking_inner::pool_mut`, or `pool` when read only); aborts with
     /// `EPoolNotFound`.
-    pub(crate) fn pool(
-        &self,
-        call: &mut MoveCallContext<'_>,
-        node_id: Address,
-    ) -> Result<StakingPool, CallError> {
+    pub(crate) fn pool(&self, call: &mut MoveCallContext<'_>, node_id: Address) -> Result<StakingPool, CallError> {
         let function = if self.mutable { "pool_mut" } else { "pool" };
         let id = call
             .object_field(self.inner.pools.id, id_type(), &node_id, self.mutable)
@@ -222,41 +186,25 @@ impl StakingState {
     }
 
     /// Writes a pool back.
-    pub(crate) fn save_pool(
-        &self,
-        call: &mut MoveCallContext<'_>,
-        pool: &StakingPool,
-    ) -> Result<(), CallError> {
+    pub(crate) fn save_pool(&self, call: &mut MoveCallContext<'_>, pool: &StakingPool) -> Result<(), CallError> {
         call.write_object(pool.id, pool)
     }
 }
 
 /// The timestamp of the `&Clock` at argument `index`.
-pub(crate) fn clock_ms(
-    call: &MoveCallContext<'_>,
-    args: &[Value],
-    index: u16,
-) -> Result<u64, CallError> {
+pub(crate) fn clock_ms(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<u64, CallError> {
     call.expect_type(args, index, &clock_type())?;
     let clock: crate::framework::ClockValue = call.read(args, index)?;
     Ok(clock.timestamp_ms)
 }
 
 /// The `StorageNodeCap` at argument `index`.
-pub(crate) fn read_cap(
-    call: &MoveCallContext<'_>,
-    args: &[Value],
-    index: u16,
-) -> Result<StorageNodeCap, CallError> {
+pub(crate) fn read_cap(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<StorageNodeCap, CallError> {
     call.expect_type(args, index, &tag::<StorageNodeCap>())?;
     call.read(args, index)
 }
 
-fn read_staked_wal(
-    call: &MoveCallContext<'_>,
-    args: &[Value],
-    index: u16,
-) -> Result<StakedWal, CallError> {
+fn read_staked_wal(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<StakedWal, CallError> {
     call.expect_type(args, index, &tag::<StakedWal>())?;
     call.read(args, index)
 }
@@ -293,11 +241,7 @@ fn register_candidate(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
     let epoch = state.inner.epoch;
     let pool = staking_pool::new(call, registration, epoch)?;
     if !proof_of_possession_verifies(epoch, call.sender(), &pool.public_key, &proof) {
-        return Err(abort_in(
-            INNER,
-            "register_candidate",
-            E_INVALID_PROOF_OF_POSSESSION,
-        ));
+        return Err(abort_in(INNER, "register_candidate", E_INVALID_PROOF_OF_POSSESSION));
     }
     let node_id = pool.id;
     call.create(node_id, tag::<StakingPool>(), true, &pool)?;
@@ -307,44 +251,19 @@ fn register_candidate(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
     state.save(call)?;
     call.emit(
         tag::<StakingPoolRegistered>(),
-        &StakingPoolRegistered {
-            epoch,
-            node_id,
-            commission_rate: pool.commission_rate,
-        },
+        &StakingPoolRegistered { epoch, node_id, commission_rate: pool.commission_rate },
     );
     let cap_id = call.new_id();
-    call.create(
-        cap_id,
-        tag::<StorageNodeCap>(),
-        true,
-        &StorageNodeCap {
-            id: cap_id,
-            node_id,
-            last_epoch_sync_done: 0,
-        },
-    )
+    call.create(cap_id, tag::<StorageNodeCap>(), true, &StorageNodeCap { id: cap_id, node_id, last_epoch_sync_done: 0 })
 }
 
 /// `messages::verify_proof_of_possession`: the key's signature over (sender, key) in `epoch`.
 /// A key or signature that is not a valid point does not verify.
-pub(crate) fn proof_of_possession_verifies(
-    epoch: u32,
-    sender: Address,
-    public_key: &[u8],
-    proof: &[u8],
-) -> bool {
-    let (Ok(key), Ok(signature)) = (
-        BlsPublicKey::from_bytes(public_key),
-        BlsSignature::from_bytes(proof),
-    ) else {
+pub(crate) fn proof_of_possession_verifies(epoch: u32, sender: Address, public_key: &[u8], proof: &[u8]) -> bool {
+    let (Ok(key), Ok(signature)) = (BlsPublicKey::from_bytes(public_key), BlsSignature::from_bytes(proof)) else {
         return false;
     };
-    let message = ProofOfPossessionMessage {
-        epoch,
-        sui_address: sender.into_inner(),
-        public_key: key,
-    };
+    let message = ProofOfPossessionMessage { epoch, sui_address: sender.into_inner(), public_key: key };
     key.verify(&message.to_bytes(), &signature).is_ok()
 }
 
@@ -356,11 +275,7 @@ fn collect_commission(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
     state.save_pool(call, &pool)?;
     call.emit(
         tag::<CommissionCollected>(),
-        &CommissionCollected {
-            epoch: state.inner.epoch,
-            node_id: cap.node_id,
-            amount,
-        },
+        &CommissionCollected { epoch: state.inner.epoch, node_id: cap.node_id, amount },
     );
     new_wal_coin(call, amount)
 }
@@ -378,34 +293,16 @@ fn stake_with_pool(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Val
         return Err(abort_in(INNER, "stake_with_pool", E_ZERO_STAKE));
     }
     let epoch = state.inner.epoch;
-    let activation_epoch = if state.inner.epoch_state == EpochState::NextParamsSelected {
-        epoch + 2
-    } else {
-        epoch + 1
-    };
+    let activation_epoch =
+        if state.inner.epoch_state == EpochState::NextParamsSelected { epoch + 2 } else { epoch + 1 };
     let mut pool = state.pool(call, node_id)?;
     staking_pool::add_pending_stake(&mut pool, coin.value, activation_epoch)?;
     state.save_pool(call, &pool)?;
     call.delete(args, 1)?;
     let id = call.new_id();
-    let staked = StakedWal {
-        id,
-        node_id,
-        principal: coin.value,
-        activation_epoch,
-        state: StakedWalState::Staked,
-    };
+    let staked = StakedWal { id, node_id, principal: coin.value, activation_epoch, state: StakedWalState::Staked };
     let value = call.create(id, tag::<StakedWal>(), true, &staked)?;
-    call.emit(
-        tag::<Staked>(),
-        &Staked {
-            epoch,
-            node_id,
-            staked_wal_id: id,
-            amount: coin.value,
-            activation_epoch,
-        },
-    );
+    call.emit(tag::<Staked>(), &Staked { epoch, node_id, staked_wal_id: id, amount: coin.value, activation_epoch });
     Ok(value)
 }
 
@@ -422,37 +319,17 @@ fn request_withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Res
     let mut staked = read_staked_wal(call, args, 1)?;
     require_mutable(call, args, 1)?;
     if staked.state != StakedWalState::Staked {
-        return Err(abort_in(
-            INNER,
-            "request_withdraw_stake",
-            E_ALREADY_WITHDRAWING,
-        ));
+        return Err(abort_in(INNER, "request_withdraw_stake", E_ALREADY_WITHDRAWING));
     }
     if can_withdraw_early(&state.inner, &staked) {
-        return Err(abort_in(
-            INNER,
-            "request_withdraw_stake",
-            E_WITHDRAW_DIRECTLY,
-        ));
+        return Err(abort_in(INNER, "request_withdraw_stake", E_WITHDRAW_DIRECTLY));
     }
     let inner = &state.inner;
     let in_next = inner.epoch_state == EpochState::NextParamsSelected
-        && inner
-            .next_committee
-            .as_ref()
-            .is_some_and(|c| c.shards.get(&staked.node_id).is_some());
-    let withdraw_epoch = if in_next {
-        inner.epoch + 2
-    } else {
-        inner.epoch + 1
-    };
+        && inner.next_committee.as_ref().is_some_and(|c| c.shards.get(&staked.node_id).is_some());
+    let withdraw_epoch = if in_next { inner.epoch + 2 } else { inner.epoch + 1 };
     let mut pool = state.pool(call, staked.node_id)?;
-    staking_pool::add_pending_withdrawal(
-        &mut pool,
-        staked.principal,
-        staked.activation_epoch,
-        withdraw_epoch,
-    );
+    staking_pool::add_pending_withdrawal(&mut pool, staked.principal, staked.activation_epoch, withdraw_epoch);
     state.save_pool(call, &pool)?;
     staked.state = StakedWalState::Withdrawing { withdraw_epoch };
     call.write(args, 1, &staked)?;
@@ -480,31 +357,17 @@ fn withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Valu
         0
     } else {
         let withdraw_epoch = match staked.state {
-            StakedWalState::Withdrawing { withdraw_epoch } if withdraw_epoch <= epoch => {
-                withdraw_epoch
-            }
+            StakedWalState::Withdrawing { withdraw_epoch } if withdraw_epoch <= epoch => withdraw_epoch,
             _ => return Err(abort_in(INNER, "withdraw_stake", E_NOT_WITHDRAWABLE)),
         };
-        staking_pool::withdraw_rewards(
-            call,
-            &mut pool,
-            staked.principal,
-            staked.activation_epoch,
-            withdraw_epoch,
-        )?
+        staking_pool::withdraw_rewards(call, &mut pool, staked.principal, staked.activation_epoch, withdraw_epoch)?
     };
     state.save_pool(call, &pool)?;
     call.delete(args, 1)?;
     let amount = staked.principal + rewards;
     call.emit(
         tag::<Withdrawn>(),
-        &Withdrawn {
-            epoch,
-            node_id: staked.node_id,
-            staked_wal_id: staked.id,
-            principal: staked.principal,
-            amount,
-        },
+        &Withdrawn { epoch, node_id: staked.node_id, staked_wal_id: staked.id, principal: staked.principal, amount },
     );
     new_wal_coin(call, amount)
 }

@@ -4,9 +4,7 @@
 //! reached through the call context.
 
 use floe_chain::floe::framework::{Table, VecMap, VecMapEntry};
-use floe_chain::floe::staking_pool::{
-    CommissionChange, ExchangeRate, PendingWithdrawal, StakingPool, VotingParams,
-};
+use floe_chain::floe::staking_pool::{CommissionChange, ExchangeRate, PendingWithdrawal, StakingPool, VotingParams};
 use sui_sdk_types::{Address, TypeTag};
 
 use crate::native::{CallError, MoveCallContext};
@@ -72,16 +70,7 @@ pub(crate) fn new(
         return Err(abort_in(MODULE, "new", E_INVALID_COMMISSION_RATE));
     }
     let rates = call.new_id();
-    call.add_field(
-        rates,
-        rate_key_type(),
-        &epoch,
-        rate_type(),
-        &ExchangeRate {
-            wal_amount: 0,
-            share_amount: 0,
-        },
-    )?;
+    call.add_field(rates, rate_key_type(), &epoch, rate_type(), &ExchangeRate { wal_amount: 0, share_amount: 0 })?;
     Ok(StakingPool {
         id: call.new_id(),
         name: registration.name,
@@ -101,11 +90,7 @@ pub(crate) fn new(
     })
 }
 
-fn rate(
-    call: &mut MoveCallContext<'_>,
-    pool: &StakingPool,
-    epoch: u32,
-) -> Result<ExchangeRate, CallError> {
+fn rate(call: &mut MoveCallContext<'_>, pool: &StakingPool, epoch: u32) -> Result<ExchangeRate, CallError> {
     call.field(pool.exchange_rates.id, rate_key_type(), &epoch, rate_type())
 }
 
@@ -128,27 +113,10 @@ fn to_wal(rate: &ExchangeRate, shares: u64) -> u64 {
 }
 
 /// Records `amount` of stake activating at `activation_epoch`.
-pub(crate) fn add_pending_stake(
-    pool: &mut StakingPool,
-    amount: u64,
-    activation_epoch: u32,
-) -> Result<(), CallError> {
-    match pool
-        .pending_stake
-        .contents
-        .iter_mut()
-        .find(|e| e.key == activation_epoch)
-    {
-        Some(entry) => {
-            entry.value = entry
-                .value
-                .checked_add(amount)
-                .ok_or_else(|| overflow("pending stake"))?
-        }
-        None => pool.pending_stake.contents.push(VecMapEntry {
-            key: activation_epoch,
-            value: amount,
-        }),
+pub(crate) fn add_pending_stake(pool: &mut StakingPool, amount: u64, activation_epoch: u32) -> Result<(), CallError> {
+    match pool.pending_stake.contents.iter_mut().find(|e| e.key == activation_epoch) {
+        Some(entry) => entry.value = entry.value.checked_add(amount).ok_or_else(|| overflow("pending stake"))?,
+        None => pool.pending_stake.contents.push(VecMapEntry { key: activation_epoch, value: amount }),
     }
     Ok(())
 }
@@ -167,10 +135,7 @@ pub(crate) fn remove_pending_stake(
         // `vec_map::get_mut` of a missing key aborts with EKeyDoesNotExist (1) in 0x2::vec_map.
         .ok_or_else(|| vec_map_abort("get_mut", 1))?;
     let entry = &mut pool.pending_stake.contents[index];
-    entry.value = entry
-        .value
-        .checked_sub(amount)
-        .ok_or_else(|| overflow("pending stake"))?;
+    entry.value = entry.value.checked_sub(amount).ok_or_else(|| overflow("pending stake"))?;
     if entry.value == 0 {
         pool.pending_stake.contents.remove(index);
     }
@@ -193,11 +158,7 @@ pub(crate) fn add_pending_withdrawal(
     activation_epoch: u32,
     withdraw_epoch: u32,
 ) {
-    pool.pending_withdrawals.push(PendingWithdrawal {
-        withdraw_epoch,
-        activation_epoch,
-        principal,
-    });
+    pool.pending_withdrawals.push(PendingWithdrawal { withdraw_epoch, activation_epoch, principal });
 }
 
 /// Advances the pool to `new_epoch`: adds the ended epoch's `rewards` less commission, applies a
@@ -212,21 +173,11 @@ pub(crate) fn advance_epoch(
     if new_epoch <= pool.latest_epoch {
         return Err(abort_in(MODULE, "advance_epoch", E_EPOCH_ALREADY_PROCESSED));
     }
-    let commission = (u128::from(rewards) * u128::from(pool.commission_rate)
-        / u128::from(MAX_COMMISSION_RATE)) as u64;
+    let commission = (u128::from(rewards) * u128::from(pool.commission_rate) / u128::from(MAX_COMMISSION_RATE)) as u64;
     let to_stakers = rewards - commission;
-    pool.commission = pool
-        .commission
-        .checked_add(commission)
-        .ok_or_else(|| overflow("commission"))?;
-    pool.wal_balance = pool
-        .wal_balance
-        .checked_add(to_stakers)
-        .ok_or_else(|| overflow("pool balance"))?;
-    pool.rewards_pool = pool
-        .rewards_pool
-        .checked_add(to_stakers)
-        .ok_or_else(|| overflow("rewards pool"))?;
+    pool.commission = pool.commission.checked_add(commission).ok_or_else(|| overflow("commission"))?;
+    pool.wal_balance = pool.wal_balance.checked_add(to_stakers).ok_or_else(|| overflow("pool balance"))?;
+    pool.rewards_pool = pool.rewards_pool.checked_add(to_stakers).ok_or_else(|| overflow("rewards pool"))?;
 
     if let Some(change) = pool.next_commission
         && change.epoch <= new_epoch
@@ -235,40 +186,19 @@ pub(crate) fn advance_epoch(
         pool.next_commission = None;
     }
 
-    let rate = ExchangeRate {
-        wal_amount: pool.wal_balance,
-        share_amount: pool.share_amount,
-    };
-    call.add_field(
-        pool.exchange_rates.id,
-        rate_key_type(),
-        &new_epoch,
-        rate_type(),
-        &rate,
-    )?;
+    let rate = ExchangeRate { wal_amount: pool.wal_balance, share_amount: pool.share_amount };
+    call.add_field(pool.exchange_rates.id, rate_key_type(), &new_epoch, rate_type(), &rate)?;
     pool.exchange_rates.size += 1;
 
-    if let Some(index) = pool
-        .pending_stake
-        .contents
-        .iter()
-        .position(|e| e.key == new_epoch)
-    {
+    if let Some(index) = pool.pending_stake.contents.iter().position(|e| e.key == new_epoch) {
         let amount = pool.pending_stake.contents.remove(index).value;
-        pool.share_amount = pool
-            .share_amount
-            .checked_add(to_shares(&rate, amount))
-            .ok_or_else(|| overflow("shares"))?;
-        pool.wal_balance = pool
-            .wal_balance
-            .checked_add(amount)
-            .ok_or_else(|| overflow("pool balance"))?;
+        pool.share_amount =
+            pool.share_amount.checked_add(to_shares(&rate, amount)).ok_or_else(|| overflow("shares"))?;
+        pool.wal_balance = pool.wal_balance.checked_add(amount).ok_or_else(|| overflow("pool balance"))?;
     }
 
-    let (due, remaining): (Vec<PendingWithdrawal>, Vec<PendingWithdrawal>) = pool
-        .pending_withdrawals
-        .iter()
-        .partition(|w| w.withdraw_epoch == new_epoch);
+    let (due, remaining): (Vec<PendingWithdrawal>, Vec<PendingWithdrawal>) =
+        pool.pending_withdrawals.iter().partition(|w| w.withdraw_epoch == new_epoch);
     let mut shares_out: u64 = 0;
     for withdrawal in &due {
         let activation_rate = self::rate(call, pool, withdrawal.activation_epoch)?;
@@ -304,30 +234,18 @@ pub(crate) fn withdraw_rewards(
 
 /// The stake counted for `epoch` (a future one): active stake plus stake activating by then,
 /// minus stake leaving by then (valued at the latest rate).
-pub(crate) fn stake_at_epoch(
-    call: &mut MoveCallContext<'_>,
-    pool: &StakingPool,
-    epoch: u32,
-) -> Result<u64, CallError> {
+pub(crate) fn stake_at_epoch(call: &mut MoveCallContext<'_>, pool: &StakingPool, epoch: u32) -> Result<u64, CallError> {
     let mut stake = pool.wal_balance;
     for entry in &pool.pending_stake.contents {
         if entry.key <= epoch {
-            stake = stake
-                .checked_add(entry.value)
-                .ok_or_else(|| overflow("stake"))?;
+            stake = stake.checked_add(entry.value).ok_or_else(|| overflow("stake"))?;
         }
     }
     let latest = rate(call, pool, pool.latest_epoch)?;
     for withdrawal in &pool.pending_withdrawals {
         if withdrawal.withdraw_epoch <= epoch {
             let value = if has_rate(call, pool, withdrawal.activation_epoch) {
-                to_wal(
-                    &latest,
-                    to_shares(
-                        &rate(call, pool, withdrawal.activation_epoch)?,
-                        withdrawal.principal,
-                    ),
-                )
+                to_wal(&latest, to_shares(&rate(call, pool, withdrawal.activation_epoch)?, withdrawal.principal))
             } else {
                 withdrawal.principal
             };
@@ -338,33 +256,18 @@ pub(crate) fn stake_at_epoch(
 }
 
 /// Sets the commission rate taking effect at `epoch`.
-pub(crate) fn set_next_commission(
-    pool: &mut StakingPool,
-    rate: u16,
-    epoch: u32,
-) -> Result<(), CallError> {
+pub(crate) fn set_next_commission(pool: &mut StakingPool, rate: u16, epoch: u32) -> Result<(), CallError> {
     if rate > MAX_COMMISSION_RATE {
-        return Err(abort_in(
-            MODULE,
-            "set_next_commission",
-            E_INVALID_COMMISSION_RATE,
-        ));
+        return Err(abort_in(MODULE, "set_next_commission", E_INVALID_COMMISSION_RATE));
     }
     pool.next_commission = Some(CommissionChange { rate, epoch });
     Ok(())
 }
 
 /// Sets the network address.
-pub(crate) fn set_network_address(
-    pool: &mut StakingPool,
-    network_address: String,
-) -> Result<(), CallError> {
+pub(crate) fn set_network_address(pool: &mut StakingPool, network_address: String) -> Result<(), CallError> {
     if network_address.len() > MAX_NETWORK_ADDRESS_LENGTH {
-        return Err(abort_in(
-            MODULE,
-            "set_network_address",
-            E_NETWORK_ADDRESS_TOO_LONG,
-        ));
+        return Err(abort_in(MODULE, "set_network_address", E_NETWORK_ADDRESS_TOO_LONG));
     }
     pool.network_address = network_address;
     Ok(())
@@ -376,16 +279,10 @@ mod tests {
 
     #[test]
     fn shares_and_wal_convert_at_the_rate_and_one_to_one_when_empty() {
-        let empty = ExchangeRate {
-            wal_amount: 0,
-            share_amount: 0,
-        };
+        let empty = ExchangeRate { wal_amount: 0, share_amount: 0 };
         assert_eq!(to_shares(&empty, 7), 7);
         assert_eq!(to_wal(&empty, 7), 7);
-        let grown = ExchangeRate {
-            wal_amount: 1_100,
-            share_amount: 1_000,
-        };
+        let grown = ExchangeRate { wal_amount: 1_100, share_amount: 1_000 };
         assert_eq!(to_shares(&grown, 1_100), 1_000);
         assert_eq!(to_wal(&grown, 1_000), 1_100);
         assert_eq!(to_shares(&grown, 10), 9);
@@ -398,11 +295,7 @@ mod tests {
             name: String::new(),
             network_address: String::new(),
             public_key: vec![],
-            voting_params: VotingParams {
-                storage_price: 0,
-                write_price: 0,
-                node_capacity: 0,
-            },
+            voting_params: VotingParams { storage_price: 0, write_price: 0, node_capacity: 0 },
             commission_rate: 0,
             next_commission: None,
             latest_epoch: 0,
@@ -410,10 +303,7 @@ mod tests {
             share_amount: 0,
             pending_stake: VecMap::default(),
             pending_withdrawals: vec![],
-            exchange_rates: Table {
-                id: Address::ZERO,
-                size: 1,
-            },
+            exchange_rates: Table { id: Address::ZERO, size: 1 },
             rewards_pool: 0,
             commission: 0,
         };

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 use sui_sdk_types::{
-    Address, Argument, Command, Identifier, Input, MoveCall, Object, ObjectReference, Owner,
-    ProgrammableTransaction, SharedInput, TransferObjects,
+    Address, Argument, Command, Identifier, Input, MoveCall, Object, ObjectReference, Owner, ProgrammableTransaction,
+    SharedInput, TransferObjects,
 };
 
 use crate::server::FLOE_PACKAGE;
@@ -24,9 +24,7 @@ impl Ptb {
 
     /// A pure input.
     pub(crate) fn pure<T: Serialize>(&mut self, value: &T) -> Argument {
-        self.input(Input::Pure(
-            bcs::to_bytes(value).expect("pure values serialize"),
-        ))
+        self.input(Input::Pure(bcs::to_bytes(value).expect("pure values serialize")))
     }
 
     /// A shared object input; `None` if `object` is not shared.
@@ -34,20 +32,12 @@ impl Ptb {
         let Owner::Shared(initial) = object.owner() else {
             return None;
         };
-        Some(self.input(Input::Shared(SharedInput::new(
-            object.object_id(),
-            *initial,
-            mutable,
-        ))))
+        Some(self.input(Input::Shared(SharedInput::new(object.object_id(), *initial, mutable))))
     }
 
     /// An owned (or immutable) object input at its current version.
     pub(crate) fn owned(&mut self, object: &Object) -> Argument {
-        self.input(Input::ImmutableOrOwned(ObjectReference::new(
-            object.object_id(),
-            object.version(),
-            object.digest(),
-        )))
+        self.input(Input::ImmutableOrOwned(ObjectReference::new(object.object_id(), object.version(), object.digest())))
     }
 
     /// A call to `floe::module::function`; returns its result.
@@ -70,20 +60,13 @@ impl Ptb {
     /// Transfers `objects` to `recipient`.
     pub(crate) fn transfer(&mut self, objects: Vec<Argument>, recipient: Address) {
         let address = self.pure(&recipient);
-        self.commands
-            .push(Command::TransferObjects(TransferObjects {
-                objects,
-                address,
-            }));
+        self.commands.push(Command::TransferObjects(TransferObjects { objects, address }));
     }
 
     /// The transaction. `nonce` goes in as an unused pure input so that the same calls made at
     /// different times (every epoch change looks alike) are different transactions.
     pub(crate) fn finish(mut self, nonce: u64) -> ProgrammableTransaction {
         self.pure(&nonce);
-        ProgrammableTransaction {
-            inputs: self.inputs,
-            commands: self.commands,
-        }
+        ProgrammableTransaction { inputs: self.inputs, commands: self.commands }
     }
 }
