@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sui_sdk_types::{
-    Address, Digest, Object, Owner, StructTag, Transaction, TransactionEffects, TransactionEvents,
-    UserSignature,
+    Address, Argument, Command, Digest, Input, Object, Owner, StructTag, Transaction, TransactionEffects,
+    TransactionEvents, TransactionKind, UserSignature,
 };
 use tokio::sync::watch;
 
@@ -138,9 +138,7 @@ impl Ledger {
             tip: watch::Sender::new(tip),
             writer: Mutex::new(()),
             // A chain whose clock was advanced keeps its time across restarts.
-            clock_offset_ms: std::sync::atomic::AtomicU64::new(
-                loaded_last_timestamp.saturating_sub(now_ms()),
-            ),
+            clock_offset_ms: std::sync::atomic::AtomicU64::new(loaded_last_timestamp.saturating_sub(now_ms())),
         });
         if loaded.genesis.is_none() {
             let timestamp_ms = if genesis.timestamp_ms == 0 { now_ms() } else { genesis.timestamp_ms };
@@ -290,6 +288,35 @@ impl Ledger {
         let checkpoint = state.checkpoints.get(usize::try_from(sequence_number).ok()?)?.clone();
         let transactions = checkpoint.transactions.iter().filter_map(|d| state.transactions.get(d).cloned()).collect();
         Some((checkpoint, transactions))
+    }
+
+    /// Lets each native package prepare its calls in `transaction` from their pure arguments
+    /// (see [`NativePackage::prepare`](crate::native::NativePackage::prepare)); run on the
+    /// submitting thread so that the sequencer finds the expensive checks done.
+    pub fn prepare(&self, transaction: &Transaction) {
+        let TransactionKind::ProgrammableTransaction(ptb) = &transaction.kind else {
+            return;
+        };
+        for command in &ptb.commands {
+            let Command::MoveCall(call) = command else {
+                continue;
+            };
+            let Some(package) = self.packages.get(&call.package) else {
+                continue;
+            };
+            let pure_args: Vec<Option<&[u8]>> = call
+                .arguments
+                .iter()
+                .map(|argument| match argument {
+                    Argument::Input(i) => match ptb.inputs.get(usize::from(*i)) {
+                        Some(Input::Pure(bytes)) => Some(bytes.as_slice()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            package.prepare(call.module.as_str(), call.function.as_str(), &pure_args);
+        }
     }
 
     /// Runs admission and execution without committing anything (`SimulateTransaction`).
@@ -482,7 +509,8 @@ impl Ledger {
             let state = self.read_state();
             build_checkpoint(state.checkpoints.last().map(|c| &c.summary), &mut transactions, timestamp_ms, ends_epoch)
         };
-        self.store.commit(&CheckpointWrite { checkpoint: &record, transactions: &transactions, written, deleted }, genesis)?;
+        self.store
+            .commit(&CheckpointWrite { checkpoint: &record, transactions: &transactions, written, deleted }, genesis)?;
         let sequence_number = record.summary.sequence_number;
         let mut state = self.write_state();
         for object in written {

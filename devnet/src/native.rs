@@ -62,6 +62,12 @@ pub trait NativePackage: Send + Sync + 'static {
 
     /// Runs one Move call and returns its results.
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError>;
+
+    /// Work a call's pure arguments allow ahead of execution, off the sequencer thread (e.g.
+    /// checking a certificate's signature), so that [`NativePackage::call`] finds it done.
+    /// `pure_args[i]` holds argument `i`'s BCS bytes when it is a pure input. It must not decide
+    /// anything: `call` stays the judge of every outcome. By default nothing is prepared.
+    fn prepare(&self, _module: &str, _function: &str, _pure_args: &[Option<&[u8]>]) {}
 }
 
 /// Reads the current version of any object (the ledger plus earlier transactions of the batch).
@@ -127,21 +133,14 @@ impl MoveCallContext<'_> {
 
     /// An abort with `code` located in the called function.
     pub fn abort(&self, code: u64) -> CallError {
-        CallError::Abort {
-            module: self.module.clone(),
-            function: self.function.clone(),
-            code,
-            package: None,
-        }
+        CallError::Abort { module: self.module.clone(), function: self.function.clone(), code, package: None }
     }
 
     /// Argument `index` as a pure value of type `T`.
     pub fn pure<T: DeserializeOwned>(&self, args: &[Value], index: u16) -> Result<T, CallError> {
         match args.get(index as usize) {
-            Some(Value::Pure(bytes)) => bcs::from_bytes(bytes).map_err(|e| CallError::Argument {
-                index,
-                reason: format!("pure value does not decode: {e}"),
-            }),
+            Some(Value::Pure(bytes)) => bcs::from_bytes(bytes)
+                .map_err(|e| CallError::Argument { index, reason: format!("pure value does not decode: {e}") }),
             Some(Value::Object(id)) => Err(arg_error(index, format!("expected a pure value, got object {id}"))),
             Some(Value::Objects(_)) => Err(arg_error(index, "expected a pure value, got a vector of objects".into())),
             None => Err(arg_error(index, "missing".into())),

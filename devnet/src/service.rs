@@ -7,9 +7,9 @@ use sui_rpc::proto::google::rpc::Status as RpcStatus;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_rpc::proto::timestamp_ms_to_proto;
 use sui_sdk_types::{Address, Digest, StructTag, Transaction, UserSignature};
+use tokio::sync::watch;
 use tonic::codegen::BoxStream;
 use tonic::{Request, Response, Status};
-use tokio::sync::watch;
 
 use crate::admission::Rejection;
 use crate::ledger::{ExecuteError, Ledger};
@@ -142,7 +142,8 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
             None => self.ledger.tip(),
             Some(proto::get_checkpoint_request::CheckpointId::SequenceNumber(n)) => *n,
             Some(proto::get_checkpoint_request::CheckpointId::Digest(text)) => {
-                let digest = Digest::from_str(text).map_err(|e| invalid("checkpoint digest", format!("{text:?}: {e}")))?;
+                let digest =
+                    Digest::from_str(text).map_err(|e| invalid("checkpoint digest", format!("{text:?}: {e}")))?;
                 (0..=self.ledger.tip())
                     .rev()
                     .find(|n| self.ledger.checkpoint(*n).is_some_and(|(c, _)| c.summary.digest() == digest))
@@ -162,11 +163,14 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
 
 impl DevnetService {
     fn lookup(&self, request: &proto::GetObjectRequest) -> Result<sui_sdk_types::Object, RpcStatus> {
-        let status = |code: tonic::Code, message: String| RpcStatus { code: code as i32, message, ..Default::default() };
+        let status =
+            |code: tonic::Code, message: String| RpcStatus { code: code as i32, message, ..Default::default() };
         let id = parse_address("object_id", request.object_id.as_ref())
             .map_err(|s| status(s.code(), s.message().to_owned()))?;
         match request.version {
-            None => self.ledger.object(&id).ok_or_else(|| status(tonic::Code::NotFound, format!("object {id} not found"))),
+            None => {
+                self.ledger.object(&id).ok_or_else(|| status(tonic::Code::NotFound, format!("object {id} not found")))
+            }
             Some(version) => self
                 .ledger
                 .object_at(&id, version)
@@ -238,6 +242,10 @@ impl proto::transaction_execution_service_server::TransactionExecutionService fo
             .enumerate()
             .map(|(i, s)| UserSignature::try_from(s).map_err(|e| invalid(&format!("signature {i}"), e)))
             .collect::<Result<Vec<_>, _>>()?;
+        // Expensive checks that need only the transaction (certificate signatures) run here, in
+        // parallel across submissions, instead of on the one sequencer thread.
+        let (ledger, submitted) = (self.ledger.clone(), transaction.clone());
+        let _ = tokio::task::spawn_blocking(move || ledger.prepare(&submitted)).await;
         let record = self
             .submitter
             .submit(transaction, signatures)

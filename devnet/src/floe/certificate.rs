@@ -4,7 +4,7 @@
 //! header, intent type, body.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use floe_chain::floe::committee::BlsCommittee;
 use floe_encoder::BlobId;
@@ -135,17 +135,92 @@ fn verify_certificate_and_weight(
     }
     let signers: Vec<_> = committee.members.iter().enumerate().filter(|(i, _)| signed(*i)).map(|(_, m)| m).collect();
     let weight = signers.iter().map(|member| member.weight as u64).sum();
-    // Move sums the non-signers' keys and subtracts them from the total; the signers' sum is the
-    // same point. No signer leaves the identity, which verifies nothing.
-    let keys: Option<Vec<BlsPublicKey>> = signers.iter().map(|member| parsed_key(&member.public_key.bytes)).collect();
-    let verified = keys
-        .and_then(|keys| BlsPublicKey::aggregate(&keys).ok())
-        .zip(BlsSignature::from_bytes(signature).ok())
-        .is_some_and(|(key, signature)| key.verify(message, &signature).is_ok());
-    if !verified {
+    remember_committee(committee);
+    let signer_keys: Vec<&[u8]> = signers.iter().map(|member| member.public_key.bytes.as_slice()).collect();
+    if !signature_verifies(&signer_keys, signature, message) {
         return Err(abort_in(BLS, FUNCTION, E_SIG_VERIFICATION));
     }
     Ok(weight)
+}
+
+/// Whether `signature` is the signers' aggregate signature over `message`: the pairing check,
+/// or its verdict when [`prepare`] (or an earlier execution) already made it for exactly these
+/// keys, message and signature.
+fn signature_verifies(signer_keys: &[&[u8]], signature: &[u8], message: &[u8]) -> bool {
+    let key = verdict_key(signer_keys, signature, message);
+    if let Some(verdict) = lock(verdicts()).get(&key) {
+        return *verdict;
+    }
+    // Move sums the non-signers' keys and subtracts them from the total; the signers' sum is the
+    // same point. No signer leaves the identity, which verifies nothing.
+    let keys: Option<Vec<BlsPublicKey>> = signer_keys.iter().map(|bytes| parsed_key(bytes)).collect();
+    let verdict = keys
+        .and_then(|keys| BlsPublicKey::aggregate(&keys).ok())
+        .zip(BlsSignature::from_bytes(signature).ok())
+        .is_some_and(|(key, signature)| key.verify(message, &signature).is_ok());
+    let mut cache = lock(verdicts());
+    if cache.len() >= VERDICT_CACHE_LIMIT {
+        cache.clear();
+    }
+    cache.insert(key, verdict);
+    verdict
+}
+
+/// Checks a submitted certificate's signature against the committee the devnet last checked a
+/// certificate with, off the sequencer thread, so that execution finds the verdict cached.
+/// Decides nothing: a certificate for another committee simply misses the cache, and execution
+/// still checks the bitmap, the weight and the message.
+pub(crate) fn prepare(signature: &[u8], signers_bitmap: &[u8], message: &[u8]) {
+    let Some(committee) = lock(last_committee()).clone() else {
+        return;
+    };
+    let signed = |i: usize| signers_bitmap.get(i / 8).is_some_and(|byte| (byte >> (i % 8)) & 1 == 1);
+    let signer_keys: Vec<&[u8]> = committee
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| signed(*i))
+        .map(|(_, member)| member.public_key.bytes.as_slice())
+        .collect();
+    if !signer_keys.is_empty() {
+        signature_verifies(&signer_keys, signature, message);
+    }
+}
+
+/// Most signature verdicts kept; each names its keys, message and signature in full.
+const VERDICT_CACHE_LIMIT: usize = 65_536;
+
+/// The exact inputs of a pairing check, as a cache key: the verdict is a pure function of them.
+fn verdict_key(signer_keys: &[&[u8]], signature: &[u8], message: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(signer_keys.len() * 48 + signature.len() + message.len() + 16);
+    for part in signer_keys.iter().copied().chain([signature, message]) {
+        key.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        key.extend_from_slice(part);
+    }
+    key
+}
+
+fn verdicts() -> &'static Mutex<HashMap<Vec<u8>, bool>> {
+    static VERDICTS: OnceLock<Mutex<HashMap<Vec<u8>, bool>>> = OnceLock::new();
+    VERDICTS.get_or_init(Default::default)
+}
+
+fn last_committee() -> &'static Mutex<Option<Arc<BlsCommittee>>> {
+    static LAST: OnceLock<Mutex<Option<Arc<BlsCommittee>>>> = OnceLock::new();
+    LAST.get_or_init(Default::default)
+}
+
+/// Keeps `committee` for [`prepare`] unless it is the one kept already.
+fn remember_committee(committee: &BlsCommittee) {
+    let mut last = lock(last_committee());
+    if last.as_deref() != Some(committee) {
+        *last = Some(Arc::new(committee.clone()));
+    }
+}
+
+/// A poisoned cache only means another thread panicked mid-insert; its entries are whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Most committee keys kept parsed; a committee has at most a few hundred members.
@@ -156,9 +231,7 @@ const KEY_CACHE_LIMIT: usize = 4096;
 /// are not a valid key, which no certificate can verify against.
 fn parsed_key(bytes: &[u8]) -> Option<BlsPublicKey> {
     static CACHE: OnceLock<Mutex<HashMap<Vec<u8>, BlsPublicKey>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    // A poisoned cache only means another thread panicked mid-insert; its entries are whole.
-    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = lock(CACHE.get_or_init(Default::default));
     if let Some(key) = cache.get(bytes) {
         return Some(*key);
     }
@@ -285,6 +358,40 @@ mod tests {
 
     fn confirmation(epoch: u32) -> Vec<u8> {
         StorageConfirmation { epoch, blob_id: BlobId([9; 32]), persistence: BlobPersistence::Permanent }.to_bytes()
+    }
+
+    /// Another committee whose members sit at the same bitmap positions with other keys.
+    fn other_committee(epoch: u32) -> (Vec<BlsSecretKey>, BlsCommittee) {
+        let (_, mut committee) = committee(epoch);
+        let keys: Vec<_> = (0..4u8).map(|i| BlsSecretKey::from_seed(&[i + 0x40; 32])).collect();
+        for (member, key) in committee.members.iter_mut().zip(&keys) {
+            member.public_key = G1Element { bytes: key.public_key().to_bytes().to_vec() };
+        }
+        (keys, committee)
+    }
+
+    #[test]
+    fn a_prepared_verdict_only_answers_for_the_exact_keys_message_and_signature() {
+        let (keys, committee) = committee(7);
+        let (other_keys, other) = other_committee(7);
+        let message = confirmation(7);
+        let (signature, bitmap) = sign(&keys, &[0, 1, 2], &message);
+        let (forged, _) = sign(&keys, &[0, 1, 2], &confirmation(6));
+        // Execution with `committee` makes it the one prepare uses.
+        verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::Quorum).unwrap();
+        prepare(&signature, &bitmap, &message);
+        prepare(&forged, &bitmap, &message);
+        assert!(verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::Quorum).is_ok());
+        let bad = abort_in(BLS, "verify_certificate_and_weight", E_SIG_VERIFICATION);
+        assert_eq!(verify_in_epoch(&committee, &forged, &bitmap, &message, Threshold::Quorum).unwrap_err(), bad);
+        // The verdict for `committee`'s keys says nothing about another committee's: the same
+        // bytes under other keys fail, and the other committee's own certificate passes.
+        assert_eq!(verify_in_epoch(&other, &signature, &bitmap, &message, Threshold::Quorum).unwrap_err(), bad);
+        let (theirs, _) = sign(&other_keys, &[0, 1, 2], &message);
+        assert!(verify_in_epoch(&other, &theirs, &bitmap, &message, Threshold::Quorum).is_ok());
+        // Fewer signers is another key set, even for a prepared signature.
+        let (_, short) = sign(&keys, &[0, 1], &message);
+        assert_eq!(verify_in_epoch(&committee, &signature, &short, &message, Threshold::Quorum).unwrap_err(), bad);
     }
 
     #[test]

@@ -55,8 +55,8 @@ use crate::server::{FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE};
 
 pub use epoch_driver::EpochAdvanceError;
 pub(crate) use epoch_driver::{EpochDriver, advance_now};
-pub use genesis_committee::{CommitteeGenesis, CommitteeGenesisError, GenesisNode, LocalnetNodeKeys};
 pub(crate) use genesis_committee::run as run_committee_genesis;
+pub use genesis_committee::{CommitteeGenesis, CommitteeGenesisError, GenesisNode, LocalnetNodeKeys};
 pub use genesis_state::{FloeGenesis, FloeGenesisError};
 pub use wal::WalPackage;
 
@@ -133,6 +133,19 @@ impl NativePackage for FloePackage {
             "staking" => staking::has_function(function),
             "staked_wal" => staked_wal::has_function(function),
             _ => false,
+        }
+    }
+
+    fn prepare(&self, module: &str, function: &str, pure_args: &[Option<&[u8]>]) {
+        // The certificate's three byte strings, after the System (and the Blob for certify).
+        let first = match (module, function) {
+            ("system", "certify_blob") => 2,
+            ("system", "invalidate_blob_id") => 1,
+            _ => return,
+        };
+        let bytes = |i: usize| pure_args.get(i).copied().flatten().and_then(|b| bcs::from_bytes::<Vec<u8>>(b).ok());
+        if let (Some(signature), Some(bitmap), Some(message)) = (bytes(first), bytes(first + 1), bytes(first + 2)) {
+            certificate::prepare(&signature, &bitmap, &message);
         }
     }
 
