@@ -252,7 +252,8 @@ async fn a_subscription_blob_opens_after_purchase_until_the_subscription_expires
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_time_locked_blob_opens_for_anyone_once_its_time_has_come() {
     let net = Private::start().await;
-    let unlock_ms = now_ms() + 4_000;
+    // Far enough ahead that storing and a first read finish before it, even on a loaded machine.
+    let unlock_ms = now_ms() + 8_000;
     let policy = Policy::TimeLock { unlock_ms };
     let data = b"sealed bids: 42 WAL".to_vec();
     let blob_id = net.store_sealed(&policy, &data).await;

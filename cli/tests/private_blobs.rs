@@ -148,7 +148,7 @@ async fn sealed_blobs_open_only_for_the_readers_their_policy_admits() {
     expect_refused(net.read(bob, &blob, dir.path()), "NoAccess");
 
     // Time lock: refused before the time, opens for anyone after it.
-    let stored = net.floe(owner, &["store", file.to_str().unwrap(), "--encrypt", "--policy", "timelock:+15s"]).unwrap();
+    let stored = net.floe(owner, &["store", file.to_str().unwrap(), "--encrypt", "--policy", "timelock:+25s"]).unwrap();
     let blob = stored["blob_id"].as_str().unwrap();
     let policy = stored["sealed"]["policy"].as_str().unwrap();
     let unlock: u64 = policy.trim_start_matches("time lock until ").trim_end_matches(" ms").parse().unwrap();
