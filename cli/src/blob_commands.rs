@@ -14,6 +14,8 @@ use crate::{Output, account::AccountArgs};
 #[derive(Debug, Clone, clap::Args)]
 pub struct StatusArgs {
     /// The blob id.
+    // Base64url ids may start with '-': take them as the value, not as a flag.
+    #[arg(allow_hyphen_values = true)]
     pub blob_id: BlobId,
     /// The chain (no key needed).
     #[command(flatten)]

@@ -110,3 +110,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn a_blob_id_starting_with_a_dash_is_an_id_not_a_flag() {
+        let id = format!("-{}", "A".repeat(42));
+        for command in ["read", "status"] {
+            let cli = Cli::try_parse_from(["floe", command, &id, "--deployment", "d.json"]).unwrap();
+            let parsed = match cli.command {
+                Command::Read(args) => args.blob_id,
+                Command::Status(args) => args.blob_id,
+                other => panic!("parsed as {other:?}"),
+            };
+            assert_eq!(parsed.to_string(), id);
+        }
+    }
+}

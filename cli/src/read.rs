@@ -14,6 +14,8 @@ use crate::{Output, account::AccountArgs, progress_bars::Bars};
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReadArgs {
     /// The blob id (43 characters, base64url).
+    // Base64url ids may start with '-': take them as the value, not as a flag.
+    #[arg(allow_hyphen_values = true)]
     pub blob_id: BlobId,
     /// Write the blob to this file instead of stdout.
     #[arg(short, long)]
