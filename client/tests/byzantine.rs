@@ -12,7 +12,7 @@ use axum::{
     http::StatusCode,
     routing::get,
 };
-use common::{blob, cluster};
+use common::{ClientView as _, blob, cluster};
 use floe_client::{FloeClient, NoProgress, StorageCommittee};
 use floe_encoder::{EncodingConfig, encode, messages::BlobPersistence};
 use tokio::net::TcpListener;

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{blob, cluster};
+use common::{ClientView as _, blob, cluster};
 use floe_client::{NoProgress, daemon};
 use floe_encoder::{encode, messages::BlobPersistence};
 use tokio::net::TcpListener;

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{EPOCH, blob, cluster};
+use common::{ClientView as _, EPOCH, blob, cluster};
 use floe_client::{NoProgress, ReadError, UploadError};
 use floe_encoder::{
     EncodingConfig,

@@ -42,7 +42,8 @@
 //! in the background), [`chain_committee`] (the committee read from the chain), [`node`]
 //! (request logic), [`api`] (HTTP, on the routes of floe-node-api), [`recovery`] (rebuilding
 //! slivers from peers, through floe-node-api's client), [`config`] (the TOML file), [`runner`]
-//! (a whole node), [`limits`], [`error`].
+//! (a whole node), [`local_cluster`] (nodes on loopback for tests and benchmarks), [`limits`],
+//! [`error`].
 
 pub mod api;
 pub mod blob_info;
@@ -55,6 +56,7 @@ pub mod error;
 pub mod follower;
 mod in_memory_chain;
 pub mod limits;
+pub mod local_cluster;
 pub mod node;
 pub mod recovery;
 pub mod runner;

@@ -151,7 +151,7 @@ async fn a_server_shut_down_gracefully_releases_its_store() {
     let node = std::sync::Arc::new(floe_node::StorageNode::new(
         cluster.chain.clone(),
         floe_node::Store::open(dir.path()).unwrap(),
-        common::key(0),
+        floe_node::local_cluster::node_key(0),
     ));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,72 +1,40 @@
 //! A cluster of in-process storage nodes on loopback, sharing one in-memory chain.
 #![allow(dead_code)]
 
+use std::ops::Deref;
 use std::sync::Arc;
 
-use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, ShardIndex, SliverType, bls::BlsSecretKey, encode, mapping};
-use floe_node::{
-    ChainFeed, InMemoryChain, StorageNode, Store,
-    api::{self, Server},
-    blob_info::ObjectId,
-    chain_view::{Committee, CommitteeMember},
-};
-use tempfile::TempDir;
-use tokio::net::TcpListener;
+use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, SliverType, encode};
+use floe_node::InMemoryChain;
+use floe_node::local_cluster::{LocalCluster, LocalNode};
 
-pub const EPOCH: u32 = 1;
+pub use floe_node::local_cluster::EPOCH;
 
-pub struct TestNode {
-    pub node: Arc<StorageNode>,
-    pub server: Server,
-    pub stop: tokio::sync::oneshot::Sender<()>,
-    pub dir: TempDir,
-    pub key: BlsSecretKey,
-    pub shards: Vec<ShardIndex>,
-}
+pub type TestNode = LocalNode;
 
-impl TestNode {
-    pub fn url(&self) -> String {
-        self.server.url()
-    }
-}
-
+/// A [`LocalCluster`] with the HTTP helpers the API tests use.
 pub struct Cluster {
-    pub chain: Arc<InMemoryChain>,
-    pub nodes: Vec<TestNode>,
-    pub config: EncodingConfig,
+    pub local: LocalCluster,
     pub http: reqwest::Client,
 }
 
-pub fn key(i: usize) -> BlsSecretKey {
-    BlsSecretKey::from_seed(&[u8::try_from(i).unwrap() + 1; 32])
+impl Deref for Cluster {
+    type Target = LocalCluster;
+
+    fn deref(&self) -> &LocalCluster {
+        &self.local
+    }
+}
+
+impl std::ops::DerefMut for Cluster {
+    fn deref_mut(&mut self) -> &mut LocalCluster {
+        &mut self.local
+    }
 }
 
 /// Nodes holding consecutive shard ranges of the given sizes.
 pub async fn cluster(shards_per_node: &[u16]) -> Cluster {
-    let n: u16 = shards_per_node.iter().sum();
-    let mut next = 0u16;
-    let mut members = Vec::new();
-    let mut listeners = Vec::new();
-    for (i, count) in shards_per_node.iter().enumerate() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let shards: Vec<ShardIndex> = (next..next + count).map(ShardIndex).collect();
-        next += count;
-        members.push(CommitteeMember {
-            public_key: key(i).public_key(),
-            shards: shards.clone(),
-            http_address: format!("http://{}", listener.local_addr().unwrap()),
-        });
-        listeners.push((listener, shards));
-    }
-    let chain = Arc::new(InMemoryChain::new(Committee::new(EPOCH, n, members).unwrap()));
-    let mut nodes = Vec::new();
-    for (i, (listener, shards)) in listeners.into_iter().enumerate() {
-        let dir = tempfile::tempdir().unwrap();
-        let node = Arc::new(StorageNode::new(chain.clone(), Store::open(dir.path()).unwrap(), key(i)));
-        let (server, stop) = serve(listener, node.clone());
-        nodes.push(TestNode { node, server, stop, dir, key: key(i), shards });
-    }
-    Cluster { chain, nodes, config: EncodingConfig::new(n).unwrap(), http: reqwest::Client::new() }
+    Cluster { local: LocalCluster::start(shards_per_node).await.unwrap(), http: reqwest::Client::new() }
 }
 
 /// A deterministic, non-repetitive blob of `len` bytes.
@@ -77,17 +45,6 @@ pub fn blob(len: usize, seed: u8) -> Vec<u8> {
 impl Cluster {
     pub fn encode(&self, len: usize, seed: u8) -> EncodedBlob {
         encode(&self.config, &blob(len, seed)).unwrap()
-    }
-
-    /// Registers `blob_id` permanently under object `[object; 32]` until epoch 10.
-    pub fn register(&self, blob_id: BlobId, object: u8) {
-        self.chain.blob_registered(blob_id, ObjectId([object; 32]), 10, false);
-    }
-
-    /// The index of the node holding the shard of `pair`.
-    pub fn holder_of_pair(&self, blob_id: &BlobId, pair: u16) -> usize {
-        let shard = mapping::shard_for_pair(floe_encoder::SliverPairIndex(pair), blob_id, self.config.n_shards());
-        self.nodes.iter().position(|node| node.shards.contains(&shard)).unwrap()
     }
 
     pub fn blob_url(&self, node: usize, blob_id: &BlobId, rest: &str) -> String {
@@ -138,28 +95,10 @@ pub fn message(body: &serde_json::Value) -> String {
     body["error"]["message"].as_str().unwrap_or_default().to_owned()
 }
 
-/// Serves `node` until the returned sender fires.
-fn serve(listener: TcpListener, node: Arc<StorageNode>) -> (Server, tokio::sync::oneshot::Sender<()>) {
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = api::serve_until(listener, node, async move {
-        let _ = stopped.await;
-    })
-    .unwrap();
-    (server, stop)
-}
-
 /// Stops `node`'s server, closes its store and reopens the same directory in a new node
 /// on a new port.
 pub async fn restart(node: TestNode, chain: Arc<InMemoryChain>) -> TestNode {
-    let TestNode { node, server, stop, dir, key, shards } = node;
-    stop.send(()).unwrap();
-    server.task.await.unwrap().unwrap();
-    assert_eq!(Arc::strong_count(&node), 1, "the server released the node");
-    drop(node);
-    let node = Arc::new(StorageNode::new(chain, Store::open(dir.path()).unwrap(), key.clone()));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (server, stop) = serve(listener, node.clone());
-    TestNode { node, server, stop, dir, key, shards }
+    node.restart(chain).await.unwrap()
 }
 
 /// A blob whose writer lied: primary sliver `pair` is altered and the metadata commits to the

@@ -1,0 +1,149 @@
+//! Storage nodes on loopback sharing one [`InMemoryChain`]: what the tests and benchmarks of the
+//! node and of its clients start instead of a network. Each node has its own temporary store and
+//! a deterministic BLS key, and holds a consecutive range of shards.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use floe_node::local_cluster::LocalCluster;
+//!
+//! // Three nodes holding 4, 3 and 3 of 10 shards.
+//! let mut cluster = LocalCluster::start(&[4, 3, 3]).await.unwrap();
+//! assert_eq!(cluster.config.n_shards(), 10);
+//! assert_eq!(cluster.nodes[1].shards.len(), 3);
+//! assert!(cluster.nodes[0].url().starts_with("http://127.0.0.1:"));
+//! cluster.stop(2).await; // node 2 stops answering
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use floe_encoder::{BlobId, EncodingConfig, ShardIndex, SliverPairIndex, bls::BlsSecretKey, mapping};
+use tempfile::TempDir;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::api::{self, Server};
+use crate::blob_info::ObjectId;
+use crate::chain_view::{ChainFeed, Committee, CommitteeMember};
+use crate::{InMemoryChain, StorageNode, Store};
+
+/// The epoch the cluster's committee serves.
+pub const EPOCH: u32 = 1;
+
+/// One node of a [`LocalCluster`].
+#[derive(Debug)]
+pub struct LocalNode {
+    /// The node.
+    pub node: Arc<StorageNode>,
+    /// Its HTTP server.
+    pub server: Server,
+    stop: Option<oneshot::Sender<()>>,
+    /// Its store's directory, removed when the node is dropped.
+    pub dir: TempDir,
+    /// Its BLS key.
+    pub key: BlsSecretKey,
+    /// The shards it holds.
+    pub shards: Vec<ShardIndex>,
+}
+
+impl LocalNode {
+    /// Its base URL.
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// Stops the server (the node stops answering) and waits until it has; idempotent.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+            (&mut self.server.task).await.expect("server task").expect("server stopped cleanly");
+        }
+    }
+
+    /// Stops the node, closes its store and reopens the same directory in a new node on a new
+    /// port (as after a crash and restart).
+    pub async fn restart(mut self, chain: Arc<InMemoryChain>) -> std::io::Result<Self> {
+        self.stop().await;
+        let Self { node, dir, key, shards, .. } = self;
+        assert_eq!(Arc::strong_count(&node), 1, "the stopped server released the node");
+        drop(node);
+        let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
+        let node = Arc::new(StorageNode::new(chain, store, key.clone()));
+        let (server, stop) = serve(TcpListener::bind("127.0.0.1:0").await?, node.clone())?;
+        Ok(Self { node, server, stop: Some(stop), dir, key, shards })
+    }
+}
+
+/// Nodes on loopback sharing one in-memory chain.
+#[derive(Debug)]
+pub struct LocalCluster {
+    /// The chain every node follows; register blobs on it.
+    pub chain: Arc<InMemoryChain>,
+    /// The nodes, in committee order.
+    pub nodes: Vec<LocalNode>,
+    /// The encoding of the committee's shard count.
+    pub config: EncodingConfig,
+}
+
+/// Node `i`'s BLS key: a fixed seed, so reruns sign alike.
+pub fn node_key(i: usize) -> BlsSecretKey {
+    BlsSecretKey::from_seed(&[u8::try_from(i + 1).expect("fewer than 255 nodes"); 32])
+}
+
+impl LocalCluster {
+    /// Starts one node per entry of `shards_per_node`, holding consecutive shard ranges of those
+    /// sizes, in a committee of epoch [`EPOCH`].
+    pub async fn start(shards_per_node: &[u16]) -> std::io::Result<Self> {
+        let n_shards: u16 = shards_per_node.iter().sum();
+        let mut next = 0u16;
+        let (mut members, mut listeners) = (Vec::new(), Vec::new());
+        for (i, count) in shards_per_node.iter().enumerate() {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let shards: Vec<ShardIndex> = (next..next + count).map(ShardIndex).collect();
+            next += count;
+            members.push(CommitteeMember {
+                public_key: node_key(i).public_key(),
+                shards: shards.clone(),
+                http_address: format!("http://{}", listener.local_addr()?),
+            });
+            listeners.push((listener, shards));
+        }
+        let committee = Committee::new(EPOCH, n_shards, members).map_err(std::io::Error::other)?;
+        let chain = Arc::new(InMemoryChain::new(committee));
+        let mut nodes = Vec::new();
+        for (i, (listener, shards)) in listeners.into_iter().enumerate() {
+            let dir = tempfile::tempdir()?;
+            let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
+            let node = Arc::new(StorageNode::new(chain.clone(), store, node_key(i)));
+            let (server, stop) = serve(listener, node.clone())?;
+            nodes.push(LocalNode { node, server, stop: Some(stop), dir, key: node_key(i), shards });
+        }
+        let config = EncodingConfig::new(n_shards).map_err(std::io::Error::other)?;
+        Ok(Self { chain, nodes, config })
+    }
+
+    /// Registers `blob_id` permanently under object `[object; 32]` until epoch 10.
+    pub fn register(&self, blob_id: BlobId, object: u8) {
+        self.chain.blob_registered(blob_id, ObjectId([object; 32]), 10, false);
+    }
+
+    /// The index of the node holding the shard of `pair` for `blob_id`.
+    pub fn holder_of_pair(&self, blob_id: &BlobId, pair: u16) -> usize {
+        let shard = mapping::shard_for_pair(SliverPairIndex(pair), blob_id, self.config.n_shards());
+        self.nodes.iter().position(|node| node.shards.contains(&shard)).expect("every shard has a holder")
+    }
+
+    /// Stops node `i`'s server: it stops answering.
+    pub async fn stop(&mut self, i: usize) {
+        self.nodes[i].stop().await;
+    }
+}
+
+/// Serves `node` until the returned sender fires (or is dropped).
+fn serve(listener: TcpListener, node: Arc<StorageNode>) -> std::io::Result<(Server, oneshot::Sender<()>)> {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = api::serve_until(listener, node, async move {
+        let _ = stopped.await;
+    })?;
+    Ok((server, stop))
+}
