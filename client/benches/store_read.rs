@@ -8,21 +8,13 @@
 //! machine's cores. `FLOE_BENCH_SHARDS` (default 100) and `FLOE_BENCH_NODES` (default 10) set the
 //! committee; `FLOE_BENCH_MIB` (default "1,16,64") the blob sizes.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use floe_client::{FloeClient, NoProgress, Settings, StorageCommittee, StorageMember};
-use floe_encoder::{
-    EncodingConfig, ShardIndex, bls::BlsSecretKey, decode::BlobDecoder, encode, messages::BlobPersistence,
-};
-use floe_node::{
-    ChainFeed, InMemoryChain, StorageNode, Store, api,
-    blob_info::ObjectId,
-    chain_view::{Committee, CommitteeMember},
-};
-use tokio::net::TcpListener;
+use floe_encoder::{EncodingConfig, decode::BlobDecoder, encode, messages::BlobPersistence};
+use floe_node::ChainFeed;
+use floe_node::blob_info::ObjectId;
+use floe_node::local_cluster::{self, LocalCluster};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
@@ -46,8 +38,8 @@ fn main() {
     let sizes: Vec<usize> =
         env_or("FLOE_BENCH_MIB", "1,16,64".to_owned()).split(',').filter_map(|size| size.trim().parse().ok()).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    let dirs: Vec<tempfile::TempDir> = (0..n_nodes).map(|_| tempfile::tempdir().expect("temp dir")).collect();
-    let (chain, committee) = runtime.block_on(start_nodes(n_shards, n_nodes, &dirs));
+    let (cluster, committee) = runtime.block_on(start_nodes(n_shards, n_nodes));
+    let chain = &cluster.chain;
     let settings = Settings { quorum_grace: Duration::from_secs(30), ..Settings::default() };
     let client = FloeClient::with_committee(committee, settings);
     let config = EncodingConfig::new(n_shards).expect("shard count");
@@ -104,40 +96,24 @@ fn main() {
     }
 }
 
-/// Starts `n_nodes` nodes sharing `n_shards` shards in consecutive ranges.
-async fn start_nodes(
-    n_shards: u16,
-    n_nodes: u16,
-    dirs: &[tempfile::TempDir],
-) -> (Arc<InMemoryChain>, StorageCommittee) {
-    let mut listeners = Vec::new();
-    let (mut chain_members, mut client_members) = (Vec::new(), Vec::new());
-    for i in 0..n_nodes {
-        let shards: Vec<ShardIndex> = (u32::from(i) * u32::from(n_shards) / u32::from(n_nodes)
-            ..u32::from(i + 1) * u32::from(n_shards) / u32::from(n_nodes))
-            .map(|shard| ShardIndex(shard as u16))
-            .collect();
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let key = BlsSecretKey::from_seed(&[i as u8 + 1; 32]);
-        chain_members.push(CommitteeMember {
-            public_key: key.public_key(),
-            shards: shards.clone(),
-            http_address: url.clone(),
-        });
-        client_members.push(StorageMember {
+/// Starts `n_nodes` nodes sharing `n_shards` shards in consecutive, near-even ranges; returns
+/// them with the committee as the client sees it.
+async fn start_nodes(n_shards: u16, n_nodes: u16) -> (LocalCluster, StorageCommittee) {
+    let boundary = |i: u16| u32::from(i) * u32::from(n_shards) / u32::from(n_nodes);
+    let sizes: Vec<u16> = (0..n_nodes).map(|i| u16::try_from(boundary(i + 1) - boundary(i)).expect("fits")).collect();
+    let cluster = LocalCluster::start(&sizes).await.expect("nodes start");
+    let members = cluster
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| StorageMember {
             node_id: [i as u8; 32],
             name: format!("node-{i}"),
-            public_key: key.public_key(),
-            shards,
-            url,
-        });
-        listeners.push((listener, key));
-    }
-    let chain = Arc::new(InMemoryChain::new(Committee::new(1, n_shards, chain_members).expect("committee")));
-    for ((listener, key), dir) in listeners.into_iter().zip(dirs) {
-        let node = Arc::new(StorageNode::new(chain.clone(), Store::open(dir.path()).expect("store"), key));
-        api::serve(listener, node).expect("serve");
-    }
-    (chain, StorageCommittee::new(1, n_shards, client_members).expect("client committee"))
+            public_key: node.key.public_key(),
+            shards: node.shards.clone(),
+            url: node.url(),
+        })
+        .collect();
+    let committee = StorageCommittee::new(local_cluster::EPOCH, n_shards, members).expect("client committee");
+    (cluster, committee)
 }
