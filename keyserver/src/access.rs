@@ -240,7 +240,7 @@ pub async fn read_allowlist(
     let object = chain.get_object(id).await?;
     match decode(packages, &object, "an allowlist")? {
         FloeObject::Allowlist(list) => Ok((shared(&object, "an allowlist")?, list)),
-        other => Err(wrong(id, "an allowlist", &other)),
+        _ => Err(wrong(&object, "an allowlist")),
     }
 }
 
@@ -251,7 +251,7 @@ pub async fn read_service(chain: &ChainClient, packages: &Packages, id: Address)
         FloeObject::Service { coin_type, service } => {
             Ok(ServiceInfo { object: shared(&object, "a subscription service")?, coin_type, service })
         }
-        other => Err(wrong(id, "a subscription service", &other)),
+        _ => Err(wrong(&object, "a subscription service")),
     }
 }
 
@@ -295,17 +295,10 @@ fn shared(object: &Object, expected: &'static str) -> Result<SharedObject, Acces
     })
 }
 
-fn wrong(id: Address, expected: &'static str, found: &FloeObject) -> AccessError {
-    let reason = match found {
-        FloeObject::Unknown { type_tag, .. } => format!("it is a {type_tag}"),
-        other => format!("it is another floe object ({})", variant_name(other)),
-    };
-    AccessError::WrongObject { id, expected, reason }
-}
-
-fn variant_name(object: &FloeObject) -> String {
-    let debug = format!("{object:?}");
-    debug.split(['(', ' ', '{']).next().unwrap_or_default().to_owned()
+/// The object is a Move object, just not the one expected: name its type.
+fn wrong(object: &Object, expected: &'static str) -> AccessError {
+    let found = object.as_struct().map(|s| s.object_type().to_string()).unwrap_or_else(|| "package".to_owned());
+    AccessError::WrongObject { id: object.object_id(), expected, reason: format!("it is a {found}") }
 }
 
 #[cfg(test)]
@@ -314,14 +307,22 @@ mod tests {
 
     #[test]
     fn a_wrong_object_error_names_what_was_found() {
-        let found = FloeObject::Unknown { type_tag: StructTag::sui(), bytes: vec![] };
-        let err = wrong(Address::new([1; 32]), "an allowlist", &found);
-        assert!(
-            err.to_string().contains("is not an allowlist: it is a 0x") && err.to_string().ends_with("::sui::SUI"),
-            "{err}"
+        let contents = [[0x11; 32].as_slice(), &5u64.to_le_bytes()].concat();
+        let coin = sui_sdk_types::MoveStruct::new(StructTag::gas_coin(), true, 3, contents).unwrap();
+        let object = Object::new(
+            sui_sdk_types::ObjectData::Struct(coin),
+            Owner::Address(Address::ZERO),
+            sui_sdk_types::Digest::ZERO,
+            0,
         );
-        let other = FloeObject::AllowlistCap(AllowlistCap { id: Address::ZERO, allowlist_id: Address::ZERO });
-        let err = wrong(Address::new([1; 32]), "a subscription service", &other);
-        assert!(err.to_string().ends_with("it is another floe object (AllowlistCap)"), "{err}");
+        let err = wrong(&object, "an allowlist");
+        let text = err.to_string();
+        assert!(text.starts_with(&format!("{} is not an allowlist: it is a 0x", Address::new([0x11; 32]))), "{text}");
+        assert!(
+            text.ends_with(
+                "::coin::Coin<0x0000000000000000000000000000000000000000000000000000000000000002::sui::SUI>"
+            ),
+            "{text}"
+        );
     }
 }
