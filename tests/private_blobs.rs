@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use floe_chain::floe::{SealCalls, SharedObject};
+use floe_chain::floe::SealCalls;
 use floe_chain::{ChainClient, Executed, Keypair, select_gas, transaction_for};
 use floe_client::{NoProgress, StoreOptions};
 use floe_keyserver::access::PolicyAccount;
@@ -13,8 +13,7 @@ use floe_keyserver::private_blob::{Approval, Policy, PrivateBlobError, open_blob
 use floe_keyserver::{FetchError, KeyServerInfo};
 use floe_seal::session::SessionKey;
 use floe_tests::{SMALL, TestNet, random_bytes};
-use sui_sdk_types::{Address, Owner};
-use sui_transaction_builder::{ObjectInput, TransactionBuilder};
+use sui_transaction_builder::TransactionBuilder;
 
 const THRESHOLD: u8 = 2;
 const BUDGET: u64 = 50_000_000;
@@ -137,23 +136,7 @@ async fn an_owner_only_blob_is_stored_as_ciphertext_and_opens_only_for_its_owner
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allowlist_blob_opens_for_a_member_until_removed() {
     let net = Private::start().await;
-    let user = net.user.address();
-    let created = net
-        .run(|tx| {
-            let cap = net.seal.create_allowlist(tx, "team");
-            let me = tx.pure(&user);
-            tx.transfer_objects(vec![cap], me);
-        })
-        .await;
-    let list = created
-        .created()
-        .iter()
-        .find_map(|o| match o.owner {
-            Owner::Shared(v) => Some(SharedObject::new(*o.reference.object_id(), v)),
-            _ => None,
-        })
-        .unwrap();
-    let cap = *created.created().iter().find(|o| o.owner == Owner::Address(user)).unwrap().reference.object_id();
+    let list = net.account(&net.user).create_allowlist("team").await.unwrap().object;
     let policy = Policy::Allowlist(list);
     let data = b"the team's plans".to_vec();
     let blob_id = net.store_sealed(&policy, &data).await;
@@ -162,24 +145,11 @@ async fn an_allowlist_blob_opens_for_a_member_until_removed() {
     assert_eq!(Policy::resolve(&net.chain, packages, list.id.as_bytes(), net.bob.address()).await.unwrap(), policy);
 
     assert_refused(net.open(&net.bob, &policy, &blob_id).await);
-    let admin = |add: bool, bob: Address| {
-        let net = &net;
-        async move {
-            let cap_object = net.chain.get_object(cap).await.unwrap();
-            net.run(|tx| {
-                let cap = tx.object(ObjectInput::owned(cap, cap_object.version(), cap_object.digest()));
-                if add {
-                    net.seal.allowlist_add(tx, &list, cap, bob);
-                } else {
-                    net.seal.allowlist_remove(tx, &list, cap, bob);
-                }
-            })
-            .await;
-        }
-    };
-    admin(true, net.bob.address()).await;
+    let bob = [net.bob.address()];
+    let members = net.account(&net.user).update_allowlist(list.id, &bob, &[]).await.unwrap().list;
+    assert_eq!(members, bob);
     assert_eq!(net.open(&net.bob, &policy, &blob_id).await.unwrap(), data);
-    admin(false, net.bob.address()).await;
+    net.account(&net.user).update_allowlist(list.id, &[], &bob).await.unwrap();
     assert_refused(net.open(&net.bob, &policy, &blob_id).await);
     net.net.shutdown().await;
 }
