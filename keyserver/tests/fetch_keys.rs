@@ -12,6 +12,7 @@ use common::{Net, now_ms, ptb, start, start_with};
 use floe_chain::Keypair;
 use floe_chain::floe::SharedObject;
 use floe_devnet::SEAL_PACKAGE;
+use floe_keyserver::access::PolicyAccount;
 use floe_keyserver::api::{ErrorResponse, FetchKeyRequest};
 use floe_keyserver::{FetchError, fetch_and_decrypt, fetch_keys};
 use floe_seal::session::SessionKey;
@@ -84,46 +85,18 @@ async fn owner_only_data_opens_for_the_owner_and_not_for_another_address() {
 async fn allowlist_members_open_until_removed() {
     let net = start().await;
     let seal = net.seal();
-    let (alice, bob) = (net.alice.address(), net.bob.address());
-    let created = net
-        .run(&net.alice, |tx| {
-            let cap = seal.create_allowlist(tx, "team");
-            let me = tx.pure(&alice);
-            tx.transfer_objects(vec![cap], me);
-        })
-        .await;
-    let list = created
-        .created()
-        .iter()
-        .find_map(|o| match o.owner {
-            Owner::Shared(v) => Some(SharedObject::new(*o.reference.object_id(), v)),
-            _ => None,
-        })
-        .unwrap();
-    let cap = *created.created().iter().find(|o| o.owner == Owner::Address(alice)).unwrap().reference.object_id();
+    let bob = [net.bob.address()];
+    let packages = net.devnet.deployment().packages;
+    let alice = PolicyAccount::new(&net.client, &packages, &net.alice);
+    let list = alice.create_allowlist("team").await.unwrap().object;
     let id = with_nonce(&list.id, b"doc");
     let object = encrypt_for(&net, &id, b"team doc");
     let approve = ptb(|tx| seal.allowlist_seal_approve(tx, &id, &list));
 
     assert_denied(open(&net, &net.bob, &approve, &object).await, "NoAccess");
-    let admin = |add: bool| {
-        let net = &net;
-        async move {
-            let cap_object = net.client.get_object(cap).await.unwrap();
-            net.run(&net.alice, |tx| {
-                let cap = tx.object(ObjectInput::owned(cap, cap_object.version(), cap_object.digest()));
-                if add {
-                    seal.allowlist_add(tx, &list, cap, bob);
-                } else {
-                    seal.allowlist_remove(tx, &list, cap, bob);
-                }
-            })
-            .await;
-        }
-    };
-    admin(true).await;
+    alice.update_allowlist(list.id, &bob, &[]).await.unwrap();
     assert_eq!(open(&net, &net.bob, &approve, &object).await.unwrap(), b"team doc");
-    admin(false).await;
+    alice.update_allowlist(list.id, &[], &bob).await.unwrap();
     assert_denied(open(&net, &net.bob, &approve, &object).await, "NoAccess");
     net.shutdown().await;
 }
@@ -132,24 +105,11 @@ async fn allowlist_members_open_until_removed() {
 async fn subscribers_open_after_purchase_until_expiry() {
     let net = start().await;
     let seal = net.seal();
-    let alice = net.alice.address();
     let sui = TypeTag::Struct(Box::new(StructTag::sui()));
     const TTL_MS: u64 = 3_000;
-    let created = net
-        .run(&net.alice, |tx| {
-            let cap = seal.create_service(tx, &sui, 500, TTL_MS, "news");
-            let me = tx.pure(&alice);
-            tx.transfer_objects(vec![cap], me);
-        })
-        .await;
-    let service = created
-        .created()
-        .iter()
-        .find_map(|o| match o.owner {
-            Owner::Shared(v) => Some(SharedObject::new(*o.reference.object_id(), v)),
-            _ => None,
-        })
-        .unwrap();
+    let packages = net.devnet.deployment().packages;
+    let alice = PolicyAccount::new(&net.client, &packages, &net.alice);
+    let service = alice.create_service(&sui, 500, TTL_MS, "news").await.unwrap().object;
     let id = with_nonce(&service.id, b"issue-7");
     let object = encrypt_for(&net, &id, b"issue 7");
     let subscribe = |key: &Keypair| {
