@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::admission::{GasSchedule, Packages, Rejection, admit};
 use crate::config::{DevnetConfig, GenesisConfig};
-use crate::execution::execute;
+use crate::execution::{Execution, execute};
 use crate::genesis::genesis_transaction;
 use crate::sealing::{build_checkpoint, next_epoch};
 use crate::store::{CheckpointRecord, CheckpointWrite, Store, StoreError, TransactionRecord};
@@ -327,17 +327,7 @@ impl Ledger {
         let epoch = state.checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0);
         let admitted = admit_unsigned(transaction, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?;
         let execution = execute(admitted, &self.packages, self.gas(), &lookup);
-        Ok(TransactionRecord {
-            transaction: transaction.clone(),
-            signatures: Vec::new(),
-            effects: TransactionEffects::V2(Box::new(execution.effects)),
-            events: TransactionEvents(execution.events),
-            checkpoint: 0,
-            index: 0,
-            timestamp_ms,
-            input_objects: execution.outcome.inputs,
-            output_objects: execution.outcome.written,
-        })
+        Ok(unsequenced_record(transaction.clone(), Vec::new(), execution, timestamp_ms))
     }
 
     /// Executes one signed transaction; see [`Ledger::execute_batch`].
@@ -403,17 +393,7 @@ impl Ledger {
                 }
                 in_batch.insert(digest, records.len());
                 slots.push(Slot::New(records.len()));
-                records.push(TransactionRecord {
-                    transaction,
-                    signatures,
-                    effects: TransactionEffects::V2(Box::new(execution.effects)),
-                    events: TransactionEvents(execution.events),
-                    checkpoint: 0,
-                    index: 0,
-                    timestamp_ms,
-                    input_objects: execution.outcome.inputs,
-                    output_objects: execution.outcome.written,
-                });
+                records.push(unsequenced_record(transaction, signatures, execution, timestamp_ms));
             }
         }
         let sealed = if records.is_empty() {
@@ -456,22 +436,12 @@ impl Ledger {
             let lookup = |id: &Address| state.objects.get(id).cloned();
             let admitted = crate::system_transaction::admit_system(&transaction, &lookup, epoch, timestamp_ms)
                 .map_err(|e| SystemTransactionError::Rejected(e.into()))?;
-            let execution = execute(admitted, &self.packages, self.gas(), &lookup);
+            let mut execution = execute(admitted, &self.packages, self.gas(), &lookup);
             if let sui_sdk_types::ExecutionStatus::Failure { error, command } = execution.effects.status {
                 return Err(SystemTransactionError::Failed { error: Box::new(error), command });
             }
-            let record = TransactionRecord {
-                transaction,
-                signatures: Vec::new(),
-                effects: TransactionEffects::V2(Box::new(execution.effects)),
-                events: TransactionEvents(execution.events),
-                checkpoint: 0,
-                index: 0,
-                timestamp_ms,
-                input_objects: execution.outcome.inputs,
-                output_objects: execution.outcome.written,
-            };
-            (record, execution.outcome.deleted)
+            let deleted = std::mem::take(&mut execution.outcome.deleted);
+            (unsequenced_record(transaction, Vec::new(), execution, timestamp_ms), deleted)
         };
         let written = record.output_objects.clone();
         let timestamp_ms = record.timestamp_ms;
@@ -540,4 +510,25 @@ fn admit_unsigned(
     timestamp_ms: u64,
 ) -> Result<crate::admission::Admitted, Rejection> {
     crate::admission::admit_checked(transaction, None, objects, packages, gas, epoch, timestamp_ms)
+}
+
+/// The record of an executed transaction before it is sealed: checkpoint and index are set when
+/// its checkpoint is built.
+fn unsequenced_record(
+    transaction: Transaction,
+    signatures: Vec<UserSignature>,
+    execution: Execution,
+    timestamp_ms: u64,
+) -> TransactionRecord {
+    TransactionRecord {
+        transaction,
+        signatures,
+        effects: TransactionEffects::V2(Box::new(execution.effects)),
+        events: TransactionEvents(execution.events),
+        checkpoint: 0,
+        index: 0,
+        timestamp_ms,
+        input_objects: execution.outcome.inputs,
+        output_objects: execution.outcome.written,
+    }
 }
