@@ -19,6 +19,7 @@
 mod invalid_blob_id;
 mod proof_of_possession;
 mod storage_confirmation;
+mod sync_shard;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +27,7 @@ pub use self::{
     invalid_blob_id::InvalidBlobIdMessage,
     proof_of_possession::ProofOfPossessionMessage,
     storage_confirmation::{BlobPersistence, StorageConfirmation},
+    sync_shard::SyncShardRequest,
 };
 use crate::{
     Epoch,
@@ -104,6 +106,12 @@ pub enum MessageError {
     /// The body's public key is not a valid BLS key.
     #[error("invalid public key in message: {0}")]
     InvalidKey(BlsError),
+    /// A sliver type byte other than 0 (primary) or 1 (secondary).
+    #[error("unknown sliver type {0}: expected 0 (primary) or 1 (secondary)")]
+    UnknownSliverType(u8),
+    /// The signature does not verify with the key the message names.
+    #[error("the signature does not verify with the key the message names: {0}")]
+    BadSignature(BlsError),
 }
 
 pub(crate) fn header(intent: IntentType, epoch: Epoch) -> [u8; HEADER_LEN] {

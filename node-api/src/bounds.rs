@@ -35,6 +35,22 @@ pub const INCONSISTENCY_PROOF_HEADROOM: usize = 1024;
 /// The largest recovery-symbols answer a node builds or a recovering node reads.
 pub const MAX_RECOVERY_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
+/// Sliver bytes a node packs into one shard-sync page before it stops (a page always holds at
+/// least one sliver, however large).
+pub const MAX_SYNC_PAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Slivers one shard-sync request may ask for.
+pub const MAX_SYNC_PAGE_SLIVERS: u16 = 1024;
+
+/// The largest `POST /v1/migrate/sync_shard` body: a BCS `SignedMessage` of a sync request.
+pub const MAX_SYNC_REQUEST_BODY: usize = 1024;
+
+/// The largest valid shard-sync page of `count` slivers: the page bound, one more sliver of the
+/// largest size, and per sliver its blob id and length prefixes.
+pub fn max_sync_page_answer(config: &EncodingConfig, count: u16) -> usize {
+    MAX_SYNC_PAGE_BYTES + max_sliver_body(config) + usize::from(count) * (BLOB_ID_BYTES + 16) + 64
+}
+
 /// The largest `PUT .../slivers/...` body a node of this committee size accepts.
 pub fn max_sliver_body(config: &EncodingConfig) -> usize {
     config.sliver_len(SliverType::Primary, MAX_SYMBOL_SIZE) + SLIVER_BODY_HEADROOM

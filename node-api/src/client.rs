@@ -11,7 +11,7 @@ use floe_encoder::{
     BlobId, EncodingConfig, Sliver, SliverIndex, SliverPairIndex, SliverType,
     bls::{BlsPublicKey, BlsSignature},
     decode::VerifiedSliver,
-    messages::{SignedMessage, StorageConfirmation},
+    messages::{SignedMessage, StorageConfirmation, SyncShardRequest},
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::RecoverySymbol,
 };
@@ -23,6 +23,7 @@ use crate::{
     error::NodeApiError,
     paths,
     status::NodeBlobStatus,
+    sync::{SyncShardPage, SyncedSlivers},
 };
 
 /// A client of one node's API. Cheap to clone: clones share the connection pool.
@@ -196,6 +197,25 @@ impl NodeClient {
             .verify(key)
             .map_err(|error| invalid(format!("signature does not verify with the member key: {error}")))?;
         Ok(signed)
+    }
+
+    /// `POST /v1/migrate/sync_shard`: a page of the shard's slivers for `signed` (a signed
+    /// [`SyncShardRequest`], parsed as `request`), its shape checked ([`SyncShardPage::check`]);
+    /// each sliver still has to be checked against its blob's metadata.
+    pub async fn sync_shard(
+        &self,
+        config: &EncodingConfig,
+        request: &SyncShardRequest,
+        signed: &SignedMessage,
+        timeout: Duration,
+    ) -> Result<SyncedSlivers, NodeApiError> {
+        let url = self.url_of(&paths::sync_shard());
+        let body = bcs::to_bytes(signed).expect("BCS of plain data cannot fail");
+        let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
+        let bytes = bounded(&url, response, bounds::max_sync_page_answer(config, request.count)).await?;
+        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
+        let page: SyncShardPage = bcs::from_bytes(&bytes).map_err(|error| invalid(error.to_string()))?;
+        page.check(config, request).map_err(invalid)
     }
 
     /// `GET /v1/blobs/{id}/status`.

@@ -37,7 +37,8 @@
 //! ```
 //!
 //! Modules: [`paths`] (routes and query parameters), [`bounds`] (size bounds), [`error`]
-//! ([`NodeApiError`]), [`status`] ([`NodeBlobStatus`]), [`client`] ([`NodeClient`]).
+//! ([`NodeApiError`]), [`status`] ([`NodeBlobStatus`]), [`sync`] (shard sync pages), [`client`]
+//! ([`NodeClient`]).
 
 mod answer;
 pub mod bounds;
@@ -45,7 +46,9 @@ pub mod client;
 pub mod error;
 pub mod paths;
 pub mod status;
+pub mod sync;
 
 pub use client::NodeClient;
 pub use error::NodeApiError;
 pub use status::NodeBlobStatus;
+pub use sync::{SyncShardPage, SyncedSlivers};

@@ -104,6 +104,12 @@ pub fn inconsistency_proof(blob_id: impl Param<BlobId>, axis: impl Param<SliverT
     format!("/v1/blobs/{blob_id}/inconsistencyProof/{axis}")
 }
 
+/// `POST /v1/migrate/sync_shard`: a BCS `SignedMessage` of a `SyncShardRequest` in, a BCS
+/// [`crate::SyncShardPage`] out.
+pub fn sync_shard() -> String {
+    "/v1/migrate/sync_shard".to_owned()
+}
+
 /// `GET /v1/blobs/{blob_id}/status`.
 pub fn status(blob_id: impl Param<BlobId>) -> String {
     format!("/v1/blobs/{blob_id}/status")

@@ -61,6 +61,7 @@ const COMMITTEE: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("c
 const DUTIES: TableDefinition<'static, &[u8], ()> = TableDefinition::new("chain/duties");
 const NEXT_CHECKPOINT: &str = "next-checkpoint";
 const CURRENT: &str = "current";
+const PREVIOUS: &str = "previous";
 
 /// Why the chain state could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -179,6 +180,14 @@ pub enum Duty {
     Recover(BlobId),
     /// Report `staking::epoch_sync_done` for this epoch.
     EpochSyncDone(Epoch),
+    /// Pull the slivers of a shard gained in `epoch` from its previous owner (falling back to
+    /// recovery from the committee).
+    SyncShard {
+        /// The epoch in which the node holds the shard.
+        epoch: Epoch,
+        /// The shard.
+        shard: ShardIndex,
+    },
 }
 
 impl Duty {
@@ -229,7 +238,22 @@ impl StoredCommittee {
 #[derive(Debug)]
 struct Snapshot {
     committee: Arc<Committee>,
+    /// The committee before `committee`, as the follower saw it (none before the first change).
+    previous: Option<Arc<Committee>>,
     blobs: HashMap<BlobId, BlobInfo>,
+}
+
+fn decode_committee(bytes: Option<redb::AccessGuard<'_, &[u8]>>) -> Result<Option<Committee>, ChainStateError> {
+    match bytes {
+        Some(bytes) => {
+            Ok(Some(bcs::from_bytes::<StoredCommittee>(bytes.value()).map_err(corrupt("committee"))?.committee()?))
+        }
+        None => Ok(None),
+    }
+}
+
+fn encode_committee(committee: &Committee) -> Vec<u8> {
+    bcs::to_bytes(&StoredCommittee::of(committee)).expect("BCS of plain data cannot fail")
 }
 
 /// The chain as the node's follower has read it, persisted in the node's database.
@@ -247,20 +271,16 @@ fn corrupt(what: &'static str) -> impl Fn(bcs::Error) -> ChainStateError {
 
 impl ChainState {
     /// Opens the chain state stored with `store`. `committee` is the chain's committee as read at
-    /// start-up; the stored one is kept if it is newer (a chain endpoint behind the node).
+    /// start-up, used only by a node that has none stored yet.
     pub fn open(store: &Store, committee: Committee) -> Result<Self, ChainStateError> {
         let db = store.database();
         let txn = db.begin_write()?;
-        let (next, stored_committee, blobs) = {
+        let (next, stored_committee, previous, blobs) = {
             let cursor = txn.open_table(CURSOR)?;
             let next = cursor.get(NEXT_CHECKPOINT)?.map_or(0, |value| value.value());
             let committees = txn.open_table(COMMITTEE)?;
-            let stored_committee = match committees.get(CURRENT)? {
-                Some(bytes) => {
-                    Some(bcs::from_bytes::<StoredCommittee>(bytes.value()).map_err(corrupt("committee"))?.committee()?)
-                }
-                None => None,
-            };
+            let stored_committee = decode_committee(committees.get(CURRENT)?)?;
+            let previous = decode_committee(committees.get(PREVIOUS)?)?;
             let mut blobs = HashMap::new();
             for entry in txn.open_table(BLOBS)?.iter()? {
                 let (key, value) = entry?;
@@ -269,18 +289,21 @@ impl ChainState {
                 blobs.insert(BlobId(id), bcs::from_bytes(value.value()).map_err(corrupt("blob info"))?);
             }
             txn.open_table(DUTIES)?;
-            (next, stored_committee, blobs)
+            (next, stored_committee, previous, blobs)
         };
-        let committee = match stored_committee {
-            Some(stored) if stored.epoch() > committee.epoch() => stored,
-            _ => {
-                let bytes = bcs::to_bytes(&StoredCommittee::of(&committee)).expect("BCS of plain data cannot fail");
-                txn.open_table(COMMITTEE)?.insert(CURRENT, bytes.as_slice())?;
-                committee
+        // The stored committee wins even when the chain has moved on since: the follower then
+        // replays the epoch changes the node missed from its cursor and plans each one (shards
+        // gained, shards to drop). Only a new node starts from the chain's committee.
+        let (committee, previous) = match stored_committee {
+            Some(stored) => (stored, previous),
+            None => {
+                txn.open_table(COMMITTEE)?.insert(CURRENT, encode_committee(&committee).as_slice())?;
+                (committee, None)
             }
         };
         txn.commit()?;
-        let snapshot = RwLock::new(Snapshot { committee: Arc::new(committee), blobs });
+        let snapshot =
+            RwLock::new(Snapshot { committee: Arc::new(committee), previous: previous.map(Arc::new), blobs });
         Ok(Self { db, snapshot, progress: watch::Sender::new(next) })
     }
 
@@ -342,8 +365,12 @@ impl ChainState {
                 blobs.insert(blob_id.0.as_slice(), bytes.as_slice())?;
             }
             if let Some(committee) = &committee {
-                let bytes = bcs::to_bytes(&StoredCommittee::of(committee)).expect("BCS of plain data cannot fail");
-                txn.open_table(COMMITTEE)?.insert(CURRENT, bytes.as_slice())?;
+                let mut table = txn.open_table(COMMITTEE)?;
+                table.insert(CURRENT, encode_committee(committee).as_slice())?;
+                let previous = self.committee();
+                if previous.epoch() < committee.epoch() {
+                    table.insert(PREVIOUS, encode_committee(&previous).as_slice())?;
+                }
             }
             let mut pending = txn.open_table(DUTIES)?;
             for duty in duties {
@@ -356,6 +383,9 @@ impl ChainState {
             let mut snapshot = self.snapshot.write().unwrap_or_else(|poison| poison.into_inner());
             snapshot.blobs.extend(updated);
             if let Some(committee) = committee {
+                if snapshot.committee.epoch() < committee.epoch() {
+                    snapshot.previous = Some(snapshot.committee.clone());
+                }
                 snapshot.committee = Arc::new(committee);
             }
         }
@@ -363,7 +393,8 @@ impl ChainState {
         Ok(())
     }
 
-    /// The duties not done yet, in order (recoveries by blob id, then epoch syncs by epoch).
+    /// The duties not done yet, in order (recoveries by blob id, then epoch syncs by epoch, then
+    /// shard syncs).
     pub fn duties(&self) -> Result<Vec<Duty>, ChainStateError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(DUTIES)?;
@@ -390,6 +421,12 @@ impl ChainState {
         txn.open_table(DUTIES)?.remove(duty.key().as_slice())?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// The committee before the current one, as the follower saw it (`None` before the node saw
+    /// an epoch change). Its members held the shards the current members gained.
+    pub fn previous_committee(&self) -> Option<Arc<Committee>> {
+        self.read(|snapshot| snapshot.previous.clone())
     }
 
     /// The blobs with a certified, live registration in the current epoch, in id order.
@@ -473,10 +510,16 @@ mod tests {
             assert_eq!(state.committee().shards_of(&key), vec![ShardIndex(2)]);
         }
         let store = Store::open(dir.path()).unwrap();
-        // An endpoint lagging behind still reports epoch 2 at start-up.
+        // An endpoint lagging behind still reports epoch 2 at start-up; one ahead reports 5,
+        // whose changes the follower replays. Either way the stored state stands.
         let state = ChainState::open(&store, committee(2, &[0])).unwrap();
         assert_eq!(state.current_epoch(), 3);
         assert_eq!(state.committee().shards_of(&key), vec![ShardIndex(2)]);
+        assert_eq!(state.previous_committee().unwrap().shards_of(&key), vec![ShardIndex(0), ShardIndex(1)]);
+        drop(state);
+        let state = ChainState::open(&store, committee(5, &[3])).unwrap();
+        assert_eq!(state.current_epoch(), 3);
+        assert_eq!(state.previous_committee().unwrap().epoch(), 1);
         assert_eq!(state.duties().unwrap(), vec![Duty::EpochSyncDone(3)]);
         state.finish(&Duty::EpochSyncDone(3)).unwrap();
         assert!(state.duties().unwrap().is_empty());

@@ -8,13 +8,22 @@
 //!   in the store, and every peer signs the same on `POST .../inconsistencyProof`). Gathering
 //!   2f+1 attestations into a certificate and submitting `invalidate_blob_id` is not done here
 //!   yet: any party holding the proof can do it through the peers' API.
-//! - [`Duty::EpochSyncDone`]: once no recovery is pending, reports `staking::epoch_sync_done`
-//!   with the node's `StorageNodeCap` ([`EpochSyncReporter`]).
+//! - [`Duty::SyncShard`]: pulls a shard gained at an epoch change from its previous owner
+//!   ([`crate::shard_sync`]), then records a recovery for every certified blob whose slivers on
+//!   that shard are still missing (the source did not have them, was down, or lied).
+//! - [`Duty::EpochSyncDone`]: once no shard sync and no recovery is pending, reports
+//!   `staking::epoch_sync_done` with the node's `StorageNodeCap` ([`EpochSyncReporter`]): the
+//!   node then holds every gained shard, and the shards' previous owners may drop them.
 //!
-//! A duty that still fails after its retries is given up for this run (logged) and tried again
-//! after a restart, except recoveries of blobs that are no longer certified, which are dropped.
+//! A duty that still fails after its retries is given up for a while (logged) and tried again
+//! after [`GIVEN_UP_RETRY`] (and after a restart), except recoveries of blobs that are no longer
+//! certified, which are dropped.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_chain::{
@@ -22,7 +31,7 @@ use floe_chain::{
     floe::{FloeCalls, MoveType, ResolveError, staking::StorageNodeCap},
     select_gas, transaction_for,
 };
-use floe_encoder::{BlobId, Epoch};
+use floe_encoder::{BlobId, Epoch, ShardIndex};
 use sui_sdk_types::ObjectData;
 use sui_transaction_builder::ObjectInput;
 use tokio::{
@@ -32,10 +41,15 @@ use tokio::{
 
 use crate::{
     chain_state::{ChainState, Duty},
+    chain_view::ChainView,
     follower::stopped,
     node::StorageNode,
     recovery::{RecoveryFailure, RecoverySettings, recover_from_committee},
+    shard_sync::{SyncSettings, sync_shard},
 };
+
+/// How long a duty given up waits before it is tried again.
+pub const GIVEN_UP_RETRY: Duration = Duration::from_secs(30);
 
 /// The gas budget of an `epoch_sync_done` transaction, in MIST.
 pub const EPOCH_SYNC_GAS_BUDGET: u64 = 50_000_000;
@@ -53,6 +67,10 @@ pub struct DutySettings {
     pub recovery_retry_delay: Duration,
     /// Attempts at reporting `epoch_sync_done`.
     pub epoch_sync_attempts: usize,
+    /// Shards pulled from their previous owners at once.
+    pub parallel_shard_syncs: usize,
+    /// How shard syncs talk to the previous owners.
+    pub shard_sync: SyncSettings,
 }
 
 impl Default for DutySettings {
@@ -63,6 +81,8 @@ impl Default for DutySettings {
             recovery_attempts: 6,
             recovery_retry_delay: Duration::from_millis(500),
             epoch_sync_attempts: 5,
+            parallel_shard_syncs: 2,
+            shard_sync: SyncSettings::default(),
         }
     }
 }
@@ -186,12 +206,15 @@ impl DutyWorker {
         let this = Arc::new(self);
         let mut running: JoinSet<(Duty, Ended)> = JoinSet::new();
         let mut busy: HashSet<Duty> = HashSet::new();
-        let mut given_up: HashSet<Duty> = HashSet::new();
+        let mut given_up: HashMap<Duty, Instant> = HashMap::new();
+        let mut retry_tick = tokio::time::interval(GIVEN_UP_RETRY / 4);
         loop {
+            given_up.retain(|_, since| since.elapsed() < GIVEN_UP_RETRY);
             this.schedule(&mut running, &mut busy, &given_up);
             tokio::select! {
                 () = stopped(&mut shutdown) => return,
                 () = this.wake.notified() => {}
+                _ = retry_tick.tick() => {}
                 Some(joined) = running.join_next() => match joined {
                     Ok((duty, ended)) => {
                         busy.remove(&duty);
@@ -199,11 +222,11 @@ impl DutyWorker {
                             Ended::Finished => {
                                 if let Err(error) = this.state.finish(&duty) {
                                     tracing::warn!(?duty, %error, "cannot mark the duty done");
-                                    given_up.insert(duty);
+                                    given_up.insert(duty, Instant::now());
                                 }
                             }
                             Ended::GivenUp => {
-                                given_up.insert(duty);
+                                given_up.insert(duty, Instant::now());
                             }
                         }
                     }
@@ -218,7 +241,7 @@ impl DutyWorker {
         self: &Arc<Self>,
         running: &mut JoinSet<(Duty, Ended)>,
         busy: &mut HashSet<Duty>,
-        given_up: &HashSet<Duty>,
+        given_up: &HashMap<Duty, Instant>,
     ) {
         let duties = match self.state.duties() {
             Ok(duties) => duties,
@@ -227,18 +250,24 @@ impl DutyWorker {
                 return;
             }
         };
-        let recoveries_pending = duties.iter().any(|duty| matches!(duty, Duty::Recover(_)) && !given_up.contains(duty));
+        let data_pending = duties
+            .iter()
+            .any(|duty| matches!(duty, Duty::Recover(_) | Duty::SyncShard { .. }) && !given_up.contains_key(duty));
+        let running_of = |busy: &HashSet<Duty>, kind: fn(&Duty) -> bool| busy.iter().filter(|duty| kind(duty)).count();
         for duty in duties {
-            if busy.contains(&duty) || given_up.contains(&duty) {
+            if busy.contains(&duty) || given_up.contains_key(&duty) {
                 continue;
             }
             let may_start = match duty {
                 Duty::Recover(_) => {
-                    busy.iter().filter(|duty| matches!(duty, Duty::Recover(_))).count()
-                        < self.settings.parallel_recoveries.max(1)
+                    running_of(busy, |duty| matches!(duty, Duty::Recover(_))) < self.settings.parallel_recoveries.max(1)
+                }
+                Duty::SyncShard { .. } => {
+                    running_of(busy, |duty| matches!(duty, Duty::SyncShard { .. }))
+                        < self.settings.parallel_shard_syncs.max(1)
                 }
                 // The node reports its epoch synced once it holds its shards' data.
-                Duty::EpochSyncDone(_) => !recoveries_pending,
+                Duty::EpochSyncDone(_) => !data_pending,
             };
             if may_start {
                 busy.insert(duty);
@@ -247,6 +276,7 @@ impl DutyWorker {
                     let ended = match duty {
                         Duty::Recover(blob_id) => this.recover(blob_id).await,
                         Duty::EpochSyncDone(epoch) => this.report_epoch_sync(epoch).await,
+                        Duty::SyncShard { epoch, shard } => this.sync_shard(epoch, shard).await,
                     };
                     (duty, ended)
                 });
@@ -283,6 +313,73 @@ impl DutyWorker {
                 Ended::GivenUp
             }
         }
+    }
+
+    /// Pulls `shard` from its previous owner, then leaves to recovery whatever is still missing.
+    async fn sync_shard(&self, epoch: Epoch, shard: ShardIndex) -> Ended {
+        let current = self.state.current_epoch();
+        let owned = self.node.owned_shards().contains(&shard);
+        if epoch == current && owned {
+            let own_key = self.node.public_key();
+            let source = self
+                .state
+                .previous_committee()
+                .and_then(|previous| previous.holder_of(shard).cloned())
+                .filter(|holder| holder.public_key != own_key);
+            match source {
+                Some(source) => {
+                    let started = Instant::now();
+                    let url = source.http_address;
+                    match sync_shard(&self.node, &self.http, epoch, shard, &url, &self.settings.shard_sync).await {
+                        Ok(outcome) => tracing::info!(
+                            %shard,
+                            epoch,
+                            from = %url,
+                            slivers = outcome.slivers,
+                            bytes = outcome.bytes,
+                            millis = started.elapsed().as_millis() as u64,
+                            "shard pulled from its previous owner"
+                        ),
+                        Err(error) => tracing::warn!(%shard, epoch, %error, "shard sync failed; recovering instead"),
+                    }
+                }
+                None => tracing::info!(%shard, epoch, "no previous owner to pull the shard from; recovering it"),
+            }
+        } else if !owned {
+            // The shard moved on again before it was synced: nothing to do for it here.
+            return Ended::Finished;
+        }
+        // Whatever the source did not provide (or an epoch already over) is recovered.
+        match self.recoveries_for_shard(shard).await {
+            Ok(()) => Ended::Finished,
+            Err(error) => {
+                tracing::error!(%shard, %error, "cannot plan the recovery of a gained shard");
+                Ended::GivenUp
+            }
+        }
+    }
+
+    /// Records a recovery for every certified blob whose slivers on `shard` are not stored.
+    async fn recoveries_for_shard(&self, shard: ShardIndex) -> Result<(), crate::NodeError> {
+        let (state, node) = (self.state.clone(), self.node.clone());
+        let added = tokio::task::spawn_blocking(move || -> Result<usize, crate::NodeError> {
+            let mut added = 0;
+            for blob_id in state.certified_blobs() {
+                if node.missing_slivers(&blob_id)?.iter().any(|missing| missing.shard == shard) {
+                    state
+                        .add_duty(&Duty::Recover(blob_id))
+                        .map_err(|error| crate::NodeError::Task(error.to_string()))?;
+                    added += 1;
+                }
+            }
+            Ok(added)
+        })
+        .await
+        .map_err(|error| crate::NodeError::Task(error.to_string()))??;
+        if added > 0 {
+            tracing::info!(%shard, blobs = added, "blobs of a gained shard left to recovery");
+        }
+        Ok(())
     }
 
     /// Signs "this blob is invalid" over the proof recovery found, as the node would for a peer.

@@ -169,6 +169,22 @@ pub enum NodeError {
         /// Why.
         source: RecoveryError,
     },
+    /// A peer asked for a shard that the current committee does not assign to it.
+    #[error("shard {shard} is not assigned to the requester in epoch {epoch}")]
+    NotShardOwner {
+        /// The shard asked for.
+        shard: ShardIndex,
+        /// The current epoch.
+        epoch: Epoch,
+    },
+    /// A peer asked about an epoch this node has not reached yet (its follower trails).
+    #[error("epoch {asked} has not started here yet (this node is at epoch {current}); try again shortly")]
+    EpochAhead {
+        /// The epoch asked about.
+        asked: Epoch,
+        /// The node's epoch.
+        current: Epoch,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -181,9 +197,11 @@ impl NodeError {
     /// The class of the refusal.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::NotRegistered { .. } | Self::Invalid(_) | Self::ForeignShard { .. } | Self::NoShards(_) => {
-                ErrorKind::Forbidden
-            }
+            Self::NotRegistered { .. }
+            | Self::Invalid(_)
+            | Self::ForeignShard { .. }
+            | Self::NoShards(_)
+            | Self::NotShardOwner { .. } => ErrorKind::Forbidden,
             Self::PairOutOfRange { .. }
             | Self::MalformedMetadata(_)
             | Self::WrongMetadata { .. }
@@ -195,7 +213,7 @@ impl NodeError {
             | Self::ProofAxisMismatch { .. }
             | Self::ProofRejected { .. } => ErrorKind::BadRequest,
             Self::NotStored { .. } => ErrorKind::NotFound,
-            Self::MetadataFirst(_) | Self::MissingSlivers { .. } => ErrorKind::Conflict,
+            Self::MetadataFirst(_) | Self::MissingSlivers { .. } | Self::EpochAhead { .. } => ErrorKind::Conflict,
             Self::Store(_) | Self::Task(_) => ErrorKind::Internal,
         }
     }

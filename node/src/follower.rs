@@ -7,7 +7,8 @@
 //! | `BlobRegistered` | the blob's object is registered | the API accepts its metadata and slivers |
 //! | `BlobCertified` (also extensions) | certified, end epoch extended | duty: recover missing slivers |
 //! | `BlobDeleted`, `InvalidBlobID` | object removed / blob invalid | `sync_blob` drops dead data |
-//! | `EpochChangeStart`, `EpochChangeDone` | the committee read from the chain | `collect_garbage`; duties: `epoch_sync_done` if a member, recovery of every certified blob if it gained shards |
+//! | `EpochChangeStart`, `EpochChangeDone` | the committee read from the chain (the old one kept as the previous) | `collect_garbage`; shards held neither now nor in the previous epoch are dropped; duties: `epoch_sync_done` if a member, a shard sync per gained shard |
+//! | `ShardsReceived` (current epoch) | none | the reported shards this node held before and no longer holds are dropped: their new owner has them |
 //!
 //! The committee is read through a [`CommitteeSource`] (the chain's System and Staking objects
 //! in production, anything in tests) when an event names an epoch newer than the node's.
@@ -38,7 +39,7 @@ use floe_chain::{
     ChainClient, Checkpoint, ClientError, Packages, StreamPolicy,
     floe::{DecodeError, FloeEvent},
 };
-use floe_encoder::{BlobId, Epoch};
+use floe_encoder::{BlobId, Epoch, ShardIndex};
 use futures::{StreamExt, future::BoxFuture};
 use tokio::sync::{Notify, watch};
 
@@ -124,6 +125,11 @@ struct Plan {
     /// Blobs whose stored data may have to go (deleted or invalidated).
     to_sync: BTreeSet<BlobId>,
     committee_changed: bool,
+    /// After an epoch change: the shards this node may keep (held now or in the previous epoch,
+    /// whose new owners may still be pulling them); every other stored shard is dropped.
+    keep_shards: Option<BTreeSet<ShardIndex>>,
+    /// Shards whose new owner reported them received: dropped here unless held now.
+    released_shards: BTreeSet<ShardIndex>,
 }
 
 /// Follows the chain for one node.
@@ -204,11 +210,16 @@ impl Follower {
         if has_duties {
             self.duties_added.notify_one();
         }
-        if !plan.to_sync.is_empty() || plan.committee_changed {
+        if !plan.to_sync.is_empty() || plan.committee_changed || !plan.released_shards.is_empty() {
             let node = self.node.clone();
             let (to_sync, collect) = (plan.to_sync, plan.committee_changed);
+            let (keep, released) = (plan.keep_shards, plan.released_shards);
             // A failure here only delays the deletion: the runner collects garbage at start.
-            let done = tokio::task::spawn_blocking(move || sync_storage(&node, &to_sync, collect)).await;
+            let done = tokio::task::spawn_blocking(move || {
+                sync_storage(&node, &to_sync, collect);
+                drop_moved_shards(&node, keep.as_ref(), &released);
+            })
+            .await;
             if let Err(error) = done {
                 tracing::warn!(sequence_number, %error, "syncing storage after a checkpoint failed");
             }
@@ -258,6 +269,9 @@ impl Follower {
                     FloeEvent::EpochChangeDone(e) if e.epoch > committee.epoch() => {
                         self.change_committee(sequence_number, e.epoch, &mut committee, &mut plan).await?;
                     }
+                    FloeEvent::ShardsReceived(e) if e.epoch == committee.epoch() => {
+                        plan.released_shards.extend(e.shards.iter().copied().map(ShardIndex));
+                    }
                     _ => {}
                 }
             }
@@ -288,12 +302,13 @@ impl Follower {
         if !after.is_empty() && new.epoch() > committee.epoch() {
             plan.duties.insert(Duty::EpochSyncDone(new.epoch()));
         }
-        if !after.is_subset(&before) {
-            // Shards gained: their slivers of every certified blob are rebuilt from peers.
-            for blob_id in self.state.certified_blobs() {
-                plan.duties.insert(Duty::Recover(blob_id));
-            }
+        // Shards gained are pulled from their previous owners (the sync falls back to recovery).
+        for shard in after.difference(&before) {
+            plan.duties.insert(Duty::SyncShard { epoch: new.epoch(), shard: *shard });
         }
+        plan.keep_shards = Some(before.union(&after).copied().collect());
+        // Reports from the ended epoch no longer release anything.
+        plan.released_shards.clear();
         *committee = Arc::new(new.clone());
         plan.changes.push(ChainChange::CommitteeChanged(new));
         plan.committee_changed = true;
@@ -352,6 +367,30 @@ fn sync_storage(node: &StorageNode, blobs: &BTreeSet<BlobId>, collect_garbage: b
             Ok(deleted) if !deleted.is_empty() => tracing::info!(count = deleted.len(), "expired blobs deleted"),
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "garbage collection failed"),
+        }
+    }
+}
+
+/// Drops the stored shards this node no longer needs: after an epoch change those outside
+/// `keep` (held neither now nor in the previous epoch), and those in `released` that it does not
+/// hold now (their new owner reported them received).
+fn drop_moved_shards(node: &StorageNode, keep: Option<&BTreeSet<ShardIndex>>, released: &BTreeSet<ShardIndex>) {
+    let owned: BTreeSet<ShardIndex> = node.owned_shards().into_iter().collect();
+    let stored = match node.store().stored_shards() {
+        Ok(stored) => stored,
+        Err(error) => {
+            tracing::warn!(%error, "cannot list the stored shards");
+            return;
+        }
+    };
+    for shard in stored {
+        let stale = keep.is_some_and(|keep| !keep.contains(&shard));
+        if owned.contains(&shard) || !(stale || released.contains(&shard)) {
+            continue;
+        }
+        match node.store().drop_shard(shard) {
+            Ok(()) => tracing::info!(%shard, "shard dropped: it moved to another node, which holds it now"),
+            Err(error) => tracing::warn!(%shard, %error, "dropping a moved shard failed"),
         }
     }
 }

@@ -60,6 +60,7 @@ pub mod local_cluster;
 pub mod node;
 pub mod recovery;
 pub mod runner;
+pub mod shard_sync;
 pub mod store;
 
 pub use chain_view::{ChainFeed, ChainView};

@@ -9,7 +9,7 @@ use floe_encoder::{
     bls::{BlsPublicKey, BlsSecretKey},
     inconsistency::InconsistencyProof,
     mapping,
-    messages::{BlobPersistence, InvalidBlobIdMessage, SignedMessage, StorageConfirmation},
+    messages::{BlobPersistence, InvalidBlobIdMessage, SignedMessage, StorageConfirmation, SyncShardRequest},
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::{self, RecoverySymbol},
 };
@@ -318,6 +318,53 @@ impl StorageNode {
         let metadata = self.metadata(blob_id)?;
         proof.verify(&config, &metadata).map_err(|source| NodeError::ProofRejected { blob_id: *blob_id, source })?;
         Ok(InvalidBlobIdMessage { epoch: self.chain.current_epoch(), blob_id: *blob_id }.sign(&self.key))
+    }
+
+    /// Serves a page of a shard's slivers to the node the current committee assigns the shard to
+    /// (the new owner after an epoch change moved it here from this node). `body` is a BCS
+    /// [`SignedMessage`] of a [`SyncShardRequest`] signed by the requester's key. Only slivers of
+    /// blobs certified and live in the current epoch are served: the rest the new owner either
+    /// does not need or receives from the writer.
+    pub fn sync_shard(&self, body: &[u8]) -> Result<floe_node_api::SyncShardPage, NodeError> {
+        let signed: SignedMessage =
+            bcs::from_bytes(body).map_err(|error| NodeError::BadQuery(format!("sync request: {error}")))?;
+        let request =
+            SyncShardRequest::verify(&signed).map_err(|error| NodeError::BadQuery(format!("sync request: {error}")))?;
+        let committee = self.chain.committee();
+        let epoch = committee.epoch();
+        if request.epoch > epoch {
+            return Err(NodeError::EpochAhead { asked: request.epoch, current: epoch });
+        }
+        if request.epoch < epoch {
+            return Err(NodeError::BadQuery(format!(
+                "sync request for epoch {}, which is over (this is epoch {epoch})",
+                request.epoch
+            )));
+        }
+        if committee.holder_of(request.shard).is_none_or(|holder| holder.public_key != request.requester) {
+            return Err(NodeError::NotShardOwner { shard: request.shard, epoch });
+        }
+        if request.count == 0 || request.count > limits::MAX_SYNC_PAGE_SLIVERS {
+            return Err(NodeError::BadQuery(format!(
+                "{} slivers asked for; between 1 and {} per page",
+                request.count,
+                limits::MAX_SYNC_PAGE_SLIVERS
+            )));
+        }
+        let page = self.store.shard_page(
+            request.shard,
+            request.axis,
+            &request.start,
+            usize::from(request.count),
+            limits::MAX_SYNC_PAGE_BYTES,
+            |blob_id| self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch)),
+        )?;
+        Ok(floe_node_api::SyncShardPage { slivers: page.slivers, next: page.next })
+    }
+
+    /// Signs a shard-sync request with the node's key.
+    pub fn sign_sync_request(&self, request: &SyncShardRequest) -> SignedMessage {
+        request.sign(&self.key)
     }
 
     /// The blob's lifecycle state according to the chain.

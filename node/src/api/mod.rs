@@ -17,6 +17,7 @@
 //! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=primary&target_sliver=3,17` | BCS `Vec<RecoverySymbol>` |
 //! | POST | `/v1/blobs/{blob_id}/inconsistencyProof/{primary\|secondary}` | BCS proof in; JSON `SignedMessageJson` out |
 //! | GET | `/v1/blobs/{blob_id}/status` | JSON [`crate::blob_info::BlobStatus`] |
+//! | POST | `/v1/migrate/sync_shard` | BCS `SignedMessage` of a `SyncShardRequest` in (signed by the shard's current owner); BCS `SyncShardPage` out |
 //!
 //! PUT metadata, PUT sliver and GET confirmation take `?wait_millis=N`: the request waits up to
 //! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
@@ -64,6 +65,7 @@ pub fn router(node: Arc<StorageNode>) -> Router {
         .route(&paths::recovery_symbols(blob_id), get(routes::recovery_symbols))
         .route(&paths::inconsistency_proof(blob_id, axis), post(routes::inconsistency_proof))
         .route(&paths::status(blob_id), get(routes::status))
+        .route(&paths::sync_shard(), post(routes::sync_shard))
         // Each body-taking route enforces its own limit (see `crate::limits`).
         .layer(DefaultBodyLimit::disable())
         .with_state(node)

@@ -214,3 +214,9 @@ pub(super) async fn sliver_status(
     let stored = blocking(node, move |node| node.has_sliver(&id, pair, axis)).await?;
     Ok(success(StatusCode::OK, stored_on_node(stored)))
 }
+
+pub(super) async fn sync_shard(State(node): Node, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, limits::MAX_SYNC_REQUEST_BODY, "sync request").await?;
+    let page = blocking(node, move |node| node.sync_shard(&bytes)).await?;
+    Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&page).expect("BCS of plain data cannot fail")))
+}

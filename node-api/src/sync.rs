@@ -1,0 +1,113 @@
+//! Shard sync, the node-to-node route an epoch change uses: the new owner of a shard asks the
+//! previous owner for the shard's slivers, page by page in blob id order, with a request signed
+//! by its BLS key ([`SyncShardRequest`]). The answer is a [`SyncShardPage`]; the client checks
+//! its shape here (order, count, sliver indices) and the caller checks each sliver against the
+//! blob's metadata.
+
+use floe_encoder::{BlobId, EncodingConfig, Sliver, mapping, messages::SyncShardRequest};
+use serde::{Deserialize, Serialize};
+
+/// The answer to `POST /v1/migrate/sync_shard` (BCS).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncShardPage {
+    /// Slivers as `(blob id, the sliver's BCS)`, in ascending blob id order, all at or after
+    /// the request's start.
+    pub slivers: Vec<(BlobId, Vec<u8>)>,
+    /// Where the next page starts; `None` once the shard is exhausted.
+    pub next: Option<BlobId>,
+}
+
+/// A page whose shape was checked against the request that asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedSlivers {
+    /// The slivers, ascending by blob id; each has the index its blob maps to the shard.
+    pub slivers: Vec<(BlobId, Sliver)>,
+    /// Where the next page starts; `None` once the shard is exhausted.
+    pub next: Option<BlobId>,
+}
+
+impl SyncShardPage {
+    /// Checks the page against `request`: at most `count` slivers, strictly ascending ids from
+    /// `start` on, each a sliver of the request's axis with the index the blob's pair on that
+    /// shard holds, and `next` (if any) after the last sliver.
+    pub fn check(self, config: &EncodingConfig, request: &SyncShardRequest) -> Result<SyncedSlivers, String> {
+        if self.slivers.len() > usize::from(request.count) {
+            return Err(format!("{} slivers sent, {} asked for", self.slivers.len(), request.count));
+        }
+        let n_shards = config.n_shards();
+        let mut previous: Option<BlobId> = None;
+        let mut slivers = Vec::with_capacity(self.slivers.len());
+        for (blob_id, bytes) in self.slivers {
+            if blob_id < request.start || previous.is_some_and(|previous| blob_id <= previous) {
+                return Err(format!("blob {blob_id} is out of order"));
+            }
+            previous = Some(blob_id);
+            let sliver = Sliver::from_bcs(request.axis, &bytes)
+                .map_err(|error| format!("{} sliver of blob {blob_id}: {error}", request.axis))?;
+            let expected =
+                mapping::pair_for_shard(request.shard, &blob_id, n_shards).sliver_index(request.axis, n_shards);
+            if sliver.index() != expected {
+                return Err(format!(
+                    "{} sliver of blob {blob_id} has index {}, shard {} holds {expected}",
+                    request.axis,
+                    sliver.index(),
+                    request.shard
+                ));
+            }
+            slivers.push((blob_id, sliver));
+        }
+        if let (Some(next), Some(last)) = (self.next, previous)
+            && next <= last
+        {
+            return Err(format!("next page starts at {next}, not after the last blob sent"));
+        }
+        Ok(SyncedSlivers { slivers, next: self.next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::{ShardIndex, SliverType, bls::BlsSecretKey, encode};
+
+    use super::*;
+
+    #[test]
+    fn a_page_out_of_order_or_with_a_foreign_sliver_is_refused() {
+        let config = EncodingConfig::new(4).unwrap();
+        let key = BlsSecretKey::from_seed(&[1; 32]);
+        let blobs: Vec<_> = (0..3u8).map(|i| encode(&config, &[i; 100]).unwrap()).collect();
+        let mut ids: Vec<BlobId> = blobs.iter().map(|blob| *blob.metadata.blob_id()).collect();
+        ids.sort();
+        let shard = ShardIndex(1);
+        let sliver_of = |id: &BlobId| {
+            let blob = blobs.iter().find(|blob| blob.metadata.blob_id() == id).unwrap();
+            let pair = mapping::pair_for_shard(shard, id, 4);
+            blob.pairs[pair.as_usize()].primary.to_bcs()
+        };
+        let request = SyncShardRequest {
+            epoch: 2,
+            shard,
+            axis: SliverType::Primary,
+            start: BlobId([0; 32]),
+            count: 3,
+            requester: key.public_key(),
+        };
+        let page = |order: &[usize], next| SyncShardPage {
+            slivers: order.iter().map(|i| (ids[*i], sliver_of(&ids[*i]))).collect(),
+            next,
+        };
+        let checked = page(&[0, 1, 2], None).check(&config, &request).unwrap();
+        assert_eq!(checked.slivers.len(), 3);
+        assert!(page(&[1, 0], None).check(&config, &request).unwrap_err().contains("out of order"));
+        assert!(page(&[0, 1], Some(ids[0])).check(&config, &request).unwrap_err().contains("next page"));
+        let mut wrong_shard = page(&[0], None);
+        let pair = mapping::pair_for_shard(ShardIndex(2), &ids[0], 4);
+        let blob = blobs.iter().find(|blob| blob.metadata.blob_id() == &ids[0]).unwrap();
+        wrong_shard.slivers[0].1 = blob.pairs[pair.as_usize()].primary.to_bcs();
+        if pair != mapping::pair_for_shard(shard, &ids[0], 4) {
+            assert!(wrong_shard.check(&config, &request).unwrap_err().contains("has index"));
+        }
+        let too_many = SyncShardRequest { count: 2, ..request };
+        assert!(page(&[0, 1, 2], None).check(&config, &too_many).unwrap_err().contains("asked for"));
+    }
+}
