@@ -279,6 +279,7 @@ mod tests {
             next_committee: None,
             next_epoch_params: None,
             epoch_state: state,
+            active_set: floe_chain::floe::staking::ActiveSet { max_size: 10, entries: vec![] },
         }
     }
 

@@ -12,7 +12,7 @@ use floe_chain::floe::InitParams;
 use floe_chain::floe::committee::{BlsCommittee, Committee};
 use floe_chain::floe::events::Initialized;
 use floe_chain::floe::framework::{G1Element, Table, VecMap};
-use floe_chain::floe::staking::{EpochState, Staking, StakingInnerV1};
+use floe_chain::floe::staking::{ActiveSet, EpochState, Staking, StakingInnerV1};
 use floe_chain::floe::system::{InitCap, System, SystemStateInnerV1};
 use sui_sdk_types::{Address, TypeTag};
 
@@ -99,6 +99,7 @@ pub(crate) fn initial_state(params: &InitParams, ids: InitialIds) -> Result<Init
         next_committee: None,
         next_epoch_params: None,
         epoch_state: EpochState::EpochChangeDone(0),
+        active_set: ActiveSet { max_size: params.max_committee_size, entries: vec![] },
     };
     Ok(InitialState {
         system: System { id: ids.system, version: VERSION },
