@@ -147,6 +147,8 @@ fn every_mirror_has_the_move_members_in_order() {
         staking::Staking,
         staking::EpochState,
         staking::StakingInnerV1,
+        staking::ActiveSet,
+        staking::ActiveSetEntry,
         staking::StorageNodeCap,
         staking_pool::VotingParams,
         staking_pool::ExchangeRate,

@@ -225,7 +225,7 @@ mod tests {
     fn state_dynamic_fields_decode_by_value_type() {
         use crate::floe::committee::{BlsCommittee, Committee};
         use crate::floe::framework::G1Element;
-        use crate::floe::staking::EpochState;
+        use crate::floe::staking::{ActiveSet, EpochState};
         use crate::floe::storage::FutureAccountingRingBuffer;
 
         let packages = packages();
@@ -263,12 +263,12 @@ mod tests {
             epoch: 0,
             epoch_start_ms: 0,
             pools: crate::floe::framework::Table { id: Address::new([2; 32]), size: 0 },
-            pool_ids: vec![],
             committee: Committee { shards: Default::default() },
             previous_committee: Committee { shards: Default::default() },
             next_committee: None,
             next_epoch_params: None,
             epoch_state: EpochState::EpochChangeDone(0),
+            active_set: ActiveSet { max_size: 2, entries: vec![] },
         };
         let field = StakingStateField { id: Address::new([3; 32]), name: 1, value: staking_inner };
         let tag = dynamic_field_struct(

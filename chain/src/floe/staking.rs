@@ -42,10 +42,8 @@ pub struct StakingInnerV1 {
     pub epoch: u32,
     /// When the current epoch started (ms).
     pub epoch_start_ms: u64,
-    /// `ObjectTable<ID, StakingPool>`: every registered pool.
+    /// `ObjectTable<ID, StakingPool>`: every registered pool (no list of them is kept).
     pub pools: Table,
-    /// Pool ids in registration order.
-    pub pool_ids: Vec<Address>,
     /// The current committee.
     pub committee: Committee,
     /// The committee of the previous epoch.
@@ -56,6 +54,34 @@ pub struct StakingInnerV1 {
     pub next_epoch_params: Option<EpochParams>,
     /// The epoch state.
     pub epoch_state: EpochState,
+    /// The nodes the next committee is selected from (at most `max_committee_size`).
+    pub active_set: ActiveSet,
+}
+
+/// `floe::active_set::ActiveSetEntry`: a node and its stake for the next committee selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveSetEntry {
+    /// The node (pool) id.
+    pub node_id: Address,
+    /// Its stake counted by the next selection, as last recorded.
+    pub staked_amount: u64,
+}
+
+/// `floe::active_set::ActiveSet`: the at most `max_size` nodes `voting_end` selects from, in the
+/// order they entered (the tie-break of the selection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveSet {
+    /// The most members it holds (the init's `max_committee_size`).
+    pub max_size: u16,
+    /// The members, in entry order.
+    pub entries: Vec<ActiveSetEntry>,
+}
+
+impl ActiveSet {
+    /// Whether `node_id` is a member.
+    pub fn contains(&self, node_id: &Address) -> bool {
+        self.entries.iter().any(|e| e.node_id == *node_id)
+    }
 }
 
 /// `floe::storage_node::StorageNodeCap`: what a node operator holds to act for its pool.
@@ -73,6 +99,8 @@ move_types!(Floe;
     "staking" => Staking,
     "staking_inner" => EpochState,
     "staking_inner" => StakingInnerV1,
+    "active_set" => ActiveSet,
+    "active_set" => ActiveSetEntry,
     "storage_node" => StorageNodeCap,
 );
 
@@ -94,7 +122,6 @@ mod tests {
             epoch: 1,
             epoch_start_ms: 1_000,
             pools: Table { id: Address::new([8; 32]), size: 1 },
-            pool_ids: vec![Address::new([7; 32])],
             committee: committee.clone(),
             previous_committee: Committee { shards: Default::default() },
             next_committee: Some(committee),
@@ -104,6 +131,10 @@ mod tests {
                 write_price_per_unit_size: 1,
             }),
             epoch_state: EpochState::NextParamsSelected,
+            active_set: ActiveSet {
+                max_size: 10,
+                entries: vec![ActiveSetEntry { node_id: Address::new([7; 32]), staked_amount: 0x0102 }],
+            },
         }
     }
 
@@ -124,7 +155,11 @@ mod tests {
         head.extend([8; 32]);
         head.extend(1u64.to_le_bytes());
         assert_eq!(&bytes[..head.len()], &head);
-        assert_eq!(bytes.last(), Some(&2));
+        // The epoch state, then the active set: max size, one entry (node id, stake).
+        let mut tail = vec![2, 10, 0, 1];
+        tail.extend([7; 32]);
+        tail.extend(0x0102u64.to_le_bytes());
+        assert_eq!(&bytes[bytes.len() - tail.len()..], &tail);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The epoch change of `floe::staking_inner` natively: `voting_end` (committee by stake,
-//! D'Hondt shards, voted parameters), `initiate_epoch_change` (the new BLS committee into the
-//! System, rewards to the ended committee's pools, every pool advanced) and `epoch_sync_done`
-//! (nodes report their shards; a quorum of shards finishes the change).
+//! D'Hondt shards, voted parameters; candidates are the active set only), `initiate_epoch_change`
+//! (the new BLS committee into the System, rewards to the ended committee's pools; only the
+//! ended committee's, the new committee's and the active set's pools are advanced, so the work is
+//! bounded by the committee size however many pools registered) and `epoch_sync_done` (nodes
+//! report their shards; a quorum of shards finishes the change).
 //!
 //! The state machine, as in Move: `EpochChangeSync(w)` → (quorum of sync reports) →
 //! `EpochChangeDone(t)` → (`voting_end`, half an epoch in) → `NextParamsSelected` →
@@ -19,7 +21,7 @@ use sui_sdk_types::Address;
 use crate::native::{CallError, MoveCallContext, Value};
 
 use super::staking::{StakingState, clock_ms, codes::*, read_cap};
-use super::{abort_in, apportionment, committee, overflow, require_mutable, staking_pool, system, tag};
+use super::{abort_in, active_set, apportionment, committee, overflow, require_mutable, staking_pool, system, tag};
 
 const INNER: &str = "staking_inner";
 /// `bls_aggregate::EInvalidPublicKey`.
@@ -44,9 +46,11 @@ pub(super) fn voting_end(call: &mut MoveCallContext<'_>, args: &[Value]) -> Resu
     }
     let next_epoch = inner.epoch + 1;
 
-    // Candidates with stake, largest first; a stable sort keeps ties in registration order.
+    // Candidates: the active set only, largest stake first; a stable sort keeps ties in the
+    // order they entered the set.
+    let members = active_set::node_ids(&inner.active_set);
     let mut candidates: Vec<(Address, u64)> = Vec::new();
-    for id in &inner.pool_ids {
+    for id in &members {
         let pool = state.pool(call, *id)?;
         let stake = staking_pool::stake_at_epoch(call, &pool, next_epoch)?;
         if stake > 0 {
@@ -57,7 +61,6 @@ pub(super) fn voting_end(call: &mut MoveCallContext<'_>, args: &[Value]) -> Resu
         return Err(abort_in(INNER, "voting_end", E_NO_STAKE));
     }
     candidates.sort_by_key(|(_, stake)| std::cmp::Reverse(*stake));
-    candidates.truncate(usize::from(inner.max_committee_size));
     let (ids, stakes): (Vec<Address>, Vec<u64>) = candidates.into_iter().unzip();
     let counts = apportionment::dhondt(inner.n_shards, &stakes)?;
     let next = committee::transition(&inner.committee, &ids, &counts, inner.n_shards)?;
@@ -91,6 +94,10 @@ pub(super) fn voting_end(call: &mut MoveCallContext<'_>, args: &[Value]) -> Resu
     state.inner.next_committee = Some(next);
     state.inner.next_epoch_params = Some(params);
     state.inner.epoch_state = EpochState::NextParamsSelected;
+    // The next selection counts the epoch after: refresh the members' stakes for it.
+    for id in members {
+        state.refresh_in_active_set(call, id)?;
+    }
     state.save(call)
 }
 
@@ -166,26 +173,34 @@ pub(super) fn initiate_epoch_change(call: &mut MoveCallContext<'_>, args: &[Valu
     let ended_epoch = state.inner.epoch;
     let n_shards = state.inner.n_shards;
     let mut left = total_rewards;
-    for id in state.inner.pool_ids.clone() {
+    // The ended committee's pools (by node id) earn the epoch's rewards.
+    for id in committee::node_ids(&ended) {
         let weight = committee::weight(&ended, &id);
         let share = (u128::from(total_rewards) * u128::from(weight) / u128::from(n_shards)) as u64;
-        let mut pool = state.pool(call, id)?;
+        let mut pool = state.pool_mut(call, id)?;
         let commission = staking_pool::advance_epoch(call, &mut pool, new_epoch, share)?;
         state.save_pool(call, &pool)?;
         left -= share;
-        if weight > 0 {
-            call.emit(
-                tag::<RewardsDistributed>(),
-                &RewardsDistributed { epoch: ended_epoch, node_id: id, amount: share, commission },
-            );
-        }
+        call.emit(
+            tag::<RewardsDistributed>(),
+            &RewardsDistributed { epoch: ended_epoch, node_id: id, amount: share, commission },
+        );
     }
     system::add_rewards_to_current_epoch(call, args, 1, left)?;
 
-    state.inner.previous_committee = ended;
+    state.inner.previous_committee = ended.clone();
     state.inner.epoch = new_epoch;
     state.inner.epoch_start_ms = now;
     state.inner.epoch_state = EpochState::EpochChangeSync(0);
+    // The active set's and the new committee's pools are advanced too (`pool_mut` catches up),
+    // and every advanced pool is offered to the active set: members first (in entry order),
+    // then the ended committee, then the new one (each by node id), as in Move.
+    let mut touched = active_set::node_ids(&state.inner.active_set);
+    touched.extend(committee::node_ids(&ended));
+    touched.extend(committee::node_ids(&state.inner.committee));
+    for id in touched {
+        state.refresh_in_active_set(call, id)?;
+    }
     state.save(call)?;
     call.emit(tag::<EpochChangeStart>(), &EpochChangeStart { epoch: new_epoch });
     Ok(())

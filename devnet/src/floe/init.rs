@@ -12,7 +12,7 @@ use floe_chain::floe::InitParams;
 use floe_chain::floe::committee::{BlsCommittee, Committee};
 use floe_chain::floe::events::Initialized;
 use floe_chain::floe::framework::{G1Element, Table, VecMap};
-use floe_chain::floe::staking::{EpochState, Staking, StakingInnerV1};
+use floe_chain::floe::staking::{ActiveSet, EpochState, Staking, StakingInnerV1};
 use floe_chain::floe::system::{InitCap, System, SystemStateInnerV1};
 use sui_sdk_types::{Address, TypeTag};
 
@@ -93,12 +93,12 @@ pub(crate) fn initial_state(params: &InitParams, ids: InitialIds) -> Result<Init
         epoch: 0,
         epoch_start_ms: 0,
         pools: Table { id: ids.pools, size: 0 },
-        pool_ids: vec![],
         committee: Committee { shards: VecMap::default() },
         previous_committee: Committee { shards: VecMap::default() },
         next_committee: None,
         next_epoch_params: None,
         epoch_state: EpochState::EpochChangeDone(0),
+        active_set: ActiveSet { max_size: params.max_committee_size, entries: vec![] },
     };
     Ok(InitialState {
         system: System { id: ids.system, version: VERSION },

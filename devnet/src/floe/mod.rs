@@ -25,6 +25,7 @@
 //! ```
 
 mod accounting;
+mod active_set;
 mod apportionment;
 mod blob;
 mod certificate;

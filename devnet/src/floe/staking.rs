@@ -17,7 +17,7 @@ use crate::framework::{CoinValue, clock_type};
 use crate::native::{CallError, MoveCallContext, Value};
 
 use super::staking_pool::{self, Registration};
-use super::{abort_in, epoch, read_wal_coin, require_mutable, tag, wal_coin_type};
+use super::{abort_in, active_set, epoch, read_wal_coin, require_mutable, tag, wal_coin_type};
 
 /// The inner-state version this package reads and writes (also the dynamic field's name).
 const VERSION: u64 = 1;
@@ -69,6 +69,7 @@ const FUNCTIONS: &[&str] = &[
     "request_withdraw_stake",
     "withdraw_stake",
     "can_withdraw_early",
+    "try_join_active_set",
     "voting_end",
     "initiate_epoch_change",
     "epoch_sync_done",
@@ -122,6 +123,7 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
             let staked = read_staked_wal(call, args, 1)?;
             Ok(vec![Value::pure(&can_withdraw_early(&state.inner, &staked))])
         }
+        "try_join_active_set" => try_join_active_set(call, args).map(|()| vec![]),
         "voting_end" => epoch::voting_end(call, args).map(|()| vec![]),
         "initiate_epoch_change" => epoch::initiate_epoch_change(call, args).map(|()| vec![]),
         "epoch_sync_done" => epoch::epoch_sync_done(call, args).map(|()| vec![]),
@@ -185,6 +187,45 @@ impl StakingState {
         call.read_object(id)
     }
 
+    /// `staking_inner::pool_mut`: the pool of `node_id` caught up to the current epoch (every
+    /// change to a pool goes through it in Move). The caller saves it.
+    pub(crate) fn pool_mut(&self, call: &mut MoveCallContext<'_>, node_id: Address) -> Result<StakingPool, CallError> {
+        debug_assert!(self.mutable, "pool_mut on a read-only staking state");
+        let mut pool = self.pool(call, node_id)?;
+        staking_pool::catch_up(call, &mut pool, self.inner.epoch)?;
+        Ok(pool)
+    }
+
+    /// `staking_inner::selection_epoch`: the epoch whose stake the next committee selection
+    /// counts.
+    pub(crate) fn selection_epoch(&self) -> u32 {
+        let inner = &self.inner;
+        if inner.epoch_state == EpochState::NextParamsSelected { inner.epoch + 2 } else { inner.epoch + 1 }
+    }
+
+    /// `staking_inner::offer_to_active_set` for a pool already caught up (`pool_mut`): records
+    /// its stake for the next selection in the active set. The caller saves the state.
+    pub(crate) fn offer_to_active_set(
+        &mut self,
+        call: &mut MoveCallContext<'_>,
+        pool: &StakingPool,
+    ) -> Result<(), CallError> {
+        let stake = staking_pool::stake_at_epoch(call, pool, self.selection_epoch())?;
+        active_set::insert_or_update(&mut self.inner.active_set, pool.id, stake);
+        Ok(())
+    }
+
+    /// Catches up the pool of `node_id`, offers it to the active set and saves it.
+    pub(crate) fn refresh_in_active_set(
+        &mut self,
+        call: &mut MoveCallContext<'_>,
+        node_id: Address,
+    ) -> Result<(), CallError> {
+        let pool = self.pool_mut(call, node_id)?;
+        self.offer_to_active_set(call, &pool)?;
+        self.save_pool(call, &pool)
+    }
+
     /// Writes a pool back.
     pub(crate) fn save_pool(&self, call: &mut MoveCallContext<'_>, pool: &StakingPool) -> Result<(), CallError> {
         call.write_object(pool.id, pool)
@@ -218,7 +259,7 @@ fn with_pool_of_cap(
 ) -> Result<Vec<Value>, CallError> {
     let state = StakingState::load(call, args, true)?;
     let cap = read_cap(call, args, 1)?;
-    let mut pool = state.pool(call, cap.node_id)?;
+    let mut pool = state.pool_mut(call, cap.node_id)?;
     change(&mut pool, state.inner.epoch)?;
     state.save_pool(call, &pool)?;
     Ok(vec![])
@@ -247,7 +288,6 @@ fn register_candidate(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
     call.create(node_id, tag::<StakingPool>(), true, &pool)?;
     call.add_object_field(state.inner.pools.id, id_type(), &node_id, node_id)?;
     state.inner.pools.size += 1;
-    state.inner.pool_ids.push(node_id);
     state.save(call)?;
     call.emit(
         tag::<StakingPoolRegistered>(),
@@ -270,7 +310,7 @@ pub(crate) fn proof_of_possession_verifies(epoch: u32, sender: Address, public_k
 fn collect_commission(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Value, CallError> {
     let state = StakingState::load(call, args, true)?;
     let cap = read_cap(call, args, 1)?;
-    let mut pool = state.pool(call, cap.node_id)?;
+    let mut pool = state.pool_mut(call, cap.node_id)?;
     let amount = std::mem::take(&mut pool.commission);
     state.save_pool(call, &pool)?;
     call.emit(
@@ -286,7 +326,7 @@ fn new_wal_coin(call: &mut MoveCallContext<'_>, value: u64) -> Result<Value, Cal
 }
 
 fn stake_with_pool(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Value, CallError> {
-    let state = StakingState::load(call, args, true)?;
+    let mut state = StakingState::load(call, args, true)?;
     let coin = read_wal_coin(call, args, 1)?;
     let node_id: Address = call.pure(args, 2)?;
     if coin.value == 0 {
@@ -295,9 +335,11 @@ fn stake_with_pool(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Val
     let epoch = state.inner.epoch;
     let activation_epoch =
         if state.inner.epoch_state == EpochState::NextParamsSelected { epoch + 2 } else { epoch + 1 };
-    let mut pool = state.pool(call, node_id)?;
+    let mut pool = state.pool_mut(call, node_id)?;
     staking_pool::add_pending_stake(&mut pool, coin.value, activation_epoch)?;
+    state.offer_to_active_set(call, &pool)?;
     state.save_pool(call, &pool)?;
+    state.save(call)?;
     call.delete(args, 1)?;
     let id = call.new_id();
     let staked = StakedWal { id, node_id, principal: coin.value, activation_epoch, state: StakedWalState::Staked };
@@ -315,7 +357,7 @@ pub(crate) fn can_withdraw_early(inner: &StakingInnerV1, staked: &StakedWal) -> 
 }
 
 fn request_withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallError> {
-    let state = StakingState::load(call, args, true)?;
+    let mut state = StakingState::load(call, args, true)?;
     let mut staked = read_staked_wal(call, args, 1)?;
     require_mutable(call, args, 1)?;
     if staked.state != StakedWalState::Staked {
@@ -328,15 +370,17 @@ fn request_withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Res
     let in_next = inner.epoch_state == EpochState::NextParamsSelected
         && inner.next_committee.as_ref().is_some_and(|c| c.shards.get(&staked.node_id).is_some());
     let withdraw_epoch = if in_next { inner.epoch + 2 } else { inner.epoch + 1 };
-    let mut pool = state.pool(call, staked.node_id)?;
+    let mut pool = state.pool_mut(call, staked.node_id)?;
     staking_pool::add_pending_withdrawal(&mut pool, staked.principal, staked.activation_epoch, withdraw_epoch);
+    state.offer_to_active_set(call, &pool)?;
     state.save_pool(call, &pool)?;
+    state.save(call)?;
     staked.state = StakedWalState::Withdrawing { withdraw_epoch };
     call.write(args, 1, &staked)?;
     call.emit(
         tag::<WithdrawalRequested>(),
         &WithdrawalRequested {
-            epoch: inner.epoch,
+            epoch: state.inner.epoch,
             node_id: staked.node_id,
             staked_wal_id: staked.id,
             principal: staked.principal,
@@ -347,13 +391,15 @@ fn request_withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Res
 }
 
 fn withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Value, CallError> {
-    let state = StakingState::load(call, args, true)?;
+    let mut state = StakingState::load(call, args, true)?;
     let staked = read_staked_wal(call, args, 1)?;
     require_mutable(call, args, 1)?;
     let epoch = state.inner.epoch;
-    let mut pool = state.pool(call, staked.node_id)?;
+    let mut pool = state.pool_mut(call, staked.node_id)?;
     let rewards = if can_withdraw_early(&state.inner, &staked) {
         staking_pool::remove_pending_stake(&mut pool, staked.principal, staked.activation_epoch)?;
+        state.offer_to_active_set(call, &pool)?;
+        state.save(call)?;
         0
     } else {
         let withdraw_epoch = match staked.state {
@@ -370,4 +416,13 @@ fn withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Valu
         &Withdrawn { epoch, node_id: staked.node_id, staked_wal_id: staked.id, principal: staked.principal, amount },
     );
     new_wal_coin(call, amount)
+}
+
+/// `staking::try_join_active_set(&mut Staking, node_id: ID)`: offers the node to the active set
+/// at its current stake; no abort when it does not qualify.
+fn try_join_active_set(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallError> {
+    let mut state = StakingState::load(call, args, true)?;
+    let node_id: Address = call.pure(args, 1)?;
+    state.refresh_in_active_set(call, node_id)?;
+    state.save(call)
 }

@@ -215,6 +215,25 @@ pub(crate) fn advance_epoch(
     Ok(commission)
 }
 
+/// `staking_pool::catch_up`: brings a pool that missed epoch changes up to `epoch` as if it had
+/// been advanced through each with no rewards, visiting only the epochs where stake activates or
+/// leaves (ascending) and `epoch` itself; nothing for a pool already there.
+pub(crate) fn catch_up(call: &mut MoveCallContext<'_>, pool: &mut StakingPool, epoch: u32) -> Result<(), CallError> {
+    loop {
+        let latest = pool.latest_epoch;
+        let events = pool.pending_stake.contents.iter().map(|e| e.key);
+        let events = events.chain(pool.pending_withdrawals.iter().map(|w| w.withdraw_epoch));
+        let next = events.filter(|&e| e > latest && e < epoch).min().unwrap_or(epoch);
+        if next <= latest {
+            return Ok(());
+        }
+        advance_epoch(call, pool, next, 0)?;
+        if next == epoch {
+            return Ok(());
+        }
+    }
+}
+
 /// The rewards owed on `principal` activated at `activation_epoch` and withdrawn at
 /// `withdraw_epoch` (its shares valued at the withdrawal rate, less the principal), taken out
 /// of the pool's rewards (never more than they hold).

@@ -3,6 +3,7 @@
 #[allow(dead_code)] // Shared with floe_genesis, which uses the restart helpers.
 pub mod net;
 
+mod active_set;
 mod committee_selection;
 mod epoch_change;
 mod rewards;

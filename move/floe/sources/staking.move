@@ -131,6 +131,14 @@ public fun can_withdraw_early(self: &Staking, staked_wal: &StakedWal): bool {
     self.inner().can_withdraw_early(staked_wal)
 }
 
+/// Offers a node to the active set (the at most `max_committee_size` nodes the next committee
+/// is selected from) at its current stake: for a node whose stake grew while the set was full.
+/// It replaces the smallest member if its stake is strictly larger; otherwise nothing changes.
+/// Anyone may call it. Aborts `staking_inner::EPoolNotFound` for an unknown node.
+public fun try_join_active_set(self: &mut Staking, node_id: ID) {
+    self.inner_mut().try_join_active_set(node_id)
+}
+
 // === Epoch change (permissionless, driven by the nodes) ===
 
 /// Selects the next committee and parameters.

@@ -2,6 +2,7 @@
 /// state machine (EpochChangeSync -> EpochChangeDone -> NextParamsSelected -> next epoch).
 module floe::staking_inner;
 
+use floe::active_set::{Self, ActiveSet};
 use floe::apportionment;
 use floe::bls_aggregate;
 use floe::committee::{Self, Committee};
@@ -64,12 +65,15 @@ public struct StakingInnerV1 has store {
     epoch: u32,
     epoch_start_ms: u64,
     pools: ObjectTable<ID, StakingPool>,
-    pool_ids: vector<ID>,
     committee: Committee,
     previous_committee: Committee,
     next_committee: Option<Committee>,
     next_epoch_params: Option<EpochParams>,
     epoch_state: EpochState,
+    /// The nodes the next committee is selected from (at most `max_committee_size`), each with
+    /// its stake for the next selection. Only these pools, the ended and the new committee's
+    /// are advanced at an epoch change; any other pool catches up when next touched.
+    active_set: ActiveSet,
 }
 
 /// The state at epoch 0: no pools, no committee; the first change may come at once.
@@ -86,12 +90,12 @@ public(package) fun new(
         epoch: 0,
         epoch_start_ms: 0,
         pools: object_table::new(ctx),
-        pool_ids: vector[],
         committee: committee::empty(),
         previous_committee: committee::empty(),
         next_committee: option::none(),
         next_epoch_params: option::none(),
         epoch_state: EpochState::EpochChangeDone(0),
+        active_set: active_set::new(max_committee_size),
     }
 }
 
@@ -128,7 +132,6 @@ public(package) fun register_candidate(
     );
     let node_id = pool.node_id();
     self.pools.add(node_id, pool);
-    self.pool_ids.push_back(node_id);
     events::emit_staking_pool_registered(self.epoch, node_id, commission_rate);
     storage_node::new(node_id, ctx)
 }
@@ -189,6 +192,7 @@ public(package) fun stake_with_pool(
         self.epoch + 1
     };
     self.pool_mut(node_id).add_pending_stake(amount, activation_epoch);
+    self.offer_to_active_set(node_id);
     let staked = staked_wal::mint(node_id, to_stake.into_balance(), activation_epoch, ctx);
     events::emit_staked(self.epoch, node_id, object::id(&staked), amount, activation_epoch);
     staked
@@ -212,6 +216,7 @@ public(package) fun request_withdraw_stake(self: &mut StakingInnerV1, staked: &m
     let withdraw_epoch = if (in_next) self.epoch + 2 else self.epoch + 1;
     let epoch = self.epoch;
     self.pool_mut(node_id).add_pending_withdrawal(staked.value(), staked.activation_epoch(), withdraw_epoch);
+    self.offer_to_active_set(node_id);
     staked.set_withdrawing(withdraw_epoch);
     events::emit_withdrawal_requested(epoch, node_id, object::id(staked), staked.value(), withdraw_epoch);
 }
@@ -230,6 +235,7 @@ public(package) fun withdraw_stake(
     let mut payout = if (self.can_withdraw_early(&staked)) {
         let activation = staked.activation_epoch();
         self.pool_mut(node_id).remove_pending_stake(principal, activation);
+        self.offer_to_active_set(node_id);
         balance::zero()
     } else {
         let withdraw_epoch = staked.withdraw_epoch();
@@ -242,20 +248,43 @@ public(package) fun withdraw_stake(
     payout.into_coin(ctx)
 }
 
+/// Offers `node_id` to the active set at its current stake for the next selection: for a node
+/// whose stake grew while the set was full (it replaces the smallest entry if it now has more).
+/// Permissionless; a node that does not qualify is left out without an abort.
+public(package) fun try_join_active_set(self: &mut StakingInnerV1, node_id: ID) {
+    self.offer_to_active_set(node_id)
+}
+
+/// The epoch whose stake the next committee selection counts: the next epoch's, or the one
+/// after once the next committee is selected (as for stake activation).
+fun selection_epoch(self: &StakingInnerV1): u32 {
+    if (self.epoch_state == EpochState::NextParamsSelected) self.epoch + 2 else self.epoch + 1
+}
+
+/// Records the node's stake for the next selection in the active set (catching its pool up).
+fun offer_to_active_set(self: &mut StakingInnerV1, node_id: ID) {
+    let selection_epoch = self.selection_epoch();
+    let stake = self.pool_mut(node_id).stake_at_epoch(selection_epoch);
+    self.active_set.insert_or_update(node_id, stake);
+}
+
 // === Epoch change ===
 
-/// Ends the voting for the next epoch: selects the committee by stake (at most
-/// `max_committee_size` nodes), apportions the shards by D'Hondt and takes the parameters from
-/// the stake-weighted votes. Allowed half an epoch after the change finished (at once in epoch 0).
+/// Ends the voting for the next epoch: selects the committee by stake from the active set (at
+/// most `max_committee_size` nodes, so the work does not grow with the number of pools),
+/// apportions the shards by D'Hondt and takes the parameters from the stake-weighted votes.
+/// Allowed half an epoch after the change finished (at once in epoch 0).
 public(package) fun voting_end(self: &mut StakingInnerV1, clock: &Clock) {
     assert!(self.is_epoch_change_done(), EWrongEpochState);
     assert!(self.epoch == 0 || clock.timestamp_ms() >= self.epoch_start_ms + self.epoch_duration_ms / 2, ETooEarly);
     let next_epoch = self.epoch + 1;
 
-    // Candidates with stake, largest first (ties: earlier registration).
+    // Candidates: the active set only (at most `max_committee_size` pools, all advanced to
+    // this epoch), largest stake first (ties: earlier entry into the set).
     let mut ids = vector[];
     let mut stakes = vector[];
-    self.pool_ids.do_ref!(|id| {
+    let members = self.active_set.node_ids();
+    members.do_ref!(|id| {
         let stake = self.pools.borrow(*id).stake_at_epoch(next_epoch);
         if (stake > 0) {
             let mut j = stakes.length();
@@ -269,10 +298,6 @@ public(package) fun voting_end(self: &mut StakingInnerV1, clock: &Clock) {
         }
     });
     assert!(!ids.is_empty(), ENoStake);
-    while (ids.length() > (self.max_committee_size as u64)) {
-        ids.pop_back();
-        stakes.pop_back();
-    };
     let counts = apportionment::dhondt(self.n_shards, &stakes);
     let next = self.committee.transition(ids, counts, self.n_shards);
 
@@ -306,12 +331,16 @@ public(package) fun voting_end(self: &mut StakingInnerV1, clock: &Clock) {
     self.next_committee = option::some(next);
     self.next_epoch_params = option::some(params);
     self.epoch_state = EpochState::NextParamsSelected;
+    // The next selection counts the epoch after: refresh the members' stakes for it.
+    members.do!(|id| self.offer_to_active_set(id));
 }
 
 /// Starts the next epoch: hands the system the new BLS committee and parameters, pays the ended
 /// epoch's rewards to its committee's pools in proportion to their shards (the rounding rest
-/// rolls over), and advances every pool. Allowed one epoch after the current one started (at
-/// once in epoch 0).
+/// rolls over), and advances the pools of the ended committee, the new committee and the active
+/// set (at most 3 * `max_committee_size`), then offers each of them to the active set at its new
+/// stake. Other pools catch up when next touched. Allowed one epoch after the current one
+/// started (at once in epoch 0).
 public(package) fun initiate_epoch_change(self: &mut StakingInnerV1, system: &mut System, clock: &Clock) {
     assert!(self.epoch_state == EpochState::NextParamsSelected, EWrongEpochState);
     assert!(self.epoch == 0 || clock.timestamp_ms() >= self.epoch_start_ms + self.epoch_duration_ms, ETooEarly);
@@ -330,13 +359,12 @@ public(package) fun initiate_epoch_change(self: &mut StakingInnerV1, system: &mu
     let total_rewards = rewards.value();
     let ended = self.committee;
     let ended_epoch = self.epoch;
-    let pool_ids = self.pool_ids;
-    pool_ids.do!(|id| {
+    // The ended committee's pools (by node id) earn the epoch's rewards.
+    ended.node_ids().do!(|id| {
         let weight = ended.weight(&id);
         let share = ((total_rewards as u128) * (weight as u128) / (self.n_shards as u128)) as u64;
-        let pool = self.pools.borrow_mut(id);
-        let commission = pool.advance_epoch(new_epoch, rewards.split(share));
-        if (weight > 0) events::emit_rewards_distributed(ended_epoch, id, share, commission);
+        let commission = self.pool_mut(id).advance_epoch(new_epoch, rewards.split(share));
+        events::emit_rewards_distributed(ended_epoch, id, share, commission);
     });
     system.add_rewards_to_current_epoch(rewards);
 
@@ -345,6 +373,13 @@ public(package) fun initiate_epoch_change(self: &mut StakingInnerV1, system: &mu
     self.epoch = new_epoch;
     self.epoch_start_ms = clock.timestamp_ms();
     self.epoch_state = EpochState::EpochChangeSync(0);
+    // Advance the active set's and the new committee's pools too (`pool_mut` catches up), and
+    // offer every advanced pool to the active set: members first (in entry order), then the
+    // ended committee, then the new one (each by node id).
+    let mut touched = self.active_set.node_ids();
+    touched.append(ended.node_ids());
+    touched.append(next.node_ids());
+    touched.do!(|id| self.offer_to_active_set(id));
     events::emit_epoch_change_start(new_epoch);
 }
 
@@ -378,9 +413,14 @@ public(package) fun epoch_sync_done(
 
 // === Accessors ===
 
+/// The pool of `node_id`, caught up to the current epoch first (see `staking_pool::catch_up`):
+/// every change to a pool goes through here, so no pool is changed while behind.
 fun pool_mut(self: &mut StakingInnerV1, node_id: ID): &mut StakingPool {
     assert!(self.pools.contains(node_id), EPoolNotFound);
-    self.pools.borrow_mut(node_id)
+    let epoch = self.epoch;
+    let pool = self.pools.borrow_mut(node_id);
+    pool.catch_up(epoch);
+    pool
 }
 
 /// The pool of `node_id`.
@@ -410,8 +450,12 @@ public fun next_epoch_params(self: &StakingInnerV1): &Option<EpochParams> { &sel
 /// The number of shards.
 public fun n_shards(self: &StakingInnerV1): u16 { self.n_shards }
 
-/// The node ids of all registered pools, in registration order.
-public fun pool_ids(self: &StakingInnerV1): &vector<ID> { &self.pool_ids }
+/// The active set: the nodes the next committee is selected from.
+public fun active_set(self: &StakingInnerV1): &ActiveSet { &self.active_set }
+
+/// The number of registered pools. No list of them is kept here: it would grow the state every
+/// call loads with each registration (`StakingPoolRegistered` events name them all).
+public fun n_pools(self: &StakingInnerV1): u64 { self.pools.length() }
 
 /// Whether the state is EpochChangeSync.
 public fun is_epoch_sync(self: &StakingInnerV1): bool {

@@ -187,6 +187,27 @@ public(package) fun advance_epoch(self: &mut StakingPool, new_epoch: u32, reward
     commission
 }
 
+/// Brings a pool that missed epoch changes (it was outside the active set and every committee)
+/// up to `epoch`, exactly as if it had been advanced through each missed epoch with no rewards:
+/// such an epoch changes nothing but the recorded rate unless stake activates or leaves in it, so
+/// only those epochs (ascending) and `epoch` itself are visited. Rates of the skipped epochs are
+/// not recorded; no stake can ask for them (stake activates and leaves only in visited epochs).
+/// Does nothing to a pool already at `epoch` or later. O(pending entries^2), paid by the caller
+/// that touches the pool, not by the epoch change.
+public(package) fun catch_up(self: &mut StakingPool, epoch: u32) {
+    loop {
+        let latest = self.latest_epoch;
+        let mut next = epoch;
+        self.pending_stake.keys().do!(|e| if (e > latest && e < next) next = e);
+        self.pending_withdrawals.do_ref!(|w| if (w.withdraw_epoch > latest && w.withdraw_epoch < next) {
+            next = w.withdraw_epoch
+        });
+        if (next <= latest) break;
+        self.advance_epoch(next, balance::zero());
+        if (next == epoch) break;
+    }
+}
+
 /// The WAL owed for a stake of `principal` activated at `activation_epoch` and withdrawn at
 /// `withdraw_epoch`: its shares valued at the withdrawal epoch's rate. Pays the rewards part from
 /// the pool's rewards and returns it.

@@ -274,6 +274,7 @@ fn every_call() -> Vec<TransactionBuilder> {
             let s = owned(tx, 1);
             floe.can_withdraw_early(tx, s);
         }),
+        Box::new(|tx| floe.try_join_active_set(tx, node_id)),
         Box::new(|tx| floe.voting_end(tx)),
         Box::new(|tx| floe.initiate_epoch_change(tx)),
         Box::new(|tx| {
@@ -354,7 +355,7 @@ fn every_call() -> Vec<TransactionBuilder> {
 #[test]
 fn every_builder_matches_its_move_signature() {
     let transactions = every_call();
-    assert_eq!(transactions.len(), 54);
+    assert_eq!(transactions.len(), 55);
     let mut seen = std::collections::BTreeSet::new();
     for tx in transactions {
         let call = single(tx);

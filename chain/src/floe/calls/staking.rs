@@ -123,6 +123,13 @@ impl FloeCalls {
         builder.move_call(function(self.package, STAKING, "can_withdraw_early"), vec![staking, staked_wal])
     }
 
+    /// `staking::try_join_active_set(&mut Staking, node_id: ID)`: offers a node to the active set
+    /// at its current stake (anyone may call it).
+    pub fn try_join_active_set(&self, builder: &mut TransactionBuilder, node_id: Address) {
+        let node = pure(builder, &node_id);
+        self.staking_call(builder, "try_join_active_set", vec![node]);
+    }
+
     /// `staking::voting_end(&mut Staking, &Clock)`: selects the next committee.
     pub fn voting_end(&self, builder: &mut TransactionBuilder) {
         let clock = self.clock.add(builder, false);
