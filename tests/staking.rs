@@ -1,6 +1,7 @@
 //! Staking end to end: a stake earns exactly its share of its node's rewards (commission taken
 //! out) and withdraws at the value `stakes` shows; early withdrawals are refused with the epoch
-//! they become possible; an operator collects the commission the chain recorded.
+//! they become possible; an operator collects the commission the chain recorded; a local
+//! network's candidates are registered once, unstaked.
 
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use floe_chain::floe::FloeEvent;
 use floe_chain::floe::events::RewardsDistributed;
 use floe_chain::floe::staked_wal::StakedWalState;
 use floe_client::{ChainAccess, ChainError, NoProgress, StakingError, StoreOptions};
+use floe_localnet::{Localnet, LocalnetConfig, Ports};
 use floe_tests::{SMALL, TestNet, random_bytes};
 use sui_sdk_types::Address;
 
@@ -160,4 +162,34 @@ async fn a_stake_earns_its_share_of_rewards_and_withdraws_at_its_value() {
     assert_eq!(paid, info.value);
     assert!(user.stakes(owner).await.unwrap().iter().all(|s| s.id != staked));
     net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn candidates_are_registered_unstaked_and_only_once_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        let mut config = LocalnetConfig::new(dir.path());
+        config.ports = Ports::ephemeral();
+        (config.n_nodes, config.n_shards, config.candidates) = (SMALL.nodes, SMALL.shards, 1);
+        (config.key_servers, config.indexer) = (0, false);
+        config
+    };
+    for start in 0..2 {
+        let localnet = Localnet::start(config()).await.expect("the local network starts");
+        let chain = ChainAccess::connect(localnet.deployment().clone(), None).await.unwrap();
+        let pools = chain.pools().await.unwrap();
+        assert_eq!(
+            pools.len(),
+            SMALL.nodes + 1,
+            "start {start}: {:?}",
+            pools.iter().map(|p| &p.name).collect::<Vec<_>>()
+        );
+        let candidate = pools.last().unwrap();
+        assert_eq!(candidate.name, "node-4");
+        assert_eq!((candidate.wal_balance, candidate.pending_stake.contents.len()), (0, 0));
+        assert!(chain.staking().await.unwrap().committee.shards.get(&candidate.id).is_none());
+        assert_eq!(localnet.n_nodes(), SMALL.nodes + 1);
+        assert!(localnet.node(SMALL.nodes).is_some(), "the candidate runs as a storage node");
+        localnet.shutdown().await;
+    }
 }
