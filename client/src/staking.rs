@@ -18,18 +18,18 @@
 //! # let _ = (withdraw_epoch, paid); Ok(()) }
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map::Entry};
 
 use floe_chain::{
     ClientError,
     floe::{
-        FloeEvent, MoveType, NodeRegistration,
+        FloeEvent, MoveType,
         events::{CommissionCollected, Staked, StakingPoolRegistered, WithdrawalRequested, Withdrawn},
-        staked_wal::{StakedWal, StakedWalState},
+        staked_wal::StakedWal,
         staking::{StakingInnerV1, StorageNodeCap},
         staking_pool::{
             MAX_COMMISSION_RATE, MAX_NAME_LENGTH, MAX_NETWORK_ADDRESS_LENGTH, PUBLIC_KEY_LENGTH, StakingPool,
-            VotingParams, stake_value,
+            stake_value,
         },
         state::StateError,
     },
@@ -40,6 +40,9 @@ use sui_sdk_types::{Address, Object, ObjectData, ObjectReference, Owner};
 use sui_transaction_builder::{Argument, TransactionBuilder};
 
 use crate::chain_ops::{ChainAccess, ChainError, owned};
+
+// What callers of this module build or match on, re-exported so they need not reach into floe-chain.
+pub use floe_chain::floe::{NodeRegistration, staked_wal::StakedWalState, staking_pool::VotingParams};
 
 /// Why a staking operation was refused before anything was sent.
 #[derive(Debug, thiserror::Error)]
@@ -239,21 +242,16 @@ async fn value_of(chain: &ChainAccess, staked: &StakedWal, pool: &StakingPool) -
     }
 }
 
-/// The event of type `E` among `executed`'s, decoded.
+/// The `what` event among `executed`'s, as `pick` selects it.
 fn event<E>(
     chain: &ChainAccess,
     executed: &floe_chain::Executed,
+    what: &str,
     pick: impl Fn(FloeEvent) -> Option<E>,
 ) -> Result<E, ChainError> {
     let packages = &chain.deployment().packages;
     executed.events.iter().find_map(|event| FloeEvent::from_event(packages, event).ok().and_then(&pick)).ok_or_else(
-        || {
-            ChainError::Unexpected(format!(
-                "transaction {} did not emit the expected {} event",
-                executed.digest,
-                std::any::type_name::<E>().rsplit("::").next().unwrap_or("floe")
-            ))
-        },
+        || ChainError::Unexpected(format!("transaction {} did not emit the expected {what} event", executed.digest)),
     )
 }
 
@@ -297,7 +295,7 @@ impl ChainAccess {
         let owner = builder.pure(&sender);
         builder.transfer_objects(vec![staked], owner);
         let executed = self.execute(builder).await?;
-        let staked: Staked = event(self, &executed, |e| match e {
+        let staked: Staked = event(self, &executed, "Staked", |e| match e {
             FloeEvent::Staked(staked) => Some(staked),
             _ => None,
         })?;
@@ -311,8 +309,8 @@ impl ChainAccess {
         let stakes = objects.iter().map(decode_staked_wal).collect::<Result<Vec<_>, _>>()?;
         let mut pools = BTreeMap::new();
         for stake in &stakes {
-            if !pools.contains_key(&stake.node_id) {
-                pools.insert(stake.node_id, self.reader.pool(stake.node_id).await?);
+            if let Entry::Vacant(entry) = pools.entry(stake.node_id) {
+                entry.insert(self.reader.pool(stake.node_id).await?);
             }
         }
         let mut infos = Vec::with_capacity(stakes.len());
@@ -375,7 +373,7 @@ impl ChainAccess {
         let argument = owned(&mut builder, &reference);
         self.calls.request_withdraw_stake(&mut builder, argument);
         let executed = self.execute(builder).await?;
-        let requested: WithdrawalRequested = event(self, &executed, |e| match e {
+        let requested: WithdrawalRequested = event(self, &executed, "WithdrawalRequested", |e| match e {
             FloeEvent::WithdrawalRequested(requested) => Some(requested),
             _ => None,
         })?;
@@ -405,7 +403,7 @@ impl ChainAccess {
         let owner = builder.pure(&sender);
         builder.transfer_objects(vec![coin], owner);
         let executed = self.execute(builder).await?;
-        let withdrawn: Withdrawn = event(self, &executed, |e| match e {
+        let withdrawn: Withdrawn = event(self, &executed, "Withdrawn", |e| match e {
             FloeEvent::Withdrawn(withdrawn) => Some(withdrawn),
             _ => None,
         })?;
@@ -484,7 +482,7 @@ impl ChainAccess {
         let owner = builder.pure(&sender);
         builder.transfer_objects(vec![cap], owner);
         let executed = self.execute(builder).await?;
-        let registered: StakingPoolRegistered = event(self, &executed, |e| match e {
+        let registered: StakingPoolRegistered = event(self, &executed, "StakingPoolRegistered", |e| match e {
             FloeEvent::StakingPoolRegistered(registered) => Some(registered),
             _ => None,
         })?;
@@ -516,7 +514,7 @@ impl ChainAccess {
                 builder.transfer_objects(vec![coin], owner);
             })
             .await?;
-        let collected: CommissionCollected = event(self, &executed, |e| match e {
+        let collected: CommissionCollected = event(self, &executed, "CommissionCollected", |e| match e {
             FloeEvent::CommissionCollected(collected) => Some(collected),
             _ => None,
         })?;
