@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use floe_chain::{Deployment, Keypair, Keystore};
-use floe_client::{FloeClient, Settings};
+use floe_client::{ChainAccess, FloeClient, Settings};
 use sui_sdk_types::Address;
 
 /// Where floe lives and who acts.
@@ -60,6 +60,15 @@ impl AccountArgs {
     pub fn required_signer(&self) -> anyhow::Result<Keypair> {
         self.signer()?
             .context("this command pays or changes objects on chain: pass --key suiprivkey1... or --keystore FILE")
+    }
+
+    /// The deployment's chain alone (no committee read), signing with `signer`.
+    pub async fn chain(&self, signer: Option<Keypair>) -> anyhow::Result<ChainAccess> {
+        let deployment = self.deployment()?;
+        let url = deployment.rpc_url.clone();
+        ChainAccess::connect(deployment, signer).await.with_context(|| {
+            format!("cannot reach the chain at {url}; is it running and is the deployment file its own?")
+        })
     }
 
     /// A client of the deployment, signing with `signer`.

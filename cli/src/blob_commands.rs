@@ -130,10 +130,7 @@ pub async fn status(args: &StatusArgs, output: Output) -> anyhow::Result<()> {
 }
 
 async fn chain(args: &ObjectArgs) -> anyhow::Result<floe_client::ChainAccess> {
-    let deployment = args.account.deployment()?;
-    floe_client::ChainAccess::connect(deployment, Some(args.account.required_signer()?))
-        .await
-        .context("cannot reach the chain of the deployment; is it running?")
+    args.account.chain(Some(args.account.required_signer()?)).await
 }
 
 /// `floe delete`.
@@ -188,8 +185,7 @@ pub async fn set_attribute(args: &SetAttributeArgs, output: Output) -> anyhow::R
 
 /// `floe attributes`.
 pub async fn attributes(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
-    let deployment = args.account.deployment()?;
-    let chain = floe_client::ChainAccess::connect(deployment, None).await.context("cannot reach the chain")?;
+    let chain = args.account.chain(None).await?;
     let attributes = chain.attributes(args.object_id).await?;
     let details = attributes.into_iter().map(|(key, value)| (key, serde_json::Value::String(value))).collect();
     output.emit(&Done {

@@ -10,6 +10,7 @@ use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
 use crate::localnet::LocalnetArgs;
 use crate::node::NodeArgs;
+use crate::stake::{StakeArgs, StakedWalArgs, StakesArgs};
 use crate::{
     blob_commands::{ExtendArgs, ObjectArgs, SetAttributeArgs, StatusArgs},
     daemon::DaemonArgs,
@@ -71,11 +72,21 @@ pub enum Command {
     SetAttribute(SetAttributeArgs),
     /// List a blob's attributes.
     Attributes(ObjectArgs),
-    /// Show the current epoch, prices and storage committee.
+    /// Show the epoch schedule, prices, the storage committee (now and next) and every
+    /// registered candidate with its stake.
     Info(InfoArgs),
+    /// Stake WAL with a storage node (AMOUNT in WAL, e.g. 1.5); it counts from the next epoch.
+    Stake(StakeArgs),
+    /// List your StakedWal objects with what withdrawing each would pay.
+    Stakes(StakesArgs),
+    /// Ask to withdraw a stake; `floe withdraw` pays it from the epoch this prints.
+    Unstake(StakedWalArgs),
+    /// Withdraw a stake (principal and rewards) once its withdrawal epoch has come.
+    Withdraw(StakedWalArgs),
     /// Serve the publisher and aggregator HTTP API until Ctrl-C.
     Daemon(DaemonArgs),
-    /// Run a storage node from its config file until Ctrl-C.
+    /// Run a storage node from its config file until Ctrl-C, or act as its operator (register,
+    /// set-commission, collect-commission, vote, set-address).
     Node(NodeArgs),
 }
 
@@ -102,6 +113,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SetAttribute(args) => runtime()?.block_on(crate::blob_commands::set_attribute(args, output)),
         Command::Attributes(args) => runtime()?.block_on(crate::blob_commands::attributes(args, output)),
         Command::Info(args) => runtime()?.block_on(crate::info::run(args, output)),
+        Command::Stake(args) => runtime()?.block_on(crate::stake::stake(args, output)),
+        Command::Stakes(args) => runtime()?.block_on(crate::stake::stakes(args, output)),
+        Command::Unstake(args) => runtime()?.block_on(crate::stake::unstake(args, output)),
+        Command::Withdraw(args) => runtime()?.block_on(crate::stake::withdraw(args, output)),
         Command::Daemon(args) => runtime()?.block_on(crate::daemon::run(args, output)),
         Command::Node(args) => runtime()?.block_on(crate::node::run(args, output)),
     }

@@ -1,9 +1,14 @@
-//! `floe info`: the current epoch, prices, capacity and committee.
+//! `floe info`: the epoch and its schedule, prices, capacity, the committee (and the next one once
+//! selected), and every registered candidate with its stake and commission.
 
 use std::fmt;
 
+use floe_chain::floe::committee::Committee;
+use floe_chain::floe::staking::EpochState;
 use serde::Serialize;
+use sui_sdk_types::Address;
 
+use crate::stake::format_wal;
 use crate::{Output, account::AccountArgs};
 
 /// Arguments of `floe info`.
@@ -48,6 +53,57 @@ pub struct InfoReport {
     pub max_blob_size: u64,
     /// Members.
     pub committee: Vec<MemberReport>,
+    /// When the epoch started and when its next steps are due.
+    pub schedule: Schedule,
+    /// The next committee, once `voting_end` selected it: node id and shards.
+    pub next_committee: Option<Vec<NextMember>>,
+    /// Every registered node, in registration order.
+    pub candidates: Vec<CandidateReport>,
+}
+
+/// The epoch's timeline (times in ms since the Unix epoch).
+#[derive(Debug, Clone, Serialize)]
+pub struct Schedule {
+    /// `sync` (nodes receiving their shards), `done` (change finished), `next_selected`.
+    pub state: &'static str,
+    /// When the epoch started.
+    pub epoch_start_ms: u64,
+    /// The epoch length.
+    pub epoch_duration_ms: u64,
+    /// From when `voting_end` may select the next committee.
+    pub voting_ends_ms: u64,
+    /// From when the next epoch may start.
+    pub next_change_ms: u64,
+}
+
+/// A member of the next committee.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextMember {
+    /// Its node id.
+    pub node_id: Address,
+    /// Shards it will hold.
+    pub shards: usize,
+}
+
+/// A registered node (candidate or member).
+#[derive(Debug, Clone, Serialize)]
+pub struct CandidateReport {
+    /// Its node id.
+    pub node_id: Address,
+    /// Its name.
+    pub name: String,
+    /// Its registered network address.
+    pub address: String,
+    /// Active stake, rewards included (FROST).
+    pub active_stake: u64,
+    /// Stake activating at coming epochs (FROST).
+    pub pending_stake: u64,
+    /// Shards held this epoch.
+    pub shards: usize,
+    /// Shards in the selected next committee, once selected.
+    pub next_shards: Option<usize>,
+    /// Commission in basis points.
+    pub commission_bps: u16,
 }
 
 impl fmt::Display for InfoReport {
@@ -64,6 +120,35 @@ impl fmt::Display for InfoReport {
         for member in &self.committee {
             write!(f, "\n  {:<16} {:>5} shards  {}  {}", member.name, member.shards, member.url, member.node_id)?;
         }
+        let schedule = &self.schedule;
+        write!(
+            f,
+            "\nepoch state: {}; started {}, lasts {} s; voting ends {}, next change from {}",
+            schedule.state,
+            time(schedule.epoch_start_ms),
+            schedule.epoch_duration_ms / 1000,
+            time(schedule.voting_ends_ms),
+            time(schedule.next_change_ms)
+        )?;
+        if let Some(next) = &self.next_committee {
+            write!(f, "\nnext committee selected: {} nodes", next.len())?;
+        }
+        write!(f, "\n{} registered nodes:", self.candidates.len())?;
+        for node in &self.candidates {
+            let next = node.next_shards.map(|n| format!(" -> {n}")).unwrap_or_default();
+            write!(
+                f,
+                "\n  {:<16} stake {} (+{} pending)  shards {}{}  commission {} bps  {}\n    {}",
+                node.name,
+                format_wal(node.active_stake),
+                format_wal(node.pending_stake),
+                node.shards,
+                next,
+                node.commission_bps,
+                node.address,
+                node.node_id
+            )?;
+        }
         Ok(())
     }
 }
@@ -75,6 +160,36 @@ pub async fn run(args: &InfoArgs, output: Output) -> anyhow::Result<()> {
     let system = chain.system().await?;
     let committee = client.refresh_committee(Some(system.epoch())).await?;
     let config = committee.config();
+    let staking = chain.staking().await?;
+    let pools = chain.pools().await?;
+    let shards = |committee: &Committee, id: &Address| committee.shards.get(id).map_or(0, Vec::len);
+    let candidates = pools
+        .iter()
+        .map(|pool| CandidateReport {
+            node_id: pool.id,
+            name: pool.name.clone(),
+            address: pool.network_address.clone(),
+            active_stake: pool.wal_balance,
+            pending_stake: pool.pending_stake.contents.iter().map(|entry| entry.value).sum(),
+            shards: shards(&staking.committee, &pool.id),
+            next_shards: staking.next_committee.as_ref().map(|next| shards(next, &pool.id)),
+            commission_bps: pool.commission_rate,
+        })
+        .collect();
+    let next_committee = staking.next_committee.as_ref().map(|next| {
+        next.shards.contents.iter().map(|entry| NextMember { node_id: entry.key, shards: entry.value.len() }).collect()
+    });
+    let schedule = Schedule {
+        state: match staking.epoch_state {
+            EpochState::EpochChangeSync(_) => "sync",
+            EpochState::EpochChangeDone(_) => "done",
+            EpochState::NextParamsSelected => "next_selected",
+        },
+        epoch_start_ms: staking.epoch_start_ms,
+        epoch_duration_ms: staking.epoch_duration_ms,
+        voting_ends_ms: staking.epoch_start_ms.saturating_add(staking.epoch_duration_ms / 2),
+        next_change_ms: staking.epoch_start_ms.saturating_add(staking.epoch_duration_ms),
+    };
     output.emit(&InfoReport {
         epoch: system.epoch(),
         n_shards: committee.n_shards(),
@@ -94,7 +209,15 @@ pub async fn run(args: &InfoArgs, output: Output) -> anyhow::Result<()> {
                 url: member.url.clone(),
             })
             .collect(),
+        schedule,
+        next_committee,
+        candidates,
     })
+}
+
+fn time(ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX))
+        .map_or_else(|| format!("{ms} ms"), |t| t.format("%H:%M:%S UTC").to_string())
 }
 
 fn hex_string(bytes: &[u8]) -> String {

@@ -26,10 +26,12 @@ pub mod interrupt;
 pub mod keyserver;
 pub mod localnet;
 pub mod node;
+pub mod operator;
 pub mod output;
 pub mod private_blob;
 pub mod progress_bars;
 pub mod read;
+pub mod stake;
 pub mod store;
 
 pub use command::{Cli, Command, run};

@@ -21,6 +21,10 @@ pub struct LocalnetArgs {
     /// Storage nodes.
     #[arg(long, default_value_t = floe_localnet::DEFAULT_NODES)]
     pub nodes: usize,
+    /// Extra storage nodes registered as candidates with no stake (after the committee's, on the
+    /// next ports): they join a committee once WAL is staked with them (`floe stake`).
+    #[arg(long, default_value_t = 0)]
+    pub candidates: usize,
     /// Shards over the nodes.
     #[arg(long, default_value_t = floe_localnet::DEFAULT_SHARDS)]
     pub shards: u16,
@@ -46,6 +50,7 @@ impl LocalnetArgs {
     fn config(&self) -> LocalnetConfig {
         let mut config = LocalnetConfig::new(&self.data_dir);
         config.n_nodes = self.nodes;
+        config.candidates = self.candidates;
         config.n_shards = self.shards;
         config.epoch_duration = Duration::from_secs(self.epoch_secs.max(1));
         config.key_servers = self.key_servers;
@@ -74,8 +79,10 @@ pub struct LocalnetStarted {
     pub daemon_url: String,
     /// The explorer, if the indexer runs.
     pub explorer_url: Option<String>,
-    /// The storage nodes.
+    /// The storage nodes, committee first, then the candidates.
     pub node_urls: Vec<String>,
+    /// How many of the last nodes are candidates without stake.
+    pub candidates: usize,
     /// The key servers.
     pub key_server_urls: Vec<String>,
     /// The first store and read, unless skipped.
@@ -100,6 +107,9 @@ pub struct Demo {
 impl fmt::Display for LocalnetStarted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "floe localnet serving ({} storage nodes)", self.node_urls.len())?;
+        if self.candidates > 0 {
+            writeln!(f, "candidates:        the last {} nodes, with no stake (see `floe info`)", self.candidates)?;
+        }
         writeln!(f, "rpc url:           {}", self.rpc_url)?;
         writeln!(f, "publisher/aggr.:   {}", self.daemon_url)?;
         if let Some(url) = &self.explorer_url {
@@ -152,6 +162,7 @@ pub async fn run(args: &LocalnetArgs, output: Output) -> anyhow::Result<()> {
         daemon_url: localnet.daemon_url(),
         explorer_url: localnet.indexer_url(),
         node_urls: localnet.node_urls(),
+        candidates: args.candidates,
         key_server_urls: localnet.key_servers().iter().map(|k| k.url.clone()).collect(),
         demo,
     })?;

@@ -1,5 +1,6 @@
 //! `floe node --config FILE`: one storage node (floe-node) serving its API and following the
-//! chain until Ctrl-C. `floe node --print-config` prints a commented-out starting point.
+//! chain until Ctrl-C. `floe node --print-config` prints a commented-out starting point; the
+//! operator's subcommands (`floe node register`, ...) are in [`crate::operator`].
 
 use std::fmt;
 use std::path::PathBuf;
@@ -37,11 +38,15 @@ recovery_attempts = 6
 recovery_retry_delay_ms = 500
 "#;
 
-/// Arguments of `floe node`.
+/// Arguments of `floe node`: run the node, or one of the operator's subcommands.
 #[derive(Debug, Clone, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct NodeArgs {
+    /// An operator command instead of running the node.
+    #[command(subcommand)]
+    pub operator: Option<crate::operator::OperatorCommand>,
     /// The node's TOML configuration file.
-    #[arg(long, required_unless_present = "print_config")]
+    #[arg(long)]
     pub config: Option<PathBuf>,
     /// Print an example configuration and exit.
     #[arg(long)]
@@ -66,31 +71,25 @@ impl fmt::Display for NodeStarted {
         writeln!(f, "floe storage node serving")?;
         writeln!(f, "api:        {}", self.url)?;
         writeln!(f, "public key: {}", self.public_key)?;
-        writeln!(
-            f,
-            "epoch:      {} ({} shards held)",
-            self.epoch,
-            self.shards.len()
-        )?;
+        writeln!(f, "epoch:      {} ({} shards held)", self.epoch, self.shards.len())?;
         write!(f, "press Ctrl-C to stop")
     }
 }
 
 /// Runs the node until Ctrl-C, or fails when its follower gives up on the chain.
 pub async fn run(args: &NodeArgs, output: Output) -> anyhow::Result<()> {
+    if let Some(command) = &args.operator {
+        return crate::operator::run(command, output).await;
+    }
     if args.print_config {
         print!("{EXAMPLE_CONFIG}");
         return Ok(());
     }
-    let path = args.config.as_ref().context("--config FILE is required")?;
+    let path = args.config.as_ref().context("--config FILE is required (or --print-config, or a subcommand)")?;
     let config = NodeConfig::load(path)?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
     let running = runner::start(&config).await.with_context(|| {
-        format!(
-            "starting the node of {} (is the chain up, and {} free?)",
-            path.display(),
-            config.listen
-        )
+        format!("starting the node of {} (is the chain up, and {} free?)", path.display(), config.listen)
     })?;
     let health = running.node().health();
     output.emit(&NodeStarted {

@@ -54,6 +54,9 @@ pub enum ChainError {
     /// The chain's answer lacks something the call must produce.
     #[error("unexpected chain answer: {0}")]
     Unexpected(String),
+    /// A staking operation was refused before sending (nothing was spent).
+    #[error(transparent)]
+    Staking(#[from] crate::staking::StakingError),
     /// The object is not a floe `Blob`.
     #[error("object {id} is not a floe Blob: {reason}")]
     NotABlob {
@@ -124,8 +127,8 @@ pub struct Registered {
 #[derive(Debug, Clone)]
 pub struct ChainAccess {
     client: ChainClient,
-    reader: FloeReader,
-    calls: FloeCalls,
+    pub(crate) reader: FloeReader,
+    pub(crate) calls: FloeCalls,
     signer: Option<Keypair>,
     gas_budget: u64,
 }
@@ -205,25 +208,29 @@ impl ChainAccess {
         Ok(field.value.contents.into_iter().map(|entry| (entry.key, entry.value)).collect())
     }
 
-    fn signer(&self) -> Result<&Keypair, ChainError> {
+    pub(crate) fn signer(&self) -> Result<&Keypair, ChainError> {
         self.signer.as_ref().ok_or(ChainError::NoSigner)
     }
 
     /// A builder with the sender and a gas coin set.
-    async fn builder(&self) -> Result<TransactionBuilder, ChainError> {
+    pub(crate) async fn builder(&self) -> Result<TransactionBuilder, ChainError> {
         let sender = self.signer()?.address();
         let gas = select_gas(&self.client, sender, self.gas_budget).await?;
         let price = self.client.reference_gas_price().await?;
         Ok(transaction_for(sender, &gas, price, self.gas_budget))
     }
 
-    async fn execute(&self, builder: TransactionBuilder) -> Result<floe_chain::Executed, ChainError> {
+    pub(crate) async fn execute(&self, builder: TransactionBuilder) -> Result<floe_chain::Executed, ChainError> {
         let transaction = builder.try_build().map_err(|error| ChainError::Build(error.to_string()))?;
         Ok(self.client.sign_and_execute(&transaction, self.signer()?).await?)
     }
 
     /// Splits `amount` FROST of WAL off the sender's coins into a new coin argument.
-    async fn wal_payment(&self, builder: &mut TransactionBuilder, amount: u64) -> Result<Argument, ChainError> {
+    pub(crate) async fn wal_payment(
+        &self,
+        builder: &mut TransactionBuilder,
+        amount: u64,
+    ) -> Result<Argument, ChainError> {
         let sender = self.signer()?.address();
         let coins = select_coins(&self.client, sender, &wal_type(&self.deployment().packages), amount, &[]).await?;
         Ok(split_payment(builder, &coins, amount))
@@ -338,12 +345,24 @@ impl ChainAccess {
         self.execute(builder).await.map(drop)
     }
 
+    /// Sends `amount` MIST of the signer's SUI to `recipient` (split off the gas coin), e.g. to
+    /// give a new operator account gas.
+    pub async fn send_sui(&self, recipient: Address, amount: u64) -> Result<(), ChainError> {
+        let mut builder = self.builder().await?;
+        let gas = builder.gas();
+        let amount = builder.pure(&amount);
+        let coin = builder.split_coins(gas, vec![amount]);
+        let recipient = builder.pure(&recipient);
+        builder.transfer_objects(coin, recipient);
+        self.execute(builder).await.map(drop)
+    }
+
     /// The sender's WAL coin type `Coin<WAL>`, for listing.
     pub fn wal_coin_type(&self) -> sui_sdk_types::StructTag {
         coin_struct(&wal_type(&self.deployment().packages))
     }
 }
 
-fn owned(builder: &mut TransactionBuilder, reference: &ObjectReference) -> Argument {
+pub(crate) fn owned(builder: &mut TransactionBuilder, reference: &ObjectReference) -> Argument {
     builder.object(ObjectInput::owned(*reference.object_id(), reference.version(), *reference.digest()))
 }

@@ -23,7 +23,7 @@
 //!
 //! Modules by concept: [`committee`] (who stores what), [`node_api`] (one node's HTTP API,
 //! floe-node-api's client re-exported), `upload` and `read` (the two data paths), [`chain_ops`]
-//! (transactions), [`client`] (the facade), [`daemon`] (publisher and aggregator),
+//! (transactions), [`staking`] (staking WAL and operating a node), [`client`] (the facade), [`daemon`] (publisher and aggregator),
 //! [`progress`], [`settings`].
 
 pub mod chain_ops;
@@ -34,6 +34,7 @@ pub mod node_api;
 pub mod progress;
 mod read;
 pub mod settings;
+pub mod staking;
 mod upload;
 
 pub use chain_ops::{ChainAccess, ChainError, Price};
@@ -42,4 +43,5 @@ pub use committee::{StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use read::ReadError;
 pub use settings::Settings;
+pub use staking::{NodeVotes, StakeInfo, StakingError};
 pub use upload::UploadError;

@@ -64,8 +64,12 @@ impl Ports {
 pub struct LocalnetConfig {
     /// Where every component keeps its state (`devnet/`, `node-<i>/`, `indexer.db`).
     pub data_dir: PathBuf,
-    /// Storage nodes.
+    /// Storage nodes of the genesis committee.
     pub n_nodes: usize,
+    /// Extra storage nodes registered as candidates with no stake (nodes `n_nodes..`): they
+    /// follow the chain and hold no shards until WAL staked with them brings them into a
+    /// committee.
+    pub candidates: usize,
     /// Shards, spread over the nodes by stake (equal stakes: equal shares).
     pub n_shards: u16,
     /// Epoch length; epochs change by themselves once nodes holding a quorum have synced.
@@ -86,6 +90,7 @@ impl LocalnetConfig {
         Self {
             data_dir: data_dir.into(),
             n_nodes: DEFAULT_NODES,
+            candidates: 0,
             n_shards: DEFAULT_SHARDS,
             epoch_duration: DEFAULT_EPOCH_DURATION,
             key_servers: DEFAULT_KEY_SERVERS,
@@ -105,6 +110,11 @@ impl LocalnetConfig {
     /// The funded user account.
     pub fn user_key(&self) -> Keypair {
         Keypair::from_secret_bytes(self.derive("user", 0))
+    }
+
+    /// Every storage node, committee and candidates.
+    pub fn total_nodes(&self) -> usize {
+        self.n_nodes + self.candidates
     }
 
     /// Node `i`'s BLS seed (its key is `BlsSecretKey::from_seed` of it).

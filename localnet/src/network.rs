@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use floe_chain::floe::InitParams;
+use floe_chain::floe::staking_pool::VotingParams;
 use floe_chain::floe::state::FloeReader;
 use floe_chain::{ChainClient, Deployment, Keypair};
 use floe_client::daemon::{self, Daemon, DaemonSettings};
-use floe_client::{FloeClient, Settings};
+use floe_client::{ChainAccess, FloeClient, Settings};
 use floe_devnet::{CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig, GenesisNode};
 use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
 use floe_keyserver::{KeyServer, KeyServerConfig};
@@ -15,11 +16,16 @@ use floe_node::chain_committee::ChainCommittee;
 use floe_node::config::{KeySource, NodeConfig, NodeLimits};
 use floe_node::runner::{self, RunningNode};
 use serde::{Deserialize, Serialize};
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, StructTag};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{LocalnetConfig, NODE_STAKE, Ports, USER_SUI_COINS, USER_WAL_COINS};
+
+/// SUI (MIST) a candidate's operator gets for its transactions.
+const CANDIDATE_OPERATOR_SUI: u64 = 100_000_000_000;
+/// The capacity a candidate votes for: 1 TiB of encoded bytes.
+const CANDIDATE_CAPACITY_VOTE: u64 = 1 << 40;
 
 /// Why the local network could not start or a component could not be (re)started.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +77,14 @@ pub enum LocalnetError {
     /// No such node.
     #[error("there is no node {0}")]
     NoSuchNode(usize),
+    /// A candidate node could not be funded or registered.
+    #[error("registering candidate node {index}: {source}")]
+    Candidate {
+        /// Which node.
+        index: usize,
+        /// What failed.
+        source: floe_client::ChainError,
+    },
 }
 
 /// A key server registered on chain, remembered across restarts.
@@ -103,8 +117,8 @@ impl Localnet {
         let ports = config.ports;
 
         // Bind every node's port first: their URLs go into the genesis committee.
-        let mut node_listeners = Vec::with_capacity(config.n_nodes);
-        for i in 0..config.n_nodes {
+        let mut node_listeners = Vec::with_capacity(config.total_nodes());
+        for i in 0..config.total_nodes() {
             node_listeners.push(bind(Ports::at(ports.first_node, i)).await?);
         }
         let node_urls: Vec<String> = node_listeners
@@ -113,11 +127,14 @@ impl Localnet {
             .collect::<Result<_, _>>()
             .map_err(|source| LocalnetError::Listen { addr: Ports::at(ports.first_node, 0), source })?;
 
-        let devnet = start_devnet(&config, &node_urls).await?;
+        let devnet = start_devnet(&config, &node_urls[..config.n_nodes]).await?;
         let deployment = devnet.deployment().clone();
+        for (i, url) in node_urls.iter().enumerate().skip(config.n_nodes) {
+            register_candidate(&config, i, url, &deployment).await?;
+        }
 
-        let mut node_configs = Vec::with_capacity(config.n_nodes);
-        let mut nodes = Vec::with_capacity(config.n_nodes);
+        let mut node_configs = Vec::with_capacity(config.total_nodes());
+        let mut nodes = Vec::with_capacity(config.total_nodes());
         for (i, listener) in node_listeners.into_iter().enumerate() {
             let node_config = node_config(&config, i, &node_urls[i], &devnet)?;
             let running = start_node(&node_config, listener, &deployment)
@@ -294,7 +311,7 @@ async fn start_devnet(config: &LocalnetConfig, node_urls: &[String]) -> Result<D
         n_shards: config.n_shards,
         epoch_duration_ms: u64::try_from(config.epoch_duration.as_millis()).unwrap_or(u64::MAX),
         max_epochs_ahead: 104,
-        max_committee_size: u16::try_from(config.n_nodes.max(1)).unwrap_or(u16::MAX),
+        max_committee_size: u16::try_from(config.total_nodes().max(1)).unwrap_or(u16::MAX),
     };
     let genesis = CommitteeGenesis::new(&params, &[(user, USER_WAL_COINS.to_vec())], nodes)?;
     let chain = GenesisConfig {
@@ -307,6 +324,38 @@ async fn start_devnet(config: &LocalnetConfig, node_urls: &[String]) -> Result<D
     devnet_config.epochs = EpochSchedule { auto_advance: true, complete_sync: false, ..EpochSchedule::default() };
     genesis.configure(&mut devnet_config);
     Ok(Devnet::start_with(devnet_config, floe_devnet::packages_with(floe_devnet::floe_packages())).await?)
+}
+
+/// Registers node `i` as a candidate with no stake, unless its operator holds a
+/// `StorageNodeCap` already (a restart); its operator gets SUI for gas from the funded user
+/// first when it has none.
+async fn register_candidate(
+    config: &LocalnetConfig,
+    i: usize,
+    url: &str,
+    deployment: &Deployment,
+) -> Result<(), LocalnetError> {
+    let failed = |source| LocalnetError::Candidate { index: i, source };
+    let operator = config.node_operator(i);
+    let chain = ChainAccess::connect(deployment.clone(), Some(operator.clone())).await.map_err(failed)?;
+    if chain.storage_node_cap(operator.address()).await.map_err(failed)?.is_some() {
+        return Ok(());
+    }
+    let client = chain.client();
+    if client.balance(operator.address(), &StructTag::sui()).await.map_err(|e| failed(e.into()))? == 0 {
+        let user = ChainAccess::connect(deployment.clone(), Some(config.user_key())).await.map_err(failed)?;
+        user.send_sui(operator.address(), CANDIDATE_OPERATOR_SUI).await.map_err(failed)?;
+    }
+    let system = chain.system().await.map_err(failed)?;
+    let voting = VotingParams {
+        storage_price: system.storage_price_per_unit_size,
+        write_price: system.write_price_per_unit_size,
+        node_capacity: CANDIDATE_CAPACITY_VOTE,
+    };
+    let registration =
+        chain.node_registration(&config.node_bls_key(i), &format!("node-{i}"), url, 0, voting).await.map_err(failed)?;
+    chain.register_candidate(&registration).await.map_err(failed)?;
+    Ok(())
 }
 
 /// Node `i`'s configuration, also written to `node-<i>/node.toml` so that the same node can be

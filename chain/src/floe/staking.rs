@@ -7,6 +7,7 @@ use sui_sdk_types::Address;
 use super::committee::{Committee, EpochParams};
 use super::framework::{DynamicField, Table};
 use super::move_type::move_types;
+use super::staked_wal::{StakedWal, StakedWalState};
 
 /// `floe::staking::Staking`: a thin facade; the state is the [`StakingInnerV1`] in the dynamic
 /// field named by `version`.
@@ -84,6 +85,18 @@ impl ActiveSet {
     }
 }
 
+impl StakingInnerV1 {
+    /// Whether `staked` was never counted by a committee selection, so `withdraw_stake` pays
+    /// its principal at once (`staking_inner::can_withdraw_early`): it is staked, activates
+    /// after this epoch, and is not in the next committee's stake already selected.
+    pub fn can_withdraw_early(&self, staked: &StakedWal) -> bool {
+        let activation = staked.activation_epoch;
+        staked.state == StakedWalState::Staked
+            && activation > self.epoch
+            && !(activation == self.epoch + 1 && self.epoch_state == EpochState::NextParamsSelected)
+    }
+}
+
 /// `floe::storage_node::StorageNodeCap`: what a node operator holds to act for its pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageNodeCap {
@@ -113,8 +126,7 @@ mod tests {
     use crate::floe::move_type::assert_bcs_round_trip;
 
     pub(crate) fn inner() -> StakingInnerV1 {
-        let committee =
-            Committee { shards: [(Address::new([7; 32]), vec![0u16, 1, 2])].into_iter().collect() };
+        let committee = Committee { shards: [(Address::new([7; 32]), vec![0u16, 1, 2])].into_iter().collect() };
         StakingInnerV1 {
             n_shards: 3,
             epoch_duration_ms: 60_000,
@@ -136,6 +148,25 @@ mod tests {
                 entries: vec![ActiveSetEntry { node_id: Address::new([7; 32]), staked_amount: 0x0102 }],
             },
         }
+    }
+
+    #[test]
+    fn only_stake_no_selection_counted_can_be_withdrawn_early() {
+        let mut staking = inner();
+        let stake = |activation_epoch, state| StakedWal {
+            id: Address::ZERO,
+            node_id: Address::ZERO,
+            principal: 1,
+            activation_epoch,
+            state,
+        };
+        // Epoch 1, next committee already selected: stake for epoch 2 was counted by it.
+        assert!(!staking.can_withdraw_early(&stake(2, StakedWalState::Staked)));
+        assert!(staking.can_withdraw_early(&stake(3, StakedWalState::Staked)));
+        assert!(!staking.can_withdraw_early(&stake(1, StakedWalState::Staked)));
+        assert!(!staking.can_withdraw_early(&stake(3, StakedWalState::Withdrawing { withdraw_epoch: 3 })));
+        staking.epoch_state = EpochState::EpochChangeDone(5);
+        assert!(staking.can_withdraw_early(&stake(2, StakedWalState::Staked)));
     }
 
     #[test]
@@ -168,11 +199,7 @@ mod tests {
         let bytes = assert_bcs_round_trip(&staking);
         assert_eq!(&bytes[32..], &1u64.to_le_bytes());
 
-        let cap = StorageNodeCap {
-            id: Address::new([1; 32]),
-            node_id: Address::new([2; 32]),
-            last_epoch_sync_done: 5,
-        };
+        let cap = StorageNodeCap { id: Address::new([1; 32]), node_id: Address::new([2; 32]), last_epoch_sync_done: 5 };
         let bytes = assert_bcs_round_trip(&cap);
         assert_eq!(bytes.len(), 68);
         assert_eq!(&bytes[64..], &[5, 0, 0, 0]);

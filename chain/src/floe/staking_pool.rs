@@ -1,11 +1,21 @@
 //! A storage node's staking pool (`floe::staking_pool`): its identity, votes, commission and
-//! share accounting.
+//! share accounting, with the share arithmetic of `staking_pool.move` (what a stake is worth)
+//! defined once for the devnet, which executes it, and for clients, which predict it.
 
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
 use super::framework::{DynamicField, Table, VecMap};
 use super::move_type::move_types;
+
+/// Commission is in basis points: 10,000 = 100% (`staking_pool::MAX_COMMISSION_RATE`).
+pub const MAX_COMMISSION_RATE: u16 = 10_000;
+/// The longest node name, in bytes.
+pub const MAX_NAME_LENGTH: usize = 100;
+/// The longest network address, in bytes.
+pub const MAX_NETWORK_ADDRESS_LENGTH: usize = 259;
+/// The length of a node's BLS public key (compressed G1).
+pub const PUBLIC_KEY_LENGTH: usize = 48;
 
 /// `floe::staking_pool::VotingParams`: a node's votes for the next epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +35,39 @@ pub struct ExchangeRate {
     pub wal_amount: u64,
     /// The pool's shares.
     pub share_amount: u64,
+}
+
+impl ExchangeRate {
+    /// Shares bought by `wal_amount` at this rate (`staking_pool::to_shares`: one to one while
+    /// the pool is empty, rounded down).
+    pub fn to_shares(&self, wal_amount: u64) -> u64 {
+        if self.wal_amount == 0 || self.share_amount == 0 {
+            return wal_amount;
+        }
+        // Shares never outgrow the WAL backing them (rewards only add WAL), so the quotient fits.
+        (u128::from(wal_amount) * u128::from(self.share_amount) / u128::from(self.wal_amount)) as u64
+    }
+
+    /// WAL that `shares` are worth at this rate (`staking_pool::to_wal`, rounded down).
+    pub fn to_wal(&self, shares: u64) -> u64 {
+        if self.wal_amount == 0 || self.share_amount == 0 {
+            return shares;
+        }
+        (u128::from(shares) * u128::from(self.wal_amount) / u128::from(self.share_amount)) as u64
+    }
+}
+
+/// The rewards `withdraw_stake` pays on top of `principal` (`staking_pool::withdraw_rewards`):
+/// the shares bought at the activation epoch's rate, valued at the withdrawal epoch's rate,
+/// less the principal, and never more than the pool's rewards balance holds.
+pub fn stake_rewards(principal: u64, activation: &ExchangeRate, withdrawal: &ExchangeRate, rewards_pool: u64) -> u64 {
+    let total = withdrawal.to_wal(activation.to_shares(principal));
+    total.saturating_sub(principal).min(rewards_pool)
+}
+
+/// What `withdraw_stake` pays for `principal`: the principal plus [`stake_rewards`].
+pub fn stake_value(principal: u64, activation: &ExchangeRate, withdrawal: &ExchangeRate, rewards_pool: u64) -> u64 {
+    principal.saturating_add(stake_rewards(principal, activation, withdrawal, rewards_pool))
 }
 
 /// `floe::staking_pool::CommissionChange`: a commission rate that takes effect at an epoch.
@@ -111,15 +154,48 @@ mod tests {
             wal_balance: 1_000,
             share_amount: 900,
             pending_stake: [(3u32, 50u64)].into_iter().collect(),
-            pending_withdrawals: vec![PendingWithdrawal {
-                withdraw_epoch: 3,
-                activation_epoch: 1,
-                principal: 20,
-            }],
+            pending_withdrawals: vec![PendingWithdrawal { withdraw_epoch: 3, activation_epoch: 1, principal: 20 }],
             exchange_rates: Table { id: Address::new([0x91; 32]), size: 3 },
             rewards_pool: 7,
             commission: 2,
         }
+    }
+
+    #[test]
+    fn an_empty_pool_trades_one_to_one_and_rounds_down_after_rewards() {
+        let empty = ExchangeRate { wal_amount: 0, share_amount: 0 };
+        assert_eq!(empty.to_shares(7), 7);
+        assert_eq!(empty.to_wal(7), 7);
+        // 1,000 shares backed by 1,100 WAL after 100 WAL of rewards.
+        let grown = ExchangeRate { wal_amount: 1_100, share_amount: 1_000 };
+        assert_eq!(grown.to_shares(1_100), 1_000);
+        assert_eq!(grown.to_wal(1_000), 1_100);
+        assert_eq!(grown.to_shares(10), 9);
+        assert_eq!(grown.to_wal(9), 9);
+    }
+
+    #[test]
+    fn stake_is_worth_its_shares_at_the_later_rate() {
+        let at_activation = ExchangeRate { wal_amount: 1_000, share_amount: 1_000 };
+        let later = ExchangeRate { wal_amount: 1_300, share_amount: 1_000 };
+        // 400 WAL bought 400 shares, now worth 520.
+        assert_eq!(stake_rewards(400, &at_activation, &later, 1_000), 120);
+        assert_eq!(stake_value(400, &at_activation, &later, 1_000), 520);
+        // Staked after a first reward: 260 WAL bought 200 shares, worth 260 at the same rate.
+        assert_eq!(stake_value(260, &later, &later, 1_000), 260);
+        let even_later = ExchangeRate { wal_amount: 1_560, share_amount: 1_000 };
+        assert_eq!(stake_rewards(260, &later, &even_later, 1_000), 52);
+    }
+
+    #[test]
+    fn stake_rewards_are_capped_by_the_rewards_pool_and_never_negative() {
+        let at_activation = ExchangeRate { wal_amount: 1_000, share_amount: 1_000 };
+        let later = ExchangeRate { wal_amount: 1_300, share_amount: 1_000 };
+        assert_eq!(stake_value(400, &at_activation, &later, 50), 450);
+        // Rounding can make the shares worth one FROST less than the principal: no loss is paid.
+        let odd = ExchangeRate { wal_amount: 3, share_amount: 2 };
+        assert_eq!(odd.to_wal(odd.to_shares(1)), 0);
+        assert_eq!(stake_value(1, &odd, &odd, 10), 1);
     }
 
     #[test]

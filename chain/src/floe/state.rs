@@ -21,11 +21,11 @@
 use floe_encoder::ShardIndex;
 use floe_encoder::bls::BlsPublicKey;
 use serde::de::DeserializeOwned;
-use sui_sdk_types::{Address, ObjectData, TypeTag};
+use sui_sdk_types::{Address, Object, ObjectData, TypeTag};
 
 use super::framework::DynamicField;
 use super::staking::StakingInnerV1;
-use super::staking_pool::StakingPool;
+use super::staking_pool::{ExchangeRate, ExchangeRateField, StakingPool};
 use super::system::SystemStateInnerV1;
 use crate::client::{ChainClient, ClientError};
 use crate::deployment::Deployment;
@@ -146,6 +146,24 @@ impl FloeReader {
         self.decode_object(node_id, || format!("staking pool {node_id}")).await
     }
 
+    /// Every registered pool, in registration order (`staking.pool_ids`).
+    pub async fn pools(&self, staking: &StakingInnerV1) -> Result<Vec<StakingPool>, StateError> {
+        futures::future::try_join_all(staking.pool_ids.iter().map(|id| self.pool(*id))).await
+    }
+
+    /// The exchange rate `pool` recorded at `epoch`: none for an epoch it has not reached or
+    /// was not registered in yet (a pool records one at registration and at each epoch change).
+    pub async fn exchange_rate(&self, pool: &StakingPool, epoch: u32) -> Result<Option<ExchangeRate>, StateError> {
+        let key = bcs::to_bytes(&epoch).expect("u32 serializes");
+        let field_id = pool.exchange_rates.id.derive_dynamic_child_id(&TypeTag::U32, &key);
+        let what = || format!("exchange rate of pool {} at epoch {epoch} (field {field_id})", pool.id);
+        match self.client.get_object(field_id).await {
+            Ok(object) => Ok(Some(decode::<ExchangeRateField>(&object, what)?.value)),
+            Err(ClientError::ObjectNotFound(_)) => Ok(None),
+            Err(source) => Err(StateError::Read { what: what(), source }),
+        }
+    }
+
     /// The current committee: the System's BLS committee (keys, order) joined with the shard
     /// assignment Staking keeps and each node's pool (name, network address).
     pub async fn committee(&self) -> Result<CommitteeInfo, StateError> {
@@ -207,11 +225,15 @@ impl FloeReader {
         what: impl Fn() -> String,
     ) -> Result<T, StateError> {
         let object = self.client.get_object(id).await.map_err(|source| StateError::Read { what: what(), source })?;
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(StateError::Decode { what: what(), reason: "it is a package, not an object".into() });
-        };
-        bcs::from_bytes(data.contents()).map_err(|e| StateError::Decode { what: what(), reason: e.to_string() })
+        decode(&object, what)
     }
+}
+
+fn decode<T: DeserializeOwned>(object: &Object, what: impl Fn() -> String) -> Result<T, StateError> {
+    let ObjectData::Struct(data) = object.data() else {
+        return Err(StateError::Decode { what: what(), reason: "it is a package, not an object".into() });
+    };
+    bcs::from_bytes(data.contents()).map_err(|e| StateError::Decode { what: what(), reason: e.to_string() })
 }
 
 #[cfg(test)]

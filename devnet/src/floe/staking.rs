@@ -121,7 +121,7 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
         "can_withdraw_early" => {
             let state = StakingState::load(call, args, false)?;
             let staked = read_staked_wal(call, args, 1)?;
-            Ok(vec![Value::pure(&can_withdraw_early(&state.inner, &staked))])
+            Ok(vec![Value::pure(&state.inner.can_withdraw_early(&staked))])
         }
         "try_join_active_set" => try_join_active_set(call, args).map(|()| vec![]),
         "voting_end" => epoch::voting_end(call, args).map(|()| vec![]),
@@ -348,14 +348,6 @@ fn stake_with_pool(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Val
     Ok(value)
 }
 
-/// Whether `staked` was never counted by a committee selection, so it can be withdrawn at once.
-pub(crate) fn can_withdraw_early(inner: &StakingInnerV1, staked: &StakedWal) -> bool {
-    let activation = staked.activation_epoch;
-    staked.state == StakedWalState::Staked
-        && activation > inner.epoch
-        && !(activation == inner.epoch + 1 && inner.epoch_state == EpochState::NextParamsSelected)
-}
-
 fn request_withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallError> {
     let mut state = StakingState::load(call, args, true)?;
     let mut staked = read_staked_wal(call, args, 1)?;
@@ -363,7 +355,7 @@ fn request_withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Res
     if staked.state != StakedWalState::Staked {
         return Err(abort_in(INNER, "request_withdraw_stake", E_ALREADY_WITHDRAWING));
     }
-    if can_withdraw_early(&state.inner, &staked) {
+    if state.inner.can_withdraw_early(&staked) {
         return Err(abort_in(INNER, "request_withdraw_stake", E_WITHDRAW_DIRECTLY));
     }
     let inner = &state.inner;
@@ -396,7 +388,7 @@ fn withdraw_stake(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Valu
     require_mutable(call, args, 1)?;
     let epoch = state.inner.epoch;
     let mut pool = state.pool_mut(call, staked.node_id)?;
-    let rewards = if can_withdraw_early(&state.inner, &staked) {
+    let rewards = if state.inner.can_withdraw_early(&staked) {
         staking_pool::remove_pending_stake(&mut pool, staked.principal, staked.activation_epoch)?;
         state.offer_to_active_set(call, &pool)?;
         state.save(call)?;

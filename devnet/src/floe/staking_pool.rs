@@ -4,7 +4,10 @@
 //! reached through the call context.
 
 use floe_chain::floe::framework::{Table, VecMap, VecMapEntry};
-use floe_chain::floe::staking_pool::{CommissionChange, ExchangeRate, PendingWithdrawal, StakingPool, VotingParams};
+use floe_chain::floe::staking_pool::{
+    CommissionChange, ExchangeRate, MAX_COMMISSION_RATE, MAX_NAME_LENGTH, MAX_NETWORK_ADDRESS_LENGTH,
+    PUBLIC_KEY_LENGTH, PendingWithdrawal, StakingPool, VotingParams, stake_rewards,
+};
 use sui_sdk_types::{Address, TypeTag};
 
 use crate::native::{CallError, MoveCallContext};
@@ -12,14 +15,6 @@ use crate::native::{CallError, MoveCallContext};
 use super::{abort_in, overflow, tag};
 
 const MODULE: &str = "staking_pool";
-/// Commission is in basis points: 10,000 = 100%.
-const MAX_COMMISSION_RATE: u16 = 10_000;
-/// Longest node name, in bytes.
-const MAX_NAME_LENGTH: usize = 100;
-/// Longest network address, in bytes.
-const MAX_NETWORK_ADDRESS_LENGTH: usize = 259;
-/// Length of a compressed BLS12-381 G1 public key.
-const PUBLIC_KEY_LENGTH: usize = 48;
 
 /// `staking_pool::EInvalidCommissionRate`.
 pub(crate) const E_INVALID_COMMISSION_RATE: u64 = 0;
@@ -96,20 +91,6 @@ fn rate(call: &mut MoveCallContext<'_>, pool: &StakingPool, epoch: u32) -> Resul
 
 fn has_rate(call: &mut MoveCallContext<'_>, pool: &StakingPool, epoch: u32) -> bool {
     call.has_field(pool.exchange_rates.id, &rate_key_type(), &epoch)
-}
-
-fn to_shares(rate: &ExchangeRate, wal_amount: u64) -> u64 {
-    if rate.wal_amount == 0 || rate.share_amount == 0 {
-        return wal_amount;
-    }
-    (u128::from(wal_amount) * u128::from(rate.share_amount) / u128::from(rate.wal_amount)) as u64
-}
-
-fn to_wal(rate: &ExchangeRate, shares: u64) -> u64 {
-    if rate.wal_amount == 0 || rate.share_amount == 0 {
-        return shares;
-    }
-    (u128::from(shares) * u128::from(rate.wal_amount) / u128::from(rate.share_amount)) as u64
 }
 
 /// Records `amount` of stake activating at `activation_epoch`.
@@ -192,8 +173,7 @@ pub(crate) fn advance_epoch(
 
     if let Some(index) = pool.pending_stake.contents.iter().position(|e| e.key == new_epoch) {
         let amount = pool.pending_stake.contents.remove(index).value;
-        pool.share_amount =
-            pool.share_amount.checked_add(to_shares(&rate, amount)).ok_or_else(|| overflow("shares"))?;
+        pool.share_amount = pool.share_amount.checked_add(rate.to_shares(amount)).ok_or_else(|| overflow("shares"))?;
         pool.wal_balance = pool.wal_balance.checked_add(amount).ok_or_else(|| overflow("pool balance"))?;
     }
 
@@ -203,12 +183,12 @@ pub(crate) fn advance_epoch(
     for withdrawal in &due {
         let activation_rate = self::rate(call, pool, withdrawal.activation_epoch)?;
         shares_out = shares_out
-            .checked_add(to_shares(&activation_rate, withdrawal.principal))
+            .checked_add(activation_rate.to_shares(withdrawal.principal))
             .ok_or_else(|| overflow("shares"))?;
     }
     pool.pending_withdrawals = remaining;
     let shares_out = shares_out.min(pool.share_amount);
-    let wal_out = to_wal(&rate, shares_out).min(pool.wal_balance);
+    let wal_out = rate.to_wal(shares_out).min(pool.wal_balance);
     pool.share_amount -= shares_out;
     pool.wal_balance -= wal_out;
     pool.latest_epoch = new_epoch;
@@ -244,9 +224,8 @@ pub(crate) fn withdraw_rewards(
     activation_epoch: u32,
     withdraw_epoch: u32,
 ) -> Result<u64, CallError> {
-    let shares = to_shares(&rate(call, pool, activation_epoch)?, principal);
-    let total = to_wal(&rate(call, pool, withdraw_epoch)?, shares);
-    let rewards = total.saturating_sub(principal).min(pool.rewards_pool);
+    let (activation, withdrawal) = (rate(call, pool, activation_epoch)?, rate(call, pool, withdraw_epoch)?);
+    let rewards = stake_rewards(principal, &activation, &withdrawal, pool.rewards_pool);
     pool.rewards_pool -= rewards;
     Ok(rewards)
 }
@@ -264,7 +243,7 @@ pub(crate) fn stake_at_epoch(call: &mut MoveCallContext<'_>, pool: &StakingPool,
     for withdrawal in &pool.pending_withdrawals {
         if withdrawal.withdraw_epoch <= epoch {
             let value = if has_rate(call, pool, withdrawal.activation_epoch) {
-                to_wal(&latest, to_shares(&rate(call, pool, withdrawal.activation_epoch)?, withdrawal.principal))
+                latest.to_wal(rate(call, pool, withdrawal.activation_epoch)?.to_shares(withdrawal.principal))
             } else {
                 withdrawal.principal
             };
@@ -295,17 +274,6 @@ pub(crate) fn set_network_address(pool: &mut StakingPool, network_address: Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shares_and_wal_convert_at_the_rate_and_one_to_one_when_empty() {
-        let empty = ExchangeRate { wal_amount: 0, share_amount: 0 };
-        assert_eq!(to_shares(&empty, 7), 7);
-        assert_eq!(to_wal(&empty, 7), 7);
-        let grown = ExchangeRate { wal_amount: 1_100, share_amount: 1_000 };
-        assert_eq!(to_shares(&grown, 1_100), 1_000);
-        assert_eq!(to_wal(&grown, 1_000), 1_100);
-        assert_eq!(to_shares(&grown, 10), 9);
-    }
 
     #[test]
     fn pending_stake_adds_up_and_empty_entries_disappear() {
