@@ -263,6 +263,7 @@ mod tests {
             epoch: 0,
             epoch_start_ms: 0,
             pools: crate::floe::framework::Table { id: Address::new([2; 32]), size: 0 },
+            pool_ids: vec![],
             committee: Committee { shards: Default::default() },
             previous_committee: Committee { shards: Default::default() },
             next_committee: None,

@@ -43,8 +43,10 @@ pub struct StakingInnerV1 {
     pub epoch: u32,
     /// When the current epoch started (ms).
     pub epoch_start_ms: u64,
-    /// `ObjectTable<ID, StakingPool>`: every registered pool (no list of them is kept).
+    /// `ObjectTable<ID, StakingPool>`: every registered pool.
     pub pools: Table,
+    /// Pool ids in registration order.
+    pub pool_ids: Vec<Address>,
     /// The current committee.
     pub committee: Committee,
     /// The committee of the previous epoch.
@@ -134,6 +136,7 @@ mod tests {
             epoch: 1,
             epoch_start_ms: 1_000,
             pools: Table { id: Address::new([8; 32]), size: 1 },
+            pool_ids: vec![Address::new([7; 32])],
             committee: committee.clone(),
             previous_committee: Committee { shards: Default::default() },
             next_committee: Some(committee),

@@ -130,7 +130,7 @@ enum Step {
 fn due(inner: &StakingInnerV1, now: u64) -> Step {
     // Epoch 0 has no committee: the first change is the genesis' (or someone's) to make. A
     // chain without pools (a signing committee written at genesis) has nobody to select.
-    if inner.epoch == 0 || inner.pools.size == 0 {
+    if inner.epoch == 0 || inner.pool_ids.is_empty() {
         return Step::Wait;
     }
     let half = inner.epoch_start_ms + inner.epoch_duration_ms / 2;
@@ -272,7 +272,8 @@ mod tests {
             max_committee_size: 10,
             epoch,
             epoch_start_ms: 10_000,
-            pools: Table { id: Address::ZERO, size: 1 },
+            pools: Table { id: Address::ZERO, size: 0 },
+            pool_ids: vec![Address::ZERO],
             committee: Committee { shards: VecMap::default() },
             previous_committee: Committee { shards: VecMap::default() },
             next_committee: None,
@@ -297,8 +298,7 @@ mod tests {
     fn a_syncing_epoch_waits_for_reports_and_a_chain_without_pools_or_committee_waits() {
         assert_eq!(due(&inner(3, EpochState::EpochChangeSync(4)), 99_999), Step::Sync);
         assert_eq!(due(&inner(0, EpochState::EpochChangeDone(0)), 99_999), Step::Wait);
-        let without_pools =
-            StakingInnerV1 { pools: Table { id: Address::ZERO, size: 0 }, ..inner(3, EpochState::EpochChangeDone(0)) };
+        let without_pools = StakingInnerV1 { pool_ids: vec![], ..inner(3, EpochState::EpochChangeDone(0)) };
         assert_eq!(due(&without_pools, 99_999), Step::Wait);
     }
 }

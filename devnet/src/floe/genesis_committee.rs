@@ -219,7 +219,7 @@ pub(crate) fn run(
     let Some(inner) = super::epoch_driver::read_staking(ledger, staking) else {
         return Ok(());
     };
-    if nodes.is_empty() || inner.epoch != 0 || inner.pools.size != 0 {
+    if nodes.is_empty() || inner.epoch != 0 || !inner.pool_ids.is_empty() {
         return Ok(());
     }
     let object = |id: Address, what: &str| {

@@ -93,6 +93,7 @@ pub(crate) fn initial_state(params: &InitParams, ids: InitialIds) -> Result<Init
         epoch: 0,
         epoch_start_ms: 0,
         pools: Table { id: ids.pools, size: 0 },
+        pool_ids: vec![],
         committee: Committee { shards: VecMap::default() },
         previous_committee: Committee { shards: VecMap::default() },
         next_committee: None,

@@ -288,6 +288,7 @@ fn register_candidate(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
     call.create(node_id, tag::<StakingPool>(), true, &pool)?;
     call.add_object_field(state.inner.pools.id, id_type(), &node_id, node_id)?;
     state.inner.pools.size += 1;
+    state.inner.pool_ids.push(node_id);
     state.save(call)?;
     call.emit(
         tag::<StakingPoolRegistered>(),

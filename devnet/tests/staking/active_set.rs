@@ -66,9 +66,9 @@ async fn latest_epoch(net: &StakedNet, node_id: Address) -> u32 {
 async fn the_epoch_change_reads_only_the_active_set_however_many_candidates_register() {
     let net = StakedNet::start(10).await;
     register_candidates(&net).await;
-    assert_eq!(net.staking().await.pools.size, 4 + CANDIDATES as u64);
-    let candidates: Vec<Address> = net.registered_node_ids()[4..].to_vec();
-    assert_eq!(candidates.len(), CANDIDATES);
+    let staking = net.staking().await;
+    assert_eq!(staking.pool_ids.len(), 4 + CANDIDATES);
+    let candidates: Vec<Address> = staking.pool_ids[4..].to_vec();
     // Candidates 0..7 stake 1..8 FROST: 1..6 fill the six free seats, 7 and 8 replace 1 and 2.
     let coin = net.owned(net.wal_coin(0)).await;
     let executed = net

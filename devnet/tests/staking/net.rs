@@ -217,29 +217,9 @@ impl StakedNet {
             .value
     }
 
-    /// The node ids of every pool, in registration order, from the `StakingPoolRegistered`
-    /// events (the Staking state keeps no list of its pools).
-    pub fn registered_node_ids(&self) -> Vec<Address> {
-        let ledger = self.devnet.ledger();
-        let mut ids = Vec::new();
-        for sequence in 0..=ledger.tip() {
-            let (_, transactions) = ledger.checkpoint(sequence).unwrap();
-            for record in transactions {
-                for event in &record.events.0 {
-                    if let Ok(FloeEvent::StakingPoolRegistered(registered)) =
-                        FloeEvent::from_event(&self.packages, event)
-                    {
-                        ids.push(registered.node_id);
-                    }
-                }
-            }
-        }
-        ids
-    }
-
     /// The node id of node `i` (registration order).
     pub async fn node_id(&self, i: usize) -> Address {
-        self.registered_node_ids()[i]
+        self.staking().await.pool_ids[i]
     }
 
     /// Node `i`'s pool.
@@ -271,9 +251,8 @@ impl StakedNet {
     /// Every committee node that has not reported for the current epoch reports.
     pub async fn sync_all(&self) {
         let staking = self.staking().await;
-        // The four genesis nodes (registered first).
-        for (i, node_id) in self.registered_node_ids().iter().take(4).enumerate() {
-            if staking.committee.shards.get(node_id).is_none() {
+        for i in 0..4 {
+            if staking.committee.shards.get(&staking.pool_ids[i]).is_none() {
                 continue;
             }
             let cap: StorageNodeCap = self.read(self.cap(i).await).await;

@@ -65,6 +65,7 @@ public struct StakingInnerV1 has store {
     epoch: u32,
     epoch_start_ms: u64,
     pools: ObjectTable<ID, StakingPool>,
+    pool_ids: vector<ID>,
     committee: Committee,
     previous_committee: Committee,
     next_committee: Option<Committee>,
@@ -90,6 +91,7 @@ public(package) fun new(
         epoch: 0,
         epoch_start_ms: 0,
         pools: object_table::new(ctx),
+        pool_ids: vector[],
         committee: committee::empty(),
         previous_committee: committee::empty(),
         next_committee: option::none(),
@@ -132,6 +134,7 @@ public(package) fun register_candidate(
     );
     let node_id = pool.node_id();
     self.pools.add(node_id, pool);
+    self.pool_ids.push_back(node_id);
     events::emit_staking_pool_registered(self.epoch, node_id, commission_rate);
     storage_node::new(node_id, ctx)
 }
@@ -453,9 +456,8 @@ public fun n_shards(self: &StakingInnerV1): u16 { self.n_shards }
 /// The active set: the nodes the next committee is selected from.
 public fun active_set(self: &StakingInnerV1): &ActiveSet { &self.active_set }
 
-/// The number of registered pools. No list of them is kept here: it would grow the state every
-/// call loads with each registration (`StakingPoolRegistered` events name them all).
-public fun n_pools(self: &StakingInnerV1): u64 { self.pools.length() }
+/// The node ids of all registered pools, in registration order.
+public fun pool_ids(self: &StakingInnerV1): &vector<ID> { &self.pool_ids }
 
 /// Whether the state is EpochChangeSync.
 public fun is_epoch_sync(self: &StakingInnerV1): bool {

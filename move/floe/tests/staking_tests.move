@@ -25,7 +25,7 @@ fun registration_creates_a_pool_and_a_capability() {
     assert!(pool.commission_rate() == 1_000 && pool.storage_price_vote() == 10 && pool.write_price_vote() == 1);
     assert!(pool.node_capacity_vote() == 1 << 30 && pool.wal_balance() == 0);
     assert!(pool.name() == &b"node".to_string() && pool.network_address() == &b"127.0.0.1:9000".to_string());
-    assert!(staking.inner().n_pools() == 4);
+    assert!(staking.inner().pool_ids().length() == 4);
     let registered = event::events_by_type<events::StakingPoolRegistered>();
     assert!(registered.length() == 4 && registered[0] == events::staking_pool_registered(0, node_id, 1_000));
     destroy(staking); destroy(system); destroy(caps); clock.destroy_for_testing();
