@@ -51,4 +51,4 @@ pub mod sync;
 pub use client::NodeClient;
 pub use error::NodeApiError;
 pub use status::NodeBlobStatus;
-pub use sync::{SyncShardPage, SyncedSlivers};
+pub use sync::{PageSliver, SyncShardPage, SyncedSlivers};

@@ -10,11 +10,21 @@ use serde::{Deserialize, Serialize};
 /// The answer to `POST /v1/migrate/sync_shard` (BCS).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncShardPage {
-    /// Slivers as `(blob id, the sliver's BCS)`, in ascending blob id order, all at or after
-    /// the request's start.
-    pub slivers: Vec<(BlobId, Vec<u8>)>,
+    /// The slivers, in ascending blob id order, all at or after the request's start.
+    pub slivers: Vec<PageSliver>,
     /// Where the next page starts; `None` once the shard is exhausted.
     pub next: Option<BlobId>,
+}
+
+/// One sliver of a page: its blob and its BCS bytes (serialized as one byte string, not byte by
+/// byte: a page carries up to 32 MiB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageSliver {
+    /// The blob.
+    pub blob_id: BlobId,
+    /// The sliver's BCS.
+    #[serde(with = "serde_bytes")]
+    pub sliver: Vec<u8>,
 }
 
 /// A page whose shape was checked against the request that asked for it.
@@ -37,7 +47,7 @@ impl SyncShardPage {
         let n_shards = config.n_shards();
         let mut previous: Option<BlobId> = None;
         let mut slivers = Vec::with_capacity(self.slivers.len());
-        for (blob_id, bytes) in self.slivers {
+        for PageSliver { blob_id, sliver: bytes } in self.slivers {
             if blob_id < request.start || previous.is_some_and(|previous| blob_id <= previous) {
                 return Err(format!("blob {blob_id} is out of order"));
             }
@@ -93,7 +103,7 @@ mod tests {
             requester: key.public_key(),
         };
         let page = |order: &[usize], next| SyncShardPage {
-            slivers: order.iter().map(|i| (ids[*i], sliver_of(&ids[*i]))).collect(),
+            slivers: order.iter().map(|i| PageSliver { blob_id: ids[*i], sliver: sliver_of(&ids[*i]) }).collect(),
             next,
         };
         let checked = page(&[0, 1, 2], None).check(&config, &request).unwrap();
@@ -103,7 +113,7 @@ mod tests {
         let mut wrong_shard = page(&[0], None);
         let pair = mapping::pair_for_shard(ShardIndex(2), &ids[0], 4);
         let blob = blobs.iter().find(|blob| blob.metadata.blob_id() == &ids[0]).unwrap();
-        wrong_shard.slivers[0].1 = blob.pairs[pair.as_usize()].primary.to_bcs();
+        wrong_shard.slivers[0].sliver = blob.pairs[pair.as_usize()].primary.to_bcs();
         if pair != mapping::pair_for_shard(shard, &ids[0], 4) {
             assert!(wrong_shard.check(&config, &request).unwrap_err().contains("has index"));
         }

@@ -359,7 +359,12 @@ impl StorageNode {
             limits::MAX_SYNC_PAGE_BYTES,
             |blob_id| self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch)),
         )?;
-        Ok(floe_node_api::SyncShardPage { slivers: page.slivers, next: page.next })
+        let slivers = page
+            .slivers
+            .into_iter()
+            .map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver })
+            .collect();
+        Ok(floe_node_api::SyncShardPage { slivers, next: page.next })
     }
 
     /// Signs a shard-sync request with the node's key.

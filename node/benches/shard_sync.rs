@@ -1,0 +1,165 @@
+//! Shard migration between storage nodes on loopback, next to a plain transfer of the same bytes.
+//!
+//! `cargo bench -p floe-node --bench shard_sync` prints one line per figure. Three nodes of an
+//! in-memory chain hold 4 shards each (n = 12); blobs of `FLOE_BENCH_BLOB_MIB` (default 2; at n = 12 a blob holds at most 3.4 MiB) are
+//! stored until the committee holds `FLOE_BENCH_STORED_MIB` (default 256, comma-separated for
+//! several runs) of blob data. Then node 0 leaves: its 4 shards (a third) move, 2 to each of the
+//! other nodes, which pull them with the shard-sync protocol (signed page requests, every sliver
+//! verified against its metadata, each page stored durably), two shards at a time per node as
+//! the duty worker does. Figures:
+//! - migration: time from the epoch change until both new owners hold every sliver of the moved
+//!   shards, and the sliver bytes moved per second;
+//! - one shard alone, pulled page by page, against the same number of bytes fetched in pages of
+//!   the same size from a server that sends them from memory (plain transfer): the ratio is what
+//!   the protocol (BCS, signature, verification, durable writes) costs over the wire itself.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::{Router, routing::get};
+use floe_encoder::{ShardIndex, SliverType, encode};
+use floe_node::ChainFeed;
+use floe_node::blob_info::ObjectId;
+use floe_node::chain_view::{Committee, CommitteeMember};
+use floe_node::local_cluster::{EPOCH, LocalCluster};
+use floe_node::shard_sync::{SyncSettings, sync_shard};
+use floe_node::store::SyncProgress;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn blob(len: usize, seed: u32) -> Vec<u8> {
+    (0..len).map(|i| (i as u32 ^ seed).wrapping_mul(2_654_435_761).to_le_bytes()[1]).collect()
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1 << 20) as f64
+}
+
+/// A cluster holding `stored_mib` of blobs, fully uploaded and certified.
+async fn loaded_cluster(stored_mib: usize, blob_mib: usize) -> LocalCluster {
+    let cluster = LocalCluster::start(&[4, 4, 4]).await.expect("a cluster");
+    let count = stored_mib.div_ceil(blob_mib);
+    for i in 0..count {
+        let encoded = encode(&cluster.config, &blob(blob_mib << 20, i as u32)).expect("encodes");
+        let blob_id = *encoded.metadata.blob_id();
+        let object = ObjectId([(i % 250) as u8 + 1; 32]);
+        cluster.chain.blob_registered(blob_id, object, 100, false);
+        for node in &cluster.nodes {
+            node.node.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).expect("metadata");
+        }
+        for pair in &encoded.pairs {
+            let holder = cluster.holder_of_pair(&blob_id, pair.index().0);
+            for sliver in [&pair.primary, &pair.secondary] {
+                cluster.nodes[holder]
+                    .node
+                    .store_sliver(&blob_id, pair.index(), sliver.axis(), &sliver.to_bcs())
+                    .expect("sliver");
+            }
+        }
+        cluster.chain.blob_certified(blob_id, object, EPOCH);
+    }
+    cluster
+}
+
+/// Epoch 2: node 0's shards 0-1 go to node 1, shards 2-3 to node 2.
+fn without_node_0(cluster: &LocalCluster) -> Committee {
+    let members = cluster
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let shards: Vec<ShardIndex> = match i {
+                0 => Vec::new(),
+                1 => [0, 1].into_iter().map(ShardIndex).chain(node.shards.iter().copied()).collect(),
+                _ => [2, 3].into_iter().map(ShardIndex).chain(node.shards.iter().copied()).collect(),
+            };
+            CommitteeMember { public_key: node.key.public_key(), shards, http_address: node.url() }
+        })
+        .collect();
+    Committee::new(EPOCH + 1, 12, members).expect("a committee")
+}
+
+/// Fetches `total` bytes in `pages` pages from a server that holds one page in memory.
+async fn plain_transfer(total: u64, pages: u64) -> Duration {
+    let page = axum::body::Bytes::from(vec![7u8; usize::try_from(total / pages.max(1)).expect("fits")]);
+    let app = Router::new().route("/page", get(move || std::future::ready(page.clone())));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+    let url = format!("http://{}/page", listener.local_addr().expect("an address"));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    for _ in 0..pages {
+        let body = http.get(&url).send().await.expect("answers").bytes().await.expect("a body");
+        std::hint::black_box(body);
+    }
+    let elapsed = started.elapsed();
+    server.abort();
+    elapsed
+}
+
+fn main() {
+    let blob_mib: usize = env_or("FLOE_BENCH_BLOB_MIB", 2);
+    let sizes: Vec<usize> = env_or("FLOE_BENCH_STORED_MIB", "256".to_owned())
+        .split(',')
+        .filter_map(|size| size.trim().parse().ok())
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    runtime.block_on(async {
+        for stored_mib in sizes {
+            let cluster = loaded_cluster(stored_mib, blob_mib).await;
+            cluster.chain.epoch_changed(without_node_0(&cluster));
+            let source = cluster.nodes[0].url();
+            let http = reqwest::Client::new();
+            let settings = SyncSettings::default();
+
+            // The migration: both new owners pull their two shards at once.
+            let started = Instant::now();
+            let jobs = [(1usize, 0u16), (1, 1), (2, 2), (2, 3)].map(|(owner, shard)| {
+                let (node, http, source, settings) =
+                    (cluster.nodes[owner].node.clone(), http.clone(), source.clone(), settings.clone());
+                tokio::spawn(async move {
+                    sync_shard(&node, &http, EPOCH + 1, ShardIndex(shard), &source, &settings).await.expect("syncs")
+                })
+            });
+            let mut bytes = 0;
+            for job in jobs {
+                bytes += job.await.expect("the sync task").bytes;
+            }
+            let all_time = started.elapsed();
+            for node in &cluster.nodes[1..] {
+                assert_eq!(node.node.store().stored_shards().expect("a store").len(), 6, "a new owner holds 6 shards");
+            }
+            println!(
+                "shard_sync stored={stored_mib}MiB migration of 4 of 12 shards to 2 nodes: {:.1} MiB of slivers in {:.2} s = {:.0} MiB/s",
+                mib(bytes),
+                all_time.as_secs_f64(),
+                mib(bytes) / all_time.as_secs_f64(),
+            );
+
+            // One shard alone (pulled again from scratch), then the same bytes as a plain transfer.
+            let store = cluster.nodes[1].node.store();
+            store.drop_shard(ShardIndex(0)).expect("drops");
+            for axis in [SliverType::Primary, SliverType::Secondary] {
+                store.put_synced_page(EPOCH + 1, ShardIndex(0), axis, &[], &[], SyncProgress::NotStarted).expect("resets");
+            }
+            let started = Instant::now();
+            let one = sync_shard(&cluster.nodes[1].node, &http, EPOCH + 1, ShardIndex(0), &source, &settings)
+                .await
+                .expect("the shard syncs");
+            let one_time = started.elapsed();
+            let plain = plain_transfer(one.bytes, one.pages).await;
+            println!(
+                "shard_sync stored={stored_mib}MiB one shard: {:.1} MiB in {} pages, {:.0} ms = {:.0} MiB/s; plain transfer of the same pages {:.0} ms = {:.0} MiB/s; sync/plain throughput {:.2}",
+                mib(one.bytes),
+                one.pages,
+                one_time.as_secs_f64() * 1e3,
+                mib(one.bytes) / one_time.as_secs_f64(),
+                plain.as_secs_f64() * 1e3,
+                mib(one.bytes) / plain.as_secs_f64(),
+                plain.as_secs_f64() / one_time.as_secs_f64(),
+            );
+        }
+    });
+}
