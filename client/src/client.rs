@@ -389,8 +389,9 @@ impl FloeClient {
         } else {
             BlobPersistence::Permanent
         };
-        let blob =
-            self.certify_across_epochs(&encoded, object_id, persistence, options.send_object_to, false, progress).await?;
+        let blob = self
+            .certify_across_epochs(&encoded, object_id, persistence, options.send_object_to, false, progress)
+            .await?;
         Ok(StoreOutcome::NewlyCreated { blob, price })
     }
 

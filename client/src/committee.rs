@@ -225,7 +225,6 @@ impl Committees {
         });
         Self { current, previous }
     }
-
 }
 
 #[cfg(test)]
