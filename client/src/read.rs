@@ -107,7 +107,7 @@ impl NodeRecord {
             NodeApiError::Invalid { .. } | NodeApiError::TooLarge { .. } => {
                 self.liars.insert(node);
             }
-            NodeApiError::Status { .. } => {}
+            NodeApiError::Status { .. } | NodeApiError::OtherEpoch { .. } => {}
         }
     }
 }
