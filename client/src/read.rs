@@ -132,7 +132,6 @@ fn sources<'a>(committees: &'a Committees, blob_id: &BlobId, pair: SliverPairInd
 async fn metadata(
     committees: &Committees,
     blob_id: &BlobId,
-    record: &mut NodeRecord,
     settings: &Settings,
     http: &reqwest::Client,
 ) -> Result<VerifiedBlobMetadata, ReadError> {
@@ -164,7 +163,6 @@ async fn metadata(
                 if error.status() == Some(404) {
                     not_found.push(node_id);
                 }
-                record.note(node_id, &error);
                 failures.push(error.to_string());
             }
         }
@@ -254,8 +252,10 @@ pub(crate) async fn read(
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, ReadError> {
+    let metadata = metadata(committees, blob_id, settings, http).await?;
+    // Only sliver answers count: wrong metadata says nothing of a node's slivers, which are
+    // verified on their own.
     let mut record = NodeRecord::default();
-    let metadata = metadata(committees, blob_id, &mut record, settings, http).await?;
     let mut all_failures = Vec::new();
     let mut shortfall = None;
     let config = *committees.current.config();
