@@ -138,6 +138,10 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
     let (shards_before, shards_after) = (shards_by_node(&before), shards_by_node(&after));
     assert_ne!(shards_before, shards_after, "the stake moved no shard");
     assert!(shards_after[&gainer].len() > shards_before[&gainer].len(), "{shards_before:?} -> {shards_after:?}");
+    // With the gainer stopped, the other current holders alone serve fewer than the n - 2f
+    // primary slivers a read needs: reads then depend on the shards' previous holders.
+    let needed = usize::from(client.committee().config().n_source_symbols(floe_encoder::SliverType::Primary));
+    assert!(usize::from(SMALL.shards) - shards_after[&gainer].len() < needed, "{shards_after:?}");
     let previous = reader(&net).previous_committee().await.expect("the previous committee");
     assert_eq!(previous.as_ref().map(shards_by_node), Some(shards_before.clone()));
 
