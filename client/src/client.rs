@@ -465,3 +465,29 @@ impl FloeClient {
         Err(StoreError::NotCertified { blob_id, object_id, earlier: failures, last })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn short(weight: u64) -> UploadError {
+        UploadError::NotEnoughConfirmations { weight, needed: 9, n_shards: 12, failures: format!("{weight} failed") }
+    }
+
+    #[test]
+    fn a_store_that_never_certified_names_every_attempt_and_keeps_the_last_as_source() {
+        let error = StoreError::NotCertified {
+            blob_id: BlobId([1; 32]),
+            object_id: Address::new([2; 32]),
+            earlier: vec![CertifyAttemptError::Upload { epoch: 4, source: short(3) }],
+            last: Box::new(CertifyAttemptError::Upload { epoch: 5, source: short(6) }),
+        };
+        let text = error.to_string();
+        assert!(text.contains("after 2 attempt(s)"), "{text}");
+        let (first, second) = (text.find("in epoch 4").unwrap(), text.find("in epoch 5").unwrap());
+        assert!(first < second, "{text}");
+        assert!(text.contains("holding 3 of 12") && text.contains("holding 6 of 12"), "{text}");
+        let source = std::error::Error::source(&error).expect("the last attempt");
+        assert!(source.to_string().starts_with("in epoch 5"), "{source}");
+    }
+}
