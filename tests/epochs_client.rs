@@ -4,12 +4,13 @@
 //! even with a node that gained shards stopped.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use floe_chain::floe::state::{CommitteeInfo, FloeReader};
 use floe_chain::floe::{FloeCalls, messages::is_incorrect_epoch, wal::wal_type};
 use floe_chain::{select_coins, select_gas, split_payment, transaction_for};
-use floe_client::{ChainError, FloeClient, NoProgress, Price, StoreOptions, StoreOutcome};
+use floe_client::{ChainError, FloeClient, NoProgress, Price, Progress, ProgressEvent, StoreOptions, StoreOutcome};
 use floe_encoder::{BlobId, EncodedBlob, encode, messages::BlobPersistence};
 use floe_tests::{SMALL, TestNet, random_bytes};
 use sui_sdk_types::Address;
@@ -175,5 +176,48 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
             assert_eq!(&aggregator_read(&net, &blob_id).await, data, "aggregator read of {blob_id}, stop {stop}");
         }
     }
+    net.shutdown().await;
+}
+
+/// Ends the epoch the moment a store's confirmations first reach a quorum, so that the
+/// certificate being built is of an epoch that is over when it reaches the chain.
+struct EndEpochAtQuorum<'a> {
+    net: &'a TestNet,
+    done: AtomicBool,
+}
+
+impl Progress for EndEpochAtQuorum<'_> {
+    fn event(&self, event: ProgressEvent) {
+        if let ProgressEvent::Confirmed { weight, needed } = event
+            && weight >= needed
+            && !self.done.swap(true, Ordering::SeqCst)
+        {
+            // Progress is synchronous; the runtime has other workers for the network meanwhile.
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(advance_epoch(self.net)));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_whose_certificate_comes_too_late_certifies_again_in_the_new_epoch() {
+    let net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.expect("a client");
+    let access = client.chain().expect("a signing client");
+    let user = net.localnet.user_key().address();
+    let registered_in = access.system().await.expect("the system state").epoch();
+    let wal_before = access.wal_balance(user).await.expect("a balance");
+
+    let data = random_bytes(20_000, 4);
+    let progress = EndEpochAtQuorum { net: &net, done: AtomicBool::new(false) };
+    let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+    let (blob, price) = match client.store(data.clone(), &options, &progress).await.unwrap() {
+        StoreOutcome::NewlyCreated { blob, price } => (blob, price),
+        other => panic!("a new blob, got {other:?}"),
+    };
+    assert!(progress.done.load(Ordering::SeqCst), "the epoch was ended during the store");
+    assert_eq!(blob.registered_epoch, registered_in);
+    assert_eq!(blob.certified_epoch, Some(registered_in + 1));
+    assert_eq!(wal_before - access.wal_balance(user).await.expect("a balance"), price.total(), "paid once");
+    assert_eq!(client.read(&blob.blob_id, &NoProgress).await.unwrap(), data);
     net.shutdown().await;
 }
