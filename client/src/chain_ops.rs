@@ -172,6 +172,14 @@ impl ChainAccess {
         Ok(StorageCommittee::from_chain(&self.reader.committee().await?)?)
     }
 
+    /// The committee of the previous epoch (`None` in the first epoch).
+    pub async fn previous_committee(&self) -> Result<Option<StorageCommittee>, ChainError> {
+        match self.reader.previous_committee().await? {
+            Some(info) => Ok(Some(StorageCommittee::from_chain(&info)?)),
+            None => Ok(None),
+        }
+    }
+
     /// The sender's WAL balance in FROST.
     pub async fn wal_balance(&self, owner: Address) -> Result<u64, ChainError> {
         Ok(self.client.balance(owner, &wal_type(&self.deployment().packages)).await?)

@@ -1,16 +1,24 @@
 //! [`FloeClient`]: the SDK's entry point. It reads blobs from a committee, and with a chain
 //! connection and a key it stores them (encode, pay and register, upload, certify), checks their
 //! status, and runs the owner's blob operations.
+//!
+//! The client lives through epoch changes: reads fall back to the previous committee for shards
+//! whose new owners do not serve them yet, and a registered blob whose confirmations or
+//! certificate belong to an epoch that ended is uploaded to the new committee and certified
+//! there — the same `Blob` object, registered and paid for once.
 
 use std::sync::{Arc, RwLock};
 
-use floe_chain::{Deployment, Keypair, floe::blob::Blob};
+use floe_chain::{
+    ClientError, Deployment, Keypair,
+    floe::{blob::Blob, messages::is_incorrect_epoch},
+};
 use floe_encoder::{BlobId, EncodedBlob, Epoch, certificate::Certificate, encode, messages::BlobPersistence};
 use sui_sdk_types::Address;
 
 use crate::{
     chain_ops::{ChainAccess, ChainError, Price},
-    committee::StorageCommittee,
+    committee::{Committees, StorageCommittee},
     node_api::{NodeBlobStatus, NodeClient},
     progress::{Progress, ProgressEvent},
     read::{self, ReadError},
@@ -34,20 +42,64 @@ pub enum StoreError {
     /// A chain step failed.
     #[error(transparent)]
     Chain(#[from] ChainError),
-    /// Too few nodes confirmed; the blob stays registered but uncertified.
-    #[error("blob {blob_id} is registered (object {object_id}) but not certified: {source}")]
-    Upload {
+    /// No attempt ended in a certificate the chain accepted; the blob stays registered but
+    /// uncertified ([`FloeClient::certify_registered`] resumes it).
+    #[error(
+        "blob {blob_id} is registered (object {object_id}) but not certified after {} attempt(s): {}{last}",
+        earlier.len() + 1, earlier.iter().map(|attempt| format!("{attempt}; ")).collect::<String>()
+    )]
+    NotCertified {
         /// The blob.
         blob_id: BlobId,
         /// The registered `Blob` object, to retry with.
         object_id: Address,
-        /// Why.
-        source: UploadError,
+        /// The attempts before the last one, each in an epoch that then ended.
+        earlier: Vec<CertifyAttemptError>,
+        /// Why the last attempt failed.
+        #[source]
+        last: Box<CertifyAttemptError>,
+    },
+    /// The `Blob` object to certify is registered for another blob than the one given.
+    #[error("object {object_id} registers blob {registered}, not blob {given}")]
+    OtherBlob {
+        /// The `Blob` object.
+        object_id: Address,
+        /// The blob it registers.
+        registered: BlobId,
+        /// The blob given to upload.
+        given: BlobId,
     },
     /// Zero epochs asked for.
     #[error("a blob must be stored for at least one epoch")]
     ZeroEpochs,
 }
+
+/// One failed attempt at certifying a registered blob, in the epoch it was made.
+#[derive(Debug, thiserror::Error)]
+pub enum CertifyAttemptError {
+    /// Too few nodes of the epoch's committee confirmed.
+    #[error("in epoch {epoch}: {source}")]
+    Upload {
+        /// The epoch of the committee uploaded to.
+        epoch: Epoch,
+        /// Why.
+        #[source]
+        source: UploadError,
+    },
+    /// The certificate was of an epoch that ended before it reached the chain.
+    #[error("the certificate of epoch {epoch} came too late, the chain had moved on: {source}")]
+    EpochEnded {
+        /// The certificate's epoch.
+        epoch: Epoch,
+        /// The chain's refusal (`messages::EIncorrectEpoch`).
+        #[source]
+        source: ClientError,
+    },
+}
+
+/// Epochs a registered blob is tried in before the store gives up: an epoch change during an
+/// upload is common, two in a row rare, three a sign the chain moves faster than the upload.
+pub const CERTIFY_EPOCHS: usize = 3;
 
 /// How to store a blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +201,7 @@ pub struct StatusReport {
 pub struct FloeClient {
     http: reqwest::Client,
     settings: Settings,
-    committee: RwLock<Arc<StorageCommittee>>,
+    committees: RwLock<Committees>,
     chain: Option<ChainAccess>,
 }
 
@@ -157,7 +209,14 @@ impl FloeClient {
     /// A client of a fixed committee, without a chain: it reads, and uploads blobs registered by
     /// other means.
     pub fn with_committee(committee: StorageCommittee, settings: Settings) -> Self {
-        Self { http: reqwest::Client::new(), settings, committee: RwLock::new(Arc::new(committee)), chain: None }
+        Self::with_committees(committee, None, settings)
+    }
+
+    /// A client of a fixed committee and the one of the epoch before it, without a chain: reads
+    /// ask a pair of the previous holder of its shard when the current one does not serve it.
+    pub fn with_committees(current: StorageCommittee, previous: Option<StorageCommittee>, settings: Settings) -> Self {
+        let committees = Committees::new(Arc::new(current), previous.map(Arc::new));
+        Self { http: reqwest::Client::new(), settings, committees: RwLock::new(committees), chain: None }
     }
 
     /// A client of `deployment`, signing with `signer` when given (reads need no key).
@@ -172,8 +231,8 @@ impl FloeClient {
 
     /// A client over an established chain access.
     pub async fn with_chain(chain: ChainAccess, settings: Settings) -> Result<Self, ChainError> {
-        let committee = chain.committee().await?;
-        let mut client = Self::with_committee(committee, settings);
+        let (committee, previous) = futures::try_join!(chain.committee(), chain.previous_committee())?;
+        let mut client = Self::with_committees(committee, previous, settings);
         client.chain = Some(chain);
         Ok(client)
     }
@@ -194,31 +253,39 @@ impl FloeClient {
 
     /// The committee in use.
     pub fn committee(&self) -> Arc<StorageCommittee> {
-        self.committee.read().unwrap_or_else(|poison| poison.into_inner()).clone()
+        self.committees().current
     }
 
-    /// Re-reads the committee from the chain if it is not of `epoch` (no-op without a chain).
+    /// The committee in use and the one of the epoch before it.
+    pub fn committees(&self) -> Committees {
+        self.committees.read().unwrap_or_else(|poison| poison.into_inner()).clone()
+    }
+
+    /// Re-reads the committee (and the previous one with it) from the chain if it is not of
+    /// `epoch` (no-op without a chain).
     pub async fn refresh_committee(&self, epoch: Option<Epoch>) -> Result<Arc<StorageCommittee>, ChainError> {
         let current = self.committee();
         let Some(chain) = &self.chain else { return Ok(current) };
         if epoch.is_some_and(|epoch| epoch == current.epoch()) {
             return Ok(current);
         }
-        let fresh = Arc::new(chain.committee().await?);
-        *self.committee.write().unwrap_or_else(|poison| poison.into_inner()) = fresh.clone();
-        Ok(fresh)
+        let (fresh, previous) = futures::try_join!(chain.committee(), chain.previous_committee())?;
+        let fresh = Committees::new(Arc::new(fresh), previous.map(Arc::new));
+        let current = fresh.current.clone();
+        *self.committees.write().unwrap_or_else(|poison| poison.into_inner()) = fresh;
+        Ok(current)
     }
 
     /// Reads blob `blob_id`, verified against its id.
     pub async fn read(&self, blob_id: &BlobId, progress: &dyn Progress) -> Result<Vec<u8>, ReadError> {
-        let committee = self.committee();
-        let first = read::read(&committee, blob_id, &self.settings, &self.http, progress).await;
+        let committees = self.committees();
+        let first = read::read(&committees, blob_id, &self.settings, &self.http, progress).await;
         // After an epoch change the old committee may no longer serve; retry with the new one.
         if first.is_err()
             && let Ok(fresh) = self.refresh_committee(None).await
-            && fresh.epoch() != committee.epoch()
+            && fresh.epoch() != committees.current.epoch()
         {
-            return read::read(&fresh, blob_id, &self.settings, &self.http, progress).await;
+            return read::read(&self.committees(), blob_id, &self.settings, &self.http, progress).await;
         }
         first
     }
@@ -232,7 +299,7 @@ impl FloeClient {
         progress: &dyn Progress,
     ) -> Result<Certificate, UploadError> {
         let committee = self.committee();
-        upload::upload(&committee, encoded, persistence, &self.settings, &self.http, progress).await
+        upload::upload(&committee, encoded, persistence, false, &self.settings, &self.http, progress).await
     }
 
     /// Asks every node for the blob's status and weighs the answers by shards.
@@ -322,12 +389,105 @@ impl FloeClient {
         } else {
             BlobPersistence::Permanent
         };
-        let certificate = upload::upload(&committee, &encoded, persistence, &self.settings, &self.http, progress)
-            .await
-            .map_err(|source| StoreError::Upload { blob_id, object_id, source })?;
-        chain.certify(&registered.object, &certificate, options.send_object_to).await?;
-        progress.event(ProgressEvent::Certified);
-        let (blob, _) = chain.blob(object_id).await?;
+        let blob = self
+            .certify_across_epochs(&encoded, object_id, persistence, options.send_object_to, false, progress)
+            .await?;
         Ok(StoreOutcome::NewlyCreated { blob, price })
+    }
+
+    /// Finishes the store of a blob already registered as `Blob` object `object_id` with
+    /// `persistence`: uploads `encoded` to the current committee (nodes that already hold their
+    /// slivers confirm without them) and certifies that same object, in a later epoch if the
+    /// current one ends meanwhile. Nothing is registered or paid for again; an object already
+    /// certified is returned as it is.
+    pub async fn certify_registered(
+        &self,
+        encoded: &EncodedBlob,
+        object_id: Address,
+        persistence: BlobPersistence,
+        progress: &dyn Progress,
+    ) -> Result<Blob, StoreError> {
+        self.certify_across_epochs(encoded, object_id, persistence, None, true, progress).await
+    }
+
+    /// Upload and certify, up to [`CERTIFY_EPOCHS`] times while epochs end under them. `resume`:
+    /// the nodes may already hold the blob, so each is first asked for its confirmation alone.
+    async fn certify_across_epochs(
+        &self,
+        encoded: &EncodedBlob,
+        object_id: Address,
+        persistence: BlobPersistence,
+        recipient: Option<Address>,
+        resume: bool,
+        progress: &dyn Progress,
+    ) -> Result<Blob, StoreError> {
+        let chain = self.chain_or_err()?;
+        let blob_id = *encoded.metadata.blob_id();
+        let mut failures: Vec<CertifyAttemptError> = Vec::new();
+        let mut resume = resume;
+        for _ in 0..CERTIFY_EPOCHS {
+            let (blob, reference) = chain.blob(object_id).await?;
+            if blob.blob_id != blob_id {
+                return Err(StoreError::OtherBlob { object_id, registered: blob.blob_id, given: blob_id });
+            }
+            if blob.certified_epoch.is_some() {
+                return Ok(blob);
+            }
+            let epoch = chain.system().await?.epoch();
+            let committee = self.refresh_committee(Some(epoch)).await?;
+            let upload = upload::upload(&committee, encoded, persistence, resume, &self.settings, &self.http, progress);
+            // Every later attempt follows an epoch change: the nodes that stay hold their slivers.
+            resume = true;
+            match upload.await {
+                Ok(certificate) => match chain.certify(&reference, &certificate, recipient).await {
+                    Ok(()) => {
+                        progress.event(ProgressEvent::Certified);
+                        return Ok(chain.blob(object_id).await?.0);
+                    }
+                    Err(ChainError::Client(source)) if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) => {
+                        tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");
+                        failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
+                    }
+                    Err(error) => return Err(error.into()),
+                },
+                Err(source) => {
+                    failures.push(CertifyAttemptError::Upload { epoch: committee.epoch(), source });
+                    // Only a new epoch (confirmations of the old one refused, shards moved away)
+                    // makes another attempt worthwhile.
+                    if chain.system().await?.epoch() == epoch {
+                        break;
+                    }
+                    tracing::info!(%blob_id, epoch, "the epoch ended during the upload; again");
+                }
+            }
+        }
+        let last = Box::new(failures.pop().expect("at least one attempt was made"));
+        Err(StoreError::NotCertified { blob_id, object_id, earlier: failures, last })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn short(weight: u64) -> UploadError {
+        UploadError::NotEnoughConfirmations { weight, needed: 9, n_shards: 12, failures: format!("{weight} failed") }
+    }
+
+    #[test]
+    fn a_store_that_never_certified_names_every_attempt_and_keeps_the_last_as_source() {
+        let error = StoreError::NotCertified {
+            blob_id: BlobId([1; 32]),
+            object_id: Address::new([2; 32]),
+            earlier: vec![CertifyAttemptError::Upload { epoch: 4, source: short(3) }],
+            last: Box::new(CertifyAttemptError::Upload { epoch: 5, source: short(6) }),
+        };
+        let text = error.to_string();
+        assert!(text.contains("after 2 attempt(s)"), "{text}");
+        let (first, second) = (text.find("in epoch 4").unwrap(), text.find("in epoch 5").unwrap());
+        assert!(first < second, "{text}");
+        assert!(text.contains("holding 3 of 12") && text.contains("holding 6 of 12"), "{text}");
+        let source = std::error::Error::source(&error).expect("the last attempt");
+        assert!(source.to_string().starts_with("in epoch 5"), "{source}");
     }
 }

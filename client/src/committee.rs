@@ -19,6 +19,8 @@
 //! assert!(committee.is_quorum(7) && !committee.is_quorum(6));
 //! ```
 
+use std::sync::Arc;
+
 use floe_chain::floe::state::CommitteeInfo;
 use floe_encoder::{
     BlobId, EncodingConfig, Epoch, ShardIndex, SliverPairIndex, bft,
@@ -27,11 +29,15 @@ use floe_encoder::{
     mapping,
 };
 
+/// A node id on chain: its staking pool's object id. The same node keeps it across epochs, so it
+/// is what identifies a node in two committees.
+pub type NodeId = [u8; 32];
+
 /// One storage node of the committee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StorageMember {
     /// The node id on chain (its staking pool's object id).
-    pub node_id: [u8; 32],
+    pub node_id: NodeId,
     /// The node's name, for messages.
     pub name: String,
     /// The key its storage confirmations are signed with.
@@ -160,6 +166,11 @@ impl StorageCommittee {
         &self.certificate_committee
     }
 
+    /// The index of the member with node id `node_id`, if it is a member.
+    pub fn position_of(&self, node_id: &NodeId) -> Option<usize> {
+        self.members.iter().position(|member| &member.node_id == node_id)
+    }
+
     /// The index of the member holding `shard`.
     pub fn holder_of_shard(&self, shard: ShardIndex) -> usize {
         self.holder[shard.as_usize()]
@@ -192,6 +203,27 @@ impl StorageCommittee {
     /// Whether `weight` shards include at least one correct one (`3w >= n + 1`).
     pub fn is_one_correct(&self, weight: u64) -> bool {
         bft::is_one_correct(weight, self.n_shards())
+    }
+}
+
+/// The committees a client reads from: the current one, and the previous one, whose members keep
+/// the slivers of shards that moved until the new owners have them.
+#[derive(Debug, Clone)]
+pub struct Committees {
+    /// The committee of the current epoch.
+    pub current: Arc<StorageCommittee>,
+    /// The committee of the epoch before, if there was one with the same shard count.
+    pub previous: Option<Arc<StorageCommittee>>,
+}
+
+impl Committees {
+    /// `current` with `previous`; a previous committee of another shard count or epoch than the
+    /// one before `current` is dropped, as its slivers would not decode with the current ones.
+    pub fn new(current: Arc<StorageCommittee>, previous: Option<Arc<StorageCommittee>>) -> Self {
+        let previous = previous.filter(|previous| {
+            previous.n_shards() == current.n_shards() && previous.epoch().checked_add(1) == Some(current.epoch())
+        });
+        Self { current, previous }
     }
 }
 
@@ -233,5 +265,20 @@ mod tests {
         assert_eq!(error, CommitteeError::BadShardAssignment { shard: 3, holders: 0 });
         let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2, 3, 4])]).unwrap_err();
         assert!(matches!(error, CommitteeError::ShardOutOfRange { shard: 4, .. }), "{error}");
+    }
+
+    #[test]
+    fn a_previous_committee_must_be_of_the_epoch_before_and_the_same_shard_count() {
+        let now = Arc::new(StorageCommittee::new(5, 4, vec![member(0, &[0, 1]), member(1, &[2, 3])]).unwrap());
+        let before = Arc::new(StorageCommittee::new(4, 4, vec![member(0, &[0, 2]), member(1, &[1, 3])]).unwrap());
+        let committees = Committees::new(now.clone(), Some(before));
+        assert!(committees.previous.is_some());
+        assert_eq!(committees.current.position_of(&[1; 32]), Some(1));
+        assert_eq!(committees.current.position_of(&[9; 32]), None);
+
+        let older = Arc::new(StorageCommittee::new(3, 4, vec![member(0, &[0, 2]), member(1, &[1, 3])]).unwrap());
+        assert!(Committees::new(now.clone(), Some(older)).previous.is_none());
+        let wider = Arc::new(StorageCommittee::new(4, 10, vec![member(0, &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9])]).unwrap());
+        assert!(Committees::new(now, Some(wider)).previous.is_none());
     }
 }

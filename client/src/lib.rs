@@ -38,8 +38,8 @@ pub mod staking;
 mod upload;
 
 pub use chain_ops::{ChainAccess, ChainError, Price};
-pub use client::{FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome};
-pub use committee::{StorageCommittee, StorageMember};
+pub use client::{CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome};
+pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use read::ReadError;
 pub use settings::Settings;

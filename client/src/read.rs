@@ -4,11 +4,17 @@
 //! Primary slivers come first, the systematic ones (rows of raw data) before the others, since
 //! they decode without Reed-Solomon work; `n - 2f` verified ones suffice. A node that is down,
 //! slow or lying costs one request: its slivers are replaced by others', and a node that did not
-//! answer at all is not asked again. Should the primary axis fall short, the secondary axis
-//! (`n - f` slivers) is tried. Decoding ends with the consistency check, so a blob encoded
-//! inconsistently by its writer is reported instead of returned.
+//! answer at all, or answered with something that fails verification, is not asked again during
+//! the read. Should the primary axis fall short, the secondary axis (`n - f` slivers) is tried.
+//! Decoding ends with the consistency check, so a blob encoded inconsistently by its writer is
+//! reported instead of returned.
+//!
+//! Across an epoch change a shard's new owner may not hold its slivers yet (it receives them from
+//! the previous owner or recovers them), while the previous owner still does. So when the current
+//! holder of a pair does not serve it, its holder in the previous committee is asked before the
+//! read moves on to other pairs; metadata likewise comes from either committee.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 
 use floe_encoder::{
     BlobId, SliverPairIndex, SliverType,
@@ -19,7 +25,7 @@ use futures::{StreamExt, stream::FuturesUnordered};
 use rand::seq::SliceRandom;
 
 use crate::{
-    committee::StorageCommittee,
+    committee::{Committees, NodeId, StorageCommittee, StorageMember},
     node_api::{NodeApiError, NodeClient},
     progress::{Progress, ProgressEvent},
     settings::Settings,
@@ -78,56 +84,113 @@ fn quote(failures: &[String]) -> String {
     if text.is_empty() { "no node could be asked".into() } else { text }
 }
 
-/// The verified metadata of `blob_id` from the first node that serves it, nodes tried in random
-/// order so that readers spread their load.
-pub(crate) async fn metadata(
-    committee: &StorageCommittee,
+/// What one read learned about nodes, by node id, so that a node in both committees is judged
+/// once and a failure is held only against the node that failed.
+#[derive(Debug, Default)]
+struct NodeRecord {
+    /// Nodes that did not answer at all.
+    unreachable: HashSet<NodeId>,
+    /// Nodes whose answer failed verification: faulty or lying.
+    liars: HashSet<NodeId>,
+}
+
+impl NodeRecord {
+    fn may_ask(&self, node: &NodeId) -> bool {
+        !self.unreachable.contains(node) && !self.liars.contains(node)
+    }
+
+    fn note(&mut self, node: NodeId, error: &NodeApiError) {
+        match error {
+            NodeApiError::Transport { .. } => {
+                self.unreachable.insert(node);
+            }
+            NodeApiError::Invalid { .. } | NodeApiError::TooLarge { .. } => {
+                self.liars.insert(node);
+            }
+            NodeApiError::Status { .. } | NodeApiError::OtherEpoch { .. } => {}
+        }
+    }
+}
+
+/// The nodes that may serve pair `pair` of `blob_id`: its holder in the current committee, then
+/// its holder in the previous committee if that is another node.
+fn sources<'a>(committees: &'a Committees, blob_id: &BlobId, pair: SliverPairIndex) -> Vec<&'a StorageMember> {
+    let current = &committees.current.members()[committees.current.holder_of_pair(blob_id, pair)];
+    let mut sources = vec![current];
+    if let Some(previous) = &committees.previous {
+        let before = &previous.members()[previous.holder_of_pair(blob_id, pair)];
+        if before.node_id != current.node_id {
+            sources.push(before);
+        }
+    }
+    sources
+}
+
+/// The verified metadata of `blob_id` from the first node that serves it: the current
+/// committee's members in random order (so that readers spread their load), then the previous
+/// committee's other members.
+async fn metadata(
+    committees: &Committees,
     blob_id: &BlobId,
     settings: &Settings,
     http: &reqwest::Client,
 ) -> Result<VerifiedBlobMetadata, ReadError> {
-    let mut order: Vec<usize> = (0..committee.members().len()).collect();
+    let current = &committees.current;
+    let mut order: Vec<&StorageMember> = current.members().iter().collect();
     order.shuffle(&mut rand::thread_rng());
-    let config = committee.config();
+    if let Some(previous) = &committees.previous {
+        let mut others: Vec<&StorageMember> =
+            previous.members().iter().filter(|member| current.position_of(&member.node_id).is_none()).collect();
+        others.shuffle(&mut rand::thread_rng());
+        order.extend(others);
+    }
+    let config = current.config();
     let requests: Vec<_> = order
         .into_iter()
         .map(|member| {
-            let node = NodeClient::new(http.clone(), &committee.members()[member].url);
-            let (config, blob_id, timeout) = (*config, *blob_id, settings.request_timeout);
-            async move { (member, node.metadata(&config, &blob_id, timeout).await) }
+            let node = NodeClient::new(http.clone(), &member.url);
+            let (config, blob_id, timeout, node_id) = (*config, *blob_id, settings.request_timeout, member.node_id);
+            async move { (node_id, node.metadata(&config, &blob_id, timeout).await) }
         })
         .collect();
     let mut answers = futures::stream::iter(requests).buffer_unordered(METADATA_FANOUT);
-    let (mut failures, mut not_found_weight) = (Vec::new(), 0u64);
-    while let Some((member, answer)) = answers.next().await {
+    let mut failures = Vec::new();
+    let mut not_found = Vec::new();
+    while let Some((node_id, answer)) = answers.next().await {
         match answer {
             Ok(metadata) => return Ok(metadata),
             Err(error) => {
                 if error.status() == Some(404) {
-                    not_found_weight += committee.weight(member);
+                    not_found.push(node_id);
                 }
                 failures.push(error.to_string());
             }
         }
     }
-    if committee.is_quorum(not_found_weight) {
+    // The blob does not exist only if no committee that may hold it has it.
+    let absent_from = |committee: &StorageCommittee| {
+        let weight = not_found.iter().filter_map(|node| committee.position_of(node)).map(|i| committee.weight(i)).sum();
+        committee.is_quorum(weight)
+    };
+    if absent_from(current) && committees.previous.as_deref().is_none_or(absent_from) {
         return Err(ReadError::NotFound(*blob_id));
     }
     Err(ReadError::NoMetadata { blob_id: *blob_id, failures: quote(&failures) })
 }
 
-/// Fetches verified slivers of `axis` until the decoder has enough, skipping nodes that did not
-/// answer. Returns what it got (possibly too few) and the failures.
+/// Fetches verified slivers of `axis` until the decoder has enough. A pair whose current holder
+/// does not serve it is asked of its previous holder next; nodes in `record` are skipped.
+/// Returns what it got (possibly too few) and the failures.
 async fn fetch_slivers(
-    committee: &StorageCommittee,
+    committees: &Committees,
     metadata: &VerifiedBlobMetadata,
     axis: SliverType,
-    unreachable: &mut HashSet<usize>,
+    record: &mut NodeRecord,
     settings: &Settings,
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> (Vec<VerifiedSliver>, Vec<String>) {
-    let config = committee.config();
+    let config = committees.current.config();
     let n = config.n_shards();
     let needed = usize::from(config.n_source_symbols(axis));
     let blob_id = metadata.blob_id();
@@ -136,23 +199,31 @@ async fn fetch_slivers(
         .map(|index| floe_encoder::SliverIndex(index).pair_index(axis, n))
         .collect::<Vec<SliverPairIndex>>()
         .into_iter();
+    // Pairs to ask of another source (by position in `sources`) before any new pair.
+    let mut fallbacks: VecDeque<(SliverPairIndex, usize)> = VecDeque::new();
     let mut verified = Vec::with_capacity(needed);
     let mut failures = Vec::new();
     let mut in_flight = FuturesUnordered::new();
     let limit = settings.max_concurrent_requests.max(1);
     loop {
         while in_flight.len() < limit && verified.len() + in_flight.len() < needed {
-            let Some(pair) = candidates.find(|pair| !unreachable.contains(&committee.holder_of_pair(blob_id, *pair)))
-            else {
+            let Some((pair, first)) = fallbacks.pop_front().or_else(|| candidates.next().map(|pair| (pair, 0))) else {
                 break;
             };
-            let member = committee.holder_of_pair(blob_id, pair);
-            let node = NodeClient::new(http.clone(), &committee.members()[member].url);
+            let sources = sources(committees, blob_id, pair);
+            let Some((position, member)) =
+                sources.iter().enumerate().skip(first).find(|(_, member)| record.may_ask(&member.node_id))
+            else {
+                continue;
+            };
+            let node = NodeClient::new(http.clone(), &member.url);
+            let (node_id, last) = (member.node_id, position + 1 == sources.len());
             in_flight.push(async move {
-                (member, node.sliver(config, metadata, pair, axis, settings.request_timeout).await)
+                let answer = node.sliver(config, metadata, pair, axis, settings.request_timeout).await;
+                (pair, position, last, node_id, answer)
             });
         }
-        let Some((member, answer)) = in_flight.next().await else { break };
+        let Some((pair, position, last, node_id, answer)) = in_flight.next().await else { break };
         match answer {
             Ok(sliver) => {
                 verified.push(sliver);
@@ -162,39 +233,42 @@ async fn fetch_slivers(
                 }
             }
             Err(error) => {
-                if matches!(error, NodeApiError::Transport { .. }) {
-                    unreachable.insert(member);
-                }
+                record.note(node_id, &error);
                 failures.push(error.to_string());
+                if !last {
+                    fallbacks.push_back((pair, position + 1));
+                }
             }
         }
     }
     (verified, failures)
 }
 
-/// Reads and decodes `blob_id` from `committee`.
+/// Reads and decodes `blob_id` from `committees`.
 pub(crate) async fn read(
-    committee: &StorageCommittee,
+    committees: &Committees,
     blob_id: &BlobId,
     settings: &Settings,
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, ReadError> {
-    let metadata = metadata(committee, blob_id, settings, http).await?;
-    let mut unreachable = HashSet::new();
+    let metadata = metadata(committees, blob_id, settings, http).await?;
+    // Only sliver answers count: wrong metadata says nothing of a node's slivers, which are
+    // verified on their own.
+    let mut record = NodeRecord::default();
     let mut all_failures = Vec::new();
     let mut shortfall = None;
+    let config = *committees.current.config();
     for axis in [SliverType::Primary, SliverType::Secondary] {
         let (slivers, failures) =
-            fetch_slivers(committee, &metadata, axis, &mut unreachable, settings, http, progress).await;
+            fetch_slivers(committees, &metadata, axis, &mut record, settings, http, progress).await;
         all_failures.extend(failures);
-        let needed = usize::from(committee.config().n_source_symbols(axis));
+        let needed = usize::from(config.n_source_symbols(axis));
         if slivers.len() < needed {
             shortfall = Some((axis, slivers.len(), needed));
             continue;
         }
         progress.event(ProgressEvent::Decoding);
-        let config = *committee.config();
         let decoded =
             tokio::task::spawn_blocking(move || BlobDecoder::new(&config, &metadata).decode_verified(slivers))
                 .await

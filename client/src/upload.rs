@@ -7,6 +7,10 @@
 //! or fails to answer is retried with exponential backoff. Once the confirming nodes hold a
 //! quorum of shards the slower ones get a short grace period, then the certificate is built:
 //! nodes that missed the upload recover their slivers from the others after certification.
+//!
+//! A resumed upload (the blob was uploaded before, possibly to the committee of an epoch that
+//! has since ended) first asks each node for its confirmation alone: a node that kept or
+//! received its slivers confirms without any being sent again.
 
 use std::sync::Arc;
 
@@ -55,11 +59,13 @@ pub(crate) fn quorum_weight(committee: &StorageCommittee) -> u64 {
 }
 
 /// Uploads `encoded` (already registered with `persistence`) to `committee` and returns the
-/// certificate of a quorum of confirmations for the committee's epoch.
+/// certificate of a quorum of confirmations for the committee's epoch. With `resume`, nodes are
+/// asked for their confirmation before anything is sent to them.
 pub(crate) async fn upload(
     committee: &StorageCommittee,
     encoded: &EncodedBlob,
     persistence: BlobPersistence,
+    resume: bool,
     settings: &Settings,
     http: &reqwest::Client,
     progress: &dyn Progress,
@@ -68,8 +74,18 @@ pub(crate) async fn upload(
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
     let expected = StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata.blob_id(), persistence };
-    let job =
-        MemberUpload { committee, encoded, expected, settings, http, global, progress, stored: &stored, total_slivers };
+    let job = MemberUpload {
+        committee,
+        encoded,
+        expected,
+        resume,
+        settings,
+        http,
+        global,
+        progress,
+        stored: &stored,
+        total_slivers,
+    };
     let mut tasks: FuturesUnordered<_> = (0..committee.members().len())
         .map(|member| {
             let job = &job;
@@ -117,6 +133,7 @@ struct MemberUpload<'a> {
     committee: &'a StorageCommittee,
     encoded: &'a EncodedBlob,
     expected: StorageConfirmation,
+    resume: bool,
     settings: &'a Settings,
     http: &'a reqwest::Client,
     global: Arc<Semaphore>,
@@ -158,6 +175,14 @@ impl MemberUpload<'_> {
         let info = &self.committee.members()[member];
         let node = NodeClient::new(self.http.clone(), &info.url);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
+        if self.resume {
+            // No wait: the registration is old. Any refusal (slivers missing, shards new to the
+            // node) just means the upload below is needed.
+            match node.confirmation(&self.expected, &info.public_key, std::time::Duration::ZERO, timeout).await {
+                Ok(signed) => return Ok(signed),
+                Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
+            }
+        }
         let metadata = &self.encoded.metadata;
         self.with_retries(|| node.put_metadata(metadata, wait, timeout)).await?;
 

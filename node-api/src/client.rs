@@ -188,6 +188,12 @@ impl NodeClient {
             .map_err(|error| invalid(format!("signature is not base64: {error}")))
             .and_then(|bytes| BlsSignature::from_bytes(&bytes).map_err(|error| invalid(error.to_string())))?;
         if serialized != expected.to_bytes() {
+            if let Ok(got) = StorageConfirmation::from_bytes(&serialized)
+                && got.epoch != expected.epoch
+                && (StorageConfirmation { epoch: expected.epoch, ..got }) == *expected
+            {
+                return Err(NodeApiError::OtherEpoch { url: url.clone(), signed: got.epoch, expected: expected.epoch });
+            }
             let got = StorageConfirmation::from_bytes(&serialized)
                 .map_or_else(|error| format!("unparsable ({error})"), |message| format!("{message:?}"));
             return Err(invalid(format!("confirmation is {got}, expected {expected:?}")));

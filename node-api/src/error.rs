@@ -1,5 +1,7 @@
 //! Why a request to a storage node failed.
 
+use floe_encoder::Epoch;
+
 /// Why a request to a storage node failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeApiError {
@@ -29,6 +31,17 @@ pub enum NodeApiError {
         /// The bound.
         limit: usize,
     },
+    /// The node confirmed storage for another epoch than asked: it has not yet followed the chain
+    /// into the asker's epoch, or the asker's committee belongs to an epoch that has ended.
+    #[error("{url} confirmed storage for epoch {signed}, expected epoch {expected}")]
+    OtherEpoch {
+        /// The URL.
+        url: String,
+        /// The epoch the node signed for (its current one).
+        signed: Epoch,
+        /// The epoch asked for.
+        expected: Epoch,
+    },
     /// The answer does not decode or does not verify: the node is faulty or lying.
     #[error("{url} sent an invalid answer: {reason}")]
     Invalid {
@@ -40,12 +53,14 @@ pub enum NodeApiError {
 }
 
 impl NodeApiError {
-    /// The node may answer differently if asked again soon: no answer, a server failure, or a
-    /// refusal because it has not yet seen the blob's registration (403) or all its slivers (409).
+    /// The node may answer differently if asked again soon: no answer, a server failure, a
+    /// refusal because it has not yet seen the blob's registration (403) or all its slivers (409),
+    /// or a confirmation for the epoch before the asked one (its chain follower trails).
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Transport { .. } => true,
             Self::Status { status, .. } => *status >= 500 || matches!(*status, 403 | 409 | 429),
+            Self::OtherEpoch { signed, expected, .. } => signed < expected,
             Self::TooLarge { .. } | Self::Invalid { .. } => false,
         }
     }
@@ -72,5 +87,13 @@ mod tests {
         assert!(!NodeApiError::TooLarge { url: String::new(), limit: 1 }.is_transient());
         assert_eq!(status(409).status(), Some(409));
         assert_eq!(NodeApiError::TooLarge { url: String::new(), limit: 1 }.status(), None);
+    }
+
+    #[test]
+    fn a_node_behind_the_asked_epoch_may_catch_up_one_ahead_will_not() {
+        let other = |signed, expected| NodeApiError::OtherEpoch { url: "http://n".into(), signed, expected };
+        assert!(other(4, 5).is_transient());
+        assert!(!other(6, 5).is_transient());
+        assert_eq!(other(4, 5).to_string(), "http://n confirmed storage for epoch 4, expected epoch 5");
     }
 }

@@ -148,3 +148,42 @@ async fn metadata_of_another_blob_is_rejected_and_the_right_one_verifies() {
     let node = client(&scripted_node(head, body).await);
     assert_eq!(node.metadata(&config, &blob_id, TIMEOUT).await.unwrap(), asked);
 }
+
+/// A confirmation answer carrying `message` signed by `key`.
+fn confirmation_answer(
+    message: &floe_encoder::messages::StorageConfirmation,
+    key: &floe_encoder::bls::BlsSecretKey,
+) -> (String, Vec<u8>) {
+    use base64::{Engine as _, engine::general_purpose::STANDARD};
+    let signed = message.sign(key);
+    let body = serde_json::json!({ "success": { "code": 200, "data": { "signed": {
+        "serializedMessage": STANDARD.encode(&signed.serialized),
+        "signature": STANDARD.encode(signed.signature.to_bytes()),
+    }}}});
+    with_length("200 OK", "application/json", body.to_string().into_bytes())
+}
+
+#[tokio::test]
+async fn a_confirmation_for_another_epoch_is_named_with_both_epochs() {
+    use floe_encoder::messages::{BlobPersistence, StorageConfirmation};
+    let key = floe_encoder::bls::BlsSecretKey::from_seed(&[4; 32]);
+    let expected = StorageConfirmation { epoch: 5, blob_id: BlobId([7; 32]), persistence: BlobPersistence::Permanent };
+
+    // Signed for the epoch before: the node trails the chain and may catch up.
+    let (head, body) = confirmation_answer(&StorageConfirmation { epoch: 4, ..expected }, &key);
+    let node = client(&scripted_node(head, body).await);
+    let error = node.confirmation(&expected, &key.public_key(), Duration::ZERO, TIMEOUT).await.unwrap_err();
+    assert!(matches!(error, NodeApiError::OtherEpoch { signed: 4, expected: 5, .. }), "{error}");
+    assert!(error.is_transient());
+
+    // The same epoch but another blob is no epoch matter: a wrong answer.
+    let (head, body) = confirmation_answer(&StorageConfirmation { blob_id: BlobId([8; 32]), ..expected }, &key);
+    let node = client(&scripted_node(head, body).await);
+    let error = node.confirmation(&expected, &key.public_key(), Duration::ZERO, TIMEOUT).await.unwrap_err();
+    assert!(matches!(error, NodeApiError::Invalid { .. }), "{error}");
+
+    // The asked one verifies.
+    let (head, body) = confirmation_answer(&expected, &key);
+    let node = client(&scripted_node(head, body).await);
+    node.confirmation(&expected, &key.public_key(), Duration::ZERO, TIMEOUT).await.unwrap();
+}

@@ -57,6 +57,16 @@ pub struct InvalidBlobIdMessage {
     pub blob_id: BlobId,
 }
 
+/// `floe::messages::EIncorrectEpoch`: the abort of `certify_blob` (and of every check of a signed
+/// message) when the message was signed for another epoch than the current one.
+pub const E_INCORRECT_EPOCH: u64 = 2;
+
+/// Whether `abort` is [`E_INCORRECT_EPOCH`] raised by `floe::messages`: a certificate of an
+/// epoch that has ended, which the same nodes (or their successors) can sign again for the new one.
+pub fn is_incorrect_epoch(abort: &crate::MoveAbort) -> bool {
+    abort.module == "messages" && abort.code == E_INCORRECT_EPOCH
+}
+
 move_types!(Floe;
     "messages" => CertifiedMessage,
     "messages" => BlobPersistenceType,
@@ -104,6 +114,22 @@ mod tests {
         let message = InvalidBlobIdMessage { epoch: test_vectors::EPOCH, blob_id: test_vectors::blob_id() };
         let body = assert_bcs_round_trip(&message);
         assert_eq!(signed(2, &body), test_vectors::invalid_blob_id_message());
+    }
+
+    #[test]
+    fn the_incorrect_epoch_abort_code_is_the_move_constant() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../move/floe/sources/messages.move");
+        let source = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+        let declaration = format!("const EIncorrectEpoch: u64 = {E_INCORRECT_EPOCH};");
+        assert!(source.contains(&declaration), "{path} does not declare `{declaration}`");
+        let abort = |module: &str, code| crate::MoveAbort {
+            code,
+            package: Address::ZERO,
+            module: module.into(),
+            function: Some("certify_blob".into()),
+        };
+        assert!(is_incorrect_epoch(&abort("messages", E_INCORRECT_EPOCH)));
+        assert!(!is_incorrect_epoch(&abort("messages", 3)) && !is_incorrect_epoch(&abort("system", E_INCORRECT_EPOCH)));
     }
 
     #[test]

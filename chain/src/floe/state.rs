@@ -23,6 +23,7 @@ use floe_encoder::bls::BlsPublicKey;
 use serde::de::DeserializeOwned;
 use sui_sdk_types::{Address, Object, ObjectData, TypeTag};
 
+use super::committee::Committee;
 use super::framework::DynamicField;
 use super::staking::StakingInnerV1;
 use super::staking_pool::{ExchangeRate, ExchangeRateField, StakingPool};
@@ -211,6 +212,17 @@ impl FloeReader {
         Ok(CommitteeInfo { epoch: bls.epoch, n_shards: bls.n_shards, members })
     }
 
+    /// The committee of the previous epoch, which still holds the slivers of shards that moved
+    /// until their new owners have them: Staking's previous shard assignment joined with each
+    /// node's pool (key, name, network address). `None` in the first epoch, which has no
+    /// predecessor.
+    pub async fn previous_committee(&self) -> Result<Option<CommitteeInfo>, StateError> {
+        let staking = self.staking().await?;
+        let node_ids = staking.previous_committee.shards.contents.iter().map(|entry| entry.key);
+        let pools = futures::future::try_join_all(node_ids.map(|node_id| self.pool(node_id))).await?;
+        previous_committee_of(&staking, &pools)
+    }
+
     async fn inner<V: DeserializeOwned>(&self, parent: Address, name: &str) -> Result<V, StateError> {
         let key = bcs::to_bytes(&INNER_VERSION).expect("u64 serializes");
         let field_id = parent.derive_dynamic_child_id(&TypeTag::U64, &key);
@@ -234,6 +246,37 @@ fn decode<T: DeserializeOwned>(object: &Object, what: impl Fn() -> String) -> Re
         return Err(StateError::Decode { what: what(), reason: "it is a package, not an object".into() });
     };
     bcs::from_bytes(data.contents()).map_err(|e| StateError::Decode { what: what(), reason: e.to_string() })
+}
+
+/// The previous committee described by `staking`, with each member's key, name and address from
+/// its pool (`pools` holds at least the pool of every node of the previous committee). Members
+/// are in node-id order, the order of the BLS committee the System kept for that epoch.
+fn previous_committee_of(staking: &StakingInnerV1, pools: &[StakingPool]) -> Result<Option<CommitteeInfo>, StateError> {
+    let Committee { shards } = &staking.previous_committee;
+    if shards.is_empty() || staking.epoch == 0 {
+        return Ok(None);
+    }
+    let mut members = Vec::with_capacity(shards.len());
+    for entry in &shards.contents {
+        let pool = pools.iter().find(|pool| pool.id == entry.key).ok_or_else(|| {
+            StateError::Inconsistent(format!("node {} of the previous committee has no staking pool", entry.key))
+        })?;
+        let public_key = BlsPublicKey::from_bytes(&pool.public_key).map_err(|e| StateError::Decode {
+            what: format!("public key in the staking pool of node {}", entry.key),
+            reason: e.to_string(),
+        })?;
+        let mut shards: Vec<ShardIndex> = entry.value.iter().copied().map(ShardIndex).collect();
+        shards.sort_unstable();
+        members.push(MemberInfo {
+            node_id: entry.key,
+            name: pool.name.clone(),
+            public_key,
+            shards,
+            network_address: pool.network_address.clone(),
+        });
+    }
+    members.sort_unstable_by_key(|member| member.node_id);
+    Ok(Some(CommitteeInfo { epoch: staking.epoch - 1, n_shards: staking.n_shards, members }))
 }
 
 #[cfg(test)]
@@ -262,5 +305,80 @@ mod tests {
         assert_eq!(committee.holder_of(ShardIndex(3)).map(|m| m.name.as_str()), Some("n"));
         assert!(committee.holder_of(ShardIndex(2)).is_none());
         assert_eq!(committee.position_of(&committee.members[0].public_key), Some(0));
+    }
+
+    fn pool(byte: u8) -> StakingPool {
+        use super::super::framework::Table;
+        use super::super::staking_pool::VotingParams;
+        StakingPool {
+            id: Address::new([byte; 32]),
+            name: format!("node-{byte}"),
+            network_address: format!("127.0.0.1:{}", 9000 + u16::from(byte)),
+            public_key: floe_encoder::bls::BlsSecretKey::from_seed(&[byte; 32]).public_key().to_bytes().to_vec(),
+            voting_params: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 << 30 },
+            commission_rate: 0,
+            next_commission: None,
+            latest_epoch: 0,
+            wal_balance: 0,
+            share_amount: 0,
+            pending_stake: Default::default(),
+            pending_withdrawals: Vec::new(),
+            exchange_rates: Table { id: Address::ZERO, size: 0 },
+            rewards_pool: 0,
+            commission: 0,
+        }
+    }
+
+    fn staking(epoch: u32, previous: &[(u8, &[u16])]) -> StakingInnerV1 {
+        use super::super::framework::Table;
+        use super::super::staking::EpochState;
+        let previous_committee = Committee {
+            shards: previous.iter().map(|(byte, shards)| (Address::new([*byte; 32]), shards.to_vec())).collect(),
+        };
+        StakingInnerV1 {
+            n_shards: 5,
+            epoch_duration_ms: 1,
+            max_committee_size: 10,
+            epoch,
+            epoch_start_ms: 0,
+            pools: Table { id: Address::ZERO, size: 3 },
+            pool_ids: Vec::new(),
+            committee: Committee { shards: Default::default() },
+            previous_committee,
+            next_committee: None,
+            next_epoch_params: None,
+            epoch_state: EpochState::EpochChangeDone(0),
+        }
+    }
+
+    #[test]
+    fn the_previous_committee_takes_keys_names_and_addresses_from_the_pools() {
+        let pools = [pool(3), pool(1), pool(2)];
+        // Inserted out of node-id order, shards unsorted: the result is in bitmap order.
+        let info = previous_committee_of(&staking(4, &[(2, &[4, 0]), (1, &[1, 2, 3])]), &pools).unwrap().unwrap();
+        assert_eq!(info.epoch, 3);
+        assert_eq!(info.n_shards, 5);
+        let names: Vec<&str> = info.members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["node-1", "node-2"]);
+        assert_eq!(info.members[1].shards, [ShardIndex(0), ShardIndex(4)]);
+        assert_eq!(info.members[0].http_url(), "http://127.0.0.1:9001");
+        assert_eq!(info.members[1].public_key, floe_encoder::bls::BlsSecretKey::from_seed(&[2; 32]).public_key());
+        assert_eq!(info.holder_of(ShardIndex(3)).map(|m| m.node_id), Some(Address::new([1; 32])));
+    }
+
+    #[test]
+    fn the_first_epoch_has_no_previous_committee() {
+        assert_eq!(previous_committee_of(&staking(1, &[]), &[]).unwrap(), None);
+        assert_eq!(previous_committee_of(&staking(0, &[(1, &[0])]), &[pool(1)]).unwrap(), None);
+    }
+
+    #[test]
+    fn a_previous_member_without_a_pool_or_with_a_bad_key_is_named() {
+        let error = previous_committee_of(&staking(2, &[(7, &[0])]), &[pool(1)]).unwrap_err();
+        assert!(error.to_string().contains(&Address::new([7; 32]).to_string()), "{error}");
+        let mut broken = pool(1);
+        broken.public_key = vec![1, 2, 3];
+        let error = previous_committee_of(&staking(2, &[(1, &[0])]), &[broken]).unwrap_err();
+        assert!(matches!(error, StateError::Decode { .. }), "{error}");
     }
 }

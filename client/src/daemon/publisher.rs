@@ -62,7 +62,9 @@ fn store_error(error: StoreError) -> ApiError {
         StoreError::ZeroEpochs => StatusCode::BAD_REQUEST,
         StoreError::Chain(ChainError::Payment(_) | ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-        StoreError::Chain(_) | StoreError::Upload { .. } => StatusCode::BAD_GATEWAY,
+        StoreError::Chain(_) | StoreError::NotCertified { .. } | StoreError::OtherBlob { .. } => {
+            StatusCode::BAD_GATEWAY
+        }
     };
     ApiError::new(status, error.to_string())
 }

@@ -1,0 +1,223 @@
+//! The client lives through epoch changes: a blob registered in one epoch is certified in the
+//! next (the same `Blob` object, paid for once), also when the change moved shards between
+//! nodes, and every blob reads back identical afterwards through the SDK and the aggregator,
+//! even with a node that gained shards stopped.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use floe_chain::floe::state::{CommitteeInfo, FloeReader};
+use floe_chain::floe::{FloeCalls, messages::is_incorrect_epoch, wal::wal_type};
+use floe_chain::{select_coins, select_gas, split_payment, transaction_for};
+use floe_client::{ChainError, FloeClient, NoProgress, Price, Progress, ProgressEvent, StoreOptions, StoreOutcome};
+use floe_encoder::{BlobId, EncodedBlob, encode, messages::BlobPersistence};
+use floe_tests::{SMALL, TestNet, random_bytes};
+use sui_sdk_types::Address;
+
+const GAS_BUDGET: u64 = 50_000_000;
+
+/// Advances floe's epoch, retrying while the nodes have not reported `epoch_sync_done`.
+async fn advance_epoch(net: &TestNet) -> u32 {
+    let mut last = None;
+    for _ in 0..600 {
+        match net.localnet.devnet().advance_epoch().await {
+            Ok(epoch) => return epoch,
+            Err(error) => last = Some(error.to_string()),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the epoch did not advance within 60 s: {last:?}");
+}
+
+/// Stakes `amount` FROST of the user's WAL with `node_id`'s pool.
+async fn stake(net: &TestNet, node_id: Address, amount: u64) {
+    let chain = net.localnet.chain();
+    let user = net.localnet.user_key();
+    let deployment = net.localnet.deployment();
+    let calls = FloeCalls::resolve(&chain, deployment).await.expect("System and Staking");
+    let wal = select_coins(&chain, user.address(), &wal_type(&deployment.packages), amount, &[]).await.expect("WAL");
+    let gas = select_gas(&chain, user.address(), GAS_BUDGET).await.expect("gas");
+    let price = chain.reference_gas_price().await.expect("gas price");
+    let mut builder = transaction_for(user.address(), &gas, price, GAS_BUDGET);
+    let coin = split_payment(&mut builder, &wal, amount);
+    let staked = calls.stake_with_pool(&mut builder, coin, node_id);
+    let owner = builder.pure(&user.address());
+    builder.transfer_objects(vec![staked], owner);
+    let transaction = builder.try_build().expect("a transaction");
+    chain.sign_and_execute(&transaction, &user).await.expect("the stake executes");
+}
+
+fn reader(net: &TestNet) -> FloeReader {
+    FloeReader::new(net.localnet.chain(), net.localnet.deployment().clone())
+}
+
+fn shards_by_node(committee: &CommitteeInfo) -> HashMap<Address, Vec<u16>> {
+    committee.members.iter().map(|member| (member.node_id, member.shards.iter().map(|s| s.0).collect())).collect()
+}
+
+/// `data` encoded for the client's committee and registered (paid for) for `epochs`, without
+/// any upload: returns the encoding, the `Blob` object id and the price paid.
+async fn register(client: &FloeClient, data: &[u8], epochs: u32) -> (EncodedBlob, Address, Price) {
+    let access = client.chain().expect("a signing client");
+    let system = access.system().await.expect("the system state");
+    let config = *client.committee().config();
+    let encoded = encode(&config, data).expect("the blob encodes");
+    let price = Price::of(&system, &config, data.len() as u64, epochs).expect("a price");
+    let registered = access.register(encoded.metadata.metadata(), &price, false).await.expect("the registration");
+    (encoded, *registered.object.object_id(), price)
+}
+
+/// Reads `blob_id` through the aggregator.
+async fn aggregator_read(net: &TestNet, blob_id: &BlobId) -> Vec<u8> {
+    let url = format!("{}/v1/blobs/{blob_id}", net.localnet.daemon_url());
+    let answer = reqwest::get(&url).await.expect("the aggregator answers");
+    assert!(answer.status().is_success(), "GET {url}: {}", answer.status());
+    answer.bytes().await.expect("a body").to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_registered_before_an_epoch_change_is_certified_after_it_and_paid_once() {
+    let net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.expect("a client");
+    let access = client.chain().expect("a signing client");
+    let user = net.localnet.user_key().address();
+    let registered_in = access.system().await.expect("the system state").epoch();
+
+    let data = random_bytes(30_000, 1);
+    let wal_before = access.wal_balance(user).await.expect("a balance");
+    let (encoded, object_id, price) = register(&client, &data, 3).await;
+    let wal_registered = access.wal_balance(user).await.expect("a balance");
+    assert_eq!(wal_before - wal_registered, price.total());
+
+    // Equal stakes: the same shards, but a new epoch, which alone voids confirmations of the old.
+    let epoch = advance_epoch(&net).await;
+    assert_eq!(epoch, registered_in + 1);
+
+    let blob = client.certify_registered(&encoded, object_id, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    assert_eq!(blob.id, object_id);
+    assert_eq!(blob.blob_id, *encoded.metadata.blob_id());
+    assert_eq!(blob.registered_epoch, registered_in);
+    assert_eq!(blob.certified_epoch, Some(epoch));
+    assert_eq!(access.wal_balance(user).await.expect("a balance"), wal_registered, "WAL was paid again");
+    assert_eq!(client.committee().epoch(), epoch, "the client moved to the new committee");
+
+    // Resuming a certified registration changes nothing.
+    let again = client.certify_registered(&encoded, object_id, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    assert_eq!(again, blob);
+    assert_eq!(client.read(&blob.blob_id, &NoProgress).await.unwrap(), data);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blobs_live_through_an_epoch_change_that_moves_shards() {
+    let mut net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.expect("a client");
+    let access = client.chain().expect("a signing client");
+    let user = net.localnet.user_key().address();
+    let before = reader(&net).committee().await.expect("the committee");
+
+    // Three more genesis stakes behind node 0: it gains shards at the next epoch.
+    let gainer = before.members[0].node_id;
+    stake(&net, gainer, 3 * floe_localnet::NODE_STAKE).await;
+
+    let stored_data = random_bytes(25_000, 2);
+    let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+    let stored = match client.store(stored_data.clone(), &options, &NoProgress).await.unwrap() {
+        StoreOutcome::NewlyCreated { blob, .. } => blob,
+        other => panic!("a new blob, got {other:?}"),
+    };
+    // Registered and uploaded in the old epoch; its certificate of that epoch comes too late.
+    let late_data = random_bytes(35_000, 3);
+    let (encoded, object_id, _) = register(&client, &late_data, 3).await;
+    let old_certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    let wal_registered = access.wal_balance(user).await.expect("a balance");
+
+    let epoch = advance_epoch(&net).await;
+    assert_eq!(epoch, before.epoch + 1);
+    let after = reader(&net).committee().await.expect("the committee");
+    let (shards_before, shards_after) = (shards_by_node(&before), shards_by_node(&after));
+    assert_ne!(shards_before, shards_after, "the stake moved no shard");
+    assert!(shards_after[&gainer].len() > shards_before[&gainer].len(), "{shards_before:?} -> {shards_after:?}");
+    // With the gainer stopped, the other current holders alone serve fewer than the n - 2f
+    // primary slivers a read needs: reads then depend on the shards' previous holders.
+    let needed = usize::from(client.committee().config().n_source_symbols(floe_encoder::SliverType::Primary));
+    assert!(usize::from(SMALL.shards) - shards_after[&gainer].len() < needed, "{shards_after:?}");
+    let previous = reader(&net).previous_committee().await.expect("the previous committee");
+    assert_eq!(previous.as_ref().map(shards_by_node), Some(shards_before.clone()));
+
+    let (_, reference) = access.blob(object_id).await.expect("the blob object");
+    let refused = access.certify(&reference, &old_certificate, None).await.unwrap_err();
+    match &refused {
+        ChainError::Client(error) => {
+            assert!(error.move_abort().is_some_and(|abort| is_incorrect_epoch(&abort)), "{error}")
+        }
+        other => panic!("expected EIncorrectEpoch, got {other}"),
+    }
+    let late = client.certify_registered(&encoded, object_id, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    assert_eq!((late.id, late.certified_epoch), (object_id, Some(epoch)));
+    assert_eq!(access.wal_balance(user).await.expect("a balance"), wal_registered, "WAL was paid again");
+
+    // Every blob reads back, through a fresh client (current and previous committee) and the
+    // aggregator, also once the node that gained shards stops: its shards are then served by
+    // their previous holders.
+    // The localnet names node i `node-i`.
+    let gainer_name = &before.members[0].name;
+    let gainer_index: usize =
+        gainer_name.strip_prefix("node-").and_then(|i| i.parse().ok()).expect("a localnet node name");
+    for stop in [false, true] {
+        if stop {
+            net.localnet.stop_node(gainer_index).await.expect("the node stops");
+        }
+        let reader = net.localnet.client().await.expect("a client");
+        assert_eq!(reader.committees().previous.map(|p| p.epoch()), Some(before.epoch));
+        for (blob_id, data) in [(stored.blob_id, &stored_data), (late.blob_id, &late_data)] {
+            assert_eq!(&reader.read(&blob_id, &NoProgress).await.unwrap(), data, "read of {blob_id}, stop {stop}");
+            assert_eq!(&aggregator_read(&net, &blob_id).await, data, "aggregator read of {blob_id}, stop {stop}");
+        }
+    }
+    net.shutdown().await;
+}
+
+/// Ends the epoch the moment a store's confirmations first reach a quorum, so that the
+/// certificate being built is of an epoch that is over when it reaches the chain.
+struct EndEpochAtQuorum<'a> {
+    net: &'a TestNet,
+    done: AtomicBool,
+}
+
+impl Progress for EndEpochAtQuorum<'_> {
+    fn event(&self, event: ProgressEvent) {
+        if let ProgressEvent::Confirmed { weight, needed } = event
+            && weight >= needed
+            && !self.done.swap(true, Ordering::SeqCst)
+        {
+            // Progress is synchronous; the runtime has other workers for the network meanwhile.
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(advance_epoch(self.net)));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_whose_certificate_comes_too_late_certifies_again_in_the_new_epoch() {
+    let net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.expect("a client");
+    let access = client.chain().expect("a signing client");
+    let user = net.localnet.user_key().address();
+    let registered_in = access.system().await.expect("the system state").epoch();
+    let wal_before = access.wal_balance(user).await.expect("a balance");
+
+    let data = random_bytes(20_000, 4);
+    let progress = EndEpochAtQuorum { net: &net, done: AtomicBool::new(false) };
+    let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+    let (blob, price) = match client.store(data.clone(), &options, &progress).await.unwrap() {
+        StoreOutcome::NewlyCreated { blob, price } => (blob, price),
+        other => panic!("a new blob, got {other:?}"),
+    };
+    assert!(progress.done.load(Ordering::SeqCst), "the epoch was ended during the store");
+    assert_eq!(blob.registered_epoch, registered_in);
+    assert_eq!(blob.certified_epoch, Some(registered_in + 1));
+    assert_eq!(wal_before - access.wal_balance(user).await.expect("a balance"), price.total(), "paid once");
+    assert_eq!(client.read(&blob.blob_id, &NoProgress).await.unwrap(), data);
+    net.shutdown().await;
+}
