@@ -262,7 +262,7 @@ impl StorageNode {
         target_axis: SliverType,
         targets: &[SliverIndex],
     ) -> Result<Vec<RecoverySymbol>, NodeError> {
-        let (committee, config) = self.committee();
+        let (_, config) = self.committee();
         if let Some(bad) = targets.iter().find(|target| target.0 >= config.n_shards()) {
             return Err(NodeError::BadQuery(format!(
                 "target sliver {bad} is out of range for {} shards",
@@ -285,7 +285,10 @@ impl StorageNode {
         }
         let source_axis = target_axis.orthogonal();
         let mut symbols = Vec::new();
-        for shard in committee.shards_of(&self.key.public_key()) {
+        // Every shard stored here serves, also one that moved to another node at the last epoch
+        // change and is kept until its new owner has it: while shards migrate, recovery needs
+        // the symbols their previous owners can still give (each is checked against the metadata).
+        for shard in self.store.stored_shards()? {
             if let Some(sliver) = self.store.sliver(shard, source_axis, blob_id)? {
                 let mut produced = recovery::recovery_symbols(&config, &sliver, targets).map_err(|error| {
                     NodeError::Store(crate::store::StoreError::Corrupt {
@@ -359,11 +362,8 @@ impl StorageNode {
             limits::MAX_SYNC_PAGE_BYTES,
             |blob_id| self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch)),
         )?;
-        let slivers = page
-            .slivers
-            .into_iter()
-            .map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver })
-            .collect();
+        let slivers =
+            page.slivers.into_iter().map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver }).collect();
         Ok(floe_node_api::SyncShardPage { slivers, next: page.next })
     }
 
