@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use floe_chain::floe::staked_wal::StakedWalState;
-use floe_chain::floe::state::{CommitteeInfo, FloeReader};
+use floe_chain::floe::state::CommitteeInfo;
 use floe_client::{FloeClient, NoProgress, StoreOptions};
 use floe_encoder::{BlobId, ShardIndex};
 use floe_node::ChainView;
@@ -46,12 +46,6 @@ fn end_epoch(outcome: &floe_client::StoreOutcome) -> u32 {
     }
 }
 
-/// The committee on chain now.
-async fn committee(net: &TestNet) -> CommitteeInfo {
-    let reader = FloeReader::new(net.localnet.chain(), net.localnet.deployment().clone());
-    reader.committee().await.expect("the committee")
-}
-
 /// Shard -> node id.
 fn holders(committee: &CommitteeInfo) -> BTreeMap<ShardIndex, Address> {
     committee
@@ -68,18 +62,6 @@ fn minimum_moves(before: &CommitteeInfo, after: &CommitteeInfo) -> usize {
         committee.members.iter().find(|member| member.node_id == node).map_or(0, |member| member.shards.len())
     };
     after.members.iter().map(|member| member.shards.len().saturating_sub(count(before, member.node_id))).sum()
-}
-
-/// Advances the epoch once the current one's sync is done.
-async fn advance_epoch(net: &TestNet) -> u32 {
-    let started = Instant::now();
-    loop {
-        match net.localnet.devnet().advance_epoch().await {
-            Ok(epoch) => return epoch,
-            Err(error) if started.elapsed() > SYNC_TIMEOUT => panic!("the epoch did not advance: {error}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
 }
 
 /// Waits until `more` blobs were stored after the moment of the call.
@@ -146,12 +128,6 @@ async fn wait_synced(net: &TestNet, committee: &CommitteeInfo, indices: &BTreeMa
     }
 }
 
-/// Stakes `amount` FROST of the user's WAL with `node_id`; the StakedWal stays with the user.
-async fn stake(net: &TestNet, node_id: Address, amount: u64) {
-    let user = net.localnet.client().await.expect("a user client");
-    user.chain().expect("a chain connection").stake(node_id, amount).await.expect("the stake executes");
-}
-
 /// Asks to withdraw every stake operator `index` holds (its genesis stake with its own node).
 async fn unstake_operator(net: &TestNet, index: usize) {
     let key = net.localnet.config().node_operator(index);
@@ -169,7 +145,7 @@ async fn unstake_operator(net: &TestNet, index: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stake_moves_every_epoch_and_no_certified_blob_becomes_unreadable() {
     let net = TestNet::start(SHAPE).await;
-    let genesis = committee(&net).await;
+    let genesis = net.committee().await;
     let indices = node_indices(&net, &genesis);
     let node_id = |index: usize| *indices.iter().find(|(_, i)| **i == index).expect("a node").0;
     let user = Arc::new(net.localnet.client().await.expect("a user client"));
@@ -236,23 +212,39 @@ async fn stake_moves_every_epoch_and_no_certified_blob_becomes_unreadable() {
                 unstake_operator(&net, 5).await;
                 unstake_operator(&net, 6).await;
             }
-            1 => stake(&net, node_id(5), 1_000_000 * WAL).await,
+            1 => {
+                net.stake(node_id(5), 1_000_000 * WAL).await;
+            }
             2 => unstake_operator(&net, 4).await,
-            3 => stake(&net, node_id(0), 2_000_000 * WAL).await,
-            4 => stake(&net, node_id(6), 1_500_000 * WAL).await,
+            3 => {
+                net.stake(node_id(0), 2_000_000 * WAL).await;
+            }
+            4 => {
+                net.stake(node_id(6), 1_500_000 * WAL).await;
+            }
             5 => unstake_operator(&net, 1).await,
-            6 => stake(&net, node_id(4), 3_000_000 * WAL).await,
-            7 => stake(&net, node_id(2), 2_500_000 * WAL).await,
-            8 => stake(&net, node_id(1), 800_000 * WAL).await,
+            6 => {
+                net.stake(node_id(4), 3_000_000 * WAL).await;
+            }
+            7 => {
+                net.stake(node_id(2), 2_500_000 * WAL).await;
+            }
+            8 => {
+                net.stake(node_id(1), 800_000 * WAL).await;
+            }
             9 => unstake_operator(&net, 3).await,
-            10 => stake(&net, node_id(3), 4_000_000 * WAL).await,
-            _ => stake(&net, node_id(6), 3_000_000 * WAL).await,
+            10 => {
+                net.stake(node_id(3), 4_000_000 * WAL).await;
+            }
+            _ => {
+                net.stake(node_id(6), 3_000_000 * WAL).await;
+            }
         }
         // Each epoch sees stores complete before it ends (and others straddle the change).
         wait_for_stores(&stored, 2).await;
-        let before = committee(&net).await;
-        let epoch = advance_epoch(&net).await;
-        let after = committee(&net).await;
+        let before = net.committee().await;
+        let (epoch, _) = net.advance_epoch().await;
+        let after = net.committee().await;
         assert_eq!(after.epoch, epoch);
         let (old, new) = (holders(&before), holders(&after));
         let moved = new.iter().filter(|(shard, holder)| old.get(*shard) != Some(*holder)).count();
@@ -319,7 +311,7 @@ async fn wait_holds(net: &TestNet, index: usize, blobs: &[BlobId]) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shard_whose_previous_owner_is_down_is_recovered_from_the_rest_of_the_committee() {
     let mut net = TestNet::start(floe_tests::SMALL).await;
-    let genesis = committee(&net).await;
+    let genesis = net.committee().await;
     let indices = node_indices(&net, &genesis);
     let index_of = |node: Address| indices[&node];
     let client = net.localnet.client().await.expect("a user client");
@@ -333,14 +325,14 @@ async fn a_shard_whose_previous_owner_is_down_is_recovered_from_the_rest_of_the_
     // Three times the stake of the others: the gainer goes from 3 to 6 of the 12 shards, one
     // from each other node.
     let gainer = genesis.members[0].node_id;
-    stake(&net, gainer, 2_000_000 * WAL).await;
+    net.stake(gainer, 2_000_000 * WAL).await;
     let before = holders(&genesis);
     // The previous owner of one of the shards the gainer will take is down during the change.
     // Every other node gives up one shard (it keeps its lowest ones); member 1 is stopped.
     let gained_from = genesis.members[1].node_id;
     net.localnet.stop_node(index_of(gained_from)).await.expect("the node stops");
-    advance_epoch(&net).await;
-    let after = committee(&net).await;
+    net.advance_epoch().await;
+    let after = net.committee().await;
     let moved: Vec<ShardIndex> = holders(&after)
         .into_iter()
         .filter(|(shard, holder)| *holder == gainer && before[shard] != gainer)

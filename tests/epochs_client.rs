@@ -5,48 +5,13 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
+use floe_chain::floe::messages::is_incorrect_epoch;
 use floe_chain::floe::state::{CommitteeInfo, FloeReader};
-use floe_chain::floe::{FloeCalls, messages::is_incorrect_epoch, wal::wal_type};
-use floe_chain::{select_coins, select_gas, split_payment, transaction_for};
 use floe_client::{ChainError, FloeClient, NoProgress, Price, Progress, ProgressEvent, StoreOptions, StoreOutcome};
 use floe_encoder::{BlobId, EncodedBlob, encode, messages::BlobPersistence};
 use floe_tests::{SMALL, TestNet, random_bytes};
 use sui_sdk_types::Address;
-
-const GAS_BUDGET: u64 = 50_000_000;
-
-/// Advances floe's epoch, retrying while the nodes have not reported `epoch_sync_done`.
-async fn advance_epoch(net: &TestNet) -> u32 {
-    let mut last = None;
-    for _ in 0..600 {
-        match net.localnet.devnet().advance_epoch().await {
-            Ok(epoch) => return epoch,
-            Err(error) => last = Some(error.to_string()),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the epoch did not advance within 60 s: {last:?}");
-}
-
-/// Stakes `amount` FROST of the user's WAL with `node_id`'s pool.
-async fn stake(net: &TestNet, node_id: Address, amount: u64) {
-    let chain = net.localnet.chain();
-    let user = net.localnet.user_key();
-    let deployment = net.localnet.deployment();
-    let calls = FloeCalls::resolve(&chain, deployment).await.expect("System and Staking");
-    let wal = select_coins(&chain, user.address(), &wal_type(&deployment.packages), amount, &[]).await.expect("WAL");
-    let gas = select_gas(&chain, user.address(), GAS_BUDGET).await.expect("gas");
-    let price = chain.reference_gas_price().await.expect("gas price");
-    let mut builder = transaction_for(user.address(), &gas, price, GAS_BUDGET);
-    let coin = split_payment(&mut builder, &wal, amount);
-    let staked = calls.stake_with_pool(&mut builder, coin, node_id);
-    let owner = builder.pure(&user.address());
-    builder.transfer_objects(vec![staked], owner);
-    let transaction = builder.try_build().expect("a transaction");
-    chain.sign_and_execute(&transaction, &user).await.expect("the stake executes");
-}
 
 fn reader(net: &TestNet) -> FloeReader {
     FloeReader::new(net.localnet.chain(), net.localnet.deployment().clone())
@@ -91,7 +56,7 @@ async fn a_blob_registered_before_an_epoch_change_is_certified_after_it_and_paid
     assert_eq!(wal_before - wal_registered, price.total());
 
     // Equal stakes: the same shards, but a new epoch, which alone voids confirmations of the old.
-    let epoch = advance_epoch(&net).await;
+    let (epoch, _) = net.advance_epoch().await;
     assert_eq!(epoch, registered_in + 1);
 
     let blob = client.certify_registered(&encoded, object_id, BlobPersistence::Permanent, &NoProgress).await.unwrap();
@@ -119,7 +84,7 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
 
     // Three more genesis stakes behind node 0: it gains shards at the next epoch.
     let gainer = before.members[0].node_id;
-    stake(&net, gainer, 3 * floe_localnet::NODE_STAKE).await;
+    net.stake(gainer, 3 * floe_localnet::NODE_STAKE).await;
 
     let stored_data = random_bytes(25_000, 2);
     let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
@@ -133,7 +98,7 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
     let old_certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
     let wal_registered = access.wal_balance(user).await.expect("a balance");
 
-    let epoch = advance_epoch(&net).await;
+    let (epoch, _) = net.advance_epoch().await;
     assert_eq!(epoch, before.epoch + 1);
     let after = reader(&net).committee().await.expect("the committee");
     let (shards_before, shards_after) = (shards_by_node(&before), shards_by_node(&after));

@@ -7,10 +7,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use floe_chain::floe::FloeCalls;
 use floe_chain::floe::state::FloeReader;
-use floe_chain::floe::wal::wal_type;
-use floe_chain::{Keypair, select_coins, select_gas, split_payment, transaction_for};
+use floe_chain::{Keypair, select_gas, transaction_for};
 use floe_client::{NoProgress, StoreOptions, StoreOutcome};
 use floe_indexer::{DatabaseUrl, DbConnection, IndexerConfig, IndexerService};
 use floe_tests::{SMALL, TestNet, random_bytes};
@@ -85,37 +83,6 @@ async fn transfer(net: &TestNet, object_id: Address, recipient: Address) {
     builder.transfer_objects(vec![blob], to);
     let transaction = builder.try_build().expect("a transaction");
     chain.sign_and_execute(&transaction, &user).await.expect("the transfer executes");
-}
-
-/// Stakes `amount` FROST of the user's WAL with `node_id`'s pool; the StakedWal goes to the user.
-async fn stake(net: &TestNet, node_id: Address, amount: u64) {
-    let chain = net.localnet.chain();
-    let user = net.localnet.user_key();
-    let deployment = net.localnet.deployment();
-    let calls = FloeCalls::resolve(&chain, deployment).await.expect("System and Staking");
-    let wal = select_coins(&chain, user.address(), &wal_type(&deployment.packages), amount, &[]).await.expect("WAL");
-    let gas = select_gas(&chain, user.address(), GAS_BUDGET).await.expect("gas");
-    let price = chain.reference_gas_price().await.expect("gas price");
-    let mut builder = transaction_for(user.address(), &gas, price, GAS_BUDGET);
-    let coin = split_payment(&mut builder, &wal, amount);
-    let staked = calls.stake_with_pool(&mut builder, coin, node_id);
-    let owner = builder.pure(&user.address());
-    builder.transfer_objects(vec![staked], owner);
-    let transaction = builder.try_build().expect("a transaction");
-    chain.sign_and_execute(&transaction, &user).await.expect("the stake executes");
-}
-
-/// Advances floe's epoch, retrying while the nodes have not reported `epoch_sync_done`.
-async fn advance_epoch(net: &TestNet) -> u32 {
-    let mut last = None;
-    for _ in 0..200 {
-        match net.localnet.devnet().advance_epoch().await {
-            Ok(epoch) => return epoch,
-            Err(error) => last = Some(error.to_string()),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the epoch did not advance within 20 s: {last:?}");
 }
 
 /// Blob flows 1-3: store, transfer, extend, delete, each checked in the indexer's rows.
@@ -263,7 +230,7 @@ async fn stakes_and_epochs_follow_and_a_restarted_indexer_matches_a_fresh_one() 
     let committee = reader.committee().await.expect("the committee");
     let node_id = committee.members[0].node_id;
     let amount = 1_000_000_000;
-    stake(&net, node_id, amount).await;
+    net.stake(node_id, amount).await;
     caught_up(&net, &service).await;
     let stakes = get(&service, &format!("/v1/stakes?owner={user}")).await;
     let stakes = stakes["items"].as_array().expect("items");
@@ -277,7 +244,7 @@ async fn stakes_and_epochs_follow_and_a_restarted_indexer_matches_a_fresh_one() 
 
     // Kill the indexer mid-run; the chain goes on without it.
     assert!(service.stop().await.is_none(), "the follower stopped on an error");
-    let epoch = advance_epoch(&net).await;
+    let (epoch, _) = net.advance_epoch().await;
     assert_eq!(epoch, committee.epoch + 1);
     store(&net, 3, false).await;
 

@@ -9,8 +9,15 @@
 //! # }
 //! ```
 
+use std::time::{Duration, Instant};
+
+use floe_chain::floe::state::{CommitteeInfo, FloeReader};
 use floe_localnet::{Localnet, LocalnetConfig, Ports};
 use rand::{RngCore, SeedableRng};
+use sui_sdk_types::Address;
+
+/// How long [`TestNet::advance_epoch`] waits for the nodes to report the current epoch synced.
+pub const EPOCH_SYNC_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// The size of a test network.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +64,38 @@ impl TestNet {
     /// The data directory.
     pub fn dir(&self) -> &std::path::Path {
         self.dir.path()
+    }
+
+    /// Advances floe's epoch once nodes holding a quorum of shards reported the current one
+    /// synced (`epoch_sync_done`), retrying until [`EPOCH_SYNC_TIMEOUT`]; returns the new epoch
+    /// and the last checkpoint before the change.
+    pub async fn advance_epoch(&self) -> (u32, u64) {
+        let started = Instant::now();
+        loop {
+            let tip = self.localnet.devnet().ledger().tip();
+            match self.localnet.devnet().advance_epoch().await {
+                Ok(epoch) => return (epoch, tip),
+                Err(error) if started.elapsed() > EPOCH_SYNC_TIMEOUT => {
+                    panic!("the epoch did not advance within {EPOCH_SYNC_TIMEOUT:?}: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    }
+
+    /// Stakes `amount` FROST of the funded user's WAL with `node_id`; returns the StakedWal,
+    /// which the user keeps.
+    pub async fn stake(&self, node_id: Address, amount: u64) -> Address {
+        let client = self.localnet.client().await.expect("a user client");
+        client.chain().expect("a chain connection").stake(node_id, amount).await.expect("the stake executes")
+    }
+
+    /// The storage committee on chain now.
+    pub async fn committee(&self) -> CommitteeInfo {
+        FloeReader::new(self.localnet.chain(), self.localnet.deployment().clone())
+            .committee()
+            .await
+            .expect("the committee")
     }
 
     /// Stops everything.

@@ -15,21 +15,6 @@ use sui_sdk_types::Address;
 
 const WAL: u64 = 1_000_000_000;
 
-/// Advances floe's epoch, retrying while the nodes have not reported `epoch_sync_done`; returns
-/// the new epoch and the checkpoint before the change.
-async fn advance_epoch(net: &TestNet) -> (u32, u64) {
-    let mut last = None;
-    for _ in 0..200 {
-        let tip = net.localnet.devnet().ledger().tip();
-        match net.localnet.devnet().advance_epoch().await {
-            Ok(epoch) => return (epoch, tip),
-            Err(error) => last = Some(error.to_string()),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the epoch did not advance within 20 s: {last:?}");
-}
-
 /// The `RewardsDistributed` of `node_id` for `epoch`, found in the checkpoints after `from`.
 async fn rewards_of(net: &TestNet, node_id: Address, epoch: u32, from: u64) -> RewardsDistributed {
     let chain = net.localnet.chain();
@@ -109,8 +94,8 @@ async fn a_stake_earns_its_share_of_rewards_and_withdraws_at_its_value() {
     assert_eq!(user.withdraw(early).await.unwrap(), 5 * WAL);
 
     // Until the commission applies, no blob is stored: the pool's rate stays one to one.
-    advance_epoch(&net).await;
-    advance_epoch(&net).await;
+    net.advance_epoch().await;
+    net.advance_epoch().await;
     let pool = user.pool(node_id).await.unwrap();
     assert_eq!(pool.commission_rate, 2_000);
     assert_eq!(pool.wal_balance, pool.share_amount, "no rewards yet");
@@ -124,7 +109,7 @@ async fn a_stake_earns_its_share_of_rewards_and_withdraws_at_its_value() {
         client.store(random_bytes(300_000, seed), &options, &NoProgress).await.expect("stored");
     }
     let rewarded = start + 2;
-    let (epoch, before) = advance_epoch(&net).await;
+    let (epoch, before) = net.advance_epoch().await;
     assert_eq!(epoch, rewarded + 1);
     let rewards = rewards_of(&net, node_id, rewarded, before).await;
     assert!(rewards.amount > 0, "{rewards:?}");
@@ -154,7 +139,7 @@ async fn a_stake_earns_its_share_of_rewards_and_withdraws_at_its_value() {
         user.request_withdraw(staked).await,
         Err(ChainError::Staking(StakingError::AlreadyWithdrawing { .. }))
     ));
-    advance_epoch(&net).await;
+    net.advance_epoch().await;
     let info = user.stakes(owner).await.unwrap().into_iter().find(|s| s.id == staked).unwrap();
     assert_eq!(info.state, StakedWalState::Withdrawing { withdraw_epoch });
     assert!(info.value >= value, "{info:?}");
