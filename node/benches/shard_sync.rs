@@ -13,7 +13,6 @@
 //!   the same size from a server that sends them from memory (plain transfer): the ratio is what
 //!   the protocol (BCS, signature, verification, durable writes) costs over the wire itself.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::{Router, routing::get};
