@@ -158,7 +158,7 @@ impl Progress for EndEpochAtQuorum<'_> {
             && !self.done.swap(true, Ordering::SeqCst)
         {
             // Progress is synchronous; the runtime has other workers for the network meanwhile.
-            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(advance_epoch(self.net)));
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(self.net.advance_epoch()));
         }
     }
 }
