@@ -348,6 +348,7 @@ mod tests {
             next_committee: None,
             next_epoch_params: None,
             epoch_state: EpochState::EpochChangeDone(0),
+            active_set: super::super::staking::ActiveSet { max_size: 10, entries: Vec::new() },
         }
     }
 
