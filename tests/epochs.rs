@@ -130,6 +130,8 @@ async fn wait_synced(net: &TestNet, committee: &CommitteeInfo, indices: &BTreeMa
 
 /// Asks to withdraw every stake operator `index` holds (its genesis stake with its own node).
 async fn unstake_operator(net: &TestNet, index: usize) {
+    // The node signs its epoch_sync_done with the same key: not at the same time.
+    net.wait_for_duties(index).await;
     let key = net.localnet.config().node_operator(index);
     let client = FloeClient::connect(net.localnet.deployment().clone(), Some(key), Default::default())
         .await
@@ -279,6 +281,7 @@ async fn stake_moves_every_epoch_and_no_certified_blob_becomes_unreadable() {
         user.chain().expect("a chain connection").stakes(net.localnet.user_key().address()).await.expect("stakes");
     let with_5 = user_stakes.iter().find(|stake| stake.node_id == node_id(5)).expect("the user's stake with node 5");
     assert!(with_5.value > with_5.principal, "no rewards on {with_5:?}");
+    net.wait_for_duties(5).await;
     let operator_5 = net.localnet.config().node_operator(5);
     let client = FloeClient::connect(net.localnet.deployment().clone(), Some(operator_5.clone()), Default::default())
         .await

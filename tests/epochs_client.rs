@@ -104,10 +104,6 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
     let (shards_before, shards_after) = (shards_by_node(&before), shards_by_node(&after));
     assert_ne!(shards_before, shards_after, "the stake moved no shard");
     assert!(shards_after[&gainer].len() > shards_before[&gainer].len(), "{shards_before:?} -> {shards_after:?}");
-    // With the gainer stopped, the other current holders alone serve fewer than the n - 2f
-    // primary slivers a read needs: reads then depend on the shards' previous holders.
-    let needed = usize::from(client.committee().config().n_source_symbols(floe_encoder::SliverType::Primary));
-    assert!(usize::from(SMALL.shards) - shards_after[&gainer].len() < needed, "{shards_after:?}");
     let previous = reader(&net).previous_committee().await.expect("the previous committee");
     assert_eq!(previous.as_ref().map(shards_by_node), Some(shards_before.clone()));
 
@@ -124,15 +120,21 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
     assert_eq!(access.wal_balance(user).await.expect("a balance"), wal_registered, "WAL was paid again");
 
     // Every blob reads back, through a fresh client (current and previous committee) and the
-    // aggregator, also once the node that gained shards stops: its shards are then served by
-    // their previous holders.
+    // aggregator, also with a node down that holds at most f shards. (Not the gainer: once it
+    // reported its new shards received, their previous holders dropped them, and with more than
+    // f shards down nothing can be read — reads that need the previous holders while the new
+    // ones sync are tested in floe-client's tests/epochs.rs.)
     // The localnet names node i `node-i`.
-    let gainer_name = &before.members[0].name;
-    let gainer_index: usize =
-        gainer_name.strip_prefix("node-").and_then(|i| i.parse().ok()).expect("a localnet node name");
+    let f = usize::from((SMALL.shards - 1) / 3);
+    let down = after
+        .members
+        .iter()
+        .find(|member| member.node_id != gainer && member.shards.len() <= f)
+        .expect("a member holding at most f shards");
+    let down_index: usize = down.name.strip_prefix("node-").and_then(|i| i.parse().ok()).expect("a localnet node name");
     for stop in [false, true] {
         if stop {
-            net.localnet.stop_node(gainer_index).await.expect("the node stops");
+            net.localnet.stop_node(down_index).await.expect("the node stops");
         }
         let reader = net.localnet.client().await.expect("a client");
         assert_eq!(reader.committees().previous.map(|p| p.epoch()), Some(before.epoch));

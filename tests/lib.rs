@@ -83,6 +83,26 @@ impl TestNet {
         }
     }
 
+    /// Waits (up to [`EPOCH_SYNC_TIMEOUT`]) until node `index` has done every duty the chain gave
+    /// it — recoveries, shard syncs, its `epoch_sync_done` report — so its operator account sends
+    /// no transaction of its own meanwhile (a test signing as that operator would otherwise race
+    /// the node for the same gas coin).
+    pub async fn wait_for_duties(&self, index: usize) {
+        let started = Instant::now();
+        let node = self.localnet.node(index).expect("the node runs");
+        // First the node must have read the chain up to now, or its newest duties are not
+        // recorded yet.
+        let tip = self.localnet.chain().service_info().await.expect("the chain answers").checkpoint_height;
+        while node.chain_state().next_checkpoint() <= tip {
+            assert!(started.elapsed() < EPOCH_SYNC_TIMEOUT, "node {index} did not reach checkpoint {tip}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        while !node.chain_state().duties().expect("the node's state reads").is_empty() {
+            assert!(started.elapsed() < EPOCH_SYNC_TIMEOUT, "node {index} still has duties");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Stakes `amount` FROST of the funded user's WAL with `node_id`; returns the StakedWal,
     /// which the user keeps.
     pub async fn stake(&self, node_id: Address, amount: u64) -> Address {

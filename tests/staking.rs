@@ -60,6 +60,8 @@ async fn a_stake_earns_its_share_of_rewards_and_withdraws_at_its_value() {
         .expect("genesis operators hold their node's cap")
         .node_id;
     let start = user.staking().await.unwrap().epoch;
+    // Node 0 itself signs with the operator's key (epoch_sync_done): let it finish each time.
+    net.wait_for_duties(0).await;
 
     // The user is no operator.
     match user.collect_commission().await {
@@ -123,6 +125,7 @@ async fn a_stake_earns_its_share_of_rewards_and_withdraws_at_its_value() {
     assert_eq!(value, amount + reward);
 
     // The operator collects exactly the commission recorded.
+    net.wait_for_duties(0).await;
     assert_eq!(operator.collect_commission().await.unwrap(), rewards.commission);
     assert_eq!(operator.collect_commission().await.unwrap(), 0);
 
