@@ -2,68 +2,25 @@
 //! --encrypt --policy ...` seals, `floe read` opens for the readers the policy admits and refuses
 //! the others, `floe allowlist`, `floe service` and `floe subscribe` change who is admitted.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use floe_chain::{ChainClient, Deployment, Keypair, select_gas, transaction_for};
 
-/// A spawned `floe localnet`, killed when the test ends.
-struct Localnet {
-    child: Child,
-    deployment: PathBuf,
-    key: String,
+mod common;
+
+use common::Localnet;
+
+/// `floe localnet` with 3 key servers.
+fn start(dir: &Path) -> Localnet {
+    Localnet::start(dir, &["--key-servers", "3"])
 }
 
-impl Drop for Localnet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Localnet {
-    fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
-            .args(["--json", "localnet", "--any-ports", "--nodes", "4", "--shards", "12", "--key-servers", "3"])
-            .args(["--no-indexer", "--data-dir", dir.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let started: serde_json::Value = serde_json::from_str(&line).expect("floe localnet prints JSON");
-        Self {
-            child,
-            deployment: started["deployment_file"].as_str().unwrap().into(),
-            key: started["key"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    /// Runs `floe --json ARGS --deployment D [--key KEY]`; the JSON it printed, or its stderr.
-    fn floe(&self, key: Option<&str>, args: &[&str]) -> Result<serde_json::Value, String> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_floe"));
-        command.arg("--json").arg("--log-level").arg("warn").args(args);
-        command.arg("--deployment").arg(&self.deployment);
-        if let Some(key) = key {
-            command.args(["--key", key]);
-        }
-        let out = command.output().unwrap();
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        Ok(stdout.lines().last().map(|l| serde_json::from_str(l).unwrap()).unwrap_or_default())
-    }
-
-    /// `floe read BLOB -o FILE` as `key`: the bytes written, or the error.
-    fn read(&self, key: Option<&str>, blob_id: &str, dir: &Path) -> Result<Vec<u8>, String> {
-        let out = dir.join(format!("read-{}", now_ms()));
-        self.floe(key, &["read", blob_id, "-o", out.to_str().unwrap()])?;
-        Ok(std::fs::read(&out).unwrap())
-    }
+/// `floe read BLOB -o FILE` as `key`: the bytes written, or the error.
+fn read(net: &Localnet, key: Option<&str>, blob_id: &str, dir: &Path) -> Result<Vec<u8>, String> {
+    let out = dir.join(format!("read-{}", now_ms()));
+    net.floe(key, &["read", blob_id, "-o", out.to_str().unwrap()])?;
+    Ok(std::fs::read(&out).unwrap())
 }
 
 fn now_ms() -> u64 {
@@ -96,7 +53,7 @@ async fn fund(net: &Localnet, to: &Keypair) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sealed_blobs_open_only_for_the_readers_their_policy_admits() {
     let dir = tempfile::tempdir().unwrap();
-    let net = Localnet::start(&dir.path().join("net"));
+    let net = start(&dir.path().join("net"));
     let owner = Some(net.key.as_str());
     let bob_key = Keypair::from_secret_bytes([0xb0; 32]);
     fund(&net, &bob_key).await;
@@ -115,24 +72,24 @@ async fn sealed_blobs_open_only_for_the_readers_their_policy_admits() {
 
     // Owner only: the owner reads the plaintext; the stored bytes are ciphertext; bob is refused.
     let blob = store("owner");
-    assert_eq!(net.read(owner, &blob, dir.path()).unwrap(), plaintext);
+    assert_eq!(read(&net, owner, &blob, dir.path()).unwrap(), plaintext);
     let raw = net.floe(None, &["read", &blob, "--raw", "-o", dir.path().join("raw").to_str().unwrap()]).unwrap();
     let stored = std::fs::read(dir.path().join("raw")).unwrap();
     assert_eq!(raw["size"], stored.len());
     assert!(!stored.windows(32).any(|w| w == &plaintext[..32]), "the stored blob holds plaintext");
-    expect_refused(net.read(None, &blob, dir.path()), "the blob is sealed");
-    expect_refused(net.read(bob, &blob, dir.path()), "not the reader's address");
+    expect_refused(read(&net, None, &blob, dir.path()), "the blob is sealed");
+    expect_refused(read(&net, bob, &blob, dir.path()), "not the reader's address");
 
     // Allowlist: refused, added -> opens, removed -> refused again.
     let list = net.floe(owner, &["allowlist", "create", "team"]).unwrap();
     let list = list["allowlist"].as_str().unwrap().to_owned();
     let blob = store(&format!("allowlist:{list}"));
-    expect_refused(net.read(bob, &blob, dir.path()), "NoAccess");
+    expect_refused(read(&net, bob, &blob, dir.path()), "NoAccess");
     let added = net.floe(owner, &["allowlist", "add", &list, &bob_address]).unwrap();
     assert_eq!(added["members"], serde_json::json!([bob_address]));
-    assert_eq!(net.read(bob, &blob, dir.path()).unwrap(), plaintext);
+    assert_eq!(read(&net, bob, &blob, dir.path()).unwrap(), plaintext);
     net.floe(owner, &["allowlist", "remove", &list, &bob_address]).unwrap();
-    expect_refused(net.read(bob, &blob, dir.path()), "NoAccess");
+    expect_refused(read(&net, bob, &blob, dir.path()), "NoAccess");
     expect_refused(Err(net.floe(bob, &["allowlist", "add", &list, &bob_address]).unwrap_err()), "no AllowlistCap");
 
     // Subscription paid in SUI: no subscription -> refused; subscribed -> opens; expired -> refused.
@@ -140,19 +97,19 @@ async fn sealed_blobs_open_only_for_the_readers_their_policy_admits() {
         net.floe(owner, &["service", "create", "news", "--fee", "1000", "--ttl", "10s", "--coin", "sui"]).unwrap();
     let service = service["service"].as_str().unwrap().to_owned();
     let blob = store(&format!("subscription:{service}"));
-    expect_refused(net.read(bob, &blob, dir.path()), "holds no Subscription");
+    expect_refused(read(&net, bob, &blob, dir.path()), "holds no Subscription");
     let subscribed = net.floe(bob, &["subscribe", &service]).unwrap();
-    assert_eq!(net.read(bob, &blob, dir.path()).unwrap(), plaintext);
+    assert_eq!(read(&net, bob, &blob, dir.path()).unwrap(), plaintext);
     let expires = subscribed["expires_at_ms"].as_u64().unwrap();
     tokio::time::sleep(Duration::from_millis(expires.saturating_sub(now_ms()) + 300)).await;
-    expect_refused(net.read(bob, &blob, dir.path()), "NoAccess");
+    expect_refused(read(&net, bob, &blob, dir.path()), "NoAccess");
 
     // Time lock: refused before the time, opens for anyone after it.
     let stored = net.floe(owner, &["store", file.to_str().unwrap(), "--encrypt", "--policy", "timelock:+25s"]).unwrap();
     let blob = stored["blob_id"].as_str().unwrap();
     let policy = stored["sealed"]["policy"].as_str().unwrap();
     let unlock: u64 = policy.trim_start_matches("time lock until ").trim_end_matches(" ms").parse().unwrap();
-    expect_refused(net.read(bob, blob, dir.path()), "NoAccess");
+    expect_refused(read(&net, bob, blob, dir.path()), "NoAccess");
     tokio::time::sleep(Duration::from_millis(unlock.saturating_sub(now_ms()) + 300)).await;
-    assert_eq!(net.read(bob, blob, dir.path()).unwrap(), plaintext);
+    assert_eq!(read(&net, bob, blob, dir.path()).unwrap(), plaintext);
 }

@@ -4,9 +4,7 @@
 //! shards, `floe stakes` / `unstake` / `withdraw` round trip, and a committee node's operator
 //! runs the `floe node` operator commands with its node.toml.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -14,62 +12,43 @@ use serde_json::Value;
 const WAL: u64 = 1_000_000_000;
 const STAKE: u64 = 1_000_000 * WAL;
 
-/// A spawned `floe localnet`, killed when the test ends.
-struct Localnet {
-    child: Child,
-    dir: PathBuf,
-    deployment: PathBuf,
-    key: String,
+mod common;
+
+use common::{Localnet, floe_command, run};
+
+/// `floe localnet --candidates 1 --epoch-secs 4` without key servers, checked to list the candidate.
+fn start(dir: &Path) -> Localnet {
+    let net = Localnet::start(dir, &["--candidates", "1", "--epoch-secs", "4", "--key-servers", "0", "--no-demo"]);
+    assert_eq!(net.started["node_urls"].as_array().map(Vec::len), Some(5), "{}", net.started);
+    assert_eq!(net.started["candidates"], 1, "{}", net.started);
+    net
 }
 
-impl Drop for Localnet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// What the staking test asks of the network through the `floe` binary.
+trait StakingCommands {
+    /// `floe --json ARGS --deployment D --key KEY` as the funded user.
+    fn user(&self, args: &[&str]) -> Result<Value, String>;
+    /// `floe --json node SUBCOMMAND ARGS --config DIR/node-<i>/node.toml`.
+    fn operator(&self, node: usize, args: &[&str]) -> Result<Value, String>;
+    /// `floe info`.
+    fn info(&self) -> Value;
+    /// `floe info` once `ready` holds of it, within 60 s.
+    fn info_when(&self, what: &str, ready: impl Fn(&Value) -> bool) -> Value;
 }
 
-impl Localnet {
-    fn start(dir: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
-            .args(["--json", "--log-level", "warn", "localnet", "--any-ports", "--nodes", "4", "--shards", "12"])
-            .args(["--candidates", "1", "--epoch-secs", "4", "--key-servers", "0", "--no-indexer", "--no-demo"])
-            .args(["--data-dir", dir.to_str().unwrap()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let started: Value = serde_json::from_str(&line).expect("floe localnet prints JSON");
-        assert_eq!(started["node_urls"].as_array().map(Vec::len), Some(5), "{started}");
-        assert_eq!(started["candidates"], 1, "{started}");
-        Self {
-            child,
-            dir: dir.to_owned(),
-            deployment: started["deployment_file"].as_str().unwrap().into(),
-            key: started["key"].as_str().unwrap().to_owned(),
-        }
+impl StakingCommands for Localnet {
+    fn user(&self, args: &[&str]) -> Result<Value, String> {
+        self.floe(Some(&self.key), args)
     }
 
-    /// Runs `floe --json ARGS --deployment D --key KEY`: the JSON it printed, or its stderr.
-    fn floe(&self, args: &[&str]) -> Result<Value, String> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_floe"));
-        command.args(["--json", "--log-level", "warn"]).args(args);
-        command.arg("--deployment").arg(&self.deployment).args(["--key", &self.key]);
-        run(command)
-    }
-
-    /// Runs `floe --json node SUBCOMMAND ARGS --config DIR/node-<i>/node.toml`.
     fn operator(&self, node: usize, args: &[&str]) -> Result<Value, String> {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_floe"));
-        command.args(["--json", "--log-level", "warn", "node"]).args(args);
-        command.arg("--config").arg(self.dir.join(format!("node-{node}")).join("node.toml"));
+        let mut command = floe_command(&["node"]);
+        command.args(args).arg("--config").arg(self.dir.join(format!("node-{node}")).join("node.toml"));
         run(command)
     }
 
     fn info(&self) -> Value {
-        self.floe(&["info"]).expect("floe info")
+        self.user(&["info"]).expect("floe info")
     }
 
     /// `floe info` once `ready` holds of it, within 60 s.
@@ -86,15 +65,6 @@ impl Localnet {
     }
 }
 
-fn run(mut command: Command) -> Result<Value, String> {
-    let out = command.output().unwrap();
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    Ok(stdout.lines().last().map(|l| serde_json::from_str(l).unwrap()).unwrap_or_default())
-}
-
 fn node<'a>(info: &'a Value, name: &str) -> &'a Value {
     info["candidates"]
         .as_array()
@@ -107,7 +77,7 @@ fn node<'a>(info: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn a_candidate_staked_into_the_committee_and_the_stake_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let net = Localnet::start(&dir.path().join("net"));
+    let net = start(&dir.path().join("net"));
 
     // The candidate is registered with nothing staked and no shards.
     let info = net.info();
@@ -119,11 +89,11 @@ fn a_candidate_staked_into_the_committee_and_the_stake_round_trip() {
     let candidate_id = candidate["node_id"].as_str().unwrap().to_owned();
     assert!(info["schedule"]["epoch_duration_ms"] == 4_000, "{info}");
 
-    let refused = net.floe(&["stake", &candidate_id, "1.0000000001"]).unwrap_err();
+    let refused = net.user(&["stake", &candidate_id, "1.0000000001"]).unwrap_err();
     assert!(refused.contains("more than 9 decimals"), "{refused}");
 
     // As much as a genesis node (1,000,000 WAL): D'Hondt gives a much smaller stake no shard of 12.
-    let staked = net.floe(&["stake", &candidate_id, "1000000"]).expect("floe stake");
+    let staked = net.user(&["stake", &candidate_id, "1000000"]).expect("floe stake");
     assert_eq!(staked["amount"], STAKE, "{staked}");
     let staked_wal = staked["staked_wal"].as_str().unwrap().to_owned();
 
@@ -134,24 +104,24 @@ fn a_candidate_staked_into_the_committee_and_the_stake_round_trip() {
     assert!(member.is_some_and(|m| m["shards"].as_u64() > Some(0)), "{info}");
     assert!(node(&info, "node-4")["active_stake"].as_u64() >= Some(STAKE), "{info}");
 
-    let stakes = net.floe(&["stakes"]).expect("floe stakes");
+    let stakes = net.user(&["stakes"]).expect("floe stakes");
     let listed = stakes["stakes"].as_array().unwrap().iter().find(|s| s["id"] == staked_wal.as_str()).cloned();
     let listed = listed.unwrap_or_else(|| panic!("{staked_wal} not in {stakes}"));
     assert_eq!((listed["principal"].as_u64(), listed["node_name"].as_str()), (Some(STAKE), Some("node-4")));
     assert_eq!(listed["state"], "Staked", "{listed}");
 
-    let unstaked = net.floe(&["unstake", &staked_wal]).expect("floe unstake");
+    let unstaked = net.user(&["unstake", &staked_wal]).expect("floe unstake");
     let withdraw_epoch = unstaked["withdraw_epoch"].as_u64().unwrap();
     let epoch = net.info()["epoch"].as_u64().unwrap();
     assert!(withdraw_epoch > epoch, "{unstaked} at epoch {epoch}");
     // Epochs last 4 s: this runs well before the withdrawal epoch comes.
-    let early = net.floe(&["withdraw", &staked_wal]).unwrap_err();
+    let early = net.user(&["withdraw", &staked_wal]).unwrap_err();
     assert!(early.contains(&format!("can be withdrawn from epoch {withdraw_epoch}")), "{early}");
 
     net.info_when("the withdrawal epoch", |info| info["epoch"].as_u64() >= Some(withdraw_epoch));
-    let withdrawn = net.floe(&["withdraw", &staked_wal]).expect("floe withdraw");
+    let withdrawn = net.user(&["withdraw", &staked_wal]).expect("floe withdraw");
     assert!(withdrawn["amount"].as_u64() >= Some(STAKE), "{withdrawn}");
-    let stakes = net.floe(&["stakes"]).unwrap();
+    let stakes = net.user(&["stakes"]).unwrap();
     assert!(stakes["stakes"].as_array().unwrap().iter().all(|s| s["id"] != staked_wal.as_str()), "{stakes}");
 
     // node-0's operator, with the node.toml localnet wrote.
