@@ -21,12 +21,14 @@
 //!
 //! Modules by concept: [`config`] (parameters), [`encode`], [`decode`], [`sliver`], [`metadata`],
 //! [`blob_id`], [`merkle`], [`mapping`] (pair to shard), [`recovery`], [`inconsistency`],
-//! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds).
+//! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds),
+//! [`challenge`] (storage challenges: samples and answers anyone can check).
 
 pub mod bft;
 pub mod blob_id;
 pub mod bls;
 pub mod certificate;
+pub mod challenge;
 mod code;
 pub mod config;
 pub mod decode;

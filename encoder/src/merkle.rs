@@ -291,6 +291,17 @@ impl MerkleProof {
         leaf: &Digest,
         index: usize,
     ) -> Result<(), MerkleProofError> {
+        if self.root_from_leaf_hash(n_leaves, leaf, index)? == *root {
+            Ok(())
+        } else {
+            Err(MerkleProofError::RootMismatch)
+        }
+    }
+
+    /// The root that leaf `index` of an `n_leaves`-leaf tree, with hash `leaf`, has under this
+    /// path: for checking against a value derived from the root (a blob id) rather than the
+    /// root itself.
+    pub fn root_from_leaf_hash(&self, n_leaves: usize, leaf: &Digest, index: usize) -> Result<Node, MerkleProofError> {
         if index >= n_leaves {
             return Err(MerkleProofError::LeafIndexOutOfBounds { index, n_leaves });
         }
@@ -308,7 +319,7 @@ impl MerkleProof {
             };
             position /= 2;
         }
-        if Node::Digest(current) == *root { Ok(()) } else { Err(MerkleProofError::RootMismatch) }
+        Ok(Node::Digest(current))
     }
 }
 

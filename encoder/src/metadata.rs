@@ -43,7 +43,7 @@ impl SliverPairMetadata {
         }
     }
 
-    fn leaf_input(&self) -> [u8; 64] {
+    pub(crate) fn leaf_input(&self) -> [u8; 64] {
         let mut input = [0u8; 64];
         input[..32].copy_from_slice(&self.primary_hash.bytes());
         input[32..].copy_from_slice(&self.secondary_hash.bytes());

@@ -51,6 +51,26 @@ pub fn max_sync_page_answer(config: &EncodingConfig, count: u16) -> usize {
     MAX_SYNC_PAGE_BYTES + max_sliver_body(config) + usize::from(count) * (BLOB_ID_BYTES + 16) + 64
 }
 
+/// Bytes one challenge answer may take beyond its symbol: the pair, two Merkle paths of at
+/// most 17 nodes of 33 bytes, two hashes, the encoding type and the length, with headroom.
+pub const CHALLENGE_ANSWER_OVERHEAD: usize = 2 * 17 * 33 + 2 * 33 + 64;
+
+/// The largest `POST /v1/challenge` body: [`crate::challenge::MAX_CHALLENGE_SAMPLES`] samples
+/// of a 32-byte blob id, a shard, an axis and a symbol, with headroom.
+pub const MAX_CHALLENGE_REQUEST_BODY: usize = crate::challenge::MAX_CHALLENGE_SAMPLES * 48 + 16;
+
+/// The largest valid answer to a challenge of `samples` samples: every symbol at the largest
+/// symbol size.
+pub fn max_challenge_answer(samples: usize) -> usize {
+    samples * (usize::from(MAX_SYMBOL_SIZE) + CHALLENGE_ANSWER_OVERHEAD) + 16
+}
+
+/// The largest valid list of signed challenge outcomes: one per committee member, each a
+/// 7-byte header, a 33-byte body, a 96-byte signature and length prefixes.
+pub fn max_challenge_outcomes_answer(members: usize) -> usize {
+    members * 160 + 16
+}
+
 /// The largest `PUT .../slivers/...` body a node of this committee size accepts.
 pub fn max_sliver_body(config: &EncodingConfig) -> usize {
     config.sliver_len(SliverType::Primary, MAX_SYMBOL_SIZE) + SLIVER_BODY_HEADROOM

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use floe_encoder::{
-    BlobId, EncodingConfig, Sliver, SliverIndex, SliverPairIndex, SliverType,
+    BlobId, EncodingConfig, Epoch, Sliver, SliverIndex, SliverPairIndex, SliverType,
     bls::{BlsPublicKey, BlsSignature},
+    challenge::ChallengeSample,
     decode::VerifiedSliver,
     messages::{SignedMessage, StorageConfirmation, SyncShardRequest},
     metadata::{BlobMetadata, VerifiedBlobMetadata},
@@ -20,6 +21,7 @@ use serde::Deserialize;
 use crate::{
     answer::{bounded, json, transport},
     bounds::{self, BLOB_ID_BYTES, MAX_JSON_ANSWER},
+    challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer},
     error::NodeApiError,
     paths,
     status::NodeBlobStatus,
@@ -222,6 +224,38 @@ impl NodeClient {
         let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
         let page: SyncShardPage = bcs::from_bytes(&bytes).map_err(|error| invalid(error.to_string()))?;
         page.check(config, request).map_err(invalid)
+    }
+
+    /// `POST /v1/challenge`: the node's answers to `samples`, one per sample in order (the count
+    /// is checked; each answer still has to be verified against its sample).
+    pub async fn challenge(
+        &self,
+        samples: &[ChallengeSample],
+        timeout: Duration,
+    ) -> Result<Vec<SampleAnswer>, NodeApiError> {
+        let url = self.url_of(&paths::challenge());
+        let body = bcs::to_bytes(&ChallengeRequest { samples: samples.to_vec() }).expect("BCS of plain data cannot fail");
+        let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
+        let bytes = bounded(&url, response, bounds::max_challenge_answer(samples.len())).await?;
+        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
+        let answer: ChallengeResponse = bcs::from_bytes(&bytes).map_err(|error| invalid(error.to_string()))?;
+        if answer.answers.len() != samples.len() {
+            return Err(invalid(format!("{} answers to {} samples", answer.answers.len(), samples.len())));
+        }
+        Ok(answer.answers)
+    }
+
+    /// `GET /v1/challenges/{epoch}/outcomes`: the node's signed verdicts on `epoch`'s
+    /// challenges, as sent (the caller checks each message and signature against the member).
+    pub async fn challenge_outcomes(
+        &self,
+        epoch: Epoch,
+        members: usize,
+        timeout: Duration,
+    ) -> Result<Vec<SignedMessage>, NodeApiError> {
+        let url = self.url_of(&paths::challenge_outcomes(epoch));
+        let bytes = self.get(&url, bounds::max_challenge_outcomes_answer(members), timeout).await?;
+        bcs::from_bytes(&bytes).map_err(|error| NodeApiError::Invalid { url, reason: error.to_string() })
     }
 
     /// `GET /v1/blobs/{id}/status`.

@@ -37,17 +37,19 @@
 //! ```
 //!
 //! Modules: [`paths`] (routes and query parameters), [`bounds`] (size bounds), [`error`]
-//! ([`NodeApiError`]), [`status`] ([`NodeBlobStatus`]), [`sync`] (shard sync pages), [`client`]
-//! ([`NodeClient`]).
+//! ([`NodeApiError`]), [`status`] ([`NodeBlobStatus`]), [`sync`] (shard sync pages), [`challenge`]
+//! (storage challenges), [`client`] ([`NodeClient`]).
 
 mod answer;
 pub mod bounds;
+pub mod challenge;
 pub mod client;
 pub mod error;
 pub mod paths;
 pub mod status;
 pub mod sync;
 
+pub use challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer};
 pub use client::NodeClient;
 pub use error::NodeApiError;
 pub use status::NodeBlobStatus;

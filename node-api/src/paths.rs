@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use floe_encoder::{BlobId, SliverPairIndex, SliverType, messages::BlobPersistence};
+use floe_encoder::{BlobId, Epoch, SliverPairIndex, SliverType, messages::BlobPersistence};
 
 /// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
 /// node may wait for the blob's registration before judging the request.
@@ -35,6 +35,7 @@ impl Param<BlobId> for BlobId {}
 impl Param<SliverPairIndex> for SliverPairIndex {}
 impl Param<SliverType> for SliverType {}
 impl Param<ObjectIdHex> for ObjectIdHex {}
+impl Param<Epoch> for Epoch {}
 
 /// A Sui object id as the deletable-confirmation route takes it: `0x` and 64 lowercase hex digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +109,18 @@ pub fn inconsistency_proof(blob_id: impl Param<BlobId>, axis: impl Param<SliverT
 /// [`crate::SyncShardPage`] out.
 pub fn sync_shard() -> String {
     "/v1/migrate/sync_shard".to_owned()
+}
+
+/// `POST /v1/challenge`: a BCS [`crate::ChallengeRequest`] in, a BCS
+/// [`crate::ChallengeResponse`] out. Open to anyone.
+pub fn challenge() -> String {
+    "/v1/challenge".to_owned()
+}
+
+/// `GET /v1/challenges/{epoch}/outcomes`: the node's signed verdicts on the epoch's challenges,
+/// BCS `Vec<SignedMessage>`.
+pub fn challenge_outcomes(epoch: impl Param<Epoch>) -> String {
+    format!("/v1/challenges/{epoch}/outcomes")
 }
 
 /// `GET /v1/blobs/{blob_id}/status`.

@@ -188,6 +188,17 @@ pub enum Duty {
         /// The shard.
         shard: ShardIndex,
     },
+    /// Open `epoch`'s challenge window when this node's turn comes, unless someone did.
+    OpenChallengeWindow(Epoch),
+    /// Take part in `epoch`'s challenges: challenge every member, sign verdicts, record outcomes.
+    Challenge {
+        /// The epoch.
+        epoch: Epoch,
+        /// The window's seed.
+        seed: [u8; 32],
+        /// When the window opened (chain time, ms).
+        opened_at_ms: u64,
+    },
 }
 
 impl Duty {
@@ -427,6 +438,24 @@ impl ChainState {
     /// an epoch change). Its members held the shards the current members gained.
     pub fn previous_committee(&self) -> Option<Arc<Committee>> {
         self.read(|snapshot| snapshot.previous.clone())
+    }
+
+    /// The blobs challenged in `epoch`: a live registration (end epoch after `epoch`, not
+    /// deleted, id not invalid) certified in an earlier epoch. Unordered.
+    pub fn challengeable_blobs(&self, epoch: Epoch) -> Vec<BlobId> {
+        self.read(|snapshot| {
+            snapshot
+                .blobs
+                .iter()
+                .filter(|(_, info)| {
+                    !info.invalid
+                        && info.objects.values().any(|object| {
+                            object.end_epoch > epoch && object.certified_epoch.is_some_and(|certified| certified < epoch)
+                        })
+                })
+                .map(|(id, _)| *id)
+                .collect()
+        })
     }
 
     /// The blobs with a certified, live registration in the current epoch, in id order.

@@ -41,6 +41,11 @@ use tokio::{
 
 use crate::{
     chain_state::{ChainState, Duty},
+    challenges::{
+        ChallengeSettings,
+        round::{Window, open_window, run_round},
+    },
+    operator::Operator,
     chain_view::ChainView,
     follower::stopped,
     node::StorageNode,
@@ -71,6 +76,8 @@ pub struct DutySettings {
     pub parallel_shard_syncs: usize,
     /// How shard syncs talk to the previous owners.
     pub shard_sync: SyncSettings,
+    /// How the node takes part in storage challenges.
+    pub challenges: ChallengeSettings,
 }
 
 impl Default for DutySettings {
@@ -83,6 +90,7 @@ impl Default for DutySettings {
             epoch_sync_attempts: 5,
             parallel_shard_syncs: 2,
             shard_sync: SyncSettings::default(),
+            challenges: ChallengeSettings::default(),
         }
     }
 }
@@ -184,6 +192,9 @@ pub struct DutyWorker {
     http: reqwest::Client,
     settings: DutySettings,
     epoch_sync: Option<EpochSyncReporter>,
+    /// The node's own account, for its challenge transactions; without it the node answers
+    /// challenges but does not challenge others.
+    operator: Option<Operator>,
     wake: Arc<Notify>,
 }
 
@@ -197,7 +208,14 @@ impl DutyWorker {
         epoch_sync: Option<EpochSyncReporter>,
         wake: Arc<Notify>,
     ) -> Self {
-        Self { state, node, http: reqwest::Client::new(), settings, epoch_sync, wake }
+        Self { state, node, http: reqwest::Client::new(), settings, epoch_sync, operator: None, wake }
+    }
+
+    /// Takes part in storage challenges with `operator`'s account: opens windows, challenges
+    /// the committee, records outcomes.
+    pub fn with_operator(mut self, operator: Operator) -> Self {
+        self.operator = Some(operator);
+        self
     }
 
     /// Runs until `shutdown` turns true; duties in progress are then abandoned (they stay
@@ -268,6 +286,7 @@ impl DutyWorker {
                 }
                 // The node reports its epoch synced once it holds its shards' data.
                 Duty::EpochSyncDone(_) => !data_pending,
+                Duty::OpenChallengeWindow(_) | Duty::Challenge { .. } => true,
             };
             if may_start {
                 busy.insert(duty);
@@ -277,6 +296,10 @@ impl DutyWorker {
                         Duty::Recover(blob_id) => this.recover(blob_id).await,
                         Duty::EpochSyncDone(epoch) => this.report_epoch_sync(epoch).await,
                         Duty::SyncShard { epoch, shard } => this.sync_shard(epoch, shard).await,
+                        Duty::OpenChallengeWindow(epoch) => this.open_challenge_window(epoch).await,
+                        Duty::Challenge { epoch, seed, opened_at_ms } => {
+                            this.challenge(Window { epoch, seed, opened_at_ms }).await
+                        }
                     };
                     (duty, ended)
                 });
@@ -395,6 +418,46 @@ impl DutyWorker {
             ),
             Ok(Err(error)) => tracing::error!(%blob_id, %error, "cannot attest the inconsistency"),
             Err(error) => tracing::error!(%blob_id, %error, "attestation task failed"),
+        }
+    }
+
+    async fn open_challenge_window(&self, epoch: Epoch) -> Ended {
+        let Some(operator) = &self.operator else { return Ended::Finished };
+        if self.state.current_epoch() != epoch {
+            return Ended::Finished;
+        }
+        match open_window(&self.node, operator, &self.settings.challenges, epoch).await {
+            Ok(true) => {
+                tracing::info!(epoch, "challenge window opened");
+                Ended::Finished
+            }
+            Ok(false) => Ended::Finished,
+            Err(error) => {
+                tracing::warn!(epoch, %error, "opening the challenge window failed; trying again later");
+                Ended::GivenUp
+            }
+        }
+    }
+
+    async fn challenge(&self, window: Window) -> Ended {
+        let Some(operator) = &self.operator else { return Ended::Finished };
+        if self.state.current_epoch() != window.epoch {
+            return Ended::Finished;
+        }
+        let round = run_round(
+            self.node.clone(),
+            self.state.clone(),
+            operator,
+            &self.http,
+            &self.settings.challenges,
+            window,
+        );
+        match round.await {
+            Ok(()) => Ended::Finished,
+            Err(error) => {
+                tracing::warn!(epoch = window.epoch, %error, "challenge round interrupted; resuming later");
+                Ended::GivenUp
+            }
         }
     }
 

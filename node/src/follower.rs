@@ -9,6 +9,8 @@
 //! | `BlobDeleted`, `InvalidBlobID` | object removed / blob invalid | `sync_blob` drops dead data |
 //! | `EpochChangeStart`, `EpochChangeDone` | the committee read from the chain (the old one kept as the previous) | `collect_garbage`; shards held neither now nor in the previous epoch are dropped; duties: `epoch_sync_done` if a member, a shard sync per gained shard |
 //! | `ShardsReceived` (current epoch) | none | the reported shards this node held before and no longer holds are dropped: their new owner has them |
+//! | `EpochChangeDone` (a member's epoch) | as above | duty: open the epoch's challenge window in turn ([`crate::challenges`]) |
+//! | `ChallengeWindowOpened` (a member's epoch) | none | duty: challenge the committee and record outcomes |
 //!
 //! The committee is read through a [`CommitteeSource`] (the chain's System and Staking objects
 //! in production, anything in tests) when an event names an epoch newer than the node's.
@@ -266,8 +268,34 @@ impl Follower {
                     FloeEvent::EpochChangeStart(e) if e.epoch > committee.epoch() => {
                         self.change_committee(sequence_number, e.epoch, &mut committee, &mut plan).await?;
                     }
-                    FloeEvent::EpochChangeDone(e) if e.epoch > committee.epoch() => {
-                        self.change_committee(sequence_number, e.epoch, &mut committee, &mut plan).await?;
+                    FloeEvent::EpochChangeDone(e) => {
+                        if e.epoch > committee.epoch() {
+                            self.change_committee(sequence_number, e.epoch, &mut committee, &mut plan).await?;
+                        }
+                        // The epoch's shards have settled: its challenges may begin.
+                        if e.epoch == committee.epoch() && !committee.shards_of(&self.node.public_key()).is_empty() {
+                            plan.duties.insert(Duty::OpenChallengeWindow(e.epoch));
+                        }
+                    }
+                    FloeEvent::ChallengeWindowOpened(e)
+                        if e.epoch == committee.epoch() && !committee.shards_of(&self.node.public_key()).is_empty() =>
+                    {
+                        match <[u8; 32]>::try_from(e.seed.as_slice()) {
+                            Ok(seed) => {
+                                plan.duties.remove(&Duty::OpenChallengeWindow(e.epoch));
+                                plan.duties.insert(Duty::Challenge {
+                                    epoch: e.epoch,
+                                    seed,
+                                    opened_at_ms: e.opened_at_ms,
+                                });
+                            }
+                            Err(_) => tracing::warn!(
+                                sequence_number,
+                                epoch = e.epoch,
+                                len = e.seed.len(),
+                                "challenge window with a seed of the wrong length; not taking part"
+                            ),
+                        }
                     }
                     FloeEvent::ShardsReceived(e) if e.epoch == committee.epoch() => {
                         plan.released_shards.extend(e.shards.iter().copied().map(ShardIndex));

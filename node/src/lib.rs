@@ -42,12 +42,14 @@
 //! in the background), [`chain_committee`] (the committee read from the chain), [`node`]
 //! (request logic), [`api`] (HTTP, on the routes of floe-node-api), [`recovery`] (rebuilding
 //! slivers from peers, through floe-node-api's client), [`config`] (the TOML file), [`runner`]
-//! (a whole node), [`local_cluster`] (nodes on loopback for tests and benchmarks), [`limits`],
-//! [`error`].
+//! (a whole node), [`local_cluster`] (nodes on loopback for tests and benchmarks), [`challenges`]
+//! (storage challenges: answering, challenging peers, recording outcomes), [`operator`] (the
+//! node's own transactions), [`limits`], [`error`].
 
 pub mod api;
 pub mod blob_info;
 pub mod chain_committee;
+pub mod challenges;
 pub mod chain_state;
 pub mod chain_view;
 pub mod config;
@@ -58,6 +60,7 @@ mod in_memory_chain;
 pub mod limits;
 pub mod local_cluster;
 pub mod node;
+pub mod operator;
 pub mod recovery;
 pub mod runner;
 pub mod shard_sync;

@@ -9,7 +9,10 @@ use floe_encoder::{
     bls::{BlsPublicKey, BlsSecretKey},
     inconsistency::InconsistencyProof,
     mapping,
-    messages::{BlobPersistence, InvalidBlobIdMessage, SignedMessage, StorageConfirmation, SyncShardRequest},
+    messages::{
+        BlobPersistence, ChallengeOutcomeMessage, InvalidBlobIdMessage, SignedMessage, StorageConfirmation,
+        SyncShardRequest,
+    },
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::{self, RecoverySymbol},
 };
@@ -365,6 +368,16 @@ impl StorageNode {
         let slivers =
             page.slivers.into_iter().map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver }).collect();
         Ok(floe_node_api::SyncShardPage { slivers, next: page.next })
+    }
+
+    /// Signs this node's verdict on a challenged member with the node's key.
+    pub(crate) fn sign_challenge_outcome(&self, outcome: &ChallengeOutcomeMessage) -> SignedMessage {
+        outcome.sign(&self.key)
+    }
+
+    /// The verdicts this node signed on `epoch`'s challenges.
+    pub fn challenge_outcomes(&self, epoch: floe_encoder::Epoch) -> Result<Vec<SignedMessage>, NodeError> {
+        Ok(crate::challenges::verdicts::Verdicts::of(self).of_epoch(epoch)?)
     }
 
     /// Signs a shard-sync request with the node's key.

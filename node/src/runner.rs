@@ -29,6 +29,7 @@ use crate::{
     chain_view::ChainView,
     config::{ConfigError, NodeConfig},
     duties::{DutyWorker, EpochSyncReporter},
+    operator::Operator,
     follower::{CommitteeSource, CommitteeSourceError, FollowError, Follower},
     node::StorageNode,
     store::{Store, StoreError},
@@ -174,8 +175,12 @@ pub async fn start_with(
     let follower = Follower::new(client.clone(), deployment.packages, state.clone(), node.clone(), committees)
         .with_duty_signal(wake.clone());
     let follower = tokio::spawn(follower.run(stopped.clone()));
+    let operator = sui_key.as_ref().map(|key| Operator::new(client.clone(), deployment.clone(), key.clone()));
     let epoch_sync = sui_key.map(|key| EpochSyncReporter::new(client, deployment, key));
-    let worker = DutyWorker::new(state.clone(), node.clone(), config.limits.duty_settings(), epoch_sync, wake);
+    let mut worker = DutyWorker::new(state.clone(), node.clone(), config.limits.duty_settings(), epoch_sync, wake);
+    if let Some(operator) = operator {
+        worker = worker.with_operator(operator);
+    }
     let duties = tokio::spawn(worker.run(stopped));
     tracing::info!(url = %server.url(), epoch = state.current_epoch(), "storage node serving");
     Ok(RunningNode { node, state, server, follower, duties, stop })

@@ -66,6 +66,8 @@ pub fn router(node: Arc<StorageNode>) -> Router {
         .route(&paths::inconsistency_proof(blob_id, axis), post(routes::inconsistency_proof))
         .route(&paths::status(blob_id), get(routes::status))
         .route(&paths::sync_shard(), post(routes::sync_shard))
+        .route(&paths::challenge(), post(routes::challenge))
+        .route(&paths::challenge_outcomes(Capture("epoch")), get(routes::challenge_outcomes))
         // Each body-taking route enforces its own limit (see `crate::limits`).
         .layer(DefaultBodyLimit::disable())
         .with_state(node)

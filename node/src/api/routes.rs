@@ -220,3 +220,18 @@ pub(super) async fn sync_shard(State(node): Node, headers: HeaderMap, body: Body
     let page = blocking(node, move |node| node.sync_shard(&bytes)).await?;
     Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&page).expect("BCS of plain data cannot fail")))
 }
+
+pub(super) async fn challenge(State(node): Node, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let bytes = read_body(&headers, body, floe_node_api::bounds::MAX_CHALLENGE_REQUEST_BODY, "challenge").await?;
+    let request: floe_node_api::ChallengeRequest =
+        bcs::from_bytes(&bytes).map_err(|error| NodeError::BadQuery(format!("challenge request: {error}")))?;
+    let answers = blocking(node, move |node| node.answer_challenge(&request.samples)).await?;
+    let response = floe_node_api::ChallengeResponse { answers };
+    Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&response).expect("BCS of plain data cannot fail")))
+}
+
+pub(super) async fn challenge_outcomes(State(node): Node, Path(epoch): Path<String>) -> Result<Response, ApiError> {
+    let epoch = parse::<floe_encoder::Epoch>(&epoch, "epoch")?;
+    let verdicts = blocking(node, move |node| node.challenge_outcomes(epoch)).await?;
+    Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&verdicts).expect("BCS of plain data cannot fail")))
+}

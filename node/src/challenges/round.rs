@@ -1,0 +1,281 @@
+//! The node's part in an epoch's challenges, as two duties: opening the window when its turn
+//! comes ([`open_window`]), and the round itself once the window is open ([`run_round`]):
+//! challenge every member, keep a signed verdict on each, then record outcomes on chain as
+//! reporter or backup until every member's outcome is recorded or the epoch ends.
+
+use std::{collections::BTreeSet, sync::Arc, time::Instant};
+
+use floe_chain::floe::{calls::CertificateBytes, state::CommitteeInfo};
+use floe_encoder::{
+    EncodingConfig, Epoch,
+    challenge::EligibleBlobs,
+    messages::{ChallengeOutcomeMessage, SignedMessage},
+};
+use floe_node_api::NodeClient;
+use futures::StreamExt;
+
+use super::{
+    ChallengeSettings, answer_deadline_ms,
+    challenger::{Verdict, chain_time_ms, challenge, samples_of, targets},
+    reporter::ready_outcomes,
+    verdicts::Verdicts,
+};
+use crate::{
+    chain_state::ChainState,
+    chain_view::ChainView,
+    node::StorageNode,
+    operator::{Operator, OperatorError},
+    store::StoreError,
+};
+
+/// The gas budget of a window-opening or outcome-recording transaction, in MIST.
+pub const CHALLENGE_GAS_BUDGET: u64 = 50_000_000;
+
+/// An epoch's open challenge window, as its event told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// The epoch.
+    pub epoch: Epoch,
+    /// The seed drawn from Sui's randomness.
+    pub seed: [u8; 32],
+    /// When it opened (chain time, ms).
+    pub opened_at_ms: u64,
+}
+
+/// Why a challenge duty could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    /// Reading floe's state failed.
+    #[error("reading the chain: {0}")]
+    State(#[from] floe_chain::floe::state::StateError),
+    /// A transaction failed.
+    #[error(transparent)]
+    Operator(#[from] OperatorError),
+    /// The node's database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The committee is not one the encoding or certificates accept.
+    #[error("the committee of epoch {epoch} cannot be used: {reason}")]
+    Committee {
+        /// The epoch.
+        epoch: Epoch,
+        /// Why.
+        reason: String,
+    },
+    /// A blocking task failed.
+    #[error("challenge task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Opens `epoch`'s challenge window if it is still closed when this node's turn comes (the
+/// member at position `epoch mod size` first, each next one [`ChallengeSettings::open_stagger`]
+/// later). Returns whether this node opened it.
+pub async fn open_window(
+    node: &StorageNode,
+    operator: &Operator,
+    settings: &ChallengeSettings,
+    epoch: Epoch,
+) -> Result<bool, RoundError> {
+    let reader = operator.reader();
+    let committee = reader.committee().await?;
+    let Some(position) = committee.position_of(&node.public_key()) else { return Ok(false) };
+    if committee.epoch != epoch {
+        return Ok(false);
+    }
+    let size = committee.members.len();
+    let turn = (position + size - (epoch as usize % size)) % size;
+    tokio::time::sleep(settings.open_stagger * u32::try_from(turn).unwrap_or(u32::MAX)).await;
+    let staking = reader.staking().await?;
+    if staking.epoch != epoch || (staking.challenges.epoch == epoch && staking.challenges.seed.is_some()) {
+        return Ok(false);
+    }
+    match operator.execute(CHALLENGE_GAS_BUDGET, |builder, calls| calls.open_challenge_window(builder)).await {
+        Ok(()) => Ok(true),
+        // Another member opened it first, or the epoch moved on: nothing left to do.
+        Err(error) if error.abort_code().is_some() => {
+            tracing::debug!(epoch, %error, "challenge window not opened by this node");
+            Ok(false)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The epoch's committee, and the previous one if the chain still has it.
+async fn committees(operator: &Operator, epoch: Epoch) -> Result<Option<(CommitteeInfo, Option<CommitteeInfo>)>, RoundError> {
+    let reader = operator.reader();
+    let current = reader.committee().await?;
+    if current.epoch != epoch {
+        return Ok(None);
+    }
+    let previous = reader.previous_committee().await?.filter(|previous| previous.epoch + 1 == epoch);
+    Ok(Some((current, previous)))
+}
+
+/// The round of `window`: challenges every member (keeping one signed verdict on each, so a
+/// restart re-serves them), then records outcomes until all are recorded or the epoch is over.
+pub async fn run_round(
+    node: Arc<StorageNode>,
+    state: Arc<ChainState>,
+    operator: &Operator,
+    http: &reqwest::Client,
+    settings: &ChallengeSettings,
+    window: Window,
+) -> Result<(), RoundError> {
+    let epoch = window.epoch;
+    let Some((current, previous)) = committees(operator, epoch).await? else { return Ok(()) };
+    let config = EncodingConfig::new(current.n_shards)
+        .map_err(|error| RoundError::Committee { epoch, reason: error.to_string() })?;
+    let epoch_duration_ms = operator.reader().system().await?.epoch_duration_ms;
+    let deadline_ms = answer_deadline_ms(window.opened_at_ms, epoch_duration_ms);
+    let blobs = {
+        let state = state.clone();
+        EligibleBlobs::new(tokio::task::spawn_blocking(move || state.challengeable_blobs(epoch)).await?)
+    };
+    let verdicts = Verdicts::of(&node);
+    let kept: BTreeSet<[u8; 32]> = verdicts
+        .of_epoch(epoch)?
+        .iter()
+        .filter_map(|signed| ChallengeOutcomeMessage::from_bytes(&signed.serialized).ok())
+        .map(|outcome| outcome.node_id)
+        .collect();
+    tracing::info!(epoch, blobs = blobs.len(), members = current.members.len(), "challenging the committee");
+
+    let to_challenge = targets(&current, previous.as_ref()).into_iter().filter(|target| !kept.contains(&target.node_id));
+    let judged = futures::stream::iter(to_challenge)
+        .map(|target| {
+            let (state, blobs, config) = (state.clone(), &blobs, &config);
+            async move {
+                let samples = samples_of(&window.seed, &target, blobs, config.n_shards());
+                let live = |blob_id: &floe_encoder::BlobId| {
+                    state.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
+                };
+                let deadline_passed = async || {
+                    state.current_epoch() != epoch
+                        || chain_time_ms(operator.client()).await.is_some_and(|now| now >= deadline_ms)
+                };
+                let verdict = challenge(http, config, &target.url, samples, settings, live, deadline_passed).await;
+                (target, verdict)
+            }
+        })
+        .buffer_unordered(settings.parallel_targets.max(1))
+        .collect::<Vec<_>>()
+        .await;
+    if state.current_epoch() != epoch {
+        return Ok(());
+    }
+    for (target, verdict) in judged {
+        let node_id = sui_sdk_types::Address::new(target.node_id);
+        match &verdict {
+            Verdict::Passed => tracing::info!(epoch, node = %node_id, "challenge passed"),
+            Verdict::Failed(reason) => tracing::warn!(epoch, node = %node_id, %reason, "challenge failed"),
+        }
+        let outcome = ChallengeOutcomeMessage { epoch, node_id: target.node_id, passed: verdict.passed() };
+        verdicts.keep(epoch, &target.node_id, node.sign_challenge_outcome(&outcome))?;
+    }
+    report(&node, &state, operator, http, settings, &current, &verdicts).await
+}
+
+/// Records the outcome of every member whose verdict a quorum signed: this node first for the
+/// member before it in committee order, as a backup for the others, each
+/// [`ChallengeSettings::report_stagger`] later by its distance. Ends when every member's
+/// outcome is recorded or the epoch is over.
+async fn report(
+    node: &StorageNode,
+    state: &ChainState,
+    operator: &Operator,
+    http: &reqwest::Client,
+    settings: &ChallengeSettings,
+    committee: &CommitteeInfo,
+    verdicts: &Verdicts,
+) -> Result<(), RoundError> {
+    let epoch = committee.epoch;
+    let size = committee.members.len();
+    let Some(own) = committee.position_of(&node.public_key()) else { return Ok(()) };
+    let reader = operator.reader();
+    let started = Instant::now();
+    loop {
+        if state.current_epoch() != epoch {
+            return Ok(());
+        }
+        let staking = reader.staking().await?;
+        if staking.epoch != epoch {
+            return Ok(());
+        }
+        let recorded: BTreeSet<[u8; 32]> = if staking.challenges.epoch == epoch {
+            staking.challenges.passed.iter().chain(&staking.challenges.failed).map(|id| id.into_inner()).collect()
+        } else {
+            BTreeSet::new()
+        };
+        let unrecorded: Vec<(usize, [u8; 32])> = committee
+            .members
+            .iter()
+            .enumerate()
+            .map(|(index, member)| (index, member.node_id.into_inner()))
+            .filter(|(_, node_id)| !recorded.contains(node_id))
+            .collect();
+        if unrecorded.is_empty() {
+            tracing::info!(epoch, "every member's challenge outcome is recorded");
+            return Ok(());
+        }
+        // The member after X reports X first (distance 1); this node itself last.
+        let due: Vec<[u8; 32]> = unrecorded
+            .iter()
+            .filter(|(index, _)| {
+                let distance = match (own + size - index) % size {
+                    0 => size,
+                    distance => distance,
+                };
+                started.elapsed() >= settings.report_stagger * u32::try_from(distance - 1).unwrap_or(u32::MAX)
+            })
+            .map(|(_, node_id)| *node_id)
+            .collect();
+        if !due.is_empty() {
+            let served = gather(committee, own, verdicts, http, settings).await?;
+            let ready = ready_outcomes(committee, epoch, &served, &due)
+                .map_err(|error| RoundError::Committee { epoch, reason: error.to_string() })?;
+            if !ready.is_empty() {
+                let result = operator
+                    .execute(CHALLENGE_GAS_BUDGET, |builder, calls| {
+                        for outcome in &ready {
+                            calls.record_challenge_outcome(builder, &CertificateBytes::from(&outcome.certificate));
+                        }
+                    })
+                    .await;
+                match result {
+                    Ok(()) => tracing::info!(epoch, outcomes = ready.len(), "challenge outcomes recorded"),
+                    // Someone recorded one of them first: the next look at the chain says which.
+                    Err(error) => tracing::debug!(epoch, %error, "recording challenge outcomes failed"),
+                }
+            }
+        }
+        tokio::time::sleep(settings.report_poll).await;
+    }
+}
+
+/// What every member serves of its verdicts (this node's own from its database; nothing from
+/// a member that does not answer).
+async fn gather(
+    committee: &CommitteeInfo,
+    own: usize,
+    verdicts: &Verdicts,
+    http: &reqwest::Client,
+    settings: &ChallengeSettings,
+) -> Result<Vec<Vec<SignedMessage>>, RoundError> {
+    let epoch = committee.epoch;
+    let size = committee.members.len();
+    let own_verdicts = verdicts.of_epoch(epoch)?;
+    let served = futures::future::join_all(committee.members.iter().enumerate().map(|(index, member)| {
+        let own_verdicts = &own_verdicts;
+        async move {
+            if index == own {
+                return own_verdicts.clone();
+            }
+            NodeClient::new(http.clone(), &member.http_url())
+                .challenge_outcomes(epoch, size, settings.request_timeout)
+                .await
+                .unwrap_or_default()
+        }
+    }))
+    .await;
+    Ok(served)
+}
