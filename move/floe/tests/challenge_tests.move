@@ -6,6 +6,7 @@
 /// it with real BLS.
 module floe::challenge_tests;
 
+use floe::bls_aggregate;
 use floe::events;
 use floe::messages;
 use floe::staked_wal::StakedWal;
@@ -140,7 +141,7 @@ fun opening_the_window_twice_in_an_epoch_is_rejected() {
 // === Outcomes ===
 
 #[test]
-fun quorum_outcomes_are_recorded_as_pass_or_failure_with_events() {
+fun quorum_pass_and_fail_certificates_are_recorded_with_events() {
     let mut net = setup();
     net.open();
     net.record(0, true);
@@ -151,6 +152,41 @@ fun quorum_outcomes_are_recorded_as_pass_or_failure_with_events() {
     assert!(net.staking.challenge_state().has_failed(&node2) && !net.staking.challenge_state().has_failed(&node0));
     let outcomes = event::events_by_type<events::ChallengeOutcome>();
     assert!(outcomes == vector[events::challenge_outcome(1, node0, true, 10), events::challenge_outcome(1, node2, false, 10)]);
+    net.finish();
+}
+
+#[test]
+fun the_window_opens_once_per_epoch_after_sync_with_a_fresh_32_byte_seed() {
+    let mut net = setup();
+    net.open();
+    let first = *net.staking.challenge_seed().borrow();
+    assert!(first.length() == 32);
+    net.change_epoch();
+    assert!(net.staking.challenge_seed().is_none());
+    // The next round's bytes: the seed of epoch 2 differs.
+    net.random.update_randomness_state_for_testing(1, x"2F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1A", net.scenario.ctx());
+    net.open();
+    let second = *net.staking.challenge_seed().borrow();
+    assert!(second.length() == 32 && second != first);
+    let opened = event::events_by_type<events::ChallengeWindowOpened>();
+    assert!(opened.length() == 2 && opened[1] == events::challenge_window_opened(2, second, net.clock.timestamp_ms()));
+    net.finish();
+}
+
+#[test, expected_failure(abort_code = bls_aggregate::ENotEnoughStake)]
+fun a_certificate_one_shard_short_of_quorum_is_refused() {
+    let mut net = setup();
+    net.open();
+    // The two 3-shard nodes: 6 of 10 shards, 3 * 6 = 18 < 21.
+    let mut bitmap = 0u8;
+    let members = net.system.committee().members();
+    let mut i = 0;
+    while (i < members.length()) {
+        if (members[i].member_weight() == 3) bitmap = bitmap | (1 << (i as u8));
+        i = i + 1;
+    };
+    let message = messages::challenge_outcome_message_bytes(1, net.caps[3].node_id(), false);
+    net.staking.record_challenge_outcome(&net.system, SIGNATURE, vector[bitmap], message);
     net.finish();
 }
 
@@ -236,7 +272,7 @@ fun the_message_bytes_are_the_shared_vector() {
 // === Rewards and the reset ===
 
 #[test]
-fun a_failed_node_gets_no_rewards_and_its_share_rolls_over() {
+fun a_failed_nodes_share_is_withheld_and_rolls_over_into_the_next_epoch() {
     let mut net = setup();
     // 100 units at price 30 for epoch 1: 3000 FROST, 900/900/600/600 by shards.
     let mut payment = coin::mint_for_testing(1_000_000, net.scenario.ctx());
