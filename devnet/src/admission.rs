@@ -13,6 +13,7 @@ use sui_sdk_types::{
 };
 
 use crate::framework::{CLOCK, ClockValue};
+use crate::random::RANDOM;
 use crate::native::{NativePackage, Value};
 use crate::working_set::WorkingSet;
 
@@ -335,11 +336,18 @@ pub(crate) fn admit_checked(
                 if id == CLOCK && mutable {
                     return Err(Rejection::WrongOwner { id, reason: "the Clock can only be read (&Clock)".into() });
                 }
+                if id == RANDOM && mutable {
+                    return Err(Rejection::WrongOwner { id, reason: "Random can only be read (&Random)".into() });
+                }
                 working_set.load(object, mutable).expect("shared objects are structs");
                 if id == CLOCK {
                     // The Clock reads the time of the checkpoint being built, as consensus sets it.
                     let now = ClockValue { id, timestamp_ms };
                     working_set.entry_mut(&id).contents = bcs::to_bytes(&now).expect("clock serializes");
+                }
+                if id == RANDOM {
+                    // Fresh bytes for this transaction, drawn only now that it executes.
+                    crate::random::refresh(&mut working_set, objects);
                 }
                 Value::Object(id)
             }

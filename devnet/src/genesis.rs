@@ -1,5 +1,5 @@
-//! Genesis: the first transaction of the chain, creating the funded accounts' SUI coins and the
-//! shared Clock (`0x6`).
+//! Genesis: the first transaction of the chain, creating the funded accounts' SUI coins, the
+//! shared Clock (`0x6`) and the shared Random (`0x8`, with its inner state).
 
 use sui_sdk_types::{
     Address, ChangedObject, Digest, ExecutionStatus, GasCostSummary, GasPayment, GenesisObject,
@@ -16,7 +16,7 @@ use crate::store::TransactionRecord;
 const GENESIS_VERSION: u64 = 1;
 
 /// Builds the genesis transaction and the objects it creates: the configured SUI coins, the
-/// Clock, then `extra` (e.g. the objects of packages' `init`).
+/// Clock, the Random object and its inner field, then `extra` (e.g. the objects of packages' `init`).
 pub(crate) fn genesis_transaction(
     config: &GenesisConfig,
     extra: &[GenesisObject],
@@ -39,6 +39,9 @@ pub(crate) fn genesis_transaction(
     let clock = bcs::to_bytes(&ClockValue { id: CLOCK, timestamp_ms }).expect("clock serializes");
     let clock = MoveStruct::new(clock_type(), false, GENESIS_VERSION, clock).expect("clock starts with its id");
     genesis_objects.push(GenesisObject::new(ObjectData::Struct(clock), Owner::Shared(GENESIS_VERSION)));
+    // The Versioned inside Random has a UID of its own, created by genesis like the coins.
+    let versioned = Address::derive_id(seed, counter);
+    genesis_objects.extend(crate::random::genesis_objects(versioned, GENESIS_VERSION));
     genesis_objects.extend_from_slice(extra);
     let transaction = Transaction {
         kind: TransactionKind::Genesis(GenesisTransaction { objects: genesis_objects.clone() }),

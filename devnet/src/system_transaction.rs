@@ -89,7 +89,7 @@ pub(crate) fn admit_system(
         }
         let object = objects(&id).ok_or(Rejection::ObjectNotFound(id))?;
         let mutable = match (input, object.owner()) {
-            (Input::Shared(_), Owner::Shared(_)) => mutable && id != CLOCK,
+            (Input::Shared(_), Owner::Shared(_)) => mutable && id != CLOCK && id != crate::random::RANDOM,
             (Input::ImmutableOrOwned(_), Owner::Address(owner)) if *owner == sender => true,
             (Input::ImmutableOrOwned(_), Owner::Immutable) => false,
             (_, owner) => {
@@ -105,6 +105,9 @@ pub(crate) fn admit_system(
         if id == CLOCK {
             let now = ClockValue { id, timestamp_ms };
             working_set.entry_mut(&id).contents = bcs::to_bytes(&now).expect("clock serializes");
+        }
+        if id == crate::random::RANDOM {
+            crate::random::refresh(&mut working_set, objects);
         }
         inputs.push(Value::Object(id));
     }

@@ -16,6 +16,7 @@
 //! assert!(signed.verify(&node_key.public_key()).is_ok());
 //! ```
 
+mod challenge_outcome;
 mod invalid_blob_id;
 mod proof_of_possession;
 mod storage_confirmation;
@@ -24,6 +25,7 @@ mod sync_shard;
 use serde::{Deserialize, Serialize};
 
 pub use self::{
+    challenge_outcome::ChallengeOutcomeMessage,
     invalid_blob_id::InvalidBlobIdMessage,
     proof_of_possession::ProofOfPossessionMessage,
     storage_confirmation::{BlobPersistence, StorageConfirmation},
@@ -53,6 +55,8 @@ pub enum IntentType {
     InvalidBlobId = 2,
     /// A node asks another for a shard's slivers.
     SyncShard = 3,
+    /// A node attests another node's storage challenge outcome for an epoch.
+    ChallengeOutcome = 4,
 }
 
 impl IntentType {
@@ -62,6 +66,7 @@ impl IntentType {
             1 => Self::BlobCertification,
             2 => Self::InvalidBlobId,
             3 => Self::SyncShard,
+            4 => Self::ChallengeOutcome,
             _ => return None,
         })
     }
@@ -109,6 +114,9 @@ pub enum MessageError {
     /// A sliver type byte other than 0 (primary) or 1 (secondary).
     #[error("unknown sliver type {0}: expected 0 (primary) or 1 (secondary)")]
     UnknownSliverType(u8),
+    /// A challenge outcome byte other than 0 (failed) or 1 (passed).
+    #[error("unknown challenge outcome {0}: expected 0 (failed) or 1 (passed)")]
+    UnknownChallengeOutcome(u8),
     /// The signature does not verify with the key the message names.
     #[error("the signature does not verify with the key the message names: {0}")]
     BadSignature(BlsError),

@@ -148,6 +148,9 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
         FloeEvent::Withdrawn(_) => "Withdrawn",
         FloeEvent::CommissionCollected(_) => "CommissionCollected",
         FloeEvent::RewardsDistributed(_) => "RewardsDistributed",
+        FloeEvent::RewardsWithheld(_) => "RewardsWithheld",
+        FloeEvent::ChallengeWindowOpened(_) => "ChallengeWindowOpened",
+        FloeEvent::ChallengeOutcome(_) => "ChallengeOutcome",
         FloeEvent::Initialized(_) => "Initialized",
     };
     let row = bare(name);
@@ -317,6 +320,24 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
                 amount: e.amount,
                 commission: e.commission,
             }),
+            ..row
+        },
+        // Recorded as events only: no domain table follows storage challenges yet.
+        FloeEvent::RewardsWithheld(e) => MappedEvent {
+            epoch: Some(e.epoch.into()),
+            node_id: Some(e.node_id),
+            fields: fields_of(&e, None),
+            ..row
+        },
+        FloeEvent::ChallengeWindowOpened(e) => MappedEvent {
+            epoch: Some(e.epoch.into()),
+            fields: json!({ "epoch": e.epoch, "seed": hex::encode(&e.seed), "opened_at_ms": e.opened_at_ms }),
+            ..row
+        },
+        FloeEvent::ChallengeOutcome(e) => MappedEvent {
+            epoch: Some(e.epoch.into()),
+            node_id: Some(e.node_id),
+            fields: fields_of(&e, None),
             ..row
         },
         FloeEvent::Initialized(e) => MappedEvent {

@@ -188,6 +188,44 @@ pub struct RewardsDistributed {
     pub commission: u64,
 }
 
+/// `RewardsWithheld`: a node's share of an ended epoch's rewards was withheld because a quorum
+/// attested that it failed its storage challenges in that epoch; the amount rolls over into the
+/// next epoch's rewards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardsWithheld {
+    /// The epoch the rewards were earned in.
+    pub epoch: u32,
+    /// The node.
+    pub node_id: Address,
+    /// The share withheld (FROST).
+    pub amount: u64,
+}
+
+/// `ChallengeWindowOpened`: the storage challenge window of `epoch` opened with a seed drawn
+/// from Sui's randomness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeWindowOpened {
+    /// The epoch of emission (the epoch the challenges are about).
+    pub epoch: u32,
+    /// The 32-byte seed the node side derives the challenges from.
+    pub seed: Vec<u8>,
+    /// The clock time (ms) the window opened.
+    pub opened_at_ms: u64,
+}
+
+/// `ChallengeOutcome`: a quorum certificate of a node's storage challenge outcome was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeOutcome {
+    /// The epoch of emission (the epoch the outcome is about).
+    pub epoch: u32,
+    /// The challenged node.
+    pub node_id: Address,
+    /// Whether it passed; a failure withholds its rewards for the epoch.
+    pub passed: bool,
+    /// The signers' shard weight.
+    pub stake_support: u16,
+}
+
 /// `floe::init::Initialized`: the System and Staking objects were created and shared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Initialized {
@@ -212,6 +250,9 @@ move_types!(Floe;
     "events" => Withdrawn,
     "events" => CommissionCollected,
     "events" => RewardsDistributed,
+    "events" => RewardsWithheld,
+    "events" => ChallengeWindowOpened,
+    "events" => ChallengeOutcome,
     "init" => Initialized,
 );
 
@@ -268,6 +309,9 @@ floe_events!(
     Withdrawn,
     CommissionCollected,
     RewardsDistributed,
+    RewardsWithheld,
+    ChallengeWindowOpened,
+    ChallengeOutcome,
     Initialized,
 );
 
@@ -295,6 +339,9 @@ impl FloeEvent {
             Self::Withdrawn(e) => e.epoch,
             Self::CommissionCollected(e) => e.epoch,
             Self::RewardsDistributed(e) => e.epoch,
+            Self::RewardsWithheld(e) => e.epoch,
+            Self::ChallengeWindowOpened(e) => e.epoch,
+            Self::ChallengeOutcome(e) => e.epoch,
             Self::Initialized(_) | Self::Unknown { .. } => return None,
         })
     }

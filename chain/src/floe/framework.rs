@@ -98,6 +98,9 @@ pub struct TreasuryCap {
 /// The shared `0x2::clock::Clock` object's id.
 pub const CLOCK_ID: Address = Address::from_static("0x6");
 
+/// The shared `0x2::random::Random` object's id (Sui's on-chain randomness).
+pub const RANDOM_ID: Address = Address::from_static("0x8");
+
 /// The struct tag `0x1::string::String`.
 pub fn string_struct() -> StructTag {
     StructTag::new(

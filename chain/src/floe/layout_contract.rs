@@ -129,7 +129,8 @@ macro_rules! check_all {
 #[test]
 fn every_mirror_has_the_move_members_in_order() {
     use super::{
-        blob, committee, events, messages, seal, staked_wal, staking, staking_pool, storage, system, wal,
+        blob, challenges, committee, events, messages, seal, staked_wal, staking, staking_pool, storage, system,
+        wal,
     };
     check_all!(
         blob::Blob,
@@ -142,6 +143,8 @@ fn every_mirror_has_the_move_members_in_order() {
         messages::BlobPersistenceType,
         messages::CertifiedBlobMessage,
         messages::InvalidBlobIdMessage,
+        messages::ChallengeOutcomeMessage,
+        challenges::ChallengeState,
         staked_wal::StakedWalState,
         staked_wal::StakedWal,
         staking::Staking,
@@ -182,6 +185,9 @@ fn every_mirror_has_the_move_members_in_order() {
         events::Withdrawn,
         events::CommissionCollected,
         events::RewardsDistributed,
+        events::RewardsWithheld,
+        events::ChallengeWindowOpened,
+        events::ChallengeOutcome,
         events::Initialized,
     );
 }

@@ -57,6 +57,18 @@ pub struct InvalidBlobIdMessage {
     pub blob_id: BlobId,
 }
 
+/// `floe::messages::ChallengeOutcomeMessage`: a storage challenge outcome's contents (signed as
+/// the header with intent type 4, then the node id and one byte, 1 = passed, 0 = failed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeOutcomeMessage {
+    /// The epoch it was signed for.
+    pub epoch: u32,
+    /// The challenged node.
+    pub node_id: Address,
+    /// Whether it passed.
+    pub passed: bool,
+}
+
 /// `floe::messages::EIncorrectEpoch`: the abort of `certify_blob` (and of every check of a signed
 /// message) when the message was signed for another epoch than the current one.
 pub const E_INCORRECT_EPOCH: u64 = 2;
@@ -72,6 +84,7 @@ move_types!(Floe;
     "messages" => BlobPersistenceType,
     "messages" => CertifiedBlobMessage,
     "messages" => InvalidBlobIdMessage,
+    "messages" => ChallengeOutcomeMessage,
 );
 
 #[cfg(test)]

@@ -60,6 +60,7 @@
 
 pub mod blob;
 pub mod calls;
+pub mod challenges;
 pub mod committee;
 pub mod events;
 pub mod framework;

@@ -270,6 +270,7 @@ mod tests {
             next_epoch_params: None,
             epoch_state: EpochState::EpochChangeDone(0),
             active_set: ActiveSet { max_size: 2, entries: vec![] },
+            challenges: crate::floe::challenges::ChallengeState::new(0),
         };
         let field = StakingStateField { id: Address::new([3; 32]), name: 1, value: staking_inner };
         let tag = dynamic_field_struct(

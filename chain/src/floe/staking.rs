@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
+use super::challenges::ChallengeState;
 use super::committee::{Committee, EpochParams};
 use super::framework::{DynamicField, Table};
 use super::move_type::move_types;
@@ -59,6 +60,8 @@ pub struct StakingInnerV1 {
     pub epoch_state: EpochState,
     /// The nodes the next committee is selected from (at most `max_committee_size`).
     pub active_set: ActiveSet,
+    /// The storage challenges of the current epoch (window seed and attested outcomes).
+    pub challenges: ChallengeState,
 }
 
 /// `floe::active_set::ActiveSetEntry`: a node and its stake for the next committee selection.
@@ -150,6 +153,13 @@ mod tests {
                 max_size: 10,
                 entries: vec![ActiveSetEntry { node_id: Address::new([7; 32]), staked_amount: 0x0102 }],
             },
+            challenges: ChallengeState {
+                epoch: 1,
+                seed: Some(vec![0x5e; 32]),
+                opened_at_ms: 0x0304,
+                passed: vec![],
+                failed: vec![Address::new([7; 32])],
+            },
         }
     }
 
@@ -189,10 +199,16 @@ mod tests {
         head.extend([8; 32]);
         head.extend(1u64.to_le_bytes());
         assert_eq!(&bytes[..head.len()], &head);
-        // The epoch state, then the active set: max size, one entry (node id, stake).
+        // The epoch state, then the active set: max size, one entry (node id, stake), then the
+        // challenge state: epoch, some(32-byte seed), opened at, no passes, one failure.
         let mut tail = vec![2, 10, 0, 1];
         tail.extend([7; 32]);
         tail.extend(0x0102u64.to_le_bytes());
+        tail.extend([1, 0, 0, 0, 1, 32]);
+        tail.extend([0x5e; 32]);
+        tail.extend(0x0304u64.to_le_bytes());
+        tail.extend([0, 1]);
+        tail.extend([7; 32]);
         assert_eq!(&bytes[bytes.len() - tail.len()..], &tail);
     }
 

@@ -349,6 +349,7 @@ mod tests {
             next_epoch_params: None,
             epoch_state: EpochState::EpochChangeDone(0),
             active_set: super::super::staking::ActiveSet { max_size: 10, entries: Vec::new() },
+            challenges: crate::floe::challenges::ChallengeState::new(epoch),
         }
     }
 

@@ -36,6 +36,8 @@ const E_INVALID_PERSISTENCE_TYPE: u64 = 4;
 const E_TRAILING_BYTES: u64 = 5;
 /// `messages::EMessageTooShort`.
 const E_MESSAGE_TOO_SHORT: u64 = 6;
+/// `messages::EInvalidChallengeOutcome`.
+const E_INVALID_CHALLENGE_OUTCOME: u64 = 7;
 /// `0x2::bcs::EOutOfRange`: a body too short for the value peeled from it.
 const E_BCS_OUT_OF_RANGE: u64 = 0;
 
@@ -43,6 +45,8 @@ const E_BCS_OUT_OF_RANGE: u64 = 0;
 const BLOB_CERT_MSG_TYPE: u8 = 1;
 /// Intent type of an invalid-blob-id attestation.
 const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
+/// Intent type of a storage challenge outcome.
+const CHALLENGE_OUTCOME_MSG_TYPE: u8 = 4;
 const INTENT_VERSION: u8 = 0;
 const APP_ID: u8 = 3;
 /// Intent type, version, app id and the u32 epoch.
@@ -79,7 +83,17 @@ impl Threshold {
 pub(crate) struct CertifiedMessage {
     intent_type: u8,
     cert_epoch: u32,
+    /// The signers' shard weight.
+    pub stake_support: u16,
     body: Vec<u8>,
+}
+
+/// `messages::ChallengeOutcomeMessage`: a verified storage challenge outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChallengeOutcomeMessage {
+    pub epoch: u32,
+    pub node_id: Address,
+    pub passed: bool,
 }
 
 /// `messages::BlobPersistenceType`.
@@ -113,7 +127,8 @@ pub(crate) fn verify_in_epoch(
     if !threshold.is_met(weight, committee.n_shards) {
         return Err(abort_in(BLS, threshold.function(), E_NOT_ENOUGH_STAKE));
     }
-    new_certified_message(message, committee.epoch)
+    // The weight is at most the committee's n_shards, a u16 (Move computes it as one).
+    new_certified_message(message, committee.epoch, weight as u16)
 }
 
 /// Checks the bitmap and the aggregate signature; returns the signers' weight.
@@ -244,7 +259,7 @@ fn parsed_key(bytes: &[u8]) -> Option<BlsPublicKey> {
 }
 
 /// Parses the header and checks version, app id and epoch (`messages::new_certified_message`).
-fn new_certified_message(message: &[u8], epoch: u32) -> Result<CertifiedMessage, CallError> {
+fn new_certified_message(message: &[u8], epoch: u32, stake_support: u16) -> Result<CertifiedMessage, CallError> {
     const FUNCTION: &str = "new_certified_message";
     let Some((header, body)) = message.split_first_chunk::<HEADER_LEN>() else {
         return Err(abort_in(MESSAGES, FUNCTION, E_MESSAGE_TOO_SHORT));
@@ -260,7 +275,7 @@ fn new_certified_message(message: &[u8], epoch: u32) -> Result<CertifiedMessage,
     if cert_epoch != epoch {
         return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_EPOCH));
     }
-    Ok(CertifiedMessage { intent_type, cert_epoch, body: body.to_vec() })
+    Ok(CertifiedMessage { intent_type, cert_epoch, stake_support, body: body.to_vec() })
 }
 
 /// A reader over a message body that aborts like `sui::bcs` when it runs short.
@@ -313,6 +328,26 @@ pub(crate) fn invalid_blob_id_message(message: CertifiedMessage) -> Result<BlobI
         return Err(abort_in(MESSAGES, FUNCTION, E_TRAILING_BYTES));
     }
     Ok(blob_id)
+}
+
+/// Reads a challenge outcome body: the node id, then 1 (passed) or 0 (failed), nothing after
+/// (`messages::challenge_outcome_message`).
+pub(crate) fn challenge_outcome_message(message: CertifiedMessage) -> Result<ChallengeOutcomeMessage, CallError> {
+    const FUNCTION: &str = "challenge_outcome_message";
+    if message.intent_type != CHALLENGE_OUTCOME_MSG_TYPE {
+        return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_TYPE));
+    }
+    let mut body = Peeler(&message.body);
+    let node_id = Address::new(body.take::<32>("peel_address")?);
+    let passed = match body.take::<1>("peel_u8")? {
+        [0] => false,
+        [1] => true,
+        _ => return Err(abort_in(MESSAGES, FUNCTION, E_INVALID_CHALLENGE_OUTCOME)),
+    };
+    if !body.0.is_empty() {
+        return Err(abort_in(MESSAGES, FUNCTION, E_TRAILING_BYTES));
+    }
+    Ok(ChallengeOutcomeMessage { epoch: message.cert_epoch, node_id, passed })
 }
 
 #[cfg(test)]
@@ -480,5 +515,31 @@ mod tests {
         let (signature, bitmap) = sign(&keys, &[2, 3], &message);
         let certified = verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::OneCorrectNode).unwrap();
         assert_eq!(invalid_blob_id_message(certified).unwrap(), BlobId([5; 32]));
+    }
+
+    #[test]
+    fn challenge_outcome_aborts_follow_the_move_order() {
+        use floe_encoder::messages::ChallengeOutcomeMessage as Outcome;
+        let (keys, committee) = committee(4);
+        let check = |message: Vec<u8>| {
+            let (signature, bitmap) = sign(&keys, &[0, 1, 2, 3], &message);
+            verify_in_epoch(&committee, &signature, &bitmap, &message, Threshold::Quorum)
+                .and_then(challenge_outcome_message)
+        };
+        let base = Outcome { epoch: 4, node_id: [5; 32], passed: false }.to_bytes();
+        let outcome = check(base.clone()).unwrap();
+        assert_eq!(outcome, ChallengeOutcomeMessage { epoch: 4, node_id: Address::new([5; 32]), passed: false });
+        let body = |code| abort_in(MESSAGES, "challenge_outcome_message", code);
+        let mut bad = base.clone();
+        *bad.last_mut().unwrap() = 2;
+        assert_eq!(check(bad).unwrap_err(), body(E_INVALID_CHALLENGE_OUTCOME));
+        let mut bad = base.clone();
+        bad.push(1);
+        assert_eq!(check(bad).unwrap_err(), body(E_TRAILING_BYTES));
+        assert_eq!(check(confirmation(4)).unwrap_err(), body(E_INCORRECT_INTENT_TYPE));
+        // All four signed: the support is all 10 shards.
+        let (signature, bitmap) = sign(&keys, &[0, 1, 2, 3], &base);
+        let certified = verify_in_epoch(&committee, &signature, &bitmap, &base, Threshold::Quorum).unwrap();
+        assert_eq!(certified.stake_support, 10);
     }
 }

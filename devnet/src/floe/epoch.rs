@@ -1,6 +1,7 @@
 //! The epoch change of `floe::staking_inner` natively: `voting_end` (committee by stake,
 //! D'Hondt shards, voted parameters; candidates are the active set only), `initiate_epoch_change`
-//! (the new BLS committee into the System, rewards to the ended committee's pools; only the
+//! (the new BLS committee into the System, rewards to the ended committee's pools but those a
+//! quorum attested failed their storage challenges, whose shares roll over; only the
 //! ended committee's, the new committee's and the active set's pools are advanced, so the work is
 //! bounded by the committee size however many pools registered) and `epoch_sync_done` (nodes
 //! report their shards; a quorum of shards finishes the change).
@@ -9,9 +10,10 @@
 //! `EpochChangeDone(t)` → (`voting_end`, half an epoch in) → `NextParamsSelected` →
 //! (`initiate_epoch_change`, a full epoch in) → `EpochChangeSync(0)` of the next epoch.
 
+use floe_chain::floe::challenges::ChallengeState;
 use floe_chain::floe::committee::{BlsCommittee, BlsCommitteeMember, EpochParams};
 use floe_chain::floe::events::{
-    EpochChangeDone, EpochChangeStart, EpochParametersSelected, RewardsDistributed, ShardsReceived,
+    EpochChangeDone, EpochChangeStart, EpochParametersSelected, RewardsDistributed, RewardsWithheld, ShardsReceived,
 };
 use floe_chain::floe::framework::G1Element;
 use floe_chain::floe::staking::EpochState;
@@ -173,11 +175,22 @@ pub(super) fn initiate_epoch_change(call: &mut MoveCallContext<'_>, args: &[Valu
     let ended_epoch = state.inner.epoch;
     let n_shards = state.inner.n_shards;
     let mut left = total_rewards;
-    // The ended committee's pools (by node id) earn the epoch's rewards.
+    // The ended committee's pools (by node id) earn the epoch's rewards, except a node a quorum
+    // attested failed its challenges: its share stays in `left` and rolls over; its pool
+    // advances with nothing added.
     for id in committee::node_ids(&ended) {
         let weight = committee::weight(&ended, &id);
         let share = (u128::from(total_rewards) * u128::from(weight) / u128::from(n_shards)) as u64;
         let mut pool = state.pool_mut(call, id)?;
+        if state.inner.challenges.has_failed(&id) {
+            staking_pool::advance_epoch(call, &mut pool, new_epoch, 0)?;
+            state.save_pool(call, &pool)?;
+            call.emit(
+                tag::<RewardsWithheld>(),
+                &RewardsWithheld { epoch: ended_epoch, node_id: id, amount: share },
+            );
+            continue;
+        }
         let commission = staking_pool::advance_epoch(call, &mut pool, new_epoch, share)?;
         state.save_pool(call, &pool)?;
         left -= share;
@@ -187,6 +200,7 @@ pub(super) fn initiate_epoch_change(call: &mut MoveCallContext<'_>, args: &[Valu
         );
     }
     system::add_rewards_to_current_epoch(call, args, 1, left)?;
+    state.inner.challenges = ChallengeState::new(new_epoch);
 
     state.inner.previous_committee = ended.clone();
     state.inner.epoch = new_epoch;

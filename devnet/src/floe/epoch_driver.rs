@@ -280,6 +280,7 @@ mod tests {
             next_epoch_params: None,
             epoch_state: state,
             active_set: floe_chain::floe::staking::ActiveSet { max_size: 10, entries: vec![] },
+            challenges: floe_chain::floe::challenges::ChallengeState::new(epoch),
         }
     }
 

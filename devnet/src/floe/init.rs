@@ -100,6 +100,7 @@ pub(crate) fn initial_state(params: &InitParams, ids: InitialIds) -> Result<Init
         next_epoch_params: None,
         epoch_state: EpochState::EpochChangeDone(0),
         active_set: ActiveSet { max_size: params.max_committee_size, entries: vec![] },
+        challenges: floe_chain::floe::challenges::ChallengeState::new(0),
     };
     Ok(InitialState {
         system: System { id: ids.system, version: VERSION },

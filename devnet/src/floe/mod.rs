@@ -29,6 +29,7 @@ mod active_set;
 mod apportionment;
 mod blob;
 mod certificate;
+mod challenges;
 mod committee;
 mod encoding;
 mod epoch;
@@ -138,10 +139,12 @@ impl NativePackage for FloePackage {
     }
 
     fn prepare(&self, module: &str, function: &str, pure_args: &[Option<&[u8]>]) {
-        // The certificate's three byte strings, after the System (and the Blob for certify).
+        // The certificate's three byte strings, after the System (and the Blob for certify, the
+        // Staking for a challenge outcome).
         let first = match (module, function) {
             ("system", "certify_blob") => 2,
             ("system", "invalidate_blob_id") => 1,
+            ("staking", "record_challenge_outcome") => 2,
             _ => return,
         };
         let bytes = |i: usize| pure_args.get(i).copied().flatten().and_then(|b| bcs::from_bytes::<Vec<u8>>(b).ok());

@@ -17,7 +17,7 @@ use crate::framework::{CoinValue, clock_type};
 use crate::native::{CallError, MoveCallContext, Value};
 
 use super::staking_pool::{self, Registration};
-use super::{abort_in, active_set, epoch, read_wal_coin, require_mutable, tag, wal_coin_type};
+use super::{abort_in, active_set, challenges, epoch, read_wal_coin, require_mutable, tag, wal_coin_type};
 
 /// The inner-state version this package reads and writes (also the dynamic field's name).
 const VERSION: u64 = 1;
@@ -52,6 +52,12 @@ pub(crate) mod codes {
     pub const E_EPOCH_MISMATCH: u64 = 11;
     /// `EAlreadyWithdrawing`.
     pub const E_ALREADY_WITHDRAWING: u64 = 12;
+    /// `EChallengeWindowOpen`.
+    pub const E_CHALLENGE_WINDOW_OPEN: u64 = 13;
+    /// `ENoChallengeWindow`.
+    pub const E_NO_CHALLENGE_WINDOW: u64 = 14;
+    /// `EOutcomeRecorded`.
+    pub const E_OUTCOME_RECORDED: u64 = 15;
 }
 use codes::*;
 
@@ -73,6 +79,8 @@ const FUNCTIONS: &[&str] = &[
     "voting_end",
     "initiate_epoch_change",
     "epoch_sync_done",
+    "open_challenge_window",
+    "record_challenge_outcome",
     "epoch",
 ];
 
@@ -127,6 +135,8 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
         "voting_end" => epoch::voting_end(call, args).map(|()| vec![]),
         "initiate_epoch_change" => epoch::initiate_epoch_change(call, args).map(|()| vec![]),
         "epoch_sync_done" => epoch::epoch_sync_done(call, args).map(|()| vec![]),
+        "open_challenge_window" => challenges::open_challenge_window(call, args).map(|()| vec![]),
+        "record_challenge_outcome" => challenges::record_challenge_outcome(call, args).map(|()| vec![]),
         "epoch" => {
             let state = StakingState::load(call, args, false)?;
             Ok(vec![Value::pure(&state.inner.epoch)])

@@ -330,6 +330,15 @@ pub(crate) fn epoch(call: &mut MoveCallContext<'_>, args: &[Value], index: u16) 
     Ok(load(call, args, index, Access::Read)?.1.epoch())
 }
 
+/// The current committee of the System at argument `index` (`system::committee`), read only.
+pub(crate) fn committee(
+    call: &mut MoveCallContext<'_>,
+    args: &[Value],
+    index: u16,
+) -> Result<floe_chain::floe::committee::BlsCommittee, CallError> {
+    Ok(load(call, args, index, Access::Read)?.1.committee)
+}
+
 pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
     let function = call.function().to_owned();
     match function.as_str() {

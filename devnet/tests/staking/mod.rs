@@ -4,6 +4,7 @@
 pub mod net;
 
 mod active_set;
+mod challenges;
 mod committee_selection;
 mod epoch_change;
 mod rewards;

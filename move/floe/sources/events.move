@@ -122,6 +122,33 @@ public struct RewardsDistributed has copy, drop {
     commission: u64,
 }
 
+/// A node's share of the ended `epoch`'s rewards was withheld because a quorum attested that it
+/// failed its storage challenges in that epoch; `amount` rolls over into the next epoch's rewards.
+public struct RewardsWithheld has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    amount: u64,
+}
+
+// === Storage challenge events ===
+
+/// The storage challenge window of `epoch` opened with `seed` (32 bytes from Sui's randomness)
+/// at clock time `opened_at_ms`.
+public struct ChallengeWindowOpened has copy, drop {
+    epoch: u32,
+    seed: vector<u8>,
+    opened_at_ms: u64,
+}
+
+/// A quorum attested `node_id`'s challenge outcome for `epoch`; `stake_support` is the signers'
+/// shard weight.
+public struct ChallengeOutcome has copy, drop {
+    epoch: u32,
+    node_id: ID,
+    passed: bool,
+    stake_support: u16,
+}
+
 // === Emitters ===
 
 public(package) fun emit_blob_registered(
@@ -231,6 +258,18 @@ public(package) fun emit_rewards_distributed(epoch: u32, node_id: ID, amount: u6
     event::emit(RewardsDistributed { epoch, node_id, amount, commission })
 }
 
+public(package) fun emit_rewards_withheld(epoch: u32, node_id: ID, amount: u64) {
+    event::emit(RewardsWithheld { epoch, node_id, amount })
+}
+
+public(package) fun emit_challenge_window_opened(epoch: u32, seed: vector<u8>, opened_at_ms: u64) {
+    event::emit(ChallengeWindowOpened { epoch, seed, opened_at_ms })
+}
+
+public(package) fun emit_challenge_outcome(epoch: u32, node_id: ID, passed: bool, stake_support: u16) {
+    event::emit(ChallengeOutcome { epoch, node_id, passed, stake_support })
+}
+
 // === Test-only constructors, to compare emitted events ===
 
 #[test_only]
@@ -331,3 +370,22 @@ public fun rewards_distributed(epoch: u32, node_id: ID, amount: u64, commission:
 public fun staking_pool_registered(epoch: u32, node_id: ID, commission_rate: u16): StakingPoolRegistered {
     StakingPoolRegistered { epoch, node_id, commission_rate }
 }
+
+#[test_only]
+public fun rewards_withheld(epoch: u32, node_id: ID, amount: u64): RewardsWithheld {
+    RewardsWithheld { epoch, node_id, amount }
+}
+
+#[test_only]
+public fun challenge_window_opened(epoch: u32, seed: vector<u8>, opened_at_ms: u64): ChallengeWindowOpened {
+    ChallengeWindowOpened { epoch, seed, opened_at_ms }
+}
+
+#[test_only]
+public fun challenge_outcome(epoch: u32, node_id: ID, passed: bool, stake_support: u16): ChallengeOutcome {
+    ChallengeOutcome { epoch, node_id, passed, stake_support }
+}
+
+#[test_only]
+/// The seed of a `ChallengeWindowOpened` event.
+public fun challenge_window_opened_seed(self: &ChallengeWindowOpened): vector<u8> { self.seed }

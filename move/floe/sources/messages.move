@@ -1,5 +1,6 @@
 /// Signed protocol messages: the header every BLS-signed message starts with, and the bodies
-/// floe verifies on chain (storage confirmations, invalid blob ids, proofs of possession).
+/// floe verifies on chain (storage confirmations, invalid blob ids, proofs of possession,
+/// storage challenge outcomes).
 ///
 /// Header: intent type (u8), intent version (u8, 0), app id (u8, 3), epoch (u32 LE); the body
 /// follows with no length prefix.
@@ -14,6 +15,8 @@ const PROOF_OF_POSSESSION_MSG_TYPE: u8 = 0;
 const BLOB_CERT_MSG_TYPE: u8 = 1;
 /// Intent type of an invalid-blob-id attestation.
 const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
+/// Intent type of a storage challenge outcome.
+const CHALLENGE_OUTCOME_MSG_TYPE: u8 = 4;
 /// The only intent version.
 const INTENT_VERSION: u8 = 0;
 /// The storage app id.
@@ -37,6 +40,8 @@ const EInvalidPersistenceType: u64 = 4;
 const ETrailingBytes: u64 = 5;
 /// The message is shorter than its header.
 const EMessageTooShort: u64 = 6;
+/// The outcome byte of a challenge outcome is neither 0 (failed) nor 1 (passed).
+const EInvalidChallengeOutcome: u64 = 7;
 
 /// A message whose certificate was verified: its header fields, body and signers' weight.
 public struct CertifiedMessage has drop {
@@ -64,6 +69,14 @@ public struct CertifiedBlobMessage has drop {
 public struct InvalidBlobIdMessage has drop {
     epoch: u32,
     blob_id: u256,
+}
+
+/// A verified storage challenge outcome: a quorum attests that `node_id` passed (or failed) its
+/// challenges of `epoch`.
+public struct ChallengeOutcomeMessage has drop {
+    epoch: u32,
+    node_id: ID,
+    passed: bool,
 }
 
 /// Parses the header of `message` and checks app id, version and that its epoch is `epoch`.
@@ -116,6 +129,19 @@ public(package) fun invalid_blob_id_message(message: CertifiedMessage): InvalidB
     let blob_id = reader.peel_u256();
     assert!(reader.into_remainder_bytes().is_empty(), ETrailingBytes);
     InvalidBlobIdMessage { epoch: cert_epoch, blob_id }
+}
+
+/// Reads a challenge outcome body: the node id (32 bytes), then one byte, 1 = passed and
+/// 0 = failed; nothing may follow.
+public(package) fun challenge_outcome_message(message: CertifiedMessage): ChallengeOutcomeMessage {
+    assert!(message.intent_type == CHALLENGE_OUTCOME_MSG_TYPE, EIncorrectIntentType);
+    let CertifiedMessage { cert_epoch, message_body, .. } = message;
+    let mut reader = bcs::new(message_body);
+    let node_id = object::id_from_address(reader.peel_address());
+    let outcome = reader.peel_u8();
+    assert!(outcome <= 1, EInvalidChallengeOutcome);
+    assert!(reader.into_remainder_bytes().is_empty(), ETrailingBytes);
+    ChallengeOutcomeMessage { epoch: cert_epoch, node_id, passed: outcome == 1 }
 }
 
 /// The bytes a node signs to prove it holds the secret key of `public_key`: header with intent
@@ -174,6 +200,14 @@ public fun invalid_blob_id_message_bytes(epoch: u32, blob_id: u256): vector<u8> 
     bytes
 }
 
+/// The signed bytes of a challenge outcome for `node_id` in `epoch`.
+public fun challenge_outcome_message_bytes(epoch: u32, node_id: ID, passed: bool): vector<u8> {
+    let mut bytes = header(CHALLENGE_OUTCOME_MSG_TYPE, epoch);
+    bytes.append(node_id.to_bytes());
+    bytes.push_back(if (passed) 1 else 0);
+    bytes
+}
+
 // === Accessors ===
 
 /// The intent type of a certified message.
@@ -218,3 +252,12 @@ public fun invalid_blob_id(self: &InvalidBlobIdMessage): u256 { self.blob_id }
 
 /// The epoch of an invalid-blob-id attestation.
 public fun invalid_blob_id_epoch(self: &InvalidBlobIdMessage): u32 { self.epoch }
+
+/// The epoch of a challenge outcome.
+public fun challenge_outcome_epoch(self: &ChallengeOutcomeMessage): u32 { self.epoch }
+
+/// The node a challenge outcome is about.
+public fun challenge_outcome_node_id(self: &ChallengeOutcomeMessage): ID { self.node_id }
+
+/// Whether the node passed (true) or failed (false).
+public fun challenge_outcome_passed(self: &ChallengeOutcomeMessage): bool { self.passed }

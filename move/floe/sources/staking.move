@@ -2,6 +2,7 @@
 /// facade over a versioned inner state (`StakingInnerV1`) behind a dynamic field.
 module floe::staking;
 
+use floe::challenges::ChallengeState;
 use floe::staked_wal::StakedWal;
 use floe::staking_inner::{Self, StakingInnerV1};
 use floe::storage_node::StorageNodeCap;
@@ -10,6 +11,7 @@ use std::string::String;
 use sui::clock::Clock;
 use sui::coin::Coin;
 use sui::dynamic_field;
+use sui::random::Random;
 use wal::wal::WAL;
 
 /// The inner-state version this package reads and writes.
@@ -156,6 +158,51 @@ public fun epoch_sync_done(self: &mut Staking, cap: &mut StorageNodeCap, epoch: 
     self.inner_mut().epoch_sync_done(cap, epoch, clock)
 }
 
+// === Storage challenges (see `floe::challenges`) ===
+
+/// Opens the current epoch's storage challenge window: a 32-byte seed drawn from Sui's
+/// randomness, recorded with the clock time, and emitted in `ChallengeWindowOpened`. Anyone may
+/// call it, once per epoch, from epoch 1 on, once the epoch change is done. `entry` and not
+/// `public`, as Sui requires of functions that consume randomness (no later command of the
+/// transaction may react to the seed). Aborts `staking_inner::EWrongEpochState` in epoch 0 or
+/// while shards move, `staking_inner::EChallengeWindowOpen` when already opened this epoch.
+entry fun open_challenge_window(self: &mut Staking, random: &Random, clock: &Clock, ctx: &mut TxContext) {
+    self.inner_mut().open_challenge_window(random, clock, ctx)
+}
+
+/// Records a node's storage challenge outcome for the current epoch from a certificate of a
+/// quorum (2f+1 shards) of the current committee over a challenge outcome message (intent type
+/// 4: node id, then 1 = passed or 0 = failed); emits `ChallengeOutcome`. A recorded failure
+/// withholds the node's rewards for the epoch. Aborts `staking_inner::ENoChallengeWindow`
+/// before the window opened, `staking_inner::ENotInCommittee` for a node outside the committee,
+/// `staking_inner::EOutcomeRecorded` for a second outcome, and as `certify_blob` does for a
+/// certificate or message that does not verify or parse.
+public fun record_challenge_outcome(
+    self: &mut Staking,
+    system: &System,
+    signature: vector<u8>,
+    signers_bitmap: vector<u8>,
+    message: vector<u8>,
+) {
+    self.inner_mut().record_challenge_outcome(system, signature, signers_bitmap, message)
+}
+
+/// The current epoch's challenge seed, once its window opened.
+public fun challenge_seed(self: &Staking): Option<vector<u8>> { self.inner().challenges().seed() }
+
+/// When (clock ms) the current epoch's challenge window opened; 0 before.
+public fun challenge_opened_at_ms(self: &Staking): u64 { self.inner().challenges().opened_at_ms() }
+
+/// The nodes with a quorum-attested pass in the current epoch.
+public fun challenge_passed(self: &Staking): vector<ID> { *self.inner().challenges().passed() }
+
+/// The nodes with a quorum-attested failure in the current epoch (their rewards for it are
+/// withheld at the epoch change).
+public fun challenge_failed(self: &Staking): vector<ID> { *self.inner().challenges().failed() }
+
+/// The whole challenge state of the current epoch.
+public fun challenge_state(self: &Staking): &ChallengeState { self.inner().challenges() }
+
 // === Reads ===
 
 /// The current epoch.
@@ -181,6 +228,17 @@ public fun new_for_testing(
     ctx: &mut TxContext,
 ): Staking {
     new(n_shards, epoch_duration_ms, max_committee_size, ctx)
+}
+
+#[test_only]
+/// `open_challenge_window`, callable from tests in other modules (an `entry` function is not).
+public fun open_challenge_window_for_testing(
+    self: &mut Staking,
+    random: &Random,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    open_challenge_window(self, random, clock, ctx)
 }
 
 #[test_only]

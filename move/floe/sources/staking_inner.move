@@ -5,6 +5,7 @@ module floe::staking_inner;
 use floe::active_set::{Self, ActiveSet};
 use floe::apportionment;
 use floe::bls_aggregate;
+use floe::challenges::{Self, ChallengeState};
 use floe::committee::{Self, Committee};
 use floe::epoch_parameters::{Self, EpochParams};
 use floe::events;
@@ -18,6 +19,7 @@ use sui::balance;
 use sui::clock::Clock;
 use sui::coin::Coin;
 use sui::object_table::{Self, ObjectTable};
+use sui::random::{Self, Random};
 use wal::wal::WAL;
 
 /// The operation is not allowed in the current epoch state.
@@ -46,6 +48,12 @@ const EWithdrawDirectly: u64 = 10;
 const EEpochMismatch: u64 = 11;
 /// The stake is already withdrawing.
 const EAlreadyWithdrawing: u64 = 12;
+/// The storage challenge window already opened in this epoch.
+const EChallengeWindowOpen: u64 = 13;
+/// No storage challenge window opened in this epoch yet.
+const ENoChallengeWindow: u64 = 14;
+/// The node's challenge outcome for this epoch is already recorded.
+const EOutcomeRecorded: u64 = 15;
 
 /// Where the epoch change stands.
 public enum EpochState has copy, drop, store {
@@ -75,6 +83,9 @@ public struct StakingInnerV1 has store {
     /// its stake for the next selection. Only these pools, the ended and the new committee's
     /// are advanced at an epoch change; any other pool catches up when next touched.
     active_set: ActiveSet,
+    /// The storage challenges of the current epoch: the window's seed and the attested outcomes
+    /// (see `floe::challenges`).
+    challenges: ChallengeState,
 }
 
 /// The state at epoch 0: no pools, no committee; the first change may come at once.
@@ -98,6 +109,7 @@ public(package) fun new(
         next_epoch_params: option::none(),
         epoch_state: EpochState::EpochChangeDone(0),
         active_set: active_set::new(max_committee_size),
+        challenges: challenges::new(0),
     }
 }
 
@@ -362,14 +374,22 @@ public(package) fun initiate_epoch_change(self: &mut StakingInnerV1, system: &mu
     let total_rewards = rewards.value();
     let ended = self.committee;
     let ended_epoch = self.epoch;
-    // The ended committee's pools (by node id) earn the epoch's rewards.
+    // The ended committee's pools (by node id) earn the epoch's rewards, except a node a quorum
+    // attested failed its challenges: its share stays in `rewards` and rolls over with the
+    // rounding rest; its pool advances with nothing added.
     ended.node_ids().do!(|id| {
         let weight = ended.weight(&id);
         let share = ((total_rewards as u128) * (weight as u128) / (self.n_shards as u128)) as u64;
-        let commission = self.pool_mut(id).advance_epoch(new_epoch, rewards.split(share));
-        events::emit_rewards_distributed(ended_epoch, id, share, commission);
+        if (self.challenges.has_failed(&id)) {
+            self.pool_mut(id).advance_epoch(new_epoch, balance::zero());
+            events::emit_rewards_withheld(ended_epoch, id, share);
+        } else {
+            let commission = self.pool_mut(id).advance_epoch(new_epoch, rewards.split(share));
+            events::emit_rewards_distributed(ended_epoch, id, share, commission);
+        }
     });
     system.add_rewards_to_current_epoch(rewards);
+    self.challenges.reset(new_epoch);
 
     self.previous_committee = ended;
     self.committee = next;
@@ -412,6 +432,48 @@ public(package) fun epoch_sync_done(
         },
         _ => {},
     }
+}
+
+// === Storage challenges ===
+
+/// Opens the epoch's storage challenge window: draws the 32-byte seed from Sui's randomness and
+/// records it with the clock time. Allowed once per epoch, from epoch 1 on, once the epoch change
+/// is done.
+public(package) fun open_challenge_window(
+    self: &mut StakingInnerV1,
+    random: &Random,
+    clock: &Clock,
+    ctx: &mut TxContext,
+) {
+    assert!(self.epoch >= 1 && !self.is_epoch_sync(), EWrongEpochState);
+    assert!(!self.challenges.is_open(), EChallengeWindowOpen);
+    // The checks come first, so a refused call draws no randomness.
+    let mut generator = random::new_generator(random, ctx);
+    let seed = generator.generate_bytes(challenges::seed_length() as u16);
+    let now = clock.timestamp_ms();
+    self.challenges.open(seed, now);
+    events::emit_challenge_window_opened(self.epoch, seed, now);
+}
+
+/// Records a node's challenge outcome for the current epoch from a certificate of a quorum of
+/// `system`'s (the current) committee over a challenge outcome message.
+public(package) fun record_challenge_outcome(
+    self: &mut StakingInnerV1,
+    system: &System,
+    signature: vector<u8>,
+    signers_bitmap: vector<u8>,
+    message: vector<u8>,
+) {
+    assert!(self.challenges.is_open(), ENoChallengeWindow);
+    let certified = system.committee().verify_quorum_in_epoch(signature, signers_bitmap, message);
+    let stake_support = certified.stake_support();
+    let outcome = messages::challenge_outcome_message(certified);
+    let node_id = outcome.challenge_outcome_node_id();
+    assert!(self.committee.contains(&node_id), ENotInCommittee);
+    assert!(!self.challenges.is_recorded(&node_id), EOutcomeRecorded);
+    let passed = outcome.challenge_outcome_passed();
+    self.challenges.record(node_id, passed);
+    events::emit_challenge_outcome(self.epoch, node_id, passed, stake_support);
 }
 
 // === Accessors ===
@@ -473,3 +535,6 @@ public fun is_epoch_change_done(self: &StakingInnerV1): bool {
 public fun is_next_params_selected(self: &StakingInnerV1): bool {
     self.epoch_state == EpochState::NextParamsSelected
 }
+
+/// The storage challenge state of the current epoch.
+public fun challenges(self: &StakingInnerV1): &ChallengeState { &self.challenges }

@@ -27,7 +27,7 @@ pub use staking::NodeRegistration;
 pub use system::{FloeCalls, InitParams, NewBlob, initialize};
 pub use wal::WalCalls;
 
-use super::framework::CLOCK_ID;
+use super::framework::{CLOCK_ID, RANDOM_ID};
 
 /// A shared object as a transaction input needs it: its id and the version at which it became
 /// shared (read it from the object's `Owner::Shared`).
@@ -52,6 +52,10 @@ pub struct SharedObjectError {
 impl SharedObject {
     /// The system `Clock` (0x6), shared since genesis at version 1.
     pub const CLOCK: Self = Self { id: CLOCK_ID, initial_shared_version: 1 };
+
+    /// The `Random` object (0x8) as the devnet shares it: at genesis, version 1. On a Sui network
+    /// it became shared later; read its initial shared version from the object.
+    pub const RANDOM: Self = Self { id: RANDOM_ID, initial_shared_version: 1 };
 
     /// A shared object with a known initial shared version.
     pub fn new(id: Address, initial_shared_version: u64) -> Self {

@@ -16,7 +16,7 @@ use crate::floe::staking_pool::VotingParams;
 use crate::floe::test_vectors;
 
 /// Types whose objects are shared: passed as shared inputs, never owned.
-const SHARED_TYPES: &[&str] = &["System", "Staking", "Clock", "Allowlist", "Service", "ProtectedTreasury"];
+const SHARED_TYPES: &[&str] = &["System", "Staking", "Clock", "Random", "Allowlist", "Service", "ProtectedTreasury"];
 
 /// A Move function's type-parameter count and parameter types, `TxContext` left out.
 fn move_signature(call: &Call) -> (usize, Vec<String>) {
@@ -276,6 +276,8 @@ fn every_call() -> Vec<TransactionBuilder> {
         }),
         Box::new(|tx| floe.try_join_active_set(tx, node_id)),
         Box::new(|tx| floe.voting_end(tx)),
+        Box::new(|tx| floe.open_challenge_window(tx)),
+        Box::new(|tx| floe.record_challenge_outcome(tx, &certificate)),
         Box::new(|tx| floe.initiate_epoch_change(tx)),
         Box::new(|tx| {
             let cap = owned(tx, 1);
@@ -355,7 +357,7 @@ fn every_call() -> Vec<TransactionBuilder> {
 #[test]
 fn every_builder_matches_its_move_signature() {
     let transactions = every_call();
-    assert_eq!(transactions.len(), 55);
+    assert_eq!(transactions.len(), 57);
     let mut seen = std::collections::BTreeSet::new();
     for tx in transactions {
         let call = single(tx);

@@ -4,7 +4,7 @@
 use sui_sdk_types::Address;
 use sui_transaction_builder::{Argument, TransactionBuilder};
 
-use super::{FloeCalls, bytes, function, pure, string};
+use super::{CertificateBytes, FloeCalls, bytes, function, pure, string};
 use crate::floe::staking_pool::VotingParams;
 
 const STAKING: &str = "staking";
@@ -150,6 +150,25 @@ impl FloeCalls {
         self.staking_call(builder, "epoch_sync_done", vec![cap, epoch, clock]);
     }
 
+    /// `staking::open_challenge_window(&mut Staking, &Random, &Clock)`: opens the current
+    /// epoch's storage challenge window with a seed from Sui's randomness. The function is
+    /// `entry`: Sui refuses a transaction whose later commands use anything after it but
+    /// transfers and merges, so make it the transaction's last call.
+    pub fn open_challenge_window(&self, builder: &mut TransactionBuilder) {
+        let random = self.random.add(builder, false);
+        let clock = self.clock.add(builder, false);
+        self.staking_call(builder, "open_challenge_window", vec![random, clock]);
+    }
+
+    /// `staking::record_challenge_outcome(&mut Staking, &System, signature, signers_bitmap,
+    /// message)`: records a quorum certificate over a `ChallengeOutcomeMessage` of the current
+    /// epoch.
+    pub fn record_challenge_outcome(&self, builder: &mut TransactionBuilder, certificate: &CertificateBytes) {
+        let system = self.system.add(builder, false);
+        let [signature, bitmap, message] = certificate.add(builder);
+        self.staking_call(builder, "record_challenge_outcome", vec![system, signature, bitmap, message]);
+    }
+
     /// `staked_wal::split(&mut StakedWal, amount)`. Returns the new `StakedWal` of `amount`.
     pub fn split_staked_wal(
         &self,
@@ -176,6 +195,7 @@ mod tests {
     use crate::floe::calls::inspect::{
         Arg, build, clock, floe_calls, owned, owned_arg, pure, single, staking, system,
     };
+    use crate::floe::calls::CertificateBytes;
     use crate::floe::test_vectors;
 
     #[test]
@@ -291,5 +311,27 @@ mod tests {
         assert_eq!(built[0].args, vec![staking(true), clock()]);
         assert_eq!(built[1].name(), "staking::initiate_epoch_change");
         assert_eq!(built[1].args, vec![staking(true), system(true), clock()]);
+    }
+
+    #[test]
+    fn challenge_calls_read_random_clock_and_system() {
+        let calls = floe_calls();
+        let mut tx = TransactionBuilder::new();
+        calls.open_challenge_window(&mut tx);
+        let call = single(tx);
+        assert_eq!(call.name(), "staking::open_challenge_window");
+        let random = Arg::Shared { id: crate::floe::framework::RANDOM_ID, version: 1, mutable: false };
+        assert_eq!(call.args, vec![staking(true), random, clock()]);
+
+        let certificate =
+            CertificateBytes { signature: vec![0xaa; 96], signers_bitmap: vec![7], message: vec![4, 0, 3, 1, 0, 0, 0] };
+        let mut tx = TransactionBuilder::new();
+        calls.record_challenge_outcome(&mut tx, &certificate);
+        let call = single(tx);
+        assert_eq!(call.name(), "staking::record_challenge_outcome");
+        assert_eq!(
+            call.args,
+            vec![staking(true), system(false), pure(&vec![0xaau8; 96]), pure(&vec![7u8]), pure(&vec![4u8, 0, 3, 1, 0, 0, 0])]
+        );
     }
 }

@@ -22,6 +22,9 @@ pub struct FloeCalls {
     pub staking: SharedObject,
     /// The shared `Clock` (0x6).
     pub clock: SharedObject,
+    /// The shared `Random` (0x8). Its initial shared version is 1 on the devnet; on a Sui
+    /// network read it from the object (`SharedObject::from_object`).
+    pub random: SharedObject,
 }
 
 /// What `register_blob` records about a new blob.
@@ -56,7 +59,7 @@ impl NewBlob {
 impl FloeCalls {
     /// Calls for a deployment's floe package with its System and Staking objects.
     pub fn new(packages: &Packages, system: SharedObject, staking: SharedObject) -> Self {
-        Self { package: packages.floe, system, staking, clock: SharedObject::CLOCK }
+        Self { package: packages.floe, system, staking, clock: SharedObject::CLOCK, random: SharedObject::RANDOM }
     }
 
     /// `system::reserve_space(&mut System, storage_amount, epochs_ahead, &mut Coin<WAL>)`:
