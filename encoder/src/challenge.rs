@@ -315,8 +315,11 @@ mod tests {
     use super::*;
     use crate::encode;
 
-    fn blob(config: &EncodingConfig, len: usize, fill: u8) -> crate::EncodedBlob {
-        encode(config, &vec![fill; len]).unwrap()
+    /// A blob of `len` bytes whose symbols differ (a constant blob has equal symbols, so a
+    /// proof for one position would prove its equal neighbour too).
+    fn blob(config: &EncodingConfig, len: usize, salt: u8) -> crate::EncodedBlob {
+        let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt) ^ (i >> 8) as u8).collect();
+        encode(config, &data).unwrap()
     }
 
     fn answer_for(config: &EncodingConfig, encoded: &crate::EncodedBlob, sample: &ChallengeSample) -> ChallengeAnswer {

@@ -77,9 +77,31 @@ pub async fn chain_time_ms(client: &ChainClient) -> Option<u64> {
     Some(u64::from_le_bytes(bytes))
 }
 
+/// When a challenged node must have answered by: a chain time, or the end of the epoch.
+#[derive(Debug)]
+pub struct Deadline<'a> {
+    /// Where the chain's clock is read.
+    pub client: &'a ChainClient,
+    /// The chain time (ms) answers are due by.
+    pub at_ms: u64,
+    /// The epoch whose challenge this is.
+    pub epoch: floe_encoder::Epoch,
+    /// The node's view of the current epoch.
+    pub state: &'a crate::chain_state::ChainState,
+}
+
+impl Deadline<'_> {
+    /// Whether the time is up: the epoch is over, or the chain's clock reached the deadline.
+    pub async fn passed(&self) -> bool {
+        use crate::chain_view::ChainView as _;
+        self.state.current_epoch() != self.epoch
+            || chain_time_ms(self.client).await.is_some_and(|now| now >= self.at_ms)
+    }
+}
+
 /// Challenges the node at `target.url` on `samples` until every sample is answered, an answer
-/// is forged, or `deadline_passed` says the time is up. `is_live` excuses samples whose blob
-/// died since they were drawn.
+/// is forged, or the `deadline` passed. `is_live` excuses samples whose blob died since they
+/// were drawn.
 pub async fn challenge(
     http: &reqwest::Client,
     config: &EncodingConfig,
@@ -87,7 +109,7 @@ pub async fn challenge(
     samples: Vec<ChallengeSample>,
     settings: &ChallengeSettings,
     is_live: impl Fn(&BlobId) -> bool,
-    mut deadline_passed: impl AsyncFnMut() -> bool,
+    deadline: &Deadline<'_>,
 ) -> Verdict {
     let total = samples.len();
     let node = NodeClient::new(http.clone(), url);
@@ -122,7 +144,7 @@ pub async fn challenge(
         if pending.is_empty() {
             return Verdict::Passed;
         }
-        if deadline_passed().await {
+        if deadline.passed().await {
             return Verdict::Failed(format!(
                 "{} of {total} samples unanswered at the deadline ({last_problem})",
                 pending.len()

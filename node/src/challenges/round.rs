@@ -5,7 +5,7 @@
 
 use std::{collections::BTreeSet, sync::Arc, time::Instant};
 
-use floe_chain::floe::{calls::CertificateBytes, state::CommitteeInfo};
+use floe_chain::floe::{CertificateBytes, state::CommitteeInfo};
 use floe_encoder::{
     EncodingConfig, Epoch,
     challenge::EligibleBlobs,
@@ -16,7 +16,7 @@ use futures::StreamExt;
 
 use super::{
     ChallengeSettings, answer_deadline_ms,
-    challenger::{Verdict, chain_time_ms, challenge, samples_of, targets},
+    challenger::{Deadline, Verdict, challenge, samples_of, targets},
     reporter::ready_outcomes,
     verdicts::Verdicts,
 };
@@ -149,11 +149,8 @@ pub async fn run_round(
                 let live = |blob_id: &floe_encoder::BlobId| {
                     state.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
                 };
-                let deadline_passed = async || {
-                    state.current_epoch() != epoch
-                        || chain_time_ms(operator.client()).await.is_some_and(|now| now >= deadline_ms)
-                };
-                let verdict = challenge(http, config, &target.url, samples, settings, live, deadline_passed).await;
+                let deadline = Deadline { client: operator.client(), at_ms: deadline_ms, epoch, state: &state };
+                let verdict = challenge(http, config, &target.url, samples, settings, live, &deadline).await;
                 (target, verdict)
             }
         })

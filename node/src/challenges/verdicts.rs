@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use floe_encoder::{Epoch, messages::SignedMessage};
-use redb::{Database, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::{node::StorageNode, store::StoreError};
 
@@ -41,13 +41,13 @@ impl Verdicts {
         let txn = self.db.begin_write()?;
         let kept = {
             let mut table = txn.open_table(VERDICTS)?;
-            let key = key(epoch, node_id);
-            let existing = table.get(key.as_slice())?.map(|value| value.value().to_vec());
+            let entry = key(epoch, node_id);
+            let existing = table.get(entry.as_slice())?.map(|value| value.value().to_vec());
             let kept = match existing.and_then(|bytes| bcs::from_bytes::<SignedMessage>(&bytes).ok()) {
                 Some(existing) => existing,
                 None => {
                     let bytes = bcs::to_bytes(&signed).expect("BCS of plain data cannot fail");
-                    table.insert(key.as_slice(), bytes.as_slice())?;
+                    table.insert(entry.as_slice(), bytes.as_slice())?;
                     signed
                 }
             };
