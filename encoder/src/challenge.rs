@@ -285,7 +285,10 @@ impl ChallengeAnswer {
             .verify(self.pair_hashes.hash(sample.axis), n, &self.symbol, usize::from(sample.symbol))
             .map_err(|source| ChallengeError::BadSymbolProof { axis: sample.axis, source })?;
         let leaf = merkle::leaf_hash(&self.pair_hashes.leaf_input());
-        let root = self.pair_proof.root_from_leaf_hash(n, &leaf, self.pair.as_usize()).map_err(ChallengeError::BadPairProof)?;
+        let root = self
+            .pair_proof
+            .root_from_leaf_hash(n, &leaf, self.pair.as_usize())
+            .map_err(ChallengeError::BadPairProof)?;
         let computed = BlobId::derive(self.encoding_type, self.unencoded_length, &root);
         if computed != sample.blob_id {
             return Err(ChallengeError::BlobIdMismatch { expected: sample.blob_id, computed });
@@ -385,7 +388,8 @@ mod tests {
         let mut reversed = ids.clone();
         reversed.reverse();
         reversed.push(ids[0]);
-        let draw = |blobs: Vec<BlobId>| draw_samples(&[5; 32], &[6; 32], &EligibleBlobs::new(blobs), &[ShardIndex(0)], 10, 30);
+        let draw =
+            |blobs: Vec<BlobId>| draw_samples(&[5; 32], &[6; 32], &EligibleBlobs::new(blobs), &[ShardIndex(0)], 10, 30);
         assert_eq!(draw(ids), draw(reversed));
     }
 

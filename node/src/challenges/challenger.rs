@@ -3,16 +3,12 @@
 
 use std::collections::BTreeSet;
 
-use floe_chain::{
-    ChainClient,
-    floe::{framework::CLOCK_ID, state::CommitteeInfo},
-};
+use floe_chain::{ChainClient, floe::state::CommitteeInfo};
 use floe_encoder::{
     BlobId, EncodingConfig, ShardIndex,
     challenge::{ChallengeSample, EligibleBlobs, SAMPLES_PER_NODE, draw_samples},
 };
 use floe_node_api::{NodeClient, SampleAnswer};
-use sui_sdk_types::ObjectData;
 
 use super::ChallengeSettings;
 
@@ -68,13 +64,11 @@ impl Verdict {
     }
 }
 
-/// Reads the chain's clock (the `Clock` object), in ms.
+/// The chain's time in ms: the timestamp of its newest checkpoint (a full node seals one at
+/// least every few seconds, also when idle).
 pub async fn chain_time_ms(client: &ChainClient) -> Option<u64> {
-    let object = client.get_object(CLOCK_ID).await.ok()?;
-    let ObjectData::Struct(data) = object.data() else { return None };
-    // `Clock { id: UID, timestamp_ms: u64 }`.
-    let bytes: [u8; 8] = data.contents().get(32..40)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
+    let tip = client.service_info().await.ok()?.checkpoint_height;
+    Some(client.get_checkpoint(tip).await.ok()??.timestamp_ms())
 }
 
 /// When a challenged node must have answered by: a chain time, or the end of the epoch.
@@ -175,7 +169,8 @@ mod tests {
 
     #[test]
     fn a_node_is_challenged_only_on_shards_it_held_in_the_previous_epoch_too() {
-        let previous = CommitteeInfo { epoch: 4, n_shards: 6, members: vec![member(1, &[0, 1, 2]), member(2, &[3, 4, 5])] };
+        let previous =
+            CommitteeInfo { epoch: 4, n_shards: 6, members: vec![member(1, &[0, 1, 2]), member(2, &[3, 4, 5])] };
         let current = CommitteeInfo {
             epoch: 5,
             n_shards: 6,

@@ -84,11 +84,11 @@ impl Default for ChallengeSettings {
         Self {
             request_timeout: Duration::from_secs(30),
             retry_delay: Duration::from_secs(1),
-            max_retry_delay: Duration::from_secs(60),
+            max_retry_delay: Duration::from_secs(10),
             parallel_targets: 8,
             open_stagger: Duration::from_secs(5),
             report_stagger: Duration::from_secs(10),
-            report_poll: Duration::from_secs(1),
+            report_poll: Duration::from_secs(2),
         }
     }
 }

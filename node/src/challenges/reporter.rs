@@ -176,12 +176,8 @@ mod tests {
     #[test]
     fn a_member_signing_both_verdicts_on_a_node_counts_for_neither() {
         let committee = committee();
-        let verdicts = vec![
-            vec![],
-            vec![],
-            vec![verdict(3, 6, 2, false)],
-            vec![verdict(4, 6, 2, false), verdict(4, 6, 2, true)],
-        ];
+        let verdicts =
+            vec![vec![], vec![], vec![verdict(3, 6, 2, false)], vec![verdict(4, 6, 2, false), verdict(4, 6, 2, true)]];
         let sorted = sort_verdicts(&committee, 6, &verdicts);
         assert_eq!(sorted[&([2; 32], false)].iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![2]);
         assert!(sorted.get(&([2; 32], true)).is_none_or(Vec::is_empty));

@@ -101,7 +101,10 @@ pub async fn open_window(
 }
 
 /// The epoch's committee, and the previous one if the chain still has it.
-async fn committees(operator: &Operator, epoch: Epoch) -> Result<Option<(CommitteeInfo, Option<CommitteeInfo>)>, RoundError> {
+async fn committees(
+    operator: &Operator,
+    epoch: Epoch,
+) -> Result<Option<(CommitteeInfo, Option<CommitteeInfo>)>, RoundError> {
     let reader = operator.reader();
     let current = reader.committee().await?;
     if current.epoch != epoch {
@@ -140,36 +143,39 @@ pub async fn run_round(
         .collect();
     tracing::info!(epoch, blobs = blobs.len(), members = current.members.len(), "challenging the committee");
 
-    let to_challenge = targets(&current, previous.as_ref()).into_iter().filter(|target| !kept.contains(&target.node_id));
-    let judged = futures::stream::iter(to_challenge)
+    // Verdicts are signed and served as each member is judged, and reporting runs alongside:
+    // a member that answers nothing only delays its own outcome, not the others'.
+    let to_challenge =
+        targets(&current, previous.as_ref()).into_iter().filter(|target| !kept.contains(&target.node_id));
+    let challenging = futures::stream::iter(to_challenge)
         .map(|target| {
-            let (state, blobs, config) = (state.clone(), &blobs, &config);
+            let (node, state, blobs, config, verdicts) = (&node, &state, &blobs, &config, &verdicts);
             async move {
                 let samples = samples_of(&window.seed, &target, blobs, config.n_shards());
                 let live = |blob_id: &floe_encoder::BlobId| {
                     state.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
                 };
-                let deadline = Deadline { client: operator.client(), at_ms: deadline_ms, epoch, state: &state };
+                let deadline = Deadline { client: operator.client(), at_ms: deadline_ms, epoch, state };
                 let verdict = challenge(http, config, &target.url, samples, settings, live, &deadline).await;
-                (target, verdict)
+                if state.current_epoch() != epoch {
+                    return;
+                }
+                let node_id = sui_sdk_types::Address::new(target.node_id);
+                match &verdict {
+                    Verdict::Passed => tracing::info!(epoch, node = %node_id, "challenge passed"),
+                    Verdict::Failed(reason) => tracing::warn!(epoch, node = %node_id, %reason, "challenge failed"),
+                }
+                let outcome = ChallengeOutcomeMessage { epoch, node_id: target.node_id, passed: verdict.passed() };
+                if let Err(error) = verdicts.keep(epoch, &target.node_id, node.sign_challenge_outcome(&outcome)) {
+                    tracing::error!(epoch, node = %node_id, %error, "cannot keep a challenge verdict");
+                }
             }
         })
         .buffer_unordered(settings.parallel_targets.max(1))
-        .collect::<Vec<_>>()
-        .await;
-    if state.current_epoch() != epoch {
-        return Ok(());
-    }
-    for (target, verdict) in judged {
-        let node_id = sui_sdk_types::Address::new(target.node_id);
-        match &verdict {
-            Verdict::Passed => tracing::info!(epoch, node = %node_id, "challenge passed"),
-            Verdict::Failed(reason) => tracing::warn!(epoch, node = %node_id, %reason, "challenge failed"),
-        }
-        let outcome = ChallengeOutcomeMessage { epoch, node_id: target.node_id, passed: verdict.passed() };
-        verdicts.keep(epoch, &target.node_id, node.sign_challenge_outcome(&outcome))?;
-    }
-    report(&node, &state, operator, http, settings, &current, &verdicts).await
+        .collect::<Vec<()>>();
+    let reporting = report(&node, &state, operator, http, settings, &current, &verdicts);
+    let (_, reported) = tokio::join!(challenging, reporting);
+    reported
 }
 
 /// Records the outcome of every member whose verdict a quorum signed: this node first for the

@@ -1,0 +1,79 @@
+//! The challenge route over HTTP: a node answers samples of its shards with symbols anyone can
+//! check against the blob id, says "missing" for what it does not hold, refuses oversized
+//! challenges, and serves the verdicts it signed.
+
+use std::time::Duration;
+
+use floe_encoder::{
+    SliverType,
+    challenge::{ChallengeSample, EligibleBlobs, draw_samples},
+    encode, mapping,
+};
+use floe_node::ChainFeed;
+use floe_node::blob_info::ObjectId;
+use floe_node::local_cluster::{EPOCH, LocalCluster};
+use floe_node_api::{NodeApiError, NodeClient, SampleAnswer, challenge::MAX_CHALLENGE_SAMPLES};
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn a_node_proves_what_it_holds_and_says_missing_for_the_rest() {
+    let cluster = LocalCluster::start(&[2, 2]).await.unwrap();
+    let n = cluster.config.n_shards();
+    let mut ids = Vec::new();
+    for seed in 0..3u8 {
+        let encoded = encode(&cluster.config, &vec![seed; 3_000 + usize::from(seed) * 100]).unwrap();
+        let blob_id = *encoded.metadata.blob_id();
+        let object = ObjectId([seed + 1; 32]);
+        cluster.chain.blob_registered(blob_id, object, 50, false);
+        for node in &cluster.nodes {
+            node.node.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+        }
+        for pair in &encoded.pairs {
+            let holder = cluster.holder_of_pair(&blob_id, pair.index().0);
+            for sliver in [&pair.primary, &pair.secondary] {
+                cluster.nodes[holder]
+                    .node
+                    .store_sliver(&blob_id, pair.index(), sliver.axis(), &sliver.to_bcs())
+                    .unwrap();
+            }
+        }
+        cluster.chain.blob_certified(blob_id, object, EPOCH);
+        ids.push(blob_id);
+    }
+    let node = &cluster.nodes[0];
+    let client = NodeClient::new(reqwest::Client::new(), &node.url());
+    let blobs = EligibleBlobs::new(ids.clone());
+
+    // Its own shards: every answer verifies against the blob id alone.
+    let samples = draw_samples(&[3; 32], &[4; 32], &blobs, &node.shards, n, 40);
+    let answers = client.challenge(&samples, TIMEOUT).await.unwrap();
+    assert_eq!(answers.len(), samples.len());
+    for (sample, answer) in samples.iter().zip(&answers) {
+        let SampleAnswer::Answered(answer) = answer else { panic!("{sample:?} not answered") };
+        answer.verify(&cluster.config, sample).unwrap();
+    }
+
+    // Another node's shard, and a sliver it lost: missing.
+    let foreign = cluster.nodes[1].shards[0];
+    let lost_blob = ids[1];
+    let lost_shard = node.shards[1];
+    let lost_pair = mapping::pair_for_shard(lost_shard, &lost_blob, n);
+    node.node.store().delete_blob_data(&lost_blob).unwrap();
+    let asked = [
+        ChallengeSample { blob_id: ids[0], shard: foreign, axis: SliverType::Primary, symbol: 1 },
+        ChallengeSample { blob_id: lost_blob, shard: lost_shard, axis: SliverType::Secondary, symbol: 0 },
+    ];
+    let answers = client.challenge(&asked, TIMEOUT).await.unwrap();
+    assert_eq!(answers, vec![SampleAnswer::Missing, SampleAnswer::Missing], "pair {lost_pair} was deleted");
+
+    // Too many samples in one request: refused with 400.
+    let too_many = vec![samples[0]; MAX_CHALLENGE_SAMPLES + 1];
+    match client.challenge(&too_many, TIMEOUT).await {
+        Err(NodeApiError::Status { status: 400 | 413, .. }) => {}
+        other => panic!("an oversized challenge: {other:?}"),
+    }
+
+    // No verdicts signed yet for this epoch.
+    assert!(client.challenge_outcomes(EPOCH, 2, TIMEOUT).await.unwrap().is_empty());
+}
