@@ -83,7 +83,10 @@ mod tests {
         ));
         let mut other = bytes.clone();
         other[0] = 2;
-        assert!(matches!(ChallengeOutcomeMessage::from_bytes(&other), Err(MessageError::WrongIntent { actual: 2, .. })));
+        assert!(matches!(
+            ChallengeOutcomeMessage::from_bytes(&other),
+            Err(MessageError::WrongIntent { actual: 2, .. })
+        ));
     }
 
     #[test]
