@@ -154,9 +154,14 @@ pub(crate) fn load_inner(call: &mut crate::native::MoveCallContext<'_>, random: 
     if random.inner.version != VERSION {
         return None;
     }
-    call.field::<u64, RandomInner>(random.inner.id, TypeTag::U64, &VERSION, TypeTag::Struct(Box::new(random_inner_type())))
-        .ok()
-        .filter(|inner| inner.version == VERSION)
+    call.field::<u64, RandomInner>(
+        random.inner.id,
+        TypeTag::U64,
+        &VERSION,
+        TypeTag::Struct(Box::new(random_inner_type())),
+    )
+    .ok()
+    .filter(|inner| inner.version == VERSION)
 }
 
 #[cfg(test)]
@@ -174,7 +179,10 @@ mod tests {
         let bytes = bcs::to_bytes(&inner).unwrap();
         assert_eq!(bytes.len(), 24 + 1 + 32);
         assert_eq!(bytes[24], 32);
-        assert_eq!(random_type().to_string(), "0x0000000000000000000000000000000000000000000000000000000000000002::random::Random");
+        assert_eq!(
+            random_type().to_string(),
+            "0x0000000000000000000000000000000000000000000000000000000000000002::random::Random"
+        );
     }
 
     #[test]

@@ -37,10 +37,11 @@ async fn stream_from_genesis_delivers_every_checkpoint_once_in_order() {
             assert_eq!(checkpoint.summary.previous_digest, Some(checkpoints[i - 1].digest));
         }
     }
-    // Checkpoint 0 holds the genesis transaction creating the four funded coins and the Clock.
+    // Checkpoint 0 holds the genesis transaction creating the four funded coins, the Clock, and
+    // Random with its inner state's field.
     let genesis = &checkpoints[0].transactions[0];
     assert!(matches!(genesis.transaction.kind, TransactionKind::Genesis(_)));
-    assert_eq!(genesis.effects.changed_objects.len(), 5);
+    assert_eq!(genesis.effects.changed_objects.len(), 7);
     for executed in &digests {
         let checkpoint = &checkpoints[executed.checkpoint as usize];
         let tx = checkpoint.transactions.iter().find(|t| t.digest == executed.digest).unwrap();

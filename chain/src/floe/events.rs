@@ -452,6 +452,27 @@ mod tests {
     }
 
     #[test]
+    fn challenge_events_by_hand() {
+        let withheld = RewardsWithheld { epoch: 2, node_id: id(1), amount: 600 };
+        let bytes = assert_bcs_round_trip(&withheld);
+        assert_eq!(bytes.len(), 4 + 32 + 8);
+        assert_eq!(&bytes[36..], &600u64.to_le_bytes());
+
+        let opened = ChallengeWindowOpened { epoch: 3, seed: vec![7; 32], opened_at_ms: 9 };
+        let bytes = assert_bcs_round_trip(&opened);
+        assert_eq!(bytes.len(), 4 + 1 + 32 + 8);
+        assert_eq!((bytes[0], bytes[4], bytes[5]), (3, 32, 7));
+        assert_eq!(&bytes[37..], &9u64.to_le_bytes());
+
+        let outcome = ChallengeOutcome { epoch: 3, node_id: id(1), passed: false, stake_support: 8 };
+        let bytes = assert_bcs_round_trip(&outcome);
+        assert_eq!(&bytes[36..], &[0, 8, 0]);
+        let decoded = FloeEvent::decode(&packages(), &ChallengeOutcome::struct_tag(&packages()), &bytes).unwrap();
+        assert_eq!(decoded, FloeEvent::ChallengeOutcome(outcome));
+        assert_eq!(decoded.epoch(), Some(3));
+    }
+
+    #[test]
     fn staking_events_by_hand() {
         let registered = StakingPoolRegistered { epoch: 0, node_id: id(1), commission_rate: 500 };
         let bytes = assert_bcs_round_trip(&registered);

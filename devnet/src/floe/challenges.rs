@@ -77,10 +77,7 @@ pub(super) fn record_challenge_outcome(call: &mut MoveCallContext<'_>, args: &[V
     record(&mut state.inner.challenges, node_id, outcome.passed);
     let epoch = state.inner.epoch;
     state.save(call)?;
-    call.emit(
-        tag::<ChallengeOutcome>(),
-        &ChallengeOutcome { epoch, node_id, passed: outcome.passed, stake_support },
-    );
+    call.emit(tag::<ChallengeOutcome>(), &ChallengeOutcome { epoch, node_id, passed: outcome.passed, stake_support });
     Ok(())
 }
 

@@ -22,8 +22,7 @@ async fn open(net: &StakedNet) -> Result<Executed, ClientError> {
 
 /// Anyone (alice) submits a challenge outcome certificate.
 async fn record(net: &StakedNet, certificate: &CertificateBytes) -> Result<Executed, ClientError> {
-    net.run_as(&net.alice, |tx| net.calls.record_challenge_outcome(tx, certificate))
-        .await
+    net.run_as(&net.alice, |tx| net.calls.record_challenge_outcome(tx, certificate)).await
 }
 
 /// A certificate over `message` signed by nodes `signers` (registration order), the bitmap in
@@ -130,7 +129,12 @@ async fn quorum_pass_and_fail_certificates_are_recorded_with_events() {
     // Nodes 0, 1, 2 hold 3 + 3 + 2 shards.
     assert_eq!(
         net.events(&executed),
-        vec![FloeEvent::ChallengeOutcome(ChallengeOutcome { epoch: 1, node_id: node0, passed: true, stake_support: 8 })]
+        vec![FloeEvent::ChallengeOutcome(ChallengeOutcome {
+            epoch: 1,
+            node_id: node0,
+            passed: true,
+            stake_support: 8
+        })]
     );
     let fail = certificate(&net, &[0, 1, 2, 3], &outcome(&net, 2, false).await).await;
     let executed = record(&net, &fail).await.unwrap();
@@ -278,7 +282,10 @@ async fn random_is_served_at_0x8_with_suis_type() {
     assert_eq!(object.owner(), &Owner::Shared(1));
     let contents = object.as_struct().unwrap();
     assert_eq!(contents.object_type(), &random_type());
-    assert_eq!(contents.object_type().to_string(), "0x0000000000000000000000000000000000000000000000000000000000000002::random::Random");
+    assert_eq!(
+        contents.object_type().to_string(),
+        "0x0000000000000000000000000000000000000000000000000000000000000002::random::Random"
+    );
     let random: RandomValue = bcs::from_bytes(contents.contents()).unwrap();
     assert_eq!((random.id, random.inner.version), (RANDOM, 1));
     // The inner state hangs under the Versioned's id as the dynamic field named 1u64.

@@ -57,7 +57,7 @@ mod tests {
 
     /// The vector `move/floe/tests/challenge_tests.move` checks
     /// (`the_message_bytes_are_the_shared_vector`): epoch 5, node 0x42..42, passed.
-    const PASSED_EPOCH_5: &str = "0400030500000042424242424242424242424242424242424242424242424242424242424242424201";
+    const PASSED_EPOCH_5: &str = "04000305000000424242424242424242424242424242424242424242424242424242424242424201";
 
     #[test]
     fn bytes_are_the_vector_the_move_parser_accepts() {
@@ -83,7 +83,10 @@ mod tests {
         ));
         let mut other = bytes.clone();
         other[0] = 2;
-        assert!(matches!(ChallengeOutcomeMessage::from_bytes(&other), Err(MessageError::WrongIntent { actual: 2, .. })));
+        assert!(matches!(
+            ChallengeOutcomeMessage::from_bytes(&other),
+            Err(MessageError::WrongIntent { actual: 2, .. })
+        ));
     }
 
     #[test]

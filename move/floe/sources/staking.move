@@ -231,6 +231,7 @@ public fun new_for_testing(
 }
 
 #[test_only]
+#[allow(lint(public_random))]
 /// `open_challenge_window`, callable from tests in other modules (an `entry` function is not).
 public fun open_challenge_window_for_testing(
     self: &mut Staking,

@@ -19,7 +19,7 @@ use sui::balance;
 use sui::clock::Clock;
 use sui::coin::Coin;
 use sui::object_table::{Self, ObjectTable};
-use sui::random::{Self, Random};
+use sui::random::Random;
 use wal::wal::WAL;
 
 /// The operation is not allowed in the current epoch state.
@@ -448,7 +448,7 @@ public(package) fun open_challenge_window(
     assert!(self.epoch >= 1 && !self.is_epoch_sync(), EWrongEpochState);
     assert!(!self.challenges.is_open(), EChallengeWindowOpen);
     // The checks come first, so a refused call draws no randomness.
-    let mut generator = random::new_generator(random, ctx);
+    let mut generator = random.new_generator(ctx);
     let seed = generator.generate_bytes(challenges::seed_length() as u16);
     let now = clock.timestamp_ms();
     self.challenges.open(seed, now);

@@ -159,14 +159,14 @@ fun quorum_pass_and_fail_certificates_are_recorded_with_events() {
 fun the_window_opens_once_per_epoch_after_sync_with_a_fresh_32_byte_seed() {
     let mut net = setup();
     net.open();
-    let first = *net.staking.challenge_seed().borrow();
+    let first = net.staking.challenge_seed().destroy_some();
     assert!(first.length() == 32);
     net.change_epoch();
     assert!(net.staking.challenge_seed().is_none());
     // The next round's bytes: the seed of epoch 2 differs.
     net.random.update_randomness_state_for_testing(1, x"2F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1A", net.scenario.ctx());
     net.open();
-    let second = *net.staking.challenge_seed().borrow();
+    let second = net.staking.challenge_seed().destroy_some();
     assert!(second.length() == 32 && second != first);
     let opened = event::events_by_type<events::ChallengeWindowOpened>();
     assert!(opened.length() == 2 && opened[1] == events::challenge_window_opened(2, second, net.clock.timestamp_ms()));
@@ -202,7 +202,7 @@ fun an_outcome_with_another_intent_type_is_rejected() {
     let mut net = setup();
     net.open();
     let mut message = messages::challenge_outcome_message_bytes(1, net.caps[0].node_id(), true);
-    *&mut message[0] = 2;
+    *message.borrow_mut(0) = 2;
     net.record_message(message);
     net.finish();
 }
@@ -232,7 +232,7 @@ fun an_outcome_byte_other_than_0_or_1_is_rejected() {
     net.open();
     let mut message = messages::challenge_outcome_message_bytes(1, net.caps[0].node_id(), true);
     let last = message.length() - 1;
-    *&mut message[last] = 2;
+    *message.borrow_mut(last) = 2;
     net.record_message(message);
     net.finish();
 }
@@ -261,11 +261,11 @@ fun the_message_bytes_are_the_shared_vector() {
     let node = object::id_from_address(@0x4242424242424242424242424242424242424242424242424242424242424242);
     assert!(
         messages::challenge_outcome_message_bytes(5, node, true)
-            == x"0400030500000042424242424242424242424242424242424242424242424242424242424242424201",
+            == x"04000305000000424242424242424242424242424242424242424242424242424242424242424201",
     );
     assert!(
         messages::challenge_outcome_message_bytes(5, node, false)
-            == x"0400030500000042424242424242424242424242424242424242424242424242424242424242424200",
+            == x"04000305000000424242424242424242424242424242424242424242424242424242424242424200",
     );
 }
 
