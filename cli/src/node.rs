@@ -37,7 +37,7 @@ recovery_request_attempts = 3
 recovery_attempts = 6
 recovery_retry_delay_ms = 500
 # A duty that failed all its attempts is retried after pauses doubling up to this.
-duty_retry_max_delay_ms = 60000
+duty_retry_max_delay_ms = 30000
 # The background scrub: stored slivers checked per second (bytes; 0 turns it off).
 scrub_bytes_per_sec = 16777216
 scrub_pass_pause_secs = 30

@@ -55,7 +55,7 @@ use crate::{
 pub const RETRY_MIN_DELAY: Duration = Duration::from_secs(2);
 
 /// The longest pause before a duty that failed all its attempts is tried again.
-pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(60);
+pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// The gas budget of an `epoch_sync_done` transaction, in MIST.
 pub const EPOCH_SYNC_GAS_BUDGET: u64 = 50_000_000;

@@ -231,3 +231,29 @@ fn a_truncated_database_is_a_clear_error_not_a_panic() {
     assert!(error.contains(&path.display().to_string()), "names the file: {error}");
     assert!(error.contains("move it aside"), "says what to do: {error}");
 }
+
+#[test]
+fn slivers_stored_before_records_had_a_digest_are_converted_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = floe_encoder::EncodingConfig::new(4).unwrap();
+    let encoded = floe_encoder::encode(&config, b"written by an older node").unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    {
+        // The old layout: the sliver's BCS alone.
+        let db = redb::Database::create(dir.path().join(DATABASE_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        let name = "shard-3/primary-slivers";
+        txn.open_table(redb::TableDefinition::<&[u8], &[u8]>::new(name))
+            .unwrap()
+            .insert(blob_id.0.as_slice(), encoded.pairs[1].primary.to_bcs().as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let stored = store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap();
+    assert_eq!(stored.as_ref(), Some(&encoded.pairs[1].primary));
+    drop(store);
+    // Converted once: a second open finds the records as they are.
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap().is_some());
+}
