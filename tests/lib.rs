@@ -50,13 +50,20 @@ impl TestNet {
     /// Starts a network of `shape` with `key_servers` Seal key servers (registered on chain) and
     /// no indexer.
     pub async fn start_with_key_servers(shape: Shape, key_servers: usize) -> Self {
+        Self::start_configured(shape, |config| config.key_servers = key_servers).await
+    }
+
+    /// Starts a network of `shape` on free ports without key servers or indexer, after
+    /// `configure` adjusted its configuration (the nodes' limits, say).
+    pub async fn start_configured(shape: Shape, configure: impl FnOnce(&mut LocalnetConfig)) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut config = LocalnetConfig::new(dir.path());
         config.ports = Ports::ephemeral();
         config.n_nodes = shape.nodes;
         config.n_shards = shape.shards;
-        config.key_servers = key_servers;
+        config.key_servers = 0;
         config.indexer = false;
+        configure(&mut config);
         let localnet = Localnet::start(config).await.expect("the local network starts");
         Self { localnet, dir }
     }

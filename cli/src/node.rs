@@ -36,6 +36,13 @@ recovery_peer_concurrency = 8
 recovery_request_attempts = 3
 recovery_attempts = 6
 recovery_retry_delay_ms = 500
+# A duty that failed all its attempts is retried after pauses doubling up to this.
+duty_retry_max_delay_ms = 30000
+# The background scrub: stored slivers checked per second (bytes; 0 turns it off).
+scrub_bytes_per_sec = 16777216
+scrub_pass_pause_secs = 30
+# The database's page cache.
+db_cache_mib = 64
 "#;
 
 /// Arguments of `floe node`: run the node, or one of the operator's subcommands.
@@ -88,9 +95,22 @@ pub async fn run(args: &NodeArgs, output: Output) -> anyhow::Result<()> {
     let path = args.config.as_ref().context("--config FILE is required (or --print-config, or a subcommand)")?;
     let config = NodeConfig::load(path)?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
-    let running = runner::start(&config).await.with_context(|| {
-        format!("starting the node of {} (is the chain up, and {} free?)", path.display(), config.listen)
-    })?;
+    let running = match runner::start(&config).await {
+        Ok(running) => running,
+        Err(error) => {
+            // A hint only where the error is about the chain or the port; the others (a damaged
+            // database, a bad key) say themselves what to do.
+            let hint = match &error {
+                runner::RunError::Listen { .. } => format!(" (is {} free?)", config.listen),
+                runner::RunError::Client(_) | runner::RunError::Committee(_) => {
+                    let rpc = config.load_deployment().map(|deployment| deployment.rpc_url).unwrap_or_default();
+                    format!(" (is the chain up at {rpc}?)")
+                }
+                _ => String::new(),
+            };
+            return Err(anyhow::Error::new(error).context(format!("starting the node of {}{hint}", path.display())));
+        }
+    };
     let health = running.node().health();
     output.emit(&NodeStarted {
         url: running.url(),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use floe_chain::Keypair;
 use floe_encoder::bls::BlsSecretKey;
+use floe_node::config::NodeLimits;
 use floe_seal::MasterKey;
 
 /// Storage nodes by default, as on a small real committee.
@@ -15,6 +16,9 @@ pub const DEFAULT_NODES: usize = 10;
 pub const DEFAULT_SHARDS: u16 = 100;
 /// Key servers by default.
 pub const DEFAULT_KEY_SERVERS: usize = 3;
+/// Each local node's database cache, in MiB: ten nodes share one machine (redb's own default is
+/// 1 GiB per database, a node's 64 MiB).
+pub const NODE_DB_CACHE_MIB: u64 = 16;
 /// Epoch length by default: long enough that a blob stored for a few epochs outlives a
 /// demonstration, short enough to see epochs change in an afternoon.
 pub const DEFAULT_EPOCH_DURATION: Duration = Duration::from_secs(60 * 60);
@@ -82,6 +86,9 @@ pub struct LocalnetConfig {
     pub ports: Ports,
     /// Every key is derived from this seed.
     pub seed: [u8; 32],
+    /// Every node's limits (written to its `node.toml`): the defaults with a smaller database
+    /// cache ([`NODE_DB_CACHE_MIB`]).
+    pub node_limits: NodeLimits,
 }
 
 impl LocalnetConfig {
@@ -97,6 +104,7 @@ impl LocalnetConfig {
             indexer: true,
             ports: Ports::default(),
             seed: *b"floe localnet, for testing only!",
+            node_limits: NodeLimits { db_cache_mib: NODE_DB_CACHE_MIB, ..NodeLimits::default() },
         }
     }
 

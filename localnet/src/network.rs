@@ -13,7 +13,7 @@ use floe_devnet::{CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, Genesis
 use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
 use floe_keyserver::{KeyServer, KeyServerConfig};
 use floe_node::chain_committee::ChainCommittee;
-use floe_node::config::{KeySource, NodeConfig, NodeLimits};
+use floe_node::config::{KeySource, NodeConfig};
 use floe_node::runner::{self, RunningNode};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, StructTag};
@@ -373,7 +373,7 @@ fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) ->
         rpc_url: Some(devnet.url()),
         bls_key: KeySource::Seed(hex::encode(config.node_bls_seed(i))),
         sui_key: Some(KeySource::Seed(operator)),
-        limits: NodeLimits::default(),
+        limits: config.node_limits.clone(),
         base_dir: PathBuf::new(),
     };
     let path = dir.join("node.toml");

@@ -29,7 +29,13 @@ use floe_chain::{Deployment, DeploymentError, Keypair};
 use floe_encoder::bls::BlsSecretKey;
 use serde::{Deserialize, Serialize};
 
-use crate::{duties::DutySettings, limits, recovery::RecoverySettings};
+use crate::{
+    duties::DutySettings,
+    limits,
+    recovery::RecoverySettings,
+    scrub::{DEFAULT_SCRUB_BYTES_PER_SEC, ScrubSettings},
+    store::{DEFAULT_CACHE_BYTES, StoreSettings},
+};
 
 /// Why a configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +106,16 @@ pub struct NodeLimits {
     pub recovery_attempts: usize,
     /// The first pause between recovery attempts, in milliseconds (doubling).
     pub recovery_retry_delay_ms: u64,
+    /// The longest pause, in milliseconds, before a duty that failed all its attempts (a
+    /// recovery while too many peers are down, say) is tried again; the pauses double up to it,
+    /// and a recovery is retried for as long as its blob is certified.
+    pub duty_retry_max_delay_ms: u64,
+    /// The background scrub's rate in bytes of stored slivers per second; 0 turns it off.
+    pub scrub_bytes_per_sec: u64,
+    /// The pause between two scrub passes, in seconds.
+    pub scrub_pass_pause_secs: u64,
+    /// The database's page cache in MiB (redb's own default would be 1 GiB).
+    pub db_cache_mib: u64,
 }
 
 impl Default for NodeLimits {
@@ -111,6 +127,10 @@ impl Default for NodeLimits {
             recovery_request_attempts: limits::RECOVERY_ATTEMPTS,
             recovery_attempts: duties.recovery_attempts,
             recovery_retry_delay_ms: duties.recovery_retry_delay.as_millis() as u64,
+            duty_retry_max_delay_ms: duties.retry_max_delay.as_millis() as u64,
+            scrub_bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC,
+            scrub_pass_pause_secs: ScrubSettings::default().pass_pause.as_secs(),
+            db_cache_mib: (DEFAULT_CACHE_BYTES / (1024 * 1024)) as u64,
         }
     }
 }
@@ -127,8 +147,23 @@ impl NodeLimits {
             },
             recovery_attempts: self.recovery_attempts.max(1),
             recovery_retry_delay: std::time::Duration::from_millis(self.recovery_retry_delay_ms),
+            retry_max_delay: std::time::Duration::from_millis(self.duty_retry_max_delay_ms.max(1)),
             ..DutySettings::default()
         }
+    }
+
+    /// The scrub's settings these limits give.
+    pub fn scrub_settings(&self) -> ScrubSettings {
+        ScrubSettings {
+            bytes_per_sec: self.scrub_bytes_per_sec,
+            pass_pause: std::time::Duration::from_secs(self.scrub_pass_pause_secs),
+        }
+    }
+
+    /// The store's settings these limits give.
+    pub fn store_settings(&self) -> StoreSettings {
+        let cache_bytes = usize::try_from(self.db_cache_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+        StoreSettings { cache_bytes }
     }
 }
 

@@ -15,9 +15,12 @@
 //!   `staking::epoch_sync_done` with the node's `StorageNodeCap` ([`EpochSyncReporter`]): the
 //!   node then holds every gained shard, and the shards' previous owners may drop them.
 //!
-//! A duty that still fails after its retries is given up for a while (logged) and tried again
-//! after [`GIVEN_UP_RETRY`] (and after a restart), except recoveries of blobs that are no longer
-//! certified, which are dropped.
+//! A duty that still fails after its retries is set back (logged) and tried again after a pause
+//! that doubles from [`DutySettings::retry_min_delay`] up to [`DutySettings::retry_max_delay`]
+//! (backon's exponential backoff, with jitter), for as long as it is recorded: a recovery stays
+//! recorded while its blob is certified, so a node that could not recover while too many peers
+//! were down recovers once they return, at most `retry_max_delay` (plus one attempt) later,
+//! without a restart. Recoveries of blobs no longer certified are dropped.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -25,7 +28,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder, Retryable};
 use floe_chain::{
     ChainClient, ClientError, Deployment, Keypair, PaymentError,
     floe::{FloeCalls, MoveType, ResolveError, staking::StorageNodeCap},
@@ -53,8 +56,11 @@ use crate::{
     shard_sync::{SyncSettings, sync_shard},
 };
 
-/// How long a duty given up waits before it is tried again.
-pub const GIVEN_UP_RETRY: Duration = Duration::from_secs(30);
+/// The first pause before a duty that failed all its attempts is tried again (doubling).
+pub const RETRY_MIN_DELAY: Duration = Duration::from_secs(2);
+
+/// The longest pause before a duty that failed all its attempts is tried again.
+pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// The gas budget of an `epoch_sync_done` transaction, in MIST.
 pub const EPOCH_SYNC_GAS_BUDGET: u64 = 50_000_000;
@@ -78,6 +84,10 @@ pub struct DutySettings {
     pub shard_sync: SyncSettings,
     /// How the node takes part in storage challenges.
     pub challenges: ChallengeSettings,
+    /// The first pause before a duty that failed all its attempts is tried again.
+    pub retry_min_delay: Duration,
+    /// The longest such pause (the pauses double up to it).
+    pub retry_max_delay: Duration,
 }
 
 impl Default for DutySettings {
@@ -91,6 +101,8 @@ impl Default for DutySettings {
             parallel_shard_syncs: 2,
             shard_sync: SyncSettings::default(),
             challenges: ChallengeSettings::default(),
+            retry_min_delay: RETRY_MIN_DELAY,
+            retry_max_delay: RETRY_MAX_DELAY,
         }
     }
 }
@@ -99,8 +111,53 @@ impl Default for DutySettings {
 enum Ended {
     /// Done, or pointless now: remove it.
     Finished,
-    /// Failed after its retries: keep it for the next run.
+    /// Failed after its retries: keep it, and try again after a pause.
     GivenUp,
+}
+
+/// Duties set back after failing, each with its own growing pause.
+#[derive(Default)]
+struct SetBack {
+    /// When each may start again.
+    until: HashMap<Duty, Instant>,
+    /// Each one's pauses so far (kept while it runs again, dropped once it finishes).
+    backoff: HashMap<Duty, ExponentialBackoff>,
+}
+
+impl SetBack {
+    /// Sets `duty` back by its next pause; returns the pause.
+    fn set_back(&mut self, duty: Duty, settings: &DutySettings) -> Duration {
+        let builder = ExponentialBuilder::default()
+            .with_min_delay(settings.retry_min_delay.min(settings.retry_max_delay))
+            .with_max_delay(settings.retry_max_delay)
+            .with_jitter()
+            .without_max_times();
+        let pause = self
+            .backoff
+            .entry(duty)
+            .or_insert_with(|| builder.build())
+            .next()
+            .unwrap_or(settings.retry_max_delay)
+            .min(settings.retry_max_delay);
+        self.until.insert(duty, Instant::now() + pause);
+        pause
+    }
+
+    fn finished(&mut self, duty: &Duty) {
+        self.until.remove(duty);
+        self.backoff.remove(duty);
+    }
+
+    /// Lets the duties whose pause is over start again; returns when the next pause ends.
+    fn release_due(&mut self) -> Option<Instant> {
+        let now = Instant::now();
+        self.until.retain(|_, until| *until > now);
+        self.until.values().min().copied()
+    }
+
+    fn contains(&self, duty: &Duty) -> bool {
+        self.until.contains_key(duty)
+    }
 }
 
 /// Why `epoch_sync_done` could not be reported.
@@ -224,27 +281,32 @@ impl DutyWorker {
         let this = Arc::new(self);
         let mut running: JoinSet<(Duty, Ended)> = JoinSet::new();
         let mut busy: HashSet<Duty> = HashSet::new();
-        let mut given_up: HashMap<Duty, Instant> = HashMap::new();
-        let mut retry_tick = tokio::time::interval(GIVEN_UP_RETRY / 4);
+        let mut set_back = SetBack::default();
         loop {
-            given_up.retain(|_, since| since.elapsed() < GIVEN_UP_RETRY);
-            this.schedule(&mut running, &mut busy, &given_up);
+            let next_retry = set_back.release_due();
+            this.schedule(&mut running, &mut busy, &set_back);
+            let retry_at = next_retry.map_or_else(
+                || tokio::time::Instant::now() + this.settings.retry_max_delay,
+                tokio::time::Instant::from_std,
+            );
             tokio::select! {
                 () = stopped(&mut shutdown) => return,
                 () = this.wake.notified() => {}
-                _ = retry_tick.tick() => {}
+                () = tokio::time::sleep_until(retry_at) => {}
                 Some(joined) = running.join_next() => match joined {
                     Ok((duty, ended)) => {
                         busy.remove(&duty);
                         match ended {
-                            Ended::Finished => {
-                                if let Err(error) = this.state.finish(&duty) {
-                                    tracing::warn!(?duty, %error, "cannot mark the duty done");
-                                    given_up.insert(duty, Instant::now());
+                            Ended::Finished => match this.state.finish(&duty) {
+                                Ok(()) => set_back.finished(&duty),
+                                Err(error) => {
+                                    let pause = set_back.set_back(duty, &this.settings);
+                                    tracing::warn!(?duty, %error, ?pause, "cannot mark the duty done");
                                 }
-                            }
+                            },
                             Ended::GivenUp => {
-                                given_up.insert(duty, Instant::now());
+                                let pause = set_back.set_back(duty, &this.settings);
+                                tracing::info!(?duty, ?pause, "duty set back; it is tried again after the pause");
                             }
                         }
                     }
@@ -259,7 +321,7 @@ impl DutyWorker {
         self: &Arc<Self>,
         running: &mut JoinSet<(Duty, Ended)>,
         busy: &mut HashSet<Duty>,
-        given_up: &HashMap<Duty, Instant>,
+        given_up: &SetBack,
     ) {
         let duties = match self.state.duties() {
             Ok(duties) => duties,
@@ -270,10 +332,10 @@ impl DutyWorker {
         };
         let data_pending = duties
             .iter()
-            .any(|duty| matches!(duty, Duty::Recover(_) | Duty::SyncShard { .. }) && !given_up.contains_key(duty));
+            .any(|duty| matches!(duty, Duty::Recover(_) | Duty::SyncShard { .. }) && !given_up.contains(duty));
         let running_of = |busy: &HashSet<Duty>, kind: fn(&Duty) -> bool| busy.iter().filter(|duty| kind(duty)).count();
         for duty in duties {
-            if busy.contains(&duty) || given_up.contains_key(&duty) {
+            if busy.contains(&duty) || given_up.contains(&duty) {
                 continue;
             }
             let may_start = match duty {
@@ -332,7 +394,7 @@ impl DutyWorker {
             // Deleted, expired or invalidated meanwhile: nothing to recover.
             Err(RecoveryFailure::NotCertified(_)) => Ended::Finished,
             Err(failure) => {
-                tracing::error!(%blob_id, %failure, "recovery given up until the next restart");
+                tracing::warn!(%blob_id, %failure, "recovery failed for now; retried with backoff while the blob is certified");
                 Ended::GivenUp
             }
         }
@@ -473,7 +535,7 @@ impl DutyWorker {
                 Ended::Finished
             }
             Err(error) if error.is_transient() => {
-                tracing::error!(epoch, %error, "epoch_sync_done given up until the next restart");
+                tracing::warn!(epoch, %error, "epoch_sync_done failed for now; retried with backoff");
                 Ended::GivenUp
             }
             Err(error) => {

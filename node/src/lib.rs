@@ -41,10 +41,12 @@
 //! [`follower`] (checkpoints to state changes and duties), [`duties`] (recovery and epoch sync
 //! in the background), [`chain_committee`] (the committee read from the chain), [`node`]
 //! (request logic), [`api`] (HTTP, on the routes of floe-node-api), [`recovery`] (rebuilding
-//! slivers from peers, through floe-node-api's client), [`config`] (the TOML file), [`runner`]
-//! (a whole node), [`local_cluster`] (nodes on loopback for tests and benchmarks), [`challenges`]
-//! (storage challenges: answering, challenging peers, recording outcomes), [`operator`] (the
-//! node's own transactions), [`limits`], [`error`].
+//! slivers from peers, through floe-node-api's client), [`stored_sliver`] (a sliver on disk with
+//! its digest), [`integrity`] (damage found and repaired), [`scrub`] (the background check of
+//! every stored sliver), [`config`] (the TOML file), [`runner`] (a whole node), [`local_cluster`]
+//! (nodes on loopback for tests and benchmarks), [`challenges`] (storage challenges: answering,
+//! challenging peers, recording outcomes), [`operator`] (the node's own transactions),
+//! [`limits`], [`error`].
 
 pub mod api;
 pub mod blob_info;
@@ -57,14 +59,17 @@ pub mod duties;
 pub mod error;
 pub mod follower;
 mod in_memory_chain;
+pub mod integrity;
 pub mod limits;
 pub mod local_cluster;
 pub mod node;
 pub mod operator;
 pub mod recovery;
 pub mod runner;
+pub mod scrub;
 pub mod shard_sync;
 pub mod store;
+pub mod stored_sliver;
 
 pub use chain_view::{ChainFeed, ChainView};
 pub use error::NodeError;

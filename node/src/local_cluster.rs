@@ -62,11 +62,22 @@ impl LocalNode {
 
     /// Stops the node, closes its store and reopens the same directory in a new node on a new
     /// port (as after a crash and restart).
-    pub async fn restart(mut self, chain: Arc<InMemoryChain>) -> std::io::Result<Self> {
+    pub async fn restart(self, chain: Arc<InMemoryChain>) -> std::io::Result<Self> {
+        self.restart_after(chain, |_| {}).await
+    }
+
+    /// [`Self::restart`], with `offline` run on the store's directory while the node is down
+    /// (to edit its database file as a failing disk would, say).
+    pub async fn restart_after(
+        mut self,
+        chain: Arc<InMemoryChain>,
+        offline: impl FnOnce(&std::path::Path),
+    ) -> std::io::Result<Self> {
         self.stop().await;
         let Self { node, dir, key, shards, .. } = self;
         assert_eq!(Arc::strong_count(&node), 1, "the stopped server released the node");
         drop(node);
+        offline(dir.path());
         let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
         let node = Arc::new(StorageNode::new(chain, store, key.clone()));
         let (server, stop) = serve(TcpListener::bind("127.0.0.1:0").await?, node.clone())?;

@@ -22,8 +22,10 @@ use crate::{
     blob_info::{BlobInfo, BlobStatus},
     chain_view::{ChainView, Committee},
     error::{MissingSliver, NodeError},
+    integrity::{Integrity, IntegrityStatus},
     limits,
-    store::Store,
+    store::{Store, StoreError},
+    stored_sliver,
 };
 
 /// Whether a write stored something new.
@@ -53,6 +55,9 @@ pub struct Health {
     /// checkpoint is reflected in its answers. Absent when the node does not follow a chain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_checkpoint: Option<u64>,
+    /// The node's self-checks: scrub progress, damage found and repaired.
+    #[serde(default)]
+    pub integrity: IntegrityStatus,
 }
 
 /// A storage node: its store, its view of the chain and its signing key.
@@ -62,12 +67,54 @@ pub struct StorageNode {
     store: Store,
     key: BlsSecretKey,
     started: Instant,
+    integrity: Integrity,
 }
 
 impl StorageNode {
     /// A node signing with `key`, storing in `store`, seeing the chain through `chain`.
     pub fn new(chain: Arc<dyn ChainView>, store: Store, key: BlsSecretKey) -> Self {
-        Self { chain, store, key, started: Instant::now() }
+        Self { chain, store, key, started: Instant::now(), integrity: Integrity::default() }
+    }
+
+    /// The node's self-check counters and its repair hook.
+    pub fn integrity(&self) -> &Integrity {
+        &self.integrity
+    }
+
+    /// The sliver `shard` stores, if it is intact. A damaged one is set aside (see
+    /// [`Self::set_aside_sliver`]) and reads as missing.
+    pub(crate) fn read_sliver(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+    ) -> Result<Option<Sliver>, NodeError> {
+        match self.store.sliver(shard, axis, blob_id) {
+            Ok(sliver) => Ok(sliver),
+            Err(StoreError::DamagedSliver { damage, .. }) => {
+                let still_damaged = |record: &[u8]| stored_sliver::open(axis, record).is_err();
+                self.set_aside_sliver(shard, axis, blob_id, &damage.to_string(), still_damaged)?;
+                Ok(None)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Removes a sliver the node cannot vouch for (if `still_damaged` holds for what is stored
+    /// now), logs it and asks for its repair: from now on it is missing, as if never received.
+    pub(crate) fn set_aside_sliver(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+        reason: &str,
+        still_damaged: impl Fn(&[u8]) -> bool,
+    ) -> Result<(), NodeError> {
+        if self.store.remove_damaged_sliver(shard, axis, blob_id, still_damaged)? {
+            tracing::warn!(%blob_id, %shard, %axis, reason, "damaged sliver removed; it is repaired by recovery");
+            self.integrity.found_damage(*blob_id, Some((shard, axis)));
+        }
+        Ok(())
     }
 
     /// The node's BLS public key.
@@ -140,14 +187,26 @@ impl StorageNode {
         Ok(if self.store.put_metadata(blob_id, verified.metadata())? { Stored::New } else { Stored::AlreadyPresent })
     }
 
-    /// The stored metadata, re-verified against its blob id (the disk is not trusted blindly).
+    /// The stored metadata, re-verified against its blob id (the disk is not trusted blindly):
+    /// metadata that does not decode or verify any more is set aside like a damaged sliver and
+    /// reads as not stored.
     pub fn metadata(&self, blob_id: &BlobId) -> Result<VerifiedBlobMetadata, NodeError> {
         let (_, config) = self.committee();
-        let metadata = self
-            .store
-            .metadata(blob_id)?
-            .ok_or_else(|| NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id })?;
-        metadata.verify(&config, blob_id).map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })
+        let not_stored = || NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id };
+        let bytes = self.store.metadata_bytes(blob_id)?.ok_or_else(not_stored)?;
+        let checked = BlobMetadata::from_bcs(&bytes)
+            .map_err(|error| error.to_string())
+            .and_then(|metadata| metadata.verify(&config, blob_id).map_err(|error| error.to_string()));
+        match checked {
+            Ok(verified) => Ok(verified),
+            Err(reason) => {
+                if self.store.remove_damaged_metadata(blob_id, &bytes)? {
+                    tracing::warn!(%blob_id, reason, "damaged metadata removed; it is repaired by recovery");
+                    self.integrity.found_damage(*blob_id, None);
+                }
+                Err(not_stored())
+            }
+        }
     }
 
     fn check_pair(&self, pair: SliverPairIndex, n_shards: u16) -> Result<(), NodeError> {
@@ -185,7 +244,9 @@ impl StorageNode {
             axis,
             source,
         })?;
-        Ok(if self.store.put_sliver(shard, blob_id, &sliver)? { Stored::New } else { Stored::AlreadyPresent })
+        let stored = self.store.put_sliver(shard, blob_id, &sliver)?;
+        self.integrity.stored(*blob_id, [(shard, axis)]);
+        Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
     }
 
     /// The stored sliver of `axis` of pair `pair`.
@@ -193,8 +254,7 @@ impl StorageNode {
         let (_, config) = self.committee();
         self.check_pair(pair, config.n_shards())?;
         let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
-        self.store
-            .sliver(shard, axis, blob_id)?
+        self.read_sliver(shard, axis, blob_id)?
             .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })
     }
 
@@ -252,6 +312,24 @@ impl StorageNode {
         if !missing.is_empty() {
             return Err(NodeError::MissingSlivers { blob_id: *blob_id, missing });
         }
+        // The node signs only for bytes it can vouch for: each sliver is read and checked against
+        // its digest (one hash pass over the node's share of the blob, once per confirmation).
+        let (_, config) = self.committee();
+        let mut damaged = Vec::new();
+        for shard in self.owned_shards() {
+            for axis in crate::recovery::RECOVERY_ORDER {
+                if self.read_sliver(shard, axis, blob_id)?.is_none() {
+                    damaged.push(MissingSliver {
+                        shard,
+                        pair: mapping::pair_for_shard(shard, blob_id, config.n_shards()),
+                        axis,
+                    });
+                }
+            }
+        }
+        if !damaged.is_empty() {
+            return Err(NodeError::MissingSlivers { blob_id: *blob_id, missing: damaged });
+        }
         Ok(StorageConfirmation { epoch, blob_id: *blob_id, persistence }.sign(&self.key))
     }
 
@@ -292,7 +370,7 @@ impl StorageNode {
         // change and is kept until its new owner has it: while shards migrate, recovery needs
         // the symbols their previous owners can still give (each is checked against the metadata).
         for shard in self.store.stored_shards()? {
-            if let Some(sliver) = self.store.sliver(shard, source_axis, blob_id)? {
+            if let Some(sliver) = self.read_sliver(shard, source_axis, blob_id)? {
                 let mut produced = recovery::recovery_symbols(&config, &sliver, targets).map_err(|error| {
                     NodeError::Store(crate::store::StoreError::Corrupt {
                         what: "sliver",
@@ -365,6 +443,11 @@ impl StorageNode {
             limits::MAX_SYNC_PAGE_BYTES,
             |blob_id| self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch)),
         )?;
+        for (blob_id, damage) in &page.damaged {
+            let axis = request.axis;
+            let still_damaged = |record: &[u8]| stored_sliver::open(axis, record).is_err();
+            self.set_aside_sliver(request.shard, axis, blob_id, &damage.to_string(), still_damaged)?;
+        }
         let slivers =
             page.slivers.into_iter().map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver }).collect();
         Ok(floe_node_api::SyncShardPage { slivers, next: page.next })
@@ -402,6 +485,7 @@ impl StorageNode {
             n_shards: committee.n_shards(),
             owned_shards: committee.shards_of(&self.key.public_key()).iter().map(|shard| shard.0).collect(),
             next_checkpoint: self.chain.next_checkpoint(),
+            integrity: self.integrity.status(),
         }
     }
 
@@ -456,7 +540,9 @@ impl StorageNode {
         blob_id: &BlobId,
         slivers: &[(ShardIndex, Sliver)],
     ) -> Result<(), NodeError> {
-        Ok(self.store.put_slivers(blob_id, slivers)?)
+        self.store.put_slivers(blob_id, slivers)?;
+        self.integrity.stored(*blob_id, slivers.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
+        Ok(())
     }
 
     /// Whether the blob is certified and live, the precondition of recovery.

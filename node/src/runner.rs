@@ -32,6 +32,7 @@ use crate::{
     operator::Operator,
     follower::{CommitteeSource, CommitteeSourceError, FollowError, Follower},
     node::StorageNode,
+    scrub,
     store::{Store, StoreError},
 };
 
@@ -80,6 +81,7 @@ pub struct RunningNode {
     server: api::Server,
     follower: JoinHandle<Result<(), FollowError>>,
     duties: JoinHandle<()>,
+    scrub: JoinHandle<()>,
     stop: watch::Sender<bool>,
 }
 
@@ -110,6 +112,7 @@ impl RunningNode {
         self.stop.send_replace(true);
         let followed = self.follower.await;
         let _ = self.duties.await;
+        let _ = self.scrub.await;
         match self.server.task.await {
             Ok(Err(error)) => tracing::warn!(%error, "API server ended with an error"),
             Err(error) => tracing::warn!(%error, "API server task failed"),
@@ -147,8 +150,9 @@ pub async fn start_with(
         .await?;
 
     let data_dir = config.data_dir();
+    let store_settings = config.limits.store_settings();
     let (store, state) = tokio::task::spawn_blocking(move || -> Result<_, RunError> {
-        let store = Store::open(&data_dir)?;
+        let store = Store::open_with(&data_dir, &store_settings)?;
         let state = ChainState::open(&store, committee)?;
         Ok((store, Arc::new(state)))
     })
@@ -172,6 +176,16 @@ pub async fn start_with(
         .map_err(|source| RunError::Listen { address: config.listen.to_string(), source })?
     };
     let wake = Arc::new(Notify::new());
+    {
+        // Damaged data found by any check is repaired by the recovery duty.
+        let (state, wake) = (state.clone(), wake.clone());
+        node.integrity().set_repair_hook(Box::new(move |blob_id| {
+            match state.add_duty(&Duty::Recover(blob_id)) {
+                Ok(()) => wake.notify_one(),
+                Err(error) => tracing::warn!(%blob_id, %error, "cannot record the repair of a damaged blob"),
+            }
+        }));
+    }
     let follower = Follower::new(client.clone(), deployment.packages, state.clone(), node.clone(), committees)
         .with_duty_signal(wake.clone());
     let follower = tokio::spawn(follower.run(stopped.clone()));
@@ -181,9 +195,10 @@ pub async fn start_with(
     if let Some(operator) = operator {
         worker = worker.with_operator(operator);
     }
-    let duties = tokio::spawn(worker.run(stopped));
+    let duties = tokio::spawn(worker.run(stopped.clone()));
+    let scrub = tokio::spawn(scrub::run(node.clone(), config.limits.scrub_settings(), stopped));
     tracing::info!(url = %server.url(), epoch = state.current_epoch(), "storage node serving");
-    Ok(RunningNode { node, state, server, follower, duties, stop })
+    Ok(RunningNode { node, state, server, follower, duties, scrub, stop })
 }
 
 /// Runs the node until `shutdown` completes or the follower fails, then stops it.

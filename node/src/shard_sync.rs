@@ -147,7 +147,11 @@ pub async fn sync_shard(
             let progress = next.map_or(SyncProgress::Done, SyncProgress::Next);
             let store_node = node.clone();
             tokio::task::spawn_blocking(move || {
-                store_node.store().put_synced_page(epoch, shard, axis, &slivers, &metadata, progress)
+                store_node.store().put_synced_page(epoch, shard, axis, &slivers, &metadata, progress)?;
+                for (blob_id, _) in &slivers {
+                    store_node.integrity().stored(*blob_id, [(shard, axis)]);
+                }
+                Ok::<_, StoreError>(())
             })
             .await
             .map_err(|error| SyncError::Task(error.to_string()))??;

@@ -5,6 +5,10 @@
 //! Every write is its own redb write transaction committed with immediate durability, so a call
 //! that returned `Ok` survives a crash; the API replies only after it returns.
 //!
+//! Each sliver is stored with its digest ([`crate::stored_sliver`]) and checked on every read: a
+//! sliver whose bytes changed on disk reads as [`StoreError::DamagedSliver`], never as a sliver.
+//! Opening a damaged database file is an error naming the file and what to do, not a panic.
+//!
 //! ```
 //! use floe_encoder::{EncodingConfig, ShardIndex, SliverType, encode};
 //! use floe_node::Store;
@@ -22,12 +26,15 @@
 //! assert_eq!(store.sliver(ShardIndex(2), SliverType::Primary, &blob_id).unwrap().as_ref(), Some(&encoded.pairs[0].primary));
 //! ```
 
-use std::{path::Path, sync::Arc};
+use std::{ops::Bound, path::Path, sync::Arc};
 
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
-use crate::blob_info::BlobInfo;
+use crate::{
+    blob_info::BlobInfo,
+    stored_sliver::{self, Damage},
+};
 
 /// The database file inside the node's storage directory.
 pub const DATABASE_FILE: &str = "node.redb";
@@ -38,7 +45,23 @@ const INCONSISTENCY_PROOFS: TableDefinition<'static, &[u8], &[u8]> = TableDefini
 /// Shard sync progress: key BCS `(epoch, shard, axis)`, value the next blob id to ask for, or
 /// empty once the axis is synced.
 const SYNC_PROGRESS: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("sync-progress");
+/// Where the background scrub stopped: key [`SCRUB_CURSOR_KEY`], value BCS [`ScrubPosition`].
+const SCRUB_CURSOR: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("scrub-cursor");
+const SCRUB_CURSOR_KEY: &str = "last-checked";
+/// The store's format: key [`SLIVER_FORMAT_KEY`], value [`SLIVER_FORMAT_DIGEST`] once every sliver
+/// record carries its digest (stores written before that are converted when opened).
+const STORE_FORMAT: TableDefinition<'static, &str, u32> = TableDefinition::new("store-format");
+const SLIVER_FORMAT_KEY: &str = "sliver-records";
+const SLIVER_FORMAT_DIGEST: u32 = 1;
 const SHARD_TABLE_PREFIX: &str = "shard-";
+
+/// The redb cache of a node's database unless configured otherwise (redb's own default is 1 GiB
+/// per database, which a process running many nodes cannot afford).
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// What to do about a database file that cannot be opened.
+const MOVE_ASIDE: &str = "move it aside (or delete it) to start the node empty; it then recovers the slivers of its \
+                          shards from its peers";
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +77,37 @@ pub enum StoreError {
         /// The blob.
         blob_id: BlobId,
         /// The decoding error.
+        reason: String,
+    },
+    /// A stored sliver's bytes no longer match the digest stored with them.
+    #[error("stored {axis} sliver of blob {blob_id} in shard {shard} is damaged: {damage}")]
+    DamagedSliver {
+        /// The shard.
+        shard: ShardIndex,
+        /// The axis.
+        axis: SliverType,
+        /// The blob.
+        blob_id: BlobId,
+        /// What is wrong with it.
+        damage: Damage,
+    },
+    /// The database file cannot be opened.
+    #[error("{path} cannot be opened: {source}; {advice}")]
+    Open {
+        /// The file.
+        path: String,
+        /// redb's error.
+        source: redb::DatabaseError,
+        /// What the operator can do.
+        advice: &'static str,
+    },
+    /// The database file is damaged in a way redb does not report as an error (it stopped on an
+    /// internal assertion while opening it).
+    #[error("{path} is damaged ({reason}); {MOVE_ASIDE}")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// redb's panic message.
         reason: String,
     },
     /// The storage directory cannot be created.
@@ -95,14 +149,69 @@ pub enum SyncProgress {
 /// One page of a shard's stored slivers, for a peer that gained the shard.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ShardPage {
-    /// `(blob id, sliver BCS)`, ascending.
+    /// `(blob id, sliver BCS)`, ascending, each checked against its stored digest.
     pub slivers: Vec<(BlobId, Vec<u8>)>,
     /// The first blob id not looked at, when the page stopped before the end of the table.
     pub next: Option<BlobId>,
+    /// Blobs whose sliver failed its digest check: left out of the page, for the caller to
+    /// set aside and repair.
+    pub damaged: Vec<(BlobId, Damage)>,
 }
 
 fn sync_key(epoch: u32, shard: ShardIndex, axis: SliverType) -> Vec<u8> {
     bcs::to_bytes(&(epoch, shard.0, axis)).expect("BCS of plain data cannot fail")
+}
+
+/// A stored sliver's place in the scrub's walk: shards in order, primary before secondary, blob
+/// ids in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScrubPosition {
+    /// The shard.
+    pub shard: ShardIndex,
+    /// The axis.
+    pub axis: SliverType,
+    /// The blob.
+    pub blob_id: BlobId,
+}
+
+fn axis_rank(axis: SliverType) -> u8 {
+    match axis {
+        SliverType::Primary => 0,
+        SliverType::Secondary => 1,
+    }
+}
+
+/// The shard and axis a sliver table's name stands for.
+fn parse_shard_table(name: &str) -> Option<(ShardIndex, SliverType)> {
+    let rest = name.strip_prefix(SHARD_TABLE_PREFIX)?;
+    let (shard, table) = rest.split_once('/')?;
+    let shard = ShardIndex(shard.parse().ok()?);
+    let axis = [SliverType::Primary, SliverType::Secondary]
+        .into_iter()
+        .find(|axis| table.strip_suffix("-slivers") == Some(axis.as_str()))?;
+    Some((shard, axis))
+}
+
+/// How the node sizes its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// redb's page cache, in bytes.
+    pub cache_bytes: usize,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self { cache_bytes: DEFAULT_CACHE_BYTES }
+    }
+}
+
+/// The advice for an error redb gives while opening the file.
+fn open_advice(error: &redb::DatabaseError) -> &'static str {
+    match error {
+        redb::DatabaseError::DatabaseAlreadyOpen => "another process (another node?) has it open; stop that one first",
+        redb::DatabaseError::UpgradeRequired(_) => "it was written by an older redb: upgrade it with that version's tools",
+        _ => MOVE_ASIDE,
+    }
 }
 
 /// The node's persistent storage.
@@ -114,15 +223,29 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the store in directory `dir`.
+    /// Opens (or creates) the store in directory `dir`, with the default settings.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(dir, &StoreSettings::default())
+    }
+
+    /// Opens (or creates) the store in directory `dir`.
+    pub fn open_with(dir: &Path, settings: &StoreSettings) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
-        let db = Database::create(dir.join(DATABASE_FILE))?;
+        let db = open_database(&dir.join(DATABASE_FILE), settings)?;
         // Create the fixed tables up front, so readers never meet a missing one.
         let txn = db.begin_write()?;
         for table in [METADATA, BLOB_INFO, INCONSISTENCY_PROOFS, SYNC_PROGRESS] {
             txn.open_table(table)?;
+        }
+        txn.open_table(SCRUB_CURSOR)?;
+        let format = txn.open_table(STORE_FORMAT)?.get(SLIVER_FORMAT_KEY)?.map(|value| value.value());
+        if format != Some(SLIVER_FORMAT_DIGEST) {
+            let converted = add_digests(&txn)?;
+            if converted > 0 {
+                tracing::info!(slivers = converted, "stored slivers converted to records with a digest");
+            }
+            txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_DIGEST)?;
         }
         txn.commit()?;
         Ok(Self { db: Arc::new(db) })
@@ -184,7 +307,7 @@ impl Store {
     /// Stores a sliver (already verified) in `shard`'s table of its axis; `false` if present.
     pub fn put_sliver(&self, shard: ShardIndex, blob_id: &BlobId, sliver: &Sliver) -> Result<bool, StoreError> {
         let name = shard_table_name(shard, sliver.axis());
-        self.insert_new(TableDefinition::new(&name), blob_id, &sliver.to_bcs())
+        self.insert_new(TableDefinition::new(&name), blob_id, &stored_sliver::seal(sliver))
     }
 
     /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so
@@ -196,25 +319,130 @@ impl Store {
             let name = shard_table_name(*shard, sliver.axis());
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
             if table.get(key)?.is_none() {
-                table.insert(key, sliver.to_bcs().as_slice())?;
+                table.insert(key, stored_sliver::seal(sliver).as_slice())?;
             }
         }
         txn.commit()?;
         Ok(())
     }
 
-    /// The sliver of `axis` that `shard` stores for `blob_id`.
+    /// The sliver of `axis` that `shard` stores for `blob_id`, checked against its digest: one
+    /// whose bytes changed on disk is [`StoreError::DamagedSliver`].
     pub fn sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<Option<Sliver>, StoreError> {
         let name = shard_table_name(shard, axis);
         self.get(TableDefinition::new(&name), blob_id)?
-            .map(|bytes| {
-                Sliver::from_bcs(axis, &bytes).map_err(|error| StoreError::Corrupt {
-                    what: "sliver",
+            .map(|record| {
+                stored_sliver::open(axis, &record).map_err(|damage| StoreError::DamagedSliver {
+                    shard,
+                    axis,
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    damage,
                 })
             })
             .transpose()
+    }
+
+    /// Removes the sliver of `axis` that `shard` stores for `blob_id` if `still_damaged` says so of
+    /// the record stored now (checked in the removing transaction, so a good copy stored
+    /// meanwhile, by recovery say, stays). Returns whether it was removed.
+    pub fn remove_damaged_sliver(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+        still_damaged: impl Fn(&[u8]) -> bool,
+    ) -> Result<bool, StoreError> {
+        let name = shard_table_name(shard, axis);
+        let txn = self.db.begin_write()?;
+        let removed = {
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+            let damaged = table.get(blob_id.0.as_slice())?.is_some_and(|record| still_damaged(record.value()));
+            if damaged {
+                table.remove(blob_id.0.as_slice())?;
+            }
+            damaged
+        };
+        txn.commit()?;
+        Ok(removed)
+    }
+
+    /// Removes the stored metadata of `blob_id` if it still is `damaged` (bytes as read before).
+    pub fn remove_damaged_metadata(&self, blob_id: &BlobId, damaged: &[u8]) -> Result<bool, StoreError> {
+        let txn = self.db.begin_write()?;
+        let removed = {
+            let mut table = txn.open_table(METADATA)?;
+            let same = table.get(blob_id.0.as_slice())?.is_some_and(|stored| stored.value() == damaged);
+            if same {
+                table.remove(blob_id.0.as_slice())?;
+            }
+            same
+        };
+        txn.commit()?;
+        Ok(removed)
+    }
+
+    /// The stored metadata bytes of `blob_id`, as they are on disk.
+    pub fn metadata_bytes(&self, blob_id: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(METADATA, blob_id)
+    }
+
+    /// The first stored sliver record after `after` (from the start when `None`) in the scrub's
+    /// order ([`ScrubPosition`]), with its position; `None` once every table is walked.
+    pub fn next_sliver_record(
+        &self,
+        after: Option<&ScrubPosition>,
+    ) -> Result<Option<(ScrubPosition, Vec<u8>)>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let mut tables: Vec<(ShardIndex, SliverType, String)> = txn
+            .list_tables()?
+            .filter_map(|handle| {
+                let (shard, axis) = parse_shard_table(handle.name())?;
+                Some((shard, axis, handle.name().to_owned()))
+            })
+            .collect();
+        tables.sort_by_key(|(shard, axis, _)| (*shard, axis_rank(*axis)));
+        for (shard, axis, name) in tables {
+            let start = match after {
+                Some(after) if (shard, axis_rank(axis)) < (after.shard, axis_rank(after.axis)) => continue,
+                Some(after) if (shard, axis) == (after.shard, after.axis) => Bound::Excluded(after.blob_id.0.as_slice()),
+                _ => Bound::Unbounded,
+            };
+            let table: redb::ReadOnlyTable<&[u8], &[u8]> = txn.open_table(TableDefinition::new(&name))?;
+            for entry in table.range::<&[u8]>((start, Bound::Unbounded))? {
+                let (key, value) = entry?;
+                // Keys are always written from 32-byte ids; anything else is not ours to check.
+                let Ok(id) = <[u8; 32]>::try_from(key.value()) else { continue };
+                return Ok(Some((ScrubPosition { shard, axis, blob_id: BlobId(id) }, value.value().to_vec())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Where the scrub stopped last (`None`: at the start of a pass).
+    pub fn scrub_cursor(&self) -> Result<Option<ScrubPosition>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(SCRUB_CURSOR)?;
+        // An undecodable cursor only costs a pass started over.
+        Ok(table.get(SCRUB_CURSOR_KEY)?.and_then(|value| bcs::from_bytes(value.value()).ok()))
+    }
+
+    /// Records where the scrub stopped (`None`: a pass ended, the next starts at the beginning).
+    pub fn put_scrub_cursor(&self, cursor: Option<&ScrubPosition>) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(SCRUB_CURSOR)?;
+            match cursor {
+                Some(cursor) => {
+                    let bytes = bcs::to_bytes(cursor).expect("BCS of plain data cannot fail");
+                    table.insert(SCRUB_CURSOR_KEY, bytes.as_slice())?;
+                }
+                None => {
+                    table.remove(SCRUB_CURSOR_KEY)?;
+                }
+            }
+        }
+        txn.commit()?;
+        Ok(())
     }
 
     /// Whether `shard` stores the sliver of `axis` for `blob_id`.
@@ -319,8 +547,13 @@ impl Store {
                 break;
             }
             if include(&blob_id) {
-                bytes += value.value().len();
-                page.slivers.push((blob_id, value.value().to_vec()));
+                match stored_sliver::checked_bcs(value.value()) {
+                    Ok(bcs) => {
+                        bytes += bcs.len();
+                        page.slivers.push((blob_id, bcs.to_vec()));
+                    }
+                    Err(damage) => page.damaged.push((blob_id, damage)),
+                }
             }
         }
         Ok(page)
@@ -329,13 +562,8 @@ impl Store {
     /// The shards this store holds any sliver table of (held now or not yet dropped).
     pub fn stored_shards(&self) -> Result<Vec<ShardIndex>, StoreError> {
         let txn = self.db.begin_read()?;
-        let mut shards: Vec<ShardIndex> = txn
-            .list_tables()?
-            .filter_map(|handle| {
-                let name = handle.name().strip_prefix(SHARD_TABLE_PREFIX)?.to_owned();
-                name.split('/').next()?.parse::<u16>().ok().map(ShardIndex)
-            })
-            .collect();
+        let mut shards: Vec<ShardIndex> =
+            txn.list_tables()?.filter_map(|handle| parse_shard_table(handle.name()).map(|(shard, _)| shard)).collect();
         shards.sort();
         shards.dedup();
         Ok(shards)
@@ -389,7 +617,7 @@ impl Store {
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
             for (blob_id, sliver) in slivers {
                 if table.get(blob_id.0.as_slice())?.is_none() {
-                    table.insert(blob_id.0.as_slice(), sliver.to_bcs().as_slice())?;
+                    table.insert(blob_id.0.as_slice(), stored_sliver::seal(sliver).as_slice())?;
                 }
             }
             let value: &[u8] = match &progress {
@@ -427,4 +655,57 @@ impl Store {
         txn.commit()?;
         Ok(())
     }
+}
+
+/// Opens the database file at `path`: damage redb reports and damage it stops on (an internal
+/// assertion, e.g. on a file cut short) both become an error naming the file and what to do.
+fn open_database(path: &Path, settings: &StoreSettings) -> Result<Database, StoreError> {
+    let shown = path.display().to_string();
+    let mut builder = Database::builder();
+    builder.set_cache_size(settings.cache_bytes);
+    let file = shown.clone();
+    builder.set_repair_callback(move |session| {
+        // redb repairs after an unclean shutdown by itself; say why start-up takes longer.
+        tracing::warn!(file = %file, progress = format!("{:.0}%", session.progress() * 100.0), "repairing the database");
+    });
+    // redb asserts on some damage instead of returning an error. The panic is caught only to
+    // report it; nothing of the half-opened database is used afterwards.
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(source)) => Err(StoreError::Open { path: shown, advice: open_advice(&source), source }),
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "redb stopped on an internal check".into());
+            Err(StoreError::Damaged { path: shown, reason })
+        }
+    }
+}
+
+/// Puts a digest in front of every sliver record of a store written before records had one;
+/// returns how many were converted. Those slivers were verified when stored; the scrub checks
+/// them against their metadata again.
+fn add_digests(txn: &redb::WriteTransaction) -> Result<usize, StoreError> {
+    let names: Vec<String> = txn
+        .list_tables()?
+        .map(|handle| handle.name().to_owned())
+        .filter(|name| parse_shard_table(name).is_some())
+        .collect();
+    let mut converted = 0;
+    for name in names {
+        let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+        let mut records = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            records.push((key.value().to_vec(), stored_sliver::seal_bcs(value.value())));
+        }
+        for (key, record) in &records {
+            table.insert(key.as_slice(), record.as_slice())?;
+        }
+        converted += records.len();
+    }
+    Ok(converted)
 }

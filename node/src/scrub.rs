@@ -1,0 +1,187 @@
+//! The background scrub: walks every stored sliver, one after the other and forever, at a
+//! bounded rate, and checks each as if it had just been received: its digest (the bytes did not
+//! change on disk), its index (it is the sliver its shard holds for that blob), and its Merkle
+//! root against the blob's verified metadata. A sliver that fails is set aside and repaired by
+//! recovery ([`StorageNode::set_aside_sliver`]), exactly like one a read found damaged.
+//!
+//! Progress survives restarts: the position of the last sliver checked is saved in the store
+//! every few seconds ([`CURSOR_SAVE_INTERVAL`]) and at shutdown, and a restarted node goes on
+//! from there. Counters are in `GET /v1/health` (`integrity`).
+//!
+//! Cost: the rate limit counts the bytes read; each sliver is re-encoded and hashed to check its
+//! Merkle root, so at the default [`DEFAULT_SCRUB_BYTES_PER_SEC`] the scrub takes a small share
+//! of one core.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use floe_encoder::mapping;
+use tokio::sync::watch;
+
+use crate::{
+    error::NodeError,
+    follower::stopped,
+    node::StorageNode,
+    store::ScrubPosition,
+    stored_sliver,
+};
+
+/// The scrub's default rate: 16 MiB/s.
+pub const DEFAULT_SCRUB_BYTES_PER_SEC: u64 = 16 * 1024 * 1024;
+
+/// The pause after a full pass (or after a failure to read the store) before the next.
+pub const DEFAULT_PASS_PAUSE: Duration = Duration::from_secs(30);
+
+/// How often the scrub's position is saved while it walks.
+pub const CURSOR_SAVE_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Pauses shorter than this are accumulated rather than slept one by one.
+const MIN_PAUSE: Duration = Duration::from_millis(10);
+
+/// How the scrub paces itself.
+#[derive(Debug, Clone)]
+pub struct ScrubSettings {
+    /// Bytes of slivers checked per second; 0 turns the scrub off.
+    pub bytes_per_sec: u64,
+    /// The pause between passes.
+    pub pass_pause: Duration,
+}
+
+impl Default for ScrubSettings {
+    fn default() -> Self {
+        Self { bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC, pass_pause: DEFAULT_PASS_PAUSE }
+    }
+}
+
+/// What one step of the scrub did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScrubStep {
+    /// A sliver was checked.
+    Checked {
+        /// Where it is.
+        position: ScrubPosition,
+        /// Its stored bytes.
+        bytes: u64,
+        /// Why it was set aside, if it was.
+        damage: Option<String>,
+    },
+    /// Nothing is stored after the position given: the pass is over.
+    PassDone,
+}
+
+/// Checks the first stored sliver after `after` (from the start when `None`); blocking.
+pub fn scrub_next(node: &StorageNode, after: Option<&ScrubPosition>) -> Result<ScrubStep, NodeError> {
+    let Some((position, record)) = node.store().next_sliver_record(after)? else {
+        node.integrity().scrub_pass_done();
+        repair_again(node);
+        return Ok(ScrubStep::PassDone);
+    };
+    let bytes = record.len() as u64;
+    node.integrity().scrubbed(bytes);
+    let damage = check(node, &position, &record)?.err();
+    if let Some(reason) = &damage {
+        // Removed only if the record is still the one checked: a copy stored meanwhile stays.
+        node.set_aside_sliver(position.shard, position.axis, &position.blob_id, reason, |stored| stored == record)?;
+    }
+    Ok(ScrubStep::Checked { position, bytes, damage })
+}
+
+/// Whether `record`, stored at `position`, is a sliver the node can vouch for (`Err`: why not).
+fn check(node: &StorageNode, position: &ScrubPosition, record: &[u8]) -> Result<Result<(), String>, NodeError> {
+    let ScrubPosition { shard, axis, blob_id } = *position;
+    let sliver = match stored_sliver::open(axis, record) {
+        Ok(sliver) => sliver,
+        Err(damage) => return Ok(Err(damage.to_string())),
+    };
+    let (_, config) = node.committee();
+    let expected = mapping::pair_for_shard(shard, &blob_id, config.n_shards()).sliver_index(axis, config.n_shards());
+    if sliver.index() != expected {
+        return Ok(Err(format!("holds {axis} sliver {}, but shard {shard} holds sliver {expected}", sliver.index())));
+    }
+    match node.metadata(&blob_id) {
+        Ok(metadata) => Ok(metadata.verify_sliver(&config, &sliver).map_err(|error| error.to_string())),
+        // Nothing to check against (metadata dropped, or set aside as damaged and being
+        // recovered): the digest held, which is what can be said now.
+        Err(NodeError::NotStored { .. }) => Ok(Ok(())),
+        Err(error) => Err(error),
+    }
+}
+
+/// Asks again for the repair of slivers set aside that are still missing from shards the node
+/// holds, of blobs still certified.
+fn repair_again(node: &StorageNode) {
+    let owned = node.owned_shards();
+    node.integrity().repair_again(|blob_id, shard, axis| {
+        if !owned.contains(&shard) || !node.is_certified(blob_id) {
+            return None;
+        }
+        node.store().has_sliver(shard, axis, blob_id).ok()
+    });
+}
+
+async fn on_blocking_pool<T: Send + 'static>(
+    node: &Arc<StorageNode>,
+    work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, NodeError> {
+    let node = node.clone();
+    tokio::task::spawn_blocking(move || work(&node)).await.map_err(|error| NodeError::Task(error.to_string()))?
+}
+
+async fn save_cursor(node: &Arc<StorageNode>, cursor: Option<ScrubPosition>) {
+    let saved = on_blocking_pool(node, move |node| Ok(node.store().put_scrub_cursor(cursor.as_ref())?)).await;
+    if let Err(error) = saved {
+        tracing::warn!(%error, "cannot save the scrub's position; a restart repeats part of the pass");
+    }
+}
+
+/// Scrubs until `shutdown` turns true, resuming from the position saved in the store.
+pub async fn run(node: Arc<StorageNode>, settings: ScrubSettings, mut shutdown: watch::Receiver<bool>) {
+    node.integrity().set_scrub_rate(settings.bytes_per_sec);
+    if settings.bytes_per_sec == 0 {
+        tracing::info!("scrub off (scrub_bytes_per_sec = 0): stored slivers are checked only when read");
+        return;
+    }
+    let mut cursor = on_blocking_pool(&node, |node| Ok(node.store().scrub_cursor()?)).await.unwrap_or_else(|error| {
+        tracing::warn!(%error, "cannot read the scrub's position; starting a pass from the beginning");
+        None
+    });
+    tracing::info!(bytes_per_sec = settings.bytes_per_sec, resume = cursor.is_some(), "scrub started");
+    let (mut saved_at, mut debt) = (Instant::now(), Duration::ZERO);
+    loop {
+        let after = cursor;
+        let step = on_blocking_pool(&node, move |node| scrub_next(node, after.as_ref())).await;
+        match step {
+            Ok(ScrubStep::Checked { position, bytes, .. }) => {
+                cursor = Some(position);
+                debt += Duration::from_secs_f64(bytes as f64 / settings.bytes_per_sec as f64);
+            }
+            Ok(ScrubStep::PassDone) => {
+                cursor = None;
+                tracing::debug!("scrub pass done");
+                save_cursor(&node, None).await;
+                saved_at = Instant::now();
+                debt += settings.pass_pause;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "scrub step failed; retrying after a pause");
+                debt += settings.pass_pause;
+            }
+        }
+        if saved_at.elapsed() >= CURSOR_SAVE_INTERVAL {
+            save_cursor(&node, cursor).await;
+            saved_at = Instant::now();
+        }
+        if debt >= MIN_PAUSE {
+            let pause = std::mem::take(&mut debt);
+            tokio::select! {
+                () = stopped(&mut shutdown) => break,
+                () = tokio::time::sleep(pause) => {}
+            }
+        } else if *shutdown.borrow() {
+            break;
+        }
+    }
+    save_cursor(&node, cursor).await;
+}

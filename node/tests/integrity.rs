@@ -1,0 +1,259 @@
+//! Nodes check what they hold: a sliver whose bytes changed on disk is never served, never
+//! confirmed and never used for recovery symbols; the scrub finds damage nobody read; both are
+//! repaired by recovery from peers; a damaged database file is a clear error, not a panic.
+
+mod common;
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use common::{Cluster, EPOCH, cluster, message};
+use floe_encoder::{BlobId, EncodedBlob, SliverPairIndex, SliverType, messages::BlobPersistence};
+use floe_node::{
+    ChainFeed, ChainView, Store,
+    blob_info::ObjectId,
+    recovery::{RecoverySettings, recover_blob},
+    scrub::{self, ScrubSettings, ScrubStep, scrub_next},
+    store::DATABASE_FILE,
+};
+use floe_node_api::NodeClient;
+
+/// How long background work may take in a test before it counts as failed.
+const SETTLE: Duration = Duration::from_secs(60);
+
+fn fast() -> RecoverySettings {
+    RecoverySettings { retry_delay: Duration::from_millis(5), ..RecoverySettings::default() }
+}
+
+/// Flips one byte in the middle of every copy of `bytes` in the file at `path` (redb writes
+/// copy-on-write, so stale copies may sit beside the live one); returns how many it found.
+fn flip_on_disk(path: &Path, bytes: &[u8]) -> usize {
+    let window = &bytes[bytes.len() / 2 - 16..bytes.len() / 2 + 16];
+    let mut file = std::fs::read(path).unwrap();
+    let mut found = 0;
+    let mut at = 0;
+    while let Some(offset) = file[at..].windows(window.len()).position(|candidate| candidate == window) {
+        file[at + offset + 16] ^= 0x5a;
+        found += 1;
+        at += offset + window.len();
+    }
+    std::fs::write(path, file).unwrap();
+    found
+}
+
+/// A certified blob stored on every node of a 3-node cluster.
+async fn stored_everywhere(cluster: &Cluster, seed: u8) -> EncodedBlob {
+    let encoded = cluster.encode(20_000, seed);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, seed);
+    cluster.upload(&encoded, &[0, 1, 2]).await;
+    cluster.chain.blob_certified(blob_id, ObjectId([seed; 32]), EPOCH);
+    encoded
+}
+
+/// The first pair node `node` holds.
+fn pair_of(cluster: &Cluster, blob_id: &BlobId, node: usize) -> SliverPairIndex {
+    let pair = (0..cluster.config.n_shards()).find(|pair| cluster.holder_of_pair(blob_id, *pair) == node).unwrap();
+    SliverPairIndex(pair)
+}
+
+/// Restarts node `node` after flipping bytes of its sliver of `axis` of `pair` in its file.
+async fn damage(cluster: &mut Cluster, node: usize, encoded: &EncodedBlob, pair: SliverPairIndex, axis: SliverType) {
+    let sliver = encoded.pairs[pair.as_usize()].sliver(axis).data().to_vec();
+    let stopped = cluster.local.nodes.remove(node);
+    let restarted = stopped
+        .restart_after(cluster.chain.clone(), |dir| {
+            assert!(flip_on_disk(&dir.join(DATABASE_FILE), &sliver) >= 1, "the sliver is in the file");
+        })
+        .await
+        .unwrap();
+    cluster.local.nodes.insert(node, restarted);
+}
+
+fn peers_of(cluster: &Cluster, node: usize) -> Vec<NodeClient> {
+    let own = cluster.nodes[node].key.public_key();
+    let http = reqwest::Client::new();
+    cluster.chain.committee().peer_addresses(&own).iter().map(|url| NodeClient::new(http.clone(), url)).collect()
+}
+
+#[tokio::test]
+async fn a_sliver_damaged_on_disk_is_neither_served_nor_confirmed_until_recovery_restores_it() {
+    let mut cluster = cluster(&[4, 3, 3]).await;
+    let encoded = stored_everywhere(&cluster, 51).await;
+    let blob_id = *encoded.metadata.blob_id();
+    let pair = pair_of(&cluster, &blob_id, 1);
+    let good = encoded.pairs[pair.as_usize()].primary.to_bcs();
+    damage(&mut cluster, 1, &encoded, pair, SliverType::Primary).await;
+
+    // Served like a sliver the node never had: 404, never the damaged bytes.
+    let url = cluster.blob_url(1, &blob_id, &format!("slivers/{pair}/primary"));
+    let (status, body) = cluster.get_bytes(&url).await;
+    assert_eq!(status, 404, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = cluster.get_json(&cluster.blob_url(1, &blob_id, "confirmation/permanent")).await;
+    assert_eq!(status, 409, "no confirmation for a blob the node cannot vouch for: {body}");
+    assert!(message(&body).contains("missing 1"), "{body}");
+    let node = cluster.nodes[1].node.clone();
+    let integrity = node.health().integrity;
+    assert_eq!((integrity.corrupt_found, integrity.awaiting_repair, integrity.repaired), (1, 1, 0));
+    assert_eq!(node.missing_slivers(&blob_id).unwrap().len(), 1, "the damaged sliver was set aside");
+
+    // Recovery rebuilds it from the peers; the node then serves the right bytes and confirms.
+    let outcome = recover_blob(&node, &peers_of(&cluster, 1), blob_id, &fast()).await.unwrap();
+    assert_eq!(outcome.recovered.len(), 1);
+    assert_eq!(cluster.get_bytes(&url).await, (200, good));
+    let signed = node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
+    signed.verify(&cluster.nodes[1].key.public_key()).unwrap();
+    let integrity = node.health().integrity;
+    assert_eq!((integrity.repaired, integrity.awaiting_repair), (1, 0));
+}
+
+#[tokio::test]
+async fn a_damaged_sliver_is_not_a_source_of_recovery_symbols() {
+    let mut cluster = cluster(&[4, 3, 3]).await;
+    let encoded = stored_everywhere(&cluster, 52).await;
+    let blob_id = *encoded.metadata.blob_id();
+    // Node 1's secondary slivers are the sources of the symbols it gives for primary targets.
+    let pair = pair_of(&cluster, &blob_id, 1);
+    damage(&mut cluster, 1, &encoded, pair, SliverType::Secondary).await;
+    let node = cluster.nodes[1].node.clone();
+    let target = SliverPairIndex(pair_of(&cluster, &blob_id, 0).0).sliver_index(SliverType::Primary, 10);
+    let symbols = node.recovery_symbols(&blob_id, SliverType::Primary, &[target]).unwrap();
+    assert_eq!(symbols.len(), 2, "one symbol from each of the 2 intact secondary slivers of its 3 shards");
+    let metadata = node.metadata(&blob_id).unwrap();
+    for symbol in &symbols {
+        symbol.verify(&cluster.config, &metadata).unwrap();
+    }
+    assert_eq!(node.health().integrity.corrupt_found, 1);
+}
+
+#[tokio::test]
+async fn the_scrub_finds_damage_nobody_read_and_hands_it_to_recovery() {
+    let mut cluster = cluster(&[4, 3, 3]).await;
+    let first = stored_everywhere(&cluster, 53).await;
+    let second = stored_everywhere(&cluster, 54).await;
+    let blob_id = *second.metadata.blob_id();
+    let pair = pair_of(&cluster, &blob_id, 2);
+    damage(&mut cluster, 2, &second, pair, SliverType::Secondary).await;
+    let node = cluster.nodes[2].node.clone();
+
+    // One pass by hand: 2 blobs x 3 shards x 2 axes, one of them damaged.
+    let mut cursor = None;
+    let mut damaged = Vec::new();
+    let mut checked = 0;
+    while let ScrubStep::Checked { position, damage, .. } = scrub_next(&node, cursor.as_ref()).unwrap() {
+        checked += 1;
+        if let Some(reason) = damage {
+            damaged.push((position, reason));
+        }
+        cursor = Some(position);
+    }
+    assert_eq!(checked, 12);
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert_eq!((damaged[0].0.blob_id, damaged[0].0.axis), (blob_id, SliverType::Secondary));
+    assert!(damaged[0].1.contains("digest"), "{}", damaged[0].1);
+    let integrity = node.health().integrity;
+    assert_eq!((integrity.scrub_checked, integrity.scrub_passes, integrity.corrupt_found), (12, 1, 1));
+    let _ = first;
+
+    // Damage a sliver again and let the scrub run in the background at full speed: its repair
+    // hook receives the blob, and recovery (the runner's duty, here the test) restores it.
+    let pair_index = pair.as_usize();
+    recover_blob(&node, &peers_of(&cluster, 2), blob_id, &fast()).await.unwrap();
+    drop(node);
+    damage(&mut cluster, 2, &second, pair, SliverType::Primary).await;
+    let node = cluster.nodes[2].node.clone();
+    let asked = Arc::new(Mutex::new(Vec::new()));
+    {
+        let asked = asked.clone();
+        node.integrity().set_repair_hook(Box::new(move |blob_id| asked.lock().unwrap().push(blob_id)));
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let settings = ScrubSettings { bytes_per_sec: 1 << 30, pass_pause: Duration::from_millis(50) };
+    let scrubbing = tokio::spawn(scrub::run(node.clone(), settings, stopped));
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    while !asked.lock().unwrap().contains(&blob_id) {
+        assert!(tokio::time::Instant::now() < deadline, "the scrub never asked for the repair");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let outcome = recover_blob(&node, &peers_of(&cluster, 2), blob_id, &fast()).await.unwrap();
+    assert_eq!(outcome.recovered.len(), 1);
+    let (status, bytes) = cluster.get_bytes(&cluster.blob_url(2, &blob_id, &format!("slivers/{pair}/primary"))).await;
+    assert_eq!((status, bytes), (200, second.pairs[pair_index].primary.to_bcs()));
+    stop.send_replace(true);
+    scrubbing.await.unwrap();
+    assert_eq!(node.health().integrity.repaired, 1);
+}
+
+#[test]
+fn the_scrub_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = floe_encoder::EncodingConfig::new(4).unwrap();
+    let encoded = floe_encoder::encode(&config, b"scrubbed across restarts").unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    let position = {
+        let store = Store::open(dir.path()).unwrap();
+        for (shard, pair) in encoded.pairs.iter().enumerate() {
+            store.put_sliver(floe_encoder::ShardIndex(shard as u16), &blob_id, &pair.primary).unwrap();
+        }
+        let (first, _) = store.next_sliver_record(None).unwrap().unwrap();
+        let (second, _) = store.next_sliver_record(Some(&first)).unwrap().unwrap();
+        assert_eq!((first.shard.0, second.shard.0), (0, 1));
+        store.put_scrub_cursor(Some(&second)).unwrap();
+        second
+    };
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.scrub_cursor().unwrap(), Some(position));
+    let (next, _) = store.next_sliver_record(Some(&position)).unwrap().unwrap();
+    assert_eq!(next.shard.0, 2);
+}
+
+#[test]
+fn a_truncated_database_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = floe_encoder::EncodingConfig::new(4).unwrap();
+    let encoded = floe_encoder::encode(&config, &vec![7; 50_000]).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store.put_metadata(&blob_id, encoded.metadata.metadata()).unwrap();
+        store.put_sliver(floe_encoder::ShardIndex(0), &blob_id, &encoded.pairs[0].primary).unwrap();
+    }
+    let path = dir.path().join(DATABASE_FILE);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let len = file.metadata().unwrap().len();
+    file.set_len(len / 2).unwrap();
+    drop(file);
+
+    let error = Store::open(dir.path()).expect_err("a truncated file does not open").to_string();
+    assert!(error.contains(&path.display().to_string()), "names the file: {error}");
+    assert!(error.contains("move it aside"), "says what to do: {error}");
+}
+
+#[test]
+fn slivers_stored_before_records_had_a_digest_are_converted_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = floe_encoder::EncodingConfig::new(4).unwrap();
+    let encoded = floe_encoder::encode(&config, b"written by an older node").unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    {
+        // The old layout: the sliver's BCS alone.
+        let db = redb::Database::create(dir.path().join(DATABASE_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        let name = "shard-3/primary-slivers";
+        txn.open_table(redb::TableDefinition::<&[u8], &[u8]>::new(name))
+            .unwrap()
+            .insert(blob_id.0.as_slice(), encoded.pairs[1].primary.to_bcs().as_slice())
+            .unwrap();
+        txn.commit().unwrap();
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let stored = store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap();
+    assert_eq!(stored.as_ref(), Some(&encoded.pairs[1].primary));
+    drop(store);
+    // Converted once: a second open finds the records as they are.
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap().is_some());
+}
