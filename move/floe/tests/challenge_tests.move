@@ -75,7 +75,19 @@ fun record(net: &mut Net, i: u64, passed: bool) {
 }
 
 fun record_message(net: &mut Net, message: vector<u8>) {
-    net.staking.record_challenge_outcome(&net.system, SIGNATURE, ALL_SIGNERS, message);
+    net.record_signed_by(ALL_SIGNERS, message);
+}
+
+fun record_signed_by(net: &mut Net, bitmap: vector<u8>, message: vector<u8>) {
+    net.staking.record_challenge_outcome(&net.system, SIGNATURE, bitmap, message);
+}
+
+fun end_voting(net: &mut Net) {
+    net.staking.voting_end(&net.clock);
+}
+
+fun start_next_epoch(net: &mut Net) {
+    net.staking.initiate_epoch_change(&mut net.system, &net.clock);
 }
 
 fun finish(net: Net) {
@@ -107,7 +119,7 @@ fun opening_the_window_draws_a_32_byte_seed_and_emits_it() {
 fun the_window_may_open_after_the_next_committee_is_selected() {
     let mut net = setup();
     net.clock.increment_for_testing(test_nodes::epoch_ms!() / 2);
-    net.staking.voting_end(&net.clock);
+    net.end_voting();
     net.open();
     assert!(net.staking.challenge_seed().is_some());
     net.finish();
@@ -123,8 +135,8 @@ fun opening_the_window_in_epoch_zero_is_rejected() {
 #[test, expected_failure(abort_code = staking_inner::EWrongEpochState)]
 fun opening_the_window_before_the_epoch_change_is_done_is_rejected() {
     let mut net = setup_epoch_zero();
-    net.staking.voting_end(&net.clock);
-    net.staking.initiate_epoch_change(&mut net.system, &net.clock);
+    net.end_voting();
+    net.start_next_epoch();
     // Epoch 1 started; nobody reported its shards yet.
     net.open();
     net.finish();
@@ -164,7 +176,9 @@ fun the_window_opens_once_per_epoch_after_sync_with_a_fresh_32_byte_seed() {
     net.change_epoch();
     assert!(net.staking.challenge_seed().is_none());
     // The next round's bytes: the seed of epoch 2 differs.
-    net.random.update_randomness_state_for_testing(1, x"2F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1A", net.scenario.ctx());
+    // (Randomness updates come from the system address, as on Sui.)
+    let mut system_ctx = tx_context::new_from_hint(@0x0, 0, 2, 0, 0);
+    net.random.update_randomness_state_for_testing(1, x"2F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1F1A", &mut system_ctx);
     net.open();
     let second = net.staking.challenge_seed().destroy_some();
     assert!(second.length() == 32 && second != first);
@@ -186,7 +200,7 @@ fun a_certificate_one_shard_short_of_quorum_is_refused() {
         i = i + 1;
     };
     let message = messages::challenge_outcome_message_bytes(1, net.caps[3].node_id(), false);
-    net.staking.record_challenge_outcome(&net.system, SIGNATURE, vector[bitmap], message);
+    net.record_signed_by(vector[bitmap], message);
     net.finish();
 }
 
