@@ -15,7 +15,7 @@ use super::{
     ApiError,
     range::{self, RangeRequest},
 };
-use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
+use crate::{client::FloeClient, node_api::NodeBlobStatus, progress::NoProgress, read::ReadError};
 
 /// Blob attributes served as response headers when a blob is fetched by object id; others are
 /// not, so a blob's owner cannot set arbitrary headers on the aggregator's answers.
@@ -72,6 +72,32 @@ fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(Head
     response
 }
 
+/// Refuses a blob the committee reports as not certified (registered only, or proven invalid);
+/// a blob whose status the nodes do not agree on is served, since its bytes are verified against
+/// its id anyway.
+fn certified(blob_id: &BlobId, status: Option<NodeBlobStatus>) -> Result<(), ApiError> {
+    match status {
+        Some(NodeBlobStatus::Nonexistent) => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("blob {blob_id} does not exist: the nodes know no registration of it"),
+        )),
+        Some(NodeBlobStatus::Invalid) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("blob {blob_id} was proven inconsistently encoded by its writer"),
+        )),
+        Some(
+            NodeBlobStatus::Permanent { initial_certified_epoch: None, .. }
+            | NodeBlobStatus::Deletable { initial_certified_epoch: None },
+        ) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "blob {blob_id} is registered but not certified: it is not available until a certificate is on chain"
+            ),
+        )),
+        Some(NodeBlobStatus::Permanent { .. } | NodeBlobStatus::Deletable { .. }) | None => Ok(()),
+    }
+}
+
 /// `GET /v1/blobs/{blob_id}`.
 pub(super) async fn by_blob_id(
     State(client): State<Arc<FloeClient>>,
@@ -81,7 +107,10 @@ pub(super) async fn by_blob_id(
     let blob_id: BlobId = blob_id
         .parse()
         .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {blob_id:?}: {error}")))?;
-    let blob = client.read(&blob_id, &NoProgress).await.map_err(read_error)?;
+    // The status round runs beside the read, so a certified blob costs no extra latency.
+    let (blob, status) = tokio::join!(client.read(&blob_id, &NoProgress), client.status(&blob_id));
+    certified(&blob_id, status.status)?;
+    let blob = blob.map_err(read_error)?;
     Ok(answer(blob, &blob_id, &headers, Vec::new()))
 }
 
@@ -99,6 +128,12 @@ pub(super) async fn by_object_id(
     })?;
     let (blob, _) =
         chain.blob(object_id).await.map_err(|error| ApiError::new(StatusCode::NOT_FOUND, error.to_string()))?;
+    if !blob.is_certified() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("Blob object {object_id} (blob {}) is registered but not certified", blob.blob_id),
+        ));
+    }
     let attributes =
         chain.attributes(object_id).await.map_err(|error| ApiError::new(StatusCode::BAD_GATEWAY, error.to_string()))?;
     let extra = attributes
