@@ -140,9 +140,13 @@ pub async fn serve(
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
             let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+            // The watch guard is dropped inside the arm's future, so none is held across awaits.
+            let closed = async move {
+                let _ = closing.wait_for(|closing| *closing).await;
+            };
             let ended = tokio::select! {
                 ended = connection.as_mut() => ended,
-                _ = closing.wait_for(|closing| *closing) => {
+                () = closed => {
                     connection.as_mut().graceful_shutdown();
                     connection.await
                 }
