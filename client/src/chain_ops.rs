@@ -169,7 +169,6 @@ struct AccountCoins {
 
 /// A transaction being built, with the coins lent to it; [`ChainAccess::execute`] returns them
 /// to their pools with their new versions. Dereferences to the transaction builder.
-#[derive(Debug)]
 pub(crate) struct Tx {
     builder: TransactionBuilder,
     gas: Option<CoinLease>,
@@ -180,6 +179,12 @@ pub(crate) struct Tx {
     wal_spent: u64,
     /// Whether new coins were split off for the pools.
     split: bool,
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").field("gas", &self.gas).field("wal", &self.wal).field("split", &self.split).finish()
+    }
 }
 
 impl std::ops::Deref for Tx {
@@ -521,10 +526,13 @@ impl ChainAccess {
     pub async fn send_sui(&self, recipient: Address, amount: u64) -> Result<(), ChainError> {
         let mut builder = self.builder().await?;
         let gas = builder.gas();
+        let sent = amount;
         let amount = builder.pure(&amount);
         let coin = builder.split_coins(gas, vec![amount]);
         let recipient = builder.pure(&recipient);
         builder.transfer_objects(coin, recipient);
+        // What leaves the gas coin besides gas, for the pool's reckoning of its balance.
+        builder.gas_split = builder.gas_split.saturating_add(sent);
         self.execute(builder).await.map(drop)
     }
 

@@ -438,6 +438,44 @@ impl FloeClient {
         }
     }
 
+    /// Whether `blob_id` is certified, decided as soon as the answers allow: `Some(true)` once
+    /// nodes of f+1 shards report a certified object (one of them is correct), `Some(false)` once
+    /// so many shards report it uncertified or unknown that f+1 no longer can, `None` if the
+    /// nodes that answer decide neither. With up to f shards' nodes down it never waits for
+    /// them.
+    pub async fn is_certified(&self, blob_id: &BlobId) -> Option<bool> {
+        let committee = self.committee();
+        let n_shards = u64::from(committee.n_shards());
+        let mut answers: futures::stream::FuturesUnordered<_> = committee
+            .members()
+            .iter()
+            .enumerate()
+            .map(|(index, member)| {
+                let node = NodeClient::new(self.http.clone(), &member.url);
+                let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
+                async move { (weight, node.status(&blob_id, timeout).await.ok()) }
+            })
+            .collect();
+        let (mut certified, mut not) = (0u64, 0u64);
+        while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
+            match status {
+                Some(
+                    NodeBlobStatus::Permanent { initial_certified_epoch: Some(_), .. }
+                    | NodeBlobStatus::Deletable { initial_certified_epoch: Some(_) },
+                ) => certified += weight,
+                Some(_) => not += weight,
+                None => {}
+            }
+            if committee.is_one_correct(certified) {
+                return Some(true);
+            }
+            if !committee.is_one_correct(n_shards.saturating_sub(not)) {
+                return Some(false);
+            }
+        }
+        None
+    }
+
     /// Stores `blob`: encodes it, pays for and registers it, uploads it, certifies it. Nothing
     /// is paid when the sender owns a certified `Blob` of the same bytes and deletable flag that
     /// lasts long enough, or (permanent blobs) the committee reports the blob certified that

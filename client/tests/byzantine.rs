@@ -145,9 +145,9 @@ async fn a_node_that_lies_is_not_asked_again_during_the_same_read() {
     let needed = config.n_source_symbols(SliverType::Primary);
     // A blob of which node 0 holds at least two of the systematic primary slivers a read asks
     // for first, so that a liar could be asked for several at once.
-    let (data, encoded) = (0u64..)
+    let (data, encoded) = (0u8..=255)
         .map(|seed| {
-            let data = blob(20_000, 100 + seed);
+            let data = blob(20_000, seed);
             let encoded = encode(&config, &data).unwrap();
             (data, encoded)
         })

@@ -15,7 +15,7 @@ use super::{
     ApiError,
     range::{self, RangeRequest},
 };
-use crate::{client::FloeClient, node_api::NodeBlobStatus, progress::NoProgress, read::ReadError};
+use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
 
 /// Blob attributes served as response headers when a blob is fetched by object id; others are
 /// not, so a blob's owner cannot set arbitrary headers on the aggregator's answers.
@@ -72,29 +72,17 @@ fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(Head
     response
 }
 
-/// Refuses a blob the committee reports as not certified (registered only, or proven invalid);
-/// a blob whose status the nodes do not agree on is served, since its bytes are verified against
-/// its id anyway.
-fn certified(blob_id: &BlobId, status: Option<NodeBlobStatus>) -> Result<(), ApiError> {
-    match status {
-        Some(NodeBlobStatus::Nonexistent) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("blob {blob_id} does not exist: the nodes know no registration of it"),
-        )),
-        Some(NodeBlobStatus::Invalid) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("blob {blob_id} was proven inconsistently encoded by its writer"),
-        )),
-        Some(
-            NodeBlobStatus::Permanent { initial_certified_epoch: None, .. }
-            | NodeBlobStatus::Deletable { initial_certified_epoch: None },
-        ) => Err(ApiError::new(
+/// The answer to a blob that is not certified: 404 if no node knows it, 409 if it is registered
+/// (its bytes may well be on the nodes, but nothing guarantees them until a certificate is).
+fn uncertified(blob_id: &BlobId, read: Result<Vec<u8>, ReadError>) -> ApiError {
+    match read {
+        Err(error @ ReadError::NotFound(_)) => read_error(error),
+        _ => ApiError::new(
             StatusCode::CONFLICT,
             format!(
                 "blob {blob_id} is registered but not certified: it is not available until a certificate is on chain"
             ),
-        )),
-        Some(NodeBlobStatus::Permanent { .. } | NodeBlobStatus::Deletable { .. }) | None => Ok(()),
+        ),
     }
 }
 
@@ -107,9 +95,12 @@ pub(super) async fn by_blob_id(
     let blob_id: BlobId = blob_id
         .parse()
         .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {blob_id:?}: {error}")))?;
-    // The status round runs beside the read, so a certified blob costs no extra latency.
-    let (blob, status) = tokio::join!(client.read(&blob_id, &NoProgress), client.status(&blob_id));
-    certified(&blob_id, status.status)?;
+    // The certification check runs beside the read, so a certified blob costs no extra latency;
+    // undecided (the nodes disagree or do not answer), the bytes are served, verified as always.
+    let (blob, certified) = tokio::join!(client.read(&blob_id, &NoProgress), client.is_certified(&blob_id));
+    if certified == Some(false) {
+        return Err(uncertified(&blob_id, blob));
+    }
     let blob = blob.map_err(read_error)?;
     Ok(answer(blob, &blob_id, &headers, Vec::new()))
 }
