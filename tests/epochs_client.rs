@@ -178,7 +178,7 @@ async fn a_store_whose_certificate_comes_too_late_certifies_again_in_the_new_epo
     let progress = EndEpochAtQuorum { net: &net, done: AtomicBool::new(false) };
     let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
     let (blob, price) = match client.store(data.clone(), &options, &progress).await.unwrap() {
-        StoreOutcome::NewlyCreated { blob, price } => (blob, price),
+        StoreOutcome::NewlyCreated { blob, price, .. } => (blob, price),
         other => panic!("a new blob, got {other:?}"),
     };
     assert!(progress.done.load(Ordering::SeqCst), "the epoch was ended during the store");

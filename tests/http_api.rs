@@ -45,3 +45,142 @@ async fn publisher_and_aggregator_round_trip_with_ranges_and_object_ids() {
     assert_eq!(unknown.status(), 404, "an unknown blob id must be 404");
     net.shutdown().await;
 }
+
+/// Sends `request` as raw bytes and reads the answer until the server closes the connection.
+async fn raw(address: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn error_of(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("a JSON error");
+    assert_eq!(body["error"]["code"], status, "{body}");
+    (status, body["error"]["message"].as_str().expect("a message").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_in_json_before_anything_is_spent() {
+    let net = TestNet::start(SMALL).await;
+    let base = net.localnet.daemon_url();
+    let http = reqwest::Client::new();
+    let user = net.localnet.user_key().address();
+    let chain = net.localnet.chain();
+    let sui_before = chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap();
+    let blob = random_bytes(1000, 5);
+
+    for epochs in ["1000", "4294967295"] {
+        let response = http.put(format!("{base}/v1/blobs?epochs={epochs}")).body(blob.clone()).send().await.unwrap();
+        let (status, message) = error_of(response).await;
+        assert_eq!(status, 400, "epochs={epochs}: {message}");
+        assert!(message.contains("at most 104 epochs ahead"), "epochs={epochs}: {message}");
+    }
+    // An extractor rejection (not a number) is floe's JSON error too.
+    let (status, _) =
+        error_of(http.put(format!("{base}/v1/blobs?epochs=x")).body(blob.clone()).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    let (status, message) = error_of(http.get(format!("{base}/v1/nowhere")).send().await.unwrap()).await;
+    assert_eq!(status, 404, "{message}");
+    assert_eq!(chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap(), sui_before, "gas was spent");
+
+    // A declared 10 GB body is refused before a byte of it is sent.
+    let address = base.trim_start_matches("http://");
+    let answer = raw(address, b"PUT /v1/blobs HTTP/1.1\r\nHost: floe\r\nContent-Length: 10000000000\r\n\r\n").await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(
+        answer.contains(&format!("limit of {} bytes", floe_client::settings::DEFAULT_MAX_PUBLISH_BODY)),
+        "{answer}"
+    );
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_resumes_a_paid_but_uncertified_registration_and_the_aggregator_refuses_it_until_then() {
+    let net = TestNet::start(SMALL).await;
+    let base = net.localnet.daemon_url();
+    let http = reqwest::Client::new();
+    let client = net.localnet.client().await.unwrap();
+    let chain = client.chain().unwrap();
+    let user = net.localnet.user_key().address();
+
+    // A store that stopped after paying: registered (deletable, the publisher's default) and
+    // uploaded, never certified.
+    let blob = random_bytes(200_000, 77);
+    let config = *client.committee().config();
+    let encoded = floe_encoder::encode(&config, &blob).unwrap();
+    let blob_id = encoded.metadata.blob_id().to_string();
+    let system = chain.system().await.unwrap();
+    let price = floe_client::Price::of(&system, &config, blob.len() as u64, 2).unwrap();
+    let registered = chain.register(encoded.metadata.metadata(), &price, true).await.unwrap();
+    let object_id = registered.object.object_id().to_string();
+    let persistence =
+        floe_encoder::messages::BlobPersistence::Deletable { object_id: registered.object.object_id().into_inner() };
+    client.upload(&encoded, persistence, &floe_client::NoProgress).await.unwrap();
+
+    // The nodes hold its slivers, but it is not certified: the aggregator says so.
+    for url in [format!("{base}/v1/blobs/{blob_id}"), format!("{base}/v1/blobs/by-object-id/{object_id}")] {
+        let (status, message) = error_of(http.get(&url).send().await.unwrap()).await;
+        assert_eq!(status, 409, "{url}: {message}");
+        assert!(message.contains("not certified"), "{message}");
+    }
+
+    let wal_before = chain.wal_balance(user).await.unwrap();
+    let resumed = put(&http, &format!("{base}/v1/blobs?epochs=2"), &blob).await;
+    let created = &resumed["newlyCreated"];
+    assert_eq!(created["blobObject"]["id"], object_id.as_str(), "{resumed}");
+    assert!(created["blobObject"]["certifiedEpoch"].is_number(), "{resumed}");
+    assert!(created["resourceOperation"]["reuseRegistration"].is_object(), "{resumed}");
+    assert_eq!(created["cost"], 0, "{resumed}");
+    // Certified and deletable: storing it again reuses the same object.
+    let again = put(&http, &format!("{base}/v1/blobs?epochs=1"), &blob).await;
+    assert_eq!(again["alreadyCertified"]["object"], object_id.as_str(), "{again}");
+    assert_eq!(chain.wal_balance(user).await.unwrap(), wal_before, "WAL was paid again");
+
+    let whole = http.get(format!("{base}/v1/blobs/{blob_id}")).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert!(whole.bytes().await.unwrap() == blob, "GET returned other bytes");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_puts_from_one_key_all_certify_with_one_blob_object_each() {
+    const STORES: usize = 50;
+    let net = TestNet::start(SMALL).await;
+    let base = net.localnet.daemon_url();
+    let http = reqwest::Client::new();
+    let mut puts = tokio::task::JoinSet::new();
+    for index in 0..STORES {
+        let (http, url) = (http.clone(), format!("{base}/v1/blobs?epochs=2"));
+        let blob = random_bytes(1024 * 1024, 5000 + index as u64);
+        puts.spawn(async move {
+            let response = http.put(url).body(blob).send().await.unwrap();
+            let status = response.status();
+            (status, serde_json::from_slice::<serde_json::Value>(&response.bytes().await.unwrap()).unwrap())
+        });
+    }
+    let mut blob_ids = Vec::new();
+    while let Some(answer) = puts.join_next().await {
+        let (status, body) = answer.unwrap();
+        assert_eq!(status, 200, "{body}");
+        let object = &body["newlyCreated"]["blobObject"];
+        assert!(object["certifiedEpoch"].is_number(), "not certified: {body}");
+        blob_ids.push(object["blobId"].as_str().unwrap().parse::<floe_encoder::BlobId>().unwrap());
+    }
+    assert_eq!(blob_ids.len(), STORES);
+    // One certified Blob object per store: no payment left without a certificate.
+    let client = net.localnet.client().await.unwrap();
+    let chain = client.chain().unwrap();
+    let user = net.localnet.user_key().address();
+    let mut objects = 0;
+    for blob_id in &blob_ids {
+        let owned = chain.owned_blobs(user, blob_id).await.unwrap();
+        assert!(owned.iter().all(|blob| blob.is_certified()), "an uncertified Blob of {blob_id}");
+        objects += owned.len();
+    }
+    assert_eq!(objects, STORES);
+    net.shutdown().await;
+}

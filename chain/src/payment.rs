@@ -40,6 +40,26 @@ pub fn coin_struct(coin_type: &StructTag) -> StructTag {
     StructTag::coin(TypeTag::Struct(Box::new(coin_type.clone())))
 }
 
+/// Every coin of `coin_type` that `owner` holds, in the node's order.
+pub async fn owned_coins(
+    client: &ChainClient,
+    owner: Address,
+    coin_type: &StructTag,
+) -> Result<Vec<SelectedCoin>, ClientError> {
+    let objects = client.owned_objects(owner, Some(&coin_struct(coin_type))).await?;
+    let wanted = TypeTag::Struct(Box::new(coin_type.clone()));
+    Ok(objects
+        .iter()
+        .filter_map(|object| {
+            let coin = Coin::try_from_object(object)?;
+            (coin.coin_type() == &wanted).then(|| SelectedCoin {
+                reference: ObjectReference::new(object.object_id(), object.version(), object.digest()),
+                balance: coin.balance(),
+            })
+        })
+        .collect())
+}
+
 /// Chooses coins of `coin_type` owned by `owner` whose balances add up to at least `amount`,
 /// largest first, skipping `exclude` (e.g. the gas coin).
 pub async fn select_coins(
@@ -49,18 +69,8 @@ pub async fn select_coins(
     amount: u64,
     exclude: &[Address],
 ) -> Result<Vec<SelectedCoin>, PaymentError> {
-    let objects = client.owned_objects(owner, Some(&coin_struct(coin_type))).await?;
-    let wanted = TypeTag::Struct(Box::new(coin_type.clone()));
-    let mut coins: Vec<SelectedCoin> = objects
-        .iter()
-        .filter_map(|object| {
-            let coin = Coin::try_from_object(object)?;
-            (coin.coin_type() == &wanted && !exclude.contains(coin.id())).then(|| SelectedCoin {
-                reference: ObjectReference::new(object.object_id(), object.version(), object.digest()),
-                balance: coin.balance(),
-            })
-        })
-        .collect();
+    let mut coins: Vec<SelectedCoin> =
+        owned_coins(client, owner, coin_type).await?.into_iter().filter(|c| !exclude.contains(c.reference.object_id())).collect();
     coins.sort_by_key(|c| std::cmp::Reverse(c.balance));
     let mut chosen = Vec::new();
     let mut total: u64 = 0;

@@ -1,9 +1,15 @@
 //! The client's transactions on Sui: registering a blob (buying its storage in WAL), certifying
 //! it, and the owner's blob operations (delete, extend, burn, attributes), plus the reads they
 //! need (system state, committee, `Blob` objects).
+//!
+//! Every transaction pays gas (and WAL, where it buys something) with coins lent by the
+//! account's [`coin_pool`](crate::coin_pool)s, so concurrent operations of one `ChainAccess` never
+//! name the same coin version.
+
+use std::sync::Arc;
 
 use floe_chain::{
-    ChainClient, ClientError, Deployment, Keypair, PaymentError, coin_struct,
+    ChainClient, ClientError, Deployment, Executed, Keypair, PaymentError, coin_struct,
     floe::{
         CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ResolveError,
         blob::Blob,
@@ -12,13 +18,16 @@ use floe_chain::{
         system::SystemStateInnerV1,
         wal::wal_type,
     },
-    select_coins, select_gas, split_payment, transaction_for,
+    split_payment, transaction_for,
 };
 use floe_encoder::{EncodingConfig, certificate::Certificate, metadata::BlobMetadata};
-use sui_sdk_types::{Address, Identifier, ObjectData, ObjectReference, TypeTag};
+use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, StructTag, TypeTag};
 use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
 
-use crate::committee::{CommitteeError, StorageCommittee};
+use crate::{
+    coin_pool::{CoinAfter, CoinLease, CoinPool, SPLIT_INTO, coin},
+    committee::{CommitteeError, StorageCommittee},
+};
 
 /// Storage is sold in units of 1 MiB of encoded size.
 pub const BYTES_PER_UNIT: u64 = 1024 * 1024;
@@ -36,8 +45,8 @@ pub enum ChainError {
     /// The System or Staking object could not be resolved.
     #[error(transparent)]
     Resolve(#[from] ResolveError),
-    /// The sender cannot pay.
-    #[error("{0}; get WAL (and SUI for gas) into this account, or store for fewer epochs")]
+    /// The sender cannot pay, or its coins could not be read.
+    #[error("{0}{hint}", hint = payment_hint(.0))]
     Payment(#[from] PaymentError),
     /// The chain refused or failed the call.
     #[error(transparent)]
@@ -73,6 +82,23 @@ pub enum ChainError {
         /// The encoder's reason.
         reason: String,
     },
+}
+
+/// The advice that goes with a payment error: only a short balance is the account's to fix.
+fn payment_hint(error: &PaymentError) -> &'static str {
+    match error {
+        PaymentError::InsufficientBalance { .. } => {
+            "; get WAL (and SUI for gas) into this account, or store for fewer epochs"
+        }
+        PaymentError::Client(_) => "",
+    }
+}
+
+impl ChainError {
+    /// Whether the account lacks the WAL or SUI to pay (as opposed to the chain failing).
+    pub fn is_insufficient_balance(&self) -> bool {
+        matches!(self, Self::Payment(PaymentError::InsufficientBalance { .. }))
+    }
 }
 
 /// What storing a blob of some size costs, in FROST (10^-9 WAL).
@@ -123,7 +149,7 @@ pub struct Registered {
     pub end_epoch: u32,
 }
 
-/// floe on one chain, optionally with a key to sign with.
+/// floe on one chain, optionally with a key to sign with. Clones share the signer's coin pools.
 #[derive(Debug, Clone)]
 pub struct ChainAccess {
     client: ChainClient,
@@ -131,6 +157,57 @@ pub struct ChainAccess {
     pub(crate) calls: FloeCalls,
     signer: Option<Keypair>,
     gas_budget: u64,
+    coins: Option<AccountCoins>,
+}
+
+/// The signer's SUI (gas) and WAL coin pools.
+#[derive(Debug, Clone)]
+struct AccountCoins {
+    gas: Arc<CoinPool>,
+    wal: Arc<CoinPool>,
+}
+
+/// A transaction being built, with the coins lent to it; [`ChainAccess::execute`] returns them
+/// to their pools with their new versions. Dereferences to the transaction builder.
+pub(crate) struct Tx {
+    builder: TransactionBuilder,
+    gas: Option<CoinLease>,
+    /// SUI split off the gas coin into new coins (on top of the gas charged).
+    gas_split: u64,
+    wal: Option<CoinLease>,
+    /// WAL taken from the merged WAL coins: the payment and any coins split off.
+    wal_spent: u64,
+    /// Whether new coins were split off for the pools.
+    split: bool,
+}
+
+impl std::fmt::Debug for Tx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").field("gas", &self.gas).field("wal", &self.wal).field("split", &self.split).finish()
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = TransactionBuilder;
+    fn deref(&self) -> &TransactionBuilder {
+        &self.builder
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut TransactionBuilder {
+        &mut self.builder
+    }
+}
+
+/// Gas actually taken from the gas coin: computation and storage, less the rebate (which can
+/// exceed them, giving SUI back).
+fn net_gas(gas: &GasCostSummary) -> i128 {
+    i128::from(gas.computation_cost) + i128::from(gas.storage_cost) - i128::from(gas.storage_rebate)
+}
+
+fn less(balance: u64, spent: i128) -> u64 {
+    u64::try_from((i128::from(balance) - spent).max(0)).unwrap_or(u64::MAX)
 }
 
 impl ChainAccess {
@@ -138,8 +215,12 @@ impl ChainAccess {
     pub async fn connect(deployment: Deployment, signer: Option<Keypair>) -> Result<Self, ChainError> {
         let client = ChainClient::new(&deployment.rpc_url)?;
         let calls = FloeCalls::resolve(&client, &deployment).await?;
+        let coins = signer.as_ref().map(|signer| AccountCoins {
+            gas: CoinPool::shared(client.clone(), signer.address(), StructTag::sui()),
+            wal: CoinPool::shared(client.clone(), signer.address(), wal_type(&deployment.packages)),
+        });
         let reader = FloeReader::new(client.clone(), deployment);
-        Ok(Self { client, reader, calls, signer, gas_budget: DEFAULT_GAS_BUDGET })
+        Ok(Self { client, reader, calls, signer, gas_budget: DEFAULT_GAS_BUDGET, coins })
     }
 
     /// The same access with another gas budget per transaction.
@@ -199,6 +280,22 @@ impl ChainAccess {
         Ok((blob, ObjectReference::new(id, object.version(), object.digest())))
     }
 
+    /// The `Blob` objects of blob `blob_id` that `owner` owns (a store looks here for one to
+    /// reuse or resume before paying). Lists every `Blob` the owner has: the chain indexes owned
+    /// objects by type, not by field.
+    pub async fn owned_blobs(&self, owner: Address, blob_id: &floe_encoder::BlobId) -> Result<Vec<Blob>, ChainError> {
+        let tag = <Blob as MoveType>::struct_tag(&self.deployment().packages);
+        let objects = self.client.owned_objects(owner, Some(&tag)).await?;
+        Ok(objects
+            .iter()
+            .filter_map(|object| match object.data() {
+                ObjectData::Struct(data) => bcs::from_bytes::<Blob>(data.contents()).ok(),
+                ObjectData::Package(_) => None,
+            })
+            .filter(|blob| blob.blob_id == *blob_id)
+            .collect())
+    }
+
     /// The attributes (key-value metadata) of blob `id`, in insertion order; none if it has none.
     pub async fn attributes(&self, id: Address) -> Result<Vec<(String, String)>, ChainError> {
         let name = bcs::to_bytes(ATTRIBUTES_FIELD).expect("BCS of bytes cannot fail");
@@ -220,28 +317,99 @@ impl ChainAccess {
         self.signer.as_ref().ok_or(ChainError::NoSigner)
     }
 
-    /// A builder with the sender and a gas coin set.
-    pub(crate) async fn builder(&self) -> Result<TransactionBuilder, ChainError> {
+    fn coins(&self) -> Result<&AccountCoins, ChainError> {
+        self.coins.as_ref().ok_or(ChainError::NoSigner)
+    }
+
+    /// A transaction with the sender and a gas coin lent by the pool set. When the pool has no
+    /// other free coin, the transaction also splits the gas coin for the next ones.
+    pub(crate) async fn builder(&self) -> Result<Tx, ChainError> {
         let sender = self.signer()?.address();
-        let gas = select_gas(&self.client, sender, self.gas_budget).await?;
+        let pool = &self.coins()?.gas;
+        let lease = pool.lease(self.gas_budget, true).await?;
+        let gas = lease.coins()[0].clone();
         let price = self.client.reference_gas_price().await?;
-        Ok(transaction_for(sender, &gas, price, self.gas_budget))
+        let builder = transaction_for(sender, &gas, price, self.gas_budget);
+        let mut tx = Tx { builder, gas: Some(lease), gas_split: 0, wal: None, wal_spent: 0, split: false };
+        // The gas coin must still hold the budget after the split.
+        let share = gas.balance.saturating_sub(self.gas_budget) / (SPLIT_INTO + 1);
+        if pool.free_count() == 0 && share >= self.gas_budget {
+            let source = tx.builder.gas();
+            tx.gas_split = split_off(&mut tx, source, share, sender);
+            tx.split = true;
+        }
+        Ok(tx)
     }
 
-    pub(crate) async fn execute(&self, builder: TransactionBuilder) -> Result<floe_chain::Executed, ChainError> {
+    /// Executes `tx` and returns its coins to their pools: with the versions and balances its
+    /// effects give, or, when the outcome is unknown, to be read again from the chain.
+    pub(crate) async fn execute(&self, tx: Tx) -> Result<Executed, ChainError> {
+        let Tx { builder, gas, gas_split, wal, wal_spent, split } = tx;
+        // A build failure sends nothing: the leases go back unchanged as they drop.
         let transaction = builder.try_build().map_err(|error| ChainError::Build(error.to_string()))?;
-        Ok(self.client.sign_and_execute(&transaction, self.signer()?).await?)
+        let result = self.client.sign_and_execute(&transaction, self.signer()?).await;
+        let (written, deleted, charged, succeeded) = match &result {
+            Ok(executed) => (executed.written(), executed.deleted(), net_gas(&executed.effects.gas_used), true),
+            Err(ClientError::ExecutionFailed(failure)) => {
+                (floe_chain::written_objects(&failure.effects), Vec::new(), net_gas(&failure.effects.gas_used), false)
+            }
+            Err(_) => (Vec::new(), Vec::new(), 0, false),
+        };
+        let known = result.is_ok() || matches!(result, Err(ClientError::ExecutionFailed(_)));
+        let new_reference = |id: &Address| {
+            written.iter().find(|object| object.reference.object_id() == id).map(|object| object.reference.clone())
+        };
+        if let Some(lease) = gas {
+            let spent = charged + if succeeded { i128::from(gas_split) } else { 0 };
+            lease.settle(
+                |old| match new_reference(old.reference.object_id()) {
+                    Some(reference) if known => CoinAfter::Kept(coin(reference, less(old.balance, spent))),
+                    _ => CoinAfter::Unknown,
+                },
+                split && succeeded,
+            );
+        }
+        if let Some(lease) = wal {
+            let total = lease.total();
+            let first = lease.coins().first().map(|coin| *coin.reference.object_id());
+            lease.settle(
+                |old| {
+                    let id = old.reference.object_id();
+                    match new_reference(id) {
+                        // The payment came out of the first coin, into which the others merged.
+                        Some(reference) if succeeded && Some(*id) == first => {
+                            CoinAfter::Kept(coin(reference, total.saturating_sub(wal_spent)))
+                        }
+                        // A failed transaction changes nothing but the versions.
+                        Some(reference) if known && !succeeded => CoinAfter::Kept(coin(reference, old.balance)),
+                        None if succeeded && deleted.contains(id) => CoinAfter::Merged,
+                        _ => CoinAfter::Unknown,
+                    }
+                },
+                split && succeeded,
+            );
+        }
+        Ok(result?)
     }
 
-    /// Splits `amount` FROST of WAL off the sender's coins into a new coin argument.
-    pub(crate) async fn wal_payment(
-        &self,
-        builder: &mut TransactionBuilder,
-        amount: u64,
-    ) -> Result<Argument, ChainError> {
+    /// Splits `amount` FROST of WAL off coins lent by the WAL pool into a new coin argument.
+    /// When the pool has no other free coin, the rest is split too, for the next transactions.
+    pub(crate) async fn wal_payment(&self, tx: &mut Tx, amount: u64) -> Result<Argument, ChainError> {
         let sender = self.signer()?.address();
-        let coins = select_coins(&self.client, sender, &wal_type(&self.deployment().packages), amount, &[]).await?;
-        Ok(split_payment(builder, &coins, amount))
+        let pool = &self.coins()?.wal;
+        let lease = pool.lease(amount, false).await?;
+        let payment = split_payment(tx, lease.coins(), amount);
+        tx.wal_spent = amount;
+        let share = lease.total().saturating_sub(amount) / (SPLIT_INTO + 1);
+        if pool.free_count() == 0 && share >= amount.max(1) {
+            // `split_payment` merged the lent coins into the first one; naming it again gives
+            // the same input.
+            let first = owned(tx, &lease.coins()[0].reference);
+            tx.wal_spent += split_off(tx, first, share, sender);
+            tx.split = true;
+        }
+        tx.wal = Some(lease);
+        Ok(payment)
     }
 
     /// `0x2::coin::destroy_zero<WAL>`: the payment coin is spent exactly, so it is dropped
@@ -358,10 +526,13 @@ impl ChainAccess {
     pub async fn send_sui(&self, recipient: Address, amount: u64) -> Result<(), ChainError> {
         let mut builder = self.builder().await?;
         let gas = builder.gas();
+        let sent = amount;
         let amount = builder.pure(&amount);
         let coin = builder.split_coins(gas, vec![amount]);
         let recipient = builder.pure(&recipient);
         builder.transfer_objects(coin, recipient);
+        // What leaves the gas coin besides gas, for the pool's reckoning of its balance.
+        builder.gas_split = builder.gas_split.saturating_add(sent);
         self.execute(builder).await.map(drop)
     }
 
@@ -369,6 +540,15 @@ impl ChainAccess {
     pub fn wal_coin_type(&self) -> sui_sdk_types::StructTag {
         coin_struct(&wal_type(&self.deployment().packages))
     }
+}
+
+/// Splits [`SPLIT_INTO`] coins of `share` off `source` for `owner`; returns what was split.
+fn split_off(tx: &mut Tx, source: Argument, share: u64, owner: Address) -> u64 {
+    let amounts = (0..SPLIT_INTO).map(|_| tx.pure(&share)).collect();
+    let parts = tx.split_coins(source, amounts);
+    let owner = tx.pure(&owner);
+    tx.transfer_objects(parts, owner);
+    share.saturating_mul(SPLIT_INTO)
 }
 
 pub(crate) fn owned(builder: &mut TransactionBuilder, reference: &ObjectReference) -> Argument {

@@ -6,8 +6,18 @@
 //! whose new owners do not serve them yet, and a registered blob whose confirmations or
 //! certificate belong to an epoch that ended is uploaded to the new committee and certified
 //! there — the same `Blob` object, registered and paid for once.
+//!
+//! A store is resumable: before paying, it looks among the `Blob` objects the sender owns for
+//! one of the same blob id and deletable flag whose storage covers the asked epochs. A certified
+//! one is reported as already stored (nothing paid); a registered but uncertified one (a store
+//! that stopped between register and certify: a chain restart, Ctrl-C, too few nodes) is
+//! uploaded and certified instead of registering and paying again. Concurrent stores of the same
+//! bytes through one client take turns, so the second finds the first's object.
 
-use std::sync::{Arc, RwLock};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, RwLock, Weak},
+};
 
 use floe_chain::{
     ClientError, Deployment, Keypair,
@@ -43,9 +53,11 @@ pub enum StoreError {
     #[error(transparent)]
     Chain(#[from] ChainError),
     /// No attempt ended in a certificate the chain accepted; the blob stays registered but
-    /// uncertified ([`FloeClient::certify_registered`] resumes it).
+    /// uncertified (storing the same bytes again, or [`FloeClient::certify_registered`], resumes
+    /// it without paying again).
     #[error(
-        "blob {blob_id} is registered (object {object_id}) but not certified after {} attempt(s): {}{last}",
+        "blob {blob_id} is paid for and registered (object {object_id}) but not certified after {} attempt(s): {}{last}; \
+         storing the same bytes again resumes object {object_id} without paying again",
         earlier.len() + 1, earlier.iter().map(|attempt| format!("{attempt}; ")).collect::<String>()
     )]
     NotCertified {
@@ -69,9 +81,43 @@ pub enum StoreError {
         /// The blob given to upload.
         given: BlobId,
     },
+    /// The store stopped after the blob was paid for and registered (the chain failed between
+    /// register and certify).
+    #[error(
+        "blob {blob_id} is paid for and registered (object {object_id}) but the store stopped: {source}; \
+         storing the same bytes again resumes object {object_id} without paying again"
+    )]
+    Unfinished {
+        /// The blob.
+        blob_id: BlobId,
+        /// The registered `Blob` object.
+        object_id: Address,
+        /// What failed.
+        #[source]
+        source: ChainError,
+    },
     /// Zero epochs asked for.
     #[error("a blob must be stored for at least one epoch")]
     ZeroEpochs,
+    /// More epochs asked for than the chain sells ahead.
+    #[error("{asked} epochs asked for, storage is sold at most {max} epochs ahead (max_epochs_ahead on chain)")]
+    TooManyEpochs {
+        /// Epochs asked for.
+        asked: u32,
+        /// The chain's `max_epochs_ahead`.
+        max: u32,
+    },
+}
+
+impl StoreError {
+    /// The `Blob` object a failed store paid for and left uncertified, if it got that far:
+    /// storing the same bytes again resumes it.
+    pub fn unfinished_object(&self) -> Option<Address> {
+        match self {
+            Self::NotCertified { object_id, .. } | Self::Unfinished { object_id, .. } => Some(*object_id),
+            _ => None,
+        }
+    }
 }
 
 /// One failed attempt at certifying a registered blob, in the epoch it was made.
@@ -123,19 +169,25 @@ impl Default for StoreOptions {
 /// What a store did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreOutcome {
-    /// A new `Blob` object was registered and certified.
+    /// A `Blob` object was certified: newly registered, or registered by an earlier store that
+    /// stopped before certifying (`resumed`).
     NewlyCreated {
         /// The certified blob object as on chain.
         blob: Blob,
-        /// What was paid.
+        /// The price of the registration: paid now, or by the earlier store when `resumed`.
         price: Price,
+        /// Whether an existing registration was certified (nothing paid now).
+        resumed: bool,
     },
     /// The blob was already certified until at least the asked end epoch; nothing was paid.
     AlreadyCertified {
         /// The blob.
         blob_id: BlobId,
-        /// The end epoch nodes of at least f+1 shards report.
+        /// The end epoch: of the sender's certified `Blob` object, or as nodes of at least f+1
+        /// shards report.
         end_epoch: Epoch,
+        /// The sender's certified `Blob` object, when that is what was found.
+        object_id: Option<Address>,
     },
 }
 
@@ -151,14 +203,25 @@ impl StoreOutcome {
     /// The answer in the shape of Walrus' publisher (`newlyCreated` / `alreadyCertified`).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
-            Self::NewlyCreated { blob, price } => serde_json::json!({ "newlyCreated": {
+            Self::NewlyCreated { blob, price, resumed: false } => serde_json::json!({ "newlyCreated": {
                 "blobObject": blob_json(blob),
                 "resourceOperation": { "registerFromScratch": {
                     "encodedLength": price.encoded_length, "epochsAhead": price.epochs } },
                 "cost": price.total(),
             }}),
-            Self::AlreadyCertified { blob_id, end_epoch } => serde_json::json!({ "alreadyCertified": {
-                "blobId": blob_id.to_string(), "endEpoch": end_epoch } }),
+            // Walrus's answer when an existing registration is certified: nothing paid now.
+            Self::NewlyCreated { blob, price, resumed: true } => serde_json::json!({ "newlyCreated": {
+                "blobObject": blob_json(blob),
+                "resourceOperation": { "reuseRegistration": { "encodedLength": price.encoded_length } },
+                "cost": 0,
+            }}),
+            Self::AlreadyCertified { blob_id, end_epoch, object_id } => {
+                let mut answer = serde_json::json!({ "blobId": blob_id.to_string(), "endEpoch": end_epoch });
+                if let Some(object_id) = object_id {
+                    answer["object"] = serde_json::Value::String(object_id.to_string());
+                }
+                serde_json::json!({ "alreadyCertified": answer })
+            }
         }
     }
 }
@@ -196,6 +259,23 @@ pub struct StatusReport {
     pub certified_until: Option<Epoch>,
 }
 
+/// The sender's `Blob` object that a store of `blob_id` for `deletable` until `wanted_end` can use
+/// instead of paying: one whose storage runs from at most `epoch` to at least `wanted_end`, a
+/// certified one first, then the one that lasts longest.
+pub fn reusable_blob<'a>(
+    owned: &'a [Blob],
+    blob_id: &BlobId,
+    deletable: bool,
+    epoch: Epoch,
+    wanted_end: Epoch,
+) -> Option<&'a Blob> {
+    owned
+        .iter()
+        .filter(|blob| blob.blob_id == *blob_id && blob.deletable == deletable)
+        .filter(|blob| blob.storage.start_epoch <= epoch && blob.storage.end_epoch >= wanted_end)
+        .max_by_key(|blob| (blob.is_certified(), blob.storage.end_epoch))
+}
+
 /// The floe client.
 #[derive(Debug)]
 pub struct FloeClient {
@@ -203,6 +283,9 @@ pub struct FloeClient {
     settings: Settings,
     committees: RwLock<Committees>,
     chain: Option<ChainAccess>,
+    /// Stores in progress by blob id: a second store of the same bytes waits for the first, then
+    /// finds its `Blob` object instead of paying for another.
+    storing: Mutex<HashMap<BlobId, Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl FloeClient {
@@ -216,7 +299,13 @@ impl FloeClient {
     /// ask a pair of the previous holder of its shard when the current one does not serve it.
     pub fn with_committees(current: StorageCommittee, previous: Option<StorageCommittee>, settings: Settings) -> Self {
         let committees = Committees::new(Arc::new(current), previous.map(Arc::new));
-        Self { http: reqwest::Client::new(), settings, committees: RwLock::new(committees), chain: None }
+        Self {
+            http: reqwest::Client::new(),
+            settings,
+            committees: RwLock::new(committees),
+            chain: None,
+            storing: Mutex::new(HashMap::new()),
+        }
     }
 
     /// A client of `deployment`, signing with `signer` when given (reads need no key).
@@ -349,8 +438,50 @@ impl FloeClient {
         }
     }
 
-    /// Stores `blob`: encodes it, pays for and registers it, uploads it, certifies it. A
-    /// permanent blob already certified until the asked end epoch is not paid for again.
+    /// Whether `blob_id` is certified, decided as soon as the answers allow: `Some(true)` once
+    /// nodes of f+1 shards report a certified object (one of them is correct), `Some(false)` once
+    /// so many shards report it uncertified or unknown that f+1 no longer can, `None` if the
+    /// nodes that answer decide neither. With up to f shards' nodes down it never waits for
+    /// them.
+    pub async fn is_certified(&self, blob_id: &BlobId) -> Option<bool> {
+        let committee = self.committee();
+        let n_shards = u64::from(committee.n_shards());
+        let mut answers: futures::stream::FuturesUnordered<_> = committee
+            .members()
+            .iter()
+            .enumerate()
+            .map(|(index, member)| {
+                let node = NodeClient::new(self.http.clone(), &member.url);
+                let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
+                async move { (weight, node.status(&blob_id, timeout).await.ok()) }
+            })
+            .collect();
+        let (mut certified, mut not) = (0u64, 0u64);
+        while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
+            match status {
+                Some(
+                    NodeBlobStatus::Permanent { initial_certified_epoch: Some(_), .. }
+                    | NodeBlobStatus::Deletable { initial_certified_epoch: Some(_) },
+                ) => certified += weight,
+                Some(_) => not += weight,
+                None => {}
+            }
+            if committee.is_one_correct(certified) {
+                return Some(true);
+            }
+            if !committee.is_one_correct(n_shards.saturating_sub(not)) {
+                return Some(false);
+            }
+        }
+        None
+    }
+
+    /// Stores `blob`: encodes it, pays for and registers it, uploads it, certifies it. Nothing
+    /// is paid when the sender owns a certified `Blob` of the same bytes and deletable flag that
+    /// lasts long enough, or (permanent blobs) the committee reports the blob certified that
+    /// long; a `Blob` the sender registered but never certified is certified instead of paying
+    /// again. `epochs` must be within the chain's `max_epochs_ahead` (checked before anything is
+    /// spent).
     pub async fn store(
         &self,
         blob: Vec<u8>,
@@ -361,10 +492,16 @@ impl FloeClient {
             return Err(StoreError::ZeroEpochs);
         }
         let chain = self.chain_or_err()?;
+        let sender = chain.sender().ok_or(ChainError::NoSigner)?;
         let system = chain.system().await?;
+        if options.epochs > system.max_epochs_ahead {
+            return Err(StoreError::TooManyEpochs { asked: options.epochs, max: system.max_epochs_ahead });
+        }
         let committee = self.refresh_committee(Some(system.epoch())).await?;
         let config = *committee.config();
         let size = blob.len();
+        // Priced before encoding: a blob too large for the committee is refused without the work.
+        let price = Price::of(&system, &config, size as u64, options.epochs)?;
         let encoded = tokio::task::spawn_blocking(move || encode(&config, &blob))
             .await
             .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?
@@ -372,27 +509,76 @@ impl FloeClient {
         let blob_id = *encoded.metadata.blob_id();
         progress.event(ProgressEvent::Encoded { blob_id, slivers: 2 * u64::from(config.n_shards()) });
 
-        let wanted_end = system.epoch().saturating_add(options.epochs);
-        if !options.deletable && !options.force {
-            if let Some(end_epoch) = self.status(&blob_id).await.certified_until.filter(|end| *end >= wanted_end) {
+        let turn = self.store_turn(blob_id);
+        let _turn = turn.lock().await;
+        let epoch = chain.system().await?.epoch();
+        let wanted_end = epoch.saturating_add(options.epochs);
+        let owned = chain.owned_blobs(sender, &blob_id).await?;
+        let existing = reusable_blob(&owned, &blob_id, options.deletable, epoch, wanted_end);
+        // A certified object stays with the sender; a store for someone else makes them one.
+        let to_sender = options.send_object_to.is_none_or(|recipient| recipient == sender);
+        if !options.force {
+            if let Some(blob) = existing.filter(|blob| blob.is_certified() && to_sender) {
                 progress.event(ProgressEvent::AlreadyCertified { blob_id });
-                return Ok(StoreOutcome::AlreadyCertified { blob_id, end_epoch });
+                return Ok(StoreOutcome::AlreadyCertified {
+                    blob_id,
+                    end_epoch: blob.storage.end_epoch,
+                    object_id: Some(blob.id),
+                });
+            }
+            if !options.deletable
+                && let Some(end_epoch) = self.status(&blob_id).await.certified_until.filter(|end| *end >= wanted_end)
+            {
+                progress.event(ProgressEvent::AlreadyCertified { blob_id });
+                return Ok(StoreOutcome::AlreadyCertified { blob_id, end_epoch, object_id: None });
             }
         }
+        let persistence = |object_id: Address| {
+            if options.deletable {
+                BlobPersistence::Deletable { object_id: object_id.into_inner() }
+            } else {
+                BlobPersistence::Permanent
+            }
+        };
+        if let Some(registered) = existing.filter(|blob| !blob.is_certified()) {
+            let object_id = registered.id;
+            tracing::info!(%blob_id, %object_id, "resuming the sender's uncertified registration instead of paying again");
+            progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
+            let price = Price::of(&system, &config, size as u64, registered.storage.end_epoch.saturating_sub(epoch))?;
+            let blob = self
+                .certify_across_epochs(
+                    &encoded,
+                    object_id,
+                    persistence(object_id),
+                    options.send_object_to,
+                    true,
+                    progress,
+                )
+                .await
+                .map_err(|error| unfinished(error, blob_id, object_id))?;
+            return Ok(StoreOutcome::NewlyCreated { blob, price, resumed: true });
+        }
 
-        let price = Price::of(&system, &config, size as u64, options.epochs)?;
         let registered = chain.register(encoded.metadata.metadata(), &price, options.deletable).await?;
         let object_id = *registered.object.object_id();
         progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
-        let persistence = if options.deletable {
-            BlobPersistence::Deletable { object_id: object_id.into_inner() }
-        } else {
-            BlobPersistence::Permanent
-        };
         let blob = self
-            .certify_across_epochs(&encoded, object_id, persistence, options.send_object_to, false, progress)
-            .await?;
-        Ok(StoreOutcome::NewlyCreated { blob, price })
+            .certify_across_epochs(&encoded, object_id, persistence(object_id), options.send_object_to, false, progress)
+            .await
+            .map_err(|error| unfinished(error, blob_id, object_id))?;
+        Ok(StoreOutcome::NewlyCreated { blob, price, resumed: false })
+    }
+
+    /// The lock that stores of `blob_id` through this client take turns on.
+    fn store_turn(&self, blob_id: BlobId) -> Arc<tokio::sync::Mutex<()>> {
+        let mut storing = self.storing.lock().unwrap_or_else(|poison| poison.into_inner());
+        if let Some(turn) = storing.get(&blob_id).and_then(Weak::upgrade) {
+            return turn;
+        }
+        storing.retain(|_, turn| turn.strong_count() > 0);
+        let turn = Arc::new(tokio::sync::Mutex::new(()));
+        storing.insert(blob_id, Arc::downgrade(&turn));
+        turn
     }
 
     /// Finishes the store of a blob already registered as `Blob` object `object_id` with
@@ -466,12 +652,73 @@ impl FloeClient {
     }
 }
 
+/// A chain failure after `object_id` was registered becomes [`StoreError::Unfinished`], so the
+/// caller learns which paid object storing again resumes.
+fn unfinished(error: StoreError, blob_id: BlobId, object_id: Address) -> StoreError {
+    match error {
+        StoreError::Chain(source) => StoreError::Unfinished { blob_id, object_id, source },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn short(weight: u64) -> UploadError {
         UploadError::NotEnoughConfirmations { weight, needed: 9, n_shards: 12, failures: format!("{weight} failed") }
+    }
+
+    fn owned(id: u8, blob_id: u8, deletable: bool, epochs: (u32, u32), certified: bool) -> Blob {
+        Blob {
+            id: Address::new([id; 32]),
+            registered_epoch: epochs.0,
+            blob_id: BlobId([blob_id; 32]),
+            size: 10,
+            encoding_type: 1,
+            certified_epoch: certified.then_some(epochs.0),
+            storage: floe_chain::floe::storage::Storage {
+                id: Address::new([id + 100; 32]),
+                start_epoch: epochs.0,
+                end_epoch: epochs.1,
+                storage_size: 1 << 20,
+            },
+            deletable,
+        }
+    }
+
+    #[test]
+    fn a_store_reuses_the_senders_blob_of_the_same_bytes_and_flag_that_lasts_long_enough() {
+        let blob_id = BlobId([7; 32]);
+        let pick = |owned: &[Blob], deletable, wanted_end| {
+            reusable_blob(owned, &blob_id, deletable, 5, wanted_end).map(|blob| blob.id.into_inner()[0])
+        };
+        let candidates = [
+            owned(1, 7, true, (3, 9), false),
+            owned(2, 7, true, (4, 8), true),
+            owned(3, 7, false, (5, 20), false),
+            owned(4, 8, true, (5, 30), true),
+        ];
+        // Certified first, then the longest-lasting registration.
+        assert_eq!(pick(&candidates, true, 8), Some(2));
+        assert_eq!(pick(&candidates, true, 9), Some(1), "object 2 ends too early");
+        assert_eq!(pick(&candidates, true, 10), None, "nothing lasts until epoch 10");
+        // The deletable flag must match: a permanent registration is no deletable blob.
+        assert_eq!(pick(&candidates, false, 10), Some(3));
+        assert_eq!(pick(&[owned(5, 7, false, (6, 20), true)], false, 10), None, "storage from a later epoch");
+    }
+
+    #[test]
+    fn a_store_that_stopped_after_paying_names_the_object_a_retry_resumes() {
+        let error = StoreError::Unfinished {
+            blob_id: BlobId([1; 32]),
+            object_id: Address::new([2; 32]),
+            source: ChainError::Unexpected("the chain went away".into()),
+        };
+        let text = error.to_string();
+        assert!(text.contains(&Address::new([2; 32]).to_string()) && text.contains("resumes"), "{text}");
+        assert_eq!(error.unfinished_object(), Some(Address::new([2; 32])));
+        assert!(std::error::Error::source(&error).is_some());
     }
 
     #[test]

@@ -23,10 +23,12 @@
 //!
 //! Modules by concept: [`committee`] (who stores what), [`node_api`] (one node's HTTP API,
 //! floe-node-api's client re-exported), `upload` and `read` (the two data paths), [`chain_ops`]
-//! (transactions), [`staking`] (staking WAL and operating a node), [`client`] (the facade), [`daemon`] (publisher and aggregator),
+//! (transactions), `coin_pool` (each transaction its own coins, so concurrent stores from one key
+//! do not collide), [`staking`] (staking WAL and operating a node), [`client`] (the facade), [`daemon`] (publisher and aggregator),
 //! [`progress`], [`settings`].
 
 pub mod chain_ops;
+mod coin_pool;
 pub mod client;
 pub mod committee;
 pub mod daemon;

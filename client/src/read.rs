@@ -5,7 +5,12 @@
 //! they decode without Reed-Solomon work; `n - 2f` verified ones suffice. A node that is down,
 //! slow or lying costs one request: its slivers are replaced by others', and a node that did not
 //! answer at all, or answered with something that fails verification, is not asked again during
-//! the read. Should the primary axis fall short, the secondary axis (`n - f` slivers) is tried.
+//! the read. So that "again" includes requests already on their way, a node is asked for one
+//! sliver until one of its slivers has verified; only then are its other slivers requested in
+//! parallel (one round trip more per node, instead of a liar being asked for every sliver it
+//! holds). A node that served metadata failing verification is asked for slivers only if the
+//! others cannot supply enough (beyond f faulty shards). Should the primary axis fall short, the
+//! secondary axis (`n - f` slivers) is tried.
 //! Decoding ends with the consistency check, so a blob encoded inconsistently by its writer is
 //! reported instead of returned.
 //!
@@ -14,7 +19,7 @@
 //! holder of a pair does not serve it, its holder in the previous committee is asked before the
 //! read moves on to other pairs; metadata likewise comes from either committee.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use floe_encoder::{
     BlobId, SliverPairIndex, SliverType,
@@ -90,8 +95,10 @@ fn quote(failures: &[String]) -> String {
 struct NodeRecord {
     /// Nodes that did not answer at all.
     unreachable: HashSet<NodeId>,
-    /// Nodes whose answer failed verification: faulty or lying.
+    /// Nodes whose sliver answer failed verification: faulty or lying.
     liars: HashSet<NodeId>,
+    /// Nodes whose metadata failed verification: asked for slivers only as a last resort.
+    suspects: HashSet<NodeId>,
 }
 
 impl NodeRecord {
@@ -108,6 +115,13 @@ impl NodeRecord {
                 self.liars.insert(node);
             }
             NodeApiError::Status { .. } | NodeApiError::OtherEpoch { .. } => {}
+        }
+    }
+
+    /// Notes a metadata answer that failed verification.
+    fn note_metadata(&mut self, node: NodeId, error: &NodeApiError) {
+        if matches!(error, NodeApiError::Invalid { .. } | NodeApiError::TooLarge { .. }) {
+            self.suspects.insert(node);
         }
     }
 }
@@ -132,6 +146,7 @@ fn sources<'a>(committees: &'a Committees, blob_id: &BlobId, pair: SliverPairInd
 async fn metadata(
     committees: &Committees,
     blob_id: &BlobId,
+    record: &mut NodeRecord,
     settings: &Settings,
     http: &reqwest::Client,
 ) -> Result<VerifiedBlobMetadata, ReadError> {
@@ -163,6 +178,7 @@ async fn metadata(
                 if error.status() == Some(404) {
                     not_found.push(node_id);
                 }
+                record.note_metadata(node_id, &error);
                 failures.push(error.to_string());
             }
         }
@@ -201,12 +217,21 @@ async fn fetch_slivers(
         .into_iter();
     // Pairs to ask of another source (by position in `sources`) before any new pair.
     let mut fallbacks: VecDeque<(SliverPairIndex, usize)> = VecDeque::new();
+    // Nodes with a verified sliver in this call; the others get one request at a time.
+    let mut trusted: HashSet<NodeId> = HashSet::new();
+    // Pairs waiting for their node's first answer, by node.
+    let mut waiting: HashMap<NodeId, Vec<(SliverPairIndex, usize)>> = HashMap::new();
+    let mut waiting_count = 0usize;
+    // Pairs whose source served wrong metadata, held back while others may still do.
+    let mut held_back: Vec<(SliverPairIndex, usize)> = Vec::new();
+    let mut ask_suspects = false;
     let mut verified = Vec::with_capacity(needed);
     let mut failures = Vec::new();
     let mut in_flight = FuturesUnordered::new();
+    let mut probing: HashSet<NodeId> = HashSet::new();
     let limit = settings.max_concurrent_requests.max(1);
     loop {
-        while in_flight.len() < limit && verified.len() + in_flight.len() < needed {
+        while in_flight.len() < limit && verified.len() + in_flight.len() + waiting_count < needed {
             let Some((pair, first)) = fallbacks.pop_front().or_else(|| candidates.next().map(|pair| (pair, 0))) else {
                 break;
             };
@@ -216,16 +241,40 @@ async fn fetch_slivers(
             else {
                 continue;
             };
+            let node_id = member.node_id;
+            if !ask_suspects && record.suspects.contains(&node_id) {
+                held_back.push((pair, position));
+                continue;
+            }
+            if !trusted.contains(&node_id) && !probing.insert(node_id) {
+                // Its first sliver is still on its way: wait for it to verify.
+                waiting.entry(node_id).or_default().push((pair, position));
+                waiting_count += 1;
+                continue;
+            }
             let node = NodeClient::new(http.clone(), &member.url);
-            let (node_id, last) = (member.node_id, position + 1 == sources.len());
+            let last = position + 1 == sources.len();
             in_flight.push(async move {
                 let answer = node.sliver(config, metadata, pair, axis, settings.request_timeout).await;
                 (pair, position, last, node_id, answer)
             });
         }
-        let Some((pair, position, last, node_id, answer)) = in_flight.next().await else { break };
+        let Some((pair, position, last, node_id, answer)) = in_flight.next().await else {
+            // Nothing more to ask of the others: the held-back nodes are all that is left.
+            if verified.len() < needed && !held_back.is_empty() && !ask_suspects {
+                ask_suspects = true;
+                fallbacks.extend(held_back.drain(..));
+                continue;
+            }
+            break;
+        };
+        probing.remove(&node_id);
+        let queued = waiting.remove(&node_id).unwrap_or_default();
+        waiting_count -= queued.len();
         match answer {
             Ok(sliver) => {
+                trusted.insert(node_id);
+                fallbacks.extend(queued);
                 verified.push(sliver);
                 progress.event(ProgressEvent::SliverFetched { done: verified.len() as u64, needed: needed as u64 });
                 if verified.len() >= needed {
@@ -238,6 +287,12 @@ async fn fetch_slivers(
                 if !last {
                     fallbacks.push_back((pair, position + 1));
                 }
+                // Still askable (the node just lacked that sliver): its queued pairs try it again,
+                // one first; otherwise they move on to their next source.
+                let askable = record.may_ask(&node_id);
+                fallbacks.extend(
+                    queued.into_iter().map(|(pair, position)| (pair, if askable { position } else { position + 1 })),
+                );
             }
         }
     }
@@ -252,10 +307,8 @@ pub(crate) async fn read(
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, ReadError> {
-    let metadata = metadata(committees, blob_id, settings, http).await?;
-    // Only sliver answers count: wrong metadata says nothing of a node's slivers, which are
-    // verified on their own.
     let mut record = NodeRecord::default();
+    let metadata = metadata(committees, blob_id, &mut record, settings, http).await?;
     let mut all_failures = Vec::new();
     let mut shortfall = None;
     let config = *committees.current.config();

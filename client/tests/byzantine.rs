@@ -1,9 +1,13 @@
 //! Reads succeed while some nodes lie: a node serving metadata of another blob or corrupted
-//! slivers is caught by verification and its answers are replaced by other nodes'.
+//! slivers is caught by verification and its answers are replaced by other nodes', and is not
+//! asked again during the same read.
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use axum::{
     Router,
@@ -14,7 +18,7 @@ use axum::{
 };
 use common::{ClientView as _, blob, cluster};
 use floe_client::{FloeClient, NoProgress, StorageCommittee};
-use floe_encoder::{EncodingConfig, encode, messages::BlobPersistence};
+use floe_encoder::{EncodingConfig, SliverIndex, SliverType, encode, messages::BlobPersistence};
 use tokio::net::TcpListener;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -30,6 +34,8 @@ struct Liar {
     http: reqwest::Client,
     /// Metadata of some other blob, sent as if it were the one asked for.
     other_metadata: Vec<u8>,
+    /// Sliver requests received.
+    slivers_asked: AtomicUsize,
 }
 
 async fn metadata(State(liar): State<Arc<Liar>>, Path(id): Path<String>) -> (StatusCode, Vec<u8>) {
@@ -46,6 +52,7 @@ async fn sliver(
     State(liar): State<Arc<Liar>>,
     Path((id, pair, axis)): Path<(String, String, String)>,
 ) -> (StatusCode, Bytes) {
+    liar.slivers_asked.fetch_add(1, Ordering::SeqCst);
     let url = format!("{}/v1/blobs/{id}/slivers/{pair}/{axis}", liar.honest);
     let honest = liar.http.get(url).send().await.unwrap();
     let status = StatusCode::from_u16(honest.status().as_u16()).unwrap();
@@ -60,21 +67,27 @@ async fn sliver(
 
 /// A server in front of an honest node that lies as told.
 async fn liar(honest: String, lie: Lie) -> String {
+    counted_liar(honest, lie).await.0
+}
+
+/// [`liar`], with its request counts.
+async fn counted_liar(honest: String, lie: Lie) -> (String, Arc<Liar>) {
     let other = encode(&EncodingConfig::new(10).unwrap(), b"some other blob").unwrap();
     let state = Arc::new(Liar {
         honest,
         lie,
         http: reqwest::Client::new(),
         other_metadata: other.metadata.metadata().to_bcs(),
+        slivers_asked: AtomicUsize::new(0),
     });
     let app = Router::new()
         .route("/v1/blobs/{id}/metadata", get(metadata))
         .route("/v1/blobs/{id}/slivers/{pair}/{axis}", get(sliver))
-        .with_state(state);
+        .with_state(state.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    (url, state)
 }
 
 /// The committee with the given members reached through liars.
@@ -120,5 +133,49 @@ async fn metadata_is_taken_only_from_a_node_whose_answer_matches_the_blob_id() {
     let client = with_liars(&honest.committee(), &[(0, Lie::Metadata), (1, Lie::Metadata), (2, Lie::Metadata)]).await;
     for _ in 0..4 {
         assert_eq!(client.read(&blob_id, &NoProgress).await.unwrap(), data);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_lies_is_not_asked_again_during_the_same_read() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let honest = cluster.client();
+    let committee = honest.committee();
+    let config = *committee.config();
+    let needed = config.n_source_symbols(SliverType::Primary);
+    // A blob of which node 0 holds at least two of the systematic primary slivers a read asks
+    // for first, so that a liar could be asked for several at once.
+    let (data, encoded) = (0u8..=255)
+        .map(|seed| {
+            let data = blob(20_000, seed);
+            let encoded = encode(&config, &data).unwrap();
+            (data, encoded)
+        })
+        .find(|(_, encoded)| {
+            let blob_id = encoded.metadata.blob_id();
+            let pairs = (0..needed).map(|index| SliverIndex(index).pair_index(SliverType::Primary, config.n_shards()));
+            pairs.filter(|pair| committee.holder_of_pair(blob_id, *pair) == 0).count() >= 2
+        })
+        .unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 3);
+    honest.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+
+    let client_through = |url: String| {
+        let mut members = committee.members().to_vec();
+        members[0].url = url;
+        FloeClient::with_committee(
+            StorageCommittee::new(committee.epoch(), committee.n_shards(), members).unwrap(),
+            common::quick_settings(),
+        )
+    };
+    // Corrupted slivers: one request finds out, the node's other slivers come from elsewhere.
+    let (url, liar) = counted_liar(committee.members()[0].url.clone(), Lie::Slivers).await;
+    let client = client_through(url);
+    for _ in 0..4 {
+        let before = liar.slivers_asked.load(Ordering::SeqCst);
+        assert_eq!(client.read(&blob_id, &NoProgress).await.unwrap(), data);
+        let asked = liar.slivers_asked.load(Ordering::SeqCst) - before;
+        assert_eq!(asked, 1, "the lying node was asked for {asked} slivers in one read");
     }
 }

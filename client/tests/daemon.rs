@@ -1,4 +1,5 @@
-//! The aggregator over HTTP: whole blobs, byte ranges, unknown blobs, and the publisher's limits.
+//! The aggregator over HTTP: certified blobs only, whole or by byte range, unknown blobs, and the
+//! publisher's limits.
 
 mod common;
 
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use common::{ClientView as _, blob, cluster};
 use floe_client::{NoProgress, daemon};
 use floe_encoder::{encode, messages::BlobPersistence};
+use floe_node::{ChainFeed as _, blob_info::ObjectId};
 use tokio::net::TcpListener;
 
 async fn start(client: floe_client::FloeClient, max_body: usize) -> (daemon::Daemon, tokio::sync::oneshot::Sender<()>) {
@@ -32,6 +34,12 @@ async fn aggregator_serves_whole_blobs_and_byte_ranges() {
     let (daemon, _stop) = start(client, 1024).await;
     let http = reqwest::Client::new();
     let url = format!("{}/v1/blobs/{blob_id}", daemon.url());
+    // Registered and uploaded but not certified: not served yet.
+    let uncertified = http.get(&url).send().await.unwrap();
+    assert_eq!(uncertified.status(), 409);
+    let body: serde_json::Value = serde_json::from_slice(&uncertified.bytes().await.unwrap()).unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("not certified"), "{body}");
+    cluster.chain.blob_certified(blob_id, ObjectId([6; 32]), common::EPOCH);
 
     let whole = http.get(&url).send().await.unwrap();
     assert_eq!(whole.status(), 200);

@@ -1,7 +1,10 @@
 //! The explorer HTTP API: JSON over axum, lists paged with `?cursor=&limit=` and answered as
 //! `{"items": [...], "next_cursor": "..."}`. Ids in paths and filters are validated and
 //! normalized (blob ids as base64url text, addresses as 0x-prefixed 64 hex digits) before they
-//! reach SQL.
+//! reach SQL; event kinds must be ones the indexer writes, epochs non-negative, cursors ones it
+//! returned. Every refusal is floe's JSON error `{"error": {"code", "message"}}` naming the
+//! parameter; floe-serve turns extractor rejections (a `limit` that is not a number) into the
+//! same shape.
 //!
 //! | route | answer |
 //! |---|---|
@@ -29,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, Digest};
 
 use crate::db::{DbConnection, DbError, Pool};
+use crate::mapping::EVENT_KINDS;
 use crate::queries::{self, EventFilter, MAX_PAGE, PageRequest};
 
 /// A request the API refused or could not answer.
@@ -55,11 +59,7 @@ impl IntoResponse for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Db(_) | Self::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (
-            status,
-            Json(serde_json::json!({ "error": self.to_string() })),
-        )
-            .into_response()
+        floe_serve::error_response(status, self.to_string())
     }
 }
 
@@ -126,10 +126,32 @@ async fn run<T: Send + 'static>(
     .map_err(|e| ApiError::Task(e.to_string()))?
 }
 
+/// An address or object id: `0x` and 1 to 64 hex digits (the parser alone would also take hex
+/// without the prefix, so `bad` would read as `0xbad`).
 fn address(name: &str, text: &str) -> Result<String, ApiError> {
-    Address::from_str(text).map(|a| a.to_string()).map_err(|_| {
-        ApiError::BadRequest(format!("{name} {text:?} is not a 0x-prefixed hex address"))
-    })
+    text.strip_prefix("0x")
+        .filter(|digits| {
+            (1..=64).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+        .and_then(|_| Address::from_str(text).ok())
+        .map(|a| a.to_string())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{name} {text:?} is not an address: 0x and 1 to 64 hex digits"
+            ))
+        })
+}
+
+fn event_kind(text: &str) -> Result<String, ApiError> {
+    EVENT_KINDS
+        .contains(&text)
+        .then(|| text.to_owned())
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "kind {text:?} is not an event kind; one of {}",
+                EVENT_KINDS.join(", ")
+            ))
+        })
 }
 
 fn digest(text: &str) -> Result<String, ApiError> {
@@ -250,7 +272,7 @@ async fn list_events(
     Query(params): Query<EventParams>,
 ) -> Result<Response, ApiError> {
     let filter = EventFilter {
-        kind: params.kind,
+        kind: params.kind.as_deref().map(event_kind).transpose()?,
         blob_id: params.blob_id.as_deref().map(blob_id).transpose()?,
         tx_digest: params.tx.as_deref().map(digest).transpose()?,
         object_id: params
@@ -292,6 +314,11 @@ async fn committee(
     State(pool): State<Pool>,
     Query(params): Query<CommitteeParams>,
 ) -> Result<Response, ApiError> {
+    if let Some(epoch) = params.epoch.filter(|epoch| *epoch < 0) {
+        return Err(ApiError::BadRequest(format!(
+            "epoch {epoch} is negative; epochs count from 0"
+        )));
+    }
     let (epoch, members) = run(pool, move |c| Ok(queries::committee(c, params.epoch)?)).await?;
     Ok(Json(CommitteeAnswer { epoch, members }).into_response())
 }

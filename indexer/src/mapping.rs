@@ -131,6 +131,28 @@ fn fields_of<T: serde::Serialize>(event: &T, blob_id: Option<&str>) -> Value {
     value
 }
 
+/// Every `kind` an event row can have: the names `map_decoded` gives, then [`UNKNOWN_KIND`] and
+/// [`MALFORMED_KIND`]. The API refuses any other `?kind=`, and the OpenAPI lists these.
+pub const EVENT_KINDS: [&str; 17] = [
+    "BlobRegistered",
+    "BlobCertified",
+    "BlobDeleted",
+    "InvalidBlobID",
+    "EpochChangeStart",
+    "EpochChangeDone",
+    "ShardsReceived",
+    "EpochParametersSelected",
+    "StakingPoolRegistered",
+    "Staked",
+    "WithdrawalRequested",
+    "Withdrawn",
+    "CommissionCollected",
+    "RewardsDistributed",
+    "Initialized",
+    UNKNOWN_KIND,
+    MALFORMED_KIND,
+];
+
 fn map_decoded(decoded: FloeEvent) -> MappedEvent {
     let name = match &decoded {
         FloeEvent::Unknown { .. } => UNKNOWN_KIND,

@@ -84,8 +84,13 @@ impl IndexerService {
             })?;
         let (first, policy) = (config.first_checkpoint, config.stream_policy);
         let follower = tokio::spawn(async move { follow(&client, ingester, first, policy).await });
-        let api =
-            tokio::spawn(async move { axum::serve(listener, crate::api::router(pool)).await });
+        // floe-serve's timeouts and connection limit; the API takes no bodies.
+        let api = tokio::spawn(floe_serve::serve(
+            listener,
+            crate::api::router(pool),
+            floe_serve::ServeLimits::default(),
+            std::future::pending(),
+        ));
         tracing::info!(%addr, "indexer explorer API listening");
         Ok(Self {
             addr,

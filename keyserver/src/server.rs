@@ -119,11 +119,12 @@ impl KeyServer {
             .with_state(state);
         let (closing, mut closing_rx) = watch::channel(false);
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = closing_rx.wait_for(|c| *c).await;
-                })
-                .await
+            // floe-serve's timeouts and connection limit; rejections become floe's JSON errors.
+            let limits = floe_serve::ServeLimits::with_max_body(MAX_REQUEST_BYTES as u64);
+            floe_serve::serve(listener, app, limits, async move {
+                let _ = closing_rx.wait_for(|c| *c).await;
+            })
+            .await
         });
         tracing::info!(%addr, "key server serving");
         Ok(Self { addr, closing, server, watcher })

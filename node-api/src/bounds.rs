@@ -45,6 +45,11 @@ pub const MAX_SYNC_PAGE_SLIVERS: u16 = 1024;
 /// The largest `POST /v1/migrate/sync_shard` body: a BCS `SignedMessage` of a sync request.
 pub const MAX_SYNC_REQUEST_BODY: usize = 1024;
 
+/// The largest request body a node reads at all, whatever the route: above every valid body of
+/// committees up to 5,000 shards (a sliver of 3,334 symbols of 65,534 bytes is 218 MB); each
+/// route then holds its body to its own bound. A larger declared length is refused up front.
+pub const MAX_REQUEST_BODY: usize = 256 * 1024 * 1024;
+
 /// The largest valid shard-sync page of `count` slivers: the page bound, one more sliver of the
 /// largest size, and per sliver its blob id and length prefixes.
 pub fn max_sync_page_answer(config: &EncodingConfig, count: u16) -> usize {

@@ -72,6 +72,20 @@ fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(Head
     response
 }
 
+/// The answer to a blob that is not certified: 404 if no node knows it, 409 if it is registered
+/// (its bytes may well be on the nodes, but nothing guarantees them until a certificate is).
+fn uncertified(blob_id: &BlobId, read: Result<Vec<u8>, ReadError>) -> ApiError {
+    match read {
+        Err(error @ ReadError::NotFound(_)) => read_error(error),
+        _ => ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "blob {blob_id} is registered but not certified: it is not available until a certificate is on chain"
+            ),
+        ),
+    }
+}
+
 /// `GET /v1/blobs/{blob_id}`.
 pub(super) async fn by_blob_id(
     State(client): State<Arc<FloeClient>>,
@@ -81,7 +95,13 @@ pub(super) async fn by_blob_id(
     let blob_id: BlobId = blob_id
         .parse()
         .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {blob_id:?}: {error}")))?;
-    let blob = client.read(&blob_id, &NoProgress).await.map_err(read_error)?;
+    // The certification check runs beside the read, so a certified blob costs no extra latency;
+    // undecided (the nodes disagree or do not answer), the bytes are served, verified as always.
+    let (blob, certified) = tokio::join!(client.read(&blob_id, &NoProgress), client.is_certified(&blob_id));
+    if certified == Some(false) {
+        return Err(uncertified(&blob_id, blob));
+    }
+    let blob = blob.map_err(read_error)?;
     Ok(answer(blob, &blob_id, &headers, Vec::new()))
 }
 
@@ -99,6 +119,12 @@ pub(super) async fn by_object_id(
     })?;
     let (blob, _) =
         chain.blob(object_id).await.map_err(|error| ApiError::new(StatusCode::NOT_FOUND, error.to_string()))?;
+    if !blob.is_certified() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("Blob object {object_id} (blob {}) is registered but not certified", blob.blob_id),
+        ));
+    }
     let attributes =
         chain.attributes(object_id).await.map_err(|error| ApiError::new(StatusCode::BAD_GATEWAY, error.to_string()))?;
     let extra = attributes

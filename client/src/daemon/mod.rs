@@ -10,7 +10,19 @@
 //! Blobs are deletable by default, as in Walrus since v1.33; `permanent=true` stores a
 //! permanent blob (one already certified for long enough is then not paid for again). The
 //! publisher needs a client with a chain connection and a key; without one, `PUT` answers 503.
-//! Errors are JSON `{"error": {"code", "message"}}`.
+//! Errors are JSON `{"error": {"code", "message"}}`, extractor rejections included: the daemon
+//! is served by floe-serve ([`serve`]), with its header and body read timeouts, connection limit
+//! and a body limit of [`DaemonSettings::max_body`] refused up front (413 naming the limit).
+//!
+//! The publisher checks what it can before spending anything: `epochs` within 1 ..= the chain's
+//! `max_epochs_ahead` (400 naming the limit), the size against the body limit and the committee's
+//! largest blob (413). It stores through one [`FloeClient`], whose coin pool lends each
+//! transaction its own coins, so concurrent `PUT`s from one key do not collide; a `PUT` of bytes
+//! whose earlier store was paid but never certified resumes that `Blob` object (see
+//! [`FloeClient::store`]).
+//!
+//! The aggregator serves only certified blobs: one that is registered but not certified is a
+//! 409, whatever bytes the nodes may already hold.
 
 mod aggregator;
 mod publisher;
@@ -19,7 +31,7 @@ pub(crate) mod range;
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
-    Json, Router,
+    Router,
     extract::DefaultBodyLimit,
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -85,7 +97,8 @@ pub fn serve(
 ) -> std::io::Result<Daemon> {
     let address = listener.local_addr()?;
     let app = router(client, settings);
-    let task = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
+    let limits = floe_serve::ServeLimits::with_max_body(settings.max_body as u64);
+    let task = tokio::spawn(floe_serve::serve(listener, app, limits, shutdown));
     Ok(Daemon { address, task })
 }
 
@@ -107,7 +120,6 @@ impl IntoResponse for ApiError {
         if self.status.is_server_error() {
             tracing::warn!(status = %self.status, message = %self.message, "request failed");
         }
-        let body = serde_json::json!({ "error": { "code": self.status.as_u16(), "message": self.message } });
-        (self.status, Json(body)).into_response()
+        floe_serve::error_response(self.status, self.message)
     }
 }

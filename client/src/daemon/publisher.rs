@@ -59,12 +59,15 @@ fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
 fn store_error(error: StoreError) -> ApiError {
     let status = match &error {
         StoreError::Encode { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        StoreError::ZeroEpochs => StatusCode::BAD_REQUEST,
-        StoreError::Chain(ChainError::Payment(_) | ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::ZeroEpochs | StoreError::TooManyEpochs { .. } => StatusCode::BAD_REQUEST,
+        StoreError::Chain(error) if error.is_insufficient_balance() => StatusCode::SERVICE_UNAVAILABLE,
+        StoreError::Chain(ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
-        StoreError::Chain(_) | StoreError::NotCertified { .. } | StoreError::OtherBlob { .. } => {
-            StatusCode::BAD_GATEWAY
-        }
+        // Paid for but not certified: the message names the object a retry resumes.
+        StoreError::Chain(_)
+        | StoreError::NotCertified { .. }
+        | StoreError::Unfinished { .. }
+        | StoreError::OtherBlob { .. } => StatusCode::BAD_GATEWAY,
     };
     ApiError::new(status, error.to_string())
 }

@@ -86,7 +86,8 @@ fn explorer(backend: Backend) {
     let checkpoint = chain.checkpoint(txs);
     ingester.apply(&[checkpoint]).unwrap();
 
-    let app = router(db.pool());
+    // As served: floe-serve maps extractor rejections to JSON errors.
+    let app = floe_serve::json_errors(router(db.pool()));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -171,7 +172,26 @@ fn explorer(backend: Backend) {
         // Refusals name what was wrong.
         let (status, body) = get(&app, "/v1/blobs?cursor=abc").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
-        assert!(body["error"].as_str().unwrap().contains("cursor"), "{body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("cursor"), "{body}");
+        assert_eq!(body["error"]["code"], 400, "{body}");
+        // Each parameter is checked before SQL, in floe's JSON error shape.
+        for uri in [
+            "/v1/events?kind=bogus",
+            "/v1/stakes?owner=bad",
+            "/v1/blobs?owner=0xnothex",
+            "/v1/committee?epoch=-1",
+            "/v1/events?cursor=-5",
+            // Extractor rejections (not numbers) go through the same JSON layer.
+            "/v1/blobs?limit=many",
+            "/v1/committee?epoch=soon",
+        ] {
+            let (status, body) = get(&app, uri).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+            assert_eq!(body["error"]["code"], 400, "{uri}: {body}");
+            assert!(body["error"]["message"].is_string(), "{uri}: {body}");
+        }
+        let (status, body) = get(&app, "/v1/events?kind=Staked").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
         let (status, _) = get(&app, "/v1/blobs?limit=0").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let (status, body) = get(&app, "/v1/blobs/not-a-blob-id").await;

@@ -195,6 +195,44 @@ fn openapi_paths_are_exactly_the_routes_served() {
     }
 }
 
+#[test]
+fn ids_and_cursors_have_patterns_and_kinds_are_the_ones_written() {
+    let spec = spec();
+    let mut checked = 0;
+    for item in spec["paths"].as_object().unwrap().values() {
+        for parameter in item["get"]["parameters"].as_array().into_iter().flatten() {
+            let parameter = match parameter.get("$ref").and_then(Value::as_str) {
+                Some(reference) => resolve(&spec, reference),
+                None => parameter,
+            };
+            let name = parameter["name"].as_str().unwrap();
+            let schema = &parameter["schema"];
+            match name {
+                "blob_id" | "object_id" | "owner" | "node_id" | "tx" | "cursor" => {
+                    let pattern = schema["pattern"].as_str();
+                    assert!(
+                        pattern.is_some_and(|p| p.starts_with('^') && p.ends_with('$')),
+                        "{name}: {schema}"
+                    );
+                    checked += 1;
+                }
+                "kind" => {
+                    let listed: Vec<&str> = schema["enum"]
+                        .as_array()
+                        .expect("kind lists its values")
+                        .iter()
+                        .map(|kind| kind.as_str().unwrap())
+                        .collect();
+                    assert_eq!(listed, crate::mapping::EVENT_KINDS);
+                }
+                "epoch" => assert_eq!(schema["minimum"], 0, "{schema}"),
+                _ => {}
+            }
+        }
+    }
+    assert!(checked >= 10, "only {checked} id and cursor parameters");
+}
+
 async fn fetch(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
     let response = app
         .clone()

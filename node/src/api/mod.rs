@@ -104,6 +104,8 @@ pub fn serve_until(
 ) -> std::io::Result<Server> {
     let address = listener.local_addr()?;
     let app = router(node);
-    let task = tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(shutdown).await });
+    // floe-serve's timeouts, connection limit and JSON rejections; routes bound their own bodies.
+    let limits = floe_serve::ServeLimits::with_max_body(floe_node_api::bounds::MAX_REQUEST_BODY as u64);
+    let task = tokio::spawn(floe_serve::serve(listener, app, limits, shutdown));
     Ok(Server { address, task })
 }

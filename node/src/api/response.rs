@@ -55,6 +55,13 @@ pub(crate) enum ApiError {
     /// A path segment that does not parse.
     #[error("bad {what} in path: {reason}")]
     BadPath { what: &'static str, reason: String },
+    /// The body could not be read (the client cut it off or stopped sending).
+    #[error("reading the {what} body failed: {source}")]
+    BadBody {
+        what: &'static str,
+        #[source]
+        source: axum::Error,
+    },
 }
 
 impl IntoResponse for ApiError {
@@ -68,7 +75,7 @@ impl IntoResponse for ApiError {
                 ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::BadPath { .. } => StatusCode::BAD_REQUEST,
+            Self::BadPath { .. } | Self::BadBody { .. } => StatusCode::BAD_REQUEST,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
@@ -92,7 +99,13 @@ pub(crate) async fn read_body(
     if let Some(size) = declared.filter(|size| *size > limit as u64) {
         return Err(ApiError::TooLarge { what, size: size.to_string(), limit });
     }
-    // Without a declared length (chunked), the limit is enforced while reading; a failure here is
-    // either that or a broken connection, and nobody reads the answer to the latter.
-    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::TooLarge { what, size: "more".into(), limit })
+    // Without a declared length (chunked), the limit is enforced while reading; any other failure
+    // is the client's (a body cut off, a half-closed connection, a stall): 400, not 413.
+    axum::body::to_bytes(body, limit).await.map_err(|source| {
+        if floe_serve::is_body_too_large(&source) {
+            ApiError::TooLarge { what, size: "more".into(), limit }
+        } else {
+            ApiError::BadBody { what, source }
+        }
+    })
 }

@@ -1,0 +1,269 @@
+//! How every floe HTTP server serves (storage node, publisher/aggregator, indexer, key server):
+//! one accept loop with limits nobody can starve, and one shape for every error.
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use axum::{Router, routing::get};
+//! use floe_serve::{ServeLimits, serve};
+//!
+//! let app = Router::new().route("/v1/health", get(|| async { "ok" }));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! // Until Ctrl-C; requests in flight then finish.
+//! serve(listener, app, ServeLimits::default(), async { tokio::signal::ctrl_c().await.ok(); }).await
+//! # }
+//! ```
+//!
+//! What [`serve`] enforces, per [`ServeLimits`]:
+//! - **header read timeout** ([`HEADER_READ_TIMEOUT`], 10 s): a request head must arrive whole
+//!   within it. hyper runs this timer from the moment a connection waits for a head, so it is also
+//!   the **idle connection timeout**: a connection that opens and sends nothing, or a keep-alive
+//!   connection that sends no next request, is closed after it.
+//! - **body read timeout** ([`BODY_READ_TIMEOUT`], 30 s): a request body that delivers no data
+//!   for that long fails (400); a body may take longer in total as long as it keeps moving.
+//! - **connection limit** ([`MAX_CONNECTIONS`], 1024): beyond it, new connections wait in the
+//!   kernel's backlog until one closes, instead of exhausting file descriptors; with the two
+//!   timeouts above, idle connections free their slots within seconds.
+//! - **body limit** (`max_body`, per server): a declared `Content-Length` above it is refused at
+//!   once with 413 naming the limit, before any byte of the body is read; a body without a
+//!   declared length fails when it passes the limit.
+//! - **JSON errors**: every error answer that is not JSON already (axum's extractor rejections,
+//!   unknown routes, wrong methods, the limits above) becomes floe's error shape
+//!   `{"error": {"code": 400, "message": "..."}}` ([`error_response`]), keeping its status. A
+//!   body cut off by the client (a half-closed connection) is 400, not 413.
+
+use std::{convert::Infallible, future::Future, pin::pin, sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::Request,
+    http::{HeaderValue, Method, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    service::TowerToHyperService,
+};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, watch},
+};
+use tower::ServiceExt;
+
+/// How long a request head may take to arrive, counted from when the connection starts waiting
+/// for it (so also how long a connection may sit idle).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a request body may deliver nothing.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once.
+pub const MAX_CONNECTIONS: usize = 1024;
+/// The body limit of a server that takes no large bodies.
+pub const DEFAULT_MAX_BODY: u64 = 1024 * 1024;
+/// The pause after a failed `accept` (e.g. out of file descriptors), so the loop does not spin.
+const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
+/// The most of a non-JSON error body kept as the JSON error's message.
+const MAX_REJECTION_TEXT: usize = 16 * 1024;
+
+/// A server's limits (see the crate documentation for what each does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeLimits {
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// See [`BODY_READ_TIMEOUT`].
+    pub body_read_timeout: Duration,
+    /// See [`MAX_CONNECTIONS`].
+    pub max_connections: usize,
+    /// The largest request body, in bytes.
+    pub max_body: u64,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+impl ServeLimits {
+    /// The default limits with a body limit of `max_body` bytes.
+    pub fn with_max_body(max_body: u64) -> Self {
+        Self { max_body, ..Self::default() }
+    }
+}
+
+/// floe's error answer: `status` with `{"error": {"code": status, "message": message}}`.
+pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": message.into() } });
+    (status, Json(body)).into_response()
+}
+
+/// Serves `app` on `listener` under `limits` until `shutdown` completes; then stops accepting,
+/// lets requests in flight finish, closes idle connections, and returns once every connection
+/// has ended.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ServeLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = guarded(app, limits);
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (closing, closing_seen) = watch::channel(false);
+    let mut shutdown = pin!(shutdown);
+    loop {
+        // A slot first: at the limit, new connections wait in the backlog, not in memory.
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Small answers (statuses, confirmations) should not wait for Nagle.
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let mut closing = closing_seen.clone();
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+            let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+            // The watch guard is dropped inside the arm's future, so none is held across awaits.
+            let closed = async move {
+                let _ = closing.wait_for(|closing| *closing).await;
+            };
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = closed => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = ended {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    closing.send_replace(true);
+    // Every connection holds a slot until it ends.
+    let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
+    Ok(())
+}
+
+/// `app` behind the limits and the JSON error mapping, as a service of hyper's requests.
+fn guarded(
+    app: Router,
+    limits: ServeLimits,
+) -> impl tower::Service<
+    hyper::Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ 'static {
+    // Around the whole router (not `Router::layer`), so unknown routes are answered the same way.
+    let layer =
+        axum::middleware::from_fn(move |request: Request, next: axum::middleware::Next| guard(request, next, limits));
+    tower::Layer::layer(&layer, app).map_request(move |request: hyper::Request<hyper::body::Incoming>| {
+        let max_body = usize::try_from(limits.max_body).unwrap_or(usize::MAX);
+        request.map(|body| {
+            let limited = http_body_util::Limited::new(body, max_body);
+            Body::new(tower_http::timeout::TimeoutBody::new(limits.body_read_timeout, limited))
+        })
+    })
+}
+
+/// Refuses a declared body over the limit, then maps any non-JSON error answer to JSON.
+async fn guard(request: Request, next: axum::middleware::Next, limits: ServeLimits) -> Response {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if let Some(declared) = declared.filter(|declared| *declared > limits.max_body) {
+        let mut response = error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body of {declared} bytes exceeds this server's limit of {} bytes", limits.max_body),
+        );
+        // The body is not read: the connection cannot carry another request.
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let response = next.run(request).await;
+    as_json_error(response, &method, &path, Some(limits.max_body)).await
+}
+
+/// `app` with every non-JSON error answer (extractor rejections, unknown routes, wrong methods)
+/// turned into floe's JSON error: what [`serve`] does, for a router driven another way (tests
+/// calling it as a service).
+pub fn json_errors(app: Router) -> Router {
+    app.layer(axum::middleware::from_fn(|request: Request, next: axum::middleware::Next| async move {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        let response = next.run(request).await;
+        as_json_error(response, &method, &path, None).await
+    }))
+}
+
+/// `response` unchanged unless it is an error without a JSON body; then the same status with
+/// floe's JSON error, its text (or, when it has none, what went wrong) as the message.
+async fn as_json_error(response: Response, method: &Method, path: &str, max_body: Option<u64>) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_REJECTION_TEXT).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE if max_body.is_some() => {
+            format!("the request body exceeds this server's limit of {} bytes", max_body.unwrap_or_default())
+        }
+        StatusCode::NOT_FOUND if text.is_empty() => format!("no route {method} {path}"),
+        StatusCode::METHOD_NOT_ALLOWED if text.is_empty() => format!("{path} does not take {method}"),
+        _ if text.is_empty() => status.canonical_reason().unwrap_or("error").to_owned(),
+        _ => text,
+    };
+    let mut answer = error_response(status, message);
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    // Keep what the original answer said beyond its body (e.g. `Allow` on a 405).
+    for (name, value) in parts.headers.iter() {
+        answer.headers_mut().entry(name.clone()).or_insert_with(|| value.clone());
+    }
+    answer
+}
+
+/// Whether reading a body failed because it passed a size limit (as opposed to the client
+/// cutting it off or going quiet): 413 for the former, 400 for the rest.
+pub fn is_body_too_large(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        current = error.source();
+    }
+    false
+}
