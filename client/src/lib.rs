@@ -26,6 +26,7 @@
 //! (transactions), [`staking`] (staking WAL and operating a node), [`client`] (the facade), [`daemon`] (publisher and aggregator),
 //! [`progress`], [`settings`].
 
+pub mod audit;
 pub mod chain_ops;
 pub mod client;
 pub mod committee;
