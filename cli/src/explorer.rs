@@ -89,10 +89,13 @@ impl Explorer {
                 params.push(("cursor", cursor.clone()));
             }
             // Every value is a number or a validated 0x address: nothing to escape.
-            let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let page_url = format!("{url}?{}", query.join("&"));
+            let pairs: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let page_url = format!("{url}?{}", pairs.join("&"));
             let response = self.http.get(&page_url).send().await.with_context(|| {
-                format!("cannot reach the indexer at {}; pass --indexer with the explorer URL `floe localnet` printed", self.base)
+                format!(
+                    "cannot reach the indexer at {}; pass --indexer with the explorer URL `floe localnet` printed",
+                    self.base
+                )
             })?;
             let status = response.status();
             let body = response.text().await.with_context(|| format!("reading the answer of {url}"))?;
@@ -126,7 +129,11 @@ impl Explorer {
         let rows: Vec<BlobRow> = self.list("/v1/blobs", &[]).await?;
         rows.into_iter()
             .filter(|b| b.certified_epoch.is_some() && !b.deleted && !b.invalid && b.end_epoch > u64::from(epoch))
-            .map(|b| b.blob_id.parse::<BlobId>().with_context(|| format!("the indexer lists a malformed blob id {:?}", b.blob_id)))
+            .map(|b| {
+                b.blob_id
+                    .parse::<BlobId>()
+                    .with_context(|| format!("the indexer lists a malformed blob id {:?}", b.blob_id))
+            })
             .collect()
     }
 }

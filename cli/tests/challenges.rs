@@ -60,7 +60,10 @@ fn audit_of_honest_and_unknown_nodes_and_the_challenge_record() {
     assert_eq!(report["node_id"], node);
     assert_eq!(report["samples"], 66, "{report}");
     assert_eq!(report["valid"], 66, "{report}");
-    assert_eq!((report["missing"].as_u64(), report["invalid"].as_u64(), report["unreachable"].as_u64()), (Some(0), Some(0), Some(0)));
+    assert_eq!(
+        (report["missing"].as_u64(), report["invalid"].as_u64(), report["unreachable"].as_u64()),
+        (Some(0), Some(0), Some(0))
+    );
     assert_eq!(report["eligible_blobs"], 3);
     let results = report["results"].as_array().unwrap();
     assert_eq!(results.len(), 66);
@@ -91,6 +94,7 @@ fn audit_of_honest_and_unknown_nodes_and_the_challenge_record() {
     command.arg("--deployment").arg(&net.deployment);
     let record = run(command).expect("floe challenges");
     assert!(record["outcomes"].is_array(), "{record}");
-    let record = run(floe_command(&["challenges", "--indexer", &explorer, "--node", &node, "--epoch", "1"])).expect("floe challenges");
+    let record = run(floe_command(&["challenges", "--indexer", &explorer, "--node", &node, "--epoch", "1"]))
+        .expect("floe challenges");
     assert!(record["outcomes"].is_array(), "{record}");
 }

@@ -34,7 +34,7 @@ pub const DEFAULT_BATCH_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuditError {
     /// The node is not in the current committee, so it holds nothing it could be asked for.
-    #[error("node {node_id} is not a member of the epoch {epoch} committee; its members are: {}", members.join(", "))]
+    #[error("node {node_id} is not a member of the epoch {epoch} committee; its members are: {}", .members.join(", "))]
     NotAMember {
         /// The node asked for.
         node_id: String,
@@ -170,11 +170,7 @@ pub async fn audit_with_seed(
         return Err(AuditError::NotAMember {
             node_id: hex_id(node_id),
             epoch,
-            members: committee
-                .members()
-                .iter()
-                .map(|m| format!("{} ({})", m.name, hex_id(&m.node_id)))
-                .collect(),
+            members: committee.members().iter().map(|m| format!("{} ({})", m.name, hex_id(&m.node_id))).collect(),
         });
     };
     if member.shards.is_empty() {

@@ -118,9 +118,10 @@ async fn forged_answers_are_reported_invalid_and_only_honest_ones_valid() {
 
     // More samples than one request may carry, so batching is exercised too.
     let count = floe_node_api::challenge::MAX_CHALLENGE_SAMPLES + 44;
-    let report = audit(&reqwest::Client::new(), &committee, &[1; 32], &EligibleBlobs::new(ids), count, Duration::from_secs(30))
-        .await
-        .unwrap();
+    let report =
+        audit(&reqwest::Client::new(), &committee, &[1; 32], &EligibleBlobs::new(ids), count, Duration::from_secs(30))
+            .await
+            .unwrap();
 
     assert_eq!(report.samples, count);
     assert_eq!(report.valid + report.missing + report.invalid + report.unreachable, count);
@@ -148,9 +149,8 @@ async fn forged_answers_are_reported_invalid_and_only_honest_ones_valid() {
 async fn a_node_outside_the_committee_is_refused_with_the_members_named() {
     let committee = committee("http://127.0.0.1:9");
     let blobs = EligibleBlobs::new(vec![BlobId([5; 32])]);
-    let error = audit(&reqwest::Client::new(), &committee, &[9; 32], &blobs, 3, Duration::from_secs(1))
-        .await
-        .unwrap_err();
+    let error =
+        audit(&reqwest::Client::new(), &committee, &[9; 32], &blobs, 3, Duration::from_secs(1)).await.unwrap_err();
     let text = error.to_string();
     assert!(text.contains("not a member") && text.contains("node-1") && text.contains("node-2"), "{text}");
 }

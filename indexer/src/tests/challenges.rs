@@ -55,9 +55,7 @@ fn outcomes_and_withholdings(backend: Backend) {
     let rows: Vec<(i64, String, bool, Option<i64>, Option<String>)> = page
         .items
         .iter()
-        .map(|r| {
-            (r.outcome.epoch, r.outcome.node_id.clone(), r.outcome.passed, r.rewards_withheld, r.seed.clone())
-        })
+        .map(|r| (r.outcome.epoch, r.outcome.node_id.clone(), r.outcome.passed, r.rewards_withheld, r.seed.clone()))
         .collect();
     let (seed2, seed3) = (Some("22".repeat(32)), Some("33".repeat(32)));
     assert_eq!(
