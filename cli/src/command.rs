@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use crate::Output;
 use crate::access::{AllowlistArgs, ServiceArgs, SubscribeArgs};
 use crate::blob_id::{BlobIdArgs, BlobIdReport};
+use crate::challenges::{AuditArgs, ChallengesArgs};
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
@@ -83,6 +84,12 @@ pub enum Command {
     Unstake(StakedWalArgs),
     /// Withdraw a stake (principal and rewards) once its withdrawal epoch has come.
     Withdraw(StakedWalArgs),
+    /// List the storage challenge outcomes the chain recorded (from the indexer: --indexer, by
+    /// default the one `floe localnet` runs), with the rewards withheld for failures.
+    Challenges(ChallengesArgs),
+    /// Challenge a storage node now, as any user can: random samples of the slivers it must
+    /// hold, every answer verified against the blob ids; fails unless all are valid.
+    Audit(AuditArgs),
     /// Serve the publisher and aggregator HTTP API until Ctrl-C.
     Daemon(DaemonArgs),
     /// Run a storage node from its config file until Ctrl-C, or act as its operator (register,
@@ -117,6 +124,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Stakes(args) => runtime()?.block_on(crate::stake::stakes(args, output)),
         Command::Unstake(args) => runtime()?.block_on(crate::stake::unstake(args, output)),
         Command::Withdraw(args) => runtime()?.block_on(crate::stake::withdraw(args, output)),
+        Command::Challenges(args) => runtime()?.block_on(crate::challenges::challenges(args, output)),
+        Command::Audit(args) => runtime()?.block_on(crate::challenges::audit(args, output)),
         Command::Daemon(args) => runtime()?.block_on(crate::daemon::run(args, output)),
         Command::Node(args) => runtime()?.block_on(crate::node::run(args, output)),
     }

@@ -27,6 +27,7 @@
 //! do not collide), [`staking`] (staking WAL and operating a node), [`client`] (the facade), [`daemon`] (publisher and aggregator),
 //! [`progress`], [`settings`].
 
+pub mod audit;
 pub mod chain_ops;
 mod coin_pool;
 pub mod client;

@@ -17,6 +17,8 @@
 //! | `GET /v1/pools` | staking pools |
 //! | `GET /v1/stakes?owner=&node_id=&cursor=&limit=` | stakes, newest first |
 //! | `GET /v1/totals` | stored bytes, blob count, WAL staked, last checkpoint |
+//! | `GET /v1/challenges?node=&epoch=&cursor=&limit=` | storage challenge outcomes, newest first, with seed and rewards withheld |
+//! | `GET /v1/challenges/windows?cursor=&limit=` | challenge windows (epoch, seed), newest first |
 //! | `GET /v1/api` | the OpenAPI 3.1 description of all of these ([`OPENAPI_JSON`]) |
 //! | `GET /` | the explorer web page ([`EXPLORER_HTML`]): static HTML calling this API |
 
@@ -33,7 +35,7 @@ use sui_sdk_types::{Address, Digest};
 
 use crate::db::{DbConnection, DbError, Pool};
 use crate::mapping::EVENT_KINDS;
-use crate::queries::{self, EventFilter, MAX_PAGE, PageRequest};
+use crate::queries::{self, ChallengeFilter, EventFilter, MAX_PAGE, PageRequest};
 
 /// A request the API refused or could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +75,7 @@ pub const EXPLORER_HTML: &str = include_str!("api/explorer.html");
 
 /// Every route with its handler: the router is built from this list and [`paths`] reads it,
 /// so the OpenAPI test sees exactly what is served.
-fn routes() -> [(&'static str, MethodRouter<Pool>); 11] {
+fn routes() -> [(&'static str, MethodRouter<Pool>); 13] {
     [
         ("/", get(explorer_page)),
         ("/v1/api", get(openapi)),
@@ -86,6 +88,8 @@ fn routes() -> [(&'static str, MethodRouter<Pool>); 11] {
         ("/v1/pools", get(list_pools)),
         ("/v1/stakes", get(list_stakes)),
         ("/v1/totals", get(totals)),
+        ("/v1/challenges", get(list_challenges)),
+        ("/v1/challenges/windows", get(list_challenge_windows)),
     ]
 }
 
@@ -364,4 +368,46 @@ async fn list_stakes(
 
 async fn totals(State(pool): State<Pool>) -> Result<Response, ApiError> {
     Ok(Json(run(pool, |c| Ok(queries::totals(c)?)).await?).into_response())
+}
+
+/// `?node=&epoch=` and a page. The epoch is read as text so that a malformed one gets this
+/// API's JSON refusal rather than the extractor's plain-text one.
+#[derive(Debug, Deserialize)]
+struct ChallengeParams {
+    #[serde(alias = "node_id")]
+    node: Option<String>,
+    epoch: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+fn epoch(text: &str) -> Result<i64, ApiError> {
+    text.parse::<u32>()
+        .map(i64::from)
+        .map_err(|_| ApiError::BadRequest(format!("epoch {text:?} is not an epoch number")))
+}
+
+async fn list_challenges(
+    State(pool): State<Pool>,
+    Query(params): Query<ChallengeParams>,
+) -> Result<Response, ApiError> {
+    let filter = ChallengeFilter {
+        node_id: params
+            .node
+            .as_deref()
+            .map(|n| address("node", n))
+            .transpose()?,
+        epoch: params.epoch.as_deref().map(epoch).transpose()?,
+    };
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    let result = run(pool, move |c| Ok(queries::challenge_outcomes(c, &filter, page)?)).await?;
+    Ok(Json(result).into_response())
+}
+
+async fn list_challenge_windows(
+    State(pool): State<Pool>,
+    Query(params): Query<PageParams>,
+) -> Result<Response, ApiError> {
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    Ok(Json(run(pool, move |c| Ok(queries::challenge_windows(c, page)?)).await?).into_response())
 }

@@ -95,6 +95,23 @@ pub(crate) enum Change {
         amount: u64,
         commission: u64,
     },
+    ChallengeWindowOpened {
+        epoch: u32,
+        /// Hex.
+        seed: String,
+        opened_at_ms: u64,
+    },
+    ChallengeOutcome {
+        epoch: u32,
+        node_id: Address,
+        passed: bool,
+        stake_support: u16,
+    },
+    RewardsWithheld {
+        epoch: u32,
+        node_id: Address,
+        amount: u64,
+    },
 }
 
 /// Decodes `event` and maps it. Never fails: foreign types become `unknown` rows and floe types
@@ -344,22 +361,40 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             }),
             ..row
         },
-        // Recorded as events only: no domain table follows storage challenges yet.
         FloeEvent::RewardsWithheld(e) => MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
+            change: Some(Change::RewardsWithheld {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                amount: e.amount,
+            }),
             ..row
         },
-        FloeEvent::ChallengeWindowOpened(e) => MappedEvent {
-            epoch: Some(e.epoch.into()),
-            fields: json!({ "epoch": e.epoch, "seed": hex::encode(&e.seed), "opened_at_ms": e.opened_at_ms }),
-            ..row
-        },
+        FloeEvent::ChallengeWindowOpened(e) => {
+            let seed = hex::encode(&e.seed);
+            MappedEvent {
+                epoch: Some(e.epoch.into()),
+                fields: json!({ "epoch": e.epoch, "seed": seed, "opened_at_ms": e.opened_at_ms }),
+                change: Some(Change::ChallengeWindowOpened {
+                    epoch: e.epoch,
+                    seed,
+                    opened_at_ms: e.opened_at_ms,
+                }),
+                ..row
+            }
+        }
         FloeEvent::ChallengeOutcome(e) => MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
+            change: Some(Change::ChallengeOutcome {
+                epoch: e.epoch,
+                node_id: e.node_id,
+                passed: e.passed,
+                stake_support: e.stake_support,
+            }),
             ..row
         },
         FloeEvent::Initialized(e) => MappedEvent {

@@ -8,11 +8,12 @@ use serde::Serialize;
 
 use crate::db::{DbConnection, DbError, with_connection};
 use crate::rows::{
-    BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow,
-    TotalsRow, Watermark,
+    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow,
+    EpochRow, EventRow, PoolRow, RewardsWithheldRow, StakeRow, TotalsRow, Watermark,
 };
 use crate::schema::{
-    blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals, watermarks,
+    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs,
+    events, pools, rewards_withheld, stakes, totals, watermarks,
 };
 
 /// Rows per page when the caller does not say.
@@ -106,6 +107,28 @@ pub struct Totals {
     pub event_count: i64,
     /// The last indexed checkpoint, if any.
     pub checkpoint: Option<i64>,
+}
+
+/// Filters on the challenge outcome list; all given ones must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChallengeFilter {
+    /// The challenged node.
+    pub node_id: Option<String>,
+    /// The epoch the outcomes are about.
+    pub epoch: Option<i64>,
+}
+
+/// A node's challenge outcome in an epoch with what followed from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChallengeRecord {
+    /// The recorded outcome.
+    #[serde(flatten)]
+    pub outcome: ChallengeOutcomeRow,
+    /// The rewards withheld for the epoch (FROST), once the epoch change withheld them: only
+    /// failures are withheld, and only when the epoch has ended.
+    pub rewards_withheld: Option<i64>,
+    /// The seed of the epoch's challenge window (hex), if its opening was indexed.
+    pub seed: Option<String>,
 }
 
 /// Blob objects with this blob id (text form), newest first.
@@ -306,4 +329,72 @@ pub fn totals(conn: &mut DbConnection) -> Result<Totals, DbError> {
         event_count: watermark.as_ref().map_or(0, |w| w.next_event_id),
         checkpoint: watermark.map(|w| w.checkpoint),
     })
+}
+
+/// Challenge outcomes newest first, filtered, each with its epoch's seed and the rewards
+/// withheld for it. The page's withholdings and seeds are read with one `IN` query each and
+/// joined here: the same SQL on both backends, and a page holds at most [`MAX_PAGE`] rows.
+pub fn challenge_outcomes(
+    conn: &mut DbConnection,
+    filter: &ChallengeFilter,
+    page: PageRequest,
+) -> Result<Page<ChallengeRecord>, DbError> {
+    let rows: Vec<ChallengeOutcomeRow> = with_connection!(conn, c => {
+        let mut query = challenge_outcomes::table
+            .select(ChallengeOutcomeRow::as_select())
+            .into_boxed();
+        if let Some(node_id) = &filter.node_id {
+            query = query.filter(challenge_outcomes::node_id.eq(node_id));
+        }
+        if let Some(epoch) = filter.epoch {
+            query = query.filter(challenge_outcomes::epoch.eq(epoch));
+        }
+        if let Some(before) = page.before {
+            query = query.filter(challenge_outcomes::event_id.lt(before));
+        }
+        query.order(challenge_outcomes::event_id.desc()).limit(page.limit + 1).load(c)
+    })?;
+    let mut page_epochs: Vec<i64> = rows.iter().map(|r| r.epoch).collect();
+    page_epochs.sort_unstable();
+    page_epochs.dedup();
+    let withheld: Vec<RewardsWithheldRow> = with_connection!(conn, c => rewards_withheld::table
+        .filter(rewards_withheld::epoch.eq_any(&page_epochs))
+        .select(RewardsWithheldRow::as_select())
+        .load(c))?;
+    let windows: Vec<ChallengeWindowRow> = with_connection!(conn, c => challenge_windows::table
+        .filter(challenge_windows::epoch.eq_any(&page_epochs))
+        .select(ChallengeWindowRow::as_select())
+        .load(c))?;
+    let records = rows
+        .into_iter()
+        .map(|outcome| ChallengeRecord {
+            rewards_withheld: withheld
+                .iter()
+                .find(|w| w.epoch == outcome.epoch && w.node_id == outcome.node_id)
+                .map(|w| w.amount),
+            seed: windows
+                .iter()
+                .find(|w| w.epoch == outcome.epoch)
+                .map(|w| w.seed.clone()),
+            outcome,
+        })
+        .collect();
+    Ok(Page::from_rows(records, page.limit, |r| r.outcome.event_id))
+}
+
+/// Challenge windows, newest epoch first.
+pub fn challenge_windows(
+    conn: &mut DbConnection,
+    page: PageRequest,
+) -> Result<Page<ChallengeWindowRow>, DbError> {
+    let rows = with_connection!(conn, c => {
+        let mut query = challenge_windows::table
+            .select(ChallengeWindowRow::as_select())
+            .into_boxed();
+        if let Some(before) = page.before {
+            query = query.filter(challenge_windows::epoch.lt(before));
+        }
+        query.order(challenge_windows::epoch.desc()).limit(page.limit + 1).load(c)
+    })?;
+    Ok(Page::from_rows(rows, page.limit, |w| w.epoch))
 }

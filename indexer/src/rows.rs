@@ -4,7 +4,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::schema::{
-    blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals, watermarks,
+    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs,
+    events, pools, rewards_withheld, stakes, totals, watermarks,
 };
 
 /// How far the pipeline has committed: every row of checkpoints up to `checkpoint` is written.
@@ -205,4 +206,56 @@ pub struct StakeRow {
     pub withdrawn_amount: Option<i64>,
     /// The id of its `Staked` event.
     pub staked_event: i64,
+}
+
+/// An epoch's storage challenge window.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = challenge_windows)]
+pub struct ChallengeWindowRow {
+    /// The epoch the challenges are about.
+    pub epoch: i64,
+    /// The seed the samples are drawn from (hex).
+    pub seed: String,
+    /// The clock time the window opened (ms since the Unix epoch).
+    pub opened_at_ms: i64,
+    /// The checkpoint of its `ChallengeWindowOpened`.
+    pub checkpoint: i64,
+    /// The transaction that opened it.
+    pub tx_digest: String,
+}
+
+/// A node's recorded storage challenge outcome in an epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = challenge_outcomes)]
+pub struct ChallengeOutcomeRow {
+    /// The id of its `ChallengeOutcome` event; the list cursor.
+    pub event_id: i64,
+    /// The epoch the outcome is about.
+    pub epoch: i64,
+    /// The challenged node.
+    pub node_id: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// The shard weight of the certificate's signers.
+    pub stake_support: i32,
+    /// The checkpoint of the record.
+    pub checkpoint: i64,
+    /// The recording transaction.
+    pub tx_digest: String,
+}
+
+/// A node's rewards withheld for an epoch it failed its challenges in.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
+#[diesel(table_name = rewards_withheld)]
+pub struct RewardsWithheldRow {
+    /// The epoch the rewards were earned in.
+    pub epoch: i64,
+    /// The node.
+    pub node_id: String,
+    /// The share withheld (FROST).
+    pub amount: i64,
+    /// The checkpoint of its `RewardsWithheld`.
+    pub checkpoint: i64,
+    /// The epoch-change transaction.
+    pub tx_digest: String,
 }

@@ -122,6 +122,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Each epoch's storage challenge window.
+    challenge_windows (epoch) {
+        epoch -> BigInt,
+        seed -> Text,
+        opened_at_ms -> BigInt,
+        checkpoint -> BigInt,
+        tx_digest -> Text,
+    }
+}
+
+diesel::table! {
+    /// Each node's recorded storage challenge outcome per epoch.
+    challenge_outcomes (event_id) {
+        event_id -> BigInt,
+        epoch -> BigInt,
+        node_id -> Text,
+        passed -> Bool,
+        stake_support -> Integer,
+        checkpoint -> BigInt,
+        tx_digest -> Text,
+    }
+}
+
+diesel::table! {
+    /// Rewards withheld from a node for a recorded challenge failure.
+    rewards_withheld (epoch, node_id) {
+        epoch -> BigInt,
+        node_id -> Text,
+        amount -> BigInt,
+        checkpoint -> BigInt,
+        tx_digest -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     watermarks,
     totals,
@@ -131,5 +166,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     committee_members,
     committee_shards,
     pools,
-    stakes
+    stakes,
+    challenge_windows,
+    challenge_outcomes,
+    rewards_withheld
 );

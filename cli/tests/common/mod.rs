@@ -32,9 +32,18 @@ impl Localnet {
     /// `floe --json localnet --any-ports --nodes 4 --shards 12 --no-indexer --data-dir DIR ARGS`,
     /// returned once it printed that it serves.
     pub fn start(dir: &Path, args: &[&str]) -> Self {
+        Self::spawn(dir, &[&["--no-indexer"], args].concat())
+    }
+
+    /// As [`Localnet::start`], with the indexer running (`started["explorer_url"]`).
+    pub fn start_indexed(dir: &Path, args: &[&str]) -> Self {
+        Self::spawn(dir, args)
+    }
+
+    fn spawn(dir: &Path, args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
             .args(["--json", "--log-level", "warn", "localnet", "--any-ports", "--nodes", "4", "--shards", "12"])
-            .args(["--no-indexer", "--data-dir", dir.to_str().unwrap()])
+            .args(["--data-dir", dir.to_str().unwrap()])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -6,7 +6,10 @@ use super::{Batch, Position, STAKED, Tracked, WITHDRAWING, WITHDRAWN, int};
 use crate::checkpoint::{ObjectState, owner_text};
 use crate::ingest::IngestError;
 use crate::mapping::Change;
-use crate::rows::{BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, PoolRow, StakeRow};
+use crate::rows::{
+    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow,
+    EpochRow, PoolRow, RewardsWithheldRow, StakeRow,
+};
 
 impl Batch {
     fn epoch(&mut self, epoch: u32) -> &mut EpochRow {
@@ -51,6 +54,17 @@ impl Batch {
         self.stakes
             .get_mut(&staked_wal_id.to_string())
             .map(Tracked::edit)
+    }
+
+    /// The digest of the transaction that emitted the batch's event `event_id` (every event row
+    /// of the batch is staged, in id order, before any change is applied).
+    fn tx_digest(&self, event_id: i64) -> String {
+        let first = self.events.first().map_or(event_id, |e| e.id);
+        usize::try_from(event_id - first)
+            .ok()
+            .and_then(|index| self.events.get(index))
+            .map(|e| e.tx_digest.clone())
+            .unwrap_or_default()
     }
 
     pub(super) fn apply(&mut self, at: Position, change: Change) -> Result<(), IngestError> {
@@ -234,6 +248,55 @@ impl Batch {
                 let pool = self.pool(&node_id);
                 pool.rewards = pool.rewards.saturating_add(amount);
                 pool.commission_earned = pool.commission_earned.saturating_add(commission);
+            }
+            // The chain allows one window per epoch and one outcome or withholding per node and
+            // epoch; should a second ever come, the latest wins rather than halting the indexer.
+            Change::ChallengeWindowOpened {
+                epoch,
+                seed,
+                opened_at_ms,
+            } => {
+                let row = ChallengeWindowRow {
+                    epoch: epoch.into(),
+                    seed,
+                    opened_at_ms: int("opened_at_ms", opened_at_ms)?,
+                    checkpoint: at.checkpoint,
+                    tx_digest: self.tx_digest(at.event_id),
+                };
+                self.challenge_windows.insert(row.epoch, row);
+            }
+            Change::ChallengeOutcome {
+                epoch,
+                node_id,
+                passed,
+                stake_support,
+            } => {
+                let row = ChallengeOutcomeRow {
+                    event_id: at.event_id,
+                    epoch: epoch.into(),
+                    node_id: node_id.to_string(),
+                    passed,
+                    stake_support: stake_support.into(),
+                    checkpoint: at.checkpoint,
+                    tx_digest: self.tx_digest(at.event_id),
+                };
+                self.challenge_outcomes
+                    .insert((row.epoch, row.node_id.clone()), row);
+            }
+            Change::RewardsWithheld {
+                epoch,
+                node_id,
+                amount,
+            } => {
+                let row = RewardsWithheldRow {
+                    epoch: epoch.into(),
+                    node_id: node_id.to_string(),
+                    amount: int("amount", amount)?,
+                    checkpoint: at.checkpoint,
+                    tx_digest: self.tx_digest(at.event_id),
+                };
+                self.rewards_withheld
+                    .insert((row.epoch, row.node_id.clone()), row);
             }
         }
         Ok(())

@@ -16,7 +16,8 @@ use crate::db::{DbConnection, DbError, with_connection};
 use crate::ingest::IngestError;
 use crate::mapping::{Change, map_event};
 use crate::rows::{
-    BlobRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow,
+    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow,
+    EpochRow, EventRow, PoolRow, RewardsWithheldRow, StakeRow,
 };
 use crate::schema::{blobs, epochs, pools, stakes};
 
@@ -85,6 +86,9 @@ pub(crate) struct Batch {
     members: BTreeMap<(i64, String), CommitteeMemberRow>,
     shards: BTreeMap<(i64, i32), CommitteeShardRow>,
     invalid_blob_ids: BTreeSet<String>,
+    challenge_windows: BTreeMap<i64, ChallengeWindowRow>,
+    challenge_outcomes: BTreeMap<(i64, String), ChallengeOutcomeRow>,
+    rewards_withheld: BTreeMap<(i64, String), RewardsWithheldRow>,
 }
 
 impl Batch {
@@ -197,9 +201,13 @@ impl Batch {
                 Change::WithdrawalRequested { staked_wal_id, .. } => {
                     objects.insert(staked_wal_id.to_string());
                 }
+                // Written by upsert: nothing to load.
                 Change::BlobRegistered { .. }
                 | Change::BlobIdInvalid { .. }
-                | Change::ShardsReceived { .. } => {}
+                | Change::ShardsReceived { .. }
+                | Change::ChallengeWindowOpened { .. }
+                | Change::ChallengeOutcome { .. }
+                | Change::RewardsWithheld { .. } => {}
             }
         }
         // Any written object may be a blob or stake created earlier (a transfer by a wallet).

@@ -7,7 +7,8 @@ use crate::db::{DbConnection, DbError, with_connection};
 use crate::ingest::PIPELINE;
 use crate::rows::{BlobRow, TotalsRow};
 use crate::schema::{
-    blobs, committee_members, committee_shards, epochs, events, pools, stakes, totals,
+    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs,
+    events, pools, rewards_withheld, stakes, totals,
 };
 
 /// Rows per multi-row INSERT; stays under SQLite's 32,766 and PostgreSQL's 65,535 bind
@@ -96,6 +97,31 @@ impl Batch {
                 .on_conflict((committee_shards::epoch, committee_shards::shard))
                 .do_update()
                 .set(committee_shards::node_id.eq(&row.node_id))
+                .execute(c))?;
+        }
+        // A few rows per epoch: one upsert each.
+        for row in self.challenge_windows.values() {
+            with_connection!(conn, c => diesel::insert_into(challenge_windows::table)
+                .values(row)
+                .on_conflict(challenge_windows::epoch)
+                .do_update()
+                .set(row)
+                .execute(c))?;
+        }
+        for row in self.challenge_outcomes.values() {
+            with_connection!(conn, c => diesel::insert_into(challenge_outcomes::table)
+                .values(row)
+                .on_conflict((challenge_outcomes::node_id, challenge_outcomes::epoch))
+                .do_update()
+                .set(row)
+                .execute(c))?;
+        }
+        for row in self.rewards_withheld.values() {
+            with_connection!(conn, c => diesel::insert_into(rewards_withheld::table)
+                .values(row)
+                .on_conflict((rewards_withheld::epoch, rewards_withheld::node_id))
+                .do_update()
+                .set(row)
                 .execute(c))?;
         }
         Ok(())

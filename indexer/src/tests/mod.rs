@@ -2,6 +2,7 @@
 //! PostgreSQL schema (127.0.0.1:5432, database `test`, dropped afterwards).
 
 mod api;
+mod challenges;
 mod fixtures;
 mod ingest;
 mod openapi;

@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use floe_chain::floe::events::{
-    BlobRegistered, EpochChangeStart, ShardsReceived, Staked, StakingPoolRegistered,
+    BlobRegistered, ChallengeOutcome, ChallengeWindowOpened, EpochChangeStart, RewardsWithheld,
+    ShardsReceived, Staked, StakingPoolRegistered,
 };
 use floe_encoder::BlobId;
 use serde_json::Value;
@@ -302,6 +303,22 @@ fn live_answers(backend: Backend) {
             node_id: node,
             shards: vec![0, 2],
         }),
+        floe_event(&ChallengeWindowOpened {
+            epoch: 2,
+            seed: vec![7; 32],
+            opened_at_ms: 5,
+        }),
+        floe_event(&ChallengeOutcome {
+            epoch: 2,
+            node_id: node,
+            passed: false,
+            stake_support: 2,
+        }),
+        floe_event(&RewardsWithheld {
+            epoch: 2,
+            node_id: node,
+            amount: 3,
+        }),
     ];
     let node_tx = chain.tx(alice, node_events, vec![written(addr(0x77), alice)]);
     let checkpoint = chain.checkpoint(vec![blob_tx, node_tx]);
@@ -446,6 +463,7 @@ fn explorer_page_is_served_and_calls_documented_paths_only() {
         "/v1/pools",
         "/v1/stakes",
         "/v1/totals",
+        "/v1/challenges",
         "/v1/api",
     ] {
         assert!(used.contains(needed), "the page does not use {needed}");

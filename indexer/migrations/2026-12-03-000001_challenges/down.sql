@@ -1,0 +1,3 @@
+DROP TABLE rewards_withheld;
+DROP TABLE challenge_outcomes;
+DROP TABLE challenge_windows;
