@@ -172,7 +172,16 @@ impl CoinPool {
                 (state.take(amount, one_coin), state.stale)
             };
             let refresh = match taken {
-                Take::Got(coins) => return Ok(CoinLease { pool: self.clone(), coins, done: false }),
+                Take::Got(coins) => {
+                    let lease = CoinLease { pool: self.clone(), coins, done: false };
+                    if self.current(&lease).await? {
+                        return Ok(lease);
+                    }
+                    // Moved by someone outside the pool (another part of the process signing
+                    // with this key, e.g. a node's own transactions): read the account again.
+                    lease.settle(|_| CoinAfter::Unknown, false);
+                    continue;
+                }
                 Take::Wait => stale,
                 Take::Short(available) => {
                     if !stale {
@@ -194,6 +203,17 @@ impl CoinPool {
                 self.state().stale = true;
             }
         }
+    }
+
+    /// Whether every lent coin is still at the version the pool knows: one batch read per
+    /// transaction, so a coin moved outside the pool costs a re-read instead of a refused
+    /// transaction.
+    async fn current(&self, lease: &CoinLease) -> Result<bool, PaymentError> {
+        let ids: Vec<Address> = lease.coins.iter().map(|coin| *coin.reference.object_id()).collect();
+        let objects = self.client.get_objects(&ids).await?;
+        Ok(lease.coins.iter().zip(objects).all(|(coin, object)| {
+            object.is_ok_and(|object| object.version() == coin.reference.version())
+        }))
     }
 
     /// Reads the account's coins from the chain; coins lent out keep their lender's view, and a

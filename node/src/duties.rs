@@ -333,6 +333,7 @@ impl DutyWorker {
         let data_pending = duties
             .iter()
             .any(|duty| matches!(duty, Duty::Recover(_) | Duty::SyncShard { .. }) && !given_up.contains(duty));
+        let epoch_sync_pending = duties.iter().any(|duty| matches!(duty, Duty::EpochSyncDone(_)));
         let running_of = |busy: &HashSet<Duty>, kind: fn(&Duty) -> bool| busy.iter().filter(|duty| kind(duty)).count();
         for duty in duties {
             if busy.contains(&duty) || given_up.contains(&duty) {
@@ -348,7 +349,9 @@ impl DutyWorker {
                 }
                 // The node reports its epoch synced once it holds its shards' data.
                 Duty::EpochSyncDone(_) => !data_pending,
-                Duty::OpenChallengeWindow(_) | Duty::Challenge { .. } => true,
+                // The node's own transactions share its gas coin: challenges wait for its
+                // epoch_sync_done, which the epoch change needs more urgently.
+                Duty::OpenChallengeWindow(_) | Duty::Challenge { .. } => !epoch_sync_pending,
             };
             if may_start {
                 busy.insert(duty);

@@ -149,7 +149,7 @@ fn challenge_api(backend: Backend) {
         ] {
             let (status, body) = get(&app, uri).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
-            assert!(body["error"].as_str().unwrap().contains(names), "{uri}: {body}");
+            assert!(body["error"]["message"].as_str().unwrap().contains(names), "{uri}: {body}");
         }
     });
 }
