@@ -5,7 +5,7 @@
 //! rows a fresh indexer makes of the same chain. The blob flows run on SQLite and PostgreSQL.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use floe_chain::floe::state::FloeReader;
 use floe_chain::{Keypair, select_gas, transaction_for};
@@ -254,11 +254,21 @@ async fn stakes_and_epochs_follow_and_a_restarted_indexer_matches_a_fresh_one() 
     let numbers: Vec<i64> =
         epochs["items"].as_array().expect("items").iter().filter_map(|e| e["epoch"].as_i64()).collect();
     assert_eq!(numbers.first(), Some(&i64::from(epoch)), "{epochs}");
-    let members = get(&service, &format!("/v1/committee?epoch={epoch}")).await;
-    let shards: usize = members["members"]
-        .as_array()
-        .map_or(0, |m| m.iter().filter_map(|m| m["shards"].as_array()).map(Vec::len).sum());
-    assert_eq!(shards, usize::from(SMALL.shards), "{members}");
+    // Members appear as they report their shards received (ShardsReceived); the last report may
+    // come after the quorum that finished the epoch change, so wait for it.
+    let reported = Instant::now();
+    loop {
+        let members = get(&service, &format!("/v1/committee?epoch={epoch}")).await;
+        let shards: usize = members["members"]
+            .as_array()
+            .map_or(0, |m| m.iter().filter_map(|m| m["shards"].as_array()).map(Vec::len).sum());
+        if shards == usize::from(SMALL.shards) {
+            break;
+        }
+        assert!(reported.elapsed() < Duration::from_secs(60), "{shards} shards reported: {members}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        caught_up(&net, &service).await;
+    }
 
     // 5. exactly once: the restarted indexer has what a fresh one makes of the same chain.
     let fresh = start_indexer(&net, &DatabaseUrl::Sqlite(net.dir().join("fresh.sqlite"))).await;
