@@ -30,9 +30,8 @@ use std::{
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder, Retryable};
 use floe_chain::{
-    ChainClient, ClientError, Deployment, Keypair, PaymentError,
-    floe::{FloeCalls, MoveType, ResolveError, staking::StorageNodeCap},
-    select_gas, transaction_for,
+    ClientError,
+    floe::{MoveType, staking::StorageNodeCap},
 };
 use floe_encoder::{BlobId, Epoch, ShardIndex};
 use sui_sdk_types::ObjectData;
@@ -48,7 +47,7 @@ use crate::{
         ChallengeSettings,
         round::{Window, open_window, run_round},
     },
-    operator::Operator,
+    operator::{Operator, OperatorError},
     chain_view::ChainView,
     follower::stopped,
     node::StorageNode,
@@ -163,15 +162,12 @@ impl SetBack {
 /// Why `epoch_sync_done` could not be reported.
 #[derive(Debug, thiserror::Error)]
 pub enum EpochSyncError {
-    /// The chain could not be read or the transaction failed.
+    /// The node's capability could not be read.
     #[error(transparent)]
     Chain(#[from] ClientError),
-    /// System or Staking could not be resolved.
+    /// The transaction was not executed.
     #[error(transparent)]
-    Resolve(#[from] ResolveError),
-    /// No gas.
-    #[error(transparent)]
-    Gas(#[from] PaymentError),
+    Transaction(#[from] OperatorError),
     /// The node's account holds no `StorageNodeCap`.
     #[error("account {0} holds no StorageNodeCap; is this node registered as a candidate?")]
     NoCap(sui_sdk_types::Address),
@@ -183,42 +179,37 @@ pub enum EpochSyncError {
         /// Why.
         reason: String,
     },
-    /// The transaction could not be built.
-    #[error("building the transaction: {0}")]
-    Build(String),
 }
 
 impl EpochSyncError {
     /// Worth another attempt: the chain did not answer (an abort or a missing cap will not change).
     fn is_transient(&self) -> bool {
         match self {
-            Self::Chain(error) => error.move_abort().is_none(),
-            Self::Resolve(_) | Self::Gas(_) => true,
-            Self::NoCap(_) | Self::BadCap { .. } | Self::Build(_) => false,
+            Self::Chain(_) => true,
+            Self::Transaction(error) => error.is_transient(),
+            Self::NoCap(_) | Self::BadCap { .. } => false,
         }
     }
 }
 
-/// Reports `staking::epoch_sync_done` for the node, signing with its Sui key.
+/// Reports `staking::epoch_sync_done` for the node through its operator account.
 #[derive(Debug, Clone)]
 pub struct EpochSyncReporter {
-    client: ChainClient,
-    deployment: Deployment,
-    key: Keypair,
+    operator: Operator,
 }
 
 impl EpochSyncReporter {
-    /// A reporter for the node whose operator account is `key`'s.
-    pub fn new(client: ChainClient, deployment: Deployment, key: Keypair) -> Self {
-        Self { client, deployment, key }
+    /// A reporter for the node whose operator account is `operator`.
+    pub fn new(operator: Operator) -> Self {
+        Self { operator }
     }
 
     /// Calls `epoch_sync_done(epoch)` with the account's `StorageNodeCap`, unless the cap shows
     /// it was already reported. Returns whether a transaction was sent.
     pub async fn report(&self, epoch: Epoch) -> Result<bool, EpochSyncError> {
-        let owner = self.key.address();
-        let cap_type = StorageNodeCap::struct_tag(&self.deployment.packages);
-        let caps = self.client.owned_objects(owner, Some(&cap_type)).await?;
+        let owner = self.operator.address();
+        let cap_type = StorageNodeCap::struct_tag(&self.operator.deployment().packages);
+        let caps = self.operator.client().owned_objects(owner, Some(&cap_type)).await?;
         let object = caps.first().ok_or(EpochSyncError::NoCap(owner))?;
         let ObjectData::Struct(data) = object.data() else {
             return Err(EpochSyncError::BadCap { id: object.object_id(), reason: "not a Move object".into() });
@@ -228,14 +219,13 @@ impl EpochSyncReporter {
         if cap.last_epoch_sync_done >= epoch {
             return Ok(false);
         }
-        let calls = FloeCalls::resolve(&self.client, &self.deployment).await?;
-        let gas = select_gas(&self.client, owner, EPOCH_SYNC_GAS_BUDGET).await?;
-        let price = self.client.reference_gas_price().await?;
-        let mut builder = transaction_for(owner, &gas, price, EPOCH_SYNC_GAS_BUDGET);
-        let cap_argument = builder.object(ObjectInput::owned(object.object_id(), object.version(), object.digest()));
-        calls.epoch_sync_done(&mut builder, cap_argument, epoch);
-        let transaction = builder.try_build().map_err(|error| EpochSyncError::Build(error.to_string()))?;
-        self.client.sign_and_execute(&transaction, &self.key).await?;
+        let cap = ObjectInput::owned(object.object_id(), object.version(), object.digest());
+        self.operator
+            .execute(EPOCH_SYNC_GAS_BUDGET, |builder, calls| {
+                let cap_argument = builder.object(cap);
+                calls.epoch_sync_done(builder, cap_argument, epoch);
+            })
+            .await?;
         Ok(true)
     }
 }

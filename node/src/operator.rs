@@ -26,6 +26,16 @@ pub enum OperatorError {
 }
 
 impl OperatorError {
+    /// Worth another attempt: the chain did not answer or gas was short (an abort or a build
+    /// failure will not change).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Chain(error) => error.move_abort().is_none(),
+            Self::Resolve(_) | Self::Gas(_) => true,
+            Self::Build(_) => false,
+        }
+    }
+
     /// The Move abort code, if the transaction aborted.
     pub fn abort_code(&self) -> Option<u64> {
         match self {
@@ -52,6 +62,16 @@ impl Operator {
     /// A reader of floe's state on the same chain.
     pub fn reader(&self) -> FloeReader {
         FloeReader::new(self.client.clone(), self.deployment.clone())
+    }
+
+    /// The account's address.
+    pub fn address(&self) -> sui_sdk_types::Address {
+        self.key.address()
+    }
+
+    /// The deployment the transactions are for.
+    pub fn deployment(&self) -> &Deployment {
+        &self.deployment
     }
 
     /// The chain client.

@@ -189,8 +189,8 @@ pub async fn start_with(
     let follower = Follower::new(client.clone(), deployment.packages, state.clone(), node.clone(), committees)
         .with_duty_signal(wake.clone());
     let follower = tokio::spawn(follower.run(stopped.clone()));
-    let operator = sui_key.as_ref().map(|key| Operator::new(client.clone(), deployment.clone(), key.clone()));
-    let epoch_sync = sui_key.map(|key| EpochSyncReporter::new(client, deployment, key));
+    let operator = sui_key.map(|key| Operator::new(client, deployment, key));
+    let epoch_sync = operator.clone().map(EpochSyncReporter::new);
     let mut worker = DutyWorker::new(state.clone(), node.clone(), config.limits.duty_settings(), epoch_sync, wake);
     if let Some(operator) = operator {
         worker = worker.with_operator(operator);
