@@ -2,10 +2,7 @@
 //! events, decoded from the canonical BCS the node sends.
 
 use sui_rpc::proto::sui::rpc::v2 as proto;
-use sui_sdk_types::{
-    Address, CheckpointSummary, Digest, Event, Transaction, TransactionEffectsV2,
-    TransactionEvents,
-};
+use sui_sdk_types::{Address, CheckpointSummary, Digest, Event, Transaction, TransactionEffectsV2, TransactionEvents};
 
 use crate::executed::effects_v2;
 
@@ -102,22 +99,21 @@ impl TryFrom<&proto::Checkpoint> for Checkpoint {
             .iter()
             .enumerate()
             .map(|(i, tx)| {
-                let transaction: Transaction =
-                    bcs::from_bytes(bcs_of(tx.transaction.as_ref().and_then(|t| t.bcs.as_ref()))
-                        .ok_or_else(|| fail(format!("transaction {i}: no bcs")))?)
-                    .map_err(|e| fail(format!("transaction {i}: {e}")))?;
+                let transaction: Transaction = bcs::from_bytes(
+                    bcs_of(tx.transaction.as_ref().and_then(|t| t.bcs.as_ref()))
+                        .ok_or_else(|| fail(format!("transaction {i}: no bcs")))?,
+                )
+                .map_err(|e| fail(format!("transaction {i}: {e}")))?;
                 let effects = bcs_of(tx.effects.as_ref().and_then(|e| e.bcs.as_ref()))
                     .ok_or_else(|| fail(format!("transaction {i}: no effects bcs")))
-                    .and_then(|b| {
-                        bcs::from_bytes(b).map_err(|e| fail(format!("transaction {i} effects: {e}")))
-                    })
-                    .and_then(|e| {
-                        effects_v2(e).ok_or_else(|| fail(format!("transaction {i}: effects not v2")))
-                    })?;
+                    .and_then(|b| bcs::from_bytes(b).map_err(|e| fail(format!("transaction {i} effects: {e}"))))
+                    .and_then(|e| effects_v2(e).ok_or_else(|| fail(format!("transaction {i}: effects not v2"))))?;
                 let events = match bcs_of(tx.events.as_ref().and_then(|e| e.bcs.as_ref())) {
-                    Some(b) => bcs::from_bytes::<TransactionEvents>(b)
-                        .map_err(|e| fail(format!("transaction {i} events: {e}")))?
-                        .0,
+                    Some(b) => {
+                        bcs::from_bytes::<TransactionEvents>(b)
+                            .map_err(|e| fail(format!("transaction {i} events: {e}")))?
+                            .0
+                    }
                     None => Vec::new(),
                 };
                 Ok(CheckpointTransaction { digest: transaction.digest(), transaction, effects, events })

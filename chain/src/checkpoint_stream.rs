@@ -25,11 +25,7 @@ pub struct StreamPolicy {
 
 impl Default for StreamPolicy {
     fn default() -> Self {
-        Self {
-            min_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(5),
-            max_attempts: None,
-        }
+        Self { min_delay: Duration::from_millis(100), max_delay: Duration::from_secs(5), max_attempts: None }
     }
 }
 
@@ -120,9 +116,9 @@ impl Follower {
             let subscription = self.subscription.as_mut().expect("opened above");
             match subscription.next().await {
                 Some(Ok(frame)) => {
-                    let checkpoint = frame.checkpoint.ok_or_else(|| {
-                        ClientError::malformed("SubscribeCheckpoints", "frame without checkpoint")
-                    })?;
+                    let checkpoint = frame
+                        .checkpoint
+                        .ok_or_else(|| ClientError::malformed("SubscribeCheckpoints", "frame without checkpoint"))?;
                     self.ahead = Some(Checkpoint::try_from(&checkpoint)?);
                 }
                 Some(Err(status)) => {
@@ -152,10 +148,7 @@ impl Follower {
 impl ChainClient {
     /// Every checkpoint from `start` on, in order, each exactly once, forever. Transient errors
     /// are retried with the default [`StreamPolicy`] (forever).
-    pub fn checkpoints_from(
-        &self,
-        start: u64,
-    ) -> impl Stream<Item = Result<Checkpoint, ClientError>> + Send + 'static {
+    pub fn checkpoints_from(&self, start: u64) -> impl Stream<Item = Result<Checkpoint, ClientError>> + Send + 'static {
         self.checkpoints_from_with(start, StreamPolicy::default())
     }
 
@@ -166,14 +159,8 @@ impl ChainClient {
         start: u64,
         policy: StreamPolicy,
     ) -> impl Stream<Item = Result<Checkpoint, ClientError>> + Send + 'static {
-        let follower = Follower {
-            client: self.clone(),
-            next: start,
-            subscription: None,
-            ahead: None,
-            policy,
-            done: false,
-        };
+        let follower =
+            Follower { client: self.clone(), next: start, subscription: None, ahead: None, policy, done: false };
         futures::stream::unfold(follower, |mut follower| async move {
             if follower.done {
                 return None;

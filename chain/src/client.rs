@@ -138,10 +138,8 @@ impl ChainClient {
     /// A client of the node at `url` (`http://` for plaintext, `https://` for TLS). Connects
     /// lazily, on the first call.
     pub fn new(url: &str) -> Result<Self, ClientError> {
-        let rpc = sui_rpc::Client::new(url.to_owned()).map_err(|status| ClientError::Endpoint {
-            url: url.to_owned(),
-            reason: status.message().to_owned(),
-        })?;
+        let rpc = sui_rpc::Client::new(url.to_owned())
+            .map_err(|status| ClientError::Endpoint { url: url.to_owned(), reason: status.message().to_owned() })?;
         Ok(Self { rpc, url: url.to_owned() })
     }
 
@@ -175,11 +173,7 @@ impl ChainClient {
 
     /// The current reference gas price.
     pub async fn reference_gas_price(&self) -> Result<u64, ClientError> {
-        self.rpc
-            .clone()
-            .get_reference_gas_price()
-            .await
-            .map_err(|s| ClientError::rpc("GetEpoch", s))
+        self.rpc.clone().get_reference_gas_price().await.map_err(|s| ClientError::rpc("GetEpoch", s))
     }
 
     /// The newest version of an object.
@@ -187,24 +181,17 @@ impl ChainClient {
         let request = proto::GetObjectRequest::new(&id).with_read_mask(mask(&["bcs"]));
         match self.rpc.clone().ledger_client().get_object(request).await {
             Ok(response) => {
-                let object = response
-                    .into_inner()
-                    .object
-                    .ok_or_else(|| ClientError::malformed("GetObject", "no object"))?;
+                let object =
+                    response.into_inner().object.ok_or_else(|| ClientError::malformed("GetObject", "no object"))?;
                 parse_object("GetObject", &object)
             }
-            Err(status) if status.code() == tonic::Code::NotFound => {
-                Err(ClientError::ObjectNotFound(id))
-            }
+            Err(status) if status.code() == tonic::Code::NotFound => Err(ClientError::ObjectNotFound(id)),
             Err(status) => Err(ClientError::rpc("GetObject", status)),
         }
     }
 
     /// The newest versions of several objects, one result per id in order.
-    pub async fn get_objects(
-        &self,
-        ids: &[Address],
-    ) -> Result<Vec<Result<Object, ClientError>>, ClientError> {
+    pub async fn get_objects(&self, ids: &[Address]) -> Result<Vec<Result<Object, ClientError>>, ClientError> {
         let request = proto::BatchGetObjectsRequest::default()
             .with_requests(ids.iter().map(proto::GetObjectRequest::new).collect::<Vec<_>>())
             .with_read_mask(mask(&["bcs"]));
@@ -227,9 +214,7 @@ impl ChainClient {
             .iter()
             .zip(ids)
             .map(|(result, id)| match &result.result {
-                Some(proto::get_object_result::Result::Object(object)) => {
-                    parse_object("BatchGetObjects", object)
-                }
+                Some(proto::get_object_result::Result::Object(object)) => parse_object("BatchGetObjects", object),
                 Some(proto::get_object_result::Result::Error(status))
                     if status.code == tonic::Code::NotFound as i32 =>
                 {
@@ -282,9 +267,8 @@ impl ChainClient {
 
     /// The total balance of `coin_type` (e.g. `0x2::sui::SUI`) that `owner` holds.
     pub async fn balance(&self, owner: Address, coin_type: &StructTag) -> Result<u64, ClientError> {
-        let request = proto::GetBalanceRequest::default()
-            .with_owner(owner.to_string())
-            .with_coin_type(coin_type.to_string());
+        let request =
+            proto::GetBalanceRequest::default().with_owner(owner.to_string()).with_coin_type(coin_type.to_string());
         let response = self
             .rpc
             .clone()
@@ -297,11 +281,7 @@ impl ChainClient {
     }
 
     /// Signs `transaction` with `key` and executes it; see [`ChainClient::execute`].
-    pub async fn sign_and_execute(
-        &self,
-        transaction: &Transaction,
-        key: &Keypair,
-    ) -> Result<Executed, ClientError> {
+    pub async fn sign_and_execute(&self, transaction: &Transaction, key: &Keypair) -> Result<Executed, ClientError> {
         let signature = key.sign_transaction(transaction)?;
         self.execute(transaction, vec![signature]).await
     }

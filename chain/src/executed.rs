@@ -4,8 +4,8 @@
 use std::fmt;
 
 use sui_sdk_types::{
-    Address, Digest, Event, ExecutionError, IdOperation, ObjectOut, ObjectReference, Owner,
-    TransactionEffects, TransactionEffectsV2,
+    Address, Digest, Event, ExecutionError, IdOperation, ObjectOut, ObjectReference, Owner, TransactionEffects,
+    TransactionEffectsV2,
 };
 
 /// A transaction that executed successfully and is in a checkpoint.
@@ -120,11 +120,7 @@ impl fmt::Display for ExecutionFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.move_abort() {
             Some(abort) => write!(f, "transaction {} aborted: {abort}", self.digest),
-            None => write!(
-                f,
-                "transaction {} failed in command {:?}: {:?}",
-                self.digest, self.command, self.error
-            ),
+            None => write!(f, "transaction {} failed in command {:?}: {:?}", self.digest, self.command, self.error),
         }
     }
 }

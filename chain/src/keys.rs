@@ -136,8 +136,8 @@ impl Keystore {
 
     /// Parses the JSON text of a keystore file.
     pub fn from_json(text: &str) -> Result<Self, KeyError> {
-        let entries: Vec<String> = serde_json::from_str(text)
-            .map_err(|source| KeyError::KeystoreFormat { path: String::new(), source })?;
+        let entries: Vec<String> =
+            serde_json::from_str(text).map_err(|source| KeyError::KeystoreFormat { path: String::new(), source })?;
         let keys = entries
             .iter()
             .enumerate()
@@ -158,8 +158,7 @@ impl Keystore {
 
     /// Writes the keystore file.
     pub fn save(&self, path: &Path) -> Result<(), KeyError> {
-        std::fs::write(path, self.to_json())
-            .map_err(|source| KeyError::Io { path: path.display().to_string(), source })
+        std::fs::write(path, self.to_json()).map_err(|source| KeyError::Io { path: path.display().to_string(), source })
     }
 
     /// The key whose address is `address`, if present.
@@ -233,16 +232,12 @@ mod tests {
         use sui_crypto::SuiVerifier;
         let key = Keypair::from_secret_bytes([9; 32]);
         let tx = Transaction {
-            kind: sui_sdk_types::TransactionKind::ProgrammableTransaction(
-                sui_sdk_types::ProgrammableTransaction { inputs: vec![], commands: vec![] },
-            ),
+            kind: sui_sdk_types::TransactionKind::ProgrammableTransaction(sui_sdk_types::ProgrammableTransaction {
+                inputs: vec![],
+                commands: vec![],
+            }),
             sender: key.address(),
-            gas_payment: sui_sdk_types::GasPayment {
-                objects: vec![],
-                owner: key.address(),
-                price: 1000,
-                budget: 1,
-            },
+            gas_payment: sui_sdk_types::GasPayment { objects: vec![], owner: key.address(), price: 1000, budget: 1 },
             expiration: sui_sdk_types::TransactionExpiration::None,
         };
         let sig = key.sign_transaction(&tx).unwrap();

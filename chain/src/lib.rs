@@ -40,6 +40,5 @@ pub use deployment::{Deployment, DeploymentError, Packages};
 pub use executed::{Executed, ExecutionFailure, MoveAbort, WrittenObject, written_objects};
 pub use keys::{KeyError, Keypair, Keystore};
 pub use payment::{
-    PaymentError, SelectedCoin, coin_struct, owned_coins, select_coins, select_gas, split_payment,
-    transaction_for,
+    PaymentError, SelectedCoin, coin_struct, owned_coins, select_coins, select_gas, split_payment, transaction_for,
 };

@@ -69,8 +69,11 @@ pub async fn select_coins(
     amount: u64,
     exclude: &[Address],
 ) -> Result<Vec<SelectedCoin>, PaymentError> {
-    let mut coins: Vec<SelectedCoin> =
-        owned_coins(client, owner, coin_type).await?.into_iter().filter(|c| !exclude.contains(c.reference.object_id())).collect();
+    let mut coins: Vec<SelectedCoin> = owned_coins(client, owner, coin_type)
+        .await?
+        .into_iter()
+        .filter(|c| !exclude.contains(c.reference.object_id()))
+        .collect();
     coins.sort_by_key(|c| std::cmp::Reverse(c.balance));
     let mut chosen = Vec::new();
     let mut total: u64 = 0;
@@ -93,11 +96,7 @@ pub async fn select_coins(
 }
 
 /// Chooses the SUI coin to pay gas with: the largest one holding at least `budget`.
-pub async fn select_gas(
-    client: &ChainClient,
-    owner: Address,
-    budget: u64,
-) -> Result<SelectedCoin, PaymentError> {
+pub async fn select_gas(client: &ChainClient, owner: Address, budget: u64) -> Result<SelectedCoin, PaymentError> {
     let sui = StructTag::sui();
     // Asking for 0 yields just the largest coin; having no coin at all is an insufficient balance.
     let largest = match select_coins(client, owner, &sui, 0, &[]).await {
@@ -136,12 +135,7 @@ pub fn split_payment(builder: &mut TransactionBuilder, coins: &[SelectedCoin], a
 }
 
 /// A builder with sender, one gas coin, gas price and budget set: what every floe call starts with.
-pub fn transaction_for(
-    sender: Address,
-    gas: &SelectedCoin,
-    gas_price: u64,
-    gas_budget: u64,
-) -> TransactionBuilder {
+pub fn transaction_for(sender: Address, gas: &SelectedCoin, gas_price: u64, gas_budget: u64) -> TransactionBuilder {
     let mut builder = TransactionBuilder::new();
     builder.set_sender(sender);
     let r = &gas.reference;

@@ -40,9 +40,7 @@ pub enum BlobIdError {
         path: PathBuf,
     },
     /// Fewer shards than the code needs.
-    #[error(
-        "--n-shards {n_shards} is too small: the code needs at least {min} shards; pass --n-shards {min} or more"
-    )]
+    #[error("--n-shards {n_shards} is too small: the code needs at least {min} shards; pass --n-shards {min} or more")]
     TooFewShards {
         /// The shard count asked for.
         n_shards: u16,
@@ -93,15 +91,9 @@ pub struct BlobIdReport {
 
 fn config_for(n_shards: u16) -> Result<EncodingConfig, BlobIdError> {
     if n_shards < MIN_N_SHARDS {
-        return Err(BlobIdError::TooFewShards {
-            n_shards,
-            min: MIN_N_SHARDS,
-        });
+        return Err(BlobIdError::TooFewShards { n_shards, min: MIN_N_SHARDS });
     }
-    EncodingConfig::new(n_shards).map_err(|e| BlobIdError::UnsupportedShards {
-        n_shards,
-        reason: e.to_string(),
-    })
+    EncodingConfig::new(n_shards).map_err(|e| BlobIdError::UnsupportedShards { n_shards, reason: e.to_string() })
 }
 
 fn too_large(file: &str, size: u64, config: &EncodingConfig) -> BlobIdError {
@@ -115,47 +107,30 @@ fn too_large(file: &str, size: u64, config: &EncodingConfig) -> BlobIdError {
 
 impl BlobIdReport {
     /// Computes the report for `bytes`, labelled `file`, at `n_shards` shards.
-    pub fn compute(
-        file: impl Into<String>,
-        bytes: &[u8],
-        n_shards: u16,
-    ) -> Result<Self, BlobIdError> {
+    pub fn compute(file: impl Into<String>, bytes: &[u8], n_shards: u16) -> Result<Self, BlobIdError> {
         let file = file.into();
         let config = config_for(n_shards)?;
         let size = bytes.len() as u64;
         let encode_error = |e: EncodeError| match e {
             EncodeError::BlobTooLarge { .. } => too_large(&file, size, &config),
-            EncodeError::UnsupportedShardCount { reason, .. } => BlobIdError::UnsupportedShards {
-                n_shards,
-                reason: reason.to_owned(),
-            },
+            EncodeError::UnsupportedShardCount { reason, .. } => {
+                BlobIdError::UnsupportedShards { n_shards, reason: reason.to_owned() }
+            }
         };
         let encoded_size = config.encoded_blob_length(size).map_err(encode_error)?;
         let metadata = compute_metadata(&config, bytes).map_err(encode_error)?;
         let id = metadata.blob_id();
-        Ok(Self {
-            blob_id: id.to_string(),
-            blob_id_u256: id.to_u256_decimal(),
-            size,
-            encoded_size,
-            n_shards,
-            file,
-        })
+        Ok(Self { blob_id: id.to_string(), blob_id_u256: id.to_u256_decimal(), size, encoded_size, n_shards, file })
     }
 
     /// Reads `path` and computes its report. The size is checked before reading, so a file too
     /// large for the shard count is refused without loading it.
     pub fn of_file(path: &Path, n_shards: u16) -> Result<Self, BlobIdError> {
         let config = config_for(n_shards)?;
-        let unreadable = |reason| BlobIdError::Unreadable {
-            path: path.to_owned(),
-            reason,
-        };
+        let unreadable = |reason| BlobIdError::Unreadable { path: path.to_owned(), reason };
         let meta = std::fs::metadata(path).map_err(unreadable)?;
         if meta.is_dir() {
-            return Err(BlobIdError::Directory {
-                path: path.to_owned(),
-            });
+            return Err(BlobIdError::Directory { path: path.to_owned() });
         }
         let label = path.display().to_string();
         if meta.len() > config.max_blob_size() {
@@ -172,11 +147,7 @@ impl fmt::Display for BlobIdReport {
         writeln!(f, "blob id:        {}", self.blob_id)?;
         writeln!(f, "blob id (u256): {}", self.blob_id_u256)?;
         writeln!(f, "size:           {} bytes", self.size)?;
-        write!(
-            f,
-            "encoded size:   {} bytes ({} shards)",
-            self.encoded_size, self.n_shards
-        )
+        write!(f, "encoded size:   {} bytes ({} shards)", self.encoded_size, self.n_shards)
     }
 }
 
@@ -192,25 +163,13 @@ mod tests {
         let metadata = compute_metadata(&config, &bytes).unwrap();
         assert_eq!(report.blob_id, metadata.blob_id().to_string());
         assert_eq!(report.blob_id_u256, metadata.blob_id().to_u256_decimal());
-        assert_eq!(
-            report.encoded_size,
-            config.encoded_blob_length(500).unwrap()
-        );
+        assert_eq!(report.encoded_size, config.encoded_blob_length(500).unwrap());
     }
 
     #[test]
     fn three_shards_are_refused_with_the_minimum() {
         let error = BlobIdReport::compute("x", b"abc", 3).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                BlobIdError::TooFewShards {
-                    n_shards: 3,
-                    min: 4
-                }
-            ),
-            "{error}"
-        );
+        assert!(matches!(error, BlobIdError::TooFewShards { n_shards: 3, min: 4 }), "{error}");
         assert!(error.to_string().contains("--n-shards 4"), "{error}");
     }
 
@@ -218,12 +177,8 @@ mod tests {
     fn blob_above_the_shard_limit_is_refused_with_both_sizes() {
         let config = EncodingConfig::new(4).unwrap();
         let size = config.max_blob_size() + 1;
-        let error = BlobIdReport::compute("big.bin", &vec![0; usize::try_from(size).unwrap()], 4)
-            .unwrap_err();
+        let error = BlobIdReport::compute("big.bin", &vec![0; usize::try_from(size).unwrap()], 4).unwrap_err();
         let text = error.to_string();
-        assert!(
-            text.contains(&size.to_string()) && text.contains(&config.max_blob_size().to_string()),
-            "{text}"
-        );
+        assert!(text.contains(&size.to_string()) && text.contains(&config.max_blob_size().to_string()), "{text}");
     }
 }

@@ -40,10 +40,7 @@ impl DevnetArgs {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("cannot read the genesis file {}", path.display()))?;
                 serde_json::from_str(&text).with_context(|| {
-                    format!(
-                        "{} is not a genesis configuration (chain, accounts, gas); fix the JSON",
-                        path.display()
-                    )
+                    format!("{} is not a genesis configuration (chain, accounts, gas); fix the JSON", path.display())
                 })?
             }
         };

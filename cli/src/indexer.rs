@@ -50,26 +50,14 @@ impl IndexerArgs {
                 format!("--database-url {url:?}: give postgres://..., sqlite://PATH or a file path")
             })?,
             None => {
-                std::fs::create_dir_all(&self.data_dir).with_context(|| {
-                    format!(
-                        "cannot create the data directory {}",
-                        self.data_dir.display()
-                    )
-                })?;
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("cannot create the data directory {}", self.data_dir.display()))?;
                 DatabaseUrl::in_data_dir(&self.data_dir)
             }
         };
         let packages = match &self.deployment {
-            Some(path) => {
-                Deployment::load(path)
-                    .context("reading --deployment")?
-                    .packages
-            }
-            None => Packages {
-                wal: WAL_PACKAGE,
-                floe: FLOE_PACKAGE,
-                seal: SEAL_PACKAGE,
-            },
+            Some(path) => Deployment::load(path).context("reading --deployment")?.packages,
+            None => Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
         };
         Ok(IndexerConfig {
             database,
@@ -102,17 +90,11 @@ impl fmt::Display for IndexerStarted {
 /// Runs the indexer until Ctrl-C, or fails when the follower gives up on the chain.
 pub async fn run(args: &IndexerArgs, output: Output) -> anyhow::Result<()> {
     let config = args.config()?;
-    let service = IndexerService::start(config).await.with_context(|| {
-        format!(
-            "starting the indexer (is {} taken? try --listen 127.0.0.1:0)",
-            args.listen
-        )
-    })?;
+    let service = IndexerService::start(config)
+        .await
+        .with_context(|| format!("starting the indexer (is {} taken? try --listen 127.0.0.1:0)", args.listen))?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
-    output.emit(&IndexerStarted {
-        explorer_url: format!("http://{}/", service.addr()),
-        rpc_url: args.rpc.clone(),
-    })?;
+    output.emit(&IndexerStarted { explorer_url: format!("http://{}/", service.addr()), rpc_url: args.rpc.clone() })?;
     let mut check = tokio::time::interval(FOLLOWER_CHECK);
     loop {
         tokio::select! {

@@ -75,11 +75,7 @@ pub struct KeyserverStarted {
 
 impl fmt::Display for KeyserverStarted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let how = if self.registered {
-            "registered now"
-        } else {
-            "registered before"
-        };
+        let how = if self.registered { "registered now" } else { "registered before" };
         writeln!(f, "floe key server at {}", self.url)?;
         writeln!(f, "object id:  {} ({how})", self.object_id)?;
         writeln!(f, "public key: {}", self.public_key)?;
@@ -90,14 +86,12 @@ impl fmt::Display for KeyserverStarted {
 /// Reads the master key from `path`, or creates one there (readable by the owner only).
 pub fn load_or_create_master_key(path: &Path) -> anyhow::Result<MasterKey> {
     if path.exists() {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let bytes: [u8; 32] = hex::decode(text.trim())
             .ok()
             .and_then(|b| b.try_into().ok())
             .with_context(|| format!("{} must hold 64 hex characters", path.display()))?;
-        return MasterKey::from_bytes(&bytes)
-            .with_context(|| format!("{} is not a valid master key", path.display()));
+        return MasterKey::from_bytes(&bytes).with_context(|| format!("{} is not a valid master key", path.display()));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -107,9 +101,7 @@ pub fn load_or_create_master_key(path: &Path) -> anyhow::Result<MasterKey> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     std::io::Write::write_all(&mut file, hex::encode(key.to_bytes()).as_bytes())?;
     Ok(key)
 }
@@ -118,46 +110,23 @@ pub fn load_or_create_master_key(path: &Path) -> anyhow::Result<MasterKey> {
 pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
     let master = load_or_create_master_key(&args.master_key)?;
     let packages = match &args.deployment {
-        Some(path) => {
-            Deployment::load(path)
-                .context("reading --deployment")?
-                .packages
-        }
-        None => Packages {
-            wal: WAL_PACKAGE,
-            floe: FLOE_PACKAGE,
-            seal: SEAL_PACKAGE,
-        },
+        Some(path) => Deployment::load(path).context("reading --deployment")?.packages,
+        None => Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
     };
     let chain = ChainClient::new(&args.rpc)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (try --listen 127.0.0.1:0)",
-                args.listen
-            )
-        })?;
-    let url = args
-        .public_url
-        .clone()
-        .unwrap_or(format!("http://{}", listener.local_addr()?));
+        .with_context(|| format!("cannot listen on {} (try --listen 127.0.0.1:0)", args.listen))?;
+    let url = args.public_url.clone().unwrap_or(format!("http://{}", listener.local_addr()?));
     let (object_id, registered) = match (args.object_id, &args.operator_key) {
         (Some(id), _) => (id, false),
         (None, Some(key)) => {
             let operator = Keypair::from_suiprivkey(key)
                 .or_else(|_| Keypair::from_keystore_entry(key))
                 .context("--operator-key is neither suiprivkey1... nor a keystore entry")?;
-            let id = register_key_server(
-                &chain,
-                &packages,
-                &operator,
-                &args.name,
-                &url,
-                &master.public_key(),
-            )
-            .await
-            .context("registering the key server on chain")?;
+            let id = register_key_server(&chain, &packages, &operator, &args.name, &url, &master.public_key())
+                .await
+                .context("registering the key server on chain")?;
             (id, true)
         }
         (None, None) => {

@@ -6,10 +6,7 @@ use floe_encoder::EncodingConfig;
 use floe_encoder::encode::compute_metadata;
 
 fn floe(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_floe"))
-        .args(args)
-        .output()
-        .expect("the floe binary runs")
+    Command::new(env!("CARGO_BIN_EXE_floe")).args(args).output().expect("the floe binary runs")
 }
 
 fn sample_file(len: usize) -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
@@ -24,68 +21,38 @@ fn sample_file(len: usize) -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
 fn text_output_carries_the_encoders_blob_id_and_sizes() {
     let (_dir, path, bytes) = sample_file(70_001);
     let out = floe(&["blob-id", path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
 
     let config = EncodingConfig::new(1000).unwrap();
     let id = *compute_metadata(&config, &bytes).unwrap().blob_id();
     let encoded = config.encoded_blob_length(bytes.len() as u64).unwrap();
-    assert!(
-        stdout.contains(&format!("blob id:        {id}\n")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("blob id:        {id}\n")), "{stdout}");
     assert!(stdout.contains(&id.to_u256_decimal()), "{stdout}");
     assert!(stdout.contains("size:           70001 bytes"), "{stdout}");
-    assert!(
-        stdout.contains(&format!("encoded size:   {encoded} bytes (1000 shards)")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("encoded size:   {encoded} bytes (1000 shards)")), "{stdout}");
 }
 
 #[test]
 fn json_output_is_one_object_matching_the_encoder_at_the_given_shard_count() {
     let (_dir, path, bytes) = sample_file(4_321);
-    let out = floe(&[
-        "blob-id",
-        path.to_str().unwrap(),
-        "--n-shards",
-        "13",
-        "--json",
-    ]);
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let value: serde_json::Value =
-        serde_json::from_slice(&out.stdout).expect("stdout is one JSON value");
+    let out = floe(&["blob-id", path.to_str().unwrap(), "--n-shards", "13", "--json"]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON value");
 
     let config = EncodingConfig::new(13).unwrap();
     let id = *compute_metadata(&config, &bytes).unwrap().blob_id();
     assert_eq!(value["blob_id"], id.to_string());
     assert_eq!(value["blob_id_u256"], id.to_u256_decimal());
     assert_eq!(value["size"], 4_321);
-    assert_eq!(
-        value["encoded_size"],
-        config.encoded_blob_length(4_321).unwrap()
-    );
+    assert_eq!(value["encoded_size"], config.encoded_blob_length(4_321).unwrap());
     assert_eq!(value["n_shards"], 13);
 }
 
 #[test]
 fn global_json_flag_works_before_the_subcommand() {
     let (_dir, path, _) = sample_file(10);
-    let out = floe(&[
-        "--json",
-        "blob-id",
-        path.to_str().unwrap(),
-        "--n-shards",
-        "4",
-    ]);
+    let out = floe(&["--json", "blob-id", path.to_str().unwrap(), "--n-shards", "4"]);
     assert!(out.status.success());
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["size"], 10);
@@ -99,10 +66,7 @@ fn missing_file_fails_naming_the_file() {
     assert!(!out.status.success());
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains(missing.to_str().unwrap()) && stderr.contains("cannot read"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(missing.to_str().unwrap()) && stderr.contains("cannot read"), "{stderr}");
 }
 
 #[test]
@@ -121,9 +85,6 @@ fn file_too_large_for_the_shard_count_fails_with_its_size_and_the_limit() {
     let out = floe(&["blob-id", path.to_str().unwrap(), "--n-shards", "4"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains(&(max + 1).to_string()) && stderr.contains(&max.to_string()),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&(max + 1).to_string()) && stderr.contains(&max.to_string()), "{stderr}");
     assert!(stderr.contains("larger --n-shards"), "{stderr}");
 }

@@ -31,10 +31,7 @@ fn spawn_json(args: &[&str]) -> (Running, serde_json::Value) {
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     assert!(!line.is_empty(), "floe {args:?} exited before printing");
-    (
-        running,
-        serde_json::from_str(&line).expect("the first line is a JSON object"),
-    )
+    (running, serde_json::from_str(&line).expect("the first line is a JSON object"))
 }
 
 fn http_get(addr: &str, path: &str) -> String {
@@ -48,18 +45,9 @@ fn http_get(addr: &str, path: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devnet_serves_the_chain_on_the_url_it_prints() {
     let dir = tempfile::tempdir().unwrap();
-    let (_devnet, started) = spawn_json(&[
-        "devnet",
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--port",
-        "0",
-    ]);
+    let (_devnet, started) = spawn_json(&["devnet", "--data-dir", dir.path().to_str().unwrap(), "--port", "0"]);
     let url = started["rpc_url"].as_str().unwrap();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-        "{started}"
-    );
+    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{started}");
     let deployment = std::path::PathBuf::from(started["deployment_file"].as_str().unwrap());
     assert_eq!(deployment, dir.path().join("deployment.json"));
     assert!(deployment.is_file());
@@ -95,17 +83,11 @@ async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
         devnet["deployment_file"].as_str().unwrap(),
     ]);
     let explorer = started["explorer_url"].as_str().unwrap();
-    let addr = explorer
-        .strip_prefix("http://")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .expect("http://ADDR/");
+    let addr = explorer.strip_prefix("http://").and_then(|rest| rest.strip_suffix('/')).expect("http://ADDR/");
     assert!(!addr.ends_with(":0"), "{started}");
 
     let page = http_get(addr, "/");
-    assert!(
-        page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"),
-        "{page}"
-    );
+    assert!(page.starts_with("HTTP/1.0 200") || page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.to_lowercase().contains("<html"), "{page}");
     assert!(index_dir.path().join("indexer.sqlite").is_file());
 
@@ -116,16 +98,10 @@ async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
         let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
         assert!(head.contains(" 200 "), "{response}");
         let totals: serde_json::Value = serde_json::from_str(body).expect("totals are JSON");
-        if totals["checkpoint"]
-            .as_i64()
-            .is_some_and(|checkpoint| checkpoint >= 1)
-        {
+        if totals["checkpoint"].as_i64().is_some_and(|checkpoint| checkpoint >= 1) {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no checkpoint indexed in 30 s: {totals}"
-        );
+        assert!(Instant::now() < deadline, "no checkpoint indexed in 30 s: {totals}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -133,48 +109,27 @@ async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
 #[test]
 fn indexer_refuses_a_database_url_it_cannot_use() {
     let out = Command::new(env!("CARGO_BIN_EXE_floe"))
-        .args([
-            "indexer",
-            "--rpc",
-            "http://127.0.0.1:1",
-            "--database-url",
-            "ftp://somewhere",
-        ])
+        .args(["indexer", "--rpc", "http://127.0.0.1:1", "--database-url", "ftp://somewhere"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.contains("ftp://somewhere") && stderr.contains("postgres://"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("ftp://somewhere") && stderr.contains("postgres://"), "{stderr}");
 }
 
 #[test]
 fn devnet_stops_cleanly_on_ctrl_c_and_restarts_on_the_same_chain() {
     let dir = tempfile::tempdir().unwrap();
-    let args = [
-        "devnet",
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--port",
-        "0",
-    ];
+    let args = ["devnet", "--data-dir", dir.path().to_str().unwrap(), "--port", "0"];
     let (mut first, started) = spawn_json(&args);
-    let interrupted = Command::new("kill")
-        .args(["-INT", &first.0.id().to_string()])
-        .status()
-        .unwrap();
+    let interrupted = Command::new("kill").args(["-INT", &first.0.id().to_string()]).status().unwrap();
     assert!(interrupted.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = first.0.try_wait().unwrap() {
             break status;
         }
-        assert!(
-            Instant::now() < deadline,
-            "floe devnet still running 20 s after Ctrl-C"
-        );
+        assert!(Instant::now() < deadline, "floe devnet still running 20 s after Ctrl-C");
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status after Ctrl-C: {status}");

@@ -211,9 +211,11 @@ impl CoinPool {
     async fn current(&self, lease: &CoinLease) -> Result<bool, PaymentError> {
         let ids: Vec<Address> = lease.coins.iter().map(|coin| *coin.reference.object_id()).collect();
         let objects = self.client.get_objects(&ids).await?;
-        Ok(lease.coins.iter().zip(objects).all(|(coin, object)| {
-            object.is_ok_and(|object| object.version() == coin.reference.version())
-        }))
+        Ok(lease
+            .coins
+            .iter()
+            .zip(objects)
+            .all(|(coin, object)| object.is_ok_and(|object| object.version() == coin.reference.version())))
     }
 
     /// Reads the account's coins from the chain; coins lent out keep their lender's view, and a

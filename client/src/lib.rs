@@ -29,8 +29,8 @@
 
 pub mod audit;
 pub mod chain_ops;
-mod coin_pool;
 pub mod client;
+mod coin_pool;
 pub mod committee;
 pub mod daemon;
 pub mod node_api;
@@ -41,7 +41,9 @@ pub mod staking;
 mod upload;
 
 pub use chain_ops::{ChainAccess, ChainError, Price};
-pub use client::{CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome};
+pub use client::{
+    CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome,
+};
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent};
 pub use read::ReadError;

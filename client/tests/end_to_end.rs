@@ -100,7 +100,9 @@ async fn a_stored_blob_is_paid_certified_on_chain_read_back_and_not_paid_twice()
     let data: Vec<u8> = (0..300_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 8) as u8).collect();
     let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
     let outcome = client.store(data.clone(), &options, &NoProgress).await.unwrap();
-    let StoreOutcome::NewlyCreated { blob, price, .. } = &outcome else { panic!("expected a new blob, got {outcome:?}") };
+    let StoreOutcome::NewlyCreated { blob, price, .. } = &outcome else {
+        panic!("expected a new blob, got {outcome:?}")
+    };
     let epoch = chain.system().await.unwrap().epoch();
     assert_eq!(blob.certified_epoch, Some(epoch));
     assert_eq!(blob.storage.end_epoch, epoch + 3);

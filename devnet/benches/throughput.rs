@@ -60,7 +60,9 @@ async fn main() {
     let seen = Arc::new(AtomicU64::new(first_live - 1));
     let follower = {
         let seen = seen.clone();
-        let mut live = Box::pin(client.checkpoints_from_with(first_live, StreamPolicy { max_attempts: Some(5), ..StreamPolicy::default() }));
+        let mut live = Box::pin(
+            client.checkpoints_from_with(first_live, StreamPolicy { max_attempts: Some(5), ..StreamPolicy::default() }),
+        );
         tokio::spawn(async move {
             let mut expected = first_live;
             while let Some(checkpoint) = live.next().await {
@@ -74,10 +76,8 @@ async fn main() {
 
     let per_account = total / accounts;
     let start = Instant::now();
-    let tasks: Vec<_> = keys
-        .into_iter()
-        .map(|key| tokio::spawn(sender(client.clone(), key, recipient, per_account)))
-        .collect();
+    let tasks: Vec<_> =
+        keys.into_iter().map(|key| tokio::spawn(sender(client.clone(), key, recipient, per_account))).collect();
     for task in tasks {
         task.await.expect("sender task");
     }

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use sui_crypto::{SuiVerifier, UserSignatureVerifier};
 use sui_sdk_types::{
-    Address, Command, Digest, Input, Mutability, Object, Owner, ProgrammableTransaction, StructTag,
-    Transaction, TransactionExpiration, TransactionKind, UserSignature, Version,
+    Address, Command, Digest, Input, Mutability, Object, Owner, ProgrammableTransaction, StructTag, Transaction,
+    TransactionExpiration, TransactionKind, UserSignature, Version,
 };
 
 use crate::framework::{CLOCK, ClockValue};
-use crate::random::RANDOM;
 use crate::native::{NativePackage, Value};
+use crate::random::RANDOM;
 use crate::working_set::WorkingSet;
 
 /// Why a transaction was refused before execution.
@@ -87,7 +87,9 @@ pub enum Rejection {
     #[error("object {0} not found")]
     ObjectNotFound(Address),
     /// An input object reference is stale or wrong.
-    #[error("object {id} is at version {current} (digest {current_digest}), the transaction names version {given} (digest {given_digest})")]
+    #[error(
+        "object {id} is at version {current} (digest {current_digest}), the transaction names version {given} (digest {given_digest})"
+    )]
     WrongVersion {
         /// The object.
         id: Address,
@@ -356,11 +358,5 @@ pub(crate) fn admit_checked(
         inputs.push(value);
     }
 
-    Ok(Admitted {
-        digest: transaction.digest(),
-        programmable: programmable.clone(),
-        working_set,
-        inputs,
-        gas_coins,
-    })
+    Ok(Admitted { digest: transaction.digest(), programmable: programmable.clone(), working_set, inputs, gas_coins })
 }

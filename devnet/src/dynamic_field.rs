@@ -109,7 +109,13 @@ impl MoveCallContext<'_> {
 
     /// The value of the field `key` under `parent` (`dynamic_field::borrow`); aborts with
     /// `EFieldDoesNotExist` or `EFieldTypeMismatch`.
-    pub fn field<K, V>(&mut self, parent: Address, key_type: TypeTag, key: &K, value_type: TypeTag) -> Result<V, CallError>
+    pub fn field<K, V>(
+        &mut self,
+        parent: Address,
+        key_type: TypeTag,
+        key: &K,
+        value_type: TypeTag,
+    ) -> Result<V, CallError>
     where
         K: Serialize + DeserializeOwned,
         V: DeserializeOwned,
@@ -149,7 +155,13 @@ impl MoveCallContext<'_> {
     }
 
     /// Removes the field `key` under `parent` and returns its value (`dynamic_field::remove`).
-    pub fn remove_field<K, V>(&mut self, parent: Address, key_type: TypeTag, key: &K, value_type: TypeTag) -> Result<V, CallError>
+    pub fn remove_field<K, V>(
+        &mut self,
+        parent: Address,
+        key_type: TypeTag,
+        key: &K,
+        value_type: TypeTag,
+    ) -> Result<V, CallError>
     where
         K: Serialize + DeserializeOwned,
         V: DeserializeOwned,

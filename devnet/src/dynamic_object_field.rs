@@ -32,11 +32,7 @@ pub(crate) fn id_type() -> TypeTag {
 }
 
 /// The id of the field object of the dynamic object field `key` under `parent`.
-pub(crate) fn object_field_id<K: Serialize>(
-    parent: Address,
-    key_type: TypeTag,
-    key: &K,
-) -> Address {
+pub(crate) fn object_field_id<K: Serialize>(parent: Address, key_type: TypeTag, key: &K) -> Address {
     field_id(parent, &wrapper_type(key_type), key)
 }
 
@@ -66,13 +62,8 @@ impl MoveCallContext<'_> {
 
     /// Replaces the contents of object `id` (in the transaction and mutable); `value` must
     /// start with the id.
-    pub(crate) fn write_object<T: Serialize>(
-        &mut self,
-        id: Address,
-        value: &T,
-    ) -> Result<(), CallError> {
-        let contents =
-            bcs::to_bytes(value).expect("BCS serialization of Move values does not fail");
+    pub(crate) fn write_object<T: Serialize>(&mut self, id: Address, value: &T) -> Result<(), CallError> {
+        let contents = bcs::to_bytes(value).expect("BCS serialization of Move values does not fail");
         if contents.get(..32) != Some(id.as_bytes()) {
             return Err(CallError::Argument {
                 index: 0,
@@ -81,10 +72,7 @@ impl MoveCallContext<'_> {
         }
         let entry = self.working_set.entry_mut(&id);
         if !entry.mutable {
-            return Err(CallError::Argument {
-                index: 0,
-                reason: format!("object {id} is read-only here"),
-            });
+            return Err(CallError::Argument { index: 0, reason: format!("object {id} is read-only here") });
         }
         entry.contents = contents;
         Ok(())
@@ -104,10 +92,8 @@ impl MoveCallContext<'_> {
         if !self.load_child(parent, field, mutable) {
             return None;
         }
-        let child: Field<K, Address> =
-            bcs::from_bytes(&self.working_set.entry(&field).contents).ok()?;
-        self.load_child(field, child.value, mutable)
-            .then_some(child.value)
+        let child: Field<K, Address> = bcs::from_bytes(&self.working_set.entry(&field).contents).ok()?;
+        self.load_child(field, child.value, mutable).then_some(child.value)
     }
 
     /// Adds the object `child` (created in this transaction, not yet placed) under `key` in
@@ -130,18 +116,8 @@ impl MoveCallContext<'_> {
                 package: Some(Address::TWO),
             });
         }
-        let contents = bcs::to_bytes(&Field {
-            id: field,
-            name: key,
-            value: child,
-        })
-        .expect("fields serialize");
-        self.working_set.create(
-            field,
-            field_type(wrapper_type(key_type), id_type()),
-            false,
-            contents,
-        );
+        let contents = bcs::to_bytes(&Field { id: field, name: key, value: child }).expect("fields serialize");
+        self.working_set.create(field, field_type(wrapper_type(key_type), id_type()), false, contents);
         self.working_set.entry_mut(&field).owner = Some(Owner::Object(parent));
         self.working_set.entry_mut(&child).owner = Some(Owner::Object(field));
         Ok(())
@@ -159,9 +135,6 @@ mod tests {
         let wrapped = object_field_id(parent, id_type(), &key);
         let plain = field_id(parent, &id_type(), &key);
         assert_ne!(wrapped, plain);
-        assert_eq!(
-            wrapped,
-            parent.derive_dynamic_child_id(&wrapper_type(id_type()), key.as_bytes())
-        );
+        assert_eq!(wrapped, parent.derive_dynamic_child_id(&wrapper_type(id_type()), key.as_bytes()));
     }
 }

@@ -3,8 +3,8 @@
 //! all-or-nothing rule — on any failure every change but the gas charge is rolled back.
 
 use sui_sdk_types::{
-    Address, Argument, Command, CommandArgumentError, Digest, Event, ExecutionError, ExecutionStatus,
-    GasCostSummary, MoveLocation, Owner, StructTag, TransactionEffectsV2, TransactionEvents,
+    Address, Argument, Command, CommandArgumentError, Digest, Event, ExecutionError, ExecutionStatus, GasCostSummary,
+    MoveLocation, Owner, StructTag, TransactionEffectsV2, TransactionEvents,
 };
 
 use crate::admission::{Admitted, GasSchedule, Packages};
@@ -28,7 +28,12 @@ fn arg_error(argument: usize, kind: CommandArgumentError) -> ExecutionError {
 }
 
 /// Executes an admitted transaction. Never fails: failures become a failed status.
-pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule, objects: ObjectLookup<'_>) -> Execution {
+pub(crate) fn execute(
+    admitted: Admitted,
+    packages: &Packages,
+    gas: GasSchedule,
+    objects: ObjectLookup<'_>,
+) -> Execution {
     let Admitted { digest, programmable, mut working_set, inputs, gas_coins } = admitted;
     // System transactions (see `system_transaction`) come without gas and are not charged.
     let charge = if gas_coins.is_empty() { 0 } else { gas.charge };
@@ -50,8 +55,7 @@ pub(crate) fn execute(admitted: Admitted, packages: &Packages, gas: GasSchedule,
     // Computed after execution: dynamic fields loaded on the way count as inputs too.
     let lamport = working_set.max_input_version() + 1;
     let outcome = working_set.finish(lamport);
-    let mut dependencies: Vec<Digest> =
-        outcome.inputs.iter().map(|o| o.previous_transaction()).collect();
+    let mut dependencies: Vec<Digest> = outcome.inputs.iter().map(|o| o.previous_transaction()).collect();
     dependencies.sort();
     dependencies.dedup();
     let effects = TransactionEffectsV2 {
@@ -125,13 +129,11 @@ fn resolve(
             Some(_) => Err(arg_error(position, CommandArgumentError::InvalidResultArity { result: i })),
             None => Err(arg_error(position, CommandArgumentError::IndexOutOfBounds { index: i })),
         },
-        Argument::NestedResult(i, j) => results
-            .get(i as usize)
-            .and_then(|r| r.get(j as usize))
-            .cloned()
-            .ok_or_else(|| {
+        Argument::NestedResult(i, j) => {
+            results.get(i as usize).and_then(|r| r.get(j as usize)).cloned().ok_or_else(|| {
                 arg_error(position, CommandArgumentError::SecondaryIndexOutOfBounds { result: i, subresult: j })
-            }),
+            })
+        }
     }
 }
 
@@ -227,9 +229,8 @@ fn run_command(
                 amounts.push(pure_u64(&resolve(amount, i + 1, inputs, results, gas_id)?, i + 1)?);
             }
             let total = amounts.iter().try_fold(0u64, |acc, a| acc.checked_add(*a));
-            let remaining = total
-                .and_then(|t| balance.checked_sub(t))
-                .ok_or(ExecutionError::InsufficientCoinBalance)?;
+            let remaining =
+                total.and_then(|t| balance.checked_sub(t)).ok_or(ExecutionError::InsufficientCoinBalance)?;
             set_balance(working_set, id, remaining);
             Ok(amounts
                 .into_iter()

@@ -2,10 +2,9 @@
 //! shared Clock (`0x6`) and the shared Random (`0x8`, with its inner state).
 
 use sui_sdk_types::{
-    Address, ChangedObject, Digest, ExecutionStatus, GasCostSummary, GasPayment, GenesisObject,
-    GenesisTransaction, IdOperation, MoveStruct, Object, ObjectData, ObjectIn, ObjectOut, Owner,
-    StructTag, Transaction, TransactionEffects, TransactionEffectsV2, TransactionEvents,
-    TransactionExpiration, TransactionKind,
+    Address, ChangedObject, Digest, ExecutionStatus, GasCostSummary, GasPayment, GenesisObject, GenesisTransaction,
+    IdOperation, MoveStruct, Object, ObjectData, ObjectIn, ObjectOut, Owner, StructTag, Transaction,
+    TransactionEffects, TransactionEffectsV2, TransactionEvents, TransactionExpiration, TransactionKind,
 };
 
 use crate::config::GenesisConfig;
@@ -50,10 +49,8 @@ pub(crate) fn genesis_transaction(
         expiration: TransactionExpiration::None,
     };
     let digest = transaction.digest();
-    let objects: Vec<Object> = genesis_objects
-        .into_iter()
-        .map(|g| Object::new(g.data().clone(), *g.owner(), digest, 0))
-        .collect();
+    let objects: Vec<Object> =
+        genesis_objects.into_iter().map(|g| Object::new(g.data().clone(), *g.owner(), digest, 0)).collect();
     let mut changed_objects: Vec<ChangedObject> = objects
         .iter()
         .map(|o| ChangedObject {

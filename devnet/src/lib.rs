@@ -45,10 +45,12 @@ mod working_set;
 
 pub use admission::{GasSchedule, Packages, Rejection};
 pub use config::{DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig};
-pub use dynamic_field::{E_FIELD_ALREADY_EXISTS, E_FIELD_DOES_NOT_EXIST, E_FIELD_TYPE_MISMATCH, Field, field_id, field_type};
+pub use dynamic_field::{
+    E_FIELD_ALREADY_EXISTS, E_FIELD_DOES_NOT_EXIST, E_FIELD_TYPE_MISMATCH, Field, field_id, field_type,
+};
 pub use floe::{
-    CommitteeGenesis, CommitteeGenesisError, EpochAdvanceError, FloeGenesis, FloeGenesisError, FloePackage, GenesisNode,
-    LocalnetNodeKeys, WalPackage, floe_packages,
+    CommitteeGenesis, CommitteeGenesisError, EpochAdvanceError, FloeGenesis, FloeGenesisError, FloePackage,
+    GenesisNode, LocalnetNodeKeys, WalPackage, floe_packages,
 };
 pub use framework::{CLOCK, ClockValue, CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework, clock_type};
 pub use ledger::{ExecuteError, Ledger, OpenError};

@@ -49,12 +49,7 @@ pub(crate) fn executed(record: &TransactionRecord, mask: &FieldMaskTree) -> prot
     if mask.contains(proto::ExecutedTransaction::OBJECTS_FIELD.name) {
         let wildcard = FieldMaskTree::new_wildcard();
         let mut set = proto::ObjectSet::default();
-        set.objects = record
-            .input_objects
-            .iter()
-            .chain(&record.output_objects)
-            .map(|o| object(o, &wildcard))
-            .collect();
+        set.objects = record.input_objects.iter().chain(&record.output_objects).map(|o| object(o, &wildcard)).collect();
         full.objects = Some(set);
     }
     proto::ExecutedTransaction::merge_from(&full, mask)
@@ -73,7 +68,8 @@ pub(crate) fn checkpoint(
         full.transactions = transactions.iter().map(|t| executed(t, &submask)).collect();
     }
     if let Some(submask) = mask.subtree(proto::Checkpoint::OBJECTS_FIELD.name) {
-        let object_mask = submask.subtree(proto::ObjectSet::OBJECTS_FIELD.name).unwrap_or_else(FieldMaskTree::new_wildcard);
+        let object_mask =
+            submask.subtree(proto::ObjectSet::OBJECTS_FIELD.name).unwrap_or_else(FieldMaskTree::new_wildcard);
         let mut objects: Vec<&Object> =
             transactions.iter().flat_map(|t| t.input_objects.iter().chain(&t.output_objects)).collect();
         objects.sort_by_key(|o| (o.object_id(), o.version()));

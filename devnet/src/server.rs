@@ -86,7 +86,12 @@ impl Devnet {
         if has_floe && !config.genesis_nodes.is_empty() {
             let (ledger, config) = (ledger.clone(), config.clone());
             tokio::task::spawn_blocking(move || {
-                crate::floe::run_committee_genesis(&ledger, config.system_object, config.staking_object, &config.genesis_nodes)
+                crate::floe::run_committee_genesis(
+                    &ledger,
+                    config.system_object,
+                    config.staking_object,
+                    &config.genesis_nodes,
+                )
             })
             .await
             .expect("committee genesis does not panic")?;
@@ -114,9 +119,9 @@ impl Devnet {
             tonic::transport::Server::builder()
                 .add_service(proto::ledger_service_server::LedgerServiceServer::new(service.clone()))
                 .add_service(proto::state_service_server::StateServiceServer::new(service.clone()))
-                .add_service(
-                    proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(service.clone()),
-                )
+                .add_service(proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(
+                    service.clone(),
+                ))
                 .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = shutdown.wait_for(|closing| *closing).await;

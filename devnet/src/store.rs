@@ -7,8 +7,8 @@ use std::path::Path;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{
-    Address, CheckpointContents, CheckpointSummary, Digest, Object, Transaction, TransactionEffects,
-    TransactionEvents, UserSignature,
+    Address, CheckpointContents, CheckpointSummary, Digest, Object, Transaction, TransactionEffects, TransactionEvents,
+    UserSignature,
 };
 
 const OBJECTS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new("objects");
@@ -114,8 +114,8 @@ impl Store {
         let shown = path.display().to_string();
         std::fs::create_dir_all(data_dir)
             .map_err(|e| StoreError::Database { path: shown.clone(), reason: e.to_string() })?;
-        let db = Database::create(&path)
-            .map_err(|e| StoreError::Database { path: shown.clone(), reason: e.to_string() })?;
+        let db =
+            Database::create(&path).map_err(|e| StoreError::Database { path: shown.clone(), reason: e.to_string() })?;
         Ok(Self { db, path: shown })
     }
 
@@ -166,9 +166,7 @@ impl Store {
         {
             let mut objects = txn.open_table(OBJECTS).map_err(|e| self.fail(e))?;
             for object in write.written {
-                objects
-                    .insert(object.object_id().as_bytes(), encode(object).as_slice())
-                    .map_err(|e| self.fail(e))?;
+                objects.insert(object.object_id().as_bytes(), encode(object).as_slice()).map_err(|e| self.fail(e))?;
             }
             for id in write.deleted {
                 objects.remove(id.as_bytes()).map_err(|e| self.fail(e))?;

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 
 use sui_sdk_types::{
-    Address, GasPayment, Input, Mutability, Object, Owner, ProgrammableTransaction, Transaction,
-    TransactionExpiration, TransactionKind,
+    Address, GasPayment, Input, Mutability, Object, Owner, ProgrammableTransaction, Transaction, TransactionExpiration,
+    TransactionKind,
 };
 
 use crate::admission::{Admitted, Rejection};
@@ -33,19 +33,11 @@ pub enum SystemTransactionError {
 }
 
 /// The unsigned, gasless transaction that runs `programmable` as `sender`.
-pub(crate) fn system_transaction(
-    sender: Address,
-    programmable: ProgrammableTransaction,
-) -> Transaction {
+pub(crate) fn system_transaction(sender: Address, programmable: ProgrammableTransaction) -> Transaction {
     Transaction {
         kind: TransactionKind::ProgrammableSystemTransaction(programmable),
         sender,
-        gas_payment: GasPayment {
-            objects: Vec::new(),
-            owner: sender,
-            price: 0,
-            budget: 0,
-        },
+        gas_payment: GasPayment { objects: Vec::new(), owner: sender, price: 0, budget: 0 },
         expiration: TransactionExpiration::None,
     }
 }
@@ -59,9 +51,7 @@ pub(crate) fn admit_system(
     timestamp_ms: u64,
 ) -> Result<Admitted, Rejection> {
     let TransactionKind::ProgrammableSystemTransaction(programmable) = &transaction.kind else {
-        return Err(Rejection::NotProgrammable(
-            "not a programmable system transaction".into(),
-        ));
+        return Err(Rejection::NotProgrammable("not a programmable system transaction".into()));
     };
     let sender = transaction.sender;
     let mut working_set = WorkingSet::new(transaction.digest(), sender, epoch, timestamp_ms);
@@ -73,15 +63,10 @@ pub(crate) fn admit_system(
                 inputs.push(Value::Pure(bytes.clone()));
                 continue;
             }
-            Input::Shared(shared) => (
-                shared.object_id(),
-                matches!(shared.mutability(), Mutability::Mutable),
-            ),
+            Input::Shared(shared) => (shared.object_id(), matches!(shared.mutability(), Mutability::Mutable)),
             Input::ImmutableOrOwned(reference) => (*reference.object_id(), true),
             _ => {
-                return Err(Rejection::Unsupported(
-                    "receiving and funds-withdrawal inputs".into(),
-                ));
+                return Err(Rejection::Unsupported("receiving and funds-withdrawal inputs".into()));
             }
         };
         if !seen.insert(id) {
@@ -93,15 +78,10 @@ pub(crate) fn admit_system(
             (Input::ImmutableOrOwned(_), Owner::Address(owner)) if *owner == sender => true,
             (Input::ImmutableOrOwned(_), Owner::Immutable) => false,
             (_, owner) => {
-                return Err(Rejection::WrongOwner {
-                    id,
-                    reason: format!("owner is {owner:?}, sender is {sender}"),
-                });
+                return Err(Rejection::WrongOwner { id, reason: format!("owner is {owner:?}, sender is {sender}") });
             }
         };
-        working_set
-            .load(object, mutable)
-            .ok_or_else(|| Rejection::Unsupported(format!("package {id} as an input")))?;
+        working_set.load(object, mutable).ok_or_else(|| Rejection::Unsupported(format!("package {id} as an input")))?;
         if id == CLOCK {
             let now = ClockValue { id, timestamp_ms };
             working_set.entry_mut(&id).contents = bcs::to_bytes(&now).expect("clock serializes");

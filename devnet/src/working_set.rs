@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use sui_sdk_types::{
-    Address, ChangedObject, Digest, Event, IdOperation, MoveStruct, Object, ObjectData, ObjectIn,
-    ObjectOut, Owner, StructTag, UnchangedConsensusKind, UnchangedConsensusObject, Version,
+    Address, ChangedObject, Digest, Event, IdOperation, MoveStruct, Object, ObjectData, ObjectIn, ObjectOut, Owner,
+    StructTag, UnchangedConsensusKind, UnchangedConsensusObject, Version,
 };
 
 /// One object as the transaction sees it.
@@ -157,10 +157,7 @@ impl WorkingSet {
 
     /// A created object that was never placed (transferred, shared, frozen or deleted).
     pub(crate) fn unplaced(&self) -> Option<(u16, u16)> {
-        self.entries
-            .values()
-            .find(|e| !e.deleted && e.owner.is_none())
-            .map(|e| e.origin.unwrap_or((0, 0)))
+        self.entries.values().find(|e| !e.deleted && e.owner.is_none()).map(|e| e.origin.unwrap_or((0, 0)))
     }
 
     /// Finishes the transaction at `lamport` and computes what changed.
@@ -177,11 +174,9 @@ impl WorkingSet {
                 outcome.inputs.push(before.clone());
             }
             let input_state = match &entry.before {
-                Some(before) => ObjectIn::Exist {
-                    version: before.version(),
-                    digest: before.digest(),
-                    owner: *before.owner(),
-                },
+                Some(before) => {
+                    ObjectIn::Exist { version: before.version(), digest: before.digest(), owner: *before.owner() }
+                }
                 None => ObjectIn::NotExist,
             };
             if !entry.mutable {

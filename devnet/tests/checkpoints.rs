@@ -103,7 +103,11 @@ async fn restart_resumes_at_the_same_checkpoint_with_objects_intact() {
 async fn stream_reconnects_across_a_restart_without_gaps() {
     let net = start().await;
     let addr = net.devnet.addr();
-    let policy = StreamPolicy { min_delay: Duration::from_millis(50), max_delay: Duration::from_millis(200), max_attempts: Some(100) };
+    let policy = StreamPolicy {
+        min_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+        max_attempts: Some(100),
+    };
     let mut stream = Box::pin(net.client.checkpoints_from_with(0, policy));
     let first = stream.next().await.unwrap().unwrap();
     assert_eq!(first.sequence_number, 0);

@@ -61,9 +61,8 @@ async fn split_and_transfer_pays_the_recipient_and_charges_fixed_gas() {
 #[tokio::test]
 async fn merge_coins_joins_balances_and_deletes_the_sources() {
     let net = start().await;
-    let coins = floe_chain::select_coins(&net.client, net.alice.address(), &StructTag::sui(), 3 * COIN, &[])
-        .await
-        .unwrap();
+    let coins =
+        floe_chain::select_coins(&net.client, net.alice.address(), &StructTag::sui(), 3 * COIN, &[]).await.unwrap();
     assert_eq!(coins.len(), 3);
     let gas = coins[0].clone();
     let mut tx = floe_chain::transaction_for(net.alice.address(), &gas, 1_000, BUDGET);
@@ -145,7 +144,8 @@ async fn move_abort_rolls_back_everything_but_gas_and_reports_code_and_location(
     assert_eq!(abort.function.as_deref(), Some("split"));
     let ClientError::ExecutionFailed(failure) = &err else { unreachable!() };
     assert_eq!(failure.command, Some(2));
-    let charged_gas = failure.reference_of(gas.reference.object_id()).expect("the failure carries the new gas reference");
+    let charged_gas =
+        failure.reference_of(gas.reference.object_id()).expect("the failure carries the new gas reference");
 
     assert_eq!(net.sui(net.bob.address()).await, COIN, "the first transfer must be rolled back");
     assert_eq!(net.sui(net.alice.address()).await, before - CHARGE, "gas is still charged");
@@ -269,9 +269,15 @@ async fn payment_merges_coins_and_splits_the_exact_amount() {
     let (mut tx, gas) = net.builder(&net.alice).await;
     let amount = COIN + COIN / 2;
     // Gas is set aside, so the payment needs both remaining coins.
-    let coins = floe_chain::select_coins(&net.client, net.alice.address(), &StructTag::sui(), amount, &[*gas.reference.object_id()])
-        .await
-        .unwrap();
+    let coins = floe_chain::select_coins(
+        &net.client,
+        net.alice.address(),
+        &StructTag::sui(),
+        amount,
+        &[*gas.reference.object_id()],
+    )
+    .await
+    .unwrap();
     assert_eq!(coins.len(), 2);
     assert!(coins.iter().all(|c| c.reference.object_id() != gas.reference.object_id()));
     let payment = floe_chain::split_payment(&mut tx, &coins, amount);
@@ -281,9 +287,8 @@ async fn payment_merges_coins_and_splits_the_exact_amount() {
     assert_eq!(net.sui(net.bob.address()).await, COIN + amount);
     assert_eq!(net.sui(net.alice.address()).await, 3 * COIN - amount - CHARGE);
 
-    let err = floe_chain::select_coins(&net.client, net.bob.address(), &StructTag::sui(), 100 * COIN, &[])
-        .await
-        .unwrap_err();
+    let err =
+        floe_chain::select_coins(&net.client, net.bob.address(), &StructTag::sui(), 100 * COIN, &[]).await.unwrap_err();
     assert!(
         matches!(err, floe_chain::PaymentError::InsufficientBalance { needed, available, .. } if needed == 100 * COIN && available == COIN + amount),
         "{err}"
@@ -306,7 +311,8 @@ async fn past_object_versions_stay_readable() {
     let mut ledger = net.client.rpc().ledger_client();
     let mut request = proto::GetObjectRequest::new(gas.reference.object_id());
     request.version = Some(gas.reference.version());
-    request.read_mask = Some(prost_types::FieldMask { paths: vec!["version".into(), "digest".into(), "balance".into()] });
+    request.read_mask =
+        Some(prost_types::FieldMask { paths: vec!["version".into(), "digest".into(), "balance".into()] });
     let old = ledger.get_object(request).await.unwrap().into_inner().object.unwrap();
     assert_eq!(old.version, Some(gas.reference.version()));
     assert_eq!(old.digest, Some(gas.reference.digest().to_string()));

@@ -12,8 +12,7 @@ use floe_chain::floe::staked_wal::StakedWal;
 use floe_chain::floe::staking::StorageNodeCap;
 use floe_chain::{ChainClient, Keypair, select_gas, transaction_for};
 use floe_devnet::{
-    CommitteeGenesis, Devnet, DevnetConfig, GenesisAccount, GenesisConfig, floe_packages,
-    packages_with,
+    CommitteeGenesis, Devnet, DevnetConfig, GenesisAccount, GenesisConfig, floe_packages, packages_with,
 };
 use floe_encoder::bls::BlsSignature;
 use floe_encoder::merkle::Node;
@@ -24,30 +23,19 @@ use net::{StakedNet, manual};
 #[tokio::test]
 async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() {
     let alice = Keypair::from_secret_bytes([0xa1; 32]);
-    let (genesis, keys) = CommitteeGenesis::localnet(
-        4,
-        100,
-        600_000,
-        9185,
-        [7; 32],
-        &[(alice.address(), vec![1_000_000_000_000])],
-    )
-    .unwrap();
+    let (genesis, keys) =
+        CommitteeGenesis::localnet(4, 100, 600_000, 9185, [7; 32], &[(alice.address(), vec![1_000_000_000_000])])
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let chain = GenesisConfig {
         chain: "floe-localnet-test".into(),
-        accounts: vec![GenesisAccount {
-            address: alice.address(),
-            sui_coins: vec![10_000_000_000; 2],
-        }],
+        accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![10_000_000_000; 2] }],
         ..GenesisConfig::default()
     };
     let mut config = DevnetConfig::new(dir.path(), chain);
     config.epochs = manual();
     genesis.configure(&mut config);
-    let devnet = Devnet::start_with(config, packages_with(floe_packages()))
-        .await
-        .unwrap();
+    let devnet = Devnet::start_with(config, packages_with(floe_packages())).await.unwrap();
     let client = ChainClient::new(&devnet.url()).unwrap();
     assert_eq!(client.service_info().await.unwrap().epoch, 1);
     assert_eq!(devnet.deployment().system_object, genesis.floe.system.id);
@@ -58,21 +46,11 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
     for node_keys in &keys {
         let owner = node_keys.operator.address();
         let caps = client
-            .owned_objects(
-                owner,
-                Some(&<StorageNodeCap as floe_chain::floe::MoveType>::struct_tag(
-                    &packages,
-                )),
-            )
+            .owned_objects(owner, Some(&<StorageNodeCap as floe_chain::floe::MoveType>::struct_tag(&packages)))
             .await
             .unwrap();
         let stakes = client
-            .owned_objects(
-                owner,
-                Some(&<StakedWal as floe_chain::floe::MoveType>::struct_tag(
-                    &packages,
-                )),
-            )
+            .owned_objects(owner, Some(&<StakedWal as floe_chain::floe::MoveType>::struct_tag(&packages)))
             .await
             .unwrap();
         assert_eq!((caps.len(), stakes.len()), (1, 1));
@@ -84,14 +62,7 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
         SharedObject::new(genesis.floe.system.id, 1),
         SharedObject::new(genesis.floe.staking.id, 1),
     );
-    let wal = genesis
-        .floe
-        .wal_coins
-        .iter()
-        .find(|(owner, _)| *owner == alice.address())
-        .unwrap()
-        .1
-        .id;
+    let wal = genesis.floe.wal_coins.iter().find(|(owner, _)| *owner == alice.address()).unwrap().1.id;
     let root_hash = [3; 32];
     let blob = NewBlob {
         blob_id: BlobId::derive(EncodingType::RS2, 1000, &Node::Digest(root_hash)),
@@ -100,22 +71,14 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
         encoding_type: 1,
         deletable: false,
     };
-    let system_field =
-        floe_devnet::field_id(genesis.floe.system.id, &sui_sdk_types::TypeTag::U64, &1u64);
+    let system_field = floe_devnet::field_id(genesis.floe.system.id, &sui_sdk_types::TypeTag::U64, &1u64);
     let object = client.get_object(system_field).await.unwrap();
     let system: floe_devnet::Field<u64, floe_chain::floe::system::SystemStateInnerV1> =
         bcs::from_bytes(object.as_struct().unwrap().contents()).unwrap();
     let committee = system.value.committee;
-    assert_eq!(
-        (committee.epoch, committee.n_shards, committee.members.len()),
-        (1, 100, 4)
-    );
-    let message = StorageConfirmation {
-        epoch: 1,
-        blob_id: blob.blob_id,
-        persistence: BlobPersistence::Permanent,
-    }
-    .to_bytes();
+    assert_eq!((committee.epoch, committee.n_shards, committee.members.len()), (1, 100, 4));
+    let message =
+        StorageConfirmation { epoch: 1, blob_id: blob.blob_id, persistence: BlobPersistence::Permanent }.to_bytes();
     let signatures: Vec<BlsSignature> = committee
         .members
         .iter()
@@ -128,17 +91,12 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
         })
         .collect();
     let certificate = CertificateBytes {
-        signature: BlsSignature::aggregate(&signatures)
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
+        signature: BlsSignature::aggregate(&signatures).unwrap().to_bytes().to_vec(),
         signers_bitmap: vec![0b1111],
         message,
     };
     let wal_object = client.get_object(wal).await.unwrap();
-    let gas = select_gas(&client, alice.address(), 50_000_000)
-        .await
-        .unwrap();
+    let gas = select_gas(&client, alice.address(), 50_000_000).await.unwrap();
     let mut tx = transaction_for(alice.address(), &gas, 1_000, 50_000_000);
     let payment = tx.object(sui_transaction_builder::ObjectInput::owned(
         wal_object.object_id(),
@@ -150,10 +108,7 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
     calls.certify_blob(&mut tx, registered, &certificate);
     let owner = tx.pure(&alice.address());
     tx.transfer_objects(vec![registered], owner);
-    let executed = client
-        .sign_and_execute(&tx.try_build().unwrap(), &alice)
-        .await
-        .unwrap();
+    let executed = client.sign_and_execute(&tx.try_build().unwrap(), &alice).await.unwrap();
     let certified = executed
         .events
         .iter()

@@ -51,9 +51,10 @@ async fn a_batch_is_one_checkpoint_and_later_transactions_see_earlier_effects() 
 #[tokio::test]
 async fn concurrent_clients_all_get_their_results() {
     let net = start().await;
-    let coins = floe_chain::select_coins(&net.client, net.alice.address(), &sui_sdk_types::StructTag::sui(), 3 * COIN, &[])
-        .await
-        .unwrap();
+    let coins =
+        floe_chain::select_coins(&net.client, net.alice.address(), &sui_sdk_types::StructTag::sui(), 3 * COIN, &[])
+            .await
+            .unwrap();
     // Three independent transactions from Alice, one per coin, submitted at once.
     let mut handles = Vec::new();
     for (i, coin) in coins.into_iter().enumerate() {

@@ -60,7 +60,22 @@ struct CounterPackage;
 
 impl NativePackage for CounterPackage {
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "counter" && ["create", "increment", "assert_below", "mint_token", "stamp", "note", "unnote", "box_token", "unbox_token", "sum", "burn_tokens", "explode"].contains(&function)
+        module == "counter"
+            && [
+                "create",
+                "increment",
+                "assert_below",
+                "mint_token",
+                "stamp",
+                "note",
+                "unnote",
+                "box_token",
+                "unbox_token",
+                "sum",
+                "burn_tokens",
+                "explode",
+            ]
+            .contains(&function)
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -179,7 +194,12 @@ async fn create_counter(net: &Net) -> (Address, u64) {
     (*created[0].reference.object_id(), initial)
 }
 
-async fn increment(net: &Net, counter: Address, initial: u64, mutable: bool) -> Result<floe_chain::Executed, ClientError> {
+async fn increment(
+    net: &Net,
+    counter: Address,
+    initial: u64,
+    mutable: bool,
+) -> Result<floe_chain::Executed, ClientError> {
     let (mut tx, _) = net.builder(&net.alice).await;
     let shared = tx.object(ObjectInput::shared(counter, initial, mutable));
     tx.move_call(function("increment"), vec![shared]);
@@ -363,7 +383,13 @@ async fn the_shared_clock_reads_the_current_time_and_cannot_be_taken_mutably() {
     net.devnet.shutdown().await;
 }
 
-async fn note(net: &Net, counter: Address, initial: u64, key: u64, text: &str) -> Result<floe_chain::Executed, ClientError> {
+async fn note(
+    net: &Net,
+    counter: Address,
+    initial: u64,
+    key: u64,
+    text: &str,
+) -> Result<floe_chain::Executed, ClientError> {
     let (mut tx, _) = net.builder(&net.alice).await;
     let shared = tx.object(ObjectInput::shared(counter, initial, true));
     let key = tx.pure(&key);
@@ -462,7 +488,8 @@ async fn genesis_creates_configured_objects_and_names_them_in_the_deployment() {
     assert_eq!(deployment.system_object, id);
     assert_eq!(deployment.rpc_url, net.devnet.url());
     increment(&net, id, 1, true).await.unwrap();
-    let counter: Counter = bcs::from_bytes(net.client.get_object(id).await.unwrap().as_struct().unwrap().contents()).unwrap();
+    let counter: Counter =
+        bcs::from_bytes(net.client.get_object(id).await.unwrap().as_struct().unwrap().contents()).unwrap();
     assert_eq!(counter.value, 42);
     net.devnet.shutdown().await;
 }
@@ -501,7 +528,8 @@ async fn a_panicking_native_fails_its_transaction_and_the_devnet_carries_on() {
     assert_eq!(failure.error, sui_sdk_types::ExecutionError::InvariantViolation);
     // The increment before the panic was rolled back; the next transaction runs normally.
     increment(&net, counter, initial, true).await.unwrap();
-    let stored: Counter = bcs::from_bytes(net.client.get_object(counter).await.unwrap().as_struct().unwrap().contents()).unwrap();
+    let stored: Counter =
+        bcs::from_bytes(net.client.get_object(counter).await.unwrap().as_struct().unwrap().contents()).unwrap();
     assert_eq!(stored.value, 1);
     net.devnet.shutdown().await;
 }

@@ -15,9 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use floe_encoder::{
-    EncodingConfig, SliverIndex, SliverType, decode::BlobDecoder, encode, recovery,
-};
+use floe_encoder::{EncodingConfig, SliverIndex, SliverType, decode::BlobDecoder, encode, recovery};
 
 /// Counts live heap bytes and their peak, to measure the encoder's memory.
 struct CountingAllocator;
@@ -103,7 +101,10 @@ fn main() {
         for &mib in sizes {
             let len = mib * MIB;
             if len as u64 > config.max_blob_size() {
-                println!("n={n:<5} {mib:>4} MiB: over the maximum blob size of {} bytes, skipped", config.max_blob_size());
+                println!(
+                    "n={n:<5} {mib:>4} MiB: over the maximum blob size of {} bytes, skipped",
+                    config.max_blob_size()
+                );
                 continue;
             }
             let data = blob(len);
@@ -114,7 +115,8 @@ fn main() {
             PEAK.store(baseline, Ordering::Relaxed);
             let (encode_time, encoded) = best_of(runs, || encode(&config, &data).unwrap());
             let peak = len + PEAK.load(Ordering::Relaxed) - baseline;
-            let sliver_bytes: usize = encoded.pairs.iter().map(|p| p.primary.data().len() + p.secondary.data().len()).sum();
+            let sliver_bytes: usize =
+                encoded.pairs.iter().map(|p| p.primary.data().len() + p.secondary.data().len()).sum();
             println!(
                 "encode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   peak heap {:.2}x (blob + slivers = {} MiB)",
                 encode_time.as_secs_f64() * 1e3,
@@ -127,19 +129,36 @@ fn main() {
             let systematic: Vec<_> = encoded.pairs[..rows].iter().map(|p| p.primary.clone()).collect();
             let (time, out) = best_of_with(runs, || systematic.clone(), |slivers| decoder.decode(slivers).unwrap());
             assert!(out == data);
-            println!("decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (systematic primary slivers, each verified)", time.as_secs_f64() * 1e3, rate(len, time));
+            println!(
+                "decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (systematic primary slivers, each verified)",
+                time.as_secs_f64() * 1e3,
+                rate(len, time)
+            );
             // Every other sliver from the end: mostly parity rows, so Reed-Solomon decoding runs.
             let mixed: Vec<_> = encoded.pairs.iter().rev().step_by(2).take(rows).map(|p| p.primary.clone()).collect();
-            let mixed = if mixed.len() == rows { mixed } else { encoded.pairs[usize::from(n) - rows..].iter().map(|p| p.primary.clone()).collect() };
+            let mixed = if mixed.len() == rows {
+                mixed
+            } else {
+                encoded.pairs[usize::from(n) - rows..].iter().map(|p| p.primary.clone()).collect()
+            };
             let (time, out) = best_of_with(runs, || mixed.clone(), |slivers| decoder.decode(slivers).unwrap());
             assert!(out == data);
-            println!("decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (n-2f mostly parity primary slivers, verified, consistency check)", time.as_secs_f64() * 1e3, rate(len, time));
+            println!(
+                "decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (n-2f mostly parity primary slivers, verified, consistency check)",
+                time.as_secs_f64() * 1e3,
+                rate(len, time)
+            );
             let verified: Vec<_> = mixed
                 .iter()
                 .map(|s| floe_encoder::decode::VerifiedSliver::new(&config, &encoded.metadata, s.clone()).unwrap())
                 .collect();
-            let (time, _) = best_of_with(runs, || verified.clone(), |slivers| decoder.decode_verified(slivers).unwrap());
-            println!("decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (same slivers, verified on download, consistency check)", time.as_secs_f64() * 1e3, rate(len, time));
+            let (time, _) =
+                best_of_with(runs, || verified.clone(), |slivers| decoder.decode_verified(slivers).unwrap());
+            println!(
+                "decode  n={n:<5} {mib:>4} MiB: {:>8.1} ms {:>8.1} MiB/s   (same slivers, verified on download, consistency check)",
+                time.as_secs_f64() * 1e3,
+                rate(len, time)
+            );
 
             if n == 1000 {
                 bench_recovery(&config, &encoded, mib);
@@ -160,7 +179,8 @@ fn bench_recovery(config: &EncodingConfig, encoded: &floe_encoder::EncodedBlob, 
                 .map(|pair| recovery::recovery_symbols(config, pair.sliver(source_axis), &[target]).unwrap().remove(0))
                 .collect::<Vec<_>>()
         });
-        let (time, sliver) = best_of_with(3, || symbols.clone(), |symbols| recover_sliver(config, encoded, axis, target, symbols));
+        let (time, sliver) =
+            best_of_with(3, || symbols.clone(), |symbols| recover_sliver(config, encoded, axis, target, symbols));
         println!(
             "recover n=1000 {mib:>4} MiB: {axis:<9} sliver ({} B) in {:>7.1} ms from {} symbols (producing one symbol: {:.2} ms per source sliver)",
             sliver.data().len(),

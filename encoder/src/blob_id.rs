@@ -151,12 +151,9 @@ impl FromStr for BlobId {
         if text.len() != Self::TEXT_LEN {
             return Err(BlobIdParseError::WrongLength { len: text.len() });
         }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(text)
-            .map_err(|err| BlobIdParseError::NotBase64Url(err.to_string()))?;
-        let bytes: [u8; 32] = bytes
-            .try_into()
-            .map_err(|bytes: Vec<u8>| BlobIdParseError::WrongLength { len: bytes.len() })?;
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|err| BlobIdParseError::NotBase64Url(err.to_string()))?;
+        let bytes: [u8; 32] =
+            bytes.try_into().map_err(|bytes: Vec<u8>| BlobIdParseError::WrongLength { len: bytes.len() })?;
         Ok(Self(bytes))
     }
 }

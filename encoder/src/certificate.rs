@@ -181,7 +181,11 @@ impl Certificate {
     /// node that signed garbage is named instead of spoiling the aggregate.
     pub fn aggregate(committee: &Committee, signed: Vec<(u16, SignedMessage)>) -> Result<Self, CertificateError> {
         let Some((_, first)) = signed.first() else {
-            return Err(CertificateError::NotEnoughWeight { weight: 0, n_shards: committee.n_shards, threshold: Threshold::OneCorrectNode });
+            return Err(CertificateError::NotEnoughWeight {
+                weight: 0,
+                n_shards: committee.n_shards,
+                threshold: Threshold::OneCorrectNode,
+            });
         };
         let message = first.serialized.clone();
         let mut signers = Vec::with_capacity(signed.len());

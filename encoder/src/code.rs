@@ -52,7 +52,9 @@ impl Code {
                 encoder.reset(k, parity, size).expect("shape validated by EncodingConfig");
                 encoder
             }
-            None => self.encoder.insert(ReedSolomonEncoder::new(k, parity, size).expect("shape validated by EncodingConfig")),
+            None => self
+                .encoder
+                .insert(ReedSolomonEncoder::new(k, parity, size).expect("shape validated by EncodingConfig")),
         };
         for symbol in source.chunks_exact(size) {
             encoder.add_original_shard(symbol).expect("exactly k source symbols");
@@ -100,14 +102,20 @@ impl Code {
 
     /// Feeds the first `k` of `symbols` to the decoder and passes each source symbol that was not
     /// among them to `restore`. Does nothing when all source symbols were given.
-    fn restore_missing<'a>(&mut self, symbols: impl IntoIterator<Item = (usize, &'a [u8])>, mut restore: impl FnMut(usize, &[u8])) {
+    fn restore_missing<'a>(
+        &mut self,
+        symbols: impl IntoIterator<Item = (usize, &'a [u8])>,
+        mut restore: impl FnMut(usize, &[u8]),
+    ) {
         let (k, parity, size) = (self.k, self.n - self.k, self.symbol_size);
         let decoder = match &mut self.decoder {
             Some(decoder) => {
                 decoder.reset(k, parity, size).expect("shape validated by EncodingConfig");
                 decoder
             }
-            None => self.decoder.insert(ReedSolomonDecoder::new(k, parity, size).expect("shape validated by EncodingConfig")),
+            None => self
+                .decoder
+                .insert(ReedSolomonDecoder::new(k, parity, size).expect("shape validated by EncodingConfig")),
         };
         let (mut given, mut originals) = (0, 0);
         for (index, symbol) in symbols.into_iter().take(k) {
@@ -231,13 +239,18 @@ mod tests {
                 .iter()
                 .map(|i| codewords.iter().flat_map(|c| c[i * symbol_size..(i + 1) * symbol_size].to_vec()).collect())
                 .collect();
-            let given: Vec<(usize, &[u8])> = given_indices.iter().copied().zip(given_bytes.iter().map(Vec::as_slice)).collect();
+            let given: Vec<(usize, &[u8])> =
+                given_indices.iter().copied().zip(given_bytes.iter().map(Vec::as_slice)).collect();
             let mut restored = Vec::new();
             decode_batch(k, n, symbol_size, width, &given, |index, symbols| restored.push((index, symbols.to_vec())));
             assert_eq!(restored.len(), 3, "symbol size {symbol_size}");
             for (index, symbols) in restored {
                 for (w, symbol) in symbols.chunks_exact(symbol_size).enumerate() {
-                    assert_eq!(symbol, &codewords[w][index * symbol_size..(index + 1) * symbol_size], "size {symbol_size}");
+                    assert_eq!(
+                        symbol,
+                        &codewords[w][index * symbol_size..(index + 1) * symbol_size],
+                        "size {symbol_size}"
+                    );
                 }
             }
         }

@@ -39,7 +39,10 @@ impl EncodingConfig {
     /// (fewer than [`MIN_N_SHARDS`], or more than GF(2^16) allows).
     pub fn new(n_shards: u16) -> Result<Self, EncodeError> {
         if n_shards < MIN_N_SHARDS {
-            return Err(EncodeError::UnsupportedShardCount { n_shards, reason: "fewer than 4 shards tolerate no fault" });
+            return Err(EncodeError::UnsupportedShardCount {
+                n_shards,
+                reason: "fewer than 4 shards tolerate no fault",
+            });
         }
         let config = Self { n_shards };
         let n = usize::from(n_shards);
@@ -110,10 +113,8 @@ impl EncodingConfig {
     /// The symbol size for a blob of `blob_len` bytes: `ceil(max(len, 1) / (rows * columns))`
     /// rounded up to even. An empty blob is encoded as if it had one byte.
     pub fn symbol_size_for(&self, blob_len: u64) -> Result<u16, EncodeError> {
-        let size = blob_len
-            .max(1)
-            .div_ceil(self.source_symbols_per_blob())
-            .next_multiple_of(u64::from(SYMBOL_ALIGNMENT));
+        let size =
+            blob_len.max(1).div_ceil(self.source_symbols_per_blob()).next_multiple_of(u64::from(SYMBOL_ALIGNMENT));
         u16::try_from(size)
             .ok()
             .filter(|size| *size <= MAX_SYMBOL_SIZE)

@@ -157,10 +157,14 @@ impl<'a> BlobDecoder<'a> {
                 .into_par_iter()
                 .map(|first| {
                     let last = (first + width).min(columns);
-                    let given: Vec<(usize, &[u8])> =
-                        slivers.iter().map(|s| (s.index().as_usize(), &s.data()[first * symbol..last * symbol])).collect();
+                    let given: Vec<(usize, &[u8])> = slivers
+                        .iter()
+                        .map(|s| (s.index().as_usize(), &s.data()[first * symbol..last * symbol]))
+                        .collect();
                     let mut restored = Vec::new();
-                    decode_batch(rows, n, symbol, last - first, &given, |row, segment| restored.push((row, segment.to_vec())));
+                    decode_batch(rows, n, symbol, last - first, &given, |row, segment| {
+                        restored.push((row, segment.to_vec()))
+                    });
                     restored
                 })
                 .collect();
@@ -211,11 +215,15 @@ impl<'a> BlobDecoder<'a> {
     fn check_consistency(&self, axis: SliverType, given: &[Sliver], blob: &[u8]) -> Result<(), DecodeError> {
         match self.check {
             ConsistencyCheck::Strict => {
-                let computed = crate::encode::compute_metadata(self.config, blob).expect("decoded length is within the maximum");
+                let computed =
+                    crate::encode::compute_metadata(self.config, blob).expect("decoded length is within the maximum");
                 if computed.blob_id() == self.metadata.blob_id() {
                     Ok(())
                 } else {
-                    Err(DecodeError::ReencodedToAnotherBlob { expected: *self.metadata.blob_id(), computed: *computed.blob_id() })
+                    Err(DecodeError::ReencodedToAnotherBlob {
+                        expected: *self.metadata.blob_id(),
+                        computed: *computed.blob_id(),
+                    })
                 }
             }
             ConsistencyCheck::Default => self.check_systematic(axis, given, blob),
@@ -250,14 +258,17 @@ impl<'a> BlobDecoder<'a> {
                         }
                     }
                     let index = SliverIndex(u16::try_from(i).expect("below n_shards"));
-                    let matches = Some(&expansion_root(self.config, axis, symbol, data)) == self.metadata.sliver_hash(axis, index);
+                    let matches = Some(&expansion_root(self.config, axis, symbol, data))
+                        == self.metadata.sliver_hash(axis, index);
                     (i, matches)
                 },
             )
             .find_first(|(_, matches)| !matches)
             .map(|(i, _)| i);
         match bad {
-            Some(i) => Err(DecodeError::InconsistentEncoding { axis, index: SliverIndex(u16::try_from(i).expect("below n")) }),
+            Some(i) => {
+                Err(DecodeError::InconsistentEncoding { axis, index: SliverIndex(u16::try_from(i).expect("below n")) })
+            }
             None => Ok(()),
         }
     }

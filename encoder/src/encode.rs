@@ -70,10 +70,15 @@ pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, Encod
         let index = SliverIndex(u16::try_from(index).expect("index below n_shards"));
         Sliver::new(axis, index, symbol_size, data).expect("the encoder builds whole, even-sized symbols")
     };
-    let primary: Vec<Sliver> = primary.into_iter().enumerate().map(|(i, data)| to_sliver(SliverType::Primary, i, data)).collect();
+    let primary: Vec<Sliver> =
+        primary.into_iter().enumerate().map(|(i, data)| to_sliver(SliverType::Primary, i, data)).collect();
     let secondary: Vec<Sliver> =
         secondary.into_iter().enumerate().map(|(j, data)| to_sliver(SliverType::Secondary, j, data)).collect();
-    let pairs = primary.into_iter().zip(secondary.into_iter().rev()).map(|(primary, secondary)| SliverPair { primary, secondary }).collect();
+    let pairs = primary
+        .into_iter()
+        .zip(secondary.into_iter().rev())
+        .map(|(primary, secondary)| SliverPair { primary, secondary })
+        .collect();
     Ok(EncodedBlob { metadata, pairs })
 }
 
@@ -220,7 +225,8 @@ mod tests {
     #[allow(clippy::needless_range_loop)] // indices mirror the matrix definition
     fn reference_metadata(config: &EncodingConfig, blob: &[u8]) -> BlobMetadata {
         let symbol = usize::from(config.symbol_size_for(blob.len() as u64).unwrap());
-        let (n, rows, columns) = (config.n_shards_usize(), usize::from(config.n_rows()), usize::from(config.n_columns()));
+        let (n, rows, columns) =
+            (config.n_shards_usize(), usize::from(config.n_rows()), usize::from(config.n_columns()));
         let mut padded = blob.to_vec();
         padded.resize(rows * columns * symbol, 0);
         let mut matrix = vec![vec![vec![0u8; symbol]; n]; n];
@@ -243,7 +249,9 @@ mod tests {
         }
         let row_root = |r: usize| merkle::MerkleTree::build(matrix[r].iter().map(Vec::as_slice)).root();
         let column_root = |c: usize| merkle::MerkleTree::build((0..n).map(|r| matrix[r][c].as_slice())).root();
-        let hashes = (0..n).map(|p| SliverPairMetadata { primary_hash: row_root(p), secondary_hash: column_root(n - 1 - p) }).collect();
+        let hashes = (0..n)
+            .map(|p| SliverPairMetadata { primary_hash: row_root(p), secondary_hash: column_root(n - 1 - p) })
+            .collect();
         BlobMetadata::new(EncodingType::RS2, blob.len() as u64, hashes)
     }
 

@@ -24,7 +24,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    EncodingConfig, SliverIndex, SliverType, error::RecoveryError, metadata::VerifiedBlobMetadata,
+    EncodingConfig, SliverIndex, SliverType,
+    error::RecoveryError,
+    metadata::VerifiedBlobMetadata,
     recovery::{RecoverySymbol, decode_target},
 };
 

@@ -356,21 +356,27 @@ mod tests {
         if leaves.is_empty() {
             return Node::Empty;
         }
-        let mut level: Vec<Digest> = leaves.iter().map(|leaf| {
-            let mut input = vec![0u8];
-            input.extend_from_slice(leaf);
-            blake2b256(&input)
-        }).collect();
+        let mut level: Vec<Digest> = leaves
+            .iter()
+            .map(|leaf| {
+                let mut input = vec![0u8];
+                input.extend_from_slice(leaf);
+                blake2b256(&input)
+            })
+            .collect();
         while level.len() > 1 {
             if level.len() % 2 == 1 {
                 level.push([0; 32]);
             }
-            level = level.chunks(2).map(|pair| {
-                let mut input = vec![1u8];
-                input.extend_from_slice(&pair[0]);
-                input.extend_from_slice(&pair[1]);
-                blake2b256(&input)
-            }).collect();
+            level = level
+                .chunks(2)
+                .map(|pair| {
+                    let mut input = vec![1u8];
+                    input.extend_from_slice(&pair[0]);
+                    input.extend_from_slice(&pair[1]);
+                    blake2b256(&input)
+                })
+                .collect();
         }
         Node::Digest(level[0])
     }

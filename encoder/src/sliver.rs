@@ -70,7 +70,10 @@ impl Sliver {
 
     /// The BCS wire form.
     pub fn to_bcs(&self) -> Vec<u8> {
-        let wire = WireSliverRef { symbols: WireSymbolsRef { data: &self.data, symbol_size: self.symbol_size }, index: self.index.0 };
+        let wire = WireSliverRef {
+            symbols: WireSymbolsRef { data: &self.data, symbol_size: self.symbol_size },
+            index: self.index.0,
+        };
         bcs::to_bytes(&wire).expect("BCS of bytes and integers cannot fail")
     }
 
@@ -218,7 +221,10 @@ mod tests {
 
     #[test]
     fn malformed_slivers_are_refused_with_the_reason() {
-        assert_eq!(Sliver::new(SliverType::Primary, SliverIndex(0), 3, vec![0; 6]), Err(SliverError::InvalidSymbolSize(3)));
+        assert_eq!(
+            Sliver::new(SliverType::Primary, SliverIndex(0), 3, vec![0; 6]),
+            Err(SliverError::InvalidSymbolSize(3))
+        );
         assert_eq!(
             Sliver::new(SliverType::Primary, SliverIndex(0), 4, vec![0; 6]),
             Err(SliverError::RaggedData { len: 6, symbol_size: 4 })

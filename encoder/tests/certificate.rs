@@ -19,7 +19,11 @@ fn setup(epoch: u32, weights: &[u16]) -> Setup {
         .iter()
         .zip(weights)
         .enumerate()
-        .map(|(i, (key, weight))| CommitteeMember { public_key: key.public_key(), weight: *weight, node_id: [i as u8; 32] })
+        .map(|(i, (key, weight))| CommitteeMember {
+            public_key: key.public_key(),
+            weight: *weight,
+            node_id: [i as u8; 32],
+        })
         .collect();
     Setup { committee: Committee::new(epoch, members).unwrap(), keys }
 }
@@ -59,7 +63,10 @@ fn certificate_with_one_shard_short_of_quorum_is_rejected_under_uneven_weights()
     let passing = Certificate::aggregate(&setup.committee, signed_by(&setup, &[0, 1, 2, 3], &message)).unwrap();
     passing.verify(&setup.committee, Threshold::Quorum).unwrap();
     let failing = Certificate::aggregate(&setup.committee, signed_by(&setup, &[0, 1, 2], &message)).unwrap();
-    assert!(matches!(failing.verify(&setup.committee, Threshold::Quorum), Err(CertificateError::NotEnoughWeight { weight: 66, .. })));
+    assert!(matches!(
+        failing.verify(&setup.committee, Threshold::Quorum),
+        Err(CertificateError::NotEnoughWeight { weight: 66, .. })
+    ));
 }
 
 #[test]
@@ -78,7 +85,8 @@ fn invalid_blob_id_needs_only_one_correct_node() {
 fn bitmap_round_trips_and_the_chain_rules_hold() {
     let setup = setup(0, &[1; 12]);
     let message = confirmation(0).to_bytes();
-    let certificate = Certificate::aggregate(&setup.committee, signed_by(&setup, &[11, 0, 3, 8, 9, 10, 1, 2], &message)).unwrap();
+    let certificate =
+        Certificate::aggregate(&setup.committee, signed_by(&setup, &[11, 0, 3, 8, 9, 10, 1, 2], &message)).unwrap();
     let bitmap = certificate.signers_bitmap();
     assert_eq!(bitmap, vec![0b0000_1111, 0b0000_1111]);
     assert_eq!(Certificate::signers_from_bitmap(&setup.committee, &bitmap).unwrap(), certificate.signers);

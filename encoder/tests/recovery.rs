@@ -18,7 +18,13 @@ fn data(len: usize) -> Vec<u8> {
 }
 
 /// Symbols for `target` from the orthogonal slivers at `sources`.
-fn symbols_for(config: &EncodingConfig, encoded: &EncodedBlob, target_axis: SliverType, target: SliverIndex, sources: &[usize]) -> Vec<RecoverySymbol> {
+fn symbols_for(
+    config: &EncodingConfig,
+    encoded: &EncodedBlob,
+    target_axis: SliverType,
+    target: SliverIndex,
+    sources: &[usize],
+) -> Vec<RecoverySymbol> {
     let n = config.n_shards();
     let source_axis = target_axis.orthogonal();
     sources
@@ -61,14 +67,16 @@ fn recovery_at_1000_shards_uses_n_minus_f_and_n_minus_2f_symbols() {
     let encoded = encode(&config, &data(1 << 20)).unwrap();
     let all: Vec<usize> = (0..1000).rev().collect();
     let primary = symbols_for(&config, &encoded, SliverType::Primary, SliverIndex(17), &all[..667]);
-    let rebuilt = recover_sliver(&config, &encoded.metadata, SliverType::Primary, SliverIndex(17), primary.clone()).unwrap();
+    let rebuilt =
+        recover_sliver(&config, &encoded.metadata, SliverType::Primary, SliverIndex(17), primary.clone()).unwrap();
     assert_eq!(&rebuilt, &encoded.pairs[17].primary);
     assert_eq!(
         recover_sliver(&config, &encoded.metadata, SliverType::Primary, SliverIndex(17), primary[..666].to_vec()),
         Err(RecoveryError::NotEnoughSymbols { axis: SliverType::Primary, got: 666, needed: 667 })
     );
     let secondary = symbols_for(&config, &encoded, SliverType::Secondary, SliverIndex(900), &all[..334]);
-    let rebuilt = recover_sliver(&config, &encoded.metadata, SliverType::Secondary, SliverIndex(900), secondary).unwrap();
+    let rebuilt =
+        recover_sliver(&config, &encoded.metadata, SliverType::Secondary, SliverIndex(900), secondary).unwrap();
     assert_eq!(&rebuilt, &encoded.pairs[99].secondary);
 }
 
@@ -84,7 +92,11 @@ fn a_tampered_symbol_is_refused_naming_its_source() {
     symbols[3] = bcs::from_bytes(&bytes).unwrap();
     assert_eq!(
         recover_sliver(&config, &encoded.metadata, SliverType::Primary, SliverIndex(2), symbols.clone()),
-        Err(RecoveryError::BadProof { source_axis: SliverType::Secondary, source_index: SliverIndex(3), error: MerkleProofError::RootMismatch })
+        Err(RecoveryError::BadProof {
+            source_axis: SliverType::Secondary,
+            source_index: SliverIndex(3),
+            error: MerkleProofError::RootMismatch
+        })
     );
     // A symbol meant for another target is refused before its proof is even looked at.
     let other = symbols_for(&config, &encoded, SliverType::Primary, SliverIndex(5), &[0]);

@@ -85,7 +85,10 @@ fn one_sliver_short_of_the_threshold_is_refused_with_the_counts() {
     let encoded = encode(&config, &blob(5000, 9)).unwrap();
     let decoder = BlobDecoder::new(&config, &encoded.metadata);
     let three = slivers(&encoded, SliverType::Primary, &[1, 5, 8], 10);
-    assert_eq!(decoder.decode(three), Err(DecodeError::NotEnoughSlivers { axis: SliverType::Primary, got: 3, needed: 4 }));
+    assert_eq!(
+        decoder.decode(three),
+        Err(DecodeError::NotEnoughSlivers { axis: SliverType::Primary, got: 3, needed: 4 })
+    );
     // Duplicates do not count twice.
     let duplicated = slivers(&encoded, SliverType::Primary, &[1, 5, 8, 8, 5], 10);
     assert!(matches!(decoder.decode(duplicated), Err(DecodeError::NotEnoughSlivers { got: 3, .. })));
@@ -102,7 +105,10 @@ fn a_corrupted_sliver_is_named_and_refused() {
     chosen[1] = Sliver::new(SliverType::Primary, chosen[1].index(), chosen[1].symbol_size(), data).unwrap();
     assert!(matches!(
         decoder.decode(chosen),
-        Err(DecodeError::Sliver(floe_encoder::error::SliverError::HashMismatch { index: floe_encoder::SliverIndex(3), .. }))
+        Err(DecodeError::Sliver(floe_encoder::error::SliverError::HashMismatch {
+            index: floe_encoder::SliverIndex(3),
+            ..
+        }))
     ));
 }
 
@@ -112,10 +118,16 @@ fn slivers_of_mixed_axes_or_wrong_symbol_size_are_refused() {
     let encoded = encode(&config, &blob(2000, 6)).unwrap();
     let decoder = BlobDecoder::new(&config, &encoded.metadata);
     let mixed = vec![encoded.pairs[0].primary.clone(), encoded.pairs[1].secondary.clone()];
-    assert!(matches!(decoder.decode(mixed), Err(DecodeError::Sliver(floe_encoder::error::SliverError::WrongAxis { .. }))));
+    assert!(matches!(
+        decoder.decode(mixed),
+        Err(DecodeError::Sliver(floe_encoder::error::SliverError::WrongAxis { .. }))
+    ));
     let other = encode(&config, &blob(100, 6)).unwrap();
     let foreign = vec![other.pairs[0].primary.clone()];
-    assert!(matches!(decoder.decode(foreign), Err(DecodeError::Sliver(floe_encoder::error::SliverError::WrongSymbolSize { .. }))));
+    assert!(matches!(
+        decoder.decode(foreign),
+        Err(DecodeError::Sliver(floe_encoder::error::SliverError::WrongSymbolSize { .. }))
+    ));
 }
 
 #[test]

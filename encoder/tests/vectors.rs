@@ -43,7 +43,10 @@ fn blob_ids_metadata_and_slivers_equal_walrus_for_all_54_cases() {
         if case.get("error").is_some() {
             let max = case["max_blob_size"].as_u64().unwrap();
             assert_eq!(config.max_blob_size(), max, "n={n}");
-            assert_eq!(encode(&config, &data), Err(EncodeError::BlobTooLarge { blob_len: len as u64, max_blob_size: max }));
+            assert_eq!(
+                encode(&config, &data),
+                Err(EncodeError::BlobTooLarge { blob_len: len as u64, max_blob_size: max })
+            );
             continue;
         }
         let what = format!("n={n} len={len}");
@@ -55,14 +58,23 @@ fn blob_ids_metadata_and_slivers_equal_walrus_for_all_54_cases() {
         assert_eq!(hex::encode(blob_id.0), case["blob_id_hex"].as_str().unwrap(), "{what}");
         assert_eq!(blob_id.to_u256_decimal(), case["blob_id_u256_decimal"].as_str().unwrap(), "{what}");
         assert_eq!(digest_hex(&metadata.root_hash()), case["root_hash_hex"].as_str().unwrap(), "{what}");
-        assert_eq!(hex::encode(blake2b256(&metadata.to_bcs())), case["metadata_bcs_blake2b256_hex"].as_str().unwrap(), "{what}");
+        assert_eq!(
+            hex::encode(blake2b256(&metadata.to_bcs())),
+            case["metadata_bcs_blake2b256_hex"].as_str().unwrap(),
+            "{what}"
+        );
         if let Some(primary) = case.get("primary_hashes_hex") {
             let ours: Vec<String> = metadata.hashes().iter().map(|h| digest_hex(&h.primary_hash)).collect();
-            let theirs: Vec<String> = primary.as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect();
+            let theirs: Vec<String> =
+                primary.as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect();
             assert_eq!(ours, theirs, "{what}");
             let ours: Vec<String> = metadata.hashes().iter().map(|h| digest_hex(&h.secondary_hash)).collect();
-            let theirs: Vec<String> =
-                case["secondary_hashes_hex"].as_array().unwrap().iter().map(|h| h.as_str().unwrap().to_owned()).collect();
+            let theirs: Vec<String> = case["secondary_hashes_hex"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap().to_owned())
+                .collect();
             assert_eq!(ours, theirs, "{what}");
         }
         if let Some(bytes) = case.get("metadata_bcs_hex") {
@@ -73,7 +85,11 @@ fn blob_ids_metadata_and_slivers_equal_walrus_for_all_54_cases() {
             assert_eq!(encoded.pairs[0].secondary.to_bcs(), unhex(&case["pair0_secondary_bcs_hex"]), "{what}");
         }
         let last = encoded.pairs.last().unwrap();
-        assert_eq!(hex::encode(blake2b256(&last.primary.to_bcs())), case["last_pair_primary_bcs_blake2b256_hex"].as_str().unwrap(), "{what}");
+        assert_eq!(
+            hex::encode(blake2b256(&last.primary.to_bcs())),
+            case["last_pair_primary_bcs_blake2b256_hex"].as_str().unwrap(),
+            "{what}"
+        );
         assert_eq!(
             hex::encode(blake2b256(&last.secondary.to_bcs())),
             case["last_pair_secondary_bcs_blake2b256_hex"].as_str().unwrap(),
@@ -105,11 +121,21 @@ fn bls_keys_messages_and_signatures_equal_walrus() {
 
         let permanent = StorageConfirmation { epoch: 5, blob_id, persistence: BlobPersistence::Permanent };
         assert_eq!(permanent.to_bytes(), unhex(&entry["storage_confirmation_message_hex"]));
-        assert_eq!(permanent.sign(&key).signature.to_bytes().to_vec(), unhex(&entry["storage_confirmation_signature_hex"]));
+        assert_eq!(
+            permanent.sign(&key).signature.to_bytes().to_vec(),
+            unhex(&entry["storage_confirmation_signature_hex"])
+        );
 
-        let deletable = StorageConfirmation { epoch: 5, blob_id, persistence: BlobPersistence::Deletable { object_id: [0x22; 32] } };
+        let deletable = StorageConfirmation {
+            epoch: 5,
+            blob_id,
+            persistence: BlobPersistence::Deletable { object_id: [0x22; 32] },
+        };
         assert_eq!(deletable.to_bytes(), unhex(&entry["deletable_confirmation_message_hex"]));
-        assert_eq!(deletable.sign(&key).signature.to_bytes().to_vec(), unhex(&entry["deletable_confirmation_signature_hex"]));
+        assert_eq!(
+            deletable.sign(&key).signature.to_bytes().to_vec(),
+            unhex(&entry["deletable_confirmation_signature_hex"])
+        );
     }
     let aggregate = &vectors["bls_aggregate"];
     let message = unhex(&aggregate["message_hex"]);
@@ -119,7 +145,10 @@ fn bls_keys_messages_and_signatures_equal_walrus() {
         .iter()
         .map(|i| BlsSecretKey::from_seed(&[i.as_u64().unwrap() as u8 + 1; 32]).sign(&message))
         .collect();
-    assert_eq!(BlsSignature::aggregate(&signatures).unwrap().to_bytes().to_vec(), unhex(&aggregate["aggregate_signature_hex"]));
+    assert_eq!(
+        BlsSignature::aggregate(&signatures).unwrap().to_bytes().to_vec(),
+        unhex(&aggregate["aggregate_signature_hex"])
+    );
 }
 
 #[test]

@@ -29,11 +29,7 @@ const OWNERS: u64 = 1_000;
 const QUERIES: usize = 1_000;
 
 fn packages() -> Packages {
-    Packages {
-        wal: Address::new([0xa1; 32]),
-        floe: Address::new([0xf1; 32]),
-        seal: Address::new([0x5e; 32]),
-    }
+    Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::new([0x5e; 32]) }
 }
 
 fn address(kind: u8, n: u64) -> Address {
@@ -93,11 +89,7 @@ fn history(events: usize) -> Vec<IndexedCheckpoint> {
             deletable: i % 2 == 0,
             object_id: object,
         };
-        txs.push(tx(
-            owner,
-            vec![event(&registered)],
-            vec![written(object, owner), gas],
-        ));
+        txs.push(tx(owner, vec![event(&registered)], vec![written(object, owner), gas]));
         // Certify the blob registered TXS_PER_CHECKPOINT transactions ago: the previous checkpoint.
         if i >= TXS_PER_CHECKPOINT as u64 {
             let j = i - TXS_PER_CHECKPOINT as u64;
@@ -110,10 +102,7 @@ fn history(events: usize) -> Vec<IndexedCheckpoint> {
                 object_id: object,
                 is_extension: false,
             };
-            let mut changes = vec![
-                written(object, owner),
-                written(address(0x6a, j % OWNERS), owner),
-            ];
+            let mut changes = vec![written(object, owner), written(address(0x6a, j % OWNERS), owner)];
             if j % 10 == 0 {
                 // A transfer in the same transaction as the certification.
                 changes[0] = written(object, address(0xa0, (j + 1) % OWNERS));
@@ -154,15 +143,9 @@ async fn measure(app: &axum::Router, name: &str, uris: &[String]) {
     let mut times = Vec::with_capacity(uris.len());
     for uri in uris {
         let start = Instant::now();
-        let response = app
-            .clone()
-            .oneshot(Request::get(uri.as_str()).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let response = app.clone().oneshot(Request::get(uri.as_str()).body(Body::empty()).unwrap()).await.unwrap();
         let status = response.status();
-        let _ = axum::body::to_bytes(response.into_body(), 1 << 24)
-            .await
-            .unwrap();
+        let _ = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
         times.push(start.elapsed());
         assert_eq!(status, StatusCode::OK, "{uri}");
     }
@@ -197,48 +180,22 @@ fn run(target: &Target, checkpoints: &[IndexedCheckpoint], events: usize) {
 
     let pool: Pool = Pool::builder()
         .max_size(2)
-        .build(ConnectionManager::new(
-            target.url.clone(),
-            target.setup.clone(),
-        ))
+        .build(ConnectionManager::new(target.url.clone(), target.setup.clone()))
         .expect("pool");
     let app = floe_indexer::api::router(pool);
     let blobs = (events / 2) as u64;
     let pick = |k: usize| (k as u64 * 7_919) % blobs;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
-        let by_object: Vec<String> = (0..QUERIES)
-            .map(|k| format!("/v1/objects/{}", address(0x0b, pick(k))))
-            .collect();
-        let by_blob: Vec<String> = (0..QUERIES)
-            .map(|k| format!("/v1/blobs/{}", blob_id(pick(k))))
-            .collect();
-        let by_owner: Vec<String> = (0..QUERIES)
-            .map(|k| {
-                format!(
-                    "/v1/blobs?owner={}&limit=50",
-                    address(0xa0, pick(k) % OWNERS)
-                )
-            })
-            .collect();
-        let recent: Vec<String> = (0..QUERIES)
-            .map(|k| format!("/v1/blobs?limit=50&cursor={}", pick(k) * 2))
-            .collect();
-        let events_by_blob: Vec<String> = (0..QUERIES)
-            .map(|k| format!("/v1/events?blob_id={}", blob_id(pick(k))))
-            .collect();
-        let events_by_kind: Vec<String> = (0..QUERIES)
-            .map(|k| {
-                format!(
-                    "/v1/events?kind=BlobCertified&limit=50&cursor={}",
-                    pick(k) * 2
-                )
-            })
-            .collect();
+        let by_object: Vec<String> = (0..QUERIES).map(|k| format!("/v1/objects/{}", address(0x0b, pick(k)))).collect();
+        let by_blob: Vec<String> = (0..QUERIES).map(|k| format!("/v1/blobs/{}", blob_id(pick(k)))).collect();
+        let by_owner: Vec<String> =
+            (0..QUERIES).map(|k| format!("/v1/blobs?owner={}&limit=50", address(0xa0, pick(k) % OWNERS))).collect();
+        let recent: Vec<String> = (0..QUERIES).map(|k| format!("/v1/blobs?limit=50&cursor={}", pick(k) * 2)).collect();
+        let events_by_blob: Vec<String> =
+            (0..QUERIES).map(|k| format!("/v1/events?blob_id={}", blob_id(pick(k)))).collect();
+        let events_by_kind: Vec<String> =
+            (0..QUERIES).map(|k| format!("/v1/events?kind=BlobCertified&limit=50&cursor={}", pick(k) * 2)).collect();
         let totals: Vec<String> = (0..QUERIES).map(|_| "/v1/totals".to_owned()).collect();
         println!("  explorer ({QUERIES} requests each, in-process through the router):");
         measure(&app, "blob by object id", &by_object).await;
@@ -261,41 +218,20 @@ fn main() {
         .unwrap_or(100_000);
     let sqlite_only = args.iter().any(|a| a == "--sqlite-only");
     let checkpoints = history(events);
-    let events: usize = checkpoints
-        .iter()
-        .flat_map(|c| &c.transactions)
-        .map(|t| t.events.len())
-        .sum();
+    let events: usize = checkpoints.iter().flat_map(|c| &c.transactions).map(|t| t.events.len()).sum();
 
     let dir = tempfile::tempdir().expect("temp dir");
-    run(
-        &Target {
-            name: "SQLite",
-            url: DatabaseUrl::in_data_dir(dir.path()),
-            setup: None,
-        },
-        &checkpoints,
-        events,
-    );
+    run(&Target { name: "SQLite", url: DatabaseUrl::in_data_dir(dir.path()), setup: None }, &checkpoints, events);
 
     if !sqlite_only {
         let url = std::env::var("FLOE_BENCH_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         let url = DatabaseUrl::parse(&url).expect("PostgreSQL url");
         let schema = format!("floe_indexer_bench_{}", std::process::id());
-        let mut admin =
-            DbConnection::establish(&url).expect("PostgreSQL reachable (or pass --sqlite-only)");
-        admin
-            .batch_execute(&format!("CREATE SCHEMA {schema}"))
-            .expect("create schema");
-        let target = Target {
-            name: "PostgreSQL",
-            url,
-            setup: Some(format!("SET search_path TO {schema}")),
-        };
+        let mut admin = DbConnection::establish(&url).expect("PostgreSQL reachable (or pass --sqlite-only)");
+        admin.batch_execute(&format!("CREATE SCHEMA {schema}")).expect("create schema");
+        let target = Target { name: "PostgreSQL", url, setup: Some(format!("SET search_path TO {schema}")) };
         run(&target, &checkpoints, events);
-        admin
-            .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-            .expect("drop schema");
+        admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).expect("drop schema");
     }
 }

@@ -101,12 +101,7 @@ pub fn paths() -> Vec<&'static str> {
 
 /// The explorer API and page over a pool of database connections.
 pub fn router(pool: Pool) -> Router {
-    routes()
-        .into_iter()
-        .fold(Router::new(), |router, (path, handler)| {
-            router.route(path, handler)
-        })
-        .with_state(pool)
+    routes().into_iter().fold(Router::new(), |router, (path, handler)| router.route(path, handler)).with_state(pool)
 }
 
 async fn explorer_page() -> Html<&'static str> {
@@ -134,28 +129,16 @@ async fn run<T: Send + 'static>(
 /// without the prefix, so `bad` would read as `0xbad`).
 fn address(name: &str, text: &str) -> Result<String, ApiError> {
     text.strip_prefix("0x")
-        .filter(|digits| {
-            (1..=64).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit())
-        })
+        .filter(|digits| (1..=64).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit()))
         .and_then(|_| Address::from_str(text).ok())
         .map(|a| a.to_string())
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "{name} {text:?} is not an address: 0x and 1 to 64 hex digits"
-            ))
-        })
+        .ok_or_else(|| ApiError::BadRequest(format!("{name} {text:?} is not an address: 0x and 1 to 64 hex digits")))
 }
 
 fn event_kind(text: &str) -> Result<String, ApiError> {
-    EVENT_KINDS
-        .contains(&text)
-        .then(|| text.to_owned())
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "kind {text:?} is not an event kind; one of {}",
-                EVENT_KINDS.join(", ")
-            ))
-        })
+    EVENT_KINDS.contains(&text).then(|| text.to_owned()).ok_or_else(|| {
+        ApiError::BadRequest(format!("kind {text:?} is not an event kind; one of {}", EVENT_KINDS.join(", ")))
+    })
 }
 
 fn digest(text: &str) -> Result<String, ApiError> {
@@ -164,17 +147,11 @@ fn digest(text: &str) -> Result<String, ApiError> {
         .ok()
         .map(|d| d.to_string())
         .filter(|printed| printed == text)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "transaction digest {text:?} is not base58 of 32 bytes"
-            ))
-        })
+        .ok_or_else(|| ApiError::BadRequest(format!("transaction digest {text:?} is not base58 of 32 bytes")))
 }
 
 fn blob_id(text: &str) -> Result<String, ApiError> {
-    BlobId::from_str(text)
-        .map(|id| id.to_string())
-        .map_err(|e| ApiError::BadRequest(format!("blob id {text:?}: {e}")))
+    BlobId::from_str(text).map(|id| id.to_string()).map_err(|e| ApiError::BadRequest(format!("blob id {text:?}: {e}")))
 }
 
 /// `?cursor=&limit=` alone. (Every parameter struct names its own fields: serde's flatten
@@ -191,17 +168,13 @@ fn page_request(cursor: Option<&str>, limit: Option<i64>) -> Result<PageRequest,
             text.parse::<i64>()
                 .ok()
                 .filter(|c| *c >= 0)
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!("cursor {text:?} is not one this API returned"))
-                })?,
+                .ok_or_else(|| ApiError::BadRequest(format!("cursor {text:?} is not one this API returned")))?,
         ),
         None => None,
     };
     let limit = limit.unwrap_or(queries::DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!(
-            "limit {limit} is outside 1..={MAX_PAGE}"
-        )));
+        return Err(ApiError::BadRequest(format!("limit {limit} is outside 1..={MAX_PAGE}")));
     }
     Ok(PageRequest { before, limit })
 }
@@ -213,48 +186,27 @@ struct BlobParams {
     limit: Option<i64>,
 }
 
-async fn list_blobs(
-    State(pool): State<Pool>,
-    Query(params): Query<BlobParams>,
-) -> Result<Response, ApiError> {
-    let owner = params
-        .owner
-        .as_deref()
-        .map(|o| address("owner", o))
-        .transpose()?;
+async fn list_blobs(State(pool): State<Pool>, Query(params): Query<BlobParams>) -> Result<Response, ApiError> {
+    let owner = params.owner.as_deref().map(|o| address("owner", o)).transpose()?;
     let page = page_request(params.cursor.as_deref(), params.limit)?;
-    let result = run(pool, move |c| {
-        Ok(queries::blobs(c, owner.as_deref(), page)?)
-    })
-    .await?;
+    let result = run(pool, move |c| Ok(queries::blobs(c, owner.as_deref(), page)?)).await?;
     Ok(Json(result).into_response())
 }
 
-async fn blobs_by_blob_id(
-    State(pool): State<Pool>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn blobs_by_blob_id(State(pool): State<Pool>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let rows = run(pool, move |c| {
         let rows = queries::blobs_by_blob_id(c, &id)?;
-        if rows.is_empty() {
-            Err(ApiError::NotFound(format!("blob {id}")))
-        } else {
-            Ok(rows)
-        }
+        if rows.is_empty() { Err(ApiError::NotFound(format!("blob {id}"))) } else { Ok(rows) }
     })
     .await?;
     Ok(Json(rows).into_response())
 }
 
-async fn blob_by_object(
-    State(pool): State<Pool>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn blob_by_object(State(pool): State<Pool>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let id = address("object id", &id)?;
     let row = run(pool, move |c| {
-        queries::blob_by_object_id(c, &id)?
-            .ok_or_else(|| ApiError::NotFound(format!("blob object {id}")))
+        queries::blob_by_object_id(c, &id)?.ok_or_else(|| ApiError::NotFound(format!("blob object {id}")))
     })
     .await?;
     Ok(Json(row).into_response())
@@ -271,34 +223,20 @@ struct EventParams {
     limit: Option<i64>,
 }
 
-async fn list_events(
-    State(pool): State<Pool>,
-    Query(params): Query<EventParams>,
-) -> Result<Response, ApiError> {
+async fn list_events(State(pool): State<Pool>, Query(params): Query<EventParams>) -> Result<Response, ApiError> {
     let filter = EventFilter {
         kind: params.kind.as_deref().map(event_kind).transpose()?,
         blob_id: params.blob_id.as_deref().map(blob_id).transpose()?,
         tx_digest: params.tx.as_deref().map(digest).transpose()?,
-        object_id: params
-            .object_id
-            .as_deref()
-            .map(|o| address("object_id", o))
-            .transpose()?,
-        node_id: params
-            .node_id
-            .as_deref()
-            .map(|n| address("node_id", n))
-            .transpose()?,
+        object_id: params.object_id.as_deref().map(|o| address("object_id", o)).transpose()?,
+        node_id: params.node_id.as_deref().map(|n| address("node_id", n)).transpose()?,
     };
     let page = page_request(params.cursor.as_deref(), params.limit)?;
     let result = run(pool, move |c| Ok(queries::events(c, &filter, page)?)).await?;
     Ok(Json(result).into_response())
 }
 
-async fn list_epochs(
-    State(pool): State<Pool>,
-    Query(params): Query<PageParams>,
-) -> Result<Response, ApiError> {
+async fn list_epochs(State(pool): State<Pool>, Query(params): Query<PageParams>) -> Result<Response, ApiError> {
     let page = page_request(params.cursor.as_deref(), params.limit)?;
     Ok(Json(run(pool, move |c| Ok(queries::epochs(c, page)?)).await?).into_response())
 }
@@ -314,14 +252,9 @@ struct CommitteeAnswer {
     members: Vec<queries::CommitteeMember>,
 }
 
-async fn committee(
-    State(pool): State<Pool>,
-    Query(params): Query<CommitteeParams>,
-) -> Result<Response, ApiError> {
+async fn committee(State(pool): State<Pool>, Query(params): Query<CommitteeParams>) -> Result<Response, ApiError> {
     if let Some(epoch) = params.epoch.filter(|epoch| *epoch < 0) {
-        return Err(ApiError::BadRequest(format!(
-            "epoch {epoch} is negative; epochs count from 0"
-        )));
+        return Err(ApiError::BadRequest(format!("epoch {epoch} is negative; epochs count from 0")));
     }
     let (epoch, members) = run(pool, move |c| Ok(queries::committee(c, params.epoch)?)).await?;
     Ok(Json(CommitteeAnswer { epoch, members }).into_response())
@@ -339,30 +272,11 @@ struct StakeParams {
     limit: Option<i64>,
 }
 
-async fn list_stakes(
-    State(pool): State<Pool>,
-    Query(params): Query<StakeParams>,
-) -> Result<Response, ApiError> {
-    let owner = params
-        .owner
-        .as_deref()
-        .map(|o| address("owner", o))
-        .transpose()?;
-    let node_id = params
-        .node_id
-        .as_deref()
-        .map(|n| address("node_id", n))
-        .transpose()?;
+async fn list_stakes(State(pool): State<Pool>, Query(params): Query<StakeParams>) -> Result<Response, ApiError> {
+    let owner = params.owner.as_deref().map(|o| address("owner", o)).transpose()?;
+    let node_id = params.node_id.as_deref().map(|n| address("node_id", n)).transpose()?;
     let page = page_request(params.cursor.as_deref(), params.limit)?;
-    let result = run(pool, move |c| {
-        Ok(queries::stakes(
-            c,
-            owner.as_deref(),
-            node_id.as_deref(),
-            page,
-        )?)
-    })
-    .await?;
+    let result = run(pool, move |c| Ok(queries::stakes(c, owner.as_deref(), node_id.as_deref(), page)?)).await?;
     Ok(Json(result).into_response())
 }
 
@@ -392,11 +306,7 @@ async fn list_challenges(
     Query(params): Query<ChallengeParams>,
 ) -> Result<Response, ApiError> {
     let filter = ChallengeFilter {
-        node_id: params
-            .node
-            .as_deref()
-            .map(|n| address("node", n))
-            .transpose()?,
+        node_id: params.node.as_deref().map(|n| address("node", n)).transpose()?,
         epoch: params.epoch.as_deref().map(epoch).transpose()?,
     };
     let page = page_request(params.cursor.as_deref(), params.limit)?;

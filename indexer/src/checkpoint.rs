@@ -58,9 +58,7 @@ pub enum ObjectState {
 /// `shared`, `immutable`.
 pub fn owner_text(owner: &Owner) -> String {
     match owner {
-        Owner::Address(address) | Owner::ConsensusAddress { owner: address, .. } => {
-            address.to_string()
-        }
+        Owner::Address(address) | Owner::ConsensusAddress { owner: address, .. } => address.to_string(),
         Owner::Object(parent) => format!("object:{parent}"),
         Owner::Shared(_) => "shared".to_owned(),
         Owner::Immutable => "immutable".to_owned(),
@@ -81,18 +79,13 @@ impl From<&floe_chain::Checkpoint> for IndexedCheckpoint {
                     .iter()
                     .filter_map(|change| {
                         let state = match (&change.output_state, &change.id_operation) {
-                            (ObjectOut::ObjectWrite { owner, .. }, _) => {
-                                ObjectState::Written(*owner)
-                            }
+                            (ObjectOut::ObjectWrite { owner, .. }, _) => ObjectState::Written(*owner),
                             (ObjectOut::NotExist, IdOperation::Deleted) => ObjectState::Deleted,
                             (ObjectOut::NotExist, _) => ObjectState::Wrapped,
                             // Packages and accumulators are never floe's blobs or stakes.
                             _ => return None,
                         };
-                        Some(ObjectChange {
-                            object_id: change.object_id,
-                            state,
-                        })
+                        Some(ObjectChange { object_id: change.object_id, state })
                     })
                     .collect();
                 IndexedTransaction {

@@ -22,9 +22,7 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// The URL names neither backend.
-    #[error(
-        "database url {0:?}: expected postgres://..., postgresql://..., sqlite://<path> or a file path"
-    )]
+    #[error("database url {0:?}: expected postgres://..., postgresql://..., sqlite://<path> or a file path")]
     BadUrl(String),
     /// Connecting failed.
     #[error("connecting to {url}: {source}")]
@@ -61,11 +59,7 @@ impl DatabaseUrl {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres(url.to_owned()))
         } else if let Some(path) = url.strip_prefix("sqlite://") {
-            if path.is_empty() {
-                Err(DbError::BadUrl(url.to_owned()))
-            } else {
-                Ok(Self::Sqlite(path.into()))
-            }
+            if path.is_empty() { Err(DbError::BadUrl(url.to_owned())) } else { Ok(Self::Sqlite(path.into())) }
         } else if url.is_empty() || url.contains("://") {
             Err(DbError::BadUrl(url.to_owned()))
         } else {
@@ -96,11 +90,7 @@ pub enum DbConnection {
 
 impl std::fmt::Debug for DbConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.is_postgres() {
-            "DbConnection::Postgres"
-        } else {
-            "DbConnection::Sqlite"
-        })
+        f.write_str(if self.is_postgres() { "DbConnection::Postgres" } else { "DbConnection::Sqlite" })
     }
 }
 
@@ -120,32 +110,22 @@ impl DbConnection {
     /// Connects; a SQLite file (and its directory) is created if missing and put in WAL mode,
     /// so explorer reads proceed while the indexer writes.
     pub fn establish(url: &DatabaseUrl) -> Result<Self, DbError> {
-        let connect_error = |source| DbError::Connect {
-            url: url.display(),
-            source,
-        };
+        let connect_error = |source| DbError::Connect { url: url.display(), source };
         match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
-                        connect_error(diesel::ConnectionError::BadConnection(format!(
-                            "{}: {e}",
-                            dir.display()
-                        )))
+                        connect_error(diesel::ConnectionError::BadConnection(format!("{}: {e}", dir.display())))
                     })?;
                 }
-                let path_text = path
-                    .to_str()
-                    .ok_or_else(|| DbError::BadUrl(path.display().to_string()))?;
+                let path_text = path.to_str().ok_or_else(|| DbError::BadUrl(path.display().to_string()))?;
                 let mut conn = SqliteConnection::establish(path_text).map_err(connect_error)?;
                 conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
                 ))?;
                 Ok(Self::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(text) => Ok(Self::Postgres(
-                PgConnection::establish(text).map_err(connect_error)?,
-            )),
+            DatabaseUrl::Postgres(text) => Ok(Self::Postgres(PgConnection::establish(text).map_err(connect_error)?)),
         }
     }
 

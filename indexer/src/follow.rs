@@ -43,12 +43,7 @@ impl Drop for Reader {
 
 /// Indexes checkpoints from `client` forever, starting one past the watermark (or at `first` on
 /// an empty database). Returns only on an error; every committed batch stays committed.
-pub async fn follow(
-    client: &ChainClient,
-    mut ingester: Ingester,
-    first: u64,
-    policy: StreamPolicy,
-) -> FollowError {
+pub async fn follow(client: &ChainClient, mut ingester: Ingester, first: u64, policy: StreamPolicy) -> FollowError {
     let start = match ingester.next_checkpoint(first) {
         Ok(start) => start,
         Err(e) => return e.into(),
@@ -60,12 +55,7 @@ pub async fn follow(
         let mut stream = std::pin::pin!(stream);
         while let Some(item) = stream.next().await {
             let failed = item.is_err();
-            if sender
-                .send(item.map(|c| IndexedCheckpoint::from(&c)))
-                .await
-                .is_err()
-                || failed
-            {
+            if sender.send(item.map(|c| IndexedCheckpoint::from(&c))).await.is_err() || failed {
                 break;
             }
         }

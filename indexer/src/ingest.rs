@@ -89,8 +89,7 @@ impl Ingester {
     /// Those at or below the watermark are skipped; the first new one must follow it.
     pub fn apply(&mut self, checkpoints: &[IndexedCheckpoint]) -> Result<Applied, IngestError> {
         let packages = self.packages;
-        self.conn
-            .transaction(|conn| write_checkpoints(conn, &packages, checkpoints))
+        self.conn.transaction(|conn| write_checkpoints(conn, &packages, checkpoints))
     }
 
     /// The connection, for tests that need to misbehave on purpose.
@@ -115,29 +114,18 @@ pub(crate) fn write_checkpoints(
     checkpoints: &[IndexedCheckpoint],
 ) -> Result<Applied, IngestError> {
     let watermark = read_watermark(conn)?;
-    let committed = watermark
-        .as_ref()
-        .and_then(|w| u64::try_from(w.checkpoint).ok());
+    let committed = watermark.as_ref().and_then(|w| u64::try_from(w.checkpoint).ok());
     // Already committed checkpoints lead the batch; anything older later on is a gap below.
-    let skipped = checkpoints
-        .iter()
-        .take_while(|c| committed.is_some_and(|w| c.sequence_number <= w))
-        .count();
+    let skipped = checkpoints.iter().take_while(|c| committed.is_some_and(|w| c.sequence_number <= w)).count();
     let fresh = &checkpoints[skipped..];
     let Some(last) = fresh.last() else {
-        return Ok(Applied {
-            skipped,
-            ..Applied::default()
-        });
+        return Ok(Applied { skipped, ..Applied::default() });
     };
     let mut previous = committed;
     for checkpoint in fresh {
         if let Some(p) = previous {
             if checkpoint.sequence_number != p + 1 {
-                return Err(IngestError::Gap {
-                    expected_after: p,
-                    got: checkpoint.sequence_number,
-                });
+                return Err(IngestError::Gap { expected_after: p, got: checkpoint.sequence_number });
             }
         }
         previous = Some(checkpoint.sequence_number);
@@ -148,18 +136,11 @@ pub(crate) fn write_checkpoints(
     batch.write(conn)?;
     let new_watermark = Watermark {
         pipeline: PIPELINE.to_owned(),
-        checkpoint: i64::try_from(last.sequence_number).map_err(|_| IngestError::OutOfRange {
-            field: "checkpoint",
-            value: last.sequence_number,
-        })?,
-        epoch: i64::try_from(last.epoch).map_err(|_| IngestError::OutOfRange {
-            field: "epoch",
-            value: last.epoch,
-        })?,
-        timestamp_ms: i64::try_from(last.timestamp_ms).map_err(|_| IngestError::OutOfRange {
-            field: "timestamp_ms",
-            value: last.timestamp_ms,
-        })?,
+        checkpoint: i64::try_from(last.sequence_number)
+            .map_err(|_| IngestError::OutOfRange { field: "checkpoint", value: last.sequence_number })?,
+        epoch: i64::try_from(last.epoch).map_err(|_| IngestError::OutOfRange { field: "epoch", value: last.epoch })?,
+        timestamp_ms: i64::try_from(last.timestamp_ms)
+            .map_err(|_| IngestError::OutOfRange { field: "timestamp_ms", value: last.timestamp_ms })?,
         next_event_id: next_event_id + events as i64,
     };
     if watermark.is_some() {
@@ -167,9 +148,5 @@ pub(crate) fn write_checkpoints(
     } else {
         with_connection!(conn, c => diesel::insert_into(watermarks::table).values(&new_watermark).execute(c))?;
     }
-    Ok(Applied {
-        checkpoints: fresh.len(),
-        skipped,
-        events,
-    })
+    Ok(Applied { checkpoints: fresh.len(), skipped, events })
 }

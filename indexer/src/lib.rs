@@ -37,9 +37,7 @@ pub mod service;
 #[cfg(test)]
 mod tests;
 
-pub use checkpoint::{
-    IndexedCheckpoint, IndexedTransaction, ObjectChange, ObjectState, owner_text,
-};
+pub use checkpoint::{IndexedCheckpoint, IndexedTransaction, ObjectChange, ObjectState, owner_text};
 pub use db::{ConnectionManager, DatabaseUrl, DbConnection, DbError, Pool};
 pub use follow::{FollowError, follow};
 pub use ingest::{Applied, IngestError, Ingester, MAX_BATCH_CHECKPOINTS, PIPELINE};

@@ -194,10 +194,7 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
     };
     let row = bare(name);
     match decoded {
-        FloeEvent::Unknown { bytes, .. } => MappedEvent {
-            fields: json!({ "contents": hex::encode(bytes) }),
-            ..row
-        },
+        FloeEvent::Unknown { bytes, .. } => MappedEvent { fields: json!({ "contents": hex::encode(bytes) }), ..row },
         FloeEvent::BlobRegistered(e) => {
             let blob_id = e.blob_id.to_string();
             MappedEvent {
@@ -240,9 +237,7 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
                 fields: fields_of(&e, Some(&blob_id)),
                 object_id: Some(e.object_id),
                 blob_id: Some(blob_id),
-                change: Some(Change::BlobDeleted {
-                    object_id: e.object_id,
-                }),
+                change: Some(Change::BlobDeleted { object_id: e.object_id }),
                 ..row
             }
         }
@@ -251,9 +246,7 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             MappedEvent {
                 epoch: Some(e.epoch.into()),
                 fields: fields_of(&e, Some(&blob_id)),
-                change: Some(Change::BlobIdInvalid {
-                    blob_id: blob_id.clone(),
-                }),
+                change: Some(Change::BlobIdInvalid { blob_id: blob_id.clone() }),
                 blob_id: Some(blob_id),
                 ..row
             }
@@ -274,11 +267,7 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::ShardsReceived {
-                epoch: e.epoch,
-                node_id: e.node_id,
-                shards: e.shards,
-            }),
+            change: Some(Change::ShardsReceived { epoch: e.epoch, node_id: e.node_id, shards: e.shards }),
             ..row
         },
         FloeEvent::EpochParametersSelected(e) => MappedEvent {
@@ -344,32 +333,21 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::CommissionCollected {
-                node_id: e.node_id,
-                amount: e.amount,
-            }),
+            change: Some(Change::CommissionCollected { node_id: e.node_id, amount: e.amount }),
             ..row
         },
         FloeEvent::RewardsDistributed(e) => MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::RewardsDistributed {
-                node_id: e.node_id,
-                amount: e.amount,
-                commission: e.commission,
-            }),
+            change: Some(Change::RewardsDistributed { node_id: e.node_id, amount: e.amount, commission: e.commission }),
             ..row
         },
         FloeEvent::RewardsWithheld(e) => MappedEvent {
             epoch: Some(e.epoch.into()),
             node_id: Some(e.node_id),
             fields: fields_of(&e, None),
-            change: Some(Change::RewardsWithheld {
-                epoch: e.epoch,
-                node_id: e.node_id,
-                amount: e.amount,
-            }),
+            change: Some(Change::RewardsWithheld { epoch: e.epoch, node_id: e.node_id, amount: e.amount }),
             ..row
         },
         FloeEvent::ChallengeWindowOpened(e) => {
@@ -377,11 +355,7 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             MappedEvent {
                 epoch: Some(e.epoch.into()),
                 fields: json!({ "epoch": e.epoch, "seed": seed, "opened_at_ms": e.opened_at_ms }),
-                change: Some(Change::ChallengeWindowOpened {
-                    epoch: e.epoch,
-                    seed,
-                    opened_at_ms: e.opened_at_ms,
-                }),
+                change: Some(Change::ChallengeWindowOpened { epoch: e.epoch, seed, opened_at_ms: e.opened_at_ms }),
                 ..row
             }
         }
@@ -397,9 +371,6 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
             }),
             ..row
         },
-        FloeEvent::Initialized(e) => MappedEvent {
-            fields: fields_of(&e, None),
-            ..row
-        },
+        FloeEvent::Initialized(e) => MappedEvent { fields: fields_of(&e, None), ..row },
     }
 }

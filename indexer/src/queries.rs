@@ -8,12 +8,12 @@ use serde::Serialize;
 
 use crate::db::{DbConnection, DbError, with_connection};
 use crate::rows::{
-    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow,
-    EpochRow, EventRow, PoolRow, RewardsWithheldRow, StakeRow, TotalsRow, Watermark,
+    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow,
+    PoolRow, RewardsWithheldRow, StakeRow, TotalsRow, Watermark,
 };
 use crate::schema::{
-    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs,
-    events, pools, rewards_withheld, stakes, totals, watermarks,
+    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs, events, pools,
+    rewards_withheld, stakes, totals, watermarks,
 };
 
 /// Rows per page when the caller does not say.
@@ -35,15 +35,8 @@ impl<T> Page<T> {
     fn from_rows(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> i64) -> Self {
         let more = rows.len() as i64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(0));
-        let next_cursor = if more {
-            rows.last().map(|r| key(r).to_string())
-        } else {
-            None
-        };
-        Self {
-            items: rows,
-            next_cursor,
-        }
+        let next_cursor = if more { rows.last().map(|r| key(r).to_string()) } else { None };
+        Self { items: rows, next_cursor }
     }
 }
 
@@ -58,10 +51,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            before: None,
-            limit: DEFAULT_PAGE,
-        }
+        Self { before: None, limit: DEFAULT_PAGE }
     }
 }
 
@@ -142,21 +132,12 @@ pub fn blobs_by_blob_id(conn: &mut DbConnection, blob_id: &str) -> Result<Vec<Bl
 }
 
 /// The blob object `object_id`.
-pub fn blob_by_object_id(
-    conn: &mut DbConnection,
-    object_id: &str,
-) -> Result<Option<BlobRow>, DbError> {
-    Ok(
-        with_connection!(conn, c => blobs::table.find(object_id).select(BlobRow::as_select()).first(c).optional())?,
-    )
+pub fn blob_by_object_id(conn: &mut DbConnection, object_id: &str) -> Result<Option<BlobRow>, DbError> {
+    Ok(with_connection!(conn, c => blobs::table.find(object_id).select(BlobRow::as_select()).first(c).optional())?)
 }
 
 /// Blobs newest first, all or those of one owner.
-pub fn blobs(
-    conn: &mut DbConnection,
-    owner: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<BlobRow>, DbError> {
+pub fn blobs(conn: &mut DbConnection, owner: Option<&str>, page: PageRequest) -> Result<Page<BlobRow>, DbError> {
     let rows = with_connection!(conn, c => {
         let mut query = blobs::table.select(BlobRow::as_select()).into_boxed();
         if let Some(owner) = owner {
@@ -171,11 +152,7 @@ pub fn blobs(
 }
 
 /// Events newest first, filtered.
-pub fn events(
-    conn: &mut DbConnection,
-    filter: &EventFilter,
-    page: PageRequest,
-) -> Result<Page<EventRow>, DbError> {
+pub fn events(conn: &mut DbConnection, filter: &EventFilter, page: PageRequest) -> Result<Page<EventRow>, DbError> {
     let rows = with_connection!(conn, c => {
         let mut query = events::table.select(EventRow::as_select()).into_boxed();
         if let Some(kind) = &filter.kind {
@@ -215,10 +192,7 @@ pub fn epochs(conn: &mut DbConnection, page: PageRequest) -> Result<Page<EpochRo
 
 /// The committee of `epoch` (default: the latest epoch any node reported shards for), with
 /// each member's shards and pool.
-pub fn committee(
-    conn: &mut DbConnection,
-    epoch: Option<i64>,
-) -> Result<(Option<i64>, Vec<CommitteeMember>), DbError> {
+pub fn committee(conn: &mut DbConnection, epoch: Option<i64>) -> Result<(Option<i64>, Vec<CommitteeMember>), DbError> {
     let epoch = match epoch {
         Some(e) => Some(e),
         None => with_connection!(conn, c => committee_members::table
@@ -246,15 +220,8 @@ pub fn committee(
     let members = members
         .into_iter()
         .map(|member| CommitteeMember {
-            shards: shards
-                .iter()
-                .filter(|s| s.node_id == member.node_id)
-                .map(|s| s.shard)
-                .collect(),
-            pool: member_pools
-                .iter()
-                .find(|p| p.node_id == member.node_id)
-                .cloned(),
+            shards: shards.iter().filter(|s| s.node_id == member.node_id).map(|s| s.shard).collect(),
+            pool: member_pools.iter().find(|p| p.node_id == member.node_id).cloned(),
             member,
         })
         .collect();
@@ -310,12 +277,7 @@ pub fn totals(conn: &mut DbConnection) -> Result<Totals, DbError> {
         .select(TotalsRow::as_select())
         .first(c)
         .optional())?;
-    let TotalsRow {
-        stored_bytes,
-        blob_count,
-        certified_count,
-        ..
-    } = blob_totals.unwrap_or_default();
+    let TotalsRow { stored_bytes, blob_count, certified_count, .. } = blob_totals.unwrap_or_default();
     let wal_staked = with_connection!(conn, c => pools::table
         .select(sql::<BigInt>("CAST(COALESCE(SUM(staked), 0) AS BIGINT)"))
         .first::<i64>(c))?;
@@ -372,10 +334,7 @@ pub fn challenge_outcomes(
                 .iter()
                 .find(|w| w.epoch == outcome.epoch && w.node_id == outcome.node_id)
                 .map(|w| w.amount),
-            seed: windows
-                .iter()
-                .find(|w| w.epoch == outcome.epoch)
-                .map(|w| w.seed.clone()),
+            seed: windows.iter().find(|w| w.epoch == outcome.epoch).map(|w| w.seed.clone()),
             outcome,
         })
         .collect();
@@ -383,10 +342,7 @@ pub fn challenge_outcomes(
 }
 
 /// Challenge windows, newest epoch first.
-pub fn challenge_windows(
-    conn: &mut DbConnection,
-    page: PageRequest,
-) -> Result<Page<ChallengeWindowRow>, DbError> {
+pub fn challenge_windows(conn: &mut DbConnection, page: PageRequest) -> Result<Page<ChallengeWindowRow>, DbError> {
     let rows = with_connection!(conn, c => {
         let mut query = challenge_windows::table
             .select(ChallengeWindowRow::as_select())

@@ -4,14 +4,12 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::schema::{
-    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs,
-    events, pools, rewards_withheld, stakes, totals, watermarks,
+    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs, events, pools,
+    rewards_withheld, stakes, totals, watermarks,
 };
 
 /// How far the pipeline has committed: every row of checkpoints up to `checkpoint` is written.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = watermarks)]
 pub struct Watermark {
     /// The pipeline's name ([`crate::PIPELINE`]).
@@ -27,9 +25,7 @@ pub struct Watermark {
 }
 
 /// Running totals over blobs that are not deleted.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
-)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = totals)]
 pub struct TotalsRow {
     /// The pipeline's name ([`crate::PIPELINE`]).
@@ -76,9 +72,7 @@ pub struct EventRow {
 }
 
 /// One Blob object.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = blobs, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct BlobRow {
     /// The Blob object id.
@@ -115,9 +109,7 @@ pub struct BlobRow {
 }
 
 /// One epoch.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
-)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = epochs, treat_none_as_null = true)]
 pub struct EpochRow {
     /// The epoch.
@@ -161,9 +153,7 @@ pub struct CommitteeShardRow {
 }
 
 /// A staking pool.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = pools)]
 pub struct PoolRow {
     /// The storage node.
@@ -183,9 +173,7 @@ pub struct PoolRow {
 }
 
 /// One StakedWal object.
-#[derive(
-    Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = stakes, treat_none_as_null = true)]
 pub struct StakeRow {
     /// The StakedWal object.

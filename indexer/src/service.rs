@@ -69,19 +69,10 @@ impl IndexerService {
             .build(ConnectionManager::new(config.database.clone(), None))
             .map_err(DbError::from)?;
         let client = ChainClient::new(&config.rpc_url)?;
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| ServiceError::Listen {
-                    addr: config.listen,
-                    source,
-                })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| ServiceError::Listen {
-                addr: config.listen,
-                source,
-            })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| ServiceError::Listen { addr: config.listen, source })?;
+        let addr = listener.local_addr().map_err(|source| ServiceError::Listen { addr: config.listen, source })?;
         let (first, policy) = (config.first_checkpoint, config.stream_policy);
         let follower = tokio::spawn(async move { follow(&client, ingester, first, policy).await });
         // floe-serve's timeouts and connection limit; the API takes no bodies.
@@ -92,11 +83,7 @@ impl IndexerService {
             std::future::pending(),
         ));
         tracing::info!(%addr, "indexer explorer API listening");
-        Ok(Self {
-            addr,
-            follower,
-            api,
-        })
+        Ok(Self { addr, follower, api })
     }
 
     /// Where the explorer API listens.

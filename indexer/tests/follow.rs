@@ -9,11 +9,7 @@ use floe_indexer::{DatabaseUrl, DbConnection, Ingester, follow};
 use sui_sdk_types::Address;
 
 fn packages() -> Packages {
-    Packages {
-        wal: Address::new([0xa1; 32]),
-        floe: Address::new([0xf1; 32]),
-        seal: Address::new([0x5e; 32]),
-    }
+    Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::new([0x5e; 32]) }
 }
 
 fn ingester(url: &DatabaseUrl) -> Ingester {
@@ -40,10 +36,7 @@ async fn wait_for(url: &DatabaseUrl, checkpoint: u64) -> u64 {
 async fn follows_the_devnet_and_resumes_after_a_kill() {
     let alice = Keypair::from_secret_bytes([0xa1; 32]);
     let genesis = GenesisConfig {
-        accounts: vec![GenesisAccount {
-            address: alice.address(),
-            sui_coins: vec![5_000_000_000],
-        }],
+        accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![5_000_000_000] }],
         ..GenesisConfig::default()
     };
     let chain_dir = tempfile::tempdir().unwrap();
@@ -51,10 +44,7 @@ async fn follows_the_devnet_and_resumes_after_a_kill() {
     config.checkpoint_interval = Duration::from_millis(100);
     let devnet = Devnet::start(config).await.unwrap();
     let client = ChainClient::new(&devnet.url()).unwrap();
-    let policy = StreamPolicy {
-        max_attempts: Some(3),
-        ..StreamPolicy::default()
-    };
+    let policy = StreamPolicy { max_attempts: Some(3), ..StreamPolicy::default() };
 
     let db_dir = tempfile::tempdir().unwrap();
     let url = DatabaseUrl::in_data_dir(db_dir.path());
@@ -70,14 +60,8 @@ async fn follows_the_devnet_and_resumes_after_a_kill() {
 
     let mut restarted = ingester(&url);
     let resume = restarted.next_checkpoint(0).unwrap();
-    assert!(
-        resume > reached,
-        "resumes past the observed watermark {reached}, at {resume}"
-    );
-    assert_eq!(
-        Some(resume - 1),
-        restarted.watermark().unwrap().map(|w| w.checkpoint as u64)
-    );
+    assert!(resume > reached, "resumes past the observed watermark {reached}, at {resume}");
+    assert_eq!(Some(resume - 1), restarted.watermark().unwrap().map(|w| w.checkpoint as u64));
     let running = {
         let client = client.clone();
         tokio::spawn(async move { follow(&client, restarted, 0, policy).await })
@@ -95,21 +79,13 @@ async fn real_effects_become_object_changes_with_owners() {
     use floe_indexer::{IndexedCheckpoint, ObjectState};
     use sui_sdk_types::Owner;
 
-    let (alice, bob) = (
-        Keypair::from_secret_bytes([0xa1; 32]),
-        Keypair::from_secret_bytes([0xb0; 32]),
-    );
+    let (alice, bob) = (Keypair::from_secret_bytes([0xa1; 32]), Keypair::from_secret_bytes([0xb0; 32]));
     let genesis = GenesisConfig {
-        accounts: vec![GenesisAccount {
-            address: alice.address(),
-            sui_coins: vec![5_000_000_000],
-        }],
+        accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![5_000_000_000] }],
         ..GenesisConfig::default()
     };
     let chain_dir = tempfile::tempdir().unwrap();
-    let devnet = Devnet::start(DevnetConfig::new(chain_dir.path(), genesis))
-        .await
-        .unwrap();
+    let devnet = Devnet::start(DevnetConfig::new(chain_dir.path(), genesis)).await.unwrap();
     let client = ChainClient::new(&devnet.url()).unwrap();
     let budget = 50_000_000;
     let gas = select_gas(&client, alice.address(), budget).await.unwrap();
@@ -120,35 +96,18 @@ async fn real_effects_become_object_changes_with_owners() {
     let coin = tx.split_coins(gas_coin, vec![amount]);
     let recipient = tx.pure(&bob.address());
     tx.transfer_objects(coin, recipient);
-    let executed = client
-        .sign_and_execute(&tx.try_build().unwrap(), &alice)
-        .await
-        .unwrap();
+    let executed = client.sign_and_execute(&tx.try_build().unwrap(), &alice).await.unwrap();
 
-    let checkpoint = client
-        .get_checkpoint(executed.checkpoint)
-        .await
-        .unwrap()
-        .unwrap();
+    let checkpoint = client.get_checkpoint(executed.checkpoint).await.unwrap().unwrap();
     let indexed = IndexedCheckpoint::from(&checkpoint);
     assert_eq!(indexed.sequence_number, executed.checkpoint);
     assert_eq!(indexed.timestamp_ms, checkpoint.timestamp_ms());
-    let tx = indexed
-        .transactions
-        .iter()
-        .find(|t| t.digest == executed.digest.to_string())
-        .unwrap();
+    let tx = indexed.transactions.iter().find(|t| t.digest == executed.digest.to_string()).unwrap();
     assert!(tx.succeeded);
     assert_eq!(tx.sender, alice.address());
     let owners: Vec<ObjectState> = tx.object_changes.iter().map(|c| c.state).collect();
-    assert!(
-        owners.contains(&ObjectState::Written(Owner::Address(bob.address()))),
-        "{owners:?}"
-    );
-    assert!(
-        owners.contains(&ObjectState::Written(Owner::Address(alice.address()))),
-        "gas stays alice's: {owners:?}"
-    );
+    assert!(owners.contains(&ObjectState::Written(Owner::Address(bob.address()))), "{owners:?}");
+    assert!(owners.contains(&ObjectState::Written(Owner::Address(alice.address()))), "gas stays alice's: {owners:?}");
     devnet.shutdown().await;
 }
 
@@ -170,10 +129,7 @@ async fn the_service_indexes_and_serves_the_explorer_api_over_http() {
 
     let alice = Keypair::from_secret_bytes([0xa1; 32]);
     let genesis = GenesisConfig {
-        accounts: vec![GenesisAccount {
-            address: alice.address(),
-            sui_coins: vec![5_000_000_000],
-        }],
+        accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![5_000_000_000] }],
         ..GenesisConfig::default()
     };
     let chain_dir = tempfile::tempdir().unwrap();

@@ -234,7 +234,8 @@ impl NodeClient {
         timeout: Duration,
     ) -> Result<Vec<SampleAnswer>, NodeApiError> {
         let url = self.url_of(&paths::challenge());
-        let body = bcs::to_bytes(&ChallengeRequest { samples: samples.to_vec() }).expect("BCS of plain data cannot fail");
+        let body =
+            bcs::to_bytes(&ChallengeRequest { samples: samples.to_vec() }).expect("BCS of plain data cannot fail");
         let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
         let bytes = bounded(&url, response, bounds::max_challenge_answer(samples.len())).await?;
         let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };

@@ -450,7 +450,8 @@ impl ChainState {
                 .filter(|(_, info)| {
                     !info.invalid
                         && info.objects.values().any(|object| {
-                            object.end_epoch > epoch && object.certified_epoch.is_some_and(|certified| certified < epoch)
+                            object.end_epoch > epoch
+                                && object.certified_epoch.is_some_and(|certified| certified < epoch)
                         })
                 })
                 .map(|(id, _)| *id)

@@ -43,14 +43,14 @@ use tokio::{
 
 use crate::{
     chain_state::{ChainState, Duty},
+    chain_view::ChainView,
     challenges::{
         ChallengeSettings,
         round::{Window, open_window, run_round},
     },
-    operator::{Operator, OperatorError},
-    chain_view::ChainView,
     follower::stopped,
     node::StorageNode,
+    operator::{Operator, OperatorError},
     recovery::{RecoveryFailure, RecoverySettings, recover_from_committee},
     shard_sync::{SyncSettings, sync_shard},
 };
@@ -307,12 +307,7 @@ impl DutyWorker {
     }
 
     /// Starts the recorded duties that may start now.
-    fn schedule(
-        self: &Arc<Self>,
-        running: &mut JoinSet<(Duty, Ended)>,
-        busy: &mut HashSet<Duty>,
-        given_up: &SetBack,
-    ) {
+    fn schedule(self: &Arc<Self>, running: &mut JoinSet<(Duty, Ended)>, busy: &mut HashSet<Duty>, given_up: &SetBack) {
         let duties = match self.state.duties() {
             Ok(duties) => duties,
             Err(error) => {
@@ -499,14 +494,8 @@ impl DutyWorker {
         if self.state.current_epoch() != window.epoch {
             return Ended::Finished;
         }
-        let round = run_round(
-            self.node.clone(),
-            self.state.clone(),
-            operator,
-            &self.http,
-            &self.settings.challenges,
-            window,
-        );
+        let round =
+            run_round(self.node.clone(), self.state.clone(), operator, &self.http, &self.settings.challenges, window);
         match round.await {
             Ok(()) => Ended::Finished,
             Err(error) => {

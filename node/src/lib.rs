@@ -51,9 +51,9 @@
 pub mod api;
 pub mod blob_info;
 pub mod chain_committee;
-pub mod challenges;
 pub mod chain_state;
 pub mod chain_view;
+pub mod challenges;
 pub mod config;
 pub mod duties;
 pub mod error;

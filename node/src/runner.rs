@@ -29,9 +29,9 @@ use crate::{
     chain_view::ChainView,
     config::{ConfigError, NodeConfig},
     duties::{DutyWorker, EpochSyncReporter},
-    operator::Operator,
     follower::{CommitteeSource, CommitteeSourceError, FollowError, Follower},
     node::StorageNode,
+    operator::Operator,
     scrub,
     store::{Store, StoreError},
 };
@@ -179,11 +179,9 @@ pub async fn start_with(
     {
         // Damaged data found by any check is repaired by the recovery duty.
         let (state, wake) = (state.clone(), wake.clone());
-        node.integrity().set_repair_hook(Box::new(move |blob_id| {
-            match state.add_duty(&Duty::Recover(blob_id)) {
-                Ok(()) => wake.notify_one(),
-                Err(error) => tracing::warn!(%blob_id, %error, "cannot record the repair of a damaged blob"),
-            }
+        node.integrity().set_repair_hook(Box::new(move |blob_id| match state.add_duty(&Duty::Recover(blob_id)) {
+            Ok(()) => wake.notify_one(),
+            Err(error) => tracing::warn!(%blob_id, %error, "cannot record the repair of a damaged blob"),
         }));
     }
     let follower = Follower::new(client.clone(), deployment.packages, state.clone(), node.clone(), committees)

@@ -20,13 +20,7 @@ use std::{
 use floe_encoder::mapping;
 use tokio::sync::watch;
 
-use crate::{
-    error::NodeError,
-    follower::stopped,
-    node::StorageNode,
-    store::ScrubPosition,
-    stored_sliver,
-};
+use crate::{error::NodeError, follower::stopped, node::StorageNode, store::ScrubPosition, stored_sliver};
 
 /// The scrub's default rate: 16 MiB/s.
 pub const DEFAULT_SCRUB_BYTES_PER_SEC: u64 = 16 * 1024 * 1024;

@@ -209,7 +209,9 @@ impl Default for StoreSettings {
 fn open_advice(error: &redb::DatabaseError) -> &'static str {
     match error {
         redb::DatabaseError::DatabaseAlreadyOpen => "another process (another node?) has it open; stop that one first",
-        redb::DatabaseError::UpgradeRequired(_) => "it was written by an older redb: upgrade it with that version's tools",
+        redb::DatabaseError::UpgradeRequired(_) => {
+            "it was written by an older redb: upgrade it with that version's tools"
+        }
         _ => MOVE_ASIDE,
     }
 }
@@ -404,7 +406,9 @@ impl Store {
         for (shard, axis, name) in tables {
             let start = match after {
                 Some(after) if (shard, axis_rank(axis)) < (after.shard, axis_rank(after.axis)) => continue,
-                Some(after) if (shard, axis) == (after.shard, after.axis) => Bound::Excluded(after.blob_id.0.as_slice()),
+                Some(after) if (shard, axis) == (after.shard, after.axis) => {
+                    Bound::Excluded(after.blob_id.0.as_slice())
+                }
                 _ => Bound::Unbounded,
             };
             let table: redb::ReadOnlyTable<&[u8], &[u8]> = txn.open_table(TableDefinition::new(&name))?;

@@ -394,8 +394,11 @@ async fn a_node_without_shards_in_the_epoch_confirms_nothing() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     let dir = tempfile::tempdir().unwrap();
-    let outsider =
-        floe_node::StorageNode::new(cluster.chain.clone(), floe_node::Store::open(dir.path()).unwrap(), floe_node::local_cluster::node_key(9));
+    let outsider = floe_node::StorageNode::new(
+        cluster.chain.clone(),
+        floe_node::Store::open(dir.path()).unwrap(),
+        floe_node::local_cluster::node_key(9),
+    );
     outsider.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
     let error = outsider.confirmation(&blob_id, BlobPersistence::Permanent).unwrap_err();
     assert!(matches!(error, floe_node::NodeError::NoShards(EPOCH)), "{error}");

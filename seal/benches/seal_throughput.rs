@@ -11,8 +11,8 @@ use aes_gcm::{AeadInPlace, Aes256Gcm, KeyInit};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use floe_seal::chunked::DEFAULT_CHUNK_SIZE;
 use floe_seal::{
-    EncryptedObject, Identity, KeyServer, MasterKey, ObjectId, Payload, UserKeys, decrypt,
-    decrypt_from_reader, encrypt, encrypt_to_writer, user_keys_from_master_keys,
+    EncryptedObject, Identity, KeyServer, MasterKey, ObjectId, Payload, UserKeys, decrypt, decrypt_from_reader,
+    encrypt, encrypt_to_writer, user_keys_from_master_keys,
 };
 use rand::thread_rng;
 
@@ -26,32 +26,20 @@ struct Setup {
 
 fn setup() -> Setup {
     let mut rng = thread_rng();
-    let masters: Vec<(ObjectId, MasterKey)> = (1..=3u8)
-        .map(|i| (ObjectId([i; 32]), MasterKey::generate(&mut rng)))
-        .collect();
-    let servers = masters
-        .iter()
-        .map(|(id, master)| KeyServer {
-            object_id: *id,
-            public_key: master.public_key(),
-        })
-        .collect();
+    let masters: Vec<(ObjectId, MasterKey)> =
+        (1..=3u8).map(|i| (ObjectId([i; 32]), MasterKey::generate(&mut rng))).collect();
+    let servers =
+        masters.iter().map(|(id, master)| KeyServer { object_id: *id, public_key: master.public_key() }).collect();
     // An allowlist-style inner id: 32-byte object id followed by a 5-byte nonce.
     let identity = Identity::new(ObjectId([0xee; 32]), vec![0xaa; 37]);
     let keys = user_keys_from_master_keys(&identity, &masters[..2]);
-    Setup {
-        identity,
-        servers,
-        keys,
-    }
+    Setup { identity, servers, keys }
 }
 
 fn aes_gcm_alone(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
     let mut buffer = Vec::with_capacity(data.len() + 16);
     buffer.extend_from_slice(data);
-    let tag = Aes256Gcm::new(key.into())
-        .encrypt_in_place_detached(&[0u8; 12].into(), b"", &mut buffer)
-        .unwrap();
+    let tag = Aes256Gcm::new(key.into()).encrypt_in_place_detached(&[0u8; 12].into(), b"", &mut buffer).unwrap();
     buffer.extend_from_slice(&tag);
     buffer
 }
@@ -59,9 +47,7 @@ fn aes_gcm_alone(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
 fn aes_gcm_alone_open(key: &[u8; 32], sealed: &[u8]) -> Vec<u8> {
     let (body, tag) = sealed.split_at(sealed.len() - 16);
     let mut buffer = body.to_vec();
-    Aes256Gcm::new(key.into())
-        .decrypt_in_place_detached(&[0u8; 12].into(), b"", &mut buffer, tag.into())
-        .unwrap();
+    Aes256Gcm::new(key.into()).decrypt_in_place_detached(&[0u8; 12].into(), b"", &mut buffer, tag.into()).unwrap();
     buffer
 }
 
@@ -76,9 +62,7 @@ fn aes_gcm_alone_streamed(key: &[u8; 32], data: &[u8]) -> Vec<u8> {
         buffer.extend_from_slice(chunk);
         let mut nonce = [0u8; 12];
         nonce[4..].copy_from_slice(&(index as u64).to_be_bytes());
-        let tag = cipher
-            .encrypt_in_place_detached(&nonce.into(), b"", &mut buffer)
-            .unwrap();
+        let tag = cipher.encrypt_in_place_detached(&nonce.into(), b"", &mut buffer).unwrap();
         out.extend_from_slice(&buffer);
         out.extend_from_slice(&tag);
     }
@@ -107,25 +91,9 @@ fn key_encapsulation(c: &mut Criterion) {
     let s = setup();
     let mut group = c.benchmark_group("key encapsulation t=2 n=3");
     group.bench_function("encrypt (3 pairings)", |b| {
-        b.iter(|| {
-            encrypt(
-                &mut thread_rng(),
-                &s.identity,
-                &s.servers,
-                2,
-                Payload::Plain,
-            )
-            .unwrap()
-        })
+        b.iter(|| encrypt(&mut thread_rng(), &s.identity, &s.servers, 2, Payload::Plain).unwrap())
     });
-    let (plain, _) = encrypt(
-        &mut thread_rng(),
-        &s.identity,
-        &s.servers,
-        2,
-        Payload::Plain,
-    )
-    .unwrap();
+    let (plain, _) = encrypt(&mut thread_rng(), &s.identity, &s.servers, 2, Payload::Plain).unwrap();
     group.bench_function("decrypt (2 pairings + nonce check)", |b| {
         b.iter(|| decrypt(black_box(&plain), &s.keys).unwrap())
     });
@@ -144,10 +112,9 @@ fn throughput(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("encrypt", "aes-256-gcm alone"), |b| {
             b.iter(|| aes_gcm_alone(&key, black_box(&data)))
         });
-        group.bench_function(
-            BenchmarkId::new("encrypt", "aes-256-gcm alone, 64 KiB streamed"),
-            |b| b.iter(|| aes_gcm_alone_streamed(&key, black_box(&data))),
-        );
+        group.bench_function(BenchmarkId::new("encrypt", "aes-256-gcm alone, 64 KiB streamed"), |b| {
+            b.iter(|| aes_gcm_alone_streamed(&key, black_box(&data)))
+        });
         group.bench_function(BenchmarkId::new("encrypt", "seal single-shot"), |b| {
             b.iter(|| {
                 encrypt(
@@ -155,10 +122,7 @@ fn throughput(c: &mut Criterion) {
                     &s.identity,
                     &s.servers,
                     2,
-                    Payload::Aes256Gcm {
-                        data: black_box(&data),
-                        aad: None,
-                    },
+                    Payload::Aes256Gcm { data: black_box(&data), aad: None },
                 )
                 .unwrap()
             })
@@ -168,17 +132,9 @@ fn throughput(c: &mut Criterion) {
         });
 
         let plain_sealed = aes_gcm_alone(&key, &data);
-        let (single, _) = encrypt(
-            &mut thread_rng(),
-            &s.identity,
-            &s.servers,
-            2,
-            Payload::Aes256Gcm {
-                data: &data,
-                aad: None,
-            },
-        )
-        .unwrap();
+        let (single, _) =
+            encrypt(&mut thread_rng(), &s.identity, &s.servers, 2, Payload::Aes256Gcm { data: &data, aad: None })
+                .unwrap();
         let streamed = stream_seal(&s, &data);
         group.bench_function(BenchmarkId::new("decrypt", "aes-256-gcm alone"), |b| {
             b.iter(|| aes_gcm_alone_open(&key, black_box(&plain_sealed)))
@@ -200,27 +156,11 @@ fn throughput(c: &mut Criterion) {
 fn overhead(c: &mut Criterion) {
     let s = setup();
     let data = vec![0u8; MIB];
-    let (single, _) = encrypt(
-        &mut thread_rng(),
-        &s.identity,
-        &s.servers,
-        2,
-        Payload::Aes256Gcm {
-            data: &data,
-            aad: None,
-        },
-    )
-    .unwrap();
+    let (single, _) =
+        encrypt(&mut thread_rng(), &s.identity, &s.servers, 2, Payload::Aes256Gcm { data: &data, aad: None }).unwrap();
     let single_len = single.to_bytes().len();
     let streamed_len = stream_seal(&s, &data).len();
-    let (plain, _) = encrypt(
-        &mut thread_rng(),
-        &s.identity,
-        &s.servers,
-        2,
-        Payload::Plain,
-    )
-    .unwrap();
+    let (plain, _) = encrypt(&mut thread_rng(), &s.identity, &s.servers, 2, Payload::Plain).unwrap();
     println!(
         "ciphertext overhead, t=2 n=3, {}-byte inner id, no aad: single-shot {} B, chunked (64 KiB chunks) {} B for 1 MiB, key-only (Plain) object {} B",
         s.identity.inner.len(),
@@ -228,10 +168,7 @@ fn overhead(c: &mut Criterion) {
         streamed_len - data.len(),
         plain.to_bytes().len(),
     );
-    assert_eq!(
-        EncryptedObject::from_bytes(&plain.to_bytes()).unwrap(),
-        plain
-    );
+    assert_eq!(EncryptedObject::from_bytes(&plain.to_bytes()).unwrap(), plain);
     // The header alone is what a client parses before fetching keys: time the parse.
     let bytes = single.to_bytes();
     c.bench_function("parse 1 MiB single-shot object", |b| {

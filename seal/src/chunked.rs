@@ -37,10 +37,7 @@ const AAD_PREFIX_LENGTH: usize = 4 + 8 + 1;
 /// Checks that a chunk size is in 1..=[`MAX_CHUNK_SIZE`].
 pub fn check_chunk_size(chunk_size: u32) -> Result<()> {
     if chunk_size == 0 || chunk_size > MAX_CHUNK_SIZE {
-        return Err(SealError::InvalidChunkSize {
-            chunk_size,
-            max: MAX_CHUNK_SIZE,
-        });
+        return Err(SealError::InvalidChunkSize { chunk_size, max: MAX_CHUNK_SIZE });
     }
     Ok(())
 }
@@ -66,11 +63,7 @@ impl ChunkCipher {
         check_chunk_size(chunk_size)?;
         let mut full_aad = vec![0u8; AAD_PREFIX_LENGTH];
         full_aad.extend_from_slice(aad);
-        Ok(Self {
-            cipher: Aes256Gcm::new(key.into()),
-            chunk_size,
-            aad: full_aad,
-        })
+        Ok(Self { cipher: Aes256Gcm::new(key.into()), chunk_size, aad: full_aad })
     }
 
     fn nonce(index: u64) -> [u8; 12] {
@@ -98,9 +91,7 @@ impl ChunkCipher {
     fn open(&mut self, index: u64, last: bool, chunk: &mut Vec<u8>) -> Result<()> {
         let failed = SealError::ChunkAuthenticationFailed { chunk: index };
         let body_len = chunk.len().checked_sub(TAG_LENGTH).ok_or(failed)?;
-        let tag: [u8; TAG_LENGTH] = chunk[body_len..]
-            .try_into()
-            .expect("tag slice has tag length");
+        let tag: [u8; TAG_LENGTH] = chunk[body_len..].try_into().expect("tag slice has tag length");
         chunk.truncate(body_len);
         self.bind(index, last);
         self.cipher
@@ -146,20 +137,14 @@ pub fn encrypt_stream(
         let got = read_up_to(reader, &mut buffer)?;
         consumed += got as u64;
         if got < want {
-            return Err(SealError::PlaintextLengthMismatch {
-                declared: plaintext_len,
-                actual: consumed,
-            });
+            return Err(SealError::PlaintextLengthMismatch { declared: plaintext_len, actual: consumed });
         }
         cipher.seal(index, index + 1 == chunks, &mut buffer);
         writer.write_all(&buffer)?;
     }
     let mut probe = [0u8; 1];
     if read_up_to(reader, &mut probe)? != 0 {
-        return Err(SealError::PlaintextLengthMismatch {
-            declared: plaintext_len,
-            actual: consumed + 1,
-        });
+        return Err(SealError::PlaintextLengthMismatch { declared: plaintext_len, actual: consumed + 1 });
     }
     Ok(())
 }
@@ -185,10 +170,7 @@ pub fn decrypt_stream(
         let got = read_up_to(reader, &mut buffer)?;
         consumed += got as u64;
         if got < want {
-            return Err(SealError::TruncatedStream {
-                expected: ciphertext_len,
-                got: consumed,
-            });
+            return Err(SealError::TruncatedStream { expected: ciphertext_len, got: consumed });
         }
         cipher.open(index, index + 1 == chunks, &mut buffer)?;
         writer.write_all(&buffer)?;
@@ -203,28 +185,13 @@ mod tests {
 
     fn seal(data: &[u8], chunk_size: u32) -> Vec<u8> {
         let mut out = Vec::new();
-        encrypt_stream(
-            &[5; 32],
-            chunk_size,
-            b"aad",
-            data.len() as u64,
-            &mut &data[..],
-            &mut out,
-        )
-        .unwrap();
+        encrypt_stream(&[5; 32], chunk_size, b"aad", data.len() as u64, &mut &data[..], &mut out).unwrap();
         out
     }
 
     fn open(sealed: &[u8], chunk_size: u32) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        decrypt_stream(
-            &[5; 32],
-            chunk_size,
-            b"aad",
-            sealed.len() as u64,
-            &mut &sealed[..],
-            &mut out,
-        )?;
+        decrypt_stream(&[5; 32], chunk_size, b"aad", sealed.len() as u64, &mut &sealed[..], &mut out)?;
         Ok(out)
     }
 
@@ -233,11 +200,7 @@ mod tests {
         for len in [0usize, 1, 15, 16, 17, 32, 33, 100] {
             let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let sealed = seal(&data, 16);
-            assert_eq!(
-                sealed.len() as u64,
-                ciphertext_len(len as u64, 16),
-                "len {len}"
-            );
+            assert_eq!(sealed.len() as u64, ciphertext_len(len as u64, 16), "len {len}");
             assert_eq!(open(&sealed, 16).unwrap(), data, "len {len}");
         }
     }
@@ -247,60 +210,29 @@ mod tests {
         let data = vec![1u8; 48];
         let sealed = seal(&data, 16); // three sealed chunks of 32 bytes
         // dropping the last chunk: the new last chunk was not sealed as last
-        assert!(matches!(
-            open(&sealed[..64], 16),
-            Err(SealError::ChunkAuthenticationFailed { chunk: 1 })
-        ));
+        assert!(matches!(open(&sealed[..64], 16), Err(SealError::ChunkAuthenticationFailed { chunk: 1 })));
         // swapping chunks 0 and 1
         let swapped = [&sealed[32..64], &sealed[..32], &sealed[64..]].concat();
-        assert!(matches!(
-            open(&swapped, 16),
-            Err(SealError::ChunkAuthenticationFailed { chunk: 0 })
-        ));
-        assert!(matches!(
-            open(&sealed, 32),
-            Err(SealError::ChunkAuthenticationFailed { chunk: 0 })
-        ));
+        assert!(matches!(open(&swapped, 16), Err(SealError::ChunkAuthenticationFailed { chunk: 0 })));
+        assert!(matches!(open(&sealed, 32), Err(SealError::ChunkAuthenticationFailed { chunk: 0 })));
         let mut flipped = sealed.clone();
         flipped[70] ^= 0x80;
-        assert!(matches!(
-            open(&flipped, 16),
-            Err(SealError::ChunkAuthenticationFailed { chunk: 2 })
-        ));
+        assert!(matches!(open(&flipped, 16), Err(SealError::ChunkAuthenticationFailed { chunk: 2 })));
     }
 
     #[test]
     fn short_streams_and_wrong_lengths_are_reported() {
         let sealed = seal(&[2u8; 40], 16);
         let mut out = Vec::new();
-        let error = decrypt_stream(
-            &[5; 32],
-            16,
-            b"aad",
-            sealed.len() as u64 + 5,
-            &mut &sealed[..],
-            &mut out,
-        );
+        let error = decrypt_stream(&[5; 32], 16, b"aad", sealed.len() as u64 + 5, &mut &sealed[..], &mut out);
         assert!(
             matches!(error, Err(SealError::TruncatedStream { expected, got }) if expected == sealed.len() as u64 + 5 && got == sealed.len() as u64)
         );
         let mut out = Vec::new();
         let short = encrypt_stream(&[5; 32], 16, b"", 10, &mut &[0u8; 4][..], &mut out);
-        assert!(matches!(
-            short,
-            Err(SealError::PlaintextLengthMismatch {
-                declared: 10,
-                actual: 4
-            })
-        ));
+        assert!(matches!(short, Err(SealError::PlaintextLengthMismatch { declared: 10, actual: 4 })));
         let long = encrypt_stream(&[5; 32], 16, b"", 2, &mut &[0u8; 4][..], &mut Vec::new());
-        assert!(matches!(
-            long,
-            Err(SealError::PlaintextLengthMismatch { declared: 2, .. })
-        ));
-        assert!(matches!(
-            check_chunk_size(0),
-            Err(SealError::InvalidChunkSize { chunk_size: 0, .. })
-        ));
+        assert!(matches!(long, Err(SealError::PlaintextLengthMismatch { declared: 2, .. })));
+        assert!(matches!(check_chunk_size(0), Err(SealError::InvalidChunkSize { chunk_size: 0, .. })));
     }
 }

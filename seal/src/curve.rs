@@ -14,14 +14,13 @@ use std::fmt;
 use std::ptr;
 
 use blst::{
-    BLST_ERROR, blst_bendian_from_fp12, blst_final_exp, blst_fp12, blst_fp12_is_equal,
-    blst_fp12_is_one, blst_fp12_mul, blst_hash_to_g1, blst_miller_loop, blst_p1,
-    blst_p1_add_or_double, blst_p1_affine, blst_p1_affine_in_g1, blst_p1_affine_is_inf,
-    blst_p1_cneg, blst_p1_compress, blst_p1_from_affine, blst_p1_generator, blst_p1_is_equal,
-    blst_p1_is_inf, blst_p1_mult, blst_p1_to_affine, blst_p1_uncompress, blst_p2, blst_p2_affine,
-    blst_p2_affine_in_g2, blst_p2_affine_is_inf, blst_p2_compress, blst_p2_from_affine,
-    blst_p2_generator, blst_p2_is_equal, blst_p2_mult, blst_p2_to_affine, blst_p2_uncompress,
-    blst_scalar, blst_scalar_from_be_bytes, blst_scalar_from_bendian, blst_sk_check,
+    BLST_ERROR, blst_bendian_from_fp12, blst_final_exp, blst_fp12, blst_fp12_is_equal, blst_fp12_is_one, blst_fp12_mul,
+    blst_hash_to_g1, blst_miller_loop, blst_p1, blst_p1_add_or_double, blst_p1_affine, blst_p1_affine_in_g1,
+    blst_p1_affine_is_inf, blst_p1_cneg, blst_p1_compress, blst_p1_from_affine, blst_p1_generator, blst_p1_is_equal,
+    blst_p1_is_inf, blst_p1_mult, blst_p1_to_affine, blst_p1_uncompress, blst_p2, blst_p2_affine, blst_p2_affine_in_g2,
+    blst_p2_affine_is_inf, blst_p2_compress, blst_p2_from_affine, blst_p2_generator, blst_p2_is_equal, blst_p2_mult,
+    blst_p2_to_affine, blst_p2_uncompress, blst_scalar, blst_scalar_from_be_bytes, blst_scalar_from_bendian,
+    blst_sk_check,
 };
 use rand::{CryptoRng, RngCore};
 
@@ -100,11 +99,7 @@ impl Scalar {
             blst_scalar_from_bendian(&mut out, bytes.as_ptr());
             blst_sk_check(&out)
         };
-        if in_range {
-            Ok(Self(out.b))
-        } else {
-            Err(EncodingFault::ScalarOutOfRange)
-        }
+        if in_range { Ok(Self(out.b)) } else { Err(EncodingFault::ScalarOutOfRange) }
     }
 
     /// Builds a scalar from a small non-zero integer (used by known-answer tests).
@@ -156,17 +151,7 @@ impl G1 {
         let mut out = blst_p1::default();
         // SAFETY: message and DST pointers are passed with their own lengths; the augmentation
         // is empty (null pointer with length 0, which blst accepts); `out` is writable.
-        unsafe {
-            blst_hash_to_g1(
-                &mut out,
-                msg.as_ptr(),
-                msg.len(),
-                dst.as_ptr(),
-                dst.len(),
-                ptr::null(),
-                0,
-            )
-        };
+        unsafe { blst_hash_to_g1(&mut out, msg.as_ptr(), msg.len(), dst.as_ptr(), dst.len(), ptr::null(), 0) };
         Self(out)
     }
 
@@ -353,12 +338,8 @@ impl Gt {
         unsafe { blst_p1_cneg(&mut negated, true) };
         let (p1, q1) = (G1(negated).to_affine(), q1.to_affine());
         let (p2, q2) = (p2.to_affine(), q2.to_affine());
-        let (mut first, mut second, mut product, mut out) = (
-            blst_fp12::default(),
-            blst_fp12::default(),
-            blst_fp12::default(),
-            blst_fp12::default(),
-        );
+        let (mut first, mut second, mut product, mut out) =
+            (blst_fp12::default(), blst_fp12::default(), blst_fp12::default(), blst_fp12::default());
         // SAFETY: all affine inputs are valid points and each output is a distinct writable
         // local; blst_fp12_is_one only reads `out`.
         unsafe {
@@ -412,18 +393,8 @@ mod tests {
         assert_eq!(left, right);
         assert_ne!(left, Gt::pairing(&G1::generator(), &G2::generator()));
         let (ag, bg) = (G1::generator().mul(&a), G2::generator().mul(&b));
-        assert!(Gt::pairings_equal(
-            &ag,
-            &bg,
-            &G1::generator().mul(&b),
-            &G2::generator().mul(&a)
-        ));
-        assert!(!Gt::pairings_equal(
-            &ag,
-            &bg,
-            &G1::generator(),
-            &G2::generator()
-        ));
+        assert!(Gt::pairings_equal(&ag, &bg, &G1::generator().mul(&b), &G2::generator().mul(&a)));
+        assert!(!Gt::pairings_equal(&ag, &bg, &G1::generator(), &G2::generator()));
     }
 
     #[test]
@@ -441,22 +412,10 @@ mod tests {
         let mut infinity = [0u8; G1_LENGTH];
         infinity[0] = 0xc0;
         assert_eq!(G1::from_bytes(&infinity), Err(EncodingFault::Identity));
-        assert_eq!(
-            G1::from_bytes(&[0xff; G1_LENGTH]),
-            Err(EncodingFault::NotOnCurve)
-        );
-        assert_eq!(
-            G2::from_bytes(&[0x11; G2_LENGTH]),
-            Err(EncodingFault::NotOnCurve)
-        );
-        assert_eq!(
-            Scalar::from_be_bytes(&[0; 32]),
-            Err(EncodingFault::ScalarOutOfRange)
-        );
-        assert_eq!(
-            Scalar::from_be_bytes(&[0xff; 32]),
-            Err(EncodingFault::ScalarOutOfRange)
-        );
+        assert_eq!(G1::from_bytes(&[0xff; G1_LENGTH]), Err(EncodingFault::NotOnCurve));
+        assert_eq!(G2::from_bytes(&[0x11; G2_LENGTH]), Err(EncodingFault::NotOnCurve));
+        assert_eq!(Scalar::from_be_bytes(&[0; 32]), Err(EncodingFault::ScalarOutOfRange));
+        assert_eq!(Scalar::from_be_bytes(&[0xff; 32]), Err(EncodingFault::ScalarOutOfRange));
     }
 
     #[test]

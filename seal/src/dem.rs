@@ -13,9 +13,7 @@ use crate::error::{Result, SealError};
 use crate::ibe::KEY_LENGTH;
 
 /// Seal's fixed 16-byte GCM IV.
-const FIXED_IV: [u8; 16] = [
-    138, 55, 153, 253, 198, 46, 121, 219, 160, 128, 89, 7, 214, 156, 148, 220,
-];
+const FIXED_IV: [u8; 16] = [138, 55, 153, 253, 198, 46, 121, 219, 160, 128, 89, 7, 214, 156, 148, 220];
 
 /// Length of the GCM authentication tag appended to the ciphertext.
 pub const TAG_LENGTH: usize = 16;
@@ -36,10 +34,7 @@ pub fn encrypt(key: &[u8; KEY_LENGTH], message: &[u8], aad: &[u8]) -> Vec<u8> {
 
 /// Decrypts ciphertext ‖ tag produced by [`encrypt`] with the same key and aad.
 pub fn decrypt(key: &[u8; KEY_LENGTH], ciphertext: &[u8], aad: &[u8]) -> Result<Vec<u8>> {
-    let body_len = ciphertext
-        .len()
-        .checked_sub(TAG_LENGTH)
-        .ok_or(SealError::AuthenticationFailed)?;
+    let body_len = ciphertext.len().checked_sub(TAG_LENGTH).ok_or(SealError::AuthenticationFailed)?;
     let (body, tag) = ciphertext.split_at(body_len);
     let mut buffer = body.to_vec();
     Aes256Gcm16::new(key.into())
@@ -58,27 +53,12 @@ mod tests {
         let sealed = encrypt(&key, b"payload", b"aad");
         assert_eq!(sealed.len(), 7 + TAG_LENGTH);
         assert_eq!(decrypt(&key, &sealed, b"aad").unwrap(), b"payload");
-        assert!(matches!(
-            decrypt(&key, &sealed, b"aaX"),
-            Err(SealError::AuthenticationFailed)
-        ));
-        assert!(matches!(
-            decrypt(&[8; KEY_LENGTH], &sealed, b"aad"),
-            Err(SealError::AuthenticationFailed)
-        ));
+        assert!(matches!(decrypt(&key, &sealed, b"aaX"), Err(SealError::AuthenticationFailed)));
+        assert!(matches!(decrypt(&[8; KEY_LENGTH], &sealed, b"aad"), Err(SealError::AuthenticationFailed)));
         let mut flipped = sealed.clone();
         flipped[0] ^= 1;
-        assert!(matches!(
-            decrypt(&key, &flipped, b"aad"),
-            Err(SealError::AuthenticationFailed)
-        ));
-        assert!(matches!(
-            decrypt(&key, &sealed[..10], b"aad"),
-            Err(SealError::AuthenticationFailed)
-        ));
-        assert!(matches!(
-            decrypt(&key, &[], b"aad"),
-            Err(SealError::AuthenticationFailed)
-        ));
+        assert!(matches!(decrypt(&key, &flipped, b"aad"), Err(SealError::AuthenticationFailed)));
+        assert!(matches!(decrypt(&key, &sealed[..10], b"aad"), Err(SealError::AuthenticationFailed)));
+        assert!(matches!(decrypt(&key, &[], b"aad"), Err(SealError::AuthenticationFailed)));
     }
 }

@@ -34,9 +34,7 @@ pub struct EncryptedUserKey {
 
 impl EphemeralSecret {
     /// Draws a fresh request key and returns it with its public and verification keys.
-    pub fn generate<R: RngCore + CryptoRng>(
-        rng: &mut R,
-    ) -> (Self, EphemeralPublicKey, EphemeralVerificationKey) {
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> (Self, EphemeralPublicKey, EphemeralVerificationKey) {
         let secret = Scalar::random(rng);
         (
             Self(secret),
@@ -70,20 +68,14 @@ impl EphemeralPublicKey {
     /// Server side: encrypts a user key to this key.
     pub fn encrypt<R: RngCore + CryptoRng>(&self, rng: &mut R, key: &UserKey) -> EncryptedUserKey {
         let rho = Scalar::random(rng);
-        EncryptedUserKey {
-            ephemeral: G1::generator().mul(&rho),
-            masked: key.point().add(&self.0.mul(&rho)),
-        }
+        EncryptedUserKey { ephemeral: G1::generator().mul(&rho), masked: key.point().add(&self.0.mul(&rho)) }
     }
 
     /// Parses the 48-byte compressed key a request carries.
     pub fn from_bytes(bytes: &[u8; G1_LENGTH]) -> Result<Self> {
         G1::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding {
-                what: "ephemeral encryption key",
-                fault,
-            })
+            .map_err(|fault| SealError::BadEncoding { what: "ephemeral encryption key", fault })
     }
 
     /// The 48-byte compressed encoding.
@@ -97,10 +89,7 @@ impl EphemeralVerificationKey {
     pub fn from_bytes(bytes: &[u8; G2_LENGTH]) -> Result<Self> {
         G2::from_bytes(bytes)
             .map(Self)
-            .map_err(|fault| SealError::BadEncoding {
-                what: "ephemeral verification key",
-                fault,
-            })
+            .map_err(|fault| SealError::BadEncoding { what: "ephemeral verification key", fault })
     }
 
     /// The 96-byte compressed encoding.
@@ -117,16 +106,8 @@ impl EncryptedUserKey {
 
     /// Parses the wire form.
     pub fn from_bytes(bytes: &[[u8; G1_LENGTH]; 2]) -> Result<Self> {
-        let parse = |b| {
-            G1::from_bytes(b).map_err(|fault| SealError::BadEncoding {
-                what: "encrypted user key",
-                fault,
-            })
-        };
-        Ok(Self {
-            ephemeral: parse(&bytes[0])?,
-            masked: parse(&bytes[1])?,
-        })
+        let parse = |b| G1::from_bytes(b).map_err(|fault| SealError::BadEncoding { what: "encrypted user key", fault });
+        Ok(Self { ephemeral: parse(&bytes[0])?, masked: parse(&bytes[1])? })
     }
 }
 
@@ -146,20 +127,12 @@ mod tests {
         let wire = EncryptedUserKey::from_bytes(&encrypted.to_bytes()).unwrap();
         let recovered = secret.decrypt(&wire);
         assert_eq!(recovered, key);
-        master
-            .public_key()
-            .verify_user_key(b"full id", &recovered, ObjectId::default())
-            .unwrap();
+        master.public_key().verify_user_key(b"full id", &recovered, ObjectId::default()).unwrap();
         let (other, _, _) = EphemeralSecret::generate(&mut rng);
         assert_ne!(other.decrypt(&wire), key);
         let server = ObjectId([5; 32]);
         let public_key = master.public_key();
-        assert_eq!(
-            secret
-                .decrypt_and_verify(&wire, b"full id", &public_key, server)
-                .unwrap(),
-            key
-        );
+        assert_eq!(secret.decrypt_and_verify(&wire, b"full id", &public_key, server).unwrap(), key);
         assert!(matches!(
             other.decrypt_and_verify(&wire, b"full id", &public_key, server),
             Err(SealError::InvalidUserKey { server: s }) if s == server

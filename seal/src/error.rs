@@ -65,9 +65,7 @@ pub enum SealError {
     },
     /// The recombined base key does not reproduce the nonce: an encrypted share, the nonce or
     /// the header was altered, or a user key belongs to another identity or server.
-    #[error(
-        "recombined shares do not match the nonce (tampered share, nonce or header, or a wrong user key)"
-    )]
+    #[error("recombined shares do not match the nonce (tampered share, nonce or header, or a wrong user key)")]
     NonceMismatch,
     /// Share consistency check: a share does not lie on the polynomial through the others, so
     /// different sets of t servers would recover different keys (a malicious encryptor).

@@ -101,10 +101,7 @@ mod tests {
         for a in (0..=255u8).step_by(7) {
             for b in (0..=255u8).step_by(11) {
                 let c = Gf256(0xa5);
-                assert_eq!(
-                    Gf256(a) * (Gf256(b) + c),
-                    Gf256(a) * Gf256(b) + Gf256(a) * c
-                );
+                assert_eq!(Gf256(a) * (Gf256(b) + c), Gf256(a) * Gf256(b) + Gf256(a) * c);
             }
         }
     }

@@ -50,15 +50,8 @@ pub fn encrypt(key: &[u8; KEY_LENGTH], message: &[u8], aad: &[u8]) -> (Vec<u8>, 
 }
 
 /// Checks the MAC (in constant time) and decrypts.
-pub fn decrypt(
-    key: &[u8; KEY_LENGTH],
-    ciphertext: &[u8],
-    mac: &[u8; KEY_LENGTH],
-    aad: &[u8],
-) -> Result<Vec<u8>> {
-    mac_of(key, aad, ciphertext)
-        .verify_slice(mac)
-        .map_err(|_| SealError::MacVerificationFailed)?;
+pub fn decrypt(key: &[u8; KEY_LENGTH], ciphertext: &[u8], mac: &[u8; KEY_LENGTH], aad: &[u8]) -> Result<Vec<u8>> {
+    mac_of(key, aad, ciphertext).verify_slice(mac).map_err(|_| SealError::MacVerificationFailed)?;
     Ok(apply_keystream(key, ciphertext))
 }
 
@@ -73,15 +66,9 @@ mod tests {
         let (ciphertext, mac) = encrypt(&key, &message, b"aad");
         assert_eq!(ciphertext.len(), message.len());
         assert_eq!(decrypt(&key, &ciphertext, &mac, b"aad").unwrap(), message);
-        assert!(matches!(
-            decrypt(&key, &ciphertext, &mac, b"aaX"),
-            Err(SealError::MacVerificationFailed)
-        ));
+        assert!(matches!(decrypt(&key, &ciphertext, &mac, b"aaX"), Err(SealError::MacVerificationFailed)));
         let mut altered = ciphertext.clone();
         altered[99] ^= 1;
-        assert!(matches!(
-            decrypt(&key, &altered, &mac, b"aad"),
-            Err(SealError::MacVerificationFailed)
-        ));
+        assert!(matches!(decrypt(&key, &altered, &mac, b"aad"), Err(SealError::MacVerificationFailed)));
     }
 }

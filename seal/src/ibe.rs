@@ -56,19 +56,13 @@ impl MasterKey {
             .expect("64 bytes is a valid HKDF-SHA3-256 output length");
         // Zero has probability 2^-255; map it to one so the function stays total.
         Self(
-            Scalar::from_wide_be_bytes(&wide)
-                .unwrap_or_else(|| Scalar::from_u64(1).expect("one is a non-zero scalar")),
+            Scalar::from_wide_be_bytes(&wide).unwrap_or_else(|| Scalar::from_u64(1).expect("one is a non-zero scalar")),
         )
     }
 
     /// Parses a 32-byte big-endian master key.
     pub fn from_bytes(bytes: &[u8; SCALAR_LENGTH]) -> Result<Self> {
-        Scalar::from_be_bytes(bytes)
-            .map(Self)
-            .map_err(|fault| SealError::BadEncoding {
-                what: "master key",
-                fault,
-            })
+        Scalar::from_be_bytes(bytes).map(Self).map_err(|fault| SealError::BadEncoding { what: "master key", fault })
     }
 
     /// The 32-byte big-endian encoding.
@@ -100,12 +94,7 @@ pub struct PublicKey(G2);
 impl PublicKey {
     /// Parses a compressed G2 public key.
     pub fn from_bytes(bytes: &[u8; G2_LENGTH]) -> Result<Self> {
-        G2::from_bytes(bytes)
-            .map(Self)
-            .map_err(|fault| SealError::BadEncoding {
-                what: "public key",
-                fault,
-            })
+        G2::from_bytes(bytes).map(Self).map_err(|fault| SealError::BadEncoding { what: "public key", fault })
     }
 
     /// The compressed 96-byte encoding.
@@ -116,9 +105,7 @@ impl PublicKey {
     /// Client side: checks `e(usk, g2) = e(H1(id), pk)`, i.e. that the key server returned the
     /// right user key. `server` only names the server in the error.
     pub fn verify_user_key(&self, full_id: &[u8], key: &UserKey, server: ObjectId) -> Result<()> {
-        if !key.0.is_identity()
-            && Gt::pairings_equal(&key.0, &G2::generator(), &hash_identity(full_id), &self.0)
-        {
+        if !key.0.is_identity() && Gt::pairings_equal(&key.0, &G2::generator(), &hash_identity(full_id), &self.0) {
             Ok(())
         } else {
             Err(SealError::InvalidUserKey { server })
@@ -126,17 +113,8 @@ impl PublicKey {
     }
 
     /// Client side: checks a proof of possession made by [`MasterKey::proof_of_possession`].
-    pub fn verify_proof_of_possession(
-        &self,
-        message: &[u8],
-        proof: &ProofOfPossession,
-    ) -> Result<()> {
-        if Gt::pairings_equal(
-            &proof.0,
-            &G2::generator(),
-            &pop_point(self, message),
-            &self.0,
-        ) {
+    pub fn verify_proof_of_possession(&self, message: &[u8], proof: &ProofOfPossession) -> Result<()> {
+        if Gt::pairings_equal(&proof.0, &G2::generator(), &pop_point(self, message), &self.0) {
             Ok(())
         } else {
             Err(SealError::InvalidProofOfPossession)
@@ -149,10 +127,7 @@ impl PublicKey {
 }
 
 fn pop_point(public_key: &PublicKey, message: &[u8]) -> G1 {
-    G1::hash_to(
-        &[DST_POP, &public_key.to_bytes(), message].concat(),
-        HASH_TO_G1_DST,
-    )
+    G1::hash_to(&[DST_POP, &public_key.to_bytes(), message].concat(), HASH_TO_G1_DST)
 }
 
 /// A user key for one identity from one key server (a point in G1).
@@ -162,12 +137,7 @@ pub struct UserKey(G1);
 impl UserKey {
     /// Parses a compressed G1 user key.
     pub fn from_bytes(bytes: &[u8; G1_LENGTH]) -> Result<Self> {
-        G1::from_bytes(bytes)
-            .map(Self)
-            .map_err(|fault| SealError::BadEncoding {
-                what: "user key",
-                fault,
-            })
+        G1::from_bytes(bytes).map(Self).map_err(|fault| SealError::BadEncoding { what: "user key", fault })
     }
 
     /// The compressed 48-byte encoding.
@@ -191,12 +161,7 @@ pub struct ProofOfPossession(G1);
 impl ProofOfPossession {
     /// Parses a compressed G1 proof.
     pub fn from_bytes(bytes: &[u8; G1_LENGTH]) -> Result<Self> {
-        G1::from_bytes(bytes)
-            .map(Self)
-            .map_err(|fault| SealError::BadEncoding {
-                what: "proof of possession",
-                fault,
-            })
+        G1::from_bytes(bytes).map(Self).map_err(|fault| SealError::BadEncoding { what: "proof of possession", fault })
     }
 
     /// The compressed 48-byte encoding.
@@ -215,12 +180,7 @@ pub struct ShareSlot {
 }
 
 /// Per-share key: SHA3-256(DST_KDF ‖ GT ‖ U ‖ H1(id) ‖ server id ‖ share index).
-pub fn share_key(
-    pairing: &Gt,
-    nonce: &G2,
-    identity_point: &G1,
-    slot: &ShareSlot,
-) -> [u8; KEY_LENGTH] {
+pub fn share_key(pairing: &Gt, nonce: &G2, identity_point: &G1, slot: &ShareSlot) -> [u8; KEY_LENGTH] {
     let mut hash = Sha3_256::new();
     hash.update(DST_KDF);
     hash.update(pairing.to_bytes());
@@ -285,10 +245,7 @@ pub fn decrypt_share_with_randomness(
 ) -> [u8; KEY_LENGTH] {
     let pairing = Gt::pairing(&identity_point.mul(randomness), public_key.point());
     let nonce = G2::generator().mul(randomness);
-    xor(
-        encrypted,
-        &share_key(&pairing, &nonce, identity_point, slot),
-    )
+    xor(encrypted, &share_key(&pairing, &nonce, identity_point, slot))
 }
 
 /// XOR of two 32-byte strings.
@@ -308,20 +265,12 @@ mod tests {
         let other = MasterKey::generate(&mut rng);
         let key = master.derive_user_key(b"identity");
         let server = ObjectId([1; 32]);
-        master
-            .public_key()
-            .verify_user_key(b"identity", &key, server)
-            .unwrap();
+        master.public_key().verify_user_key(b"identity", &key, server).unwrap();
         assert!(matches!(
             master.public_key().verify_user_key(b"another", &key, server),
             Err(SealError::InvalidUserKey { server: s }) if s == server
         ));
-        assert!(
-            other
-                .public_key()
-                .verify_user_key(b"identity", &key, server)
-                .is_err()
-        );
+        assert!(other.public_key().verify_user_key(b"identity", &key, server).is_err());
     }
 
     #[test]
@@ -329,46 +278,24 @@ mod tests {
         let mut rng = thread_rng();
         let master = MasterKey::generate(&mut rng);
         let proof = master.proof_of_possession(b"server object id");
-        master
-            .public_key()
-            .verify_proof_of_possession(b"server object id", &proof)
-            .unwrap();
-        assert!(
-            master
-                .public_key()
-                .verify_proof_of_possession(b"other", &proof)
-                .is_err()
-        );
+        master.public_key().verify_proof_of_possession(b"server object id", &proof).unwrap();
+        assert!(master.public_key().verify_proof_of_possession(b"other", &proof).is_err());
         let other = MasterKey::generate(&mut rng).public_key();
-        assert!(
-            other
-                .verify_proof_of_possession(b"server object id", &proof)
-                .is_err()
-        );
+        assert!(other.verify_proof_of_possession(b"server object id", &proof).is_err());
     }
 
     #[test]
     fn share_decrypts_with_the_user_key_and_not_with_another_slot() {
         let mut rng = thread_rng();
         let master = MasterKey::generate(&mut rng);
-        let slot = ShareSlot {
-            server: ObjectId([3; 32]),
-            index: 1,
-        };
+        let slot = ShareSlot { server: ObjectId([3; 32]), index: 1 };
         let r = Scalar::random(&mut rng);
-        let (nonce, encrypted) =
-            encrypt_shares(&r, &[[42; 32]], &[master.public_key()], &[slot], b"id").unwrap();
+        let (nonce, encrypted) = encrypt_shares(&r, &[[42; 32]], &[master.public_key()], &[slot], b"id").unwrap();
         let key = master.derive_user_key(b"id");
         let point = hash_identity(b"id");
-        assert_eq!(
-            decrypt_share(&nonce, &encrypted[0], &key, &slot, &point),
-            [42; 32]
-        );
+        assert_eq!(decrypt_share(&nonce, &encrypted[0], &key, &slot, &point), [42; 32]);
         let moved = ShareSlot { index: 2, ..slot };
-        assert_ne!(
-            decrypt_share(&nonce, &encrypted[0], &key, &moved, &point),
-            [42; 32]
-        );
+        assert_ne!(decrypt_share(&nonce, &encrypted[0], &key, &moved, &point), [42; 32]);
     }
 
     #[test]

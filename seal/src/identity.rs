@@ -50,13 +50,8 @@ impl FromStr for ObjectId {
     /// Parses `0x` followed by 1 to 64 hex digits (short forms are left-padded with zeros, as
     /// Sui writes `0x2`).
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let fail = |reason| ParseObjectIdError {
-            input: input.to_owned(),
-            reason,
-        };
-        let digits = input
-            .strip_prefix("0x")
-            .ok_or_else(|| fail("missing 0x prefix"))?;
+        let fail = |reason| ParseObjectIdError { input: input.to_owned(), reason };
+        let digits = input.strip_prefix("0x").ok_or_else(|| fail("missing 0x prefix"))?;
         if digits.is_empty() || digits.len() > 2 * OBJECT_ID_LENGTH {
             return Err(fail("expected 1 to 64 hex digits"));
         }
@@ -82,10 +77,7 @@ pub struct Identity {
 impl Identity {
     /// Builds an identity from its two parts.
     pub fn new(package: ObjectId, inner: impl Into<Vec<u8>>) -> Self {
-        Self {
-            package,
-            inner: inner.into(),
-        }
+        Self { package, inner: inner.into() }
     }
 
     /// The full id that is hashed to G1: the 32 package bytes followed by the inner id, with no

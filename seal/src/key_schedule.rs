@@ -61,37 +61,10 @@ mod tests {
         let servers = [ObjectId([1; 32]), ObjectId([2; 32])];
         let shares = [[3; 32], [4; 32]];
         let base = derive_key(KeyPurpose::Dem, &[9; 32], &shares, 2, &servers);
-        assert_ne!(
-            base,
-            derive_key(
-                KeyPurpose::EncryptedRandomness,
-                &[9; 32],
-                &shares,
-                2,
-                &servers
-            )
-        );
-        assert_ne!(
-            base,
-            derive_key(KeyPurpose::Dem, &[8; 32], &shares, 2, &servers)
-        );
-        assert_ne!(
-            base,
-            derive_key(KeyPurpose::Dem, &[9; 32], &[[3; 32], [5; 32]], 2, &servers)
-        );
-        assert_ne!(
-            base,
-            derive_key(KeyPurpose::Dem, &[9; 32], &shares, 1, &servers)
-        );
-        assert_ne!(
-            base,
-            derive_key(
-                KeyPurpose::Dem,
-                &[9; 32],
-                &shares,
-                2,
-                &[servers[1], servers[0]]
-            )
-        );
+        assert_ne!(base, derive_key(KeyPurpose::EncryptedRandomness, &[9; 32], &shares, 2, &servers));
+        assert_ne!(base, derive_key(KeyPurpose::Dem, &[8; 32], &shares, 2, &servers));
+        assert_ne!(base, derive_key(KeyPurpose::Dem, &[9; 32], &[[3; 32], [5; 32]], 2, &servers));
+        assert_ne!(base, derive_key(KeyPurpose::Dem, &[9; 32], &shares, 1, &servers));
+        assert_ne!(base, derive_key(KeyPurpose::Dem, &[9; 32], &shares, 2, &[servers[1], servers[0]]));
     }
 }

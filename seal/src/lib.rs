@@ -65,15 +65,13 @@ pub mod session;
 pub mod shamir;
 pub mod stream;
 
-pub use elgamal::{
-    EncryptedUserKey, EphemeralPublicKey, EphemeralSecret, EphemeralVerificationKey,
-};
+pub use elgamal::{EncryptedUserKey, EphemeralPublicKey, EphemeralSecret, EphemeralVerificationKey};
 pub use error::{Result, SealError};
 pub use ibe::{MasterKey, ProofOfPossession, PublicKey, UserKey, hash_identity};
 pub use identity::{Identity, ObjectId};
 pub use object::{Ciphertext, EncryptedObject, Header, IbeEncryptions};
 pub use sealing::{
-    DataKey, KeyServer, Payload, UserKeys, decrypt, decrypt_checking_consistency, decrypt_with_key,
-    encrypt, user_keys_from_master_keys,
+    DataKey, KeyServer, Payload, UserKeys, decrypt, decrypt_checking_consistency, decrypt_with_key, encrypt,
+    user_keys_from_master_keys,
 };
 pub use stream::{decrypt_from_reader, encrypt_to_writer, read_header};

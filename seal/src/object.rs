@@ -69,15 +69,10 @@ impl<'de> Deserialize<'de> for NonceBytes {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{G2_LENGTH} nonce bytes")
             }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<NonceBytes, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<NonceBytes, A::Error> {
                 let mut out = [0u8; G2_LENGTH];
                 for (i, byte) in out.iter_mut().enumerate() {
-                    *byte = seq
-                        .next_element()?
-                        .ok_or_else(|| de::Error::invalid_length(i, &self))?;
+                    *byte = seq.next_element()?.ok_or_else(|| de::Error::invalid_length(i, &self))?;
                 }
                 Ok(NonceBytes(out))
             }
@@ -219,22 +214,14 @@ impl Header {
     /// one encrypted share per service, inner id within [`MAX_INNER_ID_LENGTH`].
     pub fn validate(&self) -> Result<()> {
         if self.version != FORMAT_VERSION {
-            return Err(SealError::UnsupportedVersion {
-                version: self.version,
-            });
+            return Err(SealError::UnsupportedVersion { version: self.version });
         }
         let servers = self.services.len();
         if servers > MAX_SERVERS {
-            return Err(SealError::TooManyServers {
-                servers,
-                max: MAX_SERVERS,
-            });
+            return Err(SealError::TooManyServers { servers, max: MAX_SERVERS });
         }
         if self.threshold == 0 || usize::from(self.threshold) > servers {
-            return Err(SealError::InvalidThreshold {
-                threshold: self.threshold,
-                servers,
-            });
+            return Err(SealError::InvalidThreshold { threshold: self.threshold, servers });
         }
         if self.id.len() > MAX_INNER_ID_LENGTH {
             return Err(SealError::FieldTooLong {
@@ -252,14 +239,9 @@ impl Header {
                 return Err(SealError::DuplicateShareIndex { index: *index });
             }
         }
-        let IbeEncryptions::BonehFranklinBls12381 {
-            encrypted_shares, ..
-        } = &self.encrypted_shares;
+        let IbeEncryptions::BonehFranklinBls12381 { encrypted_shares, .. } = &self.encrypted_shares;
         if encrypted_shares.len() != servers {
-            return Err(SealError::ShareCountMismatch {
-                services: servers,
-                shares: encrypted_shares.len(),
-            });
+            return Err(SealError::ShareCountMismatch { services: servers, shares: encrypted_shares.len() });
         }
         Ok(())
     }
@@ -312,10 +294,7 @@ mod tests {
     fn layout_is_flat_bcs_in_seal_order() {
         let object = EncryptedObject {
             header: header(),
-            ciphertext: Ciphertext::Aes256Gcm {
-                blob: vec![8; 3],
-                aad: Some(vec![1]),
-            },
+            ciphertext: Ciphertext::Aes256Gcm { blob: vec![8; 3], aad: Some(vec![1]) },
         };
         let bytes = object.to_bytes();
         let mut expected = vec![0u8];
@@ -343,38 +322,20 @@ mod tests {
     fn validation_rejects_structural_faults() {
         let mut bad = header();
         bad.version = 1;
-        assert!(matches!(
-            bad.validate(),
-            Err(SealError::UnsupportedVersion { version: 1 })
-        ));
+        assert!(matches!(bad.validate(), Err(SealError::UnsupportedVersion { version: 1 })));
         let mut bad = header();
         bad.threshold = 3;
-        assert!(matches!(
-            bad.validate(),
-            Err(SealError::InvalidThreshold {
-                threshold: 3,
-                servers: 2
-            })
-        ));
+        assert!(matches!(bad.validate(), Err(SealError::InvalidThreshold { threshold: 3, servers: 2 })));
         let mut bad = header();
         bad.services[1].1 = 1;
-        assert!(matches!(
-            bad.validate(),
-            Err(SealError::DuplicateShareIndex { index: 1 })
-        ));
+        assert!(matches!(bad.validate(), Err(SealError::DuplicateShareIndex { index: 1 })));
         let mut bad = header();
         bad.services[0].1 = 0;
         assert!(matches!(bad.validate(), Err(SealError::ZeroShareIndex)));
         let mut bad = header();
         bad.services.pop();
         bad.threshold = 1;
-        assert!(matches!(
-            bad.validate(),
-            Err(SealError::ShareCountMismatch {
-                services: 1,
-                shares: 2
-            })
-        ));
+        assert!(matches!(bad.validate(), Err(SealError::ShareCountMismatch { services: 1, shares: 2 })));
         header().validate().unwrap();
     }
 }

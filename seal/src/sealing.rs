@@ -21,8 +21,8 @@ use crate::ibe::{self, KEY_LENGTH, PublicKey, ShareSlot, UserKey};
 use crate::identity::{Identity, ObjectId};
 use crate::key_schedule::{KeyPurpose, derive_key};
 use crate::object::{
-    Ciphertext, EncryptedObject, FORMAT_VERSION, Header, IbeEncryptions, MAX_AAD_LENGTH,
-    MAX_BLOB_LENGTH, MAX_INNER_ID_LENGTH, MAX_SERVERS, NonceBytes,
+    Ciphertext, EncryptedObject, FORMAT_VERSION, Header, IbeEncryptions, MAX_AAD_LENGTH, MAX_BLOB_LENGTH,
+    MAX_INNER_ID_LENGTH, MAX_SERVERS, NonceBytes,
 };
 use crate::shamir::{self, Share};
 
@@ -82,9 +82,7 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     payload: Payload<'_>,
 ) -> Result<(EncryptedObject, DataKey)> {
     let aad = match payload {
-        Payload::Aes256Gcm { aad, .. }
-        | Payload::Aes256GcmChunked { aad, .. }
-        | Payload::Hmac256Ctr { aad, .. } => aad,
+        Payload::Aes256Gcm { aad, .. } | Payload::Aes256GcmChunked { aad, .. } | Payload::Hmac256Ctr { aad, .. } => aad,
         Payload::Plain => None,
     };
     check_aad_length(aad)?;
@@ -97,38 +95,19 @@ pub fn encrypt<R: RngCore + CryptoRng>(
                 aad: aad.map(<[u8]>::to_vec),
             }
         }
-        Payload::Aes256GcmChunked {
-            data,
-            aad,
-            chunk_size,
-        } => {
+        Payload::Aes256GcmChunked { data, aad, chunk_size } => {
             chunked::check_chunk_size(chunk_size)?;
             let len = chunked::ciphertext_len(data.len() as u64, chunk_size);
             check_blob_length(len)?;
             let mut blob = Vec::with_capacity(len as usize);
             let (mut source, aad_bytes) = (data, aad.unwrap_or_default());
-            chunked::encrypt_stream(
-                &key,
-                chunk_size,
-                aad_bytes,
-                data.len() as u64,
-                &mut source,
-                &mut blob,
-            )?;
-            Ciphertext::Aes256GcmChunked {
-                chunk_size,
-                aad: aad.map(<[u8]>::to_vec),
-                blob,
-            }
+            chunked::encrypt_stream(&key, chunk_size, aad_bytes, data.len() as u64, &mut source, &mut blob)?;
+            Ciphertext::Aes256GcmChunked { chunk_size, aad: aad.map(<[u8]>::to_vec), blob }
         }
         Payload::Hmac256Ctr { data, aad } => {
             check_blob_length(data.len() as u64)?;
             let (blob, mac) = hmac_ctr::encrypt(&key, data, aad.unwrap_or_default());
-            Ciphertext::Hmac256Ctr {
-                blob,
-                aad: aad.map(<[u8]>::to_vec),
-                mac,
-            }
+            Ciphertext::Hmac256Ctr { blob, aad: aad.map(<[u8]>::to_vec), mac }
         }
         Payload::Plain => Ciphertext::Plain,
     };
@@ -144,24 +123,11 @@ pub fn decrypt(object: &EncryptedObject, user_keys: &UserKeys) -> Result<Vec<u8>
 /// Decrypts a ciphertext with its data key (what `seal-cli symmetric-decrypt` does in Seal).
 pub fn decrypt_with_key(ciphertext: &Ciphertext, key: &DataKey) -> Result<Vec<u8>> {
     match ciphertext {
-        Ciphertext::Aes256Gcm { blob, aad } => {
-            dem::decrypt(key, blob, aad.as_deref().unwrap_or_default())
-        }
-        Ciphertext::Aes256GcmChunked {
-            chunk_size,
-            aad,
-            blob,
-        } => {
+        Ciphertext::Aes256Gcm { blob, aad } => dem::decrypt(key, blob, aad.as_deref().unwrap_or_default()),
+        Ciphertext::Aes256GcmChunked { chunk_size, aad, blob } => {
             let mut out = Vec::with_capacity(blob.len());
             let aad = aad.as_deref().unwrap_or_default();
-            chunked::decrypt_stream(
-                key,
-                *chunk_size,
-                aad,
-                blob.len() as u64,
-                &mut blob.as_slice(),
-                &mut out,
-            )?;
+            chunked::decrypt_stream(key, *chunk_size, aad, blob.len() as u64, &mut blob.as_slice(), &mut out)?;
             Ok(out)
         }
         Ciphertext::Plain => Ok(key.to_vec()),
@@ -174,22 +140,16 @@ pub fn decrypt_with_key(ciphertext: &Ciphertext, key: &DataKey) -> Result<Vec<u8
 /// Keeps every object readable by the streaming reader, which bounds the aad it buffers.
 pub(crate) fn check_aad_length(aad: Option<&[u8]>) -> Result<()> {
     match aad {
-        Some(aad) if aad.len() > MAX_AAD_LENGTH => Err(SealError::FieldTooLong {
-            field: "aad",
-            len: aad.len() as u64,
-            max: MAX_AAD_LENGTH as u64,
-        }),
+        Some(aad) if aad.len() > MAX_AAD_LENGTH => {
+            Err(SealError::FieldTooLong { field: "aad", len: aad.len() as u64, max: MAX_AAD_LENGTH as u64 })
+        }
         _ => Ok(()),
     }
 }
 
 pub(crate) fn check_blob_length(len: u64) -> Result<()> {
     if len > MAX_BLOB_LENGTH {
-        return Err(SealError::FieldTooLong {
-            field: "ciphertext",
-            len,
-            max: MAX_BLOB_LENGTH,
-        });
+        return Err(SealError::FieldTooLong { field: "ciphertext", len, max: MAX_BLOB_LENGTH });
     }
     Ok(())
 }
@@ -202,10 +162,7 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
     threshold: u8,
 ) -> Result<(Header, DataKey)> {
     if servers.len() > MAX_SERVERS {
-        return Err(SealError::TooManyServers {
-            servers: servers.len(),
-            max: MAX_SERVERS,
-        });
+        return Err(SealError::TooManyServers { servers: servers.len(), max: MAX_SERVERS });
     }
     if identity.inner.len() > MAX_INNER_ID_LENGTH {
         return Err(SealError::FieldTooLong {
@@ -221,37 +178,18 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
     let slots: Vec<ShareSlot> = servers
         .iter()
         .zip(&shares)
-        .map(|(server, share)| ShareSlot {
-            server: server.object_id,
-            index: share.index,
-        })
+        .map(|(server, share)| ShareSlot { server: server.object_id, index: share.index })
         .collect();
     let public_keys: Vec<PublicKey> = servers.iter().map(|server| server.public_key).collect();
     let share_values: Vec<[u8; KEY_LENGTH]> = shares.iter().map(|share| share.value).collect();
     let randomness = Scalar::random(rng);
-    let (nonce, encrypted_shares) = ibe::encrypt_shares(
-        &randomness,
-        &share_values,
-        &public_keys,
-        &slots,
-        &identity.full_id(),
-    )?;
+    let (nonce, encrypted_shares) =
+        ibe::encrypt_shares(&randomness, &share_values, &public_keys, &slots, &identity.full_id())?;
 
     let server_ids: Vec<ObjectId> = servers.iter().map(|server| server.object_id).collect();
-    let randomness_key = derive_key(
-        KeyPurpose::EncryptedRandomness,
-        &base_key,
-        &encrypted_shares,
-        threshold,
-        &server_ids,
-    );
-    let data_key = derive_key(
-        KeyPurpose::Dem,
-        &base_key,
-        &encrypted_shares,
-        threshold,
-        &server_ids,
-    );
+    let randomness_key =
+        derive_key(KeyPurpose::EncryptedRandomness, &base_key, &encrypted_shares, threshold, &server_ids);
+    let data_key = derive_key(KeyPurpose::Dem, &base_key, &encrypted_shares, threshold, &server_ids);
     let header = Header {
         version: FORMAT_VERSION,
         package_id: identity.package,
@@ -283,19 +221,14 @@ pub fn decrypt_checking_consistency(
     servers: &[KeyServer],
 ) -> Result<Vec<u8>> {
     let recovered = recover(&object.header, user_keys)?;
-    let IbeEncryptions::BonehFranklinBls12381 {
-        encrypted_shares, ..
-    } = &object.header.encrypted_shares;
+    let IbeEncryptions::BonehFranklinBls12381 { encrypted_shares, .. } = &object.header.encrypted_shares;
     for ((server, index), encrypted) in object.header.services.iter().zip(encrypted_shares) {
         let public_key = servers
             .iter()
             .find(|known| known.object_id == *server)
             .ok_or(SealError::MissingPublicKey { server: *server })?
             .public_key;
-        let slot = ShareSlot {
-            server: *server,
-            index: *index,
-        };
+        let slot = ShareSlot { server: *server, index: *index };
         let share = ibe::decrypt_share_with_randomness(
             &recovered.randomness,
             encrypted,
@@ -320,31 +253,17 @@ struct Recovered {
 
 impl Recovered {
     fn data_key(&self, header: &Header) -> DataKey {
-        let IbeEncryptions::BonehFranklinBls12381 {
-            encrypted_shares, ..
-        } = &header.encrypted_shares;
-        derive_key(
-            KeyPurpose::Dem,
-            &self.base_key,
-            encrypted_shares,
-            header.threshold,
-            &header.server_ids(),
-        )
+        let IbeEncryptions::BonehFranklinBls12381 { encrypted_shares, .. } = &header.encrypted_shares;
+        derive_key(KeyPurpose::Dem, &self.base_key, encrypted_shares, header.threshold, &header.server_ids())
     }
 }
 
 /// Decrypts t shares, recombines the base key and checks it against the nonce.
 fn recover(header: &Header, user_keys: &UserKeys) -> Result<Recovered> {
     header.validate()?;
-    let IbeEncryptions::BonehFranklinBls12381 {
-        nonce,
-        encrypted_shares,
-        encrypted_randomness,
-    } = &header.encrypted_shares;
-    let nonce = G2::from_bytes(&nonce.0).map_err(|fault| SealError::BadEncoding {
-        what: "nonce",
-        fault,
-    })?;
+    let IbeEncryptions::BonehFranklinBls12381 { nonce, encrypted_shares, encrypted_randomness } =
+        &header.encrypted_shares;
+    let nonce = G2::from_bytes(&nonce.0).map_err(|fault| SealError::BadEncoding { what: "nonce", fault })?;
     let identity_point = ibe::hash_identity(&header.identity().full_id());
 
     // Only `threshold` shares are needed; each costs a pairing, so stop there.
@@ -356,18 +275,14 @@ fn recover(header: &Header, user_keys: &UserKeys) -> Result<Recovered> {
         .filter_map(|(i, (server, _))| user_keys.get(server).map(|key| (i, key)))
         .collect();
     if usable.len() < threshold {
-        return Err(SealError::NotEnoughKeys {
-            available: usable.len(),
-            threshold: header.threshold,
-        });
+        return Err(SealError::NotEnoughKeys { available: usable.len(), threshold: header.threshold });
     }
     let shares: Vec<Share> = usable[..threshold]
         .iter()
         .map(|&(i, key)| {
             let (server, index) = header.services[i];
             let slot = ShareSlot { server, index };
-            let value =
-                ibe::decrypt_share(&nonce, &encrypted_shares[i], key, &slot, &identity_point);
+            let value = ibe::decrypt_share(&nonce, &encrypted_shares[i], key, &slot, &identity_point);
             Share { index, value }
         })
         .collect();
@@ -385,23 +300,12 @@ fn recover(header: &Header, user_keys: &UserKeys) -> Result<Recovered> {
     if G2::generator().mul(&randomness) != nonce {
         return Err(SealError::NonceMismatch);
     }
-    Ok(Recovered {
-        base_key,
-        randomness,
-        shares,
-        identity_point,
-    })
+    Ok(Recovered { base_key, randomness, shares, identity_point })
 }
 
 /// The user keys of `servers` for `identity`, for callers that hold the master keys
 /// themselves (tests, benchmarks, a key server serving itself).
-pub fn user_keys_from_master_keys(
-    identity: &Identity,
-    servers: &[(ObjectId, crate::ibe::MasterKey)],
-) -> UserKeys {
+pub fn user_keys_from_master_keys(identity: &Identity, servers: &[(ObjectId, crate::ibe::MasterKey)]) -> UserKeys {
     let full_id = identity.full_id();
-    servers
-        .iter()
-        .map(|(id, master)| (*id, master.derive_user_key(&full_id)))
-        .collect()
+    servers.iter().map(|(id, master)| (*id, master.derive_user_key(&full_id))).collect()
 }

@@ -153,13 +153,10 @@ impl TryFrom<CertificateWire> for Certificate {
 
     fn try_from(w: CertificateWire) -> Result<Self, SessionError> {
         let malformed = |field, reason: String| SessionError::Malformed { field, reason };
-        let vk = BASE64
-            .decode(&w.session_vk)
-            .map_err(|e| malformed("session_vk", e.to_string()))?;
+        let vk = BASE64.decode(&w.session_vk).map_err(|e| malformed("session_vk", e.to_string()))?;
         let session_vk = Ed25519PublicKey::from_bytes(&vk)
             .map_err(|_| malformed("session_vk", format!("{} bytes, expected 32", vk.len())))?;
-        let signature = UserSignature::from_base64(&w.signature)
-            .map_err(|e| malformed("signature", e.to_string()))?;
+        let signature = UserSignature::from_base64(&w.signature).map_err(|e| malformed("signature", e.to_string()))?;
         Ok(Self {
             user: w.user,
             package: w.package,
@@ -192,10 +189,7 @@ pub fn request_message(ptb: &[u8], enc_key: &[u8], enc_verification_key: &[u8]) 
 
 fn check_ttl(ttl_min: u16) -> Result<(), SessionError> {
     if ttl_min == 0 || ttl_min > MAX_TTL_MIN {
-        return Err(SessionError::InvalidTtl {
-            ttl_min,
-            max: MAX_TTL_MIN,
-        });
+        return Err(SessionError::InvalidTtl { ttl_min, max: MAX_TTL_MIN });
     }
     Ok(())
 }
@@ -203,8 +197,7 @@ fn check_ttl(ttl_min: u16) -> Result<(), SessionError> {
 impl Certificate {
     /// When the session ends, ms since the Unix epoch.
     pub fn expires_at_ms(&self) -> u64 {
-        self.creation_time_ms
-            .saturating_add(u64::from(self.ttl_min) * MS_PER_MIN)
+        self.creation_time_ms.saturating_add(u64::from(self.ttl_min) * MS_PER_MIN)
     }
 
     /// Key-server side: checks the TTL bound, that the session has started and not ended at
@@ -213,39 +206,22 @@ impl Certificate {
     pub fn verify(&self, package: Address, now_ms: u64) -> Result<(), SessionError> {
         check_ttl(self.ttl_min)?;
         if self.creation_time_ms > now_ms.saturating_add(MAX_CLOCK_SKEW_MS) {
-            return Err(SessionError::CreatedInFuture {
-                created_ms: self.creation_time_ms,
-                now_ms,
-            });
+            return Err(SessionError::CreatedInFuture { created_ms: self.creation_time_ms, now_ms });
         }
         if now_ms >= self.expires_at_ms() {
-            return Err(SessionError::Expired {
-                expired_ms: self.expires_at_ms(),
-                now_ms,
-            });
+            return Err(SessionError::Expired { expired_ms: self.expires_at_ms(), now_ms });
         }
         if self.package != package {
-            return Err(SessionError::WrongPackage {
-                certified: self.package,
-                requested: package,
-            });
+            return Err(SessionError::WrongPackage { certified: self.package, requested: package });
         }
-        let text = personal_message(
-            self.package,
-            self.ttl_min,
-            self.creation_time_ms,
-            &self.session_vk,
-        );
+        let text = personal_message(self.package, self.ttl_min, self.creation_time_ms, &self.session_vk);
         let message = PersonalMessage(text.as_bytes().into());
         UserSignatureVerifier::new()
             .verify_personal_message(&message, &self.signature)
             .map_err(|e| SessionError::InvalidCertificateSignature(e.to_string()))?;
         let signer = self.signature.derive_address();
         if signer != self.user {
-            return Err(SessionError::SignerMismatch {
-                signer,
-                user: self.user,
-            });
+            return Err(SessionError::SignerMismatch { signer, user: self.user });
         }
         Ok(())
     }
@@ -258,8 +234,7 @@ impl Certificate {
         enc_verification_key: &[u8],
         signature: &Ed25519Signature,
     ) -> Result<(), SessionError> {
-        let key = Ed25519VerifyingKey::new(&self.session_vk)
-            .map_err(|_| SessionError::InvalidRequestSignature)?;
+        let key = Ed25519VerifyingKey::new(&self.session_vk).map_err(|_| SessionError::InvalidRequestSignature)?;
         let message = request_message(ptb, enc_key, enc_verification_key);
         Verifier::<Ed25519Signature>::verify(&key, &message, signature)
             .map_err(|_| SessionError::InvalidRequestSignature)
@@ -277,9 +252,7 @@ pub struct SessionKey {
 impl std::fmt::Debug for SessionKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the session secret.
-        f.debug_struct("SessionKey")
-            .field("certificate", &self.certificate)
-            .finish()
+        f.debug_struct("SessionKey").field("certificate", &self.certificate).finish()
     }
 }
 
@@ -301,18 +274,8 @@ impl SessionKey {
         let signature = wallet
             .sign_personal_message(&PersonalMessage(text.as_bytes().into()))
             .map_err(|e| SessionError::Signing(e.to_string()))?;
-        let certificate = Certificate {
-            user,
-            package,
-            session_vk,
-            creation_time_ms: now_ms,
-            ttl_min,
-            signature,
-        };
-        Ok(Self {
-            certificate,
-            secret,
-        })
+        let certificate = Certificate { user, package, session_vk, creation_time_ms: now_ms, ttl_min, signature };
+        Ok(Self { certificate, secret })
     }
 
     /// The certificate sent with every request.
@@ -331,16 +294,8 @@ impl SessionKey {
     }
 
     /// Signs one request (the PTB bytes and the request's ephemeral keys).
-    pub fn sign_request(
-        &self,
-        ptb: &[u8],
-        enc_key: &[u8],
-        enc_verification_key: &[u8],
-    ) -> Ed25519Signature {
-        Signer::<Ed25519Signature>::sign(
-            &self.secret,
-            &request_message(ptb, enc_key, enc_verification_key),
-        )
+    pub fn sign_request(&self, ptb: &[u8], enc_key: &[u8], enc_verification_key: &[u8]) -> Ed25519Signature {
+        Signer::<Ed25519Signature>::sign(&self.secret, &request_message(ptb, enc_key, enc_verification_key))
     }
 }
 
@@ -349,12 +304,7 @@ fn utc_timestamp(ms: u64) -> String {
     let secs = ms / 1_000;
     let (days, rest) = (secs / 86_400, secs % 86_400);
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rest / 3_600,
-        rest % 3_600 / 60,
-        rest % 60
-    )
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3_600, rest % 3_600 / 60, rest % 60)
 }
 
 /// The calendar date `days` after 1970-01-01 (H. Hinnant's days-to-civil algorithm, for
@@ -363,8 +313,7 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let day_of_era = z % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * mp + 2) / 5 + 1;
@@ -389,15 +338,8 @@ mod tests {
 
     fn session(ttl_min: u16) -> SessionKey {
         let w = wallet(1);
-        SessionKey::create(
-            &w,
-            w.public_key().derive_address(),
-            package(),
-            ttl_min,
-            NOW,
-            &mut rand::thread_rng(),
-        )
-        .unwrap()
+        SessionKey::create(&w, w.public_key().derive_address(), package(), ttl_min, NOW, &mut rand::thread_rng())
+            .unwrap()
     }
 
     #[test]
@@ -428,64 +370,39 @@ mod tests {
         cert.verify(package(), NOW + 5 * 60_000 - 1).unwrap();
         assert_eq!(
             cert.verify(package(), NOW + 5 * 60_000),
-            Err(SessionError::Expired {
-                expired_ms: NOW + 5 * 60_000,
-                now_ms: NOW + 5 * 60_000
-            })
+            Err(SessionError::Expired { expired_ms: NOW + 5 * 60_000, now_ms: NOW + 5 * 60_000 })
         );
-        assert!(matches!(
-            cert.verify(package(), NOW - 10_000),
-            Err(SessionError::CreatedInFuture { .. })
-        ));
+        assert!(matches!(cert.verify(package(), NOW - 10_000), Err(SessionError::CreatedInFuture { .. })));
     }
 
     #[test]
     fn ttl_above_thirty_minutes_is_refused_on_both_sides() {
         let w = wallet(1);
         let user = w.public_key().derive_address();
-        let err =
-            SessionKey::create(&w, user, package(), 31, NOW, &mut rand::thread_rng()).unwrap_err();
-        assert_eq!(
-            err,
-            SessionError::InvalidTtl {
-                ttl_min: 31,
-                max: 30
-            }
-        );
+        let err = SessionKey::create(&w, user, package(), 31, NOW, &mut rand::thread_rng()).unwrap_err();
+        assert_eq!(err, SessionError::InvalidTtl { ttl_min: 31, max: 30 });
         // A forged long TTL in a certificate signed for a short one breaks the signature.
         let mut cert = session(30).certificate();
         cert.ttl_min = 31;
-        assert!(matches!(
-            cert.verify(package(), NOW),
-            Err(SessionError::InvalidTtl { .. })
-        ));
+        assert!(matches!(cert.verify(package(), NOW), Err(SessionError::InvalidTtl { .. })));
     }
 
     #[test]
     fn tampered_or_foreign_certificates_are_refused() {
         let mut cert = session(10).certificate();
         cert.creation_time_ms += 1_000;
-        assert!(matches!(
-            cert.verify(package(), NOW + 2_000),
-            Err(SessionError::InvalidCertificateSignature(_))
-        ));
+        assert!(matches!(cert.verify(package(), NOW + 2_000), Err(SessionError::InvalidCertificateSignature(_))));
 
         let mut cert = session(10).certificate();
         let other = wallet(2).public_key().derive_address();
         cert.user = other;
-        assert!(matches!(
-            cert.verify(package(), NOW),
-            Err(SessionError::SignerMismatch { .. })
-        ));
+        assert!(matches!(cert.verify(package(), NOW), Err(SessionError::SignerMismatch { .. })));
 
         let cert = session(10).certificate();
         let elsewhere = Address::from_static("0x77");
         assert_eq!(
             cert.verify(elsewhere, NOW),
-            Err(SessionError::WrongPackage {
-                certified: package(),
-                requested: elsewhere
-            })
+            Err(SessionError::WrongPackage { certified: package(), requested: elsewhere })
         );
     }
 
@@ -494,22 +411,15 @@ mod tests {
         let session = session(10);
         let cert = session.certificate();
         let signature = session.sign_request(b"ptb", b"key", b"vk");
-        cert.verify_request(b"ptb", b"key", b"vk", &signature)
-            .unwrap();
+        cert.verify_request(b"ptb", b"key", b"vk", &signature).unwrap();
         assert_eq!(
             cert.verify_request(b"ptb", b"other key", b"vk", &signature),
             Err(SessionError::InvalidRequestSignature)
         );
-        assert_eq!(
-            cert.verify_request(b"ptb2", b"key", b"vk", &signature),
-            Err(SessionError::InvalidRequestSignature)
-        );
+        assert_eq!(cert.verify_request(b"ptb2", b"key", b"vk", &signature), Err(SessionError::InvalidRequestSignature));
         let stranger = self::session(10);
         let forged = stranger.sign_request(b"ptb", b"key", b"vk");
-        assert_eq!(
-            cert.verify_request(b"ptb", b"key", b"vk", &forged),
-            Err(SessionError::InvalidRequestSignature)
-        );
+        assert_eq!(cert.verify_request(b"ptb", b"key", b"vk", &forged), Err(SessionError::InvalidRequestSignature));
     }
 
     #[test]

@@ -29,16 +29,10 @@ pub fn split<R: RngCore + CryptoRng>(
     shares: usize,
 ) -> Result<Vec<Share>> {
     if shares > usize::from(u8::MAX) {
-        return Err(SealError::TooManyServers {
-            servers: shares,
-            max: usize::from(u8::MAX),
-        });
+        return Err(SealError::TooManyServers { servers: shares, max: usize::from(u8::MAX) });
     }
     if threshold == 0 || usize::from(threshold) > shares {
-        return Err(SealError::InvalidThreshold {
-            threshold,
-            servers: shares,
-        });
+        return Err(SealError::InvalidThreshold { threshold, servers: shares });
     }
     // coefficients[k][byte]: coefficient of x^k for each secret byte; k = 0 is the secret.
     let mut coefficients = vec![[0u8; SECRET_LENGTH]; usize::from(threshold)];
@@ -59,10 +53,7 @@ pub fn split<R: RngCore + CryptoRng>(
                 }
                 *out = acc.0;
             }
-            Share {
-                index: index as u8,
-                value,
-            }
+            Share { index: index as u8, value }
         })
         .collect())
 }
@@ -123,26 +114,13 @@ mod tests {
         for n in 1..=6usize {
             for t in 1..=n as u8 {
                 let shares = split(&mut rng, &secret, t, n).unwrap();
-                assert_eq!(
-                    shares.iter().map(|s| s.index).collect::<Vec<_>>(),
-                    (1..=n as u8).collect::<Vec<_>>()
-                );
+                assert_eq!(shares.iter().map(|s| s.index).collect::<Vec<_>>(), (1..=n as u8).collect::<Vec<_>>());
                 // every window of t consecutive shares (cyclically) recovers the secret
                 for start in 0..n {
-                    let subset: Vec<Share> = (0..usize::from(t))
-                        .map(|k| shares[(start + k) % n])
-                        .collect();
-                    assert_eq!(
-                        combine(&subset).unwrap(),
-                        secret,
-                        "n={n} t={t} start={start}"
-                    );
+                    let subset: Vec<Share> = (0..usize::from(t)).map(|k| shares[(start + k) % n]).collect();
+                    assert_eq!(combine(&subset).unwrap(), secret, "n={n} t={t} start={start}");
                     if t > 1 {
-                        assert_ne!(
-                            combine(&subset[1..]).unwrap(),
-                            secret,
-                            "t-1 shares must not recover"
-                        );
+                        assert_ne!(combine(&subset[1..]).unwrap(), secret, "t-1 shares must not recover");
                     }
                 }
             }
@@ -154,10 +132,7 @@ mod tests {
         let mut rng = thread_rng();
         let shares = split(&mut rng, &[9u8; SECRET_LENGTH], 3, 7).unwrap();
         for share in &shares[3..] {
-            assert_eq!(
-                evaluate_at(&shares[..3], Gf256(share.index)).unwrap(),
-                share.value
-            );
+            assert_eq!(evaluate_at(&shares[..3], Gf256(share.index)).unwrap(), share.value);
         }
     }
 
@@ -166,36 +141,15 @@ mod tests {
         let mut rng = thread_rng();
         assert!(matches!(
             split(&mut rng, &[0; 32], 0, 3),
-            Err(SealError::InvalidThreshold {
-                threshold: 0,
-                servers: 3
-            })
+            Err(SealError::InvalidThreshold { threshold: 0, servers: 3 })
         ));
         assert!(matches!(
             split(&mut rng, &[0; 32], 4, 3),
-            Err(SealError::InvalidThreshold {
-                threshold: 4,
-                servers: 3
-            })
+            Err(SealError::InvalidThreshold { threshold: 4, servers: 3 })
         ));
-        assert!(matches!(
-            split(&mut rng, &[0; 32], 1, 256),
-            Err(SealError::TooManyServers { servers: 256, .. })
-        ));
-        let share = Share {
-            index: 5,
-            value: [1; 32],
-        };
-        assert!(matches!(
-            combine(&[share, share]),
-            Err(SealError::DuplicateShareIndex { index: 5 })
-        ));
-        assert!(matches!(
-            combine(&[Share {
-                index: 0,
-                value: [0; 32]
-            }]),
-            Err(SealError::ZeroShareIndex)
-        ));
+        assert!(matches!(split(&mut rng, &[0; 32], 1, 256), Err(SealError::TooManyServers { servers: 256, .. })));
+        let share = Share { index: 5, value: [1; 32] };
+        assert!(matches!(combine(&[share, share]), Err(SealError::DuplicateShareIndex { index: 5 })));
+        assert!(matches!(combine(&[Share { index: 0, value: [0; 32] }]), Err(SealError::ZeroShareIndex)));
     }
 }

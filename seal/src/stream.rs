@@ -20,12 +20,9 @@ use crate::hmac_ctr;
 use crate::ibe::KEY_LENGTH;
 use crate::identity::{Identity, OBJECT_ID_LENGTH, ObjectId};
 use crate::object::{
-    Ciphertext, Header, IbeEncryptions, MAX_AAD_LENGTH, MAX_BLOB_LENGTH, MAX_INNER_ID_LENGTH,
-    MAX_SERVERS, NonceBytes,
+    Ciphertext, Header, IbeEncryptions, MAX_AAD_LENGTH, MAX_BLOB_LENGTH, MAX_INNER_ID_LENGTH, MAX_SERVERS, NonceBytes,
 };
-use crate::sealing::{
-    DataKey, KeyServer, UserKeys, check_aad_length, check_blob_length, open_key, seal_key,
-};
+use crate::sealing::{DataKey, KeyServer, UserKeys, check_aad_length, check_blob_length, open_key, seal_key};
 
 /// Largest single-shot (`Aes256Gcm`) blob [`decrypt_from_reader`] will buffer.
 pub const MAX_SINGLE_SHOT_BLOB: u64 = 256 * 1024 * 1024;
@@ -55,14 +52,7 @@ pub fn encrypt_to_writer<R: RngCore + CryptoRng>(
     prefix.extend_from_slice(&bcs::to_bytes(&aad)?);
     write_uleb128(&mut prefix, blob_len);
     writer.write_all(&prefix)?;
-    chunked::encrypt_stream(
-        &key,
-        chunk_size,
-        aad.unwrap_or_default(),
-        plaintext_len,
-        reader,
-        writer,
-    )?;
+    chunked::encrypt_stream(&key, chunk_size, aad.unwrap_or_default(), plaintext_len, reader, writer)?;
     writer.flush()?;
     Ok(key)
 }
@@ -70,11 +60,7 @@ pub fn encrypt_to_writer<R: RngCore + CryptoRng>(
 /// Reads one encrypted object from `reader`, decrypts it with `user_keys` and writes the
 /// plaintext to `writer`; returns the number of plaintext bytes. The reader must end with the
 /// object. On error, discard whatever was written (see [`crate::chunked`]).
-pub fn decrypt_from_reader(
-    reader: &mut impl Read,
-    user_keys: &UserKeys,
-    writer: &mut impl Write,
-) -> Result<u64> {
+pub fn decrypt_from_reader(reader: &mut impl Read, user_keys: &UserKeys, writer: &mut impl Write) -> Result<u64> {
     let mut input = BcsReader { inner: reader };
     let header = input.header()?;
     let written = match input.uleb128("ciphertext kind")? {
@@ -93,8 +79,7 @@ pub fn decrypt_from_reader(
             let aad = input.option_bytes("aad")?;
             let mac = input.array::<KEY_LENGTH>()?;
             let key = open_key(&header, user_keys)?;
-            let plaintext =
-                hmac_ctr::decrypt(&key, &blob, &mac, aad.as_deref().unwrap_or_default())?;
+            let plaintext = hmac_ctr::decrypt(&key, &blob, &mac, aad.as_deref().unwrap_or_default())?;
             writer.write_all(&plaintext)?;
             plaintext.len() as u64
         }
@@ -105,11 +90,7 @@ pub fn decrypt_from_reader(
             let aad = input.option_bytes("aad")?;
             let blob_len = input.uleb128("ciphertext length")?;
             if blob_len > MAX_BLOB_LENGTH {
-                return Err(SealError::FieldTooLong {
-                    field: "ciphertext",
-                    len: blob_len,
-                    max: MAX_BLOB_LENGTH,
-                });
+                return Err(SealError::FieldTooLong { field: "ciphertext", len: blob_len, max: MAX_BLOB_LENGTH });
             }
             let key = open_key(&header, user_keys)?;
             chunked::decrypt_stream(
@@ -122,16 +103,10 @@ pub fn decrypt_from_reader(
             )?
         }
         tag => {
-            return Err(SealError::Malformed(format!(
-                "unknown ciphertext kind {tag}"
-            )));
+            return Err(SealError::Malformed(format!("unknown ciphertext kind {tag}")));
         }
     };
-    if input.at_end()? {
-        Ok(written)
-    } else {
-        Err(SealError::TrailingData)
-    }
+    if input.at_end()? { Ok(written) } else { Err(SealError::TrailingData) }
 }
 
 /// Reads only the header of an encrypted object (identity, key servers, threshold, encrypted
@@ -161,14 +136,10 @@ struct BcsReader<'a, R: Read> {
 
 impl<R: Read> BcsReader<'_, R> {
     fn fill(&mut self, buffer: &mut [u8]) -> Result<()> {
-        self.inner
-            .read_exact(buffer)
-            .map_err(|error| match error.kind() {
-                ErrorKind::UnexpectedEof => {
-                    SealError::Malformed("object ends inside its header".into())
-                }
-                _ => SealError::Io(error),
-            })
+        self.inner.read_exact(buffer).map_err(|error| match error.kind() {
+            ErrorKind::UnexpectedEof => SealError::Malformed("object ends inside its header".into()),
+            _ => SealError::Io(error),
+        })
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
@@ -189,22 +160,16 @@ impl<R: Read> BcsReader<'_, R> {
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
                 if byte == 0 && shift > 0 {
-                    return Err(SealError::Malformed(format!(
-                        "non-canonical length of {field}"
-                    )));
+                    return Err(SealError::Malformed(format!("non-canonical length of {field}")));
                 }
                 return if value > u64::from(u32::MAX) {
-                    Err(SealError::Malformed(format!(
-                        "length of {field} overflows u32"
-                    )))
+                    Err(SealError::Malformed(format!("length of {field} overflows u32")))
                 } else {
                     Ok(value)
                 };
             }
         }
-        Err(SealError::Malformed(format!(
-            "length of {field} overflows u32"
-        )))
+        Err(SealError::Malformed(format!("length of {field} overflows u32")))
     }
 
     fn bytes(&mut self, len: u64, field: &'static str, max: u64) -> Result<Vec<u8>> {
@@ -225,19 +190,14 @@ impl<R: Read> BcsReader<'_, R> {
         match self.u8()? {
             0 => Ok(None),
             1 => Ok(Some(self.length_prefixed(field, MAX_AAD_LENGTH)?)),
-            tag => Err(SealError::Malformed(format!(
-                "option tag {tag} for {field}"
-            ))),
+            tag => Err(SealError::Malformed(format!("option tag {tag} for {field}"))),
         }
     }
 
     fn count(&mut self, field: &'static str) -> Result<usize> {
         let len = self.uleb128(field)?;
         if len > MAX_SERVERS as u64 {
-            return Err(SealError::TooManyServers {
-                servers: len as usize,
-                max: MAX_SERVERS,
-            });
+            return Err(SealError::TooManyServers { servers: len as usize, max: MAX_SERVERS });
         }
         Ok(len as usize)
     }
@@ -255,14 +215,11 @@ impl<R: Read> BcsReader<'_, R> {
         let threshold = self.u8()?;
         let kem = self.uleb128("key encapsulation kind")?;
         if kem != 0 {
-            return Err(SealError::Malformed(format!(
-                "unknown key encapsulation kind {kem}"
-            )));
+            return Err(SealError::Malformed(format!("unknown key encapsulation kind {kem}")));
         }
         let nonce = NonceBytes(self.array::<G2_LENGTH>()?);
-        let encrypted_shares = (0..self.count("encrypted shares")?)
-            .map(|_| self.array::<KEY_LENGTH>())
-            .collect::<Result<Vec<_>>>()?;
+        let encrypted_shares =
+            (0..self.count("encrypted shares")?).map(|_| self.array::<KEY_LENGTH>()).collect::<Result<Vec<_>>>()?;
         let encrypted_randomness = self.array::<KEY_LENGTH>()?;
         let header = Header {
             version,
@@ -270,11 +227,7 @@ impl<R: Read> BcsReader<'_, R> {
             id,
             services,
             threshold,
-            encrypted_shares: IbeEncryptions::BonehFranklinBls12381 {
-                nonce,
-                encrypted_shares,
-                encrypted_randomness,
-            },
+            encrypted_shares: IbeEncryptions::BonehFranklinBls12381 { nonce, encrypted_shares, encrypted_randomness },
         };
         header.validate()?;
         Ok(header)
@@ -306,14 +259,10 @@ mod tests {
             write_uleb128(&mut ours, len as u64);
             let bcs_vector = bcs::to_bytes(&vec![0u8; len]).unwrap();
             assert_eq!(ours, bcs_vector[..bcs_vector.len() - len], "len {len}");
-            let mut reader = BcsReader {
-                inner: &mut ours.as_slice(),
-            };
+            let mut reader = BcsReader { inner: &mut ours.as_slice() };
             assert_eq!(reader.uleb128("test").unwrap(), len as u64);
         }
-        let mut reader = BcsReader {
-            inner: &mut [0x80u8, 0x00].as_slice(),
-        };
+        let mut reader = BcsReader { inner: &mut [0x80u8, 0x00].as_slice() };
         assert!(matches!(reader.uleb128("x"), Err(SealError::Malformed(_))));
     }
 }

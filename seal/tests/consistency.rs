@@ -27,30 +27,15 @@ fn cheating_object(committee: &Committee) -> EncryptedObject {
     let slots: Vec<ShareSlot> = servers
         .iter()
         .zip(&shares)
-        .map(|(server, share)| ShareSlot {
-            server: server.object_id,
-            index: share.index,
-        })
+        .map(|(server, share)| ShareSlot { server: server.object_id, index: share.index })
         .collect();
     let randomness = Scalar::random(&mut rng);
     let public_keys: Vec<_> = servers.iter().map(|server| server.public_key).collect();
     let values: Vec<[u8; 32]> = shares.iter().map(|share| share.value).collect();
-    let (nonce, encrypted) = ibe::encrypt_shares(
-        &randomness,
-        &values,
-        &public_keys,
-        &slots,
-        &identity().full_id(),
-    )
-    .unwrap();
+    let (nonce, encrypted) =
+        ibe::encrypt_shares(&randomness, &values, &public_keys, &slots, &identity().full_id()).unwrap();
     let ids: Vec<ObjectId> = servers.iter().map(|server| server.object_id).collect();
-    let randomness_key = derive_key(
-        KeyPurpose::EncryptedRandomness,
-        &base_key,
-        &encrypted,
-        2,
-        &ids,
-    );
+    let randomness_key = derive_key(KeyPurpose::EncryptedRandomness, &base_key, &encrypted, 2, &ids);
     let data_key = derive_key(KeyPurpose::Dem, &base_key, &encrypted, 2, &ids);
     let masked: [u8; 32] = std::array::from_fn(|i| randomness.to_be_bytes()[i] ^ randomness_key[i]);
     EncryptedObject {
@@ -66,10 +51,7 @@ fn cheating_object(committee: &Committee) -> EncryptedObject {
                 encrypted_randomness: masked,
             },
         },
-        ciphertext: Ciphertext::Aes256Gcm {
-            blob: dem::encrypt(&data_key, b"ballot", b""),
-            aad: None,
-        },
+        ciphertext: Ciphertext::Aes256Gcm { blob: dem::encrypt(&data_key, b"ballot", b""), aad: None },
     }
 }
 
@@ -81,10 +63,7 @@ fn inconsistent_shares_are_caught_by_the_check_only() {
     // Without the check, servers 0 and 1 decrypt fine...
     assert_eq!(decrypt(&object, &first_two).unwrap(), b"ballot");
     // ...while servers 1 and 2 recombine another key and fail the nonce check.
-    assert!(matches!(
-        decrypt(&object, &committee.keys(&identity(), &[1, 2])),
-        Err(SealError::NonceMismatch)
-    ));
+    assert!(matches!(decrypt(&object, &committee.keys(&identity(), &[1, 2])), Err(SealError::NonceMismatch)));
     match decrypt_checking_consistency(&object, &first_two, &committee.servers()) {
         Err(SealError::InconsistentShares { index: 3 }) => {}
         other => panic!("expected InconsistentShares(3), got {other:?}"),
@@ -95,22 +74,11 @@ fn inconsistent_shares_are_caught_by_the_check_only() {
 fn honest_objects_pass_the_check() {
     let mut rng = thread_rng();
     let committee = Committee::new(&mut rng, 5);
-    let (object, _) = encrypt(
-        &mut rng,
-        &identity(),
-        &committee.servers(),
-        3,
-        Payload::Aes256Gcm {
-            data: b"fair",
-            aad: None,
-        },
-    )
-    .unwrap();
+    let (object, _) =
+        encrypt(&mut rng, &identity(), &committee.servers(), 3, Payload::Aes256Gcm { data: b"fair", aad: None })
+            .unwrap();
     let keys = committee.keys(&identity(), &[4, 0, 2]);
-    assert_eq!(
-        decrypt_checking_consistency(&object, &keys, &committee.servers()).unwrap(),
-        b"fair"
-    );
+    assert_eq!(decrypt_checking_consistency(&object, &keys, &committee.servers()).unwrap(), b"fair");
     match decrypt_checking_consistency(&object, &keys, &committee.servers()[..4]) {
         Err(SealError::MissingPublicKey { server }) => assert_eq!(server, committee.masters[4].0),
         other => panic!("expected MissingPublicKey, got {other:?}"),

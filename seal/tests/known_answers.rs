@@ -28,10 +28,7 @@ fn seal_share_kdf_regression_vector_pins_gt_serialization() {
     let r = Scalar::from_u64(12345).unwrap();
     let pairing = Gt::pairing(&G1::generator().mul(&r), &G2::generator());
     let nonce = G2::generator().mul(&r);
-    let slot = ShareSlot {
-        server: ObjectId([0; 32]),
-        index: 42,
-    };
+    let slot = ShareSlot { server: ObjectId([0; 32]), index: 42 };
     assert_eq!(
         hex(&share_key(&pairing, &nonce, &hash_identity(&[0]), &slot)),
         "89befdfd6aecdce1305ddbca891d1c29f0507cfd5225cd6b11e52e60f088ea87"
@@ -41,10 +38,7 @@ fn seal_share_kdf_regression_vector_pins_gt_serialization() {
 #[test]
 fn seal_seed_derivation_regression_vector() {
     let master = MasterKey::derive_from_seed(&[1; 32], 42);
-    assert_eq!(
-        hex(&master.to_bytes()),
-        "17d496df95e12b5caec0c4a15b09a5ea41b4fb1cf3ba28f1c6c72556846a6db6"
-    );
+    assert_eq!(hex(&master.to_bytes()), "17d496df95e12b5caec0c4a15b09a5ea41b4fb1cf3ba28f1c6c72556846a6db6");
 }
 
 /// An object produced by Seal's TypeScript SDK (3 servers, threshold 2, random share indices,
@@ -59,15 +53,7 @@ fn decrypts_an_object_encrypted_by_seals_typescript_sdk() {
     ]
     .map(|key| MasterKey::from_bytes(&BASE64.decode(key).unwrap().try_into().unwrap()).unwrap());
     let object = EncryptedObject::from_bytes(&object).unwrap();
-    assert_eq!(
-        object
-            .header
-            .services
-            .iter()
-            .map(|s| s.1)
-            .collect::<Vec<_>>(),
-        [42, 194, 30]
-    );
+    assert_eq!(object.header.services.iter().map(|s| s.1).collect::<Vec<_>>(), [42, 194, 30]);
     let identity = object.header.identity();
     assert_eq!(identity, Identity::new(ObjectId([0; 32]), vec![1, 2, 3, 4]));
 
@@ -79,10 +65,8 @@ fn decrypts_an_object_encrypted_by_seals_typescript_sdk() {
     let full_id = identity.full_id();
     // Any two of the three servers suffice.
     for pair in [[0usize, 1], [1, 2], [0, 2]] {
-        let keys: UserKeys = pair
-            .iter()
-            .map(|&i| (server(i as u8 + 1), masters[i].derive_user_key(&full_id)))
-            .collect();
+        let keys: UserKeys =
+            pair.iter().map(|&i| (server(i as u8 + 1), masters[i].derive_user_key(&full_id))).collect();
         assert_eq!(decrypt(&object, &keys).unwrap(), b"My super secret message");
     }
 }
@@ -91,22 +75,10 @@ fn decrypts_an_object_encrypted_by_seals_typescript_sdk() {
 fn floe_derive_key_vectors() {
     let servers = [ObjectId([1; 32]), ObjectId([2; 32]), ObjectId([3; 32])];
     let shares = [[0x11; 32], [0x22; 32], [0x33; 32]];
-    let randomness_key = derive_key(
-        KeyPurpose::EncryptedRandomness,
-        &[7; 32],
-        &shares,
-        2,
-        &servers,
-    );
+    let randomness_key = derive_key(KeyPurpose::EncryptedRandomness, &[7; 32], &shares, 2, &servers);
     let dem_key = derive_key(KeyPurpose::Dem, &[7; 32], &shares, 2, &servers);
-    assert_eq!(
-        hex(&randomness_key),
-        "1cc68ab25a9aaa9ed41e27a21cf8b65054e8a6fc89b52afa72196dea238ae79f"
-    );
-    assert_eq!(
-        hex(&dem_key),
-        "0a220fe2f9d2b95654a419d296aaa236d2c0244872a667c62a670ff47b51937b"
-    );
+    assert_eq!(hex(&randomness_key), "1cc68ab25a9aaa9ed41e27a21cf8b65054e8a6fc89b52afa72196dea238ae79f");
+    assert_eq!(hex(&dem_key), "0a220fe2f9d2b95654a419d296aaa236d2c0244872a667c62a670ff47b51937b");
 }
 
 #[test]
@@ -118,17 +90,9 @@ fn floe_share_kdf_vector_with_a_real_pairing() {
     let nonce = G2::generator().mul(&r);
     let user_key = master.derive_user_key(&full_id);
     let pairing = Gt::pairing(&G1::from_bytes(&user_key.to_bytes()).unwrap(), &nonce);
-    let slot = ShareSlot {
-        server: ObjectId([0xbb; 32]),
-        index: 3,
-    };
+    let slot = ShareSlot { server: ObjectId([0xbb; 32]), index: 3 };
     assert_eq!(
-        hex(&share_key(
-            &pairing,
-            &nonce,
-            &hash_identity(&full_id),
-            &slot
-        )),
+        hex(&share_key(&pairing, &nonce, &hash_identity(&full_id), &slot)),
         "87ef73619cdd8e299260e383f13bb2b9877bd3faf8ca1ad99470fe3d30bfd40b"
     );
 }
@@ -136,10 +100,7 @@ fn floe_share_kdf_vector_with_a_real_pairing() {
 #[test]
 fn floe_dem_vectors() {
     let key = [0x42; 32];
-    assert_eq!(
-        hex(&dem::encrypt(&key, b"floe", b"aad")),
-        "340cc5da225a87c07dae67cdda07703fc2d64e9b"
-    );
+    assert_eq!(hex(&dem::encrypt(&key, b"floe", b"aad")), "340cc5da225a87c07dae67cdda07703fc2d64e9b");
     let mut chunked_out = Vec::new();
     let data = [0x5a_u8; 40];
     chunked::encrypt_stream(&key, 16, b"aad", 40, &mut &data[..], &mut chunked_out).unwrap();
@@ -152,39 +113,26 @@ fn floe_dem_vectors() {
 #[test]
 fn seal_single_shot_aes_gcm_regression_vector() {
     let key: [u8; 32] =
-        hex::decode("43041389faab1f789fa56722b1def4c3ec6da22675e9bd8ad7329cd931bc840a")
-            .unwrap()
-            .try_into()
-            .unwrap();
-    let message: &[u8] = b"The difference between a Miracle and a Fact is exactly the difference between a mermaid and a seal.";
+        hex::decode("43041389faab1f789fa56722b1def4c3ec6da22675e9bd8ad7329cd931bc840a").unwrap().try_into().unwrap();
+    let message: &[u8] =
+        b"The difference between a Miracle and a Fact is exactly the difference between a mermaid and a seal.";
     let aad: &[u8] = b"Mark Twain";
     let expected = "a3a5c857ee27937f43ccfb42b41ca2155c9a4a77a8e54af35f78a78ff102206142d1be22dfc39a6374463255934ae640adceeffb17e56b9190d8c5f6456e9e7ff1c4eaa45114b640b407efd371f26b1f7d7e48bd86d742a01c0ad7dbe18b86df188e27cb029978b7fd243d9a63bdabd76aa478";
     assert_eq!(hex(&dem::encrypt(&key, message, aad)), expected);
-    assert_eq!(
-        dem::decrypt(&key, &hex::decode(expected).unwrap(), aad).unwrap(),
-        message
-    );
+    assert_eq!(dem::decrypt(&key, &hex::decode(expected).unwrap(), aad).unwrap(), message);
 }
 
 #[test]
 fn seal_hmac_ctr_regression_vector() {
     let key: [u8; 32] =
-        hex::decode("5bfdfd7c814903f1311bebacfffa3c001cbeb1cbb3275baa9aafe21fadd9f396")
-            .unwrap()
-            .try_into()
-            .unwrap();
-    let message: &[u8] = b"The difference between a Miracle and a Fact is exactly the difference between a mermaid and a seal.";
+        hex::decode("5bfdfd7c814903f1311bebacfffa3c001cbeb1cbb3275baa9aafe21fadd9f396").unwrap().try_into().unwrap();
+    let message: &[u8] =
+        b"The difference between a Miracle and a Fact is exactly the difference between a mermaid and a seal.";
     let aad: &[u8] = b"Mark Twain";
     let ciphertext = "feadb8c8f781036f86b6a9f436cac6f9f68ba8fc8b8444f0331a5820f78580f32034f698f7ce15f25defae1749f0131c0a8b8c5e751b96aacf507d0dbd4d7790440d196a339fcb8498ca7dd236014e353729b7aa2cf524284a8d2305d2378494eadd6f";
     let mac = "85d498365972c3dc7a53f94232f9cb10dcc94eff064d6835d41d7a7536b47b51";
     let (ours, our_mac) = floe_seal::hmac_ctr::encrypt(&key, message, aad);
-    assert_eq!(
-        (hex(&ours), hex(&our_mac)),
-        (ciphertext.to_string(), mac.to_string())
-    );
+    assert_eq!((hex(&ours), hex(&our_mac)), (ciphertext.to_string(), mac.to_string()));
     let mac: [u8; 32] = hex::decode(mac).unwrap().try_into().unwrap();
-    assert_eq!(
-        floe_seal::hmac_ctr::decrypt(&key, &hex::decode(ciphertext).unwrap(), &mac, aad).unwrap(),
-        message
-    );
+    assert_eq!(floe_seal::hmac_ctr::decrypt(&key, &hex::decode(ciphertext).unwrap(), &mac, aad).unwrap(), message);
 }

@@ -7,8 +7,8 @@ use std::io::{self, Read, Write};
 
 use floe_seal::chunked::ciphertext_len;
 use floe_seal::{
-    Ciphertext, EncryptedObject, Payload, SealError, decrypt, decrypt_from_reader, encrypt,
-    encrypt_to_writer, read_header,
+    Ciphertext, EncryptedObject, Payload, SealError, decrypt, decrypt_from_reader, encrypt, encrypt_to_writer,
+    read_header,
 };
 use proptest::prelude::*;
 use rand::thread_rng;
@@ -33,11 +33,7 @@ fn seal_stream(committee: &Committee, data: &[u8], chunk_size: u32, aad: Option<
 
 fn open_stream(committee: &Committee, bytes: &[u8]) -> Result<Vec<u8>, SealError> {
     let mut out = Vec::new();
-    decrypt_from_reader(
-        &mut &bytes[..],
-        &committee.keys(&identity(), &[1, 2]),
-        &mut out,
-    )?;
+    decrypt_from_reader(&mut &bytes[..], &committee.keys(&identity(), &[1, 2]), &mut out)?;
     Ok(out)
 }
 
@@ -48,20 +44,13 @@ fn streamed_objects_are_ordinary_encrypted_objects() {
     let bytes = seal_stream(&committee, &data, 4096, Some(b"blob"));
     let object = EncryptedObject::from_bytes(&bytes).unwrap();
     match &object.ciphertext {
-        Ciphertext::Aes256GcmChunked {
-            chunk_size: 4096,
-            aad: Some(aad),
-            blob,
-        } => {
+        Ciphertext::Aes256GcmChunked { chunk_size: 4096, aad: Some(aad), blob } => {
             assert_eq!(aad, b"blob");
             assert_eq!(blob.len() as u64, ciphertext_len(10_000, 4096));
         }
         other => panic!("unexpected ciphertext {}", other.kind()),
     }
-    assert_eq!(
-        decrypt(&object, &committee.keys(&identity(), &[0, 2])).unwrap(),
-        data
-    );
+    assert_eq!(decrypt(&object, &committee.keys(&identity(), &[0, 2])).unwrap(), data);
     assert_eq!(open_stream(&committee, &bytes).unwrap(), data);
 }
 
@@ -69,29 +58,11 @@ fn streamed_objects_are_ordinary_encrypted_objects() {
 fn the_stream_reader_also_opens_single_shot_objects() {
     let mut rng = thread_rng();
     let committee = Committee::new(&mut rng, 3);
-    let (object, _) = encrypt(
-        &mut rng,
-        &identity(),
-        &committee.servers(),
-        2,
-        Payload::Aes256Gcm {
-            data: b"small",
-            aad: None,
-        },
-    )
-    .unwrap();
-    assert_eq!(
-        open_stream(&committee, &object.to_bytes()).unwrap(),
-        b"small"
-    );
-    let (plain, _) = encrypt(
-        &mut rng,
-        &identity(),
-        &committee.servers(),
-        2,
-        Payload::Plain,
-    )
-    .unwrap();
+    let (object, _) =
+        encrypt(&mut rng, &identity(), &committee.servers(), 2, Payload::Aes256Gcm { data: b"small", aad: None })
+            .unwrap();
+    assert_eq!(open_stream(&committee, &object.to_bytes()).unwrap(), b"small");
+    let (plain, _) = encrypt(&mut rng, &identity(), &committee.servers(), 2, Payload::Plain).unwrap();
     assert!(matches!(
         open_stream(&committee, &plain.to_bytes()),
         Err(SealError::UnsupportedCiphertext { kind: "Plain" })
@@ -106,16 +77,10 @@ fn the_header_can_be_read_alone() {
     let header = read_header(&mut reader).unwrap();
     assert_eq!(header.identity(), identity());
     assert_eq!(header.threshold, 2);
-    assert_eq!(
-        header.server_ids(),
-        committee.masters.iter().map(|m| m.0).collect::<Vec<_>>()
-    );
+    assert_eq!(header.server_ids(), committee.masters.iter().map(|m| m.0).collect::<Vec<_>>());
     // The reader now sits on the ciphertext kind tag (3 = chunked).
     assert_eq!(reader[0], 3);
-    assert!(matches!(
-        read_header(&mut &b"not a sealed object"[..]),
-        Err(SealError::UnsupportedVersion { .. })
-    ));
+    assert!(matches!(read_header(&mut &b"not a sealed object"[..]), Err(SealError::UnsupportedVersion { .. })));
 }
 
 #[test]
@@ -124,26 +89,14 @@ fn truncated_and_extended_streams_fail() {
     let data = vec![0xabu8; 5000];
     let bytes = seal_stream(&committee, &data, 1024, None);
     let header_and_half = &bytes[..bytes.len() / 2];
-    assert!(matches!(
-        open_stream(&committee, header_and_half),
-        Err(SealError::TruncatedStream { .. })
-    ));
-    assert!(matches!(
-        open_stream(&committee, &bytes[..40]),
-        Err(SealError::Malformed(_))
-    ));
+    assert!(matches!(open_stream(&committee, header_and_half), Err(SealError::TruncatedStream { .. })));
+    assert!(matches!(open_stream(&committee, &bytes[..40]), Err(SealError::Malformed(_))));
     let extended = [bytes.as_slice(), b"x"].concat();
-    assert!(matches!(
-        open_stream(&committee, &extended),
-        Err(SealError::TrailingData)
-    ));
+    assert!(matches!(open_stream(&committee, &extended), Err(SealError::TrailingData)));
     let mut flipped = bytes.clone();
     let last = flipped.len() - 1;
     flipped[last] ^= 1;
-    assert!(matches!(
-        open_stream(&committee, &flipped),
-        Err(SealError::ChunkAuthenticationFailed { chunk: 4 })
-    ));
+    assert!(matches!(open_stream(&committee, &flipped), Err(SealError::ChunkAuthenticationFailed { chunk: 4 })));
 }
 
 #[test]
@@ -160,13 +113,7 @@ fn a_short_source_is_reported_not_padded() {
         &mut &[0u8; 4000][..],
         &mut io::sink(),
     );
-    assert!(matches!(
-        result,
-        Err(SealError::PlaintextLengthMismatch {
-            declared: 5000,
-            actual: 4000
-        })
-    ));
+    assert!(matches!(result, Err(SealError::PlaintextLengthMismatch { declared: 5000, actual: 4000 })));
 }
 
 /// A writer that records the largest single write it receives.
@@ -200,11 +147,7 @@ fn large_inputs_are_processed_one_chunk_at_a_time() {
         &mut sink,
     )
     .unwrap();
-    assert!(
-        sink.0 <= 64 * 1024 + 16,
-        "largest write {} exceeds one sealed chunk",
-        sink.0
-    );
+    assert!(sink.0 <= 64 * 1024 + 16, "largest write {} exceeds one sealed chunk", sink.0);
     assert!(sink.1 > len);
 }
 

@@ -5,8 +5,7 @@ mod support;
 use floe_seal::curve::{G2, Scalar};
 use floe_seal::object::NonceBytes;
 use floe_seal::{
-    Ciphertext, EncryptedObject, IbeEncryptions, ObjectId, Payload, SealError, UserKeys, decrypt,
-    encrypt,
+    Ciphertext, EncryptedObject, IbeEncryptions, ObjectId, Payload, SealError, UserKeys, decrypt, encrypt,
 };
 use rand::thread_rng;
 use support::{Committee, identity};
@@ -26,18 +25,12 @@ fn fixture(payload: Payload<'_>) -> Fixture {
 }
 
 fn single_shot() -> Fixture {
-    fixture(Payload::Aes256Gcm {
-        data: b"secret blob contents",
-        aad: Some(b"blob id"),
-    })
+    fixture(Payload::Aes256Gcm { data: b"secret blob contents", aad: Some(b"blob id") })
 }
 
 fn shares_of(object: &mut EncryptedObject) -> (&mut NonceBytes, &mut Vec<[u8; 32]>, &mut [u8; 32]) {
-    let IbeEncryptions::BonehFranklinBls12381 {
-        nonce,
-        encrypted_shares,
-        encrypted_randomness,
-    } = &mut object.header.encrypted_shares;
+    let IbeEncryptions::BonehFranklinBls12381 { nonce, encrypted_shares, encrypted_randomness } =
+        &mut object.header.encrypted_shares;
     (nonce, encrypted_shares, encrypted_randomness)
 }
 
@@ -51,10 +44,7 @@ fn expect_nonce_mismatch(object: &EncryptedObject, keys: &UserKeys, what: &str) 
 #[test]
 fn untampered_fixture_decrypts() {
     let f = single_shot();
-    assert_eq!(
-        decrypt(&f.object, &f.keys).unwrap(),
-        b"secret blob contents"
-    );
+    assert_eq!(decrypt(&f.object, &f.keys).unwrap(), b"secret blob contents");
 }
 
 #[test]
@@ -114,30 +104,15 @@ fn tampered_header_fields_fail() {
 
     let mut f = single_shot();
     f.object.header.version = 1;
-    assert!(matches!(
-        decrypt(&f.object, &f.keys),
-        Err(SealError::UnsupportedVersion { version: 1 })
-    ));
+    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::UnsupportedVersion { version: 1 })));
 
     let mut f = single_shot();
     f.object.header.threshold = 4;
-    assert!(matches!(
-        decrypt(&f.object, &f.keys),
-        Err(SealError::InvalidThreshold {
-            threshold: 4,
-            servers: 3
-        })
-    ));
+    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::InvalidThreshold { threshold: 4, servers: 3 })));
 
     let mut f = single_shot();
     shares_of(&mut f.object).1.pop();
-    assert!(matches!(
-        decrypt(&f.object, &f.keys),
-        Err(SealError::ShareCountMismatch {
-            services: 3,
-            shares: 2
-        })
-    ));
+    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::ShareCountMismatch { services: 3, shares: 2 })));
 }
 
 #[test]
@@ -146,29 +121,19 @@ fn tampered_ciphertext_or_aad_fails_authentication() {
     if let Ciphertext::Aes256Gcm { blob, .. } = &mut f.object.ciphertext {
         blob[0] ^= 0x80;
     }
-    assert!(matches!(
-        decrypt(&f.object, &f.keys),
-        Err(SealError::AuthenticationFailed)
-    ));
+    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::AuthenticationFailed)));
 
     let mut f = single_shot();
     if let Ciphertext::Aes256Gcm { aad, .. } = &mut f.object.ciphertext {
         *aad = Some(b"another blob id".to_vec());
     }
-    assert!(matches!(
-        decrypt(&f.object, &f.keys),
-        Err(SealError::AuthenticationFailed)
-    ));
+    assert!(matches!(decrypt(&f.object, &f.keys), Err(SealError::AuthenticationFailed)));
 }
 
 #[test]
 fn tampered_chunked_ciphertext_names_the_chunk() {
     let data = vec![0x33u8; 100];
-    let payload = Payload::Aes256GcmChunked {
-        data: &data,
-        aad: Some(b"aad"),
-        chunk_size: 32,
-    };
+    let payload = Payload::Aes256GcmChunked { data: &data, aad: Some(b"aad"), chunk_size: 32 };
     let f = fixture(payload);
     assert_eq!(decrypt(&f.object, &f.keys).unwrap(), data);
 
@@ -176,28 +141,19 @@ fn tampered_chunked_ciphertext_names_the_chunk() {
     if let Ciphertext::Aes256GcmChunked { blob, .. } = &mut flipped.ciphertext {
         blob[2 * 48 + 3] ^= 1; // inside chunk 2 (sealed chunks are 48 bytes)
     }
-    assert!(matches!(
-        decrypt(&flipped, &f.keys),
-        Err(SealError::ChunkAuthenticationFailed { chunk: 2 })
-    ));
+    assert!(matches!(decrypt(&flipped, &f.keys), Err(SealError::ChunkAuthenticationFailed { chunk: 2 })));
 
     let mut truncated = f.object.clone();
     if let Ciphertext::Aes256GcmChunked { blob, .. } = &mut truncated.ciphertext {
         blob.truncate(3 * 48); // drop the final chunk
     }
-    assert!(matches!(
-        decrypt(&truncated, &f.keys),
-        Err(SealError::ChunkAuthenticationFailed { chunk: 2 })
-    ));
+    assert!(matches!(decrypt(&truncated, &f.keys), Err(SealError::ChunkAuthenticationFailed { chunk: 2 })));
 
     let mut resized = f.object.clone();
     if let Ciphertext::Aes256GcmChunked { chunk_size, .. } = &mut resized.ciphertext {
         *chunk_size = 16;
     }
-    assert!(matches!(
-        decrypt(&resized, &f.keys),
-        Err(SealError::ChunkAuthenticationFailed { chunk: 0 })
-    ));
+    assert!(matches!(decrypt(&resized, &f.keys), Err(SealError::ChunkAuthenticationFailed { chunk: 0 })));
 }
 
 /// Seal's format binds the encrypted shares, threshold and server ids into the derived keys,
@@ -208,10 +164,7 @@ fn tampered_chunked_ciphertext_names_the_chunk() {
 fn the_index_of_an_unused_share_is_not_bound() {
     let mut f = single_shot();
     f.object.header.services[2].1 = 200;
-    assert_eq!(
-        decrypt(&f.object, &f.keys).unwrap(),
-        b"secret blob contents"
-    );
+    assert_eq!(decrypt(&f.object, &f.keys).unwrap(), b"secret blob contents");
 }
 
 /// Flipping the low bit of any byte is detected. (For the unused third share's index 3 the flip
@@ -223,12 +176,7 @@ fn a_flipped_byte_anywhere_in_the_serialized_object_is_detected() {
     for position in 0..bytes.len() {
         let mut altered = bytes.clone();
         altered[position] ^= 0x01;
-        let outcome =
-            EncryptedObject::from_bytes(&altered).and_then(|object| decrypt(&object, &f.keys));
-        assert!(
-            outcome.is_err(),
-            "flip at byte {position} of {} went unnoticed",
-            bytes.len()
-        );
+        let outcome = EncryptedObject::from_bytes(&altered).and_then(|object| decrypt(&object, &f.keys));
+        assert!(outcome.is_err(), "flip at byte {position} of {} went unnoticed", bytes.len());
     }
 }

@@ -20,10 +20,7 @@ fn any_t_of_n_servers_decrypt_for_every_t_up_to_n_10() {
                 &identity,
                 &committee.servers(),
                 t as u8,
-                Payload::Aes256Gcm {
-                    data: &data,
-                    aad: Some(b"blob-aad"),
-                },
+                Payload::Aes256Gcm { data: &data, aad: Some(b"blob-aad") },
             )
             .unwrap();
             let indices: Vec<u8> = object.header.services.iter().map(|s| s.1).collect();
@@ -32,17 +29,10 @@ fn any_t_of_n_servers_decrypt_for_every_t_up_to_n_10() {
             for _ in 0..3 {
                 positions.shuffle(&mut rng);
                 let keys = committee.keys(&identity, &positions[..t]);
-                assert_eq!(
-                    decrypt(&object, &keys).unwrap(),
-                    data,
-                    "t={t} n={n} {positions:?}"
-                );
+                assert_eq!(decrypt(&object, &keys).unwrap(), data, "t={t} n={n} {positions:?}");
             }
             // Every server at once also works (only t shares are used).
-            assert_eq!(
-                decrypt(&object, &committee.keys(&identity, &positions)).unwrap(),
-                data
-            );
+            assert_eq!(decrypt(&object, &committee.keys(&identity, &positions)).unwrap(), data);
         }
     }
 }
@@ -54,22 +44,12 @@ fn any_t_minus_1_keys_fail() {
     for n in [2usize, 3, 5, 10] {
         let committee = Committee::new(&mut rng, n);
         for t in 2..=n {
-            let (object, _) = encrypt(
-                &mut rng,
-                &identity,
-                &committee.servers(),
-                t as u8,
-                Payload::Plain,
-            )
-            .unwrap();
+            let (object, _) = encrypt(&mut rng, &identity, &committee.servers(), t as u8, Payload::Plain).unwrap();
             let mut positions: Vec<usize> = (0..n).collect();
             positions.shuffle(&mut rng);
             let short = committee.keys(&identity, &positions[..t - 1]);
             match decrypt(&object, &short) {
-                Err(SealError::NotEnoughKeys {
-                    available,
-                    threshold,
-                }) => {
+                Err(SealError::NotEnoughKeys { available, threshold }) => {
                     assert_eq!((available, usize::from(threshold)), (t - 1, t));
                 }
                 other => panic!("t-1 keys must fail, got {other:?}"),
@@ -79,10 +59,7 @@ fn any_t_minus_1_keys_fail() {
             let mut forged = short.clone();
             let impostor = MasterKey::generate(&mut rng).derive_user_key(&identity.full_id());
             forged.insert(committee.masters[positions[t - 1]].0, impostor);
-            assert!(
-                matches!(decrypt(&object, &forged), Err(SealError::NonceMismatch)),
-                "t={t} n={n}"
-            );
+            assert!(matches!(decrypt(&object, &forged), Err(SealError::NonceMismatch)), "t={t} n={n}");
         }
     }
 }
@@ -91,20 +68,10 @@ fn any_t_minus_1_keys_fail() {
 fn keys_for_another_identity_do_not_open_the_object() {
     let mut rng = thread_rng();
     let committee = Committee::new(&mut rng, 3);
-    let (object, _) = encrypt(
-        &mut rng,
-        &identity(),
-        &committee.servers(),
-        2,
-        Payload::Plain,
-    )
-    .unwrap();
+    let (object, _) = encrypt(&mut rng, &identity(), &committee.servers(), 2, Payload::Plain).unwrap();
     let mut other = identity();
     other.inner.push(0);
-    assert!(matches!(
-        decrypt(&object, &committee.keys(&other, &[0, 1, 2])),
-        Err(SealError::NonceMismatch)
-    ));
+    assert!(matches!(decrypt(&object, &committee.keys(&other, &[0, 1, 2])), Err(SealError::NonceMismatch)));
 }
 
 #[test]
@@ -116,16 +83,10 @@ fn a_weighted_server_opens_all_of_its_shares_with_one_key() {
     // Server 0 listed twice (weight 2), server 1 once; threshold 2.
     let weighted = [servers[0], servers[0], servers[1]];
     let (object, key) = encrypt(&mut rng, &identity, &weighted, 2, Payload::Plain).unwrap();
-    assert_eq!(
-        decrypt(&object, &committee.keys(&identity, &[0])).unwrap(),
-        key
-    );
+    assert_eq!(decrypt(&object, &committee.keys(&identity, &[0])).unwrap(), key);
     assert!(matches!(
         decrypt(&object, &committee.keys(&identity, &[1])),
-        Err(SealError::NotEnoughKeys {
-            available: 1,
-            threshold: 2
-        })
+        Err(SealError::NotEnoughKeys { available: 1, threshold: 2 })
     ));
 }
 
@@ -134,12 +95,8 @@ fn plain_objects_return_the_data_key() {
     let mut rng = thread_rng();
     let identity = identity();
     let committee = Committee::new(&mut rng, 3);
-    let (object, key) =
-        encrypt(&mut rng, &identity, &committee.servers(), 2, Payload::Plain).unwrap();
-    assert_eq!(
-        decrypt(&object, &committee.keys(&identity, &[2, 0])).unwrap(),
-        key.to_vec()
-    );
+    let (object, key) = encrypt(&mut rng, &identity, &committee.servers(), 2, Payload::Plain).unwrap();
+    assert_eq!(decrypt(&object, &committee.keys(&identity, &[2, 0])).unwrap(), key.to_vec());
 }
 
 #[test]
@@ -155,28 +112,12 @@ fn invalid_parameters_are_refused_before_encrypting() {
     }
     let big_aad = vec![0u8; 64 * 1024 + 1];
     assert!(matches!(
-        encrypt(
-            &mut rng,
-            &identity(),
-            &servers,
-            2,
-            Payload::Aes256Gcm {
-                data: b"",
-                aad: Some(&big_aad)
-            }
-        ),
-        Err(SealError::FieldTooLong {
-            field: "aad",
-            len: 65537,
-            max: 65536
-        })
+        encrypt(&mut rng, &identity(), &servers, 2, Payload::Aes256Gcm { data: b"", aad: Some(&big_aad) }),
+        Err(SealError::FieldTooLong { field: "aad", len: 65537, max: 65536 })
     ));
     let too_many = vec![servers[0]; 256];
     assert!(matches!(
         encrypt(&mut rng, &identity(), &too_many, 2, Payload::Plain),
-        Err(SealError::TooManyServers {
-            servers: 256,
-            max: 255
-        })
+        Err(SealError::TooManyServers { servers: 256, max: 255 })
     ));
 }

@@ -84,12 +84,7 @@ mod tests {
             size: 1000,
             encoding_type: 1,
             certified_epoch,
-            storage: Storage {
-                id: Address::new([0x5a; 32]),
-                start_epoch: 3,
-                end_epoch: 5,
-                storage_size: 1 << 20,
-            },
+            storage: Storage { id: Address::new([0x5a; 32]), start_epoch: 3, end_epoch: 5, storage_size: 1 << 20 },
             deletable: true,
         }
     }

@@ -105,11 +105,8 @@ mod tests {
 
     #[test]
     fn epoch_params_are_three_u64() {
-        let params = EpochParams {
-            total_capacity_size: 1,
-            storage_price_per_unit_size: 2,
-            write_price_per_unit_size: 3,
-        };
+        let params =
+            EpochParams { total_capacity_size: 1, storage_price_per_unit_size: 2, write_price_per_unit_size: 3 };
         let bytes = assert_bcs_round_trip(&params);
         assert_eq!(bytes.len(), 24);
         assert_eq!(bytes[16], 3);

@@ -361,11 +361,7 @@ mod tests {
     use crate::floe::test_vectors;
 
     fn packages() -> Packages {
-        Packages {
-            wal: Address::new([0xa1; 32]),
-            floe: Address::new([0xf1; 32]),
-            seal: Address::new([0x5e; 32]),
-        }
+        Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::new([0x5e; 32]) }
     }
 
     fn id(byte: u8) -> Address {
@@ -478,24 +474,17 @@ mod tests {
         let bytes = assert_bcs_round_trip(&registered);
         assert_eq!(&bytes[36..], &500u16.to_le_bytes());
 
-        let staked =
-            Staked { epoch: 1, node_id: id(1), staked_wal_id: id(2), amount: 10, activation_epoch: 2 };
+        let staked = Staked { epoch: 1, node_id: id(1), staked_wal_id: id(2), amount: 10, activation_epoch: 2 };
         let bytes = assert_bcs_round_trip(&staked);
         assert_eq!(bytes.len(), 4 + 32 + 32 + 8 + 4);
         assert_eq!(&bytes[36..68], &[2; 32]);
         assert_eq!(&bytes[76..], &[2, 0, 0, 0]);
 
-        let requested = WithdrawalRequested {
-            epoch: 1,
-            node_id: id(1),
-            staked_wal_id: id(2),
-            principal: 10,
-            withdraw_epoch: 3,
-        };
+        let requested =
+            WithdrawalRequested { epoch: 1, node_id: id(1), staked_wal_id: id(2), principal: 10, withdraw_epoch: 3 };
         assert_eq!(&assert_bcs_round_trip(&requested)[76..], &[3, 0, 0, 0]);
 
-        let withdrawn =
-            Withdrawn { epoch: 3, node_id: id(1), staked_wal_id: id(2), principal: 10, amount: 12 };
+        let withdrawn = Withdrawn { epoch: 3, node_id: id(1), staked_wal_id: id(2), principal: 10, amount: 12 };
         let bytes = assert_bcs_round_trip(&withdrawn);
         assert_eq!(&bytes[68..], &[10, 0, 0, 0, 0, 0, 0, 0, 12, 0, 0, 0, 0, 0, 0, 0]);
 
@@ -515,10 +504,7 @@ mod tests {
         let packages = packages();
         let bytes = bcs::to_bytes(&registered()).unwrap();
         let tag = BlobRegistered::struct_tag(&packages);
-        assert_eq!(
-            FloeEvent::decode(&packages, &tag, &bytes).unwrap(),
-            FloeEvent::BlobRegistered(registered())
-        );
+        assert_eq!(FloeEvent::decode(&packages, &tag, &bytes).unwrap(), FloeEvent::BlobRegistered(registered()));
 
         let start = EpochChangeStart { epoch: 5 };
         let tag = EpochChangeStart::struct_tag(&packages);
@@ -607,9 +593,6 @@ mod tests {
             type_: BlobRegistered::struct_tag(&packages),
             contents: bcs::to_bytes(&registered()).unwrap(),
         };
-        assert_eq!(
-            FloeEvent::from_event(&packages, &event).unwrap(),
-            FloeEvent::BlobRegistered(registered())
-        );
+        assert_eq!(FloeEvent::from_event(&packages, &event).unwrap(), FloeEvent::BlobRegistered(registered()));
     }
 }

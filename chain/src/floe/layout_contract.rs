@@ -61,9 +61,7 @@ fn move_source<T: MoveType>() -> String {
         FloePackage::Seal => "seal",
     };
     let path: PathBuf =
-        [env!("CARGO_MANIFEST_DIR"), "..", "move", package, "sources", &format!("{}.move", T::MODULE)]
-            .iter()
-            .collect();
+        [env!("CARGO_MANIFEST_DIR"), "..", "move", package, "sources", &format!("{}.move", T::MODULE)].iter().collect();
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
@@ -129,8 +127,7 @@ macro_rules! check_all {
 #[test]
 fn every_mirror_has_the_move_members_in_order() {
     use super::{
-        blob, challenges, committee, events, messages, seal, staked_wal, staking, staking_pool, storage, system,
-        wal,
+        blob, challenges, committee, events, messages, seal, staked_wal, staking, staking_pool, storage, system, wal,
     };
     check_all!(
         blob::Blob,

@@ -81,8 +81,8 @@ mod test_vectors;
 pub mod wal;
 
 pub use calls::{
-    CertificateBytes, FloeCalls, InitParams, KeyServerRegistration, NewBlob, NodeRegistration, ResolveError,
-    SealCalls, SharedObject, SharedObjectError, WalCalls,
+    CertificateBytes, FloeCalls, InitParams, KeyServerRegistration, NewBlob, NodeRegistration, ResolveError, SealCalls,
+    SharedObject, SharedObjectError, WalCalls,
 };
 pub use events::FloeEvent;
 pub use move_type::{DecodeError, FloePackage, MoveType};

@@ -72,11 +72,7 @@ pub struct DecodeError {
 /// Decodes `bytes` as the BCS of `T`, naming `tag` in the error. Trailing bytes are an error, so
 /// a layout that drifted from the Move struct cannot go unnoticed.
 pub(crate) fn decode_bcs<T: DeserializeOwned>(tag: &StructTag, bytes: &[u8]) -> Result<T, DecodeError> {
-    bcs::from_bytes(bytes).map_err(|source| DecodeError {
-        type_tag: tag.to_string(),
-        len: bytes.len(),
-        source,
-    })
+    bcs::from_bytes(bytes).map_err(|source| DecodeError { type_tag: tag.to_string(), len: bytes.len(), source })
 }
 
 /// Implements [`MoveType`] for mirrors: `move_types!(Package; "module" => Type, ...)`.

@@ -116,9 +116,7 @@ impl FloeObject {
 }
 
 fn is_dynamic_field(tag: &StructTag) -> bool {
-    tag.address() == &Address::TWO
-        && tag.module().as_str() == "dynamic_field"
-        && tag.name().as_str() == "Field"
+    tag.address() == &Address::TWO && tag.module().as_str() == "dynamic_field" && tag.name().as_str() == "Field"
 }
 
 #[cfg(test)]
@@ -130,11 +128,7 @@ mod tests {
     use crate::floe::staked_wal::StakedWalState;
 
     fn packages() -> Packages {
-        Packages {
-            wal: Address::new([0xa1; 32]),
-            floe: Address::new([0xf1; 32]),
-            seal: Address::new([0x5e; 32]),
-        }
+        Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::new([0x5e; 32]) }
     }
 
     fn decode<T: MoveType + serde::Serialize>(value: &T) -> FloeObject {
@@ -154,11 +148,7 @@ mod tests {
             state: StakedWalState::Staked,
         };
         assert_eq!(decode(&stake), FloeObject::StakedWal(stake));
-        let cap = StorageNodeCap {
-            id: Address::new([4; 32]),
-            node_id: Address::new([3; 32]),
-            last_epoch_sync_done: 0,
-        };
+        let cap = StorageNodeCap { id: Address::new([4; 32]), node_id: Address::new([3; 32]), last_epoch_sync_done: 0 };
         assert_eq!(decode(&cap), FloeObject::StorageNodeCap(cap));
         let system = System { id: Address::new([5; 32]), version: 1 };
         assert_eq!(decode(&system), FloeObject::System(system));
@@ -168,10 +158,7 @@ mod tests {
         assert_eq!(decode(&init), FloeObject::InitCap(init));
         let treasury = ProtectedTreasury {
             id: Address::new([8; 32]),
-            cap: TreasuryCap {
-                id: Address::new([9; 32]),
-                total_supply: crate::floe::framework::Supply { value: 1 },
-            },
+            cap: TreasuryCap { id: Address::new([9; 32]), total_supply: crate::floe::framework::Supply { value: 1 } },
         };
         assert_eq!(decode(&treasury), FloeObject::ProtectedTreasury(treasury));
         let subscription =
@@ -191,34 +178,23 @@ mod tests {
         let decoded = FloeObject::decode(&packages, &Staking::struct_tag(&packages), &bytes).unwrap();
         assert_eq!(decoded, FloeObject::Staking(Staking { id: Address::new([5; 32]), version: 1 }));
         // A System tag under the seal package is nobody's.
-        let foreign = StructTag::new(
-            packages.seal,
-            Identifier::from_static("system"),
-            Identifier::from_static("System"),
-            vec![],
-        );
+        let foreign =
+            StructTag::new(packages.seal, Identifier::from_static("system"), Identifier::from_static("System"), vec![]);
         assert!(FloeObject::decode(&packages, &foreign, &bytes).unwrap().is_unknown());
     }
 
     #[test]
     fn service_keeps_its_coin_type() {
         let packages = packages();
-        let service = Service {
-            id: Address::new([1; 32]),
-            fee: 3,
-            ttl_ms: 4,
-            owner: Address::new([2; 32]),
-            name: "s".into(),
-        };
+        let service =
+            Service { id: Address::new([1; 32]), fee: 3, ttl_ms: 4, owner: Address::new([2; 32]), name: "s".into() };
         let coin_type = TypeTag::Struct(Box::new(StructTag::sui()));
         let tag = Service::struct_tag_for(&packages, coin_type.clone());
         let decoded = FloeObject::decode(&packages, &tag, &bcs::to_bytes(&service).unwrap()).unwrap();
         assert_eq!(decoded, FloeObject::Service { coin_type, service: service.clone() });
         // Without its type argument the tag is not a valid Service type: unknown.
         let bare = Service::struct_tag(&packages);
-        assert!(
-            FloeObject::decode(&packages, &bare, &bcs::to_bytes(&service).unwrap()).unwrap().is_unknown()
-        );
+        assert!(FloeObject::decode(&packages, &bare, &bcs::to_bytes(&service).unwrap()).unwrap().is_unknown());
     }
 
     #[test]
@@ -242,17 +218,11 @@ mod tests {
             write_price_per_unit_size: 1,
             epoch_duration_ms: 10,
             max_epochs_ahead: 1,
-            future_accounting: FutureAccountingRingBuffer {
-                current_index: 0,
-                length: 0,
-                ring_buffer: vec![],
-            },
+            future_accounting: FutureAccountingRingBuffer { current_index: 0, length: 0, ring_buffer: vec![] },
         };
         let field = SystemStateField { id: Address::new([1; 32]), name: 1, value: system_inner };
-        let tag = dynamic_field_struct(
-            TypeTag::U64,
-            TypeTag::Struct(Box::new(SystemStateInnerV1::struct_tag(&packages))),
-        );
+        let tag =
+            dynamic_field_struct(TypeTag::U64, TypeTag::Struct(Box::new(SystemStateInnerV1::struct_tag(&packages))));
         let decoded = FloeObject::decode(&packages, &tag, &bcs::to_bytes(&field).unwrap()).unwrap();
         assert_eq!(decoded, FloeObject::SystemState(Box::new(field)));
 
@@ -273,10 +243,7 @@ mod tests {
             challenges: crate::floe::challenges::ChallengeState::new(0),
         };
         let field = StakingStateField { id: Address::new([3; 32]), name: 1, value: staking_inner };
-        let tag = dynamic_field_struct(
-            TypeTag::U64,
-            TypeTag::Struct(Box::new(StakingInnerV1::struct_tag(&packages))),
-        );
+        let tag = dynamic_field_struct(TypeTag::U64, TypeTag::Struct(Box::new(StakingInnerV1::struct_tag(&packages))));
         let decoded = FloeObject::decode(&packages, &tag, &bcs::to_bytes(&field).unwrap()).unwrap();
         assert_eq!(decoded, FloeObject::StakingState(Box::new(field)));
 
@@ -298,9 +265,8 @@ mod tests {
     fn from_move_struct_uses_type_and_contents() {
         let packages = packages();
         let storage = Storage { id: Address::new([1; 32]), start_epoch: 1, end_epoch: 3, storage_size: 10 };
-        let object =
-            MoveStruct::new(Storage::struct_tag(&packages), true, 5, bcs::to_bytes(&storage).unwrap())
-                .expect("contents start with the id");
+        let object = MoveStruct::new(Storage::struct_tag(&packages), true, 5, bcs::to_bytes(&storage).unwrap())
+            .expect("contents start with the id");
         assert_eq!(FloeObject::from_move_struct(&packages, &object).unwrap(), FloeObject::Storage(storage));
     }
 }

@@ -56,8 +56,7 @@ mod tests {
 
     #[test]
     fn storage_bytes_are_uid_start_end_size() {
-        let storage =
-            Storage { id: Address::new([0x11; 32]), start_epoch: 2, end_epoch: 7, storage_size: 0x0102 };
+        let storage = Storage { id: Address::new([0x11; 32]), start_epoch: 2, end_epoch: 7, storage_size: 0x0102 };
         let bytes = assert_bcs_round_trip(&storage);
         let mut expected = vec![0x11; 32];
         expected.extend([2, 0, 0, 0, 7, 0, 0, 0]);

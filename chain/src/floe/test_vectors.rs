@@ -14,11 +14,9 @@ const ROOT_HASH_DECIMAL: &str = "51463150772140530629807363784837566422672335571
 /// The blob id of (RS2, 1000, root hash), as a decimal `u256`.
 const BLOB_ID_DECIMAL: &str = "48279502997014083846800168105543577526307667972928613397437513834138991417764";
 const DELETABLE_OBJECT_ID: &str = "0x3545e4579801a352350fbdef9cfe1130e3c8c662c571f6535501f996395d5dc8";
-const CERTIFY_MESSAGE: &str =
-    "01000301000000a459e1d068b799b7dc25c7be505ec3dd7e51018e0d08df8447aec2aff63abd6a00";
+const CERTIFY_MESSAGE: &str = "01000301000000a459e1d068b799b7dc25c7be505ec3dd7e51018e0d08df8447aec2aff63abd6a00";
 const CERTIFY_DELETABLE_MESSAGE: &str = "01000301000000a459e1d068b799b7dc25c7be505ec3dd7e51018e0d08df8447aec2aff63abd6a013545e4579801a352350fbdef9cfe1130e3c8c662c571f6535501f996395d5dc8";
-const INVALID_BLOB_ID_MESSAGE: &str =
-    "02000301000000a459e1d068b799b7dc25c7be505ec3dd7e51018e0d08df8447aec2aff63abd6a";
+const INVALID_BLOB_ID_MESSAGE: &str = "02000301000000a459e1d068b799b7dc25c7be505ec3dd7e51018e0d08df8447aec2aff63abd6a";
 /// The aggregate signature of nodes 0, 1, 2 over [`certify_message`].
 const CERTIFY_SIGNATURE: &str = "829dc9b78d853da3e4570002930c0c4d6abe004c0a29e273956d6f65804662427b77e6ea45ea74904bd2cf9b6033e1730e9353d54725bc68d43f12b3fbb2303d3594647a23353ce4e509d7793e22ab089e370fcaf5818472fa19bfe7c58480e1";
 /// Node 0's BLS public key.
@@ -27,10 +25,7 @@ const NODE_0_PUBLIC_KEY: &str =
 
 fn hex(text: &str) -> Vec<u8> {
     assert!(text.len() % 2 == 0, "odd-length hex in a test vector");
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("test vectors are hex"))
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("test vectors are hex")).collect()
 }
 
 /// The root hash as little-endian `u256` bytes.

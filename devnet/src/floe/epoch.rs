@@ -185,10 +185,7 @@ pub(super) fn initiate_epoch_change(call: &mut MoveCallContext<'_>, args: &[Valu
         if state.inner.challenges.has_failed(&id) {
             staking_pool::advance_epoch(call, &mut pool, new_epoch, 0)?;
             state.save_pool(call, &pool)?;
-            call.emit(
-                tag::<RewardsWithheld>(),
-                &RewardsWithheld { epoch: ended_epoch, node_id: id, amount: share },
-            );
+            call.emit(tag::<RewardsWithheld>(), &RewardsWithheld { epoch: ended_epoch, node_id: id, amount: share });
             continue;
         }
         let commission = staking_pool::advance_epoch(call, &mut pool, new_epoch, share)?;

@@ -17,16 +17,9 @@ async fn genesis_change_events(net: &StakedNet) -> Vec<FloeEvent> {
     for sequence in 0..=ledger.tip() {
         let (_, transactions) = ledger.checkpoint(sequence).unwrap();
         for record in transactions {
-            let events: Vec<FloeEvent> = record
-                .events
-                .0
-                .iter()
-                .map(|e| FloeEvent::from_event(&net.packages, e).unwrap())
-                .collect();
-            if events
-                .iter()
-                .any(|e| matches!(e, FloeEvent::EpochChangeStart(s) if s.epoch == 1))
-            {
+            let events: Vec<FloeEvent> =
+                record.events.0.iter().map(|e| FloeEvent::from_event(&net.packages, e).unwrap()).collect();
+            if events.iter().any(|e| matches!(e, FloeEvent::EpochChangeStart(s) if s.epoch == 1)) {
                 return events;
             }
         }
@@ -41,29 +34,18 @@ async fn the_first_epoch_change_selects_the_committee_by_stake_and_the_votes() {
     // D'Hondt over 300/300/200/200 for 10 shards: 3/3/2/2. Storage price: 10 (3), 20 (3),
     // 30 (2) reach 8 >= 7 shards -> 30; write price -> 3; capacity 1 GiB per node scaled by
     // n/weight, from the top 7 shards are reached at 10/3 GiB.
-    assert!(events.contains(&FloeEvent::EpochParametersSelected(
-        EpochParametersSelected {
-            epoch: 0,
-            next_epoch: 1,
-            total_capacity_size: 3_579_139_413,
-            storage_price_per_unit_size: 30,
-            write_price_per_unit_size: 3,
-        }
-    )));
+    assert!(events.contains(&FloeEvent::EpochParametersSelected(EpochParametersSelected {
+        epoch: 0,
+        next_epoch: 1,
+        total_capacity_size: 3_579_139_413,
+        storage_price_per_unit_size: 30,
+        write_price_per_unit_size: 3,
+    })));
     let system = net.system().await;
-    assert_eq!(
-        (
-            system.storage_price_per_unit_size,
-            system.write_price_per_unit_size
-        ),
-        (30, 3)
-    );
+    assert_eq!((system.storage_price_per_unit_size, system.write_price_per_unit_size), (30, 3));
     assert_eq!(system.total_capacity_size, 3_579_139_413);
     let committee = &system.committee;
-    assert_eq!(
-        (committee.epoch, committee.n_shards, committee.members.len()),
-        (1, 10, 4)
-    );
+    assert_eq!((committee.epoch, committee.n_shards, committee.members.len()), (1, 10, 4));
     let ids: Vec<Address> = committee.members.iter().map(|m| m.node_id).collect();
     let mut sorted = ids.clone();
     sorted.sort();
@@ -71,20 +53,10 @@ async fn the_first_epoch_change_selects_the_committee_by_stake_and_the_votes() {
     let staking = net.staking().await;
     for (i, weight) in [3u16, 3, 2, 2].into_iter().enumerate() {
         let node = staking.pool_ids[i];
-        let member = committee
-            .members
-            .iter()
-            .find(|m| m.node_id == node)
-            .unwrap();
+        let member = committee.members.iter().find(|m| m.node_id == node).unwrap();
         assert_eq!(member.weight, weight);
-        assert_eq!(
-            member.public_key.bytes,
-            net.keys[i].public_key().to_bytes().to_vec()
-        );
-        assert_eq!(
-            staking.committee.shards.get(&node).unwrap().len(),
-            usize::from(weight)
-        );
+        assert_eq!(member.public_key.bytes, net.keys[i].public_key().to_bytes().to_vec());
+        assert_eq!(staking.committee.shards.get(&node).unwrap().len(), usize::from(weight));
     }
     let keys: Vec<BlsPublicKey> = net.keys.iter().map(|k| k.public_key()).collect();
     let total = BlsPublicKey::aggregate(&keys).unwrap().to_bytes().to_vec();
@@ -96,15 +68,8 @@ async fn the_committee_holds_at_most_max_committee_size_nodes() {
     let net = StakedNet::start(3).await;
     let staking = net.staking().await;
     // 300/300/200 (node 3's 200 ties node 2's and registered later): 4/4/2.
-    let weights: Vec<usize> = (0..4)
-        .map(|i| {
-            staking
-                .committee
-                .shards
-                .get(&staking.pool_ids[i])
-                .map_or(0, Vec::len)
-        })
-        .collect();
+    let weights: Vec<usize> =
+        (0..4).map(|i| staking.committee.shards.get(&staking.pool_ids[i]).map_or(0, Vec::len)).collect();
     assert_eq!(weights, vec![4, 4, 2, 0]);
 }
 
@@ -128,21 +93,12 @@ async fn a_new_stake_moves_only_the_shards_it_needs() {
     let after = &staking.committee;
     for (i, weight) in [2usize, 2, 1, 5].into_iter().enumerate() {
         let node = staking.pool_ids[i];
-        let (old, new) = (
-            before.shards.get(&node).unwrap(),
-            after.shards.get(&node).unwrap(),
-        );
+        let (old, new) = (before.shards.get(&node).unwrap(), after.shards.get(&node).unwrap());
         assert_eq!(new.len(), weight, "node {i}");
         if weight <= old.len() {
-            assert!(
-                new.iter().all(|s| old.contains(s)),
-                "node {i} keeps a subset of its shards"
-            );
+            assert!(new.iter().all(|s| old.contains(s)), "node {i} keeps a subset of its shards");
         } else {
-            assert!(
-                old.iter().all(|s| new.contains(s)),
-                "node {i} keeps all its shards"
-            );
+            assert!(old.iter().all(|s| new.contains(s)), "node {i} keeps all its shards");
         }
     }
 }
@@ -158,11 +114,7 @@ async fn registration_with_another_nodes_proof_of_possession_is_rejected() {
         public_key: genesis_nodes[0].public_key.clone(),
         proof_of_possession: genesis_nodes[0].proof_of_possession.clone(),
         commission_rate: 0,
-        voting: VotingParams {
-            storage_price: 1,
-            write_price: 1,
-            node_capacity: 1,
-        },
+        voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
     };
     let result = net
         .run_as(&net.alice, |tx| {
@@ -178,22 +130,14 @@ async fn registration_creates_a_pool_and_a_capability() {
     let net = StakedNet::start(10).await;
     let key = floe_encoder::bls::BlsSecretKey::from_seed(&[0x77; 32]);
     // The network is at epoch 1: the proof must be for epoch 1.
-    let proof = floe_encoder::messages::ProofOfPossessionMessage::prove(
-        1,
-        net.alice.address().into_inner(),
-        &key,
-    );
+    let proof = floe_encoder::messages::ProofOfPossessionMessage::prove(1, net.alice.address().into_inner(), &key);
     let node = NodeRegistration {
         name: "late".into(),
         network_address: "http://127.0.0.1:2".into(),
         public_key: key.public_key().to_bytes().to_vec(),
         proof_of_possession: proof.signature.to_bytes().to_vec(),
         commission_rate: 100,
-        voting: VotingParams {
-            storage_price: 1,
-            write_price: 1,
-            node_capacity: 1,
-        },
+        voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
     };
     let executed = net
         .run_as(&net.alice, |tx| {
@@ -202,25 +146,18 @@ async fn registration_creates_a_pool_and_a_capability() {
         })
         .await
         .unwrap();
-    let cap = net
-        .created_of::<floe_chain::floe::staking::StorageNodeCap>(&executed)
-        .await;
+    let cap = net.created_of::<floe_chain::floe::staking::StorageNodeCap>(&executed).await;
     let cap: floe_chain::floe::staking::StorageNodeCap = net.read(cap).await;
     let events = net.events(&executed);
     assert_eq!(
         events,
-        vec![FloeEvent::StakingPoolRegistered(
-            floe_chain::floe::events::StakingPoolRegistered {
-                epoch: 1,
-                node_id: cap.node_id,
-                commission_rate: 100,
-            }
-        )]
+        vec![FloeEvent::StakingPoolRegistered(floe_chain::floe::events::StakingPoolRegistered {
+            epoch: 1,
+            node_id: cap.node_id,
+            commission_rate: 100,
+        })]
     );
     let pool: floe_chain::floe::staking_pool::StakingPool = net.read(cap.node_id).await;
-    assert_eq!(
-        (pool.name.as_str(), pool.commission_rate, pool.latest_epoch),
-        ("late", 100, 1)
-    );
+    assert_eq!((pool.name.as_str(), pool.commission_rate, pool.latest_epoch), ("late", 100, 1));
     assert_eq!(net.staking().await.pool_ids.len(), 5);
 }

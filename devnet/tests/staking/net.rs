@@ -11,12 +11,10 @@ use floe_chain::floe::staking::{StakingInnerV1, StorageNodeCap};
 use floe_chain::floe::staking_pool::StakingPool;
 use floe_chain::floe::system::SystemStateInnerV1;
 use floe_chain::floe::{FloeEvent, MoveType};
-use floe_chain::{
-    ChainClient, ClientError, Executed, Keypair, Packages, select_gas, transaction_for,
-};
+use floe_chain::{ChainClient, ClientError, Executed, Keypair, Packages, select_gas, transaction_for};
 use floe_devnet::{
-    CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, Field, GenesisAccount, GenesisConfig,
-    GenesisNode, field_id, floe_packages, packages_with,
+    CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, Field, GenesisAccount, GenesisConfig, GenesisNode, field_id,
+    floe_packages, packages_with,
 };
 use floe_encoder::bls::BlsSecretKey;
 use serde::de::DeserializeOwned;
@@ -82,24 +80,12 @@ pub fn config(
 ) -> (DevnetConfig, CommitteeGenesis) {
     let alice = Keypair::from_secret_bytes([0xa1; 32]);
     let (nodes, _, _) = nodes();
-    let params = InitParams {
-        n_shards: N_SHARDS,
-        epoch_duration_ms: epoch_ms,
-        max_epochs_ahead: 10,
-        max_committee_size,
-    };
-    let genesis = CommitteeGenesis::new(
-        &params,
-        &[(alice.address(), vec![WAL_COIN, WAL_COIN])],
-        nodes,
-    )
-    .unwrap();
+    let params =
+        InitParams { n_shards: N_SHARDS, epoch_duration_ms: epoch_ms, max_epochs_ahead: 10, max_committee_size };
+    let genesis = CommitteeGenesis::new(&params, &[(alice.address(), vec![WAL_COIN, WAL_COIN])], nodes).unwrap();
     let chain = GenesisConfig {
         chain: "floe-staking-test".into(),
-        accounts: vec![GenesisAccount {
-            address: alice.address(),
-            sui_coins: vec![10_000_000_000; 4],
-        }],
+        accounts: vec![GenesisAccount { address: alice.address(), sui_coins: vec![10_000_000_000; 4] }],
         ..GenesisConfig::default()
     };
     let mut config = DevnetConfig::new(dir, chain);
@@ -111,23 +97,13 @@ pub fn config(
 
 /// No timer: epochs change only on demand.
 pub fn manual() -> EpochSchedule {
-    EpochSchedule {
-        auto_advance: false,
-        complete_sync: false,
-        poll: Duration::from_millis(50),
-    }
+    EpochSchedule { auto_advance: false, complete_sync: false, poll: Duration::from_millis(50) }
 }
 
 impl StakedNet {
     /// The network with committees of at most `max_committee_size` nodes.
     pub async fn start(max_committee_size: u16) -> Self {
-        Self::start_in(
-            tempfile::tempdir().unwrap(),
-            max_committee_size,
-            manual(),
-            EPOCH_MS,
-        )
-        .await
+        Self::start_in(tempfile::tempdir().unwrap(), max_committee_size, manual(), EPOCH_MS).await
     }
 
     /// The network in `dir` (a restart when `dir` holds one already).
@@ -138,9 +114,7 @@ impl StakedNet {
         epoch_ms: u64,
     ) -> Self {
         let (config, genesis) = config(dir.path(), max_committee_size, schedule, epoch_ms);
-        let devnet = Devnet::start_with(config, packages_with(floe_packages()))
-            .await
-            .unwrap();
+        let devnet = Devnet::start_with(config, packages_with(floe_packages())).await.unwrap();
         let client = ChainClient::new(&devnet.url()).unwrap();
         let packages = devnet.deployment().packages;
         let calls = FloeCalls::new(
@@ -150,17 +124,7 @@ impl StakedNet {
         );
         let (_, keys, operators) = nodes();
         let alice = Keypair::from_secret_bytes([0xa1; 32]);
-        Self {
-            devnet,
-            client,
-            alice,
-            operators,
-            keys,
-            genesis,
-            calls,
-            packages,
-            dir,
-        }
+        Self { devnet, client, alice, operators, keys, genesis, calls, packages, dir }
     }
 
     /// Stops the devnet and hands back its data directory.
@@ -175,14 +139,10 @@ impl StakedNet {
         key: &Keypair,
         build: impl FnOnce(&mut TransactionBuilder),
     ) -> Result<Executed, ClientError> {
-        let gas = select_gas(&self.client, key.address(), BUDGET)
-            .await
-            .unwrap();
+        let gas = select_gas(&self.client, key.address(), BUDGET).await.unwrap();
         let mut tx = transaction_for(key.address(), &gas, 1_000, BUDGET);
         build(&mut tx);
-        self.client
-            .sign_and_execute(&tx.try_build().unwrap(), key)
-            .await
+        self.client.sign_and_execute(&tx.try_build().unwrap(), key).await
     }
 
     /// Keeps `args` with `owner`.
@@ -212,9 +172,7 @@ impl StakedNet {
     /// The System inner state.
     pub async fn system(&self) -> SystemStateInnerV1 {
         let field = field_id(self.genesis.floe.system.id, &TypeTag::U64, &1u64);
-        self.read::<Field<u64, SystemStateInnerV1>>(field)
-            .await
-            .value
+        self.read::<Field<u64, SystemStateInnerV1>>(field).await.value
     }
 
     /// The node id of node `i` (registration order).
@@ -230,11 +188,7 @@ impl StakedNet {
     /// The id of node `i`'s capability (held by its operator).
     pub async fn cap(&self, i: usize) -> Address {
         let tag = StorageNodeCap::struct_tag(&self.packages);
-        let caps = self
-            .client
-            .owned_objects(self.operators[i].address(), Some(&tag))
-            .await
-            .unwrap();
+        let caps = self.client.owned_objects(self.operators[i].address(), Some(&tag)).await.unwrap();
         caps[0].object_id()
     }
 
@@ -273,24 +227,12 @@ impl StakedNet {
 
     /// The id of alice's `i`-th WAL coin.
     pub fn wal_coin(&self, i: usize) -> Address {
-        self.genesis
-            .floe
-            .wal_coins
-            .iter()
-            .filter(|(owner, _)| *owner == self.alice.address())
-            .nth(i)
-            .unwrap()
-            .1
-            .id
+        self.genesis.floe.wal_coins.iter().filter(|(owner, _)| *owner == self.alice.address()).nth(i).unwrap().1.id
     }
 
     /// Alice stakes `amount` (split off her WAL coin 0) with node `node_id`; returns the
     /// transaction and the `StakedWal` id.
-    pub async fn stake(
-        &self,
-        amount: u64,
-        node_id: Address,
-    ) -> Result<(Executed, Address), ClientError> {
+    pub async fn stake(&self, amount: u64, node_id: Address) -> Result<(Executed, Address), ClientError> {
         let coin = self.owned(self.wal_coin(0)).await;
         let executed = self
             .run_as(&self.alice, |tx| {
@@ -301,9 +243,7 @@ impl StakedNet {
                 Self::keep(tx, vec![staked], self.alice.address());
             })
             .await?;
-        let id = self
-            .created_of::<floe_chain::floe::staked_wal::StakedWal>(&executed)
-            .await;
+        let id = self.created_of::<floe_chain::floe::staked_wal::StakedWal>(&executed).await;
         Ok((executed, id))
     }
 
@@ -311,11 +251,7 @@ impl StakedNet {
     pub async fn created_of<T: MoveType>(&self, executed: &Executed) -> Address {
         let tag = T::struct_tag(&self.packages);
         for written in executed.created() {
-            let object = self
-                .client
-                .get_object(*written.reference.object_id())
-                .await
-                .unwrap();
+            let object = self.client.get_object(*written.reference.object_id()).await.unwrap();
             if object.as_struct().is_some_and(|s| s.object_type() == &tag) {
                 return object.object_id();
             }
@@ -328,17 +264,11 @@ impl StakedNet {
         let tag = floe_chain::floe::wal::wal_type(&self.packages);
         let coin = sui_sdk_types::StructTag::coin(TypeTag::Struct(Box::new(tag)));
         for written in executed.created() {
-            let object = self
-                .client
-                .get_object(*written.reference.object_id())
-                .await
-                .unwrap();
+            let object = self.client.get_object(*written.reference.object_id()).await.unwrap();
             if object.as_struct().is_some_and(|s| s.object_type() == &coin) {
-                return bcs::from_bytes::<floe_devnet::CoinValue>(
-                    object.as_struct().unwrap().contents(),
-                )
-                .unwrap()
-                .value;
+                return bcs::from_bytes::<floe_devnet::CoinValue>(object.as_struct().unwrap().contents())
+                    .unwrap()
+                    .value;
             }
         }
         panic!("no WAL coin created by {}", executed.digest)
@@ -346,11 +276,7 @@ impl StakedNet {
 
     /// The floe events of a transaction.
     pub fn events(&self, executed: &Executed) -> Vec<FloeEvent> {
-        executed
-            .events
-            .iter()
-            .map(|e| FloeEvent::from_event(&self.packages, e).unwrap())
-            .collect()
+        executed.events.iter().map(|e| FloeEvent::from_event(&self.packages, e).unwrap()).collect()
     }
 
     /// The WAL in coin `id`.
@@ -363,9 +289,7 @@ impl StakedNet {
 pub fn abort_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> AbortAt {
     match result {
         Err(ClientError::ExecutionFailed(failure)) => {
-            let abort = failure
-                .move_abort()
-                .unwrap_or_else(|| panic!("not an abort: {failure}"));
+            let abort = failure.move_abort().unwrap_or_else(|| panic!("not an abort: {failure}"));
             (abort.module, abort.code)
         }
         other => panic!("expected a Move abort, got {other:?}"),

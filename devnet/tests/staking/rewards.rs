@@ -27,16 +27,9 @@ fn change_events(net: &StakedNet, epoch: u32) -> Vec<FloeEvent> {
     for sequence in (0..=ledger.tip()).rev() {
         let (_, transactions) = ledger.checkpoint(sequence).unwrap();
         for record in transactions {
-            let events: Vec<FloeEvent> = record
-                .events
-                .0
-                .iter()
-                .map(|e| FloeEvent::from_event(&net.packages, e).unwrap())
-                .collect();
-            if events
-                .iter()
-                .any(|e| matches!(e, FloeEvent::EpochChangeStart(s) if s.epoch == epoch))
-            {
+            let events: Vec<FloeEvent> =
+                record.events.0.iter().map(|e| FloeEvent::from_event(&net.packages, e).unwrap()).collect();
+            if events.iter().any(|e| matches!(e, FloeEvent::EpochChangeStart(s) if s.epoch == epoch)) {
                 return events;
             }
         }
@@ -54,29 +47,13 @@ async fn rewards_go_to_the_committee_by_shards_and_to_stakers_after_commission()
     // 30 FROST over 10 shards: 9/9/6/6; node 0 keeps 10% commission (0.9 -> 0).
     let distributed: Vec<RewardsDistributed> = change_events(&net, 2)
         .into_iter()
-        .filter_map(|e| {
-            if let FloeEvent::RewardsDistributed(r) = e {
-                Some(r)
-            } else {
-                None
-            }
-        })
+        .filter_map(|e| if let FloeEvent::RewardsDistributed(r) = e { Some(r) } else { None })
         .collect();
     assert_eq!(distributed.len(), 4);
     let node0 = net.node_id(0).await;
     let node2 = net.node_id(2).await;
-    assert!(distributed.contains(&RewardsDistributed {
-        epoch: 1,
-        node_id: node0,
-        amount: 9,
-        commission: 0
-    }));
-    assert!(distributed.contains(&RewardsDistributed {
-        epoch: 1,
-        node_id: node2,
-        amount: 6,
-        commission: 0
-    }));
+    assert!(distributed.contains(&RewardsDistributed { epoch: 1, node_id: node0, amount: 9, commission: 0 }));
+    assert!(distributed.contains(&RewardsDistributed { epoch: 1, node_id: node2, amount: 6, commission: 0 }));
     let pool0 = net.pool(0).await;
     assert_eq!((pool0.wal_balance, pool0.rewards_pool), (309, 9));
 
@@ -136,11 +113,7 @@ async fn commission_is_cut_from_rewards_and_collected_by_the_capability_holder()
     let node0 = net.node_id(0).await;
     assert_eq!(
         net.events(&executed),
-        vec![FloeEvent::CommissionCollected(CommissionCollected {
-            epoch: 2,
-            node_id: node0,
-            amount: 90
-        })]
+        vec![FloeEvent::CommissionCollected(CommissionCollected { epoch: 2, node_id: node0, amount: 90 })]
     );
     assert_eq!(net.created_wal(&executed).await, 90);
     assert_eq!(net.pool(0).await.commission, 0);

@@ -7,22 +7,14 @@ use crate::checkpoint::{ObjectState, owner_text};
 use crate::ingest::IngestError;
 use crate::mapping::Change;
 use crate::rows::{
-    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow,
-    EpochRow, PoolRow, RewardsWithheldRow, StakeRow,
+    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, PoolRow,
+    RewardsWithheldRow, StakeRow,
 };
 
 impl Batch {
     fn epoch(&mut self, epoch: u32) -> &mut EpochRow {
         let epoch = i64::from(epoch);
-        self.epochs
-            .entry(epoch)
-            .or_insert_with(|| {
-                Tracked::created(EpochRow {
-                    epoch,
-                    ..EpochRow::default()
-                })
-            })
-            .edit()
+        self.epochs.entry(epoch).or_insert_with(|| Tracked::created(EpochRow { epoch, ..EpochRow::default() })).edit()
     }
 
     /// The pool of `node_id`, created with defaults if events reach it before its registration
@@ -45,15 +37,11 @@ impl Batch {
     }
 
     fn blob(&mut self, object_id: &Address) -> Option<&mut BlobRow> {
-        self.blobs
-            .get_mut(&object_id.to_string())
-            .map(Tracked::edit)
+        self.blobs.get_mut(&object_id.to_string()).map(Tracked::edit)
     }
 
     fn stake(&mut self, staked_wal_id: &Address) -> Option<&mut StakeRow> {
-        self.stakes
-            .get_mut(&staked_wal_id.to_string())
-            .map(Tracked::edit)
+        self.stakes.get_mut(&staked_wal_id.to_string()).map(Tracked::edit)
     }
 
     /// The digest of the transaction that emitted the batch's event `event_id` (every event row
@@ -69,15 +57,7 @@ impl Batch {
 
     pub(super) fn apply(&mut self, at: Position, change: Change) -> Result<(), IngestError> {
         match change {
-            Change::BlobRegistered {
-                object_id,
-                blob_id,
-                size,
-                encoding_type,
-                epoch,
-                end_epoch,
-                deletable,
-            } => {
+            Change::BlobRegistered { object_id, blob_id, size, encoding_type, epoch, end_epoch, deletable } => {
                 let row = BlobRow {
                     object_id: object_id.to_string(),
                     blob_id,
@@ -97,15 +77,9 @@ impl Batch {
                 };
                 // An object id is registered once; a second registration would be a chain bug,
                 // and the latest event wins rather than halting the indexer.
-                self.blobs
-                    .insert(row.object_id.clone(), Tracked::created(row));
+                self.blobs.insert(row.object_id.clone(), Tracked::created(row));
             }
-            Change::BlobCertified {
-                object_id,
-                epoch,
-                end_epoch,
-                is_extension,
-            } => {
+            Change::BlobCertified { object_id, epoch, end_epoch, is_extension } => {
                 if let Some(blob) = self.blob(&object_id) {
                     if !is_extension || blob.certified_epoch.is_none() {
                         blob.certified_epoch = Some(epoch.into());
@@ -151,48 +125,22 @@ impl Batch {
                 row.storage_price_per_unit_size = Some(storage);
                 row.write_price_per_unit_size = Some(write);
             }
-            Change::ShardsReceived {
-                epoch,
-                node_id,
-                shards,
-            } => {
+            Change::ShardsReceived { epoch, node_id, shards } => {
                 let (epoch, node) = (i64::from(epoch), node_id.to_string());
                 let shard_count = i32::try_from(shards.len()).unwrap_or(i32::MAX);
-                self.members.insert(
-                    (epoch, node.clone()),
-                    CommitteeMemberRow {
-                        epoch,
-                        node_id: node.clone(),
-                        shard_count,
-                    },
-                );
+                self.members
+                    .insert((epoch, node.clone()), CommitteeMemberRow { epoch, node_id: node.clone(), shard_count });
                 for shard in shards {
                     let shard = i32::from(shard);
-                    self.shards.insert(
-                        (epoch, shard),
-                        CommitteeShardRow {
-                            epoch,
-                            shard,
-                            node_id: node.clone(),
-                        },
-                    );
+                    self.shards.insert((epoch, shard), CommitteeShardRow { epoch, shard, node_id: node.clone() });
                 }
             }
-            Change::PoolRegistered {
-                epoch,
-                node_id,
-                commission_rate,
-            } => {
+            Change::PoolRegistered { epoch, node_id, commission_rate } => {
                 let pool = self.pool(&node_id);
                 pool.commission_rate = commission_rate.into();
                 pool.registered_epoch = epoch.into();
             }
-            Change::Staked {
-                node_id,
-                staked_wal_id,
-                amount,
-                activation_epoch,
-            } => {
+            Change::Staked { node_id, staked_wal_id, amount, activation_epoch } => {
                 let amount = int("amount", amount)?;
                 let pool = self.pool(&node_id);
                 pool.staked = pool.staked.saturating_add(amount);
@@ -207,24 +155,15 @@ impl Batch {
                     withdrawn_amount: None,
                     staked_event: at.event_id,
                 };
-                self.stakes
-                    .insert(row.staked_wal_id.clone(), Tracked::created(row));
+                self.stakes.insert(row.staked_wal_id.clone(), Tracked::created(row));
             }
-            Change::WithdrawalRequested {
-                staked_wal_id,
-                withdraw_epoch,
-            } => {
+            Change::WithdrawalRequested { staked_wal_id, withdraw_epoch } => {
                 if let Some(stake) = self.stake(&staked_wal_id) {
                     stake.state = WITHDRAWING.to_owned();
                     stake.withdraw_epoch = Some(withdraw_epoch.into());
                 }
             }
-            Change::Withdrawn {
-                node_id,
-                staked_wal_id,
-                principal,
-                amount,
-            } => {
+            Change::Withdrawn { node_id, staked_wal_id, principal, amount } => {
                 let (principal, amount) = (int("principal", principal)?, int("amount", amount)?);
                 let pool = self.pool(&node_id);
                 pool.staked = pool.staked.saturating_sub(principal);
@@ -239,11 +178,7 @@ impl Batch {
                 let pool = self.pool(&node_id);
                 pool.commission_collected = pool.commission_collected.saturating_add(amount);
             }
-            Change::RewardsDistributed {
-                node_id,
-                amount,
-                commission,
-            } => {
+            Change::RewardsDistributed { node_id, amount, commission } => {
                 let (amount, commission) = (int("amount", amount)?, int("commission", commission)?);
                 let pool = self.pool(&node_id);
                 pool.rewards = pool.rewards.saturating_add(amount);
@@ -251,11 +186,7 @@ impl Batch {
             }
             // The chain allows one window per epoch and one outcome or withholding per node and
             // epoch; should a second ever come, the latest wins rather than halting the indexer.
-            Change::ChallengeWindowOpened {
-                epoch,
-                seed,
-                opened_at_ms,
-            } => {
+            Change::ChallengeWindowOpened { epoch, seed, opened_at_ms } => {
                 let row = ChallengeWindowRow {
                     epoch: epoch.into(),
                     seed,
@@ -265,12 +196,7 @@ impl Batch {
                 };
                 self.challenge_windows.insert(row.epoch, row);
             }
-            Change::ChallengeOutcome {
-                epoch,
-                node_id,
-                passed,
-                stake_support,
-            } => {
+            Change::ChallengeOutcome { epoch, node_id, passed, stake_support } => {
                 let row = ChallengeOutcomeRow {
                     event_id: at.event_id,
                     epoch: epoch.into(),
@@ -280,14 +206,9 @@ impl Batch {
                     checkpoint: at.checkpoint,
                     tx_digest: self.tx_digest(at.event_id),
                 };
-                self.challenge_outcomes
-                    .insert((row.epoch, row.node_id.clone()), row);
+                self.challenge_outcomes.insert((row.epoch, row.node_id.clone()), row);
             }
-            Change::RewardsWithheld {
-                epoch,
-                node_id,
-                amount,
-            } => {
+            Change::RewardsWithheld { epoch, node_id, amount } => {
                 let row = RewardsWithheldRow {
                     epoch: epoch.into(),
                     node_id: node_id.to_string(),
@@ -295,20 +216,14 @@ impl Batch {
                     checkpoint: at.checkpoint,
                     tx_digest: self.tx_digest(at.event_id),
                 };
-                self.rewards_withheld
-                    .insert((row.epoch, row.node_id.clone()), row);
+                self.rewards_withheld.insert((row.epoch, row.node_id.clone()), row);
             }
         }
         Ok(())
     }
 
     /// Follows ownership: only objects known as blobs or stakes are looked at.
-    pub(super) fn apply_object(
-        &mut self,
-        checkpoint: i64,
-        object_id: &Address,
-        state: ObjectState,
-    ) {
+    pub(super) fn apply_object(&mut self, checkpoint: i64, object_id: &Address, state: ObjectState) {
         let owner = match state {
             ObjectState::Written(owner) => Some(owner_text(&owner)),
             ObjectState::Deleted | ObjectState::Wrapped => None,
@@ -335,12 +250,7 @@ impl Batch {
         state: ObjectState,
     ) -> Option<&mut BlobRow> {
         let tracked = self.blobs.get_mut(&object_id.to_string())?;
-        let unchanged =
-            tracked.row.owner == *owner && (state != ObjectState::Deleted || tracked.row.deleted);
-        if unchanged {
-            None
-        } else {
-            Some(tracked.edit())
-        }
+        let unchanged = tracked.row.owner == *owner && (state != ObjectState::Deleted || tracked.row.deleted);
+        if unchanged { None } else { Some(tracked.edit()) }
     }
 }

@@ -16,8 +16,8 @@ use crate::db::{DbConnection, DbError, with_connection};
 use crate::ingest::IngestError;
 use crate::mapping::{Change, map_event};
 use crate::rows::{
-    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow,
-    EpochRow, EventRow, PoolRow, RewardsWithheldRow, StakeRow,
+    BlobRow, ChallengeOutcomeRow, ChallengeWindowRow, CommitteeMemberRow, CommitteeShardRow, EpochRow, EventRow,
+    PoolRow, RewardsWithheldRow, StakeRow,
 };
 use crate::schema::{blobs, epochs, pools, stakes};
 
@@ -40,21 +40,13 @@ struct Tracked<T> {
 
 impl<T: Clone> Tracked<T> {
     fn loaded(row: T) -> Self {
-        Self {
-            original: Some(row.clone()),
-            row,
-            dirty: false,
-        }
+        Self { original: Some(row.clone()), row, dirty: false }
     }
 }
 
 impl<T> Tracked<T> {
     fn created(row: T) -> Self {
-        Self {
-            row,
-            original: None,
-            dirty: true,
-        }
+        Self { row, original: None, dirty: true }
     }
     fn edit(&mut self) -> &mut T {
         self.dirty = true;
@@ -114,10 +106,8 @@ impl Batch {
                         checkpoint: checkpoint_number,
                         timestamp_ms,
                         tx_digest: tx.digest.clone(),
-                        event_index: i32::try_from(index).map_err(|_| IngestError::OutOfRange {
-                            field: "event_index",
-                            value: index as u64,
-                        })?,
+                        event_index: i32::try_from(index)
+                            .map_err(|_| IngestError::OutOfRange { field: "event_index", value: index as u64 })?,
                         sender: tx.sender.to_string(),
                         kind: m.kind,
                         type_tag: event.type_.to_string(),
@@ -128,14 +118,7 @@ impl Batch {
                         fields: m.fields.to_string(),
                     });
                     if let Some(change) = m.change {
-                        mapped.push((
-                            Position {
-                                checkpoint: checkpoint_number,
-                                timestamp_ms,
-                                event_id,
-                            },
-                            change,
-                        ));
+                        mapped.push((Position { checkpoint: checkpoint_number, timestamp_ms, event_id }, change));
                     }
                     event_id += 1;
                 }
@@ -190,11 +173,7 @@ impl Batch {
                 Change::Staked { node_id, .. } => {
                     nodes.insert(node_id.to_string());
                 }
-                Change::Withdrawn {
-                    node_id,
-                    staked_wal_id,
-                    ..
-                } => {
+                Change::Withdrawn { node_id, staked_wal_id, .. } => {
                     nodes.insert(node_id.to_string());
                     objects.insert(staked_wal_id.to_string());
                 }
@@ -211,11 +190,7 @@ impl Batch {
             }
         }
         // Any written object may be a blob or stake created earlier (a transfer by a wallet).
-        for tx in checkpoints
-            .iter()
-            .flat_map(|c| &c.transactions)
-            .filter(|tx| tx.succeeded)
-        {
+        for tx in checkpoints.iter().flat_map(|c| &c.transactions).filter(|tx| tx.succeeded) {
             objects.extend(tx.object_changes.iter().map(|c| c.object_id.to_string()));
         }
         let objects: Vec<String> = objects.into_iter().collect();
@@ -224,20 +199,12 @@ impl Batch {
                 .filter(blobs::object_id.eq_any(chunk))
                 .select(BlobRow::as_select())
                 .load(c))?;
-            self.blobs.extend(
-                found
-                    .into_iter()
-                    .map(|r| (r.object_id.clone(), Tracked::loaded(r))),
-            );
+            self.blobs.extend(found.into_iter().map(|r| (r.object_id.clone(), Tracked::loaded(r))));
             let found: Vec<StakeRow> = with_connection!(conn, c => stakes::table
                 .filter(stakes::staked_wal_id.eq_any(chunk))
                 .select(StakeRow::as_select())
                 .load(c))?;
-            self.stakes.extend(
-                found
-                    .into_iter()
-                    .map(|r| (r.staked_wal_id.clone(), Tracked::loaded(r))),
-            );
+            self.stakes.extend(found.into_iter().map(|r| (r.staked_wal_id.clone(), Tracked::loaded(r))));
         }
         let nodes: Vec<String> = nodes.into_iter().collect();
         for chunk in nodes.chunks(LOOKUP_CHUNK) {
@@ -245,11 +212,7 @@ impl Batch {
                 .filter(pools::node_id.eq_any(chunk))
                 .select(PoolRow::as_select())
                 .load(c))?;
-            self.pools.extend(
-                found
-                    .into_iter()
-                    .map(|r| (r.node_id.clone(), Tracked::loaded(r))),
-            );
+            self.pools.extend(found.into_iter().map(|r| (r.node_id.clone(), Tracked::loaded(r))));
         }
         let epoch_numbers: Vec<i64> = epoch_numbers.into_iter().collect();
         for chunk in epoch_numbers.chunks(LOOKUP_CHUNK) {
@@ -257,8 +220,7 @@ impl Batch {
                 .filter(epochs::epoch.eq_any(chunk))
                 .select(EpochRow::as_select())
                 .load(c))?;
-            self.epochs
-                .extend(found.into_iter().map(|r| (r.epoch, Tracked::loaded(r))));
+            self.epochs.extend(found.into_iter().map(|r| (r.epoch, Tracked::loaded(r))));
         }
         Ok(())
     }

@@ -7,8 +7,8 @@ use crate::db::{DbConnection, DbError, with_connection};
 use crate::ingest::PIPELINE;
 use crate::rows::{BlobRow, TotalsRow};
 use crate::schema::{
-    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs,
-    events, pools, rewards_withheld, stakes, totals,
+    blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs, events, pools,
+    rewards_withheld, stakes, totals,
 };
 
 /// Rows per multi-row INSERT; stays under SQLite's 32,766 and PostgreSQL's 65,535 bind
@@ -22,9 +22,7 @@ macro_rules! bulk_insert {
         match $conn {
             DbConnection::Postgres(c) => {
                 if !$rows.is_empty() {
-                    diesel::copy_from($table)
-                        .from_insertable($rows)
-                        .execute(c)?;
+                    diesel::copy_from($table).from_insertable($rows).execute(c)?;
                 }
             }
             DbConnection::Sqlite(c) => {
@@ -42,10 +40,7 @@ impl Batch {
         bulk_insert!(conn, events::table, &self.events);
         let mut delta = [0i64; 3];
         for tracked in self.blobs.values().filter(|t| t.dirty) {
-            let (after, before) = (
-                counted(Some(&tracked.row)),
-                counted(tracked.original.as_ref()),
-            );
+            let (after, before) = (counted(Some(&tracked.row)), counted(tracked.original.as_ref()));
             for k in 0..3 {
                 delta[k] += after[k] - before[k];
             }
@@ -136,10 +131,7 @@ fn counted(row: Option<&BlobRow>) -> [i64; 3] {
     }
 }
 
-fn add_to_totals(
-    conn: &mut DbConnection,
-    [bytes, count, certified]: [i64; 3],
-) -> Result<(), DbError> {
+fn add_to_totals(conn: &mut DbConnection, [bytes, count, certified]: [i64; 3]) -> Result<(), DbError> {
     if bytes == 0 && count == 0 && certified == 0 {
         return Ok(());
     }
@@ -149,10 +141,7 @@ fn add_to_totals(
         .first(c)
         .optional())?;
     let exists = current.is_some();
-    let mut row = current.unwrap_or_else(|| TotalsRow {
-        pipeline: PIPELINE.to_owned(),
-        ..TotalsRow::default()
-    });
+    let mut row = current.unwrap_or_else(|| TotalsRow { pipeline: PIPELINE.to_owned(), ..TotalsRow::default() });
     row.stored_bytes += bytes;
     row.blob_count += count;
     row.certified_count += certified;
@@ -169,11 +158,7 @@ fn split<T>(tracked: impl Iterator<Item = Tracked<T>>) -> (Vec<T>, Vec<T>) {
     let mut inserts = Vec::new();
     let mut updates = Vec::new();
     for t in tracked.filter(|t| t.dirty) {
-        if t.original.is_some() {
-            updates.push(t.row)
-        } else {
-            inserts.push(t.row)
-        }
+        if t.original.is_some() { updates.push(t.row) } else { inserts.push(t.row) }
     }
     (inserts, updates)
 }

@@ -7,9 +7,7 @@ use floe_encoder::BlobId;
 use serde_json::Value;
 use tower::ServiceExt;
 
-use super::fixtures::{
-    Backend, ChainBuilder, TestDb, addr, floe_event, foreign_event, on_both_backends, written,
-};
+use super::fixtures::{Backend, ChainBuilder, TestDb, addr, floe_event, foreign_event, on_both_backends, written};
 use crate::api::router;
 
 on_both_backends! {
@@ -17,19 +15,10 @@ on_both_backends! {
 }
 
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
 fn explorer(backend: Backend) {
@@ -50,37 +39,14 @@ fn explorer(backend: Backend) {
             deletable: false,
             object_id: addr(i),
         };
-        txs.push(chain.tx(
-            owner,
-            vec![floe_event(&event)],
-            vec![written(addr(i), owner)],
-        ));
+        txs.push(chain.tx(owner, vec![floe_event(&event)], vec![written(addr(i), owner)]));
     }
-    let pool = StakingPoolRegistered {
-        epoch: 1,
-        node_id: node,
-        commission_rate: 100,
-    };
-    let staked = Staked {
-        epoch: 1,
-        node_id: node,
-        staked_wal_id: addr(0x77),
-        amount: 5_000,
-        activation_epoch: 2,
-    };
-    let shards = ShardsReceived {
-        epoch: 2,
-        node_id: node,
-        shards: vec![3, 1],
-    };
+    let pool = StakingPoolRegistered { epoch: 1, node_id: node, commission_rate: 100 };
+    let staked = Staked { epoch: 1, node_id: node, staked_wal_id: addr(0x77), amount: 5_000, activation_epoch: 2 };
+    let shards = ShardsReceived { epoch: 2, node_id: node, shards: vec![3, 1] };
     txs.push(chain.tx(
         node,
-        vec![
-            floe_event(&pool),
-            floe_event(&staked),
-            floe_event(&shards),
-            foreign_event(),
-        ],
+        vec![floe_event(&pool), floe_event(&staked), floe_event(&shards), foreign_event()],
         vec![],
     ));
     let checkpoint = chain.checkpoint(txs);
@@ -88,11 +54,7 @@ fn explorer(backend: Backend) {
 
     // As served: floe-serve maps extractor rejections to JSON errors.
     let app = floe_serve::json_errors(router(db.pool()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let (status, body) = get(&app, &format!("/v1/objects/{}", addr(5))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -101,17 +63,8 @@ fn explorer(backend: Backend) {
 
         let (status, body) = get(&app, &format!("/v1/blobs/{}", BlobId([1; 32]))).await;
         assert_eq!(status, StatusCode::OK);
-        let objects: Vec<&str> = body
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| b["object_id"].as_str().unwrap())
-            .collect();
-        assert_eq!(
-            objects,
-            [addr(7).to_string(), addr(1).to_string()],
-            "newest first"
-        );
+        let objects: Vec<&str> = body.as_array().unwrap().iter().map(|b| b["object_id"].as_str().unwrap()).collect();
+        assert_eq!(objects, [addr(7).to_string(), addr(1).to_string()], "newest first");
 
         // Alice's blobs two at a time: 4,3 then 2,1, then nothing more.
         let mut seen = Vec::new();
@@ -119,13 +72,7 @@ fn explorer(backend: Backend) {
         loop {
             let (status, body) = get(&app, &uri).await;
             assert_eq!(status, StatusCode::OK, "{body}");
-            seen.extend(
-                body["items"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|b| b["object_id"].as_str().unwrap().to_owned()),
-            );
+            seen.extend(body["items"].as_array().unwrap().iter().map(|b| b["object_id"].as_str().unwrap().to_owned()));
             match body["next_cursor"].as_str() {
                 Some(cursor) => uri = format!("/v1/blobs?owner={alice}&limit=2&cursor={cursor}"),
                 None => break,
@@ -145,12 +92,7 @@ fn explorer(backend: Backend) {
         let (_, body) = get(&app, &format!("/v1/events?tx={tx}")).await;
         assert_eq!(body["items"].as_array().unwrap().len(), 1);
         let (_, body) = get(&app, &format!("/v1/events?node_id={node}")).await;
-        let kinds: Vec<&str> = body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["kind"].as_str().unwrap())
-            .collect();
+        let kinds: Vec<&str> = body["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["ShardsReceived", "Staked", "StakingPoolRegistered"]);
 
         let (_, body) = get(&app, "/v1/committee").await;

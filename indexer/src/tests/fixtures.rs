@@ -13,8 +13,7 @@ use crate::ingest::Ingester;
 
 /// The PostgreSQL every test uses (overridable for other machines).
 fn postgres_url() -> String {
-    std::env::var("FLOE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    std::env::var("FLOE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 /// Which backend a test runs on.
@@ -41,39 +40,23 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = DatabaseUrl::Sqlite(dir.path().join("data").join("indexer.sqlite"));
-                Self {
-                    url,
-                    schema: None,
-                    _dir: Some(dir),
-                }
+                Self { url, schema: None, _dir: Some(dir) }
             }
             Backend::Postgres => {
-                let schema = format!(
-                    "floe_indexer_test_{}_{}",
-                    std::process::id(),
-                    COUNTER.fetch_add(1, Ordering::Relaxed)
-                );
+                let schema =
+                    format!("floe_indexer_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
                 let url = DatabaseUrl::parse(&postgres_url()).unwrap();
-                let mut admin = DbConnection::establish(&url)
-                    .expect("PostgreSQL at 127.0.0.1:5432 (database test)");
+                let mut admin = DbConnection::establish(&url).expect("PostgreSQL at 127.0.0.1:5432 (database test)");
                 admin
-                    .batch_execute(&format!(
-                        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
-                    ))
+                    .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"))
                     .unwrap();
-                Self {
-                    url,
-                    schema: Some(schema),
-                    _dir: None,
-                }
+                Self { url, schema: Some(schema), _dir: None }
             }
         }
     }
 
     fn setup_sql(&self) -> Option<String> {
-        self.schema
-            .as_ref()
-            .map(|s| format!("SET search_path TO {s}"))
+        self.schema.as_ref().map(|s| format!("SET search_path TO {s}"))
     }
 
     /// A new migrated connection.
@@ -91,10 +74,7 @@ impl TestDb {
     }
 
     pub fn pool(&self) -> Pool {
-        Pool::builder()
-            .max_size(4)
-            .build(ConnectionManager::new(self.url.clone(), self.setup_sql()))
-            .unwrap()
+        Pool::builder().max_size(4).build(ConnectionManager::new(self.url.clone(), self.setup_sql())).unwrap()
     }
 }
 
@@ -128,11 +108,7 @@ macro_rules! on_both_backends {
 pub(crate) use on_both_backends;
 
 pub fn packages() -> Packages {
-    Packages {
-        wal: Address::new([0xa1; 32]),
-        floe: Address::new([0xf1; 32]),
-        seal: Address::new([0x5e; 32]),
-    }
+    Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::new([0x5e; 32]) }
 }
 
 pub fn addr(byte: u8) -> Address {
@@ -154,12 +130,7 @@ pub fn floe_event<T: MoveType + Serialize>(value: &T) -> Event {
 
 /// An event of some other package.
 pub fn foreign_event() -> Event {
-    let type_ = StructTag::new(
-        addr(0x99),
-        Identifier::from_static("game"),
-        Identifier::from_static("Scored"),
-        vec![],
-    );
+    let type_ = StructTag::new(addr(0x99), Identifier::from_static("game"), Identifier::from_static("Scored"), vec![]);
     Event {
         package_id: addr(0x99),
         module: Identifier::from_static("game"),
@@ -170,17 +141,11 @@ pub fn foreign_event() -> Event {
 }
 
 pub fn written(object_id: Address, owner: Address) -> ObjectChange {
-    ObjectChange {
-        object_id,
-        state: ObjectState::Written(Owner::Address(owner)),
-    }
+    ObjectChange { object_id, state: ObjectState::Written(Owner::Address(owner)) }
 }
 
 pub fn deleted(object_id: Address) -> ObjectChange {
-    ObjectChange {
-        object_id,
-        state: ObjectState::Deleted,
-    }
+    ObjectChange { object_id, state: ObjectState::Deleted }
 }
 
 /// Builds consecutive checkpoints with unique transaction digests.
@@ -193,20 +158,11 @@ pub struct ChainBuilder {
 
 impl ChainBuilder {
     pub fn new() -> Self {
-        Self {
-            next_sequence: 1,
-            epoch: 1,
-            transactions: 0,
-        }
+        Self { next_sequence: 1, epoch: 1, transactions: 0 }
     }
 
     /// A successful transaction by `sender` (a gas coin write is added, as on a real chain).
-    pub fn tx(
-        &mut self,
-        sender: Address,
-        events: Vec<Event>,
-        mut changes: Vec<ObjectChange>,
-    ) -> IndexedTransaction {
+    pub fn tx(&mut self, sender: Address, events: Vec<Event>, mut changes: Vec<ObjectChange>) -> IndexedTransaction {
         self.transactions += 1;
         let mut digest = [0u8; 32];
         digest[..8].copy_from_slice(&self.transactions.to_le_bytes());

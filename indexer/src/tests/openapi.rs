@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use floe_chain::floe::events::{
-    BlobRegistered, ChallengeOutcome, ChallengeWindowOpened, EpochChangeStart, RewardsWithheld,
-    ShardsReceived, Staked, StakingPoolRegistered,
+    BlobRegistered, ChallengeOutcome, ChallengeWindowOpened, EpochChangeStart, RewardsWithheld, ShardsReceived, Staked,
+    StakingPoolRegistered,
 };
 use floe_encoder::BlobId;
 use serde_json::Value;
@@ -27,11 +27,8 @@ fn spec() -> Value {
 
 /// Follows a local `#/a/b/c` reference.
 fn resolve<'a>(spec: &'a Value, reference: &str) -> &'a Value {
-    let pointer = reference
-        .strip_prefix('#')
-        .unwrap_or_else(|| panic!("non-local $ref {reference}"));
-    spec.pointer(pointer)
-        .unwrap_or_else(|| panic!("$ref {reference} points at nothing"))
+    let pointer = reference.strip_prefix('#').unwrap_or_else(|| panic!("non-local $ref {reference}"));
+    spec.pointer(pointer).unwrap_or_else(|| panic!("$ref {reference} points at nothing"))
 }
 
 fn type_matches(name: &str, value: &Value) -> bool {
@@ -50,13 +47,7 @@ fn type_matches(name: &str, value: &Value) -> bool {
 /// Checks `value` against the subset of JSON Schema the description uses ($ref, type,
 /// required, properties, additionalProperties: false, items, anyOf, enum), noting every
 /// component schema that was exercised. Returns what did not fit, with where.
-fn check(
-    spec: &Value,
-    schema: &Value,
-    value: &Value,
-    at: &str,
-    used: &mut BTreeSet<String>,
-) -> Vec<String> {
+fn check(spec: &Value, schema: &Value, value: &Value, at: &str, used: &mut BTreeSet<String>) -> Vec<String> {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         if let Some(name) = reference.strip_prefix("#/components/schemas/") {
             used.insert(name.to_owned());
@@ -91,12 +82,7 @@ fn check(
     }
     if let Value::Object(object) = value {
         let properties = schema.get("properties").and_then(Value::as_object);
-        for required in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
             let key = required.as_str().unwrap_or_default();
             if !object.contains_key(key) {
                 problems.push(format!("{at}: missing required {key}"));
@@ -105,13 +91,7 @@ fn check(
         for (key, field) in object {
             match properties.and_then(|p| p.get(key)) {
                 Some(field_schema) => {
-                    problems.extend(check(
-                        spec,
-                        field_schema,
-                        field,
-                        &format!("{at}.{key}"),
-                        used,
-                    ));
+                    problems.extend(check(spec, field_schema, field, &format!("{at}.{key}"), used));
                 }
                 None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
                     problems.push(format!("{at}: {key} is not described"));
@@ -146,31 +126,16 @@ fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
 fn openapi_paths_are_exactly_the_routes_served() {
     let spec = spec();
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
-    let documented: BTreeSet<&str> = spec["paths"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let documented: BTreeSet<&str> = spec["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     let served: BTreeSet<&str> = paths().into_iter().collect();
-    assert_eq!(
-        served.difference(&documented).collect::<Vec<_>>(),
-        Vec::<&&str>::new(),
-        "served but not documented"
-    );
-    assert_eq!(
-        documented.difference(&served).collect::<Vec<_>>(),
-        Vec::<&&str>::new(),
-        "documented but not served"
-    );
+    assert_eq!(served.difference(&documented).collect::<Vec<_>>(), Vec::<&&str>::new(), "served but not documented");
+    assert_eq!(documented.difference(&served).collect::<Vec<_>>(), Vec::<&&str>::new(), "documented but not served");
     for (path, item) in spec["paths"].as_object().unwrap() {
         let methods: Vec<&String> = item.as_object().unwrap().keys().collect();
         assert_eq!(methods, ["get"], "{path}: the router serves GET only");
         // Path templates and declared path parameters name the same things.
-        let in_template: BTreeSet<&str> = path
-            .split('/')
-            .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
-            .collect();
+        let in_template: BTreeSet<&str> =
+            path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}')).collect();
         let declared: BTreeSet<&str> = item["get"]["parameters"]
             .as_array()
             .into_iter()
@@ -183,10 +148,7 @@ fn openapi_paths_are_exactly_the_routes_served() {
             .map(|p| p["name"].as_str().unwrap())
             .collect();
         assert_eq!(in_template, declared, "{path}: path parameters");
-        assert!(
-            item["get"]["responses"]["200"].is_object(),
-            "{path}: no 200 answer"
-        );
+        assert!(item["get"]["responses"]["200"].is_object(), "{path}: no 200 answer");
     }
     let mut refs = Vec::new();
     collect_refs(&spec, &mut refs);
@@ -211,10 +173,7 @@ fn ids_and_cursors_have_patterns_and_kinds_are_the_ones_written() {
             match name {
                 "blob_id" | "object_id" | "owner" | "node_id" | "tx" | "cursor" => {
                     let pattern = schema["pattern"].as_str();
-                    assert!(
-                        pattern.is_some_and(|p| p.starts_with('^') && p.ends_with('$')),
-                        "{name}: {schema}"
-                    );
+                    assert!(pattern.is_some_and(|p| p.starts_with('^') && p.ends_with('$')), "{name}: {schema}");
                     checked += 1;
                 }
                 "kind" => {
@@ -235,32 +194,16 @@ fn ids_and_cursors_have_patterns_and_kinds_are_the_ones_written() {
 }
 
 async fn fetch(app: &axum::Router, uri: &str) -> (StatusCode, String, String) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = app.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
-    let content_type = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
-        .await
-        .unwrap();
-    (
-        status,
-        content_type,
-        String::from_utf8(bytes.to_vec()).unwrap(),
-    )
+    let content_type =
+        response.headers().get(header::CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
+    (status, content_type, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 /// Fills a database with one of each row kind, then asks every documented path (with ids that
@@ -279,46 +222,15 @@ fn live_answers(backend: Backend) {
         deletable: true,
         object_id: addr(1),
     };
-    let blob_tx = chain.tx(
-        alice,
-        vec![floe_event(&registered)],
-        vec![written(addr(1), alice)],
-    );
+    let blob_tx = chain.tx(alice, vec![floe_event(&registered)], vec![written(addr(1), alice)]);
     let node_events = vec![
-        floe_event(&StakingPoolRegistered {
-            epoch: 1,
-            node_id: node,
-            commission_rate: 250,
-        }),
-        floe_event(&Staked {
-            epoch: 1,
-            node_id: node,
-            staked_wal_id: addr(0x77),
-            amount: 9,
-            activation_epoch: 2,
-        }),
+        floe_event(&StakingPoolRegistered { epoch: 1, node_id: node, commission_rate: 250 }),
+        floe_event(&Staked { epoch: 1, node_id: node, staked_wal_id: addr(0x77), amount: 9, activation_epoch: 2 }),
         floe_event(&EpochChangeStart { epoch: 2 }),
-        floe_event(&ShardsReceived {
-            epoch: 2,
-            node_id: node,
-            shards: vec![0, 2],
-        }),
-        floe_event(&ChallengeWindowOpened {
-            epoch: 2,
-            seed: vec![7; 32],
-            opened_at_ms: 5,
-        }),
-        floe_event(&ChallengeOutcome {
-            epoch: 2,
-            node_id: node,
-            passed: false,
-            stake_support: 2,
-        }),
-        floe_event(&RewardsWithheld {
-            epoch: 2,
-            node_id: node,
-            amount: 3,
-        }),
+        floe_event(&ShardsReceived { epoch: 2, node_id: node, shards: vec![0, 2] }),
+        floe_event(&ChallengeWindowOpened { epoch: 2, seed: vec![7; 32], opened_at_ms: 5 }),
+        floe_event(&ChallengeOutcome { epoch: 2, node_id: node, passed: false, stake_support: 2 }),
+        floe_event(&RewardsWithheld { epoch: 2, node_id: node, amount: 3 }),
     ];
     let node_tx = chain.tx(alice, node_events, vec![written(addr(0x77), alice)]);
     let checkpoint = chain.checkpoint(vec![blob_tx, node_tx]);
@@ -329,17 +241,13 @@ fn live_answers(backend: Backend) {
     let mut used = BTreeSet::new();
     runtime().block_on(async {
         for path in paths() {
-            let uri = path
-                .replace("{blob_id}", &BlobId([1; 32]).to_string())
-                .replace("{object_id}", &addr(1).to_string());
+            let uri =
+                path.replace("{blob_id}", &BlobId([1; 32]).to_string()).replace("{object_id}", &addr(1).to_string());
             let (status, content_type, body) = fetch(&app, &uri).await;
             assert_eq!(status, StatusCode::OK, "{uri}: {body}");
             let answer = &spec["paths"][path]["get"]["responses"]["200"]["content"];
             let (media, described) = answer.as_object().unwrap().iter().next().unwrap();
-            assert!(
-                content_type.starts_with(media.as_str()),
-                "{uri}: {content_type} is not {media}"
-            );
+            assert!(content_type.starts_with(media.as_str()), "{uri}: {content_type} is not {media}");
             if media != "application/json" {
                 continue;
             }
@@ -351,32 +259,14 @@ fn live_answers(backend: Backend) {
         let (status, _, body) = fetch(&app, "/v1/blobs?limit=0").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         let bad_request = &spec["paths"]["/v1/blobs"]["get"]["responses"]["400"]["$ref"];
-        let schema =
-            &resolve(&spec, bad_request.as_str().unwrap())["content"]["application/json"]["schema"];
+        let schema = &resolve(&spec, bad_request.as_str().unwrap())["content"]["application/json"]["schema"];
         let value: Value = serde_json::from_str(&body).unwrap();
-        assert!(
-            check(&spec, schema, &value, "400", &mut used).is_empty(),
-            "{value}"
-        );
+        assert!(check(&spec, schema, &value, "400", &mut used).is_empty(), "{value}");
         let (status, _, body) = fetch(&app, &format!("/v1/objects/{}", addr(0x99))).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
-        assert!(
-            check(
-                &spec,
-                schema,
-                &serde_json::from_str(&body).unwrap(),
-                "404",
-                &mut used
-            )
-            .is_empty()
-        );
+        assert!(check(&spec, schema, &serde_json::from_str(&body).unwrap(), "404", &mut used).is_empty());
     });
-    let components: BTreeSet<String> = spec["components"]["schemas"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
-        .collect();
+    let components: BTreeSet<String> = spec["components"]["schemas"].as_object().unwrap().keys().cloned().collect();
     assert_eq!(
         components.difference(&used).collect::<Vec<_>>(),
         Vec::<&String>::new(),
@@ -394,16 +284,10 @@ fn the_checker_rejects_answers_that_drifted() {
     assert!(check(&spec, totals, &good, "t", &mut used).is_empty());
     let mut extra = good.clone();
     extra["new_column"] = Value::from(3);
-    assert_eq!(
-        check(&spec, totals, &extra, "t", &mut used),
-        ["t: new_column is not described"]
-    );
+    assert_eq!(check(&spec, totals, &extra, "t", &mut used), ["t: new_column is not described"]);
     let mut missing = good.clone();
     missing.as_object_mut().unwrap().remove("wal_staked");
-    assert_eq!(
-        check(&spec, totals, &missing, "t", &mut used),
-        ["t: missing required wal_staked"]
-    );
+    assert_eq!(check(&spec, totals, &missing, "t", &mut used), ["t: missing required wal_staked"]);
     let mut wrong = good;
     wrong["checkpoint"] = Value::from("7");
     assert_eq!(check(&spec, totals, &wrong, "t", &mut used).len(), 1);
@@ -436,22 +320,13 @@ fn explorer_page_is_served_and_calls_documented_paths_only() {
     });
     let html = EXPLORER_HTML;
     let used = page_api_paths(html);
-    let documented: Vec<&str> = spec["paths"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let documented: Vec<&str> = spec["paths"].as_object().unwrap().keys().map(String::as_str).collect();
     for path in &used {
         // "/v1/blobs/" is the prefix the page appends an encoded id to.
-        let known = documented.iter().any(|d| {
-            d == path
-                || (path.ends_with('/') && d.starts_with(path) && d[path.len()..].starts_with('{'))
-        });
-        assert!(
-            known,
-            "the page calls {path}, which the API does not document"
-        );
+        let known = documented
+            .iter()
+            .any(|d| d == path || (path.ends_with('/') && d.starts_with(path) && d[path.len()..].starts_with('{')));
+        assert!(known, "the page calls {path}, which the API does not document");
     }
     for needed in [
         "/v1/blobs",
@@ -469,19 +344,10 @@ fn explorer_page_is_served_and_calls_documented_paths_only() {
         assert!(used.contains(needed), "the page does not use {needed}");
     }
     // Data only ever enters the DOM as text.
-    for sink in [
-        "innerHTML",
-        "outerHTML",
-        "insertAdjacentHTML",
-        "document.write",
-        "eval(",
-    ] {
+    for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("] {
         assert!(!html.contains(sink), "the page uses {sink}");
     }
     assert!(html.contains("textContent") || html.contains("createTextNode"));
     // No build step and nothing fetched from elsewhere: no external scripts or styles.
-    assert!(
-        !html.contains("<script src") && !html.contains("<link"),
-        "external resources"
-    );
+    assert!(!html.contains("<script src") && !html.contains("<link"), "external resources");
 }

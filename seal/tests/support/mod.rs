@@ -12,34 +12,18 @@ pub struct Committee {
 
 impl Committee {
     pub fn new<R: RngCore + CryptoRng>(rng: &mut R, n: usize) -> Self {
-        let masters = (0..n)
-            .map(|i| (ObjectId([i as u8 + 1; 32]), MasterKey::generate(rng)))
-            .collect();
+        let masters = (0..n).map(|i| (ObjectId([i as u8 + 1; 32]), MasterKey::generate(rng))).collect();
         Self { masters }
     }
 
     pub fn servers(&self) -> Vec<KeyServer> {
-        self.masters
-            .iter()
-            .map(|(id, master)| KeyServer {
-                object_id: *id,
-                public_key: master.public_key(),
-            })
-            .collect()
+        self.masters.iter().map(|(id, master)| KeyServer { object_id: *id, public_key: master.public_key() }).collect()
     }
 
     /// User keys from the servers at `positions` (indices into the committee).
     pub fn keys(&self, identity: &Identity, positions: &[usize]) -> UserKeys {
         let full_id = identity.full_id();
-        positions
-            .iter()
-            .map(|&i| {
-                (
-                    self.masters[i].0,
-                    self.masters[i].1.derive_user_key(&full_id),
-                )
-            })
-            .collect()
+        positions.iter().map(|&i| (self.masters[i].0, self.masters[i].1.derive_user_key(&full_id))).collect()
     }
 }
 

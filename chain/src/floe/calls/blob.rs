@@ -7,13 +7,7 @@ use super::{FloeCalls, function, pure, string};
 
 impl FloeCalls {
     /// `blob::insert_or_update_attribute(&mut Blob, key: String, value: String)`.
-    pub fn insert_or_update_attribute(
-        &self,
-        builder: &mut TransactionBuilder,
-        blob: Argument,
-        key: &str,
-        value: &str,
-    ) {
+    pub fn insert_or_update_attribute(&self, builder: &mut TransactionBuilder, blob: Argument, key: &str, value: &str) {
         let args = vec![blob, string(builder, key), string(builder, value)];
         builder.move_call(function(self.package, "blob", "insert_or_update_attribute"), args);
     }
@@ -25,12 +19,7 @@ impl FloeCalls {
     }
 
     /// `blob::remove_attribute_if_exists(&mut Blob, key: String)`. Returns `Option<String>`.
-    pub fn remove_attribute_if_exists(
-        &self,
-        builder: &mut TransactionBuilder,
-        blob: Argument,
-        key: &str,
-    ) -> Argument {
+    pub fn remove_attribute_if_exists(&self, builder: &mut TransactionBuilder, blob: Argument, key: &str) -> Argument {
         let args = vec![blob, string(builder, key)];
         builder.move_call(function(self.package, "blob", "remove_attribute_if_exists"), args)
     }

@@ -97,11 +97,7 @@ mod tests {
         Deployment {
             chain_id: "test".into(),
             rpc_url: String::new(),
-            packages: Packages {
-                wal: Address::new([0xa1; 32]),
-                floe: Address::new([0xf1; 32]),
-                seal: Address::ZERO,
-            },
+            packages: Packages { wal: Address::new([0xa1; 32]), floe: Address::new([0xf1; 32]), seal: Address::ZERO },
             system_object: Address::new([system; 32]),
             staking_object: Address::new([staking; 32]),
         }
@@ -119,12 +115,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_missing_or_owned_object_is_named_in_the_error() {
-        let client =
-            serve(vec![object(0x51, Owner::Shared(3)), object(0x52, Owner::Address(Address::ZERO))]).await;
+        let client = serve(vec![object(0x51, Owner::Shared(3)), object(0x52, Owner::Address(Address::ZERO))]).await;
         let err = FloeCalls::resolve(&client, &deployment(0x51, 0x52)).await.unwrap_err();
-        assert!(
-            matches!(err, ResolveError::NotShared(SharedObjectError { id, .. }) if id == Address::new([0x52; 32]))
-        );
+        assert!(matches!(err, ResolveError::NotShared(SharedObjectError { id, .. }) if id == Address::new([0x52; 32])));
         let err = FloeCalls::resolve(&client, &deployment(0x51, 0x53)).await.unwrap_err();
         assert!(matches!(err, ResolveError::Read { id, .. } if id == Address::new([0x53; 32])), "{err}");
     }

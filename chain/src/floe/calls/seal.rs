@@ -92,12 +92,7 @@ impl SealCalls {
     }
 
     /// `allowlist::seal_approve(id, &Allowlist)`.
-    pub fn allowlist_seal_approve(
-        &self,
-        builder: &mut TransactionBuilder,
-        id: &[u8],
-        allowlist: &SharedObject,
-    ) {
+    pub fn allowlist_seal_approve(&self, builder: &mut TransactionBuilder, id: &[u8], allowlist: &SharedObject) {
         let args = vec![bytes(builder, id), allowlist.add(builder, false)];
         builder.move_call(function(self.package, "allowlist", "seal_approve"), args);
     }
@@ -125,8 +120,7 @@ impl SealCalls {
         name: &str,
     ) -> Argument {
         let args = vec![pure(builder, &fee), pure(builder, &ttl_ms), string(builder, name)];
-        let call =
-            function(self.package, "subscription", "create_service").with_type_args(vec![coin_type.clone()]);
+        let call = function(self.package, "subscription", "create_service").with_type_args(vec![coin_type.clone()]);
         builder.move_call(call, args)
     }
 
@@ -155,18 +149,12 @@ impl SealCalls {
         payment: Argument,
     ) -> Argument {
         let args = vec![service.add(builder, false), payment, self.clock.add(builder, false)];
-        let call =
-            function(self.package, "subscription", "subscribe").with_type_args(vec![coin_type.clone()]);
+        let call = function(self.package, "subscription", "subscribe").with_type_args(vec![coin_type.clone()]);
         builder.move_call(call, args)
     }
 
     /// `subscription::transfer(Subscription, recipient)`.
-    pub fn transfer_subscription(
-        &self,
-        builder: &mut TransactionBuilder,
-        subscription: Argument,
-        recipient: Address,
-    ) {
+    pub fn transfer_subscription(&self, builder: &mut TransactionBuilder, subscription: Argument, recipient: Address) {
         let args = vec![subscription, pure(builder, &recipient)];
         builder.move_call(function(self.package, "subscription", "transfer"), args);
     }
@@ -180,43 +168,25 @@ impl SealCalls {
         subscription: Argument,
         service: &SharedObject,
     ) {
-        let args = vec![
-            bytes(builder, id),
-            subscription,
-            service.add(builder, false),
-            self.clock.add(builder, false),
-        ];
-        let call =
-            function(self.package, "subscription", "seal_approve").with_type_args(vec![coin_type.clone()]);
+        let args = vec![bytes(builder, id), subscription, service.add(builder, false), self.clock.add(builder, false)];
+        let call = function(self.package, "subscription", "seal_approve").with_type_args(vec![coin_type.clone()]);
         builder.move_call(call, args);
     }
 
     /// `key_server::register(name, url, key_type, public_key)`. Returns the `KeyServer`.
-    pub fn register_key_server(
-        &self,
-        builder: &mut TransactionBuilder,
-        server: &KeyServerRegistration,
-    ) -> Argument {
+    pub fn register_key_server(&self, builder: &mut TransactionBuilder, server: &KeyServerRegistration) -> Argument {
         let args = self.key_server_args(builder, server);
         builder.move_call(function(self.package, "key_server", "register"), args)
     }
 
     /// `key_server::register_and_transfer(name, url, key_type, public_key)`: the `KeyServer`
     /// goes to the sender.
-    pub fn register_key_server_and_transfer(
-        &self,
-        builder: &mut TransactionBuilder,
-        server: &KeyServerRegistration,
-    ) {
+    pub fn register_key_server_and_transfer(&self, builder: &mut TransactionBuilder, server: &KeyServerRegistration) {
         let args = self.key_server_args(builder, server);
         builder.move_call(function(self.package, "key_server", "register_and_transfer"), args);
     }
 
-    fn key_server_args(
-        &self,
-        builder: &mut TransactionBuilder,
-        server: &KeyServerRegistration,
-    ) -> Vec<Argument> {
+    fn key_server_args(&self, builder: &mut TransactionBuilder, server: &KeyServerRegistration) -> Vec<Argument> {
         vec![
             string(builder, &server.name),
             string(builder, &server.url),
@@ -343,12 +313,8 @@ mod tests {
         assert_eq!(built[0].name(), "key_server::register");
         let mut key = vec![96];
         key.extend([0xb0; 96]);
-        let expected_args = vec![
-            Arg::Pure(b"\x02ks".to_vec()),
-            pure(&"http://127.0.0.1:2024"),
-            Arg::Pure(vec![0]),
-            Arg::Pure(key),
-        ];
+        let expected_args =
+            vec![Arg::Pure(b"\x02ks".to_vec()), pure(&"http://127.0.0.1:2024"), Arg::Pure(vec![0]), Arg::Pure(key)];
         assert_eq!(built[0].args, expected_args);
         assert_eq!(built[1].name(), "key_server::update_url");
         assert_eq!(built[1].args, vec![Arg::Result(0), pure(&"http://127.0.0.1:2025")]);

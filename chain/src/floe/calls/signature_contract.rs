@@ -47,8 +47,7 @@ fn move_signature(call: &Call) -> (usize, Vec<String>) {
         .unwrap_or_else(|| panic!("no public or entry fun {} in {}", call.function, path.display()));
     let rest = &source[start + pattern.len()..];
     let open = rest.find('(').expect("a parameter list");
-    let type_params =
-        if rest.starts_with('<') { rest[1..rest.find('>').unwrap()].split(',').count() } else { 0 };
+    let type_params = if rest.starts_with('<') { rest[1..rest.find('>').unwrap()].split(',').count() } else { 0 };
     let mut depth = 0;
     let mut params = Vec::new();
     let mut begin = open + 1;
@@ -140,8 +139,7 @@ fn every_call() -> Vec<TransactionBuilder> {
         commission_rate: 1,
         voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
     };
-    let server =
-        KeyServerRegistration { name: "k".into(), url: "u".into(), key_type: 0, public_key: vec![3; 96] };
+    let server = KeyServerRegistration { name: "k".into(), url: "u".into(), key_type: 0, public_key: vec![3; 96] };
     let node_id = Address::new([0x90; 32]);
     let id = [1u8; 40];
     type Build<'a> = Box<dyn Fn(&mut TransactionBuilder) + 'a>;
@@ -187,8 +185,7 @@ fn every_call() -> Vec<TransactionBuilder> {
         }),
         Box::new(|tx| {
             let cap = owned(tx, 1);
-            let params =
-                InitParams { n_shards: 1, epoch_duration_ms: 1, max_epochs_ahead: 1, max_committee_size: 1 };
+            let params = InitParams { n_shards: 1, epoch_duration_ms: 1, max_epochs_ahead: 1, max_committee_size: 1 };
             initialize(tx, packages().floe, cap, &params);
         }),
         Box::new(|tx| {

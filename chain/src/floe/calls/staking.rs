@@ -27,12 +27,7 @@ pub struct NodeRegistration {
 }
 
 impl FloeCalls {
-    fn staking_call(
-        &self,
-        builder: &mut TransactionBuilder,
-        name: &'static str,
-        mut args: Vec<Argument>,
-    ) -> Argument {
+    fn staking_call(&self, builder: &mut TransactionBuilder, name: &'static str, mut args: Vec<Argument>) -> Argument {
         let staking = self.staking.add(builder, true);
         args.insert(0, staking);
         builder.move_call(function(self.package, STAKING, name), args)
@@ -85,24 +80,14 @@ impl FloeCalls {
     }
 
     /// `staking::set_network_address(&mut Staking, &StorageNodeCap, network_address)`.
-    pub fn set_network_address(
-        &self,
-        builder: &mut TransactionBuilder,
-        cap: Argument,
-        network_address: &str,
-    ) {
+    pub fn set_network_address(&self, builder: &mut TransactionBuilder, cap: Argument, network_address: &str) {
         let address = string(builder, network_address);
         self.staking_call(builder, "set_network_address", vec![cap, address]);
     }
 
     /// `staking::stake_with_pool(&mut Staking, Coin<WAL>, node_id: ID)`: stakes the whole coin.
     /// Returns the `StakedWal`.
-    pub fn stake_with_pool(
-        &self,
-        builder: &mut TransactionBuilder,
-        to_stake: Argument,
-        node_id: Address,
-    ) -> Argument {
+    pub fn stake_with_pool(&self, builder: &mut TransactionBuilder, to_stake: Argument, node_id: Address) -> Argument {
         let node = pure(builder, &node_id);
         self.staking_call(builder, "stake_with_pool", vec![to_stake, node])
     }
@@ -170,12 +155,7 @@ impl FloeCalls {
     }
 
     /// `staked_wal::split(&mut StakedWal, amount)`. Returns the new `StakedWal` of `amount`.
-    pub fn split_staked_wal(
-        &self,
-        builder: &mut TransactionBuilder,
-        staked_wal: Argument,
-        amount: u64,
-    ) -> Argument {
+    pub fn split_staked_wal(&self, builder: &mut TransactionBuilder, staked_wal: Argument, amount: u64) -> Argument {
         let args = vec![staked_wal, pure(builder, &amount)];
         builder.move_call(function(self.package, "staked_wal", "split"), args)
     }
@@ -192,10 +172,8 @@ mod tests {
     use sui_transaction_builder::TransactionBuilder;
 
     use super::*;
-    use crate::floe::calls::inspect::{
-        Arg, build, clock, floe_calls, owned, owned_arg, pure, single, staking, system,
-    };
     use crate::floe::calls::CertificateBytes;
+    use crate::floe::calls::inspect::{Arg, build, clock, floe_calls, owned, owned_arg, pure, single, staking, system};
     use crate::floe::test_vectors;
 
     #[test]
@@ -331,7 +309,13 @@ mod tests {
         assert_eq!(call.name(), "staking::record_challenge_outcome");
         assert_eq!(
             call.args,
-            vec![staking(true), system(false), pure(&vec![0xaau8; 96]), pure(&vec![7u8]), pure(&vec![4u8, 0, 3, 1, 0, 0, 0])]
+            vec![
+                staking(true),
+                system(false),
+                pure(&vec![0xaau8; 96]),
+                pure(&vec![7u8]),
+                pure(&vec![4u8, 0, 3, 1, 0, 0, 0])
+            ]
         );
     }
 }

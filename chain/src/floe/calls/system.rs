@@ -136,18 +136,11 @@ impl FloeCalls {
     }
 
     /// `system::certify_blob(&System, &mut Blob, signature, signers_bitmap, message)`.
-    pub fn certify_blob(
-        &self,
-        builder: &mut TransactionBuilder,
-        blob: Argument,
-        certificate: &CertificateBytes,
-    ) {
+    pub fn certify_blob(&self, builder: &mut TransactionBuilder, blob: Argument, certificate: &CertificateBytes) {
         let system = self.system.add(builder, false);
         let [signature, bitmap, message] = certificate.add(builder);
-        builder.move_call(
-            function(self.package, SYSTEM, "certify_blob"),
-            vec![system, blob, signature, bitmap, message],
-        );
+        builder
+            .move_call(function(self.package, SYSTEM, "certify_blob"), vec![system, blob, signature, bitmap, message]);
     }
 
     /// `system::delete_blob(&System, Blob)`: deletes a deletable blob. Returns its `Storage`.
@@ -163,17 +156,9 @@ impl FloeCalls {
     }
 
     /// `system::extend_blob_with_resource(&System, &mut Blob, Storage)`.
-    pub fn extend_blob_with_resource(
-        &self,
-        builder: &mut TransactionBuilder,
-        blob: Argument,
-        extension: Argument,
-    ) {
+    pub fn extend_blob_with_resource(&self, builder: &mut TransactionBuilder, blob: Argument, extension: Argument) {
         let system = self.system.add(builder, false);
-        builder.move_call(
-            function(self.package, SYSTEM, "extend_blob_with_resource"),
-            vec![system, blob, extension],
-        );
+        builder.move_call(function(self.package, SYSTEM, "extend_blob_with_resource"), vec![system, blob, extension]);
     }
 
     /// `system::extend_blob(&mut System, &mut Blob, extended_epochs, &mut Coin<WAL>)`.
@@ -191,17 +176,11 @@ impl FloeCalls {
 
     /// `system::invalidate_blob_id(&System, signature, signers_bitmap, message)`. Returns the
     /// invalidated blob id (`u256`).
-    pub fn invalidate_blob_id(
-        &self,
-        builder: &mut TransactionBuilder,
-        certificate: &CertificateBytes,
-    ) -> Argument {
+    pub fn invalidate_blob_id(&self, builder: &mut TransactionBuilder, certificate: &CertificateBytes) -> Argument {
         let system = self.system.add(builder, false);
         let [signature, bitmap, message] = certificate.add(builder);
-        builder.move_call(
-            function(self.package, SYSTEM, "invalidate_blob_id"),
-            vec![system, signature, bitmap, message],
-        )
+        builder
+            .move_call(function(self.package, SYSTEM, "invalidate_blob_id"), vec![system, signature, bitmap, message])
     }
 }
 
@@ -220,12 +199,7 @@ pub struct InitParams {
 
 /// `init::initialize(InitCap, n_shards, epoch_duration_ms, max_epochs_ahead,
 /// max_committee_size)`: creates and shares System and Staking (see the `Initialized` event).
-pub fn initialize(
-    builder: &mut TransactionBuilder,
-    floe_package: Address,
-    init_cap: Argument,
-    params: &InitParams,
-) {
+pub fn initialize(builder: &mut TransactionBuilder, floe_package: Address, init_cap: Argument, params: &InitParams) {
     let args = vec![
         init_cap,
         pure(builder, &params.n_shards),
@@ -333,13 +307,7 @@ mod tests {
         message.extend(test_vectors::certify_message());
         assert_eq!(
             call.args,
-            vec![
-                system(false),
-                owned_arg(0xb0),
-                Arg::Pure(signature),
-                Arg::Pure(vec![1, 7]),
-                Arg::Pure(message)
-            ]
+            vec![system(false), owned_arg(0xb0), Arg::Pure(signature), Arg::Pure(vec![1, 7]), Arg::Pure(message)]
         );
     }
 
@@ -403,11 +371,8 @@ mod tests {
         assert_eq!(&blob.blob_id, encoded.metadata.blob_id());
         assert_eq!((blob.size, blob.encoding_type, blob.deletable), (1000, 1, true));
         // What register_blob will check on chain: the id is the hash of the derivation.
-        let derivation = BlobIdDerivation {
-            encoding_type: blob.encoding_type,
-            size: blob.size,
-            root_hash: blob.root_hash,
-        };
+        let derivation =
+            BlobIdDerivation { encoding_type: blob.encoding_type, size: blob.size, root_hash: blob.root_hash };
         assert_eq!(blake2b256(&bcs::to_bytes(&derivation).unwrap()), blob.blob_id.0);
     }
 
@@ -415,18 +380,11 @@ mod tests {
     fn initialize_consumes_the_cap_with_four_parameters() {
         let mut tx = TransactionBuilder::new();
         let cap = owned(&mut tx, 0x1c);
-        let params = InitParams {
-            n_shards: 10,
-            epoch_duration_ms: 60_000,
-            max_epochs_ahead: 52,
-            max_committee_size: 4,
-        };
+        let params =
+            InitParams { n_shards: 10, epoch_duration_ms: 60_000, max_epochs_ahead: 52, max_committee_size: 4 };
         initialize(&mut tx, Address::new([0xf1; 32]), cap, &params);
         let call = single(tx);
         assert_eq!(call.name(), "init::initialize");
-        assert_eq!(
-            call.args,
-            vec![owned_arg(0x1c), pure(&10u16), pure(&60_000u64), pure(&52u32), pure(&4u16)]
-        );
+        assert_eq!(call.args, vec![owned_arg(0x1c), pure(&10u16), pure(&60_000u64), pure(&52u32), pure(&4u16)]);
     }
 }

@@ -67,9 +67,6 @@ mod tests {
         wal().total_supply(&mut tx);
         let built = build(tx);
         assert_eq!(built[0].name(), "wal::total_supply");
-        assert_eq!(
-            built[0].args,
-            vec![Arg::Shared { id: Address::new([0x7e; 32]), version: 2, mutable: false }]
-        );
+        assert_eq!(built[0].args, vec![Arg::Shared { id: Address::new([0x7e; 32]), version: 2, mutable: false }]);
     }
 }
