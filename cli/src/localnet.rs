@@ -37,8 +37,9 @@ pub struct LocalnetArgs {
     /// Do not run the indexer.
     #[arg(long)]
     pub no_indexer: bool,
-    /// Use free ports picked by the OS instead of the fixed ones (a network that will not be
-    /// restarted from its data directory).
+    /// Use free ports picked by the OS instead of the fixed ones on a first start. A restart on
+    /// the same data directory serves on the ports of the first start (`ports.json`), as nodes
+    /// and key servers are registered on chain at those addresses.
     #[arg(long)]
     pub any_ports: bool,
     /// Skip the first store and read.

@@ -29,8 +29,9 @@ pub const USER_WAL_COINS: [u64; 4] = [250_000_000_000_000_000; 4];
 /// WAL (in FROST) each genesis node stakes: equal stakes give equal shares of the shards.
 pub const NODE_STAKE: u64 = 1_000_000_000_000_000;
 
-/// Fixed ports of the command-line local network, so that node addresses registered on chain
-/// stay valid across restarts. Tests use [`Ports::ephemeral`].
+/// The ports a local network's first start listens on: fixed ones for the command-line local
+/// network, or the OS's picks ([`Ports::ephemeral`], for tests). Restarts reuse the first start's
+/// ports, whatever these say (see `ports.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ports {
     /// The devnet's gRPC port.

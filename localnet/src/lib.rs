@@ -2,8 +2,10 @@
 //! staked committee, the storage nodes following it, the publisher/aggregator, the indexer and
 //! Seal key servers — for `floe localnet`, end-to-end tests and benchmarks.
 //!
-//! Every key derives from [`LocalnetConfig::seed`], so a network restarted on the same data
-//! directory resumes with the same keys, objects and stored blobs.
+//! Every key derives from [`LocalnetConfig::seed`], and the ports of the first start are recorded
+//! in the data directory (`ports.json`), so a network restarted on the same data directory resumes
+//! with the same keys, objects, stored blobs and addresses, even when its first ports were the OS's
+//! picks ([`Ports::ephemeral`]).
 //!
 //! ```no_run
 //! # #[tokio::main] async fn main() {
@@ -25,9 +27,11 @@
 
 mod config;
 mod network;
+mod ports;
 
 pub use config::{
     DEFAULT_EPOCH_DURATION, DEFAULT_KEY_SERVERS, DEFAULT_NODES, DEFAULT_SHARDS, LocalnetConfig, NODE_STAKE, Ports,
     USER_SUI_COINS, USER_WAL_COINS,
 };
 pub use network::{KeyServerEntry, Localnet, LocalnetError};
+pub use ports::{BoundPorts, PORTS_FILE, PortsFileError};

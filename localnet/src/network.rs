@@ -20,7 +20,8 @@ use sui_sdk_types::{Address, StructTag};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{LocalnetConfig, NODE_STAKE, Ports, USER_SUI_COINS, USER_WAL_COINS};
+use crate::config::{LocalnetConfig, NODE_STAKE, USER_SUI_COINS, USER_WAL_COINS};
+use crate::ports::{BoundPorts, PortPlan, PortsFileError};
 
 /// SUI (MIST) a candidate's operator gets for its transactions.
 const CANDIDATE_OPERATOR_SUI: u64 = 100_000_000_000;
@@ -74,6 +75,9 @@ pub enum LocalnetError {
         /// What failed.
         reason: String,
     },
+    /// The record of the ports of the first start.
+    #[error(transparent)]
+    Ports(#[from] PortsFileError),
     /// No such node.
     #[error("there is no node {0}")]
     NoSuchNode(usize),
@@ -114,20 +118,20 @@ impl Localnet {
     /// Starts (or, on a data directory that holds one, resumes) the network `config` describes.
     pub async fn start(config: LocalnetConfig) -> Result<Self, LocalnetError> {
         create_dir(&config.data_dir)?;
-        let ports = config.ports;
+        let ports = PortPlan::new(config.ports, BoundPorts::load(&config.data_dir)?);
 
         // Bind every node's port first: their URLs go into the genesis committee.
         let mut node_listeners = Vec::with_capacity(config.total_nodes());
         for i in 0..config.total_nodes() {
-            node_listeners.push(bind(Ports::at(ports.first_node, i)).await?);
+            node_listeners.push(bind(ports.node(i)).await?);
         }
         let node_urls: Vec<String> = node_listeners
             .iter()
             .map(|l| l.local_addr().map(|a| format!("http://{a}")))
             .collect::<Result<_, _>>()
-            .map_err(|source| LocalnetError::Listen { addr: Ports::at(ports.first_node, 0), source })?;
+            .map_err(|source| LocalnetError::Listen { addr: ports.node(0), source })?;
 
-        let devnet = start_devnet(&config, &node_urls[..config.n_nodes]).await?;
+        let devnet = start_devnet(&config, &ports, &node_urls[..config.n_nodes]).await?;
         let deployment = devnet.deployment().clone();
         for (i, url) in node_urls.iter().enumerate().skip(config.n_nodes) {
             register_candidate(&config, i, url, &deployment).await?;
@@ -144,11 +148,27 @@ impl Localnet {
             nodes.push(Some(running));
         }
 
-        let (daemon, daemon_stop) = start_daemon(&config, &deployment).await?;
-        let indexer = if config.indexer { Some(start_indexer(&config, &deployment).await?) } else { None };
-        let (key_servers, key_server_entries) = start_key_servers(&config, &deployment).await?;
+        let (daemon, daemon_stop) = start_daemon(&config, &ports, &deployment).await?;
+        let indexer = if config.indexer { Some(start_indexer(&config, &ports, &deployment).await?) } else { None };
+        let (key_servers, key_server_entries) = start_key_servers(&config, &ports, &deployment).await?;
         let key_servers = key_servers.into_iter().map(Some).collect();
-        Ok(Self { config, devnet, node_configs, nodes, daemon, daemon_stop, indexer, key_servers, key_server_entries })
+        let localnet =
+            Self { config, devnet, node_configs, nodes, daemon, daemon_stop, indexer, key_servers, key_server_entries };
+        localnet.bound_ports().save(&localnet.config.data_dir)?;
+        Ok(localnet)
+    }
+
+    /// The ports every service serves on (what a restart on the same data directory binds).
+    pub fn bound_ports(&self) -> BoundPorts {
+        // Key servers may be stopped; their entries keep the URL they were registered with.
+        let port = |url: &str| url.rsplit(':').next().and_then(|p| p.trim_end_matches('/').parse().ok()).unwrap_or(0);
+        BoundPorts {
+            rpc: self.devnet.addr().port(),
+            nodes: self.node_configs.iter().map(|c| c.listen.port()).collect(),
+            daemon: self.daemon.address.port(),
+            indexer: self.indexer.as_ref().map_or(0, |indexer| indexer.addr().port()),
+            key_servers: self.key_server_entries.iter().map(|entry| port(&entry.url)).collect(),
+        }
     }
 
     /// The configuration it runs with.
@@ -292,7 +312,11 @@ async fn bind(addr: std::net::SocketAddr) -> Result<TcpListener, LocalnetError> 
 
 /// The devnet with floe's packages and, on a fresh data directory, a committee of the nodes at
 /// `node_urls` (equal stakes), the funded user and SUI for every operator.
-async fn start_devnet(config: &LocalnetConfig, node_urls: &[String]) -> Result<Devnet, LocalnetError> {
+async fn start_devnet(
+    config: &LocalnetConfig,
+    ports: &PortPlan,
+    node_urls: &[String],
+) -> Result<Devnet, LocalnetError> {
     let user = config.user_key().address();
     let nodes = node_urls
         .iter()
@@ -320,7 +344,7 @@ async fn start_devnet(config: &LocalnetConfig, node_urls: &[String]) -> Result<D
         ..GenesisConfig::default()
     };
     let mut devnet_config = DevnetConfig::new(config.data_dir.join("devnet"), chain);
-    devnet_config.listen = Ports::at(config.ports.rpc, 0);
+    devnet_config.listen = ports.rpc();
     devnet_config.epochs = EpochSchedule { auto_advance: true, complete_sync: false, ..EpochSchedule::default() };
     genesis.configure(&mut devnet_config);
     Ok(Devnet::start_with(devnet_config, floe_devnet::packages_with(floe_devnet::floe_packages())).await?)
@@ -383,12 +407,13 @@ fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) ->
 
 async fn start_daemon(
     config: &LocalnetConfig,
+    ports: &PortPlan,
     deployment: &Deployment,
 ) -> Result<(Daemon, watch::Sender<bool>), LocalnetError> {
     let client = FloeClient::connect(deployment.clone(), Some(config.user_key()), Settings::default()).await?;
-    let listener = bind(Ports::at(config.ports.daemon, 0)).await?;
+    let addr = ports.daemon();
+    let listener = bind(addr).await?;
     let (stop, mut stopped) = watch::channel(false);
-    let addr = Ports::at(config.ports.daemon, 0);
     let daemon = daemon::serve(listener, Arc::new(client), DaemonSettings::default(), async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     })
@@ -396,13 +421,17 @@ async fn start_daemon(
     Ok((daemon, stop))
 }
 
-async fn start_indexer(config: &LocalnetConfig, deployment: &Deployment) -> Result<IndexerService, LocalnetError> {
+async fn start_indexer(
+    config: &LocalnetConfig,
+    ports: &PortPlan,
+    deployment: &Deployment,
+) -> Result<IndexerService, LocalnetError> {
     Ok(IndexerService::start(IndexerConfig {
         database: DatabaseUrl::Sqlite(config.data_dir.join("indexer.db")),
         rpc_url: deployment.rpc_url.clone(),
         packages: deployment.packages,
         first_checkpoint: 0,
-        listen: Ports::at(config.ports.indexer, 0),
+        listen: ports.indexer(),
         stream_policy: Default::default(),
     })
     .await?)
@@ -412,6 +441,7 @@ async fn start_indexer(config: &LocalnetConfig, deployment: &Deployment) -> Resu
 /// `key-servers.json`), serving on their ports.
 async fn start_key_servers(
     config: &LocalnetConfig,
+    ports: &PortPlan,
     deployment: &Deployment,
 ) -> Result<(Vec<KeyServer>, Vec<KeyServerEntry>), LocalnetError> {
     let chain = ChainClient::new(&deployment.rpc_url).expect("the devnet URL is valid");
@@ -421,7 +451,7 @@ async fn start_key_servers(
     let mut servers = Vec::with_capacity(config.key_servers);
     let mut entries = Vec::with_capacity(config.key_servers);
     for i in 0..config.key_servers {
-        let listener = bind(Ports::at(config.ports.first_key_server, i)).await?;
+        let listener = bind(ports.key_server(i)).await?;
         let url = format!(
             "http://{}",
             listener.local_addr().map_err(|source| LocalnetError::Io { path: path.clone(), source })?
