@@ -4,15 +4,16 @@ use std::sync::Arc;
 
 use axum::{
     body::Body,
-    extract::{Path, State},
+    extract::{Path, Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    middleware::Next,
     response::{IntoResponse, Response},
 };
 use floe_encoder::BlobId;
 use sui_sdk_types::Address;
 
 use super::{
-    ApiError,
+    Access, ApiError,
     range::{self, RangeRequest},
 };
 use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
@@ -139,4 +140,12 @@ pub(super) async fn by_object_id(
         .collect();
     let data = client.read(&blob.blob_id, &NoProgress).await.map_err(read_error)?;
     Ok(answer(data, &blob.blob_id, &headers, extra))
+}
+
+/// Reads are public, but each client address has its rate (when the daemon sets one).
+pub(super) async fn admit(State(access): State<Access>, request: Request, next: Next) -> Result<Response, ApiError> {
+    if let Some(rate) = &access.read_rate {
+        rate.check(super::publisher::client_address(request.extensions().get()), "reads")?;
+    }
+    Ok(next.run(request).await)
 }

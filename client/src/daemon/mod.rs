@@ -25,6 +25,8 @@
 //! 409, whatever bytes the nodes may already hold.
 
 mod aggregator;
+pub mod auth;
+pub mod limits;
 mod publisher;
 pub(crate) mod range;
 
@@ -41,8 +43,21 @@ use tokio::{net::TcpListener, task::JoinHandle};
 
 use crate::{client::FloeClient, settings::DEFAULT_MAX_PUBLISH_BODY};
 
+/// Who may use the daemon, and how much (all off by default: an open daemon).
+#[derive(Debug, Clone, Default)]
+pub struct Access {
+    /// Stores must carry a token this verifies.
+    pub publisher_auth: Option<Arc<auth::PublisherAuth>>,
+    /// Stores per client address and minute.
+    pub store_rate: Option<Arc<limits::ClientRateLimit>>,
+    /// Reads per client address and minute.
+    pub read_rate: Option<Arc<limits::ClientRateLimit>>,
+    /// WAL the publisher may spend per day.
+    pub daily_budget: Option<Arc<limits::DailyBudget>>,
+}
+
 /// What the daemon serves and its limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct DaemonSettings {
     /// The largest blob `PUT /v1/blobs` accepts, in bytes (413 beyond).
     pub max_body: usize,
@@ -50,26 +65,34 @@ pub struct DaemonSettings {
     pub publisher: bool,
     /// Whether `GET /v1/blobs/...` is served (the aggregator role).
     pub aggregator: bool,
+    /// Tokens, rates and budget.
+    pub access: Access,
 }
 
 impl Default for DaemonSettings {
     fn default() -> Self {
-        Self { max_body: DEFAULT_MAX_PUBLISH_BODY, publisher: true, aggregator: true }
+        Self { max_body: DEFAULT_MAX_PUBLISH_BODY, publisher: true, aggregator: true, access: Access::default() }
     }
 }
 
 /// The daemon's router over `client`.
 pub fn router(client: Arc<FloeClient>, settings: DaemonSettings) -> Router {
+    let access = settings.access.clone();
     let mut router = Router::new();
     if settings.aggregator {
-        router = router
+        let reads = Router::new()
             .route("/v1/blobs/{blob_id}", get(aggregator::by_blob_id))
-            .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id));
+            .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id))
+            .route_layer(axum::middleware::from_fn_with_state(access.clone(), aggregator::admit));
+        router = router.merge(reads);
     }
     if settings.publisher {
-        router = router.route("/v1/blobs", axum::routing::put(publisher::store));
+        let stores = Router::new()
+            .route("/v1/blobs", axum::routing::put(publisher::store))
+            .route_layer(axum::middleware::from_fn_with_state(access.clone(), publisher::admit));
+        router = router.merge(stores);
     }
-    router.layer(DefaultBodyLimit::max(settings.max_body)).with_state(client)
+    router.layer(DefaultBodyLimit::max(settings.max_body)).layer(axum::Extension(access)).with_state(client)
 }
 
 /// A running daemon.
@@ -96,7 +119,7 @@ pub fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Daemon> {
     let address = listener.local_addr()?;
-    let app = router(client, settings);
+    let app = router(client, settings.clone());
     let limits = floe_serve::ServeLimits::with_max_body(settings.max_body as u64);
     let task = tokio::spawn(floe_serve::serve(listener, app, limits, shutdown));
     Ok(Daemon { address, task })

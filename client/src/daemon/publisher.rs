@@ -1,19 +1,26 @@
 //! The publisher: `PUT /v1/blobs` stores the request body.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
-    Json,
+    Extension, Json,
     body::Bytes,
-    extract::{Query, State},
+    extract::{ConnectInfo, Query, Request, State},
     http::StatusCode,
+    middleware::Next,
+    response::Response,
 };
 use sui_sdk_types::Address;
 
-use super::ApiError;
+use super::auth::UploadClaims;
+use super::{Access, ApiError};
 use crate::{
     chain_ops::ChainError,
-    client::{FloeClient, StoreError, StoreOptions},
+    client::{FloeClient, StoreError, StoreOptions, StoreOutcome},
     progress::NoProgress,
 };
 
@@ -72,17 +79,60 @@ fn store_error(error: StoreError) -> ApiError {
     ApiError::new(status, error.to_string())
 }
 
-/// `PUT /v1/blobs`.
+/// A store request as admitted by [`admit`]: its options (with the token's owner filled in) and
+/// the token's claims, if the publisher requires tokens.
+#[derive(Debug, Clone)]
+pub(super) struct Admitted {
+    options: StoreOptions,
+    claims: Option<UploadClaims>,
+}
+
+/// The client's address, as the server saw the connection (unknown when the router is driven
+/// without a listener, as in tests: all such requests count as one client).
+pub(super) fn client_address(connection: Option<&ConnectInfo<SocketAddr>>) -> IpAddr {
+    connection.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| peer.ip())
+}
+
+/// Everything a store request must pass before its body is read and anything is paid: the
+/// client's rate, well-formed options, the publisher's token, the daily budget.
+pub(super) async fn admit(
+    State(access): State<Access>,
+    Query(query): Query<HashMap<String, String>>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if let Some(rate) = &access.store_rate {
+        rate.check(client_address(request.extensions().get()), "stores")?;
+    }
+    let mut options = options(&query)?;
+    let claims = match &access.publisher_auth {
+        Some(auth) => Some(auth.admit(request.headers(), &mut options)?),
+        None => None,
+    };
+    if let Some(budget) = &access.daily_budget {
+        budget.check()?;
+    }
+    request.extensions_mut().insert(Admitted { options, claims });
+    Ok(next.run(request).await)
+}
+
+/// `PUT /v1/blobs`, behind [`admit`].
 pub(super) async fn store(
     State(client): State<Arc<FloeClient>>,
-    Query(query): Query<HashMap<String, String>>,
+    Extension(access): Extension<Access>,
+    Extension(admitted): Extension<Admitted>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let options = options(&query)?;
+    if let Some(claims) = &admitted.claims {
+        claims.check_size(body.len() as u64)?;
+    }
     if client.chain().and_then(|chain| chain.sender()).is_none() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this daemon has no key to pay for storage with"));
     }
-    let outcome = client.store(body.to_vec(), &options, &NoProgress).await.map_err(store_error)?;
+    let outcome = client.store(body.to_vec(), &admitted.options, &NoProgress).await.map_err(store_error)?;
+    if let (Some(budget), StoreOutcome::NewlyCreated { price, resumed: false, .. }) = (&access.daily_budget, &outcome) {
+        budget.charge(price.total());
+    }
     Ok(Json(outcome.to_json()))
 }
 
