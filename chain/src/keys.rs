@@ -157,8 +157,22 @@ impl Keystore {
     }
 
     /// Writes the keystore file.
+    /// Writes the keystore, readable and writable by its owner only (0600 on Unix), as private
+    /// keys must be: an existing file is narrowed to 0600 too.
     pub fn save(&self, path: &Path) -> Result<(), KeyError> {
-        std::fs::write(path, self.to_json()).map_err(|source| KeyError::Io { path: path.display().to_string(), source })
+        let failed = |source| KeyError::Io { path: path.display().to_string(), source };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+            options.mode(0o600);
+            if path.exists() {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
+            }
+        }
+        let mut file = options.open(path).map_err(failed)?;
+        std::io::Write::write_all(&mut file, self.to_json().as_bytes()).map_err(failed)
     }
 
     /// The key whose address is `address`, if present.
@@ -170,6 +184,23 @@ impl Keystore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn keystores_are_written_for_their_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sui.keystore");
+        std::fs::write(&path, "[]").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let keystore = Keystore { keys: vec![Keypair::generate()] };
+        keystore.save(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(Keystore::load(&path).unwrap().keys[0].address(), keystore.keys[0].address());
+        let fresh = dir.path().join("new.keystore");
+        keystore.save(&fresh).unwrap();
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+    }
 
     #[test]
     fn suiprivkey_round_trips_and_keeps_the_address() {

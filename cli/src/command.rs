@@ -12,6 +12,7 @@ use crate::keyserver::KeyserverArgs;
 use crate::localnet::LocalnetArgs;
 use crate::node::NodeArgs;
 use crate::stake::{StakeArgs, StakedWalArgs, StakesArgs};
+use crate::wallet::{FaucetArgs, OwnerArgs, SendArgs, TransferArgs, WalletCommand};
 use crate::{
     blob_commands::{ExtendArgs, ObjectArgs, SetAttributeArgs, StatusArgs},
     daemon::DaemonArgs,
@@ -90,6 +91,19 @@ pub enum Command {
     /// Challenge a storage node now, as any user can: random samples of the slivers it must
     /// hold, every answer verified against the blob ids; fails unless all are valid.
     Audit(AuditArgs),
+    /// Your key and account: create a key, show its address, read its SUI and WAL balances.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Send SUI or WAL to an address (AMOUNT in whole coins, e.g. 1.5).
+    Send(SendArgs),
+    /// Give an object you own (a Blob, a StakedWal) to another address.
+    Transfer(TransferArgs),
+    /// List the Blob objects you own (from the chain): blob id, object id, size, end epoch,
+    /// deletable, certified or unfinished.
+    ListBlobs(OwnerArgs),
+    /// Send SUI and WAL from a local network's funded account to an address (`floe localnet`
+    /// keeps that key in its data directory).
+    Faucet(FaucetArgs),
     /// Serve the publisher and aggregator HTTP API until Ctrl-C.
     Daemon(DaemonArgs),
     /// Run a storage node from its config file until Ctrl-C, or act as its operator (register,
@@ -126,6 +140,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Withdraw(args) => runtime()?.block_on(crate::stake::withdraw(args, output)),
         Command::Challenges(args) => runtime()?.block_on(crate::challenges::challenges(args, output)),
         Command::Audit(args) => runtime()?.block_on(crate::challenges::audit(args, output)),
+        Command::Wallet(command) => runtime()?.block_on(crate::wallet::wallet(command, output)),
+        Command::Send(args) => runtime()?.block_on(crate::wallet::send(args, output)),
+        Command::Transfer(args) => runtime()?.block_on(crate::wallet::transfer(args, output)),
+        Command::ListBlobs(args) => runtime()?.block_on(crate::wallet::list_blobs(args, output)),
+        Command::Faucet(args) => runtime()?.block_on(crate::wallet::faucet(args, output)),
         Command::Daemon(args) => runtime()?.block_on(crate::daemon::run(args, output)),
         Command::Node(args) => runtime()?.block_on(crate::node::run(args, output)),
     }

@@ -35,6 +35,7 @@ pub mod progress_bars;
 pub mod read;
 pub mod stake;
 pub mod store;
+pub mod wallet;
 
 pub use command::{Cli, Command, run};
 pub use output::Output;

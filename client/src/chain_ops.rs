@@ -21,7 +21,7 @@ use floe_chain::{
     split_payment, transaction_for,
 };
 use floe_encoder::{EncodingConfig, certificate::Certificate, metadata::BlobMetadata};
-use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, StructTag, TypeTag};
+use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, Owner, StructTag, TypeTag};
 use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
 
 use crate::{
@@ -73,6 +73,16 @@ pub enum ChainError {
         id: Address,
         /// Why.
         reason: String,
+    },
+    /// The object cannot be moved by the signer.
+    #[error("object {id} is {owner}, not owned by {sender}: only its owner can transfer it")]
+    NotOwned {
+        /// The object.
+        id: Address,
+        /// Who or what owns it, in words.
+        owner: String,
+        /// The signer.
+        sender: Address,
     },
     /// The blob is too large for the committee.
     #[error("blob of {size} bytes cannot be stored: {reason}")]
@@ -284,16 +294,7 @@ impl ChainAccess {
     /// reuse or resume before paying). Lists every `Blob` the owner has: the chain indexes owned
     /// objects by type, not by field.
     pub async fn owned_blobs(&self, owner: Address, blob_id: &floe_encoder::BlobId) -> Result<Vec<Blob>, ChainError> {
-        let tag = <Blob as MoveType>::struct_tag(&self.deployment().packages);
-        let objects = self.client.owned_objects(owner, Some(&tag)).await?;
-        Ok(objects
-            .iter()
-            .filter_map(|object| match object.data() {
-                ObjectData::Struct(data) => bcs::from_bytes::<Blob>(data.contents()).ok(),
-                ObjectData::Package(_) => None,
-            })
-            .filter(|blob| blob.blob_id == *blob_id)
-            .collect())
+        Ok(self.blobs_of(owner).await?.into_iter().filter(|blob| blob.blob_id == *blob_id).collect())
     }
 
     /// The attributes (key-value metadata) of blob `id`, in insertion order; none if it has none.
@@ -534,6 +535,54 @@ impl ChainAccess {
         // What leaves the gas coin besides gas, for the pool's reckoning of its balance.
         builder.gas_split = builder.gas_split.saturating_add(sent);
         self.execute(builder).await.map(drop)
+    }
+
+    /// Sends `amount` FROST of the signer's WAL to `recipient` (split off its WAL coins).
+    pub async fn send_wal(&self, recipient: Address, amount: u64) -> Result<(), ChainError> {
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, amount).await?;
+        let recipient = builder.pure(&recipient);
+        builder.transfer_objects(vec![payment], recipient);
+        self.execute(builder).await.map(drop)
+    }
+
+    /// Transfers object `id` (a `Blob`, a `StakedWal`: any object with `store` the signer owns)
+    /// to `recipient`; refused before sending when the signer does not own it.
+    pub async fn transfer_object(&self, id: Address, recipient: Address) -> Result<(), ChainError> {
+        let sender = self.signer()?.address();
+        let object = self.client.get_object(id).await?;
+        match object.owner() {
+            Owner::Address(owner) if *owner == sender => {}
+            other => {
+                let owner = match other {
+                    Owner::Address(owner) => format!("owned by {owner}"),
+                    Owner::Object(parent) => format!("held by object {parent}"),
+                    Owner::Shared(_) | Owner::ConsensusAddress { .. } => "shared".to_owned(),
+                    Owner::Immutable => "immutable".to_owned(),
+                    _ => "not owned by an address".to_owned(),
+                };
+                return Err(ChainError::NotOwned { id, owner, sender });
+            }
+        }
+        let reference = ObjectReference::new(id, object.version(), object.digest());
+        let mut builder = self.builder().await?;
+        let object = owned(&mut builder, &reference);
+        let recipient = builder.pure(&recipient);
+        builder.transfer_objects(vec![object], recipient);
+        self.execute(builder).await.map(drop)
+    }
+
+    /// Every `Blob` object `owner` owns, with its object id.
+    pub async fn blobs_of(&self, owner: Address) -> Result<Vec<Blob>, ChainError> {
+        let tag = <Blob as MoveType>::struct_tag(&self.deployment().packages);
+        let objects = self.client.owned_objects(owner, Some(&tag)).await?;
+        Ok(objects
+            .iter()
+            .filter_map(|object| match object.data() {
+                ObjectData::Struct(data) => bcs::from_bytes::<Blob>(data.contents()).ok(),
+                ObjectData::Package(_) => None,
+            })
+            .collect())
     }
 
     /// The sender's WAL coin type `Coin<WAL>`, for listing.
