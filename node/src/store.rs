@@ -668,9 +668,14 @@ fn open_database(path: &Path, settings: &StoreSettings) -> Result<Database, Stor
     let mut builder = Database::builder();
     builder.set_cache_size(settings.cache_bytes);
     let file = shown.clone();
+    // redb runs its repair pass on a file it has just created too; only an existing one was
+    // left by an unclean shutdown and is worth a warning.
+    let existed = std::fs::metadata(path).is_ok_and(|metadata| metadata.len() > 0);
     builder.set_repair_callback(move |session| {
         // redb repairs after an unclean shutdown by itself; say why start-up takes longer.
-        tracing::warn!(file = %file, progress = format!("{:.0}%", session.progress() * 100.0), "repairing the database");
+        if existed {
+            tracing::warn!(file = %file, progress = format!("{:.0}%", session.progress() * 100.0), "repairing the database");
+        }
     });
     // redb asserts on some damage instead of returning an error. The panic is caught only to
     // report it; nothing of the half-opened database is used afterwards.
