@@ -6,6 +6,7 @@ use crate::Output;
 use crate::access::{AllowlistArgs, ServiceArgs, SubscribeArgs};
 use crate::blob_id::{BlobIdArgs, BlobIdReport};
 use crate::challenges::{AuditArgs, ChallengesArgs};
+use crate::deploy::DeployArgs;
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
@@ -45,6 +46,9 @@ pub enum Command {
     Localnet(LocalnetArgs),
     /// Run the embedded local chain as a server until Ctrl-C.
     Devnet(DevnetArgs),
+    /// Publish floe's Move packages through a Sui full node, initialize the system, and write
+    /// deployment.json.
+    Deploy(DeployArgs),
     /// Index a chain into SQL and serve the explorer until Ctrl-C.
     Indexer(IndexerArgs),
     /// Run a Seal-style key server for private blobs until Ctrl-C (registers it on chain first
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BlobId(args) => output.emit(&BlobIdReport::of_file(&args.file, args.n_shards)?),
         Command::Localnet(args) => runtime()?.block_on(crate::localnet::run(args, output)),
         Command::Devnet(args) => runtime()?.block_on(crate::devnet::run(args, output)),
+        Command::Deploy(args) => runtime()?.block_on(crate::deploy::run(args, output)),
         Command::Indexer(args) => runtime()?.block_on(crate::indexer::run(args, output)),
         Command::Keyserver(args) => runtime()?.block_on(crate::keyserver::run(args, output)),
         Command::Store(args) => runtime()?.block_on(crate::store::run(args, output)),
