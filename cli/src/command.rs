@@ -159,4 +159,23 @@ mod tests {
             assert_eq!(parsed.to_string(), id);
         }
     }
+
+    #[test]
+    fn deploy_takes_an_endpoint_a_key_and_floe_parameters() {
+        let cli = Cli::try_parse_from([
+            "floe",
+            "deploy",
+            "--rpc-url",
+            "http://127.0.0.1:9000",
+            "--key",
+            "k",
+            "--n-shards",
+            "10",
+        ])
+        .unwrap();
+        let Command::Deploy(args) = cli.command else { panic!("parsed as {:?}", cli.command) };
+        assert_eq!((args.rpc_url.as_str(), args.n_shards), ("http://127.0.0.1:9000", 10));
+        assert_eq!(args.out, std::path::PathBuf::from("deployment.json"));
+        assert!(Cli::try_parse_from(["floe", "deploy", "--key", "k"]).is_err(), "--rpc-url is required");
+    }
 }

@@ -92,7 +92,10 @@ async fn get_function_describes_floe_functions_from_their_bytecode() {
     assert_eq!(datatype_type_name(blob.body.as_ref().unwrap()), format!("{FLOE_PACKAGE}::blob::Blob"));
     for string in &f.parameters[1..] {
         assert_eq!(string.reference, None);
-        assert_eq!(datatype_type_name(string.body.as_ref().unwrap()), format!("{}::string::String", Address::ONE));
+        assert_eq!(
+            datatype_type_name(string.body.as_ref().unwrap()),
+            format!("{}::string::String", Address::from_static("0x1"))
+        );
     }
     assert!(f.returns.is_empty());
 

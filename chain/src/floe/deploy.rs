@@ -225,7 +225,7 @@ mod tests {
         let wal = Address::from_static("0x7a1");
         let (modules, dependencies) =
             linked_publication(&packages::FLOE, &[(packages::WAL.compiled_as_dependency, wal)]).unwrap();
-        assert_eq!(dependencies, vec![Address::ONE, Address::TWO, wal]);
+        assert_eq!(dependencies, vec![Address::from_static("0x1"), Address::TWO, wal]);
         assert_eq!(modules.len(), packages::FLOE.modules.len());
         for bytes in &modules {
             let module = read_module(bytes).unwrap();
@@ -245,7 +245,7 @@ mod tests {
         for package in [&packages::WAL, &packages::SEAL] {
             let (modules, dependencies) = linked_publication(package, &[]).unwrap();
             assert_eq!(modules, package.module_bytes());
-            assert_eq!(dependencies, vec![Address::ONE, Address::TWO]);
+            assert_eq!(dependencies, vec![Address::from_static("0x1"), Address::TWO]);
         }
     }
 
