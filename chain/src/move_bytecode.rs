@@ -791,8 +791,9 @@ mod tests {
             (table::IDENTIFIERS, identifiers),
             (table::ADDRESS_IDENTIFIERS, addresses),
             (table::STRUCT_DEFS, struct_defs),
-            (table::FUNCTION_DEFS, function_defs),
             (table::ENUM_DEFS, enum_defs),
+            // Last, so that the tests know where f's code ends.
+            (table::FUNCTION_DEFS, function_defs),
         ];
         let mut out = MAGIC.to_vec();
         out.extend_from_slice(&(SUI_FLAVOR << 24 | 7).to_le_bytes());
