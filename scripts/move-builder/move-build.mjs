@@ -171,6 +171,17 @@ async function main() {
       fetchLocal,
     };
   } else {
+    try {
+      const res = await fetch("https://raw.githubusercontent.com/MystenLabs/sui/main/README.md", {
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    } catch (err) {
+      couldNotRun(
+        `SUI_FRAMEWORK_DIR is not set and the Sui repository cannot be fetched (${err.message ?? err}); ` +
+          "set SUI_FRAMEWORK_DIR to a folder holding move-stdlib/ and sui-framework/",
+      );
+    }
     const { GitHubMovePackageFetcher } = await import("@zktx.io/sui-move-builder/full");
     fetcher = new GitHubMovePackageFetcher(process.env.GITHUB_TOKEN);
     fetcher.fetchLocal = fetchLocal;
