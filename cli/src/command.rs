@@ -173,7 +173,10 @@ mod tests {
             "10",
         ])
         .unwrap();
-        let Command::Deploy(args) = cli.command else { panic!("parsed as {:?}", cli.command) };
+        let args = match cli.command {
+            Command::Deploy(args) => args,
+            other => panic!("parsed as {other:?}"),
+        };
         assert_eq!((args.rpc_url.as_str(), args.n_shards), ("http://127.0.0.1:9000", 10));
         assert_eq!(args.out, std::path::PathBuf::from("deployment.json"));
         assert!(Cli::try_parse_from(["floe", "deploy", "--key", "k"]).is_err(), "--rpc-url is required");
