@@ -128,7 +128,7 @@ fn rejects_malformed_modules() {
     wrong_flavor[7] = 0x01;
     assert!(matches!(read_module(&wrong_flavor), Err(BytecodeError::UnsupportedVersion { version: 7, flavor: 1 })));
     let bytes = sample();
-    assert!(matches!(read_module(&bytes[..bytes.len() - 20]), Err(_)));
+    assert_eq!(read_module(&bytes[..bytes.len() - 20]), Err(BytecodeError::BadTables));
     let mut bad_opcode = sample();
     let at = bad_opcode.len() - 3; // the Abort opcode of f
     assert_eq!(bad_opcode[at], 0x27);

@@ -70,7 +70,7 @@ pub(crate) fn package_object(
     let mut modules = BTreeMap::new();
     let mut type_origin_table = Vec::new();
     for ((name, _), bytes) in compiled.modules.iter().zip(linked) {
-        let bytecode_error = |source| PackageObjectError::Bytecode { package: compiled.folder, module: *name, source };
+        let bytecode_error = |source| PackageObjectError::Bytecode { package: compiled.folder, module: name, source };
         let bytes = substitute_address(&bytes, Address::ZERO, id).map_err(bytecode_error)?;
         let module = read_module(&bytes).map_err(bytecode_error)?;
         let module_name = Identifier::new(*name).map_err(|_| bad_name(name))?;
