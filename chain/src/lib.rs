@@ -31,6 +31,7 @@ mod deployment;
 mod executed;
 pub mod floe;
 mod keys;
+pub mod move_bytecode;
 mod payment;
 
 pub use checkpoint::{CHECKPOINT_FIELDS, Checkpoint, CheckpointDecodeError, CheckpointTransaction};

@@ -6,6 +6,7 @@ use crate::Output;
 use crate::access::{AllowlistArgs, ServiceArgs, SubscribeArgs};
 use crate::blob_id::{BlobIdArgs, BlobIdReport};
 use crate::challenges::{AuditArgs, ChallengesArgs};
+use crate::deploy::DeployArgs;
 use crate::devnet::DevnetArgs;
 use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
@@ -46,6 +47,9 @@ pub enum Command {
     Localnet(LocalnetArgs),
     /// Run the embedded local chain as a server until Ctrl-C.
     Devnet(DevnetArgs),
+    /// Publish floe's Move packages through a Sui full node, initialize the system, and write
+    /// deployment.json.
+    Deploy(DeployArgs),
     /// Index a chain into SQL and serve the explorer until Ctrl-C.
     Indexer(IndexerArgs),
     /// Run a Seal-style key server for private blobs until Ctrl-C (registers it on chain first
@@ -120,6 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BlobId(args) => output.emit(&BlobIdReport::of_file(&args.file, args.n_shards)?),
         Command::Localnet(args) => runtime()?.block_on(crate::localnet::run(args, output)),
         Command::Devnet(args) => runtime()?.block_on(crate::devnet::run(args, output)),
+        Command::Deploy(args) => runtime()?.block_on(crate::deploy::run(args, output)),
         Command::Indexer(args) => runtime()?.block_on(crate::indexer::run(args, output)),
         Command::Keyserver(args) => runtime()?.block_on(crate::keyserver::run(args, output)),
         Command::Store(args) => runtime()?.block_on(crate::store::run(args, output)),
@@ -172,5 +177,27 @@ mod tests {
             };
             assert_eq!(parsed.to_string(), id);
         }
+    }
+
+    #[test]
+    fn deploy_takes_an_endpoint_a_key_and_floe_parameters() {
+        let cli = Cli::try_parse_from([
+            "floe",
+            "deploy",
+            "--rpc-url",
+            "http://127.0.0.1:9000",
+            "--key",
+            "k",
+            "--n-shards",
+            "10",
+        ])
+        .unwrap();
+        let args = match cli.command {
+            Command::Deploy(args) => args,
+            other => panic!("parsed as {other:?}"),
+        };
+        assert_eq!((args.rpc_url.as_str(), args.n_shards), ("http://127.0.0.1:9000", 10));
+        assert_eq!(args.out, std::path::PathBuf::from("deployment.json"));
+        assert!(Cli::try_parse_from(["floe", "deploy", "--key", "k"]).is_err(), "--rpc-url is required");
     }
 }

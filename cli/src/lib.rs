@@ -20,6 +20,7 @@ pub mod blob_id;
 pub mod challenges;
 pub mod command;
 pub mod daemon;
+pub mod deploy;
 pub mod devnet;
 pub mod explorer;
 pub mod indexer;

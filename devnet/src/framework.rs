@@ -44,7 +44,7 @@ pub fn clock_type() -> StructTag {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SuiFramework;
 
-const FUNCTIONS: &[(&str, &str)] = &[
+pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
     ("coin", "split"),
     ("coin", "join"),
     ("coin", "value"),

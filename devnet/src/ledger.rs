@@ -38,6 +38,9 @@ pub enum OpenError {
     /// The stored genesis description is unreadable.
     #[error("stored genesis description is malformed: {0}")]
     Genesis(String),
+    /// A native package's compiled bytecode could not become a package object.
+    #[error(transparent)]
+    PackageObject(#[from] crate::packages::PackageObjectError),
 }
 
 #[derive(Debug, Default)]
@@ -142,7 +145,9 @@ impl Ledger {
         });
         if loaded.genesis.is_none() {
             let timestamp_ms = if genesis.timestamp_ms == 0 { now_ms() } else { genesis.timestamp_ms };
-            let record = genesis_transaction(&genesis, &config.genesis_objects, timestamp_ms);
+            let mut objects = crate::packages::genesis_objects(&ledger.packages)?;
+            objects.extend_from_slice(&config.genesis_objects);
+            let record = genesis_transaction(&genesis, &objects, timestamp_ms);
             let written = record.output_objects.clone();
             let bytes = serde_json::to_vec(&genesis).expect("genesis config serializes");
             ledger.seal(vec![record], &written, &[], timestamp_ms, Some(&bytes), false)?;

@@ -32,6 +32,7 @@ mod framework;
 mod genesis;
 mod ledger;
 mod native;
+mod packages;
 mod random;
 mod render;
 mod seal;
@@ -55,6 +56,7 @@ pub use floe::{
 pub use framework::{CLOCK, ClockValue, CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework, clock_type};
 pub use ledger::{ExecuteError, Ledger, OpenError};
 pub use native::{CallError, MoveCallContext, NativePackage, Value};
+pub use packages::PackageObjectError;
 pub use random::{RANDOM, RandomInner, RandomValue, VersionedValue, generate_32_bytes, random_inner_type, random_type};
 pub use seal::SealPackage;
 pub use server::{Devnet, DevnetError, FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE, packages_with};

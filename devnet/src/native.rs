@@ -68,6 +68,12 @@ pub trait NativePackage: Send + Sync + 'static {
     /// `pure_args[i]` holds argument `i`'s BCS bytes when it is a pure input. It must not decide
     /// anything: `call` stays the judge of every outcome. By default nothing is prepared.
     fn prepare(&self, _module: &str, _function: &str, _pure_args: &[Option<&[u8]>]) {}
+
+    /// The compiled Move package this implements, when there is one: genesis then creates its
+    /// package object (see [`crate::packages`]). By default none (the framework, test packages).
+    fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
+        None
+    }
 }
 
 /// Reads the current version of any object (the ledger plus earlier transactions of the batch).

@@ -123,6 +123,9 @@ impl Devnet {
                     service.clone(),
                 ))
                 .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
+                .add_service(proto::move_package_service_server::MovePackageServiceServer::new(
+                    crate::packages::PackageService { ledger: ledger.clone() },
+                ))
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = shutdown.wait_for(|closing| *closing).await;
                 }),

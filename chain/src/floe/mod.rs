@@ -62,6 +62,7 @@ pub mod blob;
 pub mod calls;
 pub mod challenges;
 pub mod committee;
+pub mod deploy;
 pub mod events;
 pub mod framework;
 #[cfg(test)]
@@ -69,6 +70,7 @@ mod layout_contract;
 pub mod messages;
 pub mod move_type;
 pub mod objects;
+pub mod packages;
 pub mod seal;
 pub mod staked_wal;
 pub mod staking;

@@ -126,6 +126,10 @@ pub(crate) fn read_wal_coin(call: &MoveCallContext<'_>, args: &[Value], index: u
 pub struct FloePackage;
 
 impl NativePackage for FloePackage {
+    fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
+        Some(&floe_chain::floe::packages::FLOE)
+    }
+
     fn has_function(&self, module: &str, function: &str) -> bool {
         match module {
             "init" => init::has_function(function),

@@ -32,6 +32,10 @@ fn read_treasury(call: &MoveCallContext<'_>, args: &[Value]) -> Result<Protected
 pub struct WalPackage;
 
 impl NativePackage for WalPackage {
+    fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
+        Some(&floe_chain::floe::packages::WAL)
+    }
+
     fn has_function(&self, module: &str, function: &str) -> bool {
         module == "wal" && FUNCTIONS.contains(&function)
     }

@@ -24,6 +24,10 @@ use crate::native::{CallError, MoveCallContext, NativePackage, Value};
 pub struct SealPackage;
 
 impl NativePackage for SealPackage {
+    fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
+        Some(&floe_chain::floe::packages::SEAL)
+    }
+
     fn has_function(&self, module: &str, function: &str) -> bool {
         let functions = match module {
             "owner_policy" => owner_policy::FUNCTIONS,

@@ -1,0 +1,208 @@
+//! The Sui framework (`0x2`) as the devnet describes it: the signatures of the functions it
+//! implements natively ([`crate::framework::SuiFramework`]) and the datatypes those signatures
+//! name. The framework's bytecode is not part of floe, so this is a table written from the
+//! framework's Move sources (`coin.move`, `pay.move`, `transfer.move`, `clock.move`,
+//! `balance.move`, `object.move`, `tx_context.move`), not read from bytecode. A test checks that it
+//! covers exactly the functions the native implementation accepts.
+
+use floe_chain::move_bytecode::{
+    AbilitySet, DatatypeBody, DatatypeDef, DatatypeTypeParameter, Field, FunctionDef, SignatureType, Visibility,
+};
+use sui_sdk_types::Address;
+
+fn datatype(module: &str, name: &str, type_arguments: Vec<SignatureType>) -> SignatureType {
+    SignatureType::Datatype { address: Address::TWO, module: module.into(), name: name.into(), type_arguments }
+}
+
+fn coin_of_t() -> SignatureType {
+    datatype("coin", "Coin", vec![SignatureType::TypeParameter(0)])
+}
+
+fn mut_ref(t: SignatureType) -> SignatureType {
+    SignatureType::MutableReference(Box::new(t))
+}
+
+fn tx_context() -> SignatureType {
+    mut_ref(datatype("tx_context", "TxContext", vec![]))
+}
+
+fn function(
+    name: &str,
+    is_entry: bool,
+    type_parameters: Vec<AbilitySet>,
+    parameters: Vec<SignatureType>,
+    returns: Vec<SignatureType>,
+) -> FunctionDef {
+    FunctionDef { name: name.into(), visibility: Visibility::Public, is_entry, type_parameters, parameters, returns }
+}
+
+/// The function `module::name` of `0x2`, when the devnet implements it.
+pub(crate) fn function_of(module: &str, name: &str) -> Option<FunctionDef> {
+    let any = AbilitySet::default;
+    let key_store = || AbilitySet(AbilitySet::KEY | AbilitySet::STORE);
+    let f = match (module, name) {
+        ("coin", "split") => function(
+            name,
+            false,
+            vec![any()],
+            vec![mut_ref(coin_of_t()), SignatureType::U64, tx_context()],
+            vec![coin_of_t()],
+        ),
+        ("coin", "join") | ("pay", "join") => {
+            function(name, true, vec![any()], vec![mut_ref(coin_of_t()), coin_of_t()], vec![])
+        }
+        ("coin", "value") => function(
+            name,
+            false,
+            vec![any()],
+            vec![SignatureType::Reference(Box::new(coin_of_t()))],
+            vec![SignatureType::U64],
+        ),
+        ("coin", "zero") => function(name, false, vec![any()], vec![tx_context()], vec![coin_of_t()]),
+        ("coin", "destroy_zero") => function(name, false, vec![any()], vec![coin_of_t()], vec![]),
+        ("pay", "split") => {
+            function(name, true, vec![any()], vec![mut_ref(coin_of_t()), SignatureType::U64, tx_context()], vec![])
+        }
+        ("pay", "split_and_transfer") => function(
+            name,
+            true,
+            vec![any()],
+            vec![mut_ref(coin_of_t()), SignatureType::U64, SignatureType::Address, tx_context()],
+            vec![],
+        ),
+        ("transfer", "public_transfer") => function(
+            name,
+            false,
+            vec![key_store()],
+            vec![SignatureType::TypeParameter(0), SignatureType::Address],
+            vec![],
+        ),
+        ("transfer", "public_share_object") | ("transfer", "public_freeze_object") => {
+            function(name, false, vec![key_store()], vec![SignatureType::TypeParameter(0)], vec![])
+        }
+        ("clock", "timestamp_ms") => function(
+            name,
+            false,
+            vec![],
+            vec![SignatureType::Reference(Box::new(datatype("clock", "Clock", vec![])))],
+            vec![SignatureType::U64],
+        ),
+        _ => return None,
+    };
+    Some(f)
+}
+
+fn field(name: &str, ty: SignatureType) -> Field {
+    Field { name: name.into(), ty }
+}
+
+/// The datatype `module::name` of `0x2`, when the devnet's functions name it.
+pub(crate) fn datatype_of(module: &str, name: &str) -> Option<DatatypeDef> {
+    let uid = || datatype("object", "UID", vec![]);
+    let phantom_t = vec![DatatypeTypeParameter { constraints: AbilitySet::default(), is_phantom: true }];
+    let (abilities, type_parameters, fields) = match (module, name) {
+        ("coin", "Coin") => (
+            AbilitySet::KEY | AbilitySet::STORE,
+            phantom_t,
+            vec![
+                field("id", uid()),
+                field("balance", datatype("balance", "Balance", vec![SignatureType::TypeParameter(0)])),
+            ],
+        ),
+        ("balance", "Balance") => (AbilitySet::STORE, phantom_t, vec![field("value", SignatureType::U64)]),
+        ("object", "UID") => (AbilitySet::STORE, vec![], vec![field("id", datatype("object", "ID", vec![]))]),
+        ("object", "ID") => (
+            AbilitySet::COPY | AbilitySet::DROP | AbilitySet::STORE,
+            vec![],
+            vec![field("bytes", SignatureType::Address)],
+        ),
+        ("clock", "Clock") => {
+            (AbilitySet::KEY, vec![], vec![field("id", uid()), field("timestamp_ms", SignatureType::U64)])
+        }
+        ("tx_context", "TxContext") => (
+            AbilitySet::DROP,
+            vec![],
+            vec![
+                field("sender", SignatureType::Address),
+                field("tx_hash", SignatureType::Vector(Box::new(SignatureType::U8))),
+                field("epoch", SignatureType::U64),
+                field("epoch_timestamp_ms", SignatureType::U64),
+                field("ids_created", SignatureType::U64),
+            ],
+        ),
+        _ => return None,
+    };
+    Some(DatatypeDef {
+        name: name.into(),
+        abilities: AbilitySet(abilities),
+        type_parameters,
+        body: DatatypeBody::Struct(fields),
+    })
+}
+
+/// Every module of `0x2` the table describes.
+pub(crate) const MODULES: &[&str] = &["balance", "clock", "coin", "object", "pay", "transfer", "tx_context"];
+
+/// Every function the table describes, as `(module, function)`.
+pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
+    ("clock", "timestamp_ms"),
+    ("coin", "destroy_zero"),
+    ("coin", "join"),
+    ("coin", "split"),
+    ("coin", "value"),
+    ("coin", "zero"),
+    ("pay", "join"),
+    ("pay", "split"),
+    ("pay", "split_and_transfer"),
+    ("transfer", "public_freeze_object"),
+    ("transfer", "public_share_object"),
+    ("transfer", "public_transfer"),
+];
+
+/// Every datatype the table describes, as `(module, name)`.
+pub(crate) const DATATYPES: &[(&str, &str)] = &[
+    ("balance", "Balance"),
+    ("clock", "Clock"),
+    ("coin", "Coin"),
+    ("object", "ID"),
+    ("object", "UID"),
+    ("tx_context", "TxContext"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NativePackage;
+    use crate::framework::SuiFramework;
+
+    #[test]
+    fn describes_exactly_the_native_functions() {
+        for (module, name) in FUNCTIONS {
+            assert!(function_of(module, name).is_some(), "{module}::{name} has no signature");
+            assert!(SuiFramework.has_function(module, name), "{module}::{name} is not implemented natively");
+        }
+        assert_eq!(FUNCTIONS.len(), crate::framework::FUNCTIONS.len(), "a native function lacks a signature");
+        for (module, name) in DATATYPES {
+            assert!(datatype_of(module, name).is_some());
+        }
+    }
+
+    /// Every datatype a described function names is itself described.
+    #[test]
+    fn named_datatypes_are_described() {
+        fn walk(t: &SignatureType) {
+            match t {
+                SignatureType::Datatype { module, name, type_arguments, .. } => {
+                    assert!(datatype_of(module, name).is_some(), "{module}::{name}");
+                    type_arguments.iter().for_each(walk);
+                }
+                SignatureType::Vector(t) | SignatureType::Reference(t) | SignatureType::MutableReference(t) => walk(t),
+                _ => {}
+            }
+        }
+        for (module, name) in FUNCTIONS {
+            let f = function_of(module, name).unwrap();
+            f.parameters.iter().chain(&f.returns).for_each(walk);
+        }
+    }
+}
