@@ -269,6 +269,11 @@ pub fn read_patch(source: &impl ColumnSource, patch: &QuiltPatch) -> Result<Quil
 /// Reads the patch in columns `start..end` (as a quilt patch id names it), without the index.
 pub fn read_patch_at(source: &impl ColumnSource, start: u16, end: u16) -> Result<QuiltFile, QuiltError> {
     let malformed = |reason: String| QuiltError::MalformedPatch { column: start, reason };
+    if end <= start || end > source.n_columns() {
+        return Err(QuiltError::UnknownPatch { start, end });
+    }
+    // Name every missing column at once, so a reader fetches them in one round.
+    source.check_present(usize::from(start)..usize::from(end))?;
     let header = source.read(start, 0, PATCH_HEADER_LEN)?;
     if header[0] != QUILT_VERSION {
         return Err(QuiltError::UnsupportedVersion { found: header[0], place: format!("the patch at column {start}") });
