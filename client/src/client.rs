@@ -365,6 +365,11 @@ impl FloeClient {
         Ok(current)
     }
 
+    /// The HTTP client every node request goes through.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Reads blob `blob_id`, verified against its id.
     pub async fn read(&self, blob_id: &BlobId, progress: &dyn Progress) -> Result<Vec<u8>, ReadError> {
         let committees = self.committees();

@@ -6,6 +6,10 @@
 //! | GET | `/v1/blobs/{blob_id}` | the blob's bytes; `Range: bytes=...` for a part (206) |
 //! | GET | `/v1/blobs/by-object-id/{object_id}` | the blob of a `Blob` object, with its `content-type` (and other allow-listed) attributes as headers |
 //! | PUT | `/v1/blobs?epochs=N&deletable=true&permanent=true&send_object_to=0x..&force=true` | stores the body; answers `{"newlyCreated": ...}` or `{"alreadyCertified": ...}` |
+//! | PUT | `/v1/quilts?epochs=N&...` | stores a multipart form (one part per file, optional `_metadata` tags) as one quilt |
+//! | GET | `/v1/blobs/by-quilt-patch-id/{id}` | one file of a quilt by its quilt patch id |
+//! | GET | `/v1/blobs/by-quilt-id/{quilt_id}/{identifier}` | one file of a quilt by identifier |
+//! | GET | `/v1/quilts/{quilt_id}/patches` | a quilt's files: identifier, patch id, tags |
 //!
 //! Blobs are deletable by default, as in Walrus since v1.33; `permanent=true` stores a
 //! permanent blob (one already certified for long enough is then not paid for again). The
@@ -26,6 +30,7 @@
 
 mod aggregator;
 mod publisher;
+mod quilts;
 pub(crate) mod range;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -44,7 +49,7 @@ use crate::{client::FloeClient, settings::DEFAULT_MAX_PUBLISH_BODY};
 /// What the daemon serves and its limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DaemonSettings {
-    /// The largest blob `PUT /v1/blobs` accepts, in bytes (413 beyond).
+    /// The largest body `PUT /v1/blobs` and `PUT /v1/quilts` accept, in bytes (413 beyond).
     pub max_body: usize,
     /// Whether `PUT /v1/blobs` is served (the publisher role).
     pub publisher: bool,
@@ -64,10 +69,15 @@ pub fn router(client: Arc<FloeClient>, settings: DaemonSettings) -> Router {
     if settings.aggregator {
         router = router
             .route("/v1/blobs/{blob_id}", get(aggregator::by_blob_id))
-            .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id));
+            .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id))
+            .route("/v1/blobs/by-quilt-patch-id/{quilt_patch_id}", get(quilts::by_patch_id))
+            .route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier}", get(quilts::by_identifier))
+            .route("/v1/quilts/{quilt_id}/patches", get(quilts::patches));
     }
     if settings.publisher {
-        router = router.route("/v1/blobs", axum::routing::put(publisher::store));
+        router = router
+            .route("/v1/blobs", axum::routing::put(publisher::store))
+            .route("/v1/quilts", axum::routing::put(quilts::store));
     }
     router.layer(DefaultBodyLimit::max(settings.max_body)).with_state(client)
 }

@@ -30,7 +30,7 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<Option<bool>, Api
 
 /// Reads the store options from the query: `epochs` (default 1), `deletable` / `permanent`
 /// (deletable by default), `send_object_to`, `force`.
-fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
+pub(super) fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
     let epochs = match query.get("epochs") {
         None => 1,
         Some(text) => text.parse::<u32>().ok().filter(|epochs| *epochs > 0).ok_or_else(|| {
@@ -56,7 +56,7 @@ fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
     Ok(StoreOptions { epochs, deletable, send_object_to, force: flag(query, "force")?.unwrap_or(false) })
 }
 
-fn store_error(error: StoreError) -> ApiError {
+pub(super) fn store_error(error: StoreError) -> ApiError {
     let status = match &error {
         StoreError::Encode { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         StoreError::ZeroEpochs | StoreError::TooManyEpochs { .. } => StatusCode::BAD_REQUEST,
