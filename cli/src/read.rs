@@ -56,8 +56,8 @@ impl std::str::FromStr for ReadId {
 impl fmt::Display for ReadId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Blob(id) => id.fmt(f),
-            Self::Patch(id) => id.fmt(f),
+            Self::Blob(id) => fmt::Display::fmt(id, f),
+            Self::Patch(id) => fmt::Display::fmt(id, f),
         }
     }
 }
