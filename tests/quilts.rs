@@ -61,7 +61,7 @@ async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_ide
 
     let response = put_quilt(&http, &format!("{base}/v1/quilts?epochs=2"), &parts).await;
     assert_eq!(response.status(), 200);
-    let stored: serde_json::Value = response.json().await.unwrap();
+    let stored: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
     let object = &stored["blobStoreResult"]["newlyCreated"]["blobObject"];
     let quilt_id = object["blobId"].as_str().expect("blobStoreResult.newlyCreated.blobObject.blobId").to_owned();
 
@@ -109,8 +109,8 @@ async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_ide
         assert_eq!(&response.bytes().await.unwrap().to_vec(), data, "{identifier}");
     }
 
-    let listed: serde_json::Value =
-        http.get(format!("{base}/v1/quilts/{quilt_id}/patches")).send().await.unwrap().json().await.unwrap();
+    let listed = http.get(format!("{base}/v1/quilts/{quilt_id}/patches")).send().await.unwrap();
+    let listed: serde_json::Value = serde_json::from_slice(&listed.bytes().await.unwrap()).unwrap();
     let listed = listed.as_array().unwrap();
     assert_eq!(listed.len(), 3);
     let html = listed.iter().find(|p| p["identifier"] == "index.html").unwrap();
@@ -175,9 +175,13 @@ async fn a_file_is_read_from_the_slivers_holding_it_when_the_whole_quilt_cannot_
     // slivers; one small file and the index need two secondary slivers, on at most 2 nodes.
     let mut net = TestNet::start(Shape { nodes: 7, shards: 21 }).await;
     let client = net.localnet.client().await.unwrap();
-    let files: Vec<QuiltFile> = (0..3)
-        .map(|i| {
-            QuiltFile::new(format!("part-{i}"), random_bytes(100 + i, i as u64)).unwrap().with_tag("i", i.to_string())
+    // A large first file sets a symbol size at which the index and each small file take one
+    // column each.
+    let files: Vec<QuiltFile> = [30_000, 100, 101]
+        .into_iter()
+        .enumerate()
+        .map(|(i, len)| {
+            QuiltFile::new(format!("part-{i}"), random_bytes(len, i as u64)).unwrap().with_tag("i", i.to_string())
         })
         .collect();
     let stored = client.store_quilt(&files, &StoreOptions::default(), &NoProgress).await.unwrap();

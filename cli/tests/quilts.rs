@@ -10,14 +10,18 @@ use floe_encoder::{
 };
 
 fn write_files(dir: &std::path::Path) -> Vec<(String, std::path::PathBuf, Vec<u8>)> {
-    [("notes.txt", b"some notes".to_vec()), ("empty.bin", Vec::new()), ("data.bin", (0..5000u32).map(|i| (i % 251) as u8).collect())]
-        .into_iter()
-        .map(|(name, data)| {
-            let path = dir.join(name);
-            std::fs::write(&path, &data).unwrap();
-            (name.to_owned(), path, data)
-        })
-        .collect()
+    [
+        ("notes.txt", b"some notes".to_vec()),
+        ("empty.bin", Vec::new()),
+        ("data.bin", (0..5000u32).map(|i| (i % 251) as u8).collect()),
+    ]
+    .into_iter()
+    .map(|(name, data)| {
+        let path = dir.join(name);
+        std::fs::write(&path, &data).unwrap();
+        (name.to_owned(), path, data)
+    })
+    .collect()
 }
 
 #[test]
@@ -88,12 +92,14 @@ fn a_quilt_stored_with_the_cli_reads_back_by_identifier_tag_all_and_patch_id() {
     assert_eq!(std::fs::read(out.join("data.bin")).unwrap(), files[2].2);
 
     let out = dir.path().join("by-tag");
-    let read = net.floe(None, &["read-quilt", &quilt_id, "--tag", "project=floe", "-o", out.to_str().unwrap()]).unwrap();
+    let read =
+        net.floe(None, &["read-quilt", &quilt_id, "--tag", "project=floe", "-o", out.to_str().unwrap()]).unwrap();
     assert_eq!(read["files"].as_array().unwrap().len(), 3);
     for (name, _, data) in &files {
         assert_eq!(&std::fs::read(out.join(name)).unwrap(), data, "{name}");
     }
-    let none = net.floe(None, &["read-quilt", &quilt_id, "--tag", "project=other", "-o", out.to_str().unwrap()]).unwrap();
+    let none =
+        net.floe(None, &["read-quilt", &quilt_id, "--tag", "project=other", "-o", out.to_str().unwrap()]).unwrap();
     assert_eq!(none["files"].as_array().unwrap().len(), 0);
 
     let out = dir.path().join("all");
