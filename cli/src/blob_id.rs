@@ -1,4 +1,5 @@
-//! `floe blob-id`: a file's blob id, computed offline exactly as the store path computes it.
+//! `floe blob-id`: a file's blob id, computed offline exactly as the store path computes it;
+//! with `--quilt`, the blob id of the quilt of the files and each file's quilt patch id.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -7,7 +8,11 @@ use floe_encoder::EncodingConfig;
 use floe_encoder::config::MIN_N_SHARDS;
 use floe_encoder::encode::compute_metadata;
 use floe_encoder::error::EncodeError;
+use floe_encoder::quilt::{Quilt, QuiltFile};
 use serde::Serialize;
+
+use crate::Output;
+use crate::quilt::{PatchReport, Tag, quilt_files};
 
 /// The shard count used when `--n-shards` is not given (the size of Walrus's mainnet committee).
 pub const DEFAULT_N_SHARDS: u16 = 1000;
@@ -15,11 +20,84 @@ pub const DEFAULT_N_SHARDS: u16 = 1000;
 /// Arguments of `floe blob-id`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BlobIdArgs {
-    /// The file whose blob id to compute.
-    pub file: PathBuf,
+    /// The file whose blob id to compute (with --quilt: the files of the quilt).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Compute the id of the quilt of the files, as `floe store-quilt` would store it.
+    #[arg(long)]
+    pub quilt: bool,
+    /// With --quilt: identifiers, one per file in order (default: each file's name).
+    #[arg(long = "identifier", requires = "quilt")]
+    pub identifiers: Vec<String>,
+    /// With --quilt: a tag given to every file, as KEY=VALUE (repeatable).
+    #[arg(long = "tag", requires = "quilt")]
+    pub tags: Vec<Tag>,
     /// Shards of the committee the blob is encoded for (at least 4).
     #[arg(long, default_value_t = DEFAULT_N_SHARDS)]
     pub n_shards: u16,
+}
+
+/// Runs `floe blob-id`.
+pub fn run(args: &BlobIdArgs, output: Output) -> anyhow::Result<()> {
+    if args.quilt {
+        let files = quilt_files(&args.files, &args.identifiers, &args.tags)?;
+        return output.emit(&QuiltIdReport::compute(&files, args.n_shards)?);
+    }
+    let [file] = args.files.as_slice() else {
+        anyhow::bail!(
+            "{} files given: a blob id is of one file (pass --quilt for the id of their quilt)",
+            args.files.len()
+        );
+    };
+    output.emit(&BlobIdReport::of_file(file, args.n_shards)?)
+}
+
+/// What `floe blob-id --quilt` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuiltIdReport {
+    /// The quilt's blob id, base64url.
+    pub blob_id: String,
+    /// The quilt's blob id as a decimal `u256`.
+    pub blob_id_u256: String,
+    /// The quilt's size in bytes (the whole message matrix).
+    pub size: u64,
+    /// The encoded size in bytes the chain charges storage for.
+    pub encoded_size: u64,
+    /// The shard count the id was computed for.
+    pub n_shards: u16,
+    /// The files, in the quilt's order, with their patch ids.
+    pub patches: Vec<PatchReport>,
+}
+
+impl QuiltIdReport {
+    /// Lays out `files` as a quilt for `n_shards` shards and computes its ids.
+    pub fn compute(files: &[QuiltFile], n_shards: u16) -> anyhow::Result<Self> {
+        let config = config_for(n_shards)?;
+        let quilt = Quilt::encode(&config, files)?;
+        let size = quilt.bytes().len() as u64;
+        let id = *compute_metadata(&config, quilt.bytes())?.blob_id();
+        Ok(Self {
+            blob_id: id.to_string(),
+            blob_id_u256: id.to_u256_decimal(),
+            size,
+            encoded_size: config.encoded_blob_length(size)?,
+            n_shards,
+            patches: PatchReport::of_index(id, quilt.index()),
+        })
+    }
+}
+
+impl fmt::Display for QuiltIdReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "quilt blob id:  {}", self.blob_id)?;
+        writeln!(f, "blob id (u256): {}", self.blob_id_u256)?;
+        writeln!(f, "size:           {} bytes", self.size)?;
+        write!(f, "encoded size:   {} bytes ({} shards)", self.encoded_size, self.n_shards)?;
+        for patch in &self.patches {
+            write!(f, "\n  {}  {}", patch.patch_id, patch.identifier)?;
+        }
+        Ok(())
+    }
 }
 
 /// Why a blob id could not be computed; each message says what to do next.

@@ -33,6 +33,7 @@ pub mod operator;
 pub mod output;
 pub mod private_blob;
 pub mod progress_bars;
+pub mod quilt;
 pub mod read;
 pub mod stake;
 pub mod store;

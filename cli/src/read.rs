@@ -1,10 +1,11 @@
-//! `floe read BLOB_ID [-o FILE]`: fetches, verifies and decodes a blob, and opens it when it is
-//! a sealed private blob and the reader's key is given.
+//! `floe read ID [-o FILE]`: fetches, verifies and decodes a blob, or one file of a quilt named by
+//! its quilt patch id (from only the slivers holding it), and opens it when it is a sealed
+//! private blob and the reader's key is given.
 
 use std::{fmt, io::Write as _, path::PathBuf};
 
 use anyhow::Context as _;
-use floe_encoder::BlobId;
+use floe_encoder::{BlobId, quilt::QuiltPatchId};
 use serde::Serialize;
 
 use crate::private_blob::{PolicySpec, Read, open_if_sealed};
@@ -13,10 +14,10 @@ use crate::{Output, account::AccountArgs, progress_bars::Bars};
 /// Arguments of `floe read`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReadArgs {
-    /// The blob id (43 characters, base64url).
+    /// The blob id (43 characters, base64url), or a quilt patch id (50 characters).
     // Base64url ids may start with '-': take them as the value, not as a flag.
     #[arg(allow_hyphen_values = true)]
-    pub blob_id: BlobId,
+    pub blob_id: ReadId,
     /// Write the blob to this file instead of stdout.
     #[arg(short, long)]
     pub out: Option<PathBuf>,
@@ -30,6 +31,35 @@ pub struct ReadArgs {
     /// The chain, and for sealed blobs the reader's key (plain blobs need none).
     #[command(flatten)]
     pub account: AccountArgs,
+}
+
+/// What `floe read` reads: a blob, or one file of a quilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadId {
+    /// A blob id.
+    Blob(BlobId),
+    /// A quilt patch id.
+    Patch(QuiltPatchId),
+}
+
+impl std::str::FromStr for ReadId {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.len() == QuiltPatchId::TEXT_LEN {
+            return text.parse().map(Self::Patch).map_err(|error| error.to_string());
+        }
+        text.parse().map(Self::Blob).map_err(|error| format!("{error} (or 50 for a quilt patch id)"))
+    }
+}
+
+impl fmt::Display for ReadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Blob(id) => fmt::Display::fmt(id, f),
+            Self::Patch(id) => fmt::Display::fmt(id, f),
+        }
+    }
 }
 
 /// What `floe read -o FILE` reports.
@@ -59,10 +89,17 @@ impl fmt::Display for ReadReport {
 /// Reads the blob.
 pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
     let client = args.account.client(None).await?;
-    let bars = Bars::new("read", output == Output::Text);
-    let data = client.read(&args.blob_id, &bars).await;
-    bars.finish();
-    let data = data.with_context(|| format!("reading blob {}", args.blob_id))?;
+    let data = match &args.blob_id {
+        ReadId::Blob(blob_id) => {
+            let bars = Bars::new("read", output == Output::Text);
+            let data = client.read(blob_id, &bars).await;
+            bars.finish();
+            data.with_context(|| format!("reading blob {blob_id}"))?
+        }
+        ReadId::Patch(id) => {
+            client.read_quilt_patch(id).await.with_context(|| format!("reading quilt patch {id}"))?.into_data()
+        }
+    };
     let (data, opened_under) = match args.raw {
         true => (data, None),
         false => {

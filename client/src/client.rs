@@ -200,6 +200,14 @@ impl StoreOutcome {
         }
     }
 
+    /// The WAL (FROST) this store paid: nothing when it reused or resumed a registration.
+    pub fn paid(&self) -> u64 {
+        match self {
+            Self::NewlyCreated { price, resumed: false, .. } => price.total(),
+            Self::NewlyCreated { resumed: true, .. } | Self::AlreadyCertified { .. } => 0,
+        }
+    }
+
     /// The answer in the shape of Walrus' publisher (`newlyCreated` / `alreadyCertified`).
     pub fn to_json(&self) -> serde_json::Value {
         match self {
@@ -363,6 +371,11 @@ impl FloeClient {
         let current = fresh.current.clone();
         *self.committees.write().unwrap_or_else(|poison| poison.into_inner()) = fresh;
         Ok(current)
+    }
+
+    /// The HTTP client every node request goes through.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// Reads blob `blob_id`, verified against its id.

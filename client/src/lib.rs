@@ -35,6 +35,7 @@ pub mod committee;
 pub mod daemon;
 pub mod node_api;
 pub mod progress;
+pub mod quilt;
 mod read;
 pub mod settings;
 pub mod staking;
@@ -46,6 +47,7 @@ pub use client::{
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent};
+pub use quilt::{QuiltReadError, QuiltSelector, StoreQuiltError, StoredQuilt};
 pub use read::ReadError;
 pub use settings::Settings;
 pub use staking::{NodeVotes, StakeInfo, StakingError};

@@ -81,7 +81,7 @@ pub enum ReadError {
     },
 }
 
-fn quote(failures: &[String]) -> String {
+pub(crate) fn quote(failures: &[String]) -> String {
     let mut text = failures.iter().take(QUOTED_FAILURES).cloned().collect::<Vec<_>>().join("; ");
     if failures.len() > QUOTED_FAILURES {
         text.push_str(&format!("; and {} more", failures.len() - QUOTED_FAILURES));
@@ -92,7 +92,7 @@ fn quote(failures: &[String]) -> String {
 /// What one read learned about nodes, by node id, so that a node in both committees is judged
 /// once and a failure is held only against the node that failed.
 #[derive(Debug, Default)]
-struct NodeRecord {
+pub(crate) struct NodeRecord {
     /// Nodes that did not answer at all.
     unreachable: HashSet<NodeId>,
     /// Nodes whose sliver answer failed verification: faulty or lying.
@@ -128,7 +128,11 @@ impl NodeRecord {
 
 /// The nodes that may serve pair `pair` of `blob_id`: its holder in the current committee, then
 /// its holder in the previous committee if that is another node.
-fn sources<'a>(committees: &'a Committees, blob_id: &BlobId, pair: SliverPairIndex) -> Vec<&'a StorageMember> {
+pub(crate) fn sources<'a>(
+    committees: &'a Committees,
+    blob_id: &BlobId,
+    pair: SliverPairIndex,
+) -> Vec<&'a StorageMember> {
     let current = &committees.current.members()[committees.current.holder_of_pair(blob_id, pair)];
     let mut sources = vec![current];
     if let Some(previous) = &committees.previous {
@@ -143,7 +147,7 @@ fn sources<'a>(committees: &'a Committees, blob_id: &BlobId, pair: SliverPairInd
 /// The verified metadata of `blob_id` from the first node that serves it: the current
 /// committee's members in random order (so that readers spread their load), then the previous
 /// committee's other members.
-async fn metadata(
+pub(crate) async fn metadata(
     committees: &Committees,
     blob_id: &BlobId,
     record: &mut NodeRecord,

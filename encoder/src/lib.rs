@@ -22,7 +22,8 @@
 //! Modules by concept: [`config`] (parameters), [`encode`], [`decode`], [`sliver`], [`metadata`],
 //! [`blob_id`], [`merkle`], [`mapping`] (pair to shard), [`recovery`], [`inconsistency`],
 //! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds),
-//! [`challenge`] (storage challenges: samples and answers anyone can check).
+//! [`challenge`] (storage challenges: samples and answers anyone can check), [`quilt`] (many small
+//! files in one blob, Walrus's QuiltV1).
 
 pub mod bft;
 pub mod blob_id;
@@ -40,6 +41,7 @@ pub mod mapping;
 pub mod merkle;
 pub mod messages;
 pub mod metadata;
+pub mod quilt;
 pub mod recovery;
 pub mod sliver;
 

@@ -20,10 +20,10 @@ use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
 
 /// Blob attributes served as response headers when a blob is fetched by object id; others are
 /// not, so a blob's owner cannot set arbitrary headers on the aggregator's answers.
-const HEADER_ATTRIBUTES: &[&str] =
+pub(super) const HEADER_ATTRIBUTES: &[&str] =
     &["content-type", "content-encoding", "content-disposition", "content-language", "cache-control"];
 
-fn read_error(error: ReadError) -> ApiError {
+pub(super) fn read_error(error: ReadError) -> ApiError {
     let status = match error {
         ReadError::NotFound(_) => StatusCode::NOT_FOUND,
         ReadError::Decode { .. } => StatusCode::UNPROCESSABLE_ENTITY,

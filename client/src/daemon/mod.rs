@@ -6,6 +6,10 @@
 //! | GET | `/v1/blobs/{blob_id}` | the blob's bytes; `Range: bytes=...` for a part (206) |
 //! | GET | `/v1/blobs/by-object-id/{object_id}` | the blob of a `Blob` object, with its `content-type` (and other allow-listed) attributes as headers |
 //! | PUT | `/v1/blobs?epochs=N&deletable=true&permanent=true&send_object_to=0x..&force=true` | stores the body; answers `{"newlyCreated": ...}` or `{"alreadyCertified": ...}` |
+//! | PUT | `/v1/quilts?epochs=N&...` | stores a multipart form (one part per file, optional `_metadata` tags) as one quilt |
+//! | GET | `/v1/blobs/by-quilt-patch-id/{id}` | one file of a quilt by its quilt patch id |
+//! | GET | `/v1/blobs/by-quilt-id/{quilt_id}/{identifier}` | one file of a quilt by identifier |
+//! | GET | `/v1/quilts/{quilt_id}/patches` | a quilt's files: identifier, patch id, tags |
 //!
 //! Blobs are deletable by default, as in Walrus since v1.33; `permanent=true` stores a
 //! permanent blob (one already certified for long enough is then not paid for again). The
@@ -28,6 +32,7 @@ mod aggregator;
 pub mod auth;
 pub mod limits;
 mod publisher;
+mod quilts;
 pub(crate) mod range;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -59,7 +64,7 @@ pub struct Access {
 /// What the daemon serves and its limits.
 #[derive(Debug, Clone)]
 pub struct DaemonSettings {
-    /// The largest blob `PUT /v1/blobs` accepts, in bytes (413 beyond).
+    /// The largest body `PUT /v1/blobs` and `PUT /v1/quilts` accept, in bytes (413 beyond).
     pub max_body: usize,
     /// Whether `PUT /v1/blobs` is served (the publisher role).
     pub publisher: bool,
@@ -83,12 +88,17 @@ pub fn router(client: Arc<FloeClient>, settings: DaemonSettings) -> Router {
         let reads = Router::new()
             .route("/v1/blobs/{blob_id}", get(aggregator::by_blob_id))
             .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id))
+            .route("/v1/blobs/by-quilt-patch-id/{quilt_patch_id}", get(quilts::by_patch_id))
+            .route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier}", get(quilts::by_identifier))
+            .route("/v1/quilts/{quilt_id}/patches", get(quilts::patches))
             .route_layer(axum::middleware::from_fn_with_state(access.clone(), aggregator::admit));
         router = router.merge(reads);
     }
     if settings.publisher {
+        // Quilts pass the same admission as blobs: rate, token and budget before the body is read.
         let stores = Router::new()
             .route("/v1/blobs", axum::routing::put(publisher::store))
+            .route("/v1/quilts", axum::routing::put(quilts::store))
             .route_layer(axum::middleware::from_fn_with_state(access.clone(), publisher::admit));
         router = router.merge(stores);
     }

@@ -20,7 +20,7 @@ use super::auth::UploadClaims;
 use super::{Access, ApiError};
 use crate::{
     chain_ops::ChainError,
-    client::{FloeClient, StoreError, StoreOptions, StoreOutcome},
+    client::{FloeClient, StoreError, StoreOptions},
     progress::NoProgress,
 };
 
@@ -37,7 +37,7 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<Option<bool>, Api
 
 /// Reads the store options from the query: `epochs` (default 1), `deletable` / `permanent`
 /// (deletable by default), `send_object_to`, `force`.
-fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
+pub(super) fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
     let epochs = match query.get("epochs") {
         None => 1,
         Some(text) => text.parse::<u32>().ok().filter(|epochs| *epochs > 0).ok_or_else(|| {
@@ -63,7 +63,7 @@ fn options(query: &HashMap<String, String>) -> Result<StoreOptions, ApiError> {
     Ok(StoreOptions { epochs, deletable, send_object_to, force: flag(query, "force")?.unwrap_or(false) })
 }
 
-fn store_error(error: StoreError) -> ApiError {
+pub(super) fn store_error(error: StoreError) -> ApiError {
     let status = match &error {
         StoreError::Encode { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         StoreError::ZeroEpochs | StoreError::TooManyEpochs { .. } => StatusCode::BAD_REQUEST,
@@ -83,8 +83,8 @@ fn store_error(error: StoreError) -> ApiError {
 /// the token's claims, if the publisher requires tokens.
 #[derive(Debug, Clone)]
 pub(super) struct Admitted {
-    options: StoreOptions,
-    claims: Option<UploadClaims>,
+    pub(super) options: StoreOptions,
+    pub(super) claims: Option<UploadClaims>,
 }
 
 /// The client's address, as the server saw the connection (unknown when the router is driven
@@ -130,8 +130,8 @@ pub(super) async fn store(
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this daemon has no key to pay for storage with"));
     }
     let outcome = client.store(body.to_vec(), &admitted.options, &NoProgress).await.map_err(store_error)?;
-    if let (Some(budget), StoreOutcome::NewlyCreated { price, resumed: false, .. }) = (&access.daily_budget, &outcome) {
-        budget.charge(price.total());
+    if let Some(budget) = &access.daily_budget {
+        budget.charge(outcome.paid());
     }
     Ok(Json(outcome.to_json()))
 }
