@@ -11,6 +11,7 @@
 
 use std::time::Duration;
 
+use tonic::codegen::http::HeaderName;
 use tonic::transport::server::Server;
 use tower::layer::util::{Identity, Stack};
 use tower_http::cors::{AllowHeaders, AllowMethods, AllowOrigin, CorsLayer};
@@ -39,7 +40,7 @@ pub(crate) fn cors() -> CorsLayer {
         .allow_origin(AllowOrigin::any())
         .allow_methods(AllowMethods::any())
         .allow_headers(AllowHeaders::any())
-        .expose_headers(EXPOSED_HEADERS.iter().map(|h| h.parse().expect("header names are valid")).collect::<Vec<_>>())
+        .expose_headers(EXPOSED_HEADERS.iter().map(|h| HeaderName::from_static(h)).collect::<Vec<_>>())
         .max_age(PREFLIGHT_MAX_AGE)
 }
 

@@ -27,13 +27,15 @@ pub(crate) struct GasCoin {
 
 /// Whether any command reads or spends the gas coin.
 pub(crate) fn uses_gas_coin(commands: &[Command]) -> bool {
-    let gas = |arguments: &mut dyn Iterator<Item = &Argument>| arguments.any(|a| matches!(a, Argument::Gas));
+    fn gas<'a>(mut arguments: impl Iterator<Item = &'a Argument>) -> bool {
+        arguments.any(|a| matches!(a, Argument::Gas))
+    }
     commands.iter().any(|command| match command {
-        Command::MoveCall(call) => gas(&mut call.arguments.iter()),
-        Command::TransferObjects(t) => gas(&mut t.objects.iter().chain([&t.address])),
-        Command::SplitCoins(s) => gas(&mut [&s.coin].into_iter().chain(&s.amounts)),
-        Command::MergeCoins(m) => gas(&mut [&m.coin].into_iter().chain(&m.coins_to_merge)),
-        Command::MakeMoveVector(v) => gas(&mut v.elements.iter()),
+        Command::MoveCall(call) => gas(call.arguments.iter()),
+        Command::TransferObjects(t) => gas(t.objects.iter().chain([&t.address])),
+        Command::SplitCoins(s) => gas([&s.coin].into_iter().chain(&s.amounts)),
+        Command::MergeCoins(m) => gas([&m.coin].into_iter().chain(&m.coins_to_merge)),
+        Command::MakeMoveVector(v) => gas(v.elements.iter()),
         _ => false,
     })
 }

@@ -45,6 +45,7 @@ mod sealing;
 mod sequencer;
 mod server;
 mod service;
+mod signature_verification;
 mod simulation;
 mod store;
 mod system_transaction;

@@ -122,6 +122,9 @@ impl Devnet {
                 .add_service(proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(
                     service.clone(),
                 ))
+                .add_service(proto::signature_verification_service_server::SignatureVerificationServiceServer::new(
+                    service.clone(),
+                ))
                 .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
                 .serve_with_incoming_shutdown(incoming, async move {
                     let _ = shutdown.wait_for(|closing| *closing).await;

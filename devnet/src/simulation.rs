@@ -71,7 +71,7 @@ pub(crate) fn simulate(
         response.transaction = Some(executed);
     }
     if mask.contains(proto::SimulateTransactionResponse::COMMAND_OUTPUTS_FIELD.name) {
-        response.command_outputs = simulation.return_values.iter().map(|values| command_result(values)).collect();
+        response.command_outputs = simulation.return_values.iter().map(|values| command_result(values.as_slice())).collect();
     }
     if mask.contains(proto::SimulateTransactionResponse::SUGGESTED_GAS_PRICE_FIELD.name) {
         response.suggested_gas_price = Some(ledger.gas().reference_gas_price);

@@ -225,7 +225,7 @@ fn read_input(index: usize, input: &proto::Input) -> Result<UnresolvedInput, Req
         InputKind::Pure | InputKind::FundsWithdrawal => true,
         InputKind::ImmutableOrOwned | InputKind::Receiving => input.version.is_some() && input.digest.is_some(),
         InputKind::Shared => input.version.is_some() && (input.mutable.is_some() || input.mutability.is_some()),
-        InputKind::Unknown => false,
+        _ => false,
     };
     if complete {
         return Input::try_from(input).map(UnresolvedInput::Ready).map_err(invalid(field()));

@@ -100,12 +100,12 @@ async fn grpc_web_over_http1_gets_a_grpc_web_answer() {
     let exposed = answer.header("access-control-expose-headers").expect("exposed headers");
     assert!(exposed.contains("grpc-status") && exposed.contains("grpc-message"), "{exposed}");
 
-    let frames = frames(&answer.body);
-    assert_eq!(frames.len(), 2, "one message, then the trailers");
-    let info = proto::GetServiceInfoResponse::decode(frames[0].1.as_slice()).unwrap();
+    let parsed = frames(&answer.body);
+    assert_eq!(parsed.len(), 2, "one message, then the trailers");
+    let info = proto::GetServiceInfoResponse::decode(parsed[0].1.as_slice()).unwrap();
     assert_eq!(info.chain_id, Some(net.devnet.deployment().chain_id.clone()));
-    assert_eq!(frames[1].0, 0x80);
-    let trailers = String::from_utf8(frames[1].1.clone()).unwrap().to_ascii_lowercase();
+    assert_eq!(parsed[1].0, 0x80);
+    let trailers = String::from_utf8(parsed[1].1.clone()).unwrap().to_ascii_lowercase();
     assert!(trailers.contains("grpc-status:0"), "{trailers}");
 
     // Errors travel in the trailers too, readable by the page.

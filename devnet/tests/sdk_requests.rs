@@ -216,3 +216,29 @@ async fn epoch_balances_and_coin_metadata_read_as_the_sdk_reads_them() {
     assert_eq!(status.code(), tonic::Code::NotFound);
     net.devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn personal_message_signatures_are_verified() {
+    use sui_crypto::SuiSigner;
+    let net = start().await;
+    let key = sui_crypto::ed25519::Ed25519PrivateKey::new([7; 32]);
+    let text = b"sign in to the dApp".to_vec();
+    let signature = key.sign_personal_message(&sui_sdk_types::PersonalMessage(text.clone().into())).unwrap();
+    let verify = |address: Address| {
+        let mut message = proto::Bcs::default();
+        message.name = Some("PersonalMessage".into());
+        message.value = Some(bcs::to_bytes(&text).unwrap().into());
+        let mut request = proto::VerifySignatureRequest::default();
+        request.message = Some(message);
+        request.signature = Some(proto::UserSignature::from(signature.clone()));
+        request.address = Some(address.to_string());
+        let mut client = net.client.rpc().signature_verification_client();
+        async move { client.verify_signature(request).await.unwrap().into_inner() }
+    };
+    let signer = key.public_key().derive_address();
+    assert_eq!(verify(signer).await.is_valid, Some(true));
+    let other = verify(net.bob.address()).await;
+    assert_eq!(other.is_valid, Some(false));
+    assert!(other.reason.unwrap().contains(&net.bob.address().to_string()));
+    net.devnet.shutdown().await;
+}
