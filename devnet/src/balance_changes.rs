@@ -28,7 +28,10 @@ pub(crate) fn balance_changes(record: &TransactionRecord) -> Vec<(Address, TypeT
     for object in &record.output_objects {
         add(object, 1);
     }
-    net.into_iter().filter(|(_, (_, amount))| *amount != 0).map(|((owner, _), (t, amount))| (owner, t, amount)).collect()
+    net.into_iter()
+        .filter(|(_, (_, amount))| *amount != 0)
+        .map(|((owner, _), (t, amount))| (owner, t, amount))
+        .collect()
 }
 
 /// The same as the API's messages.

@@ -17,8 +17,7 @@ pub(crate) struct Currency {
 }
 
 /// SUI, as the framework creates it.
-pub(crate) const SUI: Currency =
-    Currency { decimals: 9, symbol: "SUI", name: "Sui", description: "", icon_url: None };
+pub(crate) const SUI: Currency = Currency { decimals: 9, symbol: "SUI", name: "Sui", description: "", icon_url: None };
 
 /// WAL, as `wal::wal::init` creates it.
 pub(crate) const WAL: Currency = Currency {

@@ -131,6 +131,6 @@ mod tests {
         assert_eq!(listed_name.value.unwrap().to_vec(), bcs::to_bytes(&name).unwrap());
         assert_eq!(listed.value.unwrap().value.unwrap().to_vec(), 7u64.to_le_bytes());
         assert_eq!(listed.value_type.as_deref(), Some("u64"));
-        assert_eq!(dynamic_field(Address::from_static("0xother"), &object, &FieldMaskTree::new_wildcard()), None);
+        assert_eq!(dynamic_field(Address::from_static("0x0de"), &object, &FieldMaskTree::new_wildcard()), None);
     }
 }

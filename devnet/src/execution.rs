@@ -46,15 +46,15 @@ pub(crate) fn execute(
     }
 
     let snapshot = working_set.clone();
-    let (status, return_values) = match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id, objects)
-    {
-        Ok(return_values) => (ExecutionStatus::Success, return_values),
-        Err(failure) => {
-            let (command, error) = *failure;
-            working_set = snapshot;
-            (ExecutionStatus::Failure { error, command }, Vec::new())
-        }
-    };
+    let (status, return_values) =
+        match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id, objects) {
+            Ok(return_values) => (ExecutionStatus::Success, return_values),
+            Err(failure) => {
+                let (command, error) = *failure;
+                working_set = snapshot;
+                (ExecutionStatus::Failure { error, command }, Vec::new())
+            }
+        };
     let events = std::mem::take(&mut working_set.events);
     // Computed after execution: dynamic fields loaded on the way count as inputs too.
     let lamport = working_set.max_input_version() + 1;

@@ -133,8 +133,10 @@ mod tests {
     #[test]
     fn the_gas_coin_is_seen_in_every_command_kind() {
         let split = Command::SplitCoins(SplitCoins { coin: Argument::Gas, amounts: vec![Argument::Input(0)] });
-        let transfer =
-            Command::TransferObjects(TransferObjects { objects: vec![Argument::Input(0)], address: Argument::Input(1) });
+        let transfer = Command::TransferObjects(TransferObjects {
+            objects: vec![Argument::Input(0)],
+            address: Argument::Input(1),
+        });
         assert!(uses_gas_coin(&[transfer.clone(), split]));
         assert!(!uses_gas_coin(&[transfer]));
     }

@@ -287,7 +287,11 @@ impl Ledger {
         let state = self.read_state();
         let Some(ids) = state.owned.get(owner) else { return Vec::new() };
         let mut totals: std::collections::BTreeMap<String, (sui_sdk_types::TypeTag, u64)> = Default::default();
-        for coin in ids.iter().filter_map(|id| state.objects.get(id)).filter_map(sui_sdk_types::framework::Coin::try_from_object) {
+        for coin in ids
+            .iter()
+            .filter_map(|id| state.objects.get(id))
+            .filter_map(sui_sdk_types::framework::Coin::try_from_object)
+        {
             let entry = totals.entry(coin.coin_type().to_string()).or_insert((coin.coin_type().clone(), 0));
             entry.1 = entry.1.saturating_add(coin.balance());
         }

@@ -40,7 +40,9 @@ fn verify(message: &Message, signature: &UserSignature, address: Option<Address>
     let verifier = UserSignatureVerifier::new();
     match message {
         Message::Transaction(transaction) => verifier.verify_transaction(transaction, signature),
-        Message::Personal(bytes) => verifier.verify_personal_message(&PersonalMessage(Cow::Borrowed(bytes.as_slice())), signature),
+        Message::Personal(bytes) => {
+            verifier.verify_personal_message(&PersonalMessage(Cow::Borrowed(bytes.as_slice())), signature)
+        }
     }
     .map_err(|e| e.to_string())?;
     match address {
@@ -60,8 +62,8 @@ impl proto::signature_verification_service_server::SignatureVerificationService 
         let request = request.into_inner();
         let message = message(request.message.as_ref().ok_or_else(|| Status::invalid_argument("missing message"))?)?;
         let signature = request.signature.as_ref().ok_or_else(|| Status::invalid_argument("missing signature"))?;
-        let signature =
-            UserSignature::try_from(signature).map_err(|e| Status::invalid_argument(format!("invalid signature: {e}")))?;
+        let signature = UserSignature::try_from(signature)
+            .map_err(|e| Status::invalid_argument(format!("invalid signature: {e}")))?;
         let address = request
             .address
             .as_deref()

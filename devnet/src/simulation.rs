@@ -31,8 +31,8 @@ pub(crate) fn simulate(
 ) -> Result<proto::SimulateTransactionResponse, Status> {
     let mask = response_mask(request.read_mask.as_ref())?;
     let message = request.transaction.as_ref().ok_or_else(|| Status::invalid_argument("missing transaction"))?;
-    let unresolved =
-        UnresolvedTransaction::from_proto(message).map_err(|e| Status::invalid_argument(format!("transaction: {e}")))?;
+    let unresolved = UnresolvedTransaction::from_proto(message)
+        .map_err(|e| Status::invalid_argument(format!("transaction: {e}")))?;
     let lookup = |id: &Address| ledger.object(id);
     let programmable = unresolved.resolve_inputs(&lookup).map_err(|r| crate::service::rejection_status(&r))?;
     // Without gas objects nothing can execute: they are chosen then, asked for or not (a
@@ -71,7 +71,8 @@ pub(crate) fn simulate(
         response.transaction = Some(executed);
     }
     if mask.contains(proto::SimulateTransactionResponse::COMMAND_OUTPUTS_FIELD.name) {
-        response.command_outputs = simulation.return_values.iter().map(|values| command_result(values.as_slice())).collect();
+        response.command_outputs =
+            simulation.return_values.iter().map(|values| command_result(values.as_slice())).collect();
     }
     if mask.contains(proto::SimulateTransactionResponse::SUGGESTED_GAS_PRICE_FIELD.name) {
         response.suggested_gas_price = Some(ledger.gas().reference_gas_price);

@@ -142,12 +142,8 @@ impl UnresolvedTransaction {
                 TransactionExpiration::try_from(expiration).map_err(invalid("transaction.expiration"))?
             }
         };
-        let inputs = programmable
-            .inputs
-            .iter()
-            .enumerate()
-            .map(|(i, input)| read_input(i, input))
-            .collect::<Result<_, _>>()?;
+        let inputs =
+            programmable.inputs.iter().enumerate().map(|(i, input)| read_input(i, input)).collect::<Result<_, _>>()?;
         let commands = programmable
             .commands
             .iter()
@@ -258,7 +254,8 @@ fn resolve_object(by_id: &ObjectByIdInput, objects: &dyn Fn(&Address) -> Option<
         Owner::Address(_) | Owner::Immutable => {
             // A stale version or digest given by the client is kept: admission then names it.
             let version = by_id.version.unwrap_or(object.version());
-            let digest = by_id.digest.unwrap_or(if version == object.version() { object.digest() } else { Digest::ZERO });
+            let digest =
+                by_id.digest.unwrap_or(if version == object.version() { object.digest() } else { Digest::ZERO });
             Ok(Input::ImmutableOrOwned(ObjectReference::new(id, version, digest)))
         }
         Owner::Object(parent) => {
@@ -348,10 +345,7 @@ mod tests {
             address: Argument::Input(1),
         })];
         let resolved = transaction.resolve_inputs(&lookup).unwrap();
-        assert_eq!(
-            resolved.inputs[0],
-            Input::ImmutableOrOwned(ObjectReference::new(coin_id, 7, coin.digest()))
-        );
+        assert_eq!(resolved.inputs[0], Input::ImmutableOrOwned(ObjectReference::new(coin_id, 7, coin.digest())));
         let Input::Shared(shared) = &resolved.inputs[1] else { panic!("the clock is shared") };
         assert_eq!(shared.mutability(), Mutability::Immutable, "the Clock is only read");
         let missing = UnresolvedTransaction::from_proto(&sdk_shaped(vec![by_id(Address::from_static("0xdead"))]))

@@ -92,8 +92,7 @@ fn post(path: &str, body_len: usize) -> String {
 async fn grpc_web_over_http1_gets_a_grpc_web_answer() {
     let net = start().await;
     let body = frame(&proto::GetServiceInfoRequest::default());
-    let answer =
-        http1(net.devnet.addr(), &post("/sui.rpc.v2.LedgerService/GetServiceInfo", body.len()), &body).await;
+    let answer = http1(net.devnet.addr(), &post("/sui.rpc.v2.LedgerService/GetServiceInfo", body.len()), &body).await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("content-type"), Some("application/grpc-web+proto"));
     assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
