@@ -352,7 +352,7 @@ impl ChainClient {
         const CALL: &str = "SimulateTransaction";
         let request = proto::SimulateTransactionRequest::default()
             .with_transaction(proto::Transaction::from(transaction.clone()))
-            .with_read_mask(mask(&["effects.bcs"]));
+            .with_read_mask(mask(&["transaction.effects.bcs"]));
         let executed = self
             .rpc
             .clone()

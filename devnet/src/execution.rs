@@ -18,6 +18,9 @@ pub(crate) struct Execution {
     pub effects: TransactionEffectsV2,
     pub events: Vec<Event>,
     pub outcome: Outcome,
+    /// Each command's return values as BCS, as they were when the command returned (empty when
+    /// the transaction failed): what `SimulateTransaction` reports as command outputs.
+    pub return_values: Vec<Vec<Vec<u8>>>,
 }
 
 /// The failing command (if any) and the error; boxed to keep `Result` small.
@@ -43,14 +46,15 @@ pub(crate) fn execute(
     }
 
     let snapshot = working_set.clone();
-    let status = match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id, objects) {
-        Ok(()) => ExecutionStatus::Success,
-        Err(failure) => {
-            let (command, error) = *failure;
-            working_set = snapshot;
-            ExecutionStatus::Failure { error, command }
-        }
-    };
+    let (status, return_values) =
+        match run(&mut working_set, &programmable.commands, &inputs, packages, gas_id, objects) {
+            Ok(return_values) => (ExecutionStatus::Success, return_values),
+            Err(failure) => {
+                let (command, error) = *failure;
+                working_set = snapshot;
+                (ExecutionStatus::Failure { error, command }, Vec::new())
+            }
+        };
     let events = std::mem::take(&mut working_set.events);
     // Computed after execution: dynamic fields loaded on the way count as inputs too.
     let lamport = working_set.max_input_version() + 1;
@@ -71,7 +75,7 @@ pub(crate) fn execute(
         unchanged_consensus_objects: outcome.unchanged_shared.clone(),
         auxiliary_data_digest: None,
     };
-    Execution { effects, events, outcome }
+    Execution { effects, events, outcome, return_values }
 }
 
 /// Merges every gas coin into the first and deducts the fixed charge from it, as Sui smashes gas.
@@ -96,19 +100,34 @@ fn run(
     packages: &Packages,
     gas_id: Address,
     objects: ObjectLookup<'_>,
-) -> Result<(), Failure> {
+) -> Result<Vec<Vec<Vec<u8>>>, Failure> {
     let mut results: Vec<Vec<Value>> = Vec::with_capacity(commands.len());
+    let mut return_values = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
         working_set.command = index as u16;
         let produced = run_command(working_set, command, inputs, &results, packages, gas_id, objects)
             .map_err(|e| Box::new((Some(index as u64), e)))?;
         working_set.mark_results(&produced);
+        return_values.push(produced.iter().map(|value| value_bcs(working_set, value)).collect());
         results.push(produced);
     }
     if let Some((result, subresult)) = working_set.unplaced() {
         return Err(Box::new((None, ExecutionError::UnusedValueWithoutDrop { result, subresult })));
     }
-    Ok(())
+    Ok(return_values)
+}
+
+/// A value's BCS: pure bytes as they are, an object's contents, a vector of objects as a BCS
+/// vector of their contents.
+fn value_bcs(working_set: &WorkingSet, value: &Value) -> Vec<u8> {
+    let contents = |id: &Address| {
+        if working_set.contains(id) { working_set.entry(id).contents.clone() } else { Vec::new() }
+    };
+    match value {
+        Value::Pure(bytes) => bytes.clone(),
+        Value::Object(id) => contents(id),
+        Value::Objects(ids) => bcs_vector(&ids.iter().map(contents).collect::<Vec<_>>()),
+    }
 }
 
 fn resolve(

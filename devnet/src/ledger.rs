@@ -78,6 +78,15 @@ impl LedgerState {
     }
 }
 
+/// What simulating a transaction produced.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// The transaction as if executed (not sequenced: checkpoint and index are 0).
+    pub record: TransactionRecord,
+    /// Each command's return values as BCS (empty when the transaction failed).
+    pub return_values: Vec<Vec<Vec<u8>>>,
+}
+
 /// The devnet's chain state.
 pub struct Ledger {
     state: RwLock<LedgerState>,
@@ -277,9 +286,36 @@ impl Ledger {
             .fold(0u64, |sum, coin| sum.saturating_add(coin.balance()))
     }
 
+    /// The total balance of every coin type `owner` holds coins of, ordered by the coin type's
+    /// text (the order `ListBalances` pages in).
+    pub fn balances(&self, owner: &Address) -> Vec<(sui_sdk_types::TypeTag, u64)> {
+        let state = self.read_state();
+        let Some(ids) = state.owned.get(owner) else { return Vec::new() };
+        let mut totals: std::collections::BTreeMap<String, (sui_sdk_types::TypeTag, u64)> = Default::default();
+        for coin in ids
+            .iter()
+            .filter_map(|id| state.objects.get(id))
+            .filter_map(sui_sdk_types::framework::Coin::try_from_object)
+        {
+            let entry = totals.entry(coin.coin_type().to_string()).or_insert((coin.coin_type().clone(), 0));
+            entry.1 = entry.1.saturating_add(coin.balance());
+        }
+        totals.into_values().collect()
+    }
+
     /// How many transactions the chain holds (genesis included).
     pub fn transaction_count(&self) -> usize {
         self.read_state().transactions.len()
+    }
+
+    /// The objects owned by the object `parent` (its dynamic fields), ordered by id. Scans every
+    /// object: the devnet's chains are small and fields are listed rarely.
+    pub fn children(&self, parent: &Address) -> Vec<Object> {
+        let state = self.read_state();
+        let mut children: Vec<Object> =
+            state.objects.values().filter(|o| o.owner() == &Owner::Object(*parent)).cloned().collect();
+        children.sort_by_key(|o| o.object_id());
+        children
     }
 
     /// An executed transaction.
@@ -325,14 +361,16 @@ impl Ledger {
     }
 
     /// Runs admission and execution without committing anything (`SimulateTransaction`).
-    pub fn simulate(&self, transaction: &Transaction) -> Result<TransactionRecord, Rejection> {
+    pub fn simulate(&self, transaction: &Transaction) -> Result<Simulation, Rejection> {
         let state = self.read_state();
         let lookup = |id: &Address| state.objects.get(id).cloned();
         let timestamp_ms = self.now_ms();
         let epoch = state.checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0);
         let admitted = admit_unsigned(transaction, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?;
-        let execution = execute(admitted, &self.packages, self.gas(), &lookup);
-        Ok(unsequenced_record(transaction.clone(), Vec::new(), execution, timestamp_ms))
+        let mut execution = execute(admitted, &self.packages, self.gas(), &lookup);
+        let return_values = std::mem::take(&mut execution.return_values);
+        let record = unsequenced_record(transaction.clone(), Vec::new(), execution, timestamp_ms);
+        Ok(Simulation { record, return_values })
     }
 
     /// Executes one signed transaction; see [`Ledger::execute_batch`].

@@ -23,12 +23,18 @@
 //! ```
 
 mod admission;
+mod balance_changes;
+mod browser;
+mod coin_info;
 mod config;
 mod dynamic_field;
+mod dynamic_field_listing;
 mod dynamic_object_field;
+mod epoch_info;
 mod execution;
 mod floe;
 mod framework;
+mod gas_selection;
 mod genesis;
 mod ledger;
 mod native;
@@ -40,8 +46,11 @@ mod sealing;
 mod sequencer;
 mod server;
 mod service;
+mod signature_verification;
+mod simulation;
 mod store;
 mod system_transaction;
+mod unresolved;
 mod working_set;
 
 pub use admission::{GasSchedule, Packages, Rejection};
@@ -54,7 +63,7 @@ pub use floe::{
     GenesisNode, LocalnetNodeKeys, WalPackage, floe_packages,
 };
 pub use framework::{CLOCK, ClockValue, CoinValue, E_NON_ZERO, E_NOT_ENOUGH, E_OVERFLOW, SuiFramework, clock_type};
-pub use ledger::{ExecuteError, Ledger, OpenError};
+pub use ledger::{ExecuteError, Ledger, OpenError, Simulation};
 pub use native::{CallError, MoveCallContext, NativePackage, Value};
 pub use packages::PackageObjectError;
 pub use random::{RANDOM, RandomInner, RandomValue, VersionedValue, generate_32_bytes, random_inner_type, random_type};

@@ -38,7 +38,12 @@ pub(crate) fn executed(record: &TransactionRecord, mask: &FieldMaskTree) -> prot
         full.signatures = record.signatures.iter().cloned().map(proto::UserSignature::from).collect();
     }
     if mask.contains(proto::ExecutedTransaction::EFFECTS_FIELD.name) {
-        full.effects = Some(proto::TransactionEffects::from(record.effects.clone()));
+        let mut effects = proto::TransactionEffects::from(record.effects.clone());
+        fill_object_types(&mut effects, record);
+        full.effects = Some(effects);
+    }
+    if mask.contains(proto::ExecutedTransaction::BALANCE_CHANGES_FIELD.name) {
+        full.balance_changes = crate::balance_changes::balance_change_messages(record);
     }
     if mask.contains(proto::ExecutedTransaction::EVENTS_FIELD.name) && !record.events.0.is_empty() {
         full.events = Some(proto::TransactionEvents::from(record.events.clone()));
@@ -53,6 +58,24 @@ pub(crate) fn executed(record: &TransactionRecord, mask: &FieldMaskTree) -> prot
         full.objects = Some(set);
     }
     proto::ExecutedTransaction::merge_from(&full, mask)
+}
+
+/// Names each changed object's type (the effects' BCS carries none): from the object as the
+/// transaction wrote it, or as it was before for deleted objects.
+fn fill_object_types(effects: &mut proto::TransactionEffects, record: &TransactionRecord) {
+    let type_of = |id: &str| {
+        record.output_objects.iter().chain(&record.input_objects).find(|o| o.object_id().to_string() == id).map(|o| {
+            match o.data() {
+                sui_sdk_types::ObjectData::Struct(s) => s.object_type().to_string(),
+                sui_sdk_types::ObjectData::Package(_) => "package".to_owned(),
+            }
+        })
+    };
+    for changed in effects.changed_objects.iter_mut().chain(effects.gas_object.as_mut()) {
+        if let Some(id) = &changed.object_id {
+            changed.object_type = type_of(id);
+        }
+    }
 }
 
 /// A checkpoint with its transactions.

@@ -1,4 +1,4 @@
-//! Running the devnet: open the ledger, serve gRPC on a socket, seal empty checkpoints on a
+//! Running the devnet: open the ledger, serve gRPC (native and gRPC-web, see [`crate::browser`]) on a socket, seal empty checkpoints on a
 //! timer, write the deployment description, and shut down cleanly.
 
 use std::collections::HashMap;
@@ -116,10 +116,13 @@ impl Devnet {
         let service = DevnetService { ledger: ledger.clone(), submitter, closing: closing_rx.clone() };
         let mut shutdown = closing_rx.clone();
         let server = tokio::spawn(
-            tonic::transport::Server::builder()
+            crate::browser::server()
                 .add_service(proto::ledger_service_server::LedgerServiceServer::new(service.clone()))
                 .add_service(proto::state_service_server::StateServiceServer::new(service.clone()))
                 .add_service(proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(
+                    service.clone(),
+                ))
+                .add_service(proto::signature_verification_service_server::SignatureVerificationServiceServer::new(
                     service.clone(),
                 ))
                 .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))

@@ -41,7 +41,7 @@ fn parse_struct_tag(field: &str, value: &str) -> Result<StructTag, Status> {
     StructTag::from_str(value).map_err(|e| invalid(field, format!("{value:?}: {e}")))
 }
 
-fn rejection_status(rejection: &Rejection) -> Status {
+pub(crate) fn rejection_status(rejection: &Rejection) -> Status {
     Status::new(rejection.code(), rejection.to_string())
 }
 
@@ -74,16 +74,15 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
         &self,
         request: Request<proto::GetEpochRequest>,
     ) -> Result<Response<proto::GetEpochResponse>, Status> {
-        let current = self.ledger.epoch();
-        if let Some(asked) = request.get_ref().epoch
-            && asked != current
-        {
-            return Err(Status::not_found(format!("epoch {asked} not available, current epoch is {current}")));
-        }
-        let mut epoch = proto::Epoch::default();
-        epoch.epoch = Some(current);
-        epoch.reference_gas_price = Some(self.ledger.gas().reference_gas_price);
-        epoch.first_checkpoint = Some(self.ledger.first_checkpoint_of_epoch());
+        let request = request.into_inner();
+        let mask = render::mask_or(request.read_mask.as_ref(), "epoch");
+        let epoch = crate::epoch_info::epoch(&self.ledger, request.epoch, &mask).ok_or_else(|| {
+            Status::not_found(format!(
+                "epoch {} not available, current epoch is {}",
+                request.epoch.unwrap_or_default(),
+                self.ledger.epoch()
+            ))
+        })?;
         let mut response = proto::GetEpochResponse::default();
         response.epoch = Some(epoch);
         Ok(Response::new(response))
@@ -226,6 +225,88 @@ impl proto::state_service_server::StateService for DevnetService {
         response.balance = Some(balance);
         Ok(Response::new(response))
     }
+
+    async fn list_balances(
+        &self,
+        request: Request<proto::ListBalancesRequest>,
+    ) -> Result<Response<proto::ListBalancesResponse>, Status> {
+        let request = request.into_inner();
+        let owner = parse_address("owner", request.owner.as_ref())?;
+        let page_size = request.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE) as usize;
+        let after = match request.page_token.as_deref() {
+            None | Some([]) => None,
+            Some(token) => {
+                Some(String::from_utf8(token.to_vec()).map_err(|_| invalid("page_token", "not one of ours"))?)
+            }
+        };
+        // Ordered by coin type, as the page token is the last coin type of the page.
+        let balances = self.ledger.balances(&owner);
+        let mut page: Vec<_> = balances
+            .into_iter()
+            .filter(|(coin_type, _)| after.as_ref().is_none_or(|after| coin_type.to_string() > *after))
+            .take(page_size + 1)
+            .collect();
+        let more = page.len() > page_size;
+        page.truncate(page_size);
+        let mut response = proto::ListBalancesResponse::default();
+        if more && let Some((last, _)) = page.last() {
+            response.next_page_token = Some(last.to_string().into_bytes().into());
+        }
+        response.balances = page
+            .into_iter()
+            .map(|(coin_type, total)| {
+                let mut balance = proto::Balance::default();
+                balance.coin_type = Some(coin_type.to_string());
+                balance.balance = Some(total);
+                balance.coin_balance = Some(total);
+                balance.address_balance = Some(0);
+                balance
+            })
+            .collect();
+        Ok(Response::new(response))
+    }
+
+    async fn get_coin_info(
+        &self,
+        request: Request<proto::GetCoinInfoRequest>,
+    ) -> Result<Response<proto::GetCoinInfoResponse>, Status> {
+        let request = request.into_inner();
+        let text = request.coin_type.as_deref().ok_or_else(|| Status::invalid_argument("missing coin_type"))?;
+        let coin_type = parse_struct_tag("coin_type", text)?;
+        let currency = crate::coin_info::currency(&coin_type)
+            .ok_or_else(|| Status::not_found(format!("no metadata for coin type {coin_type}")))?;
+        Ok(Response::new(crate::coin_info::coin_info(&coin_type, currency)))
+    }
+
+    async fn list_dynamic_fields(
+        &self,
+        request: Request<proto::ListDynamicFieldsRequest>,
+    ) -> Result<Response<proto::ListDynamicFieldsResponse>, Status> {
+        let request = request.into_inner();
+        let parent = parse_address("parent", request.parent.as_ref())?;
+        let page_size = request.page_size.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE) as usize;
+        let after = match request.page_token.as_deref() {
+            None | Some([]) => None,
+            Some(token) => Some(Address::from_bytes(token).map_err(|_| invalid("page_token", "not one of ours"))?),
+        };
+        let mask = render::mask_or(request.read_mask.as_ref(), "parent,field_id");
+        let mut fields: Vec<_> = self
+            .ledger
+            .children(&parent)
+            .into_iter()
+            .filter(|o| after.is_none_or(|after| o.object_id() > after))
+            .filter_map(|o| crate::dynamic_field_listing::dynamic_field(parent, &o, &mask).map(|f| (o.object_id(), f)))
+            .take(page_size + 1)
+            .collect();
+        let more = fields.len() > page_size;
+        fields.truncate(page_size);
+        let mut response = proto::ListDynamicFieldsResponse::default();
+        if more && let Some((last, _)) = fields.last() {
+            response.next_page_token = Some(last.as_bytes().to_vec().into());
+        }
+        response.dynamic_fields = fields.into_iter().map(|(_, f)| f).collect();
+        Ok(Response::new(response))
+    }
 }
 
 #[tonic::async_trait]
@@ -265,18 +346,11 @@ impl proto::transaction_execution_service_server::TransactionExecutionService fo
         &self,
         request: Request<proto::SimulateTransactionRequest>,
     ) -> Result<Response<proto::SimulateTransactionResponse>, Status> {
+        let ledger = self.ledger.clone();
         let request = request.into_inner();
-        if request.do_gas_selection == Some(true) {
-            return Err(Status::unimplemented("gas selection is not supported by the devnet; give gas objects"));
-        }
-        let transaction = decode_transaction(request.transaction.as_ref())?;
-        let record = self.ledger.simulate(&transaction).map_err(|r| rejection_status(&r))?;
-        let mask = render::mask_or(request.read_mask.as_ref(), "*");
-        let mut response = proto::SimulateTransactionResponse::default();
-        let mut executed = render::executed(&record, &mask);
-        executed.checkpoint = None;
-        executed.timestamp = None;
-        response.transaction = Some(executed);
+        let response = tokio::task::spawn_blocking(move || crate::simulation::simulate(&ledger, &request))
+            .await
+            .map_err(|e| Status::internal(format!("simulation task failed: {e}")))??;
         Ok(Response::new(response))
     }
 }

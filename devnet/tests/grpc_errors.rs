@@ -70,7 +70,10 @@ async fn bad_owner_and_type_filter_are_invalid_argument() {
 async fn epoch_and_checkpoint_queries_report_the_chain_state() {
     let net = start().await;
     let mut ledger = net.client.rpc().ledger_client();
-    let epoch = ledger.get_epoch(proto::GetEpochRequest::latest()).await.unwrap().into_inner().epoch.unwrap();
+    let mut request = proto::GetEpochRequest::latest();
+    // Without a mask GetEpoch answers only `epoch`, as Sui documents.
+    request.read_mask = Some(prost_types::FieldMask { paths: vec!["epoch".into(), "reference_gas_price".into()] });
+    let epoch = ledger.get_epoch(request).await.unwrap().into_inner().epoch.unwrap();
     assert_eq!(epoch.epoch, Some(0));
     assert_eq!(epoch.reference_gas_price, Some(1_000));
     let mut future = proto::GetEpochRequest::default();

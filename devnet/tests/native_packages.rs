@@ -307,7 +307,7 @@ async fn simulation_reports_effects_without_changing_state() {
     let tx = tx.try_build().unwrap();
     let request = proto::SimulateTransactionRequest::default()
         .with_transaction(proto::Transaction::from(tx))
-        .with_read_mask(prost_types::FieldMask::from_paths(["effects.status", "events.bcs"]));
+        .with_read_mask(prost_types::FieldMask::from_paths(["transaction.effects.status", "transaction.events.bcs"]));
     let response = net.client.rpc().execution_client().simulate_transaction(request).await.unwrap().into_inner();
     let executed = response.transaction.unwrap();
     assert_eq!(executed.effects.unwrap().status.unwrap().success, Some(true));

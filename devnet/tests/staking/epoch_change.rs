@@ -105,7 +105,8 @@ async fn the_devnet_changes_epochs_on_demand_and_reports_them_in_get_epoch() {
     assert_eq!(net.system().await.committee.epoch, 3);
     assert_eq!(net.client.service_info().await.unwrap().epoch, 3);
     // GetEpoch names the epoch's first checkpoint: the one after the checkpoint that ended 2.
-    let request = sui_rpc::proto::sui::rpc::v2::GetEpochRequest::default();
+    let mut request = sui_rpc::proto::sui::rpc::v2::GetEpochRequest::default();
+    request.read_mask = Some(prost_types::FieldMask { paths: vec!["epoch".into(), "first_checkpoint".into()] });
     let response = net.client.rpc().ledger_client().get_epoch(request).await.unwrap().into_inner();
     let epoch = response.epoch.unwrap();
     assert_eq!(epoch.epoch, Some(3));
