@@ -389,7 +389,9 @@ async fn start_daemon(
     let listener = bind(Ports::at(config.ports.daemon, 0)).await?;
     let (stop, mut stopped) = watch::channel(false);
     let addr = Ports::at(config.ports.daemon, 0);
-    let daemon = daemon::serve(listener, Arc::new(client), DaemonSettings::default(), async move {
+    // A local network is for development: pages on any localhost port may call every service.
+    let settings = DaemonSettings { cors: floe_serve::Cors::AnyOrigin, ..DaemonSettings::default() };
+    let daemon = daemon::serve(listener, Arc::new(client), settings, async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     })
     .map_err(|source| LocalnetError::Listen { addr, source })?;
@@ -404,6 +406,7 @@ async fn start_indexer(config: &LocalnetConfig, deployment: &Deployment) -> Resu
         first_checkpoint: 0,
         listen: Ports::at(config.ports.indexer, 0),
         stream_policy: Default::default(),
+        cors: floe_serve::Cors::AnyOrigin,
     })
     .await?)
 }
@@ -440,7 +443,9 @@ async fn start_key_servers(
             .await
             .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?,
         };
-        let server = KeyServer::serve(listener, KeyServerConfig::new(master_key, object_id, chain.clone()))
+        let mut server_config = KeyServerConfig::new(master_key, object_id, chain.clone());
+        server_config.cors = floe_serve::Cors::AnyOrigin;
+        let server = KeyServer::serve(listener, server_config)
             .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?;
         servers.push(server);
         entries.push(KeyServerEntry { object_id, url });

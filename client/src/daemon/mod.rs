@@ -42,7 +42,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use crate::{client::FloeClient, settings::DEFAULT_MAX_PUBLISH_BODY};
 
 /// What the daemon serves and its limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DaemonSettings {
     /// The largest blob `PUT /v1/blobs` accepts, in bytes (413 beyond).
     pub max_body: usize,
@@ -50,16 +50,18 @@ pub struct DaemonSettings {
     pub publisher: bool,
     /// Whether `GET /v1/blobs/...` is served (the aggregator role).
     pub aggregator: bool,
+    /// Which web origins browsers may call it from (none by default).
+    pub cors: floe_serve::Cors,
 }
 
 impl Default for DaemonSettings {
     fn default() -> Self {
-        Self { max_body: DEFAULT_MAX_PUBLISH_BODY, publisher: true, aggregator: true }
+        Self { max_body: DEFAULT_MAX_PUBLISH_BODY, publisher: true, aggregator: true, cors: floe_serve::Cors::Off }
     }
 }
 
 /// The daemon's router over `client`.
-pub fn router(client: Arc<FloeClient>, settings: DaemonSettings) -> Router {
+pub fn router(client: Arc<FloeClient>, settings: &DaemonSettings) -> Router {
     let mut router = Router::new();
     if settings.aggregator {
         router = router
@@ -96,9 +98,12 @@ pub fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Daemon> {
     let address = listener.local_addr()?;
-    let app = router(client, settings);
-    let limits = floe_serve::ServeLimits::with_max_body(settings.max_body as u64);
-    let task = tokio::spawn(floe_serve::serve(listener, app, limits, shutdown));
+    let app = router(client, &settings);
+    let options = floe_serve::ServeOptions {
+        limits: floe_serve::ServeLimits::with_max_body(settings.max_body as u64),
+        cors: settings.cors,
+    };
+    let task = tokio::spawn(floe_serve::serve_with(listener, app, options, shutdown));
     Ok(Daemon { address, task })
 }
 
