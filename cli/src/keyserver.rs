@@ -278,3 +278,44 @@ pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
     server.shutdown().await;
     signal
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clients.json");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_clients_file_lists_names_indices_and_packages() {
+        let (_dir, path) = write(
+            r#"{"clients": [{"name": "acme", "index": 0, "packages": ["0x5e"]},
+                            {"name": "beta", "index": 3, "packages": ["0x77", "0x78"], "object_id": "0xab"}]}"#,
+        );
+        let file = load_clients(&path).unwrap();
+        assert_eq!(file.clients.len(), 2);
+        assert_eq!(file.clients[1].object_id, Some(Address::from_static("0xab")));
+        assert_eq!(file.clients[1].packages.len(), 2);
+    }
+
+    #[test]
+    fn a_bad_clients_file_is_refused_with_the_reason() {
+        for (text, says) in [
+            (r#"{"clients": []}"#, "lists no clients"),
+            (r#"{"clients": [{"name": "a", "index": 0, "packages": []}]}"#, "lists no packages"),
+            (
+                r#"{"clients": [{"name": "a", "index": 1, "packages": ["0x1"]}, {"name": "b", "index": 1, "packages": ["0x2"]}]}"#,
+                "share an index",
+            ),
+            (r#"{"clients": [{"name": "a", "index": 0, "packages": ["0x1"], "seed": "x"}]}"#, "is not"),
+        ] {
+            let (_dir, path) = write(text);
+            let error = format!("{:#}", load_clients(&path).unwrap_err());
+            assert!(error.contains(says), "{text}: {error}");
+        }
+    }
+}

@@ -67,7 +67,7 @@ async function handOver(bytes, blobObject, recipient) {
 		await run(floeBin(), ['transfer', blobObject.id, recipient, '--deployment', net.deployment_file, '--key', net.key]);
 		return blobObject.id;
 	}
-	const sent = await publish(bytes, `epochs=3&send_object_to=${recipient}`);
+	const sent = await publish(bytes, `epochs=3&force=true&send_object_to=${recipient}`);
 	return sent.id;
 }
 

@@ -18,6 +18,10 @@ use floe_seal::session::Certificate;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
+/// The route of the proof of possession.
+pub const SERVICE_PATH: &str = "/v1/service";
+/// The route of key requests.
+pub const FETCH_KEY_PATH: &str = "/v1/fetch_key";
 /// The answer header naming the key-server protocol version.
 pub const KEY_SERVER_VERSION_HEADER: &str = "X-KeyServer-Version";
 /// The version of Seal's key-server API floe's servers implement (Seal's SDK requires at least

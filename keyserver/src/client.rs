@@ -16,8 +16,8 @@ use futures::stream::FuturesUnordered;
 use sui_sdk_types::{Address, ProgrammableTransaction};
 
 use crate::api::{
-    ErrorResponse, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION_HEADER, RUST_SDK_TYPE, SDK_TYPE_HEADER,
-    SDK_VERSION_HEADER, ServiceResponse, parse_version,
+    ErrorResponse, FETCH_KEY_PATH, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION_HEADER, RUST_SDK_TYPE,
+    SDK_TYPE_HEADER, SDK_VERSION_HEADER, SERVICE_PATH, ServiceResponse, parse_version,
 };
 use crate::limits::CLIENT_TIMEOUT;
 use crate::ptb::{PtbError, check_ptb};
@@ -149,7 +149,7 @@ impl KeyServerInfo {
     /// key, so a registration pointing at someone else's URL is caught.
     pub async fn verify_service(&self, http: &reqwest::Client) -> Result<(), FetchError> {
         let registration = |reason: String| FetchError::Registration { object_id: self.object_id, reason };
-        let answer = with_sdk_headers(http.get(format!("{}/v1/service?service_id={}", self.url, self.object_id)))
+        let answer = with_sdk_headers(http.get(format!("{}{SERVICE_PATH}?service_id={}", self.url, self.object_id)))
             .send()
             .await
             .map_err(|e| registration(e.to_string()))?;
@@ -278,7 +278,7 @@ async fn fetch_from(
     full_ids: &[Vec<u8>],
 ) -> Result<Vec<floe_seal::UserKey>, String> {
     let body = serde_json::to_vec(request).expect("requests serialize");
-    let answer = with_sdk_headers(http.post(format!("{}/v1/fetch_key", server.url)))
+    let answer = with_sdk_headers(http.post(format!("{}{FETCH_KEY_PATH}", server.url)))
         .header("content-type", "application/json")
         .body(body)
         .send()

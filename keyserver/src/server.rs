@@ -30,7 +30,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::{
-    DecryptionKey, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION, KEY_SERVER_VERSION_HEADER,
+    DecryptionKey, FETCH_KEY_PATH, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION, KEY_SERVER_VERSION_HEADER,
     MIN_TYPESCRIPT_SDK_VERSION, REQUEST_ID_HEADER, RUST_SDK_TYPE, SDK_TYPE_HEADER, SDK_VERSION_HEADER, ServiceResponse,
     TYPESCRIPT_SDK_TYPE, parse_version,
 };
@@ -124,8 +124,8 @@ impl KeyServer {
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
         });
         let app = Router::new()
-            .route("/v1/service", get(service))
-            .route("/v1/fetch_key", post(fetch_key))
+            .route(SERVICE_PATH, get(service))
+            .route(FETCH_KEY_PATH, post(fetch_key))
             .route("/health", get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
             // Every answer names the protocol version; Seal's SDK refuses answers without it.

@@ -317,7 +317,7 @@ async fn a_granted_answer_is_in_seals_shape_with_the_version_header() {
     let answer = post_raw(&net, &request, Some(("typescript", "1.4.12"))).await;
     assert_eq!(answer.status().as_u16(), 200);
     assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
-    let json: serde_json::Value = answer.json().await.unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     // The id is a JSON array of bytes: package id ‖ inner id.
     let full_id = Identity::new(ObjectId(SEAL_PACKAGE.into_inner()), net.bob.address().as_bytes().to_vec()).full_id();
     let id: Vec<u8> = serde_json::from_value(json["decryption_keys"][0]["id"].clone()).unwrap();
@@ -350,7 +350,7 @@ async fn sdk_headers_are_required_and_old_sdks_are_told_to_upgrade() {
         // Refusals name the protocol version too.
         assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
         assert_eq!(answer.status().as_u16(), status, "{sdk:?}");
-        let body: ErrorResponse = answer.json().await.unwrap();
+        let body: ErrorResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
         assert_eq!(body.error, error, "{sdk:?}: {}", body.message);
     }
     // floe's own client type is accepted.
@@ -367,11 +367,11 @@ async fn service_answers_for_its_object_and_refuses_others() {
     let answer =
         net.http.get(format!("{}/v1/service?service_id={}", server.url, net.infos[0].object_id)).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 400);
-    let body: ErrorResponse = answer.json().await.unwrap();
+    let body: ErrorResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     assert_eq!(body.error, "InvalidServiceId");
     let answer = net.http.get(format!("{}/v1/service", server.url)).send().await.unwrap();
     assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
-    let service: ServiceResponse = answer.json().await.unwrap();
+    let service: ServiceResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     assert_eq!(service.service_id, server.object_id);
     net.shutdown().await;
 }

@@ -88,15 +88,19 @@ async fn each_client_gets_its_own_key_for_its_own_packages() {
         .http
         .post(format!("{url}/v1/fetch_key"))
         .header(SDK_VERSION_HEADER, "1.4.12")
-        .json(&serde_json::json!({
-            "ptb": base64_of(&unlisted), "enc_key": "", "enc_verification_key": "", "request_signature": "",
-            "certificate": serde_json::to_value(foreign_session.certificate()).unwrap(),
-        }))
+        .header("content-type", "application/json")
+        .body(
+            serde_json::to_vec(&serde_json::json!({
+                "ptb": base64_of(&unlisted), "enc_key": "", "enc_verification_key": "", "request_signature": "",
+                "certificate": serde_json::to_value(foreign_session.certificate()).unwrap(),
+            }))
+            .unwrap(),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(raw.status().as_u16(), 400);
-    let _: ErrorResponse = raw.json().await.unwrap();
+    let _: ErrorResponse = serde_json::from_slice(&raw.bytes().await.unwrap()).unwrap();
     server.shutdown().await;
     net.shutdown().await;
 }

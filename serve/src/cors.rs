@@ -78,7 +78,7 @@ fn parse_origin(text: &str) -> Result<HeaderValue, InvalidOrigin> {
     let trimmed = text.trim().trim_end_matches('/');
     let uri: Uri = trimmed.parse().map_err(|_| invalid())?;
     let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let bare = uri.authority().is_some() && uri.path_and_query().is_none_or(|p| p.as_str().is_empty() || p == "/");
+    let bare = uri.authority().is_some() && uri.path_and_query().is_none_or(|p| matches!(p.as_str(), "" | "/"));
     if !scheme_ok || !bare {
         return Err(invalid());
     }

@@ -66,7 +66,7 @@ async fn listed_origins_pass_preflight_and_read_answers_and_errors() {
         .unwrap();
     assert_eq!(answer.status(), 413);
     assert_eq!(header(&answer, "access-control-allow-origin"), Some(page));
-    let body: serde_json::Value = answer.json().await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     assert_eq!(body["error"]["code"], 413);
 
     // Another origin gets no permission.
