@@ -2,8 +2,8 @@
 //!
 //! A fetch is checked in order of cost: the SDK headers, body and PTB shape, whether this server
 //! holds a key for the PTB's package (permissioned mode), the session certificate over that
-//! package and the request signature (pure CPU), then the per-user rate limit, then the chain (staleness of the
-//! server's view, then the policy simulation). Only when the simulation succeeds are user keys
+//! package and the request signature (pure CPU), then the per-user rate limit, then the chain
+//! (staleness of the server's view, then the policy simulation). Only when the simulation succeeds are user keys
 //! derived, and they leave the server only encrypted to the request's ephemeral key.
 
 use std::net::SocketAddr;
@@ -31,8 +31,8 @@ use tokio::task::JoinHandle;
 
 use crate::api::{
     DecryptionKey, FETCH_KEY_PATH, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION, KEY_SERVER_VERSION_HEADER,
-    MIN_TYPESCRIPT_SDK_VERSION, REQUEST_ID_HEADER, RUST_SDK_TYPE, SDK_TYPE_HEADER, SDK_VERSION_HEADER, ServiceResponse,
-    TYPESCRIPT_SDK_TYPE, parse_version,
+    MIN_TYPESCRIPT_SDK_VERSION, REQUEST_ID_HEADER, RUST_SDK_TYPE, SDK_TYPE_HEADER, SDK_VERSION_HEADER, SERVICE_PATH,
+    ServiceResponse, TYPESCRIPT_SDK_TYPE, parse_version,
 };
 use crate::error::RequestError;
 use crate::freshness::{ChainView, now_ms};
