@@ -6,7 +6,6 @@ mod common;
 
 use common::{now_ms, ptb, start};
 use floe_devnet::SEAL_PACKAGE;
-use floe_keyserver::api::{ErrorResponse, SDK_VERSION_HEADER};
 use floe_keyserver::{
     FetchError, KeyServer, KeyServerConfig, KeyServerInfo, PermissionedClient, ServerMode, fetch_keys,
     register_key_server,
@@ -83,24 +82,6 @@ async fn each_client_gets_its_own_key_for_its_own_packages() {
         }
         other => panic!("expected UnsupportedPackageId, got {other:?}"),
     }
-    // The raw answer, as Seal's SDK sees it.
-    let raw = net
-        .http
-        .post(format!("{url}/v1/fetch_key"))
-        .header(SDK_VERSION_HEADER, "1.4.12")
-        .header("content-type", "application/json")
-        .body(
-            serde_json::to_vec(&serde_json::json!({
-                "ptb": base64_of(&unlisted), "enc_key": "", "enc_verification_key": "", "request_signature": "",
-                "certificate": serde_json::to_value(foreign_session.certificate()).unwrap(),
-            }))
-            .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(raw.status().as_u16(), 400);
-    let _: ErrorResponse = serde_json::from_slice(&raw.bytes().await.unwrap()).unwrap();
     server.shutdown().await;
     net.shutdown().await;
 }
@@ -120,11 +101,6 @@ fn other_package_ptb(id: &[u8]) -> ProgrammableTransaction {
         inputs: vec![Input::Pure(bcs::to_bytes(&id.to_vec()).unwrap())],
         commands: vec![Command::MoveCall(call())],
     }
-}
-
-fn base64_of(ptb: &ProgrammableTransaction) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bcs::to_bytes(ptb).unwrap())
 }
 
 /// Retries while the new server has not read a checkpoint yet (it answers 503 `Failure` until
