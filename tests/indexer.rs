@@ -27,6 +27,7 @@ async fn start_indexer(net: &TestNet, database: &DatabaseUrl) -> IndexerService 
         first_checkpoint: 0,
         listen: "127.0.0.1:0".parse().expect("a socket address"),
         stream_policy: Default::default(),
+        cors: Default::default(),
     })
     .await
     .expect("the indexer starts")

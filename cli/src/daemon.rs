@@ -95,6 +95,10 @@ pub struct DaemonArgs {
     /// Who may store, and how much.
     #[command(flatten)]
     pub access: AccessArgs,
+    /// A web origin (`https://app.example`) whose pages may call this daemon from a browser;
+    /// repeat for several, `*` for any. Without it browsers refuse cross-origin answers.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
     /// The chain, and the key that pays for stores.
     #[command(flatten)]
     pub account: AccountArgs,
@@ -134,8 +138,14 @@ pub async fn run(args: &DaemonArgs, output: Output) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}; is the port taken? try --listen 127.0.0.1:0", args.listen))?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let settings =
-        DaemonSettings { max_body: args.max_body_size, publisher: !args.aggregator_only, aggregator: true, access };
+    let cors = floe_serve::Cors::from_origins(&args.cors_origins).context("--cors-origin")?;
+    let settings = DaemonSettings {
+        max_body: args.max_body_size,
+        publisher: !args.aggregator_only,
+        aggregator: true,
+        access,
+        cors,
+    };
     let daemon = floe_client::daemon::serve(listener, client, settings, async move {
         let _ = stopped.await;
     })?;

@@ -40,6 +40,10 @@ pub struct IndexerArgs {
     /// The first checkpoint to index when the database is empty.
     #[arg(long, default_value_t = 0)]
     pub first_checkpoint: u64,
+    /// A web origin (`https://app.example`) whose pages may call the explorer API from a
+    /// browser; repeat for several, `*` for any. The explorer page itself needs none.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
 }
 
 impl IndexerArgs {
@@ -66,6 +70,7 @@ impl IndexerArgs {
             first_checkpoint: self.first_checkpoint,
             listen: self.listen,
             stream_policy: StreamPolicy::default(),
+            cors: floe_serve::Cors::from_origins(&self.cors_origins).context("--cors-origin")?,
         })
     }
 }

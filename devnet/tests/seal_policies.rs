@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::Net;
-use floe_chain::floe::seal::{Allowlist, KeyServer, Subscription};
+use floe_chain::floe::seal::{Allowlist, KEY_SERVER_VERSION, KeyServer, KeyServerField, Subscription};
 use floe_chain::floe::{KeyServerRegistration, SealCalls, SharedObject};
 use floe_chain::{ChainClient, ClientError, Executed, Keypair, MoveAbort};
 use floe_devnet::{Devnet, SEAL_PACKAGE, SealPackage, packages_with};
@@ -308,16 +308,25 @@ async fn key_servers_register_with_a_g2_key_and_update_their_url() {
     };
     let executed =
         run(&net, &net.alice, |tx| seal.register_key_server_and_transfer(tx, &registration(0, g2_point()))).await;
-    let id = *executed.created()[0].reference.object_id();
+    // Two objects: the KeyServer (Alice's) and its details, a dynamic field the KeyServer owns.
+    let created = executed.created();
+    assert_eq!(created.len(), 2);
+    let id = *created.iter().find(|o| o.owner == Owner::Address(net.alice.address())).unwrap().reference.object_id();
     let server: KeyServer = read(&net, id).await;
-    assert_eq!((server.name.as_str(), server.key_type, server.public_key), ("ks-1", 0, g2_point()));
-    assert_eq!(net.client.get_object(id).await.unwrap().owner(), &Owner::Address(net.alice.address()));
+    assert_eq!((server.id, server.first_version, server.last_version), (id, 2, 2));
+    let details_id = server.details_id(KEY_SERVER_VERSION);
+    assert!(created.iter().any(|o| *o.reference.object_id() == details_id && o.owner == Owner::Object(id)));
+    let details: KeyServerField = read(&net, details_id).await;
+    assert_eq!(details.name, 2);
+    assert_eq!((details.value.name.as_str(), details.value.key_type, &details.value.pk), ("ks-1", 0, &g2_point()));
+    assert_eq!(details.value.url(), "http://127.0.0.1:2024");
 
     let (mut tx, _) = net.builder(&net.alice).await;
     let arg = owned_input(&net, &mut tx, id).await;
     seal.update_key_server_url(&mut tx, arg, "http://10.0.0.1:2024");
     net.run(&net.alice, tx).await.unwrap();
-    assert_eq!(read::<KeyServer>(&net, id).await.url, "http://10.0.0.1:2024");
+    let details: KeyServerField = read(&net, details_id).await;
+    assert_eq!((details.value.url(), details.value.name.as_str()), ("http://10.0.0.1:2024", "ks-1"));
 
     let refused = |r: KeyServerRegistration| {
         let net = &net;

@@ -29,6 +29,9 @@ pub struct IndexerConfig {
     pub listen: SocketAddr,
     /// Retry policy of the checkpoint stream.
     pub stream_policy: StreamPolicy,
+    /// Which web origins browsers may call the explorer API from (the explorer page itself is
+    /// served from the API's own origin and needs none).
+    pub cors: floe_serve::Cors,
 }
 
 /// Starting the indexer failed.
@@ -75,13 +78,10 @@ impl IndexerService {
         let addr = listener.local_addr().map_err(|source| ServiceError::Listen { addr: config.listen, source })?;
         let (first, policy) = (config.first_checkpoint, config.stream_policy);
         let follower = tokio::spawn(async move { follow(&client, ingester, first, policy).await });
-        // floe-serve's timeouts and connection limit; the API takes no bodies.
-        let api = tokio::spawn(floe_serve::serve(
-            listener,
-            crate::api::router(pool),
-            floe_serve::ServeLimits::default(),
-            std::future::pending(),
-        ));
+        // floe-serve's timeouts, connection limit and CORS; the API takes no bodies.
+        let options = floe_serve::ServeOptions { limits: floe_serve::ServeLimits::default(), cors: config.cors };
+        let api =
+            tokio::spawn(floe_serve::serve_with(listener, crate::api::router(pool), options, std::future::pending()));
         tracing::info!(%addr, "indexer explorer API listening");
         Ok(Self { addr, follower, api })
     }

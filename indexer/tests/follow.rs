@@ -144,6 +144,7 @@ async fn the_service_indexes_and_serves_the_explorer_api_over_http() {
         first_checkpoint: 0,
         listen: "127.0.0.1:0".parse().unwrap(),
         stream_policy: StreamPolicy::default(),
+        cors: Default::default(),
     })
     .await
     .unwrap();

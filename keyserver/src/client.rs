@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use floe_chain::ChainClient;
-use floe_chain::floe::seal::KeyServer as KeyServerObject;
+use floe_chain::floe::seal::{KEY_SERVER_VERSION, KeyServer as KeyServerObject, KeyServerField};
 use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
 use floe_seal::session::SessionKey;
 use floe_seal::{EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, ObjectId, PublicKey, UserKeys, decrypt};
@@ -15,7 +15,10 @@ use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use sui_sdk_types::{Address, ProgrammableTransaction};
 
-use crate::api::{ErrorResponse, FetchKeyRequest, FetchKeyResponse, ServiceResponse};
+use crate::api::{
+    ErrorResponse, FETCH_KEY_PATH, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION_HEADER, RUST_SDK_TYPE,
+    SDK_TYPE_HEADER, SDK_VERSION_HEADER, SERVICE_PATH, ServiceResponse, parse_version,
+};
 use crate::limits::CLIENT_TIMEOUT;
 use crate::ptb::{PtbError, check_ptb};
 
@@ -110,32 +113,47 @@ impl FetchedKeys {
 }
 
 impl KeyServerInfo {
-    /// Reads a server's registration from the chain.
+    /// Reads a server's registration from the chain: the `KeyServer` object, then the details
+    /// of the layout version floe writes (2), as Seal's SDK reads them.
     pub async fn from_chain(chain: &ChainClient, object_id: Address) -> Result<Self, FetchError> {
         let registration = |reason: String| FetchError::Registration { object_id, reason };
-        let object = chain.get_object(object_id).await.map_err(|e| registration(e.to_string()))?;
-        let contents = object.as_struct().ok_or_else(|| registration("not a Move object".into()))?.contents();
-        let server: KeyServerObject =
-            bcs::from_bytes(contents).map_err(|e| registration(format!("not a KeyServer: {e}")))?;
-        let bytes: [u8; G2_LENGTH] = server
-            .public_key
+        let read = |id: Address| async move {
+            let object = chain.get_object(id).await.map_err(|e| e.to_string())?;
+            object.as_struct().map(|s| s.contents().to_vec()).ok_or_else(|| "not a Move object".to_owned())
+        };
+        let server: KeyServerObject = bcs::from_bytes(&read(object_id).await.map_err(registration)?)
+            .map_err(|e| registration(format!("not a KeyServer: {e}")))?;
+        if !(server.first_version..=server.last_version).contains(&KEY_SERVER_VERSION) {
+            return Err(registration(format!(
+                "carries layout versions {}..={}, not {KEY_SERVER_VERSION}",
+                server.first_version, server.last_version
+            )));
+        }
+        let field: KeyServerField =
+            bcs::from_bytes(&read(server.details_id(KEY_SERVER_VERSION)).await.map_err(registration)?)
+                .map_err(|e| registration(format!("details are not a KeyServerV2: {e}")))?;
+        let details = field.value;
+        if details.key_type != 0 {
+            return Err(registration(format!("key type {} is not Boneh-Franklin BLS12-381 (0)", details.key_type)));
+        }
+        let bytes: [u8; G2_LENGTH] = details
+            .pk
             .as_slice()
             .try_into()
-            .map_err(|_| registration(format!("public key has {} bytes", server.public_key.len())))?;
+            .map_err(|_| registration(format!("public key has {} bytes", details.pk.len())))?;
         let public_key = PublicKey::from_bytes(&bytes).map_err(|e| registration(e.to_string()))?;
-        Ok(Self { object_id, url: server.url, public_key })
+        Ok(Self { object_id, url: details.url().to_owned(), public_key })
     }
 
     /// Asks the server for its proof of possession and checks it against the registered public
     /// key, so a registration pointing at someone else's URL is caught.
     pub async fn verify_service(&self, http: &reqwest::Client) -> Result<(), FetchError> {
         let registration = |reason: String| FetchError::Registration { object_id: self.object_id, reason };
-        let answer = http
-            .get(format!("{}/v1/service", self.url))
-            .timeout(CLIENT_TIMEOUT)
+        let answer = with_sdk_headers(http.get(format!("{}{SERVICE_PATH}?service_id={}", self.url, self.object_id)))
             .send()
             .await
             .map_err(|e| registration(e.to_string()))?;
+        check_server_version(answer.headers()).map_err(registration)?;
         let body = answer.bytes().await.map_err(|e| registration(e.to_string()))?;
         let service: ServiceResponse =
             serde_json::from_slice(&body).map_err(|e| registration(format!("bad /v1/service answer: {e}")))?;
@@ -260,15 +278,14 @@ async fn fetch_from(
     full_ids: &[Vec<u8>],
 ) -> Result<Vec<floe_seal::UserKey>, String> {
     let body = serde_json::to_vec(request).expect("requests serialize");
-    let answer = http
-        .post(format!("{}/v1/fetch_key", server.url))
-        .timeout(CLIENT_TIMEOUT)
+    let answer = with_sdk_headers(http.post(format!("{}{FETCH_KEY_PATH}", server.url)))
         .header("content-type", "application/json")
         .body(body)
         .send()
         .await
         .map_err(|e| format!("request failed: {e}"))?;
     let status = answer.status();
+    let headers = answer.headers().clone();
     let bytes = answer.bytes().await.map_err(|e| format!("reading the answer failed: {e}"))?;
     if !status.is_success() {
         return Err(match serde_json::from_slice::<ErrorResponse>(&bytes) {
@@ -276,6 +293,7 @@ async fn fetch_from(
             Err(_) => format!("{status}: {}", String::from_utf8_lossy(&bytes)),
         });
     }
+    check_server_version(&headers)?;
     let response: FetchKeyResponse = serde_json::from_slice(&bytes).map_err(|e| format!("malformed answer: {e}"))?;
     let server_id = ObjectId(server.object_id.into_inner());
     full_ids
@@ -284,7 +302,7 @@ async fn fetch_from(
             let entry = response
                 .decryption_keys
                 .iter()
-                .find(|k| BASE64.decode(&k.id).is_ok_and(|id| id == *full_id))
+                .find(|k| k.id == *full_id)
                 .ok_or_else(|| "the answer lacks a key for a requested id".to_owned())?;
             let point = |text: &str| -> Result<[u8; G1_LENGTH], String> {
                 let bytes = BASE64.decode(text).map_err(|e| format!("encrypted key is not base64: {e}"))?;
@@ -296,4 +314,29 @@ async fn fetch_from(
             secret.decrypt_and_verify(&encrypted, full_id, &server.public_key, server_id).map_err(|e| e.to_string())
         })
         .collect()
+}
+
+/// A request with the headers every key request carries: floe's SDK type and version, and the
+/// per-server timeout.
+fn with_sdk_headers(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    request
+        .timeout(CLIENT_TIMEOUT)
+        .header(SDK_TYPE_HEADER, RUST_SDK_TYPE)
+        .header(SDK_VERSION_HEADER, env!("CARGO_PKG_VERSION"))
+}
+
+/// The oldest key-server protocol version this client speaks (the one with Seal's wire shape).
+const MIN_SERVER_VERSION: (u64, u64, u64) = (0, 4, 1);
+
+/// Checks that a successful answer names a protocol version this client speaks, as Seal's SDK
+/// does.
+fn check_server_version(headers: &reqwest::header::HeaderMap) -> Result<(), String> {
+    let text = headers
+        .get(KEY_SERVER_VERSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| format!("the answer has no {KEY_SERVER_VERSION_HEADER} header"))?;
+    match parse_version(text) {
+        Some(version) if version >= MIN_SERVER_VERSION => Ok(()),
+        _ => Err(format!("key server protocol version {text:?} is not supported (at least 0.4.1 is needed)")),
+    }
 }

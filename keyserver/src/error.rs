@@ -1,11 +1,13 @@
-//! The key server's refusals, each with its HTTP status and a JSON body naming what was wrong.
+//! The key server's refusals, each with its HTTP status and a JSON body naming what was wrong
+//! under one of Seal's error names ([`ErrorKind`]), so Seal's SDK raises its matching error class.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use floe_seal::session::SessionError;
+use sui_sdk_types::Address;
 
-use crate::api::ErrorResponse;
+use crate::api::{ErrorKind, ErrorResponse};
 use crate::ptb::PtbError;
 
 /// Why a request was refused.
@@ -17,12 +19,43 @@ pub enum RequestError {
     /// The PTB is not a list of `seal_approve*` calls into one package.
     #[error("invalid PTB: {0}")]
     InvalidPtb(#[from] PtbError),
-    /// The session certificate is expired, forged, for another package, or too long-lived.
+    /// The session certificate is expired, from the future, or too long-lived.
     #[error("invalid session certificate: {0}")]
-    InvalidCertificate(SessionError),
+    InvalidCertificate(#[source] SessionError),
+    /// The user's signature over the certificate does not verify for the PTB's package.
+    #[error("invalid user signature: {0}")]
+    InvalidUserSignature(#[source] SessionError),
+    /// The certificate names an MVR package name.
+    #[error(transparent)]
+    MvrName(SessionError),
     /// The request is not signed by the certified session key.
     #[error("invalid request signature: {0}")]
-    InvalidSignature(SessionError),
+    InvalidSessionSignature(#[source] SessionError),
+    /// `service_id` names no key this server holds.
+    #[error("this server holds no key for service {0}")]
+    UnknownService(Address),
+    /// A server with several keys was asked `/v1/service` without naming one.
+    #[error("this key server holds {0} keys; name one with ?service_id=<KeyServer object id>")]
+    ServiceIdRequired(usize),
+    /// A permissioned server was asked for a package none of its clients registered.
+    #[error("this key server serves only listed packages, and {0} is not one of them")]
+    UnsupportedPackage(Address),
+    /// The SDK headers are missing or malformed.
+    #[error("{0}")]
+    InvalidSdkVersion(String),
+    /// The SDK type header names an SDK this server does not know.
+    #[error("unknown Client-Sdk-Type {0:?}: expected typescript or rust")]
+    InvalidSdkType(String),
+    /// The SDK is too old for this protocol.
+    #[error(
+        "Client-Sdk-Version {found} is older than {minimum}, the oldest this key server takes; upgrade @mysten/seal"
+    )]
+    DeprecatedSdk {
+        /// The version the client sent.
+        found: String,
+        /// The oldest accepted.
+        minimum: String,
+    },
     /// The user asked too often.
     #[error("user {user} exceeded {per_second} requests per second (burst {burst}); retry later")]
     RateLimited {
@@ -54,31 +87,56 @@ pub enum RequestError {
 }
 
 impl RequestError {
-    /// The stable kind reported in the JSON body.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Malformed(_) => "InvalidParameter",
-            Self::InvalidPtb(_) => "InvalidPtb",
-            Self::InvalidCertificate(_) => "InvalidCertificate",
-            Self::InvalidSignature(_) => "InvalidSignature",
-            Self::RateLimited { .. } => "RateLimited",
-            Self::NoAccess(_) => "NoAccess",
-            Self::InvalidParameter(_) => "InvalidParameter",
-            Self::StaleChain { .. } => "StaleChain",
-            Self::ChainUnavailable(_) => "Failure",
+    /// The refusal of a certificate or its signature, by what failed.
+    pub fn from_certificate(error: SessionError) -> Self {
+        match error {
+            SessionError::InvalidCertificateSignature { .. } | SessionError::SignerMismatch { .. } => {
+                Self::InvalidUserSignature(error)
+            }
+            SessionError::MvrName(_) => Self::MvrName(error),
+            _ => Self::InvalidCertificate(error),
         }
     }
 
-    /// The HTTP status: 400 malformed, 403 refused by a check, 429 rate-limited, 503 when the
-    /// server cannot judge right now.
+    /// The Seal error name reported in the JSON body.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Malformed(_) | Self::InvalidParameter(_) => ErrorKind::InvalidParameter,
+            Self::InvalidPtb(_) => ErrorKind::InvalidPtb,
+            Self::InvalidCertificate(_) => ErrorKind::InvalidCertificate,
+            Self::InvalidUserSignature(_) => ErrorKind::InvalidSignature,
+            Self::MvrName(_) => ErrorKind::InvalidMvrName,
+            Self::InvalidSessionSignature(_) => ErrorKind::InvalidSessionSignature,
+            Self::UnknownService(_) | Self::ServiceIdRequired(_) => ErrorKind::InvalidServiceId,
+            Self::UnsupportedPackage(_) => ErrorKind::UnsupportedPackageId,
+            Self::InvalidSdkVersion(_) => ErrorKind::InvalidSdkVersion,
+            Self::InvalidSdkType(_) => ErrorKind::InvalidSdkType,
+            Self::DeprecatedSdk { .. } => ErrorKind::DeprecatedSdkVersion,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::NoAccess(_) => ErrorKind::NoAccess,
+            Self::StaleChain { .. } | Self::ChainUnavailable(_) => ErrorKind::Failure,
+        }
+    }
+
+    /// The HTTP status (Seal's): 400 malformed, unknown service or package, bad SDK headers; 403
+    /// refused by a check; 426 an SDK too old; 429 rate-limited; 503 when the server cannot judge
+    /// right now.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::Malformed(_)
+            | Self::UnknownService(_)
+            | Self::ServiceIdRequired(_)
+            | Self::UnsupportedPackage(_)
+            | Self::InvalidSdkVersion(_)
+            | Self::InvalidSdkType(_) => StatusCode::BAD_REQUEST,
             Self::InvalidPtb(_)
             | Self::InvalidCertificate(_)
-            | Self::InvalidSignature(_)
+            | Self::InvalidUserSignature(_)
+            | Self::MvrName(_)
+            | Self::InvalidSessionSignature(_)
             | Self::NoAccess(_)
             | Self::InvalidParameter(_) => StatusCode::FORBIDDEN,
+            Self::DeprecatedSdk { .. } => StatusCode::UPGRADE_REQUIRED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::StaleChain { .. } | Self::ChainUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -87,7 +145,7 @@ impl RequestError {
 
 impl IntoResponse for RequestError {
     fn into_response(self) -> Response {
-        let body = ErrorResponse { error: self.kind().to_owned(), message: self.to_string() };
+        let body = ErrorResponse { error: self.kind().as_str().to_owned(), message: self.to_string() };
         (self.status(), Json(body)).into_response()
     }
 }

@@ -33,8 +33,11 @@
 //! assert!(matches!(check_ptb(&sneaky), Err(PtbError::NotApproval { .. })));
 //! ```
 //!
-//! HTTP API: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health` (bodies in [`api`]);
-//! refusals are JSON `{error, message}` with 400, 403, 413, 429 or 503.
+//! HTTP API: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health`, in Seal's wire shape (bodies,
+//! headers and error names in [`api`]), so Seal's own SDK talks to it as to Seal's servers;
+//! refusals are JSON `{error, message}` with 400, 403, 413, 426, 429 or 503. A server is open (one
+//! key, every package) or permissioned (a key per client derived from one seed, for listed
+//! packages only; [`mode`]).
 
 pub mod access;
 pub mod api;
@@ -42,6 +45,7 @@ mod client;
 mod error;
 mod freshness;
 pub mod limits;
+pub mod mode;
 mod policy;
 pub mod private_blob;
 mod ptb;
@@ -51,6 +55,7 @@ mod server;
 
 pub use client::{FetchError, FetchedKeys, KeyServerInfo, ServerFailure, fetch_and_decrypt, fetch_keys};
 pub use error::RequestError;
+pub use mode::{PermissionedClient, ServedKey, ServerMode};
 pub use ptb::{APPROVE_PREFIX, KeyRequestPtb, PtbError, check_ptb};
 pub use registration::{REGISTRATION_GAS_BUDGET, RegistrationError, register_key_server};
 pub use server::{KeyServer, KeyServerConfig};

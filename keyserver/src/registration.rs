@@ -1,10 +1,11 @@
 //! Registering a key server on chain: `key_server::register_and_transfer` makes a `KeyServer`
-//! object with the server's name, URL and IBE public key, owned by the operator.
+//! object owned by the operator, in Seal's versioned layout (its name, URL and IBE public key in
+//! the dynamic field of version 2).
 
 use floe_chain::floe::{KeyServerRegistration, SealCalls};
 use floe_chain::{ChainClient, ClientError, Keypair, Packages, PaymentError, select_gas, transaction_for};
 use floe_seal::PublicKey;
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, Owner};
 
 /// The gas budget of the registration transaction.
 pub const REGISTRATION_GAS_BUDGET: u64 = 50_000_000;
@@ -48,9 +49,11 @@ pub async fn register_key_server(
         reason: format!("transaction does not build: {e}"),
     })?;
     let executed = chain.sign_and_execute(&transaction, operator).await?;
+    // The KeyServer is the created object the operator owns; its details field is owned by it.
     executed
         .created()
-        .first()
+        .into_iter()
+        .find(|o| o.owner == Owner::Address(operator.address()))
         .map(|o| *o.reference.object_id())
         .ok_or_else(|| RegistrationError::NothingCreated(executed.digest.to_string()))
 }

@@ -1,8 +1,9 @@
 //! The HTTP service: `GET /v1/service`, `POST /v1/fetch_key`, `GET /health`.
 //!
-//! A fetch is checked in order of cost: body and PTB shape, the session certificate and the
-//! request signature (pure CPU), then the per-user rate limit, then the chain (staleness of the
-//! server's view, then the policy simulation). Only when the simulation succeeds are user keys
+//! A fetch is checked in order of cost: the SDK headers, body and PTB shape, whether this server
+//! holds a key for the PTB's package (permissioned mode), the session certificate over that
+//! package and the request signature (pure CPU), then the per-user rate limit, then the chain
+//! (staleness of the server's view, then the policy simulation). Only when the simulation succeeds are user keys
 //! derived, and they leave the server only encrypted to the request's ephemeral key.
 
 use std::net::SocketAddr;
@@ -12,22 +13,31 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use floe_chain::ChainClient;
 use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
 use floe_seal::{EphemeralPublicKey, EphemeralVerificationKey, Identity, MasterKey, ObjectId};
+use floe_serve::Cors;
+use serde::Deserialize;
 use sui_sdk_types::{Address, Ed25519Signature, ProgrammableTransaction};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::api::{DecryptionKey, FetchKeyRequest, FetchKeyResponse, ServiceResponse};
+use crate::api::{
+    DecryptionKey, FETCH_KEY_PATH, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION, KEY_SERVER_VERSION_HEADER,
+    MIN_TYPESCRIPT_SDK_VERSION, REQUEST_ID_HEADER, RUST_SDK_TYPE, SDK_TYPE_HEADER, SDK_VERSION_HEADER, SERVICE_PATH,
+    ServiceResponse, TYPESCRIPT_SDK_TYPE, parse_version,
+};
 use crate::error::RequestError;
 use crate::freshness::{ChainView, now_ms};
 use crate::limits::{DEFAULT_MAX_STALENESS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, MAX_REQUEST_BYTES};
+use crate::mode::{ServedKey, ServerMode};
 use crate::policy;
 use crate::ptb::check_ptb;
 use crate::rate_limit::RateLimiter;
@@ -35,10 +45,8 @@ use crate::rate_limit::RateLimiter;
 /// How a key server runs.
 #[derive(Clone)]
 pub struct KeyServerConfig {
-    /// The IBE master secret key.
-    pub master_key: MasterKey,
-    /// The server's `KeyServer` object id on chain (registered with this key's public key).
-    pub object_id: Address,
+    /// Which keys it holds and which packages each serves.
+    pub mode: ServerMode,
     /// The full node to simulate policies on.
     pub chain: ChainClient,
     /// Refuse requests while the newest checkpoint seen is older than this.
@@ -47,39 +55,46 @@ pub struct KeyServerConfig {
     pub rate_per_second: u32,
     /// Burst per user.
     pub rate_burst: u32,
+    /// Which web origins browsers may call it from (none by default).
+    pub cors: Cors,
 }
 
 impl std::fmt::Debug for KeyServerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the master key.
+        // ServerMode prints object ids only, never master keys.
         f.debug_struct("KeyServerConfig")
-            .field("object_id", &self.object_id)
+            .field("mode", &self.mode)
             .field("chain", &self.chain)
             .field("max_staleness", &self.max_staleness)
             .field("rate_per_second", &self.rate_per_second)
             .field("rate_burst", &self.rate_burst)
+            .field("cors", &self.cors)
             .finish()
     }
 }
 
 impl KeyServerConfig {
-    /// A configuration with the default staleness bound and rate limits.
+    /// An open server (one key for every package) with the default staleness bound and rate
+    /// limits, and no CORS.
     pub fn new(master_key: MasterKey, object_id: Address, chain: ChainClient) -> Self {
+        Self::with_mode(ServerMode::Open(ServedKey { master_key, object_id }), chain)
+    }
+
+    /// A server in `mode` with the default staleness bound and rate limits, and no CORS.
+    pub fn with_mode(mode: ServerMode, chain: ChainClient) -> Self {
         Self {
-            master_key,
-            object_id,
+            mode,
             chain,
             max_staleness: DEFAULT_MAX_STALENESS,
             rate_per_second: DEFAULT_RATE_PER_SECOND,
             rate_burst: DEFAULT_RATE_BURST,
+            cors: Cors::default(),
         }
     }
 }
 
 struct ServerState {
-    master_key: MasterKey,
-    object_id: Address,
-    pop: String,
+    mode: ServerMode,
     chain: ChainClient,
     view: Arc<ChainView>,
     max_staleness: Duration,
@@ -101,27 +116,32 @@ impl KeyServer {
     pub fn serve(listener: TcpListener, config: KeyServerConfig) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let (view, watcher) = ChainView::watch(config.chain.clone());
-        let pop = config.master_key.proof_of_possession(config.object_id.as_bytes());
         let state = Arc::new(ServerState {
-            master_key: config.master_key,
-            object_id: config.object_id,
-            pop: BASE64.encode(pop.to_bytes()),
+            mode: config.mode,
             chain: config.chain,
             view,
             max_staleness: config.max_staleness,
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
         });
         let app = Router::new()
-            .route("/v1/service", get(service))
-            .route("/v1/fetch_key", post(fetch_key))
+            .route(SERVICE_PATH, get(service))
+            .route(FETCH_KEY_PATH, post(fetch_key))
             .route("/health", get(|| async { "ok" }))
             .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+            // Every answer names the protocol version; Seal's SDK refuses answers without it.
+            .layer(axum::middleware::map_response(|mut response: Response| async move {
+                response.headers_mut().insert(KEY_SERVER_VERSION_HEADER, HeaderValue::from_static(KEY_SERVER_VERSION));
+                response
+            }))
             .with_state(state);
         let (closing, mut closing_rx) = watch::channel(false);
+        let options = floe_serve::ServeOptions {
+            limits: floe_serve::ServeLimits::with_max_body(MAX_REQUEST_BYTES as u64),
+            cors: config.cors,
+        };
         let server = tokio::spawn(async move {
-            // floe-serve's timeouts and connection limit; rejections become floe's JSON errors.
-            let limits = floe_serve::ServeLimits::with_max_body(MAX_REQUEST_BYTES as u64);
-            floe_serve::serve(listener, app, limits, async move {
+            // floe-serve's timeouts, connection limit and CORS; rejections become JSON errors.
+            floe_serve::serve_with(listener, app, options, async move {
                 let _ = closing_rx.wait_for(|c| *c).await;
             })
             .await
@@ -150,21 +170,67 @@ impl KeyServer {
     }
 }
 
-async fn service(State(state): State<Arc<ServerState>>) -> Json<ServiceResponse> {
-    Json(ServiceResponse { service_id: state.object_id, pop: state.pop.clone() })
+/// The query of `GET /v1/service`.
+#[derive(Debug, Deserialize)]
+struct ServiceQuery {
+    service_id: Option<String>,
 }
 
-async fn fetch_key(State(state): State<Arc<ServerState>>, body: Bytes) -> Result<Json<FetchKeyResponse>, RequestError> {
+async fn service(
+    State(state): State<Arc<ServerState>>,
+    Query(query): Query<ServiceQuery>,
+) -> Result<Json<ServiceResponse>, RequestError> {
+    let service_id = query
+        .service_id
+        .map(|text| {
+            text.parse::<Address>()
+                .map_err(|e| RequestError::Malformed(format!("service_id {text:?} is not an object id: {e}")))
+        })
+        .transpose()?;
+    let key = state.mode.key_for_service(service_id)?;
+    let pop = key.master_key.proof_of_possession(key.object_id.as_bytes());
+    Ok(Json(ServiceResponse { service_id: key.object_id, pop: BASE64.encode(pop.to_bytes()) }))
+}
+
+/// Checks the SDK headers of a key request: a version `x.y.z` is required; Seal's TypeScript SDK
+/// must be at least [`MIN_TYPESCRIPT_SDK_VERSION`]; the type, when given, is one floe knows.
+fn check_sdk_headers(headers: &HeaderMap) -> Result<(), RequestError> {
+    let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or_default().to_owned());
+    let version_text = text(SDK_VERSION_HEADER).ok_or_else(|| {
+        RequestError::InvalidSdkVersion(format!("the {SDK_VERSION_HEADER} header (x.y.z) is required"))
+    })?;
+    let version = parse_version(&version_text).ok_or_else(|| {
+        RequestError::InvalidSdkVersion(format!("{SDK_VERSION_HEADER} {version_text:?} is not a version x.y.z"))
+    })?;
+    match text(SDK_TYPE_HEADER).as_deref() {
+        None | Some(TYPESCRIPT_SDK_TYPE) if version < MIN_TYPESCRIPT_SDK_VERSION => {
+            let (a, b, c) = MIN_TYPESCRIPT_SDK_VERSION;
+            Err(RequestError::DeprecatedSdk { found: version_text, minimum: format!("{a}.{b}.{c}") })
+        }
+        None | Some(TYPESCRIPT_SDK_TYPE) | Some(RUST_SDK_TYPE) => Ok(()),
+        Some(other) => Err(RequestError::InvalidSdkType(other.to_owned())),
+    }
+}
+
+async fn fetch_key(
+    State(state): State<Arc<ServerState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<FetchKeyResponse>, RequestError> {
+    check_sdk_headers(&headers)?;
     let request: FetchKeyRequest = serde_json::from_slice(&body)
         .map_err(|e| RequestError::Malformed(format!("body is not a fetch_key request: {e}")))?;
     let checked = CheckedRequest::parse(&request)?;
+    // The package is the one the PTB calls; a permissioned server refuses others before any
+    // signature is checked or the chain asked.
+    let key = state.mode.key_for_package(checked.package)?;
     let user = request.certificate.user;
     let now = now_ms();
-    request.certificate.verify(checked.package, now).map_err(RequestError::InvalidCertificate)?;
+    request.certificate.verify(checked.package, now).map_err(RequestError::from_certificate)?;
     request
         .certificate
         .verify_request(&checked.ptb_bytes, &checked.enc_key_bytes, &checked.enc_vk_bytes, &checked.signature)
-        .map_err(RequestError::InvalidSignature)?;
+        .map_err(RequestError::InvalidSessionSignature)?;
     if !state.limiter.allow(user, Instant::now()) {
         return Err(RequestError::RateLimited {
             user,
@@ -182,15 +248,13 @@ async fn fetch_key(State(state): State<Arc<ServerState>>, body: Bytes) -> Result
         .into_iter()
         .map(|inner| {
             let full_id = Identity::new(package, inner).full_id();
-            let key = state.master_key.derive_user_key(&full_id);
-            let [ephemeral, masked] = checked.enc_key.encrypt(&mut rng, &key).to_bytes();
-            DecryptionKey {
-                id: BASE64.encode(&full_id),
-                encrypted_key: [BASE64.encode(ephemeral), BASE64.encode(masked)],
-            }
+            let user_key = key.master_key.derive_user_key(&full_id);
+            let [ephemeral, masked] = checked.enc_key.encrypt(&mut rng, &user_key).to_bytes();
+            DecryptionKey { id: full_id, encrypted_key: [BASE64.encode(ephemeral), BASE64.encode(masked)] }
         })
         .collect();
-    tracing::debug!(%user, checkpoint = observed.checkpoint, "released keys");
+    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
+    tracing::debug!(%user, server = %key.object_id, request_id, checkpoint = observed.checkpoint, "released keys");
     Ok(Json(FetchKeyResponse { decryption_keys }))
 }
 

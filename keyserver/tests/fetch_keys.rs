@@ -1,6 +1,7 @@
 //! Three key servers over an in-process devnet, threshold 2: each policy grants and denies
 //! end to end (encrypt, fetch keys, decrypt), servers going down, and the server's refusals
-//! (PTB shape, forged and expired certificates, rate limits, a stale chain view).
+//! under Seal's error names (PTB shape, forged and expired certificates, SDK headers, rate limits,
+//! a stale chain view), and the answers in Seal's wire shape.
 
 mod common;
 
@@ -13,10 +14,15 @@ use floe_chain::Keypair;
 use floe_chain::floe::SharedObject;
 use floe_devnet::SEAL_PACKAGE;
 use floe_keyserver::access::PolicyAccount;
-use floe_keyserver::api::{ErrorResponse, FetchKeyRequest};
+use floe_keyserver::api::{
+    ErrorResponse, FetchKeyRequest, FetchKeyResponse, KEY_SERVER_VERSION, KEY_SERVER_VERSION_HEADER, SDK_TYPE_HEADER,
+    SDK_VERSION_HEADER, ServiceResponse,
+};
 use floe_keyserver::{FetchError, fetch_and_decrypt, fetch_keys};
 use floe_seal::session::SessionKey;
-use floe_seal::{EncryptedObject, EphemeralSecret, Identity, KeyServer as SealServer, ObjectId, Payload, encrypt};
+use floe_seal::{
+    EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, KeyServer as SealServer, ObjectId, Payload, encrypt,
+};
 use sui_sdk_types::{Address, Owner, ProgrammableTransaction, StructTag, TypeTag};
 use sui_transaction_builder::ObjectInput;
 
@@ -201,31 +207,47 @@ async fn fetched_keys_verify_and_cover_every_id_of_the_ptb() {
     net.shutdown().await;
 }
 
-/// Posts a hand-made request to server 0 and returns the status and error body.
-async fn post(net: &Net, request: &FetchKeyRequest) -> (u16, ErrorResponse) {
-    let answer = net
+/// Posts a hand-made request to server 0 with Seal's SDK headers (as `@mysten/seal` 1.4.12 sends
+/// them) and returns the answer.
+async fn post_raw(net: &Net, request: &FetchKeyRequest, sdk: Option<(&str, &str)>) -> reqwest::Response {
+    let mut post = net
         .http
         .post(format!("{}/v1/fetch_key", net.infos[0].url))
         .header("content-type", "application/json")
-        .body(serde_json::to_vec(request).unwrap())
-        .send()
-        .await
-        .unwrap();
+        .header("request-id", "test-request");
+    if let Some((kind, version)) = sdk {
+        post = post.header(SDK_TYPE_HEADER, kind).header(SDK_VERSION_HEADER, version);
+    }
+    post.body(serde_json::to_vec(request).unwrap()).send().await.unwrap()
+}
+
+/// [`post_raw`] as Seal's SDK, returning the status and error body.
+async fn post(net: &Net, request: &FetchKeyRequest) -> (u16, ErrorResponse) {
+    let answer = post_raw(net, request, Some(("typescript", "1.4.12"))).await;
     let status = answer.status().as_u16();
     (status, serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap())
 }
 
 fn request(session: &SessionKey, signer: &SessionKey, ptb: &ProgrammableTransaction) -> FetchKeyRequest {
-    let (_, enc_key, enc_vk) = EphemeralSecret::generate(&mut rand::thread_rng());
+    request_with_key(session, signer, ptb).1
+}
+
+fn request_with_key(
+    session: &SessionKey,
+    signer: &SessionKey,
+    ptb: &ProgrammableTransaction,
+) -> (EphemeralSecret, FetchKeyRequest) {
+    let (secret, enc_key, enc_vk) = EphemeralSecret::generate(&mut rand::thread_rng());
     let ptb = bcs::to_bytes(ptb).unwrap();
     let (enc_key, enc_vk) = (enc_key.to_bytes(), enc_vk.to_bytes());
-    FetchKeyRequest {
+    let request = FetchKeyRequest {
         ptb: BASE64.encode(&ptb),
         enc_key: BASE64.encode(enc_key),
         enc_verification_key: BASE64.encode(enc_vk),
         request_signature: BASE64.encode(signer.sign_request(&ptb, &enc_key, &enc_vk).inner()),
         certificate: session.certificate(),
-    }
+    };
+    (secret, request)
 }
 
 #[tokio::test]
@@ -239,41 +261,118 @@ async fn requests_calling_other_functions_are_refused() {
         net.seal().allowlist_add(tx, &list, cap, Address::ZERO);
     });
     let (status, body) = post(&net, &request(&session, &session, &sneaky)).await;
-    assert_eq!((status, body.error.as_str()), (403, "InvalidPtb"));
+    assert_eq!((status, body.error.as_str()), (403, "InvalidPTB"));
     assert!(body.message.contains("allowlist::add"), "{}", body.message);
     net.shutdown().await;
 }
 
 #[tokio::test]
-async fn forged_and_expired_certificates_are_refused() {
+async fn forged_and_expired_certificates_are_refused_with_seals_error_names() {
     let net = start().await;
     let approve = ptb(|tx| net.seal().owner_seal_approve(tx, net.bob.address().as_bytes()));
-    // Alice's session claiming to be bob's.
+    // Alice's session claiming to be bob's: the user's signature is not bob's.
     let alices = net.session(&net.alice);
     let mut forged = request(&alices, &alices, &approve);
     forged.certificate.user = net.bob.address();
     let (status, body) = post(&net, &forged).await;
-    assert_eq!((status, body.error.as_str()), (403, "InvalidCertificate"));
+    assert_eq!((status, body.error.as_str()), (403, "InvalidSignature"));
     assert!(body.message.contains("signed by"), "{}", body.message);
     // A session that ended a minute ago.
     let expired = common::session(&net.bob, 1, now_ms() - 120_000);
     let (status, body) = post(&net, &request(&expired, &expired, &approve)).await;
     assert_eq!((status, body.error.as_str()), (403, "InvalidCertificate"));
     assert!(body.message.contains("expired"), "{}", body.message);
+    // Bob's session signed for another package: the package is the PTB's, and bob never signed
+    // the text for it.
+    let elsewhere = SessionKey::create(
+        &common::wallet(&net.bob),
+        net.bob.address(),
+        Address::from_static("0x77"),
+        10,
+        now_ms(),
+        &mut rand::thread_rng(),
+    )
+    .unwrap();
+    let (status, body) = post(&net, &request(&elsewhere, &elsewhere, &approve)).await;
+    assert_eq!((status, body.error.as_str()), (403, "InvalidSignature"));
+    assert!(body.message.contains(&SEAL_PACKAGE.to_string()), "{}", body.message);
     // Bob's certificate with a request signed by someone else's session key.
     let bobs = net.session(&net.bob);
     let (status, body) = post(&net, &request(&bobs, &alices, &approve)).await;
-    assert_eq!((status, body.error.as_str()), (403, "InvalidSignature"));
-    // The genuine request is granted.
-    let answer = net
-        .http
-        .post(format!("{}/v1/fetch_key", net.infos[0].url))
-        .header("content-type", "application/json")
-        .body(serde_json::to_vec(&request(&bobs, &bobs, &approve)).unwrap())
-        .send()
-        .await
-        .unwrap();
+    assert_eq!((status, body.error.as_str()), (403, "InvalidSessionSignature"));
+    // An MVR name is not resolved.
+    let mut named = request(&bobs, &bobs, &approve);
+    named.certificate.mvr_name = Some("@floe/seal".into());
+    let (status, body) = post(&net, &named).await;
+    assert_eq!((status, body.error.as_str()), (403, "InvalidMVRName"));
+    net.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_granted_answer_is_in_seals_shape_with_the_version_header() {
+    let net = start().await;
+    let bobs = net.session(&net.bob);
+    let approve = ptb(|tx| net.seal().owner_seal_approve(tx, net.bob.address().as_bytes()));
+    let (secret, request) = request_with_key(&bobs, &bobs, &approve);
+    let answer = post_raw(&net, &request, Some(("typescript", "1.4.12"))).await;
     assert_eq!(answer.status().as_u16(), 200);
+    assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
+    let json: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    // The id is a JSON array of bytes: package id ‖ inner id.
+    let full_id = Identity::new(ObjectId(SEAL_PACKAGE.into_inner()), net.bob.address().as_bytes().to_vec()).full_id();
+    let id: Vec<u8> = serde_json::from_value(json["decryption_keys"][0]["id"].clone()).unwrap();
+    assert_eq!(id, full_id);
+    let response: FetchKeyResponse = serde_json::from_value(json).unwrap();
+    let part = |i: usize| -> [u8; 48] {
+        BASE64.decode(&response.decryption_keys[0].encrypted_key[i]).unwrap().try_into().unwrap()
+    };
+    let encrypted = EncryptedUserKey::from_bytes(&[part(0), part(1)]).unwrap();
+    let server = &net.infos[0];
+    secret
+        .decrypt_and_verify(&encrypted, &full_id, &server.public_key, ObjectId(server.object_id.into_inner()))
+        .unwrap();
+    net.shutdown().await;
+}
+
+#[tokio::test]
+async fn sdk_headers_are_required_and_old_sdks_are_told_to_upgrade() {
+    let net = start().await;
+    let bobs = net.session(&net.bob);
+    let approve = ptb(|tx| net.seal().owner_seal_approve(tx, net.bob.address().as_bytes()));
+    let cases = [
+        (None, 400, "InvalidSDKVersion"),
+        (Some(("typescript", "1.4")), 400, "InvalidSDKVersion"),
+        (Some(("typescript", "0.4.4")), 426, "DeprecatedSDKVersion"),
+        (Some(("cobol", "1.0.0")), 400, "InvalidSDKType"),
+    ];
+    for (sdk, status, error) in cases {
+        let answer = post_raw(&net, &request(&bobs, &bobs, &approve), sdk).await;
+        // Refusals name the protocol version too.
+        assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
+        assert_eq!(answer.status().as_u16(), status, "{sdk:?}");
+        let body: ErrorResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        assert_eq!(body.error, error, "{sdk:?}: {}", body.message);
+    }
+    // floe's own client type is accepted.
+    let answer = post_raw(&net, &request(&bobs, &bobs, &approve), Some(("rust", "0.1.0"))).await;
+    assert_eq!(answer.status().as_u16(), 200);
+    net.shutdown().await;
+}
+
+#[tokio::test]
+async fn service_answers_for_its_object_and_refuses_others() {
+    let net = start().await;
+    let server = &net.infos[1];
+    server.verify_service(&net.http).await.unwrap();
+    let answer =
+        net.http.get(format!("{}/v1/service?service_id={}", server.url, net.infos[0].object_id)).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 400);
+    let body: ErrorResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(body.error, "InvalidServiceId");
+    let answer = net.http.get(format!("{}/v1/service", server.url)).send().await.unwrap();
+    assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
+    let service: ServiceResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+    assert_eq!(service.service_id, server.object_id);
     net.shutdown().await;
 }
 
@@ -289,14 +388,7 @@ async fn a_user_over_the_rate_limit_is_told_to_retry() {
     let statuses: Vec<u16> = {
         let mut statuses = Vec::new();
         for _ in 0..3 {
-            let answer = net
-                .http
-                .post(format!("{}/v1/fetch_key", net.infos[0].url))
-                .header("content-type", "application/json")
-                .body(serde_json::to_vec(&request(&session, &session, &approve)).unwrap())
-                .send()
-                .await
-                .unwrap();
+            let answer = post_raw(&net, &request(&session, &session, &approve), Some(("rust", "0.1.0"))).await;
             statuses.push(answer.status().as_u16());
         }
         statuses
@@ -312,7 +404,7 @@ async fn a_stale_chain_view_is_refused() {
     let session = net.session(&net.alice);
     let approve = ptb(|tx| net.seal().owner_seal_approve(tx, net.alice.address().as_bytes()));
     let (status, body) = post(&net, &request(&session, &session, &approve)).await;
-    assert_eq!((status, body.error.as_str()), (503, "StaleChain"));
+    assert_eq!((status, body.error.as_str()), (503, "Failure"));
     assert!(body.message.contains("bound is 1 ms"), "{}", body.message);
     net.shutdown().await;
 }

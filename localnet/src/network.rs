@@ -414,7 +414,9 @@ async fn start_daemon(
     let addr = ports.daemon();
     let listener = bind(addr).await?;
     let (stop, mut stopped) = watch::channel(false);
-    let daemon = daemon::serve(listener, Arc::new(client), DaemonSettings::default(), async move {
+    // A local network is for development: pages on any localhost port may call every service.
+    let settings = DaemonSettings { cors: floe_serve::Cors::AnyOrigin, ..DaemonSettings::default() };
+    let daemon = daemon::serve(listener, Arc::new(client), settings, async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     })
     .map_err(|source| LocalnetError::Listen { addr, source })?;
@@ -433,6 +435,7 @@ async fn start_indexer(
         first_checkpoint: 0,
         listen: ports.indexer(),
         stream_policy: Default::default(),
+        cors: floe_serve::Cors::AnyOrigin,
     })
     .await?)
 }
@@ -470,7 +473,9 @@ async fn start_key_servers(
             .await
             .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?,
         };
-        let server = KeyServer::serve(listener, KeyServerConfig::new(master_key, object_id, chain.clone()))
+        let mut server_config = KeyServerConfig::new(master_key, object_id, chain.clone());
+        server_config.cors = floe_serve::Cors::AnyOrigin;
+        let server = KeyServer::serve(listener, server_config)
             .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?;
         servers.push(server);
         entries.push(KeyServerEntry { object_id, url });

@@ -3,7 +3,10 @@
 //!
 //! The wallet signs a [`Certificate`] in Sui's personal-message format over the text
 //! `Accessing keys of package <package> for <ttl> mins from <YYYY-MM-DD HH:MM:SS UTC>, session
-//! key <base64 session public key>` (Seal's wording). Each request to a key server is then signed
+//! key <base64 session public key>` (Seal's wording). The certificate does not carry the package:
+//! the key server takes it from the PTB it is asked to evaluate and checks the signature over the
+//! text for that package, so a session signed for one package verifies for no other (Seal's wire
+//! shape, which Seal's SDK sends). Each request to a key server is then signed
 //! by the session key over the BCS of `(ptb, enc_key, enc_verification_key)`, which binds the
 //! ephemeral ElGamal key to the request so that no one can replay it with their own key.
 //!
@@ -21,6 +24,7 @@
 //! // Sent with every request; the key server checks it and the request signature.
 //! let certificate: Certificate = session.certificate();
 //! certificate.verify(package, now_ms + 60_000)?;
+//! assert!(certificate.verify(Address::from_static("0x77"), now_ms).is_err(), "signed for 0x5e only");
 //! let signature = session.sign_request(b"ptb", b"enc key", b"enc vk");
 //! certificate.verify_request(b"ptb", b"enc key", b"enc vk", &signature)?;
 //! assert!(certificate.verify(package, now_ms + 11 * 60_000).is_err(), "expired after 10 min");
@@ -70,17 +74,20 @@ pub enum SessionError {
         /// The verifier's clock.
         now_ms: u64,
     },
-    /// The certificate is for another package than the request calls.
-    #[error("certificate is for package {certified}, the request is for {requested}")]
-    WrongPackage {
-        /// The package the user signed for.
-        certified: Address,
-        /// The package the request calls.
-        requested: Address,
+    /// The wallet's signature does not verify over the certificate's message for the package the
+    /// request calls (a session signed for another package lands here too).
+    #[error("the user's signature over the session certificate for package {package} does not verify: {reason}")]
+    InvalidCertificateSignature {
+        /// The package the request calls, which the signed text must name.
+        package: Address,
+        /// What the verifier reported.
+        reason: String,
     },
-    /// The wallet's signature does not verify over the certificate's message.
-    #[error("the user's signature over the session certificate does not verify: {0}")]
-    InvalidCertificateSignature(String),
+    /// The certificate names an MVR package name instead of a package id; floe resolves none.
+    #[error(
+        "the certificate names the MVR package {0:?}; floe's key servers resolve no MVR names, create the session with the package id"
+    )]
+    MvrName(String),
     /// The signature verifies but was made by another address than the certificate's user.
     #[error("certificate signed by {signer}, but it names user {user}")]
     SignerMismatch {
@@ -106,15 +113,13 @@ pub enum SessionError {
 }
 
 /// What a key server needs to accept a session: the user, the session's public key and its
-/// lifetime, signed by the user's wallet. Wire form (JSON): `{user, session_vk, creation_time,
-/// ttl_min, signature}` with the key and the Sui signature in base64.
+/// lifetime, signed by the user's wallet. Wire form (JSON, Seal's): `{user, session_vk,
+/// creation_time, ttl_min, signature, mvr_name?}` with the key and the Sui signature in base64.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "CertificateWire", into = "CertificateWire")]
 pub struct Certificate {
     /// The user's address (the sender the key server simulates as).
     pub user: Address,
-    /// The package the session may fetch keys for.
-    pub package: Address,
     /// The session's Ed25519 public key.
     pub session_vk: Ed25519PublicKey,
     /// When the session started, ms since the Unix epoch.
@@ -123,27 +128,31 @@ pub struct Certificate {
     pub ttl_min: u16,
     /// The wallet's signature over [`personal_message`] (any Sui signature scheme).
     pub signature: UserSignature,
+    /// An MVR name the text named instead of the package id (Seal's SDK sends it when a session
+    /// is created with one); floe's key servers refuse such certificates.
+    pub mvr_name: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct CertificateWire {
     user: Address,
-    package: Address,
     session_vk: String,
     creation_time: u64,
     ttl_min: u16,
     signature: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mvr_name: Option<String>,
 }
 
 impl From<Certificate> for CertificateWire {
     fn from(c: Certificate) -> Self {
         Self {
             user: c.user,
-            package: c.package,
             session_vk: BASE64.encode(c.session_vk.as_bytes()),
             creation_time: c.creation_time_ms,
             ttl_min: c.ttl_min,
             signature: c.signature.to_base64(),
+            mvr_name: c.mvr_name,
         }
     }
 }
@@ -159,11 +168,11 @@ impl TryFrom<CertificateWire> for Certificate {
         let signature = UserSignature::from_base64(&w.signature).map_err(|e| malformed("signature", e.to_string()))?;
         Ok(Self {
             user: w.user,
-            package: w.package,
             session_vk,
             creation_time_ms: w.creation_time,
             ttl_min: w.ttl_min,
             signature,
+            mvr_name: w.mvr_name,
         })
     }
 }
@@ -201,8 +210,9 @@ impl Certificate {
     }
 
     /// Key-server side: checks the TTL bound, that the session has started and not ended at
-    /// `now_ms`, that it is for `package`, and the user's signature (verified as Sui verifies a
-    /// personal message, so multisig and zkLogin signers verify too where enabled).
+    /// `now_ms`, and the user's signature over the text for `package`, the package the request's
+    /// PTB calls (verified as Sui verifies a personal message, so multisig and zkLogin signers
+    /// verify too where enabled).
     pub fn verify(&self, package: Address, now_ms: u64) -> Result<(), SessionError> {
         check_ttl(self.ttl_min)?;
         if self.creation_time_ms > now_ms.saturating_add(MAX_CLOCK_SKEW_MS) {
@@ -211,14 +221,14 @@ impl Certificate {
         if now_ms >= self.expires_at_ms() {
             return Err(SessionError::Expired { expired_ms: self.expires_at_ms(), now_ms });
         }
-        if self.package != package {
-            return Err(SessionError::WrongPackage { certified: self.package, requested: package });
+        if let Some(name) = &self.mvr_name {
+            return Err(SessionError::MvrName(name.clone()));
         }
-        let text = personal_message(self.package, self.ttl_min, self.creation_time_ms, &self.session_vk);
+        let text = personal_message(package, self.ttl_min, self.creation_time_ms, &self.session_vk);
         let message = PersonalMessage(text.as_bytes().into());
         UserSignatureVerifier::new()
             .verify_personal_message(&message, &self.signature)
-            .map_err(|e| SessionError::InvalidCertificateSignature(e.to_string()))?;
+            .map_err(|e| SessionError::InvalidCertificateSignature { package, reason: e.to_string() })?;
         let signer = self.signature.derive_address();
         if signer != self.user {
             return Err(SessionError::SignerMismatch { signer, user: self.user });
@@ -246,6 +256,7 @@ impl Certificate {
 #[derive(Clone)]
 pub struct SessionKey {
     certificate: Certificate,
+    package: Address,
     secret: Ed25519PrivateKey,
 }
 
@@ -274,8 +285,9 @@ impl SessionKey {
         let signature = wallet
             .sign_personal_message(&PersonalMessage(text.as_bytes().into()))
             .map_err(|e| SessionError::Signing(e.to_string()))?;
-        let certificate = Certificate { user, package, session_vk, creation_time_ms: now_ms, ttl_min, signature };
-        Ok(Self { certificate, secret })
+        let certificate =
+            Certificate { user, session_vk, creation_time_ms: now_ms, ttl_min, signature, mvr_name: None };
+        Ok(Self { certificate, package, secret })
     }
 
     /// The certificate sent with every request.
@@ -290,7 +302,7 @@ impl SessionKey {
 
     /// The package this session may fetch keys for.
     pub fn package(&self) -> Address {
-        self.certificate.package
+        self.package
     }
 
     /// Signs one request (the PTB bytes and the request's ephemeral keys).
@@ -391,19 +403,24 @@ mod tests {
     fn tampered_or_foreign_certificates_are_refused() {
         let mut cert = session(10).certificate();
         cert.creation_time_ms += 1_000;
-        assert!(matches!(cert.verify(package(), NOW + 2_000), Err(SessionError::InvalidCertificateSignature(_))));
+        assert!(matches!(cert.verify(package(), NOW + 2_000), Err(SessionError::InvalidCertificateSignature { .. })));
 
         let mut cert = session(10).certificate();
         let other = wallet(2).public_key().derive_address();
         cert.user = other;
         assert!(matches!(cert.verify(package(), NOW), Err(SessionError::SignerMismatch { .. })));
 
+        // Signed for 0x5e: the text for any other package is not what the wallet signed.
         let cert = session(10).certificate();
         let elsewhere = Address::from_static("0x77");
-        assert_eq!(
+        assert!(matches!(
             cert.verify(elsewhere, NOW),
-            Err(SessionError::WrongPackage { certified: package(), requested: elsewhere })
-        );
+            Err(SessionError::InvalidCertificateSignature { package, .. }) if package == elsewhere
+        ));
+
+        let mut cert = session(10).certificate();
+        cert.mvr_name = Some("@floe/seal".into());
+        assert_eq!(cert.verify(package(), NOW), Err(SessionError::MvrName("@floe/seal".into())));
     }
 
     #[test]
@@ -423,10 +440,22 @@ mod tests {
     }
 
     #[test]
+    fn certificates_in_seals_sdk_shape_parse() {
+        // What @mysten/seal's SessionKey.getCertificate() produces (mvr_name present when set).
+        let cert = session(10).certificate();
+        let mut json = serde_json::to_value(&cert).unwrap();
+        json["mvr_name"] = serde_json::Value::String("@a/b".into());
+        let parsed: Certificate = serde_json::from_value(json).unwrap();
+        assert_eq!(parsed.mvr_name.as_deref(), Some("@a/b"));
+    }
+
+    #[test]
     fn certificate_round_trips_through_json() {
         let cert = session(10).certificate();
         let text = serde_json::to_string(&cert).unwrap();
         assert!(text.contains("\"creation_time\""));
+        // Seal's shape: no package (the key server reads it from the PTB), no null mvr_name.
+        assert!(!text.contains("package") && !text.contains("mvr_name"), "{text}");
         let back: Certificate = serde_json::from_str(&text).unwrap();
         assert_eq!(back, cert);
         back.verify(package(), NOW).unwrap();

@@ -26,6 +26,8 @@
 //! - **body limit** (`max_body`, per server): a declared `Content-Length` above it is refused at
 //!   once with 413 naming the limit, before any byte of the body is read; a body without a
 //!   declared length fails when it passes the limit.
+//! - **CORS** ([`Cors`], per server, off unless configured): preflights answered, allowed
+//!   origins may call every route and read every header (see [`cors`]).
 //! - **JSON errors**: every error answer that is not JSON already (axum's extractor rejections,
 //!   unknown routes, wrong methods, the limits above) becomes floe's error shape
 //!   `{"error": {"code": 400, "message": "..."}}` ([`error_response`]), keeping its status. A
@@ -49,6 +51,10 @@ use tokio::{
     sync::{Semaphore, watch},
 };
 use tower::ServiceExt;
+
+pub mod cors;
+
+pub use cors::{Cors, InvalidOrigin};
 
 /// How long a request head may take to arrive, counted from when the connection starts waiting
 /// for it (so also how long a connection may sit idle).
@@ -95,6 +101,15 @@ impl ServeLimits {
     }
 }
 
+/// Everything [`serve_with`] applies: the limits and the CORS policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// Timeouts, connection and body limits.
+    pub limits: ServeLimits,
+    /// Which web origins may call the server from a browser.
+    pub cors: Cors,
+}
+
 /// floe's error answer: `status` with `{"error": {"code": status, "message": message}}`.
 pub fn error_response(status: StatusCode, message: impl Into<String>) -> Response {
     let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": message.into() } });
@@ -110,7 +125,18 @@ pub async fn serve(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = guarded(app, limits);
+    serve_with(listener, app, ServeOptions { limits, cors: Cors::Off }, shutdown).await
+}
+
+/// [`serve`] with a CORS policy as well as limits.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: Router,
+    options: ServeOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = options.limits;
+    let app = guarded(app, limits, &options.cors);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (closing, closing_seen) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
@@ -170,10 +196,12 @@ pub async fn serve(
     Ok(())
 }
 
-/// `app` behind the limits and the JSON error mapping, as a service of hyper's requests.
+/// `app` behind the CORS layer, the limits and the JSON error mapping, as a service of hyper's
+/// requests.
 fn guarded(
     app: Router,
     limits: ServeLimits,
+    cors: &Cors,
 ) -> impl tower::Service<
     hyper::Request<hyper::body::Incoming>,
     Response = Response,
@@ -185,13 +213,18 @@ fn guarded(
     // Around the whole router (not `Router::layer`), so unknown routes are answered the same way.
     let layer =
         axum::middleware::from_fn(move |request: Request, next: axum::middleware::Next| guard(request, next, limits));
-    tower::Layer::layer(&layer, app).map_request(move |request: hyper::Request<hyper::body::Incoming>| {
-        let max_body = usize::try_from(limits.max_body).unwrap_or(usize::MAX);
-        request.map(|body| {
-            let limited = http_body_util::Limited::new(body, max_body);
-            Body::new(tower_http::timeout::TimeoutBody::new(limits.body_read_timeout, limited))
-        })
-    })
+    // CORS outermost: preflights are answered before any route or limit, and every answer
+    // (errors included) carries the headers a browser needs to let the page read it.
+    let cors = tower::util::option_layer(cors.layer());
+    tower::Layer::layer(&cors, tower::Layer::layer(&layer, app)).map_request(
+        move |request: hyper::Request<hyper::body::Incoming>| {
+            let max_body = usize::try_from(limits.max_body).unwrap_or(usize::MAX);
+            request.map(|body| {
+                let limited = http_body_util::Limited::new(body, max_body);
+                Body::new(tower_http::timeout::TimeoutBody::new(limits.body_read_timeout, limited))
+            })
+        },
+    )
 }
 
 /// Refuses a declared body over the limit, then maps any non-JSON error answer to JSON.

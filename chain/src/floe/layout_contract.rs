@@ -165,6 +165,8 @@ fn every_mirror_has_the_move_members_in_order() {
         seal::Allowlist,
         seal::AllowlistCap,
         seal::KeyServer,
+        seal::KeyServerV2,
+        seal::ServerType,
         seal::Service,
         seal::ServiceCap,
         seal::Subscription,

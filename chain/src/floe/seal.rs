@@ -30,20 +30,66 @@ pub struct AllowlistCap {
     pub allowlist_id: Address,
 }
 
-/// `floe_seal::key_server::KeyServer`: a registered key server and its IBE master public key.
+/// The layout version of key-server details floe writes: Seal's `KeyServerV2`, the dynamic field
+/// named `2u64` under a [`KeyServer`].
+pub const KEY_SERVER_VERSION: u64 = 2;
+
+/// `floe_seal::key_server::KeyServer`: a registered key server in Seal's versioned layout. The
+/// object holds only the range of layout versions it carries; the details are the dynamic field
+/// [`KeyServerField`] named by the version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyServer {
     /// The object's UID, the server's id in Seal objects.
     pub id: Address,
+    /// The oldest layout version present.
+    pub first_version: u64,
+    /// The newest layout version present.
+    pub last_version: u64,
+}
+
+impl KeyServer {
+    /// The id of the dynamic field holding the details of layout `version`.
+    pub fn details_id(&self, version: u64) -> Address {
+        let key = bcs::to_bytes(&version).expect("u64 serializes");
+        self.id.derive_dynamic_child_id(&TypeTag::U64, &key)
+    }
+}
+
+/// `floe_seal::key_server::ServerType`: how a key server is reached (Seal's variant 0; floe
+/// registers no committee servers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServerType {
+    /// One server at a URL.
+    Independent {
+        /// Where the server answers.
+        url: String,
+    },
+}
+
+/// `floe_seal::key_server::KeyServerV2`: a key server's details, layout version 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyServerV2 {
     /// A name for people.
     pub name: String,
-    /// Where the server answers.
-    pub url: String,
     /// 0 = Boneh-Franklin on BLS12-381.
     pub key_type: u8,
     /// The master public key (96-byte compressed G2).
-    pub public_key: Vec<u8>,
+    pub pk: Vec<u8>,
+    /// Where it answers.
+    pub server_type: ServerType,
 }
+
+impl KeyServerV2 {
+    /// The URL of an independent server.
+    pub fn url(&self) -> &str {
+        match &self.server_type {
+            ServerType::Independent { url } => url,
+        }
+    }
+}
+
+/// The dynamic field under a [`KeyServer`] holding its version-2 details (`Field<u64, KeyServerV2>`).
+pub type KeyServerField = DynamicField<u64, KeyServerV2>;
 
 /// `floe_seal::subscription::Service<T>` (shared): subscriptions for a fee in coin `T`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +142,8 @@ move_types!(Seal;
     "allowlist" => Allowlist,
     "allowlist" => AllowlistCap,
     "key_server" => KeyServer,
+    "key_server" => KeyServerV2,
+    "key_server" => ServerType,
     "subscription" => Service,
     "subscription" => ServiceCap,
     "subscription" => Subscription,
@@ -139,17 +187,36 @@ mod tests {
     }
 
     #[test]
-    fn key_server_and_service_round_trip() {
-        let server = KeyServer {
-            id: Address::new([7; 32]),
-            name: "ks".into(),
-            url: "http://127.0.0.1:2024".into(),
-            key_type: 0,
-            public_key: vec![0xb0; 96],
+    fn key_server_is_seals_versioned_layout() {
+        let server = KeyServer { id: Address::new([7; 32]), first_version: 2, last_version: 2 };
+        let mut expected = vec![7; 32];
+        expected.extend(2u64.to_le_bytes());
+        expected.extend(2u64.to_le_bytes());
+        assert_eq!(assert_bcs_round_trip(&server), expected);
+        let details = KeyServerField {
+            id: server.details_id(KEY_SERVER_VERSION),
+            name: KEY_SERVER_VERSION,
+            value: KeyServerV2 {
+                name: "ks".into(),
+                key_type: 0,
+                pk: vec![0xb0; 96],
+                server_type: ServerType::Independent { url: "http://x".into() },
+            },
         };
-        let bytes = assert_bcs_round_trip(&server);
-        assert_eq!(bytes[32 + 3 + 22], 0); // key type after name and url
-        assert_eq!(bytes[32 + 3 + 22 + 1], 96);
+        let bytes = assert_bcs_round_trip(&details);
+        // Field { id, name: u64, value: KeyServerV2 { name, key_type, pk, server_type } }: after the
+        // id and the name, what Seal's SDK parses as KeyServerMoveV2.
+        let value = &bytes[40..];
+        let mut expected = b"\x02ks\x00\x60".to_vec();
+        expected.extend([0xb0; 96]);
+        expected.extend(b"\x00\x08http://x"); // variant 0 (Independent), then the URL
+        assert_eq!(value, expected.as_slice());
+        assert_eq!(details.value.url(), "http://x");
+        assert_ne!(server.details_id(2), server.details_id(1), "each version is its own field");
+    }
+
+    #[test]
+    fn service_round_trips() {
         let service = Service {
             id: Address::new([8; 32]),
             fee: 10,

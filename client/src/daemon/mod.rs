@@ -72,16 +72,24 @@ pub struct DaemonSettings {
     pub aggregator: bool,
     /// Tokens, rates and budget.
     pub access: Access,
+    /// Which web origins browsers may call it from (none by default).
+    pub cors: floe_serve::Cors,
 }
 
 impl Default for DaemonSettings {
     fn default() -> Self {
-        Self { max_body: DEFAULT_MAX_PUBLISH_BODY, publisher: true, aggregator: true, access: Access::default() }
+        Self {
+            max_body: DEFAULT_MAX_PUBLISH_BODY,
+            publisher: true,
+            aggregator: true,
+            access: Access::default(),
+            cors: floe_serve::Cors::Off,
+        }
     }
 }
 
 /// The daemon's router over `client`.
-pub fn router(client: Arc<FloeClient>, settings: DaemonSettings) -> Router {
+pub fn router(client: Arc<FloeClient>, settings: &DaemonSettings) -> Router {
     let access = settings.access.clone();
     let mut router = Router::new();
     if settings.aggregator {
@@ -129,9 +137,12 @@ pub fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Daemon> {
     let address = listener.local_addr()?;
-    let app = router(client, settings.clone());
-    let limits = floe_serve::ServeLimits::with_max_body(settings.max_body as u64);
-    let task = tokio::spawn(floe_serve::serve(listener, app, limits, shutdown));
+    let app = router(client, &settings);
+    let options = floe_serve::ServeOptions {
+        limits: floe_serve::ServeLimits::with_max_body(settings.max_body as u64),
+        cors: settings.cors,
+    };
+    let task = tokio::spawn(floe_serve::serve_with(listener, app, options, shutdown));
     Ok(Daemon { address, task })
 }
 

@@ -1,9 +1,10 @@
-//! `floe_seal::key_server`: a key server's registration (name, URL, IBE public key) as an owned
-//! `KeyServer` object; owning it is the right to change the URL.
+//! `floe_seal::key_server`: a key server's registration as an owned `KeyServer` object in Seal's
+//! versioned layout (the object names versions 2..=2; the name, key type, public key and URL are
+//! its dynamic field `2u64 -> KeyServerV2`); owning it is the right to change the URL.
 
-use floe_chain::floe::seal::KeyServer;
+use floe_chain::floe::seal::{KEY_SERVER_VERSION, KeyServer, KeyServerV2, ServerType};
 use floe_encoder::bls::BlsSignature;
-use sui_sdk_types::{Address, Identifier};
+use sui_sdk_types::{Address, Identifier, TypeTag};
 
 use super::{abort_in, returns, seal_type};
 use crate::native::{CallError, MoveCallContext, Value};
@@ -21,8 +22,21 @@ pub(crate) const E_INVALID_KEY_TYPE: u64 = 0;
 /// `EInvalidPublicKey`: the public key is not 96 bytes.
 pub(crate) const E_INVALID_PUBLIC_KEY: u64 = 1;
 
-pub(super) const FUNCTIONS: &[&str] =
-    &["register", "register_and_transfer", "update_url", "name", "url", "key_type", "public_key"];
+pub(super) const FUNCTIONS: &[&str] = &[
+    "register",
+    "register_and_transfer",
+    "update_url",
+    "first_version",
+    "last_version",
+    "name",
+    "url",
+    "key_type",
+    "public_key",
+];
+
+fn details_type(call: &MoveCallContext<'_>) -> TypeTag {
+    TypeTag::Struct(Box::new(seal_type(call, "key_server", "KeyServerV2", vec![])))
+}
 
 /// `register`: validates and builds the object (not yet placed).
 fn register(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Value, CallError> {
@@ -47,13 +61,24 @@ fn register(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Value, Cal
         });
     }
     let id = call.new_id();
-    let server = KeyServer { id, name, url, key_type, public_key };
-    call.create(id, seal_type(call, "key_server", "KeyServer", vec![]), true, &server)
+    let server = KeyServer { id, first_version: KEY_SERVER_VERSION, last_version: KEY_SERVER_VERSION };
+    let created = call.create(id, seal_type(call, "key_server", "KeyServer", vec![]), true, &server)?;
+    let details = KeyServerV2 { name, key_type, pk: public_key, server_type: ServerType::Independent { url } };
+    let details_type = details_type(call);
+    call.add_field(id, TypeTag::U64, &KEY_SERVER_VERSION, details_type, &details)?;
+    Ok(created)
 }
 
 fn read_server(call: &MoveCallContext<'_>, args: &[Value]) -> Result<KeyServer, CallError> {
     call.expect_type(args, 0, &seal_type(call, "key_server", "KeyServer", vec![]))?;
     call.read(args, 0)
+}
+
+/// The server's version-2 details (`df::borrow(&server.id, 2)`).
+fn read_details(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<KeyServerV2, CallError> {
+    let server = read_server(call, args)?;
+    let details_type = details_type(call);
+    call.field(server.id, TypeTag::U64, &KEY_SERVER_VERSION, details_type)
 }
 
 pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
@@ -65,14 +90,18 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
             call.transfer(&[server], 0, sender).map(|()| vec![])
         }
         "update_url" => {
-            let mut server = read_server(call, args)?;
-            server.url = call.pure(args, 1)?;
-            call.write(args, 0, &server).map(|()| vec![])
+            let server = read_server(call, args)?;
+            let mut details = read_details(call, args)?;
+            details.server_type = ServerType::Independent { url: call.pure(args, 1)? };
+            let details_type = details_type(call);
+            call.set_field(server.id, TypeTag::U64, &KEY_SERVER_VERSION, details_type, &details).map(|()| vec![])
         }
-        "name" => returns(&read_server(call, args)?.name),
-        "url" => returns(&read_server(call, args)?.url),
-        "key_type" => returns(&read_server(call, args)?.key_type),
-        "public_key" => returns(&read_server(call, args)?.public_key),
+        "first_version" => returns(&read_server(call, args)?.first_version),
+        "last_version" => returns(&read_server(call, args)?.last_version),
+        "name" => returns(&read_details(call, args)?.name),
+        "url" => returns(&read_details(call, args)?.url().to_owned()),
+        "key_type" => returns(&read_details(call, args)?.key_type),
+        "public_key" => returns(&read_details(call, args)?.pk),
         other => unreachable!("key_server::{other} is not admitted"),
     }
 }

@@ -275,14 +275,18 @@ fun a_time_lock_id_with_extra_bytes_is_rejected() {
 fun a_key_server_registers_and_updates_its_url() {
     let mut scenario = test_scenario::begin(ADMIN);
     let mut server = key_server::register(b"ks1".to_string(), b"https://ks1.example".to_string(), 0, SERVER_PK, scenario.ctx());
+    // Seal's versioned layout: the object names version 2, whose details are a dynamic field.
+    assert!(server.first_version() == 2 && server.last_version() == 2);
     assert!(server.name() == &b"ks1".to_string() && server.key_type() == 0 && server.public_key() == &SERVER_PK);
+    assert!(server.url() == &b"https://ks1.example".to_string());
     server.update_url(b"https://ks1.example/v2".to_string());
     assert!(server.url() == &b"https://ks1.example/v2".to_string());
+    assert!(server.name() == &b"ks1".to_string() && server.public_key() == &SERVER_PK);
     destroy(server);
     key_server::register_and_transfer_for_testing(b"ks2".to_string(), b"u".to_string(), 0, SERVER_PK, scenario.ctx());
     scenario.next_tx(ADMIN);
     let owned = scenario.take_from_sender<KeyServer>();
-    assert!(owned.name() == &b"ks2".to_string());
+    assert!(owned.name() == &b"ks2".to_string() && owned.url() == &b"u".to_string() && owned.last_version() == 2);
     scenario.return_to_sender(owned);
     scenario.end();
 }
