@@ -155,16 +155,9 @@ async fn service(State(state): State<Arc<ServerState>>) -> Json<ServiceResponse>
 }
 
 async fn fetch_key(State(state): State<Arc<ServerState>>, body: Bytes) -> Result<Json<FetchKeyResponse>, RequestError> {
-    let request: FetchKeyRequest = serde_json::from_slice(&body)
-        .map_err(|e| RequestError::Malformed(format!("body is not a fetch_key request: {e}")))?;
-    let checked = CheckedRequest::parse(&request)?;
-    let user = request.certificate.user;
     let now = now_ms();
-    request.certificate.verify(checked.package, now).map_err(RequestError::InvalidCertificate)?;
-    request
-        .certificate
-        .verify_request(&checked.ptb_bytes, &checked.enc_key_bytes, &checked.enc_vk_bytes, &checked.signature)
-        .map_err(RequestError::InvalidSignature)?;
+    let (request, checked) = checked_request(&body, now)?;
+    let user = request.certificate.user;
     if !state.limiter.allow(user, Instant::now()) {
         return Err(RequestError::RateLimited {
             user,
@@ -192,6 +185,25 @@ async fn fetch_key(State(state): State<Arc<ServerState>>, body: Bytes) -> Result
         .collect();
     tracing::debug!(%user, checkpoint = observed.checkpoint, "released keys");
     Ok(Json(FetchKeyResponse { decryption_keys }))
+}
+
+/// Checks a `fetch_key` body as the server does before it asks the chain anything: the JSON
+/// shape, every encoding, the PTB's shape, the session certificate (at time `now_ms`) and the
+/// request signature. The first error is what the server would answer (4xx).
+pub fn check_fetch_key_body(body: &[u8], now_ms: u64) -> Result<(), RequestError> {
+    checked_request(body, now_ms).map(drop)
+}
+
+fn checked_request(body: &[u8], now: u64) -> Result<(FetchKeyRequest, CheckedRequest), RequestError> {
+    let request: FetchKeyRequest = serde_json::from_slice(body)
+        .map_err(|e| RequestError::Malformed(format!("body is not a fetch_key request: {e}")))?;
+    let checked = CheckedRequest::parse(&request)?;
+    request.certificate.verify(checked.package, now).map_err(RequestError::InvalidCertificate)?;
+    request
+        .certificate
+        .verify_request(&checked.ptb_bytes, &checked.enc_key_bytes, &checked.enc_vk_bytes, &checked.signature)
+        .map_err(RequestError::InvalidSignature)?;
+    Ok((request, checked))
 }
 
 /// A request whose encodings and PTB shape are valid.
