@@ -366,6 +366,18 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("keyserver_request", keyserver_request),
 ];
 
+/// Writes `target`'s seeds into `fuzz/corpus/<target>/seed-<i>` (each fuzz target does so when
+/// it starts, so libFuzzer begins from valid encodings rather than from nothing).
+pub fn write_seeds(target: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    for (i, seed) in seeds(target).iter().enumerate() {
+        let _ = std::fs::write(dir.join(format!("seed-{i}")), seed);
+    }
+}
+
 /// Valid inputs for each target, so fuzzing starts from the formats rather than from nothing.
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
     let fx = fixture();
