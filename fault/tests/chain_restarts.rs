@@ -49,7 +49,7 @@ async fn snapshot(http: &reqwest::Client, base: &str) -> Option<Vec<serde_json::
         if !response.status().is_success() {
             return None;
         }
-        answers.push(response.json().await.ok()?);
+        answers.push(serde_json::from_slice(&response.bytes().await.ok()?).ok()?);
     }
     Some(answers)
 }
