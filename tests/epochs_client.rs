@@ -35,7 +35,7 @@ async fn register(client: &FloeClient, data: &[u8], epochs: u32) -> (EncodedBlob
 
 /// Reads `blob_id` through the aggregator.
 async fn aggregator_read(net: &TestNet, blob_id: &BlobId) -> Vec<u8> {
-    let url = format!("{}/v1/blobs/{blob_id}", net.localnet.daemon_url());
+    let url = format!("{}/v1/blobs/{blob_id}", net.localnet.daemon_url().expect("the daemon runs"));
     let answer = reqwest::get(&url).await.expect("the aggregator answers");
     assert!(answer.status().is_success(), "GET {url}: {}", answer.status());
     answer.bytes().await.expect("a body").to_vec()

@@ -13,7 +13,7 @@ async fn put(http: &reqwest::Client, url: &str, body: &[u8]) -> serde_json::Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_and_aggregator_round_trip_with_ranges_and_object_ids() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let blob = random_bytes(123_457, 21);
 
@@ -66,7 +66,7 @@ async fn error_of(response: reqwest::Response) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_in_json_before_anything_is_spent() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let user = net.localnet.user_key().address();
     let chain = net.localnet.chain();
@@ -101,7 +101,7 @@ async fn bad_input_is_refused_in_json_before_anything_is_spent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_put_resumes_a_paid_but_uncertified_registration_and_the_aggregator_refuses_it_until_then() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let client = net.localnet.client().await.unwrap();
     let chain = client.chain().unwrap();
@@ -150,7 +150,7 @@ async fn a_put_resumes_a_paid_but_uncertified_registration_and_the_aggregator_re
 async fn fifty_concurrent_puts_from_one_key_all_certify_with_one_blob_object_each() {
     const STORES: usize = 50;
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let mut puts = tokio::task::JoinSet::new();
     for index in 0..STORES {

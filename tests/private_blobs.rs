@@ -122,7 +122,12 @@ async fn an_owner_only_blob_is_stored_as_ciphertext_and_opens_only_for_its_owner
     let stored = net.net.localnet.client().await.unwrap().read(&blob_id, &NoProgress).await.unwrap();
     assert_ne!(stored, data);
     assert!(!stored.windows(64).any(|w| w == &data[..64]), "a plaintext run appears in the stored blob");
-    let served = net.http.get(format!("{}/v1/blobs/{blob_id}", net.net.localnet.daemon_url())).send().await.unwrap();
+    let served = net
+        .http
+        .get(format!("{}/v1/blobs/{blob_id}", net.net.localnet.daemon_url().expect("the daemon runs")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(served.bytes().await.unwrap().as_ref(), stored.as_slice(), "the aggregator serves the ciphertext");
 
     assert_eq!(net.open(&net.user, &owner, &blob_id).await.unwrap(), data);

@@ -37,6 +37,15 @@ pub struct LocalnetArgs {
     /// Do not run the indexer.
     #[arg(long)]
     pub no_indexer: bool,
+    /// Make the genesis committee and write each node's `node-<i>/node.toml`, but do not run
+    /// the nodes: run each with `floe node --config DIR/node-<i>/node.toml` (as the fault suite
+    /// does, to kill and restart them alone). The first store and read are skipped.
+    #[arg(long)]
+    pub external_nodes: bool,
+    /// Do not run the publisher/aggregator (run `floe daemon` instead). The first store and
+    /// read still run, through the SDK.
+    #[arg(long)]
+    pub no_daemon: bool,
     /// Use free ports picked by the OS instead of the fixed ones on a first start. A restart on
     /// the same data directory serves on the ports of the first start (`ports.json`), as nodes
     /// and key servers are registered on chain at those addresses.
@@ -56,6 +65,8 @@ impl LocalnetArgs {
         config.epoch_duration = Duration::from_secs(self.epoch_secs.max(1));
         config.key_servers = self.key_servers;
         config.indexer = !self.no_indexer;
+        config.nodes_in_process = !self.external_nodes;
+        config.daemon = !self.no_daemon;
         if self.any_ports {
             config.ports = Ports::ephemeral();
         }
@@ -76,8 +87,8 @@ pub struct LocalnetStarted {
     pub address: String,
     /// Its key, `suiprivkey1...` (`--key`).
     pub key: String,
-    /// The publisher/aggregator.
-    pub daemon_url: String,
+    /// The publisher/aggregator, unless `--no-daemon`.
+    pub daemon_url: Option<String>,
     /// The explorer, if the indexer runs.
     pub explorer_url: Option<String>,
     /// The storage nodes, committee first, then the candidates.
@@ -101,8 +112,8 @@ pub struct Demo {
     pub store_ms: u128,
     /// Milliseconds to read it back (verified).
     pub read_ms: u128,
-    /// Where the aggregator serves it.
-    pub url: String,
+    /// Where the aggregator serves it (unless `--no-daemon`).
+    pub url: Option<String>,
 }
 
 impl fmt::Display for LocalnetStarted {
@@ -112,7 +123,9 @@ impl fmt::Display for LocalnetStarted {
             writeln!(f, "candidates:        the last {} nodes, with no stake (see `floe info`)", self.candidates)?;
         }
         writeln!(f, "rpc url:           {}", self.rpc_url)?;
-        writeln!(f, "publisher/aggr.:   {}", self.daemon_url)?;
+        if let Some(url) = &self.daemon_url {
+            writeln!(f, "publisher/aggr.:   {url}")?;
+        }
         if let Some(url) = &self.explorer_url {
             writeln!(f, "explorer:          {url}")?;
         }
@@ -129,7 +142,9 @@ impl fmt::Display for LocalnetStarted {
                 "stored {} bytes as blob {} in {} ms and read it back in {} ms",
                 demo.size, demo.blob_id, demo.store_ms, demo.read_ms
             )?;
-            writeln!(f, "  curl {}", demo.url)?;
+            if let Some(url) = &demo.url {
+                writeln!(f, "  curl {url}")?;
+            }
         }
         writeln!(
             f,
@@ -153,7 +168,7 @@ pub async fn run(args: &LocalnetArgs, output: Output) -> anyhow::Result<()> {
     floe_chain::Keystore { keys: vec![user.clone()] }
         .save(&keystore_file)
         .with_context(|| format!("writing {}", keystore_file.display()))?;
-    let demo = if args.no_demo { None } else { Some(demo(&localnet).await?) };
+    let demo = if args.no_demo || args.external_nodes { None } else { Some(demo(&localnet).await?) };
     output.emit(&LocalnetStarted {
         rpc_url: localnet.rpc_url(),
         deployment_file: localnet.deployment_path(),
@@ -192,6 +207,6 @@ async fn demo(localnet: &Localnet) -> anyhow::Result<Demo> {
         size: text.len(),
         store_ms,
         read_ms,
-        url: format!("{}/v1/blobs/{blob_id}", localnet.daemon_url()),
+        url: localnet.daemon_url().map(|daemon| format!("{daemon}/v1/blobs/{blob_id}")),
     })
 }

@@ -208,9 +208,10 @@ impl Certificate {
         Ok(Self { signers, message, signature })
     }
 
-    /// The signer bitmap as the chain takes it.
+    /// The signer bitmap as the chain takes it. Sized by the largest signer, not the last: a
+    /// certificate decoded from someone else's bytes need not list its signers in order.
     pub fn signers_bitmap(&self) -> Vec<u8> {
-        let len = self.signers.last().map_or(0, |last| usize::from(*last) / 8 + 1);
+        let len = self.signers.iter().max().map_or(0, |largest| usize::from(*largest) / 8 + 1);
         let mut bitmap = vec![0u8; len];
         for signer in &self.signers {
             bitmap[usize::from(*signer) / 8] |= 1 << (signer % 8);

@@ -114,7 +114,7 @@ impl SliverPairIndex {
 }
 
 impl SliverIndex {
-    /// The pair that holds the sliver of `axis` at this index.
+    /// The pair that holds the sliver of `axis` at this index, which must be below `n_shards`.
     pub const fn pair_index(self, axis: SliverType, n_shards: u16) -> SliverPairIndex {
         match axis {
             SliverType::Primary => SliverPairIndex(self.0),

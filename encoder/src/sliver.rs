@@ -87,9 +87,10 @@ impl Sliver {
         self.index
     }
 
-    /// The pair this sliver belongs to.
-    pub fn pair_index(&self, n_shards: u16) -> SliverPairIndex {
-        self.index.pair_index(self.axis, n_shards)
+    /// The pair this sliver belongs to among `n_shards`, or None if its index is not below
+    /// `n_shards` (a sliver decoded from someone else's bytes and not checked yet).
+    pub fn pair_index(&self, n_shards: u16) -> Option<SliverPairIndex> {
+        (self.index.0 < n_shards).then(|| self.index.pair_index(self.axis, n_shards))
     }
 
     /// Bytes per symbol.
@@ -242,5 +243,16 @@ mod tests {
         );
         let far = Sliver::new(SliverType::Primary, SliverIndex(4), 2, vec![0; 6]).unwrap();
         assert_eq!(far.check_shape(&config), Err(SliverError::IndexOutOfRange { index: SliverIndex(4), n_shards: 4 }));
+    }
+
+    /// Found by the `sliver` fuzz target: a decoded secondary sliver whose index is beyond the
+    /// shard count made `pair_index` subtract past zero.
+    #[test]
+    fn a_decoded_sliver_with_an_index_beyond_the_shards_has_no_pair() {
+        let sliver = Sliver::from_bcs(SliverType::Secondary, &[0x00, 0x50, 0x50, 0x00, 0x01]).unwrap();
+        assert!(sliver.index().0 >= 10);
+        assert_eq!(sliver.pair_index(10), None);
+        let inside = Sliver::new(SliverType::Secondary, SliverIndex(2), 2, vec![0; 4]).unwrap();
+        assert_eq!(inside.pair_index(10), Some(SliverPairIndex(7)));
     }
 }

@@ -135,3 +135,22 @@ fn signers_of_different_messages_are_not_aggregated() {
     let duplicated = signed_by(&setup, &[1, 1, 2], &confirmation(1).to_bytes());
     assert_eq!(Certificate::aggregate(&setup.committee, duplicated), Err(CertificateError::DuplicateSigner(1)));
 }
+
+/// Found by the `certificate` fuzz target: a decoded certificate whose signers are not in
+/// ascending order made `signers_bitmap` index past its bitmap.
+#[test]
+fn the_bitmap_of_a_decoded_certificate_with_unordered_signers_holds_every_signer() {
+    let setup = setup(0, &[1; 12]);
+    let message = confirmation(0).to_bytes();
+    let certificate = Certificate::aggregate(&setup.committee, signed_by(&setup, &[0, 3, 10], &message)).unwrap();
+    let mut unordered = certificate.clone();
+    unordered.signers = vec![10, 0, 3];
+    let decoded: Certificate = bcs::from_bytes(&bcs::to_bytes(&unordered).unwrap()).unwrap();
+    assert_eq!(decoded.signers_bitmap(), vec![0b0000_1001, 0b0000_0100]);
+    assert_eq!(decoded.signers_bitmap(), certificate.signers_bitmap());
+    // The fuzzer's own input: one signer, far beyond the first byte, listed before a small one.
+    let far = Certificate { signers: vec![5760, 1], ..certificate };
+    let bitmap = far.signers_bitmap();
+    assert_eq!(bitmap.len(), 5760 / 8 + 1);
+    assert_eq!((bitmap[0], bitmap[720]), (0b10, 0b1));
+}

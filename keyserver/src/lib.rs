@@ -58,4 +58,4 @@ pub use error::RequestError;
 pub use mode::{PermissionedClient, ServedKey, ServerMode};
 pub use ptb::{APPROVE_PREFIX, KeyRequestPtb, PtbError, check_ptb};
 pub use registration::{REGISTRATION_GAS_BUDGET, RegistrationError, register_key_server};
-pub use server::{KeyServer, KeyServerConfig};
+pub use server::{KeyServer, KeyServerConfig, check_fetch_key_body};

@@ -218,19 +218,13 @@ async fn fetch_key(
     body: Bytes,
 ) -> Result<Json<FetchKeyResponse>, RequestError> {
     check_sdk_headers(&headers)?;
-    let request: FetchKeyRequest = serde_json::from_slice(&body)
-        .map_err(|e| RequestError::Malformed(format!("body is not a fetch_key request: {e}")))?;
-    let checked = CheckedRequest::parse(&request)?;
+    let (request, checked) = parse_request(&body)?;
     // The package is the one the PTB calls; a permissioned server refuses others before any
     // signature is checked or the chain asked.
     let key = state.mode.key_for_package(checked.package)?;
     let user = request.certificate.user;
     let now = now_ms();
-    request.certificate.verify(checked.package, now).map_err(RequestError::from_certificate)?;
-    request
-        .certificate
-        .verify_request(&checked.ptb_bytes, &checked.enc_key_bytes, &checked.enc_vk_bytes, &checked.signature)
-        .map_err(RequestError::InvalidSessionSignature)?;
+    verify_session(&request, &checked, now)?;
     if !state.limiter.allow(user, Instant::now()) {
         return Err(RequestError::RateLimited {
             user,
@@ -256,6 +250,31 @@ async fn fetch_key(
     let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
     tracing::debug!(%user, server = %key.object_id, request_id, checkpoint = observed.checkpoint, "released keys");
     Ok(Json(FetchKeyResponse { decryption_keys }))
+}
+
+/// Checks a `fetch_key` body as the server does before it asks the chain anything: the JSON
+/// shape, every encoding, the PTB's shape, the session certificate (at time `now_ms`) and the
+/// request signature. The first error is what the server would answer (4xx).
+pub fn check_fetch_key_body(body: &[u8], now_ms: u64) -> Result<(), RequestError> {
+    let (request, checked) = parse_request(body)?;
+    verify_session(&request, &checked, now_ms)
+}
+
+/// The body as a request whose encodings and PTB shape are valid.
+fn parse_request(body: &[u8]) -> Result<(FetchKeyRequest, CheckedRequest), RequestError> {
+    let request: FetchKeyRequest = serde_json::from_slice(body)
+        .map_err(|e| RequestError::Malformed(format!("body is not a fetch_key request: {e}")))?;
+    let checked = CheckedRequest::parse(&request)?;
+    Ok((request, checked))
+}
+
+/// The session certificate (valid at `now`, for the PTB's package) and the request's signature.
+fn verify_session(request: &FetchKeyRequest, checked: &CheckedRequest, now: u64) -> Result<(), RequestError> {
+    request.certificate.verify(checked.package, now).map_err(RequestError::from_certificate)?;
+    request
+        .certificate
+        .verify_request(&checked.ptb_bytes, &checked.enc_key_bytes, &checked.enc_vk_bytes, &checked.signature)
+        .map_err(RequestError::InvalidSessionSignature)
 }
 
 /// A request whose encodings and PTB shape are valid.

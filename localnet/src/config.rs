@@ -83,6 +83,12 @@ pub struct LocalnetConfig {
     pub key_servers: usize,
     /// Whether to run the indexer (SQLite under the data directory).
     pub indexer: bool,
+    /// Whether the storage nodes run in this process. When false the network makes the genesis
+    /// committee and writes every node's `node-<i>/node.toml` but leaves running them to
+    /// separate `floe node --config` processes (a fault suite kills and restarts those alone).
+    pub nodes_in_process: bool,
+    /// Whether the publisher/aggregator runs in this process (else: `floe daemon`, separately).
+    pub daemon: bool,
     /// Ports.
     pub ports: Ports,
     /// Every key is derived from this seed.
@@ -103,6 +109,8 @@ impl LocalnetConfig {
             epoch_duration: DEFAULT_EPOCH_DURATION,
             key_servers: DEFAULT_KEY_SERVERS,
             indexer: true,
+            nodes_in_process: true,
+            daemon: true,
             ports: Ports::default(),
             seed: *b"floe localnet, for testing only!",
             node_limits: NodeLimits { db_cache_mib: NODE_DB_CACHE_MIB, ..NodeLimits::default() },

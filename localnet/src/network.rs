@@ -107,8 +107,8 @@ pub struct Localnet {
     devnet: Devnet,
     node_configs: Vec<NodeConfig>,
     nodes: Vec<Option<RunningNode>>,
-    daemon: Daemon,
-    daemon_stop: watch::Sender<bool>,
+    /// The publisher/aggregator and the switch that stops it, unless it runs elsewhere.
+    daemon: Option<(Daemon, watch::Sender<bool>)>,
     indexer: Option<IndexerService>,
     key_servers: Vec<Option<KeyServer>>,
     key_server_entries: Vec<KeyServerEntry>,
@@ -120,16 +120,24 @@ impl Localnet {
         create_dir(&config.data_dir)?;
         let ports = PortPlan::new(config.ports, BoundPorts::load(&config.data_dir)?);
 
-        // Bind every node's port first: their URLs go into the genesis committee.
+        // Every node's address comes first: their URLs go into the genesis committee. Nodes run
+        // here get the bound listener; external ones get the address (picked by the OS on a
+        // first start with ephemeral ports, recorded in ports.json for restarts).
         let mut node_listeners = Vec::with_capacity(config.total_nodes());
+        let mut node_urls = Vec::with_capacity(config.total_nodes());
         for i in 0..config.total_nodes() {
-            node_listeners.push(bind(ports.node(i)).await?);
+            let planned = ports.node(i);
+            if !config.nodes_in_process && planned.port() != 0 {
+                node_urls.push(format!("http://{planned}"));
+                continue;
+            }
+            let listener = bind(planned).await?;
+            let addr = listener.local_addr().map_err(|source| LocalnetError::Listen { addr: planned, source })?;
+            node_urls.push(format!("http://{addr}"));
+            if config.nodes_in_process {
+                node_listeners.push(listener);
+            }
         }
-        let node_urls: Vec<String> = node_listeners
-            .iter()
-            .map(|l| l.local_addr().map(|a| format!("http://{a}")))
-            .collect::<Result<_, _>>()
-            .map_err(|source| LocalnetError::Listen { addr: ports.node(0), source })?;
 
         let devnet = start_devnet(&config, &ports, &node_urls[..config.n_nodes]).await?;
         let deployment = devnet.deployment().clone();
@@ -138,22 +146,23 @@ impl Localnet {
         }
 
         let mut node_configs = Vec::with_capacity(config.total_nodes());
+        for (i, url) in node_urls.iter().enumerate() {
+            node_configs.push(node_config(&config, i, url, &devnet)?);
+        }
         let mut nodes = Vec::with_capacity(config.total_nodes());
         for (i, listener) in node_listeners.into_iter().enumerate() {
-            let node_config = node_config(&config, i, &node_urls[i], &devnet)?;
-            let running = start_node(&node_config, listener, &deployment)
+            let running = start_node(&node_configs[i], listener, &deployment)
                 .await
                 .map_err(|source| LocalnetError::Node { index: i, source })?;
-            node_configs.push(node_config);
             nodes.push(Some(running));
         }
+        nodes.resize_with(config.total_nodes(), || None);
 
-        let (daemon, daemon_stop) = start_daemon(&config, &ports, &deployment).await?;
+        let daemon = if config.daemon { Some(start_daemon(&config, &ports, &deployment).await?) } else { None };
         let indexer = if config.indexer { Some(start_indexer(&config, &ports, &deployment).await?) } else { None };
         let (key_servers, key_server_entries) = start_key_servers(&config, &ports, &deployment).await?;
         let key_servers = key_servers.into_iter().map(Some).collect();
-        let localnet =
-            Self { config, devnet, node_configs, nodes, daemon, daemon_stop, indexer, key_servers, key_server_entries };
+        let localnet = Self { config, devnet, node_configs, nodes, daemon, indexer, key_servers, key_server_entries };
         localnet.bound_ports().save(&localnet.config.data_dir)?;
         Ok(localnet)
     }
@@ -165,7 +174,7 @@ impl Localnet {
         BoundPorts {
             rpc: self.devnet.addr().port(),
             nodes: self.node_configs.iter().map(|c| c.listen.port()).collect(),
-            daemon: self.daemon.address.port(),
+            daemon: self.daemon.as_ref().map_or(0, |(daemon, _)| daemon.address.port()),
             indexer: self.indexer.as_ref().map_or(0, |indexer| indexer.addr().port()),
             key_servers: self.key_server_entries.iter().map(|entry| port(&entry.url)).collect(),
         }
@@ -196,9 +205,9 @@ impl Localnet {
         self.devnet.url()
     }
 
-    /// The publisher/aggregator's base URL.
-    pub fn daemon_url(&self) -> String {
-        self.daemon.url()
+    /// The publisher/aggregator's base URL (None: it runs elsewhere, [`LocalnetConfig::daemon`]).
+    pub fn daemon_url(&self) -> Option<String> {
+        self.daemon.as_ref().map(|(daemon, _)| daemon.url())
     }
 
     /// The indexer's explorer URL, if it runs.
@@ -221,7 +230,7 @@ impl Localnet {
         self.node_configs.iter().map(|c| c.public_url.clone().unwrap_or_default()).collect()
     }
 
-    /// Node `index`, if it is running.
+    /// Node `index`, if it is running in this process.
     pub fn node(&self, index: usize) -> Option<&RunningNode> {
         self.nodes.get(index).and_then(Option::as_ref)
     }
@@ -250,7 +259,8 @@ impl Localnet {
         Ok(())
     }
 
-    /// Starts node `index` again on its address, from its data on disk.
+    /// Starts node `index` again on its address, from its data on disk, in this process (also a
+    /// node that ran elsewhere until then).
     pub async fn restart_node(&mut self, index: usize) -> Result<(), LocalnetError> {
         let config = self.node_configs.get(index).ok_or(LocalnetError::NoSuchNode(index))?.clone();
         self.stop_node(index).await?;
@@ -279,8 +289,10 @@ impl Localnet {
         for server in self.key_servers.into_iter().flatten() {
             server.shutdown().await;
         }
-        self.daemon_stop.send_replace(true);
-        let _ = self.daemon.task.await;
+        if let Some((daemon, stop)) = self.daemon {
+            stop.send_replace(true);
+            let _ = daemon.task.await;
+        }
         drop(self.indexer);
         for (index, node) in self.nodes.into_iter().enumerate() {
             if let Some(node) = node

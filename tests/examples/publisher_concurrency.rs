@@ -26,7 +26,7 @@ async fn main() {
     let stores = env_list("FLOE_BENCH_STORES", &[32])[0];
     let size = env_list("FLOE_BENCH_KIB", &[1024])[0] * 1024;
     let net = TestNet::start(DEFAULT).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     println!("publisher PUT /v1/blobs, {stores} stores of {} KiB, 10 nodes / 100 shards, one key", size / 1024);
     let mut seed = 0u64;
