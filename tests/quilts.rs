@@ -51,7 +51,7 @@ async fn error_of(response: reqwest::Response) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_identifier_and_listing() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let (page, logo, empty) = (b"<h1>hello</h1>".to_vec(), random_bytes(5_000, 3), Vec::new());
     let metadata = br#"[{"identifier": "index.html", "tags": {"content-type": "text/html", "n": 1}},
@@ -134,7 +134,7 @@ async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_ide
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_quilt_uploads_are_refused_in_json_before_anything_is_spent() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url();
+    let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let user = net.localnet.user_key().address();
     let chain = net.localnet.chain();

@@ -362,8 +362,21 @@ impl Ledger {
 
     /// Runs admission and execution without committing anything (`SimulateTransaction`).
     pub fn simulate(&self, transaction: &Transaction) -> Result<Simulation, Rejection> {
+        self.simulate_with(transaction, None)
+    }
+
+    /// Simulates `transaction` with `extra` (a coin made up for the simulation) visible as if it
+    /// were on the ledger; nothing is committed either way.
+    pub(crate) fn simulate_with(
+        &self,
+        transaction: &Transaction,
+        extra: Option<&Object>,
+    ) -> Result<Simulation, Rejection> {
         let state = self.read_state();
-        let lookup = |id: &Address| state.objects.get(id).cloned();
+        let lookup = |id: &Address| match extra {
+            Some(object) if object.object_id() == *id => Some(object.clone()),
+            _ => state.objects.get(id).cloned(),
+        };
         let timestamp_ms = self.now_ms();
         let epoch = state.checkpoints.last().map(|c| next_epoch(&c.summary)).unwrap_or(0);
         let admitted = admit_unsigned(transaction, &lookup, &self.packages, self.gas(), epoch, timestamp_ms)?;

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use sui_rpc::field::FieldMaskTree;
 use sui_rpc::proto::sui::rpc::v2 as proto;
-use sui_sdk_types::{Address, GasPayment, StructTag};
+use sui_sdk_types::{Address, GasPayment, MoveStruct, Object, ObjectData, ObjectReference, Owner, StructTag};
 use tonic::Status;
 
 use crate::gas_selection::{GasCoin, select_gas, uses_gas_coin};
@@ -37,18 +37,38 @@ pub(crate) fn simulate(
     let programmable = unresolved.resolve_inputs(&lookup).map_err(|r| crate::service::rejection_status(&r))?;
     // Without gas objects nothing can execute: they are chosen then, asked for or not (a
     // transaction-kind-only build sends none and ignores the gas in the answer).
+    let checks_disabled = request.checks() == proto::simulate_transaction_request::TransactionChecks::Disabled;
+    let mut mock_gas = None;
     let gas_payment = if request.do_gas_selection() || unresolved.gas.objects.is_empty() {
         let owner = unresolved.gas.owner.unwrap_or(unresolved.sender);
         let inputs: HashSet<Address> = unresolved.input_object_ids().collect();
-        select_gas(
+        let selected = select_gas(
             &unresolved.gas,
             unresolved.sender,
             uses_gas_coin(&programmable.commands),
             &inputs,
             gas_coins(ledger, owner),
             ledger.gas(),
-        )
-        .map_err(|r| crate::service::rejection_status(&r))?
+        );
+        match selected {
+            Ok(payment) => payment,
+            // With checks disabled (a transaction-kind-only build resolving its inputs, often
+            // with no sender at all) a full node runs the transaction on a made-up gas coin:
+            // nobody pays for a simulation.
+            Err(_) if checks_disabled && unresolved.gas.objects.is_empty() && !request.do_gas_selection() => {
+                let budget = unresolved.gas.budget.unwrap_or(ledger.gas().charge);
+                let coin = simulation_gas_coin(owner, budget);
+                let payment = GasPayment {
+                    objects: vec![ObjectReference::new(coin.object_id(), coin.version(), coin.digest())],
+                    owner,
+                    price: unresolved.gas.price.unwrap_or(ledger.gas().reference_gas_price),
+                    budget,
+                };
+                mock_gas = Some(coin);
+                payment
+            }
+            Err(rejection) => return Err(crate::service::rejection_status(&rejection)),
+        }
     } else {
         let gas = &unresolved.gas;
         GasPayment {
@@ -59,7 +79,8 @@ pub(crate) fn simulate(
         }
     };
     let transaction = unresolved.complete(programmable, gas_payment);
-    let simulation = ledger.simulate(&transaction).map_err(|r| crate::service::rejection_status(&r))?;
+    let simulation =
+        ledger.simulate_with(&transaction, mock_gas.as_ref()).map_err(|r| crate::service::rejection_status(&r))?;
 
     let mut response = proto::SimulateTransactionResponse::default();
     if let Some(submask) = mask.subtree(proto::SimulateTransactionResponse::TRANSACTION_FIELD.name) {
@@ -114,6 +135,15 @@ fn command_result(values: &[Vec<u8>]) -> proto::CommandResult {
         })
         .collect();
     result
+}
+
+/// A SUI coin of `budget` owned by `owner` that exists only in one simulation, at an id no
+/// transaction can create (derived from the zero digest).
+fn simulation_gas_coin(owner: Address, budget: u64) -> Object {
+    let id = Address::derive_id(sui_sdk_types::Digest::new([0; 32]), u64::MAX);
+    let contents = bcs::to_bytes(&(id, budget)).expect("a coin serializes");
+    let data = MoveStruct::new(StructTag::gas_coin(), true, 1, contents).expect("the contents start with the id");
+    Object::new(ObjectData::Struct(data), Owner::Address(owner), sui_sdk_types::Digest::new([0; 32]), 0)
 }
 
 /// The owner's SUI coins with their balances.
