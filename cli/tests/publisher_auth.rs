@@ -4,8 +4,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
+use std::process::Child;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::Localnet;
@@ -27,19 +27,9 @@ impl Drop for Daemon {
 
 /// `floe daemon` on a free port with the given flags, and its address.
 fn daemon(localnet: &Localnet, flags: &[&str]) -> (Daemon, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
-        .args(["--json", "--log-level", "warn", "daemon", "--listen", "127.0.0.1:0"])
-        .args(flags)
-        .arg("--deployment")
-        .arg(&localnet.deployment)
-        .args(["--key", &localnet.key])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let started: Value = serde_json::from_str(&line).expect("floe daemon prints JSON");
+    let mut command = common::floe_command(&["daemon", "--listen", "127.0.0.1:0"]);
+    command.args(flags).arg("--deployment").arg(&localnet.deployment).args(["--key", &localnet.key]);
+    let (child, started) = common::spawn_announced(command);
     assert_eq!(started["requires_token"], true, "{started}");
     let addr = started["url"].as_str().unwrap().trim_start_matches("http://").to_owned();
     (Daemon(child), addr)

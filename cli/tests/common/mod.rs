@@ -41,17 +41,9 @@ impl Localnet {
     }
 
     fn spawn(dir: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
-            .args(["--json", "--log-level", "warn", "localnet", "--any-ports", "--nodes", "4", "--shards", "12"])
-            .args(["--data-dir", dir.to_str().unwrap()])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let started: Value = serde_json::from_str(&line).expect("floe localnet prints JSON");
+        let mut command = floe_command(&["localnet", "--any-ports", "--nodes", "4", "--shards", "12"]);
+        command.args(["--data-dir", dir.to_str().unwrap()]).args(args);
+        let (child, started) = spawn_announced(command);
         Self {
             child,
             dir: dir.to_owned(),
@@ -70,6 +62,16 @@ impl Localnet {
         }
         run(command)
     }
+}
+
+/// Spawns a long-running `floe` command and returns it with the JSON line it prints once it
+/// serves.
+pub fn spawn_announced(mut command: Command) -> (Child, Value) {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let started = serde_json::from_str(&line).unwrap_or_else(|_| panic!("{command:?} printed {line:?}, not JSON"));
+    (child, started)
 }
 
 /// `floe --json --log-level warn ARGS`.
