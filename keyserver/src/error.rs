@@ -66,6 +66,16 @@ pub enum RequestError {
         /// The burst allowed.
         burst: u32,
     },
+    /// One IP address asked too often (checked before any signature is verified).
+    #[error("{ip} exceeded {per_second} requests per second (burst {burst}); retry later")]
+    IpRateLimited {
+        /// The client's address.
+        ip: std::net::IpAddr,
+        /// The sustained rate allowed.
+        per_second: u32,
+        /// The burst allowed.
+        burst: u32,
+    },
     /// The policy denied access: the simulated `seal_approve*` call aborted.
     #[error("access denied: {0}")]
     NoAccess(String),
@@ -112,7 +122,7 @@ impl RequestError {
             Self::InvalidSdkVersion(_) => ErrorKind::InvalidSdkVersion,
             Self::InvalidSdkType(_) => ErrorKind::InvalidSdkType,
             Self::DeprecatedSdk { .. } => ErrorKind::DeprecatedSdkVersion,
-            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::RateLimited { .. } | Self::IpRateLimited { .. } => ErrorKind::RateLimited,
             Self::NoAccess(_) => ErrorKind::NoAccess,
             Self::StaleChain { .. } | Self::ChainUnavailable(_) => ErrorKind::Failure,
         }
@@ -137,7 +147,7 @@ impl RequestError {
             | Self::NoAccess(_)
             | Self::InvalidParameter(_) => StatusCode::FORBIDDEN,
             Self::DeprecatedSdk { .. } => StatusCode::UPGRADE_REQUIRED,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::IpRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::StaleChain { .. } | Self::ChainUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

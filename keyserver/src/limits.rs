@@ -15,8 +15,13 @@ pub const FRESHNESS_POLL: Duration = Duration::from_millis(500);
 pub const DEFAULT_RATE_PER_SECOND: u32 = 20;
 /// Default burst one user may make above the sustained rate.
 pub const DEFAULT_RATE_BURST: u32 = 40;
-/// Users whose buckets are remembered; beyond this, full buckets are forgotten.
-pub const MAX_TRACKED_USERS: usize = 100_000;
+/// Default sustained requests per second from one IP address (several users may share one
+/// behind a NAT, so above the per-user rate).
+pub const DEFAULT_IP_RATE_PER_SECOND: u32 = 50;
+/// Default burst from one IP address above its sustained rate.
+pub const DEFAULT_IP_RATE_BURST: u32 = 100;
+/// Users (or IP addresses) whose buckets are remembered; beyond this, full buckets are forgotten.
+pub const MAX_TRACKED_CLIENTS: usize = 100_000;
 /// The gas budget of the simulated transaction (never charged; the user's largest SUI coin
 /// must cover it, as a full node checks gas even when simulating).
 pub const SIMULATION_GAS_BUDGET: u64 = 5_000_000;

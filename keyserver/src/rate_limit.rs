@@ -1,13 +1,14 @@
-//! Per-user rate limiting: a token bucket per certified user address, checked after the
-//! user's signatures verify (so no one can spend someone else's quota) and before any chain call.
+//! Rate limiting with a token bucket per key: per client IP address, checked first (so one
+//! address cannot make the server verify signatures without end), and per certified user
+//! address, checked after the user's signatures verify (so no one can spend someone else's
+//! quota) and before any chain call.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use sui_sdk_types::Address;
-
-use crate::limits::MAX_TRACKED_USERS;
+use crate::limits::MAX_TRACKED_CLIENTS;
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -15,15 +16,15 @@ struct Bucket {
     refilled: Instant,
 }
 
-/// Token buckets by user.
+/// Token buckets by `K` (a user's address, a client's IP address).
 #[derive(Debug)]
-pub(crate) struct RateLimiter {
+pub(crate) struct RateLimiter<K> {
     per_second: u32,
     burst: u32,
-    buckets: Mutex<HashMap<Address, Bucket>>,
+    buckets: Mutex<HashMap<K, Bucket>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Copy> RateLimiter<K> {
     pub(crate) fn new(per_second: u32, burst: u32) -> Self {
         Self { per_second, burst: burst.max(1), buckets: Mutex::new(HashMap::new()) }
     }
@@ -36,15 +37,15 @@ impl RateLimiter {
         self.burst
     }
 
-    /// Takes one token from `user`'s bucket at time `now`; false if it is empty.
-    pub(crate) fn allow(&self, user: Address, now: Instant) -> bool {
+    /// Takes one token from `key`'s bucket at time `now`; false if it is empty.
+    pub(crate) fn allow(&self, key: K, now: Instant) -> bool {
         let mut buckets = self.buckets.lock().expect("rate limiter lock");
-        if buckets.len() >= MAX_TRACKED_USERS && !buckets.contains_key(&user) {
-            // Forget users whose bucket has refilled: they lose nothing.
+        if buckets.len() >= MAX_TRACKED_CLIENTS && !buckets.contains_key(&key) {
+            // Forget the keys whose bucket has refilled: they lose nothing.
             let (rate, burst) = (f64::from(self.per_second), f64::from(self.burst));
             buckets.retain(|_, b| b.tokens + now.duration_since(b.refilled).as_secs_f64() * rate < burst);
         }
-        let bucket = buckets.entry(user).or_insert(Bucket { tokens: f64::from(self.burst), refilled: now });
+        let bucket = buckets.entry(key).or_insert(Bucket { tokens: f64::from(self.burst), refilled: now });
         let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * f64::from(self.per_second)).min(f64::from(self.burst));
         bucket.refilled = now;
@@ -60,6 +61,8 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use sui_sdk_types::Address;
 
     use super::*;
 

@@ -6,17 +6,16 @@
 //! (staleness of the server's view, then the policy simulation). Only when the simulation succeeds are user keys
 //! derived, and they leave the server only encrypted to the request's ephemeral key.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use floe_chain::ChainClient;
@@ -36,7 +35,10 @@ use crate::api::{
 };
 use crate::error::RequestError;
 use crate::freshness::{ChainView, now_ms};
-use crate::limits::{DEFAULT_MAX_STALENESS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND, MAX_REQUEST_BYTES};
+use crate::limits::{
+    DEFAULT_IP_RATE_BURST, DEFAULT_IP_RATE_PER_SECOND, DEFAULT_MAX_STALENESS, DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND, MAX_REQUEST_BYTES,
+};
 use crate::mode::{ServedKey, ServerMode};
 use crate::policy;
 use crate::ptb::check_ptb;
@@ -55,6 +57,10 @@ pub struct KeyServerConfig {
     pub rate_per_second: u32,
     /// Burst per user.
     pub rate_burst: u32,
+    /// Sustained requests per second per client IP address.
+    pub ip_rate_per_second: u32,
+    /// Burst per client IP address.
+    pub ip_rate_burst: u32,
     /// Which web origins browsers may call it from (none by default).
     pub cors: Cors,
 }
@@ -68,6 +74,8 @@ impl std::fmt::Debug for KeyServerConfig {
             .field("max_staleness", &self.max_staleness)
             .field("rate_per_second", &self.rate_per_second)
             .field("rate_burst", &self.rate_burst)
+            .field("ip_rate_per_second", &self.ip_rate_per_second)
+            .field("ip_rate_burst", &self.ip_rate_burst)
             .field("cors", &self.cors)
             .finish()
     }
@@ -88,6 +96,8 @@ impl KeyServerConfig {
             max_staleness: DEFAULT_MAX_STALENESS,
             rate_per_second: DEFAULT_RATE_PER_SECOND,
             rate_burst: DEFAULT_RATE_BURST,
+            ip_rate_per_second: DEFAULT_IP_RATE_PER_SECOND,
+            ip_rate_burst: DEFAULT_IP_RATE_BURST,
             cors: Cors::default(),
         }
     }
@@ -98,7 +108,8 @@ struct ServerState {
     chain: ChainClient,
     view: Arc<ChainView>,
     max_staleness: Duration,
-    limiter: RateLimiter,
+    limiter: RateLimiter<Address>,
+    ip_limiter: RateLimiter<IpAddr>,
 }
 
 /// A running key server.
@@ -122,6 +133,7 @@ impl KeyServer {
             view,
             max_staleness: config.max_staleness,
             limiter: RateLimiter::new(config.rate_per_second, config.rate_burst),
+            ip_limiter: RateLimiter::new(config.ip_rate_per_second, config.ip_rate_burst),
         });
         let app = Router::new()
             .route(SERVICE_PATH, get(service))
@@ -214,9 +226,22 @@ fn check_sdk_headers(headers: &HeaderMap) -> Result<(), RequestError> {
 
 async fn fetch_key(
     State(state): State<Arc<ServerState>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<FetchKeyResponse>, RequestError> {
+    // floe-serve names the peer of every connection; without it (a router served some other
+    // way) only the per-user limit applies.
+    if let Some(Extension(ConnectInfo(peer))) = peer {
+        let ip = peer.ip();
+        if !state.ip_limiter.allow(ip, Instant::now()) {
+            return Err(RequestError::IpRateLimited {
+                ip,
+                per_second: state.ip_limiter.per_second(),
+                burst: state.ip_limiter.burst(),
+            });
+        }
+    }
     check_sdk_headers(&headers)?;
     let (request, checked) = parse_request(&body)?;
     // The package is the one the PTB calls; a permissioned server refuses others before any

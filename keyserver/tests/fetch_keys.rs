@@ -398,6 +398,40 @@ async fn a_user_over_the_rate_limit_is_told_to_retry() {
 }
 
 #[tokio::test]
+async fn one_ip_address_over_its_rate_is_refused_before_any_signature_is_checked() {
+    let net = start_with(|config| {
+        config.ip_rate_per_second = 1;
+        config.ip_rate_burst = 2;
+    })
+    .await;
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        // Not even JSON: the first two get the parse error, the third the IP limit.
+        let answer = net
+            .http
+            .post(format!("{}/v1/fetch_key", net.infos[0].url))
+            .header("content-type", "application/json")
+            .body("not a request")
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        let body: ErrorResponse = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        answers.push((status, body));
+    }
+    let statuses: Vec<u16> = answers.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, vec![400, 400, 429], "{answers:?}");
+    let (_, limited) = &answers[2];
+    assert_eq!(limited.error, "RateLimited");
+    assert!(
+        limited.message.contains("127.0.0.1") && limited.message.contains("1 requests per second"),
+        "{}",
+        limited.message
+    );
+    net.shutdown().await;
+}
+
+#[tokio::test]
 async fn a_stale_chain_view_is_refused() {
     // No checkpoint is ever younger than 1 ms by the time a request arrives.
     let net = start_with(|config| config.max_staleness = Duration::from_millis(1)).await;

@@ -17,7 +17,7 @@ use super::staking::{StakingState, clock_ms, codes::*};
 use super::{abort_in, system, tag};
 
 const INNER: &str = "staking_inner";
-/// `random::EWrongInnerVersion`.
+/// `0x2::random::EWrongInnerVersion`.
 const E_WRONG_RANDOM_VERSION: u64 = 1;
 
 /// `staking::open_challenge_window(&mut Staking, &Random, &Clock)`.

@@ -26,37 +26,37 @@ pub(crate) const E_WRONG_VERSION: u64 = 0;
 
 /// `staking_inner`'s abort codes.
 pub(crate) mod codes {
-    /// `EWrongEpochState`.
+    /// `staking_inner::EWrongEpochState`.
     pub const E_WRONG_EPOCH_STATE: u64 = 0;
-    /// `ETooEarly`.
+    /// `staking_inner::ETooEarly`.
     pub const E_TOO_EARLY: u64 = 1;
-    /// `ENoStake`.
+    /// `staking_inner::ENoStake`.
     pub const E_NO_STAKE: u64 = 2;
-    /// `EPoolNotFound`.
+    /// `staking_inner::EPoolNotFound`.
     pub const E_POOL_NOT_FOUND: u64 = 3;
-    /// `EZeroStake`.
+    /// `staking_inner::EZeroStake`.
     pub const E_ZERO_STAKE: u64 = 4;
-    /// `EInvalidProofOfPossession`.
+    /// `staking_inner::EInvalidProofOfPossession`.
     pub const E_INVALID_PROOF_OF_POSSESSION: u64 = 5;
-    /// `EInvalidSyncEpoch`.
+    /// `staking_inner::EInvalidSyncEpoch`.
     pub const E_INVALID_SYNC_EPOCH: u64 = 6;
-    /// `EDuplicateSyncDone`.
+    /// `staking_inner::EDuplicateSyncDone`.
     pub const E_DUPLICATE_SYNC_DONE: u64 = 7;
-    /// `ENotInCommittee`.
+    /// `staking_inner::ENotInCommittee`.
     pub const E_NOT_IN_COMMITTEE: u64 = 8;
-    /// `ENotWithdrawable`.
+    /// `staking_inner::ENotWithdrawable`.
     pub const E_NOT_WITHDRAWABLE: u64 = 9;
-    /// `EWithdrawDirectly`.
+    /// `staking_inner::EWithdrawDirectly`.
     pub const E_WITHDRAW_DIRECTLY: u64 = 10;
-    /// `EEpochMismatch`.
+    /// `staking_inner::EEpochMismatch`.
     pub const E_EPOCH_MISMATCH: u64 = 11;
-    /// `EAlreadyWithdrawing`.
+    /// `staking_inner::EAlreadyWithdrawing`.
     pub const E_ALREADY_WITHDRAWING: u64 = 12;
-    /// `EChallengeWindowOpen`.
+    /// `staking_inner::EChallengeWindowOpen`.
     pub const E_CHALLENGE_WINDOW_OPEN: u64 = 13;
-    /// `ENoChallengeWindow`.
+    /// `staking_inner::ENoChallengeWindow`.
     pub const E_NO_CHALLENGE_WINDOW: u64 = 14;
-    /// `EOutcomeRecorded`.
+    /// `staking_inner::EOutcomeRecorded`.
     pub const E_OUTCOME_RECORDED: u64 = 15;
 }
 use codes::*;
