@@ -156,29 +156,34 @@ impl Keystore {
         serde_json::to_string_pretty(&entries).expect("a list of strings always serializes")
     }
 
-    /// Writes the keystore file.
-    /// Writes the keystore, readable and writable by its owner only (0600 on Unix), as private
-    /// keys must be: an existing file is narrowed to 0600 too.
+    /// Writes the keystore, readable and writable by its owner only (see [`write_private`]).
     pub fn save(&self, path: &Path) -> Result<(), KeyError> {
-        let failed = |source| KeyError::Io { path: path.display().to_string(), source };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
-            options.mode(0o600);
-            if path.exists() {
-                std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
-            }
-        }
-        let mut file = options.open(path).map_err(failed)?;
-        std::io::Write::write_all(&mut file, self.to_json().as_bytes()).map_err(failed)
+        write_private(path, self.to_json().as_bytes())
+            .map_err(|source| KeyError::Io { path: path.display().to_string(), source })
     }
 
     /// The key whose address is `address`, if present.
     pub fn find(&self, address: &Address) -> Option<&Keypair> {
         self.keys.iter().find(|k| k.address() == *address)
     }
+}
+
+/// Writes a file holding secrets (keys, a node config naming its keys): readable and writable by
+/// its owner only (0600 on Unix), an existing file narrowed to 0600 before it is rewritten, so
+/// the secret is never readable by others, even for a moment.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    let mut file = options.open(path)?;
+    std::io::Write::write_all(&mut file, contents)
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub use checkpoint_stream::StreamPolicy;
 pub use client::{ChainClient, ClientError, ServiceInfo};
 pub use deployment::{Deployment, DeploymentError, Packages};
 pub use executed::{Executed, ExecutionFailure, MoveAbort, WrittenObject, written_objects};
-pub use keys::{KeyError, Keypair, Keystore};
+pub use keys::{KeyError, Keypair, Keystore, write_private};
 pub use payment::{
     PaymentError, SelectedCoin, coin_struct, owned_coins, select_coins, select_gas, split_payment, transaction_for,
 };

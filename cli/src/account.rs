@@ -3,9 +3,40 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use floe_chain::{Deployment, Keypair, Keystore};
+use floe_chain::{Deployment, Keypair, Keystore, Packages};
 use floe_client::{ChainAccess, FloeClient, Settings};
 use sui_sdk_types::Address;
+
+/// Which floe packages a service works with, for the commands that take a chain endpoint of
+/// their own (`floe indexer`, `floe keyserver`). Naming them is required: a service silently
+/// pointed at the devnet's package ids would follow or serve nothing on another network.
+#[derive(Debug, Clone, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct PackagesArgs {
+    /// A deployment.json naming floe's package ids (written by `floe devnet`, `floe localnet`
+    /// or `floe deploy`).
+    #[arg(long)]
+    pub deployment: Option<PathBuf>,
+    /// Use the package ids every floe devnet has (its packages live at fixed addresses).
+    #[arg(long)]
+    pub devnet: bool,
+}
+
+impl PackagesArgs {
+    /// The package ids chosen.
+    pub fn packages(&self) -> anyhow::Result<Packages> {
+        match &self.deployment {
+            Some(path) => Ok(Deployment::load(path)
+                .with_context(|| format!("cannot load the deployment description {}", path.display()))?
+                .packages),
+            None => Ok(Packages {
+                wal: floe_devnet::WAL_PACKAGE,
+                floe: floe_devnet::FLOE_PACKAGE,
+                seal: floe_devnet::SEAL_PACKAGE,
+            }),
+        }
+    }
+}
 
 /// Where floe lives and who acts.
 #[derive(Debug, Clone, clap::Args)]

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use floe_chain::{Deployment, Packages, StreamPolicy};
-use floe_devnet::{FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE};
+use floe_chain::StreamPolicy;
 use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
 use serde::Serialize;
 
 use crate::Output;
+use crate::account::PackagesArgs;
 
 /// Where the explorer listens when `--listen` is not given.
 pub const DEFAULT_EXPLORER_LISTEN: &str = "127.0.0.1:9100";
@@ -34,9 +34,9 @@ pub struct IndexerArgs {
     /// Where the explorer page and API listen (port 0: any free port).
     #[arg(long, default_value = DEFAULT_EXPLORER_LISTEN)]
     pub listen: SocketAddr,
-    /// A deployment.json naming floe's package ids; default: the ids the floe devnet uses.
-    #[arg(long)]
-    pub deployment: Option<PathBuf>,
+    /// floe's packages: `--deployment FILE` or `--devnet`.
+    #[command(flatten)]
+    pub packages: PackagesArgs,
     /// The first checkpoint to index when the database is empty.
     #[arg(long, default_value_t = 0)]
     pub first_checkpoint: u64,
@@ -59,10 +59,7 @@ impl IndexerArgs {
                 DatabaseUrl::in_data_dir(&self.data_dir)
             }
         };
-        let packages = match &self.deployment {
-            Some(path) => Deployment::load(path).context("reading --deployment")?.packages,
-            None => Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
-        };
+        let packages = self.packages.packages()?;
         Ok(IndexerConfig {
             database,
             rpc_url: self.rpc.clone(),

@@ -17,15 +17,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail, ensure};
-use floe_chain::{ChainClient, Deployment, Keypair, Packages};
-use floe_devnet::{FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE};
-use floe_keyserver::limits::{DEFAULT_MAX_STALENESS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND};
+use floe_chain::{ChainClient, Keypair};
+use floe_keyserver::limits::{
+    DEFAULT_IP_RATE_BURST, DEFAULT_IP_RATE_PER_SECOND, DEFAULT_MAX_STALENESS, DEFAULT_RATE_BURST,
+    DEFAULT_RATE_PER_SECOND,
+};
 use floe_keyserver::{KeyServer, KeyServerConfig, PermissionedClient, ServerMode, register_key_server};
 use floe_seal::MasterKey;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
 use crate::Output;
+use crate::account::PackagesArgs;
 
 /// Where the key server listens when `--listen` is not given (Seal's default port).
 pub const DEFAULT_KEYSERVER_LISTEN: &str = "127.0.0.1:2024";
@@ -36,9 +39,9 @@ pub struct KeyserverArgs {
     /// The Sui gRPC v2 endpoint to simulate policies on, e.g. the URL `floe devnet` prints.
     #[arg(long)]
     pub rpc: String,
-    /// A deployment.json naming floe's package ids; default: the ids the floe devnet uses.
-    #[arg(long)]
-    pub deployment: Option<PathBuf>,
+    /// floe's packages: `--deployment FILE` or `--devnet`.
+    #[command(flatten)]
+    pub packages: PackagesArgs,
     /// Where to listen (port 0: any free port).
     #[arg(long, default_value = DEFAULT_KEYSERVER_LISTEN)]
     pub listen: SocketAddr,
@@ -71,6 +74,13 @@ pub struct KeyserverArgs {
     /// Burst of requests allowed per user.
     #[arg(long, default_value_t = DEFAULT_RATE_BURST)]
     pub rate_burst: u32,
+    /// Sustained requests per second allowed per client IP address (checked before any
+    /// signature is verified).
+    #[arg(long, default_value_t = DEFAULT_IP_RATE_PER_SECOND)]
+    pub ip_rate_per_second: u32,
+    /// Burst of requests allowed per client IP address.
+    #[arg(long, default_value_t = DEFAULT_IP_RATE_BURST)]
+    pub ip_rate_burst: u32,
     /// A web origin (`https://app.example`) whose pages may call this key server from a
     /// browser (Seal's SDK in a dapp); repeat for several, `*` for any.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -162,12 +172,8 @@ pub fn load_or_create_master_key(path: &Path) -> anyhow::Result<MasterKey> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let key = MasterKey::generate(&mut rand::thread_rng());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    std::io::Write::write_all(&mut file, hex::encode(key.to_bytes()).as_bytes())?;
+    floe_chain::write_private(path, hex::encode(key.to_bytes()).as_bytes())
+        .with_context(|| format!("creating {}", path.display()))?;
     Ok(key)
 }
 
@@ -192,10 +198,7 @@ pub fn load_clients(path: &Path) -> anyhow::Result<ClientsFile> {
 pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
     let master = load_or_create_master_key(&args.master_key)?;
     let clients = args.permissioned.as_deref().map(load_clients).transpose()?;
-    let packages = match &args.deployment {
-        Some(path) => Deployment::load(path).context("reading --deployment")?.packages,
-        None => Packages { wal: WAL_PACKAGE, floe: FLOE_PACKAGE, seal: SEAL_PACKAGE },
-    };
+    let packages = args.packages.packages()?;
     let chain = ChainClient::new(&args.rpc)?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -262,6 +265,8 @@ pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
     config.max_staleness = Duration::from_secs(args.max_staleness_secs);
     config.rate_per_second = args.rate_per_second;
     config.rate_burst = args.rate_burst;
+    config.ip_rate_per_second = args.ip_rate_per_second;
+    config.ip_rate_burst = args.ip_rate_burst;
     config.cors = floe_serve::Cors::from_origins(&args.cors_origins).context("--cors-origin")?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
     let server = KeyServer::serve(listener, config)?;

@@ -109,12 +109,23 @@ async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
 #[test]
 fn indexer_refuses_a_database_url_it_cannot_use() {
     let out = Command::new(env!("CARGO_BIN_EXE_floe"))
-        .args(["indexer", "--rpc", "http://127.0.0.1:1", "--database-url", "ftp://somewhere"])
+        .args(["indexer", "--rpc", "http://127.0.0.1:1", "--devnet", "--database-url", "ftp://somewhere"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("ftp://somewhere") && stderr.contains("postgres://"), "{stderr}");
+}
+
+#[test]
+fn services_refuse_to_guess_which_packages_to_use() {
+    for command in ["indexer", "keyserver"] {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_floe")).args([command, "--rpc", "http://127.0.0.1:1"]).output().unwrap();
+        assert!(!out.status.success(), "{command} started without --deployment or --devnet");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.contains("--deployment") && stderr.contains("--devnet"), "{command}: {stderr}");
+    }
 }
 
 #[test]

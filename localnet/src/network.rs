@@ -413,7 +413,9 @@ fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) ->
         base_dir: PathBuf::new(),
     };
     let path = dir.join("node.toml");
-    std::fs::write(&path, node_config.to_toml()).map_err(|source| LocalnetError::Io { path, source })?;
+    // The config names the node's keys.
+    floe_chain::write_private(&path, node_config.to_toml().as_bytes())
+        .map_err(|source| LocalnetError::Io { path, source })?;
     Ok(node_config)
 }
 

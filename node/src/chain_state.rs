@@ -487,6 +487,10 @@ impl ChainView for ChainState {
     fn next_checkpoint(&self) -> Option<u64> {
         Some(ChainState::next_checkpoint(self))
     }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.progress()
+    }
 }
 
 #[cfg(test)]

@@ -163,6 +163,10 @@ pub trait ChainView: Send + Sync + 'static {
     fn next_checkpoint(&self) -> Option<u64> {
         None
     }
+
+    /// Marks every change of this view: a request waiting for the chain to show something
+    /// (a registration the client's transaction just made) waits on it instead of polling.
+    fn changes(&self) -> tokio::sync::watch::Receiver<u64>;
 }
 
 impl std::fmt::Debug for dyn ChainView {

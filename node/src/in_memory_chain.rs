@@ -7,6 +7,7 @@ use std::{
 };
 
 use floe_encoder::{BlobId, Epoch};
+use tokio::sync::watch;
 
 use crate::{
     blob_info::{BlobInfo, ObjectId},
@@ -17,6 +18,8 @@ use crate::{
 #[derive(Debug)]
 pub struct InMemoryChain {
     state: RwLock<State>,
+    /// Counts the changes, for [`ChainView::changes`].
+    changes: watch::Sender<u64>,
 }
 
 #[derive(Debug)]
@@ -28,14 +31,20 @@ struct State {
 impl InMemoryChain {
     /// A chain at `committee`'s epoch with no blobs.
     pub fn new(committee: Committee) -> Self {
-        Self { state: RwLock::new(State { committee: Arc::new(committee), blobs: HashMap::new() }) }
+        Self {
+            state: RwLock::new(State { committee: Arc::new(committee), blobs: HashMap::new() }),
+            changes: watch::Sender::new(0),
+        }
     }
 
     fn update(&self, blob_id: BlobId, change: impl FnOnce(&mut BlobInfo)) {
-        // A poisoned lock means a panic mid-update elsewhere; the map itself is still consistent
-        // because every change is a single call on one entry.
-        let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
-        change(state.blobs.entry(blob_id).or_default());
+        {
+            // A poisoned lock means a panic mid-update elsewhere; the map itself is still
+            // consistent because every change is a single call on one entry.
+            let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
+            change(state.blobs.entry(blob_id).or_default());
+        }
+        self.changes.send_modify(|count| *count += 1);
     }
 
     fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
@@ -54,6 +63,10 @@ impl ChainView for InMemoryChain {
 
     fn blob_info(&self, blob_id: &BlobId) -> Option<BlobInfo> {
         self.read(|state| state.blobs.get(blob_id).cloned())
+    }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 }
 
@@ -83,10 +96,13 @@ impl ChainFeed for InMemoryChain {
     }
 
     fn epoch_changed(&self, committee: Committee) {
-        let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
-        if committee.epoch() >= state.committee.epoch() {
-            state.committee = Arc::new(committee);
+        {
+            let mut state = self.state.write().unwrap_or_else(|poison| poison.into_inner());
+            if committee.epoch() >= state.committee.epoch() {
+                state.committee = Arc::new(committee);
+            }
         }
+        self.changes.send_modify(|count| *count += 1);
     }
 }
 

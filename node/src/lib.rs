@@ -43,8 +43,9 @@
 //! (request logic), [`api`] (HTTP, on the routes of floe-node-api), [`recovery`] (rebuilding
 //! slivers from peers, through floe-node-api's client), [`stored_sliver`] (a sliver on disk with
 //! its digest), [`integrity`] (damage found and repaired), [`scrub`] (the background check of
-//! every stored sliver), [`config`] (the TOML file), [`runner`] (a whole node), [`local_cluster`]
-//! (nodes on loopback for tests and benchmarks), [`challenges`] (storage challenges: answering,
+//! every stored sliver), [`config`] (the TOML file), [`runner`] (a whole node), `local_cluster`
+//! (nodes on loopback for tests and benchmarks) and `InMemoryChain` (a chain view tests drive by
+//! hand), both behind the `test-utils` feature, [`challenges`] (storage challenges: answering,
 //! challenging peers, recording outcomes), [`operator`] (the node's own transactions),
 //! [`limits`], [`error`].
 
@@ -58,9 +59,11 @@ pub mod config;
 pub mod duties;
 pub mod error;
 pub mod follower;
+#[cfg(feature = "test-utils")]
 mod in_memory_chain;
 pub mod integrity;
 pub mod limits;
+#[cfg(feature = "test-utils")]
 pub mod local_cluster;
 pub mod node;
 pub mod operator;
@@ -73,6 +76,7 @@ pub mod stored_sliver;
 
 pub use chain_view::{ChainFeed, ChainView};
 pub use error::NodeError;
+#[cfg(feature = "test-utils")]
 pub use in_memory_chain::InMemoryChain;
 pub use node::{Health, StorageNode, Stored};
 pub use store::Store;

@@ -40,6 +40,3 @@ pub const PEER_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// (`?wait_millis=`): the node sees a registration only once its follower has read the
 /// checkpoint, which may trail the client's transaction.
 pub const MAX_REGISTRATION_WAIT: Duration = Duration::from_secs(30);
-
-/// How often a waiting request looks at the chain view again.
-pub const REGISTRATION_POLL_INTERVAL: Duration = Duration::from_millis(50);

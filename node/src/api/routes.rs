@@ -76,10 +76,18 @@ async fn wait_for_registration(
 ) -> Result<(), ApiError> {
     let Some(wait) = query.get(WAIT_MILLIS) else { return Ok(()) };
     let wait = wait.parse::<u64>().map_err(|error| NodeError::BadQuery(format!("{WAIT_MILLIS} {wait:?}: {error}")))?;
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(wait).min(limits::MAX_REGISTRATION_WAIT);
-    while !node.is_registered(blob_id, persistence) && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(limits::REGISTRATION_POLL_INTERVAL).await;
-    }
+    let wait = Duration::from_millis(wait).min(limits::MAX_REGISTRATION_WAIT);
+    // Subscribed before the first look, so a change between the look and the wait is not missed.
+    let mut changes = node.chain().changes();
+    let registered = async {
+        while !node.is_registered(blob_id, persistence) {
+            if changes.changed().await.is_err() {
+                return;
+            }
+        }
+    };
+    // Past the wait the request proceeds and is refused as usual if still not registered.
+    let _ = tokio::time::timeout(wait, registered).await;
     Ok(())
 }
 
