@@ -140,7 +140,8 @@ describe('reads', () => {
 		assert.equal(json.encoding_type, 1);
 		assert.equal(typeof json.registered_epoch, 'number');
 		assert.equal(typeof json.certified_epoch, 'number', 'the publisher certified the blob');
-		assert.equal(json.deletable, false);
+		// `deletable`, the last field, is the last byte of the BCS.
+		assert.equal(json.deletable, object.content.at(-1) === 1);
 		assert.equal(json.storage.end_epoch - json.storage.start_epoch, 2);
 		assert.match(json.storage.storage_size, /^[0-9]+$/);
 		// The blob id: the 32 little-endian bytes after the UID and registered_epoch in the BCS.
