@@ -25,7 +25,7 @@ from pathlib import Path
 
 from grpclib.client import Channel
 from pysui import PysuiConfiguration
-from pysui.sui.sui_common.config.confgroup import GroupProtocol
+from pysui.sui.sui_common.config.confgroup import GroupProtocol, NetworkType
 from pysui.sui.sui_grpc.pgrpc_clients import GrpcProtocolClient
 import pysui.sui.sui_common.sui_commands as cmd
 
@@ -71,6 +71,7 @@ def pysui_config(folder: Path, url: str, key: str) -> PysuiConfiguration:
             {
                 "profile_name": "localnet",
                 "url": url,
+                "network_type": NetworkType.LOCAL,
                 "faucet_url": None,
                 "faucet_status_url": None,
                 "make_active": True,
@@ -97,7 +98,7 @@ async def run(net: dict) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="floe-pysui-"))
     try:
-        config = pysui_config(folder, f"{rpc.hostname}:{rpc.port}", net["key"])
+        config = pysui_config(folder, net["rpc_url"], net["key"])
         check(config.active_address == address, "pysui derives the localnet's address from its key")
         client = GrpcProtocolClient(pysui_config=config)
         client._channel.close()
@@ -131,8 +132,8 @@ async def run(net: dict) -> None:
             await txn.transfer_objects(transfers=[blob], recipient=recipient)
             signed = await txn.build_and_sign()
             result = await client.execute(command=cmd.ExecuteTransaction(**signed))
-            check(result.is_ok(), f"a Blob transfer pysui built, signed and executed ({result.result_string})")
-            effects = result.result_data.transaction.effects
+            check(result.is_ok(), f"a Blob transfer pysui built, signed and executed {result.result_string}")
+            effects = result.result_data.effects  # the ExecutedTransaction
             check(effects.status.success, f"the transfer succeeded ({effects.status})")
 
             result = await client.execute(command=cmd.GetObject(object_id=blob))

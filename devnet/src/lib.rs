@@ -53,6 +53,7 @@ mod signature_verification;
 mod simulation;
 mod store;
 mod system_transaction;
+mod transaction_limits;
 mod unresolved;
 mod working_set;
 
