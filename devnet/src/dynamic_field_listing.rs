@@ -136,7 +136,9 @@ mod tests {
         let data = MoveStruct::new(field_type(name_type, TypeTag::U64), false, 3, contents).unwrap();
         let object = Object::new(ObjectData::Struct(data), Owner::Object(parent), Digest::ZERO, 0);
 
-        let listed = dynamic_field(parent, &object, &FieldMaskTree::new_wildcard()).unwrap();
+        let listed =
+            dynamic_field(parent, &object, &FieldMaskTree::new_wildcard(), &mut JsonRenderer::framework_only())
+                .unwrap();
         assert_eq!(listed.kind(), proto::dynamic_field::DynamicFieldKind::Field);
         assert_eq!(listed.field_id, Some(id.to_string()));
         let listed_name = listed.name.unwrap();
@@ -144,6 +146,14 @@ mod tests {
         assert_eq!(listed_name.value.unwrap().to_vec(), bcs::to_bytes(&name).unwrap());
         assert_eq!(listed.value.unwrap().value.unwrap().to_vec(), 7u64.to_le_bytes());
         assert_eq!(listed.value_type.as_deref(), Some("u64"));
-        assert_eq!(dynamic_field(Address::from_static("0x0de"), &object, &FieldMaskTree::new_wildcard()), None);
+        assert_eq!(
+            dynamic_field(
+                Address::from_static("0x0de"),
+                &object,
+                &FieldMaskTree::new_wildcard(),
+                &mut JsonRenderer::framework_only()
+            ),
+            None
+        );
     }
 }

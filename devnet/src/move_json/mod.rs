@@ -28,7 +28,14 @@ pub(crate) struct JsonRenderer<'l> {
 impl<'l> JsonRenderer<'l> {
     /// A renderer over `ledger`'s packages.
     pub(crate) fn new(ledger: &'l Ledger) -> Self {
-        Self { datatypes: LedgerDatatypes { ledger, modules: HashMap::new() } }
+        Self { datatypes: LedgerDatatypes { ledger: Some(ledger), modules: HashMap::new() } }
+    }
+
+    /// A renderer that knows only the standard library's and the framework's types (for tests
+    /// of code that renders without a chain).
+    #[cfg(test)]
+    pub(crate) fn framework_only() -> JsonRenderer<'static> {
+        JsonRenderer { datatypes: LedgerDatatypes { ledger: None, modules: HashMap::new() } }
     }
 
     /// A value of type `tag` held in `contents` (an object's or event's BCS bytes), or `None`
@@ -58,7 +65,7 @@ impl<'l> JsonRenderer<'l> {
 /// Datatypes from the ledger's package objects, and from the framework table for `0x1`/`0x2`.
 #[derive(Debug)]
 struct LedgerDatatypes<'l> {
-    ledger: &'l Ledger,
+    ledger: Option<&'l Ledger>,
     /// Modules read so far (`None`: the package or module does not exist).
     modules: HashMap<(Address, String), Option<CompiledModule>>,
 }
@@ -71,7 +78,7 @@ impl Datatypes for LedgerDatatypes<'_> {
         }
         let key = (*package, module.to_owned());
         if !self.modules.contains_key(&key) {
-            let compiled = match self.ledger.object(package).map(|o| o.data().clone()) {
+            let compiled = match self.ledger.and_then(|l| l.object(package)).map(|o| o.data().clone()) {
                 Some(ObjectData::Package(p)) => match p.modules.iter().find(|(n, _)| n.as_str() == module) {
                     Some((_, bytes)) => Some(read_module(bytes).map_err(|source| LayoutError::Bytecode {
                         package: *package,
