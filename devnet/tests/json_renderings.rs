@@ -186,11 +186,17 @@ async fn every_genesis_object_renders_to_its_last_byte() {
     let mut types: Vec<&str> = objects.iter().filter_map(|o| o.object_type.as_deref()).collect();
     types.sort_unstable();
     types.dedup();
-    // Coins, the Clock, Random and its inner field, floe's system and staking objects with their
-    // inner states, node capabilities, staked WAL, and the packages.
-    for expected in
-        ["::coin::Coin<", "::clock::Clock", "::random::Random", "::dynamic_field::Field<", "::staked_wal::StakedWal"]
-    {
+    // Coins, the Clock, Random and its inner field, WAL's treasury, floe's system and staking
+    // objects with their inner states behind dynamic fields, and the packages.
+    for expected in [
+        "::coin::Coin<",
+        "::clock::Clock",
+        "::random::RandomInner>",
+        "::wal::ProtectedTreasury",
+        "::system::System",
+        "::staking_inner::StakingInnerV1>",
+        "::system_state_inner::SystemStateInnerV1>",
+    ] {
         assert!(types.iter().any(|t| t.contains(expected)), "genesis has no {expected}: {types:?}");
     }
     for object in &objects {
