@@ -40,6 +40,16 @@ pub enum Rejection {
         /// The transaction's sender.
         sender: Address,
     },
+    /// The transaction is over one of the limits of its shape (`transaction_limits`).
+    #[error("the transaction is over the limit {limit} = {value}: {got}")]
+    OverLimit {
+        /// The limit's protocol-config name.
+        limit: &'static str,
+        /// Its value.
+        value: u64,
+        /// What the transaction has.
+        got: u64,
+    },
     /// A feature the devnet does not implement.
     #[error("not supported by the devnet: {0}")]
     Unsupported(String),
@@ -204,6 +214,7 @@ pub(crate) fn admit_checked(
         };
         return Err(Rejection::NotProgrammable(kind.into()));
     };
+    crate::transaction_limits::check(transaction, programmable)?;
     let sender = transaction.sender;
     if let Some(signatures) = signatures {
         let [signature] = signatures else {

@@ -10,8 +10,15 @@ use sui_rpc::field::FieldMaskTree;
 use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::{Address, Object, StructTag, TypeTag};
 
+use crate::move_json::JsonRenderer;
+
 /// One dynamic field of `parent`, or `None` if `object` is not a well-formed field of it.
-pub(crate) fn dynamic_field(parent: Address, object: &Object, mask: &FieldMaskTree) -> Option<proto::DynamicField> {
+pub(crate) fn dynamic_field(
+    parent: Address,
+    object: &Object,
+    mask: &FieldMaskTree,
+    json: &mut JsonRenderer<'_>,
+) -> Option<proto::DynamicField> {
     let sui_sdk_types::ObjectData::Struct(field) = object.data() else {
         return None;
     };
@@ -31,7 +38,7 @@ pub(crate) fn dynamic_field(parent: Address, object: &Object, mask: &FieldMaskTr
         }
         _ => Field { name_type, name, value_type, value, child: None },
     };
-    Some(message(parent, object, &kind, mask))
+    Some(message(parent, object, &kind, mask, json))
 }
 
 /// A field's parts.
@@ -60,7 +67,13 @@ fn split<'a>(parent: Address, id: Address, contents: &'a [u8], name_type: &TypeT
     (1..=rest.len()).map(|n| rest.split_at(n)).find(|(name, _)| parent.derive_dynamic_child_id(name_type, name) == id)
 }
 
-fn message(parent: Address, object: &Object, field: &Field<'_>, mask: &FieldMaskTree) -> proto::DynamicField {
+fn message(
+    parent: Address,
+    object: &Object,
+    field: &Field<'_>,
+    mask: &FieldMaskTree,
+    json: &mut JsonRenderer<'_>,
+) -> proto::DynamicField {
     use proto::dynamic_field::DynamicFieldKind;
     let bcs = |name: String, value: &[u8]| {
         let mut bcs = proto::Bcs::default();
@@ -77,7 +90,7 @@ fn message(parent: Address, object: &Object, field: &Field<'_>, mask: &FieldMask
     full.value_type = Some(field.value_type.to_string());
     full.child_id = field.child.map(|c| c.to_string());
     if let Some(submask) = mask.subtree(proto::DynamicField::FIELD_OBJECT_FIELD.name) {
-        full.field_object = Some(crate::render::object(object, &submask));
+        full.field_object = Some(crate::render::object(object, &submask, json));
     }
     let mut projected = proto::DynamicField::default();
     let keep = |path: &str| mask.contains(path);
@@ -123,7 +136,9 @@ mod tests {
         let data = MoveStruct::new(field_type(name_type, TypeTag::U64), false, 3, contents).unwrap();
         let object = Object::new(ObjectData::Struct(data), Owner::Object(parent), Digest::ZERO, 0);
 
-        let listed = dynamic_field(parent, &object, &FieldMaskTree::new_wildcard()).unwrap();
+        let listed =
+            dynamic_field(parent, &object, &FieldMaskTree::new_wildcard(), &mut JsonRenderer::framework_only())
+                .unwrap();
         assert_eq!(listed.kind(), proto::dynamic_field::DynamicFieldKind::Field);
         assert_eq!(listed.field_id, Some(id.to_string()));
         let listed_name = listed.name.unwrap();
@@ -131,6 +146,14 @@ mod tests {
         assert_eq!(listed_name.value.unwrap().to_vec(), bcs::to_bytes(&name).unwrap());
         assert_eq!(listed.value.unwrap().value.unwrap().to_vec(), 7u64.to_le_bytes());
         assert_eq!(listed.value_type.as_deref(), Some("u64"));
-        assert_eq!(dynamic_field(Address::from_static("0x0de"), &object, &FieldMaskTree::new_wildcard()), None);
+        assert_eq!(
+            dynamic_field(
+                Address::from_static("0x0de"),
+                &object,
+                &FieldMaskTree::new_wildcard(),
+                &mut JsonRenderer::framework_only()
+            ),
+            None
+        );
     }
 }

@@ -7,8 +7,6 @@
 //! storage fund and stake subsidy are zero, safe mode is off. Its protocol config lists only the
 //! limits the devnet itself applies.
 
-use std::collections::BTreeMap;
-
 use sui_rpc::field::FieldMaskTree;
 use sui_rpc::merge::Merge;
 use sui_rpc::proto::sui::rpc::v2 as proto;
@@ -89,6 +87,7 @@ fn system_state(epoch: u64, start_ms: u64, reference_gas_price: u64) -> proto::S
 fn protocol_config() -> proto::ProtocolConfig {
     let mut config = proto::ProtocolConfig::default();
     config.protocol_version = Some(PROTOCOL_VERSION);
-    config.attributes = BTreeMap::from([("max_gas_payment_objects".to_owned(), MAX_GAS_COINS.to_string())]);
+    config.attributes = crate::transaction_limits::attributes();
+    config.attributes.insert("max_gas_payment_objects".to_owned(), MAX_GAS_COINS.to_string());
     config
 }

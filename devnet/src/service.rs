@@ -13,6 +13,7 @@ use tonic::{Request, Response, Status};
 
 use crate::admission::Rejection;
 use crate::ledger::{ExecuteError, Ledger};
+use crate::move_json::JsonRenderer;
 use crate::render;
 
 const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -96,7 +97,7 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
         let mask = render::mask_or(request.read_mask.as_ref(), "object_id,version,digest");
         let object = self.lookup(&request).map_err(|s| Status::new(s.code.into(), s.message))?;
         let mut response = proto::GetObjectResponse::default();
-        response.object = Some(render::object(&object, &mask));
+        response.object = Some(render::object(&object, &mask, &mut JsonRenderer::new(&self.ledger)));
         Ok(Response::new(response))
     }
 
@@ -106,11 +107,12 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
     ) -> Result<Response<proto::BatchGetObjectsResponse>, Status> {
         let request = request.into_inner();
         let mask = render::mask_or(request.read_mask.as_ref(), "object_id,version,digest");
+        let mut json = JsonRenderer::new(&self.ledger);
         let objects = request
             .requests
             .iter()
             .map(|item| match self.lookup(item) {
-                Ok(object) => proto::GetObjectResult::new_object(render::object(&object, &mask)),
+                Ok(object) => proto::GetObjectResult::new_object(render::object(&object, &mask, &mut json)),
                 Err(status) => proto::GetObjectResult::new_error(status),
             })
             .collect();
@@ -129,7 +131,8 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
             .transaction(&digest)
             .ok_or_else(|| Status::not_found(format!("transaction {digest} not found")))?;
         let mask = render::mask_or(request.read_mask.as_ref(), "digest");
-        Ok(Response::new(proto::GetTransactionResponse::new(render::executed(&record, &mask))))
+        let executed = render::executed(&record, &mask, &mut JsonRenderer::new(&self.ledger));
+        Ok(Response::new(proto::GetTransactionResponse::new(executed)))
     }
 
     async fn get_checkpoint(
@@ -155,8 +158,25 @@ impl proto::ledger_service_server::LedgerService for DevnetService {
         })?;
         let mask = render::mask_or(request.read_mask.as_ref(), "sequence_number,digest");
         let mut response = proto::GetCheckpointResponse::default();
-        response.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask));
+        let mut json = JsonRenderer::new(&self.ledger);
+        response.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask, &mut json));
         Ok(Response::new(response))
+    }
+
+    async fn list_transactions(
+        &self,
+        request: Request<proto::ListTransactionsRequest>,
+    ) -> Result<Response<BoxStream<proto::ListTransactionsResponse>>, Status> {
+        let frames = crate::ledger_query::list_transactions(&self.ledger, request.get_ref())?;
+        Ok(Response::new(Box::pin(futures::stream::iter(frames.into_iter().map(Ok)))))
+    }
+
+    async fn list_events(
+        &self,
+        request: Request<proto::ListEventsRequest>,
+    ) -> Result<Response<BoxStream<proto::ListEventsResponse>>, Status> {
+        let frames = crate::ledger_query::list_events(&self.ledger, request.get_ref())?;
+        Ok(Response::new(Box::pin(futures::stream::iter(frames.into_iter().map(Ok)))))
     }
 }
 
@@ -202,7 +222,8 @@ impl proto::state_service_server::StateService for DevnetService {
         if more && let Some(last) = objects.last() {
             response.next_page_token = Some(last.object_id().as_bytes().to_vec().into());
         }
-        response.objects = objects.iter().map(|o| render::object(o, &mask)).collect();
+        let mut json = JsonRenderer::new(&self.ledger);
+        response.objects = objects.iter().map(|o| render::object(o, &mask, &mut json)).collect();
         Ok(Response::new(response))
     }
 
@@ -290,12 +311,15 @@ impl proto::state_service_server::StateService for DevnetService {
             Some(token) => Some(Address::from_bytes(token).map_err(|_| invalid("page_token", "not one of ours"))?),
         };
         let mask = render::mask_or(request.read_mask.as_ref(), "parent,field_id");
+        let mut json = JsonRenderer::new(&self.ledger);
         let mut fields: Vec<_> = self
             .ledger
             .children(&parent)
             .into_iter()
             .filter(|o| after.is_none_or(|after| o.object_id() > after))
-            .filter_map(|o| crate::dynamic_field_listing::dynamic_field(parent, &o, &mask).map(|f| (o.object_id(), f)))
+            .filter_map(|o| {
+                crate::dynamic_field_listing::dynamic_field(parent, &o, &mask, &mut json).map(|f| (o.object_id(), f))
+            })
             .take(page_size + 1)
             .collect();
         let more = fields.len() > page_size;
@@ -338,7 +362,7 @@ impl proto::transaction_execution_service_server::TransactionExecutionService fo
             })?;
         let mask = render::mask_or(request.read_mask.as_ref(), "effects.status,checkpoint");
         let mut response = proto::ExecuteTransactionResponse::default();
-        response.transaction = Some(render::executed(&record, &mask));
+        response.transaction = Some(render::executed(&record, &mask, &mut JsonRenderer::new(&self.ledger)));
         Ok(Response::new(response))
     }
 
@@ -382,7 +406,8 @@ impl proto::subscription_service_server::SubscriptionService for DevnetService {
                     if let Some((checkpoint, transactions)) = ledger.checkpoint(next) {
                         let mut frame = proto::SubscribeCheckpointsResponse::default();
                         frame.cursor = Some(next);
-                        frame.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask));
+                        let mut json = JsonRenderer::new(&ledger);
+                        frame.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask, &mut json));
                         return Some((Ok(frame), (ledger, tip, closing, next + 1, mask)));
                     }
                     tokio::select! {

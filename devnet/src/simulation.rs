@@ -84,7 +84,8 @@ pub(crate) fn simulate(
 
     let mut response = proto::SimulateTransactionResponse::default();
     if let Some(submask) = mask.subtree(proto::SimulateTransactionResponse::TRANSACTION_FIELD.name) {
-        let mut executed = render::executed(&simulation.record, &submask);
+        let mut executed =
+            render::executed(&simulation.record, &submask, &mut crate::move_json::JsonRenderer::new(ledger));
         // Not sequenced: no checkpoint, no time.
         executed.checkpoint = None;
         executed.timestamp = None;

@@ -26,6 +26,8 @@ let walType;
 let blobType;
 /** Blob object ids stored for this suite, owned by the funded address. */
 const blobs = [];
+/** The digest of the suite's `insert_or_update_attribute` call. */
+let attributeDigest;
 
 /** Stores `bytes` through the publisher, sending the Blob to `owner`; returns the object id. */
 async function storeThroughPublisher(bytes, owner) {
@@ -129,6 +131,27 @@ describe('reads', () => {
 		assert.equal(normalizeSuiAddress(Buffer.from(object.content.slice(0, 32)).toString('hex')), blobs[0]);
 	});
 
+	test("a Blob's JSON rendering, as a full node gives it", async () => {
+		const { object } = await client.getObject({ objectId: blobs[0], include: { json: true, content: true } });
+		const json = object.json;
+		assert.equal(json.id, blobs[0]);
+		// u64 and u256 come as decimal strings, u8 and u32 as numbers, Option as null or the value.
+		assert.equal(json.size, String('floe through the official Sui SDK'.length));
+		assert.equal(json.encoding_type, 1);
+		assert.equal(typeof json.registered_epoch, 'number');
+		assert.equal(typeof json.certified_epoch, 'number', 'the publisher certified the blob');
+		// `deletable`, the last field, is the last byte of the BCS.
+		assert.equal(json.deletable, object.content.at(-1) === 1);
+		assert.equal(json.storage.end_epoch - json.storage.start_epoch, 2);
+		assert.match(json.storage.storage_size, /^[0-9]+$/);
+		// The blob id: the 32 little-endian bytes after the UID and registered_epoch in the BCS.
+		const idBytes = Buffer.from(object.content.slice(36, 68)).reverse();
+		assert.equal(json.blob_id, BigInt(`0x${idBytes.toString('hex')}`).toString());
+		// The same through listOwnedObjects.
+		const { objects } = await client.listOwnedObjects({ owner: net.address, type: blobType, include: { json: true } });
+		assert.deepEqual(objects.find((o) => o.objectId === blobs[0]).json, json);
+	});
+
 	test('a Blob stored with the floe CLI is listed too', async () => {
 		const id = await storeWithCli(new TextEncoder().encode('stored by the floe binary'));
 		assert.ok(id, 'floe store names the Blob object');
@@ -152,6 +175,7 @@ describe('transactions the SDK prepares', () => {
 		});
 		assert.equal(result.$kind, 'Transaction', JSON.stringify(result.FailedTransaction?.status));
 		const done = result.Transaction;
+		attributeDigest = done.digest;
 		assert.equal(done.objectTypes[blobs[0]], normalizeType(blobType));
 		const gas = done.balanceChanges.find((c) => c.coinType === normalizeType(SUI));
 		assert.ok(BigInt(gas.amount) < 0n, 'the sender paid gas');
@@ -162,6 +186,43 @@ describe('transactions the SDK prepares', () => {
 		assert.equal(dynamicFields.length, 1);
 		assert.equal(dynamicFields[0].name.type, 'vector<u8>');
 		assert.equal(Buffer.from(dynamicFields[0].name.bcs).subarray(1).toString(), 'attributes');
+	});
+
+	test("the account's transactions and floe's events are listed, page by page", async () => {
+		// Every transaction the funded account sent, oldest first, two per page.
+		const digests = [];
+		let after = null;
+		for (;;) {
+			const page = await client.listTransactions({
+				filter: { sender: net.address },
+				limit: 2,
+				after,
+				include: { effects: true },
+			});
+			assert.ok(page.transactions.length <= 2);
+			for (const t of page.transactions) digests.push(t.Transaction.digest);
+			if (!page.hasNextPage) break;
+			after = page.endCursor;
+		}
+		assert.ok(attributeDigest, 'the attribute test ran first');
+		assert.ok(digests.includes(attributeDigest), `${attributeDigest} among ${digests}`);
+		assert.equal(new Set(digests).size, digests.length, 'no transaction twice across pages');
+		// The Move call filter finds the attribute call alone among blob::insert_or_update_attribute calls.
+		const calls = await client.listTransactions({
+			filter: { function: `${floePkg}::blob::insert_or_update_attribute` },
+		});
+		assert.deepEqual(
+			calls.transactions.map((t) => t.Transaction.digest),
+			[attributeDigest],
+		);
+		// BlobCertified events, with their JSON: the certified Blob's object id among them.
+		const { events } = await client.listEvents({ filter: { eventType: `${floePkg}::events::BlobCertified` } });
+		assert.ok(events.length >= 1);
+		for (const event of events) {
+			assert.equal(event.eventType, normalizeType(`${floePkg}::events::BlobCertified`));
+			assert.match(event.json.blob_id, /^[0-9]+$/);
+		}
+		assert.ok(events.some((e) => e.json.object_id === blobs[0]), 'the publisher-certified Blob');
 	});
 
 	test('transferring a Blob to another address, seen by the indexer', async () => {

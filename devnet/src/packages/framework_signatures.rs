@@ -1,13 +1,11 @@
 //! The Sui framework (`0x2`) as the devnet describes it: the signatures of the functions it
-//! implements natively ([`crate::framework::SuiFramework`]) and the datatypes those signatures
-//! name. The framework's bytecode is not part of floe, so this is a table written from the
-//! framework's Move sources (`coin.move`, `pay.move`, `transfer.move`, `clock.move`,
-//! `balance.move`, `object.move`, `tx_context.move`), not read from bytecode. A test checks that it
-//! covers exactly the functions the native implementation accepts.
+//! implements natively ([`crate::framework::SuiFramework`]); the datatypes they name are in
+//! [`super::framework_datatypes`]. The framework's bytecode is not part of floe, so this is a table
+//! written from the framework's Move sources (`coin.move`, `pay.move`, `transfer.move`,
+//! `clock.move`), not read from bytecode. A test checks that it covers exactly the functions the
+//! native implementation accepts.
 
-use floe_chain::move_bytecode::{
-    AbilitySet, DatatypeBody, DatatypeDef, DatatypeTypeParameter, Field, FunctionDef, SignatureType, Visibility,
-};
+use floe_chain::move_bytecode::{AbilitySet, FunctionDef, SignatureType, Visibility};
 use sui_sdk_types::Address;
 
 fn datatype(module: &str, name: &str, type_arguments: Vec<SignatureType>) -> SignatureType {
@@ -92,57 +90,6 @@ pub(crate) fn function_of(module: &str, name: &str) -> Option<FunctionDef> {
     Some(f)
 }
 
-fn field(name: &str, ty: SignatureType) -> Field {
-    Field { name: name.into(), ty }
-}
-
-/// The datatype `module::name` of `0x2`, when the devnet's functions name it.
-pub(crate) fn datatype_of(module: &str, name: &str) -> Option<DatatypeDef> {
-    let uid = || datatype("object", "UID", vec![]);
-    let phantom_t = vec![DatatypeTypeParameter { constraints: AbilitySet::default(), is_phantom: true }];
-    let (abilities, type_parameters, fields) = match (module, name) {
-        ("coin", "Coin") => (
-            AbilitySet::KEY | AbilitySet::STORE,
-            phantom_t,
-            vec![
-                field("id", uid()),
-                field("balance", datatype("balance", "Balance", vec![SignatureType::TypeParameter(0)])),
-            ],
-        ),
-        ("balance", "Balance") => (AbilitySet::STORE, phantom_t, vec![field("value", SignatureType::U64)]),
-        ("object", "UID") => (AbilitySet::STORE, vec![], vec![field("id", datatype("object", "ID", vec![]))]),
-        ("object", "ID") => (
-            AbilitySet::COPY | AbilitySet::DROP | AbilitySet::STORE,
-            vec![],
-            vec![field("bytes", SignatureType::Address)],
-        ),
-        ("clock", "Clock") => {
-            (AbilitySet::KEY, vec![], vec![field("id", uid()), field("timestamp_ms", SignatureType::U64)])
-        }
-        ("tx_context", "TxContext") => (
-            AbilitySet::DROP,
-            vec![],
-            vec![
-                field("sender", SignatureType::Address),
-                field("tx_hash", SignatureType::Vector(Box::new(SignatureType::U8))),
-                field("epoch", SignatureType::U64),
-                field("epoch_timestamp_ms", SignatureType::U64),
-                field("ids_created", SignatureType::U64),
-            ],
-        ),
-        _ => return None,
-    };
-    Some(DatatypeDef {
-        name: name.into(),
-        abilities: AbilitySet(abilities),
-        type_parameters,
-        body: DatatypeBody::Struct(fields),
-    })
-}
-
-/// Every module of `0x2` the table describes.
-pub(crate) const MODULES: &[&str] = &["balance", "clock", "coin", "object", "pay", "transfer", "tx_context"];
-
 /// Every function the table describes, as `(module, function)`.
 pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
     ("clock", "timestamp_ms"),
@@ -159,21 +106,12 @@ pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
     ("transfer", "public_transfer"),
 ];
 
-/// Every datatype the table describes, as `(module, name)`.
-pub(crate) const DATATYPES: &[(&str, &str)] = &[
-    ("balance", "Balance"),
-    ("clock", "Clock"),
-    ("coin", "Coin"),
-    ("object", "ID"),
-    ("object", "UID"),
-    ("tx_context", "TxContext"),
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::NativePackage;
     use crate::framework::SuiFramework;
+    use crate::packages::framework_datatypes;
 
     #[test]
     fn describes_exactly_the_native_functions() {
@@ -182,9 +120,6 @@ mod tests {
             assert!(SuiFramework.has_function(module, name), "{module}::{name} is not implemented natively");
         }
         assert_eq!(FUNCTIONS.len(), crate::framework::FUNCTIONS.len(), "a native function lacks a signature");
-        for (module, name) in DATATYPES {
-            assert!(datatype_of(module, name).is_some());
-        }
     }
 
     /// Every datatype a described function names is itself described.
@@ -193,7 +128,10 @@ mod tests {
         fn walk(t: &SignatureType) {
             match t {
                 SignatureType::Datatype { module, name, type_arguments, .. } => {
-                    assert!(datatype_of(module, name).is_some(), "{module}::{name}");
+                    assert!(
+                        framework_datatypes::datatype_of(&Address::TWO, module, name).is_some(),
+                        "{module}::{name}"
+                    );
                     type_arguments.iter().for_each(walk);
                 }
                 SignatureType::Vector(t) | SignatureType::Reference(t) | SignatureType::MutableReference(t) => walk(t),

@@ -9,11 +9,13 @@
 //! Genesis creates them at fixed ids rather than running Publish transactions, as Sui's own
 //! genesis does for its system packages: floe's ids are constants every component and test uses.
 //!
-//! `MovePackageService` answers from those objects' bytecode, and for the Sui framework (`0x2`),
-//! whose bytecode the devnet does not have, from a table of the natively implemented functions'
-//! signatures ([`framework_signatures`]).
+//! `MovePackageService` answers from those objects' bytecode, and for Move's standard library
+//! (`0x1`) and the Sui framework (`0x2`), whose bytecode the devnet does not have, from a table of
+//! their datatypes ([`framework_datatypes`]) and of the natively implemented functions' signatures
+//! ([`framework_signatures`]).
 
 mod descriptors;
+pub(crate) mod framework_datatypes;
 mod framework_signatures;
 mod service;
 

@@ -13,6 +13,7 @@ use sui_sdk_types::{Address, MovePackage, ObjectData};
 use tonic::{Request, Response, Status};
 
 use super::descriptors::{self, UndescribableType};
+use super::framework_datatypes::{self as framework_types, STD};
 use super::framework_signatures as framework;
 use crate::ledger::Ledger;
 
@@ -39,16 +40,16 @@ fn undescribable(e: UndescribableType) -> Status {
     Status::internal(e.to_string())
 }
 
-/// A package as stored, or the framework.
+/// A package as stored, or Move's standard library or the Sui framework (`0x1`, `0x2`).
 enum Source {
-    Framework,
+    Framework(Address),
     Object(MovePackage),
 }
 
 impl PackageService {
     fn source(&self, id: Address) -> Result<Source, Status> {
-        if id == Address::TWO {
-            return Ok(Source::Framework);
+        if id == STD || id == Address::TWO {
+            return Ok(Source::Framework(id));
         }
         match self.ledger.object(&id).map(|o| o.data().clone()) {
             Some(ObjectData::Package(package)) => Ok(Source::Object(package)),
@@ -70,19 +71,26 @@ impl PackageService {
     }
 }
 
-fn framework_package() -> Result<proto::Package, Status> {
+/// `0x1` or `0x2` as the tables describe them: their datatypes, and for `0x2` the natively
+/// implemented functions.
+fn framework_package(id: Address) -> Result<proto::Package, Status> {
     let mut package = proto::Package::default();
-    package.storage_id = Some(Address::TWO.to_string());
-    package.original_id = Some(Address::TWO.to_string());
+    package.storage_id = Some(id.to_string());
+    package.original_id = Some(id.to_string());
     package.version = Some(FRAMEWORK_VERSION);
-    for module in framework::MODULES {
+    let functions: &[(&str, &str)] = if id == Address::TWO { framework::FUNCTIONS } else { &[] };
+    let mut modules = framework_types::modules_of(&id);
+    modules.extend(functions.iter().map(|(m, _)| *m));
+    modules.sort_unstable();
+    modules.dedup();
+    for module in modules {
         let mut message = proto::Module::default();
-        message.name = Some((*module).to_owned());
-        for (m, name) in framework::DATATYPES.iter().filter(|(m, _)| m == module) {
-            let d = framework::datatype_of(m, name).expect("the table lists what it describes");
-            message.datatypes.push(descriptors::datatype(&Address::TWO, m, &d).map_err(undescribable)?);
+        message.name = Some(module.to_owned());
+        for (_, m, name) in framework_types::DATATYPES.iter().filter(|(p, m, _)| *p == id && *m == module) {
+            let d = framework_types::datatype_of(&id, m, name).expect("the table lists what it describes");
+            message.datatypes.push(descriptors::datatype(&id, m, &d).map_err(undescribable)?);
         }
-        for (m, name) in framework::FUNCTIONS.iter().filter(|(m, _)| m == module) {
+        for (m, name) in functions.iter().filter(|(m, _)| *m == module) {
             let f = framework::function_of(m, name).expect("the table lists what it describes");
             message.functions.push(descriptors::function(&f).map_err(undescribable)?);
         }
@@ -135,7 +143,7 @@ impl proto::move_package_service_server::MovePackageService for PackageService {
     ) -> Result<Response<proto::GetPackageResponse>, Status> {
         let id = package_id(&request.get_ref().package_id)?;
         let package = match self.source(id)? {
-            Source::Framework => framework_package()?,
+            Source::Framework(id) => framework_package(id)?,
             Source::Object(package) => object_package(&package)?,
         };
         let mut response = proto::GetPackageResponse::default();
@@ -153,8 +161,8 @@ impl proto::move_package_service_server::MovePackageService for PackageService {
         let name = required("name", &request.name)?;
         let not_found = || Status::not_found(format!("datatype {id}::{module}::{name} not found"));
         let datatype = match self.source(id)? {
-            Source::Framework => {
-                let d = framework::datatype_of(module, name).ok_or_else(not_found)?;
+            Source::Framework(id) => {
+                let d = framework_types::datatype_of(&id, module, name).ok_or_else(not_found)?;
                 descriptors::datatype(&id, module, &d)
             }
             Source::Object(package) => {
@@ -179,7 +187,10 @@ impl proto::move_package_service_server::MovePackageService for PackageService {
         let name = required("name", &request.name)?;
         let not_found = || Status::not_found(format!("function {id}::{module}::{name} not found"));
         let function = match self.source(id)? {
-            Source::Framework => descriptors::function(&framework::function_of(module, name).ok_or_else(not_found)?),
+            Source::Framework(id) => {
+                let f = (id == Address::TWO).then(|| framework::function_of(module, name)).flatten();
+                descriptors::function(&f.ok_or_else(not_found)?)
+            }
             Source::Object(package) => {
                 let (compiled, _) = Self::module(&package, module)?;
                 descriptors::function(compiled.function(name).ok_or_else(not_found)?)
@@ -198,7 +209,7 @@ impl proto::move_package_service_server::MovePackageService for PackageService {
         let id = package_id(&request.get_ref().package_id)?;
         // Packages on the devnet are never upgraded, so each has exactly one version.
         let version = match self.source(id)? {
-            Source::Framework => FRAMEWORK_VERSION,
+            Source::Framework(_) => FRAMEWORK_VERSION,
             Source::Object(package) => package.version,
         };
         let mut entry = proto::PackageVersion::default();
