@@ -145,6 +145,7 @@ pub async fn run(args: &DaemonArgs, output: Output) -> anyhow::Result<()> {
         aggregator: true,
         access,
         cors,
+        ..DaemonSettings::default()
     };
     let daemon = floe_client::daemon::serve(listener, client, settings, async move {
         let _ = stopped.await;

@@ -28,6 +28,7 @@
 //! [`progress`], [`settings`].
 
 pub mod audit;
+pub mod blob_stream;
 pub mod chain_ops;
 pub mod client;
 mod coin_pool;
@@ -38,9 +39,11 @@ pub mod progress;
 pub mod quilt;
 mod read;
 pub mod settings;
+mod sliver_fetch;
 pub mod staking;
 mod upload;
 
+pub use blob_stream::{BlobReader, BlobStream, ReadBudget};
 pub use chain_ops::{ChainAccess, ChainError, Price};
 pub use client::{
     CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome,

@@ -6,9 +6,8 @@
 //! against the quilt id), then the secondary slivers of the index's columns (the first says how
 //! many), then those of the file's columns, each verified against the metadata: a few slivers
 //! instead of the `n - 2f` a whole read needs. A file named by its quilt patch id skips the index.
-//! Each secondary sliver is held by one shard (asked in the current committee, then the
-//! previous); should one not be served, the read falls back to reading the whole quilt, verified
-//! and decoded as any blob.
+//! Columns are fetched as a byte range's rows are ([`crate::sliver_fetch`]); should one not be
+//! served, the read falls back to reading the whole quilt, verified and decoded as any blob.
 //!
 //! Storing encodes the quilt for the current committee's shard count, stores it as one blob
 //! ([`FloeClient::store`]) and sets the attribute `_walrusBlobType = quilt` on a newly created
@@ -17,8 +16,7 @@
 use std::ops::Range;
 
 use floe_encoder::{
-    BlobId, SliverIndex, SliverType,
-    metadata::VerifiedBlobMetadata,
+    BlobId, EncodingConfig, SliverIndex, SliverType,
     quilt::{
         ColumnSource, QUILT_BLOB_TYPE_ATTRIBUTE, Quilt, QuiltError, QuiltFile, QuiltIndex, QuiltPatchId, SliverColumns,
         index_columns, read_index, read_patch, read_patch_at,
@@ -29,10 +27,9 @@ use futures::{StreamExt, stream::FuturesUnordered};
 use crate::{
     chain_ops::ChainError,
     client::{FloeClient, StoreError, StoreOptions, StoreOutcome},
-    committee::Committees,
-    node_api::NodeClient,
     progress::{NoProgress, Progress},
     read::{self, NodeRecord, ReadError},
+    sliver_fetch::{NodeTrust, SliverSource},
 };
 
 /// Why a quilt could not be stored.
@@ -127,57 +124,44 @@ pub enum QuiltSelector {
 }
 
 /// Columns fetched from the nodes for one read, verified against the quilt's metadata.
-struct ColumnFetcher<'a> {
-    client: &'a FloeClient,
-    committees: Committees,
-    metadata: VerifiedBlobMetadata,
+struct ColumnFetcher {
+    source: SliverSource,
     columns: SliverColumns,
 }
 
-impl<'a> ColumnFetcher<'a> {
-    async fn new(client: &'a FloeClient, quilt_id: &BlobId) -> Result<Self, ReadError> {
+impl ColumnFetcher {
+    async fn new(client: &FloeClient, quilt_id: &BlobId) -> Result<Self, ReadError> {
         let committees = client.committees();
         let mut record = NodeRecord::default();
         let metadata = read::metadata(&committees, quilt_id, &mut record, client.settings(), client.http()).await?;
         let columns = SliverColumns::new(committees.current.config());
-        Ok(Self { client, committees, metadata, columns })
+        let source = SliverSource {
+            committees,
+            metadata,
+            settings: client.settings().clone(),
+            http: client.http().clone(),
+            trust: NodeTrust::new(record),
+        };
+        Ok(Self { source, columns })
+    }
+
+    fn config(&self) -> EncodingConfig {
+        *self.source.committees.current.config()
     }
 
     /// Fetches the columns of `range` not yet held; false if any could not be had.
     async fn fetch(&mut self, range: Range<u16>) -> bool {
-        let config = *self.committees.current.config();
-        let n = config.n_shards();
         let wanted: Vec<u16> = range.filter(|column| !self.columns.contains(*column)).collect();
-        let (committees, metadata, settings, http) =
-            (&self.committees, &self.metadata, self.client.settings(), self.client.http());
-        let mut requests: FuturesUnordered<_> = wanted
-            .iter()
-            .map(|column| {
-                let pair = SliverIndex(*column).pair_index(SliverType::Secondary, n);
-                let sources = read::sources(committees, metadata.blob_id(), pair);
-                async move {
-                    let mut failures = Vec::new();
-                    for member in sources {
-                        let node = NodeClient::new(http.clone(), &member.url);
-                        match node
-                            .sliver(&config, metadata, pair, SliverType::Secondary, settings.request_timeout)
-                            .await
-                        {
-                            Ok(sliver) => return Ok(sliver.into_inner()),
-                            Err(error) => failures.push(error.to_string()),
-                        }
-                    }
-                    Err(failures)
-                }
-            })
-            .collect();
+        let source = &self.source;
+        let mut requests: FuturesUnordered<_> =
+            wanted.iter().map(|column| source.fetch(SliverType::Secondary, SliverIndex(*column))).collect();
         let mut fetched = Vec::with_capacity(wanted.len());
         let mut complete = true;
         while let Some(answer) = requests.next().await {
             match answer {
-                Ok(sliver) => fetched.push(sliver),
+                Ok(sliver) => fetched.push(sliver.into_inner()),
                 Err(failures) => {
-                    tracing::info!(quilt = %metadata.blob_id(), failures = %read::quote(&failures), "a column's shard did not serve it");
+                    tracing::info!(quilt = %source.metadata.blob_id(), failures = %read::quote(&failures), "a column's shard did not serve it");
                     complete = false;
                 }
             }
@@ -245,7 +229,7 @@ impl FloeClient {
         let quilt_id = id.quilt_id;
         let mut fetcher = ColumnFetcher::new(self, &quilt_id).await?;
         let columns = id.patch.columns();
-        let config = *fetcher.committees.current.config();
+        let config = fetcher.config();
         if columns.end > config.n_columns() {
             return Err(QuiltReadError::Quilt {
                 quilt_id,
@@ -318,7 +302,7 @@ pub fn is_patch_id(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use floe_encoder::{EncodingConfig, quilt::QuiltFile};
+    use floe_encoder::quilt::QuiltFile;
 
     use super::*;
 

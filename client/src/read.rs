@@ -71,6 +71,18 @@ pub enum ReadError {
         /// Some of the failures.
         failures: String,
     },
+    /// A sliver a byte range needs was neither served by its holders nor rebuilt from the others.
+    #[error("{axis} sliver {index} of blob {blob_id} could not be fetched or rebuilt: {failures}")]
+    SliverUnavailable {
+        /// The blob.
+        blob_id: BlobId,
+        /// The sliver's axis.
+        axis: SliverType,
+        /// The sliver's index.
+        index: floe_encoder::SliverIndex,
+        /// Some of the failures.
+        failures: String,
+    },
     /// The slivers decode, but the blob was encoded inconsistently by its writer.
     #[error("blob {blob_id} cannot be decoded: {reason}")]
     Decode {
@@ -91,7 +103,7 @@ pub(crate) fn quote(failures: &[String]) -> String {
 
 /// What one read learned about nodes, by node id, so that a node in both committees is judged
 /// once and a failure is held only against the node that failed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct NodeRecord {
     /// Nodes that did not answer at all.
     unreachable: HashSet<NodeId>,
@@ -102,11 +114,16 @@ pub(crate) struct NodeRecord {
 }
 
 impl NodeRecord {
-    fn may_ask(&self, node: &NodeId) -> bool {
+    pub(crate) fn may_ask(&self, node: &NodeId) -> bool {
         !self.unreachable.contains(node) && !self.liars.contains(node)
     }
 
-    fn note(&mut self, node: NodeId, error: &NodeApiError) {
+    /// Marks `node` as having answered with something that failed verification.
+    pub(crate) fn note_liar(&mut self, node: NodeId) {
+        self.liars.insert(node);
+    }
+
+    pub(crate) fn note(&mut self, node: NodeId, error: &NodeApiError) {
         match error {
             NodeApiError::Transport { .. } => {
                 self.unreachable.insert(node);
@@ -313,12 +330,25 @@ pub(crate) async fn read(
 ) -> Result<Vec<u8>, ReadError> {
     let mut record = NodeRecord::default();
     let metadata = metadata(committees, blob_id, &mut record, settings, http).await?;
+    decode(committees, metadata, &mut record, settings, http, progress).await
+}
+
+/// Fetches enough slivers of the blob `metadata` describes (primary first, then secondary) and
+/// decodes it.
+pub(crate) async fn decode(
+    committees: &Committees,
+    metadata: VerifiedBlobMetadata,
+    record: &mut NodeRecord,
+    settings: &Settings,
+    http: &reqwest::Client,
+    progress: &dyn Progress,
+) -> Result<Vec<u8>, ReadError> {
+    let blob_id = *metadata.blob_id();
     let mut all_failures = Vec::new();
     let mut shortfall = None;
     let config = *committees.current.config();
     for axis in [SliverType::Primary, SliverType::Secondary] {
-        let (slivers, failures) =
-            fetch_slivers(committees, &metadata, axis, &mut record, settings, http, progress).await;
+        let (slivers, failures) = fetch_slivers(committees, &metadata, axis, record, settings, http, progress).await;
         all_failures.extend(failures);
         let needed = usize::from(config.n_source_symbols(axis));
         if slivers.len() < needed {
@@ -329,12 +359,9 @@ pub(crate) async fn read(
         let decoded =
             tokio::task::spawn_blocking(move || BlobDecoder::new(&config, &metadata).decode_verified(slivers))
                 .await
-                .map_err(|error| ReadError::Decode {
-                    blob_id: *blob_id,
-                    reason: format!("decoding task failed: {error}"),
-                })?;
-        return decoded.map_err(|error| ReadError::Decode { blob_id: *blob_id, reason: error.to_string() });
+                .map_err(|error| ReadError::Decode { blob_id, reason: format!("decoding task failed: {error}") })?;
+        return decoded.map_err(|error| ReadError::Decode { blob_id, reason: error.to_string() });
     }
     let (axis, got, needed) = shortfall.expect("both axes fell short");
-    Err(ReadError::NotEnoughSlivers { blob_id: *blob_id, axis, got, needed, failures: quote(&all_failures) })
+    Err(ReadError::NotEnoughSlivers { blob_id, axis, got, needed, failures: quote(&all_failures) })
 }

@@ -1,10 +1,11 @@
-//! The aggregator: blobs by id or by `Blob` object, whole or by byte range.
+//! The aggregator: blobs by id or by `Blob` object, whole or by byte range, streamed.
 
-use std::sync::Arc;
+use std::{collections::HashMap, ops::Range, sync::Arc};
 
 use axum::{
+    Extension,
     body::Body,
-    extract::{Path, Request, State},
+    extract::{Path, Query, Request, State},
     http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -16,7 +17,11 @@ use super::{
     Access, ApiError,
     range::{self, RangeRequest},
 };
-use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
+use crate::{
+    blob_stream::{BlobReader, ReadBudget},
+    client::FloeClient,
+    read::ReadError,
+};
 
 /// Blob attributes served as response headers when a blob is fetched by object id; others are
 /// not, so a blob's owner cannot set arbitrary headers on the aggregator's answers.
@@ -27,44 +32,40 @@ pub(super) fn read_error(error: ReadError) -> ApiError {
     let status = match error {
         ReadError::NotFound(_) => StatusCode::NOT_FOUND,
         ReadError::Decode { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        ReadError::NoMetadata { .. } | ReadError::NotEnoughSlivers { .. } => StatusCode::BAD_GATEWAY,
+        ReadError::NoMetadata { .. } | ReadError::NotEnoughSlivers { .. } | ReadError::SliverUnavailable { .. } => {
+            StatusCode::BAD_GATEWAY
+        }
     };
     ApiError::new(status, error.to_string())
 }
 
-/// Answers with `blob`, or the part `headers` ask for.
-fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
-    let len = blob.len() as u64;
-    let requested = range::parse(headers.get(header::RANGE).and_then(|value| value.to_str().ok()), len);
-    let (status, body, content_range) = match requested {
-        RangeRequest::Whole => (StatusCode::OK, blob, None),
-        RangeRequest::Part(part) => {
-            let content_range = format!("bytes {}-{}/{len}", part.start, part.end - 1);
-            let body = blob[part.start as usize..part.end as usize].to_vec();
-            (StatusCode::PARTIAL_CONTENT, body, Some(content_range))
-        }
-        RangeRequest::Unsatisfiable => {
-            let mut response = ApiError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                format!("the range asked for is outside the blob's {len} bytes"),
-            )
+/// 416 for bytes `what` a blob of `len` bytes does not have, with `Content-Range: bytes */len`.
+fn unsatisfiable(what: &str, len: u64) -> Response {
+    let mut response =
+        ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, format!("{what} is outside the blob's {len} bytes"))
             .into_response();
-            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{len}")) {
-                response.headers_mut().insert(header::CONTENT_RANGE, value);
-            }
-            return response;
-        }
-    };
-    let mut response = (status, Body::from(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("bytes */{len}")) {
+        response.headers_mut().insert(header::CONTENT_RANGE, value);
+    }
+    response
+}
+
+/// Streams bytes `range` of the blob `reader` opened: 206 with `Content-Range` for a part, 200
+/// for the whole blob (or for a `byte-range` query, `partial` false).
+fn stream(reader: &BlobReader, range: Range<u64>, partial: bool, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
+    let len = reader.len();
+    let status = if partial { StatusCode::PARTIAL_CONTENT } else { StatusCode::OK };
+    let mut response = (status, Body::from_stream(reader.stream(range.clone()))).into_response();
     let response_headers = response.headers_mut();
+    response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     // A blob id names its content forever.
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{blob_id}\"")) {
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", reader.blob_id())) {
         response_headers.insert(header::ETAG, etag);
     }
-    if let Some(value) = content_range.and_then(|text| HeaderValue::from_str(&text).ok()) {
+    if partial && let Ok(value) = HeaderValue::from_str(&format!("bytes {}-{}/{len}", range.start, range.end - 1)) {
         response_headers.insert(header::CONTENT_RANGE, value);
     }
     for (name, value) in extra {
@@ -73,9 +74,19 @@ fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(Head
     response
 }
 
+/// Answers with the blob, or the part the `Range` header asks for.
+fn answer(reader: &BlobReader, headers: &HeaderMap, extra: Vec<(HeaderName, HeaderValue)>) -> Response {
+    let len = reader.len();
+    match range::parse(headers.get(header::RANGE).and_then(|value| value.to_str().ok()), len) {
+        RangeRequest::Whole => stream(reader, 0..len, false, extra),
+        RangeRequest::Part(part) => stream(reader, part, true, extra),
+        RangeRequest::Unsatisfiable => unsatisfiable("the range asked for", len),
+    }
+}
+
 /// The answer to a blob that is not certified: 404 if no node knows it, 409 if it is registered
 /// (its bytes may well be on the nodes, but nothing guarantees them until a certificate is).
-fn uncertified(blob_id: &BlobId, read: Result<Vec<u8>, ReadError>) -> ApiError {
+fn uncertified(blob_id: &BlobId, read: Result<BlobReader, ReadError>) -> ApiError {
     match read {
         Err(error @ ReadError::NotFound(_)) => read_error(error),
         _ => ApiError::new(
@@ -87,28 +98,72 @@ fn uncertified(blob_id: &BlobId, read: Result<Vec<u8>, ReadError>) -> ApiError {
     }
 }
 
+fn parse_blob_id(text: &str) -> Result<BlobId, ApiError> {
+    text.parse().map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {text:?}: {error}")))
+}
+
+/// The blob's metadata, verified, if the blob is certified. The certification check runs beside
+/// the metadata fetch, so a certified blob costs no extra latency; undecided (the nodes disagree
+/// or do not answer), the blob is served, verified as always.
+async fn open_certified(
+    client: &FloeClient,
+    blob_id: &BlobId,
+    budget: Arc<ReadBudget>,
+) -> Result<BlobReader, ApiError> {
+    let (reader, certified) = tokio::join!(client.open_blob(blob_id, budget), client.is_certified(blob_id));
+    if certified == Some(false) {
+        return Err(uncertified(blob_id, reader));
+    }
+    reader.map_err(read_error)
+}
+
 /// `GET /v1/blobs/{blob_id}`.
 pub(super) async fn by_blob_id(
     State(client): State<Arc<FloeClient>>,
+    Extension(budget): Extension<Arc<ReadBudget>>,
     Path(blob_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let blob_id: BlobId = blob_id
-        .parse()
-        .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {blob_id:?}: {error}")))?;
-    // The certification check runs beside the read, so a certified blob costs no extra latency;
-    // undecided (the nodes disagree or do not answer), the bytes are served, verified as always.
-    let (blob, certified) = tokio::join!(client.read(&blob_id, &NoProgress), client.is_certified(&blob_id));
-    if certified == Some(false) {
-        return Err(uncertified(&blob_id, blob));
+    let blob_id = parse_blob_id(&blob_id)?;
+    let reader = open_certified(&client, &blob_id, budget).await?;
+    Ok(answer(&reader, &headers, Vec::new()))
+}
+
+/// `GET /v1/blobs/{blob_id}/byte-range?start=S&length=L`: bytes `S..S+L`, as Walrus' aggregator.
+pub(super) async fn byte_range(
+    State(client): State<Arc<FloeClient>>,
+    Extension(budget): Extension<Arc<ReadBudget>>,
+    Path(blob_id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let blob_id = parse_blob_id(&blob_id)?;
+    let number = |name: &str| -> Result<u64, ApiError> {
+        let text = query.get(name).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, format!("the query parameter {name} (a byte count) is missing"))
+        })?;
+        text.parse().map_err(|error| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the query parameter {name}={text:?} is not a byte count: {error}"),
+            )
+        })
+    };
+    let (start, length) = (number("start")?, number("length")?);
+    if length == 0 {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "the query parameter length must be at least 1"));
     }
-    let blob = blob.map_err(read_error)?;
-    Ok(answer(blob, &blob_id, &headers, Vec::new()))
+    let reader = open_certified(&client, &blob_id, budget).await?;
+    let end = start.checked_add(length).filter(|end| *end <= reader.len());
+    match end {
+        Some(end) => Ok(stream(&reader, start..end, false, Vec::new())),
+        None => Ok(unsatisfiable(&format!("bytes {start}..{start}+{length}"), reader.len())),
+    }
 }
 
 /// `GET /v1/blobs/by-object-id/{object_id}`.
 pub(super) async fn by_object_id(
     State(client): State<Arc<FloeClient>>,
+    Extension(budget): Extension<Arc<ReadBudget>>,
     Path(object_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -138,8 +193,8 @@ pub(super) async fn by_object_id(
             ))
         })
         .collect();
-    let data = client.read(&blob.blob_id, &NoProgress).await.map_err(read_error)?;
-    Ok(answer(data, &blob.blob_id, &headers, extra))
+    let reader = client.open_blob(&blob.blob_id, budget).await.map_err(read_error)?;
+    Ok(answer(&reader, &headers, extra))
 }
 
 /// Reads are public, but each client address has its rate (when the daemon sets one).

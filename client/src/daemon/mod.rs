@@ -4,6 +4,7 @@
 //! | method | path | what |
 //! |---|---|---|
 //! | GET | `/v1/blobs/{blob_id}` | the blob's bytes; `Range: bytes=...` for a part (206) |
+//! | GET | `/v1/blobs/{blob_id}/byte-range?start=S&length=L` | bytes `S..S+L` of the blob, as Walrus' aggregator |
 //! | GET | `/v1/blobs/by-object-id/{object_id}` | the blob of a `Blob` object, with its `content-type` (and other allow-listed) attributes as headers |
 //! | PUT | `/v1/blobs?epochs=N&deletable=true&permanent=true&send_object_to=0x..&force=true` | stores the body; answers `{"newlyCreated": ...}` or `{"alreadyCertified": ...}` |
 //! | PUT | `/v1/quilts?epochs=N&...` | stores a multipart form (one part per file, optional `_metadata` tags) as one quilt |
@@ -26,7 +27,11 @@
 //! [`FloeClient::store`]).
 //!
 //! The aggregator serves only certified blobs: one that is registered but not certified is a
-//! 409, whatever bytes the nodes may already hold.
+//! 409, whatever bytes the nodes may already hold. It streams ([`crate::blob_stream`]): the
+//! metadata is verified before the headers go out, each sliver before its bytes do, and a range
+//! fetches only the slivers holding it; all reads together hold at most
+//! [`DaemonSettings::read_budget`]. A read that fails after the headers were sent ends the body
+//! early (the connection is cut), so a client sees a short body, never a wrong byte.
 
 mod aggregator;
 pub mod auth;
@@ -46,7 +51,7 @@ use axum::{
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 
-use crate::{client::FloeClient, settings::DEFAULT_MAX_PUBLISH_BODY};
+use crate::{blob_stream::ReadBudget, client::FloeClient, settings::DEFAULT_MAX_PUBLISH_BODY};
 
 /// Who may use the daemon, and how much (all off by default: an open daemon).
 #[derive(Debug, Clone, Default)]
@@ -74,6 +79,8 @@ pub struct DaemonSettings {
     pub access: Access,
     /// Which web origins browsers may call it from (none by default).
     pub cors: floe_serve::Cors,
+    /// Sliver bytes the aggregator's reads may hold, in all and per read.
+    pub read_budget: Arc<ReadBudget>,
 }
 
 impl Default for DaemonSettings {
@@ -84,6 +91,7 @@ impl Default for DaemonSettings {
             aggregator: true,
             access: Access::default(),
             cors: floe_serve::Cors::Off,
+            read_budget: Arc::default(),
         }
     }
 }
@@ -95,6 +103,7 @@ pub fn router(client: Arc<FloeClient>, settings: &DaemonSettings) -> Router {
     if settings.aggregator {
         let reads = Router::new()
             .route("/v1/blobs/{blob_id}", get(aggregator::by_blob_id))
+            .route("/v1/blobs/{blob_id}/byte-range", get(aggregator::byte_range))
             .route("/v1/blobs/by-object-id/{object_id}", get(aggregator::by_object_id))
             .route("/v1/blobs/by-quilt-patch-id/{quilt_patch_id}", get(quilts::by_patch_id))
             .route("/v1/blobs/by-quilt-id/{quilt_id}/{identifier}", get(quilts::by_identifier))
@@ -110,7 +119,11 @@ pub fn router(client: Arc<FloeClient>, settings: &DaemonSettings) -> Router {
             .route_layer(axum::middleware::from_fn_with_state(access.clone(), publisher::admit));
         router = router.merge(stores);
     }
-    router.layer(DefaultBodyLimit::max(settings.max_body)).layer(axum::Extension(access)).with_state(client)
+    router
+        .layer(DefaultBodyLimit::max(settings.max_body))
+        .layer(axum::Extension(access))
+        .layer(axum::Extension(settings.read_budget.clone()))
+        .with_state(client)
 }
 
 /// A running daemon.

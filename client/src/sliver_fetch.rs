@@ -1,0 +1,229 @@
+//! Single slivers by index, for reads that need only some of a blob's slivers: a byte range of a
+//! blob (its systematic primary slivers, the rows of the message matrix) or the files of a quilt
+//! (its systematic secondary slivers, the columns).
+//!
+//! A sliver is asked of the node holding its pair in the current committee, then of the holder
+//! in the previous committee, and verified against the metadata. When no holder serves a valid
+//! one, it is rebuilt from recovery symbols: each other node gives, for the lost sliver, one
+//! symbol of each orthogonal sliver it holds, with a Merkle proof checked against the metadata;
+//! `n - f` (primary) or `n - 2f` (secondary) of them rebuild the sliver, whose hash is checked in
+//! turn. Bandwidth about one sliver, not one blob.
+//!
+//! [`NodeTrust`], shared by the requests of one read, keeps a node that did not answer or
+//! answered wrong from being asked again, and asks a node not yet known to serve valid slivers
+//! for one at a time: a lying node costs one request, not one per sliver it holds.
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
+
+use floe_encoder::{
+    Sliver, SliverIndex, SliverType, decode::VerifiedSliver, metadata::VerifiedBlobMetadata, recovery::recover_sliver,
+};
+use futures::{StreamExt, stream::FuturesUnordered};
+
+use crate::{
+    committee::{Committees, NodeId, StorageMember},
+    node_api::{NodeApiError, NodeClient},
+    read::{self, NodeRecord},
+    settings::Settings,
+};
+
+/// What one read learned about nodes, shared by its concurrent requests.
+#[derive(Debug, Default)]
+pub(crate) struct NodeTrust {
+    state: Mutex<TrustState>,
+    /// One gate per node not yet trusted: its requests pass one at a time.
+    gates: Mutex<HashMap<NodeId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+#[derive(Debug, Default)]
+struct TrustState {
+    record: NodeRecord,
+    /// Nodes that served a verified sliver during this read.
+    trusted: HashSet<NodeId>,
+}
+
+impl NodeTrust {
+    /// Starts from what the metadata fetch learned.
+    pub(crate) fn new(record: NodeRecord) -> Self {
+        Self { state: Mutex::new(TrustState { record, trusted: HashSet::new() }), gates: Mutex::default() }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, TrustState> {
+        self.state.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// What the read learned so far.
+    pub(crate) fn record(&self) -> NodeRecord {
+        self.state().record.clone()
+    }
+
+    fn may_ask(&self, node: &NodeId) -> bool {
+        self.state().record.may_ask(node)
+    }
+
+    /// Marks `node` as having answered with something that failed verification.
+    fn distrust(&self, node: NodeId) {
+        self.state().record.note_liar(node);
+    }
+
+    /// Sends `request` to `node` unless the read gave up on it (then `None`). A node not yet
+    /// trusted gets one request at a time, so a liar is found out before it is asked again.
+    async fn ask<T>(
+        &self,
+        node: NodeId,
+        request: impl Future<Output = Result<T, NodeApiError>>,
+    ) -> Option<Result<T, NodeApiError>> {
+        if !self.may_ask(&node) {
+            return None;
+        }
+        let _turn = if self.state().trusted.contains(&node) {
+            None
+        } else {
+            let gate = self.gates.lock().unwrap_or_else(|poison| poison.into_inner()).entry(node).or_default().clone();
+            let turn = gate.lock_owned().await;
+            if !self.may_ask(&node) {
+                return None;
+            }
+            Some(turn)
+        };
+        let answer = request.await;
+        let mut state = self.state();
+        match &answer {
+            Ok(_) => {
+                state.trusted.insert(node);
+            }
+            Err(error) => state.record.note(node, error),
+        }
+        Some(answer)
+    }
+}
+
+/// Where one read takes slivers of one blob from.
+#[derive(Debug)]
+pub(crate) struct SliverSource {
+    pub(crate) committees: Committees,
+    pub(crate) metadata: VerifiedBlobMetadata,
+    pub(crate) settings: Settings,
+    pub(crate) http: reqwest::Client,
+    pub(crate) trust: NodeTrust,
+}
+
+impl SliverSource {
+    /// Sliver `index` of `axis` from the nodes holding its pair, verified; the failures if none
+    /// served it.
+    pub(crate) async fn fetch(&self, axis: SliverType, index: SliverIndex) -> Result<VerifiedSliver, Vec<String>> {
+        let config = *self.committees.current.config();
+        let pair = index.pair_index(axis, config.n_shards());
+        let mut failures = Vec::new();
+        for member in read::sources(&self.committees, self.metadata.blob_id(), pair) {
+            let node = NodeClient::new(self.http.clone(), &member.url);
+            let request = node.sliver(&config, &self.metadata, pair, axis, self.settings.request_timeout);
+            match self.trust.ask(member.node_id, request).await {
+                Some(Ok(sliver)) => return Ok(sliver),
+                Some(Err(error)) => failures.push(error.to_string()),
+                None => failures.push(format!("{} was not asked again during this read", member.url)),
+            }
+        }
+        Err(failures)
+    }
+
+    /// Sliver `index` of `axis` rebuilt from other nodes' recovery symbols, checked against the
+    /// metadata; the failures if too few valid symbols came or they rebuild another sliver.
+    pub(crate) async fn recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Vec<String>> {
+        let config = *self.committees.current.config();
+        let needed = usize::from(config.sliver_symbols(axis));
+        let symbol_size = self.metadata.symbol_size(&config);
+        let blob_id = *self.metadata.blob_id();
+        let mut members: Vec<&StorageMember> = self.committees.current.members().iter().collect();
+        if let Some(previous) = &self.committees.previous {
+            members.extend(
+                previous
+                    .members()
+                    .iter()
+                    .filter(|member| self.committees.current.position_of(&member.node_id).is_none()),
+            );
+        }
+        let timeout = self.settings.request_timeout;
+        let mut answers: FuturesUnordered<_> = members
+            .into_iter()
+            .map(|member| {
+                let node = NodeClient::new(self.http.clone(), &member.url);
+                async move {
+                    let targets = [index];
+                    let request = node.recovery_symbols(&config, &blob_id, symbol_size, axis, &targets, timeout);
+                    (member.node_id, self.trust.ask(member.node_id, request).await)
+                }
+            })
+            .collect();
+        let mut symbols = Vec::with_capacity(needed);
+        let mut seen = HashSet::new();
+        let mut failures = Vec::new();
+        while let Some((node, answer)) = answers.next().await {
+            let offered = match answer {
+                Some(Ok(offered)) => offered,
+                Some(Err(error)) => {
+                    failures.push(error.to_string());
+                    continue;
+                }
+                None => continue,
+            };
+            for symbol in offered {
+                let fits = symbol.target_axis() == axis && symbol.target_index() == index;
+                match symbol.verify(&config, &self.metadata) {
+                    Ok(()) if fits => {
+                        if seen.insert(symbol.source_index()) {
+                            symbols.push(symbol);
+                        }
+                    }
+                    verdict => {
+                        self.trust.distrust(node);
+                        failures.push(match verdict {
+                            Err(error) => format!("a recovery symbol failed verification: {error}"),
+                            Ok(()) => format!(
+                                "a recovery symbol for {} sliver {} came for the one asked",
+                                symbol.target_axis(),
+                                symbol.target_index()
+                            ),
+                        });
+                        break;
+                    }
+                }
+            }
+            if symbols.len() >= needed {
+                break;
+            }
+        }
+        drop(answers);
+        if symbols.len() < needed {
+            failures.push(format!("{} of the {needed} recovery symbols needed", symbols.len()));
+            return Err(failures);
+        }
+        let metadata = self.metadata.clone();
+        // The rebuilt sliver's hash is checked against the metadata as it is rebuilt.
+        let rebuilt =
+            tokio::task::spawn_blocking(move || recover_sliver(&config, &metadata, axis, index, symbols)).await;
+        match rebuilt {
+            Ok(Ok(sliver)) => Ok(sliver),
+            Ok(Err(error)) => Err(vec![format!("rebuilding {axis} sliver {index}: {error}")]),
+            Err(error) => Err(vec![format!("the rebuilding task failed: {error}")]),
+        }
+    }
+
+    /// Sliver `index` of `axis` from its holders, or rebuilt from the others' symbols; verified
+    /// against the metadata either way.
+    pub(crate) async fn fetch_or_recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Vec<String>> {
+        match self.fetch(axis, index).await {
+            Ok(sliver) => Ok(sliver.into_inner()),
+            Err(mut failures) => {
+                tracing::info!(blob = %self.metadata.blob_id(), %axis, %index, failures = %read::quote(&failures), "rebuilding a sliver its holders did not serve");
+                self.recover(axis, index).await.map_err(|more| {
+                    failures.extend(more);
+                    failures
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Streamed and ranged reads ([`floe_client::BlobReader`]): the stream equals the blob at any
+//! size, a range costs only the slivers holding it, a lying node's sliver is refused and its row
+//! rebuilt from the others, and reads sharing a budget hold no more than it.
+
+mod common;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Request, State},
+    http::StatusCode,
+};
+use common::{ClientView as _, blob, cluster};
+use floe_client::{FloeClient, NoProgress, ReadBudget, StorageCommittee};
+use floe_encoder::{BlobId, SliverType, encode, messages::BlobPersistence};
+use floe_node::ChainFeed as _;
+use futures::StreamExt;
+use tokio::net::TcpListener;
+
+/// A server in front of an honest node that counts the requests it forwards, by path, and
+/// corrupts the slivers it serves if told to.
+struct Proxy {
+    honest: String,
+    corrupt_slivers: bool,
+    http: reqwest::Client,
+    asked: Mutex<HashMap<String, usize>>,
+}
+
+impl Proxy {
+    /// Sliver requests forwarded, by `(pair, axis)` path tail.
+    fn slivers_asked(&self) -> Vec<String> {
+        let asked = self.asked.lock().unwrap();
+        let mut paths: Vec<String> = asked
+            .iter()
+            .filter(|(path, _)| path.contains("/slivers/"))
+            .flat_map(|(path, count)| std::iter::repeat_n(path.clone(), *count))
+            .collect();
+        paths.sort();
+        paths
+    }
+}
+
+async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> (StatusCode, Bytes) {
+    let path = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
+    *proxy.asked.lock().unwrap().entry(request.uri().path().to_owned()).or_default() += 1;
+    let honest = proxy.http.get(format!("{}{path}", proxy.honest)).send().await.unwrap();
+    let status = StatusCode::from_u16(honest.status().as_u16()).unwrap();
+    let mut body = honest.bytes().await.unwrap().to_vec();
+    if proxy.corrupt_slivers && path.contains("/slivers/") && status.is_success() {
+        // The last data byte: the BCS ends with the symbol size and the index (2 bytes each).
+        let last = body.len() - 5;
+        body[last] ^= 0xa5;
+    }
+    (status, Bytes::from(body))
+}
+
+async fn proxy(honest: String, corrupt_slivers: bool) -> (String, Arc<Proxy>) {
+    let state = Arc::new(Proxy { honest, corrupt_slivers, http: reqwest::Client::new(), asked: Mutex::default() });
+    let app = Router::new().fallback(forward).with_state(state.clone());
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, state)
+}
+
+/// A client reaching every node through a proxy; node `i` corrupts slivers if `liars[i]`.
+async fn through_proxies(committee: &StorageCommittee, liars: &[usize]) -> (FloeClient, Vec<Arc<Proxy>>) {
+    let mut members = committee.members().to_vec();
+    let mut proxies = Vec::new();
+    for (index, member) in members.iter_mut().enumerate() {
+        let (url, state) = proxy(member.url.clone(), liars.contains(&index)).await;
+        member.url = url;
+        proxies.push(state);
+    }
+    let committee = StorageCommittee::new(committee.epoch(), committee.n_shards(), members).unwrap();
+    (FloeClient::with_committee(committee, common::quick_settings()), proxies)
+}
+
+/// Stores `data` on `cluster` (registered and uploaded); its blob id and row length.
+async fn stored(cluster: &common::Cluster, data: &[u8], object: u8) -> (BlobId, u64) {
+    let client = cluster.client();
+    let config = *client.committee().config();
+    let encoded = encode(&config, data).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, object);
+    client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    let row_len = config.sliver_len(SliverType::Primary, encoded.metadata.symbol_size(&config)) as u64;
+    (blob_id, row_len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamed_reads_equal_the_blob_at_any_size_and_ranges_at_any_boundary() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    for (seed, len) in [0usize, 1, 13, 999, 50_001, 200_000].into_iter().enumerate() {
+        let data = blob(len, seed as u8);
+        let (blob_id, row_len) = stored(&cluster, &data, seed as u8 + 1).await;
+        // A window of one row, so even small blobs stream in several windows.
+        let reader = client.open_blob(&blob_id, Arc::new(ReadBudget::new(1 << 30, 1))).await.unwrap();
+        assert_eq!(reader.len(), len as u64);
+        let mut streamed = Vec::new();
+        let mut chunks = reader.stream(0..reader.len());
+        while let Some(chunk) = chunks.next().await {
+            streamed.extend_from_slice(&chunk.unwrap());
+        }
+        assert!(streamed == data, "the stream of {len} bytes differs from the blob");
+        if len == 0 {
+            continue;
+        }
+        let len = len as u64;
+        let row = row_len.min(len - 1).max(1);
+        let ranges = [0..1, len - 1..len, row - 1..(row + 1).min(len), len.saturating_sub(10)..len, 0..len];
+        for range in ranges {
+            let part = reader.read(range.clone()).await.unwrap();
+            assert!(part == data[range.start as usize..range.end as usize], "range {range:?} of {len} bytes");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_fetches_only_the_slivers_holding_it() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let data = blob(100_000, 21);
+    let (blob_id, row_len) = stored(&cluster, &data, 21).await;
+    let (client, proxies) = through_proxies(&cluster.committee(), &[]).await;
+    let asked = |proxies: &[Arc<Proxy>]| proxies.iter().flat_map(|proxy| proxy.slivers_asked()).collect::<Vec<_>>();
+    let n_rows = data.len().div_ceil(row_len as usize);
+
+    let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+    // Within row 1: one primary sliver, the one of row 1.
+    let range = row_len + 10..row_len + 20;
+    assert!(reader.read(range.clone()).await.unwrap() == data[range.start as usize..range.end as usize]);
+    let slivers = asked(&proxies);
+    assert_eq!(slivers.len(), 1, "{slivers:?}");
+    let pair = floe_encoder::SliverIndex(1).pair_index(SliverType::Primary, cluster.config.n_shards());
+    assert!(slivers[0].ends_with(&format!("/slivers/{pair}/primary")), "{slivers:?}");
+
+    // Across the boundary of rows 1 and 2: two.
+    let range = 2 * row_len - 1..2 * row_len + 1;
+    assert!(reader.read(range.clone()).await.unwrap() == data[range.start as usize..range.end as usize]);
+    assert_eq!(asked(&proxies).len(), 3);
+
+    // The whole blob: each row once, no secondary sliver, nothing decoded.
+    let before = asked(&proxies).len();
+    assert!(reader.read(0..reader.len()).await.unwrap() == data);
+    let slivers = asked(&proxies);
+    assert_eq!(slivers.len() - before, n_rows, "{slivers:?}");
+    assert!(slivers.iter().all(|path| path.ends_with("/primary")), "{slivers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lying_nodes_sliver_is_refused_mid_stream_and_its_row_rebuilt_from_the_others() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let committee = cluster.committee();
+    let config = cluster.config;
+    let n_rows = config.n_source_symbols(SliverType::Primary);
+    // A blob of which node 0 holds two of the rows (systematic primary slivers), not the first.
+    let (data, blob_id) = (0u8..=255)
+        .map(|seed| {
+            let data = blob(60_000, seed);
+            let blob_id = *encode(&config, &data).unwrap().metadata.blob_id();
+            (data, blob_id)
+        })
+        .find(|(_, blob_id)| {
+            let holders: Vec<usize> = (0..n_rows)
+                .map(|row| {
+                    let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
+                    committee.holder_of_pair(blob_id, pair)
+                })
+                .collect();
+            holders[0] != 0 && holders.iter().filter(|holder| **holder == 0).count() >= 2
+        })
+        .unwrap();
+    let (stored_id, _) = stored(&cluster, &data, 40).await;
+    assert_eq!(stored_id, blob_id);
+    let (client, proxies) = through_proxies(&committee, &[0]).await;
+    let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+    assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
+    // Asked once: its second row was not requested of it but rebuilt from recovery symbols.
+    let liar_slivers = proxies[0].slivers_asked();
+    assert_eq!(liar_slivers.len(), 1, "{liar_slivers:?}");
+    let recovery: usize = proxies[1..]
+        .iter()
+        .map(|proxy| {
+            let asked = proxy.asked.lock().unwrap();
+            asked.iter().filter(|(path, _)| path.ends_with("/recoverySymbols")).map(|(_, count)| count).sum::<usize>()
+        })
+        .sum();
+    assert!(recovery >= 3, "the other nodes were asked for recovery symbols {recovery} times");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_sharing_a_budget_wait_for_its_bytes_and_all_finish() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    let data = blob(80_000, 50);
+    let (blob_id, row_len) = stored(&cluster, &data, 50).await;
+    // Room for two rows in all, a window of ten.
+    let budget = Arc::new(ReadBudget::new(2 * row_len as usize, 10 * row_len as usize));
+    let reader = client.open_blob(&blob_id, budget.clone()).await.unwrap();
+    let mut first = reader.stream(0..reader.len());
+    let chunk = first.next().await.unwrap().unwrap();
+    assert!(chunk == data[..row_len as usize]);
+    // The first read, paused after one row, holds the whole budget: the next row in flight and
+    // the one after it waiting for the bytes the first row gave back.
+    assert_eq!(budget.available(), 0);
+    let mut second = reader.stream(0..reader.len());
+    assert!(futures::poll!(second.next()).is_pending(), "a read went past the budget");
+    drop(first);
+    let mut streamed = Vec::new();
+    while let Some(chunk) = second.next().await {
+        streamed.extend_from_slice(&chunk.unwrap());
+    }
+    assert!(streamed == data);
+    assert_eq!(budget.available(), budget.total());
+
+    // Many reads at once on a budget of one row: each finishes, none deadlocks.
+    let budget = Arc::new(ReadBudget::new(row_len as usize, 10 * row_len as usize));
+    let reader = client.open_blob(&blob_id, budget.clone()).await.unwrap();
+    let reads = (0..8).map(|_| reader.read(0..reader.len()));
+    for read in futures::future::join_all(reads).await {
+        assert!(read.unwrap() == data);
+    }
+    assert_eq!(budget.available(), budget.total());
+}
+
+async fn daemon_over(client: FloeClient) -> (floe_client::daemon::Daemon, tokio::sync::oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let daemon = floe_client::daemon::serve(listener, Arc::new(client), Default::default(), async move {
+        let _ = stopped.await;
+    })
+    .unwrap();
+    (daemon, stop)
+}
+
+async fn error_message(response: reqwest::Response) -> String {
+    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    body["error"]["message"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_aggregator_streams_blobs_and_serves_walrus_byte_ranges() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let empty = blob(0, 0);
+    let data = blob(50_001, 60);
+    let (empty_id, _) = stored(&cluster, &empty, 60).await;
+    let (blob_id, _) = stored(&cluster, &data, 61).await;
+    for (id, object) in [(empty_id, 60), (blob_id, 61)] {
+        cluster.chain.blob_certified(id, floe_node::blob_info::ObjectId([object; 32]), common::EPOCH);
+    }
+    let (daemon, _stop) = daemon_over(cluster.client()).await;
+    let http = reqwest::Client::new();
+
+    let answer = http.get(format!("{}/v1/blobs/{empty_id}", daemon.url())).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-length"], "0");
+    assert!(answer.bytes().await.unwrap().is_empty());
+    let answer = http.get(format!("{}/v1/blobs/{blob_id}", daemon.url())).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.headers()["content-length"], "50001");
+    assert!(answer.bytes().await.unwrap() == data);
+
+    let range = |query: &str| http.get(format!("{}/v1/blobs/{blob_id}/byte-range?{query}", daemon.url())).send();
+    let answer = range("start=49000&length=1001").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(answer.bytes().await.unwrap() == data[49_000..]);
+    let answer = range("start=0&length=1").await.unwrap();
+    assert!(answer.bytes().await.unwrap() == data[..1]);
+
+    let answer = range("length=10").await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(error_message(answer).await.contains("start"));
+    let answer = range("start=-1&length=10").await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(error_message(answer).await.contains("start=\"-1\""));
+    let answer = range("start=0&length=0").await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(error_message(answer).await.contains("length"));
+    let answer = range("start=49000&length=1002").await.unwrap();
+    assert_eq!(answer.status(), 416);
+    assert_eq!(answer.headers()["content-range"], "bytes */50001");
+    assert!(error_message(answer).await.contains("50001 bytes"));
+    let answer = range(&format!("start={}&length=1", u64::MAX)).await.unwrap();
+    assert_eq!(answer.status(), 416);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_unreadable_after_the_headers_ends_the_body_early_never_with_wrong_bytes() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let data = blob(30_000, 70);
+    let (blob_id, _) = stored(&cluster, &data, 70).await;
+    cluster.chain.blob_certified(blob_id, floe_node::blob_info::ObjectId([70; 32]), common::EPOCH);
+    // Every node serves the true metadata and corrupted slivers.
+    let (client, _proxies) = through_proxies(&cluster.committee(), &[0, 1, 2, 3]).await;
+    let (daemon, _stop) = daemon_over(client).await;
+    let answer = reqwest::get(format!("{}/v1/blobs/{blob_id}", daemon.url())).await.unwrap();
+    assert_eq!(answer.status(), 200, "the metadata verified, so the headers went out");
+    assert!(answer.bytes().await.is_err(), "a body that could not be verified was not cut short");
+}
