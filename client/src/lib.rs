@@ -28,6 +28,7 @@
 //! [`progress`], [`settings`].
 
 pub mod audit;
+pub mod blob_ownership;
 pub mod chain_ops;
 pub mod client;
 mod coin_pool;
@@ -41,9 +42,11 @@ pub mod settings;
 pub mod staking;
 mod upload;
 
+pub use blob_ownership::BurntBlobs;
 pub use chain_ops::{ChainAccess, ChainError, Price};
 pub use client::{
-    CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome,
+    CERTIFY_EPOCHS, Certification, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions,
+    StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent};

@@ -16,7 +16,11 @@ use super::{
     Access, ApiError,
     range::{self, RangeRequest},
 };
-use crate::{client::FloeClient, progress::NoProgress, read::ReadError};
+use crate::{
+    client::{Certification, FloeClient},
+    progress::NoProgress,
+    read::ReadError,
+};
 
 /// Blob attributes served as response headers when a blob is fetched by object id; others are
 /// not, so a blob's owner cannot set arbitrary headers on the aggregator's answers.
@@ -59,8 +63,9 @@ fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(Head
     let response_headers = response.headers_mut();
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    // A blob id names its content forever.
-    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    // Until told otherwise (`extra`): a blob id names its content forever, but a deletable
+    // blob's bytes may go at its owner's word, so only a permanent one is cached for a year.
+    response_headers.insert(header::CACHE_CONTROL, cache_control(false));
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{blob_id}\"")) {
         response_headers.insert(header::ETAG, etag);
     }
@@ -71,6 +76,16 @@ fn answer(blob: Vec<u8>, blob_id: &BlobId, headers: &HeaderMap, extra: Vec<(Head
         response_headers.insert(name, value);
     }
     response
+}
+
+/// `Cache-Control` of a blob's bytes: a year, immutable, for a permanent blob; a minute for a
+/// deletable one (or one whose permanence is not known), so caches drop it soon after a delete.
+pub(super) fn cache_control(permanent: bool) -> HeaderValue {
+    if permanent {
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("public, max-age=60")
+    }
 }
 
 /// The answer to a blob that is not certified: 404 if no node knows it, 409 if it is registered
@@ -98,12 +113,13 @@ pub(super) async fn by_blob_id(
         .map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {blob_id:?}: {error}")))?;
     // The certification check runs beside the read, so a certified blob costs no extra latency;
     // undecided (the nodes disagree or do not answer), the bytes are served, verified as always.
-    let (blob, certified) = tokio::join!(client.read(&blob_id, &NoProgress), client.is_certified(&blob_id));
-    if certified == Some(false) {
+    let (blob, certified) = tokio::join!(client.read(&blob_id, &NoProgress), client.certification(&blob_id));
+    if certified == Some(Certification::Uncertified) {
         return Err(uncertified(&blob_id, blob));
     }
     let blob = blob.map_err(read_error)?;
-    Ok(answer(blob, &blob_id, &headers, Vec::new()))
+    let permanent = certified == Some(Certification::Permanent);
+    Ok(answer(blob, &blob_id, &headers, vec![(header::CACHE_CONTROL, cache_control(permanent))]))
 }
 
 /// `GET /v1/blobs/by-object-id/{object_id}`.
@@ -128,15 +144,20 @@ pub(super) async fn by_object_id(
     }
     let attributes =
         chain.attributes(object_id).await.map_err(|error| ApiError::new(StatusCode::BAD_GATEWAY, error.to_string()))?;
-    let extra = attributes
-        .into_iter()
-        .filter(|(key, _)| HEADER_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str()))
-        .filter_map(|(key, value)| {
-            Some((
-                HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()).ok()?,
-                HeaderValue::from_str(&value).ok()?,
-            ))
-        })
+    // The owner's `cache-control` attribute, if any, comes after and wins.
+    let permanence = std::iter::once((header::CACHE_CONTROL, cache_control(!blob.deletable)));
+    let extra = permanence
+        .chain(
+            attributes
+                .into_iter()
+                .filter(|(key, _)| HEADER_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str()))
+                .filter_map(|(key, value)| {
+                    Some((
+                        HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()).ok()?,
+                        HeaderValue::from_str(&value).ok()?,
+                    ))
+                }),
+        )
         .collect();
     let data = client.read(&blob.blob_id, &NoProgress).await.map_err(read_error)?;
     Ok(answer(data, &blob.blob_id, &headers, extra))
