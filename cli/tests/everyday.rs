@@ -56,16 +56,24 @@ fn listed_objects(net: &Localnet) -> Vec<String> {
 
 /// `Cache-Control` of the aggregator's answer to `GET path` (HTTP/1.0 by hand: the tests have
 /// no blocking HTTP client).
+/// Retried while the nodes have not yet seen the certificate (409).
 fn cache_control(aggregator: &str, path: &str) -> String {
     use std::io::{Read as _, Write as _};
     let addr = aggregator.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let text = String::from_utf8_lossy(&response);
-    let (head, _) = text.split_once("\r\n\r\n").expect("an HTTP answer");
-    assert!(head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200"), "GET {path}: {head}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let head = loop {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let head = text.split_once("\r\n\r\n").expect("an HTTP answer").0.to_owned();
+        if head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200") {
+            break head;
+        }
+        assert!(Instant::now() < deadline, "GET {path}: {head}");
+        std::thread::sleep(Duration::from_millis(300));
+    };
     head.lines()
         .find_map(|line| line.split_once(':').filter(|(name, _)| name.eq_ignore_ascii_case("cache-control")))
         .map(|(_, value)| value.trim().to_owned())
@@ -181,7 +189,8 @@ fn everyday_commands_say_what_they_do_and_refuse_before_paying() {
     let last_end = end_of(&short).max(end_of(&deletable_object));
     info_when(&net, "the short blobs' expiry", |info| info["epoch"].as_u64() >= Some(last_end));
     let swept = user(&net, &["burn", "--all-expired"]).unwrap();
-    assert_eq!(swept["transactions"], 1, "{swept}");
+    let burnt_now = !swept["burnt"].as_array().unwrap().is_empty();
+    assert_eq!(swept["transactions"].as_u64(), Some(u64::from(burnt_now)), "{swept}");
     let swept_ids: Vec<&str> = [&early, &swept]
         .iter()
         .flat_map(|burnt| burnt["burnt"].as_array().unwrap().iter().map(|id| id.as_str().unwrap()))
