@@ -139,10 +139,20 @@ pub struct MoveAbort {
 }
 
 impl fmt::Display for MoveAbort {
+    /// floe's aborts read as the rule they enforce, with the constant and location after it:
+    /// `the WAL paid is less than the price (system_state_inner::EInsufficientFunds, code 2 in
+    /// 0xf1::system_state_inner::register_blob)`; others as the code and location.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rule = crate::floe::aborts::rule_of(self);
+        if let Some(rule) = rule {
+            write!(f, "{} ({}::{}, ", rule.rule, rule.module, rule.name)?;
+        }
         write!(f, "code {} in {}::{}", self.code, self.package, self.module)?;
         if let Some(function) = &self.function {
             write!(f, "::{function}")?;
+        }
+        if rule.is_some() {
+            write!(f, ")")?;
         }
         Ok(())
     }

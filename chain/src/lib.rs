@@ -27,6 +27,7 @@
 mod checkpoint;
 mod checkpoint_stream;
 mod client;
+mod clock_time;
 mod deployment;
 mod executed;
 pub mod floe;
@@ -37,6 +38,7 @@ mod payment;
 pub use checkpoint::{CHECKPOINT_FIELDS, Checkpoint, CheckpointDecodeError, CheckpointTransaction};
 pub use checkpoint_stream::StreamPolicy;
 pub use client::{ChainClient, ClientError, ServiceInfo};
+pub use clock_time::{ClockTime, Span};
 pub use deployment::{Deployment, DeploymentError, Packages};
 pub use executed::{Executed, ExecutionFailure, MoveAbort, WrittenObject, written_objects};
 pub use keys::{KeyError, Keypair, Keystore, write_private};

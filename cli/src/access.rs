@@ -192,7 +192,7 @@ impl fmt::Display for ServiceReport {
             writeln!(f, "  seal files for it with: floe store --encrypt --policy subscription:{} ...", self.service)?;
         }
         writeln!(f, "  fee:        {} of {}", self.fee, self.coin_type)?;
-        writeln!(f, "  lasts:      {} ms", self.ttl_ms)?;
+        writeln!(f, "  lasts:      {}", floe_chain::Span(self.ttl_ms))?;
         write!(f, "  paid to:    {}", self.owner)
     }
 }
@@ -214,8 +214,11 @@ impl fmt::Display for SubscribeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "subscription {} to service {}\n  valid from {} ms to {} ms (chain clock)",
-            self.subscription, self.service, self.created_at_ms, self.expires_at_ms
+            "subscription {} to service {}\n  valid from {} until {} (chain clock)",
+            self.subscription,
+            self.service,
+            floe_chain::ClockTime(self.created_at_ms),
+            floe_chain::ClockTime(self.expires_at_ms)
         )
     }
 }

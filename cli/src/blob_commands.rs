@@ -1,14 +1,17 @@
-//! The blob owner's commands: `floe status`, `floe delete`, `floe extend`, `floe burn-expired`,
-//! `floe set-attribute`, `floe attributes`.
+//! The blob owner's commands: `floe status`, `floe delete`, `floe extend`, `floe burn`,
+//! `floe set-attribute`, `floe remove-attribute`, `floe attributes`.
 
 use std::fmt;
 
 use anyhow::Context as _;
+use floe_chain::ClockTime;
+use floe_client::node_api::NodeBlobStatus;
 use floe_encoder::BlobId;
 use serde::Serialize;
 use sui_sdk_types::Address;
 
-use crate::{Output, account::AccountArgs};
+use crate::explorer::BlobObjectRow;
+use crate::{Output, account::AccountArgs, epochs::Epochs};
 
 /// Arguments of `floe status`.
 #[derive(Debug, Clone, clap::Args)]
@@ -17,6 +20,10 @@ pub struct StatusArgs {
     // Base64url ids may start with '-': take them as the value, not as a flag.
     #[arg(allow_hyphen_values = true)]
     pub blob_id: BlobId,
+    /// An indexer's explorer URL to name the blob's owners (the chain alone cannot list the
+    /// Blob objects of a blob id); `floe localnet` prints it as `explorer:`.
+    #[arg(long)]
+    pub indexer: Option<String>,
     /// The chain (no key needed).
     #[command(flatten)]
     pub account: AccountArgs,
@@ -38,9 +45,34 @@ pub struct ExtendArgs {
     /// The blob and the chain.
     #[command(flatten)]
     pub blob: ObjectArgs,
-    /// Epochs to add.
+    /// Epochs to add, or `max` (up to the chain's max_epochs_ahead).
     #[arg(long)]
-    pub epochs: u32,
+    pub epochs: Epochs,
+}
+
+/// Arguments of `floe burn`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["object_ids", "all_expired"]))]
+pub struct BurnArgs {
+    /// The `Blob` objects to burn (0x...), expired or not.
+    pub object_ids: Vec<Address>,
+    /// Burn every Blob you own whose end epoch has come.
+    #[arg(long, conflicts_with = "object_ids")]
+    pub all_expired: bool,
+    /// The chain and key.
+    #[command(flatten)]
+    pub account: AccountArgs,
+}
+
+/// Arguments of `floe remove-attribute`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemoveAttributeArgs {
+    /// The blob and the chain.
+    #[command(flatten)]
+    pub blob: ObjectArgs,
+    /// The attribute's key.
+    #[arg(value_name = "KEY")]
+    pub attribute: String,
 }
 
 /// Arguments of `floe set-attribute`.
@@ -71,24 +103,66 @@ pub struct StatusReport {
     pub n_shards: u16,
     /// The epoch until which the blob is certified permanently, if it is.
     pub certified_until: Option<u32>,
+    /// The current epoch.
+    pub epoch: u32,
+    /// When `certified_until` begins, at the earliest (the chain's clock, ms).
+    pub certified_until_ms: Option<u64>,
+    /// The Blob objects of this blob id and their owners, when an indexer was asked.
+    pub objects: Option<Vec<BlobObjectRow>>,
+    /// The agreed status, typed, for the text.
+    #[serde(skip)]
+    pub agreed: Option<NodeBlobStatus>,
 }
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "blob {}", self.blob_id)?;
-        match &self.status {
-            Some(status) => {
-                writeln!(f, "  status:  {status} (nodes holding {} of {} shards)", self.weight, self.n_shards)?
+        let until = |epoch: u32| match self.certified_until_ms {
+            Some(ms) => format!("epoch {epoch} (from {})", ClockTime(ms)),
+            None => format!("epoch {epoch}"),
+        };
+        let state = match self.agreed {
+            None => "unknown: the nodes that answered disagree, or too few answered".to_owned(),
+            Some(NodeBlobStatus::Nonexistent) => "not stored: no live registration of this blob id".to_owned(),
+            Some(NodeBlobStatus::Invalid) => "invalid: proven inconsistently encoded, it cannot be read".to_owned(),
+            Some(NodeBlobStatus::Permanent { end_epoch, is_certified: true, .. }) => {
+                format!("certified, permanent, until {}", until(self.certified_until.unwrap_or(end_epoch)))
             }
-            None => writeln!(
-                f,
-                "  status:  unknown: too few nodes agree ({} of {} shards answered)",
-                self.answered, self.n_shards
-            )?,
-        }
-        match self.certified_until {
-            Some(epoch) => write!(f, "  certified permanently until epoch {epoch}"),
-            None => write!(f, "  not certified as a permanent blob"),
+            Some(NodeBlobStatus::Permanent { end_epoch, is_certified: false, .. }) => {
+                format!("registered until epoch {end_epoch} but not certified: not available")
+            }
+            Some(NodeBlobStatus::Deletable { initial_certified_epoch: Some(epoch) }) => {
+                format!("certified since epoch {epoch}, deletable (its owner may delete it at any time)")
+            }
+            Some(NodeBlobStatus::Deletable { initial_certified_epoch: None }) => {
+                "registered as deletable but not certified: not available".to_owned()
+            }
+        };
+        writeln!(f, "  {state}; now epoch {}", self.epoch)?;
+        write!(
+            f,
+            "  {} of {} shards answered; nodes holding {} shards agree",
+            self.answered, self.n_shards, self.weight
+        )?;
+        match &self.objects {
+            None => write!(f, "\n  owner: not looked up (--indexer URL names the owners)"),
+            Some(objects) if objects.iter().all(|object| object.deleted) => {
+                write!(f, "\n  owner: none known to the indexer (no live Blob object)")
+            }
+            Some(objects) => {
+                for object in objects.iter().filter(|object| !object.deleted) {
+                    write!(
+                        f,
+                        "\n  owner: {} (Blob object {}, {}, {} until epoch {})",
+                        object.owner.as_deref().unwrap_or("none (wrapped)"),
+                        object.object_id,
+                        if object.deletable { "deletable" } else { "permanent" },
+                        if object.certified_epoch.is_some() { "certified" } else { "not certified" },
+                        object.end_epoch
+                    )?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -118,7 +192,17 @@ impl fmt::Display for Done {
 /// `floe status`.
 pub async fn status(args: &StatusArgs, output: Output) -> anyhow::Result<()> {
     let client = args.account.client(None).await?;
-    let report = client.status(&args.blob_id).await;
+    let chain = client.chain().context("the client has no chain connection")?;
+    let (report, staking) = tokio::join!(client.status(&args.blob_id), chain.staking());
+    let staking = staking.context("reading the epoch schedule")?;
+    let objects = match &args.indexer {
+        Some(url) => Some(crate::explorer::Explorer::new(url).blob_objects(&args.blob_id).await?),
+        None => None,
+    };
+    let certified_until_ms = report.certified_until.map(|end| {
+        let ahead = u64::from(end.saturating_sub(staking.epoch));
+        staking.epoch_start_ms.saturating_add(ahead.saturating_mul(staking.epoch_duration_ms))
+    });
     output.emit(&StatusReport {
         blob_id: args.blob_id.to_string(),
         status: report.status.map(serde_json::to_value).transpose()?,
@@ -126,6 +210,10 @@ pub async fn status(args: &StatusArgs, output: Output) -> anyhow::Result<()> {
         answered: report.answered,
         n_shards: client.committee().n_shards(),
         certified_until: report.certified_until,
+        epoch: staking.epoch,
+        certified_until_ms,
+        objects,
+        agreed: report.status,
     })
 }
 
@@ -145,29 +233,92 @@ pub async fn delete(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
     })
 }
 
-/// `floe extend`.
+/// `floe extend`: checks the blob can be extended that far before paying.
 pub async fn extend(args: &ExtendArgs, output: Output) -> anyhow::Result<()> {
-    let cost = chain(&args.blob).await?.extend(args.blob.object_id, args.epochs).await.with_context(|| {
-        format!("extending {}: only certified, unexpired blobs you own can be extended", args.blob.object_id)
-    })?;
+    let id = args.blob.object_id;
+    let chain = chain(&args.blob).await?;
+    let (blob, _) = chain.blob(id).await.with_context(|| format!("reading blob {id}"))?;
+    let system = chain.system().await.context("reading the system's epoch")?;
+    let epoch = system.epoch();
+    if blob.storage.end_epoch <= epoch {
+        anyhow::bail!(
+            "blob {id} expired at epoch {} (now {epoch}): an expired blob cannot be extended",
+            blob.storage.end_epoch
+        );
+    }
+    if !blob.is_certified() {
+        anyhow::bail!(
+            "blob {id} is not certified: only certified blobs can be extended (finish it with `floe store` first)"
+        );
+    }
+    let epochs = args.epochs.for_extension(blob.storage.end_epoch - epoch, system.max_epochs_ahead)?;
+    let cost = chain.extend(id, epochs).await.with_context(|| format!("extending {id}"))?;
     output.emit(&Done {
-        action: format!("extended by {} epochs", args.epochs),
-        object_id: args.blob.object_id.to_string(),
-        details: serde_json::json!({ "costFrost": cost }),
+        action: format!("extended by {epochs} epochs, until epoch {},", blob.storage.end_epoch + epochs),
+        object_id: id.to_string(),
+        details: serde_json::json!({ "costFrost": cost, "endEpoch": blob.storage.end_epoch + epochs }),
     })
 }
 
-/// `floe burn-expired`.
-pub async fn burn_expired(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
-    chain(args)
+/// What `floe burn --all-expired` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct BurntReport {
+    /// The burnt Blob objects.
+    pub burnt: Vec<String>,
+    /// Transactions it took.
+    pub transactions: usize,
+    /// The current epoch (blobs ending at or before it were expired).
+    pub epoch: u32,
+}
+
+impl fmt::Display for BurntReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.burnt.len() {
+            0 => return write!(f, "no expired blobs to burn at epoch {}", self.epoch),
+            1 => write!(f, "burnt 1 expired blob")?,
+            n => write!(f, "burnt {n} expired blobs")?,
+        }
+        write!(f, " in {} transaction{}:", self.transactions, if self.transactions == 1 { "" } else { "s" })?;
+        for id in &self.burnt {
+            write!(f, "\n  {id}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `floe burn`: the blobs named, one transaction each, or every expired one.
+pub async fn burn(args: &BurnArgs, output: Output) -> anyhow::Result<()> {
+    let chain = args.account.chain(Some(args.account.required_signer()?)).await?;
+    if args.all_expired {
+        let burnt = chain.burn_all_expired().await.context("burning the expired blobs")?;
+        return output.emit(&BurntReport {
+            burnt: burnt.object_ids.iter().map(ToString::to_string).collect(),
+            transactions: burnt.transactions,
+            epoch: burnt.epoch,
+        });
+    }
+    for id in &args.object_ids {
+        chain.burn(*id).await.with_context(|| format!("burning {id}"))?;
+        output.emit(&Done {
+            action: "burnt (its storage is not refunded)".into(),
+            object_id: id.to_string(),
+            details: serde_json::Value::Null,
+        })?;
+    }
+    Ok(())
+}
+
+/// `floe remove-attribute`.
+pub async fn remove_attribute(args: &RemoveAttributeArgs, output: Output) -> anyhow::Result<()> {
+    let value = chain(&args.blob)
         .await?
-        .burn_expired(args.object_id)
+        .remove_attribute(args.blob.object_id, &args.attribute)
         .await
-        .with_context(|| format!("burning {}: only expired blobs can be burnt", args.object_id))?;
+        .with_context(|| format!("removing attribute {} of {}", args.attribute, args.blob.object_id))?;
     output.emit(&Done {
-        action: "burnt".into(),
-        object_id: args.object_id.to_string(),
-        details: serde_json::Value::Null,
+        action: format!("removed {}={} from", args.attribute, value),
+        object_id: args.blob.object_id.to_string(),
+        details: serde_json::json!({ "key": args.attribute, "value": value }),
     })
 }
 

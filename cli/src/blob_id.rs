@@ -32,16 +32,23 @@ pub struct BlobIdArgs {
     /// With --quilt: a tag given to every file, as KEY=VALUE (repeatable).
     #[arg(long = "tag", requires = "quilt")]
     pub tags: Vec<Tag>,
-    /// Shards of the committee the blob is encoded for (at least 4).
-    #[arg(long, default_value_t = DEFAULT_N_SHARDS)]
-    pub n_shards: u16,
+    /// Shards of the committee the blob is encoded for (at least 4; default 1000, Walrus
+    /// mainnet's).
+    #[arg(long, conflicts_with = "deployment")]
+    pub n_shards: Option<u16>,
+    /// Use the shard count of this network (its deployment.json; the chain is asked).
+    #[arg(long)]
+    pub deployment: Option<PathBuf>,
 }
 
 /// Runs `floe blob-id`.
 pub fn run(args: &BlobIdArgs, output: Output) -> anyhow::Result<()> {
+    let (n_shards, shards_from) = shard_count(args)?;
     if args.quilt {
         let files = quilt_files(&args.files, &args.identifiers, &args.tags)?;
-        return output.emit(&QuiltIdReport::compute(&files, args.n_shards)?);
+        let mut report = QuiltIdReport::compute(&files, n_shards)?;
+        report.shards_from = shards_from;
+        return output.emit(&report);
     }
     let [file] = args.files.as_slice() else {
         anyhow::bail!(
@@ -49,7 +56,23 @@ pub fn run(args: &BlobIdArgs, output: Output) -> anyhow::Result<()> {
             args.files.len()
         );
     };
-    output.emit(&BlobIdReport::of_file(file, args.n_shards)?)
+    let mut report = BlobIdReport::of_file(file, n_shards)?;
+    report.shards_from = shards_from;
+    output.emit(&report)
+}
+
+/// The shard count to encode for and where it came from, in words.
+fn shard_count(args: &BlobIdArgs) -> anyhow::Result<(u16, String)> {
+    if let Some(n_shards) = args.n_shards {
+        return Ok((n_shards, "--n-shards".to_owned()));
+    }
+    let Some(path) = &args.deployment else {
+        return Ok((DEFAULT_N_SHARDS, "the default (Walrus mainnet's); --deployment FILE uses a network's".to_owned()));
+    };
+    let account = crate::account::AccountArgs { deployment: path.clone(), key: None, keystore: None, address: None };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let system = runtime.block_on(async { anyhow::Ok(account.chain(None).await?.system().await?) })?;
+    Ok((system.committee.n_shards, format!("the network of {} (epoch {})", path.display(), system.epoch())))
 }
 
 /// What `floe blob-id --quilt` reports.
@@ -65,6 +88,8 @@ pub struct QuiltIdReport {
     pub encoded_size: u64,
     /// The shard count the id was computed for.
     pub n_shards: u16,
+    /// Where the shard count came from.
+    pub shards_from: String,
     /// The files, in the quilt's order, with their patch ids.
     pub patches: Vec<PatchReport>,
 }
@@ -82,6 +107,7 @@ impl QuiltIdReport {
             size,
             encoded_size: config.encoded_blob_length(size)?,
             n_shards,
+            shards_from: String::new(),
             patches: PatchReport::of_index(id, quilt.index()),
         })
     }
@@ -93,6 +119,7 @@ impl fmt::Display for QuiltIdReport {
         writeln!(f, "blob id (u256): {}", self.blob_id_u256)?;
         writeln!(f, "size:           {} bytes", self.size)?;
         write!(f, "encoded size:   {} bytes ({} shards)", self.encoded_size, self.n_shards)?;
+        write_shards_from(f, &self.shards_from)?;
         for patch in &self.patches {
             write!(f, "\n  {}  {}", patch.patch_id, patch.identifier)?;
         }
@@ -165,6 +192,13 @@ pub struct BlobIdReport {
     pub encoded_size: u64,
     /// The shard count the id was computed for.
     pub n_shards: u16,
+    /// Where the shard count came from.
+    pub shards_from: String,
+}
+
+/// `shard count from: ...`, when known.
+fn write_shards_from(f: &mut fmt::Formatter<'_>, shards_from: &str) -> fmt::Result {
+    if shards_from.is_empty() { Ok(()) } else { write!(f, "\nshard count:    from {shards_from}") }
 }
 
 fn config_for(n_shards: u16) -> Result<EncodingConfig, BlobIdError> {
@@ -198,7 +232,15 @@ impl BlobIdReport {
         let encoded_size = config.encoded_blob_length(size).map_err(encode_error)?;
         let metadata = compute_metadata(&config, bytes).map_err(encode_error)?;
         let id = metadata.blob_id();
-        Ok(Self { blob_id: id.to_string(), blob_id_u256: id.to_u256_decimal(), size, encoded_size, n_shards, file })
+        Ok(Self {
+            blob_id: id.to_string(),
+            blob_id_u256: id.to_u256_decimal(),
+            size,
+            encoded_size,
+            n_shards,
+            shards_from: String::new(),
+            file,
+        })
     }
 
     /// Reads `path` and computes its report. The size is checked before reading, so a file too
@@ -225,7 +267,8 @@ impl fmt::Display for BlobIdReport {
         writeln!(f, "blob id:        {}", self.blob_id)?;
         writeln!(f, "blob id (u256): {}", self.blob_id_u256)?;
         writeln!(f, "size:           {} bytes", self.size)?;
-        write!(f, "encoded size:   {} bytes ({} shards)", self.encoded_size, self.n_shards)
+        write!(f, "encoded size:   {} bytes ({} shards)", self.encoded_size, self.n_shards)?;
+        write_shards_from(f, &self.shards_from)
     }
 }
 

@@ -8,6 +8,7 @@ use crate::blob_id::BlobIdArgs;
 use crate::challenges::{AuditArgs, ChallengesArgs};
 use crate::deploy::DeployArgs;
 use crate::devnet::DevnetArgs;
+use crate::health::HealthArgs;
 use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
 use crate::localnet::LocalnetArgs;
@@ -16,7 +17,7 @@ use crate::quilt::{ListPatchesArgs, ReadQuiltArgs, StoreQuiltArgs};
 use crate::stake::{StakeArgs, StakedWalArgs, StakesArgs};
 use crate::wallet::{FaucetArgs, OwnerArgs, SendArgs, TransferArgs, WalletCommand};
 use crate::{
-    blob_commands::{ExtendArgs, ObjectArgs, SetAttributeArgs, StatusArgs},
+    blob_commands::{BurnArgs, ExtendArgs, ObjectArgs, RemoveAttributeArgs, SetAttributeArgs, StatusArgs},
     daemon::DaemonArgs,
     info::InfoArgs,
     read::ReadArgs,
@@ -82,12 +83,18 @@ pub enum Command {
     Delete(ObjectArgs),
     /// Extend a certified blob you own by some epochs (pays in WAL).
     Extend(ExtendArgs),
-    /// Drop an expired Blob object you own.
-    BurnExpired(ObjectArgs),
+    /// Destroy Blob objects you own, at any time (their storage is not refunded; the nodes keep
+    /// certified data until its end epoch), or with --all-expired every one that has expired.
+    Burn(BurnArgs),
     /// Set an attribute (e.g. content-type) on a blob you own.
     SetAttribute(SetAttributeArgs),
+    /// Remove an attribute from a blob you own.
+    RemoveAttribute(RemoveAttributeArgs),
     /// List a blob's attributes.
     Attributes(ObjectArgs),
+    /// Ask every storage node of the committee how it is: one row per node with its address,
+    /// shards, status and latency (nodes that do not answer are listed too).
+    Health(HealthArgs),
     /// Show the epoch schedule, prices, the storage committee (now and next) and every
     /// registered candidate with its stake.
     Info(InfoArgs),
@@ -148,9 +155,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => runtime()?.block_on(crate::blob_commands::status(args, output)),
         Command::Delete(args) => runtime()?.block_on(crate::blob_commands::delete(args, output)),
         Command::Extend(args) => runtime()?.block_on(crate::blob_commands::extend(args, output)),
-        Command::BurnExpired(args) => runtime()?.block_on(crate::blob_commands::burn_expired(args, output)),
+        Command::Burn(args) => runtime()?.block_on(crate::blob_commands::burn(args, output)),
         Command::SetAttribute(args) => runtime()?.block_on(crate::blob_commands::set_attribute(args, output)),
+        Command::RemoveAttribute(args) => runtime()?.block_on(crate::blob_commands::remove_attribute(args, output)),
         Command::Attributes(args) => runtime()?.block_on(crate::blob_commands::attributes(args, output)),
+        Command::Health(args) => runtime()?.block_on(crate::health::run(args, output)),
         Command::Info(args) => runtime()?.block_on(crate::info::run(args, output)),
         Command::Stake(args) => runtime()?.block_on(crate::stake::stake(args, output)),
         Command::Stakes(args) => runtime()?.block_on(crate::stake::stakes(args, output)),

@@ -63,6 +63,23 @@ struct Page<T> {
     next_cursor: Option<String>,
 }
 
+/// One `Blob` object of a blob id, as `GET /v1/blobs/{blob_id}` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobObjectRow {
+    /// The Blob object id.
+    pub object_id: String,
+    /// Its owner (an address, `object:<id>`, `shared`, ...), none once deleted or wrapped.
+    pub owner: Option<String>,
+    /// The epoch it was certified in, if it was.
+    pub certified_epoch: Option<u64>,
+    /// The first epoch it is no longer stored.
+    pub end_epoch: u64,
+    /// Whether its owner may delete it.
+    pub deletable: bool,
+    /// Whether it was deleted or burnt.
+    pub deleted: bool,
+}
+
 /// A client of one explorer API.
 #[derive(Debug, Clone)]
 pub struct Explorer {
@@ -121,6 +138,24 @@ impl Explorer {
             query.push(("epoch", epoch.to_string()));
         }
         self.list("/v1/challenges", &query).await
+    }
+
+    /// Every `Blob` object the indexer saw for `blob_id` (none when it knows none).
+    pub async fn blob_objects(&self, blob_id: &BlobId) -> anyhow::Result<Vec<BlobObjectRow>> {
+        let url = format!("{}/v1/blobs/{blob_id}", self.base);
+        let response = self.http.get(&url).send().await.with_context(|| {
+            format!(
+                "cannot reach the indexer at {}; pass --indexer with the explorer URL `floe localnet` printed",
+                self.base
+            )
+        })?;
+        let status = response.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(Vec::new());
+        }
+        let body = response.text().await.with_context(|| format!("reading the answer of {url}"))?;
+        anyhow::ensure!(status.is_success(), "{url} answered {status}: {body}");
+        serde_json::from_str(&body).with_context(|| format!("{url} did not answer a list of Blob objects"))
     }
 
     /// The blob ids certified, not deleted, not invalid and still stored in `epoch`: what every

@@ -51,6 +51,8 @@ pub struct InfoReport {
     pub used_capacity: u64,
     /// The largest blob the committee can encode.
     pub max_blob_size: u64,
+    /// How many epochs ahead storage is sold (`--epochs max`).
+    pub max_epochs_ahead: u32,
     /// Members.
     pub committee: Vec<MemberReport>,
     /// When the epoch started and when its next steps are due.
@@ -116,6 +118,7 @@ impl fmt::Display for InfoReport {
         )?;
         writeln!(f, "capacity: {} of {} bytes used", self.used_capacity, self.total_capacity)?;
         writeln!(f, "largest blob: {} bytes", self.max_blob_size)?;
+        writeln!(f, "storage sold: up to {} epochs ahead (--epochs max)", self.max_epochs_ahead)?;
         write!(f, "committee of {}:", self.committee.len())?;
         for member in &self.committee {
             write!(f, "\n  {:<16} {:>5} shards  {}  {}", member.name, member.shards, member.url, member.node_id)?;
@@ -123,10 +126,10 @@ impl fmt::Display for InfoReport {
         let schedule = &self.schedule;
         write!(
             f,
-            "\nepoch state: {}; started {}, lasts {} s; voting ends {}, next change from {}",
+            "\nepoch state: {}; started {}, lasts {}; voting ends {}, next change from {}",
             schedule.state,
             time(schedule.epoch_start_ms),
-            schedule.epoch_duration_ms / 1000,
+            floe_chain::Span(schedule.epoch_duration_ms),
             time(schedule.voting_ends_ms),
             time(schedule.next_change_ms)
         )?;
@@ -199,6 +202,7 @@ pub async fn run(args: &InfoArgs, output: Output) -> anyhow::Result<()> {
         total_capacity: system.total_capacity_size,
         used_capacity: system.used_capacity_size,
         max_blob_size: config.max_blob_size(),
+        max_epochs_ahead: system.max_epochs_ahead,
         committee: committee
             .members()
             .iter()
@@ -215,9 +219,8 @@ pub async fn run(args: &InfoArgs, output: Output) -> anyhow::Result<()> {
     })
 }
 
-fn time(ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(i64::try_from(ms).unwrap_or(i64::MAX))
-        .map_or_else(|| format!("{ms} ms"), |t| t.format("%H:%M:%S UTC").to_string())
+fn time(ms: u64) -> floe_chain::ClockTime {
+    floe_chain::ClockTime(ms)
 }
 
 fn hex_string(bytes: &[u8]) -> String {

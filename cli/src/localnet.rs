@@ -139,8 +139,11 @@ impl fmt::Display for LocalnetStarted {
         if let Some(demo) = &self.demo {
             writeln!(
                 f,
-                "stored {} bytes as blob {} in {} ms and read it back in {} ms",
-                demo.size, demo.blob_id, demo.store_ms, demo.read_ms
+                "stored {} bytes as blob {} in {} and read it back in {}",
+                demo.size,
+                demo.blob_id,
+                floe_chain::Span(u64::try_from(demo.store_ms).unwrap_or(u64::MAX)),
+                floe_chain::Span(u64::try_from(demo.read_ms).unwrap_or(u64::MAX))
             )?;
             if let Some(url) = &demo.url {
                 writeln!(f, "  curl {url}")?;

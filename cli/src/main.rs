@@ -8,8 +8,8 @@ fn main() -> ExitCode {
     match floe_cli::run(floe_cli::Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            // `{:#}` prints the whole context chain on one line.
-            eprintln!("error: {error:#}");
+            // The whole context chain on one line, each cause once.
+            eprintln!("error: {}", floe_cli::output::error_line(&error));
             ExitCode::FAILURE
         }
     }

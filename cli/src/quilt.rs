@@ -79,9 +79,9 @@ pub struct StoreQuiltArgs {
     /// A tag given to every file, as KEY=VALUE (repeatable).
     #[arg(long = "tag")]
     pub tags: Vec<Tag>,
-    /// Epochs to pay for, from the current one.
-    #[arg(long, default_value_t = 1)]
-    pub epochs: u32,
+    /// Epochs to pay for, from the current one, or `max` (as far ahead as the chain sells).
+    #[arg(long, default_value = "1")]
+    pub epochs: crate::epochs::Epochs,
     /// Let the owner delete the quilt before it expires.
     #[arg(long)]
     pub deletable: bool,
@@ -168,8 +168,10 @@ impl fmt::Display for StoreQuiltReport {
 pub async fn store(args: &StoreQuiltArgs, output: Output) -> anyhow::Result<()> {
     let files = quilt_files(&args.files, &args.identifiers, &args.tags)?;
     let client = args.account.client(Some(args.account.required_signer()?)).await?;
+    let chain = client.chain().context("the client has no chain connection")?;
+    let max_epochs_ahead = chain.system().await.context("reading the system's epoch limit")?.max_epochs_ahead;
     let options = StoreOptions {
-        epochs: args.epochs,
+        epochs: args.epochs.for_new_blob(max_epochs_ahead)?,
         deletable: args.deletable,
         send_object_to: args.send_object_to,
         force: args.force,

@@ -4,11 +4,14 @@
 use std::{fmt, path::PathBuf};
 
 use anyhow::Context as _;
-use floe_client::{StoreOptions, StoreOutcome};
+use floe_client::{Price, StoreOptions, StoreOutcome};
 use serde::Serialize;
 use sui_sdk_types::Address;
 
+use crate::blob_id::BlobIdReport;
+use crate::epochs::Epochs;
 use crate::private_blob::{SealArgs, SealedReport, Sealer};
+use crate::stake::format_wal;
 use crate::{Output, account::AccountArgs, progress_bars::Bars};
 
 /// Arguments of `floe store`.
@@ -17,9 +20,13 @@ pub struct StoreArgs {
     /// The files to store, one blob each.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Epochs to pay for, from the current one.
-    #[arg(long, default_value_t = 1)]
-    pub epochs: u32,
+    /// Epochs to pay for, from the current one, or `max` (as far ahead as the chain sells).
+    #[arg(long, default_value = "1")]
+    pub epochs: Epochs,
+    /// Show each file's blob id, encoded size and price in WAL without storing or paying (no
+    /// key needed).
+    #[arg(long)]
+    pub dry_run: bool,
     /// Let the owner delete the blob before it expires.
     #[arg(long)]
     pub deletable: bool,
@@ -74,22 +81,85 @@ impl fmt::Display for StoreReport {
     }
 }
 
-/// Stores every file in turn.
+/// What `floe store --dry-run` reports per file.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRunReport {
+    /// The file, as given.
+    pub file: String,
+    /// The blob id it would have.
+    pub blob_id: String,
+    /// Its size in bytes (sealed, with --encrypt).
+    pub size: u64,
+    /// What would be paid, in FROST, with the encoded size it is charged for.
+    pub price: Price,
+    /// The total in FROST.
+    pub total_frost: u64,
+    /// The shard count of the committee it was encoded for.
+    pub n_shards: u16,
+}
+
+impl fmt::Display for DryRunReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} (dry run: nothing stored or paid)", self.file)?;
+        writeln!(f, "  blob id:      {}", self.blob_id)?;
+        writeln!(f, "  size:         {} bytes", self.size)?;
+        writeln!(
+            f,
+            "  encoded size: {} bytes for {} shards ({} MiB units)",
+            self.price.encoded_length, self.n_shards, self.price.units
+        )?;
+        write!(
+            f,
+            "  cost:         {} ({} for {} epochs of storage + {} to write)",
+            format_wal(self.total_frost),
+            format_wal(self.price.storage_cost),
+            self.price.epochs,
+            format_wal(self.price.write_cost)
+        )
+    }
+}
+
+/// Stores every file in turn (with --dry-run, prices them).
 pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
-    let signer = args.account.required_signer()?;
-    let sealer = match args.seal.encrypt {
-        true => Some(Sealer::new(&args.seal, &args.account.deployment()?, &args.account.deployment, &signer).await?),
-        false => None,
+    let signer =
+        if args.dry_run && !args.seal.encrypt { args.account.signer()? } else { Some(args.account.required_signer()?) };
+    let sealer = match (&signer, args.seal.encrypt) {
+        (Some(signer), true) => {
+            Some(Sealer::new(&args.seal, &args.account.deployment()?, &args.account.deployment, signer).await?)
+        }
+        _ => None,
     };
-    let client = args.account.client(Some(signer)).await?;
-    let options = StoreOptions {
-        epochs: args.epochs,
-        deletable: args.deletable,
-        send_object_to: args.send_object_to,
-        force: args.force,
-    };
+    let client = args.account.client(signer).await?;
+    let chain = client.chain().context("the client has no chain connection")?;
+    let system = chain.system().await.context("reading the system's epoch and prices")?;
+    let epochs = args.epochs.for_new_blob(system.max_epochs_ahead)?;
+    if args.dry_run {
+        let config = *client.committee().config();
+        for file in &args.files {
+            let data = read_file(file)?;
+            let data = match &sealer {
+                Some(sealer) => sealer.seal(&data).with_context(|| format!("sealing {}", file.display()))?.0,
+                None => data,
+            };
+            let size = data.len() as u64;
+            let price =
+                Price::of(&system, &config, size, epochs).with_context(|| format!("pricing {}", file.display()))?;
+            let blob_id = BlobIdReport::compute(file.display().to_string(), &data, config.n_shards())?.blob_id;
+            output.emit(&DryRunReport {
+                file: file.display().to_string(),
+                blob_id,
+                size,
+                total_frost: price.total(),
+                price,
+                n_shards: config.n_shards(),
+            })?;
+        }
+        return Ok(());
+    }
+    let options =
+        StoreOptions { epochs, deletable: args.deletable, send_object_to: args.send_object_to, force: args.force };
     for file in &args.files {
-        let data = std::fs::read(file).with_context(|| format!("cannot read {}; check the path", file.display()))?;
+        let data = read_file(file)?;
         let (data, sealed) = match &sealer {
             Some(sealer) => {
                 let (bytes, report) = sealer.seal(&data).with_context(|| format!("sealing {}", file.display()))?;
@@ -109,4 +179,8 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
         })?;
     }
     Ok(())
+}
+
+fn read_file(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}; check the path", file.display()))
 }

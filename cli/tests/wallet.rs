@@ -63,7 +63,7 @@ async fn a_new_wallet_is_funded_sends_back_and_receives_a_blob() {
         command.arg("--deployment").arg(&localnet.deployment).args(mine);
         common::run(command).unwrap_err()
     };
-    assert!(refused.contains("only its owner can transfer it"), "{refused}");
+    assert!(refused.contains("only its owner can transfer or change it"), "{refused}");
 
     floe_on(&localnet, &["transfer", &object_id, &me], &["--key", &localnet.key]);
     let after = floe_on(&localnet, &["list-blobs", "--owner", &me], &[]);

@@ -75,7 +75,7 @@ pub enum ChainError {
         reason: String,
     },
     /// The object cannot be moved by the signer.
-    #[error("object {id} is {owner}, not owned by {sender}: only its owner can transfer it")]
+    #[error("object {id} is {owner}, not owned by {sender}: only its owner can transfer or change it")]
     NotOwned {
         /// The object.
         id: Address,
@@ -83,6 +83,16 @@ pub enum ChainError {
         owner: String,
         /// The signer.
         sender: Address,
+    },
+    /// The blob has no attribute of that name (nothing was sent).
+    #[error("blob {id} has no attribute {key:?}; it has {}", list_or_none(.present))]
+    NoSuchAttribute {
+        /// The blob object.
+        id: Address,
+        /// The attribute asked for.
+        key: String,
+        /// The attributes it has.
+        present: Vec<String>,
     },
     /// The blob is too large for the committee.
     #[error("blob of {size} bytes cannot be stored: {reason}")]
@@ -102,6 +112,11 @@ fn payment_hint(error: &PaymentError) -> &'static str {
         }
         PaymentError::Client(_) => "",
     }
+}
+
+/// `a, b` or `none`.
+fn list_or_none(names: &[String]) -> String {
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
 }
 
 impl ChainError {
@@ -549,27 +564,30 @@ impl ChainAccess {
     /// Transfers object `id` (a `Blob`, a `StakedWal`: any object with `store` the signer owns)
     /// to `recipient`; refused before sending when the signer does not own it.
     pub async fn transfer_object(&self, id: Address, recipient: Address) -> Result<(), ChainError> {
-        let sender = self.signer()?.address();
-        let object = self.client.get_object(id).await?;
-        match object.owner() {
-            Owner::Address(owner) if *owner == sender => {}
-            other => {
-                let owner = match other {
-                    Owner::Address(owner) => format!("owned by {owner}"),
-                    Owner::Object(parent) => format!("held by object {parent}"),
-                    Owner::Shared(_) | Owner::ConsensusAddress { .. } => "shared".to_owned(),
-                    Owner::Immutable => "immutable".to_owned(),
-                    _ => "not owned by an address".to_owned(),
-                };
-                return Err(ChainError::NotOwned { id, owner, sender });
-            }
-        }
-        let reference = ObjectReference::new(id, object.version(), object.digest());
+        let reference = self.owned_by_signer(id).await?;
         let mut builder = self.builder().await?;
         let object = owned(&mut builder, &reference);
         let recipient = builder.pure(&recipient);
         builder.transfer_objects(vec![object], recipient);
         self.execute(builder).await.map(drop)
+    }
+
+    /// The current reference of object `id`, checked to be owned by the signer (refused with
+    /// who owns it otherwise).
+    pub(crate) async fn owned_by_signer(&self, id: Address) -> Result<ObjectReference, ChainError> {
+        let sender = self.signer()?.address();
+        let object = self.client.get_object(id).await?;
+        let owner = match object.owner() {
+            Owner::Address(owner) if *owner == sender => {
+                return Ok(ObjectReference::new(id, object.version(), object.digest()));
+            }
+            Owner::Address(owner) => format!("owned by {owner}"),
+            Owner::Object(parent) => format!("held by object {parent}"),
+            Owner::Shared(_) | Owner::ConsensusAddress { .. } => "shared".to_owned(),
+            Owner::Immutable => "immutable".to_owned(),
+            _ => "not owned by an address".to_owned(),
+        };
+        Err(ChainError::NotOwned { id, owner, sender })
     }
 
     /// Every `Blob` object `owner` owns, with its object id.

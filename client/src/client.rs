@@ -284,6 +284,17 @@ pub fn reusable_blob<'a>(
         .max_by_key(|blob| (blob.is_certified(), blob.storage.end_epoch))
 }
 
+/// How the nodes report a blob id certified ([`FloeClient::certification`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certification {
+    /// Not certified.
+    Uncertified,
+    /// Certified, but not (as far as f+1 shards say) as a permanent blob: it may be deleted.
+    Deletable,
+    /// Certified as a permanent blob by f+1 shards' nodes.
+    Permanent,
+}
+
 /// The floe client.
 #[derive(Debug)]
 pub struct FloeClient {
@@ -457,6 +468,13 @@ impl FloeClient {
     /// nodes that answer decide neither. With up to f shards' nodes down it never waits for
     /// them.
     pub async fn is_certified(&self, blob_id: &BlobId) -> Option<bool> {
+        self.certification(blob_id).await.map(|certification| certification != Certification::Uncertified)
+    }
+
+    /// As [`FloeClient::is_certified`], decided at the same moment, also saying whether the
+    /// certified answers were all of a permanent blob (an aggregator may let caches keep those;
+    /// a deletable blob can vanish at its owner's word).
+    pub async fn certification(&self, blob_id: &BlobId) -> Option<Certification> {
         let committee = self.committee();
         let n_shards = u64::from(committee.n_shards());
         let mut answers: futures::stream::FuturesUnordered<_> = committee
@@ -469,9 +487,13 @@ impl FloeClient {
                 async move { (weight, node.status(&blob_id, timeout).await.ok()) }
             })
             .collect();
-        let (mut certified, mut not) = (0u64, 0u64);
+        let (mut certified, mut permanent, mut not) = (0u64, 0u64, 0u64);
         while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
             match status {
+                Some(NodeBlobStatus::Permanent { is_certified: true, .. }) => {
+                    certified += weight;
+                    permanent += weight;
+                }
                 Some(
                     NodeBlobStatus::Permanent { initial_certified_epoch: Some(_), .. }
                     | NodeBlobStatus::Deletable { initial_certified_epoch: Some(_) },
@@ -480,10 +502,11 @@ impl FloeClient {
                 None => {}
             }
             if committee.is_one_correct(certified) {
-                return Some(true);
+                let permanent = committee.is_one_correct(permanent);
+                return Some(if permanent { Certification::Permanent } else { Certification::Deletable });
             }
             if !committee.is_one_correct(n_shards.saturating_sub(not)) {
-                return Some(false);
+                return Some(Certification::Uncertified);
             }
         }
         None

@@ -28,6 +28,7 @@
 //! [`progress`], [`settings`].
 
 pub mod audit;
+pub mod blob_ownership;
 pub mod blob_stream;
 pub mod chain_ops;
 pub mod client;
@@ -43,10 +44,12 @@ mod sliver_fetch;
 pub mod staking;
 mod upload;
 
+pub use blob_ownership::BurntBlobs;
 pub use blob_stream::{BlobReader, BlobStream, ReadBudget};
 pub use chain_ops::{ChainAccess, ChainError, Price};
 pub use client::{
-    CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome,
+    CERTIFY_EPOCHS, Certification, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions,
+    StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent};

@@ -196,7 +196,7 @@ impl fmt::Display for Policy {
             Self::Owner(owner) => write!(f, "owner policy of {owner}"),
             Self::Allowlist(list) => write!(f, "allowlist {}", list.id),
             Self::Subscription { service, .. } => write!(f, "subscription service {}", service.id),
-            Self::TimeLock { unlock_ms } => write!(f, "time lock until {unlock_ms} ms"),
+            Self::TimeLock { unlock_ms } => write!(f, "time lock until {}", floe_chain::ClockTime(*unlock_ms)),
         }
     }
 }

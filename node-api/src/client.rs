@@ -259,6 +259,13 @@ impl NodeClient {
         bcs::from_bytes(&bytes).map_err(|error| NodeApiError::Invalid { url, reason: error.to_string() })
     }
 
+    /// `GET /v1/health`.
+    pub async fn health(&self, timeout: Duration) -> Result<crate::Health, NodeApiError> {
+        let url = self.url_of(&paths::health());
+        let bytes = self.get(&url, MAX_JSON_ANSWER, timeout).await?;
+        json(&url, &bytes)
+    }
+
     /// `GET /v1/blobs/{id}/status`.
     pub async fn status(&self, blob_id: &BlobId, timeout: Duration) -> Result<NodeBlobStatus, NodeApiError> {
         let url = self.url_of(&paths::status(blob_id));

@@ -15,30 +15,13 @@ use std::{
 };
 
 use floe_encoder::{BlobId, ShardIndex, SliverType};
-use serde::{Deserialize, Serialize};
 
 /// Asks for the repair of a blob's missing slivers (by recovery from peers).
 pub type RepairHook = Box<dyn Fn(BlobId) + Send + Sync>;
 
-/// Counters of the node's self-checks, as `GET /v1/health` reports them (field `integrity`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct IntegrityStatus {
-    /// Slivers the scrub checked since the node started.
-    pub scrub_checked: u64,
-    /// Their bytes.
-    pub scrub_bytes: u64,
-    /// Full passes the scrub completed since the node started.
-    pub scrub_passes: u64,
-    /// The scrub's rate limit in bytes per second (0: the scrub is off).
-    pub scrub_bytes_per_sec: u64,
-    /// Damaged slivers (and metadata) found since the node started, by any check.
-    pub corrupt_found: u64,
-    /// Damaged slivers stored again, correct (by recovery, an upload or a shard sync).
-    pub repaired: u64,
-    /// Damaged slivers set aside and not stored again yet.
-    pub awaiting_repair: u64,
-}
+/// Counters of the node's self-checks, as `GET /v1/health` reports them (a wire type, defined
+/// by floe-node-api).
+pub use floe_node_api::IntegrityStatus;
 
 /// The live counters and the repair hook, owned by the node.
 #[derive(Default)]

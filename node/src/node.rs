@@ -16,13 +16,12 @@ use floe_encoder::{
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::{self, RecoverySymbol},
 };
-use serde::{Deserialize, Serialize};
 
 use crate::{
     blob_info::{BlobInfo, BlobStatus},
     chain_view::{ChainView, Committee},
     error::{MissingSliver, NodeError},
-    integrity::{Integrity, IntegrityStatus},
+    integrity::Integrity,
     limits,
     store::{Store, StoreError},
     stored_sliver,
@@ -37,28 +36,8 @@ pub enum Stored {
     AlreadyPresent,
 }
 
-/// The node's state as `GET /v1/health` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Health {
-    /// Seconds since the node started.
-    pub uptime_secs: u64,
-    /// The current epoch.
-    pub epoch: u32,
-    /// The node's BLS public key, base64.
-    pub public_key: String,
-    /// The committee's shard count.
-    pub n_shards: u16,
-    /// The shards this node holds in the current epoch.
-    pub owned_shards: Vec<u16>,
-    /// The first checkpoint the node has not applied yet: every transaction in an earlier
-    /// checkpoint is reflected in its answers. Absent when the node does not follow a chain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_checkpoint: Option<u64>,
-    /// The node's self-checks: scrub progress, damage found and repaired.
-    #[serde(default)]
-    pub integrity: IntegrityStatus,
-}
+/// The node's state as `GET /v1/health` reports it (a wire type, defined by floe-node-api).
+pub use floe_node_api::Health;
 
 /// A storage node: its store, its view of the chain and its signing key.
 #[derive(Debug)]

@@ -58,6 +58,7 @@
 //! # let _ = transaction;
 //! ```
 
+pub mod aborts;
 pub mod blob;
 pub mod calls;
 pub mod challenges;

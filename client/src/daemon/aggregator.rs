@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     blob_stream::{BlobReader, ReadBudget},
-    client::FloeClient,
+    client::{Certification, FloeClient},
     read::ReadError,
 };
 
@@ -60,8 +60,9 @@ fn stream(reader: &BlobReader, range: Range<u64>, partial: bool, extra: Vec<(Hea
     response_headers.insert(header::CONTENT_LENGTH, HeaderValue::from(range.end - range.start));
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     response_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    // A blob id names its content forever.
-    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    // Until told otherwise (`extra`): a blob id names its content forever, but a deletable
+    // blob's bytes may go at its owner's word, so only a permanent one is cached for a year.
+    response_headers.insert(header::CACHE_CONTROL, cache_control(false));
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", reader.blob_id())) {
         response_headers.insert(header::ETAG, etag);
     }
@@ -72,6 +73,16 @@ fn stream(reader: &BlobReader, range: Range<u64>, partial: bool, extra: Vec<(Hea
         response_headers.insert(name, value);
     }
     response
+}
+
+/// `Cache-Control` of a blob's bytes: a year, immutable, for a permanent blob; a minute for a
+/// deletable one (or one whose permanence is not known), so caches drop it soon after a delete.
+pub(super) fn cache_control(permanent: bool) -> HeaderValue {
+    if permanent {
+        HeaderValue::from_static("public, max-age=31536000, immutable")
+    } else {
+        HeaderValue::from_static("public, max-age=60")
+    }
 }
 
 /// Answers with the blob, or the part the `Range` header asks for.
@@ -102,19 +113,21 @@ fn parse_blob_id(text: &str) -> Result<BlobId, ApiError> {
     text.parse().map_err(|error| ApiError::new(StatusCode::BAD_REQUEST, format!("bad blob id {text:?}: {error}")))
 }
 
-/// The blob's metadata, verified, if the blob is certified. The certification check runs beside
-/// the metadata fetch, so a certified blob costs no extra latency; undecided (the nodes disagree
-/// or do not answer), the blob is served, verified as always.
+/// The blob's metadata, verified, if the blob is certified, with its `Cache-Control`. The
+/// certification check runs beside the metadata fetch, so a certified blob costs no extra
+/// latency; undecided (the nodes disagree or do not answer), the blob is served, verified as
+/// always, and cached briefly.
 async fn open_certified(
     client: &FloeClient,
     blob_id: &BlobId,
     budget: Arc<ReadBudget>,
-) -> Result<BlobReader, ApiError> {
-    let (reader, certified) = tokio::join!(client.open_blob(blob_id, budget), client.is_certified(blob_id));
-    if certified == Some(false) {
+) -> Result<(BlobReader, Vec<(HeaderName, HeaderValue)>), ApiError> {
+    let (reader, certified) = tokio::join!(client.open_blob(blob_id, budget), client.certification(blob_id));
+    if certified == Some(Certification::Uncertified) {
         return Err(uncertified(blob_id, reader));
     }
-    reader.map_err(read_error)
+    let permanent = certified == Some(Certification::Permanent);
+    Ok((reader.map_err(read_error)?, vec![(header::CACHE_CONTROL, cache_control(permanent))]))
 }
 
 /// `GET /v1/blobs/{blob_id}`.
@@ -125,8 +138,8 @@ pub(super) async fn by_blob_id(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let blob_id = parse_blob_id(&blob_id)?;
-    let reader = open_certified(&client, &blob_id, budget).await?;
-    Ok(answer(&reader, &headers, Vec::new()))
+    let (reader, caching) = open_certified(&client, &blob_id, budget).await?;
+    Ok(answer(&reader, &headers, caching))
 }
 
 /// `GET /v1/blobs/{blob_id}/byte-range?start=S&length=L`: bytes `S..S+L`, as Walrus' aggregator.
@@ -152,10 +165,10 @@ pub(super) async fn byte_range(
     if length == 0 {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "the query parameter length must be at least 1"));
     }
-    let reader = open_certified(&client, &blob_id, budget).await?;
+    let (reader, caching) = open_certified(&client, &blob_id, budget).await?;
     let end = start.checked_add(length).filter(|end| *end <= reader.len());
     match end {
-        Some(end) => Ok(stream(&reader, start..end, false, Vec::new())),
+        Some(end) => Ok(stream(&reader, start..end, false, caching)),
         None => Ok(unsatisfiable(&format!("bytes {start}..{start}+{length}"), reader.len())),
     }
 }
@@ -183,15 +196,20 @@ pub(super) async fn by_object_id(
     }
     let attributes =
         chain.attributes(object_id).await.map_err(|error| ApiError::new(StatusCode::BAD_GATEWAY, error.to_string()))?;
-    let extra = attributes
-        .into_iter()
-        .filter(|(key, _)| HEADER_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str()))
-        .filter_map(|(key, value)| {
-            Some((
-                HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()).ok()?,
-                HeaderValue::from_str(&value).ok()?,
-            ))
-        })
+    // The owner's `cache-control` attribute, if any, comes after and wins.
+    let permanence = std::iter::once((header::CACHE_CONTROL, cache_control(!blob.deletable)));
+    let extra = permanence
+        .chain(
+            attributes
+                .into_iter()
+                .filter(|(key, _)| HEADER_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str()))
+                .filter_map(|(key, value)| {
+                    Some((
+                        HeaderName::from_bytes(key.to_ascii_lowercase().as_bytes()).ok()?,
+                        HeaderValue::from_str(&value).ok()?,
+                    ))
+                }),
+        )
         .collect();
     let reader = client.open_blob(&blob.blob_id, budget).await.map_err(read_error)?;
     Ok(answer(&reader, &headers, extra))

@@ -34,7 +34,7 @@ use serde::Deserialize;
 
 use super::{Access, ApiError, aggregator::HEADER_ATTRIBUTES, aggregator::read_error, publisher};
 use crate::{
-    client::FloeClient,
+    client::{Certification, FloeClient},
     progress::NoProgress,
     quilt::{QuiltReadError, QuiltSelector, StoreQuiltError},
 };
@@ -153,19 +153,20 @@ fn parse_quilt_id(text: &str) -> Result<BlobId, ApiError> {
     text.parse().map_err(|error| bad_request(format!("bad quilt id {text:?}: {error}")))
 }
 
-/// Refuses a quilt that is registered but not certified, as the blob routes do.
-async fn check_certified(client: &FloeClient, quilt_id: &BlobId) -> Result<(), ApiError> {
-    if client.is_certified(quilt_id).await == Some(false) {
-        return Err(ApiError::new(
+/// Refuses a quilt that is registered but not certified, as the blob routes do; says whether it
+/// is certified as permanent (for caching).
+async fn check_certified(client: &FloeClient, quilt_id: &BlobId) -> Result<bool, ApiError> {
+    match client.certification(quilt_id).await {
+        Some(Certification::Uncertified) => Err(ApiError::new(
             StatusCode::CONFLICT,
             format!("quilt {quilt_id} is not certified: it is not available until a certificate is on chain"),
-        ));
+        )),
+        certification => Ok(certification == Some(Certification::Permanent)),
     }
-    Ok(())
 }
 
 /// A file's answer: its bytes and identifier, and the tags that are allow-listed headers.
-fn file_answer(file: QuiltFile, etag: &str) -> Response {
+fn file_answer(file: QuiltFile, etag: &str, permanent: bool) -> Response {
     let identifier = HeaderValue::from_str(file.identifier()).ok();
     let tag_headers: Vec<(HeaderName, HeaderValue)> = file
         .tags()
@@ -181,7 +182,7 @@ fn file_answer(file: QuiltFile, etag: &str) -> Response {
     let mut response = (StatusCode::OK, Body::from(file.into_data())).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    headers.insert(header::CACHE_CONTROL, super::aggregator::cache_control(permanent));
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{etag}\"")) {
         headers.insert(header::ETAG, etag);
     }
@@ -200,9 +201,9 @@ pub(super) async fn by_patch_id(
     Path(text): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: QuiltPatchId = text.parse().map_err(|error: QuiltError| bad_request(error.to_string()))?;
-    check_certified(&client, &id.quilt_id).await?;
+    let permanent = check_certified(&client, &id.quilt_id).await?;
     let file = client.read_quilt_patch(&id).await.map_err(quilt_read_error)?;
-    Ok(file_answer(file, &id.to_string()))
+    Ok(file_answer(file, &id.to_string(), permanent))
 }
 
 /// `GET /v1/blobs/by-quilt-id/{quilt_id}/{identifier}`.
@@ -211,13 +212,13 @@ pub(super) async fn by_identifier(
     Path((quilt_id, identifier)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let quilt_id = parse_quilt_id(&quilt_id)?;
-    check_certified(&client, &quilt_id).await?;
+    let permanent = check_certified(&client, &quilt_id).await?;
     let selector = QuiltSelector::Identifiers(vec![identifier.clone()]);
     let mut files = client.read_quilt_files(&quilt_id, &selector).await.map_err(quilt_read_error)?;
     let file = files.pop().ok_or_else(|| {
         ApiError::new(StatusCode::NOT_FOUND, format!("no patch with identifier {identifier:?} in quilt {quilt_id}"))
     })?;
-    Ok(file_answer(file, &format!("{quilt_id}/{identifier}")))
+    Ok(file_answer(file, &format!("{quilt_id}/{identifier}"), permanent))
 }
 
 /// `GET /v1/quilts/{quilt_id}/patches`.

@@ -51,6 +51,7 @@ const FUNCTIONS: &[&str] = &[
     "remove_attribute_if_exists",
     "attribute",
     "take_attributes",
+    "burn",
     "object_id",
     "registered_epoch",
     "blob_id",
@@ -246,6 +247,13 @@ pub(crate) fn burn_expired(
     destroy(call, args, index, &blob)
 }
 
+/// Drops the `Blob` at argument `index` with its storage at any time; no refund, no event
+/// (`blob::burn`).
+fn burn(call: &mut MoveCallContext<'_>, args: &[Value], index: u16) -> Result<(), CallError> {
+    let blob = read_blob(call, args, index)?;
+    destroy(call, args, index, &blob)
+}
+
 /// Removes the attributes field if any and deletes the blob object (`blob::destroy`).
 fn destroy(call: &mut MoveCallContext<'_>, args: &[Value], index: u16, blob: &Blob) -> Result<(), CallError> {
     super::require_mutable(call, args, index)?;
@@ -364,6 +372,7 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
             }
             Ok(vec![Value::pure(&take_attributes_field(call, blob.id)?)])
         }
+        "burn" => burn(call, args, 0).map(|()| vec![]),
         "object_id" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.id)]),
         "registered_epoch" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.registered_epoch)]),
         "blob_id" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.blob_id)]),

@@ -254,7 +254,7 @@ async fn an_expired_blob_can_be_burned() {
 }
 
 #[tokio::test]
-async fn a_live_blob_cannot_be_burned() {
+async fn burn_expired_refuses_a_live_blob() {
     let net = FloeNet::start().await;
     let (_, id) = net.register(&new_blob(14, false), ENCODED_SIZE, 1).await.unwrap();
     let object = net.owned(id).await;
@@ -265,6 +265,41 @@ async fn a_live_blob_cannot_be_burned() {
         })
         .await;
     assert_eq!(abort_of(result), at("blob", 8));
+}
+
+#[tokio::test]
+async fn a_live_blob_can_be_burned_at_any_time_with_its_attributes() {
+    let net = FloeNet::start().await;
+    let id = certified_blob(&net, 15).await;
+    let object = net.owned(id).await;
+    let executed = net
+        .run(|tx| {
+            let blob = tx.object(object);
+            net.calls.insert_or_update_attribute(tx, blob, "k", "v");
+            net.calls.burn_blob(tx, blob);
+        })
+        .await
+        .unwrap();
+    // No refund and no event: the nodes keep the data until its end epoch.
+    assert!(net.events(&executed).is_empty());
+    assert!(executed.deleted().contains(&id));
+    assert!(net.client.get_object(id).await.is_err());
+}
+
+#[tokio::test]
+async fn an_uncertified_deletable_blob_can_be_burned() {
+    let net = FloeNet::start().await;
+    let (_, id) = net.register(&new_blob(16, true), ENCODED_SIZE, 3).await.unwrap();
+    let object = net.owned(id).await;
+    let executed = net
+        .run(|tx| {
+            let blob = tx.object(object);
+            net.calls.burn_blob(tx, blob);
+        })
+        .await
+        .unwrap();
+    assert!(net.events(&executed).is_empty());
+    assert!(executed.deleted().contains(&id));
 }
 
 #[tokio::test]

@@ -176,6 +176,13 @@ public(package) fun burn_expired(self: Blob, epoch: u32) {
     self.destroy().destroy();
 }
 
+/// Destroys the blob object and its storage at any time, as Walrus allows: nothing is refunded
+/// and no event is emitted (a certified blob's data stays with the nodes until its end epoch; only
+/// the object, and with it the right to delete or extend, is gone). Attributes go with it.
+public fun burn(self: Blob) {
+    self.destroy().destroy();
+}
+
 fun destroy(mut self: Blob): Storage {
     if (dynamic_field::exists_(&self.id, ATTRIBUTES_FIELD)) {
         let _: VecMap<String, String> = dynamic_field::remove(&mut self.id, ATTRIBUTES_FIELD);

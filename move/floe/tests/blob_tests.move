@@ -390,11 +390,35 @@ fun an_expired_blob_can_be_burned() {
 }
 
 #[test, expected_failure(abort_code = blob::EBlobNotExpired)]
-fun a_live_blob_cannot_be_burned() {
+fun burn_expired_refuses_a_live_blob() {
     let ctx = &mut tx_context::dummy();
     let mut system = test_committee::system(ctx);
     let blob = register(&mut system, false, ctx);
     system.burn_expired_blob(blob);
+    destroy(system);
+}
+
+#[test]
+fun a_live_blob_can_be_burned_at_any_time_with_its_attributes() {
+    let ctx = &mut tx_context::dummy();
+    let mut system = test_committee::system(ctx);
+    let mut blob = register(&mut system, false, ctx);
+    certify(&system, &mut blob);
+    blob.insert_or_update_attribute(b"k".to_string(), b"v".to_string());
+    assert!(system.epoch() < blob.end_epoch());
+    let deleted_before = event::events_by_type<events::BlobDeleted>().length();
+    blob.burn();
+    // Burning refunds nothing and tells the nodes nothing: the data stays until its end epoch.
+    assert!(event::events_by_type<events::BlobDeleted>().length() == deleted_before);
+    destroy(system);
+}
+
+#[test]
+fun an_uncertified_deletable_blob_can_be_burned() {
+    let ctx = &mut tx_context::dummy();
+    let mut system = test_committee::system(ctx);
+    let blob = register(&mut system, true, ctx);
+    blob.burn();
     destroy(system);
 }
 

@@ -29,6 +29,11 @@ impl FloeCalls {
         builder.move_call(function(self.package, "blob", "take_attributes"), vec![blob])
     }
 
+    /// `blob::burn(Blob)`: destroys the blob and its storage at any time, without refund.
+    pub fn burn_blob(&self, builder: &mut TransactionBuilder, blob: Argument) {
+        builder.move_call(function(self.package, "blob", "burn"), vec![blob]);
+    }
+
     /// `storage_resource::split_by_epoch(&mut Storage, split_epoch)`: `storage` keeps
     /// `[start, split_epoch)`. Returns the `Storage` for `[split_epoch, end)`.
     pub fn split_storage_by_epoch(

@@ -205,6 +205,10 @@ fn every_call() -> Vec<TransactionBuilder> {
             floe.take_attributes(tx, b);
         }),
         Box::new(|tx| {
+            let b = owned(tx, 1);
+            floe.burn_blob(tx, b);
+        }),
+        Box::new(|tx| {
             let s = owned(tx, 1);
             floe.split_storage_by_epoch(tx, s, 2);
         }),
@@ -354,7 +358,7 @@ fn every_call() -> Vec<TransactionBuilder> {
 #[test]
 fn every_builder_matches_its_move_signature() {
     let transactions = every_call();
-    assert_eq!(transactions.len(), 57);
+    assert_eq!(transactions.len(), 58);
     let mut seen = std::collections::BTreeSet::new();
     for tx in transactions {
         let call = single(tx);
