@@ -30,7 +30,7 @@ use crate::{
     chain_ops::{ChainAccess, ChainError, Price},
     committee::{Committees, StorageCommittee},
     node_api::{NodeBlobStatus, NodeClient},
-    progress::{Progress, ProgressEvent},
+    progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
     upload::{self, UploadError},
@@ -504,6 +504,7 @@ impl FloeClient {
         if options.epochs == 0 {
             return Err(StoreError::ZeroEpochs);
         }
+        let started = std::time::Instant::now();
         let chain = self.chain_or_err()?;
         let sender = chain.sender().ok_or(ChainError::NoSigner)?;
         let system = chain.system().await?;
@@ -515,12 +516,20 @@ impl FloeClient {
         let size = blob.len();
         // Priced before encoding: a blob too large for the committee is refused without the work.
         let price = Price::of(&system, &config, size as u64, options.epochs)?;
+        let encoding = std::time::Instant::now();
         let encoded = tokio::task::spawn_blocking(move || encode(&config, &blob))
             .await
             .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?
             .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?;
+        let encode_took = encoding.elapsed();
         let blob_id = *encoded.metadata.blob_id();
+        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Encode, took: encode_took });
         progress.event(ProgressEvent::Encoded { blob_id, slivers: 2 * u64::from(config.n_shards()) });
+        // Everything before paying but the encoding: the chain reads and the nodes' status.
+        let checked = || {
+            let took = started.elapsed().saturating_sub(encode_took);
+            progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Check, took });
+        };
 
         let turn = self.store_turn(blob_id);
         let _turn = turn.lock().await;
@@ -532,6 +541,7 @@ impl FloeClient {
         let to_sender = options.send_object_to.is_none_or(|recipient| recipient == sender);
         if !options.force {
             if let Some(blob) = existing.filter(|blob| blob.is_certified() && to_sender) {
+                checked();
                 progress.event(ProgressEvent::AlreadyCertified { blob_id });
                 return Ok(StoreOutcome::AlreadyCertified {
                     blob_id,
@@ -542,6 +552,7 @@ impl FloeClient {
             if !options.deletable
                 && let Some(end_epoch) = self.status(&blob_id).await.certified_until.filter(|end| *end >= wanted_end)
             {
+                checked();
                 progress.event(ProgressEvent::AlreadyCertified { blob_id });
                 return Ok(StoreOutcome::AlreadyCertified { blob_id, end_epoch, object_id: None });
             }
@@ -553,6 +564,7 @@ impl FloeClient {
                 BlobPersistence::Permanent
             }
         };
+        checked();
         if let Some(registered) = existing.filter(|blob| !blob.is_certified()) {
             let object_id = registered.id;
             tracing::info!(%blob_id, %object_id, "resuming the sender's uncertified registration instead of paying again");
@@ -572,7 +584,9 @@ impl FloeClient {
             return Ok(StoreOutcome::NewlyCreated { blob, price, resumed: true });
         }
 
+        let registering = std::time::Instant::now();
         let registered = chain.register(encoded.metadata.metadata(), &price, options.deletable).await?;
+        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Register, took: registering.elapsed() });
         let object_id = *registered.object.object_id();
         progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
         let blob = self
@@ -637,11 +651,16 @@ impl FloeClient {
             let upload = upload::upload(&committee, encoded, persistence, resume, &self.settings, &self.http, progress);
             // Every later attempt follows an epoch change: the nodes that stay hold their slivers.
             resume = true;
-            match upload.await {
+            let outcome = upload.await;
+            let certifying = std::time::Instant::now();
+            match outcome {
                 Ok(certificate) => match chain.certify(&reference, &certificate, recipient).await {
                     Ok(()) => {
                         progress.event(ProgressEvent::Certified);
-                        return Ok(chain.blob(object_id).await?.0);
+                        let blob = chain.blob(object_id).await?.0;
+                        let took = certifying.elapsed();
+                        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certify, took });
+                        return Ok(blob);
                     }
                     Err(ChainError::Client(source)) if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) => {
                         tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");

@@ -46,7 +46,7 @@ pub use client::{
     CERTIFY_EPOCHS, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions, StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
-pub use progress::{NoProgress, Progress, ProgressEvent};
+pub use progress::{NoProgress, Progress, ProgressEvent, StorePhase};
 pub use quilt::{QuiltReadError, QuiltSelector, StoreQuiltError, StoredQuilt};
 pub use read::ReadError;
 pub use settings::Settings;

@@ -12,7 +12,10 @@
 //! has since ended) first asks each node for its confirmation alone: a node that kept or
 //! received its slivers confirms without any being sent again.
 
-use std::sync::Arc;
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
@@ -26,7 +29,7 @@ use tokio::sync::Semaphore;
 use crate::{
     committee::StorageCommittee,
     node_api::{NodeApiError, NodeClient},
-    progress::{Progress, ProgressEvent},
+    progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
 
@@ -70,6 +73,8 @@ pub(crate) async fn upload(
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Certificate, UploadError> {
+    let started = Instant::now();
+    let clock = QuorumClock::new(committee, progress, started);
     let global = Arc::new(Semaphore::new(settings.max_concurrent_requests.max(1)));
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
@@ -85,6 +90,7 @@ pub(crate) async fn upload(
         progress,
         stored: &stored,
         total_slivers,
+        clock: &clock,
     };
     let mut tasks: FuturesUnordered<_> = (0..committee.members().len())
         .map(|member| {
@@ -124,7 +130,62 @@ pub(crate) async fn upload(
         let failures = if failures.is_empty() { "none reported".to_owned() } else { failures.join("; ") };
         return Err(UploadError::NotEnoughConfirmations { weight, needed, n_shards: committee.n_shards(), failures });
     }
-    Ok(Certificate::aggregate(committee.certificate_committee(), confirmations)?)
+    let certificate = Certificate::aggregate(committee.certificate_committee(), confirmations)?;
+    clock.certificate_built();
+    Ok(certificate)
+}
+
+/// The upload's steps, in the order each node passes them.
+const STEPS: [StorePhase; 3] = [StorePhase::Metadata, StorePhase::Slivers, StorePhase::Confirmations];
+
+/// Reports when nodes holding a quorum of shards have passed each step of the upload
+/// ([`STEPS`]), as [`ProgressEvent::PhaseDone`] with the time since the previous quorum point.
+struct QuorumClock<'a> {
+    committee: &'a StorageCommittee,
+    progress: &'a dyn Progress,
+    started: Instant,
+    state: Mutex<ClockState>,
+}
+
+#[derive(Default)]
+struct ClockState {
+    /// Steps each member has passed.
+    passed: Vec<usize>,
+    /// Shards whose node passed each step.
+    weight: [u64; STEPS.len()],
+    /// When each step's quorum was reached, since the upload started.
+    reached: [Option<Duration>; STEPS.len()],
+}
+
+impl<'a> QuorumClock<'a> {
+    fn new(committee: &'a StorageCommittee, progress: &'a dyn Progress, started: Instant) -> Self {
+        let state = ClockState { passed: vec![0; committee.members().len()], ..ClockState::default() };
+        Self { committee, progress, started, state: Mutex::new(state) }
+    }
+
+    /// Member `member` passed step `step` (and so every step before it: a node asked for its
+    /// confirmation alone on a resumed upload skips the others).
+    fn passed(&self, member: usize, step: usize) {
+        let now = self.started.elapsed();
+        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        for each in state.passed[member]..=step {
+            state.weight[each] += self.committee.weight(member);
+            if state.reached[each].is_none() && self.committee.is_quorum(state.weight[each]) {
+                state.reached[each] = Some(now);
+                let since = each.checked_sub(1).and_then(|before| state.reached[before]).unwrap_or_default();
+                self.progress.event(ProgressEvent::PhaseDone { phase: STEPS[each], took: now.saturating_sub(since) });
+            }
+        }
+        state.passed[member] = state.passed[member].max(step + 1);
+    }
+
+    /// The certificate is built: reports the time since the quorum of confirmations.
+    fn certificate_built(&self) {
+        let now = self.started.elapsed();
+        let state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let since = state.reached[STEPS.len() - 1].unwrap_or(now);
+        self.progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certificate, took: now.saturating_sub(since) });
+    }
 }
 
 /// What every member's upload shares.
@@ -140,6 +201,7 @@ struct MemberUpload<'a> {
     progress: &'a dyn Progress,
     stored: &'a std::sync::atomic::AtomicU64,
     total_slivers: u64,
+    clock: &'a QuorumClock<'a>,
 }
 
 impl MemberUpload<'_> {
@@ -178,13 +240,17 @@ impl MemberUpload<'_> {
         if self.resume {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the
             // node) just means the upload below is needed.
-            match node.confirmation(&self.expected, &info.public_key, std::time::Duration::ZERO, timeout).await {
-                Ok(signed) => return Ok(signed),
+            match node.confirmation(&self.expected, &info.public_key, Duration::ZERO, timeout).await {
+                Ok(signed) => {
+                    self.clock.passed(member, 2);
+                    return Ok(signed);
+                }
                 Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
             }
         }
         let metadata = &self.encoded.metadata;
         self.with_retries(|| node.put_metadata(metadata, wait, timeout)).await?;
+        self.clock.passed(member, 0);
 
         let blob_id = *metadata.blob_id();
         let slivers = self
@@ -210,7 +276,10 @@ impl MemberUpload<'_> {
             .buffer_unordered(self.settings.max_requests_per_node.max(1))
             .try_collect::<()>()
             .await?;
+        self.clock.passed(member, 1);
 
-        self.with_retries(|| node.confirmation(&self.expected, &info.public_key, wait, timeout)).await
+        let signed = self.with_retries(|| node.confirmation(&self.expected, &info.public_key, wait, timeout)).await?;
+        self.clock.passed(member, 2);
+        Ok(signed)
     }
 }
