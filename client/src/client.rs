@@ -648,26 +648,44 @@ impl FloeClient {
             }
             let epoch = chain.system().await?.epoch();
             let committee = self.refresh_committee(Some(epoch)).await?;
-            let upload = upload::upload(&committee, encoded, persistence, resume, &self.settings, &self.http, progress);
+            // The certify transaction goes out as soon as a quorum confirmed; the slower nodes
+            // finish their upload meanwhile.
+            let certify = |certificate: Certificate| async move {
+                let certifying = std::time::Instant::now();
+                let certified = chain.certify(&reference, &certificate, recipient).await;
+                progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certify, took: certifying.elapsed() });
+                (certified, std::time::Instant::now())
+            };
+            let upload = upload::upload_then(
+                &committee,
+                encoded,
+                persistence,
+                resume,
+                &self.settings,
+                &self.http,
+                progress,
+                certify,
+            );
             // Every later attempt follows an epoch change: the nodes that stay hold their slivers.
             resume = true;
-            let outcome = upload.await;
-            let certifying = std::time::Instant::now();
-            match outcome {
-                Ok(certificate) => match chain.certify(&reference, &certificate, recipient).await {
-                    Ok(()) => {
-                        progress.event(ProgressEvent::Certified);
-                        let blob = chain.blob(object_id).await?.0;
-                        let took = certifying.elapsed();
-                        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certify, took });
-                        return Ok(blob);
+            match upload.await {
+                Ok((certified, certify_done)) => {
+                    let took = certify_done.elapsed();
+                    progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Stragglers, took });
+                    match certified {
+                        Ok(()) => {
+                            progress.event(ProgressEvent::Certified);
+                            return Ok(chain.blob(object_id).await?.0);
+                        }
+                        Err(ChainError::Client(source))
+                            if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) =>
+                        {
+                            tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");
+                            failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
+                        }
+                        Err(error) => return Err(error.into()),
                     }
-                    Err(ChainError::Client(source)) if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) => {
-                        tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");
-                        failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
-                    }
-                    Err(error) => return Err(error.into()),
-                },
+                }
                 Err(source) => {
                     failures.push(CertifyAttemptError::Upload { epoch: committee.epoch(), source });
                     // Only a new epoch (confirmations of the old one refused, shards moved away)

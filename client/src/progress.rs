@@ -26,7 +26,9 @@ use floe_encoder::BlobId;
 /// The upload runs every node's requests at once, so its steps are measured at quorum points:
 /// [`StorePhase::Metadata`] ends when nodes holding a quorum of shards have stored the metadata,
 /// [`StorePhase::Slivers`] when such nodes have stored all their slivers (each checked by its
-/// node against the metadata), [`StorePhase::Confirmations`] when such nodes have signed.
+/// node against the metadata), [`StorePhase::Confirmations`] when such nodes have signed. A
+/// phase may be reported more than once (a store that meets an epoch change uploads again):
+/// add them up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StorePhase {
     /// Encoding the blob into slivers and metadata.
@@ -45,13 +47,17 @@ pub enum StorePhase {
     Confirmations,
     /// Then building the certificate: aggregating the confirmations.
     Certificate,
-    /// The certify transaction, executed and in a checkpoint.
+    /// The certify transaction, executed and in a checkpoint (the slower nodes keep uploading
+    /// meanwhile).
     Certify,
+    /// After the certify transaction, the rest of the slower nodes' grace period
+    /// ([`Settings::quorum_grace`](crate::Settings::quorum_grace) from the quorum at most).
+    Stragglers,
 }
 
 impl StorePhase {
     /// Every phase, in order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Encode,
         Self::Check,
         Self::Register,
@@ -60,6 +66,7 @@ impl StorePhase {
         Self::Confirmations,
         Self::Certificate,
         Self::Certify,
+        Self::Stragglers,
     ];
 
     /// A short lowercase name, for tables.
@@ -73,6 +80,7 @@ impl StorePhase {
             Self::Confirmations => "confirmations",
             Self::Certificate => "certificate",
             Self::Certify => "certify",
+            Self::Stragglers => "stragglers",
         }
     }
 }

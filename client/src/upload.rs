@@ -2,11 +2,14 @@
 //! confirmations into a certificate.
 //!
 //! Every node gets the metadata, then the two slivers of each pair its shards store, then is
-//! asked for its confirmation. Requests are bounded overall and per node; a request a node
-//! refuses because it has not yet seen the registration (its chain follower trails the client)
-//! or fails to answer is retried with exponential backoff. Once the confirming nodes hold a
-//! quorum of shards the slower ones get a short grace period, then the certificate is built:
-//! nodes that missed the upload recover their slivers from the others after certification.
+//! asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
+//! request a node refuses because it has not yet seen the registration (its chain follower
+//! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
+//! is checked against its node's key as it arrives. As soon as the confirming nodes hold a
+//! quorum of shards the certificate is built (the signatures added up; the aggregate checked
+//! once) and handed on to be certified on chain, while the slower nodes keep uploading for a
+//! grace period: nodes that missed the upload recover their slivers from the others after
+//! certification.
 //!
 //! A resumed upload (the blob was uploaded before, possibly to the committee of an epoch that
 //! has since ended) first asks each node for its confirmation alone: a node that kept or
@@ -20,7 +23,8 @@ use std::{
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
     EncodedBlob, SliverType,
-    certificate::{Certificate, CertificateError},
+    bls::BlsSignature,
+    certificate::{Certificate, CertificateError, Threshold},
     messages::{BlobPersistence, SignedMessage, StorageConfirmation},
 };
 use futures::{StreamExt, TryStreamExt, stream::FuturesUnordered};
@@ -62,8 +66,9 @@ pub(crate) fn quorum_weight(committee: &StorageCommittee) -> u64 {
 }
 
 /// Uploads `encoded` (already registered with `persistence`) to `committee` and returns the
-/// certificate of a quorum of confirmations for the committee's epoch. With `resume`, nodes are
-/// asked for their confirmation before anything is sent to them.
+/// certificate of a quorum of confirmations for the committee's epoch, after the slower nodes
+/// had their grace period. With `resume`, nodes are asked for their confirmation before anything
+/// is sent to them.
 pub(crate) async fn upload(
     committee: &StorageCommittee,
     encoded: &EncodedBlob,
@@ -73,6 +78,29 @@ pub(crate) async fn upload(
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Certificate, UploadError> {
+    upload_then(committee, encoded, persistence, resume, settings, http, progress, std::future::ready).await
+}
+
+/// Uploads `encoded` like [`upload`], but as soon as the confirmations reach a quorum runs
+/// `then` on the certificate (the certify transaction) while the slower nodes keep uploading:
+/// they get until [`Settings::quorum_grace`] after the quorum, or until `then` is done if that
+/// takes longer, and are left to recover their slivers after certification if they are not
+/// done by then. Returns what `then` returned.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn upload_then<T, Then, Fut>(
+    committee: &StorageCommittee,
+    encoded: &EncodedBlob,
+    persistence: BlobPersistence,
+    resume: bool,
+    settings: &Settings,
+    http: &reqwest::Client,
+    progress: &dyn Progress,
+    then: Then,
+) -> Result<T, UploadError>
+where
+    Then: FnOnce(Certificate) -> Fut,
+    Fut: Future<Output = T>,
+{
     let started = Instant::now();
     let clock = QuorumClock::new(committee, progress, started);
     let global = Arc::new(Semaphore::new(settings.max_concurrent_requests.max(1)));
@@ -99,39 +127,97 @@ pub(crate) async fn upload(
         })
         .collect();
 
-    let needed = quorum_weight(committee);
-    let (mut weight, mut confirmations, mut failures) = (0u64, Vec::new(), Vec::new());
-    let mut grace_deadline = None;
-    loop {
-        let next = match grace_deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, tasks.next()).await {
-                Ok(next) => next,
-                Err(_) => break,
-            },
-            None => tasks.next().await,
+    let mut gathered = Gathered { needed: quorum_weight(committee), ..Gathered::default() };
+    while !committee.is_quorum(gathered.weight) {
+        let Some((member, result)) = tasks.next().await else {
+            return Err(gathered.too_few(committee));
         };
-        let Some((member, result)) = next else { break };
+        gathered.record(committee, member, result, progress);
+    }
+    let grace_deadline = tokio::time::Instant::now() + settings.quorum_grace;
+    let certificate = certificate_of(committee, std::mem::take(&mut gathered.confirmations))?;
+    clock.certificate_built();
+
+    // Nobody waits for the slower nodes any more: they run alongside `then`, then until the
+    // grace deadline at most.
+    let then = then(certificate);
+    let mut then = std::pin::pin!(then);
+    let output = loop {
+        tokio::select! {
+            output = &mut then => break output,
+            Some((member, result)) = tasks.next() => gathered.record(committee, member, result, progress),
+        }
+    };
+    let stragglers = async {
+        while let Some((member, result)) = tasks.next().await {
+            gathered.record(committee, member, result, progress);
+        }
+    };
+    if tokio::time::timeout_at(grace_deadline, stragglers).await.is_err() {
+        tracing::info!(
+            confirmed = gathered.weight,
+            n_shards = committee.n_shards(),
+            "grace period over; the nodes still uploading recover their slivers after certification"
+        );
+    }
+    Ok(output)
+}
+
+/// The confirmations gathered so far, and what went wrong with the other nodes.
+#[derive(Default)]
+struct Gathered {
+    needed: u64,
+    weight: u64,
+    confirmations: Vec<(u16, SignedMessage)>,
+    failures: Vec<String>,
+}
+
+impl Gathered {
+    fn record(
+        &mut self,
+        committee: &StorageCommittee,
+        member: usize,
+        result: Result<SignedMessage, NodeApiError>,
+        progress: &dyn Progress,
+    ) {
         match result {
             Ok(signed) => {
-                weight += committee.weight(member);
-                confirmations.push((member as u16, signed));
-                progress.event(ProgressEvent::Confirmed { weight, needed });
-                if committee.is_quorum(weight) && grace_deadline.is_none() {
-                    grace_deadline = Some(tokio::time::Instant::now() + settings.quorum_grace);
-                }
+                self.weight += committee.weight(member);
+                self.confirmations.push((member as u16, signed));
+                progress.event(ProgressEvent::Confirmed { weight: self.weight, needed: self.needed });
             }
             Err(error) => {
                 tracing::warn!(node = %committee.members()[member].name, %error, "node did not confirm");
-                failures.push(format!("{}: {error}", committee.members()[member].name));
+                self.failures.push(format!("{}: {error}", committee.members()[member].name));
             }
         }
     }
-    if !committee.is_quorum(weight) {
-        let failures = if failures.is_empty() { "none reported".to_owned() } else { failures.join("; ") };
-        return Err(UploadError::NotEnoughConfirmations { weight, needed, n_shards: committee.n_shards(), failures });
+
+    fn too_few(self, committee: &StorageCommittee) -> UploadError {
+        let failures = if self.failures.is_empty() { "none reported".to_owned() } else { self.failures.join("; ") };
+        UploadError::NotEnoughConfirmations {
+            weight: self.weight,
+            needed: self.needed,
+            n_shards: committee.n_shards(),
+            failures,
+        }
     }
-    let certificate = Certificate::aggregate(committee.certificate_committee(), confirmations)?;
-    clock.certificate_built();
+}
+
+/// The certificate of `confirmations`, each already checked against its member's key and the
+/// expected message by [`NodeClient::confirmation`]: their signatures are only added up, not
+/// verified a second time, and the aggregate is checked once against the signers' keys.
+fn certificate_of(
+    committee: &StorageCommittee,
+    mut confirmations: Vec<(u16, SignedMessage)>,
+) -> Result<Certificate, UploadError> {
+    confirmations.sort_unstable_by_key(|(member, _)| *member);
+    let signature = BlsSignature::aggregate(confirmations.iter().map(|(_, signed)| &signed.signature))
+        .map_err(CertificateError::from)?;
+    let message = confirmations.first().map(|(_, signed)| signed.serialized.clone()).unwrap_or_default();
+    let signers = confirmations.iter().map(|(member, _)| *member).collect();
+    let certificate = Certificate { signers, message, signature };
+    certificate.verify(committee.certificate_committee(), Threshold::Quorum)?;
     Ok(certificate)
 }
 
@@ -184,7 +270,8 @@ impl<'a> QuorumClock<'a> {
         let now = self.started.elapsed();
         let state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
         let since = state.reached[STEPS.len() - 1].unwrap_or(now);
-        self.progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certificate, took: now.saturating_sub(since) });
+        self.progress
+            .event(ProgressEvent::PhaseDone { phase: StorePhase::Certificate, took: now.saturating_sub(since) });
     }
 }
 

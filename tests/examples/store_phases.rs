@@ -148,6 +148,15 @@ fn serve_network(shape: &str, dir: &str) {
         config.indexer = false;
         config.daemon = false;
         let localnet = Localnet::start(config).await.expect("the local network starts");
+        // Every node must have read the chain so far, or the first store waits for followers
+        // still replaying the genesis checkpoints.
+        let tip = localnet.chain().service_info().await.expect("the chain answers").checkpoint_height;
+        for index in 0..nodes {
+            let node = localnet.node(index).expect("the node runs");
+            while node.chain_state().next_checkpoint() <= tip {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
         println!("ready {}", localnet.deployment_path().display());
         std::io::stdout().flush().expect("stdout");
         // Blocks a runtime thread until the parent closes the pipe: the network runs meanwhile.
@@ -166,12 +175,20 @@ fn main() {
     if args.first().map(String::as_str) == Some("--serve-network") {
         return serve_network(&args[1], &args[2]);
     }
+    if args.first().map(String::as_str) == Some("--store") {
+        let number = |i: usize| args[i].parse::<u64>().expect("a number");
+        return store_one(&args[1], &args[2], number(3) as u16, number(4) as usize, number(5));
+    }
     let args = parse_args(&args);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let phase_names: Vec<&str> = StorePhase::ALL.iter().map(|phase| phase.name()).collect();
     println!(
         "store phases (ms); peak = client peak RSS during the store (MiB), vs = peak / (blob + slivers); load {}",
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     for (nodes, shards) in &args.shapes {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -189,11 +206,6 @@ fn main() {
                 break path.to_owned();
             }
         };
-        let deployment = Deployment::load(std::path::Path::new(&deployment_path)).expect("the deployment file");
-        let key = LocalnetConfig::new(dir.path()).user_key();
-        let client =
-            runtime.block_on(FloeClient::connect(deployment, Some(key), Settings::default())).expect("a client");
-        let config = EncodingConfig::new(*shards).expect("a shard count");
         println!(
             "\n{nodes} nodes, {shards} shards (network up in {:.1} s)\n{:>8} {:>7} {:>7} {:>5} | {} | {:>6} | {:>5} {:>5} {:>6} {:>4}",
             started.elapsed().as_secs_f64(),
@@ -210,8 +222,14 @@ fn main() {
         );
         for run in 0..args.runs {
             for (index, &size) in args.sizes.iter().enumerate() {
-                let seed = (*shards as u64) << 32 | (run * args.sizes.len() + index) as u64;
-                store_one(&runtime, &client, &config, size, seed);
+                let seed = (u64::from(*shards) << 32) | (run * args.sizes.len() + index) as u64;
+                // Each store in a fresh process: its peak RSS is this store's alone.
+                let status = Command::new(std::env::current_exe().expect("this program"))
+                    .args(["--store", &deployment_path, &dir.path().display().to_string()])
+                    .args([shards.to_string(), size.to_string(), seed.to_string()])
+                    .status()
+                    .expect("the store process runs");
+                assert!(status.success(), "the store of {} failed", human(size));
             }
         }
         drop(child.stdin.take());
@@ -219,11 +237,30 @@ fn main() {
     }
 }
 
-/// Stores `size` random bytes once and prints one line.
-fn store_one(runtime: &tokio::runtime::Runtime, client: &FloeClient, config: &EncodingConfig, size: usize, seed: u64) {
+/// The child that stores: `size` random bytes once through a client of the network described by
+/// `deployment_path` (the user key of the local network under `dir`), then encodes the same bytes
+/// offline; prints one line.
+fn store_one(deployment_path: &str, dir: &str, shards: u16, size: usize, seed: u64) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let deployment = Deployment::load(std::path::Path::new(deployment_path)).expect("the deployment file");
+    let key = LocalnetConfig::new(dir).user_key();
+    let client = runtime.block_on(FloeClient::connect(deployment, Some(key), Settings::default())).expect("a client");
+    let config = EncodingConfig::new(shards).expect("a shard count");
+    let data = random_bytes(size, seed);
+    let log = PhaseLog::default();
+    reset_peak();
+    let base = status_bytes("VmRSS");
+    let storing = Instant::now();
+    let outcome = runtime.block_on(client.store(data, &StoreOptions::default(), &log)).expect("the store certifies");
+    let store_time = storing.elapsed();
+    let peak = status_bytes("VmHWM");
+    assert!(matches!(outcome, floe_client::StoreOutcome::NewlyCreated { .. }), "{outcome:?}");
+
+    // The same bytes encoded offline, and the nodes' check of every sliver, after the store so
+    // that they do not count in its memory (the bytes are made again from their seed).
     let data = random_bytes(size, seed);
     let encoding = Instant::now();
-    let encoded = encode(config, &data).expect("the blob encodes");
+    let encoded = encode(&config, &data).expect("the blob encodes");
     let encode_time = encoding.elapsed();
     let slivers: usize = encoded
         .pairs
@@ -233,20 +270,10 @@ fn store_one(runtime: &tokio::runtime::Runtime, client: &FloeClient, config: &En
     let verifying = Instant::now();
     for pair in &encoded.pairs {
         for axis in [SliverType::Primary, SliverType::Secondary] {
-            encoded.metadata.verify_sliver(config, pair.sliver(axis)).expect("own slivers verify");
+            encoded.metadata.verify_sliver(&config, pair.sliver(axis)).expect("own slivers verify");
         }
     }
     let verify_time = verifying.elapsed();
-    drop(encoded);
-
-    let log = PhaseLog::default();
-    reset_peak();
-    let base = status_bytes("VmRSS");
-    let storing = Instant::now();
-    let outcome = runtime.block_on(client.store(data, &StoreOptions::default(), &log)).expect("the store certifies");
-    let store_time = storing.elapsed();
-    let peak = status_bytes("VmHWM");
-    assert!(matches!(outcome, floe_client::StoreOutcome::NewlyCreated { .. }), "{outcome:?}");
     let phases: Vec<String> = StorePhase::ALL
         .iter()
         .map(|phase| format!("{:>8}", log.took(*phase).map_or_else(|| "-".to_owned(), ms)))
