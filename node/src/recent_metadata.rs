@@ -37,29 +37,3 @@ impl RecentMetadata {
         entries.push(metadata);
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use floe_encoder::{EncodingConfig, encode};
-
-    use super::*;
-
-    #[test]
-    fn keeps_the_newest_and_forgets_the_oldest() {
-        let config = EncodingConfig::new(4).unwrap();
-        let recent = RecentMetadata::default();
-        let metadata: Vec<_> = (0..=RECENT_METADATA as u32)
-            .map(|i| Arc::new(encode(&config, &i.to_le_bytes()).unwrap().metadata))
-            .collect();
-        for each in &metadata {
-            recent.insert(each.clone());
-        }
-        assert!(recent.get(metadata[0].blob_id()).is_none(), "the oldest was evicted");
-        for each in &metadata[1..] {
-            assert_eq!(recent.get(each.blob_id()).as_deref(), Some(each.as_ref()));
-        }
-        // Inserting one again does not evict another.
-        recent.insert(metadata[5].clone());
-        assert!(recent.get(metadata[1].blob_id()).is_some());
-    }
-}
