@@ -57,6 +57,8 @@ impl Progress for Bars {
                 self.bar.set_position(done);
             }
             ProgressEvent::Decoding => self.bar.set_message("decoding"),
+            // Phase timings are for benchmarks (tests/examples/store_phases.rs); the bar shows steps.
+            ProgressEvent::PhaseDone { .. } => {}
         }
     }
 }

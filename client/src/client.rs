@@ -30,7 +30,7 @@ use crate::{
     chain_ops::{ChainAccess, ChainError, Price},
     committee::{Committees, StorageCommittee},
     node_api::{NodeBlobStatus, NodeClient},
-    progress::{Progress, ProgressEvent},
+    progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
     upload::{self, UploadError},
@@ -527,6 +527,7 @@ impl FloeClient {
         if options.epochs == 0 {
             return Err(StoreError::ZeroEpochs);
         }
+        let started = std::time::Instant::now();
         let chain = self.chain_or_err()?;
         let sender = chain.sender().ok_or(ChainError::NoSigner)?;
         let system = chain.system().await?;
@@ -538,12 +539,20 @@ impl FloeClient {
         let size = blob.len();
         // Priced before encoding: a blob too large for the committee is refused without the work.
         let price = Price::of(&system, &config, size as u64, options.epochs)?;
+        let encoding = std::time::Instant::now();
         let encoded = tokio::task::spawn_blocking(move || encode(&config, &blob))
             .await
             .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?
             .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?;
+        let encode_took = encoding.elapsed();
         let blob_id = *encoded.metadata.blob_id();
+        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Encode, took: encode_took });
         progress.event(ProgressEvent::Encoded { blob_id, slivers: 2 * u64::from(config.n_shards()) });
+        // Everything before paying but the encoding: the chain reads and the nodes' status.
+        let checked = || {
+            let took = started.elapsed().saturating_sub(encode_took);
+            progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Check, took });
+        };
 
         let turn = self.store_turn(blob_id);
         let _turn = turn.lock().await;
@@ -555,6 +564,7 @@ impl FloeClient {
         let to_sender = options.send_object_to.is_none_or(|recipient| recipient == sender);
         if !options.force {
             if let Some(blob) = existing.filter(|blob| blob.is_certified() && to_sender) {
+                checked();
                 progress.event(ProgressEvent::AlreadyCertified { blob_id });
                 return Ok(StoreOutcome::AlreadyCertified {
                     blob_id,
@@ -565,6 +575,7 @@ impl FloeClient {
             if !options.deletable
                 && let Some(end_epoch) = self.status(&blob_id).await.certified_until.filter(|end| *end >= wanted_end)
             {
+                checked();
                 progress.event(ProgressEvent::AlreadyCertified { blob_id });
                 return Ok(StoreOutcome::AlreadyCertified { blob_id, end_epoch, object_id: None });
             }
@@ -576,6 +587,7 @@ impl FloeClient {
                 BlobPersistence::Permanent
             }
         };
+        checked();
         if let Some(registered) = existing.filter(|blob| !blob.is_certified()) {
             let object_id = registered.id;
             tracing::info!(%blob_id, %object_id, "resuming the sender's uncertified registration instead of paying again");
@@ -595,7 +607,9 @@ impl FloeClient {
             return Ok(StoreOutcome::NewlyCreated { blob, price, resumed: true });
         }
 
+        let registering = std::time::Instant::now();
         let registered = chain.register(encoded.metadata.metadata(), &price, options.deletable).await?;
+        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Register, took: registering.elapsed() });
         let object_id = *registered.object.object_id();
         progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
         let blob = self
@@ -657,21 +671,44 @@ impl FloeClient {
             }
             let epoch = chain.system().await?.epoch();
             let committee = self.refresh_committee(Some(epoch)).await?;
-            let upload = upload::upload(&committee, encoded, persistence, resume, &self.settings, &self.http, progress);
+            // The certify transaction goes out as soon as a quorum confirmed; the slower nodes
+            // finish their upload meanwhile.
+            let certify = |certificate: Certificate| async move {
+                let certifying = std::time::Instant::now();
+                let certified = chain.certify(&reference, &certificate, recipient).await;
+                progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certify, took: certifying.elapsed() });
+                (certified, std::time::Instant::now())
+            };
+            let upload = upload::upload_then(
+                &committee,
+                encoded,
+                persistence,
+                resume,
+                &self.settings,
+                &self.http,
+                progress,
+                certify,
+            );
             // Every later attempt follows an epoch change: the nodes that stay hold their slivers.
             resume = true;
             match upload.await {
-                Ok(certificate) => match chain.certify(&reference, &certificate, recipient).await {
-                    Ok(()) => {
-                        progress.event(ProgressEvent::Certified);
-                        return Ok(chain.blob(object_id).await?.0);
+                Ok((certified, certify_done)) => {
+                    let took = certify_done.elapsed();
+                    progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Stragglers, took });
+                    match certified {
+                        Ok(()) => {
+                            progress.event(ProgressEvent::Certified);
+                            return Ok(chain.blob(object_id).await?.0);
+                        }
+                        Err(ChainError::Client(source))
+                            if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) =>
+                        {
+                            tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");
+                            failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
+                        }
+                        Err(error) => return Err(error.into()),
                     }
-                    Err(ChainError::Client(source)) if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) => {
-                        tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");
-                        failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
-                    }
-                    Err(error) => return Err(error.into()),
-                },
+                }
                 Err(source) => {
                     failures.push(CertifyAttemptError::Upload { epoch: committee.epoch(), source });
                     // Only a new epoch (confirmations of the old one refused, shards moved away)

@@ -52,7 +52,7 @@ pub use client::{
     StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
-pub use progress::{NoProgress, Progress, ProgressEvent};
+pub use progress::{NoProgress, Progress, ProgressEvent, StorePhase};
 pub use quilt::{QuiltReadError, QuiltSelector, StoreQuiltError, StoredQuilt};
 pub use read::ReadError;
 pub use settings::Settings;

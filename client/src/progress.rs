@@ -16,7 +16,74 @@
 //! }
 //! ```
 
+use std::time::Duration;
+
 use floe_encoder::BlobId;
+
+/// A step of a store, in the order a store runs them; [`ProgressEvent::PhaseDone`] reports how
+/// long each took, so a tool can show where the time of a store goes.
+///
+/// The upload runs every node's requests at once, so its steps are measured at quorum points:
+/// [`StorePhase::Metadata`] ends when nodes holding a quorum of shards have stored the metadata,
+/// [`StorePhase::Slivers`] when such nodes have stored all their slivers (each checked by its
+/// node against the metadata), [`StorePhase::Confirmations`] when such nodes have signed. A
+/// phase may be reported more than once (a store that meets an epoch change uploads again):
+/// add them up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorePhase {
+    /// Encoding the blob into slivers and metadata.
+    Encode,
+    /// Reading the chain before paying (system state, committee, the sender's `Blob` objects)
+    /// and, for a permanent blob, asking the nodes whether it is certified already.
+    Check,
+    /// The registration transaction (reserve and register), executed and in a checkpoint.
+    Register,
+    /// Until nodes holding a quorum of shards stored the metadata (this includes their wait for
+    /// the registration to reach them through their chain follower).
+    Metadata,
+    /// Then until nodes holding a quorum of shards stored every sliver of theirs.
+    Slivers,
+    /// Then until nodes holding a quorum of shards signed their confirmation.
+    Confirmations,
+    /// Then building the certificate: aggregating the confirmations.
+    Certificate,
+    /// The certify transaction, executed and in a checkpoint (the slower nodes keep uploading
+    /// meanwhile).
+    Certify,
+    /// After the certify transaction, the rest of the slower nodes' grace period
+    /// ([`Settings::quorum_grace`](crate::Settings::quorum_grace) from the quorum at most).
+    Stragglers,
+}
+
+impl StorePhase {
+    /// Every phase, in order.
+    pub const ALL: [Self; 9] = [
+        Self::Encode,
+        Self::Check,
+        Self::Register,
+        Self::Metadata,
+        Self::Slivers,
+        Self::Confirmations,
+        Self::Certificate,
+        Self::Certify,
+        Self::Stragglers,
+    ];
+
+    /// A short lowercase name, for tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Encode => "encode",
+            Self::Check => "check",
+            Self::Register => "register",
+            Self::Metadata => "metadata",
+            Self::Slivers => "slivers",
+            Self::Confirmations => "confirmations",
+            Self::Certificate => "certificate",
+            Self::Certify => "certify",
+            Self::Stragglers => "stragglers",
+        }
+    }
+}
 
 /// One step of a store or a read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +130,13 @@ pub enum ProgressEvent {
     },
     /// A read is decoding.
     Decoding,
+    /// A step of a store ended after `took`.
+    PhaseDone {
+        /// The step.
+        phase: StorePhase,
+        /// How long it took.
+        took: Duration,
+    },
 }
 
 /// Receives progress events; called from several tasks at once.

@@ -21,7 +21,8 @@ pub struct Settings {
     /// The first pause between attempts; it doubles on each retry.
     pub retry_delay: Duration,
     /// Once confirmations reach a quorum, how long the slower nodes still get to finish, so that
-    /// fewer of them need to recover slivers later.
+    /// fewer of them need to recover slivers later. The certificate does not wait for them: it
+    /// goes on chain meanwhile, and a store returns once both are done.
     pub quorum_grace: Duration,
     /// Timeout of one status request during the already-certified check.
     pub status_timeout: Duration,

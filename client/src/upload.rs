@@ -2,22 +2,29 @@
 //! confirmations into a certificate.
 //!
 //! Every node gets the metadata, then the two slivers of each pair its shards store, then is
-//! asked for its confirmation. Requests are bounded overall and per node; a request a node
-//! refuses because it has not yet seen the registration (its chain follower trails the client)
-//! or fails to answer is retried with exponential backoff. Once the confirming nodes hold a
-//! quorum of shards the slower ones get a short grace period, then the certificate is built:
-//! nodes that missed the upload recover their slivers from the others after certification.
+//! asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
+//! request a node refuses because it has not yet seen the registration (its chain follower
+//! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
+//! is checked against its node's key as it arrives. As soon as the confirming nodes hold a
+//! quorum of shards the certificate is built (the signatures added up; the aggregate checked
+//! once) and handed on to be certified on chain, while the slower nodes keep uploading for a
+//! grace period: nodes that missed the upload recover their slivers from the others after
+//! certification.
 //!
 //! A resumed upload (the blob was uploaded before, possibly to the committee of an epoch that
 //! has since ended) first asks each node for its confirmation alone: a node that kept or
 //! received its slivers confirms without any being sent again.
 
-use std::sync::Arc;
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
     EncodedBlob, SliverType,
-    certificate::{Certificate, CertificateError},
+    bls::BlsSignature,
+    certificate::{Certificate, CertificateError, Threshold},
     messages::{BlobPersistence, SignedMessage, StorageConfirmation},
 };
 use futures::{StreamExt, TryStreamExt, stream::FuturesUnordered};
@@ -26,7 +33,7 @@ use tokio::sync::Semaphore;
 use crate::{
     committee::StorageCommittee,
     node_api::{NodeApiError, NodeClient},
-    progress::{Progress, ProgressEvent},
+    progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
 
@@ -59,8 +66,9 @@ pub(crate) fn quorum_weight(committee: &StorageCommittee) -> u64 {
 }
 
 /// Uploads `encoded` (already registered with `persistence`) to `committee` and returns the
-/// certificate of a quorum of confirmations for the committee's epoch. With `resume`, nodes are
-/// asked for their confirmation before anything is sent to them.
+/// certificate of a quorum of confirmations for the committee's epoch, after the slower nodes
+/// had their grace period. With `resume`, nodes are asked for their confirmation before anything
+/// is sent to them.
 pub(crate) async fn upload(
     committee: &StorageCommittee,
     encoded: &EncodedBlob,
@@ -70,6 +78,31 @@ pub(crate) async fn upload(
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Certificate, UploadError> {
+    upload_then(committee, encoded, persistence, resume, settings, http, progress, std::future::ready).await
+}
+
+/// Uploads `encoded` like [`upload`], but as soon as the confirmations reach a quorum runs
+/// `then` on the certificate (the certify transaction) while the slower nodes keep uploading:
+/// they get until [`Settings::quorum_grace`] after the quorum, or until `then` is done if that
+/// takes longer, and are left to recover their slivers after certification if they are not
+/// done by then. Returns what `then` returned.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn upload_then<T, Then, Fut>(
+    committee: &StorageCommittee,
+    encoded: &EncodedBlob,
+    persistence: BlobPersistence,
+    resume: bool,
+    settings: &Settings,
+    http: &reqwest::Client,
+    progress: &dyn Progress,
+    then: Then,
+) -> Result<T, UploadError>
+where
+    Then: FnOnce(Certificate) -> Fut,
+    Fut: Future<Output = T>,
+{
+    let started = Instant::now();
+    let clock = QuorumClock::new(committee, progress, started);
     let global = Arc::new(Semaphore::new(settings.max_concurrent_requests.max(1)));
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
@@ -85,6 +118,7 @@ pub(crate) async fn upload(
         progress,
         stored: &stored,
         total_slivers,
+        clock: &clock,
     };
     let mut tasks: FuturesUnordered<_> = (0..committee.members().len())
         .map(|member| {
@@ -93,38 +127,152 @@ pub(crate) async fn upload(
         })
         .collect();
 
-    let needed = quorum_weight(committee);
-    let (mut weight, mut confirmations, mut failures) = (0u64, Vec::new(), Vec::new());
-    let mut grace_deadline = None;
-    loop {
-        let next = match grace_deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, tasks.next()).await {
-                Ok(next) => next,
-                Err(_) => break,
-            },
-            None => tasks.next().await,
+    let mut gathered = Gathered { needed: quorum_weight(committee), ..Gathered::default() };
+    while !committee.is_quorum(gathered.weight) {
+        let Some((member, result)) = tasks.next().await else {
+            return Err(gathered.too_few(committee));
         };
-        let Some((member, result)) = next else { break };
+        gathered.record(committee, member, result, progress);
+    }
+    let grace_deadline = tokio::time::Instant::now() + settings.quorum_grace;
+    let certificate = certificate_of(committee, std::mem::take(&mut gathered.confirmations))?;
+    clock.certificate_built();
+
+    // Nobody waits for the slower nodes any more: they run alongside `then`, then until the
+    // grace deadline at most.
+    let then = then(certificate);
+    let mut then = std::pin::pin!(then);
+    let output = loop {
+        tokio::select! {
+            output = &mut then => break output,
+            Some((member, result)) = tasks.next() => gathered.record(committee, member, result, progress),
+        }
+    };
+    let stragglers = async {
+        while let Some((member, result)) = tasks.next().await {
+            gathered.record(committee, member, result, progress);
+        }
+    };
+    if tokio::time::timeout_at(grace_deadline, stragglers).await.is_err() {
+        tracing::info!(
+            confirmed = gathered.weight,
+            n_shards = committee.n_shards(),
+            "grace period over; the nodes still uploading recover their slivers after certification"
+        );
+    }
+    Ok(output)
+}
+
+/// The confirmations gathered so far, and what went wrong with the other nodes.
+#[derive(Default)]
+struct Gathered {
+    needed: u64,
+    weight: u64,
+    confirmations: Vec<(u16, SignedMessage)>,
+    failures: Vec<String>,
+}
+
+impl Gathered {
+    fn record(
+        &mut self,
+        committee: &StorageCommittee,
+        member: usize,
+        result: Result<SignedMessage, NodeApiError>,
+        progress: &dyn Progress,
+    ) {
         match result {
             Ok(signed) => {
-                weight += committee.weight(member);
-                confirmations.push((member as u16, signed));
-                progress.event(ProgressEvent::Confirmed { weight, needed });
-                if committee.is_quorum(weight) && grace_deadline.is_none() {
-                    grace_deadline = Some(tokio::time::Instant::now() + settings.quorum_grace);
-                }
+                self.weight += committee.weight(member);
+                self.confirmations.push((member as u16, signed));
+                progress.event(ProgressEvent::Confirmed { weight: self.weight, needed: self.needed });
             }
             Err(error) => {
                 tracing::warn!(node = %committee.members()[member].name, %error, "node did not confirm");
-                failures.push(format!("{}: {error}", committee.members()[member].name));
+                self.failures.push(format!("{}: {error}", committee.members()[member].name));
             }
         }
     }
-    if !committee.is_quorum(weight) {
-        let failures = if failures.is_empty() { "none reported".to_owned() } else { failures.join("; ") };
-        return Err(UploadError::NotEnoughConfirmations { weight, needed, n_shards: committee.n_shards(), failures });
+
+    fn too_few(self, committee: &StorageCommittee) -> UploadError {
+        let failures = if self.failures.is_empty() { "none reported".to_owned() } else { self.failures.join("; ") };
+        UploadError::NotEnoughConfirmations {
+            weight: self.weight,
+            needed: self.needed,
+            n_shards: committee.n_shards(),
+            failures,
+        }
     }
-    Ok(Certificate::aggregate(committee.certificate_committee(), confirmations)?)
+}
+
+/// The certificate of `confirmations`, each already checked against its member's key and the
+/// expected message by [`NodeClient::confirmation`]: their signatures are only added up, not
+/// verified a second time, and the aggregate is checked once against the signers' keys.
+fn certificate_of(
+    committee: &StorageCommittee,
+    mut confirmations: Vec<(u16, SignedMessage)>,
+) -> Result<Certificate, UploadError> {
+    confirmations.sort_unstable_by_key(|(member, _)| *member);
+    let signature = BlsSignature::aggregate(confirmations.iter().map(|(_, signed)| &signed.signature))
+        .map_err(CertificateError::from)?;
+    let message = confirmations.first().map(|(_, signed)| signed.serialized.clone()).unwrap_or_default();
+    let signers = confirmations.iter().map(|(member, _)| *member).collect();
+    let certificate = Certificate { signers, message, signature };
+    certificate.verify(committee.certificate_committee(), Threshold::Quorum)?;
+    Ok(certificate)
+}
+
+/// The upload's steps, in the order each node passes them.
+const STEPS: [StorePhase; 3] = [StorePhase::Metadata, StorePhase::Slivers, StorePhase::Confirmations];
+
+/// Reports when nodes holding a quorum of shards have passed each step of the upload
+/// ([`STEPS`]), as [`ProgressEvent::PhaseDone`] with the time since the previous quorum point.
+struct QuorumClock<'a> {
+    committee: &'a StorageCommittee,
+    progress: &'a dyn Progress,
+    started: Instant,
+    state: Mutex<ClockState>,
+}
+
+#[derive(Default)]
+struct ClockState {
+    /// Steps each member has passed.
+    passed: Vec<usize>,
+    /// Shards whose node passed each step.
+    weight: [u64; STEPS.len()],
+    /// When each step's quorum was reached, since the upload started.
+    reached: [Option<Duration>; STEPS.len()],
+}
+
+impl<'a> QuorumClock<'a> {
+    fn new(committee: &'a StorageCommittee, progress: &'a dyn Progress, started: Instant) -> Self {
+        let state = ClockState { passed: vec![0; committee.members().len()], ..ClockState::default() };
+        Self { committee, progress, started, state: Mutex::new(state) }
+    }
+
+    /// Member `member` passed step `step` (and so every step before it: a node asked for its
+    /// confirmation alone on a resumed upload skips the others).
+    fn passed(&self, member: usize, step: usize) {
+        let now = self.started.elapsed();
+        let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        for each in state.passed[member]..=step {
+            state.weight[each] += self.committee.weight(member);
+            if state.reached[each].is_none() && self.committee.is_quorum(state.weight[each]) {
+                state.reached[each] = Some(now);
+                let since = each.checked_sub(1).and_then(|before| state.reached[before]).unwrap_or_default();
+                self.progress.event(ProgressEvent::PhaseDone { phase: STEPS[each], took: now.saturating_sub(since) });
+            }
+        }
+        state.passed[member] = state.passed[member].max(step + 1);
+    }
+
+    /// The certificate is built: reports the time since the quorum of confirmations.
+    fn certificate_built(&self) {
+        let now = self.started.elapsed();
+        let state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        let since = state.reached[STEPS.len() - 1].unwrap_or(now);
+        self.progress
+            .event(ProgressEvent::PhaseDone { phase: StorePhase::Certificate, took: now.saturating_sub(since) });
+    }
 }
 
 /// What every member's upload shares.
@@ -140,6 +288,7 @@ struct MemberUpload<'a> {
     progress: &'a dyn Progress,
     stored: &'a std::sync::atomic::AtomicU64,
     total_slivers: u64,
+    clock: &'a QuorumClock<'a>,
 }
 
 impl MemberUpload<'_> {
@@ -178,13 +327,17 @@ impl MemberUpload<'_> {
         if self.resume {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the
             // node) just means the upload below is needed.
-            match node.confirmation(&self.expected, &info.public_key, std::time::Duration::ZERO, timeout).await {
-                Ok(signed) => return Ok(signed),
+            match node.confirmation(&self.expected, &info.public_key, Duration::ZERO, timeout).await {
+                Ok(signed) => {
+                    self.clock.passed(member, 2);
+                    return Ok(signed);
+                }
                 Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
             }
         }
         let metadata = &self.encoded.metadata;
         self.with_retries(|| node.put_metadata(metadata, wait, timeout)).await?;
+        self.clock.passed(member, 0);
 
         let blob_id = *metadata.blob_id();
         let slivers = self
@@ -210,7 +363,10 @@ impl MemberUpload<'_> {
             .buffer_unordered(self.settings.max_requests_per_node.max(1))
             .try_collect::<()>()
             .await?;
+        self.clock.passed(member, 1);
 
-        self.with_retries(|| node.confirmation(&self.expected, &info.public_key, wait, timeout)).await
+        let signed = self.with_retries(|| node.confirmation(&self.expected, &info.public_key, wait, timeout)).await?;
+        self.clock.passed(member, 2);
+        Ok(signed)
     }
 }

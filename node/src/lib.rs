@@ -67,6 +67,7 @@ pub mod limits;
 pub mod local_cluster;
 pub mod node;
 pub mod operator;
+pub mod recent_metadata;
 pub mod recovery;
 pub mod runner;
 pub mod scrub;

@@ -23,7 +23,8 @@ use crate::{
     error::{MissingSliver, NodeError},
     integrity::Integrity,
     limits,
-    store::{Store, StoreError},
+    recent_metadata::RecentMetadata,
+    store::{Commit, Store, StoreError},
     stored_sliver,
 };
 
@@ -47,12 +48,21 @@ pub struct StorageNode {
     key: BlsSecretKey,
     started: Instant,
     integrity: Integrity,
+    /// Metadata verified lately, so the slivers of an upload do not each verify it again.
+    recent_metadata: RecentMetadata,
 }
 
 impl StorageNode {
     /// A node signing with `key`, storing in `store`, seeing the chain through `chain`.
     pub fn new(chain: Arc<dyn ChainView>, store: Store, key: BlsSecretKey) -> Self {
-        Self { chain, store, key, started: Instant::now(), integrity: Integrity::default() }
+        Self {
+            chain,
+            store,
+            key,
+            started: Instant::now(),
+            integrity: Integrity::default(),
+            recent_metadata: RecentMetadata::default(),
+        }
     }
 
     /// The node's self-check counters and its repair hook.
@@ -163,7 +173,21 @@ impl StorageNode {
             .map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })?;
         // Remember the chain state first: garbage collection finds data through it.
         self.store.put_blob_info(blob_id, &info)?;
-        Ok(if self.store.put_metadata(blob_id, verified.metadata())? { Stored::New } else { Stored::AlreadyPresent })
+        // Made durable before the node confirms (see `confirmation`).
+        let stored = self.store.put_metadata_with(blob_id, verified.metadata(), Commit::Deferred)?;
+        self.recent_metadata.insert(std::sync::Arc::new(verified));
+        Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
+    }
+
+    /// The verified metadata to check `blob_id`'s slivers against: a recently verified one, or
+    /// the stored one, verified now (see [`crate::recent_metadata`]).
+    fn metadata_for_slivers(&self, blob_id: &BlobId) -> Result<Arc<VerifiedBlobMetadata>, NodeError> {
+        if let Some(metadata) = self.recent_metadata.get(blob_id) {
+            return Ok(metadata);
+        }
+        let metadata = Arc::new(self.metadata(blob_id)?);
+        self.recent_metadata.insert(metadata.clone());
+        Ok(metadata)
     }
 
     /// The stored metadata, re-verified against its blob id (the disk is not trusted blindly):
@@ -208,7 +232,7 @@ impl StorageNode {
         if !committee.shards_of(&self.key.public_key()).contains(&shard) {
             return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: committee.epoch() });
         }
-        let metadata = match self.metadata(blob_id) {
+        let metadata = match self.metadata_for_slivers(blob_id) {
             Err(NodeError::NotStored { .. }) => return Err(NodeError::MetadataFirst(*blob_id)),
             other => other?,
         };
@@ -223,7 +247,8 @@ impl StorageNode {
             axis,
             source,
         })?;
-        let stored = self.store.put_sliver(shard, blob_id, &sliver)?;
+        // Made durable before the node confirms (see `confirmation`).
+        let stored = self.store.put_sliver_with(shard, blob_id, &sliver, Commit::Deferred)?;
         self.integrity.stored(*blob_id, [(shard, axis)]);
         Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
     }
@@ -309,6 +334,8 @@ impl StorageNode {
         if !damaged.is_empty() {
             return Err(NodeError::MissingSlivers { blob_id: *blob_id, missing: damaged });
         }
+        // The upload's writes skipped the disk sync; the signature promises they survive.
+        self.store.persist()?;
         Ok(StorageConfirmation { epoch, blob_id: *blob_id, persistence }.sign(&self.key))
     }
 

@@ -2,8 +2,13 @@
 //! a table of inconsistency proofs, and two tables per shard (`shard-{i}/primary-slivers`,
 //! `shard-{i}/secondary-slivers`), all keyed by blob id.
 //!
-//! Every write is its own redb write transaction committed with immediate durability, so a call
-//! that returned `Ok` survives a crash; the API replies only after it returns.
+//! Every write is its own redb write transaction. Most are committed with immediate durability,
+//! so a call that returned `Ok` survives a crash. The writes of an upload (a client's metadata
+//! and slivers, [`Commit::Deferred`]) skip the disk sync: they become durable with the next
+//! durable commit, which [`Store::persist`] forces before the node signs a storage confirmation
+//! (its promise to keep them). A crash before that loses them as if they never arrived; the
+//! database stays consistent, and the node recovers them after certification. One sync per
+//! confirmation instead of one per sliver is what lets a node take a thousand-shard upload.
 //!
 //! Each sliver is stored with its digest ([`crate::stored_sliver`]) and checked on every read: a
 //! sliver whose bytes changed on disk reads as [`StoreError::DamagedSliver`], never as a sliver.
@@ -29,7 +34,7 @@
 use std::{ops::Bound, path::Path, sync::Arc};
 
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
 use crate::{
     blob_info::BlobInfo,
@@ -38,6 +43,16 @@ use crate::{
 
 /// The database file inside the node's storage directory.
 pub const DATABASE_FILE: &str = "node.redb";
+
+/// When a write must survive a crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// When the call returns.
+    Durable,
+    /// At the next durable commit ([`Store::persist`], or any durable write): for what the node
+    /// vouches for only later.
+    Deferred,
+}
 
 const METADATA: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("metadata");
 const BLOB_INFO: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("blob-info");
@@ -274,8 +289,12 @@ impl Store {
         table: TableDefinition<'_, &[u8], &[u8]>,
         key: &BlobId,
         value: &[u8],
+        commit: Commit,
     ) -> Result<bool, StoreError> {
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        if commit == Commit::Deferred {
+            txn.set_durability(Durability::None).map_err(redb::Error::from)?;
+        }
         let inserted = {
             let mut table = txn.open_table(table)?;
             let present = table.get(key.0.as_slice())?.is_some();
@@ -288,9 +307,28 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Stores metadata (already verified by the caller); `false` if it was already stored.
+    /// Stores metadata (already verified by the caller), durably; `false` if it was already
+    /// stored.
     pub fn put_metadata(&self, blob_id: &BlobId, metadata: &BlobMetadata) -> Result<bool, StoreError> {
-        self.insert_new(METADATA, blob_id, &metadata.to_bcs())
+        self.put_metadata_with(blob_id, metadata, Commit::Durable)
+    }
+
+    /// Stores metadata (already verified by the caller) with `commit`; `false` if it was already
+    /// stored.
+    pub fn put_metadata_with(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+        commit: Commit,
+    ) -> Result<bool, StoreError> {
+        self.insert_new(METADATA, blob_id, &metadata.to_bcs(), commit)
+    }
+
+    /// Makes every write so far durable (one durable commit of nothing: it syncs what the
+    /// [`Commit::Deferred`] writes before it left unsynced).
+    pub fn persist(&self) -> Result<(), StoreError> {
+        self.db.begin_write()?.commit()?;
+        Ok(())
     }
 
     /// The stored metadata of `blob_id` (as stored: the caller re-verifies if it must).
@@ -306,10 +344,23 @@ impl Store {
             .transpose()
     }
 
-    /// Stores a sliver (already verified) in `shard`'s table of its axis; `false` if present.
+    /// Stores a sliver (already verified) in `shard`'s table of its axis, durably; `false` if
+    /// present.
     pub fn put_sliver(&self, shard: ShardIndex, blob_id: &BlobId, sliver: &Sliver) -> Result<bool, StoreError> {
+        self.put_sliver_with(shard, blob_id, sliver, Commit::Durable)
+    }
+
+    /// Stores a sliver (already verified) in `shard`'s table of its axis with `commit`; `false`
+    /// if present.
+    pub fn put_sliver_with(
+        &self,
+        shard: ShardIndex,
+        blob_id: &BlobId,
+        sliver: &Sliver,
+        commit: Commit,
+    ) -> Result<bool, StoreError> {
         let name = shard_table_name(shard, sliver.axis());
-        self.insert_new(TableDefinition::new(&name), blob_id, &stored_sliver::seal(sliver))
+        self.insert_new(TableDefinition::new(&name), blob_id, &stored_sliver::seal(sliver), commit)
     }
 
     /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so

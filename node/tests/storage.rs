@@ -5,7 +5,7 @@ mod common;
 
 use common::{EPOCH, cluster, restart};
 use floe_encoder::{SliverType, messages::BlobPersistence};
-use floe_node::{ChainFeed, ChainView, blob_info::ObjectId, chain_view::Committee};
+use floe_node::{ChainFeed, ChainView, blob_info::ObjectId, chain_view::Committee, store::Commit};
 
 #[tokio::test]
 async fn a_node_restarted_on_the_same_directory_serves_everything_it_acknowledged() {
@@ -144,6 +144,43 @@ fn writes_acknowledged_before_a_crash_survive_it() {
     }
 }
 
+/// The child of the deferred-commit crash test finds its directory here.
+const DEFERRED_CRASH_DIR_VAR: &str = "FLOE_TEST_DEFERRED_CRASH_DIR";
+
+#[test]
+fn deferred_writes_survive_a_crash_once_persisted() {
+    let encoded = crash_test_blob();
+    let blob_id = *encoded.metadata.blob_id();
+    if let Ok(dir) = std::env::var(DEFERRED_CRASH_DIR_VAR) {
+        // The child: an upload's writes without a sync, one persist (what a node does before it
+        // signs a confirmation), then death without any cleanup.
+        let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
+        store.put_metadata_with(&blob_id, encoded.metadata.metadata(), Commit::Deferred).unwrap();
+        for (i, pair) in encoded.pairs.iter().enumerate() {
+            store
+                .put_sliver_with(floe_encoder::ShardIndex(i as u16), &blob_id, &pair.primary, Commit::Deferred)
+                .unwrap();
+        }
+        store.persist().unwrap();
+        println!("persisted");
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "deferred_writes_survive_a_crash_once_persisted", "--nocapture", "--test-threads=1"])
+        .env(DEFERRED_CRASH_DIR_VAR, dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the child aborted");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("persisted"), "the child finished its writes");
+    let store = floe_node::Store::open(dir.path()).unwrap();
+    assert_eq!(store.metadata(&blob_id).unwrap().as_ref(), Some(encoded.metadata.metadata()));
+    for (i, pair) in encoded.pairs.iter().enumerate() {
+        let stored = store.sliver(floe_encoder::ShardIndex(i as u16), SliverType::Primary, &blob_id).unwrap();
+        assert_eq!(stored.as_ref(), Some(&pair.primary));
+    }
+}
+
 #[tokio::test]
 async fn a_server_shut_down_gracefully_releases_its_store() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,4 +204,27 @@ async fn a_server_shut_down_gracefully_releases_its_store() {
     assert_eq!(std::sync::Arc::strong_count(&node), 1);
     drop(node);
     floe_node::Store::open(dir.path()).expect("the database is closed and can be reopened");
+}
+
+#[test]
+fn recently_verified_metadata_keeps_the_newest_and_forgets_the_oldest() {
+    use std::sync::Arc;
+
+    use floe_encoder::{EncodingConfig, encode};
+    use floe_node::recent_metadata::{RECENT_METADATA, RecentMetadata};
+
+    let config = EncodingConfig::new(4).unwrap();
+    let recent = RecentMetadata::default();
+    let metadata: Vec<_> =
+        (0..=RECENT_METADATA as u32).map(|i| Arc::new(encode(&config, &i.to_le_bytes()).unwrap().metadata)).collect();
+    for each in &metadata {
+        recent.insert(each.clone());
+    }
+    assert!(recent.get(metadata[0].blob_id()).is_none(), "the oldest is forgotten");
+    for each in &metadata[1..] {
+        assert_eq!(recent.get(each.blob_id()).as_deref(), Some(each.as_ref()));
+    }
+    // Remembering one again forgets no other.
+    recent.insert(metadata[5].clone());
+    assert!(recent.get(metadata[1].blob_id()).is_some());
 }

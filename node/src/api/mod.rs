@@ -19,6 +19,10 @@
 //! | GET | `/v1/blobs/{blob_id}/status` | JSON [`crate::blob_info::BlobStatus`] |
 //! | POST | `/v1/migrate/sync_shard` | BCS `SignedMessage` of a `SyncShardRequest` in (signed by the shard's current owner); BCS `SyncShardPage` out |
 //!
+//! A PUT of metadata or a sliver answers once it is stored; it is made durable (synced to disk)
+//! at the latest before the node signs the blob's confirmation, so a crash in between costs the
+//! node those slivers, never a promise (see [`crate::store`]).
+//!
 //! PUT metadata, PUT sliver and GET confirmation take `?wait_millis=N`: the request waits up to
 //! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
 //! registration, which reaches it through its chain follower, before it is judged.
