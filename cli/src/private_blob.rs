@@ -134,6 +134,10 @@ pub struct SealArgs {
 pub struct SealedReport {
     /// The policy, described.
     pub policy: String,
+    /// A time lock's unlock time (ms since the Unix epoch), for scripts; the description shows
+    /// it as a date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unlock_ms: Option<u64>,
     /// Key servers needed.
     pub threshold: u8,
     /// The KeyServer object ids sealed for.
@@ -209,6 +213,10 @@ impl Sealer {
             seal_blob(&mut rand::thread_rng(), self.seal_package, &self.policy, &self.servers, self.threshold, data)?;
         let report = SealedReport {
             policy: self.policy.to_string(),
+            unlock_ms: match self.policy {
+                Policy::TimeLock { unlock_ms } => Some(unlock_ms),
+                _ => None,
+            },
             threshold: self.threshold,
             key_servers: self.servers.iter().map(|s| s.object_id).collect(),
             plaintext_size: data.len(),

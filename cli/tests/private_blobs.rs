@@ -108,7 +108,8 @@ async fn sealed_blobs_open_only_for_the_readers_their_policy_admits() {
     let stored = net.floe(owner, &["store", file.to_str().unwrap(), "--encrypt", "--policy", "timelock:+25s"]).unwrap();
     let blob = stored["blob_id"].as_str().unwrap();
     let policy = stored["sealed"]["policy"].as_str().unwrap();
-    let unlock: u64 = policy.trim_start_matches("time lock until ").trim_end_matches(" ms").parse().unwrap();
+    assert!(policy.starts_with("time lock until ") && policy.ends_with(" UTC"), "{policy}");
+    let unlock = stored["sealed"]["unlock_ms"].as_u64().unwrap();
     expect_refused(read(&net, bob, blob, dir.path()), "NoAccess");
     tokio::time::sleep(Duration::from_millis(unlock.saturating_sub(now_ms()) + 300)).await;
     assert_eq!(read(&net, bob, blob, dir.path()).unwrap(), plaintext);
