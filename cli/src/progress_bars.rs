@@ -27,6 +27,19 @@ impl Bars {
         Self { bar }
     }
 
+    /// Bytes written of a streamed read.
+    pub fn bytes(&self, done: u64, total: u64) {
+        if self.bar.length() != Some(total) {
+            self.bar.set_style(
+                ProgressStyle::with_template("{prefix} {spinner} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            self.bar.set_length(total);
+        }
+        self.bar.set_position(done);
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

@@ -1,11 +1,18 @@
-//! `floe read ID [-o FILE]`: fetches, verifies and decodes a blob, or one file of a quilt named by
+//! `floe read ID [-o FILE]`: fetches and verifies a blob and writes it out as it arrives, or one file of a quilt named by
 //! its quilt patch id (from only the slivers holding it), and opens it when it is a sealed
 //! private blob and the reader's key is given.
 
-use std::{fmt, io::Write as _, path::PathBuf};
+use std::{
+    fmt,
+    io::Write as _,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use anyhow::Context as _;
+use floe_client::{FloeClient, ReadBudget};
 use floe_encoder::{BlobId, quilt::QuiltPatchId};
+use futures::StreamExt as _;
 use serde::Serialize;
 
 use crate::private_blob::{PolicySpec, Read, open_if_sealed};
@@ -68,7 +75,7 @@ pub struct ReadReport {
     /// The blob id.
     pub blob_id: String,
     /// Bytes written.
-    pub size: usize,
+    pub size: u64,
     /// Where.
     pub file: String,
     /// The policy a sealed blob was opened under.
@@ -90,12 +97,10 @@ impl fmt::Display for ReadReport {
 pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
     let client = args.account.client(None).await?;
     let data = match &args.blob_id {
-        ReadId::Blob(blob_id) => {
-            let bars = Bars::new("read", output == Output::Text);
-            let data = client.read(blob_id, &bars).await;
-            bars.finish();
-            data.with_context(|| format!("reading blob {blob_id}"))?
-        }
+        ReadId::Blob(blob_id) => match stream_plain(&client, args, blob_id, output).await? {
+            Streamed::Done => return Ok(()),
+            Streamed::Sealed(data) => data,
+        },
         ReadId::Patch(id) => {
             client.read_quilt_patch(id).await.with_context(|| format!("reading quilt patch {id}"))?.into_data()
         }
@@ -110,21 +115,136 @@ pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
             }
         }
     };
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, &data).with_context(|| format!("cannot write {}", path.display()))?;
-            output.emit(&ReadReport {
-                blob_id: args.blob_id.to_string(),
-                size: data.len(),
-                file: path.display().to_string(),
-                opened_under,
-            })
+    let mut sink = Sink::open(args.out.as_deref())?;
+    sink.write(&data)?;
+    sink.finish(args, data.len() as u64, opened_under, output)
+}
+
+/// What [`stream_plain`] did.
+enum Streamed {
+    /// The blob was written out as its rows arrived.
+    Done,
+    /// The blob may be sealed (or `--policy` was given): its whole bytes, to be opened.
+    Sealed(Vec<u8>),
+}
+
+/// Writes a blob out as its rows arrive and are verified, so a read holds at most a window of
+/// slivers however large the blob (the client's [`ReadBudget`]) instead of the whole blob and its
+/// slivers. A blob that starts as a Seal object of this deployment's Seal package (or any blob
+/// when `--policy` is given) is collected whole instead: it is opened in memory.
+async fn stream_plain(
+    client: &FloeClient,
+    args: &ReadArgs,
+    blob_id: &BlobId,
+    output: Output,
+) -> anyhow::Result<Streamed> {
+    let context = || format!("reading blob {blob_id}");
+    let reader = client.open_blob(blob_id, Arc::new(ReadBudget::default())).await.with_context(context)?;
+    let mut chunks = reader.stream(0..reader.len());
+    // Enough leading bytes to tell a sealed object by its version and package (or the whole blob).
+    let mut head = Vec::new();
+    while head.len() < SEALED_PREFIX_LEN {
+        match chunks.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk.with_context(context)?),
+            None => break,
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&data)?;
-            stdout.flush()?;
-            Ok(())
+    }
+    let seal_package = args.account.deployment()?.packages.seal;
+    if args.policy.is_some() || (!args.raw && may_be_sealed(&head, seal_package.into_inner())) {
+        let mut data = head;
+        data.reserve((reader.len() as usize).saturating_sub(data.len()));
+        while let Some(chunk) = chunks.next().await {
+            data.extend_from_slice(&chunk.with_context(context)?);
+        }
+        return Ok(Streamed::Sealed(data));
+    }
+    let bars = Bars::new("read", output == Output::Text && args.out.is_some());
+    bars.bytes(head.len() as u64, reader.len());
+    let mut sink = Sink::open(args.out.as_deref())?;
+    let mut written = head.len() as u64;
+    sink.write(&head)?;
+    drop(head);
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.with_context(context)?;
+        sink.write(&chunk)?;
+        written += chunk.len() as u64;
+        bars.bytes(written, reader.len());
+    }
+    bars.finish();
+    sink.finish(args, written, None, output)?;
+    Ok(Streamed::Done)
+}
+
+/// A Seal object's BCS starts with its version (0) and its policy package's id.
+const SEALED_PREFIX_LEN: usize = 1 + 32;
+
+/// Whether `head` starts as a Seal object of `package` would ([`open_if_sealed`] decides for
+/// sure, on the whole bytes).
+fn may_be_sealed(head: &[u8], package: [u8; 32]) -> bool {
+    head.len() >= SEALED_PREFIX_LEN && head[0] == 0 && head[1..SEALED_PREFIX_LEN] == package
+}
+
+/// Where the bytes go: stdout, or a file written under a temporary name beside it and renamed
+/// once the read succeeded, so a failed read never leaves a truncated file under the asked name.
+enum Sink {
+    Stdout(std::io::StdoutLock<'static>),
+    File { file: std::io::BufWriter<std::fs::File>, partial: Partial, path: PathBuf },
+}
+
+/// A file being written under a temporary name: removed when dropped unless it was kept.
+struct Partial {
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+impl Sink {
+    fn open(out: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = out else {
+            return Ok(Self::Stdout(std::io::stdout().lock()));
+        };
+        let mut name = path.file_name().map(|name| name.to_os_string()).unwrap_or_default();
+        name.push(".floe-partial");
+        let partial = Partial { path: path.with_file_name(name), kept: false };
+        let file =
+            std::fs::File::create(&partial.path).with_context(|| format!("cannot write {}", partial.path.display()))?;
+        Ok(Self::File { file: std::io::BufWriter::new(file), partial, path: path.to_owned() })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        match self {
+            Self::Stdout(stdout) => stdout.write_all(bytes).context("cannot write to stdout"),
+            Self::File { file, partial, .. } => {
+                file.write_all(bytes).with_context(|| format!("cannot write {}", partial.path.display()))
+            }
+        }
+    }
+
+    /// Completes the output: flushes stdout, or moves the file to its name and reports it.
+    fn finish(self, args: &ReadArgs, size: u64, opened_under: Option<String>, output: Output) -> anyhow::Result<()> {
+        match self {
+            Self::Stdout(mut stdout) => Ok(stdout.flush()?),
+            Self::File { file, mut partial, path } => {
+                let written = || format!("cannot write {}", partial.path.display());
+                let file = file.into_inner().map_err(|error| error.into_error()).with_context(written)?;
+                file.sync_all().with_context(written)?;
+                std::fs::rename(&partial.path, &path)
+                    .with_context(|| format!("cannot move {} to {}", partial.path.display(), path.display()))?;
+                partial.kept = true;
+                output.emit(&ReadReport {
+                    blob_id: args.blob_id.to_string(),
+                    size,
+                    file: path.display().to_string(),
+                    opened_under,
+                })
+            }
         }
     }
 }

@@ -1,0 +1,58 @@
+//! `floe read` through the binary: a blob is written out as its rows arrive (to a file under a
+//! temporary name, renamed once whole, or to stdout), byte for byte what was stored, and a read
+//! that fails leaves no file behind.
+
+use std::process::Command;
+
+mod common;
+
+use common::{Localnet, floe_command};
+
+/// Random-looking bytes (a fixed xorshift stream): incompressible, and never a Seal object.
+fn bytes(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// `floe --json read ARGS --deployment D` with its raw stdout.
+fn read_command(net: &Localnet, args: &[&str]) -> Command {
+    let mut command = floe_command(&[&["read"], args].concat());
+    command.arg("--deployment").arg(&net.deployment);
+    command
+}
+
+#[test]
+fn a_read_writes_the_stored_bytes_to_a_file_or_stdout_and_nothing_when_it_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Localnet::start(&dir.path().join("net"), &[]);
+    // Several rows of the message matrix (n - 2f = 6 at 12 shards, where at most 3.5 MB fit).
+    let data = bytes(3 * 1024 * 1024 + 12_345);
+    let file = dir.path().join("data.bin");
+    std::fs::write(&file, &data).unwrap();
+    let stored = net.floe(Some(&net.key), &["store", file.to_str().unwrap(), "--epochs", "2"]).unwrap();
+    let blob_id = stored["blob_id"].as_str().unwrap().to_owned();
+
+    let copy = dir.path().join("copy.bin");
+    let report = net.floe(None, &["read", &blob_id, "-o", copy.to_str().unwrap()]).unwrap();
+    assert_eq!(report["size"], data.len() as u64, "{report}");
+    assert!(std::fs::read(&copy).unwrap() == data, "the file differs from the stored bytes");
+    assert!(!dir.path().join("copy.bin.floe-partial").exists(), "the temporary file was renamed");
+
+    let out = read_command(&net, &[&blob_id]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout == data, "stdout ({} bytes) differs from the stored bytes", out.stdout.len());
+
+    // A blob nobody stored: an error naming it, and neither the file nor its temporary name.
+    let unknown = "M4hsZGQ1oCktdzegB6HnI6Mi28S2nqOPHxK-W7_4BUk";
+    let missing = dir.path().join("missing.bin");
+    let error = net.floe(None, &["read", unknown, "-o", missing.to_str().unwrap()]).unwrap_err();
+    assert!(error.contains(unknown), "{error}");
+    assert!(!missing.exists() && !dir.path().join("missing.bin.floe-partial").exists());
+}
