@@ -3,6 +3,8 @@
 //! the owner; extension and deletion follow; a stake and an epoch change fill the staking and
 //! epoch tables; an indexer killed mid-run and restarted on its database ends up with exactly the
 //! rows a fresh indexer makes of the same chain. The blob flows run on SQLite and PostgreSQL.
+//! With the aggregator given, the files of a stored quilt are found by identifier and by tag
+//! (a plain blob lists none), on both backends.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -20,6 +22,11 @@ const GAS_BUDGET: u64 = 50_000_000;
 
 /// Starts an indexer of `net`'s chain on `database`, serving on a free port.
 async fn start_indexer(net: &TestNet, database: &DatabaseUrl) -> IndexerService {
+    start_indexer_with(net, database, None).await
+}
+
+/// As [`start_indexer`], asking `aggregator` for quilt patches if given.
+async fn start_indexer_with(net: &TestNet, database: &DatabaseUrl, aggregator: Option<&str>) -> IndexerService {
     IndexerService::start(IndexerConfig {
         database: database.clone(),
         rpc_url: net.localnet.rpc_url(),
@@ -28,6 +35,7 @@ async fn start_indexer(net: &TestNet, database: &DatabaseUrl) -> IndexerService 
         listen: "127.0.0.1:0".parse().expect("a socket address"),
         stream_policy: Default::default(),
         cors: Default::default(),
+        quilts: aggregator.map(floe_indexer::QuiltSource::new),
     })
     .await
     .expect("the indexer starts")
@@ -280,5 +288,77 @@ async fn stakes_and_epochs_follow_and_a_restarted_indexer_matches_a_fresh_one() 
     assert_eq!(restarted_rows, fresh_rows);
     assert!(service.stop().await.is_none());
     assert!(fresh.stop().await.is_none());
+    net.shutdown().await;
+}
+
+/// `GET path` until `ready` holds of the answer (the indexer learns patches after it indexed the
+/// certification).
+async fn get_when(service: &IndexerService, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = get(service, path).await;
+        if ready(&answer) {
+            return answer;
+        }
+        assert!(Instant::now() < deadline, "GET {path} within 60 s: {answer}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A quilt and a plain blob stored on `net`; the indexer with the aggregator finds the quilt's
+/// files by identifier, by tag and by quilt, and nothing for the plain blob.
+async fn quilt_patches_are_searchable(net: &TestNet, database: &DatabaseUrl) {
+    use floe_encoder::quilt::QuiltFile;
+    let aggregator = net.localnet.daemon_url().expect("the daemon runs");
+    let service = start_indexer_with(net, database, Some(&aggregator)).await;
+    let client = net.localnet.client().await.expect("a client");
+    let files = vec![
+        QuiltFile::new("index.html", b"<h1>hi</h1>".to_vec()).unwrap().with_tag("content-type", "text/html"),
+        QuiltFile::new("logo.png", random_bytes(3_000, 5)).unwrap().with_tag("content-type", "image/png"),
+        QuiltFile::new("notes.txt", b"plain".to_vec()).unwrap().with_tag("lang", "en"),
+    ];
+    let stored = client.store_quilt(&files, &StoreOptions::default(), &NoProgress).await.expect("store a quilt");
+    let quilt_id = stored.quilt_id().to_string();
+    let plain = store(net, 21, false).await;
+
+    let found = get_when(&service, "/v1/quilt-patches?identifier=logo.png", |page| {
+        page["items"].as_array().is_some_and(|items| !items.is_empty())
+    })
+    .await;
+    let item = &found["items"][0];
+    assert_eq!(item["quilt_id"], quilt_id.as_str(), "{found}");
+    let patch_ids: std::collections::BTreeMap<String, String> =
+        stored.patch_ids().into_iter().map(|(identifier, id)| (identifier, id.to_string())).collect();
+    assert_eq!(item["patch_id"], patch_ids["logo.png"].as_str(), "{found}");
+    assert_eq!(item["tags"]["content-type"], "image/png", "{found}");
+
+    let tagged = get(&service, "/v1/quilt-patches?tag_key=content-type").await;
+    let mut names: Vec<&str> =
+        tagged["items"].as_array().unwrap().iter().map(|p| p["identifier"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["index.html", "logo.png"], "{tagged}");
+    let html = get(&service, "/v1/quilt-patches?tag_key=content-type&tag_value=text/html").await;
+    assert_eq!(html["items"].as_array().unwrap().len(), 1, "{html}");
+    assert_eq!(html["items"][0]["identifier"], "index.html");
+    let whole = get(&service, &format!("/v1/quilt-patches?quilt_id={quilt_id}")).await;
+    assert_eq!(whole["items"].as_array().unwrap().len(), 3, "{whole}");
+    // A plain blob has no patches (that it is recorded as no quilt is the unit tests' part).
+    let none = get(&service, &format!("/v1/quilt-patches?quilt_id={}", plain.blob_id)).await;
+    assert_eq!(none["items"], serde_json::json!([]), "{none}");
+    assert!(service.stop().await.is_none(), "the follower stopped on an error");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quilt_patches_are_found_by_identifier_and_tag_in_sqlite() {
+    let net = TestNet::start(SMALL).await;
+    quilt_patches_are_searchable(&net, &DatabaseUrl::Sqlite(net.dir().join("indexer.sqlite"))).await;
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quilt_patches_are_found_by_identifier_and_tag_in_postgres() {
+    let db = PostgresDb::create();
+    let net = TestNet::start(SMALL).await;
+    quilt_patches_are_searchable(&net, &db.url()).await;
     net.shutdown().await;
 }

@@ -39,3 +39,33 @@ async fn storing_a_certified_blob_again_pays_nothing() {
     assert_eq!(chain.wal_balance(user).await.unwrap(), balance, "the second store paid");
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_101_blobs_is_certified_in_two_transactions_and_reads_back() {
+    let net = floe_tests::TestNet::start(floe_tests::SMALL).await;
+    let client = net.localnet.client().await.unwrap();
+    let chain = client.chain().unwrap();
+    let user = net.localnet.user_key().address();
+    let blobs: Vec<Vec<u8>> = (0..101).map(|i| random_bytes(100 + i, 9_000 + i as u64)).collect();
+    let balance = chain.wal_balance(user).await.unwrap();
+    let options = StoreOptions { epochs: 2, ..StoreOptions::default() };
+    let stored = client.store_batch(blobs.clone(), &options, 8).await.unwrap();
+    assert_eq!(stored.len(), 101);
+    let paid: u64 = stored.iter().map(|blob| blob.price.total()).sum();
+    assert_eq!(balance - chain.wal_balance(user).await.unwrap(), paid, "each blob paid its price, once");
+    let objects: std::collections::BTreeSet<_> = stored.iter().map(|blob| blob.object_id).collect();
+    assert_eq!(objects.len(), 101, "one Blob object per blob");
+    let mut certifying = std::collections::BTreeSet::new();
+    for (i, blob) in stored.iter().enumerate() {
+        let (on_chain, _) = chain.blob(blob.object_id).await.unwrap();
+        assert_eq!((on_chain.blob_id, on_chain.is_certified()), (blob.blob_id, true), "blob {i}");
+        certifying.insert(chain.client().get_object(blob.object_id).await.unwrap().previous_transaction());
+    }
+    // The last transaction to touch each Blob certified it: 100 in one, the 101st in another.
+    assert_eq!(certifying.len(), 2, "{certifying:?}");
+    for i in [0, 57, 100] {
+        let read = client.read(&stored[i].blob_id, &NoProgress).await.unwrap();
+        assert!(read == blobs[i], "blob {i} reads back");
+    }
+    net.shutdown().await;
+}

@@ -1,5 +1,6 @@
-//! The blob owner's commands: `floe status`, `floe delete`, `floe extend`, `floe burn`,
-//! `floe set-attribute`, `floe remove-attribute`, `floe attributes`.
+//! The blob owner's commands: `floe status`, `floe delete`, `floe extend` (also of a shared
+//! blob, from its funds), `floe burn`, `floe set-attribute`, `floe remove-attribute`,
+//! `floe attributes`; and sharing: `floe share`, `floe fund-shared-blob`.
 
 use std::fmt;
 
@@ -11,6 +12,7 @@ use serde::Serialize;
 use sui_sdk_types::Address;
 
 use crate::explorer::BlobObjectRow;
+use crate::stake::WalAmount;
 use crate::{Output, account::AccountArgs, epochs::Epochs};
 
 /// Arguments of `floe status`.
@@ -109,6 +111,8 @@ pub struct StatusReport {
     pub certified_until_ms: Option<u64>,
     /// The Blob objects of this blob id and their owners, when an indexer was asked.
     pub objects: Option<Vec<BlobObjectRow>>,
+    /// The shared blobs holding this blob id, with their funds, when an indexer was asked.
+    pub shared: Option<Vec<SharedBlobRow>>,
     /// The agreed status, typed, for the text.
     #[serde(skip)]
     pub agreed: Option<NodeBlobStatus>,
@@ -150,7 +154,12 @@ impl fmt::Display for StatusReport {
                 write!(f, "\n  owner: none known to the indexer (no live Blob object)")
             }
             Some(objects) => {
+                let shared = self.shared.as_deref().unwrap_or_default();
                 for object in objects.iter().filter(|object| !object.deleted) {
+                    if let Some(row) = shared.iter().find(|row| row.blob_object_id == object.object_id) {
+                        write!(f, "\n  {row}")?;
+                        continue;
+                    }
                     write!(
                         f,
                         "\n  owner: {} (Blob object {}, {}, {} until epoch {})",
@@ -164,6 +173,35 @@ impl fmt::Display for StatusReport {
                 Ok(())
             }
         }
+    }
+}
+
+/// A `SharedBlob` of a blob id, as `floe status` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedBlobRow {
+    /// The SharedBlob object (what `floe fund-shared-blob` and `floe extend` take).
+    pub object_id: String,
+    /// The Blob object it wraps.
+    pub blob_object_id: String,
+    /// Its funds for extensions, in FROST.
+    pub funds_frost: u64,
+    /// The blob's end epoch.
+    pub end_epoch: u32,
+}
+
+impl fmt::Display for SharedBlobRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "shared: SharedBlob {} (Blob object {}) holds {} for extensions, until epoch {}; anyone can fund it \
+             (`floe fund-shared-blob {} AMOUNT`) and extend it (`floe extend {} --epochs N`)",
+            self.object_id,
+            self.blob_object_id,
+            crate::stake::format_wal(self.funds_frost),
+            self.end_epoch,
+            self.object_id,
+            self.object_id
+        )
     }
 }
 
@@ -195,9 +233,25 @@ pub async fn status(args: &StatusArgs, output: Output) -> anyhow::Result<()> {
     let chain = client.chain().context("the client has no chain connection")?;
     let (report, staking) = tokio::join!(client.status(&args.blob_id), chain.staking());
     let staking = staking.context("reading the epoch schedule")?;
-    let objects = match &args.indexer {
-        Some(url) => Some(crate::explorer::Explorer::new(url).blob_objects(&args.blob_id).await?),
-        None => None,
+    let (objects, shared) = match &args.indexer {
+        Some(url) => {
+            let explorer = crate::explorer::Explorer::new(url);
+            let objects = explorer.blob_objects(&args.blob_id).await?;
+            let mut shared = Vec::new();
+            for id in explorer.shared_blobs(&args.blob_id).await? {
+                let object_id: Address =
+                    id.parse().with_context(|| format!("the indexer named shared blob {id:?}, not an object id"))?;
+                let state = chain.shared_blob(object_id).await.with_context(|| format!("reading shared blob {id}"))?;
+                shared.push(SharedBlobRow {
+                    object_id: id,
+                    blob_object_id: state.shared.blob.id.to_string(),
+                    funds_frost: state.shared.funds,
+                    end_epoch: state.shared.blob.end_epoch(),
+                });
+            }
+            (Some(objects), Some(shared))
+        }
+        None => (None, None),
     };
     let certified_until_ms = report.certified_until.map(|end| {
         let ahead = u64::from(end.saturating_sub(staking.epoch));
@@ -213,6 +267,7 @@ pub async fn status(args: &StatusArgs, output: Output) -> anyhow::Result<()> {
         epoch: staking.epoch,
         certified_until_ms,
         objects,
+        shared,
         agreed: report.status,
     })
 }
@@ -233,11 +288,20 @@ pub async fn delete(args: &ObjectArgs, output: Output) -> anyhow::Result<()> {
     })
 }
 
-/// `floe extend`: checks the blob can be extended that far before paying.
+/// `floe extend`: checks the blob can be extended that far before paying. A `SharedBlob` id
+/// extends that shared blob from its own funds (the signer pays only gas).
 pub async fn extend(args: &ExtendArgs, output: Output) -> anyhow::Result<()> {
     let id = args.blob.object_id;
     let chain = chain(&args.blob).await?;
-    let (blob, _) = chain.blob(id).await.with_context(|| format!("reading blob {id}"))?;
+    let blob = match chain.blob(id).await {
+        Ok((blob, _)) => blob,
+        Err(error) => {
+            if matches!(error, floe_client::ChainError::NotABlob { .. }) && chain.shared_blob(id).await.is_ok() {
+                return extend_shared(&chain, args, output).await;
+            }
+            return Err(error).with_context(|| format!("reading blob {id}"));
+        }
+    };
     let system = chain.system().await.context("reading the system's epoch")?;
     let epoch = system.epoch();
     if blob.storage.end_epoch <= epoch {
@@ -257,6 +321,34 @@ pub async fn extend(args: &ExtendArgs, output: Output) -> anyhow::Result<()> {
         action: format!("extended by {epochs} epochs, until epoch {},", blob.storage.end_epoch + epochs),
         object_id: id.to_string(),
         details: serde_json::json!({ "costFrost": cost, "endEpoch": blob.storage.end_epoch + epochs }),
+    })
+}
+
+/// `floe extend SHARED_BLOB_ID`: paid from the shared blob's funds.
+async fn extend_shared(chain: &floe_client::ChainAccess, args: &ExtendArgs, output: Output) -> anyhow::Result<()> {
+    let id = args.blob.object_id;
+    let state = chain.shared_blob(id).await.with_context(|| format!("reading shared blob {id}"))?;
+    let system = chain.system().await.context("reading the system's epoch")?;
+    let (end, epoch) = (state.shared.blob.end_epoch(), system.epoch());
+    if end <= epoch {
+        anyhow::bail!("shared blob {id} expired at epoch {end} (now {epoch}): an expired blob cannot be extended");
+    }
+    let epochs = args.epochs.for_extension(end - epoch, system.max_epochs_ahead)?;
+    let extension =
+        chain.extend_shared_blob(id, epochs).await.with_context(|| format!("extending shared blob {id}"))?;
+    output.emit(&Done {
+        action: format!(
+            "extended shared blob by {epochs} epochs from its funds ({} left), until epoch {},",
+            crate::stake::format_wal(extension.funds_left),
+            extension.end_epoch
+        ),
+        object_id: id.to_string(),
+        details: serde_json::json!({
+            "costFrost": extension.cost,
+            "endEpoch": extension.end_epoch,
+            "fundsFrost": extension.funds_left,
+            "shared": true,
+        }),
     })
 }
 
@@ -343,5 +435,60 @@ pub async fn attributes(args: &ObjectArgs, output: Output) -> anyhow::Result<()>
         action: "attributes of".into(),
         object_id: args.object_id.to_string(),
         details: serde_json::Value::Object(details),
+    })
+}
+
+/// Arguments of `floe share`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShareArgs {
+    /// The blob and the chain.
+    #[command(flatten)]
+    pub blob: ObjectArgs,
+    /// WAL to put in the shared blob's funds now (e.g. 1.5); anyone can add more later.
+    #[arg(long, value_name = "AMOUNT")]
+    pub fund: Option<WalAmount>,
+}
+
+/// Arguments of `floe fund-shared-blob`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FundSharedArgs {
+    /// The `SharedBlob` object id (0x...), as `floe share` or `floe status --indexer` prints it.
+    pub shared_blob_id: Address,
+    /// WAL to add (e.g. 1.5).
+    pub amount: WalAmount,
+    /// The chain and key.
+    #[command(flatten)]
+    pub account: AccountArgs,
+}
+
+/// `floe share`: the owner gives a certified blob up into a shared blob.
+pub async fn share(args: &ShareArgs, output: Output) -> anyhow::Result<()> {
+    let id = args.blob.object_id;
+    let funds = args.fund.map_or(0, |WalAmount(frost)| frost);
+    let shared = chain(&args.blob).await?.share_blob(id, funds).await.with_context(|| format!("sharing blob {id}"))?;
+    output.emit(&Done {
+        action: format!(
+            "shared as SharedBlob {shared} with {} of funds (anyone can fund and extend it; nobody can delete it): blob",
+            crate::stake::format_wal(funds)
+        ),
+        object_id: id.to_string(),
+        details: serde_json::json!({ "sharedBlobId": shared.to_string(), "fundsFrost": funds }),
+    })
+}
+
+/// `floe fund-shared-blob`: anyone adds WAL to a shared blob's funds.
+pub async fn fund_shared_blob(args: &FundSharedArgs, output: Output) -> anyhow::Result<()> {
+    let id = args.shared_blob_id;
+    let WalAmount(amount) = args.amount;
+    let chain = args.account.chain(Some(args.account.required_signer()?)).await?;
+    let funds = chain.fund_shared_blob(id, amount).await.with_context(|| format!("funding shared blob {id}"))?;
+    output.emit(&Done {
+        action: format!(
+            "added {} to the funds of shared blob (now {})",
+            crate::stake::format_wal(amount),
+            crate::stake::format_wal(funds)
+        ),
+        object_id: id.to_string(),
+        details: serde_json::json!({ "addedFrost": amount, "fundsFrost": funds }),
     })
 }

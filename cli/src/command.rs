@@ -17,7 +17,9 @@ use crate::quilt::{ListPatchesArgs, ReadQuiltArgs, StoreQuiltArgs};
 use crate::stake::{StakeArgs, StakedWalArgs, StakesArgs};
 use crate::wallet::{FaucetArgs, OwnerArgs, SendArgs, TransferArgs, WalletCommand};
 use crate::{
-    blob_commands::{BurnArgs, ExtendArgs, ObjectArgs, RemoveAttributeArgs, SetAttributeArgs, StatusArgs},
+    blob_commands::{
+        BurnArgs, ExtendArgs, FundSharedArgs, ObjectArgs, RemoveAttributeArgs, SetAttributeArgs, ShareArgs, StatusArgs,
+    },
     daemon::DaemonArgs,
     info::InfoArgs,
     read::ReadArgs,
@@ -81,8 +83,14 @@ pub enum Command {
     Status(StatusArgs),
     /// Delete a deletable blob you own (its storage returns to you).
     Delete(ObjectArgs),
-    /// Extend a certified blob you own by some epochs (pays in WAL).
+    /// Extend a certified blob you own by some epochs (pays in WAL), or a shared blob by its
+    /// SharedBlob id (paid from its funds; anyone may).
     Extend(ExtendArgs),
+    /// Share a certified blob you own: it becomes a SharedBlob that anyone can fund and extend,
+    /// and nobody (you included) can delete or burn.
+    Share(ShareArgs),
+    /// Add WAL to a shared blob's funds, which pay for its extensions (AMOUNT in WAL, e.g. 1.5).
+    FundSharedBlob(FundSharedArgs),
     /// Destroy Blob objects you own, at any time (their storage is not refunded; the nodes keep
     /// certified data until its end epoch), or with --all-expired every one that has expired.
     Burn(BurnArgs),
@@ -155,6 +163,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Status(args) => runtime()?.block_on(crate::blob_commands::status(args, output)),
         Command::Delete(args) => runtime()?.block_on(crate::blob_commands::delete(args, output)),
         Command::Extend(args) => runtime()?.block_on(crate::blob_commands::extend(args, output)),
+        Command::Share(args) => runtime()?.block_on(crate::blob_commands::share(args, output)),
+        Command::FundSharedBlob(args) => runtime()?.block_on(crate::blob_commands::fund_shared_blob(args, output)),
         Command::Burn(args) => runtime()?.block_on(crate::blob_commands::burn(args, output)),
         Command::SetAttribute(args) => runtime()?.block_on(crate::blob_commands::set_attribute(args, output)),
         Command::RemoveAttribute(args) => runtime()?.block_on(crate::blob_commands::remove_attribute(args, output)),

@@ -80,6 +80,12 @@ pub struct BlobObjectRow {
     pub deleted: bool,
 }
 
+/// The part of an event row `shared_blobs` reads.
+#[derive(Debug, Deserialize)]
+struct EventObject {
+    object_id: Option<String>,
+}
+
 /// A client of one explorer API.
 #[derive(Debug, Clone)]
 pub struct Explorer {
@@ -138,6 +144,17 @@ impl Explorer {
             query.push(("epoch", epoch.to_string()));
         }
         self.list("/v1/challenges", &query).await
+    }
+
+    /// The `SharedBlob` objects the indexer saw created for `blob_id` (from their `BlobShared`
+    /// events), oldest first.
+    pub async fn shared_blobs(&self, blob_id: &BlobId) -> anyhow::Result<Vec<String>> {
+        // Blob ids are base64url: nothing to escape in the query either.
+        let query = [("kind", "BlobShared".to_owned()), ("blob_id", blob_id.to_string())];
+        let rows: Vec<EventObject> = self.list("/v1/events", &query).await?;
+        let mut ids: Vec<String> = rows.into_iter().filter_map(|row| row.object_id).collect();
+        ids.reverse();
+        Ok(ids)
     }
 
     /// Every `Blob` object the indexer saw for `blob_id` (none when it knows none).

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use floe_chain::StreamPolicy;
-use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService};
+use floe_indexer::{DatabaseUrl, IndexerConfig, IndexerService, QuiltSource};
 use serde::Serialize;
 
 use crate::Output;
@@ -44,6 +44,14 @@ pub struct IndexerArgs {
     /// browser; repeat for several, `*` for any. The explorer page itself needs none.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// An aggregator (`http://127.0.0.1:31415`) to ask for the files of each certified blob
+    /// that is a quilt, so `/v1/quilt-patches` finds them by identifier and tag; without it
+    /// quilts are indexed as plain blobs.
+    #[arg(long, value_name = "URL")]
+    pub aggregator: Option<String>,
+    /// Patch-list requests the indexer keeps in flight at once (with --aggregator).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub aggregator_concurrency: u16,
 }
 
 impl IndexerArgs {
@@ -68,7 +76,20 @@ impl IndexerArgs {
             listen: self.listen,
             stream_policy: StreamPolicy::default(),
             cors: floe_serve::Cors::from_origins(&self.cors_origins).context("--cors-origin")?,
+            quilts: self.quilt_source()?,
         })
+    }
+
+    /// The aggregator to ask for quilt patches, checked to be an http(s) URL.
+    fn quilt_source(&self) -> anyhow::Result<Option<QuiltSource>> {
+        let Some(url) = &self.aggregator else { return Ok(None) };
+        let parsed = reqwest::Url::parse(url).with_context(|| format!("--aggregator {url:?} is not a URL"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            bail!("--aggregator {url:?}: give the aggregator's http:// or https:// base URL");
+        }
+        let mut source = QuiltSource::new(url);
+        source.concurrency = usize::from(self.aggregator_concurrency);
+        Ok(Some(source))
     }
 }
 

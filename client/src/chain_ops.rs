@@ -33,6 +33,10 @@ use crate::{
 pub const BYTES_PER_UNIT: u64 = 1024 * 1024;
 /// The name of the `Blob`'s dynamic field holding its attributes.
 const ATTRIBUTES_FIELD: &[u8] = b"attributes";
+/// Blobs one batch transaction registers or certifies: its pure arguments (about 100 bytes per
+/// registration, 150 per certificate) stay far below Sui's 128 KiB per transaction, and its
+/// commands (2 per registration) below 1,024.
+pub const BLOBS_PER_TRANSACTION: usize = 100;
 /// The default gas budget of one floe transaction, in MIST.
 pub const DEFAULT_GAS_BUDGET: u64 = 500_000_000;
 
@@ -93,6 +97,37 @@ pub enum ChainError {
         key: String,
         /// The attributes it has.
         present: Vec<String>,
+    },
+    /// The object is not a floe `SharedBlob`, or the request on it makes no sense.
+    #[error("object {id} is not a shared blob to fund or extend: {reason}")]
+    NotASharedBlob {
+        /// The object.
+        id: Address,
+        /// Why.
+        reason: String,
+    },
+    /// The blob cannot be shared or extended as shared (nothing was sent).
+    #[error("blob {id} cannot be shared or extended: {reason}")]
+    NotShareable {
+        /// The Blob or SharedBlob object.
+        id: Address,
+        /// Why.
+        reason: String,
+    },
+    /// A shared blob's funds do not cover an extension (nothing was sent).
+    #[error(
+        "shared blob {id} holds {funds} FROST but extending it by {epochs} epochs costs {cost} FROST: add WAL with \
+         `floe fund-shared-blob {id} AMOUNT` or extend by fewer epochs"
+    )]
+    SharedBlobUnderfunded {
+        /// The SharedBlob object.
+        id: Address,
+        /// Its funds.
+        funds: u64,
+        /// The extension's price.
+        cost: u64,
+        /// Epochs asked for.
+        epochs: u32,
     },
     /// The blob is too large for the committee.
     #[error("blob of {size} bytes cannot be stored: {reason}")]
@@ -430,7 +465,7 @@ impl ChainAccess {
 
     /// `0x2::coin::destroy_zero<WAL>`: the payment coin is spent exactly, so it is dropped
     /// instead of leaving an empty coin object with the sender.
-    fn destroy_zero_wal(&self, builder: &mut TransactionBuilder, coin: Argument) {
+    pub(crate) fn destroy_zero_wal(&self, builder: &mut TransactionBuilder, coin: Argument) {
         let wal = TypeTag::Struct(Box::new(wal_type(&self.deployment().packages)));
         let function =
             Function::new(Address::TWO, Identifier::from_static("coin"), Identifier::from_static("destroy_zero"))
@@ -473,6 +508,83 @@ impl ChainAccess {
             ))
         })?;
         Ok(Registered { object, end_epoch: registered.end_epoch })
+    }
+
+    /// One transaction registering every blob of `blobs` (metadata and price) for the signer,
+    /// paying the sum once; the registrations in the order given. At most
+    /// [`BLOBS_PER_TRANSACTION`] blobs (Sui's limits on a transaction's size and arguments).
+    pub async fn register_many(
+        &self,
+        blobs: &[(&BlobMetadata, Price)],
+        deletable: bool,
+    ) -> Result<Vec<Registered>, ChainError> {
+        if blobs.len() > BLOBS_PER_TRANSACTION {
+            return Err(ChainError::Build(format!(
+                "{} registrations in one transaction; at most {BLOBS_PER_TRANSACTION}",
+                blobs.len()
+            )));
+        }
+        let sender = self.signer()?.address();
+        let total = blobs.iter().fold(0u64, |sum, (_, price)| sum.saturating_add(price.total()));
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, total).await?;
+        let mut created = Vec::with_capacity(blobs.len());
+        for (metadata, price) in blobs {
+            let storage = self.calls.reserve_space(&mut builder, price.encoded_length, price.epochs, payment);
+            let new_blob = NewBlob::from_metadata(metadata, deletable);
+            created.push(self.calls.register_blob(&mut builder, storage, &new_blob, payment));
+        }
+        let owner = builder.pure(&sender);
+        builder.transfer_objects(created, owner);
+        self.destroy_zero_wal(&mut builder, payment);
+        let executed = self.execute(builder).await?;
+        let packages = &self.deployment().packages;
+        // Events come in command order: one BlobRegistered per registration.
+        let registered: Vec<_> = executed
+            .events
+            .iter()
+            .filter_map(|event| match FloeEvent::from_event(packages, event) {
+                Ok(FloeEvent::BlobRegistered(registered)) => Some(registered),
+                _ => None,
+            })
+            .collect();
+        if registered.len() != blobs.len() {
+            return Err(ChainError::Unexpected(format!(
+                "transaction {} registered {} blobs, not {}",
+                executed.digest,
+                registered.len(),
+                blobs.len()
+            )));
+        }
+        registered
+            .into_iter()
+            .map(|event| {
+                let object = executed.reference_of(&event.object_id).ok_or_else(|| {
+                    ChainError::Unexpected(format!(
+                        "transaction {} did not write Blob {}",
+                        executed.digest, event.object_id
+                    ))
+                })?;
+                Ok(Registered { object, end_epoch: event.end_epoch })
+            })
+            .collect()
+    }
+
+    /// One transaction certifying every registered blob of `blobs` with its certificate (at
+    /// most [`BLOBS_PER_TRANSACTION`]).
+    pub async fn certify_many(&self, blobs: &[(ObjectReference, &Certificate)]) -> Result<(), ChainError> {
+        if blobs.len() > BLOBS_PER_TRANSACTION {
+            return Err(ChainError::Build(format!(
+                "{} certifications in one transaction; at most {BLOBS_PER_TRANSACTION}",
+                blobs.len()
+            )));
+        }
+        let mut builder = self.builder().await?;
+        for (reference, certificate) in blobs {
+            let blob = owned(&mut builder, reference);
+            self.calls.certify_blob(&mut builder, blob, &CertificateBytes::from(*certificate));
+        }
+        self.execute(builder).await.map(drop)
     }
 
     /// Certifies the blob with `certificate`, then hands it to `recipient` if one is given.

@@ -27,7 +27,7 @@ use floe_encoder::{BlobId, EncodedBlob, Epoch, certificate::Certificate, encode,
 use sui_sdk_types::Address;
 
 use crate::{
-    chain_ops::{ChainAccess, ChainError, Price},
+    chain_ops::{BLOBS_PER_TRANSACTION, ChainAccess, ChainError, Price},
     committee::{Committees, StorageCommittee},
     node_api::{NodeBlobStatus, NodeClient},
     progress::{Progress, ProgressEvent, StorePhase},
@@ -164,6 +164,44 @@ impl Default for StoreOptions {
     fn default() -> Self {
         Self { epochs: 1, deletable: false, send_object_to: None, force: false }
     }
+}
+
+/// One blob stored by [`FloeClient::store_batch`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchStored {
+    /// The blob id.
+    pub blob_id: BlobId,
+    /// Its certified `Blob` object.
+    pub object_id: Address,
+    /// Its end epoch.
+    pub end_epoch: Epoch,
+    /// What it paid.
+    pub price: Price,
+}
+
+/// Why a batch store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchStoreError {
+    /// A check before paying, or the encoding, failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A chain step failed (registrations already sent stay registered).
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// A blob's upload failed after the batch was registered.
+    #[error(
+        "blob {blob_id} is paid for and registered (object {object_id}) but its upload failed: {source}; storing \
+         the same bytes again resumes object {object_id} without paying again"
+    )]
+    Upload {
+        /// The blob.
+        blob_id: BlobId,
+        /// Its registered `Blob` object.
+        object_id: Address,
+        /// Why.
+        #[source]
+        source: UploadError,
+    },
 }
 
 /// What a store did.
@@ -617,6 +655,109 @@ impl FloeClient {
             .await
             .map_err(|error| unfinished(error, blob_id, object_id))?;
         Ok(StoreOutcome::NewlyCreated { blob, price, resumed: false })
+    }
+
+    /// Stores many blobs as separate `Blob` objects at once: encodes them all, registers them
+    /// [`BLOBS_PER_TRANSACTION`] per transaction (one WAL payment each), uploads
+    /// `concurrency` at a time, and certifies them [`BLOBS_PER_TRANSACTION`] per transaction.
+    /// Unlike [`FloeClient::store`] it does not look for blobs already stored or registered
+    /// (every blob is paid for) and does not span an epoch change: a batch whose epoch ends
+    /// between upload and certify fails with the blobs registered, and storing one of them again
+    /// with [`FloeClient::store`] resumes it without paying again. Returns the stored blobs in
+    /// the order given.
+    pub async fn store_batch(
+        &self,
+        blobs: Vec<Vec<u8>>,
+        options: &StoreOptions,
+        concurrency: usize,
+    ) -> Result<Vec<BatchStored>, BatchStoreError> {
+        if options.epochs == 0 {
+            return Err(StoreError::ZeroEpochs.into());
+        }
+        let chain = self.chain_or_err()?;
+        let system = chain.system().await?;
+        if options.epochs > system.max_epochs_ahead {
+            return Err(StoreError::TooManyEpochs { asked: options.epochs, max: system.max_epochs_ahead }.into());
+        }
+        let committee = self.refresh_committee(Some(system.epoch())).await?;
+        let config = *committee.config();
+        let mut prices = Vec::with_capacity(blobs.len());
+        for blob in &blobs {
+            prices.push(Price::of(&system, &config, blob.len() as u64, options.epochs)?);
+        }
+        let encoded: Vec<EncodedBlob> = tokio::task::spawn_blocking(move || {
+            blobs
+                .iter()
+                .map(|blob| {
+                    encode(&config, blob).map_err(|error| StoreError::Encode {
+                        size: blob.len(),
+                        n_shards: config.n_shards(),
+                        reason: error.to_string(),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|error| StoreError::Encode {
+            size: 0,
+            n_shards: config.n_shards(),
+            reason: error.to_string(),
+        })??;
+
+        let mut registered = Vec::with_capacity(encoded.len());
+        for (blobs, prices) in encoded.chunks(BLOBS_PER_TRANSACTION).zip(prices.chunks(BLOBS_PER_TRANSACTION)) {
+            let batch: Vec<_> = blobs.iter().map(|e| e.metadata.metadata()).zip(prices.iter().copied()).collect();
+            registered.extend(chain.register_many(&batch, options.deletable).await?);
+        }
+
+        let persistence = |object_id: Address| {
+            if options.deletable {
+                BlobPersistence::Deletable { object_id: object_id.into_inner() }
+            } else {
+                BlobPersistence::Permanent
+            }
+        };
+        let uploads = futures::stream::iter(encoded.iter().zip(&registered).map(|(encoded, registered)| {
+            let object_id = *registered.object.object_id();
+            let committee = committee.clone();
+            async move {
+                upload::upload(
+                    &committee,
+                    encoded,
+                    persistence(object_id),
+                    false,
+                    &self.settings,
+                    &self.http,
+                    &crate::progress::NoProgress,
+                )
+                .await
+                .map_err(|source| BatchStoreError::Upload {
+                    blob_id: *encoded.metadata.blob_id(),
+                    object_id,
+                    source,
+                })
+            }
+        }));
+        use futures::StreamExt as _;
+        let certificates: Vec<Certificate> =
+            uploads.buffered(concurrency.max(1)).collect::<Vec<_>>().await.into_iter().collect::<Result<_, _>>()?;
+
+        let pairs: Vec<_> =
+            registered.iter().map(|registered| registered.object.clone()).zip(certificates.iter()).collect();
+        for batch in pairs.chunks(BLOBS_PER_TRANSACTION) {
+            chain.certify_many(batch).await?;
+        }
+        Ok(encoded
+            .iter()
+            .zip(registered)
+            .zip(prices)
+            .map(|((encoded, registered), price)| BatchStored {
+                blob_id: *encoded.metadata.blob_id(),
+                object_id: *registered.object.object_id(),
+                end_epoch: registered.end_epoch,
+                price,
+            })
+            .collect())
     }
 
     /// The lock that stores of `blob_id` through this client take turns on.

@@ -40,6 +40,7 @@ pub mod progress;
 pub mod quilt;
 mod read;
 pub mod settings;
+pub mod shared_blobs;
 mod sliver_fetch;
 pub mod staking;
 mod upload;
@@ -48,13 +49,14 @@ pub use blob_ownership::BurntBlobs;
 pub use blob_stream::{BlobReader, BlobStream, ReadBudget};
 pub use chain_ops::{ChainAccess, ChainError, Price};
 pub use client::{
-    CERTIFY_EPOCHS, Certification, CertifyAttemptError, FloeClient, StatusReport, StoreError, StoreOptions,
-    StoreOutcome,
+    BatchStoreError, BatchStored, CERTIFY_EPOCHS, Certification, CertifyAttemptError, FloeClient, StatusReport,
+    StoreError, StoreOptions, StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent, StorePhase};
 pub use quilt::{QuiltReadError, QuiltSelector, StoreQuiltError, StoredQuilt};
 pub use read::ReadError;
 pub use settings::Settings;
+pub use shared_blobs::{SharedBlobState, SharedExtension};
 pub use staking::{NodeVotes, StakeInfo, StakingError};
 pub use upload::UploadError;

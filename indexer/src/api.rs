@@ -19,6 +19,7 @@
 //! | `GET /v1/totals` | stored bytes, blob count, WAL staked, last checkpoint |
 //! | `GET /v1/challenges?node=&epoch=&cursor=&limit=` | storage challenge outcomes, newest first, with seed and rewards withheld |
 //! | `GET /v1/challenges/windows?cursor=&limit=` | challenge windows (epoch, seed), newest first |
+//! | `GET /v1/quilt-patches?quilt_id=&identifier=&tag_key=&tag_value=&cursor=&limit=` | files of quilts, newest first ([`crate::quilts`]) |
 //! | `GET /v1/api` | the OpenAPI 3.1 description of all of these ([`OPENAPI_JSON`]) |
 //! | `GET /` | the explorer web page ([`EXPLORER_HTML`]): static HTML calling this API |
 
@@ -75,7 +76,7 @@ pub const EXPLORER_HTML: &str = include_str!("api/explorer.html");
 
 /// Every route with its handler: the router is built from this list and [`paths`] reads it,
 /// so the OpenAPI test sees exactly what is served.
-fn routes() -> [(&'static str, MethodRouter<Pool>); 13] {
+fn routes() -> [(&'static str, MethodRouter<Pool>); 14] {
     [
         ("/", get(explorer_page)),
         ("/v1/api", get(openapi)),
@@ -90,6 +91,7 @@ fn routes() -> [(&'static str, MethodRouter<Pool>); 13] {
         ("/v1/totals", get(totals)),
         ("/v1/challenges", get(list_challenges)),
         ("/v1/challenges/windows", get(list_challenge_windows)),
+        ("/v1/quilt-patches", get(list_quilt_patches)),
     ]
 }
 
@@ -320,4 +322,41 @@ async fn list_challenge_windows(
 ) -> Result<Response, ApiError> {
     let page = page_request(params.cursor.as_deref(), params.limit)?;
     Ok(Json(run(pool, move |c| Ok(queries::challenge_windows(c, page)?)).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct QuiltPatchParams {
+    quilt_id: Option<String>,
+    identifier: Option<String>,
+    tag_key: Option<String>,
+    tag_value: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// A text filter that must not be empty (an empty one would match nothing, silently).
+fn non_empty(name: &str, text: String) -> Result<String, ApiError> {
+    if text.is_empty() {
+        Err(ApiError::BadRequest(format!("{name} is empty: leave it out to match any")))
+    } else {
+        Ok(text)
+    }
+}
+
+async fn list_quilt_patches(
+    State(pool): State<Pool>,
+    Query(params): Query<QuiltPatchParams>,
+) -> Result<Response, ApiError> {
+    if params.tag_value.is_some() && params.tag_key.is_none() {
+        return Err(ApiError::BadRequest("tag_value needs tag_key: the value of which tag?".into()));
+    }
+    let filter = crate::quilts::PatchFilter {
+        quilt_id: params.quilt_id.as_deref().map(blob_id).transpose()?,
+        identifier: params.identifier.map(|i| non_empty("identifier", i)).transpose()?,
+        tag_key: params.tag_key.map(|k| non_empty("tag_key", k)).transpose()?,
+        tag_value: params.tag_value,
+    };
+    let page = page_request(params.cursor.as_deref(), params.limit)?;
+    let result = run(pool, move |c| Ok(crate::quilts::patches(c, &filter, page)?)).await?;
+    Ok(Json(result).into_response())
 }

@@ -41,6 +41,9 @@ pub enum DbError {
     /// The connection pool gave no connection.
     #[error("connection pool: {0}")]
     Pool(#[from] r2d2::PoolError),
+    /// The blocking task running a query died.
+    #[error("database task: {0}")]
+    Task(String),
 }
 
 /// Which database a URL names.

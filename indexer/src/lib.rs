@@ -1,5 +1,6 @@
 //! floe-indexer: follows the chain checkpoint by checkpoint, keeps a relational picture of floe
-//! (blobs, events, epochs, committee, pools, stakes) in SQLite or PostgreSQL with diesel, and
+//! (blobs, events, epochs, committee, pools, stakes; with an aggregator, the files of quilts:
+//! [`quilts`]) in SQLite or PostgreSQL with diesel, and
 //! serves it to explorers over HTTP ([`api`]: JSON under `/v1`, its OpenAPI description at
 //! `/v1/api`, and an explorer web page at `/`). Each batch of checkpoints is committed together
 //! with the watermark, so a restart resumes with nothing lost and nothing doubled.
@@ -31,6 +32,7 @@ pub mod follow;
 pub mod ingest;
 pub mod mapping;
 pub mod queries;
+pub mod quilts;
 pub mod rows;
 pub mod schema;
 pub mod service;
@@ -41,4 +43,5 @@ pub use checkpoint::{IndexedCheckpoint, IndexedTransaction, ObjectChange, Object
 pub use db::{ConnectionManager, DatabaseUrl, DbConnection, DbError, Pool};
 pub use follow::{FollowError, follow};
 pub use ingest::{Applied, IngestError, Ingester, MAX_BATCH_CHECKPOINTS, PIPELINE};
+pub use quilts::{QuiltFetcher, QuiltSource};
 pub use service::{IndexerConfig, IndexerService, ServiceError};

@@ -150,10 +150,11 @@ fn fields_of<T: serde::Serialize>(event: &T, blob_id: Option<&str>) -> Value {
 
 /// Every `kind` an event row can have: the names `map_decoded` gives, then [`UNKNOWN_KIND`] and
 /// [`MALFORMED_KIND`]. The API refuses any other `?kind=`, and the OpenAPI lists these.
-pub const EVENT_KINDS: [&str; 17] = [
+pub const EVENT_KINDS: [&str; 18] = [
     "BlobRegistered",
     "BlobCertified",
     "BlobDeleted",
+    "BlobShared",
     "InvalidBlobID",
     "EpochChangeStart",
     "EpochChangeDone",
@@ -176,6 +177,7 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
         FloeEvent::BlobRegistered(_) => "BlobRegistered",
         FloeEvent::BlobCertified(_) => "BlobCertified",
         FloeEvent::BlobDeleted(_) => "BlobDeleted",
+        FloeEvent::BlobShared(_) => "BlobShared",
         FloeEvent::InvalidBlobID(_) => "InvalidBlobID",
         FloeEvent::EpochChangeStart(_) => "EpochChangeStart",
         FloeEvent::EpochChangeDone(_) => "EpochChangeDone",
@@ -238,6 +240,17 @@ fn map_decoded(decoded: FloeEvent) -> MappedEvent {
                 object_id: Some(e.object_id),
                 blob_id: Some(blob_id),
                 change: Some(Change::BlobDeleted { object_id: e.object_id }),
+                ..row
+            }
+        }
+        // The row's object is the SharedBlob, so `?kind=BlobShared&blob_id=` finds the shared
+        // objects of a blob id; the wrapped Blob keeps its own row (its owner becomes none).
+        FloeEvent::BlobShared(e) => {
+            let blob_id = e.blob_id.to_string();
+            MappedEvent {
+                fields: fields_of(&e, Some(&blob_id)),
+                object_id: Some(e.object_id),
+                blob_id: Some(blob_id),
                 ..row
             }
         }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::schema::{
     blobs, challenge_outcomes, challenge_windows, committee_members, committee_shards, epochs, events, pools,
-    rewards_withheld, stakes, totals, watermarks,
+    quilt_checks, quilt_patch_tags, quilt_patches, rewards_withheld, stakes, totals, watermarks,
 };
 
 /// How far the pipeline has committed: every row of checkpoints up to `checkpoint` is written.
@@ -246,4 +246,50 @@ pub struct RewardsWithheldRow {
     pub checkpoint: i64,
     /// The epoch-change transaction.
     pub tx_digest: String,
+}
+
+/// What the aggregator said about one blob id: `quilt`, `not_quilt` or `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = quilt_checks)]
+pub struct QuiltCheckRow {
+    /// The blob id (base64url text).
+    pub blob_id: String,
+    /// `quilt`, `not_quilt` or `failed`.
+    pub state: String,
+    /// Patches recorded (0 unless a quilt).
+    pub patch_count: i32,
+    /// Requests made.
+    pub attempts: i32,
+    /// When the answer was recorded (ms since the Unix epoch).
+    pub checked_at_ms: i64,
+    /// Why no usable answer came, for `failed`.
+    pub error: Option<String>,
+}
+
+/// One file of a quilt.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = quilt_patches)]
+pub struct QuiltPatchRow {
+    /// Order of recording; the pagination cursor.
+    pub id: i64,
+    /// The quilt's blob id.
+    pub quilt_id: String,
+    /// The file's identifier, unique in its quilt.
+    pub identifier: String,
+    /// Its quilt patch id (what `floe read` and the aggregator take).
+    pub patch_id: String,
+    /// Its tags as a JSON object.
+    pub tags: String,
+}
+
+/// One tag of one quilt patch.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = quilt_patch_tags)]
+pub struct QuiltPatchTagRow {
+    /// The patch's row id.
+    pub patch_row: i64,
+    /// The tag's key.
+    pub tag_key: String,
+    /// Its value.
+    pub tag_value: String,
 }

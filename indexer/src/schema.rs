@@ -157,6 +157,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Blob ids asked about at the aggregator, and what it said.
+    quilt_checks (blob_id) {
+        blob_id -> Text,
+        state -> Text,
+        patch_count -> Integer,
+        attempts -> Integer,
+        checked_at_ms -> BigInt,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// The files of quilts.
+    quilt_patches (id) {
+        id -> BigInt,
+        quilt_id -> Text,
+        identifier -> Text,
+        patch_id -> Text,
+        tags -> Text,
+    }
+}
+
+diesel::table! {
+    /// Each tag of each quilt patch.
+    quilt_patch_tags (patch_row, tag_key) {
+        patch_row -> BigInt,
+        tag_key -> Text,
+        tag_value -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     watermarks,
     totals,
@@ -169,5 +201,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     stakes,
     challenge_windows,
     challenge_outcomes,
-    rewards_withheld
+    rewards_withheld,
+    quilt_checks,
+    quilt_patches,
+    quilt_patch_tags
 );

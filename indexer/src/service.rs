@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use crate::db::{ConnectionManager, DatabaseUrl, DbConnection, DbError, Pool};
 use crate::follow::{FollowError, follow};
 use crate::ingest::Ingester;
+use crate::quilts::{QuiltFetcher, QuiltSource};
 
 /// Connections the explorer API may hold at once.
 pub const API_CONNECTIONS: u32 = 8;
@@ -32,6 +33,8 @@ pub struct IndexerConfig {
     /// Which web origins browsers may call the explorer API from (the explorer page itself is
     /// served from the API's own origin and needs none).
     pub cors: floe_serve::Cors,
+    /// The aggregator to ask for the patches of certified quilts; none: quilts are not indexed.
+    pub quilts: Option<QuiltSource>,
 }
 
 /// Starting the indexer failed.
@@ -59,6 +62,7 @@ pub struct IndexerService {
     addr: SocketAddr,
     follower: JoinHandle<FollowError>,
     api: JoinHandle<std::io::Result<()>>,
+    quilts: Option<JoinHandle<DbError>>,
 }
 
 impl IndexerService {
@@ -80,10 +84,19 @@ impl IndexerService {
         let follower = tokio::spawn(async move { follow(&client, ingester, first, policy).await });
         // floe-serve's timeouts, connection limit and CORS; the API takes no bodies.
         let options = floe_serve::ServeOptions { limits: floe_serve::ServeLimits::default(), cors: config.cors };
+        let quilts = config.quilts.map(|source| {
+            tracing::info!(aggregator = %source.aggregator, "indexing quilt patches");
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let error = QuiltFetcher::new(source).run(pool).await;
+                tracing::error!(%error, "quilt patch indexing stopped");
+                error
+            })
+        });
         let api =
             tokio::spawn(floe_serve::serve_with(listener, crate::api::router(pool), options, std::future::pending()));
         tracing::info!(%addr, "indexer explorer API listening");
-        Ok(Self { addr, follower, api })
+        Ok(Self { addr, follower, api, quilts })
     }
 
     /// Where the explorer API listens.
@@ -99,6 +112,9 @@ impl IndexerService {
     /// Stops both tasks; returns the follower's error if it had stopped on its own.
     pub async fn stop(self) -> Option<FollowError> {
         self.api.abort();
+        if let Some(quilts) = &self.quilts {
+            quilts.abort();
+        }
         let stopped = self.follower.is_finished();
         self.follower.abort();
         match self.follower.await {

@@ -159,7 +159,12 @@ impl Localnet {
         nodes.resize_with(config.total_nodes(), || None);
 
         let daemon = if config.daemon { Some(start_daemon(&config, &ports, &deployment).await?) } else { None };
-        let indexer = if config.indexer { Some(start_indexer(&config, &ports, &deployment).await?) } else { None };
+        let aggregator = daemon.as_ref().map(|(daemon, _)| daemon.url());
+        let indexer = if config.indexer {
+            Some(start_indexer(&config, &ports, &deployment, aggregator.as_deref()).await?)
+        } else {
+            None
+        };
         let (key_servers, key_server_entries) = start_key_servers(&config, &ports, &deployment).await?;
         let key_servers = key_servers.into_iter().map(Some).collect();
         let localnet = Self { config, devnet, node_configs, nodes, daemon, indexer, key_servers, key_server_entries };
@@ -437,10 +442,12 @@ async fn start_daemon(
     Ok((daemon, stop))
 }
 
+/// The indexer, indexing quilt patches through the local aggregator when it runs here.
 async fn start_indexer(
     config: &LocalnetConfig,
     ports: &PortPlan,
     deployment: &Deployment,
+    aggregator: Option<&str>,
 ) -> Result<IndexerService, LocalnetError> {
     Ok(IndexerService::start(IndexerConfig {
         database: DatabaseUrl::Sqlite(config.data_dir.join("indexer.db")),
@@ -450,6 +457,7 @@ async fn start_indexer(
         listen: ports.indexer(),
         stream_policy: Default::default(),
         cors: floe_serve::Cors::AnyOrigin,
+        quilts: aggregator.map(floe_indexer::QuiltSource::new),
     })
     .await?)
 }

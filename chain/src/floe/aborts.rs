@@ -124,6 +124,27 @@ pub const ABORT_RULES: &[AbortRule] = &[
     },
     AbortRule {
         package: "floe",
+        module: "shared_blob",
+        name: "EInsufficientFunds",
+        code: 0,
+        rule: "the shared blob's funds do not cover the extension's storage price: add WAL with `floe fund-shared-blob` or extend by fewer epochs",
+    },
+    AbortRule {
+        package: "floe",
+        module: "shared_blob",
+        name: "ENotCertified",
+        code: 1,
+        rule: "only a certified blob can be shared (nobody could certify it once shared)",
+    },
+    AbortRule {
+        package: "floe",
+        module: "shared_blob",
+        name: "EZeroFunds",
+        code: 2,
+        rule: "a shared blob is funded with a positive amount of WAL",
+    },
+    AbortRule {
+        package: "floe",
         module: "bls_aggregate",
         name: "EInvalidBitmap",
         code: 0,

@@ -59,6 +59,22 @@ pub struct BlobDeleted {
     pub was_certified: bool,
 }
 
+/// `BlobShared`: a certified blob was wrapped in a shared `SharedBlob` that anyone can fund
+/// and extend. Unlike the other `floe::events`, it carries no epoch (sharing reads no System).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobShared {
+    /// The SharedBlob object.
+    pub object_id: Address,
+    /// The Blob object it wraps (its id is kept).
+    pub blob_object_id: Address,
+    /// The blob id.
+    pub blob_id: BlobId,
+    /// The blob's end epoch when it was shared.
+    pub end_epoch: u32,
+    /// The funds it was shared with, in FROST.
+    pub funds: u64,
+}
+
 /// `InvalidBlobID`: a blob id was proven inconsistently encoded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvalidBlobID {
@@ -239,6 +255,7 @@ move_types!(Floe;
     "events" => BlobRegistered,
     "events" => BlobCertified,
     "events" => BlobDeleted,
+    "events" => BlobShared,
     "events" => InvalidBlobID,
     "events" => EpochChangeStart,
     "events" => EpochChangeDone,
@@ -298,6 +315,7 @@ floe_events!(
     BlobRegistered,
     BlobCertified,
     BlobDeleted,
+    BlobShared,
     InvalidBlobID,
     EpochChangeStart,
     EpochChangeDone,
@@ -322,7 +340,7 @@ impl FloeEvent {
     }
 
     /// The epoch the event was emitted in (for `RewardsDistributed`, the epoch the rewards were
-    /// earned in); `None` for `Initialized` and unknown events, which carry none.
+    /// earned in); `None` for `BlobShared`, `Initialized` and unknown events, which carry none.
     pub fn epoch(&self) -> Option<u32> {
         Some(match self {
             Self::BlobRegistered(e) => e.epoch,
@@ -342,7 +360,7 @@ impl FloeEvent {
             Self::RewardsWithheld(e) => e.epoch,
             Self::ChallengeWindowOpened(e) => e.epoch,
             Self::ChallengeOutcome(e) => e.epoch,
-            Self::Initialized(_) | Self::Unknown { .. } => return None,
+            Self::BlobShared(_) | Self::Initialized(_) | Self::Unknown { .. } => return None,
         })
     }
 
@@ -419,6 +437,19 @@ mod tests {
         let bytes = assert_bcs_round_trip(&deleted);
         assert_eq!(bytes.len(), 4 + 32 + 4 + 32 + 1);
         assert_eq!(bytes.last(), Some(&0));
+
+        let shared = BlobShared {
+            object_id: id(5),
+            blob_object_id: id(4),
+            blob_id: test_vectors::blob_id(),
+            end_epoch: 9,
+            funds: 0x0102,
+        };
+        let bytes = assert_bcs_round_trip(&shared);
+        assert_eq!(bytes.len(), 32 + 32 + 32 + 4 + 8);
+        assert_eq!((&bytes[..32], &bytes[32..64]), (&[5; 32][..], &[4; 32][..]));
+        assert_eq!(&bytes[96..], &[9, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(FloeEvent::BlobShared(shared).epoch(), None);
 
         let invalid = InvalidBlobID { epoch: 1, blob_id: test_vectors::blob_id() };
         let bytes = assert_bcs_round_trip(&invalid);

@@ -127,7 +127,8 @@ macro_rules! check_all {
 #[test]
 fn every_mirror_has_the_move_members_in_order() {
     use super::{
-        blob, challenges, committee, events, messages, seal, staked_wal, staking, staking_pool, storage, system, wal,
+        blob, challenges, committee, events, messages, seal, shared_blob, staked_wal, staking, staking_pool, storage,
+        system, wal,
     };
     check_all!(
         blob::Blob,
@@ -173,6 +174,8 @@ fn every_mirror_has_the_move_members_in_order() {
         events::BlobRegistered,
         events::BlobCertified,
         events::BlobDeleted,
+        events::BlobShared,
+        shared_blob::SharedBlob,
         events::InvalidBlobID,
         events::EpochChangeStart,
         events::EpochChangeDone,

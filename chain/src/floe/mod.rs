@@ -73,6 +73,7 @@ pub mod move_type;
 pub mod objects;
 pub mod packages;
 pub mod seal;
+pub mod shared_blob;
 pub mod staked_wal;
 pub mod staking;
 pub mod staking_pool;

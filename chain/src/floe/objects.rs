@@ -6,6 +6,7 @@ use sui_sdk_types::{Address, MoveStruct, StructTag, TypeTag};
 use super::blob::Blob;
 use super::move_type::{DecodeError, MoveType, decode_bcs};
 use super::seal::{Allowlist, AllowlistCap, KeyServer, Service, ServiceCap, Subscription};
+use super::shared_blob::SharedBlob;
 use super::staked_wal::StakedWal;
 use super::staking::{Staking, StakingInnerV1, StakingStateField, StorageNodeCap};
 use super::staking_pool::StakingPool;
@@ -19,6 +20,8 @@ use crate::deployment::Packages;
 pub enum FloeObject {
     /// `floe::blob::Blob`.
     Blob(Blob),
+    /// `floe::shared_blob::SharedBlob`: a blob anyone can fund and extend.
+    SharedBlob(SharedBlob),
     /// `floe::storage_resource::Storage`.
     Storage(Storage),
     /// `floe::staked_wal::StakedWal`.
@@ -83,7 +86,7 @@ impl FloeObject {
         match type_tag.type_params() {
             [] => {
                 decode_plain!(packages, type_tag, bytes;
-                    Blob, Storage, StakedWal, StorageNodeCap, StakingPool, InitCap, System, Staking,
+                    Blob, SharedBlob, Storage, StakedWal, StorageNodeCap, StakingPool, InitCap, System, Staking,
                     ProtectedTreasury, Allowlist, AllowlistCap, KeyServer, ServiceCap, Subscription,
                 );
             }

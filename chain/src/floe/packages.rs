@@ -58,7 +58,7 @@ pub static FLOE: CompiledPackage = CompiledPackage {
         "active_set", "apportionment", "storage_resource", "messages", "events", "encoding", "blob",
         "bls_aggregate", "challenges", "committee", "epoch_parameters", "storage_accounting",
         "system_state_inner", "system", "storage_node", "staking_pool", "staked_wal", "staking_inner",
-        "staking", "init",
+        "staking", "init", "shared_blob",
     ),
     compiled_as_dependency: Address::from_static("0xf1"),
     build_json: include_str!("../../../move/floe/bytecode/build.json"),

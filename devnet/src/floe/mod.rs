@@ -37,6 +37,7 @@ mod epoch_driver;
 mod genesis_committee;
 mod genesis_state;
 mod init;
+mod shared_blob;
 mod staked_wal;
 mod staking;
 mod staking_pool;
@@ -136,6 +137,7 @@ impl NativePackage for FloePackage {
             "system" => system::has_function(function),
             "storage_resource" => storage_resource::has_function(function),
             "blob" => blob::has_function(function),
+            "shared_blob" => shared_blob::has_function(function),
             "staking" => staking::has_function(function),
             "staked_wal" => staked_wal::has_function(function),
             _ => false,
@@ -163,6 +165,7 @@ impl NativePackage for FloePackage {
             "system" => system::call(call, args),
             "storage_resource" => storage_resource::call(call, args),
             "blob" => blob::call(call, args),
+            "shared_blob" => shared_blob::call(call, args),
             "staking" => staking::call(call, args),
             "staked_wal" => staked_wal::call(call, args),
             other => unreachable!("has_function admitted no functions of module {other}"),

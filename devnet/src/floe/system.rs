@@ -102,7 +102,7 @@ fn store(call: &mut MoveCallContext<'_>, system: Address, inner: &SystemStateInn
 
 /// The number of 1 MiB units `encoded_size` bytes occupy, rounded up
 /// (`system_state_inner::storage_units`).
-fn storage_units(encoded_size: u64) -> u64 {
+pub(crate) fn storage_units(encoded_size: u64) -> u64 {
     encoded_size.div_ceil(BYTES_PER_UNIT_SIZE)
 }
 
@@ -254,6 +254,34 @@ fn extend_blob(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Val
     call.write(args, 3, &payment)?;
     store(call, system, &inner)?;
     Ok(vec![])
+}
+
+/// `system::extend_blob` on a blob another object holds (a `SharedBlob`'s): the System at
+/// argument `index` (taken `&mut`) sells `extended_epochs` after the blob's end, paid from
+/// `payment`, and the blob is extended with a `BlobCertified` extension, as for an owned blob.
+pub(crate) fn extend_held_blob(
+    call: &mut MoveCallContext<'_>,
+    args: &[Value],
+    index: u16,
+    blob: &mut Blob,
+    extended_epochs: u32,
+    payment: &mut CoinValue,
+) -> Result<(), CallError> {
+    let (system, mut inner) = load(call, args, index, Access::Mutate)?;
+    let (size, end_epoch) = (blob.storage.storage_size, blob.storage.end_epoch);
+    let extension = buy_extension(call, &mut inner, size, end_epoch, extended_epochs, payment)?;
+    blob::extend_with_resource(call, blob, &extension, inner.epoch())?;
+    store(call, system, &inner)
+}
+
+/// The storage price per unit and epoch of the System at argument `index`
+/// (`system::storage_price_per_unit_size`).
+pub(crate) fn storage_price_per_unit_size(
+    call: &mut MoveCallContext<'_>,
+    args: &[Value],
+    index: u16,
+) -> Result<u64, CallError> {
+    Ok(load(call, args, index, Access::Read)?.1.storage_price_per_unit_size)
 }
 
 fn extend_storage(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {

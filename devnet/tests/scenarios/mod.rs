@@ -8,5 +8,6 @@ pub mod floe_net;
 mod attributes;
 mod blobs;
 mod certificates;
+mod shared_blobs;
 mod storage;
 mod wal_and_init;

@@ -3,8 +3,9 @@
 
 use diesel::prelude::*;
 use floe_chain::floe::events::{
-    BlobCertified, BlobDeleted, BlobRegistered, CommissionCollected, EpochChangeStart, EpochParametersSelected,
-    InvalidBlobID, RewardsDistributed, ShardsReceived, Staked, StakingPoolRegistered, WithdrawalRequested, Withdrawn,
+    BlobCertified, BlobDeleted, BlobRegistered, BlobShared, CommissionCollected, EpochChangeStart,
+    EpochParametersSelected, InvalidBlobID, RewardsDistributed, ShardsReceived, Staked, StakingPoolRegistered,
+    WithdrawalRequested, Withdrawn,
 };
 use floe_encoder::BlobId;
 use sui_sdk_types::{Address, Owner};
@@ -12,7 +13,7 @@ use sui_sdk_types::{Address, Owner};
 use super::fixtures::{
     Backend, ChainBuilder, TestDb, addr, deleted, floe_event, foreign_event, on_both_backends, written,
 };
-use crate::checkpoint::{IndexedCheckpoint, ObjectState};
+use crate::checkpoint::{IndexedCheckpoint, ObjectChange, ObjectState};
 use crate::db::{DbConnection, with_connection};
 use crate::ingest::{Applied, IngestError, write_checkpoints};
 use crate::rows::{BlobRow, CommitteeShardRow, EpochRow, EventRow, PoolRow, StakeRow};
@@ -26,6 +27,7 @@ on_both_backends! {
     replaying_applied_checkpoints_changes_nothing => replay;
     a_gap_is_refused_and_writes_nothing => gap;
     withdrawals_rewards_and_invalid_blob_ids_update_their_rows => withdrawals_and_invalid_ids;
+    a_shared_blob_stays_live_wrapped_and_its_extensions_move_its_end => shared_blob;
 }
 
 #[test]
@@ -354,4 +356,52 @@ fn withdrawals_and_invalid_ids(backend: Backend) {
     );
     assert!(blob(&mut conn, x).invalid && blob(&mut conn, y).invalid);
     assert!(!blob(&mut conn, z).invalid);
+}
+
+fn shared_blob(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut ingester = db.ingester();
+    let mut chain = ChainBuilder::new();
+    let (alice, carol) = (addr(0xa0), addr(0xc0));
+    let (a, shared) = (addr(0x0a), addr(0x5b));
+    let certify = BlobCertified {
+        epoch: 1,
+        blob_id: blob_id(1),
+        end_epoch: 5,
+        deletable: false,
+        object_id: a,
+        is_extension: false,
+    };
+    let register =
+        chain.tx(alice, vec![floe_event(&registered(a, 1, false)), floe_event(&certify)], vec![written(a, alice)]);
+    // Sharing wraps the Blob into the new shared SharedBlob.
+    let event = BlobShared { object_id: shared, blob_object_id: a, blob_id: blob_id(1), end_epoch: 5, funds: 700 };
+    let wrapped = ObjectChange { object_id: a, state: ObjectState::Wrapped };
+    let share = chain.tx(alice, vec![floe_event(&event)], vec![wrapped, written_shared(shared)]);
+    // Anyone extends it: the wrapped Blob's extension event, under its own object id.
+    let extend = BlobCertified { epoch: 2, end_epoch: 8, is_extension: true, ..certify };
+    let extend = chain.tx(carol, vec![floe_event(&extend)], vec![written_shared(shared)]);
+    ingester.apply(&[chain.checkpoint(vec![register, share]), chain.checkpoint(vec![extend])]).unwrap();
+
+    let mut conn = db.connect();
+    let row = blob(&mut conn, a);
+    assert_eq!(row.owner, None, "wrapped: no owner");
+    assert!(!row.deleted, "a shared blob is alive");
+    assert_eq!((row.certified_epoch, row.end_epoch), (Some(1), 8));
+    let totals = crate::queries::totals(&mut conn).unwrap();
+    assert_eq!((totals.blob_count, totals.certified_count), (1, 1));
+    let shared_rows: Vec<EventRow> = all_events(&mut conn).into_iter().filter(|e| e.kind == "BlobShared").collect();
+    assert_eq!(shared_rows.len(), 1);
+    assert_eq!(shared_rows[0].object_id.as_deref(), Some(shared.to_string().as_str()));
+    assert_eq!(shared_rows[0].blob_id.as_deref(), Some(blob_id(1).to_string().as_str()));
+    assert_eq!(shared_rows[0].epoch, None);
+    let fields: serde_json::Value = serde_json::from_str(&shared_rows[0].fields).unwrap();
+    assert_eq!(
+        (fields["funds"].as_u64(), fields["blob_object_id"].as_str()),
+        (Some(700), Some(a.to_string().as_str()))
+    );
+}
+
+fn written_shared(object_id: Address) -> ObjectChange {
+    ObjectChange { object_id, state: ObjectState::Written(Owner::Shared(1)) }
 }

@@ -6,3 +6,4 @@ mod challenges;
 mod fixtures;
 mod ingest;
 mod openapi;
+mod quilts;

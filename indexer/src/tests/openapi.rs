@@ -235,6 +235,13 @@ fn live_answers(backend: Backend) {
     let node_tx = chain.tx(alice, node_events, vec![written(addr(0x77), alice)]);
     let checkpoint = chain.checkpoint(vec![blob_tx, node_tx]);
     db.ingester().apply(&[checkpoint]).unwrap();
+    let listed = crate::quilts::ListedPatch {
+        identifier: "index.html".into(),
+        patch_id: "patch".into(),
+        tags: serde_json::Map::from_iter([("content-type".to_owned(), Value::from("text/html"))]),
+    };
+    let outcome = crate::quilts::Outcome::Quilt(vec![listed]);
+    crate::quilts::record(&mut db.connect(), &BlobId([1; 32]).to_string(), &outcome, 1, 0).unwrap();
 
     let spec = spec();
     let app = router(db.pool());

@@ -42,6 +42,18 @@ public struct InvalidBlobID has copy, drop {
     blob_id: u256,
 }
 
+/// A certified blob was wrapped in a `SharedBlob` (object `object_id`), which anyone can fund
+/// and extend. Sharing needs no `System`, so unlike the others this event carries no epoch; the
+/// blob keeps its object id and end epoch, and later extensions emit `BlobCertified` as for
+/// any blob.
+public struct BlobShared has copy, drop {
+    object_id: ID,
+    blob_object_id: ID,
+    blob_id: u256,
+    end_epoch: u32,
+    funds: u64,
+}
+
 // === Epoch events ===
 
 /// The epoch change to `epoch` started: the new committee is in charge; nodes move shards.
@@ -188,6 +200,16 @@ public(package) fun emit_invalid_blob_id(epoch: u32, blob_id: u256) {
     event::emit(InvalidBlobID { epoch, blob_id })
 }
 
+public(package) fun emit_blob_shared(
+    object_id: ID,
+    blob_object_id: ID,
+    blob_id: u256,
+    end_epoch: u32,
+    funds: u64,
+) {
+    event::emit(BlobShared { object_id, blob_object_id, blob_id, end_epoch, funds })
+}
+
 public(package) fun emit_epoch_change_start(epoch: u32) {
     event::emit(EpochChangeStart { epoch })
 }
@@ -306,6 +328,11 @@ public fun blob_deleted(
     was_certified: bool,
 ): BlobDeleted {
     BlobDeleted { epoch, blob_id, end_epoch, object_id, was_certified }
+}
+
+#[test_only]
+public fun blob_shared(object_id: ID, blob_object_id: ID, blob_id: u256, end_epoch: u32, funds: u64): BlobShared {
+    BlobShared { object_id, blob_object_id, blob_id, end_epoch, funds }
 }
 
 #[test_only]

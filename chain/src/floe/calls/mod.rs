@@ -13,6 +13,7 @@
 mod blob;
 mod resolve;
 mod seal;
+mod shared_blob;
 mod staking;
 mod system;
 mod wal;

@@ -16,7 +16,8 @@ use crate::floe::staking_pool::VotingParams;
 use crate::floe::test_vectors;
 
 /// Types whose objects are shared: passed as shared inputs, never owned.
-const SHARED_TYPES: &[&str] = &["System", "Staking", "Clock", "Random", "Allowlist", "Service", "ProtectedTreasury"];
+const SHARED_TYPES: &[&str] =
+    &["System", "Staking", "SharedBlob", "Clock", "Random", "Allowlist", "Service", "ProtectedTreasury"];
 
 /// A Move function's type-parameter count and parameter types, `TxContext` left out.
 fn move_signature(call: &Call) -> (usize, Vec<String>) {
@@ -141,6 +142,7 @@ fn every_call() -> Vec<TransactionBuilder> {
     };
     let server = KeyServerRegistration { name: "k".into(), url: "u".into(), key_type: 0, public_key: vec![3; 96] };
     let node_id = Address::new([0x90; 32]);
+    let shared_blob = SharedObject::new(Address::new([0x5b; 32]), 9);
     let id = [1u8; 40];
     type Build<'a> = Box<dyn Fn(&mut TransactionBuilder) + 'a>;
     let builds: Vec<Build<'_>> = vec![
@@ -183,6 +185,19 @@ fn every_call() -> Vec<TransactionBuilder> {
         Box::new(|tx| {
             floe.invalidate_blob_id(tx, &certificate);
         }),
+        Box::new(|tx| {
+            let b = owned(tx, 1);
+            floe.share_blob(tx, b);
+        }),
+        Box::new(|tx| {
+            let (b, coin) = (owned(tx, 1), owned(tx, 2));
+            floe.share_blob_funded(tx, b, coin);
+        }),
+        Box::new(|tx| {
+            let coin = owned(tx, 1);
+            floe.fund_shared_blob(tx, &shared_blob, coin);
+        }),
+        Box::new(|tx| floe.extend_shared_blob(tx, &shared_blob, 2)),
         Box::new(|tx| {
             let cap = owned(tx, 1);
             let params = InitParams { n_shards: 1, epoch_duration_ms: 1, max_epochs_ahead: 1, max_committee_size: 1 };
@@ -358,7 +373,7 @@ fn every_call() -> Vec<TransactionBuilder> {
 #[test]
 fn every_builder_matches_its_move_signature() {
     let transactions = every_call();
-    assert_eq!(transactions.len(), 58);
+    assert_eq!(transactions.len(), 62);
     let mut seen = std::collections::BTreeSet::new();
     for tx in transactions {
         let call = single(tx);
