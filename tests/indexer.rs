@@ -28,6 +28,7 @@ async fn start_indexer(net: &TestNet, database: &DatabaseUrl) -> IndexerService 
         listen: "127.0.0.1:0".parse().expect("a socket address"),
         stream_policy: Default::default(),
         cors: Default::default(),
+        tls: None,
     })
     .await
     .expect("the indexer starts")

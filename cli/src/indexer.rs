@@ -44,6 +44,9 @@ pub struct IndexerArgs {
     /// browser; repeat for several, `*` for any. The explorer page itself needs none.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// TLS, or plain HTTP.
+    #[command(flatten)]
+    pub tls: crate::server_tls::TlsArgs,
 }
 
 impl IndexerArgs {
@@ -68,6 +71,7 @@ impl IndexerArgs {
             listen: self.listen,
             stream_policy: StreamPolicy::default(),
             cors: floe_serve::Cors::from_origins(&self.cors_origins).context("--cors-origin")?,
+            tls: self.tls.identity()?,
         })
     }
 }
@@ -96,7 +100,10 @@ pub async fn run(args: &IndexerArgs, output: Output) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("starting the indexer (is {} taken? try --listen 127.0.0.1:0)", args.listen))?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
-    output.emit(&IndexerStarted { explorer_url: format!("http://{}/", service.addr()), rpc_url: args.rpc.clone() })?;
+    output.emit(&IndexerStarted {
+        explorer_url: format!("{}://{}/", args.tls.scheme(), service.addr()),
+        rpc_url: args.rpc.clone(),
+    })?;
     let mut check = tokio::time::interval(FOLLOWER_CHECK);
     loop {
         tokio::select! {

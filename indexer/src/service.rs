@@ -32,6 +32,8 @@ pub struct IndexerConfig {
     /// Which web origins browsers may call the explorer API from (the explorer page itself is
     /// served from the API's own origin and needs none).
     pub cors: floe_serve::Cors,
+    /// The certificate the explorer API serves TLS with; `None` serves plain HTTP.
+    pub tls: Option<floe_serve::TlsIdentity>,
 }
 
 /// Starting the indexer failed.
@@ -78,8 +80,9 @@ impl IndexerService {
         let addr = listener.local_addr().map_err(|source| ServiceError::Listen { addr: config.listen, source })?;
         let (first, policy) = (config.first_checkpoint, config.stream_policy);
         let follower = tokio::spawn(async move { follow(&client, ingester, first, policy).await });
-        // floe-serve's timeouts, connection limit and CORS; the API takes no bodies.
-        let options = floe_serve::ServeOptions { limits: floe_serve::ServeLimits::default(), cors: config.cors };
+        // floe-serve's timeouts, connection limit, CORS and TLS; the API takes no bodies.
+        let options =
+            floe_serve::ServeOptions { limits: floe_serve::ServeLimits::default(), cors: config.cors, tls: config.tls };
         let api =
             tokio::spawn(floe_serve::serve_with(listener, crate::api::router(pool), options, std::future::pending()));
         tracing::info!(%addr, "indexer explorer API listening");

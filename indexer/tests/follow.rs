@@ -145,6 +145,7 @@ async fn the_service_indexes_and_serves_the_explorer_api_over_http() {
         listen: "127.0.0.1:0".parse().unwrap(),
         stream_policy: StreamPolicy::default(),
         cors: Default::default(),
+        tls: None,
     })
     .await
     .unwrap();

@@ -135,6 +135,7 @@ fn every_call() -> Vec<TransactionBuilder> {
         name: "n".into(),
         network_address: "a".into(),
         public_key: vec![1; 48],
+        network_public_key: vec![4; 32],
         proof_of_possession: vec![2; 96],
         commission_rate: 1,
         voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
@@ -258,6 +259,10 @@ fn every_call() -> Vec<TransactionBuilder> {
         Box::new(|tx| {
             let cap = owned(tx, 1);
             floe.set_network_address(tx, cap, "a");
+        }),
+        Box::new(|tx| {
+            let cap = owned(tx, 1);
+            floe.set_network_public_key(tx, cap, &[4; 32]);
         }),
         Box::new(|tx| {
             let coin = owned(tx, 1);
