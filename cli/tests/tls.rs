@@ -15,7 +15,7 @@ use floe_encoder::{
     messages::SyncShardRequest,
     network_key::{NetworkKeyPair, NetworkPublicKey},
 };
-use floe_node::config::NodeConfig;
+use floe_node::config::{KeySource, NodeConfig};
 use serde_json::Value;
 
 mod common;
@@ -77,12 +77,11 @@ async fn clients_pin_each_nodes_key_from_the_chain_and_refuse_a_node_serving_ano
 
     // Node 0's operator publishes another key; node 0 goes on serving its old certificate.
     let other = NetworkKeyPair::from_seed([0x5c; 32]).public_key();
-    let text = std::fs::read_to_string(node_config(&net, 0)).unwrap();
-    let line = text.lines().find(|line| line.starts_with("network_key")).unwrap();
-    let rotated = text.replace(line, &format!("network_key = {{ seed = \"{}\" }}", "5c".repeat(32)));
+    let mut rotated = NodeConfig::load(&node_config(&net, 0)).unwrap();
+    rotated.network_key = Some(KeySource::Seed("5c".repeat(32)));
     // Relative paths in node.toml are relative to its directory: keep the copy beside it.
     let rotated_path = node_config(&net, 0).with_file_name("node-rotated.toml");
-    std::fs::write(&rotated_path, rotated).unwrap();
+    std::fs::write(&rotated_path, rotated.to_toml()).unwrap();
     let mut command = floe_command(&["node", "set-network-key", "--config"]);
     command.arg(&rotated_path);
     let set = run(command).unwrap();
