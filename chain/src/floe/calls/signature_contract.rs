@@ -363,7 +363,7 @@ fn every_call() -> Vec<TransactionBuilder> {
 #[test]
 fn every_builder_matches_its_move_signature() {
     let transactions = every_call();
-    assert_eq!(transactions.len(), 58);
+    assert_eq!(transactions.len(), 59);
     let mut seen = std::collections::BTreeSet::new();
     for tx in transactions {
         let call = single(tx);
