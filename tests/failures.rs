@@ -191,7 +191,7 @@ async fn a_sliver_damaged_on_a_stopped_nodes_disk_is_never_served_and_the_scrub_
     // Whether a read or the scrub meets the damage first, node 1 answers 404 until the sliver is
     // repaired, then the right bytes; never the damaged ones.
     let url = format!("{}/v1/blobs/{blob_id}/slivers/{pair}/primary", net.localnet.node(1).unwrap().url());
-    let http = reqwest::Client::new();
+    let http = floe_client::node_api::tls::pinned_http_client(&net.localnet.node_network_keys()[1]);
     let deadline = tokio::time::Instant::now() + SETTLE;
     loop {
         let response = http.get(&url).send().await.unwrap();

@@ -36,6 +36,7 @@ async fn start_indexer_with(net: &TestNet, database: &DatabaseUrl, aggregator: O
         stream_policy: Default::default(),
         cors: Default::default(),
         quilts: aggregator.map(floe_indexer::QuiltSource::new),
+        tls: None,
     })
     .await
     .expect("the indexer starts")

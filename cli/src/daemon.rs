@@ -99,6 +99,9 @@ pub struct DaemonArgs {
     /// repeat for several, `*` for any. Without it browsers refuse cross-origin answers.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// TLS, or plain HTTP.
+    #[command(flatten)]
+    pub tls: crate::server_tls::TlsArgs,
     /// The chain, and the key that pays for stores.
     #[command(flatten)]
     pub account: AccountArgs,
@@ -130,6 +133,7 @@ impl fmt::Display for DaemonStarted {
 /// Serves until Ctrl-C.
 pub async fn run(args: &DaemonArgs, output: Output) -> anyhow::Result<()> {
     let access = args.access.access()?;
+    let tls = args.tls.identity()?;
     let requires_token = access.publisher_auth.is_some();
     let signer = if args.aggregator_only { None } else { Some(args.account.required_signer()?) };
     let client = Arc::new(args.account.client(signer).await?);
@@ -145,6 +149,7 @@ pub async fn run(args: &DaemonArgs, output: Output) -> anyhow::Result<()> {
         aggregator: true,
         access,
         cors,
+        tls,
         ..DaemonSettings::default()
     };
     let daemon = floe_client::daemon::serve(listener, client, settings, async move {

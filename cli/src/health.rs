@@ -3,7 +3,7 @@
 
 use std::{fmt, time::Duration};
 
-use floe_client::{StorageMember, node_api::NodeClient};
+use floe_client::{StorageMember, node_api::NodeApiError};
 use serde::Serialize;
 
 use crate::{Output, account::AccountArgs};
@@ -30,8 +30,8 @@ pub struct NodeHealth {
     pub url: String,
     /// Shards the chain assigns it this epoch.
     pub shards: usize,
-    /// `ok`, `lagging` (it reports another epoch or other shards than the chain), or
-    /// `unreachable`.
+    /// `ok`, `lagging` (it reports another epoch or other shards than the chain), `refused` (its
+    /// TLS certificate carries another key than the one on chain), or `unreachable`.
     pub status: String,
     /// What is wrong, when something is.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,7 +84,7 @@ impl fmt::Display for HealthReport {
 /// Asks one member, comparing its answer with what the chain says about it.
 async fn check(http: reqwest::Client, member: &StorageMember, epoch: u32, timeout: Duration) -> NodeHealth {
     let started = std::time::Instant::now();
-    let answer = NodeClient::new(http, &member.url).health(timeout).await;
+    let answer = member.client(&http).health(timeout).await;
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut row = NodeHealth {
         name: member.name.clone(),
@@ -99,6 +99,11 @@ async fn check(http: reqwest::Client, member: &StorageMember, epoch: u32, timeou
         latency_ms,
     };
     match answer {
+        // Whatever answers at its address is not the node the chain names.
+        Err(error @ NodeApiError::WrongTlsKey { .. }) => {
+            row.status = "refused".to_owned();
+            row.problem = Some(error.to_string());
+        }
         Err(error) => {
             row.status = "unreachable".to_owned();
             row.problem = Some(error.to_string());

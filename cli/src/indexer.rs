@@ -52,6 +52,9 @@ pub struct IndexerArgs {
     /// Patch-list requests the indexer keeps in flight at once (with --aggregator).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub aggregator_concurrency: u16,
+    /// TLS, or plain HTTP.
+    #[command(flatten)]
+    pub tls: crate::server_tls::TlsArgs,
 }
 
 impl IndexerArgs {
@@ -77,6 +80,7 @@ impl IndexerArgs {
             stream_policy: StreamPolicy::default(),
             cors: floe_serve::Cors::from_origins(&self.cors_origins).context("--cors-origin")?,
             quilts: self.quilt_source()?,
+            tls: self.tls.identity()?,
         })
     }
 
@@ -117,7 +121,10 @@ pub async fn run(args: &IndexerArgs, output: Output) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("starting the indexer (is {} taken? try --listen 127.0.0.1:0)", args.listen))?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
-    output.emit(&IndexerStarted { explorer_url: format!("http://{}/", service.addr()), rpc_url: args.rpc.clone() })?;
+    output.emit(&IndexerStarted {
+        explorer_url: format!("{}://{}/", args.tls.scheme(), service.addr()),
+        rpc_url: args.rpc.clone(),
+    })?;
     let mut check = tokio::time::interval(FOLLOWER_CHECK);
     loop {
         tokio::select! {

@@ -30,6 +30,8 @@ pub struct MemberReport {
     pub shards: usize,
     /// Its API URL.
     pub url: String,
+    /// The key its TLS certificate carries (hex), pinned by clients.
+    pub network_public_key: Option<String>,
 }
 
 /// What `floe info` reports.
@@ -122,6 +124,9 @@ impl fmt::Display for InfoReport {
         write!(f, "committee of {}:", self.committee.len())?;
         for member in &self.committee {
             write!(f, "\n  {:<16} {:>5} shards  {}  {}", member.name, member.shards, member.url, member.node_id)?;
+            if let Some(key) = &member.network_public_key {
+                write!(f, "\n  {:<16}       TLS key {key}", "")?;
+            }
         }
         let schedule = &self.schedule;
         write!(
@@ -211,6 +216,7 @@ pub async fn run(args: &InfoArgs, output: Output) -> anyhow::Result<()> {
                 node_id: format!("0x{}", hex_string(&member.node_id)),
                 shards: member.shards.len(),
                 url: member.url.clone(),
+                network_public_key: member.network_key.map(|key| key.to_string()),
             })
             .collect(),
         schedule,

@@ -85,6 +85,9 @@ pub struct KeyserverArgs {
     /// browser (Seal's SDK in a dapp); repeat for several, `*` for any.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// TLS, or plain HTTP.
+    #[command(flatten)]
+    pub tls: crate::server_tls::TlsArgs,
 }
 
 /// One client of a permissioned server, as `--permissioned` lists it.
@@ -203,7 +206,7 @@ pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {} (try --listen 127.0.0.1:0)", args.listen))?;
-    let url = args.public_url.clone().unwrap_or(format!("http://{}", listener.local_addr()?));
+    let url = args.public_url.clone().unwrap_or(format!("{}://{}", args.tls.scheme(), listener.local_addr()?));
     let operator = args
         .operator_key
         .as_deref()
@@ -268,6 +271,7 @@ pub async fn run(args: &KeyserverArgs, output: Output) -> anyhow::Result<()> {
     config.ip_rate_per_second = args.ip_rate_per_second;
     config.ip_rate_burst = args.ip_rate_burst;
     config.cors = floe_serve::Cors::from_origins(&args.cors_origins).context("--cors-origin")?;
+    config.tls = args.tls.identity()?;
     let mut interrupt = crate::interrupt::Interrupt::install()?;
     let server = KeyServer::serve(listener, config)?;
     let first = keys[0].clone();

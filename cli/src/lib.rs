@@ -37,6 +37,7 @@ pub mod private_blob;
 pub mod progress_bars;
 pub mod quilt;
 pub mod read;
+pub mod server_tls;
 pub mod stake;
 pub mod store;
 pub mod wallet;

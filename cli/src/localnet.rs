@@ -54,6 +54,11 @@ pub struct LocalnetArgs {
     /// Skip the first store and read.
     #[arg(long)]
     pub no_demo: bool,
+    /// Serve the publisher/aggregator, the explorer and the key servers over https too, with a
+    /// self-signed certificate written to DIR/tls/cert.pem (trust it: `curl --cacert`). Without
+    /// it they serve plain HTTP; storage nodes serve https either way.
+    #[arg(long)]
+    pub tls_services: bool,
 }
 
 impl LocalnetArgs {
@@ -67,6 +72,7 @@ impl LocalnetArgs {
         config.indexer = !self.no_indexer;
         config.nodes_in_process = !self.external_nodes;
         config.daemon = !self.no_daemon;
+        config.services_tls = self.tls_services;
         if self.any_ports {
             config.ports = Ports::ephemeral();
         }
@@ -91,8 +97,11 @@ pub struct LocalnetStarted {
     pub daemon_url: Option<String>,
     /// The explorer, if the indexer runs.
     pub explorer_url: Option<String>,
-    /// The storage nodes, committee first, then the candidates.
+    /// The storage nodes, committee first, then the candidates (https, each certificate's key
+    /// pinned from the chain).
     pub node_urls: Vec<String>,
+    /// Each node's network public key (hex), as on chain: the key its TLS certificate carries.
+    pub node_network_keys: Vec<String>,
     /// How many of the last nodes are candidates without stake.
     pub candidates: usize,
     /// The key servers.
@@ -181,6 +190,7 @@ pub async fn run(args: &LocalnetArgs, output: Output) -> anyhow::Result<()> {
         daemon_url: localnet.daemon_url(),
         explorer_url: localnet.indexer_url(),
         node_urls: localnet.node_urls(),
+        node_network_keys: localnet.node_network_keys().iter().map(ToString::to_string).collect(),
         candidates: args.candidates,
         key_server_urls: localnet.key_servers().iter().map(|k| k.url.clone()).collect(),
         demo,

@@ -1,5 +1,6 @@
 //! `floe node --config FILE`: one storage node (floe-node) serving its API and following the
-//! chain until Ctrl-C. `floe node --print-config` prints a commented-out starting point; the
+//! chain until Ctrl-C. `floe node --print-config` prints a commented starting point with fresh
+//! keys; the
 //! operator's subcommands (`floe node register`, ...) are in [`crate::operator`].
 
 use std::fmt;
@@ -7,6 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use floe_encoder::network_key::NetworkKeyPair;
 use floe_node::config::NodeConfig;
 use floe_node::runner;
 use serde::Serialize;
@@ -16,17 +18,26 @@ use crate::Output;
 /// How often the command checks that the node's follower is still running.
 const FOLLOWER_CHECK: Duration = Duration::from_millis(500);
 
-/// An example configuration, printed by `--print-config`.
+/// The BLS seed of [`EXAMPLE_CONFIG`], replaced by a fresh one when printed.
+const EXAMPLE_BLS_SEED: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+/// The network key of [`EXAMPLE_CONFIG`], replaced by a fresh one when printed.
+const EXAMPLE_NETWORK_SEED: &str = "0202020202020202020202020202020202020202020202020202020202020202";
+
+/// An example configuration, printed by `--print-config` with fresh keys.
 pub const EXAMPLE_CONFIG: &str = r#"# floe storage node. Relative paths are relative to this file.
 data_dir = "node-0"
 listen = "127.0.0.1:9185"
-# The URL registered on chain for this node (default: http://<listen>).
-public_url = "http://127.0.0.1:9185"
+# The URL registered on chain for this node (default: https://<listen>).
+public_url = "https://127.0.0.1:9185"
 # The deployment description `floe devnet` writes into its data directory.
 deployment = "devnet/deployment.json"
 # rpc_url = "http://127.0.0.1:9000"   # overrides the deployment's endpoint
 # BLS key: a 32-byte seed in hex, inline or in a file (bls_key = { file = "bls.seed" }).
 bls_key = { seed = "0101010101010101010101010101010101010101010101010101010101010101" }
+# Network key: the Ed25519 key of the API's self-signed TLS certificate, 32 bytes in hex (inline
+# or in a file). Its public half is registered on chain, where clients and peers pin it.
+network_key = { seed = "0202020202020202020202020202020202020202020202020202020202020202" }
+# plain_http = true   # serve plain HTTP instead (register an http:// address then)
 # Operator account (suiprivkey1..., or a sui.keystore file) for epoch_sync_done; optional.
 # sui_key = { file = "sui.keystore" }
 
@@ -55,7 +66,7 @@ pub struct NodeArgs {
     /// The node's TOML configuration file.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Print an example configuration and exit.
+    /// Print an example configuration with freshly generated keys (BLS and network) and exit.
     #[arg(long)]
     pub print_config: bool,
 }
@@ -83,13 +94,20 @@ impl fmt::Display for NodeStarted {
     }
 }
 
+/// [`EXAMPLE_CONFIG`] with a fresh BLS key and a fresh network (TLS) key.
+pub fn example_config() -> String {
+    let bls = hex::encode(rand::random::<[u8; 32]>());
+    let network = hex::encode(NetworkKeyPair::generate().seed());
+    EXAMPLE_CONFIG.replace(EXAMPLE_BLS_SEED, &bls).replace(EXAMPLE_NETWORK_SEED, &network)
+}
+
 /// Runs the node until Ctrl-C, or fails when its follower gives up on the chain.
 pub async fn run(args: &NodeArgs, output: Output) -> anyhow::Result<()> {
     if let Some(command) = &args.operator {
         return crate::operator::run(command, output).await;
     }
     if args.print_config {
-        print!("{EXAMPLE_CONFIG}");
+        print!("{}", example_config());
         return Ok(());
     }
     let path = args.config.as_ref().context("--config FILE is required (or --print-config, or a subcommand)")?;
@@ -130,5 +148,25 @@ pub async fn run(args: &NodeArgs, output: Output) -> anyhow::Result<()> {
                 bail!("the node stopped following the chain: {reason}; check that the endpoint is up");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_config_loads_with_keys_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |name: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, example_config()).unwrap();
+            NodeConfig::load(&path).unwrap()
+        };
+        let (first, second) = (load("a.toml"), load("b.toml"));
+        let network = |config: &NodeConfig| config.network_key_pair().unwrap().unwrap().public_key();
+        assert_ne!(network(&first), network(&second));
+        assert_ne!(first.bls_secret_key().unwrap().public_key(), second.bls_secret_key().unwrap().public_key());
+        assert!(!first.plain_http && first.tls_identity().unwrap().is_some());
     }
 }

@@ -1,5 +1,5 @@
 //! The node operator's commands under `floe node`: `register`, `set-commission`,
-//! `collect-commission`, `vote`, `set-address`. Each signs with the operator key (`sui_key`) of
+//! `collect-commission`, `vote`, `set-address`, `set-network-key`. Each signs with the operator key (`sui_key`) of
 //! the node's `node.toml` and talks to the chain that file names.
 
 use std::fmt;
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use floe_chain::floe::staking_pool::VotingParams;
 use floe_client::{ChainAccess, NodeVotes};
+use floe_encoder::network_key::NetworkPublicKey;
 use floe_node::config::NodeConfig;
 use serde::Serialize;
 use sui_sdk_types::Address;
@@ -21,8 +22,8 @@ const DEFAULT_CAPACITY_VOTE: u64 = 1 << 40;
 /// The operator subcommands of `floe node`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum OperatorCommand {
-    /// Register this node as a committee candidate (BLS key and operator key from node.toml);
-    /// it joins a committee once enough WAL is staked with it.
+    /// Register this node as a committee candidate (BLS key, network key and operator key from
+    /// node.toml); it joins a committee once enough WAL is staked with it.
     Register(RegisterArgs),
     /// Set this node's commission in basis points (100 = 1%), effective two epochs on.
     SetCommission(SetCommissionArgs),
@@ -32,6 +33,9 @@ pub enum OperatorCommand {
     Vote(VoteArgs),
     /// Change the network address registered for this node.
     SetAddress(SetAddressArgs),
+    /// Publish the network (TLS) key of node.toml as this node's: clients and peers pin it
+    /// from then on (restart the node with that key).
+    SetNetworkKey(ConfigArg),
 }
 
 /// The node's configuration file.
@@ -51,7 +55,8 @@ pub struct RegisterArgs {
     /// The node's name (default: the config file's directory name).
     #[arg(long)]
     pub name: Option<String>,
-    /// The network address to register (default: the config's public_url, or http://<listen>).
+    /// The network address to register (default: the config's public_url, or https://<listen>;
+    /// a bare host:port means https).
     #[arg(long)]
     pub address: Option<String>,
     /// Commission in basis points (100 = 1%).
@@ -100,7 +105,8 @@ pub struct VoteArgs {
 /// Arguments of `floe node set-address`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SetAddressArgs {
-    /// The new address (a URL, or host:port meaning plain HTTP).
+    /// The new address: host:port or https://... (TLS, the certificate pinned to the node's
+    /// network key), or http://... (plain HTTP).
     pub address: String,
     /// The node's configuration.
     #[command(flatten)]
@@ -188,6 +194,16 @@ pub async fn run(command: &OperatorCommand, output: Output) -> anyhow::Result<()
                 }),
             }
         }
+        OperatorCommand::SetNetworkKey(args) => {
+            let (config, chain) = operator(&args.config).await?;
+            let key = network_key(&config, &args.config)?;
+            chain.set_network_public_key(&key).await.context("setting the network public key")?;
+            OperatorReport {
+                action: format!("network public key set to {key}"),
+                node_id: node_id(&chain).await?,
+                details: serde_json::json!({ "network_public_key": key.to_string() }),
+            }
+        }
         OperatorCommand::SetAddress(args) => {
             let (_, chain) = operator(&args.config.config).await?;
             chain.set_network_address(&args.address).await.context("setting the network address")?;
@@ -205,6 +221,7 @@ async fn register(args: &RegisterArgs) -> anyhow::Result<OperatorReport> {
     let path = &args.config.config;
     let (config, chain) = operator(path).await?;
     let bls_key = config.bls_secret_key()?;
+    let network_key = network_key(&config, path)?;
     let name = match &args.name {
         Some(name) => name.clone(),
         None => path
@@ -215,7 +232,10 @@ async fn register(args: &RegisterArgs) -> anyhow::Result<OperatorReport> {
     };
     let address = match &args.address {
         Some(address) => address.clone(),
-        None => config.public_url.clone().unwrap_or_else(|| format!("http://{}", config.listen)),
+        None => config.public_url.clone().unwrap_or_else(|| {
+            let scheme = if config.plain_http { "http" } else { "https" };
+            format!("{scheme}://{}", config.listen)
+        }),
     };
     let system = chain.system().await?;
     let voting = VotingParams {
@@ -223,7 +243,8 @@ async fn register(args: &RegisterArgs) -> anyhow::Result<OperatorReport> {
         write_price: args.votes.write_price.unwrap_or(system.write_price_per_unit_size),
         node_capacity: args.votes.capacity.unwrap_or(DEFAULT_CAPACITY_VOTE),
     };
-    let registration = chain.node_registration(&bls_key, &name, &address, args.commission, voting).await?;
+    let registration =
+        chain.node_registration(&bls_key, &network_key, &name, &address, args.commission, voting).await?;
     let node_id = chain
         .register_candidate(&registration)
         .await
@@ -233,6 +254,19 @@ async fn register(args: &RegisterArgs) -> anyhow::Result<OperatorReport> {
             "registered {name} at {address} as a candidate; stake WAL with it to bring it into a committee"
         ),
         node_id,
-        details: serde_json::json!({ "name": name, "address": address, "commission_bps": args.commission }),
+        details: serde_json::json!({
+            "name": name,
+            "address": address,
+            "network_public_key": network_key.to_string(),
+            "commission_bps": args.commission,
+        }),
     })
+}
+
+/// The public network key of the node's configuration, which it registers.
+fn network_key(config: &NodeConfig, path: &Path) -> anyhow::Result<NetworkPublicKey> {
+    let key = config.network_key_pair()?.with_context(|| {
+        format!("{} has no network_key: a node registers the key of its TLS certificate", path.display())
+    })?;
+    Ok(key.public_key())
 }

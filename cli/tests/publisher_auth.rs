@@ -27,7 +27,7 @@ impl Drop for Daemon {
 
 /// `floe daemon` on a free port with the given flags, and its address.
 fn daemon(localnet: &Localnet, flags: &[&str]) -> (Daemon, String) {
-    let mut command = common::floe_command(&["daemon", "--listen", "127.0.0.1:0"]);
+    let mut command = common::floe_command(&["daemon", "--listen", "127.0.0.1:0", "--plain-http"]);
     command.args(flags).arg("--deployment").arg(&localnet.deployment).args(["--key", &localnet.key]);
     let (child, started) = common::spawn_announced(command);
     assert_eq!(started["requires_token"], true, "{started}");

@@ -128,7 +128,8 @@ fn a_localnet_session_logs_no_key_secret_or_token() {
     // A publisher taking tokens: one good store, one forged token.
     let secret_file = dir.path().join("jwt-secret");
     std::fs::write(&secret_file, SECRET).unwrap();
-    let daemon_args = ["daemon", "--listen", "127.0.0.1:0", "--jwt-secret-file", secret_file.to_str().unwrap()];
+    let daemon_args =
+        ["daemon", "--listen", "127.0.0.1:0", "--plain-http", "--jwt-secret-file", secret_file.to_str().unwrap()];
     let (_daemon, daemon) = spawn_logged(
         &daemon_args,
         |command| {

@@ -79,6 +79,7 @@ async fn indexer_follows_a_devnet_and_serves_the_explorer_it_prints() {
         index_dir.path().to_str().unwrap(),
         "--listen",
         "127.0.0.1:0",
+        "--plain-http",
         "--deployment",
         devnet["deployment_file"].as_str().unwrap(),
     ]);

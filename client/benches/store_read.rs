@@ -112,6 +112,7 @@ async fn start_nodes(n_shards: u16, n_nodes: u16) -> (LocalCluster, StorageCommi
             public_key: node.key.public_key(),
             shards: node.shards.clone(),
             url: node.url(),
+            network_key: None,
         })
         .collect();
     let committee = StorageCommittee::new(local_cluster::EPOCH, n_shards, members).expect("client committee");

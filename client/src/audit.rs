@@ -20,7 +20,7 @@ use std::time::Duration;
 use floe_encoder::challenge::{ChallengeSample, EligibleBlobs, draw_samples};
 use floe_encoder::{Epoch, SliverType};
 use floe_node_api::challenge::MAX_CHALLENGE_SAMPLES;
-use floe_node_api::{NodeApiError, NodeClient, SampleAnswer};
+use floe_node_api::{NodeApiError, SampleAnswer};
 use rand::RngCore;
 use serde::Serialize;
 
@@ -181,7 +181,7 @@ pub async fn audit_with_seed(
     }
     let config = committee.config();
     let samples = draw_samples(&seed, node_id, blobs, &member.shards, committee.n_shards(), count);
-    let node = NodeClient::new(http.clone(), &member.url);
+    let node = member.client(http);
     let mut results = Vec::with_capacity(samples.len());
     for batch in samples.chunks(MAX_CHALLENGE_SAMPLES) {
         match node.challenge(batch, timeout).await {

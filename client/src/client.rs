@@ -29,7 +29,7 @@ use sui_sdk_types::Address;
 use crate::{
     chain_ops::{BLOBS_PER_TRANSACTION, ChainAccess, ChainError, Price},
     committee::{Committees, StorageCommittee},
-    node_api::{NodeBlobStatus, NodeClient},
+    node_api::NodeBlobStatus,
     progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
@@ -462,7 +462,7 @@ impl FloeClient {
             .iter()
             .enumerate()
             .map(|(index, member)| {
-                let node = NodeClient::new(self.http.clone(), &member.url);
+                let node = member.client(&self.http);
                 let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
                 async move { node.status(&blob_id, timeout).await.ok().map(|status| (weight, status)) }
             })
@@ -520,7 +520,7 @@ impl FloeClient {
             .iter()
             .enumerate()
             .map(|(index, member)| {
-                let node = NodeClient::new(self.http.clone(), &member.url);
+                let node = member.client(&self.http);
                 let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
                 async move { (weight, node.status(&blob_id, timeout).await.ok()) }
             })

@@ -11,6 +11,7 @@
 //!     public_key: BlsSecretKey::from_seed(&[i; 32]).public_key(),
 //!     shards: shards.map(ShardIndex).collect(),
 //!     url: format!("http://127.0.0.1:{}", 9000 + u16::from(i)),
+//!     network_key: None,
 //! };
 //! let committee = StorageCommittee::new(3, 10, vec![member(0, 0..4), member(1, 4..7), member(2, 7..10)]).unwrap();
 //! // Which node stores pair 0 of a blob depends on the blob id (the rotation spreads the load).
@@ -27,7 +28,9 @@ use floe_encoder::{
     bls::BlsPublicKey,
     certificate::{self, CertificateError},
     mapping,
+    network_key::NetworkPublicKey,
 };
+use floe_node_api::NodeClient;
 
 /// A node id on chain: its staking pool's object id. The same node keeps it across epochs, so it
 /// is what identifies a node in two committees.
@@ -44,8 +47,19 @@ pub struct StorageMember {
     pub public_key: BlsPublicKey,
     /// The shards it holds this epoch.
     pub shards: Vec<ShardIndex>,
-    /// The base URL of its HTTP API, e.g. `http://127.0.0.1:9185`.
+    /// The base URL of its HTTP API, e.g. `https://127.0.0.1:9185`.
     pub url: String,
+    /// The key its TLS certificate must carry, from the chain; an `https://` member is reached
+    /// with it pinned.
+    pub network_key: Option<NetworkPublicKey>,
+}
+
+impl StorageMember {
+    /// A client of the member's API: https with its network key pinned, or plain HTTP where its
+    /// URL says `http://`.
+    pub fn client(&self, http: &reqwest::Client) -> NodeClient {
+        NodeClient::for_node(http, &self.url, self.network_key.as_ref())
+    }
 }
 
 /// Why a committee description is unusable.
@@ -136,6 +150,7 @@ impl StorageCommittee {
                 public_key: member.public_key,
                 shards: member.shards.clone(),
                 url: member.http_url(),
+                network_key: Some(member.network_public_key),
             })
             .collect();
         Self::new(info.epoch, info.n_shards, members)
@@ -240,6 +255,7 @@ mod tests {
             public_key: BlsSecretKey::from_seed(&[i; 32]).public_key(),
             shards: shards.iter().copied().map(ShardIndex).collect(),
             url: String::new(),
+            network_key: None,
         }
     }
 

@@ -31,7 +31,7 @@ use rand::seq::SliceRandom;
 
 use crate::{
     committee::{Committees, NodeId, StorageCommittee, StorageMember},
-    node_api::{NodeApiError, NodeClient},
+    node_api::NodeApiError,
     progress::{Progress, ProgressEvent},
     settings::Settings,
 };
@@ -128,7 +128,8 @@ impl NodeRecord {
             NodeApiError::Transport { .. } => {
                 self.unreachable.insert(node);
             }
-            NodeApiError::Invalid { .. } | NodeApiError::TooLarge { .. } => {
+            // A server with another TLS key is not the node: nothing it says can be trusted.
+            NodeApiError::Invalid { .. } | NodeApiError::TooLarge { .. } | NodeApiError::WrongTlsKey { .. } => {
                 self.liars.insert(node);
             }
             NodeApiError::Status { .. } | NodeApiError::OtherEpoch { .. } => {}
@@ -184,7 +185,7 @@ pub(crate) async fn metadata(
     let requests: Vec<_> = order
         .into_iter()
         .map(|member| {
-            let node = NodeClient::new(http.clone(), &member.url);
+            let node = member.client(http);
             let (config, blob_id, timeout, node_id) = (*config, *blob_id, settings.request_timeout, member.node_id);
             async move { (node_id, node.metadata(&config, &blob_id, timeout).await) }
         })
@@ -273,7 +274,7 @@ async fn fetch_slivers(
                 waiting_count += 1;
                 continue;
             }
-            let node = NodeClient::new(http.clone(), &member.url);
+            let node = member.client(http);
             let last = position + 1 == sources.len();
             in_flight.push(async move {
                 let answer = node.sliver(config, metadata, pair, axis, settings.request_timeout).await;

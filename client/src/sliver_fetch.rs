@@ -25,7 +25,7 @@ use futures::{StreamExt, stream::FuturesUnordered};
 
 use crate::{
     committee::{Committees, NodeId, StorageMember},
-    node_api::{NodeApiError, NodeClient},
+    node_api::NodeApiError,
     read::{self, NodeRecord},
     settings::Settings,
 };
@@ -119,7 +119,7 @@ impl SliverSource {
         let pair = index.pair_index(axis, config.n_shards());
         let mut failures = Vec::new();
         for member in read::sources(&self.committees, self.metadata.blob_id(), pair) {
-            let node = NodeClient::new(self.http.clone(), &member.url);
+            let node = member.client(&self.http);
             let request = node.sliver(&config, &self.metadata, pair, axis, self.settings.request_timeout);
             match self.trust.ask(member.node_id, request).await {
                 Some(Ok(sliver)) => return Ok(sliver),
@@ -150,7 +150,7 @@ impl SliverSource {
         let mut answers: FuturesUnordered<_> = members
             .into_iter()
             .map(|member| {
-                let node = NodeClient::new(self.http.clone(), &member.url);
+                let node = member.client(&self.http);
                 async move {
                     let targets = [index];
                     let request = node.recovery_symbols(&config, &blob_id, symbol_size, axis, &targets, timeout);

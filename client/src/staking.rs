@@ -28,13 +28,13 @@ use floe_chain::{
         staked_wal::StakedWal,
         staking::{StakingInnerV1, StorageNodeCap},
         staking_pool::{
-            MAX_COMMISSION_RATE, MAX_NAME_LENGTH, MAX_NETWORK_ADDRESS_LENGTH, PUBLIC_KEY_LENGTH, StakingPool,
-            stake_value,
+            MAX_COMMISSION_RATE, MAX_NAME_LENGTH, MAX_NETWORK_ADDRESS_LENGTH, NETWORK_PUBLIC_KEY_LENGTH,
+            PUBLIC_KEY_LENGTH, StakingPool, stake_value,
         },
         state::StateError,
     },
 };
-use floe_encoder::{bls::BlsSecretKey, messages::ProofOfPossessionMessage};
+use floe_encoder::{bls::BlsSecretKey, messages::ProofOfPossessionMessage, network_key::NetworkPublicKey};
 use serde::Serialize;
 use sui_sdk_types::{Address, Object, ObjectData, ObjectReference, Owner};
 use sui_transaction_builder::{Argument, TransactionBuilder};
@@ -156,6 +156,12 @@ pub enum StakingError {
         /// Its length.
         length: usize,
     },
+    /// A network public key of the wrong length.
+    #[error("network public key of {length} bytes; an Ed25519 key has {NETWORK_PUBLIC_KEY_LENGTH}")]
+    BadNetworkKey {
+        /// Its length.
+        length: usize,
+    },
     /// `vote` with nothing to vote on.
     #[error("nothing to vote on: give a storage price, a write price or a capacity")]
     EmptyVote,
@@ -204,6 +210,9 @@ impl StakingError {
         Self::check_address(&node.network_address)?;
         if node.public_key.len() != PUBLIC_KEY_LENGTH {
             return Err(Self::BadPublicKey { length: node.public_key.len() });
+        }
+        if node.network_public_key.len() != NETWORK_PUBLIC_KEY_LENGTH {
+            return Err(Self::BadNetworkKey { length: node.network_public_key.len() });
         }
         Ok(())
     }
@@ -445,11 +454,12 @@ impl ChainAccess {
         Ok((cap, self.execute(builder).await?))
     }
 
-    /// What registering the signer's node with BLS key `bls_key` takes: the key's proof of
-    /// possession by the signer for the current epoch, and the given fields.
+    /// What registering the signer's node with BLS key `bls_key` and TLS key `network_key` takes:
+    /// the BLS key's proof of possession by the signer for the current epoch, and the given fields.
     pub async fn node_registration(
         &self,
         bls_key: &BlsSecretKey,
+        network_key: &NetworkPublicKey,
         name: &str,
         network_address: &str,
         commission_rate: u16,
@@ -462,6 +472,7 @@ impl ChainAccess {
             name: name.to_owned(),
             network_address: network_address.to_owned(),
             public_key: bls_key.public_key().to_bytes().to_vec(),
+            network_public_key: network_key.to_bytes().to_vec(),
             proof_of_possession: proof.signature.to_bytes().to_vec(),
             commission_rate,
             voting,
@@ -563,6 +574,14 @@ impl ChainAccess {
             .await
             .map(drop)
     }
+
+    /// Publishes a new network (TLS) key for the signer's node: clients pin it from the next
+    /// committee read on, so the node should serve a certificate for it from then.
+    pub async fn set_network_public_key(&self, key: &NetworkPublicKey) -> Result<(), ChainError> {
+        self.operator_call(|chain, builder, cap| chain.calls.set_network_public_key(builder, cap, &key.to_bytes()))
+            .await
+            .map(drop)
+    }
 }
 
 fn decode_staked_wal(object: &Object) -> Result<StakedWal, StakingError> {
@@ -582,6 +601,7 @@ mod tests {
             name: "n".into(),
             network_address: "http://127.0.0.1:1".into(),
             public_key: vec![0; PUBLIC_KEY_LENGTH],
+            network_public_key: vec![0; NETWORK_PUBLIC_KEY_LENGTH],
             proof_of_possession: vec![0; 96],
             commission_rate: MAX_COMMISSION_RATE,
             voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
@@ -606,5 +626,8 @@ mod tests {
         assert!(matches!(error, Err(StakingError::AddressTooLong { length: 260 })));
         let error = StakingError::check_registration(&NodeRegistration { public_key: vec![0; 47], ..registration() });
         assert!(matches!(error, Err(StakingError::BadPublicKey { length: 47 })));
+        let error =
+            StakingError::check_registration(&NodeRegistration { network_public_key: vec![0; 31], ..registration() });
+        assert!(matches!(error, Err(StakingError::BadNetworkKey { length: 31 })));
     }
 }

@@ -32,7 +32,7 @@ use tokio::sync::Semaphore;
 
 use crate::{
     committee::StorageCommittee,
-    node_api::{NodeApiError, NodeClient},
+    node_api::NodeApiError,
     progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
@@ -205,7 +205,7 @@ impl Gathered {
 }
 
 /// The certificate of `confirmations`, each already checked against its member's key and the
-/// expected message by [`NodeClient::confirmation`]: their signatures are only added up, not
+/// expected message by [`NodeClient::confirmation`](crate::node_api::NodeClient::confirmation): their signatures are only added up, not
 /// verified a second time, and the aggregate is checked once against the signers' keys.
 fn certificate_of(
     committee: &StorageCommittee,
@@ -322,7 +322,7 @@ impl MemberUpload<'_> {
     /// Metadata, then the member's slivers, then its confirmation.
     async fn run(&self, member: usize) -> Result<SignedMessage, NodeApiError> {
         let info = &self.committee.members()[member];
-        let node = NodeClient::new(self.http.clone(), &info.url);
+        let node = info.client(&self.http);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
         if self.resume {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the

@@ -86,6 +86,7 @@ fn committee(url: &str) -> StorageCommittee {
         public_key: BlsSecretKey::from_seed(&[i; 32]).public_key(),
         shards: shards.map(ShardIndex).collect(),
         url,
+        network_key: None,
     };
     StorageCommittee::new(
         4,

@@ -10,7 +10,7 @@ use floe_devnet::{
     CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig, GenesisNode, floe_packages,
     packages_with,
 };
-use floe_encoder::bls::BlsSecretKey;
+use floe_encoder::{bls::BlsSecretKey, network_key::NetworkKeyPair};
 use floe_node::{
     chain_committee::ChainCommittee,
     config::{KeySource, NodeConfig, NodeLimits},
@@ -22,6 +22,11 @@ const NODES: usize = 4;
 
 fn bls_seed(i: usize) -> [u8; 32] {
     [0x21 + u8::try_from(i).unwrap(); 32]
+}
+
+/// Node `i`'s network (TLS) key: the nodes serve https, their keys pinned from the chain.
+fn network_seed(i: usize) -> [u8; 32] {
+    [0x31 + u8::try_from(i).unwrap(); 32]
 }
 
 fn operator(i: usize) -> Keypair {
@@ -45,11 +50,19 @@ async fn start() -> Net {
     for _ in 0..NODES {
         listeners.push(TcpListener::bind("127.0.0.1:0").await.unwrap());
     }
-    let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
+    let urls: Vec<String> = listeners.iter().map(|l| format!("https://{}", l.local_addr().unwrap())).collect();
     let genesis_nodes = (0..NODES)
         .map(|i| {
             let key = BlsSecretKey::from_seed(&bls_seed(i));
-            GenesisNode::new(&format!("node-{i}"), &urls[i], &key, operator(i).address(), 1_000_000_000_000_000)
+            let network = NetworkKeyPair::from_seed(network_seed(i)).public_key();
+            GenesisNode::new(
+                &format!("node-{i}"),
+                &urls[i],
+                &key,
+                &network,
+                operator(i).address(),
+                1_000_000_000_000_000,
+            )
         })
         .collect();
     let params = InitParams { n_shards: 10, epoch_duration_ms: 3_600_000, max_epochs_ahead: 52, max_committee_size: 4 };
@@ -76,6 +89,8 @@ async fn start() -> Net {
             deployment: deployment_path.clone(),
             rpc_url: None,
             bls_key: KeySource::Seed(hex(&bls_seed(i))),
+            network_key: Some(KeySource::Seed(hex(&network_seed(i)))),
+            plain_http: false,
             sui_key: Some(KeySource::Seed(operator(i).to_suiprivkey().unwrap())),
             limits: NodeLimits::default(),
             base_dir: PathBuf::new(),

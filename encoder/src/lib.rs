@@ -41,6 +41,7 @@ pub mod mapping;
 pub mod merkle;
 pub mod messages;
 pub mod metadata;
+pub mod network_key;
 pub mod quilt;
 pub mod recovery;
 pub mod sliver;

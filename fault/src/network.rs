@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::process::{Process, StartError};
+use floe_encoder::network_key::NetworkPublicKey;
 
 /// What network to start.
 #[derive(Debug, Clone)]
@@ -47,8 +48,10 @@ pub struct Network {
     pub deployment_file: PathBuf,
     /// The funded user's key (`suiprivkey1...`); the daemon pays with it.
     pub key: String,
-    /// Each node's API URL.
+    /// Each node's API URL (https).
     pub node_urls: Vec<String>,
+    /// Each node's network public key, as on chain: the key its TLS certificate carries.
+    pub node_keys: Vec<NetworkPublicKey>,
     /// The publisher/aggregator's URL, once started.
     pub daemon_url: Option<String>,
 }
@@ -68,6 +71,7 @@ impl Network {
             deployment_file: PathBuf::new(),
             key: String::new(),
             node_urls: Vec::new(),
+            node_keys: Vec::new(),
             daemon_url: None,
         };
         net.start_chain()?;
@@ -136,8 +140,17 @@ impl Network {
             .as_array()
             .map(|urls| urls.iter().filter_map(|u| u.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
+        self.node_keys = chain.started["node_network_keys"]
+            .as_array()
+            .map(|keys| keys.iter().filter_map(|key| key.as_str()?.parse().ok()).collect())
+            .unwrap_or_default();
         self.chain = Some(chain);
         Ok(())
+    }
+
+    /// An HTTP client of node `i`'s API: https with its key pinned, as every floe client does.
+    pub fn node_http(&self, i: usize) -> reqwest::Client {
+        floe_client::node_api::tls::pinned_http_client(&self.node_keys[i])
     }
 
     /// SIGKILLs the chain.
@@ -196,7 +209,16 @@ impl Network {
     /// with the funded key.
     pub fn start_daemon(&mut self) -> Result<(), StartError> {
         let deployment = self.deployment_file.to_str().expect("a UTF-8 path").to_owned();
-        let args = ["daemon", "--deployment", &deployment, "--key", &self.key, "--listen", &self.daemon_listen];
+        let args = [
+            "daemon",
+            "--deployment",
+            &deployment,
+            "--key",
+            &self.key,
+            "--listen",
+            &self.daemon_listen,
+            "--plain-http",
+        ];
         let daemon = Process::start("daemon", &args, &self.dir.path().join("daemon.log"))?;
         let url = daemon.started["url"].as_str().unwrap_or_default().to_owned();
         self.daemon_listen = url.trim_start_matches("http://").to_owned();

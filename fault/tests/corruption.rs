@@ -44,7 +44,7 @@ fn sliver_url(net: &Network, node: usize, blob: &BlobId, pair: u16) -> String {
 /// Waits until node `node` serves every primary sliver it holds of `blobs`, each byte-identical
 /// to the encoding; counts any answer with other bytes in `wrong`.
 async fn serves_all(net: &Network, node: usize, blobs: &[Blob], wrong: &mut u64) -> bool {
-    let http = reqwest::Client::new();
+    let http = net.node_http(node);
     for blob in blobs {
         for (pair, expected) in held(net, node, blob) {
             let url = sliver_url(net, node, &blob.id, pair);
@@ -86,7 +86,7 @@ fn flip_on_disk(path: &Path, bytes: &[u8]) -> usize {
 
 async fn health(net: &Network, node: usize) -> serde_json::Value {
     let url = format!("{}/v1/health", net.node_urls[node]);
-    let (status, body) = node_get(&reqwest::Client::new(), &url, REQUEST).await.unwrap();
+    let (status, body) = node_get(&net.node_http(node), &url, REQUEST).await.unwrap();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     serde_json::from_slice::<serde_json::Value>(&body).unwrap()["success"]["data"].clone()
 }
@@ -119,7 +119,7 @@ async fn a_damaged_node_never_serves_bad_bytes_and_repairs_or_refuses_to_start_n
     assert!(copies >= 1, "the sliver's bytes are in the file");
     net.start_node(victim).unwrap();
     let url = sliver_url(&net, victim, &blobs[0].id, pair);
-    let http = reqwest::Client::new();
+    let http = net.node_http(victim);
     let (first_status, first_body) = node_get(&http, &url, REQUEST).await.unwrap();
     figures.tried += 1;
     // 404 (set aside, as if never held) or, if the scrub or repair came first, the right bytes.

@@ -296,6 +296,7 @@ pub fn publisher_query(data: &[u8]) {
                 public_key: key.public_key(),
                 shards: (0..N_SHARDS).filter(|s| usize::from(*s) % 4 == i).map(ShardIndex).collect(),
                 url: "http://127.0.0.1:9".into(),
+                network_key: None,
             })
             .collect();
         let committee = floe_client::StorageCommittee::new(1, N_SHARDS, members).expect("a valid committee");

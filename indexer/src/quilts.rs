@@ -32,7 +32,7 @@ pub const NOT_QUILT: &str = "not_quilt";
 pub const FAILED: &str = "failed";
 
 /// Where and how to ask for patch lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct QuiltSource {
     /// The aggregator's base URL (`http://127.0.0.1:31415`).
     pub aggregator: String,
@@ -46,6 +46,9 @@ pub struct QuiltSource {
     pub idle: Duration,
     /// The time one request may take.
     pub timeout: Duration,
+    /// For an https aggregator with a certificate no public CA signed (a localnet's
+    /// self-signed one): the only certificates trusted. Empty: the system's roots.
+    pub trusted_certificates: Vec<reqwest::Certificate>,
 }
 
 impl QuiltSource {
@@ -59,6 +62,7 @@ impl QuiltSource {
             first_backoff: Duration::from_millis(500),
             idle: Duration::from_secs(1),
             timeout: Duration::from_secs(30),
+            trusted_certificates: Vec::new(),
         }
     }
 }
@@ -278,8 +282,12 @@ pub struct QuiltFetcher {
 
 impl QuiltFetcher {
     /// A fetcher asking `source`.
-    pub fn new(source: QuiltSource) -> Self {
-        Self { http: reqwest::Client::new(), source }
+    pub fn new(source: QuiltSource) -> Result<Self, reqwest::Error> {
+        let mut http = reqwest::Client::builder();
+        if !source.trusted_certificates.is_empty() {
+            http = http.tls_certs_only(source.trusted_certificates.clone());
+        }
+        Ok(Self { http: http.build()?, source })
     }
 
     /// The patch list of `blob_id`, with the requests it took.

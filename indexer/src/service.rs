@@ -35,6 +35,8 @@ pub struct IndexerConfig {
     pub cors: floe_serve::Cors,
     /// The aggregator to ask for the patches of certified quilts; none: quilts are not indexed.
     pub quilts: Option<QuiltSource>,
+    /// The certificate the explorer API serves TLS with; `None` serves plain HTTP.
+    pub tls: Option<floe_serve::TlsIdentity>,
 }
 
 /// Starting the indexer failed.
@@ -54,6 +56,9 @@ pub enum ServiceError {
         /// Why not.
         source: std::io::Error,
     },
+    /// The HTTP client for the aggregator (`--aggregator`) could not be built.
+    #[error("the aggregator's HTTP client: {0}")]
+    Aggregator(#[source] reqwest::Error),
 }
 
 /// A running indexer.
@@ -82,17 +87,22 @@ impl IndexerService {
         let addr = listener.local_addr().map_err(|source| ServiceError::Listen { addr: config.listen, source })?;
         let (first, policy) = (config.first_checkpoint, config.stream_policy);
         let follower = tokio::spawn(async move { follow(&client, ingester, first, policy).await });
-        // floe-serve's timeouts, connection limit and CORS; the API takes no bodies.
-        let options = floe_serve::ServeOptions { limits: floe_serve::ServeLimits::default(), cors: config.cors };
-        let quilts = config.quilts.map(|source| {
-            tracing::info!(aggregator = %source.aggregator, "indexing quilt patches");
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let error = QuiltFetcher::new(source).run(pool).await;
-                tracing::error!(%error, "quilt patch indexing stopped");
-                error
-            })
-        });
+        // floe-serve's timeouts, connection limit, CORS and TLS; the API takes no bodies.
+        let options =
+            floe_serve::ServeOptions { limits: floe_serve::ServeLimits::default(), cors: config.cors, tls: config.tls };
+        let quilts = match config.quilts {
+            Some(source) => {
+                tracing::info!(aggregator = %source.aggregator, "indexing quilt patches");
+                let fetcher = QuiltFetcher::new(source).map_err(ServiceError::Aggregator)?;
+                let pool = pool.clone();
+                Some(tokio::spawn(async move {
+                    let error = fetcher.run(pool).await;
+                    tracing::error!(%error, "quilt patch indexing stopped");
+                    error
+                }))
+            }
+            None => None,
+        };
         let api =
             tokio::spawn(floe_serve::serve_with(listener, crate::api::router(pool), options, std::future::pending()));
         tracing::info!(%addr, "indexer explorer API listening");

@@ -146,6 +146,7 @@ async fn the_service_indexes_and_serves_the_explorer_api_over_http() {
         stream_policy: StreamPolicy::default(),
         cors: Default::default(),
         quilts: None,
+        tls: None,
     })
     .await
     .unwrap();

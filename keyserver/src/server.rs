@@ -63,6 +63,8 @@ pub struct KeyServerConfig {
     pub ip_rate_burst: u32,
     /// Which web origins browsers may call it from (none by default).
     pub cors: Cors,
+    /// The certificate it serves TLS with; `None` serves plain HTTP.
+    pub tls: Option<floe_serve::TlsIdentity>,
 }
 
 impl std::fmt::Debug for KeyServerConfig {
@@ -99,6 +101,7 @@ impl KeyServerConfig {
             ip_rate_per_second: DEFAULT_IP_RATE_PER_SECOND,
             ip_rate_burst: DEFAULT_IP_RATE_BURST,
             cors: Cors::default(),
+            tls: None,
         }
     }
 }
@@ -116,6 +119,7 @@ struct ServerState {
 #[derive(Debug)]
 pub struct KeyServer {
     addr: SocketAddr,
+    tls: bool,
     closing: watch::Sender<bool>,
     server: JoinHandle<std::io::Result<()>>,
     watcher: JoinHandle<()>,
@@ -147,9 +151,11 @@ impl KeyServer {
             }))
             .with_state(state);
         let (closing, mut closing_rx) = watch::channel(false);
+        let tls = config.tls.is_some();
         let options = floe_serve::ServeOptions {
             limits: floe_serve::ServeLimits::with_max_body(MAX_REQUEST_BYTES as u64),
             cors: config.cors,
+            tls: config.tls,
         };
         let server = tokio::spawn(async move {
             // floe-serve's timeouts, connection limit and CORS; rejections become JSON errors.
@@ -159,7 +165,7 @@ impl KeyServer {
             .await
         });
         tracing::info!(%addr, "key server serving");
-        Ok(Self { addr, closing, server, watcher })
+        Ok(Self { addr, tls, closing, server, watcher })
     }
 
     /// The bound address.
@@ -167,9 +173,10 @@ impl KeyServer {
         self.addr
     }
 
-    /// The base URL, `http://127.0.0.1:port`.
+    /// The base URL, `https://127.0.0.1:port` (`http://` when serving plain HTTP).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops serving and waits for the server to finish.

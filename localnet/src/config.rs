@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use floe_chain::Keypair;
-use floe_encoder::bls::BlsSecretKey;
+use floe_encoder::{bls::BlsSecretKey, network_key::NetworkKeyPair};
 use floe_node::config::NodeLimits;
 use floe_seal::MasterKey;
 
@@ -89,6 +89,11 @@ pub struct LocalnetConfig {
     pub nodes_in_process: bool,
     /// Whether the publisher/aggregator runs in this process (else: `floe daemon`, separately).
     pub daemon: bool,
+    /// Whether the publisher/aggregator, the indexer and the key servers serve https, with a
+    /// self-signed certificate for `localhost` and `127.0.0.1` kept in `DIR/tls/` (trust
+    /// `DIR/tls/cert.pem`). Off: they serve plain HTTP, as browsers and SDKs without that
+    /// certificate reach them. Storage nodes serve https either way.
+    pub services_tls: bool,
     /// Ports.
     pub ports: Ports,
     /// Every key is derived from this seed.
@@ -111,6 +116,7 @@ impl LocalnetConfig {
             indexer: true,
             nodes_in_process: true,
             daemon: true,
+            services_tls: false,
             ports: Ports::default(),
             seed: *b"floe localnet, for testing only!",
             node_limits: NodeLimits { db_cache_mib: NODE_DB_CACHE_MIB, ..NodeLimits::default() },
@@ -142,6 +148,15 @@ impl LocalnetConfig {
     /// Node `i`'s BLS key.
     pub fn node_bls_key(&self, i: usize) -> BlsSecretKey {
         BlsSecretKey::from_seed(&self.node_bls_seed(i))
+    }
+
+    pub(crate) fn node_network_seed(&self, i: usize) -> [u8; 32] {
+        self.derive("node-network", i)
+    }
+
+    /// Node `i`'s network key: the key of its TLS certificate, published on chain.
+    pub fn node_network_key(&self, i: usize) -> NetworkKeyPair {
+        NetworkKeyPair::from_seed(self.node_network_seed(i))
     }
 
     /// Node `i`'s operator account.

@@ -78,6 +78,9 @@ pub enum LocalnetError {
     /// The record of the ports of the first start.
     #[error(transparent)]
     Ports(#[from] PortsFileError),
+    /// The services' certificate could not be made or loaded.
+    #[error("the services' TLS certificate: {0}")]
+    Tls(#[from] floe_serve::TlsError),
     /// No such node.
     #[error("there is no node {0}")]
     NoSuchNode(usize),
@@ -128,12 +131,12 @@ impl Localnet {
         for i in 0..config.total_nodes() {
             let planned = ports.node(i);
             if !config.nodes_in_process && planned.port() != 0 {
-                node_urls.push(format!("http://{planned}"));
+                node_urls.push(format!("https://{planned}"));
                 continue;
             }
             let listener = bind(planned).await?;
             let addr = listener.local_addr().map_err(|source| LocalnetError::Listen { addr: planned, source })?;
-            node_urls.push(format!("http://{addr}"));
+            node_urls.push(format!("https://{addr}"));
             if config.nodes_in_process {
                 node_listeners.push(listener);
             }
@@ -158,14 +161,16 @@ impl Localnet {
         }
         nodes.resize_with(config.total_nodes(), || None);
 
-        let daemon = if config.daemon { Some(start_daemon(&config, &ports, &deployment).await?) } else { None };
+        let tls = if config.services_tls { Some(services_certificate(&config.data_dir)?) } else { None };
+        let daemon =
+            if config.daemon { Some(start_daemon(&config, &ports, &deployment, tls.clone()).await?) } else { None };
         let aggregator = daemon.as_ref().map(|(daemon, _)| daemon.url());
         let indexer = if config.indexer {
-            Some(start_indexer(&config, &ports, &deployment, aggregator.as_deref()).await?)
+            Some(start_indexer(&config, &ports, &deployment, aggregator.as_deref(), tls.clone()).await?)
         } else {
             None
         };
-        let (key_servers, key_server_entries) = start_key_servers(&config, &ports, &deployment).await?;
+        let (key_servers, key_server_entries) = start_key_servers(&config, &ports, &deployment, tls).await?;
         let key_servers = key_servers.into_iter().map(Some).collect();
         let localnet = Self { config, devnet, node_configs, nodes, daemon, indexer, key_servers, key_server_entries };
         localnet.bound_ports().save(&localnet.config.data_dir)?;
@@ -217,7 +222,8 @@ impl Localnet {
 
     /// The indexer's explorer URL, if it runs.
     pub fn indexer_url(&self) -> Option<String> {
-        self.indexer.as_ref().map(|indexer| format!("http://{}", indexer.addr()))
+        let scheme = if self.config.services_tls { "https" } else { "http" };
+        self.indexer.as_ref().map(|indexer| format!("{scheme}://{}", indexer.addr()))
     }
 
     /// The key servers (object id and URL), in order.
@@ -233,6 +239,12 @@ impl Localnet {
     /// The storage nodes' API URLs, in node order.
     pub fn node_urls(&self) -> Vec<String> {
         self.node_configs.iter().map(|c| c.public_url.clone().unwrap_or_default()).collect()
+    }
+
+    /// The storage nodes' network (TLS) public keys, in node order: what the chain lists and
+    /// clients pin.
+    pub fn node_network_keys(&self) -> Vec<floe_encoder::network_key::NetworkPublicKey> {
+        (0..self.node_configs.len()).map(|i| self.config.node_network_key(i).public_key()).collect()
     }
 
     /// Node `index`, if it is running in this process.
@@ -343,6 +355,7 @@ async fn start_devnet(
                 &format!("node-{i}"),
                 url,
                 &config.node_bls_key(i),
+                &config.node_network_key(i).public_key(),
                 config.node_operator(i).address(),
                 NODE_STAKE,
             )
@@ -393,8 +406,9 @@ async fn register_candidate(
         write_price: system.write_price_per_unit_size,
         node_capacity: CANDIDATE_CAPACITY_VOTE,
     };
-    let registration =
-        chain.node_registration(&config.node_bls_key(i), &format!("node-{i}"), url, 0, voting).await.map_err(failed)?;
+    let network_key = config.node_network_key(i).public_key();
+    let (bls_key, name) = (config.node_bls_key(i), format!("node-{i}"));
+    let registration = chain.node_registration(&bls_key, &network_key, &name, url, 0, voting).await.map_err(failed)?;
     chain.register_candidate(&registration).await.map_err(failed)?;
     Ok(())
 }
@@ -404,7 +418,7 @@ async fn register_candidate(
 fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) -> Result<NodeConfig, LocalnetError> {
     let dir = config.data_dir.join(format!("node-{i}"));
     create_dir(&dir)?;
-    let listen = url.trim_start_matches("http://").parse().expect("a URL made from a socket address");
+    let listen = url.trim_start_matches("https://").parse().expect("a URL made from a socket address");
     let operator = config.node_operator(i).to_suiprivkey().expect("an Ed25519 key encodes");
     let node_config = NodeConfig {
         data_dir: dir.join("db"),
@@ -413,6 +427,8 @@ fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) ->
         deployment: config.data_dir.join("devnet").join("deployment.json"),
         rpc_url: Some(devnet.url()),
         bls_key: KeySource::Seed(hex::encode(config.node_bls_seed(i))),
+        network_key: Some(KeySource::Seed(hex::encode(config.node_network_seed(i)))),
+        plain_http: false,
         sui_key: Some(KeySource::Seed(operator)),
         limits: config.node_limits.clone(),
         base_dir: PathBuf::new(),
@@ -424,17 +440,40 @@ fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) ->
     Ok(node_config)
 }
 
+/// The publisher/aggregator's, the indexer's and the key servers' certificate: made on the first
+/// start into `DIR/tls/` (cert.pem, key.pem), the same on every restart.
+fn services_certificate(data_dir: &std::path::Path) -> Result<floe_serve::TlsIdentity, LocalnetError> {
+    let dir = data_dir.join("tls");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    if !cert.is_file() || !key.is_file() {
+        create_dir(&dir)?;
+        let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        let (cert_pem, key_pem) = floe_serve::tls::self_signed_pem(&names)?;
+        std::fs::write(&cert, cert_pem).map_err(|source| LocalnetError::Io { path: cert.clone(), source })?;
+        floe_chain::write_private(&key, key_pem.as_bytes())
+            .map_err(|source| LocalnetError::Io { path: key.clone(), source })?;
+    }
+    Ok(floe_serve::TlsIdentity::from_pem_files(&cert, &key)?)
+}
+
+/// The services' certificate as a client trusts it, once [`services_certificate`] wrote it.
+fn services_certificate_pem(data_dir: &std::path::Path) -> Option<reqwest::Certificate> {
+    let pem = std::fs::read(data_dir.join("tls").join("cert.pem")).ok()?;
+    reqwest::Certificate::from_pem(&pem).ok()
+}
+
 async fn start_daemon(
     config: &LocalnetConfig,
     ports: &PortPlan,
     deployment: &Deployment,
+    tls: Option<floe_serve::TlsIdentity>,
 ) -> Result<(Daemon, watch::Sender<bool>), LocalnetError> {
     let client = FloeClient::connect(deployment.clone(), Some(config.user_key()), Settings::default()).await?;
     let addr = ports.daemon();
     let listener = bind(addr).await?;
     let (stop, mut stopped) = watch::channel(false);
     // A local network is for development: pages on any localhost port may call every service.
-    let settings = DaemonSettings { cors: floe_serve::Cors::AnyOrigin, ..DaemonSettings::default() };
+    let settings = DaemonSettings { cors: floe_serve::Cors::AnyOrigin, tls, ..DaemonSettings::default() };
     let daemon = daemon::serve(listener, Arc::new(client), settings, async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     })
@@ -448,6 +487,7 @@ async fn start_indexer(
     ports: &PortPlan,
     deployment: &Deployment,
     aggregator: Option<&str>,
+    tls: Option<floe_serve::TlsIdentity>,
 ) -> Result<IndexerService, LocalnetError> {
     Ok(IndexerService::start(IndexerConfig {
         database: DatabaseUrl::Sqlite(config.data_dir.join("indexer.db")),
@@ -457,7 +497,15 @@ async fn start_indexer(
         listen: ports.indexer(),
         stream_policy: Default::default(),
         cors: floe_serve::Cors::AnyOrigin,
-        quilts: aggregator.map(floe_indexer::QuiltSource::new),
+        quilts: aggregator.map(|url| floe_indexer::QuiltSource {
+            // The localnet's daemon serves its own self-signed certificate under --tls-services.
+            trusted_certificates: match tls {
+                Some(_) => services_certificate_pem(&config.data_dir).into_iter().collect(),
+                None => Vec::new(),
+            },
+            ..floe_indexer::QuiltSource::new(url)
+        }),
+        tls,
     })
     .await?)
 }
@@ -468,6 +516,7 @@ async fn start_key_servers(
     config: &LocalnetConfig,
     ports: &PortPlan,
     deployment: &Deployment,
+    tls: Option<floe_serve::TlsIdentity>,
 ) -> Result<(Vec<KeyServer>, Vec<KeyServerEntry>), LocalnetError> {
     let chain = ChainClient::new(&deployment.rpc_url).expect("the devnet URL is valid");
     let path = config.data_dir.join("key-servers.json");
@@ -478,7 +527,8 @@ async fn start_key_servers(
     for i in 0..config.key_servers {
         let listener = bind(ports.key_server(i)).await?;
         let url = format!(
-            "http://{}",
+            "{}://{}",
+            if tls.is_some() { "https" } else { "http" },
             listener.local_addr().map_err(|source| LocalnetError::Io { path: path.clone(), source })?
         );
         let master_key = config.key_server_master_key(i);
@@ -497,6 +547,7 @@ async fn start_key_servers(
         };
         let mut server_config = KeyServerConfig::new(master_key, object_id, chain.clone());
         server_config.cors = floe_serve::Cors::AnyOrigin;
+        server_config.tls = tls.clone();
         let server = KeyServer::serve(listener, server_config)
             .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?;
         servers.push(server);

@@ -10,7 +10,10 @@ use crate::{bounds::MAX_JSON_ANSWER, error::NodeApiError};
 const MAX_ERROR_TEXT_CHARS: usize = 512;
 
 pub(crate) fn transport(url: &str) -> impl Fn(reqwest::Error) -> NodeApiError + '_ {
-    move |source| NodeApiError::Transport { url: url.to_owned(), source }
+    move |source| match crate::tls::wrong_key_in(&source) {
+        Some(wrong) => NodeApiError::WrongTlsKey { url: url.to_owned(), source: wrong },
+        None => NodeApiError::Transport { url: url.to_owned(), source },
+    }
 }
 
 /// Reads at most `limit` bytes of `response`, turning an error status into

@@ -14,6 +14,7 @@ use floe_encoder::{
     decode::VerifiedSliver,
     messages::{SignedMessage, StorageConfirmation, SyncShardRequest},
     metadata::{BlobMetadata, VerifiedBlobMetadata},
+    network_key::NetworkPublicKey,
     recovery::RecoverySymbol,
 };
 use serde::Deserialize;
@@ -48,9 +49,20 @@ struct ConfirmationJson {
 }
 
 impl NodeClient {
-    /// A client of the node at `base_url` (e.g. `http://127.0.0.1:9185`) over `http`.
+    /// A client of the node at `base_url` (e.g. `http://127.0.0.1:9185`) over `http`, which
+    /// verifies certificates its own way (plain HTTP, or https with CA roots).
     pub fn new(http: reqwest::Client, base_url: &str) -> Self {
         Self { http, base: base_url.trim_end_matches('/').to_owned() }
+    }
+
+    /// A client of the node at `base_url` whose TLS key on chain is `network_key`: an
+    /// `https://` URL with a key is reached with that key pinned ([`crate::tls`]); anything else
+    /// through `http`.
+    pub fn for_node(http: &reqwest::Client, base_url: &str, network_key: Option<&NetworkPublicKey>) -> Self {
+        match network_key {
+            Some(key) if base_url.starts_with("https://") => Self::new(crate::tls::pinned_http_client(key), base_url),
+            _ => Self::new(http.clone(), base_url),
+        }
     }
 
     /// The node's base URL.

@@ -13,6 +13,17 @@ pub enum NodeApiError {
         /// The transport error.
         source: reqwest::Error,
     },
+    /// The server at the node's address presented a TLS certificate with another key than the
+    /// one the chain lists for the node: it is not that node (or the node changed its key without
+    /// publishing it).
+    #[error("{url} is refused: {source}")]
+    WrongTlsKey {
+        /// The URL.
+        url: String,
+        /// The key expected and the one presented.
+        #[source]
+        source: crate::tls::WrongNodeKey,
+    },
     /// The node answered with an error status.
     #[error("{url} answered {status}: {message}")]
     Status {
@@ -61,7 +72,7 @@ impl NodeApiError {
             Self::Transport { .. } => true,
             Self::Status { status, .. } => *status >= 500 || matches!(*status, 403 | 409 | 429),
             Self::OtherEpoch { signed, expected, .. } => signed < expected,
-            Self::TooLarge { .. } | Self::Invalid { .. } => false,
+            Self::TooLarge { .. } | Self::Invalid { .. } | Self::WrongTlsKey { .. } => false,
         }
     }
 

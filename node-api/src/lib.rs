@@ -38,7 +38,8 @@
 //!
 //! Modules: [`paths`] (routes and query parameters), [`bounds`] (size bounds), [`error`]
 //! ([`NodeApiError`]), [`status`] ([`NodeBlobStatus`]), [`sync`] (shard sync pages), [`challenge`]
-//! (storage challenges), [`client`] ([`NodeClient`]).
+//! (storage challenges), [`client`] ([`NodeClient`]), [`tls`] (https with the node's key pinned
+//! from the chain).
 
 mod answer;
 pub mod bounds;
@@ -49,6 +50,7 @@ pub mod health;
 pub mod paths;
 pub mod status;
 pub mod sync;
+pub mod tls;
 
 pub use challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer};
 pub use client::NodeClient;

@@ -46,11 +46,13 @@ fn round(n_shards: u16, stored: usize) {
             public_key: key.public_key(),
             shards: own.clone(),
             http_address: "http://127.0.0.1:1".into(),
+            network_key: None,
         },
         CommitteeMember {
             public_key: BlsSecretKey::from_seed(&[6; 32]).public_key(),
             shards: (tenth..n_shards).map(ShardIndex).collect(),
             http_address: "http://127.0.0.1:2".into(),
+            network_key: None,
         },
     ];
     let chain = Arc::new(InMemoryChain::new(Committee::new(3, n_shards, members).expect("a committee")));

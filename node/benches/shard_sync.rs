@@ -74,7 +74,7 @@ fn without_node_0(cluster: &LocalCluster) -> Committee {
                 1 => [0, 1].into_iter().map(ShardIndex).chain(node.shards.iter().copied()).collect(),
                 _ => [2, 3].into_iter().map(ShardIndex).chain(node.shards.iter().copied()).collect(),
             };
-            CommitteeMember { public_key: node.key.public_key(), shards, http_address: node.url() }
+            CommitteeMember { public_key: node.key.public_key(), shards, http_address: node.url(), network_key: None }
         })
         .collect();
     Committee::new(EPOCH + 1, 12, members).expect("a committee")
@@ -119,7 +119,7 @@ fn main() {
                 let (node, http, source, settings) =
                     (cluster.nodes[owner].node.clone(), http.clone(), source.clone(), settings.clone());
                 tokio::spawn(async move {
-                    sync_shard(&node, &http, EPOCH + 1, ShardIndex(shard), &source, &settings).await.expect("syncs")
+                    sync_shard(&node, &NodeClient::new(http.clone(), &source), EPOCH + 1, ShardIndex(shard), &settings).await.expect("syncs")
                 })
             });
             let mut bytes = 0;
@@ -144,7 +144,7 @@ fn main() {
                 store.put_synced_page(EPOCH + 1, ShardIndex(0), axis, &[], &[], SyncProgress::NotStarted).expect("resets");
             }
             let started = Instant::now();
-            let one = sync_shard(&cluster.nodes[1].node, &http, EPOCH + 1, ShardIndex(0), &source, &settings)
+            let one = sync_shard(&cluster.nodes[1].node, &NodeClient::new(http.clone(), &source), EPOCH + 1, ShardIndex(0), &settings)
                 .await
                 .expect("the shard syncs");
             let one_time = started.elapsed();

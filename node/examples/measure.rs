@@ -42,6 +42,7 @@ async fn main() {
             public_key: key(i).public_key(),
             shards: (first..end).map(|s| ShardIndex(u16::try_from(s).unwrap())).collect(),
             http_address: format!("http://{}", listener.local_addr().unwrap()),
+            network_key: None,
         });
         listeners.push(listener);
     }

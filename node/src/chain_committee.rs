@@ -15,7 +15,8 @@
 //!         name: "node-0".into(),
 //!         public_key: BlsSecretKey::from_seed(&[1; 32]).public_key(),
 //!         shards: (0..4).map(ShardIndex).collect(),
-//!         network_address: "127.0.0.1:9185".into(),
+//!         network_address: "http://127.0.0.1:9185".into(),
+//!         network_public_key: floe_encoder::network_key::NetworkPublicKey([2; 32]),
 //!     }],
 //! };
 //! let committee = committee_from(&info).unwrap();
@@ -40,6 +41,7 @@ pub fn committee_from(info: &CommitteeInfo) -> Result<Committee, CommitteeError>
             public_key: member.public_key,
             shards: member.shards.clone(),
             http_address: member.http_url(),
+            network_key: Some(member.network_public_key),
         })
         .collect();
     Committee::new(info.epoch, info.n_shards, members)

@@ -22,6 +22,7 @@
 //!     public_key: key.public_key(),
 //!     shards: (0..4).map(ShardIndex).collect(),
 //!     http_address: "http://127.0.0.1:9185".into(),
+//!     network_key: None,
 //! };
 //! let dir = tempfile::tempdir().unwrap();
 //! let blob_id = BlobId([5; 32]);
@@ -44,7 +45,7 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use floe_encoder::{BlobId, Epoch, ShardIndex, bls::BlsPublicKey};
+use floe_encoder::{BlobId, Epoch, ShardIndex, bls::BlsPublicKey, network_key::NetworkPublicKey};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
@@ -213,7 +214,7 @@ impl Duty {
 struct StoredCommittee {
     epoch: Epoch,
     n_shards: u16,
-    members: Vec<(Vec<u8>, Vec<u16>, String)>,
+    members: Vec<(Vec<u8>, Vec<u16>, String, Option<[u8; 32]>)>,
 }
 
 impl StoredCommittee {
@@ -226,7 +227,8 @@ impl StoredCommittee {
                 .iter()
                 .map(|member| {
                     let shards = member.shards.iter().map(|shard| shard.0).collect();
-                    (member.public_key.to_bytes().to_vec(), shards, member.http_address.clone())
+                    let network_key = member.network_key.map(|key| key.to_bytes());
+                    (member.public_key.to_bytes().to_vec(), shards, member.http_address.clone(), network_key)
                 })
                 .collect(),
         }
@@ -236,10 +238,15 @@ impl StoredCommittee {
         let members = self
             .members
             .into_iter()
-            .map(|(key, shards, http_address)| {
+            .map(|(key, shards, http_address, network_key)| {
                 let public_key = BlsPublicKey::from_bytes(&key)
                     .map_err(|error| ChainStateError::Corrupt { what: "committee key", reason: error.to_string() })?;
-                Ok(CommitteeMember { public_key, shards: shards.into_iter().map(ShardIndex).collect(), http_address })
+                Ok(CommitteeMember {
+                    public_key,
+                    shards: shards.into_iter().map(ShardIndex).collect(),
+                    http_address,
+                    network_key: network_key.map(NetworkPublicKey),
+                })
             })
             .collect::<Result<Vec<_>, ChainStateError>>()?;
         Ok(Committee::new(self.epoch, self.n_shards, members)?)
@@ -504,12 +511,14 @@ mod tests {
             public_key: BlsSecretKey::from_seed(&[1; 32]).public_key(),
             shards: shards.iter().copied().map(ShardIndex).collect(),
             http_address: "http://127.0.0.1:1".into(),
+            network_key: None,
         };
         let rest: Vec<ShardIndex> = (0..4).map(ShardIndex).filter(|shard| !holder.shards.contains(shard)).collect();
         let other = CommitteeMember {
             public_key: BlsSecretKey::from_seed(&[2; 32]).public_key(),
             shards: rest,
             http_address: "http://127.0.0.1:2".into(),
+            network_key: None,
         };
         Committee::new(epoch, 4, vec![holder, other]).unwrap()
     }

@@ -21,6 +21,7 @@
 //!     public_key: key.public_key(),
 //!     shards: (0..4).map(ShardIndex).collect(),
 //!     http_address: "http://127.0.0.1:9185".into(),
+//!     network_key: None,
 //! };
 //! let chain = InMemoryChain::new(Committee::new(1, 4, vec![member]).unwrap());
 //! assert_eq!(chain.current_epoch(), 1);
@@ -29,7 +30,7 @@
 
 use std::sync::Arc;
 
-use floe_encoder::{BlobId, EncodingConfig, Epoch, ShardIndex, bls::BlsPublicKey};
+use floe_encoder::{BlobId, EncodingConfig, Epoch, ShardIndex, bls::BlsPublicKey, network_key::NetworkPublicKey};
 
 use crate::blob_info::{BlobInfo, ObjectId};
 
@@ -40,14 +41,22 @@ pub struct CommitteeMember {
     pub public_key: BlsPublicKey,
     /// The shards it holds; its weight is their number.
     pub shards: Vec<ShardIndex>,
-    /// Base URL of its HTTP API, e.g. `http://10.0.0.1:9185`.
+    /// Base URL of its HTTP API, e.g. `https://10.0.0.1:9185`.
     pub http_address: String,
+    /// The key its TLS certificate must carry (from the chain); an `https://` member is reached
+    /// with it pinned.
+    pub network_key: Option<NetworkPublicKey>,
 }
 
 impl CommitteeMember {
     /// The member's weight in quorums: its number of shards.
     pub fn weight(&self) -> usize {
         self.shards.len()
+    }
+
+    /// A client of the member's API (its network key pinned for https).
+    pub fn client(&self, http: &reqwest::Client) -> floe_node_api::NodeClient {
+        floe_node_api::NodeClient::for_node(http, &self.http_address, self.network_key.as_ref())
     }
 }
 
@@ -134,11 +143,12 @@ impl Committee {
 
     /// The HTTP addresses of every member but the one with `own_key`: the peers to recover from.
     pub fn peer_addresses(&self, own_key: &BlsPublicKey) -> Vec<String> {
-        self.members
-            .iter()
-            .filter(|member| member.public_key != *own_key && !member.shards.is_empty())
-            .map(|member| member.http_address.clone())
-            .collect()
+        self.peers(own_key).map(|member| member.http_address.clone()).collect()
+    }
+
+    /// Every member but the one with `own_key` that holds shards: the peers to recover from.
+    pub fn peers(&self, own_key: &BlsPublicKey) -> impl Iterator<Item = &CommitteeMember> {
+        self.members.iter().filter(move |member| member.public_key != *own_key && !member.shards.is_empty())
     }
 
     /// The member holding `shard`.

@@ -7,15 +7,19 @@
 //! let config: NodeConfig = toml::from_str(r#"
 //!     data_dir = "node-0"
 //!     listen = "127.0.0.1:9185"
-//!     public_url = "http://127.0.0.1:9185"
+//!     public_url = "https://127.0.0.1:9185"
 //!     deployment = "devnet/deployment.json"
 //!     bls_key = { seed = "0101010101010101010101010101010101010101010101010101010101010101" }
+//!     network_key = { seed = "0202020202020202020202020202020202020202020202020202020202020202" }
 //!
 //!     [limits]
 //!     parallel_recoveries = 2
 //! "#).unwrap();
 //! let key = config.bls_secret_key().unwrap();
 //! assert_eq!(key.public_key(), floe_encoder::bls::BlsSecretKey::from_seed(&[1; 32]).public_key());
+//! // The API serves TLS with a certificate for the network key, whose public half is on chain.
+//! let network = config.network_key_pair().unwrap().unwrap();
+//! assert_eq!(network.public_key(), floe_encoder::network_key::NetworkKeyPair::from_seed([2; 32]).public_key());
 //! assert_eq!(config.limits.parallel_recoveries, 2);
 //! assert!(config.sui_keypair().unwrap().is_none());
 //! ```
@@ -26,7 +30,7 @@ use std::{
 };
 
 use floe_chain::{Deployment, DeploymentError, Keypair};
-use floe_encoder::bls::BlsSecretKey;
+use floe_encoder::{bls::BlsSecretKey, network_key::NetworkKeyPair};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -59,7 +63,7 @@ pub enum ConfigError {
     /// A key could not be loaded.
     #[error("{which} key: {reason}")]
     Key {
-        /// `bls_key` or `sui_key`.
+        /// `bls_key`, `network_key` or `sui_key`.
         which: &'static str,
         /// What was wrong.
         reason: String,
@@ -74,7 +78,7 @@ pub enum ConfigError {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum KeySource {
     /// BLS: 64 hex digits, the seed the key is derived from (`BlsSecretKey::from_seed`).
-    /// Sui: a `suiprivkey1…` string.
+    /// Network (TLS): 64 hex digits, the Ed25519 private key. Sui: a `suiprivkey1…` string.
     Seed(String),
     /// A file holding the same text as `seed` (surrounding whitespace ignored). For a Sui key,
     /// a `sui.keystore` file also works: its first key is used.
@@ -176,7 +180,8 @@ pub struct NodeConfig {
     /// Where the HTTP API listens (port 0: any free port).
     pub listen: SocketAddr,
     /// The base URL others reach the API at, as registered on chain (checked against the
-    /// committee at start-up; a mismatch is logged). Defaults to `http://{listen}`.
+    /// committee at start-up; a mismatch is logged). Defaults to `https://{listen}`
+    /// (`http://{listen}` with `plain_http`).
     #[serde(default)]
     pub public_url: Option<String>,
     /// The deployment description (`deployment.json`, as `floe devnet` writes it).
@@ -186,6 +191,15 @@ pub struct NodeConfig {
     pub rpc_url: Option<String>,
     /// The BLS key confirmations are signed with.
     pub bls_key: KeySource,
+    /// The network key (Ed25519): the API serves TLS with a self-signed certificate for it, and
+    /// its public half is registered on chain, where clients and peers pin it. Required unless
+    /// `plain_http` is set.
+    #[serde(default)]
+    pub network_key: Option<KeySource>,
+    /// Serve plain HTTP instead of TLS (only for a network set up so explicitly, with `http://`
+    /// addresses on chain).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plain_http: bool,
     /// The operator account's key, for the node's own transactions (`epoch_sync_done`).
     /// Without it the node follows and serves but does not report epoch syncs.
     #[serde(default)]
@@ -229,6 +243,39 @@ impl NodeConfig {
             reason: format!("expected 64 hex digits (a 32-byte seed), got {} characters: {error}", digits.len()),
         })?;
         Ok(BlsSecretKey::from_seed(&seed))
+    }
+
+    /// The network (TLS) key pair, if configured.
+    pub fn network_key_pair(&self) -> Result<Option<NetworkKeyPair>, ConfigError> {
+        let Some(source) = &self.network_key else { return Ok(None) };
+        let text = source.text(&self.base_dir, "network_key")?;
+        let digits = text.strip_prefix("0x").unwrap_or(&text);
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(digits, &mut seed).map_err(|error| ConfigError::Key {
+            which: "network_key",
+            reason: format!(
+                "expected 64 hex digits (an Ed25519 private key), got {} characters: {error}",
+                digits.len()
+            ),
+        })?;
+        Ok(Some(NetworkKeyPair::from_seed(seed)))
+    }
+
+    /// How the API serves: TLS with the network key's self-signed certificate, or plain HTTP
+    /// where `plain_http` asks for it. A node without a network key must ask for plain HTTP.
+    pub fn tls_identity(&self) -> Result<Option<floe_serve::TlsIdentity>, ConfigError> {
+        if self.plain_http {
+            return Ok(None);
+        }
+        let key = self.network_key_pair()?.ok_or(ConfigError::Key {
+            which: "network_key",
+            reason: "missing: a node serves TLS with its network key (set `plain_http = true` to serve plain HTTP)"
+                .into(),
+        })?;
+        let names = vec!["localhost".to_owned(), self.listen.ip().to_string()];
+        floe_serve::TlsIdentity::self_signed(&key.to_pkcs8_der(), &names)
+            .map(Some)
+            .map_err(|error| ConfigError::Key { which: "network_key", reason: error.to_string() })
     }
 
     /// The operator's Sui key, if configured.

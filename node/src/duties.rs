@@ -402,8 +402,9 @@ impl DutyWorker {
             match source {
                 Some(source) => {
                     let started = Instant::now();
-                    let url = source.http_address;
-                    match sync_shard(&self.node, &self.http, epoch, shard, &url, &self.settings.shard_sync).await {
+                    let url = source.http_address.clone();
+                    let source = source.client(&self.http);
+                    match sync_shard(&self.node, &source, epoch, shard, &self.settings.shard_sync).await {
                         Ok(outcome) => tracing::info!(
                             %shard,
                             epoch,

@@ -34,6 +34,8 @@ fn list(missing: &[MissingSliver]) -> String {
 pub enum ErrorKind {
     /// The request is malformed or its content is wrong (400).
     BadRequest,
+    /// The request is not signed by the node key it names (401).
+    Unauthorized,
     /// The chain does not allow it (403).
     Forbidden,
     /// The thing asked for is not here (404).
@@ -169,6 +171,16 @@ pub enum NodeError {
         /// Why.
         source: RecoveryError,
     },
+    /// A node-to-node request whose signature does not verify with the node key it names: the
+    /// caller is not who it claims to be.
+    #[error("{what} is not signed by the node key it names: {source}")]
+    Unauthenticated {
+        /// The request.
+        what: &'static str,
+        /// Why the signature does not verify.
+        #[source]
+        source: floe_encoder::messages::MessageError,
+    },
     /// A peer asked for a shard that the current committee does not assign to it.
     #[error("shard {shard} is not assigned to the requester in epoch {epoch}")]
     NotShardOwner {
@@ -202,6 +214,7 @@ impl NodeError {
             | Self::ForeignShard { .. }
             | Self::NoShards(_)
             | Self::NotShardOwner { .. } => ErrorKind::Forbidden,
+            Self::Unauthenticated { .. } => ErrorKind::Unauthorized,
             Self::PairOutOfRange { .. }
             | Self::MalformedMetadata(_)
             | Self::WrongMetadata { .. }

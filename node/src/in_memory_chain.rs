@@ -118,6 +118,7 @@ mod tests {
             public_key: BlsSecretKey::from_seed(&[1; 32]).public_key(),
             shards: (0..4).map(ShardIndex).collect(),
             http_address: "http://127.0.0.1:1".into(),
+            network_key: None,
         };
         Committee::new(epoch, 4, vec![member]).unwrap()
     }

@@ -15,6 +15,7 @@
 //!     public_key: key.public_key(),
 //!     shards: (0..4).map(ShardIndex).collect(),
 //!     http_address: "http://127.0.0.1:9185".into(),
+//!     network_key: None,
 //! };
 //! let chain = Arc::new(InMemoryChain::new(Committee::new(1, 4, vec![member]).unwrap()));
 //! let dir = tempfile::tempdir().unwrap();

@@ -116,6 +116,7 @@ impl LocalCluster {
                 public_key: node_key(i).public_key(),
                 shards: shards.clone(),
                 http_address: format!("http://{}", listener.local_addr()?),
+                network_key: None,
             });
             listeners.push((listener, shards));
         }

@@ -418,8 +418,12 @@ impl StorageNode {
     pub fn sync_shard(&self, body: &[u8]) -> Result<floe_node_api::SyncShardPage, NodeError> {
         let signed: SignedMessage =
             bcs::from_bytes(body).map_err(|error| NodeError::BadQuery(format!("sync request: {error}")))?;
-        let request =
-            SyncShardRequest::verify(&signed).map_err(|error| NodeError::BadQuery(format!("sync request: {error}")))?;
+        // Malformed is 400; well formed but not signed by the requester's key is 401; signed by a
+        // key the committee does not give the shard to is 403.
+        let request = SyncShardRequest::from_bytes(&signed.serialized)
+            .map_err(|error| NodeError::BadQuery(format!("sync request: {error}")))?;
+        SyncShardRequest::verify(&signed)
+            .map_err(|source| NodeError::Unauthenticated { what: "the shard sync request", source })?;
         let committee = self.chain.committee();
         let epoch = committee.epoch();
         if request.epoch > epoch {

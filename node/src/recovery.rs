@@ -211,8 +211,8 @@ pub async fn recover_from_committee(
     blob_id: BlobId,
     settings: &RecoverySettings,
 ) -> Result<RecoveryOutcome, RecoveryFailure> {
-    let addresses = node.chain().committee().peer_addresses(&node.public_key());
-    let peers: Vec<NodeClient> = addresses.iter().map(|address| NodeClient::new(http.clone(), address)).collect();
+    let committee = node.chain().committee();
+    let peers: Vec<NodeClient> = committee.peers(&node.public_key()).map(|member| member.client(http)).collect();
     recover_blob(node, &peers, blob_id, settings).await
 }
 

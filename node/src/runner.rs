@@ -141,6 +141,7 @@ pub async fn start_with(
     committees: Arc<dyn CommitteeSource>,
 ) -> Result<RunningNode, RunError> {
     let key = config.bls_secret_key()?;
+    let tls = config.tls_identity()?;
     let sui_key = config.sui_keypair()?;
     let deployment = config.load_deployment()?;
     let client = ChainClient::new(&deployment.rpc_url)?;
@@ -170,7 +171,7 @@ pub async fn start_with(
     let (stop, stopped) = watch::channel(false);
     let server = {
         let mut stopped = stopped.clone();
-        api::serve_until(listener, node.clone(), async move {
+        api::serve_tls_until(listener, node.clone(), tls, async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         })
         .map_err(|source| RunError::Listen { address: config.listen.to_string(), source })?
@@ -227,16 +228,23 @@ async fn collect_garbage_at_start(node: &Arc<StorageNode>) {
 
 /// Warns when the committee lists this node's key at another address than the one configured.
 fn check_public_url(config: &NodeConfig, node: &StorageNode, state: &ChainState, listener: &TcpListener) {
+    let scheme = if config.plain_http { "http" } else { "https" };
     let url =
-        config.public_url.clone().or_else(|| listener.local_addr().ok().map(|address| format!("http://{address}")));
+        config.public_url.clone().or_else(|| listener.local_addr().ok().map(|address| format!("{scheme}://{address}")));
     let committee = state.committee();
     let own = node.public_key();
+    let network_key = config.network_key_pair().ok().flatten().map(|key| key.public_key());
     match committee.members().iter().find(|member| member.public_key == own) {
         Some(member)
             if Some(member.http_address.trim_end_matches('/')) != url.as_deref().map(|u| u.trim_end_matches('/')) =>
         {
             tracing::warn!(registered = %member.http_address, configured = ?url, "the chain lists this node at another address")
         }
+        Some(member) if !config.plain_http && member.network_key != network_key => tracing::warn!(
+            registered = ?member.network_key,
+            configured = ?network_key,
+            "the chain lists another network key for this node: clients will refuse its TLS certificate"
+        ),
         Some(_) => {}
         None => tracing::info!(epoch = committee.epoch(), "this node is not in the current committee"),
     }

@@ -100,18 +100,17 @@ pub enum SyncError {
     Task(String),
 }
 
-/// Pulls `shard` (held by this node in `epoch`) from `source_url`, its previous owner, resuming
+/// Pulls `shard` (held by this node in `epoch`) from `source`, its previous owner, resuming
 /// where an earlier run stopped. On success every sliver the source had for a certified blob is
 /// stored; blobs the source lacked are the caller's to recover.
 pub async fn sync_shard(
     node: &std::sync::Arc<StorageNode>,
-    http: &reqwest::Client,
+    source: &NodeClient,
     epoch: Epoch,
     shard: ShardIndex,
-    source_url: &str,
     settings: &SyncSettings,
 ) -> Result<SyncOutcome, SyncError> {
-    let source = NodeClient::new(http.clone(), source_url);
+    let source_url = source.url();
     let mut outcome = SyncOutcome::default();
     for axis in [SliverType::Primary, SliverType::Secondary] {
         let mut start = match node.store().sync_progress(epoch, shard, axis)? {

@@ -146,6 +146,7 @@ impl Net {
                 public_key: key(i).public_key(),
                 shards: (first..first + shards_each).map(ShardIndex).collect(),
                 http_address: format!("http://{}", listener.local_addr().unwrap()),
+                network_key: None,
             });
             listeners.push(listener);
         }
@@ -246,6 +247,8 @@ fn node_config(data_dir: PathBuf, listen: std::net::SocketAddr, deployment: Path
         deployment,
         rpc_url: None,
         bls_key: KeySource::Seed(hex::encode(seed(i))),
+        network_key: None,
+        plain_http: true,
         sui_key: None,
         limits: NodeLimits { recovery_retry_delay_ms: 50, ..NodeLimits::default() },
         base_dir: PathBuf::new(),

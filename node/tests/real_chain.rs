@@ -84,7 +84,16 @@ impl RealNet {
         let nodes = (0..NODES)
             .map(|i| {
                 let key = BlsSecretKey::from_seed(&bls_seed(i));
-                GenesisNode::new(&format!("node-{i}"), &urls[i], &key, operator(i).address(), 1_000_000_000_000_000)
+                // Plain HTTP (explicit `http://` addresses); the network key is registered unused.
+                let network = floe_encoder::network_key::NetworkKeyPair::from_seed([0x50; 32]).public_key();
+                GenesisNode::new(
+                    &format!("node-{i}"),
+                    &urls[i],
+                    &key,
+                    &network,
+                    operator(i).address(),
+                    1_000_000_000_000_000,
+                )
             })
             .collect();
         let params =
@@ -113,6 +122,8 @@ impl RealNet {
                 deployment: deployment_path.clone(),
                 rpc_url: None,
                 bls_key: KeySource::Seed(hex::encode(bls_seed(i))),
+                network_key: None,
+                plain_http: true,
                 sui_key: Some(KeySource::Seed(operator(i).to_suiprivkey().unwrap())),
                 limits: NodeLimits::default(),
                 base_dir: PathBuf::new(),

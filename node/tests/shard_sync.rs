@@ -67,7 +67,10 @@ async fn the_new_owner_pulls_every_sliver_of_a_moved_shard_page_by_page() {
     let (cluster, blobs) = moved_shard(5).await;
     let (new_owner, previous) = (&cluster.nodes[2], &cluster.nodes[0]);
     let http = reqwest::Client::new();
-    let outcome = sync_shard(&new_owner.node, &http, EPOCH + 1, MOVED, &previous.url(), &fast()).await.unwrap();
+    let outcome =
+        sync_shard(&new_owner.node, &NodeClient::new(http.clone(), &previous.url()), EPOCH + 1, MOVED, &fast())
+            .await
+            .unwrap();
     assert_eq!(outcome.slivers, 10, "5 blobs x 2 axes");
     // 2 slivers a page: 3 pages per axis (the last one says there is no next).
     assert_eq!(outcome.pages, 6);
@@ -85,7 +88,9 @@ async fn the_new_owner_pulls_every_sliver_of_a_moved_shard_page_by_page() {
         assert_eq!(new_owner.node.store().sync_progress(EPOCH + 1, MOVED, axis).unwrap(), SyncProgress::Done);
     }
     // Done is done: a second run asks for nothing.
-    let again = sync_shard(&new_owner.node, &http, EPOCH + 1, MOVED, &previous.url(), &fast()).await.unwrap();
+    let again = sync_shard(&new_owner.node, &NodeClient::new(http.clone(), &previous.url()), EPOCH + 1, MOVED, &fast())
+        .await
+        .unwrap();
     assert_eq!((again.pages, again.slivers), (0, 0));
 }
 
@@ -105,7 +110,10 @@ async fn a_new_owner_without_the_metadata_fetches_and_verifies_it() {
     let new_owner = &cluster.nodes[2].node;
     assert!(!new_owner.has_metadata(&blob_id).unwrap());
     let http = reqwest::Client::new();
-    let outcome = sync_shard(new_owner, &http, EPOCH + 1, MOVED, &cluster.nodes[0].url(), &fast()).await.unwrap();
+    let outcome =
+        sync_shard(new_owner, &NodeClient::new(http.clone(), &cluster.nodes[0].url()), EPOCH + 1, MOVED, &fast())
+            .await
+            .unwrap();
     assert_eq!(outcome.slivers, 2);
     assert!(new_owner.has_metadata(&blob_id).unwrap());
     // Its other shards still lack the blob (recovery's job), the moved one has it.
@@ -130,7 +138,10 @@ async fn a_sync_resumes_after_the_last_page_stored() {
         SyncProgress::Next(third)
     );
     let http = reqwest::Client::new();
-    let outcome = sync_shard(&new_owner.node, &http, EPOCH + 1, MOVED, &cluster.nodes[0].url(), &fast()).await.unwrap();
+    let outcome =
+        sync_shard(&new_owner.node, &NodeClient::new(http.clone(), &cluster.nodes[0].url()), EPOCH + 1, MOVED, &fast())
+            .await
+            .unwrap();
     assert_eq!(outcome.slivers, 2 + 4, "primary from the third blob on, every secondary");
     let store = new_owner.node.store();
     for (i, blob) in blobs.iter().enumerate() {
@@ -157,7 +168,10 @@ async fn slivers_that_do_not_verify_stop_the_sync_and_nothing_of_them_is_stored(
     }
     let new_owner = &cluster.nodes[2].node;
     let http = reqwest::Client::new();
-    let error = sync_shard(new_owner, &http, EPOCH + 1, MOVED, &cluster.nodes[0].url(), &fast()).await.unwrap_err();
+    let error =
+        sync_shard(new_owner, &NodeClient::new(http.clone(), &cluster.nodes[0].url()), EPOCH + 1, MOVED, &fast())
+            .await
+            .unwrap_err();
     assert!(matches!(&error, SyncError::Lied { blob_id, .. } if blob_id == victim), "{error}");
     // The page holding the bad sliver (blobs 0 and 1) was not stored.
     for blob in &blobs[..2] {
@@ -171,7 +185,9 @@ async fn a_previous_owner_that_is_down_fails_the_sync_with_its_address() {
     let url = cluster.nodes[0].url();
     cluster.stop(0).await;
     let http = reqwest::Client::new();
-    let error = sync_shard(&cluster.nodes[2].node, &http, EPOCH + 1, MOVED, &url, &fast()).await.unwrap_err();
+    let error = sync_shard(&cluster.nodes[2].node, &NodeClient::new(http.clone(), &url), EPOCH + 1, MOVED, &fast())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, SyncError::Source { source_url, error: NodeApiError::Transport { .. }, .. } if *source_url == url),
         "{error}"
@@ -205,7 +221,11 @@ async fn the_previous_owner_serves_only_the_shards_new_owner_in_the_current_epoc
     let intruder = request(1, EPOCH + 1);
     assert_eq!(ask(&cluster, &intruder, &intruder.sign(&cluster.nodes[1].key)).await, Err(403));
     // Node 1 claiming to be node 2: the signature does not verify.
-    assert_eq!(ask(&cluster, &owner, &owner.sign(&cluster.nodes[1].key)).await, Err(400));
+    assert_eq!(ask(&cluster, &owner, &owner.sign(&cluster.nodes[1].key)).await, Err(401));
+    // A peer that is no committee member, with a key of its own: signed, but refused.
+    let stranger = floe_encoder::bls::BlsSecretKey::from_seed(&[0xee; 32]);
+    let outsider = SyncShardRequest { requester: stranger.public_key(), ..request(2, EPOCH + 1) };
+    assert_eq!(ask(&cluster, &outsider, &outsider.sign(&stranger)).await, Err(403));
     // An epoch the previous owner has not reached: retry later.
     let early = request(2, EPOCH + 2);
     assert_eq!(ask(&cluster, &early, &early.sign(&cluster.nodes[2].key)).await, Err(409));

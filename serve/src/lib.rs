@@ -28,6 +28,9 @@
 //!   declared length fails when it passes the limit.
 //! - **CORS** ([`Cors`], per server, off unless configured): preflights answered, allowed
 //!   origins may call every route and read every header (see [`cors`]).
+//! - **TLS** ([`tls::TlsIdentity`], per server): with an identity every connection is TLS (the
+//!   handshake must finish within the header read timeout, and holds a connection slot like any
+//!   connection); without one the server speaks plain HTTP, which callers choose explicitly.
 //! - **JSON errors**: every error answer that is not JSON already (axum's extractor rejections,
 //!   unknown routes, wrong methods, the limits above) becomes floe's error shape
 //!   `{"error": {"code": 400, "message": "..."}}` ([`error_response`]), keeping its status. A
@@ -47,14 +50,17 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use tokio::{
+    io::{AsyncRead, AsyncWrite},
     net::TcpListener,
     sync::{Semaphore, watch},
 };
 use tower::ServiceExt;
 
 pub mod cors;
+pub mod tls;
 
 pub use cors::{Cors, InvalidOrigin};
+pub use tls::{TlsError, TlsIdentity};
 
 /// How long a request head may take to arrive, counted from when the connection starts waiting
 /// for it (so also how long a connection may sit idle).
@@ -101,13 +107,15 @@ impl ServeLimits {
     }
 }
 
-/// Everything [`serve_with`] applies: the limits and the CORS policy.
+/// Everything [`serve_with`] applies: the limits, the CORS policy and TLS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServeOptions {
     /// Timeouts, connection and body limits.
     pub limits: ServeLimits,
     /// Which web origins may call the server from a browser.
     pub cors: Cors,
+    /// The certificate and key to serve TLS with; `None` serves plain HTTP.
+    pub tls: Option<TlsIdentity>,
 }
 
 /// floe's error answer: `status` with `{"error": {"code": status, "message": message}}`.
@@ -125,10 +133,10 @@ pub async fn serve(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, app, ServeOptions { limits, cors: Cors::Off }, shutdown).await
+    serve_with(listener, app, ServeOptions { limits, cors: Cors::Off, tls: None }, shutdown).await
 }
 
-/// [`serve`] with a CORS policy as well as limits.
+/// [`serve`] with a CORS policy and TLS as well as limits.
 pub async fn serve_with(
     listener: TcpListener,
     app: Router,
@@ -137,6 +145,7 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let limits = options.limits;
     let app = guarded(app, limits, &options.cors);
+    let tls = options.tls.as_ref().map(TlsIdentity::acceptor);
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (closing, closing_seen) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
@@ -167,25 +176,19 @@ pub async fn serve_with(
                 request
             },
         ));
-        let mut closing = closing_seen.clone();
+        let closing = closing_seen.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _slot = slot;
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-            let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
-            // The watch guard is dropped inside the arm's future, so none is held across awaits.
-            let closed = async move {
-                let _ = closing.wait_for(|closing| *closing).await;
+            let Some(tls) = tls else {
+                return serve_connection(stream, service, limits, closing).await;
             };
-            let ended = tokio::select! {
-                ended = connection.as_mut() => ended,
-                () = closed => {
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
-                }
-            };
-            if let Err(error) = ended {
-                tracing::debug!(%error, "connection ended with an error");
+            // The handshake counts against the header timeout: a client that opens a connection
+            // and never finishes it frees its slot as one that never sends a head does.
+            match tokio::time::timeout(limits.header_read_timeout, tls.accept(stream)).await {
+                Ok(Ok(stream)) => serve_connection(stream, service, limits, closing).await,
+                Ok(Err(error)) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         });
     }
@@ -194,6 +197,37 @@ pub async fn serve_with(
     let all = u32::try_from(limits.max_connections.max(1)).unwrap_or(u32::MAX);
     let _ = slots.acquire_many(all).await;
     Ok(())
+}
+
+/// Serves HTTP/1.1 on one connection (plain or TLS) until it ends, or gracefully once `closing`
+/// turns true.
+async fn serve_connection<S>(
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    service: S,
+    limits: ServeLimits,
+    mut closing: watch::Receiver<bool>,
+) where
+    S: hyper::service::Service<hyper::Request<hyper::body::Incoming>, Response = Response> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    let mut connection = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    // The watch guard is dropped inside the arm's future, so none is held across awaits.
+    let closed = async move {
+        let _ = closing.wait_for(|closing| *closing).await;
+    };
+    let ended = tokio::select! {
+        ended = connection.as_mut() => ended,
+        () = closed => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    if let Err(error) = ended {
+        tracing::debug!(%error, "connection ended with an error");
+    }
 }
 
 /// `app` behind the CORS layer, the limits and the JSON error mapping, as a service of hyper's

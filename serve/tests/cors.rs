@@ -18,7 +18,7 @@ async fn start(cors: Cors) -> SocketAddr {
         .route("/v1/fetch_key", post(|| async { "keys" }));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let options = ServeOptions { limits: ServeLimits::with_max_body(100), cors };
+    let options = ServeOptions { limits: ServeLimits::with_max_body(100), cors, tls: None };
     tokio::spawn(serve_with(listener, app, options, std::future::pending()));
     address
 }

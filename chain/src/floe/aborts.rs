@@ -446,6 +446,13 @@ pub const ABORT_RULES: &[AbortRule] = &[
     },
     AbortRule {
         package: "floe",
+        module: "staking_pool",
+        name: "EInvalidNetworkPublicKey",
+        code: 5,
+        rule: "the network public key is not 32 bytes (an Ed25519 key)",
+    },
+    AbortRule {
+        package: "floe",
         module: "storage_accounting",
         name: "ETooFarInFuture",
         code: 0,

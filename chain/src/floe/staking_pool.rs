@@ -16,6 +16,8 @@ pub const MAX_NAME_LENGTH: usize = 100;
 pub const MAX_NETWORK_ADDRESS_LENGTH: usize = 259;
 /// The length of a node's BLS public key (compressed G1).
 pub const PUBLIC_KEY_LENGTH: usize = 48;
+/// Length of a network (TLS) public key: Ed25519.
+pub const NETWORK_PUBLIC_KEY_LENGTH: usize = 32;
 
 /// `floe::staking_pool::VotingParams`: a node's votes for the next epoch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,6 +103,8 @@ pub struct StakingPool {
     pub network_address: String,
     /// The node's BLS public key (48 bytes).
     pub public_key: Vec<u8>,
+    /// The Ed25519 key of the node's TLS certificate (32 bytes), which clients pin.
+    pub network_public_key: Vec<u8>,
     /// The node's votes.
     pub voting_params: VotingParams,
     /// The commission rate in basis points.
@@ -147,6 +151,7 @@ mod tests {
             name: "n0".into(),
             network_address: "127.0.0.1:9100".into(),
             public_key: vec![0x95; 48],
+            network_public_key: vec![0x96; 32],
             voting_params: VotingParams { storage_price: 5, write_price: 1, node_capacity: 1 << 30 },
             commission_rate: 500,
             next_commission: Some(CommissionChange { rate: 100, epoch: 4 }),
@@ -199,11 +204,14 @@ mod tests {
     }
 
     #[test]
-    fn pool_round_trips_and_starts_with_id_name_address() {
+    fn pool_round_trips_and_starts_with_id_name_address_and_keys() {
         let bytes = assert_bcs_round_trip(&pool());
         assert_eq!(&bytes[..32], &[0x90; 32]);
         assert_eq!(&bytes[32..35], b"\x02n0");
         assert_eq!(bytes[35], 14);
+        // The BLS key (48 bytes), then the network key (32 bytes), each with its length.
+        assert_eq!((bytes[50], bytes[99]), (48, 32));
+        assert_eq!(&bytes[100..132], &[0x96; 32]);
         // ... and ends with the exchange-rate table, then the two balances.
         let tail = &bytes[bytes.len() - 56..];
         assert_eq!(&tail[..32], &[0x91; 32]);

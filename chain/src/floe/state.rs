@@ -1,6 +1,7 @@
 //! Reading floe's on-chain state from any endpoint: the System and Staking inner states (behind
 //! their versioned dynamic fields), staking pools, and the storage committee as clients and
-//! nodes need it — each member's BLS key, shards and network address, in signer-bitmap order.
+//! nodes need it — each member's BLS key, shards, network address and network (TLS) key, in
+//! signer-bitmap order.
 //!
 //! ```no_run
 //! # async fn example(deployment: floe_chain::Deployment) -> Result<(), floe_chain::floe::state::StateError> {
@@ -20,6 +21,7 @@
 
 use floe_encoder::ShardIndex;
 use floe_encoder::bls::BlsPublicKey;
+use floe_encoder::network_key::NetworkPublicKey;
 use serde::de::DeserializeOwned;
 use sui_sdk_types::{Address, Object, ObjectData, TypeTag};
 
@@ -93,20 +95,37 @@ pub struct MemberInfo {
     pub public_key: BlsPublicKey,
     /// The shards it holds this epoch, ascending.
     pub shards: Vec<ShardIndex>,
-    /// The network address it registered (a URL, or `host:port` meaning plain HTTP).
+    /// The network address it registered: `host:port` or `https://…` (TLS, its certificate
+    /// pinned to `network_public_key`), or `http://…` (plain HTTP, only where a network was set
+    /// up so explicitly).
     pub network_address: String,
+    /// The key its TLS certificate must carry.
+    pub network_public_key: NetworkPublicKey,
 }
 
 impl MemberInfo {
     /// The base URL of the node's HTTP API.
     pub fn http_url(&self) -> String {
-        let address = self.network_address.trim_end_matches('/');
-        if address.starts_with("http://") || address.starts_with("https://") {
-            address.to_owned()
-        } else {
-            format!("http://{address}")
-        }
+        node_url(&self.network_address)
     }
+}
+
+/// The base URL of a node's API from the address it registered: a bare `host:port` means https
+/// (every node serves TLS unless its operator registered an explicit `http://` URL).
+pub fn node_url(network_address: &str) -> String {
+    let address = network_address.trim().trim_end_matches('/');
+    if address.starts_with("http://") || address.starts_with("https://") {
+        address.to_owned()
+    } else {
+        format!("https://{address}")
+    }
+}
+
+fn network_key_of(pool: &StakingPool) -> Result<NetworkPublicKey, StateError> {
+    NetworkPublicKey::from_bytes(&pool.network_public_key).map_err(|error| StateError::Decode {
+        what: format!("network public key in the staking pool of node {}", pool.id),
+        reason: error.to_string(),
+    })
 }
 
 /// Reads floe's state for one deployment.
@@ -201,12 +220,14 @@ impl FloeReader {
             }
             let mut shards = shards;
             shards.sort_unstable();
+            let network_public_key = network_key_of(&pool)?;
             members.push(MemberInfo {
                 node_id: member.node_id,
                 name: pool.name,
                 public_key,
                 shards,
                 network_address: pool.network_address,
+                network_public_key,
             });
         }
         Ok(CommitteeInfo { epoch: bls.epoch, n_shards: bls.n_shards, members })
@@ -273,6 +294,7 @@ fn previous_committee_of(staking: &StakingInnerV1, pools: &[StakingPool]) -> Res
             public_key,
             shards,
             network_address: pool.network_address.clone(),
+            network_public_key: network_key_of(pool)?,
         });
     }
     members.sort_unstable_by_key(|member| member.node_id);
@@ -290,13 +312,15 @@ mod tests {
             public_key: floe_encoder::bls::BlsSecretKey::from_seed(&[1; 32]).public_key(),
             shards: vec![ShardIndex(1), ShardIndex(3)],
             network_address: address.into(),
+            network_public_key: NetworkPublicKey([9; 32]),
         }
     }
 
     #[test]
-    fn host_and_port_addresses_mean_plain_http() {
-        assert_eq!(member("127.0.0.1:9185").http_url(), "http://127.0.0.1:9185");
+    fn host_and_port_addresses_mean_https_and_plain_http_is_explicit() {
+        assert_eq!(member("127.0.0.1:9185").http_url(), "https://127.0.0.1:9185");
         assert_eq!(member("https://node.example/").http_url(), "https://node.example");
+        assert_eq!(member("http://127.0.0.1:9185").http_url(), "http://127.0.0.1:9185");
     }
 
     #[test]
@@ -315,6 +339,7 @@ mod tests {
             name: format!("node-{byte}"),
             network_address: format!("127.0.0.1:{}", 9000 + u16::from(byte)),
             public_key: floe_encoder::bls::BlsSecretKey::from_seed(&[byte; 32]).public_key().to_bytes().to_vec(),
+            network_public_key: vec![byte; 32],
             voting_params: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 << 30 },
             commission_rate: 0,
             next_commission: None,
@@ -363,7 +388,8 @@ mod tests {
         let names: Vec<&str> = info.members.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["node-1", "node-2"]);
         assert_eq!(info.members[1].shards, [ShardIndex(0), ShardIndex(4)]);
-        assert_eq!(info.members[0].http_url(), "http://127.0.0.1:9001");
+        assert_eq!(info.members[0].http_url(), "https://127.0.0.1:9001");
+        assert_eq!(info.members[0].network_public_key, NetworkPublicKey([1; 32]));
         assert_eq!(info.members[1].public_key, floe_encoder::bls::BlsSecretKey::from_seed(&[2; 32]).public_key());
         assert_eq!(info.holder_of(ShardIndex(3)).map(|m| m.node_id), Some(Address::new([1; 32])));
     }

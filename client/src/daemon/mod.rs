@@ -79,6 +79,8 @@ pub struct DaemonSettings {
     pub access: Access,
     /// Which web origins browsers may call it from (none by default).
     pub cors: floe_serve::Cors,
+    /// The certificate it serves TLS with; `None` serves plain HTTP.
+    pub tls: Option<floe_serve::TlsIdentity>,
     /// Sliver bytes the aggregator's reads may hold, in all and per read.
     pub read_budget: Arc<ReadBudget>,
 }
@@ -91,6 +93,7 @@ impl Default for DaemonSettings {
             aggregator: true,
             access: Access::default(),
             cors: floe_serve::Cors::Off,
+            tls: None,
             read_budget: Arc::default(),
         }
     }
@@ -131,14 +134,17 @@ pub fn router(client: Arc<FloeClient>, settings: &DaemonSettings) -> Router {
 pub struct Daemon {
     /// The address it listens on.
     pub address: SocketAddr,
+    /// Whether it serves TLS.
+    pub tls: bool,
     /// The serving task.
     pub task: JoinHandle<std::io::Result<()>>,
 }
 
 impl Daemon {
-    /// The base URL, e.g. `http://127.0.0.1:31415`.
+    /// The base URL, e.g. `https://127.0.0.1:31415`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 }
 
@@ -151,12 +157,14 @@ pub fn serve(
 ) -> std::io::Result<Daemon> {
     let address = listener.local_addr()?;
     let app = router(client, &settings);
+    let tls = settings.tls.is_some();
     let options = floe_serve::ServeOptions {
         limits: floe_serve::ServeLimits::with_max_body(settings.max_body as u64),
         cors: settings.cors,
+        tls: settings.tls,
     };
     let task = tokio::spawn(floe_serve::serve_with(listener, app, options, shutdown));
-    Ok(Daemon { address, task })
+    Ok(Daemon { address, tls, task })
 }
 
 /// An error answer: status and message, as `{"error": {"code", "message"}}`.

@@ -47,6 +47,7 @@ impl ClientView for LocalCluster {
                 public_key: node.key.public_key(),
                 shards: node.shards.clone(),
                 url: node.server.url(),
+                network_key: None,
             })
             .collect();
         StorageCommittee::new(EPOCH, self.config.n_shards(), members).unwrap()

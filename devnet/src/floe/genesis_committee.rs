@@ -9,6 +9,7 @@ use floe_chain::floe::InitParams;
 use floe_chain::floe::events::StakingPoolRegistered;
 use floe_encoder::bls::BlsSecretKey;
 use floe_encoder::messages::ProofOfPossessionMessage;
+use floe_encoder::network_key::{NetworkKeyPair, NetworkPublicKey};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 
@@ -31,6 +32,8 @@ pub struct GenesisNode {
     pub network_address: String,
     /// BLS12-381 public key (48 bytes, compressed G1).
     pub public_key: Vec<u8>,
+    /// The Ed25519 key of the node's TLS certificate (32 bytes), which clients pin.
+    pub network_public_key: Vec<u8>,
     /// The key's signature over (operator, key) at epoch 0 (96 bytes).
     pub proof_of_possession: Vec<u8>,
     /// The account that registers the node and receives its `StorageNodeCap` and `StakedWal`.
@@ -48,13 +51,22 @@ pub struct GenesisNode {
 }
 
 impl GenesisNode {
-    /// A node with BLS key `key` run by `operator`, with the proof of possession for epoch 0.
-    pub fn new(name: &str, network_address: &str, key: &BlsSecretKey, operator: Address, stake: u64) -> Self {
+    /// A node with BLS key `key` and TLS key `network_key` run by `operator`, with the proof of
+    /// possession for epoch 0.
+    pub fn new(
+        name: &str,
+        network_address: &str,
+        key: &BlsSecretKey,
+        network_key: &NetworkPublicKey,
+        operator: Address,
+        stake: u64,
+    ) -> Self {
         let proof = ProofOfPossessionMessage::prove(0, operator.into_inner(), key);
         Self {
             name: name.to_owned(),
             network_address: network_address.to_owned(),
             public_key: key.public_key().to_bytes().to_vec(),
+            network_public_key: network_key.to_bytes().to_vec(),
             proof_of_possession: proof.signature.to_bytes().to_vec(),
             operator,
             stake,
@@ -66,12 +78,14 @@ impl GenesisNode {
     }
 }
 
-/// The secrets of a localnet node: its BLS key (to sign confirmations) and its operator's key
-/// (to send its transactions).
+/// The secrets of a localnet node: its BLS key (to sign confirmations), its network key (its TLS
+/// certificate's) and its operator's key (to send its transactions).
 #[derive(Debug)]
 pub struct LocalnetNodeKeys {
     /// The node's BLS key.
     pub bls: BlsSecretKey,
+    /// The node's network (TLS) key.
+    pub network: NetworkKeyPair,
     /// The operator's Sui key.
     pub operator: Keypair,
 }
@@ -168,16 +182,18 @@ impl CommitteeGenesis {
         let mut keys = Vec::with_capacity(n_nodes);
         for i in 0..n_nodes {
             let bls = BlsSecretKey::from_seed(&derive(i, b"bls"));
+            let network = NetworkKeyPair::from_seed(derive(i, b"network"));
             let operator = Keypair::from_secret_bytes(derive(i, b"operator"));
             let address = format!("http://127.0.0.1:{}", u32::from(first_port) + i as u32);
             nodes.push(GenesisNode::new(
                 &format!("node-{i}"),
                 &address,
                 &bls,
+                &network.public_key(),
                 operator.address(),
                 1_000_000 * 1_000_000_000,
             ));
-            keys.push(LocalnetNodeKeys { bls, operator });
+            keys.push(LocalnetNodeKeys { bls, network, operator });
         }
         Ok((Self::new(&params, wal_accounts, nodes)?, keys))
     }
@@ -235,6 +251,7 @@ pub(crate) fn run(
             ptb.pure(&node.name),
             ptb.pure(&node.network_address),
             ptb.pure(&node.public_key),
+            ptb.pure(&node.network_public_key),
             ptb.pure(&node.proof_of_possession),
             ptb.pure(&node.commission_rate),
             ptb.pure(&node.storage_price),

@@ -71,6 +71,7 @@ const FUNCTIONS: &[&str] = &[
     "set_write_price_vote",
     "set_node_capacity_vote",
     "set_network_address",
+    "set_network_public_key",
     "stake_with_pool",
     "request_withdraw_stake",
     "withdraw_stake",
@@ -122,6 +123,10 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
         "set_network_address" => {
             let address: String = call.pure(args, 2)?;
             with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_address(pool, address))
+        }
+        "set_network_public_key" => {
+            let key: Vec<u8> = call.pure(args, 2)?;
+            with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_public_key(pool, key))
         }
         "stake_with_pool" => stake_with_pool(call, args).map(|staked| vec![staked]),
         "request_withdraw_stake" => request_withdraw_stake(call, args).map(|()| vec![]),
@@ -281,14 +286,15 @@ fn register_candidate(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<
         name: call.pure(args, 1)?,
         network_address: call.pure(args, 2)?,
         public_key: call.pure(args, 3)?,
-        commission_rate: call.pure(args, 5)?,
+        network_public_key: call.pure(args, 4)?,
+        commission_rate: call.pure(args, 6)?,
         voting_params: VotingParams {
-            storage_price: call.pure(args, 6)?,
-            write_price: call.pure(args, 7)?,
-            node_capacity: call.pure(args, 8)?,
+            storage_price: call.pure(args, 7)?,
+            write_price: call.pure(args, 8)?,
+            node_capacity: call.pure(args, 9)?,
         },
     };
-    let proof: Vec<u8> = call.pure(args, 4)?;
+    let proof: Vec<u8> = call.pure(args, 5)?;
     let epoch = state.inner.epoch;
     let pool = staking_pool::new(call, registration, epoch)?;
     if !proof_of_possession_verifies(epoch, call.sender(), &pool.public_key, &proof) {

@@ -6,7 +6,7 @@
 use floe_chain::floe::framework::{Table, VecMap, VecMapEntry};
 use floe_chain::floe::staking_pool::{
     CommissionChange, ExchangeRate, MAX_COMMISSION_RATE, MAX_NAME_LENGTH, MAX_NETWORK_ADDRESS_LENGTH,
-    PUBLIC_KEY_LENGTH, PendingWithdrawal, StakingPool, VotingParams, stake_rewards,
+    NETWORK_PUBLIC_KEY_LENGTH, PUBLIC_KEY_LENGTH, PendingWithdrawal, StakingPool, VotingParams, stake_rewards,
 };
 use sui_sdk_types::{Address, TypeTag};
 
@@ -26,6 +26,8 @@ pub(crate) const E_NETWORK_ADDRESS_TOO_LONG: u64 = 2;
 pub(crate) const E_INVALID_PUBLIC_KEY: u64 = 3;
 /// `staking_pool::EEpochAlreadyProcessed`.
 pub(crate) const E_EPOCH_ALREADY_PROCESSED: u64 = 4;
+/// `staking_pool::EInvalidNetworkPublicKey`.
+pub(crate) const E_INVALID_NETWORK_PUBLIC_KEY: u64 = 5;
 
 /// What registration asks of a new pool.
 #[derive(Debug, Clone)]
@@ -33,6 +35,7 @@ pub(crate) struct Registration {
     pub name: String,
     pub network_address: String,
     pub public_key: Vec<u8>,
+    pub network_public_key: Vec<u8>,
     pub commission_rate: u16,
     pub voting_params: VotingParams,
 }
@@ -45,8 +48,8 @@ fn rate_type() -> TypeTag {
     TypeTag::Struct(Box::new(tag::<ExchangeRate>()))
 }
 
-/// A new pool in `epoch` after the Move checks (name, address, key length, commission, in that
-/// order). Ids are taken as Move takes them: the rate table's first, then the pool's.
+/// A new pool in `epoch` after the Move checks (name, address, key length, network key length,
+/// commission, in that order). Ids are taken as Move takes them: the rate table's first, then the pool's.
 pub(crate) fn new(
     call: &mut MoveCallContext<'_>,
     registration: Registration,
@@ -61,6 +64,9 @@ pub(crate) fn new(
     if registration.public_key.len() != PUBLIC_KEY_LENGTH {
         return Err(abort_in(MODULE, "new", E_INVALID_PUBLIC_KEY));
     }
+    if registration.network_public_key.len() != NETWORK_PUBLIC_KEY_LENGTH {
+        return Err(abort_in(MODULE, "new", E_INVALID_NETWORK_PUBLIC_KEY));
+    }
     if registration.commission_rate > MAX_COMMISSION_RATE {
         return Err(abort_in(MODULE, "new", E_INVALID_COMMISSION_RATE));
     }
@@ -71,6 +77,7 @@ pub(crate) fn new(
         name: registration.name,
         network_address: registration.network_address,
         public_key: registration.public_key,
+        network_public_key: registration.network_public_key,
         voting_params: registration.voting_params,
         commission_rate: registration.commission_rate,
         next_commission: None,
@@ -271,6 +278,15 @@ pub(crate) fn set_network_address(pool: &mut StakingPool, network_address: Strin
     Ok(())
 }
 
+/// Sets the network public key.
+pub(crate) fn set_network_public_key(pool: &mut StakingPool, key: Vec<u8>) -> Result<(), CallError> {
+    if key.len() != NETWORK_PUBLIC_KEY_LENGTH {
+        return Err(abort_in(MODULE, "set_network_public_key", E_INVALID_NETWORK_PUBLIC_KEY));
+    }
+    pool.network_public_key = key;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +298,7 @@ mod tests {
             name: String::new(),
             network_address: String::new(),
             public_key: vec![],
+            network_public_key: vec![],
             voting_params: VotingParams { storage_price: 0, write_price: 0, node_capacity: 0 },
             commission_rate: 0,
             next_commission: None,

@@ -27,6 +27,7 @@ async fn register_candidates(net: &StakedNet) {
         name: "candidate".into(),
         network_address: "http://127.0.0.1:3".into(),
         public_key: key.public_key().to_bytes().to_vec(),
+        network_public_key: vec![0x55; 32],
         proof_of_possession: proof.signature.to_bytes().to_vec(),
         commission_rate: 0,
         voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },

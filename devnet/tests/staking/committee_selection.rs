@@ -112,6 +112,7 @@ async fn registration_with_another_nodes_proof_of_possession_is_rejected() {
         name: "thief".into(),
         network_address: "http://127.0.0.1:1".into(),
         public_key: genesis_nodes[0].public_key.clone(),
+        network_public_key: vec![0x33; 32],
         proof_of_possession: genesis_nodes[0].proof_of_possession.clone(),
         commission_rate: 0,
         voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
@@ -135,6 +136,7 @@ async fn registration_creates_a_pool_and_a_capability() {
         name: "late".into(),
         network_address: "http://127.0.0.1:2".into(),
         public_key: key.public_key().to_bytes().to_vec(),
+        network_public_key: vec![0x44; 32],
         proof_of_possession: proof.signature.to_bytes().to_vec(),
         commission_rate: 100,
         voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
@@ -159,5 +161,35 @@ async fn registration_creates_a_pool_and_a_capability() {
     );
     let pool: floe_chain::floe::staking_pool::StakingPool = net.read(cap.node_id).await;
     assert_eq!((pool.name.as_str(), pool.commission_rate, pool.latest_epoch), ("late", 100, 1));
+    assert_eq!(pool.network_public_key, vec![0x44; 32]);
     assert_eq!(net.staking().await.pool_ids.len(), 5);
+}
+
+#[tokio::test]
+async fn node_settings_change_through_the_capability() {
+    let net = StakedNet::start(10).await;
+    let cap = net.owned(net.cap(1).await).await;
+    net.run_as(&net.operators[1], |tx| {
+        let cap = tx.object(cap);
+        net.calls.set_network_address(tx, cap, "10.0.0.1:1");
+        net.calls.set_network_public_key(tx, cap, &[9; 32]);
+    })
+    .await
+    .unwrap();
+    let pool = net.pool(1).await;
+    assert_eq!((pool.network_address.as_str(), pool.network_public_key), ("10.0.0.1:1", vec![9; 32]));
+}
+
+#[tokio::test]
+async fn setting_a_network_public_key_of_the_wrong_length_is_rejected() {
+    let net = StakedNet::start(10).await;
+    let cap = net.owned(net.cap(1).await).await;
+    let result = net
+        .run_as(&net.operators[1], |tx| {
+            let cap = tx.object(cap);
+            net.calls.set_network_public_key(tx, cap, &[7; 33]);
+        })
+        .await;
+    assert_eq!(abort_of(result), at("staking_pool", 5));
+    assert_eq!(net.pool(1).await.network_public_key.len(), 32);
 }

@@ -57,6 +57,7 @@ pub fn nodes() -> (Vec<GenesisNode>, Vec<BlsSecretKey>, Vec<Keypair>) {
             "node",
             &format!("http://127.0.0.1:{}", 9100 + u16::from(i)),
             &key,
+            &floe_encoder::network_key::NetworkKeyPair::from_seed([0x50 + i; 32]).public_key(),
             operator.address(),
             STAKES[i as usize],
         );

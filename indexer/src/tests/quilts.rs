@@ -185,7 +185,7 @@ fn fetcher(backend: Backend) {
         source.attempts = 4;
         source.concurrency = 2;
         let pool = db.pool();
-        let done = QuiltFetcher::new(source).run_once(&pool, 100).await.unwrap();
+        let done = QuiltFetcher::new(source).unwrap().run_once(&pool, 100).await.unwrap();
         assert_eq!(done, 4);
         let requests: Vec<u32> = aggregator.requests.iter().map(|r| r.load(Ordering::SeqCst)).collect();
         assert_eq!(requests[1..], [1, 1, 3, 4], "a plain blob is asked once; retries stop at 4");
@@ -201,7 +201,7 @@ fn fetcher(backend: Backend) {
         assert_eq!((found.items.len(), found.items[0].quilt_id.as_str()), (1, id(3).as_str()));
         // Everything was asked about: nothing left, nothing asked again.
         assert!(quilts::pending(&mut conn, 100).unwrap().is_empty());
-        assert_eq!(QuiltFetcher::new(QuiltSource::new(&url)).run_once(&pool, 100).await.unwrap(), 0);
+        assert_eq!(QuiltFetcher::new(QuiltSource::new(&url)).unwrap().run_once(&pool, 100).await.unwrap(), 0);
     });
 }
 

@@ -50,12 +50,14 @@ fun new(n_shards: u16, epoch_duration_ms: u64, max_committee_size: u16, ctx: &mu
 
 /// Registers the sender as a storage node candidate and returns its capability. The proof of
 /// possession is the node's BLS signature over (sender address, public key) for the current
-/// epoch. Commission is in basis points; the prices and capacity are the node's first votes.
+/// epoch. The network public key (32 bytes, Ed25519) is the key of the node's TLS certificate,
+/// which clients and peers pin. Commission is in basis points; the prices and capacity are the node's first votes.
 public fun register_candidate(
     self: &mut Staking,
     name: String,
     network_address: String,
     public_key: vector<u8>,
+    network_public_key: vector<u8>,
     proof_of_possession: vector<u8>,
     commission_rate: u16,
     storage_price: u64,
@@ -67,6 +69,7 @@ public fun register_candidate(
         name,
         network_address,
         public_key,
+        network_public_key,
         proof_of_possession,
         commission_rate,
         storage_price,
@@ -104,6 +107,12 @@ public fun set_node_capacity_vote(self: &mut Staking, cap: &StorageNodeCap, capa
 /// Sets the node's network address.
 public fun set_network_address(self: &mut Staking, cap: &StorageNodeCap, network_address: String) {
     self.inner_mut().set_network_address(cap, network_address)
+}
+
+/// Sets the node's network public key (32 bytes, Ed25519): the key its TLS certificate must carry
+/// from now on.
+public fun set_network_public_key(self: &mut Staking, cap: &StorageNodeCap, network_public_key: vector<u8>) {
+    self.inner_mut().set_network_public_key(cap, network_public_key)
 }
 
 // === Stake ===

@@ -122,6 +122,7 @@ public(package) fun register_candidate(
     name: String,
     network_address: String,
     public_key: vector<u8>,
+    network_public_key: vector<u8>,
     proof_of_possession: vector<u8>,
     commission_rate: u16,
     storage_price: u64,
@@ -133,6 +134,7 @@ public(package) fun register_candidate(
         name,
         network_address,
         public_key,
+        network_public_key,
         commission_rate,
         storage_price,
         write_price,
@@ -187,6 +189,11 @@ public(package) fun set_node_capacity_vote(self: &mut StakingInnerV1, cap: &Stor
 /// Sets the node's network address.
 public(package) fun set_network_address(self: &mut StakingInnerV1, cap: &StorageNodeCap, address: String) {
     self.pool_mut(cap.node_id()).set_network_address(address)
+}
+
+/// Sets the node's network public key.
+public(package) fun set_network_public_key(self: &mut StakingInnerV1, cap: &StorageNodeCap, key: vector<u8>) {
+    self.pool_mut(cap.node_id()).set_network_public_key(key)
 }
 
 // === Stake ===

@@ -1,4 +1,5 @@
-/// `StakingPool`: one node's pool. It holds the node's registration (name, address, BLS key),
+/// `StakingPool`: one node's pool. It holds the node's registration (name, address, BLS key,
+/// network key),
 /// its votes, its commission, and the share accounting that makes rewards accrue to stakers:
 /// each epoch has an exchange rate (WAL in the pool : shares), stake enters and leaves at the
 /// rate of the epoch it activates or is withdrawn in.
@@ -18,6 +19,8 @@ const MAX_NAME_LENGTH: u64 = 100;
 const MAX_NETWORK_ADDRESS_LENGTH: u64 = 259;
 /// Length of a compressed BLS12-381 G1 public key.
 const PUBLIC_KEY_LENGTH: u64 = 48;
+/// Length of an Ed25519 public key: the node's network (TLS) key.
+const NETWORK_PUBLIC_KEY_LENGTH: u64 = 32;
 
 /// The commission rate is above 10,000 basis points.
 const EInvalidCommissionRate: u64 = 0;
@@ -29,6 +32,8 @@ const ENetworkAddressTooLong: u64 = 2;
 const EInvalidPublicKey: u64 = 3;
 /// The pool was already advanced to this epoch or a later one.
 const EEpochAlreadyProcessed: u64 = 4;
+/// The network public key is not 32 bytes.
+const EInvalidNetworkPublicKey: u64 = 5;
 
 /// The node's votes for the next epochs' parameters.
 public struct VotingParams has copy, drop, store {
@@ -62,6 +67,8 @@ public struct StakingPool has key, store {
     name: String,
     network_address: String,
     public_key: vector<u8>,
+    /// The Ed25519 key of the node's TLS certificate: clients and peers pin it.
+    network_public_key: vector<u8>,
     voting_params: VotingParams,
     commission_rate: u16,
     next_commission: Option<CommissionChange>,
@@ -80,6 +87,7 @@ public(package) fun new(
     name: String,
     network_address: String,
     public_key: vector<u8>,
+    network_public_key: vector<u8>,
     commission_rate: u16,
     storage_price: u64,
     write_price: u64,
@@ -90,6 +98,7 @@ public(package) fun new(
     assert!(name.length() <= MAX_NAME_LENGTH, ENameTooLong);
     assert!(network_address.length() <= MAX_NETWORK_ADDRESS_LENGTH, ENetworkAddressTooLong);
     assert!(public_key.length() == PUBLIC_KEY_LENGTH, EInvalidPublicKey);
+    assert!(network_public_key.length() == NETWORK_PUBLIC_KEY_LENGTH, EInvalidNetworkPublicKey);
     assert!(commission_rate <= MAX_COMMISSION_RATE, EInvalidCommissionRate);
     let mut exchange_rates = table::new(ctx);
     exchange_rates.add(epoch, ExchangeRate { wal_amount: 0, share_amount: 0 });
@@ -98,6 +107,7 @@ public(package) fun new(
         name,
         network_address,
         public_key,
+        network_public_key,
         voting_params: VotingParams { storage_price, write_price, node_capacity },
         commission_rate,
         next_commission: option::none(),
@@ -288,6 +298,12 @@ public(package) fun set_network_address(self: &mut StakingPool, network_address:
     self.network_address = network_address;
 }
 
+/// Sets the network public key (the node's new TLS key).
+public(package) fun set_network_public_key(self: &mut StakingPool, network_public_key: vector<u8>) {
+    assert!(network_public_key.length() == NETWORK_PUBLIC_KEY_LENGTH, EInvalidNetworkPublicKey);
+    self.network_public_key = network_public_key;
+}
+
 // === Accessors ===
 
 /// The node id (the pool's object id).
@@ -301,6 +317,9 @@ public fun network_address(self: &StakingPool): &String { &self.network_address 
 
 /// The node's BLS public key (48 bytes, compressed G1).
 public fun public_key(self: &StakingPool): &vector<u8> { &self.public_key }
+
+/// The node's network public key (32 bytes, Ed25519): the key of its TLS certificate.
+public fun network_public_key(self: &StakingPool): &vector<u8> { &self.network_public_key }
 
 /// The commission rate in basis points.
 public fun commission_rate(self: &StakingPool): u16 { self.commission_rate }

@@ -59,6 +59,7 @@ fun register_candidates(staking: &mut Staking, n: u64): vector<StorageNodeCap> {
             b"candidate".to_string(),
             b"127.0.0.1:9999".to_string(),
             bls_vectors::public_keys()[0],
+            test_nodes::network_key(0),
             bls_vectors::proofs_of_possession()[0],
             0,
             1,
@@ -153,7 +154,7 @@ fun try_join_active_set_fills_a_seat_freed_by_a_withdrawal() {
 // === Catching up ===
 
 fun pool(ctx: &mut TxContext): StakingPool {
-    staking_pool::new(b"p".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], 1_000, 1, 1, 1, 0, ctx)
+    staking_pool::new(b"p".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], test_nodes::network_key(0), 1_000, 1, 1, 1, 0, ctx)
 }
 
 fun history(p: &mut StakingPool) {

@@ -65,6 +65,7 @@ fun registration_with_another_nodes_proof_of_possession_is_rejected() {
         b"n".to_string(),
         b"a".to_string(),
         v::public_keys()[0],
+        x"1111111111111111111111111111111111111111111111111111111111111111",
         v::proofs_of_possession()[1],
         0,
         1,

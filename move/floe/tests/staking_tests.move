@@ -22,6 +22,7 @@ fun registration_creates_a_pool_and_a_capability() {
     let pool = staking.inner().pool(node_id);
     assert!(pool.node_id() == node_id);
     assert!(pool.public_key() == &bls_vectors::public_keys()[0]);
+    assert!(pool.network_public_key() == &test_nodes::network_key(0));
     assert!(pool.commission_rate() == 1_000 && pool.storage_price_vote() == 10 && pool.write_price_vote() == 1);
     assert!(pool.node_capacity_vote() == 1 << 30 && pool.wal_balance() == 0);
     assert!(pool.name() == &b"node".to_string() && pool.network_address() == &b"127.0.0.1:9000".to_string());
@@ -37,7 +38,7 @@ fun a_name_over_100_bytes_is_rejected() {
     let mut staking = staking::new_for_testing(10, 1, 10, ctx);
     let mut name = b"".to_string();
     101u64.do!(|_| name.append(b"x".to_string()));
-    let cap = staking.register_candidate(name, b"a".to_string(), bls_vectors::public_keys()[0], vector[], 0, 1, 1, 1, ctx);
+    let cap = staking.register_candidate(name, b"a".to_string(), bls_vectors::public_keys()[0], test_nodes::network_key(0), vector[], 0, 1, 1, 1, ctx);
     destroy(cap); destroy(staking);
 }
 
@@ -47,7 +48,7 @@ fun a_network_address_over_259_bytes_is_rejected() {
     let mut staking = staking::new_for_testing(10, 1, 10, ctx);
     let mut address = b"".to_string();
     260u64.do!(|_| address.append(b"x".to_string()));
-    let cap = staking.register_candidate(b"n".to_string(), address, bls_vectors::public_keys()[0], vector[], 0, 1, 1, 1, ctx);
+    let cap = staking.register_candidate(b"n".to_string(), address, bls_vectors::public_keys()[0], test_nodes::network_key(0), vector[], 0, 1, 1, 1, ctx);
     destroy(cap); destroy(staking);
 }
 
@@ -55,15 +56,31 @@ fun a_network_address_over_259_bytes_is_rejected() {
 fun a_public_key_of_the_wrong_length_is_rejected() {
     let ctx = &mut tx_context::dummy();
     let mut staking = staking::new_for_testing(10, 1, 10, ctx);
-    let cap = staking.register_candidate(b"n".to_string(), b"a".to_string(), vector[1, 2, 3], vector[], 0, 1, 1, 1, ctx);
+    let cap = staking.register_candidate(b"n".to_string(), b"a".to_string(), vector[1, 2, 3], test_nodes::network_key(0), vector[], 0, 1, 1, 1, ctx);
     destroy(cap); destroy(staking);
+}
+
+#[test, expected_failure(abort_code = staking_pool::EInvalidNetworkPublicKey)]
+fun a_network_public_key_of_the_wrong_length_is_rejected() {
+    let ctx = &mut tx_context::dummy();
+    let mut staking = staking::new_for_testing(10, 1, 10, ctx);
+    let cap = staking.register_candidate(b"n".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], vector[1, 2], vector[], 0, 1, 1, 1, ctx);
+    destroy(cap); destroy(staking);
+}
+
+#[test, expected_failure(abort_code = staking_pool::EInvalidNetworkPublicKey)]
+fun setting_a_network_public_key_of_the_wrong_length_is_rejected() {
+    let ctx = &mut tx_context::dummy();
+    let (mut staking, system, caps, clock) = test_nodes::setup(10, ctx);
+    staking.set_network_public_key(&caps[1], vector::tabulate!(33, |_| 7));
+    destroy(staking); destroy(system); destroy(caps); clock.destroy_for_testing();
 }
 
 #[test, expected_failure(abort_code = staking_pool::EInvalidCommissionRate)]
 fun a_commission_over_100_percent_is_rejected() {
     let ctx = &mut tx_context::dummy();
     let mut staking = staking::new_for_testing(10, 1, 10, ctx);
-    let cap = staking.register_candidate(b"n".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], vector[], 10_001, 1, 1, 1, ctx);
+    let cap = staking.register_candidate(b"n".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], test_nodes::network_key(0), vector[], 10_001, 1, 1, 1, ctx);
     destroy(cap); destroy(staking);
 }
 
@@ -75,7 +92,9 @@ fun node_settings_change_through_the_capability() {
     staking.set_write_price_vote(&caps[1], 98);
     staking.set_node_capacity_vote(&caps[1], 97);
     staking.set_network_address(&caps[1], b"10.0.0.1:1".to_string());
+    staking.set_network_public_key(&caps[1], test_nodes::network_key(9));
     let pool = staking.inner().pool(caps[1].node_id());
+    assert!(pool.network_public_key() == &test_nodes::network_key(9));
     assert!(pool.storage_price_vote() == 99 && pool.write_price_vote() == 98 && pool.node_capacity_vote() == 97);
     assert!(pool.network_address() == &b"10.0.0.1:1".to_string());
     destroy(staking); destroy(system); destroy(caps); clock.destroy_for_testing();
@@ -484,7 +503,7 @@ fun requesting_withdrawal_twice_is_rejected() {
 #[test, expected_failure(abort_code = staking_pool::EEpochAlreadyProcessed)]
 fun a_pool_cannot_be_advanced_twice_to_the_same_epoch() {
     let ctx = &mut tx_context::dummy();
-    let mut pool = staking_pool::new(b"n".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], 0, 1, 1, 1, 0, ctx);
+    let mut pool = staking_pool::new(b"n".to_string(), b"a".to_string(), bls_vectors::public_keys()[0], test_nodes::network_key(0), 0, 1, 1, 1, 0, ctx);
     pool.advance_epoch(1, sui::balance::zero());
     pool.advance_epoch(1, sui::balance::zero());
     destroy(pool);

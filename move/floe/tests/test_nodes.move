@@ -30,6 +30,7 @@ public fun register(staking: &mut Staking, i: u64, commission_rate: u16): Storag
         b"node".to_string(),
         b"127.0.0.1:9000".to_string(),
         bls_vectors::public_keys()[i],
+        network_key(i),
         bls_vectors::proofs_of_possession()[i],
         commission_rate,
         10 * (i + 1),
@@ -38,6 +39,9 @@ public fun register(staking: &mut Staking, i: u64, commission_rate: u16): Storag
         &mut ctx,
     )
 }
+
+/// Node `i`'s network (TLS) public key: 32 bytes, all `i + 1`.
+public fun network_key(i: u64): vector<u8> { vector::tabulate!(32, |_| (i + 1) as u8) }
 
 /// A fresh network at epoch 0 with the four nodes registered (no stake yet).
 public fun setup(max_committee_size: u16, ctx: &mut TxContext): (Staking, System, vector<StorageNodeCap>, Clock) {

@@ -82,15 +82,18 @@ pub fn router(node: Arc<StorageNode>) -> Router {
 pub struct Server {
     /// The address it listens on.
     pub address: SocketAddr,
+    /// Whether it serves TLS.
+    pub tls: bool,
     /// The serving task. Stop a server started with [`serve_until`] through its shutdown signal:
     /// aborting the task leaves open connections (and their hold on the node) alive.
     pub task: JoinHandle<std::io::Result<()>>,
 }
 
 impl Server {
-    /// The base URL of the server, e.g. `http://127.0.0.1:9185`.
+    /// The base URL of the server, e.g. `https://127.0.0.1:9185`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 }
 
@@ -99,17 +102,30 @@ pub fn serve(listener: TcpListener, node: Arc<StorageNode>) -> std::io::Result<S
     serve_until(listener, node, std::future::pending())
 }
 
-/// Serves `node` on `listener` in a background task until `shutdown` completes; requests in
-/// flight then finish (their writes are committed) before the task ends.
+/// Serves `node` over plain HTTP on `listener` in a background task until `shutdown` completes;
+/// requests in flight then finish (their writes are committed) before the task ends.
 pub fn serve_until(
     listener: TcpListener,
     node: Arc<StorageNode>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<Server> {
+    serve_tls_until(listener, node, None, shutdown)
+}
+
+/// [`serve_until`], over TLS with `tls` (the node's self-signed certificate for its network
+/// key), or plain HTTP when it is `None`.
+pub fn serve_tls_until(
+    listener: TcpListener,
+    node: Arc<StorageNode>,
+    tls: Option<floe_serve::TlsIdentity>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<Server> {
     let address = listener.local_addr()?;
     let app = router(node);
     // floe-serve's timeouts, connection limit and JSON rejections; routes bound their own bodies.
     let limits = floe_serve::ServeLimits::with_max_body(floe_node_api::bounds::MAX_REQUEST_BODY as u64);
-    let task = tokio::spawn(floe_serve::serve(listener, app, limits, shutdown));
-    Ok(Server { address, task })
+    let is_tls = tls.is_some();
+    let options = floe_serve::ServeOptions { limits, cors: floe_serve::Cors::Off, tls };
+    let task = tokio::spawn(floe_serve::serve_with(listener, app, options, shutdown));
+    Ok(Server { address, tls: is_tls, task })
 }

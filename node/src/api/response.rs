@@ -69,6 +69,7 @@ impl IntoResponse for ApiError {
         let status = match &self {
             Self::Node(error) => match error.kind() {
                 ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+                ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
                 ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                 ErrorKind::NotFound => StatusCode::NOT_FOUND,
                 ErrorKind::Conflict => StatusCode::CONFLICT,

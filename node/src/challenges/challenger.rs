@@ -7,6 +7,7 @@ use floe_chain::{ChainClient, floe::state::CommitteeInfo};
 use floe_encoder::{
     BlobId, EncodingConfig, ShardIndex,
     challenge::{ChallengeSample, EligibleBlobs, SAMPLES_PER_NODE, draw_samples},
+    network_key::NetworkPublicKey,
 };
 use floe_node_api::{NodeClient, SampleAnswer};
 
@@ -19,6 +20,8 @@ pub struct Target {
     pub node_id: [u8; 32],
     /// Its API's base URL.
     pub url: String,
+    /// The key its TLS certificate must carry.
+    pub network_key: NetworkPublicKey,
     /// The shards it is challenged on: held now and in the previous epoch.
     pub shards: Vec<ShardIndex>,
 }
@@ -37,6 +40,7 @@ pub fn targets(current: &CommitteeInfo, previous: Option<&CommitteeInfo>) -> Vec
             Target {
                 node_id: member.node_id.into_inner(),
                 url: member.http_url(),
+                network_key: member.network_public_key,
                 shards: member.shards.iter().copied().filter(|shard| before.contains(shard)).collect(),
             }
         })
@@ -93,20 +97,18 @@ impl Deadline<'_> {
     }
 }
 
-/// Challenges the node at `target.url` on `samples` until every sample is answered, an answer
+/// Challenges `node` (a member's client) on `samples` until every sample is answered, an answer
 /// is forged, or the `deadline` passed. `is_live` excuses samples whose blob died since they
 /// were drawn.
 pub async fn challenge(
-    http: &reqwest::Client,
+    node: &NodeClient,
     config: &EncodingConfig,
-    url: &str,
     samples: Vec<ChallengeSample>,
     settings: &ChallengeSettings,
     is_live: impl Fn(&BlobId) -> bool,
     deadline: &Deadline<'_>,
 ) -> Verdict {
     let total = samples.len();
-    let node = NodeClient::new(http.clone(), url);
     let mut pending = samples;
     let mut delay = settings.retry_delay;
     let mut last_problem = String::new();
@@ -163,7 +165,8 @@ mod tests {
             name: format!("node-{id}"),
             public_key: BlsSecretKey::from_seed(&[id; 32]).public_key(),
             shards: shards.iter().copied().map(ShardIndex).collect(),
-            network_address: format!("127.0.0.1:{}", 9000 + u16::from(id)),
+            network_address: format!("http://127.0.0.1:{}", 9000 + u16::from(id)),
+            network_public_key: floe_encoder::network_key::NetworkPublicKey([id; 32]),
         }
     }
 
@@ -182,6 +185,7 @@ mod tests {
         assert_eq!(shards(1), vec![3, 4], "shard 2 moved to it this epoch");
         assert!(shards(2).is_empty(), "a member new to the committee is not challenged in its first epoch");
         assert_eq!(targets[2].url, "http://127.0.0.1:9003");
+        assert_eq!(targets[2].network_key, NetworkPublicKey([3; 32]));
         assert!(super::targets(&current, None).iter().all(|target| target.shards.is_empty()));
     }
 }

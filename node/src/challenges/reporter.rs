@@ -116,7 +116,8 @@ mod tests {
                     name: format!("n{i}"),
                     public_key: key(i).public_key(),
                     shards,
-                    network_address: "127.0.0.1:1".into(),
+                    network_address: "http://127.0.0.1:1".into(),
+                    network_public_key: floe_encoder::network_key::NetworkPublicKey([i; 32]),
                 }
             })
             .collect();

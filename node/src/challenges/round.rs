@@ -156,7 +156,8 @@ pub async fn run_round(
                     state.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
                 };
                 let deadline = Deadline { client: operator.client(), at_ms: deadline_ms, epoch, state };
-                let verdict = challenge(http, config, &target.url, samples, settings, live, &deadline).await;
+                let member = NodeClient::for_node(http, &target.url, Some(&target.network_key));
+                let verdict = challenge(&member, config, samples, settings, live, &deadline).await;
                 if state.current_epoch() != epoch {
                     return;
                 }
@@ -273,7 +274,7 @@ async fn gather(
             if index == own {
                 return own_verdicts.clone();
             }
-            NodeClient::new(http.clone(), &member.http_url())
+            NodeClient::for_node(http, &member.http_url(), Some(&member.network_public_key))
                 .challenge_outcomes(epoch, size, settings.request_timeout)
                 .await
                 .unwrap_or_default()

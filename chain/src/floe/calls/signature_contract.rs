@@ -136,6 +136,7 @@ fn every_call() -> Vec<TransactionBuilder> {
         name: "n".into(),
         network_address: "a".into(),
         public_key: vec![1; 48],
+        network_public_key: vec![4; 32],
         proof_of_possession: vec![2; 96],
         commission_rate: 1,
         voting: VotingParams { storage_price: 1, write_price: 1, node_capacity: 1 },
@@ -275,6 +276,10 @@ fn every_call() -> Vec<TransactionBuilder> {
             floe.set_network_address(tx, cap, "a");
         }),
         Box::new(|tx| {
+            let cap = owned(tx, 1);
+            floe.set_network_public_key(tx, cap, &[4; 32]);
+        }),
+        Box::new(|tx| {
             let coin = owned(tx, 1);
             floe.stake_with_pool(tx, coin, node_id);
         }),
@@ -373,7 +378,7 @@ fn every_call() -> Vec<TransactionBuilder> {
 #[test]
 fn every_builder_matches_its_move_signature() {
     let transactions = every_call();
-    assert_eq!(transactions.len(), 62);
+    assert_eq!(transactions.len(), 63);
     let mut seen = std::collections::BTreeSet::new();
     for tx in transactions {
         let call = single(tx);

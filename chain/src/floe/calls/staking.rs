@@ -18,6 +18,8 @@ pub struct NodeRegistration {
     pub network_address: String,
     /// The node's BLS public key (48 bytes).
     pub public_key: Vec<u8>,
+    /// The Ed25519 key of the node's TLS certificate (32 bytes).
+    pub network_public_key: Vec<u8>,
     /// The key's proof of possession over (sender, key) for the current epoch (96 bytes).
     pub proof_of_possession: Vec<u8>,
     /// Commission in basis points (at most 10,000).
@@ -34,13 +36,14 @@ impl FloeCalls {
     }
 
     /// `staking::register_candidate(&mut Staking, name, network_address, public_key,
-    /// proof_of_possession, commission_rate, storage_price, write_price, node_capacity)`.
+    /// network_public_key, proof_of_possession, commission_rate, storage_price, write_price, node_capacity)`.
     /// Returns the `StorageNodeCap`.
     pub fn register_candidate(&self, builder: &mut TransactionBuilder, node: &NodeRegistration) -> Argument {
         let args = vec![
             string(builder, &node.name),
             string(builder, &node.network_address),
             bytes(builder, &node.public_key),
+            bytes(builder, &node.network_public_key),
             bytes(builder, &node.proof_of_possession),
             pure(builder, &node.commission_rate),
             pure(builder, &node.voting.storage_price),
@@ -83,6 +86,12 @@ impl FloeCalls {
     pub fn set_network_address(&self, builder: &mut TransactionBuilder, cap: Argument, network_address: &str) {
         let address = string(builder, network_address);
         self.staking_call(builder, "set_network_address", vec![cap, address]);
+    }
+
+    /// `staking::set_network_public_key(&mut Staking, &StorageNodeCap, network_public_key)`.
+    pub fn set_network_public_key(&self, builder: &mut TransactionBuilder, cap: Argument, network_public_key: &[u8]) {
+        let key = bytes(builder, network_public_key);
+        self.staking_call(builder, "set_network_public_key", vec![cap, key]);
     }
 
     /// `staking::stake_with_pool(&mut Staking, Coin<WAL>, node_id: ID)`: stakes the whole coin.
@@ -177,12 +186,13 @@ mod tests {
     use crate::floe::test_vectors;
 
     #[test]
-    fn register_candidate_passes_eight_values_after_the_staking_object() {
+    fn register_candidate_passes_nine_values_after_the_staking_object() {
         let calls = floe_calls();
         let node = NodeRegistration {
             name: "n0".into(),
             network_address: "127.0.0.1:9100".into(),
             public_key: test_vectors::node_0_public_key(),
+            network_public_key: vec![0x7e; 32],
             proof_of_possession: vec![0x8b; 96],
             commission_rate: 500,
             voting: VotingParams { storage_price: 5, write_price: 1, node_capacity: 1 << 30 },
@@ -195,6 +205,8 @@ mod tests {
         assert_eq!(call.name(), "staking::register_candidate");
         let mut key = vec![48];
         key.extend(test_vectors::node_0_public_key());
+        let mut network_key = vec![32];
+        network_key.extend([0x7e; 32]);
         let mut pop = vec![96];
         pop.extend([0x8b; 96]);
         assert_eq!(
@@ -204,6 +216,7 @@ mod tests {
                 Arg::Pure(b"\x02n0".to_vec()),
                 pure(&"127.0.0.1:9100"),
                 Arg::Pure(key),
+                Arg::Pure(network_key),
                 Arg::Pure(pop),
                 pure(&500u16),
                 pure(&5u64),
@@ -224,6 +237,7 @@ mod tests {
         calls.set_write_price_vote(&mut tx, cap, 8);
         calls.set_node_capacity_vote(&mut tx, cap, 9);
         calls.set_network_address(&mut tx, cap, "n:1");
+        calls.set_network_public_key(&mut tx, cap, &[0x7e; 32]);
         calls.epoch_sync_done(&mut tx, cap, 3);
         let built = build(tx);
         let expected = [
@@ -233,6 +247,7 @@ mod tests {
             ("staking::set_write_price_vote", vec![staking(true), owned_arg(0xca), pure(&8u64)]),
             ("staking::set_node_capacity_vote", vec![staking(true), owned_arg(0xca), pure(&9u64)]),
             ("staking::set_network_address", vec![staking(true), owned_arg(0xca), pure(&"n:1")]),
+            ("staking::set_network_public_key", vec![staking(true), owned_arg(0xca), pure(&vec![0x7e_u8; 32])]),
             ("staking::epoch_sync_done", vec![staking(true), owned_arg(0xca), pure(&3u32), clock()]),
         ];
         assert_eq!(built.len(), expected.len());
