@@ -141,7 +141,9 @@ async fn bad_quilt_uploads_are_refused_in_json_before_anything_is_spent() {
     let sui_before = chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap();
     let url = format!("{base}/v1/quilts");
 
-    let cases: [(&[(&str, &[u8])], &str); 6] = [
+    // The parts sent, and what the refusal must say.
+    type Case = (&'static [(&'static str, &'static [u8])], &'static str);
+    let cases: [Case; 6] = [
         (&[], "no files"),
         (&[("_metadata", b"[]")], "no files"),
         (&[("a", b"1"), ("_metadata", b"{\"not\": \"an array\"}")], "_metadata is not a JSON array"),
@@ -207,7 +209,7 @@ async fn a_file_is_read_from_the_slivers_holding_it_when_the_whole_quilt_cannot_
         if holders.contains(&member) {
             continue;
         }
-        let key = committee.members()[member].public_key.clone();
+        let key = committee.members()[member].public_key;
         let index = (0..net.localnet.n_nodes())
             .find(|i| net.localnet.node(*i).is_some_and(|node| node.node().public_key() == key))
             .expect("every member is a local node");
