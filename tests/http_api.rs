@@ -2,7 +2,7 @@
 //! `newlyCreated` then `alreadyCertified`, `GET /v1/blobs/{id}` returns the bytes, whole or by
 //! range, and by object id.
 
-use floe_tests::{SMALL, TestNet, random_bytes};
+use floe_tests::{DaemonHttp, SMALL, TestNet, json_error, random_bytes};
 
 async fn put(http: &reqwest::Client, url: &str, body: &[u8]) -> serde_json::Value {
     let response = http.put(url).body(body.to_vec()).send().await.unwrap();
@@ -13,8 +13,7 @@ async fn put(http: &reqwest::Client, url: &str, body: &[u8]) -> serde_json::Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_and_aggregator_round_trip_with_ranges_and_object_ids() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url().expect("the daemon runs");
-    let http = reqwest::Client::new();
+    let DaemonHttp { base, http } = net.daemon_http();
     let blob = random_bytes(123_457, 21);
 
     let created = put(&http, &format!("{base}/v1/blobs?epochs=2&permanent=true"), &blob).await;
@@ -56,36 +55,26 @@ async fn raw(address: &str, request: &[u8]) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-async fn error_of(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("a JSON error");
-    assert_eq!(body["error"]["code"], status, "{body}");
-    (status, body["error"]["message"].as_str().expect("a message").to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_in_json_before_anything_is_spent() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url().expect("the daemon runs");
-    let http = reqwest::Client::new();
-    let user = net.localnet.user_key().address();
-    let chain = net.localnet.chain();
-    let sui_before = chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap();
+    let DaemonHttp { base, http } = net.daemon_http();
+    let sui_before = net.user_sui().await;
     let blob = random_bytes(1000, 5);
 
     for epochs in ["1000", "4294967295"] {
         let response = http.put(format!("{base}/v1/blobs?epochs={epochs}")).body(blob.clone()).send().await.unwrap();
-        let (status, message) = error_of(response).await;
+        let (status, message) = json_error(response).await;
         assert_eq!(status, 400, "epochs={epochs}: {message}");
         assert!(message.contains("at most 104 epochs ahead"), "epochs={epochs}: {message}");
     }
     // An extractor rejection (not a number) is floe's JSON error too.
     let (status, _) =
-        error_of(http.put(format!("{base}/v1/blobs?epochs=x")).body(blob.clone()).send().await.unwrap()).await;
+        json_error(http.put(format!("{base}/v1/blobs?epochs=x")).body(blob.clone()).send().await.unwrap()).await;
     assert_eq!(status, 400);
-    let (status, message) = error_of(http.get(format!("{base}/v1/nowhere")).send().await.unwrap()).await;
+    let (status, message) = json_error(http.get(format!("{base}/v1/nowhere")).send().await.unwrap()).await;
     assert_eq!(status, 404, "{message}");
-    assert_eq!(chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap(), sui_before, "gas was spent");
+    assert_eq!(net.user_sui().await, sui_before, "gas was spent");
 
     // A declared 10 GB body is refused before a byte of it is sent.
     let address = base.trim_start_matches("http://");
@@ -101,8 +90,7 @@ async fn bad_input_is_refused_in_json_before_anything_is_spent() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_put_resumes_a_paid_but_uncertified_registration_and_the_aggregator_refuses_it_until_then() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url().expect("the daemon runs");
-    let http = reqwest::Client::new();
+    let DaemonHttp { base, http } = net.daemon_http();
     let client = net.localnet.client().await.unwrap();
     let chain = client.chain().unwrap();
     let user = net.localnet.user_key().address();
@@ -123,7 +111,7 @@ async fn a_put_resumes_a_paid_but_uncertified_registration_and_the_aggregator_re
 
     // The nodes hold its slivers, but it is not certified: the aggregator says so.
     for url in [format!("{base}/v1/blobs/{blob_id}"), format!("{base}/v1/blobs/by-object-id/{object_id}")] {
-        let (status, message) = error_of(http.get(&url).send().await.unwrap()).await;
+        let (status, message) = json_error(http.get(&url).send().await.unwrap()).await;
         assert_eq!(status, 409, "{url}: {message}");
         assert!(message.contains("not certified"), "{message}");
     }
@@ -150,8 +138,7 @@ async fn a_put_resumes_a_paid_but_uncertified_registration_and_the_aggregator_re
 async fn fifty_concurrent_puts_from_one_key_all_certify_with_one_blob_object_each() {
     const STORES: usize = 50;
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url().expect("the daemon runs");
-    let http = reqwest::Client::new();
+    let DaemonHttp { base, http } = net.daemon_http();
     let mut puts = tokio::task::JoinSet::new();
     for index in 0..STORES {
         let (http, url) = (http.clone(), format!("{base}/v1/blobs?epochs=2"));

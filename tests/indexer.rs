@@ -10,15 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use floe_chain::floe::state::FloeReader;
-use floe_chain::{Keypair, select_gas, transaction_for};
+use floe_chain::{Executor, Keypair, gas_budget};
 use floe_client::{NoProgress, StoreOptions, StoreOutcome};
 use floe_indexer::{DatabaseUrl, DbConnection, IndexerConfig, IndexerService};
 use floe_tests::{SMALL, TestNet, random_bytes};
 use serde_json::Value;
 use sui_sdk_types::Address;
 use sui_transaction_builder::ObjectInput;
-
-const GAS_BUDGET: u64 = 50_000_000;
 
 /// Starts an indexer of `net`'s chain on `database`, serving on a free port.
 async fn start_indexer(net: &TestNet, database: &DatabaseUrl) -> IndexerService {
@@ -85,14 +83,14 @@ async fn transfer(net: &TestNet, object_id: Address, recipient: Address) {
     let chain = net.localnet.chain();
     let user = net.localnet.user_key();
     let object = chain.get_object(object_id).await.expect("the blob object");
-    let gas = select_gas(&chain, user.address(), GAS_BUDGET).await.expect("gas");
-    let price = chain.reference_gas_price().await.expect("gas price");
-    let mut builder = transaction_for(user.address(), &gas, price, GAS_BUDGET);
-    let blob = builder.object(ObjectInput::owned(object_id, object.version(), object.digest()));
-    let to = builder.pure(&recipient);
-    builder.transfer_objects(vec![blob], to);
-    let transaction = builder.try_build().expect("a transaction");
-    chain.sign_and_execute(&transaction, &user).await.expect("the transfer executes");
+    Executor::new(chain, user)
+        .run(gas_budget::CALL, |builder| {
+            let blob = builder.object(ObjectInput::owned(object_id, object.version(), object.digest()));
+            let to = builder.pure(&recipient);
+            builder.transfer_objects(vec![blob], to);
+        })
+        .await
+        .expect("the transfer executes");
 }
 
 /// Blob flows 1-3: store, transfer, extend, delete, each checked in the indexer's rows.

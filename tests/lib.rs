@@ -9,12 +9,16 @@
 //! # }
 //! ```
 
+mod daemon_http;
+
 use std::time::{Duration, Instant};
 
 use floe_chain::floe::state::{CommitteeInfo, FloeReader};
 use floe_localnet::{Localnet, LocalnetConfig, Ports};
 use rand::{RngCore, SeedableRng};
 use sui_sdk_types::Address;
+
+pub use daemon_http::{DaemonHttp, json_error};
 
 /// How long [`TestNet::advance_epoch`] waits for the nodes to report the current epoch synced.
 pub const EPOCH_SYNC_TIMEOUT: Duration = Duration::from_secs(90);

@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use floe_chain::floe::SealCalls;
-use floe_chain::{ChainClient, Executed, Keypair, select_gas, transaction_for};
+use floe_chain::{ChainClient, Executed, Executor, Keypair, gas_budget};
 use floe_client::{NoProgress, StoreOptions};
 use floe_keyserver::access::PolicyAccount;
 use floe_keyserver::private_blob::{Approval, Policy, PrivateBlobError, open_blob, seal_blob};
@@ -16,7 +16,6 @@ use floe_tests::{SMALL, TestNet, random_bytes};
 use sui_transaction_builder::TransactionBuilder;
 
 const THRESHOLD: u8 = 2;
-const BUDGET: u64 = 50_000_000;
 
 struct Private {
     net: TestNet,
@@ -55,11 +54,7 @@ impl Private {
 
     /// Signs and executes what `build` adds, as the funded user.
     async fn run(&self, build: impl FnOnce(&mut TransactionBuilder)) -> Executed {
-        let gas = select_gas(&self.chain, self.user.address(), BUDGET).await.unwrap();
-        let price = self.chain.reference_gas_price().await.unwrap();
-        let mut tx = transaction_for(self.user.address(), &gas, price, BUDGET);
-        build(&mut tx);
-        self.chain.sign_and_execute(&tx.try_build().unwrap(), &self.user).await.unwrap()
+        Executor::new(self.chain.clone(), self.user.clone()).run(gas_budget::CALL, build).await.unwrap()
     }
 
     /// Seals `data` for `policy` and stores the sealed bytes; returns what the nodes hold.

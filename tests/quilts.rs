@@ -10,7 +10,7 @@ use floe_encoder::{
     EncodingConfig, SliverType, encode,
     quilt::{Quilt, QuiltFile, QuiltPatchId, index_columns},
 };
-use floe_tests::{SMALL, Shape, TestNet, random_bytes};
+use floe_tests::{DaemonHttp, SMALL, Shape, TestNet, json_error, random_bytes};
 
 const BOUNDARY: &str = "floe-quilt-test-boundary";
 
@@ -41,18 +41,10 @@ async fn put_quilt(http: &reqwest::Client, url: &str, parts: &[(&str, &[u8])]) -
         .unwrap()
 }
 
-async fn error_of(response: reqwest::Response) -> (u16, String) {
-    let status = response.status().as_u16();
-    let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).expect("a JSON error");
-    assert_eq!(body["error"]["code"], status, "{body}");
-    (status, body["error"]["message"].as_str().expect("a message").to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_identifier_and_listing() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url().expect("the daemon runs");
-    let http = reqwest::Client::new();
+    let DaemonHttp { base, http } = net.daemon_http();
     let (page, logo, empty) = (b"<h1>hello</h1>".to_vec(), random_bytes(5_000, 3), Vec::new());
     let metadata = br#"[{"identifier": "index.html", "tags": {"content-type": "text/html", "n": 1}},
                         {"identifier": "logo.png", "tags": {"kind": "image"}}]"#;
@@ -119,14 +111,14 @@ async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_ide
 
     // Unknown files are 404, malformed ids 400, all as JSON errors.
     let (status, message) =
-        error_of(http.get(format!("{base}/v1/blobs/by-quilt-id/{quilt_id}/nope")).send().await.unwrap()).await;
+        json_error(http.get(format!("{base}/v1/blobs/by-quilt-id/{quilt_id}/nope")).send().await.unwrap()).await;
     assert_eq!(status, 404);
     assert!(message.contains("\"nope\""), "{message}");
     let (status, message) =
-        error_of(http.get(format!("{base}/v1/blobs/by-quilt-patch-id/{quilt_id}")).send().await.unwrap()).await;
+        json_error(http.get(format!("{base}/v1/blobs/by-quilt-patch-id/{quilt_id}")).send().await.unwrap()).await;
     assert_eq!(status, 400);
     assert!(message.contains("quilt patch id"), "{message}");
-    let (status, _) = error_of(http.get(format!("{base}/v1/quilts/not-an-id/patches")).send().await.unwrap()).await;
+    let (status, _) = json_error(http.get(format!("{base}/v1/quilts/not-an-id/patches")).send().await.unwrap()).await;
     assert_eq!(status, 400);
     net.shutdown().await;
 }
@@ -134,14 +126,13 @@ async fn quilts_over_http_store_in_walrus_format_and_serve_files_by_patch_id_ide
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_quilt_uploads_are_refused_in_json_before_anything_is_spent() {
     let net = TestNet::start(SMALL).await;
-    let base = net.localnet.daemon_url().expect("the daemon runs");
-    let http = reqwest::Client::new();
-    let user = net.localnet.user_key().address();
-    let chain = net.localnet.chain();
-    let sui_before = chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap();
+    let DaemonHttp { base, http } = net.daemon_http();
+    let sui_before = net.user_sui().await;
     let url = format!("{base}/v1/quilts");
 
-    let cases: [(&[(&str, &[u8])], &str); 6] = [
+    // The parts sent, and what the refusal must say.
+    type Case = (&'static [(&'static str, &'static [u8])], &'static str);
+    let cases: [Case; 6] = [
         (&[], "no files"),
         (&[("_metadata", b"[]")], "no files"),
         (&[("a", b"1"), ("_metadata", b"{\"not\": \"an array\"}")], "_metadata is not a JSON array"),
@@ -150,22 +141,21 @@ async fn bad_quilt_uploads_are_refused_in_json_before_anything_is_spent() {
         (&[("bad ", b"1")], "ends with whitespace"),
     ];
     for (parts, needle) in cases {
-        let (status, message) = error_of(put_quilt(&http, &url, parts).await).await;
+        let (status, message) = json_error(put_quilt(&http, &url, parts).await).await;
         assert_eq!(status, 400, "{needle}: {message}");
         assert!(message.contains(needle), "expected {needle:?} in {message:?}");
     }
     // 12 shards leave 8 columns for files: a ninth is refused.
     let names: Vec<String> = (0..9).map(|i| format!("f{i}")).collect();
     let parts: Vec<(&str, &[u8])> = names.iter().map(|name| (name.as_str(), b"x".as_slice())).collect();
-    let (status, message) = error_of(put_quilt(&http, &url, &parts).await).await;
+    let (status, message) = json_error(put_quilt(&http, &url, &parts).await).await;
     assert_eq!(status, 400);
     assert!(message.contains("at most 8"), "{message}");
-    let (status, message) = error_of(put_quilt(&http, &format!("{url}?epochs=0"), &[("a", b"1")]).await).await;
+    let (status, message) = json_error(put_quilt(&http, &format!("{url}?epochs=0"), &[("a", b"1")]).await).await;
     assert_eq!(status, 400);
     assert!(message.contains("epochs"), "{message}");
 
-    let sui_after = chain.balance(user, &sui_sdk_types::StructTag::sui()).await.unwrap();
-    assert_eq!(sui_before, sui_after, "a refused upload spent gas");
+    assert_eq!(net.user_sui().await, sui_before, "a refused upload spent gas");
     net.shutdown().await;
 }
 
@@ -207,7 +197,7 @@ async fn a_file_is_read_from_the_slivers_holding_it_when_the_whole_quilt_cannot_
         if holders.contains(&member) {
             continue;
         }
-        let key = committee.members()[member].public_key.clone();
+        let key = committee.members()[member].public_key;
         let index = (0..net.localnet.n_nodes())
             .find(|i| net.localnet.node(*i).is_some_and(|node| node.node().public_key() == key))
             .expect("every member is a local node");

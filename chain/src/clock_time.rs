@@ -23,27 +23,14 @@ impl ClockTime {
 
 impl fmt::Display for ClockTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0;
-        let days = ms / 86_400_000;
-        let of_day = (ms % 86_400_000) / 1000;
-        let (year, month, day) = civil_from_days(days);
-        write!(f, "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", of_day / 3600, (of_day / 60) % 60, of_day % 60)
+        use chrono::Datelike;
+        match i64::try_from(self.0).ok().and_then(chrono::DateTime::from_timestamp_millis) {
+            // The year by hand: chrono's `%Y` signs years past 9999.
+            Some(t) => write!(f, "{:04}-{}", t.year(), t.format("%m-%d %H:%M:%S UTC")),
+            // Past the calendar's last year (262143): no date to show, only the count.
+            None => write!(f, "{} ms after 1970-01-01 UTC", self.0),
+        }
     }
-}
-
-/// The proleptic Gregorian date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`
-/// algorithm, for non-negative day counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// A span of time in milliseconds, shown in its two largest units: `1 h 30 min`, `4 s`,
@@ -84,6 +71,9 @@ mod tests {
         // A leap day and the last second of a century year that is a leap year.
         assert_eq!(ClockTime(951_782_400_000).to_string(), "2000-02-29 00:00:00 UTC");
         assert_eq!(ClockTime(978_307_199_999).to_string(), "2000-12-31 23:59:59 UTC");
+        // Five-digit years read like the others; past the calendar only the count is left.
+        assert_eq!(ClockTime(253_402_300_800_000).to_string(), "10000-01-01 00:00:00 UTC");
+        assert_eq!(ClockTime(u64::MAX).to_string(), "18446744073709551615 ms after 1970-01-01 UTC");
     }
 
     #[test]

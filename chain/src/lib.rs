@@ -1,7 +1,7 @@
 //! floe's view of Sui: account keys in the Sui CLI formats, the deployment description every
 //! component loads, a client for any Sui gRPC v2 endpoint (execute-and-wait, object reads,
-//! owned-object listing, balances, a gapless checkpoint stream) and payment helpers for
-//! programmable transactions.
+//! owned-object listing, balances, a gapless checkpoint stream), payment helpers for
+//! programmable transactions and the one executor every floe transaction goes through.
 //!
 //! ```
 //! use floe_chain::{Deployment, Keypair, Packages};
@@ -30,6 +30,7 @@ mod client;
 mod clock_time;
 mod deployment;
 mod executed;
+mod executor;
 pub mod floe;
 mod keys;
 pub mod move_bytecode;
@@ -41,6 +42,7 @@ pub use client::{ChainClient, ClientError, ServiceInfo};
 pub use clock_time::{ClockTime, Span};
 pub use deployment::{Deployment, DeploymentError, Packages};
 pub use executed::{Executed, ExecutionFailure, MoveAbort, WrittenObject, written_objects};
+pub use executor::{ExecuteError, Executor, gas_budget};
 pub use keys::{KeyError, Keypair, Keystore, write_private};
 pub use payment::{
     PaymentError, SelectedCoin, coin_struct, owned_coins, select_coins, select_gas, split_payment, transaction_for,

@@ -9,15 +9,14 @@ use std::{
 };
 
 use anyhow::Context as _;
-use floe_client::{QuiltSelector, StoreOptions};
+use floe_client::QuiltSelector;
 use floe_encoder::{
     BlobId,
     quilt::{QuiltFile, QuiltIndex, QuiltPatchId},
 };
 use serde::Serialize;
-use sui_sdk_types::Address;
 
-use crate::{Output, account::AccountArgs, progress_bars::Bars};
+use crate::{Output, account::AccountArgs, progress_bars::Bars, store::StorageArgs};
 
 /// A `KEY=VALUE` pair from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,18 +78,9 @@ pub struct StoreQuiltArgs {
     /// A tag given to every file, as KEY=VALUE (repeatable).
     #[arg(long = "tag")]
     pub tags: Vec<Tag>,
-    /// Epochs to pay for, from the current one, or `max` (as far ahead as the chain sells).
-    #[arg(long, default_value = "1")]
-    pub epochs: crate::epochs::Epochs,
-    /// Let the owner delete the quilt before it expires.
-    #[arg(long)]
-    pub deletable: bool,
-    /// Store and pay again even if the quilt is already certified for long enough.
-    #[arg(long)]
-    pub force: bool,
-    /// Send the Blob object to this address instead of keeping it.
-    #[arg(long)]
-    pub send_object_to: Option<Address>,
+    /// Epochs, deletable or not, and who keeps the quilt's Blob object.
+    #[command(flatten)]
+    pub storage: StorageArgs,
     /// The chain and key.
     #[command(flatten)]
     pub account: AccountArgs,
@@ -170,12 +160,7 @@ pub async fn store(args: &StoreQuiltArgs, output: Output) -> anyhow::Result<()> 
     let client = args.account.client(Some(args.account.required_signer()?)).await?;
     let chain = client.chain().context("the client has no chain connection")?;
     let max_epochs_ahead = chain.system().await.context("reading the system's epoch limit")?.max_epochs_ahead;
-    let options = StoreOptions {
-        epochs: args.epochs.for_new_blob(max_epochs_ahead)?,
-        deletable: args.deletable,
-        send_object_to: args.send_object_to,
-        force: args.force,
-    };
+    let options = args.storage.options(max_epochs_ahead)?;
     let bars = Bars::new("quilt", output == Output::Text);
     let stored = client.store_quilt(&files, &options, &bars).await;
     bars.finish();

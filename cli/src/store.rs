@@ -20,13 +20,27 @@ pub struct StoreArgs {
     /// The files to store, one blob each.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Epochs to pay for, from the current one, or `max` (as far ahead as the chain sells).
-    #[arg(long, default_value = "1")]
-    pub epochs: Epochs,
+    /// Epochs, deletable or not, and who keeps the Blob object.
+    #[command(flatten)]
+    pub storage: StorageArgs,
     /// Show each file's blob id, encoded size and price in WAL without storing or paying (no
     /// key needed).
     #[arg(long)]
     pub dry_run: bool,
+    /// Private blobs: seal each file for an access policy before storing it.
+    #[command(flatten)]
+    pub seal: SealArgs,
+    /// The chain and key.
+    #[command(flatten)]
+    pub account: AccountArgs,
+}
+
+/// How a new blob is stored and paid for: what `floe store` and `floe store-quilt` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StorageArgs {
+    /// Epochs to pay for, from the current one, or `max` (as far ahead as the chain sells).
+    #[arg(long, default_value = "1")]
+    pub epochs: Epochs,
     /// Let the owner delete the blob before it expires.
     #[arg(long)]
     pub deletable: bool,
@@ -36,12 +50,18 @@ pub struct StoreArgs {
     /// Send the Blob object to this address instead of keeping it.
     #[arg(long)]
     pub send_object_to: Option<Address>,
-    /// Private blobs: seal each file for an access policy before storing it.
-    #[command(flatten)]
-    pub seal: SealArgs,
-    /// The chain and key.
-    #[command(flatten)]
-    pub account: AccountArgs,
+}
+
+impl StorageArgs {
+    /// The client's store options, the epochs checked against the chain's `max_epochs_ahead`.
+    pub fn options(&self, max_epochs_ahead: u32) -> anyhow::Result<StoreOptions> {
+        Ok(StoreOptions {
+            epochs: self.epochs.for_new_blob(max_epochs_ahead)?,
+            deletable: self.deletable,
+            send_object_to: self.send_object_to,
+            force: self.force,
+        })
+    }
 }
 
 /// What `floe store` reports per file.
@@ -132,7 +152,7 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
     let client = args.account.client(signer).await?;
     let chain = client.chain().context("the client has no chain connection")?;
     let system = chain.system().await.context("reading the system's epoch and prices")?;
-    let epochs = args.epochs.for_new_blob(system.max_epochs_ahead)?;
+    let options = args.storage.options(system.max_epochs_ahead)?;
     if args.dry_run {
         let config = *client.committee().config();
         for file in &args.files {
@@ -142,8 +162,8 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
                 None => data,
             };
             let size = data.len() as u64;
-            let price =
-                Price::of(&system, &config, size, epochs).with_context(|| format!("pricing {}", file.display()))?;
+            let price = Price::of(&system, &config, size, options.epochs)
+                .with_context(|| format!("pricing {}", file.display()))?;
             let blob_id = BlobIdReport::compute(file.display().to_string(), &data, config.n_shards())?.blob_id;
             output.emit(&DryRunReport {
                 file: file.display().to_string(),
@@ -156,8 +176,6 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let options =
-        StoreOptions { epochs, deletable: args.deletable, send_object_to: args.send_object_to, force: args.force };
     for file in &args.files {
         let data = read_file(file)?;
         let (data, sealed) = match &sealer {

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use floe_chain::{ChainClient, Deployment, Keypair, select_gas, transaction_for};
+use floe_chain::{ChainClient, Deployment, Executor, Keypair, gas_budget};
 
 mod common;
 
@@ -40,14 +40,16 @@ async fn fund(net: &Localnet, to: &Keypair) {
     let deployment = Deployment::load(&net.deployment).unwrap();
     let chain = ChainClient::new(&deployment.rpc_url).unwrap();
     let user = Keypair::from_suiprivkey(&net.key).unwrap();
-    let gas = select_gas(&chain, user.address(), 50_000_000).await.unwrap();
-    let mut tx = transaction_for(user.address(), &gas, chain.reference_gas_price().await.unwrap(), 50_000_000);
-    let amount = tx.pure(&1_000_000_000u64);
-    let gas = tx.gas();
-    let coin = tx.split_coins(gas, vec![amount]).remove(0);
-    let recipient = tx.pure(&to.address());
-    tx.transfer_objects(vec![coin], recipient);
-    chain.sign_and_execute(&tx.try_build().unwrap(), &user).await.unwrap();
+    Executor::new(chain, user)
+        .run(gas_budget::CALL, |tx| {
+            let amount = tx.pure(&1_000_000_000u64);
+            let gas = tx.gas();
+            let coin = tx.split_coins(gas, vec![amount]).remove(0);
+            let recipient = tx.pure(&to.address());
+            tx.transfer_objects(vec![coin], recipient);
+        })
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -207,7 +207,7 @@ impl BlobReader {
     async fn row(&self, row: u16, range: &Range<u64>) -> Result<Vec<u8>, ReadError> {
         let part = self.layout.within(row, range);
         if let Some(blob) = self.decoded.get() {
-            return Ok(self.from_blob(blob, row, part));
+            return Ok(self.cut_from_blob(blob, row, part));
         }
         let failures = match self.source.fetch_or_recover(SliverType::Primary, SliverIndex(row)).await {
             Ok(sliver) => return Ok(sliver.data()[part].to_vec()),
@@ -239,10 +239,10 @@ impl BlobReader {
                 },
                 other => other,
             })?;
-        Ok(self.from_blob(blob, row, part))
+        Ok(self.cut_from_blob(blob, row, part))
     }
 
-    fn from_blob(&self, blob: &[u8], row: u16, part: Range<usize>) -> Vec<u8> {
+    fn cut_from_blob(&self, blob: &[u8], row: u16, part: Range<usize>) -> Vec<u8> {
         let start = usize::from(row) * self.layout.row_len as usize;
         blob[start + part.start..start + part.end].to_vec()
     }

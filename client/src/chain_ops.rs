@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use floe_chain::{
-    ChainClient, ClientError, Deployment, Executed, Keypair, PaymentError, coin_struct,
+    ChainClient, ClientError, Deployment, ExecuteError, Executed, Executor, Keypair, PaymentError, coin_struct,
     floe::{
         CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ResolveError,
         blob::Blob,
@@ -18,7 +18,7 @@ use floe_chain::{
         system::SystemStateInnerV1,
         wal::wal_type,
     },
-    split_payment, transaction_for,
+    gas_budget, split_payment,
 };
 use floe_encoder::{EncodingConfig, certificate::Certificate, metadata::BlobMetadata};
 use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, Owner, StructTag, TypeTag};
@@ -37,8 +37,6 @@ const ATTRIBUTES_FIELD: &[u8] = b"attributes";
 /// registration, 150 per certificate) stay far below Sui's 128 KiB per transaction, and its
 /// commands (2 per registration) below 1,024.
 pub const BLOBS_PER_TRANSACTION: usize = 100;
-/// The default gas budget of one floe transaction, in MIST.
-pub const DEFAULT_GAS_BUDGET: u64 = 500_000_000;
 
 /// Why a chain operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -61,9 +59,17 @@ pub enum ChainError {
     /// A transaction needs a key and none was given.
     #[error("this operation signs a transaction: give a key (--key suiprivkey... or a keystore)")]
     NoSigner,
-    /// The transaction could not be built.
+    /// The transaction is incomplete (nothing was sent).
     #[error("building the transaction: {0}")]
-    Build(String),
+    Build(#[source] sui_transaction_builder::Error),
+    /// More blobs than one batch transaction takes ([`BLOBS_PER_TRANSACTION`]).
+    #[error("{asked} {what} in one transaction; at most {BLOBS_PER_TRANSACTION}")]
+    TooManyInBatch {
+        /// Blobs asked for.
+        asked: usize,
+        /// "registrations" or "certifications".
+        what: &'static str,
+    },
     /// The chain's answer lacks something the call must produce.
     #[error("unexpected chain answer: {0}")]
     Unexpected(String),
@@ -137,6 +143,18 @@ pub enum ChainError {
         /// The encoder's reason.
         reason: String,
     },
+}
+
+/// The executor's errors as the client's: a short balance stays a payment error (with its advice)
+/// and a chain error a client error, whether it came from a read or from the transaction.
+impl From<ExecuteError> for ChainError {
+    fn from(error: ExecuteError) -> Self {
+        match error {
+            ExecuteError::Gas(error) => Self::Payment(error),
+            ExecuteError::Build(error) => Self::Build(error),
+            ExecuteError::Chain(error) => Self::Client(error),
+        }
+    }
 }
 
 /// The advice that goes with a payment error: only a short balance is the account's to fix.
@@ -215,7 +233,7 @@ pub struct ChainAccess {
     client: ChainClient,
     pub(crate) reader: FloeReader,
     pub(crate) calls: FloeCalls,
-    signer: Option<Keypair>,
+    executor: Option<Executor>,
     gas_budget: u64,
     coins: Option<AccountCoins>,
 }
@@ -280,7 +298,8 @@ impl ChainAccess {
             wal: CoinPool::shared(client.clone(), signer.address(), wal_type(&deployment.packages)),
         });
         let reader = FloeReader::new(client.clone(), deployment);
-        Ok(Self { client, reader, calls, signer, gas_budget: DEFAULT_GAS_BUDGET, coins })
+        let executor = signer.map(|signer| Executor::new(client.clone(), signer));
+        Ok(Self { client, reader, calls, executor, gas_budget: gas_budget::BLOB_OPERATION, coins })
     }
 
     /// The same access with another gas budget per transaction.
@@ -300,7 +319,7 @@ impl ChainAccess {
 
     /// The signer's address, if there is a signer.
     pub fn sender(&self) -> Option<Address> {
-        self.signer.as_ref().map(Keypair::address)
+        self.executor.as_ref().map(Executor::address)
     }
 
     /// The System's state (epoch, prices, capacity).
@@ -365,7 +384,11 @@ impl ChainAccess {
     }
 
     pub(crate) fn signer(&self) -> Result<&Keypair, ChainError> {
-        self.signer.as_ref().ok_or(ChainError::NoSigner)
+        Ok(self.executor()?.key())
+    }
+
+    fn executor(&self) -> Result<&Executor, ChainError> {
+        self.executor.as_ref().ok_or(ChainError::NoSigner)
     }
 
     fn coins(&self) -> Result<&AccountCoins, ChainError> {
@@ -379,8 +402,7 @@ impl ChainAccess {
         let pool = &self.coins()?.gas;
         let lease = pool.lease(self.gas_budget, true).await?;
         let gas = lease.coins()[0].clone();
-        let price = self.client.reference_gas_price().await?;
-        let builder = transaction_for(sender, &gas, price, self.gas_budget);
+        let builder = self.executor()?.builder_paying_with(&gas, self.gas_budget).await?;
         let mut tx = Tx { builder, gas: Some(lease), gas_split: 0, wal: None, wal_spent: 0, split: false };
         // The gas coin must still hold the budget after the split.
         let share = gas.balance.saturating_sub(self.gas_budget) / (SPLIT_INTO + 1);
@@ -396,17 +418,20 @@ impl ChainAccess {
     /// effects give, or, when the outcome is unknown, to be read again from the chain.
     pub(crate) async fn execute(&self, tx: Tx) -> Result<Executed, ChainError> {
         let Tx { builder, gas, gas_split, wal, wal_spent, split } = tx;
-        // A build failure sends nothing: the leases go back unchanged as they drop.
-        let transaction = builder.try_build().map_err(|error| ChainError::Build(error.to_string()))?;
-        let result = self.client.sign_and_execute(&transaction, self.signer()?).await;
-        let (written, deleted, charged, succeeded) = match &result {
-            Ok(executed) => (executed.written(), executed.deleted(), net_gas(&executed.effects.gas_used), true),
-            Err(ClientError::ExecutionFailed(failure)) => {
+        let result = match self.executor()?.execute(builder).await {
+            // A build failure sends nothing: the leases go back unchanged as they drop.
+            Err(error @ ExecuteError::Build(_)) => return Err(error.into()),
+            result => result,
+        };
+        let failure = result.as_ref().err().and_then(ExecuteError::execution_failure);
+        let (written, deleted, charged, succeeded) = match (&result, failure) {
+            (Ok(executed), _) => (executed.written(), executed.deleted(), net_gas(&executed.effects.gas_used), true),
+            (Err(_), Some(failure)) => {
                 (floe_chain::written_objects(&failure.effects), Vec::new(), net_gas(&failure.effects.gas_used), false)
             }
-            Err(_) => (Vec::new(), Vec::new(), 0, false),
+            (Err(_), None) => (Vec::new(), Vec::new(), 0, false),
         };
-        let known = result.is_ok() || matches!(result, Err(ClientError::ExecutionFailed(_)));
+        let known = result.is_ok() || failure.is_some();
         let new_reference = |id: &Address| {
             written.iter().find(|object| object.reference.object_id() == id).map(|object| object.reference.clone())
         };
@@ -519,10 +544,7 @@ impl ChainAccess {
         deletable: bool,
     ) -> Result<Vec<Registered>, ChainError> {
         if blobs.len() > BLOBS_PER_TRANSACTION {
-            return Err(ChainError::Build(format!(
-                "{} registrations in one transaction; at most {BLOBS_PER_TRANSACTION}",
-                blobs.len()
-            )));
+            return Err(ChainError::TooManyInBatch { asked: blobs.len(), what: "registrations" });
         }
         let sender = self.signer()?.address();
         let total = blobs.iter().fold(0u64, |sum, (_, price)| sum.saturating_add(price.total()));
@@ -574,10 +596,7 @@ impl ChainAccess {
     /// most [`BLOBS_PER_TRANSACTION`]).
     pub async fn certify_many(&self, blobs: &[(ObjectReference, &Certificate)]) -> Result<(), ChainError> {
         if blobs.len() > BLOBS_PER_TRANSACTION {
-            return Err(ChainError::Build(format!(
-                "{} certifications in one transaction; at most {BLOBS_PER_TRANSACTION}",
-                blobs.len()
-            )));
+            return Err(ChainError::TooManyInBatch { asked: blobs.len(), what: "certifications" });
         }
         let mut builder = self.builder().await?;
         for (reference, certificate) in blobs {

@@ -450,7 +450,7 @@ impl ChainAccess {
             self.cap_object(sender).await?.ok_or(StakingError::NoStorageNodeCap { owner: sender })?;
         let mut builder = self.builder().await?;
         let argument = owned(&mut builder, &reference);
-        calls(self, &mut *builder, argument);
+        calls(self, &mut builder, argument);
         Ok((cap, self.execute(builder).await?))
     }
 

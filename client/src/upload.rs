@@ -254,6 +254,9 @@ impl<'a> QuorumClock<'a> {
     fn passed(&self, member: usize, step: usize) {
         let now = self.started.elapsed();
         let mut state = self.state.lock().unwrap_or_else(|poison| poison.into_inner());
+        // `each` is a step number indexing four per-step tables (and the one before it): a
+        // zip of iterators over them would hide which step is which.
+        #[allow(clippy::needless_range_loop)]
         for each in state.passed[member]..=step {
             state.weight[each] += self.committee.weight(member);
             if state.reached[each].is_none() && self.committee.is_quorum(state.weight[each]) {

@@ -1,10 +1,11 @@
-//! Executing real signed transactions through floe-chain's client: built-in commands, framework
-//! Move calls, gas, aborts with rollback, and the gRPC errors for refused transactions.
+//! Executing real signed transactions through floe-chain's client and its executor: built-in
+//! commands, framework Move calls, gas, aborts with rollback, and the gRPC errors for refused
+//! transactions.
 
 mod common;
 
 use common::{BUDGET, CHARGE, COIN, start};
-use floe_chain::ClientError;
+use floe_chain::{ClientError, ExecuteError, Executor, PaymentError, gas_budget};
 use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
 use sui_transaction_builder::{Function, ObjectInput};
 
@@ -323,5 +324,77 @@ async fn past_object_versions_stay_readable() {
     let status = ledger.get_object(missing).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::NotFound);
     assert!(status.message().contains("version 999"), "{}", status.message());
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_executor_pays_from_the_largest_coin_at_the_reference_price_and_waits_for_the_checkpoint() {
+    let net = start().await;
+    let executor = Executor::new(net.client.clone(), net.alice.clone());
+    let bob = net.bob.address();
+    let executed = executor
+        .run(gas_budget::CALL, |tx| {
+            let gas = tx.gas();
+            let amount = tx.pure(&4_321u64);
+            let coin = tx.split_coins(gas, vec![amount]);
+            let bob = tx.pure(&bob);
+            tx.transfer_objects(coin, bob);
+        })
+        .await
+        .unwrap();
+    assert!(executed.checkpoint > 0, "answered before its checkpoint");
+    assert_eq!(net.sui(bob).await, COIN + 4_321);
+    assert_eq!(net.sui(net.alice.address()).await, 3 * COIN - 4_321 - CHARGE);
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_executor_refuses_before_sending_when_no_coin_holds_the_budget_and_what_the_call_spends() {
+    let net = start().await;
+    let executor = Executor::new(net.client.clone(), net.bob.clone());
+    let mut built = false;
+    // Bob's one coin holds COIN; the budget on top of COIN spent out of it does not fit.
+    let err = executor.run_with_gas_spent(gas_budget::CALL, COIN, |_| built = true).await.unwrap_err();
+    let ExecuteError::Gas(PaymentError::InsufficientBalance { needed, available, .. }) = &err else {
+        panic!("expected a short gas coin, got {err}")
+    };
+    assert_eq!((*needed, *available), (COIN + gas_budget::CALL, COIN));
+    assert!(!built, "nothing is built without a gas coin");
+    assert!(err.is_transient(), "more SUI can arrive: {err}");
+    assert_eq!(net.sui(net.bob.address()).await, COIN, "nothing was charged");
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_executor_reports_a_move_abort_as_a_failure_that_charged_gas_and_will_not_pass_again() {
+    let net = start().await;
+    let executor = Executor::new(net.client.clone(), net.alice.clone());
+    let err = executor
+        .run(gas_budget::CALL, |tx| {
+            let gas = tx.gas();
+            let huge = tx.pure(&(100 * COIN));
+            let coin = tx.move_call(framework("coin", "split"), vec![gas, huge]);
+            let alice = tx.pure(&net.alice.address());
+            tx.transfer_objects(vec![coin], alice);
+        })
+        .await
+        .unwrap_err();
+    let abort = err.move_abort().unwrap_or_else(|| panic!("expected a Move abort, got {err}"));
+    assert_eq!((abort.code, abort.module.as_str()), (floe_devnet::E_NOT_ENOUGH, "balance"));
+    assert!(err.execution_failure().is_some_and(|failure| failure.command == Some(0)), "{err}");
+    assert!(!err.is_transient(), "an abort fails the same way again: {err}");
+    assert_eq!(net.sui(net.alice.address()).await, 3 * COIN - CHARGE, "gas is charged");
+    net.devnet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_executor_refuses_an_incomplete_transaction_before_sending_it() {
+    let net = start().await;
+    let executor = Executor::new(net.client.clone(), net.alice.clone());
+    // No sender, gas, price or budget: the builder cannot make a transaction of it.
+    let err = executor.execute(sui_transaction_builder::TransactionBuilder::new()).await.unwrap_err();
+    assert!(matches!(err, ExecuteError::Build(_)), "{err}");
+    assert!(!err.is_transient());
+    assert_eq!(net.sui(net.alice.address()).await, 3 * COIN);
     net.devnet.shutdown().await;
 }

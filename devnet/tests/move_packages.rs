@@ -246,7 +246,11 @@ async fn deploying_onto_the_devnet_stops_at_its_missing_publish() {
     };
     let before = net.client.balance(net.alice.address(), &sui_sdk_types::StructTag::sui()).await.unwrap();
     let err = floe_chain::floe::deploy::deploy(&net.client, &net.alice, &params).await.unwrap_err();
-    let floe_chain::floe::deploy::DeployError::Client(floe_chain::ClientError::Rpc { status, .. }) = &err else {
+    let floe_chain::floe::deploy::DeployError::Execute(floe_chain::ExecuteError::Chain(floe_chain::ClientError::Rpc {
+        status,
+        ..
+    })) = &err
+    else {
         panic!("{err}")
     };
     assert_eq!(status.code(), tonic::Code::Unimplemented, "{err}");

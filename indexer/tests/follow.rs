@@ -75,7 +75,7 @@ async fn follows_the_devnet_and_resumes_after_a_kill() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_effects_become_object_changes_with_owners() {
-    use floe_chain::{select_gas, transaction_for};
+    use floe_chain::{Executor, gas_budget};
     use floe_indexer::{IndexedCheckpoint, ObjectState};
     use sui_sdk_types::Owner;
 
@@ -87,16 +87,16 @@ async fn real_effects_become_object_changes_with_owners() {
     let chain_dir = tempfile::tempdir().unwrap();
     let devnet = Devnet::start(DevnetConfig::new(chain_dir.path(), genesis)).await.unwrap();
     let client = ChainClient::new(&devnet.url()).unwrap();
-    let budget = 50_000_000;
-    let gas = select_gas(&client, alice.address(), budget).await.unwrap();
-    let price = client.reference_gas_price().await.unwrap();
-    let mut tx = transaction_for(alice.address(), &gas, price, budget);
-    let amount = tx.pure(&1_000u64);
-    let gas_coin = tx.gas();
-    let coin = tx.split_coins(gas_coin, vec![amount]);
-    let recipient = tx.pure(&bob.address());
-    tx.transfer_objects(coin, recipient);
-    let executed = client.sign_and_execute(&tx.try_build().unwrap(), &alice).await.unwrap();
+    let executed = Executor::new(client.clone(), alice.clone())
+        .run(gas_budget::CALL, |tx| {
+            let amount = tx.pure(&1_000u64);
+            let gas_coin = tx.gas();
+            let coin = tx.split_coins(gas_coin, vec![amount]);
+            let recipient = tx.pure(&bob.address());
+            tx.transfer_objects(coin, recipient);
+        })
+        .await
+        .unwrap();
 
     let checkpoint = client.get_checkpoint(executed.checkpoint).await.unwrap().unwrap();
     let indexed = IndexedCheckpoint::from(&checkpoint);

@@ -20,24 +20,24 @@
 use floe_chain::floe::seal::{Allowlist, AllowlistCap, Service, Subscription};
 use floe_chain::floe::{FloeObject, MoveType, SealCalls, SharedObject};
 use floe_chain::{
-    ChainClient, ClientError, Executed, Keypair, Packages, PaymentError, select_coins, select_gas, split_payment,
-    transaction_for,
+    ChainClient, ClientError, ExecuteError, Executed, Executor, Keypair, Packages, PaymentError, gas_budget,
+    select_coins, split_payment,
 };
 use sui_sdk_types::{Address, Object, Owner, StructTag, TypeTag};
 use sui_transaction_builder::{ObjectInput, TransactionBuilder};
 
-/// The gas budget of each policy transaction.
-pub const POLICY_GAS_BUDGET: u64 = 50_000_000;
-
 /// Why a policy transaction could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum AccessError {
-    /// The account cannot pay the gas or the fee.
+    /// The account cannot pay the fee, or its coins could not be read.
     #[error(transparent)]
     Payment(#[from] PaymentError),
-    /// The chain refused the transaction or could not be reached.
+    /// A read of the chain failed.
     #[error(transparent)]
     Client(#[from] ClientError),
+    /// The policy transaction could not pay its gas, or the chain refused or failed it.
+    #[error(transparent)]
+    Execute(#[from] ExecuteError),
     /// The object is missing or is not what the call needs.
     #[error("{id} is not {expected}: {reason}")]
     WrongObject {
@@ -218,16 +218,8 @@ impl<'a> PolicyAccount<'a> {
         extra_gas: u64,
         build: impl FnOnce(&mut TransactionBuilder),
     ) -> Result<Executed, AccessError> {
-        let me = self.key.address();
-        let gas = select_gas(self.chain, me, POLICY_GAS_BUDGET.saturating_add(extra_gas)).await?;
-        let price = self.chain.reference_gas_price().await?;
-        let mut builder = transaction_for(me, &gas, price, POLICY_GAS_BUDGET);
-        build(&mut builder);
-        let transaction = builder.try_build().map_err(|e| ClientError::Malformed {
-            call: "policy transaction",
-            reason: format!("transaction does not build: {e}"),
-        })?;
-        Ok(self.chain.sign_and_execute(&transaction, self.key).await?)
+        let executor = Executor::new(self.chain.clone(), self.key.clone());
+        Ok(executor.run_with_gas_spent(gas_budget::CALL, extra_gas, build).await?)
     }
 }
 

@@ -57,5 +57,5 @@ pub use client::{FetchError, FetchedKeys, KeyServerInfo, ServerFailure, fetch_an
 pub use error::RequestError;
 pub use mode::{PermissionedClient, ServedKey, ServerMode};
 pub use ptb::{APPROVE_PREFIX, KeyRequestPtb, PtbError, check_ptb};
-pub use registration::{REGISTRATION_GAS_BUDGET, RegistrationError, register_key_server};
+pub use registration::{RegistrationError, register_key_server};
 pub use server::{KeyServer, KeyServerConfig, check_fetch_key_body};

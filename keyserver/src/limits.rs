@@ -22,8 +22,5 @@ pub const DEFAULT_IP_RATE_PER_SECOND: u32 = 50;
 pub const DEFAULT_IP_RATE_BURST: u32 = 100;
 /// Users (or IP addresses) whose buckets are remembered; beyond this, full buckets are forgotten.
 pub const MAX_TRACKED_CLIENTS: usize = 100_000;
-/// The gas budget of the simulated transaction (never charged; the user's largest SUI coin
-/// must cover it, as a full node checks gas even when simulating).
-pub const SIMULATION_GAS_BUDGET: u64 = 5_000_000;
 /// How long a client waits for one key server.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);

@@ -100,7 +100,7 @@ mod tests {
     use super::*;
 
     fn client(index: u64, object: &'static str, packages: &[&'static str]) -> PermissionedClient {
-        let packages = packages.iter().map(|p| Address::from_static(*p)).collect();
+        let packages = packages.iter().map(|p| Address::from_static(p)).collect();
         PermissionedClient::derived(&[9; 32], index, format!("c{index}"), Address::from_static(object), packages)
     }
 

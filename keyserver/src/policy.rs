@@ -1,13 +1,13 @@
 //! The policy check: the key request's PTB, simulated on the chain as the certificate's user.
 //! If no `seal_approve*` call aborts, the policy grants the keys.
 
+use floe_chain::gas_budget::SIMULATION as SIMULATION_GAS_BUDGET;
 use floe_chain::{ChainClient, ClientError, PaymentError, select_gas};
 use sui_sdk_types::{
     Address, GasPayment, ProgrammableTransaction, Transaction, TransactionExpiration, TransactionKind,
 };
 
 use crate::error::RequestError;
-use crate::limits::SIMULATION_GAS_BUDGET;
 
 /// Simulates `ptb` with `user` as the sender; `Ok` when every call returned.
 pub(crate) async fn evaluate(

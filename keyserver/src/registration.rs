@@ -3,22 +3,16 @@
 //! the dynamic field of version 2).
 
 use floe_chain::floe::{KeyServerRegistration, SealCalls};
-use floe_chain::{ChainClient, ClientError, Keypair, Packages, PaymentError, select_gas, transaction_for};
+use floe_chain::{ChainClient, ExecuteError, Executor, Keypair, Packages, gas_budget};
 use floe_seal::PublicKey;
 use sui_sdk_types::{Address, Owner};
-
-/// The gas budget of the registration transaction.
-pub const REGISTRATION_GAS_BUDGET: u64 = 50_000_000;
 
 /// Why a registration failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
-    /// The operator cannot pay gas.
+    /// The operator cannot pay gas, the chain could not be reached or the transaction failed.
     #[error(transparent)]
-    Payment(#[from] PaymentError),
-    /// The transaction failed or the chain could not be reached.
-    #[error(transparent)]
-    Client(#[from] ClientError),
+    Execute(#[from] ExecuteError),
     /// The transaction succeeded but created no object.
     #[error("the registration transaction {0} created no KeyServer object")]
     NothingCreated(String),
@@ -34,21 +28,17 @@ pub async fn register_key_server(
     url: &str,
     public_key: &PublicKey,
 ) -> Result<Address, RegistrationError> {
-    let gas = select_gas(chain, operator.address(), REGISTRATION_GAS_BUDGET).await?;
-    let price = chain.reference_gas_price().await?;
-    let mut builder = transaction_for(operator.address(), &gas, price, REGISTRATION_GAS_BUDGET);
     let registration = KeyServerRegistration {
         name: name.to_owned(),
         url: url.to_owned(),
         key_type: 0,
         public_key: public_key.to_bytes().to_vec(),
     };
-    SealCalls::new(packages).register_key_server_and_transfer(&mut builder, &registration);
-    let transaction = builder.try_build().map_err(|e| ClientError::Malformed {
-        call: "register_and_transfer",
-        reason: format!("transaction does not build: {e}"),
-    })?;
-    let executed = chain.sign_and_execute(&transaction, operator).await?;
+    let executed = Executor::new(chain.clone(), operator.clone())
+        .run(gas_budget::CALL, |builder| {
+            SealCalls::new(packages).register_key_server_and_transfer(builder, &registration)
+        })
+        .await?;
     // The KeyServer is the created object the operator owns; its details field is owned by it.
     executed
         .created()

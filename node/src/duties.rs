@@ -61,9 +61,6 @@ pub const RETRY_MIN_DELAY: Duration = Duration::from_secs(2);
 /// The longest pause before a duty that failed all its attempts is tried again.
 pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 
-/// The gas budget of an `epoch_sync_done` transaction, in MIST.
-pub const EPOCH_SYNC_GAS_BUDGET: u64 = 50_000_000;
-
 /// How the duty worker paces itself.
 #[derive(Debug, Clone)]
 pub struct DutySettings {
@@ -221,7 +218,7 @@ impl EpochSyncReporter {
         }
         let cap = ObjectInput::owned(object.object_id(), object.version(), object.digest());
         self.operator
-            .execute(EPOCH_SYNC_GAS_BUDGET, |builder, calls| {
+            .execute(floe_chain::gas_budget::CALL, |builder, calls| {
                 let cap_argument = builder.object(cap);
                 calls.epoch_sync_done(builder, cap_argument, epoch);
             })

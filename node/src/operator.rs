@@ -2,27 +2,20 @@
 //! challenge window, recording challenge outcomes), paying gas from its largest SUI coin.
 
 use floe_chain::{
-    ChainClient, ClientError, Deployment, Keypair, PaymentError,
+    ChainClient, Deployment, ExecuteError, Executor, Keypair,
     floe::{FloeCalls, ResolveError, state::FloeReader},
-    select_gas, transaction_for,
 };
 use sui_transaction_builder::TransactionBuilder;
 
 /// Why a node's transaction was not executed.
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
-    /// The chain could not be read, or the transaction failed or aborted.
+    /// No SUI for gas, the chain could not be reached, or the transaction failed or aborted.
     #[error(transparent)]
-    Chain(#[from] ClientError),
+    Execute(#[from] ExecuteError),
     /// System, Staking or a shared object could not be resolved.
     #[error(transparent)]
     Resolve(#[from] ResolveError),
-    /// No SUI for gas.
-    #[error(transparent)]
-    Gas(#[from] PaymentError),
-    /// The transaction could not be built.
-    #[error("building the transaction: {0}")]
-    Build(String),
 }
 
 impl OperatorError {
@@ -30,17 +23,16 @@ impl OperatorError {
     /// failure will not change).
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Chain(error) => error.move_abort().is_none(),
-            Self::Resolve(_) | Self::Gas(_) => true,
-            Self::Build(_) => false,
+            Self::Execute(error) => error.is_transient(),
+            Self::Resolve(_) => true,
         }
     }
 
     /// The Move abort code, if the transaction aborted.
     pub fn abort_code(&self) -> Option<u64> {
         match self {
-            Self::Chain(error) => error.move_abort().map(|abort| abort.code),
-            _ => None,
+            Self::Execute(error) => error.move_abort().map(|abort| abort.code),
+            Self::Resolve(_) => None,
         }
     }
 }
@@ -48,25 +40,24 @@ impl OperatorError {
 /// Signs and executes the node's own transactions.
 #[derive(Debug, Clone)]
 pub struct Operator {
-    client: ChainClient,
+    executor: Executor,
     deployment: Deployment,
-    key: Keypair,
 }
 
 impl Operator {
     /// The operator account of `key` on `deployment`.
     pub fn new(client: ChainClient, deployment: Deployment, key: Keypair) -> Self {
-        Self { client, deployment, key }
+        Self { executor: Executor::new(client, key), deployment }
     }
 
     /// A reader of floe's state on the same chain.
     pub fn reader(&self) -> FloeReader {
-        FloeReader::new(self.client.clone(), self.deployment.clone())
+        FloeReader::new(self.client().clone(), self.deployment.clone())
     }
 
     /// The account's address.
     pub fn address(&self) -> sui_sdk_types::Address {
-        self.key.address()
+        self.executor.address()
     }
 
     /// The deployment the transactions are for.
@@ -76,7 +67,7 @@ impl Operator {
 
     /// The chain client.
     pub fn client(&self) -> &ChainClient {
-        &self.client
+        self.executor.client()
     }
 
     /// Builds a transaction with `build` (given floe's resolved calls), pays up to `budget` MIST
@@ -86,14 +77,8 @@ impl Operator {
         budget: u64,
         build: impl FnOnce(&mut TransactionBuilder, &FloeCalls),
     ) -> Result<(), OperatorError> {
-        let owner = self.key.address();
-        let calls = FloeCalls::resolve(&self.client, &self.deployment).await?;
-        let gas = select_gas(&self.client, owner, budget).await?;
-        let price = self.client.reference_gas_price().await?;
-        let mut builder = transaction_for(owner, &gas, price, budget);
-        build(&mut builder, &calls);
-        let transaction = builder.try_build().map_err(|error| OperatorError::Build(error.to_string()))?;
-        self.client.sign_and_execute(&transaction, &self.key).await?;
+        let calls = FloeCalls::resolve(self.client(), &self.deployment).await?;
+        self.executor.run(budget, |builder| build(builder, &calls)).await?;
         Ok(())
     }
 }

@@ -11,12 +11,11 @@ use std::{
 };
 
 use floe_chain::{
-    ChainClient, Executed, Keypair,
+    ChainClient, Executed, Executor, Keypair,
     floe::{
         MoveType,
         events::{BlobCertified, BlobDeleted, BlobRegistered, EpochChangeStart, InvalidBlobID},
     },
-    select_gas, transaction_for,
 };
 use floe_devnet::{
     CallError, Devnet, DevnetConfig, FLOE_PACKAGE, GenesisAccount, GenesisConfig, MoveCallContext, NativePackage,
@@ -180,17 +179,15 @@ impl Net {
     }
 
     async fn emit_only<T: MoveType + Serialize>(&self, event: &T) -> Executed {
-        let owner = self.sender.address();
-        let gas = select_gas(&self.client, owner, BUDGET).await.unwrap();
-        let mut builder = transaction_for(owner, &gas, 1_000, BUDGET);
-        let bytes = builder.pure(&bcs::to_bytes(event).unwrap());
         let name = T::struct_tag(&packages()).name().to_string();
-        builder.move_call(
-            Function::new(FLOE_PACKAGE, Identifier::from_static("relay"), Identifier::new(name).unwrap()),
-            vec![bytes],
-        );
-        let transaction = builder.try_build().unwrap();
-        self.client.sign_and_execute(&transaction, &self.sender).await.unwrap()
+        let relay = Function::new(FLOE_PACKAGE, Identifier::from_static("relay"), Identifier::new(name).unwrap());
+        Executor::new(self.client.clone(), self.sender.clone())
+            .run(BUDGET, |builder| {
+                let bytes = builder.pure(&bcs::to_bytes(event).unwrap());
+                builder.move_call(relay, vec![bytes]);
+            })
+            .await
+            .unwrap()
     }
 
     /// The index of the node holding the shard of `pair` in the current committee.

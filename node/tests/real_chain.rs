@@ -6,9 +6,8 @@
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use floe_chain::{
-    ChainClient, Keypair,
+    ChainClient, Executor, Keypair,
     floe::{CertificateBytes, FloeCalls, InitParams, MoveType, NewBlob, state::FloeReader},
-    select_gas, transaction_for,
 };
 use floe_devnet::{
     CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig, GenesisNode, floe_packages,
@@ -195,15 +194,18 @@ async fn node_that_missed_the_upload_recovers_its_slivers_after_certification() 
     // Register: reserve storage for two epochs and register the blob on it, paid in WAL.
     let wal = net.genesis.floe.wal_coins.iter().find(|(holder, _)| *holder == owner).unwrap().1.id;
     let wal = client.get_object(wal).await.unwrap();
-    let gas = select_gas(&client, owner, BUDGET).await.unwrap();
-    let mut tx = transaction_for(owner, &gas, 1_000, BUDGET);
-    let payment = tx.object(ObjectInput::owned(wal.object_id(), wal.version(), wal.digest()));
-    let storage = calls.reserve_space(&mut tx, 30 * 1_048_576, 2, payment);
-    let blob =
-        calls.register_blob(&mut tx, storage, &NewBlob::from_metadata(encoded.metadata.metadata(), false), payment);
-    let recipient = tx.pure(&owner);
-    tx.transfer_objects(vec![blob], recipient);
-    let registered = client.sign_and_execute(&tx.try_build().unwrap(), &net.user).await.unwrap();
+    let user = Executor::new(client.clone(), net.user.clone());
+    let registered = user
+        .run(BUDGET, |tx| {
+            let payment = tx.object(ObjectInput::owned(wal.object_id(), wal.version(), wal.digest()));
+            let storage = calls.reserve_space(tx, 30 * 1_048_576, 2, payment);
+            let new_blob = NewBlob::from_metadata(encoded.metadata.metadata(), false);
+            let blob = calls.register_blob(tx, storage, &new_blob, payment);
+            let recipient = tx.pure(&owner);
+            tx.transfer_objects(vec![blob], recipient);
+        })
+        .await
+        .unwrap();
     for node in &net.running {
         tokio::time::timeout(WAIT, node.chain_state().applied(registered.checkpoint)).await.unwrap();
     }
@@ -240,11 +242,12 @@ async fn node_that_missed_the_upload_recovers_its_slivers_after_certification() 
     };
     let blob_type = floe_chain::floe::blob::Blob::struct_tag(&deployment.packages);
     let blob_object = client.owned_objects(owner, Some(&blob_type)).await.unwrap().remove(0);
-    let gas = select_gas(&client, owner, BUDGET).await.unwrap();
-    let mut tx = transaction_for(owner, &gas, 1_000, BUDGET);
-    let blob = tx.object(ObjectInput::owned(blob_object.object_id(), blob_object.version(), blob_object.digest()));
-    calls.certify_blob(&mut tx, blob, &certificate);
-    client.sign_and_execute(&tx.try_build().unwrap(), &net.user).await.unwrap();
+    user.run(BUDGET, |tx| {
+        let blob = tx.object(ObjectInput::owned(blob_object.object_id(), blob_object.version(), blob_object.digest()));
+        calls.certify_blob(tx, blob, &certificate);
+    })
+    .await
+    .unwrap();
 
     // The node that missed the upload rebuilds its slivers from its peers.
     let lagging_node = lagging.node().clone();

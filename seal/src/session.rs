@@ -311,27 +311,16 @@ impl SessionKey {
     }
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC` of a Unix time in ms (proleptic Gregorian calendar).
+/// `YYYY-MM-DD HH:MM:SS UTC` of a Unix time in ms (proleptic Gregorian calendar), as Seal's
+/// message shows the creation time.
 fn utc_timestamp(ms: u64) -> String {
-    let secs = ms / 1_000;
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3_600, rest % 3_600 / 60, rest % 60)
-}
-
-/// The calendar date `days` after 1970-01-01 (H. Hinnant's days-to-civil algorithm, for
-/// non-negative day counts).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
+    use chrono::Datelike;
+    match i64::try_from(ms).ok().and_then(chrono::DateTime::from_timestamp_millis) {
+        // The year by hand: chrono's `%Y` signs years past 9999.
+        Some(t) => format!("{:04}-{}", t.year(), t.format("%m-%d %H:%M:%S UTC")),
+        // Past the calendar's last year (262143), which no certificate's clock reaches.
+        None => format!("{ms} ms after 1970-01-01 UTC"),
+    }
 }
 
 #[cfg(test)]
@@ -359,6 +348,8 @@ mod tests {
         assert_eq!(utc_timestamp(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(utc_timestamp(951_782_400_000), "2000-02-29 00:00:00 UTC");
         assert_eq!(utc_timestamp(1_750_000_000_123), "2025-06-15 15:06:40 UTC");
+        assert_eq!(utc_timestamp(978_307_199_999), "2000-12-31 23:59:59 UTC");
+        assert_eq!(utc_timestamp(253_402_300_800_000), "10000-01-01 00:00:00 UTC");
     }
 
     #[test]

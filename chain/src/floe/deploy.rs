@@ -17,22 +17,17 @@ use super::events::{FloeEvent, Initialized};
 use super::packages::{self, CompiledPackage};
 use super::system::InitCap;
 use crate::move_bytecode::BytecodeError;
-use crate::{
-    ChainClient, ClientError, Deployment, Executed, Keypair, Packages, PaymentError, select_gas, transaction_for,
-};
-
-/// The gas budget of each deployment transaction (publishing floe's twenty modules is the largest).
-pub const DEPLOY_GAS_BUDGET: u64 = 2_000_000_000;
+use crate::{ChainClient, ClientError, Deployment, ExecuteError, Executed, Executor, Keypair, Packages, gas_budget};
 
 /// Why a deployment stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
-    /// The node could not be reached or refused a request.
+    /// The node could not be reached or refused a read.
     #[error(transparent)]
     Client(#[from] ClientError),
-    /// The deployer cannot pay for gas.
+    /// A deployment transaction could not be paid, sent or executed.
     #[error(transparent)]
-    Payment(#[from] PaymentError),
+    Execute(#[from] ExecuteError),
     /// The checked-in bytecode could not be linked.
     #[error("cannot link the {package} package: {source}")]
     Link {
@@ -99,31 +94,16 @@ pub fn linked_publication(
     Ok((modules, dependencies))
 }
 
-async fn execute(
-    client: &ChainClient,
-    key: &Keypair,
-    add: impl FnOnce(&mut TransactionBuilder),
-) -> Result<Executed, DeployError> {
-    let gas = select_gas(client, key.address(), DEPLOY_GAS_BUDGET).await?;
-    let price = client.reference_gas_price().await?;
-    let mut builder = transaction_for(key.address(), &gas, price, DEPLOY_GAS_BUDGET);
-    add(&mut builder);
-    let transaction = builder
-        .try_build()
-        .map_err(|e| DeployError::Unexpected { step: "building a transaction", reason: e.to_string() })?;
-    Ok(client.sign_and_execute(&transaction, key).await?)
-}
-
 /// Publishes `package` and returns the new package's id.
 async fn publish(
-    client: &ChainClient,
-    key: &Keypair,
+    executor: &Executor,
     package: &'static CompiledPackage,
     links: &[(Address, Address)],
 ) -> Result<(Address, Executed), DeployError> {
     let (modules, dependencies) = linked_publication(package, links)?;
-    let sender = key.address();
-    let executed = execute(client, key, |b| add_publish(b, modules, dependencies, sender)).await?;
+    let sender = executor.address();
+    let executed = executor.run(gas_budget::DEPLOY, |b| add_publish(b, modules, dependencies, sender)).await?;
+    let client = executor.client();
     for created in executed.created() {
         if created.owner != Owner::Immutable {
             continue;
@@ -144,10 +124,11 @@ async fn publish(
 pub async fn deploy(client: &ChainClient, key: &Keypair, params: &InitParams) -> Result<Deployment, DeployError> {
     check_init_params(params)?;
     let chain_id = client.service_info().await?.chain_id;
-    let (wal, _) = publish(client, key, &packages::WAL, &[]).await?;
+    let executor = Executor::new(client.clone(), key.clone());
+    let (wal, _) = publish(&executor, &packages::WAL, &[]).await?;
     tracing::info!(%wal, "published wal");
     let links = [(packages::WAL.compiled_as_dependency, wal)];
-    let (floe, published) = publish(client, key, &packages::FLOE, &links).await?;
+    let (floe, published) = publish(&executor, &packages::FLOE, &links).await?;
     tracing::info!(%floe, "published floe");
     let seal_placeholder = packages::SEAL.compiled_as_dependency;
     let mut packages = Packages { wal, floe, seal: seal_placeholder };
@@ -169,11 +150,12 @@ pub async fn deploy(client: &ChainClient, key: &Keypair, params: &InitParams) ->
         reason: format!("no {init_cap_type} was sent to {}", key.address()),
     })?;
 
-    let initialized = execute(client, key, |b| {
-        let cap = b.object(ObjectInput::owned(*init_cap.object_id(), init_cap.version(), *init_cap.digest()));
-        initialize(b, floe, cap, params);
-    })
-    .await?;
+    let initialized = executor
+        .run(gas_budget::DEPLOY, |b| {
+            let cap = b.object(ObjectInput::owned(*init_cap.object_id(), init_cap.version(), *init_cap.digest()));
+            initialize(b, floe, cap, params);
+        })
+        .await?;
     let Initialized { system_id, staking_id } = initialized
         .events
         .iter()
@@ -186,7 +168,7 @@ pub async fn deploy(client: &ChainClient, key: &Keypair, params: &InitParams) ->
             reason: format!("transaction {} emitted no Initialized event", initialized.digest),
         })?;
 
-    let (seal, _) = publish(client, key, &packages::SEAL, &[]).await?;
+    let (seal, _) = publish(&executor, &packages::SEAL, &[]).await?;
     tracing::info!(%seal, "published seal");
     packages.seal = seal;
     Ok(Deployment {

@@ -48,10 +48,10 @@ pub(crate) enum LayoutError {
     },
     /// A native struct declares no fields to lay out.
     #[error("{0} is a native struct")]
-    Native(StructTag),
+    Native(Box<StructTag>),
     /// The type is instantiated with the wrong number of type arguments.
     #[error("{tag} takes {expected} type arguments")]
-    Arity { tag: StructTag, expected: usize },
+    Arity { tag: Box<StructTag>, expected: usize },
     /// A field's type cannot be a stored value's (`signer`, a reference, an unbound parameter).
     #[error("{0} cannot be part of a stored value")]
     NotStorable(String),
@@ -92,7 +92,7 @@ fn resolve(datatypes: &mut impl Datatypes, ty: &TypeTag, depth: usize) -> Result
         TypeTag::Struct(tag) => {
             let def = datatypes.datatype(tag.address(), tag.module().as_str(), tag.name().as_str())?;
             if def.type_parameters.len() != tag.type_params().len() {
-                return Err(LayoutError::Arity { tag: (**tag).clone(), expected: def.type_parameters.len() });
+                return Err(LayoutError::Arity { tag: tag.clone(), expected: def.type_parameters.len() });
             }
             let mut fields = |declared: &[Field]| {
                 declared
@@ -113,7 +113,7 @@ fn resolve(datatypes: &mut impl Datatypes, ty: &TypeTag, depth: usize) -> Result
                     >>(
                     )?,
                 },
-                DatatypeBody::NativeStruct => return Err(LayoutError::Native((**tag).clone())),
+                DatatypeBody::NativeStruct => return Err(LayoutError::Native(tag.clone())),
             }
         }
     })

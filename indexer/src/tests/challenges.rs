@@ -52,7 +52,9 @@ fn outcomes_and_withholdings(backend: Backend) {
     fill(&db);
     let mut conn = db.connect();
     let page = queries::challenge_outcomes(&mut conn, &ChallengeFilter::default(), PageRequest::default()).unwrap();
-    let rows: Vec<(i64, String, bool, Option<i64>, Option<String>)> = page
+    // (epoch, node, passed, rewards withheld, seed)
+    type Row = (i64, String, bool, Option<i64>, Option<String>);
+    let rows: Vec<Row> = page
         .items
         .iter()
         .map(|r| (r.outcome.epoch, r.outcome.node_id.clone(), r.outcome.passed, r.rewards_withheld, r.seed.clone()))

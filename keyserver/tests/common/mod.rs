@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use floe_chain::floe::SealCalls;
-use floe_chain::{ChainClient, Executed, Keypair, select_gas, transaction_for};
+use floe_chain::{ChainClient, Executed, Executor, Keypair};
 use floe_devnet::{
     Devnet, DevnetConfig, GenesisAccount, GenesisConfig, NativePackage, SEAL_PACKAGE, SealPackage, packages_with,
 };
@@ -113,10 +113,7 @@ impl Net {
 
     /// Signs and executes what `build` adds, as `key`.
     pub async fn run(&self, key: &Keypair, build: impl FnOnce(&mut TransactionBuilder)) -> Executed {
-        let gas = select_gas(&self.client, key.address(), BUDGET).await.unwrap();
-        let mut tx = transaction_for(key.address(), &gas, 1_000, BUDGET);
-        build(&mut tx);
-        self.client.sign_and_execute(&tx.try_build().unwrap(), key).await.unwrap()
+        Executor::new(self.client.clone(), key.clone()).run(BUDGET, build).await.unwrap()
     }
 
     pub async fn stop_server(&mut self, index: usize) {

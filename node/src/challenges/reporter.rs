@@ -37,15 +37,18 @@ pub fn certificate_committee(committee: &CommitteeInfo) -> Result<certificate::C
     certificate::Committee::new(committee.epoch, members)
 }
 
+/// Who signed which verdict on which node: `(node id, passed)` to the signing members' indices,
+/// each with its signed message.
+pub type SortedVerdicts = BTreeMap<([u8; 32], bool), Vec<(u16, SignedMessage)>>;
+
+/// One verdict a member signed: passed or not, and the message.
+type Verdict = (bool, SignedMessage);
+
 /// Sorts `verdicts[i]` (what member `i` served, unchecked) by the node and verdict they are
 /// about, keeping only messages of `epoch` signed by member `i`'s key, one per member and node.
-pub fn sort_verdicts(
-    committee: &CommitteeInfo,
-    epoch: Epoch,
-    verdicts: &[Vec<SignedMessage>],
-) -> BTreeMap<([u8; 32], bool), Vec<(u16, SignedMessage)>> {
+pub fn sort_verdicts(committee: &CommitteeInfo, epoch: Epoch, verdicts: &[Vec<SignedMessage>]) -> SortedVerdicts {
     // (member, node) -> the verdicts the member signed on the node.
-    let mut signed_by: BTreeMap<(u16, [u8; 32]), Vec<(bool, SignedMessage)>> = BTreeMap::new();
+    let mut signed_by: BTreeMap<(u16, [u8; 32]), Vec<Verdict>> = BTreeMap::new();
     for (index, (member, signed)) in committee.members.iter().zip(verdicts).enumerate() {
         let index = u16::try_from(index).expect("committees are smaller than 65536");
         for message in signed {
@@ -59,7 +62,7 @@ pub fn sort_verdicts(
             }
         }
     }
-    let mut sorted: BTreeMap<([u8; 32], bool), Vec<(u16, SignedMessage)>> = BTreeMap::new();
+    let mut sorted = SortedVerdicts::new();
     for ((index, node_id), verdicts) in signed_by {
         // A member that signed both verdicts on a node counts for neither.
         if let [(passed, message)] = verdicts.as_slice() {

@@ -28,9 +28,6 @@ use crate::{
     store::StoreError,
 };
 
-/// The gas budget of a window-opening or outcome-recording transaction, in MIST.
-pub const CHALLENGE_GAS_BUDGET: u64 = 50_000_000;
-
 /// An epoch's open challenge window, as its event told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Window {
@@ -89,7 +86,7 @@ pub async fn open_window(
     if staking.epoch != epoch || (staking.challenges.epoch == epoch && staking.challenges.seed.is_some()) {
         return Ok(false);
     }
-    match operator.execute(CHALLENGE_GAS_BUDGET, |builder, calls| calls.open_challenge_window(builder)).await {
+    match operator.execute(floe_chain::gas_budget::CALL, |builder, calls| calls.open_challenge_window(builder)).await {
         Ok(()) => Ok(true),
         // Another member opened it first, or the epoch moved on: nothing left to do.
         Err(error) if error.abort_code().is_some() => {
@@ -239,7 +236,7 @@ async fn report(
                 .map_err(|error| RoundError::Committee { epoch, reason: error.to_string() })?;
             if !ready.is_empty() {
                 let result = operator
-                    .execute(CHALLENGE_GAS_BUDGET, |builder, calls| {
+                    .execute(floe_chain::gas_budget::CALL, |builder, calls| {
                         for outcome in &ready {
                             calls.record_challenge_outcome(builder, &CertificateBytes::from(&outcome.certificate));
                         }
