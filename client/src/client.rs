@@ -685,24 +685,17 @@ impl FloeClient {
         for blob in &blobs {
             prices.push(Price::of(&system, &config, blob.len() as u64, options.epochs)?);
         }
+        let n_shards = config.n_shards();
+        // The encoder's own error crosses the thread (small), and becomes a StoreError here.
         let encoded: Vec<EncodedBlob> = tokio::task::spawn_blocking(move || {
             blobs
                 .iter()
-                .map(|blob| {
-                    encode(&config, blob).map_err(|error| StoreError::Encode {
-                        size: blob.len(),
-                        n_shards: config.n_shards(),
-                        reason: error.to_string(),
-                    })
-                })
+                .map(|blob| encode(&config, blob).map_err(|error| (blob.len(), error)))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
-        .map_err(|error| StoreError::Encode {
-            size: 0,
-            n_shards: config.n_shards(),
-            reason: error.to_string(),
-        })??;
+        .map_err(|error| StoreError::Encode { size: 0, n_shards, reason: error.to_string() })?
+        .map_err(|(size, error)| StoreError::Encode { size, n_shards, reason: error.to_string() })?;
 
         let mut registered = Vec::with_capacity(encoded.len());
         for (blobs, prices) in encoded.chunks(BLOBS_PER_TRANSACTION).zip(prices.chunks(BLOBS_PER_TRANSACTION)) {

@@ -325,7 +325,7 @@ impl MemberUpload<'_> {
     /// Metadata, then the member's slivers, then its confirmation.
     async fn run(&self, member: usize) -> Result<SignedMessage, NodeApiError> {
         let info = &self.committee.members()[member];
-        let node = info.client(&self.http);
+        let node = info.client(self.http);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
         if self.resume {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the

@@ -33,6 +33,7 @@ fn start_indexer(net: &Network, name: &str) -> Process {
         data_dir.to_str().unwrap(),
         "--listen",
         "127.0.0.1:0",
+        "--plain-http",
     ];
     net.spawn(name, &args).unwrap_or_else(|error| panic!("{name}: {error}\n{}", net.logs()))
 }

@@ -23,6 +23,7 @@ use floe_node::chain_view::{Committee, CommitteeMember};
 use floe_node::local_cluster::{EPOCH, LocalCluster};
 use floe_node::shard_sync::{SyncSettings, sync_shard};
 use floe_node::store::SyncProgress;
+use floe_node_api::NodeClient;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)

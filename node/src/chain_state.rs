@@ -208,13 +208,17 @@ impl Duty {
     }
 }
 
+/// A committee member as stored: BLS public key bytes, shards, network address and the TLS
+/// network key published on chain (none for a plain-HTTP node).
+type StoredMember = (Vec<u8>, Vec<u16>, String, Option<[u8; 32]>);
+
 /// A committee as stored: keys as bytes, so the table does not depend on the BLS library's
 /// own encoding.
 #[derive(Serialize, Deserialize)]
 struct StoredCommittee {
     epoch: Epoch,
     n_shards: u16,
-    members: Vec<(Vec<u8>, Vec<u16>, String, Option<[u8; 32]>)>,
+    members: Vec<StoredMember>,
 }
 
 impl StoredCommittee {

@@ -140,7 +140,7 @@ pub async fn sync_shard(
                 .map_err(|error| SyncError::Source { shard, source_url: source_url.to_owned(), error })?;
             outcome.pages += 1;
             let next = page.next;
-            let (slivers, metadata) = verify_page(node, &source, page.slivers, shard, source_url, settings).await?;
+            let (slivers, metadata) = verify_page(node, source, page.slivers, shard, source_url, settings).await?;
             outcome.slivers += slivers.len() as u64;
             outcome.bytes += slivers.iter().map(|(_, sliver)| sliver.to_bcs().len() as u64).sum::<u64>();
             let progress = next.map_or(SyncProgress::Done, SyncProgress::Next);
