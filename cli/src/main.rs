@@ -7,7 +7,7 @@ use clap::Parser;
 /// jemalloc instead of glibc's allocator: a `floe localnet` or a node moves hundreds of MiB of
 /// slivers through many threads, and glibc kept most of it (per-thread arenas, fragmented
 /// heaps) long after the blobs were stored; jemalloc returns freed pages to the system within
-/// seconds. README's "Memory" figures compare the two.
+/// seconds. README's "Reads" section has the figures for both.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -4,21 +4,17 @@
 
 use std::process::Command;
 
+use rand::{RngCore as _, SeedableRng as _, rngs::StdRng};
+
 mod common;
 
 use common::{Localnet, floe_command};
 
-/// Random-looking bytes (a fixed xorshift stream): incompressible, and never a Seal object.
+/// Seeded random bytes: incompressible, and (with overwhelming odds) not a Seal object.
 fn bytes(len: usize) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
+    let mut data = vec![0; len];
+    StdRng::seed_from_u64(7).fill_bytes(&mut data);
+    data
 }
 
 /// `floe --json read ARGS --deployment D` with its raw stdout.
