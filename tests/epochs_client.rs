@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use floe_chain::MoveAbort;
+use floe_chain::floe::aborts::rule_of;
 use floe_chain::floe::messages::is_incorrect_epoch;
 use floe_chain::floe::state::{CommitteeInfo, FloeReader};
 use floe_client::{ChainError, FloeClient, NoProgress, Price, Progress, ProgressEvent, StoreOptions, StoreOutcome};
@@ -31,6 +33,12 @@ async fn register(client: &FloeClient, data: &[u8], epochs: u32) -> (EncodedBlob
     let price = Price::of(&system, &config, data.len() as u64, epochs).expect("a price");
     let registered = access.register(encoded.metadata.metadata(), &price, false).await.expect("the registration");
     (encoded, *registered.object.object_id(), price)
+}
+
+/// Whether `abort` is `bls_aggregate::ENotEnoughStake`: a certificate whose signers do not hold
+/// a quorum of the committee's shards.
+fn is_not_enough_stake(abort: &MoveAbort) -> bool {
+    rule_of(abort).is_some_and(|rule| rule.module == "bls_aggregate" && rule.name == "ENotEnoughStake")
 }
 
 /// Reads `blob_id` through the aggregator.
@@ -107,13 +115,27 @@ async fn blobs_live_through_an_epoch_change_that_moves_shards() {
     let previous = reader(&net).previous_committee().await.expect("the previous committee");
     assert_eq!(previous.as_ref().map(shards_by_node), Some(shards_before.clone()));
 
+    // The old certificate is refused. Move checks the signers against the new committee before
+    // the message's epoch: whether the refusal names the weight or the epoch depends on which
+    // nodes signed first, and the signers' shards in the new committee say which it must be.
     let (_, reference) = access.blob(object_id).await.expect("the blob object");
     let refused = access.certify(&reference, &old_certificate, None).await.unwrap_err();
+    let signers_now: usize = old_certificate
+        .signers
+        .iter()
+        .map(|signer| shards_after[&before.members[usize::from(*signer)].node_id].len())
+        .sum();
+    let still_a_quorum = 3 * signers_now > 2 * usize::from(SMALL.shards);
     match &refused {
         ChainError::Client(error) => {
-            assert!(error.move_abort().is_some_and(|abort| is_incorrect_epoch(&abort)), "{error}")
+            let abort = error.move_abort().unwrap_or_else(|| panic!("a Move abort, got {error}"));
+            if still_a_quorum {
+                assert!(is_incorrect_epoch(&abort), "{error}");
+            } else {
+                assert!(is_not_enough_stake(&abort), "{error}");
+            }
         }
-        other => panic!("expected EIncorrectEpoch, got {other}"),
+        other => panic!("a Move abort, got {other}"),
     }
     let late = client.certify_registered(&encoded, object_id, BlobPersistence::Permanent, &NoProgress).await.unwrap();
     assert_eq!((late.id, late.certified_epoch), (object_id, Some(epoch)));
@@ -184,6 +206,79 @@ async fn a_store_whose_certificate_comes_too_late_certifies_again_in_the_new_epo
     assert!(progress.done.load(Ordering::SeqCst), "the epoch was ended during the store");
     assert_eq!(blob.registered_epoch, registered_in);
     assert_eq!(blob.certified_epoch, Some(registered_in + 1));
+    assert_eq!(wal_before - access.wal_balance(user).await.expect("a balance"), price.total(), "paid once");
+    assert_eq!(client.read(&blob.blob_id, &NoProgress).await.unwrap(), data);
+    net.shutdown().await;
+}
+
+/// Holds a store at the moment its confirmations reach a quorum until the test says go on, so
+/// that the test can change the network (end the epoch, restart a node) in between.
+struct PauseAtQuorum {
+    reached: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    resume: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl Progress for PauseAtQuorum {
+    fn event(&self, event: ProgressEvent) {
+        if let ProgressEvent::Confirmed { weight, needed } = event
+            && weight >= needed
+            && let Some(reached) = self.reached.lock().expect("not poisoned").take()
+        {
+            let _ = reached.send(());
+            let resume = self.resume.lock().expect("not poisoned");
+            tokio::task::block_in_place(|| resume.recv()).expect("the test says go on");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_certificate_whose_signers_lost_their_shards_is_signed_again_in_the_new_epoch() {
+    let mut net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.expect("a client");
+    let access = client.chain().expect("a signing client");
+    let user = net.localnet.user_key().address();
+    let before = reader(&net).committee().await.expect("the committee");
+    let gainer = &before.members[0];
+    let gainer_index: usize =
+        gainer.name.strip_prefix("node-").and_then(|i| i.parse().ok()).expect("a localnet node name");
+    let gainer = gainer.node_id;
+    net.stake(gainer, 3 * floe_localnet::NODE_STAKE).await;
+    // With the gainer down, the certificate is the other three nodes' alone; after the epoch
+    // change they hold too few shards for it (not just an old epoch), which Move reports as
+    // `ENotEnoughStake` before it looks at the message's epoch.
+    net.localnet.stop_node(gainer_index).await.expect("the gainer stops");
+
+    let (reached, quorum) = tokio::sync::oneshot::channel();
+    let (go_on, resume) = std::sync::mpsc::channel();
+    let progress =
+        PauseAtQuorum { reached: std::sync::Mutex::new(Some(reached)), resume: std::sync::Mutex::new(resume) };
+    let wal_before = access.wal_balance(user).await.expect("a balance");
+    let data = random_bytes(22_000, 5);
+    let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+    // The store runs as its own task: the pause blocks its thread, and the change below must
+    // run meanwhile.
+    let store = tokio::spawn({
+        let data = data.clone();
+        async move {
+            let stored = client.store(data, &options, &progress).await;
+            (client, stored)
+        }
+    });
+    quorum.await.expect("the store reaches a quorum");
+    let (epoch, _) = net.advance_epoch().await;
+    net.localnet.restart_node(gainer_index).await.expect("the gainer starts again");
+    go_on.send(()).expect("the store waits");
+    let (client, stored) = store.await.expect("the store task");
+    let access = client.chain().expect("a signing client");
+    let (blob, price) = match stored.expect("the store certifies in the new epoch") {
+        StoreOutcome::NewlyCreated { blob, price, .. } => (blob, price),
+        other => panic!("a new blob, got {other:?}"),
+    };
+
+    let after = reader(&net).committee().await.expect("the committee");
+    let others_now: usize = after.members.iter().filter(|m| m.node_id != gainer).map(|m| m.shards.len()).sum();
+    assert!(3 * others_now <= 2 * usize::from(SMALL.shards), "the old signers still hold a quorum: {after:?}");
+    assert_eq!((blob.registered_epoch, blob.certified_epoch), (before.epoch, Some(epoch)));
     assert_eq!(wal_before - access.wal_balance(user).await.expect("a balance"), price.total(), "paid once");
     assert_eq!(client.read(&blob.blob_id, &NoProgress).await.unwrap(), data);
     net.shutdown().await;

@@ -19,10 +19,7 @@ use std::{
     sync::{Arc, Mutex, RwLock, Weak},
 };
 
-use floe_chain::{
-    ClientError, Deployment, Keypair,
-    floe::{blob::Blob, messages::is_incorrect_epoch},
-};
+use floe_chain::{ClientError, Deployment, Keypair, floe::blob::Blob};
 use floe_encoder::{BlobId, EncodedBlob, Epoch, certificate::Certificate, encode, messages::BlobPersistence};
 use sui_sdk_types::Address;
 
@@ -137,7 +134,8 @@ pub enum CertifyAttemptError {
     EpochEnded {
         /// The certificate's epoch.
         epoch: Epoch,
-        /// The chain's refusal (`messages::EIncorrectEpoch`).
+        /// The chain's refusal (`messages::EIncorrectEpoch`, or a check of the signers the new
+        /// committee fails first, such as `bls_aggregate::ENotEnoughStake`).
         #[source]
         source: ClientError,
     },
@@ -834,10 +832,16 @@ impl FloeClient {
                             progress.event(ProgressEvent::Certified);
                             return Ok(chain.blob(object_id).await?.0);
                         }
-                        Err(ChainError::Client(source))
-                            if source.move_abort().is_some_and(|a| is_incorrect_epoch(&a)) =>
-                        {
-                            tracing::info!(%blob_id, epoch, "the epoch ended before the certificate landed; again");
+                        // A certificate of an ended epoch is refused by whichever check of the
+                        // new committee it fails first: the signers' weight when shards moved,
+                        // their keys when members changed, the message's epoch only when neither
+                        // did (Move checks the signers before the message). So any abort once the
+                        // chain has moved to another epoch means "sign again", whatever its code.
+                        Err(ChainError::Client(source)) if source.move_abort().is_some() => {
+                            if chain.system().await?.epoch() == committee.epoch() {
+                                return Err(ChainError::Client(source).into());
+                            }
+                            tracing::info!(%blob_id, epoch, %source, "the epoch ended before the certificate landed; again");
                             failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
                         }
                         Err(error) => return Err(error.into()),

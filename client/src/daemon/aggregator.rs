@@ -1,6 +1,6 @@
 //! The aggregator: blobs by id or by `Blob` object, whole or by byte range, streamed.
 
-use std::{collections::HashMap, ops::Range, sync::Arc};
+use std::{collections::HashMap, ops::Range, sync::Arc, time::Duration};
 
 use axum::{
     Extension,
@@ -10,6 +10,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::BlobId;
 use sui_sdk_types::Address;
 
@@ -122,7 +123,20 @@ async fn open_certified(
     blob_id: &BlobId,
     budget: Arc<ReadBudget>,
 ) -> Result<(BlobReader, Vec<(HeaderName, HeaderValue)>), ApiError> {
-    let (reader, certified) = tokio::join!(client.open_blob(blob_id, budget), client.certification(blob_id));
+    let (reader, mut certified) = tokio::join!(client.open_blob(blob_id, budget), client.certification(blob_id));
+    // Nodes follow the chain a checkpoint or more behind, so a blob certified a moment ago (its
+    // store has just returned) can still look uncertified to them. A blob whose metadata the
+    // nodes serve is asked about again for a few seconds before it is refused.
+    if certified == Some(Certification::Uncertified) && reader.is_ok() {
+        let settled = || async {
+            match client.certification(blob_id).await {
+                Some(Certification::Uncertified) => Err(()),
+                other => Ok(other),
+            }
+        };
+        let backoff = ExponentialBuilder::default().with_min_delay(Duration::from_millis(250)).with_max_times(4);
+        certified = settled.retry(backoff).await.unwrap_or(Some(Certification::Uncertified));
+    }
     if certified == Some(Certification::Uncertified) {
         return Err(uncertified(blob_id, reader));
     }
