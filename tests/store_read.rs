@@ -37,6 +37,14 @@ async fn storing_a_certified_blob_again_pays_nothing() {
     assert!(matches!(second, StoreOutcome::AlreadyCertified { .. }), "{second:?}");
     assert_eq!(second.blob_id(), first.blob_id());
     assert_eq!(chain.wal_balance(user).await.unwrap(), balance, "the second store paid");
+    // What a store asks the nodes before paying for bytes someone else stored: certified until
+    // the end epoch, not one later; an unknown blob is not.
+    let StoreOutcome::NewlyCreated { blob, .. } = &first else { unreachable!() };
+    let end = blob.storage.end_epoch;
+    assert_eq!(client.certified_until_at_least(&blob.blob_id, end).await, Some(end));
+    assert_eq!(client.certified_until_at_least(&blob.blob_id, end + 1).await, None);
+    let unknown = floe_encoder::encode::compute_metadata(client.committee().config(), b"never stored").unwrap();
+    assert_eq!(client.certified_until_at_least(unknown.blob_id(), end).await, None);
     net.shutdown().await;
 }
 

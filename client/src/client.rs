@@ -498,6 +498,43 @@ impl FloeClient {
         }
     }
 
+    /// Whether nodes of f+1 shards (so one correct node at least) report `blob_id` certified
+    /// permanently until `wanted_end` or later: the end epoch they all vouch for, or `None`.
+    /// Decided as soon as the answers allow, either way, like [`FloeClient::certification`]:
+    /// a store asks this before paying and should not wait for the slowest node, or for a dead
+    /// one's timeout.
+    pub async fn certified_until_at_least(&self, blob_id: &BlobId, wanted_end: Epoch) -> Option<Epoch> {
+        let committee = self.committee();
+        let n_shards = u64::from(committee.n_shards());
+        let mut answers: futures::stream::FuturesUnordered<_> = committee
+            .members()
+            .iter()
+            .enumerate()
+            .map(|(index, member)| {
+                let node = member.client(&self.http);
+                let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
+                async move { (weight, node.status(&blob_id, timeout).await.ok()) }
+            })
+            .collect();
+        let (mut vouching, mut against, mut until) = (0u64, 0u64, Epoch::MAX);
+        while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
+            match status {
+                Some(NodeBlobStatus::Permanent { end_epoch, is_certified: true, .. }) if end_epoch >= wanted_end => {
+                    vouching += weight;
+                    until = until.min(end_epoch);
+                }
+                _ => against += weight,
+            }
+            if committee.is_one_correct(vouching) {
+                return Some(until);
+            }
+            if !committee.is_one_correct(n_shards.saturating_sub(against)) {
+                return None;
+            }
+        }
+        None
+    }
+
     /// Whether `blob_id` is certified, decided as soon as the answers allow: `Some(true)` once
     /// nodes of f+1 shards report a certified object (one of them is correct), `Some(false)` once
     /// so many shards report it uncertified or unknown that f+1 no longer can, `None` if the
@@ -609,7 +646,7 @@ impl FloeClient {
                 });
             }
             if !options.deletable
-                && let Some(end_epoch) = self.status(&blob_id).await.certified_until.filter(|end| *end >= wanted_end)
+                && let Some(end_epoch) = self.certified_until_at_least(&blob_id, wanted_end).await
             {
                 checked();
                 progress.event(ProgressEvent::AlreadyCertified { blob_id });
