@@ -1,12 +1,12 @@
-//! A cluster of in-process storage nodes on loopback, sharing one in-memory chain.
+//! A cluster of in-process storage nodes on loopback, sharing one test chain.
 #![allow(dead_code)]
 
 use std::ops::Deref;
-use std::sync::Arc;
 
 use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, SliverType, encode};
-use floe_node::InMemoryChain;
+
 use floe_node::local_cluster::{LocalCluster, LocalNode};
+use floe_node::test_chain::TestChain;
 
 pub use floe_node::local_cluster::EPOCH;
 
@@ -97,7 +97,7 @@ pub fn message(body: &serde_json::Value) -> String {
 
 /// Stops `node`'s server, closes its store and reopens the same directory in a new node
 /// on a new port.
-pub async fn restart(node: TestNode, chain: Arc<InMemoryChain>) -> TestNode {
+pub async fn restart(node: TestNode, chain: TestChain) -> TestNode {
     node.restart(chain).await.unwrap()
 }
 
