@@ -13,7 +13,7 @@ use floe_encoder::{
     encode,
     messages::{BlobPersistence, StorageConfirmation},
 };
-use floe_node::{chain_state::ChainChange, local_cluster::END_EPOCH};
+use floe_node::chain_state::ChainChange;
 use sui_sdk_types::Address;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,11 +169,6 @@ async fn status_reports_certification_backed_by_one_correct_node() {
     cluster.register(blob_id, 5);
     let report = client.status(&blob_id).await;
     assert_eq!((report.certified_until, report.weight, report.answered), (None, 10, 10));
-    cluster.chain.apply([ChainChange::Certified {
-        blob_id,
-        object_id: Address::new([5; 32]),
-        epoch: EPOCH,
-        end_epoch: END_EPOCH,
-    }]);
+    cluster.certify(blob_id, 5);
     assert_eq!(client.status(&blob_id).await.certified_until, Some(10));
 }

@@ -146,6 +146,12 @@ impl LocalCluster {
         self.chain.apply([ChainChange::Registered { blob_id, object_id, end_epoch: END_EPOCH, deletable: false }]);
     }
 
+    /// Certifies, in epoch [`EPOCH`], the registration [`Self::register`] made under `object`.
+    pub fn certify(&self, blob_id: BlobId, object: u8) {
+        let object_id = Address::new([object; 32]);
+        self.chain.apply([ChainChange::Certified { blob_id, object_id, epoch: EPOCH, end_epoch: END_EPOCH }]);
+    }
+
     /// The index of the node holding the shard of `pair` for `blob_id`.
     pub fn holder_of_pair(&self, blob_id: &BlobId, pair: u16) -> usize {
         let shard = mapping::shard_for_pair(SliverPairIndex(pair), blob_id, self.config.n_shards());

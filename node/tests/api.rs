@@ -11,7 +11,7 @@ use floe_encoder::{
     messages::{BlobPersistence, StorageConfirmation},
     recovery::{RecoverySymbol, recover_sliver},
 };
-use floe_node::{chain_state::ChainChange, limits, local_cluster::END_EPOCH};
+use floe_node::{chain_state::ChainChange, limits};
 use sui_sdk_types::Address;
 
 /// A pair index whose shard node `node` holds, and one it does not.
@@ -381,12 +381,7 @@ async fn status_follows_the_chain() {
     assert_eq!(status, 200);
     assert_eq!(body["success"]["data"], "nonexistent");
     cluster.register(blob_id, 1);
-    cluster.chain.apply([ChainChange::Certified {
-        blob_id,
-        object_id: Address::new([1; 32]),
-        epoch: EPOCH,
-        end_epoch: END_EPOCH,
-    }]);
+    cluster.certify(blob_id, 1);
     let (_, body) = cluster.get_json(&url).await;
     let permanent = &body["success"]["data"]["permanent"];
     assert_eq!(permanent["endEpoch"], 10);

@@ -10,18 +10,15 @@ use std::{
     time::Duration,
 };
 
-use common::{Cluster, EPOCH, cluster, message};
+use common::{Cluster, cluster, message};
 use floe_encoder::{BlobId, EncodedBlob, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node::{
     ChainView, Store,
-    chain_state::ChainChange,
-    local_cluster::END_EPOCH,
     recovery::{RecoverySettings, recover_blob},
     scrub::{self, ScrubSettings, ScrubStep, scrub_next},
     store::DATABASE_FILE,
 };
 use floe_node_api::NodeClient;
-use sui_sdk_types::Address;
 
 /// How long background work may take in a test before it counts as failed.
 const SETTLE: Duration = Duration::from_secs(60);
@@ -52,12 +49,7 @@ async fn stored_everywhere(cluster: &Cluster, seed: u8) -> EncodedBlob {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, seed);
     cluster.upload(&encoded, &[0, 1, 2]).await;
-    cluster.chain.apply([ChainChange::Certified {
-        blob_id,
-        object_id: Address::new([seed; 32]),
-        epoch: EPOCH,
-        end_epoch: END_EPOCH,
-    }]);
+    cluster.certify(blob_id, seed);
     encoded
 }
 

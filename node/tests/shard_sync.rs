@@ -15,12 +15,10 @@ use floe_node::{
     ChainView,
     chain_state::ChainChange,
     chain_view::{Committee, CommitteeMember},
-    local_cluster::END_EPOCH,
     shard_sync::{SyncError, SyncSettings, sync_shard},
     store::SyncProgress,
 };
 use floe_node_api::{NodeApiError, NodeClient};
-use sui_sdk_types::Address;
 
 const MOVED: ShardIndex = ShardIndex(0);
 
@@ -38,12 +36,7 @@ async fn moved_shard(count: u8) -> (common::Cluster, Vec<EncodedBlob>) {
         let blob_id = *encoded.metadata.blob_id();
         cluster.register(blob_id, seed + 1);
         cluster.upload(&encoded, &[0, 1, 2]).await;
-        cluster.chain.apply([ChainChange::Certified {
-            blob_id,
-            object_id: Address::new([seed + 1; 32]),
-            epoch: EPOCH,
-            end_epoch: END_EPOCH,
-        }]);
+        cluster.certify(blob_id, seed + 1);
         blobs.push(encoded);
     }
     blobs.sort_by_key(|blob| *blob.metadata.blob_id());
@@ -109,12 +102,7 @@ async fn a_new_owner_without_the_metadata_fetches_and_verifies_it() {
     cluster.register(blob_id, 1);
     // Node 2 never saw the upload.
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster.chain.apply([ChainChange::Certified {
-        blob_id,
-        object_id: Address::new([1; 32]),
-        epoch: EPOCH,
-        end_epoch: END_EPOCH,
-    }]);
+    cluster.certify(blob_id, 1);
     let mut members = cluster.chain.committee().members().to_vec();
     members[0].shards.retain(|shard| *shard != MOVED);
     members[2].shards.push(MOVED);

@@ -8,6 +8,8 @@ use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, SliverType, encode};
 use floe_node::local_cluster::{LocalCluster, LocalNode};
 use floe_node::test_chain::TestChain;
 
+// Not every test binary including this module uses it.
+#[allow(unused_imports)]
 pub use floe_node::local_cluster::EPOCH;
 
 pub type TestNode = LocalNode;
