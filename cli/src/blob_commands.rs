@@ -6,7 +6,7 @@ use std::fmt;
 
 use anyhow::Context as _;
 use floe_chain::ClockTime;
-use floe_client::node_api::NodeBlobStatus;
+use floe_client::node_api::BlobStatus;
 use floe_encoder::BlobId;
 use serde::Serialize;
 use sui_sdk_types::Address;
@@ -115,7 +115,7 @@ pub struct StatusReport {
     pub shared: Option<Vec<SharedBlobRow>>,
     /// The agreed status, typed, for the text.
     #[serde(skip)]
-    pub agreed: Option<NodeBlobStatus>,
+    pub agreed: Option<BlobStatus>,
 }
 
 impl fmt::Display for StatusReport {
@@ -127,18 +127,18 @@ impl fmt::Display for StatusReport {
         };
         let state = match self.agreed {
             None => "unknown: the nodes that answered disagree, or too few answered".to_owned(),
-            Some(NodeBlobStatus::Nonexistent) => "not stored: no live registration of this blob id".to_owned(),
-            Some(NodeBlobStatus::Invalid) => "invalid: proven inconsistently encoded, it cannot be read".to_owned(),
-            Some(NodeBlobStatus::Permanent { end_epoch, is_certified: true, .. }) => {
+            Some(BlobStatus::Nonexistent) => "not stored: no live registration of this blob id".to_owned(),
+            Some(BlobStatus::Invalid) => "invalid: proven inconsistently encoded, it cannot be read".to_owned(),
+            Some(BlobStatus::Permanent { end_epoch, is_certified: true, .. }) => {
                 format!("certified, permanent, until {}", until(self.certified_until.unwrap_or(end_epoch)))
             }
-            Some(NodeBlobStatus::Permanent { end_epoch, is_certified: false, .. }) => {
+            Some(BlobStatus::Permanent { end_epoch, is_certified: false, .. }) => {
                 format!("registered until epoch {end_epoch} but not certified: not available")
             }
-            Some(NodeBlobStatus::Deletable { initial_certified_epoch: Some(epoch) }) => {
+            Some(BlobStatus::Deletable { initial_certified_epoch: Some(epoch), .. }) => {
                 format!("certified since epoch {epoch}, deletable (its owner may delete it at any time)")
             }
-            Some(NodeBlobStatus::Deletable { initial_certified_epoch: None }) => {
+            Some(BlobStatus::Deletable { initial_certified_epoch: None, .. }) => {
                 "registered as deletable but not certified: not available".to_owned()
             }
         };

@@ -1,7 +1,7 @@
 //! Store and read through real storage nodes on loopback, next to encoding and decoding alone.
 //!
 //! `cargo bench -p floe-client --bench store_read` prints one line per figure. The nodes are
-//! floe-node instances in this process with an in-memory chain (registration is instant, no Sui
+//! floe-node instances in this process with a test chain (registration is instant, no Sui
 //! transaction is timed), so "store" is encode + upload of metadata and slivers (each verified
 //! by its node) + confirmations + certificate aggregation, and "read" is metadata + primary
 //! slivers (each verified) + decode with the consistency check. Nodes and client share the
@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use floe_client::{FloeClient, NoProgress, Settings, StorageCommittee, StorageMember};
 use floe_encoder::{EncodingConfig, decode::BlobDecoder, encode, messages::BlobPersistence};
-use floe_node::ChainFeed;
-use floe_node::blob_info::ObjectId;
+use floe_node::chain_state::ChainChange;
 use floe_node::local_cluster::{self, LocalCluster};
+use sui_sdk_types::Address;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
@@ -58,7 +58,12 @@ fn main() {
             data[0] = data[0].wrapping_add(1 + round as u8);
             let start = Instant::now();
             let encoded = encode(&config, &data).expect("encode");
-            chain.blob_registered(*encoded.metadata.blob_id(), ObjectId([7; 32]), 100, false);
+            chain.apply([ChainChange::Registered {
+                blob_id: *encoded.metadata.blob_id(),
+                object_id: Address::new([7; 32]),
+                end_epoch: 100,
+                deletable: false,
+            }]);
             runtime
                 .block_on(client.upload(&encoded, BlobPersistence::Permanent, &NoProgress))
                 .expect("upload reaches a quorum");
@@ -66,7 +71,12 @@ fn main() {
         });
         let encoded = encode(&config, &data).expect("encode");
         let blob_id = *encoded.metadata.blob_id();
-        chain.blob_registered(blob_id, ObjectId([8; 32]), 100, false);
+        chain.apply([ChainChange::Registered {
+            blob_id,
+            object_id: Address::new([8; 32]),
+            end_epoch: 100,
+            deletable: false,
+        }]);
         runtime.block_on(client.upload(&encoded, BlobPersistence::Permanent, &NoProgress)).expect("upload");
         let rows = usize::from(config.n_rows());
         let decode_time = best_of(2, || {

@@ -26,7 +26,7 @@ use sui_sdk_types::Address;
 use crate::{
     chain_ops::{BLOBS_PER_TRANSACTION, ChainAccess, ChainError, Price},
     committee::{Committees, StorageCommittee},
-    node_api::NodeBlobStatus,
+    node_api::BlobStatus,
     progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
@@ -294,7 +294,7 @@ pub fn blob_json(blob: &Blob) -> serde_json::Value {
 pub struct StatusReport {
     /// The status reported by the largest shard weight, if that weight includes a correct node
     /// (`3w >= n + 1`); `None` when the nodes disagree too much or too few answered.
-    pub status: Option<NodeBlobStatus>,
+    pub status: Option<BlobStatus>,
     /// Shards behind `status`.
     pub weight: u64,
     /// Shards that answered at all.
@@ -465,10 +465,9 @@ impl FloeClient {
                 async move { node.status(&blob_id, timeout).await.ok().map(|status| (weight, status)) }
             })
             .collect();
-        let answers: Vec<(u64, NodeBlobStatus)> =
-            futures::future::join_all(requests).await.into_iter().flatten().collect();
+        let answers: Vec<(u64, BlobStatus)> = futures::future::join_all(requests).await.into_iter().flatten().collect();
         let answered = answers.iter().map(|(weight, _)| weight).sum();
-        let mut tally: Vec<(NodeBlobStatus, u64)> = Vec::new();
+        let mut tally: Vec<(BlobStatus, u64)> = Vec::new();
         for (weight, status) in &answers {
             match tally.iter_mut().find(|(seen, _)| seen == status) {
                 Some((_, total)) => *total += weight,
@@ -480,7 +479,7 @@ impl FloeClient {
         let mut certified: Vec<(Epoch, u64)> = answers
             .iter()
             .filter_map(|(weight, status)| match status {
-                NodeBlobStatus::Permanent { end_epoch, is_certified: true, .. } => Some((*end_epoch, *weight)),
+                BlobStatus::Permanent { end_epoch, is_certified: true, .. } => Some((*end_epoch, *weight)),
                 _ => None,
             })
             .collect();
@@ -563,13 +562,13 @@ impl FloeClient {
         let (mut certified, mut permanent, mut not) = (0u64, 0u64, 0u64);
         while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
             match status {
-                Some(NodeBlobStatus::Permanent { is_certified: true, .. }) => {
+                Some(BlobStatus::Permanent { is_certified: true, .. }) => {
                     certified += weight;
                     permanent += weight;
                 }
                 Some(
-                    NodeBlobStatus::Permanent { initial_certified_epoch: Some(_), .. }
-                    | NodeBlobStatus::Deletable { initial_certified_epoch: Some(_) },
+                    BlobStatus::Permanent { initial_certified_epoch: Some(_), .. }
+                    | BlobStatus::Deletable { initial_certified_epoch: Some(_), .. },
                 ) => certified += weight,
                 Some(_) => not += weight,
                 None => {}

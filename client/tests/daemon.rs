@@ -8,7 +8,6 @@ use std::sync::Arc;
 use common::{ClientView as _, blob, cluster};
 use floe_client::{NoProgress, daemon};
 use floe_encoder::{encode, messages::BlobPersistence};
-use floe_node::{ChainFeed as _, blob_info::ObjectId};
 use tokio::net::TcpListener;
 
 async fn start(client: floe_client::FloeClient, max_body: usize) -> (daemon::Daemon, tokio::sync::oneshot::Sender<()>) {
@@ -39,7 +38,7 @@ async fn aggregator_serves_whole_blobs_and_byte_ranges() {
     assert_eq!(uncertified.status(), 409);
     let body: serde_json::Value = serde_json::from_slice(&uncertified.bytes().await.unwrap()).unwrap();
     assert!(body["error"]["message"].as_str().unwrap().contains("not certified"), "{body}");
-    cluster.chain.blob_certified(blob_id, ObjectId([6; 32]), common::EPOCH);
+    cluster.certify(blob_id, 6);
 
     let whole = http.get(&url).send().await.unwrap();
     assert_eq!(whole.status(), 200);

@@ -1,5 +1,5 @@
 //! The client's data paths against real storage nodes (floe-node over loopback, with an
-//! in-memory chain standing in for Sui): upload to a certificate, read back, status.
+//! test chain standing in for Sui): upload to a certificate, read back, status.
 
 mod common;
 
@@ -13,7 +13,8 @@ use floe_encoder::{
     encode,
     messages::{BlobPersistence, StorageConfirmation},
 };
-use floe_node::{ChainFeed, blob_info::ObjectId};
+use floe_node::chain_state::ChainChange;
+use sui_sdk_types::Address;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blobs_of_0_1_and_3_mib_bytes_upload_to_a_valid_certificate_and_read_back_identical() {
@@ -118,7 +119,12 @@ async fn upload_waits_for_a_registration_that_reaches_the_nodes_late() {
     // The chain follower sees the registration a second after the client starts uploading.
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        chain.blob_registered(blob_id, ObjectId([9; 32]), 10, false);
+        chain.apply([ChainChange::Registered {
+            blob_id,
+            object_id: Address::new([9; 32]),
+            end_epoch: 10,
+            deletable: false,
+        }]);
     });
     let certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
     // The certificate is built as soon as nodes of a quorum of shards confirmed.
@@ -132,7 +138,12 @@ async fn deletable_blobs_are_confirmed_for_their_object() {
     let client = cluster.client();
     let encoded = encode(client.committee().config(), &blob(3000, 4)).unwrap();
     let blob_id = *encoded.metadata.blob_id();
-    cluster.chain.blob_registered(blob_id, ObjectId([0x44; 32]), 10, true);
+    cluster.chain.apply([ChainChange::Registered {
+        blob_id,
+        object_id: Address::new([0x44; 32]),
+        end_epoch: 10,
+        deletable: true,
+    }]);
     let persistence = BlobPersistence::Deletable { object_id: [0x44; 32] };
     let certificate = client.upload(&encoded, persistence, &NoProgress).await.unwrap();
     let expected = StorageConfirmation { epoch: EPOCH, blob_id, persistence };
@@ -158,6 +169,6 @@ async fn status_reports_certification_backed_by_one_correct_node() {
     cluster.register(blob_id, 5);
     let report = client.status(&blob_id).await;
     assert_eq!((report.certified_until, report.weight, report.answered), (None, 10, 10));
-    cluster.chain.blob_certified(blob_id, ObjectId([5; 32]), EPOCH);
+    cluster.certify(blob_id, 5);
     assert_eq!(client.status(&blob_id).await.certified_until, Some(10));
 }

@@ -18,7 +18,6 @@ use axum::{
 use common::{ClientView as _, blob, cluster};
 use floe_client::{FloeClient, NoProgress, ReadBudget, StorageCommittee};
 use floe_encoder::{BlobId, SliverType, encode, messages::BlobPersistence};
-use floe_node::ChainFeed as _;
 use futures::StreamExt;
 use tokio::net::TcpListener;
 
@@ -252,7 +251,7 @@ async fn the_aggregator_streams_blobs_and_serves_walrus_byte_ranges() {
     let (empty_id, _) = stored(&cluster, &empty, 60).await;
     let (blob_id, _) = stored(&cluster, &data, 61).await;
     for (id, object) in [(empty_id, 60), (blob_id, 61)] {
-        cluster.chain.blob_certified(id, floe_node::blob_info::ObjectId([object; 32]), common::EPOCH);
+        cluster.certify(id, object);
     }
     let (daemon, _stop) = daemon_over(cluster.client()).await;
     let http = reqwest::Client::new();
@@ -295,7 +294,7 @@ async fn a_blob_unreadable_after_the_headers_ends_the_body_early_never_with_wron
     let cluster = cluster(&[3, 3, 2, 2]).await;
     let data = blob(30_000, 70);
     let (blob_id, _) = stored(&cluster, &data, 70).await;
-    cluster.chain.blob_certified(blob_id, floe_node::blob_info::ObjectId([70; 32]), common::EPOCH);
+    cluster.certify(blob_id, 70);
     // Every node serves the true metadata and corrupted slivers.
     let (client, _proxies) = through_proxies(&cluster.committee(), &[0, 1, 2, 3]).await;
     let (daemon, _stop) = daemon_over(client).await;

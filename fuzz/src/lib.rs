@@ -220,7 +220,7 @@ pub fn seal_object(data: &[u8]) {
 /// The node API's wire types: a shard sync page (checked against a request), a challenge request
 /// and answer (each answer verified), a blob status (JSON).
 pub fn node_api(data: &[u8]) {
-    use floe_node_api::{ChallengeRequest, ChallengeResponse, NodeBlobStatus, SampleAnswer, SyncShardPage};
+    use floe_node_api::{ChallengeRequest, ChallengeResponse, BlobStatus, SampleAnswer, SyncShardPage};
     let fx = fixture();
     let (selector, bytes) = split(data);
     match selector % 4 {
@@ -251,7 +251,7 @@ pub fn node_api(data: &[u8]) {
                 }
             }
         }
-        _ => drop(serde_json::from_slice::<NodeBlobStatus>(bytes)),
+        _ => drop(serde_json::from_slice::<BlobStatus>(bytes)),
     }
 }
 

@@ -4,7 +4,11 @@
 
 use serde::Deserialize;
 
-use crate::{bounds::MAX_JSON_ANSWER, error::NodeApiError};
+use crate::{
+    bounds::MAX_JSON_ANSWER,
+    envelope::{Envelope, ErrorEnvelope},
+    error::NodeApiError,
+};
 
 /// Characters of a non-JSON error body kept in [`NodeApiError::Status`].
 const MAX_ERROR_TEXT_CHARS: usize = 512;
@@ -28,10 +32,10 @@ pub(crate) async fn bounded(url: &str, mut response: reqwest::Response, limit: u
                 break;
             }
         }
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|value| value["error"]["message"].as_str().map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).chars().take(MAX_ERROR_TEXT_CHARS).collect());
+        let message = match serde_json::from_slice::<ErrorEnvelope>(&body) {
+            Ok(Envelope::Error { message, .. }) => message,
+            _ => String::from_utf8_lossy(&body).chars().take(MAX_ERROR_TEXT_CHARS).collect(),
+        };
         return Err(NodeApiError::Status { url: url.to_owned(), status: status.as_u16(), message });
     }
     if response.content_length().is_some_and(|length| length > limit as u64) {
@@ -47,19 +51,12 @@ pub(crate) async fn bounded(url: &str, mut response: reqwest::Response, limit: u
     Ok(body)
 }
 
-#[derive(Deserialize)]
-struct Envelope<T> {
-    success: Success<T>,
-}
-
-#[derive(Deserialize)]
-struct Success<T> {
-    data: T,
-}
-
 /// The `data` of a JSON success answer.
 pub(crate) fn json<T: for<'de> Deserialize<'de>>(url: &str, bytes: &[u8]) -> Result<T, NodeApiError> {
-    serde_json::from_slice::<Envelope<T>>(bytes)
-        .map(|envelope| envelope.success.data)
-        .map_err(|error| NodeApiError::Invalid { url: url.to_owned(), reason: format!("JSON answer: {error}") })
+    let invalid = |reason: String| NodeApiError::Invalid { url: url.to_owned(), reason };
+    match serde_json::from_slice::<Envelope<T>>(bytes) {
+        Ok(Envelope::Success { data, .. }) => Ok(data),
+        Ok(Envelope::Error { code, message }) => Err(invalid(format!("error {code} with a success status: {message}"))),
+        Err(error) => Err(invalid(format!("JSON answer: {error}"))),
+    }
 }

@@ -6,10 +6,19 @@
 
 use std::time::Duration;
 
-use base64::{Engine as _, engine::general_purpose::STANDARD};
+use crate::{
+    answer::{bounded, json, transport},
+    bounds::{self, BLOB_ID_BYTES, MAX_JSON_ANSWER},
+    challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer},
+    error::NodeApiError,
+    paths,
+    signed::{ConfirmationAnswer, SignedMessageJson},
+    status::BlobStatus,
+    sync::{SyncShardPage, SyncedSlivers},
+};
 use floe_encoder::{
     BlobId, EncodingConfig, Epoch, Sliver, SliverIndex, SliverPairIndex, SliverType,
-    bls::{BlsPublicKey, BlsSignature},
+    bls::BlsPublicKey,
     challenge::ChallengeSample,
     decode::VerifiedSliver,
     messages::{SignedMessage, StorageConfirmation, SyncShardRequest},
@@ -17,35 +26,12 @@ use floe_encoder::{
     network_key::NetworkPublicKey,
     recovery::RecoverySymbol,
 };
-use serde::Deserialize;
-
-use crate::{
-    answer::{bounded, json, transport},
-    bounds::{self, BLOB_ID_BYTES, MAX_JSON_ANSWER},
-    challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer},
-    error::NodeApiError,
-    paths,
-    status::NodeBlobStatus,
-    sync::{SyncShardPage, SyncedSlivers},
-};
 
 /// A client of one node's API. Cheap to clone: clones share the connection pool.
 #[derive(Debug, Clone)]
 pub struct NodeClient {
     http: reqwest::Client,
     base: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SignedJson {
-    serialized_message: String,
-    signature: String,
-}
-
-#[derive(Deserialize)]
-struct ConfirmationJson {
-    signed: SignedJson,
 }
 
 impl NodeClient {
@@ -193,26 +179,18 @@ impl NodeClient {
         let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
         let bytes = self.get(&url, MAX_JSON_ANSWER, timeout + wait).await?;
         let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
-        let answer: ConfirmationJson = json(&url, &bytes)?;
-        let serialized = STANDARD
-            .decode(&answer.signed.serialized_message)
-            .map_err(|error| invalid(format!("serializedMessage is not base64: {error}")))?;
-        let signature = STANDARD
-            .decode(&answer.signed.signature)
-            .map_err(|error| invalid(format!("signature is not base64: {error}")))
-            .and_then(|bytes| BlsSignature::from_bytes(&bytes).map_err(|error| invalid(error.to_string())))?;
-        if serialized != expected.to_bytes() {
-            if let Ok(got) = StorageConfirmation::from_bytes(&serialized)
+        let ConfirmationAnswer { signed: SignedMessageJson(signed) } = json(&url, &bytes)?;
+        if signed.serialized != expected.to_bytes() {
+            if let Ok(got) = StorageConfirmation::from_bytes(&signed.serialized)
                 && got.epoch != expected.epoch
                 && (StorageConfirmation { epoch: expected.epoch, ..got }) == *expected
             {
                 return Err(NodeApiError::OtherEpoch { url: url.clone(), signed: got.epoch, expected: expected.epoch });
             }
-            let got = StorageConfirmation::from_bytes(&serialized)
+            let got = StorageConfirmation::from_bytes(&signed.serialized)
                 .map_or_else(|error| format!("unparsable ({error})"), |message| format!("{message:?}"));
             return Err(invalid(format!("confirmation is {got}, expected {expected:?}")));
         }
-        let signed = SignedMessage { serialized, signature };
         signed
             .verify(key)
             .map_err(|error| invalid(format!("signature does not verify with the member key: {error}")))?;
@@ -279,7 +257,7 @@ impl NodeClient {
     }
 
     /// `GET /v1/blobs/{id}/status`.
-    pub async fn status(&self, blob_id: &BlobId, timeout: Duration) -> Result<NodeBlobStatus, NodeApiError> {
+    pub async fn status(&self, blob_id: &BlobId, timeout: Duration) -> Result<BlobStatus, NodeApiError> {
         let url = self.url_of(&paths::status(blob_id));
         let bytes = self.get(&url, MAX_JSON_ANSWER, timeout).await?;
         json(&url, &bytes)

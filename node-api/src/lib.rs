@@ -37,24 +37,30 @@
 //! ```
 //!
 //! Modules: [`paths`] (routes and query parameters), [`bounds`] (size bounds), [`error`]
-//! ([`NodeApiError`]), [`status`] ([`NodeBlobStatus`]), [`sync`] (shard sync pages), [`challenge`]
-//! (storage challenges), [`client`] ([`NodeClient`]), [`tls`] (https with the node's key pinned
-//! from the chain).
+//! ([`NodeApiError`]), [`envelope`] (the JSON answers' `{"success"}` / `{"error"}` envelope),
+//! [`status`] ([`BlobStatus`]), [`signed`] (signed messages in JSON answers), [`health`]
+//! ([`Health`]), [`sync`] (shard sync pages), [`challenge`] (storage challenges), [`client`]
+//! ([`NodeClient`]), [`tls`] (https with the node's key pinned from the chain). Object ids are
+//! `sui_sdk_types::Address`, as everywhere on the chain side.
 
 mod answer;
 pub mod bounds;
 pub mod challenge;
 pub mod client;
+pub mod envelope;
 pub mod error;
 pub mod health;
 pub mod paths;
+pub mod signed;
 pub mod status;
 pub mod sync;
 pub mod tls;
 
 pub use challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer};
 pub use client::NodeClient;
+pub use envelope::{Envelope, ErrorEnvelope};
 pub use error::NodeApiError;
 pub use health::{Health, IntegrityStatus};
-pub use status::NodeBlobStatus;
+pub use signed::{ConfirmationAnswer, SignedJsonError, SignedMessageJson};
+pub use status::{BlobStatus, DeletableCounts};
 pub use sync::{PageSliver, SyncShardPage, SyncedSlivers};

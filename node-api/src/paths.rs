@@ -6,6 +6,7 @@
 use std::fmt;
 
 use floe_encoder::{BlobId, Epoch, SliverPairIndex, SliverType, messages::BlobPersistence};
+use sui_sdk_types::Address;
 
 /// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
 /// node may wait for the blob's registration before judging the request.
@@ -34,19 +35,8 @@ impl<T, P: Param<T> + ?Sized> Param<T> for &P {}
 impl Param<BlobId> for BlobId {}
 impl Param<SliverPairIndex> for SliverPairIndex {}
 impl Param<SliverType> for SliverType {}
-impl Param<ObjectIdHex> for ObjectIdHex {}
+impl Param<Address> for Address {}
 impl Param<Epoch> for Epoch {}
-
-/// A Sui object id as the deletable-confirmation route takes it: `0x` and 64 lowercase hex digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ObjectIdHex(pub [u8; 32]);
-
-impl fmt::Display for ObjectIdHex {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("0x")?;
-        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
-    }
-}
 
 /// `GET /v1/health`.
 pub fn health() -> String {
@@ -82,8 +72,9 @@ pub fn confirmation_permanent(blob_id: impl Param<BlobId>) -> String {
     format!("/v1/blobs/{blob_id}/confirmation/permanent")
 }
 
-/// `GET /v1/blobs/{blob_id}/confirmation/deletable/{object_id}`.
-pub fn confirmation_deletable(blob_id: impl Param<BlobId>, object_id: impl Param<ObjectIdHex>) -> String {
+/// `GET /v1/blobs/{blob_id}/confirmation/deletable/{object_id}`, the object id as Sui writes
+/// it (`0x` and 64 lowercase hex digits).
+pub fn confirmation_deletable(blob_id: impl Param<BlobId>, object_id: impl Param<Address>) -> String {
     format!("/v1/blobs/{blob_id}/confirmation/deletable/{object_id}")
 }
 
@@ -91,7 +82,7 @@ pub fn confirmation_deletable(blob_id: impl Param<BlobId>, object_id: impl Param
 pub fn confirmation(blob_id: &BlobId, persistence: &BlobPersistence) -> String {
     match persistence {
         BlobPersistence::Permanent => confirmation_permanent(blob_id),
-        BlobPersistence::Deletable { object_id } => confirmation_deletable(blob_id, ObjectIdHex(*object_id)),
+        BlobPersistence::Deletable { object_id } => confirmation_deletable(blob_id, Address::new(*object_id)),
     }
 }
 

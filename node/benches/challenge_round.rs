@@ -1,7 +1,7 @@
 //! What one storage-challenge round costs a node: bytes on the wire and CPU.
 //!
 //! `cargo bench -p floe-node --bench challenge_round` prints one line per shard count. A node
-//! of an in-memory chain holds a tenth of the shards and stores `FLOE_BENCH_BLOBS` blobs of 1 KiB
+//! of a test chain holds a tenth of the shards and stores `FLOE_BENCH_BLOBS` blobs of 1 KiB
 //! (default 10,000 at n = 100; at n = 1000 encoding 10,000 blobs takes hours on 2 cores, so
 //! `FLOE_BENCH_BLOBS_1000`, default 20, are stored there: a round's size does not depend on the
 //! number of blobs, only the list the samples are drawn from does, and that list is timed at
@@ -12,7 +12,7 @@
 //! epoch in a committee of 100 members (it answers 100 rounds, asks 100, and serves its list of
 //! 100 verdicts to 100 reporters once: reporters poll until recorded, so more in practice).
 
-use std::{sync::Arc, time::Instant};
+use std::time::Instant;
 
 use floe_encoder::{
     BlobId, EncodingConfig, ShardIndex,
@@ -20,12 +20,14 @@ use floe_encoder::{
     challenge::{EligibleBlobs, SAMPLES_PER_NODE, draw_samples},
     encode,
 };
+use floe_node::test_chain::TestChain;
 use floe_node::{
-    ChainFeed, InMemoryChain, StorageNode, Store,
-    blob_info::ObjectId,
+    StorageNode, Store,
+    chain_state::ChainChange,
     chain_view::{Committee, CommitteeMember},
 };
 use floe_node_api::{ChallengeRequest, ChallengeResponse, SampleAnswer};
+use sui_sdk_types::Address;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
@@ -55,16 +57,15 @@ fn round(n_shards: u16, stored: usize) {
             network_key: None,
         },
     ];
-    let chain = Arc::new(InMemoryChain::new(Committee::new(3, n_shards, members).expect("a committee")));
+    let chain = TestChain::new(Committee::new(3, n_shards, members).expect("a committee"));
     let dir = tempfile::tempdir().expect("a directory");
-    let node = StorageNode::new(chain.clone(), Store::open(dir.path()).expect("a store"), key);
+    let node = StorageNode::new(chain.state(), Store::open(dir.path()).expect("a store"), key);
     let started = Instant::now();
     let mut ids = Vec::with_capacity(stored);
     for i in 0..stored {
         let encoded = encode(&config, &blob(i as u32)).expect("encodes");
         let blob_id = *encoded.metadata.blob_id();
-        let object = ObjectId((i as u64 + 1).to_le_bytes().repeat(4).try_into().expect("32 bytes"));
-        chain.blob_registered(blob_id, object, 100, false);
+        let object_id = Address::new((i as u64 + 1).to_le_bytes().repeat(4).try_into().expect("32 bytes"));
         // Straight into the store, one transaction per blob (the API path verifies and commits
         // each sliver alone, which makes 10,000 blobs take a quarter of an hour).
         node.store().put_metadata(&blob_id, encoded.metadata.metadata()).expect("metadata");
@@ -76,7 +77,11 @@ fn round(n_shards: u16, stored: usize) {
             })
             .collect();
         node.store().put_slivers(&blob_id, &slivers).expect("slivers");
-        chain.blob_certified(blob_id, object, 2);
+        // Registered and certified in one checkpoint: one chain-state commit per blob.
+        chain.apply([
+            ChainChange::Registered { blob_id, object_id, end_epoch: 100, deletable: false },
+            ChainChange::Certified { blob_id, object_id, epoch: 2, end_epoch: 100 },
+        ]);
         ids.push(blob_id);
     }
     let setup = started.elapsed();

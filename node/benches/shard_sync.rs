@@ -1,7 +1,7 @@
 //! Shard migration between storage nodes on loopback, next to a plain transfer of the same bytes.
 //!
 //! `cargo bench -p floe-node --bench shard_sync` prints one line per figure. Three nodes of an
-//! in-memory chain hold 4 shards each (n = 12); blobs of `FLOE_BENCH_BLOB_MIB` (default 2; at n = 12 a blob holds at most 3.4 MiB) are
+//! test chain hold 4 shards each (n = 12); blobs of `FLOE_BENCH_BLOB_MIB` (default 2; at n = 12 a blob holds at most 3.4 MiB) are
 //! stored until the committee holds `FLOE_BENCH_STORED_MIB` (default 256, comma-separated for
 //! several runs) of blob data. Then node 0 leaves: its 4 shards (a third) move, 2 to each of the
 //! other nodes, which pull them with the shard-sync protocol (signed page requests, every sliver
@@ -17,13 +17,13 @@ use std::time::{Duration, Instant};
 
 use axum::{Router, routing::get};
 use floe_encoder::{ShardIndex, SliverType, encode};
-use floe_node::ChainFeed;
-use floe_node::blob_info::ObjectId;
+use floe_node::chain_state::ChainChange;
 use floe_node::chain_view::{Committee, CommitteeMember};
 use floe_node::local_cluster::{EPOCH, LocalCluster};
 use floe_node::shard_sync::{SyncSettings, sync_shard};
 use floe_node::store::SyncProgress;
 use floe_node_api::NodeClient;
+use sui_sdk_types::Address;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
@@ -44,8 +44,8 @@ async fn loaded_cluster(stored_mib: usize, blob_mib: usize) -> LocalCluster {
     for i in 0..count {
         let encoded = encode(&cluster.config, &blob(blob_mib << 20, i as u32)).expect("encodes");
         let blob_id = *encoded.metadata.blob_id();
-        let object = ObjectId([(i % 250) as u8 + 1; 32]);
-        cluster.chain.blob_registered(blob_id, object, 100, false);
+        let object = Address::new([(i % 250) as u8 + 1; 32]);
+        cluster.chain.apply([ChainChange::Registered { blob_id, object_id: object, end_epoch: 100, deletable: false }]);
         for node in &cluster.nodes {
             node.node.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).expect("metadata");
         }
@@ -58,7 +58,7 @@ async fn loaded_cluster(stored_mib: usize, blob_mib: usize) -> LocalCluster {
                     .expect("sliver");
             }
         }
-        cluster.chain.blob_certified(blob_id, object, EPOCH);
+        cluster.chain.apply([ChainChange::Certified { blob_id, object_id: object, epoch: EPOCH, end_epoch: 100 }]);
     }
     cluster
 }
@@ -109,7 +109,7 @@ fn main() {
     runtime.block_on(async {
         for stored_mib in sizes {
             let cluster = loaded_cluster(stored_mib, blob_mib).await;
-            cluster.chain.epoch_changed(without_node_0(&cluster));
+            cluster.chain.apply([ChainChange::CommitteeChanged(without_node_0(&cluster))]);
             let source = cluster.nodes[0].url();
             let http = reqwest::Client::new();
             let settings = SyncSettings::default();

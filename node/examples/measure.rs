@@ -9,13 +9,15 @@ use std::{sync::Arc, time::Instant};
 
 use floe_encoder::{EncodingConfig, ShardIndex, SliverType, bls::BlsSecretKey, encode, mapping};
 use floe_node::{
-    ChainFeed, InMemoryChain, StorageNode, Store, api,
-    blob_info::ObjectId,
+    StorageNode, Store, api,
+    chain_state::ChainChange,
     chain_view::{Committee, CommitteeMember},
     recovery::{RecoverySettings, recover_blob},
+    test_chain::TestChain,
 };
 use floe_node_api::NodeClient;
 use futures::{StreamExt, stream};
+use sui_sdk_types::Address;
 
 /// Sliver uploads in flight at once.
 const UPLOAD_CONCURRENCY: usize = 32;
@@ -47,11 +49,11 @@ async fn main() {
         listeners.push(listener);
     }
     let committee = Committee::new(1, n_shards, members.clone()).unwrap();
-    let chain = Arc::new(InMemoryChain::new(committee));
+    let chain = TestChain::new(committee);
     let dirs: Vec<_> = (0..n_nodes).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut nodes = Vec::new();
     for (i, listener) in listeners.into_iter().enumerate() {
-        let node = Arc::new(StorageNode::new(chain.clone(), Store::open(dirs[i].path()).unwrap(), key(i)));
+        let node = Arc::new(StorageNode::new(chain.state(), Store::open(dirs[i].path()).unwrap(), key(i)));
         api::serve(listener, node.clone()).unwrap();
         nodes.push(node);
     }
@@ -61,7 +63,12 @@ async fn main() {
     let encoded = encode(&config, &blob).unwrap();
     let encode_time = started.elapsed();
     let blob_id = *encoded.metadata.blob_id();
-    chain.blob_registered(blob_id, ObjectId([1; 32]), 5, false);
+    chain.apply([ChainChange::Registered {
+        blob_id,
+        object_id: Address::new([1; 32]),
+        end_epoch: 5,
+        deletable: false,
+    }]);
     let symbol_size = encoded.metadata.symbol_size(&config);
     println!("n={n_shards} nodes={n_nodes} blob={blob_len} B symbol={symbol_size} B; encode {encode_time:.2?}");
 
@@ -114,7 +121,7 @@ async fn main() {
     }
     println!("{} confirmations in {:.2?}", n_nodes - 1, started.elapsed());
 
-    chain.blob_certified(blob_id, ObjectId([1; 32]), 1);
+    chain.apply([ChainChange::Certified { blob_id, object_id: Address::new([1; 32]), epoch: 1, end_epoch: 5 }]);
     let lagging = &nodes[n_nodes - 1];
     let peers: Vec<NodeClient> =
         uploaded.iter().map(|member| NodeClient::new(http.clone(), &member.http_address)).collect();

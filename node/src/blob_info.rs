@@ -6,53 +6,24 @@
 //! aggregate to decide whether anyone still pays for them.
 //!
 //! ```
-//! use floe_node::blob_info::{BlobInfo, ObjectId};
+//! use floe_node::blob_info::BlobInfo;
+//! use sui_sdk_types::Address;
 //!
 //! let mut info = BlobInfo::default();
-//! info.register(ObjectId([1; 32]), 10, false);
+//! info.register(Address::new([1; 32]), 10, false);
 //! assert!(info.is_registered(3));
 //! assert!(!info.is_certified(3));
-//! info.certify(ObjectId([1; 32]), 3);
+//! info.certify(Address::new([1; 32]), 3);
 //! assert!(info.is_certified(3));
 //! assert!(!info.is_registered(10)); // expired at its end epoch
 //! ```
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+use std::collections::BTreeMap;
 
 use floe_encoder::{Epoch, messages::BlobPersistence};
+use floe_node_api::{BlobStatus, DeletableCounts};
 use serde::{Deserialize, Serialize};
-
-/// A Sui object id (32 bytes), e.g. of a `Blob` object. Text form: `0x` and 64 hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ObjectId(pub [u8; 32]);
-
-impl fmt::Display for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "0x{}", hex::encode(self.0))
-    }
-}
-
-impl fmt::Debug for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ObjectId({self})")
-    }
-}
-
-/// Text that is not `0x` followed by 64 hex digits.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid object id {0:?}: expected 0x followed by 64 hex digits")]
-pub struct ObjectIdParseError(pub String);
-
-impl FromStr for ObjectId {
-    type Err = ObjectIdParseError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let digits = text.strip_prefix("0x").unwrap_or(text);
-        let mut bytes = [0u8; 32];
-        hex::decode_to_slice(digits, &mut bytes).map_err(|_| ObjectIdParseError(text.to_owned()))?;
-        Ok(Self(bytes))
-    }
-}
+use sui_sdk_types::Address;
 
 /// One `Blob` object registered for the blob id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,34 +40,34 @@ pub struct BlobObject {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlobInfo {
     /// Live (not deleted) objects by id; expired ones stay until garbage collection.
-    pub objects: BTreeMap<ObjectId, BlobObject>,
+    pub objects: BTreeMap<Address, BlobObject>,
     /// Set once the blob id was proven inconsistently encoded; final.
     pub invalid: bool,
 }
 
 impl BlobInfo {
     /// A `Blob` object `object_id` was registered, ending at `end_epoch`.
-    pub fn register(&mut self, object_id: ObjectId, end_epoch: Epoch, deletable: bool) {
+    pub fn register(&mut self, object_id: Address, end_epoch: Epoch, deletable: bool) {
         self.objects.insert(object_id, BlobObject { deletable, end_epoch, certified_epoch: None });
     }
 
     /// The certificate of `object_id` was accepted in `epoch`. Unknown objects are ignored: a
     /// certification always follows its registration on chain.
-    pub fn certify(&mut self, object_id: ObjectId, epoch: Epoch) {
+    pub fn certify(&mut self, object_id: Address, epoch: Epoch) {
         if let Some(object) = self.objects.get_mut(&object_id) {
             object.certified_epoch.get_or_insert(epoch);
         }
     }
 
     /// The storage of `object_id` was extended to `end_epoch`.
-    pub fn extend(&mut self, object_id: ObjectId, end_epoch: Epoch) {
+    pub fn extend(&mut self, object_id: Address, end_epoch: Epoch) {
         if let Some(object) = self.objects.get_mut(&object_id) {
             object.end_epoch = object.end_epoch.max(end_epoch);
         }
     }
 
     /// The deletable object `object_id` was deleted by its owner.
-    pub fn delete(&mut self, object_id: ObjectId) {
+    pub fn delete(&mut self, object_id: Address) {
         self.objects.remove(&object_id);
     }
 
@@ -105,7 +76,7 @@ impl BlobInfo {
         self.invalid = true;
     }
 
-    fn live(&self, epoch: Epoch) -> impl Iterator<Item = (&ObjectId, &BlobObject)> {
+    fn live(&self, epoch: Epoch) -> impl Iterator<Item = (&Address, &BlobObject)> {
         let valid = !self.invalid;
         self.objects.iter().filter(move |(_, object)| valid && object.end_epoch > epoch)
     }
@@ -126,7 +97,7 @@ impl BlobInfo {
         match persistence {
             BlobPersistence::Permanent => self.live(epoch).any(|(_, object)| !object.deletable),
             BlobPersistence::Deletable { object_id } => {
-                self.live(epoch).any(|(id, object)| object.deletable && id.0 == *object_id)
+                self.live(epoch).any(|(id, object)| object.deletable && id.inner() == object_id)
             }
         }
     }
@@ -170,60 +141,20 @@ impl BlobInfo {
     }
 }
 
-/// How many deletable objects exist for a blob id, and how many are certified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeletableCounts {
-    /// Live deletable objects.
-    pub count_deletable_total: u32,
-    /// Live certified deletable objects.
-    pub count_deletable_certified: u32,
-}
-
-/// A blob's lifecycle state as a node reports it (the JSON shape of Walrus' `BlobStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum BlobStatus {
-    /// No live registration.
-    Nonexistent,
-    /// Proven inconsistently encoded.
-    Invalid,
-    /// At least one permanent registration.
-    #[serde(rename_all = "camelCase")]
-    Permanent {
-        /// The latest end epoch of the permanent objects.
-        end_epoch: Epoch,
-        /// Whether a permanent object is certified.
-        is_certified: bool,
-        /// Deletable objects alongside.
-        deletable_counts: DeletableCounts,
-        /// The first epoch any object was certified in.
-        initial_certified_epoch: Option<Epoch>,
-    },
-    /// Only deletable registrations.
-    #[serde(rename_all = "camelCase")]
-    Deletable {
-        /// The first epoch any object was certified in.
-        initial_certified_epoch: Option<Epoch>,
-        /// The deletable objects.
-        deletable_counts: DeletableCounts,
-    },
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn deleting_the_last_object_or_invalidating_kills_the_blob() {
-        let (a, b) = (ObjectId([1; 32]), ObjectId([2; 32]));
+        let (a, b) = (Address::new([1; 32]), Address::new([2; 32]));
         let mut info = BlobInfo::default();
         info.register(a, 5, true);
         info.register(b, 7, true);
-        assert!(info.is_registered_as(&BlobPersistence::Deletable { object_id: a.0 }, 1));
+        assert!(info.is_registered_as(&BlobPersistence::Deletable { object_id: a.into_inner() }, 1));
         assert!(!info.is_registered_as(&BlobPersistence::Permanent, 1));
         info.delete(a);
-        assert!(!info.is_registered_as(&BlobPersistence::Deletable { object_id: a.0 }, 1));
+        assert!(!info.is_registered_as(&BlobPersistence::Deletable { object_id: a.into_inner() }, 1));
         assert!(info.is_registered(1));
         assert_eq!(info.end_epoch(1), Some(7));
         info.invalidate();
@@ -234,9 +165,9 @@ mod tests {
     #[test]
     fn status_reports_permanent_end_epoch_and_deletable_counts() {
         let mut info = BlobInfo::default();
-        info.register(ObjectId([1; 32]), 9, false);
-        info.register(ObjectId([2; 32]), 4, true);
-        info.certify(ObjectId([2; 32]), 2);
+        info.register(Address::new([1; 32]), 9, false);
+        info.register(Address::new([2; 32]), 4, true);
+        info.certify(Address::new([2; 32]), 2);
         let expected = BlobStatus::Permanent {
             end_epoch: 9,
             is_certified: false,
@@ -245,8 +176,20 @@ mod tests {
         };
         assert_eq!(info.status(3), expected);
         assert_eq!(info.status(9), BlobStatus::Nonexistent);
-        let text: ObjectId = "0x0101010101010101010101010101010101010101010101010101010101010101".parse().unwrap();
-        assert_eq!(text, ObjectId([1; 32]));
-        assert!("0x12".parse::<ObjectId>().is_err());
+    }
+
+    /// Blob infos are stored in the node's database as BCS; object ids must stay 32 bare bytes
+    /// there, as they were before the node used `Address`, or a node's stored state stops
+    /// decoding.
+    #[test]
+    fn stored_blob_info_keeps_its_bcs_layout() {
+        let mut info = BlobInfo::default();
+        info.register(Address::new([0xab; 32]), 9, false);
+        info.certify(Address::new([0xab; 32]), 2);
+        let mut expected = vec![1];
+        expected.extend([0xab; 32]);
+        expected.extend([0, 9, 0, 0, 0, 1, 2, 0, 0, 0, 0]);
+        assert_eq!(bcs::to_bytes(&info).unwrap(), expected);
+        assert_eq!(bcs::from_bytes::<BlobInfo>(&expected).unwrap(), info);
     }
 }

@@ -13,7 +13,7 @@
 //! use std::sync::Arc;
 //! use floe_encoder::{BlobId, ShardIndex, bls::BlsSecretKey};
 //! use floe_node::{ChainView, Store};
-//! use floe_node::blob_info::ObjectId;
+//! use sui_sdk_types::Address;
 //! use floe_node::chain_state::{ChainChange, ChainState, Duty};
 //! use floe_node::chain_view::{Committee, CommitteeMember};
 //!
@@ -29,7 +29,7 @@
 //! {
 //!     let store = Store::open(dir.path()).unwrap();
 //!     let state = ChainState::open(&store, Committee::new(1, 4, vec![member.clone()]).unwrap()).unwrap();
-//!     let registered = ChainChange::Registered { blob_id, object_id: ObjectId([6; 32]), end_epoch: 3, deletable: false };
+//!     let registered = ChainChange::Registered { blob_id, object_id: Address::new([6; 32]), end_epoch: 3, deletable: false };
 //!     state.apply_checkpoint(0, &[registered], &[Duty::Recover(blob_id)]).unwrap();
 //! }
 //! // After a restart the cursor, the blob and the duty are all there.
@@ -48,10 +48,11 @@ use std::{
 use floe_encoder::{BlobId, Epoch, ShardIndex, bls::BlsPublicKey, network_key::NetworkPublicKey};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+use sui_sdk_types::Address;
 use tokio::sync::watch;
 
 use crate::{
-    blob_info::{BlobInfo, ObjectId},
+    blob_info::BlobInfo,
     chain_view::{ChainView, Committee, CommitteeError, CommitteeMember},
     store::{Store, StoreError},
 };
@@ -110,7 +111,7 @@ pub enum ChainChange {
         /// The blob.
         blob_id: BlobId,
         /// Its new `Blob` object.
-        object_id: ObjectId,
+        object_id: Address,
         /// The first epoch it is no longer stored.
         end_epoch: Epoch,
         /// Whether its owner may delete it.
@@ -121,7 +122,7 @@ pub enum ChainChange {
         /// The blob.
         blob_id: BlobId,
         /// The `Blob` object.
-        object_id: ObjectId,
+        object_id: Address,
         /// The epoch of the certificate.
         epoch: Epoch,
         /// The (possibly extended) end epoch.
@@ -132,14 +133,15 @@ pub enum ChainChange {
         /// The blob.
         blob_id: BlobId,
         /// The deleted `Blob` object.
-        object_id: ObjectId,
+        object_id: Address,
     },
     /// `InvalidBlobID`.
     Invalidated {
         /// The blob.
         blob_id: BlobId,
     },
-    /// A new committee (after `EpochChangeStart` or `EpochChangeDone`).
+    /// A new committee (after `EpochChangeStart` or `EpochChangeDone`); one of an older epoch
+    /// than the current committee's is ignored: epochs never go back.
     CommitteeChanged(Committee),
 }
 
@@ -367,9 +369,13 @@ impl ChainState {
         // Only the follower writes, so what is read here is still current at commit time.
         let mut updated: HashMap<BlobId, BlobInfo> = HashMap::new();
         let mut committee = None;
+        let current_epoch = self.current_epoch();
         for change in changes {
             match (change, change.blob_id()) {
-                (ChainChange::CommitteeChanged(new), _) => committee = Some(new.clone()),
+                (ChainChange::CommitteeChanged(new), _) if new.epoch() >= current_epoch => {
+                    committee = Some(new.clone());
+                }
+                (ChainChange::CommitteeChanged(_), _) => {}
                 (_, Some(blob_id)) => {
                     let info = updated.entry(blob_id).or_insert_with(|| {
                         self.read(|snapshot| snapshot.blobs.get(&blob_id).cloned()).unwrap_or_default()
@@ -532,7 +538,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let state = ChainState::open(&store, committee(1, &[0, 1])).unwrap();
-        let (blob_id, object_id) = (BlobId([3; 32]), ObjectId([4; 32]));
+        let (blob_id, object_id) = (BlobId([3; 32]), Address::new([4; 32]));
         let register = ChainChange::Registered { blob_id, object_id, end_epoch: 4, deletable: true };
         state.apply_checkpoint(0, std::slice::from_ref(&register), &[]).unwrap();
         let again = state.apply_checkpoint(0, &[register], &[]).unwrap_err();
@@ -570,5 +576,33 @@ mod tests {
         assert_eq!(state.duties().unwrap(), vec![Duty::EpochSyncDone(3)]);
         state.finish(&Duty::EpochSyncDone(3)).unwrap();
         assert!(state.duties().unwrap().is_empty());
+    }
+
+    #[test]
+    fn replayed_changes_change_nothing_and_epochs_never_go_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let state = ChainState::open(&store, committee(2, &[0, 1])).unwrap();
+        let (blob_id, object_id) = (BlobId([7; 32]), Address::new([8; 32]));
+        let registered = ChainChange::Registered { blob_id, object_id, end_epoch: 5, deletable: false };
+        let certified = |epoch, end_epoch| ChainChange::Certified { blob_id, object_id, epoch, end_epoch };
+        state.apply_checkpoint(0, &[registered.clone(), certified(2, 5)], &[]).unwrap();
+        let before = state.blob_info(&blob_id).unwrap();
+        // A follower restarted from an older checkpoint replays both changes.
+        state.apply_checkpoint(1, &[registered, certified(3, 5)], &[]).unwrap();
+        assert_eq!(state.blob_info(&blob_id).unwrap(), before);
+        assert!(before.is_certified(2));
+        // An extension of a certified blob comes as a certification with a later end epoch.
+        state.apply_checkpoint(2, &[certified(2, 9)], &[]).unwrap();
+        assert_eq!(state.blob_info(&blob_id).unwrap().end_epoch(2), Some(9));
+        state.apply_checkpoint(3, &[ChainChange::CommitteeChanged(committee(1, &[0]))], &[]).unwrap();
+        assert_eq!(state.current_epoch(), 2);
+        assert!(state.previous_committee().is_none());
+        state.apply_checkpoint(4, &[ChainChange::CommitteeChanged(committee(3, &[0]))], &[]).unwrap();
+        assert_eq!(state.current_epoch(), 3);
+        drop(state);
+        // The ignored older committee was not stored either.
+        let state = ChainState::open(&store, committee(1, &[0])).unwrap();
+        assert_eq!((state.current_epoch(), state.previous_committee().unwrap().epoch()), (3, 2));
     }
 }

@@ -1,20 +1,20 @@
-//! The node's view of the chain, as two narrow traits: [`ChainView`] answers the questions the
-//! node asks while serving requests, [`ChainFeed`] receives the state changes the chain follower
-//! reads from checkpoints. [`crate::InMemoryChain`] implements both and tests drive it directly;
-//! a running node sees the chain through [`crate::chain_state::ChainState`], which
-//! [`crate::follower`] fills from `BlobRegistered`, `BlobCertified`, `BlobDeleted`,
-//! `InvalidBlobID` and epoch-change events, one checkpoint per transaction.
+//! The node's view of the chain: [`ChainView`] answers the questions the node asks while serving
+//! requests, from local state. A running node sees the chain through
+//! [`crate::chain_state::ChainState`], which [`crate::follower`] fills with the
+//! [`crate::chain_state::ChainChange`]s it reads from `BlobRegistered`, `BlobCertified`,
+//! `BlobDeleted`, `InvalidBlobID` and epoch-change events, one checkpoint at a time; tests feed
+//! the same changes by hand (`test_chain`, behind the `test-utils` feature).
 //!
-//! After applying an event, the follower brings the node's storage in line with it:
-//! - `blob_deleted`, `blob_invalidated`: [`crate::StorageNode::sync_blob`] (drops the data when
+//! After applying a checkpoint, the follower brings the node's storage in line with it:
+//! - a blob deleted or invalidated: [`crate::StorageNode::sync_blob`] (drops the data when
 //!   nothing pays for the blob any more);
-//! - `epoch_changed`: [`crate::StorageNode::collect_garbage`] (drops expired blobs);
-//! - `blob_certified`: if [`crate::StorageNode::missing_slivers`] is not empty,
+//! - a new committee: [`crate::StorageNode::collect_garbage`] (drops expired blobs);
+//! - a blob certified: if [`crate::StorageNode::missing_slivers`] is not empty,
 //!   [`crate::recovery::recover_from_committee`].
 //!
 //! ```
 //! use floe_encoder::{ShardIndex, bls::BlsSecretKey};
-//! use floe_node::{ChainFeed, ChainView, InMemoryChain, chain_view::{Committee, CommitteeMember}};
+//! use floe_node::chain_view::{Committee, CommitteeMember};
 //!
 //! let key = BlsSecretKey::from_seed(&[1; 32]);
 //! let member = CommitteeMember {
@@ -23,16 +23,16 @@
 //!     http_address: "http://127.0.0.1:9185".into(),
 //!     network_key: None,
 //! };
-//! let chain = InMemoryChain::new(Committee::new(1, 4, vec![member]).unwrap());
-//! assert_eq!(chain.current_epoch(), 1);
-//! assert_eq!(chain.committee().shards_of(&key.public_key()).len(), 4);
+//! let committee = Committee::new(1, 4, vec![member]).unwrap();
+//! assert_eq!(committee.epoch(), 1);
+//! assert_eq!(committee.shards_of(&key.public_key()).len(), 4);
 //! ```
 
 use std::sync::Arc;
 
 use floe_encoder::{BlobId, EncodingConfig, Epoch, ShardIndex, bls::BlsPublicKey, network_key::NetworkPublicKey};
 
-use crate::blob_info::{BlobInfo, ObjectId};
+use crate::blob_info::BlobInfo;
 
 /// One storage node of a committee.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,26 +183,4 @@ impl std::fmt::Debug for dyn ChainView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "ChainView(epoch {})", self.current_epoch())
     }
-}
-
-/// The state changes the chain follower applies, one method per kind of event. Each must be
-/// idempotent: a follower restarted from a checkpoint replays events it already applied.
-pub trait ChainFeed: Send + Sync + 'static {
-    /// `BlobRegistered`: object `object_id` registers `blob_id` until `end_epoch`.
-    fn blob_registered(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch, deletable: bool);
-
-    /// `BlobCertified`: the certificate for `object_id` was accepted in `epoch`.
-    fn blob_certified(&self, blob_id: BlobId, object_id: ObjectId, epoch: Epoch);
-
-    /// `BlobExtended` (or a certification with a new end epoch): `object_id` now ends at `end_epoch`.
-    fn blob_extended(&self, blob_id: BlobId, object_id: ObjectId, end_epoch: Epoch);
-
-    /// `BlobDeleted`: the deletable object `object_id` was deleted.
-    fn blob_deleted(&self, blob_id: BlobId, object_id: ObjectId);
-
-    /// `InvalidBlobID`: `blob_id` was proven inconsistently encoded.
-    fn blob_invalidated(&self, blob_id: BlobId);
-
-    /// The epoch changed: a new committee (with its shard assignment) takes over.
-    fn epoch_changed(&self, committee: Committee);
 }

@@ -46,7 +46,6 @@ use futures::{StreamExt, future::BoxFuture};
 use tokio::sync::{Notify, watch};
 
 use crate::{
-    blob_info::ObjectId,
     chain_state::{ChainChange, ChainState, ChainStateError, Duty},
     chain_view::ChainView,
     chain_view::Committee,
@@ -240,14 +239,14 @@ impl Follower {
                 match event {
                     FloeEvent::BlobRegistered(e) => plan.changes.push(ChainChange::Registered {
                         blob_id: e.blob_id,
-                        object_id: object_id(e.object_id),
+                        object_id: e.object_id,
                         end_epoch: e.end_epoch,
                         deletable: e.deletable,
                     }),
                     FloeEvent::BlobCertified(e) => {
                         plan.changes.push(ChainChange::Certified {
                             blob_id: e.blob_id,
-                            object_id: object_id(e.object_id),
+                            object_id: e.object_id,
                             epoch: e.epoch,
                             end_epoch: e.end_epoch,
                         });
@@ -256,8 +255,7 @@ impl Follower {
                         plan.duties.insert(Duty::Recover(e.blob_id));
                     }
                     FloeEvent::BlobDeleted(e) => {
-                        plan.changes
-                            .push(ChainChange::Deleted { blob_id: e.blob_id, object_id: object_id(e.object_id) });
+                        plan.changes.push(ChainChange::Deleted { blob_id: e.blob_id, object_id: e.object_id });
                         plan.to_sync.insert(e.blob_id);
                     }
                     FloeEvent::InvalidBlobID(e) => {
@@ -369,10 +367,6 @@ impl Follower {
 /// once: held across an await it would make the caller's future lose `Send`.
 pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
-}
-
-fn object_id(address: sui_sdk_types::Address) -> ObjectId {
-    ObjectId(address.into_inner())
 }
 
 /// Drops the data of blobs that died in a checkpoint and, after an epoch change, of every blob

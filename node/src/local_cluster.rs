@@ -1,4 +1,4 @@
-//! Storage nodes on loopback sharing one [`InMemoryChain`]: what the tests and benchmarks of the
+//! Storage nodes on loopback sharing one [`TestChain`]: what the tests and benchmarks of the
 //! node and of its clients start instead of a network. Each node has its own temporary store and
 //! a deterministic BLS key, and holds a consecutive range of shards.
 //!
@@ -22,13 +22,19 @@ use tempfile::TempDir;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use sui_sdk_types::Address;
+
 use crate::api::{self, Server};
-use crate::blob_info::ObjectId;
-use crate::chain_view::{ChainFeed, Committee, CommitteeMember};
-use crate::{InMemoryChain, StorageNode, Store};
+use crate::chain_state::ChainChange;
+use crate::chain_view::{Committee, CommitteeMember};
+use crate::test_chain::TestChain;
+use crate::{StorageNode, Store};
 
 /// The epoch the cluster's committee serves.
 pub const EPOCH: u32 = 1;
+
+/// The end epoch of the blobs [`LocalCluster::register`] registers.
+pub const END_EPOCH: u32 = 10;
 
 /// One node of a [`LocalCluster`].
 #[derive(Debug)]
@@ -62,7 +68,7 @@ impl LocalNode {
 
     /// Stops the node, closes its store and reopens the same directory in a new node on a new
     /// port (as after a crash and restart).
-    pub async fn restart(self, chain: Arc<InMemoryChain>) -> std::io::Result<Self> {
+    pub async fn restart(self, chain: TestChain) -> std::io::Result<Self> {
         self.restart_after(chain, |_| {}).await
     }
 
@@ -70,7 +76,7 @@ impl LocalNode {
     /// (to edit its database file as a failing disk would, say).
     pub async fn restart_after(
         mut self,
-        chain: Arc<InMemoryChain>,
+        chain: TestChain,
         offline: impl FnOnce(&std::path::Path),
     ) -> std::io::Result<Self> {
         self.stop().await;
@@ -79,17 +85,17 @@ impl LocalNode {
         drop(node);
         offline(dir.path());
         let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
-        let node = Arc::new(StorageNode::new(chain, store, key.clone()));
+        let node = Arc::new(StorageNode::new(chain.state(), store, key.clone()));
         let (server, stop) = serve(TcpListener::bind("127.0.0.1:0").await?, node.clone())?;
         Ok(Self { node, server, stop: Some(stop), dir, key, shards })
     }
 }
 
-/// Nodes on loopback sharing one in-memory chain.
+/// Nodes on loopback sharing one test chain.
 #[derive(Debug)]
 pub struct LocalCluster {
     /// The chain every node follows; register blobs on it.
-    pub chain: Arc<InMemoryChain>,
+    pub chain: TestChain,
     /// The nodes, in committee order.
     pub nodes: Vec<LocalNode>,
     /// The encoding of the committee's shard count.
@@ -121,12 +127,12 @@ impl LocalCluster {
             listeners.push((listener, shards));
         }
         let committee = Committee::new(EPOCH, n_shards, members).map_err(std::io::Error::other)?;
-        let chain = Arc::new(InMemoryChain::new(committee));
+        let chain = TestChain::new(committee);
         let mut nodes = Vec::new();
         for (i, (listener, shards)) in listeners.into_iter().enumerate() {
             let dir = tempfile::tempdir()?;
             let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
-            let node = Arc::new(StorageNode::new(chain.clone(), store, node_key(i)));
+            let node = Arc::new(StorageNode::new(chain.state(), store, node_key(i)));
             let (server, stop) = serve(listener, node.clone())?;
             nodes.push(LocalNode { node, server, stop: Some(stop), dir, key: node_key(i), shards });
         }
@@ -134,9 +140,16 @@ impl LocalCluster {
         Ok(Self { chain, nodes, config })
     }
 
-    /// Registers `blob_id` permanently under object `[object; 32]` until epoch 10.
+    /// Registers `blob_id` permanently under object `[object; 32]` until [`END_EPOCH`].
     pub fn register(&self, blob_id: BlobId, object: u8) {
-        self.chain.blob_registered(blob_id, ObjectId([object; 32]), 10, false);
+        let object_id = Address::new([object; 32]);
+        self.chain.apply([ChainChange::Registered { blob_id, object_id, end_epoch: END_EPOCH, deletable: false }]);
+    }
+
+    /// Certifies, in epoch [`EPOCH`], the registration [`Self::register`] made under `object`.
+    pub fn certify(&self, blob_id: BlobId, object: u8) {
+        let object_id = Address::new([object; 32]);
+        self.chain.apply([ChainChange::Certified { blob_id, object_id, epoch: EPOCH, end_epoch: END_EPOCH }]);
     }
 
     /// The index of the node holding the shard of `pair` for `blob_id`.

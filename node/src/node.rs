@@ -16,9 +16,10 @@ use floe_encoder::{
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::{self, RecoverySymbol},
 };
+use floe_node_api::BlobStatus;
 
 use crate::{
-    blob_info::{BlobInfo, BlobStatus},
+    blob_info::BlobInfo,
     chain_view::{ChainView, Committee},
     error::{MissingSliver, NodeError},
     integrity::Integrity,

@@ -11,7 +11,8 @@ use floe_encoder::{
     messages::{BlobPersistence, StorageConfirmation},
     recovery::{RecoverySymbol, recover_sliver},
 };
-use floe_node::{ChainFeed, blob_info::ObjectId, limits};
+use floe_node::{chain_state::ChainChange, limits};
+use sui_sdk_types::Address;
 
 /// A pair index whose shard node `node` holds, and one it does not.
 fn own_and_foreign_pair(cluster: &Cluster, blob_id: &floe_encoder::BlobId, node: usize) -> (u16, u16) {
@@ -99,14 +100,19 @@ async fn data_of_unregistered_blobs_is_refused() {
         cluster.put(&cluster.blob_url(0, &blob_id, "slivers/0/primary"), encoded.pairs[0].primary.to_bcs()).await;
     assert_eq!(status, 403, "{body}");
     // Deleted or invalidated registrations are refused as well.
-    cluster.chain.blob_registered(blob_id, ObjectId([5; 32]), 10, true);
-    cluster.chain.blob_deleted(blob_id, ObjectId([5; 32]));
+    cluster.chain.apply([ChainChange::Registered {
+        blob_id,
+        object_id: Address::new([5; 32]),
+        end_epoch: 10,
+        deletable: true,
+    }]);
+    cluster.chain.apply([ChainChange::Deleted { blob_id, object_id: Address::new([5; 32]) }]);
     let (status, body) =
         cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
     assert_eq!(status, 403);
     assert!(message(&body).contains("expired or was deleted"), "{body}");
     cluster.register(blob_id, 1);
-    cluster.chain.blob_invalidated(blob_id);
+    cluster.chain.apply([ChainChange::Invalidated { blob_id }]);
     let (status, body) =
         cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
     assert_eq!(status, 403);
@@ -270,18 +276,18 @@ async fn confirmation_is_signed_only_once_every_sliver_of_the_nodes_shards_is_st
     assert_eq!(confirmation, StorageConfirmation { epoch: EPOCH, blob_id, persistence: BlobPersistence::Permanent });
 
     // A deletable confirmation names a registered deletable object, not just any.
-    let deletable = ObjectId([0x77; 32]);
+    let deletable = Address::new([0x77; 32]);
     let (status, body) =
         cluster.get_json(&cluster.blob_url(2, &blob_id, &format!("confirmation/deletable/{deletable}"))).await;
     assert_eq!(status, 403, "{body}");
-    cluster.chain.blob_registered(blob_id, deletable, 10, true);
+    cluster.chain.apply([ChainChange::Registered { blob_id, object_id: deletable, end_epoch: 10, deletable: true }]);
     let (status, body) =
         cluster.get_json(&cluster.blob_url(2, &blob_id, &format!("confirmation/deletable/{deletable}"))).await;
     assert_eq!(status, 200, "{body}");
     let bytes = STANDARD.decode(body["success"]["data"]["signed"]["serializedMessage"].as_str().unwrap()).unwrap();
     assert_eq!(
         StorageConfirmation::from_bytes(&bytes).unwrap().persistence,
-        BlobPersistence::Deletable { object_id: deletable.0 }
+        BlobPersistence::Deletable { object_id: deletable.into_inner() }
     );
 }
 
@@ -375,14 +381,14 @@ async fn status_follows_the_chain() {
     assert_eq!(status, 200);
     assert_eq!(body["success"]["data"], "nonexistent");
     cluster.register(blob_id, 1);
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
     let (_, body) = cluster.get_json(&url).await;
     let permanent = &body["success"]["data"]["permanent"];
     assert_eq!(permanent["endEpoch"], 10);
     assert_eq!(permanent["isCertified"], true);
     assert_eq!(permanent["initialCertifiedEpoch"], EPOCH);
     assert_eq!(permanent["deletableCounts"]["countDeletableTotal"], 0);
-    cluster.chain.blob_invalidated(blob_id);
+    cluster.chain.apply([ChainChange::Invalidated { blob_id }]);
     let (_, body) = cluster.get_json(&url).await;
     assert_eq!(body["success"]["data"], "invalid");
 }
@@ -395,7 +401,7 @@ async fn a_node_without_shards_in_the_epoch_confirms_nothing() {
     cluster.register(blob_id, 1);
     let dir = tempfile::tempdir().unwrap();
     let outsider = floe_node::StorageNode::new(
-        cluster.chain.clone(),
+        cluster.chain.state(),
         floe_node::Store::open(dir.path()).unwrap(),
         floe_node::local_cluster::node_key(9),
     );
@@ -428,7 +434,12 @@ async fn uploads_may_wait_for_the_registration_to_reach_the_node() {
     let chain = cluster.chain.clone();
     let register = async move {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        chain.blob_registered(blob_id, ObjectId([1; 32]), 10, false);
+        chain.apply([ChainChange::Registered {
+            blob_id,
+            object_id: Address::new([1; 32]),
+            end_epoch: 10,
+            deletable: false,
+        }]);
     };
     let (response, ()) = tokio::join!(request, register);
     assert_eq!(response.unwrap().status(), 201);

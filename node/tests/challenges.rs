@@ -9,10 +9,10 @@ use floe_encoder::{
     challenge::{ChallengeSample, EligibleBlobs, draw_samples},
     encode, mapping,
 };
-use floe_node::ChainFeed;
-use floe_node::blob_info::ObjectId;
+use floe_node::chain_state::ChainChange;
 use floe_node::local_cluster::{EPOCH, LocalCluster};
 use floe_node_api::{NodeApiError, NodeClient, SampleAnswer, challenge::MAX_CHALLENGE_SAMPLES};
+use sui_sdk_types::Address;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -24,8 +24,8 @@ async fn a_node_proves_what_it_holds_and_says_missing_for_the_rest() {
     for seed in 0..3u8 {
         let encoded = encode(&cluster.config, &vec![seed; 3_000 + usize::from(seed) * 100]).unwrap();
         let blob_id = *encoded.metadata.blob_id();
-        let object = ObjectId([seed + 1; 32]);
-        cluster.chain.blob_registered(blob_id, object, 50, false);
+        let object = Address::new([seed + 1; 32]);
+        cluster.chain.apply([ChainChange::Registered { blob_id, object_id: object, end_epoch: 50, deletable: false }]);
         for node in &cluster.nodes {
             node.node.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
         }
@@ -38,7 +38,7 @@ async fn a_node_proves_what_it_holds_and_says_missing_for_the_rest() {
                     .unwrap();
             }
         }
-        cluster.chain.blob_certified(blob_id, object, EPOCH);
+        cluster.chain.apply([ChainChange::Certified { blob_id, object_id: object, epoch: EPOCH, end_epoch: 50 }]);
         ids.push(blob_id);
     }
     let node = &cluster.nodes[0];

@@ -10,11 +10,10 @@ use std::{
     time::Duration,
 };
 
-use common::{Cluster, EPOCH, cluster, message};
+use common::{Cluster, cluster, message};
 use floe_encoder::{BlobId, EncodedBlob, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node::{
-    ChainFeed, ChainView, Store,
-    blob_info::ObjectId,
+    ChainView, Store,
     recovery::{RecoverySettings, recover_blob},
     scrub::{self, ScrubSettings, ScrubStep, scrub_next},
     store::DATABASE_FILE,
@@ -50,7 +49,7 @@ async fn stored_everywhere(cluster: &Cluster, seed: u8) -> EncodedBlob {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, seed);
     cluster.upload(&encoded, &[0, 1, 2]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([seed; 32]), EPOCH);
+    cluster.certify(blob_id, seed);
     encoded
 }
 

@@ -12,8 +12,7 @@ use floe_encoder::{
     recovery::RecoverySymbol,
 };
 use floe_node::{
-    ChainFeed, ChainView,
-    blob_info::ObjectId,
+    ChainView,
     recovery::{RecoveryFailure, RecoverySettings, recover_blob, recover_from_committee},
 };
 use floe_node_api::NodeClient;
@@ -43,7 +42,7 @@ async fn a_node_that_missed_the_upload_recovers_every_sliver_of_its_shards() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
     let lagging = &cluster.nodes[2].node;
     assert_eq!(lagging.missing_slivers(&blob_id).unwrap().len(), 6);
 
@@ -77,7 +76,7 @@ async fn a_node_recovers_from_the_committee_it_sees_on_chain() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1, 2]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
     let outcome =
         recover_from_committee(&cluster.nodes[3].node, &reqwest::Client::new(), blob_id, &fast()).await.unwrap();
     assert_eq!(outcome.recovered.len(), 4);
@@ -104,7 +103,7 @@ async fn too_few_peers_is_reported_with_the_symbol_count() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
     // Node 1 holds 3 shards; a secondary sliver needs n - 2f = 4 symbols.
     let peers = vec![cluster.nodes[1].url()];
     let error = recover_blob(&cluster.nodes[2].node, &clients(&peers), blob_id, &fast()).await.unwrap_err();
@@ -130,7 +129,7 @@ async fn recovering_an_inconsistently_encoded_blob_yields_a_proof_other_nodes_at
     assert_eq!(cluster.holder_of_pair(&blob_id, pair), 2, "the altered pair still maps to node 2");
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
 
     let peers = vec![cluster.nodes[0].url(), cluster.nodes[1].url()];
     let lagging = &cluster.nodes[2].node;
@@ -179,7 +178,7 @@ async fn symbols_that_fail_their_proofs_are_dropped_and_recovery_goes_on() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
     // The first secondary sliver node 2 will ask for; the liar offers symbols for all of them.
     let targets: Vec<SliverIndex> = cluster.nodes[2]
         .node

@@ -12,8 +12,8 @@ use floe_encoder::{
     messages::{SignedMessage, SyncShardRequest},
 };
 use floe_node::{
-    ChainFeed, ChainView,
-    blob_info::ObjectId,
+    ChainView,
+    chain_state::ChainChange,
     chain_view::{Committee, CommitteeMember},
     shard_sync::{SyncError, SyncSettings, sync_shard},
     store::SyncProgress,
@@ -36,7 +36,7 @@ async fn moved_shard(count: u8) -> (common::Cluster, Vec<EncodedBlob>) {
         let blob_id = *encoded.metadata.blob_id();
         cluster.register(blob_id, seed + 1);
         cluster.upload(&encoded, &[0, 1, 2]).await;
-        cluster.chain.blob_certified(blob_id, ObjectId([seed + 1; 32]), EPOCH);
+        cluster.certify(blob_id, seed + 1);
         blobs.push(encoded);
     }
     blobs.sort_by_key(|blob| *blob.metadata.blob_id());
@@ -53,7 +53,7 @@ async fn moved_shard(count: u8) -> (common::Cluster, Vec<EncodedBlob>) {
             CommitteeMember { shards, ..member.clone() }
         })
         .collect();
-    cluster.chain.epoch_changed(Committee::new(EPOCH + 1, 12, members).unwrap());
+    cluster.chain.apply([ChainChange::CommitteeChanged(Committee::new(EPOCH + 1, 12, members).unwrap())]);
     (cluster, blobs)
 }
 
@@ -102,11 +102,11 @@ async fn a_new_owner_without_the_metadata_fetches_and_verifies_it() {
     cluster.register(blob_id, 1);
     // Node 2 never saw the upload.
     cluster.upload(&encoded, &[0, 1]).await;
-    cluster.chain.blob_certified(blob_id, ObjectId([1; 32]), EPOCH);
+    cluster.certify(blob_id, 1);
     let mut members = cluster.chain.committee().members().to_vec();
     members[0].shards.retain(|shard| *shard != MOVED);
     members[2].shards.push(MOVED);
-    cluster.chain.epoch_changed(Committee::new(EPOCH + 1, 12, members).unwrap());
+    cluster.chain.apply([ChainChange::CommitteeChanged(Committee::new(EPOCH + 1, 12, members).unwrap())]);
     let new_owner = &cluster.nodes[2].node;
     assert!(!new_owner.has_metadata(&blob_id).unwrap());
     let http = reqwest::Client::new();

@@ -5,7 +5,8 @@ mod common;
 
 use common::{EPOCH, cluster, restart};
 use floe_encoder::{SliverType, messages::BlobPersistence};
-use floe_node::{ChainFeed, ChainView, blob_info::ObjectId, chain_view::Committee, store::Commit};
+use floe_node::{ChainView, chain_state::ChainChange, chain_view::Committee, store::Commit};
+use sui_sdk_types::Address;
 
 #[tokio::test]
 async fn a_node_restarted_on_the_same_directory_serves_everything_it_acknowledged() {
@@ -45,14 +46,14 @@ async fn deleting_the_last_deletable_object_deletes_the_blobs_data() {
     let cluster = cluster(&[4, 3, 3]).await;
     let encoded = cluster.encode(900, 22);
     let blob_id = *encoded.metadata.blob_id();
-    let object = ObjectId([3; 32]);
-    cluster.chain.blob_registered(blob_id, object, 10, true);
+    let object = Address::new([3; 32]);
+    cluster.chain.apply([ChainChange::Registered { blob_id, object_id: object, end_epoch: 10, deletable: true }]);
     cluster.upload(&encoded, &[0, 1, 2]).await;
     let node = &cluster.nodes[0].node;
     assert!(!node.sync_blob(&blob_id).unwrap(), "a live blob keeps its data");
     assert_eq!(cluster.get_bytes(&cluster.blob_url(0, &blob_id, "metadata")).await.0, 200);
 
-    cluster.chain.blob_deleted(blob_id, object);
+    cluster.chain.apply([ChainChange::Deleted { blob_id, object_id: object }]);
     assert!(node.sync_blob(&blob_id).unwrap());
     assert_eq!(cluster.get_bytes(&cluster.blob_url(0, &blob_id, "metadata")).await.0, 404);
     assert!(node.missing_slivers(&blob_id).unwrap().len() == 2 * cluster.nodes[0].shards.len());
@@ -75,8 +76,18 @@ async fn expired_blobs_are_collected_at_the_epoch_change_and_live_ones_stay() {
     let short = cluster.encode(300, 23);
     let long = cluster.encode(300, 24);
     let (short_id, long_id) = (*short.metadata.blob_id(), *long.metadata.blob_id());
-    cluster.chain.blob_registered(short_id, ObjectId([1; 32]), EPOCH + 1, false);
-    cluster.chain.blob_registered(long_id, ObjectId([2; 32]), EPOCH + 5, false);
+    cluster.chain.apply([ChainChange::Registered {
+        blob_id: short_id,
+        object_id: Address::new([1; 32]),
+        end_epoch: EPOCH + 1,
+        deletable: false,
+    }]);
+    cluster.chain.apply([ChainChange::Registered {
+        blob_id: long_id,
+        object_id: Address::new([2; 32]),
+        end_epoch: EPOCH + 5,
+        deletable: false,
+    }]);
     cluster.upload(&short, &[0]).await;
     cluster.upload(&long, &[0]).await;
     let node = &cluster.nodes[0].node;
@@ -84,7 +95,7 @@ async fn expired_blobs_are_collected_at_the_epoch_change_and_live_ones_stay() {
 
     let committee = cluster.chain.committee();
     let next = Committee::new(EPOCH + 1, committee.n_shards(), committee.members().to_vec()).unwrap();
-    cluster.chain.epoch_changed(next);
+    cluster.chain.apply([ChainChange::CommitteeChanged(next)]);
     assert_eq!(node.collect_garbage().unwrap(), vec![short_id]);
     assert!(node.store().metadata(&short_id).unwrap().is_none());
     assert!(node.store().metadata(&long_id).unwrap().is_some());
@@ -99,7 +110,7 @@ async fn an_invalidated_blob_loses_its_data_and_gets_no_confirmation() {
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 1);
     cluster.upload(&encoded, &[0, 1, 2]).await;
-    cluster.chain.blob_invalidated(blob_id);
+    cluster.chain.apply([ChainChange::Invalidated { blob_id }]);
     let (status, body) = cluster.get_json(&cluster.blob_url(2, &blob_id, "confirmation/permanent")).await;
     assert_eq!(status, 403, "{body}");
     assert!(cluster.nodes[2].node.sync_blob(&blob_id).unwrap());
@@ -186,7 +197,7 @@ async fn a_server_shut_down_gracefully_releases_its_store() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = cluster(&[4]).await;
     let node = std::sync::Arc::new(floe_node::StorageNode::new(
-        cluster.chain.clone(),
+        cluster.chain.state(),
         floe_node::Store::open(dir.path()).unwrap(),
         floe_node::local_cluster::node_key(0),
     ));

@@ -1,4 +1,4 @@
-//! Storage nodes on loopback sharing one in-memory chain, and the client's view of them.
+//! Storage nodes on loopback sharing one test chain, and the client's view of them.
 #![allow(dead_code)]
 
 use std::time::Duration;

@@ -3,7 +3,8 @@
 //! envelope, errors as `{"error": {"code", "message"}}`.
 //!
 //! The paths and query parameters are defined once, in floe-node-api's `paths`; the size bounds
-//! in its `bounds` (re-exported by [`crate::limits`]).
+//! in its `bounds` (re-exported by [`crate::limits`]); the JSON answers' types (the envelope, the
+//! blob status, signed messages) in it too, so the node and its clients share one definition.
 //!
 //! | method | path | body / answer |
 //! |---|---|---|
@@ -12,11 +13,11 @@
 //! | GET | `/v1/blobs/{blob_id}/metadata/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET, PUT | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}` | BCS sliver |
 //! | GET | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}/status` | JSON `"stored"` or `"nonexistent"` |
-//! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON `{"signed": SignedMessageJson}` |
+//! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON [`floe_node_api::ConfirmationAnswer`] `{"signed": {"serializedMessage", "signature"}}` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/deletable/{object_id}` | same |
 //! | GET | `/v1/blobs/{blob_id}/recoverySymbols?target_type=primary&target_sliver=3,17` | BCS `Vec<RecoverySymbol>` |
-//! | POST | `/v1/blobs/{blob_id}/inconsistencyProof/{primary\|secondary}` | BCS proof in; JSON `SignedMessageJson` out |
-//! | GET | `/v1/blobs/{blob_id}/status` | JSON [`crate::blob_info::BlobStatus`] |
+//! | POST | `/v1/blobs/{blob_id}/inconsistencyProof/{primary\|secondary}` | BCS proof in; JSON [`floe_node_api::SignedMessageJson`] out |
+//! | GET | `/v1/blobs/{blob_id}/status` | JSON [`floe_node_api::BlobStatus`] |
 //! | POST | `/v1/migrate/sync_shard` | BCS `SignedMessage` of a `SyncShardRequest` in (signed by the shard's current owner); BCS `SyncShardPage` out |
 //!
 //! A PUT of metadata or a sliver answers once it is stored; it is made durable (synced to disk)
@@ -52,7 +53,6 @@ use axum::{
 use floe_node_api::paths::{self, Capture};
 use tokio::{net::TcpListener, task::JoinHandle};
 
-pub use self::response::SignedMessageJson;
 use crate::node::StorageNode;
 
 /// The API's router over `node`, on the paths floe-node-api defines (its client builds the same).

@@ -1,5 +1,6 @@
-//! Response shapes of the HTTP API: JSON in Walrus' `{"success": {"code", "data"}}` envelope,
-//! BCS octet streams, and JSON errors `{"error": {"code", "message"}}` naming the problem.
+//! Response shapes of the HTTP API: JSON in floe-node-api's [`Envelope`] (Walrus'
+//! `{"success": {"code", "data"}}`), BCS octet streams, and JSON errors
+//! `{"error": {"code", "message"}}` naming the problem.
 
 use axum::{
     Json,
@@ -7,40 +8,19 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use base64::{Engine as _, engine::general_purpose::STANDARD};
-use floe_encoder::messages::SignedMessage;
+use floe_node_api::{Envelope, ErrorEnvelope};
 use serde::Serialize;
 
 use crate::error::{ErrorKind, NodeError};
 
 /// A JSON success body: `{"success": {"code": 200, "data": ...}}`.
 pub(crate) fn success<T: Serialize>(status: StatusCode, data: T) -> Response {
-    let body = serde_json::json!({ "success": { "code": status.as_u16(), "data": data } });
-    (status, Json(body)).into_response()
+    (status, Json(Envelope::Success { code: status.as_u16(), data })).into_response()
 }
 
 /// A BCS body.
 pub(crate) fn bcs_body(status: StatusCode, bytes: Vec<u8>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
-}
-
-/// A signed message as JSON: both fields base64 (standard alphabet, padded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedMessageJson {
-    /// The exact signed bytes.
-    pub serialized_message: String,
-    /// The 96-byte BLS signature.
-    pub signature: String,
-}
-
-impl From<&SignedMessage> for SignedMessageJson {
-    fn from(message: &SignedMessage) -> Self {
-        Self {
-            serialized_message: STANDARD.encode(&message.serialized),
-            signature: STANDARD.encode(message.signature.to_bytes()),
-        }
-    }
 }
 
 /// Why a request failed at the HTTP layer or below.
@@ -81,8 +61,7 @@ impl IntoResponse for ApiError {
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
         }
-        let body = serde_json::json!({ "error": { "code": status.as_u16(), "message": self.to_string() } });
-        (status, Json(body)).into_response()
+        (status, Json(ErrorEnvelope::error(status.as_u16(), self.to_string()))).into_response()
     }
 }
 
@@ -109,4 +88,26 @@ pub(crate) async fn read_body(
             ApiError::BadBody { what, source }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// floe-serve answers the rejections of the serving layer (413 before routing, timeouts) with
+    /// its own JSON error: it must be the same envelope the node's clients parse.
+    #[tokio::test]
+    async fn the_serving_layers_errors_parse_as_the_apis_error_envelope() {
+        for response in [
+            floe_serve::error_response(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
+            ApiError::BadPath { what: "blob id", reason: "\"x\": too short".into() }.into_response(),
+        ] {
+            let status = response.status().as_u16();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            match serde_json::from_slice::<ErrorEnvelope>(&body).unwrap() {
+                Envelope::Error { code, message } => assert_eq!((code, message.is_empty()), (status, false)),
+                Envelope::Success { .. } => panic!("an error answered as a success"),
+            }
+        }
+    }
 }

@@ -10,11 +10,14 @@ use axum::{
     response::Response,
 };
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
-use floe_node_api::paths::{TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS};
+use floe_node_api::{
+    ConfirmationAnswer, SignedMessageJson,
+    paths::{TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
+};
+use sui_sdk_types::Address;
 
-use super::response::{ApiError, SignedMessageJson, bcs_body, read_body, success};
+use super::response::{ApiError, bcs_body, read_body, success};
 use crate::{
-    blob_info::ObjectId,
     error::NodeError,
     limits,
     node::{StorageNode, Stored},
@@ -139,7 +142,7 @@ async fn confirm(
 ) -> Result<Response, ApiError> {
     wait_for_registration(&node, &id, Some(&persistence), &query).await?;
     let signed = blocking(node, move |node| node.confirmation(&id, persistence)).await?;
-    Ok(success(StatusCode::OK, serde_json::json!({ "signed": SignedMessageJson::from(&signed) })))
+    Ok(success(StatusCode::OK, ConfirmationAnswer { signed: SignedMessageJson(signed) }))
 }
 
 pub(super) async fn confirm_permanent(
@@ -155,8 +158,8 @@ pub(super) async fn confirm_deletable(
     Path((id, object_id)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let object_id: ObjectId = parse(&object_id, "object id")?;
-    confirm(node, blob_id(&id)?, BlobPersistence::Deletable { object_id: object_id.0 }, query).await
+    let object_id: Address = parse(&object_id, "object id")?;
+    confirm(node, blob_id(&id)?, BlobPersistence::Deletable { object_id: object_id.into_inner() }, query).await
 }
 
 pub(super) async fn recovery_symbols(
@@ -196,7 +199,7 @@ pub(super) async fn inconsistency_proof(
     let limit = limits::max_inconsistency_proof_body(&node.committee().1);
     let bytes = read_body(&headers, body, limit, "inconsistency proof").await?;
     let signed = blocking(node, move |node| node.attest_invalid(&id, axis, &bytes)).await?;
-    Ok(success(StatusCode::OK, SignedMessageJson::from(&signed)))
+    Ok(success(StatusCode::OK, SignedMessageJson(signed)))
 }
 
 pub(super) async fn status(State(node): Node, Path(id): Path<String>) -> Result<Response, ApiError> {

@@ -1,13 +1,15 @@
-//! A cluster of in-process storage nodes on loopback, sharing one in-memory chain.
+//! A cluster of in-process storage nodes on loopback, sharing one test chain.
 #![allow(dead_code)]
 
 use std::ops::Deref;
-use std::sync::Arc;
 
 use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, SliverType, encode};
-use floe_node::InMemoryChain;
-use floe_node::local_cluster::{LocalCluster, LocalNode};
 
+use floe_node::local_cluster::{LocalCluster, LocalNode};
+use floe_node::test_chain::TestChain;
+
+// Not every test binary including this module uses it.
+#[allow(unused_imports)]
 pub use floe_node::local_cluster::EPOCH;
 
 pub type TestNode = LocalNode;
@@ -97,7 +99,7 @@ pub fn message(body: &serde_json::Value) -> String {
 
 /// Stops `node`'s server, closes its store and reopens the same directory in a new node
 /// on a new port.
-pub async fn restart(node: TestNode, chain: Arc<InMemoryChain>) -> TestNode {
+pub async fn restart(node: TestNode, chain: TestChain) -> TestNode {
     node.restart(chain).await.unwrap()
 }
 
