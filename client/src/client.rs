@@ -518,7 +518,7 @@ impl FloeClient {
         let (mut vouching, mut against, mut until) = (0u64, 0u64, Epoch::MAX);
         while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
             match status {
-                Some(NodeBlobStatus::Permanent { end_epoch, is_certified: true, .. }) if end_epoch >= wanted_end => {
+                Some(BlobStatus::Permanent { end_epoch, is_certified: true, .. }) if end_epoch >= wanted_end => {
                     vouching += weight;
                     until = until.min(end_epoch);
                 }
