@@ -87,15 +87,23 @@ impl SpilledBlob {
         let n = self.layout.shape.n;
         let pair = usize::from(pair.0);
         assert!(pair < n, "pair {pair} of {n}");
-        let (offset, len, index) = match axis {
-            SliverType::Primary => (self.layout.primary(pair), self.layout.shape.row_len(), pair),
-            SliverType::Secondary => (self.layout.secondary(n - 1 - pair), self.layout.column_len(), n - 1 - pair),
+        let (offset, index) = match axis {
+            SliverType::Primary => (self.layout.primary(pair), pair),
+            SliverType::Secondary => (self.layout.secondary(n - 1 - pair), n - 1 - pair),
         };
-        let mut data = vec![0u8; len];
+        let mut data = vec![0u8; self.sliver_len(axis)];
         self.file.read_exact_at(&mut data, offset)?;
         let index = SliverIndex(u16::try_from(index).expect("index below n_shards"));
         let symbol_size = u16::try_from(self.layout.shape.symbol).expect("symbol sizes fit in u16");
         Ok(Sliver::new(axis, index, symbol_size, data).expect("whole, even-sized symbols"))
+    }
+
+    /// Bytes of one sliver of `axis`.
+    pub fn sliver_len(&self, axis: SliverType) -> usize {
+        match axis {
+            SliverType::Primary => self.layout.shape.row_len(),
+            SliverType::Secondary => self.layout.column_len(),
+        }
     }
 
     /// Bytes of slivers in the spill file.

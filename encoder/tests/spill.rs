@@ -22,6 +22,8 @@ fn assert_same_as_encode(n: u16, blob: &[u8], budget: usize) {
     let encoded = encode(&config, blob).unwrap();
     assert_eq!(spilled.metadata(), &encoded.metadata, "n={n} len={}", blob.len());
     assert_eq!(spilled.metadata().blob_id(), encoded.metadata.blob_id());
+    assert_eq!(spilled.sliver_len(SliverType::Primary), encoded.pairs[0].primary.data().len());
+    assert_eq!(spilled.sliver_len(SliverType::Secondary), encoded.pairs[0].secondary.data().len());
     for (p, pair) in encoded.pairs.iter().enumerate() {
         let index = SliverPairIndex(p as u16);
         assert_eq!(spilled.sliver(index, SliverType::Primary).unwrap(), pair.primary, "n={n} pair {p}");
