@@ -40,7 +40,7 @@ use crate::{
     progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
-    upload::{self, UploadSource, UploadError},
+    upload::{self, UploadError, UploadSource},
 };
 
 /// Why a store failed.
@@ -611,9 +611,9 @@ impl FloeClient {
     ) -> Result<StoreOutcome, StoreError> {
         let size = blob.len() as u64;
         let encode_in_memory = move |config: EncodingConfig| {
-            encode(&config, &blob)
-                .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
-                .map_err(|error| StoreError::Encode { size: blob.len(), n_shards: config.n_shards(), reason: error.to_string() })
+            encode(&config, &blob).map(|encoded| Box::new(encoded) as Box<dyn UploadSource>).map_err(|error| {
+                StoreError::Encode { size: blob.len(), n_shards: config.n_shards(), reason: error.to_string() }
+            })
         };
         self.store_with(size, encode_in_memory, options, progress).await
     }
@@ -636,17 +636,19 @@ impl FloeClient {
             return self.store(blob, options, progress).await;
         }
         let (path, spill_dir) = (path.to_owned(), spill.dir.clone());
-        let encode_to_spill = move |config: EncodingConfig| {
-            let input = std::fs::File::open(&path).map_err(|source| StoreError::ReadFile { path: path.clone(), source })?;
-            // Anonymous (unlinked at once where the system allows): nothing is left behind,
-            // whether the store succeeds, fails or the process is killed.
-            let encoded = tempfile::tempfile_in(&spill_dir)
-                .map_err(EncodeFileError::Spill)
-                .and_then(|scratch| encode_to_file(&config, size, input, scratch));
-            encoded
-                .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
-                .map_err(|source| StoreError::EncodeFile { path, spill_dir, source })
-        };
+        let encode_to_spill =
+            move |config: EncodingConfig| {
+                let input =
+                    std::fs::File::open(&path).map_err(|source| StoreError::ReadFile { path: path.clone(), source })?;
+                // Anonymous (unlinked at once where the system allows): nothing is left behind,
+                // whether the store succeeds, fails or the process is killed.
+                let encoded = tempfile::tempfile_in(&spill_dir)
+                    .map_err(EncodeFileError::Spill)
+                    .and_then(|scratch| encode_to_file(&config, size, input, scratch));
+                encoded
+                    .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
+                    .map_err(|source| StoreError::EncodeFile { path, spill_dir, source })
+            };
         self.store_with(size, encode_to_spill, options, progress).await
     }
 
@@ -674,9 +676,8 @@ impl FloeClient {
         // Priced before encoding: a blob too large for the committee is refused without the work.
         let price = Price::of(&system, &config, size, options.epochs)?;
         let encoding = std::time::Instant::now();
-        let encoded = tokio::task::spawn_blocking(move || encoder(config))
-            .await
-            .map_err(|error| StoreError::Encode {
+        let encoded =
+            tokio::task::spawn_blocking(move || encoder(config)).await.map_err(|error| StoreError::Encode {
                 size: usize::try_from(size).unwrap_or(usize::MAX),
                 n_shards: config.n_shards(),
                 reason: error.to_string(),

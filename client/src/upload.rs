@@ -175,7 +175,8 @@ where
     let loaded = Semaphore::new((settings.max_upload_bytes >> 10).max(1));
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
-    let expected = StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata().blob_id(), persistence };
+    let expected =
+        StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata().blob_id(), persistence };
     let job = MemberUpload {
         committee,
         encoded,
@@ -435,10 +436,8 @@ impl MemberUpload<'_> {
                     let kib = u32::try_from(self.encoded.sliver_len(axis).div_ceil(1024)).unwrap_or(u32::MAX);
                     let kib = kib.min(u32::try_from(self.loaded_total).unwrap_or(u32::MAX)).max(1);
                     let _loaded = self.loaded.acquire_many(kib).await.ok();
-                    let sliver = self
-                        .encoded
-                        .sliver(pair, axis)
-                        .map_err(|source| MemberError::Source { pair, axis, source })?;
+                    let sliver =
+                        self.encoded.sliver(pair, axis).map_err(|source| MemberError::Source { pair, axis, source })?;
                     self.with_retries(|| node.put_sliver(&blob_id, pair, &sliver, wait, timeout)).await?;
                     let done = self.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });

@@ -187,8 +187,7 @@ pub fn encode_to_file_with_budget(
             write(source, layout.primary(first + offset))?;
         }
         for column in 0..n {
-            let (from, at) =
-                if column < columns { (&sources, column) } else { (&parities, column - columns) };
+            let (from, at) = if column < columns { (&sources, column) } else { (&parities, column - columns) };
             for (offset, row) in from[..count].iter().enumerate() {
                 gathered[offset * symbol..(offset + 1) * symbol].copy_from_slice(&row[at * symbol..(at + 1) * symbol]);
             }

@@ -124,7 +124,10 @@ fn main() {
         .expect("the store child prints the blob id")
         .to_owned();
     child(&["--read", &network.deployment_path, &blob_id, &file_arg]);
-    println!("network process peak RSS {} MiB", mib(status_bytes_of(&network.status_file().display().to_string(), "VmHWM")));
+    println!(
+        "network process peak RSS {} MiB",
+        mib(status_bytes_of(&network.status_file().display().to_string(), "VmHWM"))
+    );
     drop(network);
 }
 
@@ -146,7 +149,11 @@ fn write_random_file(path: &Path, size: usize, seed: u64) {
 fn client(runtime: &tokio::runtime::Runtime, deployment_path: &str, network_dir: &str) -> FloeClient {
     let deployment = Deployment::load(Path::new(deployment_path)).expect("the deployment file");
     let key = LocalnetConfig::new(network_dir).user_key();
-    runtime.block_on(FloeClient::connect(deployment, Some(key), Settings::default())).expect("a client")
+    // A node re-reads and re-hashes all its slivers before it confirms: with every node of the
+    // network on this machine's cores, for a blob of GiBs that takes longer than the default
+    // request timeout of a minute.
+    let settings = Settings { request_timeout: std::time::Duration::from_secs(1800), ..Settings::default() };
+    runtime.block_on(FloeClient::connect(deployment, Some(key), settings)).expect("a client")
 }
 
 /// The child that stores `file`, encoded to a spill file in `spill_dir` (or in memory); prints
@@ -195,7 +202,11 @@ fn read_child(deployment_path: &str, blob_id: &str, file: &Path) {
             let chunk = chunk.expect("the blob reads");
             want.resize(chunk.len(), 0);
             expected.read_exact(&mut want).expect("the file is as long as the blob");
-            assert!(chunk == want, "the blob differs from the file within bytes {compared}..{}", compared + chunk.len() as u64);
+            assert!(
+                chunk == want,
+                "the blob differs from the file within bytes {compared}..{}",
+                compared + chunk.len() as u64
+            );
             compared += chunk.len() as u64;
         }
         compared
