@@ -4,8 +4,8 @@
 //! process that runs it) against the file's size and its encoded slivers.
 //!
 //! ```sh
-//! cargo run -p floe-tests --example big_store -- --shape 10x100 --size 1GiB
-//! cargo run -p floe-tests --example big_store -- --shape 10x1000 --size 2GiB --dir /var/tmp
+//! cargo run -p floe-tests --example big_store -- --shape 10x1000 --size 2GiB
+//! cargo run -p floe-tests --example big_store -- --shape 10x1000 --size 256MiB --in-memory --dir /var/tmp
 //! ```
 //!
 //! The local network (devnet and storage nodes, `NODESxSHARDS`) runs in a child process, the
@@ -53,7 +53,7 @@ impl Progress for EncodePeak {
     }
 }
 
-const USAGE: &str = "big_store [--shape 10x100] [--size 1GiB] [--in-memory] [--dir DIR]";
+const USAGE: &str = "big_store [--shape 10x1000] [--size 1GiB] [--in-memory] [--dir DIR]";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,7 +65,7 @@ fn main() {
         Some("--read") => return read_child(&args[1], &args[2], Path::new(&args[3])),
         _ => {}
     }
-    let (mut shape, mut size, mut in_memory, mut dir) = ((10, 100), 1 << 30, false, std::env::temp_dir());
+    let (mut shape, mut size, mut in_memory, mut dir) = ((10, 1000), 1 << 30, false, std::env::temp_dir());
     let mut flags = args.iter();
     while let Some(flag) = flags.next() {
         let mut value = || flags.next().unwrap_or_else(|| panic!("{flag} needs a value; usage: {USAGE}")).clone();
