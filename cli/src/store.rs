@@ -35,8 +35,9 @@ pub struct StoreArgs {
     /// file is sealed in memory.)
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_SPILL_THRESHOLD >> 20)]
     pub spill_above_mib: u64,
-    /// Where spill files are made (default: the system's temporary directory). They are
-    /// anonymous and gone when the store ends, whether it succeeds or not.
+    /// Where spill files are made (default: the system's temporary directory; where that is a
+    /// tmpfs, the spill file takes RAM: name a directory on disk). They are anonymous and gone
+    /// when the store ends, whether it succeeds or not.
     #[arg(long, value_name = "DIR")]
     pub spill_dir: Option<PathBuf>,
     /// Private blobs: seal each file for an access policy before storing it.

@@ -203,7 +203,8 @@ pub struct SpillOptions {
     /// Files of at least this many bytes are encoded to a spill file (0: every file).
     pub threshold: u64,
     /// Where the spill file is made: an anonymous temporary file, gone when the store ends,
-    /// however it ends. It takes the blob's encoded size (about 4.5x the file at 1000 shards).
+    /// however it ends. It takes the blob's encoded size (about 4.5x the file at 1000 shards),
+    /// on disk unless the directory is on a tmpfs (where it takes RAM).
     pub dir: PathBuf,
 }
 
