@@ -613,7 +613,11 @@ impl FloeClient {
         let size = blob.len() as u64;
         let encode_in_memory = move |config: EncodingConfig| {
             encode(&config, &blob).map(|encoded| Box::new(encoded) as Box<dyn UploadSource>).map_err(|error| {
-                StoreError::Encode { size: blob.len(), n_shards: config.n_shards(), reason: error.to_string() }
+                Box::new(StoreError::Encode {
+                    size: blob.len(),
+                    n_shards: config.n_shards(),
+                    reason: error.to_string(),
+                })
             })
         };
         self.store_with(size, encode_in_memory, options, progress).await
@@ -637,28 +641,28 @@ impl FloeClient {
             return self.store(blob, options, progress).await;
         }
         let (path, spill_dir) = (path.to_owned(), spill.dir.clone());
-        let encode_to_spill =
-            move |config: EncodingConfig| {
-                let input =
-                    std::fs::File::open(&path).map_err(|source| StoreError::ReadFile { path: path.clone(), source })?;
-                // Anonymous (unlinked at once where the system allows): nothing is left behind,
-                // whether the store succeeds, fails or the process is killed.
-                let encoded = tempfile::tempfile_in(&spill_dir)
-                    .map_err(EncodeFileError::Spill)
-                    .and_then(|scratch| encode_to_file(&config, size, input, scratch));
-                encoded
-                    .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
-                    .map_err(|source| StoreError::EncodeFile { path, spill_dir, source })
-            };
+        let encode_to_spill = move |config: EncodingConfig| {
+            let input = std::fs::File::open(&path)
+                .map_err(|source| Box::new(StoreError::ReadFile { path: path.clone(), source }))?;
+            // Anonymous (unlinked at once where the system allows): nothing is left behind,
+            // whether the store succeeds, fails or the process is killed.
+            let encoded = tempfile::tempfile_in(&spill_dir)
+                .map_err(EncodeFileError::Spill)
+                .and_then(|scratch| encode_to_file(&config, size, input, scratch));
+            encoded
+                .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
+                .map_err(|source| Box::new(StoreError::EncodeFile { path, spill_dir, source }))
+        };
         self.store_with(size, encode_to_spill, options, progress).await
     }
 
     /// A store of `size` bytes that `encoder` encodes for the committee's configuration (on a
-    /// blocking thread): what [`FloeClient::store`] and [`FloeClient::store_file`] share.
+    /// blocking thread; its error crosses the thread boxed, small): what [`FloeClient::store`]
+    /// and [`FloeClient::store_file`] share.
     async fn store_with(
         &self,
         size: u64,
-        encoder: impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, StoreError> + Send + 'static,
+        encoder: impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, Box<StoreError>> + Send + 'static,
         options: &StoreOptions,
         progress: &dyn Progress,
     ) -> Result<StoreOutcome, StoreError> {
@@ -677,12 +681,14 @@ impl FloeClient {
         // Priced before encoding: a blob too large for the committee is refused without the work.
         let price = Price::of(&system, &config, size, options.epochs)?;
         let encoding = std::time::Instant::now();
-        let encoded =
-            tokio::task::spawn_blocking(move || encoder(config)).await.map_err(|error| StoreError::Encode {
+        let encoded = tokio::task::spawn_blocking(move || encoder(config))
+            .await
+            .map_err(|error| StoreError::Encode {
                 size: usize::try_from(size).unwrap_or(usize::MAX),
                 n_shards: config.n_shards(),
                 reason: error.to_string(),
-            })??;
+            })?
+            .map_err(|error| *error)?;
         let encode_took = encoding.elapsed();
         let blob_id = *encoded.metadata().blob_id();
         progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Encode, took: encode_took });
