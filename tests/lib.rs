@@ -9,6 +9,7 @@
 //! # }
 //! ```
 
+pub mod bench;
 mod daemon_http;
 
 use std::time::{Duration, Instant};

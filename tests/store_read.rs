@@ -1,9 +1,11 @@
 //! Storing and reading on a local network of 10 nodes and 100 shards: what goes in comes out,
 //! under the id anyone can compute offline, and a blob already certified is not paid twice.
 
-use floe_client::{NoProgress, StoreOptions, StoreOutcome};
+use std::time::Duration;
+
+use floe_client::{FloeClient, NoProgress, Settings, SpillOptions, StoreError, StoreOptions, StoreOutcome};
 use floe_encoder::EncodingConfig;
-use floe_tests::{DEFAULT, TestNet, random_bytes};
+use floe_tests::{DEFAULT, SMALL, TestNet, random_bytes};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_of_0_b_1_b_and_a_few_mib_read_back_identical_under_their_offline_blob_id() {
@@ -75,5 +77,48 @@ async fn a_batch_of_101_blobs_is_certified_in_two_transactions_and_reads_back() 
         let read = client.read(&stored[i].blob_id, &NoProgress).await.unwrap();
         assert!(read == blobs[i], "blob {i} reads back");
     }
+    net.shutdown().await;
+}
+
+/// `store_file` from the spill threshold on: the file is encoded to a spill file and its slivers
+/// uploaded from there; the blob id is the offline one, the blob reads back identical, and the
+/// spill directory is empty afterwards, whether the store succeeded or failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_stored_through_a_spill_file_reads_back_identical_and_leaves_no_scratch_file() {
+    let mut net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.unwrap();
+    let config = EncodingConfig::new(SMALL.shards).unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let spill_dir = tempfile::tempdir().unwrap();
+    let spill = SpillOptions { threshold: 0, dir: spill_dir.path().to_owned() };
+    let spill_files = || std::fs::read_dir(spill_dir.path()).unwrap().count();
+    for (seed, len) in [(11, 0), (12, 2 * 1024 * 1024 + 5)] {
+        let blob = random_bytes(len, seed);
+        let path = files.path().join(format!("{len}.bin"));
+        std::fs::write(&path, &blob).unwrap();
+        let stored = client.store_file(&path, &spill, &StoreOptions::default(), &NoProgress).await.unwrap();
+        assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{len} B: {stored:?}");
+        let offline = floe_encoder::encode::compute_metadata(&config, &blob).unwrap();
+        assert_eq!(stored.blob_id(), *offline.blob_id(), "{len} B: blob id differs from the offline one");
+        assert!(client.read(&stored.blob_id(), &NoProgress).await.unwrap() == blob, "{len} B: read back differs");
+        assert_eq!(spill_files(), 0, "a spill file was left behind");
+    }
+
+    let missing = files.path().join("missing.bin");
+    let error = client.store_file(&missing, &spill, &StoreOptions::default(), &NoProgress).await.unwrap_err();
+    assert!(matches!(&error, StoreError::ReadFile { path, .. } if *path == missing), "{error}");
+
+    // Two of the four nodes (6 of 12 shards) gone: the upload cannot reach a quorum, so the store
+    // fails after paying, and still leaves no spill file.
+    net.localnet.stop_node(2).await.unwrap();
+    net.localnet.stop_node(3).await.unwrap();
+    let settings = Settings { store_attempts: 1, quorum_grace: Duration::ZERO, ..Settings::default() };
+    let client =
+        FloeClient::connect(net.localnet.deployment().clone(), Some(net.localnet.user_key()), settings).await.unwrap();
+    let path = files.path().join("unlucky.bin");
+    std::fs::write(&path, random_bytes(100_000, 13)).unwrap();
+    let error = client.store_file(&path, &spill, &StoreOptions::default(), &NoProgress).await.unwrap_err();
+    assert!(matches!(error, StoreError::NotCertified { .. }), "{error}");
+    assert_eq!(spill_files(), 0, "a failed store left a spill file behind");
     net.shutdown().await;
 }

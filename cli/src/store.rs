@@ -1,10 +1,11 @@
 //! `floe store FILE...`: pays for, uploads and certifies each file (sealed first with
-//! `--encrypt`); prints its blob id.
+//! `--encrypt`); prints its blob id. Files from `--spill-above-mib` on are encoded to a spill
+//! file rather than in memory.
 
 use std::{fmt, path::PathBuf};
 
 use anyhow::Context as _;
-use floe_client::{Price, StoreOptions, StoreOutcome};
+use floe_client::{DEFAULT_SPILL_THRESHOLD, Price, SpillOptions, StoreOptions, StoreOutcome};
 use serde::Serialize;
 use sui_sdk_types::Address;
 
@@ -27,6 +28,18 @@ pub struct StoreArgs {
     /// key needed).
     #[arg(long)]
     pub dry_run: bool,
+    /// Files of at least this many MiB are encoded to a spill file in --spill-dir instead of
+    /// memory: the file is read a few rows at a time and its slivers (about 4.5x the file at
+    /// 1000 shards) are written to disk and read back as they are uploaded, so the store's
+    /// memory stays bounded whatever the file's size. 0: every file. (Not with --encrypt: a
+    /// file is sealed in memory.)
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_SPILL_THRESHOLD >> 20)]
+    pub spill_above_mib: u64,
+    /// Where spill files are made (default: the system's temporary directory; where that is a
+    /// tmpfs, the spill file takes RAM: name a directory on disk). They are anonymous and gone
+    /// when the store ends, whether it succeeds or not.
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// Private blobs: seal each file for an access policy before storing it.
     #[command(flatten)]
     pub seal: SealArgs,
@@ -176,17 +189,20 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let spill = SpillOptions {
+        threshold: args.spill_above_mib.saturating_mul(1 << 20),
+        dir: args.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
+    };
     for file in &args.files {
-        let data = read_file(file)?;
-        let (data, sealed) = match &sealer {
-            Some(sealer) => {
-                let (bytes, report) = sealer.seal(&data).with_context(|| format!("sealing {}", file.display()))?;
-                (bytes, Some(report))
-            }
-            None => (data, None),
-        };
         let bars = Bars::new(&file.display().to_string(), output == Output::Text);
-        let outcome = client.store(data, &options, &bars).await;
+        let (outcome, sealed) = match &sealer {
+            Some(sealer) => {
+                let data = read_file(file)?;
+                let (bytes, report) = sealer.seal(&data).with_context(|| format!("sealing {}", file.display()))?;
+                (client.store(bytes, &options, &bars).await, Some(report))
+            }
+            None => (client.store_file(file, &spill, &options, &bars).await, None),
+        };
         bars.finish();
         let outcome: StoreOutcome = outcome.with_context(|| format!("storing {}", file.display()))?;
         output.emit(&StoreReport {

@@ -32,8 +32,15 @@ fn a_read_writes_the_stored_bytes_to_a_file_or_stdout_and_nothing_when_it_fails(
     let data = bytes(3 * 1024 * 1024 + 12_345);
     let file = dir.path().join("data.bin");
     std::fs::write(&file, &data).unwrap();
-    let stored = net.floe(Some(&net.key), &["store", file.to_str().unwrap(), "--epochs", "2"]).unwrap();
+    // Stored through a spill file (every file from 0 MiB on), which is gone afterwards.
+    let spill = dir.path().join("spill");
+    std::fs::create_dir(&spill).unwrap();
+    let spill_args = ["--spill-above-mib", "0", "--spill-dir", spill.to_str().unwrap()];
+    let stored = net
+        .floe(Some(&net.key), &[&["store", file.to_str().unwrap(), "--epochs", "2"][..], &spill_args].concat())
+        .unwrap();
     let blob_id = stored["blob_id"].as_str().unwrap().to_owned();
+    assert_eq!(std::fs::read_dir(&spill).unwrap().count(), 0, "floe store left a spill file");
 
     let copy = dir.path().join("copy.bin");
     let report = net.floe(None, &["read", &blob_id, "-o", copy.to_str().unwrap()]).unwrap();

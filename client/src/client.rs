@@ -16,11 +16,18 @@
 
 use std::{
     collections::HashMap,
+    path::{Path, PathBuf},
     sync::{Arc, Mutex, RwLock, Weak},
 };
 
 use floe_chain::{ClientError, Deployment, Keypair, floe::blob::Blob};
-use floe_encoder::{BlobId, EncodedBlob, Epoch, certificate::Certificate, encode, messages::BlobPersistence};
+use floe_encoder::{
+    BlobId, EncodedBlob, EncodingConfig, Epoch,
+    certificate::Certificate,
+    encode,
+    messages::BlobPersistence,
+    spill::{EncodeFileError, encode_to_file},
+};
 use sui_sdk_types::Address;
 
 use crate::{
@@ -30,7 +37,7 @@ use crate::{
     progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
-    upload::{self, UploadError},
+    upload::{self, UploadError, UploadSource},
 };
 
 /// Why a store failed.
@@ -45,6 +52,26 @@ pub enum StoreError {
         n_shards: u16,
         /// The encoder's reason.
         reason: String,
+    },
+    /// The file to store cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    ReadFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file could not be encoded to a spill file.
+    #[error("encoding {} to a spill file in {}: {source}", path.display(), spill_dir.display())]
+    EncodeFile {
+        /// The file.
+        path: PathBuf,
+        /// Where the spill file was.
+        spill_dir: PathBuf,
+        /// Why.
+        #[source]
+        source: EncodeFileError,
     },
     /// A chain step failed.
     #[error(transparent)]
@@ -161,6 +188,27 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         Self { epochs: 1, deletable: false, send_object_to: None, force: false }
+    }
+}
+
+/// Files from this size on are encoded to a spill file by [`FloeClient::store_file`] unless told
+/// otherwise: 256 MiB, whose slivers take about 1.2 GB in memory at 1000 shards.
+pub const DEFAULT_SPILL_THRESHOLD: u64 = 256 << 20;
+
+/// When [`FloeClient::store_file`] encodes to a spill file instead of memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpillOptions {
+    /// Files of at least this many bytes are encoded to a spill file (0: every file).
+    pub threshold: u64,
+    /// Where the spill file is made: an anonymous temporary file, gone when the store ends,
+    /// however it ends. It takes the blob's encoded size (about 4.5x the file at 1000 shards),
+    /// on disk unless the directory is on a tmpfs (where it takes RAM).
+    pub dir: PathBuf,
+}
+
+impl Default for SpillOptions {
+    fn default() -> Self {
+        Self { threshold: DEFAULT_SPILL_THRESHOLD, dir: std::env::temp_dir() }
     }
 }
 
@@ -443,7 +491,7 @@ impl FloeClient {
     /// returns the certificate of a quorum of confirmations.
     pub async fn upload(
         &self,
-        encoded: &EncodedBlob,
+        encoded: &dyn UploadSource,
         persistence: BlobPersistence,
         progress: &dyn Progress,
     ) -> Result<Certificate, UploadError> {
@@ -596,6 +644,62 @@ impl FloeClient {
         options: &StoreOptions,
         progress: &dyn Progress,
     ) -> Result<StoreOutcome, StoreError> {
+        let size = blob.len() as u64;
+        let encode_in_memory = move |config: EncodingConfig| {
+            encode(&config, &blob).map(|encoded| Box::new(encoded) as Box<dyn UploadSource>).map_err(|error| {
+                Box::new(StoreError::Encode {
+                    size: blob.len(),
+                    n_shards: config.n_shards(),
+                    reason: error.to_string(),
+                })
+            })
+        };
+        self.store_with(size, encode_in_memory, options, progress).await
+    }
+
+    /// Stores the file at `path` as [`FloeClient::store`] stores bytes; a file of at least
+    /// `spill.threshold` bytes is encoded to a spill file in `spill.dir` (never held in memory
+    /// whole, nor its slivers: they are read back from the spill file as they are uploaded), a
+    /// smaller one in memory. The spill file is removed when the store ends, however it ends.
+    pub async fn store_file(
+        &self,
+        path: &Path,
+        spill: &SpillOptions,
+        options: &StoreOptions,
+        progress: &dyn Progress,
+    ) -> Result<StoreOutcome, StoreError> {
+        let read_error = |source| StoreError::ReadFile { path: path.to_owned(), source };
+        let size = std::fs::metadata(path).map_err(read_error)?.len();
+        if size < spill.threshold {
+            let blob = std::fs::read(path).map_err(read_error)?;
+            return self.store(blob, options, progress).await;
+        }
+        let (path, spill_dir) = (path.to_owned(), spill.dir.clone());
+        let encode_to_spill = move |config: EncodingConfig| {
+            let input = std::fs::File::open(&path)
+                .map_err(|source| Box::new(StoreError::ReadFile { path: path.clone(), source }))?;
+            // Anonymous (unlinked at once where the system allows): nothing is left behind,
+            // whether the store succeeds, fails or the process is killed.
+            let encoded = tempfile::tempfile_in(&spill_dir)
+                .map_err(EncodeFileError::Spill)
+                .and_then(|scratch| encode_to_file(&config, size, input, scratch));
+            encoded
+                .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
+                .map_err(|source| Box::new(StoreError::EncodeFile { path, spill_dir, source }))
+        };
+        self.store_with(size, encode_to_spill, options, progress).await
+    }
+
+    /// A store of `size` bytes that `encoder` encodes for the committee's configuration (on a
+    /// blocking thread; its error crosses the thread boxed, small): what [`FloeClient::store`]
+    /// and [`FloeClient::store_file`] share.
+    async fn store_with(
+        &self,
+        size: u64,
+        encoder: impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, Box<StoreError>> + Send + 'static,
+        options: &StoreOptions,
+        progress: &dyn Progress,
+    ) -> Result<StoreOutcome, StoreError> {
         if options.epochs == 0 {
             return Err(StoreError::ZeroEpochs);
         }
@@ -608,16 +712,19 @@ impl FloeClient {
         }
         let committee = self.refresh_committee(Some(system.epoch())).await?;
         let config = *committee.config();
-        let size = blob.len();
         // Priced before encoding: a blob too large for the committee is refused without the work.
-        let price = Price::of(&system, &config, size as u64, options.epochs)?;
+        let price = Price::of(&system, &config, size, options.epochs)?;
         let encoding = std::time::Instant::now();
-        let encoded = tokio::task::spawn_blocking(move || encode(&config, &blob))
+        let encoded = tokio::task::spawn_blocking(move || encoder(config))
             .await
-            .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?
-            .map_err(|error| StoreError::Encode { size, n_shards: config.n_shards(), reason: error.to_string() })?;
+            .map_err(|error| StoreError::Encode {
+                size: usize::try_from(size).unwrap_or(usize::MAX),
+                n_shards: config.n_shards(),
+                reason: error.to_string(),
+            })?
+            .map_err(|error| *error)?;
         let encode_took = encoding.elapsed();
-        let blob_id = *encoded.metadata.blob_id();
+        let blob_id = *encoded.metadata().blob_id();
         progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Encode, took: encode_took });
         progress.event(ProgressEvent::Encoded { blob_id, slivers: 2 * u64::from(config.n_shards()) });
         // Everything before paying but the encoding: the chain reads and the nodes' status.
@@ -664,10 +771,10 @@ impl FloeClient {
             let object_id = registered.id;
             tracing::info!(%blob_id, %object_id, "resuming the sender's uncertified registration instead of paying again");
             progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
-            let price = Price::of(&system, &config, size as u64, registered.storage.end_epoch.saturating_sub(epoch))?;
+            let price = Price::of(&system, &config, size, registered.storage.end_epoch.saturating_sub(epoch))?;
             let blob = self
                 .certify_across_epochs(
-                    &encoded,
+                    encoded.as_ref(),
                     object_id,
                     persistence(object_id),
                     options.send_object_to,
@@ -680,12 +787,19 @@ impl FloeClient {
         }
 
         let registering = std::time::Instant::now();
-        let registered = chain.register(encoded.metadata.metadata(), &price, options.deletable).await?;
+        let registered = chain.register(encoded.metadata().metadata(), &price, options.deletable).await?;
         progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Register, took: registering.elapsed() });
         let object_id = *registered.object.object_id();
         progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
         let blob = self
-            .certify_across_epochs(&encoded, object_id, persistence(object_id), options.send_object_to, false, progress)
+            .certify_across_epochs(
+                encoded.as_ref(),
+                object_id,
+                persistence(object_id),
+                options.send_object_to,
+                false,
+                progress,
+            )
             .await
             .map_err(|error| unfinished(error, blob_id, object_id))?;
         Ok(StoreOutcome::NewlyCreated { blob, price, resumed: false })
@@ -806,7 +920,7 @@ impl FloeClient {
     /// certified is returned as it is.
     pub async fn certify_registered(
         &self,
-        encoded: &EncodedBlob,
+        encoded: &dyn UploadSource,
         object_id: Address,
         persistence: BlobPersistence,
         progress: &dyn Progress,
@@ -818,7 +932,7 @@ impl FloeClient {
     /// the nodes may already hold the blob, so each is first asked for its confirmation alone.
     async fn certify_across_epochs(
         &self,
-        encoded: &EncodedBlob,
+        encoded: &dyn UploadSource,
         object_id: Address,
         persistence: BlobPersistence,
         recipient: Option<Address>,
@@ -826,7 +940,7 @@ impl FloeClient {
         progress: &dyn Progress,
     ) -> Result<Blob, StoreError> {
         let chain = self.chain_or_err()?;
-        let blob_id = *encoded.metadata.blob_id();
+        let blob_id = *encoded.metadata().blob_id();
         let mut failures: Vec<CertifyAttemptError> = Vec::new();
         let mut resume = resume;
         for _ in 0..CERTIFY_EPOCHS {

@@ -49,8 +49,8 @@ pub use blob_ownership::BurntBlobs;
 pub use blob_stream::{BlobReader, BlobStream, ReadBudget};
 pub use chain_ops::{ChainAccess, ChainError, Price};
 pub use client::{
-    BatchStoreError, BatchStored, CERTIFY_EPOCHS, Certification, CertifyAttemptError, FloeClient, StatusReport,
-    StoreError, StoreOptions, StoreOutcome,
+    BatchStoreError, BatchStored, CERTIFY_EPOCHS, Certification, CertifyAttemptError, DEFAULT_SPILL_THRESHOLD,
+    FloeClient, SpillOptions, StatusReport, StoreError, StoreOptions, StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use progress::{NoProgress, Progress, ProgressEvent, StorePhase};
@@ -59,4 +59,4 @@ pub use read::ReadError;
 pub use settings::Settings;
 pub use shared_blobs::{SharedBlobState, SharedExtension};
 pub use staking::{NodeVotes, StakeInfo, StakingError};
-pub use upload::UploadError;
+pub use upload::{UploadError, UploadSource};

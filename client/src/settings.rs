@@ -9,6 +9,10 @@ use std::time::Duration;
 pub struct Settings {
     /// Requests in flight at once over all nodes.
     pub max_concurrent_requests: usize,
+    /// Sliver bytes an upload holds loaded at once over all nodes (at least one sliver): each
+    /// sliver in flight is also copied once into its request body, so an upload's slivers cost
+    /// about twice this at most.
+    pub max_upload_bytes: usize,
     /// Requests in flight at once to one node.
     pub max_requests_per_node: usize,
     /// How long one request may take (without the registration wait below).
@@ -32,6 +36,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             max_concurrent_requests: 64,
+            max_upload_bytes: 128 << 20,
             max_requests_per_node: 8,
             request_timeout: Duration::from_secs(60),
             registration_wait: Duration::from_secs(10),

@@ -11,21 +11,28 @@
 //! grace period: nodes that missed the upload recover their slivers from the others after
 //! certification.
 //!
+//! The slivers come from an [`UploadSource`]: an [`EncodedBlob`] in memory, or a [`SpilledBlob`]
+//! whose slivers are read back from its spill file as they are sent. Either way at most
+//! [`Settings::max_upload_bytes`] of slivers are loaded at once.
+//!
 //! A resumed upload (the blob was uploaded before, possibly to the committee of an epoch that
 //! has since ended) first asks each node for its confirmation alone: a node that kept or
 //! received its slivers confirms without any being sent again.
 
 use std::{
+    borrow::Cow,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
-    EncodedBlob, SliverType,
+    EncodedBlob, Sliver, SliverPairIndex, SliverType,
     bls::BlsSignature,
     certificate::{Certificate, CertificateError, Threshold},
     messages::{BlobPersistence, SignedMessage, StorageConfirmation},
+    metadata::VerifiedBlobMetadata,
+    spill::SpilledBlob,
 };
 use futures::{StreamExt, TryStreamExt, stream::FuturesUnordered};
 use tokio::sync::Semaphore;
@@ -36,6 +43,66 @@ use crate::{
     progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
+
+/// Where an upload takes an encoded blob's metadata and slivers from.
+pub trait UploadSource: Send + Sync {
+    /// The blob's verified metadata.
+    fn metadata(&self) -> &VerifiedBlobMetadata;
+
+    /// The sliver of `axis` that pair `pair` holds. Called from async code: a source that reads
+    /// a file reads one sliver (a few MiB at most) per call.
+    fn sliver(&self, pair: SliverPairIndex, axis: SliverType) -> std::io::Result<Cow<'_, Sliver>>;
+
+    /// The bytes of one sliver of `axis` (all slivers of an axis have the same length).
+    fn sliver_len(&self, axis: SliverType) -> usize;
+}
+
+impl UploadSource for EncodedBlob {
+    fn metadata(&self) -> &VerifiedBlobMetadata {
+        &self.metadata
+    }
+
+    fn sliver(&self, pair: SliverPairIndex, axis: SliverType) -> std::io::Result<Cow<'_, Sliver>> {
+        Ok(Cow::Borrowed(self.pairs[pair.as_usize()].sliver(axis)))
+    }
+
+    fn sliver_len(&self, axis: SliverType) -> usize {
+        self.pairs.first().map_or(0, |pair| pair.sliver(axis).data().len())
+    }
+}
+
+impl UploadSource for SpilledBlob {
+    fn metadata(&self) -> &VerifiedBlobMetadata {
+        SpilledBlob::metadata(self)
+    }
+
+    fn sliver(&self, pair: SliverPairIndex, axis: SliverType) -> std::io::Result<Cow<'_, Sliver>> {
+        SpilledBlob::sliver(self, pair, axis).map(Cow::Owned)
+    }
+
+    fn sliver_len(&self, axis: SliverType) -> usize {
+        SpilledBlob::sliver_len(self, axis)
+    }
+}
+
+/// Why one node's upload failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MemberError {
+    /// The node failed or refused.
+    #[error(transparent)]
+    Node(#[from] NodeApiError),
+    /// A sliver could not be read from where the encoded blob is kept (its spill file).
+    #[error("reading sliver {axis} {pair} of the encoded blob: {source}")]
+    Source {
+        /// The sliver pair.
+        pair: SliverPairIndex,
+        /// The sliver's axis.
+        axis: SliverType,
+        /// The read error.
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// Why an upload did not end in a certificate.
 #[derive(Debug, thiserror::Error)]
@@ -65,13 +132,13 @@ pub(crate) fn quorum_weight(committee: &StorageCommittee) -> u64 {
     (0..=u64::from(committee.n_shards())).find(|weight| committee.is_quorum(*weight)).unwrap_or(u64::MAX)
 }
 
-/// Uploads `encoded` (already registered with `persistence`) to `committee` and returns the
+/// Uploads `encoded`'s slivers (already registered with `persistence`) to `committee` and returns the
 /// certificate of a quorum of confirmations for the committee's epoch, after the slower nodes
 /// had their grace period. With `resume`, nodes are asked for their confirmation before anything
 /// is sent to them.
 pub(crate) async fn upload(
     committee: &StorageCommittee,
-    encoded: &EncodedBlob,
+    encoded: &dyn UploadSource,
     persistence: BlobPersistence,
     resume: bool,
     settings: &Settings,
@@ -89,7 +156,7 @@ pub(crate) async fn upload(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn upload_then<T, Then, Fut>(
     committee: &StorageCommittee,
-    encoded: &EncodedBlob,
+    encoded: &dyn UploadSource,
     persistence: BlobPersistence,
     resume: bool,
     settings: &Settings,
@@ -104,9 +171,12 @@ where
     let started = Instant::now();
     let clock = QuorumClock::new(committee, progress, started);
     let global = Arc::new(Semaphore::new(settings.max_concurrent_requests.max(1)));
+    // Loaded slivers are counted in KiB (a semaphore's permits are bounded).
+    let loaded = Semaphore::new((settings.max_upload_bytes >> 10).max(1));
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
-    let expected = StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata.blob_id(), persistence };
+    let expected =
+        StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata().blob_id(), persistence };
     let job = MemberUpload {
         committee,
         encoded,
@@ -115,6 +185,8 @@ where
         settings,
         http,
         global,
+        loaded: &loaded,
+        loaded_total: (settings.max_upload_bytes >> 10).max(1),
         progress,
         stored: &stored,
         total_slivers,
@@ -177,7 +249,7 @@ impl Gathered {
         &mut self,
         committee: &StorageCommittee,
         member: usize,
-        result: Result<SignedMessage, NodeApiError>,
+        result: Result<SignedMessage, MemberError>,
         progress: &dyn Progress,
     ) {
         match result {
@@ -282,12 +354,17 @@ impl<'a> QuorumClock<'a> {
 #[derive(Clone)]
 struct MemberUpload<'a> {
     committee: &'a StorageCommittee,
-    encoded: &'a EncodedBlob,
+    encoded: &'a dyn UploadSource,
     expected: StorageConfirmation,
     resume: bool,
     settings: &'a Settings,
     http: &'a reqwest::Client,
     global: Arc<Semaphore>,
+    /// KiB of slivers loaded from the source and not yet sent (or given up), over all nodes:
+    /// the upload's memory bound ([`Settings::max_upload_bytes`]).
+    loaded: &'a Semaphore,
+    /// The permits of `loaded`.
+    loaded_total: usize,
     progress: &'a dyn Progress,
     stored: &'a std::sync::atomic::AtomicU64,
     total_slivers: u64,
@@ -323,7 +400,7 @@ impl MemberUpload<'_> {
     }
 
     /// Metadata, then the member's slivers, then its confirmation.
-    async fn run(&self, member: usize) -> Result<SignedMessage, NodeApiError> {
+    async fn run(&self, member: usize) -> Result<SignedMessage, MemberError> {
         let info = &self.committee.members()[member];
         let node = info.client(self.http);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
@@ -338,7 +415,7 @@ impl MemberUpload<'_> {
                 Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
             }
         }
-        let metadata = &self.encoded.metadata;
+        let metadata = self.encoded.metadata();
         self.with_retries(|| node.put_metadata(metadata, wait, timeout)).await?;
         self.clock.passed(member, 0);
 
@@ -354,11 +431,17 @@ impl MemberUpload<'_> {
             .map(|(pair, axis)| {
                 let node = &node;
                 async move {
-                    let sliver = self.encoded.pairs[pair.as_usize()].sliver(axis);
-                    self.with_retries(|| node.put_sliver(&blob_id, pair, sliver, wait, timeout)).await?;
+                    // The semaphore is never closed, so acquiring only waits; a sliver larger than
+                    // the whole budget takes all of it.
+                    let kib = u32::try_from(self.encoded.sliver_len(axis).div_ceil(1024)).unwrap_or(u32::MAX);
+                    let kib = kib.min(u32::try_from(self.loaded_total).unwrap_or(u32::MAX)).max(1);
+                    let _loaded = self.loaded.acquire_many(kib).await.ok();
+                    let sliver =
+                        self.encoded.sliver(pair, axis).map_err(|source| MemberError::Source { pair, axis, source })?;
+                    self.with_retries(|| node.put_sliver(&blob_id, pair, &sliver, wait, timeout)).await?;
                     let done = self.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });
-                    Ok::<_, NodeApiError>(())
+                    Ok::<_, MemberError>(())
                 }
             })
             .collect();

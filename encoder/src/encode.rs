@@ -60,11 +60,7 @@ pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, Encod
     shape.extend_rows(&primary, &mut secondary);
     let (row_roots, column_roots) = shape.extend_columns(&secondary, &mut primary);
 
-    let n = shape.n;
-    let hashes = (0..n)
-        .map(|p| SliverPairMetadata { primary_hash: row_roots[p], secondary_hash: column_roots[n - 1 - p] })
-        .collect();
-    let metadata = VerifiedBlobMetadata::new_trusted(BlobMetadata::new(EncodingType::RS2, blob_len, hashes));
+    let metadata = metadata_of(blob_len, &row_roots, &column_roots);
 
     let to_sliver = |axis, index: usize, data| {
         let index = SliverIndex(u16::try_from(index).expect("index below n_shards"));
@@ -88,15 +84,16 @@ pub fn compute_metadata(config: &EncodingConfig, blob: &[u8]) -> Result<Verified
 }
 
 /// The matrix dimensions of one encoding.
-struct Shape {
-    n: usize,
-    rows: usize,
-    columns: usize,
-    symbol: usize,
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    pub(crate) n: usize,
+    pub(crate) rows: usize,
+    pub(crate) columns: usize,
+    pub(crate) symbol: usize,
 }
 
 impl Shape {
-    fn new(config: &EncodingConfig, symbol_size: u16) -> Self {
+    pub(crate) fn new(config: &EncodingConfig, symbol_size: u16) -> Self {
         Self {
             n: config.n_shards_usize(),
             rows: usize::from(config.n_rows()),
@@ -105,7 +102,7 @@ impl Shape {
         }
     }
 
-    fn row_len(&self) -> usize {
+    pub(crate) fn row_len(&self) -> usize {
         self.columns * self.symbol
     }
 
@@ -148,14 +145,11 @@ impl Shape {
     /// Extends each source row to `n` symbols; the parity fills secondary slivers
     /// `columns..n` at the row's position.
     fn extend_rows(&self, primary: &[Vec<u8>], secondary: &mut [Vec<u8>]) {
-        let (n, columns, symbol) = (self.n, self.columns, self.symbol);
-        let parity_len = (n - columns) * symbol;
-        let chunk = chunk_len(parity_len).min(self.rows);
-        let mut parities = vec![vec![0u8; parity_len]; chunk];
+        let (columns, symbol) = (self.columns, self.symbol);
+        let chunk = chunk_len(self.row_parity_len()).min(self.rows);
+        let mut parities = vec![vec![0u8; self.row_parity_len()]; chunk];
         for (chunk_index, rows) in primary[..self.rows].chunks(chunk).enumerate() {
-            parities.par_iter_mut().zip(rows).for_each(|(parity, row)| {
-                with_code(columns, n, symbol, |code| code.parity_into(row, parity));
-            });
+            self.row_parities(rows, &mut parities);
             let first = chunk_index * chunk;
             secondary[columns..].par_iter_mut().enumerate().for_each(|(p, sliver)| {
                 for (offset, parity) in parities[..rows.len()].iter().enumerate() {
@@ -166,41 +160,37 @@ impl Shape {
         }
     }
 
+    /// Bytes of parity one source row is extended by: `n - columns` symbols.
+    pub(crate) fn row_parity_len(&self) -> usize {
+        (self.n - self.columns) * self.symbol
+    }
+
+    /// Bytes of parity one column is extended by: `n - rows` symbols.
+    pub(crate) fn column_parity_len(&self) -> usize {
+        (self.n - self.rows) * self.symbol
+    }
+
+    /// The parity of each of `rows` (source rows of `columns` symbols) into `parities`, in
+    /// parallel.
+    pub(crate) fn row_parities(&self, rows: &[impl AsRef<[u8]> + Sync], parities: &mut [Vec<u8>]) {
+        let (n, columns, symbol) = (self.n, self.columns, self.symbol);
+        parities.par_iter_mut().zip(rows).for_each(|(parity, row)| {
+            with_code(columns, n, symbol, |code| code.parity_into(row.as_ref(), parity));
+        });
+    }
+
     /// Extends each of the `n` columns to `n` symbols and returns the roots of every row and
-    /// every column of the expanded matrix. Each symbol is hashed once; its leaf hash enters its
-    /// column's tree at once and its row's tree as the columns go by, so at most one chunk of
-    /// columns' leaf hashes is held. Parity of the systematic columns fills primary slivers
-    /// `rows..n`; parity of parity is hashed and dropped.
+    /// every column of the expanded matrix. Parity of the systematic columns fills primary
+    /// slivers `rows..n`; parity of parity is hashed and dropped.
     fn extend_columns(&self, secondary: &[Vec<u8>], primary: &mut [Vec<u8>]) -> (Vec<Node>, Vec<Node>) {
-        let (n, rows, columns, symbol) = (self.n, self.rows, self.columns, self.symbol);
-        let parity_len = (n - rows) * symbol;
-        let chunk = chunk_len(parity_len);
-        let mut parities = vec![vec![0u8; parity_len]; chunk];
-        let mut chunk_leaves = vec![[0u8; 32]; n * chunk];
-        let mut column_roots = vec![Node::Empty; n];
-        let mut row_trees = vec![StreamingRoot::default(); n];
-        for (chunk_index, root_chunk) in column_roots.chunks_mut(chunk).enumerate() {
+        let (rows, columns, symbol) = (self.rows, self.columns, self.symbol);
+        let chunk = chunk_len(self.column_parity_len());
+        let mut pass = ColumnPass::new(self, chunk);
+        for (chunk_index, sources) in secondary.chunks(chunk).enumerate() {
             let first = chunk_index * chunk;
-            let chunk_len = root_chunk.len();
-            chunk_leaves
-                .par_chunks_mut(n)
-                .zip(root_chunk.par_iter_mut())
-                .zip(parities.par_iter_mut())
-                .enumerate()
-                .for_each(|(offset, ((column_leaves, root), parity))| {
-                    let source = &secondary[first + offset];
-                    with_code(rows, n, symbol, |code| code.parity_into(source, parity));
-                    merkle::hash_leaves(source, symbol, &mut column_leaves[..rows]);
-                    merkle::hash_leaves(parity, symbol, &mut column_leaves[rows..]);
-                    *root = merkle::root_of_leaf_hashes(column_leaves);
-                });
-            row_trees.par_iter_mut().enumerate().for_each(|(row, tree)| {
-                for column_leaves in chunk_leaves.chunks_exact(n).take(chunk_len) {
-                    tree.push(column_leaves[row]);
-                }
-            });
+            let parities = pass.step(first, sources);
             // Only the systematic columns' parity is stored, in primary slivers rows..n.
-            let stored = chunk_len.min(columns.saturating_sub(first));
+            let stored = sources.len().min(columns.saturating_sub(first));
             if stored > 0 {
                 primary[rows..].par_iter_mut().enumerate().for_each(|(parity_row, sliver)| {
                     for (offset, parity) in parities[..stored].iter().enumerate() {
@@ -211,9 +201,80 @@ impl Shape {
                 });
             }
         }
-        let row_roots = row_trees.par_iter().map(StreamingRoot::root).collect();
-        (row_roots, column_roots)
+        pass.finish()
     }
+}
+
+/// The column half of an encoding, a chunk of consecutive columns at a time: each column is
+/// extended to `n` symbols and every symbol is hashed once; its leaf hash enters its column's
+/// tree at once and its row's tree as the columns go by, so at most one chunk of columns' leaf
+/// hashes is held (no `n x n` leaf matrix).
+pub(crate) struct ColumnPass<'a> {
+    shape: &'a Shape,
+    parities: Vec<Vec<u8>>,
+    chunk_leaves: Vec<merkle::Digest>,
+    column_roots: Vec<Node>,
+    row_trees: Vec<StreamingRoot>,
+}
+
+impl<'a> ColumnPass<'a> {
+    /// A pass that takes at most `chunk` columns per step.
+    pub(crate) fn new(shape: &'a Shape, chunk: usize) -> Self {
+        let n = shape.n;
+        Self {
+            shape,
+            parities: vec![vec![0u8; shape.column_parity_len()]; chunk],
+            chunk_leaves: vec![[0u8; 32]; n * chunk],
+            column_roots: Vec::with_capacity(n),
+            row_trees: vec![StreamingRoot::default(); n],
+        }
+    }
+
+    /// Extends and hashes columns `first..first + sources.len()` (each `rows` symbols; the
+    /// columns must come in order) and returns their parities, one per source.
+    pub(crate) fn step(&mut self, first: usize, sources: &[impl AsRef<[u8]> + Sync]) -> &[Vec<u8>] {
+        let Shape { n, rows, symbol, .. } = *self.shape;
+        debug_assert_eq!(first, self.column_roots.len(), "columns come in order");
+        let chunk_len = sources.len();
+        let mut roots = vec![Node::Empty; chunk_len];
+        self.chunk_leaves
+            .par_chunks_mut(n)
+            .zip(roots.par_iter_mut())
+            .zip(self.parities.par_iter_mut())
+            .zip(sources.par_iter())
+            .for_each(|(((column_leaves, root), parity), source)| {
+                let source = source.as_ref();
+                with_code(rows, n, symbol, |code| code.parity_into(source, parity));
+                merkle::hash_leaves(source, symbol, &mut column_leaves[..rows]);
+                merkle::hash_leaves(parity, symbol, &mut column_leaves[rows..]);
+                *root = merkle::root_of_leaf_hashes(column_leaves);
+            });
+        self.column_roots.extend(roots);
+        let chunk_leaves = &self.chunk_leaves;
+        self.row_trees.par_iter_mut().enumerate().for_each(|(row, tree)| {
+            for column_leaves in chunk_leaves.chunks_exact(n).take(chunk_len) {
+                tree.push(column_leaves[row]);
+            }
+        });
+        &self.parities[..chunk_len]
+    }
+
+    /// The roots of every row and every column, once all `n` columns went through.
+    pub(crate) fn finish(self) -> (Vec<Node>, Vec<Node>) {
+        debug_assert_eq!(self.column_roots.len(), self.shape.n, "every column went through");
+        let row_roots = self.row_trees.par_iter().map(StreamingRoot::root).collect();
+        (row_roots, self.column_roots)
+    }
+}
+
+/// The metadata of an encoding from the roots of its expanded matrix's rows and columns:
+/// pair `p` holds primary sliver `p` and secondary sliver `n - 1 - p`.
+pub(crate) fn metadata_of(blob_len: u64, row_roots: &[Node], column_roots: &[Node]) -> VerifiedBlobMetadata {
+    let n = row_roots.len();
+    let hashes = (0..n)
+        .map(|p| SliverPairMetadata { primary_hash: row_roots[p], secondary_hash: column_roots[n - 1 - p] })
+        .collect();
+    VerifiedBlobMetadata::new_trusted(BlobMetadata::new(EncodingType::RS2, blob_len, hashes))
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@
 //! [`blob_id`], [`merkle`], [`mapping`] (pair to shard), [`recovery`], [`inconsistency`],
 //! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds),
 //! [`challenge`] (storage challenges: samples and answers anyone can check), [`quilt`] (many small
-//! files in one blob, Walrus's QuiltV1).
+//! files in one blob, Walrus's QuiltV1), [`spill`] (encoding a blob larger than memory to a file).
 
 pub mod bft;
 pub mod blob_id;
@@ -45,6 +45,7 @@ pub mod network_key;
 pub mod quilt;
 pub mod recovery;
 pub mod sliver;
+pub mod spill;
 
 pub use blob_id::{BlobId, EncodingType};
 pub use config::EncodingConfig;

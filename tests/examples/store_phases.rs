@@ -20,8 +20,7 @@
 //! measured offline on one thread (the work the nodes do inside `slivers`).
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    process::{Command, Stdio},
+    process::Command,
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -29,8 +28,11 @@ use std::{
 use floe_chain::Deployment;
 use floe_client::{FloeClient, Progress, ProgressEvent, Settings, StoreOptions, StorePhase};
 use floe_encoder::{EncodingConfig, SliverType, encode};
-use floe_localnet::{Localnet, LocalnetConfig, Ports};
-use floe_tests::random_bytes;
+use floe_localnet::LocalnetConfig;
+use floe_tests::{
+    bench::{NetworkProcess, human, mib, parse_shape, parse_size, reset_peak, serve_network_if_asked, status_bytes},
+    random_bytes,
+};
 
 const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1]";
 
@@ -38,25 +40,6 @@ struct Args {
     shapes: Vec<(usize, u16)>,
     sizes: Vec<usize>,
     runs: usize,
-}
-
-fn parse_shape(text: &str) -> (usize, u16) {
-    let (nodes, shards) = text.split_once('x').unwrap_or_else(|| panic!("shape {text:?} is not NODESxSHARDS"));
-    (nodes.parse().expect("a node count"), shards.parse().expect("a shard count"))
-}
-
-fn parse_size(text: &str) -> usize {
-    let text = text.trim();
-    let (number, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let number: usize = number.parse().unwrap_or_else(|_| panic!("size {text:?} does not start with a number"));
-    number
-        * match unit {
-            "" | "B" => 1,
-            "KiB" => 1 << 10,
-            "MiB" => 1 << 20,
-            "GiB" => 1 << 30,
-            other => panic!("unknown unit {other:?} in {text:?} (B, KiB, MiB, GiB)"),
-        }
 }
 
 fn parse_args(args: &[String]) -> Args {
@@ -76,31 +59,6 @@ fn parse_args(args: &[String]) -> Args {
         }
     }
     parsed
-}
-
-fn human(bytes: usize) -> String {
-    match bytes {
-        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
-        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
-        b => format!("{b} B"),
-    }
-}
-
-/// A field of `/proc/self/status` in bytes (`VmHWM`, `VmRSS`).
-fn status_bytes(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
-}
-
-/// Resets `VmHWM` to the current RSS (Linux `clear_refs`, value 5).
-fn reset_peak() {
-    if let Err(error) = std::fs::write("/proc/self/clear_refs", "5") {
-        eprintln!("cannot reset the peak RSS ({error}); peaks are since the start");
-    }
 }
 
 /// The phases a store reported, with the peak RSS when each ended.
@@ -131,49 +89,10 @@ fn ms(duration: Duration) -> String {
     format!("{:.0}", duration.as_secs_f64() * 1e3)
 }
 
-fn mib(bytes: u64) -> String {
-    format!("{:.0}", bytes as f64 / (1 << 20) as f64)
-}
-
-/// The child: serves a local network of `shape` under `dir` until its standard input closes.
-fn serve_network(shape: &str, dir: &str) {
-    let (nodes, shards) = parse_shape(shape);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
-    runtime.block_on(async {
-        let mut config = LocalnetConfig::new(dir);
-        config.ports = Ports::ephemeral();
-        config.n_nodes = nodes;
-        config.n_shards = shards;
-        config.key_servers = 0;
-        config.indexer = false;
-        config.daemon = false;
-        let localnet = Localnet::start(config).await.expect("the local network starts");
-        // Every node must have read the chain so far, or the first store waits for followers
-        // still replaying the genesis checkpoints.
-        let tip = localnet.chain().service_info().await.expect("the chain answers").checkpoint_height;
-        for index in 0..nodes {
-            let node = localnet.node(index).expect("the node runs");
-            while node.chain_state().next_checkpoint() <= tip {
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-        }
-        println!("ready {}", localnet.deployment_path().display());
-        std::io::stdout().flush().expect("stdout");
-        // Blocks a runtime thread until the parent closes the pipe: the network runs meanwhile.
-        tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
-        })
-        .await
-        .expect("the stdin reader");
-        localnet.shutdown().await;
-    });
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("--serve-network") {
-        return serve_network(&args[1], &args[2]);
+    if serve_network_if_asked(&args) {
+        return;
     }
     if args.first().map(String::as_str) == Some("--store") {
         let number = |i: usize| args[i].parse::<u64>().expect("a number");
@@ -193,19 +112,8 @@ fn main() {
     for (nodes, shards) in &args.shapes {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let started = Instant::now();
-        let mut child = Command::new(std::env::current_exe().expect("this program"))
-            .args(["--serve-network", &format!("{nodes}x{shards}"), &dir.path().display().to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the network process starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
-        let deployment_path = loop {
-            let line = lines.next().expect("the network process says it is ready").expect("its output reads");
-            if let Some(path) = line.strip_prefix("ready ") {
-                break path.to_owned();
-            }
-        };
+        let network = NetworkProcess::start(*nodes, *shards, dir.path());
+        let deployment_path = network.deployment_path.clone();
         println!(
             "\n{nodes} nodes, {shards} shards (network up in {:.1} s)\n{:>8} {:>7} {:>7} {:>5} | {} | {:>6} | {:>5} {:>5} {:>6} {:>4}",
             started.elapsed().as_secs_f64(),
@@ -232,8 +140,7 @@ fn main() {
                 assert!(status.success(), "the store of {} failed", human(size));
             }
         }
-        drop(child.stdin.take());
-        let _ = child.wait();
+        drop(network);
     }
 }
 
