@@ -301,7 +301,7 @@ pub fn publisher_query(data: &[u8]) {
             .collect();
         let committee = floe_client::StorageCommittee::new(1, N_SHARDS, members).expect("a valid committee");
         let client = floe_client::FloeClient::with_committees(committee, None, floe_client::Settings::default());
-        floe_client::daemon::router(Arc::new(client), floe_client::daemon::DaemonSettings::default())
+        floe_client::daemon::router(Arc::new(client), &floe_client::daemon::DaemonSettings::default())
     });
     let Some(uri) = uri("/v1/blobs?", data) else { return };
     let request = axum::http::Request::put(uri).body(axum::body::Body::from(&b"fuzz"[..])).expect("a request");
@@ -318,7 +318,10 @@ pub fn indexer_query(data: &[u8]) {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let url = floe_indexer::DatabaseUrl::Sqlite(dir.path().join("fuzz.db"));
         floe_indexer::DbConnection::establish(&url).expect("SQLite opens").run_migrations().expect("migrations run");
-        let pool = floe_indexer::Pool::new(url, None);
+        let pool = floe_indexer::Pool::builder()
+            .max_size(2)
+            .build(floe_indexer::ConnectionManager::new(url, None))
+            .expect("a pool of SQLite connections");
         (floe_indexer::api::router(pool), dir)
     });
     let paths = floe_indexer::api::paths();
