@@ -9,7 +9,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use floe_client::QuiltSelector;
+use floe_client::{QuiltSelector, StoreAnswer};
 use floe_encoder::{
     BlobId,
     quilt::{QuiltFile, QuiltIndex, QuiltPatchId},
@@ -132,7 +132,7 @@ pub struct StoreQuiltReport {
     /// The quilt's blob id.
     pub quilt_id: String,
     /// The outcome in the publisher's JSON shape (`newlyCreated` / `alreadyCertified`).
-    pub outcome: serde_json::Value,
+    pub outcome: StoreAnswer,
     /// The files.
     pub patches: Vec<PatchReport>,
 }
@@ -140,15 +140,11 @@ pub struct StoreQuiltReport {
 impl fmt::Display for StoreQuiltReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "quilt id: {} ({} files)", self.quilt_id, self.patches.len())?;
-        if let Some(created) = self.outcome.get("newlyCreated") {
-            write!(
-                f,
-                "\n  object: {}, cost {} FROST",
-                created["blobObject"]["id"].as_str().unwrap_or("?"),
-                created["cost"]
-            )?;
-        } else {
-            write!(f, "\n  already certified; nothing paid")?;
+        match &self.outcome {
+            StoreAnswer::NewlyCreated(created) => {
+                write!(f, "\n  object: {}, cost {} FROST", created.blob_object.id, created.cost)?
+            }
+            StoreAnswer::AlreadyCertified(_) => write!(f, "\n  already certified; nothing paid")?,
         }
         write_patches(f, &self.patches)
     }
@@ -167,7 +163,7 @@ pub async fn store(args: &StoreQuiltArgs, output: Output) -> anyhow::Result<()> 
     let stored = stored.context("storing the quilt")?;
     output.emit(&StoreQuiltReport {
         quilt_id: stored.quilt_id().to_string(),
-        outcome: stored.outcome.to_json(),
+        outcome: stored.outcome.answer(),
         patches: PatchReport::of_index(stored.quilt_id(), &stored.index),
     })
 }

@@ -5,7 +5,7 @@
 use std::{fmt, path::PathBuf};
 
 use anyhow::Context as _;
-use floe_client::{DEFAULT_SPILL_THRESHOLD, Price, SpillOptions, StoreOptions, StoreOutcome};
+use floe_client::{DEFAULT_SPILL_THRESHOLD, Price, SpillOptions, StoreAnswer, StoreOptions, StoreOutcome};
 use serde::Serialize;
 use sui_sdk_types::Address;
 
@@ -85,7 +85,7 @@ pub struct StoreReport {
     /// The blob id.
     pub blob_id: String,
     /// The outcome in the publisher's JSON shape (`newlyCreated` / `alreadyCertified`).
-    pub outcome: serde_json::Value,
+    pub outcome: StoreAnswer,
     /// How the file was sealed (`--encrypt` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sealed: Option<SealedReport>,
@@ -98,18 +98,17 @@ impl fmt::Display for StoreReport {
         if let Some(sealed) = &self.sealed {
             writeln!(f, "{sealed}")?;
         }
-        if let Some(created) = self.outcome.get("newlyCreated") {
-            let blob = &created["blobObject"];
-            writeln!(f, "  object:      {}", blob["id"].as_str().unwrap_or("?"))?;
-            writeln!(
-                f,
-                "  stored until epoch {} ({})",
-                blob["storage"]["endEpoch"],
-                if blob["deletable"] == true { "deletable" } else { "permanent" }
-            )?;
-            write!(f, "  cost:        {} FROST", created["cost"])
-        } else {
-            write!(f, "  already certified until epoch {}; nothing paid", self.outcome["alreadyCertified"]["endEpoch"])
+        match &self.outcome {
+            StoreAnswer::NewlyCreated(created) => {
+                let blob = &created.blob_object;
+                writeln!(f, "  object:      {}", blob.id)?;
+                let permanence = if blob.deletable { "deletable" } else { "permanent" };
+                writeln!(f, "  stored until epoch {} ({permanence})", blob.storage.end_epoch)?;
+                write!(f, "  cost:        {} FROST", created.cost)
+            }
+            StoreAnswer::AlreadyCertified(found) => {
+                write!(f, "  already certified until epoch {}; nothing paid", found.end_epoch)
+            }
         }
     }
 }
@@ -208,7 +207,7 @@ pub async fn run(args: &StoreArgs, output: Output) -> anyhow::Result<()> {
         output.emit(&StoreReport {
             file: file.display().to_string(),
             blob_id: outcome.blob_id().to_string(),
-            outcome: outcome.to_json(),
+            outcome: outcome.answer(),
             sealed,
         })?;
     }

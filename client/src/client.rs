@@ -293,48 +293,9 @@ impl StoreOutcome {
     }
 
     /// The answer in the shape of Walrus' publisher (`newlyCreated` / `alreadyCertified`).
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Self::NewlyCreated { blob, price, resumed: false } => serde_json::json!({ "newlyCreated": {
-                "blobObject": blob_json(blob),
-                "resourceOperation": { "registerFromScratch": {
-                    "encodedLength": price.encoded_length, "epochsAhead": price.epochs } },
-                "cost": price.total(),
-            }}),
-            // Walrus's answer when an existing registration is certified: nothing paid now.
-            Self::NewlyCreated { blob, price, resumed: true } => serde_json::json!({ "newlyCreated": {
-                "blobObject": blob_json(blob),
-                "resourceOperation": { "reuseRegistration": { "encodedLength": price.encoded_length } },
-                "cost": 0,
-            }}),
-            Self::AlreadyCertified { blob_id, end_epoch, object_id } => {
-                let mut answer = serde_json::json!({ "blobId": blob_id.to_string(), "endEpoch": end_epoch });
-                if let Some(object_id) = object_id {
-                    answer["object"] = serde_json::Value::String(object_id.to_string());
-                }
-                serde_json::json!({ "alreadyCertified": answer })
-            }
-        }
+    pub fn answer(&self) -> crate::store_answer::StoreAnswer {
+        self.into()
     }
-}
-
-/// A `Blob` object as JSON (Walrus' `blobObject` shape).
-pub fn blob_json(blob: &Blob) -> serde_json::Value {
-    serde_json::json!({
-        "id": blob.id.to_string(),
-        "registeredEpoch": blob.registered_epoch,
-        "blobId": blob.blob_id.to_string(),
-        "size": blob.size,
-        "encodingType": if blob.encoding_type == 1 { "RS2".to_owned() } else { blob.encoding_type.to_string() },
-        "certifiedEpoch": blob.certified_epoch,
-        "storage": {
-            "id": blob.storage.id.to_string(),
-            "startEpoch": blob.storage.start_epoch,
-            "endEpoch": blob.storage.end_epoch,
-            "storageSize": blob.storage.storage_size,
-        },
-        "deletable": blob.deletable,
-    })
 }
 
 /// What the committee says about a blob.

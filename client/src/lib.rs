@@ -43,6 +43,7 @@ pub mod settings;
 pub mod shared_blobs;
 mod sliver_fetch;
 pub mod staking;
+pub mod store_answer;
 mod upload;
 
 pub use blob_ownership::BurntBlobs;
@@ -59,4 +60,5 @@ pub use read::ReadError;
 pub use settings::Settings;
 pub use shared_blobs::{SharedBlobState, SharedExtension};
 pub use staking::{NodeVotes, StakeInfo, StakingError};
+pub use store_answer::{QuiltStoreAnswer, StoreAnswer};
 pub use upload::{UploadError, UploadSource};

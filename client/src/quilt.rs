@@ -102,13 +102,13 @@ impl StoredQuilt {
 
     /// The answer in the shape of Walrus's publisher: `{"blobStoreResult", "storedQuiltBlobs":
     /// [{"identifier", "quiltPatchId"}]}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        let patches: Vec<serde_json::Value> = self
+    pub fn answer(&self) -> crate::store_answer::QuiltStoreAnswer {
+        let stored_quilt_blobs = self
             .patch_ids()
             .into_iter()
-            .map(|(identifier, id)| serde_json::json!({ "identifier": identifier, "quiltPatchId": id.to_string() }))
+            .map(|(identifier, id)| crate::store_answer::StoredQuiltBlob { identifier, quilt_patch_id: id.to_string() })
             .collect();
-        serde_json::json!({ "blobStoreResult": self.outcome.to_json(), "storedQuiltBlobs": patches })
+        crate::store_answer::QuiltStoreAnswer { blob_store_result: self.outcome.answer(), stored_quilt_blobs }
     }
 }
 

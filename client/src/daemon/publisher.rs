@@ -124,7 +124,7 @@ pub(super) async fn store(
     Extension(access): Extension<Access>,
     Extension(admitted): Extension<Admitted>,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<crate::store_answer::StoreAnswer>, ApiError> {
     if let Some(claims) = &admitted.claims {
         claims.check_size(body.len() as u64)?;
     }
@@ -135,7 +135,7 @@ pub(super) async fn store(
     if let Some(budget) = &access.daily_budget {
         budget.charge(outcome.paid());
     }
-    Ok(Json(outcome.to_json()))
+    Ok(Json(outcome.answer()))
 }
 
 #[cfg(test)]

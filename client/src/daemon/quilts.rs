@@ -122,7 +122,7 @@ pub(super) async fn store(
     Extension(access): Extension<Access>,
     Extension(admitted): Extension<publisher::Admitted>,
     multipart: Multipart,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<crate::store_answer::QuiltStoreAnswer>, ApiError> {
     if client.chain().and_then(|chain| chain.sender()).is_none() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this daemon has no key to pay for storage with"));
     }
@@ -135,7 +135,7 @@ pub(super) async fn store(
     if let Some(budget) = &access.daily_budget {
         budget.charge(stored.outcome.paid());
     }
-    Ok(Json(stored.to_json()))
+    Ok(Json(stored.answer()))
 }
 
 fn quilt_read_error(error: QuiltReadError) -> ApiError {
