@@ -460,21 +460,40 @@ impl FloeClient {
         upload::upload(&committee, encoded, persistence, false, &self.settings, &self.http, progress).await
     }
 
-    /// Asks every node for the blob's status and weighs the answers by shards.
-    pub async fn status(&self, blob_id: &BlobId) -> StatusReport {
+    /// Asks every member of the committee in use for `blob_id`'s status at once: the committee,
+    /// and the answers as they arrive, each with its member's shard weight (`None` for a node
+    /// that failed or did not answer within `status_timeout`). Callers decide as early as the
+    /// answers allow.
+    fn status_answers(
+        &self,
+        blob_id: &BlobId,
+    ) -> (
+        Arc<StorageCommittee>,
+        futures::stream::FuturesUnordered<impl Future<Output = (u64, Option<BlobStatus>)> + Send + '_>,
+    ) {
         let committee = self.committee();
-        // Built up front (not in a stream combinator) so the future stays `Send` for any lifetime.
-        let requests: Vec<_> = committee
+        // Built up front (not in a stream combinator) so the futures stay `Send` for any lifetime.
+        let answers = committee
             .members()
             .iter()
             .enumerate()
             .map(|(index, member)| {
                 let node = member.client(&self.http);
                 let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
-                async move { node.status(&blob_id, timeout).await.ok().map(|status| (weight, status)) }
+                async move { (weight, node.status(&blob_id, timeout).await.ok()) }
             })
             .collect();
-        let answers: Vec<(u64, BlobStatus)> = futures::future::join_all(requests).await.into_iter().flatten().collect();
+        (committee, answers)
+    }
+
+    /// Asks every node for the blob's status and weighs the answers by shards.
+    pub async fn status(&self, blob_id: &BlobId) -> StatusReport {
+        let (committee, requests) = self.status_answers(blob_id);
+        let answers: Vec<(u64, BlobStatus)> = futures::StreamExt::collect::<Vec<_>>(requests)
+            .await
+            .into_iter()
+            .filter_map(|(weight, status)| status.map(|status| (weight, status)))
+            .collect();
         let answered = answers.iter().map(|(weight, _)| weight).sum();
         let mut tally: Vec<(BlobStatus, u64)> = Vec::new();
         for (weight, status) in &answers {
@@ -512,18 +531,8 @@ impl FloeClient {
     /// a store asks this before paying and should not wait for the slowest node, or for a dead
     /// one's timeout.
     pub async fn certified_until_at_least(&self, blob_id: &BlobId, wanted_end: Epoch) -> Option<Epoch> {
-        let committee = self.committee();
+        let (committee, mut answers) = self.status_answers(blob_id);
         let n_shards = u64::from(committee.n_shards());
-        let mut answers: futures::stream::FuturesUnordered<_> = committee
-            .members()
-            .iter()
-            .enumerate()
-            .map(|(index, member)| {
-                let node = member.client(&self.http);
-                let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
-                async move { (weight, node.status(&blob_id, timeout).await.ok()) }
-            })
-            .collect();
         let (mut vouching, mut against, mut until) = (0u64, 0u64, Epoch::MAX);
         while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
             match status {
@@ -556,18 +565,8 @@ impl FloeClient {
     /// certified answers were all of a permanent blob (an aggregator may let caches keep those;
     /// a deletable blob can vanish at its owner's word).
     pub async fn certification(&self, blob_id: &BlobId) -> Option<Certification> {
-        let committee = self.committee();
+        let (committee, mut answers) = self.status_answers(blob_id);
         let n_shards = u64::from(committee.n_shards());
-        let mut answers: futures::stream::FuturesUnordered<_> = committee
-            .members()
-            .iter()
-            .enumerate()
-            .map(|(index, member)| {
-                let node = member.client(&self.http);
-                let (weight, blob_id, timeout) = (committee.weight(index), *blob_id, self.settings.status_timeout);
-                async move { (weight, node.status(&blob_id, timeout).await.ok()) }
-            })
-            .collect();
         let (mut certified, mut permanent, mut not) = (0u64, 0u64, 0u64);
         while let Some((weight, status)) = futures::StreamExt::next(&mut answers).await {
             match status {
