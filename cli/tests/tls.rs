@@ -3,7 +3,8 @@
 //! clients pin that key. A store and a read go through; once node 0's operator publishes another
 //! key than the one node 0 serves, clients refuse node 0 by name (and still read from the
 //! others). With `--tls-services` the aggregator serves https with the certificate the localnet
-//! wrote. A peer without a committee member's node key cannot pull a shard.
+//! wrote, and the indexer finds quilt patches through it. A peer without a committee member's node
+//! key cannot pull a shard.
 
 use std::path::Path;
 use std::time::Duration;
@@ -140,4 +141,47 @@ async fn a_peer_without_a_members_node_key_cannot_pull_a_shard() {
     let error = ask(request(&node_1), stranger).await.unwrap_err();
     assert!(matches!(&error, NodeApiError::Status { status: 401, .. }), "{error}");
     assert!(error.to_string().contains("not signed by the node key it names"), "{error}");
+}
+
+/// Under `--tls-services` the localnet's indexer asks its aggregator, over https with the
+/// localnet's own certificate, for the patches of each certified quilt; without that trust it
+/// would record nothing and the explorer would never list them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_indexer_finds_quilt_patches_through_the_https_aggregator() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Localnet::start_indexed(dir.path(), &["--key-servers", "0", "--no-demo", "--tls-services"]);
+    let explorer = net.started["explorer_url"].as_str().unwrap().trim_end_matches('/').to_owned();
+    assert!(explorer.starts_with("https://"), "{explorer}");
+
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    let notes = files.join("notes.txt");
+    std::fs::write(&notes, b"kept in a quilt").unwrap();
+    let logo = files.join("logo.png");
+    std::fs::write(&logo, [0x89, b'P', b'N', b'G', 1, 2, 3]).unwrap();
+    let stored = net
+        .floe(Some(&net.key), &["store-quilt", notes.to_str().unwrap(), logo.to_str().unwrap(), "--epochs", "2"])
+        .unwrap();
+    let quilt_id = stored["quilt_id"].as_str().unwrap_or_else(|| panic!("{stored}")).to_owned();
+
+    let certificate = std::fs::read(dir.path().join("tls").join("cert.pem")).unwrap();
+    let trusting = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&certificate).unwrap()])
+        .build()
+        .unwrap();
+    let url = format!("{explorer}/v1/quilt-patches?quilt_id={quilt_id}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let page = loop {
+        let body = trusting.get(&url).send().await.unwrap().bytes().await.unwrap();
+        let page: Value = serde_json::from_slice(&body).unwrap();
+        if page["items"].as_array().is_some_and(|items| items.len() == 2) {
+            break page;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the indexer listed no patches of {quilt_id}: {page}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let mut identifiers: Vec<&str> =
+        page["items"].as_array().unwrap().iter().map(|item| item["identifier"].as_str().unwrap()).collect();
+    identifiers.sort_unstable();
+    assert_eq!(identifiers, ["logo.png", "notes.txt"], "{page}");
 }
