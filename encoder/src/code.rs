@@ -2,31 +2,32 @@
 //! to `n`, over GF(2^16) with the Leopard FFT (reed-solomon-simd). Source symbols keep their
 //! indices `0..k`; parity symbols are `k..n`.
 
-use core::cell::RefCell;
-
 use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
 
-thread_local! {
-    /// The last codec each thread used: rows and columns of one blob share a shape, and building
-    /// a codec allocates its work buffers.
-    static CODE: RefCell<Option<Code>> = const { RefCell::new(None) };
-    /// Packed shards of the last batch decode, reused so large batches are not fresh pages.
-    static PACKED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
+use crate::scratch::ScratchPool;
 
-/// Runs `f` with this thread's codec for `(k, n, symbol_size)`, reusing it when the shape matches.
+/// Codecs free for any thread: rows and columns of one blob share a shape, and building a codec
+/// allocates its work buffers.
+static CODES: ScratchPool<Code> = ScratchPool::new();
+/// Packed shards of batch decodes, reused so large batches are not fresh pages.
+static PACKED: ScratchPool<Vec<u8>> = ScratchPool::new();
+
+/// Runs `f` with a codec for `(k, n, symbol_size)`: a pooled one of that shape if there is one,
+/// otherwise a new one (which takes the place of a pooled codec of another shape, so buffers
+/// sized for an earlier blob do not outlive it).
 pub(crate) fn with_code<R>(k: usize, n: usize, symbol_size: usize, f: impl FnOnce(&mut Code) -> R) -> R {
-    CODE.with_borrow_mut(|slot| {
-        let code = match slot {
-            Some(code) if (code.k, code.n, code.symbol_size) == (k, n, symbol_size) => code,
-            _ => slot.insert(Code::new(k, n, symbol_size)),
-        };
+    let same_shape = |code: &Code| (code.k, code.n, code.symbol_size) == (k, n, symbol_size);
+    let code_for_shape = |code: &mut Code| {
+        if !same_shape(code) {
+            *code = Code::new(k, n, symbol_size);
+        }
         f(code)
-    })
+    };
+    CODES.with(same_shape, || Code::new(k, n, symbol_size), code_for_shape)
 }
 
 /// A reusable encoder/decoder for one `(k, n, symbol_size)` shape. Creating the codec allocates
-/// its work buffers, so hot loops keep one per thread.
+/// its work buffers, so hot loops take one from the pool ([`with_code`]).
 pub(crate) struct Code {
     k: usize,
     n: usize,
@@ -198,7 +199,7 @@ pub(crate) fn decode_batch(
     let full_width = batch_width(symbol_size).max(width);
     let shard_len = full_width * slot;
     let mut unpacked = vec![0u8; width * symbol_size];
-    PACKED.with_borrow_mut(|packed| {
+    PACKED.with_any(|packed| {
         let given = &given[..given.len().min(k)];
         packed.clear();
         packed.resize(given.len() * shard_len, 0);

@@ -44,6 +44,7 @@ pub mod metadata;
 pub mod network_key;
 pub mod quilt;
 pub mod recovery;
+mod scratch;
 pub mod sliver;
 pub mod spill;
 

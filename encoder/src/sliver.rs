@@ -25,6 +25,7 @@ use crate::{
     code::with_code,
     error::SliverError,
     merkle::{self, MerkleTree, Node},
+    scratch::ScratchPool,
 };
 
 /// One sliver: `axis`, position, and its symbols.
@@ -146,17 +147,14 @@ impl Sliver {
     }
 }
 
-thread_local! {
-    /// Per-thread buffers for hashing expansions, reused across slivers.
-    static EXPANSION: core::cell::RefCell<(Vec<u8>, Vec<merkle::Digest>)> =
-        const { core::cell::RefCell::new((Vec::new(), Vec::new())) };
-}
+/// Buffers for hashing expansions (the expansion and its leaf hashes), reused across slivers.
+static EXPANSION: ScratchPool<(Vec<u8>, Vec<merkle::Digest>)> = ScratchPool::new();
 
 /// The hash of the sliver of `axis` holding `data`: the Merkle root over its expansion.
 pub(crate) fn expansion_root(config: &EncodingConfig, axis: SliverType, symbol_size: usize, data: &[u8]) -> Node {
     let k = usize::from(config.sliver_symbols(axis));
     let n = config.n_shards_usize();
-    EXPANSION.with_borrow_mut(|(expansion, leaves)| {
+    EXPANSION.with_any(|(expansion, leaves)| {
         with_code(k, n, symbol_size, |code| code.expand_into(data, expansion));
         leaves.clear();
         leaves.resize(n, [0; 32]);
