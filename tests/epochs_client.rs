@@ -1,7 +1,8 @@
 //! The client lives through epoch changes: a blob registered in one epoch is certified in the
 //! next (the same `Blob` object, paid for once), also when the change moved shards between
 //! nodes, and every blob reads back identical afterwards through the SDK and the aggregator,
-//! even with a node that gained shards stopped.
+//! even with a node that gained shards stopped, and a stream opened before the change reads on
+//! from the new committee.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +11,10 @@ use floe_chain::MoveAbort;
 use floe_chain::floe::aborts::rule_of;
 use floe_chain::floe::messages::is_incorrect_epoch;
 use floe_chain::floe::state::{CommitteeInfo, FloeReader};
-use floe_client::{ChainError, FloeClient, NoProgress, Price, Progress, ProgressEvent, StoreOptions, StoreOutcome};
+use floe_client::{
+    ChainError, FloeClient, NoProgress, Price, Progress, ProgressEvent, ReadBudget, Settings, StorageCommittee,
+    StoreOptions, StoreOutcome,
+};
 use floe_encoder::{BlobId, EncodedBlob, encode, messages::BlobPersistence};
 use floe_tests::{SMALL, TestNet, random_bytes};
 use sui_sdk_types::Address;
@@ -281,5 +285,43 @@ async fn a_late_certificate_whose_signers_lost_their_shards_is_signed_again_in_t
     assert_eq!((blob.registered_epoch, blob.certified_epoch), (before.epoch, Some(epoch)));
     assert_eq!(wal_before - access.wal_balance(user).await.expect("a balance"), price.total(), "paid once");
     assert_eq!(client.read(&blob.blob_id, &NoProgress).await.unwrap(), data);
+    net.shutdown().await;
+}
+
+/// A streamed read opened before an epoch change that gives most shards to a node outside the
+/// committees the read started with, finished after the old holders dropped those shards: no row
+/// is served or rebuilt from the old committees, and the read follows the chain to the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_opened_before_an_epoch_change_reads_on_from_the_new_committee() {
+    let net = TestNet::start_configured(SMALL, |config| config.candidates = 1).await;
+    let client = net.localnet.client().await.expect("a client");
+    let data = random_bytes(60_000, 7);
+    let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+    let blob_id = client.store(data.clone(), &options, &NoProgress).await.unwrap().blob_id();
+    let stream = client.open_blob(&blob_id, std::sync::Arc::new(ReadBudget::default())).await.unwrap();
+    let before = net.committee().await;
+
+    // The candidate (node SMALL.nodes), staked far above the members, takes most shards.
+    let pools = client.chain().expect("a chain").pools().await.expect("the pools");
+    let newcomer_name = format!("node-{}", SMALL.nodes);
+    let newcomer = pools.iter().find(|pool| pool.name == newcomer_name).expect("the candidate's pool").id;
+    net.stake(newcomer, 20 * floe_localnet::NODE_STAKE).await;
+    let (epoch, _) = net.advance_epoch().await;
+    assert_eq!(epoch, before.epoch + 1);
+    // The newcomer syncs its shards and reports them; then their old holders drop them.
+    net.wait_for_duties(SMALL.nodes).await;
+    for index in 0..SMALL.nodes {
+        net.wait_for_duties(index).await;
+    }
+    let after = net.committee().await;
+    let f = usize::from((SMALL.shards - 1) / 3);
+    let taken = after.members.iter().find(|member| member.node_id == newcomer).expect("the newcomer").shards.len();
+    assert!(taken > 2 * f, "the newcomer took {taken} shards: the old members could still decode");
+
+    // The old committee alone serves no longer (its members hold too few shards to decode)...
+    let stale = FloeClient::with_committee(StorageCommittee::from_chain(&before).unwrap(), Settings::default());
+    assert!(stale.read(&blob_id, &NoProgress).await.is_err(), "the old committee still serves the blob");
+    // ...and the stream opened before the change still reads every byte.
+    assert_eq!(stream.read(0..stream.len()).await.unwrap(), data);
     net.shutdown().await;
 }

@@ -28,7 +28,7 @@ use crate::{
     client::FloeClient,
     progress::NoProgress,
     read::{self, NodeRecord, ReadError},
-    sliver_fetch::{NodeTrust, SliverSource},
+    sliver_fetch::SliverSource,
 };
 
 /// Sliver bytes in flight over all reads sharing a budget, by default.
@@ -135,13 +135,7 @@ impl FloeClient {
         let mut record = NodeRecord::default();
         let metadata = read::metadata(&committees, blob_id, &mut record, self.settings(), self.http()).await?;
         let layout = RowLayout::new(committees.current.config(), &metadata);
-        let source = SliverSource {
-            committees,
-            metadata,
-            settings: self.settings().clone(),
-            http: self.http().clone(),
-            trust: NodeTrust::new(record),
-        };
+        let source = SliverSource::new(self, committees, metadata, record);
         Ok(BlobReader { source: Arc::new(source), budget, layout, decoded: Arc::default() })
     }
 }
@@ -220,7 +214,7 @@ impl BlobReader {
             .get_or_try_init(|| async {
                 let mut record = source.trust.record();
                 read::decode(
-                    &source.committees,
+                    &source.committees(),
                     source.metadata.clone(),
                     &mut record,
                     &source.settings,

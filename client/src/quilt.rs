@@ -29,7 +29,7 @@ use crate::{
     client::{FloeClient, StoreError, StoreOptions, StoreOutcome},
     progress::{NoProgress, Progress},
     read::{self, NodeRecord, ReadError},
-    sliver_fetch::{NodeTrust, SliverSource},
+    sliver_fetch::SliverSource,
 };
 
 /// Why a quilt could not be stored.
@@ -135,18 +135,12 @@ impl ColumnFetcher {
         let mut record = NodeRecord::default();
         let metadata = read::metadata(&committees, quilt_id, &mut record, client.settings(), client.http()).await?;
         let columns = SliverColumns::new(committees.current.config());
-        let source = SliverSource {
-            committees,
-            metadata,
-            settings: client.settings().clone(),
-            http: client.http().clone(),
-            trust: NodeTrust::new(record),
-        };
+        let source = SliverSource::new(client, committees, metadata, record);
         Ok(Self { source, columns })
     }
 
     fn config(&self) -> EncodingConfig {
-        *self.source.committees.current.config()
+        *self.source.committees().current.config()
     }
 
     /// Fetches the columns of `range` not yet held; false if any could not be had.

@@ -9,21 +9,29 @@
 //! `n - f` (primary) or `n - 2f` (secondary) of them rebuild the sliver, whose hash is checked in
 //! turn. Bandwidth about one sliver, not one blob.
 //!
+//! A read outlives epochs: when neither the holders nor the recovery symbols of the committees
+//! it started with give a sliver, and the chain has moved on to another committee, the sliver is
+//! asked again of the new committee (and its previous one). A stream opened before an epoch change
+//! that moved shards to new nodes, whose old holders dropped them once the new ones had them,
+//! would otherwise fail part-way.
+//!
 //! [`NodeTrust`], shared by the requests of one read, keeps a node that did not answer or
 //! answered wrong from being asked again, and asks a node not yet known to serve valid slivers
 //! for one at a time: a lying node costs one request, not one per sliver it holds.
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, RwLock},
 };
 
 use floe_encoder::{
-    Sliver, SliverIndex, SliverType, decode::VerifiedSliver, metadata::VerifiedBlobMetadata, recovery::recover_sliver,
+    Epoch, Sliver, SliverIndex, SliverType, decode::VerifiedSliver, metadata::VerifiedBlobMetadata,
+    recovery::recover_sliver,
 };
 use futures::{StreamExt, stream::FuturesUnordered};
 
 use crate::{
+    ChainAccess, FloeClient,
     committee::{Committees, NodeId, StorageMember},
     node_api::NodeApiError,
     read::{self, NodeRecord},
@@ -104,7 +112,12 @@ impl NodeTrust {
 /// Where one read takes slivers of one blob from.
 #[derive(Debug)]
 pub(crate) struct SliverSource {
-    pub(crate) committees: Committees,
+    /// The committees asked; replaced when the chain's epoch moves on during the read.
+    committees: RwLock<Committees>,
+    /// Where newer committees are read from (none: the read keeps its committees).
+    chain: Option<ChainAccess>,
+    /// One re-read of the committees at a time: the rows failing together wait for it.
+    following: tokio::sync::Mutex<()>,
     pub(crate) metadata: VerifiedBlobMetadata,
     pub(crate) settings: Settings,
     pub(crate) http: reqwest::Client,
@@ -112,13 +125,84 @@ pub(crate) struct SliverSource {
 }
 
 impl SliverSource {
-    /// Sliver `index` of `axis` from the nodes holding its pair, verified; the failures if none
-    /// served it.
+    /// The slivers of `metadata`'s blob as `client` reaches them: its committees now, and its
+    /// chain for the ones after. `record` is what fetching the metadata learned about nodes.
+    pub(crate) fn new(
+        client: &FloeClient,
+        committees: Committees,
+        metadata: VerifiedBlobMetadata,
+        record: NodeRecord,
+    ) -> Self {
+        Self {
+            committees: RwLock::new(committees),
+            chain: client.chain().cloned(),
+            following: tokio::sync::Mutex::new(()),
+            metadata,
+            settings: client.settings().clone(),
+            http: client.http().clone(),
+            trust: NodeTrust::new(record),
+        }
+    }
+
+    /// The committees the read asks now.
+    pub(crate) fn committees(&self) -> Committees {
+        self.committees.read().unwrap_or_else(|poison| poison.into_inner()).clone()
+    }
+
+    /// Newer committees than those of epoch `asked`, if the chain moved on (read from it once for
+    /// all the requests that fail together); `None` when it did not or cannot be asked.
+    async fn committees_after(&self, asked: Epoch) -> Option<Committees> {
+        let chain = self.chain.as_ref()?;
+        let _turn = self.following.lock().await;
+        let known = self.committees();
+        if known.current.epoch() != asked {
+            return Some(known);
+        }
+        let read = futures::try_join!(chain.committee(), chain.previous_committee());
+        let (current, previous) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the committee to follow an epoch change during a read");
+                return None;
+            }
+        };
+        if current.epoch() == asked {
+            return None;
+        }
+        tracing::info!(blob = %self.metadata.blob_id(), from = asked, to = current.epoch(), "the epoch changed during the read: asking the new committee");
+        let fresh = Committees::new(Arc::new(current), previous.map(Arc::new));
+        *self.committees.write().unwrap_or_else(|poison| poison.into_inner()) = fresh.clone();
+        Some(fresh)
+    }
+
+    /// Sliver `index` of `axis` from the nodes holding its pair, verified, following an epoch
+    /// change if its holders did not serve it; the failures if none served it.
     pub(crate) async fn fetch(&self, axis: SliverType, index: SliverIndex) -> Result<VerifiedSliver, Vec<String>> {
-        let config = *self.committees.current.config();
+        let committees = self.committees();
+        let mut failures = match self.fetch_from(&committees, axis, index).await {
+            Ok(sliver) => return Ok(sliver),
+            Err(failures) => failures,
+        };
+        if let Some(fresh) = self.committees_after(committees.current.epoch()).await {
+            match self.fetch_from(&fresh, axis, index).await {
+                Ok(sliver) => return Ok(sliver),
+                Err(more) => failures.extend(more),
+            }
+        }
+        Err(failures)
+    }
+
+    /// Sliver `index` of `axis` from the holders of its pair in `committees`, verified.
+    async fn fetch_from(
+        &self,
+        committees: &Committees,
+        axis: SliverType,
+        index: SliverIndex,
+    ) -> Result<VerifiedSliver, Vec<String>> {
+        let config = *committees.current.config();
         let pair = index.pair_index(axis, config.n_shards());
         let mut failures = Vec::new();
-        for member in read::sources(&self.committees, self.metadata.blob_id(), pair) {
+        for member in read::sources(committees, self.metadata.blob_id(), pair) {
             let node = member.client(&self.http);
             let request = node.sliver(&config, &self.metadata, pair, axis, self.settings.request_timeout);
             match self.trust.ask(member.node_id, request).await {
@@ -132,18 +216,20 @@ impl SliverSource {
 
     /// Sliver `index` of `axis` rebuilt from other nodes' recovery symbols, checked against the
     /// metadata; the failures if too few valid symbols came or they rebuild another sliver.
-    pub(crate) async fn recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Vec<String>> {
-        let config = *self.committees.current.config();
+    async fn recover_from(
+        &self,
+        committees: &Committees,
+        axis: SliverType,
+        index: SliverIndex,
+    ) -> Result<Sliver, Vec<String>> {
+        let config = *committees.current.config();
         let needed = usize::from(config.sliver_symbols(axis));
         let symbol_size = self.metadata.symbol_size(&config);
         let blob_id = *self.metadata.blob_id();
-        let mut members: Vec<&StorageMember> = self.committees.current.members().iter().collect();
-        if let Some(previous) = &self.committees.previous {
+        let mut members: Vec<&StorageMember> = committees.current.members().iter().collect();
+        if let Some(previous) = &committees.previous {
             members.extend(
-                previous
-                    .members()
-                    .iter()
-                    .filter(|member| self.committees.current.position_of(&member.node_id).is_none()),
+                previous.members().iter().filter(|member| committees.current.position_of(&member.node_id).is_none()),
             );
         }
         let timeout = self.settings.request_timeout;
@@ -213,13 +299,34 @@ impl SliverSource {
     }
 
     /// Sliver `index` of `axis` from its holders, or rebuilt from the others' symbols; verified
-    /// against the metadata either way.
+    /// against the metadata either way. If neither works and the chain moved on to another
+    /// committee, the same again with the new one.
     pub(crate) async fn fetch_or_recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Vec<String>> {
-        match self.fetch(axis, index).await {
+        let committees = self.committees();
+        let mut failures = match self.fetch_or_recover_from(&committees, axis, index).await {
+            Ok(sliver) => return Ok(sliver),
+            Err(failures) => failures,
+        };
+        if let Some(fresh) = self.committees_after(committees.current.epoch()).await {
+            match self.fetch_or_recover_from(&fresh, axis, index).await {
+                Ok(sliver) => return Ok(sliver),
+                Err(more) => failures.extend(more),
+            }
+        }
+        Err(failures)
+    }
+
+    async fn fetch_or_recover_from(
+        &self,
+        committees: &Committees,
+        axis: SliverType,
+        index: SliverIndex,
+    ) -> Result<Sliver, Vec<String>> {
+        match self.fetch_from(committees, axis, index).await {
             Ok(sliver) => Ok(sliver.into_inner()),
             Err(mut failures) => {
                 tracing::info!(blob = %self.metadata.blob_id(), %axis, %index, failures = %read::quote(&failures), "rebuilding a sliver its holders did not serve");
-                self.recover(axis, index).await.map_err(|more| {
+                self.recover_from(committees, axis, index).await.map_err(|more| {
                     failures.extend(more);
                     failures
                 })
