@@ -4,7 +4,8 @@
 //! `FLOE_BENCH_BLOB_MIB` (default 1,16) MiB at n = 100 and n = 1000 shards:
 //! - decode: BCS to sliver only (what a read did before slivers carried a digest);
 //! - digest + decode: the record checked against its BLAKE2b-256 digest, then decoded (what
-//!   every read does now, and what a confirmation does once per sliver);
+//!   every read does now, and what a confirmation does for each sliver the node's process did
+//!   not store itself, see `floe_node::vouched`);
 //! - store read: the same through redb (a read transaction, the copy out of the page cache);
 //! - Merkle check: the sliver re-encoded and hashed against the metadata (what the scrub adds,
 //!   and what a read would cost without the digest).

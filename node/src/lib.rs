@@ -45,12 +45,12 @@
 //! in the background), [`chain_committee`] (the committee read from the chain), [`node`]
 //! (request logic), [`api`] (HTTP, on the routes of floe-node-api), [`recovery`] (rebuilding
 //! slivers from peers, through floe-node-api's client), [`stored_sliver`] (a sliver on disk with
-//! its digest), [`integrity`] (damage found and repaired), [`scrub`] (the background check of
-//! every stored sliver), [`config`] (the TOML file), [`runner`] (a whole node), `local_cluster`
-//! (nodes on loopback for tests and benchmarks) and `test_chain` (a chain state tests feed
-//! by hand), both behind the `test-utils` feature, [`challenges`] (storage challenges: answering,
-//! challenging peers, recording outcomes), [`operator`] (the node's own transactions),
-//! [`limits`], [`error`].
+//! its digest), [`vouched`] (the slivers a confirmation need not read back), [`integrity`]
+//! (damage found and repaired), [`scrub`] (the background check of every stored sliver),
+//! [`config`] (the TOML file), [`runner`] (a whole node), `local_cluster` (nodes on loopback for
+//! tests and benchmarks) and `test_chain` (a chain state tests feed by hand), both behind the
+//! `test-utils` feature, [`challenges`] (storage challenges: answering, challenging peers,
+//! recording outcomes), [`operator`] (the node's own transactions), [`limits`], [`error`].
 
 pub mod api;
 pub mod blob_info;
@@ -77,6 +77,7 @@ pub mod store;
 pub mod stored_sliver;
 #[cfg(feature = "test-utils")]
 pub mod test_chain;
+pub mod vouched;
 
 pub use chain_view::ChainView;
 pub use error::NodeError;

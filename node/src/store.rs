@@ -14,6 +14,12 @@
 //! sliver whose bytes changed on disk reads as [`StoreError::DamagedSliver`], never as a sliver.
 //! Opening a damaged database file is an error naming the file and what to do, not a panic.
 //!
+//! The store also remembers, in memory, which slivers it inserted since it was opened
+//! ([`crate::vouched`]): every sliver put is one its caller checked against the blob's metadata,
+//! so a storage confirmation can vouch for those without reading them back
+//! ([`Store::not_vouched_for`]). Every removal of a sliver, and every read that finds one
+//! damaged, drops it from that record.
+//!
 //! ```
 //! use floe_encoder::{EncodingConfig, ShardIndex, SliverType, encode};
 //! use floe_node::Store;
@@ -31,7 +37,11 @@
 //! assert_eq!(store.sliver(ShardIndex(2), SliverType::Primary, &blob_id).unwrap().as_ref(), Some(&encoded.pairs[0].primary));
 //! ```
 
-use std::{ops::Bound, path::Path, sync::Arc};
+use std::{
+    ops::Bound,
+    path::Path,
+    sync::{Arc, Mutex, MutexGuard},
+};
 
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
@@ -39,6 +49,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use crate::{
     blob_info::BlobInfo,
     stored_sliver::{self, Damage},
+    vouched::VouchedSlivers,
 };
 
 /// The database file inside the node's storage directory.
@@ -146,7 +157,7 @@ macro_rules! from_redb {
 }
 from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
 
-fn shard_table_name(shard: ShardIndex, axis: SliverType) -> String {
+pub(crate) fn shard_table_name(shard: ShardIndex, axis: SliverType) -> String {
     format!("{SHARD_TABLE_PREFIX}{}/{}-slivers", shard.0, axis.as_str())
 }
 
@@ -237,6 +248,10 @@ pub struct Store {
     // Shared with the chain follower's state (`crate::chain_state`), whose tables live in the
     // same file so one transaction can cover both.
     db: Arc<Database>,
+    /// The slivers inserted since the store was opened. Locked around every write transaction
+    /// that changes a sliver table (always before the transaction begins, so the two locks are
+    /// taken in one order), so the record changes in the same order as the tables.
+    vouched: Mutex<VouchedSlivers>,
 }
 
 impl Store {
@@ -265,7 +280,27 @@ impl Store {
             txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_DIGEST)?;
         }
         txn.commit()?;
-        Ok(Self { db: Arc::new(db) })
+        Ok(Self { db: Arc::new(db), vouched: Mutex::default() })
+    }
+
+    fn vouched(&self) -> MutexGuard<'_, VouchedSlivers> {
+        // Each change to the record is one call, made before or after the transaction, never
+        // half done; a panic inside a transaction at worst leaves a sliver forgotten too early,
+        // which costs a read.
+        self.vouched.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The slivers of `blob_id` among `slivers` that a storage confirmation must read back and
+    /// check: all but those this store inserted since it was opened (each checked against the
+    /// metadata by its writer) and has not removed or found damaged since. What this leaves to
+    /// the scrub is in [`crate::vouched`].
+    pub fn not_vouched_for(
+        &self,
+        blob_id: &BlobId,
+        slivers: impl IntoIterator<Item = (ShardIndex, SliverType)>,
+    ) -> Vec<(ShardIndex, SliverType)> {
+        let vouched = self.vouched();
+        slivers.into_iter().filter(|(shard, axis)| !vouched.contains(blob_id, *shard, *axis)).collect()
     }
 
     /// The database itself, for the chain state's tables.
@@ -360,22 +395,34 @@ impl Store {
         commit: Commit,
     ) -> Result<bool, StoreError> {
         let name = shard_table_name(shard, sliver.axis());
-        self.insert_new(TableDefinition::new(&name), blob_id, &stored_sliver::seal(sliver), commit)
+        let sealed = stored_sliver::seal(sliver);
+        let mut vouched = self.vouched();
+        let inserted = self.insert_new(TableDefinition::new(&name), blob_id, &sealed, commit)?;
+        // An upload of a sliver already stored writes nothing: what is on disk was not checked
+        // now, and a confirmation reads it back.
+        if inserted {
+            vouched.record(*blob_id, [(shard, sliver.axis())]);
+        }
+        Ok(inserted)
     }
 
     /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so
     /// a batch costs one durable commit; slivers already present are left as they are.
     pub fn put_slivers(&self, blob_id: &BlobId, slivers: &[(ShardIndex, Sliver)]) -> Result<(), StoreError> {
         let key = blob_id.0.as_slice();
+        let mut vouched = self.vouched();
         let txn = self.db.begin_write()?;
+        let mut inserted = Vec::new();
         for (shard, sliver) in slivers {
             let name = shard_table_name(*shard, sliver.axis());
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
             if table.get(key)?.is_none() {
                 table.insert(key, stored_sliver::seal(sliver).as_slice())?;
+                inserted.push((*shard, sliver.axis()));
             }
         }
         txn.commit()?;
+        vouched.record(*blob_id, inserted);
         Ok(())
     }
 
@@ -385,11 +432,9 @@ impl Store {
         let name = shard_table_name(shard, axis);
         self.get(TableDefinition::new(&name), blob_id)?
             .map(|record| {
-                stored_sliver::open(axis, &record).map_err(|damage| StoreError::DamagedSliver {
-                    shard,
-                    axis,
-                    blob_id: *blob_id,
-                    damage,
+                stored_sliver::open(axis, &record).map_err(|damage| {
+                    self.vouched().forget(blob_id, shard, axis);
+                    StoreError::DamagedSliver { shard, axis, blob_id: *blob_id, damage }
                 })
             })
             .transpose()
@@ -406,6 +451,9 @@ impl Store {
         still_damaged: impl Fn(&[u8]) -> bool,
     ) -> Result<bool, StoreError> {
         let name = shard_table_name(shard, axis);
+        // Damage was found, whether or not it is still there to remove: read it back next time.
+        let mut vouched = self.vouched();
+        vouched.forget(blob_id, shard, axis);
         let txn = self.db.begin_write()?;
         let removed = {
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
@@ -611,6 +659,12 @@ impl Store {
                 }
             }
         }
+        if !page.damaged.is_empty() {
+            let mut vouched = self.vouched();
+            for (blob_id, _) in &page.damaged {
+                vouched.forget(blob_id, shard, axis);
+            }
+        }
         Ok(page)
     }
 
@@ -626,6 +680,8 @@ impl Store {
 
     /// Deletes both sliver tables of `shard` (after it moved to another node that now holds it).
     pub fn drop_shard(&self, shard: ShardIndex) -> Result<(), StoreError> {
+        let mut vouched = self.vouched();
+        vouched.forget_shard(shard);
         let txn = self.db.begin_write()?;
         for axis in [SliverType::Primary, SliverType::Secondary] {
             let name = shard_table_name(shard, axis);
@@ -660,7 +716,9 @@ impl Store {
         metadata: &[(BlobId, BlobMetadata)],
         progress: SyncProgress,
     ) -> Result<(), StoreError> {
+        let mut vouched = self.vouched();
         let txn = self.db.begin_write()?;
+        let mut inserted = Vec::new();
         {
             let mut stored_metadata = txn.open_table(METADATA)?;
             for (blob_id, metadata) in metadata {
@@ -673,6 +731,7 @@ impl Store {
             for (blob_id, sliver) in slivers {
                 if table.get(blob_id.0.as_slice())?.is_none() {
                     table.insert(blob_id.0.as_slice(), stored_sliver::seal(sliver).as_slice())?;
+                    inserted.push(*blob_id);
                 }
             }
             let value: &[u8] = match &progress {
@@ -690,6 +749,9 @@ impl Store {
             }
         }
         txn.commit()?;
+        for blob_id in inserted {
+            vouched.record(blob_id, [(shard, axis)]);
+        }
         Ok(())
     }
 
@@ -697,6 +759,8 @@ impl Store {
     /// The recorded chain state stays, so the node remembers why the data is gone.
     pub fn delete_blob_data(&self, blob_id: &BlobId) -> Result<(), StoreError> {
         let key = blob_id.0.as_slice();
+        let mut vouched = self.vouched();
+        vouched.forget_blob(blob_id);
         let txn = self.db.begin_write()?;
         let shard_tables: Vec<String> = txn
             .list_tables()?

@@ -110,6 +110,31 @@ async fn a_sliver_damaged_on_disk_is_neither_served_nor_confirmed_until_recovery
 }
 
 #[tokio::test]
+async fn a_sliver_uploaded_again_over_a_damaged_copy_is_read_back_before_the_node_confirms() {
+    let mut cluster = cluster(&[4, 3, 3]).await;
+    let encoded = stored_everywhere(&cluster, 55).await;
+    let blob_id = *encoded.metadata.blob_id();
+    let pair = pair_of(&cluster, &blob_id, 1);
+    let good = encoded.pairs[pair.as_usize()].primary.to_bcs();
+    damage(&mut cluster, 1, &encoded, pair, SliverType::Primary).await;
+    let url = cluster.blob_url(1, &blob_id, &format!("slivers/{pair}/primary"));
+    let confirmation = cluster.blob_url(1, &blob_id, "confirmation/permanent");
+
+    // The upload checks the good bytes but writes nothing over the copy already stored, so the
+    // node cannot vouch for what is on disk without reading it.
+    let (status, body) = cluster.put(&url, good.clone()).await;
+    assert_eq!(status, 200, "already stored: {body}");
+    let (status, body) = cluster.get_json(&confirmation).await;
+    assert_eq!(status, 409, "the damaged copy was read back: {body}");
+    assert!(message(&body).contains("missing 1"), "{body}");
+    // Set aside by that read, the sliver is stored anew by the next upload, then confirmed.
+    let (status, body) = cluster.put(&url, good).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = cluster.get_json(&confirmation).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
 async fn a_damaged_sliver_is_not_a_source_of_recovery_symbols() {
     let mut cluster = cluster(&[4, 3, 3]).await;
     let encoded = stored_everywhere(&cluster, 52).await;

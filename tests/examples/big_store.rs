@@ -41,14 +41,21 @@ use rand::{RngCore, SeedableRng};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// Records the peak RSS when the encoding ended (the rest of the store is the upload).
+/// Records each phase of the store as the client reports it, and the peak RSS when the encoding
+/// ended (the rest of the store is the upload).
 #[derive(Default)]
-struct EncodePeak(std::sync::Mutex<Option<(f64, u64)>>);
+struct StoreLog {
+    encode_peak: std::sync::Mutex<Option<(f64, u64)>>,
+    phases: std::sync::Mutex<Vec<(StorePhase, f64)>>,
+}
 
-impl Progress for EncodePeak {
+impl Progress for StoreLog {
     fn event(&self, event: ProgressEvent) {
-        if let ProgressEvent::PhaseDone { phase: StorePhase::Encode, took } = event {
-            *self.0.lock().unwrap() = Some((took.as_secs_f64(), status_bytes("VmHWM")));
+        if let ProgressEvent::PhaseDone { phase, took } = event {
+            if phase == StorePhase::Encode {
+                *self.encode_peak.lock().unwrap() = Some((took.as_secs_f64(), status_bytes("VmHWM")));
+            }
+            self.phases.lock().unwrap().push((phase, took.as_secs_f64()));
         }
     }
 }
@@ -149,11 +156,7 @@ fn write_random_file(path: &Path, size: usize, seed: u64) {
 fn client(runtime: &tokio::runtime::Runtime, deployment_path: &str, network_dir: &str) -> FloeClient {
     let deployment = Deployment::load(Path::new(deployment_path)).expect("the deployment file");
     let key = LocalnetConfig::new(network_dir).user_key();
-    // A node re-reads and re-hashes all its slivers before it confirms: with every node of the
-    // network on this machine's cores, for a blob of GiBs that takes longer than the default
-    // request timeout of a minute.
-    let settings = Settings { request_timeout: std::time::Duration::from_secs(1800), ..Settings::default() };
-    runtime.block_on(FloeClient::connect(deployment, Some(key), settings)).expect("a client")
+    runtime.block_on(FloeClient::connect(deployment, Some(key), Settings::default())).expect("a client")
 }
 
 /// The child that stores `file`, encoded to a spill file in `spill_dir` (or in memory); prints
@@ -165,16 +168,18 @@ fn store_child(deployment_path: &str, network_dir: &str, file: &Path, spill_dir:
     reset_peak();
     let base = status_bytes("VmRSS");
     let storing = Instant::now();
-    let encode_peak = EncodePeak::default();
-    let outcome = runtime
-        .block_on(client.store_file(file, &spill, &StoreOptions::default(), &encode_peak))
-        .expect("the store certifies");
+    let log = StoreLog::default();
+    let outcome =
+        runtime.block_on(client.store_file(file, &spill, &StoreOptions::default(), &log)).expect("the store certifies");
     let took = storing.elapsed();
     let peak = status_bytes("VmHWM");
     assert!(matches!(outcome, StoreOutcome::NewlyCreated { .. }), "{outcome:?}");
     let leftovers = std::fs::read_dir(spill_dir).expect("the spill directory").count();
     println!("blob id {}", outcome.blob_id());
-    let (encode_took, encode_peak) = encode_peak.0.lock().unwrap().unwrap_or_default();
+    let (encode_took, encode_peak) = log.encode_peak.lock().unwrap().unwrap_or_default();
+    let phases: Vec<String> =
+        log.phases.lock().unwrap().iter().map(|(phase, took)| format!("{} {took:.1} s", phase.name())).collect();
+    println!("store phases: {}", phases.join(", "));
     println!(
         "store: {:.1} s (encode {encode_took:.1} s), client peak RSS {} MiB (at start {} MiB, at the end of the encoding {} MiB); entries left in the spill directory: {leftovers} (the file and the network's directory)",
         took.as_secs_f64(),
