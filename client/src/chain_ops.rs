@@ -14,6 +14,7 @@ use floe_chain::{
         CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ResolveError,
         blob::Blob,
         framework::{DynamicField, VecMap},
+        pricing::{self, PriceOverflow},
         state::{FloeReader, StateError},
         system::SystemStateInnerV1,
         wal::wal_type,
@@ -29,8 +30,6 @@ use crate::{
     committee::{CommitteeError, StorageCommittee},
 };
 
-/// Storage is sold in units of 1 MiB of encoded size.
-pub const BYTES_PER_UNIT: u64 = 1024 * 1024;
 /// The name of the `Blob`'s dynamic field holding its attributes.
 const ATTRIBUTES_FIELD: &[u8] = b"attributes";
 /// Blobs one batch transaction registers or certifies: its pure arguments (about 100 bytes per
@@ -135,6 +134,9 @@ pub enum ChainError {
         /// Epochs asked for.
         epochs: u32,
     },
+    /// The price asked for is past what a `u64` of FROST holds (nothing was sent).
+    #[error(transparent)]
+    Price(#[from] PriceOverflow),
     /// The blob is too large for the committee.
     #[error("blob of {size} bytes cannot be stored: {reason}")]
     TooLarge {
@@ -206,10 +208,9 @@ impl Price {
         let encoded_length = config
             .encoded_blob_length(blob_len)
             .map_err(|error| ChainError::TooLarge { size: blob_len, reason: error.to_string() })?;
-        let units = encoded_length.div_ceil(BYTES_PER_UNIT);
-        let storage_cost = units.saturating_mul(system.storage_price_per_unit_size).saturating_mul(u64::from(epochs));
-        let write_cost = units.saturating_mul(system.write_price_per_unit_size);
-        Ok(Self { encoded_length, units, epochs, storage_cost, write_cost })
+        let storage_cost = pricing::storage_price(encoded_length, system.storage_price_per_unit_size, epochs)?;
+        let write_cost = pricing::write_fee(encoded_length, system.write_price_per_unit_size)?;
+        Ok(Self { encoded_length, units: pricing::storage_units(encoded_length), epochs, storage_cost, write_cost })
     }
 
     /// Everything paid.
@@ -639,8 +640,7 @@ impl ChainAccess {
     pub async fn extend(&self, id: Address, epochs: u32) -> Result<u64, ChainError> {
         let (blob, reference) = self.blob(id).await?;
         let system = self.system().await?;
-        let units = blob.storage.storage_size.div_ceil(BYTES_PER_UNIT);
-        let cost = units.saturating_mul(system.storage_price_per_unit_size).saturating_mul(u64::from(epochs));
+        let cost = pricing::storage_price(blob.storage.storage_size, system.storage_price_per_unit_size, epochs)?;
         let mut builder = self.builder().await?;
         let payment = self.wal_payment(&mut builder, cost).await?;
         let blob = owned(&mut builder, &reference);

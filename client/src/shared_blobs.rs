@@ -3,10 +3,10 @@
 //! `shared_blob`). Every refusal visible on chain (not the owner, not certified, expired, funds
 //! short) is made before a transaction is sent, so it costs no gas.
 
-use floe_chain::floe::{FloeEvent, MoveType, SharedObject, shared_blob::SharedBlob};
+use floe_chain::floe::{FloeEvent, MoveType, SharedObject, pricing, shared_blob::SharedBlob};
 use sui_sdk_types::{Address, ObjectData};
 
-use crate::chain_ops::{BYTES_PER_UNIT, ChainAccess, ChainError, owned};
+use crate::chain_ops::{ChainAccess, ChainError, owned};
 
 /// A shared blob as the chain holds it, with what it takes to name it in a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +26,6 @@ pub struct SharedExtension {
     pub end_epoch: u32,
     /// The funds left, in FROST.
     pub funds_left: u64,
-}
-
-/// The storage price of extending a blob of `storage_size` encoded bytes by `epochs` at
-/// `storage_price` FROST per unit and epoch (what `shared_blob::extend` checks the funds for).
-pub fn extension_cost(storage_size: u64, storage_price: u64, epochs: u32) -> u64 {
-    storage_size.div_ceil(BYTES_PER_UNIT).saturating_mul(storage_price).saturating_mul(u64::from(epochs))
 }
 
 impl ChainAccess {
@@ -115,7 +109,8 @@ impl ChainAccess {
                 reason: format!("its blob expired at epoch {} (now {})", blob.end_epoch(), system.epoch()),
             });
         }
-        let cost = extension_cost(blob.storage.storage_size, system.storage_price_per_unit_size, epochs);
+        // What `shared_blob::extend` checks the funds for.
+        let cost = pricing::storage_price(blob.storage.storage_size, system.storage_price_per_unit_size, epochs)?;
         if state.shared.funds < cost {
             return Err(ChainError::SharedBlobUnderfunded { id, funds: state.shared.funds, cost, epochs });
         }
@@ -123,17 +118,5 @@ impl ChainAccess {
         self.calls.extend_shared_blob(&mut builder, &state.input, epochs);
         self.execute(builder).await?;
         Ok(SharedExtension { cost, end_epoch: blob.end_epoch() + epochs, funds_left: state.shared.funds - cost })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_extension_cost_rounds_the_size_up_to_whole_units() {
-        assert_eq!(extension_cost(10_680, 5, 5), 25);
-        assert_eq!(extension_cost(BYTES_PER_UNIT + 1, 5, 3), 30);
-        assert_eq!(extension_cost(BYTES_PER_UNIT, 5, 0), 0);
     }
 }
