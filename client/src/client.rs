@@ -996,7 +996,7 @@ mod tests {
             registered_epoch: epochs.0,
             blob_id: BlobId([blob_id; 32]),
             size: 10,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             certified_epoch: certified.then_some(epochs.0),
             storage: floe_chain::floe::storage::Storage {
                 id: Address::new([id + 100; 32]),
