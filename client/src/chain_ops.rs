@@ -11,7 +11,7 @@ use std::sync::Arc;
 use floe_chain::{
     ChainClient, ClientError, Deployment, ExecuteError, Executed, Executor, Keypair, PaymentError, coin_struct,
     floe::{
-        CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ResolveError,
+        CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ObjectMismatch, ResolveError,
         blob::Blob,
         framework::{DynamicField, VecMap},
         pricing::{self, PriceOverflow},
@@ -21,7 +21,7 @@ use floe_chain::{
     },
     gas_budget, split_payment,
 };
-use floe_encoder::{EncodingConfig, certificate::Certificate, metadata::BlobMetadata};
+use floe_encoder::{EncodingConfig, certificate::Certificate, error::EncodeError, metadata::BlobMetadata};
 use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, Owner, StructTag, TypeTag};
 use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
 
@@ -80,8 +80,9 @@ pub enum ChainError {
     NotABlob {
         /// The object.
         id: Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
     /// The object cannot be moved by the signer.
     #[error("object {id} is {owner}, not owned by {sender}: only its owner can transfer or change it")]
@@ -103,14 +104,27 @@ pub enum ChainError {
         /// The attributes it has.
         present: Vec<String>,
     },
-    /// The object is not a floe `SharedBlob`, or the request on it makes no sense.
+    /// The object is not a floe `SharedBlob`.
     #[error("object {id} is not a shared blob to fund or extend: {reason}")]
     NotASharedBlob {
         /// The object.
         id: Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
+    /// A blob's attributes field does not decode.
+    #[error("attributes of blob {id} do not decode: {source}")]
+    Attributes {
+        /// The blob.
+        id: Address,
+        /// The BCS error.
+        #[source]
+        source: bcs::Error,
+    },
+    /// A shared blob funded with nothing (nothing was sent).
+    #[error("funding shared blob {0} with 0 WAL does nothing; give an amount above 0")]
+    ZeroFunding(Address),
     /// The blob cannot be shared or extended as shared (nothing was sent).
     #[error("blob {id} cannot be shared or extended: {reason}")]
     NotShareable {
@@ -138,12 +152,13 @@ pub enum ChainError {
     #[error(transparent)]
     Price(#[from] PriceOverflow),
     /// The blob is too large for the committee.
-    #[error("blob of {size} bytes cannot be stored: {reason}")]
+    #[error("blob of {size} bytes cannot be stored: {source}")]
     TooLarge {
         /// Its size.
         size: u64,
         /// The encoder's reason.
-        reason: String,
+        #[source]
+        source: EncodeError,
     },
 }
 
@@ -205,9 +220,8 @@ impl Price {
         blob_len: u64,
         epochs: u32,
     ) -> Result<Self, ChainError> {
-        let encoded_length = config
-            .encoded_blob_length(blob_len)
-            .map_err(|error| ChainError::TooLarge { size: blob_len, reason: error.to_string() })?;
+        let encoded_length =
+            config.encoded_blob_length(blob_len).map_err(|source| ChainError::TooLarge { size: blob_len, source })?;
         let storage_cost = pricing::storage_price(encoded_length, system.storage_price_per_unit_size, epochs)?;
         let write_cost = pricing::write_fee(encoded_length, system.write_price_per_unit_size)?;
         Ok(Self { encoded_length, units: pricing::storage_units(encoded_length), epochs, storage_cost, write_cost })
@@ -349,14 +363,8 @@ impl ChainAccess {
     /// The `Blob` object `id` and its current reference.
     pub async fn blob(&self, id: Address) -> Result<(Blob, ObjectReference), ChainError> {
         let object = self.client.get_object(id).await?;
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(ChainError::NotABlob { id, reason: "it is a package".into() });
-        };
-        if !<Blob as MoveType>::is_named_by(&self.deployment().packages, data.object_type()) {
-            return Err(ChainError::NotABlob { id, reason: format!("its type is {}", data.object_type()) });
-        }
-        let blob =
-            bcs::from_bytes(data.contents()).map_err(|error| ChainError::NotABlob { id, reason: error.to_string() })?;
+        let blob = Blob::from_object(&self.deployment().packages, &object)
+            .map_err(|reason| ChainError::NotABlob { id, reason })?;
         Ok((blob, ObjectReference::new(id, object.version(), object.digest())))
     }
 
@@ -379,8 +387,8 @@ impl ChainAccess {
         let ObjectData::Struct(data) = object.data() else {
             return Err(ChainError::Unexpected(format!("attributes field {field_id} of blob {id} is a package")));
         };
-        let field: DynamicField<Vec<u8>, VecMap<String, String>> = bcs::from_bytes(data.contents())
-            .map_err(|error| ChainError::Unexpected(format!("attributes of blob {id} do not decode: {error}")))?;
+        let field: DynamicField<Vec<u8>, VecMap<String, String>> =
+            bcs::from_bytes(data.contents()).map_err(|source| ChainError::Attributes { id, source })?;
         Ok(field.value.contents.into_iter().map(|entry| (entry.key, entry.value)).collect())
     }
 

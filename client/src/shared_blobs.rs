@@ -3,8 +3,8 @@
 //! `shared_blob`). Every refusal visible on chain (not the owner, not certified, expired, funds
 //! short) is made before a transaction is sent, so it costs no gas.
 
-use floe_chain::floe::{FloeEvent, MoveType, SharedObject, pricing, shared_blob::SharedBlob};
-use sui_sdk_types::{Address, ObjectData};
+use floe_chain::floe::{FloeEvent, MoveType, ObjectMismatch, SharedObject, pricing, shared_blob::SharedBlob};
+use sui_sdk_types::Address;
 
 use crate::chain_ops::{ChainAccess, ChainError, owned};
 
@@ -33,16 +33,9 @@ impl ChainAccess {
     /// something else.
     pub async fn shared_blob(&self, id: Address) -> Result<SharedBlobState, ChainError> {
         let object = self.client().get_object(id).await?;
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(ChainError::NotASharedBlob { id, reason: "it is a package".into() });
-        };
-        if !<SharedBlob as MoveType>::is_named_by(&self.deployment().packages, data.object_type()) {
-            return Err(ChainError::NotASharedBlob { id, reason: format!("its type is {}", data.object_type()) });
-        }
-        let shared = bcs::from_bytes(data.contents())
-            .map_err(|error| ChainError::NotASharedBlob { id, reason: error.to_string() })?;
-        let input = SharedObject::from_object(&object)
-            .map_err(|error| ChainError::NotASharedBlob { id, reason: error.to_string() })?;
+        let not_shared_blob = |reason: ObjectMismatch| ChainError::NotASharedBlob { id, reason };
+        let shared = SharedBlob::from_object(&self.deployment().packages, &object).map_err(not_shared_blob)?;
+        let input = SharedObject::from_object(&object).map_err(|error| not_shared_blob(error.into()))?;
         Ok(SharedBlobState { shared, input })
     }
 
@@ -87,7 +80,7 @@ impl ChainAccess {
     /// Adds `amount` FROST of the signer's WAL to shared blob `id`; returns its funds after.
     pub async fn fund_shared_blob(&self, id: Address, amount: u64) -> Result<u64, ChainError> {
         if amount == 0 {
-            return Err(ChainError::NotASharedBlob { id, reason: "funding it with 0 WAL does nothing".into() });
+            return Err(ChainError::ZeroFunding(id));
         }
         let state = self.shared_blob(id).await?;
         let mut builder = self.builder().await?;

@@ -53,7 +53,10 @@ async fn open(
 fn assert_denied(result: Result<Vec<u8>, FetchError>, reason: &str) {
     match result {
         Err(FetchError::NotEnoughServers { answered: 0, failures, .. }) => {
-            assert!(failures.iter().all(|f| f.reason.contains(reason)), "{failures:?} should all say {reason}");
+            assert!(
+                failures.iter().all(|f| f.reason.to_string().contains(reason)),
+                "{failures:?} should all say {reason}"
+            );
         }
         other => panic!("expected every server to refuse with {reason}, got {other:?}"),
     }

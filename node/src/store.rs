@@ -33,7 +33,12 @@
 
 use std::{ops::Bound, path::Path, sync::Arc};
 
-use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
+use floe_encoder::{
+    BlobId, ShardIndex, Sliver, SliverType,
+    error::{MetadataError, SliverError},
+    inconsistency::InconsistencyProof,
+    metadata::BlobMetadata,
+};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
 use crate::{
@@ -91,8 +96,9 @@ pub enum StoreError {
         what: &'static str,
         /// The blob.
         blob_id: BlobId,
-        /// The decoding error.
-        reason: String,
+        /// The decoding error (boxed: metadata errors carry two blob ids).
+        #[source]
+        reason: Box<Undecodable>,
     },
     /// A stored sliver's bytes no longer match the digest stored with them.
     #[error("stored {axis} sliver of blob {blob_id} in shard {shard} is damaged: {damage}")]
@@ -133,6 +139,20 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
+}
+
+/// Why stored bytes are not the record written there.
+#[derive(Debug, thiserror::Error)]
+pub enum Undecodable {
+    /// Not the BCS of the record.
+    #[error(transparent)]
+    Bcs(#[from] bcs::Error),
+    /// Metadata that no longer decodes.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// A sliver that no longer has its shape.
+    #[error(transparent)]
+    Sliver(#[from] SliverError),
 }
 
 macro_rules! from_redb {
@@ -338,7 +358,7 @@ impl Store {
                 BlobMetadata::from_bcs(&bytes).map_err(|error| StoreError::Corrupt {
                     what: "metadata",
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    reason: Box::new(error.into()),
                 })
             })
             .transpose()
@@ -528,7 +548,7 @@ impl Store {
                 bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
                     what: "blob info",
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    reason: Box::new(error.into()),
                 })
             })
             .transpose()
@@ -565,7 +585,7 @@ impl Store {
                 bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
                     what: "inconsistency proof",
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    reason: Box::new(error.into()),
                 })
             })
             .transpose()

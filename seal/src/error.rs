@@ -150,18 +150,16 @@ pub enum SealError {
         /// The limit.
         max: u64,
     },
-    /// The object is not valid BCS for this format (unknown enum tag, short input, ...).
+    /// The object breaks this format where the stream reader checks it (unknown tag, truncated
+    /// header, non-canonical length).
     #[error("malformed encrypted object: {0}")]
     Malformed(String),
+    /// The object is not valid BCS for this format (unknown enum tag, short input, ...).
+    #[error("malformed encrypted object: {0}")]
+    Bcs(#[from] bcs::Error),
     /// Reading or writing a stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-}
-
-impl From<bcs::Error> for SealError {
-    fn from(error: bcs::Error) -> Self {
-        SealError::Malformed(error.to_string())
-    }
 }
 
 /// Result alias for this crate.

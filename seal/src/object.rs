@@ -312,10 +312,7 @@ mod tests {
         expected.extend([0, 3, 8, 8, 8, 1, 1, 1]);
         assert_eq!(bytes, expected);
         assert_eq!(EncryptedObject::from_bytes(&bytes).unwrap(), object);
-        assert!(matches!(
-            EncryptedObject::from_bytes(&[bytes.as_slice(), &[0]].concat()),
-            Err(SealError::Malformed(_))
-        ));
+        assert!(matches!(EncryptedObject::from_bytes(&[bytes.as_slice(), &[0]].concat()), Err(SealError::Bcs(_))));
     }
 
     #[test]

@@ -93,5 +93,5 @@ pub use calls::{
     SharedObject, SharedObjectError, WalCalls,
 };
 pub use events::FloeEvent;
-pub use move_type::{DecodeError, FloePackage, MoveType};
+pub use move_type::{DecodeError, FloePackage, MoveType, ObjectMismatch};
 pub use objects::FloeObject;
