@@ -10,7 +10,7 @@ use floe_chain::floe::seal::{KEY_SERVER_VERSION, KeyServer as KeyServerObject, K
 use floe_chain::{ChainClient, ClientError};
 use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
 use floe_seal::session::SessionKey;
-use floe_seal::{EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, ObjectId, PublicKey, UserKeys, decrypt};
+use floe_seal::{EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, PublicKey, UserKeys, decrypt};
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use sui_sdk_types::{Address, ProgrammableTransaction};
@@ -251,7 +251,7 @@ pub async fn fetch_keys(
         return Err(FetchError::InvalidThreshold { threshold, servers: servers.len() });
     }
     let request = check_ptb(ptb)?;
-    let package = ObjectId(request.package.into_inner());
+    let package = request.package;
     let full_ids: Vec<Vec<u8>> = request.ids.iter().map(|id| Identity::new(package, id.clone()).full_id()).collect();
     let ptb_bytes = bcs::to_bytes(ptb).expect("BCS of a PTB does not fail");
 
@@ -291,7 +291,7 @@ pub async fn fetch_keys(
     let mut fetched = FetchedKeys::default();
     for (server, keys) in answered {
         for (full_id, key) in full_ids.iter().zip(keys) {
-            fetched.0.entry(full_id.clone()).or_default().insert(ObjectId(server.into_inner()), key);
+            fetched.0.entry(full_id.clone()).or_default().insert(server, key);
         }
     }
     Ok(fetched)
@@ -309,8 +309,7 @@ pub async fn fetch_and_decrypt(
     let header = &object.header;
     let mut chosen = Vec::new();
     for (id, _) in &header.services {
-        let address = Address::new(id.0);
-        let server = servers.iter().find(|s| s.object_id == address).ok_or(FetchError::UnknownServer(address))?;
+        let server = servers.iter().find(|s| s.object_id == *id).ok_or(FetchError::UnknownServer(*id))?;
         if !chosen.contains(server) {
             chosen.push(server.clone());
         }
@@ -366,7 +365,7 @@ async fn fetch_from(
     check_server_version(&headers)?;
     let response: FetchKeyResponse =
         serde_json::from_slice(&bytes).map_err(|source| ServerProblem::Json { what: "malformed answer", source })?;
-    let server_id = ObjectId(server.object_id.into_inner());
+    let server_id = server.object_id;
     full_ids
         .iter()
         .map(|full_id| {

@@ -30,7 +30,7 @@ use floe_chain::floe::seal::Subscription;
 use floe_chain::floe::{FloeObject, MoveType, ObjectMismatch, SealCalls, SharedObject};
 use floe_chain::{ChainClient, ClientError, Packages};
 use floe_seal::session::SessionKey;
-use floe_seal::{EncryptedObject, Identity, KeyServer as SealServer, ObjectId, Payload, encrypt};
+use floe_seal::{EncryptedObject, Identity, KeyServer as SealServer, Payload, encrypt};
 use rand::{CryptoRng, RngCore};
 use sui_sdk_types::{Address, Digest, ObjectReference, ProgrammableTransaction, TransactionKind, TypeTag};
 use sui_transaction_builder::{ObjectInput, TransactionBuilder};
@@ -276,11 +276,9 @@ pub fn seal_blob<R: RngCore + CryptoRng>(
     threshold: u8,
     data: &[u8],
 ) -> Result<Vec<u8>, PrivateBlobError> {
-    let identity = Identity::new(ObjectId(package.into_inner()), policy.new_id(rng));
-    let servers: Vec<SealServer> = servers
-        .iter()
-        .map(|s| SealServer { object_id: ObjectId(s.object_id.into_inner()), public_key: s.public_key })
-        .collect();
+    let identity = Identity::new(package, policy.new_id(rng));
+    let servers: Vec<SealServer> =
+        servers.iter().map(|s| SealServer { object_id: s.object_id, public_key: s.public_key }).collect();
     let (object, _) = encrypt(rng, &identity, &servers, threshold, Payload::Aes256Gcm { data, aad: None })
         .map_err(PrivateBlobError::Seal)?;
     Ok(object.to_bytes())
@@ -304,7 +302,7 @@ pub async fn open_blob(
 ) -> Result<Vec<u8>, PrivateBlobError> {
     let object = parse_sealed(bytes)?;
     let header = &object.header;
-    let found = Address::new(header.package_id.0);
+    let found = header.package_id;
     if found != seal.package {
         return Err(PrivateBlobError::WrongPackage { expected: seal.package, found });
     }
