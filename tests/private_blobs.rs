@@ -100,7 +100,10 @@ impl Private {
 fn assert_refused(result: Result<Vec<u8>, PrivateBlobError>) {
     match result {
         Err(PrivateBlobError::Fetch(FetchError::NotEnoughServers { answered: 0, failures, .. })) => {
-            assert!(failures.iter().all(|f| f.reason.contains("NoAccess")), "{failures:?} should all say NoAccess");
+            assert!(
+                failures.iter().all(|f| f.reason.to_string().contains("NoAccess")),
+                "{failures:?} should all say NoAccess"
+            );
         }
         other => panic!("expected every key server to refuse with NoAccess, got {other:?}"),
     }

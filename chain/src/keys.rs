@@ -3,8 +3,8 @@
 use std::fmt;
 use std::path::Path;
 
-use sui_crypto::SuiSigner;
 use sui_crypto::ed25519::Ed25519PrivateKey;
+use sui_crypto::{SignatureError, SuiSigner};
 use sui_sdk_types::{Address, Ed25519PublicKey, Transaction, UserSignature};
 
 /// What went wrong reading, writing or using a key.
@@ -12,14 +12,14 @@ use sui_sdk_types::{Address, Ed25519PublicKey, Transaction, UserSignature};
 pub enum KeyError {
     /// The `suiprivkey1…` string was not a valid Ed25519 key.
     #[error("not a valid Ed25519 suiprivkey string: {0}")]
-    Bech32(String),
+    Bech32(#[source] SignatureError),
     /// A base64 keystore entry was not a valid Ed25519 `flag || secret` key.
-    #[error("keystore entry {index} is not a valid base64 Ed25519 key: {reason}")]
+    #[error("keystore entry {index} is not a valid base64 Ed25519 key: {source}")]
     KeystoreEntry {
         /// Position of the entry in the keystore array.
         index: usize,
         /// What the decoder reported.
-        reason: String,
+        source: SignatureError,
     },
     /// The keystore file could not be read or written.
     #[error("keystore file {path}: {source}")]
@@ -39,7 +39,7 @@ pub enum KeyError {
     },
     /// Signing failed.
     #[error("signing failed: {0}")]
-    Signing(String),
+    Signing(#[source] SignatureError),
 }
 
 /// An Ed25519 account key: signs transactions and knows its Sui address.
@@ -68,21 +68,19 @@ impl Keypair {
 
     /// Parses the Sui CLI's Bech32 form, `suiprivkey1…`.
     pub fn from_suiprivkey(encoded: &str) -> Result<Self, KeyError> {
-        Ed25519PrivateKey::from_suiprivkey(encoded.trim())
-            .map(|secret| Self { secret })
-            .map_err(|e| KeyError::Bech32(e.to_string()))
+        Ed25519PrivateKey::from_suiprivkey(encoded.trim()).map(|secret| Self { secret }).map_err(KeyError::Bech32)
     }
 
     /// Encodes the key as `suiprivkey1…`.
     pub fn to_suiprivkey(&self) -> Result<String, KeyError> {
-        self.secret.to_suiprivkey().map_err(|e| KeyError::Bech32(e.to_string()))
+        self.secret.to_suiprivkey().map_err(KeyError::Bech32)
     }
 
     /// Parses one `sui.keystore` entry: base64 of `flag || secret`.
     pub fn from_keystore_entry(encoded: &str) -> Result<Self, KeyError> {
         Ed25519PrivateKey::from_base64(encoded.trim())
             .map(|secret| Self { secret })
-            .map_err(|e| KeyError::KeystoreEntry { index: 0, reason: e.to_string() })
+            .map_err(|source| KeyError::KeystoreEntry { index: 0, source })
     }
 
     /// Encodes the key as a `sui.keystore` entry.
@@ -102,7 +100,7 @@ impl Keypair {
 
     /// Signs a transaction (its intent-prefixed signing digest), as a wallet does.
     pub fn sign_transaction(&self, transaction: &Transaction) -> Result<UserSignature, KeyError> {
-        self.secret.sign_transaction(transaction).map_err(|e| KeyError::Signing(e.to_string()))
+        self.secret.sign_transaction(transaction).map_err(KeyError::Signing)
     }
 }
 
@@ -144,7 +142,7 @@ impl Keystore {
             .map(|(index, entry)| {
                 Ed25519PrivateKey::from_base64(entry.trim())
                     .map(|secret| Keypair { secret })
-                    .map_err(|e| KeyError::KeystoreEntry { index, reason: e.to_string() })
+                    .map_err(|source| KeyError::KeystoreEntry { index, source })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { keys })

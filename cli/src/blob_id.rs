@@ -153,12 +153,13 @@ pub enum BlobIdError {
         min: u16,
     },
     /// The codec cannot serve the shard count for another reason.
-    #[error("--n-shards {n_shards} is not supported ({reason}); pick another shard count")]
+    #[error("--n-shards {n_shards}: {source}; pick another shard count")]
     UnsupportedShards {
         /// The shard count asked for.
         n_shards: u16,
         /// The encoder's reason.
-        reason: String,
+        #[source]
+        source: EncodeError,
     },
     /// The file is larger than the shard count can encode.
     #[error(
@@ -205,7 +206,7 @@ fn config_for(n_shards: u16) -> Result<EncodingConfig, BlobIdError> {
     if n_shards < MIN_N_SHARDS {
         return Err(BlobIdError::TooFewShards { n_shards, min: MIN_N_SHARDS });
     }
-    EncodingConfig::new(n_shards).map_err(|e| BlobIdError::UnsupportedShards { n_shards, reason: e.to_string() })
+    EncodingConfig::new(n_shards).map_err(|source| BlobIdError::UnsupportedShards { n_shards, source })
 }
 
 fn too_large(file: &str, size: u64, config: &EncodingConfig) -> BlobIdError {
@@ -223,11 +224,9 @@ impl BlobIdReport {
         let file = file.into();
         let config = config_for(n_shards)?;
         let size = bytes.len() as u64;
-        let encode_error = |e: EncodeError| match e {
+        let encode_error = |source: EncodeError| match source {
             EncodeError::BlobTooLarge { .. } => too_large(&file, size, &config),
-            EncodeError::UnsupportedShardCount { reason, .. } => {
-                BlobIdError::UnsupportedShards { n_shards, reason: reason.to_owned() }
-            }
+            EncodeError::UnsupportedShardCount { .. } => BlobIdError::UnsupportedShards { n_shards, source },
         };
         let encoded_size = config.encoded_blob_length(size).map_err(encode_error)?;
         let metadata = compute_metadata(&config, bytes).map_err(encode_error)?;

@@ -289,7 +289,7 @@ pub async fn open_if_sealed(
     bytes: Vec<u8>,
 ) -> anyhow::Result<Read> {
     let object = match parse_sealed(&bytes) {
-        Ok(object) if object.header.package_id.0 == deployment.packages.seal.into_inner() => object,
+        Ok(object) if object.header.package_id == deployment.packages.seal => object,
         _ if spec.is_some() => {
             bail!("--policy was given but the blob is not sealed under this deployment's Seal package")
         }
@@ -306,8 +306,7 @@ pub async fn open_if_sealed(
     };
     let approval = Approval::for_reader(&chain, &deployment.packages, policy.clone(), reader.address()).await?;
     let mut servers = Vec::with_capacity(object.header.services.len());
-    for (id, _) in &object.header.services {
-        let id = Address::new(id.0);
+    for &(id, _) in &object.header.services {
         servers.push(
             KeyServerInfo::from_chain(&chain, id)
                 .await

@@ -11,7 +11,11 @@ use std::{
 
 use anyhow::Context as _;
 use floe_client::{FloeClient, ReadBudget};
-use floe_encoder::{BlobId, quilt::QuiltPatchId};
+use floe_encoder::{
+    BlobId,
+    blob_id::BlobIdParseError,
+    quilt::{QuiltError, QuiltPatchId},
+};
 use futures::StreamExt as _;
 use serde::Serialize;
 
@@ -49,14 +53,25 @@ pub enum ReadId {
     Patch(QuiltPatchId),
 }
 
+/// Why a text is neither a blob id nor a quilt patch id.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadIdError {
+    /// It has a patch id's length but is not one.
+    #[error(transparent)]
+    Patch(#[from] QuiltError),
+    /// It is no blob id.
+    #[error("{0} (or 50 for a quilt patch id)")]
+    Blob(#[source] BlobIdParseError),
+}
+
 impl std::str::FromStr for ReadId {
-    type Err = String;
+    type Err = ReadIdError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if text.len() == QuiltPatchId::TEXT_LEN {
-            return text.parse().map(Self::Patch).map_err(|error| error.to_string());
+            return Ok(Self::Patch(text.parse()?));
         }
-        text.parse().map(Self::Blob).map_err(|error| format!("{error} (or 50 for a quilt patch id)"))
+        text.parse().map(Self::Blob).map_err(ReadIdError::Blob)
     }
 }
 

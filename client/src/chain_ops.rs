@@ -11,16 +11,17 @@ use std::sync::Arc;
 use floe_chain::{
     ChainClient, ClientError, Deployment, ExecuteError, Executed, Executor, Keypair, PaymentError, coin_struct,
     floe::{
-        CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ResolveError,
+        CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ObjectMismatch, ResolveError,
         blob::Blob,
         framework::{DynamicField, VecMap},
+        pricing::{self, PriceOverflow},
         state::{FloeReader, StateError},
         system::SystemStateInnerV1,
         wal::wal_type,
     },
     gas_budget, split_payment,
 };
-use floe_encoder::{EncodingConfig, certificate::Certificate, metadata::BlobMetadata};
+use floe_encoder::{EncodingConfig, certificate::Certificate, error::EncodeError, metadata::BlobMetadata};
 use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, Owner, StructTag, TypeTag};
 use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
 
@@ -29,8 +30,6 @@ use crate::{
     committee::{CommitteeError, StorageCommittee},
 };
 
-/// Storage is sold in units of 1 MiB of encoded size.
-pub const BYTES_PER_UNIT: u64 = 1024 * 1024;
 /// The name of the `Blob`'s dynamic field holding its attributes.
 const ATTRIBUTES_FIELD: &[u8] = b"attributes";
 /// Blobs one batch transaction registers or certifies: its pure arguments (about 100 bytes per
@@ -81,8 +80,9 @@ pub enum ChainError {
     NotABlob {
         /// The object.
         id: Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
     /// The object cannot be moved by the signer.
     #[error("object {id} is {owner}, not owned by {sender}: only its owner can transfer or change it")]
@@ -104,14 +104,27 @@ pub enum ChainError {
         /// The attributes it has.
         present: Vec<String>,
     },
-    /// The object is not a floe `SharedBlob`, or the request on it makes no sense.
+    /// The object is not a floe `SharedBlob`.
     #[error("object {id} is not a shared blob to fund or extend: {reason}")]
     NotASharedBlob {
         /// The object.
         id: Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
+    /// A blob's attributes field does not decode.
+    #[error("attributes of blob {id} do not decode: {source}")]
+    Attributes {
+        /// The blob.
+        id: Address,
+        /// The BCS error.
+        #[source]
+        source: bcs::Error,
+    },
+    /// A shared blob funded with nothing (nothing was sent).
+    #[error("funding shared blob {0} with 0 WAL does nothing; give an amount above 0")]
+    ZeroFunding(Address),
     /// The blob cannot be shared or extended as shared (nothing was sent).
     #[error("blob {id} cannot be shared or extended: {reason}")]
     NotShareable {
@@ -135,13 +148,17 @@ pub enum ChainError {
         /// Epochs asked for.
         epochs: u32,
     },
+    /// The price asked for is past what a `u64` of FROST holds (nothing was sent).
+    #[error(transparent)]
+    Price(#[from] PriceOverflow),
     /// The blob is too large for the committee.
-    #[error("blob of {size} bytes cannot be stored: {reason}")]
+    #[error("blob of {size} bytes cannot be stored: {source}")]
     TooLarge {
         /// Its size.
         size: u64,
         /// The encoder's reason.
-        reason: String,
+        #[source]
+        source: EncodeError,
     },
 }
 
@@ -203,13 +220,11 @@ impl Price {
         blob_len: u64,
         epochs: u32,
     ) -> Result<Self, ChainError> {
-        let encoded_length = config
-            .encoded_blob_length(blob_len)
-            .map_err(|error| ChainError::TooLarge { size: blob_len, reason: error.to_string() })?;
-        let units = encoded_length.div_ceil(BYTES_PER_UNIT);
-        let storage_cost = units.saturating_mul(system.storage_price_per_unit_size).saturating_mul(u64::from(epochs));
-        let write_cost = units.saturating_mul(system.write_price_per_unit_size);
-        Ok(Self { encoded_length, units, epochs, storage_cost, write_cost })
+        let encoded_length =
+            config.encoded_blob_length(blob_len).map_err(|source| ChainError::TooLarge { size: blob_len, source })?;
+        let storage_cost = pricing::storage_price(encoded_length, system.storage_price_per_unit_size, epochs)?;
+        let write_cost = pricing::write_fee(encoded_length, system.write_price_per_unit_size)?;
+        Ok(Self { encoded_length, units: pricing::storage_units(encoded_length), epochs, storage_cost, write_cost })
     }
 
     /// Everything paid.
@@ -348,14 +363,8 @@ impl ChainAccess {
     /// The `Blob` object `id` and its current reference.
     pub async fn blob(&self, id: Address) -> Result<(Blob, ObjectReference), ChainError> {
         let object = self.client.get_object(id).await?;
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(ChainError::NotABlob { id, reason: "it is a package".into() });
-        };
-        if !<Blob as MoveType>::is_named_by(&self.deployment().packages, data.object_type()) {
-            return Err(ChainError::NotABlob { id, reason: format!("its type is {}", data.object_type()) });
-        }
-        let blob =
-            bcs::from_bytes(data.contents()).map_err(|error| ChainError::NotABlob { id, reason: error.to_string() })?;
+        let blob = Blob::from_object(&self.deployment().packages, &object)
+            .map_err(|reason| ChainError::NotABlob { id, reason })?;
         Ok((blob, ObjectReference::new(id, object.version(), object.digest())))
     }
 
@@ -378,8 +387,8 @@ impl ChainAccess {
         let ObjectData::Struct(data) = object.data() else {
             return Err(ChainError::Unexpected(format!("attributes field {field_id} of blob {id} is a package")));
         };
-        let field: DynamicField<Vec<u8>, VecMap<String, String>> = bcs::from_bytes(data.contents())
-            .map_err(|error| ChainError::Unexpected(format!("attributes of blob {id} do not decode: {error}")))?;
+        let field: DynamicField<Vec<u8>, VecMap<String, String>> =
+            bcs::from_bytes(data.contents()).map_err(|source| ChainError::Attributes { id, source })?;
         Ok(field.value.contents.into_iter().map(|entry| (entry.key, entry.value)).collect())
     }
 
@@ -639,8 +648,7 @@ impl ChainAccess {
     pub async fn extend(&self, id: Address, epochs: u32) -> Result<u64, ChainError> {
         let (blob, reference) = self.blob(id).await?;
         let system = self.system().await?;
-        let units = blob.storage.storage_size.div_ceil(BYTES_PER_UNIT);
-        let cost = units.saturating_mul(system.storage_price_per_unit_size).saturating_mul(u64::from(epochs));
+        let cost = pricing::storage_price(blob.storage.storage_size, system.storage_price_per_unit_size, epochs)?;
         let mut builder = self.builder().await?;
         let payment = self.wal_payment(&mut builder, cost).await?;
         let blob = owned(&mut builder, &reference);

@@ -25,6 +25,7 @@ use floe_encoder::{
     BlobId, EncodedBlob, EncodingConfig, Epoch,
     certificate::Certificate,
     encode,
+    error::EncodeError,
     messages::BlobPersistence,
     spill::{EncodeFileError, encode_to_file},
 };
@@ -44,15 +45,19 @@ use crate::{
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The blob cannot be encoded for this committee.
-    #[error("cannot encode a blob of {size} bytes for {n_shards} shards: {reason}")]
+    #[error("cannot encode a blob of {size} bytes for {n_shards} shards: {source}")]
     Encode {
         /// The blob's size.
         size: usize,
         /// The committee's shard count.
         n_shards: u16,
         /// The encoder's reason.
-        reason: String,
+        #[source]
+        source: EncodeError,
     },
+    /// The encoding task panicked or was cancelled.
+    #[error("the encoding task failed: {0}")]
+    EncodeTask(#[from] tokio::task::JoinError),
     /// The file to store cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     ReadFile {
@@ -606,12 +611,8 @@ impl FloeClient {
     ) -> Result<StoreOutcome, StoreError> {
         let size = blob.len() as u64;
         let encode_in_memory = move |config: EncodingConfig| {
-            encode(&config, &blob).map(|encoded| Box::new(encoded) as Box<dyn UploadSource>).map_err(|error| {
-                Box::new(StoreError::Encode {
-                    size: blob.len(),
-                    n_shards: config.n_shards(),
-                    reason: error.to_string(),
-                })
+            encode(&config, &blob).map(|encoded| Box::new(encoded) as Box<dyn UploadSource>).map_err(|source| {
+                Box::new(StoreError::Encode { size: blob.len(), n_shards: config.n_shards(), source })
             })
         };
         self.store_with(size, encode_in_memory, options, progress).await
@@ -675,14 +676,7 @@ impl FloeClient {
         // Priced before encoding: a blob too large for the committee is refused without the work.
         let price = Price::of(&system, &config, size, options.epochs)?;
         let encoding = std::time::Instant::now();
-        let encoded = tokio::task::spawn_blocking(move || encoder(config))
-            .await
-            .map_err(|error| StoreError::Encode {
-                size: usize::try_from(size).unwrap_or(usize::MAX),
-                n_shards: config.n_shards(),
-                reason: error.to_string(),
-            })?
-            .map_err(|error| *error)?;
+        let encoded = tokio::task::spawn_blocking(move || encoder(config)).await?.map_err(|error| *error)?;
         let encode_took = encoding.elapsed();
         let blob_id = *encoded.metadata().blob_id();
         progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Encode, took: encode_took });
@@ -802,8 +796,8 @@ impl FloeClient {
                 .collect::<Result<Vec<_>, _>>()
         })
         .await
-        .map_err(|error| StoreError::Encode { size: 0, n_shards, reason: error.to_string() })?
-        .map_err(|(size, error)| StoreError::Encode { size, n_shards, reason: error.to_string() })?;
+        .map_err(StoreError::EncodeTask)?
+        .map_err(|(size, source)| StoreError::Encode { size, n_shards, source })?;
 
         let mut registered = Vec::with_capacity(encoded.len());
         for (blobs, prices) in encoded.chunks(BLOBS_PER_TRANSACTION).zip(prices.chunks(BLOBS_PER_TRANSACTION)) {
@@ -996,7 +990,7 @@ mod tests {
             registered_epoch: epochs.0,
             blob_id: BlobId([blob_id; 32]),
             size: 10,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             certified_epoch: certified.then_some(epochs.0),
             storage: floe_chain::floe::storage::Storage {
                 id: Address::new([id + 100; 32]),

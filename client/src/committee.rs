@@ -27,8 +27,10 @@ use floe_encoder::{
     BlobId, EncodingConfig, Epoch, ShardIndex, SliverPairIndex, bft,
     bls::BlsPublicKey,
     certificate::{self, CertificateError},
+    error::EncodeError,
     mapping,
     network_key::NetworkPublicKey,
+    shard_assignment::{self, ShardAssignmentError},
 };
 use floe_node_api::NodeClient;
 
@@ -66,26 +68,17 @@ impl StorageMember {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommitteeError {
     /// The shard count is not one the encoding supports.
-    #[error("a committee of {0} shards cannot encode blobs: {1}")]
-    BadShardCount(u16, String),
-    /// A shard is held by nobody or by two members.
-    #[error("shard {shard} is held by {holders} members, expected exactly one")]
-    BadShardAssignment {
-        /// The shard.
-        shard: u16,
-        /// How many members claim it.
-        holders: usize,
-    },
-    /// A member names a shard beyond the shard count.
-    #[error("member {member} holds shard {shard}, but the committee has only {n_shards} shards")]
-    ShardOutOfRange {
-        /// The member's name.
-        member: String,
-        /// The shard.
-        shard: u16,
+    #[error("a committee of {n_shards} shards cannot encode blobs: {source}")]
+    BadShardCount {
         /// The shard count.
         n_shards: u16,
+        /// The encoder's refusal.
+        #[source]
+        source: EncodeError,
     },
+    /// Some shard is held by no member, by several, or is beyond the shard count.
+    #[error(transparent)]
+    Shards(#[from] ShardAssignmentError),
     /// The certificate committee could not be built.
     #[error(transparent)]
     Certificate(#[from] CertificateError),
@@ -106,27 +99,9 @@ impl StorageCommittee {
     /// A committee of `n_shards` shards at `epoch`; `members` in on-chain (bitmap) order. Every
     /// shard must be held by exactly one member.
     pub fn new(epoch: Epoch, n_shards: u16, members: Vec<StorageMember>) -> Result<Self, CommitteeError> {
-        let config = EncodingConfig::new(n_shards)
-            .map_err(|error| CommitteeError::BadShardCount(n_shards, error.to_string()))?;
-        let mut holders: Vec<Vec<usize>> = vec![Vec::new(); usize::from(n_shards)];
-        for (index, member) in members.iter().enumerate() {
-            for shard in &member.shards {
-                let slot = holders.get_mut(shard.as_usize()).ok_or_else(|| CommitteeError::ShardOutOfRange {
-                    member: member.name.clone(),
-                    shard: shard.0,
-                    n_shards,
-                })?;
-                slot.push(index);
-            }
-        }
-        let holder = holders
-            .iter()
-            .enumerate()
-            .map(|(shard, held)| match held.as_slice() {
-                [one] => Ok(*one),
-                _ => Err(CommitteeError::BadShardAssignment { shard: shard as u16, holders: held.len() }),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let config =
+            EncodingConfig::new(n_shards).map_err(|source| CommitteeError::BadShardCount { n_shards, source })?;
+        let holder = shard_assignment::holders(n_shards, members.iter().map(|member| member.shards.as_slice()))?;
         let certificate_members = members
             .iter()
             .map(|member| certificate::CommitteeMember {
@@ -275,12 +250,16 @@ mod tests {
 
     #[test]
     fn a_shard_held_twice_or_never_is_refused_with_its_index() {
+        let not_held_once = |shard, holders| ShardAssignmentError::NotHeldOnce { shard: ShardIndex(shard), holders };
         let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2]), member(1, &[2])]).unwrap_err();
-        assert_eq!(error, CommitteeError::BadShardAssignment { shard: 2, holders: 2 });
+        assert_eq!(error, CommitteeError::Shards(not_held_once(2, 2)));
         let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2])]).unwrap_err();
-        assert_eq!(error, CommitteeError::BadShardAssignment { shard: 3, holders: 0 });
+        assert_eq!(error, CommitteeError::Shards(not_held_once(3, 0)));
         let error = StorageCommittee::new(1, 4, vec![member(0, &[0, 1, 2, 3, 4])]).unwrap_err();
-        assert!(matches!(error, CommitteeError::ShardOutOfRange { shard: 4, .. }), "{error}");
+        assert!(
+            matches!(error, CommitteeError::Shards(ShardAssignmentError::OutOfRange { shard: ShardIndex(4), .. })),
+            "{error}"
+        );
     }
 
     #[test]

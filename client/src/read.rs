@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use floe_encoder::{
     BlobId, SliverPairIndex, SliverType,
     decode::{BlobDecoder, VerifiedSliver},
+    error::DecodeError,
     metadata::VerifiedBlobMetadata,
 };
 use futures::{StreamExt, stream::FuturesUnordered};
@@ -84,12 +85,22 @@ pub enum ReadError {
         failures: String,
     },
     /// The slivers decode, but the blob was encoded inconsistently by its writer.
-    #[error("blob {blob_id} cannot be decoded: {reason}")]
+    #[error("blob {blob_id} cannot be decoded: {source}")]
     Decode {
         /// The blob.
         blob_id: BlobId,
         /// The decoder's error.
-        reason: String,
+        #[source]
+        source: DecodeError,
+    },
+    /// The decoding task panicked or was cancelled.
+    #[error("blob {blob_id} cannot be decoded: decoding task failed: {source}")]
+    DecodeTask {
+        /// The blob.
+        blob_id: BlobId,
+        /// The task's failure.
+        #[source]
+        source: tokio::task::JoinError,
     },
 }
 
@@ -360,8 +371,8 @@ pub(crate) async fn decode(
         let decoded =
             tokio::task::spawn_blocking(move || BlobDecoder::new(&config, &metadata).decode_verified(slivers))
                 .await
-                .map_err(|error| ReadError::Decode { blob_id, reason: format!("decoding task failed: {error}") })?;
-        return decoded.map_err(|error| ReadError::Decode { blob_id, reason: error.to_string() });
+                .map_err(|source| ReadError::DecodeTask { blob_id, source })?;
+        return decoded.map_err(|source| ReadError::Decode { blob_id, source });
     }
     let (axis, got, needed) = shortfall.expect("both axes fell short");
     Err(ReadError::NotEnoughSlivers { blob_id, axis, got, needed, failures: quote(&all_failures) })

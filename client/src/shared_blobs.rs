@@ -3,10 +3,10 @@
 //! `shared_blob`). Every refusal visible on chain (not the owner, not certified, expired, funds
 //! short) is made before a transaction is sent, so it costs no gas.
 
-use floe_chain::floe::{FloeEvent, MoveType, SharedObject, shared_blob::SharedBlob};
-use sui_sdk_types::{Address, ObjectData};
+use floe_chain::floe::{FloeEvent, MoveType, ObjectMismatch, SharedObject, pricing, shared_blob::SharedBlob};
+use sui_sdk_types::Address;
 
-use crate::chain_ops::{BYTES_PER_UNIT, ChainAccess, ChainError, owned};
+use crate::chain_ops::{ChainAccess, ChainError, owned};
 
 /// A shared blob as the chain holds it, with what it takes to name it in a transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,27 +28,14 @@ pub struct SharedExtension {
     pub funds_left: u64,
 }
 
-/// The storage price of extending a blob of `storage_size` encoded bytes by `epochs` at
-/// `storage_price` FROST per unit and epoch (what `shared_blob::extend` checks the funds for).
-pub fn extension_cost(storage_size: u64, storage_price: u64, epochs: u32) -> u64 {
-    storage_size.div_ceil(BYTES_PER_UNIT).saturating_mul(storage_price).saturating_mul(u64::from(epochs))
-}
-
 impl ChainAccess {
     /// The `SharedBlob` object `id`, refused with [`ChainError::NotASharedBlob`] when it is
     /// something else.
     pub async fn shared_blob(&self, id: Address) -> Result<SharedBlobState, ChainError> {
         let object = self.client().get_object(id).await?;
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(ChainError::NotASharedBlob { id, reason: "it is a package".into() });
-        };
-        if !<SharedBlob as MoveType>::is_named_by(&self.deployment().packages, data.object_type()) {
-            return Err(ChainError::NotASharedBlob { id, reason: format!("its type is {}", data.object_type()) });
-        }
-        let shared = bcs::from_bytes(data.contents())
-            .map_err(|error| ChainError::NotASharedBlob { id, reason: error.to_string() })?;
-        let input = SharedObject::from_object(&object)
-            .map_err(|error| ChainError::NotASharedBlob { id, reason: error.to_string() })?;
+        let not_shared_blob = |reason: ObjectMismatch| ChainError::NotASharedBlob { id, reason };
+        let shared = SharedBlob::from_object(&self.deployment().packages, &object).map_err(not_shared_blob)?;
+        let input = SharedObject::from_object(&object).map_err(|error| not_shared_blob(error.into()))?;
         Ok(SharedBlobState { shared, input })
     }
 
@@ -93,7 +80,7 @@ impl ChainAccess {
     /// Adds `amount` FROST of the signer's WAL to shared blob `id`; returns its funds after.
     pub async fn fund_shared_blob(&self, id: Address, amount: u64) -> Result<u64, ChainError> {
         if amount == 0 {
-            return Err(ChainError::NotASharedBlob { id, reason: "funding it with 0 WAL does nothing".into() });
+            return Err(ChainError::ZeroFunding(id));
         }
         let state = self.shared_blob(id).await?;
         let mut builder = self.builder().await?;
@@ -115,7 +102,8 @@ impl ChainAccess {
                 reason: format!("its blob expired at epoch {} (now {})", blob.end_epoch(), system.epoch()),
             });
         }
-        let cost = extension_cost(blob.storage.storage_size, system.storage_price_per_unit_size, epochs);
+        // What `shared_blob::extend` checks the funds for.
+        let cost = pricing::storage_price(blob.storage.storage_size, system.storage_price_per_unit_size, epochs)?;
         if state.shared.funds < cost {
             return Err(ChainError::SharedBlobUnderfunded { id, funds: state.shared.funds, cost, epochs });
         }
@@ -123,17 +111,5 @@ impl ChainAccess {
         self.calls.extend_shared_blob(&mut builder, &state.input, epochs);
         self.execute(builder).await?;
         Ok(SharedExtension { cost, end_epoch: blob.end_epoch() + epochs, funds_left: state.shared.funds - cost })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_extension_cost_rounds_the_size_up_to_whole_units() {
-        assert_eq!(extension_cost(10_680, 5, 5), 25);
-        assert_eq!(extension_cost(BYTES_PER_UNIT + 1, 5, 3), 30);
-        assert_eq!(extension_cost(BYTES_PER_UNIT, 5, 0), 0);
     }
 }

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, btree_map::Entry};
 use floe_chain::{
     ClientError,
     floe::{
-        FloeEvent, MoveType,
+        FloeEvent, MoveType, ObjectMismatch,
         events::{CommissionCollected, Staked, StakingPoolRegistered, WithdrawalRequested, Withdrawn},
         staked_wal::StakedWal,
         staking::{StakingInnerV1, StorageNodeCap},
@@ -36,7 +36,7 @@ use floe_chain::{
 };
 use floe_encoder::{bls::BlsSecretKey, messages::ProofOfPossessionMessage, network_key::NetworkPublicKey};
 use serde::Serialize;
-use sui_sdk_types::{Address, Object, ObjectData, ObjectReference, Owner};
+use sui_sdk_types::{Address, ObjectReference, Owner};
 use sui_transaction_builder::{Argument, TransactionBuilder};
 
 use crate::chain_ops::{ChainAccess, ChainError, owned};
@@ -61,9 +61,13 @@ pub enum StakingError {
     NotAStakedWal {
         /// The object.
         id: Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
+    /// No object has the id (a withdrawn stake is gone).
+    #[error("object {0} is not a floe StakedWal: no such object (already withdrawn?)")]
+    NoStakedWal(Address),
     /// The stake belongs to someone else.
     #[error("StakedWal {id} is owned by {owner:?}, not by the signer {sender}")]
     NotOwned {
@@ -129,8 +133,9 @@ pub enum StakingError {
     BadCap {
         /// The object.
         id: Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
     /// Commission above 100%.
     #[error("commission of {rate} basis points is above the maximum of {MAX_COMMISSION_RATE} (100%)")]
@@ -315,7 +320,14 @@ impl ChainAccess {
     pub async fn stakes(&self, owner: Address) -> Result<Vec<StakeInfo>, ChainError> {
         let tag = StakedWal::struct_tag(&self.deployment().packages);
         let objects = self.client().owned_objects(owner, Some(&tag)).await?;
-        let stakes = objects.iter().map(decode_staked_wal).collect::<Result<Vec<_>, _>>()?;
+        let packages = &self.deployment().packages;
+        let stakes = objects
+            .iter()
+            .map(|object| {
+                StakedWal::from_object(packages, object)
+                    .map_err(|reason| StakingError::NotAStakedWal { id: object.object_id(), reason })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut pools = BTreeMap::new();
         for stake in &stakes {
             if let Entry::Vacant(entry) = pools.entry(stake.node_id) {
@@ -344,25 +356,14 @@ impl ChainAccess {
         let sender = self.signer()?.address();
         let object = match self.client().get_object(id).await {
             Ok(object) => object,
-            Err(ClientError::ObjectNotFound(_)) => {
-                return Err(
-                    StakingError::NotAStakedWal { id, reason: "no such object (already withdrawn?)".into() }.into()
-                );
-            }
+            Err(ClientError::ObjectNotFound(_)) => return Err(StakingError::NoStakedWal(id).into()),
             Err(error) => return Err(error.into()),
         };
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(StakingError::NotAStakedWal { id, reason: "it is a package".into() }.into());
-        };
-        if !<StakedWal as MoveType>::is_named_by(&self.deployment().packages, data.object_type()) {
-            return Err(
-                StakingError::NotAStakedWal { id, reason: format!("its type is {}", data.object_type()) }.into()
-            );
-        }
+        let staked = StakedWal::from_object(&self.deployment().packages, &object)
+            .map_err(|reason| StakingError::NotAStakedWal { id, reason })?;
         if object.owner() != &Owner::Address(sender) {
             return Err(StakingError::NotOwned { id, owner: *object.owner(), sender }.into());
         }
-        let staked = decode_staked_wal(&object)?;
         Ok((staked, ObjectReference::new(id, object.version(), object.digest())))
     }
 
@@ -432,11 +433,8 @@ impl ChainAccess {
         let caps = self.client().owned_objects(owner, Some(&tag)).await?;
         let Some(object) = caps.first() else { return Ok(None) };
         let id = object.object_id();
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(StakingError::BadCap { id, reason: "not a Move object".into() }.into());
-        };
-        let cap =
-            bcs::from_bytes(data.contents()).map_err(|error| StakingError::BadCap { id, reason: error.to_string() })?;
+        let cap = StorageNodeCap::from_object(&self.deployment().packages, object)
+            .map_err(|reason| StakingError::BadCap { id, reason })?;
         Ok(Some((cap, ObjectReference::new(id, object.version(), object.digest()))))
     }
 
@@ -582,14 +580,6 @@ impl ChainAccess {
             .await
             .map(drop)
     }
-}
-
-fn decode_staked_wal(object: &Object) -> Result<StakedWal, StakingError> {
-    let id = object.object_id();
-    let ObjectData::Struct(data) = object.data() else {
-        return Err(StakingError::NotAStakedWal { id, reason: "it is a package".into() });
-    };
-    bcs::from_bytes(data.contents()).map_err(|error| StakingError::NotAStakedWal { id, reason: error.to_string() })
 }
 
 #[cfg(test)]

@@ -188,7 +188,7 @@ mod tests {
             registered_epoch: 3,
             blob_id: BlobId([7; 32]),
             size: 1000,
-            encoding_type: 1,
+            encoding_type: EncodingType::RS2.as_u8(),
             certified_epoch: Some(4),
             storage: Storage { id: Address::new([2; 32]), start_epoch: 3, end_epoch: 8, storage_size: 66_034_000 },
             deletable: false,

@@ -41,7 +41,8 @@ fn prepared_blob(keys: &[BlsSecretKey], account: usize, index: usize) -> (NewBlo
     root_hash[..8].copy_from_slice(&(account as u64).to_le_bytes());
     root_hash[8..16].copy_from_slice(&(index as u64).to_le_bytes());
     let blob_id = BlobId::derive(EncodingType::RS2, BLOB_SIZE, &Node::Digest(root_hash));
-    let blob = NewBlob { blob_id, root_hash, size: BLOB_SIZE, encoding_type: 1, deletable: false };
+    let blob =
+        NewBlob { blob_id, root_hash, size: BLOB_SIZE, encoding_type: EncodingType::RS2.as_u8(), deletable: false };
     let message = StorageConfirmation { epoch: EPOCH, blob_id, persistence: BlobPersistence::Permanent }.to_bytes();
     let signatures: Vec<BlsSignature> = keys[..3].iter().map(|key| key.sign(&message)).collect();
     let certificate = CertificateBytes {

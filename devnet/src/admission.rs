@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use sui_crypto::{SuiVerifier, UserSignatureVerifier};
+use sui_crypto::{SignatureError, SuiVerifier, UserSignatureVerifier};
 use sui_sdk_types::{
     Address, Command, Digest, Input, Mutability, Object, Owner, ProgrammableTransaction, StructTag, Transaction,
     TransactionExpiration, TransactionKind, UserSignature, Version,
@@ -17,12 +17,13 @@ use crate::native::{NativePackage, Value};
 use crate::random::RANDOM;
 use crate::working_set::WorkingSet;
 
-/// Why a transaction was refused before execution.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a transaction was refused before execution. Cloned for every caller of a shared
+/// group commit, hence the `Arc` around an uncloneable source.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Rejection {
-    /// The transaction bytes did not decode.
+    /// The transaction does not encode as BCS.
     #[error("malformed transaction: {0}")]
-    Malformed(String),
+    Malformed(#[source] bcs::Error),
     /// Only programmable transactions can be submitted.
     #[error("only programmable transactions are accepted, got {0}")]
     NotProgrammable(String),
@@ -31,7 +32,7 @@ pub enum Rejection {
     SignatureCount(usize),
     /// The signature does not verify against the transaction.
     #[error("signature does not verify: {0}")]
-    BadSignature(String),
+    BadSignature(#[source] Arc<SignatureError>),
     /// Signed by someone other than the sender.
     #[error("signed by {signer}, but the sender is {sender}")]
     WrongSigner {
@@ -222,7 +223,7 @@ pub(crate) fn admit_checked(
         };
         UserSignatureVerifier::new()
             .verify_transaction(transaction, signature)
-            .map_err(|e| Rejection::BadSignature(e.to_string()))?;
+            .map_err(|error| Rejection::BadSignature(Arc::new(error)))?;
         let signer = signature.derive_address();
         if signer != sender {
             return Err(Rejection::WrongSigner { signer, sender });

@@ -127,7 +127,7 @@ mod tests {
             SCHEDULE,
         )
         .unwrap_err();
-        assert_eq!(error, Rejection::InsufficientGas { balance: 600_000, budget: 2_000_000 });
+        assert!(matches!(error, Rejection::InsufficientGas { balance: 600_000, budget: 2_000_000 }), "{error}");
     }
 
     #[test]

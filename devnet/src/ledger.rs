@@ -37,7 +37,7 @@ pub enum OpenError {
     Store(#[from] StoreError),
     /// The stored genesis description is unreadable.
     #[error("stored genesis description is malformed: {0}")]
-    Genesis(String),
+    Genesis(#[source] serde_json::Error),
     /// A native package's compiled bytecode could not become a package object.
     #[error(transparent)]
     PackageObject(#[from] crate::packages::PackageObjectError),
@@ -130,7 +130,7 @@ impl Ledger {
         let loaded = store.load()?;
         let mut state = LedgerState::default();
         let genesis = match &loaded.genesis {
-            Some(bytes) => serde_json::from_slice(bytes).map_err(|e| OpenError::Genesis(e.to_string()))?,
+            Some(bytes) => serde_json::from_slice(bytes).map_err(OpenError::Genesis)?,
             None => config.genesis.clone(),
         };
         for object in loaded.objects {

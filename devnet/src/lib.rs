@@ -74,4 +74,5 @@ pub use random::{RANDOM, RandomInner, RandomValue, VersionedValue, generate_32_b
 pub use seal::SealPackage;
 pub use server::{Devnet, DevnetError, FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE, packages_with};
 pub use store::{CheckpointRecord, StoreError, TransactionRecord};
+pub use system_transaction::SystemTransactionError;
 pub use working_set::WorkingSet;

@@ -3,6 +3,7 @@
 //! restart resumes exactly at the last sealed checkpoint.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
@@ -19,24 +20,35 @@ const OBJECT_VERSIONS: TableDefinition<'_, &[u8], &[u8]> = TableDefinition::new(
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const GENESIS_KEY: &str = "genesis";
 
-/// A storage failure.
+/// A storage failure. Cloned into the answer of every transaction of a failed group commit,
+/// hence the `Arc` around redb's uncloneable error.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// redb reported an error.
-    #[error("devnet store at {path}: {reason}")]
+    /// redb (or the file system under it) reported an error.
+    #[error("devnet store at {path}: {source}")]
     Database {
         /// The database file.
         path: String,
-        /// redb's message.
-        reason: String,
+        /// redb's error.
+        #[source]
+        source: Arc<redb::Error>,
     },
     /// A stored record did not decode (the file is corrupt or from another version).
-    #[error("devnet store: record {what} does not decode: {reason}")]
+    #[error("devnet store: record {what} does not decode: {source}")]
     Corrupt {
         /// Which record.
         what: String,
         /// The BCS error.
-        reason: String,
+        #[source]
+        source: bcs::Error,
+    },
+    /// The stored checkpoints skip or repeat a sequence number.
+    #[error("devnet store: checkpoint {found} is stored where checkpoint {expected} belongs")]
+    OutOfSequence {
+        /// The sequence number found.
+        found: u64,
+        /// The one expected next.
+        expected: u64,
     },
 }
 
@@ -104,7 +116,7 @@ fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: impl FnOnce() -> String) -> Result<T, StoreError> {
-    bcs::from_bytes(bytes).map_err(|e| StoreError::Corrupt { what: what(), reason: e.to_string() })
+    bcs::from_bytes(bytes).map_err(|source| StoreError::Corrupt { what: what(), source })
 }
 
 impl Store {
@@ -112,15 +124,14 @@ impl Store {
     pub(crate) fn open(data_dir: &Path) -> Result<Self, StoreError> {
         let path = data_dir.join("devnet.redb");
         let shown = path.display().to_string();
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| StoreError::Database { path: shown.clone(), reason: e.to_string() })?;
-        let db =
-            Database::create(&path).map_err(|e| StoreError::Database { path: shown.clone(), reason: e.to_string() })?;
+        let fail = |error: redb::Error| StoreError::Database { path: shown.clone(), source: Arc::new(error) };
+        std::fs::create_dir_all(data_dir).map_err(|e| fail(e.into()))?;
+        let db = Database::create(&path).map_err(|e| fail(e.into()))?;
         Ok(Self { db, path: shown })
     }
 
-    fn fail(&self, e: impl std::fmt::Display) -> StoreError {
-        StoreError::Database { path: self.path.clone(), reason: e.to_string() }
+    fn fail(&self, error: impl Into<redb::Error>) -> StoreError {
+        StoreError::Database { path: self.path.clone(), source: Arc::new(error.into()) }
     }
 
     /// Reads the whole state back.
@@ -149,10 +160,7 @@ impl Store {
             let sequence = key.value();
             let record: CheckpointRecord = decode(value.value(), || format!("checkpoint {sequence}"))?;
             if record.summary.sequence_number != loaded.checkpoints.len() as u64 {
-                return Err(StoreError::Corrupt {
-                    what: format!("checkpoint {sequence}"),
-                    reason: format!("expected checkpoint {} next", loaded.checkpoints.len()),
-                });
+                return Err(StoreError::OutOfSequence { found: sequence, expected: loaded.checkpoints.len() as u64 });
             }
             loaded.checkpoints.push(record);
         }

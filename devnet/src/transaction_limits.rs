@@ -57,7 +57,7 @@ fn depth(ty: &TypeTag) -> usize {
 
 /// Checks `transaction` (whose programmable part is `programmable`) against every limit.
 pub(crate) fn check(transaction: &Transaction, programmable: &ProgrammableTransaction) -> Result<(), Rejection> {
-    let size = bcs::to_bytes(transaction).map_err(|e| Rejection::Malformed(e.to_string()))?.len();
+    let size = bcs::to_bytes(transaction).map_err(Rejection::Malformed)?.len();
     within("max_tx_size_bytes", MAX_TX_SIZE_BYTES, size)?;
     within("max_tx_gas", MAX_TX_GAS, usize::try_from(transaction.gas_payment.budget).unwrap_or(usize::MAX))?;
     within("max_programmable_tx_commands", MAX_PROGRAMMABLE_TX_COMMANDS, programmable.commands.len())?;

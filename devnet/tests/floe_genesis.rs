@@ -68,7 +68,7 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
         blob_id: BlobId::derive(EncodingType::RS2, 1000, &Node::Digest(root_hash)),
         root_hash,
         size: 1000,
-        encoding_type: 1,
+        encoding_type: EncodingType::RS2.as_u8(),
         deletable: false,
     };
     let system_field = floe_devnet::field_id(genesis.floe.system.id, &sui_sdk_types::TypeTag::U64, &1u64);

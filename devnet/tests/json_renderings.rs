@@ -64,7 +64,7 @@ async fn register_blob(net: &StakedNet) -> (Address, floe_chain::Executed) {
         blob_id: BlobId::derive(EncodingType::RS2, 2048, &Node::Digest(root_hash)),
         root_hash,
         size: 2048,
-        encoding_type: 1,
+        encoding_type: EncodingType::RS2.as_u8(),
         deletable: true,
     };
     let wal = net.owned(net.wal_coin(0)).await;

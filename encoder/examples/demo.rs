@@ -11,14 +11,14 @@ use floe_encoder::{EncodingConfig, SliverIndex, SliverType, decode::BlobDecoder,
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(error) => {
+            eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run() -> Result<(), String> {
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (name, data) = match args.next() {
         Some(path) => (path.clone(), std::fs::read(&path).map_err(|err| format!("cannot read {path}: {err}"))?),
@@ -31,7 +31,7 @@ fn run() -> Result<(), String> {
         Some(text) => text.parse().map_err(|_| format!("N_SHARDS must be a number from 4 to 65535, got {text:?}"))?,
         None => 1000,
     };
-    let config = EncodingConfig::new(n_shards).map_err(|err| err.to_string())?;
+    let config = EncodingConfig::new(n_shards)?;
     println!("file        {name}: {} bytes", data.len());
     println!(
         "committee   {n_shards} shards, up to f = {} faulty; {} x {} symbol matrix",
@@ -41,7 +41,7 @@ fn run() -> Result<(), String> {
     );
 
     let start = Instant::now();
-    let encoded = encode(&config, &data).map_err(|err| err.to_string())?;
+    let encoded = encode(&config, &data)?;
     let blob_id = encoded.metadata.blob_id();
     println!(
         "encoded     in {:.0} ms: {n_shards} sliver pairs of {}-byte symbols",
@@ -52,7 +52,7 @@ fn run() -> Result<(), String> {
     println!("  as u256   {}", blob_id.to_u256_decimal());
     println!(
         "storage     {} bytes encoded (what the chain charges for)",
-        config.encoded_blob_length(data.len() as u64).map_err(|e| e.to_string())?
+        config.encoded_blob_length(data.len() as u64)?
     );
 
     // A third of the shards fail: keep every sliver pair except the first f.
@@ -62,7 +62,7 @@ fn run() -> Result<(), String> {
 
     let decoder = BlobDecoder::new(&config, &encoded.metadata);
     let start = Instant::now();
-    let decoded = decoder.decode(survivors.iter().map(|pair| pair.primary.clone())).map_err(|err| err.to_string())?;
+    let decoded = decoder.decode(survivors.iter().map(|pair| pair.primary.clone()))?;
     let same = decoded == data;
     println!(
         "decoded     in {:.0} ms from {} primary slivers: bytes {}",
@@ -82,8 +82,7 @@ fn run() -> Result<(), String> {
         })
         .collect();
     let start = Instant::now();
-    let rebuilt = recovery::recover_sliver(&config, &encoded.metadata, SliverType::Primary, SliverIndex(0), symbols)
-        .map_err(|err| err.to_string())?;
+    let rebuilt = recovery::recover_sliver(&config, &encoded.metadata, SliverType::Primary, SliverIndex(0), symbols)?;
     let recovered = rebuilt == encoded.pairs[0].primary;
     println!(
         "recovered   primary sliver 0 ({} bytes) in {:.0} ms from {} symbols: {}",
@@ -92,5 +91,5 @@ fn run() -> Result<(), String> {
         config.n_columns(),
         if recovered { "matches the metadata" } else { "DIFFERS" }
     );
-    if same && recovered { Ok(()) } else { Err("round trip failed".to_owned()) }
+    if same && recovered { Ok(()) } else { Err("round trip failed".into()) }
 }

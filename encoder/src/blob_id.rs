@@ -151,7 +151,7 @@ impl FromStr for BlobId {
         if text.len() != Self::TEXT_LEN {
             return Err(BlobIdParseError::WrongLength { len: text.len() });
         }
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|err| BlobIdParseError::NotBase64Url(err.to_string()))?;
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(BlobIdParseError::NotBase64Url)?;
         let bytes: [u8; 32] =
             bytes.try_into().map_err(|bytes: Vec<u8>| BlobIdParseError::WrongLength { len: bytes.len() })?;
         Ok(Self(bytes))
@@ -169,7 +169,7 @@ pub enum BlobIdParseError {
     },
     /// The text is not unpadded base64url.
     #[error("a blob id is unpadded base64url: {0}")]
-    NotBase64Url(String),
+    NotBase64Url(#[source] base64::DecodeError),
     /// The decimal form contains something other than digits.
     #[error("{0:?} is not a decimal number")]
     NotDecimal(String),

@@ -52,7 +52,7 @@ pub enum MetadataError {
     },
     /// The bytes are not a BCS-encoded metadata.
     #[error("malformed metadata: {0}")]
-    Malformed(String),
+    Malformed(#[source] bcs::Error),
 }
 
 /// Why a sliver was refused.
@@ -113,7 +113,7 @@ pub enum SliverError {
     },
     /// The bytes are not a BCS-encoded sliver.
     #[error("malformed sliver: {0}")]
-    Malformed(String),
+    Malformed(#[source] bcs::Error),
 }
 
 /// Why a blob could not be decoded.

@@ -20,7 +20,8 @@
 //! ```
 //!
 //! Modules by concept: [`config`] (parameters), [`encode`], [`decode`], [`sliver`], [`metadata`],
-//! [`blob_id`], [`merkle`], [`mapping`] (pair to shard), [`recovery`], [`inconsistency`],
+//! [`blob_id`], [`merkle`], [`mapping`] (pair to shard), [`shard_assignment`] (shard to
+//! committee member), [`recovery`], [`inconsistency`],
 //! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds),
 //! [`challenge`] (storage challenges: samples and answers anyone can check), [`quilt`] (many small
 //! files in one blob, Walrus's QuiltV1), [`spill`] (encoding a blob larger than memory to a file).
@@ -45,6 +46,7 @@ pub mod network_key;
 pub mod quilt;
 pub mod recovery;
 mod scratch;
+pub mod shard_assignment;
 pub mod sliver;
 pub mod spill;
 

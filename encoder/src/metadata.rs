@@ -73,7 +73,7 @@ impl BlobMetadata {
     /// Decodes the BCS form.
     pub fn from_bcs(bytes: &[u8]) -> Result<Self, MetadataError> {
         let WireMetadata::V1 { encoding_type, unencoded_length, hashes } =
-            bcs::from_bytes(bytes).map_err(|err| MetadataError::Malformed(err.to_string()))?;
+            bcs::from_bytes(bytes).map_err(MetadataError::Malformed)?;
         Ok(Self { encoding_type, unencoded_length, hashes })
     }
 

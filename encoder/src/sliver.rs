@@ -65,7 +65,7 @@ impl Sliver {
 
     /// Decodes the BCS wire form of a sliver of `axis`.
     pub fn from_bcs(axis: SliverType, bytes: &[u8]) -> Result<Self, SliverError> {
-        let wire: WireSliver = bcs::from_bytes(bytes).map_err(|err| SliverError::Malformed(err.to_string()))?;
+        let wire: WireSliver = bcs::from_bytes(bytes).map_err(SliverError::Malformed)?;
         Self::new(axis, SliverIndex(wire.index), wire.symbols.symbol_size, wire.symbols.data)
     }
 

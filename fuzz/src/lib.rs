@@ -85,15 +85,17 @@ pub fn fixture() -> &'static Fixture {
 
 fn seal_fixture() -> (floe_seal::sealing::UserKeys, Vec<u8>, Vec<u8>) {
     use floe_seal::sealing::{KeyServer, Payload, encrypt, user_keys_from_master_keys};
-    use floe_seal::{Identity, MasterKey, ObjectId};
+    use floe_seal::{Identity, MasterKey};
     use rand::SeedableRng;
-    let masters: Vec<(ObjectId, MasterKey)> =
-        (0..3u8).map(|i| (ObjectId([i + 1; 32]), MasterKey::derive_from_seed(b"floe fuzz", u64::from(i)))).collect();
+    // Key-server ids are `sui_sdk_types::Address`es, made here from their 32 bytes.
+    let masters: Vec<(_, MasterKey)> = (0..3u8)
+        .map(|i| ([i + 1; 32].into(), MasterKey::derive_from_seed(b"floe fuzz", u64::from(i))))
+        .collect();
     let servers: Vec<KeyServer> = masters
         .iter()
         .map(|(object_id, master)| KeyServer { object_id: *object_id, public_key: master.public_key() })
         .collect();
-    let identity = Identity::new(ObjectId([9; 32]), b"fuzz".to_vec());
+    let identity = Identity::new([9; 32].into(), b"fuzz".to_vec());
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let data = b"a sealed secret for the fuzzers".repeat(5);
     let (single, _) = encrypt(&mut rng, &identity, &servers, 2, Payload::Aes256Gcm { data: &data, aad: Some(b"aad") })

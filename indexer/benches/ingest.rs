@@ -84,7 +84,7 @@ fn history(events: usize) -> Vec<IndexedCheckpoint> {
             epoch: 1,
             blob_id: blob_id(i),
             size: 1_000 + i,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             end_epoch: 10,
             deletable: i % 2 == 0,
             object_id: object,

@@ -52,7 +52,7 @@ pub enum ApiError {
     Db(#[from] DbError),
     /// The blocking query task died.
     #[error("query task: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl IntoResponse for ApiError {
@@ -124,7 +124,7 @@ async fn run<T: Send + 'static>(
         query(&mut conn)
     })
     .await
-    .map_err(|e| ApiError::Task(e.to_string()))?
+    .map_err(ApiError::Task)?
 }
 
 /// An address or object id: `0x` and 1 to 64 hex digits (the parser alone would also take hex

@@ -37,13 +37,13 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     /// Running the migrations failed.
     #[error("migrations: {0}")]
-    Migration(String),
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The connection pool gave no connection.
     #[error("connection pool: {0}")]
     Pool(#[from] r2d2::PoolError),
     /// The blocking task running a query died.
     #[error("database task: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Which database a URL names.
@@ -137,7 +137,7 @@ impl DbConnection {
         with_connection!(self, conn => conn
             .run_pending_migrations(MIGRATIONS)
             .map(|_| ())
-            .map_err(|e| DbError::Migration(e.to_string())))
+            .map_err(DbError::Migration))
     }
 
     /// Executes raw SQL statements (setup and tests).

@@ -27,9 +27,12 @@ pub enum FollowError {
     /// Reading the watermark failed.
     #[error("watermark: {0}")]
     Db(#[from] DbError),
-    /// The reader or writer task died, or the stream ended.
+    /// The writer task died.
     #[error("indexer task: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
+    /// The checkpoint stream ended, which it never does on its own.
+    #[error("indexer task: checkpoint stream ended")]
+    StreamEnded,
 }
 
 /// Aborts the reader task when following stops for any reason, including being dropped.
@@ -62,7 +65,7 @@ pub async fn follow(client: &ChainClient, mut ingester: Ingester, first: u64, po
     }));
     loop {
         let Some(item) = queue.recv().await else {
-            return FollowError::Task("checkpoint stream ended".to_owned());
+            return FollowError::StreamEnded;
         };
         let mut checkpoints = Vec::new();
         let mut failure = None;
@@ -91,7 +94,7 @@ pub async fn follow(client: &ChainClient, mut ingester: Ingester, first: u64, po
                 tracing::debug!(?applied, "batch committed");
             }
             Ok((_, Err(e))) => return e.into(),
-            Err(e) => return FollowError::Task(e.to_string()),
+            Err(e) => return e.into(),
         }
         if let Some(e) = failure {
             return e.into();

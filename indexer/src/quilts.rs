@@ -381,5 +381,5 @@ async fn blocking<T: Send + 'static>(
         work(&mut conn)
     })
     .await
-    .unwrap_or_else(|join| Err(DbError::Task(join.to_string())))
+    .unwrap_or_else(|join| Err(DbError::Task(join)))
 }

@@ -18,7 +18,7 @@
 //! ```
 
 use floe_chain::floe::seal::{Allowlist, AllowlistCap, Service, Subscription};
-use floe_chain::floe::{FloeObject, MoveType, SealCalls, SharedObject};
+use floe_chain::floe::{FloeObject, MoveType, ObjectMismatch, SealCalls, SharedObject};
 use floe_chain::{
     ChainClient, ClientError, ExecuteError, Executed, Executor, Keypair, Packages, PaymentError, gas_budget,
     select_coins, split_payment,
@@ -46,7 +46,8 @@ pub enum AccessError {
         /// What it should have been.
         expected: &'static str,
         /// What it is instead.
-        reason: String,
+        #[source]
+        reason: ObjectMismatch,
     },
     /// The account holds no capability for the allowlist.
     #[error("{owner} holds no AllowlistCap for allowlist {allowlist}; only its creator can change it")]
@@ -60,7 +61,7 @@ pub enum AccessError {
     #[error("transaction {digest} created no {what}")]
     NotCreated {
         /// The transaction.
-        digest: String,
+        digest: sui_sdk_types::Digest,
         /// The missing object.
         what: &'static str,
     },
@@ -200,7 +201,7 @@ impl<'a> PolicyAccount<'a> {
                 return Ok(subscription);
             }
         }
-        Err(AccessError::NotCreated { digest: executed.digest.to_string(), what: "Subscription" })
+        Err(AccessError::NotCreated { digest: executed.digest, what: "Subscription" })
     }
 
     /// The account's object of type `T` (a capability) that `matches`, if any.
@@ -248,22 +249,15 @@ pub async fn read_service(chain: &ChainClient, packages: &Packages, id: Address)
 }
 
 fn decode(packages: &Packages, object: &Object, expected: &'static str) -> Result<FloeObject, AccessError> {
-    let contents = object.as_struct().ok_or_else(|| AccessError::WrongObject {
-        id: object.object_id(),
-        expected,
-        reason: "it is a package".to_owned(),
-    })?;
-    FloeObject::from_move_struct(packages, contents).map_err(|e| AccessError::WrongObject {
-        id: object.object_id(),
-        expected,
-        reason: e.to_string(),
-    })
+    let wrong_object = |reason| AccessError::WrongObject { id: object.object_id(), expected, reason };
+    let contents = object.as_struct().ok_or_else(|| wrong_object(ObjectMismatch::Package))?;
+    FloeObject::from_move_struct(packages, contents).map_err(|e| wrong_object(e.into()))
 }
 
 /// The shared object and the capability (sent to `owner`) a creation made.
 fn created_policy(executed: &Executed, owner: Address, what: &'static str) -> Result<CreatedPolicy, AccessError> {
     let created = executed.created();
-    let missing = |what| AccessError::NotCreated { digest: executed.digest.to_string(), what };
+    let missing = |what| AccessError::NotCreated { digest: executed.digest, what };
     let object = created
         .iter()
         .find_map(|o| match o.owner {
@@ -283,14 +277,14 @@ fn shared(object: &Object, expected: &'static str) -> Result<SharedObject, Acces
     SharedObject::from_object(object).map_err(|e| AccessError::WrongObject {
         id: object.object_id(),
         expected,
-        reason: e.to_string(),
+        reason: e.into(),
     })
 }
 
 /// The object is a Move object, just not the one expected: name its type.
 fn wrong(object: &Object, expected: &'static str) -> AccessError {
-    let found = object.as_struct().map(|s| s.object_type().to_string()).unwrap_or_else(|| "package".to_owned());
-    AccessError::WrongObject { id: object.object_id(), expected, reason: format!("it is a {found}") }
+    let reason = object.as_struct().map_or(ObjectMismatch::Package, |s| ObjectMismatch::of_type(s.object_type()));
+    AccessError::WrongObject { id: object.object_id(), expected, reason }
 }
 
 #[cfg(test)]

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use floe_chain::ChainClient;
 use floe_chain::floe::seal::{KEY_SERVER_VERSION, KeyServer as KeyServerObject, KeyServerField};
+use floe_chain::{ChainClient, ClientError};
 use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
 use floe_seal::session::SessionKey;
-use floe_seal::{EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, ObjectId, PublicKey, UserKeys, decrypt};
+use floe_seal::{EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, PublicKey, UserKeys, decrypt};
 use futures::StreamExt as _;
 use futures::stream::FuturesUnordered;
 use sui_sdk_types::{Address, ProgrammableTransaction};
@@ -34,12 +34,68 @@ pub struct KeyServerInfo {
 }
 
 /// One server that did not deliver.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct ServerFailure {
     /// The server's URL.
     pub url: String,
     /// What went wrong (its status and error message, or the transport error).
-    pub reason: String,
+    pub reason: ServerProblem,
+}
+
+/// What was wrong with a key server: its registration, its answer, or the way to it.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerProblem {
+    /// A check of this client failed; the text names it and the values involved.
+    #[error("{0}")]
+    Described(String),
+    /// Its registration could not be read from the chain.
+    #[error(transparent)]
+    Chain(#[from] ClientError),
+    /// Its registration on chain is not the Move struct expected.
+    #[error("{what}: {source}")]
+    Bcs {
+        /// What the bytes should have been.
+        what: &'static str,
+        /// Why they are not.
+        #[source]
+        source: bcs::Error,
+    },
+    /// The request to it failed.
+    #[error("{what}: {source}")]
+    Http {
+        /// Which step.
+        what: &'static str,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Its answer is not the JSON expected.
+    #[error("{what}: {source}")]
+    Json {
+        /// Which answer.
+        what: &'static str,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A base64 field of its answer does not decode.
+    #[error("{what}: {source}")]
+    Base64 {
+        /// Which field.
+        what: &'static str,
+        /// Why it does not decode.
+        #[source]
+        source: base64::DecodeError,
+    },
+    /// A key or proof it registered or sent does not decode or verify.
+    #[error(transparent)]
+    Seal(#[from] floe_seal::SealError),
+}
+
+impl From<String> for ServerProblem {
+    fn from(text: String) -> Self {
+        Self::Described(text)
+    }
 }
 
 /// Why keys could not be fetched.
@@ -80,7 +136,8 @@ pub enum FetchError {
         /// The `KeyServer` object.
         object_id: Address,
         /// What was wrong.
-        reason: String,
+        #[source]
+        reason: ServerProblem,
     },
     /// Combining the keys or the data decryption failed.
     #[error(transparent)]
@@ -116,57 +173,68 @@ impl KeyServerInfo {
     /// Reads a server's registration from the chain: the `KeyServer` object, then the details
     /// of the layout version floe writes (2), as Seal's SDK reads them.
     pub async fn from_chain(chain: &ChainClient, object_id: Address) -> Result<Self, FetchError> {
-        let registration = |reason: String| FetchError::Registration { object_id, reason };
+        let registration = |reason: ServerProblem| FetchError::Registration { object_id, reason };
         let read = |id: Address| async move {
-            let object = chain.get_object(id).await.map_err(|e| e.to_string())?;
-            object.as_struct().map(|s| s.contents().to_vec()).ok_or_else(|| "not a Move object".to_owned())
+            let object = chain.get_object(id).await?;
+            object
+                .as_struct()
+                .map(|s| s.contents().to_vec())
+                .ok_or_else(|| ServerProblem::Described("not a Move object".to_owned()))
         };
         let server: KeyServerObject = bcs::from_bytes(&read(object_id).await.map_err(registration)?)
-            .map_err(|e| registration(format!("not a KeyServer: {e}")))?;
+            .map_err(|source| registration(ServerProblem::Bcs { what: "not a KeyServer", source }))?;
         if !(server.first_version..=server.last_version).contains(&KEY_SERVER_VERSION) {
-            return Err(registration(format!(
-                "carries layout versions {}..={}, not {KEY_SERVER_VERSION}",
-                server.first_version, server.last_version
-            )));
+            return Err(registration(
+                format!(
+                    "carries layout versions {}..={}, not {KEY_SERVER_VERSION}",
+                    server.first_version, server.last_version
+                )
+                .into(),
+            ));
         }
         let field: KeyServerField =
             bcs::from_bytes(&read(server.details_id(KEY_SERVER_VERSION)).await.map_err(registration)?)
-                .map_err(|e| registration(format!("details are not a KeyServerV2: {e}")))?;
+                .map_err(|source| registration(ServerProblem::Bcs { what: "details are not a KeyServerV2", source }))?;
         let details = field.value;
         if details.key_type != 0 {
-            return Err(registration(format!("key type {} is not Boneh-Franklin BLS12-381 (0)", details.key_type)));
+            return Err(registration(
+                format!("key type {} is not Boneh-Franklin BLS12-381 (0)", details.key_type).into(),
+            ));
         }
         let bytes: [u8; G2_LENGTH] = details
             .pk
             .as_slice()
             .try_into()
-            .map_err(|_| registration(format!("public key has {} bytes", details.pk.len())))?;
-        let public_key = PublicKey::from_bytes(&bytes).map_err(|e| registration(e.to_string()))?;
+            .map_err(|_| registration(format!("public key has {} bytes", details.pk.len()).into()))?;
+        let public_key = PublicKey::from_bytes(&bytes).map_err(|e| registration(e.into()))?;
         Ok(Self { object_id, url: details.url().to_owned(), public_key })
     }
 
     /// Asks the server for its proof of possession and checks it against the registered public
     /// key, so a registration pointing at someone else's URL is caught.
     pub async fn verify_service(&self, http: &reqwest::Client) -> Result<(), FetchError> {
-        let registration = |reason: String| FetchError::Registration { object_id: self.object_id, reason };
+        let registration = |reason: ServerProblem| FetchError::Registration { object_id: self.object_id, reason };
         let answer = with_sdk_headers(http.get(format!("{}{SERVICE_PATH}?service_id={}", self.url, self.object_id)))
             .send()
             .await
-            .map_err(|e| registration(e.to_string()))?;
-        check_server_version(answer.headers()).map_err(registration)?;
-        let body = answer.bytes().await.map_err(|e| registration(e.to_string()))?;
-        let service: ServiceResponse =
-            serde_json::from_slice(&body).map_err(|e| registration(format!("bad /v1/service answer: {e}")))?;
+            .map_err(|source| registration(ServerProblem::Http { what: "GET /v1/service", source }))?;
+        check_server_version(answer.headers()).map_err(|e| registration(e.into()))?;
+        let body = answer
+            .bytes()
+            .await
+            .map_err(|source| registration(ServerProblem::Http { what: "reading the /v1/service answer", source }))?;
+        let service: ServiceResponse = serde_json::from_slice(&body)
+            .map_err(|source| registration(ServerProblem::Json { what: "bad /v1/service answer", source }))?;
         if service.service_id != self.object_id {
-            return Err(registration(format!("the server says it is {}", service.service_id)));
+            return Err(registration(format!("the server says it is {}", service.service_id).into()));
         }
-        let pop = BASE64.decode(&service.pop).map_err(|e| registration(e.to_string()))?;
+        let pop = BASE64
+            .decode(&service.pop)
+            .map_err(|source| registration(ServerProblem::Base64 { what: "proof of possession", source }))?;
         let pop: [u8; G1_LENGTH] =
-            pop.as_slice().try_into().map_err(|_| registration(format!("proof has {} bytes", pop.len())))?;
-        let pop = floe_seal::ProofOfPossession::from_bytes(&pop).map_err(|e| registration(e.to_string()))?;
-        self.public_key
-            .verify_proof_of_possession(self.object_id.as_bytes(), &pop)
-            .map_err(|e| registration(e.to_string()))
+            pop.as_slice().try_into().map_err(|_| registration(format!("proof has {} bytes", pop.len()).into()))?;
+        let pop = floe_seal::ProofOfPossession::from_bytes(&pop).map_err(|e| registration(e.into()))?;
+        self.public_key.verify_proof_of_possession(self.object_id.as_bytes(), &pop).map_err(|e| registration(e.into()))
     }
 }
 
@@ -183,7 +251,7 @@ pub async fn fetch_keys(
         return Err(FetchError::InvalidThreshold { threshold, servers: servers.len() });
     }
     let request = check_ptb(ptb)?;
-    let package = ObjectId(request.package.into_inner());
+    let package = request.package;
     let full_ids: Vec<Vec<u8>> = request.ids.iter().map(|id| Identity::new(package, id.clone()).full_id()).collect();
     let ptb_bytes = bcs::to_bytes(ptb).expect("BCS of a PTB does not fail");
 
@@ -223,7 +291,7 @@ pub async fn fetch_keys(
     let mut fetched = FetchedKeys::default();
     for (server, keys) in answered {
         for (full_id, key) in full_ids.iter().zip(keys) {
-            fetched.0.entry(full_id.clone()).or_default().insert(ObjectId(server.into_inner()), key);
+            fetched.0.entry(full_id.clone()).or_default().insert(server, key);
         }
     }
     Ok(fetched)
@@ -241,8 +309,7 @@ pub async fn fetch_and_decrypt(
     let header = &object.header;
     let mut chosen = Vec::new();
     for (id, _) in &header.services {
-        let address = Address::new(id.0);
-        let server = servers.iter().find(|s| s.object_id == address).ok_or(FetchError::UnknownServer(address))?;
+        let server = servers.iter().find(|s| s.object_id == *id).ok_or(FetchError::UnknownServer(*id))?;
         if !chosen.contains(server) {
             chosen.push(server.clone());
         }
@@ -276,26 +343,29 @@ async fn fetch_from(
     secret: EphemeralSecret,
     request: &FetchKeyRequest,
     full_ids: &[Vec<u8>],
-) -> Result<Vec<floe_seal::UserKey>, String> {
+) -> Result<Vec<floe_seal::UserKey>, ServerProblem> {
     let body = serde_json::to_vec(request).expect("requests serialize");
     let answer = with_sdk_headers(http.post(format!("{}{FETCH_KEY_PATH}", server.url)))
         .header("content-type", "application/json")
         .body(body)
         .send()
         .await
-        .map_err(|e| format!("request failed: {e}"))?;
+        .map_err(|source| ServerProblem::Http { what: "request failed", source })?;
     let status = answer.status();
     let headers = answer.headers().clone();
-    let bytes = answer.bytes().await.map_err(|e| format!("reading the answer failed: {e}"))?;
+    let bytes =
+        answer.bytes().await.map_err(|source| ServerProblem::Http { what: "reading the answer failed", source })?;
     if !status.is_success() {
         return Err(match serde_json::from_slice::<ErrorResponse>(&bytes) {
             Ok(error) => format!("{status} {}: {}", error.error, error.message),
             Err(_) => format!("{status}: {}", String::from_utf8_lossy(&bytes)),
-        });
+        }
+        .into());
     }
     check_server_version(&headers)?;
-    let response: FetchKeyResponse = serde_json::from_slice(&bytes).map_err(|e| format!("malformed answer: {e}"))?;
-    let server_id = ObjectId(server.object_id.into_inner());
+    let response: FetchKeyResponse =
+        serde_json::from_slice(&bytes).map_err(|source| ServerProblem::Json { what: "malformed answer", source })?;
+    let server_id = server.object_id;
     full_ids
         .iter()
         .map(|full_id| {
@@ -303,15 +373,16 @@ async fn fetch_from(
                 .decryption_keys
                 .iter()
                 .find(|k| k.id == *full_id)
-                .ok_or_else(|| "the answer lacks a key for a requested id".to_owned())?;
-            let point = |text: &str| -> Result<[u8; G1_LENGTH], String> {
-                let bytes = BASE64.decode(text).map_err(|e| format!("encrypted key is not base64: {e}"))?;
-                bytes.as_slice().try_into().map_err(|_| format!("encrypted key part has {} bytes", bytes.len()))
+                .ok_or_else(|| ServerProblem::Described("the answer lacks a key for a requested id".to_owned()))?;
+            let point = |text: &str| -> Result<[u8; G1_LENGTH], ServerProblem> {
+                let bytes = BASE64
+                    .decode(text)
+                    .map_err(|source| ServerProblem::Base64 { what: "encrypted key is not base64", source })?;
+                bytes.as_slice().try_into().map_err(|_| format!("encrypted key part has {} bytes", bytes.len()).into())
             };
             let encrypted =
-                EncryptedUserKey::from_bytes(&[point(&entry.encrypted_key[0])?, point(&entry.encrypted_key[1])?])
-                    .map_err(|e| e.to_string())?;
-            secret.decrypt_and_verify(&encrypted, full_id, &server.public_key, server_id).map_err(|e| e.to_string())
+                EncryptedUserKey::from_bytes(&[point(&entry.encrypted_key[0])?, point(&entry.encrypted_key[1])?])?;
+            Ok(secret.decrypt_and_verify(&encrypted, full_id, &server.public_key, server_id)?)
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use floe_chain::ClientError;
 use floe_seal::session::SessionError;
 use sui_sdk_types::Address;
 
@@ -82,7 +83,20 @@ pub enum RequestError {
     /// The chain could not evaluate the PTB as given (an object missing or at another version);
     /// retrying with fresh object references may work.
     #[error("the chain rejected the PTB's inputs: {0}")]
-    InvalidParameter(String),
+    InvalidParameter(#[source] ClientError),
+    /// The user has no SUI coin to simulate the policy call with.
+    #[error(
+        "the chain rejected the PTB's inputs: user {user} needs a SUI coin of at least {needed} MIST for the policy \
+         simulation, the largest holds {available}"
+    )]
+    NoGasCoin {
+        /// The certificate's user.
+        user: Address,
+        /// The simulation's gas budget.
+        needed: u64,
+        /// The user's largest coin.
+        available: u64,
+    },
     /// The server's view of the chain is too old to judge policies.
     #[error("chain view is stale: newest checkpoint is {age_ms} ms old, the bound is {bound_ms} ms")]
     StaleChain {
@@ -93,7 +107,44 @@ pub enum RequestError {
     },
     /// The chain could not be reached or answered nonsense.
     #[error("chain unavailable: {0}")]
-    ChainUnavailable(String),
+    ChainUnavailable(#[source] ChainProblem),
+}
+
+/// Why the key server cannot read the chain it judges policies on.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainProblem {
+    /// The chain view has not read a checkpoint since the server started.
+    #[error("no checkpoint read from the chain yet")]
+    NoCheckpointYet,
+    /// A gRPC call failed.
+    #[error("{call}: {source}")]
+    Rpc {
+        /// The call.
+        call: &'static str,
+        /// The status it failed with.
+        #[source]
+        source: tonic::Status,
+    },
+    /// A call's answer lacks a field.
+    #[error("{call}: no {field}")]
+    Missing {
+        /// The call.
+        call: &'static str,
+        /// The field.
+        field: &'static str,
+    },
+    /// The newest checkpoint's summary does not decode.
+    #[error("GetCheckpoint summary: {0}")]
+    Summary(#[source] bcs::Error),
+    /// A read through the chain client failed.
+    #[error("{call}: {source}")]
+    Client {
+        /// What was being read.
+        call: &'static str,
+        /// The failure.
+        #[source]
+        source: ClientError,
+    },
 }
 
 impl RequestError {
@@ -111,7 +162,7 @@ impl RequestError {
     /// The Seal error name reported in the JSON body.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Malformed(_) | Self::InvalidParameter(_) => ErrorKind::InvalidParameter,
+            Self::Malformed(_) | Self::InvalidParameter(_) | Self::NoGasCoin { .. } => ErrorKind::InvalidParameter,
             Self::InvalidPtb(_) => ErrorKind::InvalidPtb,
             Self::InvalidCertificate(_) => ErrorKind::InvalidCertificate,
             Self::InvalidUserSignature(_) => ErrorKind::InvalidSignature,
@@ -145,7 +196,8 @@ impl RequestError {
             | Self::MvrName(_)
             | Self::InvalidSessionSignature(_)
             | Self::NoAccess(_)
-            | Self::InvalidParameter(_) => StatusCode::FORBIDDEN,
+            | Self::InvalidParameter(_)
+            | Self::NoGasCoin { .. } => StatusCode::FORBIDDEN,
             Self::DeprecatedSdk { .. } => StatusCode::UPGRADE_REQUIRED,
             Self::RateLimited { .. } | Self::IpRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::StaleChain { .. } | Self::ChainUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

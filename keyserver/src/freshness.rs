@@ -12,7 +12,7 @@ use sui_rpc::proto::sui::rpc::v2 as proto;
 use sui_sdk_types::CheckpointSummary;
 use tokio::task::JoinHandle;
 
-use crate::error::RequestError;
+use crate::error::{ChainProblem, RequestError};
 use crate::limits::FRESHNESS_POLL;
 
 /// The newest checkpoint seen and the gas price to simulate with.
@@ -60,8 +60,7 @@ impl ChainView {
     pub(crate) fn fresh(&self, now_ms: u64, bound: Duration) -> Result<Observed, RequestError> {
         let bound_ms = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
         let latest = *self.latest.read().expect("chain view lock");
-        let observed =
-            latest.ok_or_else(|| RequestError::ChainUnavailable("no checkpoint read from the chain yet".into()))?;
+        let observed = latest.ok_or(RequestError::ChainUnavailable(ChainProblem::NoCheckpointYet))?;
         let age_ms = now_ms.saturating_sub(observed.timestamp_ms);
         if age_ms > bound_ms {
             return Err(RequestError::StaleChain { age_ms, bound_ms });
@@ -77,7 +76,7 @@ impl ChainView {
 
 /// Reads the newest checkpoint's sequence number and timestamp, and the gas price.
 async fn observe(client: &ChainClient) -> Result<Observed, RequestError> {
-    let unavailable = |what: &str, e: String| RequestError::ChainUnavailable(format!("{what}: {e}"));
+    let unavailable = RequestError::ChainUnavailable;
     let request = proto::GetCheckpointRequest::default()
         .with_read_mask(FieldMask::from_paths(["sequence_number", "summary.bcs"]));
     let checkpoint = client
@@ -85,19 +84,21 @@ async fn observe(client: &ChainClient) -> Result<Observed, RequestError> {
         .ledger_client()
         .get_checkpoint(request)
         .await
-        .map_err(|s| unavailable("GetCheckpoint", s.to_string()))?
+        .map_err(|source| unavailable(ChainProblem::Rpc { call: "GetCheckpoint", source }))?
         .into_inner()
         .checkpoint
-        .ok_or_else(|| unavailable("GetCheckpoint", "no checkpoint".into()))?;
+        .ok_or_else(|| unavailable(ChainProblem::Missing { call: "GetCheckpoint", field: "checkpoint" }))?;
     let summary_bcs = checkpoint
         .summary
         .as_ref()
         .and_then(|s| s.bcs.as_ref())
         .and_then(|b| b.value.as_ref())
-        .ok_or_else(|| unavailable("GetCheckpoint", "no summary bcs".into()))?;
-    let summary: CheckpointSummary =
-        bcs::from_bytes(summary_bcs).map_err(|e| unavailable("GetCheckpoint summary", e.to_string()))?;
-    let gas_price = client.reference_gas_price().await.map_err(|e| unavailable("GetEpoch", e.to_string()))?;
+        .ok_or_else(|| unavailable(ChainProblem::Missing { call: "GetCheckpoint", field: "summary bcs" }))?;
+    let summary: CheckpointSummary = bcs::from_bytes(summary_bcs).map_err(|e| unavailable(ChainProblem::Summary(e)))?;
+    let gas_price = client
+        .reference_gas_price()
+        .await
+        .map_err(|source| unavailable(ChainProblem::Client { call: "GetEpoch", source }))?;
     Ok(Observed { checkpoint: summary.sequence_number, timestamp_ms: summary.timestamp_ms, gas_price })
 }
 

@@ -53,8 +53,8 @@ mod rate_limit;
 mod registration;
 mod server;
 
-pub use client::{FetchError, FetchedKeys, KeyServerInfo, ServerFailure, fetch_and_decrypt, fetch_keys};
-pub use error::RequestError;
+pub use client::{FetchError, FetchedKeys, KeyServerInfo, ServerFailure, ServerProblem, fetch_and_decrypt, fetch_keys};
+pub use error::{ChainProblem, RequestError};
 pub use mode::{PermissionedClient, ServedKey, ServerMode};
 pub use ptb::{APPROVE_PREFIX, KeyRequestPtb, PtbError, check_ptb};
 pub use registration::{RegistrationError, register_key_server};

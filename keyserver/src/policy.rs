@@ -7,7 +7,7 @@ use sui_sdk_types::{
     Address, GasPayment, ProgrammableTransaction, Transaction, TransactionExpiration, TransactionKind,
 };
 
-use crate::error::RequestError;
+use crate::error::{ChainProblem, RequestError};
 
 /// Simulates `ptb` with `user` as the sender; `Ok` when every call returned.
 pub(crate) async fn evaluate(
@@ -19,11 +19,12 @@ pub(crate) async fn evaluate(
     // A full node checks gas even in a simulation; any SUI coin of the user's will do, and
     // nothing is charged.
     let gas = select_gas(client, user, SIMULATION_GAS_BUDGET).await.map_err(|e| match e {
-        PaymentError::InsufficientBalance { available, .. } => RequestError::InvalidParameter(format!(
-            "user {user} needs a SUI coin of at least {SIMULATION_GAS_BUDGET} MIST for the policy simulation, \
-             the largest holds {available}"
-        )),
-        PaymentError::Client(e) => RequestError::ChainUnavailable(e.to_string()),
+        PaymentError::InsufficientBalance { available, .. } => {
+            RequestError::NoGasCoin { user, needed: SIMULATION_GAS_BUDGET, available }
+        }
+        PaymentError::Client(source) => {
+            RequestError::ChainUnavailable(ChainProblem::Client { call: "the user's SUI coins", source })
+        }
     })?;
     let transaction = Transaction {
         kind: TransactionKind::ProgrammableTransaction(ptb),
@@ -43,8 +44,8 @@ pub(crate) async fn evaluate(
             None => format!("the policy call failed: {:?}", failure.error),
         })),
         Err(e) => match e.code() {
-            Some(code) if is_input_problem(code) => Err(RequestError::InvalidParameter(e.to_string())),
-            _ => Err(RequestError::ChainUnavailable(e.to_string())),
+            Some(code) if is_input_problem(code) => Err(RequestError::InvalidParameter(e)),
+            _ => Err(RequestError::ChainUnavailable(ChainProblem::Client { call: "SimulateTransaction", source: e })),
         },
     }
 }

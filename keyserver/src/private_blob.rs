@@ -27,10 +27,10 @@
 use std::fmt;
 
 use floe_chain::floe::seal::Subscription;
-use floe_chain::floe::{FloeObject, MoveType, SealCalls, SharedObject};
-use floe_chain::{ChainClient, Packages};
+use floe_chain::floe::{FloeObject, MoveType, ObjectMismatch, SealCalls, SharedObject};
+use floe_chain::{ChainClient, ClientError, Packages};
 use floe_seal::session::SessionKey;
-use floe_seal::{EncryptedObject, Identity, KeyServer as SealServer, ObjectId, Payload, encrypt};
+use floe_seal::{EncryptedObject, Identity, KeyServer as SealServer, Payload, encrypt};
 use rand::{CryptoRng, RngCore};
 use sui_sdk_types::{Address, Digest, ObjectReference, ProgrammableTransaction, TransactionKind, TypeTag};
 use sui_transaction_builder::{ObjectInput, TransactionBuilder};
@@ -105,7 +105,8 @@ pub enum PrivateBlobError {
         /// The prefix.
         id: Address,
         /// What the chain says about it.
-        reason: String,
+        #[source]
+        reason: NotAPolicy,
     },
     /// The reader holds no subscription to the service.
     #[error("{reader} holds no Subscription to service {service}; buy one first (`floe subscribe {service}`)")]
@@ -116,16 +117,28 @@ pub enum PrivateBlobError {
         reader: Address,
     },
     /// The reader's subscriptions could not be listed.
-    #[error("cannot list the subscriptions of {reader}: {reason}")]
+    #[error("cannot list the subscriptions of {reader}: {source}")]
     Chain {
         /// The reader.
         reader: Address,
         /// What failed.
-        reason: String,
+        #[source]
+        source: ClientError,
     },
     /// The key servers did not release enough keys, or the keys did not decrypt.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+}
+
+/// Why an identity's prefix names no allowlist or subscription service.
+#[derive(Debug, thiserror::Error)]
+pub enum NotAPolicy {
+    /// No object has that id.
+    #[error("{0} (an owner-only blob of another address looks like this)")]
+    Missing(#[source] ClientError),
+    /// The object is something else.
+    #[error(transparent)]
+    Object(#[from] ObjectMismatch),
 }
 
 impl Policy {
@@ -174,18 +187,16 @@ impl Policy {
         if prefix == reader {
             return Ok(Self::Owner(reader));
         }
-        let unknown = |reason: String| PrivateBlobError::UnknownPolicy { id: prefix, reason };
-        let object = chain
-            .get_object(prefix)
-            .await
-            .map_err(|e| unknown(format!("{e} (an owner-only blob of another address looks like this)")))?;
-        let shared = SharedObject::from_object(&object).map_err(|e| unknown(e.to_string()))?;
-        let contents = object.as_struct().ok_or_else(|| unknown("it is a package".to_owned()))?;
+        let unknown = |reason: NotAPolicy| PrivateBlobError::UnknownPolicy { id: prefix, reason };
+        let object = chain.get_object(prefix).await.map_err(|e| unknown(NotAPolicy::Missing(e)))?;
+        let mismatch = |reason: ObjectMismatch| unknown(reason.into());
+        let shared = SharedObject::from_object(&object).map_err(|e| mismatch(e.into()))?;
+        let contents = object.as_struct().ok_or_else(|| mismatch(ObjectMismatch::Package))?;
         match FloeObject::from_move_struct(packages, contents) {
             Ok(FloeObject::Allowlist(_)) => Ok(Self::Allowlist(shared)),
             Ok(FloeObject::Service { coin_type, .. }) => Ok(Self::Subscription { service: shared, coin_type }),
-            Ok(_) => Err(unknown(format!("it is a {}", contents.object_type()))),
-            Err(e) => Err(unknown(e.to_string())),
+            Ok(_) => Err(mismatch(ObjectMismatch::of_type(contents.object_type()))),
+            Err(e) => Err(mismatch(e.into())),
         }
     }
 }
@@ -226,7 +237,7 @@ impl Approval {
         let owned = chain
             .owned_objects(reader, Some(&Subscription::struct_tag(packages)))
             .await
-            .map_err(|e| PrivateBlobError::Chain { reader, reason: e.to_string() })?;
+            .map_err(|source| PrivateBlobError::Chain { reader, source })?;
         let newest = owned
             .iter()
             .filter_map(|object| {
@@ -265,11 +276,9 @@ pub fn seal_blob<R: RngCore + CryptoRng>(
     threshold: u8,
     data: &[u8],
 ) -> Result<Vec<u8>, PrivateBlobError> {
-    let identity = Identity::new(ObjectId(package.into_inner()), policy.new_id(rng));
-    let servers: Vec<SealServer> = servers
-        .iter()
-        .map(|s| SealServer { object_id: ObjectId(s.object_id.into_inner()), public_key: s.public_key })
-        .collect();
+    let identity = Identity::new(package, policy.new_id(rng));
+    let servers: Vec<SealServer> =
+        servers.iter().map(|s| SealServer { object_id: s.object_id, public_key: s.public_key }).collect();
     let (object, _) = encrypt(rng, &identity, &servers, threshold, Payload::Aes256Gcm { data, aad: None })
         .map_err(PrivateBlobError::Seal)?;
     Ok(object.to_bytes())
@@ -293,7 +302,7 @@ pub async fn open_blob(
 ) -> Result<Vec<u8>, PrivateBlobError> {
     let object = parse_sealed(bytes)?;
     let header = &object.header;
-    let found = Address::new(header.package_id.0);
+    let found = header.package_id;
     if found != seal.package {
         return Err(PrivateBlobError::WrongPackage { expected: seal.package, found });
     }

@@ -15,7 +15,7 @@ pub enum RegistrationError {
     Execute(#[from] ExecuteError),
     /// The transaction succeeded but created no object.
     #[error("the registration transaction {0} created no KeyServer object")]
-    NothingCreated(String),
+    NothingCreated(sui_sdk_types::Digest),
 }
 
 /// Registers a key server under `packages.seal` and returns its `KeyServer` object id, which
@@ -45,5 +45,5 @@ pub async fn register_key_server(
         .into_iter()
         .find(|o| o.owner == Owner::Address(operator.address()))
         .map(|o| *o.reference.object_id())
-        .ok_or_else(|| RegistrationError::NothingCreated(executed.digest.to_string()))
+        .ok_or_else(|| RegistrationError::NothingCreated(executed.digest))
 }

@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use floe_chain::ChainClient;
 use floe_seal::curve::{G1_LENGTH, G2_LENGTH};
-use floe_seal::{EphemeralPublicKey, EphemeralVerificationKey, Identity, MasterKey, ObjectId};
+use floe_seal::{EphemeralPublicKey, EphemeralVerificationKey, Identity, MasterKey};
 use floe_serve::Cors;
 use serde::Deserialize;
 use sui_sdk_types::{Address, Ed25519Signature, ProgrammableTransaction};
@@ -267,7 +267,7 @@ async fn fetch_key(
     let observed = state.view.fresh(now, state.max_staleness)?;
     policy::evaluate(&state.chain, checked.ptb, user, observed.gas_price).await?;
 
-    let package = ObjectId(checked.package.into_inner());
+    let package = checked.package;
     let mut rng = rand::thread_rng();
     let decryption_keys = checked
         .ids

@@ -21,7 +21,7 @@ use floe_keyserver::api::{
 use floe_keyserver::{FetchError, fetch_and_decrypt, fetch_keys};
 use floe_seal::session::SessionKey;
 use floe_seal::{
-    EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, KeyServer as SealServer, ObjectId, Payload, encrypt,
+    EncryptedObject, EncryptedUserKey, EphemeralSecret, Identity, KeyServer as SealServer, Payload, encrypt,
 };
 use sui_sdk_types::{Address, Owner, ProgrammableTransaction, StructTag, TypeTag};
 use sui_transaction_builder::ObjectInput;
@@ -29,12 +29,9 @@ use sui_transaction_builder::ObjectInput;
 const THRESHOLD: u8 = 2;
 
 fn encrypt_for(net: &Net, inner_id: &[u8], data: &[u8]) -> EncryptedObject {
-    let servers: Vec<SealServer> = net
-        .infos
-        .iter()
-        .map(|s| SealServer { object_id: ObjectId(s.object_id.into_inner()), public_key: s.public_key })
-        .collect();
-    let identity = Identity::new(ObjectId(SEAL_PACKAGE.into_inner()), inner_id.to_vec());
+    let servers: Vec<SealServer> =
+        net.infos.iter().map(|s| SealServer { object_id: s.object_id, public_key: s.public_key }).collect();
+    let identity = Identity::new(SEAL_PACKAGE, inner_id.to_vec());
     let (object, _) =
         encrypt(&mut rand::thread_rng(), &identity, &servers, THRESHOLD, Payload::Aes256Gcm { data, aad: None })
             .unwrap();
@@ -53,7 +50,10 @@ async fn open(
 fn assert_denied(result: Result<Vec<u8>, FetchError>, reason: &str) {
     match result {
         Err(FetchError::NotEnoughServers { answered: 0, failures, .. }) => {
-            assert!(failures.iter().all(|f| f.reason.contains(reason)), "{failures:?} should all say {reason}");
+            assert!(
+                failures.iter().all(|f| f.reason.to_string().contains(reason)),
+                "{failures:?} should all say {reason}"
+            );
         }
         other => panic!("expected every server to refuse with {reason}, got {other:?}"),
     }
@@ -201,7 +201,7 @@ async fn fetched_keys_verify_and_cover_every_id_of_the_ptb() {
     let keys = fetch_keys(&net.http, &net.infos, 2, &net.session(&net.alice), &approve).await.unwrap();
     assert_eq!(keys.len(), 3);
     for id in &ids {
-        let identity = Identity::new(ObjectId(SEAL_PACKAGE.into_inner()), id.clone());
+        let identity = Identity::new(SEAL_PACKAGE, id.clone());
         assert_eq!(keys.for_identity(&identity).unwrap().len(), 2, "stops at the threshold");
     }
     net.shutdown().await;
@@ -319,7 +319,7 @@ async fn a_granted_answer_is_in_seals_shape_with_the_version_header() {
     assert_eq!(answer.headers().get(KEY_SERVER_VERSION_HEADER).unwrap(), KEY_SERVER_VERSION);
     let json: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
     // The id is a JSON array of bytes: package id ‖ inner id.
-    let full_id = Identity::new(ObjectId(SEAL_PACKAGE.into_inner()), net.bob.address().as_bytes().to_vec()).full_id();
+    let full_id = Identity::new(SEAL_PACKAGE, net.bob.address().as_bytes().to_vec()).full_id();
     let id: Vec<u8> = serde_json::from_value(json["decryption_keys"][0]["id"].clone()).unwrap();
     assert_eq!(id, full_id);
     let response: FetchKeyResponse = serde_json::from_value(json).unwrap();
@@ -328,9 +328,7 @@ async fn a_granted_answer_is_in_seals_shape_with_the_version_header() {
     };
     let encrypted = EncryptedUserKey::from_bytes(&[part(0), part(1)]).unwrap();
     let server = &net.infos[0];
-    secret
-        .decrypt_and_verify(&encrypted, &full_id, &server.public_key, ObjectId(server.object_id.into_inner()))
-        .unwrap();
+    secret.decrypt_and_verify(&encrypted, &full_id, &server.public_key, server.object_id).unwrap();
     net.shutdown().await;
 }
 

@@ -76,7 +76,8 @@ async fn each_client_gets_its_own_key_for_its_own_packages() {
     match fetch_keys(&net.http, std::slice::from_ref(&second), 1, &foreign_session, &unlisted).await {
         Err(FetchError::NotEnoughServers { failures, .. }) => {
             assert!(
-                failures[0].reason.contains("400") && failures[0].reason.contains("UnsupportedPackageId"),
+                failures[0].reason.to_string().contains("400")
+                    && failures[0].reason.to_string().contains("UnsupportedPackageId"),
                 "{failures:?}"
             );
         }
@@ -110,7 +111,9 @@ async fn wait_fresh<T, F: std::future::Future<Output = Result<T, FetchError>>>(
 ) -> Result<T, FetchError> {
     for _ in 0..50 {
         match attempt().await {
-            Err(FetchError::NotEnoughServers { failures, .. }) if failures.iter().any(|f| f.reason.contains("503")) => {
+            Err(FetchError::NotEnoughServers { failures, .. })
+                if failures.iter().any(|f| f.reason.to_string().contains("503")) =>
+            {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
             }
             other => return other,

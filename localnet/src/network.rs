@@ -67,13 +67,31 @@ pub enum LocalnetError {
     /// The indexer failed.
     #[error("indexer: {0}")]
     Indexer(#[from] floe_indexer::ServiceError),
-    /// A key server failed.
-    #[error("key server {index}: {reason}")]
-    KeyServer {
+    /// A key server could not be registered on chain.
+    #[error("key server {index}: {source}")]
+    KeyServerRegistration {
         /// Which key server.
         index: usize,
         /// What failed.
-        reason: String,
+        #[source]
+        source: floe_keyserver::RegistrationError,
+    },
+    /// A key server could not start serving.
+    #[error("key server {index}: {source}")]
+    KeyServerServe {
+        /// Which key server.
+        index: usize,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// There is no key server of that index.
+    #[error("key server {index}: there are only {count} key servers")]
+    NoKeyServer {
+        /// The index asked for.
+        index: usize,
+        /// The key servers running.
+        count: usize,
     },
     /// The record of the ports of the first start.
     #[error(transparent)]
@@ -291,10 +309,8 @@ impl Localnet {
 
     /// Stops key server `index` (its entry stays in [`Self::key_servers`]; requests to it fail).
     pub async fn stop_key_server(&mut self, index: usize) -> Result<(), LocalnetError> {
-        let server = self.key_servers.get_mut(index).ok_or(LocalnetError::KeyServer {
-            index,
-            reason: format!("there are only {} key servers", self.key_server_entries.len()),
-        })?;
+        let count = self.key_server_entries.len();
+        let server = self.key_servers.get_mut(index).ok_or(LocalnetError::NoKeyServer { index, count })?;
         if let Some(server) = server.take() {
             server.shutdown().await;
         }
@@ -543,13 +559,13 @@ async fn start_key_servers(
                 &master_key.public_key(),
             )
             .await
-            .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?,
+            .map_err(|source| LocalnetError::KeyServerRegistration { index: i, source })?,
         };
         let mut server_config = KeyServerConfig::new(master_key, object_id, chain.clone());
         server_config.cors = floe_serve::Cors::AnyOrigin;
         server_config.tls = tls.clone();
         let server = KeyServer::serve(listener, server_config)
-            .map_err(|e| LocalnetError::KeyServer { index: i, reason: e.to_string() })?;
+            .map_err(|source| LocalnetError::KeyServerServe { index: i, source })?;
         servers.push(server);
         entries.push(KeyServerEntry { object_id, url });
     }

@@ -53,10 +53,11 @@ pub(crate) async fn bounded(url: &str, mut response: reqwest::Response, limit: u
 
 /// The `data` of a JSON success answer.
 pub(crate) fn json<T: for<'de> Deserialize<'de>>(url: &str, bytes: &[u8]) -> Result<T, NodeApiError> {
-    let invalid = |reason: String| NodeApiError::Invalid { url: url.to_owned(), reason };
     match serde_json::from_slice::<Envelope<T>>(bytes) {
         Ok(Envelope::Success { data, .. }) => Ok(data),
-        Ok(Envelope::Error { code, message }) => Err(invalid(format!("error {code} with a success status: {message}"))),
-        Err(error) => Err(invalid(format!("JSON answer: {error}"))),
+        Ok(Envelope::Error { code, message }) => {
+            Err(NodeApiError::invalid(url, format!("error {code} with a success status: {message}")))
+        }
+        Err(error) => Err(NodeApiError::invalid(url, error)),
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     answer::{bounded, json, transport},
     bounds::{self, BLOB_ID_BYTES, MAX_JSON_ANSWER},
     challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer},
-    error::NodeApiError,
+    error::{InvalidAnswer, NodeApiError},
     paths,
     signed::{ConfirmationAnswer, SignedMessageJson},
     status::BlobStatus,
@@ -105,14 +105,15 @@ impl NodeClient {
     ) -> Result<VerifiedBlobMetadata, NodeApiError> {
         let url = self.url_of(&paths::metadata(blob_id));
         let bytes = self.get(&url, bounds::max_metadata_answer(config), timeout).await?;
-        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
-        let (id, metadata) =
-            bytes.split_at_checked(BLOB_ID_BYTES).ok_or_else(|| invalid("shorter than a blob id".into()))?;
+        let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
+        let (id, metadata) = bytes
+            .split_at_checked(BLOB_ID_BYTES)
+            .ok_or_else(|| invalid(String::from("shorter than a blob id").into()))?;
         if id != blob_id.0 {
-            return Err(invalid(format!("answer is for blob {}", BlobId(id.try_into().expect("32 bytes")))));
+            return Err(invalid(format!("answer is for blob {}", BlobId(id.try_into().expect("32 bytes"))).into()));
         }
-        let metadata = BlobMetadata::from_bcs(metadata).map_err(|error| invalid(error.to_string()))?;
-        metadata.verify(config, blob_id).map_err(|error| invalid(error.to_string()))
+        let metadata = BlobMetadata::from_bcs(metadata).map_err(|error| invalid(error.into()))?;
+        metadata.verify(config, blob_id).map_err(|error| invalid(error.into()))
     }
 
     /// `GET /v1/blobs/{id}/slivers/{pair}/{axis}`, checked against `metadata` (shape, index and
@@ -128,17 +129,19 @@ impl NodeClient {
         let url = self.url_of(&paths::sliver(metadata.blob_id(), pair, axis));
         let limit = bounds::max_sliver_answer(config, axis, metadata.symbol_size(config));
         let bytes = self.get(&url, limit, timeout).await?;
-        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
-        let sliver = Sliver::from_bcs(axis, &bytes).map_err(|error| invalid(error.to_string()))?;
+        let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
+        let sliver = Sliver::from_bcs(axis, &bytes).map_err(|error| invalid(error.into()))?;
         let expected = pair.sliver_index(axis, config.n_shards());
         if sliver.index() != expected {
-            return Err(invalid(format!("{axis} sliver has index {}, pair {pair} holds {expected}", sliver.index())));
+            return Err(invalid(
+                format!("{axis} sliver has index {}, pair {pair} holds {expected}", sliver.index()).into(),
+            ));
         }
         let (config, metadata) = (*config, metadata.clone());
         tokio::task::spawn_blocking(move || VerifiedSliver::new(&config, &metadata, sliver))
             .await
-            .map_err(|error| invalid(format!("verification task failed: {error}")))?
-            .map_err(|error| invalid(error.to_string()))
+            .map_err(|error| invalid(error.into()))?
+            .map_err(|error| invalid(error.into()))
     }
 
     /// `GET /v1/blobs/{id}/recoverySymbols`: the symbols the node offers for the `targets`
@@ -163,7 +166,7 @@ impl NodeClient {
         );
         let limit = bounds::max_recovery_response(config, symbol_size, targets.len());
         let bytes = self.get(&url, limit, timeout).await?;
-        bcs::from_bytes(&bytes).map_err(|error| NodeApiError::Invalid { url, reason: error.to_string() })
+        bcs::from_bytes(&bytes).map_err(|error| NodeApiError::invalid(&url, error))
     }
 
     /// `GET /v1/blobs/{id}/confirmation/...`: the node's signed storage confirmation, checked to
@@ -178,7 +181,7 @@ impl NodeClient {
         let path = paths::confirmation(&expected.blob_id, &expected.persistence);
         let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
         let bytes = self.get(&url, MAX_JSON_ANSWER, timeout + wait).await?;
-        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
+        let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
         let ConfirmationAnswer { signed: SignedMessageJson(signed) } = json(&url, &bytes)?;
         if signed.serialized != expected.to_bytes() {
             if let Ok(got) = StorageConfirmation::from_bytes(&signed.serialized)
@@ -189,11 +192,9 @@ impl NodeClient {
             }
             let got = StorageConfirmation::from_bytes(&signed.serialized)
                 .map_or_else(|error| format!("unparsable ({error})"), |message| format!("{message:?}"));
-            return Err(invalid(format!("confirmation is {got}, expected {expected:?}")));
+            return Err(invalid(format!("confirmation is {got}, expected {expected:?}").into()));
         }
-        signed
-            .verify(key)
-            .map_err(|error| invalid(format!("signature does not verify with the member key: {error}")))?;
+        signed.verify(key).map_err(|error| invalid(error.into()))?;
         Ok(signed)
     }
 
@@ -211,8 +212,8 @@ impl NodeClient {
         let body = bcs::to_bytes(signed).expect("BCS of plain data cannot fail");
         let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
         let bytes = bounded(&url, response, bounds::max_sync_page_answer(config, request.count)).await?;
-        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
-        let page: SyncShardPage = bcs::from_bytes(&bytes).map_err(|error| invalid(error.to_string()))?;
+        let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
+        let page: SyncShardPage = bcs::from_bytes(&bytes).map_err(|error| invalid(error.into()))?;
         page.check(config, request).map_err(invalid)
     }
 
@@ -228,10 +229,10 @@ impl NodeClient {
             bcs::to_bytes(&ChallengeRequest { samples: samples.to_vec() }).expect("BCS of plain data cannot fail");
         let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
         let bytes = bounded(&url, response, bounds::max_challenge_answer(samples.len())).await?;
-        let invalid = |reason: String| NodeApiError::Invalid { url: url.clone(), reason };
-        let answer: ChallengeResponse = bcs::from_bytes(&bytes).map_err(|error| invalid(error.to_string()))?;
+        let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
+        let answer: ChallengeResponse = bcs::from_bytes(&bytes).map_err(|error| invalid(error.into()))?;
         if answer.answers.len() != samples.len() {
-            return Err(invalid(format!("{} answers to {} samples", answer.answers.len(), samples.len())));
+            return Err(invalid(format!("{} answers to {} samples", answer.answers.len(), samples.len()).into()));
         }
         Ok(answer.answers)
     }
@@ -246,7 +247,7 @@ impl NodeClient {
     ) -> Result<Vec<SignedMessage>, NodeApiError> {
         let url = self.url_of(&paths::challenge_outcomes(epoch));
         let bytes = self.get(&url, bounds::max_challenge_outcomes_answer(members), timeout).await?;
-        bcs::from_bytes(&bytes).map_err(|error| NodeApiError::Invalid { url, reason: error.to_string() })
+        bcs::from_bytes(&bytes).map_err(|error| NodeApiError::invalid(&url, error))
     }
 
     /// `GET /v1/health`.

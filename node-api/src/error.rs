@@ -1,6 +1,8 @@
 //! Why a request to a storage node failed.
 
-use floe_encoder::Epoch;
+use floe_encoder::bls::BlsError;
+use floe_encoder::error::{MetadataError, SliverError};
+use floe_encoder::{BlobId, Epoch, SliverType};
 
 /// Why a request to a storage node failed.
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +61,52 @@ pub enum NodeApiError {
         /// The URL.
         url: String,
         /// What was wrong.
-        reason: String,
+        #[source]
+        reason: InvalidAnswer,
     },
+}
+
+/// What was wrong with an answer that does not decode or does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum InvalidAnswer {
+    /// A check of this crate failed; the text names it and the values involved.
+    #[error("{0}")]
+    Described(String),
+    /// The body is not the BCS the route answers with.
+    #[error(transparent)]
+    Bcs(#[from] bcs::Error),
+    /// The body is not the JSON envelope the route answers with.
+    #[error("JSON answer: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The metadata does not verify against the blob id asked for.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// The sliver does not verify against the metadata.
+    #[error(transparent)]
+    Sliver(#[from] SliverError),
+    /// A sliver of a shard-sync page does not decode.
+    #[error("{axis} sliver of blob {blob_id}: {source}")]
+    PageSliver {
+        /// The axis synced.
+        axis: SliverType,
+        /// The blob it claims to be of.
+        blob_id: BlobId,
+        /// Why it does not decode.
+        #[source]
+        source: SliverError,
+    },
+    /// The confirmation's signature does not verify with the member's key.
+    #[error("signature does not verify with the member key: {0}")]
+    Signature(#[from] BlsError),
+    /// The sliver's verification could not run to its end.
+    #[error("verification task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<String> for InvalidAnswer {
+    fn from(text: String) -> Self {
+        Self::Described(text)
+    }
 }
 
 impl NodeApiError {
@@ -74,6 +120,11 @@ impl NodeApiError {
             Self::OtherEpoch { signed, expected, .. } => signed < expected,
             Self::TooLarge { .. } | Self::Invalid { .. } | Self::WrongTlsKey { .. } => false,
         }
+    }
+
+    /// The answer from `url` is invalid for `reason`.
+    pub fn invalid(url: &str, reason: impl Into<InvalidAnswer>) -> Self {
+        Self::Invalid { url: url.to_owned(), reason: reason.into() }
     }
 
     /// The HTTP status, if the node answered with one.
@@ -94,7 +145,7 @@ mod tests {
         let status = |status| NodeApiError::Status { url: String::new(), status, message: String::new() };
         assert!(status(403).is_transient() && status(409).is_transient() && status(503).is_transient());
         assert!(!status(400).is_transient() && !status(404).is_transient());
-        assert!(!NodeApiError::Invalid { url: String::new(), reason: String::new() }.is_transient());
+        assert!(!NodeApiError::invalid("", String::new()).is_transient());
         assert!(!NodeApiError::TooLarge { url: String::new(), limit: 1 }.is_transient());
         assert_eq!(status(409).status(), Some(409));
         assert_eq!(NodeApiError::TooLarge { url: String::new(), limit: 1 }.status(), None);

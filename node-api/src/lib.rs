@@ -59,7 +59,7 @@ pub mod tls;
 pub use challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer};
 pub use client::NodeClient;
 pub use envelope::{Envelope, ErrorEnvelope};
-pub use error::NodeApiError;
+pub use error::{InvalidAnswer, NodeApiError};
 pub use health::{Health, IntegrityStatus};
 pub use signed::{ConfirmationAnswer, SignedJsonError, SignedMessageJson};
 pub use status::{BlobStatus, DeletableCounts};

@@ -7,6 +7,8 @@
 use floe_encoder::{BlobId, EncodingConfig, Sliver, mapping, messages::SyncShardRequest};
 use serde::{Deserialize, Serialize};
 
+use crate::error::InvalidAnswer;
+
 /// The answer to `POST /v1/migrate/sync_shard` (BCS).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncShardPage {
@@ -40,20 +42,23 @@ impl SyncShardPage {
     /// Checks the page against `request`: at most `count` slivers, strictly ascending ids from
     /// `start` on, each a sliver of the request's axis with the index the blob's pair on that
     /// shard holds, and `next` (if any) after the last sliver.
-    pub fn check(self, config: &EncodingConfig, request: &SyncShardRequest) -> Result<SyncedSlivers, String> {
+    pub fn check(self, config: &EncodingConfig, request: &SyncShardRequest) -> Result<SyncedSlivers, InvalidAnswer> {
         if self.slivers.len() > usize::from(request.count) {
-            return Err(format!("{} slivers sent, {} asked for", self.slivers.len(), request.count));
+            return Err(format!("{} slivers sent, {} asked for", self.slivers.len(), request.count).into());
         }
         let n_shards = config.n_shards();
         let mut previous: Option<BlobId> = None;
         let mut slivers = Vec::with_capacity(self.slivers.len());
         for PageSliver { blob_id, sliver: bytes } in self.slivers {
             if blob_id < request.start || previous.is_some_and(|previous| blob_id <= previous) {
-                return Err(format!("blob {blob_id} is out of order"));
+                return Err(format!("blob {blob_id} is out of order").into());
             }
             previous = Some(blob_id);
-            let sliver = Sliver::from_bcs(request.axis, &bytes)
-                .map_err(|error| format!("{} sliver of blob {blob_id}: {error}", request.axis))?;
+            let sliver = Sliver::from_bcs(request.axis, &bytes).map_err(|source| InvalidAnswer::PageSliver {
+                axis: request.axis,
+                blob_id,
+                source,
+            })?;
             let expected =
                 mapping::pair_for_shard(request.shard, &blob_id, n_shards).sliver_index(request.axis, n_shards);
             if sliver.index() != expected {
@@ -62,14 +67,15 @@ impl SyncShardPage {
                     request.axis,
                     sliver.index(),
                     request.shard
-                ));
+                )
+                .into());
             }
             slivers.push((blob_id, sliver));
         }
         if let (Some(next), Some(last)) = (self.next, previous)
             && next <= last
         {
-            return Err(format!("next page starts at {next}, not after the last blob sent"));
+            return Err(format!("next page starts at {next}, not after the last blob sent").into());
         }
         Ok(SyncedSlivers { slivers, next: self.next })
     }
@@ -108,16 +114,16 @@ mod tests {
         };
         let checked = page(&[0, 1, 2], None).check(&config, &request).unwrap();
         assert_eq!(checked.slivers.len(), 3);
-        assert!(page(&[1, 0], None).check(&config, &request).unwrap_err().contains("out of order"));
-        assert!(page(&[0, 1], Some(ids[0])).check(&config, &request).unwrap_err().contains("next page"));
+        assert!(page(&[1, 0], None).check(&config, &request).unwrap_err().to_string().contains("out of order"));
+        assert!(page(&[0, 1], Some(ids[0])).check(&config, &request).unwrap_err().to_string().contains("next page"));
         let mut wrong_shard = page(&[0], None);
         let pair = mapping::pair_for_shard(ShardIndex(2), &ids[0], 4);
         let blob = blobs.iter().find(|blob| blob.metadata.blob_id() == &ids[0]).unwrap();
         wrong_shard.slivers[0].sliver = blob.pairs[pair.as_usize()].primary.to_bcs();
         if pair != mapping::pair_for_shard(shard, &ids[0], 4) {
-            assert!(wrong_shard.check(&config, &request).unwrap_err().contains("has index"));
+            assert!(wrong_shard.check(&config, &request).unwrap_err().to_string().contains("has index"));
         }
         let too_many = SyncShardRequest { count: 2, ..request };
-        assert!(page(&[0, 1, 2], None).check(&config, &too_many).unwrap_err().contains("asked for"));
+        assert!(page(&[0, 1, 2], None).check(&config, &too_many).unwrap_err().to_string().contains("asked for"));
     }
 }

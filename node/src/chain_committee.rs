@@ -63,9 +63,8 @@ impl ChainCommittee {
 impl CommitteeSource for ChainCommittee {
     fn current(&self) -> BoxFuture<'_, Result<Committee, CommitteeSourceError>> {
         Box::pin(async move {
-            let info = self.reader.committee().await.map_err(|error| CommitteeSourceError(error.to_string()))?;
-            committee_from(&info)
-                .map_err(|error| CommitteeSourceError(format!("the chain's committee is invalid: {error}")))
+            let info = self.reader.committee().await?;
+            Ok(committee_from(&info)?)
         })
     }
 }

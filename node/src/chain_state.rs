@@ -45,7 +45,11 @@ use std::{
     sync::{Arc, RwLock},
 };
 
-use floe_encoder::{BlobId, Epoch, ShardIndex, bls::BlsPublicKey, network_key::NetworkPublicKey};
+use floe_encoder::{
+    BlobId, Epoch, ShardIndex,
+    bls::{BlsError, BlsPublicKey},
+    network_key::NetworkPublicKey,
+};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
@@ -72,13 +76,20 @@ pub enum ChainStateError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A stored value does not decode.
-    #[error("stored {what} does not decode: {reason}")]
+    #[error("stored {what} does not decode: {source}")]
     Corrupt {
         /// What was read.
         what: &'static str,
         /// The decoding error.
-        reason: String,
+        #[source]
+        source: bcs::Error,
     },
+    /// A stored committee member's key is not a BLS public key.
+    #[error("stored committee key does not decode: {0}")]
+    CorruptKey(#[source] BlsError),
+    /// A stored blob key is not a 32-byte blob id.
+    #[error("stored blob key does not decode: {0} bytes, not 32")]
+    CorruptBlobKey(usize),
     /// The stored committee is not a valid committee.
     #[error("stored committee: {0}")]
     Committee(#[from] CommitteeError),
@@ -245,8 +256,7 @@ impl StoredCommittee {
             .members
             .into_iter()
             .map(|(key, shards, http_address, network_key)| {
-                let public_key = BlsPublicKey::from_bytes(&key)
-                    .map_err(|error| ChainStateError::Corrupt { what: "committee key", reason: error.to_string() })?;
+                let public_key = BlsPublicKey::from_bytes(&key).map_err(ChainStateError::CorruptKey)?;
                 Ok(CommitteeMember {
                     public_key,
                     shards: shards.into_iter().map(ShardIndex).collect(),
@@ -290,7 +300,7 @@ pub struct ChainState {
 }
 
 fn corrupt(what: &'static str) -> impl Fn(bcs::Error) -> ChainStateError {
-    move |error| ChainStateError::Corrupt { what, reason: error.to_string() }
+    move |source| ChainStateError::Corrupt { what, source }
 }
 
 impl ChainState {
@@ -309,7 +319,7 @@ impl ChainState {
             for entry in txn.open_table(BLOBS)?.iter()? {
                 let (key, value) = entry?;
                 let id = <[u8; 32]>::try_from(key.value())
-                    .map_err(|_| ChainStateError::Corrupt { what: "blob key", reason: "not 32 bytes".into() })?;
+                    .map_err(|_| ChainStateError::CorruptBlobKey(key.value().len()))?;
                 blobs.insert(BlobId(id), bcs::from_bytes(value.value()).map_err(corrupt("blob info"))?);
             }
             txn.open_table(DUTIES)?;

@@ -30,7 +30,12 @@
 
 use std::sync::Arc;
 
-use floe_encoder::{BlobId, EncodingConfig, Epoch, ShardIndex, bls::BlsPublicKey, network_key::NetworkPublicKey};
+use floe_encoder::{
+    BlobId, EncodingConfig, Epoch, ShardIndex,
+    bls::BlsPublicKey,
+    network_key::NetworkPublicKey,
+    shard_assignment::{self, ShardAssignmentError},
+};
 
 use crate::blob_info::BlobInfo;
 
@@ -71,20 +76,9 @@ pub struct Committee {
 /// Why a committee description was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommitteeError {
-    /// A shard index is not below the shard count.
-    #[error("shard {shard} is out of range for {n_shards} shards")]
-    ShardOutOfRange {
-        /// The shard.
-        shard: ShardIndex,
-        /// The shard count.
-        n_shards: u16,
-    },
-    /// Two members (or one member twice) hold the same shard.
-    #[error("shard {0} is assigned more than once")]
-    DuplicateShard(ShardIndex),
-    /// Some shard has no holder.
-    #[error("shard {0} is assigned to no member")]
-    UnassignedShard(ShardIndex),
+    /// Some shard is held by no member, by several, or is beyond the shard count.
+    #[error(transparent)]
+    Shards(#[from] ShardAssignmentError),
     /// The shard count is not one the encoding supports.
     #[error("unsupported shard count: {0}")]
     Encoding(#[from] floe_encoder::error::EncodeError),
@@ -94,18 +88,7 @@ impl Committee {
     /// A committee whose members hold every shard of `0..n_shards` exactly once.
     pub fn new(epoch: Epoch, n_shards: u16, members: Vec<CommitteeMember>) -> Result<Self, CommitteeError> {
         EncodingConfig::new(n_shards)?;
-        let mut seen = vec![false; usize::from(n_shards)];
-        for shard in members.iter().flat_map(|member| &member.shards) {
-            let slot =
-                seen.get_mut(shard.as_usize()).ok_or(CommitteeError::ShardOutOfRange { shard: *shard, n_shards })?;
-            if std::mem::replace(slot, true) {
-                return Err(CommitteeError::DuplicateShard(*shard));
-            }
-        }
-        if let Some(missing) = seen.iter().position(|held| !held) {
-            let missing = u16::try_from(missing).expect("below n_shards");
-            return Err(CommitteeError::UnassignedShard(ShardIndex(missing)));
-        }
+        shard_assignment::holders(n_shards, members.iter().map(|member| member.shards.as_slice()))?;
         Ok(Self { epoch, n_shards, members })
     }
 

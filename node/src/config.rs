@@ -66,8 +66,35 @@ pub enum ConfigError {
         /// `bls_key`, `network_key` or `sui_key`.
         which: &'static str,
         /// What was wrong.
-        reason: String,
+        reason: &'static str,
     },
+    /// A key's file could not be read.
+    #[error("{which} key: {}: {source}", path.display())]
+    KeyFile {
+        /// `bls_key`, `network_key` or `sui_key`.
+        which: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A hex key is not 64 hex digits.
+    #[error("{which} key: expected 64 hex digits ({what}), got {characters} characters: {source}")]
+    KeyHex {
+        /// `bls_key` or `network_key`.
+        which: &'static str,
+        /// What the 32 bytes are.
+        what: &'static str,
+        /// The characters given.
+        characters: usize,
+        /// Why they are not hex of 32 bytes.
+        #[source]
+        source: hex::FromHexError,
+    },
+    /// The network key cannot make the node's TLS certificate.
+    #[error("network_key key: {0}")]
+    Tls(#[source] floe_serve::TlsError),
     /// The deployment description could not be loaded.
     #[error(transparent)]
     Deployment(#[from] DeploymentError),
@@ -91,7 +118,7 @@ impl KeySource {
             Self::Seed(text) => Ok(text.trim().to_owned()),
             Self::File(path) => std::fs::read_to_string(base.join(path))
                 .map(|text| text.trim().to_owned())
-                .map_err(|error| ConfigError::Key { which, reason: format!("{}: {error}", path.display()) }),
+                .map_err(|source| ConfigError::KeyFile { which, path: path.clone(), source }),
         }
     }
 }
@@ -238,9 +265,11 @@ impl NodeConfig {
         let text = self.bls_key.text(&self.base_dir, "bls_key")?;
         let digits = text.strip_prefix("0x").unwrap_or(&text);
         let mut seed = [0u8; 32];
-        hex::decode_to_slice(digits, &mut seed).map_err(|error| ConfigError::Key {
+        hex::decode_to_slice(digits, &mut seed).map_err(|source| ConfigError::KeyHex {
             which: "bls_key",
-            reason: format!("expected 64 hex digits (a 32-byte seed), got {} characters: {error}", digits.len()),
+            what: "a 32-byte seed",
+            characters: digits.len(),
+            source,
         })?;
         Ok(BlsSecretKey::from_seed(&seed))
     }
@@ -251,12 +280,11 @@ impl NodeConfig {
         let text = source.text(&self.base_dir, "network_key")?;
         let digits = text.strip_prefix("0x").unwrap_or(&text);
         let mut seed = [0u8; 32];
-        hex::decode_to_slice(digits, &mut seed).map_err(|error| ConfigError::Key {
+        hex::decode_to_slice(digits, &mut seed).map_err(|source| ConfigError::KeyHex {
             which: "network_key",
-            reason: format!(
-                "expected 64 hex digits (an Ed25519 private key), got {} characters: {error}",
-                digits.len()
-            ),
+            what: "an Ed25519 private key",
+            characters: digits.len(),
+            source,
         })?;
         Ok(Some(NetworkKeyPair::from_seed(seed)))
     }
@@ -269,13 +297,10 @@ impl NodeConfig {
         }
         let key = self.network_key_pair()?.ok_or(ConfigError::Key {
             which: "network_key",
-            reason: "missing: a node serves TLS with its network key (set `plain_http = true` to serve plain HTTP)"
-                .into(),
+            reason: "missing: a node serves TLS with its network key (set `plain_http = true` to serve plain HTTP)",
         })?;
         let names = vec!["localhost".to_owned(), self.listen.ip().to_string()];
-        floe_serve::TlsIdentity::self_signed(&key.to_pkcs8_der(), &names)
-            .map(Some)
-            .map_err(|error| ConfigError::Key { which: "network_key", reason: error.to_string() })
+        floe_serve::TlsIdentity::self_signed(&key.to_pkcs8_der(), &names).map(Some).map_err(ConfigError::Tls)
     }
 
     /// The operator's Sui key, if configured.
@@ -291,7 +316,7 @@ impl NodeConfig {
         };
         key.map(Some).ok_or(ConfigError::Key {
             which: "sui_key",
-            reason: "expected suiprivkey1…, a sui.keystore entry or a sui.keystore file".into(),
+            reason: "expected suiprivkey1…, a sui.keystore entry or a sui.keystore file",
         })
     }
 

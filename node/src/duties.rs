@@ -31,10 +31,9 @@ use std::{
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder, Retryable};
 use floe_chain::{
     ClientError,
-    floe::{MoveType, staking::StorageNodeCap},
+    floe::{MoveType, ObjectMismatch, staking::StorageNodeCap},
 };
 use floe_encoder::{BlobId, Epoch, ShardIndex};
-use sui_sdk_types::ObjectData;
 use sui_transaction_builder::ObjectInput;
 use tokio::{
     sync::{Notify, watch},
@@ -173,8 +172,9 @@ pub enum EpochSyncError {
     BadCap {
         /// The object.
         id: sui_sdk_types::Address,
-        /// Why.
-        reason: String,
+        /// What it is instead.
+        #[source]
+        reason: ObjectMismatch,
     },
 }
 
@@ -208,11 +208,8 @@ impl EpochSyncReporter {
         let cap_type = StorageNodeCap::struct_tag(&self.operator.deployment().packages);
         let caps = self.operator.client().owned_objects(owner, Some(&cap_type)).await?;
         let object = caps.first().ok_or(EpochSyncError::NoCap(owner))?;
-        let ObjectData::Struct(data) = object.data() else {
-            return Err(EpochSyncError::BadCap { id: object.object_id(), reason: "not a Move object".into() });
-        };
-        let cap: StorageNodeCap = bcs::from_bytes(data.contents())
-            .map_err(|error| EpochSyncError::BadCap { id: object.object_id(), reason: error.to_string() })?;
+        let cap = StorageNodeCap::from_object(&self.operator.deployment().packages, object)
+            .map_err(|reason| EpochSyncError::BadCap { id: object.object_id(), reason })?;
         if cap.last_epoch_sync_done >= epoch {
             return Ok(false);
         }
@@ -437,16 +434,14 @@ impl DutyWorker {
             let mut added = 0;
             for blob_id in state.certified_blobs() {
                 if node.missing_slivers(&blob_id)?.iter().any(|missing| missing.shard == shard) {
-                    state
-                        .add_duty(&Duty::Recover(blob_id))
-                        .map_err(|error| crate::NodeError::Task(error.to_string()))?;
+                    state.add_duty(&Duty::Recover(blob_id))?;
                     added += 1;
                 }
             }
             Ok(added)
         })
         .await
-        .map_err(|error| crate::NodeError::Task(error.to_string()))??;
+        .map_err(crate::NodeError::Task)??;
         if added > 0 {
             tracing::info!(%shard, blobs = added, "blobs of a gained shard left to recovery");
         }

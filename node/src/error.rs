@@ -4,6 +4,7 @@
 use floe_encoder::{
     BlobId, Epoch, ShardIndex, SliverIndex, SliverPairIndex, SliverType,
     error::{MetadataError, RecoveryError, SliverError},
+    index::UnknownSliverType,
 };
 
 use crate::store::StoreError;
@@ -152,9 +153,12 @@ pub enum NodeError {
     /// A query parameter is missing or wrong.
     #[error("bad query: {0}")]
     BadQuery(String),
+    /// The `target_type` query parameter names no sliver type.
+    #[error("bad query: target_type: {0}")]
+    BadSliverType(#[source] UnknownSliverType),
     /// The inconsistency proof body is not BCS.
     #[error("malformed inconsistency proof: {0}")]
-    MalformedProof(String),
+    MalformedProof(#[source] bcs::Error),
     /// The proof is about the other axis than the URL says.
     #[error("the inconsistency proof targets a {actual} sliver, the URL says {expected}")]
     ProofAxisMismatch {
@@ -200,9 +204,18 @@ pub enum NodeError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The chain state kept with the store failed (boxed: the error stays small).
+    #[error(transparent)]
+    ChainState(Box<crate::chain_state::ChainStateError>),
     /// A blocking task panicked or was cancelled.
     #[error("internal task failed: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl From<crate::chain_state::ChainStateError> for NodeError {
+    fn from(error: crate::chain_state::ChainStateError) -> Self {
+        Self::ChainState(Box::new(error))
+    }
 }
 
 impl NodeError {
@@ -222,12 +235,13 @@ impl NodeError {
             | Self::WrongSliverIndex { .. }
             | Self::WrongSliver { .. }
             | Self::BadQuery(_)
+            | Self::BadSliverType(_)
             | Self::MalformedProof(_)
             | Self::ProofAxisMismatch { .. }
             | Self::ProofRejected { .. } => ErrorKind::BadRequest,
             Self::NotStored { .. } => ErrorKind::NotFound,
             Self::MetadataFirst(_) | Self::MissingSlivers { .. } | Self::EpochAhead { .. } => ErrorKind::Conflict,
-            Self::Store(_) | Self::Task(_) => ErrorKind::Internal,
+            Self::Store(_) | Self::ChainState(_) | Self::Task(_) => ErrorKind::Internal,
         }
     }
 }

@@ -39,7 +39,7 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 use backon::{ExponentialBuilder, Retryable};
 use floe_chain::{
     ChainClient, Checkpoint, ClientError, Packages, StreamPolicy,
-    floe::{DecodeError, FloeEvent},
+    floe::{DecodeError, FloeEvent, state::StateError},
 };
 use floe_encoder::{BlobId, Epoch, ShardIndex};
 use futures::{StreamExt, future::BoxFuture};
@@ -48,7 +48,7 @@ use tokio::sync::{Notify, watch};
 use crate::{
     chain_state::{ChainChange, ChainState, ChainStateError, Duty},
     chain_view::ChainView,
-    chain_view::Committee,
+    chain_view::{Committee, CommitteeError},
     node::StorageNode,
 };
 
@@ -62,9 +62,31 @@ pub const COMMITTEE_READ_DELAY: Duration = Duration::from_millis(200);
 pub const COMMITTEE_READ_MAX_DELAY: Duration = Duration::from_secs(5);
 
 /// Why the committee could not be read.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("reading the committee: {0}")]
-pub struct CommitteeSourceError(pub String);
+#[derive(Debug, thiserror::Error)]
+pub enum CommitteeSourceError {
+    /// The chain's System and Staking objects could not be read (boxed: the error stays small).
+    #[error("reading the committee: {0}")]
+    Read(#[source] Box<StateError>),
+    /// The chain's committee is not one the node can work with.
+    #[error("reading the committee: the chain's committee is invalid: {0}")]
+    Invalid(#[from] CommitteeError),
+    /// The chain has not reached the epoch the checkpoint stream announced.
+    #[error(
+        "reading the committee: the chain still shows the committee of epoch {shown}, expected {expected} or later"
+    )]
+    Behind {
+        /// The committee's epoch on chain.
+        shown: Epoch,
+        /// The epoch expected.
+        expected: Epoch,
+    },
+}
+
+impl From<StateError> for CommitteeSourceError {
+    fn from(error: StateError) -> Self {
+        Self::Read(Box::new(error))
+    }
+}
 
 /// Where the follower reads the current committee when the epoch changes.
 pub trait CommitteeSource: Send + Sync + 'static {
@@ -115,7 +137,7 @@ pub enum FollowError {
     Ended,
     /// A blocking task panicked.
     #[error("follower task failed: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// What one checkpoint means for the node.
@@ -206,7 +228,7 @@ impl Follower {
         let has_duties = !duties.is_empty();
         tokio::task::spawn_blocking(move || state.apply_checkpoint(sequence_number, &changes, &duties))
             .await
-            .map_err(|error| FollowError::Task(error.to_string()))?
+            .map_err(FollowError::Task)?
             .map_err(|source| FollowError::State { sequence_number, source })?;
         if has_duties {
             self.duties_added.notify_one();
@@ -345,10 +367,7 @@ impl Follower {
         let read = || async {
             let committee = self.committees.current().await?;
             if committee.epoch() < epoch {
-                return Err(CommitteeSourceError(format!(
-                    "the chain still shows the committee of epoch {}, expected {epoch} or later",
-                    committee.epoch()
-                )));
+                return Err(CommitteeSourceError::Behind { shown: committee.epoch(), expected: epoch });
             }
             Ok(committee)
         };

@@ -83,7 +83,7 @@ impl StorageNode {
             Ok(sliver) => Ok(sliver),
             Err(StoreError::DamagedSliver { damage, .. }) => {
                 let still_damaged = |record: &[u8]| stored_sliver::open(axis, record).is_err();
-                self.set_aside_sliver(shard, axis, blob_id, &damage.to_string(), still_damaged)?;
+                self.set_aside_sliver(shard, axis, blob_id, &damage, still_damaged)?;
                 Ok(None)
             }
             Err(error) => Err(error.into()),
@@ -97,11 +97,11 @@ impl StorageNode {
         shard: ShardIndex,
         axis: SliverType,
         blob_id: &BlobId,
-        reason: &str,
+        reason: &dyn std::error::Error,
         still_damaged: impl Fn(&[u8]) -> bool,
     ) -> Result<(), NodeError> {
         if self.store.remove_damaged_sliver(shard, axis, blob_id, still_damaged)? {
-            tracing::warn!(%blob_id, %shard, %axis, reason, "damaged sliver removed; it is repaired by recovery");
+            tracing::warn!(%blob_id, %shard, %axis, %reason, "damaged sliver removed; it is repaired by recovery");
             self.integrity.found_damage(*blob_id, Some((shard, axis)));
         }
         Ok(())
@@ -198,14 +198,11 @@ impl StorageNode {
         let (_, config) = self.committee();
         let not_stored = || NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id };
         let bytes = self.store.metadata_bytes(blob_id)?.ok_or_else(not_stored)?;
-        let checked = BlobMetadata::from_bcs(&bytes)
-            .map_err(|error| error.to_string())
-            .and_then(|metadata| metadata.verify(&config, blob_id).map_err(|error| error.to_string()));
-        match checked {
+        match BlobMetadata::from_bcs(&bytes).and_then(|metadata| metadata.verify(&config, blob_id)) {
             Ok(verified) => Ok(verified),
             Err(reason) => {
                 if self.store.remove_damaged_metadata(blob_id, &bytes)? {
-                    tracing::warn!(%blob_id, reason, "damaged metadata removed; it is repaired by recovery");
+                    tracing::warn!(%blob_id, %reason, "damaged metadata removed; it is repaired by recovery");
                     self.integrity.found_damage(*blob_id, None);
                 }
                 Err(not_stored())
@@ -394,7 +391,7 @@ impl StorageNode {
                     NodeError::Store(crate::store::StoreError::Corrupt {
                         what: "sliver",
                         blob_id: *blob_id,
-                        reason: error.to_string(),
+                        reason: Box::new(error.into()),
                     })
                 })?;
                 symbols.append(&mut produced);
@@ -412,8 +409,7 @@ impl StorageNode {
     /// Checks an inconsistency proof (BCS) against the stored metadata and, if it holds, signs
     /// "`blob_id` is invalid" for the current epoch.
     pub fn attest_invalid(&self, blob_id: &BlobId, axis: SliverType, body: &[u8]) -> Result<SignedMessage, NodeError> {
-        let proof: InconsistencyProof =
-            bcs::from_bytes(body).map_err(|error| NodeError::MalformedProof(error.to_string()))?;
+        let proof: InconsistencyProof = bcs::from_bytes(body).map_err(NodeError::MalformedProof)?;
         if proof.target_axis() != axis {
             return Err(NodeError::ProofAxisMismatch { expected: axis, actual: proof.target_axis() });
         }
@@ -469,7 +465,7 @@ impl StorageNode {
         for (blob_id, damage) in &page.damaged {
             let axis = request.axis;
             let still_damaged = |record: &[u8]| stored_sliver::open(axis, record).is_err();
-            self.set_aside_sliver(request.shard, axis, blob_id, &damage.to_string(), still_damaged)?;
+            self.set_aside_sliver(request.shard, axis, blob_id, &damage, still_damaged)?;
         }
         let slivers =
             page.slivers.into_iter().map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver }).collect();

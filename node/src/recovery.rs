@@ -112,7 +112,7 @@ async fn blocking<T: Send + 'static>(
     work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, NodeError> {
     let node = node.clone();
-    tokio::task::spawn_blocking(move || work(&node)).await.map_err(|error| NodeError::Task(error.to_string()))?
+    tokio::task::spawn_blocking(move || work(&node)).await.map_err(NodeError::Task)?
 }
 
 /// Recovers every sliver of `blob_id` that this node's shards lack, from the nodes `peers`
@@ -184,7 +184,7 @@ async fn rebuild(
         (rebuilt, None)
     })
     .await
-    .map_err(|error| NodeError::Task(error.to_string()))?;
+    .map_err(NodeError::Task)?;
     let (rebuilt, failure) = decoded;
     let stored: Vec<MissingSliver> = rebuilt.iter().map(|(sliver, _)| *sliver).collect();
     let to_store: Vec<(ShardIndex, Sliver)> = rebuilt.into_iter().map(|(sliver, data)| (sliver.shard, data)).collect();

@@ -70,7 +70,7 @@ pub enum RunError {
     Follow(#[from] FollowError),
     /// A task panicked.
     #[error("node task failed: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// A running storage node.
@@ -118,7 +118,7 @@ impl RunningNode {
             Err(error) => tracing::warn!(%error, "API server task failed"),
             Ok(Ok(())) => {}
         }
-        followed.map_err(|error| RunError::Task(error.to_string()))?.map_err(RunError::from)
+        followed?.map_err(RunError::from)
     }
 }
 
@@ -157,8 +157,7 @@ pub async fn start_with(
         let state = ChainState::open(&store, committee)?;
         Ok((store, Arc::new(state)))
     })
-    .await
-    .map_err(|error| RunError::Task(error.to_string()))??;
+    .await??;
     let node = Arc::new(StorageNode::new(state.clone(), store, key));
     // A member reports its sync for the epoch it starts in too (the genesis epoch included); the
     // reporter skips it if its capability shows it was done.

@@ -17,10 +17,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use floe_encoder::mapping;
+use floe_encoder::{ShardIndex, SliverIndex, SliverType, error::SliverError, mapping};
 use tokio::sync::watch;
 
-use crate::{error::NodeError, follower::stopped, node::StorageNode, store::ScrubPosition, stored_sliver};
+use crate::{
+    error::NodeError,
+    follower::stopped,
+    node::StorageNode,
+    store::ScrubPosition,
+    stored_sliver::{self, Damage},
+};
 
 /// The scrub's default rate: 16 MiB/s.
 pub const DEFAULT_SCRUB_BYTES_PER_SEC: u64 = 16 * 1024 * 1024;
@@ -59,10 +65,33 @@ pub enum ScrubStep {
         /// Its stored bytes.
         bytes: u64,
         /// Why it was set aside, if it was.
-        damage: Option<String>,
+        damage: Option<ScrubDamage>,
     },
     /// Nothing is stored after the position given: the pass is over.
     PassDone,
+}
+
+/// Why the scrub set a stored sliver aside.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScrubDamage {
+    /// The record is not an intact sliver.
+    #[error(transparent)]
+    Record(#[from] Damage),
+    /// The record is another sliver than its shard holds for the blob.
+    #[error("holds {axis} sliver {found}, but shard {shard} holds sliver {expected}")]
+    WrongIndex {
+        /// The axis.
+        axis: SliverType,
+        /// The sliver stored.
+        found: SliverIndex,
+        /// The shard.
+        shard: ShardIndex,
+        /// The sliver the shard holds.
+        expected: SliverIndex,
+    },
+    /// The sliver does not match its hash in the blob's metadata.
+    #[error(transparent)]
+    Unverified(#[from] SliverError),
 }
 
 /// Checks the first stored sliver after `after` (from the start when `None`); blocking.
@@ -83,19 +112,19 @@ pub fn scrub_next(node: &StorageNode, after: Option<&ScrubPosition>) -> Result<S
 }
 
 /// Whether `record`, stored at `position`, is a sliver the node can vouch for (`Err`: why not).
-fn check(node: &StorageNode, position: &ScrubPosition, record: &[u8]) -> Result<Result<(), String>, NodeError> {
+fn check(node: &StorageNode, position: &ScrubPosition, record: &[u8]) -> Result<Result<(), ScrubDamage>, NodeError> {
     let ScrubPosition { shard, axis, blob_id } = *position;
     let sliver = match stored_sliver::open(axis, record) {
         Ok(sliver) => sliver,
-        Err(damage) => return Ok(Err(damage.to_string())),
+        Err(damage) => return Ok(Err(damage.into())),
     };
     let (_, config) = node.committee();
     let expected = mapping::pair_for_shard(shard, &blob_id, config.n_shards()).sliver_index(axis, config.n_shards());
     if sliver.index() != expected {
-        return Ok(Err(format!("holds {axis} sliver {}, but shard {shard} holds sliver {expected}", sliver.index())));
+        return Ok(Err(ScrubDamage::WrongIndex { axis, found: sliver.index(), shard, expected }));
     }
     match node.metadata(&blob_id) {
-        Ok(metadata) => Ok(metadata.verify_sliver(&config, &sliver).map_err(|error| error.to_string())),
+        Ok(metadata) => Ok(metadata.verify_sliver(&config, &sliver).map_err(ScrubDamage::from)),
         // Nothing to check against (metadata dropped, or set aside as damaged and being
         // recovered): the digest held, which is what can be said now.
         Err(NodeError::NotStored { .. }) => Ok(Ok(())),
@@ -120,7 +149,7 @@ async fn on_blocking_pool<T: Send + 'static>(
     work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, NodeError> {
     let node = node.clone();
-    tokio::task::spawn_blocking(move || work(&node)).await.map_err(|error| NodeError::Task(error.to_string()))?
+    tokio::task::spawn_blocking(move || work(&node)).await.map_err(NodeError::Task)?
 }
 
 async fn save_cursor(node: &Arc<StorageNode>, cursor: Option<ScrubPosition>) {

@@ -19,7 +19,10 @@
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use floe_encoder::{BlobId, Epoch, ShardIndex, Sliver, SliverType, messages::SyncShardRequest, metadata::BlobMetadata};
+use floe_encoder::{
+    BlobId, Epoch, ShardIndex, Sliver, SliverType, error::SliverError, messages::SyncShardRequest,
+    metadata::BlobMetadata,
+};
 use floe_node_api::{NodeApiError, NodeClient};
 
 use crate::{
@@ -90,14 +93,29 @@ pub enum SyncError {
         /// The blob.
         blob_id: BlobId,
         /// What did not verify.
-        reason: String,
+        #[source]
+        reason: Untrusted,
     },
     /// The node's own store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The node could not read its own copy of a blob's metadata.
+    #[error(transparent)]
+    Node(NodeError),
     /// Verification could not run.
     #[error("shard sync task failed: {0}")]
-    Task(String),
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// What a previous owner sent that does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum Untrusted {
+    /// Its metadata of the blob does not verify against the blob id.
+    #[error("metadata: {0}")]
+    Metadata(#[source] NodeApiError),
+    /// Its sliver does not match the blob's metadata.
+    #[error(transparent)]
+    Sliver(#[from] SliverError),
 }
 
 /// Pulls `shard` (held by this node in `epoch`) from `source`, its previous owner, resuming
@@ -153,7 +171,7 @@ pub async fn sync_shard(
                 Ok::<_, StoreError>(())
             })
             .await
-            .map_err(|error| SyncError::Task(error.to_string()))??;
+            .map_err(SyncError::Task)??;
             match next {
                 Some(next) => start = next,
                 None => break,
@@ -175,8 +193,12 @@ async fn verify_page(
     settings: &SyncSettings,
 ) -> Result<(Vec<(BlobId, Sliver)>, Vec<(BlobId, BlobMetadata)>), SyncError> {
     let config = node.committee().1;
-    let lied =
-        |blob_id: BlobId, reason: String| SyncError::Lied { shard, source_url: source_url.to_owned(), blob_id, reason };
+    let lied = |blob_id: BlobId, reason: Untrusted| SyncError::Lied {
+        shard,
+        source_url: source_url.to_owned(),
+        blob_id,
+        reason,
+    };
     let mut verified = Vec::with_capacity(slivers.len());
     let mut fetched = Vec::new();
     for (blob_id, sliver) in slivers {
@@ -189,22 +211,22 @@ async fn verify_page(
                 let metadata = source
                     .metadata(&config, &blob_id, settings.timeout)
                     .await
-                    .map_err(|error| lied(blob_id, format!("metadata: {error}")))?;
+                    .map_err(|error| lied(blob_id, Untrusted::Metadata(error)))?;
                 fetched.push((blob_id, metadata.metadata().clone()));
                 metadata
             }
             Err(NodeError::Store(error)) => return Err(error.into()),
-            Err(error) => return Err(lied(blob_id, error.to_string())),
+            Err(error) => return Err(SyncError::Node(error)),
         };
         let checked = tokio::task::spawn_blocking(move || {
             let result = metadata.verify_sliver(&config, &sliver);
             (sliver, result)
         })
         .await
-        .map_err(|error| SyncError::Task(error.to_string()))?;
+        .map_err(SyncError::Task)?;
         match checked {
             (sliver, Ok(())) => verified.push((blob_id, sliver)),
-            (_, Err(error)) => return Err(lied(blob_id, error.to_string())),
+            (_, Err(error)) => return Err(lied(blob_id, error.into())),
         }
     }
     Ok((verified, fetched))

@@ -43,7 +43,12 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, inconsistency::InconsistencyProof, metadata::BlobMetadata};
+use floe_encoder::{
+    BlobId, ShardIndex, Sliver, SliverType,
+    error::{MetadataError, SliverError},
+    inconsistency::InconsistencyProof,
+    metadata::BlobMetadata,
+};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
 use crate::{
@@ -102,8 +107,9 @@ pub enum StoreError {
         what: &'static str,
         /// The blob.
         blob_id: BlobId,
-        /// The decoding error.
-        reason: String,
+        /// The decoding error (boxed: metadata errors carry two blob ids).
+        #[source]
+        reason: Box<Undecodable>,
     },
     /// A stored sliver's bytes no longer match the digest stored with them.
     #[error("stored {axis} sliver of blob {blob_id} in shard {shard} is damaged: {damage}")]
@@ -144,6 +150,20 @@ pub enum StoreError {
         /// The I/O error.
         source: std::io::Error,
     },
+}
+
+/// Why stored bytes are not the record written there.
+#[derive(Debug, thiserror::Error)]
+pub enum Undecodable {
+    /// Not the BCS of the record.
+    #[error(transparent)]
+    Bcs(#[from] bcs::Error),
+    /// Metadata that no longer decodes.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// A sliver that no longer has its shape.
+    #[error(transparent)]
+    Sliver(#[from] SliverError),
 }
 
 macro_rules! from_redb {
@@ -373,7 +393,7 @@ impl Store {
                 BlobMetadata::from_bcs(&bytes).map_err(|error| StoreError::Corrupt {
                     what: "metadata",
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    reason: Box::new(error.into()),
                 })
             })
             .transpose()
@@ -576,7 +596,7 @@ impl Store {
                 bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
                     what: "blob info",
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    reason: Box::new(error.into()),
                 })
             })
             .transpose()
@@ -613,7 +633,7 @@ impl Store {
                 bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
                     what: "inconsistency proof",
                     blob_id: *blob_id,
-                    reason: error.to_string(),
+                    reason: Box::new(error.into()),
                 })
             })
             .transpose()

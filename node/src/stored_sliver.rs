@@ -19,7 +19,7 @@
 //! sliver_digest` for figures), against a full re-encoding and Merkle tree for a check against
 //! the metadata.
 
-use floe_encoder::{Sliver, SliverType};
+use floe_encoder::{Sliver, SliverType, error::SliverError};
 
 /// Bytes of the digest in front of each stored sliver.
 pub const DIGEST_LEN: usize = 32;
@@ -35,7 +35,7 @@ pub enum Damage {
     DigestMismatch,
     /// The digest matches but the bytes are no sliver (written by something else).
     #[error("not a sliver: {0}")]
-    Undecodable(String),
+    Undecodable(#[source] SliverError),
 }
 
 fn digest(bytes: &[u8]) -> [u8; DIGEST_LEN] {
@@ -68,5 +68,5 @@ pub fn checked_bcs(record: &[u8]) -> Result<&[u8], Damage> {
 /// The sliver of `axis` a record holds, once its digest is checked.
 pub fn open(axis: SliverType, record: &[u8]) -> Result<Sliver, Damage> {
     let bcs = checked_bcs(record)?;
-    Sliver::from_bcs(axis, bcs).map_err(|error| Damage::Undecodable(error.to_string()))
+    Sliver::from_bcs(axis, bcs).map_err(Damage::Undecodable)
 }

@@ -261,7 +261,7 @@ fn registered(encoded: &EncodedBlob, object_byte: u8, end_epoch: u32, deletable:
         epoch: 1,
         blob_id: *encoded.metadata.blob_id(),
         size: encoded.metadata.unencoded_length(),
-        encoding_type: 1,
+        encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
         end_epoch,
         deletable,
         object_id: object(object_byte),

@@ -177,7 +177,7 @@ async fn the_scrub_finds_damage_nobody_read_and_hands_it_to_recovery() {
     assert_eq!(checked, 12);
     assert_eq!(damaged.len(), 1, "{damaged:?}");
     assert_eq!((damaged[0].0.blob_id, damaged[0].0.axis), (blob_id, SliverType::Secondary));
-    assert!(damaged[0].1.contains("digest"), "{}", damaged[0].1);
+    assert!(damaged[0].1.to_string().contains("digest"), "{}", damaged[0].1);
     let integrity = node.health().integrity;
     assert_eq!((integrity.scrub_checked, integrity.scrub_passes, integrity.corrupt_found), (12, 1, 1));
     let _ = first;

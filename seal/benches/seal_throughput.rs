@@ -11,10 +11,11 @@ use aes_gcm::{AeadInPlace, Aes256Gcm, KeyInit};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use floe_seal::chunked::DEFAULT_CHUNK_SIZE;
 use floe_seal::{
-    EncryptedObject, Identity, KeyServer, MasterKey, ObjectId, Payload, UserKeys, decrypt, decrypt_from_reader,
-    encrypt, encrypt_to_writer, user_keys_from_master_keys,
+    EncryptedObject, Identity, KeyServer, MasterKey, Payload, UserKeys, decrypt, decrypt_from_reader, encrypt,
+    encrypt_to_writer, user_keys_from_master_keys,
 };
 use rand::thread_rng;
+use sui_sdk_types::Address;
 
 const MIB: usize = 1024 * 1024;
 
@@ -26,12 +27,12 @@ struct Setup {
 
 fn setup() -> Setup {
     let mut rng = thread_rng();
-    let masters: Vec<(ObjectId, MasterKey)> =
-        (1..=3u8).map(|i| (ObjectId([i; 32]), MasterKey::generate(&mut rng))).collect();
+    let masters: Vec<(Address, MasterKey)> =
+        (1..=3u8).map(|i| (Address::new([i; 32]), MasterKey::generate(&mut rng))).collect();
     let servers =
         masters.iter().map(|(id, master)| KeyServer { object_id: *id, public_key: master.public_key() }).collect();
     // An allowlist-style inner id: 32-byte object id followed by a 5-byte nonce.
-    let identity = Identity::new(ObjectId([0xee; 32]), vec![0xaa; 37]);
+    let identity = Identity::new(Address::new([0xee; 32]), vec![0xaa; 37]);
     let keys = user_keys_from_master_keys(&identity, &masters[..2]);
     Setup { identity, servers, keys }
 }

@@ -7,11 +7,11 @@
 //! with [`crate::ibe::PublicKey::verify_user_key`].
 
 use rand::{CryptoRng, RngCore};
+use sui_sdk_types::Address;
 
 use crate::curve::{G1, G1_LENGTH, G2, G2_LENGTH, Scalar};
 use crate::error::{Result, SealError};
 use crate::ibe::{PublicKey, UserKey};
-use crate::identity::ObjectId;
 
 /// The requester's ephemeral secret.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +56,7 @@ impl EphemeralSecret {
         encrypted: &EncryptedUserKey,
         full_id: &[u8],
         public_key: &PublicKey,
-        server: ObjectId,
+        server: Address,
     ) -> Result<UserKey> {
         let key = self.decrypt(encrypted);
         public_key.verify_user_key(full_id, &key, server)?;
@@ -127,10 +127,10 @@ mod tests {
         let wire = EncryptedUserKey::from_bytes(&encrypted.to_bytes()).unwrap();
         let recovered = secret.decrypt(&wire);
         assert_eq!(recovered, key);
-        master.public_key().verify_user_key(b"full id", &recovered, ObjectId::default()).unwrap();
+        master.public_key().verify_user_key(b"full id", &recovered, Address::ZERO).unwrap();
         let (other, _, _) = EphemeralSecret::generate(&mut rng);
         assert_ne!(other.decrypt(&wire), key);
-        let server = ObjectId([5; 32]);
+        let server = Address::new([5; 32]);
         let public_key = master.public_key();
         assert_eq!(secret.decrypt_and_verify(&wire, b"full id", &public_key, server).unwrap(), key);
         assert!(matches!(

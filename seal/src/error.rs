@@ -1,7 +1,8 @@
 //! The one error type of floe-seal: every refusal names what was wrong and the values involved.
 
+use sui_sdk_types::Address;
+
 use crate::curve::EncodingFault;
-use crate::identity::ObjectId;
 
 /// Everything that can go wrong while sealing or opening an object.
 #[derive(Debug, thiserror::Error)]
@@ -78,13 +79,13 @@ pub enum SealError {
     #[error("no public key given for key server {server}")]
     MissingPublicKey {
         /// The server without a public key.
-        server: ObjectId,
+        server: Address,
     },
     /// A user key failed the pairing check against its key server's public key.
     #[error("user key from key server {server} is not valid for this identity and public key")]
     InvalidUserKey {
         /// The key server whose key failed.
-        server: ObjectId,
+        server: Address,
     },
     /// A proof of possession failed verification.
     #[error("proof of possession does not verify for this public key and message")]
@@ -150,18 +151,16 @@ pub enum SealError {
         /// The limit.
         max: u64,
     },
-    /// The object is not valid BCS for this format (unknown enum tag, short input, ...).
+    /// The object breaks this format where the stream reader checks it (unknown tag, truncated
+    /// header, non-canonical length).
     #[error("malformed encrypted object: {0}")]
     Malformed(String),
+    /// The object is not valid BCS for this format (unknown enum tag, short input, ...).
+    #[error("malformed encrypted object: {0}")]
+    Bcs(#[from] bcs::Error),
     /// Reading or writing a stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-}
-
-impl From<bcs::Error> for SealError {
-    fn from(error: bcs::Error) -> Self {
-        SealError::Malformed(error.to_string())
-    }
 }
 
 /// Result alias for this crate.

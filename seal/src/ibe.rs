@@ -16,10 +16,10 @@
 use hkdf::Hkdf;
 use rand::{CryptoRng, RngCore};
 use sha3::{Digest, Sha3_256};
+use sui_sdk_types::Address;
 
 use crate::curve::{G1, G1_LENGTH, G2, G2_LENGTH, Gt, HASH_TO_G1_DST, SCALAR_LENGTH, Scalar};
 use crate::error::{Result, SealError};
-use crate::identity::ObjectId;
 
 /// Prefix of every identity hashed to G1 (Seal's `DST_ID`).
 pub const DST_ID: &[u8] = b"SUI-SEAL-IBE-BLS12381-00";
@@ -104,7 +104,7 @@ impl PublicKey {
 
     /// Client side: checks `e(usk, g2) = e(H1(id), pk)`, i.e. that the key server returned the
     /// right user key. `server` only names the server in the error.
-    pub fn verify_user_key(&self, full_id: &[u8], key: &UserKey, server: ObjectId) -> Result<()> {
+    pub fn verify_user_key(&self, full_id: &[u8], key: &UserKey, server: Address) -> Result<()> {
         if !key.0.is_identity() && Gt::pairings_equal(&key.0, &G2::generator(), &hash_identity(full_id), &self.0) {
             Ok(())
         } else {
@@ -174,7 +174,7 @@ impl ProofOfPossession {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShareSlot {
     /// The key server's object id.
-    pub server: ObjectId,
+    pub server: Address,
     /// The Shamir index of the share held for that server.
     pub index: u8,
 }
@@ -264,7 +264,7 @@ mod tests {
         let master = MasterKey::generate(&mut rng);
         let other = MasterKey::generate(&mut rng);
         let key = master.derive_user_key(b"identity");
-        let server = ObjectId([1; 32]);
+        let server = Address::new([1; 32]);
         master.public_key().verify_user_key(b"identity", &key, server).unwrap();
         assert!(matches!(
             master.public_key().verify_user_key(b"another", &key, server),
@@ -288,7 +288,7 @@ mod tests {
     fn share_decrypts_with_the_user_key_and_not_with_another_slot() {
         let mut rng = thread_rng();
         let master = MasterKey::generate(&mut rng);
-        let slot = ShareSlot { server: ObjectId([3; 32]), index: 1 };
+        let slot = ShareSlot { server: Address::new([3; 32]), index: 1 };
         let r = Scalar::random(&mut rng);
         let (nonce, encrypted) = encrypt_shares(&r, &[[42; 32]], &[master.public_key()], &[slot], b"id").unwrap();
         let key = master.derive_user_key(b"id");

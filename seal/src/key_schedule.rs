@@ -6,9 +6,9 @@
 //! changing any of them yields an unrelated key.
 
 use sha3::{Digest, Sha3_256};
+use sui_sdk_types::Address;
 
 use crate::ibe::KEY_LENGTH;
-use crate::identity::ObjectId;
 
 /// Domain separation prefix of [`derive_key`].
 pub const DST_DERIVE_KEY: &[u8] = b"SUI-SEAL-IBE-BLS12381-H3-00";
@@ -37,7 +37,7 @@ pub fn derive_key(
     base_key: &[u8; KEY_LENGTH],
     encrypted_shares: &[[u8; KEY_LENGTH]],
     threshold: u8,
-    servers: &[ObjectId],
+    servers: &[Address],
 ) -> [u8; KEY_LENGTH] {
     let mut hash = Sha3_256::new();
     hash.update(DST_DERIVE_KEY);
@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn every_input_changes_the_key() {
-        let servers = [ObjectId([1; 32]), ObjectId([2; 32])];
+        let servers = [Address::new([1; 32]), Address::new([2; 32])];
         let shares = [[3; 32], [4; 32]];
         let base = derive_key(KeyPurpose::Dem, &[9; 32], &shares, 2, &servers);
         assert_ne!(base, derive_key(KeyPurpose::EncryptedRandomness, &[9; 32], &shares, 2, &servers));

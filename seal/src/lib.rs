@@ -4,19 +4,20 @@
 //!
 //! ```
 //! use floe_seal::{decrypt, encrypt, user_keys_from_master_keys, Identity, KeyServer, MasterKey,
-//!                 ObjectId, Payload};
+//!                 Payload};
+//! use sui_sdk_types::Address;
 //!
 //! let mut rng = rand::thread_rng();
 //! // Three key servers, each with its own master key and on-chain object id.
-//! let masters: Vec<(ObjectId, MasterKey)> =
-//!     (1..=3u8).map(|i| (ObjectId([i; 32]), MasterKey::generate(&mut rng))).collect();
+//! let masters: Vec<(Address, MasterKey)> =
+//!     (1..=3u8).map(|i| (Address::new([i; 32]), MasterKey::generate(&mut rng))).collect();
 //! let servers: Vec<KeyServer> = masters
 //!     .iter()
 //!     .map(|(id, master)| KeyServer { object_id: *id, public_key: master.public_key() })
 //!     .collect();
 //!
 //! // Encrypt under "policy package ‖ inner id" so any 2 of the 3 servers can release it.
-//! let identity = Identity::new(ObjectId([9; 32]), b"owner address".to_vec());
+//! let identity = Identity::new(Address::new([9; 32]), b"owner address".to_vec());
 //! let (object, _data_key) = encrypt(
 //!     &mut rng,
 //!     &identity,
@@ -68,7 +69,7 @@ pub mod stream;
 pub use elgamal::{EncryptedUserKey, EphemeralPublicKey, EphemeralSecret, EphemeralVerificationKey};
 pub use error::{Result, SealError};
 pub use ibe::{MasterKey, ProofOfPossession, PublicKey, UserKey, hash_identity};
-pub use identity::{Identity, ObjectId};
+pub use identity::Identity;
 pub use object::{Ciphertext, EncryptedObject, Header, IbeEncryptions};
 pub use sealing::{
     DataKey, KeyServer, Payload, UserKeys, decrypt, decrypt_checking_consistency, decrypt_with_key, encrypt,

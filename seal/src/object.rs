@@ -22,11 +22,12 @@ use std::fmt;
 use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::SerializeTuple;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sui_sdk_types::Address;
 
 use crate::curve::G2_LENGTH;
 use crate::error::{Result, SealError};
 use crate::ibe::KEY_LENGTH;
-use crate::identity::{Identity, ObjectId};
+use crate::identity::Identity;
 
 /// The only format version.
 pub const FORMAT_VERSION: u8 = 0;
@@ -188,11 +189,11 @@ pub struct Header {
     /// Format version, 0.
     pub version: u8,
     /// The policy package (first published version).
-    pub package_id: ObjectId,
+    pub package_id: Address,
     /// The inner id passed to `seal_approve*`.
     pub id: Vec<u8>,
     /// Key-server object ids and the share index each holds.
-    pub services: Vec<(ObjectId, u8)>,
+    pub services: Vec<(Address, u8)>,
     /// Shares needed to decrypt.
     pub threshold: u8,
     /// The encrypted shares.
@@ -206,7 +207,7 @@ impl Header {
     }
 
     /// The key-server ids in `services` order.
-    pub fn server_ids(&self) -> Vec<ObjectId> {
+    pub fn server_ids(&self) -> Vec<Address> {
         self.services.iter().map(|(id, _)| *id).collect()
     }
 
@@ -278,9 +279,9 @@ mod tests {
     fn header() -> Header {
         Header {
             version: 0,
-            package_id: ObjectId([1; 32]),
+            package_id: Address::new([1; 32]),
             id: vec![9, 9],
-            services: vec![(ObjectId([2; 32]), 1), (ObjectId([3; 32]), 2)],
+            services: vec![(Address::new([2; 32]), 1), (Address::new([3; 32]), 2)],
             threshold: 2,
             encrypted_shares: IbeEncryptions::BonehFranklinBls12381 {
                 nonce: NonceBytes([4; G2_LENGTH]),
@@ -312,10 +313,7 @@ mod tests {
         expected.extend([0, 3, 8, 8, 8, 1, 1, 1]);
         assert_eq!(bytes, expected);
         assert_eq!(EncryptedObject::from_bytes(&bytes).unwrap(), object);
-        assert!(matches!(
-            EncryptedObject::from_bytes(&[bytes.as_slice(), &[0]].concat()),
-            Err(SealError::Malformed(_))
-        ));
+        assert!(matches!(EncryptedObject::from_bytes(&[bytes.as_slice(), &[0]].concat()), Err(SealError::Bcs(_))));
     }
 
     #[test]

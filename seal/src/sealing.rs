@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use rand::{CryptoRng, RngCore};
+use sui_sdk_types::Address;
 
 use crate::chunked;
 use crate::curve::{G1, G2, Scalar};
@@ -18,7 +19,7 @@ use crate::error::{Result, SealError};
 use crate::gf256::Gf256;
 use crate::hmac_ctr;
 use crate::ibe::{self, KEY_LENGTH, PublicKey, ShareSlot, UserKey};
-use crate::identity::{Identity, ObjectId};
+use crate::identity::Identity;
 use crate::key_schedule::{KeyPurpose, derive_key};
 use crate::object::{
     Ciphertext, EncryptedObject, FORMAT_VERSION, Header, IbeEncryptions, MAX_AAD_LENGTH, MAX_BLOB_LENGTH,
@@ -31,13 +32,13 @@ pub type DataKey = [u8; KEY_LENGTH];
 
 /// User keys at hand, by key-server object id. A server listed several times (weighted) opens
 /// all of its shares with its one key.
-pub type UserKeys = BTreeMap<ObjectId, UserKey>;
+pub type UserKeys = BTreeMap<Address, UserKey>;
 
 /// A key server as the encryptor knows it: its on-chain object id and its public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyServer {
     /// Object id of its `KeyServer` object.
-    pub object_id: ObjectId,
+    pub object_id: Address,
     /// Its IBE public key.
     pub public_key: PublicKey,
 }
@@ -186,7 +187,7 @@ pub(crate) fn seal_key<R: RngCore + CryptoRng>(
     let (nonce, encrypted_shares) =
         ibe::encrypt_shares(&randomness, &share_values, &public_keys, &slots, &identity.full_id())?;
 
-    let server_ids: Vec<ObjectId> = servers.iter().map(|server| server.object_id).collect();
+    let server_ids: Vec<Address> = servers.iter().map(|server| server.object_id).collect();
     let randomness_key =
         derive_key(KeyPurpose::EncryptedRandomness, &base_key, &encrypted_shares, threshold, &server_ids);
     let data_key = derive_key(KeyPurpose::Dem, &base_key, &encrypted_shares, threshold, &server_ids);
@@ -305,7 +306,7 @@ fn recover(header: &Header, user_keys: &UserKeys) -> Result<Recovered> {
 
 /// The user keys of `servers` for `identity`, for callers that hold the master keys
 /// themselves (tests, benchmarks, a key server serving itself).
-pub fn user_keys_from_master_keys(identity: &Identity, servers: &[(ObjectId, crate::ibe::MasterKey)]) -> UserKeys {
+pub fn user_keys_from_master_keys(identity: &Identity, servers: &[(Address, crate::ibe::MasterKey)]) -> UserKeys {
     let full_id = identity.full_id();
     servers.iter().map(|(id, master)| (*id, master.derive_user_key(&full_id))).collect()
 }

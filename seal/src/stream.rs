@@ -11,6 +11,7 @@
 use std::io::{ErrorKind, Read, Write};
 
 use rand::{CryptoRng, RngCore};
+use sui_sdk_types::Address;
 
 use crate::chunked::{self, MAX_CHUNK_SIZE};
 use crate::curve::G2_LENGTH;
@@ -18,7 +19,7 @@ use crate::dem;
 use crate::error::{Result, SealError};
 use crate::hmac_ctr;
 use crate::ibe::KEY_LENGTH;
-use crate::identity::{Identity, OBJECT_ID_LENGTH, ObjectId};
+use crate::identity::Identity;
 use crate::object::{
     Ciphertext, Header, IbeEncryptions, MAX_AAD_LENGTH, MAX_BLOB_LENGTH, MAX_INNER_ID_LENGTH, MAX_SERVERS, NonceBytes,
 };
@@ -207,10 +208,10 @@ impl<R: Read> BcsReader<'_, R> {
         if version != 0 {
             return Err(SealError::UnsupportedVersion { version });
         }
-        let package_id = ObjectId(self.array::<OBJECT_ID_LENGTH>()?);
+        let package_id = Address::new(self.array::<{ Address::LENGTH }>()?);
         let id = self.length_prefixed("inner id", MAX_INNER_ID_LENGTH)?;
         let services = (0..self.count("services")?)
-            .map(|_| Ok((ObjectId(self.array::<OBJECT_ID_LENGTH>()?), self.u8()?)))
+            .map(|_| Ok((Address::new(self.array::<{ Address::LENGTH }>()?), self.u8()?)))
             .collect::<Result<Vec<_>>>()?;
         let threshold = self.u8()?;
         let kem = self.uleb128("key encapsulation kind")?;

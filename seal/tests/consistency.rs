@@ -9,10 +9,11 @@ use floe_seal::key_schedule::{KeyPurpose, derive_key};
 use floe_seal::object::NonceBytes;
 use floe_seal::shamir;
 use floe_seal::{
-    Ciphertext, EncryptedObject, Header, IbeEncryptions, ObjectId, Payload, SealError, decrypt,
-    decrypt_checking_consistency, dem, encrypt,
+    Ciphertext, EncryptedObject, Header, IbeEncryptions, Payload, SealError, decrypt, decrypt_checking_consistency,
+    dem, encrypt,
 };
 use rand::{RngCore, thread_rng};
+use sui_sdk_types::Address;
 use support::{Committee, identity};
 
 /// Builds an object whose third share is off the polynomial, with every derived key computed
@@ -34,7 +35,7 @@ fn cheating_object(committee: &Committee) -> EncryptedObject {
     let values: Vec<[u8; 32]> = shares.iter().map(|share| share.value).collect();
     let (nonce, encrypted) =
         ibe::encrypt_shares(&randomness, &values, &public_keys, &slots, &identity().full_id()).unwrap();
-    let ids: Vec<ObjectId> = servers.iter().map(|server| server.object_id).collect();
+    let ids: Vec<Address> = servers.iter().map(|server| server.object_id).collect();
     let randomness_key = derive_key(KeyPurpose::EncryptedRandomness, &base_key, &encrypted, 2, &ids);
     let data_key = derive_key(KeyPurpose::Dem, &base_key, &encrypted, 2, &ids);
     let masked: [u8; 32] = std::array::from_fn(|i| randomness.to_be_bytes()[i] ^ randomness_key[i]);

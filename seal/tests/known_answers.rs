@@ -7,7 +7,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use floe_seal::curve::{G1, G2, Gt, Scalar};
 use floe_seal::ibe::{ShareSlot, hash_identity, share_key};
 use floe_seal::key_schedule::{KeyPurpose, derive_key};
-use floe_seal::{EncryptedObject, Identity, MasterKey, ObjectId, UserKeys, chunked, decrypt, dem};
+use floe_seal::{EncryptedObject, Identity, MasterKey, UserKeys, chunked, decrypt, dem};
+use sui_sdk_types::Address;
 
 fn hex(bytes: &[u8]) -> String {
     hex::encode(bytes)
@@ -15,7 +16,7 @@ fn hex(bytes: &[u8]) -> String {
 
 #[test]
 fn seal_h1_regression_vector() {
-    let identity = Identity::new(ObjectId([0; 32]), vec![1, 2, 3, 4]);
+    let identity = Identity::new(Address::new([0; 32]), vec![1, 2, 3, 4]);
     assert_eq!(
         hex(&hash_identity(&identity.full_id()).to_bytes()),
         "a2f2624fda29c88ccacd286b560572d8c1261a5687e0c0cdbdcbef93bf0ec5c373563fac64a2cb5bb326cc6181ee65d7"
@@ -28,7 +29,7 @@ fn seal_share_kdf_regression_vector_pins_gt_serialization() {
     let r = Scalar::from_u64(12345).unwrap();
     let pairing = Gt::pairing(&G1::generator().mul(&r), &G2::generator());
     let nonce = G2::generator().mul(&r);
-    let slot = ShareSlot { server: ObjectId([0; 32]), index: 42 };
+    let slot = ShareSlot { server: Address::new([0; 32]), index: 42 };
     assert_eq!(
         hex(&share_key(&pairing, &nonce, &hash_identity(&[0]), &slot)),
         "89befdfd6aecdce1305ddbca891d1c29f0507cfd5225cd6b11e52e60f088ea87"
@@ -55,12 +56,12 @@ fn decrypts_an_object_encrypted_by_seals_typescript_sdk() {
     let object = EncryptedObject::from_bytes(&object).unwrap();
     assert_eq!(object.header.services.iter().map(|s| s.1).collect::<Vec<_>>(), [42, 194, 30]);
     let identity = object.header.identity();
-    assert_eq!(identity, Identity::new(ObjectId([0; 32]), vec![1, 2, 3, 4]));
+    assert_eq!(identity, Identity::new(Address::new([0; 32]), vec![1, 2, 3, 4]));
 
     let server = |i: u8| {
         let mut id = [0u8; 32];
         id[31] = i;
-        ObjectId(id)
+        Address::new(id)
     };
     let full_id = identity.full_id();
     // Any two of the three servers suffice.
@@ -73,7 +74,7 @@ fn decrypts_an_object_encrypted_by_seals_typescript_sdk() {
 
 #[test]
 fn floe_derive_key_vectors() {
-    let servers = [ObjectId([1; 32]), ObjectId([2; 32]), ObjectId([3; 32])];
+    let servers = [Address::new([1; 32]), Address::new([2; 32]), Address::new([3; 32])];
     let shares = [[0x11; 32], [0x22; 32], [0x33; 32]];
     let randomness_key = derive_key(KeyPurpose::EncryptedRandomness, &[7; 32], &shares, 2, &servers);
     let dem_key = derive_key(KeyPurpose::Dem, &[7; 32], &shares, 2, &servers);
@@ -84,13 +85,13 @@ fn floe_derive_key_vectors() {
 #[test]
 fn floe_share_kdf_vector_with_a_real_pairing() {
     let master = MasterKey::from_bytes(&[0x01; 32]).unwrap();
-    let identity = Identity::new(ObjectId([0xaa; 32]), b"floe".to_vec());
+    let identity = Identity::new(Address::new([0xaa; 32]), b"floe".to_vec());
     let full_id = identity.full_id();
     let r = Scalar::from_u64(987_654_321).unwrap();
     let nonce = G2::generator().mul(&r);
     let user_key = master.derive_user_key(&full_id);
     let pairing = Gt::pairing(&G1::from_bytes(&user_key.to_bytes()).unwrap(), &nonce);
-    let slot = ShareSlot { server: ObjectId([0xbb; 32]), index: 3 };
+    let slot = ShareSlot { server: Address::new([0xbb; 32]), index: 3 };
     assert_eq!(
         hex(&share_key(&pairing, &nonce, &hash_identity(&full_id), &slot)),
         "87ef73619cdd8e299260e383f13bb2b9877bd3faf8ca1ad99470fe3d30bfd40b"

@@ -4,10 +4,9 @@ mod support;
 
 use floe_seal::curve::{G2, Scalar};
 use floe_seal::object::NonceBytes;
-use floe_seal::{
-    Ciphertext, EncryptedObject, IbeEncryptions, ObjectId, Payload, SealError, UserKeys, decrypt, encrypt,
-};
+use floe_seal::{Ciphertext, EncryptedObject, IbeEncryptions, Payload, SealError, UserKeys, decrypt, encrypt};
 use rand::thread_rng;
+use sui_sdk_types::Address;
 use support::{Committee, identity};
 
 struct Fixture {
@@ -82,7 +81,9 @@ fn tampered_randomness_fails() {
 #[test]
 fn tampered_header_fields_fail() {
     let mut f = single_shot();
-    f.object.header.package_id.0[0] ^= 1;
+    let mut package = f.object.header.package_id.into_inner();
+    package[0] ^= 1;
+    f.object.header.package_id = Address::new(package);
     expect_nonce_mismatch(&f.object, &f.keys, "package id");
 
     let mut f = single_shot();
@@ -99,7 +100,7 @@ fn tampered_header_fields_fail() {
 
     // Replacing the unused third server's id changes the server list bound into the keys.
     let mut f = single_shot();
-    f.object.header.services[2].0 = ObjectId([0x77; 32]);
+    f.object.header.services[2].0 = Address::new([0x77; 32]);
     expect_nonce_mismatch(&f.object, &f.keys, "server list");
 
     let mut f = single_shot();

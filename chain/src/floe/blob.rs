@@ -82,7 +82,7 @@ mod tests {
             registered_epoch: 3,
             blob_id: BlobId(blob_id),
             size: 1000,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             certified_epoch,
             storage: Storage { id: Address::new([0x5a; 32]), start_epoch: 3, end_epoch: 5, storage_size: 1 << 20 },
             deletable: true,
@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn derivation_bytes_are_type_size_root() {
-        let derivation = BlobIdDerivation { encoding_type: 1, size: 1000, root_hash: [7; 32] };
+        let derivation =
+            BlobIdDerivation { encoding_type: floe_encoder::EncodingType::RS2.as_u8(), size: 1000, root_hash: [7; 32] };
         let bytes = assert_bcs_round_trip(&derivation);
         let mut expected = vec![1];
         expected.extend(1000u64.to_le_bytes());

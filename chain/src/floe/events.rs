@@ -391,7 +391,7 @@ mod tests {
             epoch: 1,
             blob_id: test_vectors::blob_id(),
             size: 1000,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             end_epoch: 3,
             deletable: false,
             object_id: id(0x0b),

@@ -46,7 +46,8 @@
 //! let storage = calls.reserve_space(&mut tx, 10_680, 2, wal);
 //! let root_hash = [7; 32];
 //! let blob_id = BlobId::derive(EncodingType::RS2, 1000, &Node::Digest(root_hash));
-//! let new_blob = NewBlob { blob_id, root_hash, size: 1000, encoding_type: 1, deletable: false };
+//! let encoding_type = EncodingType::RS2.as_u8();
+//! let new_blob = NewBlob { blob_id, root_hash, size: 1000, encoding_type, deletable: false };
 //! let blob = calls.register_blob(&mut tx, storage, &new_blob, wal);
 //! let owner = tx.pure(&sender);
 //! tx.transfer_objects(vec![blob], owner);
@@ -63,6 +64,8 @@ pub mod blob;
 pub mod calls;
 pub mod challenges;
 pub mod committee;
+#[cfg(test)]
+mod constant_contract;
 pub mod deploy;
 pub mod events;
 pub mod framework;
@@ -72,6 +75,7 @@ pub mod messages;
 pub mod move_type;
 pub mod objects;
 pub mod packages;
+pub mod pricing;
 pub mod seal;
 pub mod shared_blob;
 pub mod staked_wal;
@@ -89,5 +93,5 @@ pub use calls::{
     SharedObject, SharedObjectError, WalCalls,
 };
 pub use events::FloeEvent;
-pub use move_type::{DecodeError, FloePackage, MoveType};
+pub use move_type::{DecodeError, FloePackage, MoveType, ObjectMismatch};
 pub use objects::FloeObject;

@@ -3,8 +3,9 @@
 //! BCS contents decoded into the mirror.
 
 use serde::de::DeserializeOwned;
-use sui_sdk_types::{Address, Identifier, StructTag};
+use sui_sdk_types::{Address, Identifier, Object, ObjectData, StructTag};
 
+use super::calls::SharedObjectError;
 use crate::deployment::Packages;
 
 /// One of floe's three Move packages.
@@ -54,6 +55,40 @@ pub trait MoveType: DeserializeOwned {
         tag.address() == &Self::PACKAGE.address(packages)
             && tag.module().as_str() == Self::MODULE
             && tag.name().as_str() == Self::NAME
+    }
+
+    /// `object` as this type, or what it is instead: a package, another type, or contents that
+    /// are not this type's BCS.
+    fn from_object(packages: &Packages, object: &Object) -> Result<Self, ObjectMismatch> {
+        let ObjectData::Struct(data) = object.data() else { return Err(ObjectMismatch::Package) };
+        if !Self::is_named_by(packages, data.object_type()) {
+            return Err(ObjectMismatch::of_type(data.object_type()));
+        }
+        Ok(decode_bcs(data.object_type(), data.contents())?)
+    }
+}
+
+/// What an object read from the chain is instead of the floe object a caller needs.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectMismatch {
+    /// The id is a package's.
+    #[error("it is a package")]
+    Package,
+    /// The object is of another type.
+    #[error("it is a {0}")]
+    OtherType(Box<StructTag>),
+    /// The object is not shared, where a shared one is needed.
+    #[error(transparent)]
+    NotShared(#[from] SharedObjectError),
+    /// The object has the type but its contents do not decode as it.
+    #[error(transparent)]
+    Undecodable(#[from] DecodeError),
+}
+
+impl ObjectMismatch {
+    /// The object is a `tag`.
+    pub fn of_type(tag: &StructTag) -> Self {
+        Self::OtherType(Box::new(tag.clone()))
     }
 }
 
@@ -134,5 +169,30 @@ mod tests {
         assert!(text.contains("3 bytes"), "{text}");
         // Trailing bytes are refused too.
         assert!(decode_bcs::<u8>(&tag, &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn an_object_is_read_as_its_type_and_anything_else_is_named() {
+        use sui_sdk_types::{Digest, MoveStruct, Owner};
+
+        use crate::floe::storage::Storage;
+
+        let object = |tag: StructTag, contents: Vec<u8>| {
+            let data = MoveStruct::new(tag, true, 3, contents).expect("contents start with an id");
+            Object::new(ObjectData::Struct(data), Owner::Address(Address::ZERO), Digest::ZERO, 0)
+        };
+        let storage = Storage { id: Address::new([5; 32]), start_epoch: 1, end_epoch: 4, storage_size: 10 };
+        let bytes = bcs::to_bytes(&storage).unwrap();
+        let tag = Storage::struct_tag(&packages());
+        assert_eq!(Storage::from_object(&packages(), &object(tag.clone(), bytes.clone())).unwrap(), storage);
+
+        let coin = object(StructTag::gas_coin(), bytes.clone());
+        let error = Storage::from_object(&packages(), &coin).unwrap_err();
+        assert!(matches!(&error, ObjectMismatch::OtherType(found) if **found == StructTag::gas_coin()), "{error}");
+        assert!(error.to_string().starts_with("it is a 0x"), "{error}");
+
+        let short = object(tag, bytes[..36].to_vec());
+        let error = Storage::from_object(&packages(), &short).unwrap_err();
+        assert!(matches!(&error, ObjectMismatch::Undecodable(DecodeError { len: 36, .. })), "{error}");
     }
 }

@@ -37,7 +37,7 @@ mod tests {
             registered_epoch: 1,
             blob_id: BlobId([0xa4; 32]),
             size: 1000,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             certified_epoch: Some(1),
             storage: Storage { id: Address::new([0x5a; 32]), start_epoch: 1, end_epoch: 4, storage_size: 10_680 },
             deletable: false,

@@ -20,8 +20,8 @@
 //! ```
 
 use floe_encoder::ShardIndex;
-use floe_encoder::bls::BlsPublicKey;
-use floe_encoder::network_key::NetworkPublicKey;
+use floe_encoder::bls::{BlsError, BlsPublicKey};
+use floe_encoder::network_key::{BadNetworkKeyLength, NetworkPublicKey};
 use serde::de::DeserializeOwned;
 use sui_sdk_types::{Address, Object, ObjectData, TypeTag};
 
@@ -48,12 +48,37 @@ pub enum StateError {
         source: ClientError,
     },
     /// The object exists but its contents are not what floe's Move package writes.
-    #[error("{what} does not decode: {reason}")]
+    #[error("{what} does not decode: {source}")]
     Decode {
         /// What was being read.
         what: String,
-        /// Why it does not decode.
-        reason: String,
+        /// Why its bytes are not the Move struct.
+        #[source]
+        source: bcs::Error,
+    },
+    /// A package is where floe's object should be.
+    #[error("{what} does not decode: it is a package, not an object")]
+    NotAnObject {
+        /// What was being read.
+        what: String,
+    },
+    /// A node's BLS public key on chain is not a key.
+    #[error("{what} does not decode: {source}")]
+    BlsKey {
+        /// Which key.
+        what: String,
+        /// Why it is not a key.
+        #[source]
+        source: BlsError,
+    },
+    /// A node's network public key on chain has the wrong length.
+    #[error("{what} does not decode: {source}")]
+    NetworkKey {
+        /// Which key.
+        what: String,
+        /// Its length.
+        #[source]
+        source: BadNetworkKeyLength,
     },
     /// The System and Staking views disagree (read between two transactions of an epoch change,
     /// or a broken deployment).
@@ -122,9 +147,9 @@ pub fn node_url(network_address: &str) -> String {
 }
 
 fn network_key_of(pool: &StakingPool) -> Result<NetworkPublicKey, StateError> {
-    NetworkPublicKey::from_bytes(&pool.network_public_key).map_err(|error| StateError::Decode {
+    NetworkPublicKey::from_bytes(&pool.network_public_key).map_err(|source| StateError::NetworkKey {
         what: format!("network public key in the staking pool of node {}", pool.id),
-        reason: error.to_string(),
+        source,
     })
 }
 
@@ -198,9 +223,8 @@ impl FloeReader {
         let pools = futures::future::try_join_all(bls.members.iter().map(|member| self.pool(member.node_id))).await?;
         let mut members = Vec::with_capacity(bls.members.len());
         for (member, pool) in bls.members.iter().zip(pools) {
-            let public_key = BlsPublicKey::from_bytes(&member.public_key.bytes).map_err(|e| StateError::Decode {
-                what: format!("public key of node {}", member.node_id),
-                reason: e.to_string(),
+            let public_key = BlsPublicKey::from_bytes(&member.public_key.bytes).map_err(|source| {
+                StateError::BlsKey { what: format!("public key of node {}", member.node_id), source }
             })?;
             let shards = staking
                 .committee
@@ -264,9 +288,9 @@ impl FloeReader {
 
 fn decode<T: DeserializeOwned>(object: &Object, what: impl Fn() -> String) -> Result<T, StateError> {
     let ObjectData::Struct(data) = object.data() else {
-        return Err(StateError::Decode { what: what(), reason: "it is a package, not an object".into() });
+        return Err(StateError::NotAnObject { what: what() });
     };
-    bcs::from_bytes(data.contents()).map_err(|e| StateError::Decode { what: what(), reason: e.to_string() })
+    bcs::from_bytes(data.contents()).map_err(|source| StateError::Decode { what: what(), source })
 }
 
 /// The previous committee described by `staking`, with each member's key, name and address from
@@ -282,9 +306,9 @@ fn previous_committee_of(staking: &StakingInnerV1, pools: &[StakingPool]) -> Res
         let pool = pools.iter().find(|pool| pool.id == entry.key).ok_or_else(|| {
             StateError::Inconsistent(format!("node {} of the previous committee has no staking pool", entry.key))
         })?;
-        let public_key = BlsPublicKey::from_bytes(&pool.public_key).map_err(|e| StateError::Decode {
+        let public_key = BlsPublicKey::from_bytes(&pool.public_key).map_err(|source| StateError::BlsKey {
             what: format!("public key in the staking pool of node {}", entry.key),
-            reason: e.to_string(),
+            source,
         })?;
         let mut shards: Vec<ShardIndex> = entry.value.iter().copied().map(ShardIndex).collect();
         shards.sort_unstable();
@@ -407,6 +431,6 @@ mod tests {
         let mut broken = pool(1);
         broken.public_key = vec![1, 2, 3];
         let error = previous_committee_of(&staking(2, &[(1, &[0])]), &[broken]).unwrap_err();
-        assert!(matches!(error, StateError::Decode { .. }), "{error}");
+        assert!(matches!(error, StateError::BlsKey { .. }), "{error}");
     }
 }

@@ -85,7 +85,8 @@ mod tests {
 
     #[test]
     fn blob_id_is_blake2b_of_the_derivation_mirror() {
-        let derivation = BlobIdDerivation { encoding_type: 1, size: SIZE, root_hash: root_hash() };
+        let derivation =
+            BlobIdDerivation { encoding_type: EncodingType::RS2.as_u8(), size: SIZE, root_hash: root_hash() };
         let bytes = bcs::to_bytes(&derivation).unwrap();
         assert_eq!(BlobId(blake2b256(&bytes)), blob_id());
         // The encoder derives the same id.

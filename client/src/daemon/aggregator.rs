@@ -33,6 +33,7 @@ pub(super) fn read_error(error: ReadError) -> ApiError {
     let status = match error {
         ReadError::NotFound(_) => StatusCode::NOT_FOUND,
         ReadError::Decode { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        ReadError::DecodeTask { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         ReadError::NoMetadata { .. } | ReadError::NotEnoughSlivers { .. } | ReadError::SliverUnavailable { .. } => {
             StatusCode::BAD_GATEWAY
         }

@@ -68,7 +68,9 @@ pub(super) fn store_error(error: StoreError) -> ApiError {
         StoreError::Encode { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         StoreError::ZeroEpochs | StoreError::TooManyEpochs { .. } => StatusCode::BAD_REQUEST,
         // The publisher stores request bodies from memory; a file of its own failing is its fault.
-        StoreError::ReadFile { .. } | StoreError::EncodeFile { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        StoreError::ReadFile { .. } | StoreError::EncodeFile { .. } | StoreError::EncodeTask(_) => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
         StoreError::Chain(error) if error.is_insufficient_balance() => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,

@@ -399,7 +399,10 @@ mod tests {
     #[test]
     fn blob_id_derivation_equals_the_encoders() {
         let root = [0x42; 32];
-        assert_eq!(derive_blob_id(root, 1, 1000), BlobId::derive(EncodingType::RS2, 1000, &Node::Digest(root)));
+        assert_eq!(
+            derive_blob_id(root, EncodingType::RS2.as_u8(), 1000),
+            BlobId::derive(EncodingType::RS2, 1000, &Node::Digest(root))
+        );
     }
 
     #[test]
@@ -409,7 +412,7 @@ mod tests {
         for chunk in root.chunks_mut(8) {
             chunk.copy_from_slice(&0x0123_4567_89AB_CDEFu64.to_le_bytes());
         }
-        let id = derive_blob_id(root, 1, 1000);
+        let id = derive_blob_id(root, EncodingType::RS2.as_u8(), 1000);
         assert_eq!(
             id.to_u256_decimal(),
             "48279502997014083846800168105543577526307667972928613397437513834138991417764"

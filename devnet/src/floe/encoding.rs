@@ -1,12 +1,14 @@
 //! `floe::encoding` natively: the RS2 size arithmetic that storage is reserved and paid for,
 //! with the Move module's aborts.
 
+use floe_encoder::EncodingType;
+
 use super::abort_in;
 use crate::native::CallError;
 
 const MODULE: &str = "encoding";
-/// The only accepted encoding type (RS2).
-pub(crate) const RS2: u8 = 1;
+/// The only accepted encoding type's byte.
+const RS2: u8 = EncodingType::RS2.as_u8();
 /// Largest symbol size the encoder produces.
 const MAX_SYMBOL_SIZE: u64 = 65_534;
 /// Bytes of one sliver pair's two hashes in the metadata.

@@ -25,6 +25,7 @@ use crate::config::EpochSchedule;
 use crate::dynamic_field::{Field, field_id};
 use crate::framework::CLOCK;
 use crate::ledger::Ledger;
+use crate::system_transaction::SystemTransactionError;
 
 /// The inner-state version of Staking (its dynamic field's name).
 const VERSION: u64 = 1;
@@ -84,14 +85,11 @@ pub enum EpochAdvanceError {
     },
     /// The epoch-change transaction was refused or aborted.
     #[error("the epoch change failed: {0}")]
-    Failed(String),
+    Failed(#[source] SystemTransactionError),
 }
 
 fn run_step(ledger: &Ledger, sender: Address, ptb: Ptb, ends_epoch: bool) -> Result<(), EpochAdvanceError> {
-    ledger
-        .execute_system(sender, ptb.finish(ledger.tip()), ends_epoch)
-        .map(|_| ())
-        .map_err(|e| EpochAdvanceError::Failed(e.to_string()))
+    ledger.execute_system(sender, ptb.finish(ledger.tip()), ends_epoch).map(|_| ()).map_err(EpochAdvanceError::Failed)
 }
 
 /// Ends the current epoch now: moves the chain's clock to the epoch's end if it is not there

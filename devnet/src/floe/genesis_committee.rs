@@ -18,6 +18,7 @@ use super::system_calls::Ptb;
 use super::{tag, wal_coin_type};
 use crate::config::{DevnetConfig, GenesisAccount};
 use crate::ledger::Ledger;
+use crate::system_transaction::SystemTransactionError;
 
 /// SUI each localnet operator gets for its own transactions (e.g. `epoch_sync_done`).
 const OPERATOR_SUI: u64 = 100_000_000_000;
@@ -129,12 +130,21 @@ pub enum CommitteeGenesisError {
         /// The node's name.
         name: String,
     },
-    /// A step was refused or aborted.
+    /// A step's transaction was refused or aborted.
+    #[error("genesis step `{step}` failed: {source}")]
+    Execution {
+        /// What was being done.
+        step: String,
+        /// The rejection or abort (boxed: the error stays small).
+        #[source]
+        source: Box<SystemTransactionError>,
+    },
+    /// A step found the chain without what it needs.
     #[error("genesis step `{step}` failed: {reason}")]
     Step {
         /// What was being done.
         step: String,
-        /// Why it failed (the abort or rejection).
+        /// What was missing.
         reason: String,
     },
 }
@@ -210,8 +220,8 @@ impl CommitteeGenesis {
     }
 }
 
-fn failed(step: String, reason: impl ToString) -> CommitteeGenesisError {
-    CommitteeGenesisError::Step { step, reason: reason.to_string() }
+fn failed(step: String, reason: impl Into<String>) -> CommitteeGenesisError {
+    CommitteeGenesisError::Step { step, reason: reason.into() }
 }
 
 fn execute(
@@ -221,7 +231,9 @@ fn execute(
     ptb: Ptb,
     ends_epoch: bool,
 ) -> Result<std::sync::Arc<crate::store::TransactionRecord>, CommitteeGenesisError> {
-    ledger.execute_system(sender, ptb.finish(ledger.tip()), ends_epoch).map_err(|e| failed(step.to_owned(), e))
+    ledger
+        .execute_system(sender, ptb.finish(ledger.tip()), ends_epoch)
+        .map_err(|source| CommitteeGenesisError::Execution { step: step.to_owned(), source: Box::new(source) })
 }
 
 /// Registers and stakes `nodes` and starts epoch 1 with them, if the Staking object is still at

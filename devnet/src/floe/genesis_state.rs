@@ -29,12 +29,13 @@ const GENESIS_VERSION: u64 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FloeGenesisError {
     /// The parameters are refused as `init::initialize` refuses them.
-    #[error("invalid floe parameters {params:?}: {reason}")]
+    #[error("invalid floe parameters {params:?}: {source}")]
     InvalidParameters {
         /// The parameters given.
         params: InitParams,
-        /// What `initialize` would abort with.
-        reason: String,
+        /// What `initialize` would abort with (boxed: the error stays small).
+        #[source]
+        source: Box<CallError>,
     },
     /// The WAL handed out exceeds the supply.
     #[error("genesis WAL coins total {asked} FROST, more than the supply of {supply}")]
@@ -93,7 +94,7 @@ impl FloeGenesis {
     pub fn new(params: &InitParams, wal_accounts: &[(Address, Vec<u64>)]) -> Result<Self, FloeGenesisError> {
         let ids = InitialIds { system: genesis_id(2), staking: genesis_id(3), pools: genesis_id(4) };
         let state = initial_state(params, ids)
-            .map_err(|e: CallError| FloeGenesisError::InvalidParameters { params: *params, reason: e.to_string() })?;
+            .map_err(|source| FloeGenesisError::InvalidParameters { params: *params, source: Box::new(source) })?;
         let asked: u128 = wal_accounts.iter().flat_map(|(_, coins)| coins).map(|&v| v as u128).sum();
         if asked > INITIAL_SUPPLY_FROST as u128 {
             return Err(FloeGenesisError::SupplyExceeded { asked, supply: INITIAL_SUPPLY_FROST });

@@ -6,6 +6,7 @@ use super::{abort_in, blob, overflow, read_wal_coin, require_mutable, system, ta
 use crate::framework::CoinValue;
 use crate::native::{CallError, MoveCallContext, Value};
 use floe_chain::floe::events::BlobShared;
+use floe_chain::floe::pricing;
 use floe_chain::floe::shared_blob::SharedBlob;
 
 const MODULE: &str = "shared_blob";
@@ -75,10 +76,8 @@ fn extend(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallErro
     require_mutable(call, args, 0)?;
     let extended_epochs: u32 = call.pure(args, 2)?;
     let storage_price = system::storage_price_per_unit_size(call, args, 1)?;
-    let price = system::storage_units(shared.blob.storage.storage_size)
-        .checked_mul(storage_price)
-        .and_then(|per_epoch| per_epoch.checked_mul(u64::from(extended_epochs)))
-        .ok_or_else(|| overflow("the extension's price"))?;
+    let price = pricing::storage_price(shared.blob.storage.storage_size, storage_price, extended_epochs)
+        .map_err(|_| overflow("the extension's price"))?;
     if shared.funds < price {
         return Err(abort_in(MODULE, "extend", E_INSUFFICIENT_FUNDS));
     }

@@ -6,6 +6,7 @@
 use floe_chain::floe::blob::Blob;
 use floe_chain::floe::committee::{BlsCommittee, EpochParams};
 use floe_chain::floe::events::InvalidBlobID;
+use floe_chain::floe::pricing;
 use floe_chain::floe::storage::Storage;
 use floe_chain::floe::system::{System, SystemStateInnerV1};
 use sui_sdk_types::{Address, TypeTag};
@@ -21,8 +22,6 @@ const SYSTEM: &str = "system";
 const INNER: &str = "system_state_inner";
 /// The inner-state version, also the name of its dynamic field.
 pub(crate) const VERSION: u64 = 1;
-/// Storage is sold in units of 1 MiB of encoded size.
-const BYTES_PER_UNIT_SIZE: u64 = 1_048_576;
 /// `system::EWrongVersion`.
 const E_WRONG_VERSION: u64 = 0;
 /// `system_state_inner::EInvalidEpochsAhead`.
@@ -100,12 +99,6 @@ fn store(call: &mut MoveCallContext<'_>, system: Address, inner: &SystemStateInn
     call.set_field(system, TypeTag::U64, &VERSION, inner_type(), inner)
 }
 
-/// The number of 1 MiB units `encoded_size` bytes occupy, rounded up
-/// (`system_state_inner::storage_units`).
-pub(crate) fn storage_units(encoded_size: u64) -> u64 {
-    encoded_size.div_ceil(BYTES_PER_UNIT_SIZE)
-}
-
 /// Takes `amount` from `coin`, aborting `EInsufficientFunds` in `function` if it holds less.
 fn charge(coin: &mut CoinValue, amount: u64, function: &'static str) -> Result<(), CallError> {
     coin.value = coin.value.checked_sub(amount).ok_or_else(|| abort_in(INNER, function, E_INSUFFICIENT_FUNDS))?;
@@ -130,11 +123,10 @@ fn reserve(
     if start_epoch < current || end_epoch <= start_epoch || end_epoch - current > inner.max_epochs_ahead {
         return Err(abort_in(INNER, FUNCTION, E_INVALID_EPOCHS_AHEAD));
     }
-    let price_per_epoch = storage_units(storage_amount)
-        .checked_mul(inner.storage_price_per_unit_size)
-        .ok_or_else(|| overflow("the storage price"))?;
-    let price =
-        price_per_epoch.checked_mul((end_epoch - start_epoch) as u64).ok_or_else(|| overflow("the storage price"))?;
+    let price_per_epoch = pricing::storage_price_per_epoch(storage_amount, inner.storage_price_per_unit_size)
+        .map_err(|_| overflow("the storage price"))?;
+    let price = pricing::storage_price(storage_amount, inner.storage_price_per_unit_size, end_epoch - start_epoch)
+        .map_err(|_| overflow("the storage price"))?;
     if payment.value < price {
         return Err(abort_in(INNER, FUNCTION, E_INSUFFICIENT_FUNDS));
     }
@@ -203,9 +195,8 @@ fn register_blob(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<V
     let n_shards = inner.committee.n_shards;
     let blob = blob::new(call, storage, &registration, inner.epoch(), n_shards)?;
     let encoded_size = encoding::encoded_blob_length(blob.size, blob.encoding_type, n_shards)?;
-    let fee = storage_units(encoded_size)
-        .checked_mul(inner.write_price_per_unit_size)
-        .ok_or_else(|| overflow("the write fee"))?;
+    let fee =
+        pricing::write_fee(encoded_size, inner.write_price_per_unit_size).map_err(|_| overflow("the write fee"))?;
     charge(&mut payment, fee, "register_blob")?;
     let current = accounting::lookup_mut(&mut inner.future_accounting, 0)?;
     current.rewards_to_distribute =

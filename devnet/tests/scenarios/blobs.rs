@@ -33,7 +33,7 @@ async fn register_checks_the_id_charges_the_write_fee_and_emits_blob_registered(
         epoch: EPOCH,
         blob_id: blob.blob_id,
         size: BLOB_SIZE,
-        encoding_type: 1,
+        encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
         end_epoch: EPOCH + 2,
         deletable: false,
         object_id: id,

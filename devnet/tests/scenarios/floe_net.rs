@@ -63,7 +63,7 @@ pub struct FloeNet {
 pub fn new_blob(seed: u8, deletable: bool) -> NewBlob {
     let root_hash = [seed; 32];
     let blob_id = BlobId::derive(EncodingType::RS2, BLOB_SIZE, &Node::Digest(root_hash));
-    NewBlob { blob_id, root_hash, size: BLOB_SIZE, encoding_type: 1, deletable }
+    NewBlob { blob_id, root_hash, size: BLOB_SIZE, encoding_type: EncodingType::RS2.as_u8(), deletable }
 }
 
 impl FloeNet {
@@ -231,7 +231,7 @@ pub fn expired_blob(owner: Address, id_byte: u8, deletable: bool) -> (Address, G
         registered_epoch: 0,
         blob_id: registration.blob_id,
         size: BLOB_SIZE,
-        encoding_type: 1,
+        encoding_type: EncodingType::RS2.as_u8(),
         certified_epoch: Some(0),
         storage: Storage {
             id: Address::new([id_byte ^ 0xff; 32]),

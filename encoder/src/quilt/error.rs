@@ -76,9 +76,15 @@ pub enum QuiltError {
         /// Most the index may take.
         max: u64,
     },
+    /// The first column is too short to hold the index's 5-byte prefix.
+    #[error("malformed quilt index: a column of {column_len} bytes cannot hold the index prefix")]
+    IndexPrefixTruncated {
+        /// The column's length in bytes.
+        column_len: usize,
+    },
     /// The index bytes are not a BCS `QuiltIndexV1`.
     #[error("malformed quilt index: {0}")]
-    MalformedIndex(String),
+    MalformedIndex(#[source] bcs::Error),
     /// The index ranges are not increasing columns inside the matrix.
     #[error(
         "quilt index patch {position} ({identifier:?}) has columns {start}..{end}, not inside {min}..{columns} after the previous patch"

@@ -125,7 +125,7 @@ impl QuiltIndex {
     /// the number of columns, and checks that the patches take increasing, non-empty column
     /// ranges inside the matrix.
     pub fn from_bcs(bytes: &[u8], first_column: u16, n_columns: u16) -> Result<Self, QuiltError> {
-        let wire: Vec<WirePatch> = bcs::from_bytes(bytes).map_err(|err| QuiltError::MalformedIndex(err.to_string()))?;
+        let wire: Vec<WirePatch> = bcs::from_bytes(bytes).map_err(QuiltError::MalformedIndex)?;
         let mut start = first_column;
         let mut patches = Vec::with_capacity(wire.len());
         for (position, patch) in wire.into_iter().enumerate() {

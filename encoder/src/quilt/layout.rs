@@ -220,10 +220,10 @@ impl MatrixWriter {
 
 /// How many columns the index spans, from the first column's bytes (which hold its length).
 pub fn index_columns(first_column: &[u8]) -> Result<u16, QuiltError> {
-    let prefix: [u8; INDEX_PREFIX_LEN] =
-        first_column.get(..INDEX_PREFIX_LEN).and_then(|bytes| bytes.try_into().ok()).ok_or_else(|| {
-            QuiltError::MalformedIndex(format!("a column of {} bytes cannot hold the index prefix", first_column.len()))
-        })?;
+    let prefix: [u8; INDEX_PREFIX_LEN] = first_column
+        .get(..INDEX_PREFIX_LEN)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(QuiltError::IndexPrefixTruncated { column_len: first_column.len() })?;
     index_span(&prefix, first_column.len()).map(|(_, columns)| columns)
 }
 

@@ -34,7 +34,7 @@ fn explorer(backend: Backend) {
             epoch: 1,
             blob_id: BlobId([if i == 7 { 1 } else { i }; 32]),
             size: 100,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             end_epoch: 4,
             deletable: false,
             object_id: addr(i),

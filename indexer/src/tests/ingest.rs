@@ -52,7 +52,7 @@ fn registered(object: Address, id: u8, deletable: bool) -> BlobRegistered {
         epoch: 1,
         blob_id: blob_id(id),
         size: 1_000 * u64::from(id),
-        encoding_type: 1,
+        encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
         end_epoch: 5,
         deletable,
         object_id: object,

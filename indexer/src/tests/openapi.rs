@@ -217,7 +217,7 @@ fn live_answers(backend: Backend) {
         epoch: 1,
         blob_id: BlobId([1; 32]),
         size: 100,
-        encoding_type: 1,
+        encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
         end_epoch: 4,
         deletable: true,
         object_id: addr(1),

@@ -44,7 +44,7 @@ fn index_blob(db: &TestDb, chain: &mut ChainBuilder, byte: u8, certified: bool) 
         epoch: 1,
         blob_id: BlobId([byte; 32]),
         size: 10,
-        encoding_type: 1,
+        encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
         end_epoch: 9,
         deletable: false,
         object_id: object,

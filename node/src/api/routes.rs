@@ -45,10 +45,7 @@ async fn blocking<T: Send + 'static>(
     node: Arc<StorageNode>,
     work: impl FnOnce(&StorageNode) -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(move || work(&node))
-        .await
-        .map_err(|error| NodeError::Task(error.to_string()))?
-        .map_err(ApiError::from)
+    tokio::task::spawn_blocking(move || work(&node)).await.map_err(NodeError::Task)?.map_err(ApiError::from)
 }
 
 fn stored_status(stored: Stored) -> StatusCode {
@@ -172,7 +169,7 @@ pub(super) async fn recovery_symbols(
         .get(TARGET_TYPE)
         .ok_or_else(|| NodeError::BadQuery(format!("missing {TARGET_TYPE} (primary or secondary)")))?
         .parse::<SliverType>()
-        .map_err(|error| NodeError::BadQuery(error.to_string()))?;
+        .map_err(NodeError::BadSliverType)?;
     let targets = query
         .get(TARGET_SLIVER)
         .ok_or_else(|| NodeError::BadQuery(format!("missing {TARGET_SLIVER} (sliver indices, comma-separated)")))?;

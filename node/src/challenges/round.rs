@@ -8,7 +8,9 @@ use std::{collections::BTreeSet, sync::Arc, time::Instant};
 use floe_chain::floe::{CertificateBytes, state::CommitteeInfo};
 use floe_encoder::{
     EncodingConfig, Epoch,
+    certificate::CertificateError,
     challenge::EligibleBlobs,
+    error::EncodeError,
     messages::{ChallengeOutcomeMessage, SignedMessage},
 };
 use floe_node_api::NodeClient;
@@ -52,12 +54,22 @@ pub enum RoundError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The committee is not one the encoding or certificates accept.
-    #[error("the committee of epoch {epoch} cannot be used: {reason}")]
+    #[error("the committee of epoch {epoch} cannot be used: {source}")]
+    ShardCount {
+        /// The epoch.
+        epoch: Epoch,
+        /// Why its shard count cannot encode.
+        #[source]
+        source: EncodeError,
+    },
+    /// The committee cannot weigh certificates of challenge outcomes.
+    #[error("the committee of epoch {epoch} cannot be used: {source}")]
     Committee {
         /// The epoch.
         epoch: Epoch,
         /// Why.
-        reason: String,
+        #[source]
+        source: CertificateError,
     },
     /// A blocking task failed.
     #[error("challenge task failed: {0}")]
@@ -123,8 +135,7 @@ pub async fn run_round(
 ) -> Result<(), RoundError> {
     let epoch = window.epoch;
     let Some((current, previous)) = committees(operator, epoch).await? else { return Ok(()) };
-    let config = EncodingConfig::new(current.n_shards)
-        .map_err(|error| RoundError::Committee { epoch, reason: error.to_string() })?;
+    let config = EncodingConfig::new(current.n_shards).map_err(|source| RoundError::ShardCount { epoch, source })?;
     let epoch_duration_ms = operator.reader().system().await?.epoch_duration_ms;
     let deadline_ms = answer_deadline_ms(window.opened_at_ms, epoch_duration_ms);
     let blobs = {
@@ -233,7 +244,7 @@ async fn report(
         if !due.is_empty() {
             let served = gather(committee, own, verdicts, http, settings).await?;
             let ready = ready_outcomes(committee, epoch, &served, &due)
-                .map_err(|error| RoundError::Committee { epoch, reason: error.to_string() })?;
+                .map_err(|source| RoundError::Committee { epoch, source })?;
             if !ready.is_empty() {
                 let result = operator
                     .execute(floe_chain::gas_budget::CALL, |builder, calls| {

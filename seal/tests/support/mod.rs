@@ -2,17 +2,18 @@
 
 #![allow(dead_code)]
 
-use floe_seal::{Identity, KeyServer, MasterKey, ObjectId, UserKeys};
+use floe_seal::{Identity, KeyServer, MasterKey, UserKeys};
 use rand::{CryptoRng, RngCore};
+use sui_sdk_types::Address;
 
 /// n key servers with ids 0x01.., 0x02.., ...
 pub struct Committee {
-    pub masters: Vec<(ObjectId, MasterKey)>,
+    pub masters: Vec<(Address, MasterKey)>,
 }
 
 impl Committee {
     pub fn new<R: RngCore + CryptoRng>(rng: &mut R, n: usize) -> Self {
-        let masters = (0..n).map(|i| (ObjectId([i as u8 + 1; 32]), MasterKey::generate(rng))).collect();
+        let masters = (0..n).map(|i| (Address::new([i as u8 + 1; 32]), MasterKey::generate(rng))).collect();
         Self { masters }
     }
 
@@ -28,5 +29,5 @@ impl Committee {
 }
 
 pub fn identity() -> Identity {
-    Identity::new(ObjectId([0xee; 32]), b"allowlist id and nonce".to_vec())
+    Identity::new(Address::new([0xee; 32]), b"allowlist id and nonce".to_vec())
 }

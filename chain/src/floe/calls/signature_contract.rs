@@ -129,7 +129,7 @@ fn every_call() -> Vec<TransactionBuilder> {
         blob_id: test_vectors::blob_id(),
         root_hash: test_vectors::root_hash(),
         size: test_vectors::SIZE,
-        encoding_type: 1,
+        encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
         deletable: false,
     };
     let node = NodeRegistration {

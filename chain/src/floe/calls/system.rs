@@ -224,7 +224,7 @@ mod tests {
             blob_id: test_vectors::blob_id(),
             root_hash: test_vectors::root_hash(),
             size: test_vectors::SIZE,
-            encoding_type: 1,
+            encoding_type: floe_encoder::EncodingType::RS2.as_u8(),
             deletable: true,
         }
     }
@@ -369,7 +369,10 @@ mod tests {
         let encoded = encode(&config, &[7u8; 1000]).unwrap();
         let blob = NewBlob::from_metadata(encoded.metadata.metadata(), true);
         assert_eq!(&blob.blob_id, encoded.metadata.blob_id());
-        assert_eq!((blob.size, blob.encoding_type, blob.deletable), (1000, 1, true));
+        assert_eq!(
+            (blob.size, blob.encoding_type, blob.deletable),
+            (1000, floe_encoder::EncodingType::RS2.as_u8(), true)
+        );
         // What register_blob will check on chain: the id is the hash of the derivation.
         let derivation =
             BlobIdDerivation { encoding_type: blob.encoding_type, size: blob.size, root_hash: blob.root_hash };
