@@ -178,14 +178,25 @@ impl SliverSource {
     /// Sliver `index` of `axis` from the nodes holding its pair, verified, following an epoch
     /// change if its holders did not serve it; the failures if none served it.
     pub(crate) async fn fetch(&self, axis: SliverType, index: SliverIndex) -> Result<VerifiedSliver, Vec<String>> {
+        self.following_epochs(|committees| async move { self.fetch_from(&committees, axis, index).await }).await
+    }
+
+    /// `attempt` with the committees the read asks now and, if it fails and the chain moved on
+    /// to another committee, once more with the new one; every failure if neither worked.
+    async fn following_epochs<T, F, A>(&self, attempt: A) -> Result<T, Vec<String>>
+    where
+        A: Fn(Committees) -> F,
+        F: Future<Output = Result<T, Vec<String>>>,
+    {
         let committees = self.committees();
-        let mut failures = match self.fetch_from(&committees, axis, index).await {
-            Ok(sliver) => return Ok(sliver),
+        let asked = committees.current.epoch();
+        let mut failures = match attempt(committees).await {
+            Ok(found) => return Ok(found),
             Err(failures) => failures,
         };
-        if let Some(fresh) = self.committees_after(committees.current.epoch()).await {
-            match self.fetch_from(&fresh, axis, index).await {
-                Ok(sliver) => return Ok(sliver),
+        if let Some(fresh) = self.committees_after(asked).await {
+            match attempt(fresh).await {
+                Ok(found) => return Ok(found),
                 Err(more) => failures.extend(more),
             }
         }
@@ -302,18 +313,8 @@ impl SliverSource {
     /// against the metadata either way. If neither works and the chain moved on to another
     /// committee, the same again with the new one.
     pub(crate) async fn fetch_or_recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Vec<String>> {
-        let committees = self.committees();
-        let mut failures = match self.fetch_or_recover_from(&committees, axis, index).await {
-            Ok(sliver) => return Ok(sliver),
-            Err(failures) => failures,
-        };
-        if let Some(fresh) = self.committees_after(committees.current.epoch()).await {
-            match self.fetch_or_recover_from(&fresh, axis, index).await {
-                Ok(sliver) => return Ok(sliver),
-                Err(more) => failures.extend(more),
-            }
-        }
-        Err(failures)
+        self.following_epochs(|committees| async move { self.fetch_or_recover_from(&committees, axis, index).await })
+            .await
     }
 
     async fn fetch_or_recover_from(
