@@ -177,8 +177,10 @@ pub struct Certificate {
 }
 
 impl Certificate {
-    /// Aggregates members' signed messages into a certificate. Each signature is checked, so a
-    /// node that signed garbage is named instead of spoiling the aggregate.
+    /// Aggregates members' signed messages into a certificate. The signatures are checked
+    /// together, as one aggregate against the signers' aggregate key (two pairings, whatever the
+    /// number of signers); only if that fails is each checked alone, so that a member that
+    /// signed garbage is named instead of spoiling the aggregate.
     pub fn aggregate(committee: &Committee, signed: Vec<(u16, SignedMessage)>) -> Result<Self, CertificateError> {
         let Some((_, first)) = signed.first() else {
             return Err(CertificateError::NotEnoughWeight {
@@ -188,7 +190,7 @@ impl Certificate {
             });
         };
         let message = first.serialized.clone();
-        let mut signers = Vec::with_capacity(signed.len());
+        let mut keys = Vec::with_capacity(signed.len());
         for (index, confirmation) in &signed {
             let member = committee.members.get(usize::from(*index)).ok_or(CertificateError::SignerOutOfRange {
                 index: usize::from(*index),
@@ -197,14 +199,21 @@ impl Certificate {
             if confirmation.serialized != message {
                 return Err(CertificateError::MessageMismatch(*index));
             }
-            confirmation.verify(&member.public_key)?;
-            signers.push(*index);
+            keys.push(&member.public_key);
         }
+        let mut signers: Vec<u16> = signed.iter().map(|(index, _)| *index).collect();
         signers.sort_unstable();
         if let Some(pair) = signers.windows(2).find(|pair| pair[0] == pair[1]) {
             return Err(CertificateError::DuplicateSigner(pair[0]));
         }
         let signature = BlsSignature::aggregate(signed.iter().map(|(_, confirmation)| &confirmation.signature))?;
+        if BlsPublicKey::aggregate(keys.iter().copied())?.verify(&message, &signature).is_err() {
+            for ((_, confirmation), key) in signed.iter().zip(&keys) {
+                confirmation.verify(key)?;
+            }
+            // Each valid alone, yet not together: refuse rather than hand out a bad aggregate.
+            return Err(CertificateError::Signature(BlsError::BadSignature));
+        }
         Ok(Self { signers, message, signature })
     }
 

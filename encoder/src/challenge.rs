@@ -146,7 +146,7 @@ pub struct ChallengeAnswer {
     /// The sliver pair the sampled shard stores of the blob.
     pub pair: SliverPairIndex,
     /// The sampled symbol of the sliver's expansion.
-    #[serde(with = "serde_bytes_vec")]
+    #[serde(with = "serde_bytes")]
     pub symbol: Vec<u8>,
     /// The symbol's proof to the sliver's hash (leaf `sample.symbol` of `n`).
     pub symbol_proof: MerkleProof,
@@ -294,20 +294,6 @@ impl ChallengeAnswer {
             return Err(ChallengeError::BlobIdMismatch { expected: sample.blob_id, computed });
         }
         Ok(())
-    }
-}
-
-/// Symbol bytes as a BCS `vector<u8>` / a JSON byte string rather than a list of numbers.
-mod serde_bytes_vec {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(data: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(data)
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
-        // `Vec<u8>`'s own impl reads both a byte string and a sequence.
-        Vec::<u8>::deserialize(deserializer)
     }
 }
 

@@ -39,6 +39,7 @@ pub struct RecoverySymbol {
     source_axis: SliverType,
     source_index: SliverIndex,
     target_index: SliverIndex,
+    #[serde(with = "serde_bytes")]
     data: Vec<u8>,
     proof: MerkleProof,
 }

@@ -47,6 +47,9 @@ struct WireSliver {
 
 #[derive(Serialize, Deserialize)]
 struct WireSymbols {
+    // One length and one copy, not a `u8` visited per byte: the same BCS, about 50x faster to
+    // decode (every sliver a node receives or a reader fetches is decoded).
+    #[serde(with = "serde_bytes")]
     data: Vec<u8>,
     symbol_size: u16,
 }
@@ -171,16 +174,9 @@ struct WireSliverRef<'a> {
 
 #[derive(Serialize)]
 struct WireSymbolsRef<'a> {
-    #[serde(with = "serde_bytes_ref")]
+    #[serde(with = "serde_bytes")]
     data: &'a [u8],
     symbol_size: u16,
-}
-
-/// Serializes a byte slice as BCS `vector<u8>` (length-prefixed), like `Vec<u8>` does.
-mod serde_bytes_ref {
-    pub(super) fn serialize<S: serde::Serializer>(data: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(data)
-    }
 }
 
 /// What one shard stores of a blob: primary sliver `p` and secondary sliver `n - 1 - p`.

@@ -1,6 +1,7 @@
 //! Nodes check what they hold: a sliver whose bytes changed on disk is never served, never
 //! confirmed and never used for recovery symbols; the scrub finds damage nobody read; both are
-//! repaired by recovery from peers; a damaged database file is a clear error, not a panic.
+//! repaired by recovery from peers; a challenge sample of a damaged sliver is answered as missing
+//! (the others still answered); a damaged database file is a clear error, not a panic.
 
 mod common;
 
@@ -11,14 +12,16 @@ use std::{
 };
 
 use common::{Cluster, cluster, message};
-use floe_encoder::{BlobId, EncodedBlob, SliverPairIndex, SliverType, messages::BlobPersistence};
+use floe_encoder::{
+    BlobId, EncodedBlob, SliverPairIndex, SliverType, challenge::ChallengeSample, messages::BlobPersistence,
+};
 use floe_node::{
     ChainView, Store,
     recovery::{RecoverySettings, recover_blob},
     scrub::{self, ScrubSettings, ScrubStep, scrub_next},
     store::DATABASE_FILE,
 };
-use floe_node_api::NodeClient;
+use floe_node_api::{NodeClient, SampleAnswer};
 
 /// How long background work may take in a test before it counts as failed.
 const SETTLE: Duration = Duration::from_secs(60);
@@ -280,4 +283,27 @@ fn slivers_stored_before_records_had_a_digest_are_converted_when_the_store_opens
     // Converted once: a second open finds the records as they are.
     let store = Store::open(dir.path()).unwrap();
     assert!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_damaged_sliver_answers_its_challenge_sample_as_missing_and_is_set_aside() {
+    let mut cluster = cluster(&[4, 3, 3]).await;
+    let encoded = stored_everywhere(&cluster, 56).await;
+    let blob_id = *encoded.metadata.blob_id();
+    let pair = pair_of(&cluster, &blob_id, 1);
+    damage(&mut cluster, 1, &encoded, pair, SliverType::Primary).await;
+    let n_shards = cluster.config.n_shards();
+    let shard = floe_encoder::mapping::shard_for_pair(pair, &blob_id, n_shards);
+    let sample = |axis, symbol| ChallengeSample { blob_id, shard, axis, symbol };
+    // The damaged primary sliver, then the intact secondary sliver of the same pair.
+    let samples = [sample(SliverType::Primary, 1), sample(SliverType::Secondary, 2)];
+    let node = cluster.nodes[1].node.clone();
+
+    let answers = node.answer_challenge(&samples).expect("a damaged sliver does not fail the whole answer");
+    assert_eq!(answers[0], SampleAnswer::Missing, "the damaged sliver is not answered from");
+    let SampleAnswer::Answered(answer) = &answers[1] else { panic!("the intact sliver answers: {answers:?}") };
+    answer.verify(&cluster.config, &samples[1]).expect("the intact sliver's answer verifies");
+    let integrity = node.health().integrity;
+    assert_eq!((integrity.corrupt_found, integrity.awaiting_repair), (1, 1), "set aside for repair");
+    assert_eq!(node.missing_slivers(&blob_id).unwrap().len(), 1);
 }

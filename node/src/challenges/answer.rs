@@ -29,7 +29,9 @@ impl StorageNode {
         for sample in samples {
             let verified = metadata.entry(sample.blob_id).or_insert_with(|| self.metadata(&sample.blob_id).ok());
             let answer = match verified {
-                Some(verified) => match self.store().sliver(sample.shard, sample.axis, &sample.blob_id)? {
+                // A sliver damaged on disk is set aside for repair and answered as missing: the
+                // other samples are still answered, and the challenger learns only the truth.
+                Some(verified) => match self.read_sliver(sample.shard, sample.axis, &sample.blob_id)? {
                     Some(sliver) => match ChallengeAnswer::new(&config, verified, &sliver, sample) {
                         Ok(answer) => SampleAnswer::Answered(answer),
                         Err(error) => {
