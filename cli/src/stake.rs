@@ -7,15 +7,15 @@ use std::str::FromStr;
 
 use anyhow::Context as _;
 use floe_chain::floe::staked_wal::StakedWalState;
+use floe_chain::floe::wal::FROST_PER_WAL;
 use floe_client::StakeInfo;
 use serde::Serialize;
 use sui_sdk_types::Address;
 
 use crate::{Output, account::AccountArgs};
 
-/// FROST per WAL: WAL has 9 decimals.
-pub const FROST_PER_WAL: u64 = 1_000_000_000;
-const DECIMALS: usize = 9;
+/// Digits after the point in a WAL amount (`wal::DECIMALS`).
+const DECIMALS: usize = floe_chain::floe::wal::DECIMALS as usize;
 
 /// Why a WAL amount was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

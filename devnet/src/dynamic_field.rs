@@ -44,12 +44,7 @@ pub fn field_id<K: Serialize>(parent: Address, key_type: &TypeTag, key: &K) -> A
 }
 
 fn field_abort(function: &'static str, code: u64) -> CallError {
-    CallError::Abort {
-        module: Identifier::from_static("dynamic_field"),
-        function: Identifier::from_static(function),
-        code,
-        package: Some(Address::TWO),
-    }
+    crate::framework::framework_abort("dynamic_field", function, code)
 }
 
 impl MoveCallContext<'_> {

@@ -348,6 +348,7 @@ fn run_command(
                     tracing::debug!(%reason, index, "move call argument rejected");
                     arg_error(index as usize, CommandArgumentError::TypeMismatch)
                 }
+                CallError::UnknownFunction { .. } => ExecutionError::FunctionNotFound,
                 CallError::Panicked => ExecutionError::InvariantViolation,
             })
         }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
 
-use crate::native::{CallError, MoveCallContext, NativePackage, Value};
+use crate::native::{CallError, FunctionTable, MoveCallContext, NativePackage, Value};
 
 /// `balance::ENonZero`: destroying a non-zero balance.
 pub const E_NON_ZERO: u64 = 0;
@@ -44,25 +44,21 @@ pub fn clock_type() -> StructTag {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SuiFramework;
 
-pub(crate) const FUNCTIONS: &[(&str, &str)] = &[
-    ("coin", "split"),
-    ("coin", "join"),
-    ("coin", "value"),
-    ("coin", "zero"),
-    ("coin", "destroy_zero"),
-    ("pay", "split"),
-    ("pay", "split_and_transfer"),
-    ("pay", "join"),
-    ("transfer", "public_transfer"),
-    ("transfer", "public_share_object"),
-    ("transfer", "public_freeze_object"),
-    ("clock", "timestamp_ms"),
-];
+/// `bcs::EOutOfRange`: peeling a value from fewer bytes than it takes.
+pub(crate) const E_BCS_OUT_OF_RANGE: u64 = 0;
+/// `group_ops::EInvalidInput`: bytes that are not an element of the group.
+pub(crate) const E_GROUP_OPS_INVALID_INPUT: u64 = 1;
+/// `random::EWrongInnerVersion`: the Random object's inner state is of another version.
+pub(crate) const E_RANDOM_WRONG_INNER_VERSION: u64 = 1;
+/// `vec_map::EKeyDoesNotExist`: the key looked up is not in the map.
+pub(crate) const E_VEC_MAP_KEY_DOES_NOT_EXIST: u64 = 1;
 
-fn balance_abort(function: &str, code: u64) -> CallError {
+/// An abort raised in the Sui framework's `module::function` (package `0x2`), located as Sui
+/// locates it.
+pub(crate) fn framework_abort(module: &'static str, function: &'static str, code: u64) -> CallError {
     CallError::Abort {
-        module: Identifier::from_static("balance"),
-        function: Identifier::new(function).expect("framework function names are identifiers"),
+        module: Identifier::from_static(module),
+        function: Identifier::from_static(function),
         code,
         package: Some(Address::TWO),
     }
@@ -88,7 +84,7 @@ fn read_coin(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<C
 fn split(call: &mut MoveCallContext<'_>, args: &[Value], index: u16, amount: u64) -> Result<Value, CallError> {
     let mut coin = read_coin(call, args, index)?;
     if coin.value < amount {
-        return Err(balance_abort("split", E_NOT_ENOUGH));
+        return Err(framework_abort("balance", "split", E_NOT_ENOUGH));
     }
     coin.value -= amount;
     call.write(args, index, &coin)?;
@@ -104,7 +100,8 @@ fn join(call: &mut MoveCallContext<'_>, args: &[Value], into: u16, from: u16) ->
     if source.id == target.id {
         return Err(CallError::Argument { index: from, reason: "cannot join a coin with itself".into() });
     }
-    target.value = target.value.checked_add(source.value).ok_or_else(|| balance_abort("join", E_OVERFLOW))?;
+    target.value =
+        target.value.checked_add(source.value).ok_or_else(|| framework_abort("balance", "join", E_OVERFLOW))?;
     call.write(args, into, &target)?;
     call.delete(args, from)
 }
@@ -123,63 +120,89 @@ fn require_store(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Resu
     }
 }
 
-impl NativePackage for SuiFramework {
-    fn has_function(&self, module: &str, function: &str) -> bool {
-        FUNCTIONS.contains(&(module, function))
-    }
+/// `coin::join` and `pay::join`: the coin at argument 1 into the one at argument 0.
+fn join_coins(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+    join(call, args, 0, 1).map(|()| vec![])
+}
 
-    fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-        let module = call.module().to_owned();
-        let function = call.function().to_owned();
-        match (module.as_str(), function.as_str()) {
-            ("coin", "split") => {
-                let amount = call.pure(args, 1)?;
-                Ok(vec![split(call, args, 0, amount)?])
-            }
-            ("coin", "join") | ("pay", "join") => join(call, args, 0, 1).map(|()| vec![]),
-            ("coin", "value") => Ok(vec![Value::pure(&read_coin(call, args, 0)?.value)]),
-            ("coin", "zero") => {
-                let id = call.new_id();
-                let tag = coin_type(call)?;
-                Ok(vec![call.create(id, tag, true, &CoinValue { id, value: 0 })?])
-            }
-            ("coin", "destroy_zero") => {
-                if read_coin(call, args, 0)?.value != 0 {
-                    return Err(balance_abort("destroy_zero", E_NON_ZERO));
-                }
-                call.delete(args, 0).map(|()| vec![])
-            }
-            ("pay", "split") => {
-                let amount = call.pure(args, 1)?;
-                let coin = split(call, args, 0, amount)?;
-                let sender = call.sender();
-                call.transfer(&[coin], 0, sender).map(|()| vec![])
-            }
-            ("pay", "split_and_transfer") => {
-                let amount = call.pure(args, 1)?;
-                let recipient: Address = call.pure(args, 2)?;
-                let coin = split(call, args, 0, amount)?;
-                call.transfer(&[coin], 0, recipient).map(|()| vec![])
-            }
-            ("transfer", "public_transfer") => {
-                require_store(call, args, 0)?;
-                let recipient: Address = call.pure(args, 1)?;
-                call.transfer(args, 0, recipient).map(|()| vec![])
-            }
-            ("transfer", "public_share_object") => {
-                require_store(call, args, 0)?;
-                call.share(args, 0).map(|()| vec![])
-            }
-            ("transfer", "public_freeze_object") => {
-                require_store(call, args, 0)?;
-                call.freeze(args, 0).map(|()| vec![])
-            }
-            ("clock", "timestamp_ms") => {
+impl SuiFramework {
+    /// The framework's natively implemented functions, by module.
+    pub(crate) const FUNCTIONS: FunctionTable = FunctionTable(&[
+        (
+            "clock",
+            &[("timestamp_ms", |call, args| {
                 call.expect_type(args, 0, &clock_type())?;
                 let clock: ClockValue = call.read(args, 0)?;
                 Ok(vec![Value::pure(&clock.timestamp_ms)])
-            }
-            _ => Err(call.abort(u64::MAX)),
-        }
+            })],
+        ),
+        (
+            "coin",
+            &[
+                ("split", |call, args| {
+                    let amount = call.pure(args, 1)?;
+                    Ok(vec![split(call, args, 0, amount)?])
+                }),
+                ("join", join_coins),
+                ("value", |call, args| Ok(vec![Value::pure(&read_coin(call, args, 0)?.value)])),
+                ("zero", |call, _| {
+                    let id = call.new_id();
+                    let tag = coin_type(call)?;
+                    Ok(vec![call.create(id, tag, true, &CoinValue { id, value: 0 })?])
+                }),
+                ("destroy_zero", |call, args| {
+                    if read_coin(call, args, 0)?.value != 0 {
+                        return Err(framework_abort("balance", "destroy_zero", E_NON_ZERO));
+                    }
+                    call.delete(args, 0).map(|()| vec![])
+                }),
+            ],
+        ),
+        (
+            "pay",
+            &[
+                ("split", |call, args| {
+                    let amount = call.pure(args, 1)?;
+                    let coin = split(call, args, 0, amount)?;
+                    let sender = call.sender();
+                    call.transfer(&[coin], 0, sender).map(|()| vec![])
+                }),
+                ("split_and_transfer", |call, args| {
+                    let amount = call.pure(args, 1)?;
+                    let recipient: Address = call.pure(args, 2)?;
+                    let coin = split(call, args, 0, amount)?;
+                    call.transfer(&[coin], 0, recipient).map(|()| vec![])
+                }),
+                ("join", join_coins),
+            ],
+        ),
+        (
+            "transfer",
+            &[
+                ("public_transfer", |call, args| {
+                    require_store(call, args, 0)?;
+                    let recipient: Address = call.pure(args, 1)?;
+                    call.transfer(args, 0, recipient).map(|()| vec![])
+                }),
+                ("public_share_object", |call, args| {
+                    require_store(call, args, 0)?;
+                    call.share(args, 0).map(|()| vec![])
+                }),
+                ("public_freeze_object", |call, args| {
+                    require_store(call, args, 0)?;
+                    call.freeze(args, 0).map(|()| vec![])
+                }),
+            ],
+        ),
+    ]);
+}
+
+impl NativePackage for SuiFramework {
+    fn has_function(&self, module: &str, function: &str) -> bool {
+        Self::FUNCTIONS.get(module, function).is_some()
+    }
+
+    fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        Self::FUNCTIONS.call(call, args)
     }
 }

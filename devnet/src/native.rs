@@ -49,9 +49,51 @@ pub enum CallError {
         /// What was wrong.
         reason: String,
     },
+    /// The package has no such function. Admission refuses calls to functions a package does
+    /// not have, so only a package called directly sees this.
+    #[error("no function {module}::{function} in this package")]
+    UnknownFunction {
+        /// The module named by the call.
+        module: Identifier,
+        /// The function named by the call.
+        function: Identifier,
+    },
     /// The native implementation panicked (a bug in it); reported as an invariant violation.
     #[error("the native implementation panicked")]
     Panicked,
+}
+
+/// A natively implemented Move function: runs one call on its resolved arguments.
+pub(crate) type NativeFn = fn(&mut MoveCallContext<'_>, &[Value]) -> Result<Vec<Value>, CallError>;
+
+/// The natively implemented functions of one Move module, each name next to its implementation.
+pub(crate) type ModuleFunctions = &'static [(&'static str, NativeFn)];
+
+/// A native package's modules, each with its functions: the one list from which a package
+/// answers both whether it has a function ([`NativePackage::has_function`]) and how to run it
+/// ([`NativePackage::call`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FunctionTable(pub &'static [(&'static str, ModuleFunctions)]);
+
+impl FunctionTable {
+    /// The implementation of `module::function`, if the package has it.
+    pub(crate) fn get(&self, module: &str, function: &str) -> Option<NativeFn> {
+        let (_, functions) = self.0.iter().find(|(name, _)| *name == module)?;
+        functions.iter().find(|(name, _)| *name == function).map(|(_, run)| *run)
+    }
+
+    /// Runs the called function, or answers [`CallError::UnknownFunction`].
+    pub(crate) fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+        match self.get(call.module(), call.function()) {
+            Some(run) => run(call, args),
+            None => Err(CallError::UnknownFunction { module: call.module.clone(), function: call.function.clone() }),
+        }
+    }
+
+    /// Every function as `(module, function)`, in table order.
+    pub(crate) fn functions(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.0.iter().flat_map(|(module, functions)| functions.iter().map(move |(name, _)| (*module, *name)))
+    }
 }
 
 /// A Move package implemented natively.
@@ -330,6 +372,17 @@ impl MoveCallContext<'_> {
         }
         entry.owner = Some(owner);
         Ok(())
+    }
+}
+
+/// An abort located in `module::function` of the called package, as Sui reports a Move abort:
+/// the module and function that executed the `abort`, not necessarily the ones called.
+pub(crate) fn abort_in(module: &'static str, function: &'static str, code: u64) -> CallError {
+    CallError::Abort {
+        module: Identifier::from_static(module),
+        function: Identifier::from_static(function),
+        code,
+        package: None,
     }
 }
 

@@ -1,139 +1,50 @@
 //! The devnet's native twins of floe's Move packages abort with the codes the Move source
-//! declares. Each abort constant under `devnet/src/floe` and `devnet/src/seal` names the Move
-//! constant it copies in its doc comment (`` `module::EName` ``, or `` `EName` `` for the module
-//! of the same name as the file; `0x2::...` for the Sui framework's, which are not in this
-//! repository). This test reads both sources and holds every copy to its original, as
-//! floe-chain's layout contract does for object layouts.
+//! declares because they take every one from floe-chain's table
+//! (`floe_chain::floe::aborts::abort_code`), which a test there holds to `move/floe` and
+//! `move/seal`; the Sui framework's codes live in `devnet/src/framework.rs`. This test keeps it
+//! so: no file under `devnet/src/floe` or `devnet/src/seal` writes an abort code as a number,
+//! which no test would hold to the Move source.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the devnet crate lives in the repository").to_owned()
-}
-
-/// `const NAME: u64 = VALUE;` at the start of `line` (after any visibility), if it is one.
-fn u64_constant(line: &str) -> Option<(&str, u64)> {
+/// How a `const E_...: u64 = ...;` line defines its code: `Some(true)` from floe-chain's
+/// table, `Some(false)` as anything else, `None` if the line is no such constant.
+fn takes_code_from_chain(line: &str) -> Option<bool> {
     let rest = line.trim_start();
     let rest = rest.strip_prefix("pub(crate) ").or_else(|| rest.strip_prefix("pub ")).unwrap_or(rest);
-    let rest = rest.strip_prefix("const ")?;
-    let (name, rest) = rest.split_once(':')?;
-    let value = rest.trim().strip_prefix("u64")?.trim().strip_prefix('=')?.trim().strip_suffix(';')?;
-    Some((name.trim(), value.replace('_', "").parse().ok()?))
+    let (_, value) = rest.strip_prefix("const E_")?.split_once(": u64 =")?;
+    Some(value.trim().starts_with("abort_code("))
 }
 
-/// The abort constants (`E...`) each Move module of `package` declares.
-fn move_aborts(package: &str) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let dir = repo().join("move").join(package).join("sources");
-    let mut modules = BTreeMap::new();
+/// `(file:line, true if from the table)` of every abort constant in the Rust files of `dir`.
+fn abort_constants(dir: &str) -> Vec<(String, bool)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(dir);
+    let mut constants = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
-        let module = path.file_stem().unwrap().to_str().unwrap().to_owned();
         let source = std::fs::read_to_string(&path).unwrap();
-        let constants = source
-            .lines()
-            .filter_map(u64_constant)
-            .filter(|(name, _)| name.starts_with('E') && name.chars().nth(1).is_some_and(char::is_uppercase))
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect();
-        modules.insert(module, constants);
-    }
-    modules
-}
-
-/// An abort constant of a native twin and the Move constant its doc comment names.
-#[derive(Debug)]
-struct Copy {
-    at: String,
-    value: u64,
-    /// `None` for the Sui framework's constants.
-    module: Option<String>,
-    name: String,
-}
-
-/// Every `E_...` constant in the Rust files of `dir`, with the Move constant its doc names.
-fn native_aborts(dir: &str) -> Vec<Copy> {
-    let dir = repo().join("devnet").join("src").join(dir);
-    let mut copies = Vec::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        let file_module = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let source = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = source.lines().collect();
-        for (i, line) in lines.iter().enumerate() {
-            let Some((name, value)) = u64_constant(line) else { continue };
-            if !name.starts_with("E_") {
-                continue;
+        for (i, line) in source.lines().enumerate() {
+            if let Some(from_chain) = takes_code_from_chain(line) {
+                constants.push((format!("{}:{}", path.display(), i + 1), from_chain));
             }
-            let at = format!("{}:{} ({name})", path.display(), i + 1);
-            // The doc comment just above, joined, up to the constant.
-            let doc: String = lines[..i]
-                .iter()
-                .rev()
-                .take_while(|line| line.trim_start().starts_with("///"))
-                .map(|line| line.trim_start().trim_start_matches('/'))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join(" ");
-            let named = doc
-                .split('`')
-                .skip(1)
-                .step_by(2)
-                .find(|quoted| quoted.rsplit("::").next().is_some_and(|last| last.starts_with('E')))
-                .unwrap_or_else(|| panic!("{at}: its doc comment names no Move constant (`module::EName`): {doc:?}"));
-            let mut parts: Vec<&str> = named.split("::").collect();
-            let name = parts.pop().unwrap().to_owned();
-            let module = match parts.as_slice() {
-                [] => Some(file_module.clone()),
-                ["0x2", _] => None,
-                [module] => Some((*module).to_owned()),
-                _ => panic!("{at}: cannot read the Move constant {named:?}"),
-            };
-            copies.push(Copy { at, value, module, name });
         }
     }
-    copies
-}
-
-fn check(package: &str, dir: &str) -> usize {
-    let modules = move_aborts(package);
-    let copies = native_aborts(dir);
-    let mut wrong = Vec::new();
-    for copy in &copies {
-        let Some(module) = &copy.module else { continue };
-        match modules.get(module).map(|constants| constants.get(&copy.name)) {
-            None => wrong.push(format!("{}: names module {module}, which move/{package} does not have", copy.at)),
-            Some(None) => wrong.push(format!("{}: move/{package}/{module}.move declares no {}", copy.at, copy.name)),
-            Some(Some(&value)) if value != copy.value => wrong.push(format!(
-                "{}: is {}, but {module}::{} is {value} in move/{package}",
-                copy.at, copy.value, copy.name
-            )),
-            Some(Some(_)) => {}
-        }
-    }
-    assert!(wrong.is_empty(), "abort codes drifted from the Move source:\n{}", wrong.join("\n"));
-    copies.len()
+    constants
 }
 
 #[test]
-fn floe_twins_abort_with_the_codes_of_move_floe() {
-    assert!(
-        check("floe", "floe") >= 60,
-        "fewer abort constants than expected: did the layout of devnet/src/floe change?"
-    );
+fn native_twins_take_every_abort_code_from_floe_chain() {
+    let mut constants = abort_constants("floe");
+    constants.extend(abort_constants("seal"));
+    let copies: Vec<&str> = constants.iter().filter(|(_, from_chain)| !from_chain).map(|(at, _)| at.as_str()).collect();
+    assert!(copies.is_empty(), "abort codes written here instead of taken from floe-chain: {copies:?}");
+    assert!(constants.len() >= 80, "only {} abort constants found: did devnet/src change layout?", constants.len());
 }
 
 #[test]
-fn seal_twins_abort_with_the_codes_of_move_seal() {
-    assert!(check("seal", "seal") >= 10);
-}
-
-#[test]
-fn a_constant_is_read_with_any_visibility() {
-    assert_eq!(u64_constant("const E_X: u64 = 3;"), Some(("E_X", 3)));
-    assert_eq!(u64_constant("    pub(crate) const E_X: u64 = 1_000;"), Some(("E_X", 1000)));
-    assert_eq!(u64_constant("const EMoveName: u64 = 12;"), Some(("EMoveName", 12)));
-    assert_eq!(u64_constant("const X: u8 = 3;"), None);
+fn a_code_written_as_a_number_is_seen() {
+    assert_eq!(takes_code_from_chain("const E_X: u64 = 3;"), Some(false));
+    assert_eq!(takes_code_from_chain("    pub(crate) const E_X: u64 = 1_000;"), Some(false));
+    assert_eq!(takes_code_from_chain(r#"const E_X: u64 = abort_code(MODULE, "EX");"#), Some(true));
+    assert_eq!(takes_code_from_chain("const X: u64 = 3;"), None);
 }

@@ -628,6 +628,39 @@ pub const ABORT_RULES: &[AbortRule] = &[
     },
 ];
 
+/// The code of floe's abort constant `module::name` (`abort_code("blob", "EInvalidBlobId")` is 2),
+/// read from [`ABORT_RULES`], which a test holds to the Move sources. Meant for constants, where it
+/// is evaluated at compile time: a constant that is not in the table fails the build, and a code
+/// changed in `move/` reaches every user through the table. floe's module names are unique across
+/// its packages, so the module and the name identify the constant.
+pub const fn abort_code(module: &str, name: &str) -> u64 {
+    let mut i = 0;
+    while i < ABORT_RULES.len() {
+        let rule = &ABORT_RULES[i];
+        if same(rule.module, module) && same(rule.name, name) {
+            return rule.code;
+        }
+        i += 1;
+    }
+    panic!("no such abort constant in floe's Move packages (see ABORT_RULES)")
+}
+
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// Packages that are Sui's own (`0x1` std, `0x2` sui, `0x3` sui_system): their module names
 /// can equal floe's (`staking_pool`), their codes mean something else.
 fn is_framework(package: &sui_sdk_types::Address) -> bool {
@@ -686,6 +719,17 @@ mod tests {
         let modules: BTreeSet<_> = ABORT_RULES.iter().map(|rule| (rule.package, rule.module)).collect();
         let names: BTreeSet<_> = modules.iter().map(|(_, module)| module).collect();
         assert_eq!(modules.len(), names.len(), "module names are unique across floe's packages");
+    }
+
+    #[test]
+    fn abort_code_finds_the_constant_of_that_module_only() {
+        assert_eq!(abort_code("blob", "EInvalidBlobId"), 2);
+        assert_eq!(abort_code("staking_inner", "EOutcomeRecorded"), 15);
+        assert_eq!(abort_code("time_lock", "ENoAccess"), 1);
+        // One name, two modules, two codes.
+        assert_eq!((abort_code("apportionment", "ENoStake"), abort_code("staking_inner", "ENoStake")), (0, 2));
+        assert!(std::panic::catch_unwind(|| abort_code("blob", "ENoSuchConstant")).is_err());
+        assert!(std::panic::catch_unwind(|| abort_code("no_such_module", "EInvalidBlobId")).is_err());
     }
 
     #[test]

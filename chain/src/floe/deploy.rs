@@ -8,6 +8,7 @@
 //! the transaction created; the module initializers run at publication (`wal::init` mints the
 //! supply to the sender, `floe::init::init` sends it the `InitCap`).
 
+use floe_encoder::config::MIN_N_SHARDS;
 use sui_sdk_types::{Address, ObjectData, Owner, StructTag};
 use sui_transaction_builder::{Argument, ObjectInput, TransactionBuilder};
 
@@ -50,15 +51,19 @@ pub enum DeployError {
     },
 }
 
-/// `init::initialize`'s own checks (`init::EInvalidParameter`), made before any gas is spent.
+/// The largest `max_epochs_ahead` `init::initialize` accepts (`init::MAX_MAX_EPOCHS_AHEAD`).
+pub const MAX_MAX_EPOCHS_AHEAD: u32 = 1000;
+
+/// `init::initialize`'s own checks (`init::EInvalidParameter`), made before any gas is spent. The
+/// smallest shard count is the encoding's ([`MIN_N_SHARDS`], `init::MIN_N_SHARDS`).
 pub fn check_init_params(params: &InitParams) -> Result<(), DeployError> {
-    let reason = if params.n_shards < 4 {
+    let reason = if params.n_shards < MIN_N_SHARDS {
         "n_shards must be at least 4 (fewer tolerate no faulty shard)"
     } else if params.epoch_duration_ms == 0 {
         "epoch_duration_ms must be positive"
     } else if params.max_committee_size == 0 {
         "max_committee_size must be positive"
-    } else if params.max_epochs_ahead == 0 || params.max_epochs_ahead > 1000 {
+    } else if params.max_epochs_ahead == 0 || params.max_epochs_ahead > MAX_MAX_EPOCHS_AHEAD {
         "max_epochs_ahead must be between 1 and 1000"
     } else {
         return Ok(());

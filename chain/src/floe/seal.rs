@@ -21,6 +21,12 @@ pub struct Allowlist {
     pub list: Vec<Address>,
 }
 
+/// The package version an [`Allowlist`] is created with and must carry to be used
+/// (`allowlist::VERSION`).
+pub const ALLOWLIST_VERSION: u64 = 1;
+/// The value stored under each blob id an allowlist publishes (`allowlist::BLOB_LINK`).
+pub const ALLOWLIST_BLOB_LINK: u8 = 1;
+
 /// `floe_seal::allowlist::AllowlistCap`: administers one allowlist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AllowlistCap {
@@ -33,6 +39,11 @@ pub struct AllowlistCap {
 /// The layout version of key-server details floe writes: Seal's `KeyServerV2`, the dynamic field
 /// named `2u64` under a [`KeyServer`].
 pub const KEY_SERVER_VERSION: u64 = 2;
+/// The only key type a key server registers with: Boneh-Franklin IBE over BLS12-381, public key
+/// in G2 (`key_server::KEY_TYPE_BONEH_FRANKLIN_BLS12381`).
+pub const KEY_TYPE_BONEH_FRANKLIN_BLS12381: u8 = 0;
+/// Bytes of a key server's public key, a compressed G2 point (`key_server::G2_LENGTH`).
+pub const G2_LENGTH: usize = 96;
 
 /// `floe_seal::key_server::KeyServer`: a registered key server in Seal's versioned layout. The
 /// object holds only the range of layout versions it carries; the details are the dynamic field

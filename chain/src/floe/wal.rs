@@ -9,6 +9,10 @@ use crate::deployment::Packages;
 
 /// FROST per WAL (9 decimals).
 pub const FROST_PER_WAL: u64 = 1_000_000_000;
+/// WAL's decimals (`wal::DECIMALS`): a FROST is 10^-9 WAL.
+pub const DECIMALS: u8 = 9;
+/// The whole supply in WAL, minted when `wal` is published (`wal::TOTAL_SUPPLY_WAL`).
+pub const TOTAL_SUPPLY_WAL: u64 = 5_000_000_000;
 
 /// `wal::wal::ProtectedTreasury`: the shared wrapper of `TreasuryCap<WAL>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

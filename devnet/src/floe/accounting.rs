@@ -2,16 +2,15 @@
 //! rewards, held inside the System's inner state. Its first entry (at `current_index`) is the
 //! current epoch; buying storage books capacity and WAL into the entries of the epochs bought.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::storage::{FutureAccounting, FutureAccountingRingBuffer};
 
 use super::abort_in;
 use crate::native::CallError;
 
 const MODULE: &str = "storage_accounting";
-/// `storage_accounting::ETooFarInFuture`.
-const E_TOO_FAR_IN_FUTURE: u64 = 0;
-/// `storage_accounting::EInvalidLength`.
-const E_INVALID_LENGTH: u64 = 1;
+const E_TOO_FAR_IN_FUTURE: u64 = abort_code(MODULE, "ETooFarInFuture");
+const E_INVALID_LENGTH: u64 = abort_code(MODULE, "EInvalidLength");
 
 /// A buffer of `length` empty entries for the epochs from `first_epoch` on
 /// (`storage_accounting::new`).

@@ -2,15 +2,15 @@
 //! prices and capacity, with the Move module's arithmetic (integer cross-multiplication, ties to
 //! the lower index) so both sides pick the same committee and the same parameters.
 
+use floe_chain::floe::aborts::abort_code;
+
 use crate::native::CallError;
 
 use super::abort_in;
 
 const MODULE: &str = "apportionment";
-/// `apportionment::ENoStake`.
-pub(crate) const E_NO_STAKE: u64 = 0;
-/// `apportionment::ELengthMismatch`.
-pub(crate) const E_LENGTH_MISMATCH: u64 = 1;
+pub(crate) const E_NO_STAKE: u64 = abort_code(MODULE, "ENoStake");
+pub(crate) const E_LENGTH_MISMATCH: u64 = abort_code(MODULE, "ELengthMismatch");
 
 /// Apportions `n_seats` over `stakes` by D'Hondt: each next seat goes to the largest
 /// `stake / (seats + 1)`, ties to the lower index. Starts from the lower quota

@@ -2,6 +2,7 @@
 //! burned; driven by `system`), its attributes (one dynamic field named `b"attributes"` holding a
 //! `VecMap<String, String>`), the blob id derivation and the reads.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::blob::{ATTRIBUTES_FIELD_NAME, Blob, BlobAttributes, BlobIdDerivation};
 use floe_chain::floe::events::{BlobCertified, BlobDeleted, BlobRegistered};
 use floe_chain::floe::framework::{VecMapEntry, string_struct};
@@ -12,59 +13,22 @@ use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
 use super::certificate::{CertifiedBlobMessage, Persistence};
 use super::storage_resource::fuse_periods;
 use super::{abort_in, encoding, tag};
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
 
 const MODULE: &str = "blob";
-/// `blob::EResourceBounds`.
-const E_RESOURCE_BOUNDS: u64 = 0;
-/// `blob::EResourceSize`.
-const E_RESOURCE_SIZE: u64 = 1;
-/// `blob::EInvalidBlobId`.
-const E_INVALID_BLOB_ID: u64 = 2;
-/// `blob::EAlreadyCertified`.
-const E_ALREADY_CERTIFIED: u64 = 3;
-/// `blob::EInvalidBlobPersistenceType`.
-const E_INVALID_BLOB_PERSISTENCE_TYPE: u64 = 4;
-/// `blob::EInvalidBlobObject`.
-const E_INVALID_BLOB_OBJECT: u64 = 5;
-/// `blob::EBlobNotDeletable`.
-const E_BLOB_NOT_DELETABLE: u64 = 6;
-/// `blob::ENotCertified`.
-const E_NOT_CERTIFIED: u64 = 7;
-/// `blob::EBlobNotExpired`.
-const E_BLOB_NOT_EXPIRED: u64 = 8;
-/// `blob::EIncompatibleExtension`.
-const E_INCOMPATIBLE_EXTENSION: u64 = 9;
-/// `blob::EAttributeNotFound`.
-const E_ATTRIBUTE_NOT_FOUND: u64 = 10;
-/// `blob::ENoAttributes`.
-const E_NO_ATTRIBUTES: u64 = 11;
-/// `blob::EWrongEpoch`.
-const E_WRONG_EPOCH: u64 = 12;
-
-/// Functions callable in a transaction. Reads returning references (`certified_epoch`,
-/// `storage`) cannot be called from a programmable transaction and are left out.
-const FUNCTIONS: &[&str] = &[
-    "derive_blob_id",
-    "insert_or_update_attribute",
-    "remove_attribute",
-    "remove_attribute_if_exists",
-    "attribute",
-    "take_attributes",
-    "burn",
-    "object_id",
-    "registered_epoch",
-    "blob_id",
-    "size",
-    "encoding_type",
-    "end_epoch",
-    "is_deletable",
-    "encoded_size",
-];
-
-pub(super) fn has_function(function: &str) -> bool {
-    FUNCTIONS.contains(&function)
-}
+const E_RESOURCE_BOUNDS: u64 = abort_code(MODULE, "EResourceBounds");
+const E_RESOURCE_SIZE: u64 = abort_code(MODULE, "EResourceSize");
+const E_INVALID_BLOB_ID: u64 = abort_code(MODULE, "EInvalidBlobId");
+const E_ALREADY_CERTIFIED: u64 = abort_code(MODULE, "EAlreadyCertified");
+const E_INVALID_BLOB_PERSISTENCE_TYPE: u64 = abort_code(MODULE, "EInvalidBlobPersistenceType");
+const E_INVALID_BLOB_OBJECT: u64 = abort_code(MODULE, "EInvalidBlobObject");
+const E_BLOB_NOT_DELETABLE: u64 = abort_code(MODULE, "EBlobNotDeletable");
+const E_NOT_CERTIFIED: u64 = abort_code(MODULE, "ENotCertified");
+const E_BLOB_NOT_EXPIRED: u64 = abort_code(MODULE, "EBlobNotExpired");
+const E_INCOMPATIBLE_EXTENSION: u64 = abort_code(MODULE, "EIncompatibleExtension");
+const E_ATTRIBUTE_NOT_FOUND: u64 = abort_code(MODULE, "EAttributeNotFound");
+const E_NO_ATTRIBUTES: u64 = abort_code(MODULE, "ENoAttributes");
+const E_WRONG_EPOCH: u64 = abort_code(MODULE, "EWrongEpoch");
 
 /// `blake2b256(bcs(BlobIdDerivation))` read as a little-endian u256 (`derive_blob_id`).
 pub(crate) fn derive_blob_id(root_hash: [u8; 32], encoding_type: u8, size: u64) -> BlobId {
@@ -313,81 +277,74 @@ fn blob_mut(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<Bl
     Ok(blob)
 }
 
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-    match call.function() {
-        "derive_blob_id" => {
-            let root_hash: [u8; 32] = call.pure(args, 0)?;
-            let encoding_type: u8 = call.pure(args, 1)?;
-            let size: u64 = call.pure(args, 2)?;
-            Ok(vec![Value::pure(&derive_blob_id(root_hash, encoding_type, size))])
-        }
-        "insert_or_update_attribute" => {
-            let blob = blob_mut(call, args, 0)?;
-            let key: String = call.pure(args, 1)?;
-            let value: String = call.pure(args, 2)?;
-            match attributes(call, blob.id)? {
-                None => {
-                    let map: BlobAttributes = [(key, value)].into_iter().collect();
-                    call.add_field(
-                        blob.id,
-                        attributes_key_type(),
-                        &ATTRIBUTES_FIELD_NAME,
-                        attributes_value_type(),
-                        &map,
-                    )?;
+/// Functions callable in a transaction. Reads returning references (`certified_epoch`,
+/// `storage`) cannot be called from a programmable transaction and are left out.
+pub(super) const FUNCTIONS: ModuleFunctions = &[
+    ("derive_blob_id", |call, args| {
+        let root_hash: [u8; 32] = call.pure(args, 0)?;
+        let encoding_type: u8 = call.pure(args, 1)?;
+        let size: u64 = call.pure(args, 2)?;
+        Ok(vec![Value::pure(&derive_blob_id(root_hash, encoding_type, size))])
+    }),
+    ("insert_or_update_attribute", |call, args| {
+        let blob = blob_mut(call, args, 0)?;
+        let key: String = call.pure(args, 1)?;
+        let value: String = call.pure(args, 2)?;
+        match attributes(call, blob.id)? {
+            None => {
+                let map: BlobAttributes = [(key, value)].into_iter().collect();
+                call.add_field(blob.id, attributes_key_type(), &ATTRIBUTES_FIELD_NAME, attributes_value_type(), &map)?;
+            }
+            Some(mut map) => {
+                match map.contents.iter_mut().find(|entry| entry.key == key) {
+                    Some(entry) => entry.value = value,
+                    None => map.contents.push(VecMapEntry { key, value }),
                 }
-                Some(mut map) => {
-                    match map.contents.iter_mut().find(|entry| entry.key == key) {
-                        Some(entry) => entry.value = value,
-                        None => map.contents.push(VecMapEntry { key, value }),
-                    }
-                    set_attributes(call, blob.id, &map)?;
-                }
-            }
-            Ok(vec![])
-        }
-        "remove_attribute" => {
-            let blob = blob_mut(call, args, 0)?;
-            let key: String = call.pure(args, 1)?;
-            match remove_if_exists(call, blob.id, &key)? {
-                Some(value) => Ok(vec![Value::pure(&value)]),
-                None => Err(abort_in(MODULE, "remove_attribute", E_ATTRIBUTE_NOT_FOUND)),
+                set_attributes(call, blob.id, &map)?;
             }
         }
-        "remove_attribute_if_exists" => {
-            let blob = blob_mut(call, args, 0)?;
-            let key: String = call.pure(args, 1)?;
-            Ok(vec![Value::pure(&remove_if_exists(call, blob.id, &key)?)])
+        Ok(vec![])
+    }),
+    ("remove_attribute", |call, args| {
+        let blob = blob_mut(call, args, 0)?;
+        let key: String = call.pure(args, 1)?;
+        match remove_if_exists(call, blob.id, &key)? {
+            Some(value) => Ok(vec![Value::pure(&value)]),
+            None => Err(abort_in(MODULE, "remove_attribute", E_ATTRIBUTE_NOT_FOUND)),
         }
-        "attribute" => {
-            let blob = read_blob(call, args, 0)?;
-            let key: String = call.pure(args, 1)?;
-            let value = attributes(call, blob.id)?.and_then(|map| map.get(&key).cloned());
-            Ok(vec![Value::pure(&value)])
+    }),
+    ("remove_attribute_if_exists", |call, args| {
+        let blob = blob_mut(call, args, 0)?;
+        let key: String = call.pure(args, 1)?;
+        Ok(vec![Value::pure(&remove_if_exists(call, blob.id, &key)?)])
+    }),
+    ("attribute", |call, args| {
+        let blob = read_blob(call, args, 0)?;
+        let key: String = call.pure(args, 1)?;
+        let value = attributes(call, blob.id)?.and_then(|map| map.get(&key).cloned());
+        Ok(vec![Value::pure(&value)])
+    }),
+    ("take_attributes", |call, args| {
+        let blob = blob_mut(call, args, 0)?;
+        if !call.has_field(blob.id, &attributes_key_type(), &ATTRIBUTES_FIELD_NAME) {
+            return Err(abort_in(MODULE, "take_attributes", E_NO_ATTRIBUTES));
         }
-        "take_attributes" => {
-            let blob = blob_mut(call, args, 0)?;
-            if !call.has_field(blob.id, &attributes_key_type(), &ATTRIBUTES_FIELD_NAME) {
-                return Err(abort_in(MODULE, "take_attributes", E_NO_ATTRIBUTES));
-            }
-            Ok(vec![Value::pure(&take_attributes_field(call, blob.id)?)])
-        }
-        "burn" => burn(call, args, 0).map(|()| vec![]),
-        "object_id" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.id)]),
-        "registered_epoch" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.registered_epoch)]),
-        "blob_id" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.blob_id)]),
-        "size" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.size)]),
-        "encoding_type" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.encoding_type)]),
-        "end_epoch" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.storage.end_epoch)]),
-        "is_deletable" => Ok(vec![Value::pure(&read_blob(call, args, 0)?.deletable)]),
-        "encoded_size" => {
-            let blob = read_blob(call, args, 0)?;
-            let n_shards: u16 = call.pure(args, 1)?;
-            Ok(vec![Value::pure(&encoding::encoded_blob_length(blob.size, blob.encoding_type, n_shards)?)])
-        }
-        other => unreachable!("blob::{other} is not admitted by has_function"),
-    }
-}
+        Ok(vec![Value::pure(&take_attributes_field(call, blob.id)?)])
+    }),
+    ("burn", |call, args| burn(call, args, 0).map(|()| vec![])),
+    ("object_id", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.id)])),
+    ("registered_epoch", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.registered_epoch)])),
+    ("blob_id", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.blob_id)])),
+    ("size", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.size)])),
+    ("encoding_type", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.encoding_type)])),
+    ("end_epoch", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.storage.end_epoch)])),
+    ("is_deletable", |call, args| Ok(vec![Value::pure(&read_blob(call, args, 0)?.deletable)])),
+    ("encoded_size", |call, args| {
+        let blob = read_blob(call, args, 0)?;
+        let n_shards: u16 = call.pure(args, 1)?;
+        Ok(vec![Value::pure(&encoding::encoded_blob_length(blob.size, blob.encoding_type, n_shards)?)])
+    }),
+];
 
 #[cfg(test)]
 mod tests {

@@ -6,51 +6,30 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::committee::BlsCommittee;
 use floe_encoder::BlobId;
 use floe_encoder::bls::{BlsPublicKey, BlsSignature};
-use sui_sdk_types::{Address, Identifier};
+use floe_encoder::messages::{HEADER_LEN, INTENT_VERSION, IntentType, STORAGE_APP_ID};
+use sui_sdk_types::Address;
 
 use super::abort_in;
+use crate::framework::{E_BCS_OUT_OF_RANGE, framework_abort};
 use crate::native::CallError;
 
 const BLS: &str = "bls_aggregate";
 const MESSAGES: &str = "messages";
-/// `bls_aggregate::EInvalidBitmap`.
-const E_INVALID_BITMAP: u64 = 0;
-/// `bls_aggregate::ESigVerification`.
-const E_SIG_VERIFICATION: u64 = 1;
-/// `bls_aggregate::ENotEnoughStake`.
-const E_NOT_ENOUGH_STAKE: u64 = 2;
-/// `messages::EInvalidAppId`.
-const E_INVALID_APP_ID: u64 = 0;
-/// `messages::EIncorrectIntentVersion`.
-const E_INCORRECT_INTENT_VERSION: u64 = 1;
-/// `messages::EIncorrectEpoch`.
-const E_INCORRECT_EPOCH: u64 = 2;
-/// `messages::EIncorrectIntentType`.
-const E_INCORRECT_INTENT_TYPE: u64 = 3;
-/// `messages::EInvalidPersistenceType`.
-const E_INVALID_PERSISTENCE_TYPE: u64 = 4;
-/// `messages::ETrailingBytes`.
-const E_TRAILING_BYTES: u64 = 5;
-/// `messages::EMessageTooShort`.
-const E_MESSAGE_TOO_SHORT: u64 = 6;
-/// `messages::EInvalidChallengeOutcome`.
-const E_INVALID_CHALLENGE_OUTCOME: u64 = 7;
-/// `0x2::bcs::EOutOfRange`: a body too short for the value peeled from it.
-const E_BCS_OUT_OF_RANGE: u64 = 0;
-
-/// Intent type of a storage confirmation.
-const BLOB_CERT_MSG_TYPE: u8 = 1;
-/// Intent type of an invalid-blob-id attestation.
-const INVALID_BLOB_ID_MSG_TYPE: u8 = 2;
-/// Intent type of a storage challenge outcome.
-const CHALLENGE_OUTCOME_MSG_TYPE: u8 = 4;
-const INTENT_VERSION: u8 = 0;
-const APP_ID: u8 = 3;
-/// Intent type, version, app id and the u32 epoch.
-const HEADER_LEN: usize = 7;
+const E_INVALID_BITMAP: u64 = abort_code(BLS, "EInvalidBitmap");
+const E_SIG_VERIFICATION: u64 = abort_code(BLS, "ESigVerification");
+const E_NOT_ENOUGH_STAKE: u64 = abort_code(BLS, "ENotEnoughStake");
+const E_INVALID_APP_ID: u64 = abort_code(MESSAGES, "EInvalidAppId");
+const E_INCORRECT_INTENT_VERSION: u64 = abort_code(MESSAGES, "EIncorrectIntentVersion");
+const E_INCORRECT_EPOCH: u64 = abort_code(MESSAGES, "EIncorrectEpoch");
+const E_INCORRECT_INTENT_TYPE: u64 = abort_code(MESSAGES, "EIncorrectIntentType");
+const E_INVALID_PERSISTENCE_TYPE: u64 = abort_code(MESSAGES, "EInvalidPersistenceType");
+const E_TRAILING_BYTES: u64 = abort_code(MESSAGES, "ETrailingBytes");
+const E_MESSAGE_TOO_SHORT: u64 = abort_code(MESSAGES, "EMessageTooShort");
+const E_INVALID_CHALLENGE_OUTCOME: u64 = abort_code(MESSAGES, "EInvalidChallengeOutcome");
 
 /// The weight a certificate must carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,7 +247,7 @@ fn new_certified_message(message: &[u8], epoch: u32, stake_support: u16) -> Resu
     if intent_version != INTENT_VERSION {
         return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_VERSION));
     }
-    if app_id != APP_ID {
+    if app_id != STORAGE_APP_ID {
         return Err(abort_in(MESSAGES, FUNCTION, E_INVALID_APP_ID));
     }
     let cert_epoch = u32::from_le_bytes([e0, e1, e2, e3]);
@@ -284,12 +263,7 @@ struct Peeler<'a>(&'a [u8]);
 impl Peeler<'_> {
     fn take<const N: usize>(&mut self, function: &'static str) -> Result<[u8; N], CallError> {
         let Some((value, rest)) = self.0.split_first_chunk::<N>() else {
-            return Err(CallError::Abort {
-                module: Identifier::from_static("bcs"),
-                function: Identifier::from_static(function),
-                code: E_BCS_OUT_OF_RANGE,
-                package: Some(Address::TWO),
-            });
+            return Err(framework_abort("bcs", function, E_BCS_OUT_OF_RANGE));
         };
         self.0 = rest;
         Ok(*value)
@@ -300,7 +274,7 @@ impl Peeler<'_> {
 /// (`messages::certify_blob_message`).
 pub(crate) fn certify_blob_message(message: CertifiedMessage) -> Result<CertifiedBlobMessage, CallError> {
     const FUNCTION: &str = "certify_blob_message";
-    if message.intent_type != BLOB_CERT_MSG_TYPE {
+    if message.intent_type != IntentType::BlobCertification as u8 {
         return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_TYPE));
     }
     let mut body = Peeler(&message.body);
@@ -319,7 +293,7 @@ pub(crate) fn certify_blob_message(message: CertifiedMessage) -> Result<Certifie
 /// Reads an invalid-blob-id body: the blob id only (`messages::invalid_blob_id_message`).
 pub(crate) fn invalid_blob_id_message(message: CertifiedMessage) -> Result<BlobId, CallError> {
     const FUNCTION: &str = "invalid_blob_id_message";
-    if message.intent_type != INVALID_BLOB_ID_MSG_TYPE {
+    if message.intent_type != IntentType::InvalidBlobId as u8 {
         return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_TYPE));
     }
     let mut body = Peeler(&message.body);
@@ -334,7 +308,7 @@ pub(crate) fn invalid_blob_id_message(message: CertifiedMessage) -> Result<BlobI
 /// (`messages::challenge_outcome_message`).
 pub(crate) fn challenge_outcome_message(message: CertifiedMessage) -> Result<ChallengeOutcomeMessage, CallError> {
     const FUNCTION: &str = "challenge_outcome_message";
-    if message.intent_type != CHALLENGE_OUTCOME_MSG_TYPE {
+    if message.intent_type != IntentType::ChallengeOutcome as u8 {
         return Err(abort_in(MESSAGES, FUNCTION, E_INCORRECT_INTENT_TYPE));
     }
     let mut body = Peeler(&message.body);

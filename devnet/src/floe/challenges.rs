@@ -7,8 +7,9 @@
 use floe_chain::floe::challenges::ChallengeState;
 use floe_chain::floe::events::{ChallengeOutcome, ChallengeWindowOpened};
 use floe_chain::floe::staking::EpochState;
-use sui_sdk_types::{Address, Identifier};
+use sui_sdk_types::Address;
 
+use crate::framework::{E_RANDOM_WRONG_INNER_VERSION, framework_abort};
 use crate::native::{CallError, MoveCallContext, Value};
 use crate::random::{self, RandomValue};
 
@@ -17,8 +18,6 @@ use super::staking::{StakingState, clock_ms, codes::*};
 use super::{abort_in, system, tag};
 
 const INNER: &str = "staking_inner";
-/// `0x2::random::EWrongInnerVersion`.
-const E_WRONG_RANDOM_VERSION: u64 = 1;
 
 /// `staking::open_challenge_window(&mut Staking, &Random, &Clock)`.
 pub(super) fn open_challenge_window(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallError> {
@@ -35,12 +34,7 @@ pub(super) fn open_challenge_window(call: &mut MoveCallContext<'_>, args: &[Valu
         return Err(abort_in(INNER, FUNCTION, E_CHALLENGE_WINDOW_OPEN));
     }
     let Some(round) = random::load_inner(call, &random) else {
-        return Err(CallError::Abort {
-            module: Identifier::from_static("random"),
-            function: Identifier::from_static("load_inner"),
-            code: E_WRONG_RANDOM_VERSION,
-            package: Some(Address::TWO),
-        });
+        return Err(framework_abort("random", "load_inner", E_RANDOM_WRONG_INNER_VERSION));
     };
     // `new_generator` keys its seed with the transaction's next fresh object address.
     let fresh = call.new_id();

@@ -1,6 +1,7 @@
 //! `floe::committee` natively: which shards each node holds, and the transition to the next
 //! epoch's assignment that keeps shards where they are whenever it can.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::committee::Committee;
 use floe_chain::floe::framework::VecMap;
 use sui_sdk_types::Address;
@@ -9,8 +10,7 @@ use crate::native::CallError;
 
 use super::abort_in;
 
-/// `committee::EInvalidShardCounts`.
-pub(crate) const E_INVALID_SHARD_COUNTS: u64 = 0;
+pub(crate) const E_INVALID_SHARD_COUNTS: u64 = abort_code("committee", "EInvalidShardCounts");
 
 /// The committee giving `node_ids[i]` `counts[i]` of `n_shards` shards, starting from
 /// `current`: nodes that shrink or leave give up their highest shards, nodes that grow or join

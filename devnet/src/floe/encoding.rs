@@ -1,7 +1,9 @@
 //! `floe::encoding` natively: the RS2 size arithmetic that storage is reserved and paid for,
 //! with the Move module's aborts.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_encoder::EncodingType;
+use floe_encoder::config::{DIGEST_LEN, MAX_SYMBOL_SIZE};
 
 use super::abort_in;
 use crate::native::CallError;
@@ -9,18 +11,13 @@ use crate::native::CallError;
 const MODULE: &str = "encoding";
 /// The only accepted encoding type's byte.
 const RS2: u8 = EncodingType::RS2.as_u8();
-/// Largest symbol size the encoder produces.
-const MAX_SYMBOL_SIZE: u64 = 65_534;
-/// Bytes of one sliver pair's two hashes in the metadata.
-const HASHES_PER_PAIR_BYTES: u64 = 64;
-/// Fixed metadata bytes besides the hashes.
-const METADATA_FIXED_BYTES: u64 = 32;
-/// `encoding::EInvalidEncodingType`.
-const E_INVALID_ENCODING_TYPE: u64 = 0;
-/// `encoding::EBlobTooLarge`.
-const E_BLOB_TOO_LARGE: u64 = 1;
-/// `encoding::EInvalidShardCount`.
-const E_INVALID_SHARD_COUNT: u64 = 2;
+/// Bytes of one sliver pair's two hashes in the metadata (`HASHES_PER_PAIR_BYTES`).
+const HASHES_PER_PAIR_BYTES: u64 = 2 * DIGEST_LEN as u64;
+/// Fixed metadata bytes besides the hashes, the blob id (`METADATA_FIXED_BYTES`).
+const METADATA_FIXED_BYTES: u64 = DIGEST_LEN as u64;
+const E_INVALID_ENCODING_TYPE: u64 = abort_code(MODULE, "EInvalidEncodingType");
+const E_BLOB_TOO_LARGE: u64 = abort_code(MODULE, "EBlobTooLarge");
+const E_INVALID_SHARD_COUNT: u64 = abort_code(MODULE, "EInvalidShardCount");
 
 fn max_faulty(n_shards: u16) -> Result<u64, CallError> {
     if n_shards == 0 {
@@ -42,7 +39,7 @@ fn symbol_size(unencoded_length: u64, n_shards: u16) -> Result<u64, CallError> {
     if size % 2 == 1 {
         size += 1;
     }
-    if size > MAX_SYMBOL_SIZE {
+    if size > u64::from(MAX_SYMBOL_SIZE) {
         return Err(abort_in(MODULE, "symbol_size", E_BLOB_TOO_LARGE));
     }
     Ok(size)

@@ -10,6 +10,7 @@
 //! `EpochChangeDone(t)` → (`voting_end`, half an epoch in) → `NextParamsSelected` →
 //! (`initiate_epoch_change`, a full epoch in) → `EpochChangeSync(0)` of the next epoch.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::challenges::ChallengeState;
 use floe_chain::floe::committee::{BlsCommittee, BlsCommitteeMember, EpochParams};
 use floe_chain::floe::events::{
@@ -26,10 +27,8 @@ use super::staking::{StakingState, clock_ms, codes::*, read_cap};
 use super::{abort_in, active_set, apportionment, committee, overflow, require_mutable, staking_pool, system, tag};
 
 const INNER: &str = "staking_inner";
-/// `bls_aggregate::EInvalidPublicKey`.
-const E_INVALID_MEMBER_KEY: u64 = 3;
-/// `bls_aggregate::EInvalidWeight`.
-const E_INVALID_WEIGHT: u64 = 4;
+const E_INVALID_MEMBER_KEY: u64 = abort_code("bls_aggregate", "EInvalidPublicKey");
+const E_INVALID_WEIGHT: u64 = abort_code("bls_aggregate", "EInvalidWeight");
 
 fn is_change_done(state: &EpochState) -> bool {
     matches!(state, EpochState::EpochChangeDone(_))

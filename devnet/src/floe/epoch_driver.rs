@@ -17,6 +17,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use floe_chain::floe::staking::{EpochState, StakingInnerV1, StorageNodeCap};
+use floe_chain::floe::state::INNER_VERSION;
 use sui_sdk_types::{Address, TypeTag};
 
 use super::system_calls::Ptb;
@@ -27,14 +28,12 @@ use crate::framework::CLOCK;
 use crate::ledger::Ledger;
 use crate::system_transaction::SystemTransactionError;
 
-/// The inner-state version of Staking (its dynamic field's name).
-const VERSION: u64 = 1;
 /// How long the driver leaves a step that failed before trying it again.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// The Staking object's inner state as the ledger holds it now.
 pub(crate) fn read_staking(ledger: &Ledger, staking: Address) -> Option<StakingInnerV1> {
-    let object = ledger.object(&field_id(staking, &TypeTag::U64, &VERSION))?;
+    let object = ledger.object(&field_id(staking, &TypeTag::U64, &INNER_VERSION))?;
     let field: Field<u64, StakingInnerV1> = bcs::from_bytes(object.as_struct()?.contents()).ok()?;
     Some(field.value)
 }

@@ -6,6 +6,7 @@ use floe_chain::floe::InitParams;
 use floe_chain::floe::committee::{BlsCommittee, BlsCommitteeMember, Committee};
 use floe_chain::floe::framework::{G1Element, VecMapEntry};
 use floe_chain::floe::staking::{Staking, StakingInnerV1};
+use floe_chain::floe::state::INNER_VERSION;
 use floe_chain::floe::system::{InitCap, System, SystemStateInnerV1};
 use floe_chain::floe::wal::ProtectedTreasury;
 use floe_encoder::bls::BlsPublicKey;
@@ -14,7 +15,7 @@ use serde::Serialize;
 use sui_sdk_types::{Address, Digest, GenesisObject, MoveStruct, ObjectData, Owner, StructTag, TypeTag};
 
 use super::init::{InitialIds, initial_state, staking_inner_type};
-use super::system::{VERSION, inner_type as system_inner_type};
+use super::system::inner_type as system_inner_type;
 use super::wal::{INITIAL_SUPPLY_FROST, initial_treasury};
 use super::{accounting, tag, wal_coin_type};
 use crate::config::DevnetConfig;
@@ -83,8 +84,8 @@ fn object<T: Serialize>(type_: StructTag, has_public_transfer: bool, value: &T, 
 
 /// The field object `parent`'s dynamic field `1u64` holding `value`.
 fn version_field<T: Serialize>(parent: Address, value_type: TypeTag, value: &T) -> GenesisObject {
-    let id = field_id(parent, &TypeTag::U64, &VERSION);
-    let field = Field { id, name: VERSION, value };
+    let id = field_id(parent, &TypeTag::U64, &INNER_VERSION);
+    let field = Field { id, name: INNER_VERSION, value };
     object(field_type(TypeTag::U64, value_type), false, &field, Owner::Object(parent))
 }
 

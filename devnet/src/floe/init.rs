@@ -9,24 +9,22 @@
 //! objects are laid out (see `FloeGenesis`).
 
 use floe_chain::floe::InitParams;
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::committee::{BlsCommittee, Committee};
+use floe_chain::floe::deploy::check_init_params;
 use floe_chain::floe::events::Initialized;
 use floe_chain::floe::framework::{G1Element, Table, VecMap};
 use floe_chain::floe::staking::{ActiveSet, EpochState, Staking, StakingInnerV1};
+use floe_chain::floe::state::INNER_VERSION;
 use floe_chain::floe::system::{InitCap, System, SystemStateInnerV1};
 use sui_sdk_types::{Address, TypeTag};
 
-use super::system::{VERSION, inner_type as system_inner_type};
+use super::system::inner_type as system_inner_type;
 use super::{abort_in, accounting, require_mutable, tag};
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
 
 const MODULE: &str = "init";
-/// `init::EInvalidParameter`.
-const E_INVALID_PARAMETER: u64 = 0;
-/// Largest allowed `max_epochs_ahead`.
-const MAX_MAX_EPOCHS_AHEAD: u32 = 1000;
-/// The smallest shard count the encoding supports.
-const MIN_N_SHARDS: u16 = 4;
+const E_INVALID_PARAMETER: u64 = abort_code(MODULE, "EInvalidParameter");
 /// The compressed identity of G1: the aggregate key of nobody.
 const G1_IDENTITY: [u8; 48] = {
     let mut bytes = [0u8; 48];
@@ -34,9 +32,7 @@ const G1_IDENTITY: [u8; 48] = {
     bytes
 };
 
-pub(super) fn has_function(function: &str) -> bool {
-    function == "initialize"
-}
+pub(super) const FUNCTIONS: ModuleFunctions = &[("initialize", initialize)];
 
 /// The shared objects `initialize` creates and their inner states.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,14 +52,10 @@ pub(crate) struct InitialIds {
     pub pools: Address,
 }
 
-/// Checks the parameters as `initialize` does (`init::EInvalidParameter`).
+/// Checks the parameters as `initialize` does (`init::EInvalidParameter`), with the checks
+/// floe-chain makes before deploying.
 pub(crate) fn validate(params: &InitParams) -> Result<(), CallError> {
-    let valid = params.n_shards >= MIN_N_SHARDS
-        && params.epoch_duration_ms > 0
-        && params.max_committee_size > 0
-        && params.max_epochs_ahead > 0
-        && params.max_epochs_ahead <= MAX_MAX_EPOCHS_AHEAD;
-    if valid { Ok(()) } else { Err(abort_in(MODULE, "initialize", E_INVALID_PARAMETER)) }
+    check_init_params(params).map_err(|_| abort_in(MODULE, "initialize", E_INVALID_PARAMETER))
 }
 
 /// The System and Staking of a fresh deployment at epoch 0 (`system_state_inner::new`,
@@ -103,9 +95,9 @@ pub(crate) fn initial_state(params: &InitParams, ids: InitialIds) -> Result<Init
         challenges: floe_chain::floe::challenges::ChallengeState::new(0),
     };
     Ok(InitialState {
-        system: System { id: ids.system, version: VERSION },
+        system: System { id: ids.system, version: INNER_VERSION },
         system_inner,
-        staking: Staking { id: ids.staking, version: VERSION },
+        staking: Staking { id: ids.staking, version: INNER_VERSION },
         staking_inner,
     })
 }
@@ -115,7 +107,8 @@ pub(crate) fn staking_inner_type() -> TypeTag {
     TypeTag::Struct(Box::new(tag::<StakingInnerV1>()))
 }
 
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+/// `init::initialize(InitCap, n_shards, epoch_duration_ms, max_epochs_ahead, max_committee_size)`.
+fn initialize(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
     call.expect_type(args, 0, &tag::<InitCap>())?;
     require_mutable(call, args, 0)?;
     let params = InitParams {
@@ -130,10 +123,10 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
     let ids = InitialIds { system: call.new_id(), staking: call.new_id(), pools: call.new_id() };
     let state = initial_state(&params, ids)?;
     let system = call.create(ids.system, tag::<System>(), false, &state.system)?;
-    call.add_field(ids.system, TypeTag::U64, &VERSION, system_inner_type(), &state.system_inner)?;
+    call.add_field(ids.system, TypeTag::U64, &INNER_VERSION, system_inner_type(), &state.system_inner)?;
     call.share(&[system], 0)?;
     let staking = call.create(ids.staking, tag::<Staking>(), false, &state.staking)?;
-    call.add_field(ids.staking, TypeTag::U64, &VERSION, staking_inner_type(), &state.staking_inner)?;
+    call.add_field(ids.staking, TypeTag::U64, &INNER_VERSION, staking_inner_type(), &state.staking_inner)?;
     call.share(&[staking], 0)?;
     call.emit(tag::<Initialized>(), &Initialized { system_id: ids.system, staking_id: ids.staking });
     Ok(vec![])

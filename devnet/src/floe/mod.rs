@@ -50,10 +50,11 @@ use std::sync::Arc;
 
 use floe_chain::Packages;
 use floe_chain::floe::MoveType;
-use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
+use sui_sdk_types::{Address, StructTag, TypeTag};
 
 use crate::framework::CoinValue;
-use crate::native::{CallError, MoveCallContext, NativePackage, Value, arg_error};
+pub(crate) use crate::native::abort_in;
+use crate::native::{CallError, FunctionTable, MoveCallContext, NativePackage, Value, arg_error};
 use crate::server::{FLOE_PACKAGE, SEAL_PACKAGE, WAL_PACKAGE};
 
 pub use epoch_driver::EpochAdvanceError;
@@ -88,17 +89,6 @@ pub(crate) fn wal_coin_type() -> StructTag {
     StructTag::coin(TypeTag::Struct(Box::new(floe_chain::floe::wal::wal_type(&deployment_packages()))))
 }
 
-/// An abort located in `module::function` of the called package, as Sui reports a Move abort
-/// (the module that raised it, not necessarily the one called).
-pub(crate) fn abort_in(module: &'static str, function: &'static str, code: u64) -> CallError {
-    CallError::Abort {
-        module: Identifier::from_static(module),
-        function: Identifier::from_static(function),
-        code,
-        package: None,
-    }
-}
-
 /// Move aborts on integer overflow with an arithmetic error, which has no abort code; the devnet
 /// reports it as a refused argument naming what overflowed.
 pub(crate) fn overflow(what: &str) -> CallError {
@@ -126,22 +116,26 @@ pub(crate) fn read_wal_coin(call: &MoveCallContext<'_>, args: &[Value], index: u
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FloePackage;
 
+impl FloePackage {
+    /// The floe package's natively implemented modules, each defined in its file.
+    pub(crate) const FUNCTIONS: FunctionTable = FunctionTable(&[
+        ("init", init::FUNCTIONS),
+        ("system", system::FUNCTIONS),
+        ("storage_resource", storage_resource::FUNCTIONS),
+        ("blob", blob::FUNCTIONS),
+        ("shared_blob", shared_blob::FUNCTIONS),
+        ("staking", staking::FUNCTIONS),
+        ("staked_wal", staked_wal::FUNCTIONS),
+    ]);
+}
+
 impl NativePackage for FloePackage {
     fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
         Some(&floe_chain::floe::packages::FLOE)
     }
 
     fn has_function(&self, module: &str, function: &str) -> bool {
-        match module {
-            "init" => init::has_function(function),
-            "system" => system::has_function(function),
-            "storage_resource" => storage_resource::has_function(function),
-            "blob" => blob::has_function(function),
-            "shared_blob" => shared_blob::has_function(function),
-            "staking" => staking::has_function(function),
-            "staked_wal" => staked_wal::has_function(function),
-            _ => false,
-        }
+        Self::FUNCTIONS.get(module, function).is_some()
     }
 
     fn prepare(&self, module: &str, function: &str, pure_args: &[Option<&[u8]>]) {
@@ -160,15 +154,6 @@ impl NativePackage for FloePackage {
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-        match call.module() {
-            "init" => init::call(call, args),
-            "system" => system::call(call, args),
-            "storage_resource" => storage_resource::call(call, args),
-            "blob" => blob::call(call, args),
-            "shared_blob" => shared_blob::call(call, args),
-            "staking" => staking::call(call, args),
-            "staked_wal" => staked_wal::call(call, args),
-            other => unreachable!("has_function admitted no functions of module {other}"),
-        }
+        Self::FUNCTIONS.call(call, args)
     }
 }

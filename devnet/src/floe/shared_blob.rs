@@ -4,25 +4,16 @@
 
 use super::{abort_in, blob, overflow, read_wal_coin, require_mutable, system, tag};
 use crate::framework::CoinValue;
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::events::BlobShared;
 use floe_chain::floe::pricing;
 use floe_chain::floe::shared_blob::SharedBlob;
 
 const MODULE: &str = "shared_blob";
-/// `shared_blob::EInsufficientFunds`.
-const E_INSUFFICIENT_FUNDS: u64 = 0;
-/// `shared_blob::ENotCertified`.
-const E_NOT_CERTIFIED: u64 = 1;
-/// `shared_blob::EZeroFunds`.
-const E_ZERO_FUNDS: u64 = 2;
-
-/// Functions callable in a transaction; `blob` returns a reference and is left out.
-const FUNCTIONS: &[&str] = &["new", "new_funded", "fund", "extend", "object_id", "funds"];
-
-pub(super) fn has_function(function: &str) -> bool {
-    FUNCTIONS.contains(&function)
-}
+const E_INSUFFICIENT_FUNDS: u64 = abort_code(MODULE, "EInsufficientFunds");
+const E_NOT_CERTIFIED: u64 = abort_code(MODULE, "ENotCertified");
+const E_ZERO_FUNDS: u64 = abort_code(MODULE, "EZeroFunds");
 
 /// Reads the `SharedBlob` at argument `index`, checking its type.
 fn read_shared_blob(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<SharedBlob, CallError> {
@@ -89,27 +80,25 @@ fn extend(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<(), CallErro
     call.write(args, 0, &shared)
 }
 
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-    match call.function() {
-        "new" => share(call, args, 0).map(|()| vec![]),
-        "new_funded" => {
-            let coin = funding_coin(call, args, 1, "new_funded")?;
-            share(call, args, coin.value)?;
-            call.delete(args, 1)?;
-            Ok(vec![])
-        }
-        "fund" => {
-            let mut shared = read_shared_blob(call, args, 0)?;
-            require_mutable(call, args, 0)?;
-            let coin = funding_coin(call, args, 1, "fund")?;
-            shared.funds = shared.funds.checked_add(coin.value).ok_or_else(|| overflow("the shared blob's funds"))?;
-            call.write(args, 0, &shared)?;
-            call.delete(args, 1)?;
-            Ok(vec![])
-        }
-        "extend" => extend(call, args).map(|()| vec![]),
-        "object_id" => Ok(vec![Value::pure(&read_shared_blob(call, args, 0)?.id)]),
-        "funds" => Ok(vec![Value::pure(&read_shared_blob(call, args, 0)?.funds)]),
-        other => unreachable!("shared_blob::{other} is not admitted by has_function"),
-    }
-}
+/// Functions callable in a transaction; `blob` returns a reference and is left out.
+pub(super) const FUNCTIONS: ModuleFunctions = &[
+    ("new", |call, args| share(call, args, 0).map(|()| vec![])),
+    ("new_funded", |call, args| {
+        let coin = funding_coin(call, args, 1, "new_funded")?;
+        share(call, args, coin.value)?;
+        call.delete(args, 1)?;
+        Ok(vec![])
+    }),
+    ("fund", |call, args| {
+        let mut shared = read_shared_blob(call, args, 0)?;
+        require_mutable(call, args, 0)?;
+        let coin = funding_coin(call, args, 1, "fund")?;
+        shared.funds = shared.funds.checked_add(coin.value).ok_or_else(|| overflow("the shared blob's funds"))?;
+        call.write(args, 0, &shared)?;
+        call.delete(args, 1)?;
+        Ok(vec![])
+    }),
+    ("extend", |call, args| extend(call, args).map(|()| vec![])),
+    ("object_id", |call, args| Ok(vec![Value::pure(&read_shared_blob(call, args, 0)?.id)])),
+    ("funds", |call, args| Ok(vec![Value::pure(&read_shared_blob(call, args, 0)?.funds)])),
+];

@@ -3,10 +3,12 @@
 //! [`super::epoch`]. Pools sit in the inner state's `ObjectTable<ID, StakingPool>` as dynamic
 //! object fields, so each pool object keeps its id (the node id) and can be read by it.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::events::{CommissionCollected, Staked, StakingPoolRegistered, WithdrawalRequested, Withdrawn};
 use floe_chain::floe::staked_wal::{StakedWal, StakedWalState};
 use floe_chain::floe::staking::{EpochState, Staking, StakingInnerV1, StorageNodeCap};
 use floe_chain::floe::staking_pool::{StakingPool, VotingParams};
+use floe_chain::floe::state::INNER_VERSION;
 use floe_encoder::bls::{BlsPublicKey, BlsSignature};
 use floe_encoder::messages::ProofOfPossessionMessage;
 use sui_sdk_types::{Address, TypeTag};
@@ -14,142 +16,95 @@ use sui_sdk_types::{Address, TypeTag};
 use crate::dynamic_field::{Field, field_id, field_type};
 use crate::dynamic_object_field::id_type;
 use crate::framework::{CoinValue, clock_type};
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
 
 use super::staking_pool::{self, Registration};
 use super::{abort_in, active_set, challenges, epoch, read_wal_coin, require_mutable, tag, wal_coin_type};
 
-/// The inner-state version this package reads and writes (also the dynamic field's name).
-const VERSION: u64 = 1;
-/// `staking::EWrongVersion`.
-pub(crate) const E_WRONG_VERSION: u64 = 0;
+pub(crate) const E_WRONG_VERSION: u64 = abort_code("staking", "EWrongVersion");
 
 /// `staking_inner`'s abort codes.
 pub(crate) mod codes {
-    /// `staking_inner::EWrongEpochState`.
-    pub const E_WRONG_EPOCH_STATE: u64 = 0;
-    /// `staking_inner::ETooEarly`.
-    pub const E_TOO_EARLY: u64 = 1;
-    /// `staking_inner::ENoStake`.
-    pub const E_NO_STAKE: u64 = 2;
-    /// `staking_inner::EPoolNotFound`.
-    pub const E_POOL_NOT_FOUND: u64 = 3;
-    /// `staking_inner::EZeroStake`.
-    pub const E_ZERO_STAKE: u64 = 4;
-    /// `staking_inner::EInvalidProofOfPossession`.
-    pub const E_INVALID_PROOF_OF_POSSESSION: u64 = 5;
-    /// `staking_inner::EInvalidSyncEpoch`.
-    pub const E_INVALID_SYNC_EPOCH: u64 = 6;
-    /// `staking_inner::EDuplicateSyncDone`.
-    pub const E_DUPLICATE_SYNC_DONE: u64 = 7;
-    /// `staking_inner::ENotInCommittee`.
-    pub const E_NOT_IN_COMMITTEE: u64 = 8;
-    /// `staking_inner::ENotWithdrawable`.
-    pub const E_NOT_WITHDRAWABLE: u64 = 9;
-    /// `staking_inner::EWithdrawDirectly`.
-    pub const E_WITHDRAW_DIRECTLY: u64 = 10;
-    /// `staking_inner::EEpochMismatch`.
-    pub const E_EPOCH_MISMATCH: u64 = 11;
-    /// `staking_inner::EAlreadyWithdrawing`.
-    pub const E_ALREADY_WITHDRAWING: u64 = 12;
-    /// `staking_inner::EChallengeWindowOpen`.
-    pub const E_CHALLENGE_WINDOW_OPEN: u64 = 13;
-    /// `staking_inner::ENoChallengeWindow`.
-    pub const E_NO_CHALLENGE_WINDOW: u64 = 14;
-    /// `staking_inner::EOutcomeRecorded`.
-    pub const E_OUTCOME_RECORDED: u64 = 15;
+    use floe_chain::floe::aborts::abort_code;
+
+    use super::INNER;
+
+    pub const E_WRONG_EPOCH_STATE: u64 = abort_code(INNER, "EWrongEpochState");
+    pub const E_TOO_EARLY: u64 = abort_code(INNER, "ETooEarly");
+    pub const E_NO_STAKE: u64 = abort_code(INNER, "ENoStake");
+    pub const E_POOL_NOT_FOUND: u64 = abort_code(INNER, "EPoolNotFound");
+    pub const E_ZERO_STAKE: u64 = abort_code(INNER, "EZeroStake");
+    pub const E_INVALID_PROOF_OF_POSSESSION: u64 = abort_code(INNER, "EInvalidProofOfPossession");
+    pub const E_INVALID_SYNC_EPOCH: u64 = abort_code(INNER, "EInvalidSyncEpoch");
+    pub const E_DUPLICATE_SYNC_DONE: u64 = abort_code(INNER, "EDuplicateSyncDone");
+    pub const E_NOT_IN_COMMITTEE: u64 = abort_code(INNER, "ENotInCommittee");
+    pub const E_NOT_WITHDRAWABLE: u64 = abort_code(INNER, "ENotWithdrawable");
+    pub const E_WITHDRAW_DIRECTLY: u64 = abort_code(INNER, "EWithdrawDirectly");
+    pub const E_EPOCH_MISMATCH: u64 = abort_code(INNER, "EEpochMismatch");
+    pub const E_ALREADY_WITHDRAWING: u64 = abort_code(INNER, "EAlreadyWithdrawing");
+    pub const E_CHALLENGE_WINDOW_OPEN: u64 = abort_code(INNER, "EChallengeWindowOpen");
+    pub const E_NO_CHALLENGE_WINDOW: u64 = abort_code(INNER, "ENoChallengeWindow");
+    pub const E_OUTCOME_RECORDED: u64 = abort_code(INNER, "EOutcomeRecorded");
 }
 use codes::*;
 
 const INNER: &str = "staking_inner";
 
-const FUNCTIONS: &[&str] = &[
-    "register_candidate",
-    "set_next_commission",
-    "collect_commission",
-    "set_storage_price_vote",
-    "set_write_price_vote",
-    "set_node_capacity_vote",
-    "set_network_address",
-    "set_network_public_key",
-    "stake_with_pool",
-    "request_withdraw_stake",
-    "withdraw_stake",
-    "can_withdraw_early",
-    "try_join_active_set",
-    "voting_end",
-    "initiate_epoch_change",
-    "epoch_sync_done",
-    "open_challenge_window",
-    "record_challenge_outcome",
-    "epoch",
+pub(super) const FUNCTIONS: ModuleFunctions = &[
+    ("register_candidate", |call, args| register_candidate(call, args).map(|cap| vec![cap])),
+    ("set_next_commission", |call, args| {
+        let rate: u16 = call.pure(args, 2)?;
+        with_pool_of_cap(call, args, |pool, epoch| staking_pool::set_next_commission(pool, rate, epoch + 2))
+    }),
+    ("collect_commission", |call, args| collect_commission(call, args).map(|coin| vec![coin])),
+    ("set_storage_price_vote", |call, args| {
+        let price: u64 = call.pure(args, 2)?;
+        with_pool_of_cap(call, args, |pool, _| {
+            pool.voting_params.storage_price = price;
+            Ok(())
+        })
+    }),
+    ("set_write_price_vote", |call, args| {
+        let price: u64 = call.pure(args, 2)?;
+        with_pool_of_cap(call, args, |pool, _| {
+            pool.voting_params.write_price = price;
+            Ok(())
+        })
+    }),
+    ("set_node_capacity_vote", |call, args| {
+        let capacity: u64 = call.pure(args, 2)?;
+        with_pool_of_cap(call, args, |pool, _| {
+            pool.voting_params.node_capacity = capacity;
+            Ok(())
+        })
+    }),
+    ("set_network_address", |call, args| {
+        let address: String = call.pure(args, 2)?;
+        with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_address(pool, address))
+    }),
+    ("set_network_public_key", |call, args| {
+        let key: Vec<u8> = call.pure(args, 2)?;
+        with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_public_key(pool, key))
+    }),
+    ("stake_with_pool", |call, args| stake_with_pool(call, args).map(|staked| vec![staked])),
+    ("request_withdraw_stake", |call, args| request_withdraw_stake(call, args).map(|()| vec![])),
+    ("withdraw_stake", |call, args| withdraw_stake(call, args).map(|coin| vec![coin])),
+    ("can_withdraw_early", |call, args| {
+        let state = StakingState::load(call, args, false)?;
+        let staked = read_staked_wal(call, args, 1)?;
+        Ok(vec![Value::pure(&state.inner.can_withdraw_early(&staked))])
+    }),
+    ("try_join_active_set", |call, args| try_join_active_set(call, args).map(|()| vec![])),
+    ("voting_end", |call, args| epoch::voting_end(call, args).map(|()| vec![])),
+    ("initiate_epoch_change", |call, args| epoch::initiate_epoch_change(call, args).map(|()| vec![])),
+    ("epoch_sync_done", |call, args| epoch::epoch_sync_done(call, args).map(|()| vec![])),
+    ("open_challenge_window", |call, args| challenges::open_challenge_window(call, args).map(|()| vec![])),
+    ("record_challenge_outcome", |call, args| challenges::record_challenge_outcome(call, args).map(|()| vec![])),
+    ("epoch", |call, args| {
+        let state = StakingState::load(call, args, false)?;
+        Ok(vec![Value::pure(&state.inner.epoch)])
+    }),
 ];
-
-pub(super) fn has_function(function: &str) -> bool {
-    FUNCTIONS.contains(&function)
-}
-
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-    // Owned, so the call context can be borrowed mutably in the arms.
-    let function = call.function().to_owned();
-    match function.as_str() {
-        "register_candidate" => register_candidate(call, args).map(|cap| vec![cap]),
-        "set_next_commission" => {
-            let rate: u16 = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, epoch| staking_pool::set_next_commission(pool, rate, epoch + 2))
-        }
-        "collect_commission" => collect_commission(call, args).map(|coin| vec![coin]),
-        "set_storage_price_vote" => {
-            let price: u64 = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, _| {
-                pool.voting_params.storage_price = price;
-                Ok(())
-            })
-        }
-        "set_write_price_vote" => {
-            let price: u64 = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, _| {
-                pool.voting_params.write_price = price;
-                Ok(())
-            })
-        }
-        "set_node_capacity_vote" => {
-            let capacity: u64 = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, _| {
-                pool.voting_params.node_capacity = capacity;
-                Ok(())
-            })
-        }
-        "set_network_address" => {
-            let address: String = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_address(pool, address))
-        }
-        "set_network_public_key" => {
-            let key: Vec<u8> = call.pure(args, 2)?;
-            with_pool_of_cap(call, args, |pool, _| staking_pool::set_network_public_key(pool, key))
-        }
-        "stake_with_pool" => stake_with_pool(call, args).map(|staked| vec![staked]),
-        "request_withdraw_stake" => request_withdraw_stake(call, args).map(|()| vec![]),
-        "withdraw_stake" => withdraw_stake(call, args).map(|coin| vec![coin]),
-        "can_withdraw_early" => {
-            let state = StakingState::load(call, args, false)?;
-            let staked = read_staked_wal(call, args, 1)?;
-            Ok(vec![Value::pure(&state.inner.can_withdraw_early(&staked))])
-        }
-        "try_join_active_set" => try_join_active_set(call, args).map(|()| vec![]),
-        "voting_end" => epoch::voting_end(call, args).map(|()| vec![]),
-        "initiate_epoch_change" => epoch::initiate_epoch_change(call, args).map(|()| vec![]),
-        "epoch_sync_done" => epoch::epoch_sync_done(call, args).map(|()| vec![]),
-        "open_challenge_window" => challenges::open_challenge_window(call, args).map(|()| vec![]),
-        "record_challenge_outcome" => challenges::record_challenge_outcome(call, args).map(|()| vec![]),
-        "epoch" => {
-            let state = StakingState::load(call, args, false)?;
-            Ok(vec![Value::pure(&state.inner.epoch)])
-        }
-        other => unreachable!("has_function admitted staking::{other}"),
-    }
-}
-
 /// The Staking object passed as argument 0 and its inner state.
 pub(crate) struct StakingState {
     pub staking_id: Address,
@@ -170,11 +125,11 @@ impl StakingState {
             require_mutable(call, args, 0)?;
         }
         let staking: Staking = call.read(args, 0)?;
-        if staking.version != VERSION {
+        if staking.version != INNER_VERSION {
             let function = if mutable { "inner_mut" } else { "inner" };
             return Err(abort_in("staking", function, E_WRONG_VERSION));
         }
-        let id = field_id(staking.id, &TypeTag::U64, &VERSION);
+        let id = field_id(staking.id, &TypeTag::U64, &INNER_VERSION);
         if !call.load_child(staking.id, id, mutable) || call.working_set.entry(&id).type_ != inner_field_type() {
             return Err(CallError::Argument {
                 index: 0,
@@ -188,8 +143,8 @@ impl StakingState {
     /// Writes the inner state back.
     pub(crate) fn save(&self, call: &mut MoveCallContext<'_>) -> Result<(), CallError> {
         debug_assert!(self.mutable, "a read-only staking state is never saved");
-        let id = field_id(self.staking_id, &TypeTag::U64, &VERSION);
-        call.write_object(id, &Field { id, name: VERSION, value: &self.inner })
+        let id = field_id(self.staking_id, &TypeTag::U64, &INNER_VERSION);
+        call.write_object(id, &Field { id, name: INNER_VERSION, value: &self.inner })
     }
 
     /// The pool of `node_id` (`staking_inner::pool_mut`, or `pool` when read only); aborts with

@@ -3,31 +3,27 @@
 //! of the Move struct; its `exchange_rates` table lives in dynamic fields of the table's id,
 //! reached through the call context.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::framework::{Table, VecMap, VecMapEntry};
 use floe_chain::floe::staking_pool::{
     CommissionChange, ExchangeRate, MAX_COMMISSION_RATE, MAX_NAME_LENGTH, MAX_NETWORK_ADDRESS_LENGTH,
     NETWORK_PUBLIC_KEY_LENGTH, PUBLIC_KEY_LENGTH, PendingWithdrawal, StakingPool, VotingParams, stake_rewards,
 };
-use sui_sdk_types::{Address, TypeTag};
+use sui_sdk_types::TypeTag;
 
+use crate::framework::{E_VEC_MAP_KEY_DOES_NOT_EXIST, framework_abort};
 use crate::native::{CallError, MoveCallContext};
 
 use super::{abort_in, overflow, tag};
 
 const MODULE: &str = "staking_pool";
 
-/// `staking_pool::EInvalidCommissionRate`.
-pub(crate) const E_INVALID_COMMISSION_RATE: u64 = 0;
-/// `staking_pool::ENameTooLong`.
-pub(crate) const E_NAME_TOO_LONG: u64 = 1;
-/// `staking_pool::ENetworkAddressTooLong`.
-pub(crate) const E_NETWORK_ADDRESS_TOO_LONG: u64 = 2;
-/// `staking_pool::EInvalidPublicKey`.
-pub(crate) const E_INVALID_PUBLIC_KEY: u64 = 3;
-/// `staking_pool::EEpochAlreadyProcessed`.
-pub(crate) const E_EPOCH_ALREADY_PROCESSED: u64 = 4;
-/// `staking_pool::EInvalidNetworkPublicKey`.
-pub(crate) const E_INVALID_NETWORK_PUBLIC_KEY: u64 = 5;
+pub(crate) const E_INVALID_COMMISSION_RATE: u64 = abort_code(MODULE, "EInvalidCommissionRate");
+pub(crate) const E_NAME_TOO_LONG: u64 = abort_code(MODULE, "ENameTooLong");
+pub(crate) const E_NETWORK_ADDRESS_TOO_LONG: u64 = abort_code(MODULE, "ENetworkAddressTooLong");
+pub(crate) const E_INVALID_PUBLIC_KEY: u64 = abort_code(MODULE, "EInvalidPublicKey");
+pub(crate) const E_EPOCH_ALREADY_PROCESSED: u64 = abort_code(MODULE, "EEpochAlreadyProcessed");
+pub(crate) const E_INVALID_NETWORK_PUBLIC_KEY: u64 = abort_code(MODULE, "EInvalidNetworkPublicKey");
 
 /// What registration asks of a new pool.
 #[derive(Debug, Clone)]
@@ -120,23 +116,13 @@ pub(crate) fn remove_pending_stake(
         .contents
         .iter()
         .position(|e| e.key == activation_epoch)
-        // `vec_map::get_mut` of a missing key aborts with EKeyDoesNotExist (1) in 0x2::vec_map.
-        .ok_or_else(|| vec_map_abort("get_mut", 1))?;
+        .ok_or_else(|| framework_abort("vec_map", "get_mut", E_VEC_MAP_KEY_DOES_NOT_EXIST))?;
     let entry = &mut pool.pending_stake.contents[index];
     entry.value = entry.value.checked_sub(amount).ok_or_else(|| overflow("pending stake"))?;
     if entry.value == 0 {
         pool.pending_stake.contents.remove(index);
     }
     Ok(())
-}
-
-fn vec_map_abort(function: &'static str, code: u64) -> CallError {
-    CallError::Abort {
-        module: sui_sdk_types::Identifier::from_static("vec_map"),
-        function: sui_sdk_types::Identifier::from_static(function),
-        code,
-        package: Some(Address::TWO),
-    }
 }
 
 /// Records a withdrawal request: the stake leaves the pool at `withdraw_epoch`.
@@ -289,6 +275,8 @@ pub(crate) fn set_network_public_key(pool: &mut StakingPool, key: Vec<u8>) -> Re
 
 #[cfg(test)]
 mod tests {
+    use sui_sdk_types::Address;
+
     use super::*;
 
     #[test]

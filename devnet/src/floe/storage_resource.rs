@@ -1,36 +1,17 @@
 //! `floe::storage_resource` natively: `Storage` reservations, split by epoch or size, fused by
 //! period or amount, destroyed, read. The fusing rules are also what blob extensions use.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::storage::Storage;
 
 use super::{abort_in, require_mutable, tag};
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
 
 const MODULE: &str = "storage_resource";
-/// `storage_resource::ESplitEpochOutOfRange`.
-const E_SPLIT_EPOCH_OUT_OF_RANGE: u64 = 0;
-/// `storage_resource::ESplitSizeOutOfRange`.
-const E_SPLIT_SIZE_OUT_OF_RANGE: u64 = 1;
-/// `storage_resource::EIncompatibleEpochs`.
-const E_INCOMPATIBLE_EPOCHS: u64 = 2;
-/// `storage_resource::EIncompatibleAmount`.
-const E_INCOMPATIBLE_AMOUNT: u64 = 3;
-
-const FUNCTIONS: &[&str] = &[
-    "split_by_epoch",
-    "split_by_size",
-    "fuse_periods",
-    "fuse_amount",
-    "fuse",
-    "destroy",
-    "start_epoch",
-    "end_epoch",
-    "size",
-];
-
-pub(super) fn has_function(function: &str) -> bool {
-    FUNCTIONS.contains(&function)
-}
+const E_SPLIT_EPOCH_OUT_OF_RANGE: u64 = abort_code(MODULE, "ESplitEpochOutOfRange");
+const E_SPLIT_SIZE_OUT_OF_RANGE: u64 = abort_code(MODULE, "ESplitSizeOutOfRange");
+const E_INCOMPATIBLE_EPOCHS: u64 = abort_code(MODULE, "EIncompatibleEpochs");
+const E_INCOMPATIBLE_AMOUNT: u64 = abort_code(MODULE, "EIncompatibleAmount");
 
 /// Reads a `Storage` argument, checking its type.
 pub(crate) fn read_storage(call: &MoveCallContext<'_>, args: &[Value], index: u16) -> Result<Storage, CallError> {
@@ -90,50 +71,49 @@ fn fuse_into(
     Ok(vec![])
 }
 
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-    match call.function() {
-        "split_by_epoch" => {
-            let mut storage = read_storage(call, args, 0)?;
-            let split_epoch: u32 = call.pure(args, 1)?;
-            if split_epoch <= storage.start_epoch || split_epoch >= storage.end_epoch {
-                return Err(abort_in(MODULE, "split_by_epoch", E_SPLIT_EPOCH_OUT_OF_RANGE));
-            }
-            let end_epoch = storage.end_epoch;
-            storage.end_epoch = split_epoch;
-            call.write(args, 0, &storage)?;
-            Ok(vec![create(call, split_epoch, end_epoch, storage.storage_size)?])
+pub(super) const FUNCTIONS: ModuleFunctions = &[
+    ("split_by_epoch", |call, args| {
+        let mut storage = read_storage(call, args, 0)?;
+        let split_epoch: u32 = call.pure(args, 1)?;
+        if split_epoch <= storage.start_epoch || split_epoch >= storage.end_epoch {
+            return Err(abort_in(MODULE, "split_by_epoch", E_SPLIT_EPOCH_OUT_OF_RANGE));
         }
-        "split_by_size" => {
-            let mut storage = read_storage(call, args, 0)?;
-            let split_size: u64 = call.pure(args, 1)?;
-            if split_size == 0 || split_size >= storage.storage_size {
-                return Err(abort_in(MODULE, "split_by_size", E_SPLIT_SIZE_OUT_OF_RANGE));
-            }
-            storage.storage_size -= split_size;
-            call.write(args, 0, &storage)?;
-            Ok(vec![create(call, storage.start_epoch, storage.end_epoch, split_size)?])
+        let end_epoch = storage.end_epoch;
+        storage.end_epoch = split_epoch;
+        call.write(args, 0, &storage)?;
+        Ok(vec![create(call, split_epoch, end_epoch, storage.storage_size)?])
+    }),
+    ("split_by_size", |call, args| {
+        let mut storage = read_storage(call, args, 0)?;
+        let split_size: u64 = call.pure(args, 1)?;
+        if split_size == 0 || split_size >= storage.storage_size {
+            return Err(abort_in(MODULE, "split_by_size", E_SPLIT_SIZE_OUT_OF_RANGE));
         }
-        "fuse_periods" => fuse_into(call, args, fuse_periods),
-        "fuse_amount" => fuse_into(call, args, fuse_amount),
-        "fuse" => fuse_into(call, args, |storage, other| {
+        storage.storage_size -= split_size;
+        call.write(args, 0, &storage)?;
+        Ok(vec![create(call, storage.start_epoch, storage.end_epoch, split_size)?])
+    }),
+    ("fuse_periods", |call, args| fuse_into(call, args, fuse_periods)),
+    ("fuse_amount", |call, args| fuse_into(call, args, fuse_amount)),
+    ("fuse", |call, args| {
+        fuse_into(call, args, |storage, other| {
             if storage.start_epoch == other.start_epoch && storage.end_epoch == other.end_epoch {
                 fuse_amount(storage, other)
             } else {
                 fuse_periods(storage, other)
             }
-        }),
-        "destroy" => {
-            read_storage(call, args, 0)?;
-            require_mutable(call, args, 0)?;
-            call.delete(args, 0)?;
-            Ok(vec![])
-        }
-        "start_epoch" => Ok(vec![Value::pure(&read_storage(call, args, 0)?.start_epoch)]),
-        "end_epoch" => Ok(vec![Value::pure(&read_storage(call, args, 0)?.end_epoch)]),
-        "size" => Ok(vec![Value::pure(&read_storage(call, args, 0)?.storage_size)]),
-        other => unreachable!("storage_resource::{other} is not admitted by has_function"),
-    }
-}
+        })
+    }),
+    ("destroy", |call, args| {
+        read_storage(call, args, 0)?;
+        require_mutable(call, args, 0)?;
+        call.delete(args, 0)?;
+        Ok(vec![])
+    }),
+    ("start_epoch", |call, args| Ok(vec![Value::pure(&read_storage(call, args, 0)?.start_epoch)])),
+    ("end_epoch", |call, args| Ok(vec![Value::pure(&read_storage(call, args, 0)?.end_epoch)])),
+    ("size", |call, args| Ok(vec![Value::pure(&read_storage(call, args, 0)?.storage_size)])),
+];
 
 #[cfg(test)]
 mod tests {

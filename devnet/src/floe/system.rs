@@ -3,10 +3,12 @@
 //! future accounting, registering, certifying, extending, deleting and burning blobs,
 //! invalidating blob ids, the reads, and the System side of an epoch change for `staking`.
 
+use floe_chain::floe::aborts::abort_code;
 use floe_chain::floe::blob::Blob;
 use floe_chain::floe::committee::{BlsCommittee, EpochParams};
 use floe_chain::floe::events::InvalidBlobID;
 use floe_chain::floe::pricing;
+use floe_chain::floe::state::INNER_VERSION;
 use floe_chain::floe::storage::Storage;
 use floe_chain::floe::system::{System, SystemStateInnerV1};
 use sui_sdk_types::{Address, TypeTag};
@@ -16,51 +18,16 @@ use super::certificate::{self, Threshold};
 use super::storage_resource::{self, fuse_periods, read_storage};
 use super::{abort_in, accounting, encoding, overflow, read_wal_coin, require_mutable, tag};
 use crate::framework::CoinValue;
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
 
 const SYSTEM: &str = "system";
 const INNER: &str = "system_state_inner";
-/// The inner-state version, also the name of its dynamic field.
-pub(crate) const VERSION: u64 = 1;
-/// `system::EWrongVersion`.
-const E_WRONG_VERSION: u64 = 0;
-/// `system_state_inner::EInvalidEpochsAhead`.
-const E_INVALID_EPOCHS_AHEAD: u64 = 0;
-/// `system_state_inner::EStorageExceeded`.
-const E_STORAGE_EXCEEDED: u64 = 1;
-/// `system_state_inner::EInsufficientFunds`.
-const E_INSUFFICIENT_FUNDS: u64 = 2;
-/// `system_state_inner::EWrongCommitteeEpoch`.
-const E_WRONG_COMMITTEE_EPOCH: u64 = 3;
-/// `system_state_inner::EInvalidStorageSize`.
-const E_INVALID_STORAGE_SIZE: u64 = 4;
-
-/// Functions callable in a transaction. `committee` and `inner` return references, which a
-/// programmable transaction cannot take, and are left out.
-const FUNCTIONS: &[&str] = &[
-    "reserve_space",
-    "reserve_space_for_epochs",
-    "extend_storage",
-    "register_blob",
-    "certify_blob",
-    "delete_blob",
-    "burn_expired_blob",
-    "extend_blob_with_resource",
-    "extend_blob",
-    "invalidate_blob_id",
-    "epoch",
-    "n_shards",
-    "total_capacity_size",
-    "used_capacity_size",
-    "storage_price_per_unit_size",
-    "write_price_per_unit_size",
-    "epoch_duration_ms",
-    "max_epochs_ahead",
-];
-
-pub(super) fn has_function(function: &str) -> bool {
-    FUNCTIONS.contains(&function)
-}
+const E_WRONG_VERSION: u64 = abort_code(SYSTEM, "EWrongVersion");
+const E_INVALID_EPOCHS_AHEAD: u64 = abort_code(INNER, "EInvalidEpochsAhead");
+const E_STORAGE_EXCEEDED: u64 = abort_code(INNER, "EStorageExceeded");
+const E_INSUFFICIENT_FUNDS: u64 = abort_code(INNER, "EInsufficientFunds");
+const E_WRONG_COMMITTEE_EPOCH: u64 = abort_code(INNER, "EWrongCommitteeEpoch");
+const E_INVALID_STORAGE_SIZE: u64 = abort_code(INNER, "EInvalidStorageSize");
 
 /// The Move type of the inner state, the value type of the System's dynamic field.
 pub(crate) fn inner_type() -> TypeTag {
@@ -87,16 +54,16 @@ fn load(
         require_mutable(call, args, index)?;
     }
     let system: System = call.read(args, index)?;
-    if system.version != VERSION {
+    if system.version != INNER_VERSION {
         let function = if access == Access::Mutate { "inner_mut" } else { "inner" };
         return Err(abort_in(SYSTEM, function, E_WRONG_VERSION));
     }
-    let inner = call.field(system.id, TypeTag::U64, &VERSION, inner_type())?;
+    let inner = call.field(system.id, TypeTag::U64, &INNER_VERSION, inner_type())?;
     Ok((system.id, inner))
 }
 
 fn store(call: &mut MoveCallContext<'_>, system: Address, inner: &SystemStateInnerV1) -> Result<(), CallError> {
-    call.set_field(system, TypeTag::U64, &VERSION, inner_type(), inner)
+    call.set_field(system, TypeTag::U64, &INNER_VERSION, inner_type(), inner)
 }
 
 /// Takes `amount` from `coin`, aborting `EInsufficientFunds` in `function` if it holds less.
@@ -358,10 +325,21 @@ pub(crate) fn committee(
     Ok(load(call, args, index, Access::Read)?.1.committee)
 }
 
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-    let function = call.function().to_owned();
-    match function.as_str() {
-        "reserve_space" => reserve_space(
+/// A read of the System at argument 0 (`&System`): `field` of its inner state.
+fn read(
+    call: &mut MoveCallContext<'_>,
+    args: &[Value],
+    field: fn(&SystemStateInnerV1) -> Value,
+) -> Result<Vec<Value>, CallError> {
+    let (_, inner) = load(call, args, 0, Access::Read)?;
+    Ok(vec![field(&inner)])
+}
+
+/// Functions callable in a transaction. `committee` and `inner` return references, which a
+/// programmable transaction cannot take, and are left out.
+pub(super) const FUNCTIONS: ModuleFunctions = &[
+    ("reserve_space", |call, args| {
+        reserve_space(
             call,
             args,
             |call, current| {
@@ -369,42 +347,37 @@ pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec
                 Ok((current, current.checked_add(epochs_ahead).ok_or_else(|| overflow("the end epoch"))?))
             },
             3,
-        ),
-        "reserve_space_for_epochs" => {
-            reserve_space(call, args, |call, _| Ok((call.pure(args, 2)?, call.pure(args, 3)?)), 4)
-        }
-        "extend_storage" => extend_storage(call, args),
-        "register_blob" => register_blob(call, args),
-        "certify_blob" => certify_blob(call, args),
-        "delete_blob" => {
-            let (_, inner) = load(call, args, 0, Access::Read)?;
-            Ok(vec![blob::delete(call, args, 1, inner.epoch())?])
-        }
-        "burn_expired_blob" => {
-            let (_, inner) = load(call, args, 0, Access::Read)?;
-            blob::burn_expired(call, args, 1, inner.epoch())?;
-            Ok(vec![])
-        }
-        "extend_blob_with_resource" => extend_blob_with_resource(call, args),
-        "extend_blob" => extend_blob(call, args),
-        "invalidate_blob_id" => invalidate_blob_id(call, args),
-        read => {
-            let (_, inner) = load(call, args, 0, Access::Read)?;
-            let value = match read {
-                "epoch" => Value::pure(&inner.epoch()),
-                "n_shards" => Value::pure(&inner.committee.n_shards),
-                "total_capacity_size" => Value::pure(&inner.total_capacity_size),
-                "used_capacity_size" => Value::pure(&inner.used_capacity_size),
-                "storage_price_per_unit_size" => Value::pure(&inner.storage_price_per_unit_size),
-                "write_price_per_unit_size" => Value::pure(&inner.write_price_per_unit_size),
-                "epoch_duration_ms" => Value::pure(&inner.epoch_duration_ms),
-                "max_epochs_ahead" => Value::pure(&inner.max_epochs_ahead),
-                other => unreachable!("system::{other} is not admitted by has_function"),
-            };
-            Ok(vec![value])
-        }
-    }
-}
+        )
+    }),
+    ("reserve_space_for_epochs", |call, args| {
+        reserve_space(call, args, |call, _| Ok((call.pure(args, 2)?, call.pure(args, 3)?)), 4)
+    }),
+    ("extend_storage", extend_storage),
+    ("register_blob", register_blob),
+    ("certify_blob", certify_blob),
+    ("delete_blob", |call, args| {
+        let (_, inner) = load(call, args, 0, Access::Read)?;
+        Ok(vec![blob::delete(call, args, 1, inner.epoch())?])
+    }),
+    ("burn_expired_blob", |call, args| {
+        let (_, inner) = load(call, args, 0, Access::Read)?;
+        blob::burn_expired(call, args, 1, inner.epoch())?;
+        Ok(vec![])
+    }),
+    ("extend_blob_with_resource", extend_blob_with_resource),
+    ("extend_blob", extend_blob),
+    ("invalidate_blob_id", invalidate_blob_id),
+    ("epoch", |call, args| read(call, args, |inner| Value::pure(&inner.epoch()))),
+    ("n_shards", |call, args| read(call, args, |inner| Value::pure(&inner.committee.n_shards))),
+    ("total_capacity_size", |call, args| read(call, args, |inner| Value::pure(&inner.total_capacity_size))),
+    ("used_capacity_size", |call, args| read(call, args, |inner| Value::pure(&inner.used_capacity_size))),
+    ("storage_price_per_unit_size", |call, args| {
+        read(call, args, |inner| Value::pure(&inner.storage_price_per_unit_size))
+    }),
+    ("write_price_per_unit_size", |call, args| read(call, args, |inner| Value::pure(&inner.write_price_per_unit_size))),
+    ("epoch_duration_ms", |call, args| read(call, args, |inner| Value::pure(&inner.epoch_duration_ms))),
+    ("max_epochs_ahead", |call, args| read(call, args, |inner| Value::pure(&inner.max_epochs_ahead))),
+];
 
 #[cfg(test)]
 mod tests {

@@ -3,19 +3,15 @@
 //! which the framework's coin natives split, join and transfer like any coin.
 
 use floe_chain::floe::framework::{Supply, TreasuryCap};
-use floe_chain::floe::wal::{FROST_PER_WAL, ProtectedTreasury};
-use sui_sdk_types::{Address, Identifier};
+use floe_chain::floe::wal::{DECIMALS, FROST_PER_WAL, ProtectedTreasury, TOTAL_SUPPLY_WAL};
+use sui_sdk_types::Address;
 
 use super::{require_mutable, tag, wal_coin_type};
-use crate::framework::{CoinValue, E_OVERFLOW};
-use crate::native::{CallError, MoveCallContext, NativePackage, Value};
+use crate::framework::{CoinValue, E_OVERFLOW, framework_abort};
+use crate::native::{CallError, FunctionTable, MoveCallContext, NativePackage, Value};
 
-/// WAL's decimals.
-const DECIMALS: u8 = 9;
-/// The whole supply, minted at publish: 5,000,000,000 WAL in FROST.
-pub(crate) const INITIAL_SUPPLY_FROST: u64 = 5_000_000_000 * FROST_PER_WAL;
-
-const FUNCTIONS: &[&str] = &["burn", "total_supply", "decimals", "frost_per_wal", "initial_supply_frost"];
+/// The whole supply, minted at publish, in FROST.
+pub(crate) const INITIAL_SUPPLY_FROST: u64 = TOTAL_SUPPLY_WAL * FROST_PER_WAL;
 
 /// The treasury as publishing `wal` leaves it: the whole supply minted.
 pub(crate) fn initial_treasury(id: Address, cap_id: Address) -> ProtectedTreasury {
@@ -31,40 +27,49 @@ fn read_treasury(call: &MoveCallContext<'_>, args: &[Value]) -> Result<Protected
 #[derive(Debug, Default, Clone, Copy)]
 pub struct WalPackage;
 
+impl WalPackage {
+    /// The package's one module and its functions.
+    pub(crate) const FUNCTIONS: FunctionTable = FunctionTable(&[(
+        "wal",
+        &[
+            ("burn", burn),
+            ("total_supply", |call, args| Ok(vec![Value::pure(&read_treasury(call, args)?.cap.total_supply.value)])),
+            ("decimals", |_, _| Ok(vec![Value::pure(&DECIMALS)])),
+            ("frost_per_wal", |_, _| Ok(vec![Value::pure(&FROST_PER_WAL)])),
+            ("initial_supply_frost", |_, _| Ok(vec![Value::pure(&INITIAL_SUPPLY_FROST)])),
+        ],
+    )]);
+}
+
 impl NativePackage for WalPackage {
     fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
         Some(&floe_chain::floe::packages::WAL)
     }
 
     fn has_function(&self, module: &str, function: &str) -> bool {
-        module == "wal" && FUNCTIONS.contains(&function)
+        Self::FUNCTIONS.get(module, function).is_some()
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-        match call.function() {
-            "burn" => {
-                let mut treasury = read_treasury(call, args)?;
-                require_mutable(call, args, 0)?;
-                call.expect_type(args, 1, &wal_coin_type())?;
-                require_mutable(call, args, 1)?;
-                let coin: CoinValue = call.read(args, 1)?;
-                // `balance::decrease_supply` aborts with EOverflow on burning more than exists.
-                treasury.cap.total_supply.value =
-                    treasury.cap.total_supply.value.checked_sub(coin.value).ok_or_else(|| CallError::Abort {
-                        module: Identifier::from_static("balance"),
-                        function: Identifier::from_static("decrease_supply"),
-                        code: E_OVERFLOW,
-                        package: Some(Address::TWO),
-                    })?;
-                call.write(args, 0, &treasury)?;
-                call.delete(args, 1)?;
-                Ok(vec![])
-            }
-            "total_supply" => Ok(vec![Value::pure(&read_treasury(call, args)?.cap.total_supply.value)]),
-            "decimals" => Ok(vec![Value::pure(&DECIMALS)]),
-            "frost_per_wal" => Ok(vec![Value::pure(&FROST_PER_WAL)]),
-            "initial_supply_frost" => Ok(vec![Value::pure(&INITIAL_SUPPLY_FROST)]),
-            other => unreachable!("wal::{other} is not admitted by has_function"),
-        }
+        Self::FUNCTIONS.call(call, args)
     }
+}
+
+/// `wal::burn`: destroys the coin at argument 1, lowering the supply of the treasury at 0.
+fn burn(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
+    let mut treasury = read_treasury(call, args)?;
+    require_mutable(call, args, 0)?;
+    call.expect_type(args, 1, &wal_coin_type())?;
+    require_mutable(call, args, 1)?;
+    let coin: CoinValue = call.read(args, 1)?;
+    // `balance::decrease_supply` aborts with EOverflow on burning more than exists.
+    treasury.cap.total_supply.value = treasury
+        .cap
+        .total_supply
+        .value
+        .checked_sub(coin.value)
+        .ok_or_else(|| framework_abort("balance", "decrease_supply", E_OVERFLOW))?;
+    call.write(args, 0, &treasury)?;
+    call.delete(args, 1)?;
+    Ok(vec![])
 }

@@ -112,3 +112,60 @@ pub(crate) fn genesis_objects(packages: &Packages) -> Result<Vec<GenesisObject>,
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use floe_chain::floe::packages::{FLOE, SEAL, WAL};
+    use floe_chain::move_bytecode::{CompiledModule, FunctionDef, Visibility};
+
+    use super::*;
+    use crate::native::FunctionTable;
+    use crate::{FloePackage, SealPackage, WalPackage};
+
+    /// Whether a transaction can name `f`: a public or entry function. (The seal natives also
+    /// answer public reads that return references, e.g. `allowlist::name`, which a key server's
+    /// simulation may call.)
+    fn callable(f: &FunctionDef) -> bool {
+        f.visibility == Visibility::Public || f.is_entry
+    }
+
+    /// The functions of `table` that `compiled` does not let a transaction call (absent, private
+    /// or `public(package)`), as `module::function`.
+    fn not_callable(table: FunctionTable, compiled: &CompiledPackage) -> Vec<String> {
+        let modules: Vec<CompiledModule> =
+            compiled.modules.iter().map(|(_, bytes)| read_module(bytes).expect("checked-in modules read")).collect();
+        table
+            .functions()
+            .filter(|(module, name)| {
+                let f = modules.iter().find(|m| m.name == *module).and_then(|m| m.function(name));
+                !f.is_some_and(callable)
+            })
+            .map(|(module, name)| format!("{module}::{name}"))
+            .collect()
+    }
+
+    /// A native package answers only calls its Move package answers: every native function is a
+    /// function of the bytecode that a transaction can call. (The natives are a subset: reads a
+    /// flow does not need are left to the Move package.)
+    #[test]
+    fn every_native_function_is_callable_in_the_compiled_package() {
+        for (name, table, compiled) in [
+            ("wal", WalPackage::FUNCTIONS, &WAL),
+            ("floe", FloePackage::FUNCTIONS, &FLOE),
+            ("floe_seal", SealPackage::FUNCTIONS, &SEAL),
+        ] {
+            assert!(table.functions().count() > 0, "{name} has no natives");
+            let extra = not_callable(table, compiled);
+            assert!(extra.is_empty(), "{name}: natives the bytecode does not let a transaction call: {extra:?}");
+        }
+    }
+
+    #[test]
+    fn a_native_the_package_lacks_is_seen() {
+        let table = FunctionTable(&[("wal", &[("burn", |_, _| Ok(vec![])), ("mint_more", |_, _| Ok(vec![]))])]);
+        assert_eq!(not_callable(table, &WAL), ["wal::mint_more"]);
+        // `init` is private: a transaction cannot call it.
+        let table = FunctionTable(&[("wal", &[("init", |_, _| Ok(vec![]))])]);
+        assert_eq!(not_callable(table, &WAL), ["wal::init"]);
+    }
+}

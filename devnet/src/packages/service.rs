@@ -78,7 +78,8 @@ fn framework_package(id: Address) -> Result<proto::Package, Status> {
     package.storage_id = Some(id.to_string());
     package.original_id = Some(id.to_string());
     package.version = Some(FRAMEWORK_VERSION);
-    let functions: &[(&str, &str)] = if id == Address::TWO { framework::FUNCTIONS } else { &[] };
+    let functions: Vec<(&str, &str)> =
+        if id == Address::TWO { crate::framework::SuiFramework::FUNCTIONS.functions().collect() } else { vec![] };
     let mut modules = framework_types::modules_of(&id);
     modules.extend(functions.iter().map(|(m, _)| *m));
     modules.sort_unstable();

@@ -2,37 +2,19 @@
 //! versioned layout (the object names versions 2..=2; the name, key type, public key and URL are
 //! its dynamic field `2u64 -> KeyServerV2`); owning it is the right to change the URL.
 
-use floe_chain::floe::seal::{KEY_SERVER_VERSION, KeyServer, KeyServerV2, ServerType};
+use floe_chain::floe::aborts::abort_code;
+use floe_chain::floe::seal::{
+    G2_LENGTH, KEY_SERVER_VERSION, KEY_TYPE_BONEH_FRANKLIN_BLS12381, KeyServer, KeyServerV2, ServerType,
+};
 use floe_encoder::bls::BlsSignature;
-use sui_sdk_types::{Address, Identifier, TypeTag};
+use sui_sdk_types::TypeTag;
 
 use super::{abort_in, returns, seal_type};
-use crate::native::{CallError, MoveCallContext, Value};
+use crate::framework::{E_GROUP_OPS_INVALID_INPUT, framework_abort};
+use crate::native::{CallError, ModuleFunctions, MoveCallContext, Value};
 
-/// Key type 0: Boneh-Franklin IBE over BLS12-381 (public key in G2).
-const KEY_TYPE_BONEH_FRANKLIN_BLS12381: u8 = 0;
-/// Length of a compressed G2 point.
-const G2_LENGTH: usize = 96;
-/// `0x2::group_ops::EInvalidInput`, raised by `bls12381::g2_from_bytes` on bytes that are not a
-/// G2 point.
-const E_GROUP_OPS_INVALID_INPUT: u64 = 1;
-
-/// `EInvalidKeyType`: the key type is not supported.
-pub(crate) const E_INVALID_KEY_TYPE: u64 = 0;
-/// `EInvalidPublicKey`: the public key is not 96 bytes.
-pub(crate) const E_INVALID_PUBLIC_KEY: u64 = 1;
-
-pub(super) const FUNCTIONS: &[&str] = &[
-    "register",
-    "register_and_transfer",
-    "update_url",
-    "first_version",
-    "last_version",
-    "name",
-    "url",
-    "key_type",
-    "public_key",
-];
+pub(crate) const E_INVALID_KEY_TYPE: u64 = abort_code("key_server", "EInvalidKeyType");
+pub(crate) const E_INVALID_PUBLIC_KEY: u64 = abort_code("key_server", "EInvalidPublicKey");
 
 fn details_type(call: &MoveCallContext<'_>) -> TypeTag {
     TypeTag::Struct(Box::new(seal_type(call, "key_server", "KeyServerV2", vec![])))
@@ -53,12 +35,7 @@ fn register(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Value, Cal
     // A compressed G2 point in the prime-order subgroup, as `g2_from_bytes` requires (a
     // min-pk BLS signature has exactly that encoding).
     if BlsSignature::from_bytes(&public_key).is_err() {
-        return Err(CallError::Abort {
-            module: Identifier::from_static("group_ops"),
-            function: Identifier::from_static("from_bytes"),
-            code: E_GROUP_OPS_INVALID_INPUT,
-            package: Some(Address::TWO),
-        });
+        return Err(framework_abort("group_ops", "from_bytes", E_GROUP_OPS_INVALID_INPUT));
     }
     let id = call.new_id();
     let server = KeyServer { id, first_version: KEY_SERVER_VERSION, last_version: KEY_SERVER_VERSION };
@@ -81,27 +58,24 @@ fn read_details(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<KeySer
     call.field(server.id, TypeTag::U64, &KEY_SERVER_VERSION, details_type)
 }
 
-pub(super) fn call(call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-    match call.function() {
-        "register" => Ok(vec![register(call, args)?]),
-        "register_and_transfer" => {
-            let server = register(call, args)?;
-            let sender = call.sender();
-            call.transfer(&[server], 0, sender).map(|()| vec![])
-        }
-        "update_url" => {
-            let server = read_server(call, args)?;
-            let mut details = read_details(call, args)?;
-            details.server_type = ServerType::Independent { url: call.pure(args, 1)? };
-            let details_type = details_type(call);
-            call.set_field(server.id, TypeTag::U64, &KEY_SERVER_VERSION, details_type, &details).map(|()| vec![])
-        }
-        "first_version" => returns(&read_server(call, args)?.first_version),
-        "last_version" => returns(&read_server(call, args)?.last_version),
-        "name" => returns(&read_details(call, args)?.name),
-        "url" => returns(&read_details(call, args)?.url().to_owned()),
-        "key_type" => returns(&read_details(call, args)?.key_type),
-        "public_key" => returns(&read_details(call, args)?.pk),
-        other => unreachable!("key_server::{other} is not admitted"),
-    }
-}
+pub(super) const FUNCTIONS: ModuleFunctions = &[
+    ("register", |call, args| Ok(vec![register(call, args)?])),
+    ("register_and_transfer", |call, args| {
+        let server = register(call, args)?;
+        let sender = call.sender();
+        call.transfer(&[server], 0, sender).map(|()| vec![])
+    }),
+    ("update_url", |call, args| {
+        let server = read_server(call, args)?;
+        let mut details = read_details(call, args)?;
+        details.server_type = ServerType::Independent { url: call.pure(args, 1)? };
+        let details_type = details_type(call);
+        call.set_field(server.id, TypeTag::U64, &KEY_SERVER_VERSION, details_type, &details).map(|()| vec![])
+    }),
+    ("first_version", |call, args| returns(&read_server(call, args)?.first_version)),
+    ("last_version", |call, args| returns(&read_server(call, args)?.last_version)),
+    ("name", |call, args| returns(&read_details(call, args)?.name)),
+    ("url", |call, args| returns(&read_details(call, args)?.url().to_owned())),
+    ("key_type", |call, args| returns(&read_details(call, args)?.key_type)),
+    ("public_key", |call, args| returns(&read_details(call, args)?.pk)),
+];

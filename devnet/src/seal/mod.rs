@@ -16,12 +16,33 @@ use serde::Serialize;
 use sui_sdk_types::{Address, Identifier, StructTag, TypeTag};
 
 use crate::framework::{ClockValue, clock_type};
-use crate::native::{CallError, MoveCallContext, NativePackage, Value};
+pub(crate) use crate::native::abort_in;
+use crate::native::{CallError, FunctionTable, MoveCallContext, NativePackage, Value};
 
 /// The `floe_seal` package (`move/seal`), natively. Register it at the deployment's seal package
 /// id (the devnet uses [`crate::SEAL_PACKAGE`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SealPackage;
+
+impl SealPackage {
+    /// The package's natively implemented modules, each defined in its file (`identity`'s one
+    /// function here).
+    pub(crate) const FUNCTIONS: FunctionTable = FunctionTable(&[
+        ("owner_policy", owner_policy::FUNCTIONS),
+        ("allowlist", allowlist::FUNCTIONS),
+        ("subscription", subscription::FUNCTIONS),
+        ("time_lock", time_lock::FUNCTIONS),
+        ("key_server", key_server::FUNCTIONS),
+        (
+            "identity",
+            &[("has_prefix", |call, args| {
+                let id: Vec<u8> = call.pure(args, 0)?;
+                let prefix: Vec<u8> = call.pure(args, 1)?;
+                returns(&has_prefix(&id, &prefix))
+            })],
+        ),
+    ]);
+}
 
 impl NativePackage for SealPackage {
     fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
@@ -29,49 +50,17 @@ impl NativePackage for SealPackage {
     }
 
     fn has_function(&self, module: &str, function: &str) -> bool {
-        let functions = match module {
-            "owner_policy" => owner_policy::FUNCTIONS,
-            "allowlist" => allowlist::FUNCTIONS,
-            "subscription" => subscription::FUNCTIONS,
-            "time_lock" => time_lock::FUNCTIONS,
-            "key_server" => key_server::FUNCTIONS,
-            "identity" => &["has_prefix"],
-            _ => return false,
-        };
-        functions.contains(&function)
+        Self::FUNCTIONS.get(module, function).is_some()
     }
 
     fn call(&self, call: &mut MoveCallContext<'_>, args: &[Value]) -> Result<Vec<Value>, CallError> {
-        match call.module() {
-            "owner_policy" => owner_policy::call(call, args),
-            "allowlist" => allowlist::call(call, args),
-            "subscription" => subscription::call(call, args),
-            "time_lock" => time_lock::call(call, args),
-            "key_server" => key_server::call(call, args),
-            "identity" => {
-                let id: Vec<u8> = call.pure(args, 0)?;
-                let prefix: Vec<u8> = call.pure(args, 1)?;
-                Ok(vec![Value::pure(&has_prefix(&id, &prefix))])
-            }
-            other => unreachable!("has_function admitted no functions of module {other}"),
-        }
+        Self::FUNCTIONS.call(call, args)
     }
 }
 
 /// `identity::has_prefix`: whether the key id starts with `prefix` (an object id or address).
 pub(crate) fn has_prefix(id: &[u8], prefix: &[u8]) -> bool {
     id.starts_with(prefix)
-}
-
-/// An abort raised in `module::function` of the seal package (Sui names the function that
-/// executed the `abort`, which may be a helper rather than the called function).
-pub(crate) fn abort_in(module: &'static str, function: &'static str, code: u64) -> CallError {
-    CallError::Abort {
-        module: Identifier::from_static(module),
-        function: Identifier::from_static(function),
-        code,
-        package: None,
-    }
 }
 
 /// The struct tag `<seal package>::module::name<type_args>`.
