@@ -156,9 +156,9 @@ pub struct SealArgs {
     /// Encrypt each file with Seal before storing it; only readers the policy admits can open it.
     #[arg(long)]
     pub encrypt: bool,
-    /// Who may read: owner (you), owner:<address>, allowlist:<id>, subscription:<service id>, or
-    /// timelock:<time> (ms since the Unix epoch, RFC 3339, or +<duration> such as +1h from the
-    /// chain's current time).
+    /// Who may read: owner (you), owner:ADDRESS, allowlist:ID, subscription:SERVICE_ID, or
+    /// timelock:TIME (ms since the Unix epoch, RFC 3339, or +DURATION such as +1h from the chain's
+    /// current time).
     #[arg(long, requires = "encrypt", default_value = "owner")]
     pub policy: PolicySpec,
     /// Key servers that must release their share to open the file; default: a majority.
