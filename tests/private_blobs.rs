@@ -185,7 +185,9 @@ fn now_ms() -> u64 {
 async fn a_subscription_blob_opens_after_purchase_until_the_subscription_expires() {
     let net = Private::start().await;
     let packages = net.net.localnet.deployment().packages;
-    const TTL_MS: u64 = 6_000;
+    // Long enough that the first open never races the expiry (the test moves the chain's clock),
+    // short enough that moving past it ends no epoch (an hour).
+    const TTL_MS: u64 = 300_000;
     // A service paid in SUI, run by the user; bob buys access.
     let sui = sui_sdk_types::TypeTag::Struct(Box::new(sui_sdk_types::StructTag::sui()));
     let created = net.account(&net.user).create_service(&sui, 1_000, TTL_MS, "news").await.unwrap();
@@ -215,9 +217,8 @@ async fn a_subscription_blob_opens_after_purchase_until_the_subscription_expires
     assert_eq!(net.open(&net.bob, &policy, &blob_id).await.unwrap(), data);
 
     // After expiry (chain clock), the same subscription is refused.
-    while now_ms() <= subscription.created_at_ms + TTL_MS + 200 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let advanced = net.net.localnet.devnet().advance_clock(Duration::from_millis(TTL_MS + 1_000)).await.unwrap();
+    assert!(advanced.timestamp_ms.as_ms() > subscription.created_at_ms + TTL_MS);
     assert_refused(net.open(&net.bob, &policy, &blob_id).await);
     net.net.shutdown().await;
 }
@@ -225,8 +226,9 @@ async fn a_subscription_blob_opens_after_purchase_until_the_subscription_expires
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_time_locked_blob_opens_for_anyone_once_its_time_has_come() {
     let net = Private::start().await;
-    // Far enough ahead that storing and a first read finish before it, even on a loaded machine.
-    let unlock_ms = now_ms() + 8_000;
+    // Far enough ahead that storing and a first read finish before it, even on a loaded machine
+    // (the test moves the chain's clock past it), and short of the epoch's end (an hour).
+    let unlock_ms = net.chain.chain_time().await.unwrap().as_ms() + 300_000;
     let policy = Policy::TimeLock { unlock_ms };
     let data = b"sealed bids: 42 WAL".to_vec();
     let blob_id = net.store_sealed(&policy, &data).await;
@@ -234,9 +236,8 @@ async fn a_time_locked_blob_opens_for_anyone_once_its_time_has_come() {
     // A reader claiming another unlock time does not match the sealed identity.
     let err = net.open(&net.bob, &Policy::TimeLock { unlock_ms: 1 }, &blob_id).await.unwrap_err();
     assert!(matches!(err, PrivateBlobError::WrongPolicy { .. }), "{err}");
-    while now_ms() <= unlock_ms + 200 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let advanced = net.net.localnet.devnet().advance_clock(Duration::from_millis(301_000)).await.unwrap();
+    assert!(advanced.timestamp_ms.as_ms() > unlock_ms);
     assert_eq!(net.open(&net.bob, &policy, &blob_id).await.unwrap(), data);
     assert_eq!(net.open(&net.user, &policy, &blob_id).await.unwrap(), data);
     net.net.shutdown().await;

@@ -385,6 +385,33 @@ impl ChainClient {
         Ok(effects)
     }
 
+    /// The chain's time: the timestamp of its newest checkpoint, which the `Clock` of the next
+    /// transactions reads at least (a full node seals checkpoints every fraction of a second, the
+    /// devnet at least every second, also when idle).
+    pub async fn chain_time(&self) -> Result<crate::ClockTime, ClientError> {
+        const CALL: &str = "GetCheckpoint";
+        let request = proto::GetCheckpointRequest::default().with_read_mask(mask(&["summary.bcs"]));
+        let checkpoint = self
+            .rpc
+            .clone()
+            .ledger_client()
+            .get_checkpoint(request)
+            .await
+            .map_err(|s| ClientError::rpc(CALL, s))?
+            .into_inner()
+            .checkpoint
+            .ok_or_else(|| ClientError::malformed(CALL, "no checkpoint"))?;
+        let summary = checkpoint
+            .summary
+            .as_ref()
+            .and_then(|s| s.bcs.as_ref())
+            .and_then(|b| b.value.as_ref())
+            .ok_or_else(|| ClientError::malformed(CALL, "no summary bcs"))?;
+        let summary: sui_sdk_types::CheckpointSummary =
+            bcs::from_bytes(summary).map_err(|e| ClientError::malformed(CALL, format!("summary bcs: {e}")))?;
+        Ok(crate::ClockTime(summary.timestamp_ms))
+    }
+
     /// One checkpoint with its transactions, effects and events; `None` if it does not exist yet.
     pub async fn get_checkpoint(&self, sequence_number: u64) -> Result<Option<Checkpoint>, ClientError> {
         let request = proto::GetCheckpointRequest::by_sequence_number(sequence_number)

@@ -7,7 +7,7 @@ use crate::access::{AllowlistArgs, ServiceArgs, SubscribeArgs};
 use crate::blob_id::BlobIdArgs;
 use crate::challenges::{AuditArgs, ChallengesArgs};
 use crate::deploy::DeployArgs;
-use crate::devnet::DevnetArgs;
+use crate::devnet::{AdvanceClockArgs, DevnetArgs};
 use crate::health::HealthArgs;
 use crate::indexer::IndexerArgs;
 use crate::keyserver::KeyserverArgs;
@@ -52,6 +52,9 @@ pub enum Command {
     Localnet(LocalnetArgs),
     /// Run the embedded local chain as a server until Ctrl-C.
     Devnet(DevnetArgs),
+    /// Devnet only: move a running floe devnet's (or localnet's) chain clock forward, so that
+    /// subscriptions expire, time locks open and epochs end without waiting.
+    AdvanceClock(AdvanceClockArgs),
     /// Publish floe's Move packages through a Sui full node, initialize the system, and write
     /// deployment.json.
     Deploy(DeployArgs),
@@ -149,6 +152,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::BlobId(args) => crate::blob_id::run(args, output),
         Command::Localnet(args) => runtime()?.block_on(crate::localnet::run(args, output)),
         Command::Devnet(args) => runtime()?.block_on(crate::devnet::run(args, output)),
+        Command::AdvanceClock(args) => runtime()?.block_on(crate::devnet::advance_clock(args, output)),
         Command::Deploy(args) => runtime()?.block_on(crate::deploy::run(args, output)),
         Command::Indexer(args) => runtime()?.block_on(crate::indexer::run(args, output)),
         Command::Keyserver(args) => runtime()?.block_on(crate::keyserver::run(args, output)),
@@ -209,6 +213,19 @@ mod tests {
             };
             assert_eq!(parsed, id);
         }
+    }
+
+    #[test]
+    fn advance_clock_takes_a_duration_with_its_unit_and_the_devnets_deployment() {
+        let cli = Cli::try_parse_from(["floe", "advance-clock", "90s", "--deployment", "d.json"]).unwrap();
+        let args = match cli.command {
+            Command::AdvanceClock(args) => args,
+            other => panic!("parsed as {other:?}"),
+        };
+        assert_eq!(args.by, std::time::Duration::from_secs(90));
+        assert_eq!(args.deployment, std::path::PathBuf::from("d.json"));
+        let error = Cli::try_parse_from(["floe", "advance-clock", "90", "--deployment", "d.json"]).unwrap_err();
+        assert!(error.to_string().contains("unknown unit"), "{error}");
     }
 
     #[test]

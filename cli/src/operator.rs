@@ -55,8 +55,8 @@ pub struct RegisterArgs {
     /// The node's name (default: the config file's directory name).
     #[arg(long)]
     pub name: Option<String>,
-    /// The network address to register (default: the config's public_url, or https://<listen>;
-    /// a bare host:port means https).
+    /// The network address to register (default: the config's public_url, or https:// and the
+    /// listen address; a bare host:port means https).
     #[arg(long)]
     pub address: Option<String>,
     /// Commission in basis points (100 = 1%).

@@ -7,7 +7,8 @@
 //!
 //! let spec: PolicySpec = "allowlist:0x5e".parse().unwrap();
 //! assert!(matches!(spec, PolicySpec::Allowlist(_)));
-//! // Time locks take milliseconds since the Unix epoch, RFC 3339, or a delay from now.
+//! // Time locks take milliseconds since the Unix epoch, RFC 3339, or a delay from the chain's
+//! // time (read when the policy is resolved, as the policy checks the chain's `Clock`).
 //! assert!(matches!("timelock:+10m".parse::<PolicySpec>().unwrap(), PolicySpec::TimeLock(_)));
 //! assert!("subscription:".parse::<PolicySpec>().is_err());
 //! ```
@@ -19,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
 use floe_chain::floe::SealCalls;
-use floe_chain::{ChainClient, Deployment, Keypair};
+use floe_chain::{ChainClient, ClockTime, Deployment, Keypair};
 use floe_keyserver::KeyServerInfo;
 use floe_keyserver::access::{read_allowlist, read_service};
 use floe_keyserver::private_blob::{Approval, Policy, open_blob, parse_sealed, seal_blob};
@@ -39,8 +40,60 @@ pub enum PolicySpec {
     Allowlist(Address),
     /// `subscription:<service id>`.
     Subscription(Address),
-    /// `timelock:<time>`: unlock time in ms since the Unix epoch.
-    TimeLock(u64),
+    /// `timelock:<time>`: when it opens.
+    TimeLock(UnlockTime),
+}
+
+/// When a time lock opens, as written on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnlockTime {
+    /// At this time, in ms since the Unix epoch (given as such or as an RFC 3339 date).
+    At(u64),
+    /// This long after the chain's current time (`+<duration>`). The chain's clock, not this
+    /// machine's: `seal_approve` compares the unlock time with the chain's `Clock`, which may run
+    /// apart from the wall clock (a devnet's clock can be moved ahead, a machine's clock drifts).
+    After(Duration),
+}
+
+impl UnlockTime {
+    /// The unlock time in ms since the Unix epoch, with `chain_now` the chain's current time.
+    pub fn at(self, chain_now: ClockTime) -> u64 {
+        match self {
+            Self::At(ms) => ms,
+            Self::After(delay) => {
+                chain_now.as_ms().saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX))
+            }
+        }
+    }
+
+    /// The unlock time, reading the chain's time from `chain` when it is relative.
+    async fn on_chain(self, chain: &ChainClient) -> anyhow::Result<u64> {
+        let now = match self {
+            Self::At(ms) => return Ok(ms),
+            Self::After(_) => chain.chain_time().await.context("cannot read the chain's time for the time lock")?,
+        };
+        Ok(self.at(now))
+    }
+}
+
+impl FromStr for UnlockTime {
+    type Err = String;
+
+    /// Milliseconds since the Unix epoch, an RFC 3339 date, or `+<duration>` from the chain's
+    /// current time.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Some(delay) = text.strip_prefix('+') {
+            return parse_duration(delay).map(Self::After);
+        }
+        if let Ok(ms) = text.parse::<u64>() {
+            return Ok(Self::At(ms));
+        }
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
+            .map(Self::At)
+            .ok_or(format!("{text:?} is not a time: give ms since the Unix epoch, RFC 3339 or +<duration> (e.g. +10m)"))
+    }
 }
 
 impl FromStr for PolicySpec {
@@ -66,28 +119,13 @@ impl FromStr for PolicySpec {
             "timelock" => {
                 let value =
                     value.ok_or("timelock: needs a time, e.g. timelock:+1h or timelock:2027-01-01T00:00:00Z")?;
-                Ok(Self::TimeLock(parse_time(value, now_ms())?))
+                Ok(Self::TimeLock(value.parse()?))
             }
             other => Err(format!(
                 "unknown policy {other:?}: use owner, allowlist:<id>, subscription:<service id> or timelock:<time>"
             )),
         }
     }
-}
-
-/// Parses an unlock time: milliseconds since the Unix epoch, an RFC 3339 date, or `+<duration>`
-/// from `now_ms`.
-pub fn parse_time(text: &str, now_ms: u64) -> Result<u64, String> {
-    if let Some(delay) = text.strip_prefix('+') {
-        return Ok(now_ms.saturating_add(parse_duration(delay)?.as_millis() as u64));
-    }
-    if let Ok(ms) = text.parse::<u64>() {
-        return Ok(ms);
-    }
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .and_then(|t| u64::try_from(t.timestamp_millis()).ok())
-        .ok_or(format!("{text:?} is not a time: give ms since the Unix epoch, RFC 3339 or +<duration> (e.g. +10m)"))
 }
 
 /// Parses `<number><unit>` with unit ms, s, m, h or d (e.g. `30s`, `2h`).
@@ -106,6 +144,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_millis(number.saturating_mul(unit_ms)))
 }
 
+/// This machine's clock, for the session key: key servers check a session's lifetime against
+/// their own clocks, as Seal's do.
 fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
@@ -116,8 +156,9 @@ pub struct SealArgs {
     /// Encrypt each file with Seal before storing it; only readers the policy admits can open it.
     #[arg(long)]
     pub encrypt: bool,
-    /// Who may read: owner (you), owner:<address>, allowlist:<id>, subscription:<service id>, or
-    /// timelock:<time> (ms since the Unix epoch, RFC 3339, or +<duration> such as +1h).
+    /// Who may read: owner (you), owner:ADDRESS, allowlist:ID, subscription:SERVICE_ID, or
+    /// timelock:TIME (ms since the Unix epoch, RFC 3339, or +DURATION such as +1h from the chain's
+    /// current time).
     #[arg(long, requires = "encrypt", default_value = "owner")]
     pub policy: PolicySpec,
     /// Key servers that must release their share to open the file; default: a majority.
@@ -262,7 +303,7 @@ async fn policy_on_chain(
             let info = read_service(chain, packages, *id).await?;
             Policy::Subscription { service: info.object, coin_type: info.coin_type }
         }
-        PolicySpec::TimeLock(unlock_ms) => Policy::TimeLock { unlock_ms: *unlock_ms },
+        PolicySpec::TimeLock(unlock) => Policy::TimeLock { unlock_ms: unlock.on_chain(chain).await? },
     })
 }
 
@@ -340,7 +381,10 @@ mod tests {
         assert_eq!("owner:0x5e".parse::<PolicySpec>().unwrap(), PolicySpec::Owner(Some(id)));
         assert_eq!("allowlist:0x5e".parse::<PolicySpec>().unwrap(), PolicySpec::Allowlist(id));
         assert_eq!("subscription:0x5e".parse::<PolicySpec>().unwrap(), PolicySpec::Subscription(id));
-        assert_eq!("timelock:1700000000000".parse::<PolicySpec>().unwrap(), PolicySpec::TimeLock(1_700_000_000_000));
+        assert_eq!(
+            "timelock:1700000000000".parse::<PolicySpec>().unwrap(),
+            PolicySpec::TimeLock(UnlockTime::At(1_700_000_000_000))
+        );
         let err = "allowlist:xyz".parse::<PolicySpec>().unwrap_err();
         assert!(err.contains("not an object id"), "{err}");
         let err = "friends".parse::<PolicySpec>().unwrap_err();
@@ -349,12 +393,15 @@ mod tests {
     }
 
     #[test]
-    fn times_are_ms_rfc3339_or_a_delay() {
-        assert_eq!(parse_time("+90s", 1_000), Ok(91_000));
-        assert_eq!(parse_time("+2h", 0), Ok(7_200_000));
-        assert_eq!(parse_time("2027-01-01T00:00:00Z", 0), Ok(1_798_761_600_000));
-        assert_eq!(parse_time("2027-01-01T01:00:00+01:00", 0), Ok(1_798_761_600_000));
-        assert!(parse_time("next week", 0).unwrap_err().contains("is not a time"));
+    fn times_are_ms_rfc3339_or_a_delay_from_the_chains_time() {
+        let time = |text: &str| text.parse::<UnlockTime>();
+        assert_eq!(time("+90s"), Ok(UnlockTime::After(Duration::from_secs(90))));
+        // A delay counts from the chain's time, whatever this machine's clock says.
+        assert_eq!(time("+90s").unwrap().at(ClockTime(1_000)), 91_000);
+        assert_eq!(time("+2h").unwrap().at(ClockTime(0)), 7_200_000);
+        assert_eq!(time("2027-01-01T00:00:00Z"), Ok(UnlockTime::At(1_798_761_600_000)));
+        assert_eq!(time("2027-01-01T01:00:00+01:00").unwrap().at(ClockTime(5)), 1_798_761_600_000);
+        assert!(time("next week").unwrap_err().contains("is not a time"));
         assert!(parse_duration("5y").unwrap_err().contains("unknown unit"));
         assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86_400));
     }

@@ -1,9 +1,11 @@
 //! Private blobs through the `floe` command, on a `floe localnet` with 3 key servers: `floe store
 //! --encrypt --policy ...` seals, `floe read` opens for the readers the policy admits and refuses
 //! the others, `floe allowlist`, `floe service` and `floe subscribe` change who is admitted.
+//! Subscriptions expire and time locks open by the chain's clock, which `floe advance-clock`
+//! moves forward instead of the test waiting for it.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use floe_chain::{ChainClient, Deployment, Executor, Keypair, gas_budget};
 
@@ -32,6 +34,12 @@ fn expect_refused(result: Result<Vec<u8>, String>, why: &str) {
         Ok(_) => panic!("the read should have been refused ({why})"),
         Err(stderr) => assert!(stderr.contains(why), "expected {why:?} in: {stderr}"),
     }
+}
+
+/// `floe advance-clock BY` on the localnet's devnet: the chain's time after it.
+fn advance_clock(net: &Localnet, by: &str) -> u64 {
+    let advanced = net.floe(None, &["advance-clock", by]).unwrap();
+    advanced["timestamp_ms"].as_u64().unwrap_or_else(|| panic!("no timestamp_ms in {advanced}"))
 }
 
 /// Gives `to` 1 SUI from the localnet's funded key: key servers simulate a reader's approval
@@ -95,24 +103,31 @@ async fn sealed_blobs_open_only_for_the_readers_their_policy_admits() {
     expect_refused(Err(net.floe(bob, &["allowlist", "add", &list, &bob_address]).unwrap_err()), "no AllowlistCap");
 
     // Subscription paid in SUI: no subscription -> refused; subscribed -> opens; expired -> refused.
+    // Epochs last an hour and challenge answers are due a quarter epoch in: moving the clock 10
+    // minutes in all reaches neither.
     let service =
-        net.floe(owner, &["service", "create", "news", "--fee", "1000", "--ttl", "10s", "--coin", "sui"]).unwrap();
+        net.floe(owner, &["service", "create", "news", "--fee", "1000", "--ttl", "5m", "--coin", "sui"]).unwrap();
     let service = service["service"].as_str().unwrap().to_owned();
     let blob = store(&format!("subscription:{service}"));
     expect_refused(read(&net, bob, &blob, dir.path()), "holds no Subscription");
     let subscribed = net.floe(bob, &["subscribe", &service]).unwrap();
     assert_eq!(read(&net, bob, &blob, dir.path()).unwrap(), plaintext);
     let expires = subscribed["expires_at_ms"].as_u64().unwrap();
-    tokio::time::sleep(Duration::from_millis(expires.saturating_sub(now_ms()) + 300)).await;
+    let chain_now = advance_clock(&net, "301s");
+    assert!(chain_now > expires, "the chain's time {chain_now} is not past the expiry {expires}");
     expect_refused(read(&net, bob, &blob, dir.path()), "NoAccess");
 
-    // Time lock: refused before the time, opens for anyone after it.
-    let stored = net.floe(owner, &["store", file.to_str().unwrap(), "--encrypt", "--policy", "timelock:+25s"]).unwrap();
+    // Time lock: refused before the time, opens for anyone after it. `+5m` counts from the
+    // chain's time, now 5 minutes ahead of this machine's clock: counted from the wall clock, the
+    // blob would open at once.
+    let stored = net.floe(owner, &["store", file.to_str().unwrap(), "--encrypt", "--policy", "timelock:+5m"]).unwrap();
     let blob = stored["blob_id"].as_str().unwrap();
     let policy = stored["sealed"]["policy"].as_str().unwrap();
     assert!(policy.starts_with("time lock until ") && policy.ends_with(" UTC"), "{policy}");
     let unlock = stored["sealed"]["unlock_ms"].as_u64().unwrap();
+    assert!(unlock >= chain_now + 300_000, "unlock {unlock} is not 5 minutes after the chain's time {chain_now}");
     expect_refused(read(&net, bob, blob, dir.path()), "NoAccess");
-    tokio::time::sleep(Duration::from_millis(unlock.saturating_sub(now_ms()) + 300)).await;
+    let chain_now = advance_clock(&net, "301s");
+    assert!(chain_now > unlock, "the chain's time {chain_now} is not past the unlock time {unlock}");
     assert_eq!(read(&net, bob, blob, dir.path()).unwrap(), plaintext);
 }

@@ -3,8 +3,8 @@
 //! need (system state, committee, `Blob` objects).
 //!
 //! Every transaction pays gas (and WAL, where it buys something) with coins lent by the
-//! account's [`coin_pool`](crate::coin_pool)s, so concurrent operations of one `ChainAccess` never
-//! name the same coin version.
+//! account's coin pools (the crate's `coin_pool` module), so concurrent operations of one
+//! `ChainAccess` never name the same coin version.
 
 use std::sync::Arc;
 

@@ -6,8 +6,8 @@
 //! against the quilt id), then the secondary slivers of the index's columns (the first says how
 //! many), then those of the file's columns, each verified against the metadata: a few slivers
 //! instead of the `n - 2f` a whole read needs. A file named by its quilt patch id skips the index.
-//! Columns are fetched as a byte range's rows are ([`crate::sliver_fetch`]); should one not be
-//! served, the read falls back to reading the whole quilt, verified and decoded as any blob.
+//! Columns are fetched as a byte range's rows are (the crate's `sliver_fetch` module); should one
+//! not be served, the read falls back to reading the whole quilt, verified and decoded as any blob.
 //!
 //! Storing encodes the quilt for the current committee's shard count, stores it as one blob
 //! ([`FloeClient::store`]) and sets the attribute `_walrusBlobType = quilt` on a newly created

@@ -44,7 +44,14 @@ pub(crate) fn cors() -> CorsLayer {
         .max_age(PREFLIGHT_MAX_AGE)
 }
 
-/// A tonic server builder that also accepts HTTP/1.1 and gRPC-web, behind CORS.
-pub(crate) fn server() -> Server<Stack<tonic_web::GrpcWebLayer, Stack<CorsLayer, Identity>>> {
-    Server::builder().accept_http1(true).layer(cors()).layer(tonic_web::GrpcWebLayer::new())
+/// A tonic server builder that also accepts HTTP/1.1, behind CORS.
+pub(crate) fn server() -> Server<Stack<CorsLayer, Identity>> {
+    Server::builder().accept_http1(true).layer(cors())
+}
+
+/// The gRPC services' routes answering gRPC-web too. Only gRPC and gRPC-web requests get through
+/// (tonic-web answers any other HTTP/1.1 request 400), so plain HTTP routes such as the admin
+/// route are served beside this, not behind it.
+pub(crate) fn grpc_web(grpc: axum::Router) -> tonic_web::GrpcWebService<axum::Router> {
+    tower::Layer::layer(&tonic_web::GrpcWebLayer::new(), grpc)
 }

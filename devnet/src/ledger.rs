@@ -207,13 +207,20 @@ impl Ledger {
 
     /// The chain's current time in ms: the wall clock plus any advance.
     pub fn now_ms(&self) -> u64 {
-        now_ms() + self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed)
+        now_ms().saturating_add(self.clock_offset_ms.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     /// Moves the chain's clock `ms` ahead of where it is (the Clock object and checkpoint
-    /// timestamps follow), e.g. to end an epoch on demand without waiting for it.
+    /// timestamps follow), e.g. to end an epoch on demand without waiting for it. The clock only
+    /// moves forward, so checkpoint timestamps stay ordered; it stops at `u64::MAX` rather than
+    /// wrapping around to the past.
     pub fn advance_clock(&self, ms: u64) {
-        self.clock_offset_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+        let add = |offset: u64| Some(offset.saturating_add(ms));
+        let _ = self.clock_offset_ms.fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            add,
+        );
     }
 
     /// The newest sealed checkpoint.

@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod admin;
 mod admission;
 mod balance_changes;
 mod browser;
@@ -57,6 +58,7 @@ mod transaction_limits;
 mod unresolved;
 mod working_set;
 
+pub use admin::{ADVANCE_CLOCK_PATH, AdvanceClock, ClockAdvanced};
 pub use admission::{GasSchedule, Packages, Rejection};
 pub use config::{DevnetConfig, EpochSchedule, GenesisAccount, GenesisConfig};
 pub use dynamic_field::{

@@ -112,7 +112,8 @@ pub trait NativePackage: Send + Sync + 'static {
     fn prepare(&self, _module: &str, _function: &str, _pure_args: &[Option<&[u8]>]) {}
 
     /// The compiled Move package this implements, when there is one: genesis then creates its
-    /// package object (see [`crate::packages`]). By default none (the framework, test packages).
+    /// package object (see the crate's `packages` module). By default none (the framework, test
+    /// packages).
     fn compiled(&self) -> Option<&'static floe_chain::floe::packages::CompiledPackage> {
         None
     }

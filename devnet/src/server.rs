@@ -1,5 +1,6 @@
-//! Running the devnet: open the ledger, serve gRPC (native and gRPC-web, see [`crate::browser`]) on a socket, seal empty checkpoints on a
-//! timer, write the deployment description, and shut down cleanly.
+//! Running the devnet: open the ledger, serve gRPC (native and gRPC-web, see [`crate::browser`])
+//! and the admin route (see [`crate::ADVANCE_CLOCK_PATH`]) on a socket, seal empty checkpoints on a timer,
+//! write the deployment description, and shut down cleanly.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -115,24 +116,28 @@ impl Devnet {
         let (sequencer, submitter) = Sequencer::start(ledger.clone(), config.checkpoint_interval);
         let service = DevnetService { ledger: ledger.clone(), submitter, closing: closing_rx.clone() };
         let mut shutdown = closing_rx.clone();
-        let server = tokio::spawn(
-            crate::browser::server()
-                .add_service(proto::ledger_service_server::LedgerServiceServer::new(service.clone()))
-                .add_service(proto::state_service_server::StateServiceServer::new(service.clone()))
-                .add_service(proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(
-                    service.clone(),
-                ))
-                .add_service(proto::signature_verification_service_server::SignatureVerificationServiceServer::new(
-                    service.clone(),
-                ))
-                .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
-                .add_service(proto::move_package_service_server::MovePackageServiceServer::new(
-                    crate::packages::PackageService { ledger: ledger.clone() },
-                ))
-                .serve_with_incoming_shutdown(incoming, async move {
-                    let _ = shutdown.wait_for(|closing| *closing).await;
-                }),
-        );
+        let mut grpc = tonic::service::Routes::builder();
+        grpc.add_service(proto::ledger_service_server::LedgerServiceServer::new(service.clone()))
+            .add_service(proto::state_service_server::StateServiceServer::new(service.clone()))
+            .add_service(proto::transaction_execution_service_server::TransactionExecutionServiceServer::new(
+                service.clone(),
+            ))
+            .add_service(proto::signature_verification_service_server::SignatureVerificationServiceServer::new(
+                service.clone(),
+            ))
+            .add_service(proto::subscription_service_server::SubscriptionServiceServer::new(service))
+            .add_service(proto::move_package_service_server::MovePackageServiceServer::new(
+                crate::packages::PackageService { ledger: ledger.clone() },
+            ));
+        // The admin route answers plain HTTP on the same port; everything else is gRPC(-web).
+        let grpc = crate::browser::grpc_web(grpc.routes().into_axum_router());
+        let routes = crate::admin::router(ledger.clone()).fallback_service(grpc);
+        let server = tokio::spawn(crate::browser::server().add_routes(routes.into()).serve_with_incoming_shutdown(
+            incoming,
+            async move {
+                let _ = shutdown.wait_for(|closing| *closing).await;
+            },
+        ));
         let epochs = has_floe.then(|| {
             let operators = config.genesis_nodes.iter().map(|n| n.operator).collect();
             crate::floe::EpochDriver::start(
@@ -180,6 +185,29 @@ impl Devnet {
         tokio::task::spawn_blocking(move || crate::floe::advance_now(&ledger, system, staking))
             .await
             .expect("the epoch change does not panic")
+    }
+
+    /// Moves the chain's clock `by` ahead and seals an empty checkpoint at the new time, as
+    /// `POST /devnet/advance-clock` does for another process (see [`crate::ADVANCE_CLOCK_PATH`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use std::time::Duration;
+    /// use floe_devnet::{Devnet, DevnetConfig, GenesisConfig};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let devnet = Devnet::start(DevnetConfig::new(dir.path(), GenesisConfig::default())).await.unwrap();
+    /// let before = devnet.ledger().now_ms();
+    /// let advanced = devnet.advance_clock(Duration::from_secs(3600)).await.unwrap();
+    /// assert!(advanced.timestamp_ms.as_ms() >= before + 3_600_000);
+    /// devnet.shutdown().await;
+    /// # }
+    /// ```
+    pub async fn advance_clock(&self, by: std::time::Duration) -> Result<crate::ClockAdvanced, crate::StoreError> {
+        let ledger = self.ledger.clone();
+        tokio::task::spawn_blocking(move || crate::admin::advance_clock(&ledger, by))
+            .await
+            .expect("advancing the clock does not panic")
     }
 
     /// Stops serving and waits until the store is closed, so the data directory can be reopened.

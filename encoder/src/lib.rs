@@ -19,7 +19,7 @@
 //! assert_eq!(decoded, blob);
 //! ```
 //!
-//! Modules by concept: [`config`] (parameters), [`encode`], [`decode`], [`sliver`], [`metadata`],
+//! Modules by concept: [`config`] (parameters), [`encode`](mod@encode), [`decode`], [`sliver`], [`metadata`],
 //! [`blob_id`], [`merkle`], [`mapping`] (pair to shard), [`shard_assignment`] (shard to
 //! committee member), [`recovery`], [`inconsistency`],
 //! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds),

@@ -112,7 +112,8 @@ async fn subscribers_open_after_purchase_until_expiry() {
     let net = start().await;
     let seal = net.seal();
     let sui = TypeTag::Struct(Box::new(StructTag::sui()));
-    const TTL_MS: u64 = 3_000;
+    // Long enough that the first open never races the expiry; the test moves the chain's clock.
+    const TTL_MS: u64 = 3_600_000;
     let packages = net.devnet.deployment().packages;
     let alice = PolicyAccount::new(&net.client, &packages, &net.alice);
     let service = alice.create_service(&sui, 500, TTL_MS, "news").await.unwrap().object;
@@ -151,9 +152,9 @@ async fn subscribers_open_after_purchase_until_expiry() {
     assert_eq!(open(&net, &net.bob, &approve, &object).await.unwrap(), b"issue 7");
     let created_at: floe_chain::floe::seal::Subscription =
         bcs::from_bytes(bobs.as_struct().unwrap().contents()).unwrap();
-    while now_ms() <= created_at.created_at_ms + TTL_MS + 50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The policy reads the chain's Clock: past the expiry on the chain, the same approval fails.
+    let advanced = net.devnet.advance_clock(Duration::from_millis(TTL_MS + 1_000)).await.unwrap();
+    assert!(advanced.timestamp_ms.as_ms() > created_at.created_at_ms + TTL_MS);
     assert_denied(open(&net, &net.bob, &approve, &object).await, "NoAccess");
     net.shutdown().await;
 }
@@ -161,14 +162,14 @@ async fn subscribers_open_after_purchase_until_expiry() {
 #[tokio::test]
 async fn time_locked_data_opens_at_its_unlock_time() {
     let net = start().await;
-    let unlock = now_ms() + 2_000;
+    let unlock = net.client.chain_time().await.unwrap().as_ms() + 3_600_000;
     let id = bcs::to_bytes(&unlock).unwrap();
     let object = encrypt_for(&net, &id, b"sealed bid");
     let approve = ptb(|tx| net.seal().time_lock_seal_approve(tx, &id));
     assert_denied(open(&net, &net.bob, &approve, &object).await, "NoAccess");
-    while now_ms() <= unlock + 50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The policy reads the chain's Clock: once it passed the unlock time, the data opens.
+    let advanced = net.devnet.advance_clock(Duration::from_millis(3_601_000)).await.unwrap();
+    assert!(advanced.timestamp_ms.as_ms() > unlock);
     assert_eq!(open(&net, &net.bob, &approve, &object).await.unwrap(), b"sealed bid");
     net.shutdown().await;
 }

@@ -99,7 +99,7 @@ pub struct LocalnetConfig {
     /// Every key is derived from this seed.
     pub seed: [u8; 32],
     /// Every node's limits (written to its `node.toml`): the defaults with a smaller database
-    /// cache ([`NODE_DB_CACHE_MIB`]).
+    /// cache (`NODE_DB_CACHE_MIB`, 16 MiB).
     pub node_limits: NodeLimits,
 }
 

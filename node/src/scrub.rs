@@ -2,7 +2,7 @@
 //! bounded rate, and checks each as if it had just been received: its digest (the bytes did not
 //! change on disk), its index (it is the sliver its shard holds for that blob), and its Merkle
 //! root against the blob's verified metadata. A sliver that fails is set aside and repaired by
-//! recovery ([`StorageNode::set_aside_sliver`]), exactly like one a read found damaged.
+//! recovery (`StorageNode::set_aside_sliver`), exactly like one a read found damaged.
 //!
 //! Progress survives restarts: the position of the last sliver checked is saved in the store
 //! every few seconds ([`CURSOR_SAVE_INTERVAL`]) and at shutdown, and a restarted node goes on

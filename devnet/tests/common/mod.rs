@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod http1;
+
 use std::time::Duration;
 
 use floe_chain::{ChainClient, Executed, Keypair, SelectedCoin, select_gas, transaction_for};

@@ -68,13 +68,6 @@ impl Verdict {
     }
 }
 
-/// The chain's time in ms: the timestamp of its newest checkpoint (a full node seals one at
-/// least every few seconds, also when idle).
-pub async fn chain_time_ms(client: &ChainClient) -> Option<u64> {
-    let tip = client.service_info().await.ok()?.checkpoint_height;
-    Some(client.get_checkpoint(tip).await.ok()??.timestamp_ms())
-}
-
 /// When a challenged node must have answered by: a chain time, or the end of the epoch.
 #[derive(Debug)]
 pub struct Deadline<'a> {
@@ -93,7 +86,7 @@ impl Deadline<'_> {
     pub async fn passed(&self) -> bool {
         use crate::chain_view::ChainView as _;
         self.state.current_epoch() != self.epoch
-            || chain_time_ms(self.client).await.is_some_and(|now| now >= self.at_ms)
+            || self.client.chain_time().await.is_ok_and(|now| now.as_ms() >= self.at_ms)
     }
 }
 

@@ -36,7 +36,7 @@ impl Verdicts {
     }
 
     /// Keeps the verdict on `node_id` for `epoch` (replacing none: the first verdict stands),
-    /// and forgets epochs older than [`EPOCHS_KEPT`]. Returns the verdict kept.
+    /// and forgets epochs older than the last `EPOCHS_KEPT` (2). Returns the verdict kept.
     pub fn keep(&self, epoch: Epoch, node_id: &[u8; 32], signed: SignedMessage) -> Result<SignedMessage, StoreError> {
         let txn = self.db.begin_write()?;
         let kept = {
