@@ -47,8 +47,8 @@ struct WireSliver {
 
 #[derive(Serialize, Deserialize)]
 struct WireSymbols {
-    // One length and one copy, not a `u8` visited per byte: the same BCS, about 50x faster to
-    // decode (every sliver a node receives or a reader fetches is decoded).
+    // One length and one copy, not a `u8` visited per byte: the same BCS, decoded at the speed
+    // of a copy (every sliver a node receives or a reader fetches is decoded).
     #[serde(with = "serde_bytes")]
     data: Vec<u8>,
     symbol_size: u16,
