@@ -362,3 +362,36 @@ async fn a_shard_whose_previous_owner_is_down_is_recovered_from_the_rest_of_the_
     }
     net.shutdown().await;
 }
+
+/// The simplest life of a committee: at genesis every shard is held by exactly one node, and
+/// each node knows its own; each epoch change waits for the nodes' `epoch_sync_done` reports
+/// (`advance_epoch` retries until the chain accepts it), and every node follows the change,
+/// does its duties for the new epoch and keeps following.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_follow_each_epoch_change_and_report_their_sync_of_it() {
+    let net = TestNet::start(floe_tests::SMALL).await;
+    let n = net.localnet.n_nodes();
+    let mut held: Vec<u16> =
+        (0..n).flat_map(|i| net.localnet.node(i).unwrap().node().owned_shards()).map(|s| s.0).collect();
+    held.sort_unstable();
+    assert_eq!(held, (0..floe_tests::SMALL.shards).collect::<Vec<u16>>(), "each shard held once at genesis");
+    for i in 0..n {
+        assert!(!net.localnet.node(i).unwrap().node().owned_shards().is_empty(), "node {i} holds shards");
+    }
+    let genesis = net.localnet.node(0).unwrap().chain_state().current_epoch();
+    for expected in [genesis + 1, genesis + 2] {
+        let (epoch, _) = net.advance_epoch().await;
+        assert_eq!(epoch, expected);
+        for i in 0..n {
+            let node = net.localnet.node(i).unwrap();
+            let started = Instant::now();
+            while node.chain_state().current_epoch() != epoch {
+                assert!(started.elapsed() < SYNC_TIMEOUT, "node {i} never reached epoch {epoch}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            net.wait_for_duties(i).await;
+            assert!(!node.follower_stopped(), "node {i}'s follower stopped");
+        }
+    }
+    net.shutdown().await;
+}

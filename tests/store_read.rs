@@ -32,19 +32,28 @@ async fn storing_a_certified_blob_again_pays_nothing() {
     let chain = client.chain().unwrap();
     let user = net.localnet.user_key().address();
     let blob = random_bytes(100_000, 7);
-    let first = client.store(blob.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
-    assert!(matches!(first, StoreOutcome::NewlyCreated { .. }));
+    let before = chain.wal_balance(user).await.unwrap();
+    let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
+    let first = client.store(blob.clone(), &options, &NoProgress).await.unwrap();
+    let StoreOutcome::NewlyCreated { blob: created, price, .. } = &first else { panic!("a new blob: {first:?}") };
+    // The first store paid exactly its price, and its Blob is certified this epoch, for the
+    // epochs asked, permanent (the default).
     let balance = chain.wal_balance(user).await.unwrap();
-    let second = client.store(blob, &StoreOptions::default(), &NoProgress).await.unwrap();
+    assert!(price.total() > 0);
+    assert_eq!(before - balance, price.total(), "the first store paid exactly its price");
+    let epoch = chain.system().await.unwrap().epoch();
+    assert_eq!(created.certified_epoch, Some(epoch));
+    assert_eq!(created.storage.end_epoch, epoch + 3);
+    assert!(!created.deletable);
+    let second = client.store(blob, &options, &NoProgress).await.unwrap();
     assert!(matches!(second, StoreOutcome::AlreadyCertified { .. }), "{second:?}");
     assert_eq!(second.blob_id(), first.blob_id());
     assert_eq!(chain.wal_balance(user).await.unwrap(), balance, "the second store paid");
     // What a store asks the nodes before paying for bytes someone else stored: certified until
     // the end epoch, not one later; an unknown blob is not.
-    let StoreOutcome::NewlyCreated { blob, .. } = &first else { unreachable!() };
-    let end = blob.storage.end_epoch;
-    assert_eq!(client.certified_until_at_least(&blob.blob_id, end).await, Some(end));
-    assert_eq!(client.certified_until_at_least(&blob.blob_id, end + 1).await, None);
+    let end = created.storage.end_epoch;
+    assert_eq!(client.certified_until_at_least(&created.blob_id, end).await, Some(end));
+    assert_eq!(client.certified_until_at_least(&created.blob_id, end + 1).await, None);
     let unknown = floe_encoder::encode::compute_metadata(client.committee().config(), b"never stored").unwrap();
     assert_eq!(client.certified_until_at_least(unknown.blob_id(), end).await, None);
     net.shutdown().await;
