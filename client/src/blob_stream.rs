@@ -207,7 +207,7 @@ impl BlobReader {
             Ok(sliver) => return Ok(sliver.data()[part].to_vec()),
             Err(failures) => failures,
         };
-        tracing::info!(blob = %self.blob_id(), row, failures = %read::quote(&failures), "decoding the blob: a row was neither served nor rebuilt");
+        tracing::info!(blob = %self.blob_id(), row, %failures, "decoding the blob: a row was neither served nor rebuilt");
         let source = &self.source;
         let blob = self
             .decoded
@@ -229,7 +229,7 @@ impl BlobReader {
                     blob_id: *self.blob_id(),
                     axis: SliverType::Primary,
                     index: SliverIndex(row),
-                    failures: read::quote(&failures),
+                    failures,
                 },
                 other => other,
             })?;

@@ -981,7 +981,7 @@ mod tests {
     use super::*;
 
     fn short(weight: u64) -> UploadError {
-        UploadError::NotEnoughConfirmations { weight, needed: 9, n_shards: 12, failures: format!("{weight} failed") }
+        UploadError::NotEnoughConfirmations { weight, needed: 9, n_shards: 12, failures: Default::default() }
     }
 
     fn owned(id: u8, blob_id: u8, deletable: bool, epochs: (u32, u32), certified: bool) -> Blob {

@@ -35,6 +35,7 @@ pub mod client;
 mod coin_pool;
 pub mod committee;
 pub mod daemon;
+pub mod failures;
 pub mod node_api;
 pub mod progress;
 pub mod quilt;
@@ -54,6 +55,7 @@ pub use client::{
     FloeClient, SpillOptions, StatusReport, StoreError, StoreOptions, StoreOutcome,
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
+pub use failures::{Failures, SourceFailure};
 pub use progress::{NoProgress, Progress, ProgressEvent, StorePhase};
 pub use quilt::{QuiltReadError, QuiltSelector, StoreQuiltError, StoredQuilt};
 pub use read::ReadError;

@@ -155,7 +155,7 @@ impl ColumnFetcher {
             match answer {
                 Ok(sliver) => fetched.push(sliver.into_inner()),
                 Err(failures) => {
-                    tracing::info!(quilt = %source.metadata.blob_id(), failures = %read::quote(&failures), "a column's shard did not serve it");
+                    tracing::info!(quilt = %source.metadata.blob_id(), %failures, "a column's shard did not serve it");
                     complete = false;
                 }
             }

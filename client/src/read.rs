@@ -32,6 +32,7 @@ use rand::seq::SliceRandom;
 
 use crate::{
     committee::{Committees, NodeId, StorageCommittee, StorageMember},
+    failures::Failures,
     node_api::NodeApiError,
     progress::{Progress, ProgressEvent},
     settings::Settings,
@@ -39,8 +40,6 @@ use crate::{
 
 /// Metadata requests in flight at once.
 const METADATA_FANOUT: usize = 3;
-/// Failures quoted in an error message.
-const QUOTED_FAILURES: usize = 5;
 
 /// Why a blob could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +52,8 @@ pub enum ReadError {
     NoMetadata {
         /// The blob.
         blob_id: BlobId,
-        /// Some of the failures.
-        failures: String,
+        /// What went wrong with each node asked.
+        failures: Failures,
     },
     /// Not enough valid slivers on either axis.
     #[error(
@@ -69,8 +68,8 @@ pub enum ReadError {
         got: usize,
         /// Needed.
         needed: usize,
-        /// Some of the failures.
-        failures: String,
+        /// What went wrong with each node asked.
+        failures: Failures,
     },
     /// A sliver a byte range needs was neither served by its holders nor rebuilt from the others.
     #[error("{axis} sliver {index} of blob {blob_id} could not be fetched or rebuilt: {failures}")]
@@ -81,8 +80,8 @@ pub enum ReadError {
         axis: SliverType,
         /// The sliver's index.
         index: floe_encoder::SliverIndex,
-        /// Some of the failures.
-        failures: String,
+        /// What went wrong with each node asked.
+        failures: Failures,
     },
     /// The slivers decode, but the blob was encoded inconsistently by its writer.
     #[error("blob {blob_id} cannot be decoded: {source}")]
@@ -102,14 +101,6 @@ pub enum ReadError {
         #[source]
         source: tokio::task::JoinError,
     },
-}
-
-pub(crate) fn quote(failures: &[String]) -> String {
-    let mut text = failures.iter().take(QUOTED_FAILURES).cloned().collect::<Vec<_>>().join("; ");
-    if failures.len() > QUOTED_FAILURES {
-        text.push_str(&format!("; and {} more", failures.len() - QUOTED_FAILURES));
-    }
-    if text.is_empty() { "no node could be asked".into() } else { text }
 }
 
 /// What one read learned about nodes, by node id, so that a node in both committees is judged
@@ -202,7 +193,7 @@ pub(crate) async fn metadata(
         })
         .collect();
     let mut answers = futures::stream::iter(requests).buffer_unordered(METADATA_FANOUT);
-    let mut failures = Vec::new();
+    let mut failures = Failures::new();
     let mut not_found = Vec::new();
     while let Some((node_id, answer)) = answers.next().await {
         match answer {
@@ -212,7 +203,7 @@ pub(crate) async fn metadata(
                     not_found.push(node_id);
                 }
                 record.note_metadata(node_id, &error);
-                failures.push(error.to_string());
+                failures.push(error);
             }
         }
     }
@@ -224,7 +215,7 @@ pub(crate) async fn metadata(
     if absent_from(current) && committees.previous.as_deref().is_none_or(absent_from) {
         return Err(ReadError::NotFound(*blob_id));
     }
-    Err(ReadError::NoMetadata { blob_id: *blob_id, failures: quote(&failures) })
+    Err(ReadError::NoMetadata { blob_id: *blob_id, failures })
 }
 
 /// Fetches verified slivers of `axis` until the decoder has enough. A pair whose current holder
@@ -238,7 +229,7 @@ async fn fetch_slivers(
     settings: &Settings,
     http: &reqwest::Client,
     progress: &dyn Progress,
-) -> (Vec<VerifiedSliver>, Vec<String>) {
+) -> (Vec<VerifiedSliver>, Failures) {
     let config = committees.current.config();
     let n = config.n_shards();
     let needed = usize::from(config.n_source_symbols(axis));
@@ -259,7 +250,7 @@ async fn fetch_slivers(
     let mut held_back: Vec<(SliverPairIndex, usize)> = Vec::new();
     let mut ask_suspects = false;
     let mut verified = Vec::with_capacity(needed);
-    let mut failures = Vec::new();
+    let mut failures = Failures::new();
     let mut in_flight = FuturesUnordered::new();
     let mut probing: HashSet<NodeId> = HashSet::new();
     let limit = settings.max_concurrent_requests.max(1);
@@ -316,7 +307,7 @@ async fn fetch_slivers(
             }
             Err(error) => {
                 record.note(node_id, &error);
-                failures.push(error.to_string());
+                failures.push(error);
                 if !last {
                     fallbacks.push_back((pair, position + 1));
                 }
@@ -356,7 +347,7 @@ pub(crate) async fn decode(
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, ReadError> {
     let blob_id = *metadata.blob_id();
-    let mut all_failures = Vec::new();
+    let mut all_failures = Failures::new();
     let mut shortfall = None;
     let config = *committees.current.config();
     for axis in [SliverType::Primary, SliverType::Secondary] {
@@ -375,5 +366,5 @@ pub(crate) async fn decode(
         return decoded.map_err(|source| ReadError::Decode { blob_id, source });
     }
     let (axis, got, needed) = shortfall.expect("both axes fell short");
-    Err(ReadError::NotEnoughSlivers { blob_id, axis, got, needed, failures: quote(&all_failures) })
+    Err(ReadError::NotEnoughSlivers { blob_id, axis, got, needed, failures: all_failures })
 }

@@ -33,6 +33,7 @@ use futures::{StreamExt, stream::FuturesUnordered};
 use crate::{
     ChainAccess, FloeClient,
     committee::{Committees, NodeId, StorageMember},
+    failures::{Failures, SourceFailure},
     node_api::NodeApiError,
     read::{self, NodeRecord},
     settings::Settings,
@@ -177,16 +178,16 @@ impl SliverSource {
 
     /// Sliver `index` of `axis` from the nodes holding its pair, verified, following an epoch
     /// change if its holders did not serve it; the failures if none served it.
-    pub(crate) async fn fetch(&self, axis: SliverType, index: SliverIndex) -> Result<VerifiedSliver, Vec<String>> {
+    pub(crate) async fn fetch(&self, axis: SliverType, index: SliverIndex) -> Result<VerifiedSliver, Failures> {
         self.following_epochs(|committees| async move { self.fetch_from(&committees, axis, index).await }).await
     }
 
     /// `attempt` with the committees the read asks now and, if it fails and the chain moved on
     /// to another committee, once more with the new one; every failure if neither worked.
-    async fn following_epochs<T, F, A>(&self, attempt: A) -> Result<T, Vec<String>>
+    async fn following_epochs<T, F, A>(&self, attempt: A) -> Result<T, Failures>
     where
         A: Fn(Committees) -> F,
-        F: Future<Output = Result<T, Vec<String>>>,
+        F: Future<Output = Result<T, Failures>>,
     {
         let committees = self.committees();
         let asked = committees.current.epoch();
@@ -209,17 +210,17 @@ impl SliverSource {
         committees: &Committees,
         axis: SliverType,
         index: SliverIndex,
-    ) -> Result<VerifiedSliver, Vec<String>> {
+    ) -> Result<VerifiedSliver, Failures> {
         let config = *committees.current.config();
         let pair = index.pair_index(axis, config.n_shards());
-        let mut failures = Vec::new();
+        let mut failures = Failures::new();
         for member in read::sources(committees, self.metadata.blob_id(), pair) {
             let node = member.client(&self.http);
             let request = node.sliver(&config, &self.metadata, pair, axis, self.settings.request_timeout);
             match self.trust.ask(member.node_id, request).await {
                 Some(Ok(sliver)) => return Ok(sliver),
-                Some(Err(error)) => failures.push(error.to_string()),
-                None => failures.push(format!("{} was not asked again during this read", member.url)),
+                Some(Err(error)) => failures.push(error),
+                None => failures.push(SourceFailure::NotAskedAgain { url: member.url.clone() }),
             }
         }
         Err(failures)
@@ -232,7 +233,7 @@ impl SliverSource {
         committees: &Committees,
         axis: SliverType,
         index: SliverIndex,
-    ) -> Result<Sliver, Vec<String>> {
+    ) -> Result<Sliver, Failures> {
         let config = *committees.current.config();
         let needed = usize::from(config.sliver_symbols(axis));
         let symbol_size = self.metadata.symbol_size(&config);
@@ -251,18 +252,18 @@ impl SliverSource {
                 async move {
                     let targets = [index];
                     let request = node.recovery_symbols(&config, &blob_id, symbol_size, axis, &targets, timeout);
-                    (member.node_id, self.trust.ask(member.node_id, request).await)
+                    (member.node_id, &member.url, self.trust.ask(member.node_id, request).await)
                 }
             })
             .collect();
         let mut symbols = Vec::with_capacity(needed);
         let mut seen = HashSet::new();
-        let mut failures = Vec::new();
-        while let Some((node, answer)) = answers.next().await {
+        let mut failures = Failures::new();
+        while let Some((node, url, answer)) = answers.next().await {
             let offered = match answer {
                 Some(Ok(offered)) => offered,
                 Some(Err(error)) => {
-                    failures.push(error.to_string());
+                    failures.push(error);
                     continue;
                 }
                 None => continue,
@@ -277,13 +278,14 @@ impl SliverSource {
                     }
                     verdict => {
                         self.trust.distrust(node);
+                        let url = url.clone();
                         failures.push(match verdict {
-                            Err(error) => format!("a recovery symbol failed verification: {error}"),
-                            Ok(()) => format!(
-                                "a recovery symbol for {} sliver {} came for the one asked",
-                                symbol.target_axis(),
-                                symbol.target_index()
-                            ),
+                            Err(source) => SourceFailure::InvalidRecoverySymbol { url, source },
+                            Ok(()) => SourceFailure::MisaddressedRecoverySymbol {
+                                url,
+                                axis: symbol.target_axis(),
+                                index: symbol.target_index(),
+                            },
                         });
                         break;
                     }
@@ -295,7 +297,7 @@ impl SliverSource {
         }
         drop(answers);
         if symbols.len() < needed {
-            failures.push(format!("{} of the {needed} recovery symbols needed", symbols.len()));
+            failures.push(SourceFailure::TooFewRecoverySymbols { got: symbols.len(), needed });
             return Err(failures);
         }
         let metadata = self.metadata.clone();
@@ -304,15 +306,15 @@ impl SliverSource {
             tokio::task::spawn_blocking(move || recover_sliver(&config, &metadata, axis, index, symbols)).await;
         match rebuilt {
             Ok(Ok(sliver)) => Ok(sliver),
-            Ok(Err(error)) => Err(vec![format!("rebuilding {axis} sliver {index}: {error}")]),
-            Err(error) => Err(vec![format!("the rebuilding task failed: {error}")]),
+            Ok(Err(source)) => Err(SourceFailure::Rebuild { axis, index, source }.into()),
+            Err(error) => Err(SourceFailure::from(error).into()),
         }
     }
 
     /// Sliver `index` of `axis` from its holders, or rebuilt from the others' symbols; verified
     /// against the metadata either way. If neither works and the chain moved on to another
     /// committee, the same again with the new one.
-    pub(crate) async fn fetch_or_recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Vec<String>> {
+    pub(crate) async fn fetch_or_recover(&self, axis: SliverType, index: SliverIndex) -> Result<Sliver, Failures> {
         self.following_epochs(|committees| async move { self.fetch_or_recover_from(&committees, axis, index).await })
             .await
     }
@@ -322,11 +324,11 @@ impl SliverSource {
         committees: &Committees,
         axis: SliverType,
         index: SliverIndex,
-    ) -> Result<Sliver, Vec<String>> {
+    ) -> Result<Sliver, Failures> {
         match self.fetch_from(committees, axis, index).await {
             Ok(sliver) => Ok(sliver.into_inner()),
             Err(mut failures) => {
-                tracing::info!(blob = %self.metadata.blob_id(), %axis, %index, failures = %read::quote(&failures), "rebuilding a sliver its holders did not serve");
+                tracing::info!(blob = %self.metadata.blob_id(), %axis, %index, %failures, "rebuilding a sliver its holders did not serve");
                 self.recover_from(committees, axis, index).await.map_err(|more| {
                     failures.extend(more);
                     failures

@@ -39,6 +39,7 @@ use tokio::sync::Semaphore;
 
 use crate::{
     committee::StorageCommittee,
+    failures::{Failures, SourceFailure},
     node_api::NodeApiError,
     progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
@@ -85,25 +86,6 @@ impl UploadSource for SpilledBlob {
     }
 }
 
-/// Why one node's upload failed.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum MemberError {
-    /// The node failed or refused.
-    #[error(transparent)]
-    Node(#[from] NodeApiError),
-    /// A sliver could not be read from where the encoded blob is kept (its spill file).
-    #[error("reading sliver {axis} {pair} of the encoded blob: {source}")]
-    Source {
-        /// The sliver pair.
-        pair: SliverPairIndex,
-        /// The sliver's axis.
-        axis: SliverType,
-        /// The read error.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
 /// Why an upload did not end in a certificate.
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -119,7 +101,7 @@ pub enum UploadError {
         /// All shards.
         n_shards: u16,
         /// What went wrong with the other nodes, one per node.
-        failures: String,
+        failures: Failures,
     },
     /// The confirmations do not aggregate (cannot happen with verified confirmations of one
     /// committee, but named rather than unwrapped).
@@ -241,7 +223,7 @@ struct Gathered {
     needed: u64,
     weight: u64,
     confirmations: Vec<(u16, SignedMessage)>,
-    failures: Vec<String>,
+    failures: Failures,
 }
 
 impl Gathered {
@@ -249,7 +231,7 @@ impl Gathered {
         &mut self,
         committee: &StorageCommittee,
         member: usize,
-        result: Result<SignedMessage, MemberError>,
+        result: Result<SignedMessage, SourceFailure>,
         progress: &dyn Progress,
     ) {
         match result {
@@ -260,18 +242,17 @@ impl Gathered {
             }
             Err(error) => {
                 tracing::warn!(node = %committee.members()[member].name, %error, "node did not confirm");
-                self.failures.push(format!("{}: {error}", committee.members()[member].name));
+                self.failures.push(error);
             }
         }
     }
 
     fn too_few(self, committee: &StorageCommittee) -> UploadError {
-        let failures = if self.failures.is_empty() { "none reported".to_owned() } else { self.failures.join("; ") };
         UploadError::NotEnoughConfirmations {
             weight: self.weight,
             needed: self.needed,
             n_shards: committee.n_shards(),
-            failures,
+            failures: self.failures,
         }
     }
 }
@@ -400,7 +381,7 @@ impl MemberUpload<'_> {
     }
 
     /// Metadata, then the member's slivers, then its confirmation.
-    async fn run(&self, member: usize) -> Result<SignedMessage, MemberError> {
+    async fn run(&self, member: usize) -> Result<SignedMessage, SourceFailure> {
         let info = &self.committee.members()[member];
         let node = info.client(self.http);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
@@ -436,12 +417,15 @@ impl MemberUpload<'_> {
                     let kib = u32::try_from(self.encoded.sliver_len(axis).div_ceil(1024)).unwrap_or(u32::MAX);
                     let kib = kib.min(u32::try_from(self.loaded_total).unwrap_or(u32::MAX)).max(1);
                     let _loaded = self.loaded.acquire_many(kib).await.ok();
-                    let sliver =
-                        self.encoded.sliver(pair, axis).map_err(|source| MemberError::Source { pair, axis, source })?;
+                    let sliver = self.encoded.sliver(pair, axis).map_err(|source| SourceFailure::SpillRead {
+                        pair,
+                        axis,
+                        source,
+                    })?;
                     self.with_retries(|| node.put_sliver(&blob_id, pair, &sliver, wait, timeout)).await?;
                     let done = self.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });
-                    Ok::<_, MemberError>(())
+                    Ok::<_, SourceFailure>(())
                 }
             })
             .collect();

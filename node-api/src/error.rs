@@ -134,6 +134,18 @@ impl NodeApiError {
             _ => None,
         }
     }
+
+    /// The URL of the request that failed (it names the node).
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Transport { url, .. }
+            | Self::WrongTlsKey { url, .. }
+            | Self::Status { url, .. }
+            | Self::TooLarge { url, .. }
+            | Self::OtherEpoch { url, .. }
+            | Self::Invalid { url, .. } => url,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +161,7 @@ mod tests {
         assert!(!NodeApiError::TooLarge { url: String::new(), limit: 1 }.is_transient());
         assert_eq!(status(409).status(), Some(409));
         assert_eq!(NodeApiError::TooLarge { url: String::new(), limit: 1 }.status(), None);
+        assert_eq!(NodeApiError::TooLarge { url: "https://n/v1/blobs".into(), limit: 1 }.url(), "https://n/v1/blobs");
     }
 
     #[test]
