@@ -5,11 +5,13 @@
 //! asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
 //! request a node refuses because it has not yet seen the registration (its chain follower
 //! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
-//! is checked against its node's key as it arrives. As soon as the confirming nodes hold a
-//! quorum of shards the certificate is built (the signatures added up; the aggregate checked
-//! once) and handed on to be certified on chain, while the slower nodes keep uploading for a
-//! grace period: nodes that missed the upload recover their slivers from the others after
-//! certification.
+//! is checked to be the expected message as it arrives. As soon as the confirming nodes hold a
+//! quorum of shards the certificate is built: the signatures are added up and checked once, as
+//! one aggregate against the signers' keys added up; only if that fails is each checked alone,
+//! and the members whose signature fails are named and left out while the upload waits for
+//! others. The certificate is then handed on to be certified on chain, while the slower nodes
+//! keep uploading for a grace period: nodes that missed the upload recover their slivers from
+//! the others after certification.
 //!
 //! The slivers come from an [`UploadSource`]: an [`EncodedBlob`] in memory, or a [`SpilledBlob`]
 //! whose slivers are read back from its spill file as they are sent. Either way at most
@@ -28,8 +30,7 @@ use std::{
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
     EncodedBlob, Sliver, SliverPairIndex, SliverType,
-    bls::BlsSignature,
-    certificate::{Certificate, CertificateError, Threshold},
+    certificate::{Certificate, CertificateError},
     messages::{BlobPersistence, SignedMessage, StorageConfirmation},
     metadata::VerifiedBlobMetadata,
     spill::SpilledBlob,
@@ -40,7 +41,7 @@ use tokio::sync::Semaphore;
 use crate::{
     committee::StorageCommittee,
     failures::{Failures, SourceFailure},
-    node_api::NodeApiError,
+    node_api::{InvalidAnswer, NodeApiError},
     progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
@@ -182,14 +183,22 @@ where
         .collect();
 
     let mut gathered = Gathered { needed: quorum_weight(committee), ..Gathered::default() };
-    while !committee.is_quorum(gathered.weight) {
-        let Some((member, result)) = tasks.next().await else {
-            return Err(gathered.too_few(committee));
-        };
-        gathered.record(committee, member, result, progress);
-    }
+    let certificate = loop {
+        while !committee.is_quorum(gathered.weight) {
+            let Some((member, result)) = tasks.next().await else {
+                return Err(gathered.too_few(committee));
+            };
+            gathered.record(committee, member, result, progress);
+        }
+        // The signatures are checked here, together; members whose signature fails are left out
+        // and the upload waits for others.
+        match Certificate::aggregate(committee.certificate_committee(), gathered.confirmations.clone()) {
+            Ok(certificate) => break certificate,
+            Err(CertificateError::BadSigners(bad)) => gathered.leave_out(committee, &bad),
+            Err(error) => return Err(error.into()),
+        }
+    };
     let grace_deadline = tokio::time::Instant::now() + settings.quorum_grace;
-    let certificate = certificate_of(committee, std::mem::take(&mut gathered.confirmations))?;
     clock.certificate_built();
 
     // Nobody waits for the slower nodes any more: they run alongside `then`, then until the
@@ -247,6 +256,18 @@ impl Gathered {
         }
     }
 
+    /// Leaves out the confirmations of `members`, whose signatures do not verify with their keys.
+    fn leave_out(&mut self, committee: &StorageCommittee, members: &[u16]) {
+        for &member in members {
+            let info = &committee.members()[usize::from(member)];
+            tracing::warn!(node = %info.name, "node's storage confirmation does not verify with its key");
+            self.confirmations.retain(|(signer, _)| *signer != member);
+            self.weight -= committee.weight(usize::from(member));
+            let reason = InvalidAnswer::Signature(floe_encoder::bls::BlsError::BadSignature);
+            self.failures.push(NodeApiError::invalid(&info.url, reason));
+        }
+    }
+
     fn too_few(self, committee: &StorageCommittee) -> UploadError {
         UploadError::NotEnoughConfirmations {
             weight: self.weight,
@@ -255,23 +276,6 @@ impl Gathered {
             failures: self.failures,
         }
     }
-}
-
-/// The certificate of `confirmations`, each already checked against its member's key and the
-/// expected message by [`NodeClient::confirmation`](crate::node_api::NodeClient::confirmation): their signatures are only added up, not
-/// verified a second time, and the aggregate is checked once against the signers' keys.
-fn certificate_of(
-    committee: &StorageCommittee,
-    mut confirmations: Vec<(u16, SignedMessage)>,
-) -> Result<Certificate, UploadError> {
-    confirmations.sort_unstable_by_key(|(member, _)| *member);
-    let signature = BlsSignature::aggregate(confirmations.iter().map(|(_, signed)| &signed.signature))
-        .map_err(CertificateError::from)?;
-    let message = confirmations.first().map(|(_, signed)| signed.serialized.clone()).unwrap_or_default();
-    let signers = confirmations.iter().map(|(member, _)| *member).collect();
-    let certificate = Certificate { signers, message, signature };
-    certificate.verify(committee.certificate_committee(), Threshold::Quorum)?;
-    Ok(certificate)
 }
 
 /// The upload's steps, in the order each node passes them.
@@ -388,7 +392,7 @@ impl MemberUpload<'_> {
         if self.resume {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the
             // node) just means the upload below is needed.
-            match node.confirmation(&self.expected, &info.public_key, Duration::ZERO, timeout).await {
+            match node.confirmation(&self.expected, Duration::ZERO, timeout).await {
                 Ok(signed) => {
                     self.clock.passed(member, 2);
                     return Ok(signed);
@@ -435,7 +439,7 @@ impl MemberUpload<'_> {
             .await?;
         self.clock.passed(member, 1);
 
-        let signed = self.with_retries(|| node.confirmation(&self.expected, &info.public_key, wait, timeout)).await?;
+        let signed = self.with_retries(|| node.confirmation(&self.expected, wait, timeout)).await?;
         self.clock.passed(member, 2);
         Ok(signed)
     }

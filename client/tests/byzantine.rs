@@ -179,3 +179,75 @@ async fn a_node_that_lies_is_not_asked_again_during_the_same_read() {
         assert_eq!(asked, 1, "the lying node was asked for {asked} slivers in one read");
     }
 }
+
+/// A server in front of an honest node that passes every request on, but signs the storage
+/// confirmations it returns with another key than the node's.
+async fn forging_proxy(honest: String) -> String {
+    use axum::{extract::Request, http::Uri};
+    use base64::{Engine as _, engine::general_purpose::STANDARD};
+
+    async fn forward(State(honest): State<Arc<String>>, uri: Uri, request: Request) -> (StatusCode, Vec<u8>) {
+        let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str()).to_owned();
+        let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
+        let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
+        let answer = reqwest::Client::new().request(method, format!("{honest}{path}")).body(body).send().await.unwrap();
+        let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+        let mut body = answer.bytes().await.unwrap().to_vec();
+        if path.contains("/confirmation/") && status.is_success() {
+            let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let signed = &mut json["success"]["data"]["signed"];
+            let message = STANDARD.decode(signed["serializedMessage"].as_str().unwrap()).unwrap();
+            let forger = floe_encoder::bls::BlsSecretKey::from_seed(&[0xf0; 32]);
+            signed["signature"] = STANDARD.encode(forger.sign(&message).to_bytes()).into();
+            body = serde_json::to_vec(&json).unwrap();
+        }
+        (status, body)
+    }
+
+    let app = Router::new().fallback(forward).with_state(Arc::new(honest));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+/// The upload checks the confirmations' signatures together, once, at the quorum: a node whose
+/// confirmation does not verify with its key is named and left out, and the certificate is made
+/// of the others' (or the upload fails naming it, when it cannot be made without that node).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmation_signed_with_another_key_is_left_out_of_the_certificate_and_named() {
+    let mut cluster = cluster(&[3, 3, 2, 2]).await;
+    let honest = cluster.committee();
+    let mut members = honest.members().to_vec();
+    members[0].url = forging_proxy(members[0].url.clone()).await;
+    let forged = members[0].url.clone();
+    let committee = StorageCommittee::new(honest.epoch(), honest.n_shards(), members).unwrap();
+    let client = FloeClient::with_committee(committee.clone(), common::quick_settings());
+
+    // Nodes 1-3 hold 7 of the 10 shards, a quorum without node 0.
+    let encoded = encode(committee.config(), &blob(30_000, 21)).unwrap();
+    cluster.register(*encoded.metadata.blob_id(), 21);
+    let certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    assert!(!certificate.signers.contains(&0), "the forged confirmation is in the certificate");
+    certificate.verify(committee.certificate_committee(), floe_encoder::certificate::Threshold::Quorum).unwrap();
+
+    // Without node 3 (2 shards), node 0's 3 are needed: the upload fails and names it.
+    cluster.stop(3).await;
+    let encoded = encode(committee.config(), &blob(30_000, 22)).unwrap();
+    cluster.register(*encoded.metadata.blob_id(), 22);
+    let error = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap_err();
+    let floe_client::UploadError::NotEnoughConfirmations { weight, ref failures, .. } = error else {
+        panic!("unexpected error {error}")
+    };
+    assert_eq!(weight, 5, "{error}");
+    let named = failures.iter().any(|failure| {
+        matches!(
+            failure,
+            floe_client::SourceFailure::Node(floe_client::node_api::NodeApiError::Invalid {
+                url,
+                reason: floe_client::node_api::InvalidAnswer::Signature(_),
+            }) if url.starts_with(&forged)
+        )
+    });
+    assert!(named, "node 0's bad signature is not among the failures: {failures}");
+}

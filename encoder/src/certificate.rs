@@ -126,6 +126,9 @@ pub enum CertificateError {
     /// A signature does not verify.
     #[error("signature check failed: {0}")]
     Signature(#[from] BlsError),
+    /// These members' signatures do not verify with their keys (the others' do).
+    #[error("the signatures of members {0:?} do not verify with their keys")]
+    BadSigners(Vec<u16>),
 }
 
 impl Committee {
@@ -179,8 +182,10 @@ pub struct Certificate {
 impl Certificate {
     /// Aggregates members' signed messages into a certificate. The signatures are checked
     /// together, as one aggregate against the signers' aggregate key (two pairings, whatever the
-    /// number of signers); only if that fails is each checked alone, so that a member that
-    /// signed garbage is named instead of spoiling the aggregate.
+    /// number of signers); only if that fails is each checked alone, so that the members that
+    /// signed garbage are named ([`CertificateError::BadSigners`]) and can be left out.
+    /// (The members' keys carry proofs of possession, registered on chain, so adding keys up
+    /// cannot be gamed by a member choosing its key after the others'.)
     pub fn aggregate(committee: &Committee, signed: Vec<(u16, SignedMessage)>) -> Result<Self, CertificateError> {
         let Some((_, first)) = signed.first() else {
             return Err(CertificateError::NotEnoughWeight {
@@ -208,8 +213,14 @@ impl Certificate {
         }
         let signature = BlsSignature::aggregate(signed.iter().map(|(_, confirmation)| &confirmation.signature))?;
         if BlsPublicKey::aggregate(keys.iter().copied())?.verify(&message, &signature).is_err() {
-            for ((_, confirmation), key) in signed.iter().zip(&keys) {
-                confirmation.verify(key)?;
+            let bad: Vec<u16> = signed
+                .iter()
+                .zip(&keys)
+                .filter(|((_, confirmation), key)| confirmation.verify(key).is_err())
+                .map(|((index, _), _)| *index)
+                .collect();
+            if !bad.is_empty() {
+                return Err(CertificateError::BadSigners(bad));
             }
             // Each valid alone, yet not together: refuse rather than hand out a bad aggregate.
             return Err(CertificateError::Signature(BlsError::BadSignature));
