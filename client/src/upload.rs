@@ -1,8 +1,9 @@
 //! Distributing an encoded, registered blob to the committee and gathering the signed storage
 //! confirmations into a certificate.
 //!
-//! Every node gets the metadata, then the two slivers of each pair its shards store, then is
-//! asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
+//! Every node gets the metadata, then the two slivers of each pair its shards store, in batches
+//! of up to 4 MiB (one request for all of a small blob's slivers: floe's
+//! `PUT /v1/blobs/{id}/slivers`), then is asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
 //! request a node refuses because it has not yet seen the registration (its chain follower
 //! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
 //! is checked to be the expected message as it arrives. As soon as the confirming nodes hold a
@@ -41,7 +42,7 @@ use tokio::sync::Semaphore;
 use crate::{
     committee::StorageCommittee,
     failures::{Failures, SourceFailure},
-    node_api::{InvalidAnswer, NodeApiError},
+    node_api::{InvalidAnswer, NodeApiError, SliverBatch, slivers::batch_ranges},
     progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
@@ -405,29 +406,44 @@ impl MemberUpload<'_> {
         self.clock.passed(member, 0);
 
         let blob_id = *metadata.blob_id();
-        let slivers = self
+        let slivers: Vec<(SliverPairIndex, SliverType)> = self
             .committee
             .pairs_of_member(&blob_id, member)
             .into_iter()
-            .flat_map(|pair| [(pair, SliverType::Primary), (pair, SliverType::Secondary)]);
+            .flat_map(|pair| [(pair, SliverType::Primary), (pair, SliverType::Secondary)])
+            .collect();
+        // The member's slivers go in batches (one request for all of a small blob's).
+        let batches = batch_ranges(slivers.iter().map(|(_, axis)| self.encoded.sliver_len(*axis)));
         // The requests are built up front (not in a stream combinator's closure) so the future
         // stays `Send` for any lifetime, as an axum handler needs.
-        let requests: Vec<_> = slivers
-            .map(|(pair, axis)| {
-                let node = &node;
+        let requests: Vec<_> = batches
+            .into_iter()
+            .map(|range| {
+                let (node, batch) = (&node, &slivers[range]);
                 async move {
-                    // The semaphore is never closed, so acquiring only waits; a sliver larger than
+                    // The semaphore is never closed, so acquiring only waits; a batch larger than
                     // the whole budget takes all of it.
-                    let kib = u32::try_from(self.encoded.sliver_len(axis).div_ceil(1024)).unwrap_or(u32::MAX);
+                    let bytes: usize = batch.iter().map(|(_, axis)| self.encoded.sliver_len(*axis)).sum();
+                    let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
                     let kib = kib.min(u32::try_from(self.loaded_total).unwrap_or(u32::MAX)).max(1);
                     let _loaded = self.loaded.acquire_many(kib).await.ok();
-                    let sliver = self.encoded.sliver(pair, axis).map_err(|source| SourceFailure::SpillRead {
-                        pair,
-                        axis,
-                        source,
-                    })?;
-                    self.with_retries(|| node.put_sliver(&blob_id, pair, &sliver, wait, timeout)).await?;
-                    let done = self.stored.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    let loaded = batch
+                        .iter()
+                        .map(|&(pair, axis)| {
+                            let sliver = self.encoded.sliver(pair, axis);
+                            sliver.map(|sliver| (pair, sliver)).map_err(|source| SourceFailure::SpillRead {
+                                pair,
+                                axis,
+                                source,
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let body = SliverBatch::encode(loaded.iter().map(|(pair, sliver)| (*pair, sliver.as_ref())));
+                    // Spilled slivers were read into memory for the body; they are in it now.
+                    drop(loaded);
+                    self.with_retries(|| node.put_slivers(&blob_id, body.clone(), wait, timeout)).await?;
+                    let count = batch.len() as u64;
+                    let done = self.stored.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
                     self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });
                     Ok::<_, SourceFailure>(())
                 }

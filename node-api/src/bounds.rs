@@ -76,6 +76,13 @@ pub fn max_challenge_outcomes_answer(members: usize) -> usize {
     members * 160 + 16
 }
 
+/// The largest `PUT /v1/blobs/{id}/slivers` body a node of this committee size accepts: a
+/// batch's byte bound plus one more sliver of the largest size (a batch always holds at least
+/// one), and per sliver its pair, axis and length prefix.
+pub fn max_sliver_batch_body(config: &EncodingConfig) -> usize {
+    crate::slivers::MAX_SLIVER_BATCH_BYTES + max_sliver_body(config) + crate::slivers::MAX_SLIVER_BATCH_COUNT * 16 + 16
+}
+
 /// The largest `PUT .../slivers/...` body a node of this committee size accepts.
 pub fn max_sliver_body(config: &EncodingConfig) -> usize {
     config.sliver_len(SliverType::Primary, MAX_SYMBOL_SIZE) + SLIVER_BODY_HEADROOM

@@ -1,7 +1,7 @@
 //! [`NodeClient`]: a typed client of one storage node's API. Every answer is untrusted: reads
 //! are bounded by the largest valid answer ([`crate::bounds`]), metadata is verified against the
-//! blob id, slivers against the metadata, and confirmations against the member's BLS key and the
-//! exact message the caller expects. Recovery symbols are returned as decoded; the caller checks
+//! blob id, slivers against the metadata, and confirmations against the exact message the caller
+//! expects (their signatures are checked by the caller, together: see [`NodeClient::confirmation`]). Recovery symbols are returned as decoded; the caller checks
 //! each against the metadata (a bad symbol costs one symbol, not the whole answer).
 
 use std::time::Duration;
@@ -64,7 +64,7 @@ impl NodeClient {
         bounded(url, response, limit).await
     }
 
-    async fn put(&self, url: &str, body: Vec<u8>, timeout: Duration) -> Result<(), NodeApiError> {
+    async fn put(&self, url: &str, body: impl Into<reqwest::Body>, timeout: Duration) -> Result<(), NodeApiError> {
         let response = self.http.put(url).timeout(timeout).body(body).send().await.map_err(transport(url))?;
         bounded(url, response, MAX_JSON_ANSWER).await.map(drop)
     }
@@ -93,6 +93,21 @@ impl NodeClient {
         let path = paths::sliver(blob_id, pair, sliver.axis());
         let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
         self.put(&url, sliver.to_bcs(), timeout + wait).await
+    }
+
+    /// `PUT /v1/blobs/{id}/slivers`: several slivers of the blob in one request (see
+    /// [`crate::slivers`]); the node waits up to `wait` for the registration.
+    /// `body` is [`SliverBatch::encode`]'s: cheap to clone, so a retry sends the same bytes.
+    pub async fn put_slivers(
+        &self,
+        blob_id: &BlobId,
+        body: bytes::Bytes,
+        wait: Duration,
+        timeout: Duration,
+    ) -> Result<(), NodeApiError> {
+        let path = paths::slivers(blob_id);
+        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
+        self.put(&url, body, timeout + wait).await
     }
 
     /// `GET /v1/blobs/{id}/metadata`, verified against `blob_id` for this committee size.

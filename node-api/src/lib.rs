@@ -38,7 +38,8 @@
 //!
 //! Modules: [`paths`] (routes and query parameters), [`bounds`] (size bounds), [`error`]
 //! ([`NodeApiError`]), [`envelope`] (the JSON answers' `{"success"}` / `{"error"}` envelope),
-//! [`status`] ([`BlobStatus`]), [`signed`] (signed messages in JSON answers), [`health`]
+//! [`status`] ([`BlobStatus`]), [`signed`] (signed messages in JSON answers), [`slivers`] (several slivers in one
+//! request), [`health`]
 //! ([`Health`]), [`sync`] (shard sync pages), [`challenge`] (storage challenges), [`client`]
 //! ([`NodeClient`]), [`tls`] (https with the node's key pinned from the chain). Object ids are
 //! `sui_sdk_types::Address`, as everywhere on the chain side.
@@ -52,6 +53,7 @@ pub mod error;
 pub mod health;
 pub mod paths;
 pub mod signed;
+pub mod slivers;
 pub mod status;
 pub mod sync;
 pub mod tls;
@@ -62,5 +64,6 @@ pub use envelope::{Envelope, ErrorEnvelope};
 pub use error::{InvalidAnswer, NodeApiError};
 pub use health::{Health, IntegrityStatus};
 pub use signed::{ConfirmationAnswer, SignedJsonError, SignedMessageJson};
+pub use slivers::{BatchedSliver, SliverBatch};
 pub use status::{BlobStatus, DeletableCounts};
 pub use sync::{PageSliver, SyncShardPage, SyncedSlivers};

@@ -58,6 +58,12 @@ pub fn sliver(blob_id: impl Param<BlobId>, pair: impl Param<SliverPairIndex>, ax
     format!("/v1/blobs/{blob_id}/slivers/{pair}/{axis}")
 }
 
+/// `PUT /v1/blobs/{blob_id}/slivers`: several slivers of the blob in one body
+/// ([`crate::slivers::SliverBatch`]).
+pub fn slivers(blob_id: impl Param<BlobId>) -> String {
+    format!("/v1/blobs/{blob_id}/slivers")
+}
+
 /// `GET /v1/blobs/{blob_id}/slivers/{pair_index}/{sliver_type}/status`.
 pub fn sliver_status(
     blob_id: impl Param<BlobId>,

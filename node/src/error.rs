@@ -107,6 +107,17 @@ pub enum NodeError {
         /// What was wrong.
         source: SliverError,
     },
+    /// The body of a sliver batch is not a BCS [`floe_node_api::SliverBatch`].
+    #[error("the body is not a BCS sliver batch: {0}")]
+    MalformedBatch(#[source] bcs::Error),
+    /// A sliver batch holds more slivers than one batch may.
+    #[error("{count} slivers in one batch; at most {max}")]
+    BatchTooLarge {
+        /// Slivers sent.
+        count: usize,
+        /// The bound.
+        max: usize,
+    },
     /// The sliver's own index is not the one of the pair in the URL.
     #[error("{axis} sliver has index {actual}, but pair {pair} holds {axis} sliver {expected}")]
     WrongSliverIndex {
@@ -232,6 +243,8 @@ impl NodeError {
             | Self::MalformedMetadata(_)
             | Self::WrongMetadata { .. }
             | Self::MalformedSliver { .. }
+            | Self::MalformedBatch(_)
+            | Self::BatchTooLarge { .. }
             | Self::WrongSliverIndex { .. }
             | Self::WrongSliver { .. }
             | Self::BadQuery(_)

@@ -21,7 +21,8 @@ use std::time::Duration;
 pub use floe_node_api::bounds::{
     INCONSISTENCY_PROOF_HEADROOM, MAX_RECOVERY_RESPONSE_BYTES, MAX_SYNC_PAGE_BYTES, MAX_SYNC_PAGE_SLIVERS,
     MAX_SYNC_REQUEST_BODY, METADATA_BODY_HEADROOM, RECOVERY_SYMBOL_OVERHEAD, SLIVER_BODY_HEADROOM,
-    max_inconsistency_proof_body, max_metadata_body, max_recovery_response, max_recovery_targets, max_sliver_body,
+    max_inconsistency_proof_body, max_metadata_body, max_recovery_response, max_recovery_targets,
+    max_sliver_batch_body, max_sliver_body,
 };
 
 /// Peers asked for recovery symbols at once while recovering one sliver.

@@ -5,7 +5,7 @@
 use std::{sync::Arc, time::Instant};
 
 use floe_encoder::{
-    BlobId, EncodingConfig, ShardIndex, Sliver, SliverIndex, SliverPairIndex, SliverType,
+    BlobId, EncodingConfig, Epoch, ShardIndex, Sliver, SliverIndex, SliverPairIndex, SliverType,
     bls::{BlsPublicKey, BlsSecretKey},
     inconsistency::InconsistencyProof,
     mapping,
@@ -16,7 +16,7 @@ use floe_encoder::{
     metadata::{BlobMetadata, VerifiedBlobMetadata},
     recovery::{self, RecoverySymbol},
 };
-use floe_node_api::BlobStatus;
+use floe_node_api::{BlobStatus, SliverBatch};
 
 use crate::{
     blob_info::BlobInfo,
@@ -223,32 +223,44 @@ impl StorageNode {
         axis: SliverType,
         body: &[u8],
     ) -> Result<Stored, NodeError> {
-        self.registered(blob_id)?;
-        let (committee, config) = self.committee();
-        self.check_pair(pair, config.n_shards())?;
-        let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
-        if !committee.shards_of(&self.key.public_key()).contains(&shard) {
-            return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: committee.epoch() });
-        }
-        let metadata = match self.metadata_for_slivers(blob_id) {
-            Err(NodeError::NotStored { .. }) => return Err(NodeError::MetadataFirst(*blob_id)),
-            other => other?,
-        };
-        let sliver = Sliver::from_bcs(axis, body).map_err(|source| NodeError::MalformedSliver { axis, source })?;
-        let expected = pair.sliver_index(axis, config.n_shards());
-        if sliver.index() != expected {
-            return Err(NodeError::WrongSliverIndex { axis, pair, expected, actual: sliver.index() });
-        }
-        metadata.verify_sliver(&config, &sliver).map_err(|source| NodeError::WrongSliver {
-            blob_id: *blob_id,
-            pair,
-            axis,
-            source,
-        })?;
+        let upload = self.sliver_upload(blob_id)?;
+        let (shard, sliver) = upload.check(blob_id, pair, axis, || Sliver::from_bcs(axis, body))?;
         // Made durable before the node confirms (see `confirmation`).
         let stored = self.store.put_sliver_with(shard, blob_id, &sliver, Commit::Deferred)?;
         self.integrity.stored(*blob_id, [(shard, axis)]);
         Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
+    }
+
+    /// Checks every sliver of `batch` (all of `blob_id`) as [`StorageNode::store_sliver`] checks
+    /// one and, if all pass, stores them in one database transaction; one that fails refuses the
+    /// whole batch, naming it (an honest client never sends one). `New` if any was new here.
+    pub fn store_slivers(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Stored, NodeError> {
+        let upload = self.sliver_upload(blob_id)?;
+        let checked = batch
+            .slivers
+            .into_iter()
+            .map(|batched| {
+                let (pair, axis) = (batched.pair, batched.axis);
+                upload.check(blob_id, pair, axis, || batched.into_sliver())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Made durable before the node confirms (see `confirmation`).
+        let inserted = self.store.put_slivers_with(blob_id, &checked, Commit::Deferred)?;
+        self.integrity.stored(*blob_id, checked.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
+        Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent })
+    }
+
+    /// What checking an uploaded sliver of `blob_id` needs: the blob registered, the committee,
+    /// this node's shards and the blob's verified metadata (stored first).
+    fn sliver_upload(&self, blob_id: &BlobId) -> Result<SliverUpload, NodeError> {
+        self.registered(blob_id)?;
+        let (committee, config) = self.committee();
+        let metadata = match self.metadata_for_slivers(blob_id) {
+            Err(NodeError::NotStored { .. }) => None,
+            other => Some(other?),
+        };
+        let shards = committee.shards_of(&self.key.public_key());
+        Ok(SliverUpload { epoch: committee.epoch(), config, shards, metadata })
     }
 
     /// The stored sliver of `axis` of pair `pair`.
@@ -568,5 +580,50 @@ impl StorageNode {
     pub(crate) fn is_certified(&self, blob_id: &BlobId) -> bool {
         let epoch = self.chain.current_epoch();
         self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
+    }
+}
+
+/// The checks of an uploaded sliver, shared by the one-sliver and the batch routes.
+struct SliverUpload {
+    epoch: Epoch,
+    config: EncodingConfig,
+    shards: Vec<ShardIndex>,
+    /// `None` until the metadata is stored (a sliver is then refused, after the checks that
+    /// need no metadata).
+    metadata: Option<Arc<VerifiedBlobMetadata>>,
+}
+
+impl SliverUpload {
+    /// Checks a sliver of `axis` for pair `pair`: the pair in range and of a shard this node
+    /// holds, then the sliver (`decode`d only now) of the pair's index and matching the metadata.
+    /// Returns its shard and the sliver.
+    fn check(
+        &self,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        decode: impl FnOnce() -> Result<Sliver, floe_encoder::error::SliverError>,
+    ) -> Result<(ShardIndex, Sliver), NodeError> {
+        let n_shards = self.config.n_shards();
+        if pair.0 >= n_shards {
+            return Err(NodeError::PairOutOfRange { pair, n_shards });
+        }
+        let shard = mapping::shard_for_pair(pair, blob_id, n_shards);
+        if !self.shards.contains(&shard) {
+            return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: self.epoch });
+        }
+        let metadata = self.metadata.as_ref().ok_or(NodeError::MetadataFirst(*blob_id))?;
+        let sliver = decode().map_err(|source| NodeError::MalformedSliver { axis, source })?;
+        let expected = pair.sliver_index(axis, n_shards);
+        if sliver.index() != expected {
+            return Err(NodeError::WrongSliverIndex { axis, pair, expected, actual: sliver.index() });
+        }
+        metadata.verify_sliver(&self.config, &sliver).map_err(|source| NodeError::WrongSliver {
+            blob_id: *blob_id,
+            pair,
+            axis,
+            source,
+        })?;
+        Ok((shard, sliver))
     }
 }

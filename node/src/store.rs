@@ -429,9 +429,22 @@ impl Store {
     /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so
     /// a batch costs one durable commit; slivers already present are left as they are.
     pub fn put_slivers(&self, blob_id: &BlobId, slivers: &[(ShardIndex, Sliver)]) -> Result<(), StoreError> {
+        self.put_slivers_with(blob_id, slivers, Commit::Durable).map(|_| ())
+    }
+
+    /// [`Store::put_slivers`] with `commit`; returns how many were new.
+    pub fn put_slivers_with(
+        &self,
+        blob_id: &BlobId,
+        slivers: &[(ShardIndex, Sliver)],
+        commit: Commit,
+    ) -> Result<usize, StoreError> {
         let key = blob_id.0.as_slice();
         let mut vouched = self.vouched();
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        if commit == Commit::Deferred {
+            txn.set_durability(Durability::None).map_err(redb::Error::from)?;
+        }
         let mut inserted = Vec::new();
         for (shard, sliver) in slivers {
             let name = shard_table_name(*shard, sliver.axis());
@@ -442,8 +455,9 @@ impl Store {
             }
         }
         txn.commit()?;
+        let count = inserted.len();
         vouched.record(*blob_id, inserted);
-        Ok(())
+        Ok(count)
     }
 
     /// The sliver of `axis` that `shard` stores for `blob_id`, checked against its digest: one

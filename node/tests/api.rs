@@ -172,6 +172,69 @@ async fn corrupted_or_misplaced_slivers_are_refused_and_nothing_is_stored() {
     assert_eq!(cluster.put(&url, good.to_bcs()).await.0, 201);
 }
 
+/// `PUT /v1/blobs/{id}/slivers`: every sliver of a batch is checked before any is stored; one
+/// bad sliver refuses the batch naming it, and nothing of it is stored.
+#[tokio::test]
+async fn a_batch_of_slivers_is_stored_whole_or_refused_whole() {
+    use floe_node_api::SliverBatch;
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(5000, 15);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    let url = cluster.blob_url(0, &blob_id, "slivers");
+    let own: Vec<&floe_encoder::SliverPair> =
+        encoded.pairs.iter().filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == 0).collect();
+    assert!(own.len() >= 2);
+    let all = |pairs: &[&floe_encoder::SliverPair]| {
+        SliverBatch::encode(pairs.iter().flat_map(|pair| {
+            [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
+        }))
+    };
+    let (status, body) = cluster.put(&url, all(&own).to_vec()).await;
+    assert_eq!(status, 409, "slivers need the metadata first: {body}");
+    cluster.put(&cluster.blob_url(0, &blob_id, "metadata"), encoded.metadata.metadata().to_bcs()).await;
+
+    // One corrupted sliver among good ones: refused, naming it; none of the batch is stored.
+    let bad_pair = own[1];
+    let good = &bad_pair.primary;
+    let mut data = good.data().to_vec();
+    data[0] ^= 0x01;
+    let corrupted = floe_encoder::Sliver::new(SliverType::Primary, good.index(), good.symbol_size(), data).unwrap();
+    let body = SliverBatch::encode([(own[0].index(), &own[0].primary), (bad_pair.index(), &corrupted)]);
+    let (status, answer) = cluster.put(&url, body.to_vec()).await;
+    assert_eq!(status, 400, "{answer}");
+    let text = message(&answer);
+    assert!(text.contains(&format!("pair {}", bad_pair.index())) && text.contains("does not match"), "{text}");
+    let first = cluster.blob_url(0, &blob_id, &format!("slivers/{}/primary", own[0].index()));
+    assert_eq!(cluster.get_bytes(&first).await.0, 404, "a refused batch stored nothing");
+
+    // A sliver of a shard the node does not hold refuses the batch too.
+    let (_, foreign) = own_and_foreign_pair(&cluster, &blob_id, 0);
+    let foreign = &encoded.pairs[usize::from(foreign)];
+    let body = SliverBatch::encode([(own[0].index(), &own[0].primary), (foreign.index(), &foreign.primary)]);
+    assert_eq!(cluster.put(&url, body.to_vec()).await.0, 403);
+
+    // Not a batch at all.
+    let (status, answer) = cluster.put(&url, vec![0xff; 7]).await;
+    assert_eq!(status, 400);
+    assert!(message(&answer).contains("sliver batch"), "{answer}");
+
+    // The good batch: stored (201), each sliver readable on its own route; again: 200.
+    assert_eq!(cluster.put(&url, all(&own).to_vec()).await.0, 201);
+    for pair in &own {
+        for axis in [SliverType::Primary, SliverType::Secondary] {
+            let url = cluster.blob_url(0, &blob_id, &format!("slivers/{}/{axis}", pair.index()));
+            let (status, bytes) = cluster.get_bytes(&url).await;
+            assert_eq!(status, 200);
+            assert_eq!(floe_encoder::Sliver::from_bcs(axis, &bytes).unwrap(), *pair.sliver(axis));
+        }
+    }
+    assert_eq!(cluster.put(&url, all(&own).to_vec()).await.0, 200);
+    // The node confirms: every sliver of its shards came in the batch.
+    let confirm = cluster.blob_url(0, &blob_id, "confirmation/permanent");
+    assert_eq!(cluster.get_json(&confirm).await.0, 200);
+}
+
 #[tokio::test]
 async fn metadata_of_another_blob_or_malformed_bcs_is_refused() {
     let cluster = cluster(&[4, 3, 3]).await;

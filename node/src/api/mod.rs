@@ -12,6 +12,7 @@
 //! | GET, PUT | `/v1/blobs/{blob_id}/metadata` | BCS `BlobMetadata` in; BCS `{blob_id, metadata}` out |
 //! | GET | `/v1/blobs/{blob_id}/metadata/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET, PUT | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}` | BCS sliver |
+//! | PUT | `/v1/blobs/{blob_id}/slivers` (floe's own: several slivers in one request) | BCS [`floe_node_api::SliverBatch`] in, every sliver checked before any is stored |
 //! | GET | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON [`floe_node_api::ConfirmationAnswer`] `{"signed": {"serializedMessage", "signature"}}` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/deletable/{object_id}` | same |
@@ -24,7 +25,7 @@
 //! at the latest before the node signs the blob's confirmation, so a crash in between costs the
 //! node those slivers, never a promise (see [`crate::store`]).
 //!
-//! PUT metadata, PUT sliver and GET confirmation take `?wait_millis=N`: the request waits up to
+//! PUT metadata, PUT sliver(s) and GET confirmation take `?wait_millis=N`: the request waits up to
 //! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
 //! registration, which reaches it through its chain follower, before it is judged.
 //!
@@ -48,7 +49,7 @@ use std::{net::SocketAddr, sync::Arc};
 use axum::{
     Router,
     extract::DefaultBodyLimit,
-    routing::{get, post},
+    routing::{get, post, put},
 };
 use floe_node_api::paths::{self, Capture};
 use tokio::{net::TcpListener, task::JoinHandle};
@@ -63,6 +64,7 @@ pub fn router(node: Arc<StorageNode>) -> Router {
         .route(&paths::metadata(blob_id), get(routes::get_metadata).put(routes::put_metadata))
         .route(&paths::metadata_status(blob_id), get(routes::metadata_status))
         .route(&paths::sliver_status(blob_id, pair, axis), get(routes::sliver_status))
+        .route(&paths::slivers(blob_id), put(routes::put_slivers))
         .route(&paths::sliver(blob_id, pair, axis), get(routes::get_sliver).put(routes::put_sliver))
         .route(&paths::confirmation_permanent(blob_id), get(routes::confirm_permanent))
         .route(&paths::confirmation_deletable(blob_id, Capture("object_id")), get(routes::confirm_deletable))

@@ -11,8 +11,9 @@ use axum::{
 };
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node_api::{
-    ConfirmationAnswer, SignedMessageJson,
+    ConfirmationAnswer, SignedMessageJson, SliverBatch,
     paths::{TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
+    slivers::MAX_SLIVER_BATCH_COUNT,
 };
 use sui_sdk_types::Address;
 
@@ -129,6 +130,28 @@ pub(super) async fn put_sliver(
     wait_for_registration(&node, &id, None, &query).await?;
     let stored = blocking(node, move |node| node.store_sliver(&id, pair, axis, &bytes)).await?;
     Ok(success(stored_status(stored), format!("{axis} sliver of pair {pair} of blob {id} stored")))
+}
+
+/// `PUT /v1/blobs/{id}/slivers`: a batch of the blob's slivers ([`SliverBatch`]), all checked
+/// before any is stored.
+pub(super) async fn put_slivers(
+    State(node): Node,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let id = blob_id(&id)?;
+    let limit = limits::max_sliver_batch_body(&node.committee().1);
+    let bytes = read_body(&headers, body, limit, "sliver batch").await?;
+    let batch = SliverBatch::from_bcs(&bytes).map_err(NodeError::MalformedBatch)?;
+    if batch.slivers.len() > MAX_SLIVER_BATCH_COUNT {
+        return Err(NodeError::BatchTooLarge { count: batch.slivers.len(), max: MAX_SLIVER_BATCH_COUNT }.into());
+    }
+    wait_for_registration(&node, &id, None, &query).await?;
+    let count = batch.slivers.len();
+    let stored = blocking(node, move |node| node.store_slivers(&id, batch)).await?;
+    Ok(success(stored_status(stored), format!("{count} slivers of blob {id} stored")))
 }
 
 async fn confirm(
