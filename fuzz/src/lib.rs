@@ -14,7 +14,7 @@
 //! | `certificate` | BCS `Certificate` + `verify`, signer bitmaps | a client, the chain |
 //! | `signed_messages` | every message `from_bytes`, BCS `SignedMessage` + `verify` | nodes and peers |
 //! | `seal_object` | `EncryptedObject::from_bytes`, `decrypt`, the streaming reader | whoever stored the blob |
-//! | `node_api` | sync pages, challenge requests and answers, status JSON | peers, clients |
+//! | `node_api` | sync pages, challenge requests and answers, status JSON, uploaded sliver batches | peers, clients |
 //! | `publisher_query` | `PUT /v1/blobs?...` through the daemon's router | HTTP clients |
 //! | `indexer_query` | every explorer route and query string through the indexer's router | HTTP clients |
 //! | `keyserver_request` | the `fetch_key` body as the key server checks it | HTTP clients |
@@ -220,12 +220,13 @@ pub fn seal_object(data: &[u8]) {
 }
 
 /// The node API's wire types: a shard sync page (checked against a request), a challenge request
-/// and answer (each answer verified), a blob status (JSON).
+/// and answer (each answer verified), a blob status (JSON), a batch of uploaded slivers (each
+/// made a sliver and checked against the metadata, as the node does).
 pub fn node_api(data: &[u8]) {
-    use floe_node_api::{ChallengeRequest, ChallengeResponse, BlobStatus, SampleAnswer, SyncShardPage};
+    use floe_node_api::{ChallengeRequest, ChallengeResponse, BlobStatus, SampleAnswer, SliverBatch, SyncShardPage};
     let fx = fixture();
     let (selector, bytes) = split(data);
-    match selector % 4 {
+    match selector % 5 {
         0 => {
             let Ok(page) = bcs::from_bytes::<SyncShardPage>(bytes) else { return };
             let request = SyncShardRequest {
@@ -250,6 +251,14 @@ pub fn node_api(data: &[u8]) {
                     (answer, request.as_ref().and_then(|r| r.samples.get(i)))
                 {
                     let _ = answer.verify(&fx.config, sample);
+                }
+            }
+        }
+        3 => {
+            let Ok(batch) = SliverBatch::from_bcs(bytes) else { return };
+            for batched in batch.slivers {
+                if let Ok(sliver) = batched.into_sliver() {
+                    let _ = fx.metadata.verify_sliver(&fx.config, &sliver);
                 }
             }
         }
@@ -429,7 +438,15 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             ]
         }
         "seal_object" => vec![fx.sealed.clone(), fx.sealed_chunked.clone()],
-        "node_api" => vec![b"\x03\"nonexistent\"".to_vec(), b"\x03{\"permanent\":{\"endEpoch\":3}}".to_vec()],
+        "node_api" => {
+            let pair = &fx.encoded.pairs[0];
+            let batch = floe_node_api::SliverBatch::encode([(pair.index(), &pair.primary), (pair.index(), &pair.secondary)]);
+            vec![
+                b"\x04\"nonexistent\"".to_vec(),
+                b"\x04{\"permanent\":{\"endEpoch\":3}}".to_vec(),
+                [&[3u8][..], &batch].concat(),
+            ]
+        }
         "publisher_query" => vec![
             b"epochs=2".to_vec(),
             b"epochs=0".to_vec(),
