@@ -2,7 +2,7 @@
 //! confirmations into a certificate.
 //!
 //! Every node gets the metadata, then the two slivers of each pair its shards store, in batches
-//! of up to 4 MiB (one request for all of a small blob's slivers: floe's
+//! of up to 512 KiB (one request for all of a small blob's slivers: floe's
 //! `PUT /v1/blobs/{id}/slivers`), then is asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
 //! request a node refuses because it has not yet seen the registration (its chain follower
 //! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
