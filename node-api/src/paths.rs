@@ -11,6 +11,9 @@ use sui_sdk_types::Address;
 /// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
 /// node may wait for the blob's registration before judging the request.
 pub const WAIT_MILLIS: &str = "wait_millis";
+/// Query parameter of GET challenge outcomes: the node ids (`0x`-hex, comma-separated) whose
+/// verdicts are wanted; every verdict if absent.
+pub const ABOUT: &str = "about";
 /// Query parameter of GET recovery symbols: the axis of the target slivers.
 pub const TARGET_TYPE: &str = "target_type";
 /// Query parameter of GET recovery symbols: the target sliver indices, comma-separated.
@@ -114,8 +117,9 @@ pub fn challenge() -> String {
     "/v1/challenge".to_owned()
 }
 
-/// `GET /v1/challenges/{epoch}/outcomes`: the node's signed verdicts on the epoch's challenges,
-/// BCS `Vec<SignedMessage>`.
+/// `GET /v1/challenges/{epoch}/outcomes[?about=0x..,0x..]`: the node's signed verdicts on the
+/// epoch's challenges (only those on the nodes named by [`ABOUT`], if given), BCS
+/// `Vec<SignedMessage>`.
 pub fn challenge_outcomes(epoch: impl Param<Epoch>) -> String {
     format!("/v1/challenges/{epoch}/outcomes")
 }

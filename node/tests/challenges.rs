@@ -75,5 +75,35 @@ async fn a_node_proves_what_it_holds_and_says_missing_for_the_rest() {
     }
 
     // No verdicts signed yet for this epoch.
-    assert!(client.challenge_outcomes(EPOCH, 2, TIMEOUT).await.unwrap().is_empty());
+    assert!(client.challenge_outcomes(EPOCH, 2, None, TIMEOUT).await.unwrap().is_empty());
+}
+
+/// A reporter asks only for the verdicts on the nodes it is due to report: the node serves just
+/// those, and refuses a list that is not node ids.
+#[tokio::test]
+async fn verdicts_are_served_for_the_nodes_asked_about() {
+    use floe_encoder::messages::ChallengeOutcomeMessage;
+    use floe_node::challenges::verdicts::Verdicts;
+    let cluster = LocalCluster::start(&[2, 2]).await.unwrap();
+    let node = &cluster.nodes[0];
+    let verdicts = Verdicts::of(&node.node);
+    for id in [[1u8; 32], [2; 32], [3; 32]] {
+        let signed = ChallengeOutcomeMessage { epoch: EPOCH, node_id: id, passed: true }.sign(&node.key);
+        verdicts.keep(EPOCH, &id, signed).unwrap();
+    }
+    let client = NodeClient::new(reqwest::Client::new(), &node.url());
+    let about_of = |signed: &floe_encoder::messages::SignedMessage| {
+        ChallengeOutcomeMessage::from_bytes(&signed.serialized).unwrap().node_id
+    };
+    // (Three verdicts: answers are bounded by the committee's size, as if it had three members.)
+    let all = client.challenge_outcomes(EPOCH, 3, None, TIMEOUT).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let some = client.challenge_outcomes(EPOCH, 3, Some(&[[3; 32], [1; 32], [9; 32]]), TIMEOUT).await.unwrap();
+    let mut ids: Vec<[u8; 32]> = some.iter().map(about_of).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, vec![[1; 32], [3; 32]]);
+    let url = format!("{}/v1/challenges/{EPOCH}/outcomes?about=0x01,nonsense", node.url());
+    let answer = reqwest::get(url).await.unwrap();
+    assert_eq!(answer.status(), 400);
+    assert!(answer.text().await.unwrap().contains("about"));
 }

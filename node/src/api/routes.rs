@@ -12,7 +12,7 @@ use axum::{
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node_api::{
     ConfirmationAnswer, SignedMessageJson, SliverBatch,
-    paths::{TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
+    paths::{ABOUT, TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
     slivers::MAX_SLIVER_BATCH_COUNT,
 };
 use sui_sdk_types::Address;
@@ -261,8 +261,27 @@ pub(super) async fn challenge(State(node): Node, headers: HeaderMap, body: Body)
     Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&response).expect("BCS of plain data cannot fail")))
 }
 
-pub(super) async fn challenge_outcomes(State(node): Node, Path(epoch): Path<String>) -> Result<Response, ApiError> {
+pub(super) async fn challenge_outcomes(
+    State(node): Node,
+    Path(epoch): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let epoch = parse::<floe_encoder::Epoch>(&epoch, "epoch")?;
-    let verdicts = blocking(node, move |node| node.challenge_outcomes(epoch)).await?;
+    let about = match query.get(ABOUT) {
+        None => None,
+        Some(list) => Some(
+            list.split(',')
+                .map(|id| id.parse::<Address>().map(Address::into_inner))
+                .collect::<Result<std::collections::BTreeSet<[u8; 32]>, _>>()
+                .map_err(|error| NodeError::BadQuery(format!("{ABOUT}: not a list of node ids ({error})")))?,
+        ),
+    };
+    let mut verdicts = blocking(node, move |node| node.challenge_outcomes(epoch)).await?;
+    if let Some(about) = about {
+        verdicts.retain(|signed| {
+            floe_encoder::messages::ChallengeOutcomeMessage::from_bytes(&signed.serialized)
+                .is_ok_and(|message| about.contains(&message.node_id))
+        });
+    }
     Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&verdicts).expect("BCS of plain data cannot fail")))
 }

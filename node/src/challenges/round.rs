@@ -242,7 +242,7 @@ async fn report(
             .map(|(_, node_id)| *node_id)
             .collect();
         if !due.is_empty() {
-            let served = gather(committee, own, verdicts, http, settings).await?;
+            let served = gather(committee, own, verdicts, &due, http, settings).await?;
             let ready = ready_outcomes(committee, epoch, &served, &due)
                 .map_err(|source| RoundError::Committee { epoch, source })?;
             if !ready.is_empty() {
@@ -270,6 +270,7 @@ async fn gather(
     committee: &CommitteeInfo,
     own: usize,
     verdicts: &Verdicts,
+    about: &[[u8; 32]],
     http: &reqwest::Client,
     settings: &ChallengeSettings,
 ) -> Result<Vec<Vec<SignedMessage>>, RoundError> {
@@ -283,7 +284,7 @@ async fn gather(
                 return own_verdicts.clone();
             }
             NodeClient::for_node(http, &member.http_url(), Some(&member.network_public_key))
-                .challenge_outcomes(epoch, size, settings.request_timeout)
+                .challenge_outcomes(epoch, size, Some(about), settings.request_timeout)
                 .await
                 .unwrap_or_default()
         }
