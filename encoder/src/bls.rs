@@ -161,12 +161,16 @@ impl<'de> Deserialize<'de> for BlsPublicKey {
 pub struct BlsSignature(Signature);
 
 impl BlsSignature {
-    /// Parses and subgroup-checks a 96-byte compressed signature.
+    /// Parses a 96-byte compressed signature: a point on the curve. Whether it lies in the
+    /// prime-order subgroup is checked when it is verified ([`BlsPublicKey::verify`] checks the
+    /// signature, or the aggregate, it is given), not here: the subgroup check costs about as
+    /// much as the decompression, and most signatures a node decodes (verdicts served to peers,
+    /// confirmations gathered for one aggregate check) are never verified alone.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BlsError> {
         if bytes.len() != SIGNATURE_LEN {
             return Err(BlsError::InvalidSignatureEncoding(BLST_ERROR::BLST_BAD_ENCODING));
         }
-        Signature::sig_validate(bytes, true).map(Self).map_err(BlsError::InvalidSignatureEncoding)
+        Signature::from_bytes(bytes).map(Self).map_err(BlsError::InvalidSignatureEncoding)
     }
 
     /// The 96-byte compressed form.

@@ -489,9 +489,13 @@ impl StorageNode {
         outcome.sign(&self.key)
     }
 
-    /// The verdicts this node signed on `epoch`'s challenges.
-    pub fn challenge_outcomes(&self, epoch: floe_encoder::Epoch) -> Result<Vec<SignedMessage>, NodeError> {
-        Ok(crate::challenges::verdicts::Verdicts::of(self).of_epoch(epoch)?)
+    /// The verdicts this node signed on `epoch`'s challenges (on the nodes in `about`, if given).
+    pub fn challenge_outcomes(
+        &self,
+        epoch: floe_encoder::Epoch,
+        about: Option<&std::collections::BTreeSet<[u8; 32]>>,
+    ) -> Result<Vec<SignedMessage>, NodeError> {
+        Ok(crate::challenges::verdicts::Verdicts::of(self).of_epoch_about(epoch, about)?)
     }
 
     /// Signs a shard-sync request with the node's key.

@@ -276,12 +276,6 @@ pub(super) async fn challenge_outcomes(
                 .map_err(|error| NodeError::BadQuery(format!("{ABOUT}: not a list of node ids ({error})")))?,
         ),
     };
-    let mut verdicts = blocking(node, move |node| node.challenge_outcomes(epoch)).await?;
-    if let Some(about) = about {
-        verdicts.retain(|signed| {
-            floe_encoder::messages::ChallengeOutcomeMessage::from_bytes(&signed.serialized)
-                .is_ok_and(|message| about.contains(&message.node_id))
-        });
-    }
+    let verdicts = blocking(node, move |node| node.challenge_outcomes(epoch, about.as_ref())).await?;
     Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&verdicts).expect("BCS of plain data cannot fail")))
 }

@@ -63,6 +63,17 @@ impl Verdicts {
 
     /// Every verdict signed for `epoch`, in node id order.
     pub fn of_epoch(&self, epoch: Epoch) -> Result<Vec<SignedMessage>, StoreError> {
+        self.of_epoch_about(epoch, None)
+    }
+
+    /// The verdicts signed for `epoch` on the nodes in `about` (all if `None`), in node id order.
+    /// Only those are read and decoded: a reporter's question names a few nodes, and each
+    /// decoded signature costs a curve point decompression.
+    pub fn of_epoch_about(
+        &self,
+        epoch: Epoch,
+        about: Option<&std::collections::BTreeSet<[u8; 32]>>,
+    ) -> Result<Vec<SignedMessage>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(VERDICTS) {
             Ok(table) => table,
@@ -71,7 +82,11 @@ impl Verdicts {
         };
         let mut verdicts = Vec::new();
         for entry in table.range(key(epoch, &[0; 32]).as_slice()..=key(epoch, &[0xff; 32]).as_slice())? {
-            let (_, value) = entry?;
+            let (entry_key, value) = entry?;
+            let node_id = <[u8; 32]>::try_from(&entry_key.value()[4..]).unwrap_or_default();
+            if about.is_some_and(|about| !about.contains(&node_id)) {
+                continue;
+            }
             // Written by this node from plain data; an undecodable entry is skipped, not served.
             if let Ok(signed) = bcs::from_bytes::<SignedMessage>(value.value()) {
                 verdicts.push(signed);
