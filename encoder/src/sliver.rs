@@ -37,15 +37,24 @@ pub struct Sliver {
     data: Vec<u8>,
 }
 
-/// The wire form (BCS): `{ symbols: { data: bytes, symbol_size: u16 }, index: u16 }`, as Walrus
-/// sends slivers. The axis travels outside (in the URL, or by position in a pair).
-#[derive(Serialize, Deserialize)]
-struct WireSliver {
+/// A sliver as it travels (BCS): `{ symbols: { data: bytes, symbol_size: u16 }, index: u16 }`, as
+/// Walrus sends slivers. The axis travels outside (in the URL, or beside it in a batch), so this
+/// becomes a [`Sliver`] only with its axis ([`WireSliver::into_sliver`]). A `Sliver` serializes
+/// to this same form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireSliver {
     symbols: WireSymbols,
     index: u16,
 }
 
-#[derive(Serialize, Deserialize)]
+impl WireSliver {
+    /// The sliver of `axis`, if its symbols are well formed.
+    pub fn into_sliver(self, axis: SliverType) -> Result<Sliver, SliverError> {
+        Sliver::new(axis, SliverIndex(self.index), self.symbols.symbol_size, self.symbols.data)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct WireSymbols {
     // One length and one copy, not a `u8` visited per byte: the same BCS, decoded at the speed
     // of a copy (every sliver a node receives or a reader fetches is decoded).
@@ -69,16 +78,12 @@ impl Sliver {
     /// Decodes the BCS wire form of a sliver of `axis`.
     pub fn from_bcs(axis: SliverType, bytes: &[u8]) -> Result<Self, SliverError> {
         let wire: WireSliver = bcs::from_bytes(bytes).map_err(SliverError::Malformed)?;
-        Self::new(axis, SliverIndex(wire.index), wire.symbols.symbol_size, wire.symbols.data)
+        wire.into_sliver(axis)
     }
 
     /// The BCS wire form.
     pub fn to_bcs(&self) -> Vec<u8> {
-        let wire = WireSliverRef {
-            symbols: WireSymbolsRef { data: &self.data, symbol_size: self.symbol_size },
-            index: self.index.0,
-        };
-        bcs::to_bytes(&wire).expect("BCS of bytes and integers cannot fail")
+        bcs::to_bytes(self).expect("BCS of bytes and integers cannot fail")
     }
 
     /// Primary (a row) or secondary (a column).
@@ -164,6 +169,18 @@ pub(crate) fn expansion_root(config: &EncodingConfig, axis: SliverType, symbol_s
         merkle::hash_leaves(expansion, symbol_size, leaves);
         merkle::root_of_leaf_hashes(leaves)
     })
+}
+
+/// The wire form of a [`WireSliver`], without its axis; its data copied once, straight from the
+/// sliver.
+impl Serialize for Sliver {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireSliverRef {
+            symbols: WireSymbolsRef { data: &self.data, symbol_size: self.symbol_size },
+            index: self.index.0,
+        }
+        .serialize(serializer)
+    }
 }
 
 #[derive(Serialize)]

@@ -81,20 +81,6 @@ impl NodeClient {
         self.put(&url, metadata.metadata().to_bcs(), timeout + wait).await
     }
 
-    /// `PUT /v1/blobs/{id}/slivers/{pair}/{axis}`; the node waits up to `wait` for the registration.
-    pub async fn put_sliver(
-        &self,
-        blob_id: &BlobId,
-        pair: SliverPairIndex,
-        sliver: &Sliver,
-        wait: Duration,
-        timeout: Duration,
-    ) -> Result<(), NodeApiError> {
-        let path = paths::sliver(blob_id, pair, sliver.axis());
-        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
-        self.put(&url, sliver.to_bcs(), timeout + wait).await
-    }
-
     /// `PUT /v1/blobs/{id}/slivers`: several slivers of the blob in one request (see
     /// [`crate::slivers`]); the node waits up to `wait` for the registration.
     /// `body` is [`SliverBatch::encode`]'s: cheap to clone, so a retry sends the same bytes.

@@ -5,7 +5,7 @@
 //! shard: at 1000 shards that is 100 requests instead of 2000 for a 100-node committee, each
 //! with its TLS record, routing, registration check, blocking-pool hop and database commit.
 
-use floe_encoder::{Sliver, SliverIndex, SliverPairIndex, SliverType, error::SliverError};
+use floe_encoder::{Sliver, SliverPairIndex, SliverType, WireSliver, error::SliverError};
 use serde::{Deserialize, Serialize};
 
 /// Sliver bytes a client packs into one batch before it starts another (a batch always holds at
@@ -19,8 +19,8 @@ pub const MAX_SLIVER_BATCH_BYTES: usize = 512 * 1024;
 pub const MAX_SLIVER_BATCH_COUNT: usize = 1024;
 
 /// The body of `PUT /v1/blobs/{blob_id}/slivers` (BCS): the slivers, each of a pair the node's
-/// shards hold. Each sliver is laid out as the one-sliver route's body (symbols, then index),
-/// after its pair and axis, so the body is written from borrowed slivers in one copy
+/// shards hold. Each sliver is laid out as the one-sliver route's body ([`WireSliver`], the
+/// encoder's one definition of it), after its pair and axis, so the body is written from borrowed slivers in one copy
 /// ([`SliverBatch::encode`]) and read back in one ([`SliverBatch::from_bcs`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SliverBatch {
@@ -28,27 +28,16 @@ pub struct SliverBatch {
     pub slivers: Vec<BatchedSliver>,
 }
 
-/// One sliver of a batch, as it travels.
+/// One sliver of a batch, as it travels: its pair and axis, then the sliver in the one-sliver
+/// route's form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchedSliver {
     /// The sliver pair.
     pub pair: SliverPairIndex,
     /// The sliver's axis.
     pub axis: SliverType,
-    /// Its symbols.
-    pub symbols: BatchedSymbols,
-    /// The sliver's index on its axis.
-    pub index: u16,
-}
-
-/// A batched sliver's symbols: the bytes and the symbol size.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchedSymbols {
-    /// The symbols' bytes, one after the other.
-    #[serde(with = "serde_bytes")]
-    pub data: Vec<u8>,
-    /// Bytes per symbol.
-    pub symbol_size: u16,
+    /// The sliver, without its axis.
+    pub sliver: WireSliver,
 }
 
 #[derive(Serialize)]
@@ -60,30 +49,15 @@ struct BatchRef<'a> {
 struct BatchedSliverRef<'a> {
     pair: SliverPairIndex,
     axis: SliverType,
-    symbols: BatchedSymbolsRef<'a>,
-    index: u16,
-}
-
-#[derive(Serialize)]
-struct BatchedSymbolsRef<'a> {
-    #[serde(with = "serde_bytes")]
-    data: &'a [u8],
-    symbol_size: u16,
+    sliver: &'a Sliver,
 }
 
 impl SliverBatch {
     /// The BCS body of a batch of `slivers`, each with its pair: each sliver's bytes copied once
     /// (and not again by a retry: the body is cheap to clone).
     pub fn encode<'a>(slivers: impl IntoIterator<Item = (SliverPairIndex, &'a Sliver)>) -> bytes::Bytes {
-        let slivers = slivers
-            .into_iter()
-            .map(|(pair, sliver)| BatchedSliverRef {
-                pair,
-                axis: sliver.axis(),
-                symbols: BatchedSymbolsRef { data: sliver.data(), symbol_size: sliver.symbol_size() },
-                index: sliver.index().0,
-            })
-            .collect();
+        let slivers =
+            slivers.into_iter().map(|(pair, sliver)| BatchedSliverRef { pair, axis: sliver.axis(), sliver }).collect();
         bcs::to_bytes(&BatchRef { slivers }).expect("BCS of plain data cannot fail").into()
     }
 
@@ -96,7 +70,7 @@ impl SliverBatch {
 impl BatchedSliver {
     /// The sliver, if its symbols are well formed.
     pub fn into_sliver(self) -> Result<Sliver, SliverError> {
-        Sliver::new(self.axis, SliverIndex(self.index), self.symbols.symbol_size, self.symbols.data)
+        self.sliver.into_sliver(self.axis)
     }
 }
 
