@@ -131,3 +131,40 @@ async fn a_file_stored_through_a_spill_file_reads_back_identical_and_leaves_no_s
     assert_eq!(spill_files(), 0, "a failed store left a spill file behind");
     net.shutdown().await;
 }
+
+/// The blobs whose data the nodes held before seeing their registration, over all nodes.
+fn held_then_stored(net: &TestNet, nodes: usize) -> u64 {
+    (0..nodes).map(|i| net.localnet.node(i).expect("the node runs").node().pending().blobs_taken()).sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_uploads_alongside_its_registration_and_nodes_that_hold_nothing_get_the_data_after_it() {
+    // The nodes hold data sent before the registration: the upload overlaps the transaction.
+    let net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.unwrap();
+    for (seed, deletable) in [(11, false), (12, true)] {
+        let blob = random_bytes(200_000, seed);
+        let options = StoreOptions { deletable, ..StoreOptions::default() };
+        let stored = client.store(blob.clone(), &options, &NoProgress).await.unwrap();
+        assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{stored:?}");
+        assert!(client.read(&stored.blob_id(), &NoProgress).await.unwrap() == blob);
+    }
+    // Sent at once, the metadata reaches the nodes long before the register transaction has
+    // executed (it takes several round trips to the chain).
+    assert!(held_then_stored(&net, SMALL.nodes) > 0, "no node held anything sent before the registration");
+    net.shutdown().await;
+
+    // Nodes that hold nothing (bound 0) refuse with 503; the data goes again once registered.
+    let net = TestNet::start_configured(SMALL, |config| config.node_limits.pending_upload_mib = 0).await;
+    let client = net.localnet.client().await.unwrap();
+    for (seed, deletable) in [(13, false), (14, true)] {
+        let blob = random_bytes(200_000, seed);
+        let options = StoreOptions { deletable, ..StoreOptions::default() };
+        let stored = client.store(blob.clone(), &options, &NoProgress).await.unwrap();
+        let StoreOutcome::NewlyCreated { blob: created, .. } = &stored else { panic!("a new blob: {stored:?}") };
+        assert!(created.certified_epoch.is_some());
+        assert!(client.read(&stored.blob_id(), &NoProgress).await.unwrap() == blob);
+    }
+    assert_eq!(held_then_stored(&net, SMALL.nodes), 0);
+    net.shutdown().await;
+}

@@ -54,6 +54,10 @@ scrub_bytes_per_sec = 16777216
 scrub_pass_pause_secs = 30
 # The database's page cache.
 db_cache_mib = 64
+# Uploads sent before their registration (?pending=true) are held in memory until the node sees it:
+# at most this much over all blobs, for at most this long.
+pending_upload_mib = 64
+pending_upload_secs = 60
 "#;
 
 /// Arguments of `floe node`: run the node, or one of the operator's subcommands.

@@ -29,16 +29,16 @@ use floe_encoder::{
     messages::BlobPersistence,
     spill::{EncodeFileError, encode_to_file},
 };
-use sui_sdk_types::Address;
+use sui_sdk_types::{Address, ObjectReference};
 
 use crate::{
-    chain_ops::{BLOBS_PER_TRANSACTION, ChainAccess, ChainError, Price},
+    chain_ops::{BLOBS_PER_TRANSACTION, ChainAccess, ChainError, Price, Registered},
     committee::{Committees, StorageCommittee},
     node_api::BlobStatus,
     progress::{Progress, ProgressEvent, StorePhase},
     read::{self, ReadError},
     settings::Settings,
-    upload::{self, UploadError, UploadSource},
+    upload::{self, BlobRegistration, UploadError, UploadSource},
 };
 
 /// Why a store failed.
@@ -462,7 +462,8 @@ impl FloeClient {
         progress: &dyn Progress,
     ) -> Result<Certificate, UploadError> {
         let committee = self.committee();
-        upload::upload(&committee, encoded, persistence, false, &self.settings, &self.http, progress).await
+        let registration = BlobRegistration::landed(persistence);
+        upload::upload(&committee, encoded, registration, false, &self.settings, &self.http, progress).await
     }
 
     /// Asks every member of the committee in use for `blob_id`'s status at once: the committee,
@@ -733,6 +734,7 @@ impl FloeClient {
                     persistence(object_id),
                     options.send_object_to,
                     true,
+                    Vec::new(),
                     progress,
                 )
                 .await
@@ -740,22 +742,70 @@ impl FloeClient {
             return Ok(StoreOutcome::NewlyCreated { blob, price, resumed: true });
         }
 
-        let registering = std::time::Instant::now();
-        let registered = chain.register(encoded.metadata().metadata(), &price, options.deletable).await?;
-        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Register, took: registering.elapsed() });
-        let object_id = *registered.object.object_id();
-        progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
-        let blob = self
-            .certify_across_epochs(
+        // The upload starts alongside the register transaction (see `crate::upload`): nodes
+        // check and hold the data until they see the registration.
+        let committee = self.refresh_committee(Some(epoch)).await?;
+        let (landing, registration) = BlobRegistration::on_its_way();
+        let registered = std::sync::OnceLock::new();
+        let register = async {
+            let registering = std::time::Instant::now();
+            let done = chain.register(encoded.metadata().metadata(), &price, options.deletable).await?;
+            progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Register, took: registering.elapsed() });
+            let object_id = *done.object.object_id();
+            progress.event(ProgressEvent::Registered { object_id: object_id.to_string() });
+            // Set before the landing is told: confirmations, hence a certificate, come only after.
+            let _ = registered.set(done);
+            landing.send_replace(Some(persistence(object_id)));
+            Ok::<_, StoreError>(())
+        };
+        let registration_done = &registered;
+        let certify = |certificate: Certificate| async move {
+            let registered: &Registered =
+                registration_done.get().expect("nodes are asked to confirm only once the registration landed");
+            self.certify_timed(&registered.object, &certificate, options.send_object_to, progress).await
+        };
+        let upload = async {
+            let uploaded = upload::upload_then(
+                &committee,
                 encoded.as_ref(),
-                object_id,
-                persistence(object_id),
-                options.send_object_to,
+                registration,
                 false,
+                &self.settings,
+                &self.http,
                 progress,
-            )
-            .await
-            .map_err(|error| unfinished(error, blob_id, object_id))?;
+                certify,
+            );
+            Ok(uploaded.await)
+        };
+        // A failed registration stops the upload: nothing was paid, the nodes forget what they hold.
+        let ((), uploaded) = tokio::try_join!(register, upload)?;
+        let object_id = *registered.get().expect("the registration succeeded").object.object_id();
+        let first = self.judge_attempt(&committee, uploaded, progress).await;
+        let blob = match first.map_err(|error| unfinished(error, blob_id, object_id))? {
+            AttemptEnd::Certified => {
+                chain.blob(object_id).await.map_err(|error| unfinished(error.into(), blob_id, object_id))?.0
+            }
+            AttemptEnd::Failed { error, again: true } => self
+                .certify_across_epochs(
+                    encoded.as_ref(),
+                    object_id,
+                    persistence(object_id),
+                    options.send_object_to,
+                    true,
+                    vec![error],
+                    progress,
+                )
+                .await
+                .map_err(|error| unfinished(error, blob_id, object_id))?,
+            AttemptEnd::Failed { error, again: false } => {
+                return Err(StoreError::NotCertified {
+                    blob_id,
+                    object_id,
+                    earlier: Vec::new(),
+                    last: Box::new(error),
+                });
+            }
+        };
         Ok(StoreOutcome::NewlyCreated { blob, price, resumed: false })
     }
 
@@ -819,7 +869,7 @@ impl FloeClient {
                 upload::upload(
                     &committee,
                     encoded,
-                    persistence(object_id),
+                    BlobRegistration::landed(persistence(object_id)),
                     false,
                     &self.settings,
                     &self.http,
@@ -879,11 +929,13 @@ impl FloeClient {
         persistence: BlobPersistence,
         progress: &dyn Progress,
     ) -> Result<Blob, StoreError> {
-        self.certify_across_epochs(encoded, object_id, persistence, None, true, progress).await
+        self.certify_across_epochs(encoded, object_id, persistence, None, true, Vec::new(), progress).await
     }
 
-    /// Upload and certify, up to [`CERTIFY_EPOCHS`] times while epochs end under them. `resume`:
-    /// the nodes may already hold the blob, so each is first asked for its confirmation alone.
+    /// Upload and certify, up to [`CERTIFY_EPOCHS`] attempts in all (`earlier` counted) while
+    /// epochs end under them. `resume`: the nodes may already hold the blob, so each is first
+    /// asked for its confirmation alone.
+    #[allow(clippy::too_many_arguments)]
     async fn certify_across_epochs(
         &self,
         encoded: &dyn UploadSource,
@@ -891,13 +943,14 @@ impl FloeClient {
         persistence: BlobPersistence,
         recipient: Option<Address>,
         resume: bool,
+        earlier: Vec<CertifyAttemptError>,
         progress: &dyn Progress,
     ) -> Result<Blob, StoreError> {
         let chain = self.chain_or_err()?;
         let blob_id = *encoded.metadata().blob_id();
-        let mut failures: Vec<CertifyAttemptError> = Vec::new();
+        let mut failures = earlier;
         let mut resume = resume;
-        for _ in 0..CERTIFY_EPOCHS {
+        while failures.len() < CERTIFY_EPOCHS {
             let (blob, reference) = chain.blob(object_id).await?;
             if blob.blob_id != blob_id {
                 return Err(StoreError::OtherBlob { object_id, registered: blob.blob_id, given: blob_id });
@@ -909,62 +962,106 @@ impl FloeClient {
             let committee = self.refresh_committee(Some(epoch)).await?;
             // The certify transaction goes out as soon as a quorum confirmed; the slower nodes
             // finish their upload meanwhile.
-            let certify = |certificate: Certificate| async move {
-                let certifying = std::time::Instant::now();
-                let certified = chain.certify(&reference, &certificate, recipient).await;
-                progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certify, took: certifying.elapsed() });
-                (certified, std::time::Instant::now())
+            let certify = |certificate: Certificate| {
+                let reference = &reference;
+                async move { self.certify_timed(reference, &certificate, recipient, progress).await }
             };
-            let upload = upload::upload_then(
+            let uploaded = upload::upload_then(
                 &committee,
                 encoded,
-                persistence,
+                BlobRegistration::landed(persistence),
                 resume,
                 &self.settings,
                 &self.http,
                 progress,
                 certify,
-            );
+            )
+            .await;
             // Every later attempt follows an epoch change: the nodes that stay hold their slivers.
             resume = true;
-            match upload.await {
-                Ok((certified, certify_done)) => {
-                    let took = certify_done.elapsed();
-                    progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Stragglers, took });
-                    match certified {
-                        Ok(()) => {
-                            progress.event(ProgressEvent::Certified);
-                            return Ok(chain.blob(object_id).await?.0);
-                        }
-                        // A certificate of an ended epoch is refused by whichever check of the
-                        // new committee it fails first: the signers' weight when shards moved,
-                        // their keys when members changed, the message's epoch only when neither
-                        // did (Move checks the signers before the message). So any abort once the
-                        // chain has moved to another epoch means "sign again", whatever its code.
-                        Err(ChainError::Client(source)) if source.move_abort().is_some() => {
-                            if chain.system().await?.epoch() == committee.epoch() {
-                                return Err(ChainError::Client(source).into());
-                            }
-                            tracing::info!(%blob_id, epoch, %source, "the epoch ended before the certificate landed; again");
-                            failures.push(CertifyAttemptError::EpochEnded { epoch: committee.epoch(), source });
-                        }
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-                Err(source) => {
-                    failures.push(CertifyAttemptError::Upload { epoch: committee.epoch(), source });
-                    // Only a new epoch (confirmations of the old one refused, shards moved away)
-                    // makes another attempt worthwhile.
-                    if chain.system().await?.epoch() == epoch {
+            match self.judge_attempt(&committee, uploaded, progress).await? {
+                AttemptEnd::Certified => return Ok(chain.blob(object_id).await?.0),
+                AttemptEnd::Failed { error, again } => {
+                    failures.push(error);
+                    if !again {
                         break;
                     }
-                    tracing::info!(%blob_id, epoch, "the epoch ended during the upload; again");
                 }
             }
         }
         let last = Box::new(failures.pop().expect("at least one attempt was made"));
         Err(StoreError::NotCertified { blob_id, object_id, earlier: failures, last })
     }
+
+    /// The certify transaction of `blob` with `certificate`, timed; and when it ended.
+    async fn certify_timed(
+        &self,
+        blob: &ObjectReference,
+        certificate: &Certificate,
+        recipient: Option<Address>,
+        progress: &dyn Progress,
+    ) -> (Result<(), ChainError>, std::time::Instant) {
+        let certifying = std::time::Instant::now();
+        let certified = match self.chain_or_err() {
+            Ok(chain) => chain.certify(blob, certificate, recipient).await,
+            Err(error) => Err(error),
+        };
+        progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Certify, took: certifying.elapsed() });
+        (certified, std::time::Instant::now())
+    }
+
+    /// How an attempt (an upload to `committee`, then the certify transaction) ended.
+    async fn judge_attempt(
+        &self,
+        committee: &StorageCommittee,
+        uploaded: Result<(Result<(), ChainError>, std::time::Instant), UploadError>,
+        progress: &dyn Progress,
+    ) -> Result<AttemptEnd, StoreError> {
+        let chain = self.chain_or_err()?;
+        let epoch = committee.epoch();
+        match uploaded {
+            Ok((certified, certify_done)) => {
+                progress
+                    .event(ProgressEvent::PhaseDone { phase: StorePhase::Stragglers, took: certify_done.elapsed() });
+                match certified {
+                    Ok(()) => {
+                        progress.event(ProgressEvent::Certified);
+                        Ok(AttemptEnd::Certified)
+                    }
+                    // A certificate of an ended epoch is refused by whichever check of the new
+                    // committee it fails first: the signers' weight when shards moved, their keys
+                    // when members changed, the message's epoch only when neither did (Move checks
+                    // the signers before the message). So any abort once the chain has moved to
+                    // another epoch means "sign again", whatever its code.
+                    Err(ChainError::Client(source)) if source.move_abort().is_some() => {
+                        if chain.system().await?.epoch() == epoch {
+                            return Err(ChainError::Client(source).into());
+                        }
+                        tracing::info!(epoch, %source, "the epoch ended before the certificate landed; again");
+                        Ok(AttemptEnd::Failed { error: CertifyAttemptError::EpochEnded { epoch, source }, again: true })
+                    }
+                    Err(error) => Err(error.into()),
+                }
+            }
+            Err(source) => {
+                // Only a new epoch (confirmations of the old one refused, shards moved away)
+                // makes another attempt worthwhile.
+                let again = chain.system().await?.epoch() != epoch;
+                if again {
+                    tracing::info!(epoch, "the epoch ended during the upload; again");
+                }
+                Ok(AttemptEnd::Failed { error: CertifyAttemptError::Upload { epoch, source }, again })
+            }
+        }
+    }
+}
+
+/// How one attempt at uploading and certifying a registered blob ended.
+enum AttemptEnd {
+    /// The blob is certified.
+    Certified,
+    /// It failed; `again` if the epoch ended meanwhile, so the next committee may succeed.
+    Failed { error: CertifyAttemptError, again: bool },
 }
 
 /// A chain failure after `object_id` was registered becomes [`StoreError::Unfinished`], so the

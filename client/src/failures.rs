@@ -18,6 +18,9 @@ pub enum SourceFailure {
     /// A request to a node failed, or its answer did not verify.
     #[error(transparent)]
     Node(#[from] NodeApiError),
+    /// The blob's registration failed, so the node was not asked to confirm storing it.
+    #[error("the blob's registration failed; no confirmation was asked for")]
+    Unregistered,
     /// A node that failed earlier in this read was not asked again.
     #[error("{url} was not asked again during this read")]
     NotAskedAgain {
@@ -91,7 +94,8 @@ impl SourceFailure {
             Self::NotAskedAgain { url }
             | Self::InvalidRecoverySymbol { url, .. }
             | Self::MisaddressedRecoverySymbol { url, .. } => Some(url),
-            Self::TooFewRecoverySymbols { .. }
+            Self::Unregistered
+            | Self::TooFewRecoverySymbols { .. }
             | Self::Rebuild { .. }
             | Self::RebuildTask(_)
             | Self::SpillRead { .. } => None,

@@ -36,12 +36,14 @@ pub enum StorePhase {
     /// Reading the chain before paying (system state, committee, the sender's `Blob` objects)
     /// and, for a permanent blob, asking the nodes whether it is certified already.
     Check,
-    /// The registration transaction (reserve and register), executed and in a checkpoint.
+    /// The registration transaction (reserve and register), executed and in a checkpoint. A new
+    /// blob's upload runs alongside it: the three phases below start with it, not after it.
     Register,
-    /// Until nodes holding a quorum of shards stored the metadata (this includes their wait for
-    /// the registration to reach them through their chain follower).
+    /// Until nodes holding a quorum of shards stored (or held, before the registration reached
+    /// them) the metadata; a wait for the registration to reach them through their chain
+    /// follower is included.
     Metadata,
-    /// Then until nodes holding a quorum of shards stored every sliver of theirs.
+    /// Then until nodes holding a quorum of shards stored (or held) every sliver of theirs.
     Slivers,
     /// Then until nodes holding a quorum of shards signed their confirmation.
     Confirmations,

@@ -21,6 +21,14 @@
 //! A resumed upload (the blob was uploaded before, possibly to the committee of an epoch that
 //! has since ended) first asks each node for its confirmation alone: a node that kept or
 //! received its slivers confirms without any being sent again.
+//!
+//! A new blob's upload starts alongside its register transaction ([`BlobRegistration::on_its_way`],
+//! Walrus's optimistic upload): until the transaction has executed, metadata and slivers are sent
+//! once each with `?pending=true`, and a node that has not seen the registration checks them and
+//! holds them (202) until it does. A request the node does not hold (it holds too much already:
+//! 503) is sent again, as usual, once the registration has landed. The confirmation is asked for
+//! only then (it names the registered object of a deletable blob), with the usual wait for the node
+//! to see the registration; if the node lost what it held, the member's data is sent once more.
 
 use std::{
     borrow::Cow,
@@ -37,12 +45,12 @@ use floe_encoder::{
     spill::SpilledBlob,
 };
 use futures::{StreamExt, TryStreamExt, stream::FuturesUnordered};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 
 use crate::{
     committee::StorageCommittee,
     failures::{Failures, SourceFailure},
-    node_api::{InvalidAnswer, NodeApiError, SliverBatch, slivers::batch_ranges},
+    node_api::{Accepted, InvalidAnswer, NodeApiError, NodeClient, Registration, SliverBatch, slivers::batch_ranges},
     progress::{Progress, ProgressEvent, StorePhase},
     settings::Settings,
 };
@@ -116,20 +124,49 @@ pub(crate) fn quorum_weight(committee: &StorageCommittee) -> u64 {
     (0..=u64::from(committee.n_shards())).find(|weight| committee.is_quorum(*weight)).unwrap_or(u64::MAX)
 }
 
-/// Uploads `encoded`'s slivers (already registered with `persistence`) to `committee` and returns the
-/// certificate of a quorum of confirmations for the committee's epoch, after the slower nodes
-/// had their grace period. With `resume`, nodes are asked for their confirmation before anything
-/// is sent to them.
+/// The registration an upload's confirmations are for: executed on chain already, or on its way
+/// (the upload then starts alongside the register transaction, see the module doc).
+#[derive(Debug, Clone)]
+pub(crate) struct BlobRegistration(watch::Receiver<Option<BlobPersistence>>);
+
+impl BlobRegistration {
+    /// A registration executed on chain, with `persistence`.
+    pub(crate) fn landed(persistence: BlobPersistence) -> Self {
+        Self(watch::channel(Some(persistence)).1)
+    }
+
+    /// A registration on its way: the upload sends optimistically until the returned sender
+    /// sends its persistence; dropped without sending, the registration failed.
+    pub(crate) fn on_its_way() -> (watch::Sender<Option<BlobPersistence>>, Self) {
+        let (landing, registration) = watch::channel(None);
+        (landing, Self(registration))
+    }
+
+    /// The persistence, if the registration has landed.
+    fn now(&self) -> Option<BlobPersistence> {
+        *self.0.borrow()
+    }
+
+    /// Waits for the registration to land; `None` if it failed.
+    async fn landing(&self) -> Option<BlobPersistence> {
+        self.0.clone().wait_for(Option::is_some).await.ok().and_then(|persistence| *persistence)
+    }
+}
+
+/// Uploads `encoded`'s slivers (registered as `registration` says) to `committee` and returns
+/// the certificate of a quorum of confirmations for the committee's epoch, after the slower
+/// nodes had their grace period. With `resume`, nodes are asked for their confirmation before
+/// anything is sent to them.
 pub(crate) async fn upload(
     committee: &StorageCommittee,
     encoded: &dyn UploadSource,
-    persistence: BlobPersistence,
+    registration: BlobRegistration,
     resume: bool,
     settings: &Settings,
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Certificate, UploadError> {
-    upload_then(committee, encoded, persistence, resume, settings, http, progress, std::future::ready).await
+    upload_then(committee, encoded, registration, resume, settings, http, progress, std::future::ready).await
 }
 
 /// Uploads `encoded` like [`upload`], but as soon as the confirmations reach a quorum runs
@@ -141,7 +178,7 @@ pub(crate) async fn upload(
 pub(crate) async fn upload_then<T, Then, Fut>(
     committee: &StorageCommittee,
     encoded: &dyn UploadSource,
-    persistence: BlobPersistence,
+    registration: BlobRegistration,
     resume: bool,
     settings: &Settings,
     http: &reqwest::Client,
@@ -159,12 +196,10 @@ where
     let loaded = Semaphore::new((settings.max_upload_bytes >> 10).max(1));
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
-    let expected =
-        StorageConfirmation { epoch: committee.epoch(), blob_id: *encoded.metadata().blob_id(), persistence };
     let job = MemberUpload {
         committee,
         encoded,
-        expected,
+        registration,
         resume,
         settings,
         http,
@@ -341,7 +376,7 @@ impl<'a> QuorumClock<'a> {
 struct MemberUpload<'a> {
     committee: &'a StorageCommittee,
     encoded: &'a dyn UploadSource,
-    expected: StorageConfirmation,
+    registration: BlobRegistration,
     resume: bool,
     settings: &'a Settings,
     http: &'a reqwest::Client,
@@ -385,15 +420,54 @@ impl MemberUpload<'_> {
         .await
     }
 
+    /// The confirmation the member is asked for, once the registration has landed.
+    async fn expected(&self) -> Option<StorageConfirmation> {
+        let persistence = self.registration.landing().await?;
+        Some(StorageConfirmation {
+            epoch: self.committee.epoch(),
+            blob_id: *self.encoded.metadata().blob_id(),
+            persistence,
+        })
+    }
+
+    /// Sends one store request: while the registration is on its way, once, for the node to
+    /// hold; if the node does not hold it (it holds too much already, or predates optimistic
+    /// uploads), again once the registration has landed, with retries.
+    async fn send<F, Fut>(&self, request: F) -> Result<Accepted, NodeApiError>
+    where
+        F: Fn(Registration) -> Fut,
+        Fut: Future<Output = Result<Accepted, NodeApiError>>,
+    {
+        if self.registration.now().is_none() {
+            let early = async {
+                let _permit = self.global.acquire().await.ok();
+                request(Registration::OnItsWay).await
+            };
+            match early.await {
+                Ok(accepted) => return Ok(accepted),
+                Err(error) => {
+                    tracing::debug!(%error, "not held before the registration; sending again once it lands");
+                    if self.registration.landing().await.is_none() {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+        let wait = self.settings.registration_wait;
+        self.with_retries(|| request(Registration::Landed { wait })).await
+    }
+
     /// Metadata, then the member's slivers, then its confirmation.
     async fn run(&self, member: usize) -> Result<SignedMessage, SourceFailure> {
         let info = &self.committee.members()[member];
         let node = info.client(self.http);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
-        if self.resume {
+        if self.resume
+            && let Some(expected) = self.expected().await
+        {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the
             // node) just means the upload below is needed.
-            match node.confirmation(&self.expected, Duration::ZERO, timeout).await {
+            match node.confirmation(&expected, Duration::ZERO, timeout).await {
                 Ok(signed) => {
                     self.clock.passed(member, 2);
                     return Ok(signed);
@@ -401,8 +475,37 @@ impl MemberUpload<'_> {
                 Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
             }
         }
+        let held = self.send_data(member, &node, false).await?;
+        let Some(expected) = self.expected().await else {
+            return Err(SourceFailure::Unregistered);
+        };
+        let confirmed = match self.with_retries(|| node.confirmation(&expected, wait, timeout)).await {
+            Err(error) if held => {
+                // What the node held before the registration is gone (it expired, or storing it
+                // failed): send it all again, now that the registration has landed.
+                tracing::info!(node = %info.name, %error, "data held before the registration is missing; sending it again");
+                self.send_data(member, &node, true).await?;
+                self.with_retries(|| node.confirmation(&expected, wait, timeout)).await
+            }
+            confirmed => confirmed,
+        };
+        let signed = confirmed?;
+        self.clock.passed(member, 2);
+        Ok(signed)
+    }
+
+    /// Sends the member its metadata and its slivers (`again`: after the node lost what it held;
+    /// the progress counts them once). Whether the node held any of it until the registration.
+    async fn send_data(&self, member: usize, node: &NodeClient, again: bool) -> Result<bool, SourceFailure> {
+        let timeout = self.settings.request_timeout;
+        let held = std::sync::atomic::AtomicBool::new(false);
+        let note = |accepted: Accepted| {
+            if accepted == Accepted::Held {
+                held.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        };
         let metadata = self.encoded.metadata();
-        self.with_retries(|| node.put_metadata(metadata, wait, timeout)).await?;
+        note(self.send(|registration| node.put_metadata(metadata, registration, timeout)).await?);
         self.clock.passed(member, 0);
 
         let blob_id = *metadata.blob_id();
@@ -419,7 +522,8 @@ impl MemberUpload<'_> {
         let requests: Vec<_> = batches
             .into_iter()
             .map(|range| {
-                let (node, batch) = (&node, &slivers[range]);
+                let batch = &slivers[range];
+                let note = &note;
                 async move {
                     // The semaphore is never closed, so acquiring only waits; a batch larger than
                     // the whole budget takes all of it.
@@ -441,10 +545,15 @@ impl MemberUpload<'_> {
                     let body = SliverBatch::encode(loaded.iter().map(|(pair, sliver)| (*pair, sliver.as_ref())));
                     // Spilled slivers were read into memory for the body; they are in it now.
                     drop(loaded);
-                    self.with_retries(|| node.put_slivers(&blob_id, body.clone(), wait, timeout)).await?;
-                    let count = batch.len() as u64;
-                    let done = self.stored.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
-                    self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });
+                    note(
+                        self.send(|registration| node.put_slivers(&blob_id, body.clone(), registration, timeout))
+                            .await?,
+                    );
+                    if !again {
+                        let count = batch.len() as u64;
+                        let done = self.stored.fetch_add(count, std::sync::atomic::Ordering::Relaxed) + count;
+                        self.progress.event(ProgressEvent::SliverStored { done, total: self.total_slivers });
+                    }
                     Ok::<_, SourceFailure>(())
                 }
             })
@@ -454,9 +563,6 @@ impl MemberUpload<'_> {
             .try_collect::<()>()
             .await?;
         self.clock.passed(member, 1);
-
-        let signed = self.with_retries(|| node.confirmation(&self.expected, wait, timeout)).await?;
-        self.clock.passed(member, 2);
-        Ok(signed)
+        Ok(held.into_inner())
     }
 }

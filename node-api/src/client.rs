@@ -26,6 +26,30 @@ use floe_encoder::{
     recovery::RecoverySymbol,
 };
 
+/// Where the blob's registration is when its metadata or slivers are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// Executed on chain: the node, whose follower may trail the client, waits up to `wait` to
+    /// see it before judging the request (`?wait_millis=`).
+    Landed {
+        /// The longest the node may wait.
+        wait: Duration,
+    },
+    /// Not yet executed (Walrus's optimistic upload): a node that has not seen it checks the
+    /// data and holds it until it does (`?pending=true`), or refuses it with 503 if it holds too
+    /// much already.
+    OnItsWay,
+}
+
+/// What a node did with metadata or slivers it accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepted {
+    /// Stored, now or before (201 or 200).
+    Stored,
+    /// Checked and held until the node sees the registration (202).
+    Held,
+}
+
 /// A client of one node's API. Cheap to clone: clones share the connection pool.
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -64,36 +88,48 @@ impl NodeClient {
         bounded(url, response, limit).await
     }
 
-    async fn put(&self, url: &str, body: impl Into<reqwest::Body>, timeout: Duration) -> Result<(), NodeApiError> {
-        let response = self.http.put(url).timeout(timeout).body(body).send().await.map_err(transport(url))?;
-        bounded(url, response, MAX_JSON_ANSWER).await.map(drop)
+    /// PUT `body` to `path` as `registration` says; `timeout` is the request's own, without the
+    /// registration wait.
+    async fn put(
+        &self,
+        path: &str,
+        registration: Registration,
+        body: impl Into<reqwest::Body>,
+        timeout: Duration,
+    ) -> Result<Accepted, NodeApiError> {
+        let (url, timeout) = match registration {
+            Registration::Landed { wait } => {
+                (format!("{}?{}={}", self.url_of(path), paths::WAIT_MILLIS, wait.as_millis()), timeout + wait)
+            }
+            Registration::OnItsWay => (format!("{}?{}=true", self.url_of(path), paths::PENDING), timeout),
+        };
+        let response = self.http.put(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
+        let held = response.status() == reqwest::StatusCode::ACCEPTED;
+        bounded(&url, response, MAX_JSON_ANSWER).await?;
+        Ok(if held { Accepted::Held } else { Accepted::Stored })
     }
 
-    /// `PUT /v1/blobs/{id}/metadata`; the node waits up to `wait` for the registration.
+    /// `PUT /v1/blobs/{id}/metadata`.
     pub async fn put_metadata(
         &self,
         metadata: &VerifiedBlobMetadata,
-        wait: Duration,
+        registration: Registration,
         timeout: Duration,
-    ) -> Result<(), NodeApiError> {
-        let path = paths::metadata(metadata.blob_id());
-        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
-        self.put(&url, metadata.metadata().to_bcs(), timeout + wait).await
+    ) -> Result<Accepted, NodeApiError> {
+        self.put(&paths::metadata(metadata.blob_id()), registration, metadata.metadata().to_bcs(), timeout).await
     }
 
     /// `PUT /v1/blobs/{id}/slivers`: several slivers of the blob in one request (see
-    /// [`crate::slivers`]); the node waits up to `wait` for the registration.
-    /// `body` is [`SliverBatch::encode`]'s: cheap to clone, so a retry sends the same bytes.
+    /// [`crate::slivers`]). `body` is [`SliverBatch::encode`]'s: cheap to clone, so a retry sends
+    /// the same bytes.
     pub async fn put_slivers(
         &self,
         blob_id: &BlobId,
         body: bytes::Bytes,
-        wait: Duration,
+        registration: Registration,
         timeout: Duration,
-    ) -> Result<(), NodeApiError> {
-        let path = paths::slivers(blob_id);
-        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
-        self.put(&url, body, timeout + wait).await
+    ) -> Result<Accepted, NodeApiError> {
+        self.put(&paths::slivers(blob_id), registration, body, timeout).await
     }
 
     /// `GET /v1/blobs/{id}/metadata`, verified against `blob_id` for this committee size.

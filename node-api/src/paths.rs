@@ -11,6 +11,10 @@ use sui_sdk_types::Address;
 /// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
 /// node may wait for the blob's registration before judging the request.
 pub const WAIT_MILLIS: &str = "wait_millis";
+/// Query parameter of PUT metadata and PUT sliver(s): `true` when the client sends before its
+/// registration has landed; a node that has not seen the blob registered checks the data and
+/// holds it until it does (202) instead of refusing it (Walrus's optimistic uploads).
+pub const PENDING: &str = "pending";
 /// Query parameter of GET challenge outcomes: the node ids (`0x`-hex, comma-separated) whose
 /// verdicts are wanted; every verdict if absent.
 pub const ABOUT: &str = "about";

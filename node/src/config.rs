@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     duties::DutySettings,
     limits,
+    pending::{self, PendingLimits},
     recovery::RecoverySettings,
     scrub::{DEFAULT_SCRUB_BYTES_PER_SEC, ScrubSettings},
     store::{DEFAULT_CACHE_BYTES, StoreSettings},
@@ -147,6 +148,11 @@ pub struct NodeLimits {
     pub scrub_pass_pause_secs: u64,
     /// The database's page cache in MiB (redb's own default would be 1 GiB).
     pub db_cache_mib: u64,
+    /// MiB of uploads held in memory for blobs not yet seen registered (`?pending=true`, see
+    /// [`crate::pending`]); 0 refuses such uploads until the registration is seen.
+    pub pending_upload_mib: u64,
+    /// Seconds such an upload is held waiting for its registration.
+    pub pending_upload_secs: u64,
 }
 
 impl Default for NodeLimits {
@@ -162,6 +168,8 @@ impl Default for NodeLimits {
             scrub_bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC,
             scrub_pass_pause_secs: ScrubSettings::default().pass_pause.as_secs(),
             db_cache_mib: (DEFAULT_CACHE_BYTES / (1024 * 1024)) as u64,
+            pending_upload_mib: (pending::DEFAULT_PENDING_BYTES / (1024 * 1024)) as u64,
+            pending_upload_secs: pending::DEFAULT_PENDING_AGE.as_secs(),
         }
     }
 }
@@ -188,6 +196,14 @@ impl NodeLimits {
         ScrubSettings {
             bytes_per_sec: self.scrub_bytes_per_sec,
             pass_pause: std::time::Duration::from_secs(self.scrub_pass_pause_secs),
+        }
+    }
+
+    /// The bound of uploads held until their registration these limits give.
+    pub fn pending_limits(&self) -> PendingLimits {
+        PendingLimits {
+            max_bytes: usize::try_from(self.pending_upload_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
+            max_age: std::time::Duration::from_secs(self.pending_upload_secs),
         }
     }
 

@@ -45,6 +45,8 @@ pub enum ErrorKind {
     Conflict,
     /// The node failed (500).
     Internal,
+    /// The node cannot take it now, but may later (503).
+    Unavailable,
 }
 
 /// Why the node refused or failed a request.
@@ -212,6 +214,9 @@ pub enum NodeError {
         /// The node's epoch.
         current: Epoch,
     },
+    /// Data uploaded before its registration was not held ([`crate::pending`]).
+    #[error(transparent)]
+    Pending(#[from] crate::pending::PendingError),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -254,6 +259,8 @@ impl NodeError {
             | Self::ProofRejected { .. } => ErrorKind::BadRequest,
             Self::NotStored { .. } => ErrorKind::NotFound,
             Self::MetadataFirst(_) | Self::MissingSlivers { .. } | Self::EpochAhead { .. } => ErrorKind::Conflict,
+            Self::Pending(crate::pending::PendingError::MetadataFirst(_)) => ErrorKind::Conflict,
+            Self::Pending(crate::pending::PendingError::Full { .. }) => ErrorKind::Unavailable,
             Self::Store(_) | Self::ChainState(_) | Self::Task(_) => ErrorKind::Internal,
         }
     }

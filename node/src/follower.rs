@@ -4,7 +4,7 @@
 //!
 //! | event | state change | afterwards |
 //! |---|---|---|
-//! | `BlobRegistered` | the blob's object is registered | the API accepts its metadata and slivers |
+//! | `BlobRegistered` | the blob's object is registered | the API accepts its metadata and slivers; those it held, uploaded before the registration ([`crate::pending`]), are stored |
 //! | `BlobCertified` (also extensions) | certified, end epoch extended | duty: recover missing slivers |
 //! | `BlobDeleted`, `InvalidBlobID` | object removed / blob invalid | `sync_blob` drops dead data |
 //! | `EpochChangeStart`, `EpochChangeDone` | the committee read from the chain (the old one kept as the previous) | `collect_garbage`; shards held neither now nor in the previous epoch are dropped; duties: `epoch_sync_done` if a member, a shard sync per gained shard |
@@ -223,6 +223,14 @@ impl Follower {
         let sequence_number = checkpoint.sequence_number;
         let plan = self.plan(checkpoint).await?;
         let state = self.state.clone();
+        let registered: Vec<BlobId> = plan
+            .changes
+            .iter()
+            .filter_map(|change| match change {
+                ChainChange::Registered { blob_id, .. } => Some(*blob_id),
+                _ => None,
+            })
+            .collect();
         let changes = plan.changes;
         let duties: Vec<Duty> = plan.duties.into_iter().collect();
         let has_duties = !duties.is_empty();
@@ -232,6 +240,13 @@ impl Follower {
             .map_err(|source| FollowError::State { sequence_number, source })?;
         if has_duties {
             self.duties_added.notify_one();
+        }
+        if self.node.pending().held_bytes() > 0 {
+            let node = self.node.clone();
+            let done = tokio::task::spawn_blocking(move || store_held(&node, &registered)).await;
+            if let Err(error) = done {
+                tracing::warn!(sequence_number, %error, "storing data held until registration failed");
+            }
         }
         if !plan.to_sync.is_empty() || plan.committee_changed || !plan.released_shards.is_empty() {
             let node = self.node.clone();
@@ -386,6 +401,18 @@ impl Follower {
 /// once: held across an await it would make the caller's future lose `Send`.
 pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
+/// Stores what the node held for the blobs `registered` in a checkpoint (uploaded before their
+/// registration, see [`crate::pending`]) and forgets what it held too long. A failure (the disk's)
+/// loses that data: the client finds the node's confirmation refused and uploads it again.
+fn store_held(node: &StorageNode, registered: &[BlobId]) {
+    for blob_id in registered {
+        if let Err(error) = node.store_held(blob_id) {
+            tracing::warn!(%blob_id, %error, "storing data held until its registration failed");
+        }
+    }
+    node.pending().expire();
 }
 
 /// Drops the data of blobs that died in a checkpoint and, after an epoch change, of every blob

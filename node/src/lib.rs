@@ -50,7 +50,8 @@
 //! [`config`] (the TOML file), [`runner`] (a whole node), `local_cluster` (nodes on loopback for
 //! tests and benchmarks) and `test_chain` (a chain state tests feed by hand), both behind the
 //! `test-utils` feature, [`challenges`] (storage challenges: answering, challenging peers,
-//! recording outcomes), [`operator`] (the node's own transactions), [`limits`], [`error`].
+//! recording outcomes), [`operator`] (the node's own transactions), [`pending`] (uploads held until their
+//! registration is seen), [`limits`], [`error`].
 
 pub mod api;
 pub mod blob_info;
@@ -68,6 +69,7 @@ pub mod limits;
 pub mod local_cluster;
 pub mod node;
 pub mod operator;
+pub mod pending;
 pub mod recent_metadata;
 pub mod recovery;
 pub mod runner;

@@ -24,6 +24,7 @@ use crate::{
     error::{MissingSliver, NodeError},
     integrity::Integrity,
     limits,
+    pending::{PendingLimits, PendingUploads},
     recent_metadata::RecentMetadata,
     store::{Commit, Store, StoreError},
     stored_sliver,
@@ -36,6 +37,9 @@ pub enum Stored {
     New,
     /// It was already stored (HTTP 200).
     AlreadyPresent,
+    /// Checked and held until the node sees the blob's registration (HTTP 202; see
+    /// [`crate::pending`]).
+    Held,
 }
 
 /// The node's state as `GET /v1/health` reports it (a wire type, defined by floe-node-api).
@@ -51,6 +55,8 @@ pub struct StorageNode {
     integrity: Integrity,
     /// Metadata verified lately, so the slivers of an upload do not each verify it again.
     recent_metadata: RecentMetadata,
+    /// Uploads checked before their registration was seen, held until it is.
+    pending: PendingUploads,
 }
 
 impl StorageNode {
@@ -63,7 +69,19 @@ impl StorageNode {
             started: Instant::now(),
             integrity: Integrity::default(),
             recent_metadata: RecentMetadata::default(),
+            pending: PendingUploads::default(),
         }
+    }
+
+    /// The node holding at most `limits` of uploads that come before their registration.
+    pub fn with_pending_limits(mut self, limits: PendingLimits) -> Self {
+        self.pending = PendingUploads::new(limits);
+        self
+    }
+
+    /// The uploads held until their registration is seen.
+    pub fn pending(&self) -> &PendingUploads {
+        &self.pending
     }
 
     /// The node's self-check counters and its repair hook.
@@ -164,14 +182,25 @@ impl StorageNode {
         })
     }
 
+    /// Refuses a blob the chain proved inconsistently encoded.
+    fn not_invalid(&self, blob_id: &BlobId) -> Result<(), NodeError> {
+        match self.chain.blob_info(blob_id) {
+            Some(info) if info.invalid => Err(NodeError::Invalid(*blob_id)),
+            _ => Ok(()),
+        }
+    }
+
+    /// `body` (BCS metadata), verified against `blob_id` for the committee's shard count.
+    fn verify_metadata(&self, blob_id: &BlobId, body: &[u8]) -> Result<VerifiedBlobMetadata, NodeError> {
+        let (_, config) = self.committee();
+        let metadata = BlobMetadata::from_bcs(body).map_err(NodeError::MalformedMetadata)?;
+        metadata.verify(&config, blob_id).map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })
+    }
+
     /// Checks `body` (BCS metadata) against `blob_id` and stores it.
     pub fn store_metadata(&self, blob_id: &BlobId, body: &[u8]) -> Result<Stored, NodeError> {
         let info = self.registered(blob_id)?;
-        let (_, config) = self.committee();
-        let metadata = BlobMetadata::from_bcs(body).map_err(NodeError::MalformedMetadata)?;
-        let verified = metadata
-            .verify(&config, blob_id)
-            .map_err(|source| NodeError::WrongMetadata { blob_id: *blob_id, source })?;
+        let verified = self.verify_metadata(blob_id, body)?;
         // Remember the chain state first: garbage collection finds data through it.
         self.store.put_blob_info(blob_id, &info)?;
         // Made durable before the node confirms (see `confirmation`).
@@ -235,15 +264,7 @@ impl StorageNode {
     /// one and, if all pass, stores them in one database transaction; one that fails refuses the
     /// whole batch, naming it (an honest client never sends one). `New` if any was new here.
     pub fn store_slivers(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Stored, NodeError> {
-        let upload = self.sliver_upload(blob_id)?;
-        let checked = batch
-            .slivers
-            .into_iter()
-            .map(|batched| {
-                let (pair, axis) = (batched.pair, batched.axis);
-                upload.check(blob_id, pair, axis, || batched.into_sliver())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let checked = self.sliver_upload(blob_id)?.check_batch(blob_id, batch)?;
         // Made durable before the node confirms (see `confirmation`).
         let inserted = self.store.put_slivers_with(blob_id, &checked, Commit::Deferred)?;
         self.integrity.stored(*blob_id, checked.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
@@ -254,13 +275,96 @@ impl StorageNode {
     /// this node's shards and the blob's verified metadata (stored first).
     fn sliver_upload(&self, blob_id: &BlobId) -> Result<SliverUpload, NodeError> {
         self.registered(blob_id)?;
-        let (committee, config) = self.committee();
         let metadata = match self.metadata_for_slivers(blob_id) {
             Err(NodeError::NotStored { .. }) => None,
             other => Some(other?),
         };
+        Ok(self.sliver_upload_with(metadata))
+    }
+
+    fn sliver_upload_with(&self, metadata: Option<Arc<VerifiedBlobMetadata>>) -> SliverUpload {
+        let (committee, config) = self.committee();
         let shards = committee.shards_of(&self.key.public_key());
-        Ok(SliverUpload { epoch: committee.epoch(), config, shards, metadata })
+        SliverUpload { epoch: committee.epoch(), config, shards, metadata }
+    }
+
+    /// Like [`StorageNode::store_metadata`], except that metadata of a blob the node has not
+    /// seen registered (yet) is verified and held until it is ([`crate::pending`]): `Held`.
+    pub fn store_or_hold_metadata(&self, blob_id: &BlobId, body: &[u8]) -> Result<Stored, NodeError> {
+        if self.is_registered(blob_id, None) {
+            return self.store_metadata(blob_id, body);
+        }
+        self.not_invalid(blob_id)?;
+        let verified = self.verify_metadata(blob_id, body)?;
+        let held = self.pending.hold_metadata(Arc::new(verified))?;
+        self.store_if_registered_meanwhile(blob_id, held)
+    }
+
+    /// Like [`StorageNode::store_slivers`], except that the slivers of a blob the node has not
+    /// seen registered (yet) are checked against its held metadata and held with it: `Held`.
+    pub fn store_or_hold_slivers(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Stored, NodeError> {
+        if self.is_registered(blob_id, None) {
+            return self.store_slivers(blob_id, batch);
+        }
+        self.not_invalid(blob_id)?;
+        let checked = self.sliver_upload_with(self.pending.metadata(blob_id)).check_batch(blob_id, batch)?;
+        let held = self.pending.hold_slivers(blob_id, checked)?;
+        self.store_if_registered_meanwhile(blob_id, held)
+    }
+
+    /// Like [`StorageNode::store_sliver`], holding the sliver of a blob not seen registered
+    /// (yet) as [`StorageNode::store_or_hold_slivers`] does.
+    pub fn store_or_hold_sliver(
+        &self,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        body: &[u8],
+    ) -> Result<Stored, NodeError> {
+        if self.is_registered(blob_id, None) {
+            return self.store_sliver(blob_id, pair, axis, body);
+        }
+        self.not_invalid(blob_id)?;
+        let upload = self.sliver_upload_with(self.pending.metadata(blob_id));
+        let checked = upload.check(blob_id, pair, axis, || Sliver::from_bcs(axis, body))?;
+        let held = self.pending.hold_slivers(blob_id, vec![checked])?;
+        self.store_if_registered_meanwhile(blob_id, held)
+    }
+
+    /// The registration may have been applied (and the held data of its checkpoint stored)
+    /// between the look that found the blob unregistered and the hold: then what was just held
+    /// is stored now, not left waiting for the confirmation.
+    fn store_if_registered_meanwhile(&self, blob_id: &BlobId, held: Stored) -> Result<Stored, NodeError> {
+        Ok(if self.store_held(blob_id)? { Stored::New } else { held })
+    }
+
+    /// Stores what is held for `blob_id` ([`crate::pending`]) if the node now sees it
+    /// registered: its metadata and the slivers of the shards this node holds now (an epoch may
+    /// have ended since they were checked). Whether anything was stored.
+    pub fn store_held(&self, blob_id: &BlobId) -> Result<bool, NodeError> {
+        // Taken before looking, so a caller that finds nothing held knows it is all stored.
+        let _storing = self.pending.storing();
+        if !self.pending.holds(blob_id) {
+            return Ok(false);
+        }
+        let Ok(info) = self.registered(blob_id) else { return Ok(false) };
+        let Some(held) = self.pending.take(blob_id) else { return Ok(false) };
+        // Remember the chain state first: garbage collection finds data through it.
+        self.store.put_blob_info(blob_id, &info)?;
+        // Made durable before the node confirms (see `confirmation`).
+        self.store.put_metadata_with(blob_id, held.metadata.metadata(), Commit::Deferred)?;
+        self.recent_metadata.insert(held.metadata);
+        let owned = self.owned_shards();
+        let slivers: Vec<(ShardIndex, Sliver)> = held
+            .slivers
+            .into_iter()
+            .filter(|((shard, _), _)| owned.contains(shard))
+            .map(|((shard, _), sliver)| (shard, sliver))
+            .collect();
+        self.store.put_slivers_with(blob_id, &slivers, Commit::Deferred)?;
+        self.integrity.stored(*blob_id, slivers.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
+        tracing::debug!(%blob_id, slivers = slivers.len(), "data held until the registration stored");
+        Ok(true)
     }
 
     /// The stored sliver of `axis` of pair `pair`.
@@ -305,6 +409,9 @@ impl StorageNode {
     /// registered with `persistence` and every sliver of this node's shards is stored.
     pub fn confirmation(&self, blob_id: &BlobId, persistence: BlobPersistence) -> Result<SignedMessage, NodeError> {
         let info = self.registered(blob_id)?;
+        // Data uploaded before the registration counts once stored (the follower may not have
+        // stored it yet).
+        self.store_held(blob_id)?;
         let epoch = self.chain.current_epoch();
         if !info.is_registered_as(&persistence, epoch) {
             return Err(NodeError::NotRegistered {
@@ -598,6 +705,19 @@ struct SliverUpload {
 }
 
 impl SliverUpload {
+    /// Checks every sliver of `batch` (all of `blob_id`) with [`SliverUpload::check`]: all pass,
+    /// or the first that fails is named.
+    fn check_batch(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Vec<(ShardIndex, Sliver)>, NodeError> {
+        batch
+            .slivers
+            .into_iter()
+            .map(|batched| {
+                let (pair, axis) = (batched.pair, batched.axis);
+                self.check(blob_id, pair, axis, || batched.into_sliver())
+            })
+            .collect()
+    }
+
     /// Checks a sliver of `axis` for pair `pair`: the pair in range and of a shard this node
     /// holds, then the sliver (`decode`d only now) of the pair's index and matching the metadata.
     /// Returns its shard and the sliver.

@@ -158,7 +158,8 @@ pub async fn start_with(
         Ok((store, Arc::new(state)))
     })
     .await??;
-    let node = Arc::new(StorageNode::new(state.clone(), store, key));
+    let node =
+        Arc::new(StorageNode::new(state.clone(), store, key).with_pending_limits(config.limits.pending_limits()));
     // A member reports its sync for the epoch it starts in too (the genesis epoch included); the
     // reporter skips it if its capability shows it was done.
     if !node.owned_shards().is_empty() {

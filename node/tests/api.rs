@@ -507,3 +507,106 @@ async fn uploads_may_wait_for_the_registration_to_reach_the_node() {
     let (response, ()) = tokio::join!(request, register);
     assert_eq!(response.unwrap().status(), 201);
 }
+
+#[tokio::test]
+async fn data_sent_before_the_registration_is_checked_held_and_stored_once_it_is_seen() {
+    use floe_node_api::SliverBatch;
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(5000, 21);
+    let blob_id = *encoded.metadata.blob_id();
+    let node = &cluster.nodes[0].node;
+    let own: Vec<&floe_encoder::SliverPair> =
+        encoded.pairs.iter().filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == 0).collect();
+    let batch = || {
+        SliverBatch::encode(own.iter().flat_map(|pair| {
+            [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
+        }))
+        .to_vec()
+    };
+    let slivers_url = cluster.blob_url(0, &blob_id, "slivers?pending=true");
+    let metadata_url = cluster.blob_url(0, &blob_id, "metadata?pending=true");
+
+    // Held data is checked as stored data is: slivers need their metadata first, metadata must
+    // be the blob's, a corrupted sliver is refused.
+    assert_eq!(cluster.put(&slivers_url, batch()).await.0, 409);
+    let other = cluster.encode(5000, 22);
+    let (status, answer) = cluster.put(&metadata_url, other.metadata.metadata().to_bcs()).await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = cluster.put(&cluster.blob_url(0, &blob_id, "metadata?pending=soon"), vec![]).await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = cluster.put(&metadata_url, encoded.metadata.metadata().to_bcs()).await;
+    assert_eq!(status, 202, "{answer}");
+    assert!(answer["success"]["data"].as_str().unwrap_or_default().contains("held until the node sees"), "{answer}");
+    assert_eq!(cluster.put(&metadata_url, encoded.metadata.metadata().to_bcs()).await.0, 200, "already held");
+    let mut data = own[0].primary.data().to_vec();
+    data[0] ^= 0x01;
+    let corrupted =
+        floe_encoder::Sliver::new(SliverType::Primary, own[0].primary.index(), own[0].primary.symbol_size(), data)
+            .unwrap();
+    let (status, answer) =
+        cluster.put(&slivers_url, SliverBatch::encode([(own[0].index(), &corrupted)]).to_vec()).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(cluster.put(&slivers_url, batch()).await.0, 202);
+
+    // Held, not stored: nothing is served, nothing confirmed.
+    assert!(node.pending().held_bytes() > 0);
+    assert_eq!(cluster.get_bytes(&cluster.blob_url(0, &blob_id, "metadata")).await.0, 404);
+    let first = cluster.blob_url(0, &blob_id, &format!("slivers/{}/primary", own[0].index()));
+    assert_eq!(cluster.get_bytes(&first).await.0, 404);
+    let confirm = cluster.blob_url(0, &blob_id, "confirmation/permanent");
+    assert_eq!(cluster.get_json(&confirm).await.0, 403);
+
+    // The registration is seen: the confirmation counts what was held, which is stored now.
+    cluster.register(blob_id, 1);
+    let (status, answer) = cluster.get_json(&format!("{confirm}?wait_millis=1000")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(node.pending().held_bytes(), 0);
+    assert_eq!(node.pending().blobs_taken(), 1);
+    let (status, bytes) = cluster.get_bytes(&first).await;
+    assert_eq!(status, 200);
+    assert_eq!(floe_encoder::Sliver::from_bcs(SliverType::Primary, &bytes).unwrap(), own[0].primary);
+    // Once registered, `pending` changes nothing: stored at once.
+    assert_eq!(cluster.put(&slivers_url, batch()).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_node_holds_data_for_unregistered_blobs_only_within_its_bound() {
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(20_000, 23);
+    let blob_id = *encoded.metadata.blob_id();
+    let dir = tempfile::tempdir().unwrap();
+    // A bound with room for the metadata and one sliver.
+    let sliver_bytes = encoded.pairs[0].primary.data().len();
+    let limits = floe_node::pending::PendingLimits {
+        max_bytes: 10 * 64 + sliver_bytes,
+        max_age: std::time::Duration::from_secs(60),
+    };
+    let node = floe_node::StorageNode::new(
+        cluster.chain.state(),
+        floe_node::Store::open(dir.path()).unwrap(),
+        floe_node::local_cluster::node_key(0),
+    )
+    .with_pending_limits(limits);
+    let held = node.store_or_hold_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+    assert_eq!(held, floe_node::Stored::Held);
+    let own: Vec<_> =
+        encoded.pairs.iter().filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == 0).collect();
+    let (first, second) = (own[0], own[1]);
+    let one = |pair: &floe_encoder::SliverPair| pair.primary.to_bcs();
+    assert_eq!(
+        node.store_or_hold_sliver(&blob_id, first.index(), SliverType::Primary, &one(first)).unwrap(),
+        floe_node::Stored::Held
+    );
+    let error = node.store_or_hold_sliver(&blob_id, second.index(), SliverType::Primary, &one(second)).unwrap_err();
+    assert!(matches!(error, floe_node::NodeError::Pending(floe_node::pending::PendingError::Full { .. })), "{error}");
+    assert_eq!(error.kind(), floe_node::error::ErrorKind::Unavailable, "a 503: upload after the registration");
+    // Once registered, the same sliver is stored, not held.
+    cluster.register(blob_id, 1);
+    assert!(node.store_held(&blob_id).unwrap());
+    assert_eq!(node.pending().held_bytes(), 0);
+    assert_eq!(
+        node.store_or_hold_sliver(&blob_id, second.index(), SliverType::Primary, &one(second)).unwrap(),
+        floe_node::Stored::New
+    );
+    assert!(node.has_sliver(&blob_id, first.index(), SliverType::Primary).unwrap(), "the held one was stored");
+}

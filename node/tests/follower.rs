@@ -341,6 +341,36 @@ async fn upload_waiting_for_registration_succeeds_once_the_follower_sees_it() {
 }
 
 #[tokio::test]
+async fn data_held_before_the_registration_is_stored_when_the_follower_applies_it() {
+    let net = Net::start(1, 4).await;
+    let encoded = encode(&net.config, &data(4_000, 3)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    let node = net.node(0).node().clone();
+    assert_eq!(
+        node.store_or_hold_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap(),
+        floe_node::Stored::Held
+    );
+    for pair in &encoded.pairs {
+        for axis in [SliverType::Primary, SliverType::Secondary] {
+            let held = node.store_or_hold_sliver(&blob_id, pair.index(), axis, &pair.sliver(axis).to_bcs()).unwrap();
+            assert_eq!(held, floe_node::Stored::Held);
+        }
+    }
+    assert!(!node.has_metadata(&blob_id).unwrap());
+
+    // No request comes after the registration: the follower stores what was held as it applies it.
+    net.emit_only(&registered(&encoded, 9, 5, false)).await;
+    eventually("the held metadata is stored", || node.has_metadata(&blob_id).unwrap()).await;
+    for pair in &encoded.pairs {
+        assert!(node.has_sliver(&blob_id, pair.index(), SliverType::Secondary).unwrap());
+    }
+    assert_eq!(node.pending().held_bytes(), 0);
+    let signed = node.confirmation(&blob_id, BlobPersistence::Permanent).unwrap();
+    assert!(signed.verify(&key(0).public_key()).is_ok());
+    net.shutdown().await;
+}
+
+#[tokio::test]
 async fn restart_mid_stream_neither_skips_nor_doubles_a_checkpoint() {
     let mut net = Net::start(1, 4).await;
     let blobs: Vec<EncodedBlob> = (0..4).map(|i| encode(&net.config, &data(1_000, i)).unwrap()).collect();

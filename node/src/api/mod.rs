@@ -38,6 +38,12 @@
 //! - without `wait_millis`, a blob the node has not seen registered is refused at once with
 //!   **403** and a message saying it is not registered; that answer is retryable, since the
 //!   node may simply be behind;
+//! - or, to overlap the upload with the registration, the client passes `?pending=true` on the
+//!   PUTs, sent while its transaction is on its way: a node that has not seen the registration
+//!   checks the data as usual and holds it in memory (**202**) until it does, within a bound
+//!   (**503** beyond it: upload after the registration instead; see [`crate::pending`]). The
+//!   confirmation GET, with `?wait_millis=N`, then waits for the registration and counts the held
+//!   data;
 //! - `GET /v1/health` reports `nextCheckpoint`: once it exceeds the checkpoint of the client's
 //!   transaction (floe-chain's `Executed::checkpoint`), the node's answers reflect it.
 

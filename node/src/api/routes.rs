@@ -12,7 +12,7 @@ use axum::{
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node_api::{
     ConfirmationAnswer, SignedMessageJson, SliverBatch,
-    paths::{ABOUT, TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
+    paths::{ABOUT, PENDING, TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
     slivers::MAX_SLIVER_BATCH_COUNT,
 };
 use sui_sdk_types::Address;
@@ -53,6 +53,26 @@ fn stored_status(stored: Stored) -> StatusCode {
     match stored {
         Stored::New => StatusCode::CREATED,
         Stored::AlreadyPresent => StatusCode::OK,
+        Stored::Held => StatusCode::ACCEPTED,
+    }
+}
+
+/// What the answer says was done with `what`.
+fn stored_message(stored: Stored, what: String) -> String {
+    match stored {
+        Stored::New | Stored::AlreadyPresent => format!("{what} stored"),
+        Stored::Held => format!("{what} held until the node sees the blob registered"),
+    }
+}
+
+/// `?pending=true`: the client uploads before its registration has landed, and the node holds
+/// the data of a blob it has not seen registered ([`crate::pending`]) instead of refusing it;
+/// the request does not wait for the registration.
+fn pending(query: &HashMap<String, String>) -> Result<bool, ApiError> {
+    match query.get(PENDING).map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(NodeError::BadQuery(format!("{PENDING} {other:?}: expected true or false")).into()),
     }
 }
 
@@ -101,11 +121,15 @@ pub(super) async fn put_metadata(
 ) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let limit = limits::max_metadata_body(&node.committee().1);
+    let early = pending(&query)?;
     let bytes = read_body(&headers, body, limit, "metadata").await?;
-    wait_for_registration(&node, &id, None, &query).await?;
-    let stored = blocking(node, move |node| node.store_metadata(&id, &bytes)).await?;
-    let status = stored_status(stored);
-    Ok(success(status, format!("metadata of blob {id} stored")))
+    let stored = if early {
+        blocking(node, move |node| node.store_or_hold_metadata(&id, &bytes)).await?
+    } else {
+        wait_for_registration(&node, &id, None, &query).await?;
+        blocking(node, move |node| node.store_metadata(&id, &bytes)).await?
+    };
+    Ok(success(stored_status(stored), stored_message(stored, format!("metadata of blob {id}"))))
 }
 
 pub(super) async fn get_sliver(
@@ -126,10 +150,15 @@ pub(super) async fn put_sliver(
 ) -> Result<Response, ApiError> {
     let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
     let limit = limits::max_sliver_body(&node.committee().1);
+    let early = pending(&query)?;
     let bytes = read_body(&headers, body, limit, "sliver").await?;
-    wait_for_registration(&node, &id, None, &query).await?;
-    let stored = blocking(node, move |node| node.store_sliver(&id, pair, axis, &bytes)).await?;
-    Ok(success(stored_status(stored), format!("{axis} sliver of pair {pair} of blob {id} stored")))
+    let stored = if early {
+        blocking(node, move |node| node.store_or_hold_sliver(&id, pair, axis, &bytes)).await?
+    } else {
+        wait_for_registration(&node, &id, None, &query).await?;
+        blocking(node, move |node| node.store_sliver(&id, pair, axis, &bytes)).await?
+    };
+    Ok(success(stored_status(stored), stored_message(stored, format!("{axis} sliver of pair {pair} of blob {id}"))))
 }
 
 /// `PUT /v1/blobs/{id}/slivers`: a batch of the blob's slivers ([`SliverBatch`]), all checked
@@ -148,10 +177,14 @@ pub(super) async fn put_slivers(
     if batch.slivers.len() > MAX_SLIVER_BATCH_COUNT {
         return Err(NodeError::BatchTooLarge { count: batch.slivers.len(), max: MAX_SLIVER_BATCH_COUNT }.into());
     }
-    wait_for_registration(&node, &id, None, &query).await?;
     let count = batch.slivers.len();
-    let stored = blocking(node, move |node| node.store_slivers(&id, batch)).await?;
-    Ok(success(stored_status(stored), format!("{count} slivers of blob {id} stored")))
+    let stored = if pending(&query)? {
+        blocking(node, move |node| node.store_or_hold_slivers(&id, batch)).await?
+    } else {
+        wait_for_registration(&node, &id, None, &query).await?;
+        blocking(node, move |node| node.store_slivers(&id, batch)).await?
+    };
+    Ok(success(stored_status(stored), stored_message(stored, format!("{count} slivers of blob {id}"))))
 }
 
 async fn confirm(
