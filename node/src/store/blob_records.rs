@@ -1,0 +1,146 @@
+//! What the store keeps once per blob rather than per shard: its metadata (verified by whoever
+//! stored it), its chain state as the node last saw it ([`BlobInfo`]), and an inconsistency proof
+//! found while recovering it. Deleting a blob's data removes its metadata and its slivers in every
+//! shard, and keeps its chain state.
+
+use floe_encoder::{BlobId, inconsistency::InconsistencyProof, metadata::BlobMetadata};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
+
+use super::{Commit, Store, StoreError, slivers::SHARD_TABLE_PREFIX};
+use crate::blob_info::BlobInfo;
+
+pub(super) const METADATA: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("metadata");
+pub(super) const BLOB_INFO: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("blob-info");
+pub(super) const INCONSISTENCY_PROOFS: TableDefinition<'static, &[u8], &[u8]> =
+    TableDefinition::new("inconsistency-proofs");
+
+impl Store {
+    /// Stores metadata (already verified by the caller), durably; `false` if it was already
+    /// stored.
+    pub fn put_metadata(&self, blob_id: &BlobId, metadata: &BlobMetadata) -> Result<bool, StoreError> {
+        self.put_metadata_with(blob_id, metadata, Commit::Durable)
+    }
+
+    /// Stores metadata (already verified by the caller) with `commit`; `false` if it was already
+    /// stored.
+    pub fn put_metadata_with(
+        &self,
+        blob_id: &BlobId,
+        metadata: &BlobMetadata,
+        commit: Commit,
+    ) -> Result<bool, StoreError> {
+        self.insert_new(METADATA, blob_id, &metadata.to_bcs(), commit)
+    }
+
+    /// The stored metadata of `blob_id` (as stored: the caller re-verifies if it must).
+    pub fn metadata(&self, blob_id: &BlobId) -> Result<Option<BlobMetadata>, StoreError> {
+        self.get(METADATA, blob_id)?
+            .map(|bytes| {
+                BlobMetadata::from_bcs(&bytes).map_err(|error| StoreError::Corrupt {
+                    what: "metadata",
+                    blob_id: *blob_id,
+                    reason: Box::new(error.into()),
+                })
+            })
+            .transpose()
+    }
+
+    /// The stored metadata bytes of `blob_id`, as they are on disk.
+    pub fn metadata_bytes(&self, blob_id: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(METADATA, blob_id)
+    }
+
+    /// Removes the stored metadata of `blob_id` if it still is `damaged` (bytes as read before).
+    pub fn remove_damaged_metadata(&self, blob_id: &BlobId, damaged: &[u8]) -> Result<bool, StoreError> {
+        let txn = self.db.begin_write()?;
+        let removed = {
+            let mut table = txn.open_table(METADATA)?;
+            let same = table.get(blob_id.0.as_slice())?.is_some_and(|stored| stored.value() == damaged);
+            if same {
+                table.remove(blob_id.0.as_slice())?;
+            }
+            same
+        };
+        txn.commit()?;
+        Ok(removed)
+    }
+
+    /// Records the chain's state of `blob_id` as the node last saw it.
+    pub fn put_blob_info(&self, blob_id: &BlobId, info: &BlobInfo) -> Result<(), StoreError> {
+        let bytes = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
+        let txn = self.db.begin_write()?;
+        txn.open_table(BLOB_INFO)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The recorded chain state of `blob_id`.
+    pub fn blob_info(&self, blob_id: &BlobId) -> Result<Option<BlobInfo>, StoreError> {
+        self.get(BLOB_INFO, blob_id)?
+            .map(|bytes| {
+                bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
+                    what: "blob info",
+                    blob_id: *blob_id,
+                    reason: Box::new(error.into()),
+                })
+            })
+            .transpose()
+    }
+
+    /// Every blob id with a recorded chain state, in id order.
+    pub fn blob_ids(&self) -> Result<Vec<BlobId>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(BLOB_INFO)?;
+        let mut ids = Vec::new();
+        for entry in table.iter()? {
+            let (key, _) = entry?;
+            // Keys are always written from 32-byte ids; anything else is not ours to serve.
+            if let Ok(id) = <[u8; 32]>::try_from(key.value()) {
+                ids.push(BlobId(id));
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Keeps an inconsistency proof found while recovering `blob_id`.
+    pub fn put_inconsistency_proof(&self, blob_id: &BlobId, proof: &InconsistencyProof) -> Result<(), StoreError> {
+        let bytes = bcs::to_bytes(proof).expect("BCS of plain data cannot fail");
+        let txn = self.db.begin_write()?;
+        txn.open_table(INCONSISTENCY_PROOFS)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
+        txn.commit()?;
+        Ok(())
+    }
+
+    /// The inconsistency proof kept for `blob_id`.
+    pub fn inconsistency_proof(&self, blob_id: &BlobId) -> Result<Option<InconsistencyProof>, StoreError> {
+        self.get(INCONSISTENCY_PROOFS, blob_id)?
+            .map(|bytes| {
+                bcs::from_bytes(&bytes).map_err(|error| StoreError::Corrupt {
+                    what: "inconsistency proof",
+                    blob_id: *blob_id,
+                    reason: Box::new(error.into()),
+                })
+            })
+            .transpose()
+    }
+
+    /// Deletes the blob's metadata and every sliver of it in every shard, in one transaction.
+    /// The recorded chain state stays, so the node remembers why the data is gone.
+    pub fn delete_blob_data(&self, blob_id: &BlobId) -> Result<(), StoreError> {
+        let key = blob_id.0.as_slice();
+        let mut vouched = self.vouched();
+        vouched.forget_blob(blob_id);
+        let txn = self.db.begin_write()?;
+        let shard_tables: Vec<String> = txn
+            .list_tables()?
+            .map(|handle| handle.name().to_owned())
+            .filter(|name| name.starts_with(SHARD_TABLE_PREFIX))
+            .collect();
+        for name in &shard_tables {
+            txn.open_table(TableDefinition::<&[u8], &[u8]>::new(name))?.remove(key)?;
+        }
+        txn.open_table(METADATA)?.remove(key)?;
+        txn.commit()?;
+        Ok(())
+    }
+}

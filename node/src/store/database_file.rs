@@ -1,0 +1,106 @@
+//! The database file itself: opening it, so that damage (reported by redb, or met as a panic
+//! inside it) becomes an error naming the file and what to do; and converting a file written
+//! before sliver records carried their digest.
+
+use std::path::Path;
+
+use redb::{Database, ReadableTable, TableDefinition, TableHandle};
+
+use super::{StoreError, StoreSettings, slivers::parse_shard_table};
+use crate::stored_sliver;
+
+/// The database file inside the node's storage directory.
+pub const DATABASE_FILE: &str = "node.redb";
+
+/// The store's format: key [`SLIVER_FORMAT_KEY`], value [`SLIVER_FORMAT_DIGEST`] once every sliver
+/// record carries its digest (stores written before that are converted when opened).
+const STORE_FORMAT: TableDefinition<'static, &str, u32> = TableDefinition::new("store-format");
+const SLIVER_FORMAT_KEY: &str = "sliver-records";
+const SLIVER_FORMAT_DIGEST: u32 = 1;
+
+/// What to do about a database file that cannot be opened.
+pub(super) const MOVE_ASIDE: &str = "move it aside (or delete it) to start the node empty; it then recovers the \
+                                     slivers of its shards from its peers";
+
+/// The advice for an error redb gives while opening the file.
+fn open_advice(error: &redb::DatabaseError) -> &'static str {
+    match error {
+        redb::DatabaseError::DatabaseAlreadyOpen => "another process (another node?) has it open; stop that one first",
+        redb::DatabaseError::UpgradeRequired(_) => {
+            "it was written by an older redb: upgrade it with that version's tools"
+        }
+        _ => MOVE_ASIDE,
+    }
+}
+
+/// Opens the database file at `path`: damage redb reports and damage it stops on (an internal
+/// assertion, e.g. on a file cut short) both become an error naming the file and what to do.
+pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Database, StoreError> {
+    let shown = path.display().to_string();
+    let mut builder = Database::builder();
+    builder.set_cache_size(settings.cache_bytes);
+    let file = shown.clone();
+    // redb runs its repair pass on a file it has just created too; only an existing one was
+    // left by an unclean shutdown and is worth a warning.
+    let existed = std::fs::metadata(path).is_ok_and(|metadata| metadata.len() > 0);
+    builder.set_repair_callback(move |session| {
+        // redb repairs after an unclean shutdown by itself; say why start-up takes longer.
+        if existed {
+            tracing::warn!(file = %file, progress = format!("{:.0}%", session.progress() * 100.0), "repairing the database");
+        }
+    });
+    // redb asserts on some damage instead of returning an error. The panic is caught only to
+    // report it; nothing of the half-opened database is used afterwards.
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(source)) => Err(StoreError::Open { path: shown, advice: open_advice(&source), source }),
+        Err(panic) => {
+            let reason = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "redb stopped on an internal check".into());
+            Err(StoreError::Damaged { path: shown, reason })
+        }
+    }
+}
+
+/// Converts a store written before sliver records carried their digest, once: the format table
+/// records that it was done.
+pub(super) fn update_format(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let format = txn.open_table(STORE_FORMAT)?.get(SLIVER_FORMAT_KEY)?.map(|value| value.value());
+    if format != Some(SLIVER_FORMAT_DIGEST) {
+        let converted = add_digests(txn)?;
+        if converted > 0 {
+            tracing::info!(slivers = converted, "stored slivers converted to records with a digest");
+        }
+        txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_DIGEST)?;
+    }
+    Ok(())
+}
+
+/// Puts a digest in front of every sliver record of a store written before records had one;
+/// returns how many were converted. Those slivers were verified when stored; the scrub checks
+/// them against their metadata again.
+fn add_digests(txn: &redb::WriteTransaction) -> Result<usize, StoreError> {
+    let names: Vec<String> = txn
+        .list_tables()?
+        .map(|handle| handle.name().to_owned())
+        .filter(|name| parse_shard_table(name).is_some())
+        .collect();
+    let mut converted = 0;
+    for name in names {
+        let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+        let mut records = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            records.push((key.value().to_vec(), stored_sliver::seal_bcs(value.value())));
+        }
+        for (key, record) in &records {
+            table.insert(key.as_slice(), record.as_slice())?;
+        }
+        converted += records.len();
+    }
+    Ok(converted)
+}

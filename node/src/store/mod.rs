@@ -1,0 +1,287 @@
+//! Crash-safe storage in one redb database: a table of metadata, a table of per-blob chain state,
+//! a table of inconsistency proofs, and two tables per shard (`shard-{i}/primary-slivers`,
+//! `shard-{i}/secondary-slivers`), all keyed by blob id.
+//!
+//! Every write is its own redb write transaction. Most are committed with immediate durability,
+//! so a call that returned `Ok` survives a crash. The writes of an upload (a client's metadata
+//! and slivers, [`Commit::Deferred`]) skip the disk sync: they become durable with the next
+//! durable commit, which [`Store::persist`] forces before the node signs a storage confirmation
+//! (its promise to keep them). A crash before that loses them as if they never arrived; the
+//! database stays consistent, and the node recovers them after certification. One sync per
+//! confirmation instead of one per sliver is what lets a node take a thousand-shard upload.
+//!
+//! Each sliver is stored with its digest ([`crate::stored_sliver`]) and checked on every read: a
+//! sliver whose bytes changed on disk reads as [`StoreError::DamagedSliver`], never as a sliver.
+//! Opening a damaged database file is an error naming the file and what to do, not a panic.
+//!
+//! The store also remembers, in memory, which slivers it inserted since it was opened
+//! ([`crate::vouched`]): every sliver put is one its caller checked against the blob's metadata,
+//! so a storage confirmation can vouch for those without reading them back
+//! ([`Store::not_vouched_for`]). Every removal of a sliver, and every read that finds one
+//! damaged, drops it from that record.
+//!
+//! The code is split by what it keeps: `slivers` (the two tables per shard), `blob_records`
+//! (metadata, chain state and inconsistency proofs, one of each per blob), `shard_sync` (a shard's
+//! pages for the peer that gained it, and the progress of syncing one gained here), `scrub` (the
+//! walk over every sliver record and where it stopped), `database_file` (opening the file, and
+//! converting one written in an older format). This file holds the store itself, its settings,
+//! the commit policy and the errors.
+//!
+//! ```
+//! use floe_encoder::{EncodingConfig, ShardIndex, SliverType, encode};
+//! use floe_node::Store;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let config = EncodingConfig::new(4).unwrap();
+//! let encoded = encode(&config, b"kept across restarts").unwrap();
+//! let blob_id = *encoded.metadata.blob_id();
+//! {
+//!     let store = Store::open(dir.path()).unwrap();
+//!     assert!(store.put_metadata(&blob_id, encoded.metadata.metadata()).unwrap());
+//!     store.put_sliver(ShardIndex(2), &blob_id, &encoded.pairs[0].primary).unwrap();
+//! }
+//! let store = Store::open(dir.path()).unwrap();
+//! assert_eq!(store.sliver(ShardIndex(2), SliverType::Primary, &blob_id).unwrap().as_ref(), Some(&encoded.pairs[0].primary));
+//! ```
+
+mod blob_records;
+mod database_file;
+mod scrub;
+mod shard_sync;
+mod slivers;
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex, MutexGuard},
+};
+
+use floe_encoder::{
+    BlobId, ShardIndex, SliverType,
+    error::{MetadataError, SliverError},
+};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+pub(crate) use self::slivers::shard_table_name;
+use self::{
+    blob_records::{BLOB_INFO, INCONSISTENCY_PROOFS, METADATA},
+    database_file::{MOVE_ASIDE, open_database},
+    scrub::SCRUB_CURSOR,
+    shard_sync::SYNC_PROGRESS,
+};
+pub use self::{
+    database_file::DATABASE_FILE,
+    scrub::ScrubPosition,
+    shard_sync::{ShardPage, SyncProgress},
+};
+use crate::{stored_sliver::Damage, vouched::VouchedSlivers};
+
+/// When a write must survive a crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Commit {
+    /// When the call returns.
+    Durable,
+    /// At the next durable commit ([`Store::persist`], or any durable write): for what the node
+    /// vouches for only later.
+    Deferred,
+}
+
+/// The redb cache of a node's database unless configured otherwise (redb's own default is 1 GiB
+/// per database, which a process running many nodes cannot afford).
+pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed (I/O, corruption detected by redb, ...).
+    #[error("storage database error: {0}")]
+    Database(#[from] redb::Error),
+    /// Bytes on disk do not decode: the file was damaged or written by something else.
+    #[error("stored {what} of blob {blob_id} does not decode: {reason}")]
+    Corrupt {
+        /// What was read.
+        what: &'static str,
+        /// The blob.
+        blob_id: BlobId,
+        /// The decoding error (boxed: metadata errors carry two blob ids).
+        #[source]
+        reason: Box<Undecodable>,
+    },
+    /// A stored sliver's bytes no longer match the digest stored with them.
+    #[error("stored {axis} sliver of blob {blob_id} in shard {shard} is damaged: {damage}")]
+    DamagedSliver {
+        /// The shard.
+        shard: ShardIndex,
+        /// The axis.
+        axis: SliverType,
+        /// The blob.
+        blob_id: BlobId,
+        /// What is wrong with it.
+        damage: Damage,
+    },
+    /// The database file cannot be opened.
+    #[error("{path} cannot be opened: {source}; {advice}")]
+    Open {
+        /// The file.
+        path: String,
+        /// redb's error.
+        source: redb::DatabaseError,
+        /// What the operator can do.
+        advice: &'static str,
+    },
+    /// The database file is damaged in a way redb does not report as an error (it stopped on an
+    /// internal assertion while opening it).
+    #[error("{path} is damaged ({reason}); {MOVE_ASIDE}")]
+    Damaged {
+        /// The file.
+        path: String,
+        /// redb's panic message.
+        reason: String,
+    },
+    /// The storage directory cannot be created.
+    #[error("cannot create storage directory {path}: {source}")]
+    Directory {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Why stored bytes are not the record written there.
+#[derive(Debug, thiserror::Error)]
+pub enum Undecodable {
+    /// Not the BCS of the record.
+    #[error(transparent)]
+    Bcs(#[from] bcs::Error),
+    /// Metadata that no longer decodes.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// A sliver that no longer has its shape.
+    #[error(transparent)]
+    Sliver(#[from] SliverError),
+}
+
+macro_rules! from_redb {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                Self::Database(error.into())
+            }
+        }
+    )*};
+}
+from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+
+/// How the node sizes its database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// redb's page cache, in bytes.
+    pub cache_bytes: usize,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self { cache_bytes: DEFAULT_CACHE_BYTES }
+    }
+}
+
+/// The node's persistent storage.
+#[derive(Debug)]
+pub struct Store {
+    // Shared with the chain follower's state (`crate::chain_state`), whose tables live in the
+    // same file so one transaction can cover both.
+    db: Arc<Database>,
+    /// The slivers inserted since the store was opened. Locked around every write transaction
+    /// that changes a sliver table (always before the transaction begins, so the two locks are
+    /// taken in one order), so the record changes in the same order as the tables.
+    vouched: Mutex<VouchedSlivers>,
+}
+
+impl Store {
+    /// Opens (or creates) the store in directory `dir`, with the default settings.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(dir, &StoreSettings::default())
+    }
+
+    /// Opens (or creates) the store in directory `dir`.
+    pub fn open_with(dir: &Path, settings: &StoreSettings) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
+        let db = open_database(&dir.join(DATABASE_FILE), settings)?;
+        // Create the fixed tables up front, so readers never meet a missing one.
+        let txn = db.begin_write()?;
+        for table in [METADATA, BLOB_INFO, INCONSISTENCY_PROOFS, SYNC_PROGRESS] {
+            txn.open_table(table)?;
+        }
+        txn.open_table(SCRUB_CURSOR)?;
+        database_file::update_format(&txn)?;
+        txn.commit()?;
+        Ok(Self { db: Arc::new(db), vouched: Mutex::default() })
+    }
+
+    fn vouched(&self) -> MutexGuard<'_, VouchedSlivers> {
+        // Each change to the record is one call, made before or after the transaction, never
+        // half done; a panic inside a transaction at worst leaves a sliver forgotten too early,
+        // which costs a read.
+        self.vouched.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The slivers of `blob_id` among `slivers` that a storage confirmation must read back and
+    /// check: all but those this store inserted since it was opened (each checked against the
+    /// metadata by its writer) and has not removed or found damaged since. What this leaves to
+    /// the scrub is in [`crate::vouched`].
+    pub fn not_vouched_for(
+        &self,
+        blob_id: &BlobId,
+        slivers: impl IntoIterator<Item = (ShardIndex, SliverType)>,
+    ) -> Vec<(ShardIndex, SliverType)> {
+        let vouched = self.vouched();
+        slivers.into_iter().filter(|(shard, axis)| !vouched.contains(blob_id, *shard, *axis)).collect()
+    }
+
+    /// The database itself, for the chain state's tables.
+    pub(crate) fn database(&self) -> Arc<Database> {
+        self.db.clone()
+    }
+
+    fn get(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(table) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(table.get(key.0.as_slice())?.map(|value| value.value().to_vec()))
+    }
+
+    /// Inserts `value` unless the key is present; returns whether it was inserted.
+    fn insert_new(
+        &self,
+        table: TableDefinition<'_, &[u8], &[u8]>,
+        key: &BlobId,
+        value: &[u8],
+        commit: Commit,
+    ) -> Result<bool, StoreError> {
+        let mut txn = self.db.begin_write()?;
+        if commit == Commit::Deferred {
+            txn.set_durability(Durability::None).map_err(redb::Error::from)?;
+        }
+        let inserted = {
+            let mut table = txn.open_table(table)?;
+            let present = table.get(key.0.as_slice())?.is_some();
+            if !present {
+                table.insert(key.0.as_slice(), value)?;
+            }
+            !present
+        };
+        txn.commit()?;
+        Ok(inserted)
+    }
+
+    /// Makes every write so far durable (one durable commit of nothing: it syncs what the
+    /// [`Commit::Deferred`] writes before it left unsynced).
+    pub fn persist(&self) -> Result<(), StoreError> {
+        self.db.begin_write()?.commit()?;
+        Ok(())
+    }
+}

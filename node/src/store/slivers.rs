@@ -1,0 +1,143 @@
+//! The slivers: two tables per shard (`shard-{i}/primary-slivers`, `shard-{i}/secondary-slivers`),
+//! keyed by blob id, each record a sliver sealed with its digest ([`crate::stored_sliver`]) and
+//! checked on every read. Each sliver put is recorded as vouched for ([`crate::vouched`]); each
+//! removal, and each read that finds a sliver damaged, drops it from that record.
+
+use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType};
+use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{Commit, Store, StoreError};
+use crate::stored_sliver;
+
+pub(super) const SHARD_TABLE_PREFIX: &str = "shard-";
+
+pub(crate) fn shard_table_name(shard: ShardIndex, axis: SliverType) -> String {
+    format!("{SHARD_TABLE_PREFIX}{}/{}-slivers", shard.0, axis.as_str())
+}
+
+/// The shard and axis a sliver table's name stands for.
+pub(super) fn parse_shard_table(name: &str) -> Option<(ShardIndex, SliverType)> {
+    let rest = name.strip_prefix(SHARD_TABLE_PREFIX)?;
+    let (shard, table) = rest.split_once('/')?;
+    let shard = ShardIndex(shard.parse().ok()?);
+    let axis = [SliverType::Primary, SliverType::Secondary]
+        .into_iter()
+        .find(|axis| table.strip_suffix("-slivers") == Some(axis.as_str()))?;
+    Some((shard, axis))
+}
+
+impl Store {
+    /// Stores a sliver (already verified) in `shard`'s table of its axis, durably; `false` if
+    /// present.
+    pub fn put_sliver(&self, shard: ShardIndex, blob_id: &BlobId, sliver: &Sliver) -> Result<bool, StoreError> {
+        self.put_sliver_with(shard, blob_id, sliver, Commit::Durable)
+    }
+
+    /// Stores a sliver (already verified) in `shard`'s table of its axis with `commit`; `false`
+    /// if present.
+    pub fn put_sliver_with(
+        &self,
+        shard: ShardIndex,
+        blob_id: &BlobId,
+        sliver: &Sliver,
+        commit: Commit,
+    ) -> Result<bool, StoreError> {
+        let name = shard_table_name(shard, sliver.axis());
+        let sealed = stored_sliver::seal(sliver);
+        let mut vouched = self.vouched();
+        let inserted = self.insert_new(TableDefinition::new(&name), blob_id, &sealed, commit)?;
+        // An upload of a sliver already stored writes nothing: what is on disk was not checked
+        // now, and a confirmation reads it back.
+        if inserted {
+            vouched.record(*blob_id, [(shard, sliver.axis())]);
+        }
+        Ok(inserted)
+    }
+
+    /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so
+    /// a batch costs one durable commit; slivers already present are left as they are.
+    pub fn put_slivers(&self, blob_id: &BlobId, slivers: &[(ShardIndex, Sliver)]) -> Result<(), StoreError> {
+        self.put_slivers_with(blob_id, slivers, Commit::Durable).map(|_| ())
+    }
+
+    /// [`Store::put_slivers`] with `commit`; returns how many were new.
+    pub fn put_slivers_with(
+        &self,
+        blob_id: &BlobId,
+        slivers: &[(ShardIndex, Sliver)],
+        commit: Commit,
+    ) -> Result<usize, StoreError> {
+        let key = blob_id.0.as_slice();
+        let mut vouched = self.vouched();
+        let mut txn = self.db.begin_write()?;
+        if commit == Commit::Deferred {
+            txn.set_durability(Durability::None).map_err(redb::Error::from)?;
+        }
+        let mut inserted = Vec::new();
+        for (shard, sliver) in slivers {
+            let name = shard_table_name(*shard, sliver.axis());
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+            if table.get(key)?.is_none() {
+                table.insert(key, stored_sliver::seal(sliver).as_slice())?;
+                inserted.push((*shard, sliver.axis()));
+            }
+        }
+        txn.commit()?;
+        let count = inserted.len();
+        vouched.record(*blob_id, inserted);
+        Ok(count)
+    }
+
+    /// The sliver of `axis` that `shard` stores for `blob_id`, checked against its digest: one
+    /// whose bytes changed on disk is [`StoreError::DamagedSliver`].
+    pub fn sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<Option<Sliver>, StoreError> {
+        let name = shard_table_name(shard, axis);
+        self.get(TableDefinition::new(&name), blob_id)?
+            .map(|record| {
+                stored_sliver::open(axis, &record).map_err(|damage| {
+                    self.vouched().forget(blob_id, shard, axis);
+                    StoreError::DamagedSliver { shard, axis, blob_id: *blob_id, damage }
+                })
+            })
+            .transpose()
+    }
+
+    /// Whether `shard` stores the sliver of `axis` for `blob_id`.
+    pub fn has_sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<bool, StoreError> {
+        let name = shard_table_name(shard, axis);
+        let txn = self.db.begin_read()?;
+        let table: redb::ReadOnlyTable<&[u8], &[u8]> = match txn.open_table(TableDefinition::new(&name)) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(table.get(blob_id.0.as_slice())?.is_some())
+    }
+
+    /// Removes the sliver of `axis` that `shard` stores for `blob_id` if `still_damaged` says so of
+    /// the record stored now (checked in the removing transaction, so a good copy stored
+    /// meanwhile, by recovery say, stays). Returns whether it was removed.
+    pub fn remove_damaged_sliver(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+        still_damaged: impl Fn(&[u8]) -> bool,
+    ) -> Result<bool, StoreError> {
+        let name = shard_table_name(shard, axis);
+        // Damage was found, whether or not it is still there to remove: read it back next time.
+        let mut vouched = self.vouched();
+        vouched.forget(blob_id, shard, axis);
+        let txn = self.db.begin_write()?;
+        let removed = {
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+            let damaged = table.get(blob_id.0.as_slice())?.is_some_and(|record| still_damaged(record.value()));
+            if damaged {
+                table.remove(blob_id.0.as_slice())?;
+            }
+            damaged
+        };
+        txn.commit()?;
+        Ok(removed)
+    }
+}
