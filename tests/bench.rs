@@ -82,11 +82,13 @@ pub struct NetworkProcess {
 }
 
 impl NetworkProcess {
-    /// Starts `nodes` storage nodes sharing `shards` shards (and the devnet) under `dir`, and
-    /// waits until they have read the chain so far.
-    pub fn start(nodes: usize, shards: u16, dir: &std::path::Path) -> Self {
+    /// Starts `nodes` storage nodes sharing `shards` shards (and the devnet, each transaction
+    /// waiting `finality_delay` as on a real chain) under `dir`, and waits until they have read
+    /// the chain so far.
+    pub fn start(nodes: usize, shards: u16, dir: &std::path::Path, finality_delay: Duration) -> Self {
+        let delay_ms = finality_delay.as_millis().to_string();
         let mut child = Command::new(std::env::current_exe().expect("this program"))
-            .args([SERVE_NETWORK, &format!("{nodes}x{shards}"), &dir.display().to_string()])
+            .args([SERVE_NETWORK, &format!("{nodes}x{shards}"), &dir.display().to_string(), &delay_ms])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -123,6 +125,7 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
     }
     let (nodes, shards) = parse_shape(&args[1]);
     let dir = &args[2];
+    let finality_delay = Duration::from_millis(args[3].parse().expect("the finality delay in ms"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
         let mut config = LocalnetConfig::new(dir);
@@ -132,6 +135,7 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
         config.key_servers = 0;
         config.indexer = false;
         config.daemon = false;
+        config.finality_delay = finality_delay;
         let localnet = Localnet::start(config).await.expect("the local network starts");
         // Every node must have read the chain so far, or the first store waits for followers
         // still replaying the genesis checkpoints.

@@ -151,7 +151,16 @@ async fn a_store_uploads_alongside_its_registration_and_nodes_that_hold_nothing_
     }
     // Sent at once, the metadata reaches the nodes long before the register transaction has
     // executed (it takes several round trips to the chain).
-    assert!(held_then_stored(&net, SMALL.nodes) > 0, "no node held anything sent before the registration");
+    let held = held_then_stored(&net, SMALL.nodes);
+    assert!(held > 0, "no node held anything sent before the registration");
+    // A client told to wait for the registration sends nothing before it.
+    let settings = Settings { upload_before_registration: false, ..Settings::default() };
+    let waiting =
+        FloeClient::connect(net.localnet.deployment().clone(), Some(net.localnet.user_key()), settings).await.unwrap();
+    let blob = random_bytes(200_000, 15);
+    let stored = waiting.store(blob.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
+    assert!(waiting.read(&stored.blob_id(), &NoProgress).await.unwrap() == blob);
+    assert_eq!(held_then_stored(&net, SMALL.nodes), held, "data was held for a client that waits");
     net.shutdown().await;
 
     // Nodes that hold nothing (bound 0) refuse with 503; the data goes again once registered.

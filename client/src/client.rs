@@ -743,7 +743,8 @@ impl FloeClient {
         }
 
         // The upload starts alongside the register transaction (see `crate::upload`): nodes
-        // check and hold the data until they see the registration.
+        // check and hold the data until they see the registration (unless the settings say to
+        // wait for it).
         let committee = self.refresh_committee(Some(epoch)).await?;
         let (landing, registration) = BlobRegistration::on_its_way();
         let registered = std::sync::OnceLock::new();
@@ -777,8 +778,14 @@ impl FloeClient {
             );
             Ok(uploaded.await)
         };
-        // A failed registration stops the upload: nothing was paid, the nodes forget what they hold.
-        let ((), uploaded) = tokio::try_join!(register, upload)?;
+        let ((), uploaded) = if self.settings.upload_before_registration {
+            // A failed registration stops the upload: nothing was paid, and the nodes forget what
+            // they hold.
+            tokio::try_join!(register, upload)?
+        } else {
+            register.await?;
+            ((), upload.await?)
+        };
         let object_id = *registered.get().expect("the registration succeeded").object.object_id();
         let first = self.judge_attempt(&committee, uploaded, progress).await;
         let blob = match first.map_err(|error| unfinished(error, blob_id, object_id))? {

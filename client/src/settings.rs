@@ -30,6 +30,11 @@ pub struct Settings {
     pub quorum_grace: Duration,
     /// Timeout of one status request during the already-certified check.
     pub status_timeout: Duration,
+    /// Whether a new blob's upload starts alongside its register transaction (nodes hold what
+    /// comes before they see the registration; see `crate::upload`) or waits for it. Waiting
+    /// suits nodes that hold nothing before the registration: each would refuse every early
+    /// request once.
+    pub upload_before_registration: bool,
 }
 
 impl Default for Settings {
@@ -44,6 +49,7 @@ impl Default for Settings {
             retry_delay: Duration::from_millis(200),
             quorum_grace: Duration::from_secs(2),
             status_timeout: Duration::from_secs(5),
+            upload_before_registration: true,
         }
     }
 }

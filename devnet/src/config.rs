@@ -54,6 +54,11 @@ pub struct DevnetConfig {
     /// An empty checkpoint is sealed when none was sealed for this long (keeps subscribers'
     /// idle watchdogs happy).
     pub checkpoint_interval: Duration,
+    /// How long each submitted transaction waits before the sequencer takes it, as consensus
+    /// makes a transaction wait on a real network (Sui mainnet: a few hundred milliseconds to
+    /// finality). Zero by default: tests and `floe localnet` want the chain fast; benchmarks of
+    /// latency-bound work set it to see what a real chain's latency costs.
+    pub finality_delay: Duration,
     /// Where to listen; port 0 picks a free port.
     pub listen: std::net::SocketAddr,
     /// More objects genesis creates (with version 1 in their data), e.g. what native packages'
@@ -100,6 +105,7 @@ impl DevnetConfig {
             data_dir: data_dir.into(),
             genesis,
             checkpoint_interval: Duration::from_secs(1),
+            finality_delay: Duration::ZERO,
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             genesis_objects: Vec::new(),
             system_object: Address::ZERO,

@@ -29,6 +29,8 @@ struct Job {
 #[derive(Debug, Clone)]
 pub(crate) struct Submitter {
     sender: Sender<Job>,
+    /// How long each transaction waits before it is queued (see `DevnetConfig::finality_delay`).
+    delay: Duration,
 }
 
 impl std::fmt::Debug for Job {
@@ -40,6 +42,10 @@ impl std::fmt::Debug for Job {
 impl Submitter {
     /// Queues a transaction and waits for its result; `None` if the sequencer has stopped.
     pub(crate) async fn submit(&self, transaction: Transaction, signatures: Vec<UserSignature>) -> Option<Reply> {
+        if !self.delay.is_zero() {
+            // Each waits on its own: the delay is latency, not a narrower pipe.
+            tokio::time::sleep(self.delay).await;
+        }
         let (reply, answer) = oneshot::channel();
         self.sender.send(Job { transaction, signatures, reply }).ok()?;
         answer.await.ok()
@@ -53,14 +59,15 @@ pub(crate) struct Sequencer {
 }
 
 impl Sequencer {
-    /// Starts the thread; empty checkpoints are sealed when none was sealed for `interval`.
-    pub(crate) fn start(ledger: Arc<Ledger>, interval: Duration) -> (Self, Submitter) {
+    /// Starts the thread; empty checkpoints are sealed when none was sealed for `interval`;
+    /// each transaction waits `delay` before it is queued.
+    pub(crate) fn start(ledger: Arc<Ledger>, interval: Duration, delay: Duration) -> (Self, Submitter) {
         let (sender, jobs) = channel();
         let thread = std::thread::Builder::new()
             .name("devnet-sequencer".into())
             .spawn(move || run(&ledger, &jobs, interval))
             .expect("spawning the sequencer thread");
-        (Self { thread }, Submitter { sender })
+        (Self { thread }, Submitter { sender, delay })
     }
 
     /// Waits for the thread to finish (after every submitter is gone).

@@ -113,7 +113,8 @@ impl Devnet {
         // Without TCP_NODELAY small responses wait for delayed ACKs (~40 ms per call).
         let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
         let (closing, closing_rx) = watch::channel(false);
-        let (sequencer, submitter) = Sequencer::start(ledger.clone(), config.checkpoint_interval);
+        let (sequencer, submitter) =
+            Sequencer::start(ledger.clone(), config.checkpoint_interval, config.finality_delay);
         let service = DevnetService { ledger: ledger.clone(), submitter, closing: closing_rx.clone() };
         let mut shutdown = closing_rx.clone();
         let mut grpc = tonic::service::Routes::builder();

@@ -101,6 +101,9 @@ pub struct LocalnetConfig {
     /// Every node's limits (written to its `node.toml`): the defaults with a smaller database
     /// cache (`NODE_DB_CACHE_MIB`, 16 MiB).
     pub node_limits: NodeLimits,
+    /// How long the devnet makes each transaction wait, as a real chain's consensus does
+    /// (`DevnetConfig::finality_delay`); zero by default, for benchmarks.
+    pub finality_delay: std::time::Duration,
 }
 
 impl LocalnetConfig {
@@ -120,6 +123,7 @@ impl LocalnetConfig {
             ports: Ports::default(),
             seed: *b"floe localnet, for testing only!",
             node_limits: NodeLimits { db_cache_mib: NODE_DB_CACHE_MIB, ..NodeLimits::default() },
+            finality_delay: std::time::Duration::ZERO,
         }
     }
 

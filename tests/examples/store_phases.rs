@@ -5,6 +5,8 @@
 //! ```sh
 //! cargo run -p floe-tests --example store_phases
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100,100x1000 --sizes 100B,1MiB,16MiB,64MiB --runs 2
+//! # a chain as slow to finality as a real one; the upload waiting for the registration, as before
+//! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --finality-ms 400 --upload-after-register
 //! ```
 //!
 //! The local network (devnet and storage nodes, `NODESxSHARDS`) runs in a child process (this
@@ -34,12 +36,18 @@ use floe_tests::{
     random_bytes,
 };
 
-const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1]";
+const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1] \
+                     [--finality-ms 0] [--upload-after-register]";
 
 struct Args {
     shapes: Vec<(usize, u16)>,
     sizes: Vec<usize>,
     runs: usize,
+    /// The devnet makes each transaction wait this long, as a real chain's consensus does.
+    finality_delay: Duration,
+    /// The upload waits for the register transaction (`Settings::upload_before_registration`
+    /// off), instead of running alongside it.
+    upload_after_register: bool,
 }
 
 fn parse_args(args: &[String]) -> Args {
@@ -47,14 +55,21 @@ fn parse_args(args: &[String]) -> Args {
         shapes: vec![(10, 100), (100, 1000)],
         sizes: ["100B", "1MiB", "16MiB", "64MiB"].map(parse_size).to_vec(),
         runs: 1,
+        finality_delay: Duration::ZERO,
+        upload_after_register: false,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
+        if flag == "--upload-after-register" {
+            parsed.upload_after_register = true;
+            continue;
+        }
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value; usage: {USAGE}"));
         match flag.as_str() {
             "--shapes" => parsed.shapes = value.split(',').map(parse_shape).collect(),
             "--sizes" => parsed.sizes = value.split(',').map(parse_size).collect(),
             "--runs" => parsed.runs = value.parse().expect("a number of runs"),
+            "--finality-ms" => parsed.finality_delay = Duration::from_millis(value.parse().expect("milliseconds")),
             other => panic!("unknown flag {other}; usage: {USAGE}"),
         }
     }
@@ -96,12 +111,16 @@ fn main() {
     }
     if args.first().map(String::as_str) == Some("--store") {
         let number = |i: usize| args[i].parse::<u64>().expect("a number");
-        return store_one(&args[1], &args[2], number(3) as u16, number(4) as usize, number(5));
+        let settings = Settings { upload_before_registration: args[6] == "overlap", ..Settings::default() };
+        return store_one(&args[1], &args[2], number(3) as u16, number(4) as usize, number(5), settings);
     }
     let args = parse_args(&args);
     let phase_names: Vec<&str> = StorePhase::ALL.iter().map(|phase| phase.name()).collect();
     println!(
-        "store phases (ms); peak = client peak RSS during the store (MiB), vs = peak / (blob + slivers); load {}",
+        "store phases (ms); peak = client peak RSS during the store (MiB), vs = peak / (blob + slivers); \
+         finality delay {} ms; upload {} the register transaction; load {}",
+        args.finality_delay.as_millis(),
+        if args.upload_after_register { "after" } else { "alongside" },
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .split_whitespace()
@@ -112,7 +131,7 @@ fn main() {
     for (nodes, shards) in &args.shapes {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let started = Instant::now();
-        let network = NetworkProcess::start(*nodes, *shards, dir.path());
+        let network = NetworkProcess::start(*nodes, *shards, dir.path(), args.finality_delay);
         let deployment_path = network.deployment_path.clone();
         println!(
             "\n{nodes} nodes, {shards} shards (network up in {:.1} s)\n{:>8} {:>7} {:>7} {:>5} | {} | {:>6} | {:>5} {:>5} {:>6} {:>4}",
@@ -135,6 +154,7 @@ fn main() {
                 let status = Command::new(std::env::current_exe().expect("this program"))
                     .args(["--store", &deployment_path, &dir.path().display().to_string()])
                     .args([shards.to_string(), size.to_string(), seed.to_string()])
+                    .arg(if args.upload_after_register { "after" } else { "overlap" })
                     .status()
                     .expect("the store process runs");
                 assert!(status.success(), "the store of {} failed", human(size));
@@ -147,11 +167,11 @@ fn main() {
 /// The child that stores: `size` random bytes once through a client of the network described by
 /// `deployment_path` (the user key of the local network under `dir`), then encodes the same bytes
 /// offline; prints one line.
-fn store_one(deployment_path: &str, dir: &str, shards: u16, size: usize, seed: u64) {
+fn store_one(deployment_path: &str, dir: &str, shards: u16, size: usize, seed: u64, settings: Settings) {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let deployment = Deployment::load(std::path::Path::new(deployment_path)).expect("the deployment file");
     let key = LocalnetConfig::new(dir).user_key();
-    let client = runtime.block_on(FloeClient::connect(deployment, Some(key), Settings::default())).expect("a client");
+    let client = runtime.block_on(FloeClient::connect(deployment, Some(key), settings)).expect("a client");
     let config = EncodingConfig::new(shards).expect("a shard count");
     let data = random_bytes(size, seed);
     let log = PhaseLog::default();
