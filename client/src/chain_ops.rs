@@ -72,6 +72,10 @@ pub enum ChainError {
     /// The chain's answer lacks something the call must produce.
     #[error("unexpected chain answer: {0}")]
     Unexpected(String),
+    /// The client was made without a chain (`FloeClient::with_committee`): it reads and
+    /// uploads, but cannot read or change anything on chain.
+    #[error("this client has no chain connection")]
+    NoChain,
     /// A staking operation was refused before sending (nothing was spent).
     #[error(transparent)]
     Staking(#[from] crate::staking::StakingError),

@@ -401,7 +401,7 @@ impl FloeClient {
     }
 
     fn chain_or_err(&self) -> Result<&ChainAccess, ChainError> {
-        self.chain.as_ref().ok_or_else(|| ChainError::Unexpected("this client has no chain connection".into()))
+        self.chain.as_ref().ok_or(ChainError::NoChain)
     }
 
     /// The settings.

@@ -35,6 +35,9 @@ async fn blobs_of_0_1_and_3_mib_bytes_upload_to_a_valid_certificate_and_read_bac
         assert_eq!(read.len(), len);
         assert!(read == data, "blob of {len} bytes read back different");
     }
+    // A client without a chain reads and uploads, and says why it cannot store.
+    let refused = client.store(blob(10, 4), &floe_client::StoreOptions::default(), &NoProgress).await.unwrap_err();
+    assert!(matches!(refused, floe_client::StoreError::Chain(floe_client::ChainError::NoChain)), "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
