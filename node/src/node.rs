@@ -308,6 +308,9 @@ impl StorageNode {
         }
         self.not_invalid(blob_id)?;
         let checked = self.sliver_upload_with(self.pending.metadata(blob_id)).check_batch(blob_id, batch)?;
+        // If the registration is applied (and the held metadata stored) between the look above
+        // and here, the hold is refused as `MetadataFirst` (409): the client sends the batch again
+        // once its registration has landed, and it is stored then.
         let held = self.pending.hold_slivers(blob_id, checked)?;
         self.store_if_registered_meanwhile(blob_id, held)
     }
