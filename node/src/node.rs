@@ -201,12 +201,33 @@ impl StorageNode {
     pub fn store_metadata(&self, blob_id: &BlobId, body: &[u8]) -> Result<Stored, NodeError> {
         let info = self.registered(blob_id)?;
         let verified = self.verify_metadata(blob_id, body)?;
+        let stored = self.keep_metadata(blob_id, &info, Arc::new(verified))?;
+        Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
+    }
+
+    /// Writes the verified metadata of live blob `blob_id` (chain state `info`), uploaded or held
+    /// until its registration; whether it was new.
+    fn keep_metadata(
+        &self,
+        blob_id: &BlobId,
+        info: &BlobInfo,
+        verified: Arc<VerifiedBlobMetadata>,
+    ) -> Result<bool, NodeError> {
         // Remember the chain state first: garbage collection finds data through it.
-        self.store.put_blob_info(blob_id, &info)?;
+        self.store.put_blob_info(blob_id, info)?;
         // Made durable before the node confirms (see `confirmation`).
         let stored = self.store.put_metadata_with(blob_id, verified.metadata(), Commit::Deferred)?;
-        self.recent_metadata.insert(std::sync::Arc::new(verified));
-        Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
+        self.recent_metadata.insert(verified);
+        Ok(stored)
+    }
+
+    /// Writes checked slivers of `blob_id` (each with its shard), uploaded or held until the
+    /// registration, in one transaction; how many were new.
+    fn keep_slivers(&self, blob_id: &BlobId, slivers: &[(ShardIndex, Sliver)]) -> Result<usize, NodeError> {
+        // Made durable before the node confirms (see `confirmation`).
+        let inserted = self.store.put_slivers_with(blob_id, slivers, Commit::Deferred)?;
+        self.integrity.stored(*blob_id, slivers.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
+        Ok(inserted)
     }
 
     /// The verified metadata to check `blob_id`'s slivers against: a recently verified one, or
@@ -265,9 +286,7 @@ impl StorageNode {
     /// whole batch, naming it (an honest client never sends one). `New` if any was new here.
     pub fn store_slivers(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Stored, NodeError> {
         let checked = self.sliver_upload(blob_id)?.check_batch(blob_id, batch)?;
-        // Made durable before the node confirms (see `confirmation`).
-        let inserted = self.store.put_slivers_with(blob_id, &checked, Commit::Deferred)?;
-        self.integrity.stored(*blob_id, checked.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
+        let inserted = self.keep_slivers(blob_id, &checked)?;
         Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent })
     }
 
@@ -352,11 +371,7 @@ impl StorageNode {
         }
         let Ok(info) = self.registered(blob_id) else { return Ok(false) };
         let Some(held) = self.pending.take(blob_id) else { return Ok(false) };
-        // Remember the chain state first: garbage collection finds data through it.
-        self.store.put_blob_info(blob_id, &info)?;
-        // Made durable before the node confirms (see `confirmation`).
-        self.store.put_metadata_with(blob_id, held.metadata.metadata(), Commit::Deferred)?;
-        self.recent_metadata.insert(held.metadata);
+        self.keep_metadata(blob_id, &info, held.metadata)?;
         let owned = self.owned_shards();
         let slivers: Vec<(ShardIndex, Sliver)> = held
             .slivers
@@ -364,8 +379,7 @@ impl StorageNode {
             .filter(|((shard, _), _)| owned.contains(shard))
             .map(|((shard, _), sliver)| (shard, sliver))
             .collect();
-        self.store.put_slivers_with(blob_id, &slivers, Commit::Deferred)?;
-        self.integrity.stored(*blob_id, slivers.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
+        self.keep_slivers(blob_id, &slivers)?;
         tracing::debug!(%blob_id, slivers = slivers.len(), "data held until the registration stored");
         Ok(true)
     }
