@@ -112,7 +112,7 @@ macro_rules! from_redb {
         }
     )*};
 }
-from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError);
+from_redb!(redb::TransactionError, redb::TableError, redb::StorageError, redb::CommitError, redb::SetDurabilityError);
 
 /// One change a checkpoint makes to what the node knows of the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -454,8 +454,15 @@ impl ChainState {
     }
 
     /// Marks `duty` done (or given up): it is not resumed after a restart.
+    ///
+    /// A finished recovery is marked without a sync of its own (the next durable commit, such as
+    /// the next checkpoint's, makes it durable): every certified blob leaves one at every node,
+    /// and a crash before that commit only makes the node check the blob's slivers once more.
     pub fn finish(&self, duty: &Duty) -> Result<(), ChainStateError> {
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        if matches!(duty, Duty::Recover(_)) {
+            txn.set_durability(redb::Durability::None)?;
+        }
         txn.open_table(DUTIES)?.remove(duty.key().as_slice())?;
         txn.commit()?;
         Ok(())

@@ -23,7 +23,7 @@
 //! without a restart. Recoveries of blobs no longer certified are dropped.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeSet, HashMap, HashSet},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -266,20 +266,32 @@ impl DutyWorker {
         let mut running: JoinSet<(Duty, Ended)> = JoinSet::new();
         let mut busy: HashSet<Duty> = HashSet::new();
         let mut set_back = SetBack::default();
+        // The recorded duties as last read. Every certified blob leaves a recovery at every node,
+        // so a busy node has thousands pending: a finished recovery is taken off this copy rather
+        // than all of them read back and decoded after each. It is read again when the follower
+        // or a repair records more, when a pause ends, and after any other duty (a shard sync
+        // records recoveries of its own).
+        let mut recorded: Option<BTreeSet<Duty>> = None;
         loop {
             let next_retry = set_back.release_due();
-            this.schedule(&mut running, &mut busy, &set_back);
+            this.schedule(&mut recorded, &mut running, &mut busy, &set_back);
             let retry_at = next_retry.map_or_else(
                 || tokio::time::Instant::now() + this.settings.retry_max_delay,
                 tokio::time::Instant::from_std,
             );
             tokio::select! {
                 () = stopped(&mut shutdown) => return,
-                () = this.wake.notified() => {}
-                () = tokio::time::sleep_until(retry_at) => {}
+                () = this.wake.notified() => recorded = None,
+                () = tokio::time::sleep_until(retry_at) => recorded = None,
                 Some(joined) = running.join_next() => match joined {
                     Ok((duty, ended)) => {
                         busy.remove(&duty);
+                        match (&mut recorded, duty) {
+                            (Some(recorded), Duty::Recover(_)) if matches!(ended, Ended::Finished) => {
+                                recorded.remove(&duty);
+                            }
+                            _ => recorded = None,
+                        }
                         match ended {
                             Ended::Finished => match this.state.finish(&duty) {
                                 Ok(()) => set_back.finished(&duty),
@@ -300,21 +312,31 @@ impl DutyWorker {
         }
     }
 
-    /// Starts the recorded duties that may start now.
-    fn schedule(self: &Arc<Self>, running: &mut JoinSet<(Duty, Ended)>, busy: &mut HashSet<Duty>, given_up: &SetBack) {
-        let duties = match self.state.duties() {
-            Ok(duties) => duties,
-            Err(error) => {
-                tracing::warn!(%error, "cannot read the pending duties");
-                return;
+    /// Starts the recorded duties that may start now; `recorded` is read from the state first if
+    /// it is `None`.
+    fn schedule(
+        self: &Arc<Self>,
+        recorded: &mut Option<BTreeSet<Duty>>,
+        running: &mut JoinSet<(Duty, Ended)>,
+        busy: &mut HashSet<Duty>,
+        given_up: &SetBack,
+    ) {
+        if recorded.is_none() {
+            match self.state.duties() {
+                Ok(duties) => *recorded = Some(duties.into_iter().collect()),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot read the pending duties");
+                    return;
+                }
             }
-        };
+        }
+        let Some(duties) = recorded.as_ref() else { return };
         let data_pending = duties
             .iter()
             .any(|duty| matches!(duty, Duty::Recover(_) | Duty::SyncShard { .. }) && !given_up.contains(duty));
         let epoch_sync_pending = duties.iter().any(|duty| matches!(duty, Duty::EpochSyncDone(_)));
         let running_of = |busy: &HashSet<Duty>, kind: fn(&Duty) -> bool| busy.iter().filter(|duty| kind(duty)).count();
-        for duty in duties {
+        for &duty in duties {
             if busy.contains(&duty) || given_up.contains(&duty) {
                 continue;
             }
