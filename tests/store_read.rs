@@ -1,9 +1,11 @@
 //! Storing and reading on a local network of 10 nodes and 100 shards: what goes in comes out,
 //! under the id anyone can compute offline, and a blob already certified is not paid twice.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
-use floe_client::{FloeClient, NoProgress, Settings, SpillOptions, StoreError, StoreOptions, StoreOutcome};
+use floe_client::{
+    FloeClient, NoProgress, PhaseTimes, Settings, SpillOptions, StoreError, StoreOptions, StoreOutcome, StorePhase,
+};
 use floe_encoder::EncodingConfig;
 use floe_tests::{DEFAULT, SMALL, TestNet, random_bytes};
 
@@ -175,5 +177,94 @@ async fn a_store_uploads_alongside_its_registration_and_nodes_that_hold_nothing_
         assert!(client.read(&stored.blob_id(), &NoProgress).await.unwrap() == blob);
     }
     assert_eq!(held_then_stored(&net, SMALL.nodes), 0);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_detaching_its_tail_answers_once_certified_and_its_upload_to_a_node_down_ends_with_the_grace_period() {
+    // 4 nodes of 3 shards: the other three are a quorum. The node down is retried for far longer
+    // than the grace period, so only the grace period ends its upload.
+    let mut net = TestNet::start(SMALL).await;
+    net.localnet.stop_node(3).await.expect("the node stops");
+    let settings = Settings {
+        store_attempts: 1000,
+        retry_delay: Duration::from_millis(100),
+        quorum_grace: Duration::from_secs(4),
+        ..Settings::default()
+    };
+    let client =
+        FloeClient::connect(net.localnet.deployment().clone(), Some(net.localnet.user_key()), settings).await.unwrap();
+    let client = Arc::new(client);
+
+    let blob = random_bytes(100_000, 21);
+    let phases = Arc::new(PhaseTimes::default());
+    let stored = client.store_detaching_tail(blob.clone(), StoreOptions::default(), phases.clone()).await.unwrap();
+    let StoreOutcome::NewlyCreated { blob: created, .. } = &stored else { panic!("a new blob: {stored:?}") };
+    assert!(created.certified_epoch.is_some(), "answered before the blob was certified: {created:?}");
+    assert!(phases.took(StorePhase::Certify).is_some());
+    assert_eq!(phases.took(StorePhase::Stragglers), None, "the answer waited for the node that is down");
+    // The upload to the node that is down goes on without the caller, and ends with the grace
+    // period: the tail reports its phase then.
+    let tail_ended = async {
+        while phases.took(StorePhase::Stragglers).is_none() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), tail_ended).await.expect("the detached tail ends");
+    assert!(client.read(&stored.blob_id(), &NoProgress).await.unwrap() == blob);
+
+    // A plain store answers only after the grace period.
+    let waited = PhaseTimes::default();
+    let stored = client.store(random_bytes(100_000, 22), &StoreOptions::default(), &waited).await.unwrap();
+    assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{stored:?}");
+    assert!(waited.took(StorePhase::Stragglers).is_some(), "a plain store answered before its grace period ended");
+
+    // With no room for a detached tail, the store keeps its tail and answers after it.
+    let settings = Settings { max_detached_tails: 0, ..client.settings().clone() };
+    let client =
+        FloeClient::connect(net.localnet.deployment().clone(), Some(net.localnet.user_key()), settings).await.unwrap();
+    let kept = Arc::new(PhaseTimes::default());
+    let stored = Arc::new(client)
+        .store_detaching_tail(random_bytes(100_000, 23), StoreOptions::default(), kept.clone())
+        .await
+        .unwrap();
+    assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{stored:?}");
+    assert!(kept.took(StorePhase::Stragglers).is_some(), "a tail was detached beyond the bound");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_resumes_a_registration_made_after_its_client_listed_the_keys_blobs_and_skips_one_given_away() {
+    let net = TestNet::start(SMALL).await;
+    let client = net.localnet.client().await.unwrap();
+    let chain = client.chain().unwrap();
+    // The first store lists the key's `Blob` objects; the client keeps that listing.
+    client.store(random_bytes(1000, 31), &StoreOptions::default(), &NoProgress).await.unwrap();
+
+    // Then two stores stop after paying: registered through the same client, never certified.
+    let config = *client.committee().config();
+    let system = chain.system().await.unwrap();
+    let register = |blob: &[u8]| {
+        let encoded = floe_encoder::encode(&config, blob).unwrap();
+        let price = floe_client::Price::of(&system, &config, blob.len() as u64, 1).unwrap();
+        async move { chain.register(encoded.metadata.metadata(), &price, false).await.unwrap() }
+    };
+    let (kept, given) = (random_bytes(50_000, 32), random_bytes(50_000, 33));
+    let kept_object = *register(&kept).await.object.object_id();
+    let given_object = *register(&given).await.object.object_id();
+    chain.transfer_object(given_object, sui_sdk_types::Address::new([0x77; 32])).await.unwrap();
+
+    // The registration kept is resumed, found without listing again.
+    let stored = client.store(kept.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
+    let StoreOutcome::NewlyCreated { blob: created, resumed, .. } = &stored else { panic!("a new blob: {stored:?}") };
+    assert!(*resumed, "paid again instead of resuming: {stored:?}");
+    assert_eq!(created.id, kept_object);
+    assert!(created.certified_epoch.is_some());
+    // The one given away is read as it is now, no longer the key's: the store pays for its own.
+    let stored = client.store(given.clone(), &StoreOptions::default(), &NoProgress).await.unwrap();
+    let StoreOutcome::NewlyCreated { blob: created, resumed, .. } = &stored else { panic!("a new blob: {stored:?}") };
+    assert!(!*resumed, "resumed an object the key gave away: {stored:?}");
+    assert_ne!(created.id, given_object);
+    assert!(client.read(&stored.blob_id(), &NoProgress).await.unwrap() == given);
     net.shutdown().await;
 }

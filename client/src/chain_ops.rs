@@ -28,6 +28,7 @@ use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilde
 use crate::{
     coin_pool::{CoinAfter, CoinLease, CoinPool, SPLIT_INTO, coin},
     committee::{CommitteeError, StorageCommittee},
+    owned_blobs::OwnedBlobs,
 };
 
 /// The name of the `Blob`'s dynamic field holding its attributes.
@@ -255,6 +256,8 @@ pub struct ChainAccess {
     executor: Option<Executor>,
     gas_budget: u64,
     coins: Option<AccountCoins>,
+    /// The signer's `Blob` objects by blob id (clones share it).
+    owned: Arc<OwnedBlobs>,
 }
 
 /// The signer's SUI (gas) and WAL coin pools.
@@ -318,7 +321,8 @@ impl ChainAccess {
         });
         let reader = FloeReader::new(client.clone(), deployment);
         let executor = signer.map(|signer| Executor::new(client.clone(), signer));
-        Ok(Self { client, reader, calls, executor, gas_budget: gas_budget::BLOB_OPERATION, coins })
+        let owned = Arc::default();
+        Ok(Self { client, reader, calls, executor, gas_budget: gas_budget::BLOB_OPERATION, coins, owned })
     }
 
     /// The same access with another gas budget per transaction.
@@ -372,11 +376,30 @@ impl ChainAccess {
         Ok((blob, ObjectReference::new(id, object.version(), object.digest())))
     }
 
-    /// The `Blob` objects of blob `blob_id` that `owner` owns (a store looks here for one to
-    /// reuse or resume before paying). Lists every `Blob` the owner has: the chain indexes owned
-    /// objects by type, not by field.
+    /// The `Blob` objects of blob `blob_id` that `owner` owns, as they are now (a store looks
+    /// here for one to reuse or resume before paying). Which objects to read comes from a listing
+    /// of every `Blob` the owner has, made once and kept with this access's own registrations
+    /// (see `crate::owned_blobs`: an object gained by other means since the listing is missed
+    /// until the next).
     pub async fn owned_blobs(&self, owner: Address, blob_id: &floe_encoder::BlobId) -> Result<Vec<Blob>, ChainError> {
-        Ok(self.blobs_of(owner).await?.into_iter().filter(|blob| blob.blob_id == *blob_id).collect())
+        let candidates = self.owned.candidates(owner, blob_id, || self.blobs_of(owner)).await?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let packages = &self.deployment().packages;
+        let mut blobs = Vec::with_capacity(candidates.len());
+        // An object gone since (deleted, burnt, wrapped) is no candidate any more.
+        for object in self.client.get_objects(&candidates).await?.into_iter().flatten() {
+            if *object.owner() != Owner::Address(owner) {
+                continue;
+            }
+            if let Ok(blob) = Blob::from_object(packages, &object)
+                && blob.blob_id == *blob_id
+            {
+                blobs.push(blob);
+            }
+        }
+        Ok(blobs)
     }
 
     /// The attributes (key-value metadata) of blob `id`, in insertion order; none if it has none.
@@ -545,6 +568,7 @@ impl ChainAccess {
                 executed.digest, registered.object_id
             ))
         })?;
+        self.owned.registered(sender, registered.blob_id, registered.object_id).await;
         Ok(Registered { object, end_epoch: registered.end_epoch })
     }
 
@@ -591,18 +615,18 @@ impl ChainAccess {
                 blobs.len()
             )));
         }
-        registered
-            .into_iter()
-            .map(|event| {
-                let object = executed.reference_of(&event.object_id).ok_or_else(|| {
-                    ChainError::Unexpected(format!(
-                        "transaction {} did not write Blob {}",
-                        executed.digest, event.object_id
-                    ))
-                })?;
-                Ok(Registered { object, end_epoch: event.end_epoch })
-            })
-            .collect()
+        let mut done = Vec::with_capacity(registered.len());
+        for event in registered {
+            let object = executed.reference_of(&event.object_id).ok_or_else(|| {
+                ChainError::Unexpected(format!(
+                    "transaction {} did not write Blob {}",
+                    executed.digest, event.object_id
+                ))
+            })?;
+            self.owned.registered(sender, event.blob_id, event.object_id).await;
+            done.push(Registered { object, end_epoch: event.end_epoch });
+        }
+        Ok(done)
     }
 
     /// One transaction certifying every registered blob of `blobs` with its certificate (at

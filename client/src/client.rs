@@ -58,6 +58,13 @@ pub enum StoreError {
     /// The encoding task panicked or was cancelled.
     #[error("the encoding task failed: {0}")]
     EncodeTask(#[from] tokio::task::JoinError),
+    /// The task of a store detaching its tail ([`FloeClient::store_detaching_tail`]) panicked.
+    #[error("the store's task failed: {0}")]
+    StoreTask(#[source] tokio::task::JoinError),
+    /// The task of a store detaching its tail ended without an answer (cannot happen: it answers
+    /// before it ends; named rather than unwrapped).
+    #[error("the store's task ended without an answer")]
+    StoreTaskSilent,
     /// The file to store cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     ReadFile {
@@ -355,6 +362,9 @@ pub struct FloeClient {
     /// Stores in progress by blob id: a second store of the same bytes waits for the first, then
     /// finds its `Blob` object instead of paying for another.
     storing: Mutex<HashMap<BlobId, Weak<tokio::sync::Mutex<()>>>>,
+    /// Room for the tails of stores that answered before their grace period ended
+    /// ([`FloeClient::store_detaching_tail`]; [`Settings::max_detached_tails`]).
+    detached_tails: Arc<tokio::sync::Semaphore>,
 }
 
 impl FloeClient {
@@ -368,12 +378,14 @@ impl FloeClient {
     /// ask a pair of the previous holder of its shard when the current one does not serve it.
     pub fn with_committees(current: StorageCommittee, previous: Option<StorageCommittee>, settings: Settings) -> Self {
         let committees = Committees::new(Arc::new(current), previous.map(Arc::new));
+        let detached_tails = Arc::new(tokio::sync::Semaphore::new(settings.max_detached_tails));
         Self {
             http: reqwest::Client::new(),
             settings,
             committees: RwLock::new(committees),
             chain: None,
             storing: Mutex::new(HashMap::new()),
+            detached_tails,
         }
     }
 
@@ -611,12 +623,47 @@ impl FloeClient {
         progress: &dyn Progress,
     ) -> Result<StoreOutcome, StoreError> {
         let size = blob.len() as u64;
-        let encode_in_memory = move |config: EncodingConfig| {
-            encode(&config, &blob).map(|encoded| Box::new(encoded) as Box<dyn UploadSource>).map_err(|source| {
-                Box::new(StoreError::Encode { size: blob.len(), n_shards: config.n_shards(), source })
-            })
-        };
-        self.store_with(size, encode_in_memory, options, progress).await
+        self.store_with(size, encode_in_memory(blob), options, progress, None).await
+    }
+
+    /// Stores `blob` as [`FloeClient::store`] does, but answers as soon as the blob is certified:
+    /// the upload to the nodes that had not confirmed by then goes on in a task of its own for the
+    /// rest of their grace period ([`Settings::quorum_grace`] from the quorum), instead of delaying
+    /// the answer. Nothing of the outcome depends on them: the certificate is on chain, and a
+    /// node that misses its slivers recovers them from the others. For a process that lives on,
+    /// such as the publisher; a process that exits after the store would cut that upload short,
+    /// and should call [`FloeClient::store`]. A detached tail holds the encoded blob until it
+    /// ends; at most [`Settings::max_detached_tails`] run at once, and a store finding no room
+    /// answers at its end.
+    ///
+    /// Dropping the returned future before it answers cancels the store, as it does for
+    /// [`FloeClient::store`]. A store that resumes a registration or meets an epoch change answers
+    /// only once its grace period is over.
+    pub async fn store_detaching_tail(
+        self: &Arc<Self>,
+        blob: Vec<u8>,
+        options: StoreOptions,
+        progress: Arc<dyn Progress>,
+    ) -> Result<StoreOutcome, StoreError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let client = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let early = EarlyAnswer::new(answer, Arc::clone(&client.detached_tails));
+            let size = blob.len() as u64;
+            let encoder = encode_in_memory(blob);
+            let outcome = client.store_with(size, encoder, &options, progress.as_ref(), Some(&early)).await;
+            early.send(outcome);
+        });
+        // Until the answer, the store is the caller's: dropping this future aborts it.
+        let mut abort = AbortUnlessAnswered(Some(task.abort_handle()));
+        match answered.await {
+            Ok(outcome) => {
+                abort.0 = None;
+                outcome
+            }
+            // The task always answers before it ends, unless it panicked.
+            Err(_) => Err(task.await.err().map_or(StoreError::StoreTaskSilent, StoreError::StoreTask)),
+        }
     }
 
     /// Stores the file at `path` as [`FloeClient::store`] stores bytes; a file of at least
@@ -649,7 +696,7 @@ impl FloeClient {
                 .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
                 .map_err(|source| Box::new(StoreError::EncodeFile { path, spill_dir, source }))
         };
-        self.store_with(size, encode_to_spill, options, progress).await
+        self.store_with(size, encode_to_spill, options, progress, None).await
     }
 
     /// A store of `size` bytes that `encoder` encodes for the committee's configuration (on a
@@ -661,6 +708,7 @@ impl FloeClient {
         encoder: impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, Box<StoreError>> + Send + 'static,
         options: &StoreOptions,
         progress: &dyn Progress,
+        early: Option<&EarlyAnswer>,
     ) -> Result<StoreOutcome, StoreError> {
         if options.epochs == 0 {
             return Err(StoreError::ZeroEpochs);
@@ -763,7 +811,17 @@ impl FloeClient {
         let certify = |certificate: Certificate| async move {
             let registered: &Registered =
                 registration_done.get().expect("nodes are asked to confirm only once the registration landed");
-            self.certify_timed(&registered.object, &certificate, options.send_object_to, progress).await
+            let (certified, done) =
+                self.certify_timed(&registered.object, &certificate, options.send_object_to, progress).await;
+            // Certified: a caller that does not wait for the slower nodes gets its answer now.
+            let mut blob = None;
+            if let (Ok(()), Some(early)) = (&certified, early) {
+                blob = chain.blob(*registered.object.object_id()).await.ok().map(|(blob, _)| blob);
+                if let Some(blob) = &blob {
+                    early.certified(StoreOutcome::NewlyCreated { blob: blob.clone(), price, resumed: false });
+                }
+            }
+            ((certified, done), blob)
         };
         let upload = async {
             let uploaded = upload::upload_then(
@@ -787,11 +845,16 @@ impl FloeClient {
             ((), upload.await?)
         };
         let object_id = *registered.get().expect("the registration succeeded").object.object_id();
+        let (uploaded, certified_blob) = match uploaded {
+            Ok((attempt, blob)) => (Ok(attempt), blob),
+            Err(error) => (Err(error), None),
+        };
         let first = self.judge_attempt(&committee, uploaded, progress).await;
         let blob = match first.map_err(|error| unfinished(error, blob_id, object_id))? {
-            AttemptEnd::Certified => {
-                chain.blob(object_id).await.map_err(|error| unfinished(error.into(), blob_id, object_id))?.0
-            }
+            AttemptEnd::Certified => match certified_blob {
+                Some(blob) => blob,
+                None => chain.blob(object_id).await.map_err(|error| unfinished(error.into(), blob_id, object_id))?.0,
+            },
             AttemptEnd::Failed { error, again: true } => self
                 .certify_across_epochs(
                     encoded.as_ref(),
@@ -1069,6 +1132,66 @@ enum AttemptEnd {
     Certified,
     /// It failed; `again` if the epoch ended meanwhile, so the next committee may succeed.
     Failed { error: CertifyAttemptError, again: bool },
+}
+
+/// The encoder of a store from memory: `blob`'s slivers and metadata for the committee's
+/// configuration.
+fn encode_in_memory(
+    blob: Vec<u8>,
+) -> impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, Box<StoreError>> + Send + 'static {
+    move |config: EncodingConfig| {
+        encode(&config, &blob)
+            .map(|encoded| Box::new(encoded) as Box<dyn UploadSource>)
+            .map_err(|source| Box::new(StoreError::Encode { size: blob.len(), n_shards: config.n_shards(), source }))
+    }
+}
+
+/// Where a store detaching its tail ([`FloeClient::store_detaching_tail`]) sends its outcome:
+/// once, as soon as the blob is certified if the client has room for one more detached tail, or
+/// else at the end of the store.
+struct EarlyAnswer {
+    answer: Mutex<Option<tokio::sync::oneshot::Sender<Result<StoreOutcome, StoreError>>>>,
+    tails: Arc<tokio::sync::Semaphore>,
+    /// Held from the early answer to the end of the store.
+    tail: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
+}
+
+impl EarlyAnswer {
+    fn new(
+        answer: tokio::sync::oneshot::Sender<Result<StoreOutcome, StoreError>>,
+        tails: Arc<tokio::sync::Semaphore>,
+    ) -> Self {
+        Self { answer: Mutex::new(Some(answer)), tails, tail: Mutex::new(None) }
+    }
+
+    /// The blob is certified: answers with `outcome` now, unless the client already runs as many
+    /// detached tails as [`Settings::max_detached_tails`] (the store then answers at its end).
+    fn certified(&self, outcome: StoreOutcome) {
+        if let Ok(permit) = Arc::clone(&self.tails).try_acquire_owned() {
+            *self.tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(permit);
+            self.send(Ok(outcome));
+        }
+    }
+
+    /// Sends `outcome` unless an answer went already.
+    fn send(&self, outcome: Result<StoreOutcome, StoreError>) {
+        let sender = self.answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(sender) = sender {
+            // The caller gone means the store was cancelled; nobody is left to tell.
+            let _ = sender.send(outcome);
+        }
+    }
+}
+
+/// Aborts a detached store's task when dropped, unless emptied once the store answered.
+struct AbortUnlessAnswered(Option<tokio::task::AbortHandle>);
+
+impl Drop for AbortUnlessAnswered {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
+    }
 }
 
 /// A chain failure after `object_id` was registered becomes [`StoreError::Unfinished`], so the

@@ -37,6 +37,7 @@ pub mod committee;
 pub mod daemon;
 pub mod failures;
 pub mod node_api;
+mod owned_blobs;
 pub mod progress;
 pub mod quilt;
 mod read;
@@ -56,7 +57,7 @@ pub use client::{
 };
 pub use committee::{Committees, NodeId, StorageCommittee, StorageMember};
 pub use failures::{Failures, SourceFailure};
-pub use progress::{NoProgress, Progress, ProgressEvent, StorePhase};
+pub use progress::{NoProgress, PhaseTimes, Progress, ProgressEvent, StorePhase};
 pub use quilt::{QuiltReadError, QuiltSelector, StoreQuiltError, StoredQuilt};
 pub use read::ReadError;
 pub use settings::Settings;

@@ -16,7 +16,7 @@
 //! }
 //! ```
 
-use std::time::Duration;
+use std::{sync::Mutex, time::Duration};
 
 use floe_encoder::BlobId;
 
@@ -153,4 +153,52 @@ pub struct NoProgress;
 
 impl Progress for NoProgress {
     fn event(&self, _event: ProgressEvent) {}
+}
+
+/// Adds up how long each [`StorePhase`] of one store took (a phase reported twice, as in a store
+/// that meets an epoch change, is added up), for a log line or a table.
+#[derive(Debug, Default)]
+pub struct PhaseTimes(Mutex<[Option<Duration>; StorePhase::ALL.len()]>);
+
+impl PhaseTimes {
+    /// The time `phase` took; `None` if the store did not go through it.
+    pub fn took(&self, phase: StorePhase) -> Option<Duration> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[phase as usize]
+    }
+
+    /// `encode=12ms check=3ms ...`: every phase the store went through, in order.
+    pub fn summary(&self) -> String {
+        StorePhase::ALL
+            .iter()
+            .filter_map(|phase| self.took(*phase).map(|took| format!("{}={}ms", phase.name(), took.as_millis())))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl Progress for PhaseTimes {
+    fn event(&self, event: ProgressEvent) {
+        if let ProgressEvent::PhaseDone { phase, took } = event {
+            let mut times = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let total = times[phase as usize].get_or_insert(Duration::ZERO);
+            *total += took;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_times_add_up_a_phase_reported_twice_and_list_only_phases_gone_through() {
+        let times = PhaseTimes::default();
+        for (phase, ms) in [(StorePhase::Encode, 5), (StorePhase::Slivers, 7), (StorePhase::Slivers, 3)] {
+            times.event(ProgressEvent::PhaseDone { phase, took: Duration::from_millis(ms) });
+        }
+        times.event(ProgressEvent::Certified);
+        assert_eq!(times.took(StorePhase::Slivers), Some(Duration::from_millis(10)));
+        assert_eq!(times.took(StorePhase::Register), None);
+        assert_eq!(times.summary(), "encode=5ms slivers=10ms");
+    }
 }

@@ -13,7 +13,7 @@
 //! ([`FloeClient::store`]) and sets the attribute `_walrusBlobType = quilt` on a newly created
 //! `Blob` object the sender keeps, as Walrus's clients do.
 
-use std::ops::Range;
+use std::{ops::Range, sync::Arc};
 
 use floe_encoder::{
     BlobId, EncodingConfig, SliverIndex, SliverType,
@@ -192,10 +192,39 @@ impl FloeClient {
         options: &StoreOptions,
         progress: &dyn Progress,
     ) -> Result<StoredQuilt, StoreQuiltError> {
-        let config = *self.refresh_committee(None).await.map_err(StoreError::from)?.config();
-        let quilt = Quilt::encode(&config, files)?;
+        let quilt = self.make_quilt(files).await?;
         let index = quilt.index().clone();
         let outcome = self.store(quilt.into_bytes(), options, progress).await?;
+        self.mark_quilt(outcome, index, options).await
+    }
+
+    /// Stores `files` as one quilt as [`FloeClient::store_quilt`] does, answering once the quilt is
+    /// certified and marked, as [`FloeClient::store_detaching_tail`] does for a blob.
+    pub async fn store_quilt_detaching_tail(
+        self: &Arc<Self>,
+        files: &[QuiltFile],
+        options: &StoreOptions,
+        progress: Arc<dyn Progress>,
+    ) -> Result<StoredQuilt, StoreQuiltError> {
+        let quilt = self.make_quilt(files).await?;
+        let index = quilt.index().clone();
+        let outcome = self.store_detaching_tail(quilt.into_bytes(), options.clone(), progress).await?;
+        self.mark_quilt(outcome, index, options).await
+    }
+
+    /// `files` as a quilt for the current committee's shard count.
+    async fn make_quilt(&self, files: &[QuiltFile]) -> Result<Quilt, StoreQuiltError> {
+        let config = *self.refresh_committee(None).await.map_err(StoreError::from)?.config();
+        Ok(Quilt::encode(&config, files)?)
+    }
+
+    /// Marks a newly created quilt's `Blob` as a quilt (an attribute), if the sender kept it.
+    async fn mark_quilt(
+        &self,
+        outcome: StoreOutcome,
+        index: QuiltIndex,
+        options: &StoreOptions,
+    ) -> Result<StoredQuilt, StoreQuiltError> {
         if let (StoreOutcome::NewlyCreated { blob, .. }, Some(chain)) = (&outcome, self.chain()) {
             let kept = options.send_object_to.is_none_or(|recipient| Some(recipient) == chain.sender());
             if kept {

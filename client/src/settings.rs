@@ -26,8 +26,15 @@ pub struct Settings {
     pub retry_delay: Duration,
     /// Once confirmations reach a quorum, how long the slower nodes still get to finish, so that
     /// fewer of them need to recover slivers later. The certificate does not wait for them: it
-    /// goes on chain meanwhile, and a store returns once both are done.
+    /// goes on chain meanwhile, and a store returns once both are done
+    /// ([`FloeClient::store_detaching_tail`](crate::FloeClient::store_detaching_tail) answers
+    /// once the blob is certified, and the slower nodes' upload goes on after it).
     pub quorum_grace: Duration,
+    /// Stores answered before their grace period ended whose upload to the slower nodes may go
+    /// on at once ([`FloeClient::store_detaching_tail`](crate::FloeClient::store_detaching_tail));
+    /// each holds its encoded blob until its grace period ends. A store finding none free
+    /// answers after its grace period, as a plain store does.
+    pub max_detached_tails: usize,
     /// Timeout of one status request during the already-certified check.
     pub status_timeout: Duration,
     /// Whether a new blob's upload starts alongside its register transaction (nodes hold what
@@ -48,6 +55,7 @@ impl Default for Settings {
             store_attempts: 5,
             retry_delay: Duration::from_millis(200),
             quorum_grace: Duration::from_secs(2),
+            max_detached_tails: 32,
             status_timeout: Duration::from_secs(5),
             upload_before_registration: true,
         }

@@ -12,7 +12,8 @@
 //! and the members whose signature fails are named and left out while the upload waits for
 //! others. The certificate is then handed on to be certified on chain, while the slower nodes
 //! keep uploading for a grace period: nodes that missed the upload recover their slivers from
-//! the others after certification.
+//! the others after certification. What is handed on may answer the store's caller before the
+//! grace period ends (`FloeClient::store_detaching_tail`, for the publisher).
 //!
 //! The slivers come from an [`UploadSource`]: an [`EncodedBlob`] in memory, or a [`SpilledBlob`]
 //! whose slivers are read back from its spill file as they are sent. Either way at most

@@ -21,7 +21,7 @@ use super::{Access, ApiError};
 use crate::{
     chain_ops::ChainError,
     client::{FloeClient, StoreError, StoreOptions},
-    progress::NoProgress,
+    progress::PhaseTimes,
 };
 
 fn flag(query: &HashMap<String, String>, name: &str) -> Result<Option<bool>, ApiError> {
@@ -68,9 +68,11 @@ pub(super) fn store_error(error: StoreError) -> ApiError {
         StoreError::Encode { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         StoreError::ZeroEpochs | StoreError::TooManyEpochs { .. } => StatusCode::BAD_REQUEST,
         // The publisher stores request bodies from memory; a file of its own failing is its fault.
-        StoreError::ReadFile { .. } | StoreError::EncodeFile { .. } | StoreError::EncodeTask(_) => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        StoreError::ReadFile { .. }
+        | StoreError::EncodeFile { .. }
+        | StoreError::EncodeTask(_)
+        | StoreError::StoreTask(_)
+        | StoreError::StoreTaskSilent => StatusCode::INTERNAL_SERVER_ERROR,
         StoreError::Chain(error) if error.is_insufficient_balance() => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -133,7 +135,19 @@ pub(super) async fn store(
     if client.chain().and_then(|chain| chain.sender()).is_none() {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this daemon has no key to pay for storage with"));
     }
-    let outcome = client.store(body.to_vec(), &admitted.options, &NoProgress).await.map_err(store_error)?;
+    let started = std::time::Instant::now();
+    let phases = Arc::new(PhaseTimes::default());
+    // The answer goes out once the blob is certified; the slower nodes' upload goes on after it.
+    let outcome = client
+        .store_detaching_tail(body.to_vec(), admitted.options.clone(), phases.clone())
+        .await
+        .map_err(store_error)?;
+    tracing::debug!(
+        bytes = body.len(),
+        took_ms = started.elapsed().as_millis() as u64,
+        phases = %phases.summary(),
+        "stored"
+    );
     if let Some(budget) = &access.daily_budget {
         budget.charge(outcome.paid());
     }

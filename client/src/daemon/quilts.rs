@@ -131,7 +131,11 @@ pub(super) async fn store(
         // A token's size limits bound the files' bytes together, as one upload.
         claims.check_size(files.iter().map(|file| file.data().len() as u64).sum())?;
     }
-    let stored = client.store_quilt(&files, &admitted.options, &NoProgress).await.map_err(store_quilt_error)?;
+    // As for a blob: the answer goes out once the quilt is certified.
+    let stored = client
+        .store_quilt_detaching_tail(&files, &admitted.options, Arc::new(NoProgress))
+        .await
+        .map_err(store_quilt_error)?;
     if let Some(budget) = &access.daily_budget {
         budget.charge(stored.outcome.paid());
     }
