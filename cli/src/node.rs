@@ -49,8 +49,10 @@ recovery_attempts = 6
 recovery_retry_delay_ms = 500
 # A duty that failed all its attempts is retried after pauses doubling up to this.
 duty_retry_max_delay_ms = 30000
-# The background scrub: stored slivers checked per second (bytes; 0 turns it off).
+# The background scrub: stored slivers checked per second (bytes; 0 turns it off), and the share
+# of the time (percent) its checks may take, whichever is slower.
 scrub_bytes_per_sec = 16777216
+scrub_busy_percent = 10
 scrub_pass_pause_secs = 30
 # The database's page cache.
 db_cache_mib = 64

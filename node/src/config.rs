@@ -38,7 +38,7 @@ use crate::{
     limits,
     pending::{self, PendingLimits},
     recovery::RecoverySettings,
-    scrub::{DEFAULT_SCRUB_BYTES_PER_SEC, ScrubSettings},
+    scrub::{DEFAULT_SCRUB_BUSY_PERCENT, DEFAULT_SCRUB_BYTES_PER_SEC, ScrubSettings},
     store::{DEFAULT_CACHE_BYTES, StoreSettings},
 };
 
@@ -144,6 +144,9 @@ pub struct NodeLimits {
     pub duty_retry_max_delay_ms: u64,
     /// The background scrub's rate in bytes of stored slivers per second; 0 turns it off.
     pub scrub_bytes_per_sec: u64,
+    /// The share of the time, in percent, the scrub's work may take (it also paces itself by
+    /// time, for small slivers whose bytes cost little to read but a fixed amount to check).
+    pub scrub_busy_percent: u8,
     /// The pause between two scrub passes, in seconds.
     pub scrub_pass_pause_secs: u64,
     /// The database's page cache in MiB (redb's own default would be 1 GiB).
@@ -166,6 +169,7 @@ impl Default for NodeLimits {
             recovery_retry_delay_ms: duties.recovery_retry_delay.as_millis() as u64,
             duty_retry_max_delay_ms: duties.retry_max_delay.as_millis() as u64,
             scrub_bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC,
+            scrub_busy_percent: DEFAULT_SCRUB_BUSY_PERCENT,
             scrub_pass_pause_secs: ScrubSettings::default().pass_pause.as_secs(),
             db_cache_mib: (DEFAULT_CACHE_BYTES / (1024 * 1024)) as u64,
             pending_upload_mib: (pending::DEFAULT_PENDING_BYTES / (1024 * 1024)) as u64,
@@ -195,6 +199,7 @@ impl NodeLimits {
     pub fn scrub_settings(&self) -> ScrubSettings {
         ScrubSettings {
             bytes_per_sec: self.scrub_bytes_per_sec,
+            busy_percent: self.scrub_busy_percent.clamp(1, 100),
             pass_pause: std::time::Duration::from_secs(self.scrub_pass_pause_secs),
         }
     }

@@ -8,9 +8,13 @@
 //! every few seconds ([`CURSOR_SAVE_INTERVAL`]) and at shutdown, and a restarted node goes on
 //! from there. Counters are in `GET /v1/health` (`integrity`).
 //!
-//! Cost: the rate limit counts the bytes read; each sliver is re-encoded and hashed to check its
-//! Merkle root, so at the default [`DEFAULT_SCRUB_BYTES_PER_SEC`] the scrub takes a small share
-//! of one core.
+//! Cost: each sliver is re-encoded and hashed to check its Merkle root, and costs a fixed part
+//! besides (a seek in the store, a hop to the blocking pool, the metadata's look-up) whatever its
+//! size. So the scrub is paced two ways, whichever is slower ([`pause_after`]): by the bytes it
+//! reads ([`ScrubSettings::bytes_per_sec`]), which bounds its disk reads on large slivers, and by
+//! the time its steps take ([`ScrubSettings::busy_percent`]), which bounds its share of the
+//! machine on small ones. A node holding many small blobs would otherwise walk them flat out:
+//! ten nodes sharing two cores spent 15% of the machine scrubbing 2000 blobs of 100 bytes.
 
 use std::{
     sync::Arc,
@@ -31,6 +35,9 @@ use crate::{
 /// The scrub's default rate: 16 MiB/s.
 pub const DEFAULT_SCRUB_BYTES_PER_SEC: u64 = 16 * 1024 * 1024;
 
+/// The scrub's default share of the time: its steps take at most a tenth of it.
+pub const DEFAULT_SCRUB_BUSY_PERCENT: u8 = 10;
+
 /// The pause after a full pass (or after a failure to read the store) before the next.
 pub const DEFAULT_PASS_PAUSE: Duration = Duration::from_secs(30);
 
@@ -45,14 +52,30 @@ const MIN_PAUSE: Duration = Duration::from_millis(10);
 pub struct ScrubSettings {
     /// Bytes of slivers checked per second; 0 turns the scrub off.
     pub bytes_per_sec: u64,
+    /// The share of the time, in percent (1 to 100), the scrub's steps may take: after a step
+    /// that took `t` it pauses at least `t * (100 - busy_percent) / busy_percent`.
+    pub busy_percent: u8,
     /// The pause between passes.
     pub pass_pause: Duration,
 }
 
 impl Default for ScrubSettings {
     fn default() -> Self {
-        Self { bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC, pass_pause: DEFAULT_PASS_PAUSE }
+        Self {
+            bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC,
+            busy_percent: DEFAULT_SCRUB_BUSY_PERCENT,
+            pass_pause: DEFAULT_PASS_PAUSE,
+        }
     }
+}
+
+/// The pause owed after a step that checked `bytes` and took `busy`: the longer of the byte
+/// rate's and the time share's.
+pub fn pause_after(bytes: u64, busy: Duration, settings: &ScrubSettings) -> Duration {
+    let by_bytes = Duration::from_secs_f64(bytes as f64 / settings.bytes_per_sec.max(1) as f64);
+    let percent = u32::from(settings.busy_percent.clamp(1, 100));
+    let by_time = busy * (100 - percent) / percent;
+    by_bytes.max(by_time)
 }
 
 /// What one step of the scrub did.
@@ -170,15 +193,23 @@ pub async fn run(node: Arc<StorageNode>, settings: ScrubSettings, mut shutdown: 
         tracing::warn!(%error, "cannot read the scrub's position; starting a pass from the beginning");
         None
     });
-    tracing::info!(bytes_per_sec = settings.bytes_per_sec, resume = cursor.is_some(), "scrub started");
+    tracing::info!(
+        bytes_per_sec = settings.bytes_per_sec,
+        busy_percent = settings.busy_percent,
+        resume = cursor.is_some(),
+        "scrub started"
+    );
     let (mut saved_at, mut debt) = (Instant::now(), Duration::ZERO);
     loop {
         let after = cursor;
+        let started = Instant::now();
         let step = on_blocking_pool(&node, move |node| scrub_next(node, after.as_ref())).await;
         match step {
             Ok(ScrubStep::Checked { position, bytes, .. }) => {
                 cursor = Some(position);
-                debt += Duration::from_secs_f64(bytes as f64 / settings.bytes_per_sec as f64);
+                // Measured on the wall clock: on a machine busy with other work a step takes
+                // longer, and the scrub gives way.
+                debt += pause_after(bytes, started.elapsed(), &settings);
             }
             Ok(ScrubStep::PassDone) => {
                 cursor = None;
@@ -207,4 +238,24 @@ pub async fn run(node: Arc<StorageNode>, settings: ScrubSettings, mut shutdown: 
         }
     }
     save_cursor(&node, cursor).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pause_after_a_step_is_the_longer_of_the_byte_rate_and_the_time_share() {
+        let settings = ScrubSettings { bytes_per_sec: 1 << 20, busy_percent: 10, pass_pause: DEFAULT_PASS_PAUSE };
+        // A large sliver: its bytes set the pace (1 MiB at 1 MiB/s), not its 5 ms of work.
+        assert_eq!(pause_after(1 << 20, Duration::from_millis(5), &settings), Duration::from_secs(1));
+        // A tiny sliver: its bytes are nothing, its 1 ms of work owes 9 ms at a tenth of the time.
+        assert_eq!(pause_after(100, Duration::from_millis(1), &settings), Duration::from_millis(9));
+        // All the time: only the bytes count.
+        let flat_out = ScrubSettings { busy_percent: 100, ..settings.clone() };
+        assert_eq!(pause_after(100, Duration::from_millis(1), &flat_out), Duration::from_secs_f64(100.0 / 1048576.0));
+        // Out of range is taken as the nearest bound rather than dividing by zero.
+        let zero = ScrubSettings { busy_percent: 0, ..settings };
+        assert_eq!(pause_after(0, Duration::from_millis(1), &zero), Duration::from_millis(99));
+    }
 }
