@@ -13,6 +13,7 @@ use floe_chain::{
     floe::{
         CertificateBytes, FloeCalls, FloeEvent, MoveType, NewBlob, ObjectMismatch, ResolveError,
         blob::Blob,
+        events::BlobRegistered,
         framework::{DynamicField, VecMap},
         pricing::{self, PriceOverflow},
         state::{FloeReader, StateError},
@@ -562,14 +563,21 @@ impl ChainAccess {
             .ok_or_else(|| {
                 ChainError::Unexpected(format!("transaction {} emitted no BlobRegistered", executed.digest))
             })?;
-        let object = executed.reference_of(&registered.object_id).ok_or_else(|| {
-            ChainError::Unexpected(format!(
-                "transaction {} did not write Blob {}",
-                executed.digest, registered.object_id
-            ))
+        self.registration(sender, &executed, &registered).await
+    }
+
+    /// The registration `event` of transaction `executed`, recorded among `sender`'s `Blob`s.
+    async fn registration(
+        &self,
+        sender: Address,
+        executed: &Executed,
+        event: &BlobRegistered,
+    ) -> Result<Registered, ChainError> {
+        let object = executed.reference_of(&event.object_id).ok_or_else(|| {
+            ChainError::Unexpected(format!("transaction {} did not write Blob {}", executed.digest, event.object_id))
         })?;
-        self.owned.registered(sender, registered.blob_id, registered.object_id).await;
-        Ok(Registered { object, end_epoch: registered.end_epoch })
+        self.owned.registered(sender, event.blob_id, event.object_id).await;
+        Ok(Registered { object, end_epoch: event.end_epoch })
     }
 
     /// One transaction registering every blob of `blobs` (metadata and price) for the signer,
@@ -616,15 +624,8 @@ impl ChainAccess {
             )));
         }
         let mut done = Vec::with_capacity(registered.len());
-        for event in registered {
-            let object = executed.reference_of(&event.object_id).ok_or_else(|| {
-                ChainError::Unexpected(format!(
-                    "transaction {} did not write Blob {}",
-                    executed.digest, event.object_id
-                ))
-            })?;
-            self.owned.registered(sender, event.blob_id, event.object_id).await;
-            done.push(Registered { object, end_epoch: event.end_epoch });
+        for event in &registered {
+            done.push(self.registration(sender, &executed, event).await?);
         }
         Ok(done)
     }

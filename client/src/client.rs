@@ -61,10 +61,6 @@ pub enum StoreError {
     /// The task of a store detaching its tail ([`FloeClient::store_detaching_tail`]) panicked.
     #[error("the store's task failed: {0}")]
     StoreTask(#[source] tokio::task::JoinError),
-    /// The task of a store detaching its tail ended without an answer (cannot happen: it answers
-    /// before it ends; named rather than unwrapped).
-    #[error("the store's task ended without an answer")]
-    StoreTaskSilent,
     /// The file to store cannot be read.
     #[error("cannot read {}: {source}", path.display())]
     ReadFile {
@@ -645,25 +641,24 @@ impl FloeClient {
         options: StoreOptions,
         progress: Arc<dyn Progress>,
     ) -> Result<StoreOutcome, StoreError> {
-        let (answer, answered) = tokio::sync::oneshot::channel();
+        let (answer, mut answered) = tokio::sync::oneshot::channel();
         let client = Arc::clone(self);
-        let task = tokio::spawn(async move {
+        let mut task = tokio::spawn(async move {
             let early = EarlyAnswer::new(answer, Arc::clone(&client.detached_tails));
             let size = blob.len() as u64;
             let encoder = encode_in_memory(blob);
-            let outcome = client.store_with(size, encoder, &options, progress.as_ref(), Some(&early)).await;
-            early.send(outcome);
+            client.store_with(size, encoder, &options, progress.as_ref(), Some(&early)).await
         });
         // Until the answer, the store is the caller's: dropping this future aborts it.
         let mut abort = AbortUnlessAnswered(Some(task.abort_handle()));
-        match answered.await {
-            Ok(outcome) => {
-                abort.0 = None;
-                outcome
-            }
-            // The task always answers before it ends, unless it panicked.
-            Err(_) => Err(task.await.err().map_or(StoreError::StoreTaskSilent, StoreError::StoreTask)),
-        }
+        // The early answer, or the store's own at its end when none came (the early sender is
+        // then dropped, which disables the first branch).
+        let outcome = tokio::select! {
+            Ok(outcome) = &mut answered => Ok(outcome),
+            joined = &mut task => joined.map_err(StoreError::StoreTask)?,
+        };
+        abort.0 = None;
+        outcome
     }
 
     /// Stores the file at `path` as [`FloeClient::store`] stores bytes; a file of at least
@@ -1146,37 +1141,27 @@ fn encode_in_memory(
     }
 }
 
-/// Where a store detaching its tail ([`FloeClient::store_detaching_tail`]) sends its outcome:
-/// once, as soon as the blob is certified if the client has room for one more detached tail, or
-/// else at the end of the store.
+/// Where a store detaching its tail ([`FloeClient::store_detaching_tail`]) sends its outcome as
+/// soon as the blob is certified, if the client has room for one more detached tail (otherwise
+/// the store answers at its end).
 struct EarlyAnswer {
-    answer: Mutex<Option<tokio::sync::oneshot::Sender<Result<StoreOutcome, StoreError>>>>,
+    answer: Mutex<Option<tokio::sync::oneshot::Sender<StoreOutcome>>>,
     tails: Arc<tokio::sync::Semaphore>,
     /// Held from the early answer to the end of the store.
     tail: Mutex<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
 impl EarlyAnswer {
-    fn new(
-        answer: tokio::sync::oneshot::Sender<Result<StoreOutcome, StoreError>>,
-        tails: Arc<tokio::sync::Semaphore>,
-    ) -> Self {
+    fn new(answer: tokio::sync::oneshot::Sender<StoreOutcome>, tails: Arc<tokio::sync::Semaphore>) -> Self {
         Self { answer: Mutex::new(Some(answer)), tails, tail: Mutex::new(None) }
     }
 
     /// The blob is certified: answers with `outcome` now, unless the client already runs as many
     /// detached tails as [`Settings::max_detached_tails`] (the store then answers at its end).
     fn certified(&self, outcome: StoreOutcome) {
-        if let Ok(permit) = Arc::clone(&self.tails).try_acquire_owned() {
-            *self.tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(permit);
-            self.send(Ok(outcome));
-        }
-    }
-
-    /// Sends `outcome` unless an answer went already.
-    fn send(&self, outcome: Result<StoreOutcome, StoreError>) {
-        let sender = self.answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-        if let Some(sender) = sender {
+        let Ok(permit) = Arc::clone(&self.tails).try_acquire_owned() else { return };
+        *self.tail.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(permit);
+        if let Some(sender) = self.answer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take() {
             // The caller gone means the store was cancelled; nobody is left to tell.
             let _ = sender.send(outcome);
         }

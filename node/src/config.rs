@@ -199,7 +199,7 @@ impl NodeLimits {
     pub fn scrub_settings(&self) -> ScrubSettings {
         ScrubSettings {
             bytes_per_sec: self.scrub_bytes_per_sec,
-            busy_percent: self.scrub_busy_percent.clamp(1, 100),
+            busy_percent: self.scrub_busy_percent,
             pass_pause: std::time::Duration::from_secs(self.scrub_pass_pause_secs),
         }
     }

@@ -71,8 +71,7 @@ pub(super) fn store_error(error: StoreError) -> ApiError {
         StoreError::ReadFile { .. }
         | StoreError::EncodeFile { .. }
         | StoreError::EncodeTask(_)
-        | StoreError::StoreTask(_)
-        | StoreError::StoreTaskSilent => StatusCode::INTERNAL_SERVER_ERROR,
+        | StoreError::StoreTask(_) => StatusCode::INTERNAL_SERVER_ERROR,
         StoreError::Chain(error) if error.is_insufficient_balance() => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::NoSigner) => StatusCode::SERVICE_UNAVAILABLE,
         StoreError::Chain(ChainError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
