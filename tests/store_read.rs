@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use floe_client::{
-    FloeClient, NoProgress, PhaseTimes, Settings, SpillOptions, StoreError, StoreOptions, StoreOutcome, StorePhase,
+    BatchStoreError, FloeClient, NoProgress, PhaseTimes, Settings, SpillOptions, StoreError, StoreOptions, StoreOutcome, StorePhase,
 };
 use floe_encoder::EncodingConfig;
 use floe_tests::{DEFAULT, SMALL, TestNet, random_bytes};
@@ -88,6 +88,28 @@ async fn a_batch_of_101_blobs_is_certified_in_two_transactions_and_reads_back() 
         let read = client.read(&stored[i].blob_id, &NoProgress).await.unwrap();
         assert!(read == blobs[i], "blob {i} reads back");
     }
+    net.shutdown().await;
+}
+
+/// The uploads of a batch start alongside its register transaction; when that fails (here the
+/// key holds 1 FROST of WAL), the batch ends with the chain's error instead of waiting on its
+/// uploads, and nothing is paid or registered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_whose_registration_fails_ends_with_the_chain_error_and_pays_nothing() {
+    let net = TestNet::start(SMALL).await;
+    let funded = net.localnet.client().await.unwrap();
+    let funded_chain = funded.chain().unwrap();
+    let key = floe_chain::Keypair::generate();
+    let owner = key.address();
+    funded_chain.send_sui(owner, 10_000_000_000).await.unwrap();
+    funded_chain.send_wal(owner, 1).await.unwrap();
+    let poor = FloeClient::connect(net.localnet.deployment().clone(), Some(key), Settings::default()).await.unwrap();
+    let blobs: Vec<Vec<u8>> = (0..3).map(|i| random_bytes(1_000 + i, 300 + i as u64)).collect();
+    let error = poor.store_batch(blobs, &StoreOptions::default(), 2).await.unwrap_err();
+    assert!(matches!(error, BatchStoreError::Chain(_)), "{error:?}");
+    let chain = poor.chain().unwrap();
+    assert_eq!(chain.wal_balance(owner).await.unwrap(), 1, "nothing was paid");
+    assert!(chain.blobs_of(owner).await.unwrap().is_empty(), "nothing was registered");
     net.shutdown().await;
 }
 

@@ -876,7 +876,7 @@ impl FloeClient {
 
     /// Stores many blobs as separate `Blob` objects at once: encodes them all, registers them
     /// [`BLOBS_PER_TRANSACTION`] per transaction (one WAL payment each), uploads
-    /// `concurrency` at a time, and certifies them [`BLOBS_PER_TRANSACTION`] per transaction.
+    /// `concurrency` at a time alongside those transactions, and certifies them [`BLOBS_PER_TRANSACTION`] per transaction.
     /// Unlike [`FloeClient::store`] it does not look for blobs already stored or registered
     /// (every blob is paid for) and does not span an epoch change: a batch whose epoch ends
     /// between upload and certify fails with the blobs registered, and storing one of them again
@@ -914,12 +914,6 @@ impl FloeClient {
         .map_err(StoreError::EncodeTask)?
         .map_err(|(size, source)| StoreError::Encode { size, n_shards, source })?;
 
-        let mut registered = Vec::with_capacity(encoded.len());
-        for (blobs, prices) in encoded.chunks(BLOBS_PER_TRANSACTION).zip(prices.chunks(BLOBS_PER_TRANSACTION)) {
-            let batch: Vec<_> = blobs.iter().map(|e| e.metadata.metadata()).zip(prices.iter().copied()).collect();
-            registered.extend(chain.register_many(&batch, options.deletable).await?);
-        }
-
         let persistence = |object_id: Address| {
             if options.deletable {
                 BlobPersistence::Deletable { object_id: object_id.into_inner() }
@@ -927,30 +921,58 @@ impl FloeClient {
                 BlobPersistence::Permanent
             }
         };
-        let uploads = futures::stream::iter(encoded.iter().zip(&registered).map(|(encoded, registered)| {
-            let object_id = *registered.object.object_id();
+        // As in a single store, the uploads start alongside the register transactions (unless the
+        // settings say to wait): each blob's upload learns its persistence when the transaction
+        // that registers it lands. A failed transaction drops the landings of the blobs it and
+        // the later ones would have registered, which stops their uploads: nothing was paid for
+        // them, and the nodes forget what they hold.
+        let (landings, registrations): (Vec<_>, Vec<_>) =
+            encoded.iter().map(|_| BlobRegistration::on_its_way()).unzip();
+        let register = async {
+            let mut registered = Vec::with_capacity(encoded.len());
+            let mut landings = landings.into_iter();
+            for (blobs, prices) in encoded.chunks(BLOBS_PER_TRANSACTION).zip(prices.chunks(BLOBS_PER_TRANSACTION)) {
+                let batch: Vec<_> = blobs.iter().map(|e| e.metadata.metadata()).zip(prices.iter().copied()).collect();
+                let done = chain.register_many(&batch, options.deletable).await?;
+                for (blob, landing) in done.iter().zip(landings.by_ref()) {
+                    landing.send_replace(Some(persistence(*blob.object.object_id())));
+                }
+                registered.extend(done);
+            }
+            Ok::<_, BatchStoreError>(registered)
+        };
+        let uploads = futures::stream::iter(encoded.iter().zip(registrations).map(|(encoded, registration)| {
             let committee = committee.clone();
             async move {
                 upload::upload(
                     &committee,
                     encoded,
-                    BlobRegistration::landed(persistence(object_id)),
+                    registration,
                     false,
                     &self.settings,
                     &self.http,
                     &crate::progress::NoProgress,
                 )
                 .await
-                .map_err(|source| BatchStoreError::Upload {
-                    blob_id: *encoded.metadata.blob_id(),
-                    object_id,
-                    source,
-                })
             }
         }));
         use futures::StreamExt as _;
-        let certificates: Vec<Certificate> =
-            uploads.buffered(concurrency.max(1)).collect::<Vec<_>>().await.into_iter().collect::<Result<_, _>>()?;
+        let uploads = uploads.buffered(concurrency.max(1)).collect::<Vec<_>>();
+        let (registered, uploaded) = if self.settings.upload_before_registration {
+            let (registered, uploaded) = tokio::join!(register, uploads);
+            (registered?, uploaded)
+        } else {
+            let registered = register.await?;
+            (registered, uploads.await)
+        };
+        let mut certificates: Vec<Certificate> = Vec::with_capacity(uploaded.len());
+        for (uploaded, (encoded, registered)) in uploaded.into_iter().zip(encoded.iter().zip(&registered)) {
+            certificates.push(uploaded.map_err(|source| BatchStoreError::Upload {
+                blob_id: *encoded.metadata.blob_id(),
+                object_id: *registered.object.object_id(),
+                source,
+            })?);
+        }
 
         let pairs: Vec<_> =
             registered.iter().map(|registered| registered.object.clone()).zip(certificates.iter()).collect();

@@ -2,6 +2,7 @@
 //! to `n`, over GF(2^16) with the Leopard FFT (reed-solomon-simd). Source symbols keep their
 //! indices `0..k`; parity symbols are `k..n`.
 
+use rayon::prelude::*;
 use reed_solomon_simd::{ReedSolomonDecoder, ReedSolomonEncoder};
 
 use crate::scratch::ScratchPool;
@@ -9,7 +10,7 @@ use crate::scratch::ScratchPool;
 /// Codecs free for any thread: rows and columns of one blob share a shape, and building a codec
 /// allocates its work buffers.
 static CODES: ScratchPool<Code> = ScratchPool::new();
-/// Packed shards of batch decodes, reused so large batches are not fresh pages.
+/// Packed shards of batched codec calls, reused so large batches are not fresh pages.
 static PACKED: ScratchPool<Vec<u8>> = ScratchPool::new();
 
 /// Runs `f` with a codec for `(k, n, symbol_size)`: a pooled one of that shape if there is one,
@@ -145,41 +146,121 @@ impl Code {
 /// work buffer (about `2n` shards) modest.
 const BATCH_SHARD_BYTES: usize = 16 * 1024;
 
-/// Bytes a symbol takes in a batched shard: whole 64-byte chunks.
-fn slot_len(symbol_size: usize) -> usize {
-    symbol_size.div_ceil(64) * 64
+/// How the symbols of several codewords sit side by side in one shard, so that one codec call
+/// computes them all.
+///
+/// The codec reads a shard in 64-byte chunks of 32 lanes, each lane a 16-bit word whose low byte
+/// is in the chunk's first 32 bytes and high byte in its last 32. A shard whose length is not a
+/// multiple of 64 ends in a shorter chunk whose first half holds low bytes and second half high
+/// bytes. A lone symbol of `s < 64` bytes is therefore `s / 2` lanes, lane `e` made of bytes `e`
+/// and `s / 2 + e`, and the codec pads it to a whole chunk: 32 times the work at 2-byte symbols,
+/// the symbol size of every blob under a few MiB at 1000 shards. The code works on each lane
+/// alone, so codewords placed in lanes of their own come out exactly as they would one at a time:
+/// symbols up to 32 bytes share a chunk (`64 / s` of them, each taking `s / 2` lanes of both
+/// halves), larger ones take whole chunks of their own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Packing {
+    symbol: usize,
+}
+
+impl Packing {
+    pub(crate) const fn new(symbol_size: usize) -> Self {
+        Self { symbol: symbol_size }
+    }
+
+    /// Codewords that share one 64-byte chunk; 1 for symbols that need a chunk or more.
+    pub(crate) const fn per_chunk(&self) -> usize {
+        if self.symbol <= 32 { 64 / self.symbol } else { 1 }
+    }
+
+    /// Bytes one codeword takes in a shard, for symbols larger than 32 bytes: whole chunks.
+    const fn slot(&self) -> usize {
+        self.symbol.div_ceil(64) * 64
+    }
+
+    /// The length of a shard holding `width` codewords' symbols.
+    pub(crate) const fn shard_len(&self, width: usize) -> usize {
+        if self.symbol <= 32 { width.div_ceil(self.per_chunk()) * 64 } else { width * self.slot() }
+    }
+
+    /// How many codewords a shard of about `bytes` bytes holds (at least one).
+    pub(crate) const fn width_for(&self, bytes: usize) -> usize {
+        let width = if self.symbol <= 32 { bytes / 64 * self.per_chunk() } else { bytes / self.slot() };
+        if width == 0 { 1 } else { width }
+    }
+
+    /// The byte ranges of codeword `w`'s symbol in a shard: its low half and its high half.
+    fn halves(&self, w: usize) -> [(usize, usize); 2] {
+        if self.symbol <= 32 {
+            let half = self.symbol / 2;
+            let at = w / self.per_chunk() * 64 + w % self.per_chunk() * half;
+            [(at, half), (at + 32, half)]
+        } else {
+            // Whole chunks as they are, then the tail split as the codec splits a lone one.
+            let at = w * self.slot();
+            let whole = self.symbol / 64 * 64;
+            let half = (self.symbol - whole) / 2;
+            let high = if half == 0 { at + whole } else { at + whole + 32 };
+            [(at, whole + half), (high, half)]
+        }
+    }
+
+    /// Copies `symbol`, codeword `w`'s, into its place in `shard`.
+    pub(crate) fn pack(&self, w: usize, symbol: &[u8], shard: &mut [u8]) {
+        let [(low, low_len), (high, high_len)] = self.halves(w);
+        shard[low..low + low_len].copy_from_slice(&symbol[..low_len]);
+        shard[high..high + high_len].copy_from_slice(&symbol[low_len..]);
+    }
+
+    /// Copies codeword `w`'s symbol out of `shard`.
+    pub(crate) fn unpack(&self, w: usize, shard: &[u8], symbol: &mut [u8]) {
+        let [(low, low_len), (high, high_len)] = self.halves(w);
+        symbol[..low_len].copy_from_slice(&shard[low..low + low_len]);
+        symbol[low_len..].copy_from_slice(&shard[high..high + high_len]);
+    }
 }
 
 /// How many codewords of `symbol_size`-byte symbols to decode per call.
 pub(crate) fn batch_width(symbol_size: usize) -> usize {
-    (BATCH_SHARD_BYTES / slot_len(symbol_size)).max(1)
+    Packing::new(symbol_size).width_for(BATCH_SHARD_BYTES)
 }
 
-/// Copies `symbol` into its `slot` with the layout the codec gives a lone shard of that size:
-/// whole 64-byte chunks as they are; a shorter tail's first half in the low 32 bytes of a chunk
-/// and its second half in the high 32 bytes. The codec works lane by lane on 16-bit words made of
-/// a low and a high byte, so symbols packed this way side by side decode exactly as they would one
-/// codeword at a time.
-fn pack(symbol: &[u8], slot: &mut [u8]) {
-    let whole = symbol.len() / 64 * 64;
-    slot[..whole].copy_from_slice(&symbol[..whole]);
-    let tail = &symbol[whole..];
-    if !tail.is_empty() {
-        let (low, high) = tail.split_at(tail.len() / 2);
-        slot[whole..whole + low.len()].copy_from_slice(low);
-        slot[whole + 32..whole + 32 + high.len()].copy_from_slice(high);
-    }
-}
-
-/// The inverse of [`pack`].
-fn unpack(slot: &[u8], symbol: &mut [u8]) {
-    let whole = symbol.len() / 64 * 64;
-    symbol[..whole].copy_from_slice(&slot[..whole]);
-    let half = (symbol.len() - whole) / 2;
-    if half > 0 {
-        symbol[whole..whole + half].copy_from_slice(&slot[whole..whole + half]);
-        symbol[whole + half..].copy_from_slice(&slot[whole + 32..whole + 32 + half]);
-    }
+/// Writes the parity of each of `sources` (`k` symbols of `symbol_size` bytes each) into the
+/// matching entry of `parities` (`n - k` symbols). Small symbols are packed ([`Packing`]) a
+/// chunk's worth of codewords per codec call; the calls run in parallel.
+pub(crate) fn parities_into<S, P>(k: usize, n: usize, symbol_size: usize, sources: &[S], parities: &mut [P])
+where
+    S: AsRef<[u8]> + Sync,
+    P: AsMut<[u8]> + Send,
+{
+    assert!(parities.len() >= sources.len(), "one parity buffer per source");
+    let packing = Packing::new(symbol_size);
+    let group = packing.per_chunk();
+    parities[..sources.len()].par_chunks_mut(group).zip(sources.par_chunks(group)).for_each(|(parities, sources)| {
+        if group == 1 {
+            with_code(k, n, symbol_size, |code| code.parity_into(sources[0].as_ref(), parities[0].as_mut()));
+            return;
+        }
+        // Every group is packed to the full width, so every call has one shape and reuses its codec.
+        let shard_len = packing.shard_len(group);
+        PACKED.with_any(|packed| {
+            packed.clear();
+            packed.resize(k * shard_len, 0);
+            for (w, source) in sources.iter().enumerate() {
+                for (symbol, shard) in source.as_ref().chunks_exact(symbol_size).zip(packed.chunks_exact_mut(shard_len))
+                {
+                    packing.pack(w, symbol, shard);
+                }
+            }
+            with_code(k, n, shard_len, |code| {
+                code.encode_parity(packed, |i, shard| {
+                    for (w, parity) in parities.iter_mut().enumerate() {
+                        packing.unpack(w, shard, &mut parity.as_mut()[i * symbol_size..(i + 1) * symbol_size]);
+                    }
+                });
+            });
+        });
+    });
 }
 
 /// Decodes `width` codewords of the `(k, n)` code at once. Each entry of `given` is a codeword
@@ -194,25 +275,24 @@ pub(crate) fn decode_batch(
     given: &[(usize, &[u8])],
     mut restore: impl FnMut(usize, &[u8]),
 ) {
-    let slot = slot_len(symbol_size);
+    let packing = Packing::new(symbol_size);
     // Batches are padded to the full width so every call has the same shape and reuses the codec.
-    let full_width = batch_width(symbol_size).max(width);
-    let shard_len = full_width * slot;
+    let shard_len = packing.shard_len(batch_width(symbol_size).max(width));
     let mut unpacked = vec![0u8; width * symbol_size];
     PACKED.with_any(|packed| {
         let given = &given[..given.len().min(k)];
         packed.clear();
         packed.resize(given.len() * shard_len, 0);
         for ((_, symbols), shard) in given.iter().zip(packed.chunks_exact_mut(shard_len)) {
-            for (symbol, slot_bytes) in symbols.chunks_exact(symbol_size).zip(shard.chunks_exact_mut(slot)) {
-                pack(symbol, slot_bytes);
+            for (w, symbol) in symbols.chunks_exact(symbol_size).enumerate() {
+                packing.pack(w, symbol, shard);
             }
         }
         let shards = given.iter().map(|(index, _)| *index).zip(packed.chunks_exact(shard_len));
         with_code(k, n, shard_len, |code| {
             code.restore_missing(shards, |index, shard| {
-                for (symbol, slot_bytes) in unpacked.chunks_exact_mut(symbol_size).zip(shard.chunks_exact(slot)) {
-                    unpack(slot_bytes, symbol);
+                for (w, symbol) in unpacked.chunks_exact_mut(symbol_size).enumerate() {
+                    packing.unpack(w, shard, symbol);
                 }
                 restore(index, &unpacked);
             });
@@ -224,10 +304,31 @@ pub(crate) fn decode_batch(
 mod tests {
     use super::*;
 
+    /// Symbol sizes on both sides of every packing boundary: several per chunk, one per chunk,
+    /// whole chunks with and without a tail.
+    const SYMBOL_SIZES: [usize; 12] = [2, 4, 6, 10, 22, 32, 34, 62, 64, 66, 130, 604];
+
+    #[test]
+    fn batched_parity_equals_one_codeword_at_a_time() {
+        for symbol_size in SYMBOL_SIZES {
+            for (k, n, width) in [(7, 20, 1), (7, 20, 5), (7, 20, 33), (34, 100, 70)] {
+                let sources: Vec<Vec<u8>> = (0..width)
+                    .map(|w| (0..k * symbol_size).map(|i| (i * 31 + w * 7 + symbol_size) as u8).collect())
+                    .collect();
+                let mut parities = vec![vec![0u8; (n - k) * symbol_size]; width];
+                parities_into(k, n, symbol_size, &sources, &mut parities);
+                for (w, (source, parity)) in sources.iter().zip(&parities).enumerate() {
+                    let alone = Code::new(k, n, symbol_size).expand(source);
+                    assert_eq!(parity.as_slice(), &alone[k * symbol_size..], "size {symbol_size} k {k} codeword {w}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn batched_decoding_equals_one_codeword_at_a_time() {
-        for symbol_size in [2usize, 6, 62, 64, 66, 130, 604] {
-            let (k, n, width) = (7, 20, 5);
+        for (symbol_size, width) in SYMBOL_SIZES.into_iter().flat_map(|size| [(size, 5), (size, 40)]) {
+            let (k, n) = (7, 20);
             let codewords: Vec<Vec<u8>> = (0..width)
                 .map(|w| {
                     let source: Vec<u8> = (0..k * symbol_size).map(|i| (i * 31 + w * 7 + symbol_size) as u8).collect();

@@ -25,7 +25,7 @@ use crate::{
     code::{batch_width, decode_batch},
     error::{DecodeError, SliverError},
     metadata::VerifiedBlobMetadata,
-    sliver::{Sliver, expansion_root},
+    sliver::{Sliver, expansion_roots},
 };
 
 /// A sliver known to match the metadata of the blob it is decoded for.
@@ -243,28 +243,35 @@ impl<'a> BlobDecoder<'a> {
         let symbol = usize::from(symbol_size);
         let columns = usize::from(self.config.n_columns());
         let sliver_len = usize::from(self.config.sliver_symbols(axis)) * symbol;
-        let bad = (0..n_systematic)
-            .into_par_iter()
-            .filter(|i| !was_given[*i])
-            .map_init(
-                || vec![0u8; sliver_len],
-                |data, i| {
-                    match axis {
-                        SliverType::Primary => copy_padded(blob, i * columns * symbol, data),
-                        SliverType::Secondary => {
-                            for (row, dest) in data.chunks_exact_mut(symbol).enumerate() {
-                                copy_padded(blob, row * columns * symbol + i * symbol, dest);
+        let missing: Vec<usize> = (0..n_systematic).filter(|i| !was_given[*i]).collect();
+        // As many slivers at a time as one codec pass expands together (one when symbols are
+        // large), so the re-derived slivers never take much more than one sliver's memory each.
+        let group = crate::code::Packing::new(symbol).per_chunk();
+        let bad = missing
+            .par_chunks(group)
+            .filter_map(|indices| {
+                let datas: Vec<Vec<u8>> = indices
+                    .iter()
+                    .map(|&i| {
+                        let mut data = vec![0u8; sliver_len];
+                        match axis {
+                            SliverType::Primary => copy_padded(blob, i * columns * symbol, &mut data),
+                            SliverType::Secondary => {
+                                for (row, dest) in data.chunks_exact_mut(symbol).enumerate() {
+                                    copy_padded(blob, row * columns * symbol + i * symbol, dest);
+                                }
                             }
                         }
-                    }
+                        data
+                    })
+                    .collect();
+                let roots = expansion_roots(self.config, axis, symbol, &datas);
+                indices.iter().zip(roots).find_map(|(&i, root)| {
                     let index = SliverIndex(u16::try_from(i).expect("below n_shards"));
-                    let matches = Some(&expansion_root(self.config, axis, symbol, data))
-                        == self.metadata.sliver_hash(axis, index);
-                    (i, matches)
-                },
-            )
-            .find_first(|(_, matches)| !matches)
-            .map(|(i, _)| i);
+                    (Some(&root) != self.metadata.sliver_hash(axis, index)).then_some(i)
+                })
+            })
+            .find_first(|_| true);
         match bad {
             Some(i) => {
                 Err(DecodeError::InconsistentEncoding { axis, index: SliverIndex(u16::try_from(i).expect("below n")) })

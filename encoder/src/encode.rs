@@ -20,17 +20,16 @@
 use rayon::prelude::*;
 
 use crate::{
-    EncodingConfig, EncodingType, SliverIndex, SliverType,
-    code::with_code,
+    EncodingConfig, EncodingType, SliverIndex, SliverType, code,
     error::EncodeError,
     merkle::{self, Node, StreamingRoot},
     metadata::{BlobMetadata, SliverPairMetadata, VerifiedBlobMetadata},
     sliver::{Sliver, SliverPair},
 };
 
-/// Rows or columns extended per parallel step at most; their parity buffers are reused from
-/// step to step.
-const MAX_CHUNK: usize = 64;
+/// Rows or columns extended per parallel step at most (by the spill encoder too); their parity
+/// buffers are reused from step to step.
+pub(crate) const MAX_CHUNK: usize = 64;
 /// Bytes of parity held in flight at most (at least two rows or columns per step).
 const PARITY_BUDGET: usize = 32 << 20;
 
@@ -173,10 +172,7 @@ impl Shape {
     /// The parity of each of `rows` (source rows of `columns` symbols) into `parities`, in
     /// parallel.
     pub(crate) fn row_parities(&self, rows: &[impl AsRef<[u8]> + Sync], parities: &mut [Vec<u8>]) {
-        let (n, columns, symbol) = (self.n, self.columns, self.symbol);
-        parities.par_iter_mut().zip(rows).for_each(|(parity, row)| {
-            with_code(columns, n, symbol, |code| code.parity_into(row.as_ref(), parity));
-        });
+        code::parities_into(self.columns, self.n, self.symbol, rows, parities);
     }
 
     /// Extends each of the `n` columns to `n` symbols and returns the roots of every row and
@@ -220,6 +216,7 @@ pub(crate) struct ColumnPass<'a> {
 impl<'a> ColumnPass<'a> {
     /// A pass that takes at most `chunk` columns per step.
     pub(crate) fn new(shape: &'a Shape, chunk: usize) -> Self {
+        assert!(chunk <= MAX_CHUNK, "a step's row leaves are gathered in an array of MAX_CHUNK");
         let n = shape.n;
         Self {
             shape,
@@ -237,24 +234,25 @@ impl<'a> ColumnPass<'a> {
         debug_assert_eq!(first, self.column_roots.len(), "columns come in order");
         let chunk_len = sources.len();
         let mut roots = vec![Node::Empty; chunk_len];
+        code::parities_into(rows, n, symbol, sources, &mut self.parities);
         self.chunk_leaves
             .par_chunks_mut(n)
             .zip(roots.par_iter_mut())
-            .zip(self.parities.par_iter_mut())
+            .zip(self.parities.par_iter())
             .zip(sources.par_iter())
             .for_each(|(((column_leaves, root), parity), source)| {
-                let source = source.as_ref();
-                with_code(rows, n, symbol, |code| code.parity_into(source, parity));
-                merkle::hash_leaves(source, symbol, &mut column_leaves[..rows]);
+                merkle::hash_leaves(source.as_ref(), symbol, &mut column_leaves[..rows]);
                 merkle::hash_leaves(parity, symbol, &mut column_leaves[rows..]);
                 *root = merkle::root_of_leaf_hashes(column_leaves);
             });
         self.column_roots.extend(roots);
         let chunk_leaves = &self.chunk_leaves;
         self.row_trees.par_iter_mut().enumerate().for_each(|(row, tree)| {
-            for column_leaves in chunk_leaves.chunks_exact(n).take(chunk_len) {
-                tree.push(column_leaves[row]);
+            let mut leaves = [[0u8; 32]; MAX_CHUNK];
+            for (leaf, column_leaves) in leaves.iter_mut().zip(chunk_leaves.chunks_exact(n).take(chunk_len)) {
+                *leaf = column_leaves[row];
             }
+            tree.extend(&leaves[..chunk_len]);
         });
         &self.parities[..chunk_len]
     }

@@ -103,10 +103,11 @@ pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out
                 slot[0] = prefix;
                 slot[1..].copy_from_slice(item);
             }
-            let mut jobs: [HashManyJob<'_>; MAX_BATCH] = core::array::from_fn(|i| {
-                HashManyJob::new(&params, staging.get(i * stride..(i + 1) * stride).unwrap_or(&[]))
-            });
-            hash_many(jobs[..out.len()].iter_mut());
+            // Only as many jobs as inputs: a job is a whole hash state, and the inner levels of
+            // short runs pass a handful of inputs.
+            let mut jobs: Vec<HashManyJob<'_>> =
+                staging.chunks_exact(stride).take(out.len()).map(|input| HashManyJob::new(&params, input)).collect();
+            hash_many(jobs.iter_mut());
             for (digest, job) in out.iter_mut().zip(&jobs) {
                 *digest = to_digest(job.to_hash().as_bytes());
             }
@@ -144,7 +145,7 @@ fn next_level(mut level: Vec<Digest>) -> Vec<Digest> {
     parents
 }
 
-/// A Merkle root computed from leaf hashes pushed one at a time, keeping only one pending node
+/// A Merkle root computed from leaf hashes fed in order, keeping only one pending node
 /// per level: the encoder builds every row's tree this way while it walks the columns, instead
 /// of holding all `n * n` leaf hashes.
 #[derive(Debug, Clone, Default)]
@@ -155,11 +156,46 @@ pub(crate) struct StreamingRoot {
 }
 
 impl StreamingRoot {
-    /// Adds the next leaf hash.
-    pub(crate) fn push(&mut self, leaf: Digest) {
-        self.n_leaves += 1;
-        let mut carry = leaf;
-        for slot in self.pending.iter_mut() {
+    /// Adds the next leaf hashes. Runs of leaves that fill a whole subtree are hashed together,
+    /// several nodes per SIMD pass (one at a time, each inner node is a single-lane hash: most of
+    /// an encoding's row trees at small symbol sizes).
+    pub(crate) fn extend(&mut self, leaves: &[Digest]) {
+        let mut rest = leaves;
+        let mut level = [EMPTY; MAX_BATCH];
+        let mut parents = [EMPTY; MAX_BATCH / 2];
+        while !rest.is_empty() {
+            // The largest power of two of leaves that starts at a subtree boundary (pending
+            // levels below it are empty there) and that the run still holds.
+            let aligned = 1 << self.n_leaves.trailing_zeros().min(MAX_BATCH.trailing_zeros());
+            let size = (1usize << rest.len().ilog2()).min(aligned).min(MAX_BATCH);
+            let (block, tail) = rest.split_at(size);
+            let mut width = size;
+            level[..width].copy_from_slice(block);
+            while width > 1 {
+                width /= 2;
+                hash_prefixed_items(
+                    INNER_PREFIX,
+                    level[..2 * width].as_flattened(),
+                    2 * DIGEST_LEN,
+                    &mut parents[..width],
+                );
+                level[..width].copy_from_slice(&parents[..width]);
+            }
+            self.push_subtree(size.trailing_zeros() as usize, level[0]);
+            rest = tail;
+        }
+    }
+
+    /// Adds the root of a full subtree of `2^height` leaves; the tree must hold a multiple of
+    /// `2^height` leaves.
+    fn push_subtree(&mut self, height: usize, root: Digest) {
+        debug_assert_eq!(self.n_leaves % (1 << height), 0, "a subtree starts at its own boundary");
+        self.n_leaves += 1 << height;
+        if self.pending.len() < height {
+            self.pending.resize(height, None);
+        }
+        let mut carry = root;
+        for slot in &mut self.pending[height..] {
             match slot.take() {
                 Some(left) => carry = inner_hash(&left, &carry),
                 None => {
@@ -414,14 +450,18 @@ mod tests {
     }
 
     #[test]
-    fn streaming_root_equals_the_tree_root_for_every_leaf_count() {
-        for n in 0..=300 {
-            let hashes: Vec<Digest> = (0..n).map(|i: usize| leaf_hash(&i.to_le_bytes())).collect();
-            let mut streaming = StreamingRoot::default();
-            for hash in &hashes {
-                streaming.push(*hash);
+    fn streaming_root_fed_in_runs_equals_the_tree_root_for_every_leaf_count() {
+        // Runs shorter than, equal to and longer than one SIMD batch, starting on and off the
+        // subtree boundaries.
+        for run in [1, 2, 3, 37, 64, 100] {
+            for n in 0..=300 {
+                let hashes: Vec<Digest> = (0..n).map(|i: usize| leaf_hash(&i.to_le_bytes())).collect();
+                let mut streaming = StreamingRoot::default();
+                for chunk in hashes.chunks(run) {
+                    streaming.extend(chunk);
+                }
+                assert_eq!(streaming.root(), root_of_leaf_hashes(&hashes), "run={run} n={n}");
             }
-            assert_eq!(streaming.root(), root_of_leaf_hashes(&hashes), "n={n}");
         }
     }
 

@@ -195,6 +195,30 @@ impl VerifiedBlobMetadata {
         }
     }
 
+    /// [`verify_sliver`](Self::verify_sliver) for each of `slivers`, in order, with their hashes
+    /// computed together ([`Sliver::hashes`]): what a node does with a batch of uploaded slivers.
+    pub fn verify_slivers(&self, config: &EncodingConfig, slivers: &[&Sliver]) -> Vec<Result<(), SliverError>> {
+        let shapes: Vec<Result<(), SliverError>> =
+            slivers.iter().map(|sliver| self.check_sliver_shape(config, sliver)).collect();
+        let well_shaped: Vec<&Sliver> =
+            slivers.iter().zip(&shapes).filter(|(_, shape)| shape.is_ok()).map(|(sliver, _)| *sliver).collect();
+        let mut hashes = Sliver::hashes(config, &well_shaped).into_iter();
+        slivers
+            .iter()
+            .zip(shapes)
+            .map(|(sliver, shape)| {
+                shape?;
+                let hash = hashes.next().expect("one hash per well-shaped sliver");
+                let expected = self.sliver_hash(sliver.axis(), sliver.index()).expect("index checked");
+                if hash == *expected {
+                    Ok(())
+                } else {
+                    Err(SliverError::HashMismatch { axis: sliver.axis(), index: sliver.index() })
+                }
+            })
+            .collect()
+    }
+
     /// Checks a sliver's index, symbol size and symbol count, without hashing it.
     pub fn check_sliver_shape(&self, config: &EncodingConfig, sliver: &Sliver) -> Result<(), SliverError> {
         let expected = self.symbol_size(config);

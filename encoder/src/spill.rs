@@ -32,7 +32,7 @@ use std::{
 
 use crate::{
     EncodingConfig, SliverIndex, SliverPairIndex, SliverType,
-    encode::{ColumnPass, Shape, metadata_of},
+    encode::{ColumnPass, MAX_CHUNK, Shape, metadata_of},
     error::EncodeError,
     metadata::VerifiedBlobMetadata,
     sliver::Sliver,
@@ -41,8 +41,6 @@ use crate::{
 /// Bytes of rows or columns (with their parity) one step holds at most, unless two rows or
 /// columns of the expanded matrix are larger.
 pub const WORKING_BUDGET: usize = 64 << 20;
-/// Rows or columns per step at most.
-const MAX_CHUNK: usize = 64;
 
 /// Why a blob could not be encoded to a spill file.
 #[derive(Debug, thiserror::Error)]

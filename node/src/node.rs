@@ -722,23 +722,57 @@ struct SliverUpload {
 }
 
 impl SliverUpload {
-    /// Checks every sliver of `batch` (all of `blob_id`) with [`SliverUpload::check`]: all pass,
-    /// or the first that fails is named.
+    /// Checks every sliver of `batch` (all of `blob_id`) as [`SliverUpload::check`] checks one,
+    /// hashing them together (`VerifiedBlobMetadata::verify_slivers`): all pass, or one that
+    /// fails is named (a misplaced or malformed one before any is hashed, then the first whose
+    /// hash is wrong).
     fn check_batch(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Vec<(ShardIndex, Sliver)>, NodeError> {
-        batch
+        let placed = batch
             .slivers
             .into_iter()
             .map(|batched| {
                 let (pair, axis) = (batched.pair, batched.axis);
-                self.check(blob_id, pair, axis, || batched.into_sliver())
+                self.place(blob_id, pair, axis, || batched.into_sliver()).map(|(shard, sliver)| (pair, shard, sliver))
             })
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        let metadata = self.metadata.as_ref().ok_or(NodeError::MetadataFirst(*blob_id))?;
+        let slivers: Vec<&Sliver> = placed.iter().map(|(_, _, sliver)| sliver).collect();
+        let verdicts = metadata.verify_slivers(&self.config, &slivers);
+        for ((pair, _, sliver), verdict) in placed.iter().zip(verdicts) {
+            verdict.map_err(|source| NodeError::WrongSliver {
+                blob_id: *blob_id,
+                pair: *pair,
+                axis: sliver.axis(),
+                source,
+            })?;
+        }
+        Ok(placed.into_iter().map(|(_, shard, sliver)| (shard, sliver)).collect())
     }
 
-    /// Checks a sliver of `axis` for pair `pair`: the pair in range and of a shard this node
-    /// holds, then the sliver (`decode`d only now) of the pair's index and matching the metadata.
-    /// Returns its shard and the sliver.
+    /// Checks a sliver of `axis` for pair `pair`: [`SliverUpload::place`], then its hash against
+    /// the metadata. Returns its shard and the sliver.
     fn check(
+        &self,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        decode: impl FnOnce() -> Result<Sliver, floe_encoder::error::SliverError>,
+    ) -> Result<(ShardIndex, Sliver), NodeError> {
+        let (shard, sliver) = self.place(blob_id, pair, axis, decode)?;
+        let metadata = self.metadata.as_ref().ok_or(NodeError::MetadataFirst(*blob_id))?;
+        metadata.verify_sliver(&self.config, &sliver).map_err(|source| NodeError::WrongSliver {
+            blob_id: *blob_id,
+            pair,
+            axis,
+            source,
+        })?;
+        Ok((shard, sliver))
+    }
+
+    /// Everything but the hash: the pair in range and of a shard this node holds, the metadata
+    /// stored, then the sliver (`decode`d only now) of the pair's index. Returns its shard and
+    /// the sliver.
+    fn place(
         &self,
         blob_id: &BlobId,
         pair: SliverPairIndex,
@@ -753,18 +787,14 @@ impl SliverUpload {
         if !self.shards.contains(&shard) {
             return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: self.epoch });
         }
-        let metadata = self.metadata.as_ref().ok_or(NodeError::MetadataFirst(*blob_id))?;
+        if self.metadata.is_none() {
+            return Err(NodeError::MetadataFirst(*blob_id));
+        }
         let sliver = decode().map_err(|source| NodeError::MalformedSliver { axis, source })?;
         let expected = pair.sliver_index(axis, n_shards);
         if sliver.index() != expected {
             return Err(NodeError::WrongSliverIndex { axis, pair, expected, actual: sliver.index() });
         }
-        metadata.verify_sliver(&self.config, &sliver).map_err(|source| NodeError::WrongSliver {
-            blob_id: *blob_id,
-            pair,
-            axis,
-            source,
-        })?;
         Ok((shard, sliver))
     }
 }
