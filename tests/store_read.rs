@@ -4,7 +4,8 @@
 use std::{sync::Arc, time::Duration};
 
 use floe_client::{
-    BatchStoreError, FloeClient, NoProgress, PhaseTimes, Settings, SpillOptions, StoreError, StoreOptions, StoreOutcome, StorePhase,
+    BatchStoreError, FloeClient, NoProgress, PhaseTimes, Settings, SpillOptions, StoreError, StoreOptions,
+    StoreOutcome, StorePhase,
 };
 use floe_encoder::EncodingConfig;
 use floe_tests::{DEFAULT, SMALL, TestNet, random_bytes};

@@ -23,7 +23,9 @@ use floe_chain::{
     gas_budget, split_payment,
 };
 use floe_encoder::{EncodingConfig, certificate::Certificate, error::EncodeError, metadata::BlobMetadata};
-use sui_sdk_types::{Address, GasCostSummary, Identifier, ObjectData, ObjectReference, Owner, StructTag, TypeTag};
+use sui_sdk_types::{
+    Address, Digest, GasCostSummary, Identifier, ObjectData, ObjectReference, Owner, StructTag, TypeTag,
+};
 use sui_transaction_builder::{Argument, Function, ObjectInput, TransactionBuilder};
 
 use crate::{
@@ -71,9 +73,58 @@ pub enum ChainError {
         /// "registrations" or "certifications".
         what: &'static str,
     },
-    /// The chain's answer lacks something the call must produce.
-    #[error("unexpected chain answer: {0}")]
-    Unexpected(String),
+    /// An executed transaction lacks an event the call must produce.
+    #[error("transaction {digest} did not emit the expected {event} event")]
+    MissingEvent {
+        /// The transaction.
+        digest: Digest,
+        /// The event's name.
+        event: &'static str,
+    },
+    /// An executed transaction emitted another number of events than the call produces.
+    #[error("transaction {digest} emitted {actual} {event} events, not {expected}")]
+    EventCount {
+        /// The transaction.
+        digest: Digest,
+        /// The event's name.
+        event: &'static str,
+        /// As many as the call's commands.
+        expected: usize,
+        /// As many as the transaction emitted.
+        actual: usize,
+    },
+    /// An executed transaction's effects lack an object its event names.
+    #[error("transaction {digest} did not write object {object_id}")]
+    MissingObject {
+        /// The transaction.
+        digest: Digest,
+        /// The object the event names.
+        object_id: Address,
+    },
+    /// An object holds other data than the call reads (a package where a Move struct belongs).
+    #[error("object {object_id} is not a Move object: {what}")]
+    NotAMoveObject {
+        /// The object.
+        object_id: Address,
+        /// What the call expected there.
+        what: &'static str,
+    },
+    /// A staking pool lacks the exchange rate a stake's value is computed with.
+    #[error("pool {pool} lacks the exchange rate of epoch {epoch} (latest epoch {latest})")]
+    MissingExchangeRate {
+        /// The pool.
+        pool: Address,
+        /// The epoch whose rate is missing.
+        epoch: u32,
+        /// The pool's latest epoch.
+        latest: u32,
+    },
+    /// A pool shows no pending commission change right after the transaction that set one.
+    #[error("pool {pool} shows no commission change after the transaction that set one")]
+    CommissionNotApplied {
+        /// The pool.
+        pool: Address,
+    },
     /// The client was made without a chain (`FloeClient::with_committee`): it reads and
     /// uploads, but cannot read or change anything on chain.
     #[error("this client has no chain connection")]
@@ -413,7 +464,7 @@ impl ChainAccess {
             Err(error) => return Err(error.into()),
         };
         let ObjectData::Struct(data) = object.data() else {
-            return Err(ChainError::Unexpected(format!("attributes field {field_id} of blob {id} is a package")));
+            return Err(ChainError::NotAMoveObject { object_id: field_id, what: "a blob's attributes field" });
         };
         let field: DynamicField<Vec<u8>, VecMap<String, String>> =
             bcs::from_bytes(data.contents()).map_err(|source| ChainError::Attributes { id, source })?;
@@ -560,9 +611,7 @@ impl ChainAccess {
                 Ok(FloeEvent::BlobRegistered(registered)) => Some(registered),
                 _ => None,
             })
-            .ok_or_else(|| {
-                ChainError::Unexpected(format!("transaction {} emitted no BlobRegistered", executed.digest))
-            })?;
+            .ok_or(ChainError::MissingEvent { digest: executed.digest, event: "BlobRegistered" })?;
         self.registration(sender, &executed, &registered).await
     }
 
@@ -573,9 +622,9 @@ impl ChainAccess {
         executed: &Executed,
         event: &BlobRegistered,
     ) -> Result<Registered, ChainError> {
-        let object = executed.reference_of(&event.object_id).ok_or_else(|| {
-            ChainError::Unexpected(format!("transaction {} did not write Blob {}", executed.digest, event.object_id))
-        })?;
+        let object = executed
+            .reference_of(&event.object_id)
+            .ok_or(ChainError::MissingObject { digest: executed.digest, object_id: event.object_id })?;
         self.owned.registered(sender, event.blob_id, event.object_id).await;
         Ok(Registered { object, end_epoch: event.end_epoch })
     }
@@ -616,12 +665,12 @@ impl ChainAccess {
             })
             .collect();
         if registered.len() != blobs.len() {
-            return Err(ChainError::Unexpected(format!(
-                "transaction {} registered {} blobs, not {}",
-                executed.digest,
-                registered.len(),
-                blobs.len()
-            )));
+            return Err(ChainError::EventCount {
+                digest: executed.digest,
+                event: "BlobRegistered",
+                expected: blobs.len(),
+                actual: registered.len(),
+            });
         }
         let mut done = Vec::with_capacity(registered.len());
         for event in &registered {

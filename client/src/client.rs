@@ -1262,7 +1262,7 @@ mod tests {
         let error = StoreError::Unfinished {
             blob_id: BlobId([1; 32]),
             object_id: Address::new([2; 32]),
-            source: ChainError::Unexpected("the chain went away".into()),
+            source: ChainError::NoChain,
         };
         let text = error.to_string();
         assert!(text.contains(&Address::new([2; 32]).to_string()) && text.contains("resumes"), "{text}");

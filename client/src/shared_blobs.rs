@@ -74,7 +74,7 @@ impl ChainAccess {
                 Ok(FloeEvent::BlobShared(shared)) => Some(shared.object_id),
                 _ => None,
             })
-            .ok_or_else(|| ChainError::Unexpected(format!("transaction {} emitted no BlobShared", executed.digest)))
+            .ok_or(ChainError::MissingEvent { digest: executed.digest, event: "BlobShared" })
     }
 
     /// Adds `amount` FROST of the signer's WAL to shared blob `id`; returns its funds after.

@@ -249,10 +249,14 @@ async fn value_of(chain: &ChainAccess, staked: &StakedWal, pool: &StakingPool) -
         (Some(activation), Some(valuation)) => {
             Ok(stake_value(staked.principal, &activation, &valuation, pool.rewards_pool))
         }
-        _ => Err(ChainError::Unexpected(format!(
-            "pool {} lacks the exchange rate of epoch {} or {valued_at} (latest epoch {})",
-            pool.id, staked.activation_epoch, pool.latest_epoch
-        ))),
+        (None, _) => Err(ChainError::MissingExchangeRate {
+            pool: pool.id,
+            epoch: staked.activation_epoch,
+            latest: pool.latest_epoch,
+        }),
+        (_, None) => {
+            Err(ChainError::MissingExchangeRate { pool: pool.id, epoch: valued_at, latest: pool.latest_epoch })
+        }
     }
 }
 
@@ -260,13 +264,15 @@ async fn value_of(chain: &ChainAccess, staked: &StakedWal, pool: &StakingPool) -
 fn event<E>(
     chain: &ChainAccess,
     executed: &floe_chain::Executed,
-    what: &str,
+    what: &'static str,
     pick: impl Fn(FloeEvent) -> Option<E>,
 ) -> Result<E, ChainError> {
     let packages = &chain.deployment().packages;
-    executed.events.iter().find_map(|event| FloeEvent::from_event(packages, event).ok().and_then(&pick)).ok_or_else(
-        || ChainError::Unexpected(format!("transaction {} did not emit the expected {what} event", executed.digest)),
-    )
+    executed
+        .events
+        .iter()
+        .find_map(|event| FloeEvent::from_event(packages, event).ok().and_then(&pick))
+        .ok_or_else(|| ChainError::MissingEvent { digest: executed.digest, event: what })
 }
 
 impl ChainAccess {
@@ -507,9 +513,7 @@ impl ChainAccess {
         let (cap, _) =
             self.operator_call(|chain, builder, cap| chain.calls.set_next_commission(builder, cap, rate)).await?;
         let pool = self.reader.pool(cap.node_id).await?;
-        pool.next_commission.map(|change| change.epoch).ok_or_else(|| {
-            ChainError::Unexpected(format!("pool {} shows no commission change after setting one", cap.node_id))
-        })
+        pool.next_commission.map(|change| change.epoch).ok_or(ChainError::CommissionNotApplied { pool: cap.node_id })
     }
 
     /// Collects the signer's node's commission into a WAL coin the signer keeps; returns the
