@@ -42,6 +42,14 @@ async fn publisher_and_aggregator_round_trip_with_ranges_and_object_ids() {
 
     let unknown = http.get(format!("{base}/v1/blobs/{}", "A".repeat(43))).send().await.unwrap();
     assert_eq!(unknown.status(), 404, "an unknown blob id must be 404");
+    // By object id: an object that does not exist, and one that is no Blob (the Clock), are not
+    // found; neither is the upstream's failure.
+    for (object, what) in [(format!("0x{}", "ab".repeat(32)), "a missing object"), ("0x6".to_owned(), "the Clock")] {
+        let answer = http.get(format!("{base}/v1/blobs/by-object-id/{object}")).send().await.unwrap();
+        assert_eq!(answer.status(), 404, "{what}");
+        let body: serde_json::Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+        assert!(body["error"]["message"].is_string(), "{what}: {body}");
+    }
     net.shutdown().await;
 }
 

@@ -11,6 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use backon::{ExponentialBuilder, Retryable};
+use floe_chain::ClientError;
 use floe_encoder::BlobId;
 use sui_sdk_types::Address;
 
@@ -19,6 +20,7 @@ use super::{
     range::{self, RangeRequest},
 };
 use crate::{
+    ChainError,
     blob_stream::{BlobReader, ReadBudget},
     client::{Certification, FloeClient},
     read::ReadError,
@@ -201,8 +203,15 @@ pub(super) async fn by_object_id(
     let chain = client.chain().ok_or_else(|| {
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "this aggregator has no chain connection to look objects up")
     })?;
-    let (blob, _) =
-        chain.blob(object_id).await.map_err(|error| ApiError::new(StatusCode::NOT_FOUND, error.to_string()))?;
+    let (blob, _) = chain.blob(object_id).await.map_err(|error| {
+        // An object that is missing or is no Blob is the request's fault; anything else (the
+        // chain unreachable, a refused read) is the upstream's.
+        let status = match &error {
+            ChainError::Client(ClientError::ObjectNotFound(_)) | ChainError::NotABlob { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        ApiError::new(status, error.to_string())
+    })?;
     if !blob.is_certified() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
