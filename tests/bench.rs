@@ -83,12 +83,19 @@ pub struct NetworkProcess {
 
 impl NetworkProcess {
     /// Starts `nodes` storage nodes sharing `shards` shards (and the devnet, each transaction
-    /// waiting `finality_delay` as on a real chain) under `dir`, and waits until they have read
-    /// the chain so far.
-    pub fn start(nodes: usize, shards: u16, dir: &std::path::Path, finality_delay: Duration) -> Self {
+    /// waiting `finality_delay` as on a real chain) under `dir`, waits until they have read the
+    /// chain so far, then stops the last `down` of them (their connections are refused, as a
+    /// node's that is down).
+    pub fn start(nodes: usize, shards: u16, dir: &std::path::Path, finality_delay: Duration, down: usize) -> Self {
         let delay_ms = finality_delay.as_millis().to_string();
         let mut child = Command::new(std::env::current_exe().expect("this program"))
-            .args([SERVE_NETWORK, &format!("{nodes}x{shards}"), &dir.display().to_string(), &delay_ms])
+            .args([
+                SERVE_NETWORK,
+                &format!("{nodes}x{shards}"),
+                &dir.display().to_string(),
+                &delay_ms,
+                &down.to_string(),
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -126,6 +133,7 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
     let (nodes, shards) = parse_shape(&args[1]);
     let dir = &args[2];
     let finality_delay = Duration::from_millis(args[3].parse().expect("the finality delay in ms"));
+    let down: usize = args[4].parse().expect("the number of nodes down");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
         let mut config = LocalnetConfig::new(dir);
@@ -136,7 +144,7 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
         config.indexer = false;
         config.daemon = false;
         config.finality_delay = finality_delay;
-        let localnet = Localnet::start(config).await.expect("the local network starts");
+        let mut localnet = Localnet::start(config).await.expect("the local network starts");
         // Every node must have read the chain so far, or the first store waits for followers
         // still replaying the genesis checkpoints.
         let tip = localnet.chain().service_info().await.expect("the chain answers").checkpoint_height;
@@ -145,6 +153,9 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
             while node.chain_state().next_checkpoint() <= tip {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
+        }
+        for index in nodes.saturating_sub(down)..nodes {
+            localnet.stop_node(index).await.expect("the node stops");
         }
         println!("ready {}", localnet.deployment_path().display());
         std::io::stdout().flush().expect("stdout");

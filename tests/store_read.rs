@@ -204,11 +204,23 @@ async fn a_store_uploads_alongside_its_registration_and_nodes_that_hold_nothing_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_store_detaching_its_tail_answers_once_certified_and_its_upload_to_a_node_down_ends_with_the_grace_period() {
-    // 4 nodes of 3 shards: the other three are a quorum. The node down is retried for far longer
-    // than the grace period, so only the grace period ends its upload.
+async fn a_store_detaching_its_tail_answers_once_certified_and_its_upload_to_a_silent_node_ends_with_the_grace_period()
+{
+    // 4 nodes of 3 shards: the other three are a quorum. Node 3 is replaced by a listener that
+    // takes connections and never answers (a node that refuses connections is not waited for at
+    // all once the blob is certified: `client/tests/store_read.rs`), so only the grace period
+    // ends its upload.
     let mut net = TestNet::start(SMALL).await;
+    let silent_url = net.localnet.node_urls()[3].clone();
     net.localnet.stop_node(3).await.expect("the node stops");
+    let address = silent_url.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
+    let silent = tokio::net::TcpListener::bind(address).await.expect("the stopped node's port is free");
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
     let settings = Settings {
         store_attempts: 1000,
         retry_delay: Duration::from_millis(100),
@@ -253,6 +265,7 @@ async fn a_store_detaching_its_tail_answers_once_certified_and_its_upload_to_a_n
         .unwrap();
     assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{stored:?}");
     assert!(kept.took(StorePhase::Stragglers).is_some(), "a tail was detached beyond the bound");
+    holder.abort();
     net.shutdown().await;
 }
 

@@ -13,7 +13,11 @@
 //! others. The certificate is then handed on to be certified on chain, while the slower nodes
 //! keep uploading for a grace period: nodes that missed the upload recover their slivers from
 //! the others after certification. What is handed on may answer the store's caller before the
-//! grace period ends (`FloeClient::store_detaching_tail`, for the publisher).
+//! grace period ends (`FloeClient::store_detaching_tail`, for the publisher). Once the certificate
+//! is handed on and done, nodes that gave no answer at all to their last attempt (connection
+//! refused, reset or timed out, and waiting to be retried) are not waited for: a node that is
+//! down would otherwise hold every store for the whole grace period. Nodes that answer, however
+//! slowly, keep theirs.
 //!
 //! The slivers come from an [`UploadSource`]: an [`EncodedBlob`] in memory, or a [`SpilledBlob`]
 //! whose slivers are read back from its spill file as they are sent. Either way at most
@@ -197,6 +201,7 @@ where
     let loaded = Semaphore::new((settings.max_upload_bytes >> 10).max(1));
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
+    let reachability = Reachability::new(committee.members().len());
     let job = MemberUpload {
         committee,
         encoded,
@@ -211,6 +216,7 @@ where
         stored: &stored,
         total_slivers,
         clock: &clock,
+        reachability: &reachability,
     };
     let mut tasks: FuturesUnordered<_> = (0..committee.members().len())
         .map(|member| {
@@ -248,9 +254,31 @@ where
             Some((member, result)) = tasks.next() => gathered.record(committee, member, result, progress),
         }
     };
+    let mut changes = reachability.changes();
     let stragglers = async {
-        while let Some((member, result)) = tasks.next().await {
-            gathered.record(committee, member, result, progress);
+        loop {
+            let running = (0..committee.members().len()).filter(|member| !gathered.finished.contains(member));
+            let unreachable: Vec<usize> =
+                running.clone().filter(|&member| reachability.is_unreachable(member)).collect();
+            if unreachable.len() == running.count() {
+                if !unreachable.is_empty() {
+                    let names: Vec<&str> =
+                        unreachable.iter().map(|&member| committee.members()[member].name.as_str()).collect();
+                    tracing::info!(
+                        nodes = ?names,
+                        "not waiting for nodes that do not answer; they recover their slivers after certification"
+                    );
+                }
+                break;
+            }
+            tokio::select! {
+                next = tasks.next() => match next {
+                    Some((member, result)) => gathered.record(committee, member, result, progress),
+                    None => break,
+                },
+                // A member that stops answering may be the last one running.
+                _ = changes.changed() => {}
+            }
         }
     };
     if tokio::time::timeout_at(grace_deadline, stragglers).await.is_err() {
@@ -268,6 +296,8 @@ where
 struct Gathered {
     needed: u64,
     weight: u64,
+    /// Members whose upload ended, confirmed or failed.
+    finished: std::collections::BTreeSet<usize>,
     confirmations: Vec<(u16, SignedMessage)>,
     failures: Failures,
 }
@@ -280,6 +310,7 @@ impl Gathered {
         result: Result<SignedMessage, SourceFailure>,
         progress: &dyn Progress,
     ) {
+        self.finished.insert(member);
         match result {
             Ok(signed) => {
                 self.weight += committee.weight(member);
@@ -372,6 +403,42 @@ impl<'a> QuorumClock<'a> {
     }
 }
 
+/// Which members gave no answer at all to their last attempt (a transport failure: refused,
+/// reset, timed out) and wait for a retry. Once the blob is certified the upload stops waiting
+/// for them.
+struct Reachability {
+    unreachable: Vec<std::sync::atomic::AtomicBool>,
+    /// Bumped whenever a member becomes unreachable.
+    changed: watch::Sender<()>,
+}
+
+impl Reachability {
+    fn new(members: usize) -> Self {
+        Self {
+            unreachable: (0..members).map(|_| std::sync::atomic::AtomicBool::new(false)).collect(),
+            changed: watch::channel(()).0,
+        }
+    }
+
+    /// Member `member`'s attempt ended with `outcome`.
+    fn attempted<T>(&self, member: usize, outcome: &Result<T, NodeApiError>) {
+        let unreachable = matches!(outcome, Err(NodeApiError::Transport { .. }));
+        let was = self.unreachable[member].swap(unreachable, std::sync::atomic::Ordering::Relaxed);
+        if unreachable && !was {
+            self.changed.send_replace(());
+        }
+    }
+
+    fn is_unreachable(&self, member: usize) -> bool {
+        self.unreachable[member].load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A receiver woken by each member that becomes unreachable from now on.
+    fn changes(&self) -> watch::Receiver<()> {
+        self.changed.subscribe()
+    }
+}
+
 /// What every member's upload shares.
 #[derive(Clone)]
 struct MemberUpload<'a> {
@@ -391,6 +458,7 @@ struct MemberUpload<'a> {
     stored: &'a std::sync::atomic::AtomicU64,
     total_slivers: u64,
     clock: &'a QuorumClock<'a>,
+    reachability: &'a Reachability,
 }
 
 impl MemberUpload<'_> {
@@ -400,8 +468,8 @@ impl MemberUpload<'_> {
             .with_max_times(self.settings.store_attempts.saturating_sub(1))
     }
 
-    /// Runs `request` under the global limit, retrying transient failures.
-    async fn with_retries<T, F, Fut>(&self, request: F) -> Result<T, NodeApiError>
+    /// Runs `request` to member `member` under the global limit, retrying transient failures.
+    async fn with_retries<T, F, Fut>(&self, member: usize, request: F) -> Result<T, NodeApiError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, NodeApiError>>,
@@ -413,7 +481,9 @@ impl MemberUpload<'_> {
             async move {
                 // The semaphore is never closed, so acquiring only waits.
                 let _permit = global.acquire_owned().await.ok();
-                attempt.await
+                let outcome = attempt.await;
+                self.reachability.attempted(member, &outcome);
+                outcome
             }
         })
         .retry(self.policy())
@@ -434,7 +504,7 @@ impl MemberUpload<'_> {
     /// Sends one store request: while the registration is on its way, once, for the node to
     /// hold; if the node does not hold it (it holds too much already, or predates optimistic
     /// uploads), again once the registration has landed, with retries.
-    async fn send<F, Fut>(&self, request: F) -> Result<Accepted, NodeApiError>
+    async fn send<F, Fut>(&self, member: usize, request: F) -> Result<Accepted, NodeApiError>
     where
         F: Fn(Registration) -> Fut,
         Fut: Future<Output = Result<Accepted, NodeApiError>>,
@@ -442,7 +512,9 @@ impl MemberUpload<'_> {
         if self.registration.now().is_none() {
             let early = async {
                 let _permit = self.global.acquire().await.ok();
-                request(Registration::OnItsWay).await
+                let outcome = request(Registration::OnItsWay).await;
+                self.reachability.attempted(member, &outcome);
+                outcome
             };
             match early.await {
                 Ok(accepted) => return Ok(accepted),
@@ -455,7 +527,7 @@ impl MemberUpload<'_> {
             }
         }
         let wait = self.settings.registration_wait;
-        self.with_retries(|| request(Registration::Landed { wait })).await
+        self.with_retries(member, || request(Registration::Landed { wait })).await
     }
 
     /// Metadata, then the member's slivers, then its confirmation.
@@ -480,13 +552,13 @@ impl MemberUpload<'_> {
         let Some(expected) = self.expected().await else {
             return Err(SourceFailure::Unregistered);
         };
-        let confirmed = match self.with_retries(|| node.confirmation(&expected, wait, timeout)).await {
+        let confirmed = match self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await {
             Err(error) if held => {
                 // What the node held before the registration is gone (it expired, or storing it
                 // failed): send it all again, now that the registration has landed.
                 tracing::info!(node = %info.name, %error, "data held before the registration is missing; sending it again");
                 self.send_data(member, &node, true).await?;
-                self.with_retries(|| node.confirmation(&expected, wait, timeout)).await
+                self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await
             }
             confirmed => confirmed,
         };
@@ -506,7 +578,7 @@ impl MemberUpload<'_> {
             }
         };
         let metadata = self.encoded.metadata();
-        note(self.send(|registration| node.put_metadata(metadata, registration, timeout)).await?);
+        note(self.send(member, |registration| node.put_metadata(metadata, registration, timeout)).await?);
         self.clock.passed(member, 0);
 
         let blob_id = *metadata.blob_id();
@@ -547,8 +619,10 @@ impl MemberUpload<'_> {
                     // Spilled slivers were read into memory for the body; they are in it now.
                     drop(loaded);
                     note(
-                        self.send(|registration| node.put_slivers(&blob_id, body.clone(), registration, timeout))
-                            .await?,
+                        self.send(member, |registration| {
+                            node.put_slivers(&blob_id, body.clone(), registration, timeout)
+                        })
+                        .await?,
                     );
                     if !again {
                         let count = batch.len() as u64;

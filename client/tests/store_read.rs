@@ -94,6 +94,31 @@ async fn an_upload_does_not_wait_for_nodes_that_never_answer_beyond_the_grace_pe
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_certified_an_upload_does_not_wait_out_the_grace_period_for_a_node_that_refuses_connections() {
+    // 10 shards need 7 for a quorum; node 3 (2 shards) is stopped, so its connections are
+    // refused. It is retried far longer than the test's bound, and its grace period is longer
+    // still: only giving up on a node that does not answer ends the upload in time.
+    let mut cluster = cluster(&[3, 3, 2, 2]).await;
+    cluster.stop(3).await;
+    let settings = floe_client::Settings {
+        store_attempts: 10_000,
+        retry_delay: Duration::from_millis(100),
+        quorum_grace: Duration::from_secs(600),
+        ..common::quick_settings()
+    };
+    let client = floe_client::FloeClient::with_committee(cluster.committee(), settings);
+    let encoded = encode(client.committee().config(), &blob(20_000, 12)).unwrap();
+    cluster.register(*encoded.metadata.blob_id(), 12);
+    let upload = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress);
+    let certificate = tokio::time::timeout(Duration::from_secs(60), upload)
+        .await
+        .expect("the upload stops waiting for the node that refuses connections")
+        .unwrap();
+    assert_eq!(certificate.signers, vec![0, 1, 2]);
+    certificate.verify(client.committee().certificate_committee(), Threshold::Quorum).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_to_too_few_live_nodes_fails_naming_the_weight_and_the_failures() {
     let mut cluster = cluster(&[3, 3, 2, 2]).await;
     // 10 shards need 7 for a quorum; with 5 shards down at most 5 confirm.

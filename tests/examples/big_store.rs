@@ -102,7 +102,7 @@ fn main() {
     );
     let starting = Instant::now();
     let network_dir = work.path().join("network");
-    let network = NetworkProcess::start(nodes, shards, &network_dir, std::time::Duration::ZERO);
+    let network = NetworkProcess::start(nodes, shards, &network_dir, std::time::Duration::ZERO, 0);
     println!("network up in {:.1} s", starting.elapsed().as_secs_f64());
     let child = |args: &[&str]| {
         let output = Command::new(std::env::current_exe().expect("this program"))

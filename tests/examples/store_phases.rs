@@ -7,6 +7,8 @@
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100,100x1000 --sizes 100B,1MiB,16MiB,64MiB --runs 2
 //! # a chain as slow to finality as a real one; the upload waiting for the registration, as before
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --finality-ms 400 --upload-after-register
+//! # one of the ten nodes down (stopped once the network is up: its connections are refused)
+//! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --nodes-down 1
 //! ```
 //!
 //! The local network (devnet and storage nodes, `NODESxSHARDS`) runs in a child process (this
@@ -37,7 +39,7 @@ use floe_tests::{
 };
 
 const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1] \
-                     [--finality-ms 0] [--upload-after-register]";
+                     [--finality-ms 0] [--upload-after-register] [--nodes-down 0]";
 
 struct Args {
     shapes: Vec<(usize, u16)>,
@@ -48,6 +50,8 @@ struct Args {
     /// The upload waits for the register transaction (`Settings::upload_before_registration`
     /// off), instead of running alongside it.
     upload_after_register: bool,
+    /// Storage nodes stopped once the network is up (the last ones): stores run with them down.
+    nodes_down: usize,
 }
 
 fn parse_args(args: &[String]) -> Args {
@@ -57,6 +61,7 @@ fn parse_args(args: &[String]) -> Args {
         runs: 1,
         finality_delay: Duration::ZERO,
         upload_after_register: false,
+        nodes_down: 0,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -70,6 +75,7 @@ fn parse_args(args: &[String]) -> Args {
             "--sizes" => parsed.sizes = value.split(',').map(parse_size).collect(),
             "--runs" => parsed.runs = value.parse().expect("a number of runs"),
             "--finality-ms" => parsed.finality_delay = Duration::from_millis(value.parse().expect("milliseconds")),
+            "--nodes-down" => parsed.nodes_down = value.parse().expect("a number of nodes"),
             other => panic!("unknown flag {other}; usage: {USAGE}"),
         }
     }
@@ -118,9 +124,10 @@ fn main() {
     let phase_names: Vec<&str> = StorePhase::ALL.iter().map(|phase| phase.name()).collect();
     println!(
         "store phases (ms); peak = client peak RSS during the store (MiB), vs = peak / (blob + slivers); \
-         finality delay {} ms; upload {} the register transaction; load {}",
+         finality delay {} ms; upload {} the register transaction; {} node(s) down; load {}",
         args.finality_delay.as_millis(),
         if args.upload_after_register { "after" } else { "alongside" },
+        args.nodes_down,
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .split_whitespace()
@@ -131,7 +138,7 @@ fn main() {
     for (nodes, shards) in &args.shapes {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let started = Instant::now();
-        let network = NetworkProcess::start(*nodes, *shards, dir.path(), args.finality_delay);
+        let network = NetworkProcess::start(*nodes, *shards, dir.path(), args.finality_delay, args.nodes_down);
         let deployment_path = network.deployment_path.clone();
         println!(
             "\n{nodes} nodes, {shards} shards (network up in {:.1} s)\n{:>8} {:>7} {:>7} {:>5} | {} | {:>6} | {:>5} {:>5} {:>6} {:>4}",
