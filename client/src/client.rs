@@ -876,7 +876,8 @@ impl FloeClient {
 
     /// Stores many blobs as separate `Blob` objects at once: encodes them all, registers them
     /// [`BLOBS_PER_TRANSACTION`] per transaction (one WAL payment each), uploads
-    /// `concurrency` at a time alongside those transactions, and certifies them [`BLOBS_PER_TRANSACTION`] per transaction.
+    /// `concurrency` at a time alongside those transactions, and certifies them
+    /// [`BLOBS_PER_TRANSACTION`] per transaction.
     /// Unlike [`FloeClient::store`] it does not look for blobs already stored or registered
     /// (every blob is paid for) and does not span an epoch change: a batch whose epoch ends
     /// between upload and certify fails with the blobs registered, and storing one of them again

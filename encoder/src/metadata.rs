@@ -187,8 +187,13 @@ impl VerifiedBlobMetadata {
     /// Checks a sliver's shape and symbol size, then its hash, against this metadata.
     pub fn verify_sliver(&self, config: &EncodingConfig, sliver: &Sliver) -> Result<(), SliverError> {
         self.check_sliver_shape(config, sliver)?;
+        self.check_hash(sliver, &sliver.hash(config))
+    }
+
+    /// Compares `hash`, a well-shaped sliver's, with the one this metadata lists for it.
+    fn check_hash(&self, sliver: &Sliver, hash: &Node) -> Result<(), SliverError> {
         let expected = self.sliver_hash(sliver.axis(), sliver.index()).expect("index checked");
-        if sliver.hash(config) == *expected {
+        if hash == expected {
             Ok(())
         } else {
             Err(SliverError::HashMismatch { axis: sliver.axis(), index: sliver.index() })
@@ -208,13 +213,7 @@ impl VerifiedBlobMetadata {
             .zip(shapes)
             .map(|(sliver, shape)| {
                 shape?;
-                let hash = hashes.next().expect("one hash per well-shaped sliver");
-                let expected = self.sliver_hash(sliver.axis(), sliver.index()).expect("index checked");
-                if hash == *expected {
-                    Ok(())
-                } else {
-                    Err(SliverError::HashMismatch { axis: sliver.axis(), index: sliver.index() })
-                }
+                self.check_hash(sliver, &hashes.next().expect("one hash per well-shaped sliver"))
             })
             .collect()
     }

@@ -735,17 +735,8 @@ impl SliverUpload {
                 self.place(blob_id, pair, axis, || batched.into_sliver()).map(|(shard, sliver)| (pair, shard, sliver))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let metadata = self.metadata.as_ref().ok_or(NodeError::MetadataFirst(*blob_id))?;
-        let slivers: Vec<&Sliver> = placed.iter().map(|(_, _, sliver)| sliver).collect();
-        let verdicts = metadata.verify_slivers(&self.config, &slivers);
-        for ((pair, _, sliver), verdict) in placed.iter().zip(verdicts) {
-            verdict.map_err(|source| NodeError::WrongSliver {
-                blob_id: *blob_id,
-                pair: *pair,
-                axis: sliver.axis(),
-                source,
-            })?;
-        }
+        let slivers: Vec<(SliverPairIndex, &Sliver)> = placed.iter().map(|(pair, _, sliver)| (*pair, sliver)).collect();
+        self.verify(blob_id, &slivers)?;
         Ok(placed.into_iter().map(|(_, shard, sliver)| (shard, sliver)).collect())
     }
 
@@ -759,14 +750,29 @@ impl SliverUpload {
         decode: impl FnOnce() -> Result<Sliver, floe_encoder::error::SliverError>,
     ) -> Result<(ShardIndex, Sliver), NodeError> {
         let (shard, sliver) = self.place(blob_id, pair, axis, decode)?;
-        let metadata = self.metadata.as_ref().ok_or(NodeError::MetadataFirst(*blob_id))?;
-        metadata.verify_sliver(&self.config, &sliver).map_err(|source| NodeError::WrongSliver {
-            blob_id: *blob_id,
-            pair,
-            axis,
-            source,
-        })?;
+        self.verify(blob_id, &[(pair, &sliver)])?;
         Ok((shard, sliver))
+    }
+
+    /// The hashes of placed `slivers` against the metadata, computed together; the first that
+    /// fails is named.
+    fn verify(&self, blob_id: &BlobId, slivers: &[(SliverPairIndex, &Sliver)]) -> Result<(), NodeError> {
+        let metadata = self.metadata(blob_id)?;
+        let bare: Vec<&Sliver> = slivers.iter().map(|(_, sliver)| *sliver).collect();
+        for ((pair, sliver), verdict) in slivers.iter().zip(metadata.verify_slivers(&self.config, &bare)) {
+            verdict.map_err(|source| NodeError::WrongSliver {
+                blob_id: *blob_id,
+                pair: *pair,
+                axis: sliver.axis(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The blob's verified metadata, which must be stored before any of its slivers.
+    fn metadata(&self, blob_id: &BlobId) -> Result<&VerifiedBlobMetadata, NodeError> {
+        self.metadata.as_deref().ok_or(NodeError::MetadataFirst(*blob_id))
     }
 
     /// Everything but the hash: the pair in range and of a shard this node holds, the metadata
@@ -787,9 +793,7 @@ impl SliverUpload {
         if !self.shards.contains(&shard) {
             return Err(NodeError::ForeignShard { blob_id: *blob_id, pair, shard, epoch: self.epoch });
         }
-        if self.metadata.is_none() {
-            return Err(NodeError::MetadataFirst(*blob_id));
-        }
+        self.metadata(blob_id)?;
         let sliver = decode().map_err(|source| NodeError::MalformedSliver { axis, source })?;
         let expected = pair.sliver_index(axis, n_shards);
         if sliver.index() != expected {
