@@ -10,7 +10,7 @@ use floe_chain::floe::FloeEvent;
 use floe_chain::floe::calls::{CertificateBytes, FloeCalls, NewBlob, SharedObject};
 use floe_chain::floe::staked_wal::StakedWal;
 use floe_chain::floe::staking::StorageNodeCap;
-use floe_chain::{ChainClient, Keypair, select_gas, transaction_for};
+use floe_chain::{ChainClient, Executor, Keypair, gas_budget};
 use floe_devnet::{
     CommitteeGenesis, Devnet, DevnetConfig, GenesisAccount, GenesisConfig, floe_packages, packages_with,
 };
@@ -96,19 +96,22 @@ async fn a_localnet_starts_at_epoch_1_where_blobs_certify_with_the_nodes_keys() 
         message,
     };
     let wal_object = client.get_object(wal).await.unwrap();
-    let gas = select_gas(&client, alice.address(), 50_000_000).await.unwrap();
-    let mut tx = transaction_for(alice.address(), &gas, 1_000, 50_000_000);
-    let payment = tx.object(sui_transaction_builder::ObjectInput::owned(
-        wal_object.object_id(),
-        wal_object.version(),
-        wal_object.digest(),
-    ));
-    let storage = calls.reserve_space(&mut tx, 30 * 1_048_576, 2, payment);
-    let registered = calls.register_blob(&mut tx, storage, &blob, payment);
-    calls.certify_blob(&mut tx, registered, &certificate);
-    let owner = tx.pure(&alice.address());
-    tx.transfer_objects(vec![registered], owner);
-    let executed = client.sign_and_execute(&tx.try_build().unwrap(), &alice).await.unwrap();
+    let executor = Executor::new(client.clone(), alice.clone());
+    let executed = executor
+        .run(gas_budget::BLOB_OPERATION, |tx| {
+            let payment = tx.object(sui_transaction_builder::ObjectInput::owned(
+                wal_object.object_id(),
+                wal_object.version(),
+                wal_object.digest(),
+            ));
+            let storage = calls.reserve_space(tx, 30 * 1_048_576, 2, payment);
+            let registered = calls.register_blob(tx, storage, &blob, payment);
+            calls.certify_blob(tx, registered, &certificate);
+            let owner = tx.pure(&alice.address());
+            tx.transfer_objects(vec![registered], owner);
+        })
+        .await
+        .unwrap();
     let certified = executed
         .events
         .iter()

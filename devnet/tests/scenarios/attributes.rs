@@ -26,7 +26,7 @@ async fn on_blob(
     net: &FloeNet,
     id: Address,
     build: impl FnOnce(&mut TransactionBuilder, Argument),
-) -> Result<floe_chain::Executed, floe_chain::ClientError> {
+) -> Result<floe_chain::Executed, floe_chain::ExecuteError> {
     let blob = net.owned(id).await;
     net.run(|tx| {
         let blob = tx.object(blob);

@@ -164,7 +164,7 @@ async fn invalidate(
     net: &FloeNet,
     signers: &[usize],
     message: Vec<u8>,
-) -> Result<floe_chain::Executed, floe_chain::ClientError> {
+) -> Result<floe_chain::Executed, floe_chain::ExecuteError> {
     let certificate = net.certificate(signers, message);
     net.run(|tx| {
         net.calls.invalidate_blob_id(tx, &certificate);

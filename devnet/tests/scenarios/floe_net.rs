@@ -9,7 +9,7 @@ use floe_chain::floe::calls::{CertificateBytes, FloeCalls, InitParams, NewBlob, 
 use floe_chain::floe::storage::Storage;
 use floe_chain::floe::system::SystemStateInnerV1;
 use floe_chain::floe::{FloeEvent, MoveType};
-use floe_chain::{ChainClient, ClientError, Executed, Keypair, Packages, select_gas, transaction_for};
+use floe_chain::{ChainClient, ExecuteError, Executed, Keypair, Packages};
 use floe_devnet::{Devnet, DevnetConfig, FloeGenesis, GenesisAccount, GenesisConfig, floe_packages, packages_with};
 use floe_devnet::{FLOE_PACKAGE, Field, SEAL_PACKAGE, WAL_PACKAGE, field_id};
 use floe_encoder::bls::{BlsSecretKey, BlsSignature};
@@ -40,10 +40,9 @@ pub const WAL_COIN: u64 = 1_000_000;
 pub const BLOB_SIZE: u64 = 1000;
 /// The encoded size of a test blob.
 pub const ENCODED_SIZE: u64 = 10_680;
-const BUDGET: u64 = 50_000_000;
-
-/// Where an abort was raised: `(module, code)` in the floe or wal package, or in `0x2`.
-pub type AbortAt = (String, u64);
+#[path = "../common/floe_chain.rs"]
+mod common;
+pub use common::{abort_of, at};
 
 /// The running network.
 pub struct FloeNet {
@@ -133,11 +132,8 @@ impl FloeNet {
     }
 
     /// Builds a transaction of alice's with `build` and executes it.
-    pub async fn run(&self, build: impl FnOnce(&mut TransactionBuilder)) -> Result<Executed, ClientError> {
-        let gas = select_gas(&self.client, self.alice.address(), BUDGET).await.unwrap();
-        let mut tx = transaction_for(self.alice.address(), &gas, 1_000, BUDGET);
-        build(&mut tx);
-        self.client.sign_and_execute(&tx.try_build().unwrap(), &self.alice).await
+    pub async fn run(&self, build: impl FnOnce(&mut TransactionBuilder)) -> Result<Executed, ExecuteError> {
+        common::run_as(&self.client, &self.alice, build).await
     }
 
     /// Keeps the objects `args` in alice's hands (a PTB must place every value it creates).
@@ -153,7 +149,7 @@ impl FloeNet {
         blob: &NewBlob,
         storage_amount: u64,
         epochs: u32,
-    ) -> Result<(Executed, Address), ClientError> {
+    ) -> Result<(Executed, Address), ExecuteError> {
         let coin = self.owned(self.wal_coin(0)).await;
         let executed = self
             .run(|tx| {
@@ -169,20 +165,12 @@ impl FloeNet {
 
     /// The id of the one object of type `T` the transaction created.
     pub async fn created_of<T: MoveType>(&self, executed: &Executed) -> Address {
-        let tag = T::struct_tag(&self.packages);
-        for written in executed.created() {
-            let object = self.client.get_object(*written.reference.object_id()).await.unwrap();
-            if object.as_struct().is_some_and(|s| s.object_type() == &tag) {
-                return object.object_id();
-            }
-        }
-        panic!("no {tag} created by {}", executed.digest)
+        common::created_of::<T>(&self.client, &self.packages, executed).await
     }
 
     /// Decodes object `id` as `T`.
     pub async fn read<T: DeserializeOwned>(&self, id: Address) -> T {
-        let object = self.client.get_object(id).await.unwrap();
-        bcs::from_bytes(object.as_struct().unwrap().contents()).unwrap()
+        common::read(&self.client, id).await
     }
 
     /// The WAL (FROST) in coin `id`.
@@ -192,7 +180,7 @@ impl FloeNet {
 
     /// The floe events a transaction emitted.
     pub fn events(&self, executed: &Executed) -> Vec<FloeEvent> {
-        executed.events.iter().map(|e| FloeEvent::from_event(&self.packages, e).unwrap()).collect()
+        common::events(&self.packages, executed)
     }
 
     /// An aggregate certificate over `message` by the members `signers`.
@@ -210,7 +198,7 @@ impl FloeNet {
     }
 
     /// Certifies the Blob `blob` with `certificate` in its own transaction.
-    pub async fn certify(&self, blob: Address, certificate: &CertificateBytes) -> Result<Executed, ClientError> {
+    pub async fn certify(&self, blob: Address, certificate: &CertificateBytes) -> Result<Executed, ExecuteError> {
         let blob = self.owned(blob).await;
         self.run(|tx| {
             let blob = tx.object(blob);
@@ -249,20 +237,4 @@ pub fn expired_blob(owner: Address, id_byte: u8, deletable: bool) -> (Address, G
 pub async fn system_inner(net: &FloeNet) -> SystemStateInnerV1 {
     let field = field_id(net.genesis.system.id, &TypeTag::U64, &1u64);
     net.read::<Field<u64, SystemStateInnerV1>>(field).await.value
-}
-
-/// The module and code of the Move abort `result` failed with.
-pub fn abort_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> AbortAt {
-    match result {
-        Err(ClientError::ExecutionFailed(failure)) => {
-            let abort = failure.move_abort().unwrap_or_else(|| panic!("not an abort: {failure}"));
-            (abort.module, abort.code)
-        }
-        other => panic!("expected a Move abort, got {other:?}"),
-    }
-}
-
-/// `(module, code)` for comparisons with [`abort_of`].
-pub fn at(module: &str, code: u64) -> AbortAt {
-    (module.to_owned(), code)
 }

@@ -25,7 +25,7 @@ async fn with_storages(
     net: &FloeNet,
     ids: &[Address],
     build: impl FnOnce(&mut TransactionBuilder, Vec<Argument>),
-) -> Result<floe_chain::Executed, floe_chain::ClientError> {
+) -> Result<floe_chain::Executed, floe_chain::ExecuteError> {
     let mut inputs = Vec::new();
     for id in ids {
         inputs.push(net.owned(*id).await);

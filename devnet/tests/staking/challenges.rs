@@ -3,7 +3,7 @@
 //! BLS, and the rewards withheld from a node attested to have failed. Twins of
 //! `move/floe/tests/challenge_tests.move`, which cannot check signatures.
 
-use floe_chain::ClientError;
+use floe_chain::ExecuteError;
 use floe_chain::Executed;
 use floe_chain::floe::FloeEvent;
 use floe_chain::floe::calls::CertificateBytes;
@@ -16,12 +16,12 @@ use sui_sdk_types::{Address, Owner, TypeTag};
 use super::net::{StakedNet, abort_of, at};
 
 /// Anyone (alice) opens the current epoch's window.
-async fn open(net: &StakedNet) -> Result<Executed, ClientError> {
+async fn open(net: &StakedNet) -> Result<Executed, ExecuteError> {
     net.run_as(&net.alice, |tx| net.calls.open_challenge_window(tx)).await
 }
 
 /// Anyone (alice) submits a challenge outcome certificate.
-async fn record(net: &StakedNet, certificate: &CertificateBytes) -> Result<Executed, ClientError> {
+async fn record(net: &StakedNet, certificate: &CertificateBytes) -> Result<Executed, ExecuteError> {
     net.run_as(&net.alice, |tx| net.calls.record_challenge_outcome(tx, certificate)).await
 }
 

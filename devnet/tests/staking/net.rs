@@ -11,7 +11,7 @@ use floe_chain::floe::staking::{StakingInnerV1, StorageNodeCap};
 use floe_chain::floe::staking_pool::StakingPool;
 use floe_chain::floe::system::SystemStateInnerV1;
 use floe_chain::floe::{FloeEvent, MoveType};
-use floe_chain::{ChainClient, ClientError, Executed, Keypair, Packages, select_gas, transaction_for};
+use floe_chain::{ChainClient, ExecuteError, Executed, Keypair, Packages};
 use floe_devnet::{
     CommitteeGenesis, Devnet, DevnetConfig, EpochSchedule, Field, GenesisAccount, GenesisConfig, GenesisNode, field_id,
     floe_packages, packages_with,
@@ -29,10 +29,10 @@ pub const EPOCH_MS: u64 = 1_000_000;
 pub const STAKES: [u64; 4] = [300, 300, 200, 200];
 /// Alice's WAL coins.
 pub const WAL_COIN: u64 = 1_000_000_000;
-const BUDGET: u64 = 50_000_000;
-
-/// `(module, code)` of a Move abort.
-pub type AbortAt = (String, u64);
+#[path = "../common/floe_chain.rs"]
+mod common;
+#[allow(unused_imports)] // Not every test binary that includes this file names aborts.
+pub use common::{abort_of, at};
 
 /// The running network.
 pub struct StakedNet {
@@ -139,11 +139,8 @@ impl StakedNet {
         &self,
         key: &Keypair,
         build: impl FnOnce(&mut TransactionBuilder),
-    ) -> Result<Executed, ClientError> {
-        let gas = select_gas(&self.client, key.address(), BUDGET).await.unwrap();
-        let mut tx = transaction_for(key.address(), &gas, 1_000, BUDGET);
-        build(&mut tx);
-        self.client.sign_and_execute(&tx.try_build().unwrap(), key).await
+    ) -> Result<Executed, ExecuteError> {
+        common::run_as(&self.client, key, build).await
     }
 
     /// Keeps `args` with `owner`.
@@ -160,8 +157,7 @@ impl StakedNet {
 
     /// Decodes object `id` as `T`.
     pub async fn read<T: DeserializeOwned>(&self, id: Address) -> T {
-        let object = self.client.get_object(id).await.unwrap();
-        bcs::from_bytes(object.as_struct().unwrap().contents()).unwrap()
+        common::read(&self.client, id).await
     }
 
     /// The Staking inner state.
@@ -194,7 +190,7 @@ impl StakedNet {
     }
 
     /// Node `i` reports `epoch_sync_done` for `epoch`.
-    pub async fn sync(&self, i: usize, epoch: u32) -> Result<Executed, ClientError> {
+    pub async fn sync(&self, i: usize, epoch: u32) -> Result<Executed, ExecuteError> {
         let cap = self.owned(self.cap(i).await).await;
         self.run_as(&self.operators[i], |tx| {
             let cap = tx.object(cap);
@@ -233,7 +229,7 @@ impl StakedNet {
 
     /// Alice stakes `amount` (split off her WAL coin 0) with node `node_id`; returns the
     /// transaction and the `StakedWal` id.
-    pub async fn stake(&self, amount: u64, node_id: Address) -> Result<(Executed, Address), ClientError> {
+    pub async fn stake(&self, amount: u64, node_id: Address) -> Result<(Executed, Address), ExecuteError> {
         let coin = self.owned(self.wal_coin(0)).await;
         let executed = self
             .run_as(&self.alice, |tx| {
@@ -250,14 +246,7 @@ impl StakedNet {
 
     /// The id of the one object of type `T` the transaction created.
     pub async fn created_of<T: MoveType>(&self, executed: &Executed) -> Address {
-        let tag = T::struct_tag(&self.packages);
-        for written in executed.created() {
-            let object = self.client.get_object(*written.reference.object_id()).await.unwrap();
-            if object.as_struct().is_some_and(|s| s.object_type() == &tag) {
-                return object.object_id();
-            }
-        }
-        panic!("no {tag} created by {}", executed.digest)
+        common::created_of::<T>(&self.client, &self.packages, executed).await
     }
 
     /// The value of the one WAL coin the transaction created.
@@ -277,27 +266,11 @@ impl StakedNet {
 
     /// The floe events of a transaction.
     pub fn events(&self, executed: &Executed) -> Vec<FloeEvent> {
-        executed.events.iter().map(|e| FloeEvent::from_event(&self.packages, e).unwrap()).collect()
+        common::events(&self.packages, executed)
     }
 
     /// The WAL in coin `id`.
     pub async fn wal_value(&self, id: Address) -> u64 {
         self.read::<floe_devnet::CoinValue>(id).await.value
     }
-}
-
-/// The module and code of the Move abort `result` failed with.
-pub fn abort_of<T: std::fmt::Debug>(result: Result<T, ClientError>) -> AbortAt {
-    match result {
-        Err(ClientError::ExecutionFailed(failure)) => {
-            let abort = failure.move_abort().unwrap_or_else(|| panic!("not an abort: {failure}"));
-            (abort.module, abort.code)
-        }
-        other => panic!("expected a Move abort, got {other:?}"),
-    }
-}
-
-/// `(module, code)`.
-pub fn at(module: &str, code: u64) -> AbortAt {
-    (module.to_owned(), code)
 }

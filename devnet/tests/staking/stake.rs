@@ -95,7 +95,7 @@ async fn split(
     key: &floe_chain::Keypair,
     staked: Address,
     amount: u64,
-) -> Result<Address, floe_chain::ClientError> {
+) -> Result<Address, floe_chain::ExecuteError> {
     let input = net.owned(staked).await;
     let executed = net
         .run_as(key, |tx| {
@@ -152,7 +152,7 @@ async fn stakes_with_different_nodes_do_not_join() {
 }
 
 /// Node `i`'s operator asks to withdraw its genesis stake.
-async fn request_withdrawal(net: &StakedNet, i: usize) -> Result<floe_chain::Executed, floe_chain::ClientError> {
+async fn request_withdrawal(net: &StakedNet, i: usize) -> Result<floe_chain::Executed, floe_chain::ExecuteError> {
     let input = net.owned(genesis_stake(net, i).await).await;
     net.run_as(&net.operators[i], |tx| {
         let staked = tx.object(input);
