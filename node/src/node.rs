@@ -326,12 +326,35 @@ impl StorageNode {
             return self.store_slivers(blob_id, batch);
         }
         self.not_invalid(blob_id)?;
-        let checked = self.sliver_upload_with(self.pending.metadata(blob_id)).check_batch(blob_id, batch)?;
-        // If the registration is applied (and the held metadata stored) between the look above
-        // and here, the hold is refused as `MetadataFirst` (409): the client sends the batch again
-        // once its registration has landed, and it is stored then.
-        let held = self.pending.hold_slivers(blob_id, checked)?;
-        self.store_if_registered_meanwhile(blob_id, held)
+        let Some(metadata) = self.held_metadata(blob_id) else {
+            return self.store_slivers(blob_id, batch);
+        };
+        let checked = self.sliver_upload_with(metadata).check_batch(blob_id, batch)?;
+        self.hold_checked(blob_id, checked)
+    }
+
+    /// Holds slivers checked against the held metadata of `blob_id`, or stores them if the
+    /// registration was applied while they were checked and the held data stored meanwhile. A
+    /// check takes long enough (a whole batch, on a busy node) for that to happen to a good share
+    /// of a large committee's nodes on every store: refused, each of those batches was sent and
+    /// checked a second time once the client saw its registration land.
+    fn hold_checked(&self, blob_id: &BlobId, checked: Vec<(ShardIndex, Sliver)>) -> Result<Stored, NodeError> {
+        // Held metadata moves to the store under this lock (`store_held`), so the look below and
+        // the hold see it in one place or the other.
+        let storing = self.pending.storing();
+        if !self.pending.holds(blob_id) && self.is_registered(blob_id, None) && self.has_metadata(blob_id)? {
+            drop(storing);
+            // Checked against the held metadata, which was verified against the blob id as the
+            // stored one was: the same metadata. The shards are looked up again in case an epoch
+            // ended meanwhile, as `store_held` does.
+            let owned = self.owned_shards();
+            let slivers: Vec<_> = checked.into_iter().filter(|(shard, _)| owned.contains(shard)).collect();
+            let inserted = self.keep_slivers(blob_id, &slivers)?;
+            return Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent });
+        }
+        let held = self.pending.hold_slivers(blob_id, checked);
+        drop(storing);
+        self.store_if_registered_meanwhile(blob_id, held?)
     }
 
     /// Like [`StorageNode::store_sliver`], holding the sliver of a blob not seen registered
@@ -347,10 +370,22 @@ impl StorageNode {
             return self.store_sliver(blob_id, pair, axis, body);
         }
         self.not_invalid(blob_id)?;
-        let upload = self.sliver_upload_with(self.pending.metadata(blob_id));
-        let checked = upload.check(blob_id, pair, axis, || Sliver::from_bcs(axis, body))?;
-        let held = self.pending.hold_slivers(blob_id, vec![checked])?;
-        self.store_if_registered_meanwhile(blob_id, held)
+        let Some(metadata) = self.held_metadata(blob_id) else {
+            return self.store_sliver(blob_id, pair, axis, body);
+        };
+        let checked = self.sliver_upload_with(metadata).check(blob_id, pair, axis, || Sliver::from_bcs(axis, body))?;
+        self.hold_checked(blob_id, vec![checked])
+    }
+
+    /// What slivers of `blob_id`, not seen registered, are checked against: its held metadata
+    /// (`Some(None)` if none is held: the check refuses them, naming the missing metadata), or
+    /// `None` if the registration was applied since the look and the held data stored: then they
+    /// are stored as any upload is.
+    fn held_metadata(&self, blob_id: &BlobId) -> Option<Option<Arc<VerifiedBlobMetadata>>> {
+        match self.pending.metadata(blob_id) {
+            None if self.is_registered(blob_id, None) => None,
+            held => Some(held),
+        }
     }
 
     /// The registration may have been applied (and the held data of its checkpoint stored)
@@ -800,5 +835,55 @@ impl SliverUpload {
             return Err(NodeError::WrongSliverIndex { axis, pair, expected, actual: sliver.index() });
         }
         Ok((shard, sliver))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use floe_encoder::{EncodingConfig, ShardIndex, bls::BlsSecretKey, encode};
+    use sui_sdk_types::Address;
+
+    use super::*;
+    use crate::{
+        chain_state::ChainChange,
+        chain_view::{Committee, CommitteeMember},
+        test_chain::TestChain,
+    };
+
+    #[test]
+    fn slivers_checked_while_their_registration_is_applied_are_stored_not_refused() {
+        let key = BlsSecretKey::from_seed(&[1; 32]);
+        let member = CommitteeMember {
+            public_key: key.public_key(),
+            shards: (0..4).map(ShardIndex).collect(),
+            http_address: "http://127.0.0.1:9185".into(),
+            network_key: None,
+        };
+        let chain = TestChain::new(Committee::new(1, 4, vec![member]).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let node = StorageNode::new(chain.state(), Store::open(dir.path()).unwrap(), key);
+        let encoded = encode(&EncodingConfig::new(4).unwrap(), b"checked as the registration lands").unwrap();
+        let blob_id = *encoded.metadata.blob_id();
+        let held = node.store_or_hold_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+        assert_eq!(held, Stored::Held);
+
+        // The slivers are checked against the held metadata, as `store_or_hold_slivers` does...
+        let batch = SliverBatch::encode(encoded.pairs.iter().flat_map(|pair| {
+            [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
+        }));
+        let batch = SliverBatch::from_bcs(&batch).unwrap();
+        let checked = node.sliver_upload_with(node.pending.metadata(&blob_id)).check_batch(&blob_id, batch).unwrap();
+        // ... while the follower applies the registration and stores what was held.
+        let object_id = Address::new([6; 32]);
+        chain.apply([ChainChange::Registered { blob_id, object_id, end_epoch: 3, deletable: false }]);
+        assert!(node.store_held(&blob_id).unwrap());
+
+        assert_eq!(node.hold_checked(&blob_id, checked).unwrap(), Stored::New, "stored, not refused as 409");
+        for pair in &encoded.pairs {
+            for axis in [SliverType::Primary, SliverType::Secondary] {
+                assert!(node.has_sliver(&blob_id, pair.index(), axis).unwrap(), "{axis} sliver of {}", pair.index());
+            }
+        }
+        assert_eq!(node.pending().held_bytes(), 0, "nothing left held");
     }
 }
