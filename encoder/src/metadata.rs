@@ -59,9 +59,110 @@ pub struct BlobMetadata {
     hashes: Vec<SliverPairMetadata>,
 }
 
+/// The serde form of the BCS layout: the reference [`bcs_form`] is checked against, and the
+/// decoder of what that reader refuses.
 #[derive(Serialize, Deserialize)]
 enum WireMetadata {
     V1 { encoding_type: EncodingType, unencoded_length: u64, hashes: Vec<SliverPairMetadata> },
+}
+
+/// The BCS form of [`BlobMetadata`], written and read directly. Through serde, BCS moves a
+/// `[u8; 32]` one byte at a time, a call per byte, and a blob's metadata at 1000 shards is 66 KB
+/// of hashes: every node decodes it on each upload and encodes it to store it, and the client
+/// encodes it once per node. The layout is BCS's (`WireMetadata`): the variant index (ULEB128,
+/// 0), the encoding type byte, the length as u64 little-endian, the pair count (ULEB128), then
+/// per pair two `Node`s (a variant byte, 0 `Empty` or 1 `Digest`, and for a digest its 32
+/// bytes). The tests hold both directions to the `bcs` crate, refusals included.
+mod bcs_form {
+    use super::{BlobMetadata, SliverPairMetadata};
+    use crate::{EncodingType, merkle::Node};
+
+    const V1: u8 = 0;
+    const EMPTY: u8 = 0;
+    const DIGEST: u8 = 1;
+    /// BCS's longest sequence.
+    const MAX_SEQUENCE_LENGTH: usize = (1 << 31) - 1;
+
+    pub(super) fn encode(metadata: &BlobMetadata) -> Vec<u8> {
+        let count = metadata.hashes.len();
+        let mut bytes = Vec::with_capacity(1 + 1 + 8 + 5 + count * 2 * 33);
+        bytes.push(V1);
+        bytes.push(metadata.encoding_type.as_u8());
+        bytes.extend_from_slice(&metadata.unencoded_length.to_le_bytes());
+        write_uleb128(&mut bytes, count);
+        for pair in &metadata.hashes {
+            write_node(&mut bytes, &pair.primary_hash);
+            write_node(&mut bytes, &pair.secondary_hash);
+        }
+        bytes
+    }
+
+    /// The metadata, or `None` for anything that is not exactly its BCS form.
+    pub(super) fn decode(bytes: &[u8]) -> Option<BlobMetadata> {
+        let (&version, rest) = bytes.split_first()?;
+        let (&encoding_type, rest) = rest.split_first()?;
+        if version != V1 {
+            return None;
+        }
+        let encoding_type = EncodingType::from_u8(encoding_type).ok()?;
+        let (length, rest) = rest.split_first_chunk::<8>()?;
+        let (count, mut rest) = read_uleb128(rest)?;
+        // Every pair takes at least two bytes: no allocation beyond what the input can fill.
+        if count > rest.len() / 2 {
+            return None;
+        }
+        let mut hashes = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (primary_hash, after) = read_node(rest)?;
+            let (secondary_hash, after) = read_node(after)?;
+            hashes.push(SliverPairMetadata { primary_hash, secondary_hash });
+            rest = after;
+        }
+        rest.is_empty().then(|| BlobMetadata { encoding_type, unencoded_length: u64::from_le_bytes(*length), hashes })
+    }
+
+    fn write_node(bytes: &mut Vec<u8>, node: &Node) {
+        match node {
+            Node::Empty => bytes.push(EMPTY),
+            Node::Digest(digest) => {
+                bytes.push(DIGEST);
+                bytes.extend_from_slice(digest);
+            }
+        }
+    }
+
+    fn read_node(bytes: &[u8]) -> Option<(Node, &[u8])> {
+        match bytes.split_first()? {
+            (&EMPTY, rest) => Some((Node::Empty, rest)),
+            (&DIGEST, rest) => {
+                let (digest, rest) = rest.split_first_chunk::<32>()?;
+                Some((Node::Digest(*digest), rest))
+            }
+            _ => None,
+        }
+    }
+
+    fn write_uleb128(bytes: &mut Vec<u8>, mut value: usize) {
+        while value >= 0x80 {
+            bytes.push((value as u8 & 0x7f) | 0x80);
+            value >>= 7;
+        }
+        bytes.push(value as u8);
+    }
+
+    /// A canonical ULEB128 sequence length (BCS refuses overlong encodings and lengths past
+    /// [`MAX_SEQUENCE_LENGTH`]).
+    fn read_uleb128(bytes: &[u8]) -> Option<(usize, &[u8])> {
+        let mut value = 0usize;
+        for (i, &byte) in bytes.iter().enumerate().take(5) {
+            value |= usize::from(byte & 0x7f) << (7 * i);
+            if byte & 0x80 == 0 {
+                let canonical = i == 0 || byte != 0;
+                return (canonical && value <= MAX_SEQUENCE_LENGTH).then(|| (value, &bytes[i + 1..]));
+            }
+        }
+        None
+    }
 }
 
 impl BlobMetadata {
@@ -72,6 +173,11 @@ impl BlobMetadata {
 
     /// Decodes the BCS form.
     pub fn from_bcs(bytes: &[u8]) -> Result<Self, MetadataError> {
+        if let Some(metadata) = bcs_form::decode(bytes) {
+            return Ok(metadata);
+        }
+        // Refused by the direct reader: the `bcs` crate says why (or, should the reader be
+        // stricter than BCS somewhere, decodes it).
         let WireMetadata::V1 { encoding_type, unencoded_length, hashes } =
             bcs::from_bytes(bytes).map_err(MetadataError::Malformed)?;
         Ok(Self { encoding_type, unencoded_length, hashes })
@@ -79,12 +185,7 @@ impl BlobMetadata {
 
     /// The BCS form.
     pub fn to_bcs(&self) -> Vec<u8> {
-        let wire = WireMetadata::V1 {
-            encoding_type: self.encoding_type,
-            unencoded_length: self.unencoded_length,
-            hashes: self.hashes.clone(),
-        };
-        bcs::to_bytes(&wire).expect("BCS of plain data cannot fail")
+        bcs_form::encode(self)
     }
 
     /// The encoding type.
@@ -237,8 +338,85 @@ impl VerifiedBlobMetadata {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::encode;
+
+    fn node() -> impl Strategy<Value = Node> {
+        prop_oneof![Just(Node::Empty), any::<[u8; 32]>().prop_map(Node::Digest)]
+    }
+
+    fn metadata() -> impl Strategy<Value = BlobMetadata> {
+        let pair = (node(), node())
+            .prop_map(|(primary_hash, secondary_hash)| SliverPairMetadata { primary_hash, secondary_hash });
+        // Up to 200 pairs: pair counts of one and two ULEB128 bytes.
+        (any::<u64>(), prop::collection::vec(pair, 0..200))
+            .prop_map(|(length, hashes)| BlobMetadata::new(EncodingType::RS2, length, hashes))
+    }
+
+    /// What the `bcs` crate makes of `bytes`, as `from_bcs` reports it.
+    fn through_serde(bytes: &[u8]) -> Result<BlobMetadata, ()> {
+        bcs::from_bytes::<WireMetadata>(bytes)
+            .map(|WireMetadata::V1 { encoding_type, unencoded_length, hashes }| BlobMetadata {
+                encoding_type,
+                unencoded_length,
+                hashes,
+            })
+            .map_err(|_| ())
+    }
+
+    proptest! {
+        #[test]
+        fn metadata_bcs_is_the_bcs_crates_both_ways(metadata in metadata()) {
+            let wire = WireMetadata::V1 {
+                encoding_type: metadata.encoding_type,
+                unencoded_length: metadata.unencoded_length,
+                hashes: metadata.hashes.clone(),
+            };
+            let bytes = metadata.to_bcs();
+            prop_assert_eq!(&bytes, &bcs::to_bytes(&wire).unwrap());
+            prop_assert_eq!(bcs_form::decode(&bytes), Some(metadata));
+        }
+
+        #[test]
+        fn the_direct_reader_accepts_exactly_what_bcs_accepts(
+            metadata in metadata(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+            cut in any::<prop::sample::Index>(),
+            extra in prop::collection::vec(any::<u8>(), 0..3),
+        ) {
+            let mut bytes = metadata.to_bcs();
+            for (at, byte) in edits {
+                let at = at.index(bytes.len());
+                bytes[at] = byte;
+            }
+            // Truncated, or with bytes added, or as it is.
+            match extra.len() {
+                0 => bytes.truncate(cut.index(bytes.len() + 1)),
+                1 => {}
+                _ => bytes.extend_from_slice(&extra),
+            }
+            prop_assert_eq!(bcs_form::decode(&bytes).ok_or(()), through_serde(&bytes));
+        }
+    }
+
+    #[test]
+    fn overlong_and_oversized_pair_counts_are_refused_as_bcs_refuses_them() {
+        let header = [0u8, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        for count in
+            [&[0x80, 0x00][..], &[0x81, 0x00], &[0xff, 0xff, 0xff, 0xff, 0x0f], &[0x80, 0x80, 0x80, 0x80, 0x08]]
+        {
+            let bytes = [&header[..], count].concat();
+            assert!(bcs_form::decode(&bytes).is_none(), "{count:?}");
+            assert!(through_serde(&bytes).is_err(), "{count:?}");
+            assert!(matches!(BlobMetadata::from_bcs(&bytes), Err(MetadataError::Malformed(_))), "{count:?}");
+        }
+        // 128 empty pairs: a two-byte count.
+        let bytes = [&header[..], &[0x80, 0x01], &[0u8; 256][..]].concat();
+        assert_eq!(bcs_form::decode(&bytes).unwrap().hashes().len(), 128);
+        assert_eq!(through_serde(&bytes).unwrap().hashes().len(), 128);
+    }
 
     #[test]
     fn metadata_bcs_starts_with_version_and_encoding_type() {
