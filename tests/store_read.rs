@@ -146,7 +146,11 @@ async fn a_file_stored_through_a_spill_file_reads_back_identical_and_leaves_no_s
     // fails after paying, and still leaves no spill file.
     net.localnet.stop_node(2).await.unwrap();
     net.localnet.stop_node(3).await.unwrap();
-    let settings = Settings { store_attempts: 1, quorum_grace: Duration::ZERO, ..Settings::default() };
+    let settings = Settings {
+        store_attempts: 1,
+        quorum_grace: floe_client::settings::Grace::fixed(Duration::ZERO),
+        ..Settings::default()
+    };
     let client =
         FloeClient::connect(net.localnet.deployment().clone(), Some(net.localnet.user_key()), settings).await.unwrap();
     let path = files.path().join("unlucky.bin");
@@ -224,7 +228,7 @@ async fn a_store_detaching_its_tail_answers_once_certified_and_its_upload_to_a_s
     let settings = Settings {
         store_attempts: 1000,
         retry_delay: Duration::from_millis(100),
-        quorum_grace: Duration::from_secs(4),
+        quorum_grace: floe_client::settings::Grace::fixed(Duration::from_secs(4)),
         ..Settings::default()
     };
     let client =

@@ -40,7 +40,8 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     let (cluster, committee) = runtime.block_on(start_nodes(n_shards, n_nodes));
     let chain = &cluster.chain;
-    let settings = Settings { quorum_grace: Duration::from_secs(30), ..Settings::default() };
+    let settings =
+        Settings { quorum_grace: floe_client::settings::Grace::fixed(Duration::from_secs(30)), ..Settings::default() };
     let client = FloeClient::with_committee(committee, settings);
     let config = EncodingConfig::new(n_shards).expect("shard count");
     println!("store/read benchmark: n = {n_shards} shards on {n_nodes} local nodes, best of 2 runs");

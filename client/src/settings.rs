@@ -25,11 +25,11 @@ pub struct Settings {
     /// The first pause between attempts; it doubles on each retry.
     pub retry_delay: Duration,
     /// Once confirmations reach a quorum, how long the slower nodes still get to finish, so that
-    /// fewer of them need to recover slivers later. The certificate does not wait for them: it
-    /// goes on chain meanwhile, and a store returns once both are done
+    /// fewer of them need to recover slivers later ([`Grace`]). The certificate does not wait for
+    /// them: it goes on chain meanwhile, and a store returns once both are done
     /// ([`FloeClient::store_detaching_tail`](crate::FloeClient::store_detaching_tail) answers
     /// once the blob is certified, and the slower nodes' upload goes on after it).
-    pub quorum_grace: Duration,
+    pub quorum_grace: Grace,
     /// Stores answered before their grace period ended whose upload to the slower nodes may go
     /// on at once ([`FloeClient::store_detaching_tail`](crate::FloeClient::store_detaching_tail));
     /// each holds its encoded blob until its grace period ends. A store finding none free
@@ -54,11 +54,55 @@ impl Default for Settings {
             registration_wait: Duration::from_secs(10),
             store_attempts: 5,
             retry_delay: Duration::from_millis(200),
-            quorum_grace: Duration::from_secs(2),
+            quorum_grace: Grace::default(),
             max_detached_tails: 32,
             status_timeout: Duration::from_secs(5),
             upload_before_registration: true,
         }
+    }
+}
+
+/// The slower nodes' time after the quorum: `base` plus `percent` of the time the quorum took,
+/// at most `most`. Proportional, so that a small store is not held for what a large one needs:
+/// the slower nodes of a store whose quorum took 100 ms rarely need seconds more, while a large
+/// blob's slower nodes may need many seconds to finish rather than recover gigabytes. Walrus's
+/// client waits likewise (half the quorum's time plus 0.5 s).
+///
+/// ```
+/// use std::time::Duration;
+/// use floe_client::settings::Grace;
+///
+/// let grace = Grace::default();
+/// assert_eq!(grace.after(Duration::from_millis(200)), Duration::from_millis(600));
+/// assert_eq!(grace.after(Duration::from_secs(600)), Duration::from_secs(30));
+/// assert_eq!(Grace::fixed(Duration::from_secs(2)).after(Duration::from_secs(9)), Duration::from_secs(2));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grace {
+    /// Granted whatever the quorum took.
+    pub base: Duration,
+    /// Granted per hundred of the quorum's time.
+    pub percent: u32,
+    /// The most granted.
+    pub most: Duration,
+}
+
+impl Grace {
+    /// The same time whatever the quorum took.
+    pub const fn fixed(time: Duration) -> Self {
+        Self { base: time, percent: 0, most: time }
+    }
+
+    /// The grace after a quorum reached in `quorum_took`.
+    pub fn after(&self, quorum_took: Duration) -> Duration {
+        (self.base + quorum_took * self.percent / 100).min(self.most)
+    }
+}
+
+impl Default for Grace {
+    /// 0.5 s plus half the quorum's time, at most 30 s.
+    fn default() -> Self {
+        Self { base: Duration::from_millis(500), percent: 50, most: Duration::from_secs(30) }
     }
 }
 

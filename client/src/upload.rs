@@ -176,7 +176,7 @@ pub(crate) async fn upload(
 
 /// Uploads `encoded` like [`upload`], but as soon as the confirmations reach a quorum runs
 /// `then` on the certificate (the certify transaction) while the slower nodes keep uploading:
-/// they get until [`Settings::quorum_grace`] after the quorum, or until `then` is done if that
+/// they get [`Settings::quorum_grace`] after the quorum, or until `then` is done if that
 /// takes longer, and are left to recover their slivers after certification if they are not
 /// done by then. Returns what `then` returned.
 #[allow(clippy::too_many_arguments)]
@@ -241,7 +241,7 @@ where
             Err(error) => return Err(error.into()),
         }
     };
-    let grace_deadline = tokio::time::Instant::now() + settings.quorum_grace;
+    let grace_deadline = tokio::time::Instant::now() + settings.quorum_grace.after(started.elapsed());
     clock.certificate_built();
 
     // Nobody waits for the slower nodes any more: they run alongside `then`, then until the

@@ -58,8 +58,21 @@ async fn a_blob_stored_with_f_nodes_down_reads_back_identical() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_does_not_wait_for_nodes_that_never_answer_beyond_the_grace_period() {
-    // 40 shards tolerate f = 13 faulty; nodes 5 and 6 (10 shards) take connections and never
-    // answer, and the client would wait ten minutes for each request.
+    upload_past_two_silent_nodes(floe_client::settings::Grace::fixed(Duration::from_millis(300))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grace_period_follows_the_time_the_quorum_took_not_only_its_bound() {
+    // Twice the quorum's time, with a bound of ten minutes: a quorum of loopback nodes takes
+    // well under a second, so the upload ends long before the bound.
+    let grace = floe_client::settings::Grace { base: Duration::ZERO, percent: 200, most: Duration::from_secs(600) };
+    upload_past_two_silent_nodes(grace).await;
+}
+
+/// Uploads to a committee whose nodes 5 and 6 (10 of 40 shards; f = 13) take connections and
+/// never answer, the client willing to wait ten minutes for each request: the upload must end by
+/// the grace period, within a bound far below the request timeout.
+async fn upload_past_two_silent_nodes(grace: floe_client::settings::Grace) {
     let cluster = cluster(&[6, 6, 6, 6, 6, 5, 5]).await;
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let silent_url = format!("http://{}", silent.local_addr().unwrap());
@@ -76,17 +89,16 @@ async fn an_upload_does_not_wait_for_nodes_that_never_answer_beyond_the_grace_pe
     let committee = floe_client::StorageCommittee::new(EPOCH, 40, members).unwrap();
     let settings = floe_client::Settings {
         request_timeout: Duration::from_secs(600),
-        quorum_grace: Duration::from_millis(300),
+        quorum_grace: grace,
         ..common::quick_settings()
     };
     let client = floe_client::FloeClient::with_committee(committee, settings);
     let encoded = encode(client.committee().config(), &blob(100_000, 9)).unwrap();
     cluster.register(*encoded.metadata.blob_id(), 9);
-    // The bound is far below the request timeout: the upload returned because of the grace period.
     let upload = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress);
     let certificate = tokio::time::timeout(Duration::from_secs(60), upload)
         .await
-        .expect("the upload ends within the grace period, not the request timeout")
+        .expect("the upload ends with the grace period, not the request timeout")
         .unwrap();
     assert_eq!(certificate.signers, vec![0, 1, 2, 3, 4]);
     certificate.verify(client.committee().certificate_committee(), Threshold::Quorum).unwrap();
@@ -103,7 +115,7 @@ async fn once_certified_an_upload_does_not_wait_out_the_grace_period_for_a_node_
     let settings = floe_client::Settings {
         store_attempts: 10_000,
         retry_delay: Duration::from_millis(100),
-        quorum_grace: Duration::from_secs(600),
+        quorum_grace: floe_client::settings::Grace::fixed(Duration::from_secs(600)),
         ..common::quick_settings()
     };
     let client = floe_client::FloeClient::with_committee(cluster.committee(), settings);

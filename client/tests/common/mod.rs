@@ -15,7 +15,7 @@ pub fn quick_settings() -> Settings {
     Settings {
         registration_wait: Duration::from_millis(300),
         retry_delay: Duration::from_millis(50),
-        quorum_grace: Duration::from_millis(500),
+        quorum_grace: floe_client::settings::Grace::fixed(Duration::from_millis(500)),
         request_timeout: Duration::from_secs(20),
         status_timeout: Duration::from_secs(2),
         ..Settings::default()
