@@ -295,7 +295,17 @@ impl StorageNode {
     fn sliver_upload(&self, blob_id: &BlobId) -> Result<SliverUpload, NodeError> {
         self.registered(blob_id)?;
         let metadata = match self.metadata_for_slivers(blob_id) {
-            Err(NodeError::NotStored { .. }) => None,
+            Err(NodeError::NotStored { .. }) => {
+                // Metadata held until the registration may not be in the store yet: the follower
+                // stores it as it applies the registration, and may be doing so now or not have
+                // come to it. Store it here (`store_held` waits for a move under way), then look
+                // again, rather than refuse slivers the client sent after their metadata.
+                self.store_held(blob_id)?;
+                match self.metadata_for_slivers(blob_id) {
+                    Err(NodeError::NotStored { .. }) => None,
+                    other => Some(other?),
+                }
+            }
             other => Some(other?),
         };
         Ok(self.sliver_upload_with(metadata))
@@ -840,7 +850,7 @@ impl SliverUpload {
 
 #[cfg(test)]
 mod tests {
-    use floe_encoder::{EncodingConfig, ShardIndex, bls::BlsSecretKey, encode};
+    use floe_encoder::{EncodedBlob, EncodingConfig, ShardIndex, bls::BlsSecretKey, encode};
     use sui_sdk_types::Address;
 
     use super::*;
@@ -850,8 +860,8 @@ mod tests {
         test_chain::TestChain,
     };
 
-    #[test]
-    fn slivers_checked_while_their_registration_is_applied_are_stored_not_refused() {
+    /// A node holding every shard of 4, the metadata of a blob it has not seen registered held.
+    fn node_holding_metadata() -> (StorageNode, TestChain, tempfile::TempDir, EncodedBlob) {
         let key = BlsSecretKey::from_seed(&[1; 32]);
         let member = CommitteeMember {
             public_key: key.public_key(),
@@ -862,28 +872,60 @@ mod tests {
         let chain = TestChain::new(Committee::new(1, 4, vec![member]).unwrap());
         let dir = tempfile::tempdir().unwrap();
         let node = StorageNode::new(chain.state(), Store::open(dir.path()).unwrap(), key);
-        let encoded = encode(&EncodingConfig::new(4).unwrap(), b"checked as the registration lands").unwrap();
+        let encoded = encode(&EncodingConfig::new(4).unwrap(), b"uploaded as the registration lands").unwrap();
         let blob_id = *encoded.metadata.blob_id();
         let held = node.store_or_hold_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
         assert_eq!(held, Stored::Held);
+        (node, chain, dir, encoded)
+    }
 
-        // The slivers are checked against the held metadata, as `store_or_hold_slivers` does...
+    fn all_slivers(encoded: &EncodedBlob) -> SliverBatch {
         let batch = SliverBatch::encode(encoded.pairs.iter().flat_map(|pair| {
             [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
         }));
-        let batch = SliverBatch::from_bcs(&batch).unwrap();
-        let checked = node.sliver_upload_with(node.pending.metadata(&blob_id)).check_batch(&blob_id, batch).unwrap();
-        // ... while the follower applies the registration and stores what was held.
+        SliverBatch::from_bcs(&batch).unwrap()
+    }
+
+    fn register(chain: &TestChain, blob_id: BlobId) {
         let object_id = Address::new([6; 32]);
         chain.apply([ChainChange::Registered { blob_id, object_id, end_epoch: 3, deletable: false }]);
-        assert!(node.store_held(&blob_id).unwrap());
+    }
 
-        assert_eq!(node.hold_checked(&blob_id, checked).unwrap(), Stored::New, "stored, not refused as 409");
+    fn assert_all_stored(node: &StorageNode, encoded: &EncodedBlob) {
+        let blob_id = encoded.metadata.blob_id();
         for pair in &encoded.pairs {
             for axis in [SliverType::Primary, SliverType::Secondary] {
-                assert!(node.has_sliver(&blob_id, pair.index(), axis).unwrap(), "{axis} sliver of {}", pair.index());
+                assert!(node.has_sliver(blob_id, pair.index(), axis).unwrap(), "{axis} sliver of {}", pair.index());
             }
         }
         assert_eq!(node.pending().held_bytes(), 0, "nothing left held");
+    }
+
+    #[test]
+    fn slivers_checked_while_their_registration_is_applied_are_stored_not_refused() {
+        let (node, chain, _dir, encoded) = node_holding_metadata();
+        let blob_id = *encoded.metadata.blob_id();
+        // The slivers are checked against the held metadata, as `store_or_hold_slivers` does...
+        let upload = node.sliver_upload_with(node.pending.metadata(&blob_id));
+        let checked = upload.check_batch(&blob_id, all_slivers(&encoded)).unwrap();
+        // ... while the follower applies the registration and stores what was held.
+        register(&chain, blob_id);
+        assert!(node.store_held(&blob_id).unwrap());
+
+        assert_eq!(node.hold_checked(&blob_id, checked).unwrap(), Stored::New, "stored, not refused as 409");
+        assert_all_stored(&node, &encoded);
+    }
+
+    #[test]
+    fn slivers_that_come_before_the_follower_stored_the_held_metadata_are_stored() {
+        let (node, chain, _dir, encoded) = node_holding_metadata();
+        let blob_id = *encoded.metadata.blob_id();
+        // The registration is applied; the follower has not yet stored what was held.
+        register(&chain, blob_id);
+        assert!(!node.has_metadata(&blob_id).unwrap());
+
+        assert_eq!(node.store_slivers(&blob_id, all_slivers(&encoded)).unwrap(), Stored::New);
+        assert!(node.has_metadata(&blob_id).unwrap());
+        assert_all_stored(&node, &encoded);
     }
 }
