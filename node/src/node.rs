@@ -553,7 +553,10 @@ impl StorageNode {
         if self.chain.blob_info(blob_id).is_some_and(|info| info.invalid) {
             return Err(NodeError::Invalid(*blob_id));
         }
-        let metadata = self.metadata(blob_id)?;
+        // The recently verified metadata: nodes recovering a blob's slivers ask every holder, and
+        // verifying the stored metadata again for each request means decoding it and hashing every
+        // pair (a thousand at 1000 shards) to its blob id. Only its symbol size is used here.
+        let metadata = self.metadata_for_slivers(blob_id)?;
         let max_targets = limits::max_recovery_targets(&config, metadata.symbol_size(&config));
         if targets.len() > max_targets {
             return Err(NodeError::BadQuery(format!(
