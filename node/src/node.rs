@@ -336,7 +336,7 @@ impl StorageNode {
             return self.store_slivers(blob_id, batch);
         }
         self.not_invalid(blob_id)?;
-        let Some(metadata) = self.held_metadata(blob_id) else {
+        let EarlyCheck::Against(metadata) = self.early_check(blob_id) else {
             return self.store_slivers(blob_id, batch);
         };
         let checked = self.sliver_upload_with(metadata).check_batch(blob_id, batch)?;
@@ -380,21 +380,18 @@ impl StorageNode {
             return self.store_sliver(blob_id, pair, axis, body);
         }
         self.not_invalid(blob_id)?;
-        let Some(metadata) = self.held_metadata(blob_id) else {
+        let EarlyCheck::Against(metadata) = self.early_check(blob_id) else {
             return self.store_sliver(blob_id, pair, axis, body);
         };
         let checked = self.sliver_upload_with(metadata).check(blob_id, pair, axis, || Sliver::from_bcs(axis, body))?;
         self.hold_checked(blob_id, vec![checked])
     }
 
-    /// What slivers of `blob_id`, not seen registered, are checked against: its held metadata
-    /// (`Some(None)` if none is held: the check refuses them, naming the missing metadata), or
-    /// `None` if the registration was applied since the look and the held data stored: then they
-    /// are stored as any upload is.
-    fn held_metadata(&self, blob_id: &BlobId) -> Option<Option<Arc<VerifiedBlobMetadata>>> {
+    /// How slivers of `blob_id`, found not registered a moment ago, are to be checked.
+    fn early_check(&self, blob_id: &BlobId) -> EarlyCheck {
         match self.pending.metadata(blob_id) {
-            None if self.is_registered(blob_id, None) => None,
-            held => Some(held),
+            None if self.is_registered(blob_id, None) => EarlyCheck::Registered,
+            held => EarlyCheck::Against(held),
         }
     }
 
@@ -757,6 +754,15 @@ impl StorageNode {
         let epoch = self.chain.current_epoch();
         self.chain.blob_info(blob_id).is_some_and(|info| info.is_certified(epoch))
     }
+}
+
+/// How slivers uploaded before their blob's registration are checked ([`StorageNode::early_check`]).
+enum EarlyCheck {
+    /// Against the blob's held metadata; none held, and the check refuses them, naming the
+    /// missing metadata.
+    Against(Option<Arc<VerifiedBlobMetadata>>),
+    /// As any upload: the registration was applied since the look, and what was held stored.
+    Registered,
 }
 
 /// The checks of an uploaded sliver, shared by the one-sliver and the batch routes.
