@@ -468,6 +468,20 @@ impl MemberUpload<'_> {
             .with_max_times(self.settings.store_attempts.saturating_sub(1))
     }
 
+    /// One attempt of a request to member `member`, under the global limit; its outcome tells
+    /// whether the member answers at all.
+    async fn attempt<T>(
+        &self,
+        member: usize,
+        request: impl Future<Output = Result<T, NodeApiError>>,
+    ) -> Result<T, NodeApiError> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _permit = self.global.acquire().await.ok();
+        let outcome = request.await;
+        self.reachability.attempted(member, &outcome);
+        outcome
+    }
+
     /// Runs `request` to member `member` under the global limit, retrying transient failures.
     async fn with_retries<T, F, Fut>(&self, member: usize, request: F) -> Result<T, NodeApiError>
     where
@@ -475,20 +489,7 @@ impl MemberUpload<'_> {
         Fut: Future<Output = Result<T, NodeApiError>>,
     {
         let mut request = request;
-        (|| {
-            let attempt = request();
-            let global = self.global.clone();
-            async move {
-                // The semaphore is never closed, so acquiring only waits.
-                let _permit = global.acquire_owned().await.ok();
-                let outcome = attempt.await;
-                self.reachability.attempted(member, &outcome);
-                outcome
-            }
-        })
-        .retry(self.policy())
-        .when(NodeApiError::is_transient)
-        .await
+        (|| self.attempt(member, request())).retry(self.policy()).when(NodeApiError::is_transient).await
     }
 
     /// The confirmation the member is asked for, once the registration has landed.
@@ -510,13 +511,7 @@ impl MemberUpload<'_> {
         Fut: Future<Output = Result<Accepted, NodeApiError>>,
     {
         if self.registration.now().is_none() {
-            let early = async {
-                let _permit = self.global.acquire().await.ok();
-                let outcome = request(Registration::OnItsWay).await;
-                self.reachability.attempted(member, &outcome);
-                outcome
-            };
-            match early.await {
+            match self.attempt(member, request(Registration::OnItsWay)).await {
                 Ok(accepted) => return Ok(accepted),
                 Err(error) => {
                     tracing::debug!(%error, "not held before the registration; sending again once it lands");
