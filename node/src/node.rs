@@ -355,11 +355,8 @@ impl StorageNode {
         if !self.pending.holds(blob_id) && self.is_registered(blob_id, None) && self.has_metadata(blob_id)? {
             drop(storing);
             // Checked against the held metadata, which was verified against the blob id as the
-            // stored one was: the same metadata. The shards are looked up again in case an epoch
-            // ended meanwhile, as `store_held` does.
-            let owned = self.owned_shards();
-            let slivers: Vec<_> = checked.into_iter().filter(|(shard, _)| owned.contains(shard)).collect();
-            let inserted = self.keep_slivers(blob_id, &slivers)?;
+            // stored one was: the same metadata.
+            let inserted = self.keep_owned_slivers(blob_id, checked)?;
             return Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent });
         }
         let held = self.pending.hold_slivers(blob_id, checked);
@@ -414,16 +411,22 @@ impl StorageNode {
         let Ok(info) = self.registered(blob_id) else { return Ok(false) };
         let Some(held) = self.pending.take(blob_id) else { return Ok(false) };
         self.keep_metadata(blob_id, &info, held.metadata)?;
-        let owned = self.owned_shards();
-        let slivers: Vec<(ShardIndex, Sliver)> = held
-            .slivers
-            .into_iter()
-            .filter(|((shard, _), _)| owned.contains(shard))
-            .map(|((shard, _), sliver)| (shard, sliver))
-            .collect();
-        self.keep_slivers(blob_id, &slivers)?;
-        tracing::debug!(%blob_id, slivers = slivers.len(), "data held until the registration stored");
+        let new_slivers =
+            self.keep_owned_slivers(blob_id, held.slivers.into_iter().map(|((shard, _), sliver)| (shard, sliver)))?;
+        tracing::debug!(%blob_id, new_slivers, "data held until the registration stored");
         Ok(true)
+    }
+
+    /// Stores slivers checked before the registration was seen, those of the shards this node
+    /// holds now (an epoch may have ended since they were checked). How many were new.
+    fn keep_owned_slivers(
+        &self,
+        blob_id: &BlobId,
+        checked: impl IntoIterator<Item = (ShardIndex, Sliver)>,
+    ) -> Result<usize, NodeError> {
+        let owned = self.owned_shards();
+        let slivers: Vec<_> = checked.into_iter().filter(|(shard, _)| owned.contains(shard)).collect();
+        self.keep_slivers(blob_id, &slivers)
     }
 
     /// The stored sliver of `axis` of pair `pair`.
