@@ -1,7 +1,7 @@
 //! Encoder benchmark: prints one line per figure.
 //!
 //! `cargo bench -p floe-encoder --bench encoding` (add `-- --quick` for 1 and 16 MiB only,
-//! `-- --small` for the 100-byte figures only).
+//! `-- --small` for the 100-byte figures and the metadata's BCS only).
 //! Figures: encode (slivers + metadata + blob id) and decode (from the systematic primary slivers,
 //! and from a random set of n - 2f primary slivers, both with the default consistency check) for
 //! n = 10, 100, 1000 and 1, 16, 128 MiB; peak heap during encode (the blob plus the heap growth
@@ -201,7 +201,31 @@ fn small_blobs() {
             verify.as_secs_f64() * 1e3,
             batched.as_secs_f64() * 1e3
         );
+        metadata_bcs(n, encoded.metadata.metadata());
     }
+}
+
+/// The metadata's BCS, which every node decodes and stores on each upload: floe's direct
+/// encoding and decoding against the `bcs` crate's serde path over the same pair hashes.
+fn metadata_bcs(n: u16, metadata: &floe_encoder::metadata::BlobMetadata) {
+    use floe_encoder::metadata::{BlobMetadata, SliverPairMetadata};
+    const ROUNDS: u32 = 200;
+    let bytes = metadata.to_bcs();
+    let hashes = bcs::to_bytes(metadata.hashes()).unwrap();
+    let per_round = |time: Duration| time.as_secs_f64() * 1e6 / f64::from(ROUNDS);
+    let (encode, ()) = best_of(3, || (0..ROUNDS).for_each(|_| drop(black_box(metadata.to_bcs()))));
+    let (decode, ()) = best_of(3, || (0..ROUNDS).for_each(|_| drop(black_box(BlobMetadata::from_bcs(&bytes)))));
+    let (serde_encode, ()) = best_of(3, || (0..ROUNDS).for_each(|_| drop(black_box(bcs::to_bytes(metadata.hashes())))));
+    let (serde_decode, ()) =
+        best_of(3, || (0..ROUNDS).for_each(|_| drop(black_box(bcs::from_bytes::<Vec<SliverPairMetadata>>(&hashes)))));
+    println!(
+        "metadata n={n:<5} ({} B of BCS): encode {:>7.1} us, decode {:>7.1} us; through serde (bcs crate): encode {:>7.1} us, decode {:>7.1} us",
+        bytes.len(),
+        per_round(encode),
+        per_round(decode),
+        per_round(serde_encode),
+        per_round(serde_decode)
+    );
 }
 
 fn bench_recovery(config: &EncodingConfig, encoded: &floe_encoder::EncodedBlob, mib: usize) {
