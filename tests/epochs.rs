@@ -163,8 +163,11 @@ async fn stake_moves_every_epoch_and_no_certified_blob_becomes_unreadable() {
             while !stop.load(Ordering::Relaxed) {
                 seed += 1;
                 let bytes = random_bytes(2_000 + (seed as usize % 7) * 9_000, seed);
-                let options =
-                    StoreOptions { epochs: 2 + (seed % 4) as u32, deletable: seed % 3 == 0, ..StoreOptions::default() };
+                let options = StoreOptions {
+                    epochs: 2 + (seed % 4) as u32,
+                    deletable: seed.is_multiple_of(3),
+                    ..StoreOptions::default()
+                };
                 match user.store(bytes.clone(), &options, &NoProgress).await {
                     Ok(outcome) => {
                         if let floe_client::StoreOutcome::NewlyCreated { blob, .. } = &outcome

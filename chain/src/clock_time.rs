@@ -50,10 +50,10 @@ impl fmt::Display for Span {
         write!(f, "{} {unit}", ms / size)?;
         let rest = ms % size;
         // The second unit only when it is not milliseconds under seconds (noise in a duration).
-        if let Some((next, next_unit)) = UNITS.get(first + 1).filter(|(next, _)| *next >= 1000 || size == 1000) {
-            if rest / next > 0 {
-                write!(f, " {} {next_unit}", rest / next)?;
-            }
+        if let Some((next, next_unit)) = UNITS.get(first + 1).filter(|(next, _)| *next >= 1000 || size == 1000)
+            && rest / next > 0
+        {
+            write!(f, " {} {next_unit}", rest / next)?;
         }
         Ok(())
     }

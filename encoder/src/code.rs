@@ -41,7 +41,7 @@ impl Code {
     /// A codec for `k` source symbols extended to `n` symbols of `symbol_size` bytes.
     /// The shape was validated by [`crate::EncodingConfig::new`].
     pub(crate) fn new(k: usize, n: usize, symbol_size: usize) -> Self {
-        debug_assert!(k < n && symbol_size % 2 == 0 && symbol_size > 0);
+        debug_assert!(k < n && symbol_size.is_multiple_of(2) && symbol_size > 0);
         Self { k, n, symbol_size, encoder: None, decoder: None }
     }
 

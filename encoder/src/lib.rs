@@ -27,6 +27,8 @@
 //! files in one blob, Walrus's QuiltV1), [`spill`] (encoding a blob larger than memory to a file).
 
 pub mod bft;
+#[cfg(target_arch = "x86_64")]
+mod blake2b_lanes;
 pub mod blob_id;
 pub mod bls;
 pub mod certificate;

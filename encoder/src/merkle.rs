@@ -20,6 +20,8 @@ use blake2b_simd::{
 };
 use serde::{Deserialize, Serialize};
 
+#[cfg(target_arch = "x86_64")]
+use crate::blake2b_lanes::{Avx512, LANES};
 use crate::config::DIGEST_LEN;
 
 /// A 32-byte digest.
@@ -93,6 +95,13 @@ pub fn inner_hash(left: &Digest, right: &Digest) -> Digest {
 /// node goes through it.
 pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
     debug_assert_eq!(items.len(), item_len * out.len());
+    // A single input gains nothing from lanes: blake2b_simd hashes it alone.
+    #[cfg(target_arch = "x86_64")]
+    if out.len() > 1
+        && let Some(avx512) = Avx512::detect()
+    {
+        return hash_prefixed_items_in_lanes(avx512, prefix, items, item_len, out);
+    }
     let params = params();
     let stride = item_len + 1;
     let batch = (STAGING_BYTES / stride).clamp(MIN_BATCH, MAX_BATCH);
@@ -111,6 +120,29 @@ pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out
             for (digest, job) in out.iter_mut().zip(&jobs) {
                 *digest = to_digest(job.to_hash().as_bytes());
             }
+        }
+    });
+}
+
+/// `hash_prefixed_items` eight inputs per pass. Each input is staged as `prefix ‖ item` in a slot of
+/// whole blocks; the bytes after it are zeroed once per call and never written again, since every
+/// input of a call has the same length. A last pass of fewer than eight inputs hashes whatever the
+/// spare slots still hold and drops those digests.
+#[cfg(target_arch = "x86_64")]
+fn hash_prefixed_items_in_lanes(avx512: Avx512, prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
+    let len = item_len + 1;
+    let stride = Avx512::stride(len);
+    STAGING.with_borrow_mut(|staging| {
+        staging.clear();
+        staging.resize(LANES * stride, 0);
+        let mut digests = [EMPTY; LANES];
+        for (items, out) in items.chunks(item_len * LANES).zip(out.chunks_mut(LANES)) {
+            for (slot, item) in staging.chunks_exact_mut(stride).zip(items.chunks_exact(item_len)) {
+                slot[0] = prefix;
+                slot[1..len].copy_from_slice(item);
+            }
+            avx512.hash8(staging, len, &mut digests);
+            out.copy_from_slice(&digests[..out.len()]);
         }
     });
 }
@@ -348,7 +380,7 @@ impl MerkleProof {
         let mut current = *leaf;
         let mut position = index;
         for sibling in &self.path {
-            current = if position % 2 == 0 {
+            current = if position.is_multiple_of(2) {
                 inner_hash(&current, &sibling.bytes())
             } else {
                 inner_hash(&sibling.bytes(), &current)

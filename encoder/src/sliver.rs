@@ -67,10 +67,10 @@ struct WireSymbols {
 impl Sliver {
     /// A sliver from its parts; the symbol size must be positive and even and divide the data.
     pub fn new(axis: SliverType, index: SliverIndex, symbol_size: u16, data: Vec<u8>) -> Result<Self, SliverError> {
-        if symbol_size == 0 || symbol_size % 2 != 0 {
+        if symbol_size == 0 || !symbol_size.is_multiple_of(2) {
             return Err(SliverError::InvalidSymbolSize(symbol_size));
         }
-        if data.len() % usize::from(symbol_size) != 0 {
+        if !data.len().is_multiple_of(usize::from(symbol_size)) {
             return Err(SliverError::RaggedData { len: data.len(), symbol_size });
         }
         Ok(Self { axis, index, symbol_size, data })

@@ -98,12 +98,12 @@ fn history(events: usize) -> Vec<IndexedCheckpoint> {
                 epoch: 1,
                 blob_id: blob_id(j),
                 end_epoch: 10,
-                deletable: j % 2 == 0,
+                deletable: j.is_multiple_of(2),
                 object_id: object,
                 is_extension: false,
             };
             let mut changes = vec![written(object, owner), written(address(0x6a, j % OWNERS), owner)];
-            if j % 10 == 0 {
+            if j.is_multiple_of(10) {
                 // A transfer in the same transaction as the certification.
                 changes[0] = written(object, address(0xa0, (j + 1) % OWNERS));
             }

@@ -123,10 +123,10 @@ pub(crate) fn write_checkpoints(
     };
     let mut previous = committed;
     for checkpoint in fresh {
-        if let Some(p) = previous {
-            if checkpoint.sequence_number != p + 1 {
-                return Err(IngestError::Gap { expected_after: p, got: checkpoint.sequence_number });
-            }
+        if let Some(p) = previous
+            && checkpoint.sequence_number != p + 1
+        {
+            return Err(IngestError::Gap { expected_after: p, got: checkpoint.sequence_number });
         }
         previous = Some(checkpoint.sequence_number);
     }

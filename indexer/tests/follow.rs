@@ -22,10 +22,10 @@ fn ingester(url: &DatabaseUrl) -> Ingester {
 async fn wait_for(url: &DatabaseUrl, checkpoint: u64) -> u64 {
     let mut reader = ingester(url);
     for _ in 0..200 {
-        if let Some(w) = reader.watermark().unwrap() {
-            if w.checkpoint as u64 >= checkpoint {
-                return w.checkpoint as u64;
-            }
+        if let Some(w) = reader.watermark().unwrap()
+            && w.checkpoint as u64 >= checkpoint
+        {
+            return w.checkpoint as u64;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -80,10 +80,10 @@ impl VouchedSlivers {
 
     /// Drops one sliver (removed, or found damaged).
     pub(crate) fn forget(&mut self, blob_id: &BlobId, shard: ShardIndex, axis: SliverType) {
-        if let Some(blob) = self.blobs.get_mut(blob_id) {
-            if blob.slivers.remove(&(shard, axis)) {
-                self.len -= 1;
-            }
+        if let Some(blob) = self.blobs.get_mut(blob_id)
+            && blob.slivers.remove(&(shard, axis))
+        {
+            self.len -= 1;
         }
     }
 

@@ -3,7 +3,11 @@
 //! ```sh
 //! cargo run -p floe-tests --example read_bench
 //! FLOE_BENCH_MIB=1,16,64,256 FLOE_BENCH_CONCURRENT=30 FLOE_BENCH_CONCURRENT_MIB=20 cargo run -p floe-tests --example read_bench
+//! FLOE_BENCH_SHAPE=10x1000 FLOE_BENCH_MIB=1024 FLOE_BENCH_RUNS=1 FLOE_BENCH_CONCURRENT=0 cargo run -p floe-tests --example read_bench
 //! ```
+//!
+//! `FLOE_BENCH_SHAPE` (`NODESxSHARDS`, default 10x100) sizes the network: a blob of 1 GiB needs
+//! more than 100 shards (at 100 the largest blob is about 142 MiB).
 //!
 //! For each size (`FLOE_BENCH_MIB`, default 1,16,64) one random blob is stored, then timed
 //! (median of `FLOE_BENCH_RUNS`, default 3): the offline encoding of the same bytes at the same
@@ -23,7 +27,7 @@ use std::{ops::Range, sync::Arc, time::Instant};
 
 use floe_client::{FloeClient, NoProgress, ReadBudget, StoreOptions};
 use floe_encoder::{BlobId, encode::compute_metadata};
-use floe_tests::{DEFAULT, TestNet, random_bytes};
+use floe_tests::{DEFAULT, Shape, TestNet, bench, random_bytes};
 
 const MIB: usize = 1024 * 1024;
 
@@ -95,12 +99,22 @@ async fn main() {
     let runs = env_list("FLOE_BENCH_RUNS", &[3])[0].max(1);
     let concurrent = env_list("FLOE_BENCH_CONCURRENT", &[30])[0];
     let concurrent_size = env_list("FLOE_BENCH_CONCURRENT_MIB", &[20])[0] * MIB;
-    let net = TestNet::start(DEFAULT).await;
+    let shape = std::env::var("FLOE_BENCH_SHAPE")
+        .map(|text| {
+            let (nodes, shards) = bench::parse_shape(&text);
+            Shape { nodes, shards }
+        })
+        .unwrap_or(DEFAULT);
+    let net = TestNet::start(shape).await;
     let client = Arc::new(net.localnet.client().await.expect("a client"));
     let base = net.localnet.daemon_url().expect("the daemon runs");
     let http = reqwest::Client::new();
     let config = *client.committee().config();
-    println!("reads on an in-process local network: 10 nodes, {} shards; median of {runs}", config.n_shards());
+    println!(
+        "reads on an in-process local network: {} nodes, {} shards; median of {runs}",
+        shape.nodes,
+        config.n_shards()
+    );
     println!(
         "{:>8} {:>9} {:>14} {:>14} {:>11} {:>11} {:>12}",
         "MiB", "encode s", "client read s", "streamed s", "GET 1st s", "GET all s", "1 MiB range s"

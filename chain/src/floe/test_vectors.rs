@@ -24,7 +24,7 @@ const NODE_0_PUBLIC_KEY: &str =
     "95a254501b7733239ed3cec4d56737977bd09ede881d8a234560e83e5525017add3b1dcc3eabfb85e12a4131b19c253b";
 
 fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "odd-length hex in a test vector");
+    assert!(text.len().is_multiple_of(2), "odd-length hex in a test vector");
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("test vectors are hex")).collect()
 }
 

@@ -92,8 +92,8 @@ impl Quilt {
         let source_symbols = config.source_symbols_per_blob();
         let symbol_size = u64::try_from(bytes.len()).expect("fits") / source_symbols;
         if bytes.is_empty()
-            || bytes.len() as u64 % source_symbols != 0
-            || symbol_size % u64::from(SYMBOL_ALIGNMENT) != 0
+            || !(bytes.len() as u64).is_multiple_of(source_symbols)
+            || !symbol_size.is_multiple_of(u64::from(SYMBOL_ALIGNMENT))
         {
             return Err(QuiltError::NotAligned { len: bytes.len(), source_symbols });
         }

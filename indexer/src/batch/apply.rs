@@ -236,10 +236,10 @@ impl Batch {
             }
             blob.updated_checkpoint = checkpoint;
         }
-        if let Some(stake) = self.stakes.get_mut(&object_id.to_string()) {
-            if stake.row.owner != owner {
-                stake.edit().owner = owner;
-            }
+        if let Some(stake) = self.stakes.get_mut(&object_id.to_string())
+            && stake.row.owner != owner
+        {
+            stake.edit().owner = owner;
         }
     }
 

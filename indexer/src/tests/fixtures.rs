@@ -80,10 +80,10 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(schema) = &self.schema {
-            if let Ok(mut admin) = DbConnection::establish(&self.url) {
-                let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-            }
+        if let Some(schema) = &self.schema
+            && let Ok(mut admin) = DbConnection::establish(&self.url)
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
         }
     }
 }
