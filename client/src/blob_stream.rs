@@ -204,7 +204,13 @@ impl BlobReader {
             return Ok(self.cut_from_blob(blob, row, part));
         }
         let failures = match self.source.fetch_or_recover(SliverType::Primary, SliverIndex(row)).await {
-            Ok(sliver) => return Ok(sliver.data()[part].to_vec()),
+            Ok(sliver) => {
+                // The row's own bytes, cut to the range: no copy for a whole row.
+                let mut bytes = sliver.into_data();
+                bytes.truncate(part.end);
+                bytes.drain(..part.start);
+                return Ok(bytes);
+            }
             Err(failures) => failures,
         };
         tracing::info!(blob = %self.blob_id(), row, %failures, "decoding the blob: a row was neither served nor rebuilt");

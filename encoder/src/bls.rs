@@ -49,9 +49,13 @@ pub enum BlsError {
     EmptyAggregate,
 }
 
-/// A BLS secret key.
+/// A BLS secret key, with its public key (derived once: a scalar multiplication in G1, and nodes
+/// ask for their key on every request that checks which shards they own).
 #[derive(Clone)]
-pub struct BlsSecretKey(SecretKey);
+pub struct BlsSecretKey {
+    secret: SecretKey,
+    public: BlsPublicKey,
+}
 
 impl fmt::Debug for BlsSecretKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -69,27 +73,32 @@ impl BlsSecretKey {
 
     /// The key derived from 32 or more bytes of seed (IETF KeyGen).
     pub fn from_seed(seed: &[u8; 32]) -> Self {
-        Self(SecretKey::key_gen(seed, &[]).expect("32 bytes of key material are enough"))
+        Self::new(SecretKey::key_gen(seed, &[]).expect("32 bytes of key material are enough"))
     }
 
     /// The key from its 32-byte big-endian scalar.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, BlsError> {
-        SecretKey::from_bytes(bytes).map(Self).map_err(BlsError::InvalidSecretKey)
+        SecretKey::from_bytes(bytes).map(Self::new).map_err(BlsError::InvalidSecretKey)
+    }
+
+    fn new(secret: SecretKey) -> Self {
+        let public = BlsPublicKey(secret.sk_to_pk());
+        Self { secret, public }
     }
 
     /// The 32-byte big-endian scalar.
     pub fn to_bytes(&self) -> [u8; SECRET_KEY_LEN] {
-        self.0.to_bytes()
+        self.secret.to_bytes()
     }
 
     /// The public key.
     pub fn public_key(&self) -> BlsPublicKey {
-        BlsPublicKey(self.0.sk_to_pk())
+        self.public
     }
 
     /// Signs `message` (hashed to G2 with [`DST`]).
     pub fn sign(&self, message: &[u8]) -> BlsSignature {
-        BlsSignature(self.0.sign(message, DST, &[]))
+        BlsSignature(self.secret.sign(message, DST, &[]))
     }
 }
 

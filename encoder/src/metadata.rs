@@ -205,7 +205,10 @@ impl BlobMetadata {
 
     /// The Merkle root over the pairs, which the blob id commits to.
     pub fn root_hash(&self) -> Node {
-        let leaves = self.hashes.iter().map(|pair| merkle::leaf_hash(&pair.leaf_input())).collect::<Vec<_>>();
+        // Every node checks this for every blob it is sent: the leaves are hashed in batches.
+        let inputs: Vec<u8> = self.hashes.iter().flat_map(SliverPairMetadata::leaf_input).collect();
+        let mut leaves: Vec<merkle::Digest> = vec![[0; 32]; self.hashes.len()];
+        merkle::hash_leaves(&inputs, 64, &mut leaves);
         merkle::root_of_leaf_hashes(&leaves)
     }
 

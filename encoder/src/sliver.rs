@@ -118,6 +118,11 @@ impl Sliver {
         &self.data
     }
 
+    /// The raw symbols, taken out of the sliver.
+    pub fn into_data(self) -> Vec<u8> {
+        self.data
+    }
+
     /// Symbol `i`.
     pub fn symbol(&self, i: usize) -> Option<&[u8]> {
         let size = usize::from(self.symbol_size);

@@ -4,6 +4,8 @@
 
 use std::{sync::Arc, time::Instant};
 
+use bytes::Bytes;
+
 use floe_encoder::{
     BlobId, EncodingConfig, Epoch, ShardIndex, Sliver, SliverIndex, SliverPairIndex, SliverType,
     bls::{BlsPublicKey, BlsSecretKey},
@@ -97,8 +99,20 @@ impl StorageNode {
         axis: SliverType,
         blob_id: &BlobId,
     ) -> Result<Option<Sliver>, NodeError> {
-        match self.store.sliver(shard, axis, blob_id) {
-            Ok(sliver) => Ok(sliver),
+        self.intact(shard, axis, blob_id, self.store.sliver(shard, axis, blob_id))
+    }
+
+    /// What a read of a stored sliver gave, with a damaged one set aside (see
+    /// [`Self::set_aside_sliver`]) and read as missing.
+    fn intact<T>(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+        read: Result<Option<T>, StoreError>,
+    ) -> Result<Option<T>, NodeError> {
+        match read {
+            Ok(found) => Ok(found),
             Err(StoreError::DamagedSliver { damage, .. }) => {
                 let still_damaged = |record: &[u8]| stored_sliver::open(axis, record).is_err();
                 self.set_aside_sliver(shard, axis, blob_id, &damage, still_damaged)?;
@@ -438,9 +452,20 @@ impl StorageNode {
             .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })
     }
 
+    /// The stored sliver of `axis` of pair `pair` as BCS, to send to a reader (see
+    /// [`crate::store::Store::sliver_bcs`]): the same sliver [`Self::sliver`] gives, without
+    /// decoding it and encoding it again.
+    pub fn sliver_bcs(&self, blob_id: &BlobId, pair: SliverPairIndex, axis: SliverType) -> Result<Bytes, NodeError> {
+        let (_, config) = self.committee();
+        self.check_pair(pair, config.n_shards())?;
+        let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
+        self.intact(shard, axis, blob_id, self.store.sliver_bcs(shard, axis, blob_id))?
+            .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })
+    }
+
     /// Whether the metadata of `blob_id` is stored.
     pub fn has_metadata(&self, blob_id: &BlobId) -> Result<bool, NodeError> {
-        Ok(self.store.metadata(blob_id)?.is_some())
+        Ok(self.store.has_metadata(blob_id)?)
     }
 
     /// Whether the sliver of `axis` of pair `pair` is stored.
@@ -488,7 +513,7 @@ impl StorageNode {
         if self.owned_shards().is_empty() {
             return Err(NodeError::NoShards(epoch));
         }
-        if self.store.metadata(blob_id)?.is_none() {
+        if !self.store.has_metadata(blob_id)? {
             return Err(NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id });
         }
         // The node signs only for bytes it can vouch for. The slivers this process checked

@@ -19,7 +19,8 @@ pub(crate) fn success<T: Serialize>(status: StatusCode, data: T) -> Response {
 }
 
 /// A BCS body.
-pub(crate) fn bcs_body(status: StatusCode, bytes: Vec<u8>) -> Response {
+pub(crate) fn bcs_body(status: StatusCode, bytes: impl Into<bytes::Bytes>) -> Response {
+    let bytes: bytes::Bytes = bytes.into();
     (status, [(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response()
 }
 

@@ -137,8 +137,8 @@ pub(super) async fn get_sliver(
     Path((id, pair, axis)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
-    let sliver = blocking(node, move |node| node.sliver(&id, pair, axis)).await?;
-    Ok(bcs_body(StatusCode::OK, sliver.to_bcs()))
+    let sliver = blocking(node, move |node| node.sliver_bcs(&id, pair, axis)).await?;
+    Ok(bcs_body(StatusCode::OK, sliver))
 }
 
 pub(super) async fn put_sliver(

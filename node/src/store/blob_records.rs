@@ -4,7 +4,7 @@
 //! shard, and keeps its chain state.
 
 use floe_encoder::{BlobId, inconsistency::InconsistencyProof, metadata::BlobMetadata};
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
+use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
 use super::{Commit, Store, StoreError, slivers::SHARD_TABLE_PREFIX};
 use crate::blob_info::BlobInfo;
@@ -45,6 +45,11 @@ impl Store {
             .transpose()
     }
 
+    /// Whether metadata of `blob_id` is stored (whatever its state: readers verify it).
+    pub fn has_metadata(&self, blob_id: &BlobId) -> Result<bool, StoreError> {
+        self.contains(METADATA, blob_id)
+    }
+
     /// The stored metadata bytes of `blob_id`, as they are on disk.
     pub fn metadata_bytes(&self, blob_id: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
         self.get(METADATA, blob_id)
@@ -66,9 +71,16 @@ impl Store {
     }
 
     /// Records the chain's state of `blob_id` as the node last saw it.
+    ///
+    /// Not synced on its own (a sync per blob per chain event was most of a small store's disk
+    /// time on a node): it becomes durable with the next durable commit of this database (the
+    /// chain state's checkpoint, a confirmation's `persist`), in order, so data written after it
+    /// is never durable without it. What a crash loses of it, the node records again from its
+    /// chain state at start (`StorageNode::collect_garbage`).
     pub fn put_blob_info(&self, blob_id: &BlobId, info: &BlobInfo) -> Result<(), StoreError> {
         let bytes = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
-        let txn = self.db.begin_write()?;
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::None).map_err(redb::Error::from)?;
         txn.open_table(BLOB_INFO)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
         txn.commit()?;
         Ok(())

@@ -244,6 +244,17 @@ impl Store {
         self.db.clone()
     }
 
+    /// Whether `table` holds `key`, without copying its value out.
+    fn contains(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = match txn.open_table(table) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+            Err(error) => return Err(error.into()),
+        };
+        Ok(table.get(key.0.as_slice())?.is_some())
+    }
+
     fn get(&self, table: TableDefinition<'_, &[u8], &[u8]>, key: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(table) {

@@ -3,6 +3,7 @@
 //! checked on every read. Each sliver put is recorded as vouched for ([`crate::vouched`]); each
 //! removal, and each read that finds a sliver damaged, drops it from that record.
 
+use bytes::Bytes;
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType};
 use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -91,10 +92,37 @@ impl Store {
     /// The sliver of `axis` that `shard` stores for `blob_id`, checked against its digest: one
     /// whose bytes changed on disk is [`StoreError::DamagedSliver`].
     pub fn sliver(&self, shard: ShardIndex, axis: SliverType, blob_id: &BlobId) -> Result<Option<Sliver>, StoreError> {
+        self.checked_record(shard, axis, blob_id, |record| stored_sliver::open(axis, &record))
+    }
+
+    /// The BCS bytes of the sliver [`Self::sliver`] reads, as stored: its digest checked, not
+    /// decoded. What a reader is sent (it decodes and verifies the sliver itself); a record whose
+    /// digest matches is bytes this node encoded from a checked sliver.
+    pub fn sliver_bcs(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+    ) -> Result<Option<Bytes>, StoreError> {
+        self.checked_record(shard, axis, blob_id, |record| {
+            stored_sliver::checked_bcs(&record)?;
+            Ok(Bytes::from(record).slice(stored_sliver::DIGEST_LEN..))
+        })
+    }
+
+    /// The stored record of a sliver, opened by `open`; a record it finds damaged is forgotten
+    /// as vouched for and reported as [`StoreError::DamagedSliver`].
+    fn checked_record<T>(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+        open: impl FnOnce(Vec<u8>) -> Result<T, stored_sliver::Damage>,
+    ) -> Result<Option<T>, StoreError> {
         let name = shard_table_name(shard, axis);
         self.get(TableDefinition::new(&name), blob_id)?
             .map(|record| {
-                stored_sliver::open(axis, &record).map_err(|damage| {
+                open(record).map_err(|damage| {
                     self.vouched().forget(blob_id, shard, axis);
                     StoreError::DamagedSliver { shard, axis, blob_id: *blob_id, damage }
                 })
