@@ -227,10 +227,9 @@ impl StorageNode {
         info: &BlobInfo,
         verified: Arc<VerifiedBlobMetadata>,
     ) -> Result<bool, NodeError> {
-        // Remember the chain state first: garbage collection finds data through it.
-        self.store.put_blob_info(blob_id, info)?;
-        // Made durable before the node confirms (see `confirmation`).
-        let stored = self.store.put_metadata_with(blob_id, verified.metadata(), Commit::Deferred)?;
+        // The chain state with the metadata: garbage collection finds data through it. Made
+        // durable before the node confirms (see `confirmation`).
+        let stored = self.store.put_blob_info_and_metadata(blob_id, info, verified.metadata(), Commit::Deferred)?;
         self.recent_metadata.insert(verified);
         Ok(stored)
     }

@@ -155,6 +155,13 @@ fn writes_acknowledged_before_a_crash_survive_it() {
     }
 }
 
+/// The chain state the deferred-commit crash test records for its blob.
+fn crash_test_info() -> floe_node::blob_info::BlobInfo {
+    let mut info = floe_node::blob_info::BlobInfo::default();
+    info.register(Address::new([7; 32]), EPOCH + 2, false);
+    info
+}
+
 /// The child of the deferred-commit crash test finds its directory here.
 const DEFERRED_CRASH_DIR_VAR: &str = "FLOE_TEST_DEFERRED_CRASH_DIR";
 
@@ -163,10 +170,14 @@ fn deferred_writes_survive_a_crash_once_persisted() {
     let encoded = crash_test_blob();
     let blob_id = *encoded.metadata.blob_id();
     if let Ok(dir) = std::env::var(DEFERRED_CRASH_DIR_VAR) {
-        // The child: an upload's writes without a sync, one persist (what a node does before it
-        // signs a confirmation), then death without any cleanup.
+        // The child: an upload's writes without a sync (the blob's chain state with its
+        // metadata, then its slivers), one persist (what a node does before it signs a
+        // confirmation), then death without any cleanup.
         let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
-        store.put_metadata_with(&blob_id, encoded.metadata.metadata(), Commit::Deferred).unwrap();
+        let stored = store
+            .put_blob_info_and_metadata(&blob_id, &crash_test_info(), encoded.metadata.metadata(), Commit::Deferred)
+            .unwrap();
+        assert!(stored, "the metadata was new");
         for (i, pair) in encoded.pairs.iter().enumerate() {
             store
                 .put_sliver_with(floe_encoder::ShardIndex(i as u16), &blob_id, &pair.primary, Commit::Deferred)
@@ -185,6 +196,7 @@ fn deferred_writes_survive_a_crash_once_persisted() {
     assert!(!output.status.success(), "the child aborted");
     assert!(String::from_utf8_lossy(&output.stdout).contains("persisted"), "the child finished its writes");
     let store = floe_node::Store::open(dir.path()).unwrap();
+    assert_eq!(store.blob_info(&blob_id).unwrap(), Some(crash_test_info()));
     assert_eq!(store.metadata(&blob_id).unwrap().as_ref(), Some(encoded.metadata.metadata()));
     for (i, pair) in encoded.pairs.iter().enumerate() {
         let stored = store.sliver(floe_encoder::ShardIndex(i as u16), SliverType::Primary, &blob_id).unwrap();

@@ -32,6 +32,35 @@ impl Store {
         self.insert_new(METADATA, blob_id, &metadata.to_bcs(), commit)
     }
 
+    /// Records the chain's state of `blob_id` (as [`Self::put_blob_info`]) and stores its metadata
+    /// (already verified by the caller) in one transaction with `commit`, the state first in the
+    /// same commit, as garbage collection needs; `false` if the metadata was already stored.
+    pub fn put_blob_info_and_metadata(
+        &self,
+        blob_id: &BlobId,
+        info: &BlobInfo,
+        metadata: &BlobMetadata,
+        commit: Commit,
+    ) -> Result<bool, StoreError> {
+        let key = blob_id.0.as_slice();
+        let mut txn = self.db.begin_write()?;
+        if commit == Commit::Deferred {
+            txn.set_durability(Durability::None).map_err(redb::Error::from)?;
+        }
+        let inserted = {
+            let info = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
+            txn.open_table(BLOB_INFO)?.insert(key, info.as_slice())?;
+            let mut table = txn.open_table(METADATA)?;
+            let present = table.get(key)?.is_some();
+            if !present {
+                table.insert(key, metadata.to_bcs().as_slice())?;
+            }
+            !present
+        };
+        txn.commit()?;
+        Ok(inserted)
+    }
+
     /// The stored metadata of `blob_id` (as stored: the caller re-verifies if it must).
     pub fn metadata(&self, blob_id: &BlobId) -> Result<Option<BlobMetadata>, StoreError> {
         self.get(METADATA, blob_id)?
