@@ -87,55 +87,55 @@ impl Avx512 {
     }
 }
 
-#[inline(always)]
+// The helpers below are safe functions that need AVX-512F: they can be called only from code
+// compiled with it (the kernel below), where the register-only intrinsics are safe too.
+
+#[target_feature(enable = "avx512f")]
+#[inline]
 fn add3(a: __m512i, b: __m512i, c: __m512i) -> __m512i {
-    // SAFETY (for every intrinsic below): the callers are compiled with AVX-512F enabled, and
-    // these are register-only operations.
-    unsafe { _mm512_add_epi64(_mm512_add_epi64(a, b), c) }
+    _mm512_add_epi64(_mm512_add_epi64(a, b), c)
 }
 
 /// BLAKE2b's mixing function on four state words of every lane.
-#[inline(always)]
+#[target_feature(enable = "avx512f")]
+#[inline]
 fn mix(v: &mut [__m512i; 16], [a, b, c, d]: [usize; 4], x: __m512i, y: __m512i) {
-    unsafe {
-        v[a] = add3(v[a], v[b], x);
-        v[d] = _mm512_ror_epi64::<32>(_mm512_xor_si512(v[d], v[a]));
-        v[c] = _mm512_add_epi64(v[c], v[d]);
-        v[b] = _mm512_ror_epi64::<24>(_mm512_xor_si512(v[b], v[c]));
-        v[a] = add3(v[a], v[b], y);
-        v[d] = _mm512_ror_epi64::<16>(_mm512_xor_si512(v[d], v[a]));
-        v[c] = _mm512_add_epi64(v[c], v[d]);
-        v[b] = _mm512_ror_epi64::<63>(_mm512_xor_si512(v[b], v[c]));
-    }
+    v[a] = add3(v[a], v[b], x);
+    v[d] = _mm512_ror_epi64::<32>(_mm512_xor_si512(v[d], v[a]));
+    v[c] = _mm512_add_epi64(v[c], v[d]);
+    v[b] = _mm512_ror_epi64::<24>(_mm512_xor_si512(v[b], v[c]));
+    v[a] = add3(v[a], v[b], y);
+    v[d] = _mm512_ror_epi64::<16>(_mm512_xor_si512(v[d], v[a]));
+    v[c] = _mm512_add_epi64(v[c], v[d]);
+    v[b] = _mm512_ror_epi64::<63>(_mm512_xor_si512(v[b], v[c]));
 }
 
 /// One compression of a block in every lane. All lanes are at the same byte count, so the
 /// counter and the last-block flag are the same for all.
-#[inline(always)]
+#[target_feature(enable = "avx512f")]
+#[inline]
 fn compress(h: &mut [__m512i; 8], m: &[__m512i; 16], bytes_so_far: u64, last: bool) {
-    unsafe {
-        let mut v = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[0], h[0], h[0], h[0], h[0], h[0], h[0], h[0]];
-        for (word, iv) in v[8..].iter_mut().zip(IV) {
-            *word = _mm512_set1_epi64(iv as i64);
-        }
-        // The counter's high word stays zero: no input here comes near 2^64 bytes.
-        v[12] = _mm512_xor_si512(v[12], _mm512_set1_epi64(bytes_so_far as i64));
-        if last {
-            v[14] = _mm512_xor_si512(v[14], _mm512_set1_epi64(-1));
-        }
-        for s in &SIGMA {
-            mix(&mut v, [0, 4, 8, 12], m[s[0]], m[s[1]]);
-            mix(&mut v, [1, 5, 9, 13], m[s[2]], m[s[3]]);
-            mix(&mut v, [2, 6, 10, 14], m[s[4]], m[s[5]]);
-            mix(&mut v, [3, 7, 11, 15], m[s[6]], m[s[7]]);
-            mix(&mut v, [0, 5, 10, 15], m[s[8]], m[s[9]]);
-            mix(&mut v, [1, 6, 11, 12], m[s[10]], m[s[11]]);
-            mix(&mut v, [2, 7, 8, 13], m[s[12]], m[s[13]]);
-            mix(&mut v, [3, 4, 9, 14], m[s[14]], m[s[15]]);
-        }
-        for i in 0..8 {
-            h[i] = _mm512_xor_si512(h[i], _mm512_xor_si512(v[i], v[8 + i]));
-        }
+    let mut v = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[0], h[0], h[0], h[0], h[0], h[0], h[0], h[0]];
+    for (word, iv) in v[8..].iter_mut().zip(IV) {
+        *word = _mm512_set1_epi64(iv as i64);
+    }
+    // The counter's high word stays zero: no input here comes near 2^64 bytes.
+    v[12] = _mm512_xor_si512(v[12], _mm512_set1_epi64(bytes_so_far as i64));
+    if last {
+        v[14] = _mm512_xor_si512(v[14], _mm512_set1_epi64(-1));
+    }
+    for s in &SIGMA {
+        mix(&mut v, [0, 4, 8, 12], m[s[0]], m[s[1]]);
+        mix(&mut v, [1, 5, 9, 13], m[s[2]], m[s[3]]);
+        mix(&mut v, [2, 6, 10, 14], m[s[4]], m[s[5]]);
+        mix(&mut v, [3, 7, 11, 15], m[s[6]], m[s[7]]);
+        mix(&mut v, [0, 5, 10, 15], m[s[8]], m[s[9]]);
+        mix(&mut v, [1, 6, 11, 12], m[s[10]], m[s[11]]);
+        mix(&mut v, [2, 7, 8, 13], m[s[12]], m[s[13]]);
+        mix(&mut v, [3, 4, 9, 14], m[s[14]], m[s[15]]);
+    }
+    for i in 0..8 {
+        h[i] = _mm512_xor_si512(h[i], _mm512_xor_si512(v[i], v[8 + i]));
     }
 }
 
