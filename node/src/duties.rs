@@ -3,11 +3,13 @@
 //!
 //! - [`Duty::Recover`]: recovers the slivers of a certified blob that the node's shards lack
 //!   ([`crate::recovery::recover_from_committee`]), a bounded number of blobs at a time, retried
-//!   with exponential backoff while peers cannot help yet. If recovery proves the blob
-//!   inconsistently encoded, the node signs its invalid-blob-id attestation (the proof is kept
-//!   in the store, and every peer signs the same on `POST .../inconsistencyProof`). Gathering
-//!   2f+1 attestations into a certificate and submitting `invalidate_blob_id` is not done here
-//!   yet: any party holding the proof can do it through the peers' API.
+//!   with exponential backoff while peers cannot help yet; while an upload to this node is still
+//!   bringing the blob's data, it waits for the upload instead ([`crate::upload_activity`]). If
+//!   recovery proves the blob inconsistently encoded, the node signs its invalid-blob-id
+//!   attestation (the proof is kept in the store, and every peer signs the same on
+//!   `POST .../inconsistencyProof`). Gathering 2f+1 attestations into a certificate and
+//!   submitting `invalidate_blob_id` is not done here yet: any party holding the proof can do it
+//!   through the peers' API.
 //! - [`Duty::SyncShard`]: pulls a shard gained at an epoch change from its previous owner
 //!   ([`crate::shard_sync`]), then records a recovery for every certified blob whose slivers on
 //!   that shard are still missing (the source did not have them, was down, or lied).
@@ -47,6 +49,7 @@ use crate::{
         ChallengeSettings,
         round::{Window, open_window, run_round},
     },
+    error::NodeError,
     follower::stopped,
     node::StorageNode,
     operator::{Operator, OperatorError},
@@ -59,6 +62,11 @@ pub const RETRY_MIN_DELAY: Duration = Duration::from_secs(2);
 
 /// The longest pause before a duty that failed all its attempts is tried again.
 pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
+
+/// How long an upload under way must have been quiet before its blob is recovered: the client
+/// keeps uploading to the slower nodes for a grace period after it has its certificate
+/// (`quorum_grace`, 2 s by default), each node's batches following one another well within it.
+pub const UPLOAD_QUIET: Duration = Duration::from_secs(5);
 
 /// How the duty worker paces itself.
 #[derive(Debug, Clone)]
@@ -83,6 +91,9 @@ pub struct DutySettings {
     pub retry_min_delay: Duration,
     /// The longest such pause (the pauses double up to it).
     pub retry_max_delay: Duration,
+    /// How long an upload to this node must have brought nothing before the recovery of its
+    /// blob's missing slivers starts (see [`crate::upload_activity`]).
+    pub upload_quiet: Duration,
 }
 
 impl Default for DutySettings {
@@ -98,6 +109,7 @@ impl Default for DutySettings {
             challenges: ChallengeSettings::default(),
             retry_min_delay: RETRY_MIN_DELAY,
             retry_max_delay: RETRY_MAX_DELAY,
+            upload_quiet: UPLOAD_QUIET,
         }
     }
 }
@@ -108,6 +120,9 @@ enum Ended {
     Finished,
     /// Failed after its retries: keep it, and try again after a pause.
     GivenUp,
+    /// Not to be done yet (an upload under way brings what it would): keep it, and try again
+    /// after this pause, without counting it as a failure.
+    Deferred(Duration),
 }
 
 /// Duties set back after failing, each with its own growing pause.
@@ -136,6 +151,11 @@ impl SetBack {
             .min(settings.retry_max_delay);
         self.until.insert(duty, Instant::now() + pause);
         pause
+    }
+
+    /// Sets `duty` back by `pause`, leaving its failures' pauses as they are.
+    fn defer(&mut self, duty: Duty, pause: Duration) {
+        self.until.insert(duty, Instant::now() + pause);
     }
 
     fn finished(&mut self, duty: &Duty) {
@@ -290,6 +310,8 @@ impl DutyWorker {
                             (Some(recorded), Duty::Recover(_)) if matches!(ended, Ended::Finished) => {
                                 recorded.remove(&duty);
                             }
+                            // Still recorded, and nothing else changed.
+                            (Some(_), Duty::Recover(_)) if matches!(ended, Ended::Deferred(_)) => {}
                             _ => recorded = None,
                         }
                         match ended {
@@ -303,6 +325,10 @@ impl DutyWorker {
                             Ended::GivenUp => {
                                 let pause = set_back.set_back(duty, &this.settings);
                                 tracing::info!(?duty, ?pause, "duty set back; it is tried again after the pause");
+                            }
+                            Ended::Deferred(pause) => {
+                                set_back.defer(duty, pause);
+                                tracing::debug!(?duty, ?pause, "an upload is under way; the duty waits for it");
                             }
                         }
                     }
@@ -374,6 +400,22 @@ impl DutyWorker {
     }
 
     async fn recover(&self, blob_id: BlobId) -> Ended {
+        if let Some(wait) = self.node.upload_wait(&blob_id, self.settings.upload_quiet) {
+            // The blob was certified while this node's share was still on its way: recovering
+            // now would rebuild from peers what the upload is bringing (see
+            // `crate::upload_activity`). Nothing missing, nothing to wait for.
+            let node = self.node.clone();
+            let missing = tokio::task::spawn_blocking(move || -> Result<bool, NodeError> {
+                Ok(!node.missing_slivers(&blob_id)?.is_empty() || !node.has_metadata(&blob_id)?)
+            })
+            .await;
+            match missing {
+                Ok(Ok(false)) => return Ended::Finished,
+                Ok(Ok(true)) => return Ended::Deferred(wait),
+                // Recovery below reads the same and says what failed.
+                Ok(Err(_)) | Err(_) => {}
+            }
+        }
         let attempt = || recover_from_committee(&self.node, &self.http, blob_id, &self.settings.recovery);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.settings.recovery_retry_delay)

@@ -79,6 +79,7 @@ pub mod store;
 pub mod stored_sliver;
 #[cfg(feature = "test-utils")]
 pub mod test_chain;
+pub mod upload_activity;
 pub mod vouched;
 
 pub use chain_view::ChainView;

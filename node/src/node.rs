@@ -2,7 +2,10 @@
 //! and serves. Every method is synchronous (redb and the encoder are blocking work); the HTTP
 //! layer runs them on tokio's blocking pool.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::Bytes;
 
@@ -30,6 +33,7 @@ use crate::{
     recent_metadata::RecentMetadata,
     store::{Commit, Store, StoreError},
     stored_sliver,
+    upload_activity::UploadActivity,
 };
 
 /// Whether a write stored something new.
@@ -59,6 +63,8 @@ pub struct StorageNode {
     recent_metadata: RecentMetadata,
     /// Uploads checked before their registration was seen, held until it is.
     pending: PendingUploads,
+    /// When each upload under way last brought data, for the recovery duty to wait on.
+    uploads: UploadActivity,
 }
 
 impl StorageNode {
@@ -72,6 +78,7 @@ impl StorageNode {
             integrity: Integrity::default(),
             recent_metadata: RecentMetadata::default(),
             pending: PendingUploads::default(),
+            uploads: UploadActivity::default(),
         }
     }
 
@@ -84,6 +91,13 @@ impl StorageNode {
     /// The uploads held until their registration is seen.
     pub fn pending(&self) -> &PendingUploads {
         &self.pending
+    }
+
+    /// How much longer until `blob_id`'s upload to this node, if one is under way (it brought
+    /// data and the node has not confirmed since), has brought nothing for `quiet`; `None` if
+    /// there is nothing to wait for (see [`crate::upload_activity`]).
+    pub fn upload_wait(&self, blob_id: &BlobId, quiet: Duration) -> Option<Duration> {
+        self.uploads.wait_for_quiet(blob_id, quiet)
     }
 
     /// The node's self-check counters and its repair hook.
@@ -216,6 +230,7 @@ impl StorageNode {
         let info = self.registered(blob_id)?;
         let verified = self.verify_metadata(blob_id, body)?;
         let stored = self.keep_metadata(blob_id, &info, Arc::new(verified))?;
+        self.uploads.touch(blob_id);
         Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
     }
 
@@ -291,6 +306,7 @@ impl StorageNode {
         // Made durable before the node confirms (see `confirmation`).
         let stored = self.store.put_sliver_with(shard, blob_id, &sliver, Commit::Deferred)?;
         self.integrity.stored(*blob_id, [(shard, axis)]);
+        self.uploads.touch(blob_id);
         Ok(if stored { Stored::New } else { Stored::AlreadyPresent })
     }
 
@@ -300,6 +316,7 @@ impl StorageNode {
     pub fn store_slivers(&self, blob_id: &BlobId, batch: SliverBatch) -> Result<Stored, NodeError> {
         let checked = self.sliver_upload(blob_id)?.check_batch(blob_id, batch)?;
         let inserted = self.keep_slivers(blob_id, &checked)?;
+        self.uploads.touch(blob_id);
         Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent })
     }
 
@@ -339,6 +356,7 @@ impl StorageNode {
         self.not_invalid(blob_id)?;
         let verified = self.verify_metadata(blob_id, body)?;
         let held = self.pending.hold_metadata(Arc::new(verified))?;
+        self.uploads.touch(blob_id);
         self.store_if_registered_meanwhile(blob_id, held)
     }
 
@@ -362,6 +380,7 @@ impl StorageNode {
     /// of a large committee's nodes on every store: refused, each of those batches was sent and
     /// checked a second time once the client saw its registration land.
     fn hold_checked(&self, blob_id: &BlobId, checked: Vec<(ShardIndex, Sliver)>) -> Result<Stored, NodeError> {
+        self.uploads.touch(blob_id);
         // Held metadata moves to the store under this lock (`store_held`), so the look below and
         // the hold see it in one place or the other.
         let storing = self.pending.storing();
@@ -551,6 +570,7 @@ impl StorageNode {
         }
         // The upload's writes skipped the disk sync; the signature promises they survive.
         self.store.persist()?;
+        self.uploads.done(blob_id);
         Ok(StorageConfirmation { epoch, blob_id: *blob_id, persistence }.sign(&self.key))
     }
 

@@ -464,3 +464,58 @@ async fn node_that_missed_the_upload_recovers_its_slivers_after_certification() 
     eventually("the recovery duty is done", || state.duties().unwrap().is_empty()).await;
     net.shutdown().await;
 }
+
+/// A blob is certified once a quorum confirms, while the other nodes are still being uploaded
+/// to: their recovery duty waits for the upload instead of rebuilding from peers what it brings,
+/// and recovers only once an unfinished upload has gone quiet (`DutySettings::upload_quiet`).
+#[tokio::test]
+async fn recovery_waits_for_an_upload_under_way_and_not_for_one_given_up() {
+    let net = Net::start(4, 2).await;
+    let lagging = net.node(3).node().clone();
+    let state = net.node(3).chain_state().clone();
+    // Positions in `encoded.pairs` of the pairs node 3 holds.
+    let pairs_of_3 = |encoded: &EncodedBlob| -> Vec<usize> {
+        let blob_id = *encoded.metadata.blob_id();
+        (0..encoded.pairs.len()).filter(|&i| net.holder_of_pair(&blob_id, encoded.pairs[i].index().0) == 3).collect()
+    };
+
+    // Under way: the metadata and one sliver have arrived when the certification does.
+    let encoded = encode(&net.config, &data(30_000, 5)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    net.emit(&registered(&encoded, 31, 5, false)).await;
+    net.upload(&encoded, &[0, 1, 2]);
+    lagging.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+    let first = &encoded.pairs[pairs_of_3(&encoded)[0]];
+    lagging.store_sliver(&blob_id, first.index(), SliverType::Primary, &first.primary.to_bcs()).unwrap();
+    net.emit(&certified(blob_id, 31, 5)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lagging.missing_slivers(&blob_id).unwrap().len(), 3, "nothing recovered while the upload is under way");
+    assert!(!state.duties().unwrap().is_empty(), "the recovery waits, recorded");
+    for pair in pairs_of_3(&encoded).into_iter().map(|i| &encoded.pairs[i]) {
+        for axis in [SliverType::Primary, SliverType::Secondary] {
+            lagging.store_sliver(&blob_id, pair.index(), axis, &pair.sliver(axis).to_bcs()).unwrap();
+        }
+    }
+    assert!(lagging.confirmation(&blob_id, BlobPersistence::Permanent).is_ok());
+    eventually("the waiting recovery finds nothing missing and is done", || state.duties().unwrap().is_empty()).await;
+
+    // Given up: the client sent the metadata and stopped; once quiet, the slivers are recovered.
+    let encoded = encode(&net.config, &data(30_000, 6)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    net.emit(&registered(&encoded, 32, 5, false)).await;
+    net.upload(&encoded, &[0, 1, 2]);
+    lagging.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).unwrap();
+    net.emit(&certified(blob_id, 32, 5)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(lagging.missing_slivers(&blob_id).unwrap().len(), 4, "waiting for the upload to go quiet");
+    eventually("the slivers are recovered after the quiet period", || {
+        lagging.missing_slivers(&blob_id).unwrap().is_empty()
+    })
+    .await;
+    for pair in pairs_of_3(&encoded).into_iter().map(|i| &encoded.pairs[i]) {
+        for axis in [SliverType::Primary, SliverType::Secondary] {
+            assert_eq!(lagging.sliver(&blob_id, pair.index(), axis).unwrap(), *pair.sliver(axis));
+        }
+    }
+    net.shutdown().await;
+}
