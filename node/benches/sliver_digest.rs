@@ -3,9 +3,11 @@
 //! `cargo bench -p floe-node --bench sliver_digest` prints one line per figure, for blobs of
 //! `FLOE_BENCH_BLOB_MIB` (default 1,16) MiB at n = 100 and n = 1000 shards:
 //! - decode: BCS to sliver only (what a read did before slivers carried a digest);
-//! - digest + decode: the record checked against its BLAKE2b-256 digest, then decoded (what
-//!   every read does now, and what a confirmation does for each sliver the node's process did
-//!   not store itself, see `floe_node::vouched`);
+//! - digest: the record checked against its XXH3-128 digest only (what serving a sliver costs:
+//!   the BCS is sent as stored), and the same with BLAKE2b-256, the digest of store format 1;
+//! - digest + decode: the record checked, then decoded (what the scrub, recovery and a
+//!   confirmation do for each sliver the node's process did not store itself, see
+//!   `floe_node::vouched`);
 //! - store read: the same through redb (a read transaction, the copy out of the page cache);
 //! - Merkle check: the sliver re-encoded and hashed against the metadata (what the scrub adds,
 //!   and what a read would cost without the digest).
@@ -60,6 +62,12 @@ fn main() {
                 let label = format!("n={n_shards} blob {mib} MiB {axis} sliver {size} B");
                 let (decode, decode_rate) =
                     time(&slivers, |sliver| drop(Sliver::from_bcs(axis, &bcs[index_of(sliver)]).expect("decodes")));
+                let (check, check_rate) = time(&slivers, |sliver| {
+                    std::hint::black_box(stored_sliver::checked_bcs(&records[index_of(sliver)]).expect("intact"));
+                });
+                let (blake2b, blake2b_rate) = time(&slivers, |sliver| {
+                    std::hint::black_box(blake2b_simd::Params::new().hash_length(32).hash(&bcs[index_of(sliver)]));
+                });
                 let (digest, digest_rate) = time(&slivers, |sliver| {
                     drop(stored_sliver::open(axis, &records[index_of(sliver)]).expect("intact"));
                 });
@@ -70,7 +78,8 @@ fn main() {
                 let (merkle, merkle_rate) =
                     time(&slivers, |sliver| encoded.metadata.verify_sliver(&config, sliver).expect("verifies"));
                 println!(
-                    "{label}: decode {decode:?} ({decode_rate:.0} MiB/s); digest + decode {digest:?} \
+                    "{label}: decode {decode:?} ({decode_rate:.0} MiB/s); digest {check:?} ({check_rate:.0} MiB/s), \
+                     BLAKE2b-256 {blake2b:?} ({blake2b_rate:.0} MiB/s); digest + decode {digest:?} \
                      ({digest_rate:.0} MiB/s); store read with digest {read:?} ({read_rate:.0} MiB/s); \
                      Merkle check {merkle:?} ({merkle_rate:.0} MiB/s)"
                 );

@@ -285,6 +285,61 @@ fn slivers_stored_before_records_had_a_digest_are_converted_when_the_store_opens
     assert!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap().is_some());
 }
 
+/// A store of format 1 (each record behind a BLAKE2b-256 digest) is converted to XXH3 digests
+/// when opened: an intact record reads as before, a record damaged before the conversion still
+/// reads as damaged, and a format newer than the node's is refused.
+#[test]
+fn records_with_a_blake2b_digest_are_converted_and_damage_survives_the_conversion() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = floe_encoder::EncodingConfig::new(4).unwrap();
+    let encoded = floe_encoder::encode(&config, b"written by a node of store format 1").unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    let format_1_record = |bcs: Vec<u8>| {
+        let mut record = blake2b_simd::Params::new().hash_length(32).hash(&bcs).as_bytes().to_vec();
+        record.extend_from_slice(&bcs);
+        record
+    };
+    let intact = format_1_record(encoded.pairs[1].primary.to_bcs());
+    let mut damaged = format_1_record(encoded.pairs[2].secondary.to_bcs());
+    let last = damaged.len() - 1;
+    damaged[last] ^= 1;
+    let write = |format: u32| {
+        let db = redb::Database::create(dir.path().join(DATABASE_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        txn.open_table(redb::TableDefinition::<&[u8], &[u8]>::new("shard-3/primary-slivers"))
+            .unwrap()
+            .insert(blob_id.0.as_slice(), intact.as_slice())
+            .unwrap();
+        txn.open_table(redb::TableDefinition::<&[u8], &[u8]>::new("shard-2/secondary-slivers"))
+            .unwrap()
+            .insert(blob_id.0.as_slice(), damaged.as_slice())
+            .unwrap();
+        txn.open_table(redb::TableDefinition::<&str, u32>::new("store-format"))
+            .unwrap()
+            .insert("sliver-records", format)
+            .unwrap();
+        txn.commit().unwrap();
+    };
+
+    write(99);
+    let error = Store::open(dir.path()).expect_err("a newer format is refused").to_string();
+    assert!(error.contains("format 99"), "{error}");
+
+    write(1);
+    let store = Store::open(dir.path()).unwrap();
+    let stored = store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap();
+    assert_eq!(stored.as_ref(), Some(&encoded.pairs[1].primary));
+    let damage = store.sliver(floe_encoder::ShardIndex(2), SliverType::Secondary, &blob_id);
+    assert!(
+        matches!(damage, Err(floe_node::store::StoreError::DamagedSliver { .. })),
+        "damage found before the conversion is still found: {damage:?}"
+    );
+    drop(store);
+    // Converted once: a second open reads the new records as they are.
+    let store = Store::open(dir.path()).unwrap();
+    assert!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap().is_some());
+}
+
 #[tokio::test]
 async fn a_damaged_sliver_answers_its_challenge_sample_as_missing_and_is_set_aside() {
     let mut cluster = cluster(&[4, 3, 3]).await;

@@ -1,6 +1,6 @@
 //! The database file itself: opening it, so that damage (reported by redb, or met as a panic
-//! inside it) becomes an error naming the file and what to do; and converting a file written
-//! before sliver records carried their digest.
+//! inside it) becomes an error naming the file and what to do; and converting a file whose
+//! sliver records are of an earlier format.
 
 use std::path::Path;
 
@@ -12,11 +12,14 @@ use crate::stored_sliver;
 /// The database file inside the node's storage directory.
 pub const DATABASE_FILE: &str = "node.redb";
 
-/// The store's format: key [`SLIVER_FORMAT_KEY`], value [`SLIVER_FORMAT_DIGEST`] once every sliver
-/// record carries its digest (stores written before that are converted when opened).
+/// The store's format: key [`SLIVER_FORMAT_KEY`], value the format of the sliver records. None
+/// recorded: bare BCS (the first stores); [`SLIVER_FORMAT_BLAKE2B`]: a BLAKE2b-256 digest in front;
+/// [`SLIVER_FORMAT_XXH3`]: the XXH3-128 digest of [`stored_sliver`], written now. A store of an
+/// earlier format is converted when it is opened.
 const STORE_FORMAT: TableDefinition<'static, &str, u32> = TableDefinition::new("store-format");
 const SLIVER_FORMAT_KEY: &str = "sliver-records";
-const SLIVER_FORMAT_DIGEST: u32 = 1;
+const SLIVER_FORMAT_BLAKE2B: u32 = 1;
+const SLIVER_FORMAT_XXH3: u32 = 2;
 
 /// What to do about a database file that cannot be opened.
 pub(super) const MOVE_ASIDE: &str = "move it aside (or delete it) to start the node empty; it then recovers the \
@@ -66,24 +69,27 @@ pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Dat
     }
 }
 
-/// Converts a store written before sliver records carried their digest, once: the format table
-/// records that it was done.
+/// Converts a store whose sliver records are of an earlier format, once: the format table records
+/// that it was done.
 pub(super) fn update_format(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
     let format = txn.open_table(STORE_FORMAT)?.get(SLIVER_FORMAT_KEY)?.map(|value| value.value());
-    if format != Some(SLIVER_FORMAT_DIGEST) {
-        let converted = add_digests(txn)?;
-        if converted > 0 {
-            tracing::info!(slivers = converted, "stored slivers converted to records with a digest");
-        }
-        txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_DIGEST)?;
+    let converted = match format {
+        Some(SLIVER_FORMAT_XXH3) => return Ok(()),
+        // Written before records had a digest; those slivers were verified when stored, and the
+        // scrub checks them against their metadata again.
+        None => convert_records(txn, stored_sliver::seal_bcs)?,
+        Some(SLIVER_FORMAT_BLAKE2B) => convert_records(txn, stored_sliver::reseal_blake2b)?,
+        Some(unknown) => return Err(StoreError::UnknownFormat { format: unknown, known: SLIVER_FORMAT_XXH3 }),
+    };
+    if converted > 0 {
+        tracing::info!(slivers = converted, from_format = format.unwrap_or(0), "stored sliver records converted");
     }
+    txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_XXH3)?;
     Ok(())
 }
 
-/// Puts a digest in front of every sliver record of a store written before records had one;
-/// returns how many were converted. Those slivers were verified when stored; the scrub checks
-/// them against their metadata again.
-fn add_digests(txn: &redb::WriteTransaction) -> Result<usize, StoreError> {
+/// Rewrites every sliver record with `convert`; returns how many there were.
+fn convert_records(txn: &redb::WriteTransaction, convert: fn(&[u8]) -> Vec<u8>) -> Result<usize, StoreError> {
     let names: Vec<String> = txn
         .list_tables()?
         .map(|handle| handle.name().to_owned())
@@ -95,7 +101,7 @@ fn add_digests(txn: &redb::WriteTransaction) -> Result<usize, StoreError> {
         let mut records = Vec::new();
         for entry in table.iter()? {
             let (key, value) = entry?;
-            records.push((key.value().to_vec(), stored_sliver::seal_bcs(value.value())));
+            records.push((key.value().to_vec(), convert(value.value())));
         }
         for (key, record) in &records {
             table.insert(key.as_slice(), record.as_slice())?;

@@ -137,6 +137,17 @@ pub enum StoreError {
         /// redb's panic message.
         reason: String,
     },
+    /// The store's sliver records are of a format this node does not know: a newer node wrote
+    /// them. Converting back is not supported.
+    #[error(
+        "the store's sliver records are of format {format}, newer than this node knows ({known}): run a newer node"
+    )]
+    UnknownFormat {
+        /// The format recorded in the store.
+        format: u32,
+        /// The newest format this node knows.
+        known: u32,
+    },
     /// The storage directory cannot be created.
     #[error("cannot create storage directory {path}: {source}")]
     Directory {
