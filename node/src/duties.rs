@@ -63,9 +63,11 @@ pub const RETRY_MIN_DELAY: Duration = Duration::from_secs(2);
 /// The longest pause before a duty that failed all its attempts is tried again.
 pub const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 
-/// How long an upload under way must have been quiet before its blob is recovered: the client
-/// keeps uploading to the slower nodes for a grace period after it has its certificate
-/// (`quorum_grace`, 2 s by default), each node's batches following one another well within it.
+/// How long an upload under way must have been quiet before its blob is recovered. The client
+/// keeps uploading to the slower nodes for a grace period after it has its certificate (the
+/// client's `Settings::quorum_grace`: 0.5 s plus half the quorum's time), and a node's batches
+/// follow one another far more closely than this; what is still missing after a pause this long
+/// is not coming.
 pub const UPLOAD_QUIET: Duration = Duration::from_secs(5);
 
 /// How the duty worker paces itself.
@@ -403,7 +405,7 @@ impl DutyWorker {
         if let Some(wait) = self.node.upload_wait(&blob_id, self.settings.upload_quiet) {
             // The blob was certified while this node's share was still on its way: recovering
             // now would rebuild from peers what the upload is bringing (see
-            // `crate::upload_activity`). Nothing missing, nothing to wait for.
+            // `crate::upload_activity`). Wait only if something is still missing.
             let node = self.node.clone();
             let missing = tokio::task::spawn_blocking(move || -> Result<bool, NodeError> {
                 Ok(!node.missing_slivers(&blob_id)?.is_empty() || !node.has_metadata(&blob_id)?)
