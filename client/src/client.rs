@@ -361,7 +361,15 @@ pub struct FloeClient {
     /// Room for the tails of stores that answered before their grace period ended
     /// ([`FloeClient::store_detaching_tail`]; [`Settings::max_detached_tails`]).
     detached_tails: Arc<tokio::sync::Semaphore>,
+    /// When [`FloeClient::open_connections`] last opened connections, and to which epoch's
+    /// committee.
+    connections_opened: Mutex<Option<(Epoch, std::time::Instant)>>,
 }
+
+/// How long connections opened ahead of a store are taken to be still open: under reqwest's
+/// 90 s idle timeout, so a client storing often (the publisher) opens them once in a while,
+/// not for every store.
+const CONNECTIONS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl FloeClient {
     /// A client of a fixed committee, without a chain: it reads, and uploads blobs registered by
@@ -382,6 +390,7 @@ impl FloeClient {
             chain: None,
             storing: Mutex::new(HashMap::new()),
             detached_tails,
+            connections_opened: Mutex::new(None),
         }
     }
 
@@ -440,6 +449,28 @@ impl FloeClient {
         let current = fresh.current.clone();
         *self.committees.write().unwrap_or_else(|poison| poison.into_inner()) = fresh;
         Ok(current)
+    }
+
+    /// Opens a connection to every member of `committee` in the background (a health request
+    /// each, its answer not needed), for the requests that follow to find it open. A store calls
+    /// this as it starts encoding: at a hundred nodes the TLS handshakes take about as long as
+    /// encoding a small blob, and made after it they delayed the status check and the upload
+    /// (the status check, decided before every node answered, also dropped the handshakes still
+    /// under way, and the upload made them again).
+    fn open_connections(&self, committee: &StorageCommittee) {
+        {
+            let mut opened = self.connections_opened.lock().unwrap_or_else(|poison| poison.into_inner());
+            let now = std::time::Instant::now();
+            if opened.is_some_and(|(epoch, at)| epoch == committee.epoch() && now - at < CONNECTIONS_KEPT) {
+                return;
+            }
+            *opened = Some((committee.epoch(), now));
+        }
+        let timeout = self.settings.status_timeout;
+        for member in committee.members() {
+            let node = member.client(&self.http);
+            tokio::spawn(async move { node.health(timeout).await.ok() });
+        }
     }
 
     /// The HTTP client every node request goes through.
@@ -719,6 +750,7 @@ impl FloeClient {
         let config = *committee.config();
         // Priced before encoding: a blob too large for the committee is refused without the work.
         let price = Price::of(&system, &config, size, options.epochs)?;
+        self.open_connections(&committee);
         let encoding = std::time::Instant::now();
         let encoded = tokio::task::spawn_blocking(move || encoder(config)).await?.map_err(|error| *error)?;
         let encode_took = encoding.elapsed();

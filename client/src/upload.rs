@@ -12,7 +12,10 @@
 //! and the members whose signature fails are named and left out while the upload waits for
 //! others. The certificate is then handed on to be certified on chain, while the slower nodes
 //! keep uploading for a grace period: nodes that missed the upload recover their slivers from
-//! the others after certification. What is handed on may answer the store's caller before the
+//! the others after certification. Their confirmations are no longer needed: a node whose data
+//! is delivered once the certificate is built is not asked for one (its recovery duty makes the
+//! data durable; it did not sign, so it promised nothing), and a node waiting to be asked is
+//! done. What is handed on may answer the store's caller before the
 //! grace period ends (`FloeClient::store_detaching_tail`, for the publisher). Once the certificate
 //! is handed on and done, nodes that gave no answer at all to their last attempt (connection
 //! refused, reset or timed out, and waiting to be retried) are not waited for: a node that is
@@ -202,6 +205,7 @@ where
     let total_slivers = 2 * u64::from(committee.n_shards());
     let stored = std::sync::atomic::AtomicU64::new(0);
     let reachability = Reachability::new(committee.members().len());
+    let (built, certificate_built) = watch::channel(false);
     let job = MemberUpload {
         committee,
         encoded,
@@ -217,6 +221,7 @@ where
         total_slivers,
         clock: &clock,
         reachability: &reachability,
+        certificate_built,
     };
     let mut tasks: FuturesUnordered<_> = (0..committee.members().len())
         .map(|member| {
@@ -243,6 +248,7 @@ where
     };
     let grace_deadline = tokio::time::Instant::now() + settings.quorum_grace.after(started.elapsed());
     clock.certificate_built();
+    built.send_replace(true);
 
     // Nobody waits for the slower nodes any more: they run alongside `then`, then until the
     // grace deadline at most.
@@ -307,14 +313,15 @@ impl Gathered {
         &mut self,
         committee: &StorageCommittee,
         member: usize,
-        result: Result<SignedMessage, SourceFailure>,
+        result: Result<Delivered, SourceFailure>,
         progress: &dyn Progress,
     ) {
         self.finished.insert(member);
         match result {
-            Ok(signed) => {
+            Ok(Delivered::WithoutConfirmation) => {}
+            Ok(Delivered::Confirmed(signed)) => {
                 self.weight += committee.weight(member);
-                self.confirmations.push((member as u16, signed));
+                self.confirmations.push((member as u16, *signed));
                 progress.event(ProgressEvent::Confirmed { weight: self.weight, needed: self.needed });
             }
             Err(error) => {
@@ -459,6 +466,16 @@ struct MemberUpload<'a> {
     total_slivers: u64,
     clock: &'a QuorumClock<'a>,
     reachability: &'a Reachability,
+    /// Turns true when the certificate is built: confirmations are no longer needed.
+    certificate_built: watch::Receiver<bool>,
+}
+
+/// How a member's upload ended well.
+enum Delivered {
+    /// The member has its data and signed for it (boxed: a signed message is large).
+    Confirmed(Box<SignedMessage>),
+    /// The member has its data; the certificate was built without its confirmation.
+    WithoutConfirmation,
 }
 
 impl MemberUpload<'_> {
@@ -525,8 +542,17 @@ impl MemberUpload<'_> {
         self.with_retries(member, || request(Registration::Landed { wait })).await
     }
 
-    /// Metadata, then the member's slivers, then its confirmation.
-    async fn run(&self, member: usize) -> Result<SignedMessage, SourceFailure> {
+    /// Resolves once the certificate is built (never, if the upload ends without one).
+    async fn certificate_built(&self) {
+        let mut built = self.certificate_built.clone();
+        if built.wait_for(|built| *built).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Metadata, then the member's slivers, then its confirmation unless the certificate was
+    /// built meanwhile.
+    async fn run(&self, member: usize) -> Result<Delivered, SourceFailure> {
         let info = &self.committee.members()[member];
         let node = info.client(self.http);
         let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
@@ -538,28 +564,37 @@ impl MemberUpload<'_> {
             match node.confirmation(&expected, Duration::ZERO, timeout).await {
                 Ok(signed) => {
                     self.clock.passed(member, 2);
-                    return Ok(signed);
+                    return Ok(Delivered::Confirmed(Box::new(signed)));
                 }
                 Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
             }
         }
         let held = self.send_data(member, &node, false).await?;
-        let Some(expected) = self.expected().await else {
-            return Err(SourceFailure::Unregistered);
+        let confirm = async {
+            let Some(expected) = self.expected().await else {
+                return Err(SourceFailure::Unregistered);
+            };
+            let confirmed = match self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await {
+                Err(error) if held => {
+                    // What the node held before the registration is gone (it expired, or storing
+                    // it failed): send it all again, now that the registration has landed.
+                    tracing::info!(node = %info.name, %error, "data held before the registration is missing; sending it again");
+                    self.send_data(member, &node, true).await?;
+                    self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await
+                }
+                confirmed => confirmed,
+            };
+            Ok(confirmed?)
         };
-        let confirmed = match self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await {
-            Err(error) if held => {
-                // What the node held before the registration is gone (it expired, or storing it
-                // failed): send it all again, now that the registration has landed.
-                tracing::info!(node = %info.name, %error, "data held before the registration is missing; sending it again");
-                self.send_data(member, &node, true).await?;
-                self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await
-            }
-            confirmed => confirmed,
+        // Biased: a certificate built before the data was delivered ends the member here, before
+        // any confirmation is asked for.
+        let signed = tokio::select! {
+            biased;
+            () = self.certificate_built() => return Ok(Delivered::WithoutConfirmation),
+            signed = confirm => signed?,
         };
-        let signed = confirmed?;
         self.clock.passed(member, 2);
-        Ok(signed)
+        Ok(Delivered::Confirmed(Box::new(signed)))
     }
 
     /// Sends the member its metadata and its slivers (`again`: after the node lost what it held;

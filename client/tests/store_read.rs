@@ -3,7 +3,13 @@
 
 mod common;
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use common::{ClientView as _, EPOCH, blob, cluster};
 use floe_client::{NoProgress, ReadError, UploadError};
@@ -128,6 +134,70 @@ async fn once_certified_an_upload_does_not_wait_out_the_grace_period_for_a_node_
         .unwrap();
     assert_eq!(certificate.signers, vec![0, 1, 2]);
     certificate.verify(client.committee().certificate_committee(), Threshold::Quorum).unwrap();
+}
+
+/// A server in front of node `honest` that passes every request on, holding each PUT (metadata,
+/// slivers) back for `delay`; it counts the confirmation requests it passes.
+async fn slow_proxy(honest: String, delay: Duration) -> (String, Arc<AtomicUsize>) {
+    use axum::{
+        extract::{Request, State},
+        http::{StatusCode, Uri},
+    };
+
+    type Shared = (String, Duration, Arc<AtomicUsize>);
+    async fn forward(State(shared): State<Arc<Shared>>, uri: Uri, request: Request) -> (StatusCode, Vec<u8>) {
+        let (honest, delay, confirmations) = &*shared;
+        let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str()).to_owned();
+        let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
+        if method == reqwest::Method::PUT {
+            tokio::time::sleep(*delay).await;
+        }
+        if path.contains("/confirmation/") {
+            confirmations.fetch_add(1, Ordering::SeqCst);
+        }
+        let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
+        let answer = reqwest::Client::new().request(method, format!("{honest}{path}")).body(body).send().await.unwrap();
+        let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+        (status, answer.bytes().await.unwrap().to_vec())
+    }
+
+    let confirmations = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().fallback(forward).with_state(Arc::new((honest, delay, confirmations.clone())));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, confirmations)
+}
+
+/// Once the certificate is built, a slower node is not asked for its confirmation (nothing
+/// needs it): the upload waits for its data, within the grace period, and not for a signature.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_the_certificate_is_built_a_slower_node_gets_its_data_and_is_not_asked_to_confirm() {
+    // Nodes 1-3 hold 7 of the 10 shards, a quorum without node 0, whose metadata and slivers a
+    // proxy holds back a second each.
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let honest = cluster.committee();
+    let mut members = honest.members().to_vec();
+    let (url, confirmations) = slow_proxy(members[0].url.clone(), Duration::from_secs(1)).await;
+    members[0].url = url;
+    let committee = floe_client::StorageCommittee::new(honest.epoch(), honest.n_shards(), members).unwrap();
+    let settings = floe_client::Settings {
+        quorum_grace: floe_client::settings::Grace::fixed(Duration::from_secs(600)),
+        ..common::quick_settings()
+    };
+    let client = floe_client::FloeClient::with_committee(committee, settings);
+    let encoded = encode(client.committee().config(), &blob(20_000, 31)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 31);
+    let upload = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress);
+    let certificate = tokio::time::timeout(Duration::from_secs(60), upload)
+        .await
+        .expect("the upload ends once the slower node has its data")
+        .unwrap();
+    assert_eq!(certificate.signers, vec![1, 2, 3]);
+    assert!(cluster.nodes[0].node.missing_slivers(&blob_id).unwrap().is_empty(), "node 0 has all its slivers");
+    assert!(cluster.nodes[0].node.has_metadata(&blob_id).unwrap());
+    assert_eq!(confirmations.load(Ordering::SeqCst), 0, "node 0 was asked to confirm");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

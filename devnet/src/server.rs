@@ -115,7 +115,12 @@ impl Devnet {
         let (closing, closing_rx) = watch::channel(false);
         let (sequencer, submitter) =
             Sequencer::start(ledger.clone(), config.checkpoint_interval, config.finality_delay);
-        let service = DevnetService { ledger: ledger.clone(), submitter, closing: closing_rx.clone() };
+        let service = DevnetService {
+            ledger: ledger.clone(),
+            submitter,
+            closing: closing_rx.clone(),
+            rendered: Default::default(),
+        };
         let mut shutdown = closing_rx.clone();
         let mut grpc = tonic::service::Routes::builder();
         grpc.add_service(proto::ledger_service_server::LedgerServiceServer::new(service.clone()))

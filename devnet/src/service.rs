@@ -1,7 +1,8 @@
 //! The gRPC services: the subset of Sui's API v2 that floe uses, answered from the ledger.
 
+use std::collections::VecDeque;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sui_rpc::proto::google::rpc::Status as RpcStatus;
 use sui_rpc::proto::sui::rpc::v2 as proto;
@@ -27,6 +28,48 @@ pub(crate) struct DevnetService {
     pub submitter: crate::sequencer::Submitter,
     /// Flips to `true` when the server shuts down, ending open subscriptions.
     pub closing: watch::Receiver<bool>,
+    /// The checkpoints last sent to subscribers.
+    pub rendered: Arc<RenderedCheckpoints>,
+}
+
+/// The checkpoints last rendered for subscribers, by sequence number and read mask. Every
+/// storage node of a local network follows the chain with the same mask: rendered for each of a
+/// hundred followers, a checkpoint cost the devnet more than executing its transactions.
+#[derive(Debug, Default)]
+pub(crate) struct RenderedCheckpoints(Mutex<VecDeque<Rendered>>);
+
+/// A rendered checkpoint: its sequence number, the read mask's paths, and what they show.
+type Rendered = (u64, Vec<String>, Arc<proto::Checkpoint>);
+
+/// How many rendered checkpoints are kept: subscribers that lag further render their own.
+const RENDERED_KEPT: usize = 16;
+
+impl RenderedCheckpoints {
+    /// Checkpoint `sequence_number` as read mask `mask` (its paths) shows it: the one rendered
+    /// before for the same mask, or `render`'s, kept for the next subscriber.
+    fn get_or_render(
+        &self,
+        sequence_number: u64,
+        mask: &[String],
+        render: impl FnOnce() -> proto::Checkpoint,
+    ) -> proto::Checkpoint {
+        let found = self.entries().iter().find(|(seq, paths, _)| *seq == sequence_number && paths == mask).cloned();
+        if let Some((_, _, rendered)) = found {
+            return (*rendered).clone();
+        }
+        // Rendered outside the lock: two subscribers may both render it; both get the same.
+        let rendered = render();
+        let mut entries = self.entries();
+        entries.push_back((sequence_number, mask.to_vec(), Arc::new(rendered.clone())));
+        if entries.len() > RENDERED_KEPT {
+            entries.pop_front();
+        }
+        rendered
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, VecDeque<Rendered>> {
+        self.0.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
 }
 
 fn invalid(what: &str, detail: impl std::fmt::Display) -> Status {
@@ -390,6 +433,9 @@ impl proto::subscription_service_server::SubscriptionService for DevnetService {
             return Err(Status::unimplemented("filtered checkpoint subscriptions are not supported by the devnet"));
         }
         let mask = render::mask_or(request.read_mask.as_ref(), "sequence_number,digest");
+        let mut paths = request.read_mask.map(|mask| mask.paths).unwrap_or_default();
+        paths.sort();
+        let rendered = self.rendered.clone();
         let ledger = self.ledger.clone();
         let tip = ledger.watch_tip();
         let closing = self.closing.clone();
@@ -397,8 +443,8 @@ impl proto::subscription_service_server::SubscriptionService for DevnetService {
         // however far the subscriber lags.
         let next = ledger.tip() + 1;
         let stream = futures::stream::unfold(
-            (ledger, tip, closing, next, mask),
-            |(ledger, mut tip, mut closing, next, mask)| async move {
+            (ledger, tip, closing, next, (mask, paths, rendered)),
+            |(ledger, mut tip, mut closing, next, (mask, paths, rendered))| async move {
                 loop {
                     if *closing.borrow() {
                         return None;
@@ -406,9 +452,10 @@ impl proto::subscription_service_server::SubscriptionService for DevnetService {
                     if let Some((checkpoint, transactions)) = ledger.checkpoint(next) {
                         let mut frame = proto::SubscribeCheckpointsResponse::default();
                         frame.cursor = Some(next);
-                        let mut json = JsonRenderer::new(&ledger);
-                        frame.checkpoint = Some(render::checkpoint(&checkpoint, &transactions, &mask, &mut json));
-                        return Some((Ok(frame), (ledger, tip, closing, next + 1, mask)));
+                        frame.checkpoint = Some(rendered.get_or_render(next, &paths, || {
+                            render::checkpoint(&checkpoint, &transactions, &mask, &mut JsonRenderer::new(&ledger))
+                        }));
+                        return Some((Ok(frame), (ledger, tip, closing, next + 1, (mask, paths, rendered))));
                     }
                     tokio::select! {
                         changed = tip.changed() => if changed.is_err() { return None },
@@ -418,5 +465,42 @@ impl proto::subscription_service_server::SubscriptionService for DevnetService {
             },
         );
         Ok(Response::new(Box::pin(stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    fn checkpoint(sequence_number: u64) -> proto::Checkpoint {
+        let mut checkpoint = proto::Checkpoint::default();
+        checkpoint.sequence_number = Some(sequence_number);
+        checkpoint
+    }
+
+    #[test]
+    fn a_checkpoint_is_rendered_once_per_read_mask_while_it_is_among_the_last_rendered() {
+        let rendered = RenderedCheckpoints::default();
+        let renders = Cell::new(0);
+        let get = |sequence_number: u64, mask: &[&str]| {
+            let mask: Vec<String> = mask.iter().map(|path| (*path).to_owned()).collect();
+            rendered.get_or_render(sequence_number, &mask, || {
+                renders.set(renders.get() + 1);
+                checkpoint(sequence_number)
+            })
+        };
+        assert_eq!(get(7, &["digest"]).sequence_number, Some(7));
+        assert_eq!(get(7, &["digest"]).sequence_number, Some(7));
+        assert_eq!(renders.get(), 1, "the second subscriber got the first one's");
+        get(7, &["digest", "transactions"]);
+        assert_eq!(renders.get(), 2, "another mask is another rendering");
+        for sequence_number in 8..8 + RENDERED_KEPT as u64 {
+            get(sequence_number, &["digest"]);
+        }
+        let before = renders.get();
+        get(7, &["digest"]);
+        assert_eq!(renders.get(), before + 1, "forgotten once older than the last {RENDERED_KEPT}");
     }
 }

@@ -401,7 +401,30 @@ impl DutyWorker {
         }
     }
 
+    /// Recovers what this node lacks of certified blob `blob_id`, and makes what it holds of it
+    /// durable: an upload's writes wait for a confirmation to be synced, and a node the client
+    /// no longer asked (it had its certificate) would lose them in a crash with no duty left to
+    /// bring them back.
     async fn recover(&self, blob_id: BlobId) -> Ended {
+        let ended = self.recover_missing(blob_id).await;
+        if !matches!(ended, Ended::Finished) {
+            return ended;
+        }
+        let node = self.node.clone();
+        match tokio::task::spawn_blocking(move || node.persist_blob(&blob_id)).await {
+            Ok(Ok(_)) => Ended::Finished,
+            Ok(Err(error)) => {
+                tracing::warn!(%blob_id, %error, "cannot sync the blob's data to disk");
+                Ended::GivenUp
+            }
+            Err(error) => {
+                tracing::warn!(%blob_id, %error, "syncing the blob's data to disk failed");
+                Ended::GivenUp
+            }
+        }
+    }
+
+    async fn recover_missing(&self, blob_id: BlobId) -> Ended {
         if let Some(wait) = self.node.upload_wait(&blob_id, self.settings.upload_quiet) {
             // The blob was certified while this node's share was still on its way: recovering
             // now would rebuild from peers what the upload is bringing (see

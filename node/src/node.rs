@@ -442,9 +442,14 @@ impl StorageNode {
         }
         let Ok(info) = self.registered(blob_id) else { return Ok(false) };
         let Some(held) = self.pending.take(blob_id) else { return Ok(false) };
-        self.keep_metadata(blob_id, &info, held.metadata)?;
-        let new_slivers =
-            self.keep_owned_slivers(blob_id, held.slivers.into_iter().map(|((shard, _), sliver)| (shard, sliver)))?;
+        let slivers = self.owned_only(held.slivers.into_iter().map(|((shard, _), sliver)| (shard, sliver)));
+        // The metadata, the chain state and the slivers in one transaction: this runs on every
+        // node for every blob uploaded ahead of its registration. Made durable before the node
+        // confirms (see `confirmation`).
+        let (_, new_slivers) =
+            self.store.put_blob_data(blob_id, Some((&info, held.metadata.metadata())), &slivers, Commit::Deferred)?;
+        self.recent_metadata.insert(held.metadata);
+        self.integrity.stored(*blob_id, slivers.iter().map(|(shard, sliver)| (*shard, sliver.axis())));
         tracing::debug!(%blob_id, new_slivers, "data held until the registration stored");
         Ok(true)
     }
@@ -456,9 +461,13 @@ impl StorageNode {
         blob_id: &BlobId,
         checked: impl IntoIterator<Item = (ShardIndex, Sliver)>,
     ) -> Result<usize, NodeError> {
+        self.keep_slivers(blob_id, &self.owned_only(checked))
+    }
+
+    /// Those of `checked` (slivers with their shards) whose shards this node holds now.
+    fn owned_only(&self, checked: impl IntoIterator<Item = (ShardIndex, Sliver)>) -> Vec<(ShardIndex, Sliver)> {
         let owned = self.owned_shards();
-        let slivers: Vec<_> = checked.into_iter().filter(|(shard, _)| owned.contains(shard)).collect();
-        self.keep_slivers(blob_id, &slivers)
+        checked.into_iter().filter(|(shard, _)| owned.contains(shard)).collect()
     }
 
     /// The stored sliver of `axis` of pair `pair`.
@@ -479,6 +488,12 @@ impl StorageNode {
         let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
         self.intact(shard, axis, blob_id, self.store.sliver_bcs(shard, axis, blob_id))?
             .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })
+    }
+
+    /// Makes this node's writes of `blob_id` durable if some are not yet (see
+    /// [`crate::store::Store::persist_blob`]); whether it synced.
+    pub fn persist_blob(&self, blob_id: &BlobId) -> Result<bool, NodeError> {
+        Ok(self.store.persist_blob(blob_id)?)
     }
 
     /// Whether the metadata of `blob_id` is stored.

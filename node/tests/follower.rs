@@ -465,6 +465,33 @@ async fn node_that_missed_the_upload_recovers_its_slivers_after_certification() 
     net.shutdown().await;
 }
 
+/// An upload's writes are synced to disk when the node confirms. The client stops asking for
+/// confirmations once it has its certificate, so the slower nodes' share is synced by the
+/// recovery duty the certification leaves instead: after it, nothing would bring that data back
+/// if a crash lost it.
+#[tokio::test]
+async fn the_recovery_duty_syncs_the_data_of_a_node_not_asked_to_confirm() {
+    let net = Net::start(4, 2).await;
+    let encoded = encode(&net.config, &data(30_000, 7)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    net.emit(&registered(&encoded, 33, 5, false)).await;
+    net.upload(&encoded, &[0, 1, 2, 3]);
+    for i in 0..3 {
+        assert!(net.node(i).node().confirmation(&blob_id, BlobPersistence::Permanent).is_ok());
+        assert!(net.node(i).node().store().is_synced(&blob_id), "node {i} synced as it confirmed");
+    }
+    let unasked = net.node(3).node().clone();
+    assert!(!unasked.store().is_synced(&blob_id), "node 3 has the data, not yet synced");
+    net.emit(&certified(blob_id, 33, 5)).await;
+    let state = net.node(3).chain_state().clone();
+    eventually("the recovery duty syncs node 3's data", || {
+        state.duties().unwrap().is_empty() && unasked.store().is_synced(&blob_id)
+    })
+    .await;
+    assert!(unasked.missing_slivers(&blob_id).unwrap().is_empty());
+    net.shutdown().await;
+}
+
 /// A blob is certified once a quorum confirms, while the other nodes are still being uploaded
 /// to: their recovery duty waits for the upload instead of rebuilding from peers what it brings,
 /// and recovers only once an unfinished upload has gone quiet (`DutySettings::upload_quiet`).

@@ -204,6 +204,64 @@ fn deferred_writes_survive_a_crash_once_persisted() {
     }
 }
 
+/// The child of the per-blob persist crash test finds its directory here.
+const BLOB_PERSIST_CRASH_DIR_VAR: &str = "FLOE_TEST_BLOB_PERSIST_CRASH_DIR";
+
+/// `Store::persist_blob` (what a recovery duty calls for a blob the node was not asked to
+/// confirm) syncs when that blob has deferred writes, and then everything written before; asked
+/// about a blob with none, it syncs nothing.
+#[test]
+fn a_blob_persisted_alone_survives_a_crash_and_a_blob_with_nothing_unsynced_syncs_nothing() {
+    let config = floe_encoder::EncodingConfig::new(7).unwrap();
+    let encoded: Vec<_> =
+        (0..3).map(|seed| floe_encoder::encode(&config, &common::blob(3000, 50 + seed)).unwrap()).collect();
+    let ids: Vec<_> = encoded.iter().map(|blob| *blob.metadata.blob_id()).collect();
+    if let Ok(dir) = std::env::var(BLOB_PERSIST_CRASH_DIR_VAR) {
+        let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
+        let write = |i: usize| {
+            store.put_metadata_with(&ids[i], encoded[i].metadata.metadata(), Commit::Deferred).unwrap();
+            let slivers: Vec<_> = encoded[i]
+                .pairs
+                .iter()
+                .enumerate()
+                .map(|(shard, pair)| (floe_encoder::ShardIndex(shard as u16), pair.primary.clone()))
+                .collect();
+            store.put_slivers_with(&ids[i], &slivers, Commit::Deferred).unwrap();
+            assert!(!store.is_synced(&ids[i]));
+        };
+        write(0);
+        write(1);
+        assert!(store.persist_blob(&ids[1]).unwrap(), "blob 1 had unsynced writes");
+        assert!(store.is_synced(&ids[0]) && store.is_synced(&ids[1]), "one sync covers both");
+        assert!(!store.persist_blob(&ids[0]).unwrap(), "nothing left to sync for blob 0");
+        write(2);
+        assert!(!store.persist_blob(&ids[0]).unwrap(), "blob 0 has nothing unsynced: blob 2 stays unsynced");
+        println!("written");
+        std::process::abort();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_blob_persisted_alone_survives_a_crash_and_a_blob_with_nothing_unsynced_syncs_nothing",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(BLOB_PERSIST_CRASH_DIR_VAR, dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the child aborted");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("written"), "{}", String::from_utf8_lossy(&output.stderr));
+    let store = floe_node::Store::open(dir.path()).unwrap();
+    for i in 0..2 {
+        assert_eq!(store.metadata(&ids[i]).unwrap().as_ref(), Some(encoded[i].metadata.metadata()), "blob {i}");
+        let sliver = store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &ids[i]).unwrap();
+        assert_eq!(sliver.as_ref(), Some(&encoded[i].pairs[3].primary), "blob {i}");
+    }
+    assert_eq!(store.metadata(&ids[2]).unwrap(), None, "blob 2 was never synced");
+    assert_eq!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &ids[2]).unwrap(), None);
+}
+
 #[tokio::test]
 async fn a_server_shut_down_gracefully_releases_its_store() {
     let dir = tempfile::tempdir().unwrap();

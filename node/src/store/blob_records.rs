@@ -42,23 +42,7 @@ impl Store {
         metadata: &BlobMetadata,
         commit: Commit,
     ) -> Result<bool, StoreError> {
-        let key = blob_id.0.as_slice();
-        let mut txn = self.db.begin_write()?;
-        if commit == Commit::Deferred {
-            txn.set_durability(Durability::None).map_err(redb::Error::from)?;
-        }
-        let inserted = {
-            let info = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
-            txn.open_table(BLOB_INFO)?.insert(key, info.as_slice())?;
-            let mut table = txn.open_table(METADATA)?;
-            let present = table.get(key)?.is_some();
-            if !present {
-                table.insert(key, metadata.to_bcs().as_slice())?;
-            }
-            !present
-        };
-        txn.commit()?;
-        Ok(inserted)
+        self.put_blob_data(blob_id, Some((info, metadata)), &[], commit).map(|(inserted, _)| inserted)
     }
 
     /// The stored metadata of `blob_id` (as stored: the caller re-verifies if it must).
@@ -184,4 +168,23 @@ impl Store {
         txn.commit()?;
         Ok(())
     }
+}
+
+/// Writes `blob_id`'s chain state `info` and, unless present, its metadata (verified by the
+/// caller) in `txn`, the state first as garbage collection needs; whether the metadata was new.
+pub(super) fn insert_blob_info_and_metadata(
+    txn: &redb::WriteTransaction,
+    blob_id: &BlobId,
+    info: &BlobInfo,
+    metadata: &BlobMetadata,
+) -> Result<bool, StoreError> {
+    let key = blob_id.0.as_slice();
+    let info = bcs::to_bytes(info).expect("BCS of plain data cannot fail");
+    txn.open_table(BLOB_INFO)?.insert(key, info.as_slice())?;
+    let mut table = txn.open_table(METADATA)?;
+    let present = table.get(key)?.is_some();
+    if !present {
+        table.insert(key, metadata.to_bcs().as_slice())?;
+    }
+    Ok(!present)
 }

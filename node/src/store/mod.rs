@@ -9,6 +9,10 @@
 //! (its promise to keep them). A crash before that loses them as if they never arrived; the
 //! database stays consistent, and the node recovers them after certification. One sync per
 //! confirmation instead of one per sliver is what lets a node take a thousand-shard upload.
+//! A node is not always asked to confirm (the client stops asking once it has a certificate),
+//! so the store remembers which blobs have writes not yet synced, and [`Store::persist_blob`]
+//! syncs only when the blob asked about is one of them: what the recovery duty of a certified
+//! blob calls before it ends, since after it nothing would bring back data lost in a crash.
 //!
 //! Each sliver is stored with its digest ([`crate::stored_sliver`]) and checked on every read: a
 //! sliver whose bytes changed on disk reads as [`StoreError::DamagedSliver`], never as a sliver.
@@ -51,6 +55,7 @@ mod shard_sync;
 mod slivers;
 
 use std::{
+    collections::HashSet,
     path::Path,
     sync::{Arc, Mutex, MutexGuard},
 };
@@ -206,7 +211,13 @@ pub struct Store {
     /// that changes a sliver table (always before the transaction begins, so the two locks are
     /// taken in one order), so the record changes in the same order as the tables.
     vouched: Mutex<VouchedSlivers>,
+    /// Blobs with writes committed [`Commit::Deferred`] since the last [`Store::persist`].
+    unsynced: Mutex<HashSet<BlobId>>,
 }
+
+/// How many blobs may have unsynced writes before a deferred write syncs them all itself: a
+/// node that is never asked to confirm, nor runs recovery duties, still syncs now and then.
+const MAX_UNSYNCED_BLOBS: usize = 1024;
 
 impl Store {
     /// Opens (or creates) the store in directory `dir`, with the default settings.
@@ -227,7 +238,24 @@ impl Store {
         txn.open_table(SCRUB_CURSOR)?;
         database_file::update_format(&txn)?;
         txn.commit()?;
-        Ok(Self { db: Arc::new(db), vouched: Mutex::default() })
+        Ok(Self { db: Arc::new(db), vouched: Mutex::default(), unsynced: Mutex::default() })
+    }
+
+    fn unsynced(&self) -> MutexGuard<'_, HashSet<BlobId>> {
+        self.unsynced.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Notes a write of `blob_id` just committed with `commit`.
+    fn committed(&self, blob_id: &BlobId, commit: Commit) -> Result<(), StoreError> {
+        if commit == Commit::Deferred {
+            let mut unsynced = self.unsynced();
+            unsynced.insert(*blob_id);
+            if unsynced.len() > MAX_UNSYNCED_BLOBS {
+                drop(unsynced);
+                self.persist()?;
+            }
+        }
+        Ok(())
     }
 
     fn vouched(&self) -> MutexGuard<'_, VouchedSlivers> {
@@ -297,13 +325,35 @@ impl Store {
             !present
         };
         txn.commit()?;
+        self.committed(key, commit)?;
         Ok(inserted)
     }
 
     /// Makes every write so far durable (one durable commit of nothing: it syncs what the
     /// [`Commit::Deferred`] writes before it left unsynced).
     pub fn persist(&self) -> Result<(), StoreError> {
-        self.db.begin_write()?.commit()?;
-        Ok(())
+        // Taken before the commit: a deferred write committed after this point stays noted
+        // (transactions are serial, so every one noted before it is covered by the commit).
+        let taken = std::mem::take(&mut *self.unsynced());
+        let synced = self.db.begin_write().map_err(StoreError::from).and_then(|txn| Ok(txn.commit()?));
+        if synced.is_err() {
+            self.unsynced().extend(taken);
+        }
+        synced
+    }
+
+    /// Makes `blob_id`'s writes durable if some are not yet ([`Store::persist`] if so); whether
+    /// it synced.
+    pub fn persist_blob(&self, blob_id: &BlobId) -> Result<bool, StoreError> {
+        if !self.unsynced().contains(blob_id) {
+            return Ok(false);
+        }
+        self.persist()?;
+        Ok(true)
+    }
+
+    /// Whether every write of `blob_id` so far is durable.
+    pub fn is_synced(&self, blob_id: &BlobId) -> bool {
+        !self.unsynced().contains(blob_id)
     }
 }

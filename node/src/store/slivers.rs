@@ -4,11 +4,11 @@
 //! removal, and each read that finds a sliver damaged, drops it from that record.
 
 use bytes::Bytes;
-use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType};
+use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, metadata::BlobMetadata};
 use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
-use super::{Commit, Store, StoreError};
-use crate::stored_sliver;
+use super::{Commit, Store, StoreError, blob_records::insert_blob_info_and_metadata};
+use crate::{blob_info::BlobInfo, stored_sliver};
 
 pub(super) const SHARD_TABLE_PREFIX: &str = "shard-";
 
@@ -68,12 +68,30 @@ impl Store {
         slivers: &[(ShardIndex, Sliver)],
         commit: Commit,
     ) -> Result<usize, StoreError> {
+        self.put_blob_data(blob_id, None, slivers, commit).map(|(_, count)| count)
+    }
+
+    /// Stores in one transaction with `commit`: `records` (the blob's chain state and metadata,
+    /// as [`Store::put_blob_info_and_metadata`] stores them) if given, and `slivers` as
+    /// [`Store::put_slivers_with`] stores them. Whether the metadata was new, and how many
+    /// slivers were.
+    pub(crate) fn put_blob_data(
+        &self,
+        blob_id: &BlobId,
+        records: Option<(&BlobInfo, &BlobMetadata)>,
+        slivers: &[(ShardIndex, Sliver)],
+        commit: Commit,
+    ) -> Result<(bool, usize), StoreError> {
         let key = blob_id.0.as_slice();
         let mut vouched = self.vouched();
         let mut txn = self.db.begin_write()?;
         if commit == Commit::Deferred {
             txn.set_durability(Durability::None).map_err(redb::Error::from)?;
         }
+        let new_metadata = match records {
+            Some((info, metadata)) => insert_blob_info_and_metadata(&txn, blob_id, info, metadata)?,
+            None => false,
+        };
         let mut inserted = Vec::new();
         for (shard, sliver) in slivers {
             let name = shard_table_name(*shard, sliver.axis());
@@ -84,9 +102,10 @@ impl Store {
             }
         }
         txn.commit()?;
+        self.committed(blob_id, commit)?;
         let count = inserted.len();
         vouched.record(*blob_id, inserted);
-        Ok(count)
+        Ok((new_metadata, count))
     }
 
     /// The sliver of `axis` that `shard` stores for `blob_id`, checked against its digest: one
