@@ -24,8 +24,9 @@ pub struct Settings {
     pub store_attempts: usize,
     /// The first pause between attempts; it doubles on each retry.
     pub retry_delay: Duration,
-    /// Once confirmations reach a quorum, how long the slower nodes still get to finish, so that
-    /// fewer of them need to recover slivers later ([`Grace`]). The certificate does not wait for
+    /// Once confirmations reach a quorum, how long the slower nodes still get to receive their
+    /// data (they are no longer asked to confirm), so that fewer of them need to recover slivers
+    /// later ([`Grace`]). The certificate does not wait for
     /// them: it goes on chain meanwhile, and a store returns once both are done
     /// ([`FloeClient::store_detaching_tail`](crate::FloeClient::store_detaching_tail) answers
     /// once the blob is certified, and the slower nodes' upload goes on after it).
