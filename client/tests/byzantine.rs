@@ -187,12 +187,8 @@ async fn forging_proxy(honest: String) -> String {
     use base64::{Engine as _, engine::general_purpose::STANDARD};
 
     async fn forward(State(honest): State<Arc<String>>, uri: Uri, request: Request) -> (StatusCode, Vec<u8>) {
-        let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str()).to_owned();
-        let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
-        let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
-        let answer = reqwest::Client::new().request(method, format!("{honest}{path}")).body(body).send().await.unwrap();
-        let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
-        let mut body = answer.bytes().await.unwrap().to_vec();
+        let (path, status, mut body) = common::forward(&honest, &uri, request).await;
+        let status = StatusCode::from_u16(status).unwrap();
         if path.contains("/confirmation/") && status.is_success() {
             let mut json: serde_json::Value = serde_json::from_slice(&body).unwrap();
             let signed = &mut json["success"]["data"]["signed"];

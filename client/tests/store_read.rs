@@ -147,18 +147,14 @@ async fn slow_proxy(honest: String, delay: Duration) -> (String, Arc<AtomicUsize
     type Shared = (String, Duration, Arc<AtomicUsize>);
     async fn forward(State(shared): State<Arc<Shared>>, uri: Uri, request: Request) -> (StatusCode, Vec<u8>) {
         let (honest, delay, confirmations) = &*shared;
-        let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str()).to_owned();
-        let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
-        if method == reqwest::Method::PUT {
+        if request.method() == axum::http::Method::PUT {
             tokio::time::sleep(*delay).await;
         }
-        if path.contains("/confirmation/") {
+        if uri.path().contains("/confirmation/") {
             confirmations.fetch_add(1, Ordering::SeqCst);
         }
-        let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
-        let answer = reqwest::Client::new().request(method, format!("{honest}{path}")).body(body).send().await.unwrap();
-        let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
-        (status, answer.bytes().await.unwrap().to_vec())
+        let (_, status, body) = common::forward(honest, &uri, request).await;
+        (StatusCode::from_u16(status).unwrap(), body)
     }
 
     let confirmations = Arc::new(AtomicUsize::new(0));

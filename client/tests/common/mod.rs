@@ -62,3 +62,14 @@ impl ClientView for LocalCluster {
 pub fn blob(len: usize, seed: u8) -> Vec<u8> {
     (0..len).map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1] ^ seed).collect()
 }
+
+/// Passes `request` (for `uri`) on to the node at `honest` as it came; returns its path and
+/// query with the node's answer. What the test proxies in front of an honest node share.
+pub async fn forward(honest: &str, uri: &axum::http::Uri, request: axum::extract::Request) -> (String, u16, Vec<u8>) {
+    let path = uri.path_and_query().map_or(uri.path(), |path| path.as_str()).to_owned();
+    let method = reqwest::Method::from_bytes(request.method().as_str().as_bytes()).unwrap();
+    let body = axum::body::to_bytes(request.into_body(), usize::MAX).await.unwrap();
+    let answer = reqwest::Client::new().request(method, format!("{honest}{path}")).body(body).send().await.unwrap();
+    let status = answer.status().as_u16();
+    (path, status, answer.bytes().await.unwrap().to_vec())
+}

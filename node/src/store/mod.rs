@@ -211,7 +211,9 @@ pub struct Store {
     /// that changes a sliver table (always before the transaction begins, so the two locks are
     /// taken in one order), so the record changes in the same order as the tables.
     vouched: Mutex<VouchedSlivers>,
-    /// Blobs with writes committed [`Commit::Deferred`] since the last [`Store::persist`].
+    /// Blobs with writes committed [`Commit::Deferred`] since the last [`Store::persist`]. It
+    /// may still name a blob another durable commit (a checkpoint's) has synced since: then
+    /// [`Store::persist_blob`] syncs once more for nothing, never less than it must.
     unsynced: Mutex<HashSet<BlobId>>,
 }
 
@@ -352,7 +354,8 @@ impl Store {
         Ok(true)
     }
 
-    /// Whether every write of `blob_id` so far is durable.
+    /// Whether every write of `blob_id` so far is known to be durable (`false` may also mean
+    /// that a durable commit other than [`Store::persist`] synced them unnoticed).
     pub fn is_synced(&self, blob_id: &BlobId) -> bool {
         !self.unsynced().contains(blob_id)
     }
