@@ -7,9 +7,11 @@ use clap::Parser;
 /// jemalloc instead of glibc's allocator: a `floe localnet` or a node moves hundreds of MiB of
 /// slivers through many threads, and glibc kept most of it (per-thread arenas, fragmented
 /// heaps) long after the blobs were stored; jemalloc returns freed pages to the system within
-/// seconds. README's "Reads" section has the figures for both.
+/// seconds. README's "Reads" section has the figures for both. `floe_alloc` also writes large
+/// zeroed blocks as it allocates them, which spares the nodes a copy-on-write fault (and a TLB
+/// flush on every core) per page of each sliver they store; its crate doc says why.
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
 
 fn main() -> ExitCode {
     match floe_cli::run(floe_cli::Cli::parse()) {

@@ -36,10 +36,10 @@ use floe_tests::bench::{
 use futures::StreamExt;
 use rand::{RngCore, SeedableRng};
 
-/// jemalloc, as the `floe` binary allocates, so the memory figures are what `floe store` and
+/// The `floe` binary's allocator, so the memory and time figures are what `floe store` and
 /// `floe read` would show.
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
 
 /// Records each phase of the store as the client reports it, and the peak RSS when the encoding
 /// ended (the rest of the store is the upload).
