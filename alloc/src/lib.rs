@@ -1,8 +1,17 @@
 //! The allocator of floe's processes (the `floe` binary, and the examples that measure it):
-//! jemalloc, except that a zeroed block of a page or more is written with zeros when it is
-//! allocated.
+//! jemalloc, with two changes that keep a busy process's memory its own between one large block
+//! and the next.
 //!
-//! Why: jemalloc hands out a zeroed block on fresh pages (new to the process, or given back to
+//! **Freed large blocks are kept like small ones.** By default jemalloc gives a freed extent of
+//! 8 MiB or more (after merging with its free neighbours) back to the kernel at once, where
+//! smaller ones are kept for reuse and given back over its decay time (10 s). A node checking a
+//! 4 MiB sliver expands it to 12 MiB and stores a copy; the encoder's buffers are as large. Each
+//! of those came back as fresh pages, one page fault each, and on a virtual machine whose freed
+//! memory goes back to its host (a balloon with free page reporting, as here) one host fault
+//! each too. [`JEMALLOC_OPTIONS`] turns that off (`oversize_threshold:0`): memory is still given
+//! back 10 s after it is freed, not the moment it is freed.
+//!
+//! **Zeroed blocks of a page or more are written with zeros when they are allocated.** jemalloc hands out a zeroed block on fresh pages (new to the process, or given back to
 //! the kernel by its decay) without writing it, since the kernel supplies zeros on first touch.
 //! If that block is *read* before it is written, every page of it is mapped to the kernel's one
 //! shared zero page. redb does exactly that for every page it allocates (`vec![0; len]` copied
@@ -14,12 +23,31 @@
 //! (nothing to flush), and a reused one not at all.
 //!
 //! Measured in a 256 MiB store on 10 nodes / 1000 shards (`big_store`, `perf record -a -g`):
-//! page faults took 31% of the nodes' CPU, half of it in those TLB flushes; 4.7% with this
-//! allocator. README's "Storing files larger than memory" has the store times before and after.
+//! page faults took 31% of the nodes' CPU, half of it in those TLB flushes; 4.7% with zeroed
+//! blocks written. README's "Storing files larger than memory" has the store times before and
+//! after both changes.
 
-use std::alloc::{GlobalAlloc, Layout};
+use std::{
+    alloc::{GlobalAlloc, Layout},
+    ffi::c_char,
+};
 
 use tikv_jemallocator::Jemalloc;
+
+/// jemalloc's options, read from this symbol as it starts (before `main`); its `MALLOC_CONF`
+/// environment variable, `_RJEM_MALLOC_CONF` for this prefixed build, is read after it and
+/// overrides them. `oversize_threshold:0`: no eager return of freed extents of 8 MiB or more
+/// (see the crate doc).
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static JEMALLOC_OPTIONS: Options = Options(c"oversize_threshold:0".as_ptr());
+
+/// A C string pointer, as jemalloc declares its `malloc_conf`.
+#[derive(Debug)]
+#[repr(transparent)]
+pub struct Options(*const c_char);
+
+// SAFETY: the pointer is to a string literal, never written.
+unsafe impl Sync for Options {}
 
 /// Zeroed blocks from this size on are written here. A smaller one shares its page with other
 /// blocks, which have touched it already.
