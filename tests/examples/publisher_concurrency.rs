@@ -17,6 +17,10 @@ use std::time::Instant;
 
 use floe_tests::{DEFAULT, Shape, TestNet, random_bytes};
 
+/// The `floe` binary's allocator, so the figures are what `floe` would show.
+#[global_allocator]
+static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
+
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {
     std::env::var(name)
         .ok()

@@ -23,6 +23,10 @@ use floe_encoder::{
 };
 use floe_tests::{DEFAULT, TestNet, random_bytes};
 
+/// The `floe` binary's allocator, so the figures are what `floe` would show.
+#[global_allocator]
+static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|text| text.trim().parse().ok()).unwrap_or(default)
 }

@@ -29,6 +29,10 @@ use floe_client::{FloeClient, NoProgress, ReadBudget, StoreOptions};
 use floe_encoder::{BlobId, encode::compute_metadata};
 use floe_tests::{DEFAULT, Shape, TestNet, bench, random_bytes};
 
+/// The `floe` binary's allocator, so the figures are what `floe` would show.
+#[global_allocator]
+static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
+
 const MIB: usize = 1024 * 1024;
 
 fn env_list(name: &str, default: &[usize]) -> Vec<usize> {

@@ -38,6 +38,10 @@ use floe_tests::{
     random_bytes,
 };
 
+/// The `floe` binary's allocator, so the figures are what `floe` would show.
+#[global_allocator]
+static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
+
 const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1] \
                      [--finality-ms 0] [--upload-after-register] [--nodes-down 0]";
 
