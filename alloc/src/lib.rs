@@ -5,10 +5,10 @@
 //! **Freed large blocks are kept like small ones.** By default jemalloc gives a freed extent of
 //! 8 MiB or more (after merging with its free neighbours) back to the kernel at once, where
 //! smaller ones are kept for reuse and given back over its decay time (10 s). A node checking a
-//! 4 MiB sliver expands it to 12 MiB and stores a copy; the encoder's buffers are as large. Each
-//! of those came back as fresh pages, one page fault each, and on a virtual machine whose freed
-//! memory goes back to its host (a balloon with free page reporting, as here) one host fault
-//! each too. [`JEMALLOC_OPTIONS`] turns that off (`oversize_threshold:0`): memory is still given
+//! sliver of a 128 MiB blob at 100 shards expands it to 6 MB, with a Reed-Solomon work space as
+//! large, and stores a copy; freed, such blocks merge with their free neighbours past 8 MiB. Each
+//! came back as fresh pages, one page fault each, and on a virtual machine whose freed memory goes
+//! back to its host (a balloon with free page reporting, as here) one host fault each too. [`JEMALLOC_OPTIONS`] turns that off (`oversize_threshold:0`): memory is still given
 //! back 10 s after it is freed, not the moment it is freed.
 //!
 //! **Zeroed blocks of a page or more are written with zeros when they are allocated.** jemalloc hands out a zeroed block on fresh pages (new to the process, or given back to
