@@ -1,6 +1,6 @@
 //! The allocator of floe's processes (the `floe` binary, and the examples that measure it):
-//! jemalloc, with two changes that keep a busy process's memory its own between one large block
-//! and the next.
+//! jemalloc, with three changes that keep a busy process's memory its own from one large block
+//! to the next, and give it back once the process is idle.
 //!
 //! **Freed large blocks are kept like small ones.** By default jemalloc gives a freed extent of
 //! 8 MiB or more (after merging with its free neighbours) back to the kernel at once, where
@@ -9,28 +9,29 @@
 //! large, and stores a copy; freed, such blocks merge with their free neighbours past 8 MiB. Each
 //! came back as fresh pages, one page fault each, and on a virtual machine whose freed memory goes
 //! back to its host (a balloon with free page reporting, as here) one host fault each too.
-//! [`JEMALLOC_OPTIONS`] turns that off (`oversize_threshold:0`) and starts jemalloc's background
-//! thread (`background_thread:true`): without it, memory is given back only as a later
-//! allocation passes by, so an idle process would keep what its last large blocks held (a
-//! `floe localnet` kept 630 MiB after a 147 MB store, against 360 MiB before); with it, memory is
-//! given back over the 10 s after it is freed, busy or idle (280 MiB). [`JEMALLOC_OPTIONS`] turns that off (`oversize_threshold:0`): memory is still given
-//! back 10 s after it is freed, not the moment it is freed.
+//! [`JEMALLOC_OPTIONS`] turns that off (`oversize_threshold:0`).
 //!
-//! **Zeroed blocks of a page or more are written with zeros when they are allocated.** jemalloc hands out a zeroed block on fresh pages (new to the process, or given back to
-//! the kernel by its decay) without writing it, since the kernel supplies zeros on first touch.
-//! If that block is *read* before it is written, every page of it is mapped to the kernel's one
-//! shared zero page. redb does exactly that for every page it allocates (`vec![0; len]` copied
-//! into its page buffer), and a storage node allocates a page the size of each sliver it stores.
-//! When such a block is freed, jemalloc keeps its pages and gives them out again, and the first
-//! write to each of them is then a copy-on-write fault away from the zero page, which must flush
-//! the old mapping from every core's TLB: an interrupt to the other cores, on a virtual machine a
-//! VM exit on each. Written at allocation, a fresh page is faulted in once as the process's own
-//! (nothing to flush), and a reused one not at all.
+//! **Freed memory is given back by jemalloc's background thread** (`background_thread:true`).
+//! Without it, decay runs only as later allocations pass by, so an idle process would keep what
+//! its last large blocks held (a `floe localnet` kept 630 MiB after a 147 MB store, against
+//! 360 MiB before these changes); with it, memory goes back over the 10 s after it is freed, busy
+//! or idle (280 MiB).
+//!
+//! **Zeroed blocks of a page or more are written with zeros when they are allocated.** jemalloc
+//! hands out a zeroed block on fresh pages (new to the process, or given back to the kernel by
+//! its decay) without writing it, since the kernel supplies zeros on first touch. If that block
+//! is *read* before it is written, every page of it is mapped to the kernel's one shared zero
+//! page. redb does exactly that for every page it allocates (`vec![0; len]` copied into its page
+//! buffer), and a storage node allocates a page the size of each sliver it stores. When such a
+//! block is freed, jemalloc keeps its pages and gives them out again, and the first write to each
+//! of them is then a copy-on-write fault away from the zero page, which must flush the old
+//! mapping from every core's TLB: an interrupt to the other cores, on a virtual machine a VM exit
+//! on each. Written at allocation, a fresh page is faulted in once as the process's own (nothing
+//! to flush), and a reused one not at all.
 //!
 //! Measured in a 256 MiB store on 10 nodes / 1000 shards (`big_store`, `perf record -a -g`):
-//! page faults took 31% of the nodes' CPU, half of it in those TLB flushes; 4.7% with zeroed
-//! blocks written. README's "Storing files larger than memory" has the store times before and
-//! after both changes.
+//! page faults took 31% of the nodes' CPU, half of it in those TLB flushes; 4% with these
+//! changes. README's "Storing files larger than memory" has the store times before and after.
 
 use std::{
     alloc::{GlobalAlloc, Layout},

@@ -7,9 +7,10 @@ use clap::Parser;
 /// jemalloc instead of glibc's allocator: a `floe localnet` or a node moves hundreds of MiB of
 /// slivers through many threads, and glibc kept most of it (per-thread arenas, fragmented
 /// heaps) long after the blobs were stored; jemalloc returns freed pages to the system within
-/// seconds. README's "Reads" section has the figures for both. `floe_alloc` also writes large
-/// zeroed blocks as it allocates them, which spares the nodes a copy-on-write fault (and a TLB
-/// flush on every core) per page of each sliver they store; its crate doc says why.
+/// seconds. README's "Reads" section has the figures for both. `floe_alloc` also keeps freed
+/// large blocks for reuse and writes large zeroed blocks as it allocates them, which spares the
+/// nodes fresh-page and copy-on-write faults on every sliver they check and store; its crate doc
+/// says why.
 #[global_allocator]
 static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
 
