@@ -46,7 +46,9 @@ pub struct LocalnetArgs {
     /// read still run, through the SDK.
     #[arg(long)]
     pub no_daemon: bool,
-    /// Use free ports picked by the OS instead of the fixed ones on a first start. A restart on
+    /// Use free ports instead of the fixed ones on a first start (picked at random outside the
+    /// range the OS gives outgoing connections, so none takes a port before a node or a restart
+    /// binds it). A restart on
     /// the same data directory serves on the ports of the first start (`ports.json`), as nodes
     /// and key servers are registered on chain at those addresses.
     #[arg(long)]

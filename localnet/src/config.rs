@@ -53,13 +53,21 @@ impl Default for Ports {
 }
 
 impl Ports {
-    /// Every service on a free port picked by the OS (a network that is not restarted).
+    /// Every service on a free port picked at its first start, outside the range the kernel
+    /// gives outgoing connections (see [`crate::ports`]): for tests, which run many networks at
+    /// once and restart their processes.
     pub fn ephemeral() -> Self {
         Self { rpc: 0, first_node: 0, daemon: 0, indexer: 0, first_key_server: 0 }
     }
 
+    /// Where the service at `offset` of those starting at `port` listens; port 0 picks a free
+    /// port anew on every call ([`crate::ports::free_port_no_connection_takes`]).
     pub(crate) fn at(port: u16, offset: usize) -> SocketAddr {
-        let port = if port == 0 { 0 } else { port + u16::try_from(offset).expect("few services") };
+        let port = if port == 0 {
+            crate::ports::free_port_no_connection_takes()
+        } else {
+            port + u16::try_from(offset).expect("few services")
+        };
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)
     }
 }

@@ -6,6 +6,15 @@
 //! start, whatever ports were asked for this time: the first start records the ports it actually
 //! bound (the OS's picks under [`Ports::ephemeral`]) in `ports.json`, and later starts bind those.
 //! Services added by a restart with more nodes or key servers get the planned ports.
+//!
+//! A port picked now is often bound later, by another process: an external node (`floe node`)
+//! starts after the chain has registered its URL, and a restarted service binds its recorded
+//! port again. Until then the port is free, and a port the OS picks for a listener comes from
+//! the same range it gives every outgoing connection a local port from
+//! (`/proc/sys/net/ipv4/ip_local_port_range`): on a busy machine a connection took a node's port
+//! in that gap ("Address already in use", seen once in CI with many networks starting at once).
+//! [`Ports::ephemeral`] therefore picks free ports outside that range, where only a listener
+//! asking for that very port can take it.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -76,6 +85,37 @@ impl BoundPorts {
     }
 }
 
+/// Where the kernel picks local ports of outgoing connections when the machine does not say.
+const DEFAULT_CONNECTION_PORTS: (u16, u16) = (32768, 60999);
+/// The lowest port picked: below it live the well-known and registered services people run.
+const LOWEST_PICKED_PORT: u16 = 10000;
+
+/// The range the kernel gives outgoing connections their local port from.
+fn connection_ports() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut bounds = text.split_whitespace().map(str::parse::<u16>);
+            Some((bounds.next()?.ok()?, bounds.next()?.ok()?))
+        })
+        .filter(|(low, high)| low <= high)
+        .unwrap_or(DEFAULT_CONNECTION_PORTS)
+}
+
+/// A port free on localhost now, outside the range of outgoing connections' local ports, so
+/// that only a listener asking for it can take it before it is bound. Picked at random (tests
+/// start many networks at once); 0 (the OS's pick) if no free one turns up.
+pub(crate) fn free_port_no_connection_takes() -> u16 {
+    use rand::seq::SliceRandom;
+    let (low, high) = connection_ports();
+    let candidates: Vec<u16> = (LOWEST_PICKED_PORT..=u16::MAX).filter(|port| !(low..=high).contains(port)).collect();
+    let mut rng = rand::thread_rng();
+    (0..64)
+        .filter_map(|_| candidates.choose(&mut rng).copied())
+        .find(|port| std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, *port)).is_ok())
+        .unwrap_or(0)
+}
+
 /// The address of every service for one start: the recorded port where there is one, else the
 /// planned one.
 #[derive(Debug, Clone)]
@@ -122,6 +162,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn picked_ports_are_free_and_outside_the_range_of_outgoing_connections() {
+        let (low, high) = connection_ports();
+        for _ in 0..50 {
+            let port = free_port_no_connection_takes();
+            assert!(port >= LOWEST_PICKED_PORT, "{port} is below {LOWEST_PICKED_PORT}");
+            assert!(!(low..=high).contains(&port), "{port} is in the connections' range {low}-{high}");
+            std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, port)).expect("the picked port is free");
+        }
+    }
+
+    #[test]
+    fn ephemeral_plans_pick_distinct_ports_outside_the_connections_range() {
+        let plan = PortPlan::new(Ports::ephemeral(), None);
+        let (low, high) = connection_ports();
+        let ports: Vec<u16> =
+            (0..8).map(|i| plan.node(i).port()).chain([plan.rpc().port(), plan.daemon().port()]).collect();
+        for port in &ports {
+            assert!(*port != 0 && !(low..=high).contains(port), "{port} in {low}-{high}");
+        }
+        let distinct: std::collections::BTreeSet<_> = ports.iter().collect();
+        assert!(distinct.len() >= ports.len() - 1, "random picks from thousands of ports rarely repeat: {ports:?}");
+    }
+
+    #[test]
     fn recorded_ports_win_over_planned_ones_and_new_services_get_planned_ports() {
         let recorded =
             BoundPorts { rpc: 41000, nodes: vec![41001, 41002], daemon: 41003, indexer: 0, key_servers: vec![] };
@@ -136,9 +200,9 @@ mod tests {
 
     #[test]
     fn a_first_start_uses_the_planned_ports() {
-        let plan = PortPlan::new(Ports::ephemeral(), None);
-        assert_eq!(plan.rpc().port(), 0);
-        assert_eq!(plan.node(3).port(), 0);
+        let plan = PortPlan::new(Ports::default(), None);
+        assert_eq!(plan.rpc().port(), Ports::default().rpc);
+        assert_eq!(plan.node(3).port(), Ports::default().first_node + 3);
     }
 
     #[test]
