@@ -3,16 +3,9 @@
 
 use std::hint::black_box;
 
-#[global_allocator]
-static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
+mod common;
 
-/// Minor page faults of the calling thread so far.
-fn minor_faults() -> i64 {
-    // SAFETY: `getrusage` writes only the `rusage` it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) }, 0);
-    usage.ru_minflt
-}
+use common::minor_faults;
 
 #[test]
 fn zeroed_blocks_are_zero_fresh_or_reused() {
