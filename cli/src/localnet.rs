@@ -48,9 +48,8 @@ pub struct LocalnetArgs {
     pub no_daemon: bool,
     /// Use free ports instead of the fixed ones on a first start (picked at random outside the
     /// range the OS gives outgoing connections, so none takes a port before a node or a restart
-    /// binds it). A restart on
-    /// the same data directory serves on the ports of the first start (`ports.json`), as nodes
-    /// and key servers are registered on chain at those addresses.
+    /// binds it). A restart on the same data directory serves on the ports of the first start
+    /// (`ports.json`), as nodes and key servers are registered on chain at those addresses.
     #[arg(long)]
     pub any_ports: bool,
     /// Skip the first store and read.

@@ -4,7 +4,7 @@
 //! network writes (`deployment.json`, `node-<i>/node.toml`, `key-servers.json`) names the chain's
 //! URL. A network restarted on its data directory must therefore serve on the ports of its first
 //! start, whatever ports were asked for this time: the first start records the ports it actually
-//! bound (the OS's picks under [`Ports::ephemeral`]) in `ports.json`, and later starts bind those.
+//! bound (the free ports picked under [`Ports::ephemeral`]) in `ports.json`, and later starts bind those.
 //! Services added by a restart with more nodes or key servers get the planned ports.
 //!
 //! A port picked now is often bound later, by another process: an external node (`floe node`)
