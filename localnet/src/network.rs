@@ -142,8 +142,9 @@ impl Localnet {
         let ports = PortPlan::new(config.ports, BoundPorts::load(&config.data_dir)?);
 
         // Every node's address comes first: their URLs go into the genesis committee. Nodes run
-        // here get the bound listener; external ones get the address (picked by the OS on a
-        // first start with ephemeral ports, recorded in ports.json for restarts).
+        // here get the bound listener; external ones get the address (on a first start with
+        // ephemeral ports, a free one picked outside the connections' range, see `ports`; the
+        // OS's pick only if none turned up), recorded in ports.json for restarts.
         let mut node_listeners = Vec::with_capacity(config.total_nodes());
         let mut node_urls = Vec::with_capacity(config.total_nodes());
         for i in 0..config.total_nodes() {
