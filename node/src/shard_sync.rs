@@ -20,10 +20,14 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use floe_encoder::{
-    BlobId, Epoch, ShardIndex, Sliver, SliverType, error::SliverError, messages::SyncShardRequest,
-    metadata::BlobMetadata,
+    BlobId, Epoch, ShardIndex, Sliver, SliverType,
+    error::SliverError,
+    messages::SyncShardRequest,
+    metadata::{BlobMetadata, VerifiedBlobMetadata},
 };
-use floe_node_api::{NodeApiError, NodeClient};
+use floe_node_api::{NodeApiError, NodeClient, SyncedSlivers};
+use futures::{StreamExt, TryStreamExt};
+use rayon::prelude::*;
 
 use crate::{
     error::NodeError,
@@ -121,6 +125,12 @@ pub enum Untrusted {
 /// Pulls `shard` (held by this node in `epoch`) from `source`, its previous owner, resuming
 /// where an earlier run stopped. On success every sliver the source had for a certified blob is
 /// stored; blobs the source lacked are the caller's to recover.
+///
+/// The two axes are pulled at once, and on each the next page is asked for as soon as a page
+/// arrives, so pages cross the network while this node checks and stores others (at most two
+/// pages per axis, [`MAX_SYNC_PAGE_BYTES`] each, in memory).
+///
+/// [`MAX_SYNC_PAGE_BYTES`]: floe_node_api::bounds::MAX_SYNC_PAGE_BYTES
 pub async fn sync_shard(
     node: &std::sync::Arc<StorageNode>,
     source: &NodeClient,
@@ -128,106 +138,192 @@ pub async fn sync_shard(
     shard: ShardIndex,
     settings: &SyncSettings,
 ) -> Result<SyncOutcome, SyncError> {
-    let source_url = source.url();
+    let axis = |axis| sync_axis(node, source, epoch, shard, axis, settings);
+    let (primary, secondary) = tokio::try_join!(axis(SliverType::Primary), axis(SliverType::Secondary))?;
+    Ok(SyncOutcome {
+        slivers: primary.slivers + secondary.slivers,
+        bytes: primary.bytes + secondary.bytes,
+        pages: primary.pages + secondary.pages,
+    })
+}
+
+/// [`sync_shard`] of one axis.
+async fn sync_axis(
+    node: &std::sync::Arc<StorageNode>,
+    source: &NodeClient,
+    epoch: Epoch,
+    shard: ShardIndex,
+    axis: SliverType,
+    settings: &SyncSettings,
+) -> Result<SyncOutcome, SyncError> {
     let mut outcome = SyncOutcome::default();
-    for axis in [SliverType::Primary, SliverType::Secondary] {
-        let mut start = match node.store().sync_progress(epoch, shard, axis)? {
-            SyncProgress::Done => continue,
-            SyncProgress::NotStarted => BlobId([0; 32]),
-            SyncProgress::Next(next) => next,
-        };
-        loop {
-            let request = SyncShardRequest {
-                epoch,
-                shard,
-                axis,
-                start,
-                count: settings.page_slivers,
-                requester: node.public_key(),
-            };
-            let signed = node.sign_sync_request(&request);
-            let config = node.committee().1;
-            let page = (|| source.sync_shard(&config, &request, &signed, settings.timeout))
-                .retry(
-                    ExponentialBuilder::default()
-                        .with_min_delay(settings.retry_delay)
-                        .with_max_times(settings.attempts.saturating_sub(1)),
-                )
-                .when(NodeApiError::is_transient)
-                .await
-                .map_err(|error| SyncError::Source { shard, source_url: source_url.to_owned(), error })?;
-            outcome.pages += 1;
-            let next = page.next;
-            let (slivers, metadata) = verify_page(node, source, page.slivers, shard, source_url, settings).await?;
-            outcome.slivers += slivers.len() as u64;
-            outcome.bytes += slivers.iter().map(|(_, sliver)| sliver.to_bcs().len() as u64).sum::<u64>();
-            let progress = next.map_or(SyncProgress::Done, SyncProgress::Next);
-            let store_node = node.clone();
-            tokio::task::spawn_blocking(move || {
-                store_node.store().put_synced_page(epoch, shard, axis, &slivers, &metadata, progress)?;
-                for (blob_id, _) in &slivers {
-                    store_node.integrity().stored(*blob_id, [(shard, axis)]);
-                }
-                Ok::<_, StoreError>(())
-            })
-            .await
-            .map_err(SyncError::Task)??;
+    let start = match node.store().sync_progress(epoch, shard, axis)? {
+        SyncProgress::Done => return Ok(outcome),
+        SyncProgress::NotStarted => BlobId([0; 32]),
+        SyncProgress::Next(next) => next,
+    };
+    let fetch = |start| fetch_page(node, source, epoch, shard, axis, start, settings);
+    let mut page = fetch(start).await?;
+    loop {
+        outcome.pages += 1;
+        let next = page.next;
+        let following = async {
             match next {
-                Some(next) => start = next,
-                None => break,
+                Some(start) => fetch(start).await.map(Some),
+                None => Ok(None),
             }
+        };
+        // Either failing ends the sync at once: a page that does not verify stops it, and a
+        // previous owner that does not answer is not waited out twice.
+        let ((slivers, bytes), following) =
+            tokio::try_join!(store_page(node, source, epoch, shard, axis, page, settings), following)?;
+        outcome.slivers += slivers;
+        outcome.bytes += bytes;
+        match following {
+            Some(fetched) => page = fetched,
+            None => return Ok(outcome),
         }
     }
-    Ok(outcome)
 }
+
+/// Asks `source` for the page of `axis` of `shard` from `start` on, retrying while it does not
+/// answer or is behind.
+async fn fetch_page(
+    node: &StorageNode,
+    source: &NodeClient,
+    epoch: Epoch,
+    shard: ShardIndex,
+    axis: SliverType,
+    start: BlobId,
+    settings: &SyncSettings,
+) -> Result<SyncedSlivers, SyncError> {
+    let request =
+        SyncShardRequest { epoch, shard, axis, start, count: settings.page_slivers, requester: node.public_key() };
+    let signed = node.sign_sync_request(&request);
+    let config = node.committee().1;
+    (|| source.sync_shard(&config, &request, &signed, settings.timeout))
+        .retry(
+            ExponentialBuilder::default()
+                .with_min_delay(settings.retry_delay)
+                .with_max_times(settings.attempts.saturating_sub(1)),
+        )
+        .when(NodeApiError::is_transient)
+        .await
+        .map_err(|error| SyncError::Source { shard, source_url: source.url().to_owned(), error })
+}
+
+/// Checks a page's slivers and stores them with the sync's progress in one transaction; the
+/// number of slivers stored and their bytes (BCS).
+async fn store_page(
+    node: &std::sync::Arc<StorageNode>,
+    source: &NodeClient,
+    epoch: Epoch,
+    shard: ShardIndex,
+    axis: SliverType,
+    page: SyncedSlivers,
+    settings: &SyncSettings,
+) -> Result<(u64, u64), SyncError> {
+    let (slivers, metadata) = verify_page(node, source, page.slivers, shard, settings).await?;
+    let bytes = slivers
+        .iter()
+        .map(|(_, sliver)| bcs::serialized_size(sliver).expect("BCS of bytes and integers cannot fail") as u64)
+        .sum();
+    let count = slivers.len() as u64;
+    let progress = page.next.map_or(SyncProgress::Done, SyncProgress::Next);
+    let node = node.clone();
+    tokio::task::spawn_blocking(move || {
+        node.store().put_synced_page(epoch, shard, axis, &slivers, &metadata, progress)?;
+        for (blob_id, _) in &slivers {
+            node.integrity().stored(*blob_id, [(shard, axis)]);
+        }
+        Ok::<_, StoreError>(())
+    })
+    .await??;
+    Ok((count, bytes))
+}
+
+/// Metadata asked of the source at once, for blobs this node has none of.
+const METADATA_FETCHES: usize = 16;
 
 /// Checks each sliver against its blob's metadata (the stored one, or the source's verified
 /// against the blob id). Slivers of blobs this node does not know as certified are left out:
 /// they reach it through the writer or through recovery once certified.
+///
+/// Stored metadata is read and verified, and the slivers checked, in parallel on the blocking
+/// pool (a page holds up to [`SYNC_PAGE_SLIVERS`] blobs' slivers, each re-encoded and hashed);
+/// missing metadata is asked of the source [`METADATA_FETCHES`] blobs at a time (a node new to
+/// the committee has none). The first sliver in page order that does not verify is reported.
 async fn verify_page(
     node: &std::sync::Arc<StorageNode>,
     source: &NodeClient,
     slivers: Vec<(BlobId, Sliver)>,
     shard: ShardIndex,
-    source_url: &str,
     settings: &SyncSettings,
 ) -> Result<(Vec<(BlobId, Sliver)>, Vec<(BlobId, BlobMetadata)>), SyncError> {
     let config = node.committee().1;
     let lied = |blob_id: BlobId, reason: Untrusted| SyncError::Lied {
         shard,
-        source_url: source_url.to_owned(),
+        source_url: source.url().to_owned(),
         blob_id,
         reason,
     };
-    let mut verified = Vec::with_capacity(slivers.len());
-    let mut fetched = Vec::new();
-    for (blob_id, sliver) in slivers {
-        if !node.is_certified(&blob_id) {
-            continue;
-        }
-        let metadata = match node.metadata(&blob_id) {
-            Ok(metadata) => metadata,
-            Err(NodeError::NotStored { .. }) => {
-                let metadata = source
-                    .metadata(&config, &blob_id, settings.timeout)
-                    .await
-                    .map_err(|error| lied(blob_id, Untrusted::Metadata(error)))?;
-                fetched.push((blob_id, metadata.metadata().clone()));
-                metadata
-            }
+    let slivers: Vec<(BlobId, Sliver)> = slivers.into_iter().filter(|(blob_id, _)| node.is_certified(blob_id)).collect();
+
+    let blob_ids: Vec<BlobId> = slivers.iter().map(|(blob_id, _)| *blob_id).collect();
+    let reader = node.clone();
+    let stored = tokio::task::spawn_blocking(move || {
+        blob_ids
+            .par_iter()
+            .map(|blob_id| match reader.metadata(blob_id) {
+                Ok(metadata) => Ok(Some(metadata)),
+                Err(NodeError::NotStored { .. }) => Ok(None),
+                Err(error) => Err(error),
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let mut known = Vec::with_capacity(stored.len());
+    for found in stored {
+        match found {
+            Ok(metadata) => known.push(metadata),
             Err(NodeError::Store(error)) => return Err(error.into()),
             Err(error) => return Err(SyncError::Node(error)),
-        };
-        let checked = tokio::task::spawn_blocking(move || {
-            let result = metadata.verify_sliver(&config, &sliver);
-            (sliver, result)
-        })
-        .await
-        .map_err(SyncError::Task)?;
-        match checked {
-            (sliver, Ok(())) => verified.push((blob_id, sliver)),
-            (_, Err(error)) => return Err(lied(blob_id, error.into())),
         }
     }
-    Ok((verified, fetched))
+
+    let missing: Vec<BlobId> =
+        slivers.iter().zip(&known).filter(|(_, metadata)| metadata.is_none()).map(|((blob_id, _), _)| *blob_id).collect();
+    let fetched: Vec<VerifiedBlobMetadata> = futures::stream::iter(missing.into_iter().map(|blob_id| async move {
+        source.metadata(&config, &blob_id, settings.timeout).await.map_err(|error| lied(blob_id, Untrusted::Metadata(error)))
+    }))
+    .buffered(METADATA_FETCHES)
+    .try_collect()
+    .await?;
+    let new_metadata: Vec<(BlobId, BlobMetadata)> =
+        fetched.iter().map(|metadata| (*metadata.blob_id(), metadata.metadata().clone())).collect();
+    let mut fetched = fetched.into_iter();
+    let checks: Vec<(BlobId, Sliver, VerifiedBlobMetadata)> = slivers
+        .into_iter()
+        .zip(known)
+        .map(|((blob_id, sliver), metadata)| {
+            let metadata = metadata.unwrap_or_else(|| fetched.next().expect("one fetched metadata per missing one"));
+            (blob_id, sliver, metadata)
+        })
+        .collect();
+
+    let checked = tokio::task::spawn_blocking(move || {
+        checks
+            .into_par_iter()
+            .map(|(blob_id, sliver, metadata)| match metadata.verify_sliver(&config, &sliver) {
+                Ok(()) => Ok((blob_id, sliver)),
+                Err(error) => Err((blob_id, error)),
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let verified = checked
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
+    Ok((verified, new_metadata))
 }

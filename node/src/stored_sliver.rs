@@ -50,7 +50,15 @@ fn digest(bytes: &[u8]) -> [u8; DIGEST_LEN] {
 
 /// The on-disk record of a (verified) sliver: digest, then BCS.
 pub fn seal(sliver: &Sliver) -> Vec<u8> {
-    seal_bcs(&sliver.to_bcs())
+    // Serialized in place behind room for the digest: one copy of the sliver's bytes, not a BCS
+    // copy and then a record copy (every sliver a node stores passes here).
+    let bcs_len = bcs::serialized_size(sliver).expect("BCS of bytes and integers cannot fail");
+    let mut record = Vec::with_capacity(DIGEST_LEN + bcs_len);
+    record.resize(DIGEST_LEN, 0);
+    bcs::serialize_into(&mut record, sliver).expect("BCS of bytes and integers cannot fail");
+    let digest = digest(&record[DIGEST_LEN..]);
+    record[..DIGEST_LEN].copy_from_slice(&digest);
+    record
 }
 
 /// The on-disk record of a sliver's BCS bytes.
@@ -120,5 +128,17 @@ mod tests {
         damaged[last] ^= 0x40;
         assert_eq!(open(SliverType::Secondary, &reseal_blake2b(&damaged)), Err(Damage::DigestMismatch));
         assert!(matches!(open(SliverType::Secondary, &reseal_blake2b(&old[..20])), Err(Damage::Truncated(_))));
+    }
+
+    #[test]
+    fn a_sealed_sliver_is_its_digest_then_its_bcs_and_opens_to_itself() {
+        let encoded = encode(&EncodingConfig::new(7).unwrap(), &[5u8; 3000]).unwrap();
+        for sliver in [&encoded.pairs[0].primary, &encoded.pairs[6].secondary] {
+            let record = seal(sliver);
+            assert_eq!(record, seal_bcs(&sliver.to_bcs()));
+            assert_eq!(&record[DIGEST_LEN..], sliver.to_bcs().as_slice());
+            assert_eq!(record[..DIGEST_LEN], digest(&sliver.to_bcs()));
+            assert_eq!(open(sliver.axis(), &record).unwrap(), *sliver);
+        }
     }
 }
