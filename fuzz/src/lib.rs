@@ -228,7 +228,7 @@ pub fn node_api(data: &[u8]) {
     let (selector, bytes) = split(data);
     match selector % 5 {
         0 => {
-            let Ok(page) = bcs::from_bytes::<SyncShardPage>(bytes) else { return };
+            let Ok(page) = bcs::from_bytes::<SyncShardPage<'_>>(bytes) else { return };
             let request = SyncShardRequest {
                 epoch: 1,
                 shard: ShardIndex(0),

@@ -253,8 +253,15 @@ impl NodeClient {
         let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
         let bytes = bounded(&url, response, bounds::max_sync_page_answer(config, request.count)).await?;
         let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
-        let page: SyncShardPage = bcs::from_bytes(&bytes).map_err(|error| invalid(error.into()))?;
-        page.check(config, request).map_err(invalid)
+        // Decoding copies up to 32 MiB of slivers: on the blocking pool, like verification.
+        let (config, request) = (*config, *request);
+        tokio::task::spawn_blocking(move || {
+            let page: SyncShardPage<'_> = bcs::from_bytes(&bytes)?;
+            page.check(&config, &request)
+        })
+        .await
+        .map_err(|error| invalid(error.into()))?
+        .map_err(invalid)
     }
 
     /// `POST /v1/challenge`: the node's answers to `samples`, one per sample in order (the count

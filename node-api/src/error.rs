@@ -98,7 +98,7 @@ pub enum InvalidAnswer {
     /// The confirmation's signature does not verify with the member's key.
     #[error("signature does not verify with the member key: {0}")]
     Signature(#[from] BlsError),
-    /// The sliver's verification could not run to its end.
+    /// The answer's decoding or verification, on the blocking pool, could not run to its end.
     #[error("verification task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }

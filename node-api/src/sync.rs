@@ -4,29 +4,36 @@
 //! its shape here (order, count, sliver indices) and the caller checks each sliver against the
 //! blob's metadata.
 
+use std::borrow::Cow;
+
 use floe_encoder::{BlobId, EncodingConfig, Sliver, mapping, messages::SyncShardRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::InvalidAnswer;
 
 /// The answer to `POST /v1/migrate/sync_shard` (BCS).
+///
+/// A page carries up to 32 MiB, so its slivers' bytes are borrowed from the answer's bytes when
+/// decoded (each is copied once, into its [`Sliver`], by [`check`](Self::check)), and the server
+/// serializes a page into a buffer of its exact size ([`to_bcs`](Self::to_bcs)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncShardPage {
+pub struct SyncShardPage<'a> {
     /// The slivers, in ascending blob id order, all at or after the request's start.
-    pub slivers: Vec<PageSliver>,
+    #[serde(borrow)]
+    pub slivers: Vec<PageSliver<'a>>,
     /// Where the next page starts; `None` once the shard is exhausted.
     pub next: Option<BlobId>,
 }
 
 /// One sliver of a page: its blob and its BCS bytes (serialized as one byte string, not byte by
-/// byte: a page carries up to 32 MiB).
+/// byte).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PageSliver {
+pub struct PageSliver<'a> {
     /// The blob.
     pub blob_id: BlobId,
     /// The sliver's BCS.
-    #[serde(with = "serde_bytes")]
-    pub sliver: Vec<u8>,
+    #[serde(borrow, with = "serde_bytes")]
+    pub sliver: Cow<'a, [u8]>,
 }
 
 /// A page whose shape was checked against the request that asked for it.
@@ -38,7 +45,15 @@ pub struct SyncedSlivers {
     pub next: Option<BlobId>,
 }
 
-impl SyncShardPage {
+impl SyncShardPage<'_> {
+    /// The page's BCS, written into a buffer allocated once at its final size.
+    pub fn to_bcs(&self) -> Vec<u8> {
+        let len = bcs::serialized_size(self).expect("BCS of plain data cannot fail");
+        let mut bytes = Vec::with_capacity(len);
+        bcs::serialize_into(&mut bytes, self).expect("BCS of plain data cannot fail");
+        bytes
+    }
+
     /// Checks the page against `request`: at most `count` slivers, strictly ascending ids from
     /// `start` on, each a sliver of the request's axis with the index the blob's pair on that
     /// shard holds, and `next` (if any) after the last sliver.
@@ -109,7 +124,10 @@ mod tests {
             requester: key.public_key(),
         };
         let page = |order: &[usize], next| SyncShardPage {
-            slivers: order.iter().map(|i| PageSliver { blob_id: ids[*i], sliver: sliver_of(&ids[*i]) }).collect(),
+            slivers: order
+                .iter()
+                .map(|i| PageSliver { blob_id: ids[*i], sliver: sliver_of(&ids[*i]).into() })
+                .collect(),
             next,
         };
         let checked = page(&[0, 1, 2], None).check(&config, &request).unwrap();
@@ -119,7 +137,7 @@ mod tests {
         let mut wrong_shard = page(&[0], None);
         let pair = mapping::pair_for_shard(ShardIndex(2), &ids[0], 4);
         let blob = blobs.iter().find(|blob| blob.metadata.blob_id() == &ids[0]).unwrap();
-        wrong_shard.slivers[0].sliver = blob.pairs[pair.as_usize()].primary.to_bcs();
+        wrong_shard.slivers[0].sliver = blob.pairs[pair.as_usize()].primary.to_bcs().into();
         if pair != mapping::pair_for_shard(shard, &ids[0], 4) {
             assert!(wrong_shard.check(&config, &request).unwrap_err().to_string().contains("has index"));
         }

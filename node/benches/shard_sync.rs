@@ -9,7 +9,7 @@
 //! the duty worker does. Figures:
 //! - migration: time from the epoch change until both new owners hold every sliver of the moved
 //!   shards, and the sliver bytes moved per second;
-//! - one shard alone, pulled page by page, against the same number of bytes fetched in pages of
+//! - one shard alone (`FLOE_BENCH_RUNS` times, default 3), pulled page by page, against the same number of bytes fetched in pages of
 //!   the same size from a server that sends them from memory (plain transfer): the ratio is what
 //!   the protocol (BCS, signature, verification, durable writes) costs over the wire itself.
 
@@ -101,6 +101,7 @@ async fn plain_transfer(total: u64, pages: u64) -> Duration {
 
 fn main() {
     let blob_mib: usize = env_or("FLOE_BENCH_BLOB_MIB", 2);
+    let runs: usize = env_or("FLOE_BENCH_RUNS", 3);
     let sizes: Vec<usize> = env_or("FLOE_BENCH_STORED_MIB", "256".to_owned())
         .split(',')
         .filter_map(|size| size.trim().parse().ok())
@@ -138,28 +139,31 @@ fn main() {
                 mib(bytes) / all_time.as_secs_f64(),
             );
 
-            // One shard alone (pulled again from scratch), then the same bytes as a plain transfer.
-            let store = cluster.nodes[1].node.store();
-            store.drop_shard(ShardIndex(0)).expect("drops");
-            for axis in [SliverType::Primary, SliverType::Secondary] {
-                store.put_synced_page(EPOCH + 1, ShardIndex(0), axis, &[], &[], SyncProgress::NotStarted).expect("resets");
+            // One shard alone (pulled again from scratch, `FLOE_BENCH_RUNS` times), then the same
+            // bytes as a plain transfer.
+            for _ in 0..runs {
+                let store = cluster.nodes[1].node.store();
+                store.drop_shard(ShardIndex(0)).expect("drops");
+                for axis in [SliverType::Primary, SliverType::Secondary] {
+                    store.put_synced_page(EPOCH + 1, ShardIndex(0), axis, &[], &[], SyncProgress::NotStarted).expect("resets");
+                }
+                let started = Instant::now();
+                let one = sync_shard(&cluster.nodes[1].node, &NodeClient::new(http.clone(), &source), EPOCH + 1, ShardIndex(0), &settings)
+                    .await
+                    .expect("the shard syncs");
+                let one_time = started.elapsed();
+                let plain = plain_transfer(one.bytes, one.pages).await;
+                println!(
+                    "shard_sync stored={stored_mib}MiB one shard: {:.1} MiB in {} pages, {:.0} ms = {:.0} MiB/s; plain transfer of the same pages {:.0} ms = {:.0} MiB/s; sync/plain throughput {:.2}",
+                    mib(one.bytes),
+                    one.pages,
+                    one_time.as_secs_f64() * 1e3,
+                    mib(one.bytes) / one_time.as_secs_f64(),
+                    plain.as_secs_f64() * 1e3,
+                    mib(one.bytes) / plain.as_secs_f64(),
+                    plain.as_secs_f64() / one_time.as_secs_f64(),
+                );
             }
-            let started = Instant::now();
-            let one = sync_shard(&cluster.nodes[1].node, &NodeClient::new(http.clone(), &source), EPOCH + 1, ShardIndex(0), &settings)
-                .await
-                .expect("the shard syncs");
-            let one_time = started.elapsed();
-            let plain = plain_transfer(one.bytes, one.pages).await;
-            println!(
-                "shard_sync stored={stored_mib}MiB one shard: {:.1} MiB in {} pages, {:.0} ms = {:.0} MiB/s; plain transfer of the same pages {:.0} ms = {:.0} MiB/s; sync/plain throughput {:.2}",
-                mib(one.bytes),
-                one.pages,
-                one_time.as_secs_f64() * 1e3,
-                mib(one.bytes) / one_time.as_secs_f64(),
-                plain.as_secs_f64() * 1e3,
-                mib(one.bytes) / plain.as_secs_f64(),
-                plain.as_secs_f64() / one_time.as_secs_f64(),
-            );
         }
     });
 }

@@ -667,7 +667,7 @@ impl StorageNode {
     /// [`SignedMessage`] of a [`SyncShardRequest`] signed by the requester's key. Only slivers of
     /// blobs certified and live in the current epoch are served: the rest the new owner either
     /// does not need or receives from the writer.
-    pub fn sync_shard(&self, body: &[u8]) -> Result<floe_node_api::SyncShardPage, NodeError> {
+    pub fn sync_shard(&self, body: &[u8]) -> Result<floe_node_api::SyncShardPage<'static>, NodeError> {
         let signed: SignedMessage =
             bcs::from_bytes(body).map_err(|error| NodeError::BadQuery(format!("sync request: {error}")))?;
         // Malformed is 400; well formed but not signed by the requester's key is 401; signed by a
@@ -710,8 +710,11 @@ impl StorageNode {
             let still_damaged = |record: &[u8]| stored_sliver::open(axis, record).is_err();
             self.set_aside_sliver(request.shard, axis, blob_id, &damage, still_damaged)?;
         }
-        let slivers =
-            page.slivers.into_iter().map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver }).collect();
+        let slivers = page
+            .slivers
+            .into_iter()
+            .map(|(blob_id, sliver)| floe_node_api::PageSliver { blob_id, sliver: sliver.into() })
+            .collect();
         Ok(floe_node_api::SyncShardPage { slivers, next: page.next })
     }
 

@@ -267,7 +267,8 @@ async fn verify_page(
         blob_id,
         reason,
     };
-    let slivers: Vec<(BlobId, Sliver)> = slivers.into_iter().filter(|(blob_id, _)| node.is_certified(blob_id)).collect();
+    let slivers: Vec<(BlobId, Sliver)> =
+        slivers.into_iter().filter(|(blob_id, _)| node.is_certified(blob_id)).collect();
 
     let blob_ids: Vec<BlobId> = slivers.iter().map(|(blob_id, _)| *blob_id).collect();
     let reader = node.clone();
@@ -291,10 +292,17 @@ async fn verify_page(
         }
     }
 
-    let missing: Vec<BlobId> =
-        slivers.iter().zip(&known).filter(|(_, metadata)| metadata.is_none()).map(|((blob_id, _), _)| *blob_id).collect();
+    let missing: Vec<BlobId> = slivers
+        .iter()
+        .zip(&known)
+        .filter(|(_, metadata)| metadata.is_none())
+        .map(|((blob_id, _), _)| *blob_id)
+        .collect();
     let fetched: Vec<VerifiedBlobMetadata> = futures::stream::iter(missing.into_iter().map(|blob_id| async move {
-        source.metadata(&config, &blob_id, settings.timeout).await.map_err(|error| lied(blob_id, Untrusted::Metadata(error)))
+        source
+            .metadata(&config, &blob_id, settings.timeout)
+            .await
+            .map_err(|error| lied(blob_id, Untrusted::Metadata(error)))
     }))
     .buffered(METADATA_FETCHES)
     .try_collect()
@@ -321,9 +329,7 @@ async fn verify_page(
             .collect::<Vec<_>>()
     })
     .await?;
-    let verified = checked
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
+    let verified =
+        checked.into_iter().collect::<Result<Vec<_>, _>>().map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
     Ok((verified, new_metadata))
 }

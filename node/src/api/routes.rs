@@ -281,8 +281,8 @@ pub(super) async fn sliver_status(
 
 pub(super) async fn sync_shard(State(node): Node, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let bytes = read_body(&headers, body, limits::MAX_SYNC_REQUEST_BODY, "sync request").await?;
-    let page = blocking(node, move |node| node.sync_shard(&bytes)).await?;
-    Ok(bcs_body(StatusCode::OK, bcs::to_bytes(&page).expect("BCS of plain data cannot fail")))
+    let page = blocking(node, move |node| node.sync_shard(&bytes).map(|page| page.to_bcs())).await?;
+    Ok(bcs_body(StatusCode::OK, page))
 }
 
 pub(super) async fn challenge(State(node): Node, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
