@@ -24,7 +24,8 @@
 //! committee member), [`recovery`], [`inconsistency`],
 //! [`messages`] (signed protocol messages), [`bls`] (keys), [`certificate`], [`bft`] (thresholds),
 //! [`challenge`] (storage challenges: samples and answers anyone can check), [`quilt`] (many small
-//! files in one blob, Walrus's QuiltV1), [`spill`] (encoding a blob larger than memory to a file).
+//! files in one blob, Walrus's QuiltV1), [`spill`] (encoding a blob larger than memory to a file),
+//! [`wire`] (BCS of large values in one buffer).
 
 pub mod bft;
 #[cfg(target_arch = "x86_64")]
@@ -51,6 +52,7 @@ mod scratch;
 pub mod shard_assignment;
 pub mod sliver;
 pub mod spill;
+pub mod wire;
 
 pub use blob_id::{BlobId, EncodingType};
 pub use config::EncodingConfig;

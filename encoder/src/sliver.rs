@@ -84,7 +84,7 @@ impl Sliver {
 
     /// The BCS wire form.
     pub fn to_bcs(&self) -> Vec<u8> {
-        bcs::to_bytes(self).expect("BCS of bytes and integers cannot fail")
+        crate::wire::to_bcs(self).expect("BCS of bytes and integers cannot fail")
     }
 
     /// Primary (a row) or secondary (a column).

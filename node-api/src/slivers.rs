@@ -58,7 +58,7 @@ impl SliverBatch {
     pub fn encode<'a>(slivers: impl IntoIterator<Item = (SliverPairIndex, &'a Sliver)>) -> bytes::Bytes {
         let slivers =
             slivers.into_iter().map(|(pair, sliver)| BatchedSliverRef { pair, axis: sliver.axis(), sliver }).collect();
-        bcs::to_bytes(&BatchRef { slivers }).expect("BCS of plain data cannot fail").into()
+        floe_encoder::wire::to_bcs(&BatchRef { slivers }).expect("BCS of plain data cannot fail").into()
     }
 
     /// Decodes a body.

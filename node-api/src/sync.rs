@@ -48,10 +48,7 @@ pub struct SyncedSlivers {
 impl SyncShardPage<'_> {
     /// The page's BCS, written into a buffer allocated once at its final size.
     pub fn to_bcs(&self) -> Vec<u8> {
-        let len = bcs::serialized_size(self).expect("BCS of plain data cannot fail");
-        let mut bytes = Vec::with_capacity(len);
-        bcs::serialize_into(&mut bytes, self).expect("BCS of plain data cannot fail");
-        bytes
+        floe_encoder::wire::to_bcs(self).expect("BCS of plain data cannot fail")
     }
 
     /// Checks the page against `request`: at most `count` slivers, strictly ascending ids from

@@ -52,10 +52,8 @@ fn digest(bytes: &[u8]) -> [u8; DIGEST_LEN] {
 pub fn seal(sliver: &Sliver) -> Vec<u8> {
     // Serialized in place behind room for the digest: one copy of the sliver's bytes, not a BCS
     // copy and then a record copy (every sliver a node stores passes here).
-    let bcs_len = bcs::serialized_size(sliver).expect("BCS of bytes and integers cannot fail");
-    let mut record = Vec::with_capacity(DIGEST_LEN + bcs_len);
-    record.resize(DIGEST_LEN, 0);
-    bcs::serialize_into(&mut record, sliver).expect("BCS of bytes and integers cannot fail");
+    let mut record =
+        floe_encoder::wire::to_bcs_after(DIGEST_LEN, sliver).expect("BCS of bytes and integers cannot fail");
     let digest = digest(&record[DIGEST_LEN..]);
     record[..DIGEST_LEN].copy_from_slice(&digest);
     record

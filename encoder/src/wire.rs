@@ -1,0 +1,28 @@
+//! BCS for values that carry large byte strings: slivers, and batches and pages of them.
+//!
+//! `bcs::to_bytes` grows its buffer by doubling, so a value of a few MiB is copied about once
+//! more on its way out. These count the bytes first (a pass that copies nothing) and write into
+//! a buffer of the final size.
+//!
+//! ```
+//! let value = (7u16, vec![1u8; 1000]);
+//! assert_eq!(floe_encoder::wire::to_bcs(&value).unwrap(), bcs::to_bytes(&value).unwrap());
+//! let record = floe_encoder::wire::to_bcs_after(16, &value).unwrap();
+//! assert_eq!((record.len(), &record[16..]), (16 + 1002 + 2, &bcs::to_bytes(&value).unwrap()[..]));
+//! ```
+
+use serde::Serialize;
+
+/// `value`'s BCS, written into a buffer of its final size.
+pub fn to_bcs<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, bcs::Error> {
+    to_bcs_after(0, value)
+}
+
+/// `room` zero bytes (for the caller to fill, such as a digest of what follows), then `value`'s
+/// BCS, in one buffer of the final size.
+pub fn to_bcs_after<T: Serialize + ?Sized>(room: usize, value: &T) -> Result<Vec<u8>, bcs::Error> {
+    let mut bytes = Vec::with_capacity(room + bcs::serialized_size(value)?);
+    bytes.resize(room, 0);
+    bcs::serialize_into(&mut bytes, value)?;
+    Ok(bytes)
+}
