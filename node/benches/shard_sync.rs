@@ -1,17 +1,20 @@
 //! Shard migration between storage nodes on loopback, next to a plain transfer of the same bytes.
 //!
-//! `cargo bench -p floe-node --bench shard_sync` prints one line per figure. Three nodes of an
-//! test chain hold 4 shards each (n = 12); blobs of `FLOE_BENCH_BLOB_MIB` (default 2; at n = 12 a blob holds at most 3.4 MiB) are
-//! stored until the committee holds `FLOE_BENCH_STORED_MIB` (default 256, comma-separated for
-//! several runs) of blob data. Then node 0 leaves: its 4 shards (a third) move, 2 to each of the
-//! other nodes, which pull them with the shard-sync protocol (signed page requests, every sliver
-//! verified against its metadata, each page stored durably), two shards at a time per node as
-//! the duty worker does. Figures:
+//! `cargo bench -p floe-node --bench shard_sync` prints one line per figure. Three nodes of a
+//! test chain share `FLOE_BENCH_SHARDS` shards (default 12, 4 each; node 0 takes what does not
+//! divide by three); blobs of `FLOE_BENCH_BLOB_MIB` (default 2; at n = 12 a blob holds at most
+//! 3.4 MiB) are stored until the committee holds `FLOE_BENCH_STORED_MIB` (default 256,
+//! comma-separated for several runs) of blob data. Then node 0 leaves: its shards (a third) move,
+//! the first half to node 1 and the rest to node 2, which pull them with the shard-sync protocol
+//! (signed page requests, every sliver verified against its metadata, each page stored durably),
+//! two shards at a time per node as the duty worker does. Figures:
 //! - migration: time from the epoch change until both new owners hold every sliver of the moved
-//!   shards, and the sliver bytes moved per second;
-//! - one shard alone (`FLOE_BENCH_RUNS` times, default 3), pulled page by page, against the same number of bytes fetched in pages of
-//!   the same size from a server that sends them from memory (plain transfer): the ratio is what
-//!   the protocol (BCS, signature, verification, durable writes) costs over the wire itself.
+//!   shards, the sliver bytes and the slivers moved per second (at 1000 shards a blob's slivers
+//!   are small, and the count is the figure that matters);
+//! - one shard alone (`FLOE_BENCH_RUNS` times, default 3), pulled page by page, against the same
+//!   number of bytes fetched in pages of the same size from a server that sends them from memory
+//!   (plain transfer): the ratio is what the protocol (BCS, signature, verification, durable
+//!   writes) costs over the wire itself.
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +23,9 @@ use floe_encoder::{ShardIndex, SliverType, encode};
 use floe_node::chain_state::ChainChange;
 use floe_node::chain_view::{Committee, CommitteeMember};
 use floe_node::local_cluster::{EPOCH, LocalCluster};
-use floe_node::shard_sync::{SyncSettings, sync_shard};
+use floe_node::shard_sync::{SyncOutcome, SyncSettings, sync_shard};
+use floe_node_api::SliverBatch;
+use futures::StreamExt;
 use floe_node::store::SyncProgress;
 use floe_node_api::NodeClient;
 use sui_sdk_types::Address;
@@ -38,8 +43,9 @@ fn mib(bytes: u64) -> f64 {
 }
 
 /// A cluster holding `stored_mib` of blobs, fully uploaded and certified.
-async fn loaded_cluster(stored_mib: usize, blob_mib: usize) -> LocalCluster {
-    let cluster = LocalCluster::start(&[4, 4, 4]).await.expect("a cluster");
+async fn loaded_cluster(n_shards: u16, stored_mib: usize, blob_mib: usize) -> LocalCluster {
+    let shares = [n_shards - 2 * (n_shards / 3), n_shards / 3, n_shards / 3];
+    let cluster = LocalCluster::start(&shares).await.expect("a cluster");
     let count = stored_mib.div_ceil(blob_mib);
     for i in 0..count {
         let encoded = encode(&cluster.config, &blob(blob_mib << 20, i as u32)).expect("encodes");
@@ -49,22 +55,21 @@ async fn loaded_cluster(stored_mib: usize, blob_mib: usize) -> LocalCluster {
         for node in &cluster.nodes {
             node.node.store_metadata(&blob_id, &encoded.metadata.metadata().to_bcs()).expect("metadata");
         }
-        for pair in &encoded.pairs {
-            let holder = cluster.holder_of_pair(&blob_id, pair.index().0);
-            for sliver in [&pair.primary, &pair.secondary] {
-                cluster.nodes[holder]
-                    .node
-                    .store_sliver(&blob_id, pair.index(), sliver.axis(), &sliver.to_bcs())
-                    .expect("sliver");
-            }
+        for (holder, node) in cluster.nodes.iter().enumerate() {
+            let held = encoded.pairs.iter().filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == holder);
+            let slivers = held.flat_map(|pair| [(pair.index(), &pair.primary), (pair.index(), &pair.secondary)]);
+            let batch = SliverBatch::from_bcs(&SliverBatch::encode(slivers)).expect("a batch");
+            node.node.store_slivers(&blob_id, batch).expect("slivers");
         }
         cluster.chain.apply([ChainChange::Certified { blob_id, object_id: object, epoch: EPOCH, end_epoch: 100 }]);
     }
     cluster
 }
 
-/// Epoch 2: node 0's shards 0-1 go to node 1, shards 2-3 to node 2.
+/// Epoch 2: node 0 leaves; the first half of its shards go to node 1, the rest to node 2.
 fn without_node_0(cluster: &LocalCluster) -> Committee {
+    let leaving = &cluster.nodes[0].shards;
+    let (to_1, to_2) = leaving.split_at(leaving.len() / 2);
     let members = cluster
         .nodes
         .iter()
@@ -72,13 +77,13 @@ fn without_node_0(cluster: &LocalCluster) -> Committee {
         .map(|(i, node)| {
             let shards: Vec<ShardIndex> = match i {
                 0 => Vec::new(),
-                1 => [0, 1].into_iter().map(ShardIndex).chain(node.shards.iter().copied()).collect(),
-                _ => [2, 3].into_iter().map(ShardIndex).chain(node.shards.iter().copied()).collect(),
+                1 => to_1.iter().chain(&node.shards).copied().collect(),
+                _ => to_2.iter().chain(&node.shards).copied().collect(),
             };
             CommitteeMember { public_key: node.key.public_key(), shards, http_address: node.url(), network_key: None }
         })
         .collect();
-    Committee::new(EPOCH + 1, 12, members).expect("a committee")
+    Committee::new(EPOCH + 1, cluster.config.n_shards(), members).expect("a committee")
 }
 
 /// Fetches `total` bytes in `pages` pages from a server that holds one page in memory.
@@ -102,6 +107,7 @@ async fn plain_transfer(total: u64, pages: u64) -> Duration {
 fn main() {
     let blob_mib: usize = env_or("FLOE_BENCH_BLOB_MIB", 2);
     let runs: usize = env_or("FLOE_BENCH_RUNS", 3);
+    let n_shards: u16 = env_or("FLOE_BENCH_SHARDS", 12);
     let sizes: Vec<usize> = env_or("FLOE_BENCH_STORED_MIB", "256".to_owned())
         .split(',')
         .filter_map(|size| size.trim().parse().ok())
@@ -109,34 +115,48 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     runtime.block_on(async {
         for stored_mib in sizes {
-            let cluster = loaded_cluster(stored_mib, blob_mib).await;
-            cluster.chain.apply([ChainChange::CommitteeChanged(without_node_0(&cluster))]);
+            let cluster = loaded_cluster(n_shards, stored_mib, blob_mib).await;
+            let moved = cluster.nodes[0].shards.clone();
+            let committee = without_node_0(&cluster);
+            cluster.chain.apply([ChainChange::CommitteeChanged(committee.clone())]);
             let source = cluster.nodes[0].url();
             let http = reqwest::Client::new();
             let settings = SyncSettings::default();
 
-            // The migration: both new owners pull their two shards at once.
+            // The migration: both new owners pull their shards, two at a time each.
             let started = Instant::now();
-            let jobs = [(1usize, 0u16), (1, 1), (2, 2), (2, 3)].map(|(owner, shard)| {
-                let (node, http, source, settings) =
-                    (cluster.nodes[owner].node.clone(), http.clone(), source.clone(), settings.clone());
-                tokio::spawn(async move {
-                    sync_shard(&node, &NodeClient::new(http.clone(), &source), EPOCH + 1, ShardIndex(shard), &settings).await.expect("syncs")
-                })
-            });
-            let mut bytes = 0;
-            for job in jobs {
-                bytes += job.await.expect("the sync task").bytes;
-            }
+            let owner_jobs = |owner: usize| {
+                let node = cluster.nodes[owner].node.clone();
+                let gained: Vec<ShardIndex> = moved
+                    .iter()
+                    .copied()
+                    .filter(|shard| committee.holder_of(*shard).is_some_and(|holder| holder.public_key == cluster.nodes[owner].key.public_key()))
+                    .collect();
+                let (http, source, settings) = (http.clone(), source.clone(), settings.clone());
+                futures::stream::iter(gained)
+                    .map(move |shard| {
+                        let (node, client, settings) = (node.clone(), NodeClient::new(http.clone(), &source), settings.clone());
+                        async move { sync_shard(&node, &client, EPOCH + 1, shard, &settings).await.expect("syncs") }
+                    })
+                    .buffer_unordered(2)
+                    .fold(SyncOutcome::default(), |sum, one| async move {
+                        SyncOutcome { slivers: sum.slivers + one.slivers, bytes: sum.bytes + one.bytes, pages: sum.pages + one.pages }
+                    })
+            };
+            let (to_1, to_2) = tokio::join!(owner_jobs(1), owner_jobs(2));
             let all_time = started.elapsed();
-            for node in &cluster.nodes[1..] {
-                assert_eq!(node.node.store().stored_shards().expect("a store").len(), 6, "a new owner holds 6 shards");
+            for (i, node) in cluster.nodes.iter().enumerate().skip(1) {
+                let holds = committee.members().iter().find(|member| member.public_key == node.key.public_key()).expect("a member").shards.len();
+                assert_eq!(node.node.store().stored_shards().expect("a store").len(), holds, "new owner {i} holds its shards");
             }
+            let (bytes, slivers) = (to_1.bytes + to_2.bytes, to_1.slivers + to_2.slivers);
             println!(
-                "shard_sync stored={stored_mib}MiB migration of 4 of 12 shards to 2 nodes: {:.1} MiB of slivers in {:.2} s = {:.0} MiB/s",
+                "shard_sync n={n_shards} stored={stored_mib}MiB migration of {} of {n_shards} shards to 2 nodes: {slivers} slivers, {:.1} MiB, in {:.2} s = {:.0} MiB/s, {:.0} slivers/s",
+                moved.len(),
                 mib(bytes),
                 all_time.as_secs_f64(),
                 mib(bytes) / all_time.as_secs_f64(),
+                slivers as f64 / all_time.as_secs_f64(),
             );
 
             // One shard alone (pulled again from scratch, `FLOE_BENCH_RUNS` times), then the same
@@ -154,7 +174,8 @@ fn main() {
                 let one_time = started.elapsed();
                 let plain = plain_transfer(one.bytes, one.pages).await;
                 println!(
-                    "shard_sync stored={stored_mib}MiB one shard: {:.1} MiB in {} pages, {:.0} ms = {:.0} MiB/s; plain transfer of the same pages {:.0} ms = {:.0} MiB/s; sync/plain throughput {:.2}",
+                    "shard_sync n={n_shards} stored={stored_mib}MiB one shard: {} slivers, {:.1} MiB in {} pages, {:.0} ms = {:.0} MiB/s; plain transfer of the same pages {:.0} ms = {:.0} MiB/s; sync/plain throughput {:.2}",
+                    one.slivers,
                     mib(one.bytes),
                     one.pages,
                     one_time.as_secs_f64() * 1e3,
