@@ -307,17 +307,26 @@ impl VerifiedBlobMetadata {
     /// [`verify_sliver`](Self::verify_sliver) for each of `slivers`, in order, with their hashes
     /// computed together ([`Sliver::hashes`]): what a node does with a batch of uploaded slivers.
     pub fn verify_slivers(&self, config: &EncodingConfig, slivers: &[&Sliver]) -> Vec<Result<(), SliverError>> {
+        let checks: Vec<(&Self, &Sliver)> = slivers.iter().map(|sliver| (self, *sliver)).collect();
+        Self::verify_each(config, &checks)
+    }
+
+    /// [`verify_sliver`](Self::verify_sliver) of each sliver against its own blob's metadata, in
+    /// order, with the hashes computed together: slivers of many blobs, such as a page of a
+    /// shard being synced. [`Sliver::hashes`] groups them by shape, not by blob, so small slivers
+    /// of different blobs still share codec passes and hash lanes.
+    pub fn verify_each(config: &EncodingConfig, checks: &[(&Self, &Sliver)]) -> Vec<Result<(), SliverError>> {
         let shapes: Vec<Result<(), SliverError>> =
-            slivers.iter().map(|sliver| self.check_sliver_shape(config, sliver)).collect();
+            checks.iter().map(|(metadata, sliver)| metadata.check_sliver_shape(config, sliver)).collect();
         let well_shaped: Vec<&Sliver> =
-            slivers.iter().zip(&shapes).filter(|(_, shape)| shape.is_ok()).map(|(sliver, _)| *sliver).collect();
+            checks.iter().zip(&shapes).filter(|(_, shape)| shape.is_ok()).map(|((_, sliver), _)| *sliver).collect();
         let mut hashes = Sliver::hashes(config, &well_shaped).into_iter();
-        slivers
+        checks
             .iter()
             .zip(shapes)
-            .map(|(sliver, shape)| {
+            .map(|((metadata, sliver), shape)| {
                 shape?;
-                self.check_hash(sliver, &hashes.next().expect("one hash per well-shaped sliver"))
+                metadata.check_hash(sliver, &hashes.next().expect("one hash per well-shaped sliver"))
             })
             .collect()
     }

@@ -249,8 +249,9 @@ const METADATA_FETCHES: usize = 16;
 /// against the blob id). Slivers of blobs this node does not know as certified are left out:
 /// they reach it through the writer or through recovery once certified.
 ///
-/// Stored metadata is read and verified, and the slivers checked, in parallel on the blocking
-/// pool (a page holds up to [`SYNC_PAGE_SLIVERS`] blobs' slivers, each re-encoded and hashed);
+/// Stored metadata is read and verified in parallel on the blocking pool, and the page's slivers
+/// are checked together ([`VerifiedBlobMetadata::verify_each`]: in parallel, and at many shards
+/// the small slivers of many blobs share codec passes and hash lanes);
 /// missing metadata is asked of the source [`METADATA_FETCHES`] blobs at a time (a node new to
 /// the committee has none). The first sliver in page order that does not verify is reported.
 async fn verify_page(
@@ -320,16 +321,22 @@ async fn verify_page(
         .collect();
 
     let checked = tokio::task::spawn_blocking(move || {
+        let pairs: Vec<(&VerifiedBlobMetadata, &Sliver)> =
+            checks.iter().map(|(_, sliver, metadata)| (metadata, sliver)).collect();
+        let results = VerifiedBlobMetadata::verify_each(&config, &pairs);
         checks
-            .into_par_iter()
-            .map(|(blob_id, sliver, metadata)| match metadata.verify_sliver(&config, &sliver) {
+            .into_iter()
+            .zip(results)
+            .map(|((blob_id, sliver, _), result)| match result {
                 Ok(()) => Ok((blob_id, sliver)),
                 Err(error) => Err((blob_id, error)),
             })
             .collect::<Vec<_>>()
     })
     .await?;
-    let verified =
-        checked.into_iter().collect::<Result<Vec<_>, _>>().map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
+    let verified = checked
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
     Ok((verified, new_metadata))
 }
