@@ -24,10 +24,10 @@ use floe_node::chain_state::ChainChange;
 use floe_node::chain_view::{Committee, CommitteeMember};
 use floe_node::local_cluster::{EPOCH, LocalCluster};
 use floe_node::shard_sync::{SyncOutcome, SyncSettings, sync_shard};
-use floe_node_api::SliverBatch;
-use futures::StreamExt;
 use floe_node::store::SyncProgress;
 use floe_node_api::NodeClient;
+use floe_node_api::SliverBatch;
+use futures::StreamExt;
 use sui_sdk_types::Address;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

@@ -334,9 +334,7 @@ async fn verify_page(
             .collect::<Vec<_>>()
     })
     .await?;
-    let verified = checked
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
+    let verified =
+        checked.into_iter().collect::<Result<Vec<_>, _>>().map_err(|(blob_id, error)| lied(blob_id, error.into()))?;
     Ok((verified, new_metadata))
 }
