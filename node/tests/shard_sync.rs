@@ -40,6 +40,12 @@ async fn moved_shard(count: u8) -> (common::Cluster, Vec<EncodedBlob>) {
         blobs.push(encoded);
     }
     blobs.sort_by_key(|blob| *blob.metadata.blob_id());
+    move_to_node_2(&cluster);
+    (cluster, blobs)
+}
+
+/// Epoch 2, in which [`MOVED`] goes from node 0 to node 2.
+fn move_to_node_2(cluster: &common::Cluster) {
     let before = cluster.chain.committee();
     let members = before
         .members()
@@ -54,7 +60,6 @@ async fn moved_shard(count: u8) -> (common::Cluster, Vec<EncodedBlob>) {
         })
         .collect();
     cluster.chain.apply([ChainChange::CommitteeChanged(Committee::new(EPOCH + 1, 12, members).unwrap())]);
-    (cluster, blobs)
 }
 
 fn sliver_on(blob: &EncodedBlob, shard: ShardIndex, axis: SliverType) -> floe_encoder::Sliver {
@@ -120,6 +125,45 @@ async fn a_new_owner_without_the_metadata_fetches_and_verifies_it() {
     let missing = new_owner.missing_slivers(&blob_id).unwrap();
     assert_eq!(missing.len(), 8);
     assert!(missing.iter().all(|missing| missing.shard != MOVED));
+}
+
+#[tokio::test]
+async fn a_new_owner_lacking_some_blobs_metadata_fetches_each_for_its_own_slivers() {
+    let cluster = cluster(&[4, 4, 4]).await;
+    let mut blobs = Vec::new();
+    for seed in 0..6u8 {
+        // Lengths that give two symbol sizes, so a page's slivers are checked in two groups.
+        let encoded = cluster.encode(1000 + usize::from(seed) * 700, seed);
+        let blob_id = *encoded.metadata.blob_id();
+        cluster.register(blob_id, seed + 1);
+        // Node 2 saw every other upload only.
+        let to: &[usize] = if seed % 2 == 0 { &[0, 1, 2] } else { &[0, 1] };
+        cluster.upload(&encoded, to).await;
+        cluster.certify(blob_id, seed + 1);
+        blobs.push(encoded);
+    }
+    let sizes: std::collections::BTreeSet<u16> =
+        blobs.iter().map(|blob| blob.metadata.symbol_size(&cluster.config)).collect();
+    assert!(sizes.len() >= 2, "symbol sizes {sizes:?}");
+    move_to_node_2(&cluster);
+    let new_owner = &cluster.nodes[2].node;
+    let lacking = blobs.iter().filter(|blob| !new_owner.has_metadata(blob.metadata.blob_id()).unwrap()).count();
+    assert_eq!(lacking, 3);
+    let http = reqwest::Client::new();
+    // Pages of 4: each mixes blobs whose metadata is stored with blobs whose metadata is fetched.
+    let settings = SyncSettings { page_slivers: 4, ..fast() };
+    let outcome =
+        sync_shard(new_owner, &NodeClient::new(http.clone(), &cluster.nodes[0].url()), EPOCH + 1, MOVED, &settings)
+            .await
+            .unwrap();
+    assert_eq!((outcome.slivers, outcome.pages), (12, 4), "6 blobs x 2 axes, 2 pages per axis");
+    for blob in &blobs {
+        let blob_id = blob.metadata.blob_id();
+        assert!(new_owner.has_metadata(blob_id).unwrap(), "metadata of {blob_id}");
+        for axis in [SliverType::Primary, SliverType::Secondary] {
+            assert!(new_owner.store().has_sliver(MOVED, axis, blob_id).unwrap(), "{axis} sliver of {blob_id}");
+        }
+    }
 }
 
 #[tokio::test]
