@@ -139,9 +139,7 @@ fn main() {
                         async move { sync_shard(&node, &client, EPOCH + 1, shard, &settings).await.expect("syncs") }
                     })
                     .buffer_unordered(2)
-                    .fold(SyncOutcome::default(), |sum, one| async move {
-                        SyncOutcome { slivers: sum.slivers + one.slivers, bytes: sum.bytes + one.bytes, pages: sum.pages + one.pages }
-                    })
+                    .fold(SyncOutcome::default(), |sum, one| async move { sum + one })
             };
             let (to_1, to_2) = tokio::join!(owner_jobs(1), owner_jobs(2));
             let all_time = started.elapsed();

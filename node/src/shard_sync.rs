@@ -74,6 +74,15 @@ pub struct SyncOutcome {
     pub pages: u64,
 }
 
+/// Two syncs' outcomes together (the two axes of a shard, or several shards).
+impl std::ops::Add for SyncOutcome {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self { slivers: self.slivers + other.slivers, bytes: self.bytes + other.bytes, pages: self.pages + other.pages }
+    }
+}
+
 /// Why a shard could not be pulled from its previous owner (the caller then recovers).
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -140,11 +149,7 @@ pub async fn sync_shard(
 ) -> Result<SyncOutcome, SyncError> {
     let axis = |axis| sync_axis(node, source, epoch, shard, axis, settings);
     let (primary, secondary) = tokio::try_join!(axis(SliverType::Primary), axis(SliverType::Secondary))?;
-    Ok(SyncOutcome {
-        slivers: primary.slivers + secondary.slivers,
-        bytes: primary.bytes + secondary.bytes,
-        pages: primary.pages + secondary.pages,
-    })
+    Ok(primary + secondary)
 }
 
 /// [`sync_shard`] of one axis.
