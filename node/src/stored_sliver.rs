@@ -52,18 +52,21 @@ fn digest(bytes: &[u8]) -> [u8; DIGEST_LEN] {
 pub fn seal(sliver: &Sliver) -> Vec<u8> {
     // Serialized in place behind room for the digest: one copy of the sliver's bytes, not a BCS
     // copy and then a record copy (every sliver a node stores passes here).
-    let mut record =
-        floe_encoder::wire::to_bcs_after(DIGEST_LEN, sliver).expect("BCS of bytes and integers cannot fail");
-    let digest = digest(&record[DIGEST_LEN..]);
-    record[..DIGEST_LEN].copy_from_slice(&digest);
-    record
+    sealed(floe_encoder::wire::to_bcs_after(DIGEST_LEN, sliver).expect("BCS of bytes and integers cannot fail"))
 }
 
 /// The on-disk record of a sliver's BCS bytes.
 pub(crate) fn seal_bcs(bcs: &[u8]) -> Vec<u8> {
     let mut record = Vec::with_capacity(DIGEST_LEN + bcs.len());
-    record.extend_from_slice(&digest(bcs));
+    record.resize(DIGEST_LEN, 0);
     record.extend_from_slice(bcs);
+    sealed(record)
+}
+
+/// `record` (room for the digest, then the BCS) with the digest of its BCS written in.
+fn sealed(mut record: Vec<u8>) -> Vec<u8> {
+    let digest = digest(&record[DIGEST_LEN..]);
+    record[..DIGEST_LEN].copy_from_slice(&digest);
     record
 }
 
