@@ -333,6 +333,26 @@ mod tests {
     }
 
     #[test]
+    fn slivers_of_many_blobs_are_each_checked_against_their_own_blobs_metadata() {
+        let config = EncodingConfig::new(10).unwrap();
+        // Same shape (one group, hashed together), different blobs.
+        let (a, b) = (crate::encode(&config, &[5u8; 300]).unwrap(), crate::encode(&config, &[6u8; 300]).unwrap());
+        let checks = [
+            (&a.metadata, &a.pairs[0].primary),
+            (&b.metadata, &b.pairs[0].primary),
+            (&a.metadata, &b.pairs[1].secondary),
+            (&b.metadata, &b.pairs[2].secondary),
+        ];
+        let results = crate::metadata::VerifiedBlobMetadata::verify_each(&config, &checks);
+        assert_eq!(results[..2], [Ok(()), Ok(())]);
+        assert_eq!(
+            results[2],
+            Err(SliverError::HashMismatch { axis: SliverType::Secondary, index: b.pairs[1].secondary.index })
+        );
+        assert_eq!(results[3], Ok(()));
+    }
+
+    #[test]
     fn malformed_slivers_are_refused_with_the_reason() {
         assert_eq!(
             Sliver::new(SliverType::Primary, SliverIndex(0), 3, vec![0; 6]),

@@ -32,16 +32,21 @@ async fn moved_shard(count: u8) -> (common::Cluster, Vec<EncodedBlob>) {
     let cluster = cluster(&[4, 4, 4]).await;
     let mut blobs = Vec::new();
     for seed in 0..count {
-        let encoded = cluster.encode(3000 + usize::from(seed) * 100, seed);
-        let blob_id = *encoded.metadata.blob_id();
-        cluster.register(blob_id, seed + 1);
-        cluster.upload(&encoded, &[0, 1, 2]).await;
-        cluster.certify(blob_id, seed + 1);
-        blobs.push(encoded);
+        blobs.push(certified(&cluster, 3000 + usize::from(seed) * 100, seed, &[0, 1, 2]).await);
     }
     blobs.sort_by_key(|blob| *blob.metadata.blob_id());
     move_to_node_2(&cluster);
     (cluster, blobs)
+}
+
+/// A blob of `len` bytes (from `seed`), registered, uploaded to `to_nodes` and certified.
+async fn certified(cluster: &common::Cluster, len: usize, seed: u8, to_nodes: &[usize]) -> EncodedBlob {
+    let encoded = cluster.encode(len, seed);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, seed + 1);
+    cluster.upload(&encoded, to_nodes).await;
+    cluster.certify(blob_id, seed + 1);
+    encoded
 }
 
 /// Epoch 2, in which [`MOVED`] goes from node 0 to node 2.
@@ -132,15 +137,10 @@ async fn a_new_owner_lacking_some_blobs_metadata_fetches_each_for_its_own_sliver
     let cluster = cluster(&[4, 4, 4]).await;
     let mut blobs = Vec::new();
     for seed in 0..6u8 {
-        // Lengths that give two symbol sizes, so a page's slivers are checked in two groups.
-        let encoded = cluster.encode(1000 + usize::from(seed) * 700, seed);
-        let blob_id = *encoded.metadata.blob_id();
-        cluster.register(blob_id, seed + 1);
-        // Node 2 saw every other upload only.
+        // Lengths that give two symbol sizes, so a page's slivers are checked in two groups; node
+        // 2 saw every other upload only.
         let to: &[usize] = if seed % 2 == 0 { &[0, 1, 2] } else { &[0, 1] };
-        cluster.upload(&encoded, to).await;
-        cluster.certify(blob_id, seed + 1);
-        blobs.push(encoded);
+        blobs.push(certified(&cluster, 1000 + usize::from(seed) * 700, seed, to).await);
     }
     let sizes: std::collections::BTreeSet<u16> =
         blobs.iter().map(|blob| blob.metadata.symbol_size(&cluster.config)).collect();
