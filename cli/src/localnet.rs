@@ -60,6 +60,11 @@ pub struct LocalnetArgs {
     /// it they serve plain HTTP; storage nodes serve https either way.
     #[arg(long)]
     pub tls_services: bool,
+    /// Storage nodes serve plain HTTP and register `http://` addresses on chain, instead of
+    /// https with their network keys pinned: to measure what TLS costs, or to watch the
+    /// traffic. Not for anything that should stay private.
+    #[arg(long)]
+    pub plain_http_nodes: bool,
 }
 
 impl LocalnetArgs {
@@ -74,6 +79,7 @@ impl LocalnetArgs {
         config.nodes_in_process = !self.external_nodes;
         config.daemon = !self.no_daemon;
         config.services_tls = self.tls_services;
+        config.nodes_tls = !self.plain_http_nodes;
         if self.any_ports {
             config.ports = Ports::ephemeral();
         }
@@ -99,7 +105,7 @@ pub struct LocalnetStarted {
     /// The explorer, if the indexer runs.
     pub explorer_url: Option<String>,
     /// The storage nodes, committee first, then the candidates (https, each certificate's key
-    /// pinned from the chain).
+    /// pinned from the chain; http with `--plain-http-nodes`).
     pub node_urls: Vec<String>,
     /// Each node's network public key (hex), as on chain: the key its TLS certificate carries.
     pub node_network_keys: Vec<String>,

@@ -102,6 +102,11 @@ pub struct LocalnetConfig {
     /// `DIR/tls/cert.pem`). Off: they serve plain HTTP, as browsers and SDKs without that
     /// certificate reach them. Storage nodes serve https either way.
     pub services_tls: bool,
+    /// Whether storage nodes serve https with their network keys (registered on chain as
+    /// `https://` addresses, certificates pinned by every client and peer). Off: they register
+    /// `http://` addresses and serve plain HTTP, to measure what TLS costs a store or a read,
+    /// or to watch the traffic. On by default, as a real network runs.
+    pub nodes_tls: bool,
     /// Ports.
     pub ports: Ports,
     /// Every key is derived from this seed.
@@ -128,6 +133,7 @@ impl LocalnetConfig {
             nodes_in_process: true,
             daemon: true,
             services_tls: false,
+            nodes_tls: true,
             ports: Ports::default(),
             seed: *b"floe localnet, for testing only!",
             node_limits: NodeLimits { db_cache_mib: NODE_DB_CACHE_MIB, ..NodeLimits::default() },
@@ -145,6 +151,11 @@ impl LocalnetConfig {
     /// The funded user account.
     pub fn user_key(&self) -> Keypair {
         Keypair::from_secret_bytes(self.derive("user", 0))
+    }
+
+    /// The scheme of the storage nodes' addresses: `https`, or `http` without `nodes_tls`.
+    pub(crate) fn node_scheme(&self) -> &'static str {
+        if self.nodes_tls { "https" } else { "http" }
     }
 
     /// Every storage node, committee and candidates.

@@ -147,15 +147,16 @@ impl Localnet {
         // OS's pick only if none turned up), recorded in ports.json for restarts.
         let mut node_listeners = Vec::with_capacity(config.total_nodes());
         let mut node_urls = Vec::with_capacity(config.total_nodes());
+        let scheme = config.node_scheme();
         for i in 0..config.total_nodes() {
             let planned = ports.node(i);
             if !config.nodes_in_process && planned.port() != 0 {
-                node_urls.push(format!("https://{planned}"));
+                node_urls.push(format!("{scheme}://{planned}"));
                 continue;
             }
             let listener = bind(planned).await?;
             let addr = listener.local_addr().map_err(|source| LocalnetError::Listen { addr: planned, source })?;
-            node_urls.push(format!("https://{addr}"));
+            node_urls.push(format!("{scheme}://{addr}"));
             if config.nodes_in_process {
                 node_listeners.push(listener);
             }
@@ -436,7 +437,11 @@ async fn register_candidate(
 fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) -> Result<NodeConfig, LocalnetError> {
     let dir = config.data_dir.join(format!("node-{i}"));
     create_dir(&dir)?;
-    let listen = url.trim_start_matches("https://").parse().expect("a URL made from a socket address");
+    let scheme = config.node_scheme();
+    let listen = url
+        .strip_prefix(&format!("{scheme}://"))
+        .and_then(|addr| addr.parse().ok())
+        .expect("a URL made from a socket address");
     let operator = config.node_operator(i).to_suiprivkey().expect("an Ed25519 key encodes");
     let node_config = NodeConfig {
         data_dir: dir.join("db"),
@@ -446,7 +451,7 @@ fn node_config(config: &LocalnetConfig, i: usize, url: &str, devnet: &Devnet) ->
         rpc_url: Some(devnet.url()),
         bls_key: KeySource::Seed(hex::encode(config.node_bls_seed(i))),
         network_key: Some(KeySource::Seed(hex::encode(config.node_network_seed(i)))),
-        plain_http: false,
+        plain_http: !config.nodes_tls,
         sui_key: Some(KeySource::Seed(operator)),
         limits: config.node_limits.clone(),
         base_dir: PathBuf::new(),
