@@ -54,6 +54,8 @@ duty_retry_max_delay_ms = 30000
 scrub_bytes_per_sec = 16777216
 scrub_busy_percent = 10
 scrub_pass_pause_secs = 30
+# While the node serves uploads, reads or sync pages, the scrub's pauses are this many times as long.
+scrub_serving_slowdown = 10
 # The database's page cache.
 db_cache_mib = 64
 # Uploads sent before their registration (?pending=true) are held in memory until the node sees it:

@@ -38,7 +38,7 @@ use crate::{
     limits,
     pending::{self, PendingLimits},
     recovery::RecoverySettings,
-    scrub::{DEFAULT_SCRUB_BUSY_PERCENT, DEFAULT_SCRUB_BYTES_PER_SEC, ScrubSettings},
+    scrub::{DEFAULT_SCRUB_BUSY_PERCENT, DEFAULT_SCRUB_BYTES_PER_SEC, DEFAULT_SERVING_SLOWDOWN, ScrubSettings},
     store::{DEFAULT_CACHE_BYTES, StoreSettings},
 };
 
@@ -149,6 +149,9 @@ pub struct NodeLimits {
     pub scrub_busy_percent: u8,
     /// The pause between two scrub passes, in seconds.
     pub scrub_pass_pause_secs: u64,
+    /// How many times slower the scrub goes while the node serves requests for data (uploads,
+    /// reads, sync pages; see `floe_node::scrub`); 1 keeps its pace.
+    pub scrub_serving_slowdown: u32,
     /// The database's page cache in MiB (redb's own default would be 1 GiB).
     pub db_cache_mib: u64,
     /// MiB of uploads held in memory for blobs not yet seen registered (`?pending=true`, see
@@ -171,6 +174,7 @@ impl Default for NodeLimits {
             scrub_bytes_per_sec: DEFAULT_SCRUB_BYTES_PER_SEC,
             scrub_busy_percent: DEFAULT_SCRUB_BUSY_PERCENT,
             scrub_pass_pause_secs: ScrubSettings::default().pass_pause.as_secs(),
+            scrub_serving_slowdown: DEFAULT_SERVING_SLOWDOWN,
             db_cache_mib: (DEFAULT_CACHE_BYTES / (1024 * 1024)) as u64,
             pending_upload_mib: (pending::DEFAULT_PENDING_BYTES / (1024 * 1024)) as u64,
             pending_upload_secs: pending::DEFAULT_PENDING_AGE.as_secs(),
@@ -201,6 +205,7 @@ impl NodeLimits {
             bytes_per_sec: self.scrub_bytes_per_sec,
             busy_percent: self.scrub_busy_percent,
             pass_pause: std::time::Duration::from_secs(self.scrub_pass_pause_secs),
+            serving_slowdown: self.scrub_serving_slowdown,
         }
     }
 

@@ -63,6 +63,7 @@ pub mod config;
 pub mod duties;
 pub mod error;
 pub mod follower;
+pub mod foreground;
 pub mod integrity;
 pub mod limits;
 #[cfg(feature = "test-utils")]

@@ -27,6 +27,7 @@ use crate::{
     blob_info::BlobInfo,
     chain_view::{ChainView, Committee},
     error::{MissingSliver, NodeError},
+    foreground::Foreground,
     integrity::Integrity,
     limits,
     pending::{PendingLimits, PendingUploads},
@@ -65,6 +66,8 @@ pub struct StorageNode {
     pending: PendingUploads,
     /// When each upload under way last brought data, for the recovery duty to wait on.
     uploads: UploadActivity,
+    /// When the API last served a request for data, for background work to give way to.
+    foreground: Foreground,
 }
 
 impl StorageNode {
@@ -79,6 +82,7 @@ impl StorageNode {
             recent_metadata: RecentMetadata::default(),
             pending: PendingUploads::default(),
             uploads: UploadActivity::default(),
+            foreground: Foreground::default(),
         }
     }
 
@@ -86,6 +90,11 @@ impl StorageNode {
     pub fn with_pending_limits(mut self, limits: PendingLimits) -> Self {
         self.pending = PendingUploads::new(limits);
         self
+    }
+
+    /// When the API last served a request for data (see [`crate::foreground`]).
+    pub fn foreground(&self) -> &Foreground {
+        &self.foreground
     }
 
     /// The uploads held until their registration is seen.

@@ -37,6 +37,28 @@ async fn health_reports_epoch_key_and_owned_shards() {
 }
 
 #[tokio::test]
+async fn requests_for_data_mark_a_node_serving_and_its_polls_do_not() {
+    let cluster = cluster(&[4, 3, 3]).await;
+    let node = &cluster.nodes[0];
+    let window = std::time::Duration::from_secs(60);
+    // Health and the challenge verdicts are polled all the time: they leave the node quiet.
+    assert_eq!(cluster.get_json(&format!("{}/v1/health", node.url())).await.0, 200);
+    let _ = cluster.get_bytes(&format!("{}/v1/challenges/{EPOCH}/outcomes", node.url())).await;
+    assert_eq!(node.node.foreground().quiet_for(), None, "polls are not requests for data");
+    // A read, even of something the node does not have, is.
+    let encoded = cluster.encode(1000, 1);
+    let blob_id = *encoded.metadata.blob_id();
+    assert_eq!(cluster.get_bytes(&cluster.blob_url(0, &blob_id, "metadata")).await.0, 404);
+    assert!(node.node.foreground().serving_within(window));
+    // So is an upload, at a node that had served nothing.
+    assert_eq!(cluster.nodes[1].node.foreground().quiet_for(), None);
+    cluster.register(blob_id, 1);
+    let bcs = encoded.metadata.metadata().to_bcs();
+    assert_eq!(cluster.put(&cluster.blob_url(1, &blob_id, "metadata"), bcs).await.0, 201);
+    assert!(cluster.nodes[1].node.foreground().serving_within(window));
+}
+
+#[tokio::test]
 async fn metadata_is_stored_once_and_served_with_its_blob_id() {
     let cluster = cluster(&[4, 3, 3]).await;
     let encoded = cluster.encode(1000, 1);

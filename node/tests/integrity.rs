@@ -198,7 +198,12 @@ async fn the_scrub_finds_damage_nobody_read_and_hands_it_to_recovery() {
         node.integrity().set_repair_hook(Box::new(move |blob_id| asked.lock().unwrap().push(blob_id)));
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let settings = ScrubSettings { bytes_per_sec: 1 << 30, busy_percent: 100, pass_pause: Duration::from_millis(50) };
+    let settings = ScrubSettings {
+        bytes_per_sec: 1 << 30,
+        busy_percent: 100,
+        pass_pause: Duration::from_millis(50),
+        ..ScrubSettings::default()
+    };
     let scrubbing = tokio::spawn(scrub::run(node.clone(), settings, stopped));
     let deadline = tokio::time::Instant::now() + SETTLE;
     while !asked.lock().unwrap().contains(&blob_id) {

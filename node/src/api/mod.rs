@@ -54,7 +54,9 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
+    extract::{DefaultBodyLimit, Request, State},
+    middleware::{self, Next},
+    response::Response,
     routing::{get, post, put},
 };
 use floe_node_api::paths::{self, Capture};
@@ -65,8 +67,12 @@ use crate::node::StorageNode;
 /// The API's router over `node`, on the paths floe-node-api defines (its client builds the same).
 pub fn router(node: Arc<StorageNode>) -> Router {
     let (blob_id, pair, axis) = (Capture("blob_id"), Capture("pair_index"), Capture("sliver_type"));
-    Router::new()
+    // Requests for data mark the node as serving (background work slows down for them); health
+    // polls and the verdicts' exchange, cheap and constant, do not.
+    let polls = Router::new()
         .route(&paths::health(), get(routes::health))
+        .route(&paths::challenge_outcomes(Capture("epoch")), get(routes::challenge_outcomes));
+    Router::new()
         .route(&paths::metadata(blob_id), get(routes::get_metadata).put(routes::put_metadata))
         .route(&paths::metadata_status(blob_id), get(routes::metadata_status))
         .route(&paths::sliver_status(blob_id, pair, axis), get(routes::sliver_status))
@@ -79,10 +85,17 @@ pub fn router(node: Arc<StorageNode>) -> Router {
         .route(&paths::status(blob_id), get(routes::status))
         .route(&paths::sync_shard(), post(routes::sync_shard))
         .route(&paths::challenge(), post(routes::challenge))
-        .route(&paths::challenge_outcomes(Capture("epoch")), get(routes::challenge_outcomes))
+        .route_layer(middleware::from_fn_with_state(node.clone(), mark_serving))
+        .merge(polls)
         // Each body-taking route enforces its own limit (see `crate::limits`).
         .layer(DefaultBodyLimit::disable())
         .with_state(node)
+}
+
+/// Records that the node is serving a request for data, then passes the request on.
+async fn mark_serving(State(node): State<Arc<StorageNode>>, request: Request, next: Next) -> Response {
+    node.foreground().touch();
+    next.run(request).await
 }
 
 /// A running API server.
