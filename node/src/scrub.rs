@@ -264,14 +264,13 @@ pub async fn run(node: Arc<StorageNode>, settings: ScrubSettings, mut shutdown: 
 mod tests {
     use super::*;
 
+    fn one_mib_per_sec_a_tenth_of_the_time() -> ScrubSettings {
+        ScrubSettings { bytes_per_sec: 1 << 20, busy_percent: 10, ..ScrubSettings::default() }
+    }
+
     #[test]
     fn the_pause_after_a_step_is_the_longer_of_the_byte_rate_and_the_time_share() {
-        let settings = ScrubSettings {
-            bytes_per_sec: 1 << 20,
-            busy_percent: 10,
-            pass_pause: DEFAULT_PASS_PAUSE,
-            serving_slowdown: 10,
-        };
+        let settings = one_mib_per_sec_a_tenth_of_the_time();
         // A large sliver: its bytes set the pace (1 MiB at 1 MiB/s), not its 5 ms of work.
         assert_eq!(pause_after(1 << 20, Duration::from_millis(5), false, &settings), Duration::from_secs(1));
         // A tiny sliver: its bytes are nothing, its 1 ms of work owes 9 ms at a tenth of the time.
@@ -289,12 +288,7 @@ mod tests {
 
     #[test]
     fn while_the_node_serves_every_pause_is_the_slowdown_times_as_long() {
-        let settings = ScrubSettings {
-            bytes_per_sec: 1 << 20,
-            busy_percent: 10,
-            pass_pause: DEFAULT_PASS_PAUSE,
-            serving_slowdown: 10,
-        };
+        let settings = one_mib_per_sec_a_tenth_of_the_time();
         assert_eq!(pause_after(1 << 20, Duration::from_millis(5), true, &settings), Duration::from_secs(10));
         assert_eq!(pause_after(100, Duration::from_millis(1), true, &settings), Duration::from_millis(90));
         // 1 keeps the pace; 0 is taken as 1.
