@@ -9,9 +9,9 @@ use std::time::Duration;
 pub struct Settings {
     /// Requests in flight at once over all nodes.
     pub max_concurrent_requests: usize,
-    /// Sliver bytes an upload holds loaded at once over all nodes (at least one sliver): each
-    /// sliver in flight is also copied once into its request body, so an upload's slivers cost
-    /// about twice this at most.
+    /// Sliver bytes an upload holds loaded at once over all nodes (at least one sliver). A
+    /// request body is made of its slivers' own bytes (shared, not copied), so this bounds what
+    /// the bodies in flight hold too.
     pub max_upload_bytes: usize,
     /// Requests in flight at once to one node.
     pub max_requests_per_node: usize,

@@ -645,8 +645,9 @@ impl MemberUpload<'_> {
                             })
                         })
                         .collect::<Result<Vec<_>, _>>()?;
+                    // The body shares the slivers' bytes (no copy): a spilled sliver read into
+                    // memory lives on in it, under the same `loaded` permits, until it is sent.
                     let body = SliverBatch::encode(loaded.iter().map(|(pair, sliver)| (*pair, sliver.as_ref())));
-                    // Spilled slivers were read into memory for the body; they are in it now.
                     drop(loaded);
                     note(
                         self.send(member, |registration| {

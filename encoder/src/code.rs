@@ -76,15 +76,9 @@ impl Code {
     /// All `n` symbols of the codeword of `source`, concatenated.
     pub(crate) fn expand(&mut self, source: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.n * self.symbol_size);
-        self.expand_into(source, &mut out);
-        out
-    }
-
-    /// Like [`expand`](Self::expand), into a reused buffer.
-    pub(crate) fn expand_into(&mut self, source: &[u8], out: &mut Vec<u8>) {
-        out.clear();
         out.extend_from_slice(source);
         self.encode_parity(source, |_, symbol| out.extend_from_slice(symbol));
+        out
     }
 
     /// The `k` source symbols, concatenated, from at least `k` symbols given by codeword index.

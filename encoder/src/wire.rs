@@ -27,3 +27,26 @@ pub fn to_bcs_after<T: Serialize + ?Sized>(room: usize, value: &T) -> Result<Vec
     bcs::serialize_into(&mut bytes, value)?;
     Ok(bytes)
 }
+
+/// Appends `len` as BCS writes a sequence's or a byte string's length: ULEB128.
+pub fn push_length(len: usize, out: &mut Vec<u8>) {
+    let mut rest = len;
+    while rest >= 0x80 {
+        out.push((rest & 0x7f) as u8 | 0x80);
+        rest >>= 7;
+    }
+    out.push(rest as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_length_is_written_as_bcs_writes_it() {
+        // A sequence of units is its length alone (a unit is no bytes): the length as BCS writes it.
+        for len in [0usize, 1, 127, 128, 300, 16_383, 16_384, 2_097_151, 2_097_152] {
+            let mut ours = Vec::new();
+            super::push_length(len, &mut ours);
+            assert_eq!(ours, bcs::to_bytes(&vec![(); len]).unwrap(), "{len}");
+        }
+    }
+}

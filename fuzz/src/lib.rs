@@ -444,7 +444,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             vec![
                 b"\x04\"nonexistent\"".to_vec(),
                 b"\x04{\"permanent\":{\"endEpoch\":3}}".to_vec(),
-                [&[3u8][..], &batch].concat(),
+                [&[3u8][..], &batch.to_vec()].concat(),
             ]
         }
         "publisher_query" => vec![

@@ -13,6 +13,7 @@ use crate::{
     error::{InvalidAnswer, NodeApiError},
     paths,
     signed::{ConfirmationAnswer, SignedMessageJson},
+    slivers::SliverBatchBody,
     status::BlobStatus,
     sync::{SyncShardPage, SyncedSlivers},
 };
@@ -125,7 +126,7 @@ impl NodeClient {
     pub async fn put_slivers(
         &self,
         blob_id: &BlobId,
-        body: bytes::Bytes,
+        body: SliverBatchBody,
         registration: Registration,
         timeout: Duration,
     ) -> Result<Accepted, NodeApiError> {

@@ -64,6 +64,6 @@ pub use envelope::{Envelope, ErrorEnvelope};
 pub use error::{InvalidAnswer, NodeApiError};
 pub use health::{Health, IntegrityStatus};
 pub use signed::{ConfirmationAnswer, SignedJsonError, SignedMessageJson};
-pub use slivers::{BatchedSliver, SliverBatch};
+pub use slivers::{BatchedSliver, SliverBatch, SliverBatchBody};
 pub use status::{BlobStatus, DeletableCounts};
 pub use sync::{PageSliver, SyncShardPage, SyncedSlivers};

@@ -5,7 +5,16 @@
 //! shard: at 1000 shards that is 100 requests instead of 2000 for a 100-node committee, each
 //! with its TLS record, routing, registration check, blocking-pool hop and database commit.
 
-use floe_encoder::{Sliver, SliverPairIndex, SliverType, WireSliver, error::SliverError};
+use std::{
+    collections::VecDeque,
+    convert::Infallible,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use bytes::Bytes;
+use floe_encoder::{Sliver, SliverPairIndex, SliverType, WireSliver, error::SliverError, wire};
+use http_body::{Frame, SizeHint};
 use serde::{Deserialize, Serialize};
 
 /// Sliver bytes a client packs into one batch before it starts another (a batch always holds at
@@ -20,8 +29,9 @@ pub const MAX_SLIVER_BATCH_COUNT: usize = 1024;
 
 /// The body of `PUT /v1/blobs/{blob_id}/slivers` (BCS): the slivers, each of a pair the node's
 /// shards hold. Each sliver is laid out as the one-sliver route's body ([`WireSliver`], the
-/// encoder's one definition of it), after its pair and axis, so the body is written from borrowed slivers in one copy
-/// ([`SliverBatch::encode`]) and read back in one ([`SliverBatch::from_bcs`]).
+/// encoder's one definition of it), after its pair and axis, so the body is sent made of the
+/// slivers' own bytes ([`SliverBatch::encode`]) and read back in one copy
+/// ([`SliverBatch::from_bcs`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SliverBatch {
     /// The slivers.
@@ -40,25 +50,92 @@ pub struct BatchedSliver {
     pub sliver: WireSliver,
 }
 
-#[derive(Serialize)]
-struct BatchRef<'a> {
-    slivers: Vec<BatchedSliverRef<'a>>,
+/// A batch's body ([`SliverBatch`]'s BCS) as the slivers' own shared symbols between the few
+/// bytes of BCS around them: building it copies no symbols, and a retry clones reference counts.
+/// An HTTP body of known length (sent with a `content-length`, one piece after another).
+///
+/// Before, the body was one buffer the slivers were copied into: at 100 nodes an upload kept
+/// up to 64 such buffers of 512 KiB in flight beside the slivers themselves.
+#[derive(Debug, Clone, Default)]
+pub struct SliverBatchBody {
+    pieces: VecDeque<Bytes>,
+    len: usize,
 }
 
-#[derive(Serialize)]
-struct BatchedSliverRef<'a> {
-    pair: SliverPairIndex,
-    axis: SliverType,
-    sliver: &'a Sliver,
+impl SliverBatchBody {
+    /// The body's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the body is empty (never, for a batch: it holds at least its count).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The body in one buffer (a copy).
+    pub fn to_vec(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(self.len);
+        for piece in &self.pieces {
+            bytes.extend_from_slice(piece);
+        }
+        bytes
+    }
+
+    fn push(&mut self, piece: Bytes) {
+        if !piece.is_empty() {
+            self.len += piece.len();
+            self.pieces.push_back(piece);
+        }
+    }
+}
+
+impl http_body::Body for SliverBatchBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let piece = self.pieces.pop_front();
+        if let Some(piece) = &piece {
+            self.len -= piece.len();
+        }
+        Poll::Ready(piece.map(|piece| Ok(Frame::data(piece))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.len as u64)
+    }
+}
+
+impl From<SliverBatchBody> for reqwest::Body {
+    fn from(body: SliverBatchBody) -> Self {
+        reqwest::Body::wrap(body)
+    }
 }
 
 impl SliverBatch {
-    /// The BCS body of a batch of `slivers`, each with its pair: each sliver's bytes copied once
-    /// (and not again by a retry: the body is cheap to clone).
-    pub fn encode<'a>(slivers: impl IntoIterator<Item = (SliverPairIndex, &'a Sliver)>) -> bytes::Bytes {
-        let slivers =
-            slivers.into_iter().map(|(pair, sliver)| BatchedSliverRef { pair, axis: sliver.axis(), sliver }).collect();
-        floe_encoder::wire::to_bcs(&BatchRef { slivers }).expect("BCS of plain data cannot fail").into()
+    /// The BCS body of a batch of `slivers`, each with its pair: the slivers' symbols shared, not
+    /// copied, and a clone for a retry as cheap.
+    pub fn encode<'a>(slivers: impl IntoIterator<Item = (SliverPairIndex, &'a Sliver)>) -> SliverBatchBody {
+        let slivers: Vec<_> = slivers.into_iter().collect();
+        let mut body = SliverBatchBody::default();
+        // The bytes between one sliver's symbols and the next's.
+        let mut between = Vec::new();
+        wire::push_length(slivers.len(), &mut between);
+        for (pair, sliver) in slivers {
+            between.extend(bcs::to_bytes(&(pair, sliver.axis())).expect("BCS of plain data cannot fail"));
+            let [prefix, symbols, suffix] = sliver.wire_parts();
+            between.extend_from_slice(&prefix);
+            body.push(std::mem::take(&mut between).into());
+            body.push(symbols);
+            between.extend_from_slice(&suffix);
+        }
+        body.push(between.into());
+        body
     }
 
     /// Decodes a body.
@@ -107,7 +184,7 @@ mod tests {
         let body = SliverBatch::encode(pairs.iter().flat_map(|pair| {
             [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
         }));
-        let decoded = SliverBatch::from_bcs(&body).unwrap();
+        let decoded = SliverBatch::from_bcs(&body.to_vec()).unwrap();
         assert_eq!(decoded.slivers.len(), 6);
         for (i, batched) in decoded.slivers.into_iter().enumerate() {
             let pair = &encoded.pairs[2 + i / 2];
@@ -126,7 +203,39 @@ mod tests {
         // sliver's own BCS.
         let mut expected = vec![1, 3, 0, 0];
         expected.extend(sliver.to_bcs());
-        assert_eq!(body, expected);
+        assert_eq!(body.to_vec(), expected);
+        assert_eq!(body.len(), expected.len());
+    }
+
+    #[test]
+    fn a_batch_body_is_the_bcs_of_its_slivers_and_shares_their_symbols() {
+        // Enough slivers (129) that the count takes two bytes of ULEB128, and slivers of
+        // both axes whose lengths take one and two.
+        for (n, blob) in [(10, 100usize), (10, 1_000_000), (200, 5_000)] {
+            let encoded = encode(&EncodingConfig::new(n).unwrap(), &vec![3u8; blob]).unwrap();
+            let slivers: Vec<(SliverPairIndex, &Sliver)> = encoded
+                .pairs
+                .iter()
+                .flat_map(|pair| [(pair.index(), &pair.primary), (pair.index(), &pair.secondary)])
+                .take(129)
+                .collect();
+            let body = SliverBatch::encode(slivers.iter().copied());
+            let plain = SliverBatch {
+                slivers: slivers
+                    .iter()
+                    .map(|(pair, sliver)| BatchedSliver {
+                        pair: *pair,
+                        axis: sliver.axis(),
+                        sliver: bcs::from_bytes::<WireSliver>(&sliver.to_bcs()).unwrap(),
+                    })
+                    .collect(),
+            };
+            assert_eq!(body.to_vec(), bcs::to_bytes(&plain).unwrap(), "n = {n}, {blob} bytes");
+            assert_eq!(body.len(), body.to_vec().len());
+            let symbols: Vec<*const u8> = slivers.iter().map(|(_, sliver)| sliver.data().as_ptr()).collect();
+            let shared = body.pieces.iter().filter(|piece| symbols.contains(&piece.as_ptr())).count();
+            assert_eq!(shared, slivers.iter().filter(|(_, sliver)| !sliver.data().is_empty()).count());
+        }
     }
 
     #[test]

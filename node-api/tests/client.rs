@@ -188,3 +188,65 @@ async fn a_confirmation_for_another_epoch_is_named_with_both_epochs() {
     let signed = node.confirmation(&expected, Duration::ZERO, TIMEOUT).await.unwrap();
     signed.verify(&key.public_key()).unwrap();
 }
+
+/// A node that answers one request 200 and hands back the request as it came: its head and its
+/// body (read up to its `content-length`).
+async fn recording_node() -> (String, tokio::sync::oneshot::Receiver<(String, Vec<u8>)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 64 * 1024];
+        let end = loop {
+            if let Some(at) = request.windows(4).position(|window| window == b"\r\n\r\n") {
+                break at + 4;
+            }
+            let read = socket.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the request ended inside its head");
+            request.extend_from_slice(&buffer[..read]);
+        };
+        let head = String::from_utf8(request[..end].to_vec()).unwrap().to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length: "))
+            .map_or(0, |value| value.trim().parse().unwrap());
+        while request.len() < end + length {
+            let read = socket.read(&mut buffer).await.unwrap();
+            assert!(read > 0, "the request ended inside its body");
+            request.extend_from_slice(&buffer[..read]);
+        }
+        let answer = r#"{"success":{"code":200,"data":"stored"}}"#;
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+            answer.len()
+        );
+        socket.write_all(reply.as_bytes()).await.unwrap();
+        let _ = sender.send((head, request[end..].to_vec()));
+    });
+    (url, receiver)
+}
+
+/// A batch goes out as the slivers' own bytes in pieces: the node must still see one body of
+/// declared length (not chunked), byte for byte the batch's BCS.
+#[tokio::test]
+async fn a_sliver_batch_is_sent_with_its_length_and_arrives_as_its_bcs() {
+    use floe_node_api::{Registration, SliverBatch};
+    let encoded = encode(&config(), &vec![9u8; 300_000]).unwrap();
+    let pairs = &encoded.pairs[1..4];
+    let body = SliverBatch::encode(
+        pairs.iter().flat_map(|pair| [(pair.index(), &pair.primary), (pair.index(), &pair.secondary)]),
+    );
+    let expected = body.to_vec();
+    let (url, request) = recording_node().await;
+    let landed = Registration::Landed { wait: Duration::ZERO };
+    client(&url).put_slivers(encoded.metadata.blob_id(), body, landed, TIMEOUT).await.unwrap();
+    let (head, received) = request.await.unwrap();
+    assert!(head.contains(&format!("content-length: {}\r\n", expected.len())), "{head}");
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert_eq!(received, expected);
+    let batch = SliverBatch::from_bcs(&received).unwrap();
+    assert_eq!(batch.slivers.len(), 6);
+    assert_eq!(batch.slivers[5].clone().into_sliver().unwrap(), pairs[2].secondary);
+}

@@ -58,7 +58,7 @@ async fn loaded_cluster(n_shards: u16, stored_mib: usize, blob_mib: usize) -> Lo
         for (holder, node) in cluster.nodes.iter().enumerate() {
             let held = encoded.pairs.iter().filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == holder);
             let slivers = held.flat_map(|pair| [(pair.index(), &pair.primary), (pair.index(), &pair.secondary)]);
-            let batch = SliverBatch::from_bcs(&SliverBatch::encode(slivers)).expect("a batch");
+            let batch = SliverBatch::from_bcs(&SliverBatch::encode(slivers).to_vec()).expect("a batch");
             node.node.store_slivers(&blob_id, batch).expect("slivers");
         }
         cluster.chain.apply([ChainChange::Certified { blob_id, object_id: object, epoch: EPOCH, end_epoch: 100 }]);

@@ -966,7 +966,7 @@ mod tests {
         let batch = SliverBatch::encode(encoded.pairs.iter().flat_map(|pair| {
             [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
         }));
-        SliverBatch::from_bcs(&batch).unwrap()
+        SliverBatch::from_bcs(&batch.to_vec()).unwrap()
     }
 
     fn register(chain: &TestChain, blob_id: BlobId) {
