@@ -58,4 +58,4 @@ pub use blob_id::{BlobId, EncodingType};
 pub use config::EncodingConfig;
 pub use encode::{EncodedBlob, encode};
 pub use index::{Epoch, ShardIndex, SliverIndex, SliverPairIndex, SliverType};
-pub use sliver::{Sliver, SliverPair, WireSliver};
+pub use sliver::{Sliver, SliverPair, WireSliver, WireSliverIn};

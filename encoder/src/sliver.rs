@@ -63,9 +63,54 @@ impl WireSliver {
 struct WireSymbols {
     // One length and one copy, not a `u8` visited per byte: the same BCS, decoded at the speed
     // of a copy (every sliver a node receives or a reader fetches is decoded).
-    #[serde(with = "serde_bytes")]
-    data: Vec<u8>,
+    #[serde(with = "shared_bytes")]
+    data: Bytes,
     symbol_size: u16,
+}
+
+/// [`Bytes`] as a BCS byte string, through `serde_bytes` (one length, one copy).
+mod shared_bytes {
+    use bytes::Bytes;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(data: &Bytes, serializer: S) -> Result<S::Ok, S::Error> {
+        serde_bytes::serialize(&data[..], serializer)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Bytes, D::Error> {
+        serde_bytes::ByteBuf::deserialize(deserializer).map(|data| Bytes::from(data.into_vec()))
+    }
+}
+
+/// A [`WireSliver`] borrowed from the buffer it is decoded from (deserialized from a slice of
+/// it): [`WireSliverIn::within`] makes it a `WireSliver` whose symbols are that buffer's own
+/// bytes, shared rather than copied. A batch of slivers arrives as one request body; its slivers
+/// are slices of it.
+#[derive(Debug, Deserialize)]
+pub struct WireSliverIn<'a> {
+    #[serde(borrow)]
+    symbols: WireSymbolsIn<'a>,
+    index: u16,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireSymbolsIn<'a> {
+    #[serde(borrow, with = "serde_bytes")]
+    data: &'a [u8],
+    symbol_size: u16,
+}
+
+impl WireSliverIn<'_> {
+    /// The sliver, its symbols shared with `buffer`, the buffer this was decoded from.
+    ///
+    /// # Panics
+    /// If the symbols do not lie inside `buffer`.
+    pub fn within(self, buffer: &Bytes) -> WireSliver {
+        WireSliver {
+            symbols: WireSymbols { data: buffer.slice_ref(self.symbols.data), symbol_size: self.symbols.symbol_size },
+            index: self.index,
+        }
+    }
 }
 
 impl Sliver {

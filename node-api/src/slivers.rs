@@ -13,7 +13,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use floe_encoder::{Sliver, SliverPairIndex, SliverType, WireSliver, error::SliverError, wire};
+use floe_encoder::{Sliver, SliverPairIndex, SliverType, WireSliver, WireSliverIn, error::SliverError, wire};
 use http_body::{Frame, SizeHint};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,21 @@ pub struct BatchedSliver {
     pub axis: SliverType,
     /// The sliver, without its axis.
     pub sliver: WireSliver,
+}
+
+/// [`SliverBatch`] borrowed from its body, for [`SliverBatch::from_body`].
+#[derive(Deserialize)]
+struct SliverBatchIn<'a> {
+    #[serde(borrow)]
+    slivers: Vec<BatchedSliverIn<'a>>,
+}
+
+#[derive(Deserialize)]
+struct BatchedSliverIn<'a> {
+    pair: SliverPairIndex,
+    axis: SliverType,
+    #[serde(borrow)]
+    sliver: WireSliverIn<'a>,
 }
 
 /// A batch's body ([`SliverBatch`]'s BCS) as the slivers' own shared symbols between the few
@@ -142,6 +157,22 @@ impl SliverBatch {
     pub fn from_bcs(bytes: &[u8]) -> Result<Self, bcs::Error> {
         bcs::from_bytes(bytes)
     }
+
+    /// Decodes a body as [`SliverBatch::from_bcs`] does, the slivers' symbols shared with `body`
+    /// (slices of it) rather than copied out of it.
+    pub fn from_body(body: &Bytes) -> Result<Self, bcs::Error> {
+        let batch: SliverBatchIn<'_> = bcs::from_bytes(body)?;
+        let slivers = batch
+            .slivers
+            .into_iter()
+            .map(|batched| BatchedSliver {
+                pair: batched.pair,
+                axis: batched.axis,
+                sliver: batched.sliver.within(body),
+            })
+            .collect();
+        Ok(Self { slivers })
+    }
 }
 
 impl BatchedSliver {
@@ -205,6 +236,26 @@ mod tests {
         expected.extend(sliver.to_bcs());
         assert_eq!(body.to_vec(), expected);
         assert_eq!(body.len(), expected.len());
+    }
+
+    #[test]
+    fn a_body_decodes_into_slivers_that_share_its_bytes_and_equal_the_copied_ones() {
+        let encoded = encode(&EncodingConfig::new(10).unwrap(), &vec![5u8; 200_000]).unwrap();
+        let body = Bytes::from(
+            SliverBatch::encode(encoded.pairs[..3].iter().flat_map(|pair| [(pair.index(), &pair.primary)])).to_vec(),
+        );
+        let shared = SliverBatch::from_body(&body).unwrap();
+        assert_eq!(shared, SliverBatch::from_bcs(&body).unwrap());
+        let range = body.as_ptr_range();
+        for batched in shared.slivers {
+            let sliver = batched.into_sliver().unwrap();
+            assert!(range.contains(&sliver.data().as_ptr()), "sliver {} was copied", sliver.index());
+        }
+        // What the plain decoding refuses, this refuses too: a cut body, a byte too many.
+        for bad in [body.slice(..body.len() - 1), Bytes::from([&body[..], &[0]].concat())] {
+            assert!(SliverBatch::from_bcs(&bad).is_err());
+            assert!(SliverBatch::from_body(&bad).is_err());
+        }
     }
 
     #[test]

@@ -173,7 +173,7 @@ pub(super) async fn put_slivers(
     let id = blob_id(&id)?;
     let limit = limits::max_sliver_batch_body(&node.committee().1);
     let bytes = read_body(&headers, body, limit, "sliver batch").await?;
-    let batch = SliverBatch::from_bcs(&bytes).map_err(NodeError::MalformedBatch)?;
+    let batch = SliverBatch::from_body(&bytes).map_err(NodeError::MalformedBatch)?;
     if batch.slivers.len() > MAX_SLIVER_BATCH_COUNT {
         return Err(NodeError::BatchTooLarge { count: batch.slivers.len(), max: MAX_SLIVER_BATCH_COUNT }.into());
     }
