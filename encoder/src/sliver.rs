@@ -33,7 +33,7 @@ use crate::{
 /// One sliver: `axis`, position, and its symbols.
 ///
 /// The symbols are shared [`Bytes`]: a clone, or a request body made of them
-/// ([`Sliver::shared_data`]), costs a reference count, not a copy of megabytes.
+/// ([`Sliver::wire_parts`]), costs a reference count, not a copy of megabytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sliver {
     axis: SliverType,
@@ -171,11 +171,6 @@ impl Sliver {
     /// The raw symbols, concatenated.
     pub fn data(&self) -> &[u8] {
         &self.data
-    }
-
-    /// The raw symbols, shared with the sliver (no copy).
-    pub fn shared_data(&self) -> Bytes {
-        self.data.clone()
     }
 
     /// The raw symbols, taken out of the sliver (copied only if they are shared).
