@@ -25,6 +25,7 @@ use crate::{
     merkle::{self, Node, StreamingRoot},
     metadata::{BlobMetadata, SliverPairMetadata, VerifiedBlobMetadata},
     sliver::{Sliver, SliverPair},
+    sliver_memory::SliverMemory,
 };
 
 /// Rows or columns extended per parallel step at most (by the spill encoder too); their parity
@@ -54,10 +55,17 @@ pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, Encod
     let symbol_size = config.symbol_size_for(blob_len)?;
     let shape = Shape::new(config, symbol_size);
 
-    let mut primary = shape.systematic_rows(blob);
-    let mut secondary = shape.systematic_columns(blob);
-    shape.extend_rows(&primary, &mut secondary);
-    let (row_roots, column_roots) = shape.extend_columns(&secondary, &mut primary);
+    // Each axis' slivers in one zeroed block, written in place (see `sliver_memory`).
+    let mut primary_memory = SliverMemory::zeroed(shape.n, shape.row_len());
+    let mut secondary_memory = SliverMemory::zeroed(shape.n, shape.column_len());
+    let (row_roots, column_roots) = {
+        let mut primary = primary_memory.slivers_mut();
+        let mut secondary = secondary_memory.slivers_mut();
+        shape.fill_systematic_rows(blob, &mut primary);
+        shape.fill_systematic_columns(blob, &mut secondary);
+        shape.extend_rows(&primary, &mut secondary);
+        shape.extend_columns(&secondary, &mut primary)
+    };
 
     let metadata = metadata_of(blob_len, &row_roots, &column_roots);
 
@@ -65,10 +73,18 @@ pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, Encod
         let index = SliverIndex(u16::try_from(index).expect("index below n_shards"));
         Sliver::new(axis, index, symbol_size, data).expect("the encoder builds whole, even-sized symbols")
     };
-    let primary: Vec<Sliver> =
-        primary.into_iter().enumerate().map(|(i, data)| to_sliver(SliverType::Primary, i, data)).collect();
-    let secondary: Vec<Sliver> =
-        secondary.into_iter().enumerate().map(|(j, data)| to_sliver(SliverType::Secondary, j, data)).collect();
+    let primary: Vec<Sliver> = primary_memory
+        .into_slivers()
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| to_sliver(SliverType::Primary, i, data))
+        .collect();
+    let secondary: Vec<Sliver> = secondary_memory
+        .into_slivers()
+        .into_iter()
+        .enumerate()
+        .map(|(j, data)| to_sliver(SliverType::Secondary, j, data))
+        .collect();
     let pairs = primary
         .into_iter()
         .zip(secondary.into_iter().rev())
@@ -105,45 +121,37 @@ impl Shape {
         self.columns * self.symbol
     }
 
-    /// All `n` primary slivers, the first `rows` filled with the blob (zero-padded), the rest zero.
-    fn systematic_rows(&self, blob: &[u8]) -> Vec<Vec<u8>> {
-        let row_len = self.row_len();
-        (0..self.n)
-            .into_par_iter()
-            .map(|row| {
-                let mut sliver = vec![0u8; row_len];
-                if row < self.rows {
-                    let start = (row * row_len).min(blob.len());
-                    let end = ((row + 1) * row_len).min(blob.len());
-                    sliver[..end - start].copy_from_slice(&blob[start..end]);
-                }
-                sliver
-            })
-            .collect()
+    /// Bytes of a secondary sliver: `rows` symbols.
+    fn column_len(&self) -> usize {
+        self.rows * self.symbol
     }
 
-    /// All `n` secondary slivers, the first `columns` filled with the blob's columns.
-    fn systematic_columns(&self, blob: &[u8]) -> Vec<Vec<u8>> {
+    /// Fills the first `rows` of the `n` primary slivers (zeroed) with the blob, row by row
+    /// (the last one zero-padded); the others stay zero until `extend_columns`.
+    fn fill_systematic_rows(&self, blob: &[u8], primary: &mut [&mut [u8]]) {
+        let row_len = self.row_len();
+        primary[..self.rows].par_iter_mut().enumerate().for_each(|(row, sliver)| {
+            let start = (row * row_len).min(blob.len());
+            let end = ((row + 1) * row_len).min(blob.len());
+            sliver[..end - start].copy_from_slice(&blob[start..end]);
+        });
+    }
+
+    /// Fills the first `columns` of the `n` secondary slivers (zeroed) with the blob's columns.
+    fn fill_systematic_columns(&self, blob: &[u8], secondary: &mut [&mut [u8]]) {
         let (row_len, symbol) = (self.row_len(), self.symbol);
-        (0..self.n)
-            .into_par_iter()
-            .map(|column| {
-                let mut sliver = vec![0u8; self.rows * symbol];
-                if column < self.columns {
-                    for (row, dest) in sliver.chunks_exact_mut(symbol).enumerate() {
-                        let start = (row * row_len + column * symbol).min(blob.len());
-                        let end = (start + symbol).min(blob.len());
-                        dest[..end - start].copy_from_slice(&blob[start..end]);
-                    }
-                }
-                sliver
-            })
-            .collect()
+        secondary[..self.columns].par_iter_mut().enumerate().for_each(|(column, sliver)| {
+            for (row, dest) in sliver.chunks_exact_mut(symbol).enumerate() {
+                let start = (row * row_len + column * symbol).min(blob.len());
+                let end = (start + symbol).min(blob.len());
+                dest[..end - start].copy_from_slice(&blob[start..end]);
+            }
+        });
     }
 
     /// Extends each source row to `n` symbols; the parity fills secondary slivers
     /// `columns..n` at the row's position.
-    fn extend_rows(&self, primary: &[Vec<u8>], secondary: &mut [Vec<u8>]) {
+    fn extend_rows(&self, primary: &[&mut [u8]], secondary: &mut [&mut [u8]]) {
         let (columns, symbol) = (self.columns, self.symbol);
         let chunk = chunk_len(self.row_parity_len()).min(self.rows);
         let mut parities = vec![vec![0u8; self.row_parity_len()]; chunk];
@@ -178,7 +186,7 @@ impl Shape {
     /// Extends each of the `n` columns to `n` symbols and returns the roots of every row and
     /// every column of the expanded matrix. Parity of the systematic columns fills primary
     /// slivers `rows..n`; parity of parity is hashed and dropped.
-    fn extend_columns(&self, secondary: &[Vec<u8>], primary: &mut [Vec<u8>]) -> (Vec<Node>, Vec<Node>) {
+    fn extend_columns(&self, secondary: &[&mut [u8]], primary: &mut [&mut [u8]]) -> (Vec<Node>, Vec<Node>) {
         let (rows, columns, symbol) = (self.rows, self.columns, self.symbol);
         let chunk = chunk_len(self.column_parity_len());
         let mut pass = ColumnPass::new(self, chunk);

@@ -51,6 +51,7 @@ pub mod recovery;
 mod scratch;
 pub mod shard_assignment;
 pub mod sliver;
+pub mod sliver_memory;
 pub mod spill;
 pub mod wire;
 
