@@ -133,8 +133,14 @@ impl Sliver {
 
     /// Decodes the BCS wire form of a sliver of `axis`.
     pub fn from_bcs(axis: SliverType, bytes: &[u8]) -> Result<Self, SliverError> {
-        let wire: WireSliver = bcs::from_bytes(bytes).map_err(SliverError::Malformed)?;
-        wire.into_sliver(axis)
+        Self::from_shared_bcs(axis, &Bytes::copy_from_slice(bytes))
+    }
+
+    /// Decodes a BCS sliver of `axis` held in shared bytes (an HTTP body, or a slice of one):
+    /// its symbols are those bytes, not a copy of them.
+    pub fn from_shared_bcs(axis: SliverType, bytes: &Bytes) -> Result<Self, SliverError> {
+        let wire: WireSliverIn<'_> = bcs::from_bytes(bytes).map_err(SliverError::Malformed)?;
+        wire.within(bytes).into_sliver(axis)
     }
 
     /// The BCS wire form.
@@ -377,6 +383,25 @@ mod tests {
             assert_eq!(parts.concat(), sliver.to_bcs(), "{len} bytes");
             assert_eq!(parts[1].as_ptr(), sliver.data().as_ptr(), "the symbols are not copied");
         }
+    }
+
+    #[test]
+    fn a_sliver_decoded_from_shared_bytes_is_a_slice_of_them() {
+        let sliver = Sliver::new(SliverType::Secondary, SliverIndex(9), 4, vec![3u8; 400]).unwrap();
+        let bytes = Bytes::from(sliver.to_bcs());
+        let shared = Sliver::from_shared_bcs(SliverType::Secondary, &bytes).unwrap();
+        assert_eq!(shared, sliver);
+        assert_eq!(shared, Sliver::from_bcs(SliverType::Secondary, &bytes).unwrap());
+        assert!(bytes.as_ptr_range().contains(&shared.data().as_ptr()), "the symbols are not copied");
+        // Cut short, one byte too many, or ragged symbols: refused, as by `from_bcs`.
+        for bad in [bytes.slice(..bytes.len() - 1), Bytes::from([&bytes[..], &[0]].concat())] {
+            assert!(Sliver::from_shared_bcs(SliverType::Secondary, &bad).is_err());
+        }
+        let ragged = Bytes::from(bcs::to_bytes(&(vec![1u8; 6], 4u16, 9u16)).unwrap());
+        assert!(matches!(
+            Sliver::from_shared_bcs(SliverType::Secondary, &ragged),
+            Err(SliverError::RaggedData { len: 6, symbol_size: 4 })
+        ));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::{
     answer::{bounded, json, transport},
     bounds::{self, BLOB_ID_BYTES, MAX_JSON_ANSWER},
@@ -165,9 +167,10 @@ impl NodeClient {
     ) -> Result<VerifiedSliver, NodeApiError> {
         let url = self.url_of(&paths::sliver(metadata.blob_id(), pair, axis));
         let limit = bounds::max_sliver_answer(config, axis, metadata.symbol_size(config));
-        let bytes = self.get(&url, limit, timeout).await?;
+        // The sliver's symbols are the answer's own bytes, not a copy.
+        let bytes = Bytes::from(self.get(&url, limit, timeout).await?);
         let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
-        let sliver = Sliver::from_bcs(axis, &bytes).map_err(|error| invalid(error.into()))?;
+        let sliver = Sliver::from_shared_bcs(axis, &bytes).map_err(|error| invalid(error.into()))?;
         let expected = pair.sliver_index(axis, config.n_shards());
         if sliver.index() != expected {
             return Err(invalid(
@@ -252,13 +255,13 @@ impl NodeClient {
         let url = self.url_of(&paths::sync_shard());
         let body = bcs::to_bytes(signed).expect("BCS of plain data cannot fail");
         let response = self.http.post(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
-        let bytes = bounded(&url, response, bounds::max_sync_page_answer(config, request.count)).await?;
+        let bytes = Bytes::from(bounded(&url, response, bounds::max_sync_page_answer(config, request.count)).await?);
         let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
-        // Decoding copies up to 32 MiB of slivers: on the blocking pool, like verification.
+        // Decoding visits up to 32 MiB of slivers: on the blocking pool, like verification.
         let (config, request) = (*config, *request);
         tokio::task::spawn_blocking(move || {
             let page: SyncShardPage<'_> = bcs::from_bytes(&bytes)?;
-            page.check(&config, &request)
+            page.check(&config, &request, &bytes)
         })
         .await
         .map_err(|error| invalid(error.into()))?

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
 use floe_encoder::{BlobId, EncodingConfig, Sliver, mapping, messages::SyncShardRequest};
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +15,8 @@ use crate::error::InvalidAnswer;
 /// The answer to `POST /v1/migrate/sync_shard` (BCS).
 ///
 /// A page carries up to 32 MiB, so its slivers' bytes are borrowed from the answer's bytes when
-/// decoded (each is copied once, into its [`Sliver`], by [`check`](Self::check)), and the server
-/// serializes a page into a buffer of its exact size ([`to_bcs`](Self::to_bcs)).
+/// decoded, and each [`Sliver`] [`check`](Self::check) makes shares them (not copied); the
+/// server serializes a page into a buffer of its exact size ([`to_bcs`](Self::to_bcs)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncShardPage<'a> {
     /// The slivers, in ascending blob id order, all at or after the request's start.
@@ -53,8 +54,14 @@ impl SyncShardPage<'_> {
 
     /// Checks the page against `request`: at most `count` slivers, strictly ascending ids from
     /// `start` on, each a sliver of the request's axis with the index the blob's pair on that
-    /// shard holds, and `next` (if any) after the last sliver.
-    pub fn check(self, config: &EncodingConfig, request: &SyncShardRequest) -> Result<SyncedSlivers, InvalidAnswer> {
+    /// shard holds, and `next` (if any) after the last sliver. `answer` is the bytes the page
+    /// was decoded from: the slivers' symbols are slices of it.
+    pub fn check(
+        self,
+        config: &EncodingConfig,
+        request: &SyncShardRequest,
+        answer: &Bytes,
+    ) -> Result<SyncedSlivers, InvalidAnswer> {
         if self.slivers.len() > usize::from(request.count) {
             return Err(format!("{} slivers sent, {} asked for", self.slivers.len(), request.count).into());
         }
@@ -66,7 +73,11 @@ impl SyncShardPage<'_> {
                 return Err(format!("blob {blob_id} is out of order").into());
             }
             previous = Some(blob_id);
-            let sliver = Sliver::from_bcs(request.axis, &bytes).map_err(|source| InvalidAnswer::PageSliver {
+            let bytes = match bytes {
+                Cow::Borrowed(bytes) => answer.slice_ref(bytes),
+                Cow::Owned(bytes) => Bytes::from(bytes),
+            };
+            let sliver = Sliver::from_shared_bcs(request.axis, &bytes).map_err(|source| InvalidAnswer::PageSliver {
                 axis: request.axis,
                 blob_id,
                 source,
@@ -127,18 +138,74 @@ mod tests {
                 .collect(),
             next,
         };
-        let checked = page(&[0, 1, 2], None).check(&config, &request).unwrap();
+        let checked = page(&[0, 1, 2], None).check(&config, &request, &Bytes::new()).unwrap();
         assert_eq!(checked.slivers.len(), 3);
-        assert!(page(&[1, 0], None).check(&config, &request).unwrap_err().to_string().contains("out of order"));
-        assert!(page(&[0, 1], Some(ids[0])).check(&config, &request).unwrap_err().to_string().contains("next page"));
+        assert!(
+            page(&[1, 0], None)
+                .check(&config, &request, &Bytes::new())
+                .unwrap_err()
+                .to_string()
+                .contains("out of order")
+        );
+        assert!(
+            page(&[0, 1], Some(ids[0]))
+                .check(&config, &request, &Bytes::new())
+                .unwrap_err()
+                .to_string()
+                .contains("next page")
+        );
         let mut wrong_shard = page(&[0], None);
         let pair = mapping::pair_for_shard(ShardIndex(2), &ids[0], 4);
         let blob = blobs.iter().find(|blob| blob.metadata.blob_id() == &ids[0]).unwrap();
         wrong_shard.slivers[0].sliver = blob.pairs[pair.as_usize()].primary.to_bcs().into();
         if pair != mapping::pair_for_shard(shard, &ids[0], 4) {
-            assert!(wrong_shard.check(&config, &request).unwrap_err().to_string().contains("has index"));
+            assert!(wrong_shard.check(&config, &request, &Bytes::new()).unwrap_err().to_string().contains("has index"));
         }
         let too_many = SyncShardRequest { count: 2, ..request };
-        assert!(page(&[0, 1, 2], None).check(&config, &too_many).unwrap_err().to_string().contains("asked for"));
+        assert!(
+            page(&[0, 1, 2], None)
+                .check(&config, &too_many, &Bytes::new())
+                .unwrap_err()
+                .to_string()
+                .contains("asked for")
+        );
+    }
+
+    #[test]
+    fn a_decoded_pages_slivers_share_the_answers_bytes() {
+        let config = EncodingConfig::new(4).unwrap();
+        let shard = ShardIndex(3);
+        let mut blobs: Vec<_> = (0..3u8).map(|i| encode(&config, &[i; 5000]).unwrap()).collect();
+        blobs.sort_by_key(|blob| *blob.metadata.blob_id());
+        let slivers: Vec<_> = blobs
+            .iter()
+            .map(|blob| {
+                let pair = mapping::pair_for_shard(shard, blob.metadata.blob_id(), 4);
+                (*blob.metadata.blob_id(), blob.pairs[pair.as_usize()].secondary.clone())
+            })
+            .collect();
+        let sent = SyncShardPage {
+            slivers: slivers
+                .iter()
+                .map(|(blob_id, sliver)| PageSliver { blob_id: *blob_id, sliver: sliver.to_bcs().into() })
+                .collect(),
+            next: None,
+        };
+        let answer = Bytes::from(sent.to_bcs());
+        let request = SyncShardRequest {
+            epoch: 2,
+            shard,
+            axis: SliverType::Secondary,
+            start: BlobId([0; 32]),
+            count: 3,
+            requester: BlsSecretKey::from_seed(&[2; 32]).public_key(),
+        };
+        let page: SyncShardPage<'_> = bcs::from_bytes(&answer).unwrap();
+        let checked = page.check(&config, &request, &answer).unwrap();
+        assert_eq!(checked.slivers, slivers);
+        let within = answer.as_ptr_range();
+        for (_, sliver) in &checked.slivers {
+            assert!(within.contains(&sliver.data().as_ptr()), "the symbols are the answer's bytes, not a copy");
+        }
     }
 }
