@@ -228,7 +228,9 @@ pub fn node_api(data: &[u8]) {
     let (selector, bytes) = split(data);
     match selector % 5 {
         0 => {
-            let Ok(page) = bcs::from_bytes::<SyncShardPage<'_>>(bytes) else { return };
+            // As the node client holds an answer: shared bytes the page's slivers are slices of.
+            let answer = bytes::Bytes::copy_from_slice(bytes);
+            let Ok(page) = bcs::from_bytes::<SyncShardPage<'_>>(&answer) else { return };
             let request = SyncShardRequest {
                 epoch: 1,
                 shard: ShardIndex(0),
@@ -237,7 +239,7 @@ pub fn node_api(data: &[u8]) {
                 count: 10,
                 requester: fx.keys[0].public_key(),
             };
-            let _ = page.check(&fx.config, &request);
+            let _ = page.check(&fx.config, &request, &answer);
         }
         1 => {
             let Ok(request) = bcs::from_bytes::<ChallengeRequest>(bytes) else { return };
