@@ -69,22 +69,16 @@ pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, Encod
 
     let metadata = metadata_of(blob_len, &row_roots, &column_roots);
 
-    let to_sliver = |axis, index: usize, data| {
-        let index = SliverIndex(u16::try_from(index).expect("index below n_shards"));
-        Sliver::new(axis, index, symbol_size, data).expect("the encoder builds whole, even-sized symbols")
+    let slivers_of = |memory: SliverMemory, axis| -> Vec<Sliver> {
+        (memory.into_slivers().into_iter().enumerate())
+            .map(|(i, data)| {
+                let index = SliverIndex(u16::try_from(i).expect("index below n_shards"));
+                Sliver::new(axis, index, symbol_size, data).expect("the encoder builds whole, even-sized symbols")
+            })
+            .collect()
     };
-    let primary: Vec<Sliver> = primary_memory
-        .into_slivers()
-        .into_iter()
-        .enumerate()
-        .map(|(i, data)| to_sliver(SliverType::Primary, i, data))
-        .collect();
-    let secondary: Vec<Sliver> = secondary_memory
-        .into_slivers()
-        .into_iter()
-        .enumerate()
-        .map(|(j, data)| to_sliver(SliverType::Secondary, j, data))
-        .collect();
+    let primary = slivers_of(primary_memory, SliverType::Primary);
+    let secondary = slivers_of(secondary_memory, SliverType::Secondary);
     let pairs = primary
         .into_iter()
         .zip(secondary.into_iter().rev())

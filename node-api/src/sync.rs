@@ -110,6 +110,11 @@ mod tests {
 
     use super::*;
 
+    /// A request for the first three slivers of `shard`'s `axis`, by `key`'s holder.
+    fn request_for(shard: ShardIndex, axis: SliverType, key: &BlsSecretKey) -> SyncShardRequest {
+        SyncShardRequest { epoch: 2, shard, axis, start: BlobId([0; 32]), count: 3, requester: key.public_key() }
+    }
+
     #[test]
     fn a_page_out_of_order_or_with_a_foreign_sliver_is_refused() {
         let config = EncodingConfig::new(4).unwrap();
@@ -123,14 +128,7 @@ mod tests {
             let pair = mapping::pair_for_shard(shard, id, 4);
             blob.pairs[pair.as_usize()].primary.to_bcs()
         };
-        let request = SyncShardRequest {
-            epoch: 2,
-            shard,
-            axis: SliverType::Primary,
-            start: BlobId([0; 32]),
-            count: 3,
-            requester: key.public_key(),
-        };
+        let request = request_for(shard, SliverType::Primary, &key);
         let page = |order: &[usize], next| SyncShardPage {
             slivers: order
                 .iter()
@@ -192,14 +190,7 @@ mod tests {
             next: None,
         };
         let answer = Bytes::from(sent.to_bcs());
-        let request = SyncShardRequest {
-            epoch: 2,
-            shard,
-            axis: SliverType::Secondary,
-            start: BlobId([0; 32]),
-            count: 3,
-            requester: BlsSecretKey::from_seed(&[2; 32]).public_key(),
-        };
+        let request = request_for(shard, SliverType::Secondary, &BlsSecretKey::from_seed(&[2; 32]));
         let page: SyncShardPage<'_> = bcs::from_bytes(&answer).unwrap();
         let checked = page.check(&config, &request, &answer).unwrap();
         assert_eq!(checked.slivers, slivers);
