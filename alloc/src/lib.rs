@@ -31,7 +31,8 @@
 //!
 //! Measured in a 256 MiB store on 10 nodes / 1000 shards (`big_store`, `perf record -a -g`):
 //! page faults took 31% of the nodes' CPU, half of it in those TLB flushes; 4% with these
-//! changes. README's "Storing files larger than memory" has the store times before and after.
+//! changes. docs/performance.md ("The allocator, and this machine's memory", under "Storing files
+//! larger than memory") has the store times before and after.
 
 use std::{
     alloc::{GlobalAlloc, Layout},

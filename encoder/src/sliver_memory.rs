@@ -12,8 +12,9 @@
 //! too) but kept about 55 MiB more resident in every `floe` process, small allocations spread
 //! over half-used huge pages.
 //!
-//! README ("One mapping per axis") has the figures: `floe blob-id` of a 64 MiB file at 100
-//! shards took a third of the page faults and half the kernel time.
+//! docs/performance.md ("One mapping per axis", under "The dev profile optimizes the store path")
+//! has the figures: `floe blob-id` of a 64 MiB file at 100 shards took a third of the page faults
+//! and half the kernel time.
 //!
 //! ```
 //! use floe_encoder::{EncodingConfig, encode};

@@ -1,5 +1,6 @@
 //! The line each scenario prints: what it tried, what succeeded, what was lost, and whether any
-//! answer carried wrong bytes (README's "Reliability" table is made of these lines).
+//! answer carried wrong bytes (the "Reliability" table of docs/performance.md is made of these
+//! lines).
 
 use std::fmt;
 

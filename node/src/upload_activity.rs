@@ -6,10 +6,10 @@
 //! symbols whatever slivers the node lacks at that moment. For a node still receiving its share,
 //! that is the upload's work done a second time, and dearer: one recovery symbol with its Merkle
 //! proof from each of hundreds of peers per sliver. At 100 nodes and 1000 shards it was about a
-//! third of the whole network's CPU during back-to-back stores (`perf`, see README "Where a
-//! store's time goes"). So the recovery duty of a blob that brought this node data lately, and
-//! that this node has not confirmed since, waits until the upload has been quiet for a while
-//! ([`crate::duties::DutySettings::upload_quiet`]); what is still missing then is recovered.
+//! third of the whole network's CPU during back-to-back stores (`perf`, see docs/performance.md,
+//! "Where a store's time goes"). So the recovery duty of a blob that brought this node data
+//! lately, and that this node has not confirmed since, waits until the upload has been quiet for a
+//! while ([`crate::duties::DutySettings::upload_quiet`]); what is still missing then is recovered.
 //!
 //! Only time is recorded, in memory: after a restart nothing is under way, and a recovery starts
 //! at once, as before.
