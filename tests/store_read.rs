@@ -116,7 +116,8 @@ async fn a_batch_whose_registration_fails_ends_with_the_chain_error_and_pays_not
 
 /// `store_file` from the spill threshold on: the file is encoded to a spill file and its slivers
 /// uploaded from there; the blob id is the offline one, the blob reads back identical, and the
-/// spill directory is empty afterwards, whether the store succeeded or failed.
+/// spill directory is empty afterwards, whether the store succeeded or failed. Below the
+/// threshold the same holds for a file read into memory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_stored_through_a_spill_file_reads_back_identical_and_leaves_no_scratch_file() {
     let mut net = TestNet::start(SMALL).await;
@@ -126,11 +127,16 @@ async fn a_file_stored_through_a_spill_file_reads_back_identical_and_leaves_no_s
     let spill_dir = tempfile::tempdir().unwrap();
     let spill = SpillOptions { threshold: 0, dir: spill_dir.path().to_owned() };
     let spill_files = || std::fs::read_dir(spill_dir.path()).unwrap().count();
-    for (seed, len) in [(11, 0), (12, 2 * 1024 * 1024 + 5)] {
+    // From the threshold on through a spill file; below it (the last two) read straight into the
+    // encoder's memory.
+    let in_memory = SpillOptions { threshold: u64::MAX, ..spill.clone() };
+    for (seed, len, how) in
+        [(11, 0, &spill), (12, 2 * 1024 * 1024 + 5, &spill), (14, 1, &in_memory), (15, 3 << 20, &in_memory)]
+    {
         let blob = random_bytes(len, seed);
         let path = files.path().join(format!("{len}.bin"));
         std::fs::write(&path, &blob).unwrap();
-        let stored = client.store_file(&path, &spill, &StoreOptions::default(), &NoProgress).await.unwrap();
+        let stored = client.store_file(&path, how, &StoreOptions::default(), &NoProgress).await.unwrap();
         assert!(matches!(stored, StoreOutcome::NewlyCreated { .. }), "{len} B: {stored:?}");
         let offline = floe_encoder::encode::compute_metadata(&config, &blob).unwrap();
         assert_eq!(stored.blob_id(), *offline.blob_id(), "{len} B: blob id differs from the offline one");

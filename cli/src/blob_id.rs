@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use floe_encoder::EncodingConfig;
 use floe_encoder::config::MIN_N_SHARDS;
-use floe_encoder::encode::compute_metadata;
+use floe_encoder::encode::{BlobBuffer, compute_metadata};
 use floe_encoder::error::EncodeError;
+use floe_encoder::metadata::VerifiedBlobMetadata;
 use floe_encoder::quilt::{Quilt, QuiltFile};
 use serde::Serialize;
 
@@ -218,32 +219,29 @@ fn too_large(file: &str, size: u64, config: &EncodingConfig) -> BlobIdError {
     }
 }
 
+/// What an encoding error means for `floe blob-id` of `size` bytes named `file`.
+fn encode_error(file: &str, size: u64, config: &EncodingConfig, source: EncodeError) -> BlobIdError {
+    match source {
+        EncodeError::BlobTooLarge { .. } => too_large(file, size, config),
+        EncodeError::UnsupportedShardCount { .. } => {
+            BlobIdError::UnsupportedShards { n_shards: config.n_shards(), source }
+        }
+    }
+}
+
 impl BlobIdReport {
     /// Computes the report for `bytes`, labelled `file`, at `n_shards` shards.
     pub fn compute(file: impl Into<String>, bytes: &[u8], n_shards: u16) -> Result<Self, BlobIdError> {
         let file = file.into();
         let config = config_for(n_shards)?;
         let size = bytes.len() as u64;
-        let encode_error = |source: EncodeError| match source {
-            EncodeError::BlobTooLarge { .. } => too_large(&file, size, &config),
-            EncodeError::UnsupportedShardCount { .. } => BlobIdError::UnsupportedShards { n_shards, source },
-        };
-        let encoded_size = config.encoded_blob_length(size).map_err(encode_error)?;
-        let metadata = compute_metadata(&config, bytes).map_err(encode_error)?;
-        let id = metadata.blob_id();
-        Ok(Self {
-            blob_id: id.to_string(),
-            blob_id_u256: id.to_u256_decimal(),
-            size,
-            encoded_size,
-            n_shards,
-            shards_from: String::new(),
-            file,
-        })
+        let metadata = compute_metadata(&config, bytes).map_err(|source| encode_error(&file, size, &config, source))?;
+        Self::of_metadata(file, size, &config, &metadata)
     }
 
     /// Reads `path` and computes its report. The size is checked before reading, so a file too
-    /// large for the shard count is refused without loading it.
+    /// large for the shard count is refused without loading it; the file is read straight into
+    /// the encoder's memory ([`BlobBuffer`]), not into a buffer of its own that is then copied.
     pub fn of_file(path: &Path, n_shards: u16) -> Result<Self, BlobIdError> {
         let config = config_for(n_shards)?;
         let unreadable = |reason| BlobIdError::Unreadable { path: path.to_owned(), reason };
@@ -251,12 +249,34 @@ impl BlobIdReport {
         if meta.is_dir() {
             return Err(BlobIdError::Directory { path: path.to_owned() });
         }
-        let label = path.display().to_string();
-        if meta.len() > config.max_blob_size() {
-            return Err(too_large(&label, meta.len(), &config));
+        let (label, size) = (path.display().to_string(), meta.len());
+        if size > config.max_blob_size() {
+            return Err(too_large(&label, size, &config));
         }
-        let bytes = std::fs::read(path).map_err(unreadable)?;
-        Self::compute(label, &bytes, n_shards)
+        let mut buffer =
+            BlobBuffer::new(&config, size).map_err(|source| encode_error(&label, size, &config, source))?;
+        std::fs::File::open(path).and_then(|file| buffer.read_exactly(file)).map_err(unreadable)?;
+        Self::of_metadata(label, size, &config, &buffer.encode().metadata)
+    }
+
+    fn of_metadata(
+        file: String,
+        size: u64,
+        config: &EncodingConfig,
+        metadata: &VerifiedBlobMetadata,
+    ) -> Result<Self, BlobIdError> {
+        let encoded_size =
+            config.encoded_blob_length(size).map_err(|source| encode_error(&file, size, config, source))?;
+        let id = metadata.blob_id();
+        Ok(Self {
+            blob_id: id.to_string(),
+            blob_id_u256: id.to_u256_decimal(),
+            size,
+            encoded_size,
+            n_shards: config.n_shards(),
+            shards_from: String::new(),
+            file,
+        })
     }
 }
 

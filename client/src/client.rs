@@ -25,6 +25,7 @@ use floe_encoder::{
     BlobId, EncodedBlob, EncodingConfig, Epoch,
     certificate::Certificate,
     encode,
+    encode::BlobBuffer,
     error::EncodeError,
     messages::BlobPersistence,
     spill::{EncodeFileError, encode_to_file},
@@ -706,8 +707,7 @@ impl FloeClient {
         let read_error = |source| StoreError::ReadFile { path: path.to_owned(), source };
         let size = std::fs::metadata(path).map_err(read_error)?.len();
         if size < spill.threshold {
-            let blob = std::fs::read(path).map_err(read_error)?;
-            return self.store(blob, options, progress).await;
+            return self.store_with(size, encode_file_in_memory(path.to_owned(), size), options, progress, None).await;
         }
         let (path, spill_dir) = (path.to_owned(), spill.dir.clone());
         let encode_to_spill = move |config: EncodingConfig| {
@@ -1196,6 +1196,24 @@ fn encode_in_memory(
     }
 }
 
+/// The encoder of a store of a file in memory: the file of `size` bytes at `path` read straight
+/// into the encoder's memory ([`BlobBuffer`]), not into a buffer of its own that the encoder would
+/// copy, then encoded. A file whose length is no longer `size` is refused as unreadable.
+fn encode_file_in_memory(
+    path: PathBuf,
+    size: u64,
+) -> impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, Box<StoreError>> + Send + 'static {
+    move |config: EncodingConfig| {
+        let mut buffer = BlobBuffer::new(&config, size).map_err(|source| {
+            Box::new(StoreError::Encode { size: size as usize, n_shards: config.n_shards(), source })
+        })?;
+        std::fs::File::open(&path)
+            .and_then(|file| buffer.read_exactly(file))
+            .map_err(|source| Box::new(StoreError::ReadFile { path, source }))?;
+        Ok(Box::new(buffer.encode()) as Box<dyn UploadSource>)
+    }
+}
+
 /// Where a store detaching its tail ([`FloeClient::store_detaching_tail`]) sends its outcome as
 /// soon as the blob is certified, if the client has room for one more detached tail (otherwise
 /// the store answers at its end).
@@ -1246,6 +1264,26 @@ fn unfinished(error: StoreError, blob_id: BlobId, object_id: Address) -> StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_encoded_in_place_and_one_whose_length_changed_is_refused_as_unreadable() {
+        let config = EncodingConfig::new(10).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file.bin");
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let encoded = encode_file_in_memory(path.clone(), bytes.len() as u64)(config).unwrap();
+        assert_eq!(encoded.metadata().blob_id(), encode(&config, &bytes).unwrap().metadata.blob_id());
+        for (size, kind) in [(99_999, std::io::ErrorKind::InvalidData), (100_001, std::io::ErrorKind::UnexpectedEof)] {
+            let Err(error) = encode_file_in_memory(path.clone(), size)(config) else {
+                panic!("a file of 100000 bytes was encoded as {size}");
+            };
+            assert!(
+                matches!(&*error, StoreError::ReadFile { path: named, source } if *named == path && source.kind() == kind),
+                "{size}: {error}"
+            );
+        }
+    }
 
     fn short(weight: u64) -> UploadError {
         UploadError::NotEnoughConfirmations { weight, needed: 9, n_shards: 12, failures: Default::default() }

@@ -52,39 +52,117 @@ pub struct EncodedBlob {
 /// Encodes `blob` for `config`'s committee size.
 pub fn encode(config: &EncodingConfig, blob: &[u8]) -> Result<EncodedBlob, EncodeError> {
     let blob_len = u64::try_from(blob.len()).expect("a slice length fits in u64");
-    let symbol_size = config.symbol_size_for(blob_len)?;
-    let shape = Shape::new(config, symbol_size);
+    let mut buffer = BlobBuffer::new(config, blob_len)?;
+    let row_len = buffer.shape.row_len();
+    buffer.blob_mut().par_chunks_mut(row_len).zip(blob.par_chunks(row_len)).for_each(|(row, source)| {
+        row.copy_from_slice(source);
+    });
+    Ok(buffer.encode())
+}
 
-    // Each axis' slivers in one zeroed block, written in place (see `sliver_memory`).
-    let mut primary_memory = SliverMemory::zeroed(shape.n, shape.row_len());
-    let mut secondary_memory = SliverMemory::zeroed(shape.n, shape.column_len());
-    let (row_roots, column_roots) = {
-        let mut primary = primary_memory.slivers_mut();
-        let mut secondary = secondary_memory.slivers_mut();
-        shape.fill_systematic_rows(blob, &mut primary);
-        shape.fill_systematic_columns(blob, &mut secondary);
-        shape.extend_rows(&primary, &mut secondary);
-        shape.extend_columns(&secondary, &mut primary)
-    };
+/// A blob written straight into the memory of its primary slivers, then encoded there.
+///
+/// The blob fills the matrix row by row and primary sliver `i` is row `i`, so the first `rows`
+/// primary slivers, end to end, are the blob followed by zeros. A file read into this buffer
+/// is not read into a buffer of its own first and then copied: a store of a file in memory
+/// holds the blob once, not twice, and spares the fresh pages and the copy of a whole blob.
+///
+/// ```
+/// use floe_encoder::{EncodingConfig, encode, encode::BlobBuffer};
+///
+/// let config = EncodingConfig::new(10).unwrap();
+/// let file: &[u8] = b"the bytes of a file";
+/// let mut buffer = BlobBuffer::new(&config, file.len() as u64).unwrap();
+/// buffer.read_exactly(file).unwrap();
+/// assert_eq!(buffer.encode(), encode(&config, file).unwrap());
+/// ```
+pub struct BlobBuffer {
+    shape: Shape,
+    blob_len: usize,
+    /// All `n` primary slivers, zero until written: the blob, then the rows' padding, then the
+    /// parity rows `encode` writes.
+    primary: SliverMemory,
+}
 
-    let metadata = metadata_of(blob_len, &row_roots, &column_roots);
+impl std::fmt::Debug for BlobBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobBuffer")
+            .field("shape", &self.shape)
+            .field("blob_len", &self.blob_len)
+            .finish_non_exhaustive()
+    }
+}
 
-    let slivers_of = |memory: SliverMemory, axis| -> Vec<Sliver> {
-        (memory.into_slivers().into_iter().enumerate())
-            .map(|(i, data)| {
-                let index = SliverIndex(u16::try_from(i).expect("index below n_shards"));
-                Sliver::new(axis, index, symbol_size, data).expect("the encoder builds whole, even-sized symbols")
-            })
-            .collect()
-    };
-    let primary = slivers_of(primary_memory, SliverType::Primary);
-    let secondary = slivers_of(secondary_memory, SliverType::Secondary);
-    let pairs = primary
-        .into_iter()
-        .zip(secondary.into_iter().rev())
-        .map(|(primary, secondary)| SliverPair { primary, secondary })
-        .collect();
-    Ok(EncodedBlob { metadata, pairs })
+impl BlobBuffer {
+    /// Room for a blob of `len` bytes encoded for `config`, all zero. Refused, before any memory
+    /// is taken, when `len` is above the shard count's maximum blob size.
+    pub fn new(config: &EncodingConfig, len: u64) -> Result<Self, EncodeError> {
+        let symbol_size = config.symbol_size_for(len)?;
+        let shape = Shape::new(config, symbol_size);
+        let blob_len = usize::try_from(len)
+            .map_err(|_| EncodeError::BlobTooLarge { blob_len: len, max_blob_size: usize::MAX as u64 })?;
+        Ok(Self { shape, blob_len, primary: SliverMemory::zeroed(shape.n, shape.row_len()) })
+    }
+
+    /// The blob's bytes, to be written in place.
+    pub fn blob_mut(&mut self) -> &mut [u8] {
+        &mut self.primary.block_mut()[..self.blob_len]
+    }
+
+    /// Fills the blob from `reader`, which must hold exactly the blob's length: fewer bytes are
+    /// an [`std::io::ErrorKind::UnexpectedEof`] error, more an
+    /// [`std::io::ErrorKind::InvalidData`] one (a file that grew after its size was taken).
+    pub fn read_exactly(&mut self, mut reader: impl std::io::Read) -> std::io::Result<()> {
+        let expected = self.blob_len;
+        reader.read_exact(self.blob_mut())?;
+        let mut more = [0u8; 1];
+        loop {
+            match reader.read(&mut more) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("more than the {expected} bytes expected (did it change while it was read?)"),
+                    ));
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Encodes the blob written: its slivers (the primary ones in this buffer's memory) and
+    /// metadata.
+    pub fn encode(mut self) -> EncodedBlob {
+        let Self { shape, blob_len, .. } = self;
+        let symbol_size = u16::try_from(shape.symbol).expect("the symbol size came from a u16");
+        let mut secondary_memory = SliverMemory::zeroed(shape.n, shape.column_len());
+        let (row_roots, column_roots) = {
+            let mut secondary = secondary_memory.slivers_mut();
+            shape.fill_systematic_columns(&self.primary.block_mut()[..blob_len], &mut secondary);
+            let mut primary = self.primary.slivers_mut();
+            shape.extend_rows(&primary, &mut secondary);
+            shape.extend_columns(&secondary, &mut primary)
+        };
+        let metadata = metadata_of(blob_len as u64, &row_roots, &column_roots);
+
+        let slivers_of = |memory: SliverMemory, axis| -> Vec<Sliver> {
+            (memory.into_slivers().into_iter().enumerate())
+                .map(|(i, data)| {
+                    let index = SliverIndex(u16::try_from(i).expect("index below n_shards"));
+                    Sliver::new(axis, index, symbol_size, data).expect("the encoder builds whole, even-sized symbols")
+                })
+                .collect()
+        };
+        let primary = slivers_of(self.primary, SliverType::Primary);
+        let secondary = slivers_of(secondary_memory, SliverType::Secondary);
+        let pairs = primary
+            .into_iter()
+            .zip(secondary.into_iter().rev())
+            .map(|(primary, secondary)| SliverPair { primary, secondary })
+            .collect();
+        EncodedBlob { metadata, pairs }
+    }
 }
 
 /// Computes only the metadata (and so the blob id) of `blob`, as a user checks a download.
@@ -118,17 +196,6 @@ impl Shape {
     /// Bytes of a secondary sliver: `rows` symbols.
     fn column_len(&self) -> usize {
         self.rows * self.symbol
-    }
-
-    /// Fills the first `rows` of the `n` primary slivers (zeroed) with the blob, row by row
-    /// (the last one zero-padded); the others stay zero until `extend_columns`.
-    fn fill_systematic_rows(&self, blob: &[u8], primary: &mut [&mut [u8]]) {
-        let row_len = self.row_len();
-        primary[..self.rows].par_iter_mut().enumerate().for_each(|(row, sliver)| {
-            let start = (row * row_len).min(blob.len());
-            let end = ((row + 1) * row_len).min(blob.len());
-            sliver[..end - start].copy_from_slice(&blob[start..end]);
-        });
     }
 
     /// Fills the first `columns` of the `n` secondary slivers (zeroed) with the blob's columns.
@@ -347,5 +414,51 @@ mod tests {
         let config = EncodingConfig::new(4).unwrap(); // 6 source symbols
         let blob = vec![0u8; 6 * 65_534 + 1];
         assert!(matches!(encode(&config, &blob), Err(EncodeError::BlobTooLarge { blob_len: 393_205, .. })));
+        assert!(matches!(BlobBuffer::new(&config, 393_205), Err(EncodeError::BlobTooLarge { blob_len: 393_205, .. })));
+    }
+
+    /// A reader that hands out at most `step` bytes per call, as a pipe or a socket may.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let len = buf.len().min(self.step).min(self.bytes.len());
+            buf[..len].copy_from_slice(&self.bytes[..len]);
+            self.bytes = &self.bytes[len..];
+            Ok(len)
+        }
+    }
+
+    #[test]
+    fn a_blob_read_into_its_buffer_encodes_as_the_same_bytes_given_whole() {
+        // Empty, a few symbols, rows cut mid-symbol, and blobs large enough for mapped memory.
+        for (n, len) in [(10u16, 0usize), (10, 1), (10, 1001), (13, 4097), (100, 3 << 20), (1000, (5 << 20) + 3)] {
+            let config = EncodingConfig::new(n).unwrap();
+            let blob: Vec<u8> = (0..len).map(|i| (i * 131 + i / 977) as u8).collect();
+            let mut buffer = BlobBuffer::new(&config, len as u64).unwrap();
+            assert!(buffer.blob_mut().iter().all(|&b| b == 0), "n = {n}, {len} B: the buffer starts zeroed");
+            buffer.read_exactly(Trickle { bytes: &blob, step: 65_537 }).unwrap();
+            let start = buffer.blob_mut().as_ptr();
+            let encoded = buffer.encode();
+            assert_eq!(encoded, encode(&config, &blob).unwrap(), "n = {n}, {len} B");
+            // The systematic primary slivers are the buffer the blob was read into, not a copy.
+            assert_eq!(encoded.pairs[0].primary.data().as_ptr(), start, "n = {n}, {len} B: the blob was copied");
+        }
+    }
+
+    #[test]
+    fn a_reader_shorter_or_longer_than_the_blob_is_refused() {
+        let config = EncodingConfig::new(10).unwrap();
+        let blob = vec![9u8; 5000];
+        let mut buffer = BlobBuffer::new(&config, 5001).unwrap();
+        let short = buffer.read_exactly(Trickle { bytes: &blob, step: 700 }).unwrap_err();
+        assert_eq!(short.kind(), std::io::ErrorKind::UnexpectedEof);
+        let mut buffer = BlobBuffer::new(&config, 4999).unwrap();
+        let long = buffer.read_exactly(Trickle { bytes: &blob, step: 700 }).unwrap_err();
+        assert_eq!(long.kind(), std::io::ErrorKind::InvalidData);
+        assert!(long.to_string().contains("4999 bytes"), "{long}");
     }
 }

@@ -94,6 +94,11 @@ impl SliverMemory {
         Self { block: block.unwrap_or_else(|| Block::Heap(vec![0; len])), sliver_len }
     }
 
+    /// The whole block: every sliver's bytes, end to end.
+    pub(crate) fn block_mut(&mut self) -> &mut [u8] {
+        self.block.as_mut()
+    }
+
     /// Each sliver's bytes, in order, to be written.
     pub(crate) fn slivers_mut(&mut self) -> Vec<&mut [u8]> {
         self.block.as_mut().chunks_exact_mut(self.sliver_len).collect()
