@@ -20,6 +20,7 @@ use std::{
     sync::{Arc, Mutex, RwLock, Weak},
 };
 
+use bytes::Bytes;
 use floe_chain::{ClientError, Deployment, Keypair, floe::blob::Blob};
 use floe_encoder::{
     BlobId, EncodedBlob, EncodingConfig, Epoch,
@@ -644,12 +645,16 @@ impl FloeClient {
     /// long; a `Blob` the sender registered but never certified is certified instead of paying
     /// again. `epochs` must be within the chain's `max_epochs_ahead` (checked before anything is
     /// spent).
+    ///
+    /// `blob` is taken as shared bytes (a `Vec<u8>` converts without a copy, and so does a
+    /// request body already in memory), held until it is encoded and dropped then.
     pub async fn store(
         &self,
-        blob: Vec<u8>,
+        blob: impl Into<Bytes>,
         options: &StoreOptions,
         progress: &dyn Progress,
     ) -> Result<StoreOutcome, StoreError> {
+        let blob = blob.into();
         let size = blob.len() as u64;
         self.store_with(size, encode_in_memory(blob), options, progress, None).await
     }
@@ -669,10 +674,11 @@ impl FloeClient {
     /// only once its grace period is over.
     pub async fn store_detaching_tail(
         self: &Arc<Self>,
-        blob: Vec<u8>,
+        blob: impl Into<Bytes>,
         options: StoreOptions,
         progress: Arc<dyn Progress>,
     ) -> Result<StoreOutcome, StoreError> {
+        let blob = blob.into();
         let (answer, mut answered) = tokio::sync::oneshot::channel();
         let client = Arc::clone(self);
         let mut task = tokio::spawn(async move {
@@ -1185,9 +1191,9 @@ enum AttemptEnd {
 }
 
 /// The encoder of a store from memory: `blob`'s slivers and metadata for the committee's
-/// configuration.
+/// configuration. The blob is dropped once encoded: the upload needs only its slivers.
 fn encode_in_memory(
-    blob: Vec<u8>,
+    blob: Bytes,
 ) -> impl FnOnce(EncodingConfig) -> Result<Box<dyn UploadSource>, Box<StoreError>> + Send + 'static {
     move |config: EncodingConfig| {
         encode(&config, &blob)

@@ -136,13 +136,13 @@ pub(super) async fn store(
     }
     let started = std::time::Instant::now();
     let phases = Arc::new(PhaseTimes::default());
+    let bytes = body.len();
     // The answer goes out once the blob is certified; the slower nodes' upload goes on after it.
-    let outcome = client
-        .store_detaching_tail(body.to_vec(), admitted.options.clone(), phases.clone())
-        .await
-        .map_err(store_error)?;
+    // The body itself is the blob (no copy), dropped once encoded.
+    let outcome =
+        client.store_detaching_tail(body, admitted.options.clone(), phases.clone()).await.map_err(store_error)?;
     tracing::debug!(
-        bytes = body.len(),
+        bytes,
         took_ms = started.elapsed().as_millis() as u64,
         phases = %phases.summary(),
         "stored"
