@@ -1272,7 +1272,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_is_encoded_in_place_and_one_whose_length_changed_is_refused_as_unreadable() {
+    fn a_file_encodes_as_its_bytes_do_and_one_whose_length_changed_is_refused_as_unreadable() {
         let config = EncodingConfig::new(10).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("file.bin");

@@ -56,6 +56,10 @@ impl SyncShardPage<'_> {
     /// `start` on, each a sliver of the request's axis with the index the blob's pair on that
     /// shard holds, and `next` (if any) after the last sliver. `answer` is the bytes the page
     /// was decoded from: the slivers' symbols are slices of it.
+    ///
+    /// # Panics
+    /// If a sliver borrowed from the decoded bytes does not lie inside `answer` (a page decoded
+    /// from other bytes than those passed).
     pub fn check(
         self,
         config: &EncodingConfig,
