@@ -200,6 +200,11 @@ impl Network {
         node_dir(self.dir.path(), i).join("db").join("node.redb")
     }
 
+    /// Node `i`'s sliver file (its sliver records of 64 KiB and more), beside its database.
+    pub fn node_sliver_file(&self, i: usize) -> PathBuf {
+        node_dir(self.dir.path(), i).join("db").join("slivers.dat")
+    }
+
     /// Node `i`'s log.
     pub fn node_log(&self, i: usize) -> PathBuf {
         self.dir.path().join(format!("node-{i}.log"))

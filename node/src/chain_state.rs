@@ -50,7 +50,7 @@ use floe_encoder::{
     bls::{BlsError, BlsPublicKey},
     network_key::NetworkPublicKey,
 };
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::Address;
 use tokio::sync::watch;
@@ -58,7 +58,7 @@ use tokio::sync::watch;
 use crate::{
     blob_info::BlobInfo,
     chain_view::{ChainView, Committee, CommitteeError, CommitteeMember},
-    store::{Store, StoreError},
+    store::{SharedDatabase, Store, StoreError},
 };
 
 const CURSOR: TableDefinition<'static, &str, u64> = TableDefinition::new("chain/cursor");
@@ -293,7 +293,7 @@ fn encode_committee(committee: &Committee) -> Vec<u8> {
 /// The chain as the node's follower has read it, persisted in the node's database.
 #[derive(Debug)]
 pub struct ChainState {
-    db: Arc<Database>,
+    db: SharedDatabase,
     snapshot: RwLock<Snapshot>,
     /// The next checkpoint to apply; watchers learn when the follower moves on.
     progress: watch::Sender<u64>,
@@ -335,7 +335,7 @@ impl ChainState {
                 (committee, None)
             }
         };
-        txn.commit()?;
+        db.commit(txn)?;
         let snapshot =
             RwLock::new(Snapshot { committee: Arc::new(committee), previous: previous.map(Arc::new), blobs });
         Ok(Self { db, snapshot, progress: watch::Sender::new(next) })
@@ -416,7 +416,7 @@ impl ChainState {
             }
             txn.open_table(CURSOR)?.insert(NEXT_CHECKPOINT, sequence_number + 1)?;
         }
-        txn.commit()?;
+        self.db.commit(txn)?;
         {
             let mut snapshot = self.snapshot.write().unwrap_or_else(|poison| poison.into_inner());
             snapshot.blobs.extend(updated);
@@ -449,7 +449,7 @@ impl ChainState {
     pub fn add_duty(&self, duty: &Duty) -> Result<(), ChainStateError> {
         let txn = self.db.begin_write()?;
         txn.open_table(DUTIES)?.insert(duty.key().as_slice(), ())?;
-        txn.commit()?;
+        self.db.commit(txn)?;
         Ok(())
     }
 
@@ -460,11 +460,16 @@ impl ChainState {
     /// and a crash before that commit only makes the node check the blob's slivers once more.
     pub fn finish(&self, duty: &Duty) -> Result<(), ChainStateError> {
         let mut txn = self.db.begin_write()?;
-        if matches!(duty, Duty::Recover(_)) {
+        let deferred = matches!(duty, Duty::Recover(_));
+        if deferred {
             txn.set_durability(redb::Durability::None)?;
         }
         txn.open_table(DUTIES)?.remove(duty.key().as_slice())?;
-        txn.commit()?;
+        if deferred {
+            txn.commit()?;
+        } else {
+            self.db.commit(txn)?;
+        }
         Ok(())
     }
 

@@ -220,7 +220,7 @@ impl NodeLimits {
     /// The store's settings these limits give.
     pub fn store_settings(&self) -> StoreSettings {
         let cache_bytes = usize::try_from(self.db_cache_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-        StoreSettings { cache_bytes }
+        StoreSettings { cache_bytes, ..StoreSettings::default() }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Storage nodes on loopback sharing one [`TestChain`]: what the tests and benchmarks of the
 //! node and of its clients start instead of a network. Each node has its own temporary store and
-//! a deterministic BLS key, and holds a consecutive range of shards.
+//! a deterministic BLS key, and holds a consecutive range of shards. The nodes of odd index keep
+//! every sliver record in their sliver file, the others only records of 64 KiB and more (a node's
+//! default), so the tests' small blobs go both ways through the store.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -28,7 +30,7 @@ use crate::api::{self, Server};
 use crate::chain_state::ChainChange;
 use crate::chain_view::{Committee, CommitteeMember};
 use crate::test_chain::TestChain;
-use crate::{StorageNode, Store};
+use crate::{StorageNode, Store, store::StoreSettings};
 
 /// The epoch the cluster's committee serves.
 pub const EPOCH: u32 = 1;
@@ -50,6 +52,21 @@ pub struct LocalNode {
     pub key: BlsSecretKey,
     /// The shards it holds.
     pub shards: Vec<ShardIndex>,
+    /// How its store is opened.
+    settings: StoreSettings,
+}
+
+/// The store settings of node `i` of a cluster: every record in the sliver file for odd `i`.
+fn store_settings(i: usize) -> StoreSettings {
+    let mut settings = StoreSettings::default();
+    if i % 2 == 1 {
+        settings.file_sliver_min_bytes = 0;
+    }
+    settings
+}
+
+fn open_store(dir: &std::path::Path, settings: &StoreSettings) -> std::io::Result<Store> {
+    Store::open_with(dir, settings).map_err(std::io::Error::other)
 }
 
 impl LocalNode {
@@ -80,14 +97,14 @@ impl LocalNode {
         offline: impl FnOnce(&std::path::Path),
     ) -> std::io::Result<Self> {
         self.stop().await;
-        let Self { node, dir, key, shards, .. } = self;
+        let Self { node, dir, key, shards, settings, .. } = self;
         assert_eq!(Arc::strong_count(&node), 1, "the stopped server released the node");
         drop(node);
         offline(dir.path());
-        let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
+        let store = open_store(dir.path(), &settings)?;
         let node = Arc::new(StorageNode::new(chain.state(), store, key.clone()));
         let (server, stop) = serve(TcpListener::bind("127.0.0.1:0").await?, node.clone())?;
-        Ok(Self { node, server, stop: Some(stop), dir, key, shards })
+        Ok(Self { node, server, stop: Some(stop), dir, key, shards, settings })
     }
 }
 
@@ -131,10 +148,11 @@ impl LocalCluster {
         let mut nodes = Vec::new();
         for (i, (listener, shards)) in listeners.into_iter().enumerate() {
             let dir = tempfile::tempdir()?;
-            let store = Store::open(dir.path()).map_err(std::io::Error::other)?;
+            let settings = store_settings(i);
+            let store = open_store(dir.path(), &settings)?;
             let node = Arc::new(StorageNode::new(chain.state(), store, node_key(i)));
             let (server, stop) = serve(listener, node.clone())?;
-            nodes.push(LocalNode { node, server, stop: Some(stop), dir, key: node_key(i), shards });
+            nodes.push(LocalNode { node, server, stop: Some(stop), dir, key: node_key(i), shards, settings });
         }
         let config = EncodingConfig::new(n_shards).map_err(std::io::Error::other)?;
         Ok(Self { chain, nodes, config })

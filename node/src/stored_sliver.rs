@@ -70,13 +70,26 @@ fn sealed(mut record: Vec<u8>) -> Vec<u8> {
     record
 }
 
+/// The digest of a sliver's BCS given in pieces (as [`Sliver::wire_parts`] gives it): the same
+/// as [`seal`] writes in front of the BCS whole, without joining the pieces first.
+pub(crate) fn digest_of_parts(parts: &[bytes::Bytes]) -> [u8; DIGEST_LEN] {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    parts.iter().for_each(|part| hasher.update(part));
+    hasher.digest128().to_le_bytes()
+}
+
 /// The BCS bytes of a record, once its digest is checked.
 pub fn checked_bcs(record: &[u8]) -> Result<&[u8], Damage> {
     if record.len() < DIGEST_LEN {
         return Err(Damage::Truncated(record.len()));
     }
     let (stored, bcs) = record.split_at(DIGEST_LEN);
-    if digest(bcs) != stored { Err(Damage::DigestMismatch) } else { Ok(bcs) }
+    check_parts(stored, bcs).map(|()| bcs)
+}
+
+/// Checks a record read as its digest and its BCS apart.
+pub(crate) fn check_parts(stored_digest: &[u8], bcs: &[u8]) -> Result<(), Damage> {
+    if digest(bcs) != stored_digest { Err(Damage::DigestMismatch) } else { Ok(()) }
 }
 
 /// The sliver of `axis` a record holds, once its digest is checked.
@@ -115,6 +128,17 @@ mod tests {
         let mut record = blake2b_simd::Params::new().hash_length(BLAKE2B_DIGEST_LEN).hash(bcs).as_bytes().to_vec();
         record.extend_from_slice(bcs);
         record
+    }
+
+    #[test]
+    fn the_digest_of_a_slivers_wire_parts_is_the_digest_its_record_carries() {
+        let encoded = encode(&EncodingConfig::new(10).unwrap(), &[7u8; 100_000]).unwrap();
+        for sliver in [&encoded.pairs[0].primary, &encoded.pairs[9].secondary] {
+            let record = seal(sliver);
+            assert_eq!(digest_of_parts(&sliver.wire_parts()), record[..DIGEST_LEN]);
+            assert_eq!(check_parts(&record[..DIGEST_LEN], &record[DIGEST_LEN..]), Ok(()));
+            assert_eq!(check_parts(&record[..DIGEST_LEN], &record[DIGEST_LEN + 1..]), Err(Damage::DigestMismatch));
+        }
     }
 
     #[test]

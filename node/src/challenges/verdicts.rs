@@ -2,12 +2,13 @@
 //! serves the same verdicts rather than signing new ones) and served to reporters at
 //! `GET /v1/challenges/{epoch}/outcomes`.
 
-use std::sync::Arc;
-
 use floe_encoder::{Epoch, messages::SignedMessage};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ReadableDatabase, ReadableTable, TableDefinition};
 
-use crate::{node::StorageNode, store::StoreError};
+use crate::{
+    node::StorageNode,
+    store::{SharedDatabase, StoreError},
+};
 
 /// Key: epoch (u32 big endian, so an epoch's verdicts are one range) then node id; value: BCS
 /// of the `SignedMessage` of a `ChallengeOutcomeMessage`.
@@ -26,7 +27,7 @@ fn key(epoch: Epoch, node_id: &[u8; 32]) -> [u8; 36] {
 /// The verdict table of one node's database.
 #[derive(Debug, Clone)]
 pub struct Verdicts {
-    db: Arc<Database>,
+    db: SharedDatabase,
 }
 
 impl Verdicts {
@@ -57,7 +58,7 @@ impl Verdicts {
             }
             kept
         };
-        txn.commit()?;
+        self.db.commit(txn)?;
         Ok(kept)
     }
 

@@ -6,7 +6,7 @@
 use floe_encoder::{BlobId, inconsistency::InconsistencyProof, metadata::BlobMetadata};
 use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
-use super::{Commit, Store, StoreError, slivers::SHARD_TABLE_PREFIX};
+use super::{Commit, Store, StoreError, sliver_file::Location, slivers::SHARD_TABLE_PREFIX};
 use crate::blob_info::BlobInfo;
 
 pub(super) const METADATA: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("metadata");
@@ -79,7 +79,7 @@ impl Store {
             }
             same
         };
-        txn.commit()?;
+        self.commit(txn, Commit::Durable)?;
         Ok(removed)
     }
 
@@ -132,7 +132,7 @@ impl Store {
         let bytes = bcs::to_bytes(proof).expect("BCS of plain data cannot fail");
         let txn = self.db.begin_write()?;
         txn.open_table(INCONSISTENCY_PROOFS)?.insert(blob_id.0.as_slice(), bytes.as_slice())?;
-        txn.commit()?;
+        self.commit(txn, Commit::Durable)?;
         Ok(())
     }
 
@@ -161,11 +161,17 @@ impl Store {
             .map(|handle| handle.name().to_owned())
             .filter(|name| name.starts_with(SHARD_TABLE_PREFIX))
             .collect();
+        let mut in_file = Vec::new();
         for name in &shard_tables {
-            txn.open_table(TableDefinition::<&[u8], &[u8]>::new(name))?.remove(key)?;
+            let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(name))?;
+            if let Some(row) = table.remove(key)? {
+                in_file.extend(Location::of_row(row.value()));
+            }
         }
         txn.open_table(METADATA)?.remove(key)?;
-        txn.commit()?;
+        self.commit(txn, Commit::Durable)?;
+        drop(vouched);
+        self.file.punch(in_file);
         Ok(())
     }
 }

@@ -2,7 +2,13 @@
 //! inside it) becomes an error naming the file and what to do; and converting a file whose
 //! sliver records are of an earlier format.
 
-use std::path::Path;
+use std::{
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use redb::{Database, ReadableTable, TableDefinition, TableHandle};
 
@@ -14,16 +20,20 @@ pub const DATABASE_FILE: &str = "node.redb";
 
 /// The store's format: key [`SLIVER_FORMAT_KEY`], value the format of the sliver records. None
 /// recorded: bare BCS (the first stores); [`SLIVER_FORMAT_BLAKE2B`]: a BLAKE2b-256 digest in front;
-/// [`SLIVER_FORMAT_XXH3`]: the XXH3-128 digest of [`stored_sliver`], written now. A store of an
-/// earlier format is converted when it is opened.
+/// [`SLIVER_FORMAT_XXH3`]: the XXH3-128 digest of [`stored_sliver`]; [`SLIVER_FORMAT_FILE`]: the
+/// same records, the large ones in the sliver file and their rows pointing there, written now.
+/// A store of an earlier format is converted when it is opened (from format 2 there is nothing to
+/// convert: its rows all hold their records, as small ones still do); a node that knows only an
+/// earlier format refuses a store of a later one rather than misread its rows.
 const STORE_FORMAT: TableDefinition<'static, &str, u32> = TableDefinition::new("store-format");
 const SLIVER_FORMAT_KEY: &str = "sliver-records";
 const SLIVER_FORMAT_BLAKE2B: u32 = 1;
 const SLIVER_FORMAT_XXH3: u32 = 2;
+const SLIVER_FORMAT_FILE: u32 = 3;
 
 /// What to do about a database file that cannot be opened.
-pub(super) const MOVE_ASIDE: &str = "move it aside (or delete it) to start the node empty; it then recovers the \
-                                     slivers of its shards from its peers";
+pub(super) const MOVE_ASIDE: &str = "move it aside (or delete it) to start the node empty (the sliver file beside it \
+                                     is emptied then); it then recovers the slivers of its shards from its peers";
 
 /// The advice for an error redb gives while opening the file.
 fn open_advice(error: &redb::DatabaseError) -> &'static str {
@@ -36,9 +46,18 @@ fn open_advice(error: &redb::DatabaseError) -> &'static str {
     }
 }
 
+/// A database file just opened.
+pub(super) struct Opened {
+    pub(super) db: Database,
+    /// It did not exist (or was empty): created now.
+    pub(super) is_new: bool,
+    /// It was left by an unclean shutdown and repaired.
+    pub(super) was_repaired: bool,
+}
+
 /// Opens the database file at `path`: damage redb reports and damage it stops on (an internal
 /// assertion, e.g. on a file cut short) both become an error naming the file and what to do.
-pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Database, StoreError> {
+pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Opened, StoreError> {
     let shown = path.display().to_string();
     let mut builder = Database::builder();
     builder.set_cache_size(settings.cache_bytes);
@@ -46,9 +65,12 @@ pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Dat
     // redb runs its repair pass on a file it has just created too; only an existing one was
     // left by an unclean shutdown and is worth a warning.
     let existed = std::fs::metadata(path).is_ok_and(|metadata| metadata.len() > 0);
+    let repaired = Arc::new(AtomicBool::new(false));
+    let repairing = repaired.clone();
     builder.set_repair_callback(move |session| {
         // redb repairs after an unclean shutdown by itself; say why start-up takes longer.
         if existed {
+            repairing.store(true, Ordering::Relaxed);
             tracing::warn!(file = %file, progress = format!("{:.0}%", session.progress() * 100.0), "repairing the database");
         }
     });
@@ -56,7 +78,7 @@ pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Dat
     // report it; nothing of the half-opened database is used afterwards.
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.create(path)));
     match opened {
-        Ok(Ok(db)) => Ok(db),
+        Ok(Ok(db)) => Ok(Opened { db, is_new: !existed, was_repaired: repaired.load(Ordering::Relaxed) }),
         Ok(Err(source)) => Err(StoreError::Open { path: shown, advice: open_advice(&source), source }),
         Err(panic) => {
             let reason = panic
@@ -74,17 +96,18 @@ pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Dat
 pub(super) fn update_format(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
     let format = txn.open_table(STORE_FORMAT)?.get(SLIVER_FORMAT_KEY)?.map(|value| value.value());
     let converted = match format {
-        Some(SLIVER_FORMAT_XXH3) => return Ok(()),
+        Some(SLIVER_FORMAT_FILE) => return Ok(()),
+        Some(SLIVER_FORMAT_XXH3) => 0,
         // Written before records had a digest; those slivers were verified when stored, and the
         // scrub checks them against their metadata again.
         None => convert_records(txn, stored_sliver::seal_bcs)?,
         Some(SLIVER_FORMAT_BLAKE2B) => convert_records(txn, stored_sliver::reseal_blake2b)?,
-        Some(unknown) => return Err(StoreError::UnknownFormat { format: unknown, known: SLIVER_FORMAT_XXH3 }),
+        Some(unknown) => return Err(StoreError::UnknownFormat { format: unknown, known: SLIVER_FORMAT_FILE }),
     };
     if converted > 0 {
         tracing::info!(slivers = converted, from_format = format.unwrap_or(0), "stored sliver records converted");
     }
-    txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_XXH3)?;
+    txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_FILE)?;
     Ok(())
 }
 

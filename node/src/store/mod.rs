@@ -1,6 +1,7 @@
 //! Crash-safe storage in one redb database: a table of metadata, a table of per-blob chain state,
 //! a table of inconsistency proofs, and two tables per shard (`shard-{i}/primary-slivers`,
-//! `shard-{i}/secondary-slivers`), all keyed by blob id.
+//! `shard-{i}/secondary-slivers`), all keyed by blob id. Sliver records of 64 KiB and more live in
+//! one file beside the database, their rows holding where they are (`sliver_file`).
 //!
 //! Every write is its own redb write transaction. Most are committed with immediate durability,
 //! so a call that returned `Ok` survives a crash. The writes of an upload (a client's metadata
@@ -24,7 +25,8 @@
 //! ([`Store::not_vouched_for`]). Every removal of a sliver, and every read that finds one
 //! damaged, drops it from that record.
 //!
-//! The code is split by what it keeps: `slivers` (the two tables per shard), `blob_records`
+//! The code is split by what it keeps: `slivers` (the two tables per shard), `sliver_file` (the
+//! large records, outside the database), `blob_records`
 //! (metadata, chain state and inconsistency proofs, one of each per blob), `shard_sync` (a shard's
 //! pages for the peer that gained it, and the progress of syncing one gained here), `scrub` (the
 //! walk over every sliver record and where it stopped), `database_file` (opening the file, and
@@ -52,6 +54,7 @@ mod blob_records;
 mod database_file;
 mod scrub;
 mod shard_sync;
+mod sliver_file;
 mod slivers;
 
 use std::{
@@ -64,7 +67,7 @@ use floe_encoder::{
     BlobId, ShardIndex, SliverType,
     error::{MetadataError, SliverError},
 };
-use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
 pub(crate) use self::slivers::shard_table_name;
 use self::{
@@ -72,11 +75,13 @@ use self::{
     database_file::{MOVE_ASIDE, open_database},
     scrub::SCRUB_CURSOR,
     shard_sync::SYNC_PROGRESS,
+    sliver_file::SliverFile,
 };
 pub use self::{
     database_file::DATABASE_FILE,
     scrub::ScrubPosition,
     shard_sync::{ShardPage, SyncProgress},
+    sliver_file::SLIVER_FILE,
 };
 use crate::{stored_sliver::Damage, vouched::VouchedSlivers};
 
@@ -93,6 +98,11 @@ pub enum Commit {
 /// The redb cache of a node's database unless configured otherwise (redb's own default is 1 GiB
 /// per database, which a process running many nodes cannot afford).
 pub const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The smallest sliver record (digest and BCS) kept in the sliver file rather than in its table
+/// row, unless configured otherwise. Below it a record costs redb little, and a removed one
+/// would give back few whole disk blocks.
+pub const DEFAULT_FILE_SLIVER_MIN_BYTES: usize = 64 * 1024;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +163,14 @@ pub enum StoreError {
         /// The newest format this node knows.
         known: u32,
     },
+    /// The sliver file failed (I/O).
+    #[error("sliver file {path}: {source}")]
+    SliverFile {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The storage directory cannot be created.
     #[error("cannot create storage directory {path}: {source}")]
     Directory {
@@ -193,11 +211,14 @@ from_redb!(redb::DatabaseError, redb::TransactionError, redb::TableError, redb::
 pub struct StoreSettings {
     /// redb's page cache, in bytes.
     pub cache_bytes: usize,
+    /// The smallest sliver record kept in the sliver file rather than in the database (0: every
+    /// record).
+    pub file_sliver_min_bytes: usize,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        Self { cache_bytes: DEFAULT_CACHE_BYTES }
+        Self { cache_bytes: DEFAULT_CACHE_BYTES, file_sliver_min_bytes: DEFAULT_FILE_SLIVER_MIN_BYTES }
     }
 }
 
@@ -207,6 +228,8 @@ pub struct Store {
     // Shared with the chain follower's state (`crate::chain_state`), whose tables live in the
     // same file so one transaction can cover both.
     db: Arc<Database>,
+    /// The large sliver records; synced before every durable commit of `db`.
+    file: Arc<SliverFile>,
     /// The slivers inserted since the store was opened. Locked around every write transaction
     /// that changes a sliver table (always before the transaction begins, so the two locks are
     /// taken in one order), so the record changes in the same order as the tables.
@@ -231,7 +254,9 @@ impl Store {
     pub fn open_with(dir: &Path, settings: &StoreSettings) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
-        let db = open_database(&dir.join(DATABASE_FILE), settings)?;
+        let opened = open_database(&dir.join(DATABASE_FILE), settings)?;
+        let db = opened.db;
+        let file = SliverFile::open(dir, settings.file_sliver_min_bytes, opened.is_new)?;
         // Create the fixed tables up front, so readers never meet a missing one.
         let txn = db.begin_write()?;
         for table in [METADATA, BLOB_INFO, INCONSISTENCY_PROOFS, SYNC_PROGRESS] {
@@ -240,7 +265,13 @@ impl Store {
         txn.open_table(SCRUB_CURSOR)?;
         database_file::update_format(&txn)?;
         txn.commit()?;
-        Ok(Self { db: Arc::new(db), vouched: Mutex::default(), unsynced: Mutex::default() })
+        let store =
+            Self { db: Arc::new(db), file: Arc::new(file), vouched: Mutex::default(), unsynced: Mutex::default() };
+        if opened.was_repaired {
+            // Records written for transactions a crash kept from becoming durable.
+            store.reclaim_unreferenced_records()?;
+        }
+        Ok(store)
     }
 
     fn unsynced(&self) -> MutexGuard<'_, HashSet<BlobId>> {
@@ -280,9 +311,20 @@ impl Store {
         slivers.into_iter().filter(|(shard, axis)| !vouched.contains(blob_id, *shard, *axis)).collect()
     }
 
-    /// The database itself, for the chain state's tables.
-    pub(crate) fn database(&self) -> Arc<Database> {
-        self.db.clone()
+    /// The database itself, for the tables kept beside the store's (the chain state's, the
+    /// verdicts').
+    pub(crate) fn database(&self) -> SharedDatabase {
+        SharedDatabase { db: self.db.clone(), file: self.file.clone() }
+    }
+
+    /// Commits `txn` with `commit`; a durable commit syncs the sliver file first, so that no row
+    /// made durable points at bytes a crash can lose.
+    fn commit(&self, txn: WriteTransaction, commit: Commit) -> Result<(), StoreError> {
+        if commit == Commit::Durable {
+            self.file.sync()?;
+        }
+        txn.commit()?;
+        Ok(())
     }
 
     /// Whether `table` holds `key`, without copying its value out.
@@ -326,7 +368,7 @@ impl Store {
             }
             !present
         };
-        txn.commit()?;
+        self.commit(txn, commit)?;
         self.committed(key, commit)?;
         Ok(inserted)
     }
@@ -337,7 +379,7 @@ impl Store {
         // Taken before the commit: a deferred write committed after this point stays noted
         // (transactions are serial, so every one noted before it is covered by the commit).
         let taken = std::mem::take(&mut *self.unsynced());
-        let synced = self.db.begin_write().map_err(StoreError::from).and_then(|txn| Ok(txn.commit()?));
+        let synced = self.db.begin_write().map_err(StoreError::from).and_then(|txn| self.commit(txn, Commit::Durable));
         if synced.is_err() {
             self.unsynced().extend(taken);
         }
@@ -358,5 +400,31 @@ impl Store {
     /// that a durable commit other than [`Store::persist`] synced them unnoticed).
     pub fn is_synced(&self, blob_id: &BlobId) -> bool {
         !self.unsynced().contains(blob_id)
+    }
+}
+
+/// The store's database, for tables kept beside the store's. A durable commit of it must go
+/// through [`SharedDatabase::commit`]: it also makes the store's deferred writes durable, and
+/// those may point into the sliver file, which is synced first.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedDatabase {
+    db: Arc<Database>,
+    file: Arc<SliverFile>,
+}
+
+impl SharedDatabase {
+    /// Commits `txn` durably, the sliver file synced first.
+    pub(crate) fn commit(&self, txn: WriteTransaction) -> Result<(), StoreError> {
+        self.file.sync()?;
+        txn.commit()?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for SharedDatabase {
+    type Target = Database;
+
+    fn deref(&self) -> &Database {
+        &self.db
     }
 }

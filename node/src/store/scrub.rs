@@ -39,6 +39,7 @@ impl Store {
         &self,
         after: Option<&ScrubPosition>,
     ) -> Result<Option<(ScrubPosition, Vec<u8>)>, StoreError> {
+        let _reading = self.file.reading();
         let txn = self.db.begin_read()?;
         let mut tables: Vec<(ShardIndex, SliverType, String)> = txn
             .list_tables()?
@@ -61,7 +62,8 @@ impl Store {
                 let (key, value) = entry?;
                 // Keys are always written from 32-byte ids; anything else is not ours to check.
                 let Ok(id) = <[u8; 32]>::try_from(key.value()) else { continue };
-                return Ok(Some((ScrubPosition { shard, axis, blob_id: BlobId(id) }, value.value().to_vec())));
+                let record = self.file.record(value.value())?.into_owned();
+                return Ok(Some((ScrubPosition { shard, axis, blob_id: BlobId(id) }, record)));
             }
         }
         Ok(None)
@@ -90,7 +92,7 @@ impl Store {
                 }
             }
         }
-        txn.commit()?;
+        self.commit(txn, super::Commit::Durable)?;
         Ok(())
     }
 }

@@ -6,8 +6,14 @@
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, metadata::BlobMetadata};
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
-use super::{Store, StoreError, blob_records::METADATA, shard_table_name, slivers::parse_shard_table};
-use crate::stored_sliver::{self, Damage};
+use super::{
+    Commit, Store, StoreError,
+    blob_records::METADATA,
+    shard_table_name,
+    sliver_file::{Location, record_len},
+    slivers::parse_shard_table,
+};
+use crate::stored_sliver::Damage;
 
 /// Shard sync progress: key BCS `(epoch, shard, axis)`, value the next blob id to ask for, or
 /// empty once the axis is synced.
@@ -54,6 +60,7 @@ impl Store {
         include: impl Fn(&BlobId) -> bool,
     ) -> Result<ShardPage, StoreError> {
         let name = shard_table_name(shard, axis);
+        let reading = self.file.reading();
         let txn = self.db.begin_read()?;
         let table: redb::ReadOnlyTable<&[u8], &[u8]> = match txn.open_table(TableDefinition::new(&name)) {
             Ok(table) => table,
@@ -66,21 +73,22 @@ impl Store {
             let (key, value) = entry?;
             let Ok(id) = <[u8; 32]>::try_from(key.value()) else { continue };
             let blob_id = BlobId(id);
-            if page.slivers.len() >= max_count || (!page.slivers.is_empty() && bytes + value.value().len() > max_bytes)
-            {
+            let len = record_len(value.value());
+            if page.slivers.len() >= max_count || (!page.slivers.is_empty() && bytes + len > max_bytes) {
                 page.next = Some(blob_id);
                 break;
             }
             if include(&blob_id) {
-                match stored_sliver::checked_bcs(value.value()) {
+                match self.file.checked_bcs(value.value())? {
                     Ok(bcs) => {
                         bytes += bcs.len();
-                        page.slivers.push((blob_id, bcs.to_vec()));
+                        page.slivers.push((blob_id, bcs));
                     }
                     Err(damage) => page.damaged.push((blob_id, damage)),
                 }
             }
         }
+        drop((table, txn, reading));
         if !page.damaged.is_empty() {
             let mut vouched = self.vouched();
             for (blob_id, _) in &page.damaged {
@@ -105,11 +113,20 @@ impl Store {
         let mut vouched = self.vouched();
         vouched.forget_shard(shard);
         let txn = self.db.begin_write()?;
+        let mut in_file = Vec::new();
         for axis in [SliverType::Primary, SliverType::Secondary] {
             let name = shard_table_name(shard, axis);
-            txn.delete_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+            let definition = TableDefinition::<&[u8], &[u8]>::new(&name);
+            let table = txn.open_table(definition)?;
+            for entry in table.iter()? {
+                in_file.extend(Location::of_row(entry?.1.value()));
+            }
+            drop(table);
+            txn.delete_table(definition)?;
         }
-        txn.commit()?;
+        self.commit(txn, Commit::Durable)?;
+        drop(vouched);
+        self.file.punch(in_file);
         Ok(())
     }
 
@@ -152,7 +169,7 @@ impl Store {
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
             for (blob_id, sliver) in slivers {
                 if table.get(blob_id.0.as_slice())?.is_none() {
-                    table.insert(blob_id.0.as_slice(), stored_sliver::seal(sliver).as_slice())?;
+                    table.insert(blob_id.0.as_slice(), self.file.row(sliver)?.bytes())?;
                     inserted.push(*blob_id);
                 }
             }
@@ -170,7 +187,7 @@ impl Store {
                 }
             }
         }
-        txn.commit()?;
+        self.commit(txn, Commit::Durable)?;
         for blob_id in inserted {
             vouched.record(blob_id, [(shard, axis)]);
         }

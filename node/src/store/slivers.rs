@@ -1,13 +1,14 @@
 //! The slivers: two tables per shard (`shard-{i}/primary-slivers`, `shard-{i}/secondary-slivers`),
 //! keyed by blob id, each record a sliver sealed with its digest ([`crate::stored_sliver`]) and
-//! checked on every read. Each sliver put is recorded as vouched for ([`crate::vouched`]); each
+//! checked on every read. A row holds its record, or for a large one where it is in the sliver
+//! file ([`super::sliver_file`]). Each sliver put is recorded as vouched for ([`crate::vouched`]); each
 //! removal, and each read that finds a sliver damaged, drops it from that record.
 
 use bytes::Bytes;
 use floe_encoder::{BlobId, ShardIndex, Sliver, SliverType, metadata::BlobMetadata};
-use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
-use super::{Commit, Store, StoreError, blob_records::insert_blob_info_and_metadata};
+use super::{Commit, Store, StoreError, blob_records::insert_blob_info_and_metadata, sliver_file::Location};
 use crate::{blob_info::BlobInfo, stored_sliver};
 
 pub(super) const SHARD_TABLE_PREFIX: &str = "shard-";
@@ -43,16 +44,8 @@ impl Store {
         sliver: &Sliver,
         commit: Commit,
     ) -> Result<bool, StoreError> {
-        let name = shard_table_name(shard, sliver.axis());
-        let sealed = stored_sliver::seal(sliver);
-        let mut vouched = self.vouched();
-        let inserted = self.insert_new(TableDefinition::new(&name), blob_id, &sealed, commit)?;
-        // An upload of a sliver already stored writes nothing: what is on disk was not checked
-        // now, and a confirmation reads it back.
-        if inserted {
-            vouched.record(*blob_id, [(shard, sliver.axis())]);
-        }
-        Ok(inserted)
+        let (_, inserted) = self.put_blob_data(blob_id, None, &[(shard, sliver.clone())], commit)?;
+        Ok(inserted == 1)
     }
 
     /// Stores several verified slivers of `blob_id` (each with its shard) in one transaction, so
@@ -96,16 +89,35 @@ impl Store {
         for (shard, sliver) in slivers {
             let name = shard_table_name(*shard, sliver.axis());
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
+            // An upload of a sliver already stored writes nothing: what is on disk was not
+            // checked now, and a confirmation reads it back.
             if table.get(key)?.is_none() {
-                table.insert(key, stored_sliver::seal(sliver).as_slice())?;
+                table.insert(key, self.file.row(sliver)?.bytes())?;
                 inserted.push((*shard, sliver.axis()));
             }
         }
-        txn.commit()?;
+        self.commit(txn, commit)?;
         self.committed(blob_id, commit)?;
         let count = inserted.len();
         vouched.record(*blob_id, inserted);
         Ok((new_metadata, count))
+    }
+
+    /// Gives back the sliver file's space that no row points at: after an unclean shutdown, the
+    /// records written for transactions that did not become durable.
+    pub(super) fn reclaim_unreferenced_records(&self) -> Result<(), StoreError> {
+        let txn = self.db.begin_read()?;
+        let mut live = Vec::new();
+        for handle in txn.list_tables()? {
+            if parse_shard_table(handle.name()).is_none() {
+                continue;
+            }
+            let table: redb::ReadOnlyTable<&[u8], &[u8]> = txn.open_table(TableDefinition::new(handle.name()))?;
+            for entry in table.iter()? {
+                live.extend(Location::of_row(entry?.1.value()));
+            }
+        }
+        self.file.keep_only(live)
     }
 
     /// The sliver of `axis` that `shard` stores for `blob_id`, checked against its digest: one
@@ -138,8 +150,7 @@ impl Store {
         blob_id: &BlobId,
         open: impl FnOnce(Vec<u8>) -> Result<T, stored_sliver::Damage>,
     ) -> Result<Option<T>, StoreError> {
-        let name = shard_table_name(shard, axis);
-        self.get(TableDefinition::new(&name), blob_id)?
+        self.sliver_record(shard, axis, blob_id)?
             .map(|record| {
                 open(record).map_err(|damage| {
                     self.vouched().forget(blob_id, shard, axis);
@@ -147,6 +158,25 @@ impl Store {
                 })
             })
             .transpose()
+    }
+
+    /// The record of a sliver as stored (from its row, or the sliver file), unchecked.
+    fn sliver_record(
+        &self,
+        shard: ShardIndex,
+        axis: SliverType,
+        blob_id: &BlobId,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let name = shard_table_name(shard, axis);
+        let _reading = self.file.reading();
+        let txn = self.db.begin_read()?;
+        let table: redb::ReadOnlyTable<&[u8], &[u8]> = match txn.open_table(TableDefinition::new(&name)) {
+            Ok(table) => table,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let Some(row) = table.get(blob_id.0.as_slice())? else { return Ok(None) };
+        Ok(Some(self.file.record(row.value())?.into_owned()))
     }
 
     /// Whether `shard` stores the sliver of `axis` for `blob_id`.
@@ -178,13 +208,19 @@ impl Store {
         let txn = self.db.begin_write()?;
         let removed = {
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
-            let damaged = table.get(blob_id.0.as_slice())?.is_some_and(|record| still_damaged(record.value()));
-            if damaged {
-                table.remove(blob_id.0.as_slice())?;
+            let row = table.get(blob_id.0.as_slice())?.map(|row| row.value().to_vec());
+            match row {
+                Some(row) if still_damaged(&self.file.record(&row)?) => {
+                    table.remove(blob_id.0.as_slice())?;
+                    Some(Location::of_row(&row))
+                }
+                _ => None,
             }
-            damaged
         };
-        txn.commit()?;
-        Ok(removed)
+        self.commit(txn, Commit::Durable)?;
+        drop(vouched);
+        let was_removed = removed.is_some();
+        self.file.punch(removed.flatten());
+        Ok(was_removed)
     }
 }
