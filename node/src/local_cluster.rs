@@ -1,8 +1,8 @@
 //! Storage nodes on loopback sharing one [`TestChain`]: what the tests and benchmarks of the
 //! node and of its clients start instead of a network. Each node has its own temporary store and
-//! a deterministic BLS key, and holds a consecutive range of shards. The nodes of odd index keep
-//! every sliver record in their sliver file, the others only records of 64 KiB and more (a node's
-//! default), so the tests' small blobs go both ways through the store.
+//! a deterministic BLS key, and holds a consecutive range of shards. Their stores have a node's
+//! default settings unless started with [`LocalCluster::start_with`] (the node's own tests keep
+//! every sliver record in the sliver file on the odd nodes: [`every_other_in_file`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -56,8 +56,10 @@ pub struct LocalNode {
     settings: StoreSettings,
 }
 
-/// The store settings of node `i` of a cluster: every record in the sliver file for odd `i`.
-fn store_settings(i: usize) -> StoreSettings {
+/// Store settings for node `i` that keep every sliver record in the sliver file for odd `i`, and
+/// only those of 64 KiB and more (a node's default) for even `i`: small test blobs then go both
+/// ways through the store.
+pub fn every_other_in_file(i: usize) -> StoreSettings {
     let mut settings = StoreSettings::default();
     if i % 2 == 1 {
         settings.file_sliver_min_bytes = 0;
@@ -128,6 +130,14 @@ impl LocalCluster {
     /// Starts one node per entry of `shards_per_node`, holding consecutive shard ranges of those
     /// sizes, in a committee of epoch [`EPOCH`].
     pub async fn start(shards_per_node: &[u16]) -> std::io::Result<Self> {
+        Self::start_with(shards_per_node, |_| StoreSettings::default()).await
+    }
+
+    /// [`Self::start`], node `i`'s store opened with `store_settings(i)`.
+    pub async fn start_with(
+        shards_per_node: &[u16],
+        store_settings: impl Fn(usize) -> StoreSettings,
+    ) -> std::io::Result<Self> {
         let n_shards: u16 = shards_per_node.iter().sum();
         let mut next = 0u16;
         let (mut members, mut listeners) = (Vec::new(), Vec::new());

@@ -10,7 +10,7 @@ use floe_encoder::{
     encode, mapping,
 };
 use floe_node::chain_state::ChainChange;
-use floe_node::local_cluster::{EPOCH, LocalCluster};
+use floe_node::local_cluster::{EPOCH, LocalCluster, every_other_in_file};
 use floe_node_api::{NodeApiError, NodeClient, SampleAnswer, challenge::MAX_CHALLENGE_SAMPLES};
 use sui_sdk_types::Address;
 
@@ -18,7 +18,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn a_node_proves_what_it_holds_and_says_missing_for_the_rest() {
-    let cluster = LocalCluster::start(&[2, 2]).await.unwrap();
+    let cluster = LocalCluster::start_with(&[2, 2], every_other_in_file).await.unwrap();
     let n = cluster.config.n_shards();
     let mut ids = Vec::new();
     for seed in 0..3u8 {
@@ -84,7 +84,7 @@ async fn a_node_proves_what_it_holds_and_says_missing_for_the_rest() {
 async fn verdicts_are_served_for_the_nodes_asked_about() {
     use floe_encoder::messages::ChallengeOutcomeMessage;
     use floe_node::challenges::verdicts::Verdicts;
-    let cluster = LocalCluster::start(&[2, 2]).await.unwrap();
+    let cluster = LocalCluster::start_with(&[2, 2], every_other_in_file).await.unwrap();
     let node = &cluster.nodes[0];
     let verdicts = Verdicts::of(&node.node);
     for id in [[1u8; 32], [2; 32], [3; 32]] {

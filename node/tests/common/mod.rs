@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, SliverType, encode};
 
-use floe_node::local_cluster::{LocalCluster, LocalNode};
+use floe_node::local_cluster::{LocalCluster, LocalNode, every_other_in_file};
 use floe_node::test_chain::TestChain;
 
 // Not every test binary including this module uses it.
@@ -34,9 +34,11 @@ impl std::ops::DerefMut for Cluster {
     }
 }
 
-/// Nodes holding consecutive shard ranges of the given sizes.
+/// Nodes holding consecutive shard ranges of the given sizes; the odd ones keep every sliver
+/// record in their sliver file, so the tests' small blobs go both ways through the store.
 pub async fn cluster(shards_per_node: &[u16]) -> Cluster {
-    Cluster { local: LocalCluster::start(shards_per_node).await.unwrap(), http: reqwest::Client::new() }
+    let local = LocalCluster::start_with(shards_per_node, every_other_in_file).await.unwrap();
+    Cluster { local, http: reqwest::Client::new() }
 }
 
 /// A deterministic, non-repetitive blob of `len` bytes.
