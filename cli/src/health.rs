@@ -1,5 +1,5 @@
 //! `floe health`: every committee node's `GET /v1/health` in one table (node, address, shards,
-//! status, latency). A node that does not answer is a row saying so, not a failed command.
+//! status, latency, the disk its store takes). A node that does not answer is a row saying so, not a failed command.
 
 use std::{fmt, time::Duration};
 
@@ -42,6 +42,8 @@ pub struct NodeHealth {
     pub uptime_secs: Option<u64>,
     /// Damaged slivers it holds aside, awaiting repair.
     pub awaiting_repair: Option<u64>,
+    /// Bytes of disk its store takes (database and sliver file), when it reports them.
+    pub disk_bytes: Option<u64>,
     /// How long the answer took, in milliseconds (also for a refusal).
     pub latency_ms: u64,
 }
@@ -64,13 +66,15 @@ impl fmt::Display for HealthReport {
         let url_width = self.nodes.iter().map(|node| node.url.len()).max().unwrap_or(7).max(7);
         write!(
             f,
-            "\n{:<name_width$}  {:<url_width$}  {:>6}  {:<11}  {:>8}",
-            "node", "address", "shards", "status", "latency"
+            "\n{:<name_width$}  {:<url_width$}  {:>6}  {:<11}  {:>8}  {:>10}",
+            "node", "address", "shards", "status", "latency", "disk"
         )?;
         for node in &self.nodes {
+            let disk =
+                node.disk_bytes.map_or_else(|| "-".to_owned(), |bytes| format!("{:.1} MiB", bytes as f64 / 1048576.0));
             write!(
                 f,
-                "\n{:<name_width$}  {:<url_width$}  {:>6}  {:<11}  {:>5} ms",
+                "\n{:<name_width$}  {:<url_width$}  {:>6}  {:<11}  {:>5} ms  {disk:>10}",
                 node.name, node.url, node.shards, node.status, node.latency_ms
             )?;
             if let Some(problem) = &node.problem {
@@ -96,6 +100,7 @@ async fn check(http: reqwest::Client, member: &StorageMember, epoch: u32, timeou
         epoch: None,
         uptime_secs: None,
         awaiting_repair: None,
+        disk_bytes: None,
         latency_ms,
     };
     match answer {
@@ -126,6 +131,7 @@ async fn check(http: reqwest::Client, member: &StorageMember, epoch: u32, timeou
             row.epoch = Some(health.epoch);
             row.uptime_secs = Some(health.uptime_secs);
             row.awaiting_repair = Some(health.integrity.awaiting_repair);
+            row.disk_bytes = health.storage.map(|storage| storage.database_bytes + storage.sliver_file_bytes);
         }
     }
     row

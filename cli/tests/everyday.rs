@@ -92,6 +92,8 @@ fn everyday_commands_say_what_they_do_and_refuse_before_paying() {
     assert_eq!((health["healthy"].as_u64(), health["nodes"].as_array().map(Vec::len)), (Some(4), Some(4)), "{health}");
     let shards: u64 = health["nodes"].as_array().unwrap().iter().map(|node| node["shards"].as_u64().unwrap()).sum();
     assert_eq!(shards, 12, "{health}");
+    // Each node's store has its database on disk, at least.
+    assert!(health["nodes"].as_array().unwrap().iter().all(|node| node["disk_bytes"].as_u64() > Some(0)), "{health}");
     assert!(text(&net, &["health"]).contains("4 of 4 nodes healthy"));
 
     // A dry run prices without paying, and needs no key.

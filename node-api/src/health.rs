@@ -24,6 +24,22 @@ pub struct Health {
     /// The node's self-checks: scrub progress, damage found and repaired.
     #[serde(default)]
     pub integrity: IntegrityStatus,
+    /// The disk space the node's store takes. Absent when the node could not read it (and from
+    /// nodes older than this field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageUse>,
+}
+
+/// The disk space a node's store takes, as `GET /v1/health` reports it (field `storage`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageUse {
+    /// Bytes of disk the database file takes (metadata, chain state, small sliver records).
+    pub database_bytes: u64,
+    /// Bytes of disk the sliver file takes: its live records, not the holes removals punched.
+    pub sliver_file_bytes: u64,
+    /// The sliver file's length, holes included: where its next record goes.
+    pub sliver_file_length: u64,
 }
 
 /// Counters of the node's self-checks, as `GET /v1/health` reports them (field `integrity`).

@@ -62,7 +62,7 @@ pub use challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer};
 pub use client::{Accepted, NodeClient, Registration};
 pub use envelope::{Envelope, ErrorEnvelope};
 pub use error::{InvalidAnswer, NodeApiError};
-pub use health::{Health, IntegrityStatus};
+pub use health::{Health, IntegrityStatus, StorageUse};
 pub use signed::{ConfirmationAnswer, SignedJsonError, SignedMessageJson};
 pub use slivers::{BatchedSliver, SliverBatch, SliverBatchBody};
 pub use status::{BlobStatus, DeletableCounts};

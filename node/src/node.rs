@@ -752,7 +752,7 @@ impl StorageNode {
         self.chain.blob_info(blob_id).map_or(BlobStatus::Nonexistent, |info| info.status(epoch))
     }
 
-    /// Uptime, epoch, key and shards.
+    /// Uptime, epoch, key, shards, self-checks and disk use.
     pub fn health(&self) -> Health {
         use base64::Engine as _;
         let committee = self.chain.committee();
@@ -764,6 +764,11 @@ impl StorageNode {
             owned_shards: committee.shards_of(&self.key.public_key()).iter().map(|shard| shard.0).collect(),
             next_checkpoint: self.chain.next_checkpoint(),
             integrity: self.integrity.status(),
+            storage: self
+                .store
+                .disk_use()
+                .inspect_err(|error| tracing::debug!(%error, "cannot read the store's disk use"))
+                .ok(),
         }
     }
 

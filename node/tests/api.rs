@@ -36,6 +36,44 @@ async fn health_reports_epoch_key_and_owned_shards() {
     assert_eq!(key, cluster.nodes[1].key.public_key().to_bytes());
 }
 
+/// `storage` in the health answer: the disk the sliver file takes grows with what is stored and
+/// falls when it is removed, while the file keeps its length.
+#[tokio::test]
+async fn health_reports_the_disk_a_nodes_store_takes() {
+    // Node 1 keeps every record in its sliver file (`common::cluster`).
+    let cluster = cluster(&[4, 3, 3]).await;
+    let url = format!("{}/v1/health", cluster.nodes[1].url());
+    let storage = || async {
+        let (status, body) = cluster.get_json(&url).await;
+        assert_eq!(status, 200);
+        let storage = &body["success"]["data"]["storage"];
+        let field = |name: &str| storage[name].as_u64().unwrap_or_else(|| panic!("{name} in {storage}"));
+        (field("databaseBytes"), field("sliverFileBytes"), field("sliverFileLength"))
+    };
+    let (database, empty_file, empty_length) = storage().await;
+    assert!(database > 0);
+
+    let encoded = cluster.encode(400_000, 31);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    cluster.upload(&encoded, &[1]).await;
+    let held: u64 = encoded
+        .pairs
+        .iter()
+        .filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == 1)
+        .map(|pair| (pair.primary.data().len() + pair.secondary.data().len()) as u64)
+        .sum();
+    let (_, stored_file, stored_length) = storage().await;
+    assert!(stored_length >= empty_length + held, "{empty_length} -> {stored_length}, {held} held");
+    assert!(stored_file >= empty_file + held, "{empty_file} -> {stored_file}, {held} held");
+
+    cluster.nodes[1].node.store().delete_blob_data(&blob_id).unwrap();
+    let (_, removed_file, removed_length) = storage().await;
+    assert_eq!(removed_length, stored_length, "removals punch holes; no record moves");
+    // Each of the six records keeps at most its two partial blocks.
+    assert!(removed_file <= stored_file - held + 6 * 2 * 4096, "{stored_file} -> {removed_file}, {held} removed");
+}
+
 #[tokio::test]
 async fn requests_for_data_mark_a_node_serving_and_its_polls_do_not() {
     let cluster = cluster(&[4, 3, 3]).await;

@@ -262,9 +262,6 @@ fn a_read_racing_a_removal_sees_the_sliver_or_nothing() {
     });
 }
 
-/// The child of the crash test below finds its directory here.
-const CRASH_DIR_VAR: &str = "FLOE_TEST_SLIVER_FILE_CRASH_DIR";
-
 /// Deferred writes into the sliver file are durable once persisted; those after the last persist
 /// are gone after a crash, their records cut off the file when the store opens again, and the
 /// file then takes new records after what it holds.
@@ -274,27 +271,14 @@ fn records_in_the_sliver_file_survive_a_crash_once_persisted() {
     let encoded: Vec<EncodedBlob> =
         (0..3).map(|seed| encode(&config, &common::blob(6000, 60 + seed)).unwrap()).collect();
     let ids: Vec<BlobId> = encoded.iter().map(|blob| *blob.metadata.blob_id()).collect();
-    if let Ok(dir) = std::env::var(CRASH_DIR_VAR) {
-        let store = Store::open_with(Path::new(&dir), &all_in_file()).unwrap();
+    if let Some(dir) = common::crash_dir() {
+        let store = Store::open_with(&dir, &all_in_file()).unwrap();
         store.put_slivers_with(&ids[0], &slivers(&encoded[0]), Commit::Deferred).unwrap();
         store.persist().unwrap();
         store.put_slivers_with(&ids[1], &slivers(&encoded[1]), Commit::Deferred).unwrap();
-        println!("written");
-        std::process::abort();
+        common::crash();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "records_in_the_sliver_file_survive_a_crash_once_persisted",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CRASH_DIR_VAR, dir.path())
-        .output()
-        .unwrap();
-    assert!(!output.status.success(), "the child aborted");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("written"), "{}", String::from_utf8_lossy(&output.stderr));
+    let dir = common::crashed_child("records_in_the_sliver_file_survive_a_crash_once_persisted");
     let store = Store::open_with(dir.path(), &all_in_file()).unwrap();
     assert_reads_back(&store, &ids[0], &slivers(&encoded[0]));
     for (shard, sliver) in slivers(&encoded[1]) {
@@ -306,5 +290,62 @@ fn records_in_the_sliver_file_survive_a_crash_once_persisted() {
     assert_eq!(std::fs::metadata(dir.path().join(SLIVER_FILE)).unwrap().len(), kept as u64);
     store.put_slivers(&ids[2], &slivers(&encoded[2])).unwrap();
     assert_reads_back(&store, &ids[0], &slivers(&encoded[0]));
+    assert_reads_back(&store, &ids[2], &slivers(&encoded[2]));
+}
+
+/// A write transaction that fails mid-way (here the file size limit a full disk would be) punches
+/// out the records it wrote, the one cut short included, and leaves the store as it was: nothing
+/// of the failed write is pointed at or takes disk space, and the next write succeeds.
+#[test]
+fn a_write_failing_mid_way_punches_out_the_records_it_wrote() {
+    // Far above the database file's size, so only the sliver file meets the limit.
+    const LIMIT: u64 = 1 << 30;
+    let config = EncodingConfig::new(7).unwrap();
+    let encoded: Vec<EncodedBlob> =
+        (0..3).map(|seed| encode(&config, &common::blob(600_000, 70 + seed)).unwrap()).collect();
+    let ids: Vec<BlobId> = encoded.iter().map(|blob| *blob.metadata.blob_id()).collect();
+    if let Some(dir) = common::crash_dir() {
+        let path = dir.join(SLIVER_FILE);
+        let store = Store::open_with(&dir, &all_in_file()).unwrap();
+        store.put_slivers(&ids[0], &slivers(&encoded[0])).unwrap();
+        drop(store);
+        // Blob 1's records start where two and a half of them fit below the limit.
+        let record_len = |sliver: &Sliver| (stored_sliver::DIGEST_LEN + sliver.to_bcs().len()) as u64;
+        let failing = slivers(&encoded[1]);
+        let fitting = record_len(&failing[0].1) + record_len(&failing[1].1) + record_len(&failing[2].1) / 2;
+        let start = LIMIT - fitting;
+        std::fs::File::options().write(true).open(&path).unwrap().set_len(start).unwrap();
+        let allocated_before = allocated(&path);
+        // SAFETY: plain libc calls on this single-threaded child, before any thread it starts:
+        // ignore the signal a write past the limit raises, so the write fails with EFBIG instead.
+        unsafe {
+            assert_ne!(libc::signal(libc::SIGXFSZ, libc::SIG_IGN), libc::SIG_ERR);
+            let limit = libc::rlimit { rlim_cur: LIMIT, rlim_max: LIMIT };
+            assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+        }
+
+        let store = Store::open_with(&dir, &all_in_file()).unwrap();
+        let error = store.put_slivers(&ids[1], &failing).unwrap_err();
+        assert!(matches!(error, StoreError::SliverFile { .. }), "{error}");
+        let mut tail = vec![1u8; fitting as usize];
+        std::os::unix::fs::FileExt::read_exact_at(&std::fs::File::open(&path).unwrap(), &mut tail, start).unwrap();
+        assert!(tail.iter().all(|&byte| byte == 0), "the failed write's records are punched out");
+        // Left allocated: the partial blocks at the punched ranges' ends, and the file system's
+        // own blocks for the extents the punch split (hundreds of KiB were written).
+        assert!(allocated(&path) <= allocated_before + 4 * 4096, "{} > {allocated_before}", allocated(&path));
+        for (shard, sliver) in &failing {
+            assert_eq!(store.sliver(*shard, sliver.axis(), &ids[1]).unwrap(), None, "no row of the failed write");
+        }
+        assert_reads_back(&store, &ids[0], &slivers(&encoded[0]));
+        // The file takes new records: a small blob's, in the room left below the limit.
+        let small = encode(&config, b"fits below the limit").unwrap();
+        store.put_slivers(small.metadata.blob_id(), &slivers(&small)).unwrap();
+        assert_reads_back(&store, small.metadata.blob_id(), &slivers(&small));
+        common::crash();
+    }
+    let dir = common::crashed_child("a_write_failing_mid_way_punches_out_the_records_it_wrote");
+    let store = Store::open_with(dir.path(), &all_in_file()).unwrap();
+    assert_reads_back(&store, &ids[0], &slivers(&encoded[0]));
+    store.put_slivers(&ids[2], &slivers(&encoded[2])).unwrap();
     assert_reads_back(&store, &ids[2], &slivers(&encoded[2]));
 }

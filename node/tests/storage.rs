@@ -117,9 +117,6 @@ async fn an_invalidated_blob_loses_its_data_and_gets_no_confirmation() {
     assert!(cluster.nodes[2].node.store().metadata(&blob_id).unwrap().is_none());
 }
 
-/// Set in the child process of the crash test: the directory to write into before aborting.
-const CRASH_DIR_VAR: &str = "FLOE_NODE_CRASH_TEST_DIR";
-
 fn crash_test_blob() -> floe_encoder::EncodedBlob {
     let config = floe_encoder::EncodingConfig::new(7).unwrap();
     floe_encoder::encode(&config, &common::blob(5000, 41)).unwrap()
@@ -129,24 +126,16 @@ fn crash_test_blob() -> floe_encoder::EncodedBlob {
 fn writes_acknowledged_before_a_crash_survive_it() {
     let encoded = crash_test_blob();
     let blob_id = *encoded.metadata.blob_id();
-    if let Ok(dir) = std::env::var(CRASH_DIR_VAR) {
-        // The child: write, report each acknowledged write, then die without any cleanup.
-        let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
+    if let Some(dir) = common::crash_dir() {
+        // The child: write, then die without any cleanup.
+        let store = floe_node::Store::open(&dir).unwrap();
         store.put_metadata(&blob_id, encoded.metadata.metadata()).unwrap();
         for (i, pair) in encoded.pairs.iter().enumerate() {
             store.put_sliver(floe_encoder::ShardIndex(i as u16), &blob_id, &pair.primary).unwrap();
         }
-        println!("acknowledged");
-        std::process::abort();
+        common::crash();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "writes_acknowledged_before_a_crash_survive_it", "--nocapture", "--test-threads=1"])
-        .env(CRASH_DIR_VAR, dir.path())
-        .output()
-        .unwrap();
-    assert!(!output.status.success(), "the child aborted");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("acknowledged"), "the child finished its writes");
+    let dir = common::crashed_child("writes_acknowledged_before_a_crash_survive_it");
     let store = floe_node::Store::open(dir.path()).unwrap();
     assert_eq!(store.metadata(&blob_id).unwrap().as_ref(), Some(encoded.metadata.metadata()));
     for (i, pair) in encoded.pairs.iter().enumerate() {
@@ -162,18 +151,15 @@ fn crash_test_info() -> floe_node::blob_info::BlobInfo {
     info
 }
 
-/// The child of the deferred-commit crash test finds its directory here.
-const DEFERRED_CRASH_DIR_VAR: &str = "FLOE_TEST_DEFERRED_CRASH_DIR";
-
 #[test]
 fn deferred_writes_survive_a_crash_once_persisted() {
     let encoded = crash_test_blob();
     let blob_id = *encoded.metadata.blob_id();
-    if let Ok(dir) = std::env::var(DEFERRED_CRASH_DIR_VAR) {
+    if let Some(dir) = common::crash_dir() {
         // The child: an upload's writes without a sync (the blob's chain state with its
         // metadata, then its slivers), one persist (what a node does before it signs a
         // confirmation), then death without any cleanup.
-        let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
+        let store = floe_node::Store::open(&dir).unwrap();
         let stored = store
             .put_blob_info_and_metadata(&blob_id, &crash_test_info(), encoded.metadata.metadata(), Commit::Deferred)
             .unwrap();
@@ -184,17 +170,9 @@ fn deferred_writes_survive_a_crash_once_persisted() {
                 .unwrap();
         }
         store.persist().unwrap();
-        println!("persisted");
-        std::process::abort();
+        common::crash();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "deferred_writes_survive_a_crash_once_persisted", "--nocapture", "--test-threads=1"])
-        .env(DEFERRED_CRASH_DIR_VAR, dir.path())
-        .output()
-        .unwrap();
-    assert!(!output.status.success(), "the child aborted");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("persisted"), "the child finished its writes");
+    let dir = common::crashed_child("deferred_writes_survive_a_crash_once_persisted");
     let store = floe_node::Store::open(dir.path()).unwrap();
     assert_eq!(store.blob_info(&blob_id).unwrap(), Some(crash_test_info()));
     assert_eq!(store.metadata(&blob_id).unwrap().as_ref(), Some(encoded.metadata.metadata()));
@@ -203,9 +181,6 @@ fn deferred_writes_survive_a_crash_once_persisted() {
         assert_eq!(stored.as_ref(), Some(&pair.primary));
     }
 }
-
-/// The child of the per-blob persist crash test finds its directory here.
-const BLOB_PERSIST_CRASH_DIR_VAR: &str = "FLOE_TEST_BLOB_PERSIST_CRASH_DIR";
 
 /// `Store::persist_blob` (what a recovery duty calls for a blob the node was not asked to
 /// confirm) syncs when that blob has deferred writes, and then everything written before; asked
@@ -216,8 +191,8 @@ fn a_blob_persisted_alone_survives_a_crash_and_a_blob_with_nothing_unsynced_sync
     let encoded: Vec<_> =
         (0..3).map(|seed| floe_encoder::encode(&config, &common::blob(3000, 50 + seed)).unwrap()).collect();
     let ids: Vec<_> = encoded.iter().map(|blob| *blob.metadata.blob_id()).collect();
-    if let Ok(dir) = std::env::var(BLOB_PERSIST_CRASH_DIR_VAR) {
-        let store = floe_node::Store::open(std::path::Path::new(&dir)).unwrap();
+    if let Some(dir) = common::crash_dir() {
+        let store = floe_node::Store::open(&dir).unwrap();
         let write = |i: usize| {
             store.put_metadata_with(&ids[i], encoded[i].metadata.metadata(), Commit::Deferred).unwrap();
             let slivers: Vec<_> = encoded[i]
@@ -236,22 +211,10 @@ fn a_blob_persisted_alone_survives_a_crash_and_a_blob_with_nothing_unsynced_sync
         assert!(!store.persist_blob(&ids[0]).unwrap(), "nothing left to sync for blob 0");
         write(2);
         assert!(!store.persist_blob(&ids[0]).unwrap(), "blob 0 has nothing unsynced: blob 2 stays unsynced");
-        println!("written");
-        std::process::abort();
+        common::crash();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "a_blob_persisted_alone_survives_a_crash_and_a_blob_with_nothing_unsynced_syncs_nothing",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(BLOB_PERSIST_CRASH_DIR_VAR, dir.path())
-        .output()
-        .unwrap();
-    assert!(!output.status.success(), "the child aborted");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("written"), "{}", String::from_utf8_lossy(&output.stderr));
+    let dir =
+        common::crashed_child("a_blob_persisted_alone_survives_a_crash_and_a_blob_with_nothing_unsynced_syncs_nothing");
     let store = floe_node::Store::open(dir.path()).unwrap();
     for i in 0..2 {
         assert_eq!(store.metadata(&ids[i]).unwrap().as_ref(), Some(encoded[i].metadata.metadata()), "blob {i}");

@@ -59,7 +59,8 @@ mod slivers;
 
 use std::{
     collections::HashSet,
-    path::Path,
+    os::unix::fs::MetadataExt,
+    path::{Path, PathBuf},
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -67,6 +68,7 @@ use floe_encoder::{
     BlobId, ShardIndex, SliverType,
     error::{MetadataError, SliverError},
 };
+pub use floe_node_api::StorageUse;
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
 pub(crate) use self::slivers::shard_table_name;
@@ -228,6 +230,8 @@ pub struct Store {
     // Shared with the chain follower's state (`crate::chain_state`), whose tables live in the
     // same file so one transaction can cover both.
     db: Arc<Database>,
+    /// The database's file, for its disk use.
+    database_path: PathBuf,
     /// The large sliver records; synced before every durable commit of `db`.
     file: Arc<SliverFile>,
     /// The slivers inserted since the store was opened. Locked around every write transaction
@@ -254,7 +258,8 @@ impl Store {
     pub fn open_with(dir: &Path, settings: &StoreSettings) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|source| StoreError::Directory { path: dir.display().to_string(), source })?;
-        let opened = open_database(&dir.join(DATABASE_FILE), settings)?;
+        let database_path = dir.join(DATABASE_FILE);
+        let opened = open_database(&database_path, settings)?;
         let db = opened.db;
         let file = SliverFile::open(dir, settings.file_sliver_min_bytes, opened.is_new)?;
         // Create the fixed tables up front, so readers never meet a missing one.
@@ -265,8 +270,13 @@ impl Store {
         txn.open_table(SCRUB_CURSOR)?;
         database_file::update_format(&txn)?;
         txn.commit()?;
-        let store =
-            Self { db: Arc::new(db), file: Arc::new(file), vouched: Mutex::default(), unsynced: Mutex::default() };
+        let store = Self {
+            db: Arc::new(db),
+            database_path,
+            file: Arc::new(file),
+            vouched: Mutex::default(),
+            unsynced: Mutex::default(),
+        };
         if opened.was_repaired {
             // Records written for transactions a crash kept from becoming durable.
             store.reclaim_unreferenced_records()?;
@@ -309,6 +319,13 @@ impl Store {
     ) -> Vec<(ShardIndex, SliverType)> {
         let vouched = self.vouched();
         slivers.into_iter().filter(|(shard, axis)| !vouched.contains(blob_id, *shard, *axis)).collect()
+    }
+
+    /// The disk space the store's two files take.
+    pub fn disk_use(&self) -> std::io::Result<StorageUse> {
+        let database = std::fs::metadata(&self.database_path)?;
+        let (sliver_file_bytes, sliver_file_length) = self.file.disk_use()?;
+        Ok(StorageUse { database_bytes: database.blocks() * 512, sliver_file_bytes, sliver_file_length })
     }
 
     /// The database itself, for the tables kept beside the store's (the chain state's, the

@@ -158,6 +158,7 @@ impl Store {
         let mut vouched = self.vouched();
         let txn = self.db.begin_write()?;
         let mut inserted = Vec::new();
+        let mut appends = self.file.appends();
         {
             let mut stored_metadata = txn.open_table(METADATA)?;
             for (blob_id, metadata) in metadata {
@@ -169,7 +170,7 @@ impl Store {
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
             for (blob_id, sliver) in slivers {
                 if table.get(blob_id.0.as_slice())?.is_none() {
-                    table.insert(blob_id.0.as_slice(), self.file.row(sliver)?.bytes())?;
+                    table.insert(blob_id.0.as_slice(), appends.row(sliver)?.bytes())?;
                     inserted.push(*blob_id);
                 }
             }
@@ -188,6 +189,7 @@ impl Store {
             }
         }
         self.commit(txn, Commit::Durable)?;
+        appends.committed();
         for blob_id in inserted {
             vouched.record(blob_id, [(shard, axis)]);
         }

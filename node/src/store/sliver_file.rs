@@ -13,8 +13,13 @@
 //! Crash safety is the database's: a record is written before the row that points at it is
 //! committed, and the file is synced before every durable commit of the database
 //! ([`SliverFile::sync`]; a durable commit also makes every deferred one before it durable), so a
-//! durable row never points at bytes a crash can lose. Bytes written for a transaction that did
-//! not commit are never pointed at; they stay as unused space in the file. A removed record's
+//! durable row never points at bytes a crash can lose. Records are appended through
+//! [`Appends`], one per write transaction: if the transaction does not commit (an I/O error
+//! mid-way, a full disk), their blocks are punched out at once; after a crash, the records of
+//! transactions that never became durable are reclaimed when the store opens
+//! ([`SliverFile::keep_only`]). A failed transaction's space is punched rather than written over:
+//! should a commit that reported an error have reached the disk after all, its rows point at a
+//! hole, which reads as damage, never at another sliver's record. A removed record's
 //! bytes are punched out of the file (`fallocate` with `PUNCH_HOLE`, after the removal commits):
 //! the disk gets its blocks back while the file keeps its length, so no record moves and no row
 //! is rewritten. A reader holds [`SliverFile::reading`] from before it reads a row until it has
@@ -25,7 +30,7 @@ use std::{
     borrow::Cow,
     fs::File,
     io::IoSlice,
-    os::unix::fs::FileExt,
+    os::unix::fs::{FileExt, MetadataExt},
     path::{Path, PathBuf},
     sync::{
         Mutex, RwLock, RwLockReadGuard,
@@ -140,10 +145,15 @@ impl SliverFile {
         StoreError::SliverFile { path: self.path.display().to_string(), source }
     }
 
+    /// Appends for one write transaction, to be [`Appends::committed`] once it commits.
+    pub(super) fn appends(&self) -> Appends<'_> {
+        Appends { file: self, written: Vec::new() }
+    }
+
     /// The row to store for `sliver` (already verified): its record, or, for a record of at least
     /// the threshold, where it was just appended to the file. Called inside the write transaction
     /// that inserts the row.
-    pub(super) fn row(&self, sliver: &Sliver) -> Result<Row, StoreError> {
+    fn row(&self, sliver: &Sliver) -> Result<Row, StoreError> {
         let parts = sliver.wire_parts();
         let record_len = DIGEST_LEN + parts.iter().map(|part| part.len()).sum::<usize>();
         if record_len < self.min_bytes {
@@ -160,15 +170,32 @@ impl SliverFile {
         // Marked before writing: a sync after a failed write costs nothing, a missed one would.
         self.dirty.store(true, Ordering::Release);
         while !slices.is_empty() {
-            let written = rustix::io::pwritev(&self.file, slices, at).map_err(|error| self.failed(error.into()))?;
-            if written == 0 {
-                return Err(self.failed(std::io::ErrorKind::WriteZero.into()));
+            let error = match rustix::io::pwritev(&self.file, slices, at) {
+                Ok(0) => std::io::ErrorKind::WriteZero.into(),
+                Ok(written) => {
+                    at += written as u64;
+                    IoSlice::advance_slices(&mut slices, written);
+                    continue;
+                }
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(error) => error.into(),
+            };
+            // Nothing points at a record cut short: its bytes are punched out, and the next
+            // record is written from where it started.
+            drop(end);
+            if at > offset {
+                self.punch_ranges([(offset, at - offset)]);
             }
-            at += written as u64;
-            IoSlice::advance_slices(&mut slices, written);
+            return Err(self.failed(error));
         }
         *end = at;
         Ok(Row::InFile(Location { offset, len }.to_row()))
+    }
+
+    /// The bytes of disk the file takes (its records, not its holes), and its length.
+    pub(super) fn disk_use(&self) -> std::io::Result<(u64, u64)> {
+        let metadata = self.file.metadata()?;
+        Ok((metadata.blocks() * 512, metadata.len()))
     }
 
     /// Held from before a row is read until the record it points at is read.
@@ -283,6 +310,43 @@ impl SliverFile {
     }
 }
 
+/// The records one write transaction appends. Dropped without [`Appends::committed`] (the
+/// transaction failed or was abandoned), it punches them out: no row will ever point at them.
+#[must_use = "records appended for a transaction are punched out unless it is marked committed"]
+pub(super) struct Appends<'f> {
+    file: &'f SliverFile,
+    written: Vec<Location>,
+}
+
+impl Appends<'_> {
+    /// [`SliverFile::row`], remembering where a record went.
+    pub(super) fn row(&mut self, sliver: &Sliver) -> Result<Row, StoreError> {
+        let row = self.file.row(sliver)?;
+        if let Row::InFile(location) = &row {
+            self.written.extend(Location::of_row(location));
+        }
+        Ok(row)
+    }
+
+    /// The transaction committed: its rows point at the records.
+    pub(super) fn committed(mut self) {
+        self.written.clear();
+    }
+}
+
+impl Drop for Appends<'_> {
+    fn drop(&mut self) {
+        if !self.written.is_empty() {
+            tracing::warn!(
+                file = %self.file.path.display(),
+                records = self.written.len(),
+                "a write transaction failed: its sliver records are punched out"
+            );
+            self.file.punch(self.written.drain(..));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::{sync::mpsc, time::Duration};
@@ -317,6 +381,23 @@ mod tests {
         });
         let record = file.record(&row).unwrap();
         assert!(crate::stored_sliver::open(SliverType::Primary, &record).is_err(), "a hole, read after the punch");
+    }
+
+    #[test]
+    fn the_records_of_a_transaction_that_did_not_commit_are_punched_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SliverFile::open(dir.path(), 0, true).unwrap();
+        let encoded = encode(&EncodingConfig::new(4).unwrap(), &[7; 20_000]).unwrap();
+        let (kept, abandoned) = (&encoded.pairs[0].primary, &encoded.pairs[1].primary);
+        let mut appends = file.appends();
+        let Row::InFile(kept_row) = appends.row(kept).unwrap() else { panic!("every record goes to the file") };
+        appends.committed();
+        let mut appends = file.appends();
+        let Row::InFile(abandoned_row) = appends.row(abandoned).unwrap() else { panic!("to the file") };
+        drop(appends);
+        let open = |row: &[u8]| crate::stored_sliver::open(SliverType::Primary, &file.record(row).unwrap());
+        assert_eq!(open(&kept_row).unwrap(), *kept);
+        assert!(open(&abandoned_row).is_err(), "a hole where the abandoned record was");
     }
 
     #[test]

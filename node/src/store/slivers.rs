@@ -86,17 +86,19 @@ impl Store {
             None => false,
         };
         let mut inserted = Vec::new();
+        let mut appends = self.file.appends();
         for (shard, sliver) in slivers {
             let name = shard_table_name(*shard, sliver.axis());
             let mut table = txn.open_table(TableDefinition::<&[u8], &[u8]>::new(&name))?;
             // An upload of a sliver already stored writes nothing: what is on disk was not
             // checked now, and a confirmation reads it back.
             if table.get(key)?.is_none() {
-                table.insert(key, self.file.row(sliver)?.bytes())?;
+                table.insert(key, appends.row(sliver)?.bytes())?;
                 inserted.push((*shard, sliver.axis()));
             }
         }
         self.commit(txn, commit)?;
+        appends.committed();
         self.committed(blob_id, commit)?;
         let count = inserted.len();
         vouched.record(*blob_id, inserted);

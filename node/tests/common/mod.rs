@@ -122,3 +122,40 @@ pub fn inconsistent_blob(config: &EncodingConfig, len: usize, seed: u8, pair: us
     let blob_id = metadata.compute_blob_id();
     EncodedBlob { metadata: metadata.verify(config, &blob_id).unwrap(), pairs }
 }
+
+/// A crash test runs its own test again as a child process ([`crashed_child`]). The child finds
+/// [`crash_dir`] set, writes into that directory and [`crash`]es without any cleanup; the parent
+/// then opens what the child left there.
+const CRASH_DIR_VAR: &str = "FLOE_TEST_CRASH_DIR";
+
+/// What the child prints just before it aborts, so the parent knows it got that far.
+const CRASH_MARKER: &str = "crash test: written, aborting";
+
+/// In a crash test's child process, the directory to write into before crashing.
+pub fn crash_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os(CRASH_DIR_VAR).map(std::path::PathBuf::from)
+}
+
+/// Ends a crash test's child process the way a power cut would end a node: no destructor runs.
+pub fn crash() -> ! {
+    println!("{CRASH_MARKER}");
+    std::process::abort();
+}
+
+/// Runs this test binary's test `test` as a child process writing into a fresh directory, checks
+/// that it reached its [`crash`], and returns the directory.
+pub fn crashed_child(test: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CRASH_DIR_VAR, dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "the child aborted");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(CRASH_MARKER),
+        "the child did not finish its writes: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
+}
