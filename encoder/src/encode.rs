@@ -34,8 +34,10 @@ pub(crate) const MAX_CHUNK: usize = 64;
 /// Bytes of parity held in flight per step, unless the threads need more sources (see
 /// `chunk_len`). Parity is scratch, copied into slivers as each step ends, so a small budget
 /// costs nothing but steps; at 32 MiB the buffers were a third of a 16 MiB blob's slivers at
-/// 100 shards (64 columns of 490 KiB), fresh memory on every store of a one-shot `floe`.
-const PARITY_BUDGET: usize = 8 << 20;
+/// 100 shards (64 columns of 490 KiB), fresh memory on every store of a one-shot `floe`, and at
+/// 8 MiB still a tenth of a 16 MiB store's peak (docs/performance.md, "The client's memory at
+/// 16 MiB").
+const PARITY_BUDGET: usize = 2 << 20;
 
 /// How many sources of `parity_len` bytes of parity to extend per step: within the budget, but
 /// at least two per thread, so that every core has work in each step's parallel parts.
