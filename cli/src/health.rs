@@ -1,5 +1,6 @@
 //! `floe health`: every committee node's `GET /v1/health` in one table (node, address, shards,
-//! status, latency, the disk its store takes). A node that does not answer is a row saying so, not a failed command.
+//! status, latency, the disk its store takes). A node that does not answer is a row saying so,
+//! not a failed command.
 
 use std::{fmt, time::Duration};
 
