@@ -233,6 +233,7 @@ impl Shape {
                 }
             });
         }
+        code::release_code(columns, self.n, symbol);
     }
 
     /// Bytes of parity one source row is extended by: `n - columns` symbols.

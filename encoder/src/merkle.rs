@@ -126,15 +126,18 @@ pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out
 
 /// `hash_prefixed_items` eight inputs per pass. Each input is staged as `prefix ‖ item` in a slot of
 /// whole blocks; the bytes after it are zeroed once per call and never written again, since every
-/// input of a call has the same length. A last pass of fewer than eight inputs hashes whatever the
-/// spare slots still hold and drops those digests.
+/// input of a call has the same length (only those bytes: zeroing whole slots on every call was a
+/// pass over 8 large symbols' worth of memory per sliver checked). A last pass of fewer than eight
+/// inputs hashes whatever the spare slots still hold and drops those digests.
 #[cfg(target_arch = "x86_64")]
 fn hash_prefixed_items_in_lanes(avx512: Avx512, prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
     let len = item_len + 1;
     let stride = Avx512::stride(len);
     STAGING.with_borrow_mut(|staging| {
-        staging.clear();
         staging.resize(LANES * stride, 0);
+        for slot in staging.chunks_exact_mut(stride) {
+            slot[len..].fill(0);
+        }
         let mut digests = [EMPTY; LANES];
         for (items, out) in items.chunks(item_len * LANES).zip(out.chunks_mut(LANES)) {
             for (slot, item) in staging.chunks_exact_mut(stride).zip(items.chunks_exact(item_len)) {

@@ -9,14 +9,17 @@
 //! thread per concurrent upload request and keeps alive the threads its periodic work (the scrub)
 //! wakes, so a node process kept tens of threads' worth of buffers after a large store: in
 //! `floe localnet` that was about 200 MiB after one 64 MiB store, and it grew with the largest
-//! upload. A pool keeps at most [`kept`] buffers of each kind; a thread takes one for the length
-//! of a call and gives it back, and a buffer given back to a full pool is freed.
+//! upload. A pool keeps at most [`kept`] buffers of each kind (a small multiple of it where one
+//! thread uses buffers of several shapes in turn); a thread takes one for the length of a call and
+//! gives it back, and a full pool frees one (the buffer given back, or, among codecs, the one
+//! given back longest ago).
 
 use std::sync::{Mutex, OnceLock};
 
-/// Buffers of one kind, at most [`kept`] of them, free for any thread to take.
+/// Buffers of one kind, at most [`kept`] of them (times `per_core`), free for any thread to take.
 pub(crate) struct ScratchPool<T> {
     free: Mutex<Vec<T>>,
+    per_core: usize,
 }
 
 /// How many buffers of each kind a pool keeps: one per core, since that many threads can use
@@ -28,43 +31,77 @@ pub(crate) fn kept() -> usize {
 }
 
 impl<T> ScratchPool<T> {
-    /// An empty pool.
+    /// An empty pool that keeps one buffer per core.
     pub(crate) const fn new() -> Self {
-        Self { free: Mutex::new(Vec::new()) }
+        Self::per_core(1)
     }
 
-    /// Runs `f` with a buffer from the pool, chosen by `prefer` when one matches (a buffer of the
-    /// right shape saves a reshape), any other otherwise, or `make()` when the pool is empty. The
-    /// buffer goes back to the pool afterwards unless the pool is full. No lock is held while `f`
-    /// runs, so `f` may use other pools, or this one.
-    pub(crate) fn with<R>(
+    /// An empty pool that keeps `per_core` buffers per core: for buffers of several shapes that
+    /// the same threads use in turn, such as the codecs of a blob's rows and of its columns.
+    pub(crate) const fn per_core(per_core: usize) -> Self {
+        Self { free: Mutex::new(Vec::new()), per_core }
+    }
+
+    /// Runs `f` with a pooled buffer that `matches`, or with `make()` when none does: for
+    /// buffers that cost as much to reshape as to make, such as codecs, where taking one of
+    /// another shape would only destroy it for the thread that needs it next. The buffer goes
+    /// back to the pool afterwards; a full pool drops the one given back longest ago, so the
+    /// shapes in use stay.
+    pub(crate) fn with_matching<R>(
         &self,
-        prefer: impl Fn(&T) -> bool,
+        matches: impl Fn(&T) -> bool,
         make: impl FnOnce() -> T,
         f: impl FnOnce(&mut T) -> R,
     ) -> R {
         let taken = {
             let mut free = self.lock();
-            match free.iter().position(&prefer) {
-                Some(index) => Some(free.swap_remove(index)),
-                None => free.pop(),
-            }
+            free.iter().position(matches).map(|index| free.remove(index))
         };
         let mut buffer = taken.unwrap_or_else(make);
         let result = f(&mut buffer);
+        let evicted = {
+            let mut free = self.lock();
+            let evicted = (free.len() >= self.capacity()).then(|| free.remove(0));
+            free.push(buffer);
+            evicted
+        };
+        // Freed outside the lock: a codec's buffers can be megabytes.
+        drop(evicted);
+        result
+    }
+
+    /// Drops the pooled buffers that `matches`: those a caller knows it is done with, so that
+    /// they do not stay beside the ones it needs next.
+    pub(crate) fn release(&self, matches: impl Fn(&T) -> bool) {
+        let released: Vec<T> = {
+            let mut free = self.lock();
+            let (released, left) = free.drain(..).partition(matches);
+            *free = left;
+            released
+        };
+        drop(released);
+    }
+
+    /// Runs `f` with any pooled buffer, or a new empty one; the buffer goes back to the pool
+    /// afterwards unless the pool is full. No lock is held while `f` runs, so `f` may use other
+    /// pools, or this one.
+    pub(crate) fn with_any<R>(&self, f: impl FnOnce(&mut T) -> R) -> R
+    where
+        T: Default,
+    {
+        let taken = self.lock().pop();
+        let mut buffer = taken.unwrap_or_default();
+        let result = f(&mut buffer);
         let mut free = self.lock();
-        if free.len() < kept() {
+        if free.len() < self.capacity() {
             free.push(buffer);
         }
         result
     }
 
-    /// Runs `f` with any pooled buffer, or a new empty one.
-    pub(crate) fn with_any<R>(&self, f: impl FnOnce(&mut T) -> R) -> R
-    where
-        T: Default,
-    {
-        self.with(|_| true, T::default, f)
+    /// How many buffers the pool keeps at most.
+    fn capacity(&self) -> usize {
+        kept() * self.per_core
     }
 
     /// How many buffers the pool keeps now.
@@ -94,7 +131,7 @@ mod tests {
         };
         // One thread after another: the same buffer each time.
         for _ in 0..5 {
-            pool.with(|_| true, make, |buffer| buffer.push(1));
+            pool.with_matching(|_| true, make, |buffer| buffer.push(1));
         }
         assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 1);
         assert_eq!(pool.len(), 1);
@@ -104,7 +141,7 @@ mod tests {
         let barrier = std::sync::Barrier::new(threads);
         std::thread::scope(|scope| {
             for _ in 0..threads {
-                scope.spawn(|| pool.with(|_| true, make, |_| barrier.wait()));
+                scope.spawn(|| pool.with_matching(|_| true, make, |_| barrier.wait()));
             }
         });
         assert!(made.load(std::sync::atomic::Ordering::Relaxed) >= threads);
@@ -112,27 +149,65 @@ mod tests {
     }
 
     #[test]
-    fn a_buffer_matching_the_preference_is_taken_first() {
-        let pool = ScratchPool::<usize>::new();
+    fn a_matching_buffer_is_reused_and_others_are_left_for_their_shape() {
+        let pool = ScratchPool::<(usize, usize)>::per_core(2);
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        // Shapes 7 and 9 used in turn by one thread, then by two at once: each is made once per
+        // concurrent user, never rebuilt from the other.
+        let use_shape = |shape: usize| {
+            pool.with_matching(
+                |buffer| buffer.0 == shape,
+                || (shape, made.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+                |buffer| assert_eq!(buffer.0, shape),
+            )
+        };
+        for shape in [7, 9, 7, 9, 7] {
+            use_shape(shape);
+        }
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 2);
         let barrier = std::sync::Barrier::new(2);
         std::thread::scope(|scope| {
-            for shape in [7, 9] {
-                let (pool, barrier) = (&pool, &barrier);
-                scope.spawn(move || pool.with(|_| false, || shape, |_| barrier.wait()));
+            for _ in 0..2 {
+                scope.spawn(|| {
+                    pool.with_matching(|buffer| buffer.0 == 7, || (7, 99), |_| barrier.wait());
+                });
             }
         });
-        assert_eq!(pool.with(|shape| *shape == 7, || 0, |shape| *shape), 7);
-        assert_eq!(pool.with(|shape| *shape == 9, || 0, |shape| *shape), 9);
+        for shape in [7, 9, 7, 9] {
+            use_shape(shape);
+        }
+        assert_eq!(made.load(std::sync::atomic::Ordering::Relaxed), 2, "9 was kept while two 7s were in use");
+        // A full pool drops the buffer given back longest ago.
+        for shape in 100..100 + 2 * kept() {
+            use_shape(shape);
+        }
+        assert_eq!(pool.len(), 2 * kept());
+        assert!(pool.with_any(|buffer| buffer.0 != 9), "the shapes used before were dropped for the newer ones");
+        pool.release(|buffer| buffer.0 >= 101);
+        assert_eq!(pool.len(), 1);
+    }
+
+    #[test]
+    fn a_pool_of_several_per_core_keeps_that_many() {
+        let pool = ScratchPool::<usize>::per_core(2);
+        let threads = kept() * 4;
+        let barrier = std::sync::Barrier::new(threads);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| pool.with_matching(|_| true, || 0, |_| barrier.wait()));
+            }
+        });
+        assert_eq!(pool.len(), 2 * kept());
     }
 
     #[test]
     fn a_panic_inside_a_call_loses_only_its_buffer() {
         let pool = ScratchPool::<Vec<u8>>::new();
-        pool.with(|_| true, Vec::new, |_| ());
-        let outcome = std::panic::catch_unwind(|| pool.with(|_| true, Vec::new, |_| panic!("boom")));
+        pool.with_any(|_| ());
+        let outcome = std::panic::catch_unwind(|| pool.with_any(|_: &mut Vec<u8>| panic!("boom")));
         assert!(outcome.is_err());
         assert_eq!(pool.len(), 0);
-        pool.with(|_| true, Vec::new, |buffer| buffer.push(3));
+        pool.with_any(|buffer| buffer.push(3));
         assert_eq!(pool.len(), 1);
     }
 }

@@ -230,7 +230,17 @@ impl Sliver {
     /// and symbol size are expanded several at a time where their symbols are small
     /// ([`crate::code::Packing`]: at 1000 shards and 2-byte symbols one codec pass expands 32
     /// slivers for the price of one), in parallel. Shapes must have been checked.
+    ///
+    /// The work runs on rayon's pool, one thread per core, and the caller waits: a storage node
+    /// checks each upload request's batch on a thread of its own (tokio's blocking pool), and a
+    /// batch of one sliver ran there, beside tens of others, each taking codecs and buffers
+    /// ([`crate::scratch`]) beyond the per-core ones the pools keep, fresh pages every time.
     pub fn hashes(config: &EncodingConfig, slivers: &[&Sliver]) -> Vec<Node> {
+        rayon::scope(|_| Self::hashes_here(config, slivers))
+    }
+
+    /// [`Sliver::hashes`] on the calling thread (and, for its parallel parts, rayon's).
+    fn hashes_here(config: &EncodingConfig, slivers: &[&Sliver]) -> Vec<Node> {
         let shape = |i: usize| (slivers[i].axis, slivers[i].symbol_size);
         let mut order: Vec<usize> = (0..slivers.len()).collect();
         order.sort_by_key(|&i| shape(i));
