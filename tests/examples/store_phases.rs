@@ -73,6 +73,10 @@ fn parse_args(args: &[String]) -> Args {
             parsed.upload_after_register = true;
             continue;
         }
+        if flag == "--help" || flag == "-h" {
+            println!("usage: {USAGE}");
+            std::process::exit(0);
+        }
         let value = args.next().unwrap_or_else(|| panic!("{flag} needs a value; usage: {USAGE}"));
         match flag.as_str() {
             "--shapes" => parsed.shapes = value.split(',').map(parse_shape).collect(),
