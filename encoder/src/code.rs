@@ -19,15 +19,20 @@ static PACKED: ScratchPool<Vec<u8>> = ScratchPool::new();
 /// otherwise a new one (which, once given back, takes the place of the pooled codec used longest
 /// ago, so buffers sized for an earlier blob do not outlive it).
 pub(crate) fn with_code<R>(k: usize, n: usize, symbol_size: usize, f: impl FnOnce(&mut Code) -> R) -> R {
-    let same_shape = |code: &Code| (code.k, code.n, code.symbol_size) == (k, n, symbol_size);
-    CODES.with_matching(same_shape, || Code::new(k, n, symbol_size), f)
+    CODES.with_matching(|code| code.has_shape(k, n, symbol_size), || Code::new(k, n, symbol_size), f)
 }
 
 /// Drops the pooled codecs for `(k, n, symbol_size)`: the encoder's row pass is over once it
 /// has extended every row, and its codecs would otherwise stay beside the column pass's (two per
 /// core are kept), a few megabytes more at the peak of a client's store.
 pub(crate) fn release_code(k: usize, n: usize, symbol_size: usize) {
-    CODES.release(|code| (code.k, code.n, code.symbol_size) == (k, n, symbol_size));
+    CODES.release(|code| code.has_shape(k, n, symbol_size));
+}
+
+/// Whether a codec for `(k, n, symbol_size)` is pooled.
+#[cfg(test)]
+pub(crate) fn is_pooled(k: usize, n: usize, symbol_size: usize) -> bool {
+    CODES.holds(|code| code.has_shape(k, n, symbol_size))
 }
 
 /// A reusable encoder/decoder for one `(k, n, symbol_size)` shape. Creating the codec allocates
@@ -46,6 +51,11 @@ impl Code {
     pub(crate) fn new(k: usize, n: usize, symbol_size: usize) -> Self {
         debug_assert!(k < n && symbol_size.is_multiple_of(2) && symbol_size > 0);
         Self { k, n, symbol_size, encoder: None, decoder: None }
+    }
+
+    /// Whether this codec is for `(k, n, symbol_size)`.
+    fn has_shape(&self, k: usize, n: usize, symbol_size: usize) -> bool {
+        (self.k, self.n, self.symbol_size) == (k, n, symbol_size)
     }
 
     /// The `n - k` parity symbols of `source` (`k` symbols), each passed to `sink` in index order.

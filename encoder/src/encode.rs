@@ -392,6 +392,16 @@ mod tests {
     }
 
     #[test]
+    fn the_row_passs_codecs_are_freed_once_every_row_is_extended() {
+        // A shape no other test encodes: tests share the process's codec pool, and another
+        // test's codecs may push this one's column codecs out, but never bring a row codec back.
+        let config = EncodingConfig::new(37).unwrap();
+        let encoded = encode(&config, &[3u8; 54_321]).unwrap();
+        let shape = Shape::new(&config, encoded.metadata.symbol_size(&config));
+        assert!(!code::is_pooled(shape.columns, shape.n, shape.symbol), "the rows' codec was freed");
+    }
+
+    #[test]
     fn encoder_equals_the_plain_definition() {
         for (n, len) in [(4u16, 0usize), (4, 1), (7, 100), (10, 1000), (13, 4097), (31, 20_000)] {
             let config = EncodingConfig::new(n).unwrap();
