@@ -10,7 +10,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use floe_client::{FloeClient, ReadBudget};
+use floe_client::{FloeClient, QuiltReadError, ReadBudget, ReadError};
 use floe_encoder::{
     BlobId,
     blob_id::BlobIdParseError,
@@ -111,8 +111,48 @@ impl fmt::Display for ReadReport {
 /// Reads the blob.
 pub async fn run(args: &ReadArgs, output: Output) -> anyhow::Result<()> {
     let client = args.account.client(None).await?;
+    match read(&client, args, output).await {
+        Err(error) => match expiry(&client, args, &error).await {
+            Some(expired) => Err(error.context(expired)),
+            None => Err(error),
+        },
+        done => done,
+    }
+}
+
+/// Why the nodes do not know a blob the reader's wallet holds: its storage ended. Nodes drop an
+/// expired blob and answer for it as for one never stored, so only the `Blob` object, which
+/// outlives its storage, can tell the two apart. `None` unless the read failed for want of the
+/// blob and the wallet (`--key`, `--keystore`) holds an object of it whose storage has ended and
+/// none whose storage has not.
+async fn expiry(client: &FloeClient, args: &ReadArgs, error: &anyhow::Error) -> Option<String> {
+    let blob_id = error.chain().find_map(|cause| {
+        // A quilt's read error shows the blob's through (`transparent`): it is the cause itself.
+        let read = cause.downcast_ref::<ReadError>().or_else(|| match cause.downcast_ref::<QuiltReadError>() {
+            Some(QuiltReadError::Read(read)) => Some(read),
+            _ => None,
+        })?;
+        match read {
+            ReadError::NotFound(blob_id) => Some(*blob_id),
+            _ => None,
+        }
+    })?;
+    let owner = args.account.signer().ok()??.address();
+    let chain = client.chain()?;
+    let (system, owned) = futures::join!(chain.system(), chain.owned_blobs(owner, &blob_id));
+    let (epoch, owned) = (system.ok()?.epoch(), owned.ok()?);
+    let ended = owned.iter().max_by_key(|blob| blob.end_epoch()).filter(|blob| blob.end_epoch() <= epoch)?;
+    Some(format!(
+        "blob {blob_id} has expired: the storage of its Blob object {} in this wallet ended at epoch {}, and the network is at epoch {epoch}",
+        ended.id,
+        ended.end_epoch(),
+    ))
+}
+
+/// Reads the blob and writes it out.
+async fn read(client: &FloeClient, args: &ReadArgs, output: Output) -> anyhow::Result<()> {
     let data = match &args.blob_id {
-        ReadId::Blob(blob_id) => match stream_plain(&client, args, blob_id, output).await? {
+        ReadId::Blob(blob_id) => match stream_plain(client, args, blob_id, output).await? {
             Streamed::Done => return Ok(()),
             Streamed::Sealed(data) => data,
         },

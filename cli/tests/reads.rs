@@ -59,3 +59,37 @@ fn a_read_writes_the_stored_bytes_to_a_file_or_stdout_and_nothing_when_it_fails(
     assert!(error.contains(unknown), "{error}");
     assert!(!missing.exists() && !dir.path().join("missing.bin.floe-partial").exists());
 }
+
+/// Nodes drop an expired blob and answer for it as for one never stored; a reader whose wallet
+/// holds the blob's object is told that its storage ended, and when.
+#[test]
+fn a_read_of_an_expired_blob_says_so_to_the_wallet_that_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Localnet::start(&dir.path().join("net"), &["--epoch-secs", "4", "--key-servers", "0", "--no-demo"]);
+    let file = dir.path().join("data.bin");
+    std::fs::write(&file, bytes(5_000)).unwrap();
+    let stored = net.floe(Some(&net.key), &["store", file.to_str().unwrap(), "--epochs", "1"]).unwrap();
+    let blob_id = stored["blob_id"].as_str().unwrap().to_owned();
+    let end_epoch = stored["outcome"]["newlyCreated"]["blobObject"]["storage"]["endEpoch"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no end epoch in {stored}"));
+    let copy = dir.path().join("copy.bin");
+    let copy = copy.to_str().unwrap();
+
+    // The storage ends within an epoch or two (4 s each); the nodes then drop the blob.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let error = loop {
+        match net.floe(Some(&net.key), &["read", &blob_id, "-o", copy]) {
+            Err(error) => break error,
+            Ok(_) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_secs(1)),
+            Ok(read) => panic!("blob {blob_id}, stored until epoch {end_epoch}, still read after 120 s: {read}"),
+        }
+    };
+    assert!(error.contains(&format!("blob {blob_id} has expired")), "{error}");
+    assert!(error.contains(&format!("ended at epoch {end_epoch}")), "{error}");
+    assert!(error.contains("does not exist"), "the nodes' answer is kept as the cause: {error}");
+
+    // Without a wallet nothing tells an expired blob from one never stored.
+    let error = net.floe(None, &["read", &blob_id, "-o", copy]).unwrap_err();
+    assert!(error.contains("does not exist") && !error.contains("expired"), "{error}");
+}
