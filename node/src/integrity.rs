@@ -100,9 +100,9 @@ impl Integrity {
         }
     }
 
-    /// Counts a sliver of `bytes` checked by the scrub.
-    pub(crate) fn scrubbed(&self, bytes: u64) {
-        self.scrub_checked.fetch_add(1, Ordering::Relaxed);
+    /// Counts `slivers` of `bytes` in all checked by the scrub.
+    pub(crate) fn scrubbed(&self, slivers: u64, bytes: u64) {
+        self.scrub_checked.fetch_add(slivers, Ordering::Relaxed);
         self.scrub_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 

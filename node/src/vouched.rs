@@ -281,10 +281,8 @@ mod tests {
         node.confirmation(&blob_id, BlobPersistence::Permanent).expect("vouched for without a read");
         assert_eq!(node.health().integrity.corrupt_found, 0, "nothing read it");
         let (mut cursor, mut damaged) = (None, Vec::new());
-        while let ScrubStep::Checked { position, damage, .. } = scrub_next(&node, cursor.as_ref()).unwrap() {
-            if damage.is_some() {
-                damaged.push(position);
-            }
+        while let ScrubStep::Checked { position, damaged: found, .. } = scrub_next(&node, cursor.as_ref()).unwrap() {
+            damaged.extend(found.into_iter().map(|(at, _)| at));
             cursor = Some(position);
         }
         assert_eq!(damaged, [ScrubPosition { shard: shard_of(0), axis: SliverType::Primary, blob_id }]);

@@ -174,14 +174,15 @@ async fn the_scrub_finds_damage_nobody_read_and_hands_it_to_recovery() {
     let mut cursor = None;
     let mut damaged = Vec::new();
     let mut checked = 0;
-    while let ScrubStep::Checked { position, damage, .. } = scrub_next(&node, cursor.as_ref()).unwrap() {
-        checked += 1;
-        if let Some(reason) = damage {
-            damaged.push((position, reason));
-        }
+    let mut steps = 0;
+    while let ScrubStep::Checked { position, slivers, damaged: found, .. } = scrub_next(&node, cursor.as_ref()).unwrap()
+    {
+        steps += 1;
+        checked += slivers;
+        damaged.extend(found);
         cursor = Some(position);
     }
-    assert_eq!(checked, 12);
+    assert_eq!((steps, checked), (2, 12), "a step per blob, each checking its 6 slivers");
     assert_eq!(damaged.len(), 1, "{damaged:?}");
     assert_eq!((damaged[0].0.blob_id, damaged[0].0.axis), (blob_id, SliverType::Secondary));
     assert!(damaged[0].1.to_string().contains("digest"), "{}", damaged[0].1);
@@ -234,16 +235,21 @@ fn the_scrub_resumes_where_it_stopped() {
         for (shard, pair) in encoded.pairs.iter().enumerate() {
             store.put_sliver(floe_encoder::ShardIndex(shard as u16), &blob_id, &pair.primary).unwrap();
         }
-        let (first, _) = store.next_sliver_record(None).unwrap().unwrap();
-        let (second, _) = store.next_sliver_record(Some(&first)).unwrap().unwrap();
-        assert_eq!((first.shard.0, second.shard.0), (0, 1));
-        store.put_scrub_cursor(Some(&second)).unwrap();
-        second
+        // A budget of one byte: a record per step.
+        let first = store.next_scrub_records(None, 1).unwrap();
+        let second = store.next_scrub_records(Some(&first[0].0), 1).unwrap();
+        assert_eq!((first.len(), second.len()), (1, 1));
+        assert_eq!((first[0].0.shard.0, second[0].0.shard.0), (0, 1));
+        store.put_scrub_cursor(Some(&second[0].0)).unwrap();
+        second[0].0
     };
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.scrub_cursor().unwrap(), Some(position));
-    let (next, _) = store.next_sliver_record(Some(&position)).unwrap().unwrap();
-    assert_eq!(next.shard.0, 2);
+    let next = store.next_scrub_records(Some(&position), 1).unwrap();
+    assert_eq!(next.iter().map(|(at, _)| at.shard.0).collect::<Vec<_>>(), [2]);
+    let rest = store.next_scrub_records(Some(&position), u64::MAX).unwrap();
+    assert_eq!(rest.iter().map(|(at, _)| at.shard.0).collect::<Vec<_>>(), [2, 3], "the rest of the blob");
+    assert!(store.next_scrub_records(Some(&rest[1].0), u64::MAX).unwrap().is_empty(), "the pass is over");
 }
 
 #[test]
