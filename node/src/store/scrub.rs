@@ -8,7 +8,7 @@ use std::ops::Bound;
 use floe_encoder::{BlobId, ShardIndex, SliverType};
 use redb::{ReadableDatabase, TableDefinition, TableHandle};
 
-use super::{Store, StoreError, slivers::parse_shard_table};
+use super::{Store, StoreError, sliver_file::record_len, slivers::parse_shard_table};
 
 /// Where the background scrub stopped: key [`SCRUB_CURSOR_KEY`], value BCS [`ScrubPosition`].
 pub(super) const SCRUB_CURSOR: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("scrub-cursor");
@@ -98,11 +98,12 @@ impl Store {
                 continue;
             }
             let Some(value) = table.get(blob_id.0.as_slice())? else { continue };
-            let record = self.file.record(value.value())?.into_owned();
-            bytes += record.len() as u64;
+            // Sized from the row, so a record past the budget is not read for nothing.
+            bytes += record_len(value.value()) as u64;
             if bytes > budget && !records.is_empty() {
                 break;
             }
+            let record = self.file.record(value.value())?.into_owned();
             records.push((ScrubPosition { shard: *shard, axis: *axis, blob_id }, record));
         }
         Ok(records)
