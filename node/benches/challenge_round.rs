@@ -21,11 +21,7 @@ use floe_encoder::{
     encode,
 };
 use floe_node::test_chain::TestChain;
-use floe_node::{
-    StorageNode, Store,
-    chain_state::ChainChange,
-    chain_view::{Committee, CommitteeMember},
-};
+use floe_node::{StorageNode, Store, chain_state::ChainChange};
 use floe_node_api::{ChallengeRequest, ChallengeResponse, SampleAnswer};
 use sui_sdk_types::Address;
 
@@ -43,21 +39,7 @@ fn round(n_shards: u16, stored: usize) {
     let tenth = n_shards / 10;
     let own: Vec<ShardIndex> = (0..tenth).map(ShardIndex).collect();
     // The node holds the first tenth; one other member the rest.
-    let members = vec![
-        CommitteeMember {
-            public_key: key.public_key(),
-            shards: own.clone(),
-            http_address: "http://127.0.0.1:1".into(),
-            network_key: None,
-        },
-        CommitteeMember {
-            public_key: BlsSecretKey::from_seed(&[6; 32]).public_key(),
-            shards: (tenth..n_shards).map(ShardIndex).collect(),
-            http_address: "http://127.0.0.1:2".into(),
-            network_key: None,
-        },
-    ];
-    let chain = TestChain::new(Committee::new(3, n_shards, members).expect("a committee"));
+    let chain = TestChain::holding_first(3, n_shards, tenth, &key);
     let dir = tempfile::tempdir().expect("a directory");
     let node = StorageNode::new(chain.state(), Store::open(dir.path()).expect("a store"), key);
     let started = Instant::now();

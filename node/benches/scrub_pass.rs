@@ -12,7 +12,6 @@ use std::time::{Duration, Instant};
 use floe_encoder::{EncodingConfig, ShardIndex, bls::BlsSecretKey, encode, mapping};
 use floe_node::{
     StorageNode, Store,
-    chain_view::{Committee, CommitteeMember},
     scrub::{ScrubStep, scrub_next},
     stored_sliver,
     test_chain::TestChain,
@@ -31,21 +30,7 @@ fn node(n_shards: u16, held: u16, blobs: u32, len: usize) -> (StorageNode, TestC
     let config = EncodingConfig::new(n_shards).expect("a supported shard count");
     let key = BlsSecretKey::from_seed(&[5; 32]);
     let own: Vec<ShardIndex> = (0..held).map(ShardIndex).collect();
-    let members = vec![
-        CommitteeMember {
-            public_key: key.public_key(),
-            shards: own.clone(),
-            http_address: "http://127.0.0.1:1".into(),
-            network_key: None,
-        },
-        CommitteeMember {
-            public_key: BlsSecretKey::from_seed(&[6; 32]).public_key(),
-            shards: (held..n_shards).map(ShardIndex).collect(),
-            http_address: "http://127.0.0.1:2".into(),
-            network_key: None,
-        },
-    ];
-    let chain = TestChain::new(Committee::new(3, n_shards, members).expect("a committee"));
+    let chain = TestChain::holding_first(3, n_shards, held, &key);
     let dir = tempfile::tempdir().expect("a directory");
     let node = StorageNode::new(chain.state(), Store::open(dir.path()).expect("a store"), key);
     for i in 0..blobs {

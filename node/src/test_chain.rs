@@ -23,12 +23,13 @@
 
 use std::{ops::Deref, sync::Arc};
 
+use floe_encoder::{Epoch, ShardIndex, bls::BlsSecretKey};
 use tempfile::TempDir;
 
 use crate::{
     Store,
     chain_state::{ChainChange, ChainState},
-    chain_view::Committee,
+    chain_view::{Committee, CommitteeMember},
 };
 
 /// A [`ChainState`] a test drives by hand. Cheap to clone: clones share the state.
@@ -49,6 +50,24 @@ impl TestChain {
         let store = Store::open(dir.path()).expect("the test chain's database opens");
         let state = ChainState::open(&store, committee).expect("the test chain's state opens");
         Self { state: Arc::new(state), _dir: Arc::new(dir) }
+    }
+
+    /// A chain whose committee, at `epoch`, gives the node of `key` the first `held` of
+    /// `n_shards` shards and one other member the rest: one node's share of a larger committee,
+    /// for benches that time a single node.
+    ///
+    /// # Panics
+    /// If `held` is not below `n_shards`, or as [`TestChain::new`].
+    pub fn holding_first(epoch: Epoch, n_shards: u16, held: u16, key: &BlsSecretKey) -> Self {
+        let member = |public_key, shards: std::ops::Range<u16>, port: u16| CommitteeMember {
+            public_key,
+            shards: shards.map(ShardIndex).collect(),
+            http_address: format!("http://127.0.0.1:{port}"),
+            network_key: None,
+        };
+        let other = BlsSecretKey::from_seed(&[6; 32]).public_key();
+        let members = vec![member(key.public_key(), 0..held, 1), member(other, held..n_shards, 2)];
+        Self::new(Committee::new(epoch, n_shards, members).expect("a committee of two members"))
     }
 
     /// Applies `changes` as the next checkpoint, as the follower would.
