@@ -377,3 +377,41 @@ async fn a_damaged_sliver_answers_its_challenge_sample_as_missing_and_is_set_asi
     assert_eq!((integrity.corrupt_found, integrity.awaiting_repair), (1, 1), "set aside for repair");
     assert_eq!(node.missing_slivers(&blob_id).unwrap().len(), 1);
 }
+
+/// A sliver whose record is intact (its digest holds, its index is its shard's) but whose bytes
+/// are another blob's fails the Merkle check, and the scrub, which checks a blob's slivers in one
+/// batch, sets aside that one and none of its neighbours.
+#[test]
+fn a_sliver_failing_its_merkle_check_is_told_apart_from_the_intact_ones_checked_with_it() {
+    use floe_encoder::{EncodingConfig, ShardIndex, bls::BlsSecretKey, encode, mapping};
+    use floe_node::{StorageNode, scrub::ScrubDamage, store::ScrubPosition, test_chain::TestChain};
+
+    let config = EncodingConfig::new(10).unwrap();
+    let key = BlsSecretKey::from_seed(&[5; 32]);
+    let chain = TestChain::holding_first(1, 10, 4, &key);
+    let dir = tempfile::tempdir().unwrap();
+    let node = StorageNode::new(chain.state(), Store::open(dir.path()).unwrap(), key);
+    let stored = encode(&config, &[1u8; 5_000]).unwrap();
+    let other = encode(&config, &[2u8; 5_000]).unwrap();
+    let blob_id = *stored.metadata.blob_id();
+    node.store().put_metadata(&blob_id, stored.metadata.metadata()).unwrap();
+    let wrong = ShardIndex(2);
+    for shard in (0..4).map(ShardIndex) {
+        let pair = mapping::pair_for_shard(shard, &blob_id, 10).as_usize();
+        let primary = if shard == wrong { &other.pairs[pair].primary } else { &stored.pairs[pair].primary };
+        node.store().put_sliver(shard, &blob_id, primary).unwrap();
+        node.store().put_sliver(shard, &blob_id, &stored.pairs[pair].secondary).unwrap();
+    }
+
+    let step = scrub_next(&node, None).unwrap();
+    let ScrubStep::Checked { slivers, damaged, .. } = step else { panic!("a step with slivers, got {step:?}") };
+    assert_eq!(slivers, 8, "the blob's 8 slivers in one step");
+    assert_eq!(damaged.len(), 1, "{damaged:?}");
+    assert_eq!(damaged[0].0, ScrubPosition { shard: wrong, axis: SliverType::Primary, blob_id });
+    assert!(matches!(damaged[0].1, ScrubDamage::Unverified(_)), "{:?}", damaged[0].1);
+    assert!(node.store().sliver(wrong, SliverType::Primary, &blob_id).unwrap().is_none(), "set aside");
+    // The next pass finds the other seven still intact.
+    let step = scrub_next(&node, None).unwrap();
+    let ScrubStep::Checked { slivers, damaged, .. } = step else { panic!("a step with slivers, got {step:?}") };
+    assert_eq!((slivers, damaged.len()), (7, 0));
+}
