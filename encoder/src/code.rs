@@ -234,18 +234,31 @@ pub(crate) fn batch_width(symbol_size: usize) -> usize {
 
 /// Writes the parity of each of `sources` (`k` symbols of `symbol_size` bytes each) into the
 /// matching entry of `parities` (`n - k` symbols). Small symbols are packed ([`Packing`]) a
-/// chunk's worth of codewords per codec call; the calls run in parallel.
+/// chunk's worth of codewords per codec call; the calls run in parallel. The code is linear, so a
+/// zero source's parity is zero and takes no codec call: the zero-padded rows of a blob smaller
+/// than its matrix (see `merkle::hash_prefixed_items`), on the encoder and on every node checking
+/// one of their slivers.
 pub(crate) fn parities_into<S, P>(k: usize, n: usize, symbol_size: usize, sources: &[S], parities: &mut [P])
 where
     S: AsRef<[u8]> + Sync,
     P: AsMut<[u8]> + Send,
 {
     assert!(parities.len() >= sources.len(), "one parity buffer per source");
+    let mut coded: Vec<(&[u8], &mut [u8])> = Vec::with_capacity(sources.len());
+    for (source, parity) in sources.iter().zip(parities.iter_mut()) {
+        let (source, parity) = (source.as_ref(), parity.as_mut());
+        if source.iter().all(|byte| *byte == 0) {
+            parity[..(n - k) * symbol_size].fill(0);
+        } else {
+            coded.push((source, parity));
+        }
+    }
     let packing = Packing::new(symbol_size);
     let group = packing.per_chunk();
-    parities[..sources.len()].par_chunks_mut(group).zip(sources.par_chunks(group)).for_each(|(parities, sources)| {
+    coded.par_chunks_mut(group).for_each(|codewords| {
         if group == 1 {
-            with_code(k, n, symbol_size, |code| code.parity_into(sources[0].as_ref(), parities[0].as_mut()));
+            let (source, parity) = &mut codewords[0];
+            with_code(k, n, symbol_size, |code| code.parity_into(source, parity));
             return;
         }
         // Every group is packed to the full width, so every call has one shape and reuses its codec.
@@ -253,16 +266,15 @@ where
         PACKED.with_any(|packed| {
             packed.clear();
             packed.resize(k * shard_len, 0);
-            for (w, source) in sources.iter().enumerate() {
-                for (symbol, shard) in source.as_ref().chunks_exact(symbol_size).zip(packed.chunks_exact_mut(shard_len))
-                {
+            for (w, (source, _)) in codewords.iter().enumerate() {
+                for (symbol, shard) in source.chunks_exact(symbol_size).zip(packed.chunks_exact_mut(shard_len)) {
                     packing.pack(w, symbol, shard);
                 }
             }
             with_code(k, n, shard_len, |code| {
                 code.encode_parity(packed, |i, shard| {
-                    for (w, parity) in parities.iter_mut().enumerate() {
-                        packing.unpack(w, shard, &mut parity.as_mut()[i * symbol_size..(i + 1) * symbol_size]);
+                    for (w, (_, parity)) in codewords.iter_mut().enumerate() {
+                        packing.unpack(w, shard, &mut parity[i * symbol_size..(i + 1) * symbol_size]);
                     }
                 });
             });
@@ -328,6 +340,26 @@ mod tests {
                     let alone = Code::new(k, n, symbol_size).expand(source);
                     assert_eq!(parity.as_slice(), &alone[k * symbol_size..], "size {symbol_size} k {k} codeword {w}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_zero_source_gets_zero_parity_among_coded_ones() {
+        for symbol_size in SYMBOL_SIZES {
+            let (k, n, width) = (7, 20, 40);
+            // Zero sources alone, in runs, first and last; the parity buffers start dirty.
+            let sources: Vec<Vec<u8>> = (0..width)
+                .map(|w| match w % 5 {
+                    0 | 3 => vec![0u8; k * symbol_size],
+                    _ => (0..k * symbol_size).map(|i| (i * 13 + w * 5 + 1) as u8).collect(),
+                })
+                .collect();
+            let mut parities = vec![vec![0xa5u8; (n - k) * symbol_size]; width];
+            parities_into(k, n, symbol_size, &sources, &mut parities);
+            for (w, (source, parity)) in sources.iter().zip(&parities).enumerate() {
+                let alone = Code::new(k, n, symbol_size).expand(source);
+                assert_eq!(parity.as_slice(), &alone[k * symbol_size..], "size {symbol_size} codeword {w}");
             }
         }
     }

@@ -93,8 +93,103 @@ pub fn inner_hash(left: &Digest, right: &Digest) -> Digest {
 /// Hashes `prefix ‖ item` for each `item_len`-byte item of `items` into `out`, several inputs per
 /// SIMD pass. This is the hot loop of encoding: every symbol of the expanded matrix and every inner
 /// node goes through it.
+///
+/// Inputs that repeat are hashed once: a zero symbol's leaf, and the parent of two equal children
+/// (see [`Repeats`]). A blob smaller than its matrix is zero-padded, and below a few hundred KiB at
+/// 1000 shards whole rows of the expanded matrix are zero: a 100 B blob's rows 1 to 333 of 1000.
+/// Their leaves, their rows' trees and the zero runs of every column's tree are then constants,
+/// for the encoder and for every node checking a sliver alike.
 pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
     debug_assert_eq!(items.len(), item_len * out.len());
+    let Some(first) = items.chunks_exact(item_len).position(|item| Repeats::applies(prefix, item)) else {
+        return hash_distinct_items(prefix, items, item_len, out);
+    };
+    let (done, rest) = out.split_at_mut(first);
+    hash_distinct_items(prefix, &items[..first * item_len], item_len, done);
+    // Inputs after the first repeat: repeats from the memo, the others gathered and hashed together.
+    let mut gathered = Vec::new();
+    let mut positions = Vec::new();
+    Repeats::with(|repeats| {
+        for (position, (item, digest)) in items[first * item_len..].chunks_exact(item_len).zip(rest.iter_mut()).enumerate() {
+            if Repeats::applies(prefix, item) {
+                *digest = repeats.digest(prefix, item);
+            } else {
+                gathered.extend_from_slice(item);
+                positions.push(position);
+            }
+        }
+    });
+    let mut digests = vec![EMPTY; positions.len()];
+    hash_distinct_items(prefix, &gathered, item_len, &mut digests);
+    for (position, digest) in positions.into_iter().zip(digests) {
+        rest[position] = digest;
+    }
+}
+
+/// The digests of repeating inputs, per thread: a zero symbol's leaf hash for each symbol size, and
+/// `H(0x01 ‖ c ‖ c)` for each child digest `c` met twice side by side (the zero subtrees of each
+/// height, whatever else repeats). The most recent [`Repeats::CAPACITY`] are kept.
+#[derive(Default)]
+struct Repeats {
+    known: Vec<(RepeatKey, Digest)>,
+    next: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RepeatKey {
+    ZeroLeaf(usize),
+    Doubled(Digest),
+}
+
+thread_local! {
+    static REPEATS: core::cell::RefCell<Repeats> = core::cell::RefCell::new(Repeats::default());
+}
+
+impl Repeats {
+    /// Enough for the zero subtrees of every height of a few symbol sizes at once.
+    const CAPACITY: usize = 64;
+
+    /// Whether `prefix ‖ item` is a repeating input: a zero symbol, or two equal children.
+    fn applies(prefix: u8, item: &[u8]) -> bool {
+        match prefix {
+            LEAF_PREFIX => item.iter().all(|byte| *byte == 0),
+            INNER_PREFIX => item.len() == 2 * DIGEST_LEN && item[..DIGEST_LEN] == item[DIGEST_LEN..],
+            _ => false,
+        }
+    }
+
+    fn with<R>(f: impl FnOnce(&mut Self) -> R) -> R {
+        REPEATS.with_borrow_mut(f)
+    }
+
+    /// The digest of `prefix ‖ item`, an input [`Repeats::applies`] to: from the memo, or hashed
+    /// and remembered.
+    fn digest(&mut self, prefix: u8, item: &[u8]) -> Digest {
+        let key = if prefix == LEAF_PREFIX {
+            RepeatKey::ZeroLeaf(item.len())
+        } else {
+            RepeatKey::Doubled(item[..DIGEST_LEN].try_into().expect("a child digest"))
+        };
+        if let Some((_, digest)) = self.known.iter().find(|(known, _)| *known == key) {
+            return *digest;
+        }
+        let digest = params().to_state().update(&[prefix]).update(item).finalize();
+        let digest = to_digest(digest.as_bytes());
+        if self.known.len() < Self::CAPACITY {
+            self.known.push((key, digest));
+        } else {
+            self.known[self.next] = (key, digest);
+            self.next = (self.next + 1) % Self::CAPACITY;
+        }
+        digest
+    }
+}
+
+/// [`hash_prefixed_items`] of inputs that are all hashed.
+fn hash_distinct_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
+    if out.is_empty() {
+        return;
+    }
     // A single input gains nothing from lanes: blake2b_simd hashes it alone.
     #[cfg(target_arch = "x86_64")]
     if out.len() > 1
@@ -496,6 +591,38 @@ mod tests {
                     streaming.extend(chunk);
                 }
                 assert_eq!(streaming.root(), root_of_leaf_hashes(&hashes), "run={run} n={n}");
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_inputs_hash_as_the_plain_definition() {
+        // Zero symbols in runs (whole zero subtrees, runs cut by subtree boundaries, a lone zero
+        // symbol), and pairs of equal leaves: more distinct equal pairs than the memo keeps, so
+        // it evicts and hashes again.
+        for symbol_size in [2usize, 6, 64, 604] {
+            for n in [1usize, 2, 3, 8, 70, 333, 1000] {
+                let zero = vec![0u8; symbol_size];
+                let patterns: [&dyn Fn(usize) -> Vec<u8>; 3] = [
+                    &|i| if (1..n * 2 / 3).contains(&i) { zero.clone() } else { vec![i as u8 | 1; symbol_size] },
+                    &|i| if i % 7 == 3 { zero.clone() } else { vec![(i % 251) as u8 | 1; symbol_size] },
+                    &|i| vec![(i / 2 % 251) as u8; symbol_size],
+                ];
+                for (pattern, leaf_of) in patterns.iter().enumerate() {
+                    let leaves: Vec<Vec<u8>> = (0..n).map(leaf_of).collect();
+                    let expected = reference_root(&leaves);
+                    let mut hashes = vec![EMPTY; n];
+                    hash_leaves(leaves.concat().as_slice(), symbol_size, &mut hashes);
+                    for (leaf, hash) in leaves.iter().zip(&hashes) {
+                        assert_eq!(*hash, leaf_hash(leaf), "size {symbol_size} n {n} pattern {pattern}");
+                    }
+                    assert_eq!(root_of_leaf_hashes(&hashes), expected, "size {symbol_size} n {n} pattern {pattern}");
+                    let mut streaming = StreamingRoot::default();
+                    for run in hashes.chunks(37) {
+                        streaming.extend(run);
+                    }
+                    assert_eq!(streaming.root(), expected, "size {symbol_size} n {n} pattern {pattern}");
+                }
             }
         }
     }
