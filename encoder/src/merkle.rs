@@ -110,7 +110,9 @@ pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out
     let mut gathered = Vec::new();
     let mut positions = Vec::new();
     Repeats::with(|repeats| {
-        for (position, (item, digest)) in items[first * item_len..].chunks_exact(item_len).zip(rest.iter_mut()).enumerate() {
+        for (position, (item, digest)) in
+            items[first * item_len..].chunks_exact(item_len).zip(rest.iter_mut()).enumerate()
+        {
             if Repeats::applies(prefix, item) {
                 *digest = repeats.digest(prefix, item);
             } else {
