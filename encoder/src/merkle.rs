@@ -96,9 +96,9 @@ pub fn inner_hash(left: &Digest, right: &Digest) -> Digest {
 ///
 /// Inputs that repeat are hashed once: a zero symbol's leaf, and the parent of two equal children
 /// (see [`Repeats`]). A blob smaller than its matrix is zero-padded, and below a few hundred KiB at
-/// 1000 shards whole rows of the expanded matrix are zero: a 100 B blob's rows 1 to 333 of 1000.
-/// Their leaves, their rows' trees and the zero runs of every column's tree are then constants,
-/// for the encoder and for every node checking a sliver alike.
+/// 1000 shards whole rows of the expanded matrix are zero (a 100 B blob's rows 1 to 333 of 1000,
+/// and its columns 50 to 666 as well). Their leaves, their trees and the zero runs of every other
+/// tree are then constants, for the encoder and for every node checking a sliver alike.
 pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
     debug_assert_eq!(items.len(), item_len * out.len());
     let Some(first) = items.chunks_exact(item_len).position(|item| Repeats::applies(prefix, item)) else {
