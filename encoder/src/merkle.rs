@@ -109,7 +109,7 @@ pub(crate) fn hash_prefixed_items(prefix: u8, items: &[u8], item_len: usize, out
     // Inputs after the first repeat: repeats from the memo, the others gathered and hashed together.
     let mut gathered = Vec::new();
     let mut positions = Vec::new();
-    Repeats::with(|repeats| {
+    REPEATS.with_borrow_mut(|repeats| {
         for (position, (item, digest)) in
             items[first * item_len..].chunks_exact(item_len).zip(rest.iter_mut()).enumerate()
         {
@@ -158,10 +158,6 @@ impl Repeats {
             INNER_PREFIX => item.len() == 2 * DIGEST_LEN && item[..DIGEST_LEN] == item[DIGEST_LEN..],
             _ => false,
         }
-    }
-
-    fn with<R>(f: impl FnOnce(&mut Self) -> R) -> R {
-        REPEATS.with_borrow_mut(f)
     }
 
     /// The digest of `prefix ‖ item`, an input [`Repeats::applies`] to: from the memo, or hashed
@@ -594,6 +590,17 @@ mod tests {
                 }
                 assert_eq!(streaming.root(), root_of_leaf_hashes(&hashes), "run={run} n={n}");
             }
+        }
+    }
+
+    #[test]
+    fn zero_symbols_of_each_size_have_their_own_leaf_hash() {
+        // One after the other on one thread, nothing in between to push a size out of the memo.
+        for symbol_size in [2usize, 6, 2, 64, 6] {
+            let zeros = vec![0u8; 3 * symbol_size];
+            let mut hashes = [EMPTY; 3];
+            hash_leaves(&zeros, symbol_size, &mut hashes);
+            assert_eq!(hashes, [leaf_hash(&zeros[..symbol_size]); 3], "size {symbol_size}");
         }
     }
 
