@@ -17,8 +17,9 @@
 //! verification) whatever its size. So the scrub is paced two ways, whichever is slower
 //! ([`pause_after`]): by the bytes it reads ([`ScrubSettings::bytes_per_sec`]), which bounds its
 //! disk reads on large slivers, and by the time its steps take ([`ScrubSettings::busy_percent`]),
-//! which bounds its share of the machine on small ones. A node holding many small blobs would otherwise walk them flat out:
-//! ten nodes sharing two cores spent 15% of the machine scrubbing 2000 blobs of 100 bytes.
+//! which bounds its share of the machine on small ones. A node holding many small blobs would
+//! otherwise walk them flat out: ten nodes sharing two cores spent 15% of the machine scrubbing
+//! 2000 blobs of 100 bytes.
 //!
 //! And it gives way to the node's clients: while the API serves requests for data (an upload, a
 //! read, a sync page: [`crate::foreground`], within the last [`SERVING_WINDOW`]), each pause is
