@@ -272,3 +272,98 @@ fn recently_verified_metadata_keeps_the_newest_and_forgets_the_oldest() {
     recent.insert(metadata[5].clone());
     assert!(recent.get(metadata[1].blob_id()).is_some());
 }
+
+mod checkpoints_without_a_sync {
+    //! A checkpoint that only changes blobs is applied without a sync: a crash loses it, and what
+    //! came after it, back to the last sync, the follower's cursor with them, so that the follower
+    //! applies them again. Each test's child process applies checkpoints and aborts; the last sync
+    //! before the abort is what each test is about.
+    use floe_encoder::{BlobId, ShardIndex, bls::BlsSecretKey};
+    use floe_node::{
+        ChainView, Store,
+        chain_state::{CHECKPOINT_SYNC_INTERVAL, ChainChange, ChainState, Duty},
+        chain_view::{Committee, CommitteeMember},
+    };
+    use sui_sdk_types::Address;
+
+    use super::common;
+
+    fn committee(epoch: u32) -> Committee {
+        let member = CommitteeMember {
+            public_key: BlsSecretKey::from_seed(&[1; 32]).public_key(),
+            shards: (0..4).map(ShardIndex).collect(),
+            http_address: "http://127.0.0.1:1".into(),
+            network_key: None,
+        };
+        Committee::new(epoch, 4, vec![member]).unwrap()
+    }
+
+    fn registered(i: u8) -> ChainChange {
+        ChainChange::Registered {
+            blob_id: BlobId([i; 32]),
+            object_id: Address::new([i; 32]),
+            end_epoch: 9,
+            deletable: false,
+        }
+    }
+
+    fn known(state: &ChainState, i: u8) -> bool {
+        state.blob_info(&BlobId([i; 32])).is_some()
+    }
+
+    /// Runs `apply` on a fresh store in a child process that then aborts; returns the state as the
+    /// crash left it.
+    fn crash_after(test: &str, apply: impl FnOnce(&Store, &ChainState)) -> (tempfile::TempDir, Store, ChainState) {
+        if let Some(dir) = common::crash_dir() {
+            let store = Store::open(&dir).unwrap();
+            let state = ChainState::open(&store, committee(1)).unwrap();
+            apply(&store, &state);
+            common::crash();
+        }
+        let dir = common::crashed_child(&format!("checkpoints_without_a_sync::{test}"));
+        let store = Store::open(dir.path()).unwrap();
+        let state = ChainState::open(&store, committee(1)).unwrap();
+        (dir, store, state)
+    }
+
+    #[test]
+    fn a_stores_sync_makes_them_durable_and_those_after_it_are_lost() {
+        let (_dir, _store, state) =
+            crash_after("a_stores_sync_makes_them_durable_and_those_after_it_are_lost", |store, state| {
+                state.apply_checkpoint(0, &[registered(1)], &[]).unwrap();
+                state.apply_checkpoint(1, &[registered(2)], &[Duty::Recover(BlobId([2; 32]))]).unwrap();
+                store.persist().unwrap();
+                state.apply_checkpoint(2, &[registered(3)], &[Duty::Recover(BlobId([3; 32]))]).unwrap();
+            });
+        assert_eq!(state.next_checkpoint(), 2);
+        assert!(known(&state, 1) && known(&state, 2));
+        assert!(!known(&state, 3), "lost with its checkpoint");
+        assert_eq!(state.duties().unwrap(), vec![Duty::Recover(BlobId([2; 32]))], "blob 3's recovery was lost too");
+        // The follower goes on from there.
+        state.apply_checkpoint(2, &[registered(3)], &[]).unwrap();
+        assert!(known(&state, 3));
+    }
+
+    #[test]
+    fn a_committee_change_is_synced_at_once() {
+        let (_dir, _store, state) = crash_after("a_committee_change_is_synced_at_once", |_, state| {
+            state.apply_checkpoint(0, &[registered(1)], &[]).unwrap();
+            state.apply_checkpoint(1, &[ChainChange::CommitteeChanged(committee(2))], &[]).unwrap();
+            state.apply_checkpoint(2, &[registered(2)], &[]).unwrap();
+        });
+        assert_eq!((state.next_checkpoint(), state.current_epoch()), (2, 2));
+        assert!(known(&state, 1) && !known(&state, 2));
+    }
+
+    #[test]
+    fn a_checkpoint_is_synced_once_the_interval_has_passed() {
+        let (_dir, _store, state) = crash_after("a_checkpoint_is_synced_once_the_interval_has_passed", |_, state| {
+            state.apply_checkpoint(0, &[registered(1)], &[]).unwrap();
+            std::thread::sleep(CHECKPOINT_SYNC_INTERVAL);
+            state.apply_checkpoint(1, &[registered(2)], &[]).unwrap();
+            state.apply_checkpoint(2, &[registered(3)], &[]).unwrap();
+        });
+        assert_eq!(state.next_checkpoint(), 2);
+        assert!(known(&state, 1) && known(&state, 2) && !known(&state, 3));
+    }
+}
