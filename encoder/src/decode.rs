@@ -246,7 +246,7 @@ impl<'a> BlobDecoder<'a> {
         let missing: Vec<usize> = (0..n_systematic).filter(|i| !was_given[*i]).collect();
         // As many slivers at a time as one codec pass expands together (one when symbols are
         // large), so the re-derived slivers never take much more than one sliver's memory each.
-        let group = crate::code::Packing::new(symbol).per_chunk();
+        let group = crate::code::Packing::new(symbol).per_parity_call();
         let bad = missing
             .par_chunks(group)
             .filter_map(|indices| {

@@ -233,7 +233,7 @@ impl Shape {
                 }
             });
         }
-        code::release_code(columns, self.n, symbol);
+        code::release_codes(columns, self.n);
     }
 
     /// Bytes of parity one source row is extended by: `n - columns` symbols.
@@ -398,7 +398,7 @@ mod tests {
         let config = EncodingConfig::new(37).unwrap();
         let encoded = encode(&config, &[3u8; 54_321]).unwrap();
         let shape = Shape::new(&config, encoded.metadata.symbol_size(&config));
-        assert!(!code::is_pooled(shape.columns, shape.n, shape.symbol), "the rows' codec was freed");
+        assert!(!code::is_pooled(shape.columns, shape.n), "the rows' codec was freed");
     }
 
     #[test]

@@ -227,9 +227,9 @@ impl Sliver {
     }
 
     /// The hashes of `slivers`, in order, each as [`Sliver::hash`] gives it. Slivers of one axis
-    /// and symbol size are expanded several at a time where their symbols are small
-    /// ([`crate::code::Packing`]: at 1000 shards and 2-byte symbols one codec pass expands 32
-    /// slivers for the price of one), in parallel. Shapes must have been checked.
+    /// and symbol size are expanded several at a time where their symbols are up to 256 bytes
+    /// ([`crate::code::Packing`]: a codec pass over shards of about 512 bytes expands 256 slivers
+    /// of 2-byte symbols, or 8 of 48-byte ones), in parallel. Shapes must have been checked.
     ///
     /// The work runs on rayon's pool, one thread per core, and the caller waits: a storage node
     /// checks each upload request's batch on a thread of its own (tokio's blocking pool), and a
@@ -291,16 +291,17 @@ pub(crate) fn expansion_root(config: &EncodingConfig, axis: SliverType, symbol_s
     })
 }
 
-/// [`expansion_root`] of each of `datas` (slivers of `axis`), in order: a chunk's worth of small
-/// symbols' codewords per codec pass, the groups in parallel.
+/// [`expansion_root`] of each of `datas` (slivers of `axis`), in order: a packed codec pass's
+/// worth of codewords at a time ([`Packing::per_parity_call`]), the groups in parallel.
 pub(crate) fn expansion_roots<D: AsRef<[u8]> + Sync>(
     config: &EncodingConfig,
     axis: SliverType,
     symbol_size: usize,
     datas: &[D],
 ) -> Vec<Node> {
-    let group = Packing::new(symbol_size).per_chunk();
-    if group == 1 {
+    let group = Packing::new(symbol_size).per_parity_call();
+    // One sliver alone (a sliver uploaded by itself) is coded as it is, not packed into a wide shard.
+    if group == 1 || datas.len() == 1 {
         return datas.par_iter().map(|data| expansion_root(config, axis, symbol_size, data.as_ref())).collect();
     }
     let k = usize::from(config.sliver_symbols(axis));
