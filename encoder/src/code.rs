@@ -154,14 +154,17 @@ impl Code {
 /// work buffer (about `2n` shards) modest.
 const BATCH_SHARD_BYTES: usize = 16 * 1024;
 
-/// Target bytes of one shard of a batched parity call ([`parities_into`]). An encoding call has a
-/// fixed cost about that of one 64-byte chunk's transforms, so a lone codeword of symbols up to 64
-/// bytes pays twice for its chunk; at 512 bytes (8 chunks) that cost is spread thin, while the
-/// codec's work buffer (`n` shards) still fits in a core's cache at 1000 shards, which 2 KiB
-/// shards did not. Measured on reed-solomon-simd 3.1 at 1000 shards, per codeword, against one
-/// call each: 1.4-2.1x faster at 34-64-byte symbols, 1.2x at 66-96, 1.0-1.2x at 130-192 (copying
-/// into and out of the shard included); from 2 to 32 bytes, 1.1-1.3x over one chunk per call.
-/// Symbols that fill a shard alone (over 256 bytes) are coded one per call, with no copy.
+/// Target bytes of one shard of a batched parity call ([`parities_into`]) of symbols over 32
+/// bytes. An encoding call has a fixed cost about that of one 64-byte chunk's transforms, so a
+/// lone codeword of 34-64-byte symbols pays twice for its chunk; at 512 bytes (8 chunks) that
+/// cost is spread thin, while the codec's work buffer (`n` shards) still fits in a core's cache
+/// at 1000 shards, which 2 KiB shards did not. Measured on reed-solomon-simd 3.1 at 1000 shards,
+/// per codeword, against one call each: 1.4-2.1x faster at 34-64-byte symbols, 1.2x at 66-96,
+/// 1.0-1.2x at 130-256 (copying into and out of the shard included). Symbols that fill a shard
+/// alone (over 256 bytes) are coded one per call, with no copy. Symbols up to 32 bytes stay at
+/// one chunk per call: eight gained the encoder's long batches only 1.0-1.3x (their copies, a
+/// byte or a few at a time, cost more than the transforms), and would cost a node checking a
+/// few slivers eight chunks' work for what fits in one.
 const PARITY_SHARD_BYTES: usize = 512;
 
 /// How the symbols of several codewords sit side by side in one shard, so that one codec call
@@ -186,10 +189,11 @@ impl Packing {
         Self { symbol: symbol_size }
     }
 
-    /// Codewords coded together in one parity call ([`parities_into`]): a shard of about
-    /// [`PARITY_SHARD_BYTES`], or 1 for symbols too large to share one.
+    /// Codewords coded together in one parity call ([`parities_into`]) at most: a chunk's worth
+    /// of symbols up to 32 bytes, a shard of about [`PARITY_SHARD_BYTES`] of larger ones, 1 for
+    /// symbols too large to share one.
     pub(crate) const fn per_parity_call(&self) -> usize {
-        self.width_for(PARITY_SHARD_BYTES)
+        if self.symbol <= 32 { self.per_chunk() } else { self.width_for(PARITY_SHARD_BYTES) }
     }
 
     /// Codewords that share one 64-byte chunk; 1 for symbols that need a chunk or more.
@@ -251,8 +255,8 @@ pub(crate) fn batch_width(symbol_size: usize) -> usize {
 
 /// Writes the parity of each of `sources` (`k` symbols of `symbol_size` bytes each) into the
 /// matching entry of `parities` (`n - k` symbols). Symbols up to 256 bytes are packed
-/// ([`Packing`]) several codewords per codec call, a shard of about [`PARITY_SHARD_BYTES`]; the
-/// calls run in parallel. The code is linear, so a
+/// ([`Packing`]) several codewords per codec call ([`Packing::per_parity_call`], fewer if the
+/// batch is smaller); the calls run in parallel. The code is linear, so a
 /// zero source's parity is zero and takes no codec call: the zero-padded rows of a blob smaller
 /// than its matrix (see `merkle::hash_prefixed_items`), on the encoder and on every node checking
 /// one of their slivers.
@@ -272,7 +276,8 @@ where
         }
     }
     let packing = Packing::new(symbol_size);
-    let group = packing.per_parity_call();
+    // No wider than the batch: a node checking three slivers codes three codewords' chunks.
+    let group = packing.per_parity_call().min(coded.len()).max(1);
     coded.par_chunks_mut(group).for_each(|codewords| {
         if group == 1 {
             let (source, parity) = &mut codewords[0];

@@ -291,38 +291,45 @@ pub(crate) fn expansion_root(config: &EncodingConfig, axis: SliverType, symbol_s
     })
 }
 
-/// [`expansion_root`] of each of `datas` (slivers of `axis`), in order: a packed codec pass's
-/// worth of codewords at a time ([`Packing::per_parity_call`]), the groups in parallel.
+/// Slivers expanded together by [`expansion_roots`] at most, which bounds the parity it holds
+/// (64 slivers of 256-byte symbols at 1000 shards: 11 MiB). A node's batch of one blob's slivers
+/// is one pass up to this, coded in packed calls all of one width.
+const EXPANDED_AT_ONCE: usize = 64;
+
+/// [`expansion_root`] of each of `datas` (slivers of `axis`), in order: up to
+/// [`EXPANDED_AT_ONCE`] at a time, their parity in packed codec calls ([`code::parities_into`]),
+/// their trees in parallel.
 pub(crate) fn expansion_roots<D: AsRef<[u8]> + Sync>(
     config: &EncodingConfig,
     axis: SliverType,
     symbol_size: usize,
     datas: &[D],
 ) -> Vec<Node> {
-    let group = Packing::new(symbol_size).per_parity_call();
-    // One sliver alone (a sliver uploaded by itself) is coded as it is, not packed into a wide shard.
-    if group == 1 || datas.len() == 1 {
+    // One sliver alone (a sliver uploaded by itself) is coded as it is, not packed.
+    if Packing::new(symbol_size).per_parity_call() == 1 || datas.len() == 1 {
         return datas.par_iter().map(|data| expansion_root(config, axis, symbol_size, data.as_ref())).collect();
     }
     let k = usize::from(config.sliver_symbols(axis));
     let n = config.n_shards_usize();
-    datas
-        .par_chunks(group)
-        .flat_map_iter(|datas| {
-            let mut parities = vec![vec![0u8; (n - k) * symbol_size]; datas.len()];
-            code::parities_into(k, n, symbol_size, datas, &mut parities);
-            let mut leaves = vec![[0u8; 32]; n];
-            datas
-                .iter()
-                .zip(&parities)
-                .map(|(data, parity)| {
+    let mut roots = Vec::with_capacity(datas.len());
+    for datas in datas.chunks(EXPANDED_AT_ONCE) {
+        let mut parities = vec![vec![0u8; (n - k) * symbol_size]; datas.len()];
+        code::parities_into(k, n, symbol_size, datas, &mut parities);
+        let these: Vec<Node> = datas
+            .par_iter()
+            .zip(&parities)
+            .map_init(
+                || vec![[0u8; 32]; n],
+                |leaves, (data, parity)| {
                     merkle::hash_leaves(data.as_ref(), symbol_size, &mut leaves[..k]);
                     merkle::hash_leaves(parity, symbol_size, &mut leaves[k..]);
-                    merkle::root_of_leaf_hashes(&leaves)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+                    merkle::root_of_leaf_hashes(leaves)
+                },
+            )
+            .collect();
+        roots.extend(these);
+    }
+    roots
 }
 
 /// The wire form of a [`WireSliver`], without its axis; its data copied once, straight from the
@@ -417,9 +424,11 @@ mod tests {
 
     #[test]
     fn hashes_together_equal_hashes_one_at_a_time() {
-        // 100 B at 100 shards has 2-byte symbols (packed many to a chunk), 200 KB has 88-byte
-        // ones (a chunk and a tail each); both axes, out of order, all slivers of a blob.
-        for len in [100usize, 200_000] {
+        // 100 B at 100 shards has 2-byte symbols (packed many to a chunk), 100 KB 44-byte ones
+        // (8 codewords to a call), 200 KB 88-byte ones (a chunk and a tail each, 4 to a call);
+        // both axes, out of order, all slivers of a blob (more than one pass of
+        // EXPANDED_AT_ONCE), then batches smaller than a packed call.
+        for len in [100usize, 100_000, 200_000] {
             let config = EncodingConfig::new(100).unwrap();
             let blob: Vec<u8> = (0..len).map(|i| (i * 7 + 3) as u8).collect();
             let encoded = crate::encode(&config, &blob).unwrap();
@@ -427,6 +436,9 @@ mod tests {
                 encoded.pairs.iter().rev().flat_map(|pair| [&pair.secondary, &pair.primary]).collect();
             let one_at_a_time: Vec<Node> = slivers.iter().map(|sliver| sliver.hash(&config)).collect();
             assert_eq!(Sliver::hashes(&config, &slivers), one_at_a_time, "blob of {len} bytes");
+            for few in [2, 3, 5] {
+                assert_eq!(Sliver::hashes(&config, &slivers[..few]), one_at_a_time[..few], "{few} of {len} bytes");
+            }
         }
     }
 
