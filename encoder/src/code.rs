@@ -159,12 +159,13 @@ const BATCH_SHARD_BYTES: usize = 16 * 1024;
 /// lone codeword of 34-64-byte symbols pays twice for its chunk; at 512 bytes (8 chunks) that
 /// cost is spread thin, while the codec's work buffer (`n` shards) still fits in a core's cache
 /// at 1000 shards, which 2 KiB shards did not. Measured on reed-solomon-simd 3.1 at 1000 shards,
-/// per codeword, against one call each: 1.4-2.1x faster at 34-64-byte symbols, 1.2x at 66-96,
-/// 1.0-1.2x at 130-256 (copying into and out of the shard included). Symbols that fill a shard
-/// alone (over 256 bytes) are coded one per call, with no copy. Symbols up to 32 bytes stay at
-/// one chunk per call: eight gained the encoder's long batches only 1.0-1.3x (their copies, a
-/// byte or a few at a time, cost more than the transforms), and would cost a node checking a
-/// few slivers eight chunks' work for what fits in one.
+/// per codeword, against one call each: 1.5-2.1x faster at 34-62-byte symbols, 1.1-1.2x at
+/// 64-96, 1.0-1.3x at 130-256 (copying into and out of the shard included). Symbols that fill a
+/// shard alone (over 256 bytes) are coded one per call, with no copy. Symbols up to 32 bytes stay
+/// at one chunk per call: eight gained 0.9-1.2x up to 8 bytes, where the copies (a byte or a few
+/// at a time) cost more than the transforms, and the encoder's steps hold at most 64 codewords,
+/// which at 2-byte symbols would be one call per step, on one core. At 16 and 32 bytes eight
+/// chunks gained 1.2-1.5x, not taken yet.
 const PARITY_SHARD_BYTES: usize = 512;
 
 /// How the symbols of several codewords sit side by side in one shard, so that one codec call
