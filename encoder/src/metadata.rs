@@ -219,6 +219,31 @@ impl BlobMetadata {
 
     /// Checks the metadata against the committee size and the expected blob id.
     pub fn verify(self, config: &EncodingConfig, blob_id: &BlobId) -> Result<VerifiedBlobMetadata, MetadataError> {
+        self.check_committee(config)?;
+        let computed = self.compute_blob_id();
+        if computed != *blob_id {
+            return Err(MetadataError::BlobIdMismatch { expected: *blob_id, computed });
+        }
+        Ok(VerifiedBlobMetadata { blob_id: computed, metadata: self })
+    }
+
+    /// [`Self::verify`] of metadata that was verified against `blob_id` once and is known to be
+    /// the same bytes since: a storage node's own record of it, sealed with a checksum of the
+    /// blob id and the bytes when it was stored. Only the committee's checks run again; the root
+    /// hash, which costs two hashes per shard (at 1000 shards more than checking a small sliver,
+    /// and a shard sync checks one sliver of every blob), is not recomputed. Anything not known
+    /// to be intact since its verification must go through [`Self::verify`].
+    pub fn verified_before(
+        self,
+        config: &EncodingConfig,
+        blob_id: &BlobId,
+    ) -> Result<VerifiedBlobMetadata, MetadataError> {
+        self.check_committee(config)?;
+        Ok(VerifiedBlobMetadata { blob_id: *blob_id, metadata: self })
+    }
+
+    /// What a committee of `config`'s size accepts: one hash per shard, a length it can encode.
+    fn check_committee(&self, config: &EncodingConfig) -> Result<(), MetadataError> {
         if self.hashes.len() != config.n_shards_usize() {
             return Err(MetadataError::WrongHashCount { actual: self.hashes.len(), expected: config.n_shards_usize() });
         }
@@ -228,11 +253,7 @@ impl BlobMetadata {
                 max_blob_size: config.max_blob_size(),
             });
         }
-        let computed = self.compute_blob_id();
-        if computed != *blob_id {
-            return Err(MetadataError::BlobIdMismatch { expected: *blob_id, computed });
-        }
-        Ok(VerifiedBlobMetadata { blob_id: computed, metadata: self })
+        Ok(())
     }
 }
 
@@ -464,5 +485,28 @@ mod tests {
 
         assert!(matches!(BlobMetadata::from_bcs(&[1, 2, 3]), Err(MetadataError::Malformed(_))));
         assert!(good.verify(&config, &id).is_ok());
+    }
+
+    #[test]
+    fn metadata_verified_before_is_checked_against_the_committee_only() {
+        let config = EncodingConfig::new(7).unwrap();
+        let encoded = encode(&config, b"payload").unwrap();
+        let id = *encoded.metadata.blob_id();
+        let good = encoded.metadata.metadata().clone();
+        assert_eq!(good.clone().verified_before(&config, &id).unwrap(), encoded.metadata);
+
+        // The committee's checks still run: another committee size, a length it cannot encode.
+        let other = EncodingConfig::new(10).unwrap();
+        assert_eq!(
+            good.clone().verified_before(&other, &id),
+            Err(MetadataError::WrongHashCount { actual: 7, expected: 10 })
+        );
+        let huge = BlobMetadata::new(EncodingType::RS2, u64::MAX, good.hashes().to_vec());
+        assert!(matches!(huge.verified_before(&config, &id), Err(MetadataError::LengthTooLarge { .. })));
+        // The root hash does not: that is what the caller's record vouches for.
+        let mut hashes = good.hashes().to_vec();
+        hashes[3].secondary_hash = Node::Digest([0xee; 32]);
+        let tampered = BlobMetadata::new(EncodingType::RS2, 7, hashes);
+        assert!(tampered.verified_before(&config, &id).is_ok());
     }
 }

@@ -77,6 +77,7 @@ pub mod runner;
 pub mod scrub;
 pub mod shard_sync;
 pub mod store;
+pub mod stored_metadata;
 pub mod stored_sliver;
 #[cfg(feature = "test-utils")]
 pub mod test_chain;

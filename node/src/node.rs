@@ -33,7 +33,7 @@ use crate::{
     pending::{PendingLimits, PendingUploads},
     recent_metadata::RecentMetadata,
     store::{Commit, Store, StoreError},
-    stored_sliver,
+    stored_metadata, stored_sliver,
     upload_activity::UploadActivity,
 };
 
@@ -278,17 +278,18 @@ impl StorageNode {
         Ok(metadata)
     }
 
-    /// The stored metadata, re-verified against its blob id (the disk is not trusted blindly):
-    /// metadata that does not decode or verify any more is set aside like a damaged sliver and
-    /// reads as not stored.
+    /// The stored metadata, verified: its record's digest (of the blob id and the bytes, written
+    /// when the metadata was verified and stored) and the committee's checks
+    /// ([`stored_metadata::open`]; the disk is not trusted blindly). A record that fails them is
+    /// set aside like a damaged sliver and reads as not stored.
     pub fn metadata(&self, blob_id: &BlobId) -> Result<VerifiedBlobMetadata, NodeError> {
         let (_, config) = self.committee();
         let not_stored = || NodeError::NotStored { what: "metadata".into(), blob_id: *blob_id };
-        let bytes = self.store.metadata_bytes(blob_id)?.ok_or_else(not_stored)?;
-        match BlobMetadata::from_bcs(&bytes).and_then(|metadata| metadata.verify(&config, blob_id)) {
+        let record = self.store.metadata_record(blob_id)?.ok_or_else(not_stored)?;
+        match stored_metadata::open(&config, blob_id, &record) {
             Ok(verified) => Ok(verified),
             Err(reason) => {
-                if self.store.remove_damaged_metadata(blob_id, &bytes)? {
+                if self.store.remove_damaged_metadata(blob_id, &record)? {
                     tracing::warn!(%blob_id, %reason, "damaged metadata removed; it is repaired by recovery");
                     self.integrity.found_damage(*blob_id, None);
                 }

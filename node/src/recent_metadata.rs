@@ -1,10 +1,11 @@
 //! The metadata of the blobs being uploaded, kept verified in memory.
 //!
 //! Every sliver a node stores is checked against its blob's metadata, and the metadata read from
-//! disk is verified against the blob id before it is trusted (two hashes per shard: at 1000
-//! shards about a millisecond, more than checking a small sliver). A node taking the ten or
-//! twenty slivers of a blob would verify the same metadata that many times; here it keeps the
-//! last few verified ones. Metadata verified against a blob id cannot go stale (the blob id
+//! disk is checked before it is trusted: its record's digest and the committee's checks
+//! ([`crate::stored_metadata`]; before records were sealed, its root hash was computed again, two
+//! hashes per shard, at 1000 shards more than checking a small sliver). A node taking the ten or
+//! twenty slivers of a blob would read, decode and check the same metadata (64 KiB at 1000
+//! shards) that many times; here it keeps the last few verified ones. Metadata verified against a blob id cannot go stale (the blob id
 //! commits to it), so an entry is never wrong, only evicted.
 
 use std::sync::{Arc, Mutex};

@@ -71,10 +71,11 @@ fn sealed(mut record: Vec<u8>) -> Vec<u8> {
 }
 
 /// The digest of a sliver's BCS given in pieces (as [`Sliver::wire_parts`] gives it): the same
-/// as [`seal`] writes in front of the BCS whole, without joining the pieces first.
-pub(crate) fn digest_of_parts(parts: &[bytes::Bytes]) -> [u8; DIGEST_LEN] {
+/// as [`seal`] writes in front of the BCS whole, without joining the pieces first. (A metadata
+/// record's digest is this one's too, over the blob id and the BCS: [`crate::stored_metadata`].)
+pub(crate) fn digest_of_parts<P: AsRef<[u8]>>(parts: &[P]) -> [u8; DIGEST_LEN] {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    parts.iter().for_each(|part| hasher.update(part));
+    parts.iter().for_each(|part| hasher.update(part.as_ref()));
     hasher.digest128().to_le_bytes()
 }
 

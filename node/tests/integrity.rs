@@ -355,6 +355,70 @@ fn records_with_a_blake2b_digest_are_converted_and_damage_survives_the_conversio
     assert!(store.sliver(floe_encoder::ShardIndex(3), SliverType::Primary, &blob_id).unwrap().is_some());
 }
 
+/// A store of format 3 kept metadata as bare BCS. Opened, its records are sealed with a digest
+/// (which later reads check instead of the root hash) once each is found to derive its blob id:
+/// one that does not (damaged before the conversion) is not vouched for and still reads as
+/// damage, and the store records format 4, which a node of format 3 refuses.
+#[test]
+fn bare_metadata_records_are_sealed_when_they_verify_and_damage_survives_the_conversion() {
+    use floe_encoder::{EncodingConfig, bls::BlsSecretKey, encode};
+    use floe_node::{StorageNode, error::NodeError, test_chain::TestChain};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = EncodingConfig::new(10).unwrap();
+    let intact = encode(&config, b"metadata written by a node of store format 3").unwrap();
+    let damaged = encode(&config, b"metadata damaged on that node's disk").unwrap();
+    let (intact_id, damaged_id) = (*intact.metadata.blob_id(), *damaged.metadata.blob_id());
+    let mut damaged_bcs = damaged.metadata.metadata().to_bcs();
+    let at = damaged_bcs.len() - 7;
+    damaged_bcs[at] ^= 0x40;
+    drop(Store::open(dir.path()).unwrap());
+    {
+        let db = redb::Database::create(dir.path().join(DATABASE_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        let mut metadata = txn.open_table(redb::TableDefinition::<&[u8], &[u8]>::new("metadata")).unwrap();
+        metadata.insert(intact_id.0.as_slice(), intact.metadata.metadata().to_bcs().as_slice()).unwrap();
+        metadata.insert(damaged_id.0.as_slice(), damaged_bcs.as_slice()).unwrap();
+        drop(metadata);
+        txn.open_table(redb::TableDefinition::<&str, u32>::new("store-format"))
+            .unwrap()
+            .insert("sliver-records", 3)
+            .unwrap();
+        txn.commit().unwrap();
+    }
+
+    let key = BlsSecretKey::from_seed(&[6; 32]);
+    let chain = TestChain::holding_first(1, 10, 4, &key);
+    let node = StorageNode::new(chain.state(), Store::open(dir.path()).unwrap(), key);
+    assert_eq!(node.metadata(&intact_id).unwrap(), intact.metadata);
+    assert!(
+        matches!(node.metadata(&damaged_id), Err(NodeError::NotStored { .. })),
+        "damage found before the conversion is still found"
+    );
+    assert!(!node.store().has_metadata(&damaged_id).unwrap(), "set aside, for recovery to repair");
+    assert_eq!(node.health().integrity.corrupt_found, 1);
+    drop(node);
+
+    let db = redb::Database::create(dir.path().join(DATABASE_FILE)).unwrap();
+    let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
+    let format = txn
+        .open_table(redb::TableDefinition::<&str, u32>::new("store-format"))
+        .unwrap()
+        .get("sliver-records")
+        .unwrap()
+        .map(|value| value.value());
+    assert_eq!(format, Some(4));
+    let record = txn
+        .open_table(redb::TableDefinition::<&[u8], &[u8]>::new("metadata"))
+        .unwrap()
+        .get(intact_id.0.as_slice())
+        .unwrap()
+        .unwrap()
+        .value()
+        .to_vec();
+    assert_eq!(record, floe_node::stored_metadata::seal(&intact_id, intact.metadata.metadata()));
+}
+
 #[tokio::test]
 async fn a_damaged_sliver_answers_its_challenge_sample_as_missing_and_is_set_aside() {
     let mut cluster = cluster(&[4, 3, 3]).await;

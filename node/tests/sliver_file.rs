@@ -218,7 +218,7 @@ fn a_store_of_the_previous_format_opens_with_its_rows_as_they_are() {
     let db = redb::Database::create(dir.path().join(DATABASE_FILE)).unwrap();
     let txn = redb::ReadableDatabase::begin_read(&db).unwrap();
     let recorded = txn.open_table(format).unwrap().get("sliver-records").unwrap().map(|value| value.value());
-    assert_eq!(recorded, Some(3), "recorded as this node's format, which an older node refuses");
+    assert_eq!(recorded, Some(4), "recorded as this node's format, which an older node refuses");
 }
 
 /// A reader racing stores and removals of the same sliver sees it or sees it absent, never

@@ -1,13 +1,13 @@
 //! What the store keeps once per blob rather than per shard: its metadata (verified by whoever
-//! stored it), its chain state as the node last saw it ([`BlobInfo`]), and an inconsistency proof
+//! stored it, and sealed with a digest: [`crate::stored_metadata`]), its chain state as the node last saw it ([`BlobInfo`]), and an inconsistency proof
 //! found while recovering it. Deleting a blob's data removes its metadata and its slivers in every
 //! shard, and keeps its chain state.
 
 use floe_encoder::{BlobId, inconsistency::InconsistencyProof, metadata::BlobMetadata};
 use redb::{Durability, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
-use super::{Commit, Store, StoreError, sliver_file::Location, slivers::SHARD_TABLE_PREFIX};
-use crate::blob_info::BlobInfo;
+use super::{Commit, Store, StoreError, Undecodable, sliver_file::Location, slivers::SHARD_TABLE_PREFIX};
+use crate::{blob_info::BlobInfo, stored_metadata};
 
 pub(super) const METADATA: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("metadata");
 pub(super) const BLOB_INFO: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("blob-info");
@@ -29,7 +29,7 @@ impl Store {
         metadata: &BlobMetadata,
         commit: Commit,
     ) -> Result<bool, StoreError> {
-        self.insert_new(METADATA, blob_id, &metadata.to_bcs(), commit)
+        self.insert_new(METADATA, blob_id, &stored_metadata::seal(blob_id, metadata), commit)
     }
 
     /// Records the chain's state of `blob_id` (as [`Self::put_blob_info`]) and stores its metadata
@@ -45,15 +45,15 @@ impl Store {
         self.put_blob_data(blob_id, Some((info, metadata)), &[], commit).map(|(inserted, _)| inserted)
     }
 
-    /// The stored metadata of `blob_id` (as stored: the caller re-verifies if it must).
+    /// The stored metadata of `blob_id`, its record's digest checked (not the committee's checks:
+    /// `StorageNode::metadata` verifies what it serves and checks against).
     pub fn metadata(&self, blob_id: &BlobId) -> Result<Option<BlobMetadata>, StoreError> {
+        let corrupt =
+            |reason: Undecodable| StoreError::Corrupt { what: "metadata", blob_id: *blob_id, reason: Box::new(reason) };
         self.get(METADATA, blob_id)?
-            .map(|bytes| {
-                BlobMetadata::from_bcs(&bytes).map_err(|error| StoreError::Corrupt {
-                    what: "metadata",
-                    blob_id: *blob_id,
-                    reason: Box::new(error.into()),
-                })
+            .map(|record| {
+                let bcs = stored_metadata::checked_bcs(blob_id, &record).map_err(|damage| corrupt(damage.into()))?;
+                BlobMetadata::from_bcs(bcs).map_err(|error| corrupt(error.into()))
             })
             .transpose()
     }
@@ -63,12 +63,14 @@ impl Store {
         self.contains(METADATA, blob_id)
     }
 
-    /// The stored metadata bytes of `blob_id`, as they are on disk.
-    pub fn metadata_bytes(&self, blob_id: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
+    /// The stored metadata record of `blob_id` as it is on disk (digest, then BCS:
+    /// [`stored_metadata::open`] reads it).
+    pub fn metadata_record(&self, blob_id: &BlobId) -> Result<Option<Vec<u8>>, StoreError> {
         self.get(METADATA, blob_id)
     }
 
-    /// Removes the stored metadata of `blob_id` if it still is `damaged` (bytes as read before).
+    /// Removes the stored metadata of `blob_id` if it still is `damaged` (the record as read
+    /// before).
     pub fn remove_damaged_metadata(&self, blob_id: &BlobId, damaged: &[u8]) -> Result<bool, StoreError> {
         let txn = self.db.begin_write()?;
         let removed = {
@@ -190,7 +192,7 @@ pub(super) fn insert_blob_info_and_metadata(
     let mut table = txn.open_table(METADATA)?;
     let present = table.get(key)?.is_some();
     if !present {
-        table.insert(key, metadata.to_bcs().as_slice())?;
+        table.insert(key, stored_metadata::seal(blob_id, metadata).as_slice())?;
     }
     Ok(!present)
 }

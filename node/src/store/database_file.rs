@@ -12,24 +12,30 @@ use std::{
 
 use redb::{Database, ReadableTable, TableDefinition, TableHandle};
 
-use super::{StoreError, StoreSettings, slivers::parse_shard_table};
-use crate::stored_sliver;
+use floe_encoder::BlobId;
+
+use super::{StoreError, StoreSettings, blob_records::METADATA, slivers::parse_shard_table};
+use crate::{stored_metadata, stored_sliver};
 
 /// The database file inside the node's storage directory.
 pub const DATABASE_FILE: &str = "node.redb";
 
-/// The store's format: key [`SLIVER_FORMAT_KEY`], value the format of the sliver records. None
-/// recorded: bare BCS (the first stores); [`SLIVER_FORMAT_BLAKE2B`]: a BLAKE2b-256 digest in front;
-/// [`SLIVER_FORMAT_XXH3`]: the XXH3-128 digest of [`stored_sliver`]; [`SLIVER_FORMAT_FILE`]: the
-/// same records, the large ones in the sliver file and their rows pointing there, written now.
-/// A store of an earlier format is converted when it is opened (from format 2 there is nothing to
-/// convert: its rows all hold their records, as small ones still do); a node that knows only an
-/// earlier format refuses a store of a later one rather than misread its rows.
+/// The store's format: key [`SLIVER_FORMAT_KEY`] (named when it described the sliver records
+/// alone), value the format of the records. None recorded: bare BCS (the first stores);
+/// [`SLIVER_FORMAT_BLAKE2B`]: a BLAKE2b-256 digest in front of each sliver; [`SLIVER_FORMAT_XXH3`]:
+/// the XXH3-128 digest of [`stored_sliver`]; [`SLIVER_FORMAT_FILE`]: the same records, the large
+/// ones in the sliver file and their rows pointing there; [`METADATA_FORMAT_SEALED`]: the same,
+/// and the metadata records sealed with a digest too ([`stored_metadata`]), written now. A store
+/// of an earlier format is converted when it is opened (from format 2 the sliver records need
+/// nothing: their rows all hold their records, as small ones still do); a node that knows only
+/// an earlier format refuses a store of a later one rather than misread its rows (a node of
+/// format 3 would take every sealed metadata record for damage).
 const STORE_FORMAT: TableDefinition<'static, &str, u32> = TableDefinition::new("store-format");
 const SLIVER_FORMAT_KEY: &str = "sliver-records";
 const SLIVER_FORMAT_BLAKE2B: u32 = 1;
 const SLIVER_FORMAT_XXH3: u32 = 2;
 const SLIVER_FORMAT_FILE: u32 = 3;
+const METADATA_FORMAT_SEALED: u32 = 4;
 
 /// What to do about a database file that cannot be opened.
 pub(super) const MOVE_ASIDE: &str = "move it aside (or delete it) to start the node empty (the sliver file beside it \
@@ -91,24 +97,44 @@ pub(super) fn open_database(path: &Path, settings: &StoreSettings) -> Result<Ope
     }
 }
 
-/// Converts a store whose sliver records are of an earlier format, once: the format table records
-/// that it was done.
+/// Converts a store whose records are of an earlier format, once: the format table records that
+/// it was done.
 pub(super) fn update_format(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
     let format = txn.open_table(STORE_FORMAT)?.get(SLIVER_FORMAT_KEY)?.map(|value| value.value());
-    let converted = match format {
-        Some(SLIVER_FORMAT_FILE) => return Ok(()),
-        Some(SLIVER_FORMAT_XXH3) => 0,
+    let slivers = match format {
+        Some(METADATA_FORMAT_SEALED) => return Ok(()),
+        Some(SLIVER_FORMAT_FILE | SLIVER_FORMAT_XXH3) => 0,
         // Written before records had a digest; those slivers were verified when stored, and the
         // scrub checks them against their metadata again.
         None => convert_records(txn, stored_sliver::seal_bcs)?,
         Some(SLIVER_FORMAT_BLAKE2B) => convert_records(txn, stored_sliver::reseal_blake2b)?,
-        Some(unknown) => return Err(StoreError::UnknownFormat { format: unknown, known: SLIVER_FORMAT_FILE }),
+        Some(unknown) => return Err(StoreError::UnknownFormat { format: unknown, known: METADATA_FORMAT_SEALED }),
     };
-    if converted > 0 {
-        tracing::info!(slivers = converted, from_format = format.unwrap_or(0), "stored sliver records converted");
+    let metadata = seal_metadata_records(txn)?;
+    if slivers + metadata > 0 {
+        tracing::info!(slivers, metadata, from_format = format.unwrap_or(0), "stored records converted");
     }
-    txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, SLIVER_FORMAT_FILE)?;
+    txn.open_table(STORE_FORMAT)?.insert(SLIVER_FORMAT_KEY, METADATA_FORMAT_SEALED)?;
     Ok(())
+}
+
+/// Seals every metadata record (bare BCS before format 4) with its digest, once the metadata is
+/// found to derive its blob id again: the seal vouches for that from then on
+/// ([`stored_metadata::seal_bare`]); returns how many there were. At 1000 shards this verifies
+/// about two thousand hashes' worth per blob, once.
+fn seal_metadata_records(txn: &redb::WriteTransaction) -> Result<usize, StoreError> {
+    let mut table = txn.open_table(METADATA)?;
+    let mut records = Vec::new();
+    for entry in table.iter()? {
+        let (key, value) = entry?;
+        // A key that is no blob id was not written by a node: left as it is, it reads as damage.
+        let Ok(id) = <[u8; 32]>::try_from(key.value()) else { continue };
+        records.push((id, stored_metadata::seal_bare(&BlobId(id), value.value())));
+    }
+    for (id, record) in &records {
+        table.insert(id.as_slice(), record.as_slice())?;
+    }
+    Ok(records.len())
 }
 
 /// Rewrites every sliver record with `convert`; returns how many there were.

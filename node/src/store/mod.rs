@@ -192,6 +192,9 @@ pub enum Undecodable {
     /// Metadata that no longer decodes.
     #[error(transparent)]
     Metadata(#[from] MetadataError),
+    /// A metadata record whose digest no longer holds.
+    #[error(transparent)]
+    MetadataRecord(#[from] crate::stored_metadata::Damage),
     /// A sliver that no longer has its shape.
     #[error(transparent)]
     Sliver(#[from] SliverError),

@@ -163,7 +163,8 @@ impl Store {
             let mut stored_metadata = txn.open_table(METADATA)?;
             for (blob_id, metadata) in metadata {
                 if stored_metadata.get(blob_id.0.as_slice())?.is_none() {
-                    stored_metadata.insert(blob_id.0.as_slice(), metadata.to_bcs().as_slice())?;
+                    stored_metadata
+                        .insert(blob_id.0.as_slice(), crate::stored_metadata::seal(blob_id, metadata).as_slice())?;
                 }
             }
             let name = shard_table_name(shard, axis);
