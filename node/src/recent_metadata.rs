@@ -5,8 +5,8 @@
 //! ([`crate::stored_metadata`]; before records were sealed, its root hash was computed again, two
 //! hashes per shard, at 1000 shards more than checking a small sliver). A node taking the ten or
 //! twenty slivers of a blob would read, decode and check the same metadata (64 KiB at 1000
-//! shards) that many times; here it keeps the last few verified ones. Metadata verified against a blob id cannot go stale (the blob id
-//! commits to it), so an entry is never wrong, only evicted.
+//! shards) that many times; here it keeps the last few verified ones. Metadata verified against a
+//! blob id cannot go stale (the blob id commits to it), so an entry is never wrong, only evicted.
 
 use std::sync::{Arc, Mutex};
 

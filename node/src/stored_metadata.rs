@@ -24,9 +24,11 @@
 //! Why: a node reads a blob's stored metadata for every sliver it checks that is not of a blob
 //! it has just verified (`crate::recent_metadata`), and a shard sync checks one sliver of every
 //! blob per shard and axis. Verified again from scratch, the metadata of a blob at 1000 shards
-//! cost two thousand hashes, about what checking the small sliver itself cost: a migration at
-//! 1000 shards (`cargo bench -p floe-node --bench shard_sync` with `FLOE_BENCH_SHARDS=1000`) moved
-//! 4700-5700 slivers a second with it and over 8000 without. As for slivers
+//! cost two thousand hashes, about what checking the small sliver itself cost: the migration of
+//! 334 of 1000 shards with 256 blobs of 1 MiB stored (`FLOE_BENCH_SHARDS=1000 FLOE_BENCH_BLOB_MIB=1
+//! FLOE_BENCH_STORED_MIB=256 cargo bench --profile dev -p floe-node --bench shard_sync`) moved
+//! 5646-6101 slivers a second with it and 8951-9173 with the digest (docs/performance.md, "Stored
+//! metadata sealed, not verified again"). As for slivers
 //! ([`crate::stored_sliver`]), the digest guards against the disk, not an adversary who can write
 //! the node's files. Records of stores before format 4 were bare BCS; they are verified against
 //! their blob ids and sealed when the store is opened (`store::database_file`).

@@ -1,6 +1,6 @@
 //! What the store keeps once per blob rather than per shard: its metadata (verified by whoever
-//! stored it, and sealed with a digest: [`crate::stored_metadata`]), its chain state as the node last saw it ([`BlobInfo`]), and an inconsistency proof
-//! found while recovering it. Deleting a blob's data removes its metadata and its slivers in every
+//! stored it, and sealed with a digest: [`crate::stored_metadata`]), its chain state as the node
+//! last saw it ([`BlobInfo`]), and an inconsistency proof found while recovering it. Deleting a blob's data removes its metadata and its slivers in every
 //! shard, and keeps its chain state.
 
 use floe_encoder::{BlobId, inconsistency::InconsistencyProof, metadata::BlobMetadata};

@@ -127,7 +127,7 @@ fn seal_metadata_records(txn: &redb::WriteTransaction) -> Result<usize, StoreErr
     let mut records = Vec::new();
     for entry in table.iter()? {
         let (key, value) = entry?;
-        // A key that is no blob id was not written by a node: left as it is, it reads as damage.
+        // A key that is no blob id was not written by a node, and no read looks it up: left alone.
         let Ok(id) = <[u8; 32]>::try_from(key.value()) else { continue };
         records.push((id, stored_metadata::seal_bare(&BlobId(id), value.value())));
     }

@@ -13,7 +13,7 @@ use super::{
     sliver_file::{Location, record_len},
     slivers::parse_shard_table,
 };
-use crate::stored_sliver::Damage;
+use crate::{stored_metadata, stored_sliver::Damage};
 
 /// Shard sync progress: key BCS `(epoch, shard, axis)`, value the next blob id to ask for, or
 /// empty once the axis is synced.
@@ -160,11 +160,10 @@ impl Store {
         let mut inserted = Vec::new();
         let mut appends = self.file.appends();
         {
-            let mut stored_metadata = txn.open_table(METADATA)?;
+            let mut metadata_table = txn.open_table(METADATA)?;
             for (blob_id, metadata) in metadata {
-                if stored_metadata.get(blob_id.0.as_slice())?.is_none() {
-                    stored_metadata
-                        .insert(blob_id.0.as_slice(), crate::stored_metadata::seal(blob_id, metadata).as_slice())?;
+                if metadata_table.get(blob_id.0.as_slice())?.is_none() {
+                    metadata_table.insert(blob_id.0.as_slice(), stored_metadata::seal(blob_id, metadata).as_slice())?;
                 }
             }
             let name = shard_table_name(shard, axis);
