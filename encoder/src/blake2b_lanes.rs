@@ -1,33 +1,32 @@
-//! BLAKE2b-256 of eight equal-length inputs at once, one input in each 64-bit lane of an AVX-512
-//! register.
+//! BLAKE2b-256 of many equal-length inputs at once, one input in each 64-bit lane of a SIMD
+//! register: eight with AVX-512 ([`avx512`]), four with AVX2 ([`avx2`]).
 //!
 //! Encoding and checking slivers is mostly hashing: every symbol of the expanded matrix is a Merkle
 //! leaf, and at small symbol sizes each leaf is a single BLAKE2b block. blake2b_simd hashes four
-//! inputs per pass with AVX2, which has no 64-bit rotate (BLAKE2b rotates every word four times per
-//! mixing step, and AVX2 spends a shuffle or three instructions on each). AVX-512 has twice the
-//! lanes and a one-instruction rotate, so eight inputs cost about what four do with AVX2; no
-//! maintained crate offers it, hence this kernel. It serves only the case the encoder has, many
-//! inputs of one length (`merkle::hash_prefixed_items`); everything else stays with blake2b_simd,
-//! which the tests hold this kernel to, byte for byte.
+//! inputs per pass with AVX2, but sets up, pads and finalizes each input as a hash of its own, and
+//! has no AVX-512 at all; no maintained crate offers either kernel, hence these. They serve only
+//! the case the encoder has, many inputs of one length (`merkle::hash_prefixed_items`); everything
+//! else stays with blake2b_simd, which the tests hold both kernels to, byte for byte.
 //!
-//! The kernel reads its inputs from a staging buffer where each input starts on its own
+//! The kernels read their inputs from a staging buffer where each input starts on its own
 //! `stride`-byte slot and is followed by zeros to the end of the slot, so every block, the last one
 //! included, is a whole 128-byte load and no lane needs a tail of its own.
 
-use core::arch::x86_64::{
-    __m512i, _mm512_add_epi64, _mm512_i64gather_epi64, _mm512_ror_epi64, _mm512_set_epi64, _mm512_set1_epi64,
-    _mm512_storeu_si512, _mm512_xor_si512,
-};
+mod avx2;
+mod avx512;
+
+pub(crate) use avx2::Avx2;
+pub(crate) use avx512::Avx512;
 
 use crate::config::DIGEST_LEN;
 
-/// Inputs hashed per pass.
-pub(crate) const LANES: usize = 8;
+/// The most inputs a kernel hashes per pass.
+pub(crate) const MAX_LANES: usize = avx512::LANES;
 /// BLAKE2b's block size in bytes.
 pub(crate) const BLOCK: usize = 128;
 
 /// BLAKE2b's initialisation vector (SHA-512's).
-const IV: [u64; 8] = [
+pub(super) const IV: [u64; 8] = [
     0x6a09_e667_f3bc_c908,
     0xbb67_ae85_84ca_a73b,
     0x3c6e_f372_fe94_f82b,
@@ -40,10 +39,10 @@ const IV: [u64; 8] = [
 
 /// The parameter block's first word for an unkeyed 32-byte digest: digest length 32, key length
 /// 0, fanout 1, depth 1 (RFC 7693, section 2.5).
-const PARAMS_WORD0: u64 = 0x0101_0000 | DIGEST_LEN as u64;
+pub(super) const PARAMS_WORD0: u64 = 0x0101_0000 | DIGEST_LEN as u64;
 
 /// The message word schedule of each of the twelve rounds (rounds 10 and 11 repeat 0 and 1).
-const SIGMA: [[usize; 16]; 12] = [
+pub(super) const SIGMA: [[usize; 16]; 12] = [
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
     [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
     [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
@@ -58,116 +57,47 @@ const SIGMA: [[usize; 16]; 12] = [
     [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
 ];
 
-/// Proof that the processor has AVX-512F: the only way to reach the kernel.
+/// The slot size for inputs of `len` bytes: whole blocks, at least one (an empty input is one
+/// block of zeros).
+pub(crate) const fn stride(len: usize) -> usize {
+    if len == 0 { BLOCK } else { len.div_ceil(BLOCK) * BLOCK }
+}
+
+/// The kernel that hashes inputs of one length on this processor.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Avx512(());
-
-impl Avx512 {
-    /// `Some` when this processor can run the kernel (the answer is cached by the standard
-    /// library after the first call).
-    pub(crate) fn detect() -> Option<Self> {
-        std::arch::is_x86_feature_detected!("avx512f").then_some(Self(()))
-    }
-
-    /// The slot size for inputs of `len` bytes: whole blocks, at least one (an empty input is
-    /// one block of zeros).
-    pub(crate) const fn stride(len: usize) -> usize {
-        if len == 0 { BLOCK } else { len.div_ceil(BLOCK) * BLOCK }
-    }
-
-    /// BLAKE2b-256 of the first `len` bytes of each of the eight `stride`-byte slots of `staging`
-    /// into `out`. Every slot must hold zeros after its `len` bytes; `stride` must be
-    /// `Self::stride(len)`.
-    pub(crate) fn hash8(self, staging: &[u8], len: usize, out: &mut [[u8; DIGEST_LEN]; LANES]) {
-        let stride = Self::stride(len);
-        assert!(staging.len() >= LANES * stride, "a staging buffer of {} bytes for 8 slots of {stride}", staging.len());
-        // SAFETY: `self` exists only where AVX-512F was detected, and every load of the kernel is
-        // within the 8 slots of `stride` bytes just checked.
-        unsafe { hash8(staging.as_ptr(), stride, len, out) }
-    }
+pub(crate) enum Lanes {
+    /// Eight lanes, any length.
+    Avx512(Avx512),
+    /// Four lanes, inputs of up to [`Avx2::MAX_LEN`] bytes.
+    Avx2(Avx2),
 }
 
-// The helpers below are safe functions that need AVX-512F: they can be called only from code
-// compiled with it (the kernel below), where the register-only intrinsics are safe too.
-
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn add3(a: __m512i, b: __m512i, c: __m512i) -> __m512i {
-    _mm512_add_epi64(_mm512_add_epi64(a, b), c)
-}
-
-/// BLAKE2b's mixing function on four state words of every lane.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn mix(v: &mut [__m512i; 16], [a, b, c, d]: [usize; 4], x: __m512i, y: __m512i) {
-    v[a] = add3(v[a], v[b], x);
-    v[d] = _mm512_ror_epi64::<32>(_mm512_xor_si512(v[d], v[a]));
-    v[c] = _mm512_add_epi64(v[c], v[d]);
-    v[b] = _mm512_ror_epi64::<24>(_mm512_xor_si512(v[b], v[c]));
-    v[a] = add3(v[a], v[b], y);
-    v[d] = _mm512_ror_epi64::<16>(_mm512_xor_si512(v[d], v[a]));
-    v[c] = _mm512_add_epi64(v[c], v[d]);
-    v[b] = _mm512_ror_epi64::<63>(_mm512_xor_si512(v[b], v[c]));
-}
-
-/// One compression of a block in every lane. All lanes are at the same byte count, so the
-/// counter and the last-block flag are the same for all.
-#[target_feature(enable = "avx512f")]
-#[inline]
-fn compress(h: &mut [__m512i; 8], m: &[__m512i; 16], bytes_so_far: u64, last: bool) {
-    let mut v = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[0], h[0], h[0], h[0], h[0], h[0], h[0], h[0]];
-    for (word, iv) in v[8..].iter_mut().zip(IV) {
-        *word = _mm512_set1_epi64(iv as i64);
-    }
-    // The counter's high word stays zero: no input here comes near 2^64 bytes.
-    v[12] = _mm512_xor_si512(v[12], _mm512_set1_epi64(bytes_so_far as i64));
-    if last {
-        v[14] = _mm512_xor_si512(v[14], _mm512_set1_epi64(-1));
-    }
-    for s in &SIGMA {
-        mix(&mut v, [0, 4, 8, 12], m[s[0]], m[s[1]]);
-        mix(&mut v, [1, 5, 9, 13], m[s[2]], m[s[3]]);
-        mix(&mut v, [2, 6, 10, 14], m[s[4]], m[s[5]]);
-        mix(&mut v, [3, 7, 11, 15], m[s[6]], m[s[7]]);
-        mix(&mut v, [0, 5, 10, 15], m[s[8]], m[s[9]]);
-        mix(&mut v, [1, 6, 11, 12], m[s[10]], m[s[11]]);
-        mix(&mut v, [2, 7, 8, 13], m[s[12]], m[s[13]]);
-        mix(&mut v, [3, 4, 9, 14], m[s[14]], m[s[15]]);
-    }
-    for i in 0..8 {
-        h[i] = _mm512_xor_si512(h[i], _mm512_xor_si512(v[i], v[8 + i]));
-    }
-}
-
-/// # Safety
-/// AVX-512F must be available, and `base` readable for `8 * stride` bytes, `stride` a positive
-/// multiple of the block size holding `len` bytes.
-#[target_feature(enable = "avx512f")]
-unsafe fn hash8(base: *const u8, stride: usize, len: usize, out: &mut [[u8; DIGEST_LEN]; LANES]) {
-    let mut h = IV.map(|word| _mm512_set1_epi64(word as i64));
-    h[0] = _mm512_xor_si512(h[0], _mm512_set1_epi64(PARAMS_WORD0 as i64));
-    let s = stride as i64;
-    // Lane k reads slot k: the gathers below take word j of every lane's block in one load.
-    let slots = _mm512_set_epi64(7 * s, 6 * s, 5 * s, 4 * s, 3 * s, 2 * s, s, 0);
-    let blocks = stride / BLOCK;
-    let mut m = [slots; 16];
-    for block in 0..blocks {
-        for (j, word) in m.iter_mut().enumerate() {
-            // SAFETY: slot k's bytes [block * 128 + j * 8, +8) lie inside slot k.
-            *word = unsafe { _mm512_i64gather_epi64::<1>(slots, base.add(block * BLOCK + j * 8).cast::<i64>()) };
+impl Lanes {
+    /// The kernel for inputs of `len` bytes, if one serves them here.
+    pub(crate) fn for_len(len: usize) -> Option<Self> {
+        if let Some(avx512) = Avx512::detect() {
+            return Some(Self::Avx512(avx512));
         }
-        let last = block + 1 == blocks;
-        let bytes_so_far = if last { len } else { (block + 1) * BLOCK };
-        compress(&mut h, &m, bytes_so_far as u64, last);
+        Avx2::detect().filter(|_| len <= Avx2::MAX_LEN).map(Self::Avx2)
     }
-    let mut words = [[0u64; LANES]; DIGEST_LEN / 8];
-    for (lanes, state) in words.iter_mut().zip(&h) {
-        // SAFETY: `lanes` is 64 writable bytes.
-        unsafe { _mm512_storeu_si512(lanes.as_mut_ptr().cast::<__m512i>(), *state) };
+
+    /// Inputs hashed per pass.
+    pub(crate) const fn count(self) -> usize {
+        match self {
+            Self::Avx512(_) => avx512::LANES,
+            Self::Avx2(_) => avx2::LANES,
+        }
     }
-    for (k, digest) in out.iter_mut().enumerate() {
-        for (chunk, lanes) in digest.chunks_exact_mut(8).zip(&words) {
-            chunk.copy_from_slice(&lanes[k].to_le_bytes());
+
+    /// BLAKE2b-256 of the first `len` bytes of each of the first [`Lanes::count`] `stride(len)`-byte
+    /// slots of `staging` into as many of `out`. Every slot must hold zeros after its `len` bytes.
+    pub(crate) fn hash(self, staging: &[u8], len: usize, out: &mut [[u8; DIGEST_LEN]; MAX_LANES]) {
+        match self {
+            Self::Avx512(avx512) => avx512.hash8(staging, len, out),
+            Self::Avx2(avx2) => {
+                let out: &mut [_; avx2::LANES] = (&mut out[..avx2::LANES]).try_into().expect("four of eight");
+                avx2.hash4(staging, len, out);
+            }
         }
     }
 }
@@ -182,45 +112,71 @@ mod tests {
         blake2b_simd::Params::new().hash_length(DIGEST_LEN).hash(input).as_bytes().try_into().unwrap()
     }
 
-    fn lanes(avx512: Avx512, inputs: &[Vec<u8>; LANES]) -> [[u8; DIGEST_LEN]; LANES] {
+    /// Every kernel this processor can run on inputs of `len` bytes, not only the one
+    /// [`Lanes::for_len`] prefers: on a processor with AVX-512 the AVX2 kernel is tested too.
+    fn kernels(len: usize) -> Vec<Lanes> {
+        let avx512 = Avx512::detect().map(Lanes::Avx512);
+        let avx2 = Avx2::detect().filter(|_| len <= Avx2::MAX_LEN).map(Lanes::Avx2);
+        avx512.into_iter().chain(avx2).collect()
+    }
+
+    /// The kernel's digests of `inputs` (as many as it has lanes), staged as the encoder stages
+    /// them.
+    fn hashed(kernel: Lanes, inputs: &[Vec<u8>]) -> Vec<[u8; DIGEST_LEN]> {
         let len = inputs[0].len();
-        let stride = Avx512::stride(len);
-        let mut staging = vec![0; LANES * stride];
+        let stride = stride(len);
+        let mut staging = vec![0; kernel.count() * stride];
         for (slot, input) in staging.chunks_exact_mut(stride).zip(inputs) {
             slot[..len].copy_from_slice(input);
         }
-        let mut out = [[0; DIGEST_LEN]; LANES];
-        avx512.hash8(&staging, len, &mut out);
-        out
+        let mut out = [[0; DIGEST_LEN]; MAX_LANES];
+        kernel.hash(&staging, len, &mut out);
+        out[..kernel.count()].to_vec()
     }
 
     #[test]
     fn every_length_around_the_block_boundaries_hashes_as_blake2b_simd_does() {
-        let Some(avx512) = Avx512::detect() else {
-            eprintln!("no AVX-512F here: the kernel is not used, nothing to compare");
-            return;
-        };
+        let mut compared = 0;
         for len in (0..=400).chain([1023, 1024, 1025, 7_000, 65_535]) {
-            let inputs: [Vec<u8>; LANES] =
-                std::array::from_fn(|k| (0..len).map(|i| (i * 31 + k * 7 + len) as u8).collect());
-            let got = lanes(avx512, &inputs);
-            for (k, input) in inputs.iter().enumerate() {
-                assert_eq!(got[k], reference(input), "length {len}, lane {k}");
+            let inputs: Vec<Vec<u8>> =
+                (0..MAX_LANES).map(|k| (0..len).map(|i| (i * 31 + k * 7 + len) as u8).collect()).collect();
+            for kernel in kernels(len) {
+                for (k, digest) in hashed(kernel, &inputs).into_iter().enumerate() {
+                    assert_eq!(digest, reference(&inputs[k]), "{kernel:?}, length {len}, lane {k}");
+                    compared += 1;
+                }
             }
+        }
+        if compared == 0 {
+            eprintln!("neither AVX2 nor AVX-512F here: no kernel is used, nothing to compare");
+        }
+    }
+
+    #[test]
+    fn the_preferred_kernel_takes_only_the_lengths_it_serves() {
+        match (Avx512::detect(), Avx2::detect()) {
+            (Some(_), _) => {
+                assert!(matches!(Lanes::for_len(65_535), Some(Lanes::Avx512(_))));
+            }
+            (None, Some(_)) => {
+                assert!(matches!(Lanes::for_len(Avx2::MAX_LEN), Some(Lanes::Avx2(_))));
+                assert!(Lanes::for_len(Avx2::MAX_LEN + 1).is_none(), "blake2b_simd's loop takes longer inputs");
+            }
+            (None, None) => assert!(Lanes::for_len(65).is_none()),
         }
     }
 
     proptest! {
         #[test]
         fn random_inputs_hash_as_blake2b_simd_does(len in 0usize..1200, seed in any::<u64>()) {
-            let Some(avx512) = Avx512::detect() else { return Ok(()) };
             let mut state = seed | 1;
-            let inputs: [Vec<u8>; LANES] = std::array::from_fn(|_| {
+            let inputs: Vec<Vec<u8>> = (0..MAX_LANES).map(|_| {
                 (0..len).map(|_| { state ^= state << 13; state ^= state >> 7; state ^= state << 17; state as u8 }).collect()
-            });
-            let got = lanes(avx512, &inputs);
-            for (k, input) in inputs.iter().enumerate() {
-                prop_assert_eq!(got[k], reference(input));
+            }).collect();
+            for kernel in kernels(len) {
+                for (k, digest) in hashed(kernel, &inputs).into_iter().enumerate() {
+                    prop_assert_eq!(digest, reference(&inputs[k]));
+                }
             }
         }
     }

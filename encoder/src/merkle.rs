@@ -21,7 +21,7 @@ use blake2b_simd::{
 use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "x86_64")]
-use crate::blake2b_lanes::{Avx512, LANES};
+use crate::blake2b_lanes::{self, Lanes, MAX_LANES};
 use crate::config::DIGEST_LEN;
 
 /// A 32-byte digest.
@@ -204,9 +204,9 @@ fn hash_distinct_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Dig
     // A single input gains nothing from lanes: blake2b_simd hashes it alone.
     #[cfg(target_arch = "x86_64")]
     if out.len() > 1
-        && let Some(avx512) = Avx512::detect()
+        && let Some(lanes) = Lanes::for_len(item_len + 1)
     {
-        return hash_prefixed_items_in_lanes(avx512, prefix, items, item_len, out);
+        return hash_prefixed_items_in_lanes(lanes, prefix, items, item_len, out);
     }
     let params = params();
     let stride = item_len + 1;
@@ -230,27 +230,29 @@ fn hash_distinct_items(prefix: u8, items: &[u8], item_len: usize, out: &mut [Dig
     });
 }
 
-/// `hash_prefixed_items` eight inputs per pass. Each input is staged as `prefix ‖ item` in a slot of
-/// whole blocks; the bytes after it are zeroed once per call and never written again, since every
-/// input of a call has the same length (only those bytes: zeroing whole slots on every call was a
-/// pass over 8 large symbols' worth of memory per sliver checked). A last pass of fewer than eight
-/// inputs hashes whatever the spare slots still hold and drops those digests.
+/// `hash_prefixed_items` a kernel's lanes at a time (eight inputs per pass with AVX-512, four with
+/// AVX2). Each input is staged as `prefix ‖ item` in a slot of whole blocks; the bytes after it are
+/// zeroed once per call and never written again, since every input of a call has the same length
+/// (only those bytes: zeroing whole slots on every call was a pass over 8 large symbols' worth of
+/// memory per sliver checked). A last pass with lanes to spare hashes whatever the spare slots
+/// still hold and drops those digests.
 #[cfg(target_arch = "x86_64")]
-fn hash_prefixed_items_in_lanes(avx512: Avx512, prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
+fn hash_prefixed_items_in_lanes(lanes: Lanes, prefix: u8, items: &[u8], item_len: usize, out: &mut [Digest]) {
     let len = item_len + 1;
-    let stride = Avx512::stride(len);
+    let stride = blake2b_lanes::stride(len);
+    let count = lanes.count();
     STAGING.with_borrow_mut(|staging| {
-        staging.resize(LANES * stride, 0);
+        staging.resize(count * stride, 0);
         for slot in staging.chunks_exact_mut(stride) {
             slot[len..].fill(0);
         }
-        let mut digests = [EMPTY; LANES];
-        for (items, out) in items.chunks(item_len * LANES).zip(out.chunks_mut(LANES)) {
+        let mut digests = [EMPTY; MAX_LANES];
+        for (items, out) in items.chunks(item_len * count).zip(out.chunks_mut(count)) {
             for (slot, item) in staging.chunks_exact_mut(stride).zip(items.chunks_exact(item_len)) {
                 slot[0] = prefix;
                 slot[1..len].copy_from_slice(item);
             }
-            avx512.hash8(staging, len, &mut digests);
+            lanes.hash(staging, len, &mut digests);
             out.copy_from_slice(&digests[..out.len()]);
         }
     });
