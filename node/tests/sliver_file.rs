@@ -9,7 +9,7 @@ use std::{os::unix::fs::MetadataExt, path::Path};
 use floe_encoder::{BlobId, EncodedBlob, EncodingConfig, ShardIndex, Sliver, SliverType, encode};
 use floe_node::{
     Store,
-    store::{Commit, DATABASE_FILE, SLIVER_FILE, StoreError, StoreSettings},
+    store::{Commit, DATABASE_FILE, RECORD_ALIGN, SLIVER_FILE, StoreError, StoreSettings},
     stored_sliver,
 };
 
@@ -94,11 +94,14 @@ fn a_record_damaged_or_cut_short_in_the_sliver_file_reads_as_damage_and_is_set_a
     drop(store);
 
     // One byte of the first record (shard 0's primary sliver) flipped; the file's last record
-    // (shard 3's secondary sliver) cut short.
+    // (shard 3's secondary sliver, starting the file's last block: records start at aligned
+    // offsets) cut short.
     let path = dir.path().join(SLIVER_FILE);
     let mut bytes = std::fs::read(&path).unwrap();
     bytes[stored_sliver::DIGEST_LEN + 3] ^= 0x40;
-    bytes.truncate(bytes.len() - 2);
+    let last = stored_sliver::DIGEST_LEN + slivers.last().unwrap().1.to_bcs().len();
+    assert!(last < RECORD_ALIGN);
+    bytes.truncate((bytes.len() - 1) / RECORD_ALIGN * RECORD_ALIGN + last - 2);
     std::fs::write(&path, bytes).unwrap();
 
     let store = Store::open_with(dir.path(), &all_in_file()).unwrap();
@@ -284,10 +287,13 @@ fn records_in_the_sliver_file_survive_a_crash_once_persisted() {
     for (shard, sliver) in slivers(&encoded[1]) {
         assert_eq!(store.sliver(shard, sliver.axis(), &ids[1]).unwrap(), None, "never persisted");
     }
-    // Opened after a crash: the records no row points at (blob 1's) were cut off the file.
-    let kept: usize =
-        slivers(&encoded[0]).iter().map(|(_, sliver)| stored_sliver::DIGEST_LEN + sliver.to_bcs().len()).sum();
-    assert_eq!(std::fs::metadata(dir.path().join(SLIVER_FILE)).unwrap().len(), kept as u64);
+    // Opened after a crash: the records no row points at (blob 1's) were cut off the file, which
+    // now ends inside the block of blob 0's last record (each record, under a block, starts a
+    // block of its own).
+    let kept = slivers(&encoded[0]);
+    assert!(kept.iter().all(|(_, sliver)| stored_sliver::DIGEST_LEN + sliver.to_bcs().len() < RECORD_ALIGN));
+    let len = std::fs::metadata(dir.path().join(SLIVER_FILE)).unwrap().len() as usize;
+    assert_eq!(len.div_ceil(RECORD_ALIGN), kept.len(), "{len} bytes");
     store.put_slivers(&ids[2], &slivers(&encoded[2])).unwrap();
     assert_reads_back(&store, &ids[0], &slivers(&encoded[0]));
     assert_reads_back(&store, &ids[2], &slivers(&encoded[2]));

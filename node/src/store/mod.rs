@@ -83,7 +83,7 @@ pub use self::{
     database_file::DATABASE_FILE,
     scrub::ScrubPosition,
     shard_sync::{ShardPage, SyncProgress},
-    sliver_file::SLIVER_FILE,
+    sliver_file::{RECORD_ALIGN, SLIVER_FILE},
 };
 use crate::{stored_sliver::Damage, vouched::VouchedSlivers};
 
@@ -219,11 +219,14 @@ pub struct StoreSettings {
     /// The smallest sliver record kept in the sliver file rather than in the database (0: every
     /// record).
     pub file_sliver_min_bytes: usize,
+    /// The sliver file is written and read with direct I/O, past the page cache, where the file
+    /// system allows it (see `sliver_file`).
+    pub direct_io: bool,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        Self { cache_bytes: DEFAULT_CACHE_BYTES, file_sliver_min_bytes: DEFAULT_FILE_SLIVER_MIN_BYTES }
+        Self { cache_bytes: DEFAULT_CACHE_BYTES, file_sliver_min_bytes: DEFAULT_FILE_SLIVER_MIN_BYTES, direct_io: true }
     }
 }
 
@@ -264,7 +267,7 @@ impl Store {
         let database_path = dir.join(DATABASE_FILE);
         let opened = open_database(&database_path, settings)?;
         let db = opened.db;
-        let file = SliverFile::open(dir, settings.file_sliver_min_bytes, opened.is_new)?;
+        let file = SliverFile::open(dir, settings.file_sliver_min_bytes, opened.is_new, settings.direct_io)?;
         // Create the fixed tables up front, so readers never meet a missing one.
         let txn = db.begin_write()?;
         for table in [METADATA, BLOB_INFO, INCONSISTENCY_PROOFS, SYNC_PROGRESS] {

@@ -25,6 +25,18 @@
 //! is rewritten. A reader holds [`SliverFile::reading`] from before it reads a row until it has
 //! read the bytes the row points at, and a punch waits for readers, so nobody reads a hole where
 //! the row it saw pointed.
+//!
+//! The file is written and read with direct I/O (`O_DIRECT`) where the file system allows it, so
+//! sliver bytes do not pass through the page cache: a node's slivers are far more than its memory
+//! and are read back rarely (a reader, a scrub, a shard's new owner), so caching what was just
+//! written only costs the kernel a copy into fresh pages, which was 39% of a 10-node network's CPU
+//! in 64 MiB stores on this project's virtual machine (docs/performance.md, "Sliver records
+//! written with direct I/O"). Direct I/O moves whole aligned blocks between the disk and memory
+//! aligned alike, so every record starts at a multiple of [`ALIGN`] (the space up to the next is
+//! zeros) and is written through an aligned staging buffer of [`STAGING`] bytes, and a read
+//! fetches the aligned blocks around a record. Where the file system refuses direct I/O (at open,
+//! or `EINVAL` on a read or write), the file is used through the page cache as before, with the
+//! same layout; records of stores written before the alignment read as well either way.
 
 use std::{
     borrow::Cow,
@@ -46,6 +58,22 @@ use crate::stored_sliver::{self, DIGEST_LEN};
 
 /// The sliver file inside the node's storage directory.
 pub const SLIVER_FILE: &str = "slivers.dat";
+
+/// Records in the sliver file start at multiples of this many bytes, the alignment direct I/O
+/// asks of offsets, lengths and memory: a page, a multiple of every block size Linux's direct I/O
+/// asks for.
+pub const RECORD_ALIGN: usize = 4096;
+
+/// [`RECORD_ALIGN`], shorter for this module's arithmetic.
+const ALIGN: usize = RECORD_ALIGN;
+
+/// Bytes of the aligned buffer a record is written through, a chunk at a time.
+const STAGING: usize = 1 << 20;
+
+/// `at` rounded up to a multiple of [`ALIGN`].
+fn align_up(at: u64) -> u64 {
+    at.next_multiple_of(ALIGN as u64)
+}
 
 /// Bytes of a row that points into the sliver file. A record kept in its row is at least its
 /// digest (16 bytes), so the two never look alike.
@@ -103,12 +131,17 @@ impl Row {
 #[derive(Debug)]
 pub(crate) struct SliverFile {
     path: PathBuf,
+    /// Through the page cache: syncs, punches, lengths, and records where direct I/O is refused.
     file: File,
+    /// The same file opened for direct I/O, while the file system takes it (see the module doc).
+    direct: Option<File>,
+    /// Cleared when the file system refuses a direct read or write (logged once).
+    direct_works: AtomicBool,
     min_bytes: usize,
-    /// Where the next record goes: the file's length when it was opened, then past each record
-    /// written. Writers are serialized by the database's write transaction, inside which they
-    /// write; the lock only makes that explicit.
-    end: Mutex<u64>,
+    /// Where the next record goes and the buffer it is written through. Writers are serialized
+    /// by the database's write transaction, inside which they write; the lock only makes that
+    /// explicit.
+    tail: Mutex<Tail>,
     /// Records were written since the last sync.
     dirty: AtomicBool,
     /// Shared by readers from before they read a row until they have read its record; taken
@@ -119,22 +152,37 @@ pub(crate) struct SliverFile {
     punches: AtomicBool,
 }
 
+/// The end of the sliver file as records are appended.
+#[derive(Debug)]
+struct Tail {
+    /// Where the next record goes: a multiple of [`ALIGN`] past the file's length when it was
+    /// opened, then past each record written.
+    end: u64,
+    /// The staging buffer of direct writes, allocated at the first ([`STAGING`] bytes at an
+    /// aligned offset inside it), kept since: written over and over, its pages stay in memory.
+    staging: Vec<u8>,
+}
+
 impl SliverFile {
-    /// Opens (or creates) the sliver file in `dir`. A database created just now has no row
-    /// pointing into it, so whatever an earlier one left there is dropped.
-    pub(super) fn open(dir: &Path, min_bytes: usize, database_is_new: bool) -> Result<Self, StoreError> {
+    /// Opens (or creates) the sliver file in `dir`, for direct I/O if `direct` and the file
+    /// system allows it. A database created just now has no row pointing into it, so whatever
+    /// an earlier one left there is dropped.
+    pub(super) fn open(dir: &Path, min_bytes: usize, database_is_new: bool, direct: bool) -> Result<Self, StoreError> {
         let path = dir.join(SLIVER_FILE);
         let failed = |source| StoreError::SliverFile { path: path.display().to_string(), source };
         let file = File::options().read(true).write(true).create(true).truncate(false).open(&path).map_err(failed)?;
         if database_is_new {
             file.set_len(0).map_err(failed)?;
         }
-        let end = file.metadata().map_err(failed)?.len();
+        let end = align_up(file.metadata().map_err(failed)?.len());
+        let direct = direct.then(|| open_direct(&path)).flatten();
         Ok(Self {
             path,
             file,
+            direct_works: AtomicBool::new(direct.is_some()),
+            direct,
             min_bytes,
-            end: Mutex::new(end),
+            tail: Mutex::new(Tail { end, staging: Vec::new() }),
             dirty: AtomicBool::new(false),
             punching: RwLock::new(()),
             punches: AtomicBool::new(true),
@@ -161,35 +209,53 @@ impl SliverFile {
         }
         let len = u32::try_from(record_len).map_err(|_| self.failed(std::io::Error::other("sliver over 4 GiB")))?;
         let digest = stored_sliver::digest_of_parts(&parts);
-        let mut end = self.end.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let offset = *end;
-        let mut slices =
-            [IoSlice::new(&digest), IoSlice::new(&parts[0]), IoSlice::new(&parts[1]), IoSlice::new(&parts[2])];
-        let mut slices = &mut slices[..];
-        let mut at = offset;
+        let pieces: [&[u8]; 4] = [&digest, &parts[0], &parts[1], &parts[2]];
+        let mut tail = self.tail.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let offset = tail.end;
         // Marked before writing: a sync after a failed write costs nothing, a missed one would.
         self.dirty.store(true, Ordering::Release);
-        while !slices.is_empty() {
-            let error = match rustix::io::pwritev(&self.file, slices, at) {
-                Ok(0) => std::io::ErrorKind::WriteZero.into(),
-                Ok(written) => {
-                    at += written as u64;
-                    IoSlice::advance_slices(&mut slices, written);
-                    continue;
+        let written = match self.direct_file() {
+            Some(direct) => match write_direct(direct, &mut tail.staging, &pieces, offset) {
+                // Written again from its start, over whatever the refused attempt left.
+                Err(WriteError::Refused) => {
+                    self.direct_refused("write");
+                    write_buffered(&self.file, &pieces, offset)
                 }
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(error) => error.into(),
-            };
+                written => written,
+            },
+            None => write_buffered(&self.file, &pieces, offset),
+        };
+        match written {
+            Ok(()) => {
+                tail.end = align_up(offset + u64::from(len));
+                Ok(Row::InFile(Location { offset, len }.to_row()))
+            }
             // Nothing points at a record cut short: its bytes are punched out, and the next
             // record is written from where it started.
-            drop(end);
-            if at > offset {
-                self.punch_ranges([(offset, at - offset)]);
+            Err(error) => {
+                drop(tail);
+                let (reached, error) = match error {
+                    WriteError::Failed { reached, error } => (reached, error),
+                    WriteError::Refused => (offset, rustix::io::Errno::INVAL.into()),
+                };
+                if reached > offset {
+                    self.punch_ranges([(offset, reached - offset)]);
+                }
+                Err(self.failed(error))
             }
-            return Err(self.failed(error));
         }
-        *end = at;
-        Ok(Row::InFile(Location { offset, len }.to_row()))
+    }
+
+    /// The file for direct I/O, unless the file system refused it.
+    fn direct_file(&self) -> Option<&File> {
+        self.direct.as_ref().filter(|_| self.direct_works.load(Ordering::Acquire))
+    }
+
+    /// The file system refused a direct `what`: the page cache is used from now on.
+    fn direct_refused(&self, what: &str) {
+        if self.direct_works.swap(false, Ordering::AcqRel) {
+            tracing::warn!(file = %self.path.display(), what, "the file system refused direct I/O: sliver records go through the page cache");
+        }
     }
 
     /// The bytes of disk the file takes (its records, not its holes), and its length.
@@ -207,10 +273,7 @@ impl SliverFile {
     /// bytes the file holds there, which its digest check reports as damage.
     pub(super) fn record<'r>(&self, row: &'r [u8]) -> Result<Cow<'r, [u8]>, StoreError> {
         let Some(location) = Location::of_row(row) else { return Ok(Cow::Borrowed(row)) };
-        let mut record = vec![0; location.len as usize];
-        let read = self.read_at(&mut record, location.offset)?;
-        record.truncate(read);
-        Ok(Cow::Owned(record))
+        Ok(Cow::Owned(self.read(location)?.into_vec_from(0)))
     }
 
     /// The BCS of the sliver `row` holds or points at, checked against its digest (the inner
@@ -219,30 +282,33 @@ impl SliverFile {
         let Some(location) = Location::of_row(row) else {
             return Ok(stored_sliver::checked_bcs(row).map(<[u8]>::to_vec));
         };
-        // Read apart, so the BCS is not copied once more to drop the digest in front.
-        let mut digest = [0; DIGEST_LEN];
-        let mut bcs = vec![0; (location.len as usize).saturating_sub(DIGEST_LEN)];
-        let read = self.read_at(&mut digest, location.offset)?;
-        if read < DIGEST_LEN {
-            return Ok(Err(stored_sliver::Damage::Truncated(read)));
-        }
-        let read = self.read_at(&mut bcs, location.offset + DIGEST_LEN as u64)?;
-        bcs.truncate(read);
+        let read = self.read(location)?;
+        let Some(digest) = read.bytes().first_chunk::<DIGEST_LEN>().copied() else {
+            return Ok(Err(stored_sliver::Damage::Truncated(read.bytes().len())));
+        };
+        let bcs = read.into_vec_from(DIGEST_LEN);
         Ok(stored_sliver::check_parts(&digest, &bcs).map(|()| bcs))
     }
 
-    /// Reads into `buf` from `offset` until it is full or the file ends; how many bytes were read.
-    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, StoreError> {
+    /// The bytes at `location`, fewer where the file ends first.
+    fn read(&self, location: Location) -> Result<Read, StoreError> {
+        if let Some(direct) = self.direct_file() {
+            match read_direct(direct, location.offset, location.len as usize) {
+                Err(rustix::io::Errno::INVAL) => self.direct_refused("read"),
+                read => return read.map_err(|errno| self.failed(errno.into())),
+            }
+        }
+        let mut buffer = vec![0; location.len as usize];
         let mut read = 0;
-        while read < buf.len() {
-            match self.file.read_at(&mut buf[read..], offset + read as u64) {
+        while read < buffer.len() {
+            match self.file.read_at(&mut buffer[read..], location.offset + read as u64) {
                 Ok(0) => break,
                 Ok(n) => read += n,
                 Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(error) => return Err(self.failed(error)),
             }
         }
-        Ok(read)
+        Ok(Read { buffer, range: 0..read })
     }
 
     /// Makes every record written so far durable. Called before each durable commit of the
@@ -275,13 +341,16 @@ impl SliverFile {
             }
             at = at.max(location.offset + u64::from(location.len));
         }
-        let mut end = self.end.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if at < *end {
-            tracing::info!(file = %self.path.display(), bytes = *end - at, "cut unreferenced records off the sliver file");
-            self.file.set_len(at).map_err(|error| self.failed(error))?;
-            *end = at;
+        let mut tail = self.tail.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if at < tail.end {
+            let length = self.file.metadata().map_err(|error| self.failed(error))?.len();
+            if at < length {
+                tracing::info!(file = %self.path.display(), bytes = length - at, "cut unreferenced records off the sliver file");
+                self.file.set_len(at).map_err(|error| self.failed(error))?;
+            }
+            tail.end = align_up(at);
         }
-        drop(end);
+        drop(tail);
         self.punch_ranges(gaps);
         Ok(())
     }
@@ -308,6 +377,136 @@ impl SliverFile {
             }
         }
     }
+}
+
+/// Opens the sliver file at `path` for direct I/O; `None` where the file system refuses it.
+fn open_direct(path: &Path) -> Option<File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDWR | OFlags::DIRECT | OFlags::CLOEXEC;
+    match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => Some(File::from(fd)),
+        Err(error) => {
+            tracing::info!(file = %path.display(), %error, "no direct I/O on the sliver file: records go through the page cache");
+            None
+        }
+    }
+}
+
+/// Why a record's write failed.
+enum WriteError {
+    /// The file system refused a direct write (`EINVAL`): nothing is wrong with the file.
+    Refused,
+    /// The write failed once the bytes up to `reached` were written.
+    Failed { reached: u64, error: std::io::Error },
+}
+
+/// Writes `pieces`, one after the other, at `offset` through the page cache.
+fn write_buffered(file: &File, pieces: &[&[u8]], offset: u64) -> Result<(), WriteError> {
+    let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|piece| IoSlice::new(piece)).collect();
+    let mut slices = &mut slices[..];
+    let mut at = offset;
+    while !slices.is_empty() {
+        let error = match rustix::io::pwritev(file, slices, at) {
+            Ok(0) => std::io::ErrorKind::WriteZero.into(),
+            Ok(written) => {
+                at += written as u64;
+                IoSlice::advance_slices(&mut slices, written);
+                continue;
+            }
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(error) => error.into(),
+        };
+        return Err(WriteError::Failed { reached: at, error });
+    }
+    Ok(())
+}
+
+/// Writes `pieces`, one after the other, at `offset` (a multiple of [`ALIGN`]) with direct I/O:
+/// through `staging` a chunk at a time, the last chunk padded with zeros to a whole block.
+fn write_direct(file: &File, staging: &mut Vec<u8>, pieces: &[&[u8]], offset: u64) -> Result<(), WriteError> {
+    if staging.is_empty() {
+        *staging = vec![0; STAGING + ALIGN];
+    }
+    let front = staging.as_ptr().align_offset(ALIGN);
+    let buffer = &mut staging[front..front + STAGING];
+    let (mut piece, mut within, mut at) = (0, 0, offset);
+    while piece < pieces.len() {
+        let mut filled = 0;
+        while filled < STAGING && piece < pieces.len() {
+            let from = &pieces[piece][within..];
+            let n = from.len().min(STAGING - filled);
+            buffer[filled..filled + n].copy_from_slice(&from[..n]);
+            (filled, within) = (filled + n, within + n);
+            if within == pieces[piece].len() {
+                (piece, within) = (piece + 1, 0);
+            }
+        }
+        let padded = filled.next_multiple_of(ALIGN);
+        buffer[filled..padded].fill(0);
+        let mut done = 0;
+        while done < padded {
+            let error = match rustix::io::pwrite(file, &buffer[done..padded], at + done as u64) {
+                Ok(0) => std::io::ErrorKind::WriteZero.into(),
+                Ok(written) => {
+                    done += written;
+                    continue;
+                }
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(rustix::io::Errno::INVAL) => return Err(WriteError::Refused),
+                Err(error) => error.into(),
+            };
+            return Err(WriteError::Failed { reached: at + done as u64, error });
+        }
+        at += padded as u64;
+    }
+    Ok(())
+}
+
+/// Bytes read from the file: `buffer[range]`.
+struct Read {
+    buffer: Vec<u8>,
+    range: std::ops::Range<usize>,
+}
+
+impl Read {
+    fn bytes(&self) -> &[u8] {
+        &self.buffer[self.range.clone()]
+    }
+
+    /// The bytes from `from` on as a vector of their own: moved to the front of the buffer they
+    /// were read into, not copied to another.
+    fn into_vec_from(mut self, from: usize) -> Vec<u8> {
+        self.buffer.truncate(self.range.end);
+        self.buffer.drain(..(self.range.start + from).min(self.range.end));
+        self.buffer
+    }
+}
+
+/// Reads `len` bytes at `offset` with direct I/O: the whole blocks around them, into memory
+/// aligned alike; fewer bytes where the file ends first.
+fn read_direct(file: &File, offset: u64, len: usize) -> Result<Read, rustix::io::Errno> {
+    let start = offset - offset % ALIGN as u64;
+    let skip = (offset - start) as usize;
+    let span = (skip + len).next_multiple_of(ALIGN);
+    let mut buffer = vec![0; span + ALIGN];
+    let front = buffer.as_ptr().align_offset(ALIGN);
+    let mut read = 0;
+    while read < span {
+        match rustix::io::pread(file, &mut buffer[front + read..front + span], start + read as u64) {
+            Ok(0) => break,
+            Ok(n) => {
+                read += n;
+                // Only the file's end reads as less than whole blocks.
+                if n % ALIGN != 0 {
+                    break;
+                }
+            }
+            Err(rustix::io::Errno::INTR) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let from = front + skip;
+    Ok(Read { range: from..from + read.saturating_sub(skip).min(len), buffer })
 }
 
 /// The records one write transaction appends. Dropped without [`Appends::committed`] (the
@@ -360,7 +559,7 @@ mod tests {
     #[test]
     fn a_punch_waits_for_the_readers_of_the_rows_it_removes() {
         let dir = tempfile::tempdir().unwrap();
-        let file = SliverFile::open(dir.path(), 0, true).unwrap();
+        let file = SliverFile::open(dir.path(), 0, true, true).unwrap();
         let encoded = encode(&EncodingConfig::new(4).unwrap(), &[5; 20_000]).unwrap();
         let sliver = &encoded.pairs[1].primary;
         let Row::InFile(row) = file.row(sliver).unwrap() else { panic!("every record goes to the file") };
@@ -386,7 +585,7 @@ mod tests {
     #[test]
     fn the_records_of_a_transaction_that_did_not_commit_are_punched_out() {
         let dir = tempfile::tempdir().unwrap();
-        let file = SliverFile::open(dir.path(), 0, true).unwrap();
+        let file = SliverFile::open(dir.path(), 0, true, true).unwrap();
         let encoded = encode(&EncodingConfig::new(4).unwrap(), &[7; 20_000]).unwrap();
         let (kept, abandoned) = (&encoded.pairs[0].primary, &encoded.pairs[1].primary);
         let mut appends = file.appends();
@@ -400,10 +599,94 @@ mod tests {
         assert!(open(&abandoned_row).is_err(), "a hole where the abandoned record was");
     }
 
+    /// Records written with direct I/O and through the page cache start at aligned offsets and
+    /// read back alike either way, whatever their size against the staging buffer's.
+    #[test]
+    fn records_written_and_read_with_or_without_direct_io_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SliverFile::open(dir.path(), 0, true, true).unwrap();
+        assert!(
+            file.direct_file().is_some() || open_direct(&dir.path().join(SLIVER_FILE)).is_none(),
+            "direct I/O is used where the file system takes it"
+        );
+        // Records under, near and over the staging buffer's size (a chunk, a chunk and a padded
+        // tail, several chunks).
+        let lengths = [100_000, STAGING - 3000, STAGING + 10, 3 * STAGING + 4000];
+        let mut written = Vec::new();
+        for (i, len) in lengths.into_iter().enumerate() {
+            let data: Vec<u8> = (0..len).map(|at| (at * 7 % 251) as u8).collect();
+            let sliver = Sliver::new(SliverType::Primary, floe_encoder::SliverIndex(i as u16), 2, data).unwrap();
+            // Every other record through the page cache.
+            file.direct_works.store(i % 2 == 0 && file.direct.is_some(), Ordering::Release);
+            let Row::InFile(row) = file.row(&sliver).unwrap() else { panic!("every record goes to the file") };
+            assert_eq!(Location::of_row(&row).unwrap().offset % ALIGN as u64, 0, "records start at aligned offsets");
+            written.push((row, sliver));
+        }
+        for direct in [true, false] {
+            file.direct_works.store(direct && file.direct.is_some(), Ordering::Release);
+            for (row, sliver) in &written {
+                assert_eq!(file.record(row).unwrap().as_ref(), crate::stored_sliver::seal(sliver).as_slice());
+                assert_eq!(file.checked_bcs(row).unwrap().unwrap(), sliver.to_bcs());
+            }
+        }
+    }
+
+    /// A store written before records were aligned holds them one right after another: they read
+    /// back whole with direct I/O too, and a new record goes after them at an aligned offset.
+    #[test]
+    fn records_of_the_unaligned_layout_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let encoded = encode(&EncodingConfig::new(4).unwrap(), &[9; 30_000]).unwrap();
+        let records: Vec<Vec<u8>> =
+            encoded.pairs.iter().take(3).map(|pair| crate::stored_sliver::seal(&pair.primary)).collect();
+        let mut rows = Vec::new();
+        {
+            let old = File::create(dir.path().join(SLIVER_FILE)).unwrap();
+            let mut offset = 0;
+            for record in &records {
+                old.write_all_at(record, offset).unwrap();
+                rows.push(Location { offset, len: record.len() as u32 }.to_row());
+                offset += record.len() as u64;
+            }
+            assert_ne!(offset % ALIGN as u64, 0, "the old file ends mid-block");
+        }
+        let file = SliverFile::open(dir.path(), 0, false, true).unwrap();
+        for (row, record) in rows.iter().zip(&records) {
+            assert_eq!(file.record(row).unwrap().as_ref(), record.as_slice());
+            assert_eq!(file.checked_bcs(row).unwrap().unwrap(), record[DIGEST_LEN..]);
+        }
+        let Row::InFile(new) = file.row(&encoded.pairs[3].primary).unwrap() else { panic!("to the file") };
+        let location = Location::of_row(&new).unwrap();
+        assert_eq!(location.offset, align_up((records.iter().map(Vec::len).sum::<usize>()) as u64));
+        assert_eq!(
+            file.record(&new).unwrap().as_ref(),
+            crate::stored_sliver::seal(&encoded.pairs[3].primary).as_slice()
+        );
+    }
+
+    /// A record the file holds only part of (a crash cut it) reads as the bytes that are there,
+    /// with direct I/O as through the page cache, and its check reports the damage.
+    #[test]
+    fn a_record_cut_short_reads_as_what_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = SliverFile::open(dir.path(), 0, true, true).unwrap();
+        let encoded = encode(&EncodingConfig::new(4).unwrap(), &[3; 50_000]).unwrap();
+        let Row::InFile(row) = file.row(&encoded.pairs[0].primary).unwrap() else { panic!("to the file") };
+        let location = Location::of_row(&row).unwrap();
+        file.file.set_len(location.offset + 5000).unwrap();
+        for direct in [true, false] {
+            file.direct_works.store(direct && file.direct.is_some(), Ordering::Release);
+            assert_eq!(file.record(&row).unwrap().len(), 5000);
+            assert!(matches!(file.checked_bcs(&row).unwrap(), Err(stored_sliver::Damage::DigestMismatch)));
+        }
+        file.file.set_len(location.offset + 10).unwrap();
+        assert!(matches!(file.checked_bcs(&row).unwrap(), Err(stored_sliver::Damage::Truncated(10))));
+    }
+
     #[test]
     fn a_row_holds_a_small_record_itself_and_a_large_one_s_location() {
         let dir = tempfile::tempdir().unwrap();
-        let file = SliverFile::open(dir.path(), 1700, true).unwrap();
+        let file = SliverFile::open(dir.path(), 1700, true, true).unwrap();
         let encoded = encode(&EncodingConfig::new(4).unwrap(), &[6; 4000]).unwrap();
         let (small, large) = (&encoded.pairs[0].secondary, &encoded.pairs[0].primary);
         assert!(small.to_bcs().len() + DIGEST_LEN < 1700 && large.to_bcs().len() + DIGEST_LEN >= 1700);
