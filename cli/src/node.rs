@@ -58,6 +58,9 @@ scrub_pass_pause_secs = 30
 scrub_serving_slowdown = 10
 # The database's page cache.
 db_cache_mib = 64
+# Slivers of 64 KiB or more are written and read past the kernel's page cache (direct I/O) where
+# the file system allows it; false keeps them in the page cache.
+sliver_direct_io = true
 # Uploads sent before their registration (?pending=true) are held in memory until the node sees it:
 # at most this much over all blobs, for at most this long.
 pending_upload_mib = 64
@@ -176,5 +179,6 @@ mod tests {
         assert_ne!(network(&first), network(&second));
         assert_ne!(first.bls_secret_key().unwrap().public_key(), second.bls_secret_key().unwrap().public_key());
         assert!(!first.plain_http && first.tls_identity().unwrap().is_some());
+        assert_eq!(first.limits, floe_node::config::NodeLimits::default(), "the printed limits are the defaults");
     }
 }

@@ -14,6 +14,7 @@
 //!
 //!     [limits]
 //!     parallel_recoveries = 2
+//!     sliver_direct_io = false
 //! "#).unwrap();
 //! let key = config.bls_secret_key().unwrap();
 //! assert_eq!(key.public_key(), floe_encoder::bls::BlsSecretKey::from_seed(&[1; 32]).public_key());
@@ -21,6 +22,9 @@
 //! let network = config.network_key_pair().unwrap().unwrap();
 //! assert_eq!(network.public_key(), floe_encoder::network_key::NetworkKeyPair::from_seed([2; 32]).public_key());
 //! assert_eq!(config.limits.parallel_recoveries, 2);
+//! // Limits left out keep their defaults; this one turns the sliver file's direct I/O off.
+//! assert_eq!(config.limits.recovery_attempts, floe_node::config::NodeLimits::default().recovery_attempts);
+//! assert!(!config.limits.store_settings().direct_io && floe_node::config::NodeLimits::default().sliver_direct_io);
 //! assert!(config.sui_keypair().unwrap().is_none());
 //! ```
 
@@ -154,6 +158,10 @@ pub struct NodeLimits {
     pub scrub_serving_slowdown: u32,
     /// The database's page cache in MiB (redb's own default would be 1 GiB).
     pub db_cache_mib: u64,
+    /// Large sliver records are written and read with direct I/O, past the kernel's page cache,
+    /// where the file system allows it (see `store::sliver_file`); false keeps them in the page
+    /// cache (for a file system whose direct I/O is slow).
+    pub sliver_direct_io: bool,
     /// MiB of uploads held in memory for blobs not yet seen registered (`?pending=true`, see
     /// [`crate::pending`]); 0 refuses such uploads until the registration is seen.
     pub pending_upload_mib: u64,
@@ -176,6 +184,7 @@ impl Default for NodeLimits {
             scrub_pass_pause_secs: ScrubSettings::default().pass_pause.as_secs(),
             scrub_serving_slowdown: DEFAULT_SERVING_SLOWDOWN,
             db_cache_mib: (DEFAULT_CACHE_BYTES / (1024 * 1024)) as u64,
+            sliver_direct_io: StoreSettings::default().direct_io,
             pending_upload_mib: (pending::DEFAULT_PENDING_BYTES / (1024 * 1024)) as u64,
             pending_upload_secs: pending::DEFAULT_PENDING_AGE.as_secs(),
         }
@@ -220,7 +229,7 @@ impl NodeLimits {
     /// The store's settings these limits give.
     pub fn store_settings(&self) -> StoreSettings {
         let cache_bytes = usize::try_from(self.db_cache_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
-        StoreSettings { cache_bytes, ..StoreSettings::default() }
+        StoreSettings { cache_bytes, direct_io: self.sliver_direct_io, ..StoreSettings::default() }
     }
 }
 
