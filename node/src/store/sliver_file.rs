@@ -217,11 +217,12 @@ impl SliverFile {
         let written = match self.direct_file() {
             Some(direct) => match write_direct(direct, &mut tail.staging, &pieces, offset) {
                 // Written again from its start, over whatever the refused attempt left.
-                Err(WriteError::Refused) => {
+                Err(DirectWriteError::Refused) => {
                     self.direct_refused("write");
                     write_buffered(&self.file, &pieces, offset)
                 }
-                written => written,
+                Err(DirectWriteError::Failed(failed)) => Err(failed),
+                Ok(()) => Ok(()),
             },
             None => write_buffered(&self.file, &pieces, offset),
         };
@@ -232,12 +233,8 @@ impl SliverFile {
             }
             // Nothing points at a record cut short: its bytes are punched out, and the next
             // record is written from where it started.
-            Err(error) => {
+            Err(WriteFailed { reached, error }) => {
                 drop(tail);
-                let (reached, error) = match error {
-                    WriteError::Failed { reached, error } => (reached, error),
-                    WriteError::Refused => (offset, rustix::io::Errno::INVAL.into()),
-                };
                 if reached > offset {
                     self.punch_ranges([(offset, reached - offset)]);
                 }
@@ -392,16 +389,21 @@ fn open_direct(path: &Path) -> Option<File> {
     }
 }
 
-/// Why a record's write failed.
-enum WriteError {
-    /// The file system refused a direct write (`EINVAL`): nothing is wrong with the file.
+/// A record's write that failed once the bytes up to `reached` were written.
+struct WriteFailed {
+    reached: u64,
+    error: std::io::Error,
+}
+
+/// Why a direct write did not complete.
+enum DirectWriteError {
+    /// The file system refused it (`EINVAL`): nothing is wrong with the file.
     Refused,
-    /// The write failed once the bytes up to `reached` were written.
-    Failed { reached: u64, error: std::io::Error },
+    Failed(WriteFailed),
 }
 
 /// Writes `pieces`, one after the other, at `offset` through the page cache.
-fn write_buffered(file: &File, pieces: &[&[u8]], offset: u64) -> Result<(), WriteError> {
+fn write_buffered(file: &File, pieces: &[&[u8]], offset: u64) -> Result<(), WriteFailed> {
     let mut slices: Vec<IoSlice<'_>> = pieces.iter().map(|piece| IoSlice::new(piece)).collect();
     let mut slices = &mut slices[..];
     let mut at = offset;
@@ -416,14 +418,14 @@ fn write_buffered(file: &File, pieces: &[&[u8]], offset: u64) -> Result<(), Writ
             Err(rustix::io::Errno::INTR) => continue,
             Err(error) => error.into(),
         };
-        return Err(WriteError::Failed { reached: at, error });
+        return Err(WriteFailed { reached: at, error });
     }
     Ok(())
 }
 
 /// Writes `pieces`, one after the other, at `offset` (a multiple of [`ALIGN`]) with direct I/O:
 /// through `staging` a chunk at a time, the last chunk padded with zeros to a whole block.
-fn write_direct(file: &File, staging: &mut Vec<u8>, pieces: &[&[u8]], offset: u64) -> Result<(), WriteError> {
+fn write_direct(file: &File, staging: &mut Vec<u8>, pieces: &[&[u8]], offset: u64) -> Result<(), DirectWriteError> {
     if staging.is_empty() {
         *staging = vec![0; STAGING + ALIGN];
     }
@@ -452,10 +454,10 @@ fn write_direct(file: &File, staging: &mut Vec<u8>, pieces: &[&[u8]], offset: u6
                     continue;
                 }
                 Err(rustix::io::Errno::INTR) => continue,
-                Err(rustix::io::Errno::INVAL) => return Err(WriteError::Refused),
+                Err(rustix::io::Errno::INVAL) => return Err(DirectWriteError::Refused),
                 Err(error) => error.into(),
             };
-            return Err(WriteError::Failed { reached: at + done as u64, error });
+            return Err(DirectWriteError::Failed(WriteFailed { reached: at + done as u64, error }));
         }
         at += padded as u64;
     }
