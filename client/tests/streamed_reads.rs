@@ -1,12 +1,17 @@
 //! Streamed and ranged reads ([`floe_client::BlobReader`]): the stream equals the blob at any
-//! size, a range costs only the slivers holding it, a lying node's sliver is refused and its row
-//! rebuilt from the others, and reads sharing a budget hold no more than it.
+//! size, a range costs only the slivers holding it, a node's rows are asked of it one at a time
+//! only until one has verified, a lying node's sliver is refused and its row rebuilt from the
+//! others, and reads sharing a budget hold no more than it.
 
 mod common;
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
 };
 
 use axum::{
@@ -22,12 +27,16 @@ use futures::StreamExt;
 use tokio::net::TcpListener;
 
 /// A server in front of an honest node that counts the requests it forwards, by path, and
-/// corrupts the slivers it serves if told to.
+/// corrupts the slivers it serves if told to. Each sliver answer is held for `sliver_delay`, and
+/// the most sliver requests it had in hand at once is kept.
 struct Proxy {
     honest: String,
     corrupt_slivers: bool,
+    sliver_delay: Duration,
     http: reqwest::Client,
     asked: Mutex<HashMap<String, usize>>,
+    slivers_in_hand: AtomicUsize,
+    most_slivers_in_hand: AtomicUsize,
 }
 
 impl Proxy {
@@ -47,6 +56,12 @@ impl Proxy {
 async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> (StatusCode, Bytes) {
     let path = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
     *proxy.asked.lock().unwrap().entry(request.uri().path().to_owned()).or_default() += 1;
+    let sliver = path.contains("/slivers/");
+    if sliver {
+        let in_hand = proxy.slivers_in_hand.fetch_add(1, Ordering::SeqCst) + 1;
+        proxy.most_slivers_in_hand.fetch_max(in_hand, Ordering::SeqCst);
+        tokio::time::sleep(proxy.sliver_delay).await;
+    }
     let honest = proxy.http.get(format!("{}{path}", proxy.honest)).send().await.unwrap();
     let status = StatusCode::from_u16(honest.status().as_u16()).unwrap();
     let mut body = honest.bytes().await.unwrap().to_vec();
@@ -55,11 +70,22 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> (StatusCo
         let last = body.len() - 5;
         body[last] ^= 0xa5;
     }
+    if sliver {
+        proxy.slivers_in_hand.fetch_sub(1, Ordering::SeqCst);
+    }
     (status, Bytes::from(body))
 }
 
-async fn proxy(honest: String, corrupt_slivers: bool) -> (String, Arc<Proxy>) {
-    let state = Arc::new(Proxy { honest, corrupt_slivers, http: reqwest::Client::new(), asked: Mutex::default() });
+async fn proxy(honest: String, corrupt_slivers: bool, sliver_delay: Duration) -> (String, Arc<Proxy>) {
+    let state = Arc::new(Proxy {
+        honest,
+        corrupt_slivers,
+        sliver_delay,
+        http: reqwest::Client::new(),
+        asked: Mutex::default(),
+        slivers_in_hand: AtomicUsize::new(0),
+        most_slivers_in_hand: AtomicUsize::new(0),
+    });
     let app = Router::new().fallback(forward).with_state(state.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -67,12 +93,17 @@ async fn proxy(honest: String, corrupt_slivers: bool) -> (String, Arc<Proxy>) {
     (url, state)
 }
 
-/// A client reaching every node through a proxy; node `i` corrupts slivers if `liars[i]`.
-async fn through_proxies(committee: &StorageCommittee, liars: &[usize]) -> (FloeClient, Vec<Arc<Proxy>>) {
+/// A client reaching every node through a proxy; node `i` corrupts slivers if `liars[i]`; every
+/// sliver answer takes `sliver_delay` more.
+async fn through_proxies(
+    committee: &StorageCommittee,
+    liars: &[usize],
+    sliver_delay: Duration,
+) -> (FloeClient, Vec<Arc<Proxy>>) {
     let mut members = committee.members().to_vec();
     let mut proxies = Vec::new();
     for (index, member) in members.iter_mut().enumerate() {
-        let (url, state) = proxy(member.url.clone(), liars.contains(&index)).await;
+        let (url, state) = proxy(member.url.clone(), liars.contains(&index), sliver_delay).await;
         member.url = url;
         proxies.push(state);
     }
@@ -126,7 +157,7 @@ async fn a_range_fetches_only_the_slivers_holding_it() {
     let cluster = cluster(&[3, 3, 2, 2]).await;
     let data = blob(100_000, 21);
     let (blob_id, row_len) = stored(&cluster, &data, 21).await;
-    let (client, proxies) = through_proxies(&cluster.committee(), &[]).await;
+    let (client, proxies) = through_proxies(&cluster.committee(), &[], Duration::ZERO).await;
     let asked = |proxies: &[Arc<Proxy>]| proxies.iter().flat_map(|proxy| proxy.slivers_asked()).collect::<Vec<_>>();
     let n_rows = data.len().div_ceil(row_len as usize);
 
@@ -150,6 +181,39 @@ async fn a_range_fetches_only_the_slivers_holding_it() {
     let slivers = asked(&proxies);
     assert_eq!(slivers.len() - before, n_rows, "{slivers:?}");
     assert!(slivers.iter().all(|path| path.ends_with("/primary")), "{slivers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodes_rows_are_asked_one_at_a_time_only_until_one_has_verified() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let committee = cluster.committee();
+    let config = cluster.config;
+    let n_rows = config.n_source_symbols(SliverType::Primary);
+    // A blob of which one node holds at least three of the rows (systematic primary slivers).
+    let (data, blob_id, node, rows) = (0u8..=255)
+        .find_map(|seed| {
+            let data = blob(60_000, seed);
+            let blob_id = *encode(&config, &data).unwrap().metadata.blob_id();
+            let mut rows_held = vec![0usize; committee.members().len()];
+            for row in 0..n_rows {
+                let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
+                rows_held[committee.holder_of_pair(&blob_id, pair)] += 1;
+            }
+            let (node, rows) = rows_held.into_iter().enumerate().max_by_key(|(_, rows)| *rows)?;
+            (rows >= 3).then_some((data, blob_id, node, rows))
+        })
+        .unwrap();
+    let (stored_id, _) = stored(&cluster, &data, 60).await;
+    assert_eq!(stored_id, blob_id);
+    // Each sliver answer held long enough that requests sent together are in hand together.
+    let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(200)).await;
+    let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+    assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
+    let asked = proxies[node].slivers_asked();
+    assert_eq!(asked.len(), rows, "{asked:?}");
+    // Its first row alone; once that verified, all its other rows at once (they used to follow
+    // one another, each waiting for the one before).
+    assert_eq!(proxies[node].most_slivers_in_hand.load(Ordering::SeqCst), rows - 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,7 +241,7 @@ async fn a_lying_nodes_sliver_is_refused_mid_stream_and_its_row_rebuilt_from_the
         .unwrap();
     let (stored_id, _) = stored(&cluster, &data, 40).await;
     assert_eq!(stored_id, blob_id);
-    let (client, proxies) = through_proxies(&committee, &[0]).await;
+    let (client, proxies) = through_proxies(&committee, &[0], Duration::ZERO).await;
     let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
     assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
     // Asked once: its second row was not requested of it but rebuilt from recovery symbols.
@@ -296,7 +360,7 @@ async fn a_blob_unreadable_after_the_headers_ends_the_body_early_never_with_wron
     let (blob_id, _) = stored(&cluster, &data, 70).await;
     cluster.certify(blob_id, 70);
     // Every node serves the true metadata and corrupted slivers.
-    let (client, _proxies) = through_proxies(&cluster.committee(), &[0, 1, 2, 3]).await;
+    let (client, _proxies) = through_proxies(&cluster.committee(), &[0, 1, 2, 3], Duration::ZERO).await;
     let (daemon, _stop) = daemon_over(client).await;
     let answer = reqwest::get(format!("{}/v1/blobs/{blob_id}", daemon.url())).await.unwrap();
     assert_eq!(answer.status(), 200, "the metadata verified, so the headers went out");
