@@ -17,7 +17,9 @@
 //!
 //! [`NodeTrust`], shared by the requests of one read, keeps a node that did not answer or
 //! answered wrong from being asked again, and asks a node not yet known to serve valid slivers
-//! for one at a time: a lying node costs one request, not one per sliver it holds.
+//! for one at a time: a lying node costs one request, not one per sliver it holds. A node that
+//! served one is asked for up to [`Settings::max_requests_per_node`] at once (on HTTP/1.1 each is
+//! a connection, with its handshake).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -40,11 +42,14 @@ use crate::{
 };
 
 /// What one read learned about nodes, shared by its concurrent requests.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct NodeTrust {
     state: Mutex<TrustState>,
     /// One gate per node not yet trusted: its requests pass one at a time.
     gates: Mutex<HashMap<NodeId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Per node, the requests it may have in hand at once once trusted.
+    slots: Mutex<HashMap<NodeId, Arc<tokio::sync::Semaphore>>>,
+    per_node: usize,
 }
 
 #[derive(Debug, Default)]
@@ -55,9 +60,15 @@ struct TrustState {
 }
 
 impl NodeTrust {
-    /// Starts from what the metadata fetch learned.
-    pub(crate) fn new(record: NodeRecord) -> Self {
-        Self { state: Mutex::new(TrustState { record, trusted: HashSet::new() }), gates: Mutex::default() }
+    /// Starts from what the metadata fetch learned; a trusted node is asked for at most
+    /// `per_node` things at once.
+    pub(crate) fn new(record: NodeRecord, per_node: usize) -> Self {
+        Self {
+            state: Mutex::new(TrustState { record, trusted: HashSet::new() }),
+            gates: Mutex::default(),
+            slots: Mutex::default(),
+            per_node: per_node.max(1),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, TrustState> {
@@ -79,7 +90,8 @@ impl NodeTrust {
     }
 
     /// Sends `request` to `node` unless the read gave up on it (then `None`). A node not yet
-    /// trusted gets one request at a time, so a liar is found out before it is asked again.
+    /// trusted gets one request at a time, so a liar is found out before it is asked again; a
+    /// trusted one up to `per_node`.
     async fn ask<T>(
         &self,
         node: NodeId,
@@ -88,7 +100,7 @@ impl NodeTrust {
         if !self.may_ask(&node) {
             return None;
         }
-        let _turn = if self.state().trusted.contains(&node) {
+        let turn = if self.state().trusted.contains(&node) {
             None
         } else {
             let gate = self.gates.lock().unwrap_or_else(|poison| poison.into_inner()).entry(node).or_default().clone();
@@ -100,6 +112,18 @@ impl NodeTrust {
             // others queued behind it go at once (each takes the gate only to pass it), rather
             // than one after another for the rest of the read.
             (!self.state().trusted.contains(&node)).then_some(turn)
+        };
+        // A request that passed the gate is alone; a trusted node's take one of its slots.
+        let _slot = match &turn {
+            Some(_) => None,
+            None => {
+                let slot = (self.slots.lock().unwrap_or_else(|poison| poison.into_inner()))
+                    .entry(node)
+                    .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_node)))
+                    .clone();
+                // Never closed: acquiring only waits.
+                slot.acquire_owned().await.ok()
+            }
         };
         let answer = request.await;
         let mut state = self.state();
@@ -144,7 +168,7 @@ impl SliverSource {
             metadata,
             settings: client.settings().clone(),
             http: client.http().clone(),
-            trust: NodeTrust::new(record),
+            trust: NodeTrust::new(record, client.settings().max_requests_per_node),
         }
     }
 

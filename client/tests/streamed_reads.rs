@@ -185,35 +185,40 @@ async fn a_range_fetches_only_the_slivers_holding_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nodes_rows_are_asked_one_at_a_time_only_until_one_has_verified() {
-    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let cluster = cluster(&[6, 2, 2]).await;
     let committee = cluster.committee();
     let config = cluster.config;
-    let n_rows = config.n_source_symbols(SliverType::Primary);
-    // A blob of which one node holds at least three of the rows (systematic primary slivers).
-    let (data, blob_id, node, rows) = (0u8..=255)
-        .find_map(|seed| {
+    let n_rows = usize::from(config.n_source_symbols(SliverType::Primary));
+    // A blob of which node 0 holds every row (systematic primary slivers).
+    let (data, blob_id) = (0u8..=255)
+        .map(|seed| {
             let data = blob(60_000, seed);
             let blob_id = *encode(&config, &data).unwrap().metadata.blob_id();
-            let mut rows_held = vec![0usize; committee.members().len()];
-            for row in 0..n_rows {
-                let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
-                rows_held[committee.holder_of_pair(&blob_id, pair)] += 1;
-            }
-            let (node, rows) = rows_held.into_iter().enumerate().max_by_key(|(_, rows)| *rows)?;
-            (rows >= 3).then_some((data, blob_id, node, rows))
+            (data, blob_id)
+        })
+        .find(|(_, blob_id)| {
+            (0..n_rows).all(|row| {
+                let pair = floe_encoder::SliverIndex(row as u16).pair_index(SliverType::Primary, config.n_shards());
+                committee.holder_of_pair(blob_id, pair) == 0
+            })
         })
         .unwrap();
+    assert!(n_rows >= 4);
     let (stored_id, _) = stored(&cluster, &data, 60).await;
     assert_eq!(stored_id, blob_id);
-    // Each sliver answer held long enough that requests sent together are in hand together.
-    let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(200)).await;
-    let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
-    assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
-    let asked = proxies[node].slivers_asked();
-    assert_eq!(asked.len(), rows, "{asked:?}");
-    // Its first row alone; once that verified, all its other rows at once (they used to follow
-    // one another, each waiting for the one before).
-    assert_eq!(proxies[node].most_slivers_in_hand.load(Ordering::SeqCst), rows - 1);
+    // Its first row alone; once that verified, its other rows at once (they used to follow one
+    // another, each waiting for the one before), up to the requests a node may have in hand.
+    for (per_node, most) in [(8, n_rows - 1), (2, 2)] {
+        let settings = floe_client::Settings { max_requests_per_node: per_node, ..common::quick_settings() };
+        // Each sliver answer held long enough that requests sent together are in hand together.
+        let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(200)).await;
+        let client = FloeClient::with_committee(client.committee().as_ref().clone(), settings);
+        let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+        assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
+        let asked = proxies[0].slivers_asked();
+        assert_eq!(asked.len(), n_rows, "{asked:?}");
+        assert_eq!(proxies[0].most_slivers_in_hand.load(Ordering::SeqCst), most, "{per_node} per node");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
