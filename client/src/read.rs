@@ -7,8 +7,8 @@
 //! answer at all, or answered with something that fails verification, is not asked again during
 //! the read. So that "again" includes requests already on their way, a node is asked for one
 //! sliver until one of its slivers has verified; only then are its other slivers requested in
-//! parallel (one round trip more per node, instead of a liar being asked for every sliver it
-//! holds). A node that served metadata failing verification is asked for slivers only if the
+//! parallel, up to [`Settings::max_requests_per_node`] at once (one round trip more per node,
+//! instead of a liar being asked for every sliver it holds). A node that served metadata failing verification is asked for slivers only if the
 //! others cannot supply enough (beyond f faulty shards). Should the primary axis fall short, the
 //! secondary axis (`n - f` slivers) is tried.
 //! Decoding ends with the consistency check, so a blob encoded inconsistently by its writer is
@@ -253,7 +253,10 @@ async fn fetch_slivers(
     let mut failures = Failures::new();
     let mut in_flight = FuturesUnordered::new();
     let mut probing: HashSet<NodeId> = HashSet::new();
+    // Requests in flight by node, for the bound on a trusted node's.
+    let mut asked: HashMap<NodeId, usize> = HashMap::new();
     let limit = settings.max_concurrent_requests.max(1);
+    let per_node = settings.max_requests_per_node.max(1);
     loop {
         while in_flight.len() < limit && verified.len() + in_flight.len() + waiting_count < needed {
             let Some((pair, first)) = fallbacks.pop_front().or_else(|| candidates.next().map(|pair| (pair, 0))) else {
@@ -270,12 +273,19 @@ async fn fetch_slivers(
                 held_back.push((pair, position));
                 continue;
             }
-            if !trusted.contains(&node_id) && !probing.insert(node_id) {
+            let busy = if trusted.contains(&node_id) {
+                asked.get(&node_id).is_some_and(|count| *count >= per_node)
+            } else {
                 // Its first sliver is still on its way: wait for it to verify.
+                !probing.insert(node_id)
+            };
+            if busy {
+                // Asked again once its answer in flight is in.
                 waiting.entry(node_id).or_default().push((pair, position));
                 waiting_count += 1;
                 continue;
             }
+            *asked.entry(node_id).or_default() += 1;
             let node = member.client(http);
             let last = position + 1 == sources.len();
             in_flight.push(async move {
@@ -293,6 +303,9 @@ async fn fetch_slivers(
             break;
         };
         probing.remove(&node_id);
+        if let Some(count) = asked.get_mut(&node_id) {
+            *count -= 1;
+        }
         let queued = waiting.remove(&node_id).unwrap_or_default();
         waiting_count -= queued.len();
         match answer {

@@ -1,7 +1,8 @@
 //! Streamed and ranged reads ([`floe_client::BlobReader`]): the stream equals the blob at any
 //! size, a range costs only the slivers holding it, a node's rows are asked of it one at a time
-//! only until one has verified, a lying node's sliver is refused and its row rebuilt from the
-//! others, and reads sharing a budget hold no more than it.
+//! only until one has verified (then a bounded number at once, also when a read decodes), a lying
+//! node's sliver is refused and its row rebuilt from the others, and reads sharing a budget hold
+//! no more than it.
 
 mod common;
 
@@ -212,12 +213,19 @@ async fn a_nodes_rows_are_asked_one_at_a_time_only_until_one_has_verified() {
         let settings = floe_client::Settings { max_requests_per_node: per_node, ..common::quick_settings() };
         // Each sliver answer held long enough that requests sent together are in hand together.
         let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(200)).await;
-        let client = FloeClient::with_committee(client.committee().as_ref().clone(), settings);
+        let client = FloeClient::with_committee(client.committee().as_ref().clone(), settings.clone());
         let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
         assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
         let asked = proxies[0].slivers_asked();
         assert_eq!(asked.len(), n_rows, "{asked:?}");
         assert_eq!(proxies[0].most_slivers_in_hand.load(Ordering::SeqCst), most, "{per_node} per node");
+        // A whole read that decodes (`FloeClient::read`) asks the same way.
+        let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(200)).await;
+        let client = FloeClient::with_committee(client.committee().as_ref().clone(), settings.clone());
+        assert!(client.read(&blob_id, &NoProgress).await.unwrap() == data, "the read returned other bytes");
+        let asked = proxies[0].slivers_asked();
+        assert_eq!(asked.len(), n_rows, "{asked:?}");
+        assert_eq!(proxies[0].most_slivers_in_hand.load(Ordering::SeqCst), most, "{per_node} per node, decoding");
     }
 }
 
