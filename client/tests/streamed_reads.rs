@@ -124,6 +124,32 @@ async fn stored(cluster: &common::Cluster, data: &[u8], object: u8) -> (BlobId, 
     (blob_id, row_len)
 }
 
+/// A blob of 60,000 bytes whose rows' holders (by row, node indices in `committee`) satisfy
+/// `wanted`, with its blob id.
+fn blob_whose_rows(
+    config: &floe_encoder::EncodingConfig,
+    committee: &StorageCommittee,
+    wanted: impl Fn(&[usize]) -> bool,
+) -> (Vec<u8>, BlobId) {
+    let n_rows = config.n_source_symbols(SliverType::Primary);
+    (0u8..=255)
+        .map(|seed| {
+            let data = blob(60_000, seed);
+            let blob_id = *encode(config, &data).unwrap().metadata.blob_id();
+            (data, blob_id)
+        })
+        .find(|(_, blob_id)| {
+            let holders: Vec<usize> = (0..n_rows)
+                .map(|row| {
+                    let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
+                    committee.holder_of_pair(blob_id, pair)
+                })
+                .collect();
+            wanted(&holders)
+        })
+        .expect("one of 256 blobs has its rows so placed")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamed_reads_equal_the_blob_at_any_size_and_ranges_at_any_boundary() {
     let cluster = cluster(&[3, 3, 2, 2]).await;
@@ -191,19 +217,7 @@ async fn a_nodes_rows_are_asked_one_at_a_time_only_until_one_has_verified() {
     let config = cluster.config;
     let n_rows = usize::from(config.n_source_symbols(SliverType::Primary));
     // A blob of which node 0 holds every row (systematic primary slivers).
-    let (data, blob_id) = (0u8..=255)
-        .map(|seed| {
-            let data = blob(60_000, seed);
-            let blob_id = *encode(&config, &data).unwrap().metadata.blob_id();
-            (data, blob_id)
-        })
-        .find(|(_, blob_id)| {
-            (0..n_rows).all(|row| {
-                let pair = floe_encoder::SliverIndex(row as u16).pair_index(SliverType::Primary, config.n_shards());
-                committee.holder_of_pair(blob_id, pair) == 0
-            })
-        })
-        .unwrap();
+    let (data, blob_id) = blob_whose_rows(&config, &committee, |holders| holders.iter().all(|holder| *holder == 0));
     assert!(n_rows >= 4);
     let (stored_id, _) = stored(&cluster, &data, 60).await;
     assert_eq!(stored_id, blob_id);
@@ -234,24 +248,10 @@ async fn a_lying_nodes_sliver_is_refused_mid_stream_and_its_row_rebuilt_from_the
     let cluster = cluster(&[3, 3, 2, 2]).await;
     let committee = cluster.committee();
     let config = cluster.config;
-    let n_rows = config.n_source_symbols(SliverType::Primary);
     // A blob of which node 0 holds two of the rows (systematic primary slivers), not the first.
-    let (data, blob_id) = (0u8..=255)
-        .map(|seed| {
-            let data = blob(60_000, seed);
-            let blob_id = *encode(&config, &data).unwrap().metadata.blob_id();
-            (data, blob_id)
-        })
-        .find(|(_, blob_id)| {
-            let holders: Vec<usize> = (0..n_rows)
-                .map(|row| {
-                    let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
-                    committee.holder_of_pair(blob_id, pair)
-                })
-                .collect();
-            holders[0] != 0 && holders.iter().filter(|holder| **holder == 0).count() >= 2
-        })
-        .unwrap();
+    let (data, blob_id) = blob_whose_rows(&config, &committee, |holders| {
+        holders[0] != 0 && holders.iter().filter(|holder| **holder == 0).count() >= 2
+    });
     let (stored_id, _) = stored(&cluster, &data, 40).await;
     assert_eq!(stored_id, blob_id);
     let (client, proxies) = through_proxies(&committee, &[0], Duration::ZERO).await;
