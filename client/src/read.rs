@@ -8,8 +8,9 @@
 //! the read. So that "again" includes requests already on their way, a node is asked for one
 //! sliver until one of its slivers has verified; only then are its other slivers requested in
 //! parallel, up to [`Settings::max_requests_per_node`] at once (one round trip more per node,
-//! instead of a liar being asked for every sliver it holds). A node that served metadata failing verification is asked for slivers only if the
-//! others cannot supply enough (beyond f faulty shards). Should the primary axis fall short, the
+//! instead of a liar being asked for every sliver it holds). A node that served metadata failing
+//! verification is asked for slivers only if the others cannot supply enough (beyond f faulty
+//! shards). Should the primary axis fall short, the
 //! secondary axis (`n - f` slivers) is tried.
 //! Decoding ends with the consistency check, so a blob encoded inconsistently by its writer is
 //! reported instead of returned.
@@ -252,8 +253,7 @@ async fn fetch_slivers(
     let mut verified = Vec::with_capacity(needed);
     let mut failures = Failures::new();
     let mut in_flight = FuturesUnordered::new();
-    let mut probing: HashSet<NodeId> = HashSet::new();
-    // Requests in flight by node, for the bound on a trusted node's.
+    // Requests in flight by node: one for a node not yet trusted, up to `per_node` for the others.
     let mut asked: HashMap<NodeId, usize> = HashMap::new();
     let limit = settings.max_concurrent_requests.max(1);
     let per_node = settings.max_requests_per_node.max(1);
@@ -273,14 +273,10 @@ async fn fetch_slivers(
                 held_back.push((pair, position));
                 continue;
             }
-            let busy = if trusted.contains(&node_id) {
-                asked.get(&node_id).is_some_and(|count| *count >= per_node)
-            } else {
-                // Its first sliver is still on its way: wait for it to verify.
-                !probing.insert(node_id)
-            };
-            if busy {
-                // Asked again once its answer in flight is in.
+            // A node not yet trusted waits for its first sliver on its way to verify.
+            let most = if trusted.contains(&node_id) { per_node } else { 1 };
+            if asked.get(&node_id).is_some_and(|count| *count >= most) {
+                // Asked again once an answer of the node's is in.
                 waiting.entry(node_id).or_default().push((pair, position));
                 waiting_count += 1;
                 continue;
@@ -302,7 +298,6 @@ async fn fetch_slivers(
             }
             break;
         };
-        probing.remove(&node_id);
         if let Some(count) = asked.get_mut(&node_id) {
             *count -= 1;
         }

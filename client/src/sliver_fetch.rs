@@ -45,11 +45,17 @@ use crate::{
 #[derive(Debug)]
 pub(crate) struct NodeTrust {
     state: Mutex<TrustState>,
-    /// One gate per node not yet trusted: its requests pass one at a time.
-    gates: Mutex<HashMap<NodeId, Arc<tokio::sync::Mutex<()>>>>,
-    /// Per node, the requests it may have in hand at once once trusted.
-    slots: Mutex<HashMap<NodeId, Arc<tokio::sync::Semaphore>>>,
+    /// How each node's requests wait their turn.
+    queues: Mutex<HashMap<NodeId, Arc<NodeQueue>>>,
     per_node: usize,
+}
+
+/// One node's requests: through `gate` one at a time until the node is trusted, then up to
+/// `per_node` at once, each holding one of `slots`.
+#[derive(Debug)]
+struct NodeQueue {
+    gate: tokio::sync::Mutex<()>,
+    slots: tokio::sync::Semaphore,
 }
 
 #[derive(Debug, Default)]
@@ -65,8 +71,7 @@ impl NodeTrust {
     pub(crate) fn new(record: NodeRecord, per_node: usize) -> Self {
         Self {
             state: Mutex::new(TrustState { record, trusted: HashSet::new() }),
-            gates: Mutex::default(),
-            slots: Mutex::default(),
+            queues: Mutex::default(),
             per_node: per_node.max(1),
         }
     }
@@ -100,11 +105,19 @@ impl NodeTrust {
         if !self.may_ask(&node) {
             return None;
         }
+        let queue = (self.queues.lock().unwrap_or_else(|poison| poison.into_inner()))
+            .entry(node)
+            .or_insert_with(|| {
+                Arc::new(NodeQueue {
+                    gate: tokio::sync::Mutex::new(()),
+                    slots: tokio::sync::Semaphore::new(self.per_node),
+                })
+            })
+            .clone();
         let turn = if self.state().trusted.contains(&node) {
             None
         } else {
-            let gate = self.gates.lock().unwrap_or_else(|poison| poison.into_inner()).entry(node).or_default().clone();
-            let turn = gate.lock_owned().await;
+            let turn = queue.gate.lock().await;
             if !self.may_ask(&node) {
                 return None;
             }
@@ -113,18 +126,9 @@ impl NodeTrust {
             // than one after another for the rest of the read.
             (!self.state().trusted.contains(&node)).then_some(turn)
         };
-        // A request that passed the gate is alone; a trusted node's take one of its slots.
-        let _slot = match &turn {
-            Some(_) => None,
-            None => {
-                let slot = (self.slots.lock().unwrap_or_else(|poison| poison.into_inner()))
-                    .entry(node)
-                    .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_node)))
-                    .clone();
-                // Never closed: acquiring only waits.
-                slot.acquire_owned().await.ok()
-            }
-        };
+        // A request that passed the gate is alone; a trusted node's take one of its slots (the
+        // semaphore is never closed: acquiring only waits).
+        let _slot = if turn.is_none() { queue.slots.acquire().await.ok() } else { None };
         let answer = request.await;
         let mut state = self.state();
         match &answer {
