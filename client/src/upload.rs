@@ -3,7 +3,11 @@
 //!
 //! Every node gets the metadata, then the two slivers of each pair its shards store, in batches
 //! of up to 512 KiB (one request for all of a small blob's slivers: floe's
-//! `PUT /v1/blobs/{id}/slivers`), then is asked for its confirmation; all nodes at once. Requests are bounded overall and per node; a
+//! `PUT /v1/blobs/{id}/slivers`); all nodes at once. Its confirmation is asked for as its last
+//! batch goes out, and the node answers once it has stored its share (`?upload_wait_millis=`):
+//! three rounds per node would otherwise be metadata, slivers, confirmation, and on a network each
+//! round is a round trip. If the confirmation does not come so, it is asked for again once the
+//! slivers are delivered. Requests are bounded overall and per node; a
 //! request a node refuses because it has not yet seen the registration (its chain follower
 //! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
 //! is checked to be the expected message as it arrives. As soon as the confirming nodes hold a
@@ -551,7 +555,9 @@ impl MemberUpload<'_> {
     }
 
     /// Metadata, then the member's slivers, then its confirmation unless the certificate was
-    /// built meanwhile.
+    /// built meanwhile. The confirmation is asked for as the last slivers go out (see
+    /// [`Self::confirmation_as_stored`]); only if that does not bring it is it asked for again once
+    /// they are delivered.
     async fn run(&self, member: usize) -> Result<Delivered, SourceFailure> {
         let info = &self.committee.members()[member];
         let node = info.client(self.http);
@@ -561,7 +567,7 @@ impl MemberUpload<'_> {
         {
             // No wait: the registration is old. Any refusal (slivers missing, shards new to the
             // node) just means the upload below is needed.
-            match node.confirmation(&expected, Duration::ZERO, timeout).await {
+            match node.confirmation(&expected, Duration::ZERO, Duration::ZERO, timeout).await {
                 Ok(signed) => {
                     self.clock.passed(member, 2);
                     return Ok(Delivered::Confirmed(Box::new(signed)));
@@ -569,18 +575,38 @@ impl MemberUpload<'_> {
                 Err(error) => tracing::debug!(node = %info.name, %error, "no confirmation yet; uploading"),
             }
         }
-        let held = self.send_data(member, &node, false).await?;
+        // The data goes on until delivered (a node that gets it after the certificate is built
+        // holds its share without recovering it); the confirmation asked for alongside stops
+        // once the certificate is built.
+        let (all_sent, last_going) = watch::channel(false);
+        let mut data = std::pin::pin!(self.send_data(member, &node, false, Some(&all_sent)));
+        let mut early = std::pin::pin!(async {
+            tokio::select! {
+                biased;
+                () = self.certificate_built() => None,
+                signed = self.confirmation_as_stored(member, &node, last_going) => signed,
+            }
+        });
+        let (held, early) = tokio::select! {
+            held = &mut data => (held?, early.await),
+            early = &mut early => (data.await?, early),
+        };
+        if let Some(signed) = early {
+            self.clock.passed(member, 2);
+            return Ok(Delivered::Confirmed(Box::new(signed)));
+        }
         let confirm = async {
             let Some(expected) = self.expected().await else {
                 return Err(SourceFailure::Unregistered);
             };
-            let confirmed = match self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await {
+            let ask = || node.confirmation(&expected, wait, Duration::ZERO, timeout);
+            let confirmed = match self.with_retries(member, ask).await {
                 Err(error) if held => {
                     // What the node held before the registration is gone (it expired, or storing
                     // it failed): send it all again, now that the registration has landed.
                     tracing::info!(node = %info.name, %error, "data held before the registration is missing; sending it again");
-                    self.send_data(member, &node, true).await?;
-                    self.with_retries(member, || node.confirmation(&expected, wait, timeout)).await
+                    self.send_data(member, &node, true, None).await?;
+                    self.with_retries(member, ask).await
                 }
                 confirmed => confirmed,
             };
@@ -597,9 +623,46 @@ impl MemberUpload<'_> {
         Ok(Delivered::Confirmed(Box::new(signed)))
     }
 
+    /// The member's confirmation, asked for once the registration has landed and the member's
+    /// last sliver batch is on its way (`last_going` turns true), and answered by the node once
+    /// it has stored its share ([`Settings::confirmation_upload_wait`]): the confirmation's round
+    /// trip overlaps the last slivers'. Its own request, outside the overall bound: it waits on
+    /// slivers that hold their places in it. `None` if it did not come so (turned off, or any
+    /// failure: the caller asks again once the slivers are delivered).
+    async fn confirmation_as_stored(
+        &self,
+        member: usize,
+        node: &NodeClient,
+        mut last_going: watch::Receiver<bool>,
+    ) -> Option<SignedMessage> {
+        let upload_wait = self.settings.confirmation_upload_wait;
+        if upload_wait.is_zero() {
+            return None;
+        }
+        // Closed without turning true: the data's sending ended early (it failed).
+        last_going.wait_for(|going| *going).await.ok()?;
+        let expected = self.expected().await?;
+        let (wait, timeout) = (self.settings.registration_wait, self.settings.request_timeout);
+        match node.confirmation(&expected, wait, upload_wait, timeout).await {
+            Ok(signed) => Some(signed),
+            Err(error) => {
+                let name = &self.committee.members()[member].name;
+                tracing::debug!(node = %name, %error, "no confirmation as the slivers were stored; asking again");
+                None
+            }
+        }
+    }
+
     /// Sends the member its metadata and its slivers (`again`: after the node lost what it held;
-    /// the progress counts them once). Whether the node held any of it until the registration.
-    async fn send_data(&self, member: usize, node: &NodeClient, again: bool) -> Result<bool, SourceFailure> {
+    /// the progress counts them once), turning `all_sent` true as the last batch goes out.
+    /// Whether the node held any of it until the registration.
+    async fn send_data(
+        &self,
+        member: usize,
+        node: &NodeClient,
+        again: bool,
+        all_sent: Option<&watch::Sender<bool>>,
+    ) -> Result<bool, SourceFailure> {
         let timeout = self.settings.request_timeout;
         let held = std::sync::atomic::AtomicBool::new(false);
         let note = |accepted: Accepted| {
@@ -620,13 +683,21 @@ impl MemberUpload<'_> {
             .collect();
         // The member's slivers go in batches (one request for all of a small blob's).
         let batches = batch_ranges(slivers.iter().map(|(_, axis)| self.encoded.sliver_len(*axis)));
+        let (count, built) = (batches.len(), std::sync::atomic::AtomicUsize::new(0));
+        let built_one = || {
+            if built.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1 == count
+                && let Some(all_sent) = all_sent
+            {
+                all_sent.send_replace(true);
+            }
+        };
         // The requests are built up front (not in a stream combinator's closure) so the future
         // stays `Send` for any lifetime, as an axum handler needs.
         let requests: Vec<_> = batches
             .into_iter()
             .map(|range| {
                 let batch = &slivers[range];
-                let note = &note;
+                let (note, built_one) = (&note, &built_one);
                 async move {
                     // The semaphore is never closed, so acquiring only waits; a batch larger than
                     // the whole budget takes all of it.
@@ -649,6 +720,7 @@ impl MemberUpload<'_> {
                     // memory lives on in it, under the same `loaded` permits, until it is sent.
                     let body = SliverBatch::encode(loaded.iter().map(|(pair, sliver)| (*pair, sliver.as_ref())));
                     drop(loaded);
+                    built_one();
                     note(
                         self.send(member, |registration| {
                             node.put_slivers(&blob_id, body.clone(), registration, timeout)
@@ -668,6 +740,10 @@ impl MemberUpload<'_> {
             .buffer_unordered(self.settings.max_requests_per_node.max(1))
             .try_collect::<()>()
             .await?;
+        if let Some(all_sent) = all_sent {
+            // Also when there was no batch at all.
+            all_sent.send_replace(true);
+        }
         self.clock.passed(member, 1);
         Ok(held.into_inner())
     }

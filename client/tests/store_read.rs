@@ -165,6 +165,87 @@ async fn slow_proxy(honest: String, delay: Duration) -> (String, Arc<AtomicUsize
     (url, confirmations)
 }
 
+/// What an answer-delaying proxy saw: when each request came in and when its answer went out,
+/// since the proxy started.
+#[derive(Default)]
+struct Seen {
+    /// `(path, came in, answered)` of every request.
+    requests: std::sync::Mutex<Vec<(String, Duration, Duration)>>,
+}
+
+/// A server in front of node `honest` that passes every request on at once and holds each
+/// answer back for `delay` before returning it, as a network's round trip would.
+async fn answer_delaying_proxy(honest: String, delay: Duration) -> (String, Arc<Seen>) {
+    use axum::{
+        extract::{Request, State},
+        http::{StatusCode, Uri},
+    };
+
+    type Shared = (String, Duration, std::time::Instant, Arc<Seen>);
+    async fn forward(State(shared): State<Arc<Shared>>, uri: Uri, request: Request) -> (StatusCode, Vec<u8>) {
+        let (honest, delay, started, seen) = &*shared;
+        let came = started.elapsed();
+        let (path, status, body) = common::forward(honest, &uri, request).await;
+        tokio::time::sleep(*delay).await;
+        seen.requests.lock().unwrap().push((path, came, started.elapsed()));
+        (StatusCode::from_u16(status).unwrap(), body)
+    }
+
+    let seen = Arc::new(Seen::default());
+    let shared = Arc::new((honest, delay, std::time::Instant::now(), seen.clone()));
+    let app = axum::Router::new().fallback(forward).with_state(shared);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+/// A node's confirmation is asked for while its last slivers are on their way, not once their
+/// answer is back: with every answer held back as a round trip would, each node gets its
+/// confirmation request before its sliver answers go out, and signs once it has them, asked once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nodes_confirmation_is_asked_for_while_its_last_slivers_are_on_their_way() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let honest = cluster.committee();
+    let mut members = honest.members().to_vec();
+    let mut proxies = Vec::new();
+    for member in &mut members {
+        let (url, seen) = answer_delaying_proxy(member.url.clone(), Duration::from_millis(300)).await;
+        member.url = url;
+        proxies.push(seen);
+    }
+    let committee = floe_client::StorageCommittee::new(honest.epoch(), honest.n_shards(), members).unwrap();
+    let settings = floe_client::Settings {
+        quorum_grace: floe_client::settings::Grace::fixed(Duration::from_secs(600)),
+        ..common::quick_settings()
+    };
+    let client = floe_client::FloeClient::with_committee(committee, settings);
+    // 200 KB: each node's slivers in one batch.
+    let encoded = encode(client.committee().config(), &blob(200_000, 33)).unwrap();
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 33);
+    let certificate = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress).await.unwrap();
+    certificate.verify(client.committee().certificate_committee(), Threshold::Quorum).unwrap();
+    for (node, seen) in proxies.iter().enumerate() {
+        let requests = seen.requests.lock().unwrap();
+        let confirmations: Vec<_> = requests.iter().filter(|(path, ..)| path.contains("/confirmation/")).collect();
+        let last_sliver_answer = requests
+            .iter()
+            .filter(|(path, ..)| path.contains("/slivers"))
+            .map(|(_, _, answered)| *answered)
+            .max()
+            .expect("slivers sent");
+        if certificate.signers.contains(&(node as u16)) {
+            assert_eq!(confirmations.len(), 1, "node {node}: {confirmations:?}");
+            let (_, asked, _) = confirmations[0];
+            assert!(
+                *asked < last_sliver_answer,
+                "node {node}: confirmation asked at {asked:?}, after its last sliver answer at {last_sliver_answer:?}"
+            );
+        }
+    }
+}
+
 /// Once the certificate is built, a slower node is not asked for its confirmation (nothing
 /// needs it): the upload waits for its data, within the grace period, and not for a signature.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

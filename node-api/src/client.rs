@@ -210,7 +210,9 @@ impl NodeClient {
     }
 
     /// `GET /v1/blobs/{id}/confirmation/...`: the node's signed storage confirmation, checked to
-    /// be exactly `expected`; the node waits up to `wait` for the registration.
+    /// be exactly `expected`; the node waits up to `wait` for the registration and then, unless
+    /// `upload_wait` is zero, for its share of the blob as long as the upload keeps bringing it
+    /// with no pause longer than `upload_wait` ([`paths::UPLOAD_WAIT_MILLIS`]).
     ///
     /// Its signature is not checked here: an upload gathers the confirmations of a quorum and
     /// checks them together, as one aggregate (`Certificate::aggregate`: two pairings instead of
@@ -221,11 +223,17 @@ impl NodeClient {
         &self,
         expected: &StorageConfirmation,
         wait: Duration,
+        upload_wait: Duration,
         timeout: Duration,
     ) -> Result<SignedMessage, NodeApiError> {
         let path = paths::confirmation(&expected.blob_id, &expected.persistence);
-        let url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
-        let bytes = self.get(&url, MAX_JSON_ANSWER, timeout + wait).await?;
+        let mut url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
+        if !upload_wait.is_zero() {
+            url.push_str(&format!("&{}={}", paths::UPLOAD_WAIT_MILLIS, upload_wait.as_millis()));
+        }
+        // The upload's own transfer is bounded by its requests' timeouts; the answer, once the
+        // data is in, by this one.
+        let bytes = self.get(&url, MAX_JSON_ANSWER, timeout + wait + upload_wait).await?;
         let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
         let ConfirmationAnswer { signed: SignedMessageJson(signed) } = json(&url, &bytes)?;
         if signed.serialized != expected.to_bytes() {

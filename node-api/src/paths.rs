@@ -11,6 +11,12 @@ use sui_sdk_types::Address;
 /// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
 /// node may wait for the blob's registration before judging the request.
 pub const WAIT_MILLIS: &str = "wait_millis";
+/// Query parameter of GET confirmation: once the node has seen the registration, and while it
+/// lacks some of its share of the blob (metadata, slivers of its shards), it waits for the
+/// upload as long as the upload keeps bringing data, with no pause longer than this many
+/// milliseconds. A client asks for its confirmation while its last slivers are still on their
+/// way, and the answer comes as soon as they are stored: a round trip sooner than asking after.
+pub const UPLOAD_WAIT_MILLIS: &str = "upload_wait_millis";
 /// Query parameter of PUT metadata and PUT sliver(s): `true` when the client sends before its
 /// registration has landed; a node that has not seen the blob registered checks the data and
 /// holds it until it does (202) instead of refusing it (Walrus's optimistic uploads).

@@ -172,20 +172,20 @@ async fn a_confirmation_for_another_epoch_is_named_with_both_epochs() {
     // Signed for the epoch before: the node trails the chain and may catch up.
     let (head, body) = confirmation_answer(&StorageConfirmation { epoch: 4, ..expected }, &key);
     let node = client(&scripted_node(head, body).await);
-    let error = node.confirmation(&expected, Duration::ZERO, TIMEOUT).await.unwrap_err();
+    let error = node.confirmation(&expected, Duration::ZERO, Duration::ZERO, TIMEOUT).await.unwrap_err();
     assert!(matches!(error, NodeApiError::OtherEpoch { signed: 4, expected: 5, .. }), "{error}");
     assert!(error.is_transient());
 
     // The same epoch but another blob is no epoch matter: a wrong answer.
     let (head, body) = confirmation_answer(&StorageConfirmation { blob_id: BlobId([8; 32]), ..expected }, &key);
     let node = client(&scripted_node(head, body).await);
-    let error = node.confirmation(&expected, Duration::ZERO, TIMEOUT).await.unwrap_err();
+    let error = node.confirmation(&expected, Duration::ZERO, Duration::ZERO, TIMEOUT).await.unwrap_err();
     assert!(matches!(error, NodeApiError::Invalid { .. }), "{error}");
 
     // The asked one verifies.
     let (head, body) = confirmation_answer(&expected, &key);
     let node = client(&scripted_node(head, body).await);
-    let signed = node.confirmation(&expected, Duration::ZERO, TIMEOUT).await.unwrap();
+    let signed = node.confirmation(&expected, Duration::ZERO, Duration::ZERO, TIMEOUT).await.unwrap();
     signed.verify(&key.public_key()).unwrap();
 }
 

@@ -41,3 +41,8 @@ pub const PEER_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// (`?wait_millis=`): the node sees a registration only once its follower has read the
 /// checkpoint, which may trail the client's transaction.
 pub const MAX_REGISTRATION_WAIT: Duration = Duration::from_secs(30);
+
+/// The longest pause in an upload a confirmation waiting for the rest of it may sit through
+/// (`?upload_wait_millis=`): the client asks while its last slivers are on their way, so they
+/// come within their own transfer.
+pub const MAX_UPLOAD_WAIT: Duration = Duration::from_secs(30);

@@ -109,6 +109,12 @@ impl StorageNode {
         self.uploads.wait_for_quiet(blob_id, quiet)
     }
 
+    /// A receiver woken each time an upload brings `blob_id`'s data to this node (see
+    /// [`crate::upload_activity::UploadActivity::arrivals`]).
+    pub fn upload_arrivals(&self, blob_id: &BlobId) -> tokio::sync::watch::Receiver<()> {
+        self.uploads.arrivals(blob_id)
+    }
+
     /// The node's self-check counters and its repair hook.
     pub fn integrity(&self) -> &Integrity {
         &self.integrity
@@ -366,8 +372,9 @@ impl StorageNode {
         self.not_invalid(blob_id)?;
         let verified = self.verify_metadata(blob_id, body)?;
         let held = self.pending.hold_metadata(Arc::new(verified))?;
+        let stored = self.store_if_registered_meanwhile(blob_id, held);
         self.uploads.touch(blob_id);
-        self.store_if_registered_meanwhile(blob_id, held)
+        stored
     }
 
     /// Like [`StorageNode::store_slivers`], except that the slivers of a blob the node has not
@@ -390,20 +397,24 @@ impl StorageNode {
     /// of a large committee's nodes on every store: refused, each of those batches was sent and
     /// checked a second time once the client saw its registration land.
     fn hold_checked(&self, blob_id: &BlobId, checked: Vec<(ShardIndex, Sliver)>) -> Result<Stored, NodeError> {
-        self.uploads.touch(blob_id);
-        // Held metadata moves to the store under this lock (`store_held`), so the look below and
-        // the hold see it in one place or the other.
-        let storing = self.pending.storing();
-        if !self.pending.holds(blob_id) && self.is_registered(blob_id, None) && self.has_metadata(blob_id)? {
+        let stored = (|| {
+            // Held metadata moves to the store under this lock (`store_held`), so the look below
+            // and the hold see it in one place or the other.
+            let storing = self.pending.storing();
+            if !self.pending.holds(blob_id) && self.is_registered(blob_id, None) && self.has_metadata(blob_id)? {
+                drop(storing);
+                // Checked against the held metadata, which was verified against the blob id as the
+                // stored one was: the same metadata.
+                let inserted = self.keep_owned_slivers(blob_id, checked)?;
+                return Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent });
+            }
+            let held = self.pending.hold_slivers(blob_id, checked);
             drop(storing);
-            // Checked against the held metadata, which was verified against the blob id as the
-            // stored one was: the same metadata.
-            let inserted = self.keep_owned_slivers(blob_id, checked)?;
-            return Ok(if inserted > 0 { Stored::New } else { Stored::AlreadyPresent });
-        }
-        let held = self.pending.hold_slivers(blob_id, checked);
-        drop(storing);
-        self.store_if_registered_meanwhile(blob_id, held?)
+            self.store_if_registered_meanwhile(blob_id, held?)
+        })();
+        // After the data is in place: a request woken by it finds it.
+        self.uploads.touch(blob_id);
+        stored
     }
 
     /// Like [`StorageNode::store_sliver`], holding the sliver of a blob not seen registered

@@ -13,6 +13,11 @@
 //!
 //! Only time is recorded, in memory: after a restart nothing is under way, and a recovery starts
 //! at once, as before.
+//!
+//! Requests that wait for the rest of an upload (a confirmation asked for while the last slivers
+//! are still on their way, slivers that arrive before their metadata: `?upload_wait_millis=`)
+//! subscribe to the blob's arrivals ([`UploadActivity::arrivals`]) and are woken each time data
+//! of the blob has been stored or held.
 
 use std::{
     collections::HashMap,
@@ -21,6 +26,7 @@ use std::{
 };
 
 use floe_encoder::BlobId;
+use tokio::sync::watch;
 
 /// Entries kept before the old ones are dropped: far more than the uploads a node takes at once.
 const TRACKED: usize = 4096;
@@ -29,27 +35,47 @@ const TRACKED: usize = 4096;
 /// for longer.
 const FORGET_AFTER: Duration = Duration::from_secs(120);
 
-/// When each blob with an upload under way last brought data.
+/// When each blob with an upload under way last brought data, and who waits for its next data.
 #[derive(Debug, Default)]
 pub struct UploadActivity {
-    last: Mutex<HashMap<BlobId, Instant>>,
+    uploads: Mutex<HashMap<BlobId, Upload>>,
+}
+
+#[derive(Debug)]
+struct Upload {
+    /// When the upload last brought data, or (if it has not yet) when a request began waiting
+    /// for it: the entry's age when the map is full.
+    at: Instant,
+    /// Whether the upload has brought data (an entry made by a waiter alone has not).
+    brought_data: bool,
+    /// Bumped each time the upload brings data; its receivers are the waiting requests.
+    arrived: watch::Sender<()>,
+}
+
+impl Upload {
+    fn new(at: Instant) -> Self {
+        Self { at, brought_data: false, arrived: watch::Sender::new(()) }
+    }
 }
 
 impl UploadActivity {
-    /// `blob_id`'s upload brought data (metadata or slivers, stored or held) just now.
+    /// `blob_id`'s upload brought data (metadata or slivers, stored or held) just now: called
+    /// once the data is in place, so a request woken by it finds it.
     pub fn touch(&self, blob_id: &BlobId) {
         let now = Instant::now();
-        let mut last = self.lock();
-        if last.len() >= TRACKED && !last.contains_key(blob_id) {
-            last.retain(|_, at| now.duration_since(*at) < FORGET_AFTER);
-            if last.len() >= TRACKED {
-                // Still full of recent uploads: forget the quietest.
-                if let Some(quietest) = last.iter().min_by_key(|(_, at)| **at).map(|(id, _)| *id) {
-                    last.remove(&quietest);
-                }
-            }
-        }
-        last.insert(*blob_id, now);
+        let mut uploads = self.lock();
+        let upload = Self::entry(&mut uploads, blob_id, now);
+        upload.at = now;
+        upload.brought_data = true;
+        upload.arrived.send_replace(());
+    }
+
+    /// A receiver woken each time `blob_id`'s upload brings data from now on. Subscribe before
+    /// looking at what is stored, so data arriving between the look and the wait is not missed.
+    /// The receiver's sender may go (the upload is confirmed, or forgotten among too many): its
+    /// `changed` then fails at once, which a waiter takes as a cue to look again.
+    pub fn arrivals(&self, blob_id: &BlobId) -> watch::Receiver<()> {
+        Self::entry(&mut self.lock(), blob_id, Instant::now()).arrived.subscribe()
     }
 
     /// This node confirmed `blob_id`: its part of the upload is done.
@@ -60,12 +86,26 @@ impl UploadActivity {
     /// How much longer until `blob_id`'s upload has brought nothing for `quiet`; `None` if it
     /// already has (or there was none).
     pub fn wait_for_quiet(&self, blob_id: &BlobId, quiet: Duration) -> Option<Duration> {
-        let last = *self.lock().get(blob_id)?;
+        let last = self.lock().get(blob_id).filter(|upload| upload.brought_data)?.at;
         quiet.checked_sub(last.elapsed()).filter(|left| !left.is_zero())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, Instant>> {
-        self.last.lock().unwrap_or_else(|poison| poison.into_inner())
+    /// `blob_id`'s entry, made if there is none; the map stays within [`TRACKED`].
+    fn entry<'a>(uploads: &'a mut HashMap<BlobId, Upload>, blob_id: &BlobId, now: Instant) -> &'a mut Upload {
+        if uploads.len() >= TRACKED && !uploads.contains_key(blob_id) {
+            uploads.retain(|_, upload| now.duration_since(upload.at) < FORGET_AFTER);
+            if uploads.len() >= TRACKED {
+                // Still full of recent uploads: forget the quietest.
+                if let Some(quietest) = uploads.iter().min_by_key(|(_, upload)| upload.at).map(|(id, _)| *id) {
+                    uploads.remove(&quietest);
+                }
+            }
+        }
+        uploads.entry(*blob_id).or_insert_with(|| Upload::new(now))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobId, Upload>> {
+        self.uploads.lock().unwrap_or_else(|poison| poison.into_inner())
     }
 }
 
@@ -92,6 +132,22 @@ mod tests {
     }
 
     #[test]
+    fn a_waiter_is_woken_by_its_blobs_data_only() {
+        let activity = UploadActivity::default();
+        let quiet = Duration::from_secs(60);
+        let mut waiting = activity.arrivals(&blob(1));
+        assert_eq!(activity.wait_for_quiet(&blob(1), quiet), None, "waiting is not an upload under way");
+        activity.touch(&blob(2));
+        assert!(!waiting.has_changed().unwrap(), "another blob's data");
+        activity.touch(&blob(1));
+        assert!(waiting.has_changed().unwrap(), "its blob's data");
+        waiting.mark_unchanged();
+        assert!(activity.wait_for_quiet(&blob(1), quiet).is_some());
+        activity.done(&blob(1));
+        assert!(waiting.has_changed().is_err(), "confirmed: the waiter looks again");
+    }
+
+    #[test]
     fn it_stays_bounded() {
         let activity = UploadActivity::default();
         for index in 0..(TRACKED + 10) {
@@ -100,6 +156,8 @@ mod tests {
             activity.touch(&BlobId(id));
         }
         assert_eq!(activity.lock().len(), TRACKED);
+        let _waiter = activity.arrivals(&blob(1));
+        assert_eq!(activity.lock().len(), TRACKED, "a waiter's entry counts in the bound too");
         // The newest is kept.
         let mut newest = [0u8; 32];
         newest[..8].copy_from_slice(&((TRACKED + 9) as u64).to_le_bytes());

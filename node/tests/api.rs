@@ -415,6 +415,55 @@ async fn confirmation_is_signed_only_once_every_sliver_of_the_nodes_shards_is_st
 }
 
 #[tokio::test]
+async fn a_confirmation_may_wait_for_the_rest_of_its_upload() {
+    use std::time::{Duration, Instant};
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(5000, 19);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    let confirm = cluster.blob_url(1, &blob_id, "confirmation/permanent");
+    let (status, body) = cluster.get_json(&format!("{confirm}?upload_wait_millis=soon")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(message(&body).contains("upload_wait_millis"), "{body}");
+
+    // Nothing arrives: the pause ends the wait, and the answer is the usual refusal.
+    let started = Instant::now();
+    let (status, body) = cluster.get_json(&format!("{confirm}?upload_wait_millis=200")).await;
+    assert_eq!(status, 404, "{body}");
+    assert!(started.elapsed() >= Duration::from_millis(200));
+
+    // The metadata and then each sliver arrive while the confirmation waits, one every 200 ms:
+    // well within the pause it sits through (1 s), and 1.4 s in all, more than one such pause.
+    // It is answered once the last is stored.
+    let own: Vec<u16> = (0..10).filter(|pair| cluster.holder_of_pair(&blob_id, *pair) == 1).collect();
+    let mut puts = vec![("metadata".to_owned(), encoded.metadata.metadata().to_bcs())];
+    for pair in &own {
+        let slivers = &encoded.pairs[usize::from(*pair)];
+        puts.push((format!("slivers/{pair}/primary"), slivers.primary.to_bcs()));
+        puts.push((format!("slivers/{pair}/secondary"), slivers.secondary.to_bcs()));
+    }
+    let waiting_url = format!("{confirm}?upload_wait_millis=1000");
+    let waiting = cluster.get_json(&waiting_url);
+    let uploading = async {
+        for (path, body) in &puts {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let (status, answer) = cluster.put(&cluster.blob_url(1, &blob_id, path), body.clone()).await;
+            assert_eq!(status, 201, "{path}: {answer}");
+        }
+        Instant::now()
+    };
+    let ((status, body), last_stored) = tokio::join!(waiting, uploading);
+    assert_eq!(status, 200, "{body}");
+    let answered = Instant::now();
+    assert!(answered >= last_stored, "answered before the last sliver was stored");
+    let bytes = STANDARD.decode(body["success"]["data"]["signed"]["serializedMessage"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        StorageConfirmation::from_bytes(&bytes).unwrap(),
+        StorageConfirmation { epoch: EPOCH, blob_id, persistence: BlobPersistence::Permanent }
+    );
+}
+
+#[tokio::test]
 async fn recovery_symbols_carry_proofs_and_rebuild_a_sliver() {
     let cluster = cluster(&[4, 3, 3]).await;
     let encoded = cluster.encode(4000, 10);

@@ -29,6 +29,12 @@
 //! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
 //! registration, which reaches it through its chain follower, before it is judged.
 //!
+//! GET confirmation also takes `?upload_wait_millis=N`: once the registration is seen, while the
+//! node lacks some of its share of the blob, it waits as long as the upload keeps bringing data
+//! with no pause longer than `N` ms (at most [`crate::limits::MAX_UPLOAD_WAIT`]), and answers as
+//! soon as the share is stored. A client asks so as its last slivers go out, saving the round
+//! trip of asking after they are delivered.
+//!
 //! ## Uploading right after registering (the client's contract)
 //! A node learns of a registration only when its follower applies the checkpoint holding the
 //! `register_blob` transaction, a moment after the client saw the transaction executed. So:

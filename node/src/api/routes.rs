@@ -12,7 +12,7 @@ use axum::{
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node_api::{
     ConfirmationAnswer, SignedMessageJson, SliverBatch,
-    paths::{ABOUT, PENDING, TARGET_SLIVER, TARGET_TYPE, WAIT_MILLIS},
+    paths::{ABOUT, PENDING, TARGET_SLIVER, TARGET_TYPE, UPLOAD_WAIT_MILLIS, WAIT_MILLIS},
     slivers::MAX_SLIVER_BATCH_COUNT,
 };
 use sui_sdk_types::Address;
@@ -95,9 +95,7 @@ async fn wait_for_registration(
     persistence: Option<&BlobPersistence>,
     query: &HashMap<String, String>,
 ) -> Result<(), ApiError> {
-    let Some(wait) = query.get(WAIT_MILLIS) else { return Ok(()) };
-    let wait = wait.parse::<u64>().map_err(|error| NodeError::BadQuery(format!("{WAIT_MILLIS} {wait:?}: {error}")))?;
-    let wait = Duration::from_millis(wait).min(limits::MAX_REGISTRATION_WAIT);
+    let Some(wait) = wait_of(query, WAIT_MILLIS, limits::MAX_REGISTRATION_WAIT)? else { return Ok(()) };
     // Subscribed before the first look, so a change between the look and the wait is not missed.
     let mut changes = node.chain().changes();
     let registered = async {
@@ -187,14 +185,39 @@ pub(super) async fn put_slivers(
     Ok(success(stored_status(stored), stored_message(stored, format!("{count} slivers of blob {id}"))))
 }
 
+/// A wait in milliseconds from query parameter `name`, at most `max`; `None` if absent.
+fn wait_of(query: &HashMap<String, String>, name: &str, max: Duration) -> Result<Option<Duration>, ApiError> {
+    let Some(wait) = query.get(name) else { return Ok(None) };
+    let wait = wait.parse::<u64>().map_err(|error| NodeError::BadQuery(format!("{name} {wait:?}: {error}")))?;
+    Ok(Some(Duration::from_millis(wait).min(max)))
+}
+
+/// The confirmation, after the waits the query asks for: up to `wait_millis` for the
+/// registration, then, while the node lacks some of its share of the blob, for as long as the
+/// upload keeps bringing data with no pause longer than `upload_wait_millis` (a look each time
+/// more arrives). Then it is judged on what the node holds.
 async fn confirm(
     node: Arc<StorageNode>,
     id: BlobId,
     persistence: BlobPersistence,
     query: HashMap<String, String>,
 ) -> Result<Response, ApiError> {
+    let quiet = wait_of(&query, UPLOAD_WAIT_MILLIS, limits::MAX_UPLOAD_WAIT)?.unwrap_or_default();
     wait_for_registration(&node, &id, Some(&persistence), &query).await?;
-    let signed = blocking(node, move |node| node.confirmation(&id, persistence)).await?;
+    let signed = loop {
+        // Subscribed before the look, so data stored between the look and the wait is not missed.
+        let mut arrivals = node.upload_arrivals(&id);
+        match blocking(node.clone(), move |node| node.confirmation(&id, persistence)).await {
+            Err(ApiError::Node(NodeError::MissingSlivers { .. } | NodeError::NotStored { .. })) if !quiet.is_zero() => {
+                // A closed channel (the blob confirmed meanwhile by another request) is a cue to
+                // look again too; a pause longer than the wait ends it with the refusal.
+                if tokio::time::timeout(quiet, arrivals.changed()).await.is_err() {
+                    break blocking(node, move |node| node.confirmation(&id, persistence)).await?;
+                }
+            }
+            signed => break signed?,
+        }
+    };
     Ok(success(StatusCode::OK, ConfirmationAnswer { signed: SignedMessageJson(signed) }))
 }
 
