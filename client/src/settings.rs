@@ -20,12 +20,13 @@ pub struct Settings {
     /// How long a node may hold a store request while it waits to see the blob's registration
     /// (its chain follower trails the client's transaction); passed as `?wait_millis=`.
     pub registration_wait: Duration,
-    /// A node's confirmation is asked for as its last slivers go out, and the node answers once
-    /// it has stored them, waiting as long as the upload keeps bringing data with no pause longer
-    /// than this (`?upload_wait_millis=`): a round trip per store sooner than asking once they
-    /// are delivered. If it does not come so, it is asked again once they are. Zero: asked only
-    /// then.
-    pub confirmation_upload_wait: Duration,
+    /// How long a pause in an upload a node may sit through while a request waits for the rest
+    /// of it (`?upload_wait_millis=`): the metadata and the slivers go to a node at once (a batch
+    /// that comes first waits for the metadata), and its confirmation is asked for as its last
+    /// slivers go out (answered once they are stored): one round trip per node for a store,
+    /// not three. What does not come so is sent, or asked for, again as it would have been.
+    /// Zero: metadata first, then the slivers, then the confirmation.
+    pub upload_wait: Duration,
     /// Attempts of one store request to one node (the first included) before giving the node up.
     pub store_attempts: usize,
     /// The first pause between attempts; it doubles on each retry.
@@ -59,7 +60,7 @@ impl Default for Settings {
             max_requests_per_node: 8,
             request_timeout: Duration::from_secs(60),
             registration_wait: Duration::from_secs(10),
-            confirmation_upload_wait: Duration::from_secs(10),
+            upload_wait: Duration::from_secs(10),
             store_attempts: 5,
             retry_delay: Duration::from_millis(200),
             quorum_grace: Grace::default(),

@@ -1,13 +1,15 @@
 //! Distributing an encoded, registered blob to the committee and gathering the signed storage
 //! confirmations into a certificate.
 //!
-//! Every node gets the metadata, then the two slivers of each pair its shards store, in batches
+//! Every node gets the metadata and the two slivers of each pair its shards store, in batches
 //! of up to 512 KiB (one request for all of a small blob's slivers: floe's
-//! `PUT /v1/blobs/{id}/slivers`); all nodes at once. Its confirmation is asked for as its last
-//! batch goes out, and the node answers once it has stored its share (`?upload_wait_millis=`):
-//! three rounds per node would otherwise be metadata, slivers, confirmation, and on a network each
-//! round is a round trip. If the confirmation does not come so, it is asked for again once the
-//! slivers are delivered. Requests are bounded overall and per node; a
+//! `PUT /v1/blobs/{id}/slivers`), and is asked for its confirmation; all nodes at once. The
+//! three go in one round per node ([`Settings::upload_wait`], `?upload_wait_millis=`): the
+//! metadata and the batches are sent at once, a batch that arrives first waiting on the node for
+//! its metadata, and the confirmation is asked for as the last batch goes out, the node answering
+//! once it has stored its share. On a network each round is a round trip; one after another they
+//! were three. What does not come so (a node that did not wait) is sent, or asked for, again as
+//! it would have been. Requests are bounded overall and per node; a
 //! request a node refuses because it has not yet seen the registration (its chain follower
 //! trails the client) or fails to answer is retried with exponential backoff. Each confirmation
 //! is checked to be the expected message as it arrives. As soon as the confirming nodes hold a
@@ -625,7 +627,7 @@ impl MemberUpload<'_> {
 
     /// The member's confirmation, asked for once the registration has landed and the member's
     /// last sliver batch is on its way (`last_going` turns true), and answered by the node once
-    /// it has stored its share ([`Settings::confirmation_upload_wait`]): the confirmation's round
+    /// it has stored its share ([`Settings::upload_wait`]): the confirmation's round
     /// trip overlaps the last slivers'. Its own request, outside the overall bound: it waits on
     /// slivers that hold their places in it. `None` if it did not come so (turned off, or any
     /// failure: the caller asks again once the slivers are delivered).
@@ -635,7 +637,7 @@ impl MemberUpload<'_> {
         node: &NodeClient,
         mut last_going: watch::Receiver<bool>,
     ) -> Option<SignedMessage> {
-        let upload_wait = self.settings.confirmation_upload_wait;
+        let upload_wait = self.settings.upload_wait;
         if upload_wait.is_zero() {
             return None;
         }
@@ -671,8 +673,19 @@ impl MemberUpload<'_> {
             }
         };
         let metadata = self.encoded.metadata();
-        note(self.send(member, |registration| node.put_metadata(metadata, registration, timeout)).await?);
-        self.clock.passed(member, 0);
+        let upload_wait = self.settings.upload_wait;
+        let metadata_sent = async {
+            note(self.send(member, |registration| node.put_metadata(metadata, registration, timeout)).await?);
+            self.clock.passed(member, 0);
+            Ok::<_, SourceFailure>(())
+        };
+        // Without the wait, a node would refuse slivers that arrive before their metadata.
+        let metadata_sent = if upload_wait.is_zero() {
+            metadata_sent.await?;
+            None
+        } else {
+            Some(metadata_sent)
+        };
 
         let blob_id = *metadata.blob_id();
         let slivers: Vec<(SliverPairIndex, SliverType)> = self
@@ -723,7 +736,7 @@ impl MemberUpload<'_> {
                     built_one();
                     note(
                         self.send(member, |registration| {
-                            node.put_slivers(&blob_id, body.clone(), registration, timeout)
+                            node.put_slivers(&blob_id, body.clone(), registration, upload_wait, timeout)
                         })
                         .await?,
                     );
@@ -736,15 +749,17 @@ impl MemberUpload<'_> {
                 }
             })
             .collect();
-        futures::stream::iter(requests)
-            .buffer_unordered(self.settings.max_requests_per_node.max(1))
-            .try_collect::<()>()
-            .await?;
+        let slivers_sent =
+            futures::stream::iter(requests).buffer_unordered(self.settings.max_requests_per_node.max(1)).try_collect();
+        match metadata_sent {
+            Some(metadata_sent) => futures::try_join!(metadata_sent, slivers_sent).map(|((), ())| ())?,
+            None => slivers_sent.await?,
+        }
         if let Some(all_sent) = all_sent {
             // Also when there was no batch at all.
             all_sent.send_replace(true);
         }
         self.clock.passed(member, 1);
-        Ok(held.into_inner())
+        Ok(held.load(std::sync::atomic::Ordering::Relaxed))
     }
 }

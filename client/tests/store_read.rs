@@ -137,7 +137,8 @@ async fn once_certified_an_upload_does_not_wait_out_the_grace_period_for_a_node_
 }
 
 /// A server in front of node `honest` that passes every request on, holding each PUT (metadata,
-/// slivers) back for `delay`; it counts the confirmation requests it passes.
+/// slivers) back for `delay` and each confirmation's answer for a minute; it counts the
+/// confirmation answers it has let go.
 async fn slow_proxy(honest: String, delay: Duration) -> (String, Arc<AtomicUsize>) {
     use axum::{
         extract::{Request, State},
@@ -150,10 +151,11 @@ async fn slow_proxy(honest: String, delay: Duration) -> (String, Arc<AtomicUsize
         if request.method() == axum::http::Method::PUT {
             tokio::time::sleep(*delay).await;
         }
+        let (_, status, body) = common::forward(honest, &uri, request).await;
         if uri.path().contains("/confirmation/") {
+            tokio::time::sleep(Duration::from_secs(60)).await;
             confirmations.fetch_add(1, Ordering::SeqCst);
         }
-        let (_, status, body) = common::forward(honest, &uri, request).await;
         (StatusCode::from_u16(status).unwrap(), body)
     }
 
@@ -200,11 +202,12 @@ async fn answer_delaying_proxy(honest: String, delay: Duration) -> (String, Arc<
     (url, seen)
 }
 
-/// A node's confirmation is asked for while its last slivers are on their way, not once their
-/// answer is back: with every answer held back as a round trip would, each node gets its
-/// confirmation request before its sliver answers go out, and signs once it has them, asked once.
+/// A store is one round per node: the metadata and the slivers go at once, and the confirmation
+/// is asked for while the last slivers are on their way. With every answer held back as a round
+/// trip would, each node gets its slivers before its metadata's answer goes out and its
+/// confirmation request before its slivers' answers do; it signs once it has them, asked once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_nodes_confirmation_is_asked_for_while_its_last_slivers_are_on_their_way() {
+async fn a_store_asks_each_node_for_metadata_slivers_and_confirmation_in_one_round() {
     let cluster = cluster(&[3, 3, 2, 2]).await;
     let honest = cluster.committee();
     let mut members = honest.members().to_vec();
@@ -228,16 +231,21 @@ async fn a_nodes_confirmation_is_asked_for_while_its_last_slivers_are_on_their_w
     certificate.verify(client.committee().certificate_committee(), Threshold::Quorum).unwrap();
     for (node, seen) in proxies.iter().enumerate() {
         let requests = seen.requests.lock().unwrap();
-        let confirmations: Vec<_> = requests.iter().filter(|(path, ..)| path.contains("/confirmation/")).collect();
-        let last_sliver_answer = requests
-            .iter()
-            .filter(|(path, ..)| path.contains("/slivers"))
-            .map(|(_, _, answered)| *answered)
-            .max()
-            .expect("slivers sent");
+        let of = |kind: &str| requests.iter().filter(|(path, ..)| path.contains(kind)).collect::<Vec<_>>();
+        let (metadata, slivers, confirmations) = (of("/metadata"), of("/slivers"), of("/confirmation/"));
+        assert_eq!(metadata.len(), 1, "node {node}: {metadata:?}");
+        assert_eq!(slivers.len(), 1, "node {node}: one batch, sent once: {slivers:?}");
+        let first_sliver_asked = slivers.iter().map(|(_, asked, _)| *asked).min().expect("slivers sent");
+        let last_sliver_answer = slivers.iter().map(|(_, _, answered)| *answered).max().expect("slivers sent");
+        let metadata_answer = metadata[0].2;
+        assert!(
+            first_sliver_asked < metadata_answer,
+            "node {node}: slivers sent at {first_sliver_asked:?}, after the metadata's answer at {metadata_answer:?}"
+        );
         if certificate.signers.contains(&(node as u16)) {
             assert_eq!(confirmations.len(), 1, "node {node}: {confirmations:?}");
             let (_, asked, _) = confirmations[0];
+            assert!(slivers.iter().all(|(_, _, answered)| answered > asked), "node {node}: {slivers:?}");
             assert!(
                 *asked < last_sliver_answer,
                 "node {node}: confirmation asked at {asked:?}, after its last sliver answer at {last_sliver_answer:?}"
@@ -246,10 +254,10 @@ async fn a_nodes_confirmation_is_asked_for_while_its_last_slivers_are_on_their_w
     }
 }
 
-/// Once the certificate is built, a slower node is not asked for its confirmation (nothing
-/// needs it): the upload waits for its data, within the grace period, and not for a signature.
+/// Once the certificate is built, a slower node's confirmation is not waited for (nothing needs
+/// it): the upload waits for its data, within the grace period, and not for a signature.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn once_the_certificate_is_built_a_slower_node_gets_its_data_and_is_not_asked_to_confirm() {
+async fn once_the_certificate_is_built_a_slower_node_gets_its_data_and_its_confirmation_is_not_waited_for() {
     // Nodes 1-3 hold 7 of the 10 shards, a quorum without node 0, whose metadata and slivers a
     // proxy holds back a second each.
     let cluster = cluster(&[3, 3, 2, 2]).await;
@@ -267,14 +275,15 @@ async fn once_the_certificate_is_built_a_slower_node_gets_its_data_and_is_not_as
     let blob_id = *encoded.metadata.blob_id();
     cluster.register(blob_id, 31);
     let upload = client.upload(&encoded, BlobPersistence::Permanent, &NoProgress);
-    let certificate = tokio::time::timeout(Duration::from_secs(60), upload)
+    // Its confirmation's answer is held a minute.
+    let certificate = tokio::time::timeout(Duration::from_secs(20), upload)
         .await
-        .expect("the upload ends once the slower node has its data")
+        .expect("the upload ends once the slower node has its data, without its confirmation")
         .unwrap();
     assert_eq!(certificate.signers, vec![1, 2, 3]);
     assert!(cluster.nodes[0].node.missing_slivers(&blob_id).unwrap().is_empty(), "node 0 has all its slivers");
     assert!(cluster.nodes[0].node.has_metadata(&blob_id).unwrap());
-    assert_eq!(confirmations.load(Ordering::SeqCst), 0, "node 0 was asked to confirm");
+    assert_eq!(confirmations.load(Ordering::SeqCst), 0, "node 0's confirmation came through the proxy");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -91,21 +91,27 @@ impl NodeClient {
         bounded(url, response, limit).await
     }
 
-    /// PUT `body` to `path` as `registration` says; `timeout` is the request's own, without the
-    /// registration wait.
+    /// PUT `body` to `path` as `registration` says, the node waiting up to `upload_wait` between
+    /// arrivals of the rest of the upload unless it is zero ([`paths::UPLOAD_WAIT_MILLIS`]);
+    /// `timeout` is the request's own, without the waits.
     async fn put(
         &self,
         path: &str,
         registration: Registration,
+        upload_wait: Duration,
         body: impl Into<reqwest::Body>,
         timeout: Duration,
     ) -> Result<Accepted, NodeApiError> {
-        let (url, timeout) = match registration {
+        let (mut url, timeout) = match registration {
             Registration::Landed { wait } => {
                 (format!("{}?{}={}", self.url_of(path), paths::WAIT_MILLIS, wait.as_millis()), timeout + wait)
             }
             Registration::OnItsWay => (format!("{}?{}=true", self.url_of(path), paths::PENDING), timeout),
         };
+        if !upload_wait.is_zero() {
+            url.push_str(&format!("&{}={}", paths::UPLOAD_WAIT_MILLIS, upload_wait.as_millis()));
+        }
+        let timeout = timeout + upload_wait;
         let response = self.http.put(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
         let held = response.status() == reqwest::StatusCode::ACCEPTED;
         bounded(&url, response, MAX_JSON_ANSWER).await?;
@@ -119,20 +125,23 @@ impl NodeClient {
         registration: Registration,
         timeout: Duration,
     ) -> Result<Accepted, NodeApiError> {
-        self.put(&paths::metadata(metadata.blob_id()), registration, metadata.metadata().to_bcs(), timeout).await
+        let body = metadata.metadata().to_bcs();
+        self.put(&paths::metadata(metadata.blob_id()), registration, Duration::ZERO, body, timeout).await
     }
 
     /// `PUT /v1/blobs/{id}/slivers`: several slivers of the blob in one request (see
     /// [`crate::slivers`]). `body` is [`SliverBatch::encode`]'s: cheap to clone, so a retry sends
-    /// the same bytes.
+    /// the same bytes. Unless `upload_wait` is zero, a node that has not got the blob's metadata
+    /// yet waits for it ([`paths::UPLOAD_WAIT_MILLIS`]): it may be sent at the same time.
     pub async fn put_slivers(
         &self,
         blob_id: &BlobId,
         body: SliverBatchBody,
         registration: Registration,
+        upload_wait: Duration,
         timeout: Duration,
     ) -> Result<Accepted, NodeApiError> {
-        self.put(&paths::slivers(blob_id), registration, body, timeout).await
+        self.put(&paths::slivers(blob_id), registration, upload_wait, body, timeout).await
     }
 
     /// `GET /v1/blobs/{id}/metadata`, verified against `blob_id` for this committee size.

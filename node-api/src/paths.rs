@@ -11,11 +11,12 @@ use sui_sdk_types::Address;
 /// Query parameter of PUT metadata, PUT sliver and GET confirmation: how many milliseconds the
 /// node may wait for the blob's registration before judging the request.
 pub const WAIT_MILLIS: &str = "wait_millis";
-/// Query parameter of GET confirmation: once the node has seen the registration, and while it
-/// lacks some of its share of the blob (metadata, slivers of its shards), it waits for the
-/// upload as long as the upload keeps bringing data, with no pause longer than this many
-/// milliseconds. A client asks for its confirmation while its last slivers are still on their
-/// way, and the answer comes as soon as they are stored: a round trip sooner than asking after.
+/// Query parameter of GET confirmation and PUT slivers (the batch): how long a pause in the
+/// blob's upload, in milliseconds, the node may sit through while the request waits for the rest
+/// of it. A confirmation waits, once the registration is seen, for the node's share of the blob
+/// (metadata, slivers of its shards); a sliver batch that came before its metadata waits for the
+/// metadata. A client sends metadata and slivers at once and asks for its confirmation as its
+/// last slivers go out: one round trip per node for a store instead of three.
 pub const UPLOAD_WAIT_MILLIS: &str = "upload_wait_millis";
 /// Query parameter of PUT metadata and PUT sliver(s): `true` when the client sends before its
 /// registration has landed; a node that has not seen the blob registered checks the data and

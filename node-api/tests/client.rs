@@ -241,7 +241,7 @@ async fn a_sliver_batch_is_sent_with_its_length_and_arrives_as_its_bcs() {
     let expected = body.to_vec();
     let (url, request) = recording_node().await;
     let landed = Registration::Landed { wait: Duration::ZERO };
-    client(&url).put_slivers(encoded.metadata.blob_id(), body, landed, TIMEOUT).await.unwrap();
+    client(&url).put_slivers(encoded.metadata.blob_id(), body, landed, Duration::ZERO, TIMEOUT).await.unwrap();
     let (head, received) = request.await.unwrap();
     assert!(head.contains(&format!("content-length: {}\r\n", expected.len())), "{head}");
     assert!(!head.contains("transfer-encoding"), "{head}");

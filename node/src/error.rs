@@ -235,6 +235,11 @@ impl From<crate::chain_state::ChainStateError> for NodeError {
 }
 
 impl NodeError {
+    /// Whether slivers were refused because their blob's metadata has not arrived (yet).
+    pub fn wants_metadata(&self) -> bool {
+        matches!(self, Self::MetadataFirst(_) | Self::Pending(crate::pending::PendingError::MetadataFirst(_)))
+    }
+
     /// The class of the refusal.
     pub fn kind(&self) -> ErrorKind {
         match self {

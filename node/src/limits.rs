@@ -42,7 +42,7 @@ pub const PEER_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// checkpoint, which may trail the client's transaction.
 pub const MAX_REGISTRATION_WAIT: Duration = Duration::from_secs(30);
 
-/// The longest pause in an upload a confirmation waiting for the rest of it may sit through
-/// (`?upload_wait_millis=`): the client asks while its last slivers are on their way, so they
-/// come within their own transfer.
+/// The longest pause in an upload that a request waiting for the rest of it (a confirmation, a
+/// sliver batch sent alongside its metadata: `?upload_wait_millis=`) may sit through: the client
+/// sends what it waits for at the same time, so it comes within its own transfer.
 pub const MAX_UPLOAD_WAIT: Duration = Duration::from_secs(30);

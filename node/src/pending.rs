@@ -15,6 +15,10 @@
 //! metadata arrived. A request that would go beyond the bound is refused
 //! ([`PendingError::Full`], 503) and the client uploads after its registration instead. Held
 //! data is never evicted to make room, so an answer of 202 stays true for the whole age.
+//!
+//! The same bound covers sliver batches that came before their blob's metadata and wait for it
+//! (`?upload_wait_millis=`, a client sending both at once): such a body cannot be checked yet,
+//! and holds its place ([`PendingUploads::wait_with`]) until it is stored or refused.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -212,9 +216,32 @@ impl PendingUploads {
         self.taken.load(Ordering::Relaxed)
     }
 
-    /// Bytes held now, over all blobs.
+    /// Bytes held now, over all blobs (bodies waiting for their metadata included).
     pub fn held_bytes(&self) -> usize {
         self.held().bytes
+    }
+
+    /// A place for a body of `bytes` that waits for its blob's metadata, within the bound of
+    /// held bytes; given back when the returned place is dropped.
+    pub fn wait_with(&self, bytes: usize) -> Result<WaitingBody<'_>, PendingError> {
+        let mut held = self.held();
+        held.expire(self.limits.max_age, Instant::now());
+        held.reserve(bytes, self.limits.max_bytes)?;
+        Ok(WaitingBody { pending: self, bytes })
+    }
+}
+
+/// A request body's place among the bytes a node holds before it can check them (see
+/// [`PendingUploads::wait_with`]).
+#[derive(Debug)]
+pub struct WaitingBody<'a> {
+    pending: &'a PendingUploads,
+    bytes: usize,
+}
+
+impl Drop for WaitingBody<'_> {
+    fn drop(&mut self) {
+        self.pending.held().bytes -= self.bytes;
     }
 }
 
@@ -293,6 +320,22 @@ mod tests {
         std::thread::sleep(Duration::from_millis(2));
         pending.expire();
         assert!(!pending.holds(encoded.metadata.blob_id()));
+        assert_eq!(pending.held_bytes(), 0);
+    }
+
+    #[test]
+    fn a_body_waiting_for_its_metadata_holds_its_place_in_the_bound() {
+        let pending = PendingUploads::new(PendingLimits { max_bytes: 1000, max_age: Duration::from_secs(60) });
+        let first = pending.wait_with(600).unwrap();
+        assert_eq!(pending.held_bytes(), 600);
+        assert!(
+            matches!(pending.wait_with(500), Err(PendingError::Full { needed: 500, held: 600, limit: 1000 })),
+            "beyond the bound"
+        );
+        let second = pending.wait_with(400).unwrap();
+        drop(first);
+        assert_eq!(pending.held_bytes(), 400, "a place is given back when its body is done");
+        drop(second);
         assert_eq!(pending.held_bytes(), 0);
     }
 }

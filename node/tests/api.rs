@@ -464,6 +464,45 @@ async fn a_confirmation_may_wait_for_the_rest_of_its_upload() {
 }
 
 #[tokio::test]
+async fn a_sliver_batch_may_wait_for_its_metadata() {
+    use floe_node_api::SliverBatch;
+    use std::time::Duration;
+    let cluster = cluster(&[4, 3, 3]).await;
+    let node = &cluster.nodes[0].node;
+    for (seed, registered) in [(24, true), (25, false)] {
+        let encoded = cluster.encode(5000, seed);
+        let blob_id = *encoded.metadata.blob_id();
+        if registered {
+            cluster.register(blob_id, seed);
+        }
+        let own: Vec<&floe_encoder::SliverPair> =
+            encoded.pairs.iter().filter(|pair| cluster.holder_of_pair(&blob_id, pair.index().0) == 0).collect();
+        let batch = SliverBatch::encode(own.iter().flat_map(|pair| {
+            [(pair.index(), pair.sliver(SliverType::Primary)), (pair.index(), pair.sliver(SliverType::Secondary))]
+        }))
+        .to_vec();
+        let query = if registered { "" } else { "pending=true&" };
+        // The batch comes first; its metadata 200 ms later, while the batch waits.
+        let slivers_url = cluster.blob_url(0, &blob_id, &format!("slivers?{query}upload_wait_millis=1000"));
+        let metadata_url = cluster.blob_url(0, &blob_id, &format!("metadata?{query}"));
+        let waiting = cluster.put(&slivers_url, batch);
+        let metadata = async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            assert!(node.pending().held_bytes() > 0, "the waiting body holds its place in the bound");
+            cluster.put(&metadata_url, encoded.metadata.metadata().to_bcs()).await
+        };
+        let ((status, answer), (metadata_status, _)) = tokio::join!(waiting, metadata);
+        let (expected_metadata, expected_slivers) = if registered { (201, 201) } else { (202, 202) };
+        assert_eq!(metadata_status, expected_metadata);
+        assert_eq!(status, expected_slivers, "registered {registered}: {answer}");
+        if registered {
+            assert!(node.missing_slivers(&blob_id).unwrap().is_empty());
+            assert_eq!(node.pending().held_bytes(), 0, "the place is given back");
+        }
+    }
+}
+
+#[tokio::test]
 async fn recovery_symbols_carry_proofs_and_rebuild_a_sliver() {
     let cluster = cluster(&[4, 3, 3]).await;
     let encoded = cluster.encode(4000, 10);

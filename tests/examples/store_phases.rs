@@ -9,6 +9,9 @@
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --finality-ms 400 --upload-after-register
 //! # one of the ten nodes down (stopped once the network is up: its connections are refused)
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --nodes-down 1
+//! # each store also made with the upload in three rounds per node (metadata, slivers,
+//! # confirmation one after another, `Settings::upload_wait` zero), marked `r3`
+//! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --upload-rounds both
 //! ```
 //!
 //! The local network (devnet and storage nodes, `NODESxSHARDS`) runs in a child process (this
@@ -43,7 +46,7 @@ use floe_tests::{
 static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
 
 const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1] \
-                     [--finality-ms 0] [--upload-after-register] [--nodes-down 0]";
+                     [--finality-ms 0] [--upload-after-register] [--nodes-down 0] [--upload-rounds 1|3|both]";
 
 struct Args {
     shapes: Vec<(usize, u16)>,
@@ -56,6 +59,9 @@ struct Args {
     upload_after_register: bool,
     /// Storage nodes stopped once the network is up (the last ones): stores run with them down.
     nodes_down: usize,
+    /// The rounds per node of each store's upload: 1 (the client's default) or 3
+    /// (`Settings::upload_wait` zero); both, one after the other.
+    upload_rounds: Vec<u8>,
 }
 
 fn parse_args(args: &[String]) -> Args {
@@ -66,6 +72,7 @@ fn parse_args(args: &[String]) -> Args {
         finality_delay: Duration::ZERO,
         upload_after_register: false,
         nodes_down: 0,
+        upload_rounds: vec![1],
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -84,6 +91,14 @@ fn parse_args(args: &[String]) -> Args {
             "--runs" => parsed.runs = value.parse().expect("a number of runs"),
             "--finality-ms" => parsed.finality_delay = Duration::from_millis(value.parse().expect("milliseconds")),
             "--nodes-down" => parsed.nodes_down = value.parse().expect("a number of nodes"),
+            "--upload-rounds" => {
+                parsed.upload_rounds = match value.as_str() {
+                    "1" => vec![1],
+                    "3" => vec![3],
+                    "both" => vec![1, 3],
+                    other => panic!("--upload-rounds {other}: 1, 3 or both"),
+                }
+            }
             other => panic!("unknown flag {other}; usage: {USAGE}"),
         }
     }
@@ -125,16 +140,22 @@ fn main() {
     }
     if args.first().map(String::as_str) == Some("--store") {
         let number = |i: usize| args[i].parse::<u64>().expect("a number");
-        let settings = Settings { upload_before_registration: args[6] == "overlap", ..Settings::default() };
+        let defaults = Settings::default();
+        let settings = Settings {
+            upload_before_registration: args[6] == "overlap",
+            upload_wait: if args[7] == "3" { Duration::ZERO } else { defaults.upload_wait },
+            ..defaults
+        };
         return store_one(&args[1], &args[2], number(3) as u16, number(4) as usize, number(5), settings);
     }
     let args = parse_args(&args);
     let phase_names: Vec<&str> = StorePhase::ALL.iter().map(|phase| phase.name()).collect();
     println!(
         "store phases (ms); peak = client peak RSS during the store (MiB), vs = peak / (blob + slivers); \
-         finality delay {} ms; upload {} the register transaction; {} node(s) down; load {}",
+         finality delay {} ms; upload {} the register transaction, in {} round(s) per node; {} node(s) down; load {}",
         args.finality_delay.as_millis(),
         if args.upload_after_register { "after" } else { "alongside" },
+        args.upload_rounds.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and "),
         args.nodes_down,
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
@@ -164,15 +185,20 @@ fn main() {
         );
         for run in 0..args.runs {
             for (index, &size) in args.sizes.iter().enumerate() {
-                let seed = (u64::from(*shards) << 32) | (run * args.sizes.len() + index) as u64;
-                // Each store in a fresh process: its peak RSS is this store's alone.
-                let status = Command::new(std::env::current_exe().expect("this program"))
-                    .args(["--store", &deployment_path, &dir.path().display().to_string()])
-                    .args([shards.to_string(), size.to_string(), seed.to_string()])
-                    .arg(if args.upload_after_register { "after" } else { "overlap" })
-                    .status()
-                    .expect("the store process runs");
-                assert!(status.success(), "the store of {} failed", human(size));
+                for (shape, rounds) in args.upload_rounds.iter().enumerate() {
+                    let stores = args.sizes.len() * args.upload_rounds.len();
+                    let number = run * stores + index * args.upload_rounds.len() + shape;
+                    let seed = (u64::from(*shards) << 32) | number as u64;
+                    // Each store in a fresh process: its peak RSS is this store's alone.
+                    let status = Command::new(std::env::current_exe().expect("this program"))
+                        .args(["--store", &deployment_path, &dir.path().display().to_string()])
+                        .args([shards.to_string(), size.to_string(), seed.to_string()])
+                        .arg(if args.upload_after_register { "after" } else { "overlap" })
+                        .arg(rounds.to_string())
+                        .status()
+                        .expect("the store process runs");
+                    assert!(status.success(), "the store of {} failed", human(size));
+                }
             }
         }
         drop(network);
@@ -186,6 +212,7 @@ fn store_one(deployment_path: &str, dir: &str, shards: u16, size: usize, seed: u
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     let deployment = Deployment::load(std::path::Path::new(deployment_path)).expect("the deployment file");
     let key = LocalnetConfig::new(dir).user_key();
+    let in_three_rounds = settings.upload_wait.is_zero();
     let client = runtime.block_on(FloeClient::connect(deployment, Some(key), settings)).expect("a client");
     let config = EncodingConfig::new(shards).expect("a shard count");
     let data = random_bytes(size, seed);
@@ -223,7 +250,7 @@ fn store_one(deployment_path: &str, dir: &str, shards: u16, size: usize, seed: u
     let payload = (size + slivers) as u64;
     println!(
         "{:>8} {:>7} {:>7} {:>5.1} | {} | {:>6} | {:>5} {:>5} {:>6} {:>4.2}",
-        human(size),
+        if in_three_rounds { format!("{} r3", human(size)) } else { human(size) },
         ms(encode_time),
         ms(store_time),
         store_time.as_secs_f64() / encode_time.as_secs_f64(),

@@ -29,11 +29,13 @@
 //! `N` ms (at most [`crate::limits::MAX_REGISTRATION_WAIT`]) for the node to see the blob's
 //! registration, which reaches it through its chain follower, before it is judged.
 //!
-//! GET confirmation also takes `?upload_wait_millis=N`: once the registration is seen, while the
-//! node lacks some of its share of the blob, it waits as long as the upload keeps bringing data
-//! with no pause longer than `N` ms (at most [`crate::limits::MAX_UPLOAD_WAIT`]), and answers as
-//! soon as the share is stored. A client asks so as its last slivers go out, saving the round
-//! trip of asking after they are delivered.
+//! GET confirmation and PUT slivers (the batch) also take `?upload_wait_millis=N`: the request
+//! waits for the rest of its upload as long as the upload keeps bringing data with no pause
+//! longer than `N` ms (at most [`crate::limits::MAX_UPLOAD_WAIT`]). A confirmation, once the
+//! registration is seen, waits for the node's share of the blob and is answered as soon as it is
+//! stored; a sliver batch that came before its metadata waits for the metadata, its body held
+//! within the bound of [`crate::pending`]. A client sends metadata and slivers at once and asks
+//! for its confirmation as its last slivers go out: one round trip per node instead of three.
 //!
 //! ## Uploading right after registering (the client's contract)
 //! A node learns of a registration only when its follower applies the checkpoint holding the

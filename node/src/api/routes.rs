@@ -160,7 +160,10 @@ pub(super) async fn put_sliver(
 }
 
 /// `PUT /v1/blobs/{id}/slivers`: a batch of the blob's slivers ([`SliverBatch`]), all checked
-/// before any is stored.
+/// before any is stored. With `?upload_wait_millis=N`, a batch that came before the blob's
+/// metadata (a client sends both at once) waits for it as long as the upload keeps bringing data
+/// with no pause longer than `N` ms, its body held within the node's bound of bytes it holds
+/// before checking them ([`crate::pending`]; beyond it, refused at once as without the wait).
 pub(super) async fn put_slivers(
     State(node): Node,
     Path(id): Path<String>,
@@ -170,18 +173,45 @@ pub(super) async fn put_slivers(
 ) -> Result<Response, ApiError> {
     let id = blob_id(&id)?;
     let limit = limits::max_sliver_batch_body(&node.committee().1);
+    let early = pending(&query)?;
+    let quiet = wait_of(&query, UPLOAD_WAIT_MILLIS, limits::MAX_UPLOAD_WAIT)?.unwrap_or_default();
     let bytes = read_body(&headers, body, limit, "sliver batch").await?;
     let batch = SliverBatch::from_body(&bytes).map_err(NodeError::MalformedBatch)?;
     if batch.slivers.len() > MAX_SLIVER_BATCH_COUNT {
         return Err(NodeError::BatchTooLarge { count: batch.slivers.len(), max: MAX_SLIVER_BATCH_COUNT }.into());
     }
     let count = batch.slivers.len();
-    let stored = if pending(&query)? {
-        blocking(node, move |node| node.store_or_hold_slivers(&id, batch)).await?
-    } else {
+    if !early {
         wait_for_registration(&node, &id, None, &query).await?;
-        blocking(node, move |node| node.store_slivers(&id, batch)).await?
+    }
+    let store = |batch: SliverBatch| {
+        let node = node.clone();
+        async move {
+            if early {
+                blocking(node, move |node| node.store_or_hold_slivers(&id, batch)).await
+            } else {
+                blocking(node, move |node| node.store_slivers(&id, batch)).await
+            }
+        }
     };
+    let mut place = None;
+    let stored = loop {
+        // Subscribed before the look, so metadata stored between the look and the wait is not
+        // missed.
+        let mut arrivals = node.upload_arrivals(&id);
+        match store(batch.clone()).await {
+            Err(ApiError::Node(error)) if error.wants_metadata() && !quiet.is_zero() => {
+                if place.is_none() {
+                    place = Some(node.pending().wait_with(bytes.len()).map_err(|_| error)?);
+                }
+                if tokio::time::timeout(quiet, arrivals.changed()).await.is_err() {
+                    break store(batch).await?;
+                }
+            }
+            stored => break stored?,
+        }
+    };
+    drop(place);
     Ok(success(stored_status(stored), stored_message(stored, format!("{count} slivers of blob {id}"))))
 }
 
