@@ -6,7 +6,9 @@
 //! [`crate::NodeApiError::WrongTlsKey`].
 //!
 //! One HTTP client per pinned key, shared by every [`crate::NodeClient`] of the process (its
-//! connection pool serves every request to that node).
+//! connection pool serves every request to that node). It speaks HTTP/2 where the node offers it
+//! (ALPN): then one connection carries all of the process's requests to the node at once, where
+//! HTTP/1.1 opens one per request in flight, each with its handshake.
 //!
 //! ```
 //! use floe_encoder::network_key::NetworkKeyPair;
@@ -110,9 +112,20 @@ pub fn pinned_tls_config(key: &NetworkPublicKey) -> rustls::ClientConfig {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // HTTP/2 first: one connection carries every request to the node at once (on HTTP/1.1 each
+    // request in flight is a connection of its own, with its handshake).
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     config
 }
+
+/// How much of its answers a node may send over HTTP/2 before the client tells it to go on, per
+/// request and per connection, and its largest frame. A read asks a node for up to 8 slivers at
+/// once over one connection, each up to some MiB: hyper's defaults (2 MiB per request, 5 MiB per
+/// connection, 16 KiB frames) would hold a node's answers to a few MiB per round trip. The
+/// node's server offers the same for uploads (`floe_serve::HTTP2_WINDOWS`).
+const ANSWER_STREAM_WINDOW: u32 = 4 << 20;
+const ANSWER_CONNECTION_WINDOW: u32 = 16 << 20;
+const ANSWER_FRAME: u32 = (1 << 20) - 1;
 
 /// The process's HTTP client for the node holding `key` (made on first use).
 pub fn pinned_http_client(key: &NetworkPublicKey) -> reqwest::Client {
@@ -123,6 +136,9 @@ pub fn pinned_http_client(key: &NetworkPublicKey) -> reqwest::Client {
         .or_insert_with(|| {
             reqwest::Client::builder()
                 .use_preconfigured_tls(pinned_tls_config(key))
+                .http2_initial_stream_window_size(ANSWER_STREAM_WINDOW)
+                .http2_initial_connection_window_size(ANSWER_CONNECTION_WINDOW)
+                .http2_max_frame_size(ANSWER_FRAME)
                 .build()
                 .expect("a client with a rustls configuration builds")
         })

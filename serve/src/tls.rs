@@ -1,6 +1,6 @@
 //! TLS for floe's servers: a server identity (certificate chain and private key) that
 //! [`crate::serve_with`] terminates TLS with (rustls with the ring provider, TLS 1.2 and 1.3,
-//! HTTP/1.1 over ALPN).
+//! HTTP/2 or HTTP/1.1 over ALPN).
 //!
 //! Two ways to get one:
 //! - [`TlsIdentity::self_signed`]: a self-signed certificate for a key the caller holds. Storage
@@ -108,8 +108,9 @@ impl TlsIdentity {
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(chain.clone(), key)?;
-        // floe's servers speak HTTP/1.1 only.
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // HTTP/2 for the clients that offer it (one connection for all of a client's requests at
+        // once), HTTP/1.1 for the rest.
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Self { config: Arc::new(config), chain })
     }
 

@@ -1,7 +1,8 @@
 //! [`floe_serve::serve_with`] over TLS: a client trusting the certificate gets the same answers
 //! and the same limits as over plain HTTP, a client that does not trust it is refused, and a
 //! connection that never completes its handshake is closed after the header timeout, its slot
-//! freed for others.
+//! freed for others. A client that offers HTTP/2 gets it: one connection for its requests at
+//! once, closed once idle for the header timeout like an HTTP/1.1 one.
 //!
 //! The waits below bound how long a broken server could hang a test; nothing asserts on timing.
 
@@ -50,6 +51,7 @@ async fn a_trusting_client_is_served_with_the_limits_and_json_errors_of_plain_ht
     let (address, http) = start(16).await;
     let health = http.get(format!("https://{address}/v1/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+    assert_eq!(health.version(), reqwest::Version::HTTP_2, "offered by the client, agreed by ALPN");
     assert_eq!(health.text().await.unwrap(), "ok");
 
     let too_large = http.put(format!("https://{address}/v1/upload")).body(vec![0u8; 2000]).send().await.unwrap();
@@ -76,4 +78,23 @@ async fn a_connection_that_never_handshakes_is_closed_and_frees_its_slot() {
     // The slot is free again.
     let health = http.get(format!("https://{address}/v1/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn one_http2_connection_carries_requests_at_once_and_is_closed_once_idle() {
+    // One slot: a second connection waits in the backlog until the first is closed.
+    let (address, http) = start(1).await;
+    let url = format!("https://{address}/v1/health");
+    let requests: Vec<_> = (0..8).map(|_| tokio::spawn(http.get(&url).send())).collect();
+    for request in requests {
+        let answer = request.await.unwrap().expect("served on the one connection");
+        assert_eq!((answer.status(), answer.version()), (reqwest::StatusCode::OK, reqwest::Version::HTTP_2));
+    }
+    // Another client's connection is served once the first client's, idle, is closed.
+    let other =
+        reqwest::Client::builder().tls_danger_accept_invalid_certs(true).http1_only().timeout(STUCK).build().unwrap();
+    let answer = other.get(&url).send().await.expect("served once the idle connection is closed");
+    assert_eq!(answer.status(), 200);
+    // The first client opens a new connection when it needs one.
+    assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
 }
