@@ -368,10 +368,11 @@ pub struct FloeClient {
     connections_opened: Mutex<Option<(Epoch, std::time::Instant)>>,
 }
 
-/// How long connections opened ahead of a store are taken to be still open: under reqwest's
-/// 90 s idle timeout, so a client storing often (the publisher) opens them once in a while,
-/// not for every store.
-const CONNECTIONS_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long connections opened ahead of a store are taken to be still open: under the node
+/// client's idle timeout ([`floe_node_api::tls::POOL_IDLE`], itself under the nodes' own), so a
+/// client storing often (the publisher) opens them once in a while, not for every store.
+const CONNECTIONS_KEPT: std::time::Duration =
+    std::time::Duration::from_secs(floe_node_api::tls::POOL_IDLE.as_secs().saturating_sub(1));
 
 impl FloeClient {
     /// A client of a fixed committee, without a chain: it reads, and uploads blobs registered by

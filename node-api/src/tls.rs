@@ -127,6 +127,11 @@ const ANSWER_STREAM_WINDOW: u32 = 4 << 20;
 const ANSWER_CONNECTION_WINDOW: u32 = 16 << 20;
 const ANSWER_FRAME: u32 = (1 << 20) - 1;
 
+/// How long the client keeps an idle connection to a node: less than the node's own 10 s
+/// (floe-serve's header read timeout, after which it closes an idle connection), so that a
+/// request is not sent on a connection the node is closing at that moment.
+pub const POOL_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process's HTTP client for the node holding `key` (made on first use).
 pub fn pinned_http_client(key: &NetworkPublicKey) -> reqwest::Client {
     static CLIENTS: OnceLock<Mutex<HashMap<NetworkPublicKey, reqwest::Client>>> = OnceLock::new();
@@ -139,6 +144,7 @@ pub fn pinned_http_client(key: &NetworkPublicKey) -> reqwest::Client {
                 .http2_initial_stream_window_size(ANSWER_STREAM_WINDOW)
                 .http2_initial_connection_window_size(ANSWER_CONNECTION_WINDOW)
                 .http2_max_frame_size(ANSWER_FRAME)
+                .pool_idle_timeout(POOL_IDLE)
                 .build()
                 .expect("a client with a rustls configuration builds")
         })
