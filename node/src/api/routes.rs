@@ -195,24 +195,54 @@ pub(super) async fn put_slivers(
         }
     };
     let mut place = None;
-    let stored = loop {
-        // Subscribed before the look, so metadata stored between the look and the wait is not
-        // missed.
-        let mut arrivals = node.upload_arrivals(&id);
-        match store(batch.clone()).await {
-            Err(ApiError::Node(error)) if error.wants_metadata() && !quiet.is_zero() => {
-                if place.is_none() {
-                    place = Some(node.pending().wait_with(bytes.len()).map_err(|_| error)?);
-                }
-                if tokio::time::timeout(quiet, arrivals.changed()).await.is_err() {
-                    break store(batch).await?;
-                }
+    let stored = as_the_upload_arrives(
+        &node,
+        &id,
+        quiet,
+        NodeError::wants_metadata,
+        || store(batch.clone()),
+        |error| {
+            if place.is_none() {
+                place = Some(node.pending().wait_with(bytes.len()).map_err(|_| error)?);
             }
-            stored => break stored?,
-        }
-    };
+            Ok(())
+        },
+    )
+    .await?;
     drop(place);
     Ok(success(stored_status(stored), stored_message(stored, format!("{count} slivers of blob {id}"))))
+}
+
+/// `attempt`, and again each time blob `blob_id`'s upload brings this node data, while it fails
+/// for want of data (`for_want`) and the upload keeps bringing some with no pause longer than
+/// `quiet` (zero: once). `before_waiting` runs on each such failure before the wait, and may end
+/// it with an error of its own.
+async fn as_the_upload_arrives<T, Fut>(
+    node: &StorageNode,
+    blob_id: &BlobId,
+    quiet: Duration,
+    for_want: impl Fn(&NodeError) -> bool,
+    attempt: impl Fn() -> Fut,
+    mut before_waiting: impl FnMut(NodeError) -> Result<(), ApiError>,
+) -> Result<T, ApiError>
+where
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    loop {
+        // Subscribed before the look, so data stored between the look and the wait is not missed.
+        let mut arrivals = node.upload_arrivals(blob_id);
+        match attempt().await {
+            Err(ApiError::Node(error)) if for_want(&error) && !quiet.is_zero() => {
+                before_waiting(error)?;
+                // A closed channel (the blob confirmed meanwhile by another request) is a cue to
+                // look again too; a pause longer than the wait ends it, judged on what is there.
+                if tokio::time::timeout(quiet, arrivals.changed()).await.is_err() {
+                    return attempt().await;
+                }
+            }
+            other => return other,
+        }
+    }
 }
 
 /// A wait in milliseconds from query parameter `name`, at most `max`; `None` if absent.
@@ -234,20 +264,10 @@ async fn confirm(
 ) -> Result<Response, ApiError> {
     let quiet = wait_of(&query, UPLOAD_WAIT_MILLIS, limits::MAX_UPLOAD_WAIT)?.unwrap_or_default();
     wait_for_registration(&node, &id, Some(&persistence), &query).await?;
-    let signed = loop {
-        // Subscribed before the look, so data stored between the look and the wait is not missed.
-        let mut arrivals = node.upload_arrivals(&id);
-        match blocking(node.clone(), move |node| node.confirmation(&id, persistence)).await {
-            Err(ApiError::Node(NodeError::MissingSlivers { .. } | NodeError::NotStored { .. })) if !quiet.is_zero() => {
-                // A closed channel (the blob confirmed meanwhile by another request) is a cue to
-                // look again too; a pause longer than the wait ends it with the refusal.
-                if tokio::time::timeout(quiet, arrivals.changed()).await.is_err() {
-                    break blocking(node, move |node| node.confirmation(&id, persistence)).await?;
-                }
-            }
-            signed => break signed?,
-        }
-    };
+    let lacks_data =
+        |error: &NodeError| matches!(error, NodeError::MissingSlivers { .. } | NodeError::NotStored { .. });
+    let confirmation = || blocking(node.clone(), move |node| node.confirmation(&id, persistence));
+    let signed = as_the_upload_arrives(&node, &id, quiet, lacks_data, confirmation, |_| Ok(())).await?;
     Ok(success(StatusCode::OK, ConfirmationAnswer { signed: SignedMessageJson(signed) }))
 }
 
