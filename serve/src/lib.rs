@@ -228,10 +228,12 @@ pub async fn serve_with(
 }
 
 /// Serves HTTP/1.1 or HTTP/2 (whichever the client speaks, as its first bytes tell; on TLS the
-/// two agree on it by ALPN first) on one connection until it ends, or gracefully once `closing` turns true or no
-/// request has started for [`ServeLimits::header_read_timeout`] (hyper closes an idle HTTP/1.1
-/// connection itself; an HTTP/2 one would otherwise hold its slot for ever). A graceful end lets
-/// the requests in flight finish: an HTTP/2 client is told (GOAWAY) to send new ones elsewhere.
+/// two agree on it by ALPN first) on one connection until it ends, or gracefully once `closing`
+/// turns true or no request has started for [`ServeLimits::header_read_timeout`]. hyper closes an
+/// idle HTTP/1.1 connection itself; an HTTP/2 one would otherwise hold its slot for ever. A
+/// graceful end lets the requests in flight finish (an HTTP/1.1 connection busy with one long
+/// request is closed after it rather than kept alive); an HTTP/2 client is told (GOAWAY) to send
+/// new ones elsewhere.
 async fn serve_connection<S>(
     stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
     service: S,
@@ -273,13 +275,15 @@ async fn serve_connection<S>(
             }
         }
     };
+    let ending = async {
+        tokio::select! {
+            () = closed => {}
+            () = idle => {}
+        }
+    };
     let ended = tokio::select! {
         ended = connection.as_mut() => ended,
-        () = closed => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
-        }
-        () = idle => {
+        () = ending => {
             connection.as_mut().graceful_shutdown();
             connection.await
         }
