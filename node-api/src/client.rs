@@ -108,9 +108,7 @@ impl NodeClient {
             }
             Registration::OnItsWay => (format!("{}?{}=true", self.url_of(path), paths::PENDING), timeout),
         };
-        if !upload_wait.is_zero() {
-            url.push_str(&format!("&{}={}", paths::UPLOAD_WAIT_MILLIS, upload_wait.as_millis()));
-        }
+        add_upload_wait(&mut url, upload_wait);
         let timeout = timeout + upload_wait;
         let response = self.http.put(&url).timeout(timeout).body(body).send().await.map_err(transport(&url))?;
         let held = response.status() == reqwest::StatusCode::ACCEPTED;
@@ -237,9 +235,7 @@ impl NodeClient {
     ) -> Result<SignedMessage, NodeApiError> {
         let path = paths::confirmation(&expected.blob_id, &expected.persistence);
         let mut url = format!("{}?{}={}", self.url_of(&path), paths::WAIT_MILLIS, wait.as_millis());
-        if !upload_wait.is_zero() {
-            url.push_str(&format!("&{}={}", paths::UPLOAD_WAIT_MILLIS, upload_wait.as_millis()));
-        }
+        add_upload_wait(&mut url, upload_wait);
         // The upload's own transfer is bounded by its requests' timeouts; the answer, once the
         // data is in, by this one.
         let bytes = self.get(&url, MAX_JSON_ANSWER, timeout + wait + upload_wait).await?;
@@ -339,5 +335,13 @@ impl NodeClient {
         let url = self.url_of(&paths::status(blob_id));
         let bytes = self.get(&url, MAX_JSON_ANSWER, timeout).await?;
         json(&url, &bytes)
+    }
+}
+
+/// Appends `upload_wait_millis` to `url` (which has a query already), unless `upload_wait` is
+/// zero ([`paths::UPLOAD_WAIT_MILLIS`]).
+fn add_upload_wait(url: &mut String, upload_wait: Duration) {
+    if !upload_wait.is_zero() {
+        url.push_str(&format!("&{}={}", paths::UPLOAD_WAIT_MILLIS, upload_wait.as_millis()));
     }
 }
