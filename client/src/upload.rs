@@ -556,10 +556,10 @@ impl MemberUpload<'_> {
         }
     }
 
-    /// Metadata, then the member's slivers, then its confirmation unless the certificate was
-    /// built meanwhile. The confirmation is asked for as the last slivers go out (see
-    /// [`Self::confirmation_as_stored`]); only if that does not bring it is it asked for again once
-    /// they are delivered.
+    /// The member's metadata and slivers (at once, see [`Self::send_data`]) and its confirmation,
+    /// unless the certificate was built meanwhile. The confirmation is asked for as the last
+    /// slivers go out (see [`Self::confirmation_as_stored`]); only if that does not bring it is it
+    /// asked for again once they are delivered.
     async fn run(&self, member: usize) -> Result<Delivered, SourceFailure> {
         let info = &self.committee.members()[member];
         let node = info.client(self.http);
@@ -655,8 +655,9 @@ impl MemberUpload<'_> {
         }
     }
 
-    /// Sends the member its metadata and its slivers (`again`: after the node lost what it held;
-    /// the progress counts them once), turning `all_sent` true as the last batch goes out.
+    /// Sends the member its metadata and its slivers, together unless [`Settings::upload_wait`]
+    /// is zero (`again`: after the node lost what it held; the progress counts them once),
+    /// turning `all_sent` true as the last batch goes out.
     /// Whether the node held any of it until the registration.
     async fn send_data(
         &self,
