@@ -298,7 +298,11 @@ async fn a_stream_opened_before_an_epoch_change_reads_on_from_the_new_committee(
     let data = random_bytes(60_000, 7);
     let options = StoreOptions { epochs: 3, ..StoreOptions::default() };
     let blob_id = client.store(data.clone(), &options, &NoProgress).await.unwrap().blob_id();
-    let stream = client.open_blob(&blob_id, std::sync::Arc::new(ReadBudget::default())).await.unwrap();
+    // Opened for ranges: no row is fetched before the change.
+    let stream = client
+        .open_blob(&blob_id, std::sync::Arc::new(ReadBudget::default()), floe_client::ReadPlan::Ranges)
+        .await
+        .unwrap();
     let before = net.committee().await;
 
     // The candidate (node SMALL.nodes), staked far above the members, takes most shards.

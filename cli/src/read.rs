@@ -10,7 +10,7 @@ use std::{
 };
 
 use anyhow::Context as _;
-use floe_client::{FloeClient, QuiltReadError, ReadBudget, ReadError};
+use floe_client::{FloeClient, QuiltReadError, ReadBudget, ReadError, ReadPlan};
 use floe_encoder::{
     BlobId,
     blob_id::BlobIdParseError,
@@ -194,7 +194,8 @@ async fn stream_plain(
     output: Output,
 ) -> anyhow::Result<Streamed> {
     let context = || format!("reading blob {blob_id}");
-    let reader = client.open_blob(blob_id, Arc::new(ReadBudget::default())).await.with_context(context)?;
+    let reader =
+        client.open_blob(blob_id, Arc::new(ReadBudget::default()), ReadPlan::Whole).await.with_context(context)?;
     let mut chunks = reader.stream(0..reader.len());
     // Enough leading bytes to tell a sealed object by its version and package (or the whole blob).
     let mut head = Vec::new();

@@ -11,24 +11,46 @@
 //! that fail too, the blob is decoded from any `n - 2f` primary (or `n - f` secondary) slivers,
 //! as [`FloeClient::read`] does. Past that, the stream ends with an error: never a wrong byte.
 //!
-//! Memory: a read holds at most its window of slivers, and all reads sharing a [`ReadBudget`]
+//! A read of the whole blob ([`ReadPlan::Whole`]: `floe read`, the aggregator's answer to a GET
+//! without a range) asks each node holding rows for its first row together with the metadata,
+//! and checks it once the metadata is in: a node's first row is asked for alone anyway (so that
+//! a liar costs one request), and waiting for the metadata first would make a read three rounds
+//! per node (metadata, first row, the rest) instead of two. Before the metadata the rows'
+//! length is not known, so each is asked for with a bound (`?max_sliver_bytes=`): the read's
+//! window shared among them, each reserved in the budget first; a node refuses a longer row
+//! without reading it, and that row is then asked for as any other. A range read does not do
+//! this: it would fetch rows the range may not need.
+//!
+//! Memory: a read holds at most its window of slivers (a whole read, until its stream has passed
+//! the first rows it asked for with the metadata, up to twice that), and all reads sharing a [`ReadBudget`]
 //! hold at most its total: each row reserves its sliver's bytes before it is requested and
 //! returns them once its bytes are yielded. Rows reserve in order, and the earliest reserved row
-//! of a read never waits for more, so reads sharing a budget cannot deadlock. A sliver cannot be
+//! of a read never waits for more, so reads sharing a budget cannot deadlock. A whole read's
+//! first rows are reserved as it opens, only from bytes free then (each its share of the window,
+//! cut to its length once it is in), from row 0 on: its stream's first row holds its bytes
+//! already, and the others are given back as the stream reaches them. A sliver cannot be
 //! verified in parts, so a window is at least one sliver (`blob / (n - 2f)`); the decoding
 //! fallback holds the whole blob outside the budget.
 
-use std::{ops::Range, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    ops::Range,
+    sync::{Arc, Mutex},
+};
 
-use floe_encoder::{BlobId, EncodingConfig, SliverIndex, SliverType, metadata::VerifiedBlobMetadata};
+use floe_encoder::{BlobId, EncodingConfig, Sliver, SliverIndex, SliverType, metadata::VerifiedBlobMetadata};
 use futures::{StreamExt, stream::BoxStream};
-use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OnceCell, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore, watch};
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::{
     client::FloeClient,
+    committee::{Committees, NodeId},
+    node_api::NodeClient,
     progress::NoProgress,
     read::{self, NodeRecord, ReadError},
-    sliver_fetch::SliverSource,
+    settings::Settings,
+    sliver_fetch::{NodeTrust, SliverSource},
 };
 
 /// Sliver bytes in flight over all reads sharing a budget, by default.
@@ -79,6 +101,21 @@ impl ReadBudget {
         let bytes = u32::try_from(bytes.clamp(1, self.total)).unwrap_or(u32::MAX);
         self.bytes.clone().acquire_many_owned(bytes).await.expect("the budget's semaphore is never closed")
     }
+
+    /// Holds `bytes` if they are free now (never more than the total).
+    fn try_reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        self.bytes.clone().try_acquire_many_owned(u32::try_from(bytes.max(1)).ok()?).ok()
+    }
+}
+
+/// What a reader opened with [`FloeClient::open_blob`] will read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPlan {
+    /// The whole blob, from its first byte: each node's first row is asked for with the
+    /// metadata, a round per node saved (see the module documentation).
+    Whole,
+    /// Byte ranges: nothing is asked for before a range is streamed.
+    Ranges,
 }
 
 /// Where a blob's bytes lie: row `r` of the message matrix is systematic primary sliver `r`.
@@ -121,6 +158,8 @@ pub struct BlobReader {
     layout: RowLayout,
     /// The whole blob, decoded once should a row be neither served nor rebuilt.
     decoded: Arc<OnceCell<Vec<u8>>>,
+    /// Each node's first row, asked for with the metadata ([`ReadPlan::Whole`]).
+    first_rows: Arc<FirstRows>,
 }
 
 /// A blob's bytes, in order, each chunk verified; ends early with an error if the blob could not
@@ -129,14 +168,157 @@ pub type BlobStream = BoxStream<'static, Result<Vec<u8>, ReadError>>;
 
 impl FloeClient {
     /// Fetches and verifies the metadata of `blob_id`, for streamed or ranged reads that hold
-    /// at most what `budget` allows.
-    pub async fn open_blob(&self, blob_id: &BlobId, budget: Arc<ReadBudget>) -> Result<BlobReader, ReadError> {
+    /// at most what `budget` allows; for a read of the whole blob ([`ReadPlan::Whole`]), each
+    /// node's first row with it.
+    pub async fn open_blob(
+        &self,
+        blob_id: &BlobId,
+        budget: Arc<ReadBudget>,
+        plan: ReadPlan,
+    ) -> Result<BlobReader, ReadError> {
         let committees = self.committees();
+        let trust = SliverSource::trust_for(self, NodeRecord::default());
+        let (metadata_in, metadata_out) = watch::channel(None);
+        let first_rows = match plan {
+            ReadPlan::Whole => {
+                FirstRows::ask(&committees, blob_id, &budget, &trust, &metadata_out, self.settings(), self.http())
+            }
+            ReadPlan::Ranges => FirstRows::default(),
+        };
         let mut record = NodeRecord::default();
+        // Should this fail, the first rows' tasks are aborted as `first_rows` is dropped.
         let metadata = read::metadata(&committees, blob_id, &mut record, self.settings(), self.http()).await?;
+        trust.merge(record);
+        metadata_in.send_replace(Some(metadata.clone()));
         let layout = RowLayout::new(committees.current.config(), &metadata);
-        let source = SliverSource::new(self, committees, metadata, record);
-        Ok(BlobReader { source: Arc::new(source), budget, layout, decoded: Arc::default() })
+        let source = SliverSource::new(self, committees, metadata, trust);
+        Ok(BlobReader {
+            source: Arc::new(source),
+            budget,
+            layout,
+            decoded: Arc::default(),
+            first_rows: Arc::new(first_rows),
+        })
+    }
+}
+
+/// A whole read's first row of each node, asked for with the metadata ([`ReadPlan::Whole`]), by
+/// row: the task fetching and checking it. Each task holds its node's turn, so the node's other
+/// requests in the read wait for its verdict (as they would behind any first request), and the
+/// bound its row was asked with in the budget.
+#[derive(Debug, Default)]
+struct FirstRows(Mutex<HashMap<u16, AbortOnDropHandle<Option<FirstRow>>>>);
+
+/// A first row, verified, and its bytes' place in the budget.
+#[derive(Debug)]
+struct FirstRow {
+    sliver: Sliver,
+    bytes: OwnedSemaphorePermit,
+}
+
+impl FirstRows {
+    /// Asks each node of the current committee holding some of `blob_id`'s rows for the first of
+    /// them, each within an equal share of the read's window reserved in `budget` (rows are asked
+    /// for as long as the budget has that room now); `metadata` will bring what they are checked
+    /// against.
+    fn ask(
+        committees: &Committees,
+        blob_id: &BlobId,
+        budget: &ReadBudget,
+        trust: &Arc<NodeTrust>,
+        metadata: &watch::Receiver<Option<VerifiedBlobMetadata>>,
+        settings: &Settings,
+        http: &reqwest::Client,
+    ) -> Self {
+        let committee = &committees.current;
+        let config = *committee.config();
+        let mut holders = HashSet::new();
+        let firsts: Vec<_> = (0..config.n_source_symbols(SliverType::Primary))
+            .filter_map(|row| {
+                let pair = SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
+                let member = &committee.members()[committee.holder_of_pair(blob_id, pair)];
+                holders.insert(member.node_id).then_some((row, pair, member))
+            })
+            .take(settings.max_concurrent_requests.max(1))
+            .collect();
+        let max_bytes = budget.window() / firsts.len().max(1);
+        let mut tasks = HashMap::new();
+        if max_bytes < config.sliver_len(SliverType::Primary, 1) {
+            // Shorter than any row: every node would refuse.
+            return Self::default();
+        }
+        // From row 0 on, stopping at the first that cannot be asked (see `BlobReader::stream`).
+        for (row, pair, member) in firsts {
+            let Some(turn) = trust.first_turn(member.node_id) else { break };
+            let Some(bytes) = budget.try_reserve(max_bytes) else { break };
+            let request = FirstRowRequest {
+                node: member.client(http),
+                node_id: member.node_id,
+                config,
+                blob_id: *blob_id,
+                pair,
+                max_bytes,
+                timeout: settings.request_timeout,
+            };
+            let task = request.run(turn, bytes, trust.clone(), metadata.clone());
+            tasks.insert(row, AbortOnDropHandle::new(tokio::spawn(task)));
+        }
+        Self(Mutex::new(tasks))
+    }
+
+    fn tasks(&self) -> std::sync::MutexGuard<'_, HashMap<u16, AbortOnDropHandle<Option<FirstRow>>>> {
+        self.0.lock().unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// The task of `row`, if one was started and not taken yet.
+    fn take(&self, row: u16) -> Option<AbortOnDropHandle<Option<FirstRow>>> {
+        self.tasks().remove(&row)
+    }
+
+    /// Keeps the rows a stream of `rows` will take, if it starts at the blob's first row; gives
+    /// up the others (their bytes go back to the budget).
+    fn keep_for(&self, rows: &Range<u16>) {
+        let from_the_start = rows.start == 0;
+        self.tasks().retain(|row, _| from_the_start && rows.contains(row));
+    }
+}
+
+/// One node's first row, before the metadata is in.
+struct FirstRowRequest {
+    node: NodeClient,
+    node_id: NodeId,
+    config: EncodingConfig,
+    blob_id: BlobId,
+    pair: floe_encoder::SliverPairIndex,
+    max_bytes: usize,
+    timeout: std::time::Duration,
+}
+
+impl FirstRowRequest {
+    /// Fetches the row, checks it once `metadata` is in and tells `trust` the verdict before the
+    /// node's `turn` ends; the row, verified, with its own bytes kept of `bytes`.
+    async fn run(
+        self,
+        turn: OwnedMutexGuard<()>,
+        mut bytes: OwnedSemaphorePermit,
+        trust: Arc<NodeTrust>,
+        mut metadata: watch::Receiver<Option<VerifiedBlobMetadata>>,
+    ) -> Option<FirstRow> {
+        let Self { node, node_id, config, blob_id, pair, max_bytes, timeout } = self;
+        let fetched = node.sliver_at_most(&config, &blob_id, pair, SliverType::Primary, max_bytes, timeout).await;
+        // No metadata means the blob could not be opened: no verdict, nobody to take the row.
+        let metadata = metadata.wait_for(Option::is_some).await.ok()?.clone()?;
+        let verified = match fetched {
+            Ok(fetched) => fetched.verify(&config, &metadata).await,
+            Err(error) => Err(error),
+        };
+        // A longer row than the bound (406) or one the node lacks is no fault of the node's.
+        trust.settle(node_id, &verified);
+        drop(turn);
+        let sliver = verified.ok()?.into_inner();
+        let len = sliver.data().len().max(1);
+        drop(bytes.split(bytes.num_permits().saturating_sub(len)));
+        Some(FirstRow { sliver, bytes })
     }
 }
 
@@ -163,16 +345,28 @@ impl BlobReader {
         let row_len = self.layout.row_len as usize;
         let window = (self.budget.window / row_len).clamp(1, self.source.settings.max_concurrent_requests.max(1));
         let budget = self.budget.clone();
-        let reader = self.clone();
+        // First rows serve a stream from the blob's first row on: they were reserved from row 0
+        // on, so the stream's first row holds its bytes already and each row it passes gives
+        // bytes back; it never waits for bytes only rows further on hold.
+        self.first_rows.keep_for(&rows);
+        let (reader, first_rows) = (self.clone(), self.first_rows.clone());
         futures::stream::iter(rows)
             // Reserved one row after another, so an earlier row never waits behind a later one.
             .then(move |row| {
-                let budget = budget.clone();
-                async move { (row, budget.reserve(row_len).await) }
+                let (budget, first_rows) = (budget.clone(), first_rows.clone());
+                async move {
+                    // A first row asked for with the metadata comes with its place in the budget.
+                    if let Some(task) = first_rows.take(row)
+                        && let Ok(Some(first)) = task.await
+                    {
+                        return (row, first.bytes, Some(first.sliver));
+                    }
+                    (row, budget.reserve(row_len).await, None)
+                }
             })
-            .map(move |(row, permit)| {
+            .map(move |(row, permit, first)| {
                 let (reader, range) = (reader.clone(), range.clone());
-                async move { reader.row(row, &range).await.map(|chunk| (chunk, permit)) }
+                async move { reader.row(row, &range, first).await.map(|chunk| (chunk, permit)) }
             })
             .buffered(window)
             .scan(false, |failed, item| {
@@ -196,14 +390,18 @@ impl BlobReader {
         Ok(bytes)
     }
 
-    /// The part of `range` in row `row`: from the row's sliver, rebuilt if need be, or from the
-    /// decoded blob.
-    async fn row(&self, row: u16, range: &Range<u64>) -> Result<Vec<u8>, ReadError> {
+    /// The part of `range` in row `row`: from the row's sliver (`first`, if it came with the
+    /// metadata), rebuilt if need be, or from the decoded blob.
+    async fn row(&self, row: u16, range: &Range<u64>, first: Option<Sliver>) -> Result<Vec<u8>, ReadError> {
         let part = self.layout.within(row, range);
         if let Some(blob) = self.decoded.get() {
             return Ok(self.cut_from_blob(blob, row, part));
         }
-        let failures = match self.source.fetch_or_recover(SliverType::Primary, SliverIndex(row)).await {
+        let fetched = match first {
+            Some(sliver) => Ok(sliver),
+            None => self.source.fetch_or_recover(SliverType::Primary, SliverIndex(row)).await,
+        };
+        let failures = match fetched {
             Ok(sliver) => {
                 // The row's own bytes, cut to the range: no copy for a whole row.
                 let mut bytes = sliver.into_data();

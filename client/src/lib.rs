@@ -49,7 +49,7 @@ pub mod store_answer;
 mod upload;
 
 pub use blob_ownership::BurntBlobs;
-pub use blob_stream::{BlobReader, BlobStream, ReadBudget};
+pub use blob_stream::{BlobReader, BlobStream, ReadBudget, ReadPlan};
 pub use chain_ops::{ChainAccess, ChainError, Price};
 pub use client::{
     BatchStoreError, BatchStored, CERTIFY_EPOCHS, Certification, CertifyAttemptError, DEFAULT_SPILL_THRESHOLD,

@@ -135,7 +135,7 @@ impl ColumnFetcher {
         let mut record = NodeRecord::default();
         let metadata = read::metadata(&committees, quilt_id, &mut record, client.settings(), client.http()).await?;
         let columns = SliverColumns::new(committees.current.config());
-        let source = SliverSource::new(client, committees, metadata, record);
+        let source = SliverSource::new(client, committees, metadata, SliverSource::trust_for(client, record));
         Ok(Self { source, columns })
     }
 

@@ -121,6 +121,13 @@ impl NodeRecord {
         !self.unreachable.contains(node) && !self.liars.contains(node)
     }
 
+    /// Adds what `other` learned.
+    pub(crate) fn merge(&mut self, other: NodeRecord) {
+        self.unreachable.extend(other.unreachable);
+        self.liars.extend(other.liars);
+        self.suspects.extend(other.suspects);
+    }
+
     /// Marks `node` as having answered with something that failed verification.
     pub(crate) fn note_liar(&mut self, node: NodeId) {
         self.liars.insert(node);

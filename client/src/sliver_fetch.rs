@@ -54,7 +54,9 @@ pub(crate) struct NodeTrust {
 /// `per_node` at once, each holding one of `slots`.
 #[derive(Debug)]
 struct NodeQueue {
-    gate: tokio::sync::Mutex<()>,
+    /// Shared, so that a request made before the read's metadata is in (a whole read's first
+    /// rows, [`crate::blob_stream`]) can hold it until its answer is verified.
+    gate: Arc<tokio::sync::Mutex<()>>,
     slots: tokio::sync::Semaphore,
 }
 
@@ -89,6 +91,42 @@ impl NodeTrust {
         self.state().record.may_ask(node)
     }
 
+    /// Adds what fetching the metadata learned.
+    pub(crate) fn merge(&self, record: NodeRecord) {
+        self.state().record.merge(record);
+    }
+
+    fn queue(&self, node: NodeId) -> Arc<NodeQueue> {
+        (self.queues.lock().unwrap_or_else(|poison| poison.into_inner()))
+            .entry(node)
+            .or_insert_with(|| {
+                Arc::new(NodeQueue { gate: Arc::default(), slots: tokio::sync::Semaphore::new(self.per_node) })
+            })
+            .clone()
+    }
+
+    /// The turn of a first request to `node`, not yet trusted, if no other request of the read
+    /// holds it and the read has not given up on the node: the node's other requests wait until
+    /// it is dropped, which the holder does once it has [`settled`](Self::settle) the answer.
+    pub(crate) fn first_turn(&self, node: NodeId) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        if !self.may_ask(&node) || self.state().trusted.contains(&node) {
+            return None;
+        }
+        self.queue(node).gate.clone().try_lock_owned().ok()
+    }
+
+    /// Learns from `node`'s answer, verified: a node that served one is trusted; one that did
+    /// not answer, or answered wrong, is not asked again.
+    pub(crate) fn settle<T>(&self, node: NodeId, answer: &Result<T, NodeApiError>) {
+        let mut state = self.state();
+        match answer {
+            Ok(_) => {
+                state.trusted.insert(node);
+            }
+            Err(error) => state.record.note(node, error),
+        }
+    }
+
     /// Marks `node` as having answered with something that failed verification.
     fn distrust(&self, node: NodeId) {
         self.state().record.note_liar(node);
@@ -105,15 +143,7 @@ impl NodeTrust {
         if !self.may_ask(&node) {
             return None;
         }
-        let queue = (self.queues.lock().unwrap_or_else(|poison| poison.into_inner()))
-            .entry(node)
-            .or_insert_with(|| {
-                Arc::new(NodeQueue {
-                    gate: tokio::sync::Mutex::new(()),
-                    slots: tokio::sync::Semaphore::new(self.per_node),
-                })
-            })
-            .clone();
+        let queue = self.queue(node);
         let turn = if self.state().trusted.contains(&node) {
             None
         } else {
@@ -130,13 +160,7 @@ impl NodeTrust {
         // semaphore is never closed: acquiring only waits).
         let _slot = if turn.is_none() { queue.slots.acquire().await.ok() } else { None };
         let answer = request.await;
-        let mut state = self.state();
-        match &answer {
-            Ok(_) => {
-                state.trusted.insert(node);
-            }
-            Err(error) => state.record.note(node, error),
-        }
+        self.settle(node, &answer);
         Some(answer)
     }
 }
@@ -153,17 +177,18 @@ pub(crate) struct SliverSource {
     pub(crate) metadata: VerifiedBlobMetadata,
     pub(crate) settings: Settings,
     pub(crate) http: reqwest::Client,
-    pub(crate) trust: NodeTrust,
+    pub(crate) trust: Arc<NodeTrust>,
 }
 
 impl SliverSource {
     /// The slivers of `metadata`'s blob as `client` reaches them: its committees now, and its
-    /// chain for the ones after. `record` is what fetching the metadata learned about nodes.
+    /// chain for the ones after. `trust` holds what the read learned about nodes so far (see
+    /// [`SliverSource::trust_for`]).
     pub(crate) fn new(
         client: &FloeClient,
         committees: Committees,
         metadata: VerifiedBlobMetadata,
-        record: NodeRecord,
+        trust: Arc<NodeTrust>,
     ) -> Self {
         Self {
             committees: RwLock::new(committees),
@@ -172,8 +197,13 @@ impl SliverSource {
             metadata,
             settings: client.settings().clone(),
             http: client.http().clone(),
-            trust: NodeTrust::new(record, client.settings().max_requests_per_node),
+            trust,
         }
+    }
+
+    /// What a read by `client` starts from: `record`, what fetching the metadata learned.
+    pub(crate) fn trust_for(client: &FloeClient, record: NodeRecord) -> Arc<NodeTrust> {
+        Arc::new(NodeTrust::new(record, client.settings().max_requests_per_node))
     }
 
     /// The committees the read asks now.

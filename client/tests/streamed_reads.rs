@@ -2,7 +2,7 @@
 //! size, a range costs only the slivers holding it, a node's rows are asked of it one at a time
 //! only until one has verified (then a bounded number at once, also when a read decodes), a lying
 //! node's sliver is refused and its row rebuilt from the others, and reads sharing a budget hold
-//! no more than it.
+//! no more than it. A whole read asks each node for its first row together with the metadata.
 
 mod common;
 
@@ -12,7 +12,7 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -22,22 +22,25 @@ use axum::{
     http::StatusCode,
 };
 use common::{ClientView as _, blob, cluster};
-use floe_client::{FloeClient, NoProgress, ReadBudget, StorageCommittee};
+use floe_client::{FloeClient, NoProgress, ReadBudget, ReadPlan, StorageCommittee};
 use floe_encoder::{BlobId, SliverType, encode, messages::BlobPersistence};
 use futures::StreamExt;
 use tokio::net::TcpListener;
 
 /// A server in front of an honest node that counts the requests it forwards, by path, and
-/// corrupts the slivers it serves if told to. Each sliver answer is held for `sliver_delay`, and
-/// the most sliver requests it had in hand at once is kept.
+/// corrupts the slivers it serves if told to. Each sliver and metadata answer is held for
+/// `delay`, and the most sliver requests it had in hand at once is kept, and when sliver
+/// requests came and metadata answers left.
 struct Proxy {
     honest: String,
     corrupt_slivers: bool,
-    sliver_delay: Duration,
+    delay: Duration,
     http: reqwest::Client,
     asked: Mutex<HashMap<String, usize>>,
     slivers_in_hand: AtomicUsize,
     most_slivers_in_hand: AtomicUsize,
+    sliver_requests: Mutex<Vec<Instant>>,
+    metadata_answers: Mutex<Vec<Instant>>,
 }
 
 impl Proxy {
@@ -58,10 +61,14 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> (StatusCo
     let path = request.uri().path_and_query().map(ToString::to_string).unwrap_or_default();
     *proxy.asked.lock().unwrap().entry(request.uri().path().to_owned()).or_default() += 1;
     let sliver = path.contains("/slivers/");
+    let metadata = request.uri().path().ends_with("/metadata");
     if sliver {
+        proxy.sliver_requests.lock().unwrap().push(Instant::now());
         let in_hand = proxy.slivers_in_hand.fetch_add(1, Ordering::SeqCst) + 1;
         proxy.most_slivers_in_hand.fetch_max(in_hand, Ordering::SeqCst);
-        tokio::time::sleep(proxy.sliver_delay).await;
+    }
+    if sliver || metadata {
+        tokio::time::sleep(proxy.delay).await;
     }
     let honest = proxy.http.get(format!("{}{path}", proxy.honest)).send().await.unwrap();
     let status = StatusCode::from_u16(honest.status().as_u16()).unwrap();
@@ -74,18 +81,23 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> (StatusCo
     if sliver {
         proxy.slivers_in_hand.fetch_sub(1, Ordering::SeqCst);
     }
+    if metadata {
+        proxy.metadata_answers.lock().unwrap().push(Instant::now());
+    }
     (status, Bytes::from(body))
 }
 
-async fn proxy(honest: String, corrupt_slivers: bool, sliver_delay: Duration) -> (String, Arc<Proxy>) {
+async fn proxy(honest: String, corrupt_slivers: bool, delay: Duration) -> (String, Arc<Proxy>) {
     let state = Arc::new(Proxy {
         honest,
         corrupt_slivers,
-        sliver_delay,
+        delay,
         http: reqwest::Client::new(),
         asked: Mutex::default(),
         slivers_in_hand: AtomicUsize::new(0),
         most_slivers_in_hand: AtomicUsize::new(0),
+        sliver_requests: Mutex::default(),
+        metadata_answers: Mutex::default(),
     });
     let app = Router::new().fallback(forward).with_state(state.clone());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -95,16 +107,16 @@ async fn proxy(honest: String, corrupt_slivers: bool, sliver_delay: Duration) ->
 }
 
 /// A client reaching every node through a proxy; node `i` corrupts slivers if `liars[i]`; every
-/// sliver answer takes `sliver_delay` more.
+/// sliver and metadata answer takes `delay` more.
 async fn through_proxies(
     committee: &StorageCommittee,
     liars: &[usize],
-    sliver_delay: Duration,
+    delay: Duration,
 ) -> (FloeClient, Vec<Arc<Proxy>>) {
     let mut members = committee.members().to_vec();
     let mut proxies = Vec::new();
     for (index, member) in members.iter_mut().enumerate() {
-        let (url, state) = proxy(member.url.clone(), liars.contains(&index), sliver_delay).await;
+        let (url, state) = proxy(member.url.clone(), liars.contains(&index), delay).await;
         member.url = url;
         proxies.push(state);
     }
@@ -157,24 +169,28 @@ async fn streamed_reads_equal_the_blob_at_any_size_and_ranges_at_any_boundary() 
     for (seed, len) in [0usize, 1, 13, 999, 50_001, 200_000].into_iter().enumerate() {
         let data = blob(len, seed as u8);
         let (blob_id, row_len) = stored(&cluster, &data, seed as u8 + 1).await;
-        // A window of one row, so even small blobs stream in several windows.
-        let reader = client.open_blob(&blob_id, Arc::new(ReadBudget::new(1 << 30, 1))).await.unwrap();
-        assert_eq!(reader.len(), len as u64);
-        let mut streamed = Vec::new();
-        let mut chunks = reader.stream(0..reader.len());
-        while let Some(chunk) = chunks.next().await {
-            streamed.extend_from_slice(&chunk.unwrap());
-        }
-        assert!(streamed == data, "the stream of {len} bytes differs from the blob");
-        if len == 0 {
-            continue;
-        }
-        let len = len as u64;
-        let row = row_len.min(len - 1).max(1);
-        let ranges = [0..1, len - 1..len, row - 1..(row + 1).min(len), len.saturating_sub(10)..len, 0..len];
-        for range in ranges {
-            let part = reader.read(range.clone()).await.unwrap();
-            assert!(part == data[range.start as usize..range.end as usize], "range {range:?} of {len} bytes");
+        // A window of one row, so even small blobs stream in several windows; and the default
+        // window with each node's first row fetched with the metadata.
+        let ways = [(ReadBudget::new(1 << 30, 1), ReadPlan::Ranges), (ReadBudget::default(), ReadPlan::Whole)];
+        for (budget, plan) in ways {
+            let reader = client.open_blob(&blob_id, Arc::new(budget), plan).await.unwrap();
+            assert_eq!(reader.len(), len as u64);
+            let mut streamed = Vec::new();
+            let mut chunks = reader.stream(0..reader.len());
+            while let Some(chunk) = chunks.next().await {
+                streamed.extend_from_slice(&chunk.unwrap());
+            }
+            assert!(streamed == data, "the stream of {len} bytes differs from the blob ({plan:?})");
+            if len == 0 {
+                continue;
+            }
+            let len = len as u64;
+            let row = row_len.min(len - 1).max(1);
+            let ranges = [0..1, len - 1..len, row - 1..(row + 1).min(len), len.saturating_sub(10)..len, 0..len];
+            for range in ranges {
+                let part = reader.read(range.clone()).await.unwrap();
+                assert!(part == data[range.start as usize..range.end as usize], "range {range:?} of {len} bytes");
+            }
         }
     }
 }
@@ -188,7 +204,8 @@ async fn a_range_fetches_only_the_slivers_holding_it() {
     let asked = |proxies: &[Arc<Proxy>]| proxies.iter().flat_map(|proxy| proxy.slivers_asked()).collect::<Vec<_>>();
     let n_rows = data.len().div_ceil(row_len as usize);
 
-    let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+    let reader = client.open_blob(&blob_id, Arc::default(), ReadPlan::Ranges).await.unwrap();
+    assert!(asked(&proxies).is_empty(), "opened for ranges, slivers were asked for: {:?}", asked(&proxies));
     // Within row 1: one primary sliver, the one of row 1.
     let range = row_len + 10..row_len + 20;
     assert!(reader.read(range.clone()).await.unwrap() == data[range.start as usize..range.end as usize]);
@@ -228,7 +245,7 @@ async fn a_nodes_rows_are_asked_one_at_a_time_only_until_one_has_verified() {
         // Each sliver answer held long enough that requests sent together are in hand together.
         let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(200)).await;
         let client = FloeClient::with_committee(client.committee().as_ref().clone(), settings.clone());
-        let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+        let reader = client.open_blob(&blob_id, Arc::default(), ReadPlan::Whole).await.unwrap();
         assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
         let asked = proxies[0].slivers_asked();
         assert_eq!(asked.len(), n_rows, "{asked:?}");
@@ -255,7 +272,8 @@ async fn a_lying_nodes_sliver_is_refused_mid_stream_and_its_row_rebuilt_from_the
     let (stored_id, _) = stored(&cluster, &data, 40).await;
     assert_eq!(stored_id, blob_id);
     let (client, proxies) = through_proxies(&committee, &[0], Duration::ZERO).await;
-    let reader = client.open_blob(&blob_id, Arc::default()).await.unwrap();
+    // Its first row asked for with the metadata, as `floe read` does.
+    let reader = client.open_blob(&blob_id, Arc::default(), ReadPlan::Whole).await.unwrap();
     assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
     // Asked once: its second row was not requested of it but rebuilt from recovery symbols.
     let liar_slivers = proxies[0].slivers_asked();
@@ -278,7 +296,7 @@ async fn reads_sharing_a_budget_wait_for_its_bytes_and_all_finish() {
     let (blob_id, row_len) = stored(&cluster, &data, 50).await;
     // Room for two rows in all, a window of ten.
     let budget = Arc::new(ReadBudget::new(2 * row_len as usize, 10 * row_len as usize));
-    let reader = client.open_blob(&blob_id, budget.clone()).await.unwrap();
+    let reader = client.open_blob(&blob_id, budget.clone(), ReadPlan::Ranges).await.unwrap();
     let mut first = reader.stream(0..reader.len());
     let chunk = first.next().await.unwrap().unwrap();
     assert!(chunk == data[..row_len as usize]);
@@ -297,10 +315,132 @@ async fn reads_sharing_a_budget_wait_for_its_bytes_and_all_finish() {
 
     // Many reads at once on a budget of one row: each finishes, none deadlocks.
     let budget = Arc::new(ReadBudget::new(row_len as usize, 10 * row_len as usize));
-    let reader = client.open_blob(&blob_id, budget.clone()).await.unwrap();
+    let reader = client.open_blob(&blob_id, budget.clone(), ReadPlan::Ranges).await.unwrap();
     let reads = (0..8).map(|_| reader.read(0..reader.len()));
     for read in futures::future::join_all(reads).await {
         assert!(read.unwrap() == data);
+    }
+    assert_eq!(budget.available(), budget.total());
+}
+
+/// Each row's holder, by row.
+fn holders_of_rows(
+    config: &floe_encoder::EncodingConfig,
+    committee: &StorageCommittee,
+    blob_id: &BlobId,
+) -> Vec<usize> {
+    (0..config.n_source_symbols(SliverType::Primary))
+        .map(|row| {
+            let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
+            committee.holder_of_pair(blob_id, pair)
+        })
+        .collect()
+}
+
+/// The distinct nodes among `holders`.
+fn distinct(holders: &[usize]) -> Vec<usize> {
+    let mut nodes = holders.to_vec();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_read_asks_each_node_for_its_first_row_with_the_metadata() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let committee = cluster.committee();
+    let config = cluster.config;
+    // Rows on two nodes at least, one of them holding two at least (its others follow its first).
+    let (data, blob_id) = blob_whose_rows(&config, &committee, |holders| {
+        distinct(holders).len() >= 2
+            && distinct(holders).iter().any(|node| holders.iter().filter(|h| *h == node).count() >= 2)
+    });
+    let (stored_id, _) = stored(&cluster, &data, 70).await;
+    assert_eq!(stored_id, blob_id);
+    let holders = holders_of_rows(&config, &committee, &blob_id);
+    for plan in [ReadPlan::Whole, ReadPlan::Ranges] {
+        // Every metadata and sliver answer held 300 ms: what is asked before the metadata's
+        // answer has left a proxy was asked without waiting for it.
+        let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(300)).await;
+        let reader = client.open_blob(&blob_id, Arc::default(), plan).await.unwrap();
+        assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes ({plan:?})");
+        let metadata_in =
+            proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
+        for node in distinct(&holders) {
+            let first = *proxies[node].sliver_requests.lock().unwrap().iter().min().unwrap();
+            let rows = holders.iter().filter(|holder| **holder == node).count();
+            // Each row asked for once, the first row included.
+            assert_eq!(proxies[node].slivers_asked().len(), rows, "node {node} ({plan:?})");
+            match plan {
+                ReadPlan::Whole => assert!(first < metadata_in, "node {node}'s first row waited for the metadata"),
+                ReadPlan::Ranges => assert!(first > metadata_in, "node {node} was asked for a row before the metadata"),
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_rows_longer_than_their_share_of_the_window_are_refused_unread_and_asked_for_again() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let committee = cluster.committee();
+    let config = cluster.config;
+    let (data, blob_id) = blob_whose_rows(&config, &committee, |holders| distinct(holders).len() >= 2);
+    let (stored_id, row_len) = stored(&cluster, &data, 71).await;
+    assert_eq!(stored_id, blob_id);
+    let holders = holders_of_rows(&config, &committee, &blob_id);
+    // A window of one row, shared by two nodes' first rows at least: each share is too short.
+    let (client, proxies) = through_proxies(&committee, &[], Duration::ZERO).await;
+    let budget = Arc::new(ReadBudget::new(1 << 30, row_len as usize));
+    let reader = client.open_blob(&blob_id, budget, ReadPlan::Whole).await.unwrap();
+    assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes");
+    for node in distinct(&holders) {
+        let rows = holders.iter().filter(|holder| **holder == node).count();
+        let asked = proxies[node].slivers_asked();
+        // The first row twice (refused, then served), the others once; no row rebuilt, so the
+        // refusal did not count against the node.
+        assert_eq!(asked.len(), rows + 1, "node {node}: {asked:?}");
+        let recovery =
+            proxies[node].asked.lock().unwrap().keys().filter(|path| path.ends_with("/recoverySymbols")).count();
+        assert_eq!(recovery, 0, "node {node} was asked for recovery symbols");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_reads_first_rows_hold_their_own_bytes_of_the_budget_and_never_block_it() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let client = cluster.client();
+    let committee = cluster.committee();
+    let data = blob(80_000, 72);
+    let (blob_id, row_len) = stored(&cluster, &data, 72).await;
+    let row_len = row_len as usize;
+    let firsts = distinct(&holders_of_rows(&cluster.config, &committee, &blob_id)).len();
+    // Each first row reserved with an equal share of the window (here four rows), then only its
+    // own length kept once it is in.
+    let budget = Arc::new(ReadBudget::new(100 * row_len, 4 * firsts * row_len));
+    let reader = client.open_blob(&blob_id, budget.clone(), ReadPlan::Whole).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while budget.available() != budget.total() - firsts * row_len {
+        assert!(Instant::now() < deadline, "the first rows hold {} bytes", budget.total() - budget.available());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(reader.read(0..reader.len()).await.unwrap() == data);
+    assert_eq!(budget.available(), budget.total());
+
+    // A budget the first rows fill but for half a row, shared by four whole reads at once: the
+    // first to open holds them all, the others ask for none; each read's rows that were not asked
+    // for with the metadata wait only for bytes rows behind them give back, and all finish.
+    let budget = Arc::new(ReadBudget::new(firsts * row_len + row_len / 2, firsts * row_len));
+    let client = &client;
+    let reads = (0..4).map(|_| {
+        let budget = budget.clone();
+        async move {
+            let reader = client.open_blob(&blob_id, budget, ReadPlan::Whole).await.unwrap();
+            reader.read(0..reader.len()).await.unwrap()
+        }
+    });
+    let read = tokio::time::timeout(Duration::from_secs(60), futures::future::join_all(reads)).await;
+    for bytes in read.expect("reads sharing a budget with first rows waited for ever") {
+        assert!(bytes == data);
     }
     assert_eq!(budget.available(), budget.total());
 }

@@ -90,7 +90,13 @@ pub fn max_sliver_body(config: &EncodingConfig) -> usize {
 
 /// The largest valid `GET .../slivers/{pair}/{axis}` answer for a blob of `symbol_size`.
 pub fn max_sliver_answer(config: &EncodingConfig, axis: SliverType, symbol_size: u16) -> usize {
-    config.sliver_len(axis, symbol_size) + SLIVER_BODY_HEADROOM
+    sliver_answer_of(config.sliver_len(axis, symbol_size))
+}
+
+/// The largest valid `GET .../slivers/{pair}/{axis}` answer for a sliver of `sliver_bytes` bytes
+/// of symbols.
+pub fn sliver_answer_of(sliver_bytes: usize) -> usize {
+    sliver_bytes + SLIVER_BODY_HEADROOM
 }
 
 /// The largest `PUT .../metadata` body a node of this committee size accepts.

@@ -53,6 +53,43 @@ pub enum Accepted {
     Held,
 }
 
+/// A sliver as a node served it, of the axis and index asked for, not yet checked against the
+/// blob's metadata ([`NodeClient::sliver_at_most`]).
+#[derive(Debug)]
+pub struct FetchedSliver {
+    url: String,
+    sliver: Sliver,
+}
+
+impl FetchedSliver {
+    /// Its bytes of symbols.
+    pub fn len(&self) -> usize {
+        self.sliver.data().len()
+    }
+
+    /// Whether it has no symbols.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Checks it against `metadata` (shape and hash): an answer that fails is the node's fault
+    /// ([`NodeApiError::Invalid`]). Verification re-encodes the sliver, so it runs on the
+    /// blocking pool.
+    pub async fn verify(
+        self,
+        config: &EncodingConfig,
+        metadata: &VerifiedBlobMetadata,
+    ) -> Result<VerifiedSliver, NodeApiError> {
+        let Self { url, sliver } = self;
+        let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
+        let (config, metadata) = (*config, metadata.clone());
+        tokio::task::spawn_blocking(move || VerifiedSliver::new(&config, &metadata, sliver))
+            .await
+            .map_err(|error| invalid(error.into()))?
+            .map_err(|error| invalid(error.into()))
+    }
+}
+
 /// A client of one node's API. Cheap to clone: clones share the connection pool.
 #[derive(Debug, Clone)]
 pub struct NodeClient {
@@ -174,6 +211,38 @@ impl NodeClient {
     ) -> Result<VerifiedSliver, NodeApiError> {
         let url = self.url_of(&paths::sliver(metadata.blob_id(), pair, axis));
         let limit = bounds::max_sliver_answer(config, axis, metadata.symbol_size(config));
+        let fetched = self.fetch_sliver(url, limit, config, pair, axis, timeout).await?;
+        fetched.verify(config, metadata).await
+    }
+
+    /// `GET /v1/blobs/{id}/slivers/{pair}/{axis}?max_sliver_bytes=M`, before the metadata is at
+    /// hand: the node refuses (406) a sliver with more than `max_bytes` of symbols without reading
+    /// it, and the answer is read within that bound. Checked for its axis and index only; verify
+    /// it with [`FetchedSliver::verify`] once the metadata is in.
+    pub async fn sliver_at_most(
+        &self,
+        config: &EncodingConfig,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        max_bytes: usize,
+        timeout: Duration,
+    ) -> Result<FetchedSliver, NodeApiError> {
+        let url =
+            format!("{}?{}={max_bytes}", self.url_of(&paths::sliver(blob_id, pair, axis)), paths::MAX_SLIVER_BYTES);
+        let limit = bounds::sliver_answer_of(max_bytes);
+        self.fetch_sliver(url, limit, config, pair, axis, timeout).await
+    }
+
+    async fn fetch_sliver(
+        &self,
+        url: String,
+        limit: usize,
+        config: &EncodingConfig,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        timeout: Duration,
+    ) -> Result<FetchedSliver, NodeApiError> {
         // The sliver's symbols are the answer's own bytes, not a copy.
         let bytes = Bytes::from(self.get(&url, limit, timeout).await?);
         let invalid = |reason: InvalidAnswer| NodeApiError::invalid(&url, reason);
@@ -184,11 +253,7 @@ impl NodeClient {
                 format!("{axis} sliver has index {}, pair {pair} holds {expected}", sliver.index()).into(),
             ));
         }
-        let (config, metadata) = (*config, metadata.clone());
-        tokio::task::spawn_blocking(move || VerifiedSliver::new(&config, &metadata, sliver))
-            .await
-            .map_err(|error| invalid(error.into()))?
-            .map_err(|error| invalid(error.into()))
+        Ok(FetchedSliver { url, sliver })
     }
 
     /// `GET /v1/blobs/{id}/recoverySymbols`: the symbols the node offers for the `targets`

@@ -59,7 +59,7 @@ pub mod sync;
 pub mod tls;
 
 pub use challenge::{ChallengeRequest, ChallengeResponse, SampleAnswer};
-pub use client::{Accepted, NodeClient, Registration};
+pub use client::{Accepted, FetchedSliver, NodeClient, Registration};
 pub use envelope::{Envelope, ErrorEnvelope};
 pub use error::{InvalidAnswer, NodeApiError};
 pub use health::{Health, IntegrityStatus, StorageUse};

@@ -22,6 +22,10 @@ pub const UPLOAD_WAIT_MILLIS: &str = "upload_wait_millis";
 /// registration has landed; a node that has not seen the blob registered checks the data and
 /// holds it until it does (202) instead of refusing it (Walrus's optimistic uploads).
 pub const PENDING: &str = "pending";
+/// Query parameter of GET sliver: the most bytes of symbols the client takes. A longer sliver
+/// is refused (406) without being read: a reader asks for slivers together with the metadata,
+/// before it knows how long they are, and bounds what it holds.
+pub const MAX_SLIVER_BYTES: &str = "max_sliver_bytes";
 /// Query parameter of GET challenge outcomes: the node ids (`0x`-hex, comma-separated) whose
 /// verdicts are wanted; every verdict if absent.
 pub const ABOUT: &str = "about";

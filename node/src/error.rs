@@ -47,6 +47,8 @@ pub enum ErrorKind {
     Internal,
     /// The node cannot take it now, but may later (503).
     Unavailable,
+    /// What was asked for is not what the request says it takes (406).
+    NotAcceptable,
 }
 
 /// Why the node refused or failed a request.
@@ -151,6 +153,22 @@ pub enum NodeError {
         what: String,
         /// The blob.
         blob_id: BlobId,
+    },
+    /// A sliver longer than the request's `max_sliver_bytes`: not read, not sent.
+    #[error(
+        "the {axis} sliver of pair {pair} of blob {blob_id} has {len} bytes of symbols, more than the {max} asked for"
+    )]
+    SliverLongerThanAsked {
+        /// The blob.
+        blob_id: BlobId,
+        /// The sliver's pair.
+        pair: SliverPairIndex,
+        /// The sliver's axis.
+        axis: SliverType,
+        /// Its bytes of symbols.
+        len: usize,
+        /// The most the request takes.
+        max: usize,
     },
     /// A confirmation was asked before every sliver of the node's shards was stored.
     #[error("blob {blob_id} is not fully stored here yet; missing {}: {}", missing.len(), list(missing))]
@@ -263,6 +281,7 @@ impl NodeError {
             | Self::ProofAxisMismatch { .. }
             | Self::ProofRejected { .. } => ErrorKind::BadRequest,
             Self::NotStored { .. } => ErrorKind::NotFound,
+            Self::SliverLongerThanAsked { .. } => ErrorKind::NotAcceptable,
             Self::MetadataFirst(_) | Self::MissingSlivers { .. } | Self::EpochAhead { .. } => ErrorKind::Conflict,
             Self::Pending(crate::pending::PendingError::MetadataFirst(_)) => ErrorKind::Conflict,
             Self::Pending(crate::pending::PendingError::Full { .. }) => ErrorKind::Unavailable,

@@ -503,9 +503,22 @@ impl StorageNode {
     /// The stored sliver of `axis` of pair `pair` as BCS, to send to a reader (see
     /// [`crate::store::Store::sliver_bcs`]): the same sliver [`Self::sliver`] gives, without
     /// decoding it and encoding it again.
-    pub fn sliver_bcs(&self, blob_id: &BlobId, pair: SliverPairIndex, axis: SliverType) -> Result<Bytes, NodeError> {
+    pub fn sliver_bcs(
+        &self,
+        blob_id: &BlobId,
+        pair: SliverPairIndex,
+        axis: SliverType,
+        max_bytes: Option<usize>,
+    ) -> Result<Bytes, NodeError> {
         let (_, config) = self.committee();
         self.check_pair(pair, config.n_shards())?;
+        if let Some(max) = max_bytes {
+            // Told by the metadata, so a sliver the asker does not take is not read.
+            let len = config.sliver_len(axis, self.metadata(blob_id)?.symbol_size(&config));
+            if len > max {
+                return Err(NodeError::SliverLongerThanAsked { blob_id: *blob_id, pair, axis, len, max });
+            }
+        }
         let shard = mapping::shard_for_pair(pair, blob_id, config.n_shards());
         self.intact(shard, axis, blob_id, self.store.sliver_bcs(shard, axis, blob_id))?
             .ok_or_else(|| NodeError::NotStored { what: format!("{axis} sliver of pair {pair}"), blob_id: *blob_id })

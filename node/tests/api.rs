@@ -147,6 +147,35 @@ async fn slivers_round_trip_through_the_node_holding_their_shard() {
     assert_eq!(cluster.put(&url, pair.primary.to_bcs()).await.0, 200);
 }
 
+/// A reader asks for a sliver before it knows its length, taking at most `max_sliver_bytes`: a
+/// longer one is refused by name, a short enough one served as without the bound.
+#[tokio::test]
+async fn a_sliver_longer_than_the_asker_takes_is_refused() {
+    let cluster = cluster(&[4, 3, 3]).await;
+    let encoded = cluster.encode(3000, 2);
+    let blob_id = *encoded.metadata.blob_id();
+    cluster.register(blob_id, 1);
+    cluster.upload(&encoded, &[0, 1, 2]).await;
+    let pair = &encoded.pairs[1];
+    let len = pair.primary.data().len();
+    let holder = cluster.holder_of_pair(&blob_id, 1);
+    let url = cluster.blob_url(holder, &blob_id, "slivers/1/primary");
+    let (status, bytes) = cluster.get_bytes(&format!("{url}?max_sliver_bytes={len}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(floe_encoder::Sliver::from_bcs(SliverType::Primary, &bytes).unwrap(), pair.primary);
+    let (status, body) = cluster.get_json(&format!("{url}?max_sliver_bytes={}", len - 1)).await;
+    assert_eq!(status, 406, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("has {len} bytes of symbols, more than the {} asked for", len - 1)), "{message}");
+    let (status, body) = cluster.get_json(&format!("{url}?max_sliver_bytes=lots")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("max_sliver_bytes"), "{body}");
+    // A blob the node does not know is still not found, bound or not.
+    let other = cluster.encode(3000, 3);
+    let url = cluster.blob_url(holder, other.metadata.blob_id(), "slivers/1/primary");
+    assert_eq!(cluster.get_json(&format!("{url}?max_sliver_bytes=1")).await.0, 404);
+}
+
 #[tokio::test]
 async fn data_of_unregistered_blobs_is_refused() {
     let cluster = cluster(&[4, 3, 3]).await;

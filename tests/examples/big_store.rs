@@ -25,7 +25,8 @@ use std::{
 
 use floe_chain::Deployment;
 use floe_client::{
-    FloeClient, Progress, ProgressEvent, ReadBudget, Settings, SpillOptions, StoreOptions, StoreOutcome, StorePhase,
+    FloeClient, Progress, ProgressEvent, ReadBudget, ReadPlan, Settings, SpillOptions, StoreOptions, StoreOutcome,
+    StorePhase,
 };
 use floe_encoder::{BlobId, EncodingConfig};
 use floe_localnet::LocalnetConfig;
@@ -200,7 +201,8 @@ fn read_child(deployment_path: &str, blob_id: &str, file: &Path) {
     let reading = Instant::now();
     let mut expected = BufReader::with_capacity(8 << 20, std::fs::File::open(file).expect("the file"));
     let compared = runtime.block_on(async {
-        let reader = client.open_blob(&blob_id, Arc::new(ReadBudget::default())).await.expect("the blob opens");
+        let reader =
+            client.open_blob(&blob_id, Arc::new(ReadBudget::default()), ReadPlan::Whole).await.expect("the blob opens");
         let mut chunks = reader.stream(0..reader.len());
         let (mut compared, mut want) = (0u64, Vec::new());
         while let Some(chunk) = chunks.next().await {

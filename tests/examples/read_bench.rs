@@ -25,7 +25,7 @@
 
 use std::{ops::Range, sync::Arc, time::Instant};
 
-use floe_client::{FloeClient, NoProgress, ReadBudget, StoreOptions};
+use floe_client::{FloeClient, NoProgress, ReadBudget, ReadPlan, StoreOptions};
 use floe_encoder::{BlobId, encode::compute_metadata};
 use floe_tests::{DEFAULT, Shape, TestNet, bench, random_bytes};
 
@@ -133,7 +133,8 @@ async fn main() {
         })
         .await;
         let streamed = time(runs, async || {
-            let reader = client.open_blob(&blob_id, Arc::new(ReadBudget::default())).await.expect("opens");
+            let reader =
+                client.open_blob(&blob_id, Arc::new(ReadBudget::default()), ReadPlan::Whole).await.expect("opens");
             let bytes = reader.read(0..reader.len()).await.expect("reads");
             assert!(bytes == data, "streamed read returned other bytes");
         })

@@ -6,7 +6,7 @@ use axum::{
     Extension,
     body::Body,
     extract::{Path, Query, Request, State},
-    http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     ChainError,
-    blob_stream::{BlobReader, ReadBudget},
+    blob_stream::{BlobReader, ReadBudget, ReadPlan},
     client::{Certification, FloeClient},
     read::ReadError,
 };
@@ -125,8 +125,9 @@ async fn open_certified(
     client: &FloeClient,
     blob_id: &BlobId,
     budget: Arc<ReadBudget>,
+    plan: ReadPlan,
 ) -> Result<(BlobReader, Vec<(HeaderName, HeaderValue)>), ApiError> {
-    let (reader, mut certified) = tokio::join!(client.open_blob(blob_id, budget), client.certification(blob_id));
+    let (reader, mut certified) = tokio::join!(client.open_blob(blob_id, budget, plan), client.certification(blob_id));
     // Nodes follow the chain a checkpoint or more behind, so a blob certified a moment ago (its
     // store has just returned) can still look uncertified to them. A blob whose metadata the
     // nodes serve is asked about again for a few seconds before it is refused.
@@ -147,15 +148,25 @@ async fn open_certified(
     Ok((reader.map_err(read_error)?, vec![(header::CACHE_CONTROL, cache_control(permanent))]))
 }
 
+/// What a GET or HEAD of a blob reads: a GET without a `Range` header the whole blob (its first
+/// rows asked for with its metadata); otherwise only what the range holds, or nothing.
+fn plan_of(method: &Method, headers: &HeaderMap) -> ReadPlan {
+    match method == Method::GET && !headers.contains_key(header::RANGE) {
+        true => ReadPlan::Whole,
+        false => ReadPlan::Ranges,
+    }
+}
+
 /// `GET /v1/blobs/{blob_id}`.
 pub(super) async fn by_blob_id(
     State(client): State<Arc<FloeClient>>,
     Extension(budget): Extension<Arc<ReadBudget>>,
     Path(blob_id): Path<String>,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let blob_id = parse_blob_id(&blob_id)?;
-    let (reader, caching) = open_certified(&client, &blob_id, budget).await?;
+    let (reader, caching) = open_certified(&client, &blob_id, budget, plan_of(&method, &headers)).await?;
     Ok(answer(&reader, &headers, caching))
 }
 
@@ -182,7 +193,7 @@ pub(super) async fn byte_range(
     if length == 0 {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "the query parameter length must be at least 1"));
     }
-    let (reader, caching) = open_certified(&client, &blob_id, budget).await?;
+    let (reader, caching) = open_certified(&client, &blob_id, budget, ReadPlan::Ranges).await?;
     let end = start.checked_add(length).filter(|end| *end <= reader.len());
     match end {
         Some(end) => Ok(stream(&reader, start..end, false, caching)),
@@ -195,6 +206,7 @@ pub(super) async fn by_object_id(
     State(client): State<Arc<FloeClient>>,
     Extension(budget): Extension<Arc<ReadBudget>>,
     Path(object_id): Path<String>,
+    method: Method,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let object_id: Address = object_id
@@ -235,7 +247,7 @@ pub(super) async fn by_object_id(
                 }),
         )
         .collect();
-    let reader = client.open_blob(&blob.blob_id, budget).await.map_err(read_error)?;
+    let reader = client.open_blob(&blob.blob_id, budget, plan_of(&method, &headers)).await.map_err(read_error)?;
     Ok(answer(&reader, &headers, extra))
 }
 

@@ -11,7 +11,7 @@
 //! | GET | `/v1/health` | JSON [`crate::Health`] |
 //! | GET, PUT | `/v1/blobs/{blob_id}/metadata` | BCS `BlobMetadata` in; BCS `{blob_id, metadata}` out |
 //! | GET | `/v1/blobs/{blob_id}/metadata/status` | JSON `"stored"` or `"nonexistent"` |
-//! | GET, PUT | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}` | BCS sliver |
+//! | GET, PUT | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}` | BCS sliver (GET takes `?max_sliver_bytes=M`: a longer sliver is refused, 406, unread) |
 //! | PUT | `/v1/blobs/{blob_id}/slivers` (floe's own: several slivers in one request) | BCS [`floe_node_api::SliverBatch`] in, every sliver checked before any is stored |
 //! | GET | `/v1/blobs/{blob_id}/slivers/{pair_index}/{primary\|secondary}/status` | JSON `"stored"` or `"nonexistent"` |
 //! | GET | `/v1/blobs/{blob_id}/confirmation/permanent` | JSON [`floe_node_api::ConfirmationAnswer`] `{"signed": {"serializedMessage", "signature"}}` |

@@ -56,6 +56,7 @@ impl IntoResponse for ApiError {
                 ErrorKind::Conflict => StatusCode::CONFLICT,
                 ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                ErrorKind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             },
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadPath { .. } | Self::BadBody { .. } => StatusCode::BAD_REQUEST,

@@ -12,7 +12,7 @@ use axum::{
 use floe_encoder::{BlobId, SliverIndex, SliverPairIndex, SliverType, messages::BlobPersistence};
 use floe_node_api::{
     ConfirmationAnswer, SignedMessageJson, SliverBatch,
-    paths::{ABOUT, PENDING, TARGET_SLIVER, TARGET_TYPE, UPLOAD_WAIT_MILLIS, WAIT_MILLIS},
+    paths::{ABOUT, MAX_SLIVER_BYTES, PENDING, TARGET_SLIVER, TARGET_TYPE, UPLOAD_WAIT_MILLIS, WAIT_MILLIS},
     slivers::MAX_SLIVER_BATCH_COUNT,
 };
 use sui_sdk_types::Address;
@@ -130,12 +130,22 @@ pub(super) async fn put_metadata(
     Ok(success(stored_status(stored), stored_message(stored, format!("metadata of blob {id}"))))
 }
 
+/// `GET .../slivers/{pair}/{axis}`; with `?max_sliver_bytes=M`, a sliver of more than `M` bytes
+/// of symbols is refused (406) without being read.
 pub(super) async fn get_sliver(
     State(node): Node,
     Path((id, pair, axis)): Path<(String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let (id, pair, axis) = (blob_id(&id)?, pair_index(&pair)?, parse::<SliverType>(&axis, "sliver type")?);
-    let sliver = blocking(node, move |node| node.sliver_bcs(&id, pair, axis)).await?;
+    let max_bytes = match query.get(MAX_SLIVER_BYTES) {
+        None => None,
+        Some(max) => Some(
+            max.parse::<usize>()
+                .map_err(|error| NodeError::BadQuery(format!("{MAX_SLIVER_BYTES} {max:?}: {error}")))?,
+        ),
+    };
+    let sliver = blocking(node, move |node| node.sliver_bcs(&id, pair, axis, max_bytes)).await?;
     Ok(bcs_body(StatusCode::OK, sliver))
 }
 
