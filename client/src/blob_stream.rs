@@ -33,7 +33,7 @@
 //! fallback holds the whole blob outside the budget.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     ops::Range,
     sync::{Arc, Mutex},
 };
@@ -232,15 +232,7 @@ impl FirstRows {
     ) -> Self {
         let committee = &committees.current;
         let config = *committee.config();
-        let mut holders = HashSet::new();
-        let firsts: Vec<_> = (0..config.n_source_symbols(SliverType::Primary))
-            .filter_map(|row| {
-                let pair = SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
-                let member = &committee.members()[committee.holder_of_pair(blob_id, pair)];
-                holders.insert(member.node_id).then_some((row, pair, member))
-            })
-            .take(settings.max_concurrent_requests.max(1))
-            .collect();
+        let firsts = read::first_rows(committee, blob_id, settings.max_concurrent_requests.max(1));
         let max_bytes = budget.window() / firsts.len().max(1);
         let mut tasks = HashMap::new();
         if max_bytes < config.sliver_len(SliverType::Primary, 1) {
@@ -420,6 +412,7 @@ impl BlobReader {
                 read::decode(
                     &source.committees(),
                     source.metadata.clone(),
+                    Vec::new(),
                     &mut record,
                     &source.settings,
                     &source.http,

@@ -2,7 +2,10 @@
 //! parallel, each verified against the metadata, until enough to decode.
 //!
 //! Primary slivers come first, the systematic ones (rows of raw data) before the others, since
-//! they decode without Reed-Solomon work; `n - 2f` verified ones suffice. A node that is down,
+//! they decode without Reed-Solomon work; `n - 2f` verified ones suffice. Each node's first
+//! systematic sliver is asked for together with the metadata and verified once the metadata is
+//! in (as a streamed read of the whole blob does, [`crate::blob_stream`]): every one of them is
+//! needed, and it saves each node a round. A node that is down,
 //! slow or lying costs one request: its slivers are replaced by others', and a node that did not
 //! answer at all, or answered with something that fails verification, is not asked again during
 //! the read. So that "again" includes requests already on their way, a node is asked for one
@@ -28,13 +31,15 @@ use floe_encoder::{
     error::DecodeError,
     metadata::VerifiedBlobMetadata,
 };
-use futures::{StreamExt, stream::FuturesUnordered};
+use futures::{FutureExt, StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use rand::seq::SliceRandom;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::{
+    blob_stream::DEFAULT_READ_WINDOW,
     committee::{Committees, NodeId, StorageCommittee, StorageMember},
     failures::Failures,
-    node_api::NodeApiError,
+    node_api::{FetchedSliver, NodeApiError},
     progress::{Progress, ProgressEvent},
     settings::Settings,
 };
@@ -172,6 +177,52 @@ pub(crate) fn sources<'a>(
     sources
 }
 
+/// The first row (systematic primary sliver) of each node of `committee` holding some of
+/// `blob_id`'s, by row, at most `most` of them: what a whole read asks for with the metadata.
+pub(crate) fn first_rows<'a>(
+    committee: &'a StorageCommittee,
+    blob_id: &BlobId,
+    most: usize,
+) -> Vec<(u16, SliverPairIndex, &'a StorageMember)> {
+    let config = committee.config();
+    let mut holders = HashSet::new();
+    (0..config.n_source_symbols(SliverType::Primary))
+        .filter_map(|row| {
+            let pair = floe_encoder::SliverIndex(row).pair_index(SliverType::Primary, config.n_shards());
+            let member = &committee.members()[committee.holder_of_pair(blob_id, pair)];
+            holders.insert(member.node_id).then_some((row, pair, member))
+        })
+        .take(most)
+        .collect()
+}
+
+/// A decoding read's first rows, asked for with the metadata: by pair, the node asked and the
+/// task fetching the row (not yet verified).
+pub(crate) type EarlyRows = Vec<(SliverPairIndex, NodeId, AbortOnDropHandle<Result<FetchedSliver, NodeApiError>>)>;
+
+/// Asks each node of the current committee for its first row of `blob_id`. The rows' length is
+/// not known yet, so each is asked for within an equal share of a streamed read's window
+/// (`?max_sliver_bytes=`): the read will hold the whole blob anyway, but this bounds what a node
+/// may send before the answer can be judged. A longer row is refused unread and asked for again
+/// once the metadata is in.
+fn ask_first_rows(committees: &Committees, blob_id: &BlobId, settings: &Settings, http: &reqwest::Client) -> EarlyRows {
+    let committee = &committees.current;
+    let config = *committee.config();
+    let firsts = first_rows(committee, blob_id, settings.max_concurrent_requests.max(1));
+    let max_bytes = DEFAULT_READ_WINDOW / firsts.len().max(1);
+    let (blob_id, timeout) = (*blob_id, settings.request_timeout);
+    firsts
+        .into_iter()
+        .map(|(_, pair, member)| {
+            let node = member.client(http);
+            let fetch = async move {
+                node.sliver_at_most(&config, &blob_id, pair, SliverType::Primary, max_bytes, timeout).await
+            };
+            (pair, member.node_id, AbortOnDropHandle::new(tokio::spawn(fetch)))
+        })
+        .collect()
+}
+
 /// The verified metadata of `blob_id` from the first node that serves it: the current
 /// committee's members in random order (so that readers spread their load), then the previous
 /// committee's other members.
@@ -226,13 +277,16 @@ pub(crate) async fn metadata(
     Err(ReadError::NoMetadata { blob_id: *blob_id, failures })
 }
 
-/// Fetches verified slivers of `axis` until the decoder has enough. A pair whose current holder
-/// does not serve it is asked of its previous holder next; nodes in `record` are skipped.
+/// Fetches verified slivers of `axis` until the decoder has enough, starting from `early` (the
+/// first rows asked for with the metadata, each its node's first request). A pair whose current
+/// holder does not serve it is asked of its previous holder next; nodes in `record` are skipped.
 /// Returns what it got (possibly too few) and the failures.
+#[allow(clippy::too_many_arguments)]
 async fn fetch_slivers(
     committees: &Committees,
     metadata: &VerifiedBlobMetadata,
     axis: SliverType,
+    early: EarlyRows,
     record: &mut NodeRecord,
     settings: &Settings,
     http: &reqwest::Client,
@@ -242,9 +296,11 @@ async fn fetch_slivers(
     let n = config.n_shards();
     let needed = usize::from(config.n_source_symbols(axis));
     let blob_id = metadata.blob_id();
+    let early_pairs: HashSet<SliverPairIndex> = early.iter().map(|(pair, _, _)| *pair).collect();
     // Sliver index i of this axis, systematic ones (i < needed) first.
     let mut candidates = (0..n)
         .map(|index| floe_encoder::SliverIndex(index).pair_index(axis, n))
+        .filter(|pair| !early_pairs.contains(pair))
         .collect::<Vec<SliverPairIndex>>()
         .into_iter();
     // Pairs to ask of another source (by position in `sources`) before any new pair.
@@ -259,9 +315,26 @@ async fn fetch_slivers(
     let mut ask_suspects = false;
     let mut verified = Vec::with_capacity(needed);
     let mut failures = Failures::new();
-    let mut in_flight = FuturesUnordered::new();
+    type Answer = (SliverPairIndex, usize, bool, NodeId, Result<VerifiedSliver, NodeApiError>);
+    let mut in_flight: FuturesUnordered<BoxFuture<'_, Answer>> = FuturesUnordered::new();
     // Requests in flight by node: one for a node not yet trusted, up to `per_node` for the others.
     let mut asked: HashMap<NodeId, usize> = HashMap::new();
+    for (pair, node_id, fetch) in early {
+        *asked.entry(node_id).or_default() += 1;
+        let last = sources(committees, blob_id, pair).len() == 1;
+        in_flight.push(
+            async move {
+                // The task is never aborted while it is awaited: an error is its panic.
+                let fetched = fetch.await.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+                let answer = match fetched {
+                    Ok(fetched) => fetched.verify(config, metadata).await,
+                    Err(error) => Err(error),
+                };
+                (pair, 0, last, node_id, answer)
+            }
+            .boxed(),
+        );
+    }
     let limit = settings.max_concurrent_requests.max(1);
     let per_node = settings.max_requests_per_node.max(1);
     loop {
@@ -291,10 +364,13 @@ async fn fetch_slivers(
             *asked.entry(node_id).or_default() += 1;
             let node = member.client(http);
             let last = position + 1 == sources.len();
-            in_flight.push(async move {
-                let answer = node.sliver(config, metadata, pair, axis, settings.request_timeout).await;
-                (pair, position, last, node_id, answer)
-            });
+            in_flight.push(
+                async move {
+                    let answer = node.sliver(config, metadata, pair, axis, settings.request_timeout).await;
+                    (pair, position, last, node_id, answer)
+                }
+                .boxed(),
+            );
         }
         let Some((pair, position, last, node_id, answer)) = in_flight.next().await else {
             // Nothing more to ask of the others: the held-back nodes are all that is left.
@@ -346,16 +422,19 @@ pub(crate) async fn read(
     http: &reqwest::Client,
     progress: &dyn Progress,
 ) -> Result<Vec<u8>, ReadError> {
+    // Should the metadata not come, the first rows' tasks are aborted as they are dropped.
+    let early = ask_first_rows(committees, blob_id, settings, http);
     let mut record = NodeRecord::default();
     let metadata = metadata(committees, blob_id, &mut record, settings, http).await?;
-    decode(committees, metadata, &mut record, settings, http, progress).await
+    decode(committees, metadata, early, &mut record, settings, http, progress).await
 }
 
-/// Fetches enough slivers of the blob `metadata` describes (primary first, then secondary) and
-/// decodes it.
+/// Fetches enough slivers of the blob `metadata` describes (primary first, starting from `early`,
+/// then secondary) and decodes it.
 pub(crate) async fn decode(
     committees: &Committees,
     metadata: VerifiedBlobMetadata,
+    mut early: EarlyRows,
     record: &mut NodeRecord,
     settings: &Settings,
     http: &reqwest::Client,
@@ -366,7 +445,9 @@ pub(crate) async fn decode(
     let mut shortfall = None;
     let config = *committees.current.config();
     for axis in [SliverType::Primary, SliverType::Secondary] {
-        let (slivers, failures) = fetch_slivers(committees, &metadata, axis, record, settings, http, progress).await;
+        let early = std::mem::take(&mut early);
+        let (slivers, failures) =
+            fetch_slivers(committees, &metadata, axis, early, record, settings, http, progress).await;
         all_failures.extend(failures);
         let needed = usize::from(config.n_source_symbols(axis));
         if slivers.len() < needed {

@@ -2,7 +2,8 @@
 //! size, a range costs only the slivers holding it, a node's rows are asked of it one at a time
 //! only until one has verified (then a bounded number at once, also when a read decodes), a lying
 //! node's sliver is refused and its row rebuilt from the others, and reads sharing a budget hold
-//! no more than it. A whole read asks each node for its first row together with the metadata.
+//! no more than it. A whole read, streamed or decoding, asks each node for its first row together
+//! with the metadata.
 
 mod common;
 
@@ -376,6 +377,16 @@ async fn a_whole_read_asks_each_node_for_its_first_row_with_the_metadata() {
                 ReadPlan::Ranges => assert!(first > metadata_in, "node {node} was asked for a row before the metadata"),
             }
         }
+    }
+    // A read that decodes (`FloeClient::read`) needs every row: it asks the same way.
+    let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(300)).await;
+    assert!(client.read(&blob_id, &NoProgress).await.unwrap() == data, "the read returned other bytes");
+    let metadata_in = proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
+    for node in distinct(&holders) {
+        let first = *proxies[node].sliver_requests.lock().unwrap().iter().min().unwrap();
+        let rows = holders.iter().filter(|holder| **holder == node).count();
+        assert_eq!(proxies[node].slivers_asked().len(), rows, "node {node}, decoding");
+        assert!(first < metadata_in, "node {node}'s first row waited for the metadata, decoding");
     }
 }
 
