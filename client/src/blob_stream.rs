@@ -234,11 +234,11 @@ impl FirstRows {
         let config = *committee.config();
         let firsts = read::first_rows(committee, blob_id, settings.max_concurrent_requests.max(1));
         let max_bytes = budget.window() / firsts.len().max(1);
-        let mut tasks = HashMap::new();
         if max_bytes < config.sliver_len(SliverType::Primary, 1) {
             // Shorter than any row: every node would refuse.
             return Self::default();
         }
+        let mut tasks = HashMap::new();
         // From row 0 on, stopping at the first that cannot be asked (see `BlobReader::stream`).
         for (row, pair, member) in firsts {
             let Some(turn) = trust.first_turn(member.node_id) else { break };

@@ -359,35 +359,40 @@ async fn a_whole_read_asks_each_node_for_its_first_row_with_the_metadata() {
     let (stored_id, _) = stored(&cluster, &data, 70).await;
     assert_eq!(stored_id, blob_id);
     let holders = holders_of_rows(&config, &committee, &blob_id);
+    // Every metadata and sliver answer held 300 ms: what is asked before the metadata's answer
+    // has left a proxy was asked without waiting for it.
     for plan in [ReadPlan::Whole, ReadPlan::Ranges] {
-        // Every metadata and sliver answer held 300 ms: what is asked before the metadata's
-        // answer has left a proxy was asked without waiting for it.
         let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(300)).await;
         let reader = client.open_blob(&blob_id, Arc::default(), plan).await.unwrap();
         assert!(reader.read(0..reader.len()).await.unwrap() == data, "the stream returned other bytes ({plan:?})");
-        let metadata_in =
-            proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
-        for node in distinct(&holders) {
-            let first = *proxies[node].sliver_requests.lock().unwrap().iter().min().unwrap();
-            let rows = holders.iter().filter(|holder| **holder == node).count();
-            // Each row asked for once, the first row included.
-            assert_eq!(proxies[node].slivers_asked().len(), rows, "node {node} ({plan:?})");
+        for (node, early) in asked_before_the_metadata(&proxies, &holders) {
             match plan {
-                ReadPlan::Whole => assert!(first < metadata_in, "node {node}'s first row waited for the metadata"),
-                ReadPlan::Ranges => assert!(first > metadata_in, "node {node} was asked for a row before the metadata"),
+                ReadPlan::Whole => assert!(early, "node {node}'s first row waited for the metadata"),
+                ReadPlan::Ranges => assert!(!early, "node {node} was asked for a row before the metadata"),
             }
         }
     }
     // A read that decodes (`FloeClient::read`) needs every row: it asks the same way.
     let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(300)).await;
     assert!(client.read(&blob_id, &NoProgress).await.unwrap() == data, "the read returned other bytes");
-    let metadata_in = proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
-    for node in distinct(&holders) {
-        let first = *proxies[node].sliver_requests.lock().unwrap().iter().min().unwrap();
-        let rows = holders.iter().filter(|holder| **holder == node).count();
-        assert_eq!(proxies[node].slivers_asked().len(), rows, "node {node}, decoding");
-        assert!(first < metadata_in, "node {node}'s first row waited for the metadata, decoding");
+    for (node, early) in asked_before_the_metadata(&proxies, &holders) {
+        assert!(early, "node {node}'s first row waited for the metadata, decoding");
     }
+}
+
+/// For each node holding rows (`holders`, by row), whether its first sliver request came before
+/// any metadata answer left a proxy; each of its rows must have been asked for once.
+fn asked_before_the_metadata(proxies: &[Arc<Proxy>], holders: &[usize]) -> Vec<(usize, bool)> {
+    let metadata_in = proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
+    distinct(holders)
+        .into_iter()
+        .map(|node| {
+            let rows = holders.iter().filter(|holder| **holder == node).count();
+            assert_eq!(proxies[node].slivers_asked().len(), rows, "node {node}");
+            let first = *proxies[node].sliver_requests.lock().unwrap().iter().min().unwrap();
+            (node, first < metadata_in)
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
