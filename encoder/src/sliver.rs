@@ -228,14 +228,14 @@ impl Sliver {
 
     /// The hashes of `slivers`, in order, each as [`Sliver::hash`] gives it. Slivers of one axis
     /// and symbol size are expanded several at a time where their symbols are up to 256 bytes
-    /// ([`crate::code::Packing`]: one codec pass expands 32 slivers of 2-byte symbols in one
+    /// (`code::Packing`: one codec pass expands 32 slivers of 2-byte symbols in one
     /// 64-byte chunk, or 8 of 48-byte ones in a 512-byte shard), in parallel. Shapes must have
     /// been checked.
     ///
     /// The work runs on rayon's pool, one thread per core, and the caller waits: a storage node
     /// checks each upload request's batch on a thread of its own (tokio's blocking pool), and a
     /// batch of one sliver ran there, beside tens of others, each taking codecs and buffers
-    /// ([`crate::scratch`]) beyond the per-core ones the pools keep, fresh pages every time.
+    /// (`crate::scratch`) beyond the per-core ones the pools keep, fresh pages every time.
     pub fn hashes(config: &EncodingConfig, slivers: &[&Sliver]) -> Vec<Node> {
         rayon::scope(|_| Self::hashes_here(config, slivers))
     }

@@ -54,7 +54,7 @@ impl Default for Ports {
 
 impl Ports {
     /// Every service on a free port picked at its first start, outside the range the kernel
-    /// gives outgoing connections (see [`crate::ports`]): for tests, which run many networks at
+    /// gives outgoing connections (see `crate::ports`): for tests, which run many networks at
     /// once and restart their processes.
     pub fn ephemeral() -> Self {
         Self { rpc: 0, first_node: 0, daemon: 0, indexer: 0, first_key_server: 0 }

@@ -165,7 +165,7 @@ impl NodeClient {
     }
 
     /// `PUT /v1/blobs/{id}/slivers`: several slivers of the blob in one request (see
-    /// [`crate::slivers`]). `body` is [`SliverBatch::encode`]'s: cheap to clone, so a retry sends
+    /// [`crate::slivers`]). `body` is [`crate::SliverBatch::encode`]'s: cheap to clone, so a retry sends
     /// the same bytes. Unless `upload_wait` is zero, a node that has not got the blob's metadata
     /// yet waits for it ([`paths::UPLOAD_WAIT_MILLIS`]): it may be sent at the same time.
     pub async fn put_slivers(

@@ -20,7 +20,7 @@
 //! good checksum does not. Records carried a BLAKE2b-256 digest before (store format 1): at
 //! about 1 GB/s on one lane it was a pass over every sliver a node stored or served, 8% of the
 //! nodes' time in a profile of 64 MiB stores; XXH3 runs at memory speed. A store of the older
-//! format is converted when it is opened ([`reseal_blake2b`]).
+//! format is converted when it is opened (`reseal_blake2b`).
 //!
 //! Cost: see `cargo bench -p floe-node --bench sliver_digest`, against a full re-encoding and
 //! Merkle tree for a check against the metadata.
