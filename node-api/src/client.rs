@@ -62,16 +62,6 @@ pub struct FetchedSliver {
 }
 
 impl FetchedSliver {
-    /// Its bytes of symbols.
-    pub fn len(&self) -> usize {
-        self.sliver.data().len()
-    }
-
-    /// Whether it has no symbols.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Checks it against `metadata` (shape and hash): an answer that fails is the node's fault
     /// ([`NodeApiError::Invalid`]). Verification re-encodes the sliver, so it runs on the
     /// blocking pool.
