@@ -1,8 +1,8 @@
 //! The promises that hold when parts of the network fail: f nodes down during a store and
 //! during a read, a node that missed an upload (or was restarted during it) ending up with its
 //! slivers, a recovery that failed while too many peers were down succeeding once they return,
-//! a sliver damaged on a node's disk never served and repaired, and a deleted blob no longer
-//! being served.
+//! a node restarted while work the stop cancelled still runs, a sliver damaged on a node's disk
+//! never served and repaired, and a deleted blob no longer being served.
 
 use std::time::Duration;
 
@@ -104,6 +104,21 @@ async fn a_node_restarted_mid_upload_ends_up_with_all_its_slivers() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(client.read(&blob_id, &NoProgress).await.unwrap() == blob);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_waits_until_work_the_stop_left_running_lets_go_of_the_store() {
+    let mut net = TestNet::start(SMALL).await;
+    // As a blocking store call whose request the stop cancelled: it runs on a moment, holding
+    // the node and so its database file (the failure this test was written for).
+    let held = net.localnet.node(2).unwrap().node().clone();
+    let work = tokio::task::spawn_blocking(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        drop(held);
+    });
+    net.localnet.restart_node(2).await.unwrap();
+    work.await.unwrap();
     net.shutdown().await;
 }
 

@@ -27,6 +27,8 @@ use crate::ports::{BoundPorts, PortPlan, PortsFileError};
 const CANDIDATE_OPERATOR_SUI: u64 = 100_000_000_000;
 /// The capacity a candidate votes for: 1 TiB of encoded bytes.
 const CANDIDATE_CAPACITY_VOTE: u64 = 1 << 40;
+/// How long a restart waits for a stopped node's work still under way to let go of its store.
+const STORE_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why the local network could not start or a component could not be (re)started.
 #[derive(Debug, thiserror::Error)]
@@ -300,7 +302,14 @@ impl Localnet {
     /// node that ran elsewhere until then).
     pub async fn restart_node(&mut self, index: usize) -> Result<(), LocalnetError> {
         let config = self.node_configs.get(index).ok_or(LocalnetError::NoSuchNode(index))?.clone();
+        let closing = self.node(index).map(RunningNode::closing);
         self.stop_node(index).await?;
+        // Its directory opens again only once the old node's last store call has let go (one
+        // whose request was cancelled by the stop runs on a moment); if it never does, the
+        // start below says so.
+        if let Some(closing) = closing {
+            closing.closed(STORE_CLOSE_WAIT).await;
+        }
         let listener = bind(config.listen).await?;
         let running = start_node(&config, listener, self.devnet.deployment())
             .await

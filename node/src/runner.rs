@@ -33,7 +33,7 @@ use crate::{
     node::StorageNode,
     operator::Operator,
     scrub,
-    store::{Store, StoreError},
+    store::{Store, StoreClosing, StoreError},
 };
 
 /// Attempts at reading the committee at start-up.
@@ -99,6 +99,14 @@ impl RunningNode {
     /// Its view of the chain.
     pub fn chain_state(&self) -> &Arc<ChainState> {
         &self.state
+    }
+
+    /// A watch on its store's files being closed. [`RunningNode::stop`] ends the node's tasks;
+    /// work one of them left running (a blocking store call whose request was cancelled) may
+    /// hold the store a moment longer, and whoever opens the same directory again (a restart in
+    /// this process) waits for this first.
+    pub fn closing(&self) -> StoreClosing {
+        self.node.store().closing()
     }
 
     /// Whether the follower stopped (only on an error, or after [`RunningNode::stop`]).

@@ -405,6 +405,29 @@ async fn restart_mid_stream_neither_skips_nor_doubles_a_checkpoint() {
 }
 
 #[tokio::test]
+async fn a_stopped_nodes_store_is_closed_once_work_left_running_lets_go_of_it() {
+    let mut net = Net::start(1, 4).await;
+    // As a blocking store call whose request was cancelled: it runs on, holding the node.
+    let held = net.node(0).node().clone();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let work = tokio::task::spawn_blocking(move || {
+        released.recv().unwrap();
+        drop(held);
+    });
+    let closing = net.node(0).closing();
+    net.stop_node(0).await;
+    assert!(!closing.is_closed(), "the work still holds the store");
+    assert!(!closing.closed(Duration::from_millis(50)).await, "a wait that ends early says the store is open");
+    release.send(()).unwrap();
+    assert!(closing.closed(WAIT).await, "closed once the work let go");
+    work.await.unwrap();
+    // The directory opens again (a restart, or an operator's tool).
+    Store::open(&net.configs[0].data_dir).unwrap();
+    net.restart_node(0).await;
+    net.shutdown().await;
+}
+
+#[tokio::test]
 async fn epoch_change_refreshes_the_committee_and_drops_expired_blobs() {
     let net = Net::start(2, 2).await;
     let encoded = encode(&net.config, &data(2_000, 3)).unwrap();

@@ -61,7 +61,7 @@ use std::{
     collections::HashSet,
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, Weak},
 };
 
 use floe_encoder::{
@@ -334,6 +334,13 @@ impl Store {
         Ok(StorageUse { database_bytes: database.blocks() * 512, sliver_file_bytes, sliver_file_length })
     }
 
+    /// A watch on this store's files being closed: they stay open while anything holds the
+    /// store or its database (the node, its chain state, and blocking work a cancelled request
+    /// or duty left running), and the directory cannot be opened again until then.
+    pub fn closing(&self) -> StoreClosing {
+        StoreClosing { db: Arc::downgrade(&self.db), file: Arc::downgrade(&self.file) }
+    }
+
     /// The database itself, for the tables kept beside the store's (the chain state's, the
     /// verdicts').
     pub(crate) fn database(&self) -> SharedDatabase {
@@ -423,6 +430,37 @@ impl Store {
     /// that a durable commit other than [`Store::persist`] synced them unnoticed).
     pub fn is_synced(&self, blob_id: &BlobId) -> bool {
         !self.unsynced().contains(blob_id)
+    }
+}
+
+/// Tells when a [`Store`]'s files are closed (see [`Store::closing`]).
+#[derive(Debug)]
+pub struct StoreClosing {
+    db: Weak<Database>,
+    file: Weak<SliverFile>,
+}
+
+impl StoreClosing {
+    /// How often [`StoreClosing::closed`] looks.
+    const POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+    /// Whether both files are closed.
+    pub fn is_closed(&self) -> bool {
+        self.db.strong_count() == 0 && self.file.strong_count() == 0
+    }
+
+    /// Waits until the files are closed, or `within` has passed; returns whether they are.
+    /// What may still hold them is work already under way, each piece bounded, so the wait is
+    /// short; polling keeps every holder free of any part in it.
+    pub async fn closed(&self, within: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.is_closed() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Self::POLL).await;
+        }
+        true
     }
 }
 
