@@ -38,19 +38,20 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use floe_encoder::{BlobId, EncodingConfig, Sliver, SliverIndex, SliverType, metadata::VerifiedBlobMetadata};
+use floe_encoder::{
+    BlobId, EncodingConfig, Sliver, SliverIndex, SliverType, decode::VerifiedSliver, metadata::VerifiedBlobMetadata,
+};
 use futures::{StreamExt, stream::BoxStream};
-use tokio::sync::{OnceCell, OwnedMutexGuard, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::task::AbortOnDropHandle;
 
 use crate::{
     client::FloeClient,
-    committee::{Committees, NodeId},
-    node_api::NodeClient,
+    committee::Committees,
     progress::NoProgress,
     read::{self, NodeRecord, ReadError},
     settings::Settings,
-    sliver_fetch::{NodeTrust, SliverSource},
+    sliver_fetch::{EarlySliver, NodeTrust, SliverSource},
 };
 
 /// Sliver bytes in flight over all reads sharing a budget, by default.
@@ -243,16 +244,17 @@ impl FirstRows {
         for (row, pair, member) in firsts {
             let Some(turn) = trust.first_turn(member.node_id) else { break };
             let Some(bytes) = budget.try_reserve(max_bytes) else { break };
-            let request = FirstRowRequest {
+            let request = EarlySliver {
                 node: member.client(http),
                 node_id: member.node_id,
                 config,
                 blob_id: *blob_id,
                 pair,
+                axis: SliverType::Primary,
                 max_bytes,
                 timeout: settings.request_timeout,
             };
-            let task = request.run(turn, bytes, trust.clone(), metadata.clone());
+            let task = first_row(request.run(turn, trust.clone(), metadata.clone()), bytes);
             tasks.insert(row, AbortOnDropHandle::new(tokio::spawn(task)));
         }
         Self(Mutex::new(tasks))
@@ -275,43 +277,15 @@ impl FirstRows {
     }
 }
 
-/// One node's first row, before the metadata is in.
-struct FirstRowRequest {
-    node: NodeClient,
-    node_id: NodeId,
-    config: EncodingConfig,
-    blob_id: BlobId,
-    pair: floe_encoder::SliverPairIndex,
-    max_bytes: usize,
-    timeout: std::time::Duration,
-}
-
-impl FirstRowRequest {
-    /// Fetches the row, checks it once `metadata` is in and tells `trust` the verdict before the
-    /// node's `turn` ends; the row, verified, with its own bytes kept of `bytes`.
-    async fn run(
-        self,
-        turn: OwnedMutexGuard<()>,
-        mut bytes: OwnedSemaphorePermit,
-        trust: Arc<NodeTrust>,
-        mut metadata: watch::Receiver<Option<VerifiedBlobMetadata>>,
-    ) -> Option<FirstRow> {
-        let Self { node, node_id, config, blob_id, pair, max_bytes, timeout } = self;
-        let fetched = node.sliver_at_most(&config, &blob_id, pair, SliverType::Primary, max_bytes, timeout).await;
-        // No metadata means the blob could not be opened: no verdict, nobody to take the row.
-        let metadata = metadata.wait_for(Option::is_some).await.ok()?.clone()?;
-        let verified = match fetched {
-            Ok(fetched) => fetched.verify(&config, &metadata).await,
-            Err(error) => Err(error),
-        };
-        // A longer row than the bound (406) or one the node lacks is no fault of the node's.
-        trust.settle(node_id, &verified);
-        drop(turn);
-        let sliver = verified.ok()?.into_inner();
-        let len = sliver.data().len().max(1);
-        drop(bytes.split(bytes.num_permits().saturating_sub(len)));
-        Some(FirstRow { sliver, bytes })
-    }
+/// A first row once it is verified, keeping only its own bytes of those reserved for it.
+async fn first_row(
+    verified: impl Future<Output = Option<VerifiedSliver>>,
+    mut bytes: OwnedSemaphorePermit,
+) -> Option<FirstRow> {
+    let sliver = verified.await?.into_inner();
+    let len = sliver.data().len().max(1);
+    drop(bytes.split(bytes.num_permits().saturating_sub(len)));
+    Some(FirstRow { sliver, bytes })
 }
 
 impl BlobReader {

@@ -6,30 +6,38 @@
 //! against the quilt id), then the secondary slivers of the index's columns (the first says how
 //! many), then those of the file's columns, each verified against the metadata: a few slivers
 //! instead of the `n - 2f` a whole read needs. A file named by its quilt patch id skips the index.
-//! Columns are fetched as a byte range's rows are (the crate's `sliver_fetch` module); should one
-//! not be served, the read falls back to reading the whole quilt, verified and decoded as any blob.
+//! The columns known before the metadata (the index's first; a patch id's) are asked for with it,
+//! one per node, each checked once the metadata is in, as a whole read's first rows are (the
+//! crate's `blob_stream` module). Columns are fetched as a byte range's rows are (the crate's
+//! `sliver_fetch` module); should one not be served, the read falls back to reading the whole
+//! quilt, verified and decoded as any blob.
 //!
 //! Storing encodes the quilt for the current committee's shard count, stores it as one blob
 //! ([`FloeClient::store`]) and sets the attribute `_walrusBlobType = quilt` on a newly created
 //! `Blob` object the sender keeps, as Walrus's clients do.
 
-use std::{ops::Range, sync::Arc};
+use std::{collections::HashMap, ops::Range, sync::Arc};
 
 use floe_encoder::{
-    BlobId, EncodingConfig, SliverIndex, SliverType,
+    BlobId, SliverIndex, SliverType,
+    decode::VerifiedSliver,
+    metadata::VerifiedBlobMetadata,
     quilt::{
         ColumnSource, QUILT_BLOB_TYPE_ATTRIBUTE, Quilt, QuiltError, QuiltFile, QuiltIndex, QuiltPatchId, SliverColumns,
         index_columns, read_index, read_patch, read_patch_at,
     },
 };
 use futures::{StreamExt, stream::FuturesUnordered};
+use tokio::sync::watch;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::{
     chain_ops::ChainError,
     client::{FloeClient, StoreError, StoreOptions, StoreOutcome},
+    committee::StorageCommittee,
     progress::{NoProgress, Progress},
     read::{self, NodeRecord, ReadError},
-    sliver_fetch::SliverSource,
+    sliver_fetch::{EarlySliver, NodeTrust, SliverSource},
 };
 
 /// Why a quilt could not be stored.
@@ -127,28 +135,49 @@ pub enum QuiltSelector {
 struct ColumnFetcher {
     source: SliverSource,
     columns: SliverColumns,
+    /// Columns asked for with the metadata, by column: the task fetching and checking each.
+    early: HashMap<u16, AbortOnDropHandle<Option<VerifiedSliver>>>,
 }
 
 impl ColumnFetcher {
-    async fn new(client: &FloeClient, quilt_id: &BlobId) -> Result<Self, ReadError> {
+    /// Fetches and verifies the quilt's metadata, asking with it for the columns of `early`
+    /// that the read knows it will need (the index's first, or a patch's): so a file named by
+    /// its patch id comes in one round per node, not two.
+    async fn new(client: &FloeClient, quilt_id: &BlobId, early: Range<u16>) -> Result<Self, ReadError> {
         let committees = client.committees();
+        let trust = SliverSource::trust_for(client, NodeRecord::default());
+        let (metadata_in, metadata_out) = watch::channel(None);
+        let early = ask_early(&committees.current, quilt_id, early, &trust, &metadata_out, client);
         let mut record = NodeRecord::default();
+        // Should this fail, the early columns' tasks are aborted as `early` is dropped.
         let metadata = read::metadata(&committees, quilt_id, &mut record, client.settings(), client.http()).await?;
+        trust.merge(record);
+        metadata_in.send_replace(Some(metadata.clone()));
         let columns = SliverColumns::new(committees.current.config());
-        let source = SliverSource::new(client, committees, metadata, SliverSource::trust_for(client, record));
-        Ok(Self { source, columns })
-    }
-
-    fn config(&self) -> EncodingConfig {
-        *self.source.committees().current.config()
+        let source = SliverSource::new(client, committees, metadata, trust);
+        Ok(Self { source, columns, early })
     }
 
     /// Fetches the columns of `range` not yet held; false if any could not be had.
     async fn fetch(&mut self, range: Range<u16>) -> bool {
-        let wanted: Vec<u16> = range.filter(|column| !self.columns.contains(*column)).collect();
-        let source = &self.source;
-        let mut requests: FuturesUnordered<_> =
-            wanted.iter().map(|column| source.fetch(SliverType::Secondary, SliverIndex(*column))).collect();
+        let Self { source, columns, early } = self;
+        let source = &*source;
+        let wanted: Vec<u16> = range.filter(|column| !columns.contains(*column)).collect();
+        let mut requests: FuturesUnordered<_> = wanted
+            .iter()
+            .map(|&column| {
+                let asked = early.remove(&column);
+                async move {
+                    // An early column not served valid is asked for again as any other.
+                    if let Some(asked) = asked
+                        && let Ok(Some(sliver)) = asked.await
+                    {
+                        return Ok(sliver);
+                    }
+                    source.fetch(SliverType::Secondary, SliverIndex(column)).await
+                }
+            })
+            .collect();
         let mut fetched = Vec::with_capacity(wanted.len());
         let mut complete = true;
         while let Some(answer) = requests.next().await {
@@ -163,7 +192,7 @@ impl ColumnFetcher {
         drop(requests);
         // Verified against the metadata, so of the one symbol size: adding cannot fail but for
         // a bug; such a column is treated as missing.
-        if let Err(error) = self.columns.add(fetched) {
+        if let Err(error) = columns.add(fetched) {
             tracing::warn!(%error, "verified secondary slivers did not make columns");
             return false;
         }
@@ -181,6 +210,44 @@ impl ColumnFetcher {
         }
         read_index(&self.columns).map(Some)
     }
+}
+
+/// Asks the current committee for the columns of `wanted` (at most
+/// [`Settings::max_concurrent_requests`](crate::Settings::max_concurrent_requests)) before the
+/// quilt's metadata is in: for one column per node, each holding its node's turn until its answer
+/// is judged, so a liar still costs one request; the node's other columns wait for the metadata.
+/// Each is asked for within an equal share of [`read::EARLY_SLIVERS_BYTES`].
+fn ask_early(
+    committee: &StorageCommittee,
+    quilt_id: &BlobId,
+    wanted: Range<u16>,
+    trust: &Arc<NodeTrust>,
+    metadata: &watch::Receiver<Option<VerifiedBlobMetadata>>,
+    client: &FloeClient,
+) -> HashMap<u16, AbortOnDropHandle<Option<VerifiedSliver>>> {
+    let config = *committee.config();
+    let settings = client.settings();
+    let wanted: Vec<u16> = wanted.take(settings.max_concurrent_requests.max(1)).collect();
+    let max_bytes = read::EARLY_SLIVERS_BYTES / wanted.len().max(1);
+    let mut early = HashMap::new();
+    for column in wanted {
+        let pair = SliverIndex(column).pair_index(SliverType::Secondary, config.n_shards());
+        let member = &committee.members()[committee.holder_of_pair(quilt_id, pair)];
+        let Some(turn) = trust.first_turn(member.node_id) else { continue };
+        let request = EarlySliver {
+            node: member.client(client.http()),
+            node_id: member.node_id,
+            config,
+            blob_id: *quilt_id,
+            pair,
+            axis: SliverType::Secondary,
+            max_bytes,
+            timeout: settings.request_timeout,
+        };
+        let task = tokio::spawn(request.run(turn, trust.clone(), metadata.clone()));
+        early.insert(column, AbortOnDropHandle::new(task));
+    }
+    early
 }
 
 impl FloeClient {
@@ -240,7 +307,7 @@ impl FloeClient {
 
     /// The index of quilt `quilt_id`, from the slivers that hold it.
     pub async fn quilt_index(&self, quilt_id: &BlobId) -> Result<QuiltIndex, QuiltReadError> {
-        let mut fetcher = ColumnFetcher::new(self, quilt_id).await?;
+        let mut fetcher = ColumnFetcher::new(self, quilt_id, 0..1).await?;
         match fetcher.index().await.map_err(QuiltReadError::quilt(*quilt_id))? {
             Some(index) => Ok(index),
             None => Ok(self.whole_quilt(quilt_id).await?.index().clone()),
@@ -250,15 +317,14 @@ impl FloeClient {
     /// The file a quilt patch id names, from only the slivers that hold it.
     pub async fn read_quilt_patch(&self, id: &QuiltPatchId) -> Result<QuiltFile, QuiltReadError> {
         let quilt_id = id.quilt_id;
-        let mut fetcher = ColumnFetcher::new(self, &quilt_id).await?;
         let columns = id.patch.columns();
-        let config = fetcher.config();
-        if columns.end > config.n_columns() {
+        if columns.end > self.committees().current.config().n_columns() {
             return Err(QuiltReadError::Quilt {
                 quilt_id,
                 source: QuiltError::UnknownPatch { start: columns.start, end: columns.end },
             });
         }
+        let mut fetcher = ColumnFetcher::new(self, &quilt_id, columns.clone()).await?;
         if fetcher.fetch(columns.clone()).await {
             return read_patch_at(&fetcher.columns, columns.start, columns.end)
                 .map_err(QuiltReadError::quilt(quilt_id));
@@ -278,7 +344,7 @@ impl FloeClient {
         if *selector == QuiltSelector::All {
             return self.whole_quilt(quilt_id).await?.files().map_err(to_error);
         }
-        let mut fetcher = ColumnFetcher::new(self, quilt_id).await?;
+        let mut fetcher = ColumnFetcher::new(self, quilt_id, 0..1).await?;
         let Some(index) = fetcher.index().await.map_err(&to_error)? else {
             return select(&self.whole_quilt(quilt_id).await?, selector).map_err(to_error);
         };
@@ -325,7 +391,7 @@ pub fn is_patch_id(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use floe_encoder::quilt::QuiltFile;
+    use floe_encoder::{EncodingConfig, quilt::QuiltFile};
 
     use super::*;
 

@@ -46,10 +46,11 @@ use crate::{
 /// Metadata requests in flight at once.
 const METADATA_FANOUT: usize = 3;
 
-/// The most bytes a decoding read's first rows, asked for before the metadata, may bring in all:
-/// the read holds the whole blob anyway, but a node's answer cannot be judged before the
-/// metadata is in (a streamed read's window by default, [`crate::ReadBudget`]).
-const FIRST_ROWS_BYTES: usize = 32 * 1024 * 1024;
+/// The most bytes the slivers a read asks for before its metadata is in may bring in all (a
+/// decoding read's first rows, a quilt read's first columns): a node's answer cannot be judged
+/// before the metadata is in (a streamed read's window by default, [`crate::ReadBudget`]). A
+/// decoding read holds the whole blob anyway; a quilt's columns are a few.
+pub(crate) const EARLY_SLIVERS_BYTES: usize = 32 * 1024 * 1024;
 
 /// Why a blob could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -205,14 +206,14 @@ pub(crate) fn first_rows<'a>(
 pub(crate) type EarlyRows = Vec<(SliverPairIndex, NodeId, AbortOnDropHandle<Result<FetchedSliver, NodeApiError>>)>;
 
 /// Asks each node of the current committee for its first row of `blob_id`. The rows' length is
-/// not known yet, so each is asked for within an equal share of [`FIRST_ROWS_BYTES`]
+/// not known yet, so each is asked for within an equal share of [`EARLY_SLIVERS_BYTES`]
 /// (`?max_sliver_bytes=`); a longer row is refused unread and asked for again once the metadata
 /// is in.
 fn ask_first_rows(committees: &Committees, blob_id: &BlobId, settings: &Settings, http: &reqwest::Client) -> EarlyRows {
     let committee = &committees.current;
     let config = *committee.config();
     let firsts = first_rows(committee, blob_id, settings.max_concurrent_requests.max(1));
-    let max_bytes = FIRST_ROWS_BYTES / firsts.len().max(1);
+    let max_bytes = EARLY_SLIVERS_BYTES / firsts.len().max(1);
     let (blob_id, timeout) = (*blob_id, settings.request_timeout);
     firsts
         .into_iter()

@@ -24,22 +24,65 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, Mutex, RwLock},
+    time::Duration,
 };
 
 use floe_encoder::{
-    Epoch, Sliver, SliverIndex, SliverType, decode::VerifiedSliver, metadata::VerifiedBlobMetadata,
-    recovery::recover_sliver,
+    BlobId, EncodingConfig, Epoch, Sliver, SliverIndex, SliverPairIndex, SliverType, decode::VerifiedSliver,
+    metadata::VerifiedBlobMetadata, recovery::recover_sliver,
 };
 use futures::{StreamExt, stream::FuturesUnordered};
+use tokio::sync::{OwnedMutexGuard, watch};
 
 use crate::{
     ChainAccess, FloeClient,
     committee::{Committees, NodeId, StorageMember},
     failures::{Failures, SourceFailure},
-    node_api::NodeApiError,
+    node_api::{NodeApiError, NodeClient},
     read::{self, NodeRecord},
     settings::Settings,
 };
+
+/// A sliver asked for before the blob's metadata is in (a whole read's first rows, a quilt
+/// read's first columns). Its length is not known yet, so it is asked for within a bound
+/// (`?max_sliver_bytes=`): a longer one is refused unread, no fault of the node's, and asked for
+/// again as any other once the metadata is in.
+pub(crate) struct EarlySliver {
+    pub(crate) node: NodeClient,
+    pub(crate) node_id: NodeId,
+    pub(crate) config: EncodingConfig,
+    pub(crate) blob_id: BlobId,
+    pub(crate) pair: SliverPairIndex,
+    pub(crate) axis: SliverType,
+    pub(crate) max_bytes: usize,
+    pub(crate) timeout: Duration,
+}
+
+impl EarlySliver {
+    /// Fetches the sliver, checks it once `metadata` is in and tells `trust` the verdict before
+    /// the node's `turn` ([`NodeTrust::first_turn`]) ends: the node's other requests of the read
+    /// wait for the verdict as behind any first request, so a liar still costs one. The sliver,
+    /// if it was served and valid; `None` too if the metadata never came (the blob could not be
+    /// opened: no verdict, nobody to take the sliver).
+    pub(crate) async fn run(
+        self,
+        turn: OwnedMutexGuard<()>,
+        trust: Arc<NodeTrust>,
+        mut metadata: watch::Receiver<Option<VerifiedBlobMetadata>>,
+    ) -> Option<VerifiedSliver> {
+        let Self { node, node_id, config, blob_id, pair, axis, max_bytes, timeout } = self;
+        let fetched = node.sliver_at_most(&config, &blob_id, pair, axis, max_bytes, timeout).await;
+        let metadata = metadata.wait_for(Option::is_some).await.ok()?.clone()?;
+        let verified = match fetched {
+            Ok(fetched) => fetched.verify(&config, &metadata).await,
+            Err(error) => Err(error),
+        };
+        // A longer sliver than the bound (406) or one the node lacks is no fault of the node's.
+        trust.settle(node_id, &verified);
+        drop(turn);
+        verified.ok()
+    }
+}
 
 /// What one read learned about nodes, shared by its concurrent requests.
 #[derive(Debug)]

@@ -3,7 +3,7 @@
 //! only until one has verified (then a bounded number at once, also when a read decodes), a lying
 //! node's sliver is refused and its row rebuilt from the others, and reads sharing a budget hold
 //! no more than it. A whole read, streamed or decoding, asks each node for its first row together
-//! with the metadata.
+//! with the metadata; a quilt read, the columns it knows it needs.
 
 mod common;
 
@@ -24,7 +24,11 @@ use axum::{
 };
 use common::{ClientView as _, blob, cluster};
 use floe_client::{FloeClient, NoProgress, ReadBudget, ReadPlan, StorageCommittee};
-use floe_encoder::{BlobId, SliverType, encode, messages::BlobPersistence};
+use floe_encoder::{
+    BlobId, SliverIndex, SliverType, encode,
+    messages::BlobPersistence,
+    quilt::{Quilt, QuiltFile, QuiltPatchId},
+};
 use futures::StreamExt;
 use tokio::net::TcpListener;
 
@@ -534,4 +538,68 @@ async fn a_blob_unreadable_after_the_headers_ends_the_body_early_never_with_wron
     let answer = reqwest::get(format!("{}/v1/blobs/{blob_id}", daemon.url())).await.unwrap();
     assert_eq!(answer.status(), 200, "the metadata verified, so the headers went out");
     assert!(answer.bytes().await.is_err(), "a body that could not be verified was not cut short");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quilt_read_asks_for_the_columns_it_knows_it_needs_with_the_metadata() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let committee = cluster.committee();
+    let config = cluster.config;
+    let files: Vec<QuiltFile> =
+        (0..3u8).map(|i| QuiltFile::new(format!("file-{i}"), blob(2_000, 80 + i)).unwrap()).collect();
+    let quilt = Quilt::encode(&config, &files).unwrap();
+    let index = quilt.index().clone();
+    let (quilt_id, _) = stored(&cluster, quilt.bytes(), 74).await;
+    let holder = |column: u16| {
+        committee.holder_of_pair(&quilt_id, SliverIndex(column).pair_index(SliverType::Secondary, config.n_shards()))
+    };
+    let columns_asked = |proxies: &[Arc<Proxy>]| proxies.iter().map(|proxy| proxy.slivers_asked().len()).sum::<usize>();
+
+    // Every metadata and sliver answer held 300 ms. The index starts in column 0.
+    let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(300)).await;
+    assert_eq!(client.quilt_index(&quilt_id).await.unwrap(), index);
+    assert!(first_sliver_asked_before_the_metadata(&proxies, holder(0)), "column 0 waited for the metadata");
+
+    // A file named by its patch id: its columns are known before the metadata.
+    let patch = &index.patches()[1];
+    let id = QuiltPatchId { quilt_id, patch: patch.internal_id() };
+    let (client, proxies) = through_proxies(&committee, &[], Duration::from_millis(300)).await;
+    let file = client.read_quilt_patch(&id).await.unwrap();
+    assert!(file.data() == files[1].data(), "the patch read returned other bytes");
+    assert!(
+        first_sliver_asked_before_the_metadata(&proxies, holder(patch.start())),
+        "the patch's first column waited for the metadata"
+    );
+    // Each column asked for once: none refused, none asked for again after the metadata.
+    assert_eq!(columns_asked(&proxies), patch.columns().len());
+}
+
+/// Whether node `node`'s first sliver request came before any metadata answer left a proxy.
+fn first_sliver_asked_before_the_metadata(proxies: &[Arc<Proxy>], node: usize) -> bool {
+    let metadata_in = proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
+    let first = proxies[node].sliver_requests.lock().unwrap().iter().min().copied();
+    first.is_some_and(|first| first < metadata_in)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quilt_column_a_liar_served_with_the_metadata_costs_one_request_and_the_file_still_reads() {
+    let cluster = cluster(&[3, 3, 2, 2]).await;
+    let committee = cluster.committee();
+    let config = cluster.config;
+    let files: Vec<QuiltFile> =
+        (0..3u8).map(|i| QuiltFile::new(format!("file-{i}"), blob(2_000, 90 + i)).unwrap()).collect();
+    let quilt = Quilt::encode(&config, &files).unwrap();
+    let patch = quilt.index().patches()[2].clone();
+    let (quilt_id, _) = stored(&cluster, quilt.bytes(), 75).await;
+    let liar = committee
+        .holder_of_pair(&quilt_id, SliverIndex(patch.start()).pair_index(SliverType::Secondary, config.n_shards()));
+    let (client, proxies) = through_proxies(&committee, &[liar], Duration::ZERO).await;
+    let id = QuiltPatchId { quilt_id, patch: patch.internal_id() };
+    let file = client.read_quilt_patch(&id).await.unwrap();
+    assert!(file.data() == files[2].data(), "the patch read returned other bytes");
+    // Its column was refused once checked, and the liar not asked for another: the file came
+    // from the whole quilt, decoded from the others' rows (and any of the liar's that verify).
+    let columns: Vec<String> =
+        proxies[liar].slivers_asked().into_iter().filter(|path| path.ends_with("/secondary")).collect();
+    assert_eq!(columns.len(), 1, "the liar was asked for columns {columns:?}");
 }
