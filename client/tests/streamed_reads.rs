@@ -27,7 +27,7 @@ use floe_client::{FloeClient, NoProgress, ReadBudget, ReadPlan, StorageCommittee
 use floe_encoder::{
     BlobId, SliverIndex, SliverType, encode,
     messages::BlobPersistence,
-    quilt::{Quilt, QuiltFile, QuiltPatchId},
+    quilt::{Quilt, QuiltFile, QuiltIndex, QuiltPatchId},
 };
 use futures::StreamExt;
 use tokio::net::TcpListener;
@@ -544,15 +544,8 @@ async fn a_blob_unreadable_after_the_headers_ends_the_body_early_never_with_wron
 async fn a_quilt_read_asks_for_the_columns_it_knows_it_needs_with_the_metadata() {
     let cluster = cluster(&[3, 3, 2, 2]).await;
     let committee = cluster.committee();
-    let config = cluster.config;
-    let files: Vec<QuiltFile> =
-        (0..3u8).map(|i| QuiltFile::new(format!("file-{i}"), blob(2_000, 80 + i)).unwrap()).collect();
-    let quilt = Quilt::encode(&config, &files).unwrap();
-    let index = quilt.index().clone();
-    let (quilt_id, _) = stored(&cluster, quilt.bytes(), 74).await;
-    let holder = |column: u16| {
-        committee.holder_of_pair(&quilt_id, SliverIndex(column).pair_index(SliverType::Secondary, config.n_shards()))
-    };
+    let (files, index, quilt_id) = stored_quilt(&cluster, 80).await;
+    let holder = |column: u16| holder_of_column(&cluster, &quilt_id, column);
     let columns_asked = |proxies: &[Arc<Proxy>]| proxies.iter().map(|proxy| proxy.slivers_asked().len()).sum::<usize>();
 
     // Every metadata and sliver answer held 300 ms. The index starts in column 0.
@@ -574,6 +567,21 @@ async fn a_quilt_read_asks_for_the_columns_it_knows_it_needs_with_the_metadata()
     assert_eq!(columns_asked(&proxies), patch.columns().len());
 }
 
+/// A quilt of three files (seeds from `seed`) stored on `cluster`: the files, its index and id.
+async fn stored_quilt(cluster: &common::Cluster, seed: u8) -> (Vec<QuiltFile>, QuiltIndex, BlobId) {
+    let files: Vec<QuiltFile> =
+        (0..3u8).map(|i| QuiltFile::new(format!("file-{i}"), blob(2_000, seed + i)).unwrap()).collect();
+    let quilt = Quilt::encode(&cluster.config, &files).unwrap();
+    let (quilt_id, _) = stored(cluster, quilt.bytes(), seed).await;
+    (files, quilt.index().clone(), quilt_id)
+}
+
+/// The index in the committee of the node holding `column` of quilt `quilt_id`.
+fn holder_of_column(cluster: &common::Cluster, quilt_id: &BlobId, column: u16) -> usize {
+    let pair = SliverIndex(column).pair_index(SliverType::Secondary, cluster.config.n_shards());
+    cluster.committee().holder_of_pair(quilt_id, pair)
+}
+
 /// Whether node `node`'s first sliver request came before any metadata answer left a proxy.
 fn first_sliver_asked_before_the_metadata(proxies: &[Arc<Proxy>], node: usize) -> bool {
     let metadata_in = proxies.iter().flat_map(|proxy| proxy.metadata_answers.lock().unwrap().clone()).min().unwrap();
@@ -584,16 +592,10 @@ fn first_sliver_asked_before_the_metadata(proxies: &[Arc<Proxy>], node: usize) -
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quilt_column_a_liar_served_with_the_metadata_costs_one_request_and_the_file_still_reads() {
     let cluster = cluster(&[3, 3, 2, 2]).await;
-    let committee = cluster.committee();
-    let config = cluster.config;
-    let files: Vec<QuiltFile> =
-        (0..3u8).map(|i| QuiltFile::new(format!("file-{i}"), blob(2_000, 90 + i)).unwrap()).collect();
-    let quilt = Quilt::encode(&config, &files).unwrap();
-    let patch = quilt.index().patches()[2].clone();
-    let (quilt_id, _) = stored(&cluster, quilt.bytes(), 75).await;
-    let liar = committee
-        .holder_of_pair(&quilt_id, SliverIndex(patch.start()).pair_index(SliverType::Secondary, config.n_shards()));
-    let (client, proxies) = through_proxies(&committee, &[liar], Duration::ZERO).await;
+    let (files, index, quilt_id) = stored_quilt(&cluster, 90).await;
+    let patch = &index.patches()[2];
+    let liar = holder_of_column(&cluster, &quilt_id, patch.start());
+    let (client, proxies) = through_proxies(&cluster.committee(), &[liar], Duration::ZERO).await;
     let id = QuiltPatchId { quilt_id, patch: patch.internal_id() };
     let file = client.read_quilt_patch(&id).await.unwrap();
     assert!(file.data() == files[2].data(), "the patch read returned other bytes");
