@@ -221,6 +221,14 @@ impl Net {
         self.nodes[i].take().unwrap().stop().await.unwrap();
     }
 
+    /// Stops node `i` and waits until its store is closed, for a test that opens its directory
+    /// itself (work the stop cancelled may hold it a moment longer).
+    async fn stop_node_closing_its_store(&mut self, i: usize) {
+        let closing = self.node(i).closing();
+        self.stop_node(i).await;
+        assert!(closing.closed(WAIT).await, "node {i}'s store is still open");
+    }
+
     async fn restart_node(&mut self, i: usize) {
         let listener = TcpListener::bind(self.configs[i].listen).await.unwrap();
         self.nodes[i] = Some(runner::start_with(&self.configs[i], listener, self.committees.clone()).await.unwrap());
@@ -377,7 +385,7 @@ async fn restart_mid_stream_neither_skips_nor_doubles_a_checkpoint() {
     net.emit(&registered(&blobs[0], 10, 5, false)).await;
     net.emit(&registered(&blobs[1], 11, 5, false)).await;
     let cursor = net.node(0).chain_state().next_checkpoint();
-    net.stop_node(0).await;
+    net.stop_node_closing_its_store(0).await;
 
     // While the node is down the chain moves on.
     net.emit_only(&registered(&blobs[2], 12, 5, false)).await;
