@@ -15,6 +15,7 @@ use floe_keyserver::{KeyServer, KeyServerConfig};
 use floe_node::chain_committee::ChainCommittee;
 use floe_node::config::{KeySource, NodeConfig};
 use floe_node::runner::{self, RunningNode};
+use floe_node::store::StoreClosing;
 use serde::{Deserialize, Serialize};
 use sui_sdk_types::{Address, StructTag};
 use tokio::net::TcpListener;
@@ -27,8 +28,6 @@ use crate::ports::{BoundPorts, PortPlan, PortsFileError};
 const CANDIDATE_OPERATOR_SUI: u64 = 100_000_000_000;
 /// The capacity a candidate votes for: 1 TiB of encoded bytes.
 const CANDIDATE_CAPACITY_VOTE: u64 = 1 << 40;
-/// How long a restart waits for a stopped node's work still under way to let go of its store.
-const STORE_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Why the local network could not start or a component could not be (re)started.
 #[derive(Debug, thiserror::Error)]
@@ -308,7 +307,7 @@ impl Localnet {
         // whose request was cancelled by the stop runs on a moment); if it never does, the
         // start below says so.
         if let Some(closing) = closing {
-            closing.closed(STORE_CLOSE_WAIT).await;
+            closing.closed(StoreClosing::WAIT).await;
         }
         let listener = bind(config.listen).await?;
         let running = start_node(&config, listener, self.devnet.deployment())

@@ -30,7 +30,10 @@ use crate::api::{self, Server};
 use crate::chain_state::ChainChange;
 use crate::chain_view::{Committee, CommitteeMember};
 use crate::test_chain::TestChain;
-use crate::{StorageNode, Store, store::StoreSettings};
+use crate::{
+    StorageNode, Store,
+    store::{StoreClosing, StoreSettings},
+};
 
 /// The epoch the cluster's committee serves.
 pub const EPOCH: u32 = 1;
@@ -103,7 +106,7 @@ impl LocalNode {
         // A blocking store call whose request was cancelled may hold the node a moment longer.
         let closing = node.store().closing();
         drop(node);
-        assert!(closing.closed(std::time::Duration::from_secs(30)).await, "the stopped node let go of its store");
+        assert!(closing.closed(StoreClosing::WAIT).await, "the stopped node let go of its store");
         offline(dir.path());
         let store = open_store(dir.path(), &settings)?;
         let node = Arc::new(StorageNode::new(chain.state(), store, key.clone()));

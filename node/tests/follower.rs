@@ -226,7 +226,7 @@ impl Net {
     async fn stop_node_closing_its_store(&mut self, i: usize) {
         let closing = self.node(i).closing();
         self.stop_node(i).await;
-        assert!(closing.closed(WAIT).await, "node {i}'s store is still open");
+        assert!(closing.closed(floe_node::store::StoreClosing::WAIT).await, "node {i}'s store is still open");
     }
 
     async fn restart_node(&mut self, i: usize) {

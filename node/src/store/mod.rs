@@ -441,6 +441,11 @@ pub struct StoreClosing {
 }
 
 impl StoreClosing {
+    /// How long whoever opens a stopped node's directory again waits for its store to close:
+    /// the work that may still hold it is bounded, so reaching this means something holds it
+    /// for good.
+    pub const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
     /// How often [`StoreClosing::closed`] looks.
     const POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
