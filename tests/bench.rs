@@ -83,10 +83,18 @@ pub struct NetworkProcess {
 
 impl NetworkProcess {
     /// Starts `nodes` storage nodes sharing `shards` shards (and the devnet, each transaction
-    /// waiting `finality_delay` as on a real chain) under `dir`, waits until they have read the
+    /// waiting `finality_delay` as on a real chain, each answer of its API `rpc_delay` as a
+    /// distant full node's would) under `dir`, waits until they have read the
     /// chain so far, then stops the last `down` of them (their connections are refused, as a
     /// node's that is down).
-    pub fn start(nodes: usize, shards: u16, dir: &std::path::Path, finality_delay: Duration, down: usize) -> Self {
+    pub fn start(
+        nodes: usize,
+        shards: u16,
+        dir: &std::path::Path,
+        finality_delay: Duration,
+        rpc_delay: Duration,
+        down: usize,
+    ) -> Self {
         let delay_ms = finality_delay.as_millis().to_string();
         let mut child = Command::new(std::env::current_exe().expect("this program"))
             .args([
@@ -95,6 +103,7 @@ impl NetworkProcess {
                 &dir.display().to_string(),
                 &delay_ms,
                 &down.to_string(),
+                &rpc_delay.as_millis().to_string(),
             ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -134,6 +143,7 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
     let dir = &args[2];
     let finality_delay = Duration::from_millis(args[3].parse().expect("the finality delay in ms"));
     let down: usize = args[4].parse().expect("the number of nodes down");
+    let rpc_delay = Duration::from_millis(args[5].parse().expect("the chain API's delay in ms"));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
     runtime.block_on(async {
         let mut config = LocalnetConfig::new(dir);
@@ -144,6 +154,7 @@ pub fn serve_network_if_asked(args: &[String]) -> bool {
         config.indexer = false;
         config.daemon = false;
         config.finality_delay = finality_delay;
+        config.rpc_delay = rpc_delay;
         let mut localnet = Localnet::start(config).await.expect("the local network starts");
         // Every node must have read the chain so far, or the first store waits for followers
         // still replaying the genesis checkpoints.

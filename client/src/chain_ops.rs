@@ -483,14 +483,29 @@ impl ChainAccess {
         self.coins.as_ref().ok_or(ChainError::NoSigner)
     }
 
+    /// Reads the sender's SUI and WAL coins, at once, if this process has not yet: a store does
+    /// it while its blob encodes. A failure is left to the transaction that leases them, which
+    /// reads again.
+    pub(crate) async fn warm_payment(&self) {
+        if let Ok(coins) = self.coins() {
+            let _ = futures::join!(coins.gas.warm(), coins.wal.warm());
+        }
+    }
+
     /// A transaction with the sender and a gas coin lent by the pool set. When the pool has no
     /// other free coin, the transaction also splits the gas coin for the next ones.
     pub(crate) async fn builder(&self) -> Result<Tx, ChainError> {
         let sender = self.signer()?.address();
         let pool = &self.coins()?.gas;
-        let lease = pool.lease(self.gas_budget, true).await?;
+        let client = self.executor()?.client();
+        // The gas coin and the reference gas price are read at once: each is a round trip to the
+        // full node (docs/performance.md, "What a distant chain costs a store").
+        let (lease, price) =
+            futures::try_join!(async { Ok::<_, ChainError>(pool.lease(self.gas_budget, true).await?) }, async {
+                Ok::<_, ChainError>(client.reference_gas_price().await?)
+            },)?;
         let gas = lease.coins()[0].clone();
-        let builder = self.executor()?.builder_paying_with(&gas, self.gas_budget).await?;
+        let builder = floe_chain::transaction_for(sender, &gas, price, self.gas_budget);
         let mut tx = Tx { builder, gas: Some(lease), gas_split: 0, wal: None, wal_spent: 0, split: false };
         // The gas coin must still hold the budget after the split.
         let share = gas.balance.saturating_sub(self.gas_budget) / (SPLIT_INTO + 1);
@@ -559,9 +574,25 @@ impl ChainAccess {
     /// Splits `amount` FROST of WAL off coins lent by the WAL pool into a new coin argument.
     /// When the pool has no other free coin, the rest is split too, for the next transactions.
     pub(crate) async fn wal_payment(&self, tx: &mut Tx, amount: u64) -> Result<Argument, ChainError> {
+        let lease = self.coins()?.wal.lease(amount, false).await?;
+        self.pay_wal(tx, lease, amount)
+    }
+
+    /// [`ChainAccess::builder`] and [`ChainAccess::wal_payment`] of `amount` FROST, their coins
+    /// leased at once rather than one after another (each lease is a round trip to the full node,
+    /// two for a pool read for the first time).
+    pub(crate) async fn builder_paying_wal(&self, amount: u64) -> Result<(Tx, Argument), ChainError> {
+        let wal = async { Ok::<_, ChainError>(self.coins()?.wal.lease(amount, false).await?) };
+        let (mut tx, lease) = futures::try_join!(self.builder(), wal)?;
+        let payment = self.pay_wal(&mut tx, lease, amount)?;
+        Ok((tx, payment))
+    }
+
+    /// Splits `amount` FROST off the coins `lease` lent into a payment argument of `tx` (see
+    /// [`ChainAccess::wal_payment`]).
+    fn pay_wal(&self, tx: &mut Tx, lease: CoinLease, amount: u64) -> Result<Argument, ChainError> {
         let sender = self.signer()?.address();
         let pool = &self.coins()?.wal;
-        let lease = pool.lease(amount, false).await?;
         let payment = split_payment(tx, lease.coins(), amount);
         tx.wal_spent = amount;
         let share = lease.total().saturating_sub(amount) / (SPLIT_INTO + 1);
@@ -594,8 +625,7 @@ impl ChainAccess {
         deletable: bool,
     ) -> Result<Registered, ChainError> {
         let sender = self.signer()?.address();
-        let mut builder = self.builder().await?;
-        let payment = self.wal_payment(&mut builder, price.total()).await?;
+        let (mut builder, payment) = self.builder_paying_wal(price.total()).await?;
         let storage = self.calls.reserve_space(&mut builder, price.encoded_length, price.epochs, payment);
         let blob =
             self.calls.register_blob(&mut builder, storage, &NewBlob::from_metadata(metadata, deletable), payment);
@@ -642,8 +672,7 @@ impl ChainAccess {
         }
         let sender = self.signer()?.address();
         let total = blobs.iter().fold(0u64, |sum, (_, price)| sum.saturating_add(price.total()));
-        let mut builder = self.builder().await?;
-        let payment = self.wal_payment(&mut builder, total).await?;
+        let (mut builder, payment) = self.builder_paying_wal(total).await?;
         let mut created = Vec::with_capacity(blobs.len());
         for (metadata, price) in blobs {
             let storage = self.calls.reserve_space(&mut builder, price.encoded_length, price.epochs, payment);
@@ -727,8 +756,7 @@ impl ChainAccess {
         let (blob, reference) = self.blob(id).await?;
         let system = self.system().await?;
         let cost = pricing::storage_price(blob.storage.storage_size, system.storage_price_per_unit_size, epochs)?;
-        let mut builder = self.builder().await?;
-        let payment = self.wal_payment(&mut builder, cost).await?;
+        let (mut builder, payment) = self.builder_paying_wal(cost).await?;
         let blob = owned(&mut builder, &reference);
         self.calls.extend_blob(&mut builder, blob, epochs, payment);
         self.destroy_zero_wal(&mut builder, payment);
@@ -771,8 +799,7 @@ impl ChainAccess {
 
     /// Sends `amount` FROST of the signer's WAL to `recipient` (split off its WAL coins).
     pub async fn send_wal(&self, recipient: Address, amount: u64) -> Result<(), ChainError> {
-        let mut builder = self.builder().await?;
-        let payment = self.wal_payment(&mut builder, amount).await?;
+        let (mut builder, payment) = self.builder_paying_wal(amount).await?;
         let recipient = builder.pure(&recipient);
         builder.transfer_objects(vec![payment], recipient);
         self.execute(builder).await.map(drop)

@@ -759,7 +759,11 @@ impl FloeClient {
         let price = Price::of(&system, &config, size, options.epochs)?;
         self.open_connections(&committee);
         let encoding = std::time::Instant::now();
-        let encoded = tokio::task::spawn_blocking(move || encoder(config)).await?.map_err(|error| *error)?;
+        // The coins that will pay are read while the blob encodes: on a real network each read
+        // is a round trip to the full node (docs/performance.md, "What a distant chain costs a
+        // store").
+        let (encoded, ()) = tokio::join!(tokio::task::spawn_blocking(move || encoder(config)), chain.warm_payment());
+        let encoded = encoded?.map_err(|error| *error)?;
         let encode_took = encoding.elapsed();
         let blob_id = *encoded.metadata().blob_id();
         progress.event(ProgressEvent::PhaseDone { phase: StorePhase::Encode, took: encode_took });
@@ -772,9 +776,11 @@ impl FloeClient {
 
         let turn = self.store_turn(blob_id);
         let _turn = turn.lock().await;
-        let epoch = chain.system().await?.epoch();
+        // Read again after the encoding (an epoch may have ended meanwhile), with the sender's
+        // `Blob`s at once.
+        let (system, owned) = futures::try_join!(chain.system(), chain.owned_blobs(sender, &blob_id))?;
+        let epoch = system.epoch();
         let wanted_end = epoch.saturating_add(options.epochs);
-        let owned = chain.owned_blobs(sender, &blob_id).await?;
         let existing = reusable_blob(&owned, &blob_id, options.deletable, epoch, wanted_end);
         // A certified object stays with the sender; a store for someone else makes them one.
         let to_sender = options.send_object_to.is_none_or(|recipient| recipient == sender);

@@ -205,6 +205,13 @@ impl CoinPool {
         }
     }
 
+    /// Reads the account's coins now if the pool has not read them yet (or takes what it knows
+    /// for out of date), so that a lease made later finds them: a store does this while its blob
+    /// encodes, rather than after it, when each read is a round trip on its way to paying.
+    pub(crate) async fn warm(&self) -> Result<(), PaymentError> {
+        if self.state().stale { self.refresh().await } else { Ok(()) }
+    }
+
     /// Whether every lent coin is still at the version the pool knows: one batch read per
     /// transaction, so a coin moved outside the pool costs a re-read instead of a refused
     /// transaction.

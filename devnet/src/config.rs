@@ -59,6 +59,10 @@ pub struct DevnetConfig {
     /// finality). Zero by default: tests and `floe localnet` want the chain fast; benchmarks of
     /// latency-bound work set it to see what a real chain's latency costs.
     pub finality_delay: Duration,
+    /// How long each answer of the API (gRPC and the admin routes) is held back before it goes
+    /// out, as a round trip to a distant full node would hold it. Zero by default; benchmarks
+    /// set it to see what a client's reads one after another cost on a real network.
+    pub rpc_delay: Duration,
     /// Where to listen; port 0 picks a free port.
     pub listen: std::net::SocketAddr,
     /// More objects genesis creates (with version 1 in their data), e.g. what native packages'
@@ -106,6 +110,7 @@ impl DevnetConfig {
             genesis,
             checkpoint_interval: Duration::from_secs(1),
             finality_delay: Duration::ZERO,
+            rpc_delay: Duration::ZERO,
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             genesis_objects: Vec::new(),
             system_object: Address::ZERO,

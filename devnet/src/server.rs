@@ -137,7 +137,15 @@ impl Devnet {
             ));
         // The admin route answers plain HTTP on the same port; everything else is gRPC(-web).
         let grpc = crate::browser::grpc_web(grpc.routes().into_axum_router());
-        let routes = crate::admin::router(ledger.clone()).fallback_service(grpc);
+        let mut routes = crate::admin::router(ledger.clone()).fallback_service(grpc);
+        if !config.rpc_delay.is_zero() {
+            let delay = config.rpc_delay;
+            routes = routes.layer(axum::middleware::from_fn(move |request, next: axum::middleware::Next| async move {
+                let answer = next.run(request).await;
+                tokio::time::sleep(delay).await;
+                answer
+            }));
+        }
         let server = tokio::spawn(crate::browser::server().add_routes(routes.into()).serve_with_incoming_shutdown(
             incoming,
             async move {

@@ -98,3 +98,20 @@ async fn with_a_finality_delay_every_transaction_waits_it_before_executing() {
     assert!(started.elapsed() >= delay, "executed after {:?}, before the {delay:?} delay", started.elapsed());
     devnet.shutdown().await;
 }
+
+#[tokio::test]
+async fn with_an_rpc_delay_every_answer_is_held_that_long_and_still_right() {
+    let alice = Keypair::from_secret_bytes([0xa1; 32]);
+    let bob = Keypair::from_secret_bytes([0xb0; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::config(dir.path(), &alice, &bob);
+    let delay = std::time::Duration::from_millis(250);
+    config.rpc_delay = delay;
+    let devnet = floe_devnet::Devnet::start(config).await.unwrap();
+    let client = floe_chain::ChainClient::new(&devnet.url()).unwrap();
+    let started = std::time::Instant::now();
+    let gas = select_gas(&client, alice.address(), BUDGET).await.unwrap();
+    assert!(started.elapsed() >= delay, "answered after {:?}, before the {delay:?} delay", started.elapsed());
+    assert!(gas.balance >= BUDGET, "alice's largest coin is found as without the delay: {}", gas.balance);
+    devnet.shutdown().await;
+}

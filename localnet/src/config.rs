@@ -117,6 +117,9 @@ pub struct LocalnetConfig {
     /// How long the devnet makes each transaction wait, as a real chain's consensus does
     /// (`DevnetConfig::finality_delay`); zero by default, for benchmarks.
     pub finality_delay: std::time::Duration,
+    /// How long the devnet holds back each answer of its API, as a distant full node's round
+    /// trip would (`DevnetConfig::rpc_delay`); zero by default.
+    pub rpc_delay: std::time::Duration,
 }
 
 impl LocalnetConfig {
@@ -138,6 +141,7 @@ impl LocalnetConfig {
             seed: *b"floe localnet, for testing only!",
             node_limits: NodeLimits { db_cache_mib: NODE_DB_CACHE_MIB, ..NodeLimits::default() },
             finality_delay: std::time::Duration::ZERO,
+            rpc_delay: std::time::Duration::ZERO,
         }
     }
 

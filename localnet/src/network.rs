@@ -402,6 +402,7 @@ async fn start_devnet(
     let mut devnet_config = DevnetConfig::new(config.data_dir.join("devnet"), chain);
     devnet_config.listen = ports.rpc();
     devnet_config.finality_delay = config.finality_delay;
+    devnet_config.rpc_delay = config.rpc_delay;
     devnet_config.epochs = EpochSchedule { auto_advance: true, complete_sync: false, ..EpochSchedule::default() };
     genesis.configure(&mut devnet_config);
     Ok(Devnet::start_with(devnet_config, floe_devnet::packages_with(floe_devnet::floe_packages())).await?)

@@ -103,7 +103,8 @@ fn main() {
     );
     let starting = Instant::now();
     let network_dir = work.path().join("network");
-    let network = NetworkProcess::start(nodes, shards, &network_dir, std::time::Duration::ZERO, 0);
+    let network =
+        NetworkProcess::start(nodes, shards, &network_dir, std::time::Duration::ZERO, std::time::Duration::ZERO, 0);
     println!("network up in {:.1} s", starting.elapsed().as_secs_f64());
     let child = |args: &[&str]| {
         let output = Command::new(std::env::current_exe().expect("this program"))

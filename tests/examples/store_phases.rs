@@ -7,6 +7,8 @@
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100,100x1000 --sizes 100B,1MiB,16MiB,64MiB --runs 2
 //! # a chain as slow to finality as a real one; the upload waiting for the registration, as before
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --finality-ms 400 --upload-after-register
+//! # every answer of the chain's API held 50 ms, as a distant full node's round trip would
+//! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --rpc-ms 50
 //! # one of the ten nodes down (stopped once the network is up: its connections are refused)
 //! cargo run -p floe-tests --example store_phases -- --shapes 10x100 --nodes-down 1
 //! # each store also made with the upload in three rounds per node (metadata, slivers,
@@ -46,7 +48,7 @@ use floe_tests::{
 static ALLOCATOR: floe_alloc::Allocator = floe_alloc::Allocator;
 
 const USAGE: &str = "store_phases [--shapes 10x100,100x1000] [--sizes 100B,1MiB,16MiB,64MiB] [--runs 1] \
-                     [--finality-ms 0] [--upload-after-register] [--nodes-down 0] [--upload-rounds 1|3|both]";
+                     [--finality-ms 0] [--rpc-ms 0] [--upload-after-register] [--nodes-down 0] [--upload-rounds 1|3|both]";
 
 struct Args {
     shapes: Vec<(usize, u16)>,
@@ -54,6 +56,8 @@ struct Args {
     runs: usize,
     /// The devnet makes each transaction wait this long, as a real chain's consensus does.
     finality_delay: Duration,
+    /// The devnet holds each answer of its API this long, as a distant full node's round trip.
+    rpc_delay: Duration,
     /// The upload waits for the register transaction (`Settings::upload_before_registration`
     /// off), instead of running alongside it.
     upload_after_register: bool,
@@ -70,6 +74,7 @@ fn parse_args(args: &[String]) -> Args {
         sizes: ["100B", "1MiB", "16MiB", "64MiB"].map(parse_size).to_vec(),
         runs: 1,
         finality_delay: Duration::ZERO,
+        rpc_delay: Duration::ZERO,
         upload_after_register: false,
         nodes_down: 0,
         upload_rounds: vec![1],
@@ -90,6 +95,7 @@ fn parse_args(args: &[String]) -> Args {
             "--sizes" => parsed.sizes = value.split(',').map(parse_size).collect(),
             "--runs" => parsed.runs = value.parse().expect("a number of runs"),
             "--finality-ms" => parsed.finality_delay = Duration::from_millis(value.parse().expect("milliseconds")),
+            "--rpc-ms" => parsed.rpc_delay = Duration::from_millis(value.parse().expect("milliseconds")),
             "--nodes-down" => parsed.nodes_down = value.parse().expect("a number of nodes"),
             "--upload-rounds" => {
                 parsed.upload_rounds = match value.as_str() {
@@ -152,8 +158,9 @@ fn main() {
     let phase_names: Vec<&str> = StorePhase::ALL.iter().map(|phase| phase.name()).collect();
     println!(
         "store phases (ms); peak = client peak RSS during the store (MiB), vs = peak / (blob + slivers); \
-         finality delay {} ms; upload {} the register transaction, in {} round(s) per node; {} node(s) down; load {}",
+         finality delay {} ms; chain answers held {} ms; upload {} the register transaction, in {} round(s) per node; {} node(s) down; load {}",
         args.finality_delay.as_millis(),
+        args.rpc_delay.as_millis(),
         if args.upload_after_register { "after" } else { "alongside" },
         args.upload_rounds.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and "),
         args.nodes_down,
@@ -167,7 +174,8 @@ fn main() {
     for (nodes, shards) in &args.shapes {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let started = Instant::now();
-        let network = NetworkProcess::start(*nodes, *shards, dir.path(), args.finality_delay, args.nodes_down);
+        let network =
+            NetworkProcess::start(*nodes, *shards, dir.path(), args.finality_delay, args.rpc_delay, args.nodes_down);
         let deployment_path = network.deployment_path.clone();
         println!(
             "\n{nodes} nodes, {shards} shards (network up in {:.1} s)\n{:>8} {:>7} {:>7} {:>5} | {} | {:>6} | {:>5} {:>5} {:>6} {:>4}",
