@@ -78,40 +78,28 @@ async fn concurrent_clients_all_get_their_results() {
 
 #[tokio::test]
 async fn with_a_finality_delay_every_transaction_waits_it_before_executing() {
-    let alice = Keypair::from_secret_bytes([0xa1; 32]);
-    let bob = Keypair::from_secret_bytes([0xb0; 32]);
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = common::config(dir.path(), &alice, &bob);
     let delay = std::time::Duration::from_millis(250);
-    config.finality_delay = delay;
-    let devnet = floe_devnet::Devnet::start(config).await.unwrap();
-    let client = floe_chain::ChainClient::new(&devnet.url()).unwrap();
-    let gas = select_gas(&client, alice.address(), BUDGET).await.unwrap();
-    let mut tx = transaction_for(alice.address(), &gas, 1_000, BUDGET);
+    let net = common::start_with(|config| config.finality_delay = delay).await;
+    let gas = select_gas(&net.client, net.alice.address(), BUDGET).await.unwrap();
+    let mut tx = transaction_for(net.alice.address(), &gas, 1_000, BUDGET);
     let (gas_arg, amount) = (tx.gas(), tx.pure(&5u64));
     let coin = tx.split_coins(gas_arg, vec![amount]);
-    let to = tx.pure(&bob.address());
+    let to = tx.pure(&net.bob.address());
     tx.transfer_objects(coin, to);
     let tx = tx.try_build().unwrap();
     let started = std::time::Instant::now();
-    client.sign_and_execute(&tx, &alice).await.unwrap();
+    net.client.sign_and_execute(&tx, &net.alice).await.unwrap();
     assert!(started.elapsed() >= delay, "executed after {:?}, before the {delay:?} delay", started.elapsed());
-    devnet.shutdown().await;
+    net.devnet.shutdown().await;
 }
 
 #[tokio::test]
 async fn with_an_rpc_delay_every_answer_is_held_that_long_and_still_right() {
-    let alice = Keypair::from_secret_bytes([0xa1; 32]);
-    let bob = Keypair::from_secret_bytes([0xb0; 32]);
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = common::config(dir.path(), &alice, &bob);
     let delay = std::time::Duration::from_millis(250);
-    config.rpc_delay = delay;
-    let devnet = floe_devnet::Devnet::start(config).await.unwrap();
-    let client = floe_chain::ChainClient::new(&devnet.url()).unwrap();
+    let net = common::start_with(|config| config.rpc_delay = delay).await;
     let started = std::time::Instant::now();
-    let gas = select_gas(&client, alice.address(), BUDGET).await.unwrap();
+    let gas = select_gas(&net.client, net.alice.address(), BUDGET).await.unwrap();
     assert!(started.elapsed() >= delay, "answered after {:?}, before the {delay:?} delay", started.elapsed());
     assert!(gas.balance >= BUDGET, "alice's largest coin is found as without the delay: {}", gas.balance);
-    devnet.shutdown().await;
+    net.devnet.shutdown().await;
 }

@@ -48,10 +48,17 @@ pub fn config(dir: &std::path::Path, alice: &Keypair, bob: &Keypair) -> DevnetCo
 }
 
 pub async fn start() -> Net {
+    start_with(|_| {}).await
+}
+
+/// [`start`] with the devnet's configuration changed by `configure` first.
+pub async fn start_with(configure: impl FnOnce(&mut DevnetConfig)) -> Net {
     let alice = Keypair::from_secret_bytes([0xa1; 32]);
     let bob = Keypair::from_secret_bytes([0xb0; 32]);
     let dir = tempfile::tempdir().unwrap();
-    let devnet = Devnet::start(config(dir.path(), &alice, &bob)).await.unwrap();
+    let mut config = config(dir.path(), &alice, &bob);
+    configure(&mut config);
+    let devnet = Devnet::start(config).await.unwrap();
     let client = ChainClient::new(&devnet.url()).unwrap();
     Net { devnet, client, alice, bob, dir }
 }
