@@ -578,13 +578,14 @@ impl ChainAccess {
         self.pay_wal(tx, lease, amount)
     }
 
-    /// [`ChainAccess::builder`] and [`ChainAccess::wal_payment`] of `amount` FROST, their coins
-    /// leased at once rather than one after another (each lease is a round trip to the full node,
-    /// two for a pool read for the first time).
+    /// [`ChainAccess::builder`] and [`ChainAccess::wal_payment`] of `amount` FROST. The two
+    /// leases are taken one after the other, gas first, as every transaction takes them: a lease
+    /// waits while other transactions hold the coins it needs, and two stores each holding one
+    /// pool's only coin while waiting for the other's would wait for ever. (Taken at once they
+    /// saved a round trip: docs/performance.md, "What a distant chain costs a store".)
     pub(crate) async fn builder_paying_wal(&self, amount: u64) -> Result<(Tx, Argument), ChainError> {
-        let wal = async { Ok::<_, ChainError>(self.coins()?.wal.lease(amount, false).await?) };
-        let (mut tx, lease) = futures::try_join!(self.builder(), wal)?;
-        let payment = self.pay_wal(&mut tx, lease, amount)?;
+        let mut tx = self.builder().await?;
+        let payment = self.wal_payment(&mut tx, amount).await?;
         Ok((tx, payment))
     }
 
