@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use futures::TryFutureExt;
+
 use floe_chain::{
     ChainClient, ClientError, Deployment, ExecuteError, Executed, Executor, Keypair, PaymentError, coin_struct,
     floe::{
@@ -500,10 +502,10 @@ impl ChainAccess {
         let client = self.executor()?.client();
         // The gas coin and the reference gas price are read at once: each is a round trip to the
         // full node (docs/performance.md, "What a distant chain costs a store").
-        let (lease, price) =
-            futures::try_join!(async { Ok::<_, ChainError>(pool.lease(self.gas_budget, true).await?) }, async {
-                Ok::<_, ChainError>(client.reference_gas_price().await?)
-            },)?;
+        let (lease, price) = futures::try_join!(
+            pool.lease(self.gas_budget, true).map_err(ChainError::from),
+            client.reference_gas_price().map_err(ChainError::from),
+        )?;
         let gas = lease.coins()[0].clone();
         let builder = floe_chain::transaction_for(sender, &gas, price, self.gas_budget);
         let mut tx = Tx { builder, gas: Some(lease), gas_split: 0, wal: None, wal_spent: 0, split: false };
@@ -573,27 +575,16 @@ impl ChainAccess {
 
     /// Splits `amount` FROST of WAL off coins lent by the WAL pool into a new coin argument.
     /// When the pool has no other free coin, the rest is split too, for the next transactions.
+    ///
+    /// Called once `tx` holds its gas coin, never alongside that lease: a lease waits while other
+    /// transactions hold the coins it needs, and two transactions each holding one pool's only
+    /// coin while waiting for the other's would wait for ever; gas first, then WAL, no such cycle
+    /// forms. (Taken at once they saved a round trip: docs/performance.md, "What a distant chain
+    /// costs a store".)
     pub(crate) async fn wal_payment(&self, tx: &mut Tx, amount: u64) -> Result<Argument, ChainError> {
-        let lease = self.coins()?.wal.lease(amount, false).await?;
-        self.pay_wal(tx, lease, amount)
-    }
-
-    /// [`ChainAccess::builder`] and [`ChainAccess::wal_payment`] of `amount` FROST. The two
-    /// leases are taken one after the other, gas first, as every transaction takes them: a lease
-    /// waits while other transactions hold the coins it needs, and two stores each holding one
-    /// pool's only coin while waiting for the other's would wait for ever. (Taken at once they
-    /// saved a round trip: docs/performance.md, "What a distant chain costs a store".)
-    pub(crate) async fn builder_paying_wal(&self, amount: u64) -> Result<(Tx, Argument), ChainError> {
-        let mut tx = self.builder().await?;
-        let payment = self.wal_payment(&mut tx, amount).await?;
-        Ok((tx, payment))
-    }
-
-    /// Splits `amount` FROST off the coins `lease` lent into a payment argument of `tx` (see
-    /// [`ChainAccess::wal_payment`]).
-    fn pay_wal(&self, tx: &mut Tx, lease: CoinLease, amount: u64) -> Result<Argument, ChainError> {
         let sender = self.signer()?.address();
         let pool = &self.coins()?.wal;
+        let lease = pool.lease(amount, false).await?;
         let payment = split_payment(tx, lease.coins(), amount);
         tx.wal_spent = amount;
         let share = lease.total().saturating_sub(amount) / (SPLIT_INTO + 1);
@@ -626,7 +617,8 @@ impl ChainAccess {
         deletable: bool,
     ) -> Result<Registered, ChainError> {
         let sender = self.signer()?.address();
-        let (mut builder, payment) = self.builder_paying_wal(price.total()).await?;
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, price.total()).await?;
         let storage = self.calls.reserve_space(&mut builder, price.encoded_length, price.epochs, payment);
         let blob =
             self.calls.register_blob(&mut builder, storage, &NewBlob::from_metadata(metadata, deletable), payment);
@@ -673,7 +665,8 @@ impl ChainAccess {
         }
         let sender = self.signer()?.address();
         let total = blobs.iter().fold(0u64, |sum, (_, price)| sum.saturating_add(price.total()));
-        let (mut builder, payment) = self.builder_paying_wal(total).await?;
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, total).await?;
         let mut created = Vec::with_capacity(blobs.len());
         for (metadata, price) in blobs {
             let storage = self.calls.reserve_space(&mut builder, price.encoded_length, price.epochs, payment);
@@ -757,7 +750,8 @@ impl ChainAccess {
         let (blob, reference) = self.blob(id).await?;
         let system = self.system().await?;
         let cost = pricing::storage_price(blob.storage.storage_size, system.storage_price_per_unit_size, epochs)?;
-        let (mut builder, payment) = self.builder_paying_wal(cost).await?;
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, cost).await?;
         let blob = owned(&mut builder, &reference);
         self.calls.extend_blob(&mut builder, blob, epochs, payment);
         self.destroy_zero_wal(&mut builder, payment);
@@ -800,7 +794,8 @@ impl ChainAccess {
 
     /// Sends `amount` FROST of the signer's WAL to `recipient` (split off its WAL coins).
     pub async fn send_wal(&self, recipient: Address, amount: u64) -> Result<(), ChainError> {
-        let (mut builder, payment) = self.builder_paying_wal(amount).await?;
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, amount).await?;
         let recipient = builder.pure(&recipient);
         builder.transfer_objects(vec![payment], recipient);
         self.execute(builder).await.map(drop)

@@ -83,7 +83,8 @@ impl ChainAccess {
             return Err(ChainError::ZeroFunding(id));
         }
         let state = self.shared_blob(id).await?;
-        let (mut builder, payment) = self.builder_paying_wal(amount).await?;
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, amount).await?;
         self.calls.fund_shared_blob(&mut builder, &state.input, payment);
         self.execute(builder).await?;
         Ok(state.shared.funds.saturating_add(amount))

@@ -309,7 +309,8 @@ impl ChainAccess {
         }
         self.pool(node_id).await?;
         let sender = self.signer()?.address();
-        let (mut builder, payment) = self.builder_paying_wal(amount).await?;
+        let mut builder = self.builder().await?;
+        let payment = self.wal_payment(&mut builder, amount).await?;
         let staked = self.calls.stake_with_pool(&mut builder, payment, node_id);
         let owner = builder.pure(&sender);
         builder.transfer_objects(vec![staked], owner);
